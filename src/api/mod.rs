@@ -1,0 +1,123 @@
+//! The client API: the requests the TUI and the CLI make, the answers, and the pushed events.
+//! The same types go over the Unix socket (newline-delimited JSON) and in-process.
+
+use crate::domain::ConnectionKind;
+use crate::engine::ingest::EntryOutcome;
+use crate::secret::Secret;
+use crate::store::StoreEvent;
+use crate::store::directory::{NumberView, TenantView};
+use crate::store::journal::{JournalEntryView, JournalState};
+use crate::store::views::{ConversationView, MessageView};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    Hello,
+    ListTenants,
+    AddTenant {
+        name: String,
+    },
+    ListNumbers,
+    AddNumber {
+        tenant: String,
+        phone_number_id: String,
+        waba_id: String,
+        display_phone: String,
+        connection: ConnectionKind,
+        /// Sealed by the engine as soon as it arrives; never stored or logged in the clear.
+        access_token: Option<Secret>,
+    },
+    ListConversations {
+        phone_number_id: Option<String>,
+        limit: Option<usize>,
+    },
+    ListMessages {
+        conversation_id: i64,
+        before: Option<i64>,
+        limit: Option<usize>,
+    },
+    ListJournal {
+        state: Option<JournalState>,
+        limit: Option<usize>,
+    },
+    ReplayJournal {
+        target: ReplayTarget,
+    },
+    /// From now on, pushed events arrive on this connection.
+    Subscribe,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayTarget {
+    One(i64),
+    AllUnrouted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Response {
+    Hello(EngineInfo),
+    Tenants(Vec<TenantView>),
+    Tenant(TenantView),
+    Numbers(Vec<NumberView>),
+    Number(NumberView),
+    Conversations(Vec<ConversationView>),
+    Messages(Vec<MessageView>),
+    Journal(Vec<JournalEntryView>),
+    Replayed(Vec<EntryOutcome>),
+    Subscribed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EngineInfo {
+    pub version: String,
+    /// `engine` (wabox serve) or `in_process` (this command runs the API itself).
+    pub mode: String,
+    pub data_dir: String,
+    pub user: String,
+}
+
+/// A refusal or failure, in words for the person at the terminal.
+#[derive(Debug, Clone, Serialize, Deserialize, thiserror::Error, PartialEq)]
+#[error("{message}")]
+pub struct ApiError {
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ApiError {
+            message: message.into(),
+        }
+    }
+}
+
+/// One line on the socket, client to engine.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RequestFrame {
+    pub id: u64,
+    pub request: Request,
+}
+
+/// One line on the socket, engine to client: an answer to request `id`, or a pushed event.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ServerFrame {
+    Answer {
+        id: u64,
+        #[serde(flatten)]
+        result: AnswerResult,
+    },
+    Event {
+        event: StoreEvent,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerResult {
+    Ok(Response),
+    Error(ApiError),
+}

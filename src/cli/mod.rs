@@ -1,0 +1,285 @@
+//! The command line: clap definitions and what each command does through the client API.
+
+mod output;
+
+use crate::api::{ReplayTarget, Request, Response};
+use crate::client::Client;
+use crate::config::Config;
+use crate::domain::ConnectionKind;
+use crate::secret::Secret;
+use crate::store::journal::JournalState;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wabox",
+    version,
+    about = "A terminal inbox for WhatsApp Business numbers"
+)]
+pub struct Cli {
+    /// Config file (else WABOX_CONFIG, else ~/.config/wabox/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data dir: database, logs, keys, socket (else WABOX_DATA_DIR, else ~/.local/share/wabox).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the engine: webhook listener, ingestion and the client socket, until stopped.
+    Serve {
+        /// Listen here instead of [webhook] listen (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Businesses served by this installation.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+    /// Business phone numbers.
+    #[command(subcommand)]
+    Numbers(NumbersCommand),
+    /// Conversations, most recent first.
+    Conversations {
+        /// Only this number (Meta's phone number id).
+        #[arg(long, value_name = "PHONE_NUMBER_ID")]
+        number: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A conversation's messages, oldest first.
+    Messages {
+        conversation_id: i64,
+        /// Only messages before this message id (older pages).
+        #[arg(long, value_name = "MESSAGE_ID")]
+        before: Option<i64>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Received deliveries, newest first; unrouted and invalid ones wait here to be replayed.
+    Journal(JournalArgs),
+    /// Measure the engine (see the README's table).
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantsCommand {
+    /// Add a tenant (a business with its own Meta account).
+    Add {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tenants.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NumbersCommand {
+    /// Add a number. Its access token, if any, is read from stdin or WABOX_ACCESS_TOKEN, never
+    /// from the command line (where `ps` and shell history would show it).
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_name = "ID")]
+        phone_number_id: String,
+        #[arg(long, value_name = "ID")]
+        waba_id: String,
+        #[arg(long, value_name = "NUMBER")]
+        display_phone: String,
+        #[arg(long, value_enum, default_value_t = ConnectionArg::Dedicated)]
+        connection: ConnectionArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List numbers.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ConnectionArg {
+    Coexistence,
+    Dedicated,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct JournalArgs {
+    #[command(subcommand)]
+    pub action: Option<JournalAction>,
+    /// Only deliveries waiting to be processed.
+    #[arg(long, group = "state")]
+    pub pending: bool,
+    /// Only deliveries for a number (or WABA) wabox does not know.
+    #[arg(long, group = "state")]
+    pub unrouted: bool,
+    /// Only deliveries that could not be parsed.
+    #[arg(long, group = "state")]
+    pub invalid: bool,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JournalAction {
+    /// Apply deliveries again (after adding the number they name, say).
+    Replay {
+        /// The journal entry to replay.
+        #[arg(
+            required_unless_present = "all_unrouted",
+            conflicts_with = "all_unrouted"
+        )]
+        id: Option<i64>,
+        /// Every unrouted delivery.
+        #[arg(long)]
+        all_unrouted: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Reads a token from WABOX_ACCESS_TOKEN, or from stdin when it is not a terminal.
+fn read_access_token() -> anyhow::Result<Option<Secret>> {
+    if let Ok(t) = std::env::var("WABOX_ACCESS_TOKEN")
+        && !t.trim().is_empty()
+    {
+        return Ok(Some(Secret::new(t.trim())));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!(
+            "no access token given: pipe it on stdin or set WABOX_ACCESS_TOKEN (storing the number without one)"
+        );
+        return Ok(None);
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("could not read the access token from stdin: {e}"))?;
+    let t = text.trim();
+    Ok((!t.is_empty()).then(|| Secret::new(t)))
+}
+
+/// Runs a client command (everything but `serve` and `bench`).
+pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
+    let (request, json) = match command {
+        Command::Tenants(TenantsCommand::Add { name, json }) => (Request::AddTenant { name }, json),
+        Command::Tenants(TenantsCommand::List { json }) => (Request::ListTenants, json),
+        Command::Numbers(NumbersCommand::Add {
+            tenant,
+            phone_number_id,
+            waba_id,
+            display_phone,
+            connection,
+            json,
+        }) => (
+            Request::AddNumber {
+                tenant,
+                phone_number_id,
+                waba_id,
+                display_phone,
+                connection: match connection {
+                    ConnectionArg::Coexistence => ConnectionKind::Coexistence,
+                    ConnectionArg::Dedicated => ConnectionKind::Dedicated,
+                },
+                access_token: read_access_token()?,
+            },
+            json,
+        ),
+        Command::Numbers(NumbersCommand::List { json }) => (Request::ListNumbers, json),
+        Command::Conversations {
+            number,
+            limit,
+            json,
+        } => (
+            Request::ListConversations {
+                phone_number_id: number,
+                limit: Some(limit),
+            },
+            json,
+        ),
+        Command::Messages {
+            conversation_id,
+            before,
+            limit,
+            json,
+        } => (
+            Request::ListMessages {
+                conversation_id,
+                before,
+                limit: Some(limit),
+            },
+            json,
+        ),
+        Command::Journal(JournalArgs {
+            action:
+                Some(JournalAction::Replay {
+                    id,
+                    all_unrouted,
+                    json,
+                }),
+            ..
+        }) => {
+            let target = match (id, all_unrouted) {
+                (Some(id), false) => ReplayTarget::One(id),
+                _ => ReplayTarget::AllUnrouted,
+            };
+            (Request::ReplayJournal { target }, json)
+        }
+        Command::Journal(args) => {
+            let state = if args.pending {
+                Some(JournalState::Pending)
+            } else if args.unrouted {
+                Some(JournalState::Unrouted)
+            } else if args.invalid {
+                Some(JournalState::Invalid)
+            } else {
+                None
+            };
+            (
+                Request::ListJournal {
+                    state,
+                    limit: Some(args.limit),
+                },
+                args.json,
+            )
+        }
+        Command::Serve { .. } | Command::Bench(_) => {
+            unreachable!("serve and bench are dispatched by main")
+        }
+    };
+    let mut client = Client::connect(config).await?;
+    let result = client.call(request).await;
+    client.close().await;
+    let response = result?;
+    if json {
+        output::json(&response)?;
+    } else {
+        output::human(&response);
+    }
+    if let Response::Replayed(outcomes) = &response
+        && outcomes.iter().any(|o| o.state != JournalState::Processed)
+    {
+        anyhow::bail!("some deliveries are still not processed (see above)");
+    }
+    Ok(())
+}

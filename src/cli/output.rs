@@ -1,0 +1,218 @@
+//! How answers are printed: `--json` for scripts, aligned columns for people.
+
+use crate::api::Response;
+
+pub fn json(response: &Response) -> anyhow::Result<()> {
+    let text = match response {
+        Response::Hello(v) => serde_json::to_string_pretty(v),
+        Response::Tenants(v) => serde_json::to_string_pretty(v),
+        Response::Tenant(v) => serde_json::to_string_pretty(v),
+        Response::Numbers(v) => serde_json::to_string_pretty(v),
+        Response::Number(v) => serde_json::to_string_pretty(v),
+        Response::Conversations(v) => serde_json::to_string_pretty(v),
+        Response::Messages(v) => serde_json::to_string_pretty(v),
+        Response::Journal(v) => serde_json::to_string_pretty(v),
+        Response::Replayed(v) => serde_json::to_string_pretty(v),
+        Response::Subscribed => Ok("{}".into()),
+    }?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Prints rows under a header, each column as wide as its widest cell (the last one free).
+fn table(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i == last {
+                out.push_str(&cell);
+            } else {
+                let pad = widths[i] - cell.chars().count();
+                out.push_str(&cell);
+                out.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    for row in rows {
+        line(row);
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let one_line = s.replace(['\n', '\r'], " ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut t: String = one_line.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn human(response: &Response) {
+    match response {
+        Response::Hello(info) => println!(
+            "wabox {} ({}) on {} as {}",
+            info.version, info.mode, info.data_dir, info.user
+        ),
+        Response::Subscribed => println!("subscribed"),
+        Response::Tenant(t) => println!("tenant {:?} added (id {})", t.name, t.id),
+        Response::Tenants(ts) if ts.is_empty() => {
+            println!("no tenants yet: add one with `wabox tenants add NAME`")
+        }
+        Response::Tenants(ts) => table(
+            &["ID", "NAME", "NUMBERS", "CREATED"],
+            ts.iter()
+                .map(|t| {
+                    vec![
+                        t.id.to_string(),
+                        t.name.clone(),
+                        t.numbers.to_string(),
+                        t.created_at.clone(),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Number(n) => println!(
+            "number +{} ({}) added to tenant {:?}{}",
+            n.display_phone,
+            n.phone_number_id,
+            n.tenant,
+            if n.has_token {
+                ", token sealed"
+            } else {
+                ", no token"
+            }
+        ),
+        Response::Numbers(ns) if ns.is_empty() => {
+            println!("no numbers yet: add one with `wabox numbers add --tenant NAME ...`")
+        }
+        Response::Numbers(ns) => table(
+            &[
+                "TENANT",
+                "NUMBER",
+                "PHONE NUMBER ID",
+                "WABA",
+                "CONNECTION",
+                "TOKEN",
+                "CONVERSATIONS",
+            ],
+            ns.iter()
+                .map(|n| {
+                    vec![
+                        n.tenant.clone(),
+                        format!("+{}", n.display_phone),
+                        n.phone_number_id.clone(),
+                        n.waba_id.clone(),
+                        n.connection.to_string(),
+                        if n.has_token { "sealed" } else { "none" }.into(),
+                        n.conversations.to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Conversations(cs) if cs.is_empty() => println!("no conversations"),
+        Response::Conversations(cs) => table(
+            &[
+                "ID",
+                "NUMBER",
+                "CONTACT",
+                "STATE",
+                "UNREAD",
+                "WINDOW",
+                "LAST MESSAGE",
+            ],
+            cs.iter()
+                .map(|c| {
+                    let who = c
+                        .contact
+                        .name
+                        .clone()
+                        .or_else(|| c.contact.wa_id.as_ref().map(|w| format!("+{w}")))
+                        .or_else(|| c.contact.user_id.clone())
+                        .unwrap_or_default();
+                    vec![
+                        c.id.to_string(),
+                        format!("+{}", c.display_phone),
+                        clip(&who, 24),
+                        c.state.clone(),
+                        c.unread.to_string(),
+                        format!("{}{}", c.window.label, if c.from_ad { " (ad)" } else { "" }),
+                        c.last_message
+                            .as_ref()
+                            .map(|m| clip(&m.text, 50))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Messages(ms) if ms.is_empty() => println!("no messages"),
+        Response::Messages(ms) => {
+            for m in ms {
+                let arrow = if m.direction == "in" { "<-" } else { "->" };
+                let mut notes = Vec::new();
+                if m.origin == "phone_app" {
+                    notes.push("sent from phone".to_string());
+                }
+                if m.origin == "history" {
+                    notes.push("history".to_string());
+                }
+                if let Some(s) = &m.status {
+                    notes.push(s.clone());
+                }
+                if let Some(e) = &m.error {
+                    notes.push(format!("error {}: {}", e.code, e.title));
+                }
+                if m.edited {
+                    notes.push("edited".into());
+                }
+                if m.revoked {
+                    notes.push("deleted".into());
+                }
+                for r in &m.reactions {
+                    notes.push(format!("{} by {}", r.emoji, r.by));
+                }
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", notes.join(", "))
+                };
+                println!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
+            }
+        }
+        Response::Journal(es) if es.is_empty() => println!("the journal has no such deliveries"),
+        Response::Journal(es) => table(
+            &["ID", "RECEIVED", "STATE", "TIMES", "BYTES", "DETAIL"],
+            es.iter()
+                .map(|e| {
+                    vec![
+                        e.id.to_string(),
+                        e.received_at.clone(),
+                        e.state.as_str().to_string(),
+                        e.deliveries.to_string(),
+                        e.bytes.to_string(),
+                        e.detail.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Replayed(os) if os.is_empty() => println!("nothing to replay"),
+        Response::Replayed(os) => {
+            for o in os {
+                match &o.detail {
+                    Some(d) => println!("journal {}: {} ({d})", o.id, o.state.as_str()),
+                    None => println!("journal {}: {}", o.id, o.state.as_str()),
+                }
+            }
+        }
+    }
+}

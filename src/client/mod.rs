@@ -1,0 +1,174 @@
+//! The client side of the API: the engine's socket when one runs, else an in-process engine that
+//! lives only as long as this command (holding the engine lock meanwhile).
+
+use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
+use crate::config::Config;
+use crate::engine::api::Caller;
+use crate::engine::lock::{EngineLock, Holder};
+use crate::engine::socket::socket_path;
+use crate::engine::{Engine, EngineMode};
+use crate::store::StoreEvent;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+/// How long a command waits for an engine that holds the lock but is not answering yet.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(10);
+
+pub enum Client {
+    Socket {
+        lines: Lines<BufReader<OwnedReadHalf>>,
+        write: OwnedWriteHalf,
+        next_id: u64,
+        pending_events: VecDeque<StoreEvent>,
+    },
+    InProcess {
+        engine: Arc<Engine>,
+        caller: Caller,
+        events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
+        _lock: EngineLock,
+    },
+}
+
+impl Client {
+    pub async fn connect(config: Config) -> anyhow::Result<Client> {
+        let socket = socket_path(&config.data_dir);
+        let deadline = Instant::now() + CONNECT_PATIENCE;
+        loop {
+            if socket.exists() {
+                match UnixStream::connect(&socket).await {
+                    Ok(stream) => {
+                        let (read, write) = stream.into_split();
+                        return Ok(Client::Socket {
+                            lines: BufReader::new(read).lines(),
+                            write,
+                            next_id: 1,
+                            pending_events: VecDeque::new(),
+                        });
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                        anyhow::bail!(
+                            "not allowed to open the engine's socket {}: ask an admin to add you to its group",
+                            socket.display()
+                        );
+                    }
+                    Err(_) => {} // a socket left by a crashed engine: the lock tells
+                }
+            }
+            crate::engine::ensure_data_dir(&config.data_dir)?;
+            match EngineLock::acquire(&config.data_dir, Holder::OneShot, Duration::ZERO) {
+                Ok(lock) => {
+                    let engine = Engine::start(config, EngineMode::InProcess)?;
+                    return Ok(Client::InProcess {
+                        engine,
+                        caller: Caller::current(),
+                        events: None,
+                        _lock: lock,
+                    });
+                }
+                Err(crate::engine::lock::LockError::Held { .. }) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(crate::engine::lock::LockError::Held { .. }) => anyhow::bail!(
+                    "an engine holds {} but does not answer on {}: is it starting or stuck?",
+                    config.data_dir.display(),
+                    socket.display()
+                ),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    pub async fn call(&mut self, request: Request) -> Result<Response, ApiError> {
+        match self {
+            Client::InProcess {
+                engine,
+                caller,
+                events,
+                ..
+            } => {
+                if matches!(request, Request::Subscribe) && events.is_none() {
+                    *events = Some(engine.writer.events.subscribe());
+                }
+                engine.handle(caller, request).await
+            }
+            Client::Socket {
+                lines,
+                write,
+                next_id,
+                pending_events,
+            } => {
+                let id = *next_id;
+                *next_id += 1;
+                let mut line = serde_json::to_vec(&RequestFrame { id, request })
+                    .map_err(|e| ApiError::new(format!("could not encode the request: {e}")))?;
+                line.push(b'\n');
+                let lost =
+                    |e: std::io::Error| ApiError::new(format!("lost the engine's socket: {e}"));
+                write.write_all(&line).await.map_err(lost)?;
+                loop {
+                    let Some(line) = lines.next_line().await.map_err(lost)? else {
+                        return Err(ApiError::new("the engine closed the connection"));
+                    };
+                    match serde_json::from_str::<ServerFrame>(&line) {
+                        Ok(ServerFrame::Answer { id: got, result }) if got == id => {
+                            return match result {
+                                AnswerResult::Ok(r) => Ok(r),
+                                AnswerResult::Error(e) => Err(e),
+                            };
+                        }
+                        Ok(ServerFrame::Answer { .. }) => {}
+                        Ok(ServerFrame::Event { event }) => pending_events.push_back(event),
+                        Err(e) => {
+                            return Err(ApiError::new(format!(
+                                "the engine sent something unreadable: {e}"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next pushed event, after `call(Request::Subscribe)`; none once the engine is gone.
+    pub async fn next_event(&mut self) -> Option<StoreEvent> {
+        match self {
+            Client::InProcess { events, .. } => {
+                let rx = events.as_mut()?;
+                match rx.recv().await {
+                    Ok(e) => Some(e),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                        Some(StoreEvent::Lagged { missed })
+                    }
+                    Err(_) => None,
+                }
+            }
+            Client::Socket {
+                lines,
+                pending_events,
+                ..
+            } => {
+                if let Some(e) = pending_events.pop_front() {
+                    return Some(e);
+                }
+                loop {
+                    let line = lines.next_line().await.ok()??;
+                    if let Ok(ServerFrame::Event { event }) = serde_json::from_str(&line) {
+                        return Some(event);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the command's use of the engine; an in-process one finishes its writes first.
+    pub async fn close(self) {
+        if let Client::InProcess { engine, _lock, .. } = self {
+            let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
+            drop(_lock);
+        }
+    }
+}

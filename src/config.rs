@@ -1,0 +1,285 @@
+//! The config file and environment: where it is, what it says, and refusing secrets left readable.
+
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist: create it from config.example.toml or fix the path")]
+    Missing(String),
+    #[error("could not read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Invalid { path: String, message: String },
+    #[error(
+        "config file {path} holds secrets but is readable by group or others: run `chmod 600 {path}`"
+    )]
+    SecretsExposed { path: String },
+    #[error("no home directory to keep wabox's files in: pass --data-dir or set WABOX_DATA_DIR")]
+    NoHome,
+    #[error("{0}")]
+    Required(String),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    meta: MetaSection,
+    #[serde(default)]
+    webhook: WebhookSection,
+    #[serde(default)]
+    access: AccessSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetaSection {
+    app_id: Option<String>,
+    app_secret: Option<Secret>,
+    verify_token: Option<Secret>,
+    #[serde(default = "default_graph_base_url")]
+    graph_base_url: String,
+    #[serde(default = "default_graph_version")]
+    graph_version: String,
+}
+
+impl Default for MetaSection {
+    fn default() -> Self {
+        MetaSection {
+            app_id: None,
+            app_secret: None,
+            verify_token: None,
+            graph_base_url: default_graph_base_url(),
+            graph_version: default_graph_version(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSection {
+    #[serde(default = "default_listen")]
+    listen: SocketAddr,
+}
+
+impl Default for WebhookSection {
+    fn default() -> Self {
+        WebhookSection {
+            listen: default_listen(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AccessSection {
+    #[serde(default)]
+    admins: Vec<String>,
+}
+
+fn default_graph_base_url() -> String {
+    "https://graph.facebook.com".into()
+}
+fn default_graph_version() -> String {
+    "v26.0".into()
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8787))
+}
+
+/// Everything wabox reads from the config file and the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    pub data_dir: PathBuf,
+    pub app_id: Option<String>,
+    pub app_secret: Option<Secret>,
+    pub verify_token: Option<Secret>,
+    pub graph_base_url: String,
+    pub graph_version: String,
+    pub listen: SocketAddr,
+    /// Unix users with every right (besides the user the engine runs as, and root).
+    pub admins: Vec<String>,
+}
+
+impl Config {
+    /// Finds and reads the config: `--config`, then `WABOX_CONFIG`, then the user's config dir
+    /// (where a missing file is fine); the data dir: `--data-dir`, `WABOX_DATA_DIR`, the data dir.
+    pub fn load(config: Option<&Path>, data_dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "wabox");
+        let explicit = config
+            .map(Path::to_path_buf)
+            .or_else(|| env_path("WABOX_CONFIG"));
+        let (path, file) = match explicit {
+            Some(p) => {
+                let file =
+                    read_file(&p)?.ok_or_else(|| ConfigError::Missing(p.display().to_string()))?;
+                (Some(p), file)
+            }
+            None => {
+                let default = dirs.as_ref().map(|d| d.config_dir().join("config.toml"));
+                match default {
+                    Some(p) => match read_file(&p)? {
+                        Some(file) => (Some(p), file),
+                        None => (None, ConfigFile::default()),
+                    },
+                    None => (None, ConfigFile::default()),
+                }
+            }
+        };
+        let data_dir = data_dir
+            .map(Path::to_path_buf)
+            .or_else(|| env_path("WABOX_DATA_DIR"))
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .ok_or(ConfigError::NoHome)?;
+        let env_secret = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(Secret::new)
+        };
+        Ok(Config {
+            path,
+            data_dir,
+            app_id: file.meta.app_id.filter(|s| !s.trim().is_empty()),
+            app_secret: env_secret("WABOX_APP_SECRET")
+                .or(file.meta.app_secret)
+                .filter(|s| !s.is_empty()),
+            verify_token: env_secret("WABOX_VERIFY_TOKEN")
+                .or(file.meta.verify_token)
+                .filter(|s| !s.is_empty()),
+            graph_base_url: file.meta.graph_base_url,
+            graph_version: file.meta.graph_version,
+            listen: file.webhook.listen,
+            admins: file.access.admins,
+        })
+    }
+
+    fn where_from(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "the config file (none found; see config.example.toml)".into(),
+        }
+    }
+
+    /// The app secret, required to check webhook signatures.
+    pub fn require_app_secret(&self) -> Result<&Secret, ConfigError> {
+        self.app_secret.as_ref().ok_or_else(|| {
+            ConfigError::Required(format!(
+                "no app secret: set [meta] app_secret in {} or WABOX_APP_SECRET",
+                self.where_from()
+            ))
+        })
+    }
+
+    /// The verify token, required to answer Meta's subscribe handshake.
+    pub fn require_verify_token(&self) -> Result<&Secret, ConfigError> {
+        self.verify_token.as_ref().ok_or_else(|| {
+            ConfigError::Required(format!(
+                "no verify token: set [meta] verify_token in {} or WABOX_VERIFY_TOKEN",
+                self.where_from()
+            ))
+        })
+    }
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+    let shown = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: shown,
+                source,
+            });
+        }
+    };
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+        path: shown.clone(),
+        message: e.to_string().trim().replace('\n', " "),
+    })?;
+    let holds_secrets = file.meta.app_secret.is_some() || file.meta.verify_token.is_some();
+    if holds_secrets {
+        let mode = std::fs::metadata(path)
+            .map_err(|source| ConfigError::Read {
+                path: shown.clone(),
+                source,
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(ConfigError::SecretsExposed { path: shown });
+        }
+    }
+    Ok(Some(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str, mode: u32) -> PathBuf {
+        let p = dir.join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p
+    }
+
+    #[test]
+    fn reads_every_documented_key_from_the_example() {
+        let dir = tempfile::tempdir().unwrap();
+        let example =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+                .unwrap();
+        let p = write(dir.path(), &example, 0o600);
+        let c = Config::load(Some(&p), Some(dir.path())).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8787".parse().unwrap());
+        assert_eq!(c.graph_version, "v26.0");
+    }
+
+    #[test]
+    fn a_secret_in_a_file_others_can_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "[meta]\napp_secret = \"abc\"\n", 0o644);
+        let e = Config::load(Some(&p), Some(dir.path())).unwrap_err();
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+        assert!(!e.to_string().contains("abc"));
+    }
+
+    #[test]
+    fn a_file_without_secrets_may_be_world_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "[webhook]\nlisten = \"127.0.0.1:9000\"\n",
+            0o644,
+        );
+        let c = Config::load(Some(&p), Some(dir.path())).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_explicit_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "[meta]\napp_secrt = \"x\"\n", 0o600);
+        let e = Config::load(Some(&p), Some(dir.path())).unwrap_err();
+        assert!(e.to_string().contains("app_secrt"), "{e}");
+        let e = Config::load(Some(&dir.path().join("nope.toml")), Some(dir.path())).unwrap_err();
+        assert!(matches!(e, ConfigError::Missing(_)));
+    }
+}

@@ -1,0 +1,456 @@
+//! What a WhatsApp message carries, by type, and the one-line text wabox shows for it.
+
+use serde_json::Value;
+
+/// The content of one message, parsed from its `type` and the object of that name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageContent {
+    Text {
+        body: String,
+    },
+    /// `image`, `video`, `audio`, `document` and `sticker` share this shape.
+    Media {
+        kind: String,
+        media_id: Option<String>,
+        mime_type: Option<String>,
+        caption: Option<String>,
+        filename: Option<String>,
+        voice: bool,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        name: Option<String>,
+        address: Option<String>,
+    },
+    Contacts {
+        /// `Name +phone` for each shared contact.
+        cards: Vec<String>,
+    },
+    /// An interactive reply: `button_reply`, `list_reply` or `nfm_reply` (Flows).
+    Interactive {
+        reply_type: String,
+        id: Option<String>,
+        title: String,
+    },
+    /// A tap on a template's quick-reply button.
+    Button {
+        payload: Option<String>,
+        text: String,
+    },
+    /// A reaction to another message; an empty emoji removes it.
+    Reaction {
+        target: String,
+        emoji: String,
+    },
+    Order {
+        item_count: usize,
+        text: Option<String>,
+    },
+    System {
+        body: String,
+        system_type: Option<String>,
+        new_wa_id: Option<String>,
+    },
+    /// Meta's own `unsupported` type (e.g. polls), with the type it names when it does.
+    Unsupported {
+        kind: Option<String>,
+    },
+    /// The customer edited an earlier message.
+    Edit {
+        original: String,
+        new_content: Box<MessageContent>,
+    },
+    /// The customer deleted an earlier message.
+    Revoke {
+        original: String,
+    },
+    /// A type this version of wabox does not know: kept with its raw JSON, shown as unsupported.
+    Unknown {
+        kind: String,
+    },
+}
+
+fn s(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn non_empty(o: Option<String>) -> Option<String> {
+    o.filter(|x| !x.trim().is_empty())
+}
+
+impl MessageContent {
+    /// Parses a message object (`messages[]`, `message_echoes[]`, history messages, or the inner
+    /// `message` of an edit). Unknown types and missing fields never fail: they become
+    /// `Unknown` or empty text, because a message must never be dropped for its shape.
+    pub fn from_message(message: &Value) -> Self {
+        let kind = message
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string();
+        let body = message.get(&kind).unwrap_or(&Value::Null);
+        match kind.as_str() {
+            "text" => MessageContent::Text {
+                body: s(body, "body").unwrap_or_default(),
+            },
+            "image" | "video" | "audio" | "document" | "sticker" => MessageContent::Media {
+                media_id: s(body, "id"),
+                mime_type: s(body, "mime_type"),
+                caption: non_empty(s(body, "caption")),
+                filename: non_empty(s(body, "filename")),
+                voice: body.get("voice").and_then(Value::as_bool).unwrap_or(false),
+                kind,
+            },
+            "location" => MessageContent::Location {
+                latitude: body.get("latitude").and_then(Value::as_f64).unwrap_or(0.0),
+                longitude: body.get("longitude").and_then(Value::as_f64).unwrap_or(0.0),
+                name: non_empty(s(body, "name")),
+                address: non_empty(s(body, "address")),
+            },
+            "contacts" => {
+                let cards = body
+                    .as_array()
+                    .map(|cards| cards.iter().map(contact_card).collect())
+                    .unwrap_or_default();
+                MessageContent::Contacts { cards }
+            }
+            "interactive" => {
+                let reply_type = s(body, "type").unwrap_or_else(|| "interactive".into());
+                let reply = body.get(&reply_type).unwrap_or(&Value::Null);
+                let title = s(reply, "title")
+                    .or_else(|| s(reply, "body"))
+                    .or_else(|| s(reply, "name"))
+                    .unwrap_or_default();
+                MessageContent::Interactive {
+                    id: s(reply, "id"),
+                    title,
+                    reply_type,
+                }
+            }
+            "button" => MessageContent::Button {
+                payload: s(body, "payload"),
+                text: s(body, "text").unwrap_or_default(),
+            },
+            "reaction" => MessageContent::Reaction {
+                target: s(body, "message_id").unwrap_or_default(),
+                emoji: s(body, "emoji").unwrap_or_default(),
+            },
+            "order" => MessageContent::Order {
+                item_count: body
+                    .get("product_items")
+                    .and_then(Value::as_array)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|i| {
+                                i.get("quantity").and_then(Value::as_u64).unwrap_or(1) as usize
+                            })
+                            .sum()
+                    })
+                    .unwrap_or(0),
+                text: non_empty(s(body, "text")),
+            },
+            "system" => MessageContent::System {
+                body: s(body, "body").unwrap_or_default(),
+                system_type: s(body, "type"),
+                new_wa_id: s(body, "wa_id"),
+            },
+            "unsupported" => MessageContent::Unsupported {
+                kind: s(body, "type"),
+            },
+            "edit" => MessageContent::Edit {
+                original: s(body, "original_message_id").unwrap_or_default(),
+                new_content: Box::new(
+                    body.get("message")
+                        .map(MessageContent::from_message)
+                        .unwrap_or(MessageContent::Text {
+                            body: String::new(),
+                        }),
+                ),
+            },
+            "revoke" => MessageContent::Revoke {
+                original: s(body, "original_message_id").unwrap_or_default(),
+            },
+            _ => MessageContent::Unknown { kind },
+        }
+    }
+
+    /// The message's `type` as Meta names it.
+    pub fn kind(&self) -> &str {
+        match self {
+            MessageContent::Text { .. } => "text",
+            MessageContent::Media { kind, .. } => kind,
+            MessageContent::Location { .. } => "location",
+            MessageContent::Contacts { .. } => "contacts",
+            MessageContent::Interactive { .. } => "interactive",
+            MessageContent::Button { .. } => "button",
+            MessageContent::Reaction { .. } => "reaction",
+            MessageContent::Order { .. } => "order",
+            MessageContent::System { .. } => "system",
+            MessageContent::Unsupported { .. } => "unsupported",
+            MessageContent::Edit { .. } => "edit",
+            MessageContent::Revoke { .. } => "revoke",
+            MessageContent::Unknown { kind } => kind,
+        }
+    }
+
+    /// One line of readable text: the body, a caption, or a summary such as
+    /// `[location] Av. Arce 2631`.
+    pub fn summary(&self) -> String {
+        match self {
+            MessageContent::Text { body } => body.clone(),
+            MessageContent::Media {
+                kind,
+                caption,
+                filename,
+                voice,
+                ..
+            } => {
+                let label = if kind == "audio" && *voice {
+                    "voice message"
+                } else {
+                    kind.as_str()
+                };
+                let detail: Vec<&str> = [filename.as_deref(), caption.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if detail.is_empty() {
+                    format!("[{label}]")
+                } else {
+                    format!("[{label}] {}", detail.join(" — "))
+                }
+            }
+            MessageContent::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+            } => {
+                let place: Vec<&str> = [name.as_deref(), address.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if place.is_empty() {
+                    format!("[location] {latitude:.5}, {longitude:.5}")
+                } else {
+                    format!("[location] {}", place.join(", "))
+                }
+            }
+            MessageContent::Contacts { cards } => format!("[contact] {}", cards.join("; ")),
+            MessageContent::Interactive { title, .. } => format!("[button] {title}"),
+            MessageContent::Button { text, .. } => format!("[button] {text}"),
+            MessageContent::Reaction { emoji, .. } if emoji.is_empty() => {
+                "[reaction removed]".to_string()
+            }
+            MessageContent::Reaction { emoji, .. } => format!("[reaction] {emoji}"),
+            MessageContent::Order { item_count, text } => {
+                let items = if *item_count == 1 { "item" } else { "items" };
+                match text {
+                    Some(t) => format!("[order] {item_count} {items} — {t}"),
+                    None => format!("[order] {item_count} {items}"),
+                }
+            }
+            MessageContent::System { body, .. } => format!("[system] {body}"),
+            MessageContent::Unsupported { kind: Some(k) } => format!("[unsupported: {k}]"),
+            MessageContent::Unsupported { kind: None } => "[unsupported message]".to_string(),
+            MessageContent::Edit { new_content, .. } => new_content.summary(),
+            MessageContent::Revoke { .. } => "[deleted]".to_string(),
+            MessageContent::Unknown { kind } => format!("[unsupported: {kind}]"),
+        }
+    }
+}
+
+fn contact_card(card: &Value) -> String {
+    let name = card
+        .get("name")
+        .and_then(|n| s(n, "formatted_name"))
+        .unwrap_or_else(|| "(no name)".into());
+    let phone = card
+        .get("phones")
+        .and_then(Value::as_array)
+        .and_then(|p| p.first())
+        .and_then(|p| s(p, "phone"));
+    match phone {
+        Some(p) => format!("{name} {p}"),
+        None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn summary(v: Value) -> String {
+        MessageContent::from_message(&v).summary()
+    }
+
+    #[test]
+    fn text_shows_its_body() {
+        assert_eq!(
+            summary(json!({"type":"text","text":{"body":"hola"}})),
+            "hola"
+        );
+    }
+
+    #[test]
+    fn media_shows_kind_and_caption() {
+        assert_eq!(
+            summary(json!({"type":"image","image":{"id":"1","caption":"The box"}})),
+            "[image] The box"
+        );
+        assert_eq!(
+            summary(json!({"type":"sticker","sticker":{"id":"1"}})),
+            "[sticker]"
+        );
+        assert_eq!(
+            summary(json!({"type":"audio","audio":{"id":"1","voice":true}})),
+            "[voice message]"
+        );
+        assert_eq!(
+            summary(
+                json!({"type":"document","document":{"id":"1","filename":"inv.pdf","caption":"March"}})
+            ),
+            "[document] inv.pdf — March"
+        );
+    }
+
+    #[test]
+    fn location_prefers_name_and_address() {
+        assert_eq!(
+            summary(
+                json!({"type":"location","location":{"latitude":-16.5,"longitude":-68.1,"address":"Av. Arce 2631"}})
+            ),
+            "[location] Av. Arce 2631"
+        );
+        assert_eq!(
+            summary(json!({"type":"location","location":{"latitude":-16.5,"longitude":-68.15}})),
+            "[location] -16.50000, -68.15000"
+        );
+    }
+
+    #[test]
+    fn replies_orders_and_system_messages_are_summarised() {
+        assert_eq!(
+            summary(
+                json!({"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"a","title":"Size M"}}})
+            ),
+            "[button] Size M"
+        );
+        assert_eq!(
+            summary(json!({"type":"button","button":{"payload":"STOP","text":"Stop promotions"}})),
+            "[button] Stop promotions"
+        );
+        assert_eq!(
+            summary(
+                json!({"type":"order","order":{"catalog_id":"1","product_items":[{"quantity":2},{"quantity":1}]}})
+            ),
+            "[order] 3 items"
+        );
+        assert_eq!(
+            summary(
+                json!({"type":"system","system":{"body":"User A changed from 1 to 2","type":"user_changed_number","wa_id":"2"}})
+            ),
+            "[system] User A changed from 1 to 2"
+        );
+        assert_eq!(
+            summary(
+                json!({"type":"contacts","contacts":[{"name":{"formatted_name":"Ana"},"phones":[{"phone":"+591 700"}]}]})
+            ),
+            "[contact] Ana +591 700"
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_kept_as_unsupported_not_dropped() {
+        let c = MessageContent::from_message(&json!({"type":"poll_v9","poll_v9":{"q":"?"}}));
+        assert_eq!(
+            c,
+            MessageContent::Unknown {
+                kind: "poll_v9".into()
+            }
+        );
+        assert_eq!(c.summary(), "[unsupported: poll_v9]");
+        assert_eq!(
+            summary(json!({"type":"unsupported","unsupported":{"type":"poll"}})),
+            "[unsupported: poll]"
+        );
+    }
+
+    #[test]
+    fn edits_carry_the_new_content_and_revokes_the_original() {
+        let c = MessageContent::from_message(
+            &json!({"type":"edit","edit":{"original_message_id":"wamid.A","message":{"type":"text","text":{"body":"new"}}}}),
+        );
+        match &c {
+            MessageContent::Edit {
+                original,
+                new_content,
+            } => {
+                assert_eq!(original, "wamid.A");
+                assert_eq!(new_content.summary(), "new");
+            }
+            other => panic!("expected an edit, got {other:?}"),
+        }
+        let r = MessageContent::from_message(
+            &json!({"type":"revoke","revoke":{"original_message_id":"wamid.B"}}),
+        );
+        assert_eq!(
+            r,
+            MessageContent::Revoke {
+                original: "wamid.B".into()
+            }
+        );
+    }
+
+    #[test]
+    fn reactions_and_their_removal() {
+        assert_eq!(
+            MessageContent::from_message(
+                &json!({"type":"reaction","reaction":{"message_id":"wamid.X","emoji":""}})
+            )
+            .summary(),
+            "[reaction removed]"
+        );
+    }
+}
+
+impl MessageContent {
+    /// Whether this message, sent by the customer, opens (or resets) the service window. Meta
+    /// says a message or a call does; reactions, edits, deletions and system notices are not
+    /// messages the customer wrote to us, and counting them could let a doomed send through.
+    pub fn opens_window(&self) -> bool {
+        !matches!(
+            self,
+            MessageContent::Reaction { .. }
+                | MessageContent::Edit { .. }
+                | MessageContent::Revoke { .. }
+                | MessageContent::System { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_messages_the_customer_wrote_open_the_window() {
+        let opens = |v| MessageContent::from_message(&v).opens_window();
+        assert!(opens(json!({"type":"text","text":{"body":"hi"}})));
+        assert!(opens(json!({"type":"image","image":{"id":"1"}})));
+        assert!(opens(
+            json!({"type":"unsupported","unsupported":{"type":"poll"}})
+        ));
+        assert!(!opens(
+            json!({"type":"reaction","reaction":{"message_id":"w","emoji":"👍"}})
+        ));
+        assert!(!opens(json!({"type":"system","system":{"body":"changed"}})));
+        assert!(!opens(
+            json!({"type":"revoke","revoke":{"original_message_id":"w"}})
+        ));
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure types and rules of the inbox: ids, message content, status order, the service window.
+//! Nothing here does IO; everything here is unit-tested beside the code.
+
+pub mod content;
+pub mod ids;
+pub mod number;
+pub mod status;
+pub mod time;
+pub mod window;
+
+pub use content::MessageContent;
+pub use ids::{Bsuid, PhoneNumberId, WaId, WabaId, Wamid};
+pub use number::ConnectionKind;
+pub use status::{DeliveryStatus, StatusDecision};
+pub use window::ServiceWindow;

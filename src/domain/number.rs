@@ -1,0 +1,102 @@
+//! Business numbers and tenants: how they are connected, and what a valid identifier looks like.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How a number is connected to the Cloud API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    /// The WhatsApp Business phone app keeps working on the same number (20 messages/s).
+    Coexistence,
+    /// API only.
+    Dedicated,
+}
+
+impl ConnectionKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ConnectionKind::Coexistence => "coexistence",
+            ConnectionKind::Dedicated => "dedicated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "coexistence" => Some(ConnectionKind::Coexistence),
+            "dedicated" => Some(ConnectionKind::Dedicated),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ConnectionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Meta's numeric ids (phone number ids, WABA ids) are all digits; anything else was typed wrong
+/// or invented, and an invented id is how numbers end up receiving nothing.
+pub fn check_meta_id(what: &str, id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{what} {id:?} is not a Meta id: it must be the digits Meta shows in WhatsApp Manager"
+        ));
+    }
+    Ok(())
+}
+
+/// A display number is stored as digits (`+1 555-078 3881` → `15550783881`), as webhooks carry it.
+pub fn normalize_display_phone(raw: &str) -> Result<String, String> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let allowed = raw
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
+    if !allowed || !(6..=15).contains(&digits.len()) {
+        return Err(format!(
+            "display phone {raw:?} is not a phone number in international form, e.g. +15550783881"
+        ));
+    }
+    Ok(digits)
+}
+
+/// A tenant name: what admins type, so short, printable and not blank.
+pub fn check_tenant_name(name: &str) -> Result<(), String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.len() > 64 || trimmed.chars().any(char::is_control) {
+        return Err(format!(
+            "tenant name {name:?} must be 1 to 64 printable characters"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_ids_are_digits() {
+        assert!(check_meta_id("phone number id", "106540352242922").is_ok());
+        assert!(check_meta_id("phone number id", "wsp-3f9a").is_err());
+        assert!(check_meta_id("phone number id", "").is_err());
+    }
+
+    #[test]
+    fn display_phones_are_kept_as_digits() {
+        assert_eq!(
+            normalize_display_phone("+1 555-078 3881").unwrap(),
+            "15550783881"
+        );
+        assert!(normalize_display_phone("call me").is_err());
+        assert!(normalize_display_phone("+12").is_err());
+    }
+
+    #[test]
+    fn tenant_names_must_be_printable() {
+        assert!(check_tenant_name("Acme Bolivia").is_ok());
+        assert!(check_tenant_name("  ").is_err());
+        assert!(check_tenant_name("a\u{7}b").is_err());
+    }
+}

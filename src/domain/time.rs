@@ -1,0 +1,49 @@
+//! Times are unix seconds inside wabox and RFC 3339 UTC at its edges.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Formats unix seconds as RFC 3339 in UTC (`2026-07-01T10:02:03Z`).
+pub fn rfc3339(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
+/// Now, in unix seconds.
+pub fn now_unix() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A short human duration: `23h 12m`, `9m`, `3d`, `45s`.
+pub fn short_duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    if s >= 2 * 86_400 {
+        format!("{}d", s / 86_400)
+    } else if s >= 3_600 {
+        format!("{}h {}m", s / 3_600, (s % 3_600) / 60)
+    } else if s >= 60 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_is_utc_with_z() {
+        assert_eq!(rfc3339(1_782_900_123), "2026-07-01T10:02:03Z");
+    }
+
+    #[test]
+    fn short_durations_read_like_a_person_would_say_them() {
+        assert_eq!(short_duration(23 * 3600 + 12 * 60 + 5), "23h 12m");
+        assert_eq!(short_duration(9 * 60 + 59), "9m");
+        assert_eq!(short_duration(3 * 86_400 + 10), "3d");
+        assert_eq!(short_duration(-5), "0s");
+    }
+}

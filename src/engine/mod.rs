@@ -1,0 +1,131 @@
+//! The engine: owns the store, ingests webhooks, and answers clients.
+
+pub mod api;
+pub mod ingest;
+pub mod lock;
+pub mod serve;
+pub mod socket;
+pub mod writer;
+
+use crate::config::Config;
+use crate::crypto::Sealer;
+use crate::store::{self, StoreError};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use writer::WriterHandle;
+
+/// Read-only connections beside the writer, reused across requests.
+pub struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub fn new(path: &Path) -> Self {
+        ReadPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs a query on a pooled connection (blocking: call from `spawn_blocking`).
+    pub fn with<R>(&self, f: impl FnOnce(&Connection) -> store::Result<R>) -> store::Result<R> {
+        let conn = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let conn = match conn {
+            Some(c) => c,
+            None => store::open_reader(&self.path)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 8
+        {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// How the engine was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineMode {
+    /// `wabox serve`: listeners, ingestion, the socket.
+    Serve,
+    /// A CLI command found no engine and runs the API itself for its own short life.
+    InProcess,
+}
+
+/// The parts every request handler needs.
+pub struct Engine {
+    pub config: Config,
+    pub mode: EngineMode,
+    pub writer: WriterHandle,
+    pub readers: ReadPool,
+    pub sealer: Sealer,
+    /// The Unix user the engine runs as: always an admin of its own data.
+    pub own_uid: u32,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not create the data dir {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Seal(#[from] crate::crypto::SealError),
+}
+
+/// The database file inside a data dir.
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("wabox.db")
+}
+
+/// Creates the data dir if needed, with no access for others (it holds the keys and the store).
+pub fn ensure_data_dir(data_dir: &Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !data_dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o750)
+            .create(data_dir)
+            .map_err(|source| StartError::DataDir {
+                path: data_dir.display().to_string(),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Opens the store and starts the writer. The caller must hold the engine lock.
+    pub fn start(config: Config, mode: EngineMode) -> Result<Arc<Engine>, StartError> {
+        ensure_data_dir(&config.data_dir)?;
+        let db = db_path(&config.data_dir);
+        let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
+        let sealer = Sealer::load(&config.data_dir)?;
+        Ok(Arc::new(Engine {
+            readers: ReadPool::new(&db),
+            config,
+            mode,
+            writer,
+            sealer,
+            own_uid: nix::unistd::getuid().as_raw(),
+            writer_thread: Mutex::new(Some(thread)),
+        }))
+    }
+
+    /// Stops the writer after the jobs already queued, and waits for it.
+    pub fn shutdown(self: Arc<Self>) {
+        let thread = self.writer_thread.lock().ok().and_then(|mut t| t.take());
+        self.writer.stop();
+        drop(self);
+        if let Some(t) = thread {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! `wabox serve`: the engine as a service — webhook listener, ingestion, and the client socket.
+
+use super::lock::{EngineLock, Holder};
+use super::{Engine, EngineMode, socket};
+use crate::config::Config;
+use crate::webhook::http::{WebhookState, router};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+/// Takes the engine lock for a long-running engine. A one-shot command may hold it for a moment,
+/// so wait a little for that; another engine is refused at once.
+pub fn lock_for_engine(config: &Config) -> anyhow::Result<EngineLock> {
+    super::ensure_data_dir(&config.data_dir)?;
+    let held_by_engine = std::fs::read_to_string(config.data_dir.join("engine.lock"))
+        .map(|who| who.starts_with("engine"))
+        .unwrap_or(false)
+        && EngineLock::is_held(&config.data_dir);
+    let wait = if held_by_engine {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(5)
+    };
+    Ok(EngineLock::acquire(&config.data_dir, Holder::Engine, wait)?)
+}
+
+/// Starts the webhook listener on `listen` (port 0 picks one) and returns the bound address.
+pub async fn spawn_webhook_listener(
+    engine: &Arc<Engine>,
+    listen: SocketAddr,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let state = Arc::new(WebhookState {
+        writer: engine.writer.clone(),
+        app_secret: engine.config.require_app_secret()?.clone(),
+        verify_token: engine.config.require_verify_token()?.clone(),
+        refused: AtomicU64::new(0),
+    });
+    let tcp = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not listen on {listen}: {e} (is another program using it? change [webhook] listen)"))?;
+    let addr = tcp.local_addr()?;
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(tcp, app).await {
+            tracing::error!(error = %e, "the webhook listener stopped");
+        }
+    });
+    Ok((addr, task))
+}
+
+/// Runs until SIGINT or SIGTERM.
+pub async fn run(config: Config, listen_override: Option<SocketAddr>) -> anyhow::Result<()> {
+    // Refuse early, before taking anything, if the webhook could not be checked.
+    config.require_app_secret()?;
+    config.require_verify_token()?;
+    let lock = lock_for_engine(&config)?;
+    let listen = listen_override.unwrap_or(config.listen);
+    let data_dir = config.data_dir.clone();
+    let engine = Engine::start(config, EngineMode::Serve)?;
+    let unix = socket::bind(&data_dir)?;
+    let socket_file = socket::socket_path(&data_dir);
+    let (addr, http) = spawn_webhook_listener(&engine, listen).await?;
+    let clients = tokio::spawn(socket::serve(engine.clone(), unix));
+    tracing::info!(%addr, socket = %socket_file.display(), "engine started");
+    println!("wabox engine running");
+    println!("  webhook: http://{addr}/webhook");
+    println!("  socket:  {}", socket_file.display());
+    println!("  data:    {}", data_dir.display());
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+
+    shutdown_signal().await;
+    tracing::info!("stopping: no new deliveries are accepted; queued work is finished");
+    http.abort();
+    clients.abort();
+    let _ = std::fs::remove_file(&socket_file);
+    engine.shutdown();
+    drop(lock);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

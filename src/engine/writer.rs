@@ -1,0 +1,242 @@
+//! The one writer. A thread owns the write connection; HTTP handlers and API calls hand it jobs.
+//!
+//! Journal appends are group-committed: every append waiting when the thread wakes goes into one
+//! transaction, and each caller is answered only after that commit, so a 200 always means "on
+//! disk". Between commits the thread applies pending journal entries in small batches, so
+//! acknowledging stays fast while processing catches up.
+
+use crate::domain::time::now_unix;
+use crate::store::{self, StoreEvent, journal};
+use bytes::Bytes;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::time::Duration;
+use tokio::sync::{broadcast, oneshot};
+
+/// At most this many queued jobs are taken per wake-up (one journal transaction at most).
+const MAX_JOBS_PER_COMMIT: usize = 2048;
+/// Journal entries applied per transaction between two looks at the job queue.
+const INGEST_BATCH: usize = 64;
+
+/// What the writer is given to do.
+type WriteFn = Box<dyn FnOnce(&mut WriterCtx) + Send>;
+
+enum Job {
+    Journal {
+        body: Bytes,
+        reply: oneshot::Sender<Result<i64, String>>,
+    },
+    Run(WriteFn),
+    /// Finish what was taken with it, then end the thread.
+    Stop,
+}
+
+/// The state a write job runs with: the connection, and the events to push once it commits.
+pub struct WriterCtx {
+    pub conn: Connection,
+    pub events: Vec<StoreEvent>,
+}
+
+/// Counters the HTTP `healthz` and the bench read without touching the database.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// New journal rows (a repeated body counts once).
+    pub journaled: AtomicU64,
+    pub processed: AtomicU64,
+    pub unrouted: AtomicU64,
+    pub invalid: AtomicU64,
+    pub commits: AtomicU64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the engine's writer has stopped")]
+    Stopped,
+    #[error("{0}")]
+    Store(String),
+}
+
+/// A cheap, cloneable way to hand work to the writer thread.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Job>,
+    pub stats: Arc<WriterStats>,
+    pub events: broadcast::Sender<StoreEvent>,
+}
+
+impl WriterHandle {
+    /// Journals a delivery; resolves once it is committed.
+    pub async fn journal(&self, body: Bytes) -> Result<i64, WriteError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Journal { body, reply })
+            .map_err(|_| WriteError::Stopped)?;
+        rx.await
+            .map_err(|_| WriteError::Stopped)?
+            .map_err(WriteError::Store)
+    }
+
+    /// Runs `f` on the writer thread. Events it pushes are broadcast after `f` returns; `f`
+    /// commits its own transaction.
+    pub async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriterCtx) -> R + Send + 'static,
+    ) -> Result<R, WriteError> {
+        let (reply, rx) = oneshot::channel();
+        let job: WriteFn = Box::new(move |ctx| {
+            let _ = reply.send(f(ctx));
+        });
+        self.tx
+            .send(Job::Run(job))
+            .map_err(|_| WriteError::Stopped)?;
+        rx.await.map_err(|_| WriteError::Stopped)
+    }
+
+    /// Asks the thread to end once the jobs queued before this are done.
+    pub fn stop(&self) {
+        let _ = self.tx.send(Job::Stop);
+    }
+}
+
+/// Opens the store and starts the writer thread. With `ingest`, it also applies pending journal
+/// entries (the engine); without, it only runs the jobs it is given (a one-shot CLI command).
+pub fn start(
+    db_path: &Path,
+    ingest: bool,
+) -> Result<(WriterHandle, std::thread::JoinHandle<()>), store::StoreError> {
+    let conn = store::open_writer(db_path)?;
+    let (tx, rx) = mpsc::channel();
+    let (events, _) = broadcast::channel(4096);
+    let stats = Arc::new(WriterStats::default());
+    let handle = WriterHandle {
+        tx,
+        stats: stats.clone(),
+        events: events.clone(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("wabox-writer".into())
+        .spawn(move || {
+            let mut ctx = WriterCtx {
+                conn,
+                events: Vec::new(),
+            };
+            run_loop(&mut ctx, rx, ingest, &stats, &events);
+        })
+        .map_err(|e| {
+            store::StoreError::Invalid(format!("could not start the writer thread: {e}"))
+        })?;
+    Ok((handle, thread))
+}
+
+fn run_loop(
+    ctx: &mut WriterCtx,
+    rx: mpsc::Receiver<Job>,
+    ingest: bool,
+    stats: &WriterStats,
+    events: &broadcast::Sender<StoreEvent>,
+) {
+    // Entries left pending by a crash are processed first thing.
+    let mut backlog = ingest;
+    loop {
+        let first = if backlog {
+            match rx.try_recv() {
+                Ok(job) => Some(job),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        } else {
+            // Wake now and then even when idle, so a backlog can never be stranded.
+            match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => {
+                    backlog = ingest;
+                    None
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        };
+        if let Some(first) = first {
+            let mut appends = Vec::new();
+            let mut runs = Vec::new();
+            let mut stop = false;
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Journal { body, reply } => appends.push((body, reply)),
+                    Job::Run(f) => runs.push(f),
+                    Job::Stop => stop = true,
+                }
+                if !stop && appends.len() + runs.len() < MAX_JOBS_PER_COMMIT {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if !appends.is_empty() {
+                commit_appends(ctx, appends, stats);
+                backlog = ingest;
+            }
+            for f in runs {
+                f(ctx);
+                publish(ctx, events);
+            }
+            if stop {
+                return;
+            }
+        }
+        if backlog {
+            match crate::engine::ingest::process_pending(ctx, INGEST_BATCH, stats) {
+                Ok(n) => backlog = n == INGEST_BATCH,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not process the journal; retrying shortly");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+            publish(ctx, events);
+        }
+    }
+}
+
+fn commit_appends(
+    ctx: &mut WriterCtx,
+    appends: Vec<(Bytes, oneshot::Sender<Result<i64, String>>)>,
+    stats: &WriterStats,
+) {
+    let now = now_unix();
+    let result = (|| -> Result<Vec<(i64, bool)>, rusqlite::Error> {
+        let tx = ctx.conn.transaction()?;
+        let mut ids = Vec::with_capacity(appends.len());
+        for (body, _) in &appends {
+            ids.push(journal::append(&tx, body, now).map_err(|e| match e {
+                store::StoreError::Sqlite(e) => e,
+                other => rusqlite::Error::ToSqlConversionFailure(other.to_string().into()),
+            })?);
+        }
+        tx.commit()?;
+        Ok(ids)
+    })();
+    match result {
+        Ok(ids) => {
+            let new = ids.iter().filter(|(_, is_new)| *is_new).count();
+            stats.journaled.fetch_add(new as u64, Ordering::Relaxed);
+            stats.commits.fetch_add(1, Ordering::Relaxed);
+            for ((_, reply), (id, _)) in appends.into_iter().zip(ids) {
+                let _ = reply.send(Ok(id));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
+            for (_, reply) in appends {
+                let _ = reply.send(Err(format!("journal commit failed: {e}")));
+            }
+        }
+    }
+}
+
+fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>) {
+    for e in ctx.events.drain(..) {
+        // No subscriber is fine: events are a courtesy, the store is the truth.
+        let _ = events.send(e);
+    }
+}

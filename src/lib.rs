@@ -1,0 +1,14 @@
+//! wabox: a terminal inbox for WhatsApp Business numbers on Meta's Cloud API.
+
+pub mod api;
+pub mod bench;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod engine;
+pub mod logging;
+pub mod secret;
+pub mod store;
+pub mod webhook;

@@ -1,0 +1,36 @@
+use clap::Parser;
+use wabox::cli::{Cli, Command};
+use wabox::config::Config;
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("wabox: error: could not start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        eprintln!("wabox: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    match cli.command {
+        Command::Serve { listen } => {
+            let _logs = wabox::logging::init(&config.data_dir, true);
+            wabox::engine::serve::run(config, listen).await
+        }
+        Command::Bench(bench) => wabox::bench::run(bench).await,
+        command => {
+            let _logs = wabox::logging::init(&config.data_dir, false);
+            wabox::cli::run(config, command).await
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The journal of raw deliveries: written before Meta gets its 200, processed from here in order.
+
+use super::{Result, StoreError};
+use crate::domain::time::rfc3339;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalState {
+    Pending,
+    Processed,
+    /// Could not be parsed; kept as it came so that nothing is lost.
+    Invalid,
+    /// Names a phone number (or WABA) wabox does not know; replayable once it is added.
+    Unrouted,
+}
+
+impl JournalState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JournalState::Pending => "pending",
+            JournalState::Processed => "processed",
+            JournalState::Invalid => "invalid",
+            JournalState::Unrouted => "unrouted",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "processed" => JournalState::Processed,
+            "invalid" => JournalState::Invalid,
+            "unrouted" => JournalState::Unrouted,
+            _ => JournalState::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JournalEntryView {
+    pub id: i64,
+    pub received_at: String,
+    /// How many times this exact body was delivered (Meta retries until it gets a 200).
+    pub deliveries: i64,
+    pub state: JournalState,
+    pub detail: Option<String>,
+    pub bytes: i64,
+}
+
+/// Appends a delivery, or counts a repeat of one already journaled (same bytes). Returns its id
+/// and whether it is new.
+pub fn append(conn: &Connection, body: &[u8], now: i64) -> Result<(i64, bool)> {
+    let digest = Sha256::digest(body);
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO journal (received_at, body, body_sha256) VALUES (?1, ?2, ?3)
+         ON CONFLICT (body_sha256) DO UPDATE SET deliveries = deliveries + 1
+         RETURNING id, deliveries",
+    )?;
+    Ok(stmt.query_row(params![now, body, digest.as_slice()], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? == 1))
+    })?)
+}
+
+/// The oldest pending deliveries, in order of arrival.
+pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, body FROM journal WHERE state = 'pending' ORDER BY id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+    conn.query_row("SELECT body FROM journal WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("no journal entry {id}: `wabox journal` lists them"))
+        })
+}
+
+pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
+    let s: Option<String> = conn
+        .query_row("SELECT state FROM journal WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    s.map(|s| JournalState::parse(&s)).ok_or_else(|| {
+        StoreError::NotFound(format!("no journal entry {id}: `wabox journal` lists them"))
+    })
+}
+
+pub fn mark(
+    conn: &Connection,
+    id: i64,
+    state: JournalState,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE journal SET state = ?2, detail = ?3, processed_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, state.as_str(), detail, now])?;
+    Ok(())
+}
+
+/// Ids of every unrouted delivery, oldest first.
+pub fn unrouted_ids(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM journal WHERE state = 'unrouted' ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Counts by state, for `healthz` and the bench.
+pub fn counts(conn: &Connection) -> Result<Vec<(JournalState, i64)>> {
+    let mut stmt = conn
+        .prepare("SELECT state, count(*) FROM journal WHERE state != 'processed' GROUP BY state")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((JournalState::parse(&r.get::<_, String>(0)?), r.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Lists journal entries, newest first. `only` filters to one state (unrouted, invalid…).
+pub fn list(
+    conn: &Connection,
+    only: Option<JournalState>,
+    limit: usize,
+) -> Result<Vec<JournalEntryView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+         WHERE (?1 IS NULL AND state != 'processed') OR state = ?1
+         ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![only.map(|s| s.as_str()), limit as i64], |r| {
+        Ok(JournalEntryView {
+            id: r.get(0)?,
+            received_at: rfc3339(r.get(1)?),
+            deliveries: r.get(2)?,
+            state: JournalState::parse(&r.get::<_, String>(3)?),
+            detail: r.get(4)?,
+            bytes: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::store;
+
+    #[test]
+    fn a_repeated_body_is_journaled_once_and_counted() {
+        let (_d, conn) = store();
+        let (a, new_a) = append(&conn, b"{\"x\":1}", 10).unwrap();
+        let (b, new_b) = append(&conn, b"{\"x\":1}", 11).unwrap();
+        let (c, _) = append(&conn, b"{\"x\":2}", 12).unwrap();
+        assert_eq!(a, b);
+        assert!(new_a && !new_b);
+        assert_ne!(a, c);
+        let listed = list(&conn, None, 10).unwrap();
+        assert_eq!(listed.iter().find(|e| e.id == a).unwrap().deliveries, 2);
+        assert_eq!(pending(&conn, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn marking_moves_entries_out_of_pending() {
+        let (_d, conn) = store();
+        let (a, _) = append(&conn, b"a", 1).unwrap();
+        mark(
+            &conn,
+            a,
+            JournalState::Unrouted,
+            Some("unknown phone number id 9"),
+            2,
+        )
+        .unwrap();
+        assert!(pending(&conn, 10).unwrap().is_empty());
+        assert_eq!(unrouted_ids(&conn).unwrap(), vec![a]);
+        assert_eq!(state(&conn, a).unwrap(), JournalState::Unrouted);
+        assert_eq!(
+            list(&conn, Some(JournalState::Invalid), 10).unwrap().len(),
+            0
+        );
+    }
+}

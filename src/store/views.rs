@@ -1,0 +1,255 @@
+//! Read models for clients: conversations and messages as the CLI's `--json` and the TUI show them.
+
+use super::{Result, StoreError};
+use crate::domain::ServiceWindow;
+use crate::domain::time::rfc3339;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContactView {
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WindowView {
+    pub open: bool,
+    /// When it closes (open) or closed (closed); null if the customer never wrote.
+    pub closes_at: Option<String>,
+    /// `23h 12m`, `closes in 9m`, `closed 3d ago`.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LastMessageView {
+    pub text: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConversationView {
+    pub id: i64,
+    pub phone_number_id: String,
+    pub display_phone: String,
+    pub tenant: String,
+    pub contact: ContactView,
+    pub state: String,
+    pub unread: i64,
+    pub last_inbound_at: Option<String>,
+    pub window: WindowView,
+    /// The customer came from a click-to-WhatsApp ad (a `referral`): a free entry point.
+    pub from_ad: bool,
+    pub last_message: Option<LastMessageView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorView {
+    pub code: i64,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReactionView {
+    pub emoji: String,
+    /// `customer` or `business`.
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageView {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub wamid: String,
+    /// `in` or `out`.
+    pub direction: String,
+    /// `customer`, `phone_app`, `history` (and, with sending, `agent`).
+    pub origin: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    pub at: String,
+    pub status: Option<String>,
+    pub error: Option<ErrorView>,
+    pub reply_to: Option<String>,
+    pub forwarded: bool,
+    pub reactions: Vec<ReactionView>,
+    pub edited: bool,
+    pub revoked: bool,
+    /// What the message said before each edit or deletion, oldest first.
+    pub previous_texts: Vec<String>,
+}
+
+fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
+    let w = ServiceWindow::at(last_inbound_at, now);
+    WindowView {
+        open: w.is_open(),
+        closes_at: w.boundary().map(rfc3339),
+        label: w.label(now),
+    }
+}
+
+const CONVERSATION_SELECT: &str = "
+    SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
+           c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
+           c.last_message_at
+    FROM conversations c
+    JOIN numbers n ON n.id = c.number_id
+    JOIN tenants t ON t.id = n.tenant_id
+    JOIN contacts k ON k.id = c.contact_id";
+
+fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<ConversationView> {
+    let last_inbound_at: Option<i64> = r.get(9)?;
+    let text: Option<String> = r.get(11)?;
+    let at: Option<i64> = r.get(12)?;
+    Ok(ConversationView {
+        id: r.get(0)?,
+        phone_number_id: r.get(1)?,
+        display_phone: r.get(2)?,
+        tenant: r.get(3)?,
+        contact: ContactView {
+            wa_id: r.get(4)?,
+            user_id: r.get(5)?,
+            name: r.get(6)?,
+        },
+        state: r.get(7)?,
+        unread: r.get(8)?,
+        last_inbound_at: last_inbound_at.map(rfc3339),
+        window: window_view(last_inbound_at, now),
+        from_ad: r.get::<_, Option<i64>>(10)?.is_some(),
+        last_message: match (text, at) {
+            (Some(text), Some(at)) => Some(LastMessageView {
+                text,
+                at: rfc3339(at),
+            }),
+            _ => None,
+        },
+    })
+}
+
+/// Conversations by last activity, newest first, optionally of one number (Meta's id).
+pub fn conversations(
+    conn: &Connection,
+    phone_number_id: Option<&str>,
+    limit: usize,
+    now: i64,
+) -> Result<Vec<ConversationView>> {
+    if let Some(p) = phone_number_id {
+        let known: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM numbers WHERE phone_number_id = ?1",
+                [p],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if known.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "no number with phone number id {p}: `wabox numbers list` shows them"
+            )));
+        }
+    }
+    let sql = format!(
+        "{CONVERSATION_SELECT}
+         WHERE ?1 IS NULL OR n.phone_number_id = ?1
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![phone_number_id, limit as i64], |r| {
+        conversation_row(r, now)
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn conversation(conn: &Connection, id: i64, now: i64) -> Result<ConversationView> {
+    let sql = format!("{CONVERSATION_SELECT} WHERE c.id = ?1");
+    conn.prepare_cached(&sql)?
+        .query_row([id], |r| conversation_row(r, now))
+        .optional()?
+        .ok_or_else(|| no_conversation(id))
+}
+
+fn no_conversation(id: i64) -> StoreError {
+    StoreError::NotFound(format!(
+        "no conversation {id}: `wabox conversations` lists them"
+    ))
+}
+
+/// A conversation's messages, oldest first: the newest `limit`, or those before message `before`.
+pub fn messages(
+    conn: &Connection,
+    conversation_id: i64,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<MessageView>> {
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM conversations WHERE id = ?1",
+            [conversation_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Err(no_conversation(conversation_id));
+    }
+    // Keyset paging on (at, id): the newest page first, then reversed to read oldest first.
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.wamid, m.direction, m.origin, m.type, m.text, m.at, m.status,
+                m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked
+         FROM messages m
+         WHERE m.conversation_id = ?1
+           AND (?2 IS NULL OR (m.at, m.id) < (SELECT at, id FROM messages WHERE id = ?2))
+         ORDER BY m.at DESC, m.id DESC LIMIT ?3",
+    )?;
+    let mut out: Vec<MessageView> = stmt
+        .query_map(params![conversation_id, before, limit as i64], |r| {
+            let code: Option<i64> = r.get(8)?;
+            let title: Option<String> = r.get(9)?;
+            Ok(MessageView {
+                id: r.get(0)?,
+                conversation_id,
+                wamid: r.get(1)?,
+                direction: r.get(2)?,
+                origin: r.get(3)?,
+                kind: r.get(4)?,
+                text: r.get(5)?,
+                at: rfc3339(r.get(6)?),
+                status: r.get(7)?,
+                error: code.map(|code| ErrorView {
+                    code,
+                    title: title.unwrap_or_default(),
+                }),
+                reply_to: r.get(10)?,
+                forwarded: r.get(11)?,
+                edited: r.get(12)?,
+                revoked: r.get(13)?,
+                reactions: Vec::new(),
+                previous_texts: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    out.reverse();
+    let mut reactions = conn.prepare_cached(
+        "SELECT emoji, reactor FROM reactions WHERE message_wamid = ?1 AND emoji != '' ORDER BY at",
+    )?;
+    let mut revisions = conn.prepare_cached(
+        "SELECT previous_text FROM message_revisions WHERE message_id = ?1 ORDER BY at, id",
+    )?;
+    for m in &mut out {
+        m.reactions = reactions
+            .query_map([&m.wamid], |r| {
+                Ok(ReactionView {
+                    emoji: r.get(0)?,
+                    by: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if m.edited || m.revoked {
+            m.previous_texts = revisions
+                .query_map([m.id], |r| r.get::<_, Option<String>>(0))?
+                .filter_map(|t| t.transpose())
+                .collect::<rusqlite::Result<_>>()?;
+        }
+    }
+    Ok(out)
+}
