@@ -6,7 +6,7 @@ use crate::engine::ingest::EntryOutcome;
 use crate::secret::Secret;
 use crate::store::StoreEvent;
 use crate::store::directory::{NumberView, TenantView};
-use crate::store::journal::{JournalEntryView, JournalState};
+use crate::store::journal::{JournalEntryView, JournalFilter};
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +38,7 @@ pub enum Request {
         limit: Option<usize>,
     },
     ListJournal {
-        state: Option<JournalState>,
+        filter: JournalFilter,
         limit: Option<usize>,
     },
     ReplayJournal {

@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::config::Config;
 use crate::domain::ConnectionKind;
 use crate::secret::Secret;
-use crate::store::journal::JournalState;
+use crate::store::journal::{JournalFilter, JournalState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
@@ -65,7 +65,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Received deliveries, newest first; unrouted and invalid ones wait here to be replayed.
+    /// Deliveries not processed (pending, unrouted, invalid), newest first; `--all` shows every one.
     Journal(JournalArgs),
     /// Measure the engine (see the README's table).
     #[command(subcommand)]
@@ -132,6 +132,9 @@ pub struct JournalArgs {
     /// Only deliveries that could not be parsed.
     #[arg(long, group = "state")]
     pub invalid: bool,
+    /// Every delivery, processed ones included.
+    #[arg(long, group = "state")]
+    pub all: bool,
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     #[arg(long)]
@@ -246,18 +249,20 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             (Request::ReplayJournal { target }, json)
         }
         Command::Journal(args) => {
-            let state = if args.pending {
-                Some(JournalState::Pending)
+            let filter = if args.all {
+                JournalFilter::All
+            } else if args.pending {
+                JournalFilter::Only(JournalState::Pending)
             } else if args.unrouted {
-                Some(JournalState::Unrouted)
+                JournalFilter::Only(JournalState::Unrouted)
             } else if args.invalid {
-                Some(JournalState::Invalid)
+                JournalFilter::Only(JournalState::Invalid)
             } else {
-                None
+                JournalFilter::NotProcessed
             };
             (
                 Request::ListJournal {
-                    state,
+                    filter,
                     limit: Some(args.limit),
                 },
                 args.json,

@@ -184,9 +184,9 @@ impl Engine {
                     .await
                     .map(Response::Messages)
             }
-            Request::ListJournal { state, limit } => {
+            Request::ListJournal { filter, limit } => {
                 let limit = limit.unwrap_or(50).min(MAX_LIMIT);
-                self.read(move |c| journal::list(c, state, limit))
+                self.read(move |c| journal::list(c, filter, limit))
                     .await
                     .map(Response::Journal)
             }

@@ -38,6 +38,16 @@ impl JournalState {
     }
 }
 
+/// Which entries a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalFilter {
+    /// Pending, unrouted and invalid: what may need attention.
+    NotProcessed,
+    All,
+    Only(JournalState),
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JournalEntryView {
     pub id: i64,
@@ -122,18 +132,32 @@ pub fn counts(conn: &Connection) -> Result<Vec<(JournalState, i64)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Lists journal entries, newest first. `only` filters to one state (unrouted, invalid…).
+/// Lists journal entries, newest first.
 pub fn list(
     conn: &Connection,
-    only: Option<JournalState>,
+    filter: JournalFilter,
     limit: usize,
 ) -> Result<Vec<JournalEntryView>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-         WHERE (?1 IS NULL AND state != 'processed') OR state = ?1
-         ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![only.map(|s| s.as_str()), limit as i64], |r| {
+    // One statement per filter, so the partial index on unprocessed entries serves the default.
+    let (sql, state) = match filter {
+        JournalFilter::NotProcessed => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE state != 'processed' AND ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+            None,
+        ),
+        JournalFilter::All => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+            None,
+        ),
+        JournalFilter::Only(s) => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE state = ?1 ORDER BY id DESC LIMIT ?2",
+            Some(s.as_str()),
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![state, limit as i64], |r| {
         Ok(JournalEntryView {
             id: r.get(0)?,
             received_at: rfc3339(r.get(1)?),
@@ -160,7 +184,7 @@ mod tests {
         assert_eq!(a, b);
         assert!(new_a && !new_b);
         assert_ne!(a, c);
-        let listed = list(&conn, None, 10).unwrap();
+        let listed = list(&conn, JournalFilter::All, 10).unwrap();
         assert_eq!(listed.iter().find(|e| e.id == a).unwrap().deliveries, 2);
         assert_eq!(pending(&conn, 10).unwrap().len(), 2);
     }
