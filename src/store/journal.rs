@@ -204,9 +204,12 @@ mod tests {
         assert!(pending(&conn, 10).unwrap().is_empty());
         assert_eq!(unrouted_ids(&conn).unwrap(), vec![a]);
         assert_eq!(state(&conn, a).unwrap(), JournalState::Unrouted);
+        let invalid = JournalFilter::Only(JournalState::Invalid);
+        assert_eq!(list(&conn, invalid, 10).unwrap().len(), 0);
         assert_eq!(
-            list(&conn, Some(JournalState::Invalid), 10).unwrap().len(),
-            0
+            list(&conn, JournalFilter::NotProcessed, 10).unwrap().len(),
+            1
         );
+        assert_eq!(list(&conn, JournalFilter::All, 10).unwrap().len(), 1);
     }
 }
