@@ -1,0 +1,419 @@
+//! Shared by the integration tests: the real binary, a real data dir, real HTTP on 127.0.0.1.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const APP_SECRET: &str = "test-app-secret-9f8e7d6c";
+pub const VERIFY_TOKEN: &str = "test-verify-token-1a2b3c";
+/// Shaped like a Meta token so a leak would be easy to spot.
+pub const ACCESS_TOKEN: &str = "EAATESTTOKENzq7Xv3uN0pLw9YkR2sTbHc";
+
+pub const PNID: &str = "106540352242922";
+pub const WABA: &str = "104829357711032";
+pub const DISPLAY: &str = "15550783881";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_wabox")
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+pub fn sign(body: &[u8]) -> String {
+    wabox::webhook::signature::sign(APP_SECRET.as_bytes(), body)
+}
+
+/// A data dir and a config file (mode 0600) for one test.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[meta]\napp_id = \"1234\"\napp_secret = \"{APP_SECRET}\"\nverify_token = \"{VERIFY_TOKEN}\"\n\n[webhook]\nlisten = \"127.0.0.1:0\"\n"
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let data = dir.path().join("data");
+        Home { dir, config, data }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("WABOX_ACCESS_TOKEN")
+            .env_remove("WABOX_APP_SECRET")
+            .env_remove("WABOX_VERIFY_TOKEN")
+            .env_remove("WABOX_CONFIG")
+            .env_remove("WABOX_DATA_DIR");
+        c
+    }
+
+    /// Runs a CLI command to completion, with empty stdin.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run wabox");
+        record_output(&self.dir, &out);
+        out
+    }
+
+    /// Runs a CLI command that must succeed and returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "wabox {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a `--json` command and parses what it printed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let text = self.ok(&all);
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {text}"))
+    }
+
+    /// Runs a command with `stdin` piped in.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        record_output(&self.dir, &out);
+        out
+    }
+
+    /// The usual set-up: one tenant and the number of the reference payloads, with a token.
+    pub fn with_acme(&self) -> &Self {
+        self.ok(&["tenants", "add", "Acme"]);
+        self.add_number("Acme", PNID, WABA, DISPLAY, "dedicated");
+        self
+    }
+
+    pub fn add_number(
+        &self,
+        tenant: &str,
+        pnid: &str,
+        waba: &str,
+        display: &str,
+        connection: &str,
+    ) {
+        let out = self.run_with_stdin(
+            &[
+                "numbers",
+                "add",
+                "--tenant",
+                tenant,
+                "--phone-number-id",
+                pnid,
+                "--waba-id",
+                waba,
+                "--display-phone",
+                display,
+                "--connection",
+                connection,
+            ],
+            ACCESS_TOKEN,
+        );
+        assert!(
+            out.status.success(),
+            "numbers add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn start_engine(&self) -> Engine {
+        Engine::start(self)
+    }
+
+    pub fn conversations(&self) -> Vec<Value> {
+        self.json(&["conversations"]).as_array().unwrap().clone()
+    }
+
+    pub fn messages(&self, conversation_id: i64) -> Vec<Value> {
+        self.json(&["messages", &conversation_id.to_string()])
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Every message of every conversation.
+    pub fn all_messages(&self) -> Vec<Value> {
+        self.conversations()
+            .iter()
+            .flat_map(|c| self.messages(c["id"].as_i64().unwrap()))
+            .collect()
+    }
+
+    pub fn message(&self, wamid: &str) -> Value {
+        self.all_messages()
+            .into_iter()
+            .find(|m| m["wamid"] == wamid)
+            .unwrap_or_else(|| panic!("no message {wamid}"))
+    }
+
+    /// Waits until the engine has processed every journaled delivery.
+    pub fn wait_processed(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let pending = self.json(&["journal", "--pending"]);
+            if pending.as_array().unwrap().is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "deliveries still pending: {pending}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Everything the engine logged, and everything commands printed, so far.
+    pub fn everything_printed(&self) -> String {
+        let mut all = std::fs::read_to_string(self.data.join("wabox.log")).unwrap_or_default();
+        all.push_str(
+            &std::fs::read_to_string(self.dir.path().join("outputs.txt")).unwrap_or_default(),
+        );
+        all.push_str(
+            &std::fs::read_to_string(self.dir.path().join("engine-stderr.txt")).unwrap_or_default(),
+        );
+        all
+    }
+}
+
+fn record_output(dir: &tempfile::TempDir, out: &Output) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join("outputs.txt"))
+        .unwrap();
+    f.write_all(&out.stdout).unwrap();
+    f.write_all(&out.stderr).unwrap();
+}
+
+/// A running `wabox serve`, stopped (SIGTERM) when dropped.
+pub struct Engine {
+    pub child: Child,
+    pub addr: String,
+    pub http: reqwest::Client,
+}
+
+impl Engine {
+    pub fn start(home: &Home) -> Engine {
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(home.dir.path().join("engine-stderr.txt"))
+            .unwrap();
+        let mut child = home
+            .command(&["serve"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start wabox serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| {
+                    panic!(
+                        "wabox serve exited early: see {}",
+                        home.dir.path().display()
+                    )
+                })
+                .unwrap();
+            if let Some(rest) = line.trim().strip_prefix("webhook: http://") {
+                break rest.trim_end_matches("/webhook").to_string();
+            }
+        };
+        // Keep draining stdout so the engine never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Engine {
+            child,
+            addr,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/webhook", self.addr)
+    }
+
+    pub async fn post(&self, body: Vec<u8>, signature: Option<String>) -> u16 {
+        let mut req = self
+            .http
+            .post(self.url())
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = signature {
+            req = req.header("x-hub-signature-256", s);
+        }
+        req.send().await.expect("POST /webhook").status().as_u16()
+    }
+
+    /// Posts a correctly signed delivery and returns the status code.
+    pub async fn deliver(&self, body: &[u8]) -> u16 {
+        self.post(body.to_vec(), Some(sign(body))).await
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn stop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill9();
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ---- payload builders: the reference shapes, with the ids and times a test needs ----
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Wraps one change value into a delivery.
+pub fn delivery(waba: &str, field: &str, value: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": waba, "changes": [{"value": value, "field": field}]}]
+    }))
+    .unwrap()
+}
+
+pub fn metadata(pnid: &str, display: &str) -> Value {
+    json!({"display_phone_number": display, "phone_number_id": pnid})
+}
+
+/// A `messages` delivery with the given message objects from one customer.
+pub fn inbound(
+    pnid: &str,
+    wa_id: Option<&str>,
+    user_id: Option<&str>,
+    name: &str,
+    messages: Vec<Value>,
+) -> Vec<u8> {
+    let mut contact = json!({"profile": {"name": name}});
+    if let Some(w) = wa_id {
+        contact["wa_id"] = json!(w);
+    }
+    if let Some(u) = user_id {
+        contact["user_id"] = json!(u);
+    }
+    delivery(
+        WABA,
+        "messages",
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(pnid, DISPLAY),
+            "contacts": [contact],
+            "messages": messages,
+        }),
+    )
+}
+
+/// A customer message object of `type` with its `content` object.
+pub fn message(from: &str, wamid: &str, ts: i64, kind: &str, content: Value) -> Value {
+    let mut m = json!({"from": from, "id": wamid, "timestamp": ts.to_string(), "type": kind});
+    m[kind] = content;
+    m
+}
+
+pub fn text(from: &str, wamid: &str, ts: i64, body: &str) -> Value {
+    message(from, wamid, ts, "text", json!({"body": body}))
+}
+
+pub fn statuses(pnid: &str, statuses: Vec<Value>) -> Vec<u8> {
+    delivery(
+        WABA,
+        "messages",
+        json!({"messaging_product": "whatsapp", "metadata": metadata(pnid, DISPLAY), "statuses": statuses}),
+    )
+}
+
+pub fn status(wamid: &str, status: &str, ts: i64) -> Value {
+    json!({"id": wamid, "status": status, "timestamp": ts.to_string(), "recipient_id": "16505551234"})
+}
+
+pub fn echo(pnid: &str, to: &str, wamid: &str, ts: i64, body: &str) -> Vec<u8> {
+    delivery(
+        WABA,
+        "smb_message_echoes",
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(pnid, DISPLAY),
+            "message_echoes": [{"from": DISPLAY, "to": to, "id": wamid, "timestamp": ts.to_string(),
+                                "type": "text", "text": {"body": body}}]
+        }),
+    )
+}
+
+/// The conversation (from `wabox conversations --json`) with this customer's wa_id or BSUID.
+pub fn conversation_of<'a>(conversations: &'a [Value], id: &str) -> &'a Value {
+    conversations
+        .iter()
+        .find(|c| c["contact"]["wa_id"] == id || c["contact"]["user_id"] == id)
+        .unwrap_or_else(|| panic!("no conversation with {id} in {conversations:#?}"))
+}
