@@ -164,7 +164,11 @@ impl Home {
     }
 
     pub fn start_engine(&self) -> Engine {
-        Engine::start(self)
+        Engine::start(self, &[])
+    }
+
+    pub fn start_engine_with_env(&self, env: &[(&str, &str)]) -> Engine {
+        Engine::start(self, env)
     }
 
     pub fn conversations(&self) -> Vec<Value> {
@@ -241,14 +245,17 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn start(home: &Home) -> Engine {
+    pub fn start(home: &Home, env: &[(&str, &str)]) -> Engine {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(home.dir.path().join("engine-stderr.txt"))
             .unwrap();
-        let mut child = home
-            .command(&["serve"])
+        let mut command = home.command(&["serve"]);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
