@@ -98,7 +98,7 @@ async fn every_message_type_is_stored_with_readable_text() {
         shown("wamid.TYPES09"),
         t("interactive", "[button] Yes, please")
     );
-    assert_eq!(shown("wamid.TYPES10"), t("interactive", "[button] Size M"));
+    assert_eq!(shown("wamid.TYPES10"), t("interactive", "[list] Size M"));
     assert_eq!(
         shown("wamid.TYPES11"),
         t("button", "[button] Stop promotions")

@@ -239,7 +239,13 @@ impl MessageContent {
                 }
             }
             MessageContent::Contacts { cards } => format!("[contact] {}", cards.join("; ")),
-            MessageContent::Interactive { title, .. } => format!("[button] {title}"),
+            MessageContent::Interactive {
+                reply_type, title, ..
+            } => match reply_type.as_str() {
+                "list_reply" => format!("[list] {title}"),
+                "nfm_reply" => format!("[form] {title}"),
+                _ => format!("[button] {title}"),
+            },
             MessageContent::Button { text, .. } => format!("[button] {text}"),
             MessageContent::Reaction { emoji, .. } if emoji.is_empty() => {
                 "[reaction removed]".to_string()
@@ -337,7 +343,7 @@ mod tests {
             summary(
                 json!({"type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"a","title":"Size M"}}})
             ),
-            "[button] Size M"
+            "[list] Size M"
         );
         assert_eq!(
             summary(json!({"type":"button","button":{"payload":"STOP","text":"Stop promotions"}})),
