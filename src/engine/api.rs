@@ -210,3 +210,101 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::EngineMode;
+
+    fn engine(admins: &[&str]) -> (tempfile::TempDir, Arc<Engine>) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            path: None,
+            data_dir: dir.path().join("data"),
+            app_id: None,
+            app_secret: None,
+            verify_token: None,
+            graph_base_url: "http://127.0.0.1:9".into(),
+            graph_version: "v26.0".into(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            admins: admins.iter().map(|a| a.to_string()).collect(),
+        };
+        (dir, Engine::start(config, EngineMode::InProcess).unwrap())
+    }
+
+    fn stranger(name: &str) -> Caller {
+        Caller {
+            uid: 4_000_123,
+            user: name.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn only_admins_may_use_the_api_until_agents_exist() {
+        let (_d, engine) = engine(&["alice"]);
+        let refused = engine
+            .handle(&stranger("mallory"), Request::ListTenants)
+            .await
+            .unwrap_err();
+        assert!(
+            refused.message.contains("mallory is not a wabox admin"),
+            "{refused}"
+        );
+        // Hello tells anyone who they are, and nothing else.
+        assert!(matches!(
+            engine.handle(&stranger("mallory"), Request::Hello).await,
+            Ok(Response::Hello(_))
+        ));
+        assert!(
+            engine
+                .handle(&stranger("alice"), Request::ListTenants)
+                .await
+                .is_ok()
+        );
+        assert!(
+            engine
+                .handle(&Caller::current(), Request::ListTenants)
+                .await
+                .is_ok()
+        );
+        engine.shutdown();
+    }
+
+    #[tokio::test]
+    async fn a_token_is_sealed_before_it_is_stored() {
+        let (d, engine) = engine(&[]);
+        let me = Caller::current();
+        engine
+            .handle(
+                &me,
+                Request::AddTenant {
+                    name: "Acme".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let added = engine
+            .handle(
+                &me,
+                Request::AddNumber {
+                    tenant: "Acme".into(),
+                    phone_number_id: "106540352242922".into(),
+                    waba_id: "104829357711032".into(),
+                    display_phone: "+15550783881".into(),
+                    connection: crate::domain::ConnectionKind::Dedicated,
+                    access_token: Some(crate::secret::Secret::new("EAAsealme123")),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(matches!(added, Response::Number(ref n) if n.has_token));
+        let sealed: Vec<u8> = engine
+            .readers
+            .with(|c| Ok(c.query_row("SELECT access_token_sealed FROM numbers", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(engine.sealer.open(&sealed).unwrap(), "EAAsealme123");
+        engine.shutdown();
+        drop(d);
+    }
+}
