@@ -5,6 +5,7 @@ pub mod content;
 pub mod ids;
 pub mod number;
 pub mod status;
+pub mod template;
 pub mod time;
 pub mod window;
 

@@ -1,0 +1,347 @@
+//! Typed calls to the Graph API over reqwest (rustls). Tokens go in the Authorization header only
+//! and never into an error or a log line.
+
+use super::errors::{ErrorAction, Lang, classify, explain};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum GraphError {
+    /// Meta answered with an error object.
+    #[error("{} (code {code}{})", explain(*code, Lang::En).map(str::to_string).unwrap_or_else(|| message.clone()), subcode.map(|s| format!("/{s}")).unwrap_or_default())]
+    Api {
+        http_status: u16,
+        code: i64,
+        subcode: Option<i64>,
+        message: String,
+        action: ErrorAction,
+    },
+    /// The request never reached Meta (connection refused, DNS): safe to retry.
+    #[error("could not reach the Graph API: {0}")]
+    Unreachable(String),
+    /// The request may have reached Meta but no answer came (timeout, reset): a send must not be
+    /// repeated blindly.
+    #[error("no answer from the Graph API: {0}")]
+    NoAnswer(String),
+    /// An answer that is not what the API promises.
+    #[error("unexpected answer from the Graph API: {0}")]
+    Unexpected(String),
+}
+
+impl GraphError {
+    pub fn action(&self) -> ErrorAction {
+        match self {
+            GraphError::Api { action, .. } => *action,
+            GraphError::Unreachable(_) => ErrorAction::Retry,
+            GraphError::NoAnswer(_) | GraphError::Unexpected(_) => ErrorAction::GiveUp,
+        }
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            GraphError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// What Meta answers to an accepted send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendAccepted {
+    pub wamid: String,
+    /// The `wa_id` Meta mapped the recipient to (absent for BSUID recipients).
+    pub wa_id: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+fn strip_secrets(e: &reqwest::Error) -> String {
+    // reqwest errors may carry the URL; ours never holds a token (tokens go in headers), but the
+    // query of a media URL could, so drop the URL altogether.
+    e.without_url_ref().to_string()
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let kind = if self.is_timeout() {
+            "timed out"
+        } else if self.is_connect() {
+            "connection failed"
+        } else if self.is_body() || self.is_decode() {
+            "bad response body"
+        } else if self.is_request() {
+            "request failed"
+        } else {
+            "transport error"
+        };
+        kind.to_string()
+    }
+}
+
+impl GraphClient {
+    /// `base_url` like `https://graph.facebook.com`, `version` like `v26.0`.
+    pub fn new(base_url: &str, version: &str, timeout: Duration) -> Result<Self, GraphError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| {
+                GraphError::Unexpected(format!(
+                    "could not build the HTTP client: {}",
+                    strip_secrets(&e)
+                ))
+            })?;
+        Ok(GraphClient {
+            http,
+            base: format!(
+                "{}/{}",
+                base_url.trim_end_matches('/'),
+                version.trim_matches('/')
+            ),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    async fn call(
+        &self,
+        req: reqwest::RequestBuilder,
+        token: &Secret,
+    ) -> Result<Value, GraphError> {
+        let resp = req.bearer_auth(token.expose()).send().await.map_err(|e| {
+            if e.is_connect() {
+                GraphError::Unreachable(strip_secrets(&e))
+            } else {
+                GraphError::NoAnswer(strip_secrets(&e))
+            }
+        })?;
+        let status = resp.status().as_u16();
+        let body: Value = match resp.json().await {
+            Ok(v) => v,
+            Err(e) if status >= 500 => {
+                return Err(GraphError::Api {
+                    http_status: status,
+                    code: 0,
+                    subcode: None,
+                    message: format!("server error {status} ({})", strip_secrets(&e)),
+                    action: ErrorAction::Retry,
+                });
+            }
+            Err(e) => {
+                return Err(GraphError::Unexpected(format!(
+                    "HTTP {status}: {}",
+                    strip_secrets(&e)
+                )));
+            }
+        };
+        if let Some(err) = body.get("error") {
+            let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+            return Err(GraphError::Api {
+                http_status: status,
+                code,
+                subcode: err.get("error_subcode").and_then(Value::as_i64),
+                message: err
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("error without a message")
+                    .to_string(),
+                action: classify(code, status),
+            });
+        }
+        if status >= 400 {
+            return Err(GraphError::Api {
+                http_status: status,
+                code: 0,
+                subcode: None,
+                message: format!("HTTP {status}"),
+                action: classify(0, status),
+            });
+        }
+        Ok(body)
+    }
+
+    /// `POST /{phone-number-id}/messages` with a complete message body.
+    pub async fn send_message(
+        &self,
+        phone_number_id: &str,
+        token: &Secret,
+        body: &Value,
+    ) -> Result<SendAccepted, GraphError> {
+        let v = self
+            .call(
+                self.http
+                    .post(self.url(&format!("{phone_number_id}/messages")))
+                    .json(body),
+                token,
+            )
+            .await?;
+        let wamid = v
+            .pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| GraphError::Unexpected("a send answer without messages[0].id".into()))?;
+        Ok(SendAccepted {
+            wamid: wamid.to_string(),
+            wa_id: v
+                .pointer("/contacts/0/wa_id")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+    }
+
+    /// Marks a customer's message (and those before it) as read.
+    pub async fn mark_read(
+        &self,
+        phone_number_id: &str,
+        token: &Secret,
+        wamid: &str,
+    ) -> Result<(), GraphError> {
+        let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        self.call(
+            self.http
+                .post(self.url(&format!("{phone_number_id}/messages")))
+                .json(&body),
+            token,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Every template of a WABA, following the paging cursors.
+    pub async fn list_templates(
+        &self,
+        waba_id: &str,
+        token: &Secret,
+    ) -> Result<Vec<Value>, GraphError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..100 {
+            let mut req = self
+                .http
+                .get(self.url(&format!("{waba_id}/message_templates")))
+                .query(&[
+                    (
+                        "fields",
+                        "id,name,language,status,category,components,parameter_format",
+                    ),
+                    ("limit", "100"),
+                ]);
+            if let Some(a) = &after {
+                req = req.query(&[("after", a.as_str())]);
+            }
+            let page = self.call(req, token).await?;
+            if let Some(data) = page.get("data").and_then(Value::as_array) {
+                out.extend(data.iter().cloned());
+            }
+            let next = page.pointer("/paging/next").is_some();
+            after = page
+                .pointer("/paging/cursors/after")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if !next || after.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET /{phone-number-id}?fields=…`: the number's state.
+    pub async fn phone_number(
+        &self,
+        phone_number_id: &str,
+        token: &Secret,
+        fields: &str,
+    ) -> Result<Value, GraphError> {
+        self.call(
+            self.http
+                .get(self.url(phone_number_id))
+                .query(&[("fields", fields)]),
+            token,
+        )
+        .await
+    }
+
+    /// `GET /{media-id}`: where to download a media file, and what it should be.
+    pub async fn media_info(&self, media_id: &str, token: &Secret) -> Result<Value, GraphError> {
+        self.call(self.http.get(self.url(media_id)), token).await
+    }
+
+    /// Downloads a media URL (with the same token), refusing more than `max_bytes`.
+    pub async fn download(
+        &self,
+        url: &str,
+        token: &Secret,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, GraphError> {
+        let mut resp = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .map_err(|e| GraphError::Unreachable(strip_secrets(&e)))?;
+        if !resp.status().is_success() {
+            return Err(GraphError::Api {
+                http_status: resp.status().as_u16(),
+                code: 131052,
+                subcode: None,
+                message: format!("media download answered HTTP {}", resp.status().as_u16()),
+                action: classify(0, resp.status().as_u16()),
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| GraphError::NoAnswer(strip_secrets(&e)))?
+        {
+            out.extend_from_slice(&chunk);
+            if out.len() as u64 > max_bytes {
+                return Err(GraphError::Unexpected(format!(
+                    "the media file is larger than the {max_bytes}-byte cap"
+                )));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_read_in_plain_words_with_their_code() {
+        let e = GraphError::Api {
+            http_status: 400,
+            code: 131047,
+            subcode: None,
+            message: "Re-engagement message".into(),
+            action: ErrorAction::UseTemplate,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the 24-hour window is closed: send a template (code 131047)"
+        );
+        let e = GraphError::Api {
+            http_status: 400,
+            code: 777,
+            subcode: Some(2),
+            message: "Something odd".into(),
+            action: ErrorAction::GiveUp,
+        };
+        assert_eq!(e.to_string(), "Something odd (code 777/2)");
+    }
+}
