@@ -36,6 +36,39 @@ struct ConfigFile {
     webhook: WebhookSection,
     #[serde(default)]
     access: AccessSection,
+    #[serde(default)]
+    outbox: OutboxSettings,
+}
+
+/// How the outbox paces sends (Meta's limits by default).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSettings {
+    /// Messages per second per dedicated number (Meta: 80 by default, up to 1,000 once upgraded).
+    pub rate_per_second: f64,
+    /// Messages per second per coexistence number (Meta: 20).
+    pub coexistence_rate_per_second: f64,
+    /// Messages to one customer in a quick burst before pacing starts.
+    pub customer_burst: u32,
+    /// Then one message to the same customer every this many seconds (Meta: about 6).
+    pub customer_interval_seconds: f64,
+    /// Seconds to wait for the Graph API before a send counts as unanswered.
+    pub request_timeout_seconds: u64,
+    /// Opening a conversation marks the customer's last message as read.
+    pub mark_read_on_open: bool,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings {
+            rate_per_second: 80.0,
+            coexistence_rate_per_second: 20.0,
+            customer_burst: 3,
+            customer_interval_seconds: 6.0,
+            request_timeout_seconds: 15,
+            mark_read_on_open: true,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +141,7 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Unix users with every right (besides the user the engine runs as, and root).
     pub admins: Vec<String>,
+    pub outbox: OutboxSettings,
 }
 
 impl Config {
@@ -160,6 +194,7 @@ impl Config {
             graph_version: file.meta.graph_version,
             listen: file.webhook.listen,
             admins: file.access.admins,
+            outbox: file.outbox,
         })
     }
 

@@ -3,6 +3,9 @@
 
 use crate::domain::ConnectionKind;
 use crate::engine::ingest::EntryOutcome;
+use crate::engine::templates::SyncReport;
+use crate::store::outbox::QueuedView;
+use crate::store::templates::TemplateView;
 use crate::secret::Secret;
 use crate::store::StoreEvent;
 use crate::store::directory::{NumberView, TenantView};
@@ -46,6 +49,42 @@ pub enum Request {
     },
     /// From now on, pushed events arrive on this connection.
     Subscribe,
+    /// Queue a message in a conversation; refused up front if Meta would refuse it.
+    Send {
+        conversation_id: i64,
+        content: SendContent,
+    },
+    GetMessage {
+        message_id: i64,
+    },
+    /// Send a failed or uncertain message again (an agent's decision).
+    RetryMessage {
+        message_id: i64,
+    },
+    ListTemplates {
+        phone_number_id: Option<String>,
+    },
+    SyncTemplates {
+        phone_number_id: Option<String>,
+    },
+    /// Mark the customer's last message read (on opening a conversation) and clear unread.
+    MarkRead {
+        conversation_id: i64,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SendContent {
+    Text {
+        body: String,
+    },
+    Template {
+        name: String,
+        language: String,
+        /// `value` (positional) or `name=value` (named placeholders).
+        params: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +107,11 @@ pub enum Response {
     Journal(Vec<JournalEntryView>),
     Replayed(Vec<EntryOutcome>),
     Subscribed,
+    Queued(QueuedView),
+    Message(MessageView),
+    Templates(Vec<TemplateView>),
+    TemplatesSynced(Vec<SyncReport>),
+    Done,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

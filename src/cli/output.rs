@@ -13,7 +13,11 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Messages(v) => serde_json::to_string_pretty(v),
         Response::Journal(v) => serde_json::to_string_pretty(v),
         Response::Replayed(v) => serde_json::to_string_pretty(v),
-        Response::Subscribed => Ok("{}".into()),
+        Response::Queued(v) => serde_json::to_string_pretty(v),
+        Response::Message(v) => serde_json::to_string_pretty(v),
+        Response::Templates(v) => serde_json::to_string_pretty(v),
+        Response::TemplatesSynced(v) => serde_json::to_string_pretty(v),
+        Response::Subscribed | Response::Done => Ok("{}".into()),
     }?;
     println!("{text}");
     Ok(())
@@ -65,6 +69,48 @@ pub fn human(response: &Response) {
             info.version, info.mode, info.data_dir, info.user
         ),
         Response::Subscribed => println!("subscribed"),
+        Response::Done => println!("done"),
+        Response::Queued(q) => println!(
+            "queued as message {} in conversation {}",
+            q.message_id, q.conversation_id
+        ),
+        Response::Message(m) => print_messages(std::slice::from_ref(m)),
+        Response::Templates(ts) if ts.is_empty() => {
+            println!("no templates synced: run `wabox templates sync`")
+        }
+        Response::Templates(ts) => table(
+            &[
+                "NAME",
+                "LANGUAGE",
+                "CATEGORY",
+                "STATUS",
+                "PARAMETERS",
+                "BODY",
+            ],
+            ts.iter()
+                .map(|t| {
+                    vec![
+                        t.name.clone(),
+                        t.language.clone(),
+                        t.category.clone(),
+                        t.status.clone(),
+                        t.parameters.join(" "),
+                        clip(&t.body, 60),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::TemplatesSynced(rs) if rs.is_empty() => {
+            println!("no number with an access token: nothing to sync")
+        }
+        Response::TemplatesSynced(rs) => {
+            for r in rs {
+                match &r.error {
+                    Some(e) => println!("WABA {}: failed: {e}", r.waba_id),
+                    None => println!("WABA {}: {} templates", r.waba_id, r.templates),
+                }
+            }
+        }
         Response::Tenant(t) => println!("tenant {:?} added (id {})", t.name, t.id),
         Response::Tenants(ts) if ts.is_empty() => {
             println!("no tenants yet: add one with `wabox tenants add NAME`")
@@ -156,39 +202,7 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Messages(ms) if ms.is_empty() => println!("no messages"),
-        Response::Messages(ms) => {
-            for m in ms {
-                let arrow = if m.direction == "in" { "<-" } else { "->" };
-                let mut notes = Vec::new();
-                if m.origin == "phone_app" {
-                    notes.push("sent from phone".to_string());
-                }
-                if m.origin == "history" {
-                    notes.push("history".to_string());
-                }
-                if let Some(s) = &m.status {
-                    notes.push(s.clone());
-                }
-                if let Some(e) = &m.error {
-                    notes.push(format!("error {}: {}", e.code, e.title));
-                }
-                if m.edited {
-                    notes.push("edited".into());
-                }
-                if m.revoked {
-                    notes.push("deleted".into());
-                }
-                for r in &m.reactions {
-                    notes.push(format!("{} by {}", r.emoji, r.by));
-                }
-                let notes = if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!("  [{}]", notes.join(", "))
-                };
-                println!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
-            }
-        }
+        Response::Messages(ms) => print_messages(ms),
         Response::Journal(es) if es.is_empty() => println!("the journal has no such deliveries"),
         Response::Journal(es) => table(
             &["ID", "RECEIVED", "STATE", "TIMES", "BYTES", "DETAIL"],
@@ -214,5 +228,40 @@ pub fn human(response: &Response) {
                 }
             }
         }
+    }
+}
+
+fn print_messages(ms: &[crate::store::views::MessageView]) {
+    for m in ms {
+        let arrow = if m.direction == "in" { "<-" } else { "->" };
+        let mut notes = Vec::new();
+        if m.origin == "phone_app" {
+            notes.push("sent from phone".to_string());
+        }
+        if m.origin == "history" {
+            notes.push("history".to_string());
+        }
+        if let Some(s) = &m.status {
+            notes.push(s.clone());
+        }
+        if let Some(e) = &m.error {
+            let why = e.explanation.as_deref().unwrap_or(&e.title);
+            notes.push(format!("error {}: {why}", e.code));
+        }
+        if m.edited {
+            notes.push("edited".into());
+        }
+        if m.revoked {
+            notes.push("deleted".into());
+        }
+        for r in &m.reactions {
+            notes.push(format!("{} by {}", r.emoji, r.by));
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", notes.join(", "))
+        };
+        println!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
     }
 }

@@ -4,6 +4,7 @@
 pub mod content;
 pub mod ids;
 pub mod number;
+pub mod pace;
 pub mod status;
 pub mod template;
 pub mod time;

@@ -4,7 +4,11 @@
 use super::Engine;
 use crate::api::{ApiError, EngineInfo, ReplayTarget, Request, Response};
 use crate::domain::time::now_unix;
-use crate::store::{self, StoreError, directory, journal, views};
+use crate::api::SendContent;
+use crate::domain::ServiceWindow;
+use crate::domain::template::{TemplateParam, fill};
+use crate::store::{self, StoreError, directory, journal, outbox, templates, views};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The Unix user behind a request.
@@ -91,6 +95,154 @@ impl Engine {
             .await
             .map_err(|e| ApiError::new(e.to_string()))?
             .map_err(store_error)
+    }
+
+    /// The WABA of a number given by Meta's id (none given: none).
+    async fn waba_of(self: &Arc<Self>, phone_number_id: Option<String>) -> Result<Option<String>, ApiError> {
+        let Some(p) = phone_number_id else {
+            return Ok(None);
+        };
+        let numbers = self.read(directory::list_numbers).await?;
+        numbers
+            .into_iter()
+            .find(|n| n.phone_number_id == p)
+            .map(|n| Some(n.waba_id))
+            .ok_or_else(|| ApiError::new(format!("no number with phone number id {p}: `wabox numbers list` shows them")))
+    }
+
+    /// Checks a send against the window and the synced templates, then queues it.
+    async fn send(self: &Arc<Self>, caller: &Caller, conversation_id: i64, content: SendContent, now: i64) -> Result<Response, ApiError> {
+        let target = self.read(move |c| outbox::send_target(c, conversation_id)).await?;
+        let Some((field, address)) = target.address() else {
+            return Err(ApiError::new("this contact has neither a phone number nor a user id to send to"));
+        };
+        if !target.has_token {
+            return Err(ApiError::new(format!(
+                "number {} has no access token: an admin must connect it before it can send",
+                target.phone_number_id
+            )));
+        }
+        let mut request = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
+        request[field] = json!(address);
+        let waba = target.waba_id.clone();
+        let (kind, rendered) = match content {
+            SendContent::Text { body } => {
+                let body = body.trim_end().to_string();
+                if body.trim().is_empty() {
+                    return Err(ApiError::new("the message is empty"));
+                }
+                if body.chars().count() > 4096 {
+                    return Err(ApiError::new(format!(
+                        "the message is {} characters long; WhatsApp allows 4096",
+                        body.chars().count()
+                    )));
+                }
+                let window = ServiceWindow::at(target.last_inbound_at, now);
+                if !window.is_open() {
+                    let names = self.read(move |c| templates::approved_names(c, &waba)).await?;
+                    let why = match window {
+                        ServiceWindow::Closed { .. } => format!("the 24-hour window {}", window.label(now)),
+                        _ => "the customer has not written to this number, so there is no 24-hour window".into(),
+                    };
+                    let instead = if names.is_empty() {
+                        "no approved template is synced for this number: run `wabox templates sync`".to_string()
+                    } else {
+                        format!(
+                            "send a template instead ({}): `wabox send --conversation {conversation_id} --template NAME --lang CODE`",
+                            names.join(", ")
+                        )
+                    };
+                    return Err(ApiError::new(format!("{why}: {instead}")));
+                }
+                let preview = body.contains("http://") || body.contains("https://");
+                request["type"] = json!("text");
+                request["text"] = json!({"body": body, "preview_url": preview});
+                ("text", body)
+            }
+            SendContent::Template { name, language, params } => {
+                let (n, l) = (name.clone(), language.clone());
+                let spec = self
+                    .read(move |c| templates::find(c, &waba, &n, &l))
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::new(format!(
+                            "no template {name} ({language}) is synced for number {}: `wabox templates --number {}` lists them",
+                            target.phone_number_id, target.phone_number_id
+                        ))
+                    })?;
+                let params: Vec<TemplateParam> = params
+                    .iter()
+                    .map(|p| TemplateParam::parse(p, spec.parameter_format))
+                    .collect();
+                let filled = fill(&spec, &params).map_err(|e| ApiError::new(e.to_string()))?;
+                let mut template = json!({"name": spec.name, "language": {"code": spec.language}});
+                if filled.components.as_array().is_some_and(|c| !c.is_empty()) {
+                    template["components"] = filled.components;
+                }
+                request["type"] = json!("template");
+                request["template"] = template;
+                ("template", filled.rendered)
+            }
+        };
+        let by = caller.user.clone();
+        let queued = self
+            .write(move |ctx| {
+                let tx = ctx.conn.transaction()?;
+                let target = outbox::send_target(&tx, conversation_id)?;
+                let q = outbox::queue(
+                    &tx,
+                    &target,
+                    &outbox::NewSend { kind, request: &request, rendered: &rendered, requested_by: &by },
+                    super::outbox::now_ms(),
+                    &mut ctx.events,
+                )?;
+                tx.commit()?;
+                Ok(q)
+            })
+            .await?;
+        self.outbox_wake.notify_one();
+        tracing::info!(conversation_id, message_id = queued.message_id, kind, by = %caller.user, "message queued");
+        Ok(Response::Queued(queued))
+    }
+
+    async fn mark_read(self: &Arc<Self>, conversation_id: i64) -> Result<Response, ApiError> {
+        let found = self
+            .read(move |c| {
+                let target = outbox::send_target(c, conversation_id)?;
+                let last: Option<String> = c
+                    .query_row(
+                        "SELECT wamid FROM messages WHERE conversation_id = ?1 AND direction = 'in'
+                         AND origin = 'customer' ORDER BY at DESC, id DESC LIMIT 1",
+                        [conversation_id],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                let sealed: Option<Vec<u8>> = c.query_row(
+                    "SELECT access_token_sealed FROM numbers WHERE id = ?1",
+                    [target.number_id],
+                    |r| r.get(0),
+                )?;
+                Ok((target, last, sealed))
+            })
+            .await?;
+        let (target, last, sealed) = found;
+        self.write(move |ctx| {
+            ctx.conn.execute("UPDATE conversations SET unread = 0 WHERE id = ?1", [conversation_id])?;
+            ctx.events.push(store::StoreEvent::ConversationChanged { conversation_id });
+            Ok(())
+        })
+        .await?;
+        if let (Some(wamid), Some(sealed), true) = (last, sealed, self.config.outbox.mark_read_on_open) {
+            let token = crate::secret::Secret::new(
+                self.sealer.open(&sealed).map_err(|e| ApiError::new(e.to_string()))?,
+            );
+            self.graph
+                .mark_read(&target.phone_number_id, &token, &wamid)
+                .await
+                .map_err(|e| ApiError::new(format!("marked read here, but not on WhatsApp: {e}")))?;
+        }
+        let _: Option<Value> = None;
+        Ok(Response::Done)
     }
 
     /// Answers one request.
@@ -207,6 +359,34 @@ impl Engine {
                 tracing::info!(count = outcomes.len(), by = %caller.user, "journal entries replayed");
                 Ok(Response::Replayed(outcomes))
             }
+            Request::Send {
+                conversation_id,
+                content,
+            } => self.send(caller, conversation_id, content, now).await,
+            Request::GetMessage { message_id } => self
+                .read(move |c| views::message(c, message_id))
+                .await
+                .map(Response::Message),
+            Request::RetryMessage { message_id } => {
+                self.write(move |ctx| {
+                    outbox::retry(&ctx.conn, message_id, super::outbox::now_ms(), &mut ctx.events)
+                })
+                .await?;
+                self.outbox_wake.notify_one();
+                tracing::info!(message_id, by = %caller.user, "send retried by an agent");
+                Ok(Response::Done)
+            }
+            Request::ListTemplates { phone_number_id } => {
+                let waba = self.waba_of(phone_number_id).await?;
+                self.read(move |c| templates::list(c, waba.as_deref()))
+                    .await
+                    .map(Response::Templates)
+            }
+            Request::SyncTemplates { phone_number_id } => {
+                let waba = self.waba_of(phone_number_id).await?;
+                Ok(Response::TemplatesSynced(super::templates::sync(self, waba).await))
+            }
+            Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
         }
     }
 }
@@ -229,6 +409,7 @@ mod tests {
             graph_version: "v26.0".into(),
             listen: "127.0.0.1:0".parse().unwrap(),
             admins: admins.iter().map(|a| a.to_string()).collect(),
+            outbox: Default::default(),
         };
         (dir, Engine::start(config, EngineMode::InProcess).unwrap())
     }

@@ -3,8 +3,10 @@
 pub mod api;
 pub mod ingest;
 pub mod lock;
+pub mod outbox;
 pub mod serve;
 pub mod socket;
+pub mod templates;
 pub mod writer;
 
 use crate::config::Config;
@@ -64,6 +66,9 @@ pub struct Engine {
     pub sealer: Sealer,
     /// The Unix user the engine runs as: always an admin of its own data.
     pub own_uid: u32,
+    pub graph: crate::cloud::GraphClient,
+    /// Wakes the outbox worker when something is queued.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -78,6 +83,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Seal(#[from] crate::crypto::SealError),
+    #[error(transparent)]
+    Graph(#[from] crate::cloud::GraphError),
 }
 
 /// The database file inside a data dir.
@@ -108,7 +115,14 @@ impl Engine {
         let db = db_path(&config.data_dir);
         let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
         let sealer = Sealer::load(&config.data_dir)?;
+        let graph = crate::cloud::GraphClient::new(
+            &config.graph_base_url,
+            &config.graph_version,
+            std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1)),
+        )?;
         Ok(Arc::new(Engine {
+            graph,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
             readers: ReadPool::new(&db),
             config,
             mode,

@@ -134,6 +134,9 @@ fn apply_change(
         }
         (ChangePayload::TemplateStatus(update), _) => {
             ctx.template_status(change.waba_id.as_str(), update)?;
+            events.push(StoreEvent::TemplateStatusChanged {
+                waba_id: change.waba_id.to_string(),
+            });
         }
         (ChangePayload::Recorded { event }, _) => {
             ctx.record(change, event.as_deref(), &change.value)?;
@@ -507,45 +510,8 @@ impl Ctx<'_> {
         Ok(Some(id))
     }
 
-    /// Statuses may arrive before the message they describe; fold what is already recorded.
     fn settle_status_from_history(&self, message_id: i64, wamid: &Wamid) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT status, error_code, error_title FROM statuses WHERE wamid = ?1",
-        )?;
-        let reports: Vec<(String, Option<i64>, Option<String>)> = stmt
-            .query_map([wamid.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        if reports.is_empty() {
-            return Ok(());
-        }
-        let mut current: Option<DeliveryStatus> = self
-            .conn
-            .query_row(
-                "SELECT status FROM messages WHERE id = ?1",
-                [message_id],
-                |r| r.get::<_, Option<String>>(0),
-            )?
-            .as_deref()
-            .and_then(DeliveryStatus::parse);
-        let mut error = None;
-        for (status, code, title) in &reports {
-            if let Some(s) = DeliveryStatus::parse(status)
-                && let StatusDecision::Advance(s) = decide(current, s)
-            {
-                current = Some(s);
-                error = code.map(|c| (c, title.clone()));
-            }
-        }
-        self.conn.execute(
-            "UPDATE messages SET status = ?2, error_code = ?3, error_title = ?4 WHERE id = ?1",
-            params![
-                message_id,
-                current.map(|s| s.as_str()),
-                error.as_ref().map(|e| e.0),
-                error.and_then(|e| e.1)
-            ],
-        )?;
-        Ok(())
+        settle_status(self.conn, message_id, wamid.as_str())
     }
 
     fn status(&self, s: &StatusReport, events: &mut Vec<StoreEvent>) -> Result<()> {
@@ -774,6 +740,47 @@ impl Ctx<'_> {
             ])?;
         Ok(())
     }
+}
+
+/// Statuses may arrive before the message they describe (or before a send's wamid is known);
+/// folds what is already recorded into the message's shown status.
+pub fn settle_status(conn: &Connection, message_id: i64, wamid: &str) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, error_code, error_title FROM statuses WHERE wamid = ?1",
+    )?;
+    let reports: Vec<(String, Option<i64>, Option<String>)> = stmt
+        .query_map([wamid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if reports.is_empty() {
+        return Ok(());
+    }
+    let mut current: Option<DeliveryStatus> = conn
+        .query_row(
+            "SELECT status FROM messages WHERE id = ?1",
+            [message_id],
+            |r| r.get::<_, Option<String>>(0),
+        )?
+        .as_deref()
+        .and_then(DeliveryStatus::parse);
+    let mut error = None;
+    for (status, code, title) in &reports {
+        if let Some(s) = DeliveryStatus::parse(status)
+            && let StatusDecision::Advance(s) = decide(current, s)
+        {
+            current = Some(s);
+            error = code.map(|c| (c, title.clone()));
+        }
+    }
+    conn.execute(
+        "UPDATE messages SET status = ?2, error_code = ?3, error_title = ?4 WHERE id = ?1",
+        params![
+            message_id,
+            current.map(|s| s.as_str()),
+            error.as_ref().map(|e| e.0),
+            error.and_then(|e| e.1)
+        ],
+    )?;
+    Ok(())
 }
 
 fn profile_name<'a>(profiles: &'a [ContactProfile], key: &CustomerKey) -> Option<&'a str> {

@@ -4,6 +4,8 @@
 pub mod apply;
 pub mod directory;
 pub mod journal;
+pub mod outbox;
+pub mod templates;
 pub mod views;
 
 use rusqlite::Connection;
@@ -12,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The schema, one plain SQL file per step, embedded in the binary and applied in order.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_outbox.sql"),
+];
 
 /// What went wrong in the store, in words an admin can act on.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +56,8 @@ pub enum StoreEvent {
         state: String,
     },
     DirectoryChanged,
+    /// A template's status changed (webhook): its WABA's templates are synced again.
+    TemplateStatusChanged { waba_id: String },
     /// The subscriber fell behind and missed events: reload what is on screen.
     Lagged {
         missed: u64,

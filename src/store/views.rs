@@ -48,6 +48,8 @@ pub struct ConversationView {
 pub struct ErrorView {
     pub code: i64,
     pub title: String,
+    /// What it means and what to do, in plain words (when wabox knows the code).
+    pub explanation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -175,74 +177,61 @@ fn no_conversation(id: i64) -> StoreError {
     ))
 }
 
-/// A conversation's messages, oldest first: the newest `limit`, or those before message `before`.
-pub fn messages(
-    conn: &Connection,
-    conversation_id: i64,
-    before: Option<i64>,
-    limit: usize,
-) -> Result<Vec<MessageView>> {
-    let exists: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM conversations WHERE id = ?1",
-            [conversation_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if exists.is_none() {
-        return Err(no_conversation(conversation_id));
-    }
-    // Keyset paging on (at, id): the newest page first, then reversed to read oldest first.
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.wamid, m.direction, m.origin, m.type, m.text, m.at, m.status,
-                m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked
-         FROM messages m
-         WHERE m.conversation_id = ?1
-           AND (?2 IS NULL OR (m.at, m.id) < (SELECT at, id FROM messages WHERE id = ?2))
-         ORDER BY m.at DESC, m.id DESC LIMIT ?3",
-    )?;
-    let mut out: Vec<MessageView> = stmt
-        .query_map(params![conversation_id, before, limit as i64], |r| {
-            let code: Option<i64> = r.get(8)?;
-            let title: Option<String> = r.get(9)?;
-            Ok(MessageView {
-                id: r.get(0)?,
-                conversation_id,
-                wamid: r.get(1)?,
-                direction: r.get(2)?,
-                origin: r.get(3)?,
-                kind: r.get(4)?,
-                text: r.get(5)?,
-                at: rfc3339(r.get(6)?),
-                status: r.get(7)?,
-                error: code.map(|code| ErrorView {
-                    code,
-                    title: title.unwrap_or_default(),
-                }),
-                reply_to: r.get(10)?,
-                forwarded: r.get(11)?,
-                edited: r.get(12)?,
-                revoked: r.get(13)?,
-                reactions: Vec::new(),
-                previous_texts: Vec::new(),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    out.reverse();
+const MESSAGE_SELECT: &str = "
+    SELECT m.id, m.wamid, m.direction, m.origin, m.type, m.text, m.at, m.status,
+           m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked,
+           m.conversation_id
+    FROM messages m";
+
+fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
+    let code: Option<i64> = r.get(8)?;
+    let title: Option<String> = r.get(9)?;
+    let status: Option<String> = r.get(7)?;
+    let error = match code {
+        Some(code) => Some(ErrorView {
+            code,
+            explanation: crate::cloud::explain(code, crate::cloud::Lang::En).map(str::to_string),
+            title: title.unwrap_or_default(),
+        }),
+        // An uncertain send has no code, only the reason.
+        None if status.as_deref() == Some("uncertain") => title.map(|t| ErrorView {
+            code: 0,
+            title: t,
+            explanation: None,
+        }),
+        None => None,
+    };
+    Ok(MessageView {
+        id: r.get(0)?,
+        conversation_id: r.get(14)?,
+        wamid: r.get(1)?,
+        direction: r.get(2)?,
+        origin: r.get(3)?,
+        kind: r.get(4)?,
+        text: r.get(5)?,
+        at: rfc3339(r.get(6)?),
+        status,
+        error,
+        reply_to: r.get(10)?,
+        forwarded: r.get(11)?,
+        edited: r.get(12)?,
+        revoked: r.get(13)?,
+        reactions: Vec::new(),
+        previous_texts: Vec::new(),
+    })
+}
+
+/// Adds reactions and earlier texts to messages read by `message_row`.
+fn decorate(conn: &Connection, messages: &mut [MessageView]) -> Result<()> {
     let mut reactions = conn.prepare_cached(
         "SELECT emoji, reactor FROM reactions WHERE message_wamid = ?1 AND emoji != '' ORDER BY at",
     )?;
     let mut revisions = conn.prepare_cached(
         "SELECT previous_text FROM message_revisions WHERE message_id = ?1 ORDER BY at, id",
     )?;
-    for m in &mut out {
+    for m in messages {
         m.reactions = reactions
-            .query_map([&m.wamid], |r| {
-                Ok(ReactionView {
-                    emoji: r.get(0)?,
-                    by: r.get(1)?,
-                })
-            })?
+            .query_map([&m.wamid], |r| Ok(ReactionView { emoji: r.get(0)?, by: r.get(1)? }))?
             .collect::<rusqlite::Result<_>>()?;
         if m.edited || m.revoked {
             m.previous_texts = revisions
@@ -251,5 +240,48 @@ pub fn messages(
                 .collect::<rusqlite::Result<_>>()?;
         }
     }
+    Ok(())
+}
+
+/// A conversation's messages, oldest first: the newest `limit`, or those before message `before`.
+pub fn messages(
+    conn: &Connection,
+    conversation_id: i64,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<MessageView>> {
+    let exists: Option<i64> = conn
+        .query_row("SELECT id FROM conversations WHERE id = ?1", [conversation_id], |r| r.get(0))
+        .optional()?;
+    if exists.is_none() {
+        return Err(no_conversation(conversation_id));
+    }
+    // Keyset paging on (at, id): the newest page first, then reversed to read oldest first.
+    let sql = format!(
+        "{MESSAGE_SELECT}
+         WHERE m.conversation_id = ?1
+           AND (?2 IS NULL OR (m.at, m.id) < (SELECT at, id FROM messages WHERE id = ?2))
+         ORDER BY m.at DESC, m.id DESC LIMIT ?3"
+    );
+    let mut out: Vec<MessageView> = conn
+        .prepare_cached(&sql)?
+        .query_map(params![conversation_id, before, limit as i64], message_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    out.reverse();
+    decorate(conn, &mut out)?;
     Ok(out)
+}
+
+/// One message by id.
+pub fn message(conn: &Connection, id: i64) -> Result<MessageView> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1");
+    let mut found: Vec<MessageView> = conn
+        .prepare_cached(&sql)?
+        .query_map([id], message_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    if found.is_empty() {
+        return Err(StoreError::NotFound(format!("no message {id}")));
+    }
+    decorate(conn, &mut found)?;
+    Ok(found.remove(0))
 }

@@ -1,0 +1,105 @@
+//! Pacing sends within Meta's limits: a token bucket per number (messages per second) and per
+//! customer (a short burst, then about one every 6 s), and backoff after throttling or errors.
+//! Time is passed in, in seconds, so the rules are tested without a clock.
+
+/// A token bucket: `capacity` sends at once, refilled at `rate` per second.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    tokens: f64,
+    capacity: f64,
+    rate: f64,
+    last: f64,
+}
+
+impl Bucket {
+    /// A full bucket at time `now`.
+    pub fn new(rate: f64, capacity: f64, now: f64) -> Self {
+        let capacity = capacity.max(1.0);
+        Bucket {
+            tokens: capacity,
+            capacity,
+            rate: rate.max(f64::MIN_POSITIVE),
+            last: now,
+        }
+    }
+
+    /// A bucket for a number sending at `rate` per second: bursts of a tenth of a second's worth,
+    /// so that no second ever carries more than the rate allows.
+    pub fn for_number(rate: f64, now: f64) -> Self {
+        Bucket::new(rate, (rate / 10.0).floor(), now)
+    }
+
+    fn refill(&mut self, now: f64) {
+        if now > self.last {
+            self.tokens = (self.tokens + (now - self.last) * self.rate).min(self.capacity);
+            self.last = now;
+        }
+    }
+
+    /// How long until a send may go (zero: now), without taking anything.
+    pub fn wait(&mut self, now: f64) -> f64 {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            0.0
+        } else {
+            (1.0 - self.tokens) / self.rate
+        }
+    }
+
+    /// Takes one send; call only when `wait` said zero.
+    pub fn take(&mut self, now: f64) {
+        self.refill(now);
+        self.tokens -= 1.0;
+    }
+}
+
+/// Milliseconds to wait before attempt `attempt + 1` after a failure. Throttling waits at least
+/// `min_ms`; each failure doubles the wait up to a minute; `jitter` in [0, 1) spreads retries.
+pub fn backoff_ms(attempt: u32, min_ms: i64, jitter: f64) -> i64 {
+    let base = 1000i64.saturating_mul(1i64 << attempt.clamp(1, 8).saturating_sub(1));
+    let wait = base.clamp(min_ms.max(500), 60_000) as f64;
+    (wait * (0.75 + 0.5 * jitter.clamp(0.0, 1.0))) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_never_exceeds_its_rate_over_a_second() {
+        let mut b = Bucket::for_number(80.0, 0.0);
+        let mut sent = 0;
+        let mut t = 0.0;
+        while t < 10.0 {
+            if b.wait(t) == 0.0 {
+                b.take(t);
+                sent += 1;
+            }
+            t += 0.0005;
+        }
+        // 8 at once, then 80 per second.
+        assert!((800..=808).contains(&sent), "{sent}");
+    }
+
+    #[test]
+    fn a_customer_gets_a_burst_then_one_every_six_seconds() {
+        let mut b = Bucket::new(1.0 / 6.0, 3.0, 0.0);
+        for _ in 0..3 {
+            assert_eq!(b.wait(0.0), 0.0);
+            b.take(0.0);
+        }
+        assert!((b.wait(0.0) - 6.0).abs() < 1e-9);
+        assert_eq!(b.wait(6.0), 0.0);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_a_minute_and_respects_throttling() {
+        assert_eq!(backoff_ms(1, 0, 0.5), 1000);
+        assert_eq!(backoff_ms(2, 0, 0.5), 2000);
+        assert_eq!(backoff_ms(3, 0, 0.5), 4000);
+        assert_eq!(backoff_ms(30, 0, 0.5), 60_000);
+        assert_eq!(backoff_ms(1, 6000, 0.5), 6000);
+        assert_eq!(backoff_ms(1, 0, 0.0), 750);
+        assert_eq!(backoff_ms(1, 0, 1.0), 1250);
+    }
+}

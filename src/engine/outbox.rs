@@ -1,0 +1,184 @@
+//! The outbox worker: sends what is queued, paced per number and per customer, one message at a
+//! time per conversation (so they arrive in order), and records what became of each.
+
+use super::Engine;
+use crate::cloud::{ErrorAction, GraphError};
+use crate::domain::ConnectionKind;
+use crate::domain::pace::{Bucket, backoff_ms};
+use crate::store::outbox::{self, DueSend};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Attempts before a retryable failure is given up.
+const MAX_ATTEMPTS: i64 = 8;
+/// Sends in flight at once, across all numbers.
+const MAX_IN_FLIGHT: usize = 256;
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Marks what a crash left in flight as uncertain, then starts the worker.
+pub async fn start(engine: Arc<Engine>) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let recovered = engine
+        .writer
+        .run(|ctx| outbox::recover_in_flight(&ctx.conn, now_ms(), &mut ctx.events))
+        .await??;
+    if recovered > 0 {
+        tracing::warn!(count = recovered, "sends in flight when the engine stopped are now uncertain: an agent decides whether to retry");
+    }
+    Ok(tokio::spawn(run(engine)))
+}
+
+async fn run(engine: Arc<Engine>) {
+    let started = Instant::now();
+    let secs = move || started.elapsed().as_secs_f64();
+    let settings = engine.config.outbox.clone();
+    let mut numbers: HashMap<i64, Bucket> = HashMap::new();
+    let mut customers: HashMap<i64, Bucket> = HashMap::new();
+    let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    loop {
+        let queued = {
+            let e = engine.clone();
+            tokio::task::spawn_blocking(move || e.readers.with(|c| outbox::queued(c, 1000))).await
+        };
+        let queued = match queued {
+            Ok(Ok(q)) => q,
+            other => {
+                tracing::error!(?other, "could not read the outbox; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let mut wake_in = Duration::from_secs(5);
+        let mut blocked: HashSet<i64> = HashSet::new();
+        let now = now_ms();
+        for send in queued {
+            if send.next_attempt_at > now {
+                wake_in = wake_in.min(Duration::from_millis((send.next_attempt_at - now) as u64));
+                break; // sorted by due time: nothing after this is due either
+            }
+            let busy = in_flight.lock().map(|f| f.contains(&send.conversation_id)).unwrap_or(true);
+            if busy || blocked.contains(&send.conversation_id) || blocked.contains(&-send.number_id) {
+                blocked.insert(send.conversation_id);
+                continue;
+            }
+            let t = secs();
+            let rate = match send.connection {
+                ConnectionKind::Coexistence => settings.coexistence_rate_per_second,
+                ConnectionKind::Dedicated => settings.rate_per_second,
+            };
+            let number = numbers.entry(send.number_id).or_insert_with(|| Bucket::for_number(rate, t));
+            let customer = customers.entry(send.conversation_id).or_insert_with(|| {
+                Bucket::new(1.0 / settings.customer_interval_seconds.max(0.001), settings.customer_burst as f64, t)
+            });
+            let wait = number.wait(t).max(customer.wait(t));
+            if wait > 0.0 {
+                wake_in = wake_in.min(Duration::from_secs_f64(wait));
+                if number.wait(t) > 0.0 {
+                    blocked.insert(-send.number_id); // keep this number's order
+                }
+                blocked.insert(send.conversation_id);
+                continue;
+            }
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                wake_in = Duration::from_millis(5);
+                break;
+            };
+            let id = send.id;
+            let claimed = engine
+                .writer
+                .run(move |ctx| outbox::mark_sending(&ctx.conn, id, now_ms()))
+                .await;
+            if !matches!(claimed, Ok(Ok(true))) {
+                continue;
+            }
+            number.take(t);
+            customer.take(t);
+            if let Ok(mut f) = in_flight.lock() {
+                f.insert(send.conversation_id);
+            }
+            let (engine, in_flight) = (engine.clone(), in_flight.clone());
+            tokio::spawn(async move {
+                let conversation = send.conversation_id;
+                deliver(&engine, send).await;
+                if let Ok(mut f) = in_flight.lock() {
+                    f.remove(&conversation);
+                }
+                drop(permit);
+                engine.outbox_wake.notify_one();
+            });
+        }
+        tokio::select! {
+            _ = engine.outbox_wake.notified() => {}
+            _ = tokio::time::sleep(wake_in) => {}
+        }
+    }
+}
+
+/// One network attempt, and its outcome recorded.
+async fn deliver(engine: &Arc<Engine>, send: DueSend) {
+    let id = send.id;
+    let token = match send.token_sealed.as_deref().map(|t| engine.sealer.open(t)) {
+        Some(Ok(t)) => crate::secret::Secret::new(t),
+        Some(Err(e)) => return record(engine, id, Outcome::Failed(None, e.to_string())).await,
+        None => {
+            let text = "the number has no access token: an admin must connect it again".to_string();
+            return record(engine, id, Outcome::Failed(None, text)).await;
+        }
+    };
+    let result = engine.graph.send_message(&send.phone_number_id, &token, &send.request).await;
+    let outcome = match result {
+        Ok(accepted) => Outcome::Sent(accepted.wamid, accepted.wa_id),
+        Err(e @ (GraphError::NoAnswer(_) | GraphError::Unexpected(_))) => {
+            Outcome::Uncertain(format!("{e}: it may or may not have reached the customer"))
+        }
+        Err(e) if e.action().retryable() && send.attempts + 1 < MAX_ATTEMPTS => {
+            let min = match e.code() {
+                Some(131056) => 6000,
+                Some(130429) | Some(4) | Some(80007) => 1000,
+                _ => 0,
+            };
+            let wait = backoff_ms((send.attempts + 1) as u32, min, rand::random::<f64>());
+            tracing::info!(outbox_id = id, code = ?e.code(), wait_ms = wait, "send will be retried");
+            Outcome::Retry(now_ms() + wait, e.code(), e.to_string())
+        }
+        Err(e) => {
+            if e.action() == ErrorAction::Reauthorize {
+                tracing::warn!(phone_number_id = %send.phone_number_id, "the number's token was refused: it must be re-authorized");
+            }
+            Outcome::Failed(e.code(), e.to_string())
+        }
+    };
+    record(engine, id, outcome).await;
+}
+
+enum Outcome {
+    Sent(String, Option<String>),
+    Retry(i64, Option<i64>, String),
+    Failed(Option<i64>, String),
+    Uncertain(String),
+}
+
+async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
+    let result = engine
+        .writer
+        .run(move |ctx| {
+            let now = now_ms();
+            match outcome {
+                Outcome::Sent(wamid, wa_id) => outbox::mark_sent(&ctx.conn, id, &wamid, wa_id.as_deref(), now, &mut ctx.events),
+                Outcome::Retry(at, code, text) => outbox::mark_retry(&ctx.conn, id, at, code, &text, now),
+                Outcome::Failed(code, text) => outbox::mark_failed(&ctx.conn, id, code, &text, now, &mut ctx.events),
+                Outcome::Uncertain(text) => outbox::mark_uncertain(&ctx.conn, id, &text, now, &mut ctx.events),
+            }
+        })
+        .await;
+    if let Err(e) | Ok(Err(e)) = result.map_err(|e| crate::store::StoreError::Invalid(e.to_string())) {
+        tracing::error!(outbox_id = id, error = %e, "could not record a send's outcome");
+    }
+}

@@ -1,0 +1,269 @@
+//! The outbox: each outgoing message is queued here (with its message row, so the conversation
+//! shows it at once) before any network call, and moves queued → sending → sent | failed |
+//! uncertain. `sending` left behind by a crash becomes `uncertain`: never re-sent blindly.
+
+use super::apply::settle_status;
+use super::{Result, StoreError, StoreEvent};
+use crate::domain::ConnectionKind;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything needed to address a message in a conversation.
+#[derive(Debug, Clone)]
+pub struct SendTarget {
+    pub conversation_id: i64,
+    pub number_id: i64,
+    pub tenant_id: i64,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub connection: ConnectionKind,
+    pub has_token: bool,
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub last_inbound_at: Option<i64>,
+}
+
+impl SendTarget {
+    /// `to` (a wa_id) when there is one, else `recipient` (a BSUID).
+    pub fn address(&self) -> Option<(&'static str, &str)> {
+        match (&self.wa_id, &self.user_id) {
+            (Some(w), _) => Some(("to", w.as_str())),
+            (None, Some(u)) => Some(("recipient", u.as_str())),
+            (None, None) => None,
+        }
+    }
+}
+
+pub fn send_target(conn: &Connection, conversation_id: i64) -> Result<SendTarget> {
+    conn.prepare_cached(
+        "SELECT c.id, n.id, n.tenant_id, n.phone_number_id, n.waba_id, n.connection,
+                n.access_token_sealed IS NOT NULL, k.wa_id, k.user_id, c.last_inbound_at
+         FROM conversations c JOIN numbers n ON n.id = c.number_id JOIN contacts k ON k.id = c.contact_id
+         WHERE c.id = ?1",
+    )?
+    .query_row([conversation_id], |r| {
+        let connection: String = r.get(5)?;
+        Ok(SendTarget {
+            conversation_id: r.get(0)?,
+            number_id: r.get(1)?,
+            tenant_id: r.get(2)?,
+            phone_number_id: r.get(3)?,
+            waba_id: r.get(4)?,
+            connection: ConnectionKind::parse(&connection).unwrap_or(ConnectionKind::Dedicated),
+            has_token: r.get(6)?,
+            wa_id: r.get(7)?,
+            user_id: r.get(8)?,
+            last_inbound_at: r.get(9)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}: `wabox conversations` lists them")))
+}
+
+/// A message to queue.
+pub struct NewSend<'a> {
+    pub kind: &'a str,
+    pub request: &'a Value,
+    /// What the customer will read.
+    pub rendered: &'a str,
+    pub requested_by: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedView {
+    pub outbox_id: i64,
+    pub message_id: i64,
+    pub conversation_id: i64,
+}
+
+/// Queues a send and its message row in the caller's transaction.
+pub fn queue(conn: &Connection, target: &SendTarget, send: &NewSend<'_>, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<QueuedView> {
+    let now = now_ms / 1000;
+    // A placeholder wamid, unique, replaced by Meta's once the send is accepted.
+    let placeholder = format!("wabox.outbox.{:032x}", rand::random::<u128>());
+    conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at, status, payload)
+         VALUES (?1, ?2, 'out', 'agent', ?3, ?4, ?5, 'queued', ?6)",
+    )?
+    .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string()])?;
+    let message_id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO outbox (conversation_id, number_id, message_id, kind, request, next_attempt_at,
+                             requested_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    )?
+    .execute(params![
+        target.conversation_id,
+        target.number_id,
+        message_id,
+        send.kind,
+        send.request.to_string(),
+        now_ms,
+        send.requested_by,
+        now
+    ])?;
+    let outbox_id = conn.last_insert_rowid();
+    // Our message is the latest activity, but it never touches the service window.
+    conn.prepare_cached(
+        "UPDATE conversations SET last_message_at = ?2, last_message_text = ?3
+         WHERE id = ?1 AND (last_message_at IS NULL OR last_message_at <= ?2)",
+    )?
+    .execute(params![target.conversation_id, now, send.rendered])?;
+    events.push(StoreEvent::MessageAdded { conversation_id: target.conversation_id, message_id });
+    events.push(StoreEvent::ConversationChanged { conversation_id: target.conversation_id });
+    Ok(QueuedView { outbox_id, message_id, conversation_id: target.conversation_id })
+}
+
+/// A queued send, as the worker needs it.
+#[derive(Debug, Clone)]
+pub struct DueSend {
+    pub id: i64,
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub number_id: i64,
+    pub phone_number_id: String,
+    pub connection: ConnectionKind,
+    pub token_sealed: Option<Vec<u8>>,
+    pub request: Value,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+}
+
+/// Queued sends, soonest first (including ones not due yet, so the worker knows when to wake).
+pub fn queued(conn: &Connection, limit: usize) -> Result<Vec<DueSend>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.id, o.message_id, o.conversation_id, o.number_id, n.phone_number_id, n.connection,
+                n.access_token_sealed, o.request, o.attempts, o.next_attempt_at
+         FROM outbox o JOIN numbers n ON n.id = o.number_id
+         WHERE o.state = 'queued' ORDER BY o.next_attempt_at, o.id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        let connection: String = r.get(5)?;
+        let request: String = r.get(7)?;
+        Ok(DueSend {
+            id: r.get(0)?,
+            message_id: r.get(1)?,
+            conversation_id: r.get(2)?,
+            number_id: r.get(3)?,
+            phone_number_id: r.get(4)?,
+            connection: ConnectionKind::parse(&connection).unwrap_or(ConnectionKind::Dedicated),
+            token_sealed: r.get(6)?,
+            request: serde_json::from_str(&request).unwrap_or(Value::Null),
+            attempts: r.get(8)?,
+            next_attempt_at: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn set_message_status(conn: &Connection, message_id: i64, status: &str, code: Option<i64>, title: Option<&str>) -> Result<i64> {
+    conn.prepare_cached("UPDATE messages SET status = ?2, error_code = ?3, error_title = ?4 WHERE id = ?1")?
+        .execute(params![message_id, status, code, title])?;
+    Ok(conn.query_row("SELECT conversation_id FROM messages WHERE id = ?1", [message_id], |r| r.get(0))?)
+}
+
+/// Claims a queued send for the network; false if it is no longer queued. Committed before the call.
+pub fn mark_sending(conn: &Connection, id: i64, now_ms: i64) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
+             WHERE id = ?1 AND state = 'queued'",
+        )?
+        .execute(params![id, now_ms / 1000])?;
+    Ok(n == 1)
+}
+
+/// Meta accepted the send: record its wamid, and fold statuses that may already have arrived.
+pub fn mark_sent(conn: &Connection, id: i64, wamid: &str, wa_id: Option<&str>, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let (message_id, conversation_id): (i64, i64) = conn.query_row(
+        "SELECT message_id, conversation_id FROM outbox WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.prepare_cached("UPDATE outbox SET state = 'sent', wamid = ?2, error_code = NULL, error_text = NULL, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, wamid, now_ms / 1000])?;
+    conn.prepare_cached("UPDATE messages SET wamid = ?2, status = 'accepted', error_code = NULL, error_title = NULL WHERE id = ?1")?
+        .execute(params![message_id, wamid])?;
+    settle_status(conn, message_id, wamid)?;
+    // Meta maps the number we typed to the customer's real wa_id (Brazil's ninth digit, Mexico's
+    // 521/52): key the contact by what Meta says, so one person stays one contact.
+    if let Some(w) = wa_id {
+        conn.execute(
+            "UPDATE OR IGNORE contacts SET wa_id = ?2
+             WHERE id = (SELECT contact_id FROM conversations WHERE id = ?1) AND (wa_id IS NULL OR wa_id != ?2)",
+            params![conversation_id, w],
+        )?;
+    }
+    events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+    Ok(())
+}
+
+/// The send failed in a way worth another try at `next_attempt_ms`.
+pub fn mark_retry(conn: &Connection, id: i64, next_attempt_ms: i64, code: Option<i64>, text: &str, now_ms: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, error_code = ?3, error_text = ?4, updated_at = ?5
+         WHERE id = ?1",
+    )?
+    .execute(params![id, next_attempt_ms, code, text, now_ms / 1000])?;
+    Ok(())
+}
+
+/// The send failed for good: the explanation goes on the message.
+pub fn mark_failed(conn: &Connection, id: i64, code: Option<i64>, text: &str, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let message_id: i64 = conn.query_row("SELECT message_id FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+    conn.prepare_cached("UPDATE outbox SET state = 'failed', error_code = ?2, error_text = ?3, updated_at = ?4 WHERE id = ?1")?
+        .execute(params![id, code, text, now_ms / 1000])?;
+    let conversation_id = set_message_status(conn, message_id, "failed", Some(code.unwrap_or(0)), Some(text))?;
+    events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+    Ok(())
+}
+
+/// No answer came: Meta may or may not have the message. An agent decides.
+pub fn mark_uncertain(conn: &Connection, id: i64, text: &str, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let message_id: i64 = conn.query_row("SELECT message_id FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+    conn.prepare_cached("UPDATE outbox SET state = 'uncertain', error_text = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, text, now_ms / 1000])?;
+    let conversation_id = set_message_status(conn, message_id, "uncertain", None, Some(text))?;
+    events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+    Ok(())
+}
+
+/// At start: whatever was in flight when the engine died may have reached Meta.
+pub fn recover_in_flight(conn: &Connection, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<usize> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM outbox WHERE state = 'sending'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for &id in &ids {
+        mark_uncertain(conn, id, "the engine stopped while this was being sent: it may or may not have reached the customer", now_ms, events)?;
+    }
+    Ok(ids.len())
+}
+
+/// An agent asks to send a failed or uncertain message again.
+pub fn retry(conn: &Connection, message_id: i64, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let state: Option<(i64, String)> = conn
+        .query_row("SELECT id, state FROM outbox WHERE message_id = ?1", [message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match state {
+        None => Err(StoreError::NotFound(format!("message {message_id} was not sent by wabox, so it cannot be retried"))),
+        Some((id, s)) if s == "failed" || s == "uncertain" => {
+            conn.execute(
+                "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, now_ms, now_ms / 1000],
+            )?;
+            let conversation_id = set_message_status(conn, message_id, "queued", None, None)?;
+            events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+            Ok(())
+        }
+        Some((_, s)) => Err(StoreError::Conflict(format!("message {message_id} is {s}: only failed or uncertain messages can be retried"))),
+    }
+}
+
+/// Counts by state, for status reports and tests.
+pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
