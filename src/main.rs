@@ -28,6 +28,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             wabox::engine::serve::run(config, listen).await
         }
         Command::Bench(bench) => wabox::bench::run(bench).await,
+        Command::Demo(args) => wabox::demo::run(args, cli.data_dir.clone()).await,
         command => {
             let _logs = wabox::logging::init(&config.data_dir, false);
             wabox::cli::run(config, command).await

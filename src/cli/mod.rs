@@ -2,7 +2,7 @@
 
 mod output;
 
-use crate::api::{ReplayTarget, Request, Response};
+use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;
 use crate::config::Config;
 use crate::domain::ConnectionKind;
@@ -65,11 +65,73 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Queue a message: free text inside the 24-hour window, or an approved template.
+    Send(SendArgs),
+    /// Send a failed or uncertain message again.
+    Retry {
+        message_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approved, pending and rejected templates, as last synced (`templates sync` syncs now).
+    Templates(TemplatesArgs),
     /// Deliveries not processed (pending, unrouted, invalid), newest first; `--all` shows every one.
     Journal(JournalArgs),
+    /// The whole of wabox on a simulated Cloud API, with customers writing in.
+    Demo(crate::demo::DemoArgs),
     /// Measure the engine (see the README's table).
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("content").required(true).args(["text", "template"])))]
+pub struct SendArgs {
+    #[arg(long, value_name = "ID")]
+    pub conversation: i64,
+    /// Free text (only while the customer's 24-hour window is open).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// An approved template's name.
+    #[arg(long, requires = "lang")]
+    pub template: Option<String>,
+    /// The template's language code, e.g. en_US or es.
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// A template value, in order (`--param Ana`) or by name (`--param customer_name=Ana`).
+    #[arg(long = "param", value_name = "VALUE")]
+    pub params: Vec<String>,
+    /// Wait until the message is delivered, read, failed or uncertain.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds to wait with --wait.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TemplatesArgs {
+    #[command(subcommand)]
+    pub action: Option<TemplatesAction>,
+    /// Only this number's templates (Meta's phone number id).
+    #[arg(long, value_name = "PHONE_NUMBER_ID")]
+    pub number: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesAction {
+    /// Fetch the templates from Meta now.
+    Sync {
+        #[arg(long, value_name = "PHONE_NUMBER_ID")]
+        number: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,6 +244,72 @@ fn read_access_token() -> anyhow::Result<Option<Secret>> {
     Ok((!t.is_empty()).then(|| Secret::new(t)))
 }
 
+/// Statuses after which `send --wait` stops waiting.
+fn is_final(status: Option<&str>) -> bool {
+    matches!(status, Some("delivered" | "read" | "played" | "failed" | "uncertain"))
+}
+
+async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
+    let content = match (args.text, args.template) {
+        (Some(body), None) => SendContent::Text { body },
+        (None, Some(name)) => SendContent::Template {
+            name,
+            language: args.lang.unwrap_or_default(),
+            params: args.params,
+        },
+        _ => anyhow::bail!("give either --text or --template"),
+    };
+    let mut client = Client::connect(config).await?;
+    let result = send_and_wait(&mut client, args.conversation, content, args.wait, args.timeout).await;
+    client.close().await;
+    let message = result?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&message)?);
+    } else {
+        output::human(&Response::Message(message.clone()));
+    }
+    if args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain")) {
+        anyhow::bail!("the message was not delivered (see above)");
+    }
+    Ok(())
+}
+
+async fn send_and_wait(
+    client: &mut Client,
+    conversation_id: i64,
+    content: SendContent,
+    wait: bool,
+    timeout: u64,
+) -> anyhow::Result<crate::store::views::MessageView> {
+    let in_process = matches!(client.call(Request::Hello).await?, Response::Hello(ref i) if i.mode == "in_process");
+    let Response::Queued(q) = client.call(Request::Send { conversation_id, content }).await? else {
+        anyhow::bail!("the engine answered a send with something else");
+    };
+    if wait && in_process {
+        anyhow::bail!(
+            "queued as message {}, but no engine is running: it is sent when `wabox serve` starts",
+            q.message_id
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+    loop {
+        let Response::Message(m) = client.call(Request::GetMessage { message_id: q.message_id }).await? else {
+            anyhow::bail!("the engine answered with something else");
+        };
+        if !wait || is_final(m.status.as_deref()) {
+            return Ok(m);
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!(
+                "message {} is still {} after {timeout} s",
+                m.id,
+                m.status.as_deref().unwrap_or("queued")
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs a client command (everything but `serve` and `bench`).
 pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
     let (request, json) = match command {
@@ -268,7 +396,19 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
                 args.json,
             )
         }
-        Command::Serve { .. } | Command::Bench(_) => {
+        Command::Send(args) => return send(config, args).await,
+        Command::Retry { message_id, json } => (Request::RetryMessage { message_id }, json),
+        Command::Templates(TemplatesArgs {
+            action: Some(TemplatesAction::Sync { number, json }),
+            ..
+        }) => (Request::SyncTemplates { phone_number_id: number }, json),
+        Command::Templates(args) => (
+            Request::ListTemplates {
+                phone_number_id: args.number,
+            },
+            args.json,
+        ),
+        Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) => {
             unreachable!("serve and bench are dispatched by main")
         }
     };

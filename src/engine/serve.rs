@@ -49,38 +49,69 @@ pub async fn spawn_webhook_listener(
     Ok((addr, task))
 }
 
+/// An engine with everything running: webhook listener, client socket, outbox, template sync.
+pub struct RunningEngine {
+    pub engine: Arc<Engine>,
+    pub webhook_addr: SocketAddr,
+    pub socket: std::path::PathBuf,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    lock: EngineLock,
+}
+
+impl RunningEngine {
+    /// Takes the lock and starts every part of the engine.
+    pub async fn start(config: Config, listen_override: Option<SocketAddr>) -> anyhow::Result<RunningEngine> {
+        // Refuse early, before taking anything, if the webhook could not be checked.
+        config.require_app_secret()?;
+        config.require_verify_token()?;
+        let lock = lock_for_engine(&config)?;
+        let listen = listen_override.unwrap_or(config.listen);
+        let data_dir = config.data_dir.clone();
+        let engine = Engine::start(config, EngineMode::Serve)?;
+        let unix = socket::bind(&data_dir)?;
+        let socket = socket::socket_path(&data_dir);
+        let (webhook_addr, http) = spawn_webhook_listener(&engine, listen).await?;
+        let clients = tokio::spawn(socket::serve(engine.clone(), unix));
+        let outbox = super::outbox::start(engine.clone()).await?;
+        let templates = super::templates::spawn_periodic(engine.clone());
+        tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
+        Ok(RunningEngine {
+            engine,
+            webhook_addr,
+            socket,
+            tasks: vec![http, clients, outbox, templates],
+            lock,
+        })
+    }
+
+    /// Stops accepting work, finishes the writes already queued, and lets go of the lock.
+    pub fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+        self.engine.shutdown();
+        drop(self.lock);
+    }
+}
+
 /// Runs until SIGINT or SIGTERM.
 pub async fn run(config: Config, listen_override: Option<SocketAddr>) -> anyhow::Result<()> {
-    // Refuse early, before taking anything, if the webhook could not be checked.
-    config.require_app_secret()?;
-    config.require_verify_token()?;
-    let lock = lock_for_engine(&config)?;
-    let listen = listen_override.unwrap_or(config.listen);
     let data_dir = config.data_dir.clone();
-    let engine = Engine::start(config, EngineMode::Serve)?;
-    let unix = socket::bind(&data_dir)?;
-    let socket_file = socket::socket_path(&data_dir);
-    let (addr, http) = spawn_webhook_listener(&engine, listen).await?;
-    let clients = tokio::spawn(socket::serve(engine.clone(), unix));
-    tracing::info!(%addr, socket = %socket_file.display(), "engine started");
+    let running = RunningEngine::start(config, listen_override).await?;
     println!("wabox engine running");
-    println!("  webhook: http://{addr}/webhook");
-    println!("  socket:  {}", socket_file.display());
+    println!("  webhook: http://{}/webhook", running.webhook_addr);
+    println!("  socket:  {}", running.socket.display());
     println!("  data:    {}", data_dir.display());
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-
     shutdown_signal().await;
     tracing::info!("stopping: no new deliveries are accepted; queued work is finished");
-    http.abort();
-    clients.abort();
-    let _ = std::fs::remove_file(&socket_file);
-    engine.shutdown();
-    drop(lock);
+    running.stop();
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,

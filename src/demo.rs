@@ -1,0 +1,156 @@
+//! `wabox demo`: the whole of wabox on a fresh machine with no Meta account. The engine runs
+//! against the simulated Cloud API on loopback, with a demo tenant, two numbers, templates, and
+//! customers writing in; it serves the client API like `wabox serve`, so every CLI command works
+//! against it from another terminal (`--data-dir` the printed dir).
+
+use crate::api::{Request, Response};
+use crate::config::Config;
+use crate::domain::ConnectionKind;
+use crate::engine::api::Caller;
+use crate::engine::serve::{RunningEngine, shutdown_signal};
+use crate::secret::Secret;
+use crate::sim::customers::{play_scenes, steady_traffic};
+use crate::sim::{SimNumber, SimOptions, Simulator};
+use crate::store::StoreEvent;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// No full-screen inbox: print what happens (the inbox comes with the TUI).
+    #[arg(long)]
+    pub headless: bool,
+    /// Keep the demo's data here (default: a temporary dir, removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Simulated customers write about this many messages a second.
+    #[arg(long, default_value_t = 0.2)]
+    pub traffic: f64,
+}
+
+const DEDICATED: &str = "106540352242922";
+const COEXISTENCE: &str = "223344556677889";
+
+fn random_secret() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let temp = tempfile_dir()?;
+    let data_dir = args.data_dir.or(global_data_dir).unwrap_or_else(|| temp.clone());
+    let _logs = crate::logging::init(&data_dir, false);
+    let app_secret = random_secret();
+    let numbers = vec![
+        SimNumber {
+            phone_number_id: DEDICATED.into(),
+            waba_id: "104829357711032".into(),
+            display_phone: "15550783881".into(),
+            token: format!("EAADEMO{}", random_secret()),
+            coexistence: false,
+        },
+        SimNumber {
+            phone_number_id: COEXISTENCE.into(),
+            waba_id: "118273645590011".into(),
+            display_phone: "5215512345678".into(),
+            token: format!("EAADEMO{}", random_secret()),
+            coexistence: true,
+        },
+    ];
+    let sim = Simulator::start(SimOptions::new(&app_secret, numbers.clone()), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let config = Config {
+        path: None,
+        data_dir: data_dir.clone(),
+        app_id: Some("1234567890".into()),
+        app_secret: Some(Secret::new(app_secret)),
+        verify_token: Some(Secret::new(random_secret())),
+        graph_base_url: sim.base_url(),
+        graph_version: "v26.0".into(),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        admins: Vec::new(),
+        outbox: Default::default(),
+    };
+    let running = RunningEngine::start(config, None).await?;
+    sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
+    let engine = running.engine.clone();
+    let me = Caller::current();
+    // A data dir kept from an earlier demo already has its tenant and numbers.
+    let known = match engine.handle(&me, Request::ListNumbers).await? {
+        Response::Numbers(n) => n,
+        _ => Vec::new(),
+    };
+    if known.is_empty() {
+        engine.handle(&me, Request::AddTenant { name: "Demo Shop".into() }).await?;
+        for n in &numbers {
+            engine
+                .handle(
+                    &me,
+                    Request::AddNumber {
+                        tenant: "Demo Shop".into(),
+                        phone_number_id: n.phone_number_id.clone(),
+                        waba_id: n.waba_id.clone(),
+                        display_phone: format!("+{}", n.display_phone),
+                        connection: if n.coexistence { ConnectionKind::Coexistence } else { ConnectionKind::Dedicated },
+                        access_token: Some(Secret::new(n.token.clone())),
+                    },
+                )
+                .await?;
+        }
+    }
+    engine.handle(&me, Request::SyncTemplates { phone_number_id: None }).await?;
+    let mut events = engine.writer.events.subscribe();
+    tokio::spawn(play_scenes(sim.clone(), DEDICATED, COEXISTENCE));
+    let traffic = tokio::spawn(steady_traffic(sim.clone(), vec![DEDICATED.into(), COEXISTENCE.into()], args.traffic));
+
+    let dir = data_dir.display();
+    println!("wabox demo running (simulated Cloud API, nothing leaves this machine)");
+    println!("  simulated Graph API: {}", sim.base_url());
+    println!("  webhook:             http://{}/webhook", running.webhook_addr);
+    println!("  data dir:            {dir}");
+    println!("From another terminal:");
+    println!("  wabox --data-dir {dir} conversations");
+    println!("  wabox --data-dir {dir} messages 1");
+    println!("  wabox --data-dir {dir} send --conversation 1 --text \"Hello!\" --wait");
+    println!("  wabox --data-dir {dir} templates");
+    if !args.headless {
+        println!("(the full-screen inbox is not built yet: running headless)");
+    }
+    println!("Press Ctrl-C to stop.");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+
+    let printer = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(e) => e,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => return,
+                };
+                let id = match event {
+                    StoreEvent::MessageAdded { message_id, .. } => message_id,
+                    _ => continue,
+                };
+                if let Ok(Response::Message(m)) = engine.handle(&Caller::current(), Request::GetMessage { message_id: id }).await {
+                    let arrow = if m.direction == "in" { "<-" } else { "->" };
+                    println!("  [conversation {}] {arrow} {} ({})", m.conversation_id, m.text, m.origin);
+                }
+            }
+        })
+    };
+    shutdown_signal().await;
+    traffic.abort();
+    printer.abort();
+    running.stop();
+    // The temporary dir goes; a --data-dir is kept.
+    let _ = std::fs::remove_dir_all(&temp);
+    Ok(())
+}
+
+/// A fresh private temp dir for a demo's data.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("wabox-demo-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -1,0 +1,236 @@
+//! A simulated Cloud API on 127.0.0.1 for `wabox demo` and the tests. It speaks the Graph API's
+//! wire format for the endpoints wabox uses and behaves like Meta where it matters: it checks
+//! tokens and bodies, enforces the 24-hour window (accepting a doomed free-form send, then failing
+//! it with 131047), the number's rate (130429) and the per-customer pace (131056), and reports
+//! statuses back over signed webhooks — sometimes out of order, sometimes `read` without
+//! `delivered`.
+
+pub mod customers;
+pub mod graph;
+pub mod templates;
+pub mod webhooks;
+
+use crate::domain::pace::Bucket;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// A business number the simulator knows.
+#[derive(Debug, Clone)]
+pub struct SimNumber {
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone: String,
+    pub token: String,
+    pub coexistence: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub app_secret: String,
+    pub numbers: Vec<SimNumber>,
+    /// Messages per second a dedicated number may send (coexistence numbers: `coexistence_rate`).
+    pub rate_per_second: f64,
+    pub coexistence_rate: f64,
+    /// Quick messages to one customer before 131056, then one per `pair_interval_seconds`.
+    pub pair_burst: u32,
+    pub pair_interval_seconds: f64,
+    /// Delay range before each status webhook, in milliseconds.
+    pub status_delay_ms: (u64, u64),
+}
+
+impl SimOptions {
+    pub fn new(app_secret: &str, numbers: Vec<SimNumber>) -> Self {
+        SimOptions {
+            app_secret: app_secret.to_string(),
+            numbers,
+            rate_per_second: 80.0,
+            coexistence_rate: 20.0,
+            pair_burst: 3,
+            pair_interval_seconds: 6.0,
+            status_delay_ms: (20, 120),
+        }
+    }
+}
+
+/// A failure the tests ask for on the next sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    /// HTTP 500 with code 131000.
+    ServerError,
+    /// Code 130429: over the number's rate.
+    Throttled,
+    /// Accept the send but answer only after this many milliseconds.
+    SlowAnswer(u64),
+}
+
+/// One accepted send, as the simulator saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentRecord {
+    pub phone_number_id: String,
+    pub to: String,
+    pub wamid: String,
+    pub kind: String,
+    /// The text body, or the template name.
+    pub text: String,
+    pub at_ms: u128,
+}
+
+#[derive(Default)]
+pub(crate) struct SimState {
+    pub webhook_url: Option<String>,
+    /// (phone number id, customer wa_id or BSUID) → the customer's last message, unix seconds.
+    pub last_inbound: HashMap<(String, String), i64>,
+    pub number_buckets: HashMap<String, Bucket>,
+    pub pair_buckets: HashMap<(String, String), Bucket>,
+    pub sent: Vec<SentRecord>,
+    pub requests: u64,
+    pub refused: Vec<(String, i64)>,
+    pub injected: VecDeque<Injected>,
+    pub media: HashMap<String, (Vec<u8>, String)>,
+    pub marked_read: Vec<String>,
+    pub next_id: u64,
+}
+
+pub struct Simulator {
+    pub addr: SocketAddr,
+    pub(crate) options: SimOptions,
+    pub(crate) state: Mutex<SimState>,
+    pub(crate) started: Instant,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Simulator {
+    /// Starts the simulated Graph API on `listen` (port 0 picks one).
+    pub async fn start(options: SimOptions, listen: SocketAddr) -> anyhow::Result<Arc<Simulator>> {
+        let tcp = tokio::net::TcpListener::bind(listen).await?;
+        let addr = tcp.local_addr()?;
+        let sim = Arc::new(Simulator {
+            addr,
+            options,
+            state: Mutex::new(SimState::default()),
+            started: Instant::now(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()?,
+        });
+        let app = graph::router(sim.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(tcp, app).await {
+                tracing::error!(error = %e, "the simulator stopped");
+            }
+        });
+        Ok(sim)
+    }
+
+    /// The base URL to configure as `graph_base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Where the simulator delivers webhooks (the engine's `/webhook`).
+    pub fn set_webhook(&self, url: &str) {
+        self.lock().webhook_url = Some(url.to_string());
+    }
+
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, SimState> {
+        // A panic while holding the lock would be a simulator bug; keep serving regardless.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn inject(&self, failures: &[Injected]) {
+        self.lock().injected.extend(failures.iter().copied());
+    }
+
+    /// Every accepted send so far.
+    pub fn sent(&self) -> Vec<SentRecord> {
+        self.lock().sent.clone()
+    }
+
+    /// Sends refused with an error code: (phone number id, code).
+    pub fn refused(&self) -> Vec<(String, i64)> {
+        self.lock().refused.clone()
+    }
+
+    /// Every wamid marked read by the business.
+    pub fn marked_read(&self) -> Vec<String> {
+        self.lock().marked_read.clone()
+    }
+
+    pub(crate) fn number(&self, phone_number_id: &str) -> Option<&SimNumber> {
+        self.options.numbers.iter().find(|n| n.phone_number_id == phone_number_id)
+    }
+
+    pub(crate) fn fresh_id(&self, prefix: &str) -> String {
+        let mut s = self.lock();
+        s.next_id += 1;
+        format!("{prefix}{:016X}{:06}", self.started.elapsed().as_nanos() as u64, s.next_id)
+    }
+
+    /// A customer writes to a number: the message goes to the engine as a signed webhook, and the
+    /// customer's window opens (if the message is recent enough).
+    pub async fn customer_message(&self, phone_number_id: &str, customer: &customers::SimCustomer, message: Value) -> anyhow::Result<()> {
+        let number = self
+            .number(phone_number_id)
+            .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
+            .clone();
+        let ts = message
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or_else(crate::domain::time::now_unix);
+        let opens = !matches!(
+            message.get("type").and_then(Value::as_str),
+            Some("reaction" | "system" | "edit" | "revoke")
+        );
+        if opens {
+            let mut s = self.lock();
+            for id in [customer.wa_id.as_deref(), customer.user_id.as_deref()].into_iter().flatten() {
+                let entry = s.last_inbound.entry((phone_number_id.to_string(), id.to_string())).or_insert(ts);
+                *entry = (*entry).max(ts);
+            }
+        }
+        let body = webhooks::inbound(&number, customer, message);
+        self.deliver(body).await
+    }
+
+    /// An echo: the business wrote from the WhatsApp Business app on a coexistence number.
+    pub async fn phone_app_message(&self, phone_number_id: &str, customer: &customers::SimCustomer, text: &str) -> anyhow::Result<()> {
+        let number = self
+            .number(phone_number_id)
+            .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
+            .clone();
+        let wamid = self.fresh_id("wamid.SIMECHO");
+        self.deliver(webhooks::echo(&number, customer, &wamid, text)).await
+    }
+
+    /// Delivers a webhook body to the engine, signed, retrying like Meta until it gets a 200.
+    pub async fn deliver(&self, body: Vec<u8>) -> anyhow::Result<()> {
+        let url = self
+            .lock()
+            .webhook_url
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the simulator has no webhook URL yet"))?;
+        let signature = crate::webhook::signature::sign(self.options.app_secret.as_bytes(), &body);
+        let mut wait = std::time::Duration::from_millis(100);
+        for _ in 0..8 {
+            let sent = self
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-hub-signature-256", &signature)
+                .body(body.clone())
+                .send()
+                .await;
+            if matches!(&sent, Ok(r) if r.status().as_u16() == 200) {
+                return Ok(());
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(std::time::Duration::from_secs(5));
+        }
+        anyhow::bail!("the engine did not take a webhook after 8 tries")
+    }
+}

@@ -1,0 +1,62 @@
+//! Webhook bodies in Meta's shape: customer messages, echoes from the phone app, and statuses.
+
+use super::SimNumber;
+use super::customers::SimCustomer;
+use serde_json::{Value, json};
+
+fn envelope(number: &SimNumber, field: &str, mut value: Value) -> Vec<u8> {
+    value["messaging_product"] = json!("whatsapp");
+    value["metadata"] = json!({"display_phone_number": number.display_phone, "phone_number_id": number.phone_number_id});
+    // Serialising a Value cannot fail.
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": number.waba_id, "changes": [{"value": value, "field": field}]}]
+    }))
+    .unwrap_or_default()
+}
+
+/// A customer's message; `message` holds `id`, `timestamp`, `type` and its content.
+pub fn inbound(number: &SimNumber, customer: &SimCustomer, mut message: Value) -> Vec<u8> {
+    let mut contact = json!({"profile": {"name": customer.name}});
+    if let Some(w) = &customer.wa_id {
+        contact["wa_id"] = json!(w);
+        message["from"] = json!(w);
+    }
+    if let Some(u) = &customer.user_id {
+        contact["user_id"] = json!(u);
+        message["from_user_id"] = json!(u);
+    }
+    envelope(number, "messages", json!({"contacts": [contact], "messages": [message]}))
+}
+
+pub fn echo(number: &SimNumber, customer: &SimCustomer, wamid: &str, text: &str) -> Vec<u8> {
+    let mut e = json!({"from": number.display_phone, "id": wamid,
+                       "timestamp": crate::domain::time::now_unix().to_string(),
+                       "type": "text", "text": {"body": text}});
+    if let Some(w) = &customer.wa_id {
+        e["to"] = json!(w);
+    }
+    if let Some(u) = &customer.user_id {
+        e["to_user_id"] = json!(u);
+    }
+    envelope(number, "smb_message_echoes", json!({"message_echoes": [e]}))
+}
+
+/// A status report; `error` is (code, title, details) for `failed`.
+pub fn status(number: &SimNumber, wamid: &str, recipient: &str, status: &str, template: bool, error: Option<(i64, &str, &str)>) -> Vec<u8> {
+    let mut s = json!({"id": wamid, "status": status, "timestamp": crate::domain::time::now_unix().to_string(),
+                       "recipient_id": recipient});
+    if status != "failed" {
+        s["pricing"] = if template {
+            json!({"billable": true, "pricing_model": "PMP", "category": "utility", "type": "regular"})
+        } else {
+            json!({"billable": false, "pricing_model": "PMP", "category": "service", "type": "free_customer_service"})
+        };
+    }
+    if let Some((code, title, details)) = error {
+        s["errors"] = json!([{"code": code, "title": title, "message": title,
+                              "error_data": {"details": details},
+                              "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]);
+    }
+    envelope(number, "messages", json!({"statuses": [s]}))
+}
