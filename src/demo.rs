@@ -38,7 +38,10 @@ fn random_secret() -> String {
 
 pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let temp = tempfile_dir()?;
-    let data_dir = args.data_dir.or(global_data_dir).unwrap_or_else(|| temp.clone());
+    let data_dir = args
+        .data_dir
+        .or(global_data_dir)
+        .unwrap_or_else(|| temp.clone());
     let _logs = crate::logging::init(&data_dir, false);
     let app_secret = random_secret();
     let numbers = vec![
@@ -57,7 +60,11 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
             coexistence: true,
         },
     ];
-    let sim = Simulator::start(SimOptions::new(&app_secret, numbers.clone()), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let sim = Simulator::start(
+        SimOptions::new(&app_secret, numbers.clone()),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await?;
     let config = Config {
         path: None,
         data_dir: data_dir.clone(),
@@ -80,7 +87,14 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
         _ => Vec::new(),
     };
     if known.is_empty() {
-        engine.handle(&me, Request::AddTenant { name: "Demo Shop".into() }).await?;
+        engine
+            .handle(
+                &me,
+                Request::AddTenant {
+                    name: "Demo Shop".into(),
+                },
+            )
+            .await?;
         for n in &numbers {
             engine
                 .handle(
@@ -90,22 +104,40 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
                         phone_number_id: n.phone_number_id.clone(),
                         waba_id: n.waba_id.clone(),
                         display_phone: format!("+{}", n.display_phone),
-                        connection: if n.coexistence { ConnectionKind::Coexistence } else { ConnectionKind::Dedicated },
+                        connection: if n.coexistence {
+                            ConnectionKind::Coexistence
+                        } else {
+                            ConnectionKind::Dedicated
+                        },
                         access_token: Some(Secret::new(n.token.clone())),
                     },
                 )
                 .await?;
         }
     }
-    engine.handle(&me, Request::SyncTemplates { phone_number_id: None }).await?;
+    engine
+        .handle(
+            &me,
+            Request::SyncTemplates {
+                phone_number_id: None,
+            },
+        )
+        .await?;
     let mut events = engine.writer.events.subscribe();
     tokio::spawn(play_scenes(sim.clone(), DEDICATED, COEXISTENCE));
-    let traffic = tokio::spawn(steady_traffic(sim.clone(), vec![DEDICATED.into(), COEXISTENCE.into()], args.traffic));
+    let traffic = tokio::spawn(steady_traffic(
+        sim.clone(),
+        vec![DEDICATED.into(), COEXISTENCE.into()],
+        args.traffic,
+    ));
 
     let dir = data_dir.display();
     println!("wabox demo running (simulated Cloud API, nothing leaves this machine)");
     println!("  simulated Graph API: {}", sim.base_url());
-    println!("  webhook:             http://{}/webhook", running.webhook_addr);
+    println!(
+        "  webhook:             http://{}/webhook",
+        running.webhook_addr
+    );
     println!("  data dir:            {dir}");
     println!("From another terminal:");
     println!("  wabox --data-dir {dir} conversations");
@@ -132,9 +164,15 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
                     StoreEvent::MessageAdded { message_id, .. } => message_id,
                     _ => continue,
                 };
-                if let Ok(Response::Message(m)) = engine.handle(&Caller::current(), Request::GetMessage { message_id: id }).await {
+                if let Ok(Response::Message(m)) = engine
+                    .handle(&Caller::current(), Request::GetMessage { message_id: id })
+                    .await
+                {
                     let arrow = if m.direction == "in" { "<-" } else { "->" };
-                    println!("  [conversation {}] {arrow} {} ({})", m.conversation_id, m.text, m.origin);
+                    println!(
+                        "  [conversation {}] {arrow} {} ({})",
+                        m.conversation_id, m.text, m.origin
+                    );
                 }
             }
         })
@@ -150,7 +188,11 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
 
 /// A fresh private temp dir for a demo's data.
 fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("wabox-demo-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+    let dir = std::env::temp_dir().join(format!(
+        "wabox-demo-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

@@ -310,7 +310,8 @@ async fn statuses_only_move_forward_whatever_order_they_arrive_in() {
     assert_eq!(out2["status"], "failed");
     assert_eq!(
         out2["error"],
-        json!({"code": 131047, "title": "Re-engagement message"})
+        json!({"code": 131047, "title": "Re-engagement message",
+               "explanation": "the 24-hour window is closed: send a template"})
     );
     assert_eq!(by_wamid(&msgs, "wamid.OUT3")["status"], "played");
     assert_eq!(by_wamid(&msgs, "wamid.LATE")["status"], "delivered");
@@ -484,8 +485,24 @@ async fn malformed_json_with_a_valid_signature_is_acknowledged_and_kept_invalid(
 async fn a_body_over_3_mib_is_refused_with_413() {
     let home = Home::new();
     let engine = home.start_engine();
-    let big = vec![b' '; 4 * 1024 * 1024];
-    assert_eq!(engine.deliver(&big).await, 413);
+    // A 4 MiB delivery is refused from its Content-Length, before its body is read: send only
+    // the head and read the answer (a client still writing would see the connection close).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let big = 4 * 1024 * 1024;
+    let mut tcp = tokio::net::TcpStream::connect(&engine.addr).await.unwrap();
+    let head = format!(
+        "POST /webhook HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\nx-hub-signature-256: {}\r\ncontent-length: {big}\r\n\r\n",
+        engine.addr,
+        sign(b"whatever")
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read(&mut answer))
+        .await
+        .expect("an answer before the body is sent")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(
         home.json(&["journal", "--all"])
             .as_array()

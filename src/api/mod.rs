@@ -4,12 +4,12 @@
 use crate::domain::ConnectionKind;
 use crate::engine::ingest::EntryOutcome;
 use crate::engine::templates::SyncReport;
-use crate::store::outbox::QueuedView;
-use crate::store::templates::TemplateView;
 use crate::secret::Secret;
 use crate::store::StoreEvent;
 use crate::store::directory::{NumberView, TenantView};
 use crate::store::journal::{JournalEntryView, JournalFilter};
+use crate::store::outbox::QueuedView;
+use crate::store::templates::TemplateView;
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
@@ -162,6 +162,6 @@ pub enum ServerFrame {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerResult {
-    Ok(Response),
+    Ok(Box<Response>),
     Error(ApiError),
 }

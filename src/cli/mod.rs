@@ -246,7 +246,10 @@ fn read_access_token() -> anyhow::Result<Option<Secret>> {
 
 /// Statuses after which `send --wait` stops waiting.
 fn is_final(status: Option<&str>) -> bool {
-    matches!(status, Some("delivered" | "read" | "played" | "failed" | "uncertain"))
+    matches!(
+        status,
+        Some("delivered" | "read" | "played" | "failed" | "uncertain")
+    )
 }
 
 async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
@@ -260,7 +263,14 @@ async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
         _ => anyhow::bail!("give either --text or --template"),
     };
     let mut client = Client::connect(config).await?;
-    let result = send_and_wait(&mut client, args.conversation, content, args.wait, args.timeout).await;
+    let result = send_and_wait(
+        &mut client,
+        args.conversation,
+        content,
+        args.wait,
+        args.timeout,
+    )
+    .await;
     client.close().await;
     let message = result?;
     if args.json {
@@ -282,7 +292,13 @@ async fn send_and_wait(
     timeout: u64,
 ) -> anyhow::Result<crate::store::views::MessageView> {
     let in_process = matches!(client.call(Request::Hello).await?, Response::Hello(ref i) if i.mode == "in_process");
-    let Response::Queued(q) = client.call(Request::Send { conversation_id, content }).await? else {
+    let Response::Queued(q) = client
+        .call(Request::Send {
+            conversation_id,
+            content,
+        })
+        .await?
+    else {
         anyhow::bail!("the engine answered a send with something else");
     };
     if wait && in_process {
@@ -293,7 +309,12 @@ async fn send_and_wait(
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
     loop {
-        let Response::Message(m) = client.call(Request::GetMessage { message_id: q.message_id }).await? else {
+        let Response::Message(m) = client
+            .call(Request::GetMessage {
+                message_id: q.message_id,
+            })
+            .await?
+        else {
             anyhow::bail!("the engine answered with something else");
         };
         if !wait || is_final(m.status.as_deref()) {
@@ -401,7 +422,12 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         Command::Templates(TemplatesArgs {
             action: Some(TemplatesAction::Sync { number, json }),
             ..
-        }) => (Request::SyncTemplates { phone_number_id: number }, json),
+        }) => (
+            Request::SyncTemplates {
+                phone_number_id: number,
+            },
+            json,
+        ),
         Command::Templates(args) => (
             Request::ListTemplates {
                 phone_number_id: args.number,

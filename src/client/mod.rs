@@ -116,7 +116,7 @@ impl Client {
                     match serde_json::from_str::<ServerFrame>(&line) {
                         Ok(ServerFrame::Answer { id: got, result }) if got == id => {
                             return match result {
-                                AnswerResult::Ok(r) => Ok(r),
+                                AnswerResult::Ok(r) => Ok(*r),
                                 AnswerResult::Error(e) => Err(e),
                             };
                         }

@@ -2,11 +2,11 @@
 //! socket, the process's own user in-process), never from the request.
 
 use super::Engine;
-use crate::api::{ApiError, EngineInfo, ReplayTarget, Request, Response};
-use crate::domain::time::now_unix;
 use crate::api::SendContent;
+use crate::api::{ApiError, EngineInfo, ReplayTarget, Request, Response};
 use crate::domain::ServiceWindow;
 use crate::domain::template::{TemplateParam, fill};
+use crate::domain::time::now_unix;
 use crate::store::{self, StoreError, directory, journal, outbox, templates, views};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -98,7 +98,10 @@ impl Engine {
     }
 
     /// The WABA of a number given by Meta's id (none given: none).
-    async fn waba_of(self: &Arc<Self>, phone_number_id: Option<String>) -> Result<Option<String>, ApiError> {
+    async fn waba_of(
+        self: &Arc<Self>,
+        phone_number_id: Option<String>,
+    ) -> Result<Option<String>, ApiError> {
         let Some(p) = phone_number_id else {
             return Ok(None);
         };
@@ -107,14 +110,28 @@ impl Engine {
             .into_iter()
             .find(|n| n.phone_number_id == p)
             .map(|n| Some(n.waba_id))
-            .ok_or_else(|| ApiError::new(format!("no number with phone number id {p}: `wabox numbers list` shows them")))
+            .ok_or_else(|| {
+                ApiError::new(format!(
+                    "no number with phone number id {p}: `wabox numbers list` shows them"
+                ))
+            })
     }
 
     /// Checks a send against the window and the synced templates, then queues it.
-    async fn send(self: &Arc<Self>, caller: &Caller, conversation_id: i64, content: SendContent, now: i64) -> Result<Response, ApiError> {
-        let target = self.read(move |c| outbox::send_target(c, conversation_id)).await?;
+    async fn send(
+        self: &Arc<Self>,
+        caller: &Caller,
+        conversation_id: i64,
+        content: SendContent,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let target = self
+            .read(move |c| outbox::send_target(c, conversation_id))
+            .await?;
         let Some((field, address)) = target.address() else {
-            return Err(ApiError::new("this contact has neither a phone number nor a user id to send to"));
+            return Err(ApiError::new(
+                "this contact has neither a phone number nor a user id to send to",
+            ));
         };
         if !target.has_token {
             return Err(ApiError::new(format!(
@@ -139,13 +156,16 @@ impl Engine {
                 }
                 let window = ServiceWindow::at(target.last_inbound_at, now);
                 if !window.is_open() {
-                    let names = self.read(move |c| templates::approved_names(c, &waba)).await?;
+                    let names = self
+                        .read(move |c| templates::approved_names(c, &waba))
+                        .await?;
                     let why = match window {
                         ServiceWindow::Closed { .. } => format!("the 24-hour window {}", window.label(now)),
                         _ => "the customer has not written to this number, so there is no 24-hour window".into(),
                     };
                     let instead = if names.is_empty() {
-                        "no approved template is synced for this number: run `wabox templates sync`".to_string()
+                        "no approved template is synced for this number: run `wabox templates sync`"
+                            .to_string()
                     } else {
                         format!(
                             "send a template instead ({}): `wabox send --conversation {conversation_id} --template NAME --lang CODE`",
@@ -159,7 +179,11 @@ impl Engine {
                 request["text"] = json!({"body": body, "preview_url": preview});
                 ("text", body)
             }
-            SendContent::Template { name, language, params } => {
+            SendContent::Template {
+                name,
+                language,
+                params,
+            } => {
                 let (n, l) = (name.clone(), language.clone());
                 let spec = self
                     .read(move |c| templates::find(c, &waba, &n, &l))
@@ -192,7 +216,12 @@ impl Engine {
                 let q = outbox::queue(
                     &tx,
                     &target,
-                    &outbox::NewSend { kind, request: &request, rendered: &rendered, requested_by: &by },
+                    &outbox::NewSend {
+                        kind,
+                        request: &request,
+                        rendered: &rendered,
+                        requested_by: &by,
+                    },
                     super::outbox::now_ms(),
                     &mut ctx.events,
                 )?;
@@ -227,19 +256,29 @@ impl Engine {
             .await?;
         let (target, last, sealed) = found;
         self.write(move |ctx| {
-            ctx.conn.execute("UPDATE conversations SET unread = 0 WHERE id = ?1", [conversation_id])?;
-            ctx.events.push(store::StoreEvent::ConversationChanged { conversation_id });
+            ctx.conn.execute(
+                "UPDATE conversations SET unread = 0 WHERE id = ?1",
+                [conversation_id],
+            )?;
+            ctx.events
+                .push(store::StoreEvent::ConversationChanged { conversation_id });
             Ok(())
         })
         .await?;
-        if let (Some(wamid), Some(sealed), true) = (last, sealed, self.config.outbox.mark_read_on_open) {
+        if let (Some(wamid), Some(sealed), true) =
+            (last, sealed, self.config.outbox.mark_read_on_open)
+        {
             let token = crate::secret::Secret::new(
-                self.sealer.open(&sealed).map_err(|e| ApiError::new(e.to_string()))?,
+                self.sealer
+                    .open(&sealed)
+                    .map_err(|e| ApiError::new(e.to_string()))?,
             );
             self.graph
                 .mark_read(&target.phone_number_id, &token, &wamid)
                 .await
-                .map_err(|e| ApiError::new(format!("marked read here, but not on WhatsApp: {e}")))?;
+                .map_err(|e| {
+                    ApiError::new(format!("marked read here, but not on WhatsApp: {e}"))
+                })?;
         }
         let _: Option<Value> = None;
         Ok(Response::Done)
@@ -369,7 +408,12 @@ impl Engine {
                 .map(Response::Message),
             Request::RetryMessage { message_id } => {
                 self.write(move |ctx| {
-                    outbox::retry(&ctx.conn, message_id, super::outbox::now_ms(), &mut ctx.events)
+                    outbox::retry(
+                        &ctx.conn,
+                        message_id,
+                        super::outbox::now_ms(),
+                        &mut ctx.events,
+                    )
                 })
                 .await?;
                 self.outbox_wake.notify_one();
@@ -384,7 +428,9 @@ impl Engine {
             }
             Request::SyncTemplates { phone_number_id } => {
                 let waba = self.waba_of(phone_number_id).await?;
-                Ok(Response::TemplatesSynced(super::templates::sync(self, waba).await))
+                Ok(Response::TemplatesSynced(
+                    super::templates::sync(self, waba).await,
+                ))
             }
             Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
         }

@@ -29,7 +29,10 @@ pub async fn start(engine: Arc<Engine>) -> anyhow::Result<tokio::task::JoinHandl
         .run(|ctx| outbox::recover_in_flight(&ctx.conn, now_ms(), &mut ctx.events))
         .await??;
     if recovered > 0 {
-        tracing::warn!(count = recovered, "sends in flight when the engine stopped are now uncertain: an agent decides whether to retry");
+        tracing::warn!(
+            count = recovered,
+            "sends in flight when the engine stopped are now uncertain: an agent decides whether to retry"
+        );
     }
     Ok(tokio::spawn(run(engine)))
 }
@@ -63,8 +66,12 @@ async fn run(engine: Arc<Engine>) {
                 wake_in = wake_in.min(Duration::from_millis((send.next_attempt_at - now) as u64));
                 break; // sorted by due time: nothing after this is due either
             }
-            let busy = in_flight.lock().map(|f| f.contains(&send.conversation_id)).unwrap_or(true);
-            if busy || blocked.contains(&send.conversation_id) || blocked.contains(&-send.number_id) {
+            let busy = in_flight
+                .lock()
+                .map(|f| f.contains(&send.conversation_id))
+                .unwrap_or(true);
+            if busy || blocked.contains(&send.conversation_id) || blocked.contains(&-send.number_id)
+            {
                 blocked.insert(send.conversation_id);
                 continue;
             }
@@ -73,9 +80,15 @@ async fn run(engine: Arc<Engine>) {
                 ConnectionKind::Coexistence => settings.coexistence_rate_per_second,
                 ConnectionKind::Dedicated => settings.rate_per_second,
             };
-            let number = numbers.entry(send.number_id).or_insert_with(|| Bucket::for_number(rate, t));
+            let number = numbers
+                .entry(send.number_id)
+                .or_insert_with(|| Bucket::for_number(rate, t));
             let customer = customers.entry(send.conversation_id).or_insert_with(|| {
-                Bucket::new(1.0 / settings.customer_interval_seconds.max(0.001), settings.customer_burst as f64, t)
+                Bucket::new(
+                    1.0 / settings.customer_interval_seconds.max(0.001),
+                    settings.customer_burst as f64,
+                    t,
+                )
             });
             let wait = number.wait(t).max(customer.wait(t));
             if wait > 0.0 {
@@ -132,7 +145,10 @@ async fn deliver(engine: &Arc<Engine>, send: DueSend) {
             return record(engine, id, Outcome::Failed(None, text)).await;
         }
     };
-    let result = engine.graph.send_message(&send.phone_number_id, &token, &send.request).await;
+    let result = engine
+        .graph
+        .send_message(&send.phone_number_id, &token, &send.request)
+        .await;
     let outcome = match result {
         Ok(accepted) => Outcome::Sent(accepted.wamid, accepted.wa_id),
         Err(e @ (GraphError::NoAnswer(_) | GraphError::Unexpected(_))) => {
@@ -171,14 +187,29 @@ async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
         .run(move |ctx| {
             let now = now_ms();
             match outcome {
-                Outcome::Sent(wamid, wa_id) => outbox::mark_sent(&ctx.conn, id, &wamid, wa_id.as_deref(), now, &mut ctx.events),
-                Outcome::Retry(at, code, text) => outbox::mark_retry(&ctx.conn, id, at, code, &text, now),
-                Outcome::Failed(code, text) => outbox::mark_failed(&ctx.conn, id, code, &text, now, &mut ctx.events),
-                Outcome::Uncertain(text) => outbox::mark_uncertain(&ctx.conn, id, &text, now, &mut ctx.events),
+                Outcome::Sent(wamid, wa_id) => outbox::mark_sent(
+                    &ctx.conn,
+                    id,
+                    &wamid,
+                    wa_id.as_deref(),
+                    now,
+                    &mut ctx.events,
+                ),
+                Outcome::Retry(at, code, text) => {
+                    outbox::mark_retry(&ctx.conn, id, at, code, &text, now)
+                }
+                Outcome::Failed(code, text) => {
+                    outbox::mark_failed(&ctx.conn, id, code, &text, now, &mut ctx.events)
+                }
+                Outcome::Uncertain(text) => {
+                    outbox::mark_uncertain(&ctx.conn, id, &text, now, &mut ctx.events)
+                }
             }
         })
         .await;
-    if let Err(e) | Ok(Err(e)) = result.map_err(|e| crate::store::StoreError::Invalid(e.to_string())) {
+    if let Err(e) | Ok(Err(e)) =
+        result.map_err(|e| crate::store::StoreError::Invalid(e.to_string()))
+    {
         tracing::error!(outbox_id = id, error = %e, "could not record a send's outcome");
     }
 }

@@ -60,7 +60,10 @@ pub struct RunningEngine {
 
 impl RunningEngine {
     /// Takes the lock and starts every part of the engine.
-    pub async fn start(config: Config, listen_override: Option<SocketAddr>) -> anyhow::Result<RunningEngine> {
+    pub async fn start(
+        config: Config,
+        listen_override: Option<SocketAddr>,
+    ) -> anyhow::Result<RunningEngine> {
         // Refuse early, before taking anything, if the webhook could not be checked.
         config.require_app_secret()?;
         config.require_verify_token()?;

@@ -89,7 +89,7 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
         };
         let subscribe = matches!(frame.request, Request::Subscribe);
         let result = match engine.handle(&caller, frame.request).await {
-            Ok(r) => AnswerResult::Ok(r),
+            Ok(r) => AnswerResult::Ok(Box::new(r)),
             Err(e) => AnswerResult::Error(e),
         };
         let ok = matches!(result, AnswerResult::Ok(_));

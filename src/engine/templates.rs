@@ -35,10 +35,18 @@ pub async fn sync(engine: &Arc<Engine>, waba: Option<String>) -> Vec<SyncReport>
     let mut reports = Vec::new();
     for (waba_id, tenant_id, sealed) in wabas {
         let report = match sync_one(engine, &waba_id, tenant_id, &sealed).await {
-            Ok(n) => SyncReport { waba_id, templates: n, error: None },
+            Ok(n) => SyncReport {
+                waba_id,
+                templates: n,
+                error: None,
+            },
             Err(e) => {
                 tracing::warn!(waba_id = %waba_id, error = %e, "template sync failed");
-                SyncReport { waba_id, templates: 0, error: Some(e) }
+                SyncReport {
+                    waba_id,
+                    templates: 0,
+                    error: Some(e),
+                }
             }
         };
         reports.push(report);
@@ -46,13 +54,26 @@ pub async fn sync(engine: &Arc<Engine>, waba: Option<String>) -> Vec<SyncReport>
     reports
 }
 
-async fn sync_one(engine: &Arc<Engine>, waba_id: &str, tenant_id: i64, sealed: &[u8]) -> Result<usize, String> {
+async fn sync_one(
+    engine: &Arc<Engine>,
+    waba_id: &str,
+    tenant_id: i64,
+    sealed: &[u8],
+) -> Result<usize, String> {
     let token = crate::secret::Secret::new(engine.sealer.open(sealed).map_err(|e| e.to_string())?);
-    let listed = engine.graph.list_templates(waba_id, &token).await.map_err(|e| e.to_string())?;
+    let listed = engine
+        .graph
+        .list_templates(waba_id, &token)
+        .await
+        .map_err(|e| e.to_string())?;
     let specs: Vec<(String, crate::domain::template::TemplateSpec)> = listed
         .iter()
         .filter_map(|t| {
-            let id = t.get("id").and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|n| n.to_string())))?;
+            let id = t.get("id").and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_i64().map(|n| n.to_string()))
+            })?;
             Some((id, spec_from_graph(t)?))
         })
         .collect();

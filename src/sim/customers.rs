@@ -37,22 +37,48 @@ pub fn text(sim: &Simulator, body: &str, seconds_ago: i64) -> Value {
 }
 
 /// The demo's cast and what they say, on the first number (dedicated) and the second (coexistence).
-pub async fn play_scenes(sim: Arc<Simulator>, dedicated: &str, coexistence: &str) -> anyhow::Result<()> {
-    let sheena = SimCustomer::new("Sheena Nelson", Some("16505551234"), Some("US.13491208655302741918"));
+pub async fn play_scenes(
+    sim: Arc<Simulator>,
+    dedicated: &str,
+    coexistence: &str,
+) -> anyhow::Result<()> {
+    let sheena = SimCustomer::new(
+        "Sheena Nelson",
+        Some("16505551234"),
+        Some("US.13491208655302741918"),
+    );
     let carlos = SimCustomer::new("Carlos Mamani", Some("59170012345"), None);
     let priya = SimCustomer::new("Priya", Some("447700900789"), Some("GB.77012938465019283"));
     let hidden = SimCustomer::new("Hidden Number", None, Some("US.99887766554433221100"));
-    let lupita = SimCustomer::new("Lupita Hernández", Some("5215598765432"), Some("MX.88120455932017644"));
+    let lupita = SimCustomer::new(
+        "Lupita Hernández",
+        Some("5215598765432"),
+        Some("MX.88120455932017644"),
+    );
 
     // Carlos wrote two days ago and never again: his window is closed, only templates may go.
-    sim.customer_message(dedicated, &carlos, text(&sim, "Hola, ¿hacen envíos a Cochabamba?", 2 * 86_400 + 600)).await?;
+    sim.customer_message(
+        dedicated,
+        &carlos,
+        text(&sim, "Hola, ¿hacen envíos a Cochabamba?", 2 * 86_400 + 600),
+    )
+    .await?;
     // Sheena is inside her window, asking about an order, then sends a photo.
     let first = text(&sim, "Hi! Is my order #4471 shipped yet?", 25 * 60);
     let first_id = first["id"].clone();
     sim.customer_message(dedicated, &sheena, first).await?;
-    sim.media_put("1318275649263411", b"\xff\xd8\xff\xe0 simulated jpeg bytes".to_vec(), "image/jpeg");
-    let photo = message(&sim, "image", json!({"id": "1318275649263411", "mime_type": "image/jpeg",
-        "sha256": "Qm8yT1BkZ2xOd3Z6eUtGb1BxR0ZnVHJ2d0JZb3hHV0s=", "caption": "The box arrived damaged"}), 24 * 60);
+    sim.media_put(
+        "1318275649263411",
+        b"\xff\xd8\xff\xe0 simulated jpeg bytes".to_vec(),
+        "image/jpeg",
+    );
+    let photo = message(
+        &sim,
+        "image",
+        json!({"id": "1318275649263411", "mime_type": "image/jpeg",
+        "sha256": "Qm8yT1BkZ2xOd3Z6eUtGb1BxR0ZnVHJ2d0JZb3hHV0s=", "caption": "The box arrived damaged"}),
+        24 * 60,
+    );
     sim.customer_message(dedicated, &sheena, photo).await?;
     // Priya arrives from a click-to-WhatsApp ad: a free entry point.
     let mut from_ad = text(&sim, "Hi, I'd like to know more about the offer", 3 * 60);
@@ -61,19 +87,44 @@ pub async fn play_scenes(sim: Arc<Simulator>, dedicated: &str, coexistence: &str
         "media_type": "image", "ctwa_clid": "ARAkLkA8rmlFeiCktEJQ"});
     sim.customer_message(dedicated, &priya, from_ad).await?;
     // A customer who hides the phone number: known only by the business-scoped user id.
-    sim.customer_message(dedicated, &hidden, text(&sim, "I use a username, no phone shown. Do you ship to Canada?", 90)).await?;
+    sim.customer_message(
+        dedicated,
+        &hidden,
+        text(
+            &sim,
+            "I use a username, no phone shown. Do you ship to Canada?",
+            90,
+        ),
+    )
+    .await?;
     // Lupita, on the coexistence number: the owner answered from the phone app.
-    sim.customer_message(coexistence, &lupita, text(&sim, "¿Tienen la talla M en azul?", 40 * 60)).await?;
-    sim.phone_app_message(coexistence, &lupita, "¡Sí! Te la aparto hasta mañana.").await?;
+    sim.customer_message(
+        coexistence,
+        &lupita,
+        text(&sim, "¿Tienen la talla M en azul?", 40 * 60),
+    )
+    .await?;
+    sim.phone_app_message(coexistence, &lupita, "¡Sí! Te la aparto hasta mañana.")
+        .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     // Sheena replies to her own message and reacts to it.
     let mut reply = text(&sim, "Also, can I change the delivery address?", 60);
     reply["context"] = json!({"from": "15550783881", "id": first_id});
     sim.customer_message(dedicated, &sheena, reply).await?;
-    let reaction = message(&sim, "reaction", json!({"message_id": first_id, "emoji": "🙏"}), 50);
+    let reaction = message(
+        &sim,
+        "reaction",
+        json!({"message_id": first_id, "emoji": "🙏"}),
+        50,
+    );
     sim.customer_message(dedicated, &sheena, reaction).await?;
-    let place = message(&sim, "location", json!({"latitude": -16.5095, "longitude": -68.1266,
-        "name": "Oficina Central", "address": "Av. Arce 2631"}), 30);
+    let place = message(
+        &sim,
+        "location",
+        json!({"latitude": -16.5095, "longitude": -68.1266,
+        "name": "Oficina Central", "address": "Av. Arce 2631"}),
+        30,
+    );
     sim.customer_message(dedicated, &sheena, place).await?;
     Ok(())
 }
@@ -99,10 +150,17 @@ pub async fn steady_traffic(sim: Arc<Simulator>, numbers: Vec<String>, per_secon
         tokio::time::sleep(period).await;
         n += 1;
         let who = 1000 + (rand::random::<u32>() % 40);
-        let customer = SimCustomer::new(&format!("Cliente {who}"), Some(&format!("5917000{who}")), None);
+        let customer = SimCustomer::new(
+            &format!("Cliente {who}"),
+            Some(&format!("5917000{who}")),
+            None,
+        );
         let line = LINES[(n as usize) % LINES.len()];
         let number = &numbers[(n as usize) % numbers.len()];
-        if let Err(e) = sim.customer_message(number, &customer, text(&sim, line, 0)).await {
+        if let Err(e) = sim
+            .customer_message(number, &customer, text(&sim, line, 0))
+            .await
+        {
             tracing::warn!(error = %e, "simulated traffic could not be delivered");
         }
     }

@@ -27,7 +27,8 @@ pub fn router(sim: Arc<Simulator>) -> Router {
 
 /// An error in the Graph API's shape.
 fn graph_error(http: u16, code: i64, message: &str) -> Response {
-    let kind = if code == 190 { "OAuthException" } else { "OAuthException" };
+    // Meta labels Cloud API errors OAuthException whatever they are.
+    let kind = "OAuthException";
     let status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
     let body = json!({"error": {"message": message, "type": kind, "code": code,
                                 "fbtrace_id": "AsimULAt0rTr4ce"}});
@@ -47,12 +48,16 @@ impl Simulator {
     }
 
     fn refuse(&self, phone_number_id: &str, http: u16, code: i64, message: &str) -> Response {
-        self.lock().refused.push((phone_number_id.to_string(), code));
+        self.lock()
+            .refused
+            .push((phone_number_id.to_string(), code));
         graph_error(http, code, message)
     }
 
     pub fn media_put(&self, id: &str, bytes: Vec<u8>, mime: &str) {
-        self.lock().media.insert(id.to_string(), (bytes, mime.to_string()));
+        self.lock()
+            .media
+            .insert(id.to_string(), (bytes, mime.to_string()));
     }
 
     fn window_open(&self, phone_number_id: &str, recipient: &str) -> bool {
@@ -72,16 +77,30 @@ async fn messages(
 ) -> Response {
     sim.lock().requests += 1;
     let Some(number) = sim.number(&pnid).cloned() else {
-        return graph_error(400, 100, &format!("Unsupported post request. Object with ID '{pnid}' does not exist"));
+        return graph_error(
+            400,
+            100,
+            &format!("Unsupported post request. Object with ID '{pnid}' does not exist"),
+        );
     };
     if bearer(&headers) != Some(number.token.as_str()) {
-        return sim.refuse(&pnid, 401, 190, "Error validating access token: The session is invalid.");
+        return sim.refuse(
+            &pnid,
+            401,
+            190,
+            "Error validating access token: The session is invalid.",
+        );
     }
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return sim.refuse(&pnid, 400, 100, "(#100) Invalid JSON in the request body");
     };
     if v.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
-        return sim.refuse(&pnid, 400, 100, "(#100) The parameter messaging_product is required.");
+        return sim.refuse(
+            &pnid,
+            400,
+            100,
+            "(#100) The parameter messaging_product is required.",
+        );
     }
     if v.get("status").and_then(Value::as_str) == Some("read") {
         return match v.get("message_id").and_then(Value::as_str) {
@@ -89,22 +108,36 @@ async fn messages(
                 sim.lock().marked_read.push(id.to_string());
                 axum::Json(json!({"success": true})).into_response()
             }
-            None => sim.refuse(&pnid, 400, 100, "(#100) The parameter message_id is required."),
+            None => sim.refuse(
+                &pnid,
+                400,
+                100,
+                "(#100) The parameter message_id is required.",
+            ),
         };
     }
     let injected = sim.lock().injected.pop_front();
     match injected {
-        Some(Injected::ServerError) => return sim.refuse(&pnid, 500, 131000, "Something went wrong"),
+        Some(Injected::ServerError) => {
+            return sim.refuse(&pnid, 500, 131000, "Something went wrong");
+        }
         Some(Injected::Throttled) => return sim.refuse(&pnid, 400, 130429, "Rate limit hit"),
         Some(Injected::SlowAnswer(ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
         None => {}
     }
-    let (recipient, by_bsuid) = match (v.get("to").and_then(Value::as_str), v.get("recipient").and_then(Value::as_str)) {
+    let (recipient, by_bsuid) = match (
+        v.get("to").and_then(Value::as_str),
+        v.get("recipient").and_then(Value::as_str),
+    ) {
         (Some(to), _) => (to.trim_start_matches('+').to_string(), false),
         (None, Some(r)) => (r.to_string(), true),
         (None, None) => return sim.refuse(&pnid, 400, 100, "(#100) The parameter to is required."),
     };
-    let kind = v.get("type").and_then(Value::as_str).unwrap_or("text").to_string();
+    let kind = v
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("text")
+        .to_string();
     let text = match check_content(&kind, &v) {
         Ok(t) => t,
         Err((code, message)) => return sim.refuse(&pnid, 400, code, &message),
@@ -113,22 +146,43 @@ async fn messages(
     {
         let t = sim.secs();
         let mut s = sim.lock();
-        let rate = if number.coexistence { sim.options.coexistence_rate } else { sim.options.rate_per_second };
+        let rate = if number.coexistence {
+            sim.options.coexistence_rate
+        } else {
+            sim.options.rate_per_second
+        };
         let bucket = s
             .number_buckets
             .entry(pnid.clone())
             .or_insert_with(|| Bucket::new(rate, (rate / 5.0).max(2.0), t));
         if bucket.wait(t) > 0.0 {
             drop(s);
-            return sim.refuse(&pnid, 400, 130429, "(#130429) Rate limit hit: cloud API message throughput has been reached");
+            return sim.refuse(
+                &pnid,
+                400,
+                130429,
+                "(#130429) Rate limit hit: cloud API message throughput has been reached",
+            );
         }
         bucket.take(t);
-        let pair = s.pair_buckets.entry((pnid.clone(), recipient.clone())).or_insert_with(|| {
-            Bucket::new(1.0 / sim.options.pair_interval_seconds.max(0.001), sim.options.pair_burst as f64 + 1.0, t)
-        });
+        let pair = s
+            .pair_buckets
+            .entry((pnid.clone(), recipient.clone()))
+            .or_insert_with(|| {
+                Bucket::new(
+                    1.0 / sim.options.pair_interval_seconds.max(0.001),
+                    sim.options.pair_burst as f64 + 1.0,
+                    t,
+                )
+            });
         if pair.wait(t) > 0.0 {
             drop(s);
-            return sim.refuse(&pnid, 400, 131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit");
+            return sim.refuse(
+                &pnid,
+                400,
+                131056,
+                "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+            );
         }
         pair.take(t);
     }
@@ -144,7 +198,14 @@ async fn messages(
         text,
         at_ms: sim.started.elapsed().as_millis(),
     });
-    tokio::spawn(report_statuses(sim.clone(), number, wamid.clone(), recipient.clone(), template, doomed));
+    tokio::spawn(report_statuses(
+        sim.clone(),
+        number,
+        wamid.clone(),
+        recipient.clone(),
+        template,
+        doomed,
+    ));
     let contact = if by_bsuid {
         json!({"input": recipient, "user_id": recipient})
     } else {
@@ -154,35 +215,68 @@ async fn messages(
     if template {
         message["message_status"] = json!("accepted");
     }
-    axum::Json(json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]})).into_response()
+    axum::Json(
+        json!({"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}),
+    )
+    .into_response()
 }
 
 /// Validates the body of a send the way Meta does; returns the text the simulator records.
 fn check_content(kind: &str, v: &Value) -> Result<String, (i64, String)> {
-    let missing = |what: &str| (131008, format!("(#131008) Required parameter is missing: {what}"));
+    let missing = |what: &str| {
+        (
+            131008,
+            format!("(#131008) Required parameter is missing: {what}"),
+        )
+    };
     match kind {
         "text" => {
-            let body = v.pointer("/text/body").and_then(Value::as_str).ok_or_else(|| missing("text.body"))?;
+            let body = v
+                .pointer("/text/body")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("text.body"))?;
             if body.trim().is_empty() {
                 return Err(missing("text.body"));
             }
             if body.chars().count() > 4096 {
-                return Err((100, "(#100) Param text['body'] must be at most 4096 characters long.".into()));
+                return Err((
+                    100,
+                    "(#100) Param text['body'] must be at most 4096 characters long.".into(),
+                ));
             }
             Ok(body.to_string())
         }
         "template" => {
-            let name = v.pointer("/template/name").and_then(Value::as_str).ok_or_else(|| missing("template.name"))?;
-            let lang = v.pointer("/template/language/code").and_then(Value::as_str).ok_or_else(|| missing("template.language.code"))?;
+            let name = v
+                .pointer("/template/name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("template.name"))?;
+            let lang = v
+                .pointer("/template/language/code")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("template.language.code"))?;
             let all = catalogue();
-            let Some(t) = all.iter().find(|t| t["name"] == name && t["language"] == lang) else {
-                return Err((132001, format!("(#132001) Template name does not exist in the translation: {name} ({lang})")));
+            let Some(t) = all
+                .iter()
+                .find(|t| t["name"] == name && t["language"] == lang)
+            else {
+                return Err((
+                    132001,
+                    format!(
+                        "(#132001) Template name does not exist in the translation: {name} ({lang})"
+                    ),
+                ));
             };
             match t["status"].as_str() {
                 Some("APPROVED") => {}
                 Some("PAUSED") => return Err((132015, "(#132015) Template is paused".into())),
                 Some("DISABLED") => return Err((132016, "(#132016) Template is disabled".into())),
-                _ => return Err((132001, format!("(#132001) Template {name} ({lang}) is not approved"))),
+                _ => {
+                    return Err((
+                        132001,
+                        format!("(#132001) Template {name} ({lang}) is not approved"),
+                    ));
+                }
             }
             let expected: usize = expected_parameters(t).iter().map(|(_, n)| n).sum();
             let given: usize = v
@@ -190,10 +284,19 @@ fn check_content(kind: &str, v: &Value) -> Result<String, (i64, String)> {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .map(|c| c.get("parameters").and_then(Value::as_array).map_or(0, Vec::len))
+                .map(|c| {
+                    c.get("parameters")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len)
+                })
                 .sum();
             if expected != given {
-                return Err((132000, format!("(#132000) Number of parameters does not match the expected number of params: expected {expected}, got {given}")));
+                return Err((
+                    132000,
+                    format!(
+                        "(#132000) Number of parameters does not match the expected number of params: expected {expected}, got {given}"
+                    ),
+                ));
             }
             Ok(format!("template:{name}"))
         }
@@ -208,11 +311,21 @@ fn check_content(kind: &str, v: &Value) -> Result<String, (i64, String)> {
             v.get(kind).ok_or_else(|| missing(kind))?;
             Ok(format!("[{kind}]"))
         }
-        other => Err((100, format!("(#100) Param type must be one of the supported types, not {other:?}"))),
+        other => Err((
+            100,
+            format!("(#100) Param type must be one of the supported types, not {other:?}"),
+        )),
     }
 }
 
-async fn report_statuses(sim: Arc<Simulator>, number: SimNumber, wamid: String, recipient: String, template: bool, doomed: bool) {
+async fn report_statuses(
+    sim: Arc<Simulator>,
+    number: SimNumber,
+    wamid: String,
+    recipient: String,
+    template: bool,
+    doomed: bool,
+) {
     let (lo, hi) = sim.options.status_delay_ms;
     let pause = || Duration::from_millis(lo + rand::random::<u64>() % (hi.saturating_sub(lo) + 1));
     let send = |status: &'static str, error: Option<(i64, &'static str, &'static str)>| {
@@ -220,8 +333,14 @@ async fn report_statuses(sim: Arc<Simulator>, number: SimNumber, wamid: String, 
     };
     if doomed {
         tokio::time::sleep(pause()).await;
-        let body = send("failed", Some((131047, "Re-engagement message",
-            "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")));
+        let body = send(
+            "failed",
+            Some((
+                131047,
+                "Re-engagement message",
+                "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+            )),
+        );
         let _ = sim.deliver(body).await;
         return;
     }
@@ -249,29 +368,57 @@ async fn message_templates(
 ) -> Response {
     let owner = sim.options.numbers.iter().find(|n| n.waba_id == waba);
     let Some(owner) = owner else {
-        return graph_error(400, 100, &format!("Unsupported get request. Object with ID '{waba}' does not exist"));
+        return graph_error(
+            400,
+            100,
+            &format!("Unsupported get request. Object with ID '{waba}' does not exist"),
+        );
     };
-    if !sim.options.numbers.iter().any(|n| n.waba_id == waba && bearer(&headers) == Some(n.token.as_str())) {
+    if !sim
+        .options
+        .numbers
+        .iter()
+        .any(|n| n.waba_id == waba && bearer(&headers) == Some(n.token.as_str()))
+    {
         let _ = owner;
-        return graph_error(401, 190, "Error validating access token: The session is invalid.");
+        return graph_error(
+            401,
+            190,
+            "Error validating access token: The session is invalid.",
+        );
     }
     let all = catalogue();
-    let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(25).clamp(1, 100);
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(25)
+        .clamp(1, 100);
     let start: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
     let page: Vec<Value> = all.iter().skip(start).take(limit).cloned().collect();
     let end = start + page.len();
     let mut paging = json!({"cursors": {"before": start.to_string(), "after": end.to_string()}});
     if end < all.len() {
-        paging["next"] = json!(format!("{}/v26.0/{waba}/message_templates?after={end}&limit={limit}", sim.base_url()));
+        paging["next"] = json!(format!(
+            "{}/v26.0/{waba}/message_templates?after={end}&limit={limit}",
+            sim.base_url()
+        ));
     }
     axum::Json(json!({"data": page, "paging": paging})).into_response()
 }
 
-async fn object(State(sim): State<Arc<Simulator>>, Path((_version, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn object(
+    State(sim): State<Arc<Simulator>>,
+    Path((_version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let token = bearer(&headers);
     if let Some(n) = sim.number(&id) {
         if token != Some(n.token.as_str()) {
-            return graph_error(401, 190, "Error validating access token: The session is invalid.");
+            return graph_error(
+                401,
+                190,
+                "Error validating access token: The session is invalid.",
+            );
         }
         return axum::Json(json!({
             "id": n.phone_number_id, "display_phone_number": n.display_phone, "verified_name": "Demo Shop",
@@ -282,8 +429,17 @@ async fn object(State(sim): State<Arc<Simulator>>, Path((_version, id)): Path<(S
         }))
         .into_response();
     }
-    if !sim.options.numbers.iter().any(|n| token == Some(n.token.as_str())) {
-        return graph_error(401, 190, "Error validating access token: The session is invalid.");
+    if !sim
+        .options
+        .numbers
+        .iter()
+        .any(|n| token == Some(n.token.as_str()))
+    {
+        return graph_error(
+            401,
+            190,
+            "Error validating access token: The session is invalid.",
+        );
     }
     let media = sim.lock().media.get(&id).cloned();
     match media {
@@ -293,13 +449,26 @@ async fn object(State(sim): State<Arc<Simulator>>, Path((_version, id)): Path<(S
             "url": format!("{}/sim/media/{id}", sim.base_url()),
         }))
         .into_response(),
-        None => graph_error(400, 100, &format!("Unsupported get request. Object with ID '{id}' does not exist")),
+        None => graph_error(
+            400,
+            100,
+            &format!("Unsupported get request. Object with ID '{id}' does not exist"),
+        ),
     }
 }
 
-async fn media_download(State(sim): State<Arc<Simulator>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn media_download(
+    State(sim): State<Arc<Simulator>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let token = bearer(&headers);
-    if !sim.options.numbers.iter().any(|n| token == Some(n.token.as_str())) {
+    if !sim
+        .options
+        .numbers
+        .iter()
+        .any(|n| token == Some(n.token.as_str()))
+    {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     match sim.lock().media.get(&id).cloned() {

@@ -161,18 +161,30 @@ impl Simulator {
     }
 
     pub(crate) fn number(&self, phone_number_id: &str) -> Option<&SimNumber> {
-        self.options.numbers.iter().find(|n| n.phone_number_id == phone_number_id)
+        self.options
+            .numbers
+            .iter()
+            .find(|n| n.phone_number_id == phone_number_id)
     }
 
     pub(crate) fn fresh_id(&self, prefix: &str) -> String {
         let mut s = self.lock();
         s.next_id += 1;
-        format!("{prefix}{:016X}{:06}", self.started.elapsed().as_nanos() as u64, s.next_id)
+        format!(
+            "{prefix}{:016X}{:06}",
+            self.started.elapsed().as_nanos() as u64,
+            s.next_id
+        )
     }
 
     /// A customer writes to a number: the message goes to the engine as a signed webhook, and the
     /// customer's window opens (if the message is recent enough).
-    pub async fn customer_message(&self, phone_number_id: &str, customer: &customers::SimCustomer, message: Value) -> anyhow::Result<()> {
+    pub async fn customer_message(
+        &self,
+        phone_number_id: &str,
+        customer: &customers::SimCustomer,
+        message: Value,
+    ) -> anyhow::Result<()> {
         let number = self
             .number(phone_number_id)
             .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
@@ -188,8 +200,14 @@ impl Simulator {
         );
         if opens {
             let mut s = self.lock();
-            for id in [customer.wa_id.as_deref(), customer.user_id.as_deref()].into_iter().flatten() {
-                let entry = s.last_inbound.entry((phone_number_id.to_string(), id.to_string())).or_insert(ts);
+            for id in [customer.wa_id.as_deref(), customer.user_id.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                let entry = s
+                    .last_inbound
+                    .entry((phone_number_id.to_string(), id.to_string()))
+                    .or_insert(ts);
                 *entry = (*entry).max(ts);
             }
         }
@@ -198,13 +216,19 @@ impl Simulator {
     }
 
     /// An echo: the business wrote from the WhatsApp Business app on a coexistence number.
-    pub async fn phone_app_message(&self, phone_number_id: &str, customer: &customers::SimCustomer, text: &str) -> anyhow::Result<()> {
+    pub async fn phone_app_message(
+        &self,
+        phone_number_id: &str,
+        customer: &customers::SimCustomer,
+        text: &str,
+    ) -> anyhow::Result<()> {
         let number = self
             .number(phone_number_id)
             .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
             .clone();
         let wamid = self.fresh_id("wamid.SIMECHO");
-        self.deliver(webhooks::echo(&number, customer, &wamid, text)).await
+        self.deliver(webhooks::echo(&number, customer, &wamid, text))
+            .await
     }
 
     /// Delivers a webhook body to the engine, signed, retrying like Meta until it gets a 200.

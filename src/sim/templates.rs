@@ -50,10 +50,24 @@ pub fn catalogue() -> Vec<Value> {
 /// The placeholders a template's components hold, by component type (`HEADER`, `BODY`, `BUTTON`).
 pub fn expected_parameters(template: &Value) -> Vec<(String, usize)> {
     let mut out = Vec::new();
-    for c in template.get("components").and_then(Value::as_array).into_iter().flatten() {
-        let kind = c.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    for c in template
+        .get("components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let kind = c
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if kind == "BUTTONS" {
-            for b in c.get("buttons").and_then(Value::as_array).into_iter().flatten() {
+            for b in c
+                .get("buttons")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let url = b.get("url").and_then(Value::as_str).unwrap_or_default();
                 let n = crate::domain::template::placeholders(url).len();
                 if n > 0 {

@@ -26,7 +26,11 @@ pub fn inbound(number: &SimNumber, customer: &SimCustomer, mut message: Value) -
         contact["user_id"] = json!(u);
         message["from_user_id"] = json!(u);
     }
-    envelope(number, "messages", json!({"contacts": [contact], "messages": [message]}))
+    envelope(
+        number,
+        "messages",
+        json!({"contacts": [contact], "messages": [message]}),
+    )
 }
 
 pub fn echo(number: &SimNumber, customer: &SimCustomer, wamid: &str, text: &str) -> Vec<u8> {
@@ -43,7 +47,14 @@ pub fn echo(number: &SimNumber, customer: &SimCustomer, wamid: &str, text: &str)
 }
 
 /// A status report; `error` is (code, title, details) for `failed`.
-pub fn status(number: &SimNumber, wamid: &str, recipient: &str, status: &str, template: bool, error: Option<(i64, &str, &str)>) -> Vec<u8> {
+pub fn status(
+    number: &SimNumber,
+    wamid: &str,
+    recipient: &str,
+    status: &str,
+    template: bool,
+    error: Option<(i64, &str, &str)>,
+) -> Vec<u8> {
     let mut s = json!({"id": wamid, "status": status, "timestamp": crate::domain::time::now_unix().to_string(),
                        "recipient_id": recipient});
     if status != "failed" {

@@ -57,7 +57,9 @@ pub enum StoreEvent {
     },
     DirectoryChanged,
     /// A template's status changed (webhook): its WABA's templates are synced again.
-    TemplateStatusChanged { waba_id: String },
+    TemplateStatusChanged {
+        waba_id: String,
+    },
     /// The subscriber fell behind and missed events: reload what is on screen.
     Lagged {
         missed: u64,

@@ -78,7 +78,13 @@ pub struct QueuedView {
 }
 
 /// Queues a send and its message row in the caller's transaction.
-pub fn queue(conn: &Connection, target: &SendTarget, send: &NewSend<'_>, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<QueuedView> {
+pub fn queue(
+    conn: &Connection,
+    target: &SendTarget,
+    send: &NewSend<'_>,
+    now_ms: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<QueuedView> {
     let now = now_ms / 1000;
     // A placeholder wamid, unique, replaced by Meta's once the send is accepted.
     let placeholder = format!("wabox.outbox.{:032x}", rand::random::<u128>());
@@ -110,9 +116,18 @@ pub fn queue(conn: &Connection, target: &SendTarget, send: &NewSend<'_>, now_ms:
          WHERE id = ?1 AND (last_message_at IS NULL OR last_message_at <= ?2)",
     )?
     .execute(params![target.conversation_id, now, send.rendered])?;
-    events.push(StoreEvent::MessageAdded { conversation_id: target.conversation_id, message_id });
-    events.push(StoreEvent::ConversationChanged { conversation_id: target.conversation_id });
-    Ok(QueuedView { outbox_id, message_id, conversation_id: target.conversation_id })
+    events.push(StoreEvent::MessageAdded {
+        conversation_id: target.conversation_id,
+        message_id,
+    });
+    events.push(StoreEvent::ConversationChanged {
+        conversation_id: target.conversation_id,
+    });
+    Ok(QueuedView {
+        outbox_id,
+        message_id,
+        conversation_id: target.conversation_id,
+    })
 }
 
 /// A queued send, as the worker needs it.
@@ -157,10 +172,22 @@ pub fn queued(conn: &Connection, limit: usize) -> Result<Vec<DueSend>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn set_message_status(conn: &Connection, message_id: i64, status: &str, code: Option<i64>, title: Option<&str>) -> Result<i64> {
-    conn.prepare_cached("UPDATE messages SET status = ?2, error_code = ?3, error_title = ?4 WHERE id = ?1")?
-        .execute(params![message_id, status, code, title])?;
-    Ok(conn.query_row("SELECT conversation_id FROM messages WHERE id = ?1", [message_id], |r| r.get(0))?)
+fn set_message_status(
+    conn: &Connection,
+    message_id: i64,
+    status: &str,
+    code: Option<i64>,
+    title: Option<&str>,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "UPDATE messages SET status = ?2, error_code = ?3, error_title = ?4 WHERE id = ?1",
+    )?
+    .execute(params![message_id, status, code, title])?;
+    Ok(conn.query_row(
+        "SELECT conversation_id FROM messages WHERE id = ?1",
+        [message_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Claims a queued send for the network; false if it is no longer queued. Committed before the call.
@@ -175,7 +202,14 @@ pub fn mark_sending(conn: &Connection, id: i64, now_ms: i64) -> Result<bool> {
 }
 
 /// Meta accepted the send: record its wamid, and fold statuses that may already have arrived.
-pub fn mark_sent(conn: &Connection, id: i64, wamid: &str, wa_id: Option<&str>, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+pub fn mark_sent(
+    conn: &Connection,
+    id: i64,
+    wamid: &str,
+    wa_id: Option<&str>,
+    now_ms: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
     let (message_id, conversation_id): (i64, i64) = conn.query_row(
         "SELECT message_id, conversation_id FROM outbox WHERE id = ?1",
         [id],
@@ -195,12 +229,22 @@ pub fn mark_sent(conn: &Connection, id: i64, wamid: &str, wa_id: Option<&str>, n
             params![conversation_id, w],
         )?;
     }
-    events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+    events.push(StoreEvent::MessageChanged {
+        conversation_id,
+        message_id,
+    });
     Ok(())
 }
 
 /// The send failed in a way worth another try at `next_attempt_ms`.
-pub fn mark_retry(conn: &Connection, id: i64, next_attempt_ms: i64, code: Option<i64>, text: &str, now_ms: i64) -> Result<()> {
+pub fn mark_retry(
+    conn: &Connection,
+    id: i64,
+    next_attempt_ms: i64,
+    code: Option<i64>,
+    text: &str,
+    now_ms: i64,
+) -> Result<()> {
     conn.prepare_cached(
         "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, error_code = ?3, error_text = ?4, updated_at = ?5
          WHERE id = ?1",
@@ -210,60 +254,120 @@ pub fn mark_retry(conn: &Connection, id: i64, next_attempt_ms: i64, code: Option
 }
 
 /// The send failed for good: the explanation goes on the message.
-pub fn mark_failed(conn: &Connection, id: i64, code: Option<i64>, text: &str, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
-    let message_id: i64 = conn.query_row("SELECT message_id FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+pub fn mark_failed(
+    conn: &Connection,
+    id: i64,
+    code: Option<i64>,
+    text: &str,
+    now_ms: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let message_id: i64 =
+        conn.query_row("SELECT message_id FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
     conn.prepare_cached("UPDATE outbox SET state = 'failed', error_code = ?2, error_text = ?3, updated_at = ?4 WHERE id = ?1")?
         .execute(params![id, code, text, now_ms / 1000])?;
-    let conversation_id = set_message_status(conn, message_id, "failed", Some(code.unwrap_or(0)), Some(text))?;
-    events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+    let conversation_id = set_message_status(
+        conn,
+        message_id,
+        "failed",
+        Some(code.unwrap_or(0)),
+        Some(text),
+    )?;
+    events.push(StoreEvent::MessageChanged {
+        conversation_id,
+        message_id,
+    });
     Ok(())
 }
 
 /// No answer came: Meta may or may not have the message. An agent decides.
-pub fn mark_uncertain(conn: &Connection, id: i64, text: &str, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
-    let message_id: i64 = conn.query_row("SELECT message_id FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
-    conn.prepare_cached("UPDATE outbox SET state = 'uncertain', error_text = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, text, now_ms / 1000])?;
+pub fn mark_uncertain(
+    conn: &Connection,
+    id: i64,
+    text: &str,
+    now_ms: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let message_id: i64 =
+        conn.query_row("SELECT message_id FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
+    conn.prepare_cached(
+        "UPDATE outbox SET state = 'uncertain', error_text = ?2, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, text, now_ms / 1000])?;
     let conversation_id = set_message_status(conn, message_id, "uncertain", None, Some(text))?;
-    events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+    events.push(StoreEvent::MessageChanged {
+        conversation_id,
+        message_id,
+    });
     Ok(())
 }
 
 /// At start: whatever was in flight when the engine died may have reached Meta.
-pub fn recover_in_flight(conn: &Connection, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<usize> {
+pub fn recover_in_flight(
+    conn: &Connection,
+    now_ms: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<usize> {
     let ids: Vec<i64> = conn
         .prepare("SELECT id FROM outbox WHERE state = 'sending'")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for &id in &ids {
-        mark_uncertain(conn, id, "the engine stopped while this was being sent: it may or may not have reached the customer", now_ms, events)?;
+        mark_uncertain(
+            conn,
+            id,
+            "the engine stopped while this was being sent: it may or may not have reached the customer",
+            now_ms,
+            events,
+        )?;
     }
     Ok(ids.len())
 }
 
 /// An agent asks to send a failed or uncertain message again.
-pub fn retry(conn: &Connection, message_id: i64, now_ms: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+pub fn retry(
+    conn: &Connection,
+    message_id: i64,
+    now_ms: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
     let state: Option<(i64, String)> = conn
-        .query_row("SELECT id, state FROM outbox WHERE message_id = ?1", [message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT id, state FROM outbox WHERE message_id = ?1",
+            [message_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     match state {
-        None => Err(StoreError::NotFound(format!("message {message_id} was not sent by wabox, so it cannot be retried"))),
+        None => Err(StoreError::NotFound(format!(
+            "message {message_id} was not sent by wabox, so it cannot be retried"
+        ))),
         Some((id, s)) if s == "failed" || s == "uncertain" => {
             conn.execute(
                 "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, now_ms, now_ms / 1000],
             )?;
             let conversation_id = set_message_status(conn, message_id, "queued", None, None)?;
-            events.push(StoreEvent::MessageChanged { conversation_id, message_id });
+            events.push(StoreEvent::MessageChanged {
+                conversation_id,
+                message_id,
+            });
             Ok(())
         }
-        Some((_, s)) => Err(StoreError::Conflict(format!("message {message_id} is {s}: only failed or uncertain messages can be retried"))),
+        Some((_, s)) => Err(StoreError::Conflict(format!(
+            "message {message_id} is {s}: only failed or uncertain messages can be retried"
+        ))),
     }
 }
 
 /// Counts by state, for status reports and tests.
 pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?;
+    let mut stmt =
+        conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

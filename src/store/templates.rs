@@ -20,7 +20,13 @@ pub struct TemplateView {
 }
 
 /// Replaces what is known of a WABA's templates with a fresh listing (one per name + language).
-pub fn upsert(conn: &Connection, tenant_id: i64, waba_id: &str, templates: &[(String, TemplateSpec)], now: i64) -> Result<usize> {
+pub fn upsert(
+    conn: &Connection,
+    tenant_id: i64,
+    waba_id: &str,
+    templates: &[(String, TemplateSpec)],
+    now: i64,
+) -> Result<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO templates (tenant_id, waba_id, template_id, name, language, status, category,
                                 updated_at, spec)
@@ -51,10 +57,19 @@ fn spec_of(json: Option<String>) -> Option<TemplateSpec> {
 
 /// The synced template of that name and language, with its status as last reported (a status
 /// webhook may have changed it since the sync).
-pub fn find(conn: &Connection, waba_id: &str, name: &str, language: &str) -> Result<Option<TemplateSpec>> {
+pub fn find(
+    conn: &Connection,
+    waba_id: &str,
+    name: &str,
+    language: &str,
+) -> Result<Option<TemplateSpec>> {
     let row: Option<(Option<String>, String)> = conn
-        .prepare_cached("SELECT spec, status FROM templates WHERE waba_id = ?1 AND name = ?2 AND language = ?3")?
-        .query_row(params![waba_id, name, language], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(
+            "SELECT spec, status FROM templates WHERE waba_id = ?1 AND name = ?2 AND language = ?3",
+        )?
+        .query_row(params![waba_id, name, language], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     Ok(row.and_then(|(spec, status)| {
         spec_of(spec).map(|mut s| {
@@ -70,7 +85,14 @@ pub fn list(conn: &Connection, waba_id: Option<&str>) -> Result<Vec<TemplateView
          WHERE (?1 IS NULL OR waba_id = ?1) AND spec IS NOT NULL ORDER BY name, language",
     )?;
     let rows = stmt.query_map(params![waba_id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?, r.get::<_, Option<String>>(5)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {

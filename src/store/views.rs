@@ -231,7 +231,12 @@ fn decorate(conn: &Connection, messages: &mut [MessageView]) -> Result<()> {
     )?;
     for m in messages {
         m.reactions = reactions
-            .query_map([&m.wamid], |r| Ok(ReactionView { emoji: r.get(0)?, by: r.get(1)? }))?
+            .query_map([&m.wamid], |r| {
+                Ok(ReactionView {
+                    emoji: r.get(0)?,
+                    by: r.get(1)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         if m.edited || m.revoked {
             m.previous_texts = revisions
@@ -251,7 +256,11 @@ pub fn messages(
     limit: usize,
 ) -> Result<Vec<MessageView>> {
     let exists: Option<i64> = conn
-        .query_row("SELECT id FROM conversations WHERE id = ?1", [conversation_id], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM conversations WHERE id = ?1",
+            [conversation_id],
+            |r| r.get(0),
+        )
         .optional()?;
     if exists.is_none() {
         return Err(no_conversation(conversation_id));

@@ -66,8 +66,21 @@ async fn handshake(
 async fn delivery(
     State(state): State<Arc<WebhookState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
+    // Refuse an announced oversize body before reading any of it.
+    let announced = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
+        tracing::warn!(bytes = announced, "webhook delivery refused: over 3 MiB");
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
     let header = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());

@@ -43,12 +43,17 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Home {
+        Home::with_graph("https://graph.invalid")
+    }
+
+    /// A home whose engine talks to the Graph API at `base_url` (the simulator).
+    pub fn with_graph(base_url: &str) -> Home {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
         std::fs::write(
             &config,
             format!(
-                "[meta]\napp_id = \"1234\"\napp_secret = \"{APP_SECRET}\"\nverify_token = \"{VERIFY_TOKEN}\"\n\n[webhook]\nlisten = \"127.0.0.1:0\"\n"
+                "[meta]\napp_id = \"1234\"\napp_secret = \"{APP_SECRET}\"\nverify_token = \"{VERIFY_TOKEN}\"\ngraph_base_url = \"{base_url}\"\n\n[webhook]\nlisten = \"127.0.0.1:0\"\n"
             ),
         )
         .unwrap();

@@ -1,0 +1,410 @@
+//! Sending end to end: the real `wabox serve` against the simulated Cloud API on 127.0.0.1.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wabox::sim::customers::{SimCustomer, text as sim_text};
+use wabox::sim::{Injected, SimNumber, SimOptions, Simulator};
+
+struct World {
+    sim: Arc<Simulator>,
+    home: Home,
+    engine: Engine,
+}
+
+async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+async fn world_with(tune: impl FnOnce(&mut SimOptions)) -> World {
+    let number = SimNumber {
+        phone_number_id: PNID.into(),
+        waba_id: WABA.into(),
+        display_phone: DISPLAY.into(),
+        token: ACCESS_TOKEN.into(),
+        coexistence: false,
+    };
+    let mut options = SimOptions::new(APP_SECRET, vec![number]);
+    options.status_delay_ms = (5, 30);
+    tune(&mut options);
+    let sim = Simulator::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let home = Home::with_graph(&sim.base_url());
+    home.with_acme();
+    let engine = home.start_engine();
+    sim.set_webhook(&engine.url());
+    home.ok(&["templates", "sync"]);
+    World { sim, home, engine }
+}
+
+fn customer(n: u32) -> SimCustomer {
+    SimCustomer::new(
+        &format!("Customer {n}"),
+        Some(&format!("5917100{n:04}")),
+        None,
+    )
+}
+
+impl World {
+    /// A customer writes `seconds_ago`; returns their conversation id.
+    async fn customer_writes(&self, who: &SimCustomer, seconds_ago: i64) -> i64 {
+        self.sim
+            .customer_message(PNID, who, sim_text(&self.sim, "hello?", seconds_ago))
+            .await
+            .unwrap();
+        self.home.wait_processed();
+        let conversations = self.home.conversations();
+        conversation_of(&conversations, who.wa_id.as_deref().unwrap())["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    fn send(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["send"];
+        all.extend_from_slice(args);
+        self.home.run(&all)
+    }
+
+    fn sent_with_text(&self, text: &str) -> usize {
+        self.sim.sent().iter().filter(|s| s.text == text).count()
+    }
+
+    /// Waits until a message reaches `status`.
+    fn wait_status(&self, message_id: i64, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let m = self
+                .home
+                .all_messages()
+                .into_iter()
+                .find(|m| m["id"] == message_id)
+                .unwrap();
+            if m["status"] == status {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "message {message_id} stuck at {}",
+                m["status"]
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_and_a_template_reach_the_customer_once_and_statuses_end_at_read() {
+    let w = world().await;
+    let c = w.customer_writes(&customer(1), 60).await.to_string();
+    let sent = json_of(&w.send(&[
+        "--conversation",
+        &c,
+        "--text",
+        "Your order shipped today",
+        "--wait",
+        "--json",
+    ]));
+    assert!(
+        ["delivered", "read"].contains(&sent["status"].as_str().unwrap()),
+        "{sent}"
+    );
+    assert_eq!(sent["direction"], "out");
+    assert_eq!(sent["origin"], "agent");
+    assert!(sent["wamid"].as_str().unwrap().starts_with("wamid.SIM"));
+    w.wait_status(sent["id"].as_i64().unwrap(), "read");
+
+    let t = json_of(&w.send(&[
+        "--conversation",
+        &c,
+        "--template",
+        "order_update",
+        "--lang",
+        "en_US",
+        "--param",
+        "#4471",
+        "--param",
+        "Ana",
+        "--param",
+        "#4471",
+        "--param",
+        "Tuesday",
+        "--param",
+        "4471",
+        "--json",
+    ]));
+    let t = w.wait_status(t["id"].as_i64().unwrap(), "read");
+    // The conversation shows exactly what the customer saw.
+    assert_eq!(
+        t["text"],
+        "Order #4471\nHi Ana, your order #4471 ships on Tuesday.\nReply STOP to opt out\n[Track] [Talk to us]"
+    );
+    assert_eq!(w.sent_with_text("Your order shipped today"), 1);
+    assert_eq!(w.sent_with_text("template:order_update"), 1);
+    // Our sends never opened or extended the window.
+    let conversations = w.home.conversations();
+    let conv = conversations
+        .iter()
+        .find(|x| x["id"].as_i64().map(|i| i.to_string()).as_deref() == Some(c.as_str()))
+        .unwrap();
+    assert_eq!(conv["last_message"]["text"], t["text"]);
+    assert!(
+        conv["window"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("23h 5"),
+        "{conv}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_window_is_refused_up_front_and_131047_is_explained_if_it_happens_anyway() {
+    let w = world().await;
+    let c = w
+        .customer_writes(&customer(2), 2 * 86_400)
+        .await
+        .to_string();
+    let out = w.send(&["--conversation", &c, "--text", "Are you still interested?"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the 24-hour window closed 1d ago")
+            || err.contains("the 24-hour window closed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("follow_up (en_US)") && err.contains("--template"),
+        "names the templates: {err}"
+    );
+    assert!(w.sim.sent().is_empty(), "nothing left for Meta");
+    // A template may still go.
+    let ok = json_of(&w.send(&[
+        "--conversation",
+        &c,
+        "--template",
+        "follow_up",
+        "--lang",
+        "en_US",
+        "--wait",
+        "--json",
+    ]));
+    assert_ne!(ok["status"], "failed");
+
+    // The engine believes the window is open (a message Meta never saw), Meta disagrees.
+    let stranger = customer(3);
+    let body = inbound(
+        PNID,
+        stranger.wa_id.as_deref(),
+        None,
+        "Stranger",
+        vec![text(
+            stranger.wa_id.as_deref().unwrap(),
+            "wamid.UNSEEN",
+            now() - 30,
+            "hi",
+        )],
+    );
+    w.engine.deliver(&body).await;
+    w.home.wait_processed();
+    let conversations = w.home.conversations();
+    let c3 = conversation_of(&conversations, stranger.wa_id.as_deref().unwrap())["id"].to_string();
+    let doomed = json_of(&w.send(&["--conversation", &c3, "--text", "Sure!", "--json"]));
+    let failed = w.wait_status(doomed["id"].as_i64().unwrap(), "failed");
+    assert_eq!(failed["error"]["code"], 131047);
+    assert_eq!(
+        failed["error"]["explanation"],
+        "the 24-hour window is closed: send a template"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_server_errors_are_retried_until_sent_once() {
+    let w = world().await;
+    let c = w.customer_writes(&customer(4), 10).await.to_string();
+    w.sim.inject(&[
+        Injected::ServerError,
+        Injected::Throttled,
+        Injected::ServerError,
+    ]);
+    let m = json_of(&w.send(&[
+        "--conversation",
+        &c,
+        "--text",
+        "Third time lucky",
+        "--wait",
+        "--timeout",
+        "40",
+        "--json",
+    ]));
+    assert!(
+        ["delivered", "read"].contains(&m["status"].as_str().unwrap()),
+        "{m}"
+    );
+    assert_eq!(w.sent_with_text("Third time lucky"), 1);
+    let refused: Vec<i64> = w.sim.refused().iter().map(|(_, code)| *code).collect();
+    assert_eq!(refused, [131000, 130429, 131000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_with_the_wrong_parameters_is_refused_locally_with_its_placeholders() {
+    let w = world().await;
+    let c = w.customer_writes(&customer(5), 10).await.to_string();
+    let out = w.send(&[
+        "--conversation",
+        &c,
+        "--template",
+        "order_update",
+        "--lang",
+        "en_US",
+        "--param",
+        "Ana",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("takes 5 parameter(s): {{1}} (header), {{1}} (body), {{2}} (body), {{3}} (body), {{1}} (button 0); 1 given"),
+        "{err}"
+    );
+    let out = w.send(&[
+        "--conversation",
+        &c,
+        "--template",
+        "spring_sale",
+        "--lang",
+        "en_US",
+        "--param",
+        "20%",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is PENDING, not APPROVED"));
+    let out = w.send(&[
+        "--conversation",
+        &c,
+        "--template",
+        "nope",
+        "--lang",
+        "en_US",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no template nope (en_US) is synced"));
+    let named = json_of(&w.send(&[
+        "--conversation",
+        &c,
+        "--template",
+        "welcome_back",
+        "--lang",
+        "en_US",
+        "--param",
+        "code=HELLO10",
+        "--param",
+        "customer_name=Ana",
+        "--wait",
+        "--json",
+    ]));
+    assert_eq!(
+        named["text"],
+        "Welcome back, Ana! Use code HELLO10 for 10% off.\n[Show me]"
+    );
+    assert!(
+        w.sim
+            .sent()
+            .iter()
+            .all(|s| s.text != "template:order_update")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_sends_sends_nothing_twice_and_loses_nothing() {
+    let mut w = world().await;
+    let mut conversations = Vec::new();
+    for n in 0..12 {
+        conversations.push(w.customer_writes(&customer(100 + n), 10).await);
+    }
+    // Slow answers keep sends in flight when the engine dies.
+    w.sim.inject(&[Injected::SlowAnswer(400); 12]);
+    let mut queued = Vec::new();
+    for round in 0..3 {
+        for c in &conversations {
+            let text = format!("reply {round} to {c}");
+            let q =
+                json_of(&w.send(&["--conversation", &c.to_string(), "--text", &text, "--json"]));
+            queued.push((q["id"].as_i64().unwrap(), text));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while w.sim.sent().len() < 8 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    w.engine.kill9();
+    let at_kill = w.sim.sent().len();
+    assert!(
+        at_kill < queued.len(),
+        "killed mid-way ({at_kill} of {})",
+        queued.len()
+    );
+    w.engine = w.home.start_engine();
+    w.sim.set_webhook(&w.engine.url());
+
+    // Every queued message ends sent, failed with a reason, or uncertain.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let finals = loop {
+        let all = w.home.all_messages();
+        let mine: Vec<Value> = all.into_iter().filter(|m| m["origin"] == "agent").collect();
+        if mine
+            .iter()
+            .all(|m| !["queued", "accepted"].contains(&m["status"].as_str().unwrap_or("queued")))
+        {
+            break mine;
+        }
+        assert!(Instant::now() < deadline, "sends still pending: {mine:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(finals.len(), queued.len());
+    let mut uncertain = 0;
+    for (id, text) in &queued {
+        let m = finals.iter().find(|m| m["id"] == *id).unwrap();
+        let times = w.sent_with_text(text);
+        assert!(times <= 1, "{text:?} reached the customer {times} times");
+        match m["status"].as_str().unwrap() {
+            "uncertain" => {
+                uncertain += 1;
+                assert!(
+                    m["error"]["title"]
+                        .as_str()
+                        .unwrap()
+                        .contains("may or may not")
+                );
+            }
+            "failed" => assert!(m["error"]["title"].as_str().is_some()),
+            _ => assert_eq!(
+                times, 1,
+                "{text:?} is {} but never reached the simulator",
+                m["status"]
+            ),
+        }
+    }
+    assert!(uncertain >= 1, "something was in flight at the kill");
+    // An agent may retry an uncertain message; it is then sent once more, on purpose.
+    let (id, text) = queued
+        .iter()
+        .find(|(id, _)| {
+            finals
+                .iter()
+                .any(|m| m["id"] == *id && m["status"] == "uncertain")
+        })
+        .unwrap();
+    let before = w.sent_with_text(text);
+    w.home.ok(&["retry", &id.to_string()]);
+    w.wait_status(*id, "read");
+    assert_eq!(w.sent_with_text(text), before + 1);
+}
