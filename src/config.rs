@@ -38,6 +38,24 @@ struct ConfigFile {
     access: AccessSection,
     #[serde(default)]
     outbox: OutboxSettings,
+    #[serde(default)]
+    media: MediaSettings,
+}
+
+/// Downloads of customers' files.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSettings {
+    /// Files larger than this are not downloaded (the message says so).
+    pub max_bytes: u64,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings {
+            max_bytes: 100 * 1024 * 1024,
+        }
+    }
 }
 
 /// How the outbox paces sends (Meta's limits by default).
@@ -142,6 +160,7 @@ pub struct Config {
     /// Unix users with every right (besides the user the engine runs as, and root).
     pub admins: Vec<String>,
     pub outbox: OutboxSettings,
+    pub media: MediaSettings,
 }
 
 impl Config {
@@ -195,6 +214,7 @@ impl Config {
             listen: file.webhook.listen,
             admins: file.access.admins,
             outbox: file.outbox,
+            media: file.media,
         })
     }
 

@@ -76,6 +76,7 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         admins: Vec::new(),
         outbox: Default::default(),
+        media: Default::default(),
     };
     let running = RunningEngine::start(config, None).await?;
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));

@@ -408,3 +408,69 @@ async fn kill_9_during_sends_sends_nothing_twice_and_loses_nothing() {
     w.wait_status(*id, "read");
     assert_eq!(w.sent_with_text(text), before + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_media_is_downloaded_checked_and_saved() {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let w = world().await;
+    let photo = b"\xff\xd8\xff\xe0 a customer's photo".to_vec();
+    w.sim.media_put("9001", photo.clone(), "image/jpeg");
+    w.sim
+        .media_put("9002", b"tampered bytes".to_vec(), "application/pdf");
+    let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&photo));
+    let who = customer(7);
+    let image = wabox::sim::customers::message(
+        &w.sim,
+        "image",
+        serde_json::json!({"id": "9001", "mime_type": "image/jpeg", "sha256": sha, "caption": "broken box"}),
+        5,
+    );
+    let doc = wabox::sim::customers::message(
+        &w.sim,
+        "document",
+        serde_json::json!({"id": "9002", "mime_type": "application/pdf", "sha256": sha, "filename": "invoice.pdf"}),
+        4,
+    );
+    w.sim.customer_message(PNID, &who, image).await.unwrap();
+    w.sim.customer_message(PNID, &who, doc).await.unwrap();
+    w.home.wait_processed();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (img, pdf) = loop {
+        let all = w.home.all_messages();
+        let img = all.iter().find(|m| m["type"] == "image").unwrap().clone();
+        let pdf = all
+            .iter()
+            .find(|m| m["type"] == "document")
+            .unwrap()
+            .clone();
+        if img["media"]["state"] == "downloaded" && pdf["media"]["error"].is_string() {
+            break (img, pdf);
+        }
+        assert!(Instant::now() < deadline, "{img:#}\n{pdf:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(img["media"]["bytes"], photo.len());
+    assert!(
+        pdf["media"]["error"].as_str().unwrap().contains("SHA-256"),
+        "{pdf:#}"
+    );
+    assert_ne!(pdf["media"]["state"], "downloaded");
+    let out = w.home.dir.path().join("photo.jpg");
+    w.home.ok(&[
+        "media",
+        "get",
+        &img["id"].to_string(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&out).unwrap(), photo);
+    let refused = w.home.run(&[
+        "media",
+        "get",
+        &pdf["id"].to_string(),
+        "--out",
+        "/tmp/never-written.pdf",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+}

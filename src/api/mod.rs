@@ -71,6 +71,23 @@ pub enum Request {
     MarkRead {
         conversation_id: i64,
     },
+    /// The downloaded file of a media message.
+    GetMedia {
+        message_id: i64,
+    },
+    /// Download a failed media file again.
+    RetryMedia {
+        message_id: i64,
+    },
+}
+
+/// A media file, in the answer itself (clients never read the engine's data dir).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MediaFile {
+    pub message_id: i64,
+    pub mime_type: Option<String>,
+    pub bytes: usize,
+    pub data_base64: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,6 +128,7 @@ pub enum Response {
     Message(MessageView),
     Templates(Vec<TemplateView>),
     TemplatesSynced(Vec<SyncReport>),
+    Media(MediaFile),
     Done,
 }
 

@@ -75,6 +75,9 @@ pub enum Command {
     },
     /// Approved, pending and rejected templates, as last synced (`templates sync` syncs now).
     Templates(TemplatesArgs),
+    /// Customers' files.
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// Deliveries not processed (pending, unrouted, invalid), newest first; `--all` shows every one.
     Journal(JournalArgs),
     /// The whole of wabox on a simulated Cloud API, with customers writing in.
@@ -132,6 +135,18 @@ pub enum TemplatesAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MediaCommand {
+    /// Save a media message's file.
+    Get {
+        message_id: i64,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+    /// Download a failed file again.
+    Retry { message_id: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -242,6 +257,21 @@ fn read_access_token() -> anyhow::Result<Option<Secret>> {
         .map_err(|e| anyhow::anyhow!("could not read the access token from stdin: {e}"))?;
     let t = text.trim();
     Ok((!t.is_empty()).then(|| Secret::new(t)))
+}
+
+async fn save_media(config: Config, message_id: i64, out: PathBuf) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    let mut client = Client::connect(config).await?;
+    let result = client.call(Request::GetMedia { message_id }).await;
+    client.close().await;
+    let Response::Media(file) = result? else {
+        anyhow::bail!("the engine answered with something else");
+    };
+    let data = base64::engine::general_purpose::STANDARD.decode(&file.data_base64)?;
+    std::fs::write(&out, &data)
+        .map_err(|e| anyhow::anyhow!("could not write {}: {e}", out.display()))?;
+    println!("saved {} bytes to {}", data.len(), out.display());
+    Ok(())
 }
 
 /// Statuses after which `send --wait` stops waiting.
@@ -419,6 +449,12 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         }
         Command::Send(args) => return send(config, args).await,
         Command::Retry { message_id, json } => (Request::RetryMessage { message_id }, json),
+        Command::Media(MediaCommand::Retry { message_id }) => {
+            (Request::RetryMedia { message_id }, false)
+        }
+        Command::Media(MediaCommand::Get { message_id, out }) => {
+            return save_media(config, message_id, out).await;
+        }
         Command::Templates(TemplatesArgs {
             action: Some(TemplatesAction::Sync { number, json }),
             ..

@@ -17,6 +17,8 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Message(v) => serde_json::to_string_pretty(v),
         Response::Templates(v) => serde_json::to_string_pretty(v),
         Response::TemplatesSynced(v) => serde_json::to_string_pretty(v),
+        Response::Media(v) => serde_json::to_string_pretty(&serde_json::json!({
+            "message_id": v.message_id, "mime_type": v.mime_type, "bytes": v.bytes})),
         Response::Subscribed | Response::Done => Ok("{}".into()),
     }?;
     println!("{text}");
@@ -70,6 +72,11 @@ pub fn human(response: &Response) {
         ),
         Response::Subscribed => println!("subscribed"),
         Response::Done => println!("done"),
+        Response::Media(m) => println!(
+            "{} bytes ({})",
+            m.bytes,
+            m.mime_type.as_deref().unwrap_or("unknown type")
+        ),
         Response::Queued(q) => println!(
             "queued as message {} in conversation {}",
             q.message_id, q.conversation_id
@@ -253,6 +260,13 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
         }
         if m.revoked {
             notes.push("deleted".into());
+        }
+        if let Some(media) = &m.media {
+            notes.push(match media.state.as_str() {
+                "downloaded" => format!("file {} bytes", media.bytes.unwrap_or(0)),
+                "failed" => format!("file failed: {}", media.error.as_deref().unwrap_or("")),
+                _ => "downloading…".to_string(),
+            });
         }
         for r in &m.reactions {
             notes.push(format!("{} by {}", r.emoji, r.by));

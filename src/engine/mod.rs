@@ -3,6 +3,7 @@
 pub mod api;
 pub mod ingest;
 pub mod lock;
+pub mod media;
 pub mod outbox;
 pub mod serve;
 pub mod socket;

@@ -77,12 +77,13 @@ impl RunningEngine {
         let clients = tokio::spawn(socket::serve(engine.clone(), unix));
         let outbox = super::outbox::start(engine.clone()).await?;
         let templates = super::templates::spawn_periodic(engine.clone());
+        let media = super::media::spawn(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
             webhook_addr,
             socket,
-            tasks: vec![http, clients, outbox, templates],
+            tasks: vec![http, clients, outbox, templates, media],
             lock,
         })
     }

@@ -211,6 +211,29 @@ impl Ctx<'_> {
             },
             events,
         )?;
+        if let (
+            Some(message_id),
+            MessageContent::Media {
+                media_id: Some(media_id),
+                mime_type,
+                ..
+            },
+        ) = (inserted, &m.content)
+        {
+            // The engine downloads it in the background; the message shows it as it goes.
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO media (message_id, number_id, media_id, mime_type, sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    message_id,
+                    number.id,
+                    media_id,
+                    mime_type,
+                    m.payload.get("sha256").and_then(Value::as_str)
+                ])?;
+        }
         if inserted.is_some() {
             // Only the customer's own messages open the window, and only they are unread.
             let opens = m.content.opens_window();

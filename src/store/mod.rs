@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod directory;
 pub mod journal;
+pub mod media;
 pub mod outbox;
 pub mod templates;
 pub mod views;
@@ -17,6 +18,7 @@ use std::path::Path;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_outbox.sql"),
+    include_str!("../../migrations/0003_media.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

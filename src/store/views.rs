@@ -81,6 +81,8 @@ pub struct MessageView {
     pub revoked: bool,
     /// What the message said before each edit or deletion, oldest first.
     pub previous_texts: Vec<String>,
+    /// The file of a media message: `pending` (downloading), `downloaded` or `failed`.
+    pub media: Option<super::media::MediaView>,
 }
 
 fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
@@ -180,8 +182,8 @@ fn no_conversation(id: i64) -> StoreError {
 const MESSAGE_SELECT: &str = "
     SELECT m.id, m.wamid, m.direction, m.origin, m.type, m.text, m.at, m.status,
            m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked,
-           m.conversation_id
-    FROM messages m";
+           m.conversation_id, md.state, md.mime_type, md.bytes, md.error, md.path
+    FROM messages m LEFT JOIN media md ON md.message_id = m.id";
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
     let code: Option<i64> = r.get(8)?;
@@ -218,6 +220,16 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
         revoked: r.get(13)?,
         reactions: Vec::new(),
         previous_texts: Vec::new(),
+        media: match r.get::<_, Option<String>>(15)? {
+            Some(state) => Some(super::media::MediaView {
+                state,
+                mime_type: r.get(16)?,
+                bytes: r.get(17)?,
+                error: r.get(18)?,
+                path: r.get(19)?,
+            }),
+            None => None,
+        },
     })
 }
 

@@ -1,0 +1,124 @@
+//! Inbound media files: pending until the engine downloads them, then on disk in the data dir.
+
+use super::{Result, StoreError, StoreEvent};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaView {
+    /// `pending` (downloading), `downloaded` or `failed`.
+    pub state: String,
+    pub mime_type: Option<String>,
+    pub bytes: Option<i64>,
+    pub error: Option<String>,
+    /// Relative to the data dir, once downloaded.
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingMedia {
+    pub message_id: i64,
+    pub media_id: String,
+    pub sha256: Option<String>,
+    pub mime_type: Option<String>,
+    pub token_sealed: Option<Vec<u8>>,
+    pub attempts: i64,
+}
+
+pub fn pending(conn: &Connection, now: i64, limit: usize) -> Result<Vec<PendingMedia>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT md.message_id, md.media_id, md.sha256, md.mime_type, n.access_token_sealed, md.attempts
+         FROM media md JOIN numbers n ON n.id = md.number_id
+         WHERE md.state = 'pending' AND md.next_attempt_at <= ?1
+         ORDER BY md.next_attempt_at, md.message_id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![now, limit as i64], |r| {
+        Ok(PendingMedia {
+            message_id: r.get(0)?,
+            media_id: r.get(1)?,
+            sha256: r.get(2)?,
+            mime_type: r.get(3)?,
+            token_sealed: r.get(4)?,
+            attempts: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn changed(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let conversation_id: i64 = conn.query_row(
+        "SELECT conversation_id FROM messages WHERE id = ?1",
+        [message_id],
+        |r| r.get(0),
+    )?;
+    events.push(StoreEvent::MessageChanged {
+        conversation_id,
+        message_id,
+    });
+    Ok(())
+}
+
+pub fn mark_downloaded(
+    conn: &Connection,
+    message_id: i64,
+    path: &str,
+    bytes: i64,
+    mime: Option<&str>,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE media SET state = 'downloaded', path = ?2, bytes = ?3, mime_type = coalesce(?4, mime_type),
+                          error = NULL, attempts = attempts + 1 WHERE message_id = ?1",
+        params![message_id, path, bytes, mime],
+    )?;
+    changed(conn, message_id, events)
+}
+
+/// A failed attempt: try again at `next_attempt_at`, or give up (`final_failure`).
+pub fn mark_attempt_failed(
+    conn: &Connection,
+    message_id: i64,
+    error: &str,
+    next_attempt_at: i64,
+    final_failure: bool,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE media SET state = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END, error = ?2,
+                          next_attempt_at = ?3, attempts = attempts + 1 WHERE message_id = ?1",
+        params![message_id, error, next_attempt_at, final_failure],
+    )?;
+    changed(conn, message_id, events)
+}
+
+pub fn get(conn: &Connection, message_id: i64) -> Result<MediaView> {
+    conn.query_row(
+        "SELECT state, mime_type, bytes, error, path FROM media WHERE message_id = ?1",
+        [message_id],
+        |r| {
+            Ok(MediaView {
+                state: r.get(0)?,
+                mime_type: r.get(1)?,
+                bytes: r.get(2)?,
+                error: r.get(3)?,
+                path: r.get(4)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("message {message_id} has no media")))
+}
+
+/// Asks for another download of a failed file.
+pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE media SET state = 'pending', next_attempt_at = 0, attempts = 0 WHERE message_id = ?1 AND state = 'failed'",
+        [message_id],
+    )?;
+    if n == 0 {
+        return Err(StoreError::Conflict(format!(
+            "the media of message {message_id} has not failed: nothing to retry"
+        )));
+    }
+    changed(conn, message_id, events)
+}
