@@ -125,7 +125,7 @@ pub enum Response {
     Replayed(Vec<EntryOutcome>),
     Subscribed,
     Queued(QueuedView),
-    Message(MessageView),
+    Message(Box<MessageView>),
     Templates(Vec<TemplateView>),
     TemplatesSynced(Vec<SyncReport>),
     Media(MediaFile),

@@ -306,7 +306,7 @@ async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&message)?);
     } else {
-        output::human(&Response::Message(message.clone()));
+        output::human(&Response::Message(Box::new(message.clone())));
     }
     if args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain")) {
         anyhow::bail!("the message was not delivered (see above)");
@@ -348,7 +348,7 @@ async fn send_and_wait(
             anyhow::bail!("the engine answered with something else");
         };
         if !wait || is_final(m.status.as_deref()) {
-            return Ok(m);
+            return Ok(*m);
         }
         if std::time::Instant::now() > deadline {
             anyhow::bail!(

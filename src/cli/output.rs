@@ -81,7 +81,7 @@ pub fn human(response: &Response) {
             "queued as message {} in conversation {}",
             q.message_id, q.conversation_id
         ),
-        Response::Message(m) => print_messages(std::slice::from_ref(m)),
+        Response::Message(m) => print_messages(std::slice::from_ref(&**m)),
         Response::Templates(ts) if ts.is_empty() => {
             println!("no templates synced: run `wabox templates sync`")
         }

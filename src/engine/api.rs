@@ -405,7 +405,7 @@ impl Engine {
             Request::GetMessage { message_id } => self
                 .read(move |c| views::message(c, message_id))
                 .await
-                .map(Response::Message),
+                .map(|m| Response::Message(Box::new(m))),
             Request::RetryMessage { message_id } => {
                 self.write(move |ctx| {
                     outbox::retry(
