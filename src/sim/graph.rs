@@ -197,6 +197,7 @@ async fn messages(
         kind: kind.clone(),
         text,
         at_ms: sim.started.elapsed().as_millis(),
+        at_unix_ms: crate::engine::outbox::now_ms(),
     });
     tokio::spawn(report_statuses(
         sim.clone(),

@@ -77,6 +77,8 @@ pub struct SentRecord {
     /// The text body, or the template name.
     pub text: String,
     pub at_ms: u128,
+    /// Wall-clock time the request arrived, unix milliseconds.
+    pub at_unix_ms: i64,
 }
 
 #[derive(Default)]
