@@ -180,20 +180,8 @@ impl Ctx<'_> {
     ) -> Result<()> {
         let name = profile_name(profiles, &m.from);
         let contact = self.contact(&m.from, name)?;
-        match &m.content {
-            MessageContent::Reaction { target, emoji } => {
-                return self.reaction(&m.wamid, target, "customer", emoji, m.at, events);
-            }
-            MessageContent::Edit {
-                original,
-                new_content,
-            } => {
-                return self.revision(&m.wamid, original, "edit", Some(new_content), m.at, events);
-            }
-            MessageContent::Revoke { original } => {
-                return self.revision(&m.wamid, original, "revoke", None, m.at, events);
-            }
-            _ => {}
+        if self.modifies_another(&m.wamid, &m.content, "customer", m.at, events)? {
+            return Ok(());
         }
         let conversation_id = self.conversation(number.id, contact)?;
         let inserted = self.insert_message(
@@ -255,20 +243,8 @@ impl Ctx<'_> {
 
     fn echo(&self, number: &RoutedNumber, e: &Echo, events: &mut Vec<StoreEvent>) -> Result<()> {
         let contact = self.contact(&e.to, None)?;
-        match &e.content {
-            MessageContent::Reaction { target, emoji } => {
-                return self.reaction(&e.wamid, target, "business", emoji, e.at, events);
-            }
-            MessageContent::Edit {
-                original,
-                new_content,
-            } => {
-                return self.revision(&e.wamid, original, "edit", Some(new_content), e.at, events);
-            }
-            MessageContent::Revoke { original } => {
-                return self.revision(&e.wamid, original, "revoke", None, e.at, events);
-            }
-            _ => {}
+        if self.modifies_another(&e.wamid, &e.content, "business", e.at, events)? {
+            return Ok(());
         }
         let conversation_id = self.conversation(number.id, contact)?;
         // Echoes are ours: they never open or extend the window and are never unread.
@@ -288,6 +264,32 @@ impl Ctx<'_> {
             events,
         )?;
         Ok(())
+    }
+
+    /// Reactions, edits and deletions change the message they point at instead of being
+    /// messages of their own; returns whether `content` was one of them (and is applied).
+    fn modifies_another(
+        &self,
+        wamid: &Wamid,
+        content: &MessageContent,
+        reactor: &str,
+        at: i64,
+        events: &mut Vec<StoreEvent>,
+    ) -> Result<bool> {
+        match content {
+            MessageContent::Reaction { target, emoji } => {
+                self.reaction(wamid, target, reactor, emoji, at, events)?
+            }
+            MessageContent::Edit {
+                original,
+                new_content,
+            } => self.revision(wamid, original, "edit", Some(new_content), at, events)?,
+            MessageContent::Revoke { original } => {
+                self.revision(wamid, original, "revoke", None, at, events)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 
     fn history_chunk(
@@ -334,21 +336,9 @@ impl Ctx<'_> {
         events: &mut Vec<StoreEvent>,
     ) -> Result<()> {
         let outgoing = m.from.as_deref().is_some_and(|f| same_phone(f, business));
-        match &m.content {
-            MessageContent::Reaction { target, emoji } => {
-                let reactor = if outgoing { "business" } else { "customer" };
-                return self.reaction(&m.wamid, target, reactor, emoji, m.at, events);
-            }
-            MessageContent::Edit {
-                original,
-                new_content,
-            } => {
-                return self.revision(&m.wamid, original, "edit", Some(new_content), m.at, events);
-            }
-            MessageContent::Revoke { original } => {
-                return self.revision(&m.wamid, original, "revoke", None, m.at, events);
-            }
-            _ => {}
+        let reactor = if outgoing { "business" } else { "customer" };
+        if self.modifies_another(&m.wamid, &m.content, reactor, m.at, events)? {
+            return Ok(());
         }
         let contact = self.contact(customer, None)?;
         let conversation_id = self.conversation(number.id, contact)?;
