@@ -265,7 +265,10 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
             notes.push(match media.state.as_str() {
                 "downloaded" => format!("file {} bytes", media.bytes.unwrap_or(0)),
                 "failed" => format!("file failed: {}", media.error.as_deref().unwrap_or("")),
-                _ => "downloading…".to_string(),
+                _ => match &media.error {
+                    Some(e) => format!("download failed, retrying: {e}"),
+                    None => "downloading…".to_string(),
+                },
             });
         }
         for r in &m.reactions {

@@ -67,16 +67,18 @@ pub async fn play_scenes(
     let first = text(&sim, "Hi! Is my order #4471 shipped yet?", 25 * 60);
     let first_id = first["id"].clone();
     sim.customer_message(dedicated, &sheena, first).await?;
-    sim.media_put(
-        "1318275649263411",
-        b"\xff\xd8\xff\xe0 simulated jpeg bytes".to_vec(),
-        "image/jpeg",
-    );
+    let jpeg = b"\xff\xd8\xff\xe0 simulated jpeg bytes".to_vec();
+    let sha256 = {
+        use base64::Engine as _;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&jpeg))
+    };
+    sim.media_put("1318275649263411", jpeg, "image/jpeg");
     let photo = message(
         &sim,
         "image",
         json!({"id": "1318275649263411", "mime_type": "image/jpeg",
-        "sha256": "Qm8yT1BkZ2xOd3Z6eUtGb1BxR0ZnVHJ2d0JZb3hHV0s=", "caption": "The box arrived damaged"}),
+        "sha256": sha256, "caption": "The box arrived damaged"}),
         24 * 60,
     );
     sim.customer_message(dedicated, &sheena, photo).await?;
