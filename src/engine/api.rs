@@ -211,7 +211,7 @@ impl Engine {
         let by = caller.user.clone();
         let queued = self
             .write(move |ctx| {
-                let tx = ctx.conn.transaction()?;
+                let tx = ctx.conn.savepoint()?;
                 let target = outbox::send_target(&tx, conversation_id)?;
                 let q = outbox::queue(
                     &tx,

@@ -40,7 +40,7 @@ pub fn process_pending(ctx: &mut WriterCtx, limit: usize, stats: &WriterStats) -
 
 /// Applies the given entries again, whatever their state (after adding a missing number, say).
 pub fn replay(ctx: &mut WriterCtx, ids: &[i64], stats: &WriterStats) -> Result<Vec<EntryOutcome>> {
-    let tx = ctx.conn.transaction()?;
+    let tx = ctx.conn.savepoint()?;
     let mut outcomes = Vec::with_capacity(ids.len());
     for &id in ids {
         let body = journal::body(&tx, id)?;

@@ -48,7 +48,7 @@ async fn run(engine: Arc<Engine>) {
     loop {
         let queued = {
             let e = engine.clone();
-            tokio::task::spawn_blocking(move || e.readers.with(|c| outbox::queued(c, 1000))).await
+            tokio::task::spawn_blocking(move || e.readers.with(|c| outbox::queued(c, 200))).await
         };
         let queued = match queued {
             Ok(Ok(q)) => q,

@@ -21,8 +21,11 @@ const MAX_JOBS_PER_COMMIT: usize = 2048;
 /// Journal entries applied per transaction between two looks at the job queue.
 const INGEST_BATCH: usize = 64;
 
-/// What the writer is given to do.
-type WriteFn = Box<dyn FnOnce(&mut WriterCtx) + Send>;
+/// Answers a job's caller once the transaction holding its writes has committed (true) or was
+/// rolled back (false).
+type Reply = Box<dyn FnOnce(bool) + Send>;
+/// What the writer is given to do: writes, then the answer to give once they are durable.
+type WriteFn = Box<dyn FnOnce(&mut WriterCtx) -> Reply + Send>;
 
 enum Job {
     Journal {
@@ -79,20 +82,29 @@ impl WriterHandle {
             .map_err(WriteError::Store)
     }
 
-    /// Runs `f` on the writer thread. Events it pushes are broadcast after `f` returns; `f`
-    /// commits its own transaction.
+    /// Runs `f` on the writer thread, inside a transaction shared with the other jobs waiting
+    /// at that moment (one fsync for all of them). It resolves only after that commit, so what
+    /// `f` wrote is durable when the caller hears back; events `f` pushes are broadcast then too.
+    /// `f` must not open a transaction of its own (use a savepoint for atomic groups).
     pub async fn run<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut WriterCtx) -> R + Send + 'static,
     ) -> Result<R, WriteError> {
         let (reply, rx) = oneshot::channel();
         let job: WriteFn = Box::new(move |ctx| {
-            let _ = reply.send(f(ctx));
+            let result = f(ctx);
+            Box::new(move |committed| {
+                let _ = reply.send(if committed {
+                    Ok(result)
+                } else {
+                    Err(WriteError::Store("the write could not be committed".into()))
+                });
+            })
         });
         self.tx
             .send(Job::Run(job))
             .map_err(|_| WriteError::Stopped)?;
-        rx.await.map_err(|_| WriteError::Stopped)
+        rx.await.map_err(|_| WriteError::Stopped)?
     }
 
     /// Asks the thread to end once the jobs queued before this are done.
@@ -177,9 +189,8 @@ fn run_loop(
                 commit_appends(ctx, appends, stats);
                 backlog = ingest;
             }
-            for f in runs {
-                f(ctx);
-                publish(ctx, events);
+            if !runs.is_empty() {
+                run_batch(ctx, runs, events);
             }
             if stop {
                 return;
@@ -232,6 +243,30 @@ fn commit_appends(
             }
         }
     }
+}
+
+/// Runs jobs in one transaction and answers them after its commit.
+fn run_batch(ctx: &mut WriterCtx, runs: Vec<WriteFn>, events: &broadcast::Sender<StoreEvent>) {
+    if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
+        tracing::error!(error = %e, "could not start a write transaction");
+        // Without a transaction each job's statements commit as they run; answer after.
+        let replies: Vec<Reply> = runs.into_iter().map(|f| f(ctx)).collect();
+        replies.into_iter().for_each(|r| r(true));
+        publish(ctx, events);
+        return;
+    }
+    let replies: Vec<Reply> = runs.into_iter().map(|f| f(ctx)).collect();
+    let committed = match ctx.conn.execute_batch("COMMIT") {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "a write transaction could not be committed; rolled back");
+            let _ = ctx.conn.execute_batch("ROLLBACK");
+            ctx.events.clear();
+            false
+        }
+    };
+    replies.into_iter().for_each(|r| r(committed));
+    publish(ctx, events);
 }
 
 fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>) {

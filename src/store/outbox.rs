@@ -145,15 +145,19 @@ pub struct DueSend {
     pub next_attempt_at: i64,
 }
 
-/// Queued sends, soonest first (including ones not due yet, so the worker knows when to wake).
-pub fn queued(conn: &Connection, limit: usize) -> Result<Vec<DueSend>> {
+/// Queued sends, up to `per_number` of each number's soonest, soonest first overall (including
+/// ones not due yet, so the worker knows when to wake). Per number, so that a slow number's
+/// backlog never hides a fast number's messages.
+pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
     let mut stmt = conn.prepare_cached(
         "SELECT o.id, o.message_id, o.conversation_id, o.number_id, n.phone_number_id, n.connection,
                 n.access_token_sealed, o.request, o.attempts, o.next_attempt_at
-         FROM outbox o JOIN numbers n ON n.id = o.number_id
-         WHERE o.state = 'queued' ORDER BY o.next_attempt_at, o.id LIMIT ?1",
+         FROM numbers n JOIN outbox o ON o.id IN (
+             SELECT id FROM outbox WHERE number_id = n.id AND state = 'queued'
+             ORDER BY next_attempt_at, id LIMIT ?1)
+         ORDER BY o.next_attempt_at, o.id",
     )?;
-    let rows = stmt.query_map([limit as i64], |r| {
+    let rows = stmt.query_map([per_number as i64], |r| {
         let connection: String = r.get(5)?;
         let request: String = r.get(7)?;
         Ok(DueSend {
