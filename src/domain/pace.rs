@@ -3,7 +3,40 @@
 //! Time is passed in, in seconds, so the rules are tested without a clock.
 
 /// The share of a number's rate the outbox uses.
-pub const NUMBER_HEADROOM: f64 = 0.98;
+pub const NUMBER_HEADROOM: f64 = 0.99;
+
+/// At most `limit` sends in any one-second window: the hard cap under a number's bucket, so that
+/// catching up after a late timer can never put more than the rate into a second.
+#[derive(Debug, Clone)]
+pub struct SecondWindow {
+    limit: usize,
+    sent: std::collections::VecDeque<f64>,
+}
+
+impl SecondWindow {
+    pub fn new(rate: f64) -> Self {
+        SecondWindow {
+            limit: (rate.floor() as usize).max(1),
+            sent: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// How long until one more send fits (zero: now).
+    pub fn wait(&mut self, now: f64) -> f64 {
+        while self.sent.front().is_some_and(|&t| now - t >= 1.0) {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < self.limit {
+            0.0
+        } else {
+            self.sent.front().map_or(0.0, |&t| t + 1.0 - now)
+        }
+    }
+
+    pub fn take(&mut self, now: f64) {
+        self.sent.push_back(now);
+    }
+}
 
 /// A token bucket: `capacity` sends at once, refilled at `rate` per second.
 #[derive(Debug, Clone)]
@@ -29,11 +62,10 @@ impl Bucket {
     /// A bucket for a number sending at `rate` per second, evenly spaced (no burst), so that no
     /// second ever carries more than the rate allows.
     pub fn for_number(rate: f64, now: f64) -> Self {
-        // 2% under the limit, so that network jitter (a send delayed a few milliseconds more than
-        // the one after it) cannot put one message too many into any second at Meta's end. A
-        // capacity of 1.5 keeps the fraction of a token that timer granularity would otherwise
-        // lose.
-        Bucket::new(rate * NUMBER_HEADROOM, 1.5, now)
+        // 1% under the limit, so that network jitter (a send delayed a few milliseconds more than
+        // the one after it) cannot put one message too many into any second at Meta's end; 50 ms
+        // of capacity lets a late timer catch up (the `SecondWindow` caps every second).
+        Bucket::new(rate * NUMBER_HEADROOM, (rate * 0.05).max(2.0), now)
     }
 
     fn refill(&mut self, now: f64) {
@@ -76,14 +108,19 @@ mod tests {
     fn a_number_never_exceeds_its_rate_over_a_second() {
         for rate in [20.0, 80.0, 1000.0] {
             let mut b = Bucket::for_number(rate, 0.0);
+            let mut w = SecondWindow::new(rate);
             let mut times = Vec::new();
             let mut t = 0.0;
+            // A timer that fires late now and then, as real ones do.
+            let mut step = 0;
             while t < 10.0 {
-                if b.wait(t) == 0.0 {
+                if b.wait(t) == 0.0 && w.wait(t) == 0.0 {
                     b.take(t);
+                    w.take(t);
                     times.push(t);
                 }
-                t += 0.0005;
+                step += 1;
+                t += if step % 97 == 0 { 0.005 } else { 0.0005 };
             }
             let busiest = (0..times.len())
                 .map(|i| {
@@ -101,6 +138,17 @@ mod tests {
             let achieved = times.len() as f64 / 10.0;
             assert!(achieved >= rate * 0.95, "{achieved}/s of {rate}/s");
         }
+    }
+
+    #[test]
+    fn a_second_window_never_holds_more_than_the_rate() {
+        let mut w = SecondWindow::new(20.0);
+        for i in 0..20 {
+            assert_eq!(w.wait(0.5 + i as f64 * 0.001), 0.0);
+            w.take(0.5 + i as f64 * 0.001);
+        }
+        assert!((w.wait(0.6) - 0.9).abs() < 1e-9);
+        assert_eq!(w.wait(1.5), 0.0);
     }
 
     #[test]

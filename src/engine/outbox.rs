@@ -4,7 +4,7 @@
 use super::Engine;
 use crate::cloud::{ErrorAction, GraphError};
 use crate::domain::ConnectionKind;
-use crate::domain::pace::{Bucket, backoff_ms};
+use crate::domain::pace::{Bucket, SecondWindow, backoff_ms};
 use crate::store::outbox::{self, DueSend};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -41,7 +41,7 @@ async fn run(engine: Arc<Engine>) {
     let started = Instant::now();
     let secs = move || started.elapsed().as_secs_f64();
     let settings = engine.config.outbox.clone();
-    let mut numbers: HashMap<i64, Bucket> = HashMap::new();
+    let mut numbers: HashMap<i64, (Bucket, SecondWindow)> = HashMap::new();
     let mut customers: HashMap<i64, Bucket> = HashMap::new();
     let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
@@ -80,9 +80,9 @@ async fn run(engine: Arc<Engine>) {
                 ConnectionKind::Coexistence => settings.coexistence_rate_per_second,
                 ConnectionKind::Dedicated => settings.rate_per_second,
             };
-            let number = numbers
+            let (number, second) = numbers
                 .entry(send.number_id)
-                .or_insert_with(|| Bucket::for_number(rate, t));
+                .or_insert_with(|| (Bucket::for_number(rate, t), SecondWindow::new(rate)));
             let customer = customers.entry(send.conversation_id).or_insert_with(|| {
                 Bucket::new(
                     1.0 / settings.customer_interval_seconds.max(0.001),
@@ -90,10 +90,11 @@ async fn run(engine: Arc<Engine>) {
                     t,
                 )
             });
-            let wait = number.wait(t).max(customer.wait(t));
+            let number_wait = number.wait(t).max(second.wait(t));
+            let wait = number_wait.max(customer.wait(t));
             if wait > 0.0 {
                 wake_in = wake_in.min(Duration::from_secs_f64(wait));
-                if number.wait(t) > 0.0 {
+                if number_wait > 0.0 {
                     blocked.insert(-send.number_id); // keep this number's order
                 }
                 blocked.insert(send.conversation_id);
@@ -112,6 +113,7 @@ async fn run(engine: Arc<Engine>) {
                 continue;
             }
             number.take(t);
+            second.take(t);
             customer.take(t);
             if let Ok(mut f) = in_flight.lock() {
                 f.insert(send.conversation_id);

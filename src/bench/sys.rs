@@ -1,0 +1,115 @@
+//! What the process costs, from /proc: resident memory, and CPU time by thread.
+
+use serde::Serialize;
+
+/// Resident memory now and at its peak, in KiB (`VmRSS`, `VmHWM`).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Rss {
+    pub rss_kib: u64,
+    pub peak_kib: u64,
+}
+
+pub fn rss() -> Rss {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Rss {
+        rss_kib: field("VmRSS:"),
+        peak_kib: field("VmHWM:"),
+    }
+}
+
+fn ticks_per_second() -> f64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .filter(|t| *t > 0)
+        .map(|t| t as f64)
+        .unwrap_or(100.0)
+}
+
+/// (thread name, user + system CPU seconds) from a `stat` file's text.
+fn parse_stat(text: &str) -> Option<(String, f64)> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let name = text.get(open + 1..close)?.to_string();
+    let rest: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
+    // After the name come field 3 (state) onwards; utime and stime are fields 14 and 15.
+    let utime: f64 = rest.get(11)?.parse().ok()?;
+    let stime: f64 = rest.get(12)?.parse().ok()?;
+    Some((name, (utime + stime) / ticks_per_second()))
+}
+
+/// CPU seconds the whole process has used so far.
+pub fn process_cpu() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|t| parse_stat(&t))
+        .map(|(_, s)| s)
+        .unwrap_or(0.0)
+}
+
+/// CPU seconds used so far by the threads whose name starts with `prefix`.
+pub fn threads_cpu(prefix: &str) -> f64 {
+    let mut named = 0.0;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for t in tasks.flatten() {
+            if let Ok(text) = std::fs::read_to_string(t.path().join("stat"))
+                && let Some((name, s)) = parse_stat(&text)
+                && name.starts_with(prefix)
+            {
+                named += s;
+            }
+        }
+    }
+    named
+}
+
+/// CPU seconds the whole machine has been busy (all processes, from /proc/stat), to tell how
+/// much of a phase's machine went to other programs.
+pub fn machine_busy() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
+    let total: f64 = ticks.iter().take(8).sum();
+    let idle = ticks.get(3).copied().unwrap_or(0.0) + ticks.get(4).copied().unwrap_or(0.0);
+    (total - idle) / ticks_per_second()
+}
+
+/// The load average over the last minute.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
+}
+
+pub fn cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stat_lines_parse_even_with_spaces_in_the_name() {
+        let line = "123 (wabox writer) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0";
+        let (name, secs) = super::parse_stat(line).expect("parses");
+        assert_eq!(name, "wabox writer");
+        assert!(secs > 0.0);
+        assert!(super::rss().rss_kib > 0);
+    }
+}
