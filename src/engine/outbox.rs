@@ -113,14 +113,21 @@ async fn run(engine: Arc<Engine>) {
                 continue;
             }
             number.take(t);
-            second.take(t);
             customer.take(t);
+            // The claim's commit took a moment: count the send in its second when it really
+            // leaves, holding it back if that second is already full.
+            let leaves = secs();
+            let hold = second.wait(leaves);
+            second.take(leaves + hold);
             if let Ok(mut f) = in_flight.lock() {
                 f.insert(send.conversation_id);
             }
             let (engine, in_flight) = (engine.clone(), in_flight.clone());
             tokio::spawn(async move {
                 let conversation = send.conversation_id;
+                if hold > 0.0 {
+                    tokio::time::sleep(Duration::from_secs_f64(hold)).await;
+                }
                 deliver(&engine, send).await;
                 if let Ok(mut f) = in_flight.lock() {
                     f.remove(&conversation);
