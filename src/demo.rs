@@ -143,7 +143,7 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
     println!("From another terminal:");
     println!("  wabox --data-dir {dir} conversations");
     println!("  wabox --data-dir {dir} messages 1");
-    println!("  wabox --data-dir {dir} send --conversation 1 --text \"Hello!\" --wait");
+    println!("  wabox --data-dir {dir} send --conversation 2 --text \"Hello!\" --wait");
     println!("  wabox --data-dir {dir} templates");
     if !args.headless {
         println!("(the full-screen inbox is not built yet: running headless)");
