@@ -5,7 +5,6 @@
 
 use crate::api::{Request, Response};
 use crate::config::Config;
-use crate::domain::ConnectionKind;
 use crate::engine::api::Caller;
 use crate::engine::serve::{RunningEngine, shutdown_signal};
 use crate::secret::Secret;
@@ -88,33 +87,7 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
         _ => Vec::new(),
     };
     if known.is_empty() {
-        engine
-            .handle(
-                &me,
-                Request::AddTenant {
-                    name: "Demo Shop".into(),
-                },
-            )
-            .await?;
-        for n in &numbers {
-            engine
-                .handle(
-                    &me,
-                    Request::AddNumber {
-                        tenant: "Demo Shop".into(),
-                        phone_number_id: n.phone_number_id.clone(),
-                        waba_id: n.waba_id.clone(),
-                        display_phone: format!("+{}", n.display_phone),
-                        connection: if n.coexistence {
-                            ConnectionKind::Coexistence
-                        } else {
-                            ConnectionKind::Dedicated
-                        },
-                        access_token: Some(Secret::new(n.token.clone())),
-                    },
-                )
-                .await?;
-        }
+        crate::sim::register_numbers(&engine, "Demo Shop", &numbers).await?;
     }
     engine
         .handle(

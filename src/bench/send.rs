@@ -5,7 +5,6 @@
 
 use crate::api::{Request, Response, SendContent};
 use crate::config::Config;
-use crate::domain::ConnectionKind;
 use crate::engine::api::Caller;
 use crate::engine::outbox::now_ms;
 use crate::engine::serve::RunningEngine;
@@ -68,33 +67,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
     let engine = running.engine.clone();
     let me = Caller::current();
-    engine
-        .handle(
-            &me,
-            Request::AddTenant {
-                name: "Bench".into(),
-            },
-        )
-        .await?;
-    for n in &numbers {
-        engine
-            .handle(
-                &me,
-                Request::AddNumber {
-                    tenant: "Bench".into(),
-                    phone_number_id: n.phone_number_id.clone(),
-                    waba_id: n.waba_id.clone(),
-                    display_phone: format!("+{}", n.display_phone),
-                    connection: if n.coexistence {
-                        ConnectionKind::Coexistence
-                    } else {
-                        ConnectionKind::Dedicated
-                    },
-                    access_token: Some(Secret::new(n.token.clone())),
-                },
-            )
-            .await?;
-    }
+    crate::sim::register_numbers(&engine, "Bench", &numbers).await?;
     eprintln!(
         "bench send: {} customers write in…",
         4 * o.customers_per_number

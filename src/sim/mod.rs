@@ -260,3 +260,40 @@ impl Simulator {
         anyhow::bail!("the engine did not take a webhook after 8 tries")
     }
 }
+
+/// Adds a tenant and the simulator's numbers (with their tokens) to an engine, as an admin
+/// would with `wabox tenants add` and `wabox numbers add`.
+pub async fn register_numbers(
+    engine: &std::sync::Arc<crate::engine::Engine>,
+    tenant: &str,
+    numbers: &[SimNumber],
+) -> Result<(), crate::api::ApiError> {
+    use crate::api::Request;
+    use crate::domain::ConnectionKind;
+    let me = crate::engine::api::Caller::current();
+    engine
+        .handle(
+            &me,
+            Request::AddTenant {
+                name: tenant.into(),
+            },
+        )
+        .await?;
+    for n in numbers {
+        let connection = if n.coexistence {
+            ConnectionKind::Coexistence
+        } else {
+            ConnectionKind::Dedicated
+        };
+        let request = Request::AddNumber {
+            tenant: tenant.into(),
+            phone_number_id: n.phone_number_id.clone(),
+            waba_id: n.waba_id.clone(),
+            display_phone: format!("+{}", n.display_phone),
+            connection,
+            access_token: Some(crate::secret::Secret::new(n.token.clone())),
+        };
+        engine.handle(&me, request).await?;
+    }
+    Ok(())
+}
