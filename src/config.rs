@@ -164,6 +164,29 @@ pub struct Config {
 }
 
 impl Config {
+    /// A config made in code, for an engine on loopback that no file describes (the demo, the
+    /// benches, tests): webhook on 127.0.0.1 with a port picked at start, defaults elsewhere.
+    pub fn loopback(
+        data_dir: &Path,
+        app_secret: Option<Secret>,
+        verify_token: Option<Secret>,
+        graph_base_url: &str,
+    ) -> Config {
+        Config {
+            path: None,
+            data_dir: data_dir.to_path_buf(),
+            app_id: None,
+            app_secret,
+            verify_token,
+            graph_base_url: graph_base_url.to_string(),
+            graph_version: default_graph_version(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admins: Vec::new(),
+            outbox: OutboxSettings::default(),
+            media: MediaSettings::default(),
+        }
+    }
+
     /// Finds and reads the config: `--config`, then `WABOX_CONFIG`, then the user's config dir
     /// (where a missing file is fine); the data dir: `--data-dir`, `WABOX_DATA_DIR`, the data dir.
     pub fn load(config: Option<&Path>, data_dir: Option<&Path>) -> Result<Config, ConfigError> {

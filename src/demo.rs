@@ -64,19 +64,14 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await?;
-    let config = Config {
-        path: None,
-        data_dir: data_dir.clone(),
-        app_id: Some("1234567890".into()),
-        app_secret: Some(Secret::new(app_secret)),
-        verify_token: Some(Secret::new(random_secret())),
-        graph_base_url: sim.base_url(),
-        graph_version: "v26.0".into(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        admins: Vec::new(),
-        outbox: Default::default(),
-        media: Default::default(),
-    };
+    let mut config = Config::loopback(
+        &data_dir,
+        Some(Secret::new(app_secret)),
+        Some(Secret::new(random_secret())),
+        &sim.base_url(),
+    );
+    config.app_id = Some("1234567890".into());
+
     let running = RunningEngine::start(config, None).await?;
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
     let engine = running.engine.clone();

@@ -573,19 +573,12 @@ struct Running {
 }
 
 async fn start_engine(dir: &Path, secret: &str) -> anyhow::Result<Running> {
-    let config = Config {
-        path: None,
-        data_dir: dir.to_path_buf(),
-        app_id: None,
-        app_secret: Some(Secret::new(secret)),
-        verify_token: Some(Secret::new("wabox-bench-verify")),
-        graph_base_url: "https://graph.facebook.com".into(),
-        graph_version: "v26.0".into(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        admins: Vec::new(),
-        outbox: Default::default(),
-        media: Default::default(),
-    };
+    let config = Config::loopback(
+        dir,
+        Some(Secret::new(secret)),
+        Some(Secret::new("wabox-bench-verify")),
+        "https://graph.facebook.com",
+    );
     crate::engine::ensure_data_dir(dir)?;
     let lock = EngineLock::acquire(dir, Holder::Engine, Duration::ZERO)?;
     let listen = config.listen;

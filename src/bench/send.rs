@@ -46,19 +46,13 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
     let mut options = SimOptions::new(&secret, numbers.clone());
     options.status_delay_ms = (5, 50);
     let sim = Simulator::start(options, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let config = Config {
-        path: None,
-        data_dir: dir.clone(),
-        app_id: None,
-        app_secret: Some(Secret::new(secret)),
-        verify_token: Some(Secret::new("bench-verify")),
-        graph_base_url: sim.base_url(),
-        graph_version: "v26.0".into(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        admins: Vec::new(),
-        outbox: Default::default(),
-        media: Default::default(),
-    };
+    let config = Config::loopback(
+        &dir,
+        Some(Secret::new(secret)),
+        Some(Secret::new("bench-verify")),
+        &sim.base_url(),
+    );
+
     let limits = (
         config.outbox.rate_per_second,
         config.outbox.coexistence_rate_per_second,

@@ -483,19 +483,9 @@ mod tests {
 
     fn engine(admins: &[&str]) -> (tempfile::TempDir, Arc<Engine>) {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            path: None,
-            data_dir: dir.path().join("data"),
-            app_id: None,
-            app_secret: None,
-            verify_token: None,
-            graph_base_url: "http://127.0.0.1:9".into(),
-            graph_version: "v26.0".into(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            admins: admins.iter().map(|a| a.to_string()).collect(),
-            outbox: Default::default(),
-            media: Default::default(),
-        };
+        let mut config =
+            Config::loopback(&dir.path().join("data"), None, None, "http://127.0.0.1:9");
+        config.admins = admins.iter().map(|a| a.to_string()).collect();
         (dir, Engine::start(config, EngineMode::InProcess).unwrap())
     }
 
