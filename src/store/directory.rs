@@ -140,14 +140,13 @@ pub fn list_numbers(conn: &Connection) -> Result<Vec<NumberView>> {
          ORDER BY t.name, n.display_phone",
     )?;
     let rows = stmt.query_map([], |r| {
-        let connection: String = r.get(5)?;
         Ok(NumberView {
             id: r.get(0)?,
             tenant: r.get(1)?,
             phone_number_id: r.get(2)?,
             waba_id: r.get(3)?,
             display_phone: r.get(4)?,
-            connection: ConnectionKind::parse(&connection).unwrap_or(ConnectionKind::Dedicated),
+            connection: r.get(5)?,
             has_token: r.get(6)?,
             created_at: rfc3339(r.get(7)?),
             conversations: r.get(8)?,

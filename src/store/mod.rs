@@ -69,6 +69,17 @@ pub enum StoreEvent {
     },
 }
 
+/// The CHECK constraint on `numbers.connection` admits only the two kinds; anything else is a
+/// damaged row and is reported, not guessed.
+impl rusqlite::types::FromSql for crate::domain::ConnectionKind {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        crate::domain::ConnectionKind::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown connection kind {text:?}").into())
+        })
+    }
+}
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }

@@ -43,14 +43,13 @@ pub fn send_target(conn: &Connection, conversation_id: i64) -> Result<SendTarget
          WHERE c.id = ?1",
     )?
     .query_row([conversation_id], |r| {
-        let connection: String = r.get(5)?;
         Ok(SendTarget {
             conversation_id: r.get(0)?,
             number_id: r.get(1)?,
             tenant_id: r.get(2)?,
             phone_number_id: r.get(3)?,
             waba_id: r.get(4)?,
-            connection: ConnectionKind::parse(&connection).unwrap_or(ConnectionKind::Dedicated),
+            connection: r.get(5)?,
             has_token: r.get(6)?,
             wa_id: r.get(7)?,
             user_id: r.get(8)?,
@@ -158,7 +157,6 @@ pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
          ORDER BY o.next_attempt_at, o.id",
     )?;
     let rows = stmt.query_map([per_number as i64], |r| {
-        let connection: String = r.get(5)?;
         let request: String = r.get(7)?;
         Ok(DueSend {
             id: r.get(0)?,
@@ -166,7 +164,7 @@ pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
             conversation_id: r.get(2)?,
             number_id: r.get(3)?,
             phone_number_id: r.get(4)?,
-            connection: ConnectionKind::parse(&connection).unwrap_or(ConnectionKind::Dedicated),
+            connection: r.get(5)?,
             token_sealed: r.get(6)?,
             request: serde_json::from_str(&request).unwrap_or(Value::Null),
             attempts: r.get(8)?,
