@@ -2,6 +2,7 @@
 
 use crate::secret::Secret;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,64 @@ struct ConfigFile {
     outbox: OutboxSettings,
     #[serde(default)]
     media: MediaSettings,
+    #[serde(default)]
+    ui: UiSettings,
+    /// Key bindings over the defaults: `action = "key"` or `action = ["key", "key"]`.
+    #[serde(default)]
+    keys: BTreeMap<String, KeyEntry>,
+}
+
+/// An entry of `[keys]`: an action's keys, or the `[keys.composer]` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeyEntry {
+    Keys(KeyList),
+    Table(BTreeMap<String, KeyList>),
+}
+
+/// One key or several for an action in `[keys]`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(ks) => ks.clone(),
+        }
+    }
+}
+
+/// The inbox's look and manners.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// `en` or `es`.
+    pub language: String,
+    /// Ring the terminal bell when a customer writes in a conversation the agent can see.
+    pub bell: bool,
+    /// Mouse capture: off by default, since over SSH it takes the terminal's own copy and paste.
+    pub mouse: bool,
+    /// Opens a downloaded file (default: `xdg-open`, or `open` on macOS).
+    pub open_command: Option<String>,
+    /// Canned replies, by name: `/name` in the composer.
+    pub canned: BTreeMap<String, String>,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings {
+            language: "en".into(),
+            bell: true,
+            mouse: false,
+            open_command: None,
+            canned: BTreeMap::new(),
+        }
+    }
 }
 
 /// Downloads of customers' files.
@@ -161,6 +220,8 @@ pub struct Config {
     pub admins: Vec<String>,
     pub outbox: OutboxSettings,
     pub media: MediaSettings,
+    pub ui: UiSettings,
+    pub keys: BTreeMap<String, KeyEntry>,
 }
 
 impl Config {
@@ -184,6 +245,8 @@ impl Config {
             admins: Vec::new(),
             outbox: OutboxSettings::default(),
             media: MediaSettings::default(),
+            ui: UiSettings::default(),
+            keys: BTreeMap::new(),
         }
     }
 
@@ -238,6 +301,8 @@ impl Config {
             admins: file.access.admins,
             outbox: file.outbox,
             media: file.media,
+            ui: file.ui,
+            keys: file.keys,
         })
     }
 
@@ -291,6 +356,15 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
         path: shown.clone(),
         message: e.to_string().trim().replace('\n', " "),
     })?;
+    if !matches!(file.ui.language.as_str(), "en" | "es") {
+        return Err(ConfigError::Invalid {
+            path: shown,
+            message: format!(
+                "[ui] language is {:?}: wabox speaks \"en\" and \"es\"",
+                file.ui.language
+            ),
+        });
+    }
     let holds_secrets = file.meta.app_secret.is_some() || file.meta.verify_token.is_some();
     if holds_secrets {
         let mode = std::fs::metadata(path)

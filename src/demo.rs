@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::engine::api::Caller;
 use crate::engine::serve::{RunningEngine, shutdown_signal};
 use crate::secret::Secret;
-use crate::sim::customers::{play_scenes, steady_traffic};
+use crate::sim::customers::{answer_replies, play_scenes, scene_cast, seed_crowd, steady_traffic};
 use crate::sim::{SimNumber, SimOptions, Simulator};
 use crate::store::StoreEvent;
 use clap::Args;
@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// No full-screen inbox: print what happens (the inbox comes with the TUI).
+    /// No full-screen inbox: print what happens, and serve other terminals' commands.
     #[arg(long)]
     pub headless: bool,
     /// Keep the demo's data here (default: a temporary dir, removed at exit).
@@ -35,7 +35,16 @@ fn random_secret() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
-pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+/// Customers in the demo's crowd, besides the scenes' five.
+const CROWD: usize = 30;
+
+/// `user`: the user's own config, for the inbox's language, keys and manners.
+pub async fn run(
+    args: DemoArgs,
+    global_data_dir: Option<PathBuf>,
+    user: &Config,
+    offset: time::UtcOffset,
+) -> anyhow::Result<()> {
     let temp = tempfile_dir()?;
     let data_dir = args
         .data_dir
@@ -93,12 +102,46 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
         )
         .await?;
     let mut events = engine.writer.events.subscribe();
-    tokio::spawn(play_scenes(sim.clone(), DEDICATED, COEXISTENCE));
-    let traffic = tokio::spawn(steady_traffic(
-        sim.clone(),
-        vec![DEDICATED.into(), COEXISTENCE.into()],
-        args.traffic,
-    ));
+    let both = vec![DEDICATED.to_string(), COEXISTENCE.to_string()];
+    let fresh = known.is_empty();
+    let cast = {
+        let sim = sim.clone();
+        let both = both.clone();
+        tokio::spawn(async move {
+            let mut cast: Vec<_> = scene_cast().into_iter().collect();
+            if fresh {
+                if let Err(e) = play_scenes(sim.clone(), DEDICATED, COEXISTENCE).await {
+                    tracing::warn!(error = %e, "a demo scene could not be played");
+                }
+                match seed_crowd(&sim, &both, CROWD).await {
+                    Ok(crowd) => cast.extend(crowd),
+                    Err(e) => tracing::warn!(error = %e, "the demo's crowd could not be seeded"),
+                }
+            }
+            answer_replies(sim, cast).await;
+        })
+    };
+    let traffic = tokio::spawn(steady_traffic(sim.clone(), both, args.traffic));
+
+    if !args.headless {
+        let mut ui = Config::loopback(&data_dir, None, None, &sim.base_url());
+        ui.ui = user.ui.clone();
+        ui.keys = user.keys.clone();
+        ui.path = user.path.clone();
+        let client = crate::client::Client::attached(engine.clone());
+        let result = tokio::select! {
+            r = crate::tui::run(client, &ui, offset, None) => r,
+            _ = shutdown_signal() => Ok(()),
+        };
+        traffic.abort();
+        cast.abort();
+        running.stop();
+        let _ = std::fs::remove_dir_all(&temp);
+        if temp != data_dir {
+            println!("wabox demo: data kept in {}", data_dir.display());
+        }
+        return result;
+    }
 
     let dir = data_dir.display();
     println!("wabox demo running (simulated Cloud API, nothing leaves this machine)");
@@ -113,9 +156,6 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
     println!("  wabox --data-dir {dir} messages 1");
     println!("  wabox --data-dir {dir} send --conversation 2 --text \"Hello!\" --wait");
     println!("  wabox --data-dir {dir} templates");
-    if !args.headless {
-        println!("(the full-screen inbox is not built yet: running headless)");
-    }
     println!("Press Ctrl-C to stop.");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
@@ -148,6 +188,7 @@ pub async fn run(args: DemoArgs, global_data_dir: Option<PathBuf>) -> anyhow::Re
     };
     shutdown_signal().await;
     traffic.abort();
+    cast.abort();
     printer.abort();
     running.stop();
     // The temporary dir goes; a --data-dir is kept.

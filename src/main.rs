@@ -4,6 +4,8 @@ use wabox::config::Config;
 
 fn main() {
     let cli = Cli::parse();
+    // Read while this process has one thread: later it cannot be read soundly.
+    let offset = wabox::tui::clock::local_offset();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -14,21 +16,27 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Err(e) = runtime.block_on(run(cli)) {
+    if let Err(e) = runtime.block_on(run(cli, offset)) {
         eprintln!("wabox: error: {e:#}");
         std::process::exit(1);
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
-    match cli.command {
+    match cli.command.unwrap_or(Command::Tui) {
         Command::Serve { listen } => {
             let _logs = wabox::logging::init(&config.data_dir, true);
             wabox::engine::serve::run(config, listen).await
         }
         Command::Bench(bench) => wabox::bench::run(bench).await,
-        Command::Demo(args) => wabox::demo::run(args, cli.data_dir.clone()).await,
+        Command::Demo(args) => wabox::demo::run(args, cli.data_dir.clone(), &config, offset).await,
+        Command::Tui => {
+            let _logs = wabox::logging::init(&config.data_dir, false);
+            let client = wabox::client::Client::connect(config.clone()).await?;
+            let reconnect = client.is_socket().then(|| config.data_dir.clone());
+            wabox::tui::run(client, &config, offset, reconnect).await
+        }
         command => {
             let _logs = wabox::logging::init(&config.data_dir, false);
             wabox::cli::run(config, command).await

@@ -13,7 +13,7 @@ use crate::store::templates::TemplateView;
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     Hello,
@@ -34,6 +34,13 @@ pub enum Request {
     ListConversations {
         phone_number_id: Option<String>,
         limit: Option<usize>,
+        /// Only conversations whose contact name, number or last message contains this text.
+        #[serde(default)]
+        filter: Option<String>,
+    },
+    /// Mark a conversation unread again (for later, or for a colleague).
+    MarkUnread {
+        conversation_id: i64,
     },
     ListMessages {
         conversation_id: i64,
@@ -82,7 +89,7 @@ pub enum Request {
 }
 
 /// A media file, in the answer itself (clients never read the engine's data dir).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaFile {
     pub message_id: i64,
     pub mime_type: Option<String>,
@@ -90,7 +97,7 @@ pub struct MediaFile {
     pub data_base64: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SendContent {
     Text {
@@ -104,7 +111,7 @@ pub enum SendContent {
     },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplayTarget {
     One(i64),

@@ -81,6 +81,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
                 Request::ListConversations {
                     phone_number_id: None,
                     limit: Some(100_000),
+                    filter: None,
                 },
             )
             .await?

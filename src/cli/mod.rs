@@ -26,8 +26,9 @@ pub struct Cli {
     /// Data dir: database, logs, keys, socket (else WABOX_DATA_DIR, else ~/.local/share/wabox).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Without a command: the inbox (`wabox tui`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,6 +50,9 @@ pub enum Command {
         /// Only this number (Meta's phone number id).
         #[arg(long, value_name = "PHONE_NUMBER_ID")]
         number: Option<String>,
+        /// Only conversations whose contact or last message contains this text.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
         #[arg(long, default_value_t = 200)]
         limit: usize,
         #[arg(long)]
@@ -82,6 +86,8 @@ pub enum Command {
     Journal(JournalArgs),
     /// The whole of wabox on a simulated Cloud API, with customers writing in.
     Demo(crate::demo::DemoArgs),
+    /// The full-screen inbox (also what `wabox` alone opens).
+    Tui,
     /// Measure the engine (see the README's table).
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
@@ -390,12 +396,14 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         Command::Numbers(NumbersCommand::List { json }) => (Request::ListNumbers, json),
         Command::Conversations {
             number,
+            filter,
             limit,
             json,
         } => (
             Request::ListConversations {
                 phone_number_id: number,
                 limit: Some(limit),
+                filter,
             },
             json,
         ),
@@ -470,8 +478,8 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             },
             args.json,
         ),
-        Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) => {
-            unreachable!("serve and bench are dispatched by main")
+        Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
+            anyhow::bail!("serve, bench, demo and tui are started by main, not as one request")
         }
     };
     let mut client = Client::connect(config).await?;

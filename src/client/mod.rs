@@ -29,7 +29,8 @@ pub enum Client {
         engine: Arc<Engine>,
         caller: Caller,
         events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
-        _lock: EngineLock,
+        /// Held while this client's engine lives; none when the engine is someone else's (the demo).
+        _lock: Option<EngineLock>,
     },
 }
 
@@ -66,7 +67,7 @@ impl Client {
                         engine,
                         caller: Caller::current(),
                         events: None,
-                        _lock: lock,
+                        _lock: Some(lock),
                     });
                 }
                 Err(crate::engine::lock::LockError::Held { .. }) if Instant::now() < deadline => {
@@ -80,6 +81,35 @@ impl Client {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// A client of an engine running in this process (the demo's), as the current user.
+    pub fn attached(engine: Arc<Engine>) -> Client {
+        Client::InProcess {
+            engine,
+            caller: Caller::current(),
+            events: None,
+            _lock: None,
+        }
+    }
+
+    /// The engine's socket only: for reconnecting to a `wabox serve` that went away, where
+    /// starting an engine inside this process would surprise everyone.
+    pub async fn connect_socket(data_dir: &std::path::Path) -> anyhow::Result<Client> {
+        let socket = socket_path(data_dir);
+        let stream = UnixStream::connect(&socket).await?;
+        let (read, write) = stream.into_split();
+        Ok(Client::Socket {
+            lines: BufReader::new(read).lines(),
+            write,
+            next_id: 1,
+            pending_events: VecDeque::new(),
+        })
+    }
+
+    /// Whether this client talks to an engine over its socket (it can go away and come back).
+    pub fn is_socket(&self) -> bool {
+        matches!(self, Client::Socket { .. })
     }
 
     pub async fn call(&mut self, request: Request) -> Result<Response, ApiError> {
@@ -166,9 +196,15 @@ impl Client {
 
     /// Ends the command's use of the engine; an in-process one finishes its writes first.
     pub async fn close(self) {
-        if let Client::InProcess { engine, _lock, .. } = self {
+        // Only an engine this client started is shut down (not the demo's).
+        if let Client::InProcess {
+            engine,
+            _lock: Some(lock),
+            ..
+        } = self
+        {
             let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
-            drop(_lock);
+            drop(lock);
         }
     }
 }

@@ -11,6 +11,13 @@ pub fn rfc3339(unix_seconds: i64) -> String {
         .unwrap_or_else(|| unix_seconds.to_string())
 }
 
+/// Reads an RFC 3339 time (as `rfc3339` writes it) back into unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
 /// Now, in unix seconds.
 pub fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
@@ -37,6 +44,8 @@ mod tests {
     #[test]
     fn rfc3339_is_utc_with_z() {
         assert_eq!(rfc3339(1_782_900_123), "2026-07-01T10:02:03Z");
+        assert_eq!(parse_rfc3339("2026-07-01T10:02:03Z"), Some(1_782_900_123));
+        assert_eq!(parse_rfc3339("yesterday"), None);
     }
 
     #[test]

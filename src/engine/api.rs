@@ -359,11 +359,38 @@ impl Engine {
             Request::ListConversations {
                 phone_number_id,
                 limit,
+                filter,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-                self.read(move |c| views::conversations(c, phone_number_id.as_deref(), limit, now))
-                    .await
-                    .map(Response::Conversations)
+                self.read(move |c| {
+                    views::conversations(
+                        c,
+                        phone_number_id.as_deref(),
+                        filter.as_deref(),
+                        limit,
+                        now,
+                    )
+                })
+                .await
+                .map(Response::Conversations)
+            }
+            Request::MarkUnread { conversation_id } => {
+                self.write(move |ctx| {
+                    let changed = ctx.conn.execute(
+                        "UPDATE conversations SET unread = max(unread, 1) WHERE id = ?1",
+                        [conversation_id],
+                    )?;
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!(
+                            "no conversation {conversation_id}: `wabox conversations` lists them"
+                        )));
+                    }
+                    ctx.events
+                        .push(store::StoreEvent::ConversationChanged { conversation_id });
+                    Ok(())
+                })
+                .await?;
+                Ok(Response::Done)
             }
             Request::ListMessages {
                 conversation_id,

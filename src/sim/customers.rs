@@ -36,12 +36,8 @@ pub fn text(sim: &Simulator, body: &str, seconds_ago: i64) -> Value {
     message(sim, "text", json!({"body": body}), seconds_ago)
 }
 
-/// The demo's cast and what they say, on the first number (dedicated) and the second (coexistence).
-pub async fn play_scenes(
-    sim: Arc<Simulator>,
-    dedicated: &str,
-    coexistence: &str,
-) -> anyhow::Result<()> {
+/// The scenes' customers: Sheena, Carlos, Priya, one known only by username, and Lupita.
+pub fn scene_cast() -> [SimCustomer; 5] {
     let sheena = SimCustomer::new(
         "Sheena Nelson",
         Some("16505551234"),
@@ -55,6 +51,16 @@ pub async fn play_scenes(
         Some("5215598765432"),
         Some("MX.88120455932017644"),
     );
+    [sheena, carlos, priya, hidden, lupita]
+}
+
+/// The demo's cast and what they say, on the first number (dedicated) and the second (coexistence).
+pub async fn play_scenes(
+    sim: Arc<Simulator>,
+    dedicated: &str,
+    coexistence: &str,
+) -> anyhow::Result<()> {
+    let [sheena, carlos, priya, hidden, lupita] = scene_cast();
 
     // Carlos wrote two days ago and never again: his window is closed, only templates may go.
     sim.customer_message(
@@ -165,5 +171,102 @@ pub async fn steady_traffic(sim: Arc<Simulator>, numbers: Vec<String>, per_secon
         {
             tracing::warn!(error = %e, "simulated traffic could not be delivered");
         }
+    }
+}
+
+/// The demo's crowd: `count` customers over the two numbers, whose last words were minutes,
+/// hours, nearly a day or days ago, so every window state is on screen at once.
+pub async fn seed_crowd(
+    sim: &Simulator,
+    numbers: &[String],
+    count: usize,
+) -> anyhow::Result<Vec<SimCustomer>> {
+    const FIRST: &[&str] = &[
+        "Ana", "Bruno", "Camila", "Diego", "Elena", "Fernando", "Gabriela", "Hugo", "Isabel",
+        "Javier", "Karen", "Luis", "María", "Nicolás", "Olivia", "Pablo", "Quinn", "Rosa",
+        "Santiago", "Tomás", "Valeria", "William", "Ximena", "Yolanda", "Zoe",
+    ];
+    const LAST: &[&str] = &[
+        "Rojas", "Smith", "Quispe", "García", "Brown", "Vargas", "Lee",
+    ];
+    const ASKS: &[&str] = &[
+        "¿Tienen stock del modelo X200?",
+        "What time do you close today?",
+        "Quiero cambiar mi pedido, ¿se puede?",
+        "Is there a discount for students?",
+        "¿Cuál es el precio del plan anual?",
+        "My invoice has the wrong address",
+        "¿Hacen factura?",
+        "Can you call me back?",
+    ];
+    // Minutes, hours, almost a day (closing soon) and days ago (closed).
+    const AGES: &[i64] = &[
+        4 * 60,
+        35 * 60,
+        3 * 3600,
+        9 * 3600,
+        23 * 3600 + 25 * 60,
+        23 * 3600 + 50 * 60,
+        30 * 3600,
+        3 * 86_400,
+        6 * 86_400,
+    ];
+    let mut cast = Vec::new();
+    for i in 0..count {
+        let name = format!("{} {}", FIRST[i % FIRST.len()], LAST[i % LAST.len()]);
+        let wa_id = format!("5917{:07}", 3_100_000 + i * 7919 % 900_000);
+        let customer = SimCustomer::new(&name, Some(&wa_id), None);
+        let age = AGES[i % AGES.len()];
+        let number = &numbers[i % numbers.len()];
+        sim.customer_message(number, &customer, text(sim, ASKS[i % ASKS.len()], age))
+            .await?;
+        cast.push(customer);
+    }
+    Ok(cast)
+}
+
+/// Customers answer what the business sends them, a few seconds later, as people do.
+pub async fn answer_replies(sim: Arc<Simulator>, cast: Vec<SimCustomer>) {
+    const ANSWERS: &[&str] = &[
+        "¡Gracias! 🙌",
+        "Perfect, thank you",
+        "Ok, lo reviso y te aviso",
+        "Great, that helps a lot",
+        "¿Y cuánto demora?",
+        "👍",
+    ];
+    let mut seen = sim.sent().len();
+    let mut n = 0usize;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let sent = sim.sent();
+        for record in sent.iter().skip(seen) {
+            if !matches!(record.kind.as_str(), "text" | "template") {
+                continue;
+            }
+            let customer = cast
+                .iter()
+                .find(|c| {
+                    c.wa_id.as_deref() == Some(record.to.as_str())
+                        || c.user_id.as_deref() == Some(record.to.as_str())
+                })
+                .cloned();
+            // Someone the demo did not cast (a test's customer, say) stays silent.
+            let Some(customer) = customer else { continue };
+            let answer = ANSWERS[n % ANSWERS.len()];
+            n += 1;
+            let sim = sim.clone();
+            let number = record.phone_number_id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                if let Err(e) = sim
+                    .customer_message(&number, &customer, text(&sim, answer, 0))
+                    .await
+                {
+                    tracing::warn!(error = %e, "a simulated answer could not be delivered");
+                }
+            });
+        }
+        seen = sent.len();
     }
 }

@@ -25,6 +25,12 @@ pub struct NumberView {
     /// Whether an access token is stored (sealed). The token itself never leaves the engine.
     pub has_token: bool,
     pub conversations: i64,
+    /// Unread customer messages across its conversations.
+    #[serde(default)]
+    pub unread: i64,
+    /// Conversations with unread messages: customers waiting for an answer.
+    #[serde(default)]
+    pub waiting: i64,
     pub created_at: String,
 }
 
@@ -135,7 +141,9 @@ pub fn list_numbers(conn: &Connection) -> Result<Vec<NumberView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT n.id, t.name, n.phone_number_id, n.waba_id, n.display_phone, n.connection,
                 n.access_token_sealed IS NOT NULL, n.created_at,
-                (SELECT count(*) FROM conversations c WHERE c.number_id = n.id)
+                (SELECT count(*) FROM conversations c WHERE c.number_id = n.id),
+                (SELECT total(c.unread) FROM conversations c WHERE c.number_id = n.id),
+                (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0)
          FROM numbers n JOIN tenants t ON t.id = n.tenant_id
          ORDER BY t.name, n.display_phone",
     )?;
@@ -150,6 +158,8 @@ pub fn list_numbers(conn: &Connection) -> Result<Vec<NumberView>> {
             has_token: r.get(6)?,
             created_at: rfc3339(r.get(7)?),
             conversations: r.get(8)?,
+            unread: r.get::<_, f64>(9)? as i64,
+            waiting: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

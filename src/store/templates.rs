@@ -17,6 +17,8 @@ pub struct TemplateView {
     pub parameters: Vec<String>,
     /// The body with its placeholders.
     pub body: String,
+    /// Everything needed to fill it in and preview it (the TUI's template form).
+    pub spec: TemplateSpec,
 }
 
 /// Replaces what is known of a WABA's templates with a fresh listing (one per name + language).
@@ -107,6 +109,7 @@ pub fn list(conn: &Connection, waba_id: Option<&str>) -> Result<Vec<TemplateView
             parameter_format: format!("{:?}", spec.parameter_format).to_uppercase(),
             parameters: spec.slots().iter().map(Slot::label).collect(),
             body: spec.body.clone(),
+            spec,
         });
     }
     Ok(out)

@@ -136,6 +136,7 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
 pub fn conversations(
     conn: &Connection,
     phone_number_id: Option<&str>,
+    filter: Option<&str>,
     limit: usize,
     now: i64,
 ) -> Result<Vec<ConversationView>> {
@@ -155,14 +156,32 @@ pub fn conversations(
     }
     let sql = format!(
         "{CONVERSATION_SELECT}
-         WHERE ?1 IS NULL OR n.phone_number_id = ?1
+         WHERE (?1 IS NULL OR n.phone_number_id = ?1)
+           AND (?3 IS NULL OR k.name LIKE ?3 ESCAPE '\\' OR k.wa_id LIKE ?3 ESCAPE '\\'
+                OR k.user_id LIKE ?3 ESCAPE '\\' OR c.last_message_text LIKE ?3 ESCAPE '\\')
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?2"
     );
+    let pattern = filter
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| format!("%{}%", like_escape(f)));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![phone_number_id, limit as i64], |r| {
+    let rows = stmt.query_map(params![phone_number_id, limit as i64, pattern], |r| {
         conversation_row(r, now)
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `%`, `_` and the escape itself match literally in a LIKE pattern.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn conversation(conn: &Connection, id: i64, now: i64) -> Result<ConversationView> {

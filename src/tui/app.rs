@@ -1,0 +1,589 @@
+//! The inbox's state and how it answers keys, engine answers and pushed events. No IO here:
+//! what must happen outside (a request, the bell, the editor) comes back as an `Effect`, and the
+//! request it answers comes back with its `Tag`, so a stale answer is recognised and dropped.
+
+use super::keymap::Keymap;
+use super::picker::TemplatePicker;
+use crate::api::{ApiError, MediaFile, Request, Response};
+use crate::domain::ServiceWindow;
+use crate::domain::time::parse_rfc3339;
+use crate::i18n::Strings;
+use crate::store::StoreEvent;
+use crate::store::directory::NumberView;
+use crate::store::templates::TemplateView;
+use crate::store::views::{ConversationView, MessageView};
+use ratatui_textarea::TextArea;
+use std::collections::{BTreeMap, HashMap};
+use time::UtcOffset;
+
+/// Conversations asked for at a time; more as the agent scrolls down.
+pub const CONVERSATION_PAGE: usize = 200;
+/// Messages asked for at a time; older pages as the agent scrolls up.
+pub const MESSAGE_PAGE: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    Conversations,
+    Messages,
+    Composer,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SidebarItem {
+    All,
+    Tenant(String),
+    Number(NumberView),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRow {
+    pub view: ConversationView,
+    pub last_inbound: Option<i64>,
+    pub last_at: Option<i64>,
+}
+
+impl ConversationRow {
+    pub fn new(view: ConversationView) -> Self {
+        ConversationRow {
+            last_inbound: view.last_inbound_at.as_deref().and_then(parse_rfc3339),
+            last_at: view
+                .last_message
+                .as_ref()
+                .and_then(|m| parse_rfc3339(&m.at)),
+            view,
+        }
+    }
+
+    /// Contact name, else phone number, else the BSUID.
+    pub fn title(&self) -> String {
+        let c = &self.view.contact;
+        c.name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| c.wa_id.as_ref().map(|w| format!("+{w}")))
+            .or_else(|| c.user_id.clone())
+            .unwrap_or_else(|| format!("#{}", self.view.id))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRow {
+    pub view: MessageView,
+    pub at: i64,
+}
+
+impl MessageRow {
+    pub fn new(view: MessageView) -> Self {
+        MessageRow {
+            at: parse_rfc3339(&view.at).unwrap_or(0),
+            view,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenConversation {
+    pub row: ConversationRow,
+    pub messages: Vec<MessageRow>,
+    /// The message under the cursor in the messages pane (the newest follows new arrivals).
+    pub selected: usize,
+    pub has_older: bool,
+    pub loading: bool,
+}
+
+impl OpenConversation {
+    pub fn id(&self) -> i64 {
+        self.row.view.id
+    }
+
+    pub fn selected_message(&self) -> Option<&MessageRow> {
+        self.messages.get(self.selected)
+    }
+
+    /// Adds or replaces a message, keeping (time, id) order; the cursor follows the newest.
+    fn upsert(&mut self, m: MessageRow) -> bool {
+        let following = self.messages.is_empty() || self.selected + 1 >= self.messages.len();
+        if let Some(existing) = self.messages.iter_mut().find(|x| x.view.id == m.view.id) {
+            *existing = m;
+            return false;
+        }
+        let at = self
+            .messages
+            .partition_point(|x| (x.at, x.view.id) < (m.at, m.view.id));
+        self.messages.insert(at, m);
+        if following {
+            self.selected = self.messages.len() - 1;
+        } else if at <= self.selected {
+            self.selected += 1;
+        }
+        true
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    Help { scroll: usize },
+    Templates(Box<TemplatePicker>),
+    Command(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkState {
+    Connecting,
+    Connected,
+    Lost(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    /// When it was shown; it goes after `NOTICE_SECONDS`.
+    pub at: i64,
+}
+
+/// How long a notice stays in the top bar.
+pub const NOTICE_SECONDS: i64 = 8;
+
+/// What a request was for, so its answer lands in the right place (or nowhere, if stale).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tag {
+    Numbers,
+    Conversations {
+        generation: u64,
+    },
+    Messages {
+        conversation_id: i64,
+        older: bool,
+    },
+    Message {
+        conversation_id: i64,
+    },
+    Templates {
+        waba_id: String,
+    },
+    Send {
+        conversation_id: i64,
+        text: Option<String>,
+    },
+    Retry,
+    MarkRead,
+    MarkUnread,
+    Media {
+        message_id: i64,
+        open: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Call(Tag, Request),
+    Bell,
+    Quit,
+    /// Hand the composer's text to `$EDITOR` and take back what it saved.
+    Editor,
+    /// Write a downloaded file out, and open it if asked.
+    SaveFile {
+        file: MediaFile,
+        open: bool,
+    },
+}
+
+/// Everything on screen.
+pub struct App {
+    pub t: &'static Strings,
+    pub keymap: Keymap,
+    pub offset: UtcOffset,
+    pub now: i64,
+    pub focus: Focus,
+    pub link: LinkState,
+    pub numbers: Vec<NumberView>,
+    pub sidebar_selected: usize,
+    pub conversations: Vec<ConversationRow>,
+    pub conversation_selected: usize,
+    /// The conversation the agent put the cursor on; it stays under the cursor as the list
+    /// reorders. Until the agent moves, the cursor stays at the top (the newest).
+    pub conversation_pinned: Option<i64>,
+    pub conversation_limit: usize,
+    pub generation: u64,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub open: Option<OpenConversation>,
+    pub composer: TextArea<'static>,
+    pub popup: Option<Popup>,
+    pub templates: HashMap<String, Vec<TemplateView>>,
+    pub notice: Option<Notice>,
+    pub bell: bool,
+    pub canned: BTreeMap<String, String>,
+    pub language: String,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    pub(super) numbers_stale: bool,
+    pub(super) conversations_stale: bool,
+    pub(super) conversations_loading: bool,
+    pub(super) seen_unread: HashMap<i64, i64>,
+}
+
+impl App {
+    pub fn new(t: &'static Strings, keymap: Keymap, offset: UtcOffset, now: i64) -> App {
+        App {
+            t,
+            keymap,
+            offset,
+            now,
+            focus: Focus::Conversations,
+            link: LinkState::Connecting,
+            numbers: Vec::new(),
+            sidebar_selected: 0,
+            conversations: Vec::new(),
+            conversation_selected: 0,
+            conversation_pinned: None,
+            conversation_limit: CONVERSATION_PAGE,
+            generation: 0,
+            filter: String::new(),
+            filter_editing: false,
+            open: None,
+            composer: new_composer(),
+            popup: None,
+            templates: HashMap::new(),
+            notice: None,
+            bell: false,
+            canned: BTreeMap::new(),
+            language: if t.lang == crate::i18n::Lang::Es {
+                "es".into()
+            } else {
+                "en".into()
+            },
+            dirty: true,
+            numbers_stale: true,
+            conversations_stale: true,
+            conversations_loading: false,
+            seen_unread: HashMap::new(),
+        }
+    }
+
+    // ----- what the sidebar offers -----
+
+    pub fn sidebar_items(&self) -> Vec<SidebarItem> {
+        let mut items = vec![SidebarItem::All];
+        let mut tenant: Option<&str> = None;
+        for n in &self.numbers {
+            if tenant != Some(n.tenant.as_str()) {
+                items.push(SidebarItem::Tenant(n.tenant.clone()));
+                tenant = Some(&n.tenant);
+            }
+            items.push(SidebarItem::Number(n.clone()));
+        }
+        items
+    }
+
+    fn chosen_number(&self) -> Option<String> {
+        match self.sidebar_items().get(self.sidebar_selected) {
+            Some(SidebarItem::Number(n)) => Some(n.phone_number_id.clone()),
+            _ => None,
+        }
+    }
+
+    // ----- requests that keep the screen current -----
+
+    /// Reloads whatever went stale; called once after a batch of events.
+    pub fn flush(&mut self) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if self.link != LinkState::Connected {
+            return out;
+        }
+        if self.numbers_stale {
+            self.numbers_stale = false;
+            out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
+        }
+        if self.conversations_stale && !self.conversations_loading {
+            self.conversations_stale = false;
+            self.conversations_loading = true;
+            out.push(Effect::Call(
+                Tag::Conversations {
+                    generation: self.generation,
+                },
+                Request::ListConversations {
+                    phone_number_id: self.chosen_number(),
+                    limit: Some(self.conversation_limit),
+                    filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
+                },
+            ));
+        }
+        out
+    }
+
+    /// The list must be asked for again, from the top (a new number, a new filter).
+    pub(super) fn restart_conversations(&mut self) {
+        self.generation += 1;
+        self.conversation_limit = CONVERSATION_PAGE;
+        self.conversation_selected = 0;
+        self.conversation_pinned = None;
+        self.conversations_stale = true;
+        self.conversations_loading = false;
+        self.dirty = true;
+    }
+
+    pub fn on_connected(&mut self) {
+        self.link = LinkState::Connected;
+        self.numbers_stale = true;
+        self.conversations_stale = true;
+        self.conversations_loading = false;
+        self.dirty = true;
+    }
+
+    /// After a reconnect, the open conversation is read again too.
+    pub fn reload_open(&mut self) -> Vec<Effect> {
+        match &mut self.open {
+            Some(open) => {
+                open.loading = true;
+                vec![messages_request(open.id(), None)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    pub fn on_disconnected(&mut self, reason: String) {
+        self.link = LinkState::Lost(reason);
+        self.dirty = true;
+    }
+
+    pub fn on_tick(&mut self, now: i64) {
+        // Countdowns show minutes: redraw when the minute turns, not every second (SSH).
+        if now / 60 != self.now / 60 {
+            self.dirty = true;
+        }
+        self.now = now;
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|n| now - n.at >= NOTICE_SECONDS)
+        {
+            self.notice = None;
+            self.dirty = true;
+        }
+    }
+
+    pub fn on_engine_event(&mut self, event: StoreEvent) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match event {
+            StoreEvent::MessageAdded {
+                conversation_id,
+                message_id,
+            }
+            | StoreEvent::MessageChanged {
+                conversation_id,
+                message_id,
+            } => {
+                self.conversations_stale = true;
+                self.numbers_stale = true;
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) {
+                    out.push(Effect::Call(
+                        Tag::Message { conversation_id },
+                        Request::GetMessage { message_id },
+                    ));
+                }
+            }
+            StoreEvent::ConversationChanged { .. } => {
+                self.conversations_stale = true;
+                self.numbers_stale = true;
+            }
+            StoreEvent::DirectoryChanged => {
+                self.numbers_stale = true;
+                self.conversations_stale = true;
+            }
+            StoreEvent::Lagged { .. } => {
+                self.numbers_stale = true;
+                self.conversations_stale = true;
+                out.extend(self.reload_open());
+            }
+            StoreEvent::TemplateStatusChanged { waba_id } => {
+                self.templates.remove(&waba_id);
+            }
+            StoreEvent::JournalChanged { .. } => {}
+        }
+        out
+    }
+
+    pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
+        self.dirty = true;
+        let mut out = Vec::new();
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                match tag {
+                    Tag::Conversations { .. } => self.conversations_loading = false,
+                    Tag::Send {
+                        text: Some(text), ..
+                    } if self.composer_text().trim().is_empty() => {
+                        // Nothing typed is lost: the refused text comes back to the composer.
+                        self.composer = composer_with(&text);
+                    }
+                    Tag::Templates { .. } => {
+                        if let Some(Popup::Templates(p)) = &mut self.popup {
+                            p.set_templates(Vec::new());
+                        }
+                    }
+                    _ => {}
+                }
+                self.error(e.message);
+                return out;
+            }
+        };
+        match (tag, response) {
+            (Tag::Numbers, Response::Numbers(numbers)) => {
+                self.numbers = numbers;
+                let len = self.sidebar_items().len();
+                self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+            }
+            (Tag::Conversations { generation }, Response::Conversations(list)) => {
+                if generation != self.generation {
+                    return out; // an answer for a list no longer shown
+                }
+                self.conversations_loading = false;
+                let selected_id = self.conversation_pinned;
+                let mut rang = false;
+                for c in &list {
+                    let before = self.seen_unread.insert(c.id, c.unread);
+                    if before.is_some_and(|b| c.unread > b) {
+                        rang = true;
+                    }
+                }
+                self.conversations = list.into_iter().map(ConversationRow::new).collect();
+                // The cursor stays on the same conversation as the list reorders.
+                if let Some(id) = selected_id
+                    && let Some(i) = self.conversations.iter().position(|c| c.view.id == id)
+                {
+                    self.conversation_selected = i;
+                }
+                self.conversation_selected = self
+                    .conversation_selected
+                    .min(self.conversations.len().saturating_sub(1));
+                if let Some(open) = &mut self.open
+                    && let Some(row) = self.conversations.iter().find(|c| c.view.id == open.id())
+                {
+                    open.row = row.clone();
+                }
+                if rang && self.bell {
+                    out.push(Effect::Bell);
+                }
+                out.extend(self.flush());
+            }
+            (
+                Tag::Messages {
+                    conversation_id,
+                    older,
+                },
+                Response::Messages(list),
+            ) => {
+                let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) else {
+                    return out;
+                };
+                open.loading = false;
+                open.has_older = list.len() >= MESSAGE_PAGE;
+                let rows: Vec<MessageRow> = list.into_iter().map(MessageRow::new).collect();
+                if older {
+                    let added = rows.len();
+                    open.messages.splice(0..0, rows);
+                    open.selected += added;
+                    open.selected = open.selected.saturating_sub(1);
+                } else {
+                    open.messages = rows;
+                    open.selected = open.messages.len().saturating_sub(1);
+                }
+            }
+            (Tag::Message { conversation_id }, Response::Message(m)) => {
+                let focused = matches!(self.focus, Focus::Messages | Focus::Composer);
+                let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) else {
+                    return out;
+                };
+                let from_customer = m.direction == "in" && m.origin == "customer";
+                let added = open.upsert(MessageRow::new(*m));
+                // The agent is looking at it: the customer sees it read, as in WhatsApp.
+                if added && from_customer && focused {
+                    out.push(Effect::Call(
+                        Tag::MarkRead,
+                        Request::MarkRead { conversation_id },
+                    ));
+                }
+            }
+            (Tag::Templates { waba_id }, Response::Templates(list)) => {
+                self.templates.insert(waba_id, list.clone());
+                if let Some(Popup::Templates(p)) = &mut self.popup {
+                    p.set_templates(list);
+                }
+            }
+            (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
+            (Tag::Retry, _) => self.info(self.t.retried),
+            (Tag::MarkUnread, _) => self.info(self.t.marked_unread),
+            (Tag::Media { open, .. }, Response::Media(file)) => {
+                out.push(Effect::SaveFile { file, open });
+            }
+            _ => {}
+        }
+        out
+    }
+
+    pub fn info(&mut self, text: &str) {
+        self.notice = Some(Notice {
+            text: text.to_string(),
+            error: false,
+            at: self.now,
+        });
+        self.dirty = true;
+    }
+
+    pub fn error(&mut self, text: String) {
+        self.notice = Some(Notice {
+            text,
+            error: true,
+            at: self.now,
+        });
+        self.dirty = true;
+    }
+
+    pub fn composer_text(&self) -> String {
+        self.composer.lines().join("\n")
+    }
+
+    pub fn set_composer_text(&mut self, text: &str) {
+        self.composer = composer_with(text);
+        self.dirty = true;
+    }
+
+    /// The window of the open conversation, now.
+    pub fn open_window(&self) -> Option<ServiceWindow> {
+        self.open
+            .as_ref()
+            .map(|o| ServiceWindow::at(o.row.last_inbound, self.now))
+    }
+}
+
+pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Effect {
+    Effect::Call(
+        Tag::Messages {
+            conversation_id,
+            older: before.is_some(),
+        },
+        Request::ListMessages {
+            conversation_id,
+            before,
+            limit: Some(MESSAGE_PAGE),
+        },
+    )
+}
+
+pub(super) fn new_composer() -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t
+}
+
+fn composer_with(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(text.lines().map(str::to_string).collect());
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}

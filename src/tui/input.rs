@@ -1,0 +1,528 @@
+//! How the inbox answers keys: the focused popup first, then the filter line, the composer, and
+//! the lists, through the keymap's actions.
+
+use super::app::{
+    App, CONVERSATION_PAGE, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup, SidebarItem, Tag,
+    messages_request, new_composer,
+};
+use super::keymap::{Action, Scope};
+use super::picker::TemplatePicker;
+use crate::api::{Request, SendContent};
+use crate::i18n::fill;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+impl App {
+    pub fn on_paste(&mut self, text: &str) {
+        if self.focus == Focus::Composer && self.popup.is_none() {
+            self.composer.insert_str(text);
+            self.dirty = true;
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.dirty = true;
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return vec![Effect::Quit];
+        }
+        if self.popup.is_some() {
+            return self.popup_key(key);
+        }
+        if self.filter_editing {
+            return self.filter_key(key);
+        }
+        if self.focus == Focus::Composer {
+            match self.keymap.action(Scope::Composer, &key) {
+                Some(action) => return self.act(action),
+                None => {
+                    self.composer.input(key);
+                    return Vec::new();
+                }
+            }
+        }
+        match self.keymap.action(Scope::Lists, &key) {
+            Some(action) => self.act(action),
+            None => Vec::new(),
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Enter => self.filter_editing = false,
+            KeyCode::Esc => {
+                self.filter_editing = false;
+                self.filter.clear();
+                self.restart_conversations();
+            }
+            KeyCode::Backspace => {
+                self.filter.pop();
+                self.restart_conversations();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.filter.push(c);
+                self.restart_conversations();
+            }
+            _ => {}
+        }
+        self.flush()
+    }
+
+    fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(popup) = self.popup.as_mut() else {
+            return Vec::new();
+        };
+        match popup {
+            Popup::Help { scroll } => match key.code {
+                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                _ => self.popup = None,
+            },
+            Popup::Command(line) => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Backspace => {
+                    let was_empty = line.pop().is_none();
+                    if was_empty {
+                        self.popup = None;
+                    }
+                }
+                KeyCode::Enter => {
+                    let line = std::mem::take(line);
+                    self.popup = None;
+                    return self.run_command(&line);
+                }
+                KeyCode::Char(c) => line.push(c),
+                _ => {}
+            },
+            Popup::Templates(picker) => match key.code {
+                KeyCode::Esc => {
+                    let close = picker.back();
+                    if close {
+                        self.popup = None;
+                    }
+                }
+                KeyCode::Up => picker.move_by(-1),
+                KeyCode::Down | KeyCode::Tab => picker.move_by(1),
+                KeyCode::BackTab => picker.move_by(-1),
+                KeyCode::Backspace => picker.backspace(),
+                KeyCode::Enter => {
+                    if let Some(ready) = picker.enter() {
+                        let conversation_id = picker.conversation_id;
+                        self.popup = None;
+                        return vec![Effect::Call(
+                            Tag::Send {
+                                conversation_id,
+                                text: None,
+                            },
+                            Request::Send {
+                                conversation_id,
+                                content: SendContent::Template {
+                                    name: ready.name,
+                                    language: ready.language,
+                                    params: ready.params,
+                                },
+                            },
+                        )];
+                    }
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    picker.type_char(c)
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    /// `:quit`, `:filter text`, `:open 42`, or any action's name.
+    pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        let line = line.trim();
+        let (name, arg) = line.split_once(' ').unwrap_or((line, ""));
+        match name {
+            "" => Vec::new(),
+            "q" | "quit" => vec![Effect::Quit],
+            "filter" => {
+                self.filter = arg.trim().to_string();
+                self.restart_conversations();
+                self.flush()
+            }
+            "open" => match arg.trim().parse::<i64>() {
+                Ok(id) => match self.conversations.iter().position(|c| c.view.id == id) {
+                    Some(i) => {
+                        self.conversation_selected = i;
+                        self.open_selected()
+                    }
+                    None => {
+                        self.error(fill(self.t.unknown_command, &[line]));
+                        Vec::new()
+                    }
+                },
+                Err(_) => {
+                    self.error(fill(self.t.unknown_command, &[line]));
+                    Vec::new()
+                }
+            },
+            other => match self.keymap.by_name(other) {
+                Some(action) => self.act(action),
+                None => {
+                    self.error(fill(self.t.unknown_command, &[other]));
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => vec![Effect::Quit],
+            Action::Help => {
+                self.popup = Some(Popup::Help { scroll: 0 });
+                Vec::new()
+            }
+            Action::CommandLine => {
+                self.popup = Some(Popup::Command(String::new()));
+                Vec::new()
+            }
+            Action::NextPane => {
+                self.focus = self.cycle(1);
+                Vec::new()
+            }
+            Action::PrevPane => {
+                self.focus = self.cycle(-1);
+                Vec::new()
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-10),
+            Action::PageDown => self.move_by(10),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Open => match self.focus {
+                Focus::Sidebar => {
+                    self.focus = Focus::Conversations;
+                    Vec::new()
+                }
+                Focus::Conversations => self.open_selected(),
+                Focus::Messages => self.act(Action::Compose),
+                Focus::Composer => Vec::new(),
+            },
+            Action::Back => {
+                self.focus = match self.focus {
+                    Focus::Composer => Focus::Messages,
+                    Focus::Messages => Focus::Conversations,
+                    _ => Focus::Sidebar,
+                };
+                Vec::new()
+            }
+            Action::Compose => {
+                // From the list, "reply" answers the conversation under the cursor.
+                let selected = self
+                    .conversations
+                    .get(self.conversation_selected)
+                    .map(|c| c.view.id);
+                let open = self.open.as_ref().map(OpenConversation::id);
+                if open.is_none() || (self.focus == Focus::Conversations && selected != open) {
+                    return self.open_selected_then(Focus::Composer);
+                }
+                self.focus = Focus::Composer;
+                self.guard_closed_window()
+            }
+            Action::Send => self.send_composer(),
+            Action::Newline => {
+                self.composer.insert_newline();
+                Vec::new()
+            }
+            Action::Templates => self.open_templates(),
+            Action::Filter => {
+                self.focus = Focus::Conversations;
+                self.filter_editing = true;
+                Vec::new()
+            }
+            Action::NextUnread => self.next_unread(),
+            Action::Retry => self.retry_selected(),
+            Action::MarkUnread => match self.focused_conversation_id() {
+                Some(conversation_id) => vec![Effect::Call(
+                    Tag::MarkUnread,
+                    Request::MarkUnread { conversation_id },
+                )],
+                None => Vec::new(),
+            },
+            Action::OpenMedia | Action::SaveMedia => {
+                let open = action == Action::OpenMedia;
+                match self.open.as_ref().and_then(|o| o.selected_message()) {
+                    Some(m) if m.view.media.is_some() => {
+                        let message_id = m.view.id;
+                        vec![Effect::Call(
+                            Tag::Media { message_id, open },
+                            Request::GetMedia { message_id },
+                        )]
+                    }
+                    _ => {
+                        self.error(self.t.no_media.to_string());
+                        Vec::new()
+                    }
+                }
+            }
+            Action::Editor => vec![Effect::Editor],
+        }
+    }
+
+    fn cycle(&self, step: isize) -> Focus {
+        let mut panes = vec![Focus::Sidebar, Focus::Conversations];
+        if self.open.is_some() {
+            panes.extend([Focus::Messages, Focus::Composer]);
+        }
+        let at = panes.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
+        panes[(at + step).rem_euclid(panes.len() as isize) as usize]
+    }
+
+    fn focused_conversation_id(&self) -> Option<i64> {
+        match self.focus {
+            Focus::Conversations | Focus::Sidebar => self
+                .conversations
+                .get(self.conversation_selected)
+                .map(|c| c.view.id),
+            _ => self.open.as_ref().map(OpenConversation::id),
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        let step = |i: usize, len: usize| -> usize {
+            if len == 0 {
+                return 0;
+            }
+            (i as isize)
+                .saturating_add(delta)
+                .clamp(0, len as isize - 1) as usize
+        };
+        match self.focus {
+            Focus::Sidebar => {
+                let items = self.sidebar_items();
+                let mut i = step(self.sidebar_selected, items.len());
+                // Tenant rows are headings: skip them in the direction of travel.
+                while let Some(SidebarItem::Tenant(_)) = items.get(i) {
+                    let next = if delta < 0 {
+                        i.checked_sub(1)
+                    } else {
+                        Some(i + 1)
+                    };
+                    match next.filter(|n| *n < items.len()) {
+                        Some(n) => i = n,
+                        None => break,
+                    }
+                }
+                if matches!(items.get(i), Some(SidebarItem::Tenant(_))) {
+                    i = self.sidebar_selected;
+                }
+                if i != self.sidebar_selected {
+                    self.sidebar_selected = i;
+                    self.restart_conversations();
+                    return self.flush();
+                }
+                Vec::new()
+            }
+            Focus::Conversations => {
+                self.conversation_selected =
+                    step(self.conversation_selected, self.conversations.len());
+                self.conversation_pinned = self
+                    .conversations
+                    .get(self.conversation_selected)
+                    .map(|c| c.view.id);
+                // Near the end of what is loaded, and there may be more: ask for the next page.
+                if self.conversation_selected + 20 >= self.conversations.len()
+                    && self.conversations.len() >= self.conversation_limit
+                {
+                    self.conversation_limit += CONVERSATION_PAGE;
+                    self.conversations_stale = true;
+                    return self.flush();
+                }
+                Vec::new()
+            }
+            Focus::Messages | Focus::Composer => {
+                let Some(open) = self.open.as_mut() else {
+                    return Vec::new();
+                };
+                open.selected = step(open.selected, open.messages.len());
+                if open.selected == 0 && open.has_older && !open.loading {
+                    open.loading = true;
+                    let before = open.messages.first().map(|m| m.view.id);
+                    return vec![Effect::Call(
+                        Tag::Messages {
+                            conversation_id: open.id(),
+                            older: true,
+                        },
+                        Request::ListMessages {
+                            conversation_id: open.id(),
+                            before,
+                            limit: Some(MESSAGE_PAGE),
+                        },
+                    )];
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn open_selected(&mut self) -> Vec<Effect> {
+        self.open_selected_then(Focus::Messages)
+    }
+
+    fn open_selected_then(&mut self, focus: Focus) -> Vec<Effect> {
+        let Some(row) = self.conversations.get(self.conversation_selected).cloned() else {
+            return Vec::new();
+        };
+        let id = row.view.id;
+        let unread = row.view.unread;
+        self.conversation_pinned = Some(id);
+        if self.open.as_ref().map(OpenConversation::id) != Some(id) {
+            self.composer = new_composer();
+            self.open = Some(OpenConversation {
+                row,
+                messages: Vec::new(),
+                selected: 0,
+                has_older: false,
+                loading: true,
+            });
+        }
+        self.focus = focus;
+        let mut out = vec![messages_request(id, None)];
+        if unread > 0 {
+            out.push(Effect::Call(
+                Tag::MarkRead,
+                Request::MarkRead {
+                    conversation_id: id,
+                },
+            ));
+        }
+        if focus == Focus::Composer {
+            out.extend(self.guard_closed_window());
+        }
+        out
+    }
+
+    /// With the window closed the composer cannot send: say so and offer templates instead.
+    fn guard_closed_window(&mut self) -> Vec<Effect> {
+        match self.open_window() {
+            Some(w) if !w.is_open() => {
+                let key = self.keymap.key_of(Scope::Composer, Action::Templates);
+                self.error(fill(self.t.composer_closed, &[&key]));
+                self.open_templates()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn next_unread(&mut self) -> Vec<Effect> {
+        let len = self.conversations.len();
+        let found = (1..=len)
+            .map(|d| (self.conversation_selected + d) % len.max(1))
+            .find(|i| {
+                self.conversations
+                    .get(*i)
+                    .is_some_and(|c| c.view.unread > 0)
+            });
+        match found {
+            Some(i) => {
+                self.conversation_selected = i;
+                self.open_selected()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn retry_selected(&mut self) -> Vec<Effect> {
+        let target = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected_message())
+            .filter(|m| matches!(m.view.status.as_deref(), Some("failed" | "uncertain")))
+            .map(|m| m.view.id);
+        match target {
+            Some(message_id) => vec![Effect::Call(
+                Tag::Retry,
+                Request::RetryMessage { message_id },
+            )],
+            None => {
+                self.error(self.t.nothing_to_retry.to_string());
+                Vec::new()
+            }
+        }
+    }
+
+    fn open_templates(&mut self) -> Vec<Effect> {
+        let Some(open) = &self.open else {
+            return Vec::new();
+        };
+        let mut picker = TemplatePicker::new(
+            open.id(),
+            open.row.view.contact.name.clone(),
+            &self.language,
+        );
+        let pnid = open.row.view.phone_number_id.clone();
+        let waba = self
+            .numbers
+            .iter()
+            .find(|n| n.phone_number_id == pnid)
+            .map(|n| n.waba_id.clone())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        match self.templates.get(&waba) {
+            Some(list) => picker.set_templates(list.clone()),
+            None => out.push(Effect::Call(
+                Tag::Templates { waba_id: waba },
+                Request::ListTemplates {
+                    phone_number_id: Some(pnid),
+                },
+            )),
+        }
+        self.popup = Some(Popup::Templates(Box::new(picker)));
+        out
+    }
+
+    fn send_composer(&mut self) -> Vec<Effect> {
+        let text = self.composer_text();
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Vec::new();
+        }
+        // `/name` is a canned reply: it fills the composer to be read and sent.
+        if let Some(name) = trimmed.strip_prefix('/')
+            && let Some(canned) = self.canned.get(name)
+        {
+            let canned = canned.clone();
+            self.set_composer_text(&canned);
+            return Vec::new();
+        }
+        let Some(open) = &self.open else {
+            return Vec::new();
+        };
+        let conversation_id = open.id();
+        if self.open_window().is_some_and(|w| !w.is_open()) {
+            return self.guard_closed_window();
+        }
+        let body = trimmed.to_string();
+        self.composer = new_composer();
+        vec![Effect::Call(
+            Tag::Send {
+                conversation_id,
+                text: Some(body.clone()),
+            },
+            Request::Send {
+                conversation_id,
+                content: SendContent::Text { body },
+            },
+        )]
+    }
+
+    /// The canned replies whose names start with what follows `/` in the composer.
+    pub fn canned_matches(&self) -> Vec<&str> {
+        let text = self.composer_text();
+        match text.trim().strip_prefix('/') {
+            Some(prefix) if !prefix.contains(char::is_whitespace) => self
+                .canned
+                .keys()
+                .filter(|k| k.starts_with(prefix))
+                .map(String::as_str)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}

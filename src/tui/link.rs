@@ -1,0 +1,86 @@
+//! The TUI's line to the engine: one task owns the client, runs requests in order, forwards
+//! pushed events, and, for an engine behind a socket, reconnects by itself when it goes away.
+
+use super::app::Tag;
+use crate::api::{ApiError, Request, Response};
+use crate::client::Client;
+use crate::store::StoreEvent;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[derive(Debug)]
+pub enum LinkEvent {
+    Connected,
+    Lost(String),
+    Reply(Tag, Result<Response, ApiError>),
+    Engine(StoreEvent),
+}
+
+pub type Requests = mpsc::UnboundedSender<(Tag, Request)>;
+
+/// Starts the task; `reconnect_to` is the data dir whose socket to dial again after a loss.
+pub fn spawn(
+    client: Client,
+    reconnect_to: Option<PathBuf>,
+) -> (Requests, mpsc::UnboundedReceiver<LinkEvent>) {
+    let (requests, mut inbox) = mpsc::unbounded_channel::<(Tag, Request)>();
+    let (events, out) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut client = client;
+        loop {
+            let reason = serve(&mut client, &mut inbox, &events).await;
+            let Some(reason) = reason else {
+                client.close().await;
+                return; // the TUI is gone
+            };
+            let _ = events.send(LinkEvent::Lost(reason));
+            let Some(dir) = &reconnect_to else {
+                return;
+            };
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if events.is_closed() {
+                    return;
+                }
+                if let Ok(c) = Client::connect_socket(dir).await {
+                    client = c;
+                    break;
+                }
+            }
+        }
+    });
+    (requests, out)
+}
+
+/// Runs until the engine goes away (its reason) or the TUI does (none).
+async fn serve(
+    client: &mut Client,
+    inbox: &mut mpsc::UnboundedReceiver<(Tag, Request)>,
+    events: &mpsc::UnboundedSender<LinkEvent>,
+) -> Option<String> {
+    if let Err(e) = client.call(Request::Subscribe).await {
+        return Some(e.message);
+    }
+    let _ = events.send(LinkEvent::Connected);
+    loop {
+        tokio::select! {
+            request = inbox.recv() => {
+                let (tag, request) = request?;
+                let answer = client.call(request).await;
+                if events.send(LinkEvent::Reply(tag, answer)).is_err() {
+                    return None;
+                }
+            }
+            // Cancel-safe: an unfinished read is resumed by the next call.
+            event = client.next_event() => match event {
+                Some(e) => {
+                    if events.send(LinkEvent::Engine(e)).is_err() {
+                        return None;
+                    }
+                }
+                None => return Some("the engine closed the connection".into()),
+            },
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The template picker: choose an approved template, fill each placeholder, and see the exact
+//! text the customer will receive before it goes. Pure state; the view draws it.
+
+use crate::domain::template::{ParameterFormat, Part, Slot, TemplateParam, TemplateSpec, fill};
+use crate::store::templates::TemplateView;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub slot: Slot,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    Choose,
+    Fill {
+        template: Box<TemplateView>,
+        fields: Vec<Field>,
+        focus: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplatePicker {
+    pub conversation_id: i64,
+    /// None while the engine's answer is on its way.
+    pub templates: Option<Vec<TemplateView>>,
+    pub query: String,
+    pub selected: usize,
+    pub stage: Stage,
+    /// Pre-fills name placeholders.
+    pub contact_name: Option<String>,
+    /// Templates in the agent's language come first.
+    pub language: String,
+}
+
+impl TemplatePicker {
+    pub fn new(conversation_id: i64, contact_name: Option<String>, language: &str) -> Self {
+        TemplatePicker {
+            conversation_id,
+            templates: None,
+            query: String::new(),
+            selected: 0,
+            stage: Stage::Choose,
+            contact_name,
+            language: language.to_string(),
+        }
+    }
+
+    /// Keeps approved templates only, the agent's language first.
+    pub fn set_templates(&mut self, mut all: Vec<TemplateView>) {
+        all.retain(|t| t.status.eq_ignore_ascii_case("APPROVED"));
+        let lang = self.language.clone();
+        all.sort_by(|a, b| {
+            let ours = |t: &TemplateView| !t.language.starts_with(&lang);
+            (ours(a), &a.name, &a.language).cmp(&(ours(b), &b.name, &b.language))
+        });
+        self.templates = Some(all);
+        self.selected = 0;
+    }
+
+    /// The templates matching the search, by name or body, ignoring case.
+    pub fn visible(&self) -> Vec<&TemplateView> {
+        let q = self.query.to_lowercase();
+        self.templates
+            .iter()
+            .flatten()
+            .filter(|t| {
+                q.is_empty()
+                    || t.name.to_lowercase().contains(&q)
+                    || t.body.to_lowercase().contains(&q)
+            })
+            .collect()
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        match &mut self.stage {
+            Stage::Choose => {
+                self.query.push(c);
+                self.selected = 0;
+            }
+            Stage::Fill { fields, focus, .. } => {
+                if let Some(f) = fields.get_mut(*focus) {
+                    f.value.push(c);
+                }
+            }
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        match &mut self.stage {
+            Stage::Choose => {
+                self.query.pop();
+                self.selected = 0;
+            }
+            Stage::Fill { fields, focus, .. } => {
+                if let Some(f) = fields.get_mut(*focus) {
+                    f.value.pop();
+                }
+            }
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let len = match &self.stage {
+            Stage::Choose => self.visible().len(),
+            Stage::Fill { fields, .. } => fields.len(),
+        };
+        if len == 0 {
+            return;
+        }
+        let step = |i: usize| (i as isize + delta).clamp(0, len as isize - 1) as usize;
+        match &mut self.stage {
+            Stage::Choose => self.selected = step(self.selected),
+            Stage::Fill { focus, .. } => *focus = step(*focus),
+        }
+    }
+
+    /// Enter: choose the selected template, move to the next field, or (on a complete form)
+    /// say it is ready to send with these parameters.
+    pub fn enter(&mut self) -> Option<Ready> {
+        match &mut self.stage {
+            Stage::Choose => {
+                let template = self.visible().get(self.selected).map(|t| (*t).clone())?;
+                let fields = template
+                    .spec
+                    .slots()
+                    .into_iter()
+                    .map(|slot| Field {
+                        value: prefill(&template.spec, &slot, self.contact_name.as_deref()),
+                        slot,
+                    })
+                    .collect::<Vec<_>>();
+                let focus = fields.iter().position(|f| f.value.is_empty()).unwrap_or(0);
+                self.stage = Stage::Fill {
+                    template: Box::new(template),
+                    fields,
+                    focus,
+                };
+                None
+            }
+            Stage::Fill {
+                template,
+                fields,
+                focus,
+            } => {
+                if let Some(empty) = fields.iter().position(|f| f.value.trim().is_empty()) {
+                    // Next empty field after this one, else the first.
+                    *focus = fields
+                        .iter()
+                        .enumerate()
+                        .skip(*focus + 1)
+                        .find(|(_, f)| f.value.trim().is_empty())
+                        .map(|(i, _)| i)
+                        .unwrap_or(empty);
+                    return None;
+                }
+                Some(Ready {
+                    name: template.name.clone(),
+                    language: template.language.clone(),
+                    params: request_params(&template.spec, fields),
+                })
+            }
+        }
+    }
+
+    /// Esc: back from the form to the list; from the list, close (true).
+    pub fn back(&mut self) -> bool {
+        match self.stage {
+            Stage::Fill { .. } => {
+                self.stage = Stage::Choose;
+                false
+            }
+            Stage::Choose => true,
+        }
+    }
+
+    /// The text the customer will receive with the values so far; empty fields show their
+    /// placeholder so the gap is visible.
+    pub fn preview(&self) -> Option<String> {
+        let Stage::Fill {
+            template, fields, ..
+        } = &self.stage
+        else {
+            return None;
+        };
+        let shown: Vec<Field> = fields
+            .iter()
+            .map(|f| Field {
+                slot: f.slot.clone(),
+                value: if f.value.trim().is_empty() {
+                    format!("{{{{{}}}}}", f.slot.key)
+                } else {
+                    f.value.clone()
+                },
+            })
+            .collect();
+        let params = parse_params(&template.spec, &request_params(&template.spec, &shown));
+        Some(match fill(&template.spec, &params) {
+            Ok(filled) => filled.rendered,
+            Err(e) => e.to_string(),
+        })
+    }
+}
+
+/// What the send request carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ready {
+    pub name: String,
+    pub language: String,
+    pub params: Vec<String>,
+}
+
+/// `value` for positional placeholders, `name=value` for named ones (as `wabox send --param`).
+fn request_params(spec: &TemplateSpec, fields: &[Field]) -> Vec<String> {
+    fields
+        .iter()
+        .map(|f| match spec.parameter_format {
+            ParameterFormat::Named => format!("{}={}", f.slot.key, f.value.trim()),
+            ParameterFormat::Positional => f.value.trim().to_string(),
+        })
+        .collect()
+}
+
+fn parse_params(spec: &TemplateSpec, raw: &[String]) -> Vec<TemplateParam> {
+    raw.iter()
+        .map(|r| TemplateParam::parse(r, spec.parameter_format))
+        .collect()
+}
+
+/// The contact's name goes where a template asks for a name: a named placeholder about a name,
+/// or a body placeholder right after a greeting.
+fn prefill(spec: &TemplateSpec, slot: &Slot, contact_name: Option<&str>) -> String {
+    let Some(name) = contact_name.filter(|n| !n.trim().is_empty()) else {
+        return String::new();
+    };
+    let key = slot.key.to_lowercase();
+    if key.contains("name") || key.contains("nombre") {
+        return name.to_string();
+    }
+    if slot.part == Part::Body {
+        let marker = format!("{{{{{}}}}}", slot.key);
+        if let Some(at) = spec.body.find(&marker) {
+            let before = spec.body[..at].trim_end().to_lowercase();
+            let greetings = ["hola", "hi", "hello", "dear", "hey", "estimado", "estimada"];
+            if greetings.iter().any(|g| before.ends_with(g)) {
+                return name.to_string();
+            }
+        }
+    }
+    String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::template::UrlButton;
+
+    fn view(name: &str, language: &str, format: ParameterFormat, body: &str) -> TemplateView {
+        let spec = TemplateSpec {
+            name: name.into(),
+            language: language.into(),
+            status: "APPROVED".into(),
+            category: "UTILITY".into(),
+            parameter_format: format,
+            header_text: None,
+            body: body.into(),
+            footer: None,
+            buttons: vec![],
+            url_buttons: vec![],
+        };
+        TemplateView {
+            waba_id: "1".into(),
+            name: name.into(),
+            language: language.into(),
+            category: "UTILITY".into(),
+            status: "APPROVED".into(),
+            parameter_format: format!("{format:?}"),
+            parameters: spec.slots().iter().map(Slot::label).collect(),
+            body: body.into(),
+            spec,
+        }
+    }
+
+    fn picker() -> TemplatePicker {
+        let mut p = TemplatePicker::new(7, Some("Ana".into()), "es");
+        let mut pending = view(
+            "order_update",
+            "en",
+            ParameterFormat::Positional,
+            "Hi {{1}}",
+        );
+        pending.status = "PENDING".into();
+        p.set_templates(vec![
+            view(
+                "order_update",
+                "en",
+                ParameterFormat::Positional,
+                "Hi {{1}}, order {{2}} ships {{3}}.",
+            ),
+            view(
+                "seguimiento",
+                "es",
+                ParameterFormat::Named,
+                "Hola {{customer_name}}, tu pedido {{order_id}} va en camino.",
+            ),
+            pending,
+        ]);
+        p
+    }
+
+    #[test]
+    fn only_approved_templates_are_offered_the_agents_language_first() {
+        let p = picker();
+        let names: Vec<_> = p.visible().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["seguimiento", "order_update"]);
+    }
+
+    #[test]
+    fn search_matches_name_or_body_ignoring_case() {
+        let mut p = picker();
+        for c in "SHIPS".chars() {
+            p.type_char(c);
+        }
+        let names: Vec<_> = p.visible().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["order_update"]);
+    }
+
+    #[test]
+    fn the_form_prefills_the_name_and_refuses_to_send_with_gaps() {
+        let mut p = picker();
+        assert_eq!(p.enter(), None); // choose "seguimiento"
+        let Stage::Fill { fields, focus, .. } = &p.stage else {
+            panic!("not filling")
+        };
+        assert_eq!(fields[0].value, "Ana");
+        assert_eq!(*focus, 1, "the first empty field has the focus");
+        assert_eq!(
+            p.preview().unwrap(),
+            "Hola Ana, tu pedido {{order_id}} va en camino."
+        );
+        assert_eq!(p.enter(), None, "a gap keeps the form open");
+        for c in "A-77".chars() {
+            p.type_char(c);
+        }
+        assert_eq!(
+            p.preview().unwrap(),
+            "Hola Ana, tu pedido A-77 va en camino."
+        );
+        assert_eq!(
+            p.enter(),
+            Some(Ready {
+                name: "seguimiento".into(),
+                language: "es".into(),
+                params: vec!["customer_name=Ana".into(), "order_id=A-77".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn positional_templates_send_values_in_order_and_greetings_get_the_name() {
+        let mut p = picker();
+        p.move_by(1);
+        p.enter();
+        let Stage::Fill { fields, .. } = &p.stage else {
+            panic!("not filling")
+        };
+        assert_eq!(fields[0].value, "Ana", "Hi {{{{1}}}} is a greeting");
+        p.type_char('9');
+        p.move_by(1);
+        p.type_char('x');
+        assert_eq!(p.preview().unwrap(), "Hi Ana, order 9 ships x.");
+        let ready = p.enter().unwrap();
+        assert_eq!(ready.params, ["Ana", "9", "x"]);
+        assert!(!p.back(), "Esc goes back to the list first");
+        assert!(p.back(), "then closes");
+    }
+
+    #[test]
+    fn url_button_placeholders_are_fields_too() {
+        let mut t = view("track", "en", ParameterFormat::Positional, "Track it:");
+        t.spec.url_buttons = vec![UrlButton {
+            index: 0,
+            text: "Track".into(),
+            url: "https://example.com/t/{{1}}".into(),
+        }];
+        let mut p = TemplatePicker::new(1, None, "en");
+        p.set_templates(vec![t]);
+        p.enter();
+        let Stage::Fill { fields, .. } = &p.stage else {
+            panic!("not filling")
+        };
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].slot.part, Part::Button(0));
+    }
+}

@@ -1,0 +1,326 @@
+//! A conversation's messages, drawn bottom-up from the newest (or from the cursor when the
+//! agent scrolls back), with day separators. Incoming and outgoing differ by arrow, name and
+//! indent, so colour is never the only sign.
+
+use super::pane_block;
+use super::text::{truncate, width, wrap};
+use crate::i18n::fill;
+use crate::tui::app::{App, Focus, MessageRow, OpenConversation};
+use crate::tui::clock::{clock_time, day_label, day_number};
+use crate::tui::keymap::{Action, Scope};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let title = match &app.open {
+        Some(open) => {
+            let who = open.row.title();
+            let via = format!("+{}", open.row.view.display_phone);
+            format!("{who} → {via}")
+        }
+        None => app.t.messages.to_string(),
+    };
+    let block = pane_block(title, app.focus == Focus::Messages);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let dim = Style::default().add_modifier(Modifier::DIM);
+    let Some(open) = &app.open else {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                truncate(app.t.no_conversation_open, inner.width as usize),
+                dim,
+            )),
+            inner,
+        );
+        return;
+    };
+    if open.messages.is_empty() {
+        let text = if open.loading {
+            app.t.loading
+        } else {
+            app.t.no_messages
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, dim)), inner);
+        return;
+    }
+    let lines = visible_lines(app, open, inner.width as usize, inner.height as usize);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The lines that fill the pane: the newest messages, unless the cursor is further back, in
+/// which case the cursor's message sits at the bottom.
+fn visible_lines<'a>(
+    app: &App,
+    open: &OpenConversation,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'a>> {
+    let last = open.messages.len() - 1;
+    let (mut lines, first_shown) = fill_upwards(app, open, last, width, height);
+    if open.selected < first_shown {
+        lines = fill_upwards(app, open, open.selected, width, height).0;
+    }
+    lines
+}
+
+fn fill_upwards<'a>(
+    app: &App,
+    open: &OpenConversation,
+    bottom: usize,
+    width: usize,
+    height: usize,
+) -> (Vec<Line<'a>>, usize) {
+    let mut blocks: Vec<Vec<Line<'a>>> = Vec::new();
+    let mut used = 0;
+    let mut first = bottom;
+    for i in (0..=bottom).rev() {
+        let prev = i.checked_sub(1).map(|p| &open.messages[p]);
+        let block = message_lines(
+            app,
+            open,
+            &open.messages[i],
+            prev,
+            i == open.selected,
+            width,
+        );
+        used += block.len();
+        blocks.push(block);
+        first = i;
+        if used >= height {
+            break;
+        }
+    }
+    if first == 0 && used < height && (open.has_older || open.loading) {
+        let hint = if open.loading {
+            app.t.loading
+        } else {
+            app.t.older_messages_hint
+        };
+        blocks.push(vec![Line::styled(
+            hint.to_string(),
+            Style::default().add_modifier(Modifier::DIM),
+        )]);
+    }
+    let mut lines: Vec<Line<'a>> = blocks.into_iter().rev().flatten().collect();
+    if lines.len() > height {
+        lines.drain(..lines.len() - height);
+    }
+    (lines, first)
+}
+
+/// `([image 240 KB] caption, downloading…)`: the size goes inside the bracket.
+fn media_text(app: &App, m: &MessageRow) -> String {
+    let text = m.view.text.clone();
+    let Some(media) = &m.view.media else {
+        return text;
+    };
+    let mut text = match (media.bytes, text.find(']')) {
+        (Some(bytes), Some(end)) if text.starts_with('[') => {
+            format!("{} {}{}", &text[..end], human_bytes(bytes), &text[end..])
+        }
+        _ => text,
+    };
+    match media.state.as_str() {
+        "pending" => text.push_str(&format!(" ({})", app.t.downloading)),
+        "failed" => text.push_str(&format!(
+            " ({}: {})",
+            app.t.download_failed,
+            media.error.clone().unwrap_or_default()
+        )),
+        _ => {}
+    }
+    text
+}
+
+pub fn human_bytes(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// `✓✓ read`: a symbol and a word, so a colour-blind agent (or a 16-colour terminal) reads it.
+fn status_span<'a>(app: &App, status: Option<&str>) -> Option<Span<'a>> {
+    let t = app.t;
+    let plain = Style::default();
+    let (symbol, word, style) = match status? {
+        "queued" => ("◷", t.status_queued, plain.fg(Color::DarkGray)),
+        "sending" => ("◷", t.status_sending, plain.fg(Color::DarkGray)),
+        "sent" => ("✓", t.status_sent, plain),
+        "delivered" => ("✓✓", t.status_delivered, plain),
+        "read" => (
+            "✓✓",
+            t.status_read,
+            plain.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
+        ),
+        "failed" => (
+            "✗",
+            t.status_failed,
+            plain.fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        "uncertain" => (
+            "?",
+            t.status_uncertain,
+            plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+        // A status this version does not know is shown as it came, not hidden.
+        other => return Some(Span::raw(other.to_string())),
+    };
+    Some(Span::styled(format!("{symbol} {word}"), style))
+}
+
+fn message_lines<'a>(
+    app: &App,
+    open: &OpenConversation,
+    m: &MessageRow,
+    prev: Option<&MessageRow>,
+    selected: bool,
+    width: usize,
+) -> Vec<Line<'a>> {
+    let t = app.t;
+    let mut out = Vec::new();
+    let day = day_number(m.at, app.offset);
+    if prev.is_none_or(|p| day_number(p.at, app.offset) != day) {
+        let label = format!(" {} ", day_label(m.at, app.now, app.offset, t));
+        let side = width.saturating_sub(width_of(&label)) / 2;
+        out.push(Line::styled(
+            format!("{}{label}{}", "─".repeat(side), "─".repeat(side)),
+            Style::default().add_modifier(Modifier::DIM),
+        ));
+    }
+    let v = &m.view;
+    let outgoing = v.direction == "out";
+    let indent = if outgoing { "    " } else { "" };
+    let gutter = if selected && app.focus == Focus::Messages {
+        "▌"
+    } else {
+        " "
+    };
+    let gutter_style = Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD);
+    let body_width = width.saturating_sub(1 + indent.len() + 2).max(8);
+
+    // Header: arrow, who, time, ticks.
+    let who = match (v.direction.as_str(), v.origin.as_str()) {
+        ("out", "phone_app") => t.phone_app.to_string(),
+        ("out", _) => t.you.to_string(),
+        _ => open.row.title(),
+    };
+    let arrow = if outgoing { "▸ " } else { "◂ " };
+    let who_style = if outgoing {
+        Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::default()
+            .fg(Color::Green)
+            .add_modifier(Modifier::BOLD)
+    };
+    let mut header = vec![
+        Span::styled(gutter.to_string(), gutter_style),
+        Span::raw(indent.to_string()),
+        Span::styled(format!("{arrow}{who}"), who_style),
+        Span::styled(
+            format!(" · {}", clock_time(m.at, app.offset)),
+            Style::default().add_modifier(Modifier::DIM),
+        ),
+    ];
+    if v.origin == "history" {
+        header.push(Span::styled(
+            format!(" · {}", t.history),
+            Style::default().add_modifier(Modifier::DIM),
+        ));
+    }
+    if outgoing && let Some(s) = status_span(app, v.status.as_deref()) {
+        header.push(Span::raw("  "));
+        header.push(s);
+    }
+    out.push(Line::from(header));
+
+    let prefix = |out: &mut Vec<Line<'a>>, text: String, style: Style| {
+        for l in wrap(&text, body_width) {
+            out.push(Line::from(vec![
+                Span::styled(gutter.to_string(), gutter_style),
+                Span::raw(format!("{indent}  ")),
+                Span::styled(l, style),
+            ]));
+        }
+    };
+    let dim = Style::default().add_modifier(Modifier::DIM);
+    if v.forwarded {
+        prefix(
+            &mut out,
+            format!("↪ {}", t.forwarded),
+            dim.add_modifier(Modifier::ITALIC),
+        );
+    }
+    if let Some(reply_to) = &v.reply_to {
+        let quoted = open
+            .messages
+            .iter()
+            .find(|x| &x.view.wamid == reply_to)
+            .map(|x| {
+                format!(
+                    "│ {}: {}",
+                    t.reply_to,
+                    truncate(&x.view.text.replace('\n', " "), 60)
+                )
+            })
+            .unwrap_or_else(|| format!("│ {}", t.reply_to_earlier));
+        prefix(&mut out, quoted, dim);
+    }
+    if v.revoked {
+        let was = v.previous_texts.last().cloned().unwrap_or_default();
+        let text = if was.is_empty() {
+            format!("⊘ {}", t.deleted)
+        } else {
+            format!("⊘ {} — {}: {was}", t.deleted, t.was)
+        };
+        prefix(&mut out, text, dim.add_modifier(Modifier::CROSSED_OUT));
+    } else {
+        prefix(&mut out, media_text(app, m), Style::default());
+        if v.edited {
+            let was = v.previous_texts.last().cloned().unwrap_or_default();
+            prefix(&mut out, format!("✎ {} — {}: {was}", t.edited, t.was), dim);
+        }
+    }
+    if !v.reactions.is_empty() {
+        let r: Vec<String> = v.reactions.iter().map(|r| r.emoji.clone()).collect();
+        prefix(&mut out, r.join(" "), Style::default());
+    }
+    if let Some(e) = &v.error {
+        let red = Style::default().fg(Color::Red);
+        match v.status.as_deref() {
+            Some("uncertain") => {
+                let key = app.keymap.key_of(Scope::Lists, Action::Retry);
+                prefix(
+                    &mut out,
+                    format!("? {}", e.title),
+                    Style::default().fg(Color::Yellow),
+                );
+                prefix(&mut out, fill(t.uncertain_hint, &[&key]), dim);
+            }
+            _ => {
+                let explained = match &e.explanation {
+                    Some(x) => format!("✗ {} ({}): {x}", e.title, e.code),
+                    None => format!("✗ {} ({})", e.title, e.code),
+                };
+                prefix(&mut out, explained, red);
+            }
+        }
+    }
+    out.push(Line::raw(""));
+    out
+}
+
+fn width_of(s: &str) -> usize {
+    width(s)
+}

@@ -1,0 +1,229 @@
+//! Drawing: a pure function of the app's state. Only what is visible is built into widgets.
+
+mod composer;
+mod conversations;
+mod messages;
+mod picker;
+mod sidebar;
+pub mod text;
+
+use super::app::{App, Focus, LinkState, Popup};
+use super::keymap::{Action, Scope};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let [top, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_top(frame, app, top);
+    let side = (area.width / 5).clamp(16, 28);
+    let list = (area.width * 32 / 100).clamp(24, 44);
+    let [left, middle, right] = Layout::horizontal([
+        Constraint::Length(side),
+        Constraint::Length(list),
+        Constraint::Min(20),
+    ])
+    .areas(body);
+    sidebar::draw(frame, app, left);
+    conversations::draw(frame, app, middle);
+    let composer_height = composer::height(app);
+    let [messages_area, composer_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(composer_height)]).areas(right);
+    messages::draw(frame, app, messages_area);
+    composer::draw(frame, app, composer_area);
+    draw_footer(frame, app, footer);
+    match &app.popup {
+        Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
+        Some(Popup::Templates(p)) => picker::draw(frame, app, p),
+        Some(Popup::Command(_)) | None => {}
+    }
+}
+
+/// A pane's frame: the focused one stands out by its border style and a marker in the title,
+/// not by colour alone.
+pub fn pane_block<'a>(title: String, focused: bool) -> Block<'a> {
+    let (title, style, border) = if focused {
+        (
+            format!("▶ {title} "),
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+            BorderType::Thick,
+        )
+    } else {
+        (format!(" {title} "), Style::default(), BorderType::Plain)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(border)
+        .border_style(style)
+        .title(Span::styled(title, style))
+}
+
+fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
+    let (state, style) = match &app.link {
+        LinkState::Connected => (
+            app.t.connected.to_string(),
+            Style::default().fg(Color::Green),
+        ),
+        LinkState::Connecting => (
+            app.t.connecting.to_string(),
+            Style::default().fg(Color::Yellow),
+        ),
+        LinkState::Lost(reason) => (
+            format!("{}: {reason}", app.t.disconnected),
+            Style::default()
+                .fg(Color::Red)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
+    };
+    let mut spans = vec![
+        Span::styled(" wabox ", Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw("· "),
+        Span::styled(state, style),
+    ];
+    if let Some(n) = &app.notice {
+        let style = if n.error {
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(Color::Green)
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(n.text.clone(), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The keys worth showing for what has the focus, from the same table the input handler reads.
+fn footer_actions(app: &App) -> (Scope, &'static [Action]) {
+    match app.focus {
+        Focus::Composer => (
+            Scope::Composer,
+            &[
+                Action::Send,
+                Action::Newline,
+                Action::Templates,
+                Action::Editor,
+                Action::Back,
+                Action::Help,
+            ],
+        ),
+        Focus::Messages => (
+            Scope::Lists,
+            &[
+                Action::Compose,
+                Action::Templates,
+                Action::Retry,
+                Action::OpenMedia,
+                Action::Back,
+                Action::Help,
+                Action::Quit,
+            ],
+        ),
+        _ => (
+            Scope::Lists,
+            &[
+                Action::Open,
+                Action::Compose,
+                Action::Filter,
+                Action::NextUnread,
+                Action::NextPane,
+                Action::Help,
+                Action::Quit,
+            ],
+        ),
+    }
+}
+
+fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(Popup::Command(line)) = &app.popup {
+        let text = Line::from(vec![
+            Span::styled(
+                app.t.command_prompt,
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(line.clone()),
+            Span::styled("▏", Style::default().add_modifier(Modifier::SLOW_BLINK)),
+        ]);
+        frame.render_widget(Paragraph::new(text), area);
+        return;
+    }
+    let (scope, actions) = footer_actions(app);
+    let mut spans = Vec::new();
+    for action in actions {
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(
+            app.keymap.key_of(scope, *action),
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(format!(" {}", (app.t.actions)(*action))));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::DIM)),
+        area,
+    );
+}
+
+/// A rectangle centred in `area`, `percent_x` wide and `percent_y` high (at least what fits).
+pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+    let w = (area.width * percent_x / 100).max(area.width.min(40));
+    let h = (area.height * percent_y / 100).max(area.height.min(10));
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_help(frame: &mut Frame, app: &App, scroll: usize) {
+    let area = centered(frame.area(), 80, 90);
+    frame.render_widget(Clear, area);
+    let mut lines = Vec::new();
+    let heading = Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    for (scope, title) in [
+        (Scope::Lists, app.t.help_lists),
+        (Scope::Composer, app.t.help_composer),
+    ] {
+        lines.push(Line::styled(title.to_string(), heading));
+        for b in app.keymap.in_scope(scope) {
+            let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<18}", keys.join(" ")),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(format!(
+                    "{} (:{})",
+                    (app.t.actions)(b.action),
+                    b.action.name()
+                )),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(app.t.help_popups.to_string(), heading));
+    lines.push(Line::raw("  Esc · Enter · ↑ ↓ · Tab"));
+    lines.push(Line::raw(format!("  {}", app.t.help_always)));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .title(format!(" {} ", app.t.help_title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
