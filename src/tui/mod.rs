@@ -11,6 +11,11 @@ pub mod picker;
 pub mod terminal;
 pub mod view;
 
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
+
 use crate::api::MediaFile;
 use crate::client::Client;
 use crate::config::Config;

@@ -3,7 +3,7 @@
 //! indent, so colour is never the only sign.
 
 use super::pane_block;
-use super::text::{truncate, width, wrap};
+use super::text::{truncate, width as text_width, wrap};
 use crate::i18n::fill;
 use crate::tui::app::{App, Focus, MessageRow, OpenConversation};
 use crate::tui::clock::{clock_time, day_label, day_number};
@@ -239,11 +239,29 @@ fn message_lines<'a>(
             Style::default().add_modifier(Modifier::DIM),
         ));
     }
-    if outgoing && let Some(s) = status_span(app, v.status.as_deref()) {
-        header.push(Span::raw("  "));
-        header.push(s);
+    let status = if outgoing {
+        status_span(app, v.status.as_deref())
+    } else {
+        None
+    };
+    let header_width: usize = header.iter().map(|s| text_width(&s.content)).sum();
+    match status {
+        // In a narrow pane the ticks get a line of their own rather than being cut off.
+        Some(s) if header_width + 2 + text_width(&s.content) > width => {
+            out.push(Line::from(header));
+            out.push(Line::from(vec![
+                Span::styled(gutter.to_string(), gutter_style),
+                Span::raw(format!("{indent}  ")),
+                s,
+            ]));
+        }
+        Some(s) => {
+            header.push(Span::raw("  "));
+            header.push(s);
+            out.push(Line::from(header));
+        }
+        None => out.push(Line::from(header)),
     }
-    out.push(Line::from(header));
 
     let prefix = |out: &mut Vec<Line<'a>>, text: String, style: Style| {
         for l in wrap(&text, body_width) {
@@ -309,7 +327,11 @@ fn message_lines<'a>(
                 prefix(&mut out, fill(t.uncertain_hint, &[&key]), dim);
             }
             _ => {
-                let explained = match &e.explanation {
+                // In the agent's language when wabox knows the code.
+                let explanation = crate::cloud::explain(e.code, app.t.lang)
+                    .map(str::to_string)
+                    .or_else(|| e.explanation.clone());
+                let explained = match &explanation {
                     Some(x) => format!("✗ {} ({}): {x}", e.title, e.code),
                     None => format!("✗ {} ({})", e.title, e.code),
                 };
@@ -322,5 +344,5 @@ fn message_lines<'a>(
 }
 
 fn width_of(s: &str) -> usize {
-    width(s)
+    text_width(s)
 }

@@ -227,3 +227,6 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,404 @@
+//! The inbox's behaviour, driven by the keys an agent presses and the answers an engine gives,
+//! without a terminal.
+
+use super::app::{App, Effect, Focus, Popup, Tag};
+use super::fixtures::{self, NOW};
+use crate::api::{ApiError, Request, Response, SendContent};
+use crate::store::StoreEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn chars(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn requests(effects: &[Effect]) -> Vec<&Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(_, r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn tab_cycles_the_panes_and_the_composer_only_with_a_conversation_open() {
+    let mut app = fixtures::inbox("en");
+    assert_eq!(app.focus, Focus::Conversations);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Sidebar, "no conversation open: two panes");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, Focus::Messages);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Composer);
+    // In the composer, letters are text, not keys.
+    chars(&mut app, "qj");
+    assert_eq!(app.composer_text(), "qj");
+    assert_eq!(app.focus, Focus::Composer);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.focus, Focus::Messages);
+}
+
+#[test]
+fn choosing_a_number_lists_only_its_conversations_skipping_tenant_headings() {
+    let mut app = fixtures::inbox("en");
+    press(&mut app, KeyCode::Tab); // sidebar: All, Demo Shop, +1555…, +52…
+    let effects = press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.sidebar_selected, 2, "the tenant heading is skipped");
+    assert_eq!(
+        requests(&effects),
+        [&Request::ListConversations {
+            phone_number_id: Some("106540352242922".into()),
+            limit: Some(super::app::CONVERSATION_PAGE),
+            filter: None,
+        }]
+    );
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.sidebar_selected, 0, "back up to All, past the heading");
+}
+
+#[test]
+fn opening_a_conversation_loads_its_last_page_and_marks_it_read() {
+    let mut app = fixtures::inbox("en");
+    press(&mut app, KeyCode::Char('j')); // Priya, 1 unread
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        requests(&effects),
+        [
+            &Request::ListMessages {
+                conversation_id: 3,
+                before: None,
+                limit: Some(super::app::MESSAGE_PAGE),
+            },
+            &Request::MarkRead { conversation_id: 3 },
+        ]
+    );
+}
+
+#[test]
+fn next_unread_skips_read_conversations_and_wraps() {
+    let mut app = fixtures::inbox("en");
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(3));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(2));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(4));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(3), "wrapped around");
+}
+
+#[test]
+fn scrolling_to_the_oldest_message_loads_the_page_before_it() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    app.open.as_mut().unwrap().has_older = true;
+    let effects = press(&mut app, KeyCode::Char('g'));
+    assert_eq!(
+        requests(&effects),
+        [&Request::ListMessages {
+            conversation_id: 1,
+            before: Some(1),
+            limit: Some(super::app::MESSAGE_PAGE),
+        }]
+    );
+    let older: Vec<_> = (0..super::app::MESSAGE_PAGE as i64)
+        .map(|i| fixtures::message(-100 + i, "in", "customer", "older", 5 * 86_400 - i).view)
+        .collect();
+    app.on_reply(
+        Tag::Messages {
+            conversation_id: 1,
+            older: true,
+        },
+        Ok(Response::Messages(older)),
+    );
+    let open = app.open.as_ref().unwrap();
+    assert_eq!(open.messages.len(), 9 + super::app::MESSAGE_PAGE);
+    assert_eq!(
+        open.selected,
+        super::app::MESSAGE_PAGE - 1,
+        "the cursor stays beside the message it was on"
+    );
+    assert!(open.has_older, "a full page: there may be more");
+}
+
+#[test]
+fn answers_for_what_is_no_longer_on_screen_are_dropped() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    app.on_reply(
+        Tag::Messages {
+            conversation_id: 99,
+            older: false,
+        },
+        Ok(Response::Messages(Vec::new())),
+    );
+    assert_eq!(app.open.as_ref().unwrap().messages.len(), 9);
+    // A list asked for before the filter changed.
+    let stale = app.generation;
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "carl");
+    app.on_reply(
+        Tag::Conversations { generation: stale },
+        Ok(Response::Conversations(Vec::new())),
+    );
+    assert_eq!(
+        app.conversations.len(),
+        4,
+        "the stale answer changed nothing"
+    );
+}
+
+#[test]
+fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
+    let mut app = fixtures::inbox("en");
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Char('c'));
+    let before = app.generation;
+    // Each key asks again; the answer to "c" will be dropped as stale.
+    let effects = press(&mut app, KeyCode::Char('a'));
+    assert!(app.generation > before);
+    assert_eq!(
+        requests(&effects),
+        [&Request::ListConversations {
+            phone_number_id: None,
+            limit: Some(super::app::CONVERSATION_PAGE),
+            filter: Some("ca".into()),
+        }]
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(app.filter.is_empty());
+    assert!(!app.filter_editing);
+}
+
+#[test]
+fn enter_sends_the_reply_and_a_refusal_gives_the_text_back() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, Vec::new());
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "It ships today");
+    let effects = press(&mut app, KeyCode::Enter);
+    let [Effect::Call(tag, request)] = effects.as_slice() else {
+        panic!("expected one send, got {effects:?}");
+    };
+    assert_eq!(
+        request,
+        &Request::Send {
+            conversation_id: 1,
+            content: SendContent::Text {
+                body: "It ships today".into()
+            }
+        }
+    );
+    assert_eq!(
+        app.composer_text(),
+        "",
+        "the composer is cleared once queued"
+    );
+    app.on_reply(
+        tag.clone(),
+        Err(ApiError::new("number has no access token")),
+    );
+    assert_eq!(
+        app.composer_text(),
+        "It ships today",
+        "nothing typed is lost"
+    );
+    assert!(app.notice.as_ref().unwrap().error);
+}
+
+#[test]
+fn alt_enter_and_ctrl_j_make_new_lines() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, Vec::new());
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "a");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT));
+    chars(&mut app, "b");
+    app.on_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL));
+    chars(&mut app, "c");
+    assert_eq!(app.composer_text(), "a\nb\nc");
+}
+
+#[test]
+fn a_closed_window_never_lets_free_text_go_and_offers_templates() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 3, Vec::new()); // Carlos
+    app.focus = Focus::Composer;
+    chars(&mut app, "Hola Carlos");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        !requests(&effects)
+            .iter()
+            .any(|r| matches!(r, Request::Send { .. })),
+        "no doomed message goes out"
+    );
+    assert!(matches!(app.popup, Some(Popup::Templates(_))));
+    assert_eq!(app.composer_text(), "Hola Carlos", "the draft is kept");
+    // Choose a template and send it through the same request as the CLI.
+    app.on_reply(
+        Tag::Templates {
+            waba_id: "waba-106540352242922".into(),
+        },
+        Ok(Response::Templates(fixtures::templates())),
+    );
+    chars(&mut app, "bienv");
+    press(&mut app, KeyCode::Enter);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        requests(&effects),
+        [&Request::Send {
+            conversation_id: 4,
+            content: SendContent::Template {
+                name: "bienvenida".into(),
+                language: "es".into(),
+                params: vec!["customer_name=Carlos Mamani".into()],
+            }
+        }]
+    );
+    assert!(app.popup.is_none());
+}
+
+#[test]
+fn live_messages_appear_in_the_open_conversation_and_are_read_while_looked_at() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    let effects = app.on_engine_event(StoreEvent::MessageAdded {
+        conversation_id: 1,
+        message_id: 50,
+    });
+    assert_eq!(
+        requests(&effects),
+        [&Request::GetMessage { message_id: 50 }]
+    );
+    let effects = app.on_reply(
+        Tag::Message { conversation_id: 1 },
+        Ok(Response::Message(Box::new(
+            fixtures::message(50, "in", "customer", "Thanks!", 0).view,
+        ))),
+    );
+    let open = app.open.as_ref().unwrap();
+    assert_eq!(open.messages.last().unwrap().view.text, "Thanks!");
+    assert_eq!(open.selected, open.messages.len() - 1, "the cursor follows");
+    assert_eq!(
+        requests(&effects),
+        [&Request::MarkRead { conversation_id: 1 }]
+    );
+    // Events for other conversations only refresh the list.
+    let effects = app.on_engine_event(StoreEvent::MessageAdded {
+        conversation_id: 2,
+        message_id: 51,
+    });
+    assert!(effects.is_empty());
+    let effects = app.flush();
+    assert!(
+        requests(&effects)
+            .iter()
+            .any(|r| matches!(r, Request::ListConversations { .. }))
+    );
+}
+
+#[test]
+fn the_bell_rings_when_a_customer_writes_and_not_on_first_load() {
+    let mut app = fixtures::inbox("en");
+    app.bell = true;
+    let list = |unread: i64| {
+        let mut c = fixtures::conversations();
+        c[0].view.unread = unread;
+        c.into_iter().map(|c| c.view).collect::<Vec<_>>()
+    };
+    let g = app.generation;
+    let first = app.on_reply(
+        Tag::Conversations { generation: g },
+        Ok(Response::Conversations(list(0))),
+    );
+    assert!(!first.contains(&Effect::Bell));
+    let second = app.on_reply(
+        Tag::Conversations { generation: g },
+        Ok(Response::Conversations(list(1))),
+    );
+    assert!(second.contains(&Effect::Bell));
+}
+
+#[test]
+fn a_canned_reply_fills_the_composer_to_be_read_before_sending() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, Vec::new());
+    app.canned.insert(
+        "hours".into(),
+        "We are open 9 to 18, Monday to Saturday.".into(),
+    );
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "/ho");
+    assert_eq!(app.canned_matches(), ["hours"]);
+    chars(&mut app, "urs");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty());
+    assert_eq!(
+        app.composer_text(),
+        "We are open 9 to 18, Monday to Saturday."
+    );
+}
+
+#[test]
+fn retry_is_offered_only_for_failed_or_uncertain_messages() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    // The cursor is on the newest message (a customer's): nothing to retry.
+    assert!(requests(&press(&mut app, KeyCode::Char('r'))).is_empty());
+    assert!(app.notice.as_ref().unwrap().error);
+    // Up to the uncertain one (index 5).
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('k'));
+    }
+    assert_eq!(
+        requests(&press(&mut app, KeyCode::Char('r'))),
+        [&Request::RetryMessage { message_id: 6 }]
+    );
+}
+
+#[test]
+fn the_countdown_redraws_when_the_minute_turns_not_every_second() {
+    let mut app = fixtures::inbox("en");
+    app.dirty = false;
+    app.on_tick(NOW + 1);
+    assert!(!app.dirty);
+    app.on_tick(NOW + 60);
+    assert!(app.dirty);
+}
+
+#[test]
+fn the_command_line_runs_actions_by_name() {
+    let mut app = fixtures::inbox("en");
+    press(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "open 4");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(4));
+    press(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "fly");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command fly")
+    );
+    press(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "quit");
+    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Quit]);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere_even_a_popup() {
+    let mut app = fixtures::inbox("en");
+    press(&mut app, KeyCode::Char('?'));
+    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    assert_eq!(
+        app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        [Effect::Quit]
+    );
+}

@@ -1,0 +1,157 @@
+//! Screens as an agent sees them, as insta snapshots of ratatui's TestBackend, plus exact
+//! buffer checks where colour carries meaning.
+
+use crate::tui::app::{App, Focus};
+use crate::tui::fixtures::{self, NOW};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|f| super::draw(f, app))
+        .expect("draw into the test terminal");
+    terminal
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    let _ = app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// The foreground colour of the first cell where `needle` starts.
+fn colour_of(buffer: &Buffer, needle: &str) -> Option<Color> {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let row: String = (0..area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(byte) = row.find(needle) {
+            // Columns, not bytes: count the symbols before the match.
+            let col = row[..byte].chars().count() as u16;
+            return Some(buffer[(col, y)].fg);
+        }
+    }
+    None
+}
+
+fn open_sheena() -> App {
+    fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages())
+}
+
+#[test]
+fn inbox_with_every_kind_of_message() {
+    let app = open_sheena();
+    insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
+#[test]
+fn inbox_fits_80x24() {
+    let app = open_sheena();
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
+fn empty_inbox_says_what_to_do() {
+    let mut app = fixtures::inbox("en");
+    app.numbers.clear();
+    app.conversations.clear();
+    insta::assert_snapshot!(render(&app, 100, 20).backend());
+}
+
+#[test]
+fn window_closing_soon_warns_above_the_composer() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 2, Vec::new());
+    app.focus = Focus::Composer;
+    let terminal = render(&app, 100, 20);
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    assert_eq!(colour_of(buffer, "closes in 9m"), Some(Color::Yellow));
+}
+
+#[test]
+fn closed_window_opens_the_template_picker_instead_of_the_composer() {
+    let mut app = fixtures::inbox("en");
+    app.conversation_selected = 3; // Carlos, whose window closed two days ago
+    app.focus = Focus::Conversations;
+    press(&mut app, KeyCode::Char('i'));
+    app.templates
+        .insert("waba-106540352242922".into(), fixtures::templates());
+    // The picker asked the engine for templates; answer as the engine would.
+    let _ = app.on_reply(
+        crate::tui::app::Tag::Templates {
+            waba_id: "waba-106540352242922".into(),
+        },
+        Ok(crate::api::Response::Templates(fixtures::templates())),
+    );
+    let terminal = render(&app, 100, 24);
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    assert_eq!(
+        colour_of(buffer, "The 24-hour window is closed"),
+        Some(Color::Red)
+    );
+}
+
+#[test]
+fn template_form_previews_the_exact_text() {
+    let mut app = fixtures::inbox("en");
+    app.conversation_selected = 3;
+    press(&mut app, KeyCode::Char('i'));
+    let _ = app.on_reply(
+        crate::tui::app::Tag::Templates {
+            waba_id: "waba-106540352242922".into(),
+        },
+        Ok(crate::api::Response::Templates(fixtures::templates())),
+    );
+    type_text(&mut app, "order");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "A-4471");
+    insta::assert_snapshot!(render(&app, 100, 24).backend());
+}
+
+#[test]
+fn ticks_and_window_states_carry_colour_and_words() {
+    let app = open_sheena();
+    let terminal = render(&app, 120, 40);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(colour_of(buffer, "✓✓ read"), Some(Color::LightBlue));
+    assert_eq!(colour_of(buffer, "✗ failed"), Some(Color::Red));
+    assert_eq!(colour_of(buffer, "? uncertain"), Some(Color::Yellow));
+    assert_eq!(colour_of(buffer, "23h 12m"), Some(Color::Green));
+    assert_eq!(colour_of(buffer, "closed"), Some(Color::DarkGray));
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut app = open_sheena();
+    press(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&app, 100, 40).backend());
+}
+
+#[test]
+fn spanish_inbox() {
+    let mut app = fixtures::open(fixtures::inbox("es"), 0, fixtures::sheena_messages());
+    app.focus = Focus::Composer;
+    insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
+#[test]
+fn a_lost_engine_is_shown_as_such() {
+    let mut app = fixtures::inbox("en");
+    app.on_disconnected("the engine closed the connection".into());
+    let terminal = render(&app, 100, 10);
+    let top: String = (0..100)
+        .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect();
+    assert!(top.contains("engine unreachable, reconnecting"), "{top}");
+    let _ = NOW;
+}
