@@ -42,6 +42,36 @@ pub enum Request {
     MarkUnread {
         conversation_id: i64,
     },
+    GetConversation {
+        conversation_id: i64,
+    },
+    /// Every message whose text has all these words (as prefixes, accents folded), newest first.
+    Search {
+        query: String,
+        limit: Option<usize>,
+    },
+    /// The contact of a conversation: ids, labels and private notes.
+    GetContact {
+        conversation_id: i64,
+    },
+    ChangeLabels {
+        conversation_id: i64,
+        #[serde(default)]
+        add: Vec<String>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+    /// A private note on the contact: stored, never sent.
+    AddNote {
+        conversation_id: i64,
+        text: String,
+    },
+    /// `open`, `closed`, or `snoozed` until `snoozed_until` (unix seconds).
+    SetConversationState {
+        conversation_id: i64,
+        state: String,
+        snoozed_until: Option<i64>,
+    },
     ListMessages {
         conversation_id: i64,
         before: Option<i64>,
@@ -127,6 +157,9 @@ pub enum Response {
     Numbers(Vec<NumberView>),
     Number(NumberView),
     Conversations(Vec<ConversationView>),
+    Conversation(Box<ConversationView>),
+    SearchResults(Vec<crate::store::search::SearchHit>),
+    Contact(Box<crate::store::contacts::ContactDetails>),
     Messages(Vec<MessageView>),
     Journal(Vec<JournalEntryView>),
     Replayed(Vec<EntryOutcome>),

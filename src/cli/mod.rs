@@ -88,6 +88,58 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// The full-screen inbox (also what `wabox` alone opens).
     Tui,
+    /// Every message with these words (prefixes, accents ignored), newest first.
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A conversation's contact: numbers and ids, labels, private notes.
+    Contact {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a private note to a conversation's contact (stored, never sent).
+    Note {
+        conversation_id: i64,
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Label a conversation's contact.
+    Label {
+        conversation_id: i64,
+        #[arg(long, value_name = "LABEL")]
+        add: Vec<String>,
+        #[arg(long, value_name = "LABEL")]
+        remove: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a conversation (the customer's next message reopens it).
+    Close {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Reopen {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a conversation aside until a time passes or the customer writes.
+    Snooze {
+        conversation_id: i64,
+        /// How long: `30m`, `2h`, `1d`, `1h30m`.
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration_arg)]
+        duration: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure the engine (see the README's table).
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
@@ -478,6 +530,61 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             },
             args.json,
         ),
+        Command::Search { words, limit, json } => (
+            Request::Search {
+                query: words.join(" "),
+                limit: Some(limit),
+            },
+            json,
+        ),
+        Command::Contact {
+            conversation_id,
+            json,
+        } => (Request::GetContact { conversation_id }, json),
+        Command::Note {
+            conversation_id,
+            text,
+            json,
+        } => (
+            Request::AddNote {
+                conversation_id,
+                text,
+            },
+            json,
+        ),
+        Command::Label {
+            conversation_id,
+            add,
+            remove,
+            json,
+        } => (
+            Request::ChangeLabels {
+                conversation_id,
+                add,
+                remove,
+            },
+            json,
+        ),
+        Command::Close {
+            conversation_id,
+            json,
+        } => (state_request(conversation_id, "closed", None), json),
+        Command::Reopen {
+            conversation_id,
+            json,
+        } => (state_request(conversation_id, "open", None), json),
+        Command::Snooze {
+            conversation_id,
+            duration,
+            json,
+        } => (
+            state_request(
+                conversation_id,
+                "snoozed",
+                Some(crate::domain::time::now_unix() + duration),
+            ),
+            json,
+        ),
         Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
             anyhow::bail!("serve, bench, demo and tui are started by main, not as one request")
         }
@@ -497,4 +604,17 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         anyhow::bail!("some deliveries are still not processed (see above)");
     }
     Ok(())
+}
+
+fn state_request(conversation_id: i64, state: &str, snoozed_until: Option<i64>) -> Request {
+    Request::SetConversationState {
+        conversation_id,
+        state: state.into(),
+        snoozed_until,
+    }
+}
+
+fn parse_duration_arg(text: &str) -> Result<i64, String> {
+    crate::domain::time::parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration: try 30m, 2h, 1d or 1h30m"))
 }

@@ -10,6 +10,9 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Numbers(v) => serde_json::to_string_pretty(v),
         Response::Number(v) => serde_json::to_string_pretty(v),
         Response::Conversations(v) => serde_json::to_string_pretty(v),
+        Response::Conversation(v) => serde_json::to_string_pretty(v),
+        Response::SearchResults(v) => serde_json::to_string_pretty(v),
+        Response::Contact(v) => serde_json::to_string_pretty(v),
         Response::Messages(v) => serde_json::to_string_pretty(v),
         Response::Journal(v) => serde_json::to_string_pretty(v),
         Response::Replayed(v) => serde_json::to_string_pretty(v),
@@ -173,6 +176,47 @@ pub fn human(response: &Response) {
                 })
                 .collect(),
         ),
+        Response::Conversation(c) => {
+            human(&Response::Conversations(vec![(**c).clone()]));
+        }
+        Response::SearchResults(hits) if hits.is_empty() => println!("nothing found"),
+        Response::SearchResults(hits) => table(
+            &["MESSAGE", "CONVERSATION", "CONTACT", "AT", "TEXT"],
+            hits.iter()
+                .map(|h| {
+                    vec![
+                        h.message_id.to_string(),
+                        h.conversation_id.to_string(),
+                        h.contact.clone(),
+                        h.at.clone(),
+                        h.snippet.replace('\n', " "),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Contact(c) => {
+            println!(
+                "{} · {} · {} · tenant {}",
+                c.name.as_deref().unwrap_or("(no name)"),
+                c.wa_id
+                    .as_ref()
+                    .map(|w| format!("+{w}"))
+                    .unwrap_or_else(|| "no phone number".into()),
+                c.user_id.as_deref().unwrap_or("no user id"),
+                c.tenant
+            );
+            println!(
+                "labels: {}",
+                if c.labels.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.labels.join(", ")
+                }
+            );
+            for n in &c.notes {
+                println!("note by {} at {}: {}", n.author, n.at, n.text);
+            }
+        }
         Response::Conversations(cs) if cs.is_empty() => println!("no conversations"),
         Response::Conversations(cs) => table(
             &[

@@ -18,6 +18,30 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         .map(|t| t.unix_timestamp())
 }
 
+/// `30m`, `2h`, `1d`, `1h30m`, `45s` in seconds; none for anything else (or zero).
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return None,
+        };
+        let n: i64 = number.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        number.clear();
+    }
+    (number.is_empty() && total > 0).then_some(total)
+}
+
 /// Now, in unix seconds.
 pub fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
@@ -46,6 +70,16 @@ mod tests {
         assert_eq!(rfc3339(1_782_900_123), "2026-07-01T10:02:03Z");
         assert_eq!(parse_rfc3339("2026-07-01T10:02:03Z"), Some(1_782_900_123));
         assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn durations_are_read_as_people_write_them() {
+        assert_eq!(parse_duration("30m"), Some(1_800));
+        assert_eq!(parse_duration("1h30m"), Some(5_400));
+        assert_eq!(parse_duration("2d"), Some(172_800));
+        assert_eq!(parse_duration("90"), None, "a unit is needed");
+        assert_eq!(parse_duration("0m"), None);
+        assert_eq!(parse_duration("soon"), None);
     }
 
     #[test]

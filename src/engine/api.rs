@@ -460,6 +460,78 @@ impl Engine {
                 ))
             }
             Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
+            Request::GetConversation { conversation_id } => self
+                .read(move |c| views::conversation(c, conversation_id, now))
+                .await
+                .map(|c| Response::Conversation(Box::new(c))),
+            Request::Search { query, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                self.read(move |c| crate::store::search::search(c, &query, limit))
+                    .await
+                    .map(Response::SearchResults)
+            }
+            Request::GetContact { conversation_id } => self
+                .read(move |c| crate::store::contacts::details(c, conversation_id))
+                .await
+                .map(|c| Response::Contact(Box::new(c))),
+            Request::ChangeLabels {
+                conversation_id,
+                add,
+                remove,
+            } => {
+                self.write(move |ctx| {
+                    crate::store::contacts::change_labels(
+                        &ctx.conn,
+                        conversation_id,
+                        &add,
+                        &remove,
+                        &mut ctx.events,
+                    )
+                })
+                .await?;
+                self.read(move |c| crate::store::contacts::details(c, conversation_id))
+                    .await
+                    .map(|c| Response::Contact(Box::new(c)))
+            }
+            Request::AddNote {
+                conversation_id,
+                text,
+            } => {
+                let author = caller.user.clone();
+                self.write(move |ctx| {
+                    crate::store::contacts::add_note(
+                        &ctx.conn,
+                        conversation_id,
+                        &author,
+                        &text,
+                        now,
+                        &mut ctx.events,
+                    )
+                })
+                .await?;
+                self.read(move |c| crate::store::contacts::details(c, conversation_id))
+                    .await
+                    .map(|c| Response::Contact(Box::new(c)))
+            }
+            Request::SetConversationState {
+                conversation_id,
+                state,
+                snoozed_until,
+            } => {
+                self.write(move |ctx| {
+                    crate::store::contacts::set_state(
+                        &ctx.conn,
+                        conversation_id,
+                        &state,
+                        snoozed_until,
+                        &mut ctx.events,
+                    )
+                })
+                .await?;
+                self.read(move |c| views::conversation(c, conversation_id, now))
+                    .await
+                    .map(|c| Response::Conversation(Box::new(c)))
+            }
             Request::GetMedia { message_id } => {
                 let media = self
                     .read(move |c| crate::store::media::get(c, message_id))

@@ -79,6 +79,20 @@ pub struct Strings {
     pub yesterday: &'static str,
     pub weekdays: [&'static str; 7],
     pub months: [&'static str; 12],
+    pub search: &'static str,
+    pub search_hint: &'static str,
+    pub search_nothing: &'static str,
+    pub contact: &'static str,
+    pub labels: &'static str,
+    pub notes: &'static str,
+    pub none: &'static str,
+    pub contact_hint: &'static str,
+    pub state_closed: &'static str,
+    pub state_snoozed: &'static str,
+    pub closed_notice: &'static str,
+    pub reopened_notice: &'static str,
+    pub snoozed_notice: &'static str,
+    pub bad_duration: &'static str,
     pub actions: fn(crate::tui::keymap::Action) -> &'static str,
 }
 
@@ -133,6 +147,10 @@ fn actions_en(a: Action) -> &'static str {
         Action::Help => "help",
         Action::CommandLine => "command",
         Action::Editor => "$EDITOR",
+        Action::Search => "search messages",
+        Action::ContactPanel => "contact panel",
+        Action::CloseConversation => "close / reopen",
+        Action::Snooze => "snooze",
     }
 }
 
@@ -162,6 +180,10 @@ fn actions_es(a: Action) -> &'static str {
         Action::Help => "ayuda",
         Action::CommandLine => "comando",
         Action::Editor => "$EDITOR",
+        Action::Search => "buscar mensajes",
+        Action::ContactPanel => "panel de contacto",
+        Action::CloseConversation => "cerrar / reabrir",
+        Action::Snooze => "posponer",
     }
 }
 
@@ -260,6 +282,20 @@ pub static EN: Strings = Strings {
         "November",
         "December",
     ],
+    search: "Search",
+    search_hint: "type words   ↑↓ choose   Enter: go to the message   Esc: close",
+    search_nothing: "Nothing found.",
+    contact: "Contact",
+    labels: "Labels",
+    notes: "Private notes (never sent)",
+    none: "none",
+    contact_hint: ":note TEXT  :label NAME  :unlabel NAME",
+    state_closed: "closed",
+    state_snoozed: "snoozed",
+    closed_notice: "conversation closed: the customer's next message reopens it",
+    reopened_notice: "conversation reopened",
+    snoozed_notice: "snoozed until {}",
+    bad_duration: "{} is not a duration: try 30m, 2h, 1d",
     actions: actions_en,
 };
 
@@ -358,6 +394,20 @@ pub static ES: Strings = Strings {
         "noviembre",
         "diciembre",
     ],
+    search: "Buscar",
+    search_hint: "escribe palabras   ↑↓ elegir   Enter: ir al mensaje   Esc: cerrar",
+    search_nothing: "No se encontró nada.",
+    contact: "Contacto",
+    labels: "Etiquetas",
+    notes: "Notas privadas (nunca se envían)",
+    none: "ninguna",
+    contact_hint: ":note TEXTO  :label NOMBRE  :unlabel NOMBRE",
+    state_closed: "cerrada",
+    state_snoozed: "pospuesta",
+    closed_notice: "conversación cerrada: el próximo mensaje del cliente la reabre",
+    reopened_notice: "conversación reabierta",
+    snoozed_notice: "pospuesta hasta {}",
+    bad_duration: "{} no es una duración: prueba 30m, 2h, 1d",
     actions: actions_es,
 };
 

@@ -2,10 +2,12 @@
 //! Only the engine's writer thread writes; readers open their own connections (WAL).
 
 pub mod apply;
+pub mod contacts;
 pub mod directory;
 pub mod journal;
 pub mod media;
 pub mod outbox;
+pub mod search;
 pub mod templates;
 pub mod views;
 
@@ -20,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_outbox.sql"),
     include_str!("../../migrations/0003_media.sql"),
     include_str!("../../migrations/0004_outbox_per_number.sql"),
+    include_str!("../../migrations/0005_search_notes.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

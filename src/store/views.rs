@@ -35,7 +35,10 @@ pub struct ConversationView {
     pub display_phone: String,
     pub tenant: String,
     pub contact: ContactView,
+    /// `open`, `closed` or `snoozed` (until `snoozed_until`).
     pub state: String,
+    #[serde(default)]
+    pub snoozed_until: Option<String>,
     pub unread: i64,
     pub last_inbound_at: Option<String>,
     pub window: WindowView,
@@ -97,7 +100,7 @@ fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
 const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
-           c.last_message_at
+           c.last_message_at, c.snoozed_until
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
@@ -107,6 +110,12 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
     let last_inbound_at: Option<i64> = r.get(9)?;
     let text: Option<String> = r.get(11)?;
     let at: Option<i64> = r.get(12)?;
+    let snoozed_until: Option<i64> = r.get(13)?;
+    let mut state: String = r.get(7)?;
+    // A snooze ends by itself when its time comes.
+    if state == "snoozed" && snoozed_until.is_some_and(|t| t <= now) {
+        state = "open".into();
+    }
     Ok(ConversationView {
         id: r.get(0)?,
         phone_number_id: r.get(1)?,
@@ -117,7 +126,8 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
             user_id: r.get(5)?,
             name: r.get(6)?,
         },
-        state: r.get(7)?,
+        snoozed_until: snoozed_until.filter(|_| state == "snoozed").map(rfc3339),
+        state,
         unread: r.get(8)?,
         last_inbound_at: last_inbound_at.map(rfc3339),
         window: window_view(last_inbound_at, now),

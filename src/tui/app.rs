@@ -9,7 +9,9 @@ use crate::domain::ServiceWindow;
 use crate::domain::time::parse_rfc3339;
 use crate::i18n::Strings;
 use crate::store::StoreEvent;
+use crate::store::contacts::ContactDetails;
 use crate::store::directory::NumberView;
+use crate::store::search::SearchHit;
 use crate::store::templates::TemplateView;
 use crate::store::views::{ConversationView, MessageView};
 use ratatui_textarea::TextArea;
@@ -90,6 +92,9 @@ pub struct OpenConversation {
     pub selected: usize,
     pub has_older: bool,
     pub loading: bool,
+    /// A message to put the cursor on once loaded (a search result): older pages are read
+    /// until it is found.
+    pub seek: Option<i64>,
 }
 
 impl OpenConversation {
@@ -126,6 +131,17 @@ pub enum Popup {
     Help { scroll: usize },
     Templates(Box<TemplatePicker>),
     Command(String),
+    Search(SearchState),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchState {
+    pub query: String,
+    /// None until the first answer (or with nothing typed).
+    pub results: Option<Vec<SearchHit>>,
+    pub selected: usize,
+    /// The answer to the latest query only; earlier ones are dropped.
+    pub generation: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,6 +190,18 @@ pub enum Tag {
         message_id: i64,
         open: bool,
     },
+    Search {
+        generation: u64,
+    },
+    /// Open this conversation at this message (from a search result).
+    Jump {
+        message_id: i64,
+    },
+    /// The contact panel's details (also the answer to a note or a label change).
+    Contact {
+        conversation_id: i64,
+    },
+    ConversationState,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -217,6 +245,10 @@ pub struct App {
     pub bell: bool,
     pub canned: BTreeMap<String, String>,
     pub language: String,
+    /// The contact panel beside the messages.
+    pub contact_panel: bool,
+    /// The open conversation's contact, when the panel has asked for it.
+    pub contact: Option<ContactDetails>,
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
@@ -255,6 +287,8 @@ impl App {
             } else {
                 "en".into()
             },
+            contact_panel: false,
+            contact: None,
             dirty: true,
             numbers_stale: true,
             conversations_stale: true,
@@ -385,9 +419,14 @@ impl App {
                     ));
                 }
             }
-            StoreEvent::ConversationChanged { .. } => {
+            StoreEvent::ConversationChanged { conversation_id } => {
                 self.conversations_stale = true;
                 self.numbers_stale = true;
+                if self.contact_panel
+                    && self.open.as_ref().map(OpenConversation::id) == Some(conversation_id)
+                {
+                    out.push(contact_request(conversation_id));
+                }
             }
             StoreEvent::DirectoryChanged => {
                 self.numbers_stale = true;
@@ -492,6 +531,18 @@ impl App {
                     open.messages = rows;
                     open.selected = open.messages.len().saturating_sub(1);
                 }
+                if let Some(target) = open.seek {
+                    if let Some(i) = open.messages.iter().position(|m| m.view.id == target) {
+                        open.selected = i;
+                        open.seek = None;
+                    } else if open.has_older {
+                        open.loading = true;
+                        let before = open.messages.first().map(|m| m.view.id);
+                        out.push(messages_request(open.id(), before));
+                    } else {
+                        open.seek = None;
+                    }
+                }
             }
             (Tag::Message { conversation_id }, Response::Message(m)) => {
                 let focused = matches!(self.focus, Focus::Messages | Focus::Composer);
@@ -515,6 +566,42 @@ impl App {
                 }
             }
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
+            (Tag::Search { generation }, Response::SearchResults(hits)) => {
+                if let Some(Popup::Search(s)) = &mut self.popup
+                    && s.generation == generation
+                {
+                    s.results = Some(hits);
+                    s.selected = 0;
+                }
+            }
+            (Tag::Jump { message_id }, Response::Conversation(view)) => {
+                out.extend(self.open_conversation(
+                    ConversationRow::new(*view),
+                    Focus::Messages,
+                    Some(message_id),
+                ));
+            }
+            (Tag::Contact { conversation_id }, Response::Contact(details))
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
+            {
+                self.contact = Some(*details);
+            }
+            (Tag::ConversationState, Response::Conversation(view)) => {
+                let text = match view.state.as_str() {
+                    "closed" => self.t.closed_notice.to_string(),
+                    "snoozed" => {
+                        let until = view
+                            .snoozed_until
+                            .as_deref()
+                            .and_then(parse_rfc3339)
+                            .map(|t| super::clock::list_time(t, self.now, self.offset, self.t))
+                            .unwrap_or_default();
+                        crate::i18n::fill(self.t.snoozed_notice, &[&until])
+                    }
+                    _ => self.t.reopened_notice.to_string(),
+                };
+                self.info(&text);
+            }
             (Tag::Retry, _) => self.info(self.t.retried),
             (Tag::MarkUnread, _) => self.info(self.t.marked_unread),
             (Tag::Media { open, .. }, Response::Media(file)) => {
@@ -558,6 +645,13 @@ impl App {
             .as_ref()
             .map(|o| ServiceWindow::at(o.row.last_inbound, self.now))
     }
+}
+
+pub(super) fn contact_request(conversation_id: i64) -> Effect {
+    Effect::Call(
+        Tag::Contact { conversation_id },
+        Request::GetContact { conversation_id },
+    )
 }
 
 pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Effect {

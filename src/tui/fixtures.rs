@@ -60,6 +60,7 @@ pub fn conversation(
             name: name.map(str::to_string),
         },
         state: "open".into(),
+        snoozed_until: None,
         unread,
         last_inbound_at: last_inbound_ago.map(|a| rfc3339(NOW - a)),
         window: WindowView {
@@ -301,6 +302,7 @@ pub fn open(mut app: App, index: usize, messages: Vec<MessageRow>) -> App {
         selected,
         has_older: false,
         loading: false,
+        seek: None,
     });
     app.focus = super::app::Focus::Messages;
     app

@@ -2,8 +2,8 @@
 //! the lists, through the keymap's actions.
 
 use super::app::{
-    App, CONVERSATION_PAGE, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup, SidebarItem, Tag,
-    messages_request, new_composer,
+    App, CONVERSATION_PAGE, ConversationRow, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup,
+    SearchState, SidebarItem, Tag, contact_request, messages_request, new_composer,
 };
 use super::keymap::{Action, Scope};
 use super::picker::TemplatePicker;
@@ -92,6 +92,41 @@ impl App {
                 KeyCode::Char(c) => line.push(c),
                 _ => {}
             },
+            Popup::Search(search) => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Up => search.selected = search.selected.saturating_sub(1),
+                KeyCode::Down => {
+                    let len = search.results.as_ref().map_or(0, Vec::len);
+                    search.selected = (search.selected + 1).min(len.saturating_sub(1));
+                }
+                KeyCode::Enter => {
+                    let hit = search
+                        .results
+                        .as_ref()
+                        .and_then(|r| r.get(search.selected))
+                        .cloned();
+                    if let Some(hit) = hit {
+                        self.popup = None;
+                        return vec![Effect::Call(
+                            Tag::Jump {
+                                message_id: hit.message_id,
+                            },
+                            Request::GetConversation {
+                                conversation_id: hit.conversation_id,
+                            },
+                        )];
+                    }
+                }
+                KeyCode::Backspace => {
+                    search.query.pop();
+                    return search_request(search);
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    search.query.push(c);
+                    return search_request(search);
+                }
+                _ => {}
+            },
             Popup::Templates(picker) => match key.code {
                 KeyCode::Esc => {
                     let close = picker.back();
@@ -139,6 +174,9 @@ impl App {
         match name {
             "" => Vec::new(),
             "q" | "quit" => vec![Effect::Quit],
+            "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search" => {
+                self.conversation_command(name, arg.trim())
+            }
             "filter" => {
                 self.filter = arg.trim().to_string();
                 self.restart_conversations();
@@ -262,6 +300,37 @@ impl App {
                 }
             }
             Action::Editor => vec![Effect::Editor],
+            Action::Search => {
+                self.popup = Some(Popup::Search(SearchState::default()));
+                Vec::new()
+            }
+            Action::ContactPanel => {
+                self.contact_panel = !self.contact_panel;
+                match (&self.open, self.contact_panel) {
+                    (Some(open), true) => vec![contact_request(open.id())],
+                    _ => Vec::new(),
+                }
+            }
+            Action::CloseConversation => {
+                let Some(id) = self.focused_conversation_id() else {
+                    return Vec::new();
+                };
+                let closed = self
+                    .conversations
+                    .iter()
+                    .find(|c| c.view.id == id)
+                    .or(self.open.as_ref().map(|o| &o.row))
+                    .is_some_and(|c| c.view.state == "closed");
+                vec![state_request(
+                    id,
+                    if closed { "open" } else { "closed" },
+                    None,
+                )]
+            }
+            Action::Snooze => {
+                self.popup = Some(Popup::Command("snooze ".into()));
+                Vec::new()
+            }
         }
     }
 
@@ -369,21 +438,38 @@ impl App {
         let Some(row) = self.conversations.get(self.conversation_selected).cloned() else {
             return Vec::new();
         };
+        self.conversation_pinned = Some(row.view.id);
+        self.open_conversation(row, focus, None)
+    }
+
+    /// Opens a conversation (from the list, or a search result with the message to show).
+    pub(super) fn open_conversation(
+        &mut self,
+        row: ConversationRow,
+        focus: Focus,
+        seek: Option<i64>,
+    ) -> Vec<Effect> {
         let id = row.view.id;
         let unread = row.view.unread;
-        self.conversation_pinned = Some(id);
         if self.open.as_ref().map(OpenConversation::id) != Some(id) {
             self.composer = new_composer();
+            self.contact = None;
             self.open = Some(OpenConversation {
                 row,
                 messages: Vec::new(),
                 selected: 0,
                 has_older: false,
                 loading: true,
+                seek,
             });
+        } else if let Some(open) = &mut self.open {
+            open.seek = seek;
         }
         self.focus = focus;
         let mut out = vec![messages_request(id, None)];
+        if self.contact_panel {
+            out.push(contact_request(id));
+        }
         if unread > 0 {
             out.push(Effect::Call(
                 Tag::MarkRead,
@@ -525,4 +611,90 @@ impl App {
             _ => Vec::new(),
         }
     }
+
+    /// `:note`, `:label`, `:unlabel`, `:close`, `:reopen`, `:snooze 2h` on the conversation in
+    /// focus; `:search words`.
+    fn conversation_command(&mut self, name: &str, arg: &str) -> Vec<Effect> {
+        if name == "search" {
+            let mut search = SearchState {
+                query: arg.to_string(),
+                ..SearchState::default()
+            };
+            let out = search_request(&mut search);
+            self.popup = Some(Popup::Search(search));
+            return out;
+        }
+        let Some(conversation_id) = self.focused_conversation_id() else {
+            return Vec::new();
+        };
+        let contact = Tag::Contact { conversation_id };
+        match name {
+            "note" => vec![Effect::Call(
+                contact,
+                Request::AddNote {
+                    conversation_id,
+                    text: arg.to_string(),
+                },
+            )],
+            "label" | "unlabel" => {
+                let labels = vec![arg.to_string()];
+                let (add, remove) = if name == "label" {
+                    (labels, Vec::new())
+                } else {
+                    (Vec::new(), labels)
+                };
+                vec![Effect::Call(
+                    contact,
+                    Request::ChangeLabels {
+                        conversation_id,
+                        add,
+                        remove,
+                    },
+                )]
+            }
+            "close" => vec![state_request(conversation_id, "closed", None)],
+            "reopen" => vec![state_request(conversation_id, "open", None)],
+            _ => match crate::domain::time::parse_duration(arg) {
+                Some(seconds) => vec![state_request(
+                    conversation_id,
+                    "snoozed",
+                    Some(self.now + seconds),
+                )],
+                None => {
+                    self.error(fill(self.t.bad_duration, &[arg]));
+                    Vec::new()
+                }
+            },
+        }
+    }
+}
+
+fn state_request(conversation_id: i64, state: &str, snoozed_until: Option<i64>) -> Effect {
+    Effect::Call(
+        Tag::ConversationState,
+        Request::SetConversationState {
+            conversation_id,
+            state: state.into(),
+            snoozed_until,
+        },
+    )
+}
+
+/// Asks for the query's results; an empty query shows nothing.
+fn search_request(search: &mut SearchState) -> Vec<Effect> {
+    search.generation += 1;
+    search.selected = 0;
+    if search.query.trim().is_empty() {
+        search.results = None;
+        return Vec::new();
+    }
+    vec![Effect::Call(
+        Tag::Search {
+            generation: search.generation,
+        },
+        Request::Search {
+            query: search.query.clone(),
+            limit: Some(100),
+        },
+    )]
 }

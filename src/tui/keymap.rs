@@ -33,6 +33,10 @@ pub enum Action {
     Help,
     CommandLine,
     Editor,
+    Search,
+    ContactPanel,
+    CloseConversation,
+    Snooze,
 }
 
 impl Action {
@@ -63,6 +67,10 @@ impl Action {
             Action::Help => "help",
             Action::CommandLine => "command",
             Action::Editor => "editor",
+            Action::Search => "search",
+            Action::ContactPanel => "contact",
+            Action::CloseConversation => "close",
+            Action::Snooze => "snooze",
         }
     }
 }
@@ -221,6 +229,10 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::MarkUnread, &["u"]),
     (Scope::Lists, Action::OpenMedia, &["o"]),
     (Scope::Lists, Action::SaveMedia, &["s"]),
+    (Scope::Lists, Action::Search, &["ctrl+f", "F"]),
+    (Scope::Lists, Action::ContactPanel, &["p"]),
+    (Scope::Lists, Action::CloseConversation, &["x"]),
+    (Scope::Lists, Action::Snooze, &["z"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),
@@ -231,6 +243,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Composer, Action::Editor, &["ctrl+e"]),
     (Scope::Composer, Action::NextPane, &["tab"]),
     (Scope::Composer, Action::PrevPane, &["shift+tab"]),
+    (Scope::Composer, Action::Search, &["ctrl+f"]),
     (Scope::Composer, Action::Help, &["f1"]),
 ];
 
@@ -287,11 +300,18 @@ impl Keymap {
                             known.join(", ")
                         ))
                     })?;
-                binding.keys = keys
+                let chords: Vec<KeyChord> = keys
                     .keys()
                     .iter()
                     .map(|k| KeyChord::parse(k).map_err(|e| KeymapError(format!("{name}: {e}"))))
                     .collect::<Result<_, _>>()?;
+                binding.keys = chords.clone();
+                // The configured key wins: no other action in the scope keeps it.
+                for other in map.bindings.iter_mut() {
+                    if other.scope == scope && other.action.name() != name {
+                        other.keys.retain(|k| !chords.contains(k));
+                    }
+                }
             }
         }
         Ok(map)
@@ -426,6 +446,11 @@ mod tests {
             Some(Action::Send)
         );
         assert_eq!(map.key_of(Scope::Composer, Action::Send), "Ctrl+S");
+        // "x" was close's key: the configured binding took it.
+        assert_eq!(
+            map.key_of(Scope::Lists, Action::CloseConversation),
+            ":close"
+        );
     }
 
     #[test]

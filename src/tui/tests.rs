@@ -402,3 +402,117 @@ fn ctrl_c_quits_from_anywhere_even_a_popup() {
         [Effect::Quit]
     );
 }
+
+#[test]
+fn a_search_result_opens_its_conversation_at_that_message_reading_back_as_needed() {
+    let mut app = fixtures::inbox("en");
+    app.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL));
+    chars(&mut app, "order");
+    let generation = match &app.popup {
+        Some(Popup::Search(s)) => s.generation,
+        _ => panic!("no search popup"),
+    };
+    app.on_reply(
+        Tag::Search { generation },
+        Ok(Response::SearchResults(vec![
+            crate::store::search::SearchHit {
+                message_id: 1,
+                conversation_id: 1,
+                contact: "Sheena Nelson".into(),
+                direction: "in".into(),
+                at: crate::domain::time::rfc3339(NOW),
+                snippet: "my [order]".into(),
+            },
+        ])),
+    );
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        requests(&effects),
+        [&Request::GetConversation { conversation_id: 1 }]
+    );
+    let view = fixtures::conversations()[0].view.clone();
+    let effects = app.on_reply(
+        Tag::Jump { message_id: 1 },
+        Ok(Response::Conversation(Box::new(view))),
+    );
+    assert!(
+        requests(&effects)
+            .iter()
+            .any(|r| matches!(r, Request::ListMessages { before: None, .. }))
+    );
+    // The last page does not hold message 1 and there are older ones: read back.
+    let newest: Vec<_> = (0..super::app::MESSAGE_PAGE as i64)
+        .map(|i| fixtures::message(100 + i, "in", "customer", "later", 1000 - i).view)
+        .collect();
+    let effects = app.on_reply(
+        Tag::Messages {
+            conversation_id: 1,
+            older: false,
+        },
+        Ok(Response::Messages(newest)),
+    );
+    assert_eq!(
+        requests(&effects),
+        [&Request::ListMessages {
+            conversation_id: 1,
+            before: Some(100),
+            limit: Some(super::app::MESSAGE_PAGE),
+        }]
+    );
+    let older = fixtures::sheena_messages()
+        .into_iter()
+        .map(|m| m.view)
+        .collect();
+    app.on_reply(
+        Tag::Messages {
+            conversation_id: 1,
+            older: true,
+        },
+        Ok(Response::Messages(older)),
+    );
+    let open = app.open.as_ref().unwrap();
+    assert_eq!(open.selected_message().unwrap().view.id, 1);
+    assert_eq!(open.seek, None);
+}
+
+#[test]
+fn notes_labels_close_and_snooze_go_to_the_engine_from_the_command_line() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, Vec::new());
+    let mut run = |line: &str| {
+        press(&mut app, KeyCode::Char(':'));
+        chars(&mut app, line);
+        press(&mut app, KeyCode::Enter)
+    };
+    assert_eq!(
+        requests(&run("note calls after 6pm")),
+        [&Request::AddNote {
+            conversation_id: 1,
+            text: "calls after 6pm".into()
+        }]
+    );
+    assert_eq!(
+        requests(&run("label vip")),
+        [&Request::ChangeLabels {
+            conversation_id: 1,
+            add: vec!["vip".into()],
+            remove: vec![]
+        }]
+    );
+    assert_eq!(
+        requests(&run("snooze 2h")),
+        [&Request::SetConversationState {
+            conversation_id: 1,
+            state: "snoozed".into(),
+            snoozed_until: Some(NOW + 7200),
+        }]
+    );
+    assert!(requests(&run("snooze soon")).is_empty());
+    assert_eq!(
+        requests(&press(&mut app, KeyCode::Char('x'))),
+        [&Request::SetConversationState {
+            conversation_id: 1,
+            state: "closed".into(),
+            snoozed_until: None,
+        }]
+    );
+}

@@ -84,11 +84,17 @@ fn row_lines<'a>(
         .last_at
         .map(|t| list_time(t, app.now, app.offset, app.t))
         .unwrap_or_default();
-    let unread = if row.view.unread > 0 {
+    let mut unread = if row.view.unread > 0 {
         format!(" ({})", row.view.unread)
     } else {
         String::new()
     };
+    // Closed and snoozed say so in words (and dimmed).
+    match row.view.state.as_str() {
+        "closed" => unread.push_str(&format!(" [{}]", app.t.state_closed)),
+        "snoozed" => unread.push_str(&format!(" [{}]", app.t.state_snoozed)),
+        _ => {}
+    }
     let name_room = w.saturating_sub(width(&when) + width(&unread) + 2);
     let name = truncate(&row.title(), name_room);
     let pad = w.saturating_sub(1 + width(&name) + width(&unread) + width(&when));

@@ -1,9 +1,11 @@
 //! Drawing: a pure function of the app's state. Only what is visible is built into widgets.
 
 mod composer;
+mod contact;
 mod conversations;
 mod messages;
 mod picker;
+mod search;
 mod sidebar;
 pub mod text;
 
@@ -37,12 +39,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let composer_height = composer::height(app);
     let [messages_area, composer_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(composer_height)]).areas(right);
-    messages::draw(frame, app, messages_area);
+    if app.contact_panel && app.open.is_some() {
+        // Beside the messages when there is room, else in their place.
+        if messages_area.width >= 70 {
+            let [m, panel] = Layout::horizontal([Constraint::Min(30), Constraint::Length(30)])
+                .areas(messages_area);
+            messages::draw(frame, app, m);
+            contact::draw(frame, app, panel);
+        } else {
+            contact::draw(frame, app, messages_area);
+        }
+    } else {
+        messages::draw(frame, app, messages_area);
+    }
     composer::draw(frame, app, composer_area);
     draw_footer(frame, app, footer);
     match &app.popup {
         Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
+        Some(Popup::Search(s)) => search::draw(frame, app, s),
         Some(Popup::Command(_)) | None => {}
     }
 }

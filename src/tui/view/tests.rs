@@ -155,3 +155,69 @@ fn a_lost_engine_is_shown_as_such() {
     assert!(top.contains("engine unreachable, reconnecting"), "{top}");
     let _ = NOW;
 }
+
+#[test]
+fn contact_panel_shows_labels_and_private_notes() {
+    let mut app = open_sheena();
+    press(&mut app, KeyCode::Char('p'));
+    let _ = app.on_reply(
+        crate::tui::app::Tag::Contact { conversation_id: 1 },
+        Ok(crate::api::Response::Contact(Box::new(
+            crate::store::contacts::ContactDetails {
+                contact_id: 1,
+                name: Some("Sheena Nelson".into()),
+                wa_id: Some("16505551234".into()),
+                user_id: Some("US.13491208655302741918".into()),
+                tenant: "Demo Shop".into(),
+                labels: vec!["vip".into(), "wholesale".into()],
+                notes: vec![crate::store::contacts::NoteView {
+                    author: "alice".into(),
+                    text: "Prefers calls after 6pm".into(),
+                    at: crate::domain::time::rfc3339(NOW - 3600),
+                }],
+            },
+        ))),
+    );
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+#[test]
+fn search_results_newest_first_with_the_words_marked() {
+    let mut app = fixtures::inbox("en");
+    app.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL));
+    type_text(&mut app, "env");
+    let generation = match &app.popup {
+        Some(crate::tui::app::Popup::Search(s)) => s.generation,
+        other => panic!("no search popup: {other:?}"),
+    };
+    let hit = |message_id: i64, conversation_id: i64, contact: &str, snippet: &str, ago: i64| {
+        crate::store::search::SearchHit {
+            message_id,
+            conversation_id,
+            contact: contact.into(),
+            direction: "in".into(),
+            at: crate::domain::time::rfc3339(NOW - ago),
+            snippet: snippet.into(),
+        }
+    };
+    let _ = app.on_reply(
+        crate::tui::app::Tag::Search { generation },
+        Ok(crate::api::Response::SearchResults(vec![
+            hit(
+                40,
+                4,
+                "Carlos Mamani",
+                "Hola, ¿hacen [envíos] a Cochabamba?",
+                2 * 86_400,
+            ),
+            hit(
+                12,
+                2,
+                "+59170031000",
+                "¿Cuánto cuesta el [envío]?",
+                3 * 86_400,
+            ),
+        ])),
+    );
+    insta::assert_snapshot!(render(&app, 100, 20).backend());
+}

@@ -1,0 +1,39 @@
+-- Search over every message's text (SQLite FTS5), kept in step with `messages` by triggers.
+-- Accents are folded so `envio` finds `envío`.
+CREATE VIRTUAL TABLE message_search USING fts5(
+    text,
+    content = 'messages',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO message_search (rowid, text) SELECT id, text FROM messages;
+
+CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER message_search_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
+END;
+
+-- What agents know about a contact that the customer never sees.
+CREATE TABLE contact_labels (
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+    label       TEXT NOT NULL,
+    PRIMARY KEY (contact_id, label)
+) WITHOUT ROWID;
+
+CREATE TABLE contact_notes (
+    id          INTEGER PRIMARY KEY,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+    author      TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX contact_notes_by_contact ON contact_notes(contact_id, at);
+
+-- A snoozed conversation comes back at this time (or when the customer writes).
+ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;

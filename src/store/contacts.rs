@@ -1,0 +1,156 @@
+//! What agents keep about a contact and never send: labels and private notes; and the state
+//! they put a conversation in (closed, snoozed).
+
+use super::{Result, StoreError, StoreEvent};
+use crate::domain::time::rfc3339;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub author: String,
+    pub text: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetails {
+    pub contact_id: i64,
+    pub name: Option<String>,
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub tenant: String,
+    pub labels: Vec<String>,
+    pub notes: Vec<NoteView>,
+}
+
+fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
+    conn.query_row(
+        "SELECT contact_id FROM conversations WHERE id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no conversation {conversation_id}: `wabox conversations` lists them"
+        ))
+    })
+}
+
+pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails> {
+    let contact_id = contact_of(conn, conversation_id)?;
+    let (name, wa_id, user_id, tenant) = conn.query_row(
+        "SELECT k.name, k.wa_id, k.user_id, t.name FROM contacts k
+         JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1",
+        [contact_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let labels = conn
+        .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1 ORDER BY label")?
+        .query_map([contact_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let notes = conn
+        .prepare_cached(
+            "SELECT author, text, at FROM contact_notes WHERE contact_id = ?1 ORDER BY at, id",
+        )?
+        .query_map([contact_id], |r| {
+            Ok(NoteView {
+                author: r.get(0)?,
+                text: r.get(1)?,
+                at: rfc3339(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ContactDetails {
+        contact_id,
+        name,
+        wa_id,
+        user_id,
+        tenant,
+        labels,
+        notes,
+    })
+}
+
+fn clean_label(label: &str) -> Result<String> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 40 || label.contains(char::is_control) {
+        return Err(StoreError::Invalid(format!(
+            "a label is 1 to 40 printable characters, not {label:?}"
+        )));
+    }
+    Ok(label.to_string())
+}
+
+/// Adds and removes labels; answers the contact's labels after.
+pub fn change_labels(
+    conn: &Connection,
+    conversation_id: i64,
+    add: &[String],
+    remove: &[String],
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let contact_id = contact_of(conn, conversation_id)?;
+    for label in add {
+        conn.execute(
+            "INSERT OR IGNORE INTO contact_labels (contact_id, label) VALUES (?1, ?2)",
+            params![contact_id, clean_label(label)?],
+        )?;
+    }
+    for label in remove {
+        conn.execute(
+            "DELETE FROM contact_labels WHERE contact_id = ?1 AND label = ?2",
+            params![contact_id, label.trim()],
+        )?;
+    }
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}
+
+pub fn add_note(
+    conn: &Connection,
+    conversation_id: i64,
+    author: &str,
+    text: &str,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::Invalid("a note needs some text".into()));
+    }
+    let contact_id = contact_of(conn, conversation_id)?;
+    conn.execute(
+        "INSERT INTO contact_notes (contact_id, author, text, at) VALUES (?1, ?2, ?3, ?4)",
+        params![contact_id, author, text, now],
+    )?;
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}
+
+/// Closes, reopens or snoozes a conversation (until a time, or until the customer writes).
+pub fn set_state(
+    conn: &Connection,
+    conversation_id: i64,
+    state: &str,
+    snoozed_until: Option<i64>,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    if !matches!(state, "open" | "closed" | "snoozed") {
+        return Err(StoreError::Invalid(format!(
+            "a conversation is open, closed or snoozed, not {state:?}"
+        )));
+    }
+    let changed = conn.execute(
+        "UPDATE conversations SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
+        params![conversation_id, state, snoozed_until],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!(
+            "no conversation {conversation_id}: `wabox conversations` lists them"
+        )));
+    }
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}

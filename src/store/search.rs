@@ -1,0 +1,71 @@
+//! Search over all messages (FTS5), newest first.
+
+use super::{Result, StoreError};
+use crate::domain::time::rfc3339;
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    /// Contact name, else number, else BSUID.
+    pub contact: String,
+    pub direction: String,
+    pub at: String,
+    /// The matching words in `[brackets]`, with some context.
+    pub snippet: String,
+}
+
+/// Each word of what the agent typed, as a quoted prefix term: `envío rápido` finds
+/// "envíos rápidos"; quotes and operators in the input are text, never FTS syntax.
+pub fn fts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = input
+        .split_whitespace()
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
+    let Some(query) = fts_query(input) else {
+        return Err(StoreError::Invalid("search for at least one word".into()));
+    };
+    // Newest first by rowid (arrival order), which FTS5 walks without sorting every match.
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.conversation_id, coalesce(k.name, '+' || k.wa_id, k.user_id), m.direction,
+                m.at, snippet(message_search, 0, '[', ']', '…', 10)
+         FROM message_search s
+         JOIN messages m ON m.id = s.rowid
+         JOIN conversations c ON c.id = m.conversation_id
+         JOIN contacts k ON k.id = c.contact_id
+         WHERE message_search MATCH ?1
+         ORDER BY s.rowid DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![query, limit as i64], |r| {
+        Ok(SearchHit {
+            message_id: r.get(0)?,
+            conversation_id: r.get(1)?,
+            contact: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            direction: r.get(3)?,
+            at: rfc3339(r.get(4)?),
+            snippet: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_input_becomes_quoted_prefix_terms() {
+        assert_eq!(fts_query("envío rápido").unwrap(), "\"envío\"* \"rápido\"*");
+        assert_eq!(
+            fts_query("say \"hi\" -x").unwrap(),
+            "\"say\"* \"\"\"hi\"\"\"* \"-x\"*"
+        );
+        assert_eq!(fts_query("   "), None);
+    }
+}

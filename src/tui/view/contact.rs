@@ -1,0 +1,57 @@
+//! The contact panel: who the customer is, their labels, and the team's private notes.
+
+use super::pane_block;
+use super::text::wrap;
+use crate::tui::app::App;
+use crate::tui::clock::list_time;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let block = pane_block(app.t.contact.to_string(), false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let dim = Style::default().add_modifier(Modifier::DIM);
+    let Some(c) = &app.contact else {
+        frame.render_widget(Paragraph::new(Line::styled(app.t.loading, dim)), inner);
+        return;
+    };
+    let mut lines = Vec::new();
+    let mut push = |text: String, style: Style| {
+        for l in wrap(&text, w) {
+            lines.push(Line::styled(l, style));
+        }
+    };
+    push(c.name.clone().unwrap_or_default(), bold);
+    if let Some(wa) = &c.wa_id {
+        push(format!("+{wa}"), Style::default());
+    }
+    if let Some(user) = &c.user_id {
+        push(user.clone(), dim);
+    }
+    push(c.tenant.clone(), dim);
+    push(String::new(), Style::default());
+    push(format!("{}:", app.t.labels), bold);
+    if c.labels.is_empty() {
+        push(format!("  {}", app.t.none), dim);
+    } else {
+        push(format!("  {}", c.labels.join(" · ")), Style::default());
+    }
+    push(String::new(), Style::default());
+    push(format!("{}:", app.t.notes), bold);
+    for n in &c.notes {
+        let when = crate::domain::time::parse_rfc3339(&n.at)
+            .map(|t| list_time(t, app.now, app.offset, app.t))
+            .unwrap_or_default();
+        push(format!("{} · {when}", n.author), dim);
+        push(format!("  {}", n.text), Style::default());
+    }
+    push(String::new(), Style::default());
+    push(app.t.contact_hint.to_string(), dim);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
