@@ -8,10 +8,30 @@ use serde_json::Value;
 
 async fn seed(engine: &Engine) {
     let messages = [
-        ("16505550001", "Ana Rojas", "wamid.S1", "¿Cuánto cuesta el envío a Oruro?"),
-        ("16505550002", "Bruno Lee", "wamid.S2", "Is shipping free over $50?"),
-        ("16505550001", "Ana Rojas", "wamid.S3", "Y el ENVIO express?"),
-        ("16505550003", "Carla Díaz", "wamid.S4", "Gracias, todo bien"),
+        (
+            "16505550001",
+            "Ana Rojas",
+            "wamid.S1",
+            "¿Cuánto cuesta el envío a Oruro?",
+        ),
+        (
+            "16505550002",
+            "Bruno Lee",
+            "wamid.S2",
+            "Is shipping free over $50?",
+        ),
+        (
+            "16505550001",
+            "Ana Rojas",
+            "wamid.S3",
+            "Y el ENVIO express?",
+        ),
+        (
+            "16505550003",
+            "Carla Díaz",
+            "wamid.S4",
+            "Gracias, todo bien",
+        ),
     ];
     for (i, (who, name, wamid, body)) in messages.iter().enumerate() {
         let delivery = inbound(
@@ -43,11 +63,18 @@ async fn search_finds_words_with_or_without_accents_newest_first() {
     let hits = home.json(&["search", "envio"]);
     assert_eq!(
         ids(&hits),
-        ["Y el [ENVIO] express?", "¿Cuánto cuesta el [envío] a Oruro?"],
+        [
+            "Y el [ENVIO] express?",
+            "¿Cuánto cuesta el [envío] a Oruro?"
+        ],
         "accents and case folded, newest first"
     );
     let hits = home.json(&["search", "ship", "free"]);
-    assert_eq!(ids(&hits), ["Is [shipping] [free] over $50?"], "every word, as prefixes");
+    assert_eq!(
+        ids(&hits),
+        ["Is [shipping] [free] over $50?"],
+        "every word, as prefixes"
+    );
     // FTS syntax typed by an agent is just text, never an error.
     let hits = home.json(&["search", "\""]);
     assert_eq!(hits.as_array().unwrap().len(), 0);
