@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_outbox.sql"),
     include_str!("../../migrations/0003_media.sql"),
     include_str!("../../migrations/0004_outbox_per_number.sql"),
+    include_str!("../../migrations/0005_outbound_media.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

@@ -129,6 +129,17 @@ pub fn queue(
     })
 }
 
+/// The file of a queued media send.
+#[derive(Debug, Clone)]
+pub struct DueFile {
+    /// Relative to the data dir.
+    pub path: String,
+    pub mime_type: String,
+    pub filename: String,
+    /// Meta's id once uploaded: a retry sends by it instead of uploading again.
+    pub media_id: Option<String>,
+}
+
 /// A queued send, as the worker needs it.
 #[derive(Debug, Clone)]
 pub struct DueSend {
@@ -142,6 +153,9 @@ pub struct DueSend {
     pub request: Value,
     pub attempts: i64,
     pub next_attempt_at: i64,
+    /// `text`, `template`, or a media kind.
+    pub kind: String,
+    pub file: Option<DueFile>,
 }
 
 /// Queued sends, up to `per_number` of each number's soonest, soonest first overall (including
@@ -150,10 +164,12 @@ pub struct DueSend {
 pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
     let mut stmt = conn.prepare_cached(
         "SELECT o.id, o.message_id, o.conversation_id, o.number_id, n.phone_number_id, n.connection,
-                n.access_token_sealed, o.request, o.attempts, o.next_attempt_at
+                n.access_token_sealed, o.request, o.attempts, o.next_attempt_at, o.kind,
+                md.path, md.mime_type, md.filename, o.media_id
          FROM numbers n JOIN outbox o ON o.id IN (
              SELECT id FROM outbox WHERE number_id = n.id AND state = 'queued'
              ORDER BY next_attempt_at, id LIMIT ?1)
+         LEFT JOIN media md ON md.message_id = o.message_id AND o.kind NOT IN ('text', 'template')
          ORDER BY o.next_attempt_at, o.id",
     )?;
     let rows = stmt.query_map([per_number as i64], |r| {
@@ -169,6 +185,16 @@ pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
             request: serde_json::from_str(&request).unwrap_or(Value::Null),
             attempts: r.get(8)?,
             next_attempt_at: r.get(9)?,
+            kind: r.get(10)?,
+            file: match r.get::<_, Option<String>>(11)? {
+                Some(path) => Some(DueFile {
+                    path,
+                    mime_type: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                    filename: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                    media_id: r.get(14)?,
+                }),
+                None => None,
+            },
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -201,6 +227,18 @@ pub fn mark_sending(conn: &Connection, id: i64, now_ms: i64) -> Result<bool> {
         )?
         .execute(params![id, now_ms / 1000])?;
     Ok(n == 1)
+}
+
+/// The file of a media send is uploaded: keep Meta's id (on the row, so a retry sends by it, and
+/// on the media row). Committed before the send that uses it.
+pub fn mark_uploaded(conn: &Connection, id: i64, media_id: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE outbox SET media_id = ?2 WHERE id = ?1")?
+        .execute(params![id, media_id])?;
+    conn.prepare_cached(
+        "UPDATE media SET media_id = ?2 WHERE message_id = (SELECT message_id FROM outbox WHERE id = ?1)",
+    )?
+    .execute(params![id, media_id])?;
+    Ok(())
 }
 
 /// Meta accepted the send: record its wamid, and fold statuses that may already have arrived.
