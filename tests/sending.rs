@@ -517,3 +517,31 @@ async fn a_file_whatsapp_would_refuse_is_refused_locally_and_nothing_is_queued()
         .unwrap_or(0);
     assert_eq!(stored, 0, "no refused file was kept");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_waiting_for_a_retry_is_never_overtaken_in_its_conversation() {
+    let w = world().await;
+    let c = w.customer_writes(&customer(11), 10).await.to_string();
+    let other = w.customer_writes(&customer(12), 10).await.to_string();
+    w.sim.inject(&[Injected::Throttled]);
+    let first = json_of(&w.send(&["--conversation", &c, "--text", "first", "--json"]));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while w.sim.refused().is_empty() {
+        assert!(Instant::now() < deadline, "the first send never went out");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The first message now waits for its retry (a second or more away).
+    let second = json_of(&w.send(&["--conversation", &c, "--text", "second", "--json"]));
+    let elsewhere = json_of(&w.send(&["--conversation", &other, "--text", "meanwhile", "--json"]));
+    for m in [&first, &second, &elsewhere] {
+        w.wait_status(m["id"].as_i64().unwrap(), "read");
+    }
+    let order: Vec<String> = w.sim.sent().iter().map(|s| s.text.clone()).collect();
+    // The conversation waited for its oldest message. (That another conversation does not wait is
+    // proven beside the query, in store::outbox: here it would race the retry's backoff.)
+    let mine: Vec<&String> = order.iter().filter(|t| *t != "meanwhile").collect();
+    assert_eq!(mine, ["first", "second"], "{order:?}");
+    assert_eq!(order.len(), 3, "{order:?}");
+    let refused: Vec<i64> = w.sim.refused().iter().map(|(_, code)| *code).collect();
+    assert_eq!(refused, [130429]);
+}

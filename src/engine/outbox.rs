@@ -1,5 +1,6 @@
 //! The outbox worker: sends what is queued, paced per number and per customer, one message at a
-//! time per conversation (so they arrive in order), and records what became of each.
+//! time per conversation, and records what became of each. A conversation's messages arrive in
+//! the order they were queued: `outbox::queued` offers only each conversation's oldest unsent one.
 
 use super::Engine;
 use crate::cloud::{ErrorAction, GraphError};
