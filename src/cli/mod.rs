@@ -67,6 +67,9 @@ pub enum Command {
     },
     /// Queue a message: free text or a file inside the 24-hour window, or an approved template.
     Send(SendArgs),
+    /// Mark a conversation read: its unread count drops to 0 and, unless `[outbox]
+    /// mark_read_on_open = false`, WhatsApp shows the customer their last message was read.
+    Read { conversation_id: i64 },
     /// Send a failed or uncertain message again.
     Retry {
         message_id: i64,
@@ -537,6 +540,7 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         }
         Command::Send(args) => return send(config, args).await,
         Command::Retry { message_id, json } => (Request::RetryMessage { message_id }, json),
+        Command::Read { conversation_id } => (Request::MarkRead { conversation_id }, false),
         Command::Media(MediaCommand::Retry { message_id }) => {
             (Request::RetryMedia { message_id }, false)
         }

@@ -19,6 +19,11 @@ pub async fn world() -> World {
 }
 
 pub async fn world_with(tune: impl FnOnce(&mut SimOptions)) -> World {
+    world_configured(tune, "").await
+}
+
+/// A world whose config file ends with `config_toml` (e.g. an `[outbox]` section).
+pub async fn world_configured(tune: impl FnOnce(&mut SimOptions), config_toml: &str) -> World {
     let number = SimNumber {
         phone_number_id: PNID.into(),
         waba_id: WABA.into(),
@@ -33,6 +38,11 @@ pub async fn world_with(tune: impl FnOnce(&mut SimOptions)) -> World {
         .await
         .unwrap();
     let home = Home::with_graph(&sim.base_url());
+    if !config_toml.is_empty() {
+        let mut config = std::fs::read_to_string(&home.config).unwrap();
+        config.push_str(config_toml);
+        std::fs::write(&home.config, config).unwrap();
+    }
     home.with_acme();
     let engine = home.start_engine();
     sim.set_webhook(&engine.url());
