@@ -169,3 +169,94 @@ pub(super) async fn download(
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::{GraphClient, GraphError};
+    use crate::secret::Secret;
+    use crate::sim::{SimNumber, SimOptions};
+
+    const PNID: &str = "106540352242922";
+    const TOKEN: &str = "EAA-SIM-MEDIA-TEST";
+
+    async fn simulator() -> (Arc<Simulator>, GraphClient) {
+        let number = SimNumber {
+            phone_number_id: PNID.into(),
+            waba_id: "104829357711032".into(),
+            display_phone: "15550783881".into(),
+            token: TOKEN.into(),
+            coexistence: false,
+        };
+        let sim = Simulator::start(
+            SimOptions::new("secret", vec![number]),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let graph = GraphClient::new(&sim.base_url(), "v26.0", Duration::from_secs(5)).unwrap();
+        (sim, graph)
+    }
+
+    fn code(e: GraphError) -> Option<i64> {
+        e.code()
+    }
+
+    #[tokio::test]
+    async fn an_upload_is_served_back_by_its_id_like_metas() {
+        let (sim, graph) = simulator().await;
+        let token = Secret::new(TOKEN);
+        let bytes = b"%PDF-1.7 an invoice".to_vec();
+        let id = graph
+            .upload_media(
+                PNID,
+                &token,
+                "invoice.pdf",
+                "application/pdf",
+                bytes.clone(),
+            )
+            .await
+            .unwrap();
+        let info = graph.media_info(&id, &token).await.unwrap();
+        assert_eq!(info["mime_type"], "application/pdf");
+        assert_eq!(info["file_size"], bytes.len());
+        let url = info["url"].as_str().unwrap();
+        assert_eq!(graph.download(url, &token, 1_000).await.unwrap(), bytes);
+        assert_eq!(sim.uploads().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn uploads_are_refused_as_meta_refuses_them() {
+        let (sim, graph) = simulator().await;
+        let token = Secret::new(TOKEN);
+        let wrong = graph
+            .upload_media(
+                PNID,
+                &Secret::new("EAA-WRONG"),
+                "a.png",
+                "image/png",
+                vec![1],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(wrong), Some(190));
+        let gif = graph
+            .upload_media(PNID, &token, "a.gif", "image/gif", vec![1; 10])
+            .await
+            .unwrap_err();
+        assert_eq!(code(gif), Some(100));
+        let huge = graph
+            .upload_media(PNID, &token, "a.jpg", "image/jpeg", vec![1; 5_000_001])
+            .await
+            .unwrap_err();
+        assert_eq!(code(huge.clone()), Some(131053));
+        assert!(huge.to_string().contains("131053"), "{huge}");
+        assert!(sim.uploads().is_empty());
+        // A media message must name a file the API knows.
+        let body = json!({"messaging_product": "whatsapp", "to": "59171000001",
+                          "type": "image", "image": {"id": "123456"}});
+        let unknown = graph.send_message(PNID, &token, &body).await.unwrap_err();
+        assert_eq!(code(unknown), Some(131053));
+        assert!(sim.sent().is_empty());
+    }
+}
