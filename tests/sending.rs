@@ -386,8 +386,9 @@ async fn an_image_is_uploaded_once_sent_by_its_id_and_saved_like_a_received_one(
     photo.resize(240_000, 7);
     let path = w.home.dir.path().join("box.png");
     std::fs::write(&path, &photo).unwrap();
-    // The upload goes through, the send after it fails once on Meta's side: the retry must send
-    // by the same media id, not upload the file again.
+    // The first upload fails on Meta's side and is retried; then the send fails once: its retry
+    // must send by the media id already uploaded, not upload the file again.
+    w.sim.inject_uploads(&[Injected::ServerError]);
     w.sim.inject(&[Injected::ServerError]);
     let sent = json_of(&w.send(&[
         "--conversation",
@@ -428,7 +429,11 @@ async fn an_image_is_uploaded_once_sent_by_its_id_and_saved_like_a_received_one(
     );
     assert_eq!(images[0].text, "[image] the box, as packed");
     let refused: Vec<i64> = w.sim.refused().iter().map(|(_, code)| *code).collect();
-    assert_eq!(refused, [131000]);
+    assert_eq!(
+        refused,
+        [131000, 131000],
+        "one failed upload, one failed send"
+    );
     w.wait_status(sent["id"].as_i64().unwrap(), "read");
 
     // Our own file comes back through `media get`, like a customer's.
