@@ -1,7 +1,7 @@
 //! The client API: the requests the TUI and the CLI make, the answers, and the pushed events.
 //! The same types go over the Unix socket (newline-delimited JSON) and in-process.
 
-use crate::domain::ConnectionKind;
+use crate::domain::{ConnectionKind, MediaKind};
 use crate::engine::ingest::EntryOutcome;
 use crate::engine::templates::SyncReport;
 use crate::secret::Secret;
@@ -138,6 +138,16 @@ pub enum SendContent {
         language: String,
         /// `value` (positional) or `name=value` (named placeholders).
         params: Vec<String>,
+    },
+    /// A file, carried in the request itself: clients never share the engine's filesystem.
+    Media {
+        kind: MediaKind,
+        /// The file's name (documents show it to the customer).
+        filename: String,
+        mime: String,
+        data_base64: String,
+        /// Not allowed on audio and stickers.
+        caption: Option<String>,
     },
 }
 

@@ -5,7 +5,7 @@ mod output;
 use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;
 use crate::config::Config;
-use crate::domain::ConnectionKind;
+use crate::domain::{ConnectionKind, MediaKind};
 use crate::secret::Secret;
 use crate::store::journal::{JournalFilter, JournalState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -69,8 +69,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Queue a message: free text inside the 24-hour window, or an approved template.
+    /// Queue a message: free text or a file inside the 24-hour window, or an approved template.
     Send(SendArgs),
+    /// Mark a conversation read: its unread count drops to 0 and, unless `[outbox]
+    /// mark_read_on_open = false`, WhatsApp shows the customer their last message was read.
+    Read { conversation_id: i64 },
     /// Send a failed or uncertain message again.
     Retry {
         message_id: i64,
@@ -146,7 +149,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("content").required(true).args(["text", "template"])))]
+#[command(group(clap::ArgGroup::new("content").required(true).args(["text", "template", "file"])))]
 pub struct SendArgs {
     #[arg(long, value_name = "ID")]
     pub conversation: i64,
@@ -162,6 +165,19 @@ pub struct SendArgs {
     /// A template value, in order (`--param Ana`) or by name (`--param customer_name=Ana`).
     #[arg(long = "param", value_name = "VALUE")]
     pub params: Vec<String>,
+    /// A file to send (only while the customer's 24-hour window is open).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Text shown under an image, video or document.
+    #[arg(long, requires = "file")]
+    pub caption: Option<String>,
+    /// How to send the file (else guessed from its type: .jpg is an image, .webp a sticker, .pdf
+    /// a document…).
+    #[arg(long, value_enum, requires = "file")]
+    pub kind: Option<MediaKindArg>,
+    /// The file's MIME type (else guessed from its extension).
+    #[arg(long, requires = "file")]
+    pub mime: Option<String>,
     /// Wait until the message is delivered, read, failed or uncertain.
     #[arg(long)]
     pub wait: bool,
@@ -170,6 +186,27 @@ pub struct SendArgs {
     pub timeout: u64,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum MediaKindArg {
+    Image,
+    Document,
+    Audio,
+    Video,
+    Sticker,
+}
+
+impl From<MediaKindArg> for MediaKind {
+    fn from(k: MediaKindArg) -> MediaKind {
+        match k {
+            MediaKindArg::Image => MediaKind::Image,
+            MediaKindArg::Document => MediaKind::Document,
+            MediaKindArg::Audio => MediaKind::Audio,
+            MediaKindArg::Video => MediaKind::Video,
+            MediaKindArg::Sticker => MediaKind::Sticker,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -340,15 +377,69 @@ fn is_final(status: Option<&str>) -> bool {
     )
 }
 
+/// Reads a file to send and works out its MIME type and kind, so the engine gets it whole (it
+/// never reads the client's filesystem).
+fn media_content(
+    path: &std::path::Path,
+    kind: Option<MediaKindArg>,
+    mime: Option<String>,
+    caption: Option<String>,
+) -> anyhow::Result<SendContent> {
+    use base64::Engine as _;
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("could not read {shown}: {e}"))?
+        .len();
+    let largest = MediaKind::ALL
+        .iter()
+        .map(|k| k.max_bytes(true))
+        .max()
+        .unwrap_or(0) as u64;
+    if size > largest {
+        anyhow::bail!(
+            "{shown} is {}; WhatsApp takes no file larger than {}",
+            crate::domain::media::size_label(size),
+            crate::domain::media::size_label(largest)
+        );
+    }
+    let mime = mime.unwrap_or_else(|| {
+        mime_guess::from_path(path)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_string()
+    });
+    let kind = match kind {
+        Some(k) => k.into(),
+        None => MediaKind::for_mime(&mime).ok_or_else(|| {
+            anyhow::anyhow!(
+                "WhatsApp cannot send {shown} ({mime}): give --kind image|document|audio|video|sticker and --mime if it is one of those"
+            )
+        })?,
+    };
+    let data = std::fs::read(path).map_err(|e| anyhow::anyhow!("could not read {shown}: {e}"))?;
+    let filename = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    Ok(SendContent::Media {
+        kind,
+        filename,
+        mime,
+        data_base64: base64::engine::general_purpose::STANDARD.encode(data),
+        caption,
+    })
+}
+
 async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
-    let content = match (args.text, args.template) {
-        (Some(body), None) => SendContent::Text { body },
-        (None, Some(name)) => SendContent::Template {
+    let content = match (args.text, args.template, args.file) {
+        (Some(body), None, None) => SendContent::Text { body },
+        (None, Some(name), None) => SendContent::Template {
             name,
             language: args.lang.unwrap_or_default(),
             params: args.params,
         },
-        _ => anyhow::bail!("give either --text or --template"),
+        (None, None, Some(path)) => media_content(&path, args.kind, args.mime, args.caption)?,
+        _ => anyhow::bail!("give one of --text, --template or --file"),
     };
     let mut client = Client::connect(config).await?;
     let result = send_and_wait(
@@ -509,6 +600,7 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         }
         Command::Send(args) => return send(config, args).await,
         Command::Retry { message_id, json } => (Request::RetryMessage { message_id }, json),
+        Command::Read { conversation_id } => (Request::MarkRead { conversation_id }, false),
         Command::Media(MediaCommand::Retry { message_id }) => {
             (Request::RetryMedia { message_id }, false)
         }

@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod ids;
+pub mod media;
 pub mod number;
 pub mod pace;
 pub mod status;
@@ -12,6 +13,7 @@ pub mod window;
 
 pub use content::MessageContent;
 pub use ids::{Bsuid, PhoneNumberId, WaId, WabaId, Wamid};
+pub use media::MediaKind;
 pub use number::ConnectionKind;
 pub use status::{DeliveryStatus, StatusDecision};
 pub use window::ServiceWindow;

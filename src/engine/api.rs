@@ -2,13 +2,10 @@
 //! socket, the process's own user in-process), never from the request.
 
 use super::Engine;
-use crate::api::SendContent;
 use crate::api::{ApiError, EngineInfo, ReplayTarget, Request, Response};
-use crate::domain::ServiceWindow;
-use crate::domain::template::{TemplateParam, fill};
 use crate::domain::time::now_unix;
 use crate::store::{self, StoreError, directory, journal, outbox, templates, views};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// The Unix user behind a request.
@@ -75,7 +72,7 @@ impl Engine {
         )))
     }
 
-    async fn read<R: Send + 'static>(
+    pub(super) async fn read<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&rusqlite::Connection) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
@@ -86,7 +83,7 @@ impl Engine {
             .map_err(store_error)
     }
 
-    async fn write<R: Send + 'static>(
+    pub(super) async fn write<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut super::writer::WriterCtx) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
@@ -115,123 +112,6 @@ impl Engine {
                     "no number with phone number id {p}: `wabox numbers list` shows them"
                 ))
             })
-    }
-
-    /// Checks a send against the window and the synced templates, then queues it.
-    async fn send(
-        self: &Arc<Self>,
-        caller: &Caller,
-        conversation_id: i64,
-        content: SendContent,
-        now: i64,
-    ) -> Result<Response, ApiError> {
-        let target = self
-            .read(move |c| outbox::send_target(c, conversation_id))
-            .await?;
-        let Some((field, address)) = target.address() else {
-            return Err(ApiError::new(
-                "this contact has neither a phone number nor a user id to send to",
-            ));
-        };
-        if !target.has_token {
-            return Err(ApiError::new(format!(
-                "number {} has no access token: an admin must connect it before it can send",
-                target.phone_number_id
-            )));
-        }
-        let mut request = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
-        request[field] = json!(address);
-        let waba = target.waba_id.clone();
-        let (kind, rendered) = match content {
-            SendContent::Text { body } => {
-                let body = body.trim_end().to_string();
-                if body.trim().is_empty() {
-                    return Err(ApiError::new("the message is empty"));
-                }
-                if body.chars().count() > 4096 {
-                    return Err(ApiError::new(format!(
-                        "the message is {} characters long; WhatsApp allows 4096",
-                        body.chars().count()
-                    )));
-                }
-                let window = ServiceWindow::at(target.last_inbound_at, now);
-                if !window.is_open() {
-                    let names = self
-                        .read(move |c| templates::approved_names(c, &waba))
-                        .await?;
-                    let why = match window {
-                        ServiceWindow::Closed { .. } => format!("the 24-hour window {}", window.label(now)),
-                        _ => "the customer has not written to this number, so there is no 24-hour window".into(),
-                    };
-                    let instead = if names.is_empty() {
-                        "no approved template is synced for this number: run `wabox templates sync`"
-                            .to_string()
-                    } else {
-                        format!(
-                            "send a template instead ({}): `wabox send --conversation {conversation_id} --template NAME --lang CODE`",
-                            names.join(", ")
-                        )
-                    };
-                    return Err(ApiError::new(format!("{why}: {instead}")));
-                }
-                let preview = body.contains("http://") || body.contains("https://");
-                request["type"] = json!("text");
-                request["text"] = json!({"body": body, "preview_url": preview});
-                ("text", body)
-            }
-            SendContent::Template {
-                name,
-                language,
-                params,
-            } => {
-                let (n, l) = (name.clone(), language.clone());
-                let spec = self
-                    .read(move |c| templates::find(c, &waba, &n, &l))
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::new(format!(
-                            "no template {name} ({language}) is synced for number {}: `wabox templates --number {}` lists them",
-                            target.phone_number_id, target.phone_number_id
-                        ))
-                    })?;
-                let params: Vec<TemplateParam> = params
-                    .iter()
-                    .map(|p| TemplateParam::parse(p, spec.parameter_format))
-                    .collect();
-                let filled = fill(&spec, &params).map_err(|e| ApiError::new(e.to_string()))?;
-                let mut template = json!({"name": spec.name, "language": {"code": spec.language}});
-                if filled.components.as_array().is_some_and(|c| !c.is_empty()) {
-                    template["components"] = filled.components;
-                }
-                request["type"] = json!("template");
-                request["template"] = template;
-                ("template", filled.rendered)
-            }
-        };
-        let by = caller.user.clone();
-        let queued = self
-            .write(move |ctx| {
-                let tx = ctx.conn.savepoint()?;
-                let target = outbox::send_target(&tx, conversation_id)?;
-                let q = outbox::queue(
-                    &tx,
-                    &target,
-                    &outbox::NewSend {
-                        kind,
-                        request: &request,
-                        rendered: &rendered,
-                        requested_by: &by,
-                    },
-                    super::outbox::now_ms(),
-                    &mut ctx.events,
-                )?;
-                tx.commit()?;
-                Ok(q)
-            })
-            .await?;
-        self.outbox_wake.notify_one();
-        tracing::info!(conversation_id, message_id = queued.message_id, kind, by = %caller.user, "message queued");
-        Ok(Response::Queued(queued))
     }
 
     async fn mark_read(self: &Arc<Self>, conversation_id: i64) -> Result<Response, ApiError> {

@@ -5,6 +5,7 @@ pub mod ingest;
 pub mod lock;
 pub mod media;
 pub mod outbox;
+mod send;
 pub mod serve;
 pub mod socket;
 pub mod templates;

@@ -1,11 +1,12 @@
 //! The outbox worker: sends what is queued, paced per number and per customer, one message at a
-//! time per conversation (so they arrive in order), and records what became of each.
+//! time per conversation, and records what became of each. A conversation's messages arrive in
+//! the order they were queued: `outbox::queued` offers only each conversation's oldest unsent one.
 
 use super::Engine;
 use crate::cloud::{ErrorAction, GraphError};
 use crate::domain::ConnectionKind;
 use crate::domain::pace::{Bucket, SecondWindow, backoff_ms};
-use crate::store::outbox::{self, DueSend};
+use crate::store::outbox::{self, DueFile, DueSend};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -144,7 +145,7 @@ async fn run(engine: Arc<Engine>) {
 }
 
 /// One network attempt, and its outcome recorded.
-async fn deliver(engine: &Arc<Engine>, send: DueSend) {
+async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
     let id = send.id;
     let token = match send.token_sealed.as_deref().map(|t| engine.sealer.open(t)) {
         Some(Ok(t)) => crate::secret::Secret::new(t),
@@ -154,6 +155,16 @@ async fn deliver(engine: &Arc<Engine>, send: DueSend) {
             return record(engine, id, Outcome::Failed(None, text)).await;
         }
     };
+    if let Some(file) = send.file.clone() {
+        let media_id = match file.media_id {
+            Some(m) => m,
+            None => match upload(engine, &send, &file, &token).await {
+                Ok(m) => m,
+                Err(outcome) => return record(engine, id, outcome).await,
+            },
+        };
+        send.request[send.kind.as_str()]["id"] = serde_json::json!(media_id);
+    }
     let result = engine
         .graph
         .send_message(&send.phone_number_id, &token, &send.request)
@@ -163,24 +174,91 @@ async fn deliver(engine: &Arc<Engine>, send: DueSend) {
         Err(e @ (GraphError::NoAnswer(_) | GraphError::Unexpected(_))) => {
             Outcome::Uncertain(format!("{e}: it may or may not have reached the customer"))
         }
-        Err(e) if e.action().retryable() && send.attempts + 1 < MAX_ATTEMPTS => {
-            let min = match e.code() {
-                Some(131056) => 6000,
-                Some(130429) | Some(4) | Some(80007) => 1000,
-                _ => 0,
-            };
-            let wait = backoff_ms((send.attempts + 1) as u32, min, rand::random::<f64>());
-            tracing::info!(outbox_id = id, code = ?e.code(), wait_ms = wait, "send will be retried");
-            Outcome::Retry(now_ms() + wait, e.code(), e.to_string())
-        }
-        Err(e) => {
-            if e.action() == ErrorAction::Reauthorize {
-                tracing::warn!(phone_number_id = %send.phone_number_id, "the number's token was refused: it must be re-authorized");
-            }
-            Outcome::Failed(e.code(), e.to_string())
-        }
+        Err(e) => retry_or_fail(&send, e),
     };
     record(engine, id, outcome).await;
+}
+
+/// Uploads a media send's file and keeps Meta's id on the row before the send uses it, so that
+/// a later retry sends by that id instead of uploading again.
+async fn upload(
+    engine: &Arc<Engine>,
+    send: &DueSend,
+    file: &DueFile,
+    token: &crate::secret::Secret,
+) -> Result<String, Outcome> {
+    let path = engine.config.data_dir.join(&file.path);
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        Outcome::Failed(
+            None,
+            format!("the file to send is gone from the data dir ({e}): send it again"),
+        )
+    })?;
+    let uploaded = engine
+        .graph
+        .upload_media(
+            &send.phone_number_id,
+            token,
+            &file.filename,
+            &file.mime_type,
+            bytes,
+        )
+        .await;
+    let media_id = match uploaded {
+        Ok(m) => m,
+        // Nothing reaches the customer through an upload, so an unanswered one is simply retried.
+        Err(e @ (GraphError::NoAnswer(_) | GraphError::Unreachable(_)))
+            if send.attempts + 1 < MAX_ATTEMPTS =>
+        {
+            let wait = backoff_ms((send.attempts + 1) as u32, 0, rand::random::<f64>());
+            return Err(Outcome::Retry(
+                now_ms() + wait,
+                None,
+                format!("uploading the file: {e}"),
+            ));
+        }
+        Err(e) => {
+            return Err(match retry_or_fail(send, e) {
+                Outcome::Retry(at, code, text) => {
+                    Outcome::Retry(at, code, format!("uploading the file: {text}"))
+                }
+                Outcome::Failed(code, text) => {
+                    Outcome::Failed(code, format!("uploading the file: {text}"))
+                }
+                other => other,
+            });
+        }
+    };
+    let (id, m) = (send.id, media_id.clone());
+    let kept = engine
+        .writer
+        .run(move |ctx| outbox::mark_uploaded(&ctx.conn, id, &m))
+        .await;
+    if let Err(e) | Ok(Err(e)) = kept.map_err(|e| crate::store::StoreError::Invalid(e.to_string()))
+    {
+        // The send can still go by this id; only a retry would upload again.
+        tracing::error!(outbox_id = id, error = %e, "could not keep the uploaded media id");
+    }
+    tracing::info!(outbox_id = id, "file uploaded");
+    Ok(media_id)
+}
+
+/// A refused call: tried again later when Meta says it may work then, else failed for good.
+fn retry_or_fail(send: &DueSend, e: GraphError) -> Outcome {
+    if e.action().retryable() && send.attempts + 1 < MAX_ATTEMPTS {
+        let min = match e.code() {
+            Some(131056) => 6000,
+            Some(130429) | Some(4) | Some(80007) => 1000,
+            _ => 0,
+        };
+        let wait = backoff_ms((send.attempts + 1) as u32, min, rand::random::<f64>());
+        tracing::info!(outbox_id = send.id, code = ?e.code(), wait_ms = wait, "send will be retried");
+        return Outcome::Retry(now_ms() + wait, e.code(), e.to_string());
+    }
+    if e.action() == ErrorAction::Reauthorize {
+        tracing::warn!(phone_number_id = %send.phone_number_id, "the number's token was refused: it must be re-authorized");
+    }
+    Outcome::Failed(e.code(), e.to_string())
 }
 
 enum Outcome {

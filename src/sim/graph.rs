@@ -5,7 +5,7 @@ use super::{Injected, SentRecord, SimNumber, Simulator, webhooks};
 use crate::domain::pace::Bucket;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,12 +21,18 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/{version}/{id}/messages", post(messages))
         .route("/{version}/{id}/message_templates", get(message_templates))
         .route("/{version}/{id}", get(object))
-        .route("/sim/media/{id}", get(media_download))
+        .route(
+            "/{version}/{id}/media",
+            post(super::media::upload).layer(DefaultBodyLimit::max(
+                super::media::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/sim/media/{id}", get(super::media::download))
         .with_state(sim)
 }
 
 /// An error in the Graph API's shape.
-fn graph_error(http: u16, code: i64, message: &str) -> Response {
+pub(super) fn graph_error(http: u16, code: i64, message: &str) -> Response {
     // Meta labels Cloud API errors OAuthException whatever they are.
     let kind = "OAuthException";
     let status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
@@ -35,7 +41,7 @@ fn graph_error(http: u16, code: i64, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -47,17 +53,17 @@ impl Simulator {
         self.started.elapsed().as_secs_f64()
     }
 
-    fn refuse(&self, phone_number_id: &str, http: u16, code: i64, message: &str) -> Response {
+    pub(super) fn refuse(
+        &self,
+        phone_number_id: &str,
+        http: u16,
+        code: i64,
+        message: &str,
+    ) -> Response {
         self.lock()
             .refused
             .push((phone_number_id.to_string(), code));
         graph_error(http, code, message)
-    }
-
-    pub fn media_put(&self, id: &str, bytes: Vec<u8>, mime: &str) {
-        self.lock()
-            .media
-            .insert(id.to_string(), (bytes, mime.to_string()));
     }
 
     fn window_open(&self, phone_number_id: &str, recipient: &str) -> bool {
@@ -142,6 +148,22 @@ async fn messages(
         Ok(t) => t,
         Err((code, message)) => return sim.refuse(&pnid, 400, code, &message),
     };
+    // A media message by id must name a file uploaded to (or received by) this API.
+    let media_id = crate::domain::MediaKind::parse(&kind)
+        .and_then(|_| v.get(&kind))
+        .and_then(|m| m.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(id) = &media_id
+        && !sim.media_exists(id)
+    {
+        return sim.refuse(
+            &pnid,
+            400,
+            131053,
+            &format!("(#131053) Media upload error: no media with id {id}, or it expired"),
+        );
+    }
     // Meta's rules on how fast: per number, then per customer.
     {
         let t = sim.secs();
@@ -198,6 +220,7 @@ async fn messages(
         text,
         at_ms: sim.started.elapsed().as_millis(),
         at_unix_ms: crate::engine::outbox::now_ms(),
+        media_id,
     });
     tokio::spawn(report_statuses(
         sim.clone(),
@@ -306,7 +329,10 @@ fn check_content(kind: &str, v: &Value) -> Result<String, (i64, String)> {
             if m.get("id").is_none() && m.get("link").is_none() {
                 return Err(missing(&format!("{kind}.id or {kind}.link")));
             }
-            Ok(format!("[{kind}]"))
+            Ok(match m.get("caption").and_then(Value::as_str) {
+                Some(caption) => format!("[{kind}] {caption}"),
+                None => format!("[{kind}]"),
+            })
         }
         "reaction" | "interactive" | "location" | "contacts" => {
             v.get(kind).ok_or_else(|| missing(kind))?;
@@ -455,25 +481,5 @@ async fn object(
             100,
             &format!("Unsupported get request. Object with ID '{id}' does not exist"),
         ),
-    }
-}
-
-async fn media_download(
-    State(sim): State<Arc<Simulator>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let token = bearer(&headers);
-    if !sim
-        .options
-        .numbers
-        .iter()
-        .any(|n| token == Some(n.token.as_str()))
-    {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    match sim.lock().media.get(&id).cloned() {
-        Some((bytes, mime)) => ([("content-type", mime)], bytes).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

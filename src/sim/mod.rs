@@ -7,6 +7,7 @@
 
 pub mod customers;
 pub mod graph;
+pub mod media;
 pub mod templates;
 pub mod webhooks;
 
@@ -79,6 +80,18 @@ pub struct SentRecord {
     pub at_ms: u128,
     /// Wall-clock time the request arrived, unix milliseconds.
     pub at_unix_ms: i64,
+    /// For a media message sent by id: the uploaded file's id.
+    pub media_id: Option<String>,
+}
+
+/// One file uploaded to `POST /{phone-number-id}/media`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadRecord {
+    pub phone_number_id: String,
+    pub media_id: String,
+    pub mime_type: String,
+    pub filename: Option<String>,
+    pub bytes: usize,
 }
 
 #[derive(Default)]
@@ -92,6 +105,8 @@ pub(crate) struct SimState {
     pub requests: u64,
     pub refused: Vec<(String, i64)>,
     pub injected: VecDeque<Injected>,
+    pub injected_uploads: VecDeque<Injected>,
+    pub uploads: Vec<UploadRecord>,
     pub media: HashMap<String, (Vec<u8>, String)>,
     pub marked_read: Vec<String>,
     pub next_id: u64,
@@ -145,6 +160,23 @@ impl Simulator {
 
     pub fn inject(&self, failures: &[Injected]) {
         self.lock().injected.extend(failures.iter().copied());
+    }
+
+    /// Failures for the next uploads (`POST /{phone-number-id}/media`), apart from sends'.
+    pub fn inject_uploads(&self, failures: &[Injected]) {
+        self.lock()
+            .injected_uploads
+            .extend(failures.iter().copied());
+    }
+
+    /// Every accepted upload so far.
+    pub fn uploads(&self) -> Vec<UploadRecord> {
+        self.lock().uploads.clone()
+    }
+
+    /// The bytes and MIME type stored under a media id (uploaded or put by a test).
+    pub fn media(&self, id: &str) -> Option<(Vec<u8>, String)> {
+        self.lock().media.get(id).cloned()
     }
 
     /// Every accepted send so far.

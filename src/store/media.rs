@@ -1,4 +1,5 @@
-//! Inbound media files: pending until the engine downloads them, then on disk in the data dir.
+//! Media files of messages, on disk in the data dir: customers' files are pending until the
+//! engine downloads them; the business's own are stored when queued, before they are uploaded.
 
 use super::{Result, StoreError, StoreEvent};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -23,6 +24,42 @@ pub struct PendingMedia {
     pub mime_type: Option<String>,
     pub token_sealed: Option<Vec<u8>>,
     pub attempts: i64,
+}
+
+/// A file the business sends, already stored (durably) under the data dir.
+#[derive(Debug, Clone)]
+pub struct OutboundFile {
+    /// Relative to the data dir.
+    pub path: String,
+    pub mime_type: String,
+    /// base64 of its SHA-256, as Meta reports them.
+    pub sha256: String,
+    pub bytes: i64,
+    pub filename: String,
+}
+
+/// Records an outgoing message's file, in the transaction that queues the message. Meta's
+/// media id is unknown until the upload (`outbox::mark_uploaded`).
+pub fn add_outbound(
+    conn: &Connection,
+    message_id: i64,
+    number_id: i64,
+    file: &OutboundFile,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO media (message_id, number_id, media_id, mime_type, sha256, state, bytes, path, filename)
+         VALUES (?1, ?2, '', ?3, ?4, 'downloaded', ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        message_id,
+        number_id,
+        file.mime_type,
+        file.sha256,
+        file.bytes,
+        file.path,
+        file.filename
+    ])?;
+    Ok(())
 }
 
 pub fn pending(conn: &Connection, now: i64, limit: usize) -> Result<Vec<PendingMedia>> {

@@ -23,6 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_media.sql"),
     include_str!("../../migrations/0004_outbox_per_number.sql"),
     include_str!("../../migrations/0005_search_notes.sql"),
+    include_str!("../../migrations/0006_outbound_media.sql"),
+    include_str!("../../migrations/0007_outbox_conversation_heads.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

@@ -129,6 +129,31 @@ pub fn queue(
     })
 }
 
+/// The file of a queued media send.
+#[derive(Debug, Clone)]
+pub struct DueFile {
+    /// Relative to the data dir.
+    pub path: String,
+    pub mime_type: String,
+    pub filename: String,
+    /// Meta's id once uploaded: a retry sends by it instead of uploading again.
+    pub media_id: Option<String>,
+}
+
+const QUEUED_SQL: &str = "
+    SELECT o.id, o.message_id, o.conversation_id, o.number_id, n.phone_number_id, n.connection,
+           n.access_token_sealed, o.request, o.attempts, o.next_attempt_at, o.kind,
+           md.path, md.mime_type, md.filename, o.media_id
+    FROM numbers n JOIN outbox o ON o.id IN (
+        SELECT q.id FROM outbox q
+        WHERE q.number_id = n.id AND q.state = 'queued'
+          AND NOT EXISTS (SELECT 1 FROM outbox p
+                          WHERE p.conversation_id = q.conversation_id
+                            AND p.state IN ('queued', 'sending') AND p.id < q.id)
+        ORDER BY q.next_attempt_at, q.id LIMIT ?1)
+    LEFT JOIN media md ON md.message_id = o.message_id AND o.kind NOT IN ('text', 'template')
+    ORDER BY o.next_attempt_at, o.id";
+
 /// A queued send, as the worker needs it.
 #[derive(Debug, Clone)]
 pub struct DueSend {
@@ -142,20 +167,18 @@ pub struct DueSend {
     pub request: Value,
     pub attempts: i64,
     pub next_attempt_at: i64,
+    /// `text`, `template`, or a media kind.
+    pub kind: String,
+    pub file: Option<DueFile>,
 }
 
 /// Queued sends, up to `per_number` of each number's soonest, soonest first overall (including
 /// ones not due yet, so the worker knows when to wake). Per number, so that a slow number's
-/// backlog never hides a fast number's messages.
+/// backlog never hides a fast number's messages. Only the oldest unsent message of each
+/// conversation is eligible: one waiting for a retry holds back the messages queued after it, so
+/// the customer reads them in the order they were written.
 pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT o.id, o.message_id, o.conversation_id, o.number_id, n.phone_number_id, n.connection,
-                n.access_token_sealed, o.request, o.attempts, o.next_attempt_at
-         FROM numbers n JOIN outbox o ON o.id IN (
-             SELECT id FROM outbox WHERE number_id = n.id AND state = 'queued'
-             ORDER BY next_attempt_at, id LIMIT ?1)
-         ORDER BY o.next_attempt_at, o.id",
-    )?;
+    let mut stmt = conn.prepare_cached(QUEUED_SQL)?;
     let rows = stmt.query_map([per_number as i64], |r| {
         let request: String = r.get(7)?;
         Ok(DueSend {
@@ -169,6 +192,16 @@ pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
             request: serde_json::from_str(&request).unwrap_or(Value::Null),
             attempts: r.get(8)?,
             next_attempt_at: r.get(9)?,
+            kind: r.get(10)?,
+            file: match r.get::<_, Option<String>>(11)? {
+                Some(path) => Some(DueFile {
+                    path,
+                    mime_type: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                    filename: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                    media_id: r.get(14)?,
+                }),
+                None => None,
+            },
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -201,6 +234,18 @@ pub fn mark_sending(conn: &Connection, id: i64, now_ms: i64) -> Result<bool> {
         )?
         .execute(params![id, now_ms / 1000])?;
     Ok(n == 1)
+}
+
+/// The file of a media send is uploaded: keep Meta's id (on the row, so a retry sends by it, and
+/// on the media row). Committed before the send that uses it.
+pub fn mark_uploaded(conn: &Connection, id: i64, media_id: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE outbox SET media_id = ?2 WHERE id = ?1")?
+        .execute(params![id, media_id])?;
+    conn.prepare_cached(
+        "UPDATE media SET media_id = ?2 WHERE message_id = (SELECT message_id FROM outbox WHERE id = ?1)",
+    )?
+    .execute(params![id, media_id])?;
+    Ok(())
 }
 
 /// Meta accepted the send: record its wamid, and fold statuses that may already have arrived.
@@ -372,4 +417,106 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
         conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::store;
+    use serde_json::json;
+
+    /// A number with two customers; returns their send targets.
+    fn two_conversations(conn: &Connection) -> (SendTarget, SendTarget) {
+        conn.execute_batch(
+            "INSERT INTO tenants (id, name, created_at) VALUES (1, 'Acme', 0);
+             INSERT INTO numbers (id, tenant_id, phone_number_id, waba_id, display_phone, connection, created_at)
+                 VALUES (1, 1, '106540352242922', '104829357711032', '15550783881', 'dedicated', 0);
+             INSERT INTO contacts (id, tenant_id, wa_id, created_at, updated_at) VALUES (1, 1, '59171000001', 0, 0);
+             INSERT INTO contacts (id, tenant_id, wa_id, created_at, updated_at) VALUES (2, 1, '59171000002', 0, 0);
+             INSERT INTO conversations (id, number_id, contact_id, created_at) VALUES (1, 1, 1, 0);
+             INSERT INTO conversations (id, number_id, contact_id, created_at) VALUES (2, 1, 2, 0);",
+        )
+        .unwrap();
+        (send_target(conn, 1).unwrap(), send_target(conn, 2).unwrap())
+    }
+
+    fn queue_text(conn: &Connection, target: &SendTarget, text: &str, now_ms: i64) -> i64 {
+        let request = json!({"type": "text", "text": {"body": text}});
+        let send = NewSend {
+            kind: "text",
+            request: &request,
+            rendered: text,
+            requested_by: "ana",
+        };
+        queue(conn, target, &send, now_ms, &mut Vec::new())
+            .unwrap()
+            .outbox_id
+    }
+
+    fn eligible(conn: &Connection) -> Vec<i64> {
+        queued(conn, 200).unwrap().iter().map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn only_the_oldest_unsent_message_of_a_conversation_is_eligible() {
+        let (_d, conn) = store();
+        let (a, b) = two_conversations(&conn);
+        let a1 = queue_text(&conn, &a, "a1", 1_000);
+        let a2 = queue_text(&conn, &a, "a2", 1_001);
+        let b1 = queue_text(&conn, &b, "b1", 1_002);
+        assert_eq!(eligible(&conn), [a1, b1]);
+        // a1 waits for a retry far ahead: a2 still waits behind it, b1 does not.
+        mark_sending(&conn, a1, 1_003).unwrap();
+        assert_eq!(
+            eligible(&conn),
+            [b1],
+            "a2 must not pass a1 while it is in flight"
+        );
+        mark_retry(&conn, a1, 60_000, Some(130429), "throttled", 1_004).unwrap();
+        assert_eq!(eligible(&conn), [b1, a1]);
+        // Once a1 is sent, a2 is next.
+        mark_sending(&conn, a1, 60_000).unwrap();
+        mark_sent(&conn, a1, "wamid.A1", None, 60_001, &mut Vec::new()).unwrap();
+        assert_eq!(eligible(&conn), [a2, b1]);
+        // A failed message no longer holds its conversation (an agent decides about it).
+        mark_sending(&conn, a2, 60_002).unwrap();
+        mark_failed(
+            &conn,
+            a2,
+            Some(131026),
+            "undeliverable",
+            60_003,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        let a3 = queue_text(&conn, &a, "a3", 60_004);
+        assert_eq!(eligible(&conn), [b1, a3]);
+    }
+
+    #[test]
+    fn finding_each_conversations_oldest_message_uses_the_indexes() {
+        let (_d, conn) = store();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {QUEUED_SQL}"))
+            .unwrap()
+            .query_map([200], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("SEARCH q USING INDEX outbox_due_by_number (number_id=?)"),
+            "{plan}"
+        );
+        assert!(
+            plan.contains(
+                "SEARCH p USING INDEX outbox_open_by_conversation (conversation_id=? AND id<?)"
+            ),
+            "{plan}"
+        );
+        assert!(
+            !plan.contains("SCAN o") && !plan.contains("SCAN p") && !plan.contains("SCAN q"),
+            "{plan}"
+        );
+    }
 }

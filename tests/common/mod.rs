@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the real binary, a real data dir, real HTTP on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod world;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;

@@ -1,0 +1,254 @@
+//! Queuing a send: refused up front whatever Meta would refuse (the window, the templates, the
+//! media rules), a file stored durably in the data dir, then one row in the outbox.
+
+use super::Engine;
+use super::api::Caller;
+use crate::api::{ApiError, Response, SendContent};
+use crate::domain::ServiceWindow;
+use crate::domain::media::{self, MediaKind, essence};
+use crate::domain::template::{TemplateParam, fill};
+use crate::store::media::OutboundFile;
+use crate::store::outbox::SendTarget;
+use crate::store::{outbox, templates};
+use base64::Engine as _;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Where outgoing files wait, named by their SHA-256, relative to the data dir.
+const OUTBOX_MEDIA_DIR: &str = "outbox-media";
+
+impl Engine {
+    /// Checks a send against the window and the synced templates, then queues it.
+    pub(super) async fn send(
+        self: &Arc<Self>,
+        caller: &Caller,
+        conversation_id: i64,
+        content: SendContent,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let target = self
+            .read(move |c| outbox::send_target(c, conversation_id))
+            .await?;
+        let Some((field, address)) = target.address() else {
+            return Err(ApiError::new(
+                "this contact has neither a phone number nor a user id to send to",
+            ));
+        };
+        if !target.has_token {
+            return Err(ApiError::new(format!(
+                "number {} has no access token: an admin must connect it before it can send",
+                target.phone_number_id
+            )));
+        }
+        let mut request = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
+        request[field] = json!(address);
+        let waba = target.waba_id.clone();
+        let mut file = None;
+        let (kind, rendered) = match content {
+            SendContent::Text { body } => {
+                let body = body.trim_end().to_string();
+                if body.trim().is_empty() {
+                    return Err(ApiError::new("the message is empty"));
+                }
+                if body.chars().count() > 4096 {
+                    return Err(ApiError::new(format!(
+                        "the message is {} characters long; WhatsApp allows 4096",
+                        body.chars().count()
+                    )));
+                }
+                self.refuse_outside_window(&target, now).await?;
+                let preview = body.contains("http://") || body.contains("https://");
+                request["type"] = json!("text");
+                request["text"] = json!({"body": body, "preview_url": preview});
+                ("text", body)
+            }
+            SendContent::Template {
+                name,
+                language,
+                params,
+            } => {
+                let (n, l) = (name.clone(), language.clone());
+                let spec = self
+                    .read(move |c| templates::find(c, &waba, &n, &l))
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::new(format!(
+                            "no template {name} ({language}) is synced for number {}: `wabox templates --number {}` lists them",
+                            target.phone_number_id, target.phone_number_id
+                        ))
+                    })?;
+                let params: Vec<TemplateParam> = params
+                    .iter()
+                    .map(|p| TemplateParam::parse(p, spec.parameter_format))
+                    .collect();
+                let filled = fill(&spec, &params).map_err(|e| ApiError::new(e.to_string()))?;
+                let mut template = json!({"name": spec.name, "language": {"code": spec.language}});
+                if filled.components.as_array().is_some_and(|c| !c.is_empty()) {
+                    template["components"] = filled.components;
+                }
+                request["type"] = json!("template");
+                request["template"] = template;
+                ("template", filled.rendered)
+            }
+            SendContent::Media {
+                kind,
+                filename,
+                mime,
+                data_base64,
+                caption,
+            } => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data_base64.as_bytes())
+                    .map_err(|e| {
+                        ApiError::new(format!("{filename}: the file is not valid base64 ({e})"))
+                    })?;
+                let caption = caption
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty());
+                media::check(kind, &mime, &bytes, caption.as_deref())
+                    .map_err(|e| ApiError::new(format!("{filename}: {e}")))?;
+                self.refuse_outside_window(&target, now).await?;
+                // Meta's message carries only the media id, added once the file is uploaded.
+                let mut object = json!({});
+                if let Some(c) = &caption {
+                    object["caption"] = json!(c);
+                }
+                if kind == MediaKind::Document {
+                    object["filename"] = json!(filename);
+                }
+                request["type"] = json!(kind.as_str());
+                request[kind.as_str()] = object;
+                let shown_name = (kind == MediaKind::Document).then_some(filename.as_str());
+                let rendered =
+                    media::summary(kind, bytes.len() as u64, shown_name, caption.as_deref());
+                let data_dir = self.config.data_dir.clone();
+                let mime = essence(&mime);
+                let stored = tokio::task::spawn_blocking(move || {
+                    store_file(&data_dir, &bytes, mime, filename)
+                })
+                .await
+                .map_err(|e| ApiError::new(format!("could not store the file: {e}")))?
+                .map_err(|e| {
+                    ApiError::new(format!("could not store the file in the data dir: {e}"))
+                })?;
+                file = Some(stored);
+                (kind.as_str(), rendered)
+            }
+        };
+        let by = caller.user.clone();
+        let queued = self
+            .write(move |ctx| {
+                let tx = ctx.conn.savepoint()?;
+                let target = outbox::send_target(&tx, conversation_id)?;
+                let q = outbox::queue(
+                    &tx,
+                    &target,
+                    &outbox::NewSend {
+                        kind,
+                        request: &request,
+                        rendered: &rendered,
+                        requested_by: &by,
+                    },
+                    super::outbox::now_ms(),
+                    &mut ctx.events,
+                )?;
+                if let Some(file) = &file {
+                    crate::store::media::add_outbound(&tx, q.message_id, target.number_id, file)?;
+                }
+                tx.commit()?;
+                Ok(q)
+            })
+            .await?;
+        self.outbox_wake.notify_one();
+        tracing::info!(conversation_id, message_id = queued.message_id, kind, by = %caller.user, "message queued");
+        Ok(Response::Queued(queued))
+    }
+
+    /// Free-form messages go only while the customer's window is open; the refusal names the
+    /// templates that may go instead.
+    async fn refuse_outside_window(
+        self: &Arc<Self>,
+        target: &SendTarget,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let window = ServiceWindow::at(target.last_inbound_at, now);
+        if window.is_open() {
+            return Ok(());
+        }
+        let waba = target.waba_id.clone();
+        let names = self
+            .read(move |c| templates::approved_names(c, &waba))
+            .await?;
+        let why = match window {
+            ServiceWindow::Closed { .. } => format!("the 24-hour window {}", window.label(now)),
+            _ => {
+                "the customer has not written to this number, so there is no 24-hour window".into()
+            }
+        };
+        let instead = if names.is_empty() {
+            "no approved template is synced for this number: run `wabox templates sync`".to_string()
+        } else {
+            format!(
+                "send a template instead ({}): `wabox send --conversation {} --template NAME --lang CODE`",
+                names.join(", "),
+                target.conversation_id
+            )
+        };
+        Err(ApiError::new(format!("{why}: {instead}")))
+    }
+}
+
+/// Writes an outgoing file under `DATA_DIR/outbox-media/<sha256>` and makes it durable (file and
+/// directory synced) before the row that names it is committed: a crash right after the commit
+/// must not leave a queued message without its file. The name is the content's hash, so the same
+/// file sent twice is stored once.
+fn store_file(
+    data_dir: &Path,
+    bytes: &[u8],
+    mime_type: String,
+    filename: String,
+) -> std::io::Result<OutboundFile> {
+    use std::io::Write;
+    let digest = Sha256::digest(bytes);
+    let name = hex::encode(digest);
+    let relative = format!("{OUTBOX_MEDIA_DIR}/{name}");
+    let dir = data_dir.join(OUTBOX_MEDIA_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let path = data_dir.join(&relative);
+    // Two sends of the same file at once must not write into one temporary file.
+    let tmp = dir.join(format!("{name}.{:016x}.part", rand::random::<u64>()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(&dir)?.sync_all()?;
+    Ok(OutboundFile {
+        path: relative,
+        mime_type,
+        sha256: base64::engine::general_purpose::STANDARD.encode(digest),
+        bytes: bytes.len() as i64,
+        filename,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outgoing_file_is_stored_once_by_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = store_file(dir.path(), b"photo", "image/jpeg".into(), "a.jpg".into()).unwrap();
+        let b = store_file(dir.path(), b"photo", "image/jpeg".into(), "b.jpg".into()).unwrap();
+        assert_eq!(a.path, b.path);
+        assert!(a.path.starts_with("outbox-media/"));
+        assert_eq!(std::fs::read(dir.path().join(&a.path)).unwrap(), b"photo");
+        let leftovers = std::fs::read_dir(dir.path().join(OUTBOX_MEDIA_DIR))
+            .unwrap()
+            .count();
+        assert_eq!(leftovers, 1, "no .part file is left behind");
+    }
+}

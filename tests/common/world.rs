@@ -1,0 +1,115 @@
+//! A sending world for the tests: the simulated Cloud API, a home with the Acme number and its
+//! templates synced, and the real engine serving it.
+
+use super::*;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wabox::sim::customers::{SimCustomer, text as sim_text};
+use wabox::sim::{SimNumber, SimOptions, Simulator};
+
+pub struct World {
+    pub sim: Arc<Simulator>,
+    pub home: Home,
+    pub engine: Engine,
+}
+
+pub async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+pub async fn world_with(tune: impl FnOnce(&mut SimOptions)) -> World {
+    world_configured(tune, "").await
+}
+
+/// A world whose config file ends with `config_toml` (e.g. an `[outbox]` section).
+pub async fn world_configured(tune: impl FnOnce(&mut SimOptions), config_toml: &str) -> World {
+    let number = SimNumber {
+        phone_number_id: PNID.into(),
+        waba_id: WABA.into(),
+        display_phone: DISPLAY.into(),
+        token: ACCESS_TOKEN.into(),
+        coexistence: false,
+    };
+    let mut options = SimOptions::new(APP_SECRET, vec![number]);
+    options.status_delay_ms = (5, 30);
+    tune(&mut options);
+    let sim = Simulator::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let home = Home::with_graph(&sim.base_url());
+    if !config_toml.is_empty() {
+        let mut config = std::fs::read_to_string(&home.config).unwrap();
+        config.push_str(config_toml);
+        std::fs::write(&home.config, config).unwrap();
+    }
+    home.with_acme();
+    let engine = home.start_engine();
+    sim.set_webhook(&engine.url());
+    home.ok(&["templates", "sync"]);
+    World { sim, home, engine }
+}
+
+pub fn customer(n: u32) -> SimCustomer {
+    SimCustomer::new(
+        &format!("Customer {n}"),
+        Some(&format!("5917100{n:04}")),
+        None,
+    )
+}
+
+impl World {
+    /// A customer writes `seconds_ago`; returns their conversation id.
+    pub async fn customer_writes(&self, who: &SimCustomer, seconds_ago: i64) -> i64 {
+        self.sim
+            .customer_message(PNID, who, sim_text(&self.sim, "hello?", seconds_ago))
+            .await
+            .unwrap();
+        self.home.wait_processed();
+        let conversations = self.home.conversations();
+        conversation_of(&conversations, who.wa_id.as_deref().unwrap())["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub fn send(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["send"];
+        all.extend_from_slice(args);
+        self.home.run(&all)
+    }
+
+    pub fn sent_with_text(&self, text: &str) -> usize {
+        self.sim.sent().iter().filter(|s| s.text == text).count()
+    }
+
+    /// Waits until a message reaches `status`.
+    pub fn wait_status(&self, message_id: i64, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let m = self
+                .home
+                .all_messages()
+                .into_iter()
+                .find(|m| m["id"] == message_id)
+                .unwrap();
+            if m["status"] == status {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "message {message_id} stuck at {}",
+                m["status"]
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+pub fn json_of(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
