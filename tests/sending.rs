@@ -234,7 +234,7 @@ async fn kill_9_during_sends_sends_nothing_twice_and_loses_nothing() {
         conversations.push(w.customer_writes(&customer(100 + n), 10).await);
     }
     // Slow answers keep sends in flight when the engine dies.
-    w.sim.inject(&[Injected::SlowAnswer(400); 12]);
+    w.sim.inject(&[Injected::SlowAnswer(400); 36]);
     let mut queued = Vec::new();
     for round in 0..3 {
         for c in &conversations {
@@ -245,7 +245,8 @@ async fn kill_9_during_sends_sends_nothing_twice_and_loses_nothing() {
         }
     }
     let deadline = Instant::now() + Duration::from_secs(10);
-    while w.sim.sent().len() < 8 && Instant::now() < deadline {
+    // Some sent, and some held by the simulator right now: killed with sends in flight.
+    while (w.sim.sent().len() < 8 || w.sim.answering_slowly() == 0) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     w.engine.kill9();

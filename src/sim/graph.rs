@@ -128,7 +128,11 @@ async fn messages(
             return sim.refuse(&pnid, 500, 131000, "Something went wrong");
         }
         Some(Injected::Throttled) => return sim.refuse(&pnid, 400, 130429, "Rate limit hit"),
-        Some(Injected::SlowAnswer(ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Some(Injected::SlowAnswer(ms)) => {
+            sim.lock().answering_slowly += 1;
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            sim.lock().answering_slowly -= 1;
+        }
         None => {}
     }
     let (recipient, by_bsuid) = match (

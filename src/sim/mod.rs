@@ -103,6 +103,8 @@ pub(crate) struct SimState {
     pub pair_buckets: HashMap<(String, String), Bucket>,
     pub sent: Vec<SentRecord>,
     pub requests: u64,
+    /// Requests held by an injected slow answer right now: in flight for the sender.
+    pub answering_slowly: u64,
     pub refused: Vec<(String, i64)>,
     pub injected: VecDeque<Injected>,
     pub injected_uploads: VecDeque<Injected>,
@@ -177,6 +179,11 @@ impl Simulator {
     /// The bytes and MIME type stored under a media id (uploaded or put by a test).
     pub fn media(&self, id: &str) -> Option<(Vec<u8>, String)> {
         self.lock().media.get(id).cloned()
+    }
+
+    /// Requests received and not answered yet (held by `Injected::SlowAnswer`).
+    pub fn answering_slowly(&self) -> u64 {
+        self.lock().answering_slowly
     }
 
     /// Every accepted send so far.
