@@ -45,6 +45,8 @@ pub enum Request {
     GetConversation {
         conversation_id: i64,
     },
+    /// How many deliveries wait for an admin: unrouted (an unknown number) and invalid.
+    Attention,
     /// Every message whose text has all these words (as prefixes, accents folded), newest first.
     Search {
         query: String,
@@ -168,6 +170,7 @@ pub enum Response {
     Number(NumberView),
     Conversations(Vec<ConversationView>),
     Conversation(Box<ConversationView>),
+    Attention { unrouted: i64, invalid: i64 },
     SearchResults(Vec<crate::store::search::SearchHit>),
     Contact(Box<crate::store::contacts::ContactDetails>),
     Messages(Vec<MessageView>),

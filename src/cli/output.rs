@@ -11,6 +11,9 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Number(v) => serde_json::to_string_pretty(v),
         Response::Conversations(v) => serde_json::to_string_pretty(v),
         Response::Conversation(v) => serde_json::to_string_pretty(v),
+        Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
+            &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
+        ),
         Response::SearchResults(v) => serde_json::to_string_pretty(v),
         Response::Contact(v) => serde_json::to_string_pretty(v),
         Response::Messages(v) => serde_json::to_string_pretty(v),
@@ -178,6 +181,9 @@ pub fn human(response: &Response) {
         ),
         Response::Conversation(c) => {
             human(&Response::Conversations(vec![(**c).clone()]));
+        }
+        Response::Attention { unrouted, invalid } => {
+            println!("{unrouted} unrouted, {invalid} invalid deliveries")
         }
         Response::SearchResults(hits) if hits.is_empty() => println!("nothing found"),
         Response::SearchResults(hits) => table(

@@ -340,6 +340,19 @@ impl Engine {
                 ))
             }
             Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
+            Request::Attention => {
+                let counts = self.read(journal::counts).await?;
+                let of = |state: journal::JournalState| {
+                    counts
+                        .iter()
+                        .find(|(s, _)| *s == state)
+                        .map_or(0, |(_, n)| *n)
+                };
+                Ok(Response::Attention {
+                    unrouted: of(journal::JournalState::Unrouted),
+                    invalid: of(journal::JournalState::Invalid),
+                })
+            }
             Request::GetConversation { conversation_id } => self
                 .read(move |c| views::conversation(c, conversation_id, now))
                 .await

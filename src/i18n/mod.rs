@@ -93,6 +93,8 @@ pub struct Strings {
     pub reopened_notice: &'static str,
     pub snoozed_notice: &'static str,
     pub bad_duration: &'static str,
+    pub unrouted_warning: &'static str,
+    pub invalid_warning: &'static str,
     pub actions: fn(crate::tui::keymap::Action) -> &'static str,
 }
 
@@ -296,6 +298,8 @@ pub static EN: Strings = Strings {
     reopened_notice: "conversation reopened",
     snoozed_notice: "snoozed until {}",
     bad_duration: "{} is not a duration: try 30m, 2h, 1d",
+    unrouted_warning: "⚠ {} deliveries for unknown numbers: wabox journal --unrouted",
+    invalid_warning: "⚠ {} unreadable deliveries: wabox journal --invalid",
     actions: actions_en,
 };
 
@@ -408,6 +412,8 @@ pub static ES: Strings = Strings {
     reopened_notice: "conversación reabierta",
     snoozed_notice: "pospuesta hasta {}",
     bad_duration: "{} no es una duración: prueba 30m, 2h, 1d",
+    unrouted_warning: "⚠ {} entregas para números desconocidos: wabox journal --unrouted",
+    invalid_warning: "⚠ {} entregas ilegibles: wabox journal --invalid",
     actions: actions_es,
 };
 

@@ -202,6 +202,7 @@ pub enum Tag {
         conversation_id: i64,
     },
     ConversationState,
+    Attention,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +250,9 @@ pub struct App {
     pub contact_panel: bool,
     /// The open conversation's contact, when the panel has asked for it.
     pub contact: Option<ContactDetails>,
+    /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
+    pub unrouted: i64,
+    pub invalid: i64,
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
@@ -289,6 +293,8 @@ impl App {
             },
             contact_panel: false,
             contact: None,
+            unrouted: 0,
+            invalid: 0,
             dirty: true,
             numbers_stale: true,
             conversations_stale: true,
@@ -330,6 +336,7 @@ impl App {
         if self.numbers_stale {
             self.numbers_stale = false;
             out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
+            out.push(Effect::Call(Tag::Attention, Request::Attention));
         }
         if self.conversations_stale && !self.conversations_loading {
             self.conversations_stale = false;
@@ -440,7 +447,11 @@ impl App {
             StoreEvent::TemplateStatusChanged { waba_id } => {
                 self.templates.remove(&waba_id);
             }
-            StoreEvent::JournalChanged { .. } => {}
+            StoreEvent::JournalChanged { state, .. } => {
+                if state == "unrouted" || state == "invalid" {
+                    self.numbers_stale = true;
+                }
+            }
         }
         out
     }
@@ -566,6 +577,10 @@ impl App {
                 }
             }
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
+            (Tag::Attention, Response::Attention { unrouted, invalid }) => {
+                self.unrouted = unrouted;
+                self.invalid = invalid;
+            }
             (Tag::Search { generation }, Response::SearchResults(hits)) => {
                 if let Some(Popup::Search(s)) = &mut self.popup
                     && s.generation == generation

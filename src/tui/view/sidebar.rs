@@ -50,6 +50,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         };
         lines.push(line);
     }
+    // Messages that reach no queue are the one thing an admin must not miss.
+    let alarm = Style::default()
+        .fg(ratatui::style::Color::Red)
+        .add_modifier(Modifier::BOLD);
+    for (count, text) in [
+        (app.unrouted, app.t.unrouted_warning),
+        (app.invalid, app.t.invalid_warning),
+    ] {
+        if count > 0 {
+            lines.push(Line::raw(""));
+            for l in super::text::wrap(&crate::i18n::fill(text, &[&count.to_string()]), width) {
+                lines.push(Line::styled(l, alarm));
+            }
+        }
+    }
     if app.numbers.is_empty() && height > 2 {
         lines.push(Line::raw(""));
         for l in super::text::wrap(app.t.no_numbers, width) {

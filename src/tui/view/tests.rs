@@ -221,3 +221,15 @@ fn search_results_newest_first_with_the_words_marked() {
     );
     insta::assert_snapshot!(render(&app, 100, 20).backend());
 }
+
+#[test]
+fn unrouted_deliveries_are_a_loud_warning_in_the_sidebar() {
+    let mut app = fixtures::inbox("en");
+    app.unrouted = 3;
+    let terminal = render(&app, 100, 20);
+    insta::assert_snapshot!(terminal.backend());
+    assert_eq!(
+        colour_of(terminal.backend().buffer(), "⚠ 3"),
+        Some(Color::Red)
+    );
+}
