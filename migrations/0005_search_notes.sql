@@ -1,10 +1,12 @@
 -- Search over every message's text (SQLite FTS5), kept in step with `messages` by triggers.
--- Accents are folded so `envio` finds `envío`.
+-- Accents are folded so `envio` finds `envío`; prefixes of 2 and 3 characters are indexed so
+-- the word being typed matches at once.
 CREATE VIRTUAL TABLE message_search USING fts5(
     text,
     content = 'messages',
     content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
 );
 INSERT INTO message_search (rowid, text) SELECT id, text FROM messages;
 
@@ -34,6 +36,10 @@ CREATE TABLE contact_notes (
     at          INTEGER NOT NULL
 );
 CREATE INDEX contact_notes_by_contact ON contact_notes(contact_id, at);
+
+-- The numbers pane counts customers waiting per number on every change: only over the
+-- conversations with unread messages.
+CREATE INDEX conversations_unread ON conversations(number_id, unread) WHERE unread > 0;
 
 -- A snoozed conversation comes back at this time (or when the customer writes).
 ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;

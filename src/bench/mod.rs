@@ -45,6 +45,9 @@ pub enum BenchCommand {
     /// The inbox on a big store: first frame, opening a conversation, key to frame, search,
     /// memory, and bytes to the terminal per incoming message.
     Tui {
+        /// Only build the store (the bench runs itself this way, so the TUI's memory is its own).
+        #[arg(long, hide = true)]
+        prefill_only: bool,
         #[arg(long, default_value_t = 1_000_000)]
         messages: u64,
         #[arg(long, default_value_t = 100_000)]
@@ -172,6 +175,7 @@ struct Options {
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Tui {
+            prefill_only,
             messages,
             conversations,
             samples,
@@ -180,6 +184,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             json,
         } => {
             tui::run(tui::TuiBenchOptions {
+                prefill_only,
                 messages,
                 conversations,
                 samples,

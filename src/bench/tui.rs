@@ -7,9 +7,6 @@ use super::deliveries::{self, WABA_ID};
 use super::prefill::{self, Shape};
 use crate::api::{Request, Response};
 use crate::client::Client;
-use crate::config::Config;
-use crate::engine::serve::RunningEngine;
-use crate::secret::Secret;
 use crate::tui::app::{App, Effect, Focus};
 use crate::tui::keymap::Keymap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -25,6 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct TuiBenchOptions {
+    /// Only build the store (run as a child, so its memory is not the TUI's).
+    pub prefill_only: bool,
     pub messages: u64,
     pub conversations: u64,
     pub samples: usize,
@@ -118,6 +117,7 @@ struct Report {
     conversations: u64,
     terminal: String,
     engine_start_ms: f64,
+    engine_rss_mib: f64,
     first_frame_ms: f64,
     first_frame_bytes: usize,
     open_conversation: Timing,
@@ -130,9 +130,48 @@ struct Report {
     bytes_per_idle_minute_tick: f64,
 }
 
+/// The store is built by a child process and served by another (`wabox serve`), so that this
+/// process holds only what an agent's `wabox` holds: the TUI and its socket to the engine.
 pub async fn run(o: TuiBenchOptions) -> anyhow::Result<()> {
+    if o.prefill_only {
+        let scratch = o
+            .data_dir
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("--prefill-only needs --data-dir"))?;
+        return prefill_store(&o, &scratch);
+    }
     let temp = tempfile_dir()?;
     let scratch = o.data_dir.clone().unwrap_or_else(|| temp.clone());
+    let exe = std::env::current_exe()?;
+    let mut prefill = std::process::Command::new(&exe);
+    prefill.args(["bench", "tui", "--prefill-only"]).args([
+        "--messages",
+        &o.messages.to_string(),
+        "--conversations",
+        &o.conversations.to_string(),
+        "--data-dir",
+    ]);
+    prefill.arg(&scratch);
+    if o.no_cache {
+        prefill.arg("--no-cache");
+    }
+    let status = prefill.status()?;
+    anyhow::ensure!(
+        status.success(),
+        "building the bench store failed ({status})"
+    );
+    let result = measure(&o, &exe, &scratch.join("tui-bench")).await;
+    let _ = std::fs::remove_dir_all(&temp);
+    let report = result?;
+    if o.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+fn prefill_store(o: &TuiBenchOptions, scratch: &std::path::Path) -> anyhow::Result<()> {
     let data = scratch.join("tui-bench");
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
@@ -157,31 +196,67 @@ pub async fn run(o: TuiBenchOptions) -> anyhow::Result<()> {
         &crate::engine::db_path(&data),
         &shape,
         cache.as_deref(),
-        &scratch,
+        scratch,
         false,
     )?;
-    let result = measure(&o, &data).await;
-    let _ = std::fs::remove_dir_all(&temp);
-    let report = result?;
-    if o.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_report(&report);
-    }
     Ok(())
 }
 
-async fn measure(o: &TuiBenchOptions, data: &std::path::Path) -> anyhow::Result<Report> {
+/// `wabox serve` on the bench store; killed when dropped.
+struct EngineProcess(std::process::Child);
+
+impl Drop for EngineProcess {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.0.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = self.0.wait();
+    }
+}
+
+async fn measure(
+    o: &TuiBenchOptions,
+    exe: &std::path::Path,
+    data: &std::path::Path,
+) -> anyhow::Result<Report> {
+    use std::os::unix::fs::PermissionsExt;
     let secret = format!("{:032x}", rand::random::<u128>());
-    let mut config = Config::loopback(
-        data,
-        Some(Secret::new(secret.clone())),
-        Some(Secret::new(String::from("verify"))),
-        "http://127.0.0.1:9",
-    );
-    config.outbox.mark_read_on_open = false;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let config = data.join("bench-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[meta]\napp_secret = \"{secret}\"\nverify_token = \"verify\"\n\
+             graph_base_url = \"http://127.0.0.1:9\"\n\n[webhook]\nlisten = \"127.0.0.1:{port}\"\n\n\
+             [outbox]\nmark_read_on_open = false\n"
+        ),
+    )?;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))?;
     let started = Instant::now();
-    let running = RunningEngine::start(config, None).await?;
+    let engine = EngineProcess(
+        std::process::Command::new(exe)
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?,
+    );
+    let mut client = loop {
+        if let Ok(c) = Client::connect_socket(data).await {
+            break c;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "the bench engine did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     let engine_start = started.elapsed();
 
     // First frame: connect, ask for numbers and conversations, draw.
@@ -194,7 +269,6 @@ async fn measure(o: &TuiBenchOptions, data: &std::path::Path) -> anyhow::Result<
             viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
         },
     )?;
-    let mut client = Client::attached(running.engine.clone());
     client.call(Request::Subscribe).await?;
     let offset = time::UtcOffset::UTC;
     let app = App::new(
@@ -299,7 +373,7 @@ async fn measure(o: &TuiBenchOptions, data: &std::path::Path) -> anyhow::Result<
     // Idle: customers write while the agent only looks. Bytes per message, in the open
     // conversation and in another one.
     let http = reqwest::Client::new();
-    let url = format!("http://{}/webhook", running.webhook_addr);
+    let url = format!("http://127.0.0.1:{port}/webhook");
     ui.app.focus = Focus::Messages;
     let open_id = ui.app.open.as_ref().map(|c| c.id()).unwrap_or(1);
     let open_contact = (open_id - 1) as u64;
@@ -318,13 +392,15 @@ async fn measure(o: &TuiBenchOptions, data: &std::path::Path) -> anyhow::Result<
     ui.draw()?;
     let tick = (ui.bytes.0.load(Ordering::Relaxed) - before) as f64;
 
+    let engine_rss = rss_of(engine.0.id());
     ui.client.close().await;
-    running.stop();
+    drop(engine);
     Ok(Report {
         messages: o.messages,
         conversations: o.conversations,
         terminal: format!("{width}x{height}"),
         engine_start_ms: engine_start.as_secs_f64() * 1000.0,
+        engine_rss_mib: engine_rss as f64 / 1024.0,
         first_frame_ms: first_frame.as_secs_f64() * 1000.0,
         first_frame_bytes,
         open_conversation: timing(open),
@@ -396,6 +472,16 @@ fn delivery(c: u64, i: usize) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
+/// Another process's resident memory, in KiB.
+fn rss_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn print_report(r: &Report) {
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
@@ -404,8 +490,8 @@ fn print_report(r: &Report) {
     );
     println!("{:<44} {:>12} {:>12}  target", "", "measured", "");
     println!(
-        "{:<44} {:>9.1} ms {:>12}  (engine start, not part of the frame)",
-        "engine start (in-process)", r.engine_start_ms, ""
+        "{:<44} {:>9.1} ms {:>12}  (wabox serve to its socket answering; not part of the frame)",
+        "engine start", r.engine_start_ms, ""
     );
     println!(
         "{:<44} {:>9.1} ms {:>12}  < 200 ms {}",
@@ -433,11 +519,15 @@ fn print_report(r: &Report) {
     row("key press to next frame", &r.key_to_frame, 8.0);
     row("search all messages, newest first", &r.search, 50.0);
     println!(
-        "{:<44} {:>9.1} MiB {:>8.1} MiB  < 100 MiB {} (now, peak; TUI and engine in one process)",
-        "resident memory",
+        "{:<44} {:>9.1} MiB {:>8.1} MiB  < 100 MiB {} (now, peak)",
+        "resident memory of the TUI",
         r.rss_mib,
         r.peak_rss_mib,
         verdict(r.peak_rss_mib < 100.0)
+    );
+    println!(
+        "{:<44} {:>9.1} MiB  (for reference: the engine serving it)",
+        "resident memory of the engine", r.engine_rss_mib
     );
     println!(
         "{:<44} {:>10.0} B {:>10.0} B  (open conversation, another one)",

@@ -142,7 +142,8 @@ pub fn list_numbers(conn: &Connection) -> Result<Vec<NumberView>> {
         "SELECT n.id, t.name, n.phone_number_id, n.waba_id, n.display_phone, n.connection,
                 n.access_token_sealed IS NOT NULL, n.created_at,
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id),
-                (SELECT total(c.unread) FROM conversations c WHERE c.number_id = n.id),
+                (SELECT total(c.unread) FROM conversations c
+                 WHERE c.number_id = n.id AND c.unread > 0),
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0)
          FROM numbers n JOIN tenants t ON t.id = n.tenant_id
          ORDER BY t.name, n.display_phone",

@@ -17,14 +17,22 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
-/// Each word of what the agent typed, as a quoted prefix term: `envío rápido` finds
-/// "envíos rápidos"; quotes and operators in the input are text, never FTS syntax.
+/// Each word of what the agent typed as a quoted term, the last one also as a prefix (it may
+/// still be being typed): `envio rap` finds "envío rápido". Quotes and operators in the input
+/// are text, never FTS syntax. Whole words rather than prefixes everywhere: a long prefix makes
+/// FTS5 merge every matching word's list, which costs tens of milliseconds on a big store.
 pub fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split_whitespace()
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let last = words.len().checked_sub(1)?;
+    let terms: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let quoted = format!("\"{}\"", w.replace('"', "\"\""));
+            if i == last { quoted + "*" } else { quoted }
+        })
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    Some(terms.join(" "))
 }
 
 pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
@@ -60,11 +68,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_input_becomes_quoted_prefix_terms() {
-        assert_eq!(fts_query("envío rápido").unwrap(), "\"envío\"* \"rápido\"*");
+    fn user_input_becomes_quoted_words_the_last_one_a_prefix() {
+        assert_eq!(fts_query("envío rápido").unwrap(), "\"envío\" \"rápido\"*");
         assert_eq!(
             fts_query("say \"hi\" -x").unwrap(),
-            "\"say\"* \"\"\"hi\"\"\"* \"-x\"*"
+            "\"say\" \"\"\"hi\"\"\" \"-x\"*"
         );
         assert_eq!(fts_query("   "), None);
     }

@@ -110,8 +110,10 @@ pub async fn run(
                     drop(input);
                     terminal::restore();
                     let edited = edit_in_editor(&app.composer_text());
+                    // A fresh Terminal redraws everything; `Terminal::clear` is avoided because
+                    // it asks the terminal for the cursor position, racing the event reader
+                    // that is winding down.
                     term = terminal::setup(config.ui.mouse)?;
-                    term.clear()?;
                     input = EventStream::new();
                     match edited {
                         Ok(text) => app.set_composer_text(&text),

@@ -18,14 +18,25 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
 pub fn setup(mouse: bool) -> std::io::Result<Term> {
+    enter(mouse)?;
+    Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+/// Takes the terminal (again, after `$EDITOR` had it): what `restore` gives back.
+pub fn enter(mouse: bool) -> std::io::Result<()> {
     enable_raw_mode()?;
     let mut out = stdout();
-    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
     if mouse {
         execute!(out, EnableMouseCapture)?;
     }
     MOUSE.store(mouse, Ordering::SeqCst);
-    Terminal::new(CrosstermBackend::new(out))
+    Ok(())
 }
 
 /// Safe to call twice (a panic during restore must not hide the first panic's message).
