@@ -1,6 +1,8 @@
--- Search over every message's text (SQLite FTS5), kept in step with `messages` by triggers.
--- Accents are folded so `envio` finds `envío`; prefixes of 2 and 3 characters are indexed so
--- the word being typed matches at once.
+-- Search over every message's text (SQLite FTS5). Accents are folded so `envio` finds `envío`;
+-- prefixes of 2 and 3 characters are indexed so the word being typed matches at once.
+-- New messages are indexed by the engine's writer when it has nothing else to do (indexing each
+-- on arrival halved webhook throughput), up to `search_progress.indexed_upto`; edits and
+-- deletions of indexed messages are kept in step by triggers.
 CREATE VIRTUAL TABLE message_search USING fts5(
     text,
     content = 'messages',
@@ -8,15 +10,15 @@ CREATE VIRTUAL TABLE message_search USING fts5(
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3'
 );
-INSERT INTO message_search (rowid, text) SELECT id, text FROM messages;
+CREATE TABLE search_progress (indexed_upto INTEGER NOT NULL);
+INSERT INTO search_progress (indexed_upto) VALUES (0);
 
-CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+CREATE TRIGGER message_search_delete AFTER DELETE ON messages
+WHEN old.id <= (SELECT indexed_upto FROM search_progress) BEGIN
     INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
 END;
-CREATE TRIGGER message_search_update AFTER UPDATE OF text ON messages BEGIN
+CREATE TRIGGER message_search_update AFTER UPDATE OF text ON messages
+WHEN old.id <= (SELECT indexed_upto FROM search_progress) BEGIN
     INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.id, old.text);
     INSERT INTO message_search (rowid, text) VALUES (new.id, new.text);
 END;

@@ -92,6 +92,29 @@ pub async fn run(
     };
     if known.is_empty() {
         crate::sim::register_numbers(&engine, "Demo Shop", &numbers).await?;
+        // Two queues, one number each: sales on the dedicated number, support on the
+        // coexistence one (the shop's own phone).
+        for (queue, number) in [("Sales", DEDICATED), ("Support", COEXISTENCE)] {
+            engine
+                .handle(
+                    &me,
+                    Request::AddQueue {
+                        tenant: None,
+                        name: queue.into(),
+                        auto_assign: false,
+                    },
+                )
+                .await?;
+            engine
+                .handle(
+                    &me,
+                    Request::AssignNumber {
+                        number: number.into(),
+                        queue: queue.into(),
+                    },
+                )
+                .await?;
+        }
     }
     engine
         .handle(

@@ -33,13 +33,15 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
         Command::Demo(args) => wabox::demo::run(args, cli.data_dir.clone(), &config, offset).await,
         Command::Tui => {
             let _logs = wabox::logging::init(&config.data_dir, false);
-            let client = wabox::client::Client::connect(config.clone()).await?;
+            let client = wabox::client::Client::connect(config.clone())
+                .await?
+                .acting_as(cli.act_as.clone());
             let reconnect = client.is_socket().then(|| config.data_dir.clone());
             wabox::tui::run(client, &config, offset, reconnect).await
         }
         command => {
             let _logs = wabox::logging::init(&config.data_dir, false);
-            wabox::cli::run(config, command).await
+            wabox::cli::run(config, command, cli.act_as).await
         }
     }
 }

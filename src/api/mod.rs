@@ -10,6 +10,7 @@ use crate::store::directory::{NumberView, TenantView};
 use crate::store::journal::{JournalEntryView, JournalFilter};
 use crate::store::outbox::QueuedView;
 use crate::store::templates::TemplateView;
+pub use crate::store::views::QueueSelection;
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,66 @@ pub enum Request {
         /// Only conversations whose contact name, number or last message contains this text.
         #[serde(default)]
         filter: Option<String>,
+        /// One queue, the conversations of no queue, mine, or unassigned ones.
+        #[serde(default)]
+        queue: Option<QueueSelection>,
+    },
+    ListQueues,
+    AddQueue {
+        tenant: Option<String>,
+        name: String,
+        #[serde(default)]
+        auto_assign: bool,
+    },
+    RenameQueue {
+        tenant: Option<String>,
+        from: String,
+        to: String,
+    },
+    RemoveQueue {
+        tenant: Option<String>,
+        name: String,
+    },
+    /// Route a number (Meta's id or its display number) to a queue.
+    AssignNumber {
+        number: String,
+        queue: String,
+    },
+    AddAgent {
+        user: String,
+        role: String,
+        tenant: Option<String>,
+        #[serde(default)]
+        queues: Vec<String>,
+    },
+    ListAgents,
+    /// Take an unassigned conversation (of two at once, one wins).
+    Claim {
+        conversation_id: i64,
+    },
+    /// Hand a conversation to another queue and/or agent, with a note for them.
+    Transfer {
+        conversation_id: i64,
+        queue: Option<String>,
+        agent: Option<String>,
+        note: Option<String>,
+    },
+    /// Who claimed and moved a conversation.
+    History {
+        conversation_id: i64,
+    },
+    Audit {
+        limit: Option<usize>,
+    },
+    /// What needs an admin: numbers without a queue, deliveries nobody can see.
+    Doctor,
+    /// Apply a `whatsapp-connections.json` (its text travels in the request).
+    Sync {
+        file_name: String,
+        content: String,
+        tenant: Option<String>,
+        #[serde(default)]
+        dry_run: bool,
     },
     /// Mark a conversation unread again (for later, or for a colleague).
     MarkUnread {
@@ -170,6 +231,12 @@ pub enum Response {
     Number(NumberView),
     Conversations(Vec<ConversationView>),
     Conversation(Box<ConversationView>),
+    Queues(Vec<crate::store::queues::QueueView>),
+    Agents(Vec<crate::store::queues::AgentView>),
+    History(Vec<crate::store::queues::HandEvent>),
+    AuditLog(Vec<crate::store::queues::AuditEntry>),
+    Doctor(Box<DoctorReport>),
+    Synced(Box<crate::store::sync::SyncReport>),
     Attention { unrouted: i64, invalid: i64 },
     SearchResults(Vec<crate::store::search::SearchHit>),
     Contact(Box<crate::store::contacts::ContactDetails>),
@@ -209,11 +276,33 @@ impl ApiError {
     }
 }
 
+/// What `wabox doctor` finds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoctorReport {
+    pub without_queue: Vec<crate::store::queues::Orphan>,
+    pub unrouted: i64,
+    pub invalid: i64,
+    /// `+display (phone number id)` of numbers that cannot send.
+    pub without_token: Vec<String>,
+}
+
+impl DoctorReport {
+    pub fn healthy(&self) -> bool {
+        self.without_queue.is_empty()
+            && self.unrouted == 0
+            && self.invalid == 0
+            && self.without_token.is_empty()
+    }
+}
+
 /// One line on the socket, client to engine.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RequestFrame {
     pub id: u64,
     pub request: Request,
+    /// An admin acting as another user (recorded in the audit log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act_as: Option<String>,
 }
 
 /// One line on the socket, engine to client: an answer to request `id`, or a pushed event.

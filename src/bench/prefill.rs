@@ -14,7 +14,7 @@ const PREFILL_BATCH: u64 = 10_000;
 /// Rows per transaction in the SQLite ceiling.
 pub const CEILING_BATCH: u64 = 1_000;
 /// Bumped when what the prefill writes changes, so old cached stores are not reused.
-const PREFILL_FORMAT: u32 = 2;
+const PREFILL_FORMAT: u32 = 4;
 /// The history spans this many days before the prefill was made.
 const HISTORY_DAYS: i64 = 90;
 
@@ -241,6 +241,11 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
                 shape.messages
             );
         }
+    }
+    // A store that received its history over time has it in the search index.
+    crate::store::search::index_all(conn)?;
+    if !quiet {
+        eprintln!("  prefill: search index built");
     }
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     Ok(())

@@ -82,6 +82,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
                     phone_number_id: None,
                     limit: Some(100_000),
                     filter: None,
+                    queue: None,
                 },
             )
             .await?

@@ -1,6 +1,7 @@
 //! The command line: clap definitions and what each command does through the client API.
 
 mod output;
+pub mod team;
 
 use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;
@@ -26,6 +27,9 @@ pub struct Cli {
     /// Data dir: database, logs, keys, socket (else WABOX_DATA_DIR, else ~/.local/share/wabox).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Act as this user (admins only; recorded in the audit log): see what they see.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub act_as: Option<String>,
     /// Without a command: the inbox (`wabox tui`).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -91,6 +95,8 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// The full-screen inbox (also what `wabox` alone opens).
     Tui,
+    #[command(flatten)]
+    Team(team::TeamCommand),
     /// Every message with these words (prefixes, accents ignored), newest first.
     Search {
         #[arg(required = true, num_args = 1..)]
@@ -511,7 +517,7 @@ async fn send_and_wait(
 }
 
 /// Runs a client command (everything but `serve` and `bench`).
-pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
+pub async fn run(config: Config, command: Command, act_as: Option<String>) -> anyhow::Result<()> {
     let (request, json) = match command {
         Command::Tenants(TenantsCommand::Add { name, json }) => (Request::AddTenant { name }, json),
         Command::Tenants(TenantsCommand::List { json }) => (Request::ListTenants, json),
@@ -547,6 +553,7 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
                 phone_number_id: number,
                 limit: Some(limit),
                 filter,
+                queue: None,
             },
             json,
         ),
@@ -677,11 +684,12 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
             ),
             json,
         ),
+        Command::Team(team) => team.request()?,
         Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
             anyhow::bail!("serve, bench, demo and tui are started by main, not as one request")
         }
     };
-    let mut client = Client::connect(config).await?;
+    let mut client = Client::connect(config).await?.acting_as(act_as);
     let result = client.call(request).await;
     client.close().await;
     let response = result?;
@@ -689,6 +697,15 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
         output::json(&response)?;
     } else {
         output::human(&response);
+    }
+    // Scripts (and cron) learn from the exit status that an admin must look.
+    let attention = match &response {
+        Response::Doctor(d) => !d.healthy(),
+        Response::Synced(r) => r.needs_attention(),
+        _ => false,
+    };
+    if attention {
+        std::process::exit(3);
     }
     if let Response::Replayed(outcomes) = &response
         && outcomes.iter().any(|o| o.state != JournalState::Processed)

@@ -11,6 +11,12 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Number(v) => serde_json::to_string_pretty(v),
         Response::Conversations(v) => serde_json::to_string_pretty(v),
         Response::Conversation(v) => serde_json::to_string_pretty(v),
+        Response::Queues(v) => serde_json::to_string_pretty(v),
+        Response::Agents(v) => serde_json::to_string_pretty(v),
+        Response::History(v) => serde_json::to_string_pretty(v),
+        Response::AuditLog(v) => serde_json::to_string_pretty(v),
+        Response::Doctor(v) => serde_json::to_string_pretty(v),
+        Response::Synced(v) => serde_json::to_string_pretty(v),
         Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
             &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
         ),
@@ -179,6 +185,141 @@ pub fn human(response: &Response) {
                 })
                 .collect(),
         ),
+        Response::Queues(qs) if qs.is_empty() => {
+            println!("no queues yet: `wabox queues add NAME`")
+        }
+        Response::Queues(qs) => table(
+            &[
+                "QUEUE",
+                "TENANT",
+                "NUMBERS",
+                "AGENTS",
+                "CONVERSATIONS",
+                "WAITING",
+                "AUTO-ASSIGN",
+            ],
+            qs.iter()
+                .map(|q| {
+                    vec![
+                        q.name.clone(),
+                        q.tenant.clone(),
+                        q.numbers
+                            .iter()
+                            .map(|n| format!("+{n}"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        q.agents.join(" "),
+                        q.conversations.to_string(),
+                        q.waiting.to_string(),
+                        if q.auto_assign { "on" } else { "off" }.into(),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Agents(a) if a.is_empty() => {
+            println!("no agents yet: `wabox agents add USER --queue NAME`")
+        }
+        Response::Agents(agents) => table(
+            &["USER", "ROLE", "TENANT", "QUEUES"],
+            agents
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.user.clone(),
+                        a.role.clone(),
+                        a.tenant.clone().unwrap_or_else(|| "all".into()),
+                        a.queues.join(", "),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::History(h) if h.is_empty() => println!("nobody has claimed or moved it"),
+        Response::History(h) => {
+            for e in h {
+                let note = e
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" — note: {n}"))
+                    .unwrap_or_default();
+                println!("{} {} {} {}{note}", e.at, e.actor, e.kind, e.detail);
+            }
+        }
+        Response::AuditLog(entries) if entries.is_empty() => println!("nothing audited yet"),
+        Response::AuditLog(entries) => table(
+            &["AT", "WHO", "ACTION", "DETAIL"],
+            entries
+                .iter()
+                .map(|e| {
+                    let who = match &e.as_user {
+                        Some(u) => format!("{} as {u}", e.actor),
+                        None => e.actor.clone(),
+                    };
+                    vec![e.at.clone(), who, e.action.clone(), e.detail.clone()]
+                })
+                .collect(),
+        ),
+        Response::Doctor(d) => {
+            if d.healthy() {
+                println!("all good: every number has a queue and a token, no delivery waits");
+            }
+            for o in &d.without_queue {
+                println!(
+                    "NO QUEUE: +{} ({}, {}) — {} conversations reach no agent:                      `wabox queues assign {} QUEUE`",
+                    o.display_phone,
+                    o.phone_number_id,
+                    o.tenant,
+                    o.conversations,
+                    o.phone_number_id
+                );
+            }
+            if d.unrouted > 0 {
+                println!(
+                    "UNROUTED: {} deliveries name a number wabox does not know: `wabox journal --unrouted`",
+                    d.unrouted
+                );
+            }
+            if d.invalid > 0 {
+                println!(
+                    "INVALID: {} deliveries could not be read: `wabox journal --invalid`",
+                    d.invalid
+                );
+            }
+            for n in &d.without_token {
+                println!("NO TOKEN: {n} can receive but not send: connect it again");
+            }
+        }
+        Response::Synced(r) => {
+            let what = if r.dry_run { "would be" } else { "were" };
+            println!(
+                "{} added, {} updated, {} corrected, {} unchanged, {} inactive ({what} applied)",
+                r.added.len(),
+                r.updated.len(),
+                r.corrected.len(),
+                r.unchanged,
+                r.inactive.len()
+            );
+            for a in &r.added {
+                println!("  added     {a}");
+            }
+            for u in &r.updated {
+                println!("  updated   {u}");
+            }
+            for c in &r.corrected {
+                println!("  corrected {c}");
+            }
+            for i in &r.inactive {
+                println!("  inactive  {i}");
+            }
+            for w in &r.warnings {
+                println!("WARNING: {w}");
+            }
+            for o in &r.without_queue {
+                println!(
+                    "WARNING: +{} ({}) has no queue: its {} conversations reach no agent —                      `wabox queues assign {} QUEUE`",
+                    o.display_phone, o.phone_number_id, o.conversations, o.phone_number_id
+                );
+            }
+        }
         Response::Conversation(c) => {
             human(&Response::Conversations(vec![(**c).clone()]));
         }

@@ -24,11 +24,13 @@ pub enum Client {
         write: OwnedWriteHalf,
         next_id: u64,
         pending_events: VecDeque<StoreEvent>,
+        act_as: Option<String>,
     },
     InProcess {
         engine: Arc<Engine>,
         caller: Caller,
         events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
+        act_as: Option<String>,
         /// Held while this client's engine lives; none when the engine is someone else's (the demo).
         _lock: Option<EngineLock>,
     },
@@ -48,6 +50,7 @@ impl Client {
                             write,
                             next_id: 1,
                             pending_events: VecDeque::new(),
+                            act_as: None,
                         });
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
@@ -67,6 +70,7 @@ impl Client {
                         engine,
                         caller: Caller::current(),
                         events: None,
+                        act_as: None,
                         _lock: Some(lock),
                     });
                 }
@@ -89,6 +93,7 @@ impl Client {
             engine,
             caller: Caller::current(),
             events: None,
+            act_as: None,
             _lock: None,
         }
     }
@@ -104,7 +109,16 @@ impl Client {
             write,
             next_id: 1,
             pending_events: VecDeque::new(),
+            act_as: None,
         })
+    }
+
+    /// Every request from now on is made as this user (admins only; the engine audits it).
+    pub fn acting_as(mut self, user: Option<String>) -> Client {
+        match &mut self {
+            Client::Socket { act_as, .. } | Client::InProcess { act_as, .. } => *act_as = user,
+        }
+        self
     }
 
     /// Whether this client talks to an engine over its socket (it can go away and come back).
@@ -118,23 +132,29 @@ impl Client {
                 engine,
                 caller,
                 events,
+                act_as,
                 ..
             } => {
                 if matches!(request, Request::Subscribe) && events.is_none() {
                     *events = Some(engine.writer.events.subscribe());
                 }
-                engine.handle(caller, request).await
+                engine.handle_as(caller, act_as.as_deref(), request).await
             }
             Client::Socket {
                 lines,
                 write,
                 next_id,
                 pending_events,
+                act_as,
             } => {
                 let id = *next_id;
                 *next_id += 1;
-                let mut line = serde_json::to_vec(&RequestFrame { id, request })
-                    .map_err(|e| ApiError::new(format!("could not encode the request: {e}")))?;
+                let mut line = serde_json::to_vec(&RequestFrame {
+                    id,
+                    request,
+                    act_as: act_as.clone(),
+                })
+                .map_err(|e| ApiError::new(format!("could not encode the request: {e}")))?;
                 line.push(b'\n');
                 let lost =
                     |e: std::io::Error| ApiError::new(format!("lost the engine's socket: {e}"));

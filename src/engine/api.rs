@@ -51,27 +51,6 @@ fn store_error(e: StoreError) -> ApiError {
 }
 
 impl Engine {
-    /// Admins are root, the user the engine runs as, and the users named in `[access] admins`.
-    /// Agents and their queues come with the routing work; until then the API is admin-only.
-    fn authorize(&self, caller: &Caller) -> Result<(), ApiError> {
-        if caller.uid == 0
-            || caller.uid == self.own_uid
-            || self.config.admins.contains(&caller.user)
-        {
-            return Ok(());
-        }
-        let file = self
-            .config
-            .path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "the config file".into());
-        Err(ApiError::new(format!(
-            "{} is not a wabox admin: an admin can add them to [access] admins in {file}",
-            caller.user
-        )))
-    }
-
     pub(super) async fn read<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&rusqlite::Connection) -> store::Result<R> + Send + 'static,
@@ -170,12 +149,19 @@ impl Engine {
         caller: &Caller,
         request: Request,
     ) -> Result<Response, ApiError> {
-        if !matches!(request, Request::Hello) {
-            self.authorize(caller)?;
-        }
+        self.handle_as(caller, None, request).await
+    }
+
+    /// Answers one request as `act_as` (an admin seeing what that user sees) or as the caller.
+    pub async fn handle_as(
+        self: &Arc<Self>,
+        caller: &Caller,
+        act_as: Option<&str>,
+        request: Request,
+    ) -> Result<Response, ApiError> {
         let now = now_unix();
-        match request {
-            Request::Hello => Ok(Response::Hello(EngineInfo {
+        if let Request::Hello = request {
+            return Ok(Response::Hello(EngineInfo {
                 version: env!("CARGO_PKG_VERSION").into(),
                 mode: match self.mode {
                     super::EngineMode::Serve => "engine".into(),
@@ -183,7 +169,31 @@ impl Engine {
                 },
                 data_dir: self.config.data_dir.display().to_string(),
                 user: caller.user.clone(),
-            })),
+            }));
+        }
+        let access = self.access(caller, act_as).await?;
+        self.check(&access, &request).await?;
+        let scope = access.scope.clone();
+        // The rest of this function speaks of the effective user.
+        let caller = &Caller {
+            uid: caller.uid,
+            user: access.user.clone(),
+        };
+        match request {
+            Request::Hello => unreachable!("answered above, before access"),
+            Request::ListQueues
+            | Request::AddQueue { .. }
+            | Request::RenameQueue { .. }
+            | Request::RemoveQueue { .. }
+            | Request::AssignNumber { .. }
+            | Request::AddAgent { .. }
+            | Request::ListAgents
+            | Request::Claim { .. }
+            | Request::Transfer { .. }
+            | Request::History { .. }
+            | Request::Audit { .. }
+            | Request::Doctor
+            | Request::Sync { .. } => self.routing(&access, request, now).await,
             Request::Subscribe => Ok(Response::Subscribed),
             Request::ListTenants => self
                 .read(directory::list_tenants)
@@ -201,7 +211,7 @@ impl Engine {
                 Ok(Response::Tenant(tenant))
             }
             Request::ListNumbers => self
-                .read(directory::list_numbers)
+                .read(move |c| directory::list_numbers_in(c, &scope))
                 .await
                 .map(Response::Numbers),
             Request::AddNumber {
@@ -240,16 +250,20 @@ impl Engine {
                 phone_number_id,
                 limit,
                 filter,
+                queue,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                let user = access.user.clone();
+                if queue == Some(views::QueueSelection::NoQueue) {
+                    access.require_admin()?;
+                }
                 self.read(move |c| {
-                    views::conversations(
-                        c,
-                        phone_number_id.as_deref(),
-                        filter.as_deref(),
-                        limit,
-                        now,
-                    )
+                    let filter = views::ConversationFilter {
+                        phone_number_id,
+                        text: filter,
+                        queue,
+                    };
+                    views::conversations(c, &scope, &user, &filter, limit, now)
                 })
                 .await
                 .map(Response::Conversations)
@@ -340,6 +354,10 @@ impl Engine {
                 ))
             }
             Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
+            Request::Attention if !scope.is_admin() => Ok(Response::Attention {
+                unrouted: 0,
+                invalid: 0,
+            }),
             Request::Attention => {
                 let counts = self.read(journal::counts).await?;
                 let of = |state: journal::JournalState| {
@@ -359,7 +377,7 @@ impl Engine {
                 .map(|c| Response::Conversation(Box::new(c))),
             Request::Search { query, limit } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-                self.read(move |c| crate::store::search::search(c, &query, limit))
+                self.read(move |c| crate::store::search::search(c, &scope, &query, limit))
                     .await
                     .map(Response::SearchResults)
             }
@@ -489,14 +507,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_admins_may_use_the_api_until_agents_exist() {
+    async fn strangers_are_refused_and_told_who_can_add_them() {
         let (_d, engine) = engine(&["alice"]);
         let refused = engine
             .handle(&stranger("mallory"), Request::ListTenants)
             .await
             .unwrap_err();
         assert!(
-            refused.message.contains("mallory is not a wabox admin"),
+            refused.message.contains(
+                "mallory is not a wabox user: an admin adds them with `wabox agents add mallory`"
+            ),
             "{refused}"
         );
         // Hello tells anyone who they are, and nothing else.

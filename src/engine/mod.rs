@@ -1,10 +1,12 @@
 //! The engine: owns the store, ingests webhooks, and answers clients.
 
+pub mod access;
 pub mod api;
 pub mod ingest;
 pub mod lock;
 pub mod media;
 pub mod outbox;
+mod routing;
 mod send;
 pub mod serve;
 pub mod socket;

@@ -88,7 +88,10 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
             }
         };
         let subscribe = matches!(frame.request, Request::Subscribe);
-        let result = match engine.handle(&caller, frame.request).await {
+        let result = match engine
+            .handle_as(&caller, frame.act_as.as_deref(), frame.request)
+            .await
+        {
             Ok(r) => AnswerResult::Ok(Box::new(r)),
             Err(e) => AnswerResult::Error(e),
         };

@@ -20,6 +20,8 @@ use tokio::sync::{broadcast, oneshot};
 const MAX_JOBS_PER_COMMIT: usize = 2048;
 /// Journal entries applied per transaction between two looks at the job queue.
 const INGEST_BATCH: usize = 64;
+/// Messages added to the search index per transaction, when there is nothing else to do.
+const SEARCH_BATCH: usize = 2_000;
 
 /// Answers a job's caller once the transaction holding its writes has committed (true) or was
 /// rolled back (false).
@@ -152,8 +154,10 @@ fn run_loop(
 ) {
     // Entries left pending by a crash are processed first thing.
     let mut backlog = ingest;
+    // Messages not in the search index yet are indexed when nothing else waits.
+    let mut search_behind = true;
     loop {
-        let first = if backlog {
+        let first = if backlog || search_behind {
             match rx.try_recv() {
                 Ok(job) => Some(job),
                 Err(TryRecvError::Empty) => None,
@@ -165,11 +169,13 @@ fn run_loop(
                 Ok(job) => Some(job),
                 Err(RecvTimeoutError::Timeout) => {
                     backlog = ingest;
+                    search_behind = true;
                     None
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         };
+        let idle = first.is_none();
         if let Some(first) = first {
             let mut appends = Vec::new();
             let mut runs = Vec::new();
@@ -198,13 +204,24 @@ fn run_loop(
         }
         if backlog {
             match crate::engine::ingest::process_pending(ctx, INGEST_BATCH, stats) {
-                Ok(n) => backlog = n == INGEST_BATCH,
+                Ok(n) => {
+                    backlog = n == INGEST_BATCH;
+                    search_behind |= n > 0;
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "could not process the journal; retrying shortly");
                     std::thread::sleep(Duration::from_millis(200));
                 }
             }
             publish(ctx, events);
+        } else if search_behind && idle {
+            match store::search::index_pending(&mut ctx.conn, SEARCH_BATCH) {
+                Ok(n) => search_behind = n == SEARCH_BATCH,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not update the search index");
+                    search_behind = false;
+                }
+            }
         }
     }
 }

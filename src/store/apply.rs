@@ -462,7 +462,9 @@ impl Ctx<'_> {
         }
         self.conn
             .prepare_cached(
-                "INSERT INTO conversations (number_id, contact_id, created_at) VALUES (?1, ?2, ?3)",
+                // A new conversation lands in its number's queue (none: admins see it as such).
+                "INSERT INTO conversations (number_id, contact_id, created_at, queue_id)
+                 VALUES (?1, ?2, ?3, (SELECT queue_id FROM numbers WHERE id = ?1))",
             )?
             .execute(params![number_id, contact_id, self.now])?;
         Ok(self.conn.last_insert_rowid())

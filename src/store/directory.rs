@@ -31,6 +31,13 @@ pub struct NumberView {
     /// Conversations with unread messages: customers waiting for an answer.
     #[serde(default)]
     pub waiting: i64,
+    /// The queue its conversations go to; none is an error an admin must fix.
+    #[serde(default)]
+    pub queue: Option<String>,
+    #[serde(default = "active_default")]
+    pub active: bool,
+    #[serde(default)]
+    pub alias: Option<String>,
     pub created_at: String,
 }
 
@@ -138,32 +145,51 @@ pub fn add_number(conn: &Connection, new: &NewNumber<'_>, now: i64) -> Result<Nu
 }
 
 pub fn list_numbers(conn: &Connection) -> Result<Vec<NumberView>> {
-    let mut stmt = conn.prepare_cached(
+    list_numbers_in(conn, &super::scope::Scope::Everything)
+}
+
+/// The numbers whose conversations the scope may see.
+pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result<Vec<NumberView>> {
+    let sql = format!(
         "SELECT n.id, t.name, n.phone_number_id, n.waba_id, n.display_phone, n.connection,
-                n.access_token_sealed IS NOT NULL, n.created_at,
+                n.access_token_sealed IS NOT NULL, n.created_at, q.name, n.active, n.alias,
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id),
                 (SELECT total(c.unread) FROM conversations c
                  WHERE c.number_id = n.id AND c.unread > 0),
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0)
          FROM numbers n JOIN tenants t ON t.id = n.tenant_id
+         LEFT JOIN queues q ON q.id = n.queue_id
+         WHERE {}
          ORDER BY t.name, n.display_phone",
+        super::scope::NUMBER_SCOPE_SQL
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        rusqlite::named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
+        |r| {
+            Ok(NumberView {
+                id: r.get(0)?,
+                tenant: r.get(1)?,
+                phone_number_id: r.get(2)?,
+                waba_id: r.get(3)?,
+                display_phone: r.get(4)?,
+                connection: r.get(5)?,
+                has_token: r.get(6)?,
+                created_at: rfc3339(r.get(7)?),
+                queue: r.get(8)?,
+                active: r.get(9)?,
+                alias: r.get(10)?,
+                conversations: r.get(11)?,
+                unread: r.get::<_, f64>(12)? as i64,
+                waiting: r.get(13)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(NumberView {
-            id: r.get(0)?,
-            tenant: r.get(1)?,
-            phone_number_id: r.get(2)?,
-            waba_id: r.get(3)?,
-            display_phone: r.get(4)?,
-            connection: r.get(5)?,
-            has_token: r.get(6)?,
-            created_at: rfc3339(r.get(7)?),
-            conversations: r.get(8)?,
-            unread: r.get::<_, f64>(9)? as i64,
-            waiting: r.get(10)?,
-        })
-    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn active_default() -> bool {
+    true
 }
 
 /// The number a change is addressed to, or none: an unknown id is never guessed.

@@ -7,7 +7,10 @@ pub mod directory;
 pub mod journal;
 pub mod media;
 pub mod outbox;
+pub mod queues;
+pub mod scope;
 pub mod search;
+pub mod sync;
 pub mod templates;
 pub mod views;
 
@@ -25,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_search_notes.sql"),
     include_str!("../../migrations/0006_outbound_media.sql"),
     include_str!("../../migrations/0007_outbox_conversation_heads.sql"),
+    include_str!("../../migrations/0008_queues_agents.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

@@ -2,7 +2,7 @@
 
 use super::{Result, StoreError};
 use crate::domain::time::rfc3339;
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,22 +35,63 @@ pub fn fts_query(input: &str) -> Option<String> {
     Some(terms.join(" "))
 }
 
-pub fn search(conn: &Connection, input: &str, limit: usize) -> Result<Vec<SearchHit>> {
+/// Indexes up to `limit` messages not indexed yet, in one transaction; answers how many.
+pub fn index_pending(conn: &mut Connection, limit: usize) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let upto: i64 = tx.query_row("SELECT indexed_upto FROM search_progress", [], |r| r.get(0))?;
+    let ids: Vec<i64> = tx
+        .prepare_cached("SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2")?
+        .query_map(rusqlite::params![upto, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let Some(&end) = ids.last() else {
+        return Ok(0);
+    };
+    tx.execute(
+        "INSERT INTO message_search (rowid, text)
+         SELECT id, text FROM messages WHERE id > ?1 AND id <= ?2",
+        rusqlite::params![upto, end],
+    )?;
+    tx.execute("UPDATE search_progress SET indexed_upto = ?1", [end])?;
+    tx.commit()?;
+    Ok(ids.len())
+}
+
+/// Indexes everything at once (after a bulk load).
+pub fn index_all(conn: &mut Connection) -> Result<()> {
+    while index_pending(conn, 50_000)? > 0 {}
+    Ok(())
+}
+
+pub fn search(
+    conn: &Connection,
+    scope: &super::scope::Scope,
+    input: &str,
+    limit: usize,
+) -> Result<Vec<SearchHit>> {
     let Some(query) = fts_query(input) else {
         return Err(StoreError::Invalid("search for at least one word".into()));
     };
     // Newest first by rowid (arrival order), which FTS5 walks without sorting every match.
-    let mut stmt = conn.prepare_cached(
+    let sql = format!(
         "SELECT m.id, m.conversation_id, coalesce(k.name, '+' || k.wa_id, k.user_id), m.direction,
                 m.at, snippet(message_search, 0, '[', ']', '…', 10)
          FROM message_search s
          JOIN messages m ON m.id = s.rowid
          JOIN conversations c ON c.id = m.conversation_id
+         JOIN numbers n ON n.id = c.number_id
          JOIN contacts k ON k.id = c.contact_id
-         WHERE message_search MATCH ?1
-         ORDER BY s.rowid DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![query, limit as i64], |r| {
+         WHERE message_search MATCH :query AND {}
+         ORDER BY s.rowid DESC LIMIT :limit",
+        super::scope::SCOPE_SQL
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let params = rusqlite::named_params! {
+        ":query": query,
+        ":limit": limit as i64,
+        ":scope_tenant": scope.tenant(),
+        ":scope_agent": scope.agent(),
+    };
+    let rows = stmt.query_map(params, |r| {
         Ok(SearchHit {
             message_id: r.get(0)?,
             conversation_id: r.get(1)?,

@@ -39,6 +39,12 @@ pub struct ConversationView {
     pub state: String,
     #[serde(default)]
     pub snoozed_until: Option<String>,
+    /// The queue it waits in; none when its number has no queue (admins see it under "no queue").
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// The agent handling it, if any.
+    #[serde(default)]
+    pub assignee: Option<String>,
     pub unread: i64,
     pub last_inbound_at: Option<String>,
     pub window: WindowView,
@@ -100,11 +106,12 @@ fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
 const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
-           c.last_message_at, c.snoozed_until
+           c.last_message_at, c.snoozed_until, q.name, c.assignee
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
-    JOIN contacts k ON k.id = c.contact_id";
+    JOIN contacts k ON k.id = c.contact_id
+    LEFT JOIN queues q ON q.id = c.queue_id";
 
 fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<ConversationView> {
     let last_inbound_at: Option<i64> = r.get(9)?;
@@ -128,6 +135,8 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
         },
         snoozed_until: snoozed_until.filter(|_| state == "snoozed").map(rfc3339),
         state,
+        queue: r.get(14)?,
+        assignee: r.get(15)?,
         unread: r.get(8)?,
         last_inbound_at: last_inbound_at.map(rfc3339),
         window: window_view(last_inbound_at, now),
@@ -142,14 +151,36 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
     })
 }
 
-/// Conversations by last activity, newest first, optionally of one number (Meta's id).
+/// Which conversations of a queue view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueSelection {
+    Queue(i64),
+    /// Of numbers without a queue: waiting for an admin to route them.
+    NoQueue,
+    /// Assigned to the user asking.
+    Mine,
+    Unassigned,
+}
+
+/// What to list: one number, a text filter, one queue view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationFilter {
+    pub phone_number_id: Option<String>,
+    pub text: Option<String>,
+    pub queue: Option<QueueSelection>,
+}
+
+/// Conversations the scope may see, by last activity, newest first.
 pub fn conversations(
     conn: &Connection,
-    phone_number_id: Option<&str>,
-    filter: Option<&str>,
+    scope: &super::scope::Scope,
+    user: &str,
+    filter: &ConversationFilter,
     limit: usize,
     now: i64,
 ) -> Result<Vec<ConversationView>> {
+    let phone_number_id = filter.phone_number_id.as_deref();
     if let Some(p) = phone_number_id {
         let known: Option<i64> = conn
             .query_row(
@@ -166,19 +197,43 @@ pub fn conversations(
     }
     let sql = format!(
         "{CONVERSATION_SELECT}
-         WHERE (?1 IS NULL OR n.phone_number_id = ?1)
-           AND (?3 IS NULL OR k.name LIKE ?3 ESCAPE '\\' OR k.wa_id LIKE ?3 ESCAPE '\\'
-                OR k.user_id LIKE ?3 ESCAPE '\\' OR c.last_message_text LIKE ?3 ESCAPE '\\')
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?2"
+         WHERE (:pnid IS NULL OR n.phone_number_id = :pnid)
+           AND (:pattern IS NULL OR k.name LIKE :pattern ESCAPE '\\'
+                OR k.wa_id LIKE :pattern ESCAPE '\\' OR k.user_id LIKE :pattern ESCAPE '\\'
+                OR c.last_message_text LIKE :pattern ESCAPE '\\')
+           AND (:queue IS NULL OR c.queue_id = :queue)
+           AND (:no_queue = 0 OR c.queue_id IS NULL)
+           AND (:mine IS NULL OR c.assignee = :mine)
+           AND (:unassigned = 0 OR c.assignee IS NULL)
+           AND {}
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit",
+        super::scope::SCOPE_SQL
     );
     let pattern = filter
+        .text
+        .as_deref()
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(|f| format!("%{}%", like_escape(f)));
+    let queue = match filter.queue {
+        Some(QueueSelection::Queue(q)) => Some(q),
+        _ => None,
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![phone_number_id, limit as i64, pattern], |r| {
-        conversation_row(r, now)
-    })?;
+    let rows = stmt.query_map(
+        rusqlite::named_params! {
+            ":pnid": phone_number_id,
+            ":pattern": pattern,
+            ":queue": queue,
+            ":no_queue": filter.queue == Some(QueueSelection::NoQueue),
+            ":mine": (filter.queue == Some(QueueSelection::Mine)).then_some(user),
+            ":unassigned": filter.queue == Some(QueueSelection::Unassigned),
+            ":scope_tenant": scope.tenant(),
+            ":scope_agent": scope.agent(),
+            ":limit": limit as i64,
+        },
+        |r| conversation_row(r, now),
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -11,8 +11,10 @@ use crate::i18n::Strings;
 use crate::store::StoreEvent;
 use crate::store::contacts::ContactDetails;
 use crate::store::directory::NumberView;
+use crate::store::queues::QueueView;
 use crate::store::search::SearchHit;
 use crate::store::templates::TemplateView;
+use crate::store::views::QueueSelection;
 use crate::store::views::{ConversationView, MessageView};
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
@@ -33,9 +35,22 @@ pub enum Focus {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SidebarItem {
+    /// Every conversation the agent may see ("all of my queues" for an agent).
     All,
+    Mine,
+    Unassigned,
     Tenant(String),
+    Queue(QueueView),
+    /// Conversations of a tenant's numbers without a queue (only admins see such numbers).
+    NoQueue(String),
     Number(NumberView),
+}
+
+impl SidebarItem {
+    /// Headings are not chosen: the cursor skips them.
+    pub fn is_heading(&self) -> bool {
+        matches!(self, SidebarItem::Tenant(_))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -203,6 +218,9 @@ pub enum Tag {
     },
     ConversationState,
     Attention,
+    Queues,
+    Claim,
+    Transfer,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -228,6 +246,7 @@ pub struct App {
     pub focus: Focus,
     pub link: LinkState,
     pub numbers: Vec<NumberView>,
+    pub queues: Vec<QueueView>,
     pub sidebar_selected: usize,
     pub conversations: Vec<ConversationRow>,
     pub conversation_selected: usize,
@@ -271,6 +290,7 @@ impl App {
             focus: Focus::Conversations,
             link: LinkState::Connecting,
             numbers: Vec::new(),
+            queues: Vec::new(),
             sidebar_selected: 0,
             conversations: Vec::new(),
             conversation_selected: 0,
@@ -305,23 +325,52 @@ impl App {
 
     // ----- what the sidebar offers -----
 
+    /// My views, then per tenant its queues with their numbers, then its numbers without a queue.
     pub fn sidebar_items(&self) -> Vec<SidebarItem> {
-        let mut items = vec![SidebarItem::All];
-        let mut tenant: Option<&str> = None;
-        for n in &self.numbers {
-            if tenant != Some(n.tenant.as_str()) {
-                items.push(SidebarItem::Tenant(n.tenant.clone()));
-                tenant = Some(&n.tenant);
+        let mut items = vec![SidebarItem::All, SidebarItem::Mine, SidebarItem::Unassigned];
+        let mut tenants: Vec<&str> = Vec::new();
+        for t in self
+            .queues
+            .iter()
+            .map(|q| q.tenant.as_str())
+            .chain(self.numbers.iter().map(|n| n.tenant.as_str()))
+        {
+            if !tenants.contains(&t) {
+                tenants.push(t);
             }
-            items.push(SidebarItem::Number(n.clone()));
+        }
+        for tenant in tenants {
+            items.push(SidebarItem::Tenant(tenant.to_string()));
+            for q in self.queues.iter().filter(|q| q.tenant == tenant) {
+                items.push(SidebarItem::Queue(q.clone()));
+                for n in &self.numbers {
+                    if n.tenant == tenant && n.queue.as_deref() == Some(q.name.as_str()) {
+                        items.push(SidebarItem::Number(n.clone()));
+                    }
+                }
+            }
+            let orphans: Vec<&NumberView> = self
+                .numbers
+                .iter()
+                .filter(|n| n.tenant == tenant && n.queue.is_none())
+                .collect();
+            if !orphans.is_empty() {
+                items.push(SidebarItem::NoQueue(tenant.to_string()));
+                items.extend(orphans.into_iter().cloned().map(SidebarItem::Number));
+            }
         }
         items
     }
 
-    fn chosen_number(&self) -> Option<String> {
+    /// The number and queue view the conversation list shows.
+    fn chosen_view(&self) -> (Option<String>, Option<QueueSelection>) {
         match self.sidebar_items().get(self.sidebar_selected) {
-            Some(SidebarItem::Number(n)) => Some(n.phone_number_id.clone()),
-            _ => None,
+            Some(SidebarItem::Number(n)) => (Some(n.phone_number_id.clone()), None),
+            Some(SidebarItem::Queue(q)) => (None, Some(QueueSelection::Queue(q.id))),
+            Some(SidebarItem::NoQueue(_)) => (None, Some(QueueSelection::NoQueue)),
+            Some(SidebarItem::Mine) => (None, Some(QueueSelection::Mine)),
+            Some(SidebarItem::Unassigned) => (None, Some(QueueSelection::Unassigned)),
+            _ => (None, None),
         }
     }
 
@@ -336,9 +385,11 @@ impl App {
         if self.numbers_stale {
             self.numbers_stale = false;
             out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
+            out.push(Effect::Call(Tag::Queues, Request::ListQueues));
             out.push(Effect::Call(Tag::Attention, Request::Attention));
         }
         if self.conversations_stale && !self.conversations_loading {
+            let (phone_number_id, queue) = self.chosen_view();
             self.conversations_stale = false;
             self.conversations_loading = true;
             out.push(Effect::Call(
@@ -346,9 +397,10 @@ impl App {
                     generation: self.generation,
                 },
                 Request::ListConversations {
-                    phone_number_id: self.chosen_number(),
+                    phone_number_id,
                     limit: Some(self.conversation_limit),
                     filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
+                    queue,
                 },
             ));
         }
@@ -577,6 +629,13 @@ impl App {
                 }
             }
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
+            (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
+            (Tag::Transfer, Response::Conversation(_)) => self.info(self.t.transferred),
+            (Tag::Queues, Response::Queues(queues)) => {
+                self.queues = queues;
+                let len = self.sidebar_items().len();
+                self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+            }
             (Tag::Attention, Response::Attention { unrouted, invalid }) => {
                 self.unrouted = unrouted;
                 self.invalid = invalid;

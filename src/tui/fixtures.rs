@@ -32,6 +32,16 @@ pub fn number(id: i64, pnid: &str, phone: &str, kind: ConnectionKind, waiting: i
         conversations: 3,
         unread: waiting,
         waiting,
+        queue: Some(
+            if kind == ConnectionKind::Dedicated {
+                "Sales"
+            } else {
+                "Support"
+            }
+            .into(),
+        ),
+        active: true,
+        alias: None,
         created_at: rfc3339(NOW - 86_400),
     }
 }
@@ -61,6 +71,8 @@ pub fn conversation(
         },
         state: "open".into(),
         snoozed_until: None,
+        queue: Some("Sales".into()),
+        assignee: None,
         unread,
         last_inbound_at: last_inbound_ago.map(|a| rfc3339(NOW - a)),
         window: WindowView {
@@ -281,6 +293,21 @@ pub fn inbox(lang: &str) -> App {
         ),
     ];
     let _ = app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers)));
+    let queue = |id: i64, name: &str, number: &str, waiting: i64| crate::store::queues::QueueView {
+        id,
+        tenant: "Demo Shop".into(),
+        name: name.into(),
+        auto_assign: false,
+        numbers: vec![number.into()],
+        agents: vec!["alice".into()],
+        conversations: 3,
+        waiting,
+    };
+    let queues = vec![
+        queue(1, "Sales", "15550783881", 3),
+        queue(2, "Support", "5215512345678", 1),
+    ];
+    let _ = app.on_reply(Tag::Queues, Ok(Response::Queues(queues)));
     let list = conversations().into_iter().map(|c| c.view).collect();
     let _ = app.on_reply(
         Tag::Conversations {

@@ -174,9 +174,8 @@ impl App {
         match name {
             "" => Vec::new(),
             "q" | "quit" => vec![Effect::Quit],
-            "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search" => {
-                self.conversation_command(name, arg.trim())
-            }
+            "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
+            | "transfer" | "assign" => self.conversation_command(name, arg.trim()),
             "filter" => {
                 self.filter = arg.trim().to_string();
                 self.restart_conversations();
@@ -327,6 +326,12 @@ impl App {
                     None,
                 )]
             }
+            Action::Claim => match self.focused_conversation_id() {
+                Some(conversation_id) => {
+                    vec![Effect::Call(Tag::Claim, Request::Claim { conversation_id })]
+                }
+                None => Vec::new(),
+            },
             Action::Snooze => {
                 self.popup = Some(Popup::Command("snooze ".into()));
                 Vec::new()
@@ -367,7 +372,7 @@ impl App {
                 let items = self.sidebar_items();
                 let mut i = step(self.sidebar_selected, items.len());
                 // Tenant rows are headings: skip them in the direction of travel.
-                while let Some(SidebarItem::Tenant(_)) = items.get(i) {
+                while items.get(i).is_some_and(SidebarItem::is_heading) {
                     let next = if delta < 0 {
                         i.checked_sub(1)
                     } else {
@@ -378,7 +383,7 @@ impl App {
                         None => break,
                     }
                 }
-                if matches!(items.get(i), Some(SidebarItem::Tenant(_))) {
+                if items.get(i).is_some_and(SidebarItem::is_heading) {
                     i = self.sidebar_selected;
                 }
                 if i != self.sidebar_selected {
@@ -629,6 +634,24 @@ impl App {
         };
         let contact = Tag::Contact { conversation_id };
         match name {
+            "transfer" | "assign" => {
+                let (target, note) = arg.split_once(' ').unwrap_or((arg, ""));
+                let note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
+                let (queue, agent) = if name == "transfer" {
+                    (Some(target.to_string()), None)
+                } else {
+                    (None, Some(target.to_string()))
+                };
+                vec![Effect::Call(
+                    Tag::Transfer,
+                    Request::Transfer {
+                        conversation_id,
+                        queue,
+                        agent,
+                        note,
+                    },
+                )]
+            }
             "note" => vec![Effect::Call(
                 contact,
                 Request::AddNote {

@@ -37,6 +37,7 @@ pub enum Action {
     ContactPanel,
     CloseConversation,
     Snooze,
+    Claim,
 }
 
 impl Action {
@@ -71,6 +72,7 @@ impl Action {
             Action::ContactPanel => "contact",
             Action::CloseConversation => "close",
             Action::Snooze => "snooze",
+            Action::Claim => "claim",
         }
     }
 }
@@ -233,6 +235,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::ContactPanel, &["p"]),
     (Scope::Lists, Action::CloseConversation, &["x"]),
     (Scope::Lists, Action::Snooze, &["z"]),
+    (Scope::Lists, Action::Claim, &["a"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),

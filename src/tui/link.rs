@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 pub enum LinkEvent {
     Connected,
     Lost(String),
-    Reply(Tag, Result<Response, ApiError>),
+    Reply(Tag, Box<Result<Response, ApiError>>),
     Engine(StoreEvent),
 }
 
@@ -68,7 +68,7 @@ async fn serve(
             request = inbox.recv() => {
                 let (tag, request) = request?;
                 let answer = client.call(request).await;
-                if events.send(LinkEvent::Reply(tag, answer)).is_err() {
+                if events.send(LinkEvent::Reply(tag, Box::new(answer))).is_err() {
                     return None;
                 }
             }

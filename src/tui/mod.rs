@@ -146,7 +146,7 @@ fn on_link_event(app: &mut App, event: LinkEvent) -> Vec<Effect> {
             app.on_disconnected(reason);
             Vec::new()
         }
-        LinkEvent::Reply(tag, result) => app.on_reply(tag, result),
+        LinkEvent::Reply(tag, result) => app.on_reply(tag, *result),
         LinkEvent::Engine(event) => app.on_engine_event(event),
     }
 }

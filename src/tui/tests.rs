@@ -47,21 +47,69 @@ fn tab_cycles_the_panes_and_the_composer_only_with_a_conversation_open() {
 }
 
 #[test]
-fn choosing_a_number_lists_only_its_conversations_skipping_tenant_headings() {
+fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
+    use crate::store::views::QueueSelection;
     let mut app = fixtures::inbox("en");
-    press(&mut app, KeyCode::Tab); // sidebar: All, Demo Shop, +1555…, +52…
-    let effects = press(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.sidebar_selected, 2, "the tenant heading is skipped");
+    press(&mut app, KeyCode::Tab);
+    // All, Mine, Unassigned, Demo Shop (heading), Sales, +1555…, Support, +52…
+    let list = |effects: &[Effect]| match requests(effects).as_slice() {
+        [
+            Request::ListConversations {
+                phone_number_id,
+                queue,
+                ..
+            },
+        ] => (phone_number_id.clone(), *queue),
+        other => panic!("expected one list request, got {other:?}"),
+    };
     assert_eq!(
-        requests(&effects),
-        [&Request::ListConversations {
-            phone_number_id: Some("106540352242922".into()),
-            limit: Some(super::app::CONVERSATION_PAGE),
-            filter: None,
-        }]
+        list(&press(&mut app, KeyCode::Char('j'))),
+        (None, Some(QueueSelection::Mine))
+    );
+    assert_eq!(
+        list(&press(&mut app, KeyCode::Char('j'))),
+        (None, Some(QueueSelection::Unassigned))
+    );
+    assert_eq!(
+        list(&press(&mut app, KeyCode::Char('j'))),
+        (None, Some(QueueSelection::Queue(1))),
+        "the tenant heading is skipped"
+    );
+    assert_eq!(app.sidebar_selected, 4);
+    assert_eq!(
+        list(&press(&mut app, KeyCode::Char('j'))),
+        (Some("106540352242922".into()), None)
     );
     press(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.sidebar_selected, 0, "back up to All, past the heading");
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.sidebar_selected, 2, "back up past the heading");
+}
+
+#[test]
+fn numbers_without_a_queue_are_listed_under_no_queue_for_admins() {
+    use crate::store::views::QueueSelection;
+    let mut app = fixtures::inbox("en");
+    let mut numbers = app.numbers.clone();
+    numbers[1].queue = None;
+    app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers)));
+    let items = app.sidebar_items();
+    let at = items
+        .iter()
+        .position(|i| matches!(i, super::app::SidebarItem::NoQueue(_)))
+        .expect("a no-queue entry");
+    assert!(matches!(&items[at + 1], super::app::SidebarItem::Number(n) if n.queue.is_none()));
+    press(&mut app, KeyCode::Tab);
+    let mut effects = Vec::new();
+    while app.sidebar_selected < at {
+        effects = press(&mut app, KeyCode::Char('j'));
+    }
+    assert!(requests(&effects).iter().any(|r| matches!(
+        r,
+        Request::ListConversations {
+            queue: Some(QueueSelection::NoQueue),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -173,6 +221,7 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
             phone_number_id: None,
             limit: Some(super::app::CONVERSATION_PAGE),
             filter: Some("ca".into()),
+            queue: None,
         }]
     );
     press(&mut app, KeyCode::Esc);

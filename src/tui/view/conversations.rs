@@ -89,6 +89,9 @@ fn row_lines<'a>(
     } else {
         String::new()
     };
+    if let Some(who) = &row.view.assignee {
+        unread.push_str(&format!(" @{who}"));
+    }
     // Closed and snoozed say so in words (and dimmed).
     match row.view.state.as_str() {
         "closed" => unread.push_str(&format!(" [{}]", app.t.state_closed)),

@@ -34,17 +34,40 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 let waiting: i64 = app.numbers.iter().map(|n| n.waiting).sum();
                 counted(marker, app.t.all_conversations, waiting, width, style)
             }
+            SidebarItem::Mine => counted(marker, app.t.mine, 0, width, style),
+            SidebarItem::Unassigned => counted(marker, app.t.unassigned, 0, width, style),
             SidebarItem::Tenant(name) => Line::styled(
                 truncate(name, width),
                 Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             ),
+            SidebarItem::Queue(q) => {
+                counted(marker, &format!(" {}", q.name), q.waiting, width, style)
+            }
+            SidebarItem::NoQueue(tenant) => {
+                let waiting: i64 = app
+                    .numbers
+                    .iter()
+                    .filter(|n| &n.tenant == tenant && n.queue.is_none())
+                    .map(|n| n.waiting)
+                    .sum();
+                let alarm = style
+                    .fg(ratatui::style::Color::Red)
+                    .add_modifier(Modifier::BOLD);
+                counted(
+                    marker,
+                    &format!(" {}", app.t.no_queue),
+                    waiting,
+                    width,
+                    alarm,
+                )
+            }
             SidebarItem::Number(n) => {
                 let coex = if n.connection == ConnectionKind::Coexistence {
                     "≈"
                 } else {
                     " "
                 };
-                let label = format!("{coex}+{}", n.display_phone);
+                let label = format!("  {coex}+{}", n.display_phone);
                 counted(marker, &label, n.waiting, width, style)
             }
         };

@@ -1,0 +1,226 @@
+//! Commands for running a team: queues, agents, claiming and transferring conversations, the
+//! audit log, `doctor` and `sync`.
+
+use crate::api::Request;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum TeamCommand {
+    /// Queues: where each number's conversations go, and which agents see them.
+    #[command(subcommand)]
+    Queues(QueuesCommand),
+    /// People who use wabox, by Unix user name.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+    /// Take an unassigned conversation.
+    Claim {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hand a conversation to another queue and/or agent, with an internal note.
+    Transfer {
+        conversation_id: i64,
+        #[arg(long, value_name = "QUEUE")]
+        queue: Option<String>,
+        #[arg(long = "to", value_name = "USER")]
+        agent: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who claimed and moved a conversation.
+    History {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Admin actions: who connected, imported, assigned, transferred, acted as whom.
+    Audit {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What needs an admin: numbers without a queue or a token, deliveries nobody can see.
+    /// Exits 3 when anything does.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import or update numbers from a `whatsapp-connections.json`. Exits 3 when something
+    /// needs attention (a number without a queue, a warning).
+    Sync(SyncArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: PathBuf,
+    /// Show what would change, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The tenant the file's numbers belong to (needed when there are several).
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QueuesCommand {
+    Add {
+        name: String,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        /// Assign new conversations round-robin to the queue's agents who have an inbox open.
+        #[arg(long)]
+        auto_assign: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Rename {
+        from: String,
+        to: String,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refused while numbers route to it.
+    Remove {
+        name: String,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Route a number (phone number id or display number) to a queue; its conversations
+    /// without a queue move there.
+    Assign {
+        number: String,
+        queue: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentsCommand {
+    /// Add (or update) a user: an agent of some queues, or an admin.
+    Add {
+        user: String,
+        #[arg(long, default_value = "agent", value_parser = ["admin", "agent"])]
+        role: String,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long = "queue", value_name = "NAME")]
+        queues: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl TeamCommand {
+    /// The request, whether `--json` was asked for, and (for sync) nothing else to read.
+    pub fn request(self) -> anyhow::Result<(Request, bool)> {
+        Ok(match self {
+            TeamCommand::Queues(q) => match q {
+                QueuesCommand::Add {
+                    name,
+                    tenant,
+                    auto_assign,
+                    json,
+                } => (
+                    Request::AddQueue {
+                        tenant,
+                        name,
+                        auto_assign,
+                    },
+                    json,
+                ),
+                QueuesCommand::List { json } => (Request::ListQueues, json),
+                QueuesCommand::Rename {
+                    from,
+                    to,
+                    tenant,
+                    json,
+                } => (Request::RenameQueue { tenant, from, to }, json),
+                QueuesCommand::Remove { name, tenant, json } => {
+                    (Request::RemoveQueue { tenant, name }, json)
+                }
+                QueuesCommand::Assign {
+                    number,
+                    queue,
+                    json,
+                } => (Request::AssignNumber { number, queue }, json),
+            },
+            TeamCommand::Agents(a) => match a {
+                AgentsCommand::Add {
+                    user,
+                    role,
+                    tenant,
+                    queues,
+                    json,
+                } => (
+                    Request::AddAgent {
+                        user,
+                        role,
+                        tenant,
+                        queues,
+                    },
+                    json,
+                ),
+                AgentsCommand::List { json } => (Request::ListAgents, json),
+            },
+            TeamCommand::Claim {
+                conversation_id,
+                json,
+            } => (Request::Claim { conversation_id }, json),
+            TeamCommand::Transfer {
+                conversation_id,
+                queue,
+                agent,
+                note,
+                json,
+            } => (
+                Request::Transfer {
+                    conversation_id,
+                    queue,
+                    agent,
+                    note,
+                },
+                json,
+            ),
+            TeamCommand::History {
+                conversation_id,
+                json,
+            } => (Request::History { conversation_id }, json),
+            TeamCommand::Audit { limit, json } => (Request::Audit { limit: Some(limit) }, json),
+            TeamCommand::Doctor { json } => (Request::Doctor, json),
+            TeamCommand::Sync(args) => {
+                let content = std::fs::read_to_string(&args.from)
+                    .map_err(|e| anyhow::anyhow!("could not read {}: {e}", args.from.display()))?;
+                (
+                    Request::Sync {
+                        file_name: args.from.display().to_string(),
+                        content,
+                        tenant: args.tenant,
+                        dry_run: args.dry_run,
+                    },
+                    args.json,
+                )
+            }
+        })
+    }
+}

@@ -1,0 +1,157 @@
+//! `whatsapp-connections.json`, the file teams bring from their earlier setup: parsed and checked
+//! before anything is stored. Pure: the store applies what this accepts.
+
+use serde::Deserialize;
+
+/// One connection as the file has it (`createdAt`/`updatedAt` in milliseconds).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionEntry {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub alias: Option<String>,
+    pub phone_number_id: String,
+    pub display_number: String,
+    pub waba_id: String,
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub verify_token: Option<String>,
+    #[serde(default = "active_by_default")]
+    pub is_active: bool,
+    #[serde(default)]
+    pub created_at: Option<i64>,
+    #[serde(default)]
+    pub updated_at: Option<i64>,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+impl ConnectionEntry {
+    /// How an entry is named in messages: its position and alias.
+    pub fn label(&self, index: usize) -> String {
+        match &self.alias {
+            Some(a) if !a.trim().is_empty() => format!("entry {} ({:?})", index + 1, a.trim()),
+            _ => format!("entry {}", index + 1),
+        }
+    }
+
+    /// An id Meta issued (digits), not one a previous tool invented (`wsp-3f9a…`).
+    pub fn has_meta_id(&self) -> bool {
+        is_meta_id(&self.phone_number_id)
+    }
+}
+
+pub fn is_meta_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The digits of a display number: `+1 (555) 078-3881` → `15550783881`.
+pub fn display_digits(number: &str) -> String {
+    number.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Parses and checks a connections file; the error names the line, the entry and the field.
+pub fn parse(file_name: &str, text: &str) -> Result<Vec<ConnectionEntry>, String> {
+    let entries: Vec<ConnectionEntry> = serde_json::from_str(text).map_err(|e| {
+        format!("{file_name}: {e} (expected an array of connections with phoneNumberId, displayNumber and wabaId)")
+    })?;
+    for (i, e) in entries.iter().enumerate() {
+        let field_error =
+            |field: &str, why: &str| format!("{file_name}: {}: {field} {why}", e.label(i));
+        if e.phone_number_id.trim().is_empty() {
+            return Err(field_error("phoneNumberId", "is empty"));
+        }
+        let digits = display_digits(&e.display_number);
+        if !(8..=15).contains(&digits.len()) {
+            return Err(field_error(
+                "displayNumber",
+                &format!(
+                    "{:?} is not a phone number (8 to 15 digits)",
+                    e.display_number
+                ),
+            ));
+        }
+        if !is_meta_id(e.waba_id.trim()) {
+            return Err(field_error(
+                "wabaId",
+                &format!(
+                    "{:?} is not a WhatsApp Business Account id (digits)",
+                    e.waba_id
+                ),
+            ));
+        }
+    }
+    for (i, a) in entries.iter().enumerate() {
+        for (j, b) in entries.iter().enumerate().skip(i + 1) {
+            if a.phone_number_id.trim() == b.phone_number_id.trim() {
+                return Err(format!(
+                    "{file_name}: {} and {} both have phoneNumberId {}: keep one",
+                    a.label(i),
+                    b.label(j),
+                    a.phone_number_id.trim()
+                ));
+            }
+        }
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"[
+      {"id": "c1", "alias": "Ventas", "phoneNumberId": "106540352242922",
+       "displayNumber": "+1 555-078-3881", "accessToken": "EAA-x", "verifyToken": "v",
+       "wabaId": "104829357711032", "isActive": true, "createdAt": 1730000000000,
+       "updatedAt": 1730000000000},
+      {"alias": "Soporte", "phoneNumberId": "223344556677889",
+       "displayNumber": "5215512345678", "wabaId": "118273645590011"}
+    ]"#;
+
+    #[test]
+    fn a_good_file_parses_with_optional_fields_missing() {
+        let entries = parse("c.json", GOOD).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(entries[1].is_active, "active unless it says otherwise");
+        assert_eq!(entries[1].access_token, None);
+        assert_eq!(display_digits(&entries[0].display_number), "15550783881");
+    }
+
+    #[test]
+    fn a_malformed_file_is_refused_with_its_line_and_field() {
+        let missing = r#"[
+          {"phoneNumberId": "1", "wabaId": "2"}
+        ]"#;
+        let err = parse("c.json", missing).unwrap_err();
+        assert!(err.contains("displayNumber"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        let wrong_type = r#"[{"phoneNumberId": 106, "displayNumber": "1", "wabaId": "2"}]"#;
+        let err = parse("c.json", wrong_type).unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+        let bad_waba = r#"[{"alias": "X", "phoneNumberId": "1", "displayNumber": "15550783881", "wabaId": "waba"}]"#;
+        let err = parse("c.json", bad_waba).unwrap_err();
+        assert!(err.contains("entry 1 (\"X\"): wabaId"), "{err}");
+    }
+
+    #[test]
+    fn a_duplicate_phone_number_id_names_both_entries() {
+        let dup = r#"[
+          {"alias": "A", "phoneNumberId": "106", "displayNumber": "15550783881", "wabaId": "1"},
+          {"alias": "B", "phoneNumberId": "107", "displayNumber": "15550783882", "wabaId": "1"},
+          {"alias": "C", "phoneNumberId": "106", "displayNumber": "15550783883", "wabaId": "1"}
+        ]"#;
+        let err = parse("c.json", dup).unwrap_err();
+        assert!(err.contains("entry 1 (\"A\") and entry 3 (\"C\")"), "{err}");
+    }
+
+    #[test]
+    fn invented_ids_are_told_apart_from_metas() {
+        assert!(is_meta_id("106540352242922"));
+        assert!(!is_meta_id("wsp-3f9a2c"));
+    }
+}

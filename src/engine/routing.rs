@@ -1,0 +1,300 @@
+//! Queues, agents, claims and transfers, the audit log, `doctor` and `sync`: who handles which
+//! conversation, and the admin actions that decide it.
+
+use super::Engine;
+use super::access::Access;
+use crate::api::{ApiError, DoctorReport, Request, Response};
+use crate::store::queues;
+use crate::store::sync::{self, Sealing};
+use crate::store::{StoreError, directory, journal};
+use std::sync::Arc;
+
+impl Engine {
+    /// Records an admin action (with who acted as whom).
+    async fn audited(self: &Arc<Self>, access: &Access, action: &str, detail: String, now: i64) {
+        let actor = access.actor.clone();
+        let as_user = (access.user != access.actor).then(|| access.user.clone());
+        let action = action.to_string();
+        let written = self
+            .write(move |ctx| {
+                queues::audit(&ctx.conn, &actor, as_user.as_deref(), &action, &detail, now)
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!(error = %e, "an audit entry could not be written");
+        }
+    }
+
+    pub(super) async fn routing(
+        self: &Arc<Self>,
+        access: &Access,
+        request: Request,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let scope = access.scope.clone();
+        match request {
+            Request::ListQueues => self
+                .read(move |c| queues::list_queues(c, &scope))
+                .await
+                .map(Response::Queues),
+            Request::AddQueue {
+                tenant,
+                name,
+                auto_assign,
+            } => {
+                let detail = format!("queue {name:?} added");
+                self.write(move |ctx| {
+                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    queues::add_queue(&ctx.conn, tenant_id, &name, auto_assign, now)?;
+                    ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
+                    Ok(())
+                })
+                .await?;
+                self.audited(access, "queue_add", detail, now).await;
+                self.queues_response(access).await
+            }
+            Request::RenameQueue { tenant, from, to } => {
+                let detail = format!("queue {from:?} renamed {to:?}");
+                self.write(move |ctx| {
+                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    queues::rename_queue(&ctx.conn, tenant_id, &from, &to)?;
+                    ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
+                    Ok(())
+                })
+                .await?;
+                self.audited(access, "queue_rename", detail, now).await;
+                self.queues_response(access).await
+            }
+            Request::RemoveQueue { tenant, name } => {
+                let detail = format!("queue {name:?} removed");
+                self.write(move |ctx| {
+                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    queues::remove_queue(&ctx.conn, tenant_id, &name)?;
+                    ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
+                    Ok(())
+                })
+                .await?;
+                self.audited(access, "queue_remove", detail, now).await;
+                self.queues_response(access).await
+            }
+            Request::AssignNumber { number, queue } => {
+                let detail = format!("number {number} to queue {queue:?}");
+                let moved = self
+                    .write(move |ctx| {
+                        let (_, tenant_id, _) = queues::number_ref(&ctx.conn, &number)?;
+                        if scope.tenant().is_some_and(|t| t != tenant_id) {
+                            return Err(StoreError::NotFound(format!("no number {number:?}")));
+                        }
+                        queues::assign_number(&ctx.conn, &number, &queue, &mut ctx.events)
+                    })
+                    .await?;
+                self.audited(
+                    access,
+                    "number_assign",
+                    format!("{detail} ({moved} conversations moved)"),
+                    now,
+                )
+                .await;
+                self.queues_response(access).await
+            }
+            Request::AddAgent {
+                user,
+                role,
+                tenant,
+                queues: names,
+            } => {
+                if role == "admin"
+                    && tenant.is_none()
+                    && scope != crate::store::scope::Scope::Everything
+                {
+                    return Err(ApiError::new(
+                        "only an installation admin can make an admin of every tenant: give --tenant",
+                    ));
+                }
+                let detail = format!("agent {user} as {role} in {}", names.join(", "));
+                self.write(move |ctx| {
+                    if let (Some(mine), Some(t)) = (scope.tenant(), tenant.as_deref())
+                        && queues::tenant_named(&ctx.conn, t)? != mine
+                    {
+                        return Err(StoreError::NotFound(format!("no tenant named {t:?}")));
+                    }
+                    let tenant = match (tenant, scope.tenant()) {
+                        (Some(t), _) => Some(t),
+                        (None, Some(mine)) => Some(tenant_name(&ctx.conn, mine)?),
+                        (None, None) => None,
+                    };
+                    queues::add_agent(&ctx.conn, &user, &role, tenant.as_deref(), &names, now)
+                })
+                .await?;
+                self.audited(access, "agent_add", detail, now).await;
+                self.read(queues::list_agents).await.map(Response::Agents)
+            }
+            Request::ListAgents => self.read(queues::list_agents).await.map(Response::Agents),
+            Request::Claim { conversation_id } => {
+                let user = access.user.clone();
+                self.write(move |ctx| {
+                    queues::claim(&ctx.conn, conversation_id, &user, now, &mut ctx.events)
+                })
+                .await?;
+                self.conversation_response(conversation_id, now).await
+            }
+            Request::Transfer {
+                conversation_id,
+                queue,
+                agent,
+                note,
+            } => {
+                let actor = access.who();
+                self.write(move |ctx| {
+                    queues::transfer(
+                        &ctx.conn,
+                        conversation_id,
+                        queue.as_deref(),
+                        agent.as_deref(),
+                        note.as_deref(),
+                        &actor,
+                        now,
+                        &mut ctx.events,
+                    )
+                })
+                .await?;
+                self.conversation_response(conversation_id, now).await
+            }
+            Request::History { conversation_id } => self
+                .read(move |c| queues::hands(c, conversation_id))
+                .await
+                .map(Response::History),
+            Request::Audit { limit } => {
+                let limit = limit.unwrap_or(100).min(10_000);
+                self.read(move |c| queues::audit_log(c, limit))
+                    .await
+                    .map(Response::AuditLog)
+            }
+            Request::Doctor => {
+                let report = self
+                    .read(move |c| {
+                        let counts = journal::counts(c)?;
+                        let of = |state: journal::JournalState| {
+                            counts
+                                .iter()
+                                .find(|(s, _)| *s == state)
+                                .map_or(0, |(_, n)| *n)
+                        };
+                        let admin = scope.is_admin();
+                        Ok(DoctorReport {
+                            without_queue: queues::orphans(c, &scope)?,
+                            unrouted: if admin {
+                                of(journal::JournalState::Unrouted)
+                            } else {
+                                0
+                            },
+                            invalid: if admin {
+                                of(journal::JournalState::Invalid)
+                            } else {
+                                0
+                            },
+                            without_token: directory::list_numbers_in(c, &scope)?
+                                .into_iter()
+                                .filter(|n| !n.has_token && n.active)
+                                .map(|n| format!("+{} ({})", n.display_phone, n.phone_number_id))
+                                .collect(),
+                        })
+                    })
+                    .await?;
+                Ok(Response::Doctor(Box::new(report)))
+            }
+            Request::Sync {
+                file_name,
+                content,
+                tenant,
+                dry_run,
+            } => {
+                let entries = crate::domain::connections::parse(&file_name, &content)
+                    .map_err(ApiError::new)?;
+                let engine = self.clone();
+                let report = self
+                    .write(move |ctx| {
+                        let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                        let seal = |t: &str| Ok(engine.sealer.seal(t));
+                        let open = |s: &[u8]| engine.sealer.open(s).ok();
+                        let sealing = Sealing {
+                            seal: &seal,
+                            open: &open,
+                        };
+                        // All or nothing, and a dry run leaves nothing behind.
+                        let sp = ctx.conn.savepoint()?;
+                        let mut events = Vec::new();
+                        let mut report =
+                            sync::apply(&sp, tenant_id, &entries, &sealing, now, &mut events)?;
+                        report.dry_run = dry_run;
+                        if dry_run {
+                            drop(sp);
+                        } else {
+                            sp.commit()?;
+                            ctx.events.extend(events);
+                        }
+                        Ok(report)
+                    })
+                    .await?;
+                if !dry_run {
+                    self.audited(
+                        access,
+                        "sync",
+                        format!(
+                            "{file_name}: {} added, {} updated, {} corrected, {} unchanged",
+                            report.added.len(),
+                            report.updated.len(),
+                            report.corrected.len(),
+                            report.unchanged
+                        ),
+                        now,
+                    )
+                    .await;
+                }
+                Ok(Response::Synced(Box::new(report)))
+            }
+            other => Err(ApiError::new(format!("not a routing request: {other:?}"))),
+        }
+    }
+
+    async fn queues_response(self: &Arc<Self>, access: &Access) -> Result<Response, ApiError> {
+        let scope = access.scope.clone();
+        self.read(move |c| queues::list_queues(c, &scope))
+            .await
+            .map(Response::Queues)
+    }
+
+    async fn conversation_response(
+        self: &Arc<Self>,
+        conversation_id: i64,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        self.read(move |c| crate::store::views::conversation(c, conversation_id, now))
+            .await
+            .map(|c| Response::Conversation(Box::new(c)))
+    }
+}
+
+/// The tenant an admin means: a tenant's admin always their own; an installation admin the one
+/// named (or the only one).
+fn tenant_for(
+    conn: &rusqlite::Connection,
+    scope: &crate::store::scope::Scope,
+    named: Option<&str>,
+) -> crate::store::Result<i64> {
+    match scope.tenant() {
+        Some(mine) => {
+            if let Some(name) = named
+                && queues::tenant_named(conn, name)? != mine
+            {
+                return Err(StoreError::NotFound(format!("no tenant named {name:?}")));
+            }
+            Ok(mine)
+        }
+        None => queues::default_tenant(conn, named),
+    }
+}
+
+fn tenant_name(conn: &rusqlite::Connection, id: i64) -> crate::store::Result<String> {
+    Ok(conn.query_row("SELECT name FROM tenants WHERE id = ?1", [id], |r| r.get(0))?)
+}

@@ -1,0 +1,528 @@
+//! Queues, agents and who handles a conversation: routing, claiming, transfers, and the audit
+//! log of admin actions.
+
+use super::scope::{NUMBER_SCOPE_SQL, Scope};
+use super::{Result, StoreError, StoreEvent};
+use crate::domain::time::rfc3339;
+use rusqlite::{Connection, OptionalExtension, named_params, params};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub id: i64,
+    pub tenant: String,
+    pub name: String,
+    pub auto_assign: bool,
+    /// Display numbers routed here.
+    pub numbers: Vec<String>,
+    pub agents: Vec<String>,
+    pub conversations: i64,
+    /// Conversations with unread customer messages.
+    pub waiting: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentView {
+    pub user: String,
+    pub role: String,
+    pub tenant: Option<String>,
+    pub queues: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub as_user: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+/// A user's record, to decide their scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRecord {
+    pub role: String,
+    pub tenant_id: Option<i64>,
+}
+
+pub fn tenant_named(conn: &Connection, name: &str) -> Result<i64> {
+    conn.query_row(
+        "SELECT id FROM tenants WHERE name = ?1",
+        [name.trim()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no tenant named {name:?}: `wabox tenants list` shows them"
+        ))
+    })
+}
+
+/// The one tenant when there is exactly one; otherwise the caller must name it.
+pub fn default_tenant(conn: &Connection, named: Option<&str>) -> Result<i64> {
+    if let Some(name) = named {
+        return tenant_named(conn, name);
+    }
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM tenants ORDER BY id LIMIT 2")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match ids.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(StoreError::Invalid(
+            "no tenant yet: `wabox tenants add NAME` first".into(),
+        )),
+        _ => Err(StoreError::Invalid(
+            "there are several tenants: say which with --tenant NAME".into(),
+        )),
+    }
+}
+
+fn queue_named(conn: &Connection, tenant_id: i64, name: &str) -> Result<i64> {
+    conn.query_row(
+        "SELECT id FROM queues WHERE tenant_id = ?1 AND name = ?2",
+        params![tenant_id, name.trim()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no queue named {name:?}: `wabox queues list` shows them"
+        ))
+    })
+}
+
+fn check_name(what: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.contains(char::is_control) {
+        return Err(StoreError::Invalid(format!(
+            "a {what} name is 1 to 60 printable characters, not {name:?}"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+pub fn add_queue(
+    conn: &Connection,
+    tenant_id: i64,
+    name: &str,
+    auto_assign: bool,
+    now: i64,
+) -> Result<i64> {
+    let name = check_name("queue", name)?;
+    if queue_named(conn, tenant_id, &name).is_ok() {
+        return Err(StoreError::Conflict(format!(
+            "queue {name:?} already exists"
+        )));
+    }
+    conn.execute(
+        "INSERT INTO queues (tenant_id, name, auto_assign, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![tenant_id, name, auto_assign, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn rename_queue(conn: &Connection, tenant_id: i64, from: &str, to: &str) -> Result<()> {
+    let id = queue_named(conn, tenant_id, from)?;
+    let to = check_name("queue", to)?;
+    if queue_named(conn, tenant_id, &to).is_ok() {
+        return Err(StoreError::Conflict(format!("queue {to:?} already exists")));
+    }
+    conn.execute("UPDATE queues SET name = ?2 WHERE id = ?1", params![id, to])?;
+    Ok(())
+}
+
+/// Refused while numbers route to it: removing it would leave their conversations nowhere.
+pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()> {
+    let id = queue_named(conn, tenant_id, name)?;
+    let numbers: Vec<String> = conn
+        .prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !numbers.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "queue {name:?} still receives +{}: assign those numbers to another queue first \
+             (`wabox queues assign NUMBER QUEUE`)",
+            numbers.join(", +")
+        )));
+    }
+    conn.execute(
+        "UPDATE conversations SET queue_id = NULL WHERE queue_id = ?1",
+        [id],
+    )?;
+    conn.execute("DELETE FROM agent_queues WHERE queue_id = ?1", [id])?;
+    conn.execute("DELETE FROM queues WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// A number by Meta's id or its display number (`+1 555…` or digits).
+pub fn number_ref(conn: &Connection, reference: &str) -> Result<(i64, i64, String)> {
+    let digits: String = reference.chars().filter(char::is_ascii_digit).collect();
+    conn.query_row(
+        "SELECT id, tenant_id, display_phone FROM numbers
+         WHERE phone_number_id = ?1 OR display_phone = ?2 ORDER BY phone_number_id = ?1 DESC LIMIT 1",
+        params![reference.trim(), digits],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no number {reference:?}: `wabox numbers list` shows them"
+        ))
+    })
+}
+
+/// Routes a number to a queue; its conversations without a queue move there with it.
+pub fn assign_number(
+    conn: &Connection,
+    number: &str,
+    queue: &str,
+    events: &mut Vec<StoreEvent>,
+) -> Result<i64> {
+    let (number_id, tenant_id, _) = number_ref(conn, number)?;
+    let queue_id = queue_named(conn, tenant_id, queue)?;
+    conn.execute(
+        "UPDATE numbers SET queue_id = ?2 WHERE id = ?1",
+        params![number_id, queue_id],
+    )?;
+    let moved = conn.execute(
+        "UPDATE conversations SET queue_id = ?2 WHERE number_id = ?1 AND queue_id IS NULL",
+        params![number_id, queue_id],
+    )?;
+    events.push(StoreEvent::DirectoryChanged);
+    Ok(moved as i64)
+}
+
+pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT q.id, t.name, q.name, q.auto_assign,
+                (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id),
+                (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id AND c.unread > 0)
+         FROM queues q JOIN tenants t ON t.id = q.tenant_id
+         WHERE (:scope_tenant IS NULL OR q.tenant_id = :scope_tenant)
+           AND (:scope_agent IS NULL
+                OR q.id IN (SELECT queue_id FROM agent_queues WHERE user = :scope_agent))
+         ORDER BY t.name, q.name",
+    )?;
+    let mut queues: Vec<QueueView> = stmt
+        .query_map(
+            named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
+            |r| {
+                Ok(QueueView {
+                    id: r.get(0)?,
+                    tenant: r.get(1)?,
+                    name: r.get(2)?,
+                    auto_assign: r.get(3)?,
+                    numbers: Vec::new(),
+                    agents: Vec::new(),
+                    conversations: r.get(4)?,
+                    waiting: r.get(5)?,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut numbers =
+        conn.prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1 ORDER BY 1")?;
+    let mut agents =
+        conn.prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1 ORDER BY 1")?;
+    for q in &mut queues {
+        q.numbers = numbers
+            .query_map([q.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        q.agents = agents
+            .query_map([q.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(queues)
+}
+
+/// Adds or updates an agent; `queues` replaces their queues when given.
+pub fn add_agent(
+    conn: &Connection,
+    user: &str,
+    role: &str,
+    tenant: Option<&str>,
+    queues: &[String],
+    now: i64,
+) -> Result<AgentView> {
+    let user = check_name("user", user)?;
+    if !matches!(role, "admin" | "agent") {
+        return Err(StoreError::Invalid(format!(
+            "a role is admin or agent, not {role:?}"
+        )));
+    }
+    let tenant_id = match tenant {
+        Some(t) => Some(tenant_named(conn, t)?),
+        None if queues.is_empty() => None,
+        None => Some(default_tenant(conn, None)?),
+    };
+    conn.execute(
+        "INSERT INTO agents (user, role, tenant_id, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user) DO UPDATE SET role = excluded.role, tenant_id = excluded.tenant_id",
+        params![user, role, tenant_id, now],
+    )?;
+    if !queues.is_empty() {
+        let tenant_id = tenant_id.unwrap_or_default();
+        let ids = queues
+            .iter()
+            .map(|q| queue_named(conn, tenant_id, q))
+            .collect::<Result<Vec<_>>>()?;
+        conn.execute("DELETE FROM agent_queues WHERE user = ?1", [&user])?;
+        for id in ids {
+            conn.execute(
+                "INSERT INTO agent_queues (user, queue_id) VALUES (?1, ?2)",
+                params![user, id],
+            )?;
+        }
+    }
+    list_agents(conn)?
+        .into_iter()
+        .find(|a| a.user == user)
+        .ok_or_else(|| StoreError::NotFound(format!("agent {user} vanished")))
+}
+
+pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.user, a.role, t.name FROM agents a LEFT JOIN tenants t ON t.id = a.tenant_id
+         ORDER BY a.user",
+    )?;
+    let mut agents: Vec<AgentView> = stmt
+        .query_map([], |r| {
+            Ok(AgentView {
+                user: r.get(0)?,
+                role: r.get(1)?,
+                tenant: r.get(2)?,
+                queues: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut queues = conn.prepare_cached(
+        "SELECT q.name FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
+         WHERE aq.user = ?1 ORDER BY q.name",
+    )?;
+    for a in &mut agents {
+        a.queues = queues
+            .query_map([&a.user], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(agents)
+}
+
+pub fn agent_record(conn: &Connection, user: &str) -> Result<Option<AgentRecord>> {
+    Ok(conn
+        .query_row(
+            "SELECT role, tenant_id FROM agents WHERE user = ?1",
+            [user],
+            |r| {
+                Ok(AgentRecord {
+                    role: r.get(0)?,
+                    tenant_id: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn record_event(
+    conn: &Connection,
+    conversation_id: i64,
+    actor: &str,
+    kind: &str,
+    detail: &str,
+    note: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![conversation_id, now, actor, kind, detail, note],
+    )?;
+    Ok(())
+}
+
+/// Takes an unassigned conversation: of two agents claiming at once, exactly one wins.
+pub fn claim(
+    conn: &Connection,
+    conversation_id: i64,
+    user: &str,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let won = conn.execute(
+        "UPDATE conversations SET assignee = ?2 WHERE id = ?1 AND (assignee IS NULL OR assignee = ?2)",
+        params![conversation_id, user],
+    )?;
+    if won == 0 {
+        let holder: Option<String> = conn
+            .query_row(
+                "SELECT assignee FROM conversations WHERE id = ?1",
+                [conversation_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        return Err(StoreError::Conflict(format!(
+            "conversation {conversation_id} is already {}'s",
+            holder.unwrap_or_else(|| "someone else".into())
+        )));
+    }
+    record_event(conn, conversation_id, user, "claimed", user, None, now)?;
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}
+
+/// Hands a conversation to another queue and/or agent, with an internal note for them.
+#[allow(clippy::too_many_arguments)]
+pub fn transfer(
+    conn: &Connection,
+    conversation_id: i64,
+    to_queue: Option<&str>,
+    to_agent: Option<&str>,
+    note: Option<&str>,
+    actor: &str,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    if to_queue.is_none() && to_agent.is_none() {
+        return Err(StoreError::Invalid(
+            "say where to: --queue NAME and/or --to USER".into(),
+        ));
+    }
+    let tenant_id: i64 = conn.query_row(
+        "SELECT n.tenant_id FROM conversations c JOIN numbers n ON n.id = c.number_id
+         WHERE c.id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )?;
+    let mut detail = Vec::new();
+    if let Some(q) = to_queue {
+        let queue_id = queue_named(conn, tenant_id, q)?;
+        conn.execute(
+            "UPDATE conversations SET queue_id = ?2,
+                 assignee = CASE WHEN ?3 THEN assignee ELSE NULL END WHERE id = ?1",
+            params![conversation_id, queue_id, to_agent.is_some()],
+        )?;
+        detail.push(format!("to queue {q}"));
+    }
+    if let Some(a) = to_agent {
+        if agent_record(conn, a)?.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "no agent {a:?}: `wabox agents list` shows them"
+            )));
+        }
+        conn.execute(
+            "UPDATE conversations SET assignee = ?2 WHERE id = ?1",
+            params![conversation_id, a],
+        )?;
+        detail.push(format!("to {a}"));
+    }
+    record_event(
+        conn,
+        conversation_id,
+        actor,
+        "transferred",
+        &detail.join(", "),
+        note.map(str::trim).filter(|n| !n.is_empty()),
+        now,
+    )?;
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandEvent {
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub detail: String,
+    pub note: Option<String>,
+}
+
+/// Who claimed and moved a conversation, oldest first.
+pub fn hands(conn: &Connection, conversation_id: i64) -> Result<Vec<HandEvent>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT at, actor, kind, detail, note FROM conversation_events
+             WHERE conversation_id = ?1 ORDER BY at, id",
+        )?
+        .query_map([conversation_id], |r| {
+            Ok(HandEvent {
+                at: rfc3339(r.get(0)?),
+                actor: r.get(1)?,
+                kind: r.get(2)?,
+                detail: r.get(3)?,
+                note: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn audit(
+    conn: &Connection,
+    actor: &str,
+    as_user: Option<&str>,
+    action: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, as_user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![now, actor, as_user, action, detail],
+    )?;
+    Ok(())
+}
+
+pub fn audit_log(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut entries: Vec<AuditEntry> = conn
+        .prepare_cached(
+            "SELECT at, actor, as_user, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
+        )?
+        .query_map([limit as i64], |r| {
+            Ok(AuditEntry {
+                at: rfc3339(r.get(0)?),
+                actor: r.get(1)?,
+                as_user: r.get(2)?,
+                action: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    entries.reverse();
+    Ok(entries)
+}
+
+/// What `wabox doctor` and `wabox sync` warn about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Orphan {
+    pub tenant: String,
+    pub phone_number_id: String,
+    pub display_phone: String,
+    /// Its conversations that no queue holds.
+    pub conversations: i64,
+}
+
+/// Numbers without a queue (with their conversations waiting nowhere).
+pub fn orphans(conn: &Connection, scope: &Scope) -> Result<Vec<Orphan>> {
+    let sql = format!(
+        "SELECT t.name, n.phone_number_id, n.display_phone,
+                (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.queue_id IS NULL)
+         FROM numbers n JOIN tenants t ON t.id = n.tenant_id
+         WHERE n.queue_id IS NULL AND {NUMBER_SCOPE_SQL}
+         ORDER BY t.name, n.display_phone"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map(
+            named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
+            |r| {
+                Ok(Orphan {
+                    tenant: r.get(0)?,
+                    phone_number_id: r.get(1)?,
+                    display_phone: r.get(2)?,
+                    conversations: r.get(3)?,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?)
+}
