@@ -40,8 +40,9 @@ CREATE TABLE contact_notes (
 CREATE INDEX contact_notes_by_contact ON contact_notes(contact_id, at);
 
 -- The numbers pane counts customers waiting per number on every change: only over the
--- conversations with unread messages.
-CREATE INDEX conversations_unread ON conversations(number_id, unread) WHERE unread > 0;
+-- conversations with unread messages. The unread count itself is not in the index, so a second
+-- unread message does not rewrite it (only the first, and reading).
+CREATE INDEX conversations_unread ON conversations(number_id) WHERE unread > 0;
 
 -- A snoozed conversation comes back at this time (or when the customer writes).
 ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;

@@ -360,9 +360,14 @@ fn read_access_token() -> anyhow::Result<Option<Secret>> {
     Ok((!t.is_empty()).then(|| Secret::new(t)))
 }
 
-async fn save_media(config: Config, message_id: i64, out: PathBuf) -> anyhow::Result<()> {
+async fn save_media(
+    config: Config,
+    message_id: i64,
+    out: PathBuf,
+    act_as: Option<String>,
+) -> anyhow::Result<()> {
     use base64::Engine as _;
-    let mut client = Client::connect(config).await?;
+    let mut client = Client::connect(config).await?.acting_as(act_as);
     let result = client.call(Request::GetMedia { message_id }).await;
     client.close().await;
     let Response::Media(file) = result? else {
@@ -436,7 +441,7 @@ fn media_content(
     })
 }
 
-async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
+async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow::Result<()> {
     let content = match (args.text, args.template, args.file) {
         (Some(body), None, None) => SendContent::Text { body },
         (None, Some(name), None) => SendContent::Template {
@@ -447,7 +452,7 @@ async fn send(config: Config, args: SendArgs) -> anyhow::Result<()> {
         (None, None, Some(path)) => media_content(&path, args.kind, args.mime, args.caption)?,
         _ => anyhow::bail!("give one of --text, --template or --file"),
     };
-    let mut client = Client::connect(config).await?;
+    let mut client = Client::connect(config).await?.acting_as(act_as);
     let result = send_and_wait(
         &mut client,
         args.conversation,
@@ -605,14 +610,14 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
                 args.json,
             )
         }
-        Command::Send(args) => return send(config, args).await,
+        Command::Send(args) => return send(config, args, act_as).await,
         Command::Retry { message_id, json } => (Request::RetryMessage { message_id }, json),
         Command::Read { conversation_id } => (Request::MarkRead { conversation_id }, false),
         Command::Media(MediaCommand::Retry { message_id }) => {
             (Request::RetryMedia { message_id }, false)
         }
         Command::Media(MediaCommand::Get { message_id, out }) => {
-            return save_media(config, message_id, out).await;
+            return save_media(config, message_id, out, act_as).await;
         }
         Command::Templates(TemplatesArgs {
             action: Some(TemplatesAction::Sync { number, json }),

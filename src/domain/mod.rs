@@ -7,6 +7,7 @@ pub mod ids;
 pub mod media;
 pub mod number;
 pub mod pace;
+pub mod routing;
 pub mod status;
 pub mod template;
 pub mod time;

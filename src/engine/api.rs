@@ -377,6 +377,10 @@ impl Engine {
                 .map(|c| Response::Conversation(Box::new(c))),
             Request::Search { query, limit } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                // What arrived since the writer last had a quiet moment is indexed first, so
+                // a search finds the newest messages too.
+                self.write(|ctx| crate::store::search::index_pending(&mut ctx.conn, 20_000))
+                    .await?;
                 self.read(move |c| crate::store::search::search(c, &scope, &query, limit))
                     .await
                     .map(Response::SearchResults)

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod api;
+pub mod assign;
 pub mod ingest;
 pub mod lock;
 pub mod media;
@@ -73,6 +74,8 @@ pub struct Engine {
     pub graph: crate::cloud::GraphClient,
     /// Wakes the outbox worker when something is queued.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Who has an inbox open, for automatic assignment.
+    pub presence: assign::Presence,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -127,6 +130,7 @@ impl Engine {
         Ok(Arc::new(Engine {
             graph,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            presence: assign::Presence::default(),
             readers: ReadPool::new(&db),
             config,
             mode,

@@ -78,12 +78,13 @@ impl RunningEngine {
         let outbox = super::outbox::start(engine.clone()).await?;
         let templates = super::templates::spawn_periodic(engine.clone());
         let media = super::media::spawn(engine.clone());
+        let assign = tokio::spawn(super::assign::run(engine.clone()));
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
             webhook_addr,
             socket,
-            tasks: vec![http, clients, outbox, templates, media],
+            tasks: vec![http, clients, outbox, templates, media, assign],
             lock,
         })
     }

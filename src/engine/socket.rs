@@ -72,6 +72,7 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
     });
     let mut lines = BufReader::new(read).lines();
     let mut forwarder: Option<tokio::task::JoinHandle<()>> = None;
+    let mut present: Option<String> = None;
     while let Some(line) = lines.next_line().await? {
         if line.trim().is_empty() {
             continue;
@@ -109,7 +110,14 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
         if subscribe && ok && forwarder.is_none() {
             let events = engine.writer.events.subscribe();
             forwarder = Some(tokio::spawn(forward_events(events, out_tx.clone())));
+            // A subscribed client is an open inbox: its user is online for assignment.
+            let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
+            engine.presence.arrive(&user);
+            present = Some(user);
         }
+    }
+    if let Some(user) = present {
+        engine.presence.leave(&user);
     }
     if let Some(f) = forwarder {
         f.abort();

@@ -21,7 +21,9 @@ const MAX_JOBS_PER_COMMIT: usize = 2048;
 /// Journal entries applied per transaction between two looks at the job queue.
 const INGEST_BATCH: usize = 64;
 /// Messages added to the search index per transaction, when there is nothing else to do.
-const SEARCH_BATCH: usize = 2_000;
+const SEARCH_BATCH: usize = 1_000;
+/// How long the writer must have had nothing to do before it indexes.
+const SEARCH_QUIET: Duration = Duration::from_millis(50);
 
 /// Answers a job's caller once the transaction holding its writes has committed (true) or was
 /// rolled back (false).
@@ -157,11 +159,19 @@ fn run_loop(
     // Messages not in the search index yet are indexed when nothing else waits.
     let mut search_behind = true;
     loop {
-        let first = if backlog || search_behind {
+        let first = if backlog {
             match rx.try_recv() {
                 Ok(job) => Some(job),
                 Err(TryRecvError::Empty) => None,
                 Err(TryRecvError::Disconnected) => return,
+            }
+        } else if search_behind {
+            // Index only after a quiet moment: under a burst of webhooks, acknowledging and
+            // applying them comes first, and the index catches up when the burst ends.
+            match rx.recv_timeout(SEARCH_QUIET) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
             }
         } else {
             // Wake now and then even when idle, so a backlog can never be stranded.

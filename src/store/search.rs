@@ -35,9 +35,10 @@ pub fn fts_query(input: &str) -> Option<String> {
     Some(terms.join(" "))
 }
 
-/// Indexes up to `limit` messages not indexed yet, in one transaction; answers how many.
+/// Indexes up to `limit` messages not indexed yet, atomically (a savepoint, so it also runs
+/// inside the writer's batch transaction); answers how many.
 pub fn index_pending(conn: &mut Connection, limit: usize) -> Result<usize> {
-    let tx = conn.transaction()?;
+    let tx = conn.savepoint()?;
     let upto: i64 = tx.query_row("SELECT indexed_upto FROM search_progress", [], |r| r.get(0))?;
     let ids: Vec<i64> = tx
         .prepare_cached("SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2")?
