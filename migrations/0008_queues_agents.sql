@@ -22,7 +22,6 @@ ALTER TABLE conversations ADD COLUMN assignee TEXT;
 -- fell 17% with it and the unread index); a queue's list walks conversations_by_recent instead.
 CREATE INDEX conversations_by_assignee ON conversations(assignee, last_message_at DESC)
     WHERE assignee IS NOT NULL;
-CREATE INDEX conversations_without_queue ON conversations(number_id) WHERE queue_id IS NULL;
 
 -- People who use wabox, by Unix user name. Admins of a tenant (or of all, without one), agents
 -- of the queues they belong to.

@@ -14,7 +14,7 @@ const PREFILL_BATCH: u64 = 10_000;
 /// Rows per transaction in the SQLite ceiling.
 pub const CEILING_BATCH: u64 = 1_000;
 /// Bumped when what the prefill writes changes, so old cached stores are not reused.
-const PREFILL_FORMAT: u32 = 5;
+const PREFILL_FORMAT: u32 = 6;
 /// The history spans this many days before the prefill was made.
 const HISTORY_DAYS: i64 = 90;
 

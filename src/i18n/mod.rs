@@ -93,6 +93,12 @@ pub struct Strings {
     pub reopened_notice: &'static str,
     pub snoozed_notice: &'static str,
     pub bad_duration: &'static str,
+    pub admin_title: &'static str,
+    pub admin_queues: &'static str,
+    pub admin_agents: &'static str,
+    pub admin_orphans: &'static str,
+    pub admin_hint: &'static str,
+    pub done: &'static str,
     pub mine: &'static str,
     pub unassigned: &'static str,
     pub no_queue: &'static str,
@@ -159,6 +165,7 @@ fn actions_en(a: Action) -> &'static str {
         Action::CloseConversation => "close / reopen",
         Action::Snooze => "snooze",
         Action::Claim => "claim",
+        Action::Admin => "queues and agents",
     }
 }
 
@@ -193,6 +200,7 @@ fn actions_es(a: Action) -> &'static str {
         Action::CloseConversation => "cerrar / reabrir",
         Action::Snooze => "posponer",
         Action::Claim => "tomar",
+        Action::Admin => "colas y agentes",
     }
 }
 
@@ -305,6 +313,12 @@ pub static EN: Strings = Strings {
     reopened_notice: "conversation reopened",
     snoozed_notice: "snoozed until {}",
     bad_duration: "{} is not a duration: try 30m, 2h, 1d",
+    admin_title: "Queues and agents",
+    admin_queues: "Queues",
+    admin_agents: "Agents",
+    admin_orphans: "Numbers without a queue (their conversations reach no agent)",
+    admin_hint: ":queue-add NAME  :queue-rename OLD NEW  :queue-remove NAME  :assign-number NUMBER QUEUE  :agent-add USER QUEUE…  :agent-admin USER",
+    done: "done",
     mine: "Mine",
     unassigned: "Unassigned",
     no_queue: "⚠ No queue",
@@ -424,6 +438,12 @@ pub static ES: Strings = Strings {
     reopened_notice: "conversación reabierta",
     snoozed_notice: "pospuesta hasta {}",
     bad_duration: "{} no es una duración: prueba 30m, 2h, 1d",
+    admin_title: "Colas y agentes",
+    admin_queues: "Colas",
+    admin_agents: "Agentes",
+    admin_orphans: "Números sin cola (sus conversaciones no llegan a nadie)",
+    admin_hint: ":queue-add NOMBRE  :queue-rename VIEJO NUEVO  :queue-remove NOMBRE  :assign-number NÚMERO COLA  :agent-add USUARIO COLA…  :agent-admin USUARIO",
+    done: "hecho",
     mine: "Mías",
     unassigned: "Sin asignar",
     no_queue: "⚠ Sin cola",

@@ -11,7 +11,7 @@ use crate::i18n::Strings;
 use crate::store::StoreEvent;
 use crate::store::contacts::ContactDetails;
 use crate::store::directory::NumberView;
-use crate::store::queues::QueueView;
+use crate::store::queues::{AgentView, QueueView};
 use crate::store::search::SearchHit;
 use crate::store::templates::TemplateView;
 use crate::store::views::QueueSelection;
@@ -147,6 +147,11 @@ pub enum Popup {
     Templates(Box<TemplatePicker>),
     Command(String),
     Search(SearchState),
+    /// Queues, agents and unrouted numbers, for admins; changed through `:` commands.
+    Admin {
+        agents: Option<Vec<AgentView>>,
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -221,6 +226,9 @@ pub enum Tag {
     Queues,
     Claim,
     Transfer,
+    Agents,
+    /// An admin command from the `:` line; answers with queues or agents.
+    AdminChange,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -269,6 +277,8 @@ pub struct App {
     pub contact_panel: bool,
     /// The open conversation's contact, when the panel has asked for it.
     pub contact: Option<ContactDetails>,
+    /// The admin screen's agents while the command line is over it.
+    pub admin_agents: Option<Vec<AgentView>>,
     /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
     pub unrouted: i64,
     pub invalid: i64,
@@ -315,6 +325,7 @@ impl App {
             contact: None,
             unrouted: 0,
             invalid: 0,
+            admin_agents: None,
             dirty: true,
             numbers_stale: true,
             conversations_stale: true,
@@ -630,6 +641,23 @@ impl App {
             }
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
             (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
+            (Tag::Agents, Response::Agents(list)) => {
+                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
+                    *agents = Some(list);
+                }
+            }
+            (Tag::AdminChange, Response::Agents(list)) => {
+                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
+                    *agents = Some(list);
+                }
+                self.info(self.t.done);
+            }
+            (Tag::AdminChange, Response::Queues(queues)) => {
+                self.queues = queues;
+                self.numbers_stale = true;
+                self.info(self.t.done);
+                out.extend(self.flush());
+            }
             (Tag::Transfer, Response::Conversation(_)) => self.info(self.t.transferred),
             (Tag::Queues, Response::Queues(queues)) => {
                 self.queues = queues;

@@ -127,6 +127,20 @@ impl App {
                 }
                 _ => {}
             },
+            Popup::Admin { scroll, .. } => match key.code {
+                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                // The command line works over the admin screen: its changes show at once.
+                KeyCode::Char(':') => {
+                    let agents = match self.popup.take() {
+                        Some(Popup::Admin { agents, .. }) => agents,
+                        _ => None,
+                    };
+                    self.admin_agents = agents;
+                    self.popup = Some(Popup::Command(String::new()));
+                }
+                _ => self.popup = None,
+            },
             Popup::Templates(picker) => match key.code {
                 KeyCode::Esc => {
                     let close = picker.back();
@@ -174,6 +188,8 @@ impl App {
         match name {
             "" => Vec::new(),
             "q" | "quit" => vec![Effect::Quit],
+            "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
+            | "agent-admin" => self.admin_command(name, arg.trim()),
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
             | "transfer" | "assign" => self.conversation_command(name, arg.trim()),
             "filter" => {
@@ -325,6 +341,13 @@ impl App {
                     if closed { "open" } else { "closed" },
                     None,
                 )]
+            }
+            Action::Admin => {
+                self.popup = Some(Popup::Admin {
+                    agents: None,
+                    scroll: 0,
+                });
+                vec![Effect::Call(Tag::Agents, Request::ListAgents)]
             }
             Action::Claim => match self.focused_conversation_id() {
                 Some(conversation_id) => {
@@ -689,6 +712,56 @@ impl App {
                 }
             },
         }
+    }
+
+    /// `:queue-add`, `:queue-rename`, `:queue-remove`, `:assign-number`, `:agent-add`,
+    /// `:agent-admin`: the admin screen's changes, reopened on the answer.
+    fn admin_command(&mut self, name: &str, arg: &str) -> Vec<Effect> {
+        let words: Vec<String> = arg.split_whitespace().map(str::to_string).collect();
+        let request = match (name, words.as_slice()) {
+            ("queue-add", [_, ..]) => Request::AddQueue {
+                tenant: None,
+                name: arg.to_string(),
+                auto_assign: false,
+            },
+            ("queue-rename", [from, to]) => Request::RenameQueue {
+                tenant: None,
+                from: from.clone(),
+                to: to.clone(),
+            },
+            ("queue-remove", [_, ..]) => Request::RemoveQueue {
+                tenant: None,
+                name: arg.to_string(),
+            },
+            ("assign-number", [number, queue @ ..]) if !queue.is_empty() => Request::AssignNumber {
+                number: number.clone(),
+                queue: queue.join(" "),
+            },
+            ("agent-add", [user, queues @ ..]) => Request::AddAgent {
+                user: user.clone(),
+                role: "agent".into(),
+                tenant: None,
+                queues: queues.to_vec(),
+            },
+            ("agent-admin", [user]) => Request::AddAgent {
+                user: user.clone(),
+                role: "admin".into(),
+                tenant: None,
+                queues: Vec::new(),
+            },
+            _ => {
+                self.error(fill(self.t.unknown_command, &[&format!("{name} {arg}")]));
+                return Vec::new();
+            }
+        };
+        self.popup = Some(Popup::Admin {
+            agents: self.admin_agents.take(),
+            scroll: 0,
+        });
+        vec![
+            Effect::Call(Tag::AdminChange, request),
+            Effect::Call(Tag::Agents, Request::ListAgents),
+        ]
     }
 }
 

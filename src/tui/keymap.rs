@@ -38,6 +38,7 @@ pub enum Action {
     CloseConversation,
     Snooze,
     Claim,
+    Admin,
 }
 
 impl Action {
@@ -73,6 +74,7 @@ impl Action {
             Action::CloseConversation => "close",
             Action::Snooze => "snooze",
             Action::Claim => "claim",
+            Action::Admin => "admin",
         }
     }
 }
@@ -236,6 +238,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::CloseConversation, &["x"]),
     (Scope::Lists, Action::Snooze, &["z"]),
     (Scope::Lists, Action::Claim, &["a"]),
+    (Scope::Lists, Action::Admin, &["A"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),

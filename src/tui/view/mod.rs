@@ -1,5 +1,6 @@
 //! Drawing: a pure function of the app's state. Only what is visible is built into widgets.
 
+mod admin;
 mod composer;
 mod contact;
 mod conversations;
@@ -58,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
+        Some(Popup::Admin { agents, scroll }) => admin::draw(frame, app, agents.as_deref(), *scroll),
         Some(Popup::Command(_)) | None => {}
     }
 }
