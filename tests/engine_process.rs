@@ -122,9 +122,18 @@ async fn commands_answer_the_same_with_and_without_a_running_engine() {
     engine.deliver(&fixture("01_inbound_text.json")).await;
     engine.deliver(&fixture("11_every_message_type.json")).await;
     home.wait_processed();
+    // Media files download (or fail to, from graph.invalid) in the background between the two
+    // reads: their state is left out of the comparison.
+    let messages = || {
+        let mut m = home.json(&["messages", "1"]);
+        for message in m.as_array_mut().unwrap() {
+            message.as_object_mut().unwrap().remove("media");
+        }
+        m
+    };
     let via_socket = (
         home.json(&["numbers", "list"]),
-        home.json(&["messages", "1"]),
+        messages(),
         home.json(&["tenants", "list"]),
     );
     assert!(home.data.join("wabox.sock").exists());
@@ -135,7 +144,7 @@ async fn commands_answer_the_same_with_and_without_a_running_engine() {
     );
     let in_process = (
         home.json(&["numbers", "list"]),
-        home.json(&["messages", "1"]),
+        messages(),
         home.json(&["tenants", "list"]),
     );
     assert_eq!(via_socket, in_process);

@@ -210,10 +210,7 @@ impl Engine {
                 tracing::info!(tenant = %tenant.name, by = %caller.user, "tenant added");
                 Ok(Response::Tenant(tenant))
             }
-            Request::ListNumbers => self
-                .read(move |c| directory::list_numbers_in(c, &scope))
-                .await
-                .map(Response::Numbers),
+            Request::ListNumbers => self.numbers_in(scope).await.map(Response::Numbers),
             Request::AddNumber {
                 tenant,
                 phone_number_id,
@@ -540,6 +537,79 @@ mod tests {
                 .await
                 .is_ok()
         );
+        engine.shutdown();
+    }
+
+    #[tokio::test]
+    async fn only_admins_may_act_as_someone_else_whatever_the_request_says() {
+        let (_d, engine) = engine(&["root-like"]);
+        let me = Caller::current();
+        engine
+            .handle(
+                &me,
+                Request::AddTenant {
+                    name: "Acme".into(),
+                },
+            )
+            .await
+            .unwrap();
+        for (user, queue) in [("alice", "Sales"), ("bob", "Support")] {
+            engine
+                .handle(
+                    &me,
+                    Request::AddQueue {
+                        tenant: None,
+                        name: queue.into(),
+                        auto_assign: false,
+                    },
+                )
+                .await
+                .unwrap();
+            engine
+                .handle(
+                    &me,
+                    Request::AddAgent {
+                        user: user.into(),
+                        role: "agent".into(),
+                        tenant: None,
+                        queues: vec![queue.into()],
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        // alice, an agent, asks to be bob: refused, and nothing of bob's is answered.
+        let refused = engine
+            .handle_as(&stranger("alice"), Some("bob"), Request::ListQueues)
+            .await
+            .unwrap_err();
+        assert!(
+            refused.message.contains("only admins can act as"),
+            "{refused}"
+        );
+        // As herself she sees her own queue only.
+        let Ok(Response::Queues(mine)) =
+            engine.handle(&stranger("alice"), Request::ListQueues).await
+        else {
+            panic!("alice could not list her queues")
+        };
+        let names: Vec<&str> = mine.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names, ["Sales"]);
+        // An admin acting as bob sees bob's, and the audit log says who did it.
+        let Ok(Response::Queues(bobs)) = engine
+            .handle_as(&stranger("root-like"), Some("bob"), Request::ListQueues)
+            .await
+        else {
+            panic!("an admin could not act as bob")
+        };
+        assert_eq!(bobs[0].name, "Support");
+        let Ok(Response::AuditLog(log)) = engine.handle(&me, Request::Audit { limit: None }).await
+        else {
+            panic!("no audit log")
+        };
+        assert!(log.iter().any(|e| e.actor == "root-like"
+            && e.as_user.as_deref() == Some("bob")
+            && e.action == "act_as"));
         engine.shutdown();
     }
 

@@ -6,6 +6,7 @@ pub mod assign;
 pub mod ingest;
 pub mod lock;
 pub mod media;
+mod numbers_cache;
 pub mod outbox;
 mod routing;
 mod send;
@@ -76,6 +77,7 @@ pub struct Engine {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Who has an inbox open, for automatic assignment.
     pub presence: assign::Presence,
+    numbers_cache: numbers_cache::NumbersCache,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -131,6 +133,7 @@ impl Engine {
             graph,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             presence: assign::Presence::default(),
+            numbers_cache: numbers_cache::NumbersCache::default(),
             readers: ReadPool::new(&db),
             config,
             mode,

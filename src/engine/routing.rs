@@ -123,7 +123,11 @@ impl Engine {
                         (None, Some(mine)) => Some(tenant_name(&ctx.conn, mine)?),
                         (None, None) => None,
                     };
-                    queues::add_agent(&ctx.conn, &user, &role, tenant.as_deref(), &names, now)
+                    let added =
+                        queues::add_agent(&ctx.conn, &user, &role, tenant.as_deref(), &names, now)?;
+                    // What the agent sees changed with their queues.
+                    ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
+                    Ok(added)
                 })
                 .await?;
                 self.audited(access, "agent_add", detail, now).await;

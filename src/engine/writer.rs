@@ -56,6 +56,9 @@ pub struct WriterStats {
     pub unrouted: AtomicU64,
     pub invalid: AtomicU64,
     pub commits: AtomicU64,
+    /// Bumped by every committed change to tenants, numbers or queues: cached directory answers
+    /// older than it are stale.
+    pub directory: AtomicU64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -206,7 +209,7 @@ fn run_loop(
                 backlog = ingest;
             }
             if !runs.is_empty() {
-                run_batch(ctx, runs, events);
+                run_batch(ctx, runs, events, stats);
             }
             if stop {
                 return;
@@ -273,7 +276,12 @@ fn commit_appends(
 }
 
 /// Runs jobs in one transaction and answers them after its commit.
-fn run_batch(ctx: &mut WriterCtx, runs: Vec<WriteFn>, events: &broadcast::Sender<StoreEvent>) {
+fn run_batch(
+    ctx: &mut WriterCtx,
+    runs: Vec<WriteFn>,
+    events: &broadcast::Sender<StoreEvent>,
+    stats: &WriterStats,
+) {
     if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "could not start a write transaction");
         // Without a transaction each job's statements commit as they run; answer after.
@@ -292,6 +300,15 @@ fn run_batch(ctx: &mut WriterCtx, runs: Vec<WriteFn>, events: &broadcast::Sender
             false
         }
     };
+    // Before anyone hears back, so a cached answer read after this reply is already stale.
+    if committed
+        && ctx
+            .events
+            .iter()
+            .any(|e| matches!(e, StoreEvent::DirectoryChanged))
+    {
+        stats.directory.fetch_add(1, Ordering::SeqCst);
+    }
     replies.into_iter().for_each(|r| r(committed));
     publish(ctx, events);
 }

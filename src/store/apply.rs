@@ -233,8 +233,7 @@ impl Ctx<'_> {
                                           ELSE last_inbound_at END,
                         referral_at = CASE WHEN ?4 THEN max(coalesce(referral_at, 0), ?2)
                                       ELSE referral_at END,
-                        state = CASE WHEN state IN ('closed', 'snoozed') THEN 'open' ELSE state END,
-                        snoozed_until = NULL
+                        state = CASE WHEN state IN ('closed', 'snoozed') THEN 'open' ELSE state END
                      WHERE id = ?1",
                 )?
                 .execute(params![conversation_id, m.at, opens, m.referral.is_some()])?;

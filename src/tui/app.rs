@@ -143,7 +143,9 @@ impl OpenConversation {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Templates(Box<TemplatePicker>),
     Command(String),
     Search(SearchState),
@@ -285,6 +287,8 @@ pub struct App {
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
+    /// One numbers request at a time: counting waiting customers is not free on a big store.
+    numbers_loading: bool,
     pub(super) conversations_stale: bool,
     pub(super) conversations_loading: bool,
     pub(super) seen_unread: HashMap<i64, i64>,
@@ -328,6 +332,7 @@ impl App {
             admin_agents: None,
             dirty: true,
             numbers_stale: true,
+            numbers_loading: false,
             conversations_stale: true,
             conversations_loading: false,
             seen_unread: HashMap::new(),
@@ -393,8 +398,9 @@ impl App {
         if self.link != LinkState::Connected {
             return out;
         }
-        if self.numbers_stale {
+        if self.numbers_stale && !self.numbers_loading {
             self.numbers_stale = false;
+            self.numbers_loading = true;
             out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
             out.push(Effect::Call(Tag::Queues, Request::ListQueues));
             out.push(Effect::Call(Tag::Attention, Request::Attention));
@@ -432,6 +438,7 @@ impl App {
     pub fn on_connected(&mut self) {
         self.link = LinkState::Connected;
         self.numbers_stale = true;
+        self.numbers_loading = false;
         self.conversations_stale = true;
         self.conversations_loading = false;
         self.dirty = true;
@@ -527,6 +534,7 @@ impl App {
             Err(e) => {
                 match tag {
                     Tag::Conversations { .. } => self.conversations_loading = false,
+                    Tag::Numbers => self.numbers_loading = false,
                     Tag::Send {
                         text: Some(text), ..
                     } if self.composer_text().trim().is_empty() => {
@@ -546,7 +554,9 @@ impl App {
         };
         match (tag, response) {
             (Tag::Numbers, Response::Numbers(numbers)) => {
+                self.numbers_loading = false;
                 self.numbers = numbers;
+                out.extend(self.flush());
                 let len = self.sidebar_items().len();
                 self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
             }

@@ -3,8 +3,8 @@
 
 use super::centered;
 use super::text::{truncate, wrap};
-use crate::tui::app::App;
 use crate::store::queues::AgentView;
+use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
@@ -61,7 +61,11 @@ pub fn draw(frame: &mut Frame, app: &App, agents: Option<&[AgentView]>, scroll: 
             app.t.admin_orphans.to_string(),
             heading.fg(Color::Red),
         ));
-        lines.extend(orphans.into_iter().map(|o| Line::styled(o, Style::default().fg(Color::Red))));
+        lines.extend(
+            orphans
+                .into_iter()
+                .map(|o| Line::styled(o, Style::default().fg(Color::Red))),
+        );
     }
     lines.push(Line::raw(""));
     for l in wrap(app.t.admin_hint, w) {

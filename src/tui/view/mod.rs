@@ -59,7 +59,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
-        Some(Popup::Admin { agents, scroll }) => admin::draw(frame, app, agents.as_deref(), *scroll),
+        Some(Popup::Admin { agents, scroll }) => {
+            admin::draw(frame, app, agents.as_deref(), *scroll)
+        }
         Some(Popup::Command(_)) | None => {}
     }
 }
