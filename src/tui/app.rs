@@ -289,6 +289,11 @@ pub struct App {
     pub(super) numbers_stale: bool,
     /// One numbers request at a time: counting waiting customers is not free on a big store.
     numbers_loading: bool,
+    /// The engine caches the counts for a second: after a burst of changes, ask once more when
+    /// that has passed, so the last answer of a burst is not a stale one.
+    numbers_recheck_at: Option<i64>,
+    /// The coming numbers request is that second look (it schedules no other).
+    numbers_rechecking: bool,
     pub(super) conversations_stale: bool,
     pub(super) conversations_loading: bool,
     pub(super) seen_unread: HashMap<i64, i64>,
@@ -333,6 +338,8 @@ impl App {
             dirty: true,
             numbers_stale: true,
             numbers_loading: false,
+            numbers_recheck_at: None,
+            numbers_rechecking: false,
             conversations_stale: true,
             conversations_loading: false,
             seen_unread: HashMap::new(),
@@ -401,6 +408,9 @@ impl App {
         if self.numbers_stale && !self.numbers_loading {
             self.numbers_stale = false;
             self.numbers_loading = true;
+            if !std::mem::take(&mut self.numbers_rechecking) {
+                self.numbers_recheck_at = Some(self.now + 2);
+            }
             out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
             out.push(Effect::Call(Tag::Queues, Request::ListQueues));
             out.push(Effect::Call(Tag::Attention, Request::Attention));
@@ -466,6 +476,11 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
+        if self.numbers_recheck_at.is_some_and(|at| now >= at) {
+            self.numbers_recheck_at = None;
+            self.numbers_stale = true;
+            self.numbers_rechecking = true;
+        }
         if self
             .notice
             .as_ref()

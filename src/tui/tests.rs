@@ -565,3 +565,24 @@ fn notes_labels_close_and_snooze_go_to_the_engine_from_the_command_line() {
         }]
     );
 }
+
+#[test]
+fn the_numbers_are_asked_again_once_after_a_burst_not_forever() {
+    let mut app = fixtures::inbox("en");
+    let numbers_requests = |effects: &[Effect]| {
+        requests(effects)
+            .iter()
+            .filter(|r| matches!(r, Request::ListNumbers))
+            .count()
+    };
+    app.on_engine_event(StoreEvent::ConversationChanged { conversation_id: 1 });
+    assert_eq!(numbers_requests(&app.flush()), 1);
+    let numbers = app.numbers.clone();
+    app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers.clone())));
+    // The engine may have answered from its one-second cache: one more look later.
+    app.on_tick(NOW + 3);
+    assert_eq!(numbers_requests(&app.flush()), 1);
+    app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers)));
+    app.on_tick(NOW + 10);
+    assert_eq!(numbers_requests(&app.flush()), 0, "and then quiet");
+}
