@@ -143,6 +143,15 @@ async fn an_agent_of_one_queue_cannot_list_read_claim_or_send_in_another() {
             .any(|e| e["action"] == "act_as" && e["as_user"] == "alice"),
         "{audit}"
     );
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "transfer"
+                && e["detail"] == format!("conversation {sales} to queue Support")),
+        "{audit}"
+    );
     let err = refused(&home, &["--as", "mallory", "conversations"]);
     assert!(err.contains("mallory is not a wabox user"), "{err}");
     drop(engine);
@@ -439,7 +448,9 @@ async fn auto_assignment_goes_round_robin_among_agents_with_an_inbox_open() {
     let home = Home::new();
     let engine = home.start_engine();
     home.with_acme();
-    home.ok(&["queues", "add", "Sales", "--auto-assign"]);
+    home.ok(&["queues", "add", "Sales"]);
+    let queues = home.json(&["queues", "auto-assign", "Sales", "on"]);
+    assert_eq!(queues[0]["auto_assign"], true);
     home.ok(&["queues", "assign", PNID, "Sales"]);
     for user in ["alice", "bob", "carol"] {
         home.ok(&["agents", "add", user, "--queue", "Sales"]);

@@ -58,6 +58,12 @@ pub enum Request {
         tenant: Option<String>,
         name: String,
     },
+    /// Round-robin assignment of new conversations in a queue, on or off.
+    SetAutoAssign {
+        tenant: Option<String>,
+        name: String,
+        on: bool,
+    },
     /// Route a number (Meta's id or its display number) to a queue.
     AssignNumber {
         number: String,

@@ -101,6 +101,16 @@ pub enum QueuesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Round-robin assignment of a queue's new conversations to its agents with an inbox open.
+    AutoAssign {
+        name: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Route a number (phone number id or display number) to a queue; its conversations
     /// without a queue move there.
     Assign {
@@ -159,6 +169,19 @@ impl TeamCommand {
                 QueuesCommand::Remove { name, tenant, json } => {
                     (Request::RemoveQueue { tenant, name }, json)
                 }
+                QueuesCommand::AutoAssign {
+                    name,
+                    state,
+                    tenant,
+                    json,
+                } => (
+                    Request::SetAutoAssign {
+                        tenant,
+                        name,
+                        on: state == "on",
+                    },
+                    json,
+                ),
                 QueuesCommand::Assign {
                     number,
                     queue,

@@ -63,6 +63,7 @@ pub fn need(request: &Request) -> Need {
         | AddQueue { .. }
         | RenameQueue { .. }
         | RemoveQueue { .. }
+        | SetAutoAssign { .. }
         | AssignNumber { .. }
         | AddAgent { .. }
         | ListAgents

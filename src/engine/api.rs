@@ -185,6 +185,7 @@ impl Engine {
             | Request::AddQueue { .. }
             | Request::RenameQueue { .. }
             | Request::RemoveQueue { .. }
+            | Request::SetAutoAssign { .. }
             | Request::AssignNumber { .. }
             | Request::AddAgent { .. }
             | Request::ListAgents

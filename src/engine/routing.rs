@@ -77,6 +77,19 @@ impl Engine {
                 self.audited(access, "queue_remove", detail, now).await;
                 self.queues_response(access).await
             }
+            Request::SetAutoAssign { tenant, name, on } => {
+                let detail = format!(
+                    "queue {name:?} assigns automatically: {}",
+                    if on { "on" } else { "off" }
+                );
+                self.write(move |ctx| {
+                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    queues::set_auto_assign(&ctx.conn, tenant_id, &name, on)
+                })
+                .await?;
+                self.audited(access, "queue_auto_assign", detail, now).await;
+                self.queues_response(access).await
+            }
             Request::AssignNumber { number, queue } => {
                 let detail = format!("number {number} to queue {queue:?}");
                 let moved = self
@@ -149,6 +162,17 @@ impl Engine {
                 note,
             } => {
                 let actor = access.who();
+                let detail = format!(
+                    "conversation {conversation_id} to {}",
+                    [
+                        queue.as_deref().map(|q| format!("queue {q}")),
+                        agent.clone()
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+                );
                 self.write(move |ctx| {
                     queues::transfer(
                         &ctx.conn,
@@ -162,6 +186,7 @@ impl Engine {
                     )
                 })
                 .await?;
+                self.audited(access, "transfer", detail, now).await;
                 self.conversation_response(conversation_id, now).await
             }
             Request::History { conversation_id } => self

@@ -133,6 +133,15 @@ pub fn rename_queue(conn: &Connection, tenant_id: i64, from: &str, to: &str) -> 
     Ok(())
 }
 
+pub fn set_auto_assign(conn: &Connection, tenant_id: i64, name: &str, on: bool) -> Result<()> {
+    let id = queue_named(conn, tenant_id, name)?;
+    conn.execute(
+        "UPDATE queues SET auto_assign = ?2 WHERE id = ?1",
+        params![id, on],
+    )?;
+    Ok(())
+}
+
 /// Refused while numbers route to it: removing it would leave their conversations nowhere.
 pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()> {
     let id = queue_named(conn, tenant_id, name)?;
