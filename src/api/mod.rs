@@ -97,6 +97,16 @@ pub enum Request {
     },
     /// What needs an admin: numbers without a queue, deliveries nobody can see.
     Doctor,
+    /// Connect a number by hand: checked with Meta (`GET /{phone-number-id}`) before it is
+    /// stored; the app is subscribed to its WABA, templates synced, the queue chosen or created.
+    ConnectManual {
+        tenant: String,
+        phone_number_id: String,
+        waba_id: String,
+        /// Sealed by the engine as soon as Meta has accepted it; never stored in the clear.
+        access_token: Secret,
+        queue: Option<String>,
+    },
     /// Apply a `whatsapp-connections.json` (its text travels in the request).
     Sync {
         file_name: String,
@@ -243,6 +253,7 @@ pub enum Response {
     AuditLog(Vec<crate::store::queues::AuditEntry>),
     Doctor(Box<DoctorReport>),
     Synced(Box<crate::store::sync::SyncReport>),
+    Connected(Box<ConnectReport>),
     Attention { unrouted: i64, invalid: i64 },
     SearchResults(Vec<crate::store::search::SearchHit>),
     Contact(Box<crate::store::contacts::ContactDetails>),
@@ -280,6 +291,22 @@ impl ApiError {
             message: message.into(),
         }
     }
+}
+
+/// A number connected (or its token renewed), and what was set up around it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectReport {
+    pub number: NumberView,
+    /// It was already this tenant's: its token was renewed, its conversations kept.
+    pub renewed: bool,
+    pub verified_name: Option<String>,
+    pub status: Option<String>,
+    pub quality_rating: Option<String>,
+    /// The master app receives the WABA's webhooks.
+    pub subscribed: bool,
+    pub templates: usize,
+    pub template_error: Option<String>,
+    pub queue: Option<String>,
 }
 
 /// What `wabox doctor` finds.

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and what each command does through the client API.
 
+pub mod connect;
 mod output;
 pub mod team;
 
@@ -97,6 +98,9 @@ pub enum Command {
     Tui,
     #[command(flatten)]
     Team(team::TeamCommand),
+    /// Connect a business's number (the wizard's paths without the full screen).
+    #[command(subcommand)]
+    Connect(connect::ConnectCommand),
     /// Every message with these words (prefixes, accents ignored), newest first.
     Search {
         #[arg(required = true, num_args = 1..)]
@@ -690,6 +694,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             json,
         ),
         Command::Team(team) => team.request()?,
+        Command::Connect(connect) => connect.request()?,
         Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
             anyhow::bail!("serve, bench, demo and tui are started by main, not as one request")
         }

@@ -17,6 +17,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::AuditLog(v) => serde_json::to_string_pretty(v),
         Response::Doctor(v) => serde_json::to_string_pretty(v),
         Response::Synced(v) => serde_json::to_string_pretty(v),
+        Response::Connected(v) => serde_json::to_string_pretty(v),
         Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
             &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
         ),
@@ -286,6 +287,36 @@ pub fn human(response: &Response) {
             }
             for n in &d.without_token {
                 println!("NO TOKEN: {n} can receive but not send: connect it again");
+            }
+        }
+        Response::Connected(c) => {
+            let n = &c.number;
+            println!(
+                "{} +{} ({}) for {}: {}, {}, quality {}",
+                if c.renewed {
+                    "reconnected"
+                } else {
+                    "connected"
+                },
+                n.display_phone,
+                n.phone_number_id,
+                n.tenant,
+                c.verified_name.as_deref().unwrap_or("(no verified name)"),
+                c.status.as_deref().unwrap_or("status unknown"),
+                c.quality_rating.as_deref().unwrap_or("unknown"),
+            );
+            println!("  connection: {}", n.connection.as_str());
+            println!("  webhooks:   the app is subscribed to WABA {}", n.waba_id);
+            match &c.template_error {
+                Some(e) => println!("  templates:  not synced: {e}"),
+                None => println!("  templates:  {} synced", c.templates),
+            }
+            match &c.queue {
+                Some(q) => println!("  queue:      {q}"),
+                None => println!(
+                    "WARNING: no queue: its conversations reach no agent — `wabox queues assign {} QUEUE`",
+                    n.phone_number_id
+                ),
             }
         }
         Response::Synced(r) => {

@@ -316,6 +316,18 @@ impl GraphClient {
         .await
     }
 
+    /// `POST /{waba-id}/subscribed_apps`: the master app receives this WABA's webhooks.
+    pub async fn subscribe_app(&self, waba_id: &str, token: &Secret) -> Result<(), GraphError> {
+        self.call(
+            self.http
+                .post(self.url(&format!("{waba_id}/subscribed_apps")))
+                .json(&serde_json::json!({})),
+            token,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// `GET /{media-id}`: where to download a media file, and what it should be.
     pub async fn media_info(&self, media_id: &str, token: &Secret) -> Result<Value, GraphError> {
         self.call(self.http.get(self.url(media_id)), token).await

@@ -68,7 +68,8 @@ pub fn need(request: &Request) -> Need {
         | AddAgent { .. }
         | ListAgents
         | Audit { .. }
-        | Sync { .. } => Need::Admin,
+        | Sync { .. }
+        | ConnectManual { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }

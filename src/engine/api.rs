@@ -195,6 +195,24 @@ impl Engine {
             | Request::Audit { .. }
             | Request::Doctor
             | Request::Sync { .. } => self.routing(&access, request, now).await,
+            Request::ConnectManual {
+                tenant,
+                phone_number_id,
+                waba_id,
+                access_token,
+                queue,
+            } => {
+                self.connect_manual(
+                    &access,
+                    tenant,
+                    phone_number_id,
+                    waba_id,
+                    access_token,
+                    queue,
+                    now,
+                )
+                .await
+            }
             Request::Subscribe => Ok(Response::Subscribed),
             Request::ListTenants => self
                 .read(directory::list_tenants)

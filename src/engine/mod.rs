@@ -3,6 +3,7 @@
 pub mod access;
 pub mod api;
 pub mod assign;
+mod connect;
 pub mod ingest;
 pub mod lock;
 pub mod media;

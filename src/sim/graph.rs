@@ -21,6 +21,7 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/{version}/{id}/messages", post(messages))
         .route("/{version}/{id}/message_templates", get(message_templates))
         .route("/{version}/{id}", get(object))
+        .route("/{version}/{id}/subscribed_apps", post(subscribed_apps))
         .route(
             "/{version}/{id}/media",
             post(super::media::upload).layer(DefaultBodyLimit::max(
@@ -435,6 +436,40 @@ async fn message_templates(
         ));
     }
     axum::Json(json!({"data": page, "paging": paging})).into_response()
+}
+
+/// `POST /{waba-id}/subscribed_apps`: the master app hears this WABA's webhooks from now on.
+async fn subscribed_apps(
+    State(sim): State<Arc<Simulator>>,
+    Path((_version, waba)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers);
+    let numbers: Vec<&super::SimNumber> = sim
+        .options
+        .numbers
+        .iter()
+        .filter(|n| n.waba_id == waba)
+        .collect();
+    if numbers.is_empty() {
+        return graph_error(
+            400,
+            100,
+            &format!("Unsupported post request. Object with ID '{waba}' does not exist"),
+        );
+    }
+    if !numbers.iter().any(|n| token == Some(n.token.as_str())) {
+        return graph_error(
+            401,
+            190,
+            "Error validating access token: The session is invalid.",
+        );
+    }
+    let mut state = sim.lock();
+    if !state.subscribed.contains(&waba) {
+        state.subscribed.push(waba);
+    }
+    axum::Json(json!({"success": true})).into_response()
 }
 
 async fn object(

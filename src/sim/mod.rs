@@ -105,6 +105,8 @@ pub(crate) struct SimState {
     pub requests: u64,
     /// Requests held by an injected slow answer right now: in flight for the sender.
     pub answering_slowly: u64,
+    /// WABAs the master app subscribed to.
+    pub subscribed: Vec<String>,
     pub refused: Vec<(String, i64)>,
     pub injected: VecDeque<Injected>,
     pub injected_uploads: VecDeque<Injected>,
@@ -184,6 +186,11 @@ impl Simulator {
     /// Requests received and not answered yet (held by `Injected::SlowAnswer`).
     pub fn answering_slowly(&self) -> u64 {
         self.lock().answering_slowly
+    }
+
+    /// WABAs the master app subscribed to (`POST /{waba}/subscribed_apps`).
+    pub fn subscribed(&self) -> Vec<String> {
+        self.lock().subscribed.clone()
     }
 
     /// Every accepted send so far.

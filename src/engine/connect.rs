@@ -1,0 +1,164 @@
+//! Connecting a number by hand (the wizard's "manual" path): its phone number id, WABA id and
+//! token are checked against the Graph API before anything is stored, then the master app is
+//! subscribed to the WABA, the templates synced and the queue chosen. Connecting a number that is
+//! already the tenant's again renews its token and keeps its conversations.
+
+use super::Engine;
+use super::access::Access;
+use crate::api::{ApiError, ConnectReport, Response};
+use crate::domain::ConnectionKind;
+use crate::domain::connections::{display_digits, is_meta_id};
+use crate::secret::Secret;
+use crate::store::{StoreError, directory, queues};
+use rusqlite::{OptionalExtension, params};
+use std::sync::Arc;
+
+const FIELDS: &str = "id,display_phone_number,verified_name,status,quality_rating,\
+                      platform_type,is_on_biz_app,code_verification_status";
+
+impl Engine {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn connect_manual(
+        self: &Arc<Self>,
+        access: &Access,
+        tenant: String,
+        phone_number_id: String,
+        waba_id: String,
+        token: Secret,
+        queue: Option<String>,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let pnid = phone_number_id.trim().to_string();
+        let waba = waba_id.trim().to_string();
+        for (what, id) in [("phone number id", &pnid), ("WABA id", &waba)] {
+            if !is_meta_id(id) {
+                return Err(ApiError::new(format!(
+                    "{id:?} is not a {what}: Meta's ids are digits (WhatsApp Manager → Phone numbers)"
+                )));
+            }
+        }
+        if token.is_empty() {
+            return Err(ApiError::new(
+                "an access token is needed to connect a number",
+            ));
+        }
+        // Nothing is stored until Meta has confirmed the number and the token.
+        let info = self
+            .graph
+            .phone_number(&pnid, &token, FIELDS)
+            .await
+            .map_err(|e| ApiError::new(format!("Meta did not confirm the number: {e}")))?;
+        let display = info
+            .get("display_phone_number")
+            .and_then(|v| v.as_str())
+            .map(display_digits)
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| ApiError::new("Meta answered without the number's display number"))?;
+        let coexistence = info
+            .get("is_on_biz_app")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        self.graph.subscribe_app(&waba, &token).await.map_err(|e| {
+            ApiError::new(format!(
+                "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
+            ))
+        })?;
+        let connection = if coexistence {
+            ConnectionKind::Coexistence
+        } else {
+            ConnectionKind::Dedicated
+        };
+        let sealed = self.sealer.seal(token.expose());
+        let scope = access.scope.clone();
+        let (number_id, renewed) = {
+            let (pnid, waba, display, queue) =
+                (pnid.clone(), waba.clone(), display.clone(), queue.clone());
+            self.write(move |ctx| {
+                let tenant_id = queues::tenant_named(&ctx.conn, &tenant)?;
+                if scope.tenant().is_some_and(|t| t != tenant_id) {
+                    return Err(StoreError::NotFound(format!("no tenant named {tenant:?}")));
+                }
+                let existing: Option<(i64, i64)> = ctx
+                    .conn
+                    .query_row(
+                        "SELECT id, tenant_id FROM numbers WHERE phone_number_id = ?1",
+                        [&pnid],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let (id, renewed) = match existing {
+                    Some((_, other)) if other != tenant_id => {
+                        return Err(StoreError::Conflict(format!(
+                            "number {pnid} belongs to another tenant: it cannot be connected here"
+                        )));
+                    }
+                    Some((id, _)) => {
+                        ctx.conn.execute(
+                            "UPDATE numbers SET waba_id = ?2, display_phone = ?3, connection = ?4,
+                                 access_token_sealed = ?5, active = 1, updated_at = ?6
+                             WHERE id = ?1",
+                            params![id, waba, display, connection.as_str(), sealed, now],
+                        )?;
+                        (id, true)
+                    }
+                    None => {
+                        let n = directory::add_number(
+                            &ctx.conn,
+                            &directory::NewNumber {
+                                tenant: &tenant,
+                                phone_number_id: &pnid,
+                                waba_id: &waba,
+                                display_phone: &display,
+                                connection,
+                                access_token_sealed: Some(sealed),
+                            },
+                            now,
+                        )?;
+                        (n.id, false)
+                    }
+                };
+                if let Some(q) = queue.as_deref() {
+                    // The queue is chosen, or created, here.
+                    if queues::add_queue(&ctx.conn, tenant_id, q, false, now).is_err() {
+                        // It exists already: fine.
+                    }
+                    queues::assign_number(&ctx.conn, &pnid, q, &mut ctx.events)?;
+                }
+                ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
+                Ok((id, renewed))
+            })
+            .await?
+        };
+        let synced = super::templates::sync(self, Some(waba.clone())).await;
+        let templates = synced.iter().map(|s| s.templates).sum();
+        let template_error = synced.into_iter().find_map(|s| s.error);
+        let number = self
+            .read(directory::list_numbers)
+            .await?
+            .into_iter()
+            .find(|n| n.id == number_id)
+            .ok_or_else(|| ApiError::new("the number just connected is missing"))?;
+        let actor = access.actor.clone();
+        let detail = format!(
+            "{} +{} ({}) {}",
+            if renewed { "reconnected" } else { "connected" },
+            number.display_phone,
+            number.phone_number_id,
+            number.tenant
+        );
+        self.write(move |ctx| queues::audit(&ctx.conn, &actor, None, "connect", &detail, now))
+            .await?;
+        let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        Ok(Response::Connected(Box::new(ConnectReport {
+            renewed,
+            verified_name: text("verified_name"),
+            status: text("status"),
+            quality_rating: text("quality_rating"),
+            subscribed: true,
+            templates,
+            template_error,
+            queue: number.queue.clone(),
+            number,
+        })))
+    }
+}
