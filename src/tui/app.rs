@@ -223,6 +223,10 @@ pub enum Tag {
     Contact {
         conversation_id: i64,
     },
+    /// Who claimed and moved the open conversation, for the contact panel.
+    History {
+        conversation_id: i64,
+    },
     ConversationState,
     Attention,
     Queues,
@@ -279,6 +283,8 @@ pub struct App {
     pub contact_panel: bool,
     /// The open conversation's contact, when the panel has asked for it.
     pub contact: Option<ContactDetails>,
+    /// Who claimed and moved the open conversation (the contact panel shows it).
+    pub history: Vec<crate::store::queues::HandEvent>,
     /// The admin screen's agents while the command line is over it.
     pub admin_agents: Option<Vec<AgentView>>,
     /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
@@ -332,6 +338,7 @@ impl App {
             },
             contact_panel: false,
             contact: None,
+            history: Vec::new(),
             unrouted: 0,
             invalid: 0,
             admin_agents: None,
@@ -517,7 +524,7 @@ impl App {
                 if self.contact_panel
                     && self.open.as_ref().map(OpenConversation::id) == Some(conversation_id)
                 {
-                    out.push(contact_request(conversation_id));
+                    out.extend(contact_requests(conversation_id));
                 }
             }
             StoreEvent::DirectoryChanged => {
@@ -713,6 +720,11 @@ impl App {
             {
                 self.contact = Some(*details);
             }
+            (Tag::History { conversation_id }, Response::History(events))
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
+            {
+                self.history = events;
+            }
             (Tag::ConversationState, Response::Conversation(view)) => {
                 let text = match view.state.as_str() {
                     "closed" => self.t.closed_notice.to_string(),
@@ -774,11 +786,18 @@ impl App {
     }
 }
 
-pub(super) fn contact_request(conversation_id: i64) -> Effect {
-    Effect::Call(
-        Tag::Contact { conversation_id },
-        Request::GetContact { conversation_id },
-    )
+/// The contact panel's two requests: the contact, and the conversation's hands.
+pub(super) fn contact_requests(conversation_id: i64) -> [Effect; 2] {
+    [
+        Effect::Call(
+            Tag::Contact { conversation_id },
+            Request::GetContact { conversation_id },
+        ),
+        Effect::Call(
+            Tag::History { conversation_id },
+            Request::History { conversation_id },
+        ),
+    ]
 }
 
 pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Effect {

@@ -3,7 +3,7 @@
 
 use super::app::{
     App, CONVERSATION_PAGE, ConversationRow, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup,
-    SearchState, SidebarItem, Tag, contact_request, messages_request, new_composer,
+    SearchState, SidebarItem, Tag, contact_requests, messages_request, new_composer,
 };
 use super::keymap::{Action, Scope};
 use super::picker::TemplatePicker;
@@ -322,7 +322,7 @@ impl App {
             Action::ContactPanel => {
                 self.contact_panel = !self.contact_panel;
                 match (&self.open, self.contact_panel) {
-                    (Some(open), true) => vec![contact_request(open.id())],
+                    (Some(open), true) => contact_requests(open.id()).to_vec(),
                     _ => Vec::new(),
                 }
             }
@@ -482,6 +482,7 @@ impl App {
         if self.open.as_ref().map(OpenConversation::id) != Some(id) {
             self.composer = new_composer();
             self.contact = None;
+            self.history.clear();
             self.open = Some(OpenConversation {
                 row,
                 messages: Vec::new(),
@@ -496,7 +497,7 @@ impl App {
         self.focus = focus;
         let mut out = vec![messages_request(id, None)];
         if self.contact_panel {
-            out.push(contact_request(id));
+            out.extend(contact_requests(id));
         }
         if unread > 0 {
             out.push(Effect::Call(

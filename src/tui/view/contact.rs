@@ -51,6 +51,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         push(format!("{} · {when}", n.author), dim);
         push(format!("  {}", n.text), Style::default());
     }
+    if !app.history.is_empty() {
+        push(String::new(), Style::default());
+        push(format!("{}:", app.t.hands), bold);
+        for e in app.history.iter().rev().take(5) {
+            let when = crate::domain::time::parse_rfc3339(&e.at)
+                .map(|t| list_time(t, app.now, app.offset, app.t))
+                .unwrap_or_default();
+            push(format!("{} {} {} · {when}", e.actor, e.kind, e.detail), dim);
+            if let Some(note) = &e.note {
+                push(format!("  “{note}”"), Style::default());
+            }
+        }
+    }
     push(String::new(), Style::default());
     push(app.t.contact_hint.to_string(), dim);
     frame.render_widget(Paragraph::new(lines), inner);

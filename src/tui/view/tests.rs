@@ -178,6 +178,25 @@ fn contact_panel_shows_labels_and_private_notes() {
             },
         ))),
     );
+    let _ = app.on_reply(
+        crate::tui::app::Tag::History { conversation_id: 1 },
+        Ok(crate::api::Response::History(vec![
+            crate::store::queues::HandEvent {
+                at: crate::domain::time::rfc3339(NOW - 7200),
+                actor: "alice".into(),
+                kind: "claimed".into(),
+                detail: "alice".into(),
+                note: None,
+            },
+            crate::store::queues::HandEvent {
+                at: crate::domain::time::rfc3339(NOW - 600),
+                actor: "root".into(),
+                kind: "transferred".into(),
+                detail: "to queue Support".into(),
+                note: Some("asks about returns".into()),
+            },
+        ])),
+    );
     insta::assert_snapshot!(render(&app, 120, 30).backend());
 }
 
