@@ -273,3 +273,88 @@ fn bad_ids_are_refused_before_meta_is_asked() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not a phone number id"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coexistence_waits_for_the_phone_then_connects_and_imports_the_history_once() {
+    let sim = simulator().await;
+    let home = Home::with_graph(&sim.base_url());
+    home.ok(&["tenants", "add", "Globex"]);
+    // Not confirmed on the phone in time: refused with why, nothing stored.
+    sim.onboard_after(PNID_B, 1_000);
+    let args = |timeout: &str| -> Vec<String> {
+        [
+            "connect",
+            "coexistence",
+            "--tenant",
+            "Globex",
+            "--phone-number-id",
+            PNID_B,
+            "--waba-id",
+            WABA_B,
+            "--queue",
+            "Tienda",
+            "--every-ms",
+            "50",
+            "--timeout",
+            timeout,
+            "--json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let late = args("1s");
+    let out = home.run_with_stdin(
+        &late.iter().map(String::as_str).collect::<Vec<_>>(),
+        TOKEN_B,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not connected within 1s"), "{err}");
+    assert!(err.contains("code to be confirmed"), "{err}");
+    assert!(
+        home.json(&["numbers", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Confirmed after a few checks: connected, queued, contacts and history asked for.
+    sim.onboard_after(PNID_B, 3);
+    let ok = args("1m");
+    let out = home.run_with_stdin(&ok.iter().map(String::as_str).collect::<Vec<_>>(), TOKEN_B);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["polls"].as_u64().unwrap() >= 4, "{report}");
+    assert_eq!(report["connected"]["number"]["connection"], "coexistence");
+    assert_eq!(report["connected"]["queue"], "Tienda");
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("left ·"),
+        "a countdown is shown: {progress}"
+    );
+    assert!(progress.contains("last seen: status PENDING"), "{progress}");
+    assert!(!progress.contains(TOKEN_B) && !report.to_string().contains(TOKEN_B));
+    assert_eq!(
+        sim.smb_syncs(),
+        [
+            (PNID_B.to_string(), "smb_app_state_sync".to_string()),
+            (PNID_B.to_string(), "history".to_string())
+        ]
+    );
+    // Meta allows each sync once: a second connection does not ask again.
+    let out = home.run_with_stdin(&ok.iter().map(String::as_str).collect::<Vec<_>>(), TOKEN_B);
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        again["history_sync"][1][1]["Err"]
+            .as_str()
+            .unwrap()
+            .contains("already requested"),
+        "{again}"
+    );
+    assert_eq!(sim.smb_syncs().len(), 2);
+}

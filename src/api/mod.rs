@@ -107,6 +107,15 @@ pub enum Request {
         access_token: Secret,
         queue: Option<String>,
     },
+    /// A number's onboarding state as Meta reports it, with a token not stored yet.
+    CheckNumber {
+        phone_number_id: String,
+        access_token: Secret,
+    },
+    /// Ask Meta, once each, for a coexistence number's contacts and history (`smb_app_data`).
+    RequestHistorySync {
+        phone_number_id: String,
+    },
     /// Apply a `whatsapp-connections.json` (its text travels in the request).
     Sync {
         file_name: String,
@@ -254,7 +263,13 @@ pub enum Response {
     Doctor(Box<DoctorReport>),
     Synced(Box<crate::store::sync::SyncReport>),
     Connected(Box<ConnectReport>),
-    Attention { unrouted: i64, invalid: i64 },
+    NumberState(Box<crate::domain::onboarding::NumberState>),
+    /// For contacts then history: the request id, or why it was not made.
+    HistorySync(Vec<(String, Result<String, String>)>),
+    Attention {
+        unrouted: i64,
+        invalid: i64,
+    },
     SearchResults(Vec<crate::store::search::SearchHit>),
     Contact(Box<crate::store::contacts::ContactDetails>),
     Messages(Vec<MessageView>),

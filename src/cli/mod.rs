@@ -694,6 +694,9 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             json,
         ),
         Command::Team(team) => team.request()?,
+        Command::Connect(c @ connect::ConnectCommand::Coexistence { .. }) => {
+            return connect::coexistence(config, c, act_as).await;
+        }
         Command::Connect(connect) => connect.request()?,
         Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
             anyhow::bail!("serve, bench, demo and tui are started by main, not as one request")
@@ -733,7 +736,7 @@ fn state_request(conversation_id: i64, state: &str, snoozed_until: Option<i64>) 
     }
 }
 
-fn parse_duration_arg(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_duration_arg(text: &str) -> Result<i64, String> {
     crate::domain::time::parse_duration(text)
         .ok_or_else(|| format!("{text:?} is not a duration: try 30m, 2h, 1d or 1h30m"))
 }

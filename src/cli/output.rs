@@ -18,6 +18,8 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Doctor(v) => serde_json::to_string_pretty(v),
         Response::Synced(v) => serde_json::to_string_pretty(v),
         Response::Connected(v) => serde_json::to_string_pretty(v),
+        Response::NumberState(v) => serde_json::to_string_pretty(v),
+        Response::HistorySync(v) => serde_json::to_string_pretty(v),
         Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
             &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
         ),
@@ -287,6 +289,20 @@ pub fn human(response: &Response) {
             }
             for n in &d.without_token {
                 println!("NO TOKEN: {n} can receive but not send: connect it again");
+            }
+        }
+        Response::NumberState(s) => println!("{s:?}"),
+        Response::HistorySync(results) => {
+            for (kind, r) in results {
+                let what = if kind == "history" {
+                    "history"
+                } else {
+                    "contacts"
+                };
+                match r {
+                    Ok(id) => println!("  {what}: requested ({id}); it arrives over webhooks"),
+                    Err(e) => println!("  {what}: not requested: {e}"),
+                }
             }
         }
         Response::Connected(c) => {

@@ -328,6 +328,28 @@ impl GraphClient {
         .map(|_| ())
     }
 
+    /// `POST /{pnid}/smb_app_data`: asks Meta to send a coexistence number's contacts
+    /// (`smb_app_state_sync`) or history (`history`); each works once. Answers the request id.
+    pub async fn smb_app_data(
+        &self,
+        phone_number_id: &str,
+        token: &Secret,
+        sync_type: &str,
+    ) -> Result<String, GraphError> {
+        let v = self
+            .call(
+                self.http
+                    .post(self.url(&format!("{phone_number_id}/smb_app_data")))
+                    .json(&serde_json::json!({"messaging_product": "whatsapp", "sync_type": sync_type})),
+                token,
+            )
+            .await?;
+        Ok(v.get("request_id")
+            .and_then(|r| r.as_str())
+            .unwrap_or_default()
+            .to_string())
+    }
+
     /// `GET /{media-id}`: where to download a media file, and what it should be.
     pub async fn media_info(&self, media_id: &str, token: &Secret) -> Result<Value, GraphError> {
         self.call(self.http.get(self.url(media_id)), token).await

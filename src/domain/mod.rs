@@ -6,6 +6,7 @@ pub mod content;
 pub mod ids;
 pub mod media;
 pub mod number;
+pub mod onboarding;
 pub mod pace;
 pub mod routing;
 pub mod status;

@@ -69,7 +69,9 @@ pub fn need(request: &Request) -> Need {
         | ListAgents
         | Audit { .. }
         | Sync { .. }
-        | ConnectManual { .. } => Need::Admin,
+        | ConnectManual { .. }
+        | CheckNumber { .. }
+        | RequestHistorySync { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }

@@ -195,6 +195,14 @@ impl Engine {
             | Request::Audit { .. }
             | Request::Doctor
             | Request::Sync { .. } => self.routing(&access, request, now).await,
+            Request::CheckNumber {
+                phone_number_id,
+                access_token,
+            } => self.check_number(phone_number_id, access_token).await,
+            Request::RequestHistorySync { phone_number_id } => {
+                self.request_history_sync(&access, phone_number_id, now)
+                    .await
+            }
             Request::ConnectManual {
                 tenant,
                 phone_number_id,

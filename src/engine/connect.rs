@@ -161,4 +161,104 @@ impl Engine {
             number,
         })))
     }
+
+    /// The onboarding fields of a number, read with a token that is not stored yet.
+    pub(super) async fn check_number(
+        self: &Arc<Self>,
+        phone_number_id: String,
+        token: Secret,
+    ) -> Result<Response, ApiError> {
+        let info = self
+            .graph
+            .phone_number(phone_number_id.trim(), &token, FIELDS)
+            .await
+            .map_err(|e| ApiError::new(format!("Meta did not answer about the number: {e}")))?;
+        let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
+        Ok(Response::NumberState(Box::new(
+            crate::domain::onboarding::NumberState {
+                display_phone_number: text("display_phone_number"),
+                is_on_biz_app: info
+                    .get("is_on_biz_app")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+                platform_type: text("platform_type"),
+                status: text("status"),
+                code_verification_status: text("code_verification_status"),
+            },
+        )))
+    }
+
+    /// Contacts, then history, each asked for once (Meta allows one of each, within 24 hours of
+    /// the onboarding); what was asked before is not asked again.
+    pub(super) async fn request_history_sync(
+        self: &Arc<Self>,
+        access: &Access,
+        phone_number_id: String,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let pnid = phone_number_id.trim().to_string();
+        let found = {
+            let pnid = pnid.clone();
+            self.read(move |c| {
+                Ok(c.query_row(
+                    "SELECT access_token_sealed, connection FROM numbers WHERE phone_number_id = ?1",
+                    [&pnid],
+                    |r| Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()?)
+            })
+            .await?
+        };
+        let Some((Some(sealed), connection)) = found else {
+            return Err(ApiError::new(format!(
+                "no connected number {pnid}: connect it first (`wabox connect coexistence`)"
+            )));
+        };
+        if connection != "coexistence" {
+            return Err(ApiError::new(format!(
+                "{pnid} is a dedicated number: only numbers on the WhatsApp Business app have a history to import"
+            )));
+        }
+        let token = Secret::new(
+            self.sealer
+                .open(&sealed)
+                .map_err(|e| ApiError::new(e.to_string()))?,
+        );
+        let mut results = Vec::new();
+        for kind in ["smb_app_state_sync", "history"] {
+            let detail = format!("{pnid} {kind}");
+            let asked = {
+                let detail = detail.clone();
+                self.read(move |c| {
+                    Ok(c.query_row(
+                        "SELECT 1 FROM audit WHERE action = 'smb_sync' AND detail = ?1",
+                        [&detail],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?
+                    .is_some())
+                })
+                .await?
+            };
+            if asked {
+                results.push((
+                    kind.to_string(),
+                    Err("already requested (Meta allows it once)".into()),
+                ));
+                continue;
+            }
+            match self.graph.smb_app_data(&pnid, &token, kind).await {
+                Ok(request_id) => {
+                    let actor = access.actor.clone();
+                    self.write(move |ctx| {
+                        queues::audit(&ctx.conn, &actor, None, "smb_sync", &detail, now)
+                    })
+                    .await?;
+                    results.push((kind.to_string(), Ok(request_id)));
+                }
+                Err(e) => results.push((kind.to_string(), Err(e.to_string()))),
+            }
+        }
+        Ok(Response::HistorySync(results))
+    }
 }

@@ -22,6 +22,7 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/{version}/{id}/message_templates", get(message_templates))
         .route("/{version}/{id}", get(object))
         .route("/{version}/{id}/subscribed_apps", post(subscribed_apps))
+        .route("/{version}/{id}/smb_app_data", post(smb_app_data))
         .route(
             "/{version}/{id}/media",
             post(super::media::upload).layer(DefaultBodyLimit::max(
@@ -472,6 +473,46 @@ async fn subscribed_apps(
     axum::Json(json!({"success": true})).into_response()
 }
 
+/// `POST /{pnid}/smb_app_data`: a coexistence number's contacts (`smb_app_state_sync`) or
+/// history (`history`) are sent over webhooks; each can be asked for once.
+async fn smb_app_data(
+    State(sim): State<Arc<Simulator>>,
+    Path((_version, pnid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(number) = sim.number(&pnid).cloned() else {
+        return graph_error(400, 100, &format!("Object with ID '{pnid}' does not exist"));
+    };
+    if bearer(&headers) != Some(number.token.as_str()) {
+        return graph_error(
+            401,
+            190,
+            "Error validating access token: The session is invalid.",
+        );
+    }
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let kind = v.get("sync_type").and_then(Value::as_str).unwrap_or("");
+    if !matches!(kind, "smb_app_state_sync" | "history") || !number.coexistence {
+        return graph_error(
+            400,
+            100,
+            "(#100) sync_type must be smb_app_state_sync or history, for a coexistence number",
+        );
+    }
+    let mut state = sim.lock();
+    if state.smb_syncs.iter().any(|(p, k)| p == &pnid && k == kind) {
+        return graph_error(
+            400,
+            100,
+            "(#100) This sync was already requested for this number",
+        );
+    }
+    state.smb_syncs.push((pnid.clone(), kind.to_string()));
+    let request_id = format!("sync-{}-{}", kind, state.smb_syncs.len());
+    axum::Json(json!({"messaging_product": "whatsapp", "request_id": request_id})).into_response()
+}
+
 async fn object(
     State(sim): State<Arc<Simulator>>,
     Path((_version, id)): Path<(String, String)>,
@@ -485,6 +526,25 @@ async fn object(
                 190,
                 "Error validating access token: The session is invalid.",
             );
+        }
+        let onboarding = {
+            let mut state = sim.lock();
+            match state.onboarding.get_mut(&id) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if onboarding {
+            return axum::Json(json!({
+                "id": n.phone_number_id, "display_phone_number": n.display_phone,
+                "verified_name": "Demo Shop", "status": "PENDING",
+                "code_verification_status": "NOT_VERIFIED", "platform_type": "NOT_APPLICABLE",
+                "is_on_biz_app": false, "quality_rating": "UNKNOWN"
+            }))
+            .into_response();
         }
         return axum::Json(json!({
             "id": n.phone_number_id, "display_phone_number": n.display_phone, "verified_name": "Demo Shop",

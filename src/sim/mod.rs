@@ -107,6 +107,11 @@ pub(crate) struct SimState {
     pub answering_slowly: u64,
     /// WABAs the master app subscribed to.
     pub subscribed: Vec<String>,
+    /// Numbers still being onboarded from the Business app: polls left before they show as
+    /// connected (`is_on_biz_app`).
+    pub onboarding: HashMap<String, u32>,
+    /// `smb_app_data` requests: (phone number id, sync type).
+    pub smb_syncs: Vec<(String, String)>,
     pub refused: Vec<(String, i64)>,
     pub injected: VecDeque<Injected>,
     pub injected_uploads: VecDeque<Injected>,
@@ -186,6 +191,19 @@ impl Simulator {
     /// Requests received and not answered yet (held by `Injected::SlowAnswer`).
     pub fn answering_slowly(&self) -> u64 {
         self.lock().answering_slowly
+    }
+
+    /// The number shows as still onboarding (not on the Business app, not registered) for the
+    /// next `polls` reads of its state, as during a coexistence onboarding.
+    pub fn onboard_after(&self, phone_number_id: &str, polls: u32) {
+        self.lock()
+            .onboarding
+            .insert(phone_number_id.to_string(), polls);
+    }
+
+    /// Contacts and history syncs requested (`POST /{pnid}/smb_app_data`).
+    pub fn smb_syncs(&self) -> Vec<(String, String)> {
+        self.lock().smb_syncs.clone()
     }
 
     /// WABAs the master app subscribed to (`POST /{waba}/subscribed_apps`).
