@@ -143,6 +143,16 @@ impl Engine {
         Ok(Response::Done)
     }
 
+    /// A conversation's contact, as the contact panel shows it (also the answer to a change).
+    async fn contact_response(
+        self: &Arc<Self>,
+        conversation_id: i64,
+    ) -> Result<Response, ApiError> {
+        self.read(move |c| crate::store::contacts::details(c, conversation_id))
+            .await
+            .map(|c| Response::Contact(Box::new(c)))
+    }
+
     /// Answers one request.
     pub async fn handle(
         self: &Arc<Self>,
@@ -409,10 +419,7 @@ impl Engine {
                     .await
                     .map(Response::SearchResults)
             }
-            Request::GetContact { conversation_id } => self
-                .read(move |c| crate::store::contacts::details(c, conversation_id))
-                .await
-                .map(|c| Response::Contact(Box::new(c))),
+            Request::GetContact { conversation_id } => self.contact_response(conversation_id).await,
             Request::ChangeLabels {
                 conversation_id,
                 add,
@@ -428,9 +435,7 @@ impl Engine {
                     )
                 })
                 .await?;
-                self.read(move |c| crate::store::contacts::details(c, conversation_id))
-                    .await
-                    .map(|c| Response::Contact(Box::new(c)))
+                self.contact_response(conversation_id).await
             }
             Request::AddNote {
                 conversation_id,
@@ -448,9 +453,7 @@ impl Engine {
                     )
                 })
                 .await?;
-                self.read(move |c| crate::store::contacts::details(c, conversation_id))
-                    .await
-                    .map(|c| Response::Contact(Box::new(c)))
+                self.contact_response(conversation_id).await
             }
             Request::SetConversationState {
                 conversation_id,
