@@ -6,8 +6,6 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::io::Write;
-use std::process::Stdio;
 use wabox::sim::customers::{SimCustomer, text as sim_text};
 use wabox::sim::{SimNumber, SimOptions, Simulator};
 
@@ -242,33 +240,18 @@ async fn two_tenants_through_one_app_keep_their_tokens_numbers_and_conversations
 fn bad_ids_are_refused_before_meta_is_asked() {
     let home = Home::new();
     home.ok(&["tenants", "add", "Acme"]);
-    let mut child = std::process::Command::new(bin())
-        .arg("--config")
-        .arg(&home.config)
-        .arg("--data-dir")
-        .arg(&home.data)
-        .args([
-            "connect",
-            "manual",
+    let out = connect(
+        &home,
+        ACCESS_TOKEN,
+        &[
             "--tenant",
             "Acme",
             "--phone-number-id",
             "wsp-3f9a",
             "--waba-id",
             WABA,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(ACCESS_TOKEN.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not a phone number id"), "{err}");

@@ -16,7 +16,7 @@ mod prefill;
 mod report;
 mod send;
 mod sys;
-mod tui;
+pub mod tui;
 
 use crate::api::{Request, Response};
 use crate::config::Config;
@@ -44,26 +44,7 @@ use std::time::{Duration, Instant};
 pub enum BenchCommand {
     /// The inbox on a big store: first frame, opening a conversation, key to frame, search,
     /// memory, and bytes to the terminal per incoming message.
-    Tui {
-        /// Only build the store (the bench runs itself this way, so the TUI's memory is its own).
-        #[arg(long, hide = true)]
-        prefill_only: bool,
-        #[arg(long, default_value_t = 1_000_000)]
-        messages: u64,
-        #[arg(long, default_value_t = 100_000)]
-        conversations: u64,
-        /// Samples per measurement (key presses are five times this).
-        #[arg(long, default_value_t = 200)]
-        samples: usize,
-        /// Where the bench's store goes (default: a temporary dir, removed at the end).
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
-        /// Build the store even if a cached copy exists.
-        #[arg(long)]
-        no_cache: bool,
-        #[arg(long)]
-        json: bool,
-    },
+    Tui(tui::TuiBenchOptions),
     /// Sending: the outbox against the simulated Cloud API, four numbers at their rate limits,
     /// and the time from queueing to the simulator at low load.
     Send {
@@ -174,26 +155,7 @@ struct Options {
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
-        BenchCommand::Tui {
-            prefill_only,
-            messages,
-            conversations,
-            samples,
-            data_dir,
-            no_cache,
-            json,
-        } => {
-            tui::run(tui::TuiBenchOptions {
-                prefill_only,
-                messages,
-                conversations,
-                samples,
-                data_dir,
-                no_cache,
-                json,
-            })
-            .await
-        }
+        BenchCommand::Tui(options) => tui::run(options).await,
         BenchCommand::Send {
             messages,
             customers_per_number,

@@ -21,14 +21,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Args, Debug)]
 pub struct TuiBenchOptions {
-    /// Only build the store (run as a child, so its memory is not the TUI's).
+    /// Only build the store (the bench runs itself this way, so the TUI's memory is its own).
+    #[arg(long, hide = true)]
     pub prefill_only: bool,
+    #[arg(long, default_value_t = 1_000_000)]
     pub messages: u64,
+    #[arg(long, default_value_t = 100_000)]
     pub conversations: u64,
+    /// Samples per measurement (key presses are five times this).
+    #[arg(long, default_value_t = 200)]
     pub samples: usize,
+    /// Where the bench's store goes (default: a temporary dir, removed at the end).
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Build the store even if a cached copy exists.
+    #[arg(long)]
     pub no_cache: bool,
+    #[arg(long)]
     pub json: bool,
 }
 

@@ -43,6 +43,29 @@ pub(super) fn graph_error(http: u16, code: i64, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// Meta's answer to a missing, wrong or expired token (error 190).
+pub(super) const INVALID_TOKEN: &str = "Error validating access token: The session is invalid.";
+
+/// The number a call is addressed to, when the call's bearer token is that number's; otherwise
+/// Meta's refusal (100 for an unknown number, 190 for the token, recorded as refused).
+pub(super) fn authorized_number(
+    sim: &Simulator,
+    pnid: &str,
+    headers: &HeaderMap,
+) -> Result<SimNumber, Box<Response>> {
+    let Some(number) = sim.number(pnid).cloned() else {
+        return Err(Box::new(graph_error(
+            400,
+            100,
+            &format!("Unsupported post request. Object with ID '{pnid}' does not exist"),
+        )));
+    };
+    if bearer(headers) != Some(number.token.as_str()) {
+        return Err(Box::new(sim.refuse(pnid, 401, 190, INVALID_TOKEN)));
+    }
+    Ok(number)
+}
+
 pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")
@@ -84,21 +107,10 @@ async fn messages(
     body: Bytes,
 ) -> Response {
     sim.lock().requests += 1;
-    let Some(number) = sim.number(&pnid).cloned() else {
-        return graph_error(
-            400,
-            100,
-            &format!("Unsupported post request. Object with ID '{pnid}' does not exist"),
-        );
+    let number = match authorized_number(&sim, &pnid, &headers) {
+        Ok(n) => n,
+        Err(refused) => return *refused,
     };
-    if bearer(&headers) != Some(number.token.as_str()) {
-        return sim.refuse(
-            &pnid,
-            401,
-            190,
-            "Error validating access token: The session is invalid.",
-        );
-    }
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return sim.refuse(&pnid, 400, 100, "(#100) Invalid JSON in the request body");
     };
@@ -414,11 +426,7 @@ async fn message_templates(
         .any(|n| n.waba_id == waba && bearer(&headers) == Some(n.token.as_str()))
     {
         let _ = owner;
-        return graph_error(
-            401,
-            190,
-            "Error validating access token: The session is invalid.",
-        );
+        return graph_error(401, 190, INVALID_TOKEN);
     }
     let all = catalogue();
     let limit: usize = q
@@ -460,11 +468,7 @@ async fn subscribed_apps(
         );
     }
     if !numbers.iter().any(|n| token == Some(n.token.as_str())) {
-        return graph_error(
-            401,
-            190,
-            "Error validating access token: The session is invalid.",
-        );
+        return graph_error(401, 190, INVALID_TOKEN);
     }
     let mut state = sim.lock();
     if !state.subscribed.contains(&waba) {
@@ -485,11 +489,7 @@ async fn smb_app_data(
         return graph_error(400, 100, &format!("Object with ID '{pnid}' does not exist"));
     };
     if bearer(&headers) != Some(number.token.as_str()) {
-        return graph_error(
-            401,
-            190,
-            "Error validating access token: The session is invalid.",
-        );
+        return graph_error(401, 190, INVALID_TOKEN);
     }
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let kind = v.get("sync_type").and_then(Value::as_str).unwrap_or("");
@@ -521,11 +521,7 @@ async fn object(
     let token = bearer(&headers);
     if let Some(n) = sim.number(&id) {
         if token != Some(n.token.as_str()) {
-            return graph_error(
-                401,
-                190,
-                "Error validating access token: The session is invalid.",
-            );
+            return graph_error(401, 190, INVALID_TOKEN);
         }
         let onboarding = {
             let mut state = sim.lock();
@@ -561,11 +557,7 @@ async fn object(
         .iter()
         .any(|n| token == Some(n.token.as_str()))
     {
-        return graph_error(
-            401,
-            190,
-            "Error validating access token: The session is invalid.",
-        );
+        return graph_error(401, 190, INVALID_TOKEN);
     }
     let media = sim.lock().media.get(&id).cloned();
     match media {

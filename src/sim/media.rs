@@ -1,7 +1,7 @@
 //! The simulated media endpoints: uploads (`POST /{phone-number-id}/media`, multipart like Meta's)
 //! and the download URL that `GET /{media-id}` points to.
 
-use super::graph::{bearer, graph_error};
+use super::graph::bearer;
 use super::{Injected, Simulator, UploadRecord};
 use crate::domain::media::{MediaKind, essence, is_animated_webp, size_label};
 use axum::extract::{Multipart, Path, State};
@@ -61,20 +61,8 @@ pub(super) async fn upload(
     multipart: Multipart,
 ) -> Response {
     sim.lock().requests += 1;
-    let Some(number) = sim.number(&pnid).cloned() else {
-        return graph_error(
-            400,
-            100,
-            &format!("Unsupported post request. Object with ID '{pnid}' does not exist"),
-        );
-    };
-    if bearer(&headers) != Some(number.token.as_str()) {
-        return sim.refuse(
-            &pnid,
-            401,
-            190,
-            "Error validating access token: The session is invalid.",
-        );
+    if let Err(refused) = super::graph::authorized_number(&sim, &pnid, &headers) {
+        return *refused;
     }
     let injected = sim.lock().injected_uploads.pop_front();
     match injected {
