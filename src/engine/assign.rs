@@ -52,6 +52,27 @@ pub async fn run(engine: Arc<Engine>) {
         if online.is_empty() {
             continue;
         }
+        // Most messages are not a new conversation in a queue that assigns: find that out on a
+        // reader, so only the few that are cost the writer a transaction.
+        let candidate = {
+            let engine = engine.clone();
+            tokio::task::spawn_blocking(move || {
+                engine.readers.with(move |c| {
+                    Ok(c.query_row(
+                        "SELECT 1 FROM conversations c JOIN queues q ON q.id = c.queue_id
+                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign",
+                        [conversation_id],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?
+                    .is_some())
+                })
+            })
+            .await
+        };
+        if !matches!(candidate, Ok(Ok(true))) {
+            continue;
+        }
         let now = crate::domain::time::now_unix();
         let result = engine
             .writer
