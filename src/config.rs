@@ -38,6 +38,8 @@ struct ConfigFile {
     #[serde(default)]
     access: AccessSection,
     #[serde(default)]
+    kapso: KapsoSettings,
+    #[serde(default)]
     outbox: OutboxSettings,
     #[serde(default)]
     media: MediaSettings,
@@ -158,6 +160,11 @@ struct MetaSection {
     graph_base_url: String,
     #[serde(default = "default_graph_version")]
     graph_version: String,
+    /// The Embedded Signup configuration (App Dashboard → WhatsApp → Embedded Signup).
+    config_id: Option<String>,
+    /// Where Meta's login dialog is served: `https://www.facebook.com`; the demo's simulator.
+    #[serde(default = "default_dialog_base_url")]
+    dialog_base_url: String,
 }
 
 impl Default for MetaSection {
@@ -168,6 +175,8 @@ impl Default for MetaSection {
             verify_token: None,
             graph_base_url: default_graph_base_url(),
             graph_version: default_graph_version(),
+            config_id: None,
+            dialog_base_url: default_dialog_base_url(),
         }
     }
 }
@@ -177,14 +186,42 @@ impl Default for MetaSection {
 struct WebhookSection {
     #[serde(default = "default_listen")]
     listen: SocketAddr,
+    /// The HTTPS address the world reaches the listener at (the reverse proxy's).
+    public_url: Option<String>,
 }
 
 impl Default for WebhookSection {
     fn default() -> Self {
         WebhookSection {
             listen: default_listen(),
+            public_url: None,
         }
     }
+}
+
+/// Kapso (kapso.ai): setup links that connect a business's number for us.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KapsoSettings {
+    pub api_key: Option<Secret>,
+    #[serde(default = "default_kapso_base_url")]
+    pub base_url: String,
+}
+
+impl Default for KapsoSettings {
+    fn default() -> Self {
+        KapsoSettings {
+            api_key: None,
+            base_url: default_kapso_base_url(),
+        }
+    }
+}
+
+fn default_kapso_base_url() -> String {
+    "https://api.kapso.ai/platform/v1".into()
+}
+fn default_dialog_base_url() -> String {
+    "https://www.facebook.com".into()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -215,7 +252,13 @@ pub struct Config {
     pub verify_token: Option<Secret>,
     pub graph_base_url: String,
     pub graph_version: String,
+    /// The Embedded Signup configuration id, for the Meta path of `wabox connect`.
+    pub config_id: Option<String>,
+    pub dialog_base_url: String,
     pub listen: SocketAddr,
+    /// The listener's address as Meta and browsers reach it, without a trailing slash.
+    pub public_url: Option<String>,
+    pub kapso: KapsoSettings,
     /// Unix users with every right (besides the user the engine runs as, and root).
     pub admins: Vec<String>,
     pub outbox: OutboxSettings,
@@ -241,7 +284,11 @@ impl Config {
             verify_token,
             graph_base_url: graph_base_url.to_string(),
             graph_version: default_graph_version(),
+            config_id: None,
+            dialog_base_url: default_dialog_base_url(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            kapso: KapsoSettings::default(),
             admins: Vec::new(),
             outbox: OutboxSettings::default(),
             media: MediaSettings::default(),
@@ -297,7 +344,20 @@ impl Config {
                 .filter(|s| !s.is_empty()),
             graph_base_url: file.meta.graph_base_url,
             graph_version: file.meta.graph_version,
+            config_id: file.meta.config_id.filter(|s| !s.trim().is_empty()),
+            dialog_base_url: file.meta.dialog_base_url,
             listen: file.webhook.listen,
+            public_url: file
+                .webhook
+                .public_url
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
+            kapso: KapsoSettings {
+                api_key: env_secret("WABOX_KAPSO_API_KEY")
+                    .or(file.kapso.api_key)
+                    .filter(|s| !s.is_empty()),
+                base_url: file.kapso.base_url,
+            },
             admins: file.access.admins,
             outbox: file.outbox,
             media: file.media,
@@ -365,7 +425,9 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
             ),
         });
     }
-    let holds_secrets = file.meta.app_secret.is_some() || file.meta.verify_token.is_some();
+    let holds_secrets = file.meta.app_secret.is_some()
+        || file.meta.verify_token.is_some()
+        || file.kapso.api_key.is_some();
     if holds_secrets {
         let mode = std::fs::metadata(path)
             .map_err(|source| ConfigError::Read {

@@ -59,6 +59,7 @@ pub async fn run(
             display_phone: "15550783881".into(),
             token: format!("EAADEMO{}", random_secret()),
             coexistence: false,
+            verified_name: "Demo Shop".into(),
         },
         SimNumber {
             phone_number_id: COEXISTENCE.into(),
@@ -66,6 +67,7 @@ pub async fn run(
             display_phone: "5215512345678".into(),
             token: format!("EAADEMO{}", random_secret()),
             coexistence: true,
+            verified_name: "Demo Shop".into(),
         },
     ];
     let sim = Simulator::start(

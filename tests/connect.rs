@@ -21,6 +21,7 @@ async fn simulator() -> std::sync::Arc<Simulator> {
             display_phone: DISPLAY.into(),
             token: ACCESS_TOKEN.into(),
             coexistence: false,
+            verified_name: "Demo Shop".into(),
         },
         SimNumber {
             phone_number_id: PNID_B.into(),
@@ -28,6 +29,7 @@ async fn simulator() -> std::sync::Arc<Simulator> {
             display_phone: "5215512345678".into(),
             token: TOKEN_B.into(),
             coexistence: true,
+            verified_name: "Demo Shop".into(),
         },
     ];
     Simulator::start(

@@ -14,6 +14,11 @@ pub use crate::store::views::QueueSelection;
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
+mod signup;
+pub use signup::{
+    DashboardView, KapsoLinkOptions, SignupCandidate, SignupPath, SignupStatus, SignupView,
+};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
@@ -115,6 +120,43 @@ pub enum Request {
     /// Ask Meta, once each, for a coexistence number's contacts and history (`smb_app_data`).
     RequestHistorySync {
         phone_number_id: String,
+    },
+    /// Start a browser signup (Meta Embedded Signup or a Kapso setup link) for a tenant: the
+    /// answer carries the URL to open; the engine's callback completes it.
+    BeginSignup {
+        tenant: String,
+        path: SignupPath,
+        queue: Option<String>,
+    },
+    /// One signup, as it stands now.
+    GetSignup {
+        id: i64,
+    },
+    /// The signups the caller may see, newest first.
+    ListSignups {
+        tenant: Option<String>,
+    },
+    /// After Meta's callback: connect the chosen number (the only one when there is one), with
+    /// the two-step verification PIN that registers a dedicated number.
+    FinishSignup {
+        id: i64,
+        phone_number_id: Option<String>,
+        pin: Option<Secret>,
+    },
+    /// Nobody may come back through this signup's link any more (Kapso's link is revoked too).
+    RevokeSignup {
+        id: i64,
+    },
+    /// A fresh link for the same tenant and choices; the old one is revoked.
+    RegenerateSignup {
+        id: i64,
+    },
+    /// What to enter in Meta's App Dashboard, with the public URL's handshake tried when asked.
+    Dashboard {
+        #[serde(default)]
+        test: bool,
+        #[serde(default)]
+        reveal: bool,
     },
     /// Apply a `whatsapp-connections.json` (its text travels in the request).
     Sync {
@@ -263,6 +305,9 @@ pub enum Response {
     Doctor(Box<DoctorReport>),
     Synced(Box<crate::store::sync::SyncReport>),
     Connected(Box<ConnectReport>),
+    Signup(Box<SignupView>),
+    Signups(Vec<SignupView>),
+    Dashboard(Box<DashboardView>),
     NumberState(Box<crate::domain::onboarding::NumberState>),
     /// For contacts then history: the request id, or why it was not made.
     HistorySync(Vec<(String, Result<String, String>)>),

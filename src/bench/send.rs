@@ -41,6 +41,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
             display_phone: format!("1555078388{i}"),
             token: format!("EAABENCH{i}{:016x}", rand::random::<u64>()),
             coexistence: i >= 2,
+            verified_name: "Demo Shop".into(),
         })
         .collect();
     let mut options = SimOptions::new(&secret, numbers.clone());

@@ -18,6 +18,9 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Doctor(v) => serde_json::to_string_pretty(v),
         Response::Synced(v) => serde_json::to_string_pretty(v),
         Response::Connected(v) => serde_json::to_string_pretty(v),
+        Response::Signup(v) => serde_json::to_string_pretty(v),
+        Response::Signups(v) => serde_json::to_string_pretty(v),
+        Response::Dashboard(v) => serde_json::to_string_pretty(v),
         Response::NumberState(v) => serde_json::to_string_pretty(v),
         Response::HistorySync(v) => serde_json::to_string_pretty(v),
         Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
@@ -305,6 +308,28 @@ pub fn human(response: &Response) {
                 }
             }
         }
+        Response::Signup(v) => print_signup(v),
+        Response::Signups(vs) if vs.is_empty() => println!("no signups"),
+        Response::Signups(vs) => table(
+            &["ID", "TENANT", "PATH", "STATUS", "BY", "NUMBER"],
+            vs.iter()
+                .map(|v| {
+                    vec![
+                        v.id.to_string(),
+                        v.tenant.clone(),
+                        v.path.clone(),
+                        format!("{:?}", v.status).to_lowercase(),
+                        v.created_by.clone(),
+                        v.number
+                            .as_ref()
+                            .map(|n| format!("+{}", n.display_phone))
+                            .or(v.error.clone())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ),
+        Response::Dashboard(d) => print_dashboard(d),
         Response::Connected(c) => {
             let n = &c.number;
             println!(
@@ -518,5 +543,90 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
             format!("  [{}]", notes.join(", "))
         };
         println!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
+    }
+}
+
+/// A signup: where it stands, the link to open, and what to do next.
+pub fn print_signup(v: &crate::api::SignupView) {
+    use crate::api::SignupStatus::*;
+    let status = format!("{:?}", v.status).to_lowercase();
+    println!("signup {} for {} ({}): {status}", v.id, v.tenant, v.path);
+    match v.status {
+        Waiting => println!("open: {}", v.url),
+        Choose => {
+            println!("Meta shared these numbers:");
+            for c in &v.candidates {
+                println!(
+                    "  +{} ({}) {}{}",
+                    c.display_phone,
+                    c.phone_number_id,
+                    c.verified_name.as_deref().unwrap_or(""),
+                    if c.coexistence {
+                        " [on the Business app]"
+                    } else {
+                        " [dedicated: needs its PIN]"
+                    }
+                );
+            }
+        }
+        Connected => {
+            if let Some(n) = &v.number {
+                println!("connected +{} ({})", n.display_phone, n.phone_number_id);
+            }
+        }
+        Failed | Revoked | Expired => {
+            if let Some(e) = &v.error {
+                println!("{e}");
+            }
+        }
+    }
+}
+
+fn print_dashboard(d: &crate::api::DashboardView) {
+    let or_unset =
+        |v: &Option<String>, how: &str| v.clone().unwrap_or_else(|| format!("(not set: {how})"));
+    println!("In Meta's App Dashboard:");
+    println!(
+        "  WhatsApp → Configuration → Callback URL: {}",
+        or_unset(&d.callback_url, "[webhook] public_url")
+    );
+    println!(
+        "  WhatsApp → Configuration → Verify token: {}",
+        match (&d.verify_token, d.verify_token_set) {
+            (Some(t), _) => t.expose().to_string(),
+            (None, true) => "set (the [meta] verify_token; --reveal shows it)".into(),
+            (None, false) => "(not set: [meta] verify_token or WABOX_VERIFY_TOKEN)".into(),
+        }
+    );
+    println!(
+        "  Subscribe to the fields: messages, smb_message_echoes, history, smb_app_state_sync, message_template_status_update"
+    );
+    println!(
+        "  Facebook Login for Business → Valid OAuth Redirect URIs: {}",
+        or_unset(&d.oauth_redirect_uri, "[webhook] public_url")
+    );
+    println!("  App id: {}", or_unset(&d.app_id, "[meta] app_id"));
+    println!(
+        "  Embedded Signup configuration: {}",
+        or_unset(&d.config_id, "[meta] config_id")
+    );
+    println!("In Kapso:");
+    println!(
+        "  API key: {}",
+        if d.kapso_configured {
+            "set"
+        } else {
+            "(not set: [kapso] api_key or WABOX_KAPSO_API_KEY)"
+        }
+    );
+    println!(
+        "  Success / failure redirects: {} / {}",
+        or_unset(&d.kapso_success_url, "[webhook] public_url"),
+        or_unset(&d.kapso_failure_url, "[webhook] public_url")
+    );
+    match &d.handshake {
+        Some(Ok(ok)) => println!("Handshake: ok, {ok}"),
+        Some(Err(e)) => println!("Handshake: FAILED, {e}"),
+        None => println!("Handshake: not tried (--test tries it)"),
     }
 }

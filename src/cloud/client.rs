@@ -129,7 +129,13 @@ impl GraphClient {
         req: reqwest::RequestBuilder,
         token: &Secret,
     ) -> Result<Value, GraphError> {
-        let resp = req.bearer_auth(token.expose()).send().await.map_err(|e| {
+        self.call_without_token(req.bearer_auth(token.expose()))
+            .await
+    }
+
+    /// A call whose credentials are already in the request (the code exchange's query).
+    async fn call_without_token(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+        let resp = req.send().await.map_err(|e| {
             if e.is_connect() {
                 GraphError::Unreachable(strip_secrets(&e))
             } else {
@@ -322,6 +328,107 @@ impl GraphClient {
             self.http
                 .post(self.url(&format!("{waba_id}/subscribed_apps")))
                 .json(&serde_json::json!({})),
+            token,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `GET /oauth/access_token?client_id&client_secret&code&redirect_uri`: the Embedded Signup
+    /// code traded for the business's token. The secret travels in the query, as Meta requires;
+    /// errors never carry the URL.
+    pub async fn exchange_code(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Secret, GraphError> {
+        let v = self
+            .call_without_token(self.http.get(self.url("oauth/access_token")).query(&[
+                ("client_id", app_id),
+                ("client_secret", app_secret.expose()),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+            ]))
+            .await?;
+        v.get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| GraphError::Unexpected("Meta answered the code without a token".into()))
+    }
+
+    /// `GET /debug_token?input_token=…` with the app's own token (`app_id|app_secret`): which
+    /// WABAs the token reaches (`granular_scopes`), whether it is valid, and when it expires.
+    pub async fn debug_token(
+        &self,
+        app_id: &str,
+        app_secret: &Secret,
+        token: &Secret,
+    ) -> Result<Value, GraphError> {
+        let app_token = Secret::new(format!("{app_id}|{}", app_secret.expose()));
+        let v = self
+            .call(
+                self.http
+                    .get(self.url("debug_token"))
+                    .query(&[("input_token", token.expose())]),
+                &app_token,
+            )
+            .await?;
+        Ok(v.get("data").cloned().unwrap_or(Value::Null))
+    }
+
+    /// `GET /{waba-id}/phone_numbers`: the numbers of a WhatsApp Business Account.
+    pub async fn waba_phone_numbers(
+        &self,
+        waba_id: &str,
+        token: &Secret,
+    ) -> Result<Vec<Value>, GraphError> {
+        let v = self
+            .call(
+                self.http
+                    .get(self.url(&format!("{waba_id}/phone_numbers")))
+                    .query(&[("fields", "id,display_phone_number,verified_name,status,quality_rating,platform_type,is_on_biz_app,code_verification_status")]),
+                token,
+            )
+            .await?;
+        Ok(v.get("data")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// `GET /{waba-id}/subscribed_apps`: the apps that receive the WABA's webhooks.
+    pub async fn subscribed_apps(
+        &self,
+        waba_id: &str,
+        token: &Secret,
+    ) -> Result<Vec<Value>, GraphError> {
+        let v = self
+            .call(
+                self.http
+                    .get(self.url(&format!("{waba_id}/subscribed_apps"))),
+                token,
+            )
+            .await?;
+        Ok(v.get("data")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// `POST /{pnid}/register` with the two-step verification PIN (dedicated numbers only).
+    pub async fn register(
+        &self,
+        phone_number_id: &str,
+        token: &Secret,
+        pin: &Secret,
+    ) -> Result<(), GraphError> {
+        self.call(
+            self.http
+                .post(self.url(&format!("{phone_number_id}/register")))
+                .json(&serde_json::json!({"messaging_product": "whatsapp", "pin": pin.expose()})),
             token,
         )
         .await

@@ -9,6 +9,7 @@ pub mod number;
 pub mod onboarding;
 pub mod pace;
 pub mod routing;
+pub mod signup;
 pub mod status;
 pub mod template;
 pub mod time;

@@ -71,7 +71,14 @@ pub fn need(request: &Request) -> Need {
         | Sync { .. }
         | ConnectManual { .. }
         | CheckNumber { .. }
-        | RequestHistorySync { .. } => Need::Admin,
+        | RequestHistorySync { .. }
+        | BeginSignup { .. }
+        | GetSignup { .. }
+        | ListSignups { .. }
+        | FinishSignup { .. }
+        | RevokeSignup { .. }
+        | RegenerateSignup { .. }
+        | Dashboard { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }

@@ -209,6 +209,13 @@ impl Engine {
                 phone_number_id,
                 access_token,
             } => self.check_number(phone_number_id, access_token).await,
+            Request::BeginSignup { .. }
+            | Request::GetSignup { .. }
+            | Request::ListSignups { .. }
+            | Request::FinishSignup { .. }
+            | Request::RevokeSignup { .. }
+            | Request::RegenerateSignup { .. } => self.signup(&access, request, now).await,
+            Request::Dashboard { test, reveal } => self.dashboard(test, reveal).await,
             Request::RequestHistorySync { phone_number_id } => {
                 self.request_history_sync(&access, phone_number_id, now)
                     .await

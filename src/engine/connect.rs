@@ -13,6 +13,19 @@ use crate::store::{StoreError, directory, queues};
 use rusqlite::{OptionalExtension, params};
 use std::sync::Arc;
 
+/// A number to store, from whichever path confirmed it.
+pub(super) struct AttachNumber {
+    pub tenant: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub token: Secret,
+    pub queue: Option<String>,
+    /// `manual`, `meta`, `kapso`.
+    pub via: &'static str,
+    /// From debug_token, when the path asked (0 = never).
+    pub token_expires_at: Option<i64>,
+}
+
 const FIELDS: &str = "id,display_phone_number,verified_name,status,quality_rating,\
                       platform_type,is_on_biz_app,code_verification_status";
 
@@ -42,6 +55,42 @@ impl Engine {
                 "an access token is needed to connect a number",
             ));
         }
+        let report = self
+            .attach_number(
+                access,
+                AttachNumber {
+                    tenant,
+                    phone_number_id: pnid,
+                    waba_id: waba,
+                    token,
+                    queue,
+                    via: "manual",
+                    token_expires_at: None,
+                },
+                now,
+            )
+            .await?;
+        Ok(Response::Connected(Box::new(report)))
+    }
+
+    /// Stores a number Meta has just confirmed with this token (every connection path ends
+    /// here): subscribes the master app to its WABA, seals the token, picks or creates its queue,
+    /// syncs its templates and writes the audit entry. A number already the tenant's is renewed.
+    pub(super) async fn attach_number(
+        self: &Arc<Self>,
+        access: &Access,
+        attach: AttachNumber,
+        now: i64,
+    ) -> Result<ConnectReport, ApiError> {
+        let AttachNumber {
+            tenant,
+            phone_number_id: pnid,
+            waba_id: waba,
+            token,
+            queue,
+            via,
+            token_expires_at,
+        } = attach;
         // Nothing is stored until Meta has confirmed the number and the token.
         let info = self
             .graph
@@ -117,6 +166,13 @@ impl Engine {
                         (n.id, false)
                     }
                 };
+                ctx.conn.execute(
+                    "UPDATE numbers SET connected_via = ?2, token_expires_at = ?3,
+                         token_checked_at = CASE WHEN ?3 IS NULL THEN NULL ELSE ?4 END
+                     WHERE id = ?1",
+                    params![id, via, token_expires_at, now],
+                )?;
+
                 if let Some(q) = queue.as_deref() {
                     // The queue is chosen, or created, here.
                     if queues::add_queue(&ctx.conn, tenant_id, q, false, now).is_err() {
@@ -149,7 +205,7 @@ impl Engine {
         self.write(move |ctx| queues::audit(&ctx.conn, &actor, None, "connect", &detail, now))
             .await?;
         let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        Ok(Response::Connected(Box::new(ConnectReport {
+        Ok(ConnectReport {
             renewed,
             verified_name: text("verified_name"),
             status: text("status"),
@@ -159,7 +215,7 @@ impl Engine {
             template_error,
             queue: number.queue.clone(),
             number,
-        })))
+        })
     }
 
     /// The onboarding fields of a number, read with a token that is not stored yet.

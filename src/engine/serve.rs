@@ -40,7 +40,7 @@ pub async fn spawn_webhook_listener(
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {listen}: {e} (is another program using it? change [webhook] listen)"))?;
     let addr = tcp.local_addr()?;
-    let app = router(state);
+    let app = router(state).merge(super::signup_http::router(engine.clone()));
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(tcp, app).await {
             tracing::error!(error = %e, "the webhook listener stopped");

@@ -21,7 +21,21 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/{version}/{id}/messages", post(messages))
         .route("/{version}/{id}/message_templates", get(message_templates))
         .route("/{version}/{id}", get(object))
-        .route("/{version}/{id}/subscribed_apps", post(subscribed_apps))
+        .route(
+            "/{version}/{id}/subscribed_apps",
+            post(subscribed_apps).get(super::signup::list_subscribed_apps),
+        )
+        .route("/{version}/dialog/oauth", get(super::signup::dialog))
+        .route(
+            "/{version}/oauth/access_token",
+            get(super::signup::access_token),
+        )
+        .route("/{version}/debug_token", get(super::signup::debug_token))
+        .route(
+            "/{version}/{id}/phone_numbers",
+            get(super::signup::phone_numbers),
+        )
+        .route("/{version}/{id}/register", post(super::signup::register))
         .route("/{version}/{id}/smb_app_data", post(smb_app_data))
         .route(
             "/{version}/{id}/media",
@@ -513,6 +527,26 @@ async fn smb_app_data(
     axum::Json(json!({"messaging_product": "whatsapp", "request_id": request_id})).into_response()
 }
 
+/// A number's fields as `GET /{pnid}` and `GET /{waba}/phone_numbers` show them; while it is
+/// still onboarding from the Business app it is pending and not on the Cloud API yet.
+pub(super) fn number_state(n: &SimNumber, onboarding: bool) -> Value {
+    if onboarding {
+        return json!({
+            "id": n.phone_number_id, "display_phone_number": n.display_phone,
+            "verified_name": n.verified_name, "status": "PENDING",
+            "code_verification_status": "NOT_VERIFIED", "platform_type": "NOT_APPLICABLE",
+            "is_on_biz_app": false, "quality_rating": "UNKNOWN"
+        });
+    }
+    json!({
+        "id": n.phone_number_id, "display_phone_number": n.display_phone, "verified_name": n.verified_name,
+        "status": "CONNECTED", "code_verification_status": "VERIFIED", "quality_rating": "GREEN",
+        "name_status": "APPROVED", "platform_type": "CLOUD_API", "throughput": {"level": "STANDARD"},
+        "is_on_biz_app": n.coexistence, "account_mode": "LIVE",
+        "whatsapp_business_manager_messaging_limit": "TIER_2K"
+    })
+}
+
 async fn object(
     State(sim): State<Arc<Simulator>>,
     Path((_version, id)): Path<(String, String)>,
@@ -533,23 +567,7 @@ async fn object(
                 _ => false,
             }
         };
-        if onboarding {
-            return axum::Json(json!({
-                "id": n.phone_number_id, "display_phone_number": n.display_phone,
-                "verified_name": "Demo Shop", "status": "PENDING",
-                "code_verification_status": "NOT_VERIFIED", "platform_type": "NOT_APPLICABLE",
-                "is_on_biz_app": false, "quality_rating": "UNKNOWN"
-            }))
-            .into_response();
-        }
-        return axum::Json(json!({
-            "id": n.phone_number_id, "display_phone_number": n.display_phone, "verified_name": "Demo Shop",
-            "status": "CONNECTED", "code_verification_status": "VERIFIED", "quality_rating": "GREEN",
-            "name_status": "APPROVED", "platform_type": "CLOUD_API", "throughput": {"level": "STANDARD"},
-            "is_on_biz_app": n.coexistence, "account_mode": "LIVE",
-            "whatsapp_business_manager_messaging_limit": "TIER_2K"
-        }))
-        .into_response();
+        return axum::Json(number_state(n, onboarding)).into_response();
     }
     if !sim
         .options

@@ -175,6 +175,7 @@ mod tests {
             display_phone: "15550783881".into(),
             token: TOKEN.into(),
             coexistence: false,
+            verified_name: "Demo Shop".into(),
         };
         let sim = Simulator::start(
             SimOptions::new("secret", vec![number]),

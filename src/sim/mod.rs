@@ -8,6 +8,7 @@
 pub mod customers;
 pub mod graph;
 pub mod media;
+pub mod signup;
 pub mod templates;
 pub mod webhooks;
 
@@ -27,10 +28,14 @@ pub struct SimNumber {
     pub display_phone: String,
     pub token: String,
     pub coexistence: bool,
+    /// The business name Meta shows for it.
+    pub verified_name: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct SimOptions {
+    /// The master app's id: the login dialog and the code exchange check it.
+    pub app_id: String,
     pub app_secret: String,
     pub numbers: Vec<SimNumber>,
     /// Messages per second a dedicated number may send (coexistence numbers: `coexistence_rate`).
@@ -46,6 +51,7 @@ pub struct SimOptions {
 impl SimOptions {
     pub fn new(app_secret: &str, numbers: Vec<SimNumber>) -> Self {
         SimOptions {
+            app_id: SIM_APP_ID.to_string(),
             app_secret: app_secret.to_string(),
             numbers,
             rate_per_second: 80.0,
@@ -56,6 +62,9 @@ impl SimOptions {
         }
     }
 }
+
+/// The master app's id in the simulator (configure it as `[meta] app_id`).
+pub const SIM_APP_ID: &str = "100000000000042";
 
 /// A failure the tests ask for on the next sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +128,14 @@ pub(crate) struct SimState {
     pub media: HashMap<String, (Vec<u8>, String)>,
     pub marked_read: Vec<String>,
     pub next_id: u64,
+    /// Embedded Signup: codes the dialog handed out, the WABAs signed up with, the next dialog
+    /// refused by the business, tokens' expiry (unix seconds), numbers registered, PINs set.
+    pub codes: HashMap<String, signup::IssuedCode>,
+    pub signed_up: Vec<String>,
+    pub deny_next_signup: bool,
+    pub token_expiry: HashMap<String, i64>,
+    pub registered: Vec<String>,
+    pub pins: HashMap<String, String>,
 }
 
 pub struct Simulator {
@@ -199,6 +216,28 @@ impl Simulator {
         self.lock()
             .onboarding
             .insert(phone_number_id.to_string(), polls);
+    }
+
+    /// The business cancels the next login dialog (it redirects with `error=access_denied`).
+    pub fn deny_next_signup(&self) {
+        self.lock().deny_next_signup = true;
+    }
+
+    /// A token stops working at `unix` (debug_token reports it; 0 = never).
+    pub fn set_token_expiry(&self, token: &str, unix: i64) {
+        self.lock().token_expiry.insert(token.to_string(), unix);
+    }
+
+    /// The number's two-step verification PIN: `register` with another one fails with 133005.
+    pub fn set_pin(&self, phone_number_id: &str, pin: &str) {
+        self.lock()
+            .pins
+            .insert(phone_number_id.to_string(), pin.to_string());
+    }
+
+    /// Numbers registered with `POST /{pnid}/register`.
+    pub fn registered(&self) -> Vec<String> {
+        self.lock().registered.clone()
     }
 
     /// Contacts and history syncs requested (`POST /{pnid}/smb_app_data`).

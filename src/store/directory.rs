@@ -39,6 +39,12 @@ pub struct NumberView {
     #[serde(default)]
     pub alias: Option<String>,
     pub created_at: String,
+    /// When its token stops working (unix seconds; 0 = never), as Meta last said; None: not asked.
+    #[serde(default)]
+    pub token_expires_at: Option<i64>,
+    /// How it was connected: `manual`, `meta`, `kapso` or `import`.
+    #[serde(default)]
+    pub connected_via: Option<String>,
 }
 
 /// A number as routing needs it.
@@ -156,7 +162,8 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id),
                 (SELECT total(c.unread) FROM conversations c
                  WHERE c.number_id = n.id AND c.unread > 0),
-                (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0)
+                (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0),
+                n.token_expires_at, n.connected_via
          FROM numbers n JOIN tenants t ON t.id = n.tenant_id
          LEFT JOIN queues q ON q.id = n.queue_id
          WHERE {}
@@ -182,6 +189,8 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
                 conversations: r.get(11)?,
                 unread: r.get::<_, f64>(12)? as i64,
                 waiting: r.get(13)?,
+                token_expires_at: r.get(14)?,
+                connected_via: r.get(15)?,
             })
         },
     )?;

@@ -43,6 +43,8 @@ pub fn number(id: i64, pnid: &str, phone: &str, kind: ConnectionKind, waiting: i
         active: true,
         alias: None,
         created_at: rfc3339(NOW - 86_400),
+        token_expires_at: Some(0),
+        connected_via: Some("manual".into()),
     }
 }
 

@@ -30,6 +30,7 @@ pub async fn world_configured(tune: impl FnOnce(&mut SimOptions), config_toml: &
         display_phone: DISPLAY.into(),
         token: ACCESS_TOKEN.into(),
         coexistence: false,
+        verified_name: "Demo Shop".into(),
     };
     let mut options = SimOptions::new(APP_SECRET, vec![number]);
     options.status_delay_ms = (5, 30);

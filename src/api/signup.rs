@@ -1,0 +1,121 @@
+//! The words of a browser signup (Meta's Embedded Signup or a Kapso setup link) between the
+//! engine and its clients: the wizard, `wabox connect meta|kapso` and `wabox connect dashboard`.
+
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+/// Which browser flow connects the number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "path", rename_all = "snake_case")]
+pub enum SignupPath {
+    /// Meta's Embedded Signup with the master app: the business logs in with Facebook and
+    /// shares its WhatsApp account. `coexistence` keeps the number on the Business app.
+    Meta { coexistence: bool },
+    /// A Kapso setup link (kapso.ai connects the number and hands back its ids).
+    Kapso(KapsoLinkOptions),
+}
+
+/// What a Kapso setup link offers the business.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KapsoLinkOptions {
+    /// `coexistence`, `dedicated` or both (one entry skips the choice).
+    pub connection_types: Vec<String>,
+    /// Kapso buys a new number for the business, in one of these countries (ISO codes).
+    #[serde(default)]
+    pub provision_number: bool,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// The page's language: `en` or `es`.
+    pub language: String,
+    /// The page's main colour, `#RRGGBB`.
+    #[serde(default)]
+    pub primary_color: Option<String>,
+}
+
+/// Where a signup stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupStatus {
+    /// The link is out; nobody has come back through it yet.
+    Waiting,
+    /// Meta sent the business token; the admin picks which number to connect.
+    Choose,
+    Connected,
+    Failed,
+    Revoked,
+    /// Its time ran out before anyone came back.
+    Expired,
+}
+
+impl SignupStatus {
+    /// Nothing more will happen to it.
+    pub fn finished(self) -> bool {
+        matches!(
+            self,
+            SignupStatus::Connected
+                | SignupStatus::Failed
+                | SignupStatus::Revoked
+                | SignupStatus::Expired
+        )
+    }
+}
+
+/// A number the business token reaches, for the admin to pick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupCandidate {
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone: String,
+    pub verified_name: Option<String>,
+    /// On the WhatsApp Business app (coexistence): not registered with a PIN.
+    pub coexistence: bool,
+    pub status: Option<String>,
+    pub quality_rating: Option<String>,
+}
+
+/// One signup as a client sees it. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignupView {
+    pub id: i64,
+    pub tenant: String,
+    /// `meta` or `kapso`.
+    pub path: String,
+    pub coexistence: bool,
+    /// What the business must open (in a browser, or on a phone through the QR code).
+    pub url: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub status: SignupStatus,
+    #[serde(default)]
+    pub candidates: Vec<SignupCandidate>,
+    /// Why it failed, in plain words with what to do.
+    pub error: Option<String>,
+    /// Kapso's or Meta's code for the failure (`phone_verification_failed`, `access_denied`).
+    pub error_code: Option<String>,
+    pub queue: Option<String>,
+    /// When the business token stops working (0 = never), once Meta has said.
+    pub token_expires_at: Option<i64>,
+    /// The number it connected.
+    pub number: Option<crate::store::directory::NumberView>,
+}
+
+/// What the admin enters in Meta's App Dashboard, and whether the public address answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub app_id: Option<String>,
+    pub config_id: Option<String>,
+    pub public_url: Option<String>,
+    /// `{public_url}/webhook`: App Dashboard → WhatsApp → Configuration → Callback URL.
+    pub callback_url: Option<String>,
+    /// `{public_url}/oauth/callback`: Facebook Login → Valid OAuth Redirect URIs.
+    pub oauth_redirect_uri: Option<String>,
+    pub kapso_success_url: Option<String>,
+    pub kapso_failure_url: Option<String>,
+    /// The verify token itself, only when asked for (`reveal`), else None.
+    pub verify_token: Option<Secret>,
+    pub verify_token_set: bool,
+    pub kapso_configured: bool,
+    /// The handshake tried through the public URL: Ok(what answered) or Err(why it failed).
+    pub handshake: Option<Result<String, String>>,
+}

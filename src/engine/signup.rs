@@ -1,0 +1,617 @@
+//! Browser signups: Meta's Embedded Signup with the master app (and, through `kapso.rs`, Kapso
+//! setup links). The engine makes the link with a single-use state, its HTTP listener takes the
+//! callback (`signup_http.rs`), trades the code for the business's token, finds the numbers the
+//! token reaches, and the admin picks one (with the PIN that registers a dedicated number).
+
+use super::Engine;
+use super::access::Access;
+use super::connect::AttachNumber;
+use crate::api::{ApiError, Request, Response, SignupCandidate, SignupPath, SignupView};
+use crate::domain::signup::META_STATE_SECONDS;
+use crate::secret::Secret;
+use crate::store::{StoreError, queues, signups};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// What a callback page tells the person in the browser.
+pub struct CallbackOutcome {
+    pub ok: bool,
+    pub title: String,
+    pub detail: String,
+}
+
+impl CallbackOutcome {
+    fn refused(why: &str) -> Self {
+        CallbackOutcome {
+            ok: false,
+            title: "This link cannot connect a number".into(),
+            detail: why.into(),
+        }
+    }
+}
+
+impl Engine {
+    /// Where the engine's listener is reached from a browser: `[webhook] public_url`.
+    pub(super) fn public_url(&self) -> Result<&str, ApiError> {
+        self.config.public_url.as_deref().ok_or_else(|| {
+            ApiError::new(
+                "no public URL: set [webhook] public_url to the HTTPS address that reaches this \
+                 engine's listener (`wabox connect dashboard` shows what Meta needs)",
+            )
+        })
+    }
+
+    pub(super) fn oauth_redirect_uri(&self) -> Result<String, ApiError> {
+        Ok(format!("{}/oauth/callback", self.public_url()?))
+    }
+
+    pub(super) async fn signup(
+        self: &Arc<Self>,
+        access: &Access,
+        request: Request,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        match request {
+            Request::BeginSignup {
+                tenant,
+                path,
+                queue,
+            } => {
+                let view = self.begin_signup(access, &tenant, path, queue, now).await?;
+                Ok(Response::Signup(Box::new(view)))
+            }
+            Request::GetSignup { id } => {
+                let scope = access.scope.clone();
+                self.read(move |c| signups::view(c, &scope, id, now))
+                    .await
+                    .map(|v| Response::Signup(Box::new(v)))
+            }
+            Request::ListSignups { tenant } => {
+                let scope = access.scope.clone();
+                self.read(move |c| {
+                    let t = tenant
+                        .as_deref()
+                        .map(|t| queues::tenant_named(c, t))
+                        .transpose()?;
+                    signups::list(c, &scope, t, now)
+                })
+                .await
+                .map(Response::Signups)
+            }
+            Request::FinishSignup {
+                id,
+                phone_number_id,
+                pin,
+            } => self
+                .finish_signup(access, id, phone_number_id, pin, now)
+                .await
+                .map(|r| Response::Connected(Box::new(r))),
+            Request::RevokeSignup { id } => {
+                self.revoke_signup(access, id, now).await?;
+                let scope = access.scope.clone();
+                self.read(move |c| signups::view(c, &scope, id, now))
+                    .await
+                    .map(|v| Response::Signup(Box::new(v)))
+            }
+            Request::RegenerateSignup { id } => {
+                let scope = access.scope.clone();
+                let old = self
+                    .read(move |c| signups::view(c, &scope, id, now))
+                    .await?;
+                let secrets = self.read(move |c| signups::secrets(c, id)).await?;
+                let path: SignupPath = serde_json::from_str(&secrets.options)
+                    .map_err(|e| ApiError::new(format!("signup {id} cannot be remade: {e}")))?;
+                self.revoke_signup(access, id, now).await?;
+                let view = self
+                    .begin_signup(access, &old.tenant, path, old.queue, now)
+                    .await?;
+                Ok(Response::Signup(Box::new(view)))
+            }
+            other => Err(ApiError::new(format!("not a signup request: {other:?}"))),
+        }
+    }
+
+    /// The tenant by name (created when an installation admin names a new one) within scope.
+    async fn signup_tenant(
+        self: &Arc<Self>,
+        access: &Access,
+        tenant: &str,
+        now: i64,
+    ) -> Result<i64, ApiError> {
+        let name = tenant.trim().to_string();
+        if name.is_empty() {
+            return Err(ApiError::new(
+                "name the tenant (the business) the number is for",
+            ));
+        }
+        let scope = access.scope.clone();
+        self.write(move |ctx| {
+            let id = match queues::tenant_named(&ctx.conn, &name) {
+                Ok(id) => id,
+                Err(StoreError::NotFound(_)) if scope.tenant().is_none() => {
+                    let t = crate::store::directory::add_tenant(&ctx.conn, &name, now)?;
+                    ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
+                    t.id
+                }
+                Err(e) => return Err(e),
+            };
+            if scope.tenant().is_some_and(|t| t != id) {
+                return Err(StoreError::NotFound(format!("no tenant named {name:?}")));
+            }
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn begin_signup(
+        self: &Arc<Self>,
+        access: &Access,
+        tenant: &str,
+        path: SignupPath,
+        queue: Option<String>,
+        now: i64,
+    ) -> Result<SignupView, ApiError> {
+        let options = serde_json::to_string(&path).map_err(|e| ApiError::new(e.to_string()))?;
+        let state = signups::fresh_state();
+        let (url, coexistence, expires_at, kapso_link_id, kind) = match &path {
+            SignupPath::Meta { coexistence } => (
+                self.meta_dialog_url(&state, *coexistence)?,
+                *coexistence,
+                now + META_STATE_SECONDS,
+                None,
+                "meta",
+            ),
+            SignupPath::Kapso(opts) => {
+                let tenant_id = self.signup_tenant(access, tenant, now).await?;
+                let link = self
+                    .kapso_setup_link(tenant_id, tenant, opts, &state)
+                    .await?;
+                (
+                    link.url,
+                    opts.connection_types.iter().all(|t| t == "coexistence"),
+                    link.expires_at
+                        .min(now + crate::domain::signup::KAPSO_LINK_SECONDS),
+                    Some(link.id),
+                    "kapso",
+                )
+            }
+        };
+        let tenant_id = self.signup_tenant(access, tenant, now).await?;
+        let created_by = access.actor.clone();
+        let id = {
+            let (url, queue) = (url.clone(), queue.clone());
+            self.write(move |ctx| {
+                signups::create(
+                    &ctx.conn,
+                    &signups::NewSignup {
+                        tenant_id,
+                        path: kind,
+                        state: &state,
+                        created_by: &created_by,
+                        expires_at,
+                        url: &url,
+                        coexistence,
+                        queue: queue.as_deref(),
+                        kapso_link_id: kapso_link_id.as_deref(),
+                        options: &options,
+                    },
+                    now,
+                )
+            })
+            .await?
+        };
+        self.audited_signup(
+            access,
+            &format!("signup {id} started ({kind}) for {tenant}"),
+            now,
+        )
+        .await;
+        let scope = access.scope.clone();
+        self.read(move |c| signups::view(c, &scope, id, now)).await
+    }
+
+    async fn audited_signup(self: &Arc<Self>, access: &Access, detail: &str, now: i64) {
+        let (actor, detail) = (access.actor.clone(), detail.to_string());
+        let as_user = (access.user != access.actor).then(|| access.user.clone());
+        if let Err(e) = self
+            .write(move |ctx| {
+                queues::audit(
+                    &ctx.conn,
+                    &actor,
+                    as_user.as_deref(),
+                    "signup",
+                    &detail,
+                    now,
+                )
+            })
+            .await
+        {
+            tracing::error!(error = %e, "an audit entry could not be written");
+        }
+    }
+
+    /// Meta's Embedded Signup dialog for the master app, as a plain URL (no JavaScript SDK: the
+    /// admin may be on SSH and open it on a phone).
+    fn meta_dialog_url(&self, state: &str, coexistence: bool) -> Result<String, ApiError> {
+        let app_id = self.config.app_id.as_deref().ok_or_else(|| {
+            ApiError::new("no app id: set [meta] app_id (App Dashboard → Settings → Basic)")
+        })?;
+        self.config
+            .require_app_secret()
+            .map_err(|e| ApiError::new(e.to_string()))?;
+        let config_id = self.config.config_id.as_deref().ok_or_else(|| {
+            ApiError::new(
+                "no Embedded Signup configuration: set [meta] config_id (App Dashboard → \
+                 WhatsApp → Embedded Signup → Configuration ID)",
+            )
+        })?;
+        let redirect = self.oauth_redirect_uri()?;
+        let mut extras =
+            serde_json::json!({"setup": {}, "sessionInfoVersion": "3", "version": "v3"});
+        if coexistence {
+            extras["featureType"] = "whatsapp_business_app_onboarding".into();
+        }
+        let mut url = reqwest::Url::parse(&format!(
+            "{}/{}/dialog/oauth",
+            self.config.dialog_base_url.trim_end_matches('/'),
+            self.config.graph_version
+        ))
+        .map_err(|e| ApiError::new(format!("[meta] dialog_base_url is not a URL: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("client_id", app_id)
+            .append_pair("redirect_uri", &redirect)
+            .append_pair("state", state)
+            .append_pair("response_type", "code")
+            .append_pair("config_id", config_id)
+            .append_pair("override_default_response_type", "true")
+            .append_pair("extras", &extras.to_string());
+        Ok(url.to_string())
+    }
+
+    /// `GET /oauth/callback?code&state` (or `?error&state`): consumes the state, trades the code,
+    /// and finds the numbers. A refused state attaches nothing and says why.
+    pub async fn oauth_callback(
+        self: &Arc<Self>,
+        params: &std::collections::HashMap<String, String>,
+    ) -> CallbackOutcome {
+        let now = crate::domain::time::now_unix();
+        let state = params.get("state").cloned().unwrap_or_default();
+        let consumed = self
+            .write(move |ctx| signups::consume_state(&ctx.conn, &state, now))
+            .await;
+        let id = match consumed {
+            Ok(Ok(id)) => id,
+            Ok(Err(refusal)) => {
+                tracing::warn!(refusal = ?refusal, "a signup callback was refused");
+                return CallbackOutcome::refused(refusal.explain());
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a signup callback could not be checked");
+                return CallbackOutcome::refused(&format!("wabox could not check this link: {e}"));
+            }
+        };
+        if let Some(error) = params.get("error") {
+            let reason = params
+                .get("error_reason")
+                .cloned()
+                .unwrap_or_else(|| error.clone());
+            let why = match reason.as_str() {
+                "user_denied" => "the business cancelled the Facebook login or did not grant the permissions: start again and accept every step".to_string(),
+                "no_whatsapp_business_account" => "no WhatsApp Business account was shared: the business must pick (or create) one in the dialog".to_string(),
+                other => format!("Meta ended the signup: {other}"),
+            };
+            self.fail_signup(id, &why, Some(&reason), now).await;
+            return CallbackOutcome::refused(&why);
+        }
+        let Some(code) = params.get("code").cloned() else {
+            let why = "Meta came back without a code: start the connection again";
+            self.fail_signup(id, why, Some("no_code"), now).await;
+            return CallbackOutcome::refused(why);
+        };
+        match self.receive_meta_token(id, &code, now).await {
+            Ok(outcome) => outcome,
+            Err(why) => {
+                self.fail_signup(id, &why, None, now).await;
+                CallbackOutcome::refused(&why)
+            }
+        }
+    }
+
+    async fn fail_signup(self: &Arc<Self>, id: i64, why: &str, code: Option<&str>, now: i64) {
+        let (why, code) = (why.to_string(), code.map(str::to_string));
+        if let Err(e) = self
+            .write(move |ctx| signups::fail(&ctx.conn, id, &why, code.as_deref(), now))
+            .await
+        {
+            tracing::error!(error = %e, "a failed signup could not be recorded");
+        }
+    }
+
+    async fn receive_meta_token(
+        self: &Arc<Self>,
+        id: i64,
+        code: &str,
+        now: i64,
+    ) -> Result<CallbackOutcome, String> {
+        let app_id = self.config.app_id.clone().ok_or("no [meta] app_id")?;
+        let secret = self
+            .config
+            .require_app_secret()
+            .map_err(|e| e.to_string())?
+            .clone();
+        let redirect = self.oauth_redirect_uri().map_err(|e| e.message)?;
+        let token = self
+            .graph
+            .exchange_code(&app_id, &secret, code, &redirect)
+            .await
+            .map_err(|e| format!("Meta did not accept the login code: {e}"))?;
+        let debug = self
+            .graph
+            .debug_token(&app_id, &secret, &token)
+            .await
+            .map_err(|e| format!("Meta did not describe the new token: {e}"))?;
+        if debug.get("is_valid").and_then(Value::as_bool) != Some(true) {
+            return Err("Meta says the new token is not valid: start again".into());
+        }
+        let expires_at = debug.get("expires_at").and_then(Value::as_i64);
+        let wabas = granted_wabas(&debug);
+        if wabas.is_empty() {
+            return Err(
+                "the business shared no WhatsApp Business account with the app: start again and pick one".into(),
+            );
+        }
+        let mut candidates = Vec::new();
+        for waba in &wabas {
+            let numbers = self
+                .graph
+                .waba_phone_numbers(waba, &token)
+                .await
+                .map_err(|e| format!("Meta did not list WABA {waba}'s numbers: {e}"))?;
+            candidates.extend(numbers.iter().filter_map(|n| candidate(waba, n)));
+        }
+        if candidates.is_empty() {
+            return Err("the shared WhatsApp account has no phone number yet: add one in WhatsApp Manager, then start again".into());
+        }
+        let sealed = self.sealer.seal(token.expose());
+        {
+            let candidates = candidates.clone();
+            self.write(move |ctx| {
+                signups::token_received(&ctx.conn, id, &sealed, expires_at, &candidates)
+            })
+            .await
+            .map_err(|e| e.message)?;
+        }
+        tracing::info!(
+            signup = id,
+            numbers = candidates.len(),
+            "signup callback accepted"
+        );
+        // A single number on the Business app needs nothing more from the admin: connect it now.
+        if let [only] = candidates.as_slice()
+            && only.coexistence
+        {
+            let pnid = only.phone_number_id.clone();
+            let creator = self.signup_creator(id).await.map_err(|e| e.message)?;
+            return match self
+                .finish_signup(&creator, id, Some(pnid), None, now)
+                .await
+            {
+                Ok(r) => Ok(CallbackOutcome {
+                    ok: true,
+                    title: "Connected".into(),
+                    detail: format!(
+                        "+{} is connected to wabox. You can close this page.",
+                        r.number.display_phone
+                    ),
+                }),
+                Err(e) => Err(e.message),
+            };
+        }
+        Ok(CallbackOutcome {
+            ok: true,
+            title: "Almost there".into(),
+            detail:
+                "Meta shared the account with wabox. Go back to the terminal to pick the number \
+                     (and type its PIN if it needs one)."
+                    .into(),
+        })
+    }
+
+    /// The access of the admin who started a signup, for the steps the callback finishes alone.
+    async fn signup_creator(self: &Arc<Self>, id: i64) -> Result<Access, ApiError> {
+        let (user, tenant_id): (String, i64) = self
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT created_by, tenant_id FROM signups WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .await?;
+        Ok(Access {
+            user: user.clone(),
+            actor: user,
+            scope: crate::store::scope::Scope::Tenant(tenant_id),
+        })
+    }
+
+    pub(super) async fn finish_signup(
+        self: &Arc<Self>,
+        access: &Access,
+        id: i64,
+        phone_number_id: Option<String>,
+        pin: Option<Secret>,
+        now: i64,
+    ) -> Result<crate::api::ConnectReport, ApiError> {
+        let scope = access.scope.clone();
+        let view = self
+            .read(move |c| signups::view(c, &scope, id, now))
+            .await?;
+        let secrets = self.read(move |c| signups::secrets(c, id)).await?;
+        if secrets.status != "choose" {
+            return Err(ApiError::new(match view.status {
+                crate::api::SignupStatus::Waiting => {
+                    "nobody has come back through this link yet: open it and log in first".into()
+                }
+                s => format!("signup {id} is {s:?}; start a new one", s = s),
+            }));
+        }
+        let chosen = match phone_number_id.as_deref().map(str::trim) {
+            Some(p) => view
+                .candidates
+                .iter()
+                .find(|c| {
+                    c.phone_number_id == p
+                        || c.display_phone.trim_start_matches('+') == p.trim_start_matches('+')
+                })
+                .ok_or_else(|| {
+                    ApiError::new(format!(
+                        "{p} is not among the numbers Meta shared: {}",
+                        list(&view.candidates)
+                    ))
+                })?,
+            None => match view.candidates.as_slice() {
+                [only] => only,
+                many => {
+                    return Err(ApiError::new(format!(
+                        "Meta shared {} numbers; pick one: {}",
+                        many.len(),
+                        list(many)
+                    )));
+                }
+            },
+        }
+        .clone();
+        let token = Secret::new(
+            self.sealer
+                .open(secrets.token_sealed.as_deref().unwrap_or_default())
+                .map_err(|e| ApiError::new(e.to_string()))?,
+        );
+        if !chosen.coexistence {
+            let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
+                ApiError::new(format!(
+                    "+{} is a dedicated number: type its 6-digit two-step verification PIN to register it",
+                    chosen.display_phone
+                ))
+            })?;
+            self.graph
+                .register(&chosen.phone_number_id, &token, &pin)
+                .await
+                .map_err(|e| {
+                    ApiError::new(format!(
+                        "Meta did not register +{} with that PIN: {e} (Meta allows 10 tries in 72 hours)",
+                        chosen.display_phone
+                    ))
+                })?;
+        }
+        let report = self
+            .attach_number(
+                access,
+                AttachNumber {
+                    tenant: secrets.tenant.clone(),
+                    phone_number_id: chosen.phone_number_id.clone(),
+                    waba_id: chosen.waba_id.clone(),
+                    token,
+                    queue: view.queue.clone(),
+                    via: "meta",
+                    token_expires_at: view.token_expires_at,
+                },
+                now,
+            )
+            .await?;
+        let number_id = report.number.id;
+        self.write(move |ctx| signups::connected(&ctx.conn, id, number_id, now))
+            .await?;
+        Ok(report)
+    }
+
+    async fn revoke_signup(
+        self: &Arc<Self>,
+        access: &Access,
+        id: i64,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let scope = access.scope.clone();
+        let view = self
+            .read(move |c| signups::view(c, &scope, id, now))
+            .await?;
+        let secrets = self.read(move |c| signups::secrets(c, id)).await?;
+        if let Some(link) = secrets.kapso_link_id.as_deref()
+            && !view.status.finished()
+        {
+            self.kapso_revoke_link(secrets.tenant_id, link).await?;
+        }
+        self.write(move |ctx| signups::revoke(&ctx.conn, id, now))
+            .await?;
+        self.audited_signup(access, &format!("signup {id} revoked"), now)
+            .await;
+        Ok(())
+    }
+}
+
+/// The WABAs a token may manage, from debug_token's granular scopes.
+fn granted_wabas(debug: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for scope in debug
+        .get("granular_scopes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if scope.get("scope").and_then(Value::as_str) != Some("whatsapp_business_management") {
+            continue;
+        }
+        for id in scope
+            .get("target_ids")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !out.iter().any(|o| o == id) {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn candidate(waba: &str, n: &Value) -> Option<SignupCandidate> {
+    let text = |k: &str| n.get(k).and_then(Value::as_str).map(str::to_string);
+    Some(SignupCandidate {
+        phone_number_id: text("id")?,
+        waba_id: waba.to_string(),
+        display_phone: crate::domain::connections::display_digits(&text("display_phone_number")?),
+        verified_name: text("verified_name"),
+        coexistence: n
+            .get("is_on_biz_app")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        status: text("status"),
+        quality_rating: text("quality_rating"),
+    })
+}
+
+fn list(candidates: &[SignupCandidate]) -> String {
+    candidates
+        .iter()
+        .map(|c| format!("+{} ({})", c.display_phone, c.phone_number_id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wabas_come_from_the_management_scope_once_each() {
+        let debug = serde_json::json!({"granular_scopes": [
+            {"scope": "whatsapp_business_management", "target_ids": ["1", "2"]},
+            {"scope": "whatsapp_business_messaging", "target_ids": ["1", "3"]},
+            {"scope": "whatsapp_business_management", "target_ids": ["2"]}
+        ]});
+        assert_eq!(granted_wabas(&debug), vec!["1", "2"]);
+        assert!(granted_wabas(&serde_json::json!({})).is_empty());
+    }
+}

@@ -1,0 +1,336 @@
+//! Browser signups (Meta's Embedded Signup, Kapso setup links): created with a random state
+//! (looked up by its SHA-256), consumed once by the callback, then carried to a connected number
+//! or a failure the admin can read.
+
+use super::scope::Scope;
+use super::{Result, StoreError};
+use crate::api::{SignupCandidate, SignupStatus, SignupView};
+use crate::domain::signup::{StateRecord, StateRefusal, admit};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// A fresh state for a signup link: 32 random bytes, URL-safe.
+pub fn fresh_state() -> String {
+    use base64::Engine as _;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn state_hash(state: &str) -> Vec<u8> {
+    Sha256::digest(state.as_bytes()).to_vec()
+}
+
+pub struct NewSignup<'a> {
+    pub tenant_id: i64,
+    pub path: &'a str,
+    pub state: &'a str,
+    pub created_by: &'a str,
+    pub expires_at: i64,
+    pub url: &'a str,
+    pub coexistence: bool,
+    pub queue: Option<&'a str>,
+    pub kapso_link_id: Option<&'a str>,
+    /// The path and its choices (`SignupPath` as JSON), to make the same link again.
+    pub options: &'a str,
+}
+
+pub fn create(conn: &Connection, new: &NewSignup<'_>, now: i64) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO signups (tenant_id, path, state_sha256, created_by, created_at, expires_at,
+                              url, coexistence, queue, kapso_link_id, options)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            new.tenant_id,
+            new.path,
+            state_hash(new.state),
+            new.created_by,
+            now,
+            new.expires_at,
+            new.url,
+            new.coexistence,
+            new.queue,
+            new.kapso_link_id,
+            new.options,
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The signup a callback's state names, if the rule admits it; it is marked used in the same
+/// transaction, so a second callback with the same state is refused as used.
+pub fn consume_state(
+    conn: &Connection,
+    state: &str,
+    now: i64,
+) -> Result<std::result::Result<i64, StateRefusal>> {
+    let found: Option<(i64, Option<i64>, i64, String)> = conn
+        .query_row(
+            "SELECT id, used_at, expires_at, status FROM signups WHERE state_sha256 = ?1",
+            [state_hash(state)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let record = found
+        .as_ref()
+        .map(|(_, used_at, expires_at, status)| StateRecord {
+            used_at: *used_at,
+            expires_at: *expires_at,
+            revoked: status == "revoked",
+        });
+    if let Err(refusal) = admit(record, now) {
+        return Ok(Err(refusal));
+    }
+    let id = found.map(|f| f.0).unwrap_or_default();
+    conn.execute(
+        "UPDATE signups SET used_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(Ok(id))
+}
+
+/// The business token arrived; the admin picks among `candidates`.
+pub fn token_received(
+    conn: &Connection,
+    id: i64,
+    token_sealed: &[u8],
+    token_expires_at: Option<i64>,
+    candidates: &[SignupCandidate],
+) -> Result<()> {
+    let json = serde_json::to_string(candidates)
+        .map_err(|e| StoreError::Invalid(format!("candidates: {e}")))?;
+    conn.execute(
+        "UPDATE signups SET status = 'choose', token_sealed = ?2, token_expires_at = ?3,
+                            candidates = ?4
+         WHERE id = ?1",
+        params![id, token_sealed, token_expires_at, json],
+    )?;
+    Ok(())
+}
+
+/// Kapso's success: the number is known and nothing is left to pick.
+pub fn fail(conn: &Connection, id: i64, error: &str, code: Option<&str>, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE signups SET status = 'failed', error = ?2, error_code = ?3, finished_at = ?4,
+                            token_sealed = NULL
+         WHERE id = ?1 AND status IN ('waiting', 'choose')",
+        params![id, error, code, now],
+    )?;
+    Ok(())
+}
+
+pub fn connected(conn: &Connection, id: i64, number_id: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE signups SET status = 'connected', number_id = ?2, finished_at = ?3,
+                            token_sealed = NULL
+         WHERE id = ?1",
+        params![id, number_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn revoke(conn: &Connection, id: i64, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE signups SET status = 'revoked', finished_at = ?2, token_sealed = NULL
+         WHERE id = ?1 AND status IN ('waiting', 'choose')",
+        params![id, now],
+    )? > 0)
+}
+
+/// What the engine keeps of a signup and a client never sees (the sealed token).
+pub struct SignupSecrets {
+    pub tenant_id: i64,
+    pub tenant: String,
+    pub token_sealed: Option<Vec<u8>>,
+    pub kapso_link_id: Option<String>,
+    pub options: String,
+    pub queue: Option<String>,
+    pub status: String,
+}
+
+pub fn secrets(conn: &Connection, id: i64) -> Result<SignupSecrets> {
+    conn.query_row(
+        "SELECT s.tenant_id, t.name, s.token_sealed, s.kapso_link_id, s.options, s.queue, s.status
+         FROM signups s JOIN tenants t ON t.id = s.tenant_id WHERE s.id = ?1",
+        [id],
+        |r| {
+            Ok(SignupSecrets {
+                tenant_id: r.get(0)?,
+                tenant: r.get(1)?,
+                token_sealed: r.get(2)?,
+                kapso_link_id: r.get(3)?,
+                options: r.get(4)?,
+                queue: r.get(5)?,
+                status: r.get(6)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound(format!("no signup {id}")))
+}
+
+const VIEW_SQL: &str = "SELECT s.id, t.name, s.path, s.coexistence, s.url, s.created_by,
+        s.created_at, s.expires_at, s.status, s.candidates, s.error, s.error_code, s.queue,
+        s.token_expires_at, s.number_id
+    FROM signups s JOIN tenants t ON t.id = s.tenant_id";
+
+fn view_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<(SignupView, Option<i64>)> {
+    let status: String = r.get(8)?;
+    let expires_at: i64 = r.get(7)?;
+    let status = match status.as_str() {
+        "waiting" if now >= expires_at => SignupStatus::Expired,
+        "waiting" => SignupStatus::Waiting,
+        "choose" => SignupStatus::Choose,
+        "connected" => SignupStatus::Connected,
+        "failed" => SignupStatus::Failed,
+        _ => SignupStatus::Revoked,
+    };
+    let candidates: Option<String> = r.get(9)?;
+    Ok((
+        SignupView {
+            id: r.get(0)?,
+            tenant: r.get(1)?,
+            path: r.get(2)?,
+            coexistence: r.get(3)?,
+            url: r.get(4)?,
+            created_by: r.get(5)?,
+            created_at: r.get(6)?,
+            expires_at,
+            status,
+            candidates: candidates
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_default(),
+            error: r.get(10)?,
+            error_code: r.get(11)?,
+            queue: r.get(12)?,
+            token_expires_at: r.get(13)?,
+            number: None,
+        },
+        r.get(14)?,
+    ))
+}
+
+fn with_number(
+    conn: &Connection,
+    (mut view, number_id): (SignupView, Option<i64>),
+) -> Result<SignupView> {
+    if let Some(id) = number_id {
+        view.number = super::directory::list_numbers(conn)?
+            .into_iter()
+            .find(|n| n.id == id);
+    }
+    Ok(view)
+}
+
+/// One signup, if the scope may see its tenant (else "not found", like everything else).
+pub fn view(conn: &Connection, scope: &Scope, id: i64, now: i64) -> Result<SignupView> {
+    let found = conn
+        .query_row(
+            &format!("{VIEW_SQL} WHERE s.id = ?1 AND (?2 IS NULL OR s.tenant_id = ?2)"),
+            params![id, scope.tenant()],
+            |r| view_row(r, now),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no signup {id}")))?;
+    with_number(conn, found)
+}
+
+/// The scope's signups, newest first (a tenant's only, when named).
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    tenant_id: Option<i64>,
+    now: i64,
+) -> Result<Vec<SignupView>> {
+    let mut stmt = conn.prepare(&format!(
+        "{VIEW_SQL} WHERE (?1 IS NULL OR s.tenant_id = ?1) AND (?2 IS NULL OR s.tenant_id = ?2)
+         ORDER BY s.id DESC LIMIT 200"
+    ))?;
+    let rows = stmt
+        .query_map(params![scope.tenant(), tenant_id], |r| view_row(r, now))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|r| with_number(conn, r)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Connection, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open_writer(&dir.path().join("w.db")).unwrap();
+        let t = crate::store::directory::add_tenant(&conn, "Acme", 0).unwrap();
+        (dir, conn, t.id)
+    }
+
+    fn new<'a>(tenant_id: i64, state: &'a str) -> NewSignup<'a> {
+        NewSignup {
+            tenant_id,
+            path: "meta",
+            state,
+            created_by: "alice",
+            expires_at: 100,
+            url: "https://example.test/dialog",
+            coexistence: true,
+            queue: None,
+            kapso_link_id: None,
+            options: "{}",
+        }
+    }
+
+    #[test]
+    fn a_state_is_consumed_once_and_only_its_hash_is_kept() {
+        let (_d, conn, t) = store();
+        let state = fresh_state();
+        let id = create(&conn, &new(t, &state), 0).unwrap();
+        let kept: Vec<u8> = conn
+            .query_row("SELECT state_sha256 FROM signups", [], |r| r.get(0))
+            .unwrap();
+        assert_ne!(kept, state.as_bytes());
+        assert_eq!(consume_state(&conn, &state, 10).unwrap(), Ok(id));
+        assert_eq!(
+            consume_state(&conn, &state, 11).unwrap(),
+            Err(StateRefusal::Used)
+        );
+        assert_eq!(
+            consume_state(&conn, "forged", 11).unwrap(),
+            Err(StateRefusal::Unknown)
+        );
+    }
+
+    #[test]
+    fn an_expired_or_revoked_state_is_refused_and_shown_so() {
+        let (_d, conn, t) = store();
+        let (a, b) = (fresh_state(), fresh_state());
+        let ida = create(&conn, &new(t, &a), 0).unwrap();
+        let idb = create(&conn, &new(t, &b), 0).unwrap();
+        assert_eq!(
+            consume_state(&conn, &a, 100).unwrap(),
+            Err(StateRefusal::Expired)
+        );
+        assert_eq!(
+            view(&conn, &Scope::Everything, ida, 100).unwrap().status,
+            SignupStatus::Expired
+        );
+        assert!(revoke(&conn, idb, 5).unwrap());
+        assert_eq!(
+            consume_state(&conn, &b, 6).unwrap(),
+            Err(StateRefusal::Revoked)
+        );
+    }
+
+    #[test]
+    fn another_tenants_admin_does_not_see_the_signup() {
+        let (_d, conn, t) = store();
+        let other = crate::store::directory::add_tenant(&conn, "Globex", 0).unwrap();
+        let id = create(&conn, &new(t, &fresh_state()), 0).unwrap();
+        assert!(view(&conn, &Scope::Tenant(other.id), id, 1).is_err());
+        assert!(
+            list(&conn, &Scope::Tenant(other.id), None, 1)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(list(&conn, &Scope::Tenant(t), None, 1).unwrap().len(), 1);
+    }
+}
