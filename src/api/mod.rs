@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 mod signup;
 pub use signup::{
-    DashboardView, KapsoLinkOptions, SignupCandidate, SignupPath, SignupStatus, SignupView,
+    DashboardView, HistoryProgressView, KapsoLinkOptions, SignupCandidate, SignupPath,
+    SignupStatus, SignupView,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +158,10 @@ pub enum Request {
         test: bool,
         #[serde(default)]
         reveal: bool,
+    },
+    /// How far a coexistence number's history import has come (from the `history` webhooks).
+    HistoryProgress {
+        phone_number_id: String,
     },
     /// Apply a `whatsapp-connections.json` (its text travels in the request).
     Sync {
@@ -306,6 +311,7 @@ pub enum Response {
     Synced(Box<crate::store::sync::SyncReport>),
     Connected(Box<ConnectReport>),
     Signup(Box<SignupView>),
+    HistoryProgress(Box<HistoryProgressView>),
     Signups(Vec<SignupView>),
     Dashboard(Box<DashboardView>),
     NumberState(Box<crate::domain::onboarding::NumberState>),

@@ -100,6 +100,41 @@ pub struct SignupView {
     pub number: Option<crate::store::directory::NumberView>,
 }
 
+/// A history import as the `history` webhooks report it: Meta sends 180 days in three phases
+/// (0: today, 1: up to 90 days, 2: up to 180), each in chunks with a progress of 0–100.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HistoryProgressView {
+    pub phone_number_id: String,
+    /// Per phase 0..=2: the highest progress reported (None: nothing yet).
+    pub phases: Vec<Option<i64>>,
+    pub chunks: i64,
+    /// Messages imported from the phone's history so far.
+    pub messages: i64,
+    /// The business declined to share its history, or Meta failed: the error's title.
+    pub error: Option<String>,
+}
+
+impl HistoryProgressView {
+    /// 0–100 over the three phases.
+    pub fn percent(&self) -> i64 {
+        let sum: i64 = (0..3)
+            .map(|p| {
+                self.phases
+                    .get(p)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(0)
+                    .clamp(0, 100)
+            })
+            .sum();
+        sum / 3
+    }
+
+    pub fn done(&self) -> bool {
+        self.error.is_some() || self.percent() >= 100
+    }
+}
+
 /// What the admin enters in Meta's App Dashboard, and whether the public address answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardView {

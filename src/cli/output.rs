@@ -20,6 +20,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Connected(v) => serde_json::to_string_pretty(v),
         Response::Signup(v) => serde_json::to_string_pretty(v),
         Response::Signups(v) => serde_json::to_string_pretty(v),
+        Response::HistoryProgress(v) => serde_json::to_string_pretty(v),
         Response::Dashboard(v) => serde_json::to_string_pretty(v),
         Response::NumberState(v) => serde_json::to_string_pretty(v),
         Response::HistorySync(v) => serde_json::to_string_pretty(v),
@@ -330,6 +331,16 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Dashboard(d) => print_dashboard(d),
+        Response::HistoryProgress(h) => match &h.error {
+            Some(e) => println!("history import of {}: stopped, {e}", h.phone_number_id),
+            None => println!(
+                "history import of {}: {}% ({} messages in {} chunks)",
+                h.phone_number_id,
+                h.percent(),
+                h.messages,
+                h.chunks
+            ),
+        },
         Response::Connected(c) => {
             let n = &c.number;
             println!(

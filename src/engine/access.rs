@@ -78,7 +78,8 @@ pub fn need(request: &Request) -> Need {
         | FinishSignup { .. }
         | RevokeSignup { .. }
         | RegenerateSignup { .. }
-        | Dashboard { .. } => Need::Admin,
+        | Dashboard { .. }
+        | HistoryProgress { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }

@@ -216,6 +216,14 @@ impl Engine {
             | Request::RevokeSignup { .. }
             | Request::RegenerateSignup { .. } => self.signup(&access, request, now).await,
             Request::Dashboard { test, reveal } => self.dashboard(test, reveal).await,
+            Request::HistoryProgress { phone_number_id } => {
+                let scope = access.scope.clone();
+                self.read(move |c| {
+                    crate::store::signups::history_progress(c, &scope, phone_number_id.trim())
+                })
+                .await
+                .map(|v| Response::HistoryProgress(Box::new(v)))
+            }
             Request::RequestHistorySync { phone_number_id } => {
                 self.request_history_sync(&access, phone_number_id, now)
                     .await

@@ -253,6 +253,57 @@ pub fn list(
     rows.into_iter().map(|r| with_number(conn, r)).collect()
 }
 
+/// A number's history import so far, if the scope may see its tenant.
+pub fn history_progress(
+    conn: &Connection,
+    scope: &Scope,
+    phone_number_id: &str,
+) -> Result<crate::api::HistoryProgressView> {
+    let number_id: i64 = conn
+        .query_row(
+            "SELECT id FROM numbers WHERE phone_number_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
+            params![phone_number_id, scope.tenant()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no number {phone_number_id}")))?;
+    let mut view = crate::api::HistoryProgressView {
+        phone_number_id: phone_number_id.to_string(),
+        phases: vec![None, None, None],
+        ..Default::default()
+    };
+    let mut stmt = conn.prepare(
+        "SELECT phase, max(coalesce(progress, 0)), count(*), max(error_title)
+         FROM history_progress WHERE number_id = ?1 GROUP BY phase",
+    )?;
+    let rows = stmt.query_map([number_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (phase, progress, chunks, error) = row?;
+        if let Some(slot) = usize::try_from(phase)
+            .ok()
+            .and_then(|p| view.phases.get_mut(p))
+        {
+            *slot = Some(progress);
+        }
+        view.chunks += chunks;
+        view.error = view.error.or(error);
+    }
+    view.messages = conn.query_row(
+        "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         WHERE c.number_id = ?1 AND m.origin = 'history'",
+        [number_id],
+        |r| r.get(0),
+    )?;
+    Ok(view)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
