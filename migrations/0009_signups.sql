@@ -15,6 +15,9 @@ CREATE TABLE signups (
                     CHECK (status IN ('waiting', 'choose', 'connected', 'failed', 'revoked')),
     used_at         INTEGER,
     url             TEXT NOT NULL,
+    -- A short code for {public_url}/c/{code}, which redirects to `url`: a QR code of the long
+    -- dialog URL would not fit an 80x24 terminal.
+    short_code      TEXT NOT NULL UNIQUE,
     -- What the admin asked for: coexistence (the Business app stays) or a dedicated number.
     coexistence     INTEGER NOT NULL DEFAULT 0,
     -- The path's choices as JSON, to make the same link again.

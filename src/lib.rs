@@ -12,6 +12,7 @@ pub mod domain;
 pub mod engine;
 pub mod i18n;
 pub mod logging;
+pub mod qr;
 pub mod secret;
 pub mod sim;
 pub mod store;

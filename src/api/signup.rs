@@ -81,8 +81,10 @@ pub struct SignupView {
     /// `meta` or `kapso`.
     pub path: String,
     pub coexistence: bool,
-    /// What the business must open (in a browser, or on a phone through the QR code).
+    /// What the business must open in a browser.
     pub url: String,
+    /// `{public_url}/c/{short_code}` leads to `url`: what the QR code holds.
+    pub short_code: String,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,

@@ -41,6 +41,15 @@ impl Engine {
         })
     }
 
+    /// The URL behind a short link, while its signup waits.
+    pub async fn short_link_target(self: &Arc<Self>, code: &str) -> Option<String> {
+        let (code, now) = (code.to_string(), crate::domain::time::now_unix());
+        self.read(move |c| signups::short_link_target(c, &code, now))
+            .await
+            .ok()
+            .flatten()
+    }
+
     pub(super) fn oauth_redirect_uri(&self) -> Result<String, ApiError> {
         Ok(format!("{}/oauth/callback", self.public_url()?))
     }
@@ -178,6 +187,7 @@ impl Engine {
         };
         let tenant_id = self.signup_tenant(access, tenant, now).await?;
         let created_by = access.actor.clone();
+        let short_code = signups::fresh_short_code();
         let id = {
             let (url, queue) = (url.clone(), queue.clone());
             self.write(move |ctx| {
@@ -190,6 +200,7 @@ impl Engine {
                         created_by: &created_by,
                         expires_at,
                         url: &url,
+                        short_code: &short_code,
                         coexistence,
                         queue: queue.as_deref(),
                         kapso_link_id: kapso_link_id.as_deref(),

@@ -17,6 +17,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/oauth/callback", get(oauth))
         .route("/kapso/success", get(kapso_success))
         .route("/kapso/failed", get(kapso_failed))
+        .route("/c/{code}", get(short_link))
         .with_state(engine)
 }
 
@@ -25,6 +26,25 @@ async fn oauth(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     page(engine.oauth_callback(&params).await)
+}
+
+/// `/c/{code}`: the short link a QR code holds, redirecting to the signup's real URL.
+async fn short_link(
+    State(engine): State<Arc<Engine>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    match engine.short_link_target(&code).await {
+        Some(url) => (
+            StatusCode::FOUND,
+            [("location", url), ("cache-control", "no-store".into())],
+        )
+            .into_response(),
+        None => page(CallbackOutcome {
+            ok: false,
+            title: "This link is no longer valid".into(),
+            detail: "It was used, cancelled or has expired: ask for a new one from wabox.".into(),
+        }),
+    }
 }
 
 async fn kapso_success(

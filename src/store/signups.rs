@@ -18,6 +18,16 @@ pub fn fresh_state() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A short code for `/c/{code}`: 12 characters of base62, about 71 bits.
+pub fn fresh_short_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 pub fn state_hash(state: &str) -> Vec<u8> {
     Sha256::digest(state.as_bytes()).to_vec()
 }
@@ -29,6 +39,7 @@ pub struct NewSignup<'a> {
     pub created_by: &'a str,
     pub expires_at: i64,
     pub url: &'a str,
+    pub short_code: &'a str,
     pub coexistence: bool,
     pub queue: Option<&'a str>,
     pub kapso_link_id: Option<&'a str>,
@@ -39,8 +50,8 @@ pub struct NewSignup<'a> {
 pub fn create(conn: &Connection, new: &NewSignup<'_>, now: i64) -> Result<i64> {
     conn.execute(
         "INSERT INTO signups (tenant_id, path, state_sha256, created_by, created_at, expires_at,
-                              url, coexistence, queue, kapso_link_id, options)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                              url, coexistence, queue, kapso_link_id, options, short_code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             new.tenant_id,
             new.path,
@@ -53,6 +64,7 @@ pub fn create(conn: &Connection, new: &NewSignup<'_>, now: i64) -> Result<i64> {
             new.queue,
             new.kapso_link_id,
             new.options,
+            new.short_code,
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -170,9 +182,21 @@ pub fn secrets(conn: &Connection, id: i64) -> Result<SignupSecrets> {
     .ok_or_else(|| StoreError::NotFound(format!("no signup {id}")))
 }
 
+/// Where `/c/{code}` leads, while its signup is still waiting for someone to open it.
+pub fn short_link_target(conn: &Connection, code: &str, now: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT url FROM signups WHERE short_code = ?1 AND status = 'waiting'
+             AND expires_at > ?2",
+            params![code, now],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 const VIEW_SQL: &str = "SELECT s.id, t.name, s.path, s.coexistence, s.url, s.created_by,
         s.created_at, s.expires_at, s.status, s.candidates, s.error, s.error_code, s.queue,
-        s.token_expires_at, s.number_id
+        s.token_expires_at, s.number_id, s.short_code
     FROM signups s JOIN tenants t ON t.id = s.tenant_id";
 
 fn view_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<(SignupView, Option<i64>)> {
@@ -205,6 +229,7 @@ fn view_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<(SignupView, Op
             error_code: r.get(11)?,
             queue: r.get(12)?,
             token_expires_at: r.get(13)?,
+            short_code: r.get(15)?,
             number: None,
         },
         r.get(14)?,
@@ -323,6 +348,7 @@ mod tests {
             created_by: "alice",
             expires_at: 100,
             url: "https://example.test/dialog",
+            short_code: state,
             coexistence: true,
             queue: None,
             kapso_link_id: None,
