@@ -282,6 +282,8 @@ async fn coexistence_waits_for_the_phone_then_connects_and_imports_the_history_o
             "50",
             "--timeout",
             timeout,
+            "--history-wait",
+            "0s",
             "--json",
         ]
         .iter()
@@ -313,17 +315,17 @@ async fn coexistence_waits_for_the_phone_then_connects_and_imports_the_history_o
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = event(&out.stdout, "connected");
     assert!(report["polls"].as_u64().unwrap() >= 4, "{report}");
-    assert_eq!(report["connected"]["number"]["connection"], "coexistence");
-    assert_eq!(report["connected"]["queue"], "Tienda");
+    assert_eq!(report["number"]["number"]["connection"], "coexistence");
+    assert_eq!(report["number"]["queue"], "Tienda");
     let progress = String::from_utf8_lossy(&out.stderr);
     assert!(
         progress.contains("left ·"),
         "a countdown is shown: {progress}"
     );
     assert!(progress.contains("last seen: status PENDING"), "{progress}");
-    assert!(!progress.contains(TOKEN_B) && !report.to_string().contains(TOKEN_B));
+    assert!(!progress.contains(TOKEN_B) && !String::from_utf8_lossy(&out.stdout).contains(TOKEN_B));
     assert_eq!(
         sim.smb_syncs(),
         [
@@ -333,13 +335,22 @@ async fn coexistence_waits_for_the_phone_then_connects_and_imports_the_history_o
     );
     // Meta allows each sync once: a second connection does not ask again.
     let out = home.run_with_stdin(&ok.iter().map(String::as_str).collect::<Vec<_>>(), TOKEN_B);
-    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let again = event(&out.stdout, "history_sync");
     assert!(
-        again["history_sync"][1][1]["Err"]
+        again["requests"][1][1]["Err"]
             .as_str()
             .unwrap()
             .contains("already requested"),
         "{again}"
     );
     assert_eq!(sim.smb_syncs().len(), 2);
+}
+
+/// The `--json` event of that name among the lines a conversation printed.
+fn event(stdout: &[u8], name: &str) -> Value {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["event"] == name)
+        .unwrap_or_else(|| panic!("no {name} event in {}", String::from_utf8_lossy(stdout)))
 }

@@ -22,6 +22,69 @@ pub enum ConnectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Meta's Embedded Signup with the master app: prints a link (and its QR code) for the
+    /// business to log in with Facebook, waits for Meta to come back to the engine, then connects
+    /// the number (a dedicated one is registered with its PIN: typed hidden, or WABOX_PIN).
+    Meta {
+        #[arg(long, value_name = "NAME")]
+        tenant: String,
+        /// A number only for the Cloud API (registered with its PIN), instead of one that stays
+        /// on the WhatsApp Business app.
+        #[arg(long)]
+        dedicated: bool,
+        #[arg(long, value_name = "NAME")]
+        queue: Option<String>,
+        /// Which number, when Meta shares several (phone number id or +display number).
+        #[arg(long, value_name = "NUMBER")]
+        number: Option<String>,
+        /// Give up waiting for the business after this long.
+        #[arg(long, default_value = "30m", value_parser = super::parse_duration_arg)]
+        timeout: i64,
+        /// How long to show the history import's progress afterwards (0s: do not wait).
+        #[arg(long, default_value = "2m", value_parser = super::parse_duration_arg)]
+        history_wait: i64,
+        /// Do not draw the QR code.
+        #[arg(long)]
+        no_qr: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// How a signup stands (`connect meta` and `connect kapso` print its id).
+    Status {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The signups you may see, newest first.
+    Signups {
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nobody may come back through this signup's link any more.
+    Revoke {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A fresh link for the same tenant and choices (the old one is revoked).
+    Regenerate {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What to enter in Meta's App Dashboard (callback URL, verify token, OAuth redirect) and
+    /// in Kapso; `--test` tries Meta's handshake through the public URL.
+    Dashboard {
+        #[arg(long)]
+        test: bool,
+        /// Print the verify token itself.
+        #[arg(long)]
+        reveal: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// A number that stays on the WhatsApp Business app: instructions, then the number's state
     /// checked every few seconds until it is connected (or the time is up, with why), then the
     /// contacts and history imported.
@@ -40,6 +103,9 @@ pub enum ConnectCommand {
         /// Milliseconds between two looks at the number (Meta's pace: 5,000).
         #[arg(long, default_value_t = 5_000, hide = true)]
         every_ms: u64,
+        /// How long to show the history import's progress afterwards (0s: do not wait).
+        #[arg(long, default_value = "2m", value_parser = super::parse_duration_arg)]
+        history_wait: i64,
         #[arg(long)]
         json: bool,
     },
@@ -47,28 +113,144 @@ pub enum ConnectCommand {
 
 impl ConnectCommand {
     pub fn request(self) -> anyhow::Result<(Request, bool)> {
-        let ConnectCommand::Manual {
-            tenant,
-            phone_number_id,
-            waba_id,
-            queue,
-            json,
-        } = self
-        else {
-            anyhow::bail!("coexistence is a conversation with the engine, not one request");
-        };
-        let access_token = token()?;
-        Ok((
-            Request::ConnectManual {
+        Ok(match self {
+            ConnectCommand::Manual {
                 tenant,
                 phone_number_id,
                 waba_id,
-                access_token,
                 queue,
-            },
-            json,
-        ))
+                json,
+            } => (
+                Request::ConnectManual {
+                    tenant,
+                    phone_number_id,
+                    waba_id,
+                    access_token: token()?,
+                    queue,
+                },
+                json,
+            ),
+            ConnectCommand::Status { id, json } => (Request::GetSignup { id }, json),
+            ConnectCommand::Signups { tenant, json } => (Request::ListSignups { tenant }, json),
+            ConnectCommand::Revoke { id, json } => (Request::RevokeSignup { id }, json),
+            ConnectCommand::Regenerate { id, json } => (Request::RegenerateSignup { id }, json),
+            ConnectCommand::Dashboard { test, reveal, json } => {
+                (Request::Dashboard { test, reveal }, json)
+            }
+            ConnectCommand::Meta { .. } | ConnectCommand::Coexistence { .. } => {
+                anyhow::bail!("this connection is a conversation with the engine, not one request")
+            }
+        })
     }
+
+    /// Whether the command talks with the engine for a while (rather than one request).
+    pub fn is_conversation(&self) -> bool {
+        matches!(
+            self,
+            ConnectCommand::Meta { .. } | ConnectCommand::Coexistence { .. }
+        )
+    }
+}
+
+/// Runs a connection that is a conversation with the engine.
+pub async fn converse(
+    config: crate::config::Config,
+    command: ConnectCommand,
+    act_as: Option<String>,
+) -> anyhow::Result<()> {
+    match command {
+        c @ ConnectCommand::Coexistence { .. } => coexistence(config, c, act_as).await,
+        ConnectCommand::Meta {
+            tenant,
+            dedicated,
+            queue,
+            number,
+            timeout,
+            history_wait,
+            no_qr,
+            json,
+        } => {
+            let mut client = crate::client::Client::connect(config)
+                .await?
+                .acting_as(act_as);
+            let result = super::signup::meta(
+                &mut client,
+                super::signup::MetaArgs {
+                    tenant,
+                    dedicated,
+                    queue,
+                    number,
+                    history_wait: std::time::Duration::from_secs(history_wait.max(0) as u64),
+                    watch: super::signup::Watch {
+                        json,
+                        qr: !no_qr && !json,
+                        timeout: std::time::Duration::from_secs(timeout.max(1) as u64),
+                        every: std::time::Duration::from_millis(500),
+                    },
+                },
+            )
+            .await;
+            client.close().await;
+            result
+        }
+        other => anyhow::bail!("{other:?} is one request, not a conversation"),
+    }
+}
+
+/// After a coexistence number connects: its contacts and history asked for (once each), then
+/// the import's progress from the `history` webhooks for up to `wait`, then what changes.
+pub async fn import_history(
+    client: &mut crate::client::Client,
+    phone_number_id: &str,
+    wait: std::time::Duration,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::api::Response;
+    let sync = client
+        .call(Request::RequestHistorySync {
+            phone_number_id: phone_number_id.to_string(),
+        })
+        .await?;
+    if json {
+        if let Response::HistorySync(h) = &sync {
+            super::signup::print_event("history_sync", serde_json::json!({"requests": h}))?;
+        }
+    } else {
+        super::output::human(&sync);
+    }
+    let started = std::time::Instant::now();
+    let mut last: Option<crate::api::HistoryProgressView> = None;
+    while started.elapsed() < wait {
+        let progress = match client
+            .call(Request::HistoryProgress {
+                phone_number_id: phone_number_id.to_string(),
+            })
+            .await?
+        {
+            Response::HistoryProgress(p) => *p,
+            other => anyhow::bail!("the engine answered {other:?}"),
+        };
+        if last.as_ref() != Some(&progress) {
+            if json {
+                super::signup::print_event(
+                    "history_progress",
+                    serde_json::json!({"progress": progress, "percent": progress.percent()}),
+                )?;
+            } else {
+                super::output::human(&Response::HistoryProgress(Box::new(progress.clone())));
+            }
+        }
+        let done = progress.done();
+        last = Some(progress);
+        if done {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    if !json {
+        println!("{AFTERWARDS}");
+    }
+    Ok(())
 }
 
 /// WABOX_ACCESS_TOKEN, else stdin when piped, else a hidden prompt.
@@ -92,7 +274,7 @@ fn token() -> anyhow::Result<Secret> {
 }
 
 /// Reads a line without echoing it (raw mode, restored however the read ends).
-fn hidden_prompt(prompt: &str) -> anyhow::Result<String> {
+pub(crate) fn hidden_prompt(prompt: &str) -> anyhow::Result<String> {
     use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
     eprint!("{prompt}");
     std::io::stderr().flush()?;
@@ -151,6 +333,7 @@ pub async fn coexistence(
         queue,
         timeout,
         every_ms,
+        history_wait,
         json,
     } = command
     else {
@@ -225,35 +408,24 @@ pub async fn coexistence(
             queue,
         })
         .await;
-    let sync = match &connected {
-        Ok(_) => Some(
-            client
-                .call(Request::RequestHistorySync { phone_number_id })
-                .await,
-        ),
-        Err(_) => None,
+    let result = match connected {
+        Ok(connected) => {
+            if json {
+                let Response::Connected(report) = &connected else {
+                    anyhow::bail!("the engine answered something else");
+                };
+                super::signup::print_event(
+                    "connected",
+                    serde_json::json!({"number": report, "polls": polls}),
+                )?;
+            } else {
+                super::output::human(&connected);
+            }
+            let wait = std::time::Duration::from_secs(history_wait.max(0) as u64);
+            import_history(&mut client, &phone_number_id, wait, json).await
+        }
+        Err(e) => Err(e.into()),
     };
     client.close().await;
-    let connected = connected?;
-    let sync = sync.transpose()?;
-    if json {
-        let (Response::Connected(report), Some(Response::HistorySync(history))) =
-            (&connected, &sync)
-        else {
-            anyhow::bail!("the engine answered something else");
-        };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "connected": report, "history_sync": history, "polls": polls
-            }))?
-        );
-    } else {
-        super::output::human(&connected);
-        if let Some(s) = &sync {
-            super::output::human(s);
-        }
-        println!("{AFTERWARDS}");
-    }
-    Ok(())
+    result
 }

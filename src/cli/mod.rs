@@ -2,6 +2,7 @@
 
 pub mod connect;
 mod output;
+pub mod signup;
 pub mod team;
 
 use crate::api::{ReplayTarget, Request, Response, SendContent};
@@ -694,8 +695,8 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             json,
         ),
         Command::Team(team) => team.request()?,
-        Command::Connect(c @ connect::ConnectCommand::Coexistence { .. }) => {
-            return connect::coexistence(config, c, act_as).await;
+        Command::Connect(c) if c.is_conversation() => {
+            return connect::converse(config, c, act_as).await;
         }
         Command::Connect(connect) => connect.request()?,
         Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
