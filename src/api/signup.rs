@@ -143,6 +143,10 @@ pub struct DashboardView {
     pub app_id: Option<String>,
     pub config_id: Option<String>,
     pub public_url: Option<String>,
+    /// `[webhook] public_url` is not set: the listener's loopback address stands in, which only
+    /// a browser on this machine reaches.
+    #[serde(default)]
+    pub public_url_is_loopback: bool,
     /// `{public_url}/webhook`: App Dashboard → WhatsApp → Configuration → Callback URL.
     pub callback_url: Option<String>,
     /// `{public_url}/oauth/callback`: Facebook Login → Valid OAuth Redirect URIs.

@@ -41,11 +41,20 @@ pub enum ConnectCommand {
         #[arg(long, default_value = "30m", value_parser = super::parse_duration_arg)]
         timeout: i64,
         /// How long to show the history import's progress afterwards (0s: do not wait).
-        #[arg(long, default_value = "2m", value_parser = super::parse_duration_arg)]
+        #[arg(long, default_value = "2m", value_parser = super::parse_wait_arg)]
         history_wait: i64,
         /// Do not draw the QR code.
         #[arg(long)]
         no_qr: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect the number of a signup Meta came back to (after a wrong PIN, or from a script):
+    /// the PIN of a dedicated number is typed hidden, piped, or taken from WABOX_PIN.
+    Finish {
+        id: i64,
+        #[arg(long, value_name = "NUMBER")]
+        number: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -104,7 +113,7 @@ pub enum ConnectCommand {
         #[arg(long, default_value_t = 5_000, hide = true)]
         every_ms: u64,
         /// How long to show the history import's progress afterwards (0s: do not wait).
-        #[arg(long, default_value = "2m", value_parser = super::parse_duration_arg)]
+        #[arg(long, default_value = "2m", value_parser = super::parse_wait_arg)]
         history_wait: i64,
         #[arg(long)]
         json: bool,
@@ -137,7 +146,9 @@ impl ConnectCommand {
             ConnectCommand::Dashboard { test, reveal, json } => {
                 (Request::Dashboard { test, reveal }, json)
             }
-            ConnectCommand::Meta { .. } | ConnectCommand::Coexistence { .. } => {
+            ConnectCommand::Meta { .. }
+            | ConnectCommand::Coexistence { .. }
+            | ConnectCommand::Finish { .. } => {
                 anyhow::bail!("this connection is a conversation with the engine, not one request")
             }
         })
@@ -147,7 +158,9 @@ impl ConnectCommand {
     pub fn is_conversation(&self) -> bool {
         matches!(
             self,
-            ConnectCommand::Meta { .. } | ConnectCommand::Coexistence { .. }
+            ConnectCommand::Meta { .. }
+                | ConnectCommand::Coexistence { .. }
+                | ConnectCommand::Finish { .. }
         )
     }
 }
@@ -190,6 +203,14 @@ pub async fn converse(
                 },
             )
             .await;
+            client.close().await;
+            result
+        }
+        ConnectCommand::Finish { id, number, json } => {
+            let mut client = crate::client::Client::connect(config)
+                .await?
+                .acting_as(act_as);
+            let result = super::signup::finish_by_id(&mut client, id, number, json).await;
             client.close().await;
             result
         }

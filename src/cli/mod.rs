@@ -737,6 +737,14 @@ fn state_request(conversation_id: i64, state: &str, snoozed_until: Option<i64>) 
     }
 }
 
+/// A duration that may be nothing at all (`0s`: do not wait).
+pub(crate) fn parse_wait_arg(text: &str) -> Result<i64, String> {
+    if matches!(text.trim(), "0" | "0s" | "0m") {
+        return Ok(0);
+    }
+    parse_duration_arg(text)
+}
+
 pub(crate) fn parse_duration_arg(text: &str) -> Result<i64, String> {
     crate::domain::time::parse_duration(text)
         .ok_or_else(|| format!("{text:?} is not a duration: try 30m, 2h, 1d or 1h30m"))

@@ -596,6 +596,12 @@ pub fn print_signup(v: &crate::api::SignupView) {
 fn print_dashboard(d: &crate::api::DashboardView) {
     let or_unset =
         |v: &Option<String>, how: &str| v.clone().unwrap_or_else(|| format!("(not set: {how})"));
+    if d.public_url_is_loopback {
+        println!(
+            "Note: [webhook] public_url is not set; the listener's loopback address stands in, \
+             which only a browser on this machine reaches."
+        );
+    }
     println!("In Meta's App Dashboard:");
     println!(
         "  WhatsApp → Configuration → Callback URL: {}",

@@ -221,10 +221,43 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
         other => anyhow::bail!("the engine answered {other:?}"),
     };
     show_link(client, &view, &args.watch).await?;
-    let mut view = wait(client, view.id, &args.watch).await?;
+    let view = wait(client, view.id, &args.watch).await?;
+    finish(
+        client,
+        view,
+        args.number,
+        args.history_wait,
+        args.watch.json,
+    )
+    .await
+}
+
+/// `wabox connect finish ID`: pick the number of a signup Meta came back to (and type its PIN).
+pub async fn finish_by_id(
+    client: &mut Client,
+    id: i64,
+    number: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let view = match client.call(Request::GetSignup { id }).await? {
+        Response::Signup(v) => *v,
+        other => anyhow::bail!("the engine answered {other:?}"),
+    };
+    finish(client, view, number, Duration::ZERO, json).await
+}
+
+/// From a signup Meta came back to: the number chosen (and registered with its PIN), the
+/// summary, and a coexistence number's history import.
+async fn finish(
+    client: &mut Client,
+    mut view: SignupView,
+    number: Option<String>,
+    history_wait: Duration,
+    json: bool,
+) -> anyhow::Result<()> {
     let report = match view.status {
         SignupStatus::Choose => {
-            let chosen = choose(&view, args.number.clone())?;
+            let chosen = choose(&view, number)?;
             let candidate = view
                 .candidates
                 .iter()
@@ -240,10 +273,14 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
                     phone_number_id: chosen,
                     pin,
                 })
-                .await?
+                .await
             {
-                Response::Connected(r) => *r,
-                other => anyhow::bail!("the engine answered {other:?}"),
+                Ok(Response::Connected(r)) => *r,
+                Ok(other) => anyhow::bail!("the engine answered {other:?}"),
+                Err(e) => anyhow::bail!(
+                    "{e}\nThe signup waits for another try: `wabox connect finish {}`",
+                    view.id
+                ),
             }
         }
         SignupStatus::Connected => {
@@ -262,21 +299,16 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
                 number,
             }
         }
-        _ => return failure(&view, args.watch.json),
+        _ => return failure(&view, json),
     };
-    if args.watch.json {
+    if json {
         print_event("connected", serde_json::json!({"number": report}))?;
     } else {
         super::output::human(&Response::Connected(Box::new(report.clone())));
     }
     if report.number.connection == crate::domain::ConnectionKind::Coexistence {
-        super::connect::import_history(
-            client,
-            &report.number.phone_number_id,
-            args.history_wait,
-            args.watch.json,
-        )
-        .await?;
+        super::connect::import_history(client, &report.number.phone_number_id, history_wait, json)
+            .await?;
     }
     Ok(())
 }

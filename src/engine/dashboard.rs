@@ -12,7 +12,7 @@ impl Engine {
         test: bool,
         reveal: bool,
     ) -> Result<Response, ApiError> {
-        let public = self.config.public_url.clone();
+        let public = self.public_url().ok().map(str::to_string);
         let at = |path: &str| public.as_ref().map(|p| format!("{p}{path}"));
         let handshake = match (&public, test) {
             (Some(p), true) => Some(self.try_handshake(p).await),
@@ -28,6 +28,7 @@ impl Engine {
             oauth_redirect_uri: at("/oauth/callback"),
             kapso_success_url: at("/kapso/success"),
             kapso_failure_url: at("/kapso/failed"),
+            public_url_is_loopback: self.config.public_url.is_none() && public.is_some(),
             public_url: public,
             verify_token: if reveal {
                 self.config.verify_token.clone()

@@ -83,6 +83,9 @@ pub struct Engine {
     /// Who has an inbox open, for automatic assignment.
     pub presence: assign::Presence,
     numbers_cache: numbers_cache::NumbersCache,
+    /// The listener's own address when it is on loopback: the public URL for a browser on this
+    /// machine (the demo, tests) while `[webhook] public_url` is not set.
+    pub(crate) loopback_url: std::sync::OnceLock<String>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -139,6 +142,7 @@ impl Engine {
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             presence: assign::Presence::default(),
             numbers_cache: numbers_cache::NumbersCache::default(),
+            loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),
             config,
             mode,

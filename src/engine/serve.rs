@@ -40,6 +40,9 @@ pub async fn spawn_webhook_listener(
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {listen}: {e} (is another program using it? change [webhook] listen)"))?;
     let addr = tcp.local_addr()?;
+    if addr.ip().is_loopback() {
+        let _ = engine.loopback_url.set(format!("http://{addr}"));
+    }
     let app = router(state).merge(super::signup_http::router(engine.clone()));
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(tcp, app).await {

@@ -33,7 +33,7 @@ impl CallbackOutcome {
 impl Engine {
     /// Where the engine's listener is reached from a browser: `[webhook] public_url`.
     pub(super) fn public_url(&self) -> Result<&str, ApiError> {
-        self.config.public_url.as_deref().ok_or_else(|| {
+        self.config.public_url.as_deref().or(self.loopback_url.get().map(String::as_str)).ok_or_else(|| {
             ApiError::new(
                 "no public URL: set [webhook] public_url to the HTTPS address that reaches this \
                  engine's listener (`wabox connect dashboard` shows what Meta needs)",

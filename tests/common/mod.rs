@@ -55,7 +55,8 @@ impl Home {
         std::fs::write(
             &config,
             format!(
-                "[meta]\napp_id = \"1234\"\napp_secret = \"{APP_SECRET}\"\nverify_token = \"{VERIFY_TOKEN}\"\ngraph_base_url = \"{base_url}\"\n\n[webhook]\nlisten = \"127.0.0.1:0\"\n"
+                "[meta]\napp_id = \"{}\"\napp_secret = \"{APP_SECRET}\"\nverify_token = \"{VERIFY_TOKEN}\"\ngraph_base_url = \"{base_url}\"\nconfig_id = \"555000111\"\ndialog_base_url = \"{base_url}\"\n\n[webhook]\nlisten = \"127.0.0.1:0\"\n",
+                wabox::sim::SIM_APP_ID
             ),
         )
         .unwrap();
@@ -108,6 +109,26 @@ impl Home {
         let text = self.ok(&all);
         serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {text}"))
+    }
+
+    /// Starts a command with these environment variables, stdout and stderr piped, stdin empty.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Child {
+        let mut c = self.command(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits for a spawned command, recording what it printed like `run` does.
+    pub fn finish(&self, child: Child) -> Output {
+        let out = child.wait_with_output().unwrap();
+        record_output(&self.dir, &out);
+        out
     }
 
     /// Runs a command with `stdin` piped in.
