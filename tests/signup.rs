@@ -354,3 +354,69 @@ async fn the_dashboard_says_what_to_enter_in_meta_and_tests_the_handshake() {
     assert_eq!(shown["verify_token"], VERIFY_TOKEN);
     drop(engine);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_checks_each_number_with_meta_and_warns_before_its_token_expires() {
+    let sim = simulator().await;
+    let home = Home::with_graph(&sim.base_url());
+    let engine = home.start_engine();
+    let acme = start_meta(&home, &["--tenant", "Acme", "--queue", "Ventas"], &[]);
+    assert_eq!(open(&acme.short_url()).await.0, 200);
+    assert!(acme.end().0);
+
+    let checks = |report: &Value| -> Vec<(String, String)> {
+        report["numbers"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["what"].as_str().unwrap().to_string(),
+                    c["level"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let level = |report: &Value, what: &str| {
+        checks(report)
+            .into_iter()
+            .find(|(w, _)| w == what)
+            .map(|(_, l)| l)
+            .unwrap()
+    };
+    let out = home.run(&["doctor", "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for what in [
+        "token",
+        "subscription",
+        "status",
+        "quality",
+        "coexistence",
+        "templates",
+        "queue",
+    ] {
+        assert_eq!(level(&report, what), "ok", "{what}: {report}");
+    }
+    assert_eq!(out.status.code(), Some(0), "{report}");
+
+    // Three days left on the token: a warning with the way to re-authorize, exit 3, and the
+    // expiry stored for the inbox.
+    let soon = now() + 3 * 86_400;
+    sim.set_token_expiry(COEX_TOKEN, soon);
+    let out = home.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("WARN token        expires in 3 days"),
+        "{said}"
+    );
+    assert!(said.contains("connect meta --tenant \"Acme\""), "{said}");
+    assert_eq!(numbers(&home)[0]["token_expires_at"], soon);
+
+    // Expired: a failure.
+    sim.set_token_expiry(COEX_TOKEN, now() - 10);
+    let report: Value = serde_json::from_slice(&home.run(&["doctor", "--json"]).stdout).unwrap();
+    assert_eq!(level(&report, "token"), "fail", "{report}");
+    assert!(!home.everything_printed().contains(COEX_TOKEN));
+    drop(engine);
+}

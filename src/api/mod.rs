@@ -102,7 +102,11 @@ pub enum Request {
         limit: Option<usize>,
     },
     /// What needs an admin: numbers without a queue, deliveries nobody can see.
-    Doctor,
+    Doctor {
+        /// Only what the store knows; Meta is not asked.
+        #[serde(default)]
+        offline: bool,
+    },
     /// Connect a number by hand: checked with Meta (`GET /{phone-number-id}`) before it is
     /// stored; the app is subscribed to its WABA, templates synced, the queue chosen or created.
     ConnectManual {
@@ -383,14 +387,33 @@ pub struct DoctorReport {
     pub invalid: i64,
     /// `+display (phone number id)` of numbers that cannot send.
     pub without_token: Vec<String>,
+    /// Every number's checks against Meta and the store.
+    #[serde(default)]
+    pub numbers: Vec<NumberHealth>,
+}
+
+/// One number's checks in `wabox doctor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberHealth {
+    pub tenant: String,
+    pub display_phone: String,
+    pub phone_number_id: String,
+    pub connected_via: Option<String>,
+    pub checks: Vec<crate::domain::health::Check>,
 }
 
 impl DoctorReport {
     pub fn healthy(&self) -> bool {
+        use crate::domain::health::Level;
         self.without_queue.is_empty()
             && self.unrouted == 0
             && self.invalid == 0
             && self.without_token.is_empty()
+            && self
+                .numbers
+                .iter()
+                .flat_map(|n| &n.checks)
+                .all(|c| matches!(c.level, Level::Ok | Level::Unknown))
     }
 }
 

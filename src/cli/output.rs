@@ -266,6 +266,33 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Doctor(d) => {
+            use crate::domain::health::Level;
+            for n in &d.numbers {
+                println!(
+                    "+{} ({}, {}{})",
+                    n.display_phone,
+                    n.phone_number_id,
+                    n.tenant,
+                    n.connected_via
+                        .as_deref()
+                        .map(|v| format!(", connected via {v}"))
+                        .unwrap_or_default()
+                );
+                for c in &n.checks {
+                    let mark = match c.level {
+                        Level::Ok => "ok  ",
+                        Level::Warn => "WARN",
+                        Level::Fail => "FAIL",
+                        Level::Unknown => "?   ",
+                    };
+                    println!("  {mark} {:<12} {}", c.what, c.detail);
+                    if let Some(fix) = &c.fix
+                        && c.level != Level::Ok
+                    {
+                        println!("       fix: {fix}");
+                    }
+                }
+            }
             if d.healthy() {
                 println!("all good: every number has a queue and a token, no delivery waits");
             }

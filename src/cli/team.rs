@@ -47,6 +47,9 @@ pub enum TeamCommand {
     /// What needs an admin: numbers without a queue or a token, deliveries nobody can see.
     /// Exits 3 when anything does.
     Doctor {
+        /// Only what the store knows; Meta is not asked about tokens and numbers.
+        #[arg(long)]
+        offline: bool,
         #[arg(long)]
         json: bool,
     },
@@ -230,7 +233,7 @@ impl TeamCommand {
                 json,
             } => (Request::History { conversation_id }, json),
             TeamCommand::Audit { limit, json } => (Request::Audit { limit: Some(limit) }, json),
-            TeamCommand::Doctor { json } => (Request::Doctor, json),
+            TeamCommand::Doctor { offline, json } => (Request::Doctor { offline }, json),
             TeamCommand::Sync(args) => {
                 let content = std::fs::read_to_string(&args.from)
                     .map_err(|e| anyhow::anyhow!("could not read {}: {e}", args.from.display()))?;

@@ -3,6 +3,7 @@
 
 pub mod connections;
 pub mod content;
+pub mod health;
 pub mod ids;
 pub mod media;
 pub mod number;

@@ -114,7 +114,7 @@ pub fn need(request: &Request) -> Need {
         | ListTemplates { .. }
         | Attention
         | ListQueues
-        | Doctor => Need::Scoped,
+        | Doctor { .. } => Need::Scoped,
     }
 }
 

@@ -203,7 +203,7 @@ impl Engine {
             | Request::Transfer { .. }
             | Request::History { .. }
             | Request::Audit { .. }
-            | Request::Doctor
+            | Request::Doctor { .. }
             | Request::Sync { .. } => self.routing(&access, request, now).await,
             Request::CheckNumber {
                 phone_number_id,

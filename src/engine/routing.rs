@@ -199,8 +199,9 @@ impl Engine {
                     .await
                     .map(Response::AuditLog)
             }
-            Request::Doctor => {
-                let report = self
+            Request::Doctor { offline } => {
+                let numbers = self.number_health(scope.clone(), offline, now).await?;
+                let mut report = self
                     .read(move |c| {
                         let counts = journal::counts(c)?;
                         let of = |state: journal::JournalState| {
@@ -227,9 +228,11 @@ impl Engine {
                                 .filter(|n| !n.has_token && n.active)
                                 .map(|n| format!("+{} ({})", n.display_phone, n.phone_number_id))
                                 .collect(),
+                            numbers: Vec::new(),
                         })
                     })
                     .await?;
+                report.numbers = numbers;
                 Ok(Response::Doctor(Box::new(report)))
             }
             Request::Sync {

@@ -82,12 +82,13 @@ impl RunningEngine {
         let templates = super::templates::spawn_periodic(engine.clone());
         let media = super::media::spawn(engine.clone());
         let assign = tokio::spawn(super::assign::run(engine.clone()));
+        let tokens = super::health::spawn_token_watch(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
             webhook_addr,
             socket,
-            tasks: vec![http, clients, outbox, templates, media, assign],
+            tasks: vec![http, clients, outbox, templates, media, assign, tokens],
             lock,
         })
     }

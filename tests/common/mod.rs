@@ -102,6 +102,17 @@ impl Home {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs a command that must succeed or exit 3 (done, but something needs an admin).
+    pub fn ok_or_attention(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 3)),
+            "wabox {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// Runs a `--json` command and parses what it printed.
     pub fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
