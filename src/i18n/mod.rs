@@ -107,6 +107,9 @@ pub struct Strings {
     pub transferred: &'static str,
     pub unrouted_warning: &'static str,
     pub invalid_warning: &'static str,
+    /// A number's token expires soon: `{}` the number, `{}` how long.
+    pub token_expiring: &'static str,
+    pub token_expired: &'static str,
     pub actions: fn(crate::tui::keymap::Action) -> &'static str,
 }
 
@@ -328,6 +331,8 @@ pub static EN: Strings = Strings {
     transferred: "handed over",
     unrouted_warning: "⚠ {} deliveries for unknown numbers: wabox journal --unrouted",
     invalid_warning: "⚠ {} unreadable deliveries: wabox journal --invalid",
+    token_expiring: "⚠ +{}: its token expires in {}; reconnect it (wabox connect)",
+    token_expired: "⚠ +{}: its token expired, nothing can be sent; reconnect it (wabox connect)",
     actions: actions_en,
 };
 
@@ -454,6 +459,8 @@ pub static ES: Strings = Strings {
     transferred: "entregada",
     unrouted_warning: "⚠ {} entregas para números desconocidos: wabox journal --unrouted",
     invalid_warning: "⚠ {} entregas ilegibles: wabox journal --invalid",
+    token_expiring: "⚠ +{}: su token vence en {}; reconéctelo (wabox connect)",
+    token_expired: "⚠ +{}: su token venció, no se puede enviar nada; reconéctelo (wabox connect)",
     actions: actions_es,
 };
 

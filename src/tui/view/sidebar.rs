@@ -88,6 +88,33 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             }
         }
     }
+    // A token that lapses silently stops every reply: warn a week ahead (doctor's rule).
+    for n in &app.numbers {
+        let Some(at) = n.token_expires_at.filter(|at| *at != 0) else {
+            continue;
+        };
+        let left = at - app.now;
+        if left > crate::domain::health::TOKEN_WARN_SECONDS {
+            continue;
+        }
+        let text = if left <= 0 {
+            crate::i18n::fill(app.t.token_expired, &[&n.display_phone])
+        } else {
+            crate::i18n::fill(
+                app.t.token_expiring,
+                &[&n.display_phone, &crate::domain::time::short_duration(left)],
+            )
+        };
+        let style = if left <= 0 {
+            alarm
+        } else {
+            Style::default().fg(ratatui::style::Color::Yellow)
+        };
+        lines.push(Line::raw(""));
+        for l in super::text::wrap(&text, width) {
+            lines.push(Line::styled(l, style));
+        }
+    }
     if app.numbers.is_empty() && height > 2 {
         lines.push(Line::raw(""));
         for l in super::text::wrap(app.t.no_numbers, width) {

@@ -252,3 +252,15 @@ fn unrouted_deliveries_are_a_loud_warning_in_the_sidebar() {
         Some(Color::Red)
     );
 }
+
+#[test]
+fn a_token_about_to_expire_is_warned_about_in_yellow_and_an_expired_one_in_red() {
+    let mut app = open_sheena();
+    app.numbers[0].token_expires_at = Some(NOW + 3 * 86_400);
+    app.numbers[1].token_expires_at = Some(NOW - 60);
+    let terminal = render(&app, 120, 40);
+    insta::assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    assert_eq!(colour_of(buffer, "token expires in"), Some(Color::Yellow));
+    assert_eq!(colour_of(buffer, "token expired,"), Some(Color::Red));
+}
