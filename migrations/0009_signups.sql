@@ -32,6 +32,8 @@ CREATE TABLE signups (
     error           TEXT,
     error_code      TEXT,
     number_id       INTEGER REFERENCES numbers(id),
+    -- What connecting it found (ConnectReport as JSON), for the summary.
+    report          TEXT,
     finished_at     INTEGER
 );
 CREATE INDEX signups_by_tenant ON signups(tenant_id, created_at DESC);

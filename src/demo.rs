@@ -70,8 +70,51 @@ pub async fn run(
             verified_name: "Demo Shop".into(),
         },
     ];
+    // Businesses that have not connected yet: the connect wizard's Meta and Kapso paths hand
+    // these out (one on the WhatsApp Business app, one dedicated, then one more of each).
+    let waiting_to_connect = [
+        (
+            "231000000000001",
+            "131000000000001",
+            "5215540001111",
+            true,
+            "Tacos Lupita",
+        ),
+        (
+            "231000000000002",
+            "131000000000002",
+            "14155550142",
+            false,
+            "Globex Support",
+        ),
+        (
+            "231000000000003",
+            "131000000000003",
+            "5491140002222",
+            true,
+            "Panadería Sol",
+        ),
+        (
+            "231000000000004",
+            "131000000000004",
+            "442071830000",
+            false,
+            "Initech",
+        ),
+    ];
+    let mut all_numbers = numbers.clone();
+    all_numbers.extend(waiting_to_connect.iter().map(
+        |(pnid, waba, display, coexistence, name)| SimNumber {
+            phone_number_id: (*pnid).into(),
+            waba_id: (*waba).into(),
+            display_phone: (*display).into(),
+            token: format!("EAADEMO{}", random_secret()),
+            coexistence: *coexistence,
+            verified_name: (*name).into(),
+        },
+    ));
     let sim = Simulator::start(
-        SimOptions::new(&app_secret, numbers.clone()),
+        SimOptions::new(&app_secret, all_numbers),
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await?;
@@ -81,7 +124,12 @@ pub async fn run(
         Some(Secret::new(random_secret())),
         &sim.base_url(),
     );
-    config.app_id = Some("1234567890".into());
+    config.app_id = Some(crate::sim::SIM_APP_ID.into());
+    config.config_id = Some("demo-embedded-signup".into());
+    config.dialog_base_url = sim.base_url();
+    for n in &numbers {
+        sim.mark_connected(&n.waba_id);
+    }
 
     let running = RunningEngine::start(config, None).await?;
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
@@ -181,6 +229,10 @@ pub async fn run(
     println!("  wabox --data-dir {dir} messages 1");
     println!("  wabox --data-dir {dir} send --conversation 2 --text \"Hello!\" --wait");
     println!("  wabox --data-dir {dir} templates");
+    println!(
+        "  wabox --data-dir {dir} connect meta --tenant \"Tacos Lupita\"   (then open the link)"
+    );
+    println!("  wabox --data-dir {dir} doctor");
     println!("Press Ctrl-C to stop.");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

@@ -38,12 +38,11 @@ async fn simulator() -> std::sync::Arc<Simulator> {
             verified_name: "Globex".into(),
         },
     ];
-    Simulator::start(
-        SimOptions::new(APP_SECRET, numbers),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap()
+    let mut options = SimOptions::new(APP_SECRET, numbers);
+    options.history_pause = std::time::Duration::from_millis(30);
+    Simulator::start(options, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
 }
 
 /// A `wabox connect meta --json` running: its first event (the link) read, the rest collected.
@@ -54,15 +53,10 @@ struct Running {
 }
 
 fn start_meta(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut all = vec![
-        "connect",
-        "meta",
-        "--json",
-        "--history-wait",
-        "0s",
-        "--timeout",
-        "30s",
-    ];
+    let mut all = vec!["connect", "meta", "--json", "--timeout", "30s"];
+    if !args.contains(&"--history-wait") {
+        all.extend_from_slice(&["--history-wait", "0s"]);
+    }
     all.extend_from_slice(args);
     let mut child = home.spawn(&all, env);
     let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -153,8 +147,20 @@ async fn two_tenants_through_one_master_app_keep_their_own_tokens_numbers_and_co
     let engine = home.start_engine();
     sim.set_webhook(&engine.url());
 
-    // Acme keeps its number on the WhatsApp Business app: one number, nothing to pick.
-    let acme = start_meta(&home, &["--tenant", "Acme", "--queue", "Ventas"], &[]);
+    // Acme keeps its number on the WhatsApp Business app: one number, nothing to pick; its
+    // history is imported afterwards, with its progress shown.
+    let acme = start_meta(
+        &home,
+        &[
+            "--tenant",
+            "Acme",
+            "--queue",
+            "Ventas",
+            "--history-wait",
+            "30s",
+        ],
+        &[],
+    );
     let url = acme.link["signup"]["url"].as_str().unwrap().to_string();
     for part in [
         "client_id=100000000000042",
@@ -175,6 +181,13 @@ async fn two_tenants_through_one_master_app_keep_their_own_tokens_numbers_and_co
     assert_eq!(connected["number"]["queue"], "Ventas");
     assert_eq!(connected["number"]["number"]["connection"], "coexistence");
     assert!(event(&events, "history_sync")["requests"][1][1]["Ok"].is_string());
+    let progress: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "history_progress")
+        .collect();
+    let last = progress.last().expect("progress shown");
+    assert_eq!(last["percent"], 100, "{progress:?}");
+    assert_eq!(last["progress"]["messages"], 5, "{last}");
 
     // Globex, a dedicated number: registered with its PIN (given through WABOX_PIN).
     sim.set_pin(DED_PNID, "482913");
@@ -244,8 +257,12 @@ async fn two_tenants_through_one_master_app_keep_their_own_tokens_numbers_and_co
     assert_eq!(gina_numbers.as_array().unwrap().len(), 1);
 
     // Each number sends with its own token (the simulator checks it per number).
-    for c in home.conversations() {
-        let id = c["id"].as_i64().unwrap().to_string();
+    let conversations = home.conversations();
+    for customer in ["5215511110000", "15551110000"] {
+        let id = conversation_of(&conversations, customer)["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
         home.ok(&["send", "--conversation", &id, "--text", "gracias", "--wait"]);
     }
     assert_eq!(sim.sent().len(), 2);

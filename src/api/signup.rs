@@ -100,6 +100,9 @@ pub struct SignupView {
     pub token_expires_at: Option<i64>,
     /// The number it connected.
     pub number: Option<crate::store::directory::NumberView>,
+    /// What connecting it found (subscription, templates, queue), once connected.
+    #[serde(default)]
+    pub report: Option<crate::api::ConnectReport>,
 }
 
 /// A history import as the `history` webhooks report it: Meta sends 180 days in three phases

@@ -126,6 +126,51 @@ pub fn failure(view: &SignupView, json: bool) -> anyhow::Result<()> {
     )
 }
 
+/// The queue the new number's conversations go to: the one named; else the tenant's only
+/// queue; else, on a terminal, asked (Enter creates one named after the tenant); else one named
+/// after the tenant is created. Several queues and no terminal: name one.
+pub async fn resolve_queue(
+    client: &mut Client,
+    tenant: &str,
+    named: Option<String>,
+) -> anyhow::Result<String> {
+    if let Some(q) = named.filter(|q| !q.trim().is_empty()) {
+        return Ok(q.trim().to_string());
+    }
+    let queues: Vec<String> = match client.call(Request::ListQueues).await? {
+        Response::Queues(qs) => qs
+            .into_iter()
+            .filter(|q| q.tenant == tenant.trim())
+            .map(|q| q.name)
+            .collect(),
+        other => anyhow::bail!("the engine answered {other:?}"),
+    };
+    let fresh = tenant.trim().to_string();
+    match queues.as_slice() {
+        [only] => Ok(only.clone()),
+        [] if !std::io::stdin().is_terminal() => Ok(fresh),
+        many if !std::io::stdin().is_terminal() => anyhow::bail!(
+            "{tenant} has several queues: name the new number's with --queue ({})",
+            many.join(", ")
+        ),
+        many => {
+            eprintln!("Which queue receives the new number's conversations?");
+            for (i, q) in many.iter().enumerate() {
+                eprintln!("  {}. {q}", i + 1);
+            }
+            eprint!("Number, a new queue's name, or Enter for a new queue {fresh:?}: ");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let answer = line.trim();
+            Ok(match answer.parse::<usize>() {
+                Ok(i) if (1..=many.len()).contains(&i) => many[i - 1].clone(),
+                _ if answer.is_empty() => fresh,
+                _ => answer.to_string(),
+            })
+        }
+    }
+}
+
 /// The 6-digit PIN of a dedicated number: WABOX_PIN, else a hidden prompt, else a piped line.
 fn pin(display: &str) -> anyhow::Result<Secret> {
     if let Ok(p) = std::env::var("WABOX_PIN")
@@ -207,13 +252,14 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
         client.is_socket(),
         "Meta comes back to the engine's listener: start `wabox serve` (or `wabox demo`) first"
     );
+    let queue = resolve_queue(client, &args.tenant, args.queue.clone()).await?;
     let view = match client
         .call(Request::BeginSignup {
             tenant: args.tenant.clone(),
             path: crate::api::SignupPath::Meta {
                 coexistence: !args.dedicated,
             },
-            queue: args.queue.clone(),
+            queue: Some(queue),
         })
         .await?
     {
@@ -283,22 +329,9 @@ async fn finish(
                 ),
             }
         }
-        SignupStatus::Connected => {
-            let number = view.number.take().ok_or_else(|| {
-                anyhow::anyhow!("signup {} is connected but names no number", view.id)
-            })?;
-            crate::api::ConnectReport {
-                renewed: false,
-                verified_name: None,
-                status: None,
-                quality_rating: None,
-                subscribed: true,
-                templates: 0,
-                template_error: None,
-                queue: number.queue.clone(),
-                number,
-            }
-        }
+        SignupStatus::Connected => view.report.take().ok_or_else(|| {
+            anyhow::anyhow!("signup {} is connected but its report is missing", view.id)
+        })?,
         _ => return failure(&view, json),
     };
     if json {

@@ -530,9 +530,11 @@ impl Engine {
                 now,
             )
             .await?;
-        let number_id = report.number.id;
-        self.write(move |ctx| signups::connected(&ctx.conn, id, number_id, now))
-            .await?;
+        {
+            let report = report.clone();
+            self.write(move |ctx| signups::connected(&ctx.conn, id, &report, now))
+                .await?;
+        }
         Ok(report)
     }
 

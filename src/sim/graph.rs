@@ -524,6 +524,16 @@ async fn smb_app_data(
     }
     state.smb_syncs.push((pnid.clone(), kind.to_string()));
     let request_id = format!("sync-{}-{}", kind, state.smb_syncs.len());
+    drop(state);
+    if kind == "history" {
+        // Meta sends the history over webhooks in the minutes after the request.
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sim.send_history(&number).await {
+                tracing::warn!(error = %e, "the simulated history could not be delivered");
+            }
+        });
+    }
     axum::Json(json!({"messaging_product": "whatsapp", "request_id": request_id})).into_response()
 }
 

@@ -46,6 +46,8 @@ pub struct SimOptions {
     pub pair_interval_seconds: f64,
     /// Delay range before each status webhook, in milliseconds.
     pub status_delay_ms: (u64, u64),
+    /// Pause before each chunk of a requested history.
+    pub history_pause: std::time::Duration,
 }
 
 impl SimOptions {
@@ -59,6 +61,7 @@ impl SimOptions {
             pair_burst: 3,
             pair_interval_seconds: 6.0,
             status_delay_ms: (20, 120),
+            history_pause: std::time::Duration::from_millis(800),
         }
     }
 }
@@ -334,6 +337,62 @@ impl Simulator {
         let wamid = self.fresh_id("wamid.SIMECHO");
         self.deliver(webhooks::echo(&number, customer, &wamid, text))
             .await
+    }
+
+    /// A coexistence number's history, as Meta sends it after `smb_app_data`: three phases, a
+    /// chunk each, a few old conversations, a pause between chunks.
+    pub async fn send_history(&self, number: &SimNumber) -> anyhow::Result<()> {
+        let now = crate::domain::time::now_unix();
+        let day = 86_400;
+        let phases: [(i64, Vec<webhooks::HistoryThread>); 3] = [
+            (
+                0,
+                vec![(
+                    "5215587654321".to_string(),
+                    vec![
+                        (false, "¿Abren mañana?".to_string(), now - 5 * 3_600),
+                        (true, "Sí, de 9 a 6.".to_string(), now - 5 * 3_600 + 120),
+                    ],
+                )],
+            ),
+            (
+                1,
+                vec![(
+                    "5215511223344".to_string(),
+                    vec![
+                        (false, "Quiero 2 cajas".to_string(), now - 40 * day),
+                        (
+                            true,
+                            "Listo, llegan el lunes".to_string(),
+                            now - 40 * day + 600,
+                        ),
+                    ],
+                )],
+            ),
+            (
+                2,
+                vec![(
+                    "5215599887766".to_string(),
+                    vec![(false, "Gracias por todo".to_string(), now - 150 * day)],
+                )],
+            ),
+        ];
+        for (phase, threads) in phases {
+            let mut next = || self.fresh_id("wamid.SIMHIST");
+            let body = webhooks::history_chunk(number, phase, 1, 100, &threads, &mut next);
+            tokio::time::sleep(self.options.history_pause).await;
+            self.deliver(body).await?;
+        }
+        Ok(())
+    }
+
+    /// WABAs connected some other way (the demo's own numbers): the signup dialog and Kapso
+    /// never hand them out.
+    pub fn mark_connected(&self, waba_id: &str) {
+        let mut s = self.lock();
+        if !s.signed_up.iter().any(|w| w == waba_id) {
+            s.signed_up.push(waba_id.to_string());
+        }
     }
 
     /// Delivers a webhook body to the engine, signed, retrying like Meta until it gets a 200.

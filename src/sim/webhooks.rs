@@ -71,3 +71,48 @@ pub fn status(
     }
     envelope(number, "messages", json!({"statuses": [s]}))
 }
+
+/// An old message of a history thread: (sent by the business?, text, unix time).
+pub type HistoryLine = (bool, String, i64);
+/// A history thread: the customer's wa_id and the old messages.
+pub type HistoryThread = (String, Vec<HistoryLine>);
+
+/// One chunk of a coexistence number's history (`field: history`): a phase (0: today, 1: up to
+/// 90 days, 2: up to 180), its order, the progress so far, and threads of old messages, each
+/// `(customer wa_id, [(from the business?, text, unix time)])`.
+pub fn history_chunk(
+    number: &SimNumber,
+    phase: i64,
+    chunk_order: i64,
+    progress: i64,
+    threads: &[HistoryThread],
+    next_id: &mut dyn FnMut() -> String,
+) -> Vec<u8> {
+    let threads: Vec<Value> = threads
+        .iter()
+        .map(|(customer, messages)| {
+            let messages: Vec<Value> = messages
+                .iter()
+                .map(|(ours, text, at)| {
+                    let mut m = json!({"id": next_id(), "timestamp": at.to_string(), "type": "text",
+                                       "text": {"body": text},
+                                       "history_context": {"status": if *ours { "DELIVERED" } else { "READ" }}});
+                    if *ours {
+                        m["from"] = json!(number.display_phone);
+                        m["to"] = json!(customer);
+                    } else {
+                        m["from"] = json!(customer);
+                    }
+                    m
+                })
+                .collect();
+            json!({"id": customer, "messages": messages})
+        })
+        .collect();
+    envelope(
+        number,
+        "history",
+        json!({"history": [{"metadata": {"phase": phase, "chunk_order": chunk_order, "progress": progress},
+                            "threads": threads}]}),
+    )
+}

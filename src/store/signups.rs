@@ -132,12 +132,19 @@ pub fn fail(conn: &Connection, id: i64, error: &str, code: Option<&str>, now: i6
     Ok(())
 }
 
-pub fn connected(conn: &Connection, id: i64, number_id: i64, now: i64) -> Result<()> {
+pub fn connected(
+    conn: &Connection,
+    id: i64,
+    report: &crate::api::ConnectReport,
+    now: i64,
+) -> Result<()> {
+    let json =
+        serde_json::to_string(report).map_err(|e| StoreError::Invalid(format!("report: {e}")))?;
     conn.execute(
         "UPDATE signups SET status = 'connected', number_id = ?2, finished_at = ?3,
-                            token_sealed = NULL
+                            token_sealed = NULL, report = ?4
          WHERE id = ?1",
-        params![id, number_id, now],
+        params![id, report.number.id, now, json],
     )?;
     Ok(())
 }
@@ -196,7 +203,7 @@ pub fn short_link_target(conn: &Connection, code: &str, now: i64) -> Result<Opti
 
 const VIEW_SQL: &str = "SELECT s.id, t.name, s.path, s.coexistence, s.url, s.created_by,
         s.created_at, s.expires_at, s.status, s.candidates, s.error, s.error_code, s.queue,
-        s.token_expires_at, s.number_id, s.short_code
+        s.token_expires_at, s.number_id, s.short_code, s.report
     FROM signups s JOIN tenants t ON t.id = s.tenant_id";
 
 fn view_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<(SignupView, Option<i64>)> {
@@ -230,6 +237,9 @@ fn view_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<(SignupView, Op
             queue: r.get(12)?,
             token_expires_at: r.get(13)?,
             short_code: r.get(15)?,
+            report: r
+                .get::<_, Option<String>>(16)?
+                .and_then(|j| serde_json::from_str(&j).ok()),
             number: None,
         },
         r.get(14)?,
