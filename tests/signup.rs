@@ -437,3 +437,48 @@ async fn the_doctor_checks_each_number_with_meta_and_warns_before_its_token_expi
     assert!(!home.everything_printed().contains(COEX_TOKEN));
     drop(engine);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_authorizing_keeps_the_number_and_its_conversations_and_another_tenant_cannot_take_it() {
+    let sim = simulator().await;
+    let home = Home::with_graph(&sim.base_url());
+    let engine = home.start_engine();
+    sim.set_webhook(&engine.url());
+    let first = start_meta(&home, &["--tenant", "Acme"], &[]);
+    assert_eq!(open(&first.short_url()).await.0, 200);
+    assert!(first.end().0);
+    let ana = SimCustomer::new("Ana", Some("5215511110000"), None);
+    sim.customer_message(COEX_PNID, &ana, sim_text(&sim, "hola", 5))
+        .await
+        .unwrap();
+    home.wait_processed();
+    let before = numbers(&home);
+
+    // The token nears its end; the business logs in again through the same path.
+    sim.set_token_expiry(COEX_TOKEN, now() + 86_400);
+    sim.reauthorize_next(COEX_WABA);
+    let again = start_meta(&home, &["--tenant", "Acme"], &[]);
+    assert_eq!(open(&again.short_url()).await.0, 200);
+    let (ok, events, err) = again.end();
+    assert!(ok, "{err}");
+    assert_eq!(event(&events, "connected")["number"]["renewed"], true);
+    let after = numbers(&home);
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0]["id"], before[0]["id"]);
+    assert!(after[0]["conversations"].as_i64() >= before[0]["conversations"].as_i64());
+    conversation_of(&home.conversations(), "5215511110000");
+    assert!(after[0]["token_expires_at"].as_i64().unwrap() > now() + 30 * 86_400);
+
+    // Another tenant logging in with Acme's account attaches nothing.
+    sim.reauthorize_next(COEX_WABA);
+    let thief = start_meta(&home, &["--tenant", "Globex"], &[]);
+    let (status, page) = open(&thief.short_url()).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("belongs to another tenant"), "{page}");
+    let (ok, _, err) = thief.end();
+    assert!(!ok && err.contains("another tenant"), "{err}");
+    let after = numbers(&home);
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0]["tenant"], "Acme");
+    drop(engine);
+}

@@ -136,6 +136,8 @@ pub(crate) struct SimState {
     pub codes: HashMap<String, signup::IssuedCode>,
     pub signed_up: Vec<String>,
     pub deny_next_signup: bool,
+    /// The next dialog shares this WABA again (the business re-authorizes).
+    pub reauthorize_next: Option<String>,
     pub token_expiry: HashMap<String, i64>,
     pub registered: Vec<String>,
     pub pins: HashMap<String, String>,
@@ -224,6 +226,11 @@ impl Simulator {
     /// The business cancels the next login dialog (it redirects with `error=access_denied`).
     pub fn deny_next_signup(&self) {
         self.lock().deny_next_signup = true;
+    }
+
+    /// The business logs in again and shares this WABA once more (re-authorization).
+    pub fn reauthorize_next(&self, waba_id: &str) {
+        self.lock().reauthorize_next = Some(waba_id.to_string());
     }
 
     /// A token stops working at `unix` (debug_token reports it; 0 = never).

@@ -91,13 +91,14 @@ pub(super) async fn dialog(
         );
         return redirect_to(&to);
     }
-    let waba = sim
-        .options
-        .numbers
-        .iter()
-        .filter(|n| n.coexistence == coexistence)
-        .map(|n| n.waba_id.clone())
-        .find(|w| !s.signed_up.contains(w));
+    let waba = s.reauthorize_next.take().or_else(|| {
+        sim.options
+            .numbers
+            .iter()
+            .filter(|n| n.coexistence == coexistence)
+            .map(|n| n.waba_id.clone())
+            .find(|w| !s.signed_up.contains(w))
+    });
     let Some(waba) = waba else {
         let to = with_query(
             redirect,
@@ -113,7 +114,9 @@ pub(super) async fn dialog(
         );
         return redirect_to(&to);
     };
-    s.signed_up.push(waba.clone());
+    if !s.signed_up.contains(&waba) {
+        s.signed_up.push(waba.clone());
+    }
     s.next_id += 1;
     let code = format!("AQsimcode{:08}", s.next_id);
     s.codes.insert(
