@@ -69,6 +69,14 @@ fn upload_timeout(base: Duration, bytes: usize) -> Duration {
     base + Duration::from_secs((bytes / (256 * 1024)) as u64)
 }
 
+/// The `data` array of a Graph list answer (none: empty).
+fn data_list(mut v: Value) -> Vec<Value> {
+    match v.get_mut("data").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
 fn strip_secrets(e: &reqwest::Error) -> String {
     // reqwest errors may carry the URL; ours never holds a token (tokens go in headers), but the
     // query of a media URL could, so drop the URL altogether.
@@ -393,10 +401,7 @@ impl GraphClient {
                 token,
             )
             .await?;
-        Ok(v.get("data")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default())
+        Ok(data_list(v))
     }
 
     /// `GET /{waba-id}/subscribed_apps`: the apps that receive the WABA's webhooks.
@@ -412,10 +417,7 @@ impl GraphClient {
                 token,
             )
             .await?;
-        Ok(v.get("data")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default())
+        Ok(data_list(v))
     }
 
     /// `POST /{pnid}/register` with the two-step verification PIN (dedicated numbers only).

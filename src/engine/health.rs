@@ -66,6 +66,12 @@ fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> crate::store::Resu
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+fn text_at(v: &Value, pointer: &str) -> Option<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 impl Engine {
     fn token_of(&self, sealed: Option<&[u8]>) -> Option<Secret> {
         sealed
@@ -154,18 +160,9 @@ impl Engine {
                                 )
                                 .await
                                 .map(|v| NumberMetaState {
-                                    status: v
-                                        .get("status")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
-                                    quality_rating: v
-                                        .get("quality_rating")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
-                                    throughput: v
-                                        .pointer("/throughput/level")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
+                                    status: text_at(&v, "/status"),
+                                    quality_rating: text_at(&v, "/quality_rating"),
+                                    throughput: text_at(&v, "/throughput/level"),
                                     is_on_biz_app: v
                                         .get("is_on_biz_app")
                                         .and_then(Value::as_bool)

@@ -80,6 +80,35 @@ pub(super) fn authorized_number(
     Ok(number)
 }
 
+/// A WABA's numbers, when the call's bearer token is one of theirs; otherwise Meta's refusal
+/// (100 for an unknown WABA, 190 for the token).
+pub(super) fn authorized_waba(
+    sim: &Simulator,
+    waba: &str,
+    headers: &HeaderMap,
+    verb: &str,
+) -> Result<Vec<SimNumber>, Box<Response>> {
+    let numbers: Vec<SimNumber> = sim
+        .options
+        .numbers
+        .iter()
+        .filter(|n| n.waba_id == waba)
+        .cloned()
+        .collect();
+    if numbers.is_empty() {
+        return Err(Box::new(graph_error(
+            400,
+            100,
+            &format!("Unsupported {verb} request. Object with ID '{waba}' does not exist"),
+        )));
+    }
+    let token = bearer(headers);
+    if !numbers.iter().any(|n| token == Some(n.token.as_str())) {
+        return Err(Box::new(graph_error(401, 190, INVALID_TOKEN)));
+    }
+    Ok(numbers)
+}
+
 pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("authorization")
@@ -467,22 +496,8 @@ async fn subscribed_apps(
     Path((_version, waba)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let token = bearer(&headers);
-    let numbers: Vec<&super::SimNumber> = sim
-        .options
-        .numbers
-        .iter()
-        .filter(|n| n.waba_id == waba)
-        .collect();
-    if numbers.is_empty() {
-        return graph_error(
-            400,
-            100,
-            &format!("Unsupported post request. Object with ID '{waba}' does not exist"),
-        );
-    }
-    if !numbers.iter().any(|n| token == Some(n.token.as_str())) {
-        return graph_error(401, 190, INVALID_TOKEN);
+    if let Err(refusal) = authorized_waba(&sim, &waba, &headers, "post") {
+        return *refusal;
     }
     let mut state = sim.lock();
     if !state.subscribed.contains(&waba) {

@@ -224,25 +224,10 @@ pub(super) async fn phone_numbers(
     Path((_version, waba)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let numbers: Vec<&super::SimNumber> = sim
-        .options
-        .numbers
-        .iter()
-        .filter(|n| n.waba_id == waba)
-        .collect();
-    if numbers.is_empty() {
-        return graph_error(
-            400,
-            100,
-            &format!("Unsupported get request. Object with ID '{waba}' does not exist"),
-        );
-    }
-    if !numbers
-        .iter()
-        .any(|n| bearer(&headers) == Some(n.token.as_str()))
-    {
-        return graph_error(401, 190, INVALID_TOKEN);
-    }
+    let numbers = match super::graph::authorized_waba(&sim, &waba, &headers, "get") {
+        Ok(n) => n,
+        Err(refusal) => return *refusal,
+    };
     let data: Vec<Value> = numbers
         .iter()
         .map(|n| super::graph::number_state(n, false))
@@ -256,20 +241,8 @@ pub(super) async fn list_subscribed_apps(
     Path((_version, waba)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let numbers: Vec<&super::SimNumber> = sim
-        .options
-        .numbers
-        .iter()
-        .filter(|n| n.waba_id == waba)
-        .collect();
-    if numbers.is_empty() {
-        return graph_error(400, 100, &format!("Object with ID '{waba}' does not exist"));
-    }
-    if !numbers
-        .iter()
-        .any(|n| bearer(&headers) == Some(n.token.as_str()))
-    {
-        return graph_error(401, 190, INVALID_TOKEN);
+    if let Err(refusal) = super::graph::authorized_waba(&sim, &waba, &headers, "get") {
+        return *refusal;
     }
     let data = if sim.lock().subscribed.contains(&waba) {
         json!([{"whatsapp_business_api_data": {"id": sim.options.app_id, "name": "wabox"}}])
