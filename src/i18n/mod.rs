@@ -3,6 +3,9 @@
 
 pub use crate::cloud::Lang;
 
+mod kapso;
+pub use kapso::kapso_failure;
+
 /// The inbox's words. Fields with `{}` are filled with `fill`.
 #[derive(Debug)]
 pub struct Strings {
