@@ -265,6 +265,11 @@ pub struct Config {
     pub media: MediaSettings,
     pub ui: UiSettings,
     pub keys: BTreeMap<String, KeyEntry>,
+    /// Where sequence files are (`sequences/` beside the config file, or in the user's config
+    /// dir); none: no sequences.
+    pub sequences_dir: Option<PathBuf>,
+    /// `WABOX_MOVABLE_CLOCK=1` (tests) or the demo: clients may move the engine's clock ahead.
+    pub movable_clock: bool,
 }
 
 impl Config {
@@ -294,6 +299,8 @@ impl Config {
             media: MediaSettings::default(),
             ui: UiSettings::default(),
             keys: BTreeMap::new(),
+            sequences_dir: None,
+            movable_clock: false,
         }
     }
 
@@ -320,6 +327,10 @@ impl Config {
                     None => (None, ConfigFile::default()),
                 }
             }
+        };
+        let sequences_dir = match &path {
+            Some(p) => p.parent().map(|d| d.join("sequences")),
+            None => dirs.as_ref().map(|d| d.config_dir().join("sequences")),
         };
         let data_dir = data_dir
             .map(Path::to_path_buf)
@@ -363,6 +374,8 @@ impl Config {
             media: file.media,
             ui: file.ui,
             keys: file.keys,
+            sequences_dir,
+            movable_clock: std::env::var("WABOX_MOVABLE_CLOCK").is_ok_and(|v| v == "1"),
         })
     }
 

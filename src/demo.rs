@@ -127,6 +127,11 @@ pub async fn run(
     config.app_id = Some(crate::sim::SIM_APP_ID.into());
     config.config_id = Some("demo-embedded-signup".into());
     config.dialog_base_url = sim.base_url();
+    // Its own sequences, written once the scenes are seeded (so they start on new messages),
+    // and a clock that `wabox clock advance 1h` moves from another terminal.
+    let sequences_dir = data_dir.join("sequences");
+    config.sequences_dir = Some(sequences_dir.clone());
+    config.movable_clock = true;
     for n in &numbers {
         sim.mark_connected(&n.waba_id);
     }
@@ -180,6 +185,7 @@ pub async fn run(
     let cast = {
         let sim = sim.clone();
         let both = both.clone();
+        let sequences_dir = sequences_dir.clone();
         tokio::spawn(async move {
             let mut cast: Vec<_> = scene_cast().into_iter().collect();
             if fresh {
@@ -189,6 +195,10 @@ pub async fn run(
                 match seed_crowd(&sim, &both, CROWD).await {
                     Ok(crowd) => cast.extend(crowd),
                     Err(e) => tracing::warn!(error = %e, "the demo's crowd could not be seeded"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                if let Err(e) = install_sequences(&sequences_dir) {
+                    tracing::warn!(error = %e, "the demo's sequences could not be written");
                 }
             }
             answer_replies(sim, cast).await;
@@ -273,6 +283,89 @@ pub async fn run(
     Ok(())
 }
 
+/// The demo's sequences: a welcome on the dedicated number's new conversations that asks and
+/// branches on the answer, and an automatic reply about shipping on either number.
+const DEMO_SEQUENCES: &[(&str, &str)] = &[
+    (
+        "bienvenida",
+        r#"name = "Bienvenida"
+description = "Greets a new customer, asks what they need, answers prices or shipping, else hands over to Sales."
+tenant = "Demo Shop"
+numbers = ["15550783881"]
+
+[trigger]
+first_message = true
+
+[[step]]
+text = "¡Hola {first_name|}! 👋 Gracias por escribir a Demo Shop."
+fallback_template = { name = "bienvenida", language = "es", params = ["customer_name={first_name|cliente}"] }
+
+[[step]]
+wait = "1m"
+
+[[step]]
+text = "¿Te interesa saber de precios o de envíos?"
+
+[[step]]
+wait_reply = "10m"
+on_timeout = "bye"
+
+[[step]]
+branch = [
+  { any = ["precio", "precios", "cuánto", "price"], goto = "price" },
+  { any = ["envío", "envíos", "shipping"], goto = "shipping" },
+]
+else = "human"
+
+[[step]]
+id = "price"
+text = "Nuestros precios están en https://demo.shop/precios — la caja cuesta 120 Bs."
+[[step]]
+stop = true
+
+[[step]]
+id = "shipping"
+text = "Enviamos a todo el país: gratis desde 300 Bs, 24–48 h."
+[[step]]
+stop = true
+
+[[step]]
+id = "human"
+assign = { queue = "Sales" }
+[[step]]
+stop = true
+
+[[step]]
+id = "bye"
+text = "¡Aquí estamos cuando quieras!"
+"#,
+    ),
+    (
+        "envios",
+        r#"name = "Envíos (respuesta automática)"
+tenant = "Demo Shop"
+
+[trigger]
+keyword = { any = ["envío", "shipping", "delivery"] }
+
+[[step]]
+text = "📦 Envíos: gratis desde 300 Bs, 24–48 h a todo el país. Un agente te escribe si necesitas más."
+"#,
+    ),
+];
+
+/// Writes the demo's sequence files unless the dir is there already (a kept data dir).
+fn install_sequences(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in DEMO_SEQUENCES {
+        std::fs::write(dir.join(format!("{name}.toml")), text)?;
+    }
+    Ok(())
+}
+
 /// A fresh private temp dir for a demo's data.
 fn tempfile_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!(
@@ -282,4 +375,14 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_sequences_load() {
+        for (name, text) in super::DEMO_SEQUENCES {
+            crate::domain::sequence::parse(name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
 }

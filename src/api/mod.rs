@@ -14,6 +14,11 @@ pub use crate::store::views::QueueSelection;
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
+mod sequences;
+pub use sequences::{
+    EnrollmentControl, EnrollmentLogEntry, EnrollmentView, SequenceFileError, SequenceView,
+    SequencesView,
+};
 mod signup;
 pub use signup::{
     DashboardView, HistoryProgressView, KapsoLinkOptions, SignupCandidate, SignupPath,
@@ -255,6 +260,33 @@ pub enum Request {
     RetryMedia {
         message_id: i64,
     },
+    /// The sequences (the files are read again first) and the files refused.
+    ListSequences,
+    /// Enrolls a conversation in a sequence by hand.
+    Enroll {
+        sequence: String,
+        conversation_id: i64,
+    },
+    /// Enrollments of a conversation, or every live one the caller may see.
+    ListEnrollments {
+        conversation_id: Option<i64>,
+        /// Ended ones too.
+        #[serde(default)]
+        all: bool,
+    },
+    /// One enrollment with what it did.
+    GetEnrollment {
+        id: i64,
+    },
+    ControlEnrollment {
+        id: i64,
+        control: EnrollmentControl,
+    },
+    /// Moves the engine's clock ahead (only an engine started with WABOX_MOVABLE_CLOCK=1: the
+    /// tests and the demo), so that waits and windows pass in moments.
+    AdvanceClock {
+        seconds: i64,
+    },
 }
 
 /// A media file, in the answer itself (clients never read the engine's data dir).
@@ -336,6 +368,13 @@ pub enum Response {
     Templates(Vec<TemplateView>),
     TemplatesSynced(Vec<SyncReport>),
     Media(MediaFile),
+    Sequences(Box<SequencesView>),
+    Enrollment(Box<EnrollmentView>),
+    Enrollments(Vec<EnrollmentView>),
+    /// The clock's offset from the system's, in seconds.
+    Clock {
+        offset_seconds: i64,
+    },
     Done,
 }
 

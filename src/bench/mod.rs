@@ -15,6 +15,7 @@ mod load;
 mod prefill;
 mod report;
 mod send;
+pub mod sequences;
 mod sys;
 pub mod tui;
 
@@ -45,6 +46,9 @@ pub enum BenchCommand {
     /// The inbox on a big store: first frame, opening a conversation, key to frame, search,
     /// memory, and bytes to the terminal per incoming message.
     Tui(tui::TuiBenchOptions),
+    /// The sequence scheduler: enrollments advanced per second, and how late a due step runs
+    /// with 100,000 active enrollments.
+    Sequences(sequences::SequencesBenchOptions),
     /// Sending: the outbox against the simulated Cloud API, four numbers at their rate limits,
     /// and the time from queueing to the simulator at low load.
     Send {
@@ -156,6 +160,7 @@ struct Options {
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Tui(options) => tui::run(options).await,
+        BenchCommand::Sequences(options) => sequences::run(options).await,
         BenchCommand::Send {
             messages,
             customers_per_number,

@@ -2,6 +2,7 @@
 
 pub mod connect;
 mod output;
+pub mod sequences;
 pub mod signup;
 pub mod team;
 
@@ -102,6 +103,13 @@ pub enum Command {
     /// Connect a business's number (the wizard's paths without the full screen).
     #[command(subcommand)]
     Connect(connect::ConnectCommand),
+    /// Automated follow-ups (TOML files in the config dir's sequences/) and the conversations
+    /// going through them.
+    #[command(subcommand)]
+    Sequences(sequences::SequencesCommand),
+    /// Move a test or demo engine's clock (WABOX_MOVABLE_CLOCK=1).
+    #[command(subcommand, hide = true)]
+    Clock(sequences::ClockCommand),
     /// Every message with these words (prefixes, accents ignored), newest first.
     Search {
         #[arg(required = true, num_args = 1..)]
@@ -694,6 +702,10 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             ),
             json,
         ),
+        Command::Sequences(c) => c.request(),
+        Command::Clock(sequences::ClockCommand::Advance { by }) => {
+            (Request::AdvanceClock { seconds: by }, false)
+        }
         Command::Team(team) => team.request()?,
         Command::Connect(c) if c.is_conversation() => {
             return connect::converse(config, c, act_as).await;
@@ -716,6 +728,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
     let attention = match &response {
         Response::Doctor(d) => !d.healthy(),
         Response::Synced(r) => r.needs_attention(),
+        r @ Response::Sequences(_) => sequences::attention(r),
         _ => false,
     };
     if attention {

@@ -38,6 +38,12 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::TemplatesSynced(v) => serde_json::to_string_pretty(v),
         Response::Media(v) => serde_json::to_string_pretty(&serde_json::json!({
             "message_id": v.message_id, "mime_type": v.mime_type, "bytes": v.bytes})),
+        Response::Sequences(v) => serde_json::to_string_pretty(v),
+        Response::Enrollment(v) => serde_json::to_string_pretty(v),
+        Response::Enrollments(v) => serde_json::to_string_pretty(v),
+        Response::Clock { offset_seconds } => {
+            serde_json::to_string_pretty(&serde_json::json!({"offset_seconds": offset_seconds}))
+        }
         Response::Subscribed | Response::Done => Ok("{}".into()),
     }?;
     println!("{text}");
@@ -45,7 +51,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
 }
 
 /// Prints rows under a header, each column as wide as its widest cell (the last one free).
-fn table(header: &[&str], rows: Vec<Vec<String>>) {
+pub(super) fn table(header: &[&str], rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {
@@ -90,6 +96,13 @@ pub fn human(response: &Response) {
             info.version, info.mode, info.data_dir, info.user
         ),
         Response::Subscribed => println!("subscribed"),
+        Response::Sequences(v) => super::sequences::print_sequences(v),
+        Response::Enrollments(v) => super::sequences::print_enrollments(v),
+        Response::Enrollment(v) => super::sequences::print_enrollment(v),
+        Response::Clock { offset_seconds } => println!(
+            "the engine's clock runs {} ahead",
+            crate::domain::time::short_duration(*offset_seconds)
+        ),
         Response::Done => println!("done"),
         Response::Media(m) => println!(
             "{} bytes ({})",

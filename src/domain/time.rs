@@ -1,5 +1,6 @@
 //! Times are unix seconds inside wabox and RFC 3339 UTC at its edges.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -42,9 +43,36 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     (number.is_empty() && total > 0).then_some(total)
 }
 
+/// How far the process's clock has been moved ahead of the system's, in milliseconds. Only
+/// tests and the demo move it (an engine started with `WABOX_MOVABLE_CLOCK=1`), so that a
+/// two-day sequence or a closing window is tested in milliseconds. Everything that asks the time
+/// asks `now_unix`/`now_ms`, so the store, the window, the outbox and the scheduler agree.
+static CLOCK_OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
 /// Now, in unix seconds.
 pub fn now_unix() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
+    now_ms().div_euclid(1000)
+}
+
+/// Now, in unix milliseconds.
+pub fn now_ms() -> i64 {
+    let system = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    system + CLOCK_OFFSET_MS.load(Ordering::Relaxed)
+}
+
+/// Moves this process's clock ahead (never back: times already stored must stay in the past).
+/// Returns the new offset in seconds.
+pub fn advance_clock(seconds: i64) -> i64 {
+    let add = seconds.max(0).saturating_mul(1000);
+    (CLOCK_OFFSET_MS.fetch_add(add, Ordering::Relaxed) + add) / 1000
+}
+
+/// How far this process's clock runs ahead of the system's, in seconds.
+pub fn clock_offset() -> i64 {
+    CLOCK_OFFSET_MS.load(Ordering::Relaxed) / 1000
 }
 
 /// A short human duration: `23h 12m`, `9m`, `3d`, `45s`.

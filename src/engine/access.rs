@@ -79,7 +79,8 @@ pub fn need(request: &Request) -> Need {
         | RevokeSignup { .. }
         | RegenerateSignup { .. }
         | Dashboard { .. }
-        | HistoryProgress { .. } => Need::Admin,
+        | HistoryProgress { .. }
+        | AdvanceClock { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }
@@ -103,7 +104,10 @@ pub fn need(request: &Request) -> Need {
         | Transfer {
             conversation_id, ..
         }
-        | History { conversation_id } => Need::Conversation(*conversation_id),
+        | History { conversation_id }
+        | Enroll {
+            conversation_id, ..
+        } => Need::Conversation(*conversation_id),
         GetMessage { message_id }
         | RetryMessage { message_id }
         | GetMedia { message_id }
@@ -114,7 +118,11 @@ pub fn need(request: &Request) -> Need {
         | ListTemplates { .. }
         | Attention
         | ListQueues
-        | Doctor { .. } => Need::Scoped,
+        | Doctor { .. }
+        | ListSequences
+        | ListEnrollments { .. }
+        | GetEnrollment { .. }
+        | ControlEnrollment { .. } => Need::Scoped,
     }
 }
 

@@ -216,6 +216,12 @@ impl Engine {
             | Request::RevokeSignup { .. }
             | Request::RegenerateSignup { .. } => self.signup(&access, request, now).await,
             Request::Dashboard { test, reveal } => self.dashboard(test, reveal).await,
+            Request::ListSequences
+            | Request::Enroll { .. }
+            | Request::ListEnrollments { .. }
+            | Request::GetEnrollment { .. }
+            | Request::ControlEnrollment { .. }
+            | Request::AdvanceClock { .. } => self.sequences_request(&access, request, now).await,
             Request::HistoryProgress { phone_number_id } => {
                 let scope = access.scope.clone();
                 self.read(move |c| {
@@ -371,7 +377,12 @@ impl Engine {
             Request::Send {
                 conversation_id,
                 content,
-            } => self.send(caller, conversation_id, content, now).await,
+            } => {
+                let sent = self.send(caller, conversation_id, content, now).await?;
+                self.pause_automation(conversation_id, format!("{} replied", caller.user))
+                    .await;
+                Ok(sent)
+            }
             Request::GetMessage { message_id } => self
                 .read(move |c| views::message(c, message_id))
                 .await

@@ -13,7 +13,9 @@ pub mod media;
 mod numbers_cache;
 pub mod outbox;
 mod routing;
+pub mod scheduler;
 mod send;
+pub mod sequences;
 pub mod serve;
 mod signup;
 pub mod signup_http;
@@ -83,6 +85,12 @@ pub struct Engine {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Who has an inbox open, for automatic assignment.
     pub presence: assign::Presence,
+    /// The sequence files, as last read.
+    pub sequences: sequences::Registry,
+    /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).
+    pub scheduler_wake: Arc<tokio::sync::Notify>,
+    /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
+    pub movable_clock: bool,
     numbers_cache: numbers_cache::NumbersCache,
     /// The listener's own address when it is on loopback: the public URL for a browser on this
     /// machine (the demo, tests) while `[webhook] public_url` is not set.
@@ -133,6 +141,15 @@ impl Engine {
         let db = db_path(&config.data_dir);
         let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
         let sealer = Sealer::load(&config.data_dir)?;
+        let movable_clock = config.movable_clock;
+        if movable_clock
+            && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            // A restarted test engine picks up the time where its predecessor had moved it.
+            crate::domain::time::advance_clock(offset - crate::domain::time::clock_offset());
+        }
         let graph = crate::cloud::GraphClient::new(
             &config.graph_base_url,
             &config.graph_version,
@@ -142,6 +159,9 @@ impl Engine {
             graph,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             presence: assign::Presence::default(),
+            sequences: sequences::Registry::new(config.sequences_dir.clone()),
+            scheduler_wake: Arc::new(tokio::sync::Notify::new()),
+            movable_clock,
             numbers_cache: numbers_cache::NumbersCache::default(),
             loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),

@@ -17,10 +17,7 @@ const MAX_ATTEMPTS: i64 = 8;
 const MAX_IN_FLIGHT: usize = 256;
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::domain::time::now_ms()
 }
 
 /// Marks what a crash left in flight as uncertain, then starts the worker.

@@ -153,6 +153,11 @@ impl Engine {
                     queues::claim(&ctx.conn, conversation_id, &user, now, &mut ctx.events)
                 })
                 .await?;
+                self.pause_automation(
+                    conversation_id,
+                    format!("{} took the conversation", access.user),
+                )
+                .await;
                 self.conversation_response(conversation_id, now).await
             }
             Request::Transfer {

@@ -31,37 +31,18 @@ impl Engine {
         let target = self
             .read(move |c| outbox::send_target(c, conversation_id))
             .await?;
-        let Some((field, address)) = target.address() else {
-            return Err(ApiError::new(
-                "this contact has neither a phone number nor a user id to send to",
-            ));
-        };
+        let mut request = addressed(&target).map_err(ApiError::new)?;
         if !target.has_token {
             return Err(ApiError::new(format!(
                 "number {} has no access token: an admin must connect it before it can send",
                 target.phone_number_id
             )));
         }
-        let mut request = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
-        request[field] = json!(address);
-        let waba = target.waba_id.clone();
         let mut file = None;
         let (kind, rendered) = match content {
             SendContent::Text { body } => {
-                let body = body.trim_end().to_string();
-                if body.trim().is_empty() {
-                    return Err(ApiError::new("the message is empty"));
-                }
-                if body.chars().count() > 4096 {
-                    return Err(ApiError::new(format!(
-                        "the message is {} characters long; WhatsApp allows 4096",
-                        body.chars().count()
-                    )));
-                }
+                let body = text_content(&mut request, &body).map_err(ApiError::new)?;
                 self.refuse_outside_window(&target, now).await?;
-                let preview = body.contains("http://") || body.contains("https://");
-                request["type"] = json!("text");
-                request["text"] = json!({"body": body, "preview_url": preview});
                 ("text", body)
             }
             SendContent::Template {
@@ -69,28 +50,16 @@ impl Engine {
                 language,
                 params,
             } => {
-                let (n, l) = (name.clone(), language.clone());
-                let spec = self
-                    .read(move |c| templates::find(c, &waba, &n, &l))
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::new(format!(
-                            "no template {name} ({language}) is synced for number {}: `wabox templates --number {}` lists them",
-                            target.phone_number_id, target.phone_number_id
-                        ))
-                    })?;
-                let params: Vec<TemplateParam> = params
-                    .iter()
-                    .map(|p| TemplateParam::parse(p, spec.parameter_format))
-                    .collect();
-                let filled = fill(&spec, &params).map_err(|e| ApiError::new(e.to_string()))?;
-                let mut template = json!({"name": spec.name, "language": {"code": spec.language}});
-                if filled.components.as_array().is_some_and(|c| !c.is_empty()) {
-                    template["components"] = filled.components;
-                }
-                request["type"] = json!("template");
-                request["template"] = template;
-                ("template", filled.rendered)
+                let t = target.clone();
+                let (request, rendered) = self
+                    .read(move |c| {
+                        template_content(c, &t, request, &name, &language, &params)
+                            .map_err(crate::store::StoreError::Invalid)
+                    })
+                    .await?;
+                return self
+                    .queue_send(caller, conversation_id, "template", request, rendered, None)
+                    .await;
             }
             SendContent::Media {
                 kind,
@@ -137,6 +106,20 @@ impl Engine {
                 (kind.as_str(), rendered)
             }
         };
+        self.queue_send(caller, conversation_id, kind, request, rendered, file)
+            .await
+    }
+
+    /// Queues a checked send with its message row (and its file) in one transaction.
+    async fn queue_send(
+        self: &Arc<Self>,
+        caller: &Caller,
+        conversation_id: i64,
+        kind: &'static str,
+        request: serde_json::Value,
+        rendered: String,
+        file: Option<OutboundFile>,
+    ) -> Result<Response, ApiError> {
         let by = caller.user.clone();
         let queued = self
             .write(move |ctx| {
@@ -150,6 +133,7 @@ impl Engine {
                         request: &request,
                         rendered: &rendered,
                         requested_by: &by,
+                        origin: "agent",
                     },
                     super::outbox::now_ms(),
                     &mut ctx.events,
@@ -198,6 +182,66 @@ impl Engine {
         };
         Err(ApiError::new(format!("{why}: {instead}")))
     }
+}
+
+/// Fills a free-form text into `request` (addressed already); the body as the customer reads it.
+pub(super) fn text_content(request: &mut serde_json::Value, body: &str) -> Result<String, String> {
+    let body = body.trim_end().to_string();
+    if body.trim().is_empty() {
+        return Err("the message is empty".into());
+    }
+    let chars = body.chars().count();
+    if chars > 4096 {
+        return Err(format!(
+            "the message is {chars} characters long; WhatsApp allows 4096"
+        ));
+    }
+    let preview = body.contains("http://") || body.contains("https://");
+    request["type"] = json!("text");
+    request["text"] = json!({"body": body, "preview_url": preview});
+    Ok(body)
+}
+
+/// Fills a synced template with its parameters into `request` (addressed already); the request
+/// and the text as the customer reads it.
+pub(super) fn template_content(
+    conn: &rusqlite::Connection,
+    target: &SendTarget,
+    mut request: serde_json::Value,
+    name: &str,
+    language: &str,
+    params: &[String],
+) -> Result<(serde_json::Value, String), String> {
+    let spec = templates::find(conn, &target.waba_id, name, language)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "no template {name} ({language}) is synced for number {}: `wabox templates --number {}` lists them",
+                target.phone_number_id, target.phone_number_id
+            )
+        })?;
+    let params: Vec<TemplateParam> = params
+        .iter()
+        .map(|p| TemplateParam::parse(p, spec.parameter_format))
+        .collect();
+    let filled = fill(&spec, &params).map_err(|e| e.to_string())?;
+    let mut template = json!({"name": spec.name, "language": {"code": spec.language}});
+    if filled.components.as_array().is_some_and(|c| !c.is_empty()) {
+        template["components"] = filled.components;
+    }
+    request["type"] = json!("template");
+    request["template"] = template;
+    Ok((request, filled.rendered))
+}
+
+/// A message addressed to the conversation's customer, before its content.
+pub(super) fn addressed(target: &SendTarget) -> Result<serde_json::Value, String> {
+    let Some((field, address)) = target.address() else {
+        return Err("this contact has neither a phone number nor a user id to send to".into());
+    };
+    let mut request = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
+    request[field] = json!(address);
+    Ok(request)
 }
 
 /// Writes an outgoing file under `DATA_DIR/outbox-media/<sha256>` and makes it durable (file and

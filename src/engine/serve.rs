@@ -83,12 +83,15 @@ impl RunningEngine {
         let media = super::media::spawn(engine.clone());
         let assign = tokio::spawn(super::assign::run(engine.clone()));
         let tokens = super::health::spawn_token_watch(engine.clone());
+        let sequences = super::scheduler::spawn(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
             webhook_addr,
             socket,
-            tasks: vec![http, clients, outbox, templates, media, assign, tokens],
+            tasks: vec![
+                http, clients, outbox, templates, media, assign, tokens, sequences,
+            ],
             lock,
         })
     }

@@ -113,6 +113,20 @@ pub struct Strings {
     /// A number's token expires soon: `{}` the number, `{}` how long.
     pub token_expiring: &'static str,
     pub token_expired: &'static str,
+    /// Sequences in a conversation.
+    pub automation_title: &'static str,
+    pub automation_running: &'static str,
+    pub automation_none: &'static str,
+    pub automation_start: &'static str,
+    pub automation_no_sequences: &'static str,
+    pub automation_hint: &'static str,
+    /// `{}` how long.
+    pub automation_next_in: &'static str,
+    pub automation_waiting_reply: &'static str,
+    pub automation_paused: &'static str,
+    pub automation_enrolled: &'static str,
+    /// Who wrote a message a sequence sent.
+    pub sequence_origin: &'static str,
     pub actions: fn(crate::tui::keymap::Action) -> &'static str,
 }
 
@@ -173,6 +187,7 @@ fn actions_en(a: Action) -> &'static str {
         Action::Snooze => "snooze",
         Action::Claim => "claim",
         Action::Admin => "queues and agents",
+        Action::Automation => "sequences",
     }
 }
 
@@ -208,6 +223,7 @@ fn actions_es(a: Action) -> &'static str {
         Action::Snooze => "posponer",
         Action::Claim => "tomar",
         Action::Admin => "colas y agentes",
+        Action::Automation => "secuencias",
     }
 }
 
@@ -336,6 +352,17 @@ pub static EN: Strings = Strings {
     invalid_warning: "⚠ {} unreadable deliveries: wabox journal --invalid",
     token_expiring: "⚠ +{}: its token expires in {}; reconnect it (wabox connect)",
     token_expired: "⚠ +{}: its token expired, nothing can be sent; reconnect it (wabox connect)",
+    automation_title: "Sequences",
+    automation_running: "In this conversation",
+    automation_none: "No sequence runs in this conversation.",
+    automation_start: "Start a sequence",
+    automation_no_sequences: "No sequence is loaded: wabox sequences list",
+    automation_hint: "Enter start · p pause/resume · x stop · Esc close",
+    automation_next_in: "next in {}",
+    automation_waiting_reply: "waiting for a reply",
+    automation_paused: "paused",
+    automation_enrolled: "sequence started",
+    sequence_origin: "automation",
     actions: actions_en,
 };
 
@@ -464,6 +491,17 @@ pub static ES: Strings = Strings {
     invalid_warning: "⚠ {} entregas ilegibles: wabox journal --invalid",
     token_expiring: "⚠ +{}: su token vence en {}; reconéctelo (wabox connect)",
     token_expired: "⚠ +{}: su token venció, no se puede enviar nada; reconéctelo (wabox connect)",
+    automation_title: "Secuencias",
+    automation_running: "En esta conversación",
+    automation_none: "Ninguna secuencia corre en esta conversación.",
+    automation_start: "Iniciar una secuencia",
+    automation_no_sequences: "No hay secuencias cargadas: wabox sequences list",
+    automation_hint: "Enter iniciar · p pausar/reanudar · x detener · Esc cerrar",
+    automation_next_in: "sigue en {}",
+    automation_waiting_reply: "esperando respuesta",
+    automation_paused: "en pausa",
+    automation_enrolled: "secuencia iniciada",
+    sequence_origin: "automático",
     actions: actions_es,
 };
 

@@ -3,7 +3,6 @@
 //! an image, an echo from the phone app; and optional steady traffic.
 
 use super::Simulator;
-use crate::domain::time::now_unix;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +26,7 @@ impl SimCustomer {
 
 /// A message object of `type` with its content, `seconds_ago` in the past.
 pub fn message(sim: &Simulator, kind: &str, content: Value, seconds_ago: i64) -> Value {
-    let mut m = json!({"id": sim.fresh_id("wamid.SIMIN"), "timestamp": (now_unix() - seconds_ago).to_string(), "type": kind});
+    let mut m = json!({"id": sim.fresh_id("wamid.SIMIN"), "timestamp": (sim.now() - seconds_ago).to_string(), "type": kind});
     m[kind] = content;
     m
 }

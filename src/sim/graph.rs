@@ -135,7 +135,7 @@ impl Simulator {
     }
 
     fn window_open(&self, phone_number_id: &str, recipient: &str) -> bool {
-        let now = crate::domain::time::now_unix();
+        let now = self.now();
         self.lock()
             .last_inbound
             .get(&(phone_number_id.to_string(), recipient.to_string()))
@@ -417,7 +417,15 @@ async fn report_statuses(
     let (lo, hi) = sim.options.status_delay_ms;
     let pause = || Duration::from_millis(lo + rand::random::<u64>() % (hi.saturating_sub(lo) + 1));
     let send = |status: &'static str, error: Option<(i64, &'static str, &'static str)>| {
-        webhooks::status(&number, &wamid, &recipient, status, template, error)
+        webhooks::status(
+            &number,
+            &wamid,
+            &recipient,
+            status,
+            template,
+            error,
+            sim.now(),
+        )
     };
     if doomed {
         tokio::time::sleep(pause()).await;

@@ -149,9 +149,24 @@ pub struct Simulator {
     pub(crate) state: Mutex<SimState>,
     pub(crate) started: Instant,
     pub(crate) http: reqwest::Client,
+    /// How far this simulator's clock runs ahead of the process's: a test moves it together with
+    /// the engine's (`wabox clock advance`) so both agree on when a window closes.
+    clock_offset: std::sync::atomic::AtomicI64,
 }
 
 impl Simulator {
+    /// The simulator's time in unix seconds: the process's clock plus what `advance_clock` added.
+    pub fn now(&self) -> i64 {
+        crate::domain::time::now_unix()
+            + self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves the simulator's clock ahead, as a test moves the engine's.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.clock_offset
+            .fetch_add(seconds.max(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Starts the simulated Graph API on `listen` (port 0 picks one).
     pub async fn start(options: SimOptions, listen: SocketAddr) -> anyhow::Result<Arc<Simulator>> {
         let tcp = tokio::net::TcpListener::bind(listen).await?;
@@ -161,6 +176,7 @@ impl Simulator {
             options,
             state: Mutex::new(SimState::default()),
             started: Instant::now(),
+            clock_offset: std::sync::atomic::AtomicI64::new(0),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))
                 .build()?,
@@ -308,7 +324,7 @@ impl Simulator {
             .get("timestamp")
             .and_then(Value::as_str)
             .and_then(|t| t.parse::<i64>().ok())
-            .unwrap_or_else(crate::domain::time::now_unix);
+            .unwrap_or_else(|| self.now());
         let opens = !matches!(
             message.get("type").and_then(Value::as_str),
             Some("reaction" | "system" | "edit" | "revoke")
@@ -342,14 +358,14 @@ impl Simulator {
             .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
             .clone();
         let wamid = self.fresh_id("wamid.SIMECHO");
-        self.deliver(webhooks::echo(&number, customer, &wamid, text))
+        self.deliver(webhooks::echo(&number, customer, &wamid, text, self.now()))
             .await
     }
 
     /// A coexistence number's history, as Meta sends it after `smb_app_data`: three phases, a
     /// chunk each, a few old conversations, a pause between chunks.
     pub async fn send_history(&self, number: &SimNumber) -> anyhow::Result<()> {
-        let now = crate::domain::time::now_unix();
+        let now = self.now();
         let day = 86_400;
         let phases: [(i64, Vec<webhooks::HistoryThread>); 3] = [
             (

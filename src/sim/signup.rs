@@ -162,7 +162,7 @@ pub(super) async fn access_token(
     let Some(number) = sim.options.numbers.iter().find(|n| n.waba_id == waba) else {
         return graph_error(400, 100, "The WABA of this code is gone.");
     };
-    let expires = crate::domain::time::now_unix() + TOKEN_SECONDS;
+    let expires = sim.now() + TOKEN_SECONDS;
     s.token_expiry.insert(number.token.clone(), expires);
     axum::Json(json!({
         "access_token": number.token, "token_type": "bearer", "expires_in": TOKEN_SECONDS
@@ -197,7 +197,7 @@ pub(super) async fn debug_token(
         w.dedup();
         w
     };
-    let now = crate::domain::time::now_unix();
+    let now = sim.now();
     let expires_at = sim.lock().token_expiry.get(input).copied().unwrap_or(0);
     if wabas.is_empty() || (expires_at != 0 && expires_at <= now) {
         return axum::Json(json!({"data": {

@@ -33,9 +33,15 @@ pub fn inbound(number: &SimNumber, customer: &SimCustomer, mut message: Value) -
     )
 }
 
-pub fn echo(number: &SimNumber, customer: &SimCustomer, wamid: &str, text: &str) -> Vec<u8> {
+pub fn echo(
+    number: &SimNumber,
+    customer: &SimCustomer,
+    wamid: &str,
+    text: &str,
+    now: i64,
+) -> Vec<u8> {
     let mut e = json!({"from": number.display_phone, "id": wamid,
-                       "timestamp": crate::domain::time::now_unix().to_string(),
+                       "timestamp": now.to_string(),
                        "type": "text", "text": {"body": text}});
     if let Some(w) = &customer.wa_id {
         e["to"] = json!(w);
@@ -54,8 +60,9 @@ pub fn status(
     status: &str,
     template: bool,
     error: Option<(i64, &str, &str)>,
+    now: i64,
 ) -> Vec<u8> {
-    let mut s = json!({"id": wamid, "status": status, "timestamp": crate::domain::time::now_unix().to_string(),
+    let mut s = json!({"id": wamid, "status": status, "timestamp": now.to_string(),
                        "recipient_id": recipient});
     if status != "failed" {
         s["pricing"] = if template {

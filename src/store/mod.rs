@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod queues;
 pub mod scope;
 pub mod search;
+pub mod sequences;
 pub mod signups;
 pub mod sync;
 pub mod templates;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_outbox_conversation_heads.sql"),
     include_str!("../../migrations/0008_queues_agents.sql"),
     include_str!("../../migrations/0009_signups.sql"),
+    include_str!("../../migrations/0010_sequences.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

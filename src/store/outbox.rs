@@ -67,6 +67,8 @@ pub struct NewSend<'a> {
     /// What the customer will read.
     pub rendered: &'a str,
     pub requested_by: &'a str,
+    /// `agent` (a person, through a client) or `sequence` (automation).
+    pub origin: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,9 +91,9 @@ pub fn queue(
     let placeholder = format!("wabox.outbox.{:032x}", rand::random::<u128>());
     conn.prepare_cached(
         "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at, status, payload)
-         VALUES (?1, ?2, 'out', 'agent', ?3, ?4, ?5, 'queued', ?6)",
+         VALUES (?1, ?2, 'out', ?7, ?3, ?4, ?5, 'queued', ?6)",
     )?
-    .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string()])?;
+    .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string(), send.origin])?;
     let message_id = conn.last_insert_rowid();
     conn.prepare_cached(
         "INSERT INTO outbox (conversation_id, number_id, message_id, kind, request, next_attempt_at,
@@ -447,6 +449,7 @@ mod tests {
             request: &request,
             rendered: text,
             requested_by: "ana",
+            origin: "agent",
         };
         queue(conn, target, &send, now_ms, &mut Vec::new())
             .unwrap()

@@ -110,6 +110,8 @@ pub struct OpenConversation {
     /// A message to put the cursor on once loaded (a search result): older pages are read
     /// until it is found.
     pub seek: Option<i64>,
+    /// The sequences running or paused in it.
+    pub automation: Vec<crate::api::EnrollmentView>,
 }
 
 impl OpenConversation {
@@ -153,6 +155,13 @@ pub enum Popup {
     Admin {
         agents: Option<Vec<AgentView>>,
         scroll: usize,
+    },
+    /// The open conversation's sequences (pause, resume, stop) and those it may start.
+    Automation {
+        /// The conversation's tenant's sequences, once loaded.
+        sequences: Option<Vec<crate::api::SequenceView>>,
+        /// Over the running ones first, then the sequences.
+        selected: usize,
     },
 }
 
@@ -235,6 +244,12 @@ pub enum Tag {
     Agents,
     /// An admin command from the `:` line; answers with queues or agents.
     AdminChange,
+    Enrollments {
+        conversation_id: i64,
+    },
+    Sequences,
+    /// Started, paused, resumed or stopped a sequence.
+    EnrollmentChange,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -521,6 +536,9 @@ impl App {
             StoreEvent::ConversationChanged { conversation_id } => {
                 self.conversations_stale = true;
                 self.numbers_stale = true;
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) {
+                    out.push(enrollments_request(conversation_id));
+                }
                 if self.contact_panel
                     && self.open.as_ref().map(OpenConversation::id) == Some(conversation_id)
                 {
@@ -691,6 +709,34 @@ impl App {
                 out.extend(self.flush());
             }
             (Tag::Transfer, Response::Conversation(_)) => self.info(self.t.transferred),
+            (Tag::Enrollments { conversation_id }, Response::Enrollments(list)) => {
+                if let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) {
+                    open.automation = list;
+                }
+            }
+            (Tag::Sequences, Response::Sequences(v)) => {
+                let tenant = self.open.as_ref().map(|o| o.row.view.tenant.clone());
+                if let Some(Popup::Automation { sequences, .. }) = &mut self.popup {
+                    *sequences = Some(
+                        v.sequences
+                            .into_iter()
+                            .filter(|s| {
+                                tenant
+                                    .as_deref()
+                                    .is_some_and(|t| t.eq_ignore_ascii_case(&s.tenant))
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            (Tag::EnrollmentChange, Response::Enrollment(e)) => {
+                if e.state == "active" && e.log.len() <= 1 {
+                    self.info(self.t.automation_enrolled);
+                } else {
+                    self.info(self.t.done);
+                }
+                out.push(enrollments_request(e.conversation_id));
+            }
             (Tag::Queues, Response::Queues(queues)) => {
                 self.queues = queues;
                 let len = self.sidebar_items().len();
@@ -798,6 +844,16 @@ pub(super) fn contact_requests(conversation_id: i64) -> [Effect; 2] {
             Request::History { conversation_id },
         ),
     ]
+}
+
+pub(super) fn enrollments_request(conversation_id: i64) -> Effect {
+    Effect::Call(
+        Tag::Enrollments { conversation_id },
+        Request::ListEnrollments {
+            conversation_id: Some(conversation_id),
+            all: false,
+        },
+    )
 }
 
 pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Effect {

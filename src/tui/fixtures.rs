@@ -332,6 +332,7 @@ pub fn open(mut app: App, index: usize, messages: Vec<MessageRow>) -> App {
         has_older: false,
         loading: false,
         seek: None,
+        automation: Vec::new(),
     });
     app.focus = super::app::Focus::Messages;
     app

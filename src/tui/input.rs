@@ -127,6 +127,64 @@ impl App {
                 }
                 _ => {}
             },
+            Popup::Automation {
+                sequences,
+                selected,
+            } => {
+                let Some(open) = &self.open else {
+                    self.popup = None;
+                    return Vec::new();
+                };
+                let conversation_id = open.id();
+                let running = &open.automation;
+                let total = running.len() + sequences.as_ref().map_or(0, Vec::len);
+                let enrollment = running.get(*selected);
+                let sequence = selected
+                    .checked_sub(running.len())
+                    .and_then(|i| sequences.as_ref().and_then(|s| s.get(i)));
+                let control = |id, control| {
+                    vec![Effect::Call(
+                        Tag::EnrollmentChange,
+                        Request::ControlEnrollment { id, control },
+                    )]
+                };
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') => self.popup = None,
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *selected = (*selected + 1).min(total.saturating_sub(1))
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+                    KeyCode::Enter => {
+                        if let Some(s) = sequence {
+                            let sequence = s.id.clone();
+                            self.popup = None;
+                            return vec![Effect::Call(
+                                Tag::EnrollmentChange,
+                                Request::Enroll {
+                                    sequence,
+                                    conversation_id,
+                                },
+                            )];
+                        }
+                    }
+                    KeyCode::Char('p') | KeyCode::Char(' ') => {
+                        if let Some(e) = enrollment {
+                            let c = if e.state == "paused" {
+                                crate::api::EnrollmentControl::Resume
+                            } else {
+                                crate::api::EnrollmentControl::Pause
+                            };
+                            return control(e.id, c);
+                        }
+                    }
+                    KeyCode::Char('x') => {
+                        if let Some(e) = enrollment {
+                            return control(e.id, crate::api::EnrollmentControl::Stop);
+                        }
+                    }
+                    _ => {}
+                }
+            }
             Popup::Admin { scroll, .. } => match key.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -349,6 +407,20 @@ impl App {
                 });
                 vec![Effect::Call(Tag::Agents, Request::ListAgents)]
             }
+            Action::Automation => {
+                let Some(open) = &self.open else {
+                    return Vec::new();
+                };
+                let id = open.id();
+                self.popup = Some(Popup::Automation {
+                    sequences: None,
+                    selected: 0,
+                });
+                vec![
+                    Effect::Call(Tag::Sequences, Request::ListSequences),
+                    super::app::enrollments_request(id),
+                ]
+            }
             Action::Claim => match self.focused_conversation_id() {
                 Some(conversation_id) => {
                     vec![Effect::Call(Tag::Claim, Request::Claim { conversation_id })]
@@ -490,12 +562,16 @@ impl App {
                 has_older: false,
                 loading: true,
                 seek,
+                automation: Vec::new(),
             });
         } else if let Some(open) = &mut self.open {
             open.seek = seek;
         }
         self.focus = focus;
-        let mut out = vec![messages_request(id, None)];
+        let mut out = vec![
+            messages_request(id, None),
+            super::app::enrollments_request(id),
+        ];
         if self.contact_panel {
             out.extend(contact_requests(id));
         }

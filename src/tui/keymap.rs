@@ -39,6 +39,7 @@ pub enum Action {
     Snooze,
     Claim,
     Admin,
+    Automation,
 }
 
 impl Action {
@@ -75,6 +76,7 @@ impl Action {
             Action::Snooze => "snooze",
             Action::Claim => "claim",
             Action::Admin => "admin",
+            Action::Automation => "sequences",
         }
     }
 }
@@ -239,6 +241,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Snooze, &["z"]),
     (Scope::Lists, Action::Claim, &["a"]),
     (Scope::Lists, Action::Admin, &["A"]),
+    (Scope::Lists, Action::Automation, &["S"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),

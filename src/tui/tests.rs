@@ -125,6 +125,10 @@ fn opening_a_conversation_loads_its_last_page_and_marks_it_read() {
                 before: None,
                 limit: Some(super::app::MESSAGE_PAGE),
             },
+            &Request::ListEnrollments {
+                conversation_id: Some(3),
+                all: false,
+            },
             &Request::MarkRead { conversation_id: 3 },
         ]
     );

@@ -24,6 +24,17 @@ pub async fn world_with(tune: impl FnOnce(&mut SimOptions)) -> World {
 
 /// A world whose config file ends with `config_toml` (e.g. an `[outbox]` section).
 pub async fn world_configured(tune: impl FnOnce(&mut SimOptions), config_toml: &str) -> World {
+    world_started(tune, config_toml, |_| {}, &[]).await
+}
+
+/// As `world_configured`, with `prepare` run on the home before the engine starts (files in its
+/// config dir) and the engine given these environment variables.
+pub async fn world_started(
+    tune: impl FnOnce(&mut SimOptions),
+    config_toml: &str,
+    prepare: impl FnOnce(&Home),
+    env: &[(&str, &str)],
+) -> World {
     let number = SimNumber {
         phone_number_id: PNID.into(),
         waba_id: WABA.into(),
@@ -45,7 +56,8 @@ pub async fn world_configured(tune: impl FnOnce(&mut SimOptions), config_toml: &
         std::fs::write(&home.config, config).unwrap();
     }
     home.with_acme();
-    let engine = home.start_engine();
+    prepare(&home);
+    let engine = home.start_engine_with_env(env);
     sim.set_webhook(&engine.url());
     home.ok(&["templates", "sync"]);
     World { sim, home, engine }

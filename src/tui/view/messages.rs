@@ -24,8 +24,23 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         None => app.t.messages.to_string(),
     };
     let block = pane_block(title, app.focus == Focus::Messages);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    // The sequence running here, on a line of its own above the messages.
+    if let Some(line) = app.open.as_ref().and_then(|o| automation_line(app, o))
+        && inner.height > 2
+    {
+        let top = Rect { height: 1, ..inner };
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                truncate(&line, inner.width as usize),
+                Style::default().fg(Color::Magenta),
+            )),
+            top,
+        );
+        inner.y += 1;
+        inner.height -= 1;
+    }
     let dim = Style::default().add_modifier(Modifier::DIM);
     let Some(open) = &app.open else {
         frame.render_widget(
@@ -48,6 +63,44 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let lines = visible_lines(app, open, inner.width as usize, inner.height as usize);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `⚙ Welcome · question (3/8) · next in 2h`, for the first sequence running or paused here.
+pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
+    let e = open.automation.iter().find(|e| e.live())?;
+    let t = app.t;
+    let status = match e.state.as_str() {
+        "paused" => format!(
+            "{}: {}",
+            t.automation_paused,
+            e.reason.as_deref().unwrap_or("")
+        ),
+        "waiting_reply" => t.automation_waiting_reply.to_string(),
+        _ => match e.due_at {
+            Some(at) if at > app.now => fill(
+                t.automation_next_in,
+                &[&crate::domain::time::short_duration(at - app.now)],
+            ),
+            _ => String::new(),
+        },
+    };
+    let icon = if e.state == "paused" { "⏸" } else { "⚙" };
+    let mut line = format!(
+        "{icon} {} · {} ({}/{})",
+        e.sequence_name,
+        e.step_name,
+        (e.step + 1).min(e.steps.max(1)),
+        e.steps
+    );
+    if !status.is_empty() {
+        line.push_str(" · ");
+        line.push_str(&status);
+    }
+    let more = open.automation.iter().filter(|e| e.live()).count() - 1;
+    if more > 0 {
+        line.push_str(&format!(" (+{more})"));
+    }
+    Some(line)
 }
 
 /// The lines that fill the pane: the newest messages, unless the cursor is further back, in
@@ -211,6 +264,7 @@ fn message_lines<'a>(
     // Header: arrow, who, time, ticks.
     let who = match (v.direction.as_str(), v.origin.as_str()) {
         ("out", "phone_app") => t.phone_app.to_string(),
+        ("out", "sequence") => t.sequence_origin.to_string(),
         ("out", _) => t.you.to_string(),
         _ => open.row.title(),
     };

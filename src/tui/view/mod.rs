@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the app's state. Only what is visible is built into widgets.
 
 mod admin;
+mod automation;
 mod composer;
 mod contact;
 mod conversations;
@@ -62,6 +63,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Admin { agents, scroll }) => {
             admin::draw(frame, app, agents.as_deref(), *scroll)
         }
+        Some(Popup::Automation {
+            sequences,
+            selected,
+        }) => automation::draw(frame, app, sequences.as_deref(), *selected),
         Some(Popup::Command(_)) | None => {}
     }
 }

@@ -264,3 +264,109 @@ fn a_token_about_to_expire_is_warned_about_in_yellow_and_an_expired_one_in_red()
     assert_eq!(colour_of(buffer, "token expires in"), Some(Color::Yellow));
     assert_eq!(colour_of(buffer, "token expired,"), Some(Color::Red));
 }
+
+/// Sheena's conversation with the welcome sequence waiting for her answer and a second one
+/// paused because an agent replied.
+fn with_automation(lang: &str) -> App {
+    let mut app = fixtures::open(fixtures::inbox(lang), 0, fixtures::sheena_messages());
+    let enrollment =
+        |id: i64, name: &str, state: &str, step: usize, step_name: &str, reason: Option<&str>| {
+            crate::api::EnrollmentView {
+                id,
+                conversation_id: 1,
+                sequence: name.to_lowercase(),
+                sequence_name: name.into(),
+                state: state.into(),
+                step,
+                step_name: step_name.into(),
+                step_kind: "wait for reply".into(),
+                steps: 8,
+                due_at: Some(NOW + 3 * 3_600),
+                reason: reason.map(str::to_string),
+                enrolled_by: "first message".into(),
+                created_at: NOW - 600,
+                updated_at: NOW - 60,
+                log: Vec::new(),
+            }
+        };
+    app.open.as_mut().unwrap().automation = vec![
+        enrollment(7, "Welcome", "waiting_reply", 3, "question", None),
+        enrollment(9, "Follow-up", "paused", 1, "step 2", Some("alice replied")),
+    ];
+    app
+}
+
+#[test]
+fn the_sequence_running_in_a_conversation_shows_above_its_messages() {
+    for lang in ["en", "es"] {
+        let app = with_automation(lang);
+        insta::assert_snapshot!(
+            format!("automation_line_{lang}"),
+            render(&app, 80, 24).backend()
+        );
+        let buffer = render(&app, 80, 24).backend().buffer().clone();
+        assert_eq!(colour_of(&buffer, "⚙ Welcome"), Some(Color::Magenta));
+    }
+}
+
+#[test]
+fn the_sequences_popup_lists_what_runs_and_what_may_start() {
+    for lang in ["en", "es"] {
+        let mut app = with_automation(lang);
+        press(&mut app, KeyCode::Char('S'));
+        let sequence = |id: &str, name: &str, triggers: &[&str]| crate::api::SequenceView {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            tenant: app.open.as_ref().unwrap().row.view.tenant.clone(),
+            numbers: Vec::new(),
+            triggers: triggers.iter().map(|t| t.to_string()).collect(),
+            steps: vec!["text".into(), "wait 2h".into()],
+            late: "run".into(),
+            pause_on_agent: true,
+            live: 1,
+            file: format!("/etc/wabox/sequences/{id}.toml"),
+        };
+        let list = crate::api::SequencesView {
+            dir: None,
+            sequences: vec![
+                sequence("welcome", "Welcome", &["first message", "by hand"]),
+                sequence(
+                    "prices",
+                    "Prices",
+                    &["keyword: any of precio, price", "by hand"],
+                ),
+            ],
+            errors: Vec::new(),
+        };
+        app.on_reply(
+            crate::tui::app::Tag::Sequences,
+            Ok(crate::api::Response::Sequences(Box::new(list))),
+        );
+        press(&mut app, KeyCode::Down);
+        insta::assert_snapshot!(
+            format!("automation_popup_{lang}"),
+            render(&app, 80, 24).backend()
+        );
+        // `p` on the paused one resumes it; Enter on a sequence starts it.
+        let effects = app.on_key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE));
+        assert!(matches!(
+            &effects[..],
+            [crate::tui::app::Effect::Call(
+                _,
+                crate::api::Request::ControlEnrollment {
+                    id: 9,
+                    control: crate::api::EnrollmentControl::Resume
+                }
+            )]
+        ));
+        press(&mut app, KeyCode::Down);
+        let effects = app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert!(matches!(
+            &effects[..],
+            [crate::tui::app::Effect::Call(_, crate::api::Request::Enroll { sequence, conversation_id: 1 })]
+                if sequence == "welcome"
+        ));
+        assert!(app.popup.is_none());
+    }
+}
