@@ -148,7 +148,11 @@ fn with_param(url: &str, key: &str, value: &str) -> String {
     let pairs: Vec<(String, String)> = u
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == key { value.to_string() } else { v.into_owned() };
+            let v = if k == key {
+                value.to_string()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -232,7 +236,13 @@ async fn a_kapso_link_connects_a_number_that_sends_and_receives_through_kapso_fo
     // Globex asks Kapso for a new Mexican number (dedicated).
     let globex = start_kapso(
         &home,
-        &["--tenant", "Globex", "--provision-number", "--country", "MX"],
+        &[
+            "--tenant",
+            "Globex",
+            "--provision-number",
+            "--country",
+            "MX",
+        ],
     );
     assert_eq!(open(&globex.short_url()).await.0, 200);
     let (ok, _, err) = globex.end();
@@ -279,7 +289,9 @@ async fn a_kapso_link_connects_a_number_that_sends_and_receives_through_kapso_fo
 
     // Customers write to each; Kapso forwards Meta's webhooks, signed with the Kapso secret;
     // each tenant's admin sees only their own.
-    home.ok(&["agents", "add", "alba", "--role", "admin", "--tenant", "Acme"]);
+    home.ok(&[
+        "agents", "add", "alba", "--role", "admin", "--tenant", "Acme",
+    ]);
     home.ok(&[
         "agents", "add", "gina", "--role", "admin", "--tenant", "Globex",
     ]);
@@ -368,7 +380,10 @@ async fn a_kapso_link_connects_a_number_that_sends_and_receives_through_kapso_fo
     }
     let asked = sim.debug_token_inputs();
     for n in sim.all_numbers() {
-        assert!(!asked.contains(&n.token), "debug_token asked about a Kapso number");
+        assert!(
+            !asked.contains(&n.token),
+            "debug_token asked about a Kapso number"
+        );
     }
     assert!(
         !asked.iter().any(|t| t.contains("kapso")),
@@ -502,14 +517,15 @@ async fn regenerating_revokes_the_old_link_at_kapso_and_only_the_new_one_connect
     assert_eq!(numbers(&home).len(), 1);
 
     // Revoking a waiting link revokes it at Kapso as well.
-    let third = home.json(&[
-        "connect", "regenerate", &new_id.to_string(),
-    ]);
+    let third = home.json(&["connect", "regenerate", &new_id.to_string()]);
     let third_id = third["id"].as_i64().unwrap().to_string();
     home.ok(&["connect", "revoke", &third_id]);
     assert_eq!(sim.kapso_links()[2].status, "revoked");
     let audit = home.ok(&["audit"]);
-    assert!(audit.contains(&format!("signup {third_id} revoked")), "{audit}");
+    assert!(
+        audit.contains(&format!("signup {third_id} revoked")),
+        "{audit}"
+    );
     assert_never_printed(&home, &sim);
     drop(engine);
 }
@@ -528,7 +544,12 @@ async fn a_wrong_api_key_is_a_clear_error_that_never_shows_the_key() {
         "{err}"
     );
     assert!(sim.kapso_links().is_empty());
-    assert!(home.json(&["connect", "signups"]).as_array().unwrap().is_empty());
+    assert!(
+        home.json(&["connect", "signups"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let printed = home.everything_printed();
     assert!(!printed.contains(wrong), "the key was printed or logged");
     assert!(!printed.contains(KEY));
@@ -554,10 +575,19 @@ async fn kapsos_forwarded_webhooks_are_stored_only_with_the_kapso_secrets_signat
         async move { req.send().await.unwrap().status().as_u16() }
     };
     assert_eq!(post(None).await, 401);
-    assert_eq!(post(Some(sign(&body))).await, 401, "Meta's signature is not Kapso's");
+    assert_eq!(
+        post(Some(sign(&body))).await,
+        401,
+        "Meta's signature is not Kapso's"
+    );
     let forged = wabox::webhook::signature::sign_kapso(b"not-the-secret", &body);
     assert_eq!(post(Some(forged)).await, 401);
-    assert!(home.json(&["journal", "--all"]).as_array().unwrap().is_empty());
+    assert!(
+        home.json(&["journal", "--all"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let signed = wabox::webhook::signature::sign_kapso(HOOK_SECRET.as_bytes(), &body);
     assert_eq!(post(Some(signed)).await, 200);
     let journal = home.json(&["journal", "--all"]);
@@ -574,7 +604,10 @@ async fn the_demo_connects_through_kapso_and_its_doctor_is_clean() {
     let mut seen = String::new();
     while !seen.contains("Press Ctrl-C") {
         let mut line = String::new();
-        assert!(out.read_line(&mut line).unwrap() > 0, "the demo stopped: {seen}");
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the demo stopped: {seen}"
+        );
         seen.push_str(&line);
     }
     assert!(seen.contains("connect kapso"), "{seen}");

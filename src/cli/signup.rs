@@ -312,10 +312,10 @@ pub async fn kapso(client: &mut Client, args: KapsoArgs) -> anyhow::Result<()> {
     if view.status != SignupStatus::Connected {
         if let Some(code) = view.error_code.clone() {
             // Kapso's code in the admin's language (the engine keeps the English words).
-            view.error = Some(crate::i18n::kapso_failure(&code, args.lang).replace(
-                "regenerate ID",
-                &format!("regenerate {}", view.id),
-            ));
+            view.error = Some(
+                crate::i18n::kapso_failure(&code, args.lang)
+                    .replace("regenerate ID", &format!("regenerate {}", view.id)),
+            );
         }
         return failure(&view, args.watch.json);
     }

@@ -93,9 +93,13 @@ impl KapsoProxy {
     /// key go; a CDN link is fetched without it.
     fn owns(&self, url: &str) -> bool {
         let origin = |u: &str| {
-            reqwest::Url::parse(u)
-                .ok()
-                .map(|u| (u.scheme().to_string(), u.host_str().map(str::to_string), u.port_or_known_default()))
+            reqwest::Url::parse(u).ok().map(|u| {
+                (
+                    u.scheme().to_string(),
+                    u.host_str().map(str::to_string),
+                    u.port_or_known_default(),
+                )
+            })
         };
         origin(url).is_some() && origin(url) == origin(&self.base)
     }
@@ -349,9 +353,13 @@ impl GraphClient {
             .part("file", file);
         let v = self
             .call(
-                self.request(Method::POST, &format!("{phone_number_id}/media"), credential)?
-                    .timeout(upload_timeout(self.timeout, len))
-                    .multipart(form),
+                self.request(
+                    Method::POST,
+                    &format!("{phone_number_id}/media"),
+                    credential,
+                )?
+                .timeout(upload_timeout(self.timeout, len))
+                .multipart(form),
                 credential,
             )
             .await?;
@@ -388,15 +396,13 @@ impl GraphClient {
         let mut after: Option<String> = None;
         let path = format!("{waba_id}/message_templates");
         for _ in 0..100 {
-            let mut req = self
-                .request(Method::GET, &path, credential)?
-                .query(&[
-                    (
-                        "fields",
-                        "id,name,language,status,category,components,parameter_format",
-                    ),
-                    ("limit", "100"),
-                ]);
+            let mut req = self.request(Method::GET, &path, credential)?.query(&[
+                (
+                    "fields",
+                    "id,name,language,status,category,components,parameter_format",
+                ),
+                ("limit", "100"),
+            ]);
             if let Some(a) = &after {
                 req = req.query(&[("after", a.as_str())]);
             }
@@ -550,8 +556,9 @@ impl GraphClient {
         let path = format!("{phone_number_id}/smb_app_data");
         let v = self
             .call(
-                self.request(Method::POST, &path, credential)?
-                    .json(&serde_json::json!({"messaging_product": "whatsapp", "sync_type": sync_type})),
+                self.request(Method::POST, &path, credential)?.json(
+                    &serde_json::json!({"messaging_product": "whatsapp", "sync_type": sync_type}),
+                ),
                 credential,
             )
             .await?;

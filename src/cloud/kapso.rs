@@ -139,10 +139,9 @@ impl KapsoClient {
             )
         })?;
         let status = resp.status().as_u16();
-        let text = resp
-            .text()
-            .await
-            .map_err(|_| KapsoError::Unexpected(format!("HTTP {status} with an unreadable body")))?;
+        let text = resp.text().await.map_err(|_| {
+            KapsoError::Unexpected(format!("HTTP {status} with an unreadable body"))
+        })?;
         answer(status, &text, &self.api_key)
     }
 
@@ -198,7 +197,10 @@ impl KapsoClient {
     }
 
     /// `GET /customers/{id}/whatsapp/phone_numbers`, every page.
-    pub async fn customer_numbers(&self, customer_id: &str) -> Result<Vec<KapsoNumber>, KapsoError> {
+    pub async fn customer_numbers(
+        &self,
+        customer_id: &str,
+    ) -> Result<Vec<KapsoNumber>, KapsoError> {
         let mut out = Vec::new();
         for page in 1..=20 {
             let v = self
@@ -350,9 +352,7 @@ pub fn error_message(body: &Value) -> Option<String> {
                     return Some(j);
                 }
             }
-            o.get("message")
-                .and_then(Value::as_str)
-                .map(str::to_string)
+            o.get("message").and_then(Value::as_str).map(str::to_string)
         }
         _ => None,
     }
@@ -460,7 +460,11 @@ mod tests {
             primary_color: None,
             ..r
         });
-        assert!(plain["setup_link"].get("phone_number_country_isos").is_none());
+        assert!(
+            plain["setup_link"]
+                .get("phone_number_country_isos")
+                .is_none()
+        );
         assert!(plain["setup_link"].get("theme_config").is_none());
     }
 
@@ -473,7 +477,10 @@ mod tests {
         assert_eq!(l.id, "7f8a9b1c-2d3e");
         assert_eq!(l.url, "https://app.kapso.ai/whatsapp/setup/aBcD123");
         assert_eq!(l.expires_at, Some(1_796_621_516));
-        assert_eq!(parse_time("2026-12-07T06:31:56.250+01:00"), Some(1_796_621_516));
+        assert_eq!(
+            parse_time("2026-12-07T06:31:56.250+01:00"),
+            Some(1_796_621_516)
+        );
         assert!(parse_setup_link(&json!({"data": {"id": "x"}})).is_err());
         assert!(parse_setup_link(&json!({"data": {"id": "x", "url": "nope"}})).is_err());
     }
@@ -483,7 +490,10 @@ mod tests {
         for (body, said) in [
             (json!({"error": "Customer not found"}), "Customer not found"),
             (json!({"error": {"message": "bad link"}}), "bad link"),
-            (json!({"errors": ["a is wrong", "b too"]}), "a is wrong; b too"),
+            (
+                json!({"errors": ["a is wrong", "b too"]}),
+                "a is wrong; b too",
+            ),
             (
                 json!({"errors": {"language": ["is not included in the list"]}}),
                 "language is not included in the list",
@@ -512,7 +522,10 @@ mod tests {
         assert!(e.to_string().contains("[kapso] api_key"), "{e}");
         let e = answer(502, "<html>bad gateway</html>", &key).unwrap_err();
         assert!(e.to_string().contains("HTTP 502"), "{e}");
-        assert_eq!(answer(200, r#"{"data":{}}"#, &key).unwrap(), json!({"data": {}}));
+        assert_eq!(
+            answer(200, r#"{"data":{}}"#, &key).unwrap(),
+            json!({"data": {}})
+        );
     }
 
     #[test]
@@ -529,7 +542,9 @@ mod tests {
         assert_eq!(n[0].business_account_id.as_deref(), Some("98765"));
         assert_eq!(n[0].display_phone_number.as_deref(), Some("15551234567"));
         assert_eq!(n[0].is_coexistence, Some(true));
-        let w = parse_webhooks(&json!({"data": [{"url": "https://x/kapso/webhook", "kind": "meta", "active": true}]}));
+        let w = parse_webhooks(
+            &json!({"data": [{"url": "https://x/kapso/webhook", "kind": "meta", "active": true}]}),
+        );
         assert_eq!(w[0].kind, "meta");
     }
 
@@ -542,7 +557,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            c.url(&["customers", "a/b?c", "setup_links"]).unwrap().as_str(),
+            c.url(&["customers", "a/b?c", "setup_links"])
+                .unwrap()
+                .as_str(),
             "https://api.kapso.ai/platform/v1/customers/a%2Fb%3Fc/setup_links"
         );
     }

@@ -112,11 +112,14 @@ impl Engine {
             .get("is_on_biz_app")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        self.graph.subscribe_app(&waba, &credential).await.map_err(|e| {
-            ApiError::new(format!(
-                "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
-            ))
-        })?;
+        self.graph
+            .subscribe_app(&waba, &credential)
+            .await
+            .map_err(|e| {
+                ApiError::new(format!(
+                    "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
+                ))
+            })?;
         let connection = if coexistence {
             ConnectionKind::Coexistence
         } else {

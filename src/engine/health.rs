@@ -4,8 +4,8 @@
 
 use super::Engine;
 use crate::api::NumberHealth;
-use crate::domain::health::{NumberFacts, NumberMetaState, TokenFact, assess};
 use crate::cloud::Credential;
+use crate::domain::health::{NumberFacts, NumberMetaState, TokenFact, assess};
 use crate::store::scope::Scope;
 use futures_util::StreamExt;
 use rusqlite::params;

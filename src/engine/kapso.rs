@@ -66,7 +66,9 @@ pub(crate) fn checked_options(o: &KapsoLinkOptions) -> Result<KapsoLinkOptions, 
         }
     }
     if !countries.is_empty() && !o.provision_number {
-        return Err("--country chooses where a new number is bought: add --provision-number".into());
+        return Err(
+            "--country chooses where a new number is bought: add --provision-number".into(),
+        );
     }
     if o.provision_number && countries.is_empty() {
         countries.push("US".into());
@@ -83,7 +85,11 @@ pub(crate) fn checked_options(o: &KapsoLinkOptions) -> Result<KapsoLinkOptions, 
     };
     let primary_color = match o.primary_color.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(c) if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) => {
+        Some(c)
+            if c.len() == 7
+                && c.starts_with('#')
+                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
             Some(c.to_lowercase())
         }
         Some(c) => return Err(format!("{c:?} is not a colour: #RRGGBB, like #10b981")),
@@ -139,7 +145,9 @@ impl Engine {
             .kapso_client()?
             .create_customer(tenant, &external_customer_id(tenant_id))
             .await
-            .map_err(|e| ApiError::new(format!("Kapso did not make a customer for {tenant}: {e}")))?;
+            .map_err(|e| {
+                ApiError::new(format!("Kapso did not make a customer for {tenant}: {e}"))
+            })?;
         {
             let id = id.clone();
             self.write(move |ctx| signups::set_kapso_customer(&ctx.conn, tenant_id, &id))
@@ -178,8 +186,8 @@ impl Engine {
             }
             other => other,
         };
-        let link = made
-            .map_err(|e| ApiError::new(format!("Kapso did not make a setup link: {e}")))?;
+        let link =
+            made.map_err(|e| ApiError::new(format!("Kapso did not make a setup link: {e}")))?;
         tracing::info!(tenant = %tenant, link = %link.id, "Kapso setup link created");
         let now = crate::domain::time::now_unix();
         Ok(KapsoLink {
@@ -337,10 +345,11 @@ impl Engine {
         if !is_meta_id(&waba) {
             return Err(plain(format!("{waba:?} is not a WhatsApp account id")));
         }
-        self.kapso_forwarding(&kapso, &pnid)
+        self.kapso_forwarding(&kapso, &pnid).await.map_err(plain)?;
+        let creator = self
+            .signup_creator(id)
             .await
-            .map_err(plain)?;
-        let creator = self.signup_creator(id).await.map_err(|e| plain(e.message))?;
+            .map_err(|e| plain(e.message))?;
         let report = self
             .attach_number(
                 &creator,

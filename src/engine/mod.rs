@@ -137,8 +137,7 @@ impl Engine {
         let db = db_path(&config.data_dir);
         let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
         let sealer = Sealer::load(&config.data_dir)?;
-        let timeout =
-            std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1));
+        let timeout = std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1));
         let mut graph =
             crate::cloud::GraphClient::new(&config.graph_base_url, &config.graph_version, timeout)?;
         let mut kapso = None;

@@ -147,7 +147,11 @@ async fn run(engine: Arc<Engine>) {
 /// One network attempt, and its outcome recorded.
 async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
     let id = send.id;
-    let credential = match send.token_sealed.as_deref().map(|t| engine.open_credential(t)) {
+    let credential = match send
+        .token_sealed
+        .as_deref()
+        .map(|t| engine.open_credential(t))
+    {
         Some(Ok(c)) => c,
         Some(Err(e)) => return record(engine, id, Outcome::Failed(None, e.to_string())).await,
         None => {

@@ -339,7 +339,13 @@ impl Engine {
         }
     }
 
-    pub(super) async fn fail_signup(self: &Arc<Self>, id: i64, why: &str, code: Option<&str>, now: i64) {
+    pub(super) async fn fail_signup(
+        self: &Arc<Self>,
+        id: i64,
+        why: &str,
+        code: Option<&str>,
+        now: i64,
+    ) {
         let (why, code) = (why.to_string(), code.map(str::to_string));
         if let Err(e) = self
             .write(move |ctx| signups::fail(&ctx.conn, id, &why, code.as_deref(), now))

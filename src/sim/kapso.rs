@@ -178,11 +178,7 @@ fn unauthorized() -> Response {
 }
 
 fn refuse(status: StatusCode, field: &str, why: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"errors": {field: [why]}})),
-    )
-        .into_response()
+    (status, axum::Json(json!({"errors": {field: [why]}}))).into_response()
 }
 
 fn not_found(what: &str) -> Response {
@@ -194,13 +190,17 @@ fn not_found(what: &str) -> Response {
 }
 
 pub(super) fn key_ok(sim: &Simulator, headers: &HeaderMap) -> bool {
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(sim.options.kapso_api_key.as_str())
+    headers.get("x-api-key").and_then(|v| v.to_str().ok())
+        == Some(sim.options.kapso_api_key.as_str())
 }
 
 fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -258,8 +258,10 @@ async fn create_customer(
     sim.lock().kapso.customers.push(customer);
     (
         StatusCode::CREATED,
-        axum::Json(json!({"data": {"id": id, "name": name, "external_customer_id": external,
-                                   "created_at": rfc3339(crate::domain::time::now_unix())}})),
+        axum::Json(
+            json!({"data": {"id": id, "name": name, "external_customer_id": external,
+                                   "created_at": rfc3339(crate::domain::time::now_unix())}}),
+        ),
     )
         .into_response()
 }
@@ -268,11 +270,15 @@ fn customer_exists(sim: &Simulator, id: &str) -> bool {
     sim.lock().kapso.customers.iter().any(|c| c.id == id)
 }
 
-/// What a `setup_link` body asks for, checked like Kapso checks it.
-fn read_link(sim: &Simulator, customer: &str, v: &Value) -> Result<SetupLinkRecord, Response> {
+/// What a `setup_link` body asks for, checked like Kapso checks it; Err(field, why).
+fn read_link(
+    sim: &Simulator,
+    customer: &str,
+    v: &Value,
+) -> Result<SetupLinkRecord, (String, String)> {
     let l = &v["setup_link"];
-    let unprocessable = |field: &str, why: &str| refuse(StatusCode::UNPROCESSABLE_ENTITY, field, why);
-    let url = |field: &str| -> Result<String, Response> {
+    let unprocessable = |field: &str, why: &str| (field.to_string(), why.to_string());
+    let url = |field: &str| -> Result<String, (String, String)> {
         let u = l[field].as_str().unwrap_or("");
         match reqwest::Url::parse(u) {
             Ok(p) if matches!(p.scheme(), "http" | "https") => Ok(u.to_string()),
@@ -283,8 +289,17 @@ fn read_link(sim: &Simulator, customer: &str, v: &Value) -> Result<SetupLinkReco
     let failure = url("failure_redirect_url")?;
     let mut types: Vec<String> = match l.get("allowed_connection_types") {
         None | Some(Value::Null) => vec!["coexistence".into(), "dedicated".into()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        _ => return Err(unprocessable("allowed_connection_types", "must be an array")),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => {
+            return Err(unprocessable(
+                "allowed_connection_types",
+                "must be an array",
+            ));
+        }
     };
     types.dedup();
     if types.is_empty() || !types.iter().all(|t| t == "coexistence" || t == "dedicated") {
@@ -301,7 +316,11 @@ fn read_link(sim: &Simulator, customer: &str, v: &Value) -> Result<SetupLinkReco
         ));
     }
     let countries: Vec<String> = match l.get("phone_number_country_isos") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ if provision => vec!["US".into()],
         _ => Vec::new(),
     };
@@ -309,17 +328,25 @@ fn read_link(sim: &Simulator, customer: &str, v: &Value) -> Result<SetupLinkReco
         .iter()
         .any(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
     {
-        return Err(unprocessable("phone_number_country_isos", "must be ISO 3166 alpha-2 codes"));
+        return Err(unprocessable(
+            "phone_number_country_isos",
+            "must be ISO 3166 alpha-2 codes",
+        ));
     }
     let language = l["language"].as_str().unwrap_or("en").to_string();
     if !["en", "es", "pt", "hi", "id", "ar"].contains(&language.as_str()) {
         return Err(unprocessable("language", "is not included in the list"));
     }
-    let color = l.pointer("/theme_config/primary_color").and_then(Value::as_str);
+    let color = l
+        .pointer("/theme_config/primary_color")
+        .and_then(Value::as_str);
     if let Some(c) = color
         && !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        return Err(unprocessable("theme_config.primary_color", "must be a hex colour"));
+        return Err(unprocessable(
+            "theme_config.primary_color",
+            "must be a hex colour",
+        ));
     }
     let now = crate::domain::time::now_unix();
     let code: String = (0..20)
@@ -362,7 +389,7 @@ async fn create_link(
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let link = match read_link(&sim, &customer, &v) {
         Ok(l) => l,
-        Err(refusal) => return refusal,
+        Err((field, why)) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, &field, &why),
     };
     let json = link_json(&link);
     let mut s = sim.lock();
@@ -489,13 +516,20 @@ async fn create_webhook(
     if !key_ok(&sim, &headers) {
         return unauthorized();
     }
-    if sim.kapso_number(&pnid).is_none_or(|n| n.phone_number_id != pnid) {
+    if sim
+        .kapso_number(&pnid)
+        .is_none_or(|n| n.phone_number_id != pnid)
+    {
         return not_found("Phone number");
     }
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let w = &v["whatsapp_webhook"];
     let Some(url) = w["url"].as_str().filter(|u| reqwest::Url::parse(u).is_ok()) else {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "url", "must be a valid URL");
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "url",
+            "must be a valid URL",
+        );
     };
     let record = WebhookRecord {
         id: sim.kapso_id(""),
@@ -586,7 +620,10 @@ async fn setup_page(State(sim): State<Arc<Simulator>>, Path(code): Path<String>)
     // The business's choice: a new number is dedicated; with both kinds allowed, it keeps its
     // number on the WhatsApp Business app.
     let coexistence = !link.provision_phone_number
-        && link.allowed_connection_types.iter().any(|t| t == "coexistence");
+        && link
+            .allowed_connection_types
+            .iter()
+            .any(|t| t == "coexistence");
     s.kapso.next += 1;
     let n = s.kapso.next;
     let country = link
@@ -664,7 +701,12 @@ mod tests {
             .unwrap()
     }
 
-    async fn call(sim: &Simulator, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+    async fn call(
+        sim: &Simulator,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let r = http()
             .request(method, format!("{}/platform/v1{path}", sim.base_url()))
             .header("x-api-key", super::super::SIM_KAPSO_API_KEY)
@@ -680,7 +722,9 @@ mod tests {
     }
 
     fn param(u: &reqwest::Url, k: &str) -> Option<String> {
-        u.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned())
+        u.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
     }
 
     #[tokio::test]
@@ -694,8 +738,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(wrong.status().as_u16(), 401);
-        let (status, c) = call(&sim, reqwest::Method::POST, "/customers",
-            json!({"customer": {"name": "Acme", "external_customer_id": "t-1"}})).await;
+        let (status, c) = call(
+            &sim,
+            reqwest::Method::POST,
+            "/customers",
+            json!({"customer": {"name": "Acme", "external_customer_id": "t-1"}}),
+        )
+        .await;
         assert_eq!(status, 201, "{c}");
         let customer = c["data"]["id"].as_str().unwrap().to_string();
         let body = json!({"setup_link": {
@@ -704,24 +753,48 @@ mod tests {
             "allowed_connection_types": ["dedicated"], "provision_phone_number": true,
             "phone_number_country_isos": ["MX"], "language": "es",
             "theme_config": {"primary_color": "#10b981"}}});
-        let (status, l) = call(&sim, reqwest::Method::POST, &format!("/customers/{customer}/setup_links"), body).await;
+        let (status, l) = call(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/customers/{customer}/setup_links"),
+            body,
+        )
+        .await;
         assert_eq!(status, 201, "{l}");
         assert_eq!(l["data"]["status"], "active");
         assert!(l["data"]["expires_at"].as_str().unwrap().ends_with('Z'));
-        let r = http().get(l["data"]["url"].as_str().unwrap()).send().await.unwrap();
+        let r = http()
+            .get(l["data"]["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 302);
         let to = location(&r);
         assert_eq!(to.path(), "/kapso/success");
         assert_eq!(param(&to, "state").as_deref(), Some("s1"));
         assert_eq!(param(&to, "status").as_deref(), Some("completed"));
         assert!(param(&to, "provisioned_phone_number_id").is_some());
-        assert!(param(&to, "display_phone_number").unwrap().starts_with("+52"));
+        assert!(
+            param(&to, "display_phone_number")
+                .unwrap()
+                .starts_with("+52")
+        );
         let pnid = param(&to, "phone_number_id").unwrap();
         assert!(sim.number(&pnid).is_some_and(|n| !n.coexistence));
-        let (_, numbers) = call(&sim, reqwest::Method::GET, &format!("/customers/{customer}/whatsapp/phone_numbers"), Value::Null).await;
+        let (_, numbers) = call(
+            &sim,
+            reqwest::Method::GET,
+            &format!("/customers/{customer}/whatsapp/phone_numbers"),
+            Value::Null,
+        )
+        .await;
         assert_eq!(numbers["data"][0]["phone_number_id"], pnid.as_str());
         // Used once: the same link again says so.
-        let again = http().get(l["data"]["url"].as_str().unwrap()).send().await.unwrap();
+        let again = http()
+            .get(l["data"]["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
         let to = location(&again);
         assert_eq!(to.path(), "/kapso/failed");
         assert_eq!(param(&to, "error_code").as_deref(), Some("already_used"));
@@ -730,10 +803,18 @@ mod tests {
     #[tokio::test]
     async fn revoked_expired_and_failing_links_redirect_to_the_failure_url() {
         let sim = sim().await;
-        let (_, c) = call(&sim, reqwest::Method::POST, "/customers", json!({"customer": {"name": "Acme"}})).await;
+        let (_, c) = call(
+            &sim,
+            reqwest::Method::POST,
+            "/customers",
+            json!({"customer": {"name": "Acme"}}),
+        )
+        .await;
         let customer = c["data"]["id"].as_str().unwrap().to_string();
-        let make = || json!({"setup_link": {"success_redirect_url": "http://127.0.0.1:1/ok",
-                                             "failure_redirect_url": "http://127.0.0.1:1/ko"}});
+        let make = || {
+            json!({"setup_link": {"success_redirect_url": "http://127.0.0.1:1/ok",
+                                             "failure_redirect_url": "http://127.0.0.1:1/ko"}})
+        };
         let links = format!("/customers/{customer}/setup_links");
         let (_, first) = call(&sim, reqwest::Method::POST, &links, make()).await;
         let (_, second) = call(&sim, reqwest::Method::POST, &links, make()).await;
@@ -747,19 +828,32 @@ mod tests {
         };
         assert_eq!(error_of(&first).await.as_deref(), Some("link_expired"));
         sim.kapso_fail_next("phone_verification_failed");
-        assert_eq!(error_of(&second).await.as_deref(), Some("phone_verification_failed"));
-        let (status, _) = call(&sim, reqwest::Method::PATCH,
+        assert_eq!(
+            error_of(&second).await.as_deref(),
+            Some("phone_verification_failed")
+        );
+        let (status, _) = call(
+            &sim,
+            reqwest::Method::PATCH,
             &format!("{links}/{}", second["data"]["id"].as_str().unwrap()),
-            json!({"setup_link": {"status": "revoked"}})).await;
+            json!({"setup_link": {"status": "revoked"}}),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(error_of(&second).await.as_deref(), Some("link_expired"));
         let (_, third) = call(&sim, reqwest::Method::POST, &links, make()).await;
         sim.kapso_expire_link(third["data"]["id"].as_str().unwrap());
         assert_eq!(error_of(&third).await.as_deref(), Some("link_expired"));
         assert!(sim.kapso_numbers().is_empty());
-        let (status, bad) = call(&sim, reqwest::Method::POST, &links, json!({"setup_link": {
+        let (status, bad) = call(
+            &sim,
+            reqwest::Method::POST,
+            &links,
+            json!({"setup_link": {
             "success_redirect_url": "http://x/ok", "failure_redirect_url": "http://x/ko",
-            "allowed_connection_types": ["coexistence"], "provision_phone_number": true}})).await;
+            "allowed_connection_types": ["coexistence"], "provision_phone_number": true}}),
+        )
+        .await;
         assert_eq!(status, 422, "{bad}");
     }
 }

@@ -30,31 +30,35 @@ pub(super) fn router() -> Router<Arc<Simulator>> {
 
 /// The number a proxied call is for: named in the path (a number or its WABA), else by
 /// `phone_number_id` in the query (media ids).
-fn resolve(sim: &Simulator, id: &str, query: &HashMap<String, String>) -> Result<String, Response> {
+fn resolve(
+    sim: &Simulator,
+    id: &str,
+    query: &HashMap<String, String>,
+) -> Result<String, Box<Response>> {
     if let Some(n) = sim.kapso_number(id) {
         return Ok(n.phone_number_id);
     }
     match query.get("phone_number_id") {
         Some(p) => match sim.kapso_number(p) {
             Some(n) if n.phone_number_id == *p => Ok(n.phone_number_id),
-            _ => Err(graph_error(
+            _ => Err(Box::new(graph_error(
                 404,
                 100,
                 &format!("No WhatsApp configuration in this project for phone number {p}"),
-            )),
+            ))),
         },
         None if sim.number(id).is_some() || sim.all_numbers().iter().any(|n| n.waba_id == id) => {
-            Err(graph_error(
+            Err(Box::new(graph_error(
                 404,
                 100,
                 &format!("No WhatsApp configuration in this project for {id}"),
-            ))
+            )))
         }
-        None => Err(graph_error(
+        None => Err(Box::new(graph_error(
             400,
             100,
             "(#100) phone_number_id is required in the query for media calls with an API key",
-        )),
+        ))),
     }
 }
 
@@ -80,7 +84,7 @@ async fn proxy(
     };
     let pnid = match resolve(&sim, id, &query) {
         Ok(p) => p,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let Some(number) = sim.number(&pnid) else {
         return graph_error(404, 100, "the number is gone");
@@ -106,7 +110,8 @@ async fn proxy(
         Ok(r) => r,
         Err(_) => return graph_error(502, 131000, "Kapso could not reach Meta"),
     };
-    let status = StatusCode::from_u16(answered.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status =
+        StatusCode::from_u16(answered.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let content_type = answered
         .headers()
         .get("content-type")
@@ -155,7 +160,10 @@ async fn media_download(
 impl Simulator {
     /// Where Kapso forwards a webhook body, and its headers, when its number has an active `meta`
     /// webhook; None for a number Kapso does not forward.
-    pub(super) fn kapso_forward(&self, body: &[u8]) -> Option<(String, Vec<(&'static str, String)>)> {
+    pub(super) fn kapso_forward(
+        &self,
+        body: &[u8],
+    ) -> Option<(String, Vec<(&'static str, String)>)> {
         let v: Value = serde_json::from_slice(body).ok()?;
         let pnid = v
             .pointer("/entry/0/changes/0/value/metadata/phone_number_id")
@@ -174,7 +182,10 @@ impl Simulator {
             hook.url,
             vec![
                 ("x-webhook-signature", signature),
-                ("x-idempotency-key", format!("{:032x}", rand::random::<u128>())),
+                (
+                    "x-idempotency-key",
+                    format!("{:032x}", rand::random::<u128>()),
+                ),
             ],
         ))
     }

@@ -144,7 +144,12 @@ async fn kapso_delivery(
                 "X-Webhook-Signature does not match the body and the Kapso webhook secret"
             }
         };
-        tracing::warn!(reason, refused_total = refused, bytes = body.len(), "Kapso delivery refused");
+        tracing::warn!(
+            reason,
+            refused_total = refused,
+            bytes = body.len(),
+            "Kapso delivery refused"
+        );
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let batch = headers

@@ -36,7 +36,11 @@ pub fn verify(app_secret: &[u8], body: &[u8], header: Option<&str>) -> Result<()
 
 /// Kapso's `X-Webhook-Signature`: the hex HMAC-SHA256 of the raw body with the webhook's secret
 /// (a `sha256=` prefix is taken too), compared in constant time.
-pub fn verify_kapso(secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
+pub fn verify_kapso(
+    secret: &[u8],
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?.trim();
     let hex_digest = header.strip_prefix("sha256=").unwrap_or(header);
     let expected = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
@@ -127,7 +131,10 @@ mod tests {
             verify_kapso(b"whsec", b"{\"a\":2}", Some(&sig)),
             Err(SignatureError::Mismatch)
         );
-        assert_eq!(verify_kapso(b"whsec", b"x", None), Err(SignatureError::Missing));
+        assert_eq!(
+            verify_kapso(b"whsec", b"x", None),
+            Err(SignatureError::Missing)
+        );
         assert_eq!(
             verify_kapso(b"whsec", b"x", Some("zz")),
             Err(SignatureError::Malformed)
