@@ -57,10 +57,12 @@ pub struct SetupLink {
     pub expires_at: Option<i64>,
 }
 
-/// A WhatsApp number Kapso holds for a customer.
+/// A WhatsApp number in the Kapso project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KapsoNumber {
     pub phone_number_id: String,
+    /// The customer it belongs to.
+    pub customer_id: Option<String>,
     pub business_account_id: Option<String>,
     pub display_phone_number: Option<String>,
     pub is_coexistence: Option<bool>,
@@ -196,30 +198,25 @@ impl KapsoClient {
         .map(|_| ())
     }
 
-    /// `GET /customers/{id}/whatsapp/phone_numbers`, every page.
-    pub async fn customer_numbers(
+    /// `GET /whatsapp/phone_numbers/{id}`: a number of the project and whose it is (None when
+    /// the project has no such number).
+    pub async fn phone_number(
         &self,
-        customer_id: &str,
-    ) -> Result<Vec<KapsoNumber>, KapsoError> {
-        let mut out = Vec::new();
-        for page in 1..=20 {
-            let v = self
-                .call(
-                    Method::GET,
-                    &["customers", customer_id, "whatsapp", "phone_numbers"],
-                    &[("page", page.to_string()), ("per_page", "100".into())],
-                    None,
-                )
-                .await?;
-            let found = parse_numbers(&v);
-            let empty = found.is_empty();
-            out.extend(found);
-            let pages = v.pointer("/meta/total_pages").and_then(Value::as_i64);
-            if empty || pages.is_none_or(|p| page >= p) {
-                break;
-            }
+        phone_number_id: &str,
+    ) -> Result<Option<KapsoNumber>, KapsoError> {
+        match self
+            .call(
+                Method::GET,
+                &["whatsapp", "phone_numbers", phone_number_id],
+                &[],
+                None,
+            )
+            .await
+        {
+            Ok(v) => Ok(v.get("data").and_then(parse_number)),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e),
         }
-        Ok(out)
     }
 
     /// `GET /whatsapp/phone_numbers/{id}/webhooks`: where Kapso sends the number's events.
@@ -398,22 +395,16 @@ pub fn parse_time(text: &str) -> Option<i64> {
         .map(|t| t.unix_timestamp())
 }
 
-/// `{data:[{phone_number_id, business_account_id, display_phone_number, is_coexistence}, …]}`.
-pub fn parse_numbers(v: &Value) -> Vec<KapsoNumber> {
-    v.get("data")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|n| {
-            Some(KapsoNumber {
-                phone_number_id: text_at(n, "/phone_number_id").or_else(|| text_at(n, "/id"))?,
-                business_account_id: text_at(n, "/business_account_id"),
-                display_phone_number: text_at(n, "/display_phone_number_normalized")
-                    .or_else(|| text_at(n, "/display_phone_number")),
-                is_coexistence: n.get("is_coexistence").and_then(Value::as_bool),
-            })
-        })
-        .collect()
+/// `{phone_number_id, customer_id, business_account_id, display_phone_number, is_coexistence}`.
+pub fn parse_number(n: &Value) -> Option<KapsoNumber> {
+    Some(KapsoNumber {
+        phone_number_id: text_at(n, "/phone_number_id").or_else(|| text_at(n, "/id"))?,
+        customer_id: text_at(n, "/customer_id"),
+        business_account_id: text_at(n, "/business_account_id"),
+        display_phone_number: text_at(n, "/display_phone_number_normalized")
+            .or_else(|| text_at(n, "/display_phone_number")),
+        is_coexistence: n.get("is_coexistence").and_then(Value::as_bool),
+    })
 }
 
 pub fn parse_webhooks(v: &Value) -> Vec<KapsoWebhook> {
@@ -529,19 +520,18 @@ mod tests {
     }
 
     #[test]
-    fn a_customers_numbers_and_webhooks_are_read() {
-        let v = json!({"data": [
+    fn a_number_and_webhooks_are_read() {
+        let v = json!({"data":
             {"id": "1234567890", "phone_number_id": "1234567890", "business_account_id": "98765",
-             "display_phone_number": "+1 555-123-4567", "display_phone_number_normalized": "15551234567",
-             "is_coexistence": true},
-            {"name": "no id"}
-        ], "meta": {"page": 1, "total_pages": 1}});
-        let n = parse_numbers(&v);
-        assert_eq!(n.len(), 1);
-        assert_eq!(n[0].phone_number_id, "1234567890");
-        assert_eq!(n[0].business_account_id.as_deref(), Some("98765"));
-        assert_eq!(n[0].display_phone_number.as_deref(), Some("15551234567"));
-        assert_eq!(n[0].is_coexistence, Some(true));
+             "customer_id": "3f2e1d0c", "display_phone_number": "+1 555-123-4567",
+             "display_phone_number_normalized": "15551234567", "is_coexistence": true}});
+        let n = parse_number(&v["data"]).unwrap();
+        assert_eq!(n.phone_number_id, "1234567890");
+        assert_eq!(n.customer_id.as_deref(), Some("3f2e1d0c"));
+        assert_eq!(n.business_account_id.as_deref(), Some("98765"));
+        assert_eq!(n.display_phone_number.as_deref(), Some("15551234567"));
+        assert_eq!(n.is_coexistence, Some(true));
+        assert!(parse_number(&json!({"name": "no id"})).is_none());
         let w = parse_webhooks(
             &json!({"data": [{"url": "https://x/kapso/webhook", "kind": "meta", "active": true}]}),
         );

@@ -315,10 +315,11 @@ impl Engine {
             .ok_or_else(|| plain("the tenant has no customer on Kapso".into()))?;
         let kapso = self.kapso_client().map_err(|e| plain(e.message))?.clone();
         let held = kapso
-            .customer_numbers(&customer)
+            .phone_number(&pnid)
             .await
             .map_err(|e| plain(format!("Kapso did not confirm the number: {e}")))?;
-        let Some(number) = held.into_iter().find(|n| n.phone_number_id == pnid) else {
+        let Some(number) = held.filter(|n| n.customer_id.as_deref() == Some(customer.as_str()))
+        else {
             tracing::warn!(signup = id, phone_number_id = %pnid, "Kapso does not list the callback's number for the tenant");
             return Err(plain(format!(
                 "Kapso does not list number {pnid} for {}: nothing was connected",

@@ -96,9 +96,10 @@ pub fn router(sim: Arc<Simulator>) -> Router {
             "/platform/v1/customers/{customer}/setup_links/{link}",
             axum::routing::patch(update_link),
         )
+        .route("/platform/v1/whatsapp/phone_numbers", get(list_numbers))
         .route(
-            "/platform/v1/customers/{customer}/whatsapp/phone_numbers",
-            get(customer_numbers),
+            "/platform/v1/whatsapp/phone_numbers/{pnid}",
+            get(one_number),
         )
         .route(
             "/platform/v1/whatsapp/phone_numbers/{pnid}/webhooks",
@@ -467,42 +468,63 @@ async fn update_link(
     axum::Json(json!({"data": link_json(l)})).into_response()
 }
 
-async fn customer_numbers(
+/// A number of the project as Kapso's Platform API shows it.
+fn number_json(sim: &Simulator, r: &KapsoNumberRecord) -> Option<Value> {
+    let n = sim.number(&r.phone_number_id)?;
+    Some(json!({
+        "id": n.phone_number_id, "phone_number_id": n.phone_number_id,
+        "business_account_id": n.waba_id, "customer_id": r.customer_id,
+        "display_phone_number": format!("+{}", n.display_phone),
+        "display_phone_number_normalized": n.display_phone,
+        "verified_name": n.verified_name, "is_coexistence": n.coexistence,
+        "status": "CONNECTED", "quality_rating": "GREEN",
+    }))
+}
+
+/// `GET /whatsapp/phone_numbers[?customer_id=…]`: the project's numbers, newest first.
+async fn list_numbers(
     State(sim): State<Arc<Simulator>>,
-    Path(customer): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     if !key_ok(&sim, &headers) {
         return unauthorized();
-    }
-    if !customer_exists(&sim, &customer) {
-        return not_found("Customer");
     }
     let records: Vec<KapsoNumberRecord> = sim
         .lock()
         .kapso
         .numbers
         .iter()
-        .filter(|n| n.customer_id == customer)
+        .rev()
+        .filter(|n| q.get("customer_id").is_none_or(|c| *c == n.customer_id))
         .cloned()
         .collect();
     let data: Vec<Value> = records
         .iter()
-        .filter_map(|r| {
-            let n = sim.number(&r.phone_number_id)?;
-            Some(json!({
-                "id": n.phone_number_id, "phone_number_id": n.phone_number_id,
-                "business_account_id": n.waba_id, "customer_id": r.customer_id,
-                "display_phone_number": format!("+{}", n.display_phone),
-                "display_phone_number_normalized": n.display_phone,
-                "verified_name": n.verified_name, "is_coexistence": n.coexistence,
-                "status": "CONNECTED", "quality_rating": "GREEN",
-            }))
-        })
+        .filter_map(|r| number_json(&sim, r))
         .collect();
     let count = data.len();
     axum::Json(json!({"data": data, "meta": {"page": 1, "per_page": 100, "total_pages": 1, "total_count": count}}))
         .into_response()
+}
+
+/// `GET /whatsapp/phone_numbers/{id}`: one number of the project, with its customer.
+async fn one_number(
+    State(sim): State<Arc<Simulator>>,
+    Path(pnid): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !key_ok(&sim, &headers) {
+        return unauthorized();
+    }
+    match sim
+        .kapso_number(&pnid)
+        .filter(|n| n.phone_number_id == pnid)
+        .and_then(|r| number_json(&sim, &r))
+    {
+        Some(data) => axum::Json(json!({"data": data})).into_response(),
+        None => not_found("Phone number"),
+    }
 }
 
 /// `POST /whatsapp/phone_numbers/{id}/webhooks` with `{"whatsapp_webhook":{url, kind, secret_key,
@@ -784,11 +806,19 @@ mod tests {
         let (_, numbers) = call(
             &sim,
             reqwest::Method::GET,
-            &format!("/customers/{customer}/whatsapp/phone_numbers"),
+            &format!("/whatsapp/phone_numbers?customer_id={customer}"),
             Value::Null,
         )
         .await;
         assert_eq!(numbers["data"][0]["phone_number_id"], pnid.as_str());
+        let (_, one) = call(
+            &sim,
+            reqwest::Method::GET,
+            &format!("/whatsapp/phone_numbers/{pnid}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(one["data"]["customer_id"], customer.as_str());
         // Used once: the same link again says so.
         let again = http()
             .get(l["data"]["url"].as_str().unwrap())
