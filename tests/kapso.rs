@@ -426,6 +426,31 @@ async fn a_failure_redirect_explains_itself_and_attaches_nothing() {
             .contains("Meta could not verify"),
         "{status}"
     );
+
+    // An admin whose inbox speaks Spanish reads Kapso's code in Spanish, with the signup to
+    // regenerate named; the engine keeps the English words, naming it too.
+    let mut config = std::fs::read_to_string(&home.config).unwrap();
+    config.push_str("\n[ui]\nlanguage = \"es\"\n");
+    std::fs::write(&home.config, config).unwrap();
+    sim.kapso_fail_next("facebook_auth_failed");
+    let failing = start_kapso(&home, &["--tenant", "Acme"]);
+    let id = failing.id();
+    assert_eq!(open(&failing.short_url()).await.0, 400);
+    let (ok, _, err) = failing.end();
+    assert!(!ok);
+    assert!(
+        err.contains("La empresa no terminó de iniciar sesión con Facebook")
+            && err.contains(&format!("wabox connect regenerate {id}")),
+        "{err}"
+    );
+    let status = home.json(&["connect", "status", &id.to_string()]);
+    let stored = status["error"].as_str().unwrap();
+    assert!(
+        stored.starts_with("The business did not finish logging in")
+            && stored.contains(&format!("regenerate {id}")),
+        "{stored}"
+    );
+    assert!(numbers(&home).is_empty());
     assert_never_printed(&home, &sim);
     drop(engine);
 }
