@@ -9,6 +9,7 @@ pub mod customers;
 pub mod graph;
 pub mod kapso;
 pub mod kapso_proxy;
+pub mod kapso_setup;
 pub mod media;
 pub mod signup;
 pub mod templates;
