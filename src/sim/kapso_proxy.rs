@@ -190,3 +190,85 @@ impl Simulator {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::kapso::KapsoNumberRecord;
+    use super::super::{SimNumber, SimOptions, Simulator};
+    use crate::cloud::{Credential, GraphClient, GraphError};
+    use crate::secret::Secret;
+    use std::time::Duration;
+
+    fn number(pnid: &str, waba: &str, token: &str) -> SimNumber {
+        SimNumber {
+            phone_number_id: pnid.into(),
+            waba_id: waba.into(),
+            display_phone: "15550001111".into(),
+            token: token.into(),
+            coexistence: false,
+            verified_name: "Acme".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_proxy_serves_kapsos_numbers_with_the_key_and_nothing_else() {
+        let meta_only = number("501", "601", "EAA-TEST-TOKEN-meta");
+        let sim = Simulator::start(
+            SimOptions::new("secret", vec![meta_only]),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        {
+            let mut s = sim.lock();
+            s.extra_numbers
+                .push(number("502", "602", "EAA-TEST-TOKEN-kapso"));
+            s.kapso.numbers.push(KapsoNumberRecord {
+                phone_number_id: "502".into(),
+                waba_id: "602".into(),
+                customer_id: "c1".into(),
+                coexistence: false,
+                provisioned_id: None,
+            });
+        }
+        let graph = |key: &str| {
+            GraphClient::new(&sim.base_url(), "v26.0", Duration::from_secs(5))
+                .unwrap()
+                .with_kapso_proxy(
+                    &format!("{}/meta/whatsapp", sim.base_url()),
+                    "v24.0",
+                    Secret::new(key),
+                )
+        };
+        let through = |pnid: &str| Credential::KapsoProxy {
+            phone_number_id: pnid.into(),
+        };
+        let ok = graph(super::super::SIM_KAPSO_API_KEY);
+        let state = ok
+            .phone_number("502", &through("502"), "status")
+            .await
+            .unwrap();
+        assert_eq!(state["status"], "CONNECTED");
+        assert!(
+            !ok.list_templates("602", &through("502"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(sim.kapso_proxied().len(), 2);
+        // A number Kapso did not connect is not Kapso's to serve.
+        let theirs = ok
+            .phone_number("501", &through("501"), "status")
+            .await
+            .unwrap_err();
+        assert_eq!(theirs.code(), Some(100), "{theirs}");
+        // A wrong key is refused, and says which setting to fix; it is not retried.
+        let wrong = graph("kapso-wrong-key")
+            .phone_number("502", &through("502"), "status")
+            .await
+            .unwrap_err();
+        assert!(matches!(wrong, GraphError::Setup(_)), "{wrong:?}");
+        assert!(wrong.to_string().contains("[kapso] api_key"), "{wrong}");
+        assert!(!wrong.action().retryable());
+    }
+}
