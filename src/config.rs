@@ -199,13 +199,23 @@ impl Default for WebhookSection {
     }
 }
 
-/// Kapso (kapso.ai): setup links that connect a business's number for us.
+/// Kapso (kapso.ai): setup links that connect a business's number for us, and the Meta proxy
+/// through which the numbers it connected are reached (there is no Meta token of ours for them).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KapsoSettings {
     pub api_key: Option<Secret>,
+    /// The Platform API: customers and setup links.
     #[serde(default = "default_kapso_base_url")]
     pub base_url: String,
+    /// Kapso's Meta proxy: the Graph API's paths, authorized with the API key.
+    #[serde(default = "default_kapso_meta_base_url")]
+    pub meta_base_url: String,
+    #[serde(default = "default_kapso_meta_version")]
+    pub meta_version: String,
+    /// Signs the Meta webhooks Kapso forwards to `{public_url}/kapso/webhook`
+    /// (`X-Webhook-Signature`). Unset: that endpoint refuses everything.
+    pub webhook_secret: Option<Secret>,
 }
 
 impl Default for KapsoSettings {
@@ -213,12 +223,21 @@ impl Default for KapsoSettings {
         KapsoSettings {
             api_key: None,
             base_url: default_kapso_base_url(),
+            meta_base_url: default_kapso_meta_base_url(),
+            meta_version: default_kapso_meta_version(),
+            webhook_secret: None,
         }
     }
 }
 
 fn default_kapso_base_url() -> String {
     "https://api.kapso.ai/platform/v1".into()
+}
+fn default_kapso_meta_base_url() -> String {
+    "https://api.kapso.ai/meta/whatsapp".into()
+}
+fn default_kapso_meta_version() -> String {
+    "v24.0".into()
 }
 fn default_dialog_base_url() -> String {
     "https://www.facebook.com".into()
@@ -367,7 +386,12 @@ impl Config {
                 api_key: env_secret("WABOX_KAPSO_API_KEY")
                     .or(file.kapso.api_key)
                     .filter(|s| !s.is_empty()),
-                base_url: file.kapso.base_url,
+                base_url: file.kapso.base_url.trim_end_matches('/').to_string(),
+                meta_base_url: file.kapso.meta_base_url.trim_end_matches('/').to_string(),
+                meta_version: file.kapso.meta_version,
+                webhook_secret: env_secret("WABOX_KAPSO_WEBHOOK_SECRET")
+                    .or(file.kapso.webhook_secret)
+                    .filter(|s| !s.is_empty()),
             },
             admins: file.access.admins,
             outbox: file.outbox,
@@ -440,7 +464,8 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
     }
     let holds_secrets = file.meta.app_secret.is_some()
         || file.meta.verify_token.is_some()
-        || file.kapso.api_key.is_some();
+        || file.kapso.api_key.is_some()
+        || file.kapso.webhook_secret.is_some();
     if holds_secrets {
         let mode = std::fs::metadata(path)
             .map_err(|source| ConfigError::Read {
@@ -477,6 +502,25 @@ mod tests {
         let c = Config::load(Some(&p), Some(dir.path())).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8787".parse().unwrap());
         assert_eq!(c.graph_version, "v26.0");
+        assert_eq!(c.kapso.meta_base_url, "https://api.kapso.ai/meta/whatsapp");
+        assert_eq!(c.kapso.meta_version, "v24.0");
+        assert!(c.kapso.webhook_secret.is_some());
+    }
+
+    #[test]
+    fn kapso_defaults_to_its_platform_api_and_meta_proxy() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "[kapso]\napi_key = \"k-1\"\n", 0o600);
+        let c = Config::load(Some(&p), Some(dir.path())).unwrap();
+        assert_eq!(c.kapso.base_url, "https://api.kapso.ai/platform/v1");
+        assert_eq!(c.kapso.meta_base_url, "https://api.kapso.ai/meta/whatsapp");
+        assert_eq!(c.kapso.meta_version, "v24.0");
+        assert!(c.kapso.webhook_secret.is_none());
+        let p = write(dir.path(), "[kapso]\nwebhook_secret = \"w\"\n", 0o644);
+        assert!(matches!(
+            Config::load(Some(&p), Some(dir.path())),
+            Err(ConfigError::SecretsExposed { .. })
+        ));
     }
 
     #[test]

@@ -113,11 +113,10 @@ pub async fn run(
             verified_name: (*name).into(),
         },
     ));
-    let sim = Simulator::start(
-        SimOptions::new(&app_secret, all_numbers),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await?;
+    let kapso_key = format!("kapso-demo-{}", random_secret());
+    let mut options = SimOptions::new(&app_secret, all_numbers);
+    options.kapso_api_key = kapso_key.clone();
+    let sim = Simulator::start(options, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let mut config = Config::loopback(
         &data_dir,
         Some(Secret::new(app_secret)),
@@ -132,6 +131,15 @@ pub async fn run(
     let sequences_dir = data_dir.join("sequences");
     config.sequences_dir = Some(sequences_dir.clone());
     config.movable_clock = true;
+    // Kapso's setup links and Meta proxy, simulated on the same loopback address.
+    config.kapso = crate::config::KapsoSettings {
+        api_key: Some(Secret::new(kapso_key)),
+        base_url: format!("{}/platform/v1", sim.base_url()),
+        meta_base_url: format!("{}/meta/whatsapp", sim.base_url()),
+        webhook_secret: Some(Secret::new(random_secret())),
+        ..Default::default()
+    };
+    // The demo's own numbers were connected (and their WABAs subscribed) before it starts.
     for n in &numbers {
         sim.mark_connected(&n.waba_id);
     }
@@ -241,6 +249,9 @@ pub async fn run(
     println!("  wabox --data-dir {dir} templates");
     println!(
         "  wabox --data-dir {dir} connect meta --tenant \"Tacos Lupita\"   (then open the link)"
+    );
+    println!(
+        "  wabox --data-dir {dir} connect kapso --tenant \"Panadería Sol\"   (a Kapso setup link)"
     );
     println!("  wabox --data-dir {dir} doctor");
     println!("Press Ctrl-C to stop.");

@@ -49,6 +49,41 @@ pub enum ConnectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A Kapso setup link: prints it (and its QR code) for the business to open; Kapso connects
+    /// the number (the business's own, staying on the WhatsApp Business app or dedicated, or a
+    /// new one Kapso buys) and sends the browser back to the engine, which stores it.
+    Kapso {
+        #[arg(long, value_name = "NAME")]
+        tenant: String,
+        /// Only a number that stays on the WhatsApp Business app.
+        #[arg(long, conflicts_with = "dedicated")]
+        coexistence: bool,
+        /// Only a number for the Cloud API alone (no Business app).
+        #[arg(long)]
+        dedicated: bool,
+        /// Kapso buys a new number for the business (dedicated).
+        #[arg(long)]
+        provision_number: bool,
+        /// Where the new number may come from (ISO code; repeat for several; default US).
+        #[arg(long = "country", value_name = "ISO", requires = "provision_number")]
+        countries: Vec<String>,
+        /// The setup page's language.
+        #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+        language: String,
+        /// The setup page's main colour.
+        #[arg(long, value_name = "#RRGGBB")]
+        color: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        queue: Option<String>,
+        /// Give up waiting for the business after this long.
+        #[arg(long, default_value = "30m", value_parser = super::parse_duration_arg)]
+        timeout: i64,
+        /// Do not draw the QR code.
+        #[arg(long)]
+        no_qr: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Connect the number of a signup Meta came back to (after a wrong PIN, or from a script):
     /// the PIN of a dedicated number is typed hidden, piped, or taken from WABOX_PIN.
     Finish {
@@ -147,6 +182,7 @@ impl ConnectCommand {
                 (Request::Dashboard { test, reveal }, json)
             }
             ConnectCommand::Meta { .. }
+            | ConnectCommand::Kapso { .. }
             | ConnectCommand::Coexistence { .. }
             | ConnectCommand::Finish { .. } => {
                 anyhow::bail!("this connection is a conversation with the engine, not one request")
@@ -159,6 +195,7 @@ impl ConnectCommand {
         matches!(
             self,
             ConnectCommand::Meta { .. }
+                | ConnectCommand::Kapso { .. }
                 | ConnectCommand::Coexistence { .. }
                 | ConnectCommand::Finish { .. }
         )
@@ -194,6 +231,53 @@ pub async fn converse(
                     queue,
                     number,
                     history_wait: std::time::Duration::from_secs(history_wait.max(0) as u64),
+                    watch: super::signup::Watch {
+                        json,
+                        qr: !no_qr && !json,
+                        timeout: std::time::Duration::from_secs(timeout.max(1) as u64),
+                        every: std::time::Duration::from_millis(500),
+                    },
+                },
+            )
+            .await;
+            client.close().await;
+            result
+        }
+        ConnectCommand::Kapso {
+            tenant,
+            coexistence,
+            dedicated,
+            provision_number,
+            countries,
+            language,
+            color,
+            queue,
+            timeout,
+            no_qr,
+            json,
+        } => {
+            let lang = crate::i18n::Strings::for_code(&config.ui.language).lang;
+            let connection_types: Vec<String> = match (coexistence, dedicated) {
+                (true, _) => vec!["coexistence".into()],
+                (_, true) => vec!["dedicated".into()],
+                _ => vec!["coexistence".into(), "dedicated".into()],
+            };
+            let mut client = crate::client::Client::connect(config)
+                .await?
+                .acting_as(act_as);
+            let result = super::signup::kapso(
+                &mut client,
+                super::signup::KapsoArgs {
+                    tenant,
+                    options: crate::api::KapsoLinkOptions {
+                        connection_types,
+                        provision_number,
+                        countries,
+                        language,
+                        primary_color: color,
+                    },
+                    queue,
+                    lang,
                     watch: super::signup::Watch {
                         json,
                         qr: !no_qr && !json,

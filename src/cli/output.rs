@@ -681,6 +681,14 @@ fn print_dashboard(d: &crate::api::DashboardView) {
         or_unset(&d.kapso_success_url, "[webhook] public_url"),
         or_unset(&d.kapso_failure_url, "[webhook] public_url")
     );
+    println!(
+        "  Meta's webhooks forwarded to: {} (wabox sets it up for each number it connects \
+         through Kapso when [kapso] webhook_secret is set)",
+        or_unset(
+            &d.public_url.as_ref().map(|p| format!("{p}/kapso/webhook")),
+            "[webhook] public_url"
+        )
+    );
     match &d.handshake {
         Some(Ok(ok)) => println!("Handshake: ok, {ok}"),
         Some(Err(e)) => println!("Handshake: FAILED, {e}"),

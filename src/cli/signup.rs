@@ -278,6 +278,58 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
     .await
 }
 
+pub struct KapsoArgs {
+    pub tenant: String,
+    pub options: crate::api::KapsoLinkOptions,
+    pub queue: Option<String>,
+    /// The admin's language, for the failure's explanation.
+    pub lang: crate::i18n::Lang,
+    pub watch: Watch,
+}
+
+/// `wabox connect kapso`: the setup link and its QR code, the wait, then the summary, or the
+/// failure Kapso reported in plain words with what to do.
+pub async fn kapso(client: &mut Client, args: KapsoArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        client.is_socket(),
+        "Kapso sends the browser back to the engine's listener: start `wabox serve` (or `wabox \
+         demo`) first"
+    );
+    let queue = resolve_queue(client, &args.tenant, args.queue.clone()).await?;
+    let view = match client
+        .call(Request::BeginSignup {
+            tenant: args.tenant.clone(),
+            path: crate::api::SignupPath::Kapso(args.options),
+            queue: Some(queue),
+        })
+        .await?
+    {
+        Response::Signup(v) => *v,
+        other => anyhow::bail!("the engine answered {other:?}"),
+    };
+    show_link(client, &view, &args.watch).await?;
+    let mut view = wait(client, view.id, &args.watch).await?;
+    if view.status != SignupStatus::Connected {
+        if let Some(code) = view.error_code.clone() {
+            // Kapso's code in the admin's language (the engine keeps the English words).
+            view.error = Some(
+                crate::i18n::kapso_failure(&code, args.lang)
+                    .replace("regenerate ID", &format!("regenerate {}", view.id)),
+            );
+        }
+        return failure(&view, args.watch.json);
+    }
+    let report = view.report.take().ok_or_else(|| {
+        anyhow::anyhow!("signup {} is connected but its report is missing", view.id)
+    })?;
+    if args.watch.json {
+        print_event("connected", serde_json::json!({"number": report}))?;
+    } else {
+        super::output::human(&Response::Connected(Box::new(report)));
+    }
+    Ok(())
+}
+
 /// `wabox connect finish ID`: pick the number of a signup Meta came back to (and type its PIN).
 pub async fn finish_by_id(
     client: &mut Client,

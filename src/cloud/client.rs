@@ -1,8 +1,10 @@
 //! Typed calls to the Graph API over reqwest (rustls). Tokens go in the Authorization header only
 //! and never into an error or a log line.
 
+use super::credential::Credential;
 use super::errors::{ErrorAction, Lang, classify, explain};
 use crate::secret::Secret;
+use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -11,7 +13,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum GraphError {
     /// Meta answered with an error object.
-    #[error("{} (code {code}{})", explain(*code, Lang::En).map(str::to_string).unwrap_or_else(|| message.clone()), subcode.map(|s| format!("/{s}")).unwrap_or_default())]
+    #[error("{} (code {code}{})", described(*code, *http_status, message), subcode.map(|s| format!("/{s}")).unwrap_or_default())]
     Api {
         http_status: u16,
         code: i64,
@@ -29,6 +31,19 @@ pub enum GraphError {
     /// An answer that is not what the API promises.
     #[error("unexpected answer from the Graph API: {0}")]
     Unexpected(String),
+    /// Something only an admin's configuration can fix (a Kapso number without a working Kapso
+    /// API key); trying again changes nothing.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// An API error in plain words: the code's explanation, else what the server said. Code 0 is
+/// Meta's authentication error only when the status says so (a proxy's own errors carry none).
+fn described(code: i64, http_status: u16, message: &str) -> String {
+    match explain(code, Lang::En) {
+        Some(text) if code != 0 || matches!(http_status, 401 | 403) => text.to_string(),
+        _ => message.to_string(),
+    }
 }
 
 impl GraphError {
@@ -37,6 +52,7 @@ impl GraphError {
             GraphError::Api { action, .. } => *action,
             GraphError::Unreachable(_) => ErrorAction::Retry,
             GraphError::NoAnswer(_) | GraphError::Unexpected(_) => ErrorAction::GiveUp,
+            GraphError::Setup(_) => ErrorAction::Reauthorize,
         }
     }
 
@@ -60,8 +76,40 @@ pub struct SendAccepted {
 pub struct GraphClient {
     http: reqwest::Client,
     base: String,
+    /// Kapso's Meta proxy, for the numbers Kapso connected (when a Kapso API key is set).
+    kapso: Option<KapsoProxy>,
     timeout: Duration,
 }
+
+/// Kapso's Meta proxy: the Graph API's paths under its own base, authorized with `X-API-Key`.
+#[derive(Clone)]
+struct KapsoProxy {
+    base: String,
+    api_key: Secret,
+}
+
+impl KapsoProxy {
+    /// Whether a URL (a media download link) points at Kapso itself: only there does the API
+    /// key go; a CDN link is fetched without it.
+    fn owns(&self, url: &str) -> bool {
+        let origin = |u: &str| {
+            reqwest::Url::parse(u).ok().map(|u| {
+                (
+                    u.scheme().to_string(),
+                    u.host_str().map(str::to_string),
+                    u.port_or_known_default(),
+                )
+            })
+        };
+        origin(url).is_some() && origin(url) == origin(&self.base)
+    }
+}
+
+/// What the configuration must say for a Kapso number to be reached.
+const NO_KAPSO_KEY: &str = "this number was connected through Kapso and is reached through its \
+     Meta proxy, but no Kapso API key is set: set [kapso] api_key (or WABOX_KAPSO_API_KEY)";
+const KAPSO_KEY_REFUSED: &str = "Kapso's Meta proxy refused the API key: check [kapso] api_key \
+     (or WABOX_KAPSO_API_KEY) in Kapso's dashboard → Project settings → API keys";
 
 /// How long an upload of `bytes` may take: the usual timeout, plus a second for every 256 KB
 /// (a 100 MB document on a slow uplink must not count as unanswered after 15 s).
@@ -75,6 +123,15 @@ fn data_list(mut v: Value) -> Vec<Value> {
         Some(Value::Array(items)) => items,
         _ => Vec::new(),
     }
+}
+
+/// `https://graph.facebook.com` and `v26.0` → `https://graph.facebook.com/v26.0`.
+fn versioned(base_url: &str, version: &str) -> String {
+    format!(
+        "{}/{}",
+        base_url.trim_end_matches('/'),
+        version.trim_matches('/')
+    )
 }
 
 fn strip_secrets(e: &reqwest::Error) -> String {
@@ -119,26 +176,65 @@ impl GraphClient {
             })?;
         Ok(GraphClient {
             http,
-            base: format!(
-                "{}/{}",
-                base_url.trim_end_matches('/'),
-                version.trim_matches('/')
-            ),
+            base: versioned(base_url, version),
+            kapso: None,
             timeout,
         })
+    }
+
+    /// Routes the numbers Kapso connected through its Meta proxy (`meta_base_url` like
+    /// `https://api.kapso.ai/meta/whatsapp`, `version` like `v24.0`) with this API key.
+    pub fn with_kapso_proxy(mut self, meta_base_url: &str, version: &str, api_key: Secret) -> Self {
+        self.kapso = Some(KapsoProxy {
+            base: versioned(meta_base_url, version),
+            api_key,
+        });
+        self
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base, path.trim_start_matches('/'))
     }
 
+    /// A request for `path`, to the Graph API with the token or to Kapso's proxy with the key.
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        credential: &Credential,
+    ) -> Result<reqwest::RequestBuilder, GraphError> {
+        let path = path.trim_start_matches('/');
+        match credential {
+            Credential::Token(token) => Ok(self
+                .http
+                .request(method, self.url(path))
+                .bearer_auth(token.expose())),
+            Credential::KapsoProxy { .. } => {
+                let kapso = self
+                    .kapso
+                    .as_ref()
+                    .ok_or_else(|| GraphError::Setup(NO_KAPSO_KEY.into()))?;
+                Ok(self
+                    .http
+                    .request(method, format!("{}/{path}", kapso.base))
+                    .header("x-api-key", kapso.api_key.expose()))
+            }
+        }
+    }
+
+    /// Sends a request made by `request`; a Kapso number whose key is refused says so.
     async fn call(
         &self,
         req: reqwest::RequestBuilder,
-        token: &Secret,
+        credential: &Credential,
     ) -> Result<Value, GraphError> {
-        self.call_without_token(req.bearer_auth(token.expose()))
-            .await
+        match self.call_without_token(req).await {
+            Err(GraphError::Api {
+                http_status: 401 | 403,
+                ..
+            }) if credential.is_kapso() => Err(GraphError::Setup(KAPSO_KEY_REFUSED.into())),
+            other => other,
+        }
     }
 
     /// A call whose credentials are already in the request (the code exchange's query).
@@ -169,6 +265,19 @@ impl GraphClient {
                 )));
             }
         };
+        if let Some(Value::String(message)) = body.get("error") {
+            // Kapso (and some proxies) answer `{"error": "…"}` rather than Graph's object.
+            return Err(GraphError::Api {
+                http_status: status,
+                code: 0,
+                subcode: None,
+                message: message.clone(),
+                action: match status {
+                    401 | 403 => ErrorAction::Reauthorize,
+                    _ => classify(-1, status),
+                },
+            });
+        }
         if let Some(err) = body.get("error") {
             let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
             return Err(GraphError::Api {
@@ -199,15 +308,14 @@ impl GraphClient {
     pub async fn send_message(
         &self,
         phone_number_id: &str,
-        token: &Secret,
+        credential: &Credential,
         body: &Value,
     ) -> Result<SendAccepted, GraphError> {
+        let path = format!("{phone_number_id}/messages");
         let v = self
             .call(
-                self.http
-                    .post(self.url(&format!("{phone_number_id}/messages")))
-                    .json(body),
-                token,
+                self.request(Method::POST, &path, credential)?.json(body),
+                credential,
             )
             .await?;
         let wamid = v
@@ -229,7 +337,7 @@ impl GraphClient {
     pub async fn upload_media(
         &self,
         phone_number_id: &str,
-        token: &Secret,
+        credential: &Credential,
         filename: &str,
         mime: &str,
         bytes: Vec<u8>,
@@ -245,11 +353,14 @@ impl GraphClient {
             .part("file", file);
         let v = self
             .call(
-                self.http
-                    .post(self.url(&format!("{phone_number_id}/media")))
-                    .timeout(upload_timeout(self.timeout, len))
-                    .multipart(form),
-                token,
+                self.request(
+                    Method::POST,
+                    &format!("{phone_number_id}/media"),
+                    credential,
+                )?
+                .timeout(upload_timeout(self.timeout, len))
+                .multipart(form),
+                credential,
             )
             .await?;
         v.get("id")
@@ -262,15 +373,14 @@ impl GraphClient {
     pub async fn mark_read(
         &self,
         phone_number_id: &str,
-        token: &Secret,
+        credential: &Credential,
         wamid: &str,
     ) -> Result<(), GraphError> {
         let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        let path = format!("{phone_number_id}/messages");
         self.call(
-            self.http
-                .post(self.url(&format!("{phone_number_id}/messages")))
-                .json(&body),
-            token,
+            self.request(Method::POST, &path, credential)?.json(&body),
+            credential,
         )
         .await
         .map(|_| ())
@@ -280,25 +390,23 @@ impl GraphClient {
     pub async fn list_templates(
         &self,
         waba_id: &str,
-        token: &Secret,
+        credential: &Credential,
     ) -> Result<Vec<Value>, GraphError> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
+        let path = format!("{waba_id}/message_templates");
         for _ in 0..100 {
-            let mut req = self
-                .http
-                .get(self.url(&format!("{waba_id}/message_templates")))
-                .query(&[
-                    (
-                        "fields",
-                        "id,name,language,status,category,components,parameter_format",
-                    ),
-                    ("limit", "100"),
-                ]);
+            let mut req = self.request(Method::GET, &path, credential)?.query(&[
+                (
+                    "fields",
+                    "id,name,language,status,category,components,parameter_format",
+                ),
+                ("limit", "100"),
+            ]);
             if let Some(a) = &after {
                 req = req.query(&[("after", a.as_str())]);
             }
-            let page = self.call(req, token).await?;
+            let page = self.call(req, credential).await?;
             if let Some(data) = page.get("data").and_then(Value::as_array) {
                 out.extend(data.iter().cloned());
             }
@@ -318,25 +426,28 @@ impl GraphClient {
     pub async fn phone_number(
         &self,
         phone_number_id: &str,
-        token: &Secret,
+        credential: &Credential,
         fields: &str,
     ) -> Result<Value, GraphError> {
         self.call(
-            self.http
-                .get(self.url(phone_number_id))
+            self.request(Method::GET, phone_number_id, credential)?
                 .query(&[("fields", fields)]),
-            token,
+            credential,
         )
         .await
     }
 
     /// `POST /{waba-id}/subscribed_apps`: the master app receives this WABA's webhooks.
-    pub async fn subscribe_app(&self, waba_id: &str, token: &Secret) -> Result<(), GraphError> {
+    pub async fn subscribe_app(
+        &self,
+        waba_id: &str,
+        credential: &Credential,
+    ) -> Result<(), GraphError> {
+        let path = format!("{waba_id}/subscribed_apps");
         self.call(
-            self.http
-                .post(self.url(&format!("{waba_id}/subscribed_apps")))
+            self.request(Method::POST, &path, credential)?
                 .json(&serde_json::json!({})),
-            token,
+            credential,
         )
         .await
         .map(|_| ())
@@ -377,11 +488,11 @@ impl GraphClient {
     ) -> Result<Value, GraphError> {
         let app_token = Secret::new(format!("{app_id}|{}", app_secret.expose()));
         let v = self
-            .call(
+            .call_without_token(
                 self.http
                     .get(self.url("debug_token"))
+                    .bearer_auth(app_token.expose())
                     .query(&[("input_token", token.expose())]),
-                &app_token,
             )
             .await?;
         Ok(v.get("data").cloned().unwrap_or(Value::Null))
@@ -391,14 +502,14 @@ impl GraphClient {
     pub async fn waba_phone_numbers(
         &self,
         waba_id: &str,
-        token: &Secret,
+        credential: &Credential,
     ) -> Result<Vec<Value>, GraphError> {
+        let path = format!("{waba_id}/phone_numbers");
         let v = self
             .call(
-                self.http
-                    .get(self.url(&format!("{waba_id}/phone_numbers")))
+                self.request(Method::GET, &path, credential)?
                     .query(&[("fields", "id,display_phone_number,verified_name,status,quality_rating,platform_type,is_on_biz_app,code_verification_status")]),
-                token,
+                credential,
             )
             .await?;
         Ok(data_list(v))
@@ -408,14 +519,11 @@ impl GraphClient {
     pub async fn subscribed_apps(
         &self,
         waba_id: &str,
-        token: &Secret,
+        credential: &Credential,
     ) -> Result<Vec<Value>, GraphError> {
+        let path = format!("{waba_id}/subscribed_apps");
         let v = self
-            .call(
-                self.http
-                    .get(self.url(&format!("{waba_id}/subscribed_apps"))),
-                token,
-            )
+            .call(self.request(Method::GET, &path, credential)?, credential)
             .await?;
         Ok(data_list(v))
     }
@@ -424,14 +532,14 @@ impl GraphClient {
     pub async fn register(
         &self,
         phone_number_id: &str,
-        token: &Secret,
+        credential: &Credential,
         pin: &Secret,
     ) -> Result<(), GraphError> {
+        let path = format!("{phone_number_id}/register");
         self.call(
-            self.http
-                .post(self.url(&format!("{phone_number_id}/register")))
+            self.request(Method::POST, &path, credential)?
                 .json(&serde_json::json!({"messaging_product": "whatsapp", "pin": pin.expose()})),
-            token,
+            credential,
         )
         .await
         .map(|_| ())
@@ -442,15 +550,16 @@ impl GraphClient {
     pub async fn smb_app_data(
         &self,
         phone_number_id: &str,
-        token: &Secret,
+        credential: &Credential,
         sync_type: &str,
     ) -> Result<String, GraphError> {
+        let path = format!("{phone_number_id}/smb_app_data");
         let v = self
             .call(
-                self.http
-                    .post(self.url(&format!("{phone_number_id}/smb_app_data")))
-                    .json(&serde_json::json!({"messaging_product": "whatsapp", "sync_type": sync_type})),
-                token,
+                self.request(Method::POST, &path, credential)?.json(
+                    &serde_json::json!({"messaging_product": "whatsapp", "sync_type": sync_type}),
+                ),
+                credential,
             )
             .await?;
         Ok(v.get("request_id")
@@ -459,22 +568,48 @@ impl GraphClient {
             .to_string())
     }
 
-    /// `GET /{media-id}`: where to download a media file, and what it should be.
-    pub async fn media_info(&self, media_id: &str, token: &Secret) -> Result<Value, GraphError> {
-        self.call(self.http.get(self.url(media_id)), token).await
+    /// `GET /{media-id}`: where to download a media file, and what it should be. Kapso's proxy
+    /// resolves a media id through the number it belongs to (`phone_number_id` in the query).
+    pub async fn media_info(
+        &self,
+        media_id: &str,
+        credential: &Credential,
+    ) -> Result<Value, GraphError> {
+        let mut req = self.request(Method::GET, media_id, credential)?;
+        if let Credential::KapsoProxy { phone_number_id } = credential {
+            req = req.query(&[("phone_number_id", phone_number_id)]);
+        }
+        self.call(req, credential).await
     }
 
-    /// Downloads a media URL (with the same token), refusing more than `max_bytes`.
+    /// Where to fetch a media file from `media_info`'s answer: Kapso's signed `download_url`
+    /// (it needs no key) when there is one, else Meta's `url`.
+    pub fn media_download_url<'a>(info: &'a Value, credential: &Credential) -> Option<&'a str> {
+        let at = |k: &str| info.get(k).and_then(Value::as_str);
+        match credential {
+            Credential::KapsoProxy { .. } => at("download_url").or_else(|| at("url")),
+            Credential::Token(_) => at("url"),
+        }
+    }
+
+    /// Downloads a media URL, refusing more than `max_bytes`. A Meta token goes with it (Meta's
+    /// media URLs need it); Kapso's API key only to Kapso's own host, never to a CDN.
     pub async fn download(
         &self,
         url: &str,
-        token: &Secret,
+        credential: &Credential,
         max_bytes: u64,
     ) -> Result<Vec<u8>, GraphError> {
-        let mut resp = self
-            .http
-            .get(url)
-            .bearer_auth(token.expose())
+        let mut req = self.http.get(url);
+        match credential {
+            Credential::Token(token) => req = req.bearer_auth(token.expose()),
+            Credential::KapsoProxy { .. } => {
+                if let Some(kapso) = self.kapso.as_ref().filter(|k| k.owns(url)) {
+                    req = req.header("x-api-key", kapso.api_key.expose());
+                }
+            }
+        }
+        let mut resp = req
             .send()
             .await
             .map_err(|e| GraphError::Unreachable(strip_secrets(&e)))?;
@@ -516,6 +651,63 @@ mod tests {
             upload_timeout(base, 100 * 1000 * 1000),
             Duration::from_secs(15 + 381)
         );
+    }
+
+    #[test]
+    fn kapso_api_key_goes_only_to_kapso_itself() {
+        let proxy = KapsoProxy {
+            base: versioned("https://api.kapso.ai/meta/whatsapp/", "v24.0"),
+            api_key: Secret::new("kapso-test-key"),
+        };
+        assert_eq!(proxy.base, "https://api.kapso.ai/meta/whatsapp/v24.0");
+        assert!(proxy.owns("https://api.kapso.ai/meta/whatsapp/media_download?token=x"));
+        assert!(!proxy.owns("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1"));
+        assert!(!proxy.owns("http://api.kapso.ai/meta/whatsapp/media_download"));
+        assert!(!proxy.owns("not a url"));
+    }
+
+    #[test]
+    fn a_kapso_media_answer_is_fetched_from_its_signed_link() {
+        let info = json!({"url": "https://lookaside.fbsbx.com/x", "download_url": "https://api.kapso.ai/meta/whatsapp/media_download?token=t"});
+        let kapso = Credential::KapsoProxy {
+            phone_number_id: "1".into(),
+        };
+        let meta = Credential::Token(Secret::new("EAA-TEST-TOKEN-x"));
+        assert_eq!(
+            GraphClient::media_download_url(&info, &kapso),
+            Some("https://api.kapso.ai/meta/whatsapp/media_download?token=t")
+        );
+        assert_eq!(
+            GraphClient::media_download_url(&info, &meta),
+            Some("https://lookaside.fbsbx.com/x")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_kapso_number_without_a_key_says_what_to_set_and_is_not_retried() {
+        let graph =
+            GraphClient::new("http://127.0.0.1:9", "v26.0", Duration::from_secs(1)).unwrap();
+        let kapso = Credential::KapsoProxy {
+            phone_number_id: "1".into(),
+        };
+        let e = graph
+            .send_message("1", &kapso, &json!({}))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("[kapso] api_key"), "{e}");
+        assert!(!e.action().retryable());
+    }
+
+    #[test]
+    fn an_error_without_a_graph_code_reads_as_the_server_said() {
+        let e = GraphError::Api {
+            http_status: 422,
+            code: 0,
+            subcode: None,
+            message: "phone number not found in this project".into(),
+            action: ErrorAction::GiveUp,
+        };
+        assert!(e.to_string().starts_with("phone number not found"), "{e}");
     }
 
     #[test]

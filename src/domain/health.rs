@@ -44,6 +44,12 @@ pub enum TokenFact {
     Unchecked {
         why: String,
     },
+    /// Connected through Kapso: reached through Kapso's Meta proxy with the installation's
+    /// Kapso API key; there is no Meta token of ours to ask debug_token about.
+    ThroughKapso {
+        /// `[kapso] api_key` is set.
+        api_key_set: bool,
+    },
 }
 
 /// Everything known about a number when the checks run.
@@ -90,10 +96,16 @@ fn days(seconds: i64) -> String {
 
 /// The rule: every check of one number.
 pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
-    let reconnect = format!(
-        "reconnect through the same path: `wabox connect meta --tenant {:?}` (or `wabox connect manual`); the number, its conversations and history stay",
-        f.tenant
-    );
+    let reconnect = match f.token {
+        TokenFact::ThroughKapso { .. } => format!(
+            "reconnect through Kapso: `wabox connect kapso --tenant {:?}`; the number, its conversations and history stay",
+            f.tenant
+        ),
+        _ => format!(
+            "reconnect through the same path: `wabox connect meta --tenant {:?}` (or `wabox connect manual`); the number, its conversations and history stay",
+            f.tenant
+        ),
+    };
     let mut out = Vec::new();
     out.push(match &f.token {
         TokenFact::Valid { expires_at: 0 } => {
@@ -130,6 +142,18 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             Some(reconnect.clone()),
         ),
         TokenFact::Unchecked { why } => check("token", Level::Unknown, why.clone(), None),
+        TokenFact::ThroughKapso { api_key_set: true } => check(
+            "token",
+            Level::Ok,
+            "reached through Kapso's Meta proxy with the Kapso API key (no Meta token here)".into(),
+            None,
+        ),
+        TokenFact::ThroughKapso { api_key_set: false } => check(
+            "token",
+            Level::Fail,
+            "connected through Kapso, but no Kapso API key is set: nothing can be sent".into(),
+            Some("set [kapso] api_key (or WABOX_KAPSO_API_KEY) and restart the engine".into()),
+        ),
     });
     out.push(match f.subscribed {
         Some(true) => check("subscription", Level::Ok, "the app receives the WABA's webhooks".into(), None),
@@ -303,6 +327,27 @@ mod tests {
         assert_eq!(level(&c, "subscription"), Level::Fail);
         assert_eq!(level(&c, "queue"), Level::Fail);
         assert!(c.iter().all(|c| c.level == Level::Ok || c.fix.is_some()));
+    }
+
+    #[test]
+    fn a_kapso_number_has_no_meta_token_to_check_but_needs_the_kapso_key() {
+        let mut f = healthy();
+        f.token = TokenFact::ThroughKapso { api_key_set: true };
+        let c = assess(&f, 0);
+        assert!(c.iter().all(|c| c.level == Level::Ok), "{c:?}");
+        assert!(c[0].detail.contains("Kapso"));
+        f.token = TokenFact::ThroughKapso { api_key_set: false };
+        let c = assess(&f, 0);
+        assert_eq!(level(&c, "token"), Level::Fail);
+        assert!(c[0].fix.as_ref().unwrap().contains("[kapso] api_key"));
+        f.token = TokenFact::ThroughKapso { api_key_set: true };
+        f.state = Ok(NumberMetaState {
+            is_on_biz_app: true,
+            ..f.state.clone().unwrap()
+        });
+        let c = assess(&f, 0);
+        let coexistence = c.iter().find(|c| c.what == "coexistence").unwrap();
+        assert!(coexistence.fix.as_ref().unwrap().contains("connect kapso"));
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub fn user_name(uid: u32) -> String {
 }
 
 const DEFAULT_LIMIT: usize = 200;
+
+/// A typed token that reads like the marker of a Kapso number.
+pub(super) const KAPSO_MARKER_TYPED: &str = "that is not a Meta access token: numbers reached \
+     through Kapso are connected with `wabox connect kapso`";
 const MAX_LIMIT: usize = 10_000;
 
 fn store_error(e: StoreError) -> ApiError {
@@ -127,13 +131,11 @@ impl Engine {
         if let (Some(wamid), Some(sealed), true) =
             (last, sealed, self.config.outbox.mark_read_on_open)
         {
-            let token = crate::secret::Secret::new(
-                self.sealer
-                    .open(&sealed)
-                    .map_err(|e| ApiError::new(e.to_string()))?,
-            );
+            let credential = self
+                .open_credential(&sealed)
+                .map_err(|e| ApiError::new(e.to_string()))?;
             self.graph
-                .mark_read(&target.phone_number_id, &token, &wamid)
+                .mark_read(&target.phone_number_id, &credential, &wamid)
                 .await
                 .map_err(|e| {
                     ApiError::new(format!("marked read here, but not on WhatsApp: {e}"))
@@ -277,6 +279,12 @@ impl Engine {
                 connection,
                 access_token,
             } => {
+                if access_token
+                    .as_ref()
+                    .is_some_and(|t| crate::cloud::Credential::looks_like_marker(t.expose()))
+                {
+                    return Err(ApiError::new(KAPSO_MARKER_TYPED));
+                }
                 let sealed = access_token
                     .filter(|t| !t.is_empty())
                     .map(|t| self.sealer.seal(t.expose()));

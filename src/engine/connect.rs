@@ -6,6 +6,7 @@
 use super::Engine;
 use super::access::Access;
 use crate::api::{ApiError, ConnectReport, Response};
+use crate::cloud::Credential;
 use crate::domain::ConnectionKind;
 use crate::domain::connections::{display_digits, is_meta_id};
 use crate::secret::Secret;
@@ -18,7 +19,8 @@ pub(super) struct AttachNumber {
     pub tenant: String,
     pub phone_number_id: String,
     pub waba_id: String,
-    pub token: Secret,
+    /// The Meta token, or the way through Kapso's proxy.
+    pub credential: Credential,
     pub queue: Option<String>,
     /// `manual`, `meta`, `kapso`.
     pub via: &'static str,
@@ -55,6 +57,9 @@ impl Engine {
                 "an access token is needed to connect a number",
             ));
         }
+        if Credential::looks_like_marker(token.expose()) {
+            return Err(ApiError::new(super::api::KAPSO_MARKER_TYPED));
+        }
         let report = self
             .attach_number(
                 access,
@@ -62,7 +67,7 @@ impl Engine {
                     tenant,
                     phone_number_id: pnid,
                     waba_id: waba,
-                    token,
+                    credential: Credential::Token(token),
                     queue,
                     via: "manual",
                     token_expires_at: None,
@@ -86,7 +91,7 @@ impl Engine {
             tenant,
             phone_number_id: pnid,
             waba_id: waba,
-            token,
+            credential,
             queue,
             via,
             token_expires_at,
@@ -94,7 +99,7 @@ impl Engine {
         // Nothing is stored until Meta has confirmed the number and the token.
         let info = self
             .graph
-            .phone_number(&pnid, &token, FIELDS)
+            .phone_number(&pnid, &credential, FIELDS)
             .await
             .map_err(|e| ApiError::new(format!("Meta did not confirm the number: {e}")))?;
         let display = info
@@ -107,17 +112,20 @@ impl Engine {
             .get("is_on_biz_app")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        self.graph.subscribe_app(&waba, &token).await.map_err(|e| {
-            ApiError::new(format!(
-                "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
-            ))
-        })?;
+        self.graph
+            .subscribe_app(&waba, &credential)
+            .await
+            .map_err(|e| {
+                ApiError::new(format!(
+                    "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
+                ))
+            })?;
         let connection = if coexistence {
             ConnectionKind::Coexistence
         } else {
             ConnectionKind::Dedicated
         };
-        let sealed = self.sealer.seal(token.expose());
+        let sealed = self.sealer.seal(&credential.to_stored());
         let scope = access.scope.clone();
         let (number_id, renewed) = {
             let (pnid, waba, display, queue) =
@@ -226,7 +234,7 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         let info = self
             .graph
-            .phone_number(phone_number_id.trim(), &token, FIELDS)
+            .phone_number(phone_number_id.trim(), &Credential::Token(token), FIELDS)
             .await
             .map_err(|e| ApiError::new(format!("Meta did not answer about the number: {e}")))?;
         let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
@@ -275,11 +283,9 @@ impl Engine {
                 "{pnid} is a dedicated number: only numbers on the WhatsApp Business app have a history to import"
             )));
         }
-        let token = Secret::new(
-            self.sealer
-                .open(&sealed)
-                .map_err(|e| ApiError::new(e.to_string()))?,
-        );
+        let credential = self
+            .open_credential(&sealed)
+            .map_err(|e| ApiError::new(e.to_string()))?;
         let mut results = Vec::new();
         for kind in ["smb_app_state_sync", "history"] {
             let detail = format!("{pnid} {kind}");
@@ -303,7 +309,7 @@ impl Engine {
                 ));
                 continue;
             }
-            match self.graph.smb_app_data(&pnid, &token, kind).await {
+            match self.graph.smb_app_data(&pnid, &credential, kind).await {
                 Ok(request_id) => {
                     let actor = access.actor.clone();
                     self.write(move |ctx| {

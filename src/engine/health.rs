@@ -4,8 +4,8 @@
 
 use super::Engine;
 use crate::api::NumberHealth;
+use crate::cloud::Credential;
 use crate::domain::health::{NumberFacts, NumberMetaState, TokenFact, assess};
-use crate::secret::Secret;
 use crate::store::scope::Scope;
 use futures_util::StreamExt;
 use rusqlite::params;
@@ -73,16 +73,21 @@ fn text_at(v: &Value, pointer: &str) -> Option<String> {
 }
 
 impl Engine {
-    fn token_of(&self, sealed: Option<&[u8]>) -> Option<Secret> {
-        sealed
-            .and_then(|s| self.sealer.open(s).ok())
-            .map(Secret::new)
+    fn credential_of(&self, sealed: Option<&[u8]>) -> Option<Credential> {
+        sealed.and_then(|s| self.open_credential(s).ok())
     }
 
-    /// debug_token about one token, as a fact.
-    async fn token_fact(&self, token: Option<&Secret>) -> TokenFact {
-        let Some(token) = token else {
-            return TokenFact::Missing;
+    /// debug_token about one token, as a fact. A number Kapso connected has no Meta token here:
+    /// Meta is not asked about it.
+    async fn token_fact(&self, credential: Option<&Credential>) -> TokenFact {
+        let token = match credential {
+            None => return TokenFact::Missing,
+            Some(Credential::KapsoProxy { .. }) => {
+                return TokenFact::ThroughKapso {
+                    api_key_set: self.config.kapso.api_key.is_some(),
+                };
+            }
+            Some(Credential::Token(token)) => token,
         };
         let (Some(app_id), Some(secret)) = (&self.config.app_id, &self.config.app_secret) else {
             return TokenFact::Unchecked {
@@ -121,7 +126,7 @@ impl Engine {
                 let engine = self.clone();
                 let app_id = app_id.clone();
                 async move {
-                    let token = engine.token_of(n.sealed.as_deref());
+                    let token = engine.credential_of(n.sealed.as_deref());
                     let offline_why = || "not checked (--offline)".to_string();
                     let (token_fact, subscribed, state) = match (&token, offline) {
                         (_, true) => (
@@ -140,17 +145,21 @@ impl Engine {
                         ),
                         (Some(t), false) => {
                             let fact = engine.token_fact(Some(t)).await;
-                            let subscribed =
-                                engine.graph.subscribed_apps(&n.waba_id, t).await.ok().map(
-                                    |apps| {
-                                        apps.iter().any(|a| {
-                                            a.pointer("/whatsapp_business_api_data/id")
-                                                .and_then(Value::as_str)
-                                                == app_id.as_deref()
-                                                || app_id.is_none()
-                                        })
-                                    },
-                                );
+                            // A Kapso number's WABA is subscribed to Kapso's app, which forwards
+                            // its webhooks: any subscribed app will do there.
+                            let ours = |a: &Value| {
+                                t.is_kapso()
+                                    || app_id.is_none()
+                                    || a.pointer("/whatsapp_business_api_data/id")
+                                        .and_then(Value::as_str)
+                                        == app_id.as_deref()
+                            };
+                            let subscribed = engine
+                                .graph
+                                .subscribed_apps(&n.waba_id, t)
+                                .await
+                                .ok()
+                                .map(|apps| apps.iter().any(ours));
                             let state = engine
                                 .graph
                                 .phone_number(
@@ -241,7 +250,7 @@ impl Engine {
         };
         let mut expiries = Vec::new();
         for n in numbers {
-            let token = self.token_of(n.sealed.as_deref());
+            let token = self.credential_of(n.sealed.as_deref());
             match self.token_fact(token.as_ref()).await {
                 TokenFact::Valid { expires_at } => expiries.push((n.id, expires_at)),
                 TokenFact::Invalid { why } => {

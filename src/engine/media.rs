@@ -107,15 +107,13 @@ async fn fetch(
         .token_sealed
         .as_deref()
         .ok_or("the number has no access token")?;
-    let token = crate::secret::Secret::new(engine.sealer.open(sealed).map_err(|e| e.to_string())?);
+    let credential = engine.open_credential(sealed).map_err(|e| e.to_string())?;
     let info = engine
         .graph
-        .media_info(&item.media_id, &token)
+        .media_info(&item.media_id, &credential)
         .await
         .map_err(|e| e.to_string())?;
-    let url = info
-        .get("url")
-        .and_then(|u| u.as_str())
+    let url = crate::cloud::GraphClient::media_download_url(&info, &credential)
         .ok_or("the media answer has no url")?;
     let max = engine.config.media.max_bytes;
     if let Some(size) = info.get("file_size").and_then(|s| s.as_u64())
@@ -127,7 +125,7 @@ async fn fetch(
     }
     let bytes = engine
         .graph
-        .download(url, &token, max)
+        .download(url, &credential, max)
         .await
         .map_err(|e| e.to_string())?;
     let expected = item.sha256.clone().or_else(|| {

@@ -81,6 +81,8 @@ pub struct Engine {
     /// The Unix user the engine runs as: always an admin of its own data.
     pub own_uid: u32,
     pub graph: crate::cloud::GraphClient,
+    /// Kapso's Platform API, when `[kapso] api_key` is set.
+    pub kapso: Option<crate::cloud::kapso::KapsoClient>,
     /// Wakes the outbox worker when something is queued.
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Who has an inbox open, for automatic assignment.
@@ -111,6 +113,8 @@ pub enum StartError {
     Seal(#[from] crate::crypto::SealError),
     #[error(transparent)]
     Graph(#[from] crate::cloud::GraphError),
+    #[error(transparent)]
+    Kapso(#[from] crate::cloud::kapso::KapsoError),
 }
 
 /// The database file inside a data dir.
@@ -150,13 +154,25 @@ impl Engine {
             // A restarted test engine picks up the time where its predecessor had moved it.
             crate::domain::time::advance_clock(offset - crate::domain::time::clock_offset());
         }
-        let graph = crate::cloud::GraphClient::new(
-            &config.graph_base_url,
-            &config.graph_version,
-            std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1)),
-        )?;
+        let timeout = std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1));
+        let mut graph =
+            crate::cloud::GraphClient::new(&config.graph_base_url, &config.graph_version, timeout)?;
+        let mut kapso = None;
+        if let Some(key) = &config.kapso.api_key {
+            graph = graph.with_kapso_proxy(
+                &config.kapso.meta_base_url,
+                &config.kapso.meta_version,
+                key.clone(),
+            );
+            kapso = Some(crate::cloud::kapso::KapsoClient::new(
+                &config.kapso.base_url,
+                key.clone(),
+                timeout,
+            )?);
+        }
         Ok(Arc::new(Engine {
             graph,
+            kapso,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             presence: assign::Presence::default(),
             sequences: sequences::Registry::new(config.sequences_dir.clone()),
@@ -172,6 +188,16 @@ impl Engine {
             own_uid: nix::unistd::getuid().as_raw(),
             writer_thread: Mutex::new(Some(thread)),
         }))
+    }
+
+    /// A number's stored credential, opened: its Meta token, or the way through Kapso's proxy.
+    pub fn open_credential(
+        &self,
+        sealed: &[u8],
+    ) -> Result<crate::cloud::Credential, crate::crypto::SealError> {
+        self.sealer
+            .open(sealed)
+            .map(crate::cloud::Credential::from_stored)
     }
 
     /// Stops the writer after the jobs already queued, and waits for it.

@@ -144,8 +144,12 @@ async fn run(engine: Arc<Engine>) {
 /// One network attempt, and its outcome recorded.
 async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
     let id = send.id;
-    let token = match send.token_sealed.as_deref().map(|t| engine.sealer.open(t)) {
-        Some(Ok(t)) => crate::secret::Secret::new(t),
+    let credential = match send
+        .token_sealed
+        .as_deref()
+        .map(|t| engine.open_credential(t))
+    {
+        Some(Ok(c)) => c,
         Some(Err(e)) => return record(engine, id, Outcome::Failed(None, e.to_string())).await,
         None => {
             let text = "the number has no access token: an admin must connect it again".to_string();
@@ -155,7 +159,7 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
     if let Some(file) = send.file.clone() {
         let media_id = match file.media_id {
             Some(m) => m,
-            None => match upload(engine, &send, &file, &token).await {
+            None => match upload(engine, &send, &file, &credential).await {
                 Ok(m) => m,
                 Err(outcome) => return record(engine, id, outcome).await,
             },
@@ -164,7 +168,7 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
     }
     let result = engine
         .graph
-        .send_message(&send.phone_number_id, &token, &send.request)
+        .send_message(&send.phone_number_id, &credential, &send.request)
         .await;
     let outcome = match result {
         Ok(accepted) => Outcome::Sent(accepted.wamid, accepted.wa_id),
@@ -182,7 +186,7 @@ async fn upload(
     engine: &Arc<Engine>,
     send: &DueSend,
     file: &DueFile,
-    token: &crate::secret::Secret,
+    credential: &crate::cloud::Credential,
 ) -> Result<String, Outcome> {
     let path = engine.config.data_dir.join(&file.path);
     let bytes = tokio::fs::read(&path).await.map_err(|e| {
@@ -195,7 +199,7 @@ async fn upload(
         .graph
         .upload_media(
             &send.phone_number_id,
-            token,
+            credential,
             &file.filename,
             &file.mime_type,
             bytes,

@@ -34,6 +34,7 @@ pub async fn spawn_webhook_listener(
         writer: engine.writer.clone(),
         app_secret: engine.config.require_app_secret()?.clone(),
         verify_token: engine.config.require_verify_token()?.clone(),
+        kapso_secret: engine.config.kapso.webhook_secret.clone(),
         refused: AtomicU64::new(0),
     });
     let tcp = tokio::net::TcpListener::bind(listen)

@@ -7,6 +7,7 @@ use super::Engine;
 use super::access::Access;
 use super::connect::AttachNumber;
 use crate::api::{ApiError, Request, Response, SignupCandidate, SignupPath, SignupView};
+use crate::cloud::Credential;
 use crate::domain::signup::META_STATE_SECONDS;
 use crate::secret::Secret;
 use crate::store::{StoreError, queues, signups};
@@ -21,7 +22,7 @@ pub struct CallbackOutcome {
 }
 
 impl CallbackOutcome {
-    fn refused(why: &str) -> Self {
+    pub(super) fn refused(why: &str) -> Self {
         CallbackOutcome {
             ok: false,
             title: "This link cannot connect a number".into(),
@@ -96,7 +97,9 @@ impl Engine {
                 .await
                 .map(|r| Response::Connected(Box::new(r))),
             Request::RevokeSignup { id } => {
-                self.revoke_signup(access, id, now).await?;
+                if let Some(untold) = self.revoke_signup(access, id, now).await? {
+                    return Err(ApiError::new(untold));
+                }
                 let scope = access.scope.clone();
                 self.read(move |c| signups::view(c, &scope, id, now))
                     .await
@@ -110,7 +113,10 @@ impl Engine {
                 let secrets = self.read(move |c| signups::secrets(c, id)).await?;
                 let path: SignupPath = serde_json::from_str(&secrets.options)
                     .map_err(|e| ApiError::new(format!("signup {id} cannot be remade: {e}")))?;
-                self.revoke_signup(access, id, now).await?;
+                if let Some(untold) = self.revoke_signup(access, id, now).await? {
+                    // The new link revokes the old one at Kapso anyway.
+                    tracing::warn!(signup = id, "{untold}");
+                }
                 let view = self
                     .begin_signup(access, &old.tenant, path, old.queue, now)
                     .await?;
@@ -177,7 +183,7 @@ impl Engine {
                     .await?;
                 (
                     link.url,
-                    opts.connection_types.iter().all(|t| t == "coexistence"),
+                    opts.connection_types == ["coexistence"],
                     link.expires_at
                         .min(now + crate::domain::signup::KAPSO_LINK_SECONDS),
                     Some(link.id),
@@ -191,7 +197,7 @@ impl Engine {
         let id = {
             let (url, queue) = (url.clone(), queue.clone());
             self.write(move |ctx| {
-                signups::create(
+                let id = signups::create(
                     &ctx.conn,
                     &signups::NewSignup {
                         tenant_id,
@@ -207,7 +213,12 @@ impl Engine {
                         options: &options,
                     },
                     now,
-                )
+                )?;
+                if kind == "kapso" {
+                    // Kapso keeps one live link per customer: the older one is dead there.
+                    signups::supersede_kapso(&ctx.conn, tenant_id, id, now)?;
+                }
+                Ok(id)
             })
             .await?
         };
@@ -328,7 +339,13 @@ impl Engine {
         }
     }
 
-    async fn fail_signup(self: &Arc<Self>, id: i64, why: &str, code: Option<&str>, now: i64) {
+    pub(super) async fn fail_signup(
+        self: &Arc<Self>,
+        id: i64,
+        why: &str,
+        code: Option<&str>,
+        now: i64,
+    ) {
         let (why, code) = (why.to_string(), code.map(str::to_string));
         if let Err(e) = self
             .write(move |ctx| signups::fail(&ctx.conn, id, &why, code.as_deref(), now))
@@ -375,7 +392,7 @@ impl Engine {
         for waba in &wabas {
             let numbers = self
                 .graph
-                .waba_phone_numbers(waba, &token)
+                .waba_phone_numbers(waba, &Credential::Token(token.clone()))
                 .await
                 .map_err(|e| format!("Meta did not list WABA {waba}'s numbers: {e}"))?;
             candidates.extend(numbers.iter().filter_map(|n| candidate(waba, n)));
@@ -429,7 +446,7 @@ impl Engine {
     }
 
     /// The access of the admin who started a signup, for the steps the callback finishes alone.
-    async fn signup_creator(self: &Arc<Self>, id: i64) -> Result<Access, ApiError> {
+    pub(super) async fn signup_creator(self: &Arc<Self>, id: i64) -> Result<Access, ApiError> {
         let (user, tenant_id): (String, i64) = self
             .read(move |c| {
                 Ok(c.query_row(
@@ -493,11 +510,11 @@ impl Engine {
             },
         }
         .clone();
-        let token = Secret::new(
+        let token = Credential::Token(Secret::new(
             self.sealer
                 .open(secrets.token_sealed.as_deref().unwrap_or_default())
                 .map_err(|e| ApiError::new(e.to_string()))?,
-        );
+        ));
         if !chosen.coexistence {
             let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
                 ApiError::new(format!(
@@ -522,7 +539,7 @@ impl Engine {
                     tenant: secrets.tenant.clone(),
                     phone_number_id: chosen.phone_number_id.clone(),
                     waba_id: chosen.waba_id.clone(),
-                    token,
+                    credential: token,
                     queue: view.queue.clone(),
                     via: "meta",
                     token_expires_at: view.token_expires_at,
@@ -538,27 +555,35 @@ impl Engine {
         Ok(report)
     }
 
+    /// Nobody may come back through the signup's link: its state is refused from now on, and a
+    /// Kapso link is revoked at Kapso too. Answers why Kapso was not told, if it was not (the
+    /// signup is revoked here all the same).
     async fn revoke_signup(
         self: &Arc<Self>,
         access: &Access,
         id: i64,
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<String>, ApiError> {
         let scope = access.scope.clone();
         let view = self
             .read(move |c| signups::view(c, &scope, id, now))
             .await?;
         let secrets = self.read(move |c| signups::secrets(c, id)).await?;
-        if let Some(link) = secrets.kapso_link_id.as_deref()
-            && !view.status.finished()
-        {
-            self.kapso_revoke_link(secrets.tenant_id, link).await?;
-        }
         self.write(move |ctx| signups::revoke(&ctx.conn, id, now))
             .await?;
         self.audited_signup(access, &format!("signup {id} revoked"), now)
             .await;
-        Ok(())
+        if let Some(link) = secrets.kapso_link_id.as_deref()
+            && !view.status.finished()
+            && let Err(e) = self.kapso_revoke_link(secrets.tenant_id, link).await
+        {
+            return Ok(Some(format!(
+                "signup {id} is revoked in wabox (its callback is refused and attaches nothing), \
+                 but Kapso was not told: {}",
+                e.message
+            )));
+        }
+        Ok(None)
     }
 }
 

@@ -60,10 +60,10 @@ async fn sync_one(
     tenant_id: i64,
     sealed: &[u8],
 ) -> Result<usize, String> {
-    let token = crate::secret::Secret::new(engine.sealer.open(sealed).map_err(|e| e.to_string())?);
+    let credential = engine.open_credential(sealed).map_err(|e| e.to_string())?;
     let listed = engine
         .graph
-        .list_templates(waba_id, &token)
+        .list_templates(waba_id, &credential)
         .await
         .map_err(|e| e.to_string())?;
     let specs: Vec<(String, crate::domain::template::TemplateSpec)> = listed

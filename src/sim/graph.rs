@@ -67,7 +67,7 @@ pub(super) fn authorized_number(
     pnid: &str,
     headers: &HeaderMap,
 ) -> Result<SimNumber, Box<Response>> {
-    let Some(number) = sim.number(pnid).cloned() else {
+    let Some(number) = sim.number(pnid) else {
         return Err(Box::new(graph_error(
             400,
             100,
@@ -89,8 +89,7 @@ pub(super) fn authorized_waba(
     verb: &str,
 ) -> Result<Vec<SimNumber>, Box<Response>> {
     let numbers: Vec<SimNumber> = sim
-        .options
-        .numbers
+        .all_numbers()
         .iter()
         .filter(|n| n.waba_id == waba)
         .cloned()
@@ -462,22 +461,8 @@ async fn message_templates(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let owner = sim.options.numbers.iter().find(|n| n.waba_id == waba);
-    let Some(owner) = owner else {
-        return graph_error(
-            400,
-            100,
-            &format!("Unsupported get request. Object with ID '{waba}' does not exist"),
-        );
-    };
-    if !sim
-        .options
-        .numbers
-        .iter()
-        .any(|n| n.waba_id == waba && bearer(&headers) == Some(n.token.as_str()))
-    {
-        let _ = owner;
-        return graph_error(401, 190, INVALID_TOKEN);
+    if let Err(refusal) = authorized_waba(&sim, &waba, &headers, "get") {
+        return *refusal;
     }
     let all = catalogue();
     let limit: usize = q
@@ -522,7 +507,7 @@ async fn smb_app_data(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(number) = sim.number(&pnid).cloned() else {
+    let Some(number) = sim.number(&pnid) else {
         return graph_error(400, 100, &format!("Object with ID '{pnid}' does not exist"));
     };
     if bearer(&headers) != Some(number.token.as_str()) {
@@ -600,11 +585,10 @@ async fn object(
                 _ => false,
             }
         };
-        return axum::Json(number_state(n, onboarding)).into_response();
+        return axum::Json(number_state(&n, onboarding)).into_response();
     }
     if !sim
-        .options
-        .numbers
+        .all_numbers()
         .iter()
         .any(|n| token == Some(n.token.as_str()))
     {

@@ -145,8 +145,7 @@ pub(super) async fn download(
 ) -> Response {
     let token = bearer(&headers);
     if !sim
-        .options
-        .numbers
+        .all_numbers()
         .iter()
         .any(|n| token == Some(n.token.as_str()))
     {
@@ -194,7 +193,7 @@ mod tests {
     #[tokio::test]
     async fn an_upload_is_served_back_by_its_id_like_metas() {
         let (sim, graph) = simulator().await;
-        let token = Secret::new(TOKEN);
+        let token = crate::cloud::Credential::Token(Secret::new(TOKEN));
         let bytes = b"%PDF-1.7 an invoice".to_vec();
         let id = graph
             .upload_media(
@@ -217,11 +216,11 @@ mod tests {
     #[tokio::test]
     async fn uploads_are_refused_as_meta_refuses_them() {
         let (sim, graph) = simulator().await;
-        let token = Secret::new(TOKEN);
+        let token = crate::cloud::Credential::Token(Secret::new(TOKEN));
         let wrong = graph
             .upload_media(
                 PNID,
-                &Secret::new("EAA-WRONG"),
+                &crate::cloud::Credential::Token(Secret::new("EAA-WRONG")),
                 "a.png",
                 "image/png",
                 vec![1],

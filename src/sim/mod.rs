@@ -7,6 +7,9 @@
 
 pub mod customers;
 pub mod graph;
+pub mod kapso;
+pub mod kapso_proxy;
+pub mod kapso_setup;
 pub mod media;
 pub mod signup;
 pub mod templates;
@@ -48,6 +51,8 @@ pub struct SimOptions {
     pub status_delay_ms: (u64, u64),
     /// Pause before each chunk of a requested history.
     pub history_pause: std::time::Duration,
+    /// The key Kapso's Platform API and Meta proxy accept (`X-API-Key`).
+    pub kapso_api_key: String,
 }
 
 impl SimOptions {
@@ -62,12 +67,16 @@ impl SimOptions {
             pair_interval_seconds: 6.0,
             status_delay_ms: (20, 120),
             history_pause: std::time::Duration::from_millis(800),
+            kapso_api_key: SIM_KAPSO_API_KEY.to_string(),
         }
     }
 }
 
 /// The master app's id in the simulator (configure it as `[meta] app_id`).
 pub const SIM_APP_ID: &str = "100000000000042";
+
+/// The Kapso API key the simulator accepts unless told another (`SimOptions::kapso_api_key`).
+pub const SIM_KAPSO_API_KEY: &str = "kapso-sim-project-key-7c1d";
 
 /// A failure the tests ask for on the next sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +150,12 @@ pub(crate) struct SimState {
     pub token_expiry: HashMap<String, i64>,
     pub registered: Vec<String>,
     pub pins: HashMap<String, String>,
+    /// Every token debug_token was asked about.
+    pub debug_token_inputs: Vec<String>,
+    /// Numbers made while the simulator runs (Kapso's setup links connect new ones).
+    pub extra_numbers: Vec<SimNumber>,
+    /// The simulated Kapso: customers, setup links, the numbers it connected, webhooks.
+    pub kapso: kapso::KapsoState,
 }
 
 pub struct Simulator {
@@ -181,7 +196,7 @@ impl Simulator {
                 .timeout(std::time::Duration::from_secs(10))
                 .build()?,
         });
-        let app = graph::router(sim.clone());
+        let app = graph::router(sim.clone()).merge(kapso::router(sim.clone()));
         tokio::spawn(async move {
             if let Err(e) = axum::serve(tcp, app).await {
                 tracing::error!(error = %e, "the simulator stopped");
@@ -291,11 +306,32 @@ impl Simulator {
         self.lock().marked_read.clone()
     }
 
-    pub(crate) fn number(&self, phone_number_id: &str) -> Option<&SimNumber> {
+    /// A number the simulator knows: one it started with, or one made since (through Kapso).
+    pub(crate) fn number(&self, phone_number_id: &str) -> Option<SimNumber> {
         self.options
             .numbers
             .iter()
             .find(|n| n.phone_number_id == phone_number_id)
+            .cloned()
+            .or_else(|| {
+                self.lock()
+                    .extra_numbers
+                    .iter()
+                    .find(|n| n.phone_number_id == phone_number_id)
+                    .cloned()
+            })
+    }
+
+    /// Every number the simulator knows.
+    pub fn all_numbers(&self) -> Vec<SimNumber> {
+        let mut all = self.options.numbers.clone();
+        all.extend(self.lock().extra_numbers.iter().cloned());
+        all
+    }
+
+    /// Every token debug_token was asked about.
+    pub fn debug_token_inputs(&self) -> Vec<String> {
+        self.lock().debug_token_inputs.clone()
     }
 
     pub(crate) fn fresh_id(&self, prefix: &str) -> String {
@@ -318,8 +354,7 @@ impl Simulator {
     ) -> anyhow::Result<()> {
         let number = self
             .number(phone_number_id)
-            .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
-            .clone();
+            .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?;
         let ts = message
             .get("timestamp")
             .and_then(Value::as_str)
@@ -355,8 +390,7 @@ impl Simulator {
     ) -> anyhow::Result<()> {
         let number = self
             .number(phone_number_id)
-            .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?
-            .clone();
+            .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?;
         let wamid = self.fresh_id("wamid.SIMECHO");
         self.deliver(webhooks::echo(&number, customer, &wamid, text, self.now()))
             .await
@@ -410,32 +444,45 @@ impl Simulator {
     }
 
     /// WABAs connected some other way (the demo's own numbers): the signup dialog and Kapso
-    /// never hand them out.
+    /// never hand them out, and the master app was subscribed to them when they were connected.
     pub fn mark_connected(&self, waba_id: &str) {
         let mut s = self.lock();
         if !s.signed_up.iter().any(|w| w == waba_id) {
             s.signed_up.push(waba_id.to_string());
         }
+        if !s.subscribed.iter().any(|w| w == waba_id) {
+            s.subscribed.push(waba_id.to_string());
+        }
     }
 
-    /// Delivers a webhook body to the engine, signed, retrying like Meta until it gets a 200.
+    /// Delivers a webhook body to the engine, signed, retrying like Meta until it gets a 200. A
+    /// number Kapso connected has its webhooks forwarded by Kapso when a `meta` webhook is set
+    /// for it (signed with that webhook's secret, `X-Webhook-Signature`); otherwise they reach
+    /// the master app's callback as Meta's.
     pub async fn deliver(&self, body: Vec<u8>) -> anyhow::Result<()> {
-        let url = self
-            .lock()
-            .webhook_url
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("the simulator has no webhook URL yet"))?;
-        let signature = crate::webhook::signature::sign(self.options.app_secret.as_bytes(), &body);
+        let (url, headers) = match self.kapso_forward(&body) {
+            Some(forward) => forward,
+            None => {
+                let url = self
+                    .lock()
+                    .webhook_url
+                    .clone()
+                    .ok_or_else(|| anyhow::anyhow!("the simulator has no webhook URL yet"))?;
+                let signature =
+                    crate::webhook::signature::sign(self.options.app_secret.as_bytes(), &body);
+                (url, vec![("x-hub-signature-256", signature)])
+            }
+        };
         let mut wait = std::time::Duration::from_millis(100);
         for _ in 0..8 {
-            let sent = self
+            let mut post = self
                 .http
                 .post(&url)
-                .header("content-type", "application/json")
-                .header("x-hub-signature-256", &signature)
-                .body(body.clone())
-                .send()
-                .await;
+                .header("content-type", "application/json");
+            for (name, value) in &headers {
+                post = post.header(*name, value);
+            }
+            let sent = post.body(body.clone()).send().await;
             if matches!(&sent, Ok(r) if r.status().as_u16() == 200) {
                 return Ok(());
             }

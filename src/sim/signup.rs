@@ -27,7 +27,7 @@ pub(crate) struct IssuedCode {
     pub used: bool,
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body><h1>{title}</h1><p>{body}</p></body></html>"
@@ -35,7 +35,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, [("content-type", "text/html; charset=utf-8")], html).into_response()
 }
 
-fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
+pub(super) fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
     let mut u = match reqwest::Url::parse(url) {
         Ok(u) => u,
         Err(_) => return url.to_string(),
@@ -130,7 +130,7 @@ pub(super) async fn dialog(
     redirect_to(&with_query(redirect, &[("code", &code), ("state", state)]))
 }
 
-fn redirect_to(url: &str) -> Response {
+pub(super) fn redirect_to(url: &str) -> Response {
     (StatusCode::FOUND, [("location", url.to_string())]).into_response()
 }
 
@@ -186,10 +186,10 @@ pub(super) async fn debug_token(
         );
     }
     let input = q.get("input_token").map(String::as_str).unwrap_or("");
+    sim.lock().debug_token_inputs.push(input.to_string());
     let wabas: Vec<String> = {
         let mut w: Vec<String> = sim
-            .options
-            .numbers
+            .all_numbers()
             .iter()
             .filter(|n| n.token == input)
             .map(|n| n.waba_id.clone())

@@ -157,6 +157,37 @@ pub fn revoke(conn: &Connection, id: i64, now: i64) -> Result<bool> {
     )? > 0)
 }
 
+/// The tenant's customer on Kapso, once one was made.
+pub fn kapso_customer(conn: &Connection, tenant_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT kapso_customer_id FROM tenants WHERE id = ?1",
+            [tenant_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub fn set_kapso_customer(conn: &Connection, tenant_id: i64, customer_id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE tenants SET kapso_customer_id = ?2 WHERE id = ?1",
+        params![tenant_id, customer_id],
+    )?;
+    Ok(())
+}
+
+/// Kapso keeps one live setup link per customer: a new one revokes the tenant's older Kapso
+/// signups that still wait, here as there. Returns how many.
+pub fn supersede_kapso(conn: &Connection, tenant_id: i64, newest: i64, now: i64) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE signups SET status = 'revoked', finished_at = ?3,
+                error = 'a newer Kapso setup link replaced this one'
+         WHERE tenant_id = ?1 AND id <> ?2 AND path = 'kapso' AND status = 'waiting'",
+        params![tenant_id, newest, now],
+    )?)
+}
+
 /// What the engine keeps of a signup and a client never sees (the sealed token).
 pub struct SignupSecrets {
     pub tenant_id: i64,
@@ -405,6 +436,38 @@ mod tests {
             consume_state(&conn, &b, 6).unwrap(),
             Err(StateRefusal::Revoked)
         );
+    }
+
+    #[test]
+    fn a_new_kapso_link_revokes_the_tenants_older_waiting_ones_only() {
+        let (_d, conn, t) = store();
+        let other = crate::store::directory::add_tenant(&conn, "Globex", 0).unwrap();
+        let kapso = |tenant_id, state: &str, link: &str| {
+            create(
+                &conn,
+                &NewSignup {
+                    path: "kapso",
+                    kapso_link_id: Some(link),
+                    ..new(tenant_id, state)
+                },
+                0,
+            )
+            .unwrap()
+        };
+        let (s1, s2, s3) = (fresh_state(), fresh_state(), fresh_state());
+        let old = kapso(t, &s1, "l1");
+        let theirs = kapso(other.id, &s2, "l2");
+        let meta = create(&conn, &new(t, &fresh_state()), 0).unwrap();
+        let newest = kapso(t, &s3, "l3");
+        assert_eq!(supersede_kapso(&conn, t, newest, 5).unwrap(), 1);
+        let status = |id| view(&conn, &Scope::Everything, id, 6).unwrap().status;
+        assert_eq!(status(old), SignupStatus::Revoked);
+        assert_eq!(status(theirs), SignupStatus::Waiting);
+        assert_eq!(status(meta), SignupStatus::Waiting);
+        assert_eq!(status(newest), SignupStatus::Waiting);
+        assert_eq!(kapso_customer(&conn, t).unwrap(), None);
+        set_kapso_customer(&conn, t, "cust-1").unwrap();
+        assert_eq!(kapso_customer(&conn, t).unwrap().as_deref(), Some("cust-1"));
     }
 
     #[test]

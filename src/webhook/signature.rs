@@ -34,6 +34,33 @@ pub fn verify(app_secret: &[u8], body: &[u8], header: Option<&str>) -> Result<()
         .map_err(|_| SignatureError::Mismatch)
 }
 
+/// Kapso's `X-Webhook-Signature`: the hex HMAC-SHA256 of the raw body with the webhook's secret
+/// (a `sha256=` prefix is taken too), compared in constant time.
+pub fn verify_kapso(
+    secret: &[u8],
+    body: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
+    let header = header.ok_or(SignatureError::Missing)?.trim();
+    let hex_digest = header.strip_prefix("sha256=").unwrap_or(header);
+    let expected = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
+    if expected.len() != 32 {
+        return Err(SignatureError::Malformed);
+    }
+    let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| SignatureError::Mismatch)?;
+    mac.update(body);
+    mac.verify_slice(&expected)
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+/// The `X-Webhook-Signature` Kapso would send for `body`.
+pub fn sign_kapso(secret: &[u8], body: &[u8]) -> String {
+    // An HMAC key of any length is valid, so this cannot fail.
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// The header value Meta would send for `body` (used by the simulator, the tests and the bench).
 pub fn sign(app_secret: &[u8], body: &[u8]) -> String {
     // An HMAC key of any length is valid, so this cannot fail.
@@ -83,6 +110,33 @@ mod tests {
         );
         assert_eq!(
             verify(b"k", b"x", Some("sha256=00ff")),
+            Err(SignatureError::Malformed)
+        );
+    }
+
+    #[test]
+    fn kapso_signs_with_bare_hex_and_only_its_secret_verifies() {
+        let sig = sign_kapso(b"whsec", b"{\"a\":1}");
+        assert_eq!(sig.len(), 64);
+        assert_eq!(verify_kapso(b"whsec", b"{\"a\":1}", Some(&sig)), Ok(()));
+        assert_eq!(
+            verify_kapso(b"whsec", b"{\"a\":1}", Some(&format!("sha256={sig}"))),
+            Ok(())
+        );
+        assert_eq!(
+            verify_kapso(b"other", b"{\"a\":1}", Some(&sig)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_kapso(b"whsec", b"{\"a\":2}", Some(&sig)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_kapso(b"whsec", b"x", None),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verify_kapso(b"whsec", b"x", Some("zz")),
             Err(SignatureError::Malformed)
         );
     }
