@@ -5,6 +5,7 @@ pub use crate::cloud::Lang;
 
 mod kapso;
 pub use kapso::kapso_failure;
+pub mod wizard;
 
 /// The inbox's words. Fields with `{}` are filled with `fill`.
 #[derive(Debug)]
@@ -173,6 +174,7 @@ fn actions_en(a: Action) -> &'static str {
         Action::Snooze => "snooze",
         Action::Claim => "claim",
         Action::Admin => "queues and agents",
+        Action::Connect => "connect a number",
     }
 }
 
@@ -208,6 +210,7 @@ fn actions_es(a: Action) -> &'static str {
         Action::Snooze => "posponer",
         Action::Claim => "tomar",
         Action::Admin => "colas y agentes",
+        Action::Connect => "conectar un número",
     }
 }
 

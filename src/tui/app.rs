@@ -235,6 +235,8 @@ pub enum Tag {
     Agents,
     /// An admin command from the `:` line; answers with queues or agents.
     AdminChange,
+    /// For the connect wizard, which handles its own answers.
+    Wizard(super::wizard::Tag),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -249,6 +251,10 @@ pub enum Effect {
         file: MediaFile,
         open: bool,
     },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Read a file for the wizard; its text goes back to `wizard_file`.
+    ReadFile(super::wizard::Tag, String),
 }
 
 /// Everything on screen.
@@ -290,6 +296,8 @@ pub struct App {
     /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
     pub unrouted: i64,
     pub invalid: i64,
+    /// The connect wizard, over the whole screen while it is open.
+    pub wizard: Option<Box<super::wizard::Wizard>>,
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
@@ -342,6 +350,7 @@ impl App {
             unrouted: 0,
             invalid: 0,
             admin_agents: None,
+            wizard: None,
             dirty: true,
             numbers_stale: true,
             numbers_loading: false,
@@ -549,6 +558,9 @@ impl App {
     }
 
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
+        if let Tag::Wizard(tag) = tag {
+            return self.wizard_reply(tag, result);
+        }
         self.dirty = true;
         let mut out = Vec::new();
         let response = match result {

@@ -39,6 +39,8 @@ pub enum Action {
     Snooze,
     Claim,
     Admin,
+    /// The connect wizard (admins).
+    Connect,
 }
 
 impl Action {
@@ -75,6 +77,7 @@ impl Action {
             Action::Snooze => "snooze",
             Action::Claim => "claim",
             Action::Admin => "admin",
+            Action::Connect => "connect",
         }
     }
 }
@@ -239,6 +242,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Snooze, &["z"]),
     (Scope::Lists, Action::Claim, &["a"]),
     (Scope::Lists, Action::Admin, &["A"]),
+    (Scope::Lists, Action::Connect, &["C"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),
