@@ -41,8 +41,13 @@ impl Screen {
 
     /// Waits for a frame that shows `text`; the frame.
     async fn wait_for(&mut self, text: &str) -> String {
+        self.wait_until(text, |f| f.contains(text)).await
+    }
+
+    /// Waits for a frame `ok` accepts (the last one drawn, or a new one).
+    async fn wait_until(&mut self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
-        if let Some(f) = self.seen.last().filter(|f| f.contains(text)) {
+        if let Some(f) = self.seen.last().filter(|f| ok(f)) {
             return f.clone();
         }
         loop {
@@ -50,13 +55,13 @@ impl Screen {
             match tokio::time::timeout(left, self.frames.recv()).await {
                 Ok(Some(frame)) => {
                     self.seen.push(frame.clone());
-                    if frame.contains(text) {
+                    if ok(&frame) {
                         return frame;
                     }
                 }
-                Ok(None) => panic!("the wizard ended before showing {text:?}"),
+                Ok(None) => panic!("the wizard ended before showing {what}"),
                 Err(_) => panic!(
-                    "no frame showed {text:?}; the last one:\n{}",
+                    "no frame showed {what}; the last one:\n{}",
                     self.seen.last().cloned().unwrap_or_default()
                 ),
             }
@@ -162,7 +167,11 @@ async fn the_wizard_connects_a_dedicated_number_through_metas_signup_end_to_end(
 
     // Another number? No: back at the start, Esc leaves.
     screen.press(KeyCode::Enter);
-    screen.wait_for("Which business").await;
+    screen
+        .wait_until("both tenants", |f| {
+            f.contains("+ New tenant") && f.contains("Acme") && f.contains("Globex")
+        })
+        .await;
     screen.press(KeyCode::Esc);
     let ended = tokio::time::timeout(Duration::from_secs(10), running)
         .await

@@ -351,7 +351,7 @@ pub static EN: WizardStrings = WizardStrings {
     leave_coexistence: "wabox stops watching the number: nothing is stored until it is \
                         connected.",
     leave_history: "The history import goes on in the engine; the wizard stops showing it.",
-    leave_request: "A request to the engine has not been answered yet.",
+    leave_request: "The engine has not answered yet: what it was asked to do may still happen.",
     link_left_open: "signup {} stays open until its link expires (`wabox connect revoke {}`)",
     tenant_intro: "Which business is this number for? Each tenant has its own Meta account, \
                    tokens, numbers and conversations. Pick one, or type a new one's name.",
@@ -612,7 +612,7 @@ pub static ES: WizardStrings = WizardStrings {
                         conectado.",
     leave_history: "La importación del historial sigue en el motor; el asistente deja de \
                     mostrarla.",
-    leave_request: "El motor aún no ha respondido a una petición.",
+    leave_request: "El motor aún no ha respondido: lo que se le pidió aún puede ocurrir.",
     link_left_open: "el registro {} sigue abierto hasta que caduque su enlace (`wabox connect \
                      revoke {}`)",
     tenant_intro: "¿Para qué empresa es este número? Cada empresa tiene su propia cuenta de \

@@ -14,10 +14,10 @@ impl App {
         let (wizard, effects) = Wizard::start(t, self.now, true);
         self.wizard = Some(Box::new(wizard));
         self.dirty = true;
-        self.from_wizard(effects)
+        self.wizard_effects(effects)
     }
 
-    fn from_wizard(&mut self, effects: Vec<WizardEffect>) -> Vec<Effect> {
+    fn wizard_effects(&mut self, effects: Vec<WizardEffect>) -> Vec<Effect> {
         if let Some(w) = &mut self.wizard
             && std::mem::take(&mut w.dirty)
         {
@@ -49,7 +49,7 @@ impl App {
             Some(w) => w.on_key(key),
             None => return Vec::new(),
         };
-        self.from_wizard(effects)
+        self.wizard_effects(effects)
     }
 
     pub fn wizard_paste(&mut self, text: &str) {
@@ -68,7 +68,7 @@ impl App {
             Some(w) => w.on_reply(tag, result),
             None => return Vec::new(), // the wizard was closed: nobody waits for it
         };
-        self.from_wizard(effects)
+        self.wizard_effects(effects)
     }
 
     pub fn wizard_file(&mut self, tag: WizardTag, result: Result<String, String>) -> Vec<Effect> {
@@ -76,7 +76,7 @@ impl App {
             Some(w) => w.on_file(tag, result),
             None => return Vec::new(),
         };
-        self.from_wizard(effects)
+        self.wizard_effects(effects)
     }
 
     /// The clock for the wizard's countdowns and polls (after `on_tick` set `now`).
@@ -86,6 +86,6 @@ impl App {
             Some(w) => w.on_tick(now),
             None => return Vec::new(),
         };
-        self.from_wizard(effects)
+        self.wizard_effects(effects)
     }
 }

@@ -78,6 +78,24 @@ pub enum Ask {
     Dashboard,
 }
 
+impl Ask {
+    /// The engine changes something for it (leaving before its answer leaves that unknown);
+    /// the others only read.
+    pub fn changes_something(self) -> bool {
+        matches!(
+            self,
+            Ask::AddTenant
+                | Ask::Begin
+                | Ask::Finish
+                | Ask::Revoke
+                | Ask::Regenerate
+                | Ask::Connect
+                | Ask::HistorySync
+                | Ask::ImportApply
+        )
+    }
+}
+
 /// A line under the screen's content: what just happened.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -99,6 +117,8 @@ pub struct Wizard {
     back: Vec<Screen>,
     generation: u64,
     in_flight: usize,
+    /// Of those, the ones that change something.
+    changing: usize,
     /// "Leave the wizard?" is asked.
     pub confirm_quit: bool,
     pub notice: Option<Notice>,
@@ -122,12 +142,23 @@ impl Wizard {
             back: Vec::new(),
             generation: 0,
             in_flight: 0,
+            changing: 0,
             confirm_quit: false,
             notice: None,
             in_inbox,
             dirty: true,
         };
-        let mut out = vec![w.call(Ask::Hello, Request::Hello)];
+        // Who the engine is, and where a browser reaches it (for short links), before it matters.
+        let mut out = vec![
+            w.call(Ask::Hello, Request::Hello),
+            w.call(
+                Ask::PublicUrl,
+                Request::Dashboard {
+                    test: false,
+                    reveal: false,
+                },
+            ),
+        ];
         out.extend(w.enter());
         (w, out)
     }
@@ -135,6 +166,9 @@ impl Wizard {
     /// A request for the engine, tagged with the current screen.
     pub(super) fn call(&mut self, ask: Ask, request: Request) -> Effect {
         self.in_flight += 1;
+        if ask.changes_something() {
+            self.changing += 1;
+        }
         Effect::Call(
             Tag {
                 generation: self.generation,
@@ -237,7 +271,7 @@ impl Wizard {
                 Some(t.leave_coexistence.to_string())
             }
             Screen::History(h) if !h.done() => Some(t.leave_history.to_string()),
-            _ if self.in_flight > 0 => Some(t.leave_request.to_string()),
+            _ if self.changing > 0 => Some(t.leave_request.to_string()),
             _ => None,
         }
     }
@@ -310,6 +344,9 @@ impl Wizard {
 
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
         self.in_flight = self.in_flight.saturating_sub(1);
+        if tag.ask.changes_something() {
+            self.changing = self.changing.saturating_sub(1);
+        }
         self.dirty = true;
         if tag.ask == Ask::Hello {
             if let Ok(Response::Hello(info)) = &result {

@@ -11,7 +11,7 @@ use crate::tui::wizard::{COEXISTENCE_LIMIT, COEXISTENCE_POLL};
 fn the_first_screen_asks_who_the_engine_is_and_which_tenants_there_are() {
     let (_, effects) = Wizard::start(WizardStrings::for_code("en"), NOW, false);
     let asked: Vec<Ask> = calls(&effects).into_iter().map(|(a, _)| a).collect();
-    assert_eq!(asked, [Ask::Hello, Ask::Tenants]);
+    assert_eq!(asked, [Ask::Hello, Ask::PublicUrl, Ask::Tenants]);
 }
 
 #[test]
@@ -823,7 +823,17 @@ fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leavi
             _ => None,
         })
         .collect();
-    assert_eq!(asked, [&Request::Hello, &Request::ListTenants]);
+    assert_eq!(
+        asked,
+        [
+            &Request::Hello,
+            &Request::Dashboard {
+                test: false,
+                reveal: false
+            },
+            &Request::ListTenants
+        ]
+    );
     // The wizard speaks the inbox's language and takes the whole screen.
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| crate::tui::view::draw(f, &app)).unwrap();
@@ -834,6 +844,9 @@ fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leavi
         match e {
             AppEffect::Call(tag @ AppTag::Wizard(_), Request::ListTenants) => {
                 app.on_reply(tag, Ok(Response::Tenants(tenants())));
+            }
+            AppEffect::Call(tag @ AppTag::Wizard(_), Request::Dashboard { .. }) => {
+                app.on_reply(tag, Ok(Response::Dashboard(Box::new(dashboard_view()))));
             }
             AppEffect::Call(tag @ AppTag::Wizard(_), Request::Hello) => {
                 app.on_reply(

@@ -36,6 +36,7 @@ pub fn started(lang: &str) -> (Wizard, Vec<Effect>) {
             user: "root".into(),
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
+        Ask::PublicUrl => Some(Ok(Response::Dashboard(Box::new(dashboard_view())))),
         _ => None,
     });
     (w, rest)
