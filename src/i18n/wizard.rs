@@ -67,6 +67,7 @@ pub struct WizardStrings {
     // tenant
     pub tenant_intro: &'static str,
     pub tenant_numbers: &'static str,
+    pub tenant_one_number: &'static str,
     pub new_tenant: &'static str,
     pub adding_tenant: &'static str,
     pub tenant_name_needed: &'static str,
@@ -356,6 +357,7 @@ pub static EN: WizardStrings = WizardStrings {
     tenant_intro: "Which business is this number for? Each tenant has its own Meta account, \
                    tokens, numbers and conversations. Pick one, or type a new one's name.",
     tenant_numbers: "{} numbers",
+    tenant_one_number: "1 number",
     new_tenant: "+ New tenant:",
     adding_tenant: "adding the tenant…",
     tenant_name_needed: "type the new tenant's name (the business's), or pick one above",
@@ -486,7 +488,7 @@ pub static EN: WizardStrings = WizardStrings {
     history_declined: "No history: {}",
     history_import: "History import",
     history_phases: "today {} · up to 90 days {} · up to 180 days {}",
-    history_counts: "{} messages imported, in {} chunks",
+    history_counts: "messages imported: {} · chunks: {}",
     afterwards_title: "What changes for the business:",
     afterwards: &[
         "Messages sent from the phone app appear in wabox as \"sent from phone\" (echoes); \
@@ -520,7 +522,7 @@ pub static EN: WizardStrings = WizardStrings {
     verify_token_unset: "not set: [meta] verify_token or WABOX_VERIFY_TOKEN",
     redirect_uri: "Redirect URI",
     app_id: "App id",
-    config_id: "Embedded Signup configuration",
+    config_id: "Configuration id",
     kapso_success: "Success URL",
     kapso_failure: "Failure URL",
     no_public_url: "No public URL: set [webhook] public_url to the HTTPS address that reaches \
@@ -619,6 +621,7 @@ pub static ES: WizardStrings = WizardStrings {
                    Meta, tokens, números y conversaciones. Elige una o escribe el nombre de \
                    una nueva.",
     tenant_numbers: "{} números",
+    tenant_one_number: "1 número",
     new_tenant: "+ Empresa nueva:",
     adding_tenant: "añadiendo la empresa…",
     tenant_name_needed: "escribe el nombre de la empresa nueva, o elige una de arriba",
@@ -755,7 +758,7 @@ pub static ES: WizardStrings = WizardStrings {
     history_declined: "Sin historial: {}",
     history_import: "Importación del historial",
     history_phases: "hoy {} · hasta 90 días {} · hasta 180 días {}",
-    history_counts: "{} mensajes importados, en {} partes",
+    history_counts: "mensajes importados: {} · partes: {}",
     afterwards_title: "Qué cambia para la empresa:",
     afterwards: &[
         "Los mensajes enviados desde la app del teléfono aparecen en wabox como \"enviado \
@@ -789,7 +792,7 @@ pub static ES: WizardStrings = WizardStrings {
     verify_token_unset: "sin configurar: [meta] verify_token o WABOX_VERIFY_TOKEN",
     redirect_uri: "URI de redirec.",
     app_id: "Id de la app",
-    config_id: "configuración del registro",
+    config_id: "Id de config.",
     kapso_success: "URL de éxito",
     kapso_failure: "URL de fallo",
     no_public_url: "No hay URL pública: configura [webhook] public_url con la dirección HTTPS \

@@ -225,6 +225,20 @@ impl Wizard {
         let note = self.leaving_note();
         match self.back.pop() {
             Some(previous) => {
+                // Back before a choice: it is no longer made (the header stops naming it).
+                match previous {
+                    Screen::Tenant(_) => {
+                        self.tenant = None;
+                        self.path = None;
+                        self.queue = None;
+                    }
+                    Screen::Path(_) => {
+                        self.path = None;
+                        self.queue = None;
+                    }
+                    Screen::Queue(_) => self.queue = None,
+                    _ => {}
+                }
                 self.screen = previous;
                 let out = self.entered();
                 if let Some(text) = note {

@@ -416,7 +416,7 @@ fn a_coexistence_number_connected_by_meta_has_its_history_asked_once_then_the_su
     for s in 1..20 {
         assert!(calls(&w.on_tick(NOW + 2 * s)).is_empty());
     }
-    assert!(text(&w).contains("5 messages imported"));
+    assert!(text(&w).contains("messages imported: 5"));
     assert!(key(&mut w, KeyCode::Char('q')) == vec![Effect::Close]);
     let mut w2 = meta_link("en", 0);
     let poll = w2.on_tick(NOW);

@@ -110,13 +110,11 @@ pub fn dashboard(frame: &mut Frame, w: &Wizard, s: &DashboardStep, area: Rect) {
         t.redirect_uri,
         v.oauth_redirect_uri.clone().unwrap_or_else(unset),
     ));
-    lines.push(Line::raw(format!(
-        "  {:<17}{} · {} {}",
-        t.app_id,
-        v.app_id.clone().unwrap_or_else(unset),
+    lines.push(entry(t.app_id, v.app_id.clone().unwrap_or_else(unset)));
+    lines.push(entry(
         t.config_id,
-        v.config_id.clone().unwrap_or_else(unset)
-    )));
+        v.config_id.clone().unwrap_or_else(unset),
+    ));
     if v.kapso_configured {
         lines.push(Line::styled(t.dashboard_kapso, dim()));
         lines.push(entry(

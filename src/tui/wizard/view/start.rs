@@ -15,7 +15,10 @@ pub fn tenant(frame: &mut Frame, w: &Wizard, s: &TenantStep, area: Rect) {
                 .max(1);
             for i in window(s.selected, list.len(), room) {
                 let tn = &list[i];
-                let count = fill(t.tenant_numbers, &[&tn.numbers.to_string()]);
+                let count = match tn.numbers {
+                    1 => t.tenant_one_number.to_string(),
+                    n => fill(t.tenant_numbers, &[&n.to_string()]),
+                };
                 let name = truncate(&tn.name, 40);
                 let pad = 42usize.saturating_sub(crate::tui::view::text::width(&name));
                 lines.push(choice(
