@@ -1,9 +1,12 @@
 //! The wizard driven as an admin drives it, with the engine's answers given by hand: a fixed
-//! clock, fixed ids, so every screen is a stable snapshot. `flow.rs` proves the state machine,
-//! `screens.rs` snapshots every screen in English and Spanish at 80x24.
+//! clock, fixed ids, so every screen is a stable snapshot. `navigation.rs`, `signup.rs` and
+//! `by_hand.rs` prove the state machine; `screens.rs` snapshots every screen in English and
+//! Spanish at 80x24.
 
-mod flow;
+mod by_hand;
+mod navigation;
 mod screens;
+mod signup;
 
 use super::state::Screen;
 use super::{Ask, Effect, Tag, Wizard};
