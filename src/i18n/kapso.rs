@@ -86,7 +86,10 @@ mod tests {
         for code in codes {
             let (en, es) = (kapso_failure(code, Lang::En), kapso_failure(code, Lang::Es));
             assert_ne!(en, es, "{code}");
-            assert!(!en.contains("Kapso reported"), "{code} fell to the unknown case");
+            assert!(
+                !en.contains("Kapso reported"),
+                "{code} fell to the unknown case"
+            );
             assert_ne!(en, unknown_en);
         }
         assert!(unknown_en.contains("\"zzz\""));
