@@ -1,10 +1,31 @@
-//! `wabox connect manual`: a number connected from the terminal, its token typed hidden (or
-//! piped, or from WABOX_ACCESS_TOKEN), checked with Meta before anything is stored.
+//! `wabox connect`: alone, the full-screen wizard; with a subcommand, one of its paths for
+//! scripts. `wabox connect manual`: a number connected from the terminal, its token typed hidden
+//! (or piped, or from WABOX_ACCESS_TOKEN), checked with Meta before anything is stored.
 
 use crate::api::Request;
 use crate::secret::Secret;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Read, Write};
+
+/// `wabox connect`: the wizard, or one of its paths by name.
+#[derive(Args, Debug)]
+pub struct ConnectArgs {
+    #[command(subcommand)]
+    pub command: Option<ConnectCommand>,
+}
+
+/// `wabox connect` alone: the full-screen wizard, without the inbox.
+pub async fn wizard(config: crate::config::Config, act_as: Option<String>) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+        "the wizard needs a terminal; scripts use its paths: `wabox connect meta|manual|coexistence \
+         …` (see `wabox connect --help`)"
+    );
+    let client = crate::client::Client::connect(config.clone())
+        .await?
+        .acting_as(act_as);
+    crate::tui::wizard::runner::run(&config, client).await
+}
 
 #[derive(Subcommand, Debug)]
 pub enum ConnectCommand {
@@ -353,7 +374,7 @@ pub async fn import_history(
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
     if !json {
-        println!("{AFTERWARDS}");
+        println!("{}", afterwards());
     }
     Ok(())
 }
@@ -408,20 +429,23 @@ pub(crate) fn hidden_prompt(prompt: &str) -> anyhow::Result<String> {
     result.map(|()| text)
 }
 
-const INSTRUCTIONS: &str = "\
-Connect a number that stays on the WhatsApp Business app (coexistence):
-  1. On the phone, open the WhatsApp Business app (version 2.24.17 or newer).
-  2. In Meta's onboarding window, enter the number; WhatsApp shows a code or a QR.
-  3. In the app: Settings → Account → Business platform, confirm the code or scan the QR.
-  4. Choose whether to share the chat history (up to 180 days; group chats are not included).
-wabox checks the number's state until it is connected.";
+/// The wizard's words (`i18n::wizard`), so the two say the same.
+fn instructions() -> String {
+    format!(
+        "{}\nwabox checks the number's state until it is connected.",
+        crate::i18n::wizard::EN.coexistence_steps
+    )
+}
 
-const AFTERWARDS: &str = "\
-What changes for the business:
-  - Messages sent from the phone app appear in wabox as \"sent from phone\" (echoes); they never
-    open or extend the 24-hour window.
-  - The app must be opened on the phone every couple of weeks, or the link can drop.
-  - Sending is limited to 20 messages a second; groups, broadcast lists and calls stay in the app.";
+fn afterwards() -> String {
+    let t = &crate::i18n::wizard::EN;
+    let mut out = t.afterwards_title.to_string();
+    for item in t.afterwards {
+        out.push_str("\n  - ");
+        out.push_str(item);
+    }
+    out
+}
 
 /// `wabox connect coexistence`: instructions, polling with a countdown, then connect and import.
 pub async fn coexistence(
@@ -455,7 +479,7 @@ pub async fn coexistence(
             println!("{text}");
         }
     };
-    say(INSTRUCTIONS);
+    say(&instructions());
     let started = std::time::Instant::now();
     let deadline = started + std::time::Duration::from_secs(timeout.max(1) as u64);
     let mut polls = 0u32;
@@ -486,9 +510,10 @@ pub async fn coexistence(
             }
             Onboarding::Waiting(why) => {
                 say(&format!(
-                    "{}:{:02} left · {why} · last seen: {seen}",
+                    "{}:{:02} left · {} · last seen: {seen}",
                     left.as_secs() / 60,
-                    left.as_secs() % 60
+                    left.as_secs() % 60,
+                    (crate::i18n::wizard::EN.waiting_for)(why)
                 ));
                 if std::time::Instant::now() >= deadline {
                     break Some(why);
@@ -500,8 +525,9 @@ pub async fn coexistence(
     if let Some(why) = last {
         client.close().await;
         anyhow::bail!(
-            "the number was not connected within {}: {why}",
-            crate::domain::time::short_duration(timeout)
+            "the number was not connected within {}: {}",
+            crate::domain::time::short_duration(timeout),
+            (crate::i18n::wizard::EN.waiting_for)(why)
         );
     }
     let connected = client

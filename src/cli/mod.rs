@@ -100,9 +100,9 @@ pub enum Command {
     Tui,
     #[command(flatten)]
     Team(team::TeamCommand),
-    /// Connect a business's number (the wizard's paths without the full screen).
-    #[command(subcommand)]
-    Connect(connect::ConnectCommand),
+    /// Connect a business's number: alone, the full-screen wizard; with a subcommand, one of
+    /// its paths without the full screen (for scripts).
+    Connect(connect::ConnectArgs),
     /// Automated follow-ups (TOML files in the config dir's sequences/) and the conversations
     /// going through them.
     #[command(subcommand)]
@@ -707,10 +707,13 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             (Request::AdvanceClock { seconds: by }, false)
         }
         Command::Team(team) => team.request()?,
-        Command::Connect(c) if c.is_conversation() => {
+        Command::Connect(connect::ConnectArgs { command: None }) => {
+            return connect::wizard(config, act_as).await;
+        }
+        Command::Connect(connect::ConnectArgs { command: Some(c) }) if c.is_conversation() => {
             return connect::converse(config, c, act_as).await;
         }
-        Command::Connect(connect) => connect.request()?,
+        Command::Connect(connect::ConnectArgs { command: Some(c) }) => c.request()?,
         Command::Serve { .. } | Command::Bench(_) | Command::Demo(_) | Command::Tui => {
             anyhow::bail!("serve, bench, demo and tui are started by main, not as one request")
         }

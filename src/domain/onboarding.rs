@@ -1,5 +1,6 @@
 //! Where a coexistence onboarding stands, read from the number's fields (`GET /{pnid}`), and what
-//! to tell the admin. Pure, so every state is tested without Meta.
+//! is still missing. Pure, so every state is tested without Meta; the words for each reason are in
+//! `i18n::wizard` (English and Spanish), shared by `wabox connect coexistence` and the wizard.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,11 +14,28 @@ pub struct NumberState {
     pub code_verification_status: Option<String>,
 }
 
-/// Connected, or still waiting, with what is missing in plain words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Connected, or still waiting for something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Onboarding {
     Connected,
-    Waiting(String),
+    Waiting(WaitingFor),
+}
+
+/// What a coexistence onboarding still waits for (or why it cannot finish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitingFor {
+    /// The confirmation code expired: the onboarding must start again in Meta's window.
+    CodeExpired,
+    /// The code has not been confirmed in the Business app (or the QR not scanned) yet.
+    CodeConfirmation,
+    /// The code is confirmed; Meta is still moving the number to the Cloud API.
+    CloudApiMigration,
+    /// The number is on the old On-Premises API.
+    OnPremises,
+    /// On the Cloud API but not on the Business app: a dedicated number.
+    DedicatedNumber,
+    /// Nothing in the fields explains it: Meta has not finished.
+    Meta,
 }
 
 pub fn assess(s: &NumberState) -> Onboarding {
@@ -27,22 +45,12 @@ pub fn assess(s: &NumberState) -> Onboarding {
         return Onboarding::Connected;
     }
     Onboarding::Waiting(match (code, platform) {
-        ("EXPIRED", _) => {
-            "the confirmation code expired: start the onboarding again in Meta's window".into()
-        }
-        ("NOT_VERIFIED", _) | ("", _) => "waiting for the code to be confirmed in the WhatsApp \
-             Business app (Settings → Account → Business platform), or the QR to be scanned"
-            .into(),
-        (_, "NOT_APPLICABLE") | (_, "") => {
-            "the code is confirmed; Meta is still moving the number to the Cloud API".into()
-        }
-        (_, "ON_PREMISE") => "the number is on the old On-Premises API, not the Cloud API".into(),
-        _ if !s.is_on_biz_app => {
-            "the number is on the Cloud API but not on the Business app: it is a dedicated \
-             number (connect it with `wabox connect manual`)"
-                .into()
-        }
-        _ => "waiting for Meta".into(),
+        ("EXPIRED", _) => WaitingFor::CodeExpired,
+        ("NOT_VERIFIED", _) | ("", _) => WaitingFor::CodeConfirmation,
+        (_, "NOT_APPLICABLE") | (_, "") => WaitingFor::CloudApiMigration,
+        (_, "ON_PREMISE") => WaitingFor::OnPremises,
+        _ if !s.is_on_biz_app => WaitingFor::DedicatedNumber,
+        _ => WaitingFor::Meta,
     })
 }
 
@@ -65,23 +73,38 @@ mod tests {
             assess(&state(true, "CLOUD_API", "VERIFIED")),
             Onboarding::Connected
         );
-        assert!(matches!(
+        assert_eq!(
             assess(&state(false, "CLOUD_API", "VERIFIED")),
-            Onboarding::Waiting(w) if w.contains("dedicated")
-        ));
+            Onboarding::Waiting(WaitingFor::DedicatedNumber)
+        );
     }
 
     #[test]
     fn each_waiting_state_says_what_is_missing() {
-        let says = |s: NumberState| match assess(&s) {
+        let waits = |s: NumberState| match assess(&s) {
             Onboarding::Waiting(w) => w,
             Onboarding::Connected => panic!("not connected yet"),
         };
-        assert!(
-            says(state(false, "NOT_APPLICABLE", "NOT_VERIFIED")).contains("code to be confirmed")
+        assert_eq!(
+            waits(state(false, "NOT_APPLICABLE", "NOT_VERIFIED")),
+            WaitingFor::CodeConfirmation
         );
-        assert!(says(state(false, "NOT_APPLICABLE", "EXPIRED")).contains("expired"));
-        assert!(says(state(true, "NOT_APPLICABLE", "VERIFIED")).contains("still moving"));
-        assert!(says(state(false, "ON_PREMISE", "VERIFIED")).contains("On-Premises"));
+        assert_eq!(waits(NumberState::default()), WaitingFor::CodeConfirmation);
+        assert_eq!(
+            waits(state(false, "NOT_APPLICABLE", "EXPIRED")),
+            WaitingFor::CodeExpired
+        );
+        assert_eq!(
+            waits(state(true, "NOT_APPLICABLE", "VERIFIED")),
+            WaitingFor::CloudApiMigration
+        );
+        assert_eq!(
+            waits(state(false, "ON_PREMISE", "VERIFIED")),
+            WaitingFor::OnPremises
+        );
+        assert_eq!(
+            waits(state(true, "ON_PREMISE", "VERIFIED")),
+            WaitingFor::OnPremises
+        );
     }
 }

@@ -5,6 +5,7 @@ pub use crate::cloud::Lang;
 
 mod kapso;
 pub use kapso::kapso_failure;
+pub mod wizard;
 
 /// The inbox's words. Fields with `{}` are filled with `fill`.
 #[derive(Debug)]
@@ -188,6 +189,7 @@ fn actions_en(a: Action) -> &'static str {
         Action::Claim => "claim",
         Action::Admin => "queues and agents",
         Action::Automation => "sequences",
+        Action::Connect => "connect a number",
     }
 }
 
@@ -224,6 +226,7 @@ fn actions_es(a: Action) -> &'static str {
         Action::Claim => "tomar",
         Action::Admin => "colas y agentes",
         Action::Automation => "secuencias",
+        Action::Connect => "conectar un número",
     }
 }
 

@@ -250,6 +250,8 @@ pub enum Tag {
     Sequences,
     /// Started, paused, resumed or stopped a sequence.
     EnrollmentChange,
+    /// For the connect wizard, which handles its own answers.
+    Wizard(super::wizard::Tag),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -264,6 +266,10 @@ pub enum Effect {
         file: MediaFile,
         open: bool,
     },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Read a file for the wizard; its text goes back to `wizard_file`.
+    ReadFile(super::wizard::Tag, String),
 }
 
 /// Everything on screen.
@@ -305,6 +311,8 @@ pub struct App {
     /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
     pub unrouted: i64,
     pub invalid: i64,
+    /// The connect wizard, over the whole screen while it is open.
+    pub wizard: Option<Box<super::wizard::Wizard>>,
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
@@ -357,6 +365,7 @@ impl App {
             unrouted: 0,
             invalid: 0,
             admin_agents: None,
+            wizard: None,
             dirty: true,
             numbers_stale: true,
             numbers_loading: false,
@@ -567,6 +576,9 @@ impl App {
     }
 
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
+        if let Tag::Wizard(tag) = tag {
+            return self.wizard_reply(tag, result);
+        }
         self.dirty = true;
         let mut out = Vec::new();
         let response = match result {

@@ -13,6 +13,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
     pub fn on_paste(&mut self, text: &str) {
+        if self.wizard.is_some() {
+            return self.wizard_paste(text);
+        }
         if self.focus == Focus::Composer && self.popup.is_none() {
             self.composer.insert_str(text);
             self.dirty = true;
@@ -21,6 +24,9 @@ impl App {
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.dirty = true;
+        if self.wizard.is_some() {
+            return self.wizard_key(key);
+        }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return vec![Effect::Quit];
         }
@@ -431,6 +437,7 @@ impl App {
                 self.popup = Some(Popup::Command("snooze ".into()));
                 Vec::new()
             }
+            Action::Connect => self.open_wizard(),
         }
     }
 

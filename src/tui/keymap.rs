@@ -40,6 +40,8 @@ pub enum Action {
     Claim,
     Admin,
     Automation,
+    /// The connect wizard (admins).
+    Connect,
 }
 
 impl Action {
@@ -77,6 +79,7 @@ impl Action {
             Action::Claim => "claim",
             Action::Admin => "admin",
             Action::Automation => "sequences",
+            Action::Connect => "connect",
         }
     }
 }
@@ -242,6 +245,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Claim, &["a"]),
     (Scope::Lists, Action::Admin, &["A"]),
     (Scope::Lists, Action::Automation, &["S"]),
+    (Scope::Lists, Action::Connect, &["C"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),

@@ -9,22 +9,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// What comes from the engine; `T` tags each answer with what asked (the inbox's `Tag`, or the
+/// wizard's when it runs alone).
 #[derive(Debug)]
-pub enum LinkEvent {
+pub enum LinkEvent<T = Tag> {
     Connected,
     Lost(String),
-    Reply(Tag, Box<Result<Response, ApiError>>),
+    Reply(T, Box<Result<Response, ApiError>>),
     Engine(StoreEvent),
 }
 
-pub type Requests = mpsc::UnboundedSender<(Tag, Request)>;
+pub type Requests<T = Tag> = mpsc::UnboundedSender<(T, Request)>;
 
 /// Starts the task; `reconnect_to` is the data dir whose socket to dial again after a loss.
-pub fn spawn(
+pub fn spawn<T: Send + 'static>(
     client: Client,
     reconnect_to: Option<PathBuf>,
-) -> (Requests, mpsc::UnboundedReceiver<LinkEvent>) {
-    let (requests, mut inbox) = mpsc::unbounded_channel::<(Tag, Request)>();
+) -> (Requests<T>, mpsc::UnboundedReceiver<LinkEvent<T>>) {
+    let (requests, mut inbox) = mpsc::unbounded_channel::<(T, Request)>();
     let (events, out) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut client = client;
@@ -54,10 +56,10 @@ pub fn spawn(
 }
 
 /// Runs until the engine goes away (its reason) or the TUI does (none).
-async fn serve(
+async fn serve<T>(
     client: &mut Client,
-    inbox: &mut mpsc::UnboundedReceiver<(Tag, Request)>,
-    events: &mpsc::UnboundedSender<LinkEvent>,
+    inbox: &mut mpsc::UnboundedReceiver<(T, Request)>,
+    events: &mpsc::UnboundedSender<LinkEvent<T>>,
 ) -> Option<String> {
     if let Err(e) = client.call(Request::Subscribe).await {
         return Some(e.message);

@@ -10,6 +10,7 @@ pub mod link;
 pub mod picker;
 pub mod terminal;
 pub mod view;
+pub mod wizard;
 
 #[cfg(test)]
 mod fixtures;
@@ -84,7 +85,7 @@ pub async fn run(
             },
             _ = tick.tick() => {
                 app.on_tick(crate::domain::time::now_unix());
-                Vec::new()
+                app.wizard_tick()
             }
         };
         // Drain what else is queued before drawing: a burst of events makes one frame.
@@ -92,7 +93,9 @@ pub async fn run(
             effects.extend(on_link_event(&mut app, event));
         }
         effects.extend(app.flush());
-        for effect in effects {
+        // Doing an effect may ask for more (a file read for the wizard): one queue for all.
+        let mut effects = std::collections::VecDeque::from(effects);
+        while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Quit => return Ok(()),
                 Effect::Call(tag, request) => {
@@ -120,6 +123,14 @@ pub async fn run(
                         Err(e) => app.error(fill(app.t.editor_failed, &[&e.to_string()])),
                     }
                     app.dirty = true;
+                }
+                Effect::Copy(text) => {
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(wizard::osc52(&text).as_bytes());
+                    let _ = out.flush();
+                }
+                Effect::ReadFile(tag, path) => {
+                    effects.extend(app.wizard_file(tag, wizard::read_file(&path)));
                 }
                 Effect::SaveFile { file, open } => {
                     match save_media(&file, open, open_command.as_deref()) {

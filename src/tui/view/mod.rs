@@ -20,6 +20,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, app: &App) {
+    if let Some(wizard) = &app.wizard {
+        return super::wizard::view::draw(frame, wizard);
+    }
     let area = frame.area();
     let [top, body, footer] = Layout::vertical([
         Constraint::Length(1),
