@@ -39,15 +39,7 @@ pub fn draw(frame: &mut Frame, app: &App, sequences: Option<&[SequenceView]>, se
         lines.push(Line::styled(format!("  {}", t.automation_none), dim));
     }
     for (i, e) in running.iter().enumerate() {
-        let state = match e.state.as_str() {
-            "paused" => format!(
-                "{}: {}",
-                t.automation_paused,
-                e.reason.as_deref().unwrap_or("")
-            ),
-            "waiting_reply" => t.automation_waiting_reply.to_string(),
-            other => other.to_string(),
-        };
+        let state = super::messages::automation_status(app, e);
         let line = mark(
             i,
             format!(

@@ -68,22 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 /// `⚙ Welcome · question (3/8) · next in 2h`, for the first sequence running or paused here.
 pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
     let e = open.automation.iter().find(|e| e.live())?;
-    let t = app.t;
-    let status = match e.state.as_str() {
-        "paused" => format!(
-            "{}: {}",
-            t.automation_paused,
-            e.reason.as_deref().unwrap_or("")
-        ),
-        "waiting_reply" => t.automation_waiting_reply.to_string(),
-        _ => match e.due_at {
-            Some(at) if at > app.now => fill(
-                t.automation_next_in,
-                &[&crate::domain::time::short_duration(at - app.now)],
-            ),
-            _ => String::new(),
-        },
-    };
+    let status = automation_status(app, e);
     let icon = if e.state == "paused" { "⏸" } else { "⚙" };
     let mut line = format!(
         "{icon} {} · {} ({}/{})",
@@ -101,6 +86,26 @@ pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
         line.push_str(&format!(" (+{more})"));
     }
     Some(line)
+}
+
+/// Where an enrollment stands, in words: paused and why, waiting for a reply, or when it runs.
+pub fn automation_status(app: &App, e: &crate::api::EnrollmentView) -> String {
+    let t = app.t;
+    match e.state.as_str() {
+        "paused" => format!(
+            "{}: {}",
+            t.automation_paused,
+            e.reason.as_deref().unwrap_or("")
+        ),
+        "waiting_reply" => t.automation_waiting_reply.to_string(),
+        _ => match e.due_at {
+            Some(at) if at > app.now => fill(
+                t.automation_next_in,
+                &[&crate::domain::time::short_duration(at - app.now)],
+            ),
+            _ => String::new(),
+        },
+    }
 }
 
 /// The lines that fill the pane: the newest messages, unless the cursor is further back, in
