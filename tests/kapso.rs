@@ -7,10 +7,10 @@
 
 mod common;
 
+use common::browser::{self, Running, event, open};
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
-use std::process::Child;
+use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wabox::sim::customers::{SimCustomer, text as sim_text};
@@ -42,96 +42,14 @@ fn home(sim: &Simulator, key: &str) -> Home {
     home
 }
 
-/// A `wabox connect kapso --json` running: its first event (the link) read, the rest collected.
-struct Running {
-    child: Child,
-    link: Value,
-    rest: std::thread::JoinHandle<String>,
-}
-
 fn start_kapso(home: &Home, args: &[&str]) -> Running {
-    let mut all = vec!["connect", "kapso", "--json", "--timeout", "30s"];
+    let mut all = vec!["connect", "kapso", "--timeout", "30s"];
     all.extend_from_slice(args);
-    let mut child = home.spawn(&all, &[]);
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let link: Value = serde_json::from_str(&first).unwrap_or_else(|e| {
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        panic!("no link event ({e}): {first} {err}")
-    });
-    assert_eq!(link["event"], "link", "{link}");
-    let rest = std::thread::spawn(move || {
-        let mut s = String::new();
-        out.read_to_string(&mut s).unwrap();
-        s
-    });
-    Running { child, link, rest }
+    browser::start(home, &all, &[])
 }
 
-impl Running {
-    fn short_url(&self) -> String {
-        self.link["short_url"].as_str().unwrap().to_string()
-    }
-
-    fn id(&self) -> i64 {
-        self.link["signup"]["id"].as_i64().unwrap()
-    }
-
-    /// Waits for the command; its exit status, the events it printed after the link, stderr.
-    fn end(mut self) -> (bool, Vec<Value>, String) {
-        let mut err = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        let ok = self.child.wait().unwrap().success();
-        let rest = self.rest.join().unwrap();
-        let events = rest
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        (ok, events, err)
-    }
-}
-
-fn event<'a>(events: &'a [Value], name: &str) -> &'a Value {
-    events
-        .iter()
-        .find(|e| e["event"] == name)
-        .unwrap_or_else(|| panic!("no {name} event: {events:?}"))
-}
-
-/// The business opens the link in a browser: every redirect followed, the last page's status
-/// and text.
-async fn open(url: &str) -> (u16, String) {
-    let r = reqwest::get(url).await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-/// Opens the link but stops before the engine: the callback URL Kapso redirects to.
 async fn callback_of(url: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut at = url.to_string();
-    loop {
-        let r = http.get(&at).send().await.unwrap();
-        let to = r.headers()["location"].to_str().unwrap().to_string();
-        if to.contains("/kapso/") {
-            return to;
-        }
-        at = to;
-    }
+    browser::callback_of(url, "/kapso/").await
 }
 
 fn param(url: &str, key: &str) -> String {

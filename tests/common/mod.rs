@@ -1,6 +1,7 @@
 //! Shared by the integration tests: the real binary, a real data dir, real HTTP on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod world;
 
 use serde_json::{Value, json};
