@@ -34,19 +34,26 @@ async fn run(engine: Arc<Engine>) {
     loop {
         engine.sequences.reload_if_changed();
         let loaded = engine.sequences.snapshot();
-        if let Err(e) = scan(&engine, &loaded).await {
+        // Readers say whether there is anything to do, so an idle scheduler (or one woken by
+        // every status webhook) costs the writer nothing.
+        let Some(look) = look(&engine).await else {
+            tokio::time::sleep(IDLE_WAKE).await;
+            continue;
+        };
+        if look.newest_message > look.cursor
+            && let Err(e) = scan(&engine, &loaded).await
+        {
             tracing::warn!(error = %e, "sequences: could not look at new messages");
         }
-        if let Err(e) = run_due(&engine, &loaded).await {
+        let now = crate::domain::time::now_unix();
+        if look.next_due.is_some_and(|at| at <= now)
+            && let Err(e) = run_due(&engine, &loaded).await
+        {
             tracing::warn!(error = %e, "sequences: could not run the due steps");
         }
-        let next = {
-            let engine = engine.clone();
-            tokio::task::spawn_blocking(move || engine.readers.with(store::next_due))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .flatten()
+        let next = match look.next_due {
+            Some(at) if at <= now => look_again(&engine).await,
+            other => other,
         };
         let sleep = match next {
             Some(at) => Duration::from_millis(
@@ -63,12 +70,42 @@ async fn run(engine: Arc<Engine>) {
             _ = tokio::time::sleep(sleep) => {}
             _ = engine.scheduler_wake.notified() => {}
             event = events.recv() => match event {
-                Ok(StoreEvent::MessageAdded { .. }) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Ok(_) => {}
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             },
         }
     }
+}
+
+/// What the store holds for the scheduler: the cursor, the newest message, the soonest due.
+struct Look {
+    cursor: i64,
+    newest_message: i64,
+    next_due: Option<i64>,
+}
+
+async fn look(engine: &Arc<Engine>) -> Option<Look> {
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || {
+        engine.readers.with(|c| {
+            Ok(Look {
+                cursor: store::cursor(c)?,
+                newest_message: c.query_row(
+                    "SELECT COALESCE(MAX(id), 0) FROM messages",
+                    [],
+                    |r| r.get(0),
+                )?,
+                next_due: store::next_due(c)?,
+            })
+        })
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+}
+
+async fn look_again(engine: &Arc<Engine>) -> Option<i64> {
+    look(engine).await.and_then(|l| l.next_due)
 }
 
 /// Looks at every message after the cursor, in order, a batch per transaction.
@@ -101,6 +138,15 @@ struct Looked {
 
 fn scan_batch(ctx: &mut WriterCtx, loaded: &Loaded) -> crate::store::Result<Looked> {
     let now = crate::domain::time::now_unix();
+    if loaded.sequences.is_empty() {
+        // Nothing to start or pause: step over every new message at once. (A reply awaited by
+        // a sequence whose file is gone would only pause it, as its next run does anyway.)
+        ctx.conn.execute(
+            "UPDATE sequence_cursor SET last_message_id = (SELECT COALESCE(MAX(id), 0) FROM messages)",
+            [],
+        )?;
+        return Ok(Looked::default());
+    }
     let after = store::cursor(&ctx.conn)?;
     let messages = store::messages_after(&ctx.conn, after, SCAN_BATCH)?;
     let mut looked = Looked {
@@ -110,6 +156,7 @@ fn scan_batch(ctx: &mut WriterCtx, loaded: &Loaded) -> crate::store::Result<Look
     let Some(last) = messages.last().map(|m| m.id) else {
         return Ok(looked);
     };
+
     // Tenant names by id, once per batch, for the sequences' `tenant`.
     let mut tenants: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for m in &messages {
