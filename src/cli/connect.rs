@@ -252,12 +252,7 @@ pub async fn converse(
                     queue,
                     number,
                     history_wait: std::time::Duration::from_secs(history_wait.max(0) as u64),
-                    watch: super::signup::Watch {
-                        json,
-                        qr: !no_qr && !json,
-                        timeout: std::time::Duration::from_secs(timeout.max(1) as u64),
-                        every: std::time::Duration::from_millis(500),
-                    },
+                    watch: super::signup::Watch::from_flags(json, no_qr, timeout),
                 },
             )
             .await;
@@ -299,12 +294,7 @@ pub async fn converse(
                     },
                     queue,
                     lang,
-                    watch: super::signup::Watch {
-                        json,
-                        qr: !no_qr && !json,
-                        timeout: std::time::Duration::from_secs(timeout.max(1) as u64),
-                        every: std::time::Duration::from_millis(500),
-                    },
+                    watch: super::signup::Watch::from_flags(json, no_qr, timeout),
                 },
             )
             .await;

@@ -19,6 +19,19 @@ pub struct Watch {
     pub every: Duration,
 }
 
+impl Watch {
+    /// As `connect meta|kapso` flags ask: the QR code unless `--no-qr` or `--json`, a look at
+    /// the signup every half second until `timeout_seconds`.
+    pub fn from_flags(json: bool, no_qr: bool, timeout_seconds: i64) -> Watch {
+        Watch {
+            json,
+            qr: !no_qr && !json,
+            timeout: Duration::from_secs(timeout_seconds.max(1) as u64),
+            every: Duration::from_millis(500),
+        }
+    }
+}
+
 pub fn print_event(event: &str, body: serde_json::Value) -> anyhow::Result<()> {
     let mut v = serde_json::json!({"event": event});
     if let (Some(o), serde_json::Value::Object(b)) = (v.as_object_mut(), body) {
