@@ -232,20 +232,9 @@ impl Engine {
         params: &HashMap<String, String>,
     ) -> CallbackOutcome {
         let now = crate::domain::time::now_unix();
-        let state = params.get("state").cloned().unwrap_or_default();
-        let consumed = self
-            .write(move |ctx| signups::consume_state(&ctx.conn, &state, now))
-            .await;
-        let id = match consumed {
-            Ok(Ok(id)) => id,
-            Ok(Err(refusal)) => {
-                tracing::warn!(refusal = ?refusal, success, "a Kapso callback was refused");
-                return CallbackOutcome::refused(refusal.explain());
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "a Kapso callback could not be checked");
-                return CallbackOutcome::refused(&format!("wabox could not check this link: {e}"));
-            }
+        let id = match self.consume_callback_state(params, now, "Kapso").await {
+            Ok(id) => id,
+            Err(refused) => return refused,
         };
         match self.kapso_outcome(id, success, params, now).await {
             Ok(outcome) => outcome,

@@ -38,17 +38,18 @@ pub struct Registry {
     dir: Option<PathBuf>,
     loaded: RwLock<Arc<Loaded>>,
     seen: Mutex<Vec<(PathBuf, Option<SystemTime>, u64)>>,
+    /// Read on first use, not at start: a one-shot command that never asks pays nothing.
+    read_once: std::sync::atomic::AtomicBool,
 }
 
 impl Registry {
     pub fn new(dir: Option<PathBuf>) -> Registry {
-        let registry = Registry {
+        Registry {
             dir,
             loaded: RwLock::new(Arc::new(Loaded::default())),
             seen: Mutex::new(Vec::new()),
-        };
-        registry.reload();
-        registry
+            read_once: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     pub fn dir(&self) -> Option<&Path> {
@@ -56,6 +57,9 @@ impl Registry {
     }
 
     pub fn snapshot(&self) -> Arc<Loaded> {
+        if !self.read_once.load(std::sync::atomic::Ordering::Acquire) {
+            self.reload();
+        }
         self.loaded.read().map(|l| l.clone()).unwrap_or_default()
     }
 
@@ -104,6 +108,8 @@ impl Registry {
         if let Ok(mut s) = self.seen.lock() {
             *s = seen;
         }
+        self.read_once
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 }
 

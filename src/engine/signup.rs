@@ -32,6 +32,33 @@ impl CallbackOutcome {
 }
 
 impl Engine {
+    /// Every browser callback (Meta's, Kapso's) starts here: the `state` parameter is consumed
+    /// once, or the callback is refused with why and attaches nothing.
+    pub(super) async fn consume_callback_state(
+        self: &Arc<Self>,
+        params: &std::collections::HashMap<String, String>,
+        now: i64,
+        from: &'static str,
+    ) -> Result<i64, CallbackOutcome> {
+        let state = params.get("state").cloned().unwrap_or_default();
+        let consumed = self
+            .write(move |ctx| signups::consume_state(&ctx.conn, &state, now))
+            .await;
+        match consumed {
+            Ok(Ok(id)) => Ok(id),
+            Ok(Err(refusal)) => {
+                tracing::warn!(refusal = ?refusal, from, "a signup callback was refused");
+                Err(CallbackOutcome::refused(refusal.explain()))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, from, "a signup callback could not be checked");
+                Err(CallbackOutcome::refused(&format!(
+                    "wabox could not check this link: {e}"
+                )))
+            }
+        }
+    }
+
     /// Where the engine's listener is reached from a browser: `[webhook] public_url`.
     pub(super) fn public_url(&self) -> Result<&str, ApiError> {
         self.config.public_url.as_deref().or(self.loopback_url.get().map(String::as_str)).ok_or_else(|| {
@@ -297,20 +324,9 @@ impl Engine {
         params: &std::collections::HashMap<String, String>,
     ) -> CallbackOutcome {
         let now = crate::domain::time::now_unix();
-        let state = params.get("state").cloned().unwrap_or_default();
-        let consumed = self
-            .write(move |ctx| signups::consume_state(&ctx.conn, &state, now))
-            .await;
-        let id = match consumed {
-            Ok(Ok(id)) => id,
-            Ok(Err(refusal)) => {
-                tracing::warn!(refusal = ?refusal, "a signup callback was refused");
-                return CallbackOutcome::refused(refusal.explain());
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "a signup callback could not be checked");
-                return CallbackOutcome::refused(&format!("wabox could not check this link: {e}"));
-            }
+        let id = match self.consume_callback_state(params, now, "Meta").await {
+            Ok(id) => id,
+            Err(refused) => return refused,
         };
         if let Some(error) = params.get("error") {
             let reason = params
