@@ -243,11 +243,26 @@ fn default_dialog_base_url() -> String {
     "https://www.facebook.com".into()
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AccessSection {
     #[serde(default)]
     admins: Vec<String>,
+    #[serde(default = "default_access_group")]
+    group: String,
+}
+
+impl Default for AccessSection {
+    fn default() -> Self {
+        AccessSection {
+            admins: Vec::new(),
+            group: default_access_group(),
+        }
+    }
+}
+
+fn default_access_group() -> String {
+    "wabox".into()
 }
 
 fn default_graph_base_url() -> String {
@@ -280,6 +295,9 @@ pub struct Config {
     pub kapso: KapsoSettings,
     /// Unix users with every right (besides the user the engine runs as, and root).
     pub admins: Vec<String>,
+    /// The Unix group whose members may reach the engine's socket (the team). When no such
+    /// group exists, the data dir and the socket are the engine user's alone.
+    pub group: String,
     pub outbox: OutboxSettings,
     pub media: MediaSettings,
     pub ui: UiSettings,
@@ -314,6 +332,7 @@ impl Config {
             public_url: None,
             kapso: KapsoSettings::default(),
             admins: Vec::new(),
+            group: default_access_group(),
             outbox: OutboxSettings::default(),
             media: MediaSettings::default(),
             ui: UiSettings::default(),
@@ -394,6 +413,7 @@ impl Config {
                     .filter(|s| !s.is_empty()),
             },
             admins: file.access.admins,
+            group: file.access.group,
             outbox: file.outbox,
             media: file.media,
             ui: file.ui,

@@ -20,7 +20,24 @@ pub fn init(data_dir: &Path, to_stderr: bool) -> LogGuard {
         }
         return LogGuard(None);
     }
-    let file = tracing_appender::rolling::never(data_dir, "wabox.log");
+    // Opened here rather than by tracing-appender, which panics when it may not write the file
+    // (another user's data dir): then this process logs to stderr or nowhere.
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join("wabox.log"))
+    {
+        Ok(f) => f,
+        Err(_) => {
+            if to_stderr {
+                let _ = tracing_subscriber::fmt()
+                    .with_env_filter(filter)
+                    .with_writer(std::io::stderr)
+                    .try_init();
+            }
+            return LogGuard(None);
+        }
+    };
     let (file, guard) = tracing_appender::non_blocking(file);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -456,6 +456,13 @@ impl DoctorReport {
     }
 }
 
+/// The longest request line the engine reads; a longer one is refused and its connection
+/// closed. Files travel in chunks of `FILE_CHUNK_BYTES`, so no request needs more.
+pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+/// The most bytes of a file one request or answer carries (base64 on the wire: 4/3 of this).
+pub const FILE_CHUNK_BYTES: usize = 512 * 1024;
+
 /// One line on the socket, client to engine.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RequestFrame {

@@ -126,9 +126,10 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 pub fn ensure_data_dir(data_dir: &Path) -> Result<(), StartError> {
     use std::os::unix::fs::DirBuilderExt;
     if !data_dir.exists() {
+        // Private from its first instant; `share_data_dir` opens it to the team's group.
         std::fs::DirBuilder::new()
             .recursive(true)
-            .mode(0o750)
+            .mode(0o700)
             .create(data_dir)
             .map_err(|source| StartError::DataDir {
                 path: data_dir.display().to_string(),
@@ -136,6 +137,25 @@ pub fn ensure_data_dir(data_dir: &Path) -> Result<(), StartError> {
             })?;
     }
     Ok(())
+}
+
+/// The team's group, when it exists on this host.
+pub fn team_group(name: &str) -> Option<nix::unistd::Group> {
+    nix::unistd::Group::from_name(name).ok().flatten()
+}
+
+/// The data dir is traversable (not listable) by the team's group, so its members reach the
+/// socket and nothing else: mode 0710, group the team's. Without that group, 0700.
+pub fn share_data_dir(data_dir: &Path, group: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match team_group(group) {
+        Some(g) => {
+            std::os::unix::fs::chown(data_dir, None, Some(g.gid.as_raw()))?;
+            0o710
+        }
+        None => 0o700,
+    };
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(mode))
 }
 
 impl Engine {

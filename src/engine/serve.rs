@@ -74,8 +74,9 @@ impl RunningEngine {
         let lock = lock_for_engine(&config)?;
         let listen = listen_override.unwrap_or(config.listen);
         let data_dir = config.data_dir.clone();
+        let group = config.group.clone();
         let engine = Engine::start(config, EngineMode::Serve)?;
-        let unix = socket::bind(&data_dir)?;
+        let unix = socket::bind(&data_dir, &group)?;
         let socket = socket::socket_path(&data_dir);
         let (webhook_addr, http) = spawn_webhook_listener(&engine, listen).await?;
         let clients = tokio::spawn(socket::serve(engine.clone(), unix));

@@ -16,15 +16,24 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("wabox.sock")
 }
 
-/// Binds the socket (mode 0660, so a `wabox` group can be the team). The caller holds the engine
-/// lock, so a socket file already there is a leftover of a crash and is replaced.
-pub fn bind(data_dir: &Path) -> std::io::Result<UnixListener> {
+/// Binds the socket: mode 0660 and the team's group (`[access] group`) when it exists, else
+/// 0600. The caller holds the engine lock, so a socket file already there is a leftover of a
+/// crash and is replaced.
+pub fn bind(data_dir: &Path, group: &str) -> std::io::Result<UnixListener> {
     let path = socket_path(data_dir);
     if path.exists() {
         std::fs::remove_file(&path)?;
     }
     let listener = UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660))?;
+    let mode = match super::team_group(group) {
+        Some(g) => {
+            std::os::unix::fs::chown(&path, None, Some(g.gid.as_raw()))?;
+            0o660
+        }
+        None => 0o600,
+    };
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+    super::share_data_dir(data_dir, group)?;
     Ok(listener)
 }
 

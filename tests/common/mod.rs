@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod users;
 pub mod world;
 
 use serde_json::{Value, json};
