@@ -457,6 +457,87 @@ fn env_path(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// A numeric setting's allowed range, with its unit for the error message.
+struct Range {
+    key: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    unit: &'static str,
+}
+
+impl Range {
+    /// `None` when the value lies in the range (NaN and infinities never do).
+    fn refusal(&self) -> Option<String> {
+        let Range {
+            key,
+            value,
+            min,
+            max,
+            unit,
+        } = self;
+        (!(value >= min && value <= max)).then(|| {
+            format!("{key} = {value} is out of range: it must be from {min} to {max} {unit}")
+        })
+    }
+}
+
+impl ConfigFile {
+    /// Every numeric setting has a range, checked here so that nothing downstream meets a rate of
+    /// zero (a send that would wait for ever) or a timeout of a million years.
+    fn check_ranges(&self) -> Result<(), String> {
+        let o = &self.outbox;
+        let ranges = [
+            Range {
+                key: "[outbox] rate_per_second",
+                value: o.rate_per_second,
+                min: 0.1,
+                max: 1000.0,
+                unit: "messages per second",
+            },
+            Range {
+                key: "[outbox] coexistence_rate_per_second",
+                value: o.coexistence_rate_per_second,
+                min: 0.1,
+                max: 1000.0,
+                unit: "messages per second",
+            },
+            Range {
+                key: "[outbox] customer_burst",
+                value: f64::from(o.customer_burst),
+                min: 1.0,
+                max: 100.0,
+                unit: "messages",
+            },
+            Range {
+                key: "[outbox] customer_interval_seconds",
+                value: o.customer_interval_seconds,
+                min: 0.0,
+                max: 3600.0,
+                unit: "seconds",
+            },
+            Range {
+                key: "[outbox] request_timeout_seconds",
+                value: o.request_timeout_seconds as f64,
+                min: 1.0,
+                max: 600.0,
+                unit: "seconds",
+            },
+            Range {
+                key: "[media] max_bytes",
+                value: self.media.max_bytes as f64,
+                min: 1024.0,
+                max: 2_147_483_648.0,
+                unit: "bytes",
+            },
+        ];
+        match ranges.iter().find_map(Range::refusal) {
+            Some(message) => Err(message),
+            None => Ok(()),
+        }
+    }
+}
+
 fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
     let shown = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
@@ -473,6 +554,12 @@ fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
         path: shown.clone(),
         message: e.to_string().trim().replace('\n', " "),
     })?;
+    if let Err(message) = file.check_ranges() {
+        return Err(ConfigError::Invalid {
+            path: shown,
+            message,
+        });
+    }
     if !matches!(file.ui.language.as_str(), "en" | "es") {
         return Err(ConfigError::Invalid {
             path: shown,
@@ -525,6 +612,59 @@ mod tests {
         assert_eq!(c.kapso.meta_base_url, "https://api.kapso.ai/meta/whatsapp");
         assert_eq!(c.kapso.meta_version, "v24.0");
         assert!(c.kapso.webhook_secret.is_some());
+    }
+
+    #[test]
+    fn a_numeric_setting_out_of_its_range_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for (toml, named) in [
+            (
+                "[outbox]\nrate_per_second = 0.0\n",
+                "[outbox] rate_per_second = 0",
+            ),
+            (
+                "[outbox]\nrate_per_second = -5.0\n",
+                "[outbox] rate_per_second = -5",
+            ),
+            (
+                "[outbox]\nrate_per_second = 1e-300\n",
+                "[outbox] rate_per_second",
+            ),
+            (
+                "[outbox]\nrate_per_second = nan\n",
+                "[outbox] rate_per_second = NaN",
+            ),
+            (
+                "[outbox]\ncoexistence_rate_per_second = inf\n",
+                "coexistence_rate_per_second",
+            ),
+            (
+                "[outbox]\ncustomer_burst = 0\n",
+                "[outbox] customer_burst = 0",
+            ),
+            (
+                "[outbox]\ncustomer_interval_seconds = -1.0\n",
+                "customer_interval_seconds",
+            ),
+            (
+                "[outbox]\nrequest_timeout_seconds = 0\n",
+                "request_timeout_seconds = 0",
+            ),
+            ("[media]\nmax_bytes = 0\n", "[media] max_bytes = 0"),
+        ] {
+            let p = write(dir.path(), toml, 0o600);
+            let err = Config::load(Some(&p), Some(dir.path()))
+                .expect_err(toml)
+                .to_string();
+            assert!(err.contains(named), "{toml}: {err}");
+            assert!(err.contains("out of range"), "{toml}: {err}");
+        }
+        let p = write(
+            dir.path(),
+            "[outbox]\nrate_per_second = 1000.0\ncustomer_interval_seconds = 0.0\n",
+            0o600,
+        );
+        Config::load(Some(&p), Some(dir.path())).expect("the ends of a range are allowed");
     }
 
     #[test]

@@ -91,7 +91,8 @@ async fn run(engine: Arc<Engine>) {
             let number_wait = number.wait(t).max(second.wait(t));
             let wait = number_wait.max(customer.wait(t));
             if wait > 0.0 {
-                wake_in = wake_in.min(Duration::from_secs_f64(wait));
+                // Capped: a wait that no sane setting gives must not panic the outbox.
+                wake_in = wake_in.min(Duration::from_secs_f64(wait.min(3600.0)));
                 if number_wait > 0.0 {
                     blocked.insert(-send.number_id); // keep this number's order
                 }
