@@ -52,6 +52,9 @@ pub enum Request {
         /// One queue, the conversations of no queue, mine, or unassigned ones.
         #[serde(default)]
         queue: Option<QueueSelection>,
+        /// The next page: conversations listed after this one (by last activity).
+        #[serde(default)]
+        before: Option<i64>,
     },
     ListQueues,
     AddQueue {
@@ -193,6 +196,9 @@ pub enum Request {
     Search {
         query: String,
         limit: Option<usize>,
+        /// The next page: hits older than this message id.
+        #[serde(default)]
+        before: Option<i64>,
     },
     /// The contact of a conversation: ids, labels and private notes.
     GetContact {
@@ -224,6 +230,9 @@ pub enum Request {
     ListJournal {
         filter: JournalFilter,
         limit: Option<usize>,
+        /// The next page: entries older than this journal id.
+        #[serde(default)]
+        before: Option<i64>,
     },
     ReplayJournal {
         target: ReplayTarget,
@@ -455,6 +464,10 @@ impl DoctorReport {
                 .all(|c| matches!(c.level, Level::Ok | Level::Unknown))
     }
 }
+
+/// The most rows one list request answers with (conversations, messages, journal, search); a
+/// client wanting more asks again with `before` set to the last row it has.
+pub const MAX_PAGE: usize = 10_000;
 
 /// The longest request line the engine reads; a longer one is refused and its connection
 /// closed. Files travel in chunks of `FILE_CHUNK_BYTES`, so no request needs more.

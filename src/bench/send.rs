@@ -80,6 +80,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
             .handle(
                 &me,
                 Request::ListConversations {
+                    before: None,
                     phone_number_id: None,
                     limit: Some(100_000),
                     filter: None,

@@ -372,6 +372,7 @@ async fn measure(
         let answer = ui
             .client
             .call(Request::Search {
+                before: None,
                 query,
                 limit: Some(100),
             })

@@ -2,6 +2,7 @@
 
 pub mod connect;
 mod output;
+mod paging;
 pub mod sequences;
 pub mod signup;
 pub mod team;
@@ -568,6 +569,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             json,
         } => (
             Request::ListConversations {
+                before: None,
                 phone_number_id: number,
                 limit: Some(limit),
                 filter,
@@ -617,6 +619,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             };
             (
                 Request::ListJournal {
+                    before: None,
                     filter,
                     limit: Some(args.limit),
                 },
@@ -649,6 +652,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         ),
         Command::Search { words, limit, json } => (
             Request::Search {
+                before: None,
                 query: words.join(" "),
                 limit: Some(limit),
             },
@@ -719,7 +723,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         }
     };
     let mut client = Client::connect(config).await?.acting_as(act_as);
-    let result = client.call(request).await;
+    let result = paging::call(&mut client, request).await;
     client.close().await;
     let response = result?;
     if json {

@@ -40,7 +40,7 @@ const DEFAULT_LIMIT: usize = 200;
 /// A typed token that reads like the marker of a Kapso number.
 pub(super) const KAPSO_MARKER_TYPED: &str = "that is not a Meta access token: numbers reached \
      through Kapso are connected with `wabox connect kapso`";
-const MAX_LIMIT: usize = 10_000;
+const MAX_LIMIT: usize = crate::api::MAX_PAGE;
 
 fn store_error(e: StoreError) -> ApiError {
     match e {
@@ -314,6 +314,7 @@ impl Engine {
                 limit,
                 filter,
                 queue,
+                before,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
                 let user = access.user.clone();
@@ -325,6 +326,7 @@ impl Engine {
                         phone_number_id,
                         text: filter,
                         queue,
+                        before,
                     };
                     views::conversations(c, &scope, &user, &filter, limit, now)
                 })
@@ -359,9 +361,13 @@ impl Engine {
                     .await
                     .map(Response::Messages)
             }
-            Request::ListJournal { filter, limit } => {
+            Request::ListJournal {
+                filter,
+                limit,
+                before,
+            } => {
                 let limit = limit.unwrap_or(50).min(MAX_LIMIT);
-                self.read(move |c| journal::list(c, filter, limit))
+                self.read(move |c| journal::list(c, filter, limit, before))
                     .await
                     .map(Response::Journal)
             }
@@ -443,13 +449,17 @@ impl Engine {
                 .read(move |c| views::conversation(c, conversation_id, now))
                 .await
                 .map(|c| Response::Conversation(Box::new(c))),
-            Request::Search { query, limit } => {
+            Request::Search {
+                query,
+                limit,
+                before,
+            } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
                 // What arrived since the writer last had a quiet moment is indexed first, so
                 // a search finds the newest messages too.
                 self.write(|ctx| crate::store::search::index_pending(&mut ctx.conn, 20_000))
                     .await?;
-                self.read(move |c| crate::store::search::search(c, &scope, &query, limit))
+                self.read(move |c| crate::store::search::search(c, &scope, &query, limit, before))
                     .await
                     .map(Response::SearchResults)
             }

@@ -142,32 +142,33 @@ pub fn list(
     conn: &Connection,
     filter: JournalFilter,
     limit: usize,
+    before: Option<i64>,
 ) -> Result<Vec<JournalEntryView>> {
     // One statement per filter, so the partial index on unprocessed entries serves the default.
     let (sql, state) = match filter {
         JournalFilter::NotProcessed => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE state != 'processed' AND ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+             WHERE state != 'processed' AND ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             None,
         ),
         JournalFilter::All => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+             WHERE ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             None,
         ),
         JournalFilter::Only(JournalState::Processed) => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE state = 'processed' AND ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+             WHERE state = 'processed' AND ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             None,
         ),
         JournalFilter::Only(s) => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE state != 'processed' AND state = ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE state != 'processed' AND state = ?1 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             Some(s.as_str()),
         ),
     };
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![state, limit as i64], |r| {
+    let rows = stmt.query_map(params![state, limit as i64, before], |r| {
         Ok(JournalEntryView {
             id: r.get(0)?,
             received_at: rfc3339(r.get(1)?),
@@ -194,7 +195,7 @@ mod tests {
         assert_eq!(a, b);
         assert!(new_a && !new_b);
         assert_ne!(a, c);
-        let listed = list(&conn, JournalFilter::All, 10).unwrap();
+        let listed = list(&conn, JournalFilter::All, 10, None).unwrap();
         assert_eq!(listed.iter().find(|e| e.id == a).unwrap().deliveries, 2);
         assert_eq!(pending(&conn, 10).unwrap().len(), 2);
     }
@@ -237,11 +238,13 @@ mod tests {
         assert_eq!(unrouted_ids(&conn).unwrap(), vec![a]);
         assert_eq!(state(&conn, a).unwrap(), JournalState::Unrouted);
         let invalid = JournalFilter::Only(JournalState::Invalid);
-        assert_eq!(list(&conn, invalid, 10).unwrap().len(), 0);
+        assert_eq!(list(&conn, invalid, 10, None).unwrap().len(), 0);
         assert_eq!(
-            list(&conn, JournalFilter::NotProcessed, 10).unwrap().len(),
+            list(&conn, JournalFilter::NotProcessed, 10, None)
+                .unwrap()
+                .len(),
             1
         );
-        assert_eq!(list(&conn, JournalFilter::All, 10).unwrap().len(), 1);
+        assert_eq!(list(&conn, JournalFilter::All, 10, None).unwrap().len(), 1);
     }
 }

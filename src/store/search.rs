@@ -68,6 +68,7 @@ pub fn search(
     scope: &super::scope::Scope,
     input: &str,
     limit: usize,
+    before: Option<i64>,
 ) -> Result<Vec<SearchHit>> {
     let Some(query) = fts_query(input) else {
         return Err(StoreError::Invalid("search for at least one word".into()));
@@ -81,7 +82,7 @@ pub fn search(
          JOIN conversations c ON c.id = m.conversation_id
          JOIN numbers n ON n.id = c.number_id
          JOIN contacts k ON k.id = c.contact_id
-         WHERE message_search MATCH :query AND {}
+         WHERE message_search MATCH :query AND (:before IS NULL OR s.rowid < :before) AND {}
          ORDER BY s.rowid DESC LIMIT :limit",
         super::scope::SCOPE_SQL
     );
@@ -89,6 +90,7 @@ pub fn search(
     let params = rusqlite::named_params! {
         ":query": query,
         ":limit": limit as i64,
+        ":before": before,
         ":scope_tenant": scope.tenant(),
         ":scope_agent": scope.agent(),
     };

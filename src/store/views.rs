@@ -169,6 +169,8 @@ pub struct ConversationFilter {
     pub phone_number_id: Option<String>,
     pub text: Option<String>,
     pub queue: Option<QueueSelection>,
+    /// Keyset paging: only conversations after this one in the list's order.
+    pub before: Option<i64>,
 }
 
 /// Conversations the scope may see, by last activity, newest first.
@@ -205,6 +207,8 @@ pub fn conversations(
            AND (:no_queue = 0 OR c.queue_id IS NULL)
            AND (:mine IS NULL OR c.assignee = :mine)
            AND (:unassigned = 0 OR c.assignee IS NULL)
+           AND (:before IS NULL OR (c.last_message_at, c.id)
+                < (SELECT last_message_at, id FROM conversations WHERE id = :before))
            AND {}
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit",
         super::scope::SCOPE_SQL
@@ -230,6 +234,7 @@ pub fn conversations(
             ":unassigned": filter.queue == Some(QueueSelection::Unassigned),
             ":scope_tenant": scope.tenant(),
             ":scope_agent": scope.agent(),
+            ":before": filter.before,
             ":limit": limit as i64,
         },
         |r| conversation_row(r, now),

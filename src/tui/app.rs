@@ -455,6 +455,7 @@ impl App {
                     generation: self.generation,
                 },
                 Request::ListConversations {
+                    before: None,
                     phone_number_id,
                     limit: Some(self.conversation_limit),
                     filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),

@@ -873,6 +873,7 @@ fn search_request(search: &mut SearchState) -> Vec<Effect> {
             generation: search.generation,
         },
         Request::Search {
+            before: None,
             query: search.query.clone(),
             limit: Some(100),
         },

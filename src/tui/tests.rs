@@ -55,6 +55,7 @@ fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
     let list = |effects: &[Effect]| match requests(effects).as_slice() {
         [
             Request::ListConversations {
+                before: None,
                 phone_number_id,
                 queue,
                 ..
@@ -106,6 +107,7 @@ fn numbers_without_a_queue_are_listed_under_no_queue_for_admins() {
     assert!(requests(&effects).iter().any(|r| matches!(
         r,
         Request::ListConversations {
+            before: None,
             queue: Some(QueueSelection::NoQueue),
             ..
         }
@@ -222,6 +224,7 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
     assert_eq!(
         requests(&effects),
         [&Request::ListConversations {
+            before: None,
             phone_number_id: None,
             limit: Some(super::app::CONVERSATION_PAGE),
             filter: Some("ca".into()),
