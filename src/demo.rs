@@ -50,7 +50,7 @@ pub async fn run(
         .data_dir
         .or(global_data_dir)
         .unwrap_or_else(|| temp.clone());
-    let _logs = crate::logging::init(&data_dir, false);
+    let _logs = crate::logging::init(false);
     let app_secret = random_secret();
     let numbers = vec![
         SimNumber {
