@@ -36,6 +36,27 @@ pub enum Client {
     },
 }
 
+/// For a user who may not even look into the data dir: which group opens it. The data dir's own
+/// group says (this user's config may not name the engine's `[access] group`).
+fn not_open_to_you(config: &Config) -> anyhow::Error {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&config.data_dir).ok();
+    if meta.as_ref().is_some_and(|m| m.mode() & 0o010 == 0) {
+        return anyhow::anyhow!(
+            "the engine's data dir {} is its user's alone (the group of `[access] group` does not exist on this host): ask an admin to create it and add you",
+            config.data_dir.display()
+        );
+    }
+    let group = meta
+        .and_then(|m| nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(m.gid())).ok())
+        .flatten()
+        .map_or_else(|| config.group.clone(), |g| g.name);
+    anyhow::anyhow!(
+        "the engine's data dir {} is not open to you: ask an admin to add you to the `{group}` group",
+        config.data_dir.display()
+    )
+}
+
 /// A command starts an engine in-process only on a data dir of its own user: on another user's
 /// it would make the store's files its own, or fail half-way on a permission.
 fn refuse_others_data_dir(config: &Config, socket: &std::path::Path) -> anyhow::Result<()> {
@@ -43,11 +64,9 @@ fn refuse_others_data_dir(config: &Config, socket: &std::path::Path) -> anyhow::
     let owner = match std::fs::metadata(&config.data_dir) {
         Ok(meta) => meta.uid(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => anyhow::bail!(
-            "the engine's data dir {} is not open to you: ask an admin to add you to the `{}` group",
-            config.data_dir.display(),
-            config.group
-        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(not_open_to_you(config));
+        }
         Err(e) => anyhow::bail!(
             "could not look at the data dir {}: {e}",
             config.data_dir.display()
@@ -72,11 +91,7 @@ impl Client {
             let reachable = match std::fs::metadata(&socket) {
                 Ok(_) => true,
                 Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                    anyhow::bail!(
-                        "the engine's data dir {} is not open to you: ask an admin to add you to the `{}` group",
-                        config.data_dir.display(),
-                        config.group
-                    );
+                    return Err(not_open_to_you(&config));
                 }
                 Err(_) => false,
             };
