@@ -50,7 +50,7 @@ pub async fn run(
         .data_dir
         .or(global_data_dir)
         .unwrap_or_else(|| temp.clone());
-    let _logs = crate::logging::init(&data_dir, false);
+    let _logs = crate::logging::init(false);
     let app_secret = random_secret();
     let numbers = vec![
         SimNumber {
@@ -377,15 +377,15 @@ fn install_sequences(dir: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A fresh private temp dir for a demo's data.
+/// A fresh private temp dir for a demo's data: made by this process (mkdir of a random name,
+/// mode 0700), so no other user can have made it first. Removed by the demo when it ends.
 fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "wabox-demo-{}-{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    use std::os::unix::fs::PermissionsExt;
+    Ok(tempfile::Builder::new()
+        .prefix(&format!("wabox-demo-{}-", std::process::id()))
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()?
+        .keep())
 }
 
 #[cfg(test)]

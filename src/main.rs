@@ -26,13 +26,13 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
     match cli.command.unwrap_or(Command::Tui) {
         Command::Serve { listen } => {
-            let _logs = wabox::logging::init(&config.data_dir, true);
+            let _logs = wabox::logging::init(true);
             wabox::engine::serve::run(config, listen).await
         }
         Command::Bench(bench) => wabox::bench::run(bench).await,
         Command::Demo(args) => wabox::demo::run(args, cli.data_dir.clone(), &config, offset).await,
         Command::Tui => {
-            let _logs = wabox::logging::init(&config.data_dir, false);
+            let _logs = wabox::logging::init(false);
             let client = wabox::client::Client::connect(config.clone())
                 .await?
                 .acting_as(cli.act_as.clone());
@@ -40,7 +40,7 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
             wabox::tui::run(client, &config, offset, reconnect).await
         }
         command => {
-            let _logs = wabox::logging::init(&config.data_dir, false);
+            let _logs = wabox::logging::init(false);
             wabox::cli::run(config, command, cli.act_as).await
         }
     }

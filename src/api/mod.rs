@@ -438,6 +438,10 @@ pub struct DoctorReport {
     /// Every number's checks against Meta and the store.
     #[serde(default)]
     pub numbers: Vec<NumberHealth>,
+    /// The data dir's loose modes, links and strangers (installation admins only), each with
+    /// the command that fixes it.
+    #[serde(default)]
+    pub files: Vec<crate::domain::health::Check>,
 }
 
 /// One number's checks in `wabox doctor`.
@@ -461,6 +465,7 @@ impl DoctorReport {
                 .numbers
                 .iter()
                 .flat_map(|n| &n.checks)
+                .chain(&self.files)
                 .all(|c| matches!(c.level, Level::Ok | Level::Unknown))
     }
 }

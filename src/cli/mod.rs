@@ -730,6 +730,9 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         output::json(&response)?;
     } else {
         output::human(&response);
+        if let Response::Doctor(d) = &response {
+            print_file_checks(&d.files);
+        }
     }
     // Scripts (and cron) learn from the exit status that an admin must look.
     let attention = match &response {
@@ -747,6 +750,17 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         anyhow::bail!("some deliveries are still not processed (see above)");
     }
     Ok(())
+}
+
+/// The data dir's checks, after the numbers': every one a failure with its fix (paths are the
+/// engine's own, never a customer's text).
+fn print_file_checks(checks: &[crate::domain::health::Check]) {
+    for c in checks {
+        println!("FILES: {}", c.detail);
+        if let Some(fix) = &c.fix {
+            println!("       fix: {fix}");
+        }
+    }
 }
 
 fn state_request(conversation_id: i64, state: &str, snoozed_until: Option<i64>) -> Request {

@@ -36,12 +36,66 @@ pub enum Client {
     },
 }
 
+/// For a user who may not even look into the data dir: which group opens it. The data dir's own
+/// group says (this user's config may not name the engine's `[access] group`).
+fn not_open_to_you(config: &Config) -> anyhow::Error {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&config.data_dir).ok();
+    if meta.as_ref().is_some_and(|m| m.mode() & 0o010 == 0) {
+        return anyhow::anyhow!(
+            "the engine's data dir {} is its user's alone (the group of `[access] group` does not exist on this host): ask an admin to create it and add you",
+            config.data_dir.display()
+        );
+    }
+    let group = meta
+        .and_then(|m| nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(m.gid())).ok())
+        .flatten()
+        .map_or_else(|| config.group.clone(), |g| g.name);
+    anyhow::anyhow!(
+        "the engine's data dir {} is not open to you: ask an admin to add you to the `{group}` group",
+        config.data_dir.display()
+    )
+}
+
+/// A command starts an engine in-process only on a data dir of its own user: on another user's
+/// it would make the store's files its own, or fail half-way on a permission.
+fn refuse_others_data_dir(config: &Config, socket: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = match std::fs::metadata(&config.data_dir) {
+        Ok(meta) => meta.uid(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(not_open_to_you(config));
+        }
+        Err(e) => anyhow::bail!(
+            "could not look at the data dir {}: {e}",
+            config.data_dir.display()
+        ),
+    };
+    if owner == nix::unistd::geteuid().as_raw() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "no engine answers on {}: the data dir {} is {}'s, so only its engine (`wabox serve`, run by that user) can serve you; ask an admin to start it",
+        socket.display(),
+        config.data_dir.display(),
+        crate::engine::files::engine_user(owner)
+    )
+}
+
 impl Client {
     pub async fn connect(config: Config) -> anyhow::Result<Client> {
         let socket = socket_path(&config.data_dir);
         let deadline = Instant::now() + CONNECT_PATIENCE;
         loop {
-            if socket.exists() {
+            let reachable = match std::fs::metadata(&socket) {
+                Ok(_) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    return Err(not_open_to_you(&config));
+                }
+                Err(_) => false,
+            };
+            if reachable {
                 match UnixStream::connect(&socket).await {
                     Ok(stream) => {
                         let (read, write) = stream.into_split();
@@ -62,6 +116,7 @@ impl Client {
                     Err(_) => {} // a socket left by a crashed engine: the lock tells
                 }
             }
+            refuse_others_data_dir(&config, &socket)?;
             crate::engine::ensure_data_dir(&config.data_dir)?;
             match EngineLock::acquire(&config.data_dir, Holder::OneShot, Duration::ZERO) {
                 Ok(lock) => {

@@ -3,6 +3,7 @@
 
 pub mod connections;
 pub mod content;
+pub mod files;
 pub mod health;
 pub mod ids;
 pub mod keywords;

@@ -3,6 +3,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,8 @@ impl EngineLock {
             .write(true)
             .create(true)
             .truncate(false)
+            // Anyone who can open the lock can hold it and keep the engine from starting.
+            .mode(0o600)
             .open(&path)
             .map_err(io)?;
         let deadline = Instant::now() + wait;

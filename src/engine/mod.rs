@@ -5,6 +5,7 @@ pub mod api;
 pub mod assign;
 mod connect;
 mod dashboard;
+pub mod files;
 pub mod health;
 pub mod ingest;
 mod kapso;
@@ -108,6 +109,8 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error(transparent)]
+    Files(#[from] files::FilesError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Seal(#[from] crate::crypto::SealError),
@@ -123,8 +126,11 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Creates the data dir if needed, with no access for others (it holds the keys and the store).
+/// Called by whoever is about to own it (an engine, a command starting one in-process): from here
+/// on this process creates files for its own user only.
 pub fn ensure_data_dir(data_dir: &Path) -> Result<(), StartError> {
     use std::os::unix::fs::DirBuilderExt;
+    files::private_umask();
     if !data_dir.exists() {
         // Private from its first instant; `share_data_dir` opens it to the team's group.
         std::fs::DirBuilder::new()
@@ -162,6 +168,11 @@ impl Engine {
     /// Opens the store and starts the writer. The caller must hold the engine lock.
     pub fn start(config: Config, mode: EngineMode) -> Result<Arc<Engine>, StartError> {
         ensure_data_dir(&config.data_dir)?;
+        // Before the store is opened: a store left 0644 by an older version is closed first.
+        let own_uid = nix::unistd::getuid().as_raw();
+        files::secure(&config.data_dir, &config.group, own_uid)?;
+        // This process owns the data dir now (the caller holds the lock): its log goes there.
+        crate::logging::open_file(&config.data_dir);
         let db = db_path(&config.data_dir);
         let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
         let sealer = Sealer::load(&config.data_dir)?;
@@ -205,7 +216,7 @@ impl Engine {
             mode,
             writer,
             sealer,
-            own_uid: nix::unistd::getuid().as_raw(),
+            own_uid,
             writer_thread: Mutex::new(Some(thread)),
         }))
     }

@@ -206,6 +206,7 @@ impl Engine {
             }
             Request::Doctor { offline } => {
                 let numbers = self.number_health(scope.clone(), offline, now).await?;
+                let installation_admin = scope == crate::store::scope::Scope::Everything;
                 let mut report = self
                     .read(move |c| {
                         let counts = journal::counts(c)?;
@@ -234,10 +235,24 @@ impl Engine {
                                 .map(|n| format!("+{} ({})", n.display_phone, n.phone_number_id))
                                 .collect(),
                             numbers: Vec::new(),
+                            files: Vec::new(),
                         })
                     })
                     .await?;
                 report.numbers = numbers;
+                if installation_admin {
+                    // The data dir is the installation's: its modes are for its admins alone.
+                    let (dir, group, uid) = (
+                        self.config.data_dir.clone(),
+                        self.config.group.clone(),
+                        self.own_uid,
+                    );
+                    report.files = tokio::task::spawn_blocking(move || {
+                        super::files::checks(&dir, &group, uid)
+                    })
+                    .await
+                    .unwrap_or_default();
+                }
                 Ok(Response::Doctor(Box::new(report)))
             }
             Request::Sync {

@@ -36,6 +36,7 @@ pub async fn spawn_webhook_listener(
         verify_token: engine.config.require_verify_token()?.clone(),
         kapso_secret: engine.config.kapso.webhook_secret.clone(),
         refused: AtomicU64::new(0),
+        refusals: crate::logging::repeated::Repeated::per_minute(),
     });
     let tcp = tokio::net::TcpListener::bind(listen)
         .await

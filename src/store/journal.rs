@@ -104,6 +104,22 @@ pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
     })
 }
 
+/// The longest `detail` kept: an error quoting a sender's body (a parse error, an unknown field)
+/// must not make each forged-but-signed delivery cost the store a copy of itself.
+pub const MAX_DETAIL_BYTES: usize = 2048;
+
+/// `detail` cut to `MAX_DETAIL_BYTES` on a character boundary, "…" marking the cut.
+pub fn capped_detail(detail: &str) -> std::borrow::Cow<'_, str> {
+    if detail.len() <= MAX_DETAIL_BYTES {
+        return std::borrow::Cow::Borrowed(detail);
+    }
+    let mut end = MAX_DETAIL_BYTES - '…'.len_utf8();
+    while !detail.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", &detail[..end]))
+}
+
 pub fn mark(
     conn: &Connection,
     id: i64,
@@ -111,6 +127,7 @@ pub fn mark(
     detail: Option<&str>,
     now: i64,
 ) -> Result<()> {
+    let detail = detail.map(capped_detail);
     conn.prepare_cached(
         "UPDATE journal SET state = ?2, detail = ?3, processed_at = ?4 WHERE id = ?1",
     )?
@@ -185,6 +202,21 @@ pub fn list(
 mod tests {
     use super::*;
     use crate::store::testing::store;
+
+    #[test]
+    fn a_long_detail_is_cut_on_a_character_boundary_and_marked() {
+        let (_d, conn) = store();
+        let (id, _) = append(&conn, b"{}", 10).unwrap();
+        // 3-byte characters, so a cut at a fixed byte count would split one.
+        let long = "\u{20AC}".repeat(5000);
+        mark(&conn, id, JournalState::Invalid, Some(&long), 11).unwrap();
+        let listed = list(&conn, JournalFilter::All, 10).unwrap();
+        let kept = listed[0].detail.clone().unwrap();
+        assert!(kept.len() <= MAX_DETAIL_BYTES, "{}", kept.len());
+        assert!(kept.ends_with('…'));
+        assert!(kept.trim_end_matches('…').chars().all(|c| c == '\u{20AC}'));
+        assert_eq!(capped_detail("short"), "short");
+    }
 
     #[test]
     fn a_repeated_body_is_journaled_once_and_counted() {

@@ -8,6 +8,7 @@ mod input;
 pub mod keymap;
 pub mod link;
 pub mod picker;
+pub mod scratch;
 pub mod terminal;
 pub mod view;
 pub mod wizard;
@@ -17,7 +18,6 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
-use crate::api::MediaFile;
 use crate::client::Client;
 use crate::config::Config;
 use crate::i18n::{Strings, fill};
@@ -29,7 +29,7 @@ use futures_util::StreamExt;
 use keymap::Keymap;
 use link::LinkEvent;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use time::UtcOffset;
 
@@ -112,7 +112,7 @@ pub async fn run(
                     // The editor gets the terminal: stop reading it, give it back, take it again.
                     drop(input);
                     terminal::restore();
-                    let edited = edit_in_editor(&app.composer_text());
+                    let edited = scratch::edit_in_editor(&app.composer_text());
                     // A fresh Terminal redraws everything; `Terminal::clear` is avoided because
                     // it asks the terminal for the cursor position, racing the event reader
                     // that is winding down.
@@ -133,7 +133,7 @@ pub async fn run(
                     effects.extend(app.wizard_file(tag, wizard::read_file(&path)));
                 }
                 Effect::SaveFile { file, open } => {
-                    match save_media(&file, open, open_command.as_deref()) {
+                    match scratch::save_media(&file, open, open_command.as_deref()) {
                         Ok(path) => {
                             let shown = path.display().to_string();
                             let text = if open { app.t.opening } else { app.t.saved_to };
@@ -183,89 +183,4 @@ fn on_terminal_event(app: &mut App, event: Event) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
-}
-
-/// `$VISUAL`, else `$EDITOR`, else `vi`, on a private temporary file.
-fn edit_in_editor(text: &str) -> std::io::Result<String> {
-    let dir = private_dir()?;
-    let path = dir.join(format!("reply-{}.txt", std::process::id()));
-    std::fs::write(&path, text)?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    // Through the shell, so an editor with arguments (`code --wait`) works.
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("wabox-editor")
-        .arg(&path)
-        .status()?;
-    let edited = std::fs::read_to_string(&path);
-    let _ = std::fs::remove_file(&path);
-    if !status.success() {
-        return Err(std::io::Error::other(format!(
-            "{editor} exited with {status}"
-        )));
-    }
-    Ok(edited?.trim_end_matches('\n').to_string())
-}
-
-/// A directory only this user can read, for files handed to other programs.
-fn private_dir() -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let dir = std::env::temp_dir().join(format!("wabox-{}", nix::unistd::getuid()));
-    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => Ok(dir),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(dir),
-        Err(e) => Err(e),
-    }
-}
-
-fn extension(mime: Option<&str>) -> &'static str {
-    match mime.unwrap_or("").split(';').next().unwrap_or("").trim() {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "video/mp4" => "mp4",
-        "video/3gpp" => "3gp",
-        "audio/ogg" => "ogg",
-        "audio/mpeg" => "mp3",
-        "audio/mp4" | "audio/aac" => "m4a",
-        "application/pdf" => "pdf",
-        "text/plain" => "txt",
-        _ => "bin",
-    }
-}
-
-/// Opening writes to the private temp dir and hands the file over; saving writes to the
-/// current directory.
-fn save_media(file: &MediaFile, open: bool, open_command: Option<&str>) -> anyhow::Result<PathBuf> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(&file.data_base64)?;
-    let name = format!(
-        "wabox-{}.{}",
-        file.message_id,
-        extension(file.mime_type.as_deref())
-    );
-    let path = if open {
-        private_dir()?.join(name)
-    } else {
-        Path::new(".").join(name)
-    };
-    std::fs::write(&path, bytes)?;
-    if open {
-        let command = open_command.unwrap_or(if cfg!(target_os = "macos") {
-            "open"
-        } else {
-            "xdg-open"
-        });
-        std::process::Command::new(command)
-            .arg(&path)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| anyhow::anyhow!("could not run {command}: {e}"))?;
-    }
-    Ok(path)
 }

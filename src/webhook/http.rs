@@ -4,6 +4,7 @@
 
 use super::signature::{self, SignatureError};
 use crate::engine::writer::WriterHandle;
+use crate::logging::repeated::{Noted, Repeated};
 use crate::secret::Secret;
 use axum::Router;
 use axum::body::Bytes;
@@ -26,6 +27,41 @@ pub struct WebhookState {
     pub kapso_secret: Option<Secret>,
     /// Deliveries refused for their signature: counted and logged, stored nowhere.
     pub refused: AtomicU64,
+    /// Refusals anyone can cause at will, logged in full once and then summarised once a minute:
+    /// a flood of forged requests must not fill the disk through the log.
+    pub refusals: Repeated,
+}
+
+/// Seconds since the epoch by the wall clock (not the movable domain clock: a summary says when
+/// the refusals really began).
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Logs one refused request: in full when nothing was said for a minute, else counted, with one
+/// summary line a minute later. `reason` is a fixed phrase, never the sender's text.
+fn log_refusal(state: &Arc<WebhookState>, reason: &'static str, bytes: Option<usize>) {
+    match state.refusals.note(wall_clock(), reason) {
+        Noted::Say => tracing::warn!(
+            reason,
+            bytes,
+            refused_total = state.refused.load(Ordering::Relaxed),
+            "webhook request refused (more like it are summarised once a minute)"
+        ),
+        Noted::Counted { first: true } => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let wait = state.refusals.every().max(1) as u64;
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                if let Some(summary) = state.refusals.summary(wall_clock()) {
+                    tracing::warn!("{}", summary.describe("refused webhook requests"));
+                }
+            });
+        }
+        Noted::Counted { first: false } => {}
+    }
 }
 
 pub fn router(state: Arc<WebhookState>) -> Router {
@@ -61,7 +97,11 @@ async fn handshake(
                 .into_response()
         }
         _ => {
-            tracing::warn!("webhook handshake refused: wrong or missing verify token");
+            log_refusal(
+                &state,
+                "handshake with a wrong or missing verify token",
+                None,
+            );
             StatusCode::FORBIDDEN.into_response()
         }
     }
@@ -74,7 +114,7 @@ async fn delivery(
     body: axum::body::Body,
 ) -> Response {
     // Refuse an announced oversize body before reading any of it.
-    let body = match read_body(&headers, body).await {
+    let body = match read_body(&state, &headers, body).await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
@@ -82,8 +122,13 @@ async fn delivery(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if let Err(e) = signature::verify(state.app_secret.expose().as_bytes(), &body, header) {
-        let refused = state.refused.fetch_add(1, Ordering::Relaxed) + 1;
-        tracing::warn!(reason = %e, refused_total = refused, bytes = body.len(), "webhook delivery refused");
+        state.refused.fetch_add(1, Ordering::Relaxed);
+        let reason = match e {
+            SignatureError::Missing => "no X-Hub-Signature-256",
+            SignatureError::Malformed => "malformed X-Hub-Signature-256",
+            SignatureError::Mismatch => "X-Hub-Signature-256 does not match",
+        };
+        log_refusal(&state, reason, Some(body.len()));
         let status = match e {
             SignatureError::Missing | SignatureError::Malformed | SignatureError::Mismatch => {
                 StatusCode::UNAUTHORIZED
@@ -101,13 +146,17 @@ async fn delivery(
 }
 
 /// The body, read whole, unless it is (or announces itself) over Meta's 3 MiB.
-async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes, Response> {
+async fn read_body(
+    state: &Arc<WebhookState>,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<Bytes, Response> {
     let announced = headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
-        tracing::warn!(bytes = announced, "webhook delivery refused: over 3 MiB");
+        log_refusal(state, "over 3 MiB", announced);
         return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
     }
     axum::body::to_bytes(body, MAX_BODY_BYTES)
@@ -125,10 +174,14 @@ async fn kapso_delivery(
     body: axum::body::Body,
 ) -> Response {
     let Some(secret) = state.kapso_secret.as_ref() else {
-        tracing::warn!("a Kapso delivery was refused: no [kapso] webhook_secret is set");
+        log_refusal(
+            &state,
+            "Kapso delivery while no [kapso] webhook_secret is set",
+            None,
+        );
         return StatusCode::NOT_FOUND.into_response();
     };
-    let body = match read_body(&headers, body).await {
+    let body = match read_body(&state, &headers, body).await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
@@ -136,7 +189,7 @@ async fn kapso_delivery(
         .get("x-webhook-signature")
         .and_then(|v| v.to_str().ok());
     if let Err(e) = signature::verify_kapso(secret.expose().as_bytes(), &body, header) {
-        let refused = state.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        state.refused.fetch_add(1, Ordering::Relaxed);
         let reason = match e {
             SignatureError::Missing => "no X-Webhook-Signature header",
             SignatureError::Malformed => "X-Webhook-Signature is not 64 hex digits",
@@ -144,12 +197,7 @@ async fn kapso_delivery(
                 "X-Webhook-Signature does not match the body and the Kapso webhook secret"
             }
         };
-        tracing::warn!(
-            reason,
-            refused_total = refused,
-            bytes = body.len(),
-            "Kapso delivery refused"
-        );
+        log_refusal(&state, reason, Some(body.len()));
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let batch = headers
