@@ -13,6 +13,7 @@ use crate::domain::{ConnectionKind, MediaKind};
 use crate::secret::Secret;
 use crate::store::journal::{JournalFilter, JournalState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use output::{say, say_err};
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -359,7 +360,7 @@ fn read_access_token() -> anyhow::Result<Option<Secret>> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!(
+        say_err!(
             "no access token given: pipe it on stdin or set WABOX_ACCESS_TOKEN (storing the number without one)"
         );
         return Ok(None);
@@ -389,7 +390,7 @@ async fn save_media(
     let data = base64::engine::general_purpose::STANDARD.decode(&file.data_base64)?;
     std::fs::write(&out, &data)
         .map_err(|e| anyhow::anyhow!("could not write {}: {e}", out.display()))?;
-    println!("saved {} bytes to {}", data.len(), out.display());
+    say!("saved {} bytes to {}", data.len(), out.display());
     Ok(())
 }
 
