@@ -22,6 +22,9 @@ pub enum KapsoError {
     Unreachable(String),
     #[error("unexpected answer from Kapso: {0}")]
     Unexpected(String),
+    /// An id that cannot name anything at Kapso, refused before a URL is built.
+    #[error("{0}")]
+    BadId(String),
 }
 
 impl KapsoError {
@@ -100,7 +103,13 @@ impl KapsoClient {
         })
     }
 
+    /// The URL of `segments` under the base: each one is checked for an id's shape (the fixed
+    /// words have it too), so an id from a store row or an answer cannot climb the path.
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, KapsoError> {
+        for segment in segments {
+            crate::domain::ids::check_url_id("Kapso id", segment)
+                .map_err(|e| KapsoError::BadId(e.to_string()))?;
+        }
         let mut url = reqwest::Url::parse(&self.base)
             .map_err(|e| KapsoError::Unexpected(format!("[kapso] base_url: {e}")))?;
         url.path_segments_mut()
