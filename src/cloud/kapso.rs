@@ -548,7 +548,7 @@ mod tests {
     }
 
     #[test]
-    fn path_segments_are_escaped() {
+    fn an_id_that_could_move_the_path_is_refused_before_a_url_exists() {
         let c = KapsoClient::new(
             "https://api.kapso.ai/platform/v1/",
             Secret::new("k"),
@@ -556,10 +556,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            c.url(&["customers", "a/b?c", "setup_links"])
+            c.url(&["customers", "3f9a0c2e-7d41-4b8e", "setup_links"])
                 .unwrap()
                 .as_str(),
-            "https://api.kapso.ai/platform/v1/customers/a%2Fb%3Fc/setup_links"
+            "https://api.kapso.ai/platform/v1/customers/3f9a0c2e-7d41-4b8e/setup_links"
         );
+        for bad in ["a/b?c", "..", "../../v1/secret", "a%2Fb"] {
+            assert!(
+                matches!(c.url(&["customers", bad]), Err(KapsoError::BadId(_))),
+                "{bad}"
+            );
+        }
     }
 }

@@ -74,13 +74,15 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
 }
 
 fn clean_label(label: &str) -> Result<String> {
-    let label = label.trim();
-    if label.is_empty() || label.chars().count() > 40 || label.contains(char::is_control) {
+    let label = crate::domain::text::check_name("label", label)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let len = label.chars().count();
+    if len > 40 {
         return Err(StoreError::Invalid(format!(
-            "a label is 1 to 40 printable characters, not {label:?}"
+            "a label is at most 40 characters; this one has {len}"
         )));
     }
-    Ok(label.to_string())
+    Ok(label)
 }
 
 /// Adds and removes labels; answers the contact's labels after.
@@ -93,9 +95,22 @@ pub fn change_labels(
 ) -> Result<()> {
     let contact_id = contact_of(conn, conversation_id)?;
     for label in add {
+        let label = clean_label(label)?;
+        // "VIP" on a contact labelled "vip" is the label it has, not a second one.
+        let wanted = crate::domain::text::normalised_name(&label);
+        let has: Vec<String> = conn
+            .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
+            .query_map([contact_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if has
+            .iter()
+            .any(|l| crate::domain::text::normalised_name(l) == wanted)
+        {
+            continue;
+        }
         conn.execute(
             "INSERT OR IGNORE INTO contact_labels (contact_id, label) VALUES (?1, ?2)",
-            params![contact_id, clean_label(label)?],
+            params![contact_id, label],
         )?;
     }
     for label in remove {
