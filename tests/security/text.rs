@@ -21,7 +21,10 @@ fn assert_inert(what: &str, out: &std::process::Output) {
             ('\u{80}'..='\u{9f}').contains(c)
                 || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
         });
-        assert_eq!(bad, None, "{what}: a hidden character on {stream}: {text:?}");
+        assert_eq!(
+            bad, None,
+            "{what}: a hidden character on {stream}: {text:?}"
+        );
     }
 }
 
@@ -39,9 +42,7 @@ async fn recording_graph() -> RecordingGraph {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let paths = Arc::new(Mutex::new(Vec::new()));
     let state = (base.clone(), paths.clone());
-    let app = axum::Router::new()
-        .fallback(answer)
-        .with_state(state);
+    let app = axum::Router::new().fallback(answer).with_state(state);
     tokio::spawn(async move { axum::serve(listener, app).await });
     RecordingGraph { base, paths }
 }
@@ -148,7 +149,10 @@ async fn hostile_text_is_shown_visibly_by_every_human_command_and_exactly_in_jso
     }
     // The escapes are shown, not dropped: the agent sees that something was there.
     let shown = home.ok(&["messages", &id]);
-    assert!(shown.contains("^[[2J") && shown.contains("\\u{202e}gpj.exe"), "{shown}");
+    assert!(
+        shown.contains("^[[2J") && shown.contains("\\u{202e}gpj.exe"),
+        "{shown}"
+    );
 
     // --json carries every string exactly as the customer or the agent wrote it.
     let messages = home.messages(id.parse().unwrap());
@@ -161,7 +165,11 @@ async fn hostile_text_is_shown_visibly_by_every_human_command_and_exactly_in_jso
     assert_eq!(contact["notes"][0]["text"], HOSTILE);
     let history = home.json(&["history", &id]);
     assert!(
-        history.as_array().unwrap().iter().any(|e| e["note"] == HOSTILE),
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["note"] == HOSTILE),
         "{history}"
     );
     let templates = home.json(&["templates"]);
@@ -204,7 +212,11 @@ fn names_that_look_alike_or_hide_characters_are_refused() {
     assert!(err.contains("not a Unix user name"), "{err}");
     let agents = home.json(&["agents", "list"]);
     assert!(
-        agents.as_array().unwrap().iter().all(|a| a["user"] != "../../etc/passwd"),
+        agents
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["user"] != "../../etc/passwd"),
         "{agents}"
     );
     home.ok(&["agents", "add", "alice", "--queue", "Sales"]);
@@ -273,7 +285,10 @@ async fn a_media_id_shaped_like_a_path_never_reaches_a_url() {
     let bad = media_state(&home, "wamid.climbs");
     assert_eq!(bad["state"], "failed", "{bad}");
     assert!(
-        bad["error"].as_str().unwrap_or_default().contains("media id"),
+        bad["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("media id"),
         "says why: {bad}"
     );
     let paths = graph.paths.lock().unwrap().clone();
@@ -289,6 +304,13 @@ async fn a_media_id_shaped_like_a_path_never_reaches_a_url() {
         paths.iter().any(|p| p.ends_with(&format!("/{GOOD_MEDIA}"))),
         "the good file was fetched: {paths:?}"
     );
-    let out = home.run(&["media", "retry", &home.message("wamid.climbs")["id"].to_string()]);
-    assert!(!out.status.success(), "a bad id cannot be retried into a URL");
+    let out = home.run(&[
+        "media",
+        "retry",
+        &home.message("wamid.climbs")["id"].to_string(),
+    ]);
+    assert!(
+        !out.status.success(),
+        "a bad id cannot be retried into a URL"
+    );
 }
