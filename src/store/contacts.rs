@@ -74,15 +74,18 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
 }
 
 fn clean_label(label: &str) -> Result<String> {
-    let label = crate::domain::text::check_name("label", label)
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let len = label.chars().count();
-    if len > 40 {
-        return Err(StoreError::Invalid(format!(
-            "a label is at most 40 characters; this one has {len}"
-        )));
+    use crate::domain::text::{NameError, check_name};
+    let wrong_size = || {
+        StoreError::Invalid(format!(
+            "a label is 1 to 40 printable characters, not {:?}",
+            crate::domain::text::visible_line(label.trim())
+        ))
+    };
+    match check_name("label", label) {
+        Ok(label) if label.chars().count() <= 40 => Ok(label),
+        Ok(_) | Err(NameError::Blank { .. } | NameError::TooLong { .. }) => Err(wrong_size()),
+        Err(hidden) => Err(StoreError::Invalid(hidden.to_string())),
     }
-    Ok(label)
 }
 
 /// Adds and removes labels; answers the contact's labels after.
