@@ -1,5 +1,36 @@
 //! The command line: clap definitions and what each command does through the client API.
 
+// Human output goes through `say!`, `say_err!` and `ask!` (output.rs), which show hidden
+// characters visibly. These shadow the std macros in every module of the CLI, so a new print
+// that would put a customer's escapes on the terminal does not compile; `--json` output, exact
+// by design, says `std::println!`.
+#[allow(unused_macros)] // There to be unused.
+macro_rules! println {
+    ($($t:tt)*) => {
+        compile_error!("print with say! (src/cli/output.rs): it shows hidden characters visibly")
+    };
+}
+#[allow(unused_macros)] // There to be unused.
+macro_rules! eprintln {
+    ($($t:tt)*) => {
+        compile_error!(
+            "print with say_err! (src/cli/output.rs): it shows hidden characters visibly"
+        )
+    };
+}
+#[allow(unused_macros)] // There to be unused.
+macro_rules! print {
+    ($($t:tt)*) => {
+        compile_error!("print with say! (src/cli/output.rs): it shows hidden characters visibly")
+    };
+}
+#[allow(unused_macros)] // There to be unused.
+macro_rules! eprint {
+    ($($t:tt)*) => {
+        compile_error!("prompt with ask! (src/cli/output.rs): it shows hidden characters visibly")
+    };
+}
+
 pub mod connect;
 mod output;
 pub mod sequences;
@@ -478,7 +509,7 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     client.close().await;
     let message = result?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&message)?);
+        std::println!("{}", serde_json::to_string_pretty(&message)?);
     } else {
         output::human(&Response::Message(Box::new(message.clone())));
     }

@@ -9,28 +9,28 @@ use crate::domain::text::{visible, visible_line};
 
 /// `println!` for people: the line with every hidden character shown visibly.
 macro_rules! say {
-    () => { println!() };
+    () => { std::println!() };
     ($($arg:tt)*) => { $crate::cli::output::say_line(&format!($($arg)*)) };
 }
 /// `eprintln!` for people.
 macro_rules! say_err {
-    () => { eprintln!() };
+    () => { std::eprintln!() };
     ($($arg:tt)*) => { $crate::cli::output::say_err_line(&format!($($arg)*)) };
 }
 /// `eprint!` for a prompt, flushed by the caller.
 macro_rules! ask {
-    ($($arg:tt)*) => { eprint!("{}", $crate::domain::text::visible(&format!($($arg)*))) };
+    ($($arg:tt)*) => { std::eprint!("{}", $crate::domain::text::visible(&format!($($arg)*))) };
 }
 pub(crate) use {ask, say, say_err};
 
 #[doc(hidden)]
 pub fn say_line(line: &str) {
-    println!("{}", visible(line));
+    std::println!("{}", visible(line));
 }
 
 #[doc(hidden)]
 pub fn say_err_line(line: &str) {
-    eprintln!("{}", visible(line));
+    std::eprintln!("{}", visible(line));
 }
 
 pub fn json(response: &Response) -> anyhow::Result<()> {
@@ -77,7 +77,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         }
         Response::Subscribed | Response::Done => Ok("{}".into()),
     }?;
-    println!("{text}");
+    std::println!("{text}");
     Ok(())
 }
 
