@@ -17,7 +17,9 @@ fn main() {
         }
     };
     if let Err(e) = runtime.block_on(run(cli, offset)) {
-        eprintln!("wabox: error: {e:#}");
+        // An error can quote what a customer or an agent typed: shown, never acted on.
+        let error = format!("{e:#}");
+        eprintln!("wabox: error: {}", wabox::domain::text::visible(&error));
         std::process::exit(1);
     }
 }

@@ -2,6 +2,7 @@
 //! scripts. `wabox connect manual`: a number connected from the terminal, its token typed hidden
 //! (or piped, or from WABOX_ACCESS_TOKEN), checked with Meta before anything is stored.
 
+use super::output::{ask, say, say_err};
 use crate::api::Request;
 use crate::secret::Secret;
 use clap::{Args, Subcommand};
@@ -364,7 +365,7 @@ pub async fn import_history(
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
     if !json {
-        println!("{}", afterwards());
+        say!("{}", afterwards());
     }
     Ok(())
 }
@@ -392,7 +393,7 @@ fn token() -> anyhow::Result<Secret> {
 /// Reads a line without echoing it (raw mode, restored however the read ends).
 pub(crate) fn hidden_prompt(prompt: &str) -> anyhow::Result<String> {
     use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    eprint!("{prompt}");
+    ask!("{prompt}");
     std::io::stderr().flush()?;
     crossterm::terminal::enable_raw_mode()?;
     let mut text = String::new();
@@ -415,7 +416,7 @@ pub(crate) fn hidden_prompt(prompt: &str) -> anyhow::Result<String> {
         }
     };
     let _ = crossterm::terminal::disable_raw_mode();
-    eprintln!();
+    say_err!();
     result.map(|()| text)
 }
 
@@ -464,9 +465,9 @@ pub async fn coexistence(
         .acting_as(act_as);
     let say = |text: &str| {
         if json {
-            eprintln!("{text}");
+            say_err!("{text}");
         } else {
-            println!("{text}");
+            say!("{text}");
         }
     };
     say(&instructions());

@@ -1,5 +1,36 @@
 //! The command line: clap definitions and what each command does through the client API.
 
+// Human output goes through `say!`, `say_err!` and `ask!` (output.rs), which show hidden
+// characters visibly. These shadow the std macros in every module of the CLI, so a new print
+// that would put a customer's escapes on the terminal does not compile; `--json` output, exact
+// by design, says `std::println!`.
+#[allow(unused_macros)] // There to be unused.
+macro_rules! println {
+    ($($t:tt)*) => {
+        compile_error!("print with say! (src/cli/output.rs): it shows hidden characters visibly")
+    };
+}
+#[allow(unused_macros)] // There to be unused.
+macro_rules! eprintln {
+    ($($t:tt)*) => {
+        compile_error!(
+            "print with say_err! (src/cli/output.rs): it shows hidden characters visibly"
+        )
+    };
+}
+#[allow(unused_macros)] // There to be unused.
+macro_rules! print {
+    ($($t:tt)*) => {
+        compile_error!("print with say! (src/cli/output.rs): it shows hidden characters visibly")
+    };
+}
+#[allow(unused_macros)] // There to be unused.
+macro_rules! eprint {
+    ($($t:tt)*) => {
+        compile_error!("prompt with ask! (src/cli/output.rs): it shows hidden characters visibly")
+    };
+}
+
 pub mod connect;
 mod output;
 mod paging;
@@ -14,6 +45,7 @@ use crate::domain::{ConnectionKind, MediaKind};
 use crate::secret::Secret;
 use crate::store::journal::{JournalFilter, JournalState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use output::{say, say_err};
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -360,7 +392,7 @@ fn read_access_token() -> anyhow::Result<Option<Secret>> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!(
+        say_err!(
             "no access token given: pipe it on stdin or set WABOX_ACCESS_TOKEN (storing the number without one)"
         );
         return Ok(None);
@@ -390,7 +422,7 @@ async fn save_media(
     let data = base64::engine::general_purpose::STANDARD.decode(&file.data_base64)?;
     std::fs::write(&out, &data)
         .map_err(|e| anyhow::anyhow!("could not write {}: {e}", out.display()))?;
-    println!("saved {} bytes to {}", data.len(), out.display());
+    say!("saved {} bytes to {}", data.len(), out.display());
     Ok(())
 }
 
@@ -478,7 +510,7 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     client.close().await;
     let message = result?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&message)?);
+        std::println!("{}", serde_json::to_string_pretty(&message)?);
     } else {
         output::human(&Response::Message(Box::new(message.clone())));
     }

@@ -1,6 +1,37 @@
 //! How answers are printed: `--json` for scripts, aligned columns for people.
 
 use crate::api::Response;
+use crate::domain::text::{visible, visible_line};
+
+// Every human-readable line goes through these, never through `println!`: customer and agent
+// text can carry terminal escapes and bidi overrides, shown visibly here (`domain::text`).
+// `--json` output is printed as serde writes it, exact.
+
+/// `println!` for people: the line with every hidden character shown visibly.
+macro_rules! say {
+    () => { std::println!() };
+    ($($arg:tt)*) => { $crate::cli::output::say_line(&format!($($arg)*)) };
+}
+/// `eprintln!` for people.
+macro_rules! say_err {
+    () => { std::eprintln!() };
+    ($($arg:tt)*) => { $crate::cli::output::say_err_line(&format!($($arg)*)) };
+}
+/// `eprint!` for a prompt, flushed by the caller.
+macro_rules! ask {
+    ($($arg:tt)*) => { std::eprint!("{}", $crate::domain::text::visible(&format!($($arg)*))) };
+}
+pub(crate) use {ask, say, say_err};
+
+#[doc(hidden)]
+pub fn say_line(line: &str) {
+    std::println!("{}", visible(line));
+}
+
+#[doc(hidden)]
+pub fn say_err_line(line: &str) {
+    std::eprintln!("{}", visible(line));
+}
 
 pub fn json(response: &Response) -> anyhow::Result<()> {
     let text = match response {
@@ -46,12 +77,17 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         }
         Response::Subscribed | Response::Done => Ok("{}".into()),
     }?;
-    println!("{text}");
+    std::println!("{text}");
     Ok(())
 }
 
 /// Prints rows under a header, each column as wide as its widest cell (the last one free).
 pub(super) fn table(header: &[&str], rows: Vec<Vec<String>>) {
+    // Cells are made visible before measuring, so an escape cannot break the columns.
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| row.iter().map(|c| visible_line(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {
@@ -70,7 +106,7 @@ pub(super) fn table(header: &[&str], rows: Vec<Vec<String>>) {
                 out.push_str(&" ".repeat(pad + 2));
             }
         }
-        println!("{}", out.trim_end());
+        say!("{}", out.trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for row in rows {
@@ -91,31 +127,35 @@ fn clip(s: &str, max: usize) -> String {
 
 pub fn human(response: &Response) {
     match response {
-        Response::Hello(info) => println!(
+        Response::Hello(info) => say!(
             "wabox {} ({}) on {} as {}",
-            info.version, info.mode, info.data_dir, info.user
+            info.version,
+            info.mode,
+            info.data_dir,
+            info.user
         ),
-        Response::Subscribed => println!("subscribed"),
+        Response::Subscribed => say!("subscribed"),
         Response::Sequences(v) => super::sequences::print_sequences(v),
         Response::Enrollments(v) => super::sequences::print_enrollments(v),
         Response::Enrollment(v) => super::sequences::print_enrollment(v),
-        Response::Clock { offset_seconds } => println!(
+        Response::Clock { offset_seconds } => say!(
             "the engine's clock runs {} ahead",
             crate::domain::time::short_duration(*offset_seconds)
         ),
-        Response::Done => println!("done"),
-        Response::Media(m) => println!(
+        Response::Done => say!("done"),
+        Response::Media(m) => say!(
             "{} bytes ({})",
             m.bytes,
             m.mime_type.as_deref().unwrap_or("unknown type")
         ),
-        Response::Queued(q) => println!(
+        Response::Queued(q) => say!(
             "queued as message {} in conversation {}",
-            q.message_id, q.conversation_id
+            q.message_id,
+            q.conversation_id
         ),
         Response::Message(m) => print_messages(std::slice::from_ref(&**m)),
         Response::Templates(ts) if ts.is_empty() => {
-            println!("no templates synced: run `wabox templates sync`")
+            say!("no templates synced: run `wabox templates sync`")
         }
         Response::Templates(ts) => table(
             &[
@@ -140,19 +180,19 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::TemplatesSynced(rs) if rs.is_empty() => {
-            println!("no number with an access token: nothing to sync")
+            say!("no number with an access token: nothing to sync")
         }
         Response::TemplatesSynced(rs) => {
             for r in rs {
                 match &r.error {
-                    Some(e) => println!("WABA {}: failed: {e}", r.waba_id),
-                    None => println!("WABA {}: {} templates", r.waba_id, r.templates),
+                    Some(e) => say!("WABA {}: failed: {e}", r.waba_id),
+                    None => say!("WABA {}: {} templates", r.waba_id, r.templates),
                 }
             }
         }
-        Response::Tenant(t) => println!("tenant {:?} added (id {})", t.name, t.id),
+        Response::Tenant(t) => say!("tenant {:?} added (id {})", t.name, t.id),
         Response::Tenants(ts) if ts.is_empty() => {
-            println!("no tenants yet: add one with `wabox tenants add NAME`")
+            say!("no tenants yet: add one with `wabox tenants add NAME`")
         }
         Response::Tenants(ts) => table(
             &["ID", "NAME", "NUMBERS", "CREATED"],
@@ -167,7 +207,7 @@ pub fn human(response: &Response) {
                 })
                 .collect(),
         ),
-        Response::Number(n) => println!(
+        Response::Number(n) => say!(
             "number +{} ({}) added to tenant {:?}{}",
             n.display_phone,
             n.phone_number_id,
@@ -179,7 +219,7 @@ pub fn human(response: &Response) {
             }
         ),
         Response::Numbers(ns) if ns.is_empty() => {
-            println!("no numbers yet: add one with `wabox numbers add --tenant NAME ...`")
+            say!("no numbers yet: add one with `wabox numbers add --tenant NAME ...`")
         }
         Response::Numbers(ns) => table(
             &[
@@ -206,7 +246,7 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Queues(qs) if qs.is_empty() => {
-            println!("no queues yet: `wabox queues add NAME`")
+            say!("no queues yet: `wabox queues add NAME`")
         }
         Response::Queues(qs) => table(
             &[
@@ -237,7 +277,7 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Agents(a) if a.is_empty() => {
-            println!("no agents yet: `wabox agents add USER --queue NAME`")
+            say!("no agents yet: `wabox agents add USER --queue NAME`")
         }
         Response::Agents(agents) => table(
             &["USER", "ROLE", "TENANT", "QUEUES"],
@@ -253,7 +293,7 @@ pub fn human(response: &Response) {
                 })
                 .collect(),
         ),
-        Response::History(h) if h.is_empty() => println!("nobody has claimed or moved it"),
+        Response::History(h) if h.is_empty() => say!("nobody has claimed or moved it"),
         Response::History(h) => {
             for e in h {
                 let note = e
@@ -261,10 +301,10 @@ pub fn human(response: &Response) {
                     .as_deref()
                     .map(|n| format!(" — note: {n}"))
                     .unwrap_or_default();
-                println!("{} {} {} {}{note}", e.at, e.actor, e.kind, e.detail);
+                say!("{} {} {} {}{note}", e.at, e.actor, e.kind, e.detail);
             }
         }
-        Response::AuditLog(entries) if entries.is_empty() => println!("nothing audited yet"),
+        Response::AuditLog(entries) if entries.is_empty() => say!("nothing audited yet"),
         Response::AuditLog(entries) => table(
             &["AT", "WHO", "ACTION", "DETAIL"],
             entries
@@ -281,7 +321,7 @@ pub fn human(response: &Response) {
         Response::Doctor(d) => {
             use crate::domain::health::Level;
             for n in &d.numbers {
-                println!(
+                say!(
                     "+{} ({}, {}{})",
                     n.display_phone,
                     n.phone_number_id,
@@ -298,19 +338,19 @@ pub fn human(response: &Response) {
                         Level::Fail => "FAIL",
                         Level::Unknown => "?   ",
                     };
-                    println!("  {mark} {:<12} {}", c.what, c.detail);
+                    say!("  {mark} {:<12} {}", c.what, c.detail);
                     if let Some(fix) = &c.fix
                         && c.level != Level::Ok
                     {
-                        println!("       fix: {fix}");
+                        say!("       fix: {fix}");
                     }
                 }
             }
             if d.healthy() {
-                println!("all good: every number has a queue and a token, no delivery waits");
+                say!("all good: every number has a queue and a token, no delivery waits");
             }
             for o in &d.without_queue {
-                println!(
+                say!(
                     "NO QUEUE: +{} ({}, {}) — {} conversations reach no agent:                      `wabox queues assign {} QUEUE`",
                     o.display_phone,
                     o.phone_number_id,
@@ -320,22 +360,22 @@ pub fn human(response: &Response) {
                 );
             }
             if d.unrouted > 0 {
-                println!(
+                say!(
                     "UNROUTED: {} deliveries name a number wabox does not know: `wabox journal --unrouted`",
                     d.unrouted
                 );
             }
             if d.invalid > 0 {
-                println!(
+                say!(
                     "INVALID: {} deliveries could not be read: `wabox journal --invalid`",
                     d.invalid
                 );
             }
             for n in &d.without_token {
-                println!("NO TOKEN: {n} can receive but not send: connect it again");
+                say!("NO TOKEN: {n} can receive but not send: connect it again");
             }
         }
-        Response::NumberState(s) => println!("{s:?}"),
+        Response::NumberState(s) => say!("{s:?}"),
         Response::HistorySync(results) => {
             for (kind, r) in results {
                 let what = if kind == "history" {
@@ -344,13 +384,13 @@ pub fn human(response: &Response) {
                     "contacts"
                 };
                 match r {
-                    Ok(id) => println!("  {what}: requested ({id}); it arrives over webhooks"),
-                    Err(e) => println!("  {what}: not requested: {e}"),
+                    Ok(id) => say!("  {what}: requested ({id}); it arrives over webhooks"),
+                    Err(e) => say!("  {what}: not requested: {e}"),
                 }
             }
         }
         Response::Signup(v) => print_signup(v),
-        Response::Signups(vs) if vs.is_empty() => println!("no signups"),
+        Response::Signups(vs) if vs.is_empty() => say!("no signups"),
         Response::Signups(vs) => table(
             &["ID", "TENANT", "PATH", "STATUS", "BY", "NUMBER"],
             vs.iter()
@@ -372,8 +412,8 @@ pub fn human(response: &Response) {
         ),
         Response::Dashboard(d) => print_dashboard(d),
         Response::HistoryProgress(h) => match &h.error {
-            Some(e) => println!("history import of {}: stopped, {e}", h.phone_number_id),
-            None => println!(
+            Some(e) => say!("history import of {}: stopped, {e}", h.phone_number_id),
+            None => say!(
                 "history import of {}: {}% ({} messages in {} chunks)",
                 h.phone_number_id,
                 h.percent(),
@@ -383,7 +423,7 @@ pub fn human(response: &Response) {
         },
         Response::Connected(c) => {
             let n = &c.number;
-            println!(
+            say!(
                 "{} +{} ({}) for {}: {}, {}, quality {}",
                 if c.renewed {
                     "reconnected"
@@ -397,15 +437,15 @@ pub fn human(response: &Response) {
                 c.status.as_deref().unwrap_or("status unknown"),
                 c.quality_rating.as_deref().unwrap_or("unknown"),
             );
-            println!("  connection: {}", n.connection.as_str());
-            println!("  webhooks:   the app is subscribed to WABA {}", n.waba_id);
+            say!("  connection: {}", n.connection.as_str());
+            say!("  webhooks:   the app is subscribed to WABA {}", n.waba_id);
             match &c.template_error {
-                Some(e) => println!("  templates:  not synced: {e}"),
-                None => println!("  templates:  {} synced", c.templates),
+                Some(e) => say!("  templates:  not synced: {e}"),
+                None => say!("  templates:  {} synced", c.templates),
             }
             match &c.queue {
-                Some(q) => println!("  queue:      {q}"),
-                None => println!(
+                Some(q) => say!("  queue:      {q}"),
+                None => say!(
                     "WARNING: no queue: its conversations reach no agent — `wabox queues assign {} QUEUE`",
                     n.phone_number_id
                 ),
@@ -413,7 +453,7 @@ pub fn human(response: &Response) {
         }
         Response::Synced(r) => {
             let what = if r.dry_run { "would be" } else { "were" };
-            println!(
+            say!(
                 "{} added, {} updated, {} corrected, {} unchanged, {} inactive ({what} applied)",
                 r.added.len(),
                 r.updated.len(),
@@ -422,24 +462,27 @@ pub fn human(response: &Response) {
                 r.inactive.len()
             );
             for a in &r.added {
-                println!("  added     {a}");
+                say!("  added     {a}");
             }
             for u in &r.updated {
-                println!("  updated   {u}");
+                say!("  updated   {u}");
             }
             for c in &r.corrected {
-                println!("  corrected {c}");
+                say!("  corrected {c}");
             }
             for i in &r.inactive {
-                println!("  inactive  {i}");
+                say!("  inactive  {i}");
             }
             for w in &r.warnings {
-                println!("WARNING: {w}");
+                say!("WARNING: {w}");
             }
             for o in &r.without_queue {
-                println!(
+                say!(
                     "WARNING: +{} ({}) has no queue: its {} conversations reach no agent —                      `wabox queues assign {} QUEUE`",
-                    o.display_phone, o.phone_number_id, o.conversations, o.phone_number_id
+                    o.display_phone,
+                    o.phone_number_id,
+                    o.conversations,
+                    o.phone_number_id
                 );
             }
         }
@@ -447,9 +490,9 @@ pub fn human(response: &Response) {
             human(&Response::Conversations(vec![(**c).clone()]));
         }
         Response::Attention { unrouted, invalid } => {
-            println!("{unrouted} unrouted, {invalid} invalid deliveries")
+            say!("{unrouted} unrouted, {invalid} invalid deliveries")
         }
-        Response::SearchResults(hits) if hits.is_empty() => println!("nothing found"),
+        Response::SearchResults(hits) if hits.is_empty() => say!("nothing found"),
         Response::SearchResults(hits) => table(
             &["MESSAGE", "CONVERSATION", "CONTACT", "AT", "TEXT"],
             hits.iter()
@@ -465,7 +508,7 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Contact(c) => {
-            println!(
+            say!(
                 "{} · {} · {} · tenant {}",
                 c.name.as_deref().unwrap_or("(no name)"),
                 c.wa_id
@@ -475,7 +518,7 @@ pub fn human(response: &Response) {
                 c.user_id.as_deref().unwrap_or("no user id"),
                 c.tenant
             );
-            println!(
+            say!(
                 "labels: {}",
                 if c.labels.is_empty() {
                     "none".to_string()
@@ -484,10 +527,10 @@ pub fn human(response: &Response) {
                 }
             );
             for n in &c.notes {
-                println!("note by {} at {}: {}", n.author, n.at, n.text);
+                say!("note by {} at {}: {}", n.author, n.at, n.text);
             }
         }
-        Response::Conversations(cs) if cs.is_empty() => println!("no conversations"),
+        Response::Conversations(cs) if cs.is_empty() => say!("no conversations"),
         Response::Conversations(cs) => table(
             &[
                 "ID",
@@ -522,9 +565,9 @@ pub fn human(response: &Response) {
                 })
                 .collect(),
         ),
-        Response::Messages(ms) if ms.is_empty() => println!("no messages"),
+        Response::Messages(ms) if ms.is_empty() => say!("no messages"),
         Response::Messages(ms) => print_messages(ms),
-        Response::Journal(es) if es.is_empty() => println!("the journal has no such deliveries"),
+        Response::Journal(es) if es.is_empty() => say!("the journal has no such deliveries"),
         Response::Journal(es) => table(
             &["ID", "RECEIVED", "STATE", "TIMES", "BYTES", "DETAIL"],
             es.iter()
@@ -540,12 +583,12 @@ pub fn human(response: &Response) {
                 })
                 .collect(),
         ),
-        Response::Replayed(os) if os.is_empty() => println!("nothing to replay"),
+        Response::Replayed(os) if os.is_empty() => say!("nothing to replay"),
         Response::Replayed(os) => {
             for o in os {
                 match &o.detail {
-                    Some(d) => println!("journal {}: {} ({d})", o.id, o.state.as_str()),
-                    None => println!("journal {}: {}", o.id, o.state.as_str()),
+                    Some(d) => say!("journal {}: {} ({d})", o.id, o.state.as_str()),
+                    None => say!("journal {}: {}", o.id, o.state.as_str()),
                 }
             }
         }
@@ -593,7 +636,7 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
         } else {
             format!("  [{}]", notes.join(", "))
         };
-        println!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
+        say!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
     }
 }
 
@@ -601,13 +644,13 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
 pub fn print_signup(v: &crate::api::SignupView) {
     use crate::api::SignupStatus::*;
     let status = format!("{:?}", v.status).to_lowercase();
-    println!("signup {} for {} ({}): {status}", v.id, v.tenant, v.path);
+    say!("signup {} for {} ({}): {status}", v.id, v.tenant, v.path);
     match v.status {
-        Waiting => println!("open: {}", v.url),
+        Waiting => say!("open: {}", v.url),
         Choose => {
-            println!("Meta shared these numbers:");
+            say!("Meta shared these numbers:");
             for c in &v.candidates {
-                println!(
+                say!(
                     "  +{} ({}) {}{}",
                     c.display_phone,
                     c.phone_number_id,
@@ -622,12 +665,12 @@ pub fn print_signup(v: &crate::api::SignupView) {
         }
         Connected => {
             if let Some(n) = &v.number {
-                println!("connected +{} ({})", n.display_phone, n.phone_number_id);
+                say!("connected +{} ({})", n.display_phone, n.phone_number_id);
             }
         }
         Failed | Revoked | Expired => {
             if let Some(e) = &v.error {
-                println!("{e}");
+                say!("{e}");
             }
         }
     }
@@ -637,17 +680,17 @@ fn print_dashboard(d: &crate::api::DashboardView) {
     let or_unset =
         |v: &Option<String>, how: &str| v.clone().unwrap_or_else(|| format!("(not set: {how})"));
     if d.public_url_is_loopback {
-        println!(
+        say!(
             "Note: [webhook] public_url is not set; the listener's loopback address stands in, \
              which only a browser on this machine reaches."
         );
     }
-    println!("In Meta's App Dashboard:");
-    println!(
+    say!("In Meta's App Dashboard:");
+    say!(
         "  WhatsApp → Configuration → Callback URL: {}",
         or_unset(&d.callback_url, "[webhook] public_url")
     );
-    println!(
+    say!(
         "  WhatsApp → Configuration → Verify token: {}",
         match (&d.verify_token, d.verify_token_set) {
             (Some(t), _) => t.expose().to_string(),
@@ -655,20 +698,20 @@ fn print_dashboard(d: &crate::api::DashboardView) {
             (None, false) => "(not set: [meta] verify_token or WABOX_VERIFY_TOKEN)".into(),
         }
     );
-    println!(
+    say!(
         "  Subscribe to the fields: messages, smb_message_echoes, history, smb_app_state_sync, message_template_status_update"
     );
-    println!(
+    say!(
         "  Facebook Login for Business → Valid OAuth Redirect URIs: {}",
         or_unset(&d.oauth_redirect_uri, "[webhook] public_url")
     );
-    println!("  App id: {}", or_unset(&d.app_id, "[meta] app_id"));
-    println!(
+    say!("  App id: {}", or_unset(&d.app_id, "[meta] app_id"));
+    say!(
         "  Embedded Signup configuration: {}",
         or_unset(&d.config_id, "[meta] config_id")
     );
-    println!("In Kapso:");
-    println!(
+    say!("In Kapso:");
+    say!(
         "  API key: {}",
         if d.kapso_configured {
             "set"
@@ -676,12 +719,12 @@ fn print_dashboard(d: &crate::api::DashboardView) {
             "(not set: [kapso] api_key or WABOX_KAPSO_API_KEY)"
         }
     );
-    println!(
+    say!(
         "  Success / failure redirects: {} / {}",
         or_unset(&d.kapso_success_url, "[webhook] public_url"),
         or_unset(&d.kapso_failure_url, "[webhook] public_url")
     );
-    println!(
+    say!(
         "  Meta's webhooks forwarded to: {} (wabox sets it up for each number it connects \
          through Kapso when [kapso] webhook_secret is set)",
         or_unset(
@@ -690,8 +733,8 @@ fn print_dashboard(d: &crate::api::DashboardView) {
         )
     );
     match &d.handshake {
-        Some(Ok(ok)) => println!("Handshake: ok, {ok}"),
-        Some(Err(e)) => println!("Handshake: FAILED, {e}"),
-        None => println!("Handshake: not tried (--test tries it)"),
+        Some(Ok(ok)) => say!("Handshake: ok, {ok}"),
+        Some(Err(e)) => say!("Handshake: FAILED, {e}"),
+        None => say!("Handshake: not tried (--test tries it)"),
     }
 }

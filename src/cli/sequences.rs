@@ -1,6 +1,7 @@
 //! `wabox sequences`: the sequence files and the conversations going through them; and
 //! `wabox clock advance`, which moves a test or demo engine's clock.
 
+use super::output::say;
 use crate::api::{EnrollmentControl, EnrollmentView, Request, Response, SequencesView};
 use clap::Subcommand;
 
@@ -101,15 +102,15 @@ pub enum ClockCommand {
 
 pub fn print_sequences(v: &SequencesView) {
     match &v.dir {
-        Some(dir) => println!("sequences in {dir}"),
-        None => println!("no config dir: no sequences"),
+        Some(dir) => say!("sequences in {dir}"),
+        None => say!("no config dir: no sequences"),
     }
     if v.sequences.is_empty() && v.errors.is_empty() {
-        println!("none yet: write one as NAME.toml there (see sequences.example.toml)");
+        say!("none yet: write one as NAME.toml there (see sequences.example.toml)");
     }
     for s in &v.sequences {
-        println!();
-        println!(
+        say!();
+        say!(
             "{}  {}  (tenant {}{}; {} running or paused)",
             s.id,
             s.name,
@@ -122,10 +123,10 @@ pub fn print_sequences(v: &SequencesView) {
             s.live
         );
         if let Some(d) = &s.description {
-            println!("  {d}");
+            say!("  {d}");
         }
-        println!("  starts on: {}", s.triggers.join("; "));
-        println!(
+        say!("  starts on: {}", s.triggers.join("; "));
+        say!(
             "  late steps: {}; an agent's reply or claim {}",
             s.late,
             if s.pause_on_agent {
@@ -135,12 +136,12 @@ pub fn print_sequences(v: &SequencesView) {
             }
         );
         for (i, step) in s.steps.iter().enumerate() {
-            println!("  {:>2}. {step}", i + 1);
+            say!("  {:>2}. {step}", i + 1);
         }
     }
     for e in &v.errors {
-        println!();
-        println!("REFUSED {} line {}: {}", e.file, e.line, e.message);
+        say!();
+        say!("REFUSED {} line {}: {}", e.file, e.line, e.message);
     }
 }
 
@@ -158,7 +159,7 @@ fn when(at: Option<i64>) -> String {
 
 pub fn print_enrollments(list: &[EnrollmentView]) {
     if list.is_empty() {
-        println!("no conversation is going through a sequence");
+        say!("no conversation is going through a sequence");
         return;
     }
     let rows = list
@@ -196,11 +197,14 @@ pub fn print_enrollments(list: &[EnrollmentView]) {
 }
 
 pub fn print_enrollment(e: &EnrollmentView) {
-    println!(
+    say!(
         "enrollment {}: conversation {} in {} ({})",
-        e.id, e.conversation_id, e.sequence_name, e.sequence
+        e.id,
+        e.conversation_id,
+        e.sequence_name,
+        e.sequence
     );
-    println!(
+    say!(
         "  {} at {} ({}), next {}",
         e.state,
         e.step_name,
@@ -208,9 +212,9 @@ pub fn print_enrollment(e: &EnrollmentView) {
         when(e.due_at)
     );
     if let Some(r) = &e.reason {
-        println!("  why: {r}");
+        say!("  why: {r}");
     }
-    println!("  enrolled by {}", e.enrolled_by);
+    say!("  enrolled by {}", e.enrolled_by);
     for l in &e.log {
         let step = l
             .step
@@ -220,7 +224,7 @@ pub fn print_enrollment(e: &EnrollmentView) {
             .message_id
             .map(|m| format!(" (message {m})"))
             .unwrap_or_default();
-        println!(
+        say!(
             "  {}  {step}{}{message}",
             crate::domain::time::rfc3339(l.at),
             l.what

@@ -5,6 +5,7 @@
 //! `{"event":"connected",…}` or `{"event":"failed",…}`.
 
 use super::connect::hidden_prompt;
+use super::output::{ask, say, say_err};
 use crate::api::{Request, Response, SignupStatus, SignupView};
 use crate::client::Client;
 use crate::secret::Secret;
@@ -37,7 +38,7 @@ pub fn print_event(event: &str, body: serde_json::Value) -> anyhow::Result<()> {
     if let (Some(o), serde_json::Value::Object(b)) = (v.as_object_mut(), body) {
         o.extend(b);
     }
-    println!("{}", serde_json::to_string(&v)?);
+    std::println!("{}", serde_json::to_string(&v)?);
     std::io::stdout().flush()?;
     Ok(())
 }
@@ -73,26 +74,27 @@ pub async fn show_link(
         );
     }
     let left = view.expires_at - crate::domain::time::now_unix();
-    println!(
+    say!(
         "Signup {} for {}: open this link where the business can log in (a phone is fine):",
-        view.id, view.tenant
+        view.id,
+        view.tenant
     );
-    println!();
-    println!("  {short}");
-    println!();
+    say!();
+    say!("  {short}");
+    say!();
     if watch.qr {
         match crate::qr::lines(&short) {
             Ok(lines) => {
                 for l in lines {
-                    println!("  {l}");
+                    say!("  {l}");
                 }
             }
-            Err(e) => println!("  ({e})"),
+            Err(e) => say!("  ({e})"),
         }
-        println!();
+        say!();
     }
-    println!("Full link: {}", view.url);
-    println!(
+    say!("Full link: {}", view.url);
+    say!(
         "It works once, for {}. Waiting for the business to come back through it…",
         crate::domain::time::short_duration(left.max(0))
     );
@@ -167,11 +169,11 @@ pub async fn resolve_queue(
             many.join(", ")
         ),
         many => {
-            eprintln!("Which queue receives the new number's conversations?");
+            say_err!("Which queue receives the new number's conversations?");
             for (i, q) in many.iter().enumerate() {
-                eprintln!("  {}. {q}", i + 1);
+                say_err!("  {}. {q}", i + 1);
             }
-            eprint!("Number, a new queue's name, or Enter for a new queue {fresh:?}: ");
+            ask!("Number, a new queue's name, or Enter for a new queue {fresh:?}: ");
             let mut line = String::new();
             std::io::stdin().read_line(&mut line)?;
             let answer = line.trim();
@@ -224,9 +226,9 @@ fn choose(view: &SignupView, named: Option<String>) -> anyhow::Result<Option<Str
             .collect::<Vec<_>>()
             .join(", ")
     );
-    eprintln!("Meta shared these numbers:");
+    say_err!("Meta shared these numbers:");
     for (i, c) in view.candidates.iter().enumerate() {
-        eprintln!(
+        say_err!(
             "  {}. +{} {} ({})",
             i + 1,
             c.display_phone,
@@ -238,7 +240,7 @@ fn choose(view: &SignupView, named: Option<String>) -> anyhow::Result<Option<Str
             }
         );
     }
-    eprint!("Number to connect (1-{}): ", view.candidates.len());
+    ask!("Number to connect (1-{}): ", view.candidates.len());
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     let i: usize = line

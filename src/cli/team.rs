@@ -199,11 +199,14 @@ impl TeamCommand {
                     queues,
                     json,
                 } => (
-                    Request::AddAgent {
-                        user,
-                        role,
-                        tenant,
-                        queues,
+                    {
+                        warn_if_no_such_user(&user, json);
+                        Request::AddAgent {
+                            user,
+                            role,
+                            tenant,
+                            queues,
+                        }
                     },
                     json,
                 ),
@@ -248,5 +251,16 @@ impl TeamCommand {
                 )
             }
         })
+    }
+}
+
+/// Agents are Unix users; one that does not exist here yet is allowed (the account may come
+/// later, or live on the host the engine runs on), but said.
+fn warn_if_no_such_user(user: &str, json: bool) {
+    let shaped = crate::domain::text::check_user_name(user).is_ok();
+    if !json && shaped && matches!(nix::unistd::User::from_name(user), Ok(None)) {
+        super::output::say_err!(
+            "note: there is no Unix user {user} on this host yet: they can open the inbox once the account exists"
+        );
     }
 }

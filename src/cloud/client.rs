@@ -3,6 +3,7 @@
 
 use super::credential::Credential;
 use super::errors::{ErrorAction, Lang, classify, explain};
+use crate::domain::ids::check_url_id;
 use crate::secret::Secret;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,10 @@ pub enum GraphError {
     /// API key); trying again changes nothing.
     #[error("{0}")]
     Setup(String),
+    /// An id (from a webhook, a file, a store row) that cannot name anything at Meta; it is
+    /// refused before any URL is built, so it can never steer a request elsewhere.
+    #[error("{0}")]
+    BadId(String),
 }
 
 /// An API error in plain words: the code's explanation, else what the server said. Code 0 is
@@ -51,7 +56,9 @@ impl GraphError {
         match self {
             GraphError::Api { action, .. } => *action,
             GraphError::Unreachable(_) => ErrorAction::Retry,
-            GraphError::NoAnswer(_) | GraphError::Unexpected(_) => ErrorAction::GiveUp,
+            GraphError::NoAnswer(_) | GraphError::Unexpected(_) | GraphError::BadId(_) => {
+                ErrorAction::GiveUp
+            }
             GraphError::Setup(_) => ErrorAction::Reauthorize,
         }
     }
@@ -134,6 +141,23 @@ fn versioned(base_url: &str, version: &str) -> String {
     )
 }
 
+/// `base` (a configured URL with the version) and the path segments, each percent-encoded, so a
+/// `/`, `?` or `#` inside one stays inside it.
+fn endpoint(base: &str, segments: &[&str]) -> Result<reqwest::Url, GraphError> {
+    let mut url = reqwest::Url::parse(base).map_err(|e| {
+        GraphError::Setup(format!("the Graph API base URL {base:?} is not a URL: {e}"))
+    })?;
+    url.path_segments_mut()
+        .map_err(|_| {
+            GraphError::Setup(format!(
+                "the Graph API base URL {base:?} cannot hold a path"
+            ))
+        })?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
 fn strip_secrets(e: &reqwest::Error) -> String {
     // reqwest errors may carry the URL; ours never holds a token (tokens go in headers), but the
     // query of a media URL could, so drop the URL altogether.
@@ -192,22 +216,27 @@ impl GraphClient {
         self
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    fn url(&self, segments: &[&str]) -> Result<reqwest::Url, GraphError> {
+        endpoint(&self.base, segments)
     }
 
-    /// A request for `path`, to the Graph API with the token or to Kapso's proxy with the key.
+    /// A request for `/{id}/{edge…}` (`what` names the id in an error), to the Graph API with the
+    /// token or to Kapso's proxy with the key. The id is checked for its shape here, so no call
+    /// can forget it, and every segment is percent-encoded as a whole.
     fn request(
         &self,
         method: Method,
-        path: &str,
+        what: &'static str,
+        id: &str,
+        edge: &[&str],
         credential: &Credential,
     ) -> Result<reqwest::RequestBuilder, GraphError> {
-        let path = path.trim_start_matches('/');
+        check_url_id(what, id).map_err(|e| GraphError::BadId(e.to_string()))?;
+        let segments: Vec<&str> = std::iter::once(id).chain(edge.iter().copied()).collect();
         match credential {
             Credential::Token(token) => Ok(self
                 .http
-                .request(method, self.url(path))
+                .request(method, self.url(&segments)?)
                 .bearer_auth(token.expose())),
             Credential::KapsoProxy { .. } => {
                 let kapso = self
@@ -216,7 +245,7 @@ impl GraphClient {
                     .ok_or_else(|| GraphError::Setup(NO_KAPSO_KEY.into()))?;
                 Ok(self
                     .http
-                    .request(method, format!("{}/{path}", kapso.base))
+                    .request(method, endpoint(&kapso.base, &segments)?)
                     .header("x-api-key", kapso.api_key.expose()))
             }
         }
@@ -311,10 +340,16 @@ impl GraphClient {
         credential: &Credential,
         body: &Value,
     ) -> Result<SendAccepted, GraphError> {
-        let path = format!("{phone_number_id}/messages");
         let v = self
             .call(
-                self.request(Method::POST, &path, credential)?.json(body),
+                self.request(
+                    Method::POST,
+                    "phone number id",
+                    phone_number_id,
+                    &["messages"],
+                    credential,
+                )?
+                .json(body),
                 credential,
             )
             .await?;
@@ -355,7 +390,9 @@ impl GraphClient {
             .call(
                 self.request(
                     Method::POST,
-                    &format!("{phone_number_id}/media"),
+                    "phone number id",
+                    phone_number_id,
+                    &["media"],
                     credential,
                 )?
                 .timeout(upload_timeout(self.timeout, len))
@@ -377,9 +414,15 @@ impl GraphClient {
         wamid: &str,
     ) -> Result<(), GraphError> {
         let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
-        let path = format!("{phone_number_id}/messages");
         self.call(
-            self.request(Method::POST, &path, credential)?.json(&body),
+            self.request(
+                Method::POST,
+                "phone number id",
+                phone_number_id,
+                &["messages"],
+                credential,
+            )?
+            .json(&body),
             credential,
         )
         .await
@@ -394,15 +437,22 @@ impl GraphClient {
     ) -> Result<Vec<Value>, GraphError> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
-        let path = format!("{waba_id}/message_templates");
         for _ in 0..100 {
-            let mut req = self.request(Method::GET, &path, credential)?.query(&[
-                (
-                    "fields",
-                    "id,name,language,status,category,components,parameter_format",
-                ),
-                ("limit", "100"),
-            ]);
+            let mut req = self
+                .request(
+                    Method::GET,
+                    "WABA id",
+                    waba_id,
+                    &["message_templates"],
+                    credential,
+                )?
+                .query(&[
+                    (
+                        "fields",
+                        "id,name,language,status,category,components,parameter_format",
+                    ),
+                    ("limit", "100"),
+                ]);
             if let Some(a) = &after {
                 req = req.query(&[("after", a.as_str())]);
             }
@@ -430,8 +480,14 @@ impl GraphClient {
         fields: &str,
     ) -> Result<Value, GraphError> {
         self.call(
-            self.request(Method::GET, phone_number_id, credential)?
-                .query(&[("fields", fields)]),
+            self.request(
+                Method::GET,
+                "phone number id",
+                phone_number_id,
+                &[],
+                credential,
+            )?
+            .query(&[("fields", fields)]),
             credential,
         )
         .await
@@ -443,10 +499,15 @@ impl GraphClient {
         waba_id: &str,
         credential: &Credential,
     ) -> Result<(), GraphError> {
-        let path = format!("{waba_id}/subscribed_apps");
         self.call(
-            self.request(Method::POST, &path, credential)?
-                .json(&serde_json::json!({})),
+            self.request(
+                Method::POST,
+                "WABA id",
+                waba_id,
+                &["subscribed_apps"],
+                credential,
+            )?
+            .json(&serde_json::json!({})),
             credential,
         )
         .await
@@ -464,12 +525,16 @@ impl GraphClient {
         redirect_uri: &str,
     ) -> Result<Secret, GraphError> {
         let v = self
-            .call_without_token(self.http.get(self.url("oauth/access_token")).query(&[
-                ("client_id", app_id),
-                ("client_secret", app_secret.expose()),
-                ("code", code),
-                ("redirect_uri", redirect_uri),
-            ]))
+            .call_without_token(
+                self.http
+                    .get(self.url(&["oauth", "access_token"])?)
+                    .query(&[
+                        ("client_id", app_id),
+                        ("client_secret", app_secret.expose()),
+                        ("code", code),
+                        ("redirect_uri", redirect_uri),
+                    ]),
+            )
             .await?;
         v.get("access_token")
             .and_then(Value::as_str)
@@ -490,7 +555,7 @@ impl GraphClient {
         let v = self
             .call_without_token(
                 self.http
-                    .get(self.url("debug_token"))
+                    .get(self.url(&["debug_token"])?)
                     .bearer_auth(app_token.expose())
                     .query(&[("input_token", token.expose())]),
             )
@@ -504,10 +569,9 @@ impl GraphClient {
         waba_id: &str,
         credential: &Credential,
     ) -> Result<Vec<Value>, GraphError> {
-        let path = format!("{waba_id}/phone_numbers");
         let v = self
             .call(
-                self.request(Method::GET, &path, credential)?
+                self.request(Method::GET, "WABA id", waba_id, &["phone_numbers"], credential)?
                     .query(&[("fields", "id,display_phone_number,verified_name,status,quality_rating,platform_type,is_on_biz_app,code_verification_status")]),
                 credential,
             )
@@ -521,10 +585,14 @@ impl GraphClient {
         waba_id: &str,
         credential: &Credential,
     ) -> Result<Vec<Value>, GraphError> {
-        let path = format!("{waba_id}/subscribed_apps");
-        let v = self
-            .call(self.request(Method::GET, &path, credential)?, credential)
-            .await?;
+        let req = self.request(
+            Method::GET,
+            "WABA id",
+            waba_id,
+            &["subscribed_apps"],
+            credential,
+        )?;
+        let v = self.call(req, credential).await?;
         Ok(data_list(v))
     }
 
@@ -535,10 +603,15 @@ impl GraphClient {
         credential: &Credential,
         pin: &Secret,
     ) -> Result<(), GraphError> {
-        let path = format!("{phone_number_id}/register");
         self.call(
-            self.request(Method::POST, &path, credential)?
-                .json(&serde_json::json!({"messaging_product": "whatsapp", "pin": pin.expose()})),
+            self.request(
+                Method::POST,
+                "phone number id",
+                phone_number_id,
+                &["register"],
+                credential,
+            )?
+            .json(&serde_json::json!({"messaging_product": "whatsapp", "pin": pin.expose()})),
             credential,
         )
         .await
@@ -553,10 +626,16 @@ impl GraphClient {
         credential: &Credential,
         sync_type: &str,
     ) -> Result<String, GraphError> {
-        let path = format!("{phone_number_id}/smb_app_data");
         let v = self
             .call(
-                self.request(Method::POST, &path, credential)?.json(
+                self.request(
+                    Method::POST,
+                    "phone number id",
+                    phone_number_id,
+                    &["smb_app_data"],
+                    credential,
+                )?
+                .json(
                     &serde_json::json!({"messaging_product": "whatsapp", "sync_type": sync_type}),
                 ),
                 credential,
@@ -575,7 +654,7 @@ impl GraphClient {
         media_id: &str,
         credential: &Credential,
     ) -> Result<Value, GraphError> {
-        let mut req = self.request(Method::GET, media_id, credential)?;
+        let mut req = self.request(Method::GET, "media id", media_id, &[], credential)?;
         if let Credential::KapsoProxy { phone_number_id } = credential {
             req = req.query(&[("phone_number_id", phone_number_id)]);
         }
@@ -650,6 +729,36 @@ mod tests {
         assert_eq!(
             upload_timeout(base, 100 * 1000 * 1000),
             Duration::from_secs(15 + 381)
+        );
+    }
+
+    #[test]
+    fn an_id_of_the_wrong_shape_never_becomes_a_url() {
+        let graph =
+            GraphClient::new("https://graph.example", "v26.0", Duration::from_secs(1)).unwrap();
+        let token = Credential::Token(Secret::new("t"));
+        for id in ["../../../v9/secret", "1?fields=x", "1#x", ""] {
+            let refused = graph.request(Method::GET, "media id", id, &[], &token);
+            assert!(matches!(refused, Err(GraphError::BadId(_))), "{id:?}");
+        }
+        let ok = graph
+            .request(Method::GET, "media id", "1318275649263411", &[], &token)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            ok.url().as_str(),
+            "https://graph.example/v26.0/1318275649263411"
+        );
+    }
+
+    #[test]
+    fn path_segments_are_encoded_whole() {
+        let url = endpoint("https://graph.example/v26.0", &["a/b", "c?d", ".."]).unwrap();
+        assert!(
+            url.as_str()
+                .starts_with("https://graph.example/v26.0/a%2Fb/c%3Fd"),
+            "{url}"
         );
     }
 

@@ -22,6 +22,9 @@ pub enum KapsoError {
     Unreachable(String),
     #[error("unexpected answer from Kapso: {0}")]
     Unexpected(String),
+    /// An id that cannot name anything at Kapso, refused before a URL is built.
+    #[error("{0}")]
+    BadId(String),
 }
 
 impl KapsoError {
@@ -100,7 +103,13 @@ impl KapsoClient {
         })
     }
 
+    /// The URL of `segments` under the base: each one is checked for an id's shape (the fixed
+    /// words have it too), so an id from a store row or an answer cannot climb the path.
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, KapsoError> {
+        for segment in segments {
+            crate::domain::ids::check_url_id("Kapso id", segment)
+                .map_err(|e| KapsoError::BadId(e.to_string()))?;
+        }
         let mut url = reqwest::Url::parse(&self.base)
             .map_err(|e| KapsoError::Unexpected(format!("[kapso] base_url: {e}")))?;
         url.path_segments_mut()
@@ -539,7 +548,7 @@ mod tests {
     }
 
     #[test]
-    fn path_segments_are_escaped() {
+    fn an_id_that_could_move_the_path_is_refused_before_a_url_exists() {
         let c = KapsoClient::new(
             "https://api.kapso.ai/platform/v1/",
             Secret::new("k"),
@@ -547,10 +556,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            c.url(&["customers", "a/b?c", "setup_links"])
+            c.url(&["customers", "3f9a0c2e-7d41-4b8e", "setup_links"])
                 .unwrap()
                 .as_str(),
-            "https://api.kapso.ai/platform/v1/customers/a%2Fb%3Fc/setup_links"
+            "https://api.kapso.ai/platform/v1/customers/3f9a0c2e-7d41-4b8e/setup_links"
         );
+        for bad in ["a/b?c", "..", "../../v1/secret", "a%2Fb"] {
+            assert!(
+                matches!(c.url(&["customers", bad]), Err(KapsoError::BadId(_))),
+                "{bad}"
+            );
+        }
     }
 }

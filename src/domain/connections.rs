@@ -2,6 +2,7 @@
 //! before anything is stored. Pure: the store applies what this accepts.
 
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// One connection as the file has it (`createdAt`/`updatedAt` in milliseconds).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -45,6 +46,7 @@ impl ConnectionEntry {
     }
 }
 
+/// Digits, 1 to 32 of them (Meta's ids are 15 to 17 today).
 pub fn is_meta_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_digit())
 }
@@ -62,8 +64,20 @@ pub fn parse(file_name: &str, text: &str) -> Result<Vec<ConnectionEntry>, String
     for (i, e) in entries.iter().enumerate() {
         let field_error =
             |field: &str, why: &str| format!("{file_name}: {}: {field} {why}", e.label(i));
-        if e.phone_number_id.trim().is_empty() {
+        let pnid = e.phone_number_id.trim();
+        if pnid.is_empty() {
             return Err(field_error("phoneNumberId", "is empty"));
+        }
+        // Meta's ids are digits; an id an earlier tool invented (`wsp-3f9a…`) is kept with a
+        // warning until Meta's replaces it, but only in a shape that cannot become a path.
+        if !is_meta_id(pnid) && crate::domain::ids::check_url_id("phoneNumberId", pnid).is_err() {
+            return Err(field_error(
+                "phoneNumberId",
+                &format!(
+                    "{:?} is not a phone number id: Meta's are digits (WhatsApp Manager → Phone numbers)",
+                    crate::domain::text::visible_line(pnid)
+                ),
+            ));
         }
         let digits = display_digits(&e.display_number);
         if !(8..=15).contains(&digits.len()) {
@@ -85,17 +99,18 @@ pub fn parse(file_name: &str, text: &str) -> Result<Vec<ConnectionEntry>, String
             ));
         }
     }
-    for (i, a) in entries.iter().enumerate() {
-        for (j, b) in entries.iter().enumerate().skip(i + 1) {
-            if a.phone_number_id.trim() == b.phone_number_id.trim() {
-                return Err(format!(
-                    "{file_name}: {} and {} both have phoneNumberId {}: keep one",
-                    a.label(i),
-                    b.label(j),
-                    a.phone_number_id.trim()
-                ));
-            }
+    // Each id's first entry, so a duplicate names both in one pass (a file may hold thousands).
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (j, b) in entries.iter().enumerate() {
+        let pnid = b.phone_number_id.trim();
+        if let Some(&i) = first.get(pnid) {
+            return Err(format!(
+                "{file_name}: {} and {} both have phoneNumberId {pnid}: keep one",
+                entries[i].label(i),
+                b.label(j),
+            ));
         }
+        first.insert(pnid, j);
     }
     Ok(entries)
 }
@@ -147,6 +162,37 @@ mod tests {
         ]"#;
         let err = parse("c.json", dup).unwrap_err();
         assert!(err.contains("entry 1 (\"A\") and entry 3 (\"C\")"), "{err}");
+    }
+
+    #[test]
+    fn a_phone_number_id_that_could_become_a_path_is_refused() {
+        for bad in ["../../etc/passwd", "1/2", "1 2", "a\u{1b}[2J"] {
+            let file = serde_json::json!([{"alias": "X", "phoneNumberId": bad,
+                "displayNumber": "15550783881", "wabaId": "1"}])
+            .to_string();
+            let err = parse("c.json", &file).unwrap_err();
+            assert!(err.contains("entry 1 (\"X\"): phoneNumberId"), "{err}");
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
+    }
+
+    #[test]
+    fn duplicates_among_many_entries_are_found_in_one_pass() {
+        let mut many: Vec<serde_json::Value> = (0..20_000u64)
+            .map(|n| {
+                serde_json::json!({"phoneNumberId": (100_000_000_000_000 + n).to_string(),
+                "displayNumber": "15550783881", "wabaId": "1"})
+            })
+            .collect();
+        assert_eq!(
+            parse("c.json", &serde_json::Value::from(many.clone()).to_string())
+                .unwrap()
+                .len(),
+            20_000
+        );
+        many.push(many[7].clone());
+        let err = parse("c.json", &serde_json::Value::from(many).to_string()).unwrap_err();
+        assert!(err.contains("entry 8 and entry 20001"), "{err}");
     }
 
     #[test]

@@ -61,17 +61,6 @@ pub fn normalize_display_phone(raw: &str) -> Result<String, String> {
     Ok(digits)
 }
 
-/// A tenant name: what admins type, so short, printable and not blank.
-pub fn check_tenant_name(name: &str) -> Result<(), String> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.len() > 64 || trimmed.chars().any(char::is_control) {
-        return Err(format!(
-            "tenant name {name:?} must be 1 to 64 printable characters"
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,12 +80,5 @@ mod tests {
         );
         assert!(normalize_display_phone("call me").is_err());
         assert!(normalize_display_phone("+12").is_err());
-    }
-
-    #[test]
-    fn tenant_names_must_be_printable() {
-        assert!(check_tenant_name("Acme Bolivia").is_ok());
-        assert!(check_tenant_name("  ").is_err());
-        assert!(check_tenant_name("a\u{7}b").is_err());
     }
 }

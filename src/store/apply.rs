@@ -208,18 +208,26 @@ impl Ctx<'_> {
             },
         ) = (inserted, &m.content)
         {
-            // The engine downloads it in the background; the message shows it as it goes.
+            // The engine downloads it in the background; the message shows it as it goes. A
+            // media id that no Meta id looks like is never asked for (it would become a URL
+            // path with the number's token): the message is kept, its file marked failed.
+            let (state, error) = match crate::domain::ids::check_url_id("media id", media_id) {
+                Ok(()) => ("pending", None),
+                Err(e) => ("failed", Some(format!("not fetched: {e}"))),
+            };
             self.conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO media (message_id, number_id, media_id, mime_type, sha256)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT OR IGNORE INTO media (message_id, number_id, media_id, mime_type, sha256, state, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
                     message_id,
                     number.id,
                     media_id,
                     mime_type,
-                    m.payload.get("sha256").and_then(Value::as_str)
+                    m.payload.get("sha256").and_then(Value::as_str),
+                    state,
+                    error
                 ])?;
         }
         if inserted.is_some() {

@@ -74,13 +74,18 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
 }
 
 fn clean_label(label: &str) -> Result<String> {
-    let label = label.trim();
-    if label.is_empty() || label.chars().count() > 40 || label.contains(char::is_control) {
-        return Err(StoreError::Invalid(format!(
-            "a label is 1 to 40 printable characters, not {label:?}"
-        )));
+    use crate::domain::text::{NameError, check_name};
+    let wrong_size = || {
+        StoreError::Invalid(format!(
+            "a label is 1 to 40 printable characters, not {:?}",
+            crate::domain::text::visible_line(label.trim())
+        ))
+    };
+    match check_name("label", label) {
+        Ok(label) if label.chars().count() <= 40 => Ok(label),
+        Ok(_) | Err(NameError::Blank { .. } | NameError::TooLong { .. }) => Err(wrong_size()),
+        Err(hidden) => Err(StoreError::Invalid(hidden.to_string())),
     }
-    Ok(label.to_string())
 }
 
 /// Adds and removes labels; answers the contact's labels after.
@@ -93,9 +98,22 @@ pub fn change_labels(
 ) -> Result<()> {
     let contact_id = contact_of(conn, conversation_id)?;
     for label in add {
+        let label = clean_label(label)?;
+        // "VIP" on a contact labelled "vip" is the label it has, not a second one.
+        let wanted = crate::domain::text::normalised_name(&label);
+        let has: Vec<String> = conn
+            .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
+            .query_map([contact_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if has
+            .iter()
+            .any(|l| crate::domain::text::normalised_name(l) == wanted)
+        {
+            continue;
+        }
         conn.execute(
             "INSERT OR IGNORE INTO contact_labels (contact_id, label) VALUES (?1, ?2)",
-            params![contact_id, clean_label(label)?],
+            params![contact_id, label],
         )?;
     }
     for label in remove {

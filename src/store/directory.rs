@@ -1,6 +1,7 @@
 //! Tenants and numbers: who owns which phone number, and how a webhook change finds its owner.
 
 use super::{Result, StoreError};
+use crate::domain::text::{check_name, normalised_name};
 use crate::domain::time::rfc3339;
 use crate::domain::{ConnectionKind, PhoneNumberId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -65,11 +66,17 @@ pub struct NewNumber<'a> {
 }
 
 pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView> {
-    let name = name.trim();
-    crate::domain::number::check_tenant_name(name).map_err(StoreError::Invalid)?;
-    if tenant_id(conn, name)?.is_some() {
+    let name = check_name("tenant", name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let name = name.as_str();
+    // "ACME" or a full-width "Ａｃｍｅ" beside "Acme" would be two tenants no one tells apart.
+    let wanted = normalised_name(name);
+    let existing: Vec<String> = conn
+        .prepare_cached("SELECT name FROM tenants")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some(same) = existing.iter().find(|t| normalised_name(t) == wanted) {
         return Err(StoreError::Conflict(format!(
-            "tenant {name:?} already exists"
+            "tenant {same:?} already exists (names are compared ignoring case and width)"
         )));
     }
     conn.execute(

@@ -148,6 +148,21 @@ pub fn get(conn: &Connection, message_id: i64) -> Result<MediaView> {
 
 /// Asks for another download of a failed file.
 pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
+    let media_id: Option<String> = conn
+        .query_row(
+            "SELECT media_id FROM media WHERE message_id = ?1",
+            [message_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(Err(e)) = media_id
+        .as_deref()
+        .map(|id| crate::domain::ids::check_url_id("media id", id))
+    {
+        return Err(StoreError::Conflict(format!(
+            "the media of message {message_id} cannot be fetched again: {e}"
+        )));
+    }
     let n = conn.execute(
         "UPDATE media SET state = 'pending', next_attempt_at = 0, attempts = 0 WHERE message_id = ?1 AND state = 'failed'",
         [message_id],

@@ -3,6 +3,7 @@
 
 use super::scope::{NUMBER_SCOPE_SQL, Scope};
 use super::{Result, StoreError, StoreEvent};
+use crate::domain::text::normalised_name;
 use crate::domain::time::rfc3339;
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 use serde::{Deserialize, Serialize};
@@ -93,14 +94,32 @@ fn queue_named(conn: &Connection, tenant_id: i64, name: &str) -> Result<i64> {
     })
 }
 
-fn check_name(what: &str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 || name.contains(char::is_control) {
-        return Err(StoreError::Invalid(format!(
-            "a {what} name is 1 to 60 printable characters, not {name:?}"
-        )));
+fn check_name(what: &'static str, name: &str) -> Result<String> {
+    crate::domain::text::check_name(what, name).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Refuses a queue whose name, compared ignoring case and width, is one the tenant already has
+/// (other than `except`, the queue being renamed).
+fn check_unique_queue(
+    conn: &Connection,
+    tenant_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> Result<()> {
+    let wanted = normalised_name(name);
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM queues WHERE tenant_id = ?1")?;
+    let queues = stmt.query_map([tenant_id], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for queue in queues {
+        let (id, existing) = queue?;
+        if Some(id) != except && normalised_name(&existing) == wanted {
+            return Err(StoreError::Conflict(format!(
+                "queue {existing:?} already exists (names are compared ignoring case and width)"
+            )));
+        }
     }
-    Ok(name.to_string())
+    Ok(())
 }
 
 pub fn add_queue(
@@ -111,11 +130,7 @@ pub fn add_queue(
     now: i64,
 ) -> Result<i64> {
     let name = check_name("queue", name)?;
-    if queue_named(conn, tenant_id, &name).is_ok() {
-        return Err(StoreError::Conflict(format!(
-            "queue {name:?} already exists"
-        )));
-    }
+    check_unique_queue(conn, tenant_id, &name, None)?;
     conn.execute(
         "INSERT INTO queues (tenant_id, name, auto_assign, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![tenant_id, name, auto_assign, now],
@@ -126,9 +141,7 @@ pub fn add_queue(
 pub fn rename_queue(conn: &Connection, tenant_id: i64, from: &str, to: &str) -> Result<()> {
     let id = queue_named(conn, tenant_id, from)?;
     let to = check_name("queue", to)?;
-    if queue_named(conn, tenant_id, &to).is_ok() {
-        return Err(StoreError::Conflict(format!("queue {to:?} already exists")));
-    }
+    check_unique_queue(conn, tenant_id, &to, Some(id))?;
     conn.execute("UPDATE queues SET name = ?2 WHERE id = ?1", params![id, to])?;
     Ok(())
 }
@@ -255,7 +268,8 @@ pub fn add_agent(
     queues: &[String],
     now: i64,
 ) -> Result<AgentView> {
-    let user = check_name("user", user)?;
+    crate::domain::text::check_user_name(user).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let user = user.to_string();
     if !matches!(role, "admin" | "agent") {
         return Err(StoreError::Invalid(format!(
             "a role is admin or agent, not {role:?}"

@@ -271,7 +271,7 @@ fn message_lines<'a>(
         ("out", "phone_app") => t.phone_app.to_string(),
         ("out", "sequence") => t.sequence_origin.to_string(),
         ("out", _) => t.you.to_string(),
-        _ => open.row.title(),
+        _ => super::text::shown(&open.row.title()),
     };
     let arrow = if outgoing { "▸ " } else { "◂ " };
     let who_style = if outgoing {

@@ -20,9 +20,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, app: &App) {
-    if let Some(wizard) = &app.wizard {
-        return super::wizard::view::draw(frame, wizard);
+    match &app.wizard {
+        Some(wizard) => super::wizard::view::draw(frame, wizard),
+        None => draw_inbox(frame, app),
     }
+    shield(frame.buffer_mut());
+}
+
+/// The last line of defence after `text::visible`: a cell still holding a control or invisible
+/// character (a string that reached a span without going through `text`) shows `�` instead.
+/// ratatui drops C0 and C1 itself but passes bidi overrides and zero-width characters through.
+fn shield(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::domain::text::is_hidden) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
+}
+
+fn draw_inbox(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let [top, body, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -124,7 +140,7 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
             Style::default().fg(Color::Green)
         };
         spans.push(Span::raw(" · "));
-        spans.push(Span::styled(n.text.clone(), style));
+        spans.push(Span::styled(text::shown(&n.text), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -15,10 +15,10 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
     frame.render_widget(Clear, area);
     let title = match &picker.stage {
         Stage::Choose => format!(" {} ", app.t.templates),
-        Stage::Fill { template, .. } => format!(
+        Stage::Fill { template, .. } => super::text::shown(&format!(
             " {} · {} ({}) ",
             app.t.template_fill, template.name, template.language
-        ),
+        )),
     };
     let block = Block::default()
         .borders(Borders::ALL)

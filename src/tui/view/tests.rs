@@ -370,3 +370,31 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
         assert!(app.popup.is_none());
     }
 }
+
+#[test]
+fn a_customers_escapes_and_bidi_overrides_are_drawn_visibly_never_emitted() {
+    let hostile = "Ana \u{1b}]52;c;aGk=\u{7}\u{9b}31m\u{202e}gpj.exe\u{200b}";
+    let mut app = fixtures::inbox("en");
+    app.conversations[0].view.contact.name = Some(hostile.into());
+    let app = fixtures::open(
+        app,
+        0,
+        vec![fixtures::message(1, "in", "customer", hostile, 60)],
+    );
+    let terminal = render(&app, 160, 30);
+    let buffer = terminal.backend().buffer();
+    let mut screen = String::new();
+    for cell in &buffer.content {
+        assert!(
+            !cell.symbol().chars().any(crate::domain::text::is_hidden),
+            "a hidden character reached a cell: {:?}",
+            cell.symbol()
+        );
+        screen.push_str(cell.symbol());
+    }
+    assert!(
+        screen.contains("^[]52;c;aGk=^G"),
+        "shown, not dropped: {screen}"
+    );
+    assert!(screen.contains("\\u{202e}gpj.exe"), "{screen}");
+}

@@ -1,6 +1,14 @@
 //! Text fitting: word wrapping and truncation by display width (emoji and accents included).
+//! Whatever is fitted here is first made visible (`domain::text`): customer and agent strings
+//! reach the screen through these functions, never with their escapes or bidi overrides.
 
+use crate::domain::text::{visible, visible_line};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// One line of customer or agent text as it may be drawn, hidden characters shown visibly.
+pub fn shown(s: &str) -> String {
+    visible_line(s).into_owned()
+}
 
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -8,7 +16,8 @@ pub fn width(s: &str) -> usize {
 
 /// Cuts `s` to `max` columns, ending in `…` when cut.
 pub fn truncate(s: &str, max: usize) -> String {
-    if width(s) <= max {
+    let s = visible_line(s);
+    if width(&s) <= max {
         return s.to_string();
     }
     let mut out = String::new();
@@ -28,6 +37,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// Wraps at spaces to `max` columns; words longer than a line are split. Newlines are kept.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
+    let s = visible(s).replace('\t', " ");
     let mut lines = Vec::new();
     for paragraph in s.split('\n') {
         let mut line = String::new();
@@ -78,5 +88,11 @@ mod tests {
         assert_eq!(truncate("¿Tienen envíos?", 8), "¿Tienen…");
         assert_eq!(truncate("👍👍👍", 4), "👍…");
         assert_eq!(truncate("ok", 4), "ok");
+    }
+
+    #[test]
+    fn fitted_text_shows_escapes_and_bidi_overrides() {
+        assert_eq!(truncate("\u{1b}[2J\u{202e}abc", 40), "^[[2J\\u{202e}abc");
+        assert_eq!(wrap("a\u{1b}]52;c;x\u{7}\nb", 40), ["a^[]52;c;x^G", "b"]);
     }
 }
