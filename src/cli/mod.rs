@@ -788,9 +788,9 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
 /// engine's own, never a customer's text).
 fn print_file_checks(checks: &[crate::domain::health::Check]) {
     for c in checks {
-        println!("FILES: {}", c.detail);
+        output::say!("FILES: {}", c.detail);
         if let Some(fix) = &c.fix {
-            println!("       fix: {fix}");
+            output::say!("       fix: {fix}");
         }
     }
 }
