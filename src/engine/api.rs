@@ -77,15 +77,17 @@ impl Engine {
             .map_err(store_error)
     }
 
-    /// The WABA of a number given by Meta's id (none given: none).
+    /// The WABA of a number given by Meta's id (none given: none), among the numbers the
+    /// scope sees: another tenant's number is "not found", like one that does not exist.
     async fn waba_of(
         self: &Arc<Self>,
+        scope: &crate::store::scope::Scope,
         phone_number_id: Option<String>,
     ) -> Result<Option<String>, ApiError> {
         let Some(p) = phone_number_id else {
             return Ok(None);
         };
-        let numbers = self.read(directory::list_numbers).await?;
+        let numbers = self.numbers_in(scope.clone()).await?;
         numbers
             .into_iter()
             .find(|n| n.phone_number_id == p)
@@ -95,6 +97,18 @@ impl Engine {
                     "no number with phone number id {p}: `wabox numbers list` shows them"
                 ))
             })
+    }
+
+    /// The WABAs of the numbers a scope sees; none for everything (no need to narrow).
+    async fn wabas_in(
+        self: &Arc<Self>,
+        scope: &crate::store::scope::Scope,
+    ) -> Result<Option<Vec<String>>, ApiError> {
+        if *scope == crate::store::scope::Scope::Everything {
+            return Ok(None);
+        }
+        let numbers = self.numbers_in(scope.clone()).await?;
+        Ok(Some(numbers.into_iter().map(|n| n.waba_id).collect()))
     }
 
     async fn mark_read(self: &Arc<Self>, conversation_id: i64) -> Result<Response, ApiError> {
@@ -255,10 +269,14 @@ impl Engine {
                 .await
             }
             Request::Subscribe => Ok(Response::Subscribed),
-            Request::ListTenants => self
-                .read(directory::list_tenants)
-                .await
-                .map(Response::Tenants),
+            Request::ListTenants => {
+                let mut tenants = self.read(directory::list_tenants).await?;
+                // A tenant's admin learns of no other tenant.
+                if let Some(mine) = scope.tenant() {
+                    tenants.retain(|t| t.id == mine);
+                }
+                Ok(Response::Tenants(tenants))
+            }
             Request::AddTenant { name } => {
                 let tenant = self
                     .write(move |ctx| {
@@ -290,6 +308,16 @@ impl Engine {
                     .map(|t| self.sealer.seal(t.expose()));
                 let number = self
                     .write(move |ctx| {
+                        // A tenant's admin adds numbers to their own tenant only; another
+                        // tenant is "not found", as it is everywhere else.
+                        if let Some(mine) = scope.tenant()
+                            && crate::store::queues::tenant_named(&ctx.conn, &tenant).ok()
+                                != Some(mine)
+                        {
+                            return Err(StoreError::NotFound(format!(
+                                "no tenant named {tenant:?}: `wabox tenants list` shows them"
+                            )));
+                        }
                         let n = directory::add_number(
                             &ctx.conn,
                             &directory::NewNumber {
@@ -410,13 +438,23 @@ impl Engine {
                 Ok(Response::Done)
             }
             Request::ListTemplates { phone_number_id } => {
-                let waba = self.waba_of(phone_number_id).await?;
-                self.read(move |c| templates::list(c, waba.as_deref()))
-                    .await
-                    .map(Response::Templates)
+                let waba = self.waba_of(&scope, phone_number_id).await?;
+                let within = self.wabas_in(&scope).await?;
+                let mut list = self
+                    .read(move |c| templates::list(c, waba.as_deref()))
+                    .await?;
+                if let Some(within) = within {
+                    list.retain(|t| within.contains(&t.waba_id));
+                }
+                Ok(Response::Templates(list))
             }
             Request::SyncTemplates { phone_number_id } => {
-                let waba = self.waba_of(phone_number_id).await?;
+                if phone_number_id.is_none() && scope != crate::store::scope::Scope::Everything {
+                    return Err(ApiError::new(
+                        "say which number's templates to sync: --number PHONE_NUMBER_ID",
+                    ));
+                }
+                let waba = self.waba_of(&scope, phone_number_id).await?;
                 Ok(Response::TemplatesSynced(
                     super::templates::sync(self, waba).await,
                 ))
