@@ -66,12 +66,26 @@ impl Engine {
             .map_err(store_error)
     }
 
+    /// Runs `f` on the writer as one all-or-nothing step: a request refused half-way (a
+    /// check after a first update) leaves nothing behind and tells no subscriber anything.
     pub(super) async fn write<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut super::writer::WriterCtx) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
         self.writer
-            .run(f)
+            .run(move |ctx| {
+                let events_before = ctx.events.len();
+                ctx.conn.execute_batch("SAVEPOINT request")?;
+                let result = f(ctx);
+                if result.is_err() {
+                    ctx.conn
+                        .execute_batch("ROLLBACK TO request; RELEASE request")?;
+                    ctx.events.truncate(events_before);
+                } else {
+                    ctx.conn.execute_batch("RELEASE request")?;
+                }
+                result
+            })
             .await
             .map_err(|e| ApiError::new(e.to_string()))?
             .map_err(store_error)
