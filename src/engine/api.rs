@@ -474,10 +474,13 @@ impl Engine {
                 ))
             }
             Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
-            Request::Attention if !scope.is_admin() => Ok(Response::Attention {
-                unrouted: 0,
-                invalid: 0,
-            }),
+            // The journal is not divided by tenant: only an installation admin hears of it.
+            Request::Attention if scope != crate::store::scope::Scope::Everything => {
+                Ok(Response::Attention {
+                    unrouted: 0,
+                    invalid: 0,
+                })
+            }
             Request::Attention => {
                 let counts = self.read(journal::counts).await?;
                 let of = |state: journal::JournalState| {

@@ -237,7 +237,8 @@ impl Engine {
                                 .find(|(s, _)| *s == state)
                                 .map_or(0, |(_, n)| *n)
                         };
-                        let admin = scope.is_admin();
+                        // Deliveries are not divided by tenant: installation admins only.
+                        let admin = scope == crate::store::scope::Scope::Everything;
                         Ok(DoctorReport {
                             without_queue: queues::orphans(c, &scope)?,
                             unrouted: if admin {

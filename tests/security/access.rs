@@ -233,6 +233,31 @@ fn a_tenant_admin_cannot_raise_themselves_nor_reach_into_another_tenant() {
         &home.run_as(me, &["audit", "--json"]),
         "only an installation admin",
     );
+    // The journal holds every tenant's deliveries undivided.
+    refused(
+        &home.run_as(me, &["journal", "--all", "--json"]),
+        "only an installation admin",
+    );
+    // A number slipped into Beta's tenant: Beta is "not found".
+    let out = home.run_as(
+        me,
+        &[
+            "numbers",
+            "add",
+            "--tenant",
+            "Beta",
+            "--phone-number-id",
+            "106540352242777",
+            "--waba-id",
+            "104829357711077",
+            "--display-phone",
+            "15550783777",
+            "--connection",
+            "dedicated",
+        ],
+    );
+    refused(&out, "no tenant named");
+    assert!(!home.ok(&["numbers", "list"]).contains("106540352242777"));
     // Within their tenant they still manage their agents.
     let out = home.run_as(me, &["agents", "add", "newcomer", "--queue", "Sales"]);
     assert!(out.status.success(), "{}", stderr(&out));
