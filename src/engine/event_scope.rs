@@ -27,16 +27,16 @@ enum Question {
     },
     /// Whether the scope sees a number of this WABA.
     Waba(String),
-    /// What the subscriber may see may have changed (agents, queues, numbers): ask again.
-    Directory,
+    /// What the subscriber may see may have changed (agents, queues, numbers), or changes
+    /// were missed (lagged): forget what was cached, ask again, and pass it on.
+    Refresh,
 }
 
 /// The rule, without the lookups it leads to.
 fn question(scope: Option<&Scope>, event: &StoreEvent) -> Question {
     match (event, scope) {
         // These carry no ids: everyone may know something changed.
-        (StoreEvent::Lagged { .. }, _) => Question::Pass,
-        (StoreEvent::DirectoryChanged, _) => Question::Directory,
+        (StoreEvent::Lagged { .. } | StoreEvent::DirectoryChanged, _) => Question::Refresh,
         // A subscriber who is no longer a wabox user hears nothing else.
         (_, None) => Question::Deny,
         (_, Some(Scope::Everything)) => Question::Pass,
@@ -96,7 +96,7 @@ impl EventFilter {
         match question(self.scope.as_ref(), event) {
             Question::Pass => true,
             Question::Deny => false,
-            Question::Directory => {
+            Question::Refresh => {
                 self.conversations.clear();
                 self.wabas.clear();
                 self.scope = engine
@@ -202,13 +202,10 @@ mod tests {
     }
 
     #[test]
-    fn an_installation_admin_receives_everything_without_a_lookup() {
+    fn an_installation_admin_receives_everything_without_asking_about_it() {
         for event in all_kinds() {
             let q = question(Some(&Scope::Everything), &event);
-            assert!(
-                matches!(q, Question::Pass | Question::Directory),
-                "{event:?}"
-            );
+            assert!(matches!(q, Question::Pass | Question::Refresh), "{event:?}");
         }
     }
 
@@ -236,8 +233,8 @@ mod tests {
                     },
                     Question::Deny,
                     Question::Waba("104829357711032".into()),
-                    Question::Directory,
-                    Question::Pass,
+                    Question::Refresh,
+                    Question::Refresh,
                 ]
             );
         }
@@ -248,8 +245,7 @@ mod tests {
         for event in all_kinds() {
             let q = question(None, &event);
             let expected = match event {
-                StoreEvent::DirectoryChanged => Question::Directory,
-                StoreEvent::Lagged { .. } => Question::Pass,
+                StoreEvent::DirectoryChanged | StoreEvent::Lagged { .. } => Question::Refresh,
                 _ => Question::Deny,
             };
             assert_eq!(q, expected, "{event:?}");
