@@ -4,6 +4,7 @@
 use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use crate::config::Config;
 use crate::engine::api::Caller;
+use crate::engine::event_scope::EventFilter;
 use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::socket::socket_path;
 use crate::engine::{Engine, EngineMode};
@@ -30,6 +31,8 @@ pub enum Client {
         engine: Arc<Engine>,
         caller: Caller,
         events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
+        /// What of those events this client's user may see (set with `events`).
+        filter: Option<EventFilter>,
         act_as: Option<String>,
         /// Held while this client's engine lives; none when the engine is someone else's (the demo).
         _lock: Option<EngineLock>,
@@ -125,6 +128,7 @@ impl Client {
                         engine,
                         caller: Caller::current(),
                         events: None,
+                        filter: None,
                         act_as: None,
                         _lock: Some(lock),
                     });
@@ -148,6 +152,7 @@ impl Client {
             engine,
             caller: Caller::current(),
             events: None,
+            filter: None,
             act_as: None,
             _lock: None,
         }
@@ -187,13 +192,18 @@ impl Client {
                 engine,
                 caller,
                 events,
+                filter,
                 act_as,
                 ..
             } => {
-                if matches!(request, Request::Subscribe) && events.is_none() {
-                    *events = Some(engine.writer.events.subscribe());
+                let subscribe = matches!(request, Request::Subscribe) && events.is_none();
+                let receiver = subscribe.then(|| engine.writer.events.subscribe());
+                let answer = engine.handle_as(caller, act_as.as_deref(), request).await?;
+                if let Some(receiver) = receiver {
+                    *filter = Some(EventFilter::new(engine, caller, act_as.as_deref()).await?);
+                    *events = Some(receiver);
                 }
-                engine.handle_as(caller, act_as.as_deref(), request).await
+                Ok(answer)
             }
             Client::Socket {
                 lines,
@@ -241,14 +251,25 @@ impl Client {
     /// The next pushed event, after `call(Request::Subscribe)`; none once the engine is gone.
     pub async fn next_event(&mut self) -> Option<StoreEvent> {
         match self {
-            Client::InProcess { events, .. } => {
+            Client::InProcess {
+                engine,
+                events,
+                filter,
+                ..
+            } => {
                 let rx = events.as_mut()?;
-                match rx.recv().await {
-                    Ok(e) => Some(e),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                        Some(StoreEvent::Lagged { missed })
+                let filter = filter.as_mut()?;
+                loop {
+                    let event = match rx.recv().await {
+                        Ok(e) => e,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                            StoreEvent::Lagged { missed }
+                        }
+                        Err(_) => return None,
+                    };
+                    if filter.allows(engine, &event).await {
+                        return Some(event);
                     }
-                    Err(_) => None,
                 }
             }
             Client::Socket {

@@ -5,7 +5,7 @@ use super::Engine;
 use super::api::Caller;
 use crate::api::{ApiError, Request};
 use crate::store::queues::{self, AgentRecord};
-use crate::store::scope::Scope;
+use crate::store::scope::{Scope, queue_tenants};
 use std::sync::Arc;
 
 /// The effective user of a request and what they may see.
@@ -40,10 +40,25 @@ impl Access {
     }
 }
 
+/// What `access` decided, before it is audited.
+enum Resolved {
+    Own(Access),
+    ActingAs(Access),
+    Refused {
+        actor: String,
+        target: String,
+        why: String,
+    },
+}
+
 /// What a request needs before it runs.
 pub enum Need {
     Anyone,
+    /// An admin; a tenant's admin within their tenant (the handler keeps them there).
     Admin,
+    /// What concerns every tenant at once: the shared master app's secrets, the journal of
+    /// raw deliveries (undivided by tenant), the audit log, tenants themselves.
+    Installation,
     Conversation(i64),
     Message(i64),
     /// Lists that the scope filters.
@@ -54,11 +69,14 @@ pub fn need(request: &Request) -> Need {
     use Request::*;
     match request {
         Hello | Subscribe => Need::Anyone,
-        ListTenants
-        | AddTenant { .. }
-        | AddNumber { .. }
+        AddTenant { .. }
         | ListJournal { .. }
         | ReplayJournal { .. }
+        | Audit { .. }
+        | Dashboard { reveal: true, .. }
+        | AdvanceClock { .. } => Need::Installation,
+        ListTenants
+        | AddNumber { .. }
         | SyncTemplates { .. }
         | AddQueue { .. }
         | RenameQueue { .. }
@@ -67,7 +85,6 @@ pub fn need(request: &Request) -> Need {
         | AssignNumber { .. }
         | AddAgent { .. }
         | ListAgents
-        | Audit { .. }
         | Sync { .. }
         | ConnectManual { .. }
         | CheckNumber { .. }
@@ -79,8 +96,7 @@ pub fn need(request: &Request) -> Need {
         | RevokeSignup { .. }
         | RegenerateSignup { .. }
         | Dashboard { .. }
-        | HistoryProgress { .. }
-        | AdvanceClock { .. } => Need::Admin,
+        | HistoryProgress { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }
@@ -133,22 +149,82 @@ impl Engine {
 
     fn scope_of(&self, user: &str, record: Option<AgentRecord>) -> Result<Scope, ApiError> {
         match record {
-            Some(r) if r.role == "admin" => {
-                Ok(r.tenant_id.map_or(Scope::Everything, Scope::Tenant))
-            }
-            Some(_) => Ok(Scope::Agent(user.to_string())),
+            Some(r) => Ok(queues::record_scope(user, &r)),
             None => Err(ApiError::new(format!(
                 "{user} is not a wabox user: an admin adds them with `wabox agents add {user}`"
             ))),
         }
     }
 
-    /// The caller's access, or that of the user an admin acts as.
+    /// Whether a user named so is an installation admin whatever the agents table says (the
+    /// engine's own user, root, or one listed in `admins`).
+    pub(super) fn installation_admin_named(&self, user: &str) -> bool {
+        self.config.admins.iter().any(|a| a == user)
+            || nix::unistd::User::from_name(user)
+                .ok()
+                .flatten()
+                .is_some_and(|u| u.uid.is_root() || u.uid.as_raw() == self.own_uid)
+    }
+
+    /// The caller's access, or that of the user an admin acts as. Acting as someone is
+    /// audited, and so is a refusal, with who tried whom and why.
     pub async fn access(
         self: &Arc<Self>,
         caller: &Caller,
         act_as: Option<&str>,
     ) -> Result<Access, ApiError> {
+        let now = crate::domain::time::now_unix();
+        match self.resolve_access(caller, act_as).await? {
+            Resolved::Own(access) => Ok(access),
+            Resolved::ActingAs(access) => {
+                let (actor, target) = (access.actor.clone(), access.user.clone());
+                let detail = format!("acting as {target}");
+                self.write(move |ctx| {
+                    queues::audit(&ctx.conn, &actor, Some(&target), "act_as", &detail, now)
+                })
+                .await?;
+                Ok(access)
+            }
+            Resolved::Refused { actor, target, why } => {
+                let detail = format!("refused to act as {target}: {why}");
+                let written = self
+                    .write(move |ctx| {
+                        queues::audit(
+                            &ctx.conn,
+                            &actor,
+                            Some(&target),
+                            "act_as_refused",
+                            &detail,
+                            now,
+                        )
+                    })
+                    .await;
+                if let Err(e) = &written {
+                    tracing::error!(error = %e, "a refused --as could not be audited");
+                }
+                Err(ApiError::new(why))
+            }
+        }
+    }
+
+    /// As `access`, without writing to the audit log: for asking again what an access that
+    /// was already granted (and audited) may see, as the event filter does.
+    pub async fn access_unaudited(
+        self: &Arc<Self>,
+        caller: &Caller,
+        act_as: Option<&str>,
+    ) -> Result<Access, ApiError> {
+        match self.resolve_access(caller, act_as).await? {
+            Resolved::Own(a) | Resolved::ActingAs(a) => Ok(a),
+            Resolved::Refused { why, .. } => Err(ApiError::new(why)),
+        }
+    }
+
+    async fn resolve_access(
+        self: &Arc<Self>,
+        caller: &Caller,
+        act_as: Option<&str>,
+    ) -> Result<Resolved, ApiError> {
         let user = caller.user.clone();
         let record = self
             .read({
@@ -162,43 +238,57 @@ impl Engine {
             self.scope_of(&user, record)?
         };
         let Some(target) = act_as.filter(|t| *t != user) else {
-            return Ok(Access {
+            return Ok(Resolved::Own(Access {
                 user: user.clone(),
                 actor: user,
                 scope: own,
-            });
+            }));
+        };
+        let target = target.to_string();
+        let refuse = |why: String| Resolved::Refused {
+            actor: user.clone(),
+            target: target.clone(),
+            why,
         };
         if !own.is_admin() {
-            return Err(ApiError::new(format!(
+            return Ok(refuse(format!(
                 "{user} is not an admin: only admins can act as another user"
             )));
         }
-        let target = target.to_string();
-        let record = self
+        let (record, queue_tenants) = self
             .read({
                 let target = target.clone();
-                move |c| queues::agent_record(c, &target)
+                move |c| {
+                    Ok((
+                        queues::agent_record(c, &target)?,
+                        queue_tenants(c, &target)?,
+                    ))
+                }
             })
             .await?;
-        let scope = self.scope_of(&target, record)?;
-        // A tenant's admin acts only within their tenant.
-        if let (Scope::Tenant(mine), Scope::Tenant(theirs)) = (&own, &scope)
-            && mine != theirs
-        {
-            return Err(ApiError::new(format!("{target} belongs to another tenant")));
+        let scope = if self.installation_admin_named(&target) {
+            Scope::Everything
+        } else {
+            match self.scope_of(&target, record) {
+                Ok(s) => s,
+                Err(e) => return Ok(refuse(e.message)),
+            }
+        };
+        // Acting as someone must never see or do more than the actor could themselves.
+        if !own.contains(&scope, &queue_tenants) {
+            let why = match scope {
+                Scope::Everything => format!(
+                    "{target} is an installation admin: a tenant's admin cannot act as them"
+                ),
+                _ => format!("{target} is not of your tenant: you can act only as its users"),
+            };
+            return Ok(refuse(why));
         }
-        let access = Access {
+        Ok(Resolved::ActingAs(Access {
             user: target.clone(),
             actor: user.clone(),
             scope,
-        };
-        let now = crate::domain::time::now_unix();
-        let detail = format!("acting as {target}");
-        self.write(move |ctx| {
-            queues::audit(&ctx.conn, &user, Some(&target), "act_as", &detail, now)
-        })
-        .await?;
-        Ok(access)
+        }))
     }
 
     /// Refuses what the access may not do; conversations it may not see are "not found".
@@ -210,6 +300,14 @@ impl Engine {
         match need(request) {
             Need::Anyone | Need::Scoped => Ok(()),
             Need::Admin => access.require_admin(),
+            Need::Installation if access.scope == Scope::Everything => Ok(()),
+            Need::Installation => {
+                access.require_admin()?;
+                Err(ApiError::new(format!(
+                    "{} is the admin of one tenant: only an installation admin can do this",
+                    access.user
+                )))
+            }
             Need::Conversation(id) => {
                 let scope = access.scope.clone();
                 self.read(move |c| scope.check_conversation(c, id)).await

@@ -66,26 +66,42 @@ impl Engine {
             .map_err(store_error)
     }
 
+    /// Runs `f` on the writer as one all-or-nothing step: a request refused half-way (a
+    /// check after a first update) leaves nothing behind and tells no subscriber anything.
     pub(super) async fn write<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut super::writer::WriterCtx) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
         self.writer
-            .run(f)
+            .run(move |ctx| {
+                let events_before = ctx.events.len();
+                ctx.conn.execute_batch("SAVEPOINT request")?;
+                let result = f(ctx);
+                if result.is_err() {
+                    ctx.conn
+                        .execute_batch("ROLLBACK TO request; RELEASE request")?;
+                    ctx.events.truncate(events_before);
+                } else {
+                    ctx.conn.execute_batch("RELEASE request")?;
+                }
+                result
+            })
             .await
             .map_err(|e| ApiError::new(e.to_string()))?
             .map_err(store_error)
     }
 
-    /// The WABA of a number given by Meta's id (none given: none).
+    /// The WABA of a number given by Meta's id (none given: none), among the numbers the
+    /// scope sees: another tenant's number is "not found", like one that does not exist.
     async fn waba_of(
         self: &Arc<Self>,
+        scope: &crate::store::scope::Scope,
         phone_number_id: Option<String>,
     ) -> Result<Option<String>, ApiError> {
         let Some(p) = phone_number_id else {
             return Ok(None);
         };
-        let numbers = self.read(directory::list_numbers).await?;
+        let numbers = self.numbers_in(scope.clone()).await?;
         numbers
             .into_iter()
             .find(|n| n.phone_number_id == p)
@@ -95,6 +111,18 @@ impl Engine {
                     "no number with phone number id {p}: `wabox numbers list` shows them"
                 ))
             })
+    }
+
+    /// The WABAs of the numbers a scope sees; none for everything (no need to narrow).
+    async fn wabas_in(
+        self: &Arc<Self>,
+        scope: &crate::store::scope::Scope,
+    ) -> Result<Option<Vec<String>>, ApiError> {
+        if *scope == crate::store::scope::Scope::Everything {
+            return Ok(None);
+        }
+        let numbers = self.numbers_in(scope.clone()).await?;
+        Ok(Some(numbers.into_iter().map(|n| n.waba_id).collect()))
     }
 
     async fn mark_read(self: &Arc<Self>, conversation_id: i64) -> Result<Response, ApiError> {
@@ -255,10 +283,14 @@ impl Engine {
                 .await
             }
             Request::Subscribe => Ok(Response::Subscribed),
-            Request::ListTenants => self
-                .read(directory::list_tenants)
-                .await
-                .map(Response::Tenants),
+            Request::ListTenants => {
+                let mut tenants = self.read(directory::list_tenants).await?;
+                // A tenant's admin learns of no other tenant.
+                if let Some(mine) = scope.tenant() {
+                    tenants.retain(|t| t.id == mine);
+                }
+                Ok(Response::Tenants(tenants))
+            }
             Request::AddTenant { name } => {
                 let tenant = self
                     .write(move |ctx| {
@@ -290,6 +322,16 @@ impl Engine {
                     .map(|t| self.sealer.seal(t.expose()));
                 let number = self
                     .write(move |ctx| {
+                        // A tenant's admin adds numbers to their own tenant only; another
+                        // tenant is "not found", as it is everywhere else.
+                        if let Some(mine) = scope.tenant()
+                            && crate::store::queues::tenant_named(&ctx.conn, &tenant).ok()
+                                != Some(mine)
+                        {
+                            return Err(StoreError::NotFound(format!(
+                                "no tenant named {tenant:?}: `wabox tenants list` shows them"
+                            )));
+                        }
                         let n = directory::add_number(
                             &ctx.conn,
                             &directory::NewNumber {
@@ -416,22 +458,35 @@ impl Engine {
                 Ok(Response::Done)
             }
             Request::ListTemplates { phone_number_id } => {
-                let waba = self.waba_of(phone_number_id).await?;
-                self.read(move |c| templates::list(c, waba.as_deref()))
-                    .await
-                    .map(Response::Templates)
+                let waba = self.waba_of(&scope, phone_number_id).await?;
+                let within = self.wabas_in(&scope).await?;
+                let mut list = self
+                    .read(move |c| templates::list(c, waba.as_deref()))
+                    .await?;
+                if let Some(within) = within {
+                    list.retain(|t| within.contains(&t.waba_id));
+                }
+                Ok(Response::Templates(list))
             }
             Request::SyncTemplates { phone_number_id } => {
-                let waba = self.waba_of(phone_number_id).await?;
+                if phone_number_id.is_none() && scope != crate::store::scope::Scope::Everything {
+                    return Err(ApiError::new(
+                        "say which number's templates to sync: --number PHONE_NUMBER_ID",
+                    ));
+                }
+                let waba = self.waba_of(&scope, phone_number_id).await?;
                 Ok(Response::TemplatesSynced(
                     super::templates::sync(self, waba).await,
                 ))
             }
             Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
-            Request::Attention if !scope.is_admin() => Ok(Response::Attention {
-                unrouted: 0,
-                invalid: 0,
-            }),
+            // The journal is not divided by tenant: only an installation admin hears of it.
+            Request::Attention if scope != crate::store::scope::Scope::Everything => {
+                Ok(Response::Attention {
+                    unrouted: 0,
+                    invalid: 0,
+                })
+            }
             Request::Attention => {
                 let counts = self.read(journal::counts).await?;
                 let of = |state: journal::JournalState| {

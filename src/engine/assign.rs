@@ -1,5 +1,6 @@
 //! Automatic assignment: in a queue that asks for it, each new unassigned conversation goes to
-//! the next of its agents who has an inbox open (round-robin, skipping those away).
+//! the next of its agents who has an inbox open (round-robin, skipping those away). Only a queue
+//! of the conversation's own tenant assigns, so its members are always of that tenant.
 
 use super::Engine;
 use crate::store::StoreEvent;
@@ -60,7 +61,9 @@ pub async fn run(engine: Arc<Engine>) {
                 engine.readers.with(move |c| {
                     Ok(c.query_row(
                         "SELECT 1 FROM conversations c JOIN queues q ON q.id = c.queue_id
-                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign",
+                         JOIN numbers n ON n.id = c.number_id
+                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
+                           AND q.tenant_id = n.tenant_id",
                         [conversation_id],
                         |r| r.get::<_, i64>(0),
                     )
@@ -81,8 +84,9 @@ pub async fn run(engine: Arc<Engine>) {
                     .conn
                     .query_row(
                         "SELECT q.id, q.last_assigned FROM conversations c
-                         JOIN queues q ON q.id = c.queue_id
-                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign",
+                         JOIN queues q ON q.id = c.queue_id JOIN numbers n ON n.id = c.number_id
+                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
+                           AND q.tenant_id = n.tenant_id",
                         [conversation_id],
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )

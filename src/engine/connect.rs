@@ -263,10 +263,13 @@ impl Engine {
         let pnid = phone_number_id.trim().to_string();
         let found = {
             let pnid = pnid.clone();
+            // A tenant's admin reaches their tenant's numbers only (another's is "not found").
+            let tenant = access.scope.tenant();
             self.read(move |c| {
                 Ok(c.query_row(
-                    "SELECT access_token_sealed, connection FROM numbers WHERE phone_number_id = ?1",
-                    [&pnid],
+                    "SELECT access_token_sealed, connection FROM numbers
+                     WHERE phone_number_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
+                    rusqlite::params![&pnid, tenant],
                     |r| Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, String>(1)?)),
                 )
                 .optional()?)

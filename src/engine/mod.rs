@@ -5,6 +5,7 @@ pub mod api;
 pub mod assign;
 mod connect;
 mod dashboard;
+pub mod event_scope;
 pub mod files;
 pub mod health;
 pub mod ingest;

@@ -116,6 +116,7 @@ impl Engine {
                 tenant,
                 queues: names,
             } => {
+                let scope_after = scope.clone();
                 if role == "admin"
                     && tenant.is_none()
                     && scope != crate::store::scope::Scope::Everything
@@ -124,8 +125,24 @@ impl Engine {
                         "only an installation admin can make an admin of every tenant: give --tenant",
                     ));
                 }
+                if scope != crate::store::scope::Scope::Everything
+                    && self.installation_admin_named(&user)
+                {
+                    return Err(ApiError::new(format!(
+                        "{user} is an installation admin: only an installation admin can change them"
+                    )));
+                }
                 let detail = format!("agent {user} as {role} in {}", names.join(", "));
                 self.write(move |ctx| {
+                    // A tenant's admin changes only users already within their tenant (or new
+                    // ones): never another tenant's, nor an installation admin's record.
+                    if let Some(mine) = scope.tenant()
+                        && !within_tenant(&ctx.conn, &user, mine)?
+                    {
+                        return Err(StoreError::Conflict(format!(
+                            "{user} is not a user of your tenant: an installation admin can change them"
+                        )));
+                    }
                     if let (Some(mine), Some(t)) = (scope.tenant(), tenant.as_deref())
                         && queues::tenant_named(&ctx.conn, t)? != mine
                     {
@@ -144,9 +161,14 @@ impl Engine {
                 })
                 .await?;
                 self.audited(access, "agent_add", detail, now).await;
-                self.read(queues::list_agents).await.map(Response::Agents)
+                self.read(move |c| queues::list_agents_in(c, &scope_after))
+                    .await
+                    .map(Response::Agents)
             }
-            Request::ListAgents => self.read(queues::list_agents).await.map(Response::Agents),
+            Request::ListAgents => self
+                .read(move |c| queues::list_agents_in(c, &scope))
+                .await
+                .map(Response::Agents),
             Request::Claim { conversation_id } => {
                 let user = access.user.clone();
                 self.write(move |ctx| {
@@ -216,7 +238,8 @@ impl Engine {
                                 .find(|(s, _)| *s == state)
                                 .map_or(0, |(_, n)| *n)
                         };
-                        let admin = scope.is_admin();
+                        // Deliveries are not divided by tenant: installation admins only.
+                        let admin = scope == crate::store::scope::Scope::Everything;
                         Ok(DoctorReport {
                             without_queue: queues::orphans(c, &scope)?,
                             unrouted: if admin {
@@ -349,4 +372,23 @@ fn tenant_for(
 
 fn tenant_name(conn: &rusqlite::Connection, id: i64) -> crate::store::Result<String> {
     Ok(conn.query_row("SELECT name FROM tenants WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// Whether a tenant's admin may change `user`'s record: a user not yet known, an admin of the
+/// same tenant, or an agent all of whose queues are the tenant's (one with no queue yet: by the
+/// tenant on their record).
+fn within_tenant(
+    conn: &rusqlite::Connection,
+    user: &str,
+    tenant: i64,
+) -> crate::store::Result<bool> {
+    let Some(record) = queues::agent_record(conn, user)? else {
+        return Ok(true);
+    };
+    let mut queue_tenants = crate::store::scope::queue_tenants(conn, user)?;
+    if queue_tenants.is_empty() && record.role != "admin" {
+        queue_tenants.extend(record.tenant_id);
+    }
+    Ok(crate::store::scope::Scope::Tenant(tenant)
+        .contains(&queues::record_scope(user, &record), &queue_tenants))
 }

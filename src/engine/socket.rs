@@ -2,6 +2,7 @@
 
 use super::Engine;
 use super::api::{Caller, user_name};
+use super::event_scope::EventFilter;
 use crate::api::{AnswerResult, ApiError, Request, RequestFrame, ServerFrame};
 use crate::store::StoreEvent;
 use std::os::unix::fs::PermissionsExt;
@@ -118,7 +119,16 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
         }
         if subscribe && ok && forwarder.is_none() {
             let events = engine.writer.events.subscribe();
-            forwarder = Some(tokio::spawn(forward_events(events, out_tx.clone())));
+            // Only what this subscriber's scope may see is pushed to them.
+            let filter = EventFilter::new(&engine, &caller, frame.act_as.as_deref())
+                .await
+                .map_err(|e| std::io::Error::other(e.message))?;
+            forwarder = Some(tokio::spawn(forward_events(
+                engine.clone(),
+                filter,
+                events,
+                out_tx.clone(),
+            )));
             // A subscribed client is an open inbox: its user is online for assignment.
             let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
             engine.presence.arrive(&user);
@@ -137,6 +147,8 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
 }
 
 async fn forward_events(
+    engine: Arc<Engine>,
+    mut filter: EventFilter,
     mut events: broadcast::Receiver<StoreEvent>,
     out: mpsc::Sender<ServerFrame>,
 ) {
@@ -146,6 +158,9 @@ async fn forward_events(
             Err(broadcast::error::RecvError::Lagged(missed)) => StoreEvent::Lagged { missed },
             Err(broadcast::error::RecvError::Closed) => return,
         };
+        if !filter.allows(&engine, &event).await {
+            continue;
+        }
         if out.send(ServerFrame::Event { event }).await.is_err() {
             return;
         }

@@ -306,12 +306,22 @@ pub fn add_agent(
 }
 
 pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
+    list_agents_in(conn, &Scope::Everything)
+}
+
+/// The users a scope may know of: a tenant's admin sees the users of their tenant (by record
+/// or by a queue there) with their queues of that tenant only.
+pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>> {
+    let tenant = scope.tenant();
     let mut stmt = conn.prepare_cached(
         "SELECT a.user, a.role, t.name FROM agents a LEFT JOIN tenants t ON t.id = a.tenant_id
+         WHERE ?1 IS NULL OR a.tenant_id = ?1
+            OR a.user IN (SELECT aq.user FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
+                          WHERE q.tenant_id = ?1)
          ORDER BY a.user",
     )?;
     let mut agents: Vec<AgentView> = stmt
-        .query_map([], |r| {
+        .query_map([tenant], |r| {
             Ok(AgentView {
                 user: r.get(0)?,
                 role: r.get(1)?,
@@ -322,11 +332,11 @@ pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
         .collect::<rusqlite::Result<_>>()?;
     let mut queues = conn.prepare_cached(
         "SELECT q.name FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
-         WHERE aq.user = ?1 ORDER BY q.name",
+         WHERE aq.user = ?1 AND (?2 IS NULL OR q.tenant_id = ?2) ORDER BY q.name",
     )?;
     for a in &mut agents {
         a.queues = queues
-            .query_map([&a.user], |r| r.get(0))?
+            .query_map(params![&a.user, tenant], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
     }
     Ok(agents)
@@ -345,6 +355,24 @@ pub fn agent_record(conn: &Connection, user: &str) -> Result<Option<AgentRecord>
             },
         )
         .optional()?)
+}
+
+/// The scope a user's record gives (none: not a wabox user).
+pub fn record_scope(user: &str, record: &AgentRecord) -> Scope {
+    if record.role == "admin" {
+        record.tenant_id.map_or(Scope::Everything, Scope::Tenant)
+    } else {
+        Scope::Agent(user.to_string())
+    }
+}
+
+/// Whether a conversation of `tenant_id` may be handed to `user` (see `Scope::belongs_to`).
+pub fn works_for(conn: &Connection, user: &str, tenant_id: i64) -> Result<bool> {
+    let Some(record) = agent_record(conn, user)? else {
+        return Ok(false);
+    };
+    let queue_tenants = super::scope::queue_tenants(conn, user)?;
+    Ok(record_scope(user, &record).belongs_to(tenant_id, &queue_tenants))
 }
 
 fn record_event(
@@ -418,6 +446,14 @@ pub fn transfer(
         [conversation_id],
         |r| r.get(0),
     )?;
+    // Checked before anything changes: a conversation never reaches another tenant's hands.
+    if let Some(a) = to_agent
+        && !works_for(conn, a, tenant_id)?
+    {
+        return Err(StoreError::NotFound(format!(
+            "no agent {a:?} in this conversation's tenant: `wabox agents list` shows them"
+        )));
+    }
     let mut detail = Vec::new();
     if let Some(q) = to_queue {
         let queue_id = queue_named(conn, tenant_id, q)?;
@@ -429,11 +465,6 @@ pub fn transfer(
         detail.push(format!("to queue {q}"));
     }
     if let Some(a) = to_agent {
-        if agent_record(conn, a)?.is_none() {
-            return Err(StoreError::NotFound(format!(
-                "no agent {a:?}: `wabox agents list` shows them"
-            )));
-        }
         conn.execute(
             "UPDATE conversations SET assignee = ?2 WHERE id = ?1",
             params![conversation_id, a],

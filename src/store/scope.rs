@@ -41,6 +41,34 @@ impl Scope {
         !matches!(self, Scope::Agent(_))
     }
 
+    /// Whether everything `other` may see, this scope may see too: what an admin needs before
+    /// acting as `other` (`--as`) or changing their record. `other_queue_tenants` are the
+    /// tenants of the queues `other` belongs to when `other` is an agent (one entry a queue).
+    /// A tenant's admin covers admins of the same tenant and agents all of whose queues are the
+    /// tenant's; an agent with no queue there is not theirs to act as.
+    pub fn contains(&self, other: &Scope, other_queue_tenants: &[i64]) -> bool {
+        match (self, other) {
+            (Scope::Everything, _) => true,
+            (Scope::Tenant(mine), Scope::Tenant(theirs)) => mine == theirs,
+            (Scope::Tenant(mine), Scope::Agent(_)) => {
+                !other_queue_tenants.is_empty() && other_queue_tenants.iter().all(|t| t == mine)
+            }
+            (Scope::Tenant(_), Scope::Everything) => false,
+            (Scope::Agent(_), _) => false,
+        }
+    }
+
+    /// Whether a user of this scope works for `tenant`, so a conversation of that tenant may be
+    /// handed to them: an installation admin always, a tenant's admin of that tenant, an agent
+    /// with at least one queue there (`queue_tenants` as in `contains`).
+    pub fn belongs_to(&self, tenant: i64, queue_tenants: &[i64]) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Tenant(t) => *t == tenant,
+            Scope::Agent(_) => queue_tenants.contains(&tenant),
+        }
+    }
+
     /// Whether the scope may see the conversation; an unseen one is "not found", so its
     /// existence is not revealed either.
     pub fn check_conversation(&self, conn: &Connection, conversation_id: i64) -> Result<()> {
@@ -66,6 +94,15 @@ impl Scope {
         })
     }
 
+    /// Whether the scope may see the conversation, without the error (the event filter's question).
+    pub fn sees_conversation(&self, conn: &Connection, conversation_id: i64) -> Result<bool> {
+        match self.check_conversation(conn, conversation_id) {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// As `check_conversation`, for the conversation a message belongs to.
     pub fn check_message(&self, conn: &Connection, message_id: i64) -> Result<i64> {
         let conversation: Option<i64> = conn
@@ -80,5 +117,84 @@ impl Scope {
         self.check_conversation(conn, conversation)
             .map_err(|_| not_found())?;
         Ok(conversation)
+    }
+}
+
+/// The tenants of the queues a user belongs to, one entry a queue.
+pub fn queue_tenants(conn: &Connection, user: &str) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT q.tenant_id FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
+             WHERE aq.user = ?1",
+        )?
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The tenant whose number a conversation is on.
+pub fn conversation_tenant(conn: &Connection, conversation_id: i64) -> Result<i64> {
+    conn.query_row(
+        "SELECT n.tenant_id FROM conversations c JOIN numbers n ON n.id = c.number_id
+         WHERE c.id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no conversation {conversation_id}: `wabox conversations` lists them"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scope::{self, *};
+
+    fn agent() -> Scope {
+        Agent("alice".into())
+    }
+
+    #[test]
+    fn an_installation_admin_contains_everyone() {
+        for other in [Everything, Tenant(1), Tenant(2), agent()] {
+            assert!(Everything.contains(&other, &[1, 2]));
+            assert!(Everything.contains(&other, &[]));
+        }
+    }
+
+    #[test]
+    fn a_tenant_admin_contains_admins_of_their_tenant_never_an_installation_admin() {
+        assert!(Tenant(1).contains(&Tenant(1), &[]));
+        assert!(!Tenant(1).contains(&Tenant(2), &[]));
+        assert!(!Tenant(1).contains(&Everything, &[]));
+        assert!(!Tenant(1).contains(&Everything, &[1]));
+    }
+
+    #[test]
+    fn a_tenant_admin_contains_an_agent_only_when_every_queue_of_theirs_is_the_tenants() {
+        assert!(Tenant(1).contains(&agent(), &[1]));
+        assert!(Tenant(1).contains(&agent(), &[1, 1]));
+        assert!(!Tenant(1).contains(&agent(), &[2]));
+        assert!(!Tenant(1).contains(&agent(), &[1, 2]));
+        // An agent of no queue of the tenant is not the tenant's.
+        assert!(!Tenant(1).contains(&agent(), &[]));
+    }
+
+    #[test]
+    fn an_agent_contains_no_one() {
+        for other in [Everything, Tenant(1), agent(), Agent("bob".into())] {
+            assert!(!agent().contains(&other, &[1]));
+        }
+    }
+
+    #[test]
+    fn a_conversation_is_handed_only_to_someone_of_its_tenant() {
+        assert!(Everything.belongs_to(1, &[]));
+        assert!(Tenant(1).belongs_to(1, &[]));
+        assert!(!Tenant(2).belongs_to(1, &[1]));
+        assert!(agent().belongs_to(1, &[2, 1]));
+        assert!(!agent().belongs_to(1, &[2]));
+        assert!(!agent().belongs_to(1, &[]));
     }
 }

@@ -1,1 +1,488 @@
-//! See main.rs.
+//! Who may act as whom, to whom a conversation may be handed, and which pushed events reach
+//! whom, between two tenants (Acme and Beta) whose people are real Unix users.
+
+use crate::common::users::{Team, uid_of};
+use crate::common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BETA_PNID: &str = "106540352242999";
+const BETA_WABA: &str = "104829357711099";
+const BETA_DISPLAY: &str = "15550783899";
+
+/// Acme (the reference number, queue Sales) and Beta (queue Support), each with an agent; an
+/// admin of Acme; an installation admin. All real users of the team.
+struct TwoTenants {
+    home: Home,
+    engine: Engine,
+    acme_admin: String,
+    acme_agent: String,
+    beta_agent: String,
+    global_admin: String,
+    _team: Team,
+}
+
+fn two_tenants(test: &str, auto_assign: bool) -> Option<TwoTenants> {
+    let mut team = Team::new(test)?;
+    let (acme_admin, acme_agent, beta_agent, global_admin) =
+        (team.member(), team.member(), team.member(), team.member());
+    let home = Home::new();
+    home.open_to_users();
+    home.append_config(&team.access_toml());
+    let engine = home.start_engine();
+    home.with_acme();
+    home.ok(&["tenants", "add", "Beta"]);
+    let mut sales = vec!["queues", "add", "Sales", "--tenant", "Acme"];
+    if auto_assign {
+        sales.push("--auto-assign");
+    }
+    home.ok(&sales);
+    home.ok(&["queues", "add", "Support", "--tenant", "Beta"]);
+    home.add_number("Beta", BETA_PNID, BETA_WABA, BETA_DISPLAY, "dedicated");
+    home.ok(&["queues", "assign", PNID, "Sales"]);
+    home.ok(&["queues", "assign", BETA_PNID, "Support"]);
+    home.ok(&[
+        "agents",
+        "add",
+        &acme_agent,
+        "--tenant",
+        "Acme",
+        "--queue",
+        "Sales",
+    ]);
+    home.ok(&[
+        "agents",
+        "add",
+        &beta_agent,
+        "--tenant",
+        "Beta",
+        "--queue",
+        "Support",
+    ]);
+    home.ok(&[
+        "agents",
+        "add",
+        &acme_admin,
+        "--role",
+        "admin",
+        "--tenant",
+        "Acme",
+    ]);
+    home.ok(&["agents", "add", &global_admin, "--role", "admin"]);
+    Some(TwoTenants {
+        home,
+        engine,
+        acme_admin,
+        acme_agent,
+        beta_agent,
+        global_admin,
+        _team: team,
+    })
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn refused(out: &std::process::Output, says: &str) {
+    assert!(!out.status.success(), "was not refused");
+    assert!(stderr(out).contains(says), "{}", stderr(out));
+}
+
+/// The audit entries (as root sees them) of `action` by `actor` about `target`.
+fn audited(home: &Home, action: &str, actor: &str, target: &str) -> Vec<Value> {
+    home.json(&["audit"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == action && e["actor"] == actor && e["as_user"] == target)
+        .cloned()
+        .collect()
+}
+
+/// A message from a new customer to Acme's number; the conversation's id.
+async fn acme_conversation(t: &TwoTenants, customer: &str, wamid: &str) -> i64 {
+    let body = inbound(
+        PNID,
+        Some(customer),
+        None,
+        "Customer",
+        vec![text(customer, wamid, now(), "hello")],
+    );
+    assert_eq!(t.engine.deliver(&body).await, 200);
+    t.home.wait_processed();
+    conversation_of(&t.home.conversations(), customer)["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn a_tenant_admin_acts_only_as_users_of_their_tenant_and_refusals_are_audited() {
+    let Some(t) = two_tenants("--as within the tenant", false) else {
+        return;
+    };
+    let home = &t.home;
+    // As an installation admin: refused, audited, and nothing of theirs answered.
+    let out = home.run_as(
+        &t.acme_admin,
+        &["--as", &t.global_admin, "tenants", "list", "--json"],
+    );
+    refused(&out, "is an installation admin");
+    assert!(out.stdout.is_empty());
+    let entries = audited(home, "act_as_refused", &t.acme_admin, &t.global_admin);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(
+        entries[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("installation admin")
+    );
+    // Nor root, whom the agents table does not even name.
+    let out = home.run_as(&t.acme_admin, &["--as", "root", "audit", "--json"]);
+    refused(&out, "is an installation admin");
+    assert_eq!(
+        audited(home, "act_as_refused", &t.acme_admin, "root").len(),
+        1
+    );
+    // As another tenant's agent: refused and audited.
+    let out = home.run_as(
+        &t.acme_admin,
+        &["--as", &t.beta_agent, "conversations", "--json"],
+    );
+    refused(&out, "is not of your tenant");
+    assert_eq!(
+        audited(home, "act_as_refused", &t.acme_admin, &t.beta_agent).len(),
+        1
+    );
+    // As their own tenant's agent: allowed, and audited as acting.
+    let out = home.run_as(
+        &t.acme_admin,
+        &["--as", &t.acme_agent, "conversations", "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        audited(home, "act_as", &t.acme_admin, &t.acme_agent).len(),
+        1
+    );
+    // An agent acts as no one, not even a fellow agent of the tenant.
+    let out = home.run_as(
+        &t.acme_agent,
+        &["--as", &t.beta_agent, "conversations", "--json"],
+    );
+    refused(&out, "only admins can act as another user");
+}
+
+#[test]
+fn a_tenant_admin_cannot_raise_themselves_nor_reach_into_another_tenant() {
+    let Some(t) = two_tenants("admin requests stay in the tenant", false) else {
+        return;
+    };
+    let (home, me) = (&t.home, t.acme_admin.as_str());
+    let record = |user: &str| -> Value {
+        home.json(&["agents", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["user"] == user)
+            .cloned()
+            .unwrap()
+    };
+    let before = record(me);
+    // An admin of every tenant: only an installation admin makes one.
+    let out = home.run_as(me, &["agents", "add", me, "--role", "admin"]);
+    refused(&out, "only an installation admin");
+    // An admin (or agent) of another tenant: that tenant is "not found".
+    let out = home.run_as(
+        me,
+        &["agents", "add", me, "--role", "admin", "--tenant", "Beta"],
+    );
+    refused(&out, "no tenant named");
+    // Themselves, or a newcomer, into Beta's queue: Acme has no such queue.
+    let out = home.run_as(me, &["agents", "add", me, "--queue", "Support"]);
+    refused(&out, "no queue named");
+    let out = home.run_as(me, &["agents", "add", "newcomer", "--queue", "Support"]);
+    refused(&out, "no queue named");
+    assert_eq!(record(me), before, "the tenant admin's record changed");
+    // Taking Beta's agent, or demoting the installation admin: not theirs to change.
+    let beta_before = record(&t.beta_agent);
+    let out = home.run_as(me, &["agents", "add", &t.beta_agent, "--queue", "Sales"]);
+    refused(&out, "is not a user of your tenant");
+    assert_eq!(record(&t.beta_agent), beta_before);
+    let out = home.run_as(me, &["agents", "add", &t.global_admin, "--queue", "Sales"]);
+    refused(&out, "is not a user of your tenant");
+    assert_eq!(record(&t.global_admin)["tenant"], Value::Null);
+    // Nor can they see Beta's people, Beta itself, or make a tenant.
+    let agents = home.run_as(me, &["agents", "list", "--json"]);
+    let listed = String::from_utf8_lossy(&agents.stdout);
+    assert!(agents.status.success(), "{}", stderr(&agents));
+    assert!(listed.contains(&t.acme_agent) && !listed.contains(&t.beta_agent));
+    let tenants = home.run_as(me, &["tenants", "list", "--json"]);
+    let listed = String::from_utf8_lossy(&tenants.stdout);
+    assert!(
+        listed.contains("Acme") && !listed.contains("Beta"),
+        "{listed}"
+    );
+    refused(
+        &home.run_as(me, &["tenants", "add", "Gamma"]),
+        "only an installation admin",
+    );
+    refused(
+        &home.run_as(me, &["audit", "--json"]),
+        "only an installation admin",
+    );
+    // The journal holds every tenant's deliveries undivided.
+    refused(
+        &home.run_as(me, &["journal", "--all", "--json"]),
+        "only an installation admin",
+    );
+    // A number slipped into Beta's tenant: Beta is "not found".
+    let out = home.run_as(
+        me,
+        &[
+            "numbers",
+            "add",
+            "--tenant",
+            "Beta",
+            "--phone-number-id",
+            "106540352242777",
+            "--waba-id",
+            "104829357711077",
+            "--display-phone",
+            "15550783777",
+            "--connection",
+            "dedicated",
+        ],
+    );
+    refused(&out, "no tenant named");
+    assert!(!home.ok(&["numbers", "list"]).contains("106540352242777"));
+    // Within their tenant they still manage their agents.
+    let out = home.run_as(me, &["agents", "add", "newcomer", "--queue", "Sales"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(record("newcomer")["tenant"], "Acme");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_is_never_handed_to_another_tenants_agent_or_queue() {
+    let Some(t) = two_tenants("hand-over within the tenant", false) else {
+        return;
+    };
+    let home = &t.home;
+    let id = acme_conversation(&t, "16505550101", "wamid.HANDOVER1").await;
+    let cid = id.to_string();
+    let out = home.run_as(&t.acme_agent, &["claim", &cid]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let conversation = || home.json(&["--as", &t.acme_agent, "conversations"])[0].clone();
+    let before = conversation();
+    // The agent hands it to Beta's agent (`transfer --to`, as `:assign` does): refused.
+    let out = home.run_as(&t.acme_agent, &["transfer", &cid, "--to", &t.beta_agent]);
+    refused(&out, "in this conversation's tenant");
+    // With a move to their own queue at once: refused before anything moves.
+    let out = home.run_as(
+        &t.acme_agent,
+        &["transfer", &cid, "--queue", "Sales", "--to", &t.beta_agent],
+    );
+    refused(&out, "in this conversation's tenant");
+    // Acme's admin, or the installation admin, cannot either; nor to Beta's queue.
+    refused(
+        &home.run_as(&t.acme_admin, &["transfer", &cid, "--to", &t.beta_agent]),
+        "in this conversation's tenant",
+    );
+    refused(
+        &home.run(&["transfer", &cid, "--to", &t.beta_agent]),
+        "in this conversation's tenant",
+    );
+    refused(
+        &home.run_as(&t.acme_admin, &["transfer", &cid, "--queue", "Support"]),
+        "no queue named",
+    );
+    let after = conversation();
+    assert_eq!(after["assignee"], before["assignee"]);
+    assert_eq!(after["assignee"], t.acme_agent.as_str());
+    assert_eq!(after["queue"], "Sales");
+    // Beta's agent still cannot read it, nor write on Acme's number.
+    refused(
+        &home.run_as(&t.beta_agent, &["messages", &cid]),
+        "no conversation",
+    );
+    refused(
+        &home.run_as(
+            &t.beta_agent,
+            &["send", "--conversation", &cid, "--text", "hello from Beta"],
+        ),
+        "no conversation",
+    );
+    let transfers: Vec<Value> = home
+        .json(&["history", &cid])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "transferred")
+        .cloned()
+        .collect();
+    assert!(transfers.is_empty(), "{transfers:?}");
+}
+
+/// A subscriber on the engine's socket as `user`: each line it reads, as it comes.
+struct Subscriber {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<Value>,
+}
+
+/// The system's Python (root's own, if any, is out of other users' reach).
+const PYTHON: &str = "/usr/bin/python3";
+
+const SUBSCRIBE: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b'{"id":1,"request":{"op":"subscribe"}}\n')
+for line in s.makefile("r"):
+    sys.stdout.write(line)
+    sys.stdout.flush()
+"#;
+
+impl Subscriber {
+    fn start(home: &Home, user: &str) -> Subscriber {
+        let gid = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid_of(user)))
+            .unwrap()
+            .unwrap()
+            .gid
+            .as_raw();
+        let mut child = Command::new("setpriv")
+            .arg(format!("--reuid={user}"))
+            .arg(format!("--regid={gid}"))
+            .arg("--init-groups")
+            .arg("--")
+            .arg(PYTHON)
+            .arg("-c")
+            .arg(SUBSCRIBE)
+            .arg(home.data.join("wabox.sock"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 subscriber");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut subscriber = Subscriber {
+            child,
+            lines,
+            seen: Vec::new(),
+        };
+        let answer = subscriber.until(|v| v["id"] == 1);
+        assert_eq!(answer["ok"]["kind"], "subscribed", "{answer}");
+        subscriber
+    }
+
+    /// Reads until a line matches; everything read is kept in `seen`.
+    fn until(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("nothing matched; read: {:#?}", self.seen));
+            let value: Value = serde_json::from_str(&line).unwrap();
+            self.seen.push(value.clone());
+            if matches(&value) {
+                return value;
+            }
+        }
+    }
+
+    fn events(&self) -> Vec<&Value> {
+        self.seen
+            .iter()
+            .filter_map(|v| v.get("event"))
+            .collect::<Vec<_>>()
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_event(v: &Value, name: &str) -> bool {
+    v["event"]["event"] == name
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reach_only_who_may_see_them_and_assignment_stays_in_the_tenant() {
+    if !std::path::Path::new(PYTHON).exists() {
+        eprintln!("skipped: needs {PYTHON} (the socket subscriber is a Python script)");
+        return;
+    }
+    let Some(t) = two_tenants("events by scope", true) else {
+        return;
+    };
+    let home = &t.home;
+    let mut beta = Subscriber::start(home, &t.beta_agent);
+    let mut acme = Subscriber::start(home, &t.acme_agent);
+    // A directory change reaches everyone: once each has it, each is surely subscribed.
+    home.ok(&["queues", "add", "Ready", "--tenant", "Beta"]);
+    beta.until(|v| is_event(v, "directory_changed"));
+    acme.until(|v| is_event(v, "directory_changed"));
+
+    let id = acme_conversation(&t, "16505550202", "wamid.EVENTS1").await;
+    // Acme's agent hears of it, and (the only one of Sales online) is given it.
+    acme.until(|v| is_event(v, "message_added") && v["event"]["conversation_id"] == id);
+    let mine = home.json(&["--as", &t.acme_agent, "conversations"]);
+    assert_eq!(
+        conversation_of(mine.as_array().unwrap(), "16505550202")["assignee"],
+        t.acme_agent.as_str()
+    );
+    acme.until(|v| is_event(v, "conversation_changed") && v["event"]["conversation_id"] == id);
+    // Then a message to Beta's number: every event about Acme's came before it.
+    let customer = "16505550303";
+    let body = delivery(
+        BETA_WABA,
+        "messages",
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(BETA_PNID, BETA_DISPLAY),
+            "contacts": [{"profile": {"name": "Beta's customer"}, "wa_id": customer}],
+            "messages": [text(customer, "wamid.EVENTS2", now(), "hi Beta")],
+        }),
+    );
+    assert_eq!(t.engine.deliver(&body).await, 200);
+    home.wait_processed();
+    let theirs = conversation_of(&home.conversations(), customer)["id"]
+        .as_i64()
+        .unwrap();
+    beta.until(|v| is_event(v, "message_added") && v["event"]["conversation_id"] == theirs);
+    for event in beta.events() {
+        assert!(
+            event["conversation_id"] != id && event.get("journal_id").is_none(),
+            "Beta's agent heard of Acme's {event}"
+        );
+    }
+    // Agents never hear the journal's ids, whichever tenant they are of.
+    assert!(
+        acme.events().iter().all(|e| e.get("journal_id").is_none()),
+        "{:?}",
+        acme.events()
+    );
+    // And Beta's conversation went to no one of Acme's (Support does not assign).
+    let beta_view = home.json(&["--as", &t.beta_agent, "conversations"]);
+    assert_eq!(
+        conversation_of(beta_view.as_array().unwrap(), customer)["assignee"],
+        Value::Null
+    );
+}

@@ -1,0 +1,254 @@
+//! Which pushed events a subscriber receives: only those its scope may see, so an agent or a
+//! tenant's admin never learns another tenant's conversation, journal or WABA ids. One rule for
+//! the socket's subscribers and the in-process client.
+//!
+//! Events come by the thousand, so the answer for a conversation is cached per subscriber and
+//! asked again only when that conversation changes (its queue or assignee may have moved); an
+//! installation admin sees everything and asks nothing.
+
+use super::Engine;
+use super::api::Caller;
+use crate::api::ApiError;
+use crate::store::StoreEvent;
+use crate::store::scope::{NUMBER_SCOPE_SQL, Scope};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What deciding on one event takes.
+#[derive(Debug, PartialEq, Eq)]
+enum Question {
+    Pass,
+    Deny,
+    /// Whether the scope sees this conversation; `changed` when its assignment or queue may
+    /// have moved, so a cached answer is stale.
+    Conversation {
+        id: i64,
+        changed: bool,
+    },
+    /// Whether the scope sees a number of this WABA.
+    Waba(String),
+    /// What the subscriber may see may have changed (agents, queues, numbers), or changes
+    /// were missed (lagged): forget what was cached, ask again, and pass it on.
+    Refresh,
+}
+
+/// The rule, without the lookups it leads to.
+fn question(scope: Option<&Scope>, event: &StoreEvent) -> Question {
+    match (event, scope) {
+        // These carry no ids: everyone may know something changed.
+        (StoreEvent::Lagged { .. } | StoreEvent::DirectoryChanged, _) => Question::Refresh,
+        // A subscriber who is no longer a wabox user hears nothing else.
+        (_, None) => Question::Deny,
+        (_, Some(Scope::Everything)) => Question::Pass,
+        // The journal is not divided by tenant (an unrouted delivery has none): installation
+        // admins only.
+        (StoreEvent::JournalChanged { .. }, Some(_)) => Question::Deny,
+        (
+            StoreEvent::MessageAdded {
+                conversation_id, ..
+            }
+            | StoreEvent::MessageChanged {
+                conversation_id, ..
+            },
+            Some(_),
+        ) => Question::Conversation {
+            id: *conversation_id,
+            changed: false,
+        },
+        (StoreEvent::ConversationChanged { conversation_id }, Some(_)) => Question::Conversation {
+            id: *conversation_id,
+            changed: true,
+        },
+        (StoreEvent::TemplateStatusChanged { waba_id }, Some(_)) => Question::Waba(waba_id.clone()),
+    }
+}
+
+/// One subscriber's filter: who subscribed and what they were seen to see.
+pub struct EventFilter {
+    caller: Caller,
+    act_as: Option<String>,
+    /// None once the subscriber is no longer a wabox user.
+    scope: Option<Scope>,
+    conversations: HashMap<i64, bool>,
+    wabas: HashMap<String, bool>,
+}
+
+impl EventFilter {
+    /// The filter of a subscriber whose access was already granted (and audited).
+    pub async fn new(
+        engine: &Arc<Engine>,
+        caller: &Caller,
+        act_as: Option<&str>,
+    ) -> Result<EventFilter, ApiError> {
+        let access = engine.access_unaudited(caller, act_as).await?;
+        Ok(EventFilter {
+            caller: caller.clone(),
+            act_as: act_as.map(str::to_string),
+            scope: Some(access.scope),
+            conversations: HashMap::new(),
+            wabas: HashMap::new(),
+        })
+    }
+
+    /// Whether the subscriber may receive this event. A lookup that fails denies (and is not
+    /// remembered).
+    pub async fn allows(&mut self, engine: &Arc<Engine>, event: &StoreEvent) -> bool {
+        match question(self.scope.as_ref(), event) {
+            Question::Pass => true,
+            Question::Deny => false,
+            Question::Refresh => {
+                self.conversations.clear();
+                self.wabas.clear();
+                self.scope = engine
+                    .access_unaudited(&self.caller, self.act_as.as_deref())
+                    .await
+                    .ok()
+                    .map(|a| a.scope);
+                true
+            }
+            Question::Conversation { id, changed } => {
+                let before = if changed {
+                    self.conversations.remove(&id)
+                } else if let Some(seen) = self.conversations.get(&id) {
+                    return *seen;
+                } else {
+                    None
+                };
+                let Some(scope) = self.scope.clone() else {
+                    return false;
+                };
+                let now = lookup(engine, move |c| scope.sees_conversation(c, id)).await;
+                if let Some(now) = now {
+                    self.conversations.insert(id, now);
+                }
+                // One handed away is still told about once, so its holder's list drops it.
+                before == Some(true) || now == Some(true)
+            }
+            Question::Waba(waba) => {
+                if let Some(seen) = self.wabas.get(&waba) {
+                    return *seen;
+                }
+                let Some(scope) = self.scope.clone() else {
+                    return false;
+                };
+                let key = waba.clone();
+                let seen = lookup(engine, move |c| sees_waba(c, &scope, &waba)).await;
+                if let Some(seen) = seen {
+                    self.wabas.insert(key, seen);
+                }
+                seen == Some(true)
+            }
+        }
+    }
+}
+
+async fn lookup(
+    engine: &Arc<Engine>,
+    f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<bool> + Send + 'static,
+) -> Option<bool> {
+    let engine = engine.clone();
+    match tokio::task::spawn_blocking(move || engine.readers.with(f)).await {
+        Ok(Ok(seen)) => Some(seen),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "could not tell whether a subscriber may see an event");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+fn sees_waba(conn: &rusqlite::Connection, scope: &Scope, waba: &str) -> crate::store::Result<bool> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("SELECT 1 FROM numbers n WHERE n.waba_id = :waba AND {NUMBER_SCOPE_SQL}");
+    let seen: Option<i64> = conn
+        .prepare_cached(&sql)?
+        .query_row(
+            rusqlite::named_params! {
+                ":waba": waba,
+                ":scope_tenant": scope.tenant(),
+                ":scope_agent": scope.agent(),
+            },
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(seen.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_kinds() -> Vec<StoreEvent> {
+        vec![
+            StoreEvent::MessageAdded {
+                conversation_id: 7,
+                message_id: 70,
+            },
+            StoreEvent::MessageChanged {
+                conversation_id: 7,
+                message_id: 70,
+            },
+            StoreEvent::ConversationChanged { conversation_id: 7 },
+            StoreEvent::JournalChanged {
+                journal_id: 3,
+                state: "unrouted".into(),
+            },
+            StoreEvent::TemplateStatusChanged {
+                waba_id: "104829357711032".into(),
+            },
+            StoreEvent::DirectoryChanged,
+            StoreEvent::Lagged { missed: 2 },
+        ]
+    }
+
+    #[test]
+    fn an_installation_admin_receives_everything_without_asking_about_it() {
+        for event in all_kinds() {
+            let q = question(Some(&Scope::Everything), &event);
+            assert!(matches!(q, Question::Pass | Question::Refresh), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn others_are_asked_about_the_conversation_and_never_get_journal_ids() {
+        for scope in [Scope::Tenant(1), Scope::Agent("alice".into())] {
+            let asked: Vec<Question> = all_kinds()
+                .iter()
+                .map(|e| question(Some(&scope), e))
+                .collect();
+            assert_eq!(
+                asked,
+                [
+                    Question::Conversation {
+                        id: 7,
+                        changed: false
+                    },
+                    Question::Conversation {
+                        id: 7,
+                        changed: false
+                    },
+                    Question::Conversation {
+                        id: 7,
+                        changed: true
+                    },
+                    Question::Deny,
+                    Question::Waba("104829357711032".into()),
+                    Question::Refresh,
+                    Question::Refresh,
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn a_subscriber_no_longer_a_user_hears_only_what_carries_no_ids() {
+        for event in all_kinds() {
+            let q = question(None, &event);
+            let expected = match event {
+                StoreEvent::DirectoryChanged | StoreEvent::Lagged { .. } => Question::Refresh,
+                _ => Question::Deny,
+            };
+            assert_eq!(q, expected, "{event:?}");
+        }
+    }
+}
