@@ -170,6 +170,12 @@ impl Client {
                                 AnswerResult::Error(e) => Err(e),
                             };
                         }
+                        // Id 0 answers no request: the engine says why it closes the
+                        // connection (not a wabox user, too many connections, a request too long).
+                        Ok(ServerFrame::Answer {
+                            id: 0,
+                            result: AnswerResult::Error(e),
+                        }) => return Err(e),
                         Ok(ServerFrame::Answer { .. }) => {}
                         Ok(ServerFrame::Event { event }) => pending_events.push_back(event),
                         Err(e) => {

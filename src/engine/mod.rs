@@ -1,6 +1,7 @@
 //! The engine: owns the store, ingests webhooks, and answers clients.
 
 pub mod access;
+mod admission;
 pub mod api;
 pub mod assign;
 mod connect;
