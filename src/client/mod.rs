@@ -1,6 +1,8 @@
 //! The client side of the API: the engine's socket when one runs, else an in-process engine that
 //! lives only as long as this command (holding the engine lock meanwhile).
 
+mod files;
+
 use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use crate::config::Config;
 use crate::engine::api::Caller;

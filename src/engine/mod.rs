@@ -22,6 +22,7 @@ mod signup;
 pub mod signup_http;
 pub mod socket;
 pub mod templates;
+mod uploads;
 pub mod writer;
 
 use crate::config::Config;
@@ -95,6 +96,8 @@ pub struct Engine {
     /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
     pub movable_clock: bool,
     numbers_cache: numbers_cache::NumbersCache,
+    /// Files clients are sending in chunks.
+    uploads: uploads::Uploads,
     /// The listener's own address when it is on loopback: the public URL for a browser on this
     /// machine (the demo, tests) while `[webhook] public_url` is not set.
     pub(crate) loopback_url: std::sync::OnceLock<String>,
@@ -200,6 +203,7 @@ impl Engine {
             scheduler_wake: Arc::new(tokio::sync::Notify::new()),
             movable_clock,
             numbers_cache: numbers_cache::NumbersCache::default(),
+            uploads: uploads::Uploads::new(&config.data_dir),
             loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),
             config,
