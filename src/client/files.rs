@@ -16,7 +16,9 @@ impl Client {
         let mut file = std::fs::File::open(path).map_err(unreadable)?;
         let bytes = file.metadata().map_err(unreadable)?.len();
         let Response::Upload(progress) = self.call(Request::BeginUpload { bytes }).await? else {
-            return Err(ApiError::new("the engine answered an upload with something else"));
+            return Err(ApiError::new(
+                "the engine answered an upload with something else",
+            ));
         };
         let upload_id = progress.upload_id;
         let mut offset = 0u64;

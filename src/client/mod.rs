@@ -160,7 +160,20 @@ impl Client {
                 line.push(b'\n');
                 let lost =
                     |e: std::io::Error| ApiError::new(format!("lost the engine's socket: {e}"));
-                write.write_all(&line).await.map_err(lost)?;
+                if let Err(e) = write.write_all(&line).await {
+                    // The engine may have refused this connection at accept (and closed it
+                    // before we wrote): its one line of why is waiting to be read.
+                    let said = tokio::time::timeout(Duration::from_secs(1), lines.next_line());
+                    if let Ok(Ok(Some(said))) = said.await
+                        && let Ok(ServerFrame::Answer {
+                            id: 0,
+                            result: AnswerResult::Error(refusal),
+                        }) = serde_json::from_str::<ServerFrame>(&said)
+                    {
+                        return Err(refusal);
+                    }
+                    return Err(lost(e));
+                }
                 loop {
                     let Some(line) = lines.next_line().await.map_err(lost)? else {
                         return Err(ApiError::new("the engine closed the connection"));

@@ -343,8 +343,15 @@ impl GraphClient {
         bytes: Vec<u8>,
     ) -> Result<String, GraphError> {
         let len = bytes.len() as u64;
-        self.upload_media_from(phone_number_id, credential, filename, mime, bytes.into(), len)
-            .await
+        self.upload_media_from(
+            phone_number_id,
+            credential,
+            filename,
+            mime,
+            bytes.into(),
+            len,
+        )
+        .await
     }
 
     /// As `upload_media`, streaming the file from `body` (a file on disk: never read whole
@@ -659,9 +666,9 @@ impl GraphClient {
                 GraphError::Unexpected(format!("could not store the media file: {e}"))
             })?;
         }
-        out.flush().await.map_err(|e| {
-            GraphError::Unexpected(format!("could not store the media file: {e}"))
-        })?;
+        out.flush()
+            .await
+            .map_err(|e| GraphError::Unexpected(format!("could not store the media file: {e}")))?;
         Ok((written, hasher.finalize().into()))
     }
 }

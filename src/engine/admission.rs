@@ -87,12 +87,10 @@ impl Admission {
         }
         // Root and the engine's own user administer the host: only the total bounds them.
         let per_user_cap = !(uid == 0 || uid == engine.own_uid);
-        let ticket = self
-            .count(uid, per_user_cap)
-            .map_err(|full| match full {
-                Full::User => Refusal::UserFull { user: user.clone() },
-                Full::All => Refusal::Full,
-            })?;
+        let ticket = self.count(uid, per_user_cap).map_err(|full| match full {
+            Full::User => Refusal::UserFull { user: user.clone() },
+            Full::All => Refusal::Full,
+        })?;
         Ok((ticket, user))
     }
 
@@ -155,7 +153,10 @@ mod tests {
             .map(|_| admission.count(1000, true).ok().unwrap())
             .collect();
         assert!(matches!(admission.count(1000, true), Err(Full::User)));
-        assert!(admission.count(1001, true).is_ok(), "another user is served");
+        assert!(
+            admission.count(1001, true).is_ok(),
+            "another user is served"
+        );
         tickets.pop();
         assert!(admission.count(1000, true).is_ok());
     }

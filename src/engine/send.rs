@@ -3,11 +3,11 @@
 
 use super::Engine;
 use super::api::Caller;
+use super::uploads::StagedFile;
 use crate::api::{ApiError, Response, SendContent};
 use crate::domain::ServiceWindow;
 use crate::domain::media::{self, MediaKind, essence};
 use crate::domain::template::{TemplateParam, fill};
-use super::uploads::StagedFile;
 use crate::store::media::OutboundFile;
 use crate::store::outbox::SendTarget;
 use crate::store::{outbox, templates};
@@ -347,8 +347,20 @@ mod tests {
             std::fs::write(&p, b"photo").unwrap();
             p
         };
-        let a = store_file(dir.path(), &staged("s1"), "image/jpeg".into(), "a.jpg".into()).unwrap();
-        let b = store_file(dir.path(), &staged("s2"), "image/jpeg".into(), "b.jpg".into()).unwrap();
+        let a = store_file(
+            dir.path(),
+            &staged("s1"),
+            "image/jpeg".into(),
+            "a.jpg".into(),
+        )
+        .unwrap();
+        let b = store_file(
+            dir.path(),
+            &staged("s2"),
+            "image/jpeg".into(),
+            "b.jpg".into(),
+        )
+        .unwrap();
         assert_eq!(a.path, b.path);
         assert_eq!(a.bytes, 5);
         assert!(a.path.starts_with("outbox-media/"));

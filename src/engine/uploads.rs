@@ -265,7 +265,10 @@ mod tests {
         let staged = uploads.take(1000, &id).unwrap();
         assert_eq!(std::fs::read(&staged.path).unwrap(), b"abcdef");
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&staged.path).unwrap().permissions().mode();
+        let mode = std::fs::metadata(&staged.path)
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert!(uploads.take(1000, &id).is_err(), "taken once");
     }

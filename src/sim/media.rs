@@ -210,7 +210,10 @@ mod tests {
         assert_eq!(info["file_size"], bytes.len());
         let url = info["url"].as_str().unwrap();
         let mut got = Vec::new();
-        graph.download_to(url, &token, 1_000, &mut got).await.unwrap();
+        graph
+            .download_to(url, &token, 1_000, &mut got)
+            .await
+            .unwrap();
         assert_eq!(got, bytes);
         assert_eq!(sim.uploads().len(), 1);
     }
