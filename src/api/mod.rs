@@ -261,9 +261,25 @@ pub enum Request {
     MarkRead {
         conversation_id: i64,
     },
-    /// The downloaded file of a media message.
+    /// Up to `len` bytes (at most `FILE_CHUNK_BYTES`, the default) of a media message's
+    /// downloaded file from `offset`: a file travels in as many answers as it takes.
     GetMedia {
         message_id: i64,
+        #[serde(default)]
+        offset: u64,
+        #[serde(default)]
+        len: Option<u64>,
+    },
+    /// Starts sending a file of `bytes` bytes to the engine in chunks; the answer names the
+    /// upload, which a `Send` of media then uses.
+    BeginUpload {
+        bytes: u64,
+    },
+    /// The next chunk of an upload (at most `FILE_CHUNK_BYTES`), starting at `offset`.
+    UploadChunk {
+        upload_id: String,
+        offset: u64,
+        data_base64: String,
     },
     /// Download a failed media file again.
     RetryMedia {
@@ -298,13 +314,25 @@ pub enum Request {
     },
 }
 
-/// A media file, in the answer itself (clients never read the engine's data dir).
+/// A piece of a media file, in the answer itself (clients never read the engine's data dir).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaFile {
     pub message_id: i64,
     pub mime_type: Option<String>,
+    /// The whole file's size.
     pub bytes: usize,
+    /// Where `data_base64` starts in the file.
+    #[serde(default)]
+    pub offset: u64,
     pub data_base64: String,
+}
+
+/// How far an upload has come.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadProgress {
+    pub upload_id: String,
+    pub received: u64,
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,13 +347,14 @@ pub enum SendContent {
         /// `value` (positional) or `name=value` (named placeholders).
         params: Vec<String>,
     },
-    /// A file, carried in the request itself: clients never share the engine's filesystem.
+    /// A file, uploaded before in chunks (`BeginUpload`, `UploadChunk`): clients never share
+    /// the engine's filesystem.
     Media {
         kind: MediaKind,
         /// The file's name (documents show it to the customer).
         filename: String,
         mime: String,
-        data_base64: String,
+        upload_id: String,
         /// Not allowed on audio and stickers.
         caption: Option<String>,
     },
@@ -377,6 +406,7 @@ pub enum Response {
     Templates(Vec<TemplateView>),
     TemplatesSynced(Vec<SyncReport>),
     Media(MediaFile),
+    Upload(UploadProgress),
     Sequences(Box<SequencesView>),
     Enrollment(Box<EnrollmentView>),
     Enrollments(Vec<EnrollmentView>),

@@ -412,18 +412,27 @@ async fn save_media(
     out: PathBuf,
     act_as: Option<String>,
 ) -> anyhow::Result<()> {
-    use base64::Engine as _;
-    let mut client = Client::connect(config).await?.acting_as(act_as);
-    let result = client.call(Request::GetMedia { message_id }).await;
-    client.close().await;
-    let Response::Media(file) = result? else {
-        anyhow::bail!("the engine answered with something else");
-    };
-    let data = base64::engine::general_purpose::STANDARD.decode(&file.data_base64)?;
-    std::fs::write(&out, &data)
+    let mut file = std::fs::File::create(&out)
         .map_err(|e| anyhow::anyhow!("could not write {}: {e}", out.display()))?;
-    say!("saved {} bytes to {}", data.len(), out.display());
-    Ok(())
+    let result = async {
+        let mut client = Client::connect(config).await?.acting_as(act_as);
+        let saved = client.download_media(message_id, &mut file).await;
+        client.close().await;
+        anyhow::Ok(saved?)
+    }
+    .await;
+    drop(file);
+    match result {
+        Ok(saved) => {
+            say!("saved {} bytes to {}", saved.bytes, out.display());
+            Ok(())
+        }
+        Err(e) => {
+            // Half a file is worse than none: nobody mistakes it for the customer's.
+            let _ = std::fs::remove_file(&out);
+            Err(e)
+        }
+    }
 }
 
 /// Statuses after which `send --wait` stops waiting.
@@ -434,15 +443,23 @@ fn is_final(status: Option<&str>) -> bool {
     )
 }
 
-/// Reads a file to send and works out its MIME type and kind, so the engine gets it whole (it
-/// never reads the client's filesystem).
+/// A file to send, checked and described here; its bytes go to the engine in chunks once
+/// connected (the engine never reads the client's filesystem).
+struct FileToSend {
+    path: PathBuf,
+    kind: MediaKind,
+    filename: String,
+    mime: String,
+    caption: Option<String>,
+}
+
+/// Works out a file's MIME type and kind, and refuses one WhatsApp takes at no size.
 fn media_content(
     path: &std::path::Path,
     kind: Option<MediaKindArg>,
     mime: Option<String>,
     caption: Option<String>,
-) -> anyhow::Result<SendContent> {
-    use base64::Engine as _;
+) -> anyhow::Result<FileToSend> {
     let shown = path.display();
     let size = std::fs::metadata(path)
         .map_err(|e| anyhow::anyhow!("could not read {shown}: {e}"))?
@@ -473,39 +490,67 @@ fn media_content(
             )
         })?,
     };
-    let data = std::fs::read(path).map_err(|e| anyhow::anyhow!("could not read {shown}: {e}"))?;
     let filename = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    Ok(SendContent::Media {
+    Ok(FileToSend {
+        path: path.to_path_buf(),
         kind,
         filename,
         mime,
-        data_base64: base64::engine::general_purpose::STANDARD.encode(data),
         caption,
     })
 }
 
+impl FileToSend {
+    /// Uploads the file; the content of a send that uses it.
+    async fn upload(self, client: &mut Client) -> anyhow::Result<SendContent> {
+        let upload_id = client.upload_file(&self.path).await?;
+        Ok(SendContent::Media {
+            kind: self.kind,
+            filename: self.filename,
+            mime: self.mime,
+            upload_id,
+            caption: self.caption,
+        })
+    }
+}
+
+enum ContentToSend {
+    Ready(SendContent),
+    /// Uploaded once connected.
+    File(FileToSend),
+}
+
 async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow::Result<()> {
     let content = match (args.text, args.template, args.file) {
-        (Some(body), None, None) => SendContent::Text { body },
-        (None, Some(name), None) => SendContent::Template {
+        (Some(body), None, None) => ContentToSend::Ready(SendContent::Text { body }),
+        (None, Some(name), None) => ContentToSend::Ready(SendContent::Template {
             name,
             language: args.lang.unwrap_or_default(),
             params: args.params,
-        },
-        (None, None, Some(path)) => media_content(&path, args.kind, args.mime, args.caption)?,
+        }),
+        (None, None, Some(path)) => {
+            ContentToSend::File(media_content(&path, args.kind, args.mime, args.caption)?)
+        }
         _ => anyhow::bail!("give one of --text, --template or --file"),
     };
     let mut client = Client::connect(config).await?.acting_as(act_as);
-    let result = send_and_wait(
-        &mut client,
-        args.conversation,
-        content,
-        args.wait,
-        args.timeout,
-    )
+    let result = async {
+        let content = match content {
+            ContentToSend::Ready(c) => c,
+            ContentToSend::File(f) => f.upload(&mut client).await?,
+        };
+        send_and_wait(
+            &mut client,
+            args.conversation,
+            content,
+            args.wait,
+            args.timeout,
+        )
+        .await
+    }
     .await;
     client.close().await;
     let message = result?;

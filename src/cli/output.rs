@@ -69,6 +69,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::TemplatesSynced(v) => serde_json::to_string_pretty(v),
         Response::Media(v) => serde_json::to_string_pretty(&serde_json::json!({
             "message_id": v.message_id, "mime_type": v.mime_type, "bytes": v.bytes})),
+        Response::Upload(v) => serde_json::to_string_pretty(v),
         Response::Sequences(v) => serde_json::to_string_pretty(v),
         Response::Enrollment(v) => serde_json::to_string_pretty(v),
         Response::Enrollments(v) => serde_json::to_string_pretty(v),
@@ -143,6 +144,7 @@ pub fn human(response: &Response) {
             crate::domain::time::short_duration(*offset_seconds)
         ),
         Response::Done => say!("done"),
+        Response::Upload(u) => say!("{} of {} bytes received", u.received, u.bytes),
         Response::Media(m) => say!(
             "{} bytes ({})",
             m.bytes,

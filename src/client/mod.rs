@@ -1,6 +1,8 @@
 //! The client side of the API: the engine's socket when one runs, else an in-process engine that
 //! lives only as long as this command (holding the engine lock meanwhile).
 
+mod files;
+
 use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use crate::config::Config;
 use crate::engine::api::Caller;
@@ -223,7 +225,20 @@ impl Client {
                 line.push(b'\n');
                 let lost =
                     |e: std::io::Error| ApiError::new(format!("lost the engine's socket: {e}"));
-                write.write_all(&line).await.map_err(lost)?;
+                if let Err(e) = write.write_all(&line).await {
+                    // The engine may have refused this connection at accept (and closed it
+                    // before we wrote): its one line of why is waiting to be read.
+                    let said = tokio::time::timeout(Duration::from_secs(1), lines.next_line());
+                    if let Ok(Ok(Some(said))) = said.await
+                        && let Ok(ServerFrame::Answer {
+                            id: 0,
+                            result: AnswerResult::Error(refusal),
+                        }) = serde_json::from_str::<ServerFrame>(&said)
+                    {
+                        return Err(refusal);
+                    }
+                    return Err(lost(e));
+                }
                 loop {
                     let Some(line) = lines.next_line().await.map_err(lost)? else {
                         return Err(ApiError::new("the engine closed the connection"));
@@ -235,6 +250,12 @@ impl Client {
                                 AnswerResult::Error(e) => Err(e),
                             };
                         }
+                        // Id 0 answers no request: the engine says why it closes the
+                        // connection (not a wabox user, too many connections, a request too long).
+                        Ok(ServerFrame::Answer {
+                            id: 0,
+                            result: AnswerResult::Error(e),
+                        }) => return Err(e),
                         Ok(ServerFrame::Answer { .. }) => {}
                         Ok(ServerFrame::Event { event }) => pending_events.push_back(event),
                         Err(e) => {

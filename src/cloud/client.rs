@@ -377,8 +377,30 @@ impl GraphClient {
         mime: &str,
         bytes: Vec<u8>,
     ) -> Result<String, GraphError> {
-        let len = bytes.len();
-        let file = reqwest::multipart::Part::bytes(bytes)
+        let len = bytes.len() as u64;
+        self.upload_media_from(
+            phone_number_id,
+            credential,
+            filename,
+            mime,
+            bytes.into(),
+            len,
+        )
+        .await
+    }
+
+    /// As `upload_media`, streaming the file from `body` (a file on disk: never read whole
+    /// into memory) of `len` bytes.
+    pub async fn upload_media_from(
+        &self,
+        phone_number_id: &str,
+        credential: &Credential,
+        filename: &str,
+        mime: &str,
+        body: reqwest::Body,
+        len: u64,
+    ) -> Result<String, GraphError> {
+        let file = reqwest::multipart::Part::stream_with_length(body, len)
             .file_name(filename.to_string())
             .mime_str(mime)
             .map_err(|_| GraphError::Unexpected(format!("{mime:?} is not a MIME type")))?;
@@ -395,7 +417,7 @@ impl GraphClient {
                     &["media"],
                     credential,
                 )?
-                .timeout(upload_timeout(self.timeout, len))
+                .timeout(upload_timeout(self.timeout, len as usize))
                 .multipart(form),
                 credential,
             )
@@ -671,14 +693,18 @@ impl GraphClient {
         }
     }
 
-    /// Downloads a media URL, refusing more than `max_bytes`. A Meta token goes with it (Meta's
+    /// Downloads a media URL into `out` as it arrives (never whole in memory), refusing more
+    /// than `max_bytes`; the size and the SHA-256 of what was written. A Meta token goes with it (Meta's
     /// media URLs need it); Kapso's API key only to Kapso's own host, never to a CDN.
-    pub async fn download(
+    pub async fn download_to(
         &self,
         url: &str,
         credential: &Credential,
         max_bytes: u64,
-    ) -> Result<Vec<u8>, GraphError> {
+        out: &mut (impl tokio::io::AsyncWrite + Unpin),
+    ) -> Result<(u64, [u8; 32]), GraphError> {
+        use sha2::Digest as _;
+        use tokio::io::AsyncWriteExt as _;
         let mut req = self.http.get(url);
         match credential {
             Credential::Token(token) => req = req.bearer_auth(token.expose()),
@@ -701,20 +727,28 @@ impl GraphClient {
                 action: classify(0, resp.status().as_u16()),
             });
         }
-        let mut out = Vec::new();
+        let mut written = 0u64;
+        let mut hasher = sha2::Sha256::new();
         while let Some(chunk) = resp
             .chunk()
             .await
             .map_err(|e| GraphError::NoAnswer(strip_secrets(&e)))?
         {
-            out.extend_from_slice(&chunk);
-            if out.len() as u64 > max_bytes {
+            written += chunk.len() as u64;
+            if written > max_bytes {
                 return Err(GraphError::Unexpected(format!(
                     "the media file is larger than the {max_bytes}-byte cap"
                 )));
             }
+            hasher.update(&chunk);
+            out.write_all(&chunk).await.map_err(|e| {
+                GraphError::Unexpected(format!("could not store the media file: {e}"))
+            })?;
         }
-        Ok(out)
+        out.flush()
+            .await
+            .map_err(|e| GraphError::Unexpected(format!("could not store the media file: {e}")))?;
+        Ok((written, hasher.finalize().into()))
     }
 }
 

@@ -166,8 +166,23 @@ pub fn check(
     bytes: &[u8],
     caption: Option<&str>,
 ) -> Result<(), MediaRefusal> {
+    check_file(kind, mime, bytes.len() as u64, bytes, caption)
+}
+
+/// How many first bytes of a file `check_file` needs to see.
+pub const HEAD_BYTES: usize = 32;
+
+/// As `check`, for a file known by its size and its first `HEAD_BYTES` (or all of it, if
+/// shorter): a file on disk is never read whole to be checked.
+pub fn check_file(
+    kind: MediaKind,
+    mime: &str,
+    size: u64,
+    head: &[u8],
+    caption: Option<&str>,
+) -> Result<(), MediaRefusal> {
     let name = kind.as_str();
-    if bytes.is_empty() {
+    if size == 0 {
         return Err(MediaRefusal::Empty);
     }
     let mime = essence(mime);
@@ -179,10 +194,10 @@ pub fn check(
             allowed: kind.mime_types().join(", "),
         });
     }
-    let max = kind.max_bytes(kind == MediaKind::Sticker && is_animated_webp(bytes));
-    if bytes.len() > max {
+    let max = kind.max_bytes(kind == MediaKind::Sticker && is_animated_webp(head));
+    if size > max as u64 {
         return Err(MediaRefusal::TooLarge {
-            size: size_label(bytes.len() as u64),
+            size: size_label(size),
             kind: name,
             article: kind.article(),
             max: size_label(max as u64),

@@ -68,7 +68,8 @@ pub enum Need {
 pub fn need(request: &Request) -> Need {
     use Request::*;
     match request {
-        Hello | Subscribe => Need::Anyone,
+        // An upload is only ever usable by its own uploader, in a Send that is checked.
+        Hello | Subscribe | BeginUpload { .. } | UploadChunk { .. } => Need::Anyone,
         AddTenant { .. }
         | ListJournal { .. }
         | ReplayJournal { .. }
@@ -126,7 +127,7 @@ pub fn need(request: &Request) -> Need {
         } => Need::Conversation(*conversation_id),
         GetMessage { message_id }
         | RetryMessage { message_id }
-        | GetMedia { message_id }
+        | GetMedia { message_id, .. }
         | RetryMedia { message_id } => Need::Message(*message_id),
         ListNumbers
         | ListConversations { .. }

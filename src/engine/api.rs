@@ -573,37 +573,25 @@ impl Engine {
                     .await
                     .map(|c| Response::Conversation(Box::new(c)))
             }
-            Request::GetMedia { message_id } => {
-                let media = self
-                    .read(move |c| crate::store::media::get(c, message_id))
-                    .await?;
-                let path = match (media.state.as_str(), &media.path) {
-                    ("downloaded", Some(p)) => self.config.data_dir.join(p),
-                    ("failed", _) => {
-                        return Err(ApiError::new(format!(
-                            "the file of message {message_id} could not be downloaded ({}): `wabox media retry {message_id}`",
-                            media.error.unwrap_or_default()
-                        )));
-                    }
-                    _ => {
-                        return Err(ApiError::new(format!(
-                            "the file of message {message_id} is still downloading"
-                        )));
-                    }
-                };
-                let data = tokio::fs::read(&path).await.map_err(|e| {
-                    ApiError::new(format!(
-                        "the stored file is missing ({e}): `wabox media retry {message_id}`"
-                    ))
-                })?;
-                use base64::Engine as _;
-                Ok(Response::Media(crate::api::MediaFile {
-                    message_id,
-                    mime_type: media.mime_type,
-                    bytes: data.len(),
-                    data_base64: base64::engine::general_purpose::STANDARD.encode(&data),
-                }))
-            }
+            Request::GetMedia {
+                message_id,
+                offset,
+                len,
+            } => self.media_chunk(message_id, offset, len).await,
+            Request::BeginUpload { bytes } => self
+                .uploads
+                .begin(caller.uid, bytes)
+                .await
+                .map(Response::Upload),
+            Request::UploadChunk {
+                upload_id,
+                offset,
+                data_base64,
+            } => self
+                .uploads
+                .chunk(caller.uid, &upload_id, offset, &data_base64)
+                .await
+                .map(Response::Upload),
             Request::RetryMedia { message_id } => {
                 self.write(move |ctx| {
                     crate::store::media::retry(&ctx.conn, message_id, &mut ctx.events)

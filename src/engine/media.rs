@@ -3,15 +3,73 @@
 //! A failure is retried with backoff and never holds up the message itself.
 
 use super::Engine;
+use crate::api::{ApiError, Response};
 use crate::domain::pace::backoff_ms;
 use crate::domain::time::now_unix;
 use crate::store::media::{self, PendingMedia};
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
 const MAX_ATTEMPTS: i64 = 6;
+
+impl Engine {
+    /// Up to `len` bytes (at most `FILE_CHUNK_BYTES`) of a media message's file from `offset`,
+    /// read from disk: the engine never holds a whole file to answer.
+    pub(super) async fn media_chunk(
+        self: &Arc<Self>,
+        message_id: i64,
+        offset: u64,
+        len: Option<u64>,
+    ) -> Result<Response, ApiError> {
+        use tokio::io::{AsyncReadExt, AsyncSeekExt};
+        let media = self
+            .read(move |c| crate::store::media::get(c, message_id))
+            .await?;
+        let path = match (media.state.as_str(), &media.path) {
+            ("downloaded", Some(p)) => self.config.data_dir.join(p),
+            ("failed", _) => {
+                return Err(ApiError::new(format!(
+                    "the file of message {message_id} could not be downloaded ({}): `wabox media retry {message_id}`",
+                    media.error.unwrap_or_default()
+                )));
+            }
+            _ => {
+                return Err(ApiError::new(format!(
+                    "the file of message {message_id} is still downloading"
+                )));
+            }
+        };
+        let missing = |e: std::io::Error| {
+            ApiError::new(format!(
+                "the stored file is missing ({e}): `wabox media retry {message_id}`"
+            ))
+        };
+        let mut file = tokio::fs::File::open(&path).await.map_err(missing)?;
+        let size = file.metadata().await.map_err(missing)?.len();
+        let want = len
+            .unwrap_or(crate::api::FILE_CHUNK_BYTES as u64)
+            .min(crate::api::FILE_CHUNK_BYTES as u64);
+        let mut data = Vec::new();
+        if offset < size {
+            file.seek(std::io::SeekFrom::Start(offset))
+                .await
+                .map_err(missing)?;
+            file.take(want)
+                .read_to_end(&mut data)
+                .await
+                .map_err(missing)?;
+        }
+        use base64::Engine as _;
+        Ok(Response::Media(crate::api::MediaFile {
+            message_id,
+            mime_type: media.mime_type,
+            bytes: size as usize,
+            offset,
+            data_base64: base64::engine::general_purpose::STANDARD.encode(&data),
+        }))
+    }
+}
 
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -123,23 +181,6 @@ async fn fetch(
             "the file is {size} bytes, over the {max}-byte limit ([media] max_bytes)"
         ));
     }
-    let bytes = engine
-        .graph
-        .download(url, &credential, max)
-        .await
-        .map_err(|e| e.to_string())?;
-    let expected = item.sha256.clone().or_else(|| {
-        info.get("sha256")
-            .and_then(|s| s.as_str())
-            .map(str::to_string)
-    });
-    if let Some(expected) = expected {
-        let actual = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
-        let actual_hex = hex::encode(Sha256::digest(&bytes));
-        if expected != actual && !expected.eq_ignore_ascii_case(&actual_hex) {
-            return Err("the file does not match the SHA-256 Meta announced".into());
-        }
-    }
     let mime = item.mime_type.clone().or_else(|| {
         info.get("mime_type")
             .and_then(|m| m.as_str())
@@ -148,15 +189,44 @@ async fn fetch(
     let relative = format!("media/{}.{}", item.message_id, extension(mime.as_deref()));
     let dir = engine.config.data_dir.join("media");
     let path = engine.config.data_dir.join(&relative);
-    let len = bytes.len() as i64;
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        std::fs::create_dir_all(&dir)?;
-        let tmp = path.with_extension("part");
-        std::fs::write(&tmp, &bytes)?;
-        std::fs::rename(&tmp, &path)
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| format!("could not store the file: {e}"))?;
+    let tmp = path.with_extension("part");
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| format!("could not store the file: {e}"))?;
+    let mut file = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| format!("could not store the file: {e}"))?;
+    // Written to disk as it arrives: a large file is never held in memory, and several at once
+    // cost the engine their network buffers only.
+    let downloaded = engine
+        .graph
+        .download_to(url, &credential, max, &mut file)
+        .await
+        .map_err(|e| e.to_string());
+    drop(file);
+    let (len, digest) = match downloaded {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+    };
+    let expected = item.sha256.clone().or_else(|| {
+        info.get("sha256")
+            .and_then(|s| s.as_str())
+            .map(str::to_string)
+    });
+    if let Some(expected) = expected {
+        let actual = base64::engine::general_purpose::STANDARD.encode(digest);
+        let actual_hex = hex::encode(digest);
+        if expected != actual && !expected.eq_ignore_ascii_case(&actual_hex) {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err("the file does not match the SHA-256 Meta announced".into());
+        }
+    }
+    tokio::fs::rename(&tmp, &path)
+        .await
+        .map_err(|e| format!("could not store the file: {e}"))?;
+    let len = len as i64;
     Ok((relative, len, mime))
 }

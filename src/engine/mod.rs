@@ -1,6 +1,7 @@
 //! The engine: owns the store, ingests webhooks, and answers clients.
 
 pub mod access;
+mod admission;
 pub mod api;
 pub mod assign;
 mod connect;
@@ -23,6 +24,7 @@ mod signup;
 pub mod signup_http;
 pub mod socket;
 pub mod templates;
+mod uploads;
 pub mod writer;
 
 use crate::config::Config;
@@ -96,6 +98,8 @@ pub struct Engine {
     /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
     pub movable_clock: bool,
     numbers_cache: numbers_cache::NumbersCache,
+    /// Files clients are sending in chunks.
+    uploads: uploads::Uploads,
     /// The listener's own address when it is on loopback: the public URL for a browser on this
     /// machine (the demo, tests) while `[webhook] public_url` is not set.
     pub(crate) loopback_url: std::sync::OnceLock<String>,
@@ -211,6 +215,7 @@ impl Engine {
             scheduler_wake: Arc::new(tokio::sync::Notify::new()),
             movable_clock,
             numbers_cache: numbers_cache::NumbersCache::default(),
+            uploads: uploads::Uploads::new(&config.data_dir),
             loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),
             config,

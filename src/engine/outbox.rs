@@ -190,20 +190,24 @@ async fn upload(
     credential: &crate::cloud::Credential,
 ) -> Result<String, Outcome> {
     let path = engine.config.data_dir.join(&file.path);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+    let gone = |e: std::io::Error| {
         Outcome::Failed(
             None,
             format!("the file to send is gone from the data dir ({e}): send it again"),
         )
-    })?;
+    };
+    // Streamed from disk: a large file is never held in memory while it goes to Meta.
+    let opened = tokio::fs::File::open(&path).await.map_err(gone)?;
+    let len = opened.metadata().await.map_err(gone)?.len();
     let uploaded = engine
         .graph
-        .upload_media(
+        .upload_media_from(
             &send.phone_number_id,
             credential,
             &file.filename,
             &file.mime_type,
-            bytes,
+            reqwest::Body::from(opened),
+            len,
         )
         .await;
     let media_id = match uploaded {

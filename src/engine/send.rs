@@ -3,6 +3,7 @@
 
 use super::Engine;
 use super::api::Caller;
+use super::uploads::StagedFile;
 use crate::api::{ApiError, Response, SendContent};
 use crate::domain::ServiceWindow;
 use crate::domain::media::{self, MediaKind, essence};
@@ -65,20 +66,26 @@ impl Engine {
                 kind,
                 filename,
                 mime,
-                data_base64,
+                upload_id,
                 caption,
             } => {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(data_base64.as_bytes())
-                    .map_err(|e| {
-                        ApiError::new(format!("{filename}: the file is not valid base64 ({e})"))
-                    })?;
-                let caption = caption
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty());
-                media::check(kind, &mime, &bytes, caption.as_deref())
-                    .map_err(|e| ApiError::new(format!("{filename}: {e}")))?;
-                self.refuse_outside_window(&target, now).await?;
+                // Taken out of the uploads here: whatever happens next, its file is moved into
+                // the outbox or removed, never left behind.
+                let staged = self.uploads.take(caller.uid, &upload_id)?;
+                let checked = self
+                    .check_staged(&staged, kind, &mime, &filename, caption)
+                    .await;
+                let checked = match checked {
+                    Ok(c) => self.refuse_outside_window(&target, now).await.map(|_| c),
+                    Err(e) => Err(e),
+                };
+                let (caption, head_size) = match checked {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tokio::fs::remove_file(&staged.path).await;
+                        return Err(e);
+                    }
+                };
                 // Meta's message carries only the media id, added once the file is uploaded.
                 let mut object = json!({});
                 if let Some(c) = &caption {
@@ -90,24 +97,54 @@ impl Engine {
                 request["type"] = json!(kind.as_str());
                 request[kind.as_str()] = object;
                 let shown_name = (kind == MediaKind::Document).then_some(filename.as_str());
-                let rendered =
-                    media::summary(kind, bytes.len() as u64, shown_name, caption.as_deref());
+                let rendered = media::summary(kind, head_size, shown_name, caption.as_deref());
                 let data_dir = self.config.data_dir.clone();
                 let mime = essence(&mime);
+                let staged_path = staged.path.clone();
                 let stored = tokio::task::spawn_blocking(move || {
-                    store_file(&data_dir, &bytes, mime, filename)
+                    store_file(&data_dir, &staged.path, mime, filename)
                 })
                 .await
-                .map_err(|e| ApiError::new(format!("could not store the file: {e}")))?
-                .map_err(|e| {
-                    ApiError::new(format!("could not store the file in the data dir: {e}"))
-                })?;
+                .map_err(|e| ApiError::new(format!("could not store the file: {e}")))
+                .and_then(|r| {
+                    r.map_err(|e| {
+                        ApiError::new(format!("could not store the file in the data dir: {e}"))
+                    })
+                });
+                let stored = match stored {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tokio::fs::remove_file(&staged_path).await;
+                        return Err(e);
+                    }
+                };
                 file = Some(stored);
                 (kind.as_str(), rendered)
             }
         };
         self.queue_send(caller, conversation_id, kind, request, rendered, file)
             .await
+    }
+
+    /// Checks an uploaded file against WhatsApp's rules for `kind` and the window, reading only
+    /// its first bytes; the trimmed caption and the file's size.
+    async fn check_staged(
+        self: &Arc<Self>,
+        staged: &StagedFile,
+        kind: MediaKind,
+        mime: &str,
+        filename: &str,
+        caption: Option<String>,
+    ) -> Result<(Option<String>, u64), ApiError> {
+        let caption = caption
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        let head = read_head(&staged.path)
+            .await
+            .map_err(|e| ApiError::new(format!("{filename}: could not read the upload ({e})")))?;
+        media::check_file(kind, mime, staged.bytes, &head, caption.as_deref())
+            .map_err(|e| ApiError::new(format!("{filename}: {e}")))?;
+        Ok((caption, staged.bytes))
     }
 
     /// Queues a checked send with its message row (and its file) in one transaction.
@@ -244,36 +281,56 @@ pub(super) fn addressed(target: &SendTarget) -> Result<serde_json::Value, String
     Ok(request)
 }
 
-/// Writes an outgoing file under `DATA_DIR/outbox-media/<sha256>` and makes it durable (file and
+/// The first `HEAD_BYTES` of a file (all of it if shorter): what the media check needs.
+async fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::with_capacity(media::HEAD_BYTES);
+    tokio::fs::File::open(path)
+        .await?
+        .take(media::HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .await?;
+    Ok(head)
+}
+
+/// Moves an uploaded file to `DATA_DIR/outbox-media/<sha256>` and makes it durable (file and
 /// directory synced) before the row that names it is committed: a crash right after the commit
 /// must not leave a queued message without its file. The name is the content's hash, so the same
-/// file sent twice is stored once.
+/// file sent twice is stored once. The file is hashed as it is read, a buffer at a time.
 fn store_file(
     data_dir: &Path,
-    bytes: &[u8],
+    staged: &Path,
     mime_type: String,
     filename: String,
 ) -> std::io::Result<OutboundFile> {
-    use std::io::Write;
-    let digest = Sha256::digest(bytes);
+    use std::io::Read;
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut f = std::fs::File::open(staged)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    f.sync_all()?;
+    drop(f);
+    let digest = hasher.finalize();
     let name = hex::encode(digest);
     let relative = format!("{OUTBOX_MEDIA_DIR}/{name}");
     let dir = data_dir.join(OUTBOX_MEDIA_DIR);
     std::fs::create_dir_all(&dir)?;
-    let path = data_dir.join(&relative);
-    // Two sends of the same file at once must not write into one temporary file.
-    let tmp = dir.join(format!("{name}.{:016x}.part", rand::random::<u64>()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, &path)?;
+    // Same directory tree, same filesystem: a rename, never a copy.
+    std::fs::rename(staged, data_dir.join(&relative))?;
     std::fs::File::open(&dir)?.sync_all()?;
     Ok(OutboundFile {
         path: relative,
         mime_type,
         sha256: base64::engine::general_purpose::STANDARD.encode(digest),
-        bytes: bytes.len() as i64,
+        bytes: bytes as i64,
         filename,
     })
 }
@@ -285,14 +342,33 @@ mod tests {
     #[test]
     fn an_outgoing_file_is_stored_once_by_its_hash() {
         let dir = tempfile::tempdir().unwrap();
-        let a = store_file(dir.path(), b"photo", "image/jpeg".into(), "a.jpg".into()).unwrap();
-        let b = store_file(dir.path(), b"photo", "image/jpeg".into(), "b.jpg".into()).unwrap();
+        let staged = |name: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, b"photo").unwrap();
+            p
+        };
+        let a = store_file(
+            dir.path(),
+            &staged("s1"),
+            "image/jpeg".into(),
+            "a.jpg".into(),
+        )
+        .unwrap();
+        let b = store_file(
+            dir.path(),
+            &staged("s2"),
+            "image/jpeg".into(),
+            "b.jpg".into(),
+        )
+        .unwrap();
         assert_eq!(a.path, b.path);
+        assert_eq!(a.bytes, 5);
         assert!(a.path.starts_with("outbox-media/"));
         assert_eq!(std::fs::read(dir.path().join(&a.path)).unwrap(), b"photo");
         let leftovers = std::fs::read_dir(dir.path().join(OUTBOX_MEDIA_DIR))
             .unwrap()
             .count();
-        assert_eq!(leftovers, 1, "no .part file is left behind");
+        assert_eq!(leftovers, 1, "one file for two sends");
+        assert!(!dir.path().join("s1").exists() && !dir.path().join("s2").exists());
     }
 }

@@ -46,12 +46,24 @@ pub async fn spawn_webhook_listener(
         let _ = engine.loopback_url.set(format!("http://{addr}"));
     }
     let app = router(state).merge(super::signup_http::router(engine.clone()));
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(tcp, app).await {
-            tracing::error!(error = %e, "the webhook listener stopped");
-        }
-    });
+    let task = tokio::spawn(crate::webhook::listener::serve(tcp, app));
     Ok((addr, task))
+}
+
+/// Raises the soft limit on open files to the hard one: each webhook and client connection is a
+/// descriptor, and the usual soft limit (1024) is what a flood of idle connections exhausted,
+/// making Meta's deliveries time out. The unit file sets the hard limit (`LimitNOFILE`).
+fn raise_open_files_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => {
+            if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+                tracing::warn!(error = %e, soft, hard, "could not raise the open-files limit");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the open-files limit"),
+    }
 }
 
 /// An engine with everything running: webhook listener, client socket, outbox, template sync.
@@ -73,6 +85,7 @@ impl RunningEngine {
         config.require_app_secret()?;
         config.require_verify_token()?;
         let lock = lock_for_engine(&config)?;
+        raise_open_files_limit();
         let listen = listen_override.unwrap_or(config.listen);
         let data_dir = config.data_dir.clone();
         let group = config.group.clone();

@@ -1,16 +1,21 @@
 //! The client API on a Unix socket: newline-delimited JSON, the caller known by SO_PEERCRED.
 
 use super::Engine;
-use super::api::{Caller, user_name};
+use super::admission::{Admission, Refusal, Ticket};
+use super::api::Caller;
 use super::event_scope::EventFilter;
-use crate::api::{AnswerResult, ApiError, Request, RequestFrame, ServerFrame};
+use crate::api::{AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame};
 use crate::store::StoreEvent;
+use futures_util::StreamExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::unix::OwnedReadHalf;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 /// Where the socket lives in a data dir.
 pub fn socket_path(data_dir: &Path) -> PathBuf {
@@ -38,15 +43,26 @@ pub fn bind(data_dir: &Path, group: &str) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
+/// A connection that has not completed a first request by then is closed. Only the first: a
+/// subscribed inbox is idle for hours by design.
+const FIRST_REQUEST_WITHIN: Duration = Duration::from_secs(30);
+
 pub async fn serve(engine: Arc<Engine>, listener: UnixListener) {
+    let admission = Arc::new(Admission::default());
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let engine = engine.clone();
+                let admission = admission.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = connection(engine, stream).await {
+                    let (ticket, user) = match admit(&admission, &engine, &stream).await {
+                        Ok(admitted) => admitted,
+                        Err(refusal) => return refuse(stream, refusal).await,
+                    };
+                    if let Err(e) = connection(engine, stream, user).await {
                         tracing::debug!(error = %e, "client connection ended");
                     }
+                    drop(ticket);
                 });
             }
             Err(e) => {
@@ -57,12 +73,47 @@ pub async fn serve(engine: Arc<Engine>, listener: UnixListener) {
     }
 }
 
-async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<()> {
-    let cred = stream.peer_cred()?;
-    let caller = Caller {
-        uid: cred.uid(),
-        user: user_name(cred.uid()),
+/// Decides from the peer's credentials alone, before anything is read from it.
+async fn admit(
+    admission: &Arc<Admission>,
+    engine: &Arc<Engine>,
+    stream: &UnixStream,
+) -> Result<(Ticket, (u32, String)), Refusal> {
+    let uid = match stream.peer_cred() {
+        Ok(cred) => cred.uid(),
+        // No credentials, no way to know who it is: treated as nobody.
+        Err(_) => {
+            return Err(Refusal::NotAUser {
+                user: "a peer without credentials".into(),
+            });
+        }
     };
+    let (ticket, user) = admission.admit(engine, uid).await?;
+    Ok((ticket, (uid, user)))
+}
+
+/// One line saying why, then the connection closes; nothing is read from it.
+async fn refuse(mut stream: UnixStream, refusal: Refusal) {
+    tracing::debug!(reason = %refusal, "client connection refused");
+    let frame = ServerFrame::Answer {
+        id: 0,
+        result: AnswerResult::Error(ApiError::new(refusal.to_string())),
+    };
+    if let Ok(mut line) = serde_json::to_vec(&frame) {
+        line.push(b'\n');
+        // A peer that does not read cannot keep the task: the line fits the socket's buffer,
+        // and the wait is bounded anyway.
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&line)).await;
+    }
+    let _ = stream.shutdown().await;
+}
+
+async fn connection(
+    engine: Arc<Engine>,
+    stream: UnixStream,
+    (uid, user): (u32, String),
+) -> std::io::Result<()> {
+    let caller = Caller { uid, user };
     let (read, mut write) = stream.into_split();
     let (out_tx, mut out_rx) = mpsc::channel::<ServerFrame>(1024);
     let writer_task = tokio::spawn(async move {
@@ -80,13 +131,15 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
             }
         }
     });
-    let mut lines = BufReader::new(read).lines();
+    let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES));
     let mut forwarder: Option<tokio::task::JoinHandle<()>> = None;
     let mut present: Option<String> = None;
-    while let Some(line) = lines.next_line().await? {
+    let mut answered_one = false;
+    while let Some(line) = next_request(&mut lines, answered_one, &out_tx).await {
         if line.trim().is_empty() {
             continue;
         }
+        answered_one = true;
         let frame: RequestFrame = match serde_json::from_str(&line) {
             Ok(f) => f,
             Err(e) => {
@@ -144,6 +197,46 @@ async fn connection(engine: Arc<Engine>, stream: UnixStream) -> std::io::Result<
     drop(out_tx);
     let _ = writer_task.await;
     Ok(())
+}
+
+/// The next request line, or none when the connection is to end: the peer closed it, sent a
+/// line over `MAX_REQUEST_BYTES` (answered with the limit first; never more than that is held),
+/// sent something that is not text, or completed no first request in time.
+async fn next_request(
+    lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
+    answered_one: bool,
+    out: &mpsc::Sender<ServerFrame>,
+) -> Option<String> {
+    let next = if answered_one {
+        lines.next().await
+    } else {
+        match tokio::time::timeout(FIRST_REQUEST_WITHIN, lines.next()).await {
+            Ok(next) => next,
+            Err(_) => {
+                tracing::debug!("client connection closed: no request within 30 s");
+                return None;
+            }
+        }
+    };
+    let why = match next? {
+        Ok(line) => return Some(line),
+        Err(LinesCodecError::MaxLineLengthExceeded) => format!(
+            "a request over {} bytes was refused and the connection closed: files travel in chunks (this client may be older than the engine)",
+            MAX_REQUEST_BYTES
+        ),
+        Err(LinesCodecError::Io(e)) => {
+            tracing::debug!(error = %e, "client connection ended");
+            return None;
+        }
+    };
+    tracing::warn!("{why}");
+    let _ = out
+        .send(ServerFrame::Answer {
+            id: 0,
+            result: AnswerResult::Error(ApiError::new(why)),
+        })
+        .await;
+    None
 }
 
 async fn forward_events(

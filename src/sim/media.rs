@@ -209,7 +209,12 @@ mod tests {
         assert_eq!(info["mime_type"], "application/pdf");
         assert_eq!(info["file_size"], bytes.len());
         let url = info["url"].as_str().unwrap();
-        assert_eq!(graph.download(url, &token, 1_000).await.unwrap(), bytes);
+        let mut got = Vec::new();
+        graph
+            .download_to(url, &token, 1_000, &mut got)
+            .await
+            .unwrap();
+        assert_eq!(got, bytes);
         assert_eq!(sim.uploads().len(), 1);
     }
 

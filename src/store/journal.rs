@@ -210,7 +210,7 @@ mod tests {
         // 3-byte characters, so a cut at a fixed byte count would split one.
         let long = "\u{20AC}".repeat(5000);
         mark(&conn, id, JournalState::Invalid, Some(&long), 11).unwrap();
-        let listed = list(&conn, JournalFilter::All, 10).unwrap();
+        let listed = list(&conn, JournalFilter::All, 10, None).unwrap();
         let kept = listed[0].detail.clone().unwrap();
         assert!(kept.len() <= MAX_DETAIL_BYTES, "{}", kept.len());
         assert!(kept.ends_with('…'));

@@ -369,7 +369,12 @@ impl App {
                         let message_id = m.view.id;
                         vec![Effect::Call(
                             Tag::Media { message_id, open },
-                            Request::GetMedia { message_id },
+                            // Offset 0: the link fetches every chunk into one answer.
+                            Request::GetMedia {
+                                message_id,
+                                offset: 0,
+                                len: None,
+                            },
                         )]
                     }
                     _ => {

@@ -69,7 +69,13 @@ async fn serve<T>(
         tokio::select! {
             request = inbox.recv() => {
                 let (tag, request) = request?;
-                let answer = client.call(request).await;
+                let answer = match request {
+                    // A file comes in chunks; the TUI opens or saves it whole.
+                    Request::GetMedia { message_id, offset: 0, .. } => {
+                        client.media_whole(message_id).await
+                    }
+                    request => client.call(request).await,
+                };
                 if events.send(LinkEvent::Reply(tag, Box::new(answer))).is_err() {
                     return None;
                 }

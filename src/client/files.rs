@@ -1,0 +1,103 @@
+//! Files between a client and the engine, in chunks of `FILE_CHUNK_BYTES`: neither side ever
+//! holds a whole file in one request or answer (the engine refuses a request line over
+//! `MAX_REQUEST_BYTES`).
+
+use super::Client;
+use crate::api::{ApiError, FILE_CHUNK_BYTES, MediaFile, Request, Response};
+use base64::Engine as _;
+use std::io::{Read, Write};
+use std::path::Path;
+
+impl Client {
+    /// Sends a file to the engine; its upload id, for a media `Send`.
+    pub async fn upload_file(&mut self, path: &Path) -> Result<String, ApiError> {
+        let shown = path.display();
+        let unreadable = |e: std::io::Error| ApiError::new(format!("could not read {shown}: {e}"));
+        let mut file = std::fs::File::open(path).map_err(unreadable)?;
+        let bytes = file.metadata().map_err(unreadable)?.len();
+        let Response::Upload(progress) = self.call(Request::BeginUpload { bytes }).await? else {
+            return Err(ApiError::new(
+                "the engine answered an upload with something else",
+            ));
+        };
+        let upload_id = progress.upload_id;
+        let mut offset = 0u64;
+        let mut chunk = vec![0u8; FILE_CHUNK_BYTES];
+        while offset < bytes {
+            let n = read_full(&mut file, &mut chunk).map_err(unreadable)?;
+            if n == 0 {
+                return Err(ApiError::new(format!(
+                    "{shown} became shorter while it was sent: send it again"
+                )));
+            }
+            let data_base64 = base64::engine::general_purpose::STANDARD.encode(&chunk[..n]);
+            self.call(Request::UploadChunk {
+                upload_id: upload_id.clone(),
+                offset,
+                data_base64,
+            })
+            .await?;
+            offset += n as u64;
+        }
+        Ok(upload_id)
+    }
+
+    /// Writes a media message's file to `out`, a chunk at a time; its description (`bytes` the
+    /// whole size, no data).
+    pub async fn download_media(
+        &mut self,
+        message_id: i64,
+        out: &mut impl Write,
+    ) -> Result<MediaFile, ApiError> {
+        let mut offset = 0u64;
+        loop {
+            let Response::Media(piece) = self
+                .call(Request::GetMedia {
+                    message_id,
+                    offset,
+                    len: None,
+                })
+                .await?
+            else {
+                return Err(ApiError::new("the engine answered with something else"));
+            };
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(&piece.data_base64)
+                .map_err(|e| ApiError::new(format!("the engine sent a broken chunk: {e}")))?;
+            out.write_all(&data)
+                .map_err(|e| ApiError::new(format!("could not write the file: {e}")))?;
+            offset += data.len() as u64;
+            // An empty chunk before the end: the file shrank under us; stop rather than spin.
+            if offset >= piece.bytes as u64 || data.is_empty() {
+                return Ok(MediaFile {
+                    bytes: offset as usize,
+                    offset: 0,
+                    data_base64: String::new(),
+                    ..piece
+                });
+            }
+        }
+    }
+
+    /// A media message's whole file in one `MediaFile` (for the TUI, which opens or saves it).
+    pub async fn media_whole(&mut self, message_id: i64) -> Result<Response, ApiError> {
+        let mut data = Vec::new();
+        let file = self.download_media(message_id, &mut data).await?;
+        Ok(Response::Media(MediaFile {
+            data_base64: base64::engine::general_purpose::STANDARD.encode(&data),
+            ..file
+        }))
+    }
+}
+
+/// Reads until `buf` is full or the file ends: chunks other than the last are whole.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
