@@ -227,7 +227,8 @@ async fn deliveries_are_answered_while_idle_and_half_sent_connections_flood_the_
     );
     setrlimit(Resource::RLIMIT_NOFILE, 1024.min(soft), hard).unwrap();
     let engine = home.start_engine();
-    setrlimit(Resource::RLIMIT_NOFILE, soft, hard).unwrap();
+    // This process holds the flood's 1,300 connections: its own soft limit goes to the hard one.
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard).unwrap();
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", engine.child.id())).unwrap();
     let open_files = limits
         .lines()
