@@ -118,6 +118,24 @@ pub fn uid_of(user: &str) -> u32 {
 }
 
 impl Home {
+    /// A home whose engine will serve `team`: its users may traverse to the data dir, and the
+    /// socket is the team's group's.
+    pub fn for_team(team: &Team) -> Home {
+        let home = Home::new();
+        home.open_to_users();
+        home.append_config(&team.access_toml());
+        home
+    }
+
+    /// Acme with its number in a queue Sales, whose agents are `agents`.
+    pub fn with_sales_agents(&self, agents: &[&str]) {
+        self.with_acme();
+        self.ok(&["queues", "add", "Sales"]);
+        for agent in agents {
+            self.ok(&["agents", "add", agent, "--queue", "Sales"]);
+        }
+    }
+
     /// Lets other users traverse (not list) the test's directory, as a real installation's
     /// parent directories would; the data dir inside keeps the engine's own modes.
     pub fn open_to_users(&self) {

@@ -29,9 +29,7 @@ fn two_tenants(test: &str, auto_assign: bool) -> Option<TwoTenants> {
     let mut team = Team::new(test)?;
     let (acme_admin, acme_agent, beta_agent, global_admin) =
         (team.member(), team.member(), team.member(), team.member());
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     let engine = home.start_engine();
     home.with_acme();
     home.ok(&["tenants", "add", "Beta"]);

@@ -106,9 +106,7 @@ fn under_umask_000_and_over_loose_old_files_only_the_socket_is_open_to_the_group
         return;
     };
     let agent = team.member();
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     // An older engine's data dir, left open to everyone.
     home.with_acme();
     home.ok(&["queues", "add", "Sales"]);
@@ -225,13 +223,9 @@ fn an_agents_command_writes_nothing_of_the_engines_and_an_outsider_is_told_why()
     };
     let agent = team.member();
     let outsider = team.outsider();
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     let _engine = home.start_engine();
-    home.with_acme();
-    home.ok(&["queues", "add", "Sales"]);
-    home.ok(&["agents", "add", &agent, "--queue", "Sales"]);
+    home.with_sales_agents(&[&agent]);
 
     let not_the_store =
         |e: &BTreeMap<PathBuf, std::fs::Metadata>| -> BTreeMap<PathBuf, (u64, i64, u32, u32)> {
@@ -299,9 +293,7 @@ fn a_command_never_starts_an_engine_on_another_users_data_dir() {
         return;
     };
     let agent = team.member();
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     {
         let _engine = home.start_engine();
     }

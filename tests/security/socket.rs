@@ -12,13 +12,9 @@ fn only_the_teams_group_reaches_the_socket_and_only_wabox_users_are_answered() {
     };
     let agent = team.member();
     let outsider = team.outsider();
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     let _engine = home.start_engine();
-    home.with_acme();
-    home.ok(&["queues", "add", "Sales"]);
-    home.ok(&["agents", "add", &agent, "--queue", "Sales"]);
+    home.with_sales_agents(&[&agent]);
 
     let out = home.run_as(&agent, &["conversations", "--json"]);
     assert!(
@@ -71,9 +67,7 @@ fn a_group_member_who_is_no_wabox_user_is_refused_at_accept_before_anything_is_r
         return;
     };
     let stranger = team.member();
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     let _engine = home.start_engine();
 
     // The stranger sends nothing: the engine speaks first, one line, and closes.
@@ -149,14 +143,9 @@ fn past_its_connection_cap_a_user_is_refused_while_another_is_served() {
     };
     let greedy = team.member();
     let other = team.member();
-    let home = Home::new();
-    home.open_to_users();
-    home.append_config(&team.access_toml());
+    let home = Home::for_team(&team);
     let _engine = home.start_engine();
-    home.with_acme();
-    home.ok(&["queues", "add", "Sales"]);
-    home.ok(&["agents", "add", &greedy, "--queue", "Sales"]);
-    home.ok(&["agents", "add", &other, "--queue", "Sales"]);
+    home.with_sales_agents(&[&greedy, &other]);
 
     // 64 connections, each past its first request, held until stdin closes; then one more.
     let script = r#"
