@@ -38,7 +38,8 @@ fn random_secret() -> String {
 /// Customers in the demo's crowd, besides the scenes' five.
 const CROWD: usize = 30;
 
-/// `user`: the user's own config, for the inbox's language, keys and manners.
+/// `user`: the user's own config, for the inbox's language, keys and manners, and for who
+/// besides this user may reach the demo's engine (`[access]`).
 pub async fn run(
     args: DemoArgs,
     global_data_dir: Option<PathBuf>,
@@ -125,6 +126,9 @@ pub async fn run(
     );
     config.app_id = Some(crate::sim::SIM_APP_ID.into());
     config.config_id = Some("demo-embedded-signup".into());
+    // Who may reach the demo's engine follows the user's config, so a team can try it together.
+    config.admins = user.admins.clone();
+    config.group = user.group.clone();
     config.dialog_base_url = sim.base_url();
     // Its own sequences, written once the scenes are seeded (so they start on new messages),
     // and a clock that `wabox clock advance 1h` moves from another terminal.
