@@ -285,6 +285,15 @@ pub fn add_agent(
          ON CONFLICT (user) DO UPDATE SET role = excluded.role, tenant_id = excluded.tenant_id",
         params![user, role, tenant_id, now],
     )?;
+    // Moved to another tenant: the queues of the old one are no longer theirs (the agent's
+    // scope is their queues, so a membership left behind would keep the old tenant in sight).
+    if let Some(tenant_id) = tenant_id {
+        conn.execute(
+            "DELETE FROM agent_queues WHERE user = ?1
+               AND queue_id NOT IN (SELECT id FROM queues WHERE tenant_id = ?2)",
+            params![user, tenant_id],
+        )?;
+    }
     if !queues.is_empty() {
         let tenant_id = tenant_id.unwrap_or_default();
         let ids = queues

@@ -484,3 +484,40 @@ async fn events_reach_only_who_may_see_them_and_assignment_stays_in_the_tenant()
         Value::Null
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_moved_to_another_tenant_keeps_none_of_the_old_tenants_queues() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    home.with_acme();
+    home.ok(&["tenants", "add", "Beta"]);
+    home.ok(&["queues", "add", "Sales", "--tenant", "Acme"]);
+    home.ok(&["queues", "assign", PNID, "Sales"]);
+    home.ok(&["queues", "add", "Support", "--tenant", "Beta"]);
+    home.ok(&[
+        "agents", "add", "mover", "--tenant", "Acme", "--queue", "Sales",
+    ]);
+    let body = inbound(
+        PNID,
+        Some("16505550123"),
+        None,
+        "Customer",
+        vec![text("16505550123", "wamid.MOVER.1", now(), "hello")],
+    );
+    assert_eq!(engine.deliver(&body).await, 200);
+    home.wait_processed();
+    let seen = |home: &Home| {
+        home.json(&["--as", "mover", "conversations"])
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(seen(&home), 1, "in Sales, mover sees Acme's conversation");
+
+    home.ok(&["agents", "add", "mover", "--tenant", "Beta"]);
+    assert_eq!(
+        seen(&home),
+        0,
+        "moved to Beta, mover still sees Acme's conversation"
+    );
+}
