@@ -8,8 +8,8 @@ use crate::client::Client;
 /// Sends `request`, and for a list asked for more than one page, the pages after it, joined
 /// into one answer in the list's own order.
 pub async fn call(client: &mut Client, mut request: Request) -> Result<Response, ApiError> {
-    let wanted = match limit_of(&mut request) {
-        Some(limit) if limit.is_some_and(|l| l > MAX_PAGE) => limit.unwrap_or(MAX_PAGE),
+    let wanted = match limit_of(&mut request).and_then(|limit| *limit) {
+        Some(limit) if limit > MAX_PAGE => limit,
         _ => return client.call(request).await,
     };
     let mut joined: Option<Response> = None;

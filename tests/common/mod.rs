@@ -67,7 +67,8 @@ impl Home {
         Home { dir, config, data }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    /// A `wabox` command with this home's config and data dir, and no secrets from the environment.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.arg("--config")
             .arg(&self.config)
@@ -287,15 +288,20 @@ pub struct Engine {
 
 impl Engine {
     pub fn start(home: &Home, env: &[(&str, &str)]) -> Engine {
+        let mut command = home.command(&["serve"]);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        Engine::spawn(home, command)
+    }
+
+    /// Starts `command` (a `wabox serve`) and waits for its webhook address.
+    pub fn spawn(home: &Home, mut command: Command) -> Engine {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(home.dir.path().join("engine-stderr.txt"))
             .unwrap();
-        let mut command = home.command(&["serve"]);
-        for (k, v) in env {
-            command.env(k, v);
-        }
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -6,46 +6,22 @@
 use crate::common::users::Team;
 use crate::common::*;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// `wabox serve` started the way a careless service manager would: umask 000.
 fn start_engine_under_umask_000(home: &Home) -> Engine {
-    let stderr = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(home.dir.path().join("engine-stderr.txt"))
-        .unwrap();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg("umask 000; exec \"$0\" --config \"$1\" --data-dir \"$2\" serve")
-        .arg(bin())
-        .arg(&home.config)
-        .arg(&home.data)
-        .env_remove("WABOX_APP_SECRET")
-        .env_remove("WABOX_VERIFY_TOKEN")
-        .env_remove("WABOX_CONFIG")
-        .env_remove("WABOX_DATA_DIR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("start wabox serve under umask 000");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("wabox serve exited early").unwrap();
-        if let Some(rest) = line.trim().strip_prefix("webhook: http://") {
-            break rest.trim_end_matches("/webhook").to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Engine {
-        child,
-        addr,
-        http: reqwest::Client::new(),
+    use std::os::unix::process::CommandExt;
+    let mut command = home.command(&["serve"]);
+    // SAFETY: umask is async-signal-safe and touches nothing but the child's own mask.
+    unsafe {
+        command.pre_exec(|| {
+            nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+            Ok(())
+        });
     }
+    Engine::spawn(home, command)
 }
 
 /// Every entry under `dir` (not following links): path → lstat.
