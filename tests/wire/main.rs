@@ -11,3 +11,4 @@ mod content;
 mod history;
 mod identity;
 mod outbound;
+mod replies;
