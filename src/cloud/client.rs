@@ -188,16 +188,12 @@ impl WithoutUrl for reqwest::Error {
 impl GraphClient {
     /// `base_url` like `https://graph.facebook.com`, `version` like `v26.0`.
     pub fn new(base_url: &str, version: &str, timeout: Duration) -> Result<Self, GraphError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| {
-                GraphError::Unexpected(format!(
-                    "could not build the HTTP client: {}",
-                    strip_secrets(&e)
-                ))
-            })?;
+        let http = super::http_client(timeout).build().map_err(|e| {
+            GraphError::Unexpected(format!(
+                "could not build the HTTP client: {}",
+                strip_secrets(&e)
+            ))
+        })?;
         Ok(GraphClient {
             http,
             base: versioned(base_url, version),
@@ -565,8 +561,10 @@ impl GraphClient {
             .ok_or_else(|| GraphError::Unexpected("Meta answered the code without a token".into()))
     }
 
-    /// `GET /debug_token?input_token=…` with the app's own token (`app_id|app_secret`): which
-    /// WABAs the token reaches (`granular_scopes`), whether it is valid, and when it expires.
+    /// `GET /debug_token?input_token=…&access_token=…` with the app's own token
+    /// (`app_id|app_secret`), both as query parameters as Meta documents the call: which WABAs
+    /// the token reaches (`granular_scopes`), whether it is valid, and when it expires. The URL
+    /// therefore holds secrets: it goes over TLS to Meta and is never logged (errors drop it).
     pub async fn debug_token(
         &self,
         app_id: &str,
@@ -575,12 +573,10 @@ impl GraphClient {
     ) -> Result<Value, GraphError> {
         let app_token = Secret::new(format!("{app_id}|{}", app_secret.expose()));
         let v = self
-            .call_without_token(
-                self.http
-                    .get(self.url(&["debug_token"])?)
-                    .bearer_auth(app_token.expose())
-                    .query(&[("input_token", token.expose())]),
-            )
+            .call_without_token(self.http.get(self.url(&["debug_token"])?).query(&[
+                ("input_token", token.expose()),
+                ("access_token", app_token.expose()),
+            ]))
             .await?;
         Ok(v.get("data").cloned().unwrap_or(Value::Null))
     }

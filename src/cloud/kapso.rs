@@ -89,9 +89,7 @@ pub struct KapsoClient {
 impl KapsoClient {
     /// `base_url` like `https://api.kapso.ai/platform/v1`.
     pub fn new(base_url: &str, api_key: Secret, timeout: Duration) -> Result<Self, KapsoError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5))
+        let http = super::http_client(timeout)
             .build()
             .map_err(|_| KapsoError::Unexpected("could not build the HTTP client".into()))?;
         reqwest::Url::parse(base_url)

@@ -50,8 +50,7 @@ impl Engine {
             .as_ref()
             .ok_or("no verify token: set [meta] verify_token or WABOX_VERIFY_TOKEN")?;
         let challenge = format!("wabox-{}", crate::domain::time::now_unix());
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+        let http = crate::cloud::http_client(Duration::from_secs(10))
             .build()
             .map_err(|_| "could not build an HTTP client".to_string())?;
         let answer = http
