@@ -152,6 +152,12 @@ pub(crate) struct SimState {
     pub pins: HashMap<String, String>,
     /// Every token debug_token was asked about.
     pub debug_token_inputs: Vec<String>,
+    /// How each debug_token call carried the app token: "query" (Meta's documented form) or
+    /// "header".
+    pub debug_token_forms: Vec<&'static str>,
+    /// Each User-Agent the simulator was called with ("(none)" when absent): how many requests,
+    /// and the last one's method and path, so a test can name a request that went without it.
+    pub user_agents: std::collections::BTreeMap<String, (u64, String)>,
     /// Numbers made while the simulator runs (Kapso's setup links connect new ones).
     pub extra_numbers: Vec<SimNumber>,
     /// The simulated Kapso: customers, setup links, the numbers it connected, webhooks.
@@ -192,11 +198,19 @@ impl Simulator {
             state: Mutex::new(SimState::default()),
             started: Instant::now(),
             clock_offset: std::sync::atomic::AtomicI64::new(0),
+            // The simulator's own calls (webhooks to the engine, Kapso's proxy hop to "Meta")
+            // name themselves, so they are never taken for wabox's.
             http: reqwest::Client::builder()
+                .user_agent(concat!("wabox-sim/", env!("CARGO_PKG_VERSION")))
                 .timeout(std::time::Duration::from_secs(10))
                 .build()?,
         });
-        let app = graph::router(sim.clone()).merge(kapso::router(sim.clone()));
+        let app = graph::router(sim.clone())
+            .merge(kapso::router(sim.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                sim.clone(),
+                note_user_agent,
+            ));
         tokio::spawn(async move {
             if let Err(e) = axum::serve(tcp, app).await {
                 tracing::error!(error = %e, "the simulator stopped");
@@ -332,6 +346,20 @@ impl Simulator {
     /// Every token debug_token was asked about.
     pub fn debug_token_inputs(&self) -> Vec<String> {
         self.lock().debug_token_inputs.clone()
+    }
+
+    /// How each debug_token call carried the app token ("query" or "header").
+    pub fn debug_token_forms(&self) -> Vec<&'static str> {
+        self.lock().debug_token_forms.clone()
+    }
+
+    /// Every User-Agent the simulator was called with: (agent, requests, last method and path).
+    pub fn user_agents(&self) -> Vec<(String, u64, String)> {
+        self.lock()
+            .user_agents
+            .iter()
+            .map(|(agent, (n, last))| (agent.clone(), *n, last.clone()))
+            .collect()
     }
 
     pub(crate) fn fresh_id(&self, prefix: &str) -> String {
@@ -528,4 +556,25 @@ pub async fn register_numbers(
         engine.handle(&me, request).await?;
     }
     Ok(())
+}
+
+/// Counts each request under its User-Agent (see `Simulator::user_agents`).
+async fn note_user_agent(
+    axum::extract::State(sim): axum::extract::State<Arc<Simulator>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let agent = request
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_else(|| "(none)".to_string());
+    let last = format!("{} {}", request.method(), request.uri().path());
+    {
+        let mut state = sim.lock();
+        let seen = state.user_agents.entry(agent).or_insert((0, String::new()));
+        seen.0 += 1;
+        seen.1 = last;
+    }
+    next.run(request).await
 }

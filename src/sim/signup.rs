@@ -177,7 +177,13 @@ pub(super) async fn debug_token(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let app_token = format!("{}|{}", sim.options.app_id, sim.options.app_secret);
-    let presented = bearer(&headers).or(q.get("access_token").map(String::as_str));
+    // Meta documents the app token as the `access_token` query parameter; a bearer header works
+    // too, as on any Graph call. Which one came is noted so a test can hold wabox to the former.
+    let (presented, form) = match q.get("access_token") {
+        Some(t) => (Some(t.as_str()), "query"),
+        None => (bearer(&headers), "header"),
+    };
+    sim.lock().debug_token_forms.push(form);
     if presented != Some(app_token.as_str()) {
         return graph_error(
             400,

@@ -12,3 +12,4 @@ mod history;
 mod identity;
 mod outbound;
 mod replies;
+mod requests;
