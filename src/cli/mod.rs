@@ -34,10 +34,10 @@ macro_rules! eprint {
 pub mod connect;
 mod output;
 mod paging;
-mod template_header;
 pub mod sequences;
 pub mod signup;
 pub mod team;
+mod template_header;
 
 use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;

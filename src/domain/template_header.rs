@@ -91,7 +91,10 @@ pub enum HeaderValue {
         filename: Option<String>,
     },
     /// A media id already uploaded to Meta.
-    MediaId { id: String, filename: Option<String> },
+    MediaId {
+        id: String,
+        filename: Option<String>,
+    },
     Location {
         latitude: f64,
         longitude: f64,
@@ -286,7 +289,8 @@ pub fn component(format: MediaHeader, given: &HeaderValue) -> Value {
             address,
         } => {
             // Meta's examples give the coordinates as strings.
-            let mut o = json!({"latitude": latitude.to_string(), "longitude": longitude.to_string()});
+            let mut o =
+                json!({"latitude": latitude.to_string(), "longitude": longitude.to_string()});
             if let Some(n) = name {
                 o["name"] = json!(n);
             }
@@ -344,9 +348,9 @@ pub fn summary(format: MediaHeader, given: &HeaderValue) -> String {
         HeaderValue::Upload { filename, .. } => filename.clone(),
         HeaderValue::LocalFile { path, .. } => path.display().to_string(),
         HeaderValue::Link { url, filename } => filename.clone().unwrap_or_else(|| url.clone()),
-        HeaderValue::MediaId { id, filename } => filename
-            .clone()
-            .unwrap_or_else(|| format!("media {id}")),
+        HeaderValue::MediaId { id, filename } => {
+            filename.clone().unwrap_or_else(|| format!("media {id}"))
+        }
         HeaderValue::Location {
             latitude,
             longitude,
@@ -389,22 +393,37 @@ mod tests {
             "summer_sale has an IMAGE header: give --header-file, --header-link or --header-media-id"
         );
         let e = check("store_opening", Some(MediaHeader::Location), None).unwrap_err();
-        assert!(e.to_string().contains("a LOCATION header: give --header-location"));
+        assert!(
+            e.to_string()
+                .contains("a LOCATION header: give --header-location")
+        );
     }
 
     #[test]
     fn a_header_parameter_for_a_template_without_a_media_header_is_refused() {
         let e = check("follow_up", None, Some(&link("https://a.example/x.jpg"))).unwrap_err();
-        assert_eq!(e, HeaderError::NotExpected { template: "follow_up".into() });
+        assert_eq!(
+            e,
+            HeaderError::NotExpected {
+                template: "follow_up".into()
+            }
+        );
         assert_eq!(check("follow_up", None, None), Ok(()));
     }
 
     #[test]
     fn the_wrong_kind_is_refused_by_mime_type() {
         let image = Some(MediaHeader::Image);
-        assert_eq!(check("t", image, Some(&upload("a.jpg", "image/jpeg"))), Ok(()));
-        let e = check("t", Some(MediaHeader::Video), Some(&upload("a.jpg", "image/jpeg")))
-            .unwrap_err();
+        assert_eq!(
+            check("t", image, Some(&upload("a.jpg", "image/jpeg"))),
+            Ok(())
+        );
+        let e = check(
+            "t",
+            Some(MediaHeader::Video),
+            Some(&upload("a.jpg", "image/jpeg")),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "t has a VIDEO header: a.jpg (image/jpeg) is not video (video/mp4, video/3gpp)"
@@ -412,14 +431,21 @@ mod tests {
         assert!(check("t", image, Some(&upload("a.webp", "image/webp"))).is_err());
         assert!(check("t", image, Some(&link("https://cdn.example/tour.mp4"))).is_err());
         // A link that does not say what it is may be anything.
-        assert_eq!(check("t", image, Some(&link("https://cdn.example/p?id=4"))), Ok(()));
+        assert_eq!(
+            check("t", image, Some(&link("https://cdn.example/p?id=4"))),
+            Ok(())
+        );
         let place = parse_location("1,2").unwrap();
         assert!(matches!(
             check("t", image, Some(&place)),
             Err(HeaderError::WrongKind { .. })
         ));
         assert!(matches!(
-            check("t", Some(MediaHeader::Location), Some(&upload("a.jpg", "image/jpeg"))),
+            check(
+                "t",
+                Some(MediaHeader::Location),
+                Some(&upload("a.jpg", "image/jpeg"))
+            ),
             Err(HeaderError::WrongKind { .. })
         ));
     }
@@ -427,13 +453,24 @@ mod tests {
     #[test]
     fn links_are_https_and_media_ids_are_safe_in_a_url() {
         let image = Some(MediaHeader::Image);
-        for bad in ["http://cdn.example/a.jpg", "file:///etc/passwd", "a.jpg", "https://"] {
+        for bad in [
+            "http://cdn.example/a.jpg",
+            "file:///etc/passwd",
+            "a.jpg",
+            "https://",
+        ] {
             assert!(
-                matches!(check("t", image, Some(&link(bad))), Err(HeaderError::BadLink(_))),
+                matches!(
+                    check("t", image, Some(&link(bad))),
+                    Err(HeaderError::BadLink(_))
+                ),
                 "{bad}"
             );
         }
-        let id = |id: &str| HeaderValue::MediaId { id: id.into(), filename: None };
+        let id = |id: &str| HeaderValue::MediaId {
+            id: id.into(),
+            filename: None,
+        };
         assert_eq!(check("t", image, Some(&id("1318275649263411"))), Ok(()));
         assert!(matches!(
             check("t", image, Some(&id("../v9/secret"))),
@@ -447,7 +484,10 @@ mod tests {
             url: "https://cdn.example/i.pdf".into(),
             filename: Some("Invoice 88.pdf".into()),
         };
-        assert_eq!(check("t", Some(MediaHeader::Document), Some(&named)), Ok(()));
+        assert_eq!(
+            check("t", Some(MediaHeader::Document), Some(&named)),
+            Ok(())
+        );
         assert_eq!(
             component(MediaHeader::Document, &named),
             json!({"type": "header", "parameters": [{"type": "document",
@@ -466,7 +506,8 @@ mod tests {
     #[test]
     fn locations_parse_with_optional_name_and_address() {
         assert_eq!(
-            parse_location("-16.5, -68.15, Tienda Sopocachi, Av. 6 de Agosto 2170, La Paz").unwrap(),
+            parse_location("-16.5, -68.15, Tienda Sopocachi, Av. 6 de Agosto 2170, La Paz")
+                .unwrap(),
             HeaderValue::Location {
                 latitude: -16.5,
                 longitude: -68.15,
@@ -476,7 +517,11 @@ mod tests {
         );
         assert!(matches!(
             parse_location("48.85,2.35").unwrap(),
-            HeaderValue::Location { name: None, address: None, .. }
+            HeaderValue::Location {
+                name: None,
+                address: None,
+                ..
+            }
         ));
         for bad in ["", "91,0", "0,181", "a,b", "1", "NaN,1"] {
             assert_eq!(parse_location(bad), Err(HeaderError::BadLocation), "{bad}");
@@ -490,7 +535,10 @@ mod tests {
             json!({"type": "header", "parameters": [{"type": "video", "video": {"link": "https://cdn.example/t.mp4"}}]})
         );
         assert_eq!(
-            component(MediaHeader::Location, &parse_location("1.5,-2,Shop").unwrap()),
+            component(
+                MediaHeader::Location,
+                &parse_location("1.5,-2,Shop").unwrap()
+            ),
             json!({"type": "header", "parameters": [{"type": "location",
                 "location": {"latitude": "1.5", "longitude": "-2", "name": "Shop"}}]})
         );

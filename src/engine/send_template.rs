@@ -52,16 +52,20 @@ impl Engine {
             }
         };
         let file = match (staged, header) {
-            (
-                Some(staged),
-                Some(HeaderValue::Upload {
-                    filename, mime, ..
-                }),
-            ) => Some(self.keep_header_file(staged, filename, mime).await?),
+            (Some(staged), Some(HeaderValue::Upload { filename, mime, .. })) => {
+                Some(self.keep_header_file(staged, filename, mime).await?)
+            }
             _ => None,
         };
-        self.queue_send(caller, target.conversation_id, "template", request, rendered, file)
-            .await
+        self.queue_send(
+            caller,
+            target.conversation_id,
+            "template",
+            request,
+            rendered,
+            file,
+        )
+        .await
     }
 
     async fn checked_template(
@@ -106,15 +110,14 @@ impl Engine {
         let data_dir = self.config.data_dir.clone();
         let staged_path = staged.path.clone();
         let mime = essence(&mime);
-        let stored =
-            tokio::task::spawn_blocking(move || store_file(&data_dir, &staged.path, mime, filename))
-                .await
-                .map_err(|e| ApiError::new(format!("could not store the file: {e}")))
-                .and_then(|r| {
-                    r.map_err(|e| {
-                        ApiError::new(format!("could not store the file in the data dir: {e}"))
-                    })
-                });
+        let stored = tokio::task::spawn_blocking(move || {
+            store_file(&data_dir, &staged.path, mime, filename)
+        })
+        .await
+        .map_err(|e| ApiError::new(format!("could not store the file: {e}")))
+        .and_then(|r| {
+            r.map_err(|e| ApiError::new(format!("could not store the file in the data dir: {e}")))
+        });
         if stored.is_err() {
             let _ = tokio::fs::remove_file(&staged_path).await;
         }

@@ -169,7 +169,10 @@ impl TemplatePicker {
                     format,
                     value: String::new(),
                 });
-                let mut values = header.iter().map(|h| &h.value).chain(fields.iter().map(|f| &f.value));
+                let mut values = header
+                    .iter()
+                    .map(|h| &h.value)
+                    .chain(fields.iter().map(|f| &f.value));
                 let focus = values.position(|v| v.is_empty()).unwrap_or(0);
                 self.stage = Stage::Fill {
                     template: Box::new(template),
@@ -542,7 +545,11 @@ mod tests {
         for c in "jpg".chars() {
             p.type_char(c);
         }
-        assert!(p.preview().unwrap().starts_with("Header: IMAGE — /tmp/tour.jpg\n"));
+        assert!(
+            p.preview()
+                .unwrap()
+                .starts_with("Header: IMAGE — /tmp/tour.jpg\n")
+        );
         let ready = p.enter().unwrap();
         assert_eq!(ready.params, ["Ana"]);
         assert_eq!(

@@ -180,7 +180,14 @@ async fn a_template_send_meta_would_refuse_for_its_header_is_refused_before_it_i
         assert_eq!(out.status.code(), Some(1), "{args:?} was not refused");
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    let summer = ["--template", "summer_sale", "--lang", "en_US", "--param", "Ana"];
+    let summer = [
+        "--template",
+        "summer_sale",
+        "--lang",
+        "en_US",
+        "--param",
+        "Ana",
+    ];
     let with = |extra: &[&str]| {
         let mut all = summer.to_vec();
         all.extend_from_slice(extra);
@@ -233,8 +240,16 @@ async fn a_template_send_meta_would_refuse_for_its_header_is_refused_before_it_i
     assert!(err.contains("must be an https URL"), "{err}");
     let err = with(&["--header-media-id", "../../v9/secret"]);
     assert!(err.contains("media id"), "{err}");
-    let err = with(&["--header-link", "https://cdn.shop.example/a.jpg", "--header-filename", "a.jpg"]);
-    assert!(err.contains("only a DOCUMENT header shows a file name"), "{err}");
+    let err = with(&[
+        "--header-link",
+        "https://cdn.shop.example/a.jpg",
+        "--header-filename",
+        "a.jpg",
+    ]);
+    assert!(
+        err.contains("only a DOCUMENT header shows a file name"),
+        "{err}"
+    );
     let err = refusal(&[
         "--template",
         "nueva_tienda",
@@ -314,7 +329,8 @@ async fn the_simulator_refuses_a_template_missing_its_media_header_as_meta_does(
     let incomplete = post(json!([empty, body])).await.unwrap();
     assert_eq!(code(incomplete.json().await.unwrap()), Some(131008));
 
-    let unknown = json!({"type": "header", "parameters": [{"type": "image", "image": {"id": "4242"}}]});
+    let unknown =
+        json!({"type": "header", "parameters": [{"type": "image", "image": {"id": "4242"}}]});
     let gone = post(json!([unknown, body])).await.unwrap();
     assert_eq!(code(gone.json().await.unwrap()), Some(131053));
 
