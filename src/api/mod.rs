@@ -346,6 +346,9 @@ pub enum SendContent {
         language: String,
         /// `value` (positional) or `name=value` (named placeholders).
         params: Vec<String>,
+        /// What an IMAGE, VIDEO, DOCUMENT or LOCATION header shows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header: Option<crate::domain::template_header::HeaderValue>,
     },
     /// A file, uploaded before in chunks (`BeginUpload`, `UploadChunk`): clients never share
     /// the engine's filesystem.

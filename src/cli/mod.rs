@@ -37,6 +37,7 @@ mod paging;
 pub mod sequences;
 pub mod signup;
 pub mod team;
+mod template_header;
 
 use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;
@@ -217,6 +218,8 @@ pub struct SendArgs {
     /// A template value, in order (`--param Ana`) or by name (`--param customer_name=Ana`).
     #[arg(long = "param", value_name = "VALUE")]
     pub params: Vec<String>,
+    #[command(flatten)]
+    pub header: template_header::HeaderArgs,
     /// A file to send (only while the customer's 24-hour window is open).
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
@@ -530,6 +533,7 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
             name,
             language: args.lang.unwrap_or_default(),
             params: args.params,
+            header: args.header.value()?,
         }),
         (None, None, Some(path)) => {
             ContentToSend::File(media_content(&path, args.kind, args.mime, args.caption)?)
@@ -539,7 +543,7 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     let mut client = Client::connect(config).await?.acting_as(act_as);
     let result = async {
         let content = match content {
-            ContentToSend::Ready(c) => c,
+            ContentToSend::Ready(c) => client.with_uploaded_header(c).await?,
             ContentToSend::File(f) => f.upload(&mut client).await?,
         };
         send_and_wait(

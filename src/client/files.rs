@@ -3,12 +3,50 @@
 //! `MAX_REQUEST_BYTES`).
 
 use super::Client;
-use crate::api::{ApiError, FILE_CHUNK_BYTES, MediaFile, Request, Response};
+use crate::api::{ApiError, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent};
+use crate::domain::template_header::HeaderValue;
 use base64::Engine as _;
 use std::io::{Read, Write};
 use std::path::Path;
 
 impl Client {
+    /// A template send whose media header is a file on this side: the file goes to the engine
+    /// first, and the send names the upload. Any other content is returned as it is.
+    pub async fn with_uploaded_header(
+        &mut self,
+        content: SendContent,
+    ) -> Result<SendContent, ApiError> {
+        let (name, language, params, path, filename) = match content {
+            SendContent::Template {
+                name,
+                language,
+                params,
+                header: Some(HeaderValue::LocalFile { path, filename }),
+            } => (name, language, params, path, filename),
+            other => return Ok(other),
+        };
+        let mime = mime_guess::from_path(&path)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let filename = filename.unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into())
+        });
+        let upload_id = self.upload_file(&path).await?;
+        Ok(SendContent::Template {
+            name,
+            language,
+            params,
+            header: Some(HeaderValue::Upload {
+                upload_id,
+                filename,
+                mime,
+            }),
+        })
+    }
+
     /// Sends a file to the engine; its upload id, for a media `Send`.
     pub async fn upload_file(&mut self, path: &Path) -> Result<String, ApiError> {
         let shown = path.display();

@@ -16,6 +16,7 @@ pub mod sequence;
 pub mod signup;
 pub mod status;
 pub mod template;
+pub mod template_header;
 pub mod text;
 pub mod time;
 pub mod window;

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::template_header::MediaHeader;
+
 /// How a template names its placeholders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -32,6 +34,10 @@ pub struct TemplateSpec {
     pub category: String,
     pub parameter_format: ParameterFormat,
     pub header_text: Option<String>,
+    /// A header that takes an image, video, document or location at send time. Absent from
+    /// specs stored before it was read, until the next sync.
+    #[serde(default)]
+    pub header_media: Option<MediaHeader>,
     pub body: String,
     pub footer: Option<String>,
     /// Every button's label, for the rendered text.
@@ -329,6 +335,7 @@ pub fn spec_from_graph(t: &Value) -> Option<TemplateSpec> {
             _ => ParameterFormat::Positional,
         },
         header_text: None,
+        header_media: None,
         body: String::new(),
         footer: None,
         buttons: Vec::new(),
@@ -346,10 +353,13 @@ pub fn spec_from_graph(t: &Value) -> Option<TemplateSpec> {
             .map(str::to_ascii_uppercase)
             .as_deref()
         {
-            Some("HEADER")
-                if c.get("format").and_then(Value::as_str).unwrap_or("TEXT") == "TEXT" =>
-            {
-                spec.header_text = text(c, "text");
+            Some("HEADER") => {
+                let format = c.get("format").and_then(Value::as_str).unwrap_or("TEXT");
+                if format.eq_ignore_ascii_case("TEXT") {
+                    spec.header_text = text(c, "text");
+                } else {
+                    spec.header_media = MediaHeader::parse(format);
+                }
             }
             Some("BODY") => spec.body = text(c, "text").unwrap_or_default(),
             Some("FOOTER") => spec.footer = text(c, "text"),
@@ -484,6 +494,20 @@ mod tests {
         let mut t = named();
         t.status = "PAUSED".into();
         assert!(matches!(fill(&t, &[]), Err(FillError::NotApproved { .. })));
+    }
+
+    #[test]
+    fn a_media_header_is_read_from_the_listing_and_takes_no_text_placeholder() {
+        let t = spec_from_graph(&json!({
+            "name": "summer_sale", "language": "en_US", "status": "APPROVED", "category": "MARKETING",
+            "components": [{"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::x"]}},
+                           {"type": "BODY", "text": "Hi {{1}}"}]
+        }))
+        .unwrap();
+        assert_eq!(t.header_media, Some(MediaHeader::Image));
+        assert_eq!(t.header_text, None);
+        assert_eq!(t.slots().len(), 1);
+        assert_eq!(positional().header_media, None);
     }
 
     #[test]

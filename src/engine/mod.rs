@@ -18,6 +18,7 @@ pub mod outbox;
 mod routing;
 pub mod scheduler;
 mod send;
+mod send_template;
 pub mod sequences;
 pub mod serve;
 mod signup;

@@ -165,7 +165,11 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
                 Err(outcome) => return record(engine, id, outcome).await,
             },
         };
-        send.request[send.kind.as_str()]["id"] = serde_json::json!(media_id);
+        if send.kind == "template" {
+            crate::domain::template_header::set_uploaded_id(&mut send.request, &media_id);
+        } else {
+            send.request[send.kind.as_str()]["id"] = serde_json::json!(media_id);
+        }
     }
     let result = engine
         .graph

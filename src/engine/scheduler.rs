@@ -434,8 +434,9 @@ fn apply(
         } => {
             let target = outbox::send_target(conn, e.conversation_id).map_err(|x| x.to_string())?;
             let request = super::send::addressed(&target)?;
-            let (request, rendered) =
-                super::send::template_content(conn, &target, request, name, language, params)?;
+            let (request, rendered) = super::send::template_content(
+                conn, &target, request, name, language, params, None,
+            )?;
             let id = queue(conn, &target, "template", &request, &rendered, &by, events)?;
             Ok((format!("sent template {name} ({language})"), Some(id)))
         }

@@ -8,6 +8,7 @@ use crate::api::{ApiError, Response, SendContent};
 use crate::domain::ServiceWindow;
 use crate::domain::media::{self, MediaKind, essence};
 use crate::domain::template::{TemplateParam, fill};
+use crate::domain::template_header::{self, HeaderValue};
 use crate::store::media::OutboundFile;
 use crate::store::outbox::SendTarget;
 use crate::store::{outbox, templates};
@@ -18,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Where outgoing files wait, named by their SHA-256, relative to the data dir.
-const OUTBOX_MEDIA_DIR: &str = "outbox-media";
+pub(super) const OUTBOX_MEDIA_DIR: &str = "outbox-media";
 
 impl Engine {
     /// Checks a send against the window and the synced templates, then queues it.
@@ -50,16 +51,10 @@ impl Engine {
                 name,
                 language,
                 params,
+                header,
             } => {
-                let t = target.clone();
-                let (request, rendered) = self
-                    .read(move |c| {
-                        template_content(c, &t, request, &name, &language, &params)
-                            .map_err(crate::store::StoreError::Invalid)
-                    })
-                    .await?;
                 return self
-                    .queue_send(caller, conversation_id, "template", request, rendered, None)
+                    .send_template(caller, &target, request, name, language, params, header)
                     .await;
             }
             SendContent::Media {
@@ -128,7 +123,7 @@ impl Engine {
 
     /// Checks an uploaded file against WhatsApp's rules for `kind` and the window, reading only
     /// its first bytes; the trimmed caption and the file's size.
-    async fn check_staged(
+    pub(super) async fn check_staged(
         self: &Arc<Self>,
         staged: &StagedFile,
         kind: MediaKind,
@@ -148,7 +143,7 @@ impl Engine {
     }
 
     /// Queues a checked send with its message row (and its file) in one transaction.
-    async fn queue_send(
+    pub(super) async fn queue_send(
         self: &Arc<Self>,
         caller: &Caller,
         conversation_id: i64,
@@ -248,6 +243,7 @@ pub(super) fn template_content(
     name: &str,
     language: &str,
     params: &[String],
+    header: Option<&HeaderValue>,
 ) -> Result<(serde_json::Value, String), String> {
     let spec = templates::find(conn, &target.waba_id, name, language)
         .map_err(|e| e.to_string())?
@@ -262,13 +258,25 @@ pub(super) fn template_content(
         .map(|p| TemplateParam::parse(p, spec.parameter_format))
         .collect();
     let filled = fill(&spec, &params).map_err(|e| e.to_string())?;
+    let shown = format!("{} ({})", spec.name, spec.language);
+    template_header::check(&shown, spec.header_media, header).map_err(|e| e.to_string())?;
+    let mut components = match filled.components {
+        serde_json::Value::Array(c) => c,
+        _ => Vec::new(),
+    };
+    let mut rendered = filled.rendered;
+    if let (Some(format), Some(given)) = (spec.header_media, header) {
+        // Meta reads the components in order: the header comes first.
+        components.insert(0, template_header::component(format, given));
+        rendered = format!("{}\n{rendered}", template_header::summary(format, given));
+    }
     let mut template = json!({"name": spec.name, "language": {"code": spec.language}});
-    if filled.components.as_array().is_some_and(|c| !c.is_empty()) {
-        template["components"] = filled.components;
+    if !components.is_empty() {
+        template["components"] = json!(components);
     }
     request["type"] = json!("template");
     request["template"] = template;
-    Ok((request, filled.rendered))
+    Ok((request, rendered))
 }
 
 /// A message addressed to the conversation's customer, before its content.
@@ -297,7 +305,7 @@ async fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
 /// directory synced) before the row that names it is committed: a crash right after the commit
 /// must not leave a queued message without its file. The name is the content's hash, so the same
 /// file sent twice is stored once. The file is hashed as it is read, a buffer at a time.
-fn store_file(
+pub(super) fn store_file(
     data_dir: &Path,
     staged: &Path,
     mime_type: String,

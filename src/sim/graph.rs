@@ -1,6 +1,6 @@
 //! The simulated Graph API endpoints.
 
-use super::templates::{catalogue, expected_parameters};
+use super::templates::catalogue;
 use super::{Injected, SentRecord, SimNumber, Simulator, webhooks};
 use crate::domain::pace::Bucket;
 use axum::Router;
@@ -208,12 +208,14 @@ async fn messages(
         Ok(t) => t,
         Err((code, message)) => return sim.refuse(&pnid, 400, code, &message),
     };
-    // A media message by id must name a file uploaded to (or received by) this API.
+    // A media message (or a template's media header) by id must name a file uploaded to (or
+    // received by) this API.
     let media_id = crate::domain::MediaKind::parse(&kind)
         .and_then(|_| v.get(&kind))
         .and_then(|m| m.get("id"))
         .and_then(Value::as_str)
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| super::templates::header_media_id(&v));
     if let Some(id) = &media_id
         && !sim.media_exists(id)
     {
@@ -281,6 +283,7 @@ async fn messages(
         at_ms: sim.started.elapsed().as_millis(),
         at_unix_ms: crate::engine::outbox::now_ms(),
         media_id,
+        body: v.clone(),
     });
     tokio::spawn(report_statuses(
         sim.clone(),
@@ -330,60 +333,7 @@ fn check_content(kind: &str, v: &Value) -> Result<String, (i64, String)> {
             }
             Ok(body.to_string())
         }
-        "template" => {
-            let name = v
-                .pointer("/template/name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| missing("template.name"))?;
-            let lang = v
-                .pointer("/template/language/code")
-                .and_then(Value::as_str)
-                .ok_or_else(|| missing("template.language.code"))?;
-            let all = catalogue();
-            let Some(t) = all
-                .iter()
-                .find(|t| t["name"] == name && t["language"] == lang)
-            else {
-                return Err((
-                    132001,
-                    format!(
-                        "(#132001) Template name does not exist in the translation: {name} ({lang})"
-                    ),
-                ));
-            };
-            match t["status"].as_str() {
-                Some("APPROVED") => {}
-                Some("PAUSED") => return Err((132015, "(#132015) Template is paused".into())),
-                Some("DISABLED") => return Err((132016, "(#132016) Template is disabled".into())),
-                _ => {
-                    return Err((
-                        132001,
-                        format!("(#132001) Template {name} ({lang}) is not approved"),
-                    ));
-                }
-            }
-            let expected: usize = expected_parameters(t).iter().map(|(_, n)| n).sum();
-            let given: usize = v
-                .pointer("/template/components")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|c| {
-                    c.get("parameters")
-                        .and_then(Value::as_array)
-                        .map_or(0, Vec::len)
-                })
-                .sum();
-            if expected != given {
-                return Err((
-                    132000,
-                    format!(
-                        "(#132000) Number of parameters does not match the expected number of params: expected {expected}, got {given}"
-                    ),
-                ));
-            }
-            Ok(format!("template:{name}"))
-        }
+        "template" => super::templates::check_send(v),
         "image" | "video" | "audio" | "document" | "sticker" => {
             let m = v.get(kind).ok_or_else(|| missing(kind))?;
             if m.get("id").is_none() && m.get("link").is_none() {

@@ -103,6 +103,8 @@ pub struct SentRecord {
     pub at_unix_ms: i64,
     /// For a media message sent by id: the uploaded file's id.
     pub media_id: Option<String>,
+    /// The request's JSON body as it arrived.
+    pub body: serde_json::Value,
 }
 
 /// One file uploaded to `POST /{phone-number-id}/media`.

@@ -44,7 +44,143 @@ pub fn catalogue() -> Vec<Value> {
         json!({"id": "710000000000008", "name": "flash_deal", "language": "en_US", "status": "PAUSED",
                "category": "MARKETING", "parameter_format": "POSITIONAL",
                "components": [{"type": "BODY", "text": "Only today: {{1}}"}]}),
+        // Media headers take their content at send time; Meta refuses a send without it.
+        json!({"id": "710000000000009", "name": "summer_sale", "language": "en_US", "status": "APPROVED",
+               "category": "MARKETING", "parameter_format": "POSITIONAL",
+               "components": [
+                   {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW1hZ2UvanBlZw==:SIMHANDLE1"]}},
+                   {"type": "BODY", "text": "Hi {{1}}, our summer sale starts today: 30% off everything.",
+                    "example": {"body_text": [["Ana"]]}},
+                   {"type": "FOOTER", "text": "Reply STOP to opt out"}]}),
+        json!({"id": "710000000000010", "name": "invoice_ready", "language": "en_US", "status": "APPROVED",
+               "category": "UTILITY", "parameter_format": "POSITIONAL",
+               "components": [
+                   {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": ["4::YXBwbGljYXRpb24vcGRm:SIMHANDLE2"]}},
+                   {"type": "BODY", "text": "Hi {{1}}, your invoice {{2}} is attached.",
+                    "example": {"body_text": [["Ana", "F-1093"]]}}]}),
+        json!({"id": "710000000000011", "name": "product_tour", "language": "en_US", "status": "APPROVED",
+               "category": "MARKETING", "parameter_format": "POSITIONAL",
+               "components": [
+                   {"type": "HEADER", "format": "VIDEO", "example": {"header_handle": ["4::dmlkZW8vbXA0:SIMHANDLE3"]}},
+                   {"type": "BODY", "text": "A minute with our new collection."}]}),
+        json!({"id": "710000000000012", "name": "nueva_tienda", "language": "es", "status": "APPROVED",
+               "category": "MARKETING", "parameter_format": "NAMED",
+               "components": [
+                   {"type": "HEADER", "format": "LOCATION"},
+                   {"type": "BODY", "text": "¡Hola {{customer_name}}! Abrimos una tienda nueva: te esperamos aquí.",
+                    "example": {"body_text_named_params": [{"param_name": "customer_name", "example": "Ana"}]}}]}),
     ]
+}
+
+/// A HEADER component's `format` when it takes an image, video, document or location.
+fn media_header(component: &Value) -> Option<String> {
+    let format = component.get("format").and_then(Value::as_str)?;
+    matches!(format, "IMAGE" | "VIDEO" | "DOCUMENT" | "LOCATION").then(|| format.to_lowercase())
+}
+
+/// Validates a template send the way Meta does; the text the simulator records.
+pub fn check_send(v: &Value) -> Result<String, (i64, String)> {
+    let missing = |what: &str| {
+        (
+            131008,
+            format!("(#131008) Required parameter is missing: {what}"),
+        )
+    };
+    let name = v
+        .pointer("/template/name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing("template.name"))?;
+    let lang = v
+        .pointer("/template/language/code")
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing("template.language.code"))?;
+    let all = catalogue();
+    let Some(t) = all
+        .iter()
+        .find(|t| t["name"] == name && t["language"] == lang)
+    else {
+        return Err((
+            132001,
+            format!("(#132001) Template name does not exist in the translation: {name} ({lang})"),
+        ));
+    };
+    match t["status"].as_str() {
+        Some("APPROVED") => {}
+        Some("PAUSED") => return Err((132015, "(#132015) Template is paused".into())),
+        Some("DISABLED") => return Err((132016, "(#132016) Template is disabled".into())),
+        _ => {
+            return Err((
+                132001,
+                format!("(#132001) Template {name} ({lang}) is not approved"),
+            ));
+        }
+    }
+    let components: Vec<&Value> = v
+        .pointer("/template/components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    let expected: usize = expected_parameters(t).iter().map(|(_, n)| n).sum();
+    let given: usize = components
+        .iter()
+        .map(|c| {
+            c.get("parameters")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        })
+        .sum();
+    if expected != given {
+        return Err((
+            132000,
+            format!(
+                "(#132000) Number of parameters does not match the expected number of params: expected {expected}, got {given}"
+            ),
+        ));
+    }
+    let wanted = t["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "HEADER")
+        .and_then(media_header);
+    if let Some(wanted) = wanted {
+        let param = components
+            .iter()
+            .find(|c| c.get("type").and_then(Value::as_str) == Some("header"))
+            .and_then(|c| c.pointer("/parameters/0"));
+        let Some(param) = param.filter(|p| p["type"] == wanted.as_str()) else {
+            return Err((
+                132012,
+                format!(
+                    "(#132012) Parameter format does not match format in the created template: the header takes {wanted}"
+                ),
+            ));
+        };
+        let object = param.get(&wanted).ok_or_else(|| missing(&wanted))?;
+        let complete = if wanted == "location" {
+            object.get("latitude").is_some() && object.get("longitude").is_some()
+        } else {
+            object.get("id").is_some() || object.get("link").is_some()
+        };
+        if !complete {
+            return Err(missing(&format!("header {wanted}")));
+        }
+    }
+    Ok(format!("template:{name}"))
+}
+
+/// The media id a template send's header names, if any.
+pub fn header_media_id(v: &Value) -> Option<String> {
+    v.pointer("/template/components")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("header"))?
+        .pointer("/parameters/0")
+        .and_then(|p| {
+            let kind = p.get("type")?.as_str()?;
+            p.get(kind)?.get("id")?.as_str().map(str::to_string)
+        })
 }
 
 /// The placeholders a template's components hold, by component type (`HEADER`, `BODY`, `BUTTON`).
@@ -61,7 +197,9 @@ pub fn expected_parameters(template: &Value) -> Vec<(String, usize)> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if kind == "BUTTONS" {
+        if kind == "HEADER" && media_header(c).is_some() {
+            out.push((kind, 1));
+        } else if kind == "BUTTONS" {
             for b in c
                 .get("buttons")
                 .and_then(Value::as_array)

@@ -131,7 +131,7 @@ pub fn queue(
     })
 }
 
-/// The file of a queued media send.
+/// The file of a queued media send, or of a template's media header.
 #[derive(Debug, Clone)]
 pub struct DueFile {
     /// Relative to the data dir.
@@ -153,7 +153,7 @@ const QUEUED_SQL: &str = "
                           WHERE p.conversation_id = q.conversation_id
                             AND p.state IN ('queued', 'sending') AND p.id < q.id)
         ORDER BY q.next_attempt_at, q.id LIMIT ?1)
-    LEFT JOIN media md ON md.message_id = o.message_id AND o.kind NOT IN ('text', 'template')
+    LEFT JOIN media md ON md.message_id = o.message_id AND o.kind <> 'text'
     ORDER BY o.next_attempt_at, o.id";
 
 /// A queued send, as the worker needs it.

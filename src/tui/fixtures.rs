@@ -230,6 +230,7 @@ pub fn templates() -> Vec<TemplateView> {
             category: "UTILITY".into(),
             parameter_format: format,
             header_text: None,
+            header_media: None,
             body: body.into(),
             footer: Some("Demo Shop".into()),
             buttons: vec![],

@@ -231,6 +231,7 @@ impl App {
                                     name: ready.name,
                                     language: ready.language,
                                     params: ready.params,
+                                    header: ready.header,
                                 },
                             },
                         )];

@@ -74,6 +74,13 @@ async fn serve<T>(
                     Request::GetMedia { message_id, offset: 0, .. } => {
                         client.media_whole(message_id).await
                     }
+                    // A template header's file goes to the engine before the send naming it.
+                    Request::Send { conversation_id, content } => {
+                        match client.with_uploaded_header(content).await {
+                            Ok(content) => client.call(Request::Send { conversation_id, content }).await,
+                            Err(e) => Err(e),
+                        }
+                    }
                     request => client.call(request).await,
                 };
                 if events.send(LinkEvent::Reply(tag, Box::new(answer))).is_err() {

@@ -2,6 +2,7 @@
 //! text the customer will receive before it goes. Pure state; the view draws it.
 
 use crate::domain::template::{ParameterFormat, Part, Slot, TemplateParam, TemplateSpec, fill};
+use crate::domain::template_header::{HeaderValue, MediaHeader};
 use crate::store::templates::TemplateView;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -10,14 +11,37 @@ pub struct Field {
     pub value: String,
 }
 
+/// What a media header shows: a file path or https link, or `LAT,LONG[,NAME[,ADDRESS]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderField {
+    pub format: MediaHeader,
+    pub value: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stage {
     Choose,
     Fill {
         template: Box<TemplateView>,
+        /// First in the form when the template has a media header.
+        header: Option<HeaderField>,
         fields: Vec<Field>,
+        /// Counts the header first, then the fields.
         focus: usize,
     },
+}
+
+/// The value under the focus of a form.
+fn focused<'a>(
+    header: &'a mut Option<HeaderField>,
+    fields: &'a mut [Field],
+    focus: usize,
+) -> Option<&'a mut String> {
+    match header {
+        Some(h) if focus == 0 => Some(&mut h.value),
+        Some(_) => fields.get_mut(focus - 1).map(|f| &mut f.value),
+        None => fields.get_mut(focus).map(|f| &mut f.value),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,9 +103,14 @@ impl TemplatePicker {
                 self.query.push(c);
                 self.selected = 0;
             }
-            Stage::Fill { fields, focus, .. } => {
-                if let Some(f) = fields.get_mut(*focus) {
-                    f.value.push(c);
+            Stage::Fill {
+                header,
+                fields,
+                focus,
+                ..
+            } => {
+                if let Some(v) = focused(header, fields, *focus) {
+                    v.push(c);
                 }
             }
         }
@@ -93,9 +122,14 @@ impl TemplatePicker {
                 self.query.pop();
                 self.selected = 0;
             }
-            Stage::Fill { fields, focus, .. } => {
-                if let Some(f) = fields.get_mut(*focus) {
-                    f.value.pop();
+            Stage::Fill {
+                header,
+                fields,
+                focus,
+                ..
+            } => {
+                if let Some(v) = focused(header, fields, *focus) {
+                    v.pop();
                 }
             }
         }
@@ -104,7 +138,7 @@ impl TemplatePicker {
     pub fn move_by(&mut self, delta: isize) {
         let len = match &self.stage {
             Stage::Choose => self.visible().len(),
-            Stage::Fill { fields, .. } => fields.len(),
+            Stage::Fill { header, fields, .. } => fields.len() + usize::from(header.is_some()),
         };
         if len == 0 {
             return;
@@ -131,9 +165,18 @@ impl TemplatePicker {
                         slot,
                     })
                     .collect::<Vec<_>>();
-                let focus = fields.iter().position(|f| f.value.is_empty()).unwrap_or(0);
+                let header = template.spec.header_media.map(|format| HeaderField {
+                    format,
+                    value: String::new(),
+                });
+                let mut values = header
+                    .iter()
+                    .map(|h| &h.value)
+                    .chain(fields.iter().map(|f| &f.value));
+                let focus = values.position(|v| v.is_empty()).unwrap_or(0);
                 self.stage = Stage::Fill {
                     template: Box::new(template),
+                    header,
                     fields,
                     focus,
                 };
@@ -141,24 +184,38 @@ impl TemplatePicker {
             }
             Stage::Fill {
                 template,
+                header,
                 fields,
                 focus,
             } => {
-                if let Some(empty) = fields.iter().position(|f| f.value.trim().is_empty()) {
+                let empty: Vec<bool> = header
+                    .iter()
+                    .map(|h| h.value.trim().is_empty())
+                    .chain(fields.iter().map(|f| f.value.trim().is_empty()))
+                    .collect();
+                if let Some(first) = empty.iter().position(|e| *e) {
                     // Next empty field after this one, else the first.
-                    *focus = fields
-                        .iter()
-                        .enumerate()
-                        .skip(*focus + 1)
-                        .find(|(_, f)| f.value.trim().is_empty())
-                        .map(|(i, _)| i)
-                        .unwrap_or(empty);
+                    *focus = (*focus + 1..empty.len())
+                        .find(|i| empty[*i])
+                        .unwrap_or(first);
                     return None;
                 }
+                let header_value = match header {
+                    Some(h) => match header_value(&template.spec, h) {
+                        Ok(v) => Some(v),
+                        // The preview says why; the focus goes where it is to be mended.
+                        Err(_) => {
+                            *focus = 0;
+                            return None;
+                        }
+                    },
+                    None => None,
+                };
                 Some(Ready {
                     name: template.name.clone(),
                     language: template.language.clone(),
                     params: request_params(&template.spec, fields),
+                    header: header_value,
                 })
             }
         }
@@ -179,7 +236,10 @@ impl TemplatePicker {
     /// placeholder so the gap is visible.
     pub fn preview(&self) -> Option<String> {
         let Stage::Fill {
-            template, fields, ..
+            template,
+            header,
+            fields,
+            ..
         } = &self.stage
         else {
             return None;
@@ -196,11 +256,79 @@ impl TemplatePicker {
             })
             .collect();
         let params = parse_params(&template.spec, &request_params(&template.spec, &shown));
-        Some(match fill(&template.spec, &params) {
+        let body = match fill(&template.spec, &params) {
             Ok(filled) => filled.rendered,
             Err(e) => e.to_string(),
+        };
+        Some(match header {
+            Some(h) => format!("{}\n{body}", header_preview(&template.spec, h)),
+            None => body,
         })
     }
+}
+
+/// `Header: IMAGE — ~/promo.jpg`, or why it cannot go.
+fn header_preview(spec: &TemplateSpec, h: &HeaderField) -> String {
+    let format = h.format.as_str();
+    let what = if h.value.trim().is_empty() {
+        match h.format {
+            MediaHeader::Location => "missing: give LAT,LONG[,NAME[,ADDRESS]]".to_string(),
+            _ => "missing: give a file path or an https link".to_string(),
+        }
+    } else {
+        match header_value(spec, h) {
+            Ok(_) => h.value.trim().to_string(),
+            Err(e) => e,
+        }
+    };
+    format!("Header: {format} — {what}")
+}
+
+/// What the form's header field sends: a location, an https link, or a local file (the link
+/// to the engine uploads it), checked against the header's kind as far as can be told here.
+fn header_value(spec: &TemplateSpec, h: &HeaderField) -> Result<HeaderValue, String> {
+    use crate::domain::template_header::{check, parse_location};
+    let raw = h.value.trim();
+    let shown = format!("{} ({})", spec.name, spec.language);
+    if h.format == MediaHeader::Location {
+        let place = parse_location(raw).map_err(|e| e.to_string())?;
+        return check(&shown, spec.header_media, Some(&place))
+            .map(|_| place)
+            .map_err(|e| e.to_string());
+    }
+    if raw.contains("://") {
+        let link = HeaderValue::Link {
+            url: raw.to_string(),
+            filename: None,
+        };
+        return check(&shown, spec.header_media, Some(&link))
+            .map(|_| link)
+            .map_err(|e| e.to_string());
+    }
+    let path = match raw.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|home| std::path::PathBuf::from(home).join(rest))
+            .unwrap_or_else(|| raw.into()),
+        None => raw.into(),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Its type as the upload will tell it, so a wrong kind is refused before anything moves.
+    let as_uploaded = HeaderValue::Upload {
+        upload_id: String::new(),
+        filename: name,
+        mime: mime_guess::from_path(&path)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_string(),
+    };
+    check(&shown, spec.header_media, Some(&as_uploaded)).map_err(|e| e.to_string())?;
+    Ok(HeaderValue::LocalFile {
+        path,
+        filename: None,
+    })
 }
 
 /// What the send request carries.
@@ -209,6 +337,8 @@ pub struct Ready {
     pub name: String,
     pub language: String,
     pub params: Vec<String>,
+    /// For a template with a media header.
+    pub header: Option<HeaderValue>,
 }
 
 /// `value` for positional placeholders, `name=value` for named ones (as `wabox send --param`).
@@ -264,6 +394,7 @@ mod tests {
             category: "UTILITY".into(),
             parameter_format: format,
             header_text: None,
+            header_media: None,
             body: body.into(),
             footer: None,
             buttons: vec![],
@@ -353,6 +484,7 @@ mod tests {
                 name: "seguimiento".into(),
                 language: "es".into(),
                 params: vec!["customer_name=Ana".into(), "order_id=A-77".into()],
+                header: None,
             })
         );
     }
@@ -374,6 +506,59 @@ mod tests {
         assert_eq!(ready.params, ["Ana", "9", "x"]);
         assert!(!p.back(), "Esc goes back to the list first");
         assert!(p.back(), "then closes");
+    }
+
+    #[test]
+    fn a_media_header_is_the_first_field_named_in_the_preview_and_refused_when_missing() {
+        let mut t = view(
+            "summer_sale",
+            "en_US",
+            ParameterFormat::Positional,
+            "Hi {{1}}, 30% off today.",
+        );
+        t.spec.header_media = Some(MediaHeader::Image);
+        let mut p = TemplatePicker::new(1, Some("Ana".into()), "en");
+        p.set_templates(vec![t]);
+        p.enter();
+        let Stage::Fill { focus, header, .. } = &p.stage else {
+            panic!("not filling")
+        };
+        assert_eq!(*focus, 0, "the empty header has the focus");
+        assert_eq!(header.as_ref().unwrap().format, MediaHeader::Image);
+        assert_eq!(
+            p.preview().unwrap(),
+            "Header: IMAGE — missing: give a file path or an https link\nHi Ana, 30% off today."
+        );
+        assert_eq!(p.enter(), None, "no image, no send");
+        for c in "/tmp/tour.mp4".chars() {
+            p.type_char(c);
+        }
+        assert!(
+            p.preview().unwrap().contains("is not image"),
+            "{:?}",
+            p.preview()
+        );
+        assert_eq!(p.enter(), None, "a video is not an image");
+        for _ in 0..3 {
+            p.backspace();
+        }
+        for c in "jpg".chars() {
+            p.type_char(c);
+        }
+        assert!(
+            p.preview()
+                .unwrap()
+                .starts_with("Header: IMAGE — /tmp/tour.jpg\n")
+        );
+        let ready = p.enter().unwrap();
+        assert_eq!(ready.params, ["Ana"]);
+        assert_eq!(
+            ready.header,
+            Some(HeaderValue::LocalFile {
+                path: "/tmp/tour.jpg".into(),
+                filename: None
+            })
+        );
     }
 
     #[test]

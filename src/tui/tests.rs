@@ -315,6 +315,7 @@ fn a_closed_window_never_lets_free_text_go_and_offers_templates() {
                 name: "bienvenida".into(),
                 language: "es".into(),
                 params: vec!["customer_name=Carlos Mamani".into()],
+                header: None,
             }
         }]
     );

@@ -97,24 +97,33 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
                 hint,
             );
         }
-        Stage::Fill { fields, focus, .. } => {
-            let field_rows = fields.len().max(1) as u16;
+        Stage::Fill {
+            header,
+            fields,
+            focus,
+            ..
+        } => {
+            let field_rows = (fields.len() + usize::from(header.is_some())).max(1) as u16;
             let [form, preview, hint] = Layout::vertical([
                 Constraint::Length(field_rows),
                 Constraint::Min(3),
                 Constraint::Length(1),
             ])
             .areas(inner);
-            let lines: Vec<Line> = fields
+            // The header's field comes first, labelled with its kind.
+            let labelled = header
                 .iter()
+                .map(|h| (format!("header ({})", h.format.as_str()), &h.value))
+                .chain(fields.iter().map(|f| (f.slot.label(), &f.value)));
+            let lines: Vec<Line> = labelled
                 .enumerate()
-                .map(|(i, f)| {
+                .map(|(i, (label, value))| {
                     let here = i == *focus;
-                    let label = format!("{}{}: ", if here { "›" } else { " " }, f.slot.label());
+                    let label = format!("{}{label}: ", if here { "›" } else { " " });
                     let cursor = if here { "▏" } else { "" };
                     Line::from(vec![
                         Span::styled(label, if here { bold } else { Style::default() }),
-                        Span::raw(format!("{}{cursor}", f.value)),
+                        Span::raw(format!("{value}{cursor}")),
                     ])
                 })
                 .collect();

@@ -119,6 +119,38 @@ fn template_form_previews_the_exact_text() {
 }
 
 #[test]
+fn a_template_with_an_image_header_prompts_for_a_file_and_names_it_in_the_preview() {
+    let mut app = fixtures::inbox("en");
+    app.conversation_selected = 3;
+    press(&mut app, KeyCode::Char('i'));
+    let mut summer = fixtures::templates()[0].clone();
+    summer.name = "summer_sale".into();
+    summer.spec.name = "summer_sale".into();
+    summer.body = "Hi {{1}}, our summer sale starts today.".into();
+    summer.spec.body = summer.body.clone();
+    summer.spec.parameter_format = crate::domain::template::ParameterFormat::Positional;
+    summer.spec.header_media = Some(crate::domain::template_header::MediaHeader::Image);
+    let _ = app.on_reply(
+        crate::tui::app::Tag::Templates {
+            waba_id: "waba-106540352242922".into(),
+        },
+        Ok(crate::api::Response::Templates(vec![summer])),
+    );
+    type_text(&mut app, "summer");
+    press(&mut app, KeyCode::Enter);
+    // Nothing given yet: the preview says what is missing, and Enter does not send.
+    let missing = render(&app, 100, 24).backend().to_string();
+    assert!(
+        missing.contains("Header: IMAGE — missing: give a file path or an https link"),
+        "{missing}"
+    );
+    let effects = app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(effects.is_empty(), "{effects:?}");
+    type_text(&mut app, "~/promo.jpg");
+    insta::assert_snapshot!(render(&app, 100, 24).backend());
+}
+
+#[test]
 fn ticks_and_window_states_carry_colour_and_words() {
     let app = open_sheena();
     let terminal = render(&app, 120, 40);
