@@ -21,7 +21,7 @@ pub use sequences::{
 };
 mod signup;
 pub use signup::{
-    DashboardView, HistoryProgressView, KapsoLinkOptions, SignupCandidate, SignupPath,
+    DashboardView, HistoryMediaProgress, HistoryProgressView, KapsoLinkOptions, SignupCandidate, SignupPath,
     SignupStatus, SignupView,
 };
 
