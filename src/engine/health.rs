@@ -75,7 +75,9 @@ fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> crate::store::Resu
 /// The files of the number's history import, while it has any: in progress or done, never a
 /// warning (a file Meta no longer serves is lost whatever the admin does; each failed message
 /// says why, and `wabox media retry` asks again).
-fn history_media_check(p: &crate::api::HistoryMediaProgress) -> Option<crate::domain::health::Check> {
+fn history_media_check(
+    p: &crate::api::HistoryMediaProgress,
+) -> Option<crate::domain::health::Check> {
     (p.total > 0).then(|| crate::domain::health::Check {
         what: "history media".into(),
         level: crate::domain::health::Level::Ok,

@@ -80,11 +80,14 @@ const HISTORY_PER_ROUND: usize = 1;
 
 async fn due(engine: &Arc<Engine>, lane: Lane, limit: usize) -> Vec<PendingMedia> {
     let e = engine.clone();
-    tokio::task::spawn_blocking(move || e.readers.with(|c| media::pending(c, now_unix(), lane, limit)))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default()
+    tokio::task::spawn_blocking(move || {
+        e.readers
+            .with(|c| media::pending(c, now_unix(), lane, limit))
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .unwrap_or_default()
 }
 
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {

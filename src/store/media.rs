@@ -2,8 +2,8 @@
 //! engine downloads them; the business's own are stored when queued, before they are uploaded.
 
 use super::{Result, StoreError, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
 use crate::domain::MessageContent;
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

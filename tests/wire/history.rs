@@ -59,7 +59,8 @@ fn saved_file(home: &Home, message_id: i64) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_history_placeholder_is_filled_by_its_file_which_is_fetched_once() {
     let w = world().await;
-    w.sim.media_put(PHOTO_MEDIA_ID, PHOTO.to_vec(), "image/jpeg");
+    w.sim
+        .media_put(PHOTO_MEDIA_ID, PHOTO.to_vec(), "image/jpeg");
     deliver(&w, "wire_history_thread_with_placeholder.json").await;
 
     // Before its file arrives, the placeholder says what it is, not "unsupported".
@@ -97,14 +98,18 @@ async fn a_history_placeholder_is_filled_by_its_file_which_is_fetched_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_arrives_before_its_placeholder_stays_shown() {
     let w = world().await;
-    w.sim.media_put(PHOTO_MEDIA_ID, PHOTO.to_vec(), "image/jpeg");
+    w.sim
+        .media_put(PHOTO_MEDIA_ID, PHOTO.to_vec(), "image/jpeg");
     deliver(&w, "wire_history_media_of_placeholder.json").await;
     let first = wait_message(&w.home, PHOTO_WAMID, "downloaded", downloaded);
     assert_eq!(first["type"], "image");
 
     deliver(&w, "wire_history_thread_with_placeholder.json").await;
     let after = w.home.message(PHOTO_WAMID);
-    assert_eq!(after["type"], "image", "the placeholder does not overwrite the file");
+    assert_eq!(
+        after["type"], "image",
+        "the placeholder does not overwrite the file"
+    );
     assert_eq!(after["text"], "[image] Maceta de barro, 30 cm");
     assert_eq!(after["media"]["state"], "downloaded");
     // One conversation: the file's post named the same customer as the thread.
