@@ -21,8 +21,8 @@ pub use sequences::{
 };
 mod signup;
 pub use signup::{
-    DashboardView, HistoryProgressView, KapsoLinkOptions, SignupCandidate, SignupPath,
-    SignupStatus, SignupView,
+    DashboardView, HistoryMediaProgress, HistoryProgressView, KapsoLinkOptions, SignupCandidate,
+    SignupPath, SignupStatus, SignupView,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

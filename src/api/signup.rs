@@ -117,6 +117,34 @@ pub struct HistoryProgressView {
     pub messages: i64,
     /// The business declined to share its history, or Meta failed: the error's title.
     pub error: Option<String>,
+    /// The files of the imported messages (Meta sends those of the last 14 days), fetched in
+    /// the background after customers' live files.
+    #[serde(default)]
+    pub media: HistoryMediaProgress,
+}
+
+/// How far the download of a history import's files has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HistoryMediaProgress {
+    /// Files Meta sent for the import.
+    pub total: i64,
+    pub fetched: i64,
+    /// Given up on after retries, or never asked for (a media id no Meta id looks like); each
+    /// message's file says why (`messages --json`), and `wabox media retry` asks again.
+    pub failed: i64,
+    /// Still to fetch, or waiting to be tried again.
+    pub waiting: i64,
+}
+
+impl HistoryMediaProgress {
+    /// `12 of 40 fetched, 1 failed`.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} of {} fetched", self.fetched, self.total);
+        if self.failed > 0 {
+            s.push_str(&format!(", {} failed", self.failed));
+        }
+        s
+    }
 }
 
 impl HistoryProgressView {

@@ -337,6 +337,13 @@ pub enum NumbersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A coexistence number's history import: its progress, and its files fetched so far.
+    History {
+        /// Meta's phone number id.
+        phone_number_id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -643,6 +650,10 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             json,
         ),
         Command::Numbers(NumbersCommand::List { json }) => (Request::ListNumbers, json),
+        Command::Numbers(NumbersCommand::History {
+            phone_number_id,
+            json,
+        }) => (Request::HistoryProgress { phone_number_id }, json),
         Command::Conversations {
             number,
             filter,

@@ -413,16 +413,21 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Dashboard(d) => print_dashboard(d),
-        Response::HistoryProgress(h) => match &h.error {
-            Some(e) => say!("history import of {}: stopped, {e}", h.phone_number_id),
-            None => say!(
-                "history import of {}: {}% ({} messages in {} chunks)",
-                h.phone_number_id,
-                h.percent(),
-                h.messages,
-                h.chunks
-            ),
-        },
+        Response::HistoryProgress(h) => {
+            match &h.error {
+                Some(e) => say!("history import of {}: stopped, {e}", h.phone_number_id),
+                None => say!(
+                    "history import of {}: {}% ({} messages in {} chunks)",
+                    h.phone_number_id,
+                    h.percent(),
+                    h.messages,
+                    h.chunks
+                ),
+            }
+            if h.media.total > 0 {
+                say!("history media: {}", h.media.summary());
+            }
+        }
         Response::Connected(c) => {
             let n = &c.number;
             say!(

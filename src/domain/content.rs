@@ -65,6 +65,9 @@ pub enum MessageContent {
     Revoke {
         original: String,
     },
+    /// A file in a coexistence history import whose media Meta sends later, in a separate
+    /// `history` post with the same wamid (only for files of the last 14 days).
+    MediaPlaceholder,
     /// A type this version of wabox does not know: kept with its raw JSON, shown as unsupported.
     Unknown {
         kind: String,
@@ -172,6 +175,7 @@ impl MessageContent {
             "revoke" => MessageContent::Revoke {
                 original: s(body, "original_message_id").unwrap_or_default(),
             },
+            "media_placeholder" => MessageContent::MediaPlaceholder,
             _ => MessageContent::Unknown { kind },
         }
     }
@@ -191,6 +195,7 @@ impl MessageContent {
             MessageContent::Unsupported { .. } => "unsupported",
             MessageContent::Edit { .. } => "edit",
             MessageContent::Revoke { .. } => "revoke",
+            MessageContent::MediaPlaceholder => "media_placeholder",
             MessageContent::Unknown { kind } => kind,
         }
     }
@@ -263,6 +268,9 @@ impl MessageContent {
             MessageContent::Unsupported { kind: None } => "[unsupported message]".to_string(),
             MessageContent::Edit { new_content, .. } => new_content.summary(),
             MessageContent::Revoke { .. } => "[deleted]".to_string(),
+            MessageContent::MediaPlaceholder => {
+                "[media — arriving from the phone's history]".to_string()
+            }
             MessageContent::Unknown { kind } => format!("[unsupported: {kind}]"),
         }
     }
@@ -383,6 +391,16 @@ mod tests {
             summary(json!({"type":"unsupported","unsupported":{"type":"poll"}})),
             "[unsupported: poll]"
         );
+    }
+
+    #[test]
+    fn a_history_media_placeholder_says_its_file_is_on_the_way() {
+        let c = MessageContent::from_message(
+            &json!({"type":"media_placeholder","history_context":{"status":"READ"}}),
+        );
+        assert_eq!(c, MessageContent::MediaPlaceholder);
+        assert_eq!(c.kind(), "media_placeholder");
+        assert_eq!(c.summary(), "[media — arriving from the phone's history]");
     }
 
     #[test]

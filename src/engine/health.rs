@@ -30,6 +30,7 @@ struct Stored {
     sealed: Option<Vec<u8>>,
     templates: i64,
     queue: Option<String>,
+    history_media: crate::api::HistoryMediaProgress,
 }
 
 fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> crate::store::Result<Vec<Stored>> {
@@ -60,10 +61,33 @@ fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> crate::store::Resu
                 sealed: r.get(7)?,
                 templates: r.get(8)?,
                 queue: r.get(9)?,
+                history_media: Default::default(),
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut numbers: Vec<Stored> = rows.collect::<rusqlite::Result<_>>()?;
+    for n in &mut numbers {
+        n.history_media = crate::store::history_media::progress(c, n.id)?;
+    }
+    Ok(numbers)
+}
+
+/// The files of the number's history import, while it has any: in progress or done, never a
+/// warning (a file Meta no longer serves is lost whatever the admin does; each failed message
+/// says why, and `wabox media retry` asks again).
+fn history_media_check(
+    p: &crate::api::HistoryMediaProgress,
+) -> Option<crate::domain::health::Check> {
+    (p.total > 0).then(|| crate::domain::health::Check {
+        what: "history media".into(),
+        level: crate::domain::health::Level::Ok,
+        detail: if p.waiting > 0 {
+            format!("{}, {} to go", p.summary(), p.waiting)
+        } else {
+            p.summary()
+        },
+        fix: None,
+    })
 }
 
 fn text_at(v: &Value, pointer: &str) -> Option<String> {
@@ -211,7 +235,10 @@ impl Engine {
         Ok(checked
             .into_iter()
             .map(|(n, f)| NumberHealth {
-                checks: assess(&f, now),
+                checks: assess(&f, now)
+                    .into_iter()
+                    .chain(history_media_check(&n.history_media))
+                    .collect(),
                 tenant: n.tenant,
                 display_phone: n.display_phone,
                 phone_number_id: n.phone_number_id,

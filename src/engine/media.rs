@@ -6,7 +6,7 @@ use super::Engine;
 use crate::api::{ApiError, Response};
 use crate::domain::pace::backoff_ms;
 use crate::domain::time::now_unix;
-use crate::store::media::{self, PendingMedia};
+use crate::store::media::{self, Lane, PendingMedia};
 use base64::Engine as _;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,22 +71,35 @@ impl Engine {
     }
 }
 
+/// Live files due in one round, all fetched before any file of a history import.
+const LIVE_PER_ROUND: usize = 16;
+/// History files fetched per round: one, then live files are looked for again. A customer's file
+/// waits behind at most one history file, and an import still moves while customers keep
+/// writing (at least one history file every `LIVE_PER_ROUND` live ones).
+const HISTORY_PER_ROUND: usize = 1;
+
+async fn due(engine: &Arc<Engine>, lane: Lane, limit: usize) -> Vec<PendingMedia> {
+    let e = engine.clone();
+    tokio::task::spawn_blocking(move || {
+        e.readers
+            .with(|c| media::pending(c, now_unix(), lane, limit))
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .unwrap_or_default()
+}
+
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut events = engine.writer.events.subscribe();
         loop {
-            let e = engine.clone();
-            let due = tokio::task::spawn_blocking(move || {
-                e.readers.with(|c| media::pending(c, now_unix(), 16))
-            })
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
-            for item in due.iter().cloned() {
+            let live = due(&engine, Lane::Live, LIVE_PER_ROUND).await;
+            let history = due(&engine, Lane::History, HISTORY_PER_ROUND).await;
+            for item in live.iter().chain(&history).cloned() {
                 download(&engine, item).await;
             }
-            if due.is_empty() {
+            if live.is_empty() && history.is_empty() {
                 // New messages may carry media: look again when one arrives, or every few seconds.
                 let _ = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
             }

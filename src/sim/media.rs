@@ -151,6 +151,14 @@ pub(super) async fn download(
     {
         return StatusCode::UNAUTHORIZED.into_response();
     }
+    sim.lock().media_downloads.push(id.clone());
+    if sim.lock().media_hold {
+        sim.lock().media_waiting += 1;
+        while sim.lock().media_hold {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        sim.lock().media_waiting -= 1;
+    }
     match sim.lock().media.get(&id).cloned() {
         Some((bytes, mime)) => ([("content-type", mime)], bytes).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -140,6 +140,11 @@ pub(crate) struct SimState {
     pub injected_uploads: VecDeque<Injected>,
     pub uploads: Vec<UploadRecord>,
     pub media: HashMap<String, (Vec<u8>, String)>,
+    /// Media ids of the files downloaded (`GET` on a media URL), in the order asked for.
+    pub media_downloads: Vec<String>,
+    /// Media downloads wait while this is set (`hold_media_downloads`), and how many wait now.
+    pub media_hold: bool,
+    pub media_waiting: u64,
     pub marked_read: Vec<String>,
     pub next_id: u64,
     /// Embedded Signup: codes the dialog handed out, the WABAs signed up with, the next dialog
@@ -255,6 +260,22 @@ impl Simulator {
     /// The bytes and MIME type stored under a media id (uploaded or put by a test).
     pub fn media(&self, id: &str) -> Option<(Vec<u8>, String)> {
         self.lock().media.get(id).cloned()
+    }
+
+    /// Media ids of the files downloaded so far, in the order they were asked for.
+    pub fn media_downloads(&self) -> Vec<String> {
+        self.lock().media_downloads.clone()
+    }
+
+    /// While held, every file download waits (it is logged as asked for) until released: a
+    /// test can let files queue up behind one download in flight, without racing a clock.
+    pub fn hold_media_downloads(&self, hold: bool) {
+        self.lock().media_hold = hold;
+    }
+
+    /// File downloads waiting on `hold_media_downloads` right now.
+    pub fn media_downloads_waiting(&self) -> u64 {
+        self.lock().media_waiting
     }
 
     /// Requests received and not answered yet (held by `Injected::SlowAnswer`).
@@ -466,11 +487,83 @@ impl Simulator {
         ];
         for (phase, threads) in phases {
             let mut next = || self.fresh_id("wamid.SIMHIST");
-            let body = webhooks::history_chunk(number, phase, 1, 100, &threads, &mut next);
+            let mut chunk = webhooks::history_chunk(number, phase, 1, 100, &threads, &mut next);
+            let photo = if phase == 0 {
+                self.add_history_photo(number, &mut chunk, &mut next)?
+            } else {
+                None
+            };
             tokio::time::sleep(self.options.history_pause).await;
-            self.deliver(body).await?;
+            self.deliver(chunk).await?;
+            if let Some(file) = photo {
+                self.deliver(file).await?;
+            }
         }
         Ok(())
+    }
+
+    /// A photo the customer of the chunk's first thread sent: a placeholder goes into the thread,
+    /// and the file itself is returned, to go in its own post after the chunk, as Meta sends a
+    /// file of the last 14 days.
+    fn add_history_photo(
+        &self,
+        number: &SimNumber,
+        chunk: &mut Vec<u8>,
+        next: &mut dyn FnMut() -> String,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut value: Value = serde_json::from_slice(chunk)?;
+        let thread = "/entry/0/changes/0/value/history/0/threads/0";
+        let Some(customer) = value
+            .pointer(&format!("{thread}/id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return Ok(None);
+        };
+        let Some(messages) = value
+            .pointer_mut(&format!("{thread}/messages"))
+            .and_then(Value::as_array_mut)
+        else {
+            return Ok(None);
+        };
+        let at = messages
+            .first()
+            .and_then(|m| m.get("timestamp"))
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or_else(|| self.now())
+            - 60;
+        let wamid = next();
+        messages.insert(
+            0,
+            webhooks::history_placeholder(number, &customer, false, &wamid, at),
+        );
+        *chunk = serde_json::to_vec(&value)?;
+        let media_id = {
+            let mut s = self.lock();
+            s.next_id += 1;
+            // Meta's media ids are long decimal numbers.
+            format!("{}", 710_000_000_000_000u64 + s.next_id)
+        };
+        // A few bytes stand for the photo: the engine stores what it is served.
+        self.media_put(
+            &media_id,
+            b"\xFF\xD8\xFF\xE0 storefront photo".to_vec(),
+            "image/jpeg",
+        );
+        Ok(Some(webhooks::history_media(
+            number,
+            &[webhooks::HistoryFile {
+                customer: &customer,
+                ours: false,
+                wamid: &wamid,
+                kind: "image",
+                media_id: &media_id,
+                mime_type: "image/jpeg",
+                caption: Some("¿Tienen este en azul?"),
+                at,
+            }],
+        )))
     }
 
     /// WABAs connected some other way (the demo's own numbers): the signup dialog and Kapso

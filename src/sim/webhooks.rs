@@ -1,4 +1,5 @@
-//! Webhook bodies in Meta's shape: customer messages, echoes from the phone app, and statuses.
+//! Webhook bodies in Meta's shape: customer messages, echoes from the phone app, statuses, and
+//! a coexistence number's history (threads, placeholders of files, and the files after them).
 
 use super::SimNumber;
 use super::customers::SimCustomer;
@@ -84,8 +85,117 @@ pub type HistoryLine = (bool, String, i64);
 /// A history thread: the customer's wa_id and the old messages.
 pub type HistoryThread = (String, Vec<HistoryLine>);
 
+/// One old message of a history thread, from the business (`ours`) or from the customer.
+fn history_message(
+    number: &SimNumber,
+    customer: &str,
+    ours: bool,
+    wamid: &str,
+    at: i64,
+    status: &str,
+) -> Value {
+    let mut m = json!({"id": wamid, "timestamp": at.to_string(),
+                       "history_context": {"status": status}});
+    if ours {
+        m["from"] = json!(number.display_phone);
+        m["to"] = json!(customer);
+    } else {
+        m["from"] = json!(customer);
+    }
+    m
+}
+
+/// An old text message of a history thread.
+pub fn history_text(
+    number: &SimNumber,
+    customer: &str,
+    ours: bool,
+    wamid: &str,
+    text: &str,
+    at: i64,
+) -> Value {
+    let status = if ours { "DELIVERED" } else { "READ" };
+    let mut m = history_message(number, customer, ours, wamid, at, status);
+    m["type"] = json!("text");
+    m["text"] = json!({ "body": text });
+    m
+}
+
+/// A file in a history thread, as Meta sends it there: a `media_placeholder`, the file itself
+/// following in a separate post (`history_media`) with the same wamid.
+pub fn history_placeholder(
+    number: &SimNumber,
+    customer: &str,
+    ours: bool,
+    wamid: &str,
+    at: i64,
+) -> Value {
+    let mut m = history_message(number, customer, ours, wamid, at, "READ");
+    m["type"] = json!("media_placeholder");
+    m
+}
+
+/// A file of the history, as Meta sends it after the threads: `value.messages[]` of a `history`
+/// post, with the media id to fetch.
+pub struct HistoryFile<'a> {
+    pub customer: &'a str,
+    pub ours: bool,
+    pub wamid: &'a str,
+    /// `image`, `video`, `audio`, `document` or `sticker`.
+    pub kind: &'a str,
+    pub media_id: &'a str,
+    pub mime_type: &'a str,
+    pub caption: Option<&'a str>,
+    pub at: i64,
+}
+
+pub fn history_media(number: &SimNumber, files: &[HistoryFile<'_>]) -> Vec<u8> {
+    let messages: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            let mut m = json!({"id": f.wamid, "timestamp": f.at.to_string(), "type": f.kind});
+            m["from"] = json!(if f.ours {
+                number.display_phone.as_str()
+            } else {
+                f.customer
+            });
+            if f.ours {
+                m["to"] = json!(f.customer);
+            }
+            let mut media = json!({"id": f.media_id, "mime_type": f.mime_type});
+            if let Some(c) = f.caption {
+                media["caption"] = json!(c);
+            }
+            m[f.kind] = media;
+            m
+        })
+        .collect();
+    envelope(number, "history", json!({ "messages": messages }))
+}
+
 /// One chunk of a coexistence number's history (`field: history`): a phase (0: today, 1: up to
 /// 90 days, 2: up to 180), its order, the progress so far, and threads of old messages, each
+/// `(customer wa_id, [message objects])` (`history_text`, `history_placeholder`).
+pub fn history_chunk_of(
+    number: &SimNumber,
+    phase: i64,
+    chunk_order: i64,
+    progress: i64,
+    threads: Vec<(String, Vec<Value>)>,
+) -> Vec<u8> {
+    let threads: Vec<Value> = threads
+        .into_iter()
+        .map(|(customer, messages)| json!({"id": customer, "messages": messages}))
+        .collect();
+    envelope(
+        number,
+        "history",
+        json!({"history": [{"metadata": {"phase": phase, "chunk_order": chunk_order, "progress": progress},
+                            "threads": threads}]}),
+    )
+}
+
+/// As `history_chunk_of`, with threads of text messages, each
 /// `(customer wa_id, [(from the business?, text, unix time)])`.
 pub fn history_chunk(
     number: &SimNumber,
@@ -95,31 +205,17 @@ pub fn history_chunk(
     threads: &[HistoryThread],
     next_id: &mut dyn FnMut() -> String,
 ) -> Vec<u8> {
-    let threads: Vec<Value> = threads
+    let threads = threads
         .iter()
         .map(|(customer, messages)| {
-            let messages: Vec<Value> = messages
+            let messages = messages
                 .iter()
                 .map(|(ours, text, at)| {
-                    let mut m = json!({"id": next_id(), "timestamp": at.to_string(), "type": "text",
-                                       "text": {"body": text},
-                                       "history_context": {"status": if *ours { "DELIVERED" } else { "READ" }}});
-                    if *ours {
-                        m["from"] = json!(number.display_phone);
-                        m["to"] = json!(customer);
-                    } else {
-                        m["from"] = json!(customer);
-                    }
-                    m
+                    history_text(number, customer, *ours, &next_id(), text, *at)
                 })
                 .collect();
-            json!({"id": customer, "messages": messages})
+            (customer.clone(), messages)
         })
         .collect();
-    envelope(
-        number,
-        "history",
-        json!({"history": [{"metadata": {"phase": phase, "chunk_order": chunk_order, "progress": progress},
-                            "threads": threads}]}),
-    )
+    history_chunk_of(number, phase, chunk_order, progress, threads)
 }

@@ -2,6 +2,8 @@
 //! idempotent (a repeated wamid, status or event changes nothing), so a delivery can be replayed.
 
 use super::directory::{RoutedNumber, route_number, tenant_of_waba};
+use super::history_media;
+use super::media::{self, Lane};
 use super::{Result, StoreEvent};
 use crate::domain::status::{DeliveryStatus, StatusDecision, decide};
 use crate::domain::{MessageContent, Wamid};
@@ -199,36 +201,17 @@ impl Ctx<'_> {
             },
             events,
         )?;
-        if let (
-            Some(message_id),
-            MessageContent::Media {
-                media_id: Some(media_id),
-                mime_type,
-                ..
-            },
-        ) = (inserted, &m.content)
-        {
-            // The engine downloads it in the background; the message shows it as it goes. A
-            // media id that no Meta id looks like is never asked for (it would become a URL
-            // path with the number's token): the message is kept, its file marked failed.
-            let (state, error) = match crate::domain::ids::check_url_id("media id", media_id) {
-                Ok(()) => ("pending", None),
-                Err(e) => ("failed", Some(format!("not fetched: {e}"))),
-            };
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO media (message_id, number_id, media_id, mime_type, sha256, state, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![
-                    message_id,
-                    number.id,
-                    media_id,
-                    mime_type,
-                    m.payload.get("sha256").and_then(Value::as_str),
-                    state,
-                    error
-                ])?;
+        if let Some(message_id) = inserted {
+            // The engine downloads its file (if any) in the background; the message shows it
+            // as it goes.
+            media::queue_download(
+                self.conn,
+                message_id,
+                number.id,
+                &m.content,
+                &m.payload,
+                Lane::Live,
+            )?;
         }
         if inserted.is_some() {
             // Only the customer's own messages open the window, and only they are unread.
@@ -358,7 +341,7 @@ impl Ctx<'_> {
         } else {
             None
         };
-        self.insert_message(
+        let inserted = self.insert_message(
             &NewMessage {
                 conversation_id,
                 wamid: &m.wamid,
@@ -373,7 +356,7 @@ impl Ctx<'_> {
             },
             events,
         )?;
-        Ok(())
+        history_media::stored(self.conn, inserted, number.id, m, events)
     }
 
     /// Finds or creates the contact; fills in the other id and the profile name when they arrive.

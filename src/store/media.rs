@@ -2,8 +2,10 @@
 //! engine downloads them; the business's own are stored when queued, before they are uploaded.
 
 use super::{Result, StoreError, StoreEvent};
+use crate::domain::MessageContent;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaView {
@@ -62,14 +64,73 @@ pub fn add_outbound(
     Ok(())
 }
 
-pub fn pending(conn: &Connection, now: i64, limit: usize) -> Result<Vec<PendingMedia>> {
+/// Which downloads a file waits among: customers' live files are fetched before the files of a
+/// history import, so an import of thousands never delays what a customer just sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Live,
+    History,
+}
+
+impl Lane {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Lane::Live => "live",
+            Lane::History => "history",
+        }
+    }
+}
+
+/// Queues the download of a received message's file (if it has one), in the transaction that
+/// stores the message. A media id that no Meta id looks like is never asked for (it would become
+/// a URL path sent with the number's token): the message is kept, its file marked failed with the
+/// reason. A file already queued for the message is left as it is.
+pub fn queue_download(
+    conn: &Connection,
+    message_id: i64,
+    number_id: i64,
+    content: &MessageContent,
+    payload: &Value,
+    lane: Lane,
+) -> Result<()> {
+    let MessageContent::Media {
+        media_id: Some(media_id),
+        mime_type,
+        ..
+    } = content
+    else {
+        return Ok(());
+    };
+    let (state, error) = match crate::domain::ids::check_url_id("media id", media_id) {
+        Ok(()) => ("pending", None),
+        Err(e) => ("failed", Some(format!("not fetched: {e}"))),
+    };
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO media (message_id, number_id, media_id, mime_type, sha256, state, error, lane)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        message_id,
+        number_id,
+        media_id,
+        mime_type,
+        payload.get("sha256").and_then(Value::as_str),
+        state,
+        error,
+        lane.as_str()
+    ])?;
+    Ok(())
+}
+
+/// Files of `lane` due for a download attempt, oldest due first.
+pub fn pending(conn: &Connection, now: i64, lane: Lane, limit: usize) -> Result<Vec<PendingMedia>> {
     let mut stmt = conn.prepare_cached(
         "SELECT md.message_id, md.media_id, md.sha256, md.mime_type, n.access_token_sealed, md.attempts
          FROM media md JOIN numbers n ON n.id = md.number_id
-         WHERE md.state = 'pending' AND md.next_attempt_at <= ?1
+         WHERE md.state = 'pending' AND md.lane = ?3 AND md.next_attempt_at <= ?1
          ORDER BY md.next_attempt_at, md.message_id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now, limit as i64], |r| {
+    let rows = stmt.query_map(params![now, limit as i64, lane.as_str()], |r| {
         Ok(PendingMedia {
             message_id: r.get(0)?,
             media_id: r.get(1)?,

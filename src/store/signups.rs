@@ -367,6 +367,7 @@ pub fn history_progress(
         [number_id],
         |r| r.get(0),
     )?;
+    view.media = super::history_media::progress(conn, number_id)?;
     Ok(view)
 }
 

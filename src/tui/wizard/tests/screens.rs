@@ -286,6 +286,7 @@ fn history_import_in_progress() {
                 chunks: 7,
                 messages: 120,
                 error: None,
+                media: Default::default(),
             }))),
         );
         w

@@ -244,6 +244,7 @@ fn a_coexistence_number_connected_by_meta_has_its_history_asked_once_then_the_su
         chunks: 3,
         messages: 5,
         error: None,
+        media: Default::default(),
     };
     view.phases[2] = Some(100);
     reply(
