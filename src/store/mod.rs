@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod contacts;
 pub mod directory;
+pub mod identity;
 pub mod journal;
 pub mod media;
 pub mod outbox;
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_queues_agents.sql"),
     include_str!("../../migrations/0009_signups.sql"),
     include_str!("../../migrations/0010_sequences.sql"),
+    include_str!("../../migrations/0011_contact_identity.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.
