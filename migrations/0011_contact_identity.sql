@@ -1,7 +1,7 @@
 -- Who a customer is, kept as Meta tells it: the username they chose (shown beside the BSUID),
 -- and the ids a contact held before it changed number or user id. A late message from an old
--- id, sent before the change, still lands in the contact's conversation instead of splitting it
--- off again; one sent after the change is someone else's (numbers are recycled).
+-- id still lands in the contact's conversation instead of splitting it off again; from an old
+-- phone number, only one sent before the change (numbers are given to someone else later).
 ALTER TABLE contacts ADD COLUMN username TEXT;
 
 CREATE TABLE contact_former_ids (
@@ -9,7 +9,7 @@ CREATE TABLE contact_former_ids (
     kind        TEXT NOT NULL CHECK (kind IN ('wa_id', 'user_id')),
     value       TEXT NOT NULL,
     contact_id  INTEGER NOT NULL REFERENCES contacts(id),
-    -- The change's timestamp: what the id names up to then belongs to this contact.
+    -- The change's timestamp: what an old phone number sent up to then is this contact's.
     until       INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, kind, value)
 ) WITHOUT ROWID;

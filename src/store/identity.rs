@@ -223,8 +223,10 @@ fn describe(ids: &Ids) -> String {
     }
 }
 
-/// The contact an id names at time `at`: one that held it before a change later than `at`
-/// first (a late message from the old number), else the one that holds it now.
+/// The contact an id names at time `at`: one that held it before a change first (a late
+/// message from the old number), else the one that holds it now. A former phone number counts
+/// only for what was sent before the change (Meta gives a number up to someone else later); a
+/// former BSUID always does, as no one else is ever given it.
 fn find(
     conn: &Connection,
     tenant_id: i64,
@@ -235,7 +237,8 @@ fn find(
     let former: Option<i64> = conn
         .prepare_cached(
             "SELECT contact_id FROM contact_former_ids
-             WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND ?4 <= until",
+             WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3
+               AND (kind = 'user_id' OR ?4 <= until)",
         )?
         .query_row(params![tenant_id, kind.column(), value, at], |r| r.get(0))
         .optional()?;

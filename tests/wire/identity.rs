@@ -276,10 +276,26 @@ async fn a_changed_number_moves_the_conversation_and_replies_go_to_the_new_numbe
 }
 
 #[tokio::test]
-async fn a_number_recycled_after_the_change_is_someone_else() {
+async fn after_a_change_the_old_bsuid_is_still_her_but_the_old_number_alone_is_someone_else() {
     let (home, engine) = started();
-    deliver(&home, &engine, &ident("phone_only_message")).await;
+    deliver(&home, &engine, &ident("message_with_user_id")).await;
     deliver(&home, &engine, &ident("changed_number")).await;
+    // A BSUID is never given to anyone else: her old one, even after the change, is her.
+    let old_bsuid = inbound(
+        PNID,
+        Some(W1),
+        Some(U1),
+        "Lucía Ríos",
+        vec![text(
+            W1,
+            "wamid.IDENT.OLDUID01",
+            FIXTURE_BASE + 2_000,
+            "¿Llegó mi pago?",
+        )],
+    );
+    deliver(&home, &engine, &old_bsuid).await;
+    assert_eq!(home.conversations().len(), 1);
+    // Meta gives her old number to someone else: what it sends after the change is theirs.
     let stranger = inbound(
         PNID,
         Some(W1),
@@ -299,7 +315,7 @@ async fn a_number_recycled_after_the_change_is_someone_else() {
         texts(&home, conversation_of(&conversations, W1)),
         ["Hola, ¿quién es?"]
     );
-    assert_eq!(texts(&home, conversation_of(&conversations, W2)).len(), 2);
+    assert_eq!(texts(&home, conversation_of(&conversations, W2)).len(), 3);
 }
 
 #[tokio::test]
