@@ -522,7 +522,12 @@ pub fn human(response: &Response) {
                     .as_ref()
                     .map(|w| format!("+{w}"))
                     .unwrap_or_else(|| "no phone number".into()),
-                c.user_id.as_deref().unwrap_or("no user id"),
+                match (&c.username, &c.user_id) {
+                    (Some(name), Some(user)) => format!("{name} ({user})"),
+                    (Some(name), None) => name.clone(),
+                    (None, Some(user)) => user.clone(),
+                    (None, None) => "no user id".into(),
+                },
                 c.tenant
             );
             say!(

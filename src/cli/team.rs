@@ -31,7 +31,8 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Who claimed and moved a conversation.
+    /// Who claimed and moved a conversation, and what WhatsApp changed (a new number, merged
+    /// contacts).
     History {
         conversation_id: i64,
         #[arg(long)]

@@ -263,7 +263,11 @@ impl MessageContent {
                     None => format!("[order] {item_count} {items}"),
                 }
             }
-            MessageContent::System { body, .. } => format!("[system] {body}"),
+            MessageContent::System {
+                body,
+                system_type,
+                new_wa_id,
+            } => system_summary(body, system_type.as_deref(), new_wa_id.as_deref()),
             MessageContent::Unsupported { kind: Some(k) } => format!("[unsupported: {k}]"),
             MessageContent::Unsupported { kind: None } => "[unsupported message]".to_string(),
             MessageContent::Edit { new_content, .. } => new_content.summary(),
@@ -273,6 +277,30 @@ impl MessageContent {
             }
             MessageContent::Unknown { kind } => format!("[unsupported: {kind}]"),
         }
+    }
+}
+
+/// What a `system` message says happened, in words even when Meta's `body` is empty or vague.
+fn system_summary(body: &str, system_type: Option<&str>, new_wa_id: Option<&str>) -> String {
+    match (system_type, new_wa_id) {
+        // Meta's body ("User identity changed") does not say what it means for the agent.
+        (Some("customer_identity_changed"), _) => "[system] the customer's security code \
+            changed (new phone or WhatsApp reinstalled): confirm who they are before sharing \
+            private details"
+            .to_string(),
+        (Some("user_changed_number"), Some(w)) if body.trim().is_empty() => {
+            format!("[system] the customer changed their number to +{w}")
+        }
+        (Some("user_changed_user_id"), _) if body.trim().is_empty() => {
+            "[system] the customer's WhatsApp user id changed".to_string()
+        }
+        _ if body.trim().is_empty() => {
+            format!(
+                "[system] {}",
+                system_type.unwrap_or("notice").replace('_', " ")
+            )
+        }
+        _ => format!("[system] {body}"),
     }
 }
 
@@ -342,6 +370,25 @@ mod tests {
         assert_eq!(
             summary(json!({"type":"location","location":{"latitude":-16.5,"longitude":-68.15}})),
             "[location] -16.50000, -68.15000"
+        );
+    }
+
+    #[test]
+    fn a_security_code_change_says_what_happened() {
+        let shown = summary(
+            json!({"type":"system","system":{"body":"User identity changed",
+            "type":"customer_identity_changed"}}),
+        );
+        assert!(shown.contains("security code changed"), "{shown}");
+        assert_eq!(
+            summary(
+                json!({"type":"system","system":{"type":"user_changed_number","wa_id":"59172000002"}})
+            ),
+            "[system] the customer changed their number to +59172000002"
+        );
+        assert_eq!(
+            summary(json!({"type":"system","system":{"type":"something_new"}})),
+            "[system] something new"
         );
     }
 

@@ -5,6 +5,7 @@ pub mod connections;
 pub mod content;
 pub mod files;
 pub mod health;
+pub mod identity;
 pub mod ids;
 pub mod keywords;
 pub mod media;

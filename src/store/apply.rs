@@ -4,6 +4,7 @@
 use super::directory::{RoutedNumber, route_number, tenant_of_waba};
 use super::history_media;
 use super::media::{self, Lane};
+use super::identity;
 use super::{Result, StoreEvent};
 use crate::domain::status::{DeliveryStatus, StatusDecision, decide};
 use crate::domain::{MessageContent, Wamid};
@@ -110,7 +111,7 @@ fn apply_change(
                 ctx.inbound(number, m, contacts, events)?;
             }
             for s in statuses {
-                ctx.status(s, events)?;
+                ctx.status(s, contacts, events)?;
             }
             if !errors.is_empty() {
                 ctx.record(change, Some("errors"), &Value::Array(errors.clone()))?;
@@ -180,8 +181,7 @@ impl Ctx<'_> {
         profiles: &[ContactProfile],
         events: &mut Vec<StoreEvent>,
     ) -> Result<()> {
-        let name = profile_name(profiles, &m.from);
-        let contact = self.contact(&m.from, name)?;
+        let contact = self.contact(&m.from, profile_of(profiles, &m.from), m.at, events)?;
         if self.modifies_another(&m.wamid, &m.content, "customer", m.at, events)? {
             return Ok(());
         }
@@ -229,11 +229,23 @@ impl Ctx<'_> {
                 )?
                 .execute(params![conversation_id, m.at, opens, m.referral.is_some()])?;
         }
+        if inserted.is_some() && matches!(m.content, MessageContent::System { .. }) {
+            // After the message is counted: the change may fold its conversation into another.
+            identity::apply_system(
+                self.conn,
+                self.tenant_id,
+                contact,
+                &m.payload,
+                m.at,
+                self.now,
+                events,
+            )?;
+        }
         Ok(())
     }
 
     fn echo(&self, number: &RoutedNumber, e: &Echo, events: &mut Vec<StoreEvent>) -> Result<()> {
-        let contact = self.contact(&e.to, None)?;
+        let contact = self.contact(&e.to, None, e.at, events)?;
         if self.modifies_another(&e.wamid, &e.content, "business", e.at, events)? {
             return Ok(());
         }
@@ -331,7 +343,7 @@ impl Ctx<'_> {
         if self.modifies_another(&m.wamid, &m.content, reactor, m.at, events)? {
             return Ok(());
         }
-        let contact = self.contact(customer, None)?;
+        let contact = self.contact(customer, None, m.at, events)?;
         let conversation_id = self.conversation(number.id, contact)?;
         let status = if outgoing {
             m.status
@@ -359,84 +371,16 @@ impl Ctx<'_> {
         history_media::stored(self.conn, inserted, number.id, m, events)
     }
 
-    /// Finds or creates the contact; fills in the other id and the profile name when they arrive.
-    fn contact(&self, key: &CustomerKey, name: Option<&str>) -> Result<i64> {
-        let by_wa: Option<(i64, Option<String>, Option<String>)> = match &key.wa_id {
-            Some(w) => self
-                .conn
-                .prepare_cached(
-                    "SELECT id, user_id, name FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2",
-                )?
-                .query_row(params![self.tenant_id, w.as_str()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()?,
-            None => None,
-        };
-        let found = match by_wa {
-            Some((id, user_id, old_name)) => {
-                if let (None, Some(u)) = (user_id, &key.user_id) {
-                    // OR IGNORE: if another contact already holds this BSUID, keep both as they are.
-                    self.conn
-                        .prepare_cached("UPDATE OR IGNORE contacts SET user_id = ?2 WHERE id = ?1")?
-                        .execute(params![id, u.as_str()])?;
-                }
-                Some((id, old_name))
-            }
-            None => match &key.user_id {
-                Some(u) => {
-                    let row: Option<(i64, Option<String>, Option<String>)> = self
-                        .conn
-                        .prepare_cached(
-                            "SELECT id, wa_id, name FROM contacts WHERE tenant_id = ?1 AND user_id = ?2",
-                        )?
-                        .query_row(params![self.tenant_id, u.as_str()], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                        })
-                        .optional()?;
-                    if let Some((id, None, _)) = &row
-                        && let Some(w) = &key.wa_id
-                    {
-                        self.conn
-                            .prepare_cached(
-                                "UPDATE OR IGNORE contacts SET wa_id = ?2 WHERE id = ?1",
-                            )?
-                            .execute(params![id, w.as_str()])?;
-                    }
-                    row.map(|(id, _, name)| (id, name))
-                }
-                None => None,
-            },
-        };
-        match found {
-            Some((id, old_name)) => {
-                if let Some(n) = name
-                    && old_name.as_deref() != Some(n)
-                {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE contacts SET name = ?2, updated_at = ?3 WHERE id = ?1",
-                        )?
-                        .execute(params![id, n, self.now])?;
-                }
-                Ok(id)
-            }
-            None => {
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO contacts (tenant_id, wa_id, user_id, name, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                    )?
-                    .execute(params![
-                        self.tenant_id,
-                        key.wa_id.as_ref().map(|w| w.as_str()),
-                        key.user_id.as_ref().map(|u| u.as_str()),
-                        name,
-                        self.now
-                    ])?;
-                Ok(self.conn.last_insert_rowid())
-            }
-        }
+    /// Finds or creates the contact, pairing its ids (`store::identity`).
+    fn contact(
+        &self,
+        key: &CustomerKey,
+        profile: Option<&ContactProfile>,
+        at: i64,
+        events: &mut Vec<StoreEvent>,
+    ) -> Result<i64> {
+        let sighting = identity::sighting(key, profile, at);
+        identity::resolve(self.conn, self.tenant_id, &sighting, self.now, events)
     }
 
     fn conversation(&self, number_id: i64, contact_id: i64) -> Result<i64> {
@@ -520,7 +464,12 @@ impl Ctx<'_> {
         settle_status(self.conn, message_id, wamid.as_str())
     }
 
-    fn status(&self, s: &StatusReport, events: &mut Vec<StoreEvent>) -> Result<()> {
+    fn status(
+        &self,
+        s: &StatusReport,
+        profiles: &[ContactProfile],
+        events: &mut Vec<StoreEvent>,
+    ) -> Result<()> {
         let inserted = self
             .conn
             .prepare_cached(
@@ -541,6 +490,9 @@ impl Ctx<'_> {
                 s.callback_data,
                 self.journal_id
             ])?;
+        if inserted > 0 && !s.to_group {
+            identity::pair_from_status(self.conn, self.tenant_id, s, profiles, self.now, events)?;
+        }
         let Some(incoming) = DeliveryStatus::parse(&s.status) else {
             return Ok(()); // a status we do not know yet is on record, and changes nothing shown
         };
@@ -788,15 +740,11 @@ pub fn settle_status(conn: &Connection, message_id: i64, wamid: &str) -> Result<
     Ok(())
 }
 
-fn profile_name<'a>(profiles: &'a [ContactProfile], key: &CustomerKey) -> Option<&'a str> {
+fn profile_of<'a>(profiles: &'a [ContactProfile], key: &CustomerKey) -> Option<&'a ContactProfile> {
     profiles
         .iter()
-        .find(|p| {
-            (key.wa_id.is_some() && p.wa_id == key.wa_id)
-                || (key.user_id.is_some() && p.user_id == key.user_id)
-        })
+        .find(|p| identity::names(p, key))
         .or_else(|| (profiles.len() == 1).then(|| &profiles[0]))
-        .and_then(|p| p.name.as_deref())
 }
 
 /// Compares phone numbers by their digits (`+52 155…` and `52155…` are the same number).

@@ -19,6 +19,9 @@ pub struct ContactDetails {
     pub name: Option<String>,
     pub wa_id: Option<String>,
     pub user_id: Option<String>,
+    /// The WhatsApp username the customer chose, when Meta shares it.
+    #[serde(default)]
+    pub username: Option<String>,
     pub tenant: String,
     pub labels: Vec<String>,
     pub notes: Vec<NoteView>,
@@ -40,11 +43,11 @@ fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
 
 pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails> {
     let contact_id = contact_of(conn, conversation_id)?;
-    let (name, wa_id, user_id, tenant) = conn.query_row(
-        "SELECT k.name, k.wa_id, k.user_id, t.name FROM contacts k
+    let (name, wa_id, user_id, username, tenant) = conn.query_row(
+        "SELECT k.name, k.wa_id, k.user_id, k.username, t.name FROM contacts k
          JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1",
         [contact_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
     let labels = conn
         .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1 ORDER BY label")?
@@ -67,6 +70,7 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
         name,
         wa_id,
         user_id,
+        username,
         tenant,
         labels,
         notes,

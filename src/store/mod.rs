@@ -5,6 +5,7 @@ pub mod apply;
 pub mod contacts;
 pub mod directory;
 pub mod history_media;
+pub mod identity;
 pub mod journal;
 pub mod media;
 pub mod outbox;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_queues_agents.sql"),
     include_str!("../../migrations/0009_signups.sql"),
     include_str!("../../migrations/0010_sequences.sql"),
+    include_str!("../../migrations/0011_contact_identity.sql"),
     include_str!("../../migrations/0013_history_media.sql"),
 ];
 

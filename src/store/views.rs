@@ -11,6 +11,9 @@ pub struct ContactView {
     pub wa_id: Option<String>,
     pub user_id: Option<String>,
     pub name: Option<String>,
+    /// The WhatsApp username the customer chose, when Meta shares it.
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -106,7 +109,7 @@ fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
 const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
-           c.last_message_at, c.snoozed_until, q.name, c.assignee
+           c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
@@ -132,6 +135,7 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
             wa_id: r.get(4)?,
             user_id: r.get(5)?,
             name: r.get(6)?,
+            username: r.get(16)?,
         },
         snoozed_until: snoozed_until.filter(|_| state == "snoozed").map(rfc3339),
         state,

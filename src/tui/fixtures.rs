@@ -70,6 +70,7 @@ pub fn conversation(
                 None
             },
             name: name.map(str::to_string),
+            username: None,
         },
         state: "open".into(),
         snoozed_until: None,

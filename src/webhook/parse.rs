@@ -63,6 +63,8 @@ pub struct ContactProfile {
     pub wa_id: Option<WaId>,
     pub user_id: Option<Bsuid>,
     pub name: Option<String>,
+    /// `profile.username`: the handle a customer who hides their number chose.
+    pub username: Option<String>,
 }
 
 /// A customer's identity as one message names it; at least one of the two is present.
@@ -98,6 +100,10 @@ pub struct StatusReport {
     pub status: String,
     pub at: i64,
     pub recipient_id: Option<String>,
+    /// `recipient_user_id`: the BSUID, when the customer's phone number is hidden.
+    pub recipient_user_id: Option<Bsuid>,
+    /// `recipient_type: group`: the recipient is a group, not a customer to pair ids of.
+    pub to_group: bool,
     pub error: Option<ReportedError>,
     pub pricing: Option<Value>,
     pub callback_data: Option<String>,
@@ -329,6 +335,10 @@ fn parse_contact(v: &Value) -> ContactProfile {
             .get("profile")
             .and_then(|p| str_of(p, "name"))
             .filter(|n| !n.trim().is_empty()),
+        username: v
+            .get("profile")
+            .and_then(|p| str_of(p, "username"))
+            .filter(|n| !n.trim().is_empty()),
     }
 }
 
@@ -385,6 +395,8 @@ fn parse_status(v: &Value) -> Result<StatusReport, ParseError> {
         status: str_of(v, "status").ok_or_else(|| ParseError("no `status`".into()))?,
         at: required_timestamp(v)?,
         recipient_id: str_of(v, "recipient_id"),
+        recipient_user_id: str_of(v, "recipient_user_id").map(Bsuid),
+        to_group: str_of(v, "recipient_type").is_some_and(|t| t == "group"),
         error: array(v, "errors").first().map(parse_error),
         pricing: v.get("pricing").cloned(),
         callback_data: str_of(v, "biz_opaque_callback_data"),

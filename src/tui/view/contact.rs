@@ -31,8 +31,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(wa) = &c.wa_id {
         push(format!("+{wa}"), Style::default());
     }
-    if let Some(user) = &c.user_id {
-        push(user.clone(), dim);
+    match (&c.username, &c.user_id) {
+        (Some(name), Some(user)) => push(format!("{name} · {user}"), dim),
+        (Some(name), None) => push(name.clone(), dim),
+        (None, Some(user)) => push(user.clone(), dim),
+        (None, None) => {}
     }
     push(c.tenant.clone(), dim);
     push(String::new(), Style::default());

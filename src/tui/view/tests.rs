@@ -200,6 +200,7 @@ fn contact_panel_shows_labels_and_private_notes() {
                 name: Some("Sheena Nelson".into()),
                 wa_id: Some("16505551234".into()),
                 user_id: Some("US.13491208655302741918".into()),
+                username: Some("@sheena.sells".into()),
                 tenant: "Demo Shop".into(),
                 labels: vec!["vip".into(), "wholesale".into()],
                 notes: vec![crate::store::contacts::NoteView {
