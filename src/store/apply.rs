@@ -590,6 +590,9 @@ impl Ctx<'_> {
                 conversation_id,
                 message_id: id,
             });
+            if new == DeliveryStatus::Failed {
+                super::answers::reaction_failed(self.conn, id, events)?;
+            }
         }
         Ok(())
     }
