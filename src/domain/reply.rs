@@ -43,13 +43,9 @@ pub enum Refusal {
     Reaction(i64),
     #[error("message {0} was deleted by the customer: WhatsApp no longer shows it")]
     Deleted(i64),
-    #[error(
-        "message {0} is ours: WhatsApp lets a business react only to the customer's messages"
-    )]
+    #[error("message {0} is ours: WhatsApp lets a business react only to the customer's messages")]
     Ours(i64),
-    #[error(
-        "message {0} is more than 30 days old: WhatsApp no longer accepts a reaction to it"
-    )]
+    #[error("message {0} is more than 30 days old: WhatsApp no longer accepts a reaction to it")]
     TooOld(i64),
 }
 
@@ -148,7 +144,11 @@ mod tests {
             status: Some("delivered"),
             ..target("wamid.B")
         };
-        assert_eq!(quotable(&ours, 3), Ok("wamid.B"), "our own sent messages too");
+        assert_eq!(
+            quotable(&ours, 3),
+            Ok("wamid.B"),
+            "our own sent messages too"
+        );
     }
 
     #[test]
@@ -216,10 +216,7 @@ mod tests {
         };
         assert_eq!(reactable(&old, NOW), Err(Refusal::TooOld(7)));
         let unsent = target("wabox.outbox.1");
-        assert!(matches!(
-            reactable(&unsent, NOW),
-            Err(Refusal::NotSent(..))
-        ));
+        assert!(matches!(reactable(&unsent, NOW), Err(Refusal::NotSent(..))));
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //! media rules), a file stored durably in the data dir, then one row in the outbox.
 
 use super::Engine;
+use super::answers::with_warning;
 use super::api::Caller;
 use super::uploads::StagedFile;
 use crate::api::{ApiError, Response, SendContent};
 use crate::domain::ServiceWindow;
 use crate::domain::media::{self, MediaKind, essence};
 use crate::domain::template::{TemplateParam, fill};
-use super::answers::with_warning;
 use crate::store::answers::MessageRef;
 use crate::store::media::OutboundFile;
 use crate::store::outbox::SendTarget;
@@ -37,7 +37,10 @@ impl Engine {
             .await?;
         let mut request = addressed(&target).map_err(ApiError::new)?;
         let warning = match reply_to {
-            Some(quoted) => self.quote(&mut request, conversation_id, quoted, now).await?,
+            Some(quoted) => {
+                self.quote(&mut request, conversation_id, quoted, now)
+                    .await?
+            }
             None => None,
         };
         let sent = self

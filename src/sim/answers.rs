@@ -81,7 +81,10 @@ impl Simulator {
                     "(#131008) Required parameter is missing: reaction.message_id".into(),
                 ));
             };
-            if v.pointer("/reaction/emoji").and_then(Value::as_str).is_none() {
+            if v.pointer("/reaction/emoji")
+                .and_then(Value::as_str)
+                .is_none()
+            {
                 return Err((
                     131008,
                     "(#131008) Required parameter is missing: reaction.emoji".into(),

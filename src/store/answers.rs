@@ -182,7 +182,13 @@ pub fn reaction_sent(conn: &Connection, message_id: i64, wamid: &str) -> Result<
         .query_row(
             "SELECT wamid, payload, at FROM messages WHERE id = ?1 AND type = 'reaction'",
             [message_id],
-            |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default(), r.get(2)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    r.get(2)?,
+                ))
+            },
         )
         .optional()?;
     let Some((placeholder, payload, at)) = own else {
@@ -222,7 +228,12 @@ pub fn reaction_failed(
         .query_row(
             "SELECT wamid, payload FROM messages WHERE id = ?1 AND type = 'reaction'",
             [message_id],
-            |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                ))
+            },
         )
         .optional()?;
     let Some((own_wamid, request)) = reacted else {

@@ -124,7 +124,7 @@ pub fn queue(
     // is not a message of the timeline: the list keeps showing the last real one.
     if send.kind != "reaction" {
         conn.prepare_cached(
-        "UPDATE conversations SET last_message_at = ?2, last_message_text = ?3
+            "UPDATE conversations SET last_message_at = ?2, last_message_text = ?3
          WHERE id = ?1 AND (last_message_at IS NULL OR last_message_at <= ?2)",
         )?
         .execute(params![target.conversation_id, now, send.rendered])?;

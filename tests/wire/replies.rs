@@ -146,7 +146,9 @@ async fn a_reply_to_an_unknown_foreign_or_unsent_message_is_refused_before_queue
     assert!(err.contains("no message wamid.NOT-HERE"), "{err}");
     let err = stderr(&reply(&theirs["id"].to_string()));
     assert!(
-        err.contains(&format!("belongs to conversation {b}, not to conversation {a}")),
+        err.contains(&format!(
+            "belongs to conversation {b}, not to conversation {a}"
+        )),
         "{err}"
     );
     // A message still waiting in the outbox has no wamid yet.
@@ -167,8 +169,17 @@ async fn a_reply_to_an_unknown_foreign_or_unsent_message_is_refused_before_queue
     let err = stderr(&reply(&waiting["id"].to_string()));
     assert!(err.contains("has not reached WhatsApp yet"), "{err}");
     assert!(w.sim.sent().is_empty(), "nothing refused was sent");
-    let texts: Vec<Value> = w.home.messages(a).into_iter().map(|m| m["text"].clone()).collect();
-    assert_eq!(texts, ["hello?", "one moment"], "nothing refused was queued");
+    let texts: Vec<Value> = w
+        .home
+        .messages(a)
+        .into_iter()
+        .map(|m| m["text"].clone())
+        .collect();
+    assert_eq!(
+        texts,
+        ["hello?", "one moment"],
+        "nothing refused was queued"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,7 +235,10 @@ async fn a_reaction_that_is_not_one_emoji_or_not_on_a_customers_message_is_refus
         "--json",
     ]));
     let err = stderr(&w.home.run(&["react", &ours["id"].to_string(), "👍"]));
-    assert!(err.contains("react only to the customer's messages"), "{err}");
+    assert!(
+        err.contains("react only to the customer's messages"),
+        "{err}"
+    );
     let err = stderr(&w.home.run(&["react", "wamid.UNKNOWN", "👍"]));
     assert!(err.contains("no message wamid.UNKNOWN"), "{err}");
     assert_eq!(w.sim.sent().len(), 1, "only the text went out");
@@ -243,8 +257,7 @@ async fn a_reaction_is_refused_while_the_window_is_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_simulator_fails_a_reaction_to_a_message_it_does_not_know_and_drops_an_unknown_quote()
-{
+async fn the_simulator_fails_a_reaction_to_a_message_it_does_not_know_and_drops_an_unknown_quote() {
     // A message the engine has but the simulated WhatsApp never saw (as for a message Meta no
     // longer keeps): the send goes, Meta's answer comes in the statuses.
     let w = world().await;
