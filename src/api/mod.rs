@@ -6,6 +6,7 @@ use crate::engine::ingest::EntryOutcome;
 use crate::engine::templates::SyncReport;
 use crate::secret::Secret;
 use crate::store::StoreEvent;
+use crate::store::answers::MessageRef;
 use crate::store::directory::{NumberView, TenantView};
 use crate::store::journal::{JournalEntryView, JournalFilter};
 use crate::store::outbox::QueuedView;
@@ -243,6 +244,14 @@ pub enum Request {
     Send {
         conversation_id: i64,
         content: SendContent,
+        /// A message of the conversation that this one answers (quoted above it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<MessageRef>,
+    },
+    /// Queue our reaction to a customer's message; an empty emoji removes ours.
+    React {
+        message: MessageRef,
+        emoji: String,
     },
     GetMessage {
         message_id: i64,

@@ -120,6 +120,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
                 Request::Send {
                     conversation_id,
                     content: SendContent::Text { body: body.clone() },
+                    reply_to: None,
                 },
             )
             .await?;
@@ -164,6 +165,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
                         Request::Send {
                             conversation_id,
                             content,
+                            reply_to: None,
                         },
                     )
                     .await?;

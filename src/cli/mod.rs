@@ -34,6 +34,7 @@ macro_rules! eprint {
 pub mod connect;
 mod output;
 mod paging;
+mod react;
 pub mod sequences;
 pub mod signup;
 pub mod team;
@@ -44,6 +45,7 @@ use crate::client::Client;
 use crate::config::Config;
 use crate::domain::{ConnectionKind, MediaKind};
 use crate::secret::Secret;
+use crate::store::answers::MessageRef;
 use crate::store::journal::{JournalFilter, JournalState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use output::{say, say_err};
@@ -115,6 +117,8 @@ pub enum Command {
     /// Mark a conversation read: its unread count drops to 0 and, unless `[outbox]
     /// mark_read_on_open = false`, WhatsApp shows the customer their last message was read.
     Read { conversation_id: i64 },
+    /// React to a customer's message with an emoji, or `--remove` our reaction.
+    React(react::ReactArgs),
     /// Send a failed or uncertain message again.
     Retry {
         message_id: i64,
@@ -233,6 +237,10 @@ pub struct SendArgs {
     /// The file's MIME type (else guessed from its extension).
     #[arg(long, requires = "file")]
     pub mime: Option<String>,
+    /// Answer this message of the conversation, quoted above ours: wabox's id (as `messages
+    /// --json` shows it) or its wamid.
+    #[arg(long, value_name = "MESSAGE_ID")]
+    pub reply_to: Option<String>,
     /// Wait until the message is delivered, read, failed or uncertain.
     #[arg(long)]
     pub wait: bool,
@@ -553,9 +561,10 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
             ContentToSend::Ready(c) => client.with_uploaded_header(c).await?,
             ContentToSend::File(f) => f.upload(&mut client).await?,
         };
+        let reply_to = args.reply_to.as_deref().map(MessageRef::parse);
         send_and_wait(
             &mut client,
-            args.conversation,
+            (args.conversation, reply_to),
             content,
             args.wait,
             args.timeout,
@@ -578,7 +587,7 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
 
 async fn send_and_wait(
     client: &mut Client,
-    conversation_id: i64,
+    (conversation_id, reply_to): (i64, Option<MessageRef>),
     content: SendContent,
     wait: bool,
     timeout: u64,
@@ -588,11 +597,15 @@ async fn send_and_wait(
         .call(Request::Send {
             conversation_id,
             content,
+            reply_to,
         })
         .await?
     else {
         anyhow::bail!("the engine answered a send with something else");
     };
+    if let Some(warning) = &q.warning {
+        say_err!("warning: {warning}");
+    }
     if wait && in_process {
         anyhow::bail!(
             "queued as message {}, but no engine is running: it is sent when `wabox serve` starts",
@@ -719,6 +732,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             )
         }
         Command::Send(args) => return send(config, args, act_as).await,
+        Command::React(args) => args.request(),
         Command::Retry { message_id, json } => (Request::RetryMessage { message_id }, json),
         Command::Read { conversation_id } => (Request::MarkRead { conversation_id }, false),
         Command::Media(MediaCommand::Retry { message_id }) => {

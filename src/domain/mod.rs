@@ -12,6 +12,7 @@ pub mod media;
 pub mod number;
 pub mod onboarding;
 pub mod pace;
+pub mod reply;
 pub mod routing;
 pub mod sequence;
 pub mod signup;

@@ -61,6 +61,8 @@ pub enum Need {
     Installation,
     Conversation(i64),
     Message(i64),
+    /// A message named by wabox's id or by its wamid.
+    NamedMessage(crate::store::answers::MessageRef),
     /// Lists that the scope filters.
     Scoped,
 }
@@ -129,6 +131,7 @@ pub fn need(request: &Request) -> Need {
         | RetryMessage { message_id }
         | GetMedia { message_id, .. }
         | RetryMedia { message_id } => Need::Message(*message_id),
+        React { message, .. } => Need::NamedMessage(message.clone()),
         ListNumbers
         | ListConversations { .. }
         | Search { .. }
@@ -317,6 +320,17 @@ impl Engine {
                 let scope = access.scope.clone();
                 self.read(move |c| scope.check_message(c, id).map(|_| ()))
                     .await
+            }
+            Need::NamedMessage(message) => {
+                let scope = access.scope.clone();
+                self.read(move |c| {
+                    let target = crate::store::answers::target(c, &message)?;
+                    // Out of sight reads as not there, in the same words, by the name given.
+                    scope.check_message(c, target.id).map(|_| ()).map_err(|_| {
+                        crate::store::StoreError::NotFound(format!("no message {message}"))
+                    })
+                })
+                .await
             }
         }
     }

@@ -433,12 +433,16 @@ impl Engine {
             Request::Send {
                 conversation_id,
                 content,
+                reply_to,
             } => {
-                let sent = self.send(caller, conversation_id, content, now).await?;
+                let sent = self
+                    .send(caller, conversation_id, content, reply_to, now)
+                    .await?;
                 self.pause_automation(conversation_id, format!("{} replied", caller.user))
                     .await;
                 Ok(sent)
             }
+            Request::React { message, emoji } => self.react(caller, message, emoji, now).await,
             Request::GetMessage { message_id } => self
                 .read(move |c| views::message(c, message_id))
                 .await

@@ -2,6 +2,7 @@
 
 pub mod access;
 mod admission;
+mod answers;
 pub mod api;
 pub mod assign;
 mod connect;

@@ -492,6 +492,7 @@ fn queue(
             rendered,
             requested_by: by,
             origin: "sequence",
+            reply_to: None,
         },
         crate::domain::time::now_ms(),
         events,

@@ -2,6 +2,7 @@
 //! media rules), a file stored durably in the data dir, then one row in the outbox.
 
 use super::Engine;
+use super::answers::with_warning;
 use super::api::Caller;
 use super::uploads::StagedFile;
 use crate::api::{ApiError, Response, SendContent};
@@ -9,6 +10,7 @@ use crate::domain::ServiceWindow;
 use crate::domain::media::{self, MediaKind, essence};
 use crate::domain::template::{TemplateParam, fill};
 use crate::domain::template_header::{self, HeaderValue};
+use crate::store::answers::MessageRef;
 use crate::store::media::OutboundFile;
 use crate::store::outbox::SendTarget;
 use crate::store::{outbox, templates};
@@ -28,12 +30,37 @@ impl Engine {
         caller: &Caller,
         conversation_id: i64,
         content: SendContent,
+        reply_to: Option<MessageRef>,
         now: i64,
     ) -> Result<Response, ApiError> {
         let target = self
             .read(move |c| outbox::send_target(c, conversation_id))
             .await?;
         let mut request = addressed(&target).map_err(ApiError::new)?;
+        let warning = match reply_to {
+            Some(quoted) => {
+                self.quote(&mut request, conversation_id, quoted, now)
+                    .await?
+            }
+            None => None,
+        };
+        let sent = self
+            .send_content(caller, &target, request, content, now)
+            .await?;
+        Ok(with_warning(sent, warning))
+    }
+
+    /// The content part of `send`, once the request is addressed (and quotes what it answers).
+    async fn send_content(
+        self: &Arc<Self>,
+        caller: &Caller,
+        target: &SendTarget,
+        mut request: serde_json::Value,
+        content: SendContent,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let conversation_id = target.conversation_id;
+        let target = target.clone();
         if !target.has_token {
             return Err(ApiError::new(format!(
                 "number {} has no access token: an admin must connect it before it can send",
@@ -157,6 +184,9 @@ impl Engine {
             .write(move |ctx| {
                 let tx = ctx.conn.savepoint()?;
                 let target = outbox::send_target(&tx, conversation_id)?;
+                let reply_to = request
+                    .pointer("/context/message_id")
+                    .and_then(serde_json::Value::as_str);
                 let q = outbox::queue(
                     &tx,
                     &target,
@@ -166,6 +196,7 @@ impl Engine {
                         rendered: &rendered,
                         requested_by: &by,
                         origin: "agent",
+                        reply_to,
                     },
                     super::outbox::now_ms(),
                     &mut ctx.events,
@@ -184,7 +215,7 @@ impl Engine {
 
     /// Free-form messages go only while the customer's window is open; the refusal names the
     /// templates that may go instead.
-    async fn refuse_outside_window(
+    pub(super) async fn refuse_outside_window(
         self: &Arc<Self>,
         target: &SendTarget,
         now: i64,

@@ -208,6 +208,10 @@ async fn messages(
         Ok(t) => t,
         Err((code, message)) => return sim.refuse(&pnid, 400, code, &message),
     };
+    let answering = match sim.answering(&pnid, &recipient, &kind, &v) {
+        Ok(a) => a,
+        Err((code, message)) => return sim.refuse(&pnid, 400, code, &message),
+    };
     // A media message (or a template's media header) by id must name a file uploaded to (or
     // received by) this API.
     let media_id = crate::domain::MediaKind::parse(&kind)
@@ -273,7 +277,16 @@ async fn messages(
     let wamid = sim.fresh_id("wamid.SIMOUT");
     let template = kind == "template";
     // Free-form outside the window: accepted now, failed later, as Meta does.
-    let doomed = !template && !sim.window_open(&pnid, &recipient);
+    let ending = if !template && !sim.window_open(&pnid, &recipient) {
+        Ending::ClosedWindow
+    } else if answering.reaction_refused {
+        Ending::UnknownReactionTarget
+    } else if answering.reaction {
+        Ending::ReactionSent
+    } else {
+        Ending::Delivered
+    };
+    sim.remember_in_chat(&pnid, &[&recipient], &wamid);
     sim.lock().sent.push(SentRecord {
         phone_number_id: pnid.clone(),
         to: recipient.clone(),
@@ -284,6 +297,8 @@ async fn messages(
         at_unix_ms: crate::engine::outbox::now_ms(),
         media_id,
         body: v.clone(),
+        quoted: answering.quoted,
+        dropped_context: answering.dropped_context,
     });
     tokio::spawn(report_statuses(
         sim.clone(),
@@ -291,7 +306,7 @@ async fn messages(
         wamid.clone(),
         recipient.clone(),
         template,
-        doomed,
+        ending,
     ));
     let contact = if by_bsuid {
         json!({"input": recipient, "user_id": recipient})
@@ -355,13 +370,26 @@ fn check_content(kind: &str, v: &Value) -> Result<String, (i64, String)> {
     }
 }
 
+/// How an accepted send ends, as its status webhooks tell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ending {
+    /// sent, delivered and read (in some order).
+    Delivered,
+    /// Free-form outside the window: failed 131047.
+    ClosedWindow,
+    /// A reaction: only `sent`, as Meta documents.
+    ReactionSent,
+    /// A reaction to a message the chat does not have: failed 131009.
+    UnknownReactionTarget,
+}
+
 async fn report_statuses(
     sim: Arc<Simulator>,
     number: SimNumber,
     wamid: String,
     recipient: String,
     template: bool,
-    doomed: bool,
+    ending: Ending,
 ) {
     let (lo, hi) = sim.options.status_delay_ms;
     let pause = || Duration::from_millis(lo + rand::random::<u64>() % (hi.saturating_sub(lo) + 1));
@@ -376,7 +404,25 @@ async fn report_statuses(
             sim.now(),
         )
     };
-    if doomed {
+    if ending == Ending::UnknownReactionTarget {
+        tokio::time::sleep(pause()).await;
+        let body = send(
+            "failed",
+            Some((
+                131009,
+                "Parameter value is not valid",
+                "The message reacted to is not in this chat, was deleted, is a reaction or is more than 30 days old.",
+            )),
+        );
+        let _ = sim.deliver(body).await;
+        return;
+    }
+    if ending == Ending::ReactionSent {
+        tokio::time::sleep(pause()).await;
+        let _ = sim.deliver(send("sent", None)).await;
+        return;
+    }
+    if ending == Ending::ClosedWindow {
         tokio::time::sleep(pause()).await;
         let body = send(
             "failed",

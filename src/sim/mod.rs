@@ -5,6 +5,7 @@
 //! statuses back over signed webhooks — sometimes out of order, sometimes `read` without
 //! `delivered`.
 
+mod answers;
 pub mod customers;
 pub mod graph;
 pub mod kapso;
@@ -105,6 +106,11 @@ pub struct SentRecord {
     pub media_id: Option<String>,
     /// The request's JSON body as it arrived.
     pub body: serde_json::Value,
+    /// The wamid a reply quotes, when the chat has it.
+    pub quoted: Option<String>,
+    /// The wamid a reply asked to quote that the chat does not have: delivered without the
+    /// quote, as Meta does.
+    pub dropped_context: Option<String>,
 }
 
 /// One file uploaded to `POST /{phone-number-id}/media`.
@@ -169,6 +175,8 @@ pub(crate) struct SimState {
     pub extra_numbers: Vec<SimNumber>,
     /// The simulated Kapso: customers, setup links, the numbers it connected, webhooks.
     pub kapso: kapso::KapsoState,
+    /// (phone number id, customer wa_id or BSUID, wamid) of every message of each chat.
+    pub chat_wamids: std::collections::HashSet<(String, String, String)>,
 }
 
 pub struct Simulator {
@@ -428,6 +436,13 @@ impl Simulator {
                 *entry = (*entry).max(ts);
             }
         }
+        if let Some(wamid) = message.get("id").and_then(Value::as_str) {
+            let ids: Vec<&str> = [customer.wa_id.as_deref(), customer.user_id.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            self.remember_in_chat(phone_number_id, &ids, wamid);
+        }
         let body = webhooks::inbound(&number, customer, message);
         self.deliver(body).await
     }
@@ -443,6 +458,11 @@ impl Simulator {
             .number(phone_number_id)
             .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?;
         let wamid = self.fresh_id("wamid.SIMECHO");
+        let ids: Vec<&str> = [customer.wa_id.as_deref(), customer.user_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        self.remember_in_chat(phone_number_id, &ids, &wamid);
         self.deliver(webhooks::echo(&number, customer, &wamid, text, self.now()))
             .await
     }

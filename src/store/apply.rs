@@ -3,8 +3,8 @@
 
 use super::directory::{RoutedNumber, route_number, tenant_of_waba};
 use super::history_media;
-use super::media::{self, Lane};
 use super::identity;
+use super::media::{self, Lane};
 use super::{Result, StoreEvent};
 use crate::domain::status::{DeliveryStatus, StatusDecision, decide};
 use crate::domain::{MessageContent, Wamid};
@@ -525,6 +525,9 @@ impl Ctx<'_> {
                 conversation_id,
                 message_id: id,
             });
+            if new == DeliveryStatus::Failed {
+                super::answers::reaction_failed(self.conn, id, events)?;
+            }
         }
         Ok(())
     }

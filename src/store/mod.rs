@@ -1,6 +1,7 @@
 //! The SQLite store: migrations, repositories and the code that applies webhook changes.
 //! Only the engine's writer thread writes; readers open their own connections (WAL).
 
+pub mod answers;
 pub mod apply;
 pub mod contacts;
 pub mod directory;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_sequences.sql"),
     include_str!("../../migrations/0011_contact_identity.sql"),
     include_str!("../../migrations/0013_history_media.sql"),
+    include_str!("../../migrations/0015_replies_reactions.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

@@ -69,6 +69,8 @@ pub struct NewSend<'a> {
     pub requested_by: &'a str,
     /// `agent` (a person, through a client) or `sequence` (automation).
     pub origin: &'a str,
+    /// The wamid the message quotes (its request carries it as `context.message_id`).
+    pub reply_to: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +78,9 @@ pub struct QueuedView {
     pub outbox_id: i64,
     pub message_id: i64,
     pub conversation_id: i64,
+    /// Something the agent should know about what was queued (it goes, but not quite as asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// Queues a send and its message row in the caller's transaction.
@@ -88,12 +93,16 @@ pub fn queue(
 ) -> Result<QueuedView> {
     let now = now_ms / 1000;
     // A placeholder wamid, unique, replaced by Meta's once the send is accepted.
-    let placeholder = format!("wabox.outbox.{:032x}", rand::random::<u128>());
+    let placeholder = format!(
+        "{}{:032x}",
+        crate::domain::reply::PLACEHOLDER_PREFIX,
+        rand::random::<u128>()
+    );
     conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at, status, payload)
-         VALUES (?1, ?2, 'out', ?7, ?3, ?4, ?5, 'queued', ?6)",
+        "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at, status, payload, reply_to)
+         VALUES (?1, ?2, 'out', ?7, ?3, ?4, ?5, 'queued', ?6, ?8)",
     )?
-    .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string(), send.origin])?;
+    .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string(), send.origin, send.reply_to])?;
     let message_id = conn.last_insert_rowid();
     conn.prepare_cached(
         "INSERT INTO outbox (conversation_id, number_id, message_id, kind, request, next_attempt_at,
@@ -111,12 +120,15 @@ pub fn queue(
         now
     ])?;
     let outbox_id = conn.last_insert_rowid();
-    // Our message is the latest activity, but it never touches the service window.
-    conn.prepare_cached(
-        "UPDATE conversations SET last_message_at = ?2, last_message_text = ?3
+    // Our message is the latest activity, but it never touches the service window. A reaction
+    // is not a message of the timeline: the list keeps showing the last real one.
+    if send.kind != "reaction" {
+        conn.prepare_cached(
+            "UPDATE conversations SET last_message_at = ?2, last_message_text = ?3
          WHERE id = ?1 AND (last_message_at IS NULL OR last_message_at <= ?2)",
-    )?
-    .execute(params![target.conversation_id, now, send.rendered])?;
+        )?
+        .execute(params![target.conversation_id, now, send.rendered])?;
+    }
     events.push(StoreEvent::MessageAdded {
         conversation_id: target.conversation_id,
         message_id,
@@ -128,6 +140,7 @@ pub fn queue(
         outbox_id,
         message_id,
         conversation_id: target.conversation_id,
+        warning: None,
     })
 }
 
@@ -266,6 +279,7 @@ pub fn mark_sent(
     )?;
     conn.prepare_cached("UPDATE outbox SET state = 'sent', wamid = ?2, error_code = NULL, error_text = NULL, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, wamid, now_ms / 1000])?;
+    super::answers::reaction_sent(conn, message_id, wamid)?;
     conn.prepare_cached("UPDATE messages SET wamid = ?2, status = 'accepted', error_code = NULL, error_title = NULL WHERE id = ?1")?
         .execute(params![message_id, wamid])?;
     settle_status(conn, message_id, wamid)?;
@@ -324,6 +338,7 @@ pub fn mark_failed(
         Some(code.unwrap_or(0)),
         Some(text),
     )?;
+    super::answers::reaction_failed(conn, message_id, events)?;
     events.push(StoreEvent::MessageChanged {
         conversation_id,
         message_id,
@@ -450,6 +465,7 @@ mod tests {
             rendered: text,
             requested_by: "ana",
             origin: "agent",
+            reply_to: None,
         };
         queue(conn, target, &send, now_ms, &mut Vec::new())
             .unwrap()

@@ -97,6 +97,14 @@ pub struct MessageView {
     pub media: Option<super::media::MediaView>,
 }
 
+impl MessageView {
+    /// Our reactions are outbox rows shown on the message they react to, not in the timeline,
+    /// unless they failed (then the agent sees why and may retry).
+    pub fn in_timeline(&self) -> bool {
+        self.kind != "reaction" || matches!(self.status.as_deref(), Some("failed" | "uncertain"))
+    }
+}
+
 fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
     let w = ServiceWindow::at(last_inbound_at, now);
     WindowView {
@@ -374,6 +382,7 @@ pub fn messages(
     let sql = format!(
         "{MESSAGE_SELECT}
          WHERE m.conversation_id = ?1
+           AND (m.type != 'reaction' OR m.status IN ('failed', 'uncertain'))
            AND (?2 IS NULL OR (m.at, m.id) < (SELECT at, id FROM messages WHERE id = ?2))
          ORDER BY m.at DESC, m.id DESC LIMIT ?3"
     );

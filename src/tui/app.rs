@@ -156,6 +156,8 @@ pub enum Popup {
         agents: Option<Vec<AgentView>>,
         scroll: usize,
     },
+    /// Our reaction to the selected message: a few common emoji, or any typed.
+    React(super::answers::ReactionChoice),
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
     Automation {
         /// The conversation's tenant's sequences, once loaded.
@@ -215,6 +217,8 @@ pub enum Tag {
         text: Option<String>,
     },
     Retry,
+    /// Our reaction queued (or removed).
+    React,
     MarkRead,
     MarkUnread,
     Media {
@@ -294,6 +298,8 @@ pub struct App {
     pub filter_editing: bool,
     pub open: Option<OpenConversation>,
     pub composer: TextArea<'static>,
+    /// The message the composer's text answers (`R` on a message; Esc cancels).
+    pub reply_to: Option<super::answers::ReplyDraft>,
     pub popup: Option<Popup>,
     pub templates: HashMap<String, Vec<TemplateView>>,
     pub notice: Option<Notice>,
@@ -349,6 +355,7 @@ impl App {
             filter_editing: false,
             open: None,
             composer: new_composer(),
+            reply_to: None,
             popup: None,
             templates: HashMap::new(),
             notice: None,
@@ -687,6 +694,11 @@ impl App {
                     return out;
                 };
                 let from_customer = m.direction == "in" && m.origin == "customer";
+                if !m.in_timeline() {
+                    // Our reaction's own row: it shows on the message it reacts to instead.
+                    open.messages.retain(|x| x.view.id != m.id);
+                    return out;
+                }
                 let added = open.upsert(MessageRow::new(*m));
                 // The agent is looking at it: the customer sees it read, as in WhatsApp.
                 if added && from_customer && focused {
@@ -801,6 +813,7 @@ impl App {
                 self.info(&text);
             }
             (Tag::Retry, _) => self.info(self.t.retried),
+            (Tag::React, _) => self.info(self.t.reaction_queued),
             (Tag::MarkUnread, _) => self.info(self.t.marked_unread),
             (Tag::Media { open, .. }, Response::Media(file)) => {
                 out.push(Effect::SaveFile { file, open });

@@ -16,6 +16,10 @@ impl App {
         if self.wizard.is_some() {
             return self.wizard_paste(text);
         }
+        if self.reaction_paste(text) {
+            self.dirty = true;
+            return;
+        }
         if self.focus == Focus::Composer && self.popup.is_none() {
             self.composer.insert_str(text);
             self.dirty = true;
@@ -77,6 +81,7 @@ impl App {
             return Vec::new();
         };
         match popup {
+            Popup::React(_) => return self.reaction_key(key),
             Popup::Help { scroll } => match key.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -233,6 +238,7 @@ impl App {
                                     params: ready.params,
                                     header: ready.header,
                                 },
+                                reply_to: self.take_reply(conversation_id),
                             },
                         )];
                     }
@@ -322,6 +328,7 @@ impl App {
                 Focus::Messages => self.act(Action::Compose),
                 Focus::Composer => Vec::new(),
             },
+            Action::Back if self.focus == Focus::Composer && self.cancel_reply() => Vec::new(),
             Action::Back => {
                 self.focus = match self.focus {
                     Focus::Composer => Focus::Messages,
@@ -356,6 +363,9 @@ impl App {
             }
             Action::NextUnread => self.next_unread(),
             Action::Retry => self.retry_selected(),
+            Action::Reply => self.start_reply(),
+            Action::React => self.open_reaction_choice(),
+            Action::Unreact => self.remove_reaction(),
             Action::MarkUnread => match self.focused_conversation_id() {
                 Some(conversation_id) => vec![Effect::Call(
                     Tag::MarkUnread,
@@ -603,7 +613,7 @@ impl App {
     }
 
     /// With the window closed the composer cannot send: say so and offer templates instead.
-    fn guard_closed_window(&mut self) -> Vec<Effect> {
+    pub(super) fn guard_closed_window(&mut self) -> Vec<Effect> {
         match self.open_window() {
             Some(w) if !w.is_open() => {
                 let key = self.keymap.key_of(Scope::Composer, Action::Templates);
@@ -712,6 +722,7 @@ impl App {
             Request::Send {
                 conversation_id,
                 content: SendContent::Text { body },
+                reply_to: self.take_reply(conversation_id),
             },
         )]
     }

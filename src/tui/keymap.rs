@@ -27,6 +27,12 @@ pub enum Action {
     Filter,
     NextUnread,
     Retry,
+    /// Reply to the selected message, quoting it.
+    Reply,
+    /// React to the selected message with an emoji.
+    React,
+    /// Remove our reaction from the selected message.
+    Unreact,
     MarkUnread,
     OpenMedia,
     SaveMedia,
@@ -66,6 +72,9 @@ impl Action {
             Action::Filter => "filter",
             Action::NextUnread => "next_unread",
             Action::Retry => "retry",
+            Action::Reply => "reply_to",
+            Action::React => "react",
+            Action::Unreact => "unreact",
             Action::MarkUnread => "mark_unread",
             Action::OpenMedia => "open_media",
             Action::SaveMedia => "save_media",
@@ -235,6 +244,9 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Filter, &["/"]),
     (Scope::Lists, Action::NextUnread, &["n"]),
     (Scope::Lists, Action::Retry, &["r"]),
+    (Scope::Lists, Action::Reply, &["R"]),
+    (Scope::Lists, Action::React, &["e"]),
+    (Scope::Lists, Action::Unreact, &["E"]),
     (Scope::Lists, Action::MarkUnread, &["u"]),
     (Scope::Lists, Action::OpenMedia, &["o"]),
     (Scope::Lists, Action::SaveMedia, &["s"]),

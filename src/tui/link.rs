@@ -75,9 +75,13 @@ async fn serve<T>(
                         client.media_whole(message_id).await
                     }
                     // A template header's file goes to the engine before the send naming it.
-                    Request::Send { conversation_id, content } => {
+                    Request::Send { conversation_id, content, reply_to } => {
                         match client.with_uploaded_header(content).await {
-                            Ok(content) => client.call(Request::Send { conversation_id, content }).await,
+                            Ok(content) => {
+                                client
+                                    .call(Request::Send { conversation_id, content, reply_to })
+                                    .await
+                            }
                             Err(e) => Err(e),
                         }
                     }

@@ -251,7 +251,8 @@ fn enter_sends_the_reply_and_a_refusal_gives_the_text_back() {
             conversation_id: 1,
             content: SendContent::Text {
                 body: "It ships today".into()
-            }
+            },
+            reply_to: None,
         }
     );
     assert_eq!(
@@ -316,7 +317,8 @@ fn a_closed_window_never_lets_free_text_go_and_offers_templates() {
                 language: "es".into(),
                 params: vec!["customer_name=Carlos Mamani".into()],
                 header: None,
-            }
+            },
+            reply_to: None,
         }]
     );
     assert!(app.popup.is_none());

@@ -7,6 +7,7 @@ mod contact;
 mod conversations;
 mod messages;
 mod picker;
+mod react;
 mod search;
 mod sidebar;
 pub mod text;
@@ -79,6 +80,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
         Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
+        Some(Popup::React(choice)) => react::draw(frame, app, choice),
         Some(Popup::Admin { agents, scroll }) => {
             admin::draw(frame, app, agents.as_deref(), *scroll)
         }

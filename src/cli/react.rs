@@ -1,0 +1,72 @@
+//! `wabox react MESSAGE EMOJI` and `wabox react MESSAGE --remove`: our reaction to a customer's
+//! message, queued in the outbox like any send.
+
+use crate::api::Request;
+use crate::store::answers::MessageRef;
+use clap::Args;
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["emoji", "remove"])))]
+pub struct ReactArgs {
+    /// The customer's message: wabox's id (as `messages --json` shows it) or its wamid.
+    #[arg(value_name = "MESSAGE_ID")]
+    pub message: String,
+    /// One emoji, such as 👍 (only while the customer's 24-hour window is open).
+    pub emoji: Option<String>,
+    /// Remove our reaction instead.
+    #[arg(long)]
+    pub remove: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ReactArgs {
+    pub fn request(self) -> (Request, bool) {
+        let emoji = if self.remove {
+            String::new()
+        } else {
+            self.emoji.unwrap_or_default()
+        };
+        (
+            Request::React {
+                message: MessageRef::parse(&self.message),
+                emoji,
+            },
+            self.json,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(message: &str, emoji: Option<&str>, remove: bool) -> ReactArgs {
+        ReactArgs {
+            message: message.into(),
+            emoji: emoji.map(str::to_string),
+            remove,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn a_number_is_wabox_id_and_anything_else_a_wamid() {
+        let (r, _) = args("42", Some("👍"), false).request();
+        assert_eq!(
+            r,
+            Request::React {
+                message: MessageRef::Id(42),
+                emoji: "👍".into()
+            }
+        );
+        let (r, _) = args("wamid.HBgX", None, true).request();
+        assert_eq!(
+            r,
+            Request::React {
+                message: MessageRef::Wamid("wamid.HBgX".into()),
+                emoji: String::new()
+            }
+        );
+    }
+}
