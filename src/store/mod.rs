@@ -2,8 +2,10 @@
 //! Only the engine's writer thread writes; readers open their own connections (WAL).
 
 pub mod apply;
+pub mod calls;
 pub mod contacts;
 pub mod directory;
+pub mod groups;
 pub mod journal;
 pub mod media;
 pub mod outbox;
@@ -33,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_queues_agents.sql"),
     include_str!("../../migrations/0009_signups.sql"),
     include_str!("../../migrations/0010_sequences.sql"),
+    include_str!("../../migrations/0012_calls_groups.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.
