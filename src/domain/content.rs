@@ -1,5 +1,7 @@
 //! What a WhatsApp message carries, by type, and the one-line text wabox shows for it.
 
+use super::calls::CallPermission;
+use super::forms::{FormField, fields_of_response};
 use serde_json::Value;
 
 /// The content of one message, parsed from its `type` and the object of that name.
@@ -32,6 +34,19 @@ pub enum MessageContent {
         reply_type: String,
         id: Option<String>,
         title: String,
+    },
+    /// A completed WhatsApp Flow (`nfm_reply`): what the customer filled in, `flow_token` left out.
+    FlowReply {
+        fields: Vec<FormField>,
+        /// What WhatsApp showed the customer on sending (`Sent`).
+        body: String,
+    },
+    /// The customer's answer to a call permission request (`call_permission_reply`).
+    CallPermissionReply(CallPermission),
+    /// An `interactive` message without its object: Meta sends it so, with `errors`, when the
+    /// customer's reply is one it cannot deliver. Kept whole, shown with the reason Meta gives.
+    UnreadableInteractive {
+        reason: Option<String>,
     },
     /// A tap on a template's quick-reply button.
     Button {
@@ -118,19 +133,7 @@ impl MessageContent {
                     .unwrap_or_default();
                 MessageContent::Contacts { cards }
             }
-            "interactive" => {
-                let reply_type = s(body, "type").unwrap_or_else(|| "interactive".into());
-                let reply = body.get(&reply_type).unwrap_or(&Value::Null);
-                let title = s(reply, "title")
-                    .or_else(|| s(reply, "body"))
-                    .or_else(|| s(reply, "name"))
-                    .unwrap_or_default();
-                MessageContent::Interactive {
-                    id: s(reply, "id"),
-                    title,
-                    reply_type,
-                }
-            }
+            "interactive" => interactive(message, body),
             "button" => MessageContent::Button {
                 payload: s(body, "payload"),
                 text: s(body, "text").unwrap_or_default(),
@@ -187,7 +190,10 @@ impl MessageContent {
             MessageContent::Media { kind, .. } => kind,
             MessageContent::Location { .. } => "location",
             MessageContent::Contacts { .. } => "contacts",
-            MessageContent::Interactive { .. } => "interactive",
+            MessageContent::Interactive { .. }
+            | MessageContent::FlowReply { .. }
+            | MessageContent::CallPermissionReply(_)
+            | MessageContent::UnreadableInteractive { .. } => "interactive",
             MessageContent::Button { .. } => "button",
             MessageContent::Reaction { .. } => "reaction",
             MessageContent::Order { .. } => "order",
@@ -249,8 +255,28 @@ impl MessageContent {
             } => match reply_type.as_str() {
                 "list_reply" => format!("[list] {title}"),
                 "nfm_reply" => format!("[form] {title}"),
-                _ => format!("[button] {title}"),
+                "button_reply" => format!("[button] {title}"),
+                other => format!("[interactive: {other}] {title}")
+                    .trim_end()
+                    .to_string(),
             },
+            MessageContent::FlowReply { fields, body } if fields.is_empty() => {
+                format!("[form] {body}").trim_end().to_string()
+            }
+            MessageContent::FlowReply { fields, .. } => {
+                let shown: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name, f.value))
+                    .collect();
+                format!("[form] {}", shown.join(" · "))
+            }
+            MessageContent::CallPermissionReply(p) => p.summary(),
+            MessageContent::UnreadableInteractive { reason: Some(r) } => {
+                format!("[interactive reply — not readable: {r}]")
+            }
+            MessageContent::UnreadableInteractive { reason: None } => {
+                "[interactive reply — not readable]".to_string()
+            }
             MessageContent::Button { text, .. } => format!("[button] {text}"),
             MessageContent::Reaction { emoji, .. } if emoji.is_empty() => {
                 "[reaction removed]".to_string()
@@ -301,6 +327,75 @@ fn system_summary(body: &str, system_type: Option<&str>, new_wa_id: Option<&str>
             )
         }
         _ => format!("[system] {body}"),
+    }
+}
+
+/// An `interactive` reply by its `type`: buttons and lists by their title, a Flow by its fields,
+/// a call permission by its answer; without its object, unreadable with the message's own
+/// `errors` as the reason (the change's `errors` are added by `with_change_errors`).
+fn interactive(message: &Value, body: &Value) -> MessageContent {
+    let reply_type = s(body, "type");
+    let reply = reply_type
+        .as_deref()
+        .and_then(|t| body.get(t))
+        .filter(|r| r.is_object());
+    let (Some(reply_type), Some(reply)) = (reply_type, reply) else {
+        let errors = message
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        return MessageContent::UnreadableInteractive {
+            reason: error_reason(errors),
+        };
+    };
+    match reply_type.as_str() {
+        "nfm_reply" => MessageContent::FlowReply {
+            fields: reply
+                .get("response_json")
+                .and_then(Value::as_str)
+                .map(fields_of_response)
+                .unwrap_or_default(),
+            body: s(reply, "body").unwrap_or_default(),
+        },
+        "call_permission_reply" => {
+            MessageContent::CallPermissionReply(CallPermission::from_reply(reply))
+        }
+        _ => MessageContent::Interactive {
+            id: s(reply, "id"),
+            title: s(reply, "title")
+                .or_else(|| s(reply, "body"))
+                .or_else(|| s(reply, "name"))
+                .unwrap_or_default(),
+            reply_type,
+        },
+    }
+}
+
+/// Why Meta could not deliver a message, from its `errors`: the details, else the title.
+pub fn error_reason(errors: &[Value]) -> Option<String> {
+    let e = errors.first()?;
+    e.pointer("/error_data/details")
+        .and_then(Value::as_str)
+        .or_else(|| e.get("title").and_then(Value::as_str))
+        .or_else(|| e.get("message").and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+}
+
+impl MessageContent {
+    /// An unreadable message whose own `errors` said nothing takes the reason from the errors
+    /// of the change that carried it (Meta puts them beside `messages`, not inside).
+    pub fn with_change_errors(self, errors: &[Value]) -> Self {
+        match self {
+            MessageContent::UnreadableInteractive { reason: None } => {
+                MessageContent::UnreadableInteractive {
+                    reason: error_reason(errors),
+                }
+            }
+            other => other,
+        }
     }
 }
 
@@ -525,3 +620,7 @@ mod window_tests {
         ));
     }
 }
+
+#[cfg(test)]
+#[path = "content_interactive_tests.rs"]
+mod interactive_tests;

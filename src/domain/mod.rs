@@ -1,9 +1,12 @@
 //! Pure types and rules of the inbox: ids, message content, status order, the service window.
 //! Nothing here does IO; everything here is unit-tested beside the code.
 
+pub mod calls;
 pub mod connections;
 pub mod content;
 pub mod files;
+pub mod forms;
+pub mod groups;
 pub mod health;
 pub mod identity;
 pub mod ids;

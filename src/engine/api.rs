@@ -156,9 +156,13 @@ impl Engine {
             Ok(())
         })
         .await?;
-        if let (Some(wamid), Some(sealed), true) =
-            (last, sealed, self.config.outbox.mark_read_on_open)
-        {
+        // Meta's Groups API cannot mark group messages read: only our own count is cleared.
+        if let (Some(wamid), Some(sealed), true, None) = (
+            last,
+            sealed,
+            self.config.outbox.mark_read_on_open,
+            &target.group_id,
+        ) {
             let credential = self
                 .open_credential(&sealed)
                 .map_err(|e| ApiError::new(e.to_string()))?;

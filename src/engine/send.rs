@@ -315,7 +315,12 @@ pub(super) fn addressed(target: &SendTarget) -> Result<serde_json::Value, String
     let Some((field, address)) = target.address() else {
         return Err("this contact has neither a phone number nor a user id to send to".into());
     };
-    let mut request = json!({"messaging_product": "whatsapp", "recipient_type": "individual"});
+    let recipient_type = if target.group_id.is_some() {
+        "group"
+    } else {
+        "individual"
+    };
+    let mut request = json!({"messaging_product": "whatsapp", "recipient_type": recipient_type});
     request[field] = json!(address);
     Ok(request)
 }

@@ -199,6 +199,10 @@ async fn messages(
         (None, Some(r)) => (r.to_string(), true),
         (None, None) => return sim.refuse(&pnid, 400, 100, "(#100) The parameter to is required."),
     };
+    let group = v.get("recipient_type").and_then(Value::as_str) == Some("group");
+    if let Some(refusal) = super::groups::refusal(&sim, &pnid, &recipient, group) {
+        return sim.refuse(&pnid, 400, 131009, &refusal);
+    }
     let kind = v
         .get("type")
         .and_then(Value::as_str)
@@ -307,8 +311,11 @@ async fn messages(
         recipient.clone(),
         template,
         ending,
+        group,
     ));
-    let contact = if by_bsuid {
+    let contact = if group {
+        json!({"input": recipient})
+    } else if by_bsuid {
         json!({"input": recipient, "user_id": recipient})
     } else {
         json!({"input": recipient, "wa_id": recipient})
@@ -390,11 +397,12 @@ async fn report_statuses(
     recipient: String,
     template: bool,
     ending: Ending,
+    group: bool,
 ) {
     let (lo, hi) = sim.options.status_delay_ms;
     let pause = || Duration::from_millis(lo + rand::random::<u64>() % (hi.saturating_sub(lo) + 1));
     let send = |status: &'static str, error: Option<(i64, &'static str, &'static str)>| {
-        webhooks::status(
+        let body = webhooks::status(
             &number,
             &wamid,
             &recipient,
@@ -402,7 +410,12 @@ async fn report_statuses(
             template,
             error,
             sim.now(),
-        )
+        );
+        if group {
+            super::groups::as_group_status(body)
+        } else {
+            body
+        }
     };
     if ending == Ending::UnknownReactionTarget {
         tokio::time::sleep(pause()).await;

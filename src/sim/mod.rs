@@ -8,6 +8,7 @@
 mod answers;
 pub mod customers;
 pub mod graph;
+pub mod groups;
 pub mod kapso;
 pub mod kapso_proxy;
 pub mod kapso_setup;
@@ -19,7 +20,7 @@ pub mod webhooks;
 use crate::domain::pace::Bucket;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -128,6 +129,8 @@ pub(crate) struct SimState {
     pub webhook_url: Option<String>,
     /// (phone number id, customer wa_id or BSUID) → the customer's last message, unix seconds.
     pub last_inbound: HashMap<(String, String), i64>,
+    /// (phone number id, group id): the groups each number has (Groups API).
+    pub groups: HashSet<(String, String)>,
     pub number_buckets: HashMap<String, Bucket>,
     pub pair_buckets: HashMap<(String, String), Bucket>,
     pub sent: Vec<SentRecord>,

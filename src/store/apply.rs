@@ -6,6 +6,7 @@ use super::history_media;
 use super::identity;
 use super::media::{self, Lane};
 use super::{Result, StoreEvent};
+use crate::domain::groups::{WindowOpened, plausible_group_id, window_opened};
 use crate::domain::status::{DeliveryStatus, StatusDecision, decide};
 use crate::domain::{MessageContent, Wamid};
 use crate::webhook::parse::{
@@ -135,6 +136,23 @@ fn apply_change(
                 ctx.history_message(number, &customer, business, m, events)?;
             }
         }
+        (
+            ChangePayload::Calls {
+                contacts,
+                events: calls,
+                errors,
+            },
+            Some(number),
+        ) => {
+            let business = change
+                .display_phone
+                .as_deref()
+                .unwrap_or(&number.display_phone);
+            super::calls::apply(&ctx, number, business, contacts, calls, events)?;
+            if !errors.is_empty() {
+                ctx.record(change, Some("errors"), &Value::Array(errors.clone()))?;
+            }
+        }
         (ChangePayload::TemplateStatus(update), _) => {
             ctx.template_status(change.waba_id.as_str(), update)?;
             events.push(StoreEvent::TemplateStatusChanged {
@@ -152,11 +170,11 @@ fn apply_change(
     Ok(None)
 }
 
-struct Ctx<'a> {
-    conn: &'a Connection,
-    journal_id: i64,
-    tenant_id: i64,
-    now: i64,
+pub(super) struct Ctx<'a> {
+    pub(super) conn: &'a Connection,
+    pub(super) journal_id: i64,
+    pub(super) tenant_id: i64,
+    pub(super) now: i64,
 }
 
 /// A message about to be stored.
@@ -171,6 +189,8 @@ struct NewMessage<'a> {
     context: Option<&'a ReplyContext>,
     referral: Option<&'a Value>,
     payload: &'a Value,
+    /// In a group: the participant who wrote it.
+    author: Option<i64>,
 }
 
 impl Ctx<'_> {
@@ -185,7 +205,12 @@ impl Ctx<'_> {
         if self.modifies_another(&m.wamid, &m.content, "customer", m.at, events)? {
             return Ok(());
         }
-        let conversation_id = self.conversation(number.id, contact)?;
+        // A message in a group belongs to the group's conversation, never to the author's own.
+        let group = m.group_id.as_deref().filter(|g| plausible_group_id(g));
+        let conversation_id = match group {
+            Some(g) => super::groups::conversation(self, number.id, g)?,
+            None => self.conversation(number.id, contact)?,
+        };
         let inserted = self.insert_message(
             &NewMessage {
                 conversation_id,
@@ -198,6 +223,7 @@ impl Ctx<'_> {
                 context: m.context.as_ref(),
                 referral: m.referral.as_ref(),
                 payload: &m.payload,
+                author: group.map(|_| contact),
             },
             events,
         )?;
@@ -215,7 +241,9 @@ impl Ctx<'_> {
         }
         if inserted.is_some() {
             // Only the customer's own messages open the window, and only they are unread.
-            let opens = m.content.opens_window();
+            // In a group, any participant opens the group's window (the conversation above).
+            let opens =
+                window_opened(m.content.opens_window(), group.is_some()) != WindowOpened::None;
             self.conn
                 .prepare_cached(
                     "UPDATE conversations SET
@@ -263,6 +291,7 @@ impl Ctx<'_> {
                 context: e.context.as_ref(),
                 referral: None,
                 payload: &e.payload,
+                author: None,
             },
             events,
         )?;
@@ -365,6 +394,7 @@ impl Ctx<'_> {
                 context: m.context.as_ref(),
                 referral: None,
                 payload: &m.payload,
+                author: None,
             },
             events,
         )?;
@@ -372,7 +402,7 @@ impl Ctx<'_> {
     }
 
     /// Finds or creates the contact, pairing its ids (`store::identity`).
-    fn contact(
+    pub(super) fn contact(
         &self,
         key: &CustomerKey,
         profile: Option<&ContactProfile>,
@@ -383,7 +413,7 @@ impl Ctx<'_> {
         identity::resolve(self.conn, self.tenant_id, &sighting, self.now, events)
     }
 
-    fn conversation(&self, number_id: i64, contact_id: i64) -> Result<i64> {
+    pub(super) fn conversation(&self, number_id: i64, contact_id: i64) -> Result<i64> {
         let existing: Option<i64> = self
             .conn
             .prepare_cached(
@@ -415,8 +445,9 @@ impl Ctx<'_> {
             .conn
             .prepare_cached(
                 "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at,
-                                       status, reply_to, forwarded, referral, payload, journal_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                       status, reply_to, forwarded, referral, payload, journal_id,
+                                       author_contact_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (wamid) DO NOTHING",
             )?
             .execute(params![
@@ -435,6 +466,7 @@ impl Ctx<'_> {
                 m.referral.map(Value::to_string),
                 (!m.payload.is_null()).then(|| m.payload.to_string()),
                 self.journal_id,
+                m.author,
             ])?;
         if inserted == 0 {
             return Ok(None);
@@ -490,7 +522,7 @@ impl Ctx<'_> {
                 s.callback_data,
                 self.journal_id
             ])?;
-        if inserted > 0 && !s.to_group {
+        if inserted > 0 && !s.to_group() {
             identity::pair_from_status(self.conn, self.tenant_id, s, profiles, self.now, events)?;
         }
         let Some(incoming) = DeliveryStatus::parse(&s.status) else {
@@ -743,7 +775,10 @@ pub fn settle_status(conn: &Connection, message_id: i64, wamid: &str) -> Result<
     Ok(())
 }
 
-fn profile_of<'a>(profiles: &'a [ContactProfile], key: &CustomerKey) -> Option<&'a ContactProfile> {
+pub(super) fn profile_of<'a>(
+    profiles: &'a [ContactProfile],
+    key: &CustomerKey,
+) -> Option<&'a ContactProfile> {
     profiles
         .iter()
         .find(|p| identity::names(p, key))

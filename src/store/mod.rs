@@ -3,8 +3,10 @@
 
 pub mod answers;
 pub mod apply;
+pub mod calls;
 pub mod contacts;
 pub mod directory;
+pub mod groups;
 pub mod history_media;
 pub mod identity;
 pub mod journal;
@@ -37,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_signups.sql"),
     include_str!("../../migrations/0010_sequences.sql"),
     include_str!("../../migrations/0011_contact_identity.sql"),
+    include_str!("../../migrations/0012_calls_groups.sql"),
     include_str!("../../migrations/0013_history_media.sql"),
     include_str!("../../migrations/0015_replies_reactions.sql"),
 ];

@@ -22,11 +22,16 @@ pub struct SendTarget {
     pub wa_id: Option<String>,
     pub user_id: Option<String>,
     pub last_inbound_at: Option<i64>,
+    /// A group's conversation: sends go to the group (`recipient_type: group`, `to`: its id).
+    pub group_id: Option<String>,
 }
 
 impl SendTarget {
-    /// `to` (a wa_id) when there is one, else `recipient` (a BSUID).
+    /// `to` (a wa_id, or a group's id) when there is one, else `recipient` (a BSUID).
     pub fn address(&self) -> Option<(&'static str, &str)> {
+        if let Some(g) = &self.group_id {
+            return Some(("to", g.as_str()));
+        }
         match (&self.wa_id, &self.user_id) {
             (Some(w), _) => Some(("to", w.as_str())),
             (None, Some(u)) => Some(("recipient", u.as_str())),
@@ -38,8 +43,9 @@ impl SendTarget {
 pub fn send_target(conn: &Connection, conversation_id: i64) -> Result<SendTarget> {
     conn.prepare_cached(
         "SELECT c.id, n.id, n.tenant_id, n.phone_number_id, n.waba_id, n.connection,
-                n.access_token_sealed IS NOT NULL, k.wa_id, k.user_id, c.last_inbound_at
+                n.access_token_sealed IS NOT NULL, k.wa_id, k.user_id, c.last_inbound_at, g.group_id
          FROM conversations c JOIN numbers n ON n.id = c.number_id JOIN contacts k ON k.id = c.contact_id
+         LEFT JOIN whatsapp_groups g ON g.contact_id = k.id
          WHERE c.id = ?1",
     )?
     .query_row([conversation_id], |r| {
@@ -54,6 +60,7 @@ pub fn send_target(conn: &Connection, conversation_id: i64) -> Result<SendTarget
             wa_id: r.get(7)?,
             user_id: r.get(8)?,
             last_inbound_at: r.get(9)?,
+            group_id: r.get(10)?,
         })
     })
     .optional()?
@@ -288,7 +295,8 @@ pub fn mark_sent(
     if let Some(w) = wa_id {
         conn.execute(
             "UPDATE OR IGNORE contacts SET wa_id = ?2
-             WHERE id = (SELECT contact_id FROM conversations WHERE id = ?1) AND (wa_id IS NULL OR wa_id != ?2)",
+             WHERE id = (SELECT contact_id FROM conversations WHERE id = ?1) AND (wa_id IS NULL OR wa_id != ?2)
+               AND id NOT IN (SELECT contact_id FROM whatsapp_groups)",
             params![conversation_id, w],
         )?;
     }

@@ -16,6 +16,13 @@ pub struct ContactView {
     pub username: Option<String>,
 }
 
+/// A WhatsApp group a conversation is with (Meta's Groups API).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupView {
+    pub group_id: String,
+    pub subject: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WindowView {
     pub open: bool,
@@ -54,6 +61,9 @@ pub struct ConversationView {
     /// The customer came from a click-to-WhatsApp ad (a `referral`): a free entry point.
     pub from_ad: bool,
     pub last_message: Option<LastMessageView>,
+    /// Set for a group's conversation: replies go to the group, its window is the group's.
+    #[serde(default)]
+    pub group: Option<GroupView>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -95,6 +105,12 @@ pub struct MessageView {
     pub previous_texts: Vec<String>,
     /// The file of a media message: `pending` (downloading), `downloaded` or `failed`.
     pub media: Option<super::media::MediaView>,
+    /// In a group: the participant who wrote it.
+    #[serde(default)]
+    pub author: Option<ContactView>,
+    /// A completed WhatsApp Flow: what the customer filled in, field by field.
+    #[serde(default)]
+    pub form: Option<Vec<crate::domain::forms::FormField>>,
 }
 
 impl MessageView {
@@ -117,12 +133,13 @@ fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
 const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
-           c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username
+           c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username, g.group_id, g.subject
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
     JOIN contacts k ON k.id = c.contact_id
-    LEFT JOIN queues q ON q.id = c.queue_id";
+    LEFT JOIN queues q ON q.id = c.queue_id
+    LEFT JOIN whatsapp_groups g ON g.contact_id = c.contact_id";
 
 fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<ConversationView> {
     let last_inbound_at: Option<i64> = r.get(9)?;
@@ -130,6 +147,30 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
     let at: Option<i64> = r.get(12)?;
     let snoozed_until: Option<i64> = r.get(13)?;
     let mut state: String = r.get(7)?;
+    let group = r
+        .get::<_, Option<String>>(17)?
+        .map(|group_id| -> rusqlite::Result<GroupView> {
+            Ok(GroupView {
+                group_id,
+                subject: r.get(18)?,
+            })
+        })
+        .transpose()?;
+    // A group's contact row only holds the group's key: the group is shown as itself.
+    let contact = match &group {
+        Some(g) => ContactView {
+            wa_id: None,
+            user_id: None,
+            name: g.subject.clone(),
+            username: None,
+        },
+        None => ContactView {
+            wa_id: r.get(4)?,
+            user_id: r.get(5)?,
+            name: r.get(6)?,
+            username: r.get(16)?,
+        },
+    };
     // A snooze ends by itself when its time comes.
     if state == "snoozed" && snoozed_until.is_some_and(|t| t <= now) {
         state = "open".into();
@@ -139,12 +180,7 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
         phone_number_id: r.get(1)?,
         display_phone: r.get(2)?,
         tenant: r.get(3)?,
-        contact: ContactView {
-            wa_id: r.get(4)?,
-            user_id: r.get(5)?,
-            name: r.get(6)?,
-            username: r.get(16)?,
-        },
+        contact,
         snoozed_until: snoozed_until.filter(|_| state == "snoozed").map(rfc3339),
         state,
         queue: r.get(14)?,
@@ -160,6 +196,7 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
             }),
             _ => None,
         },
+        group,
     })
 }
 
@@ -283,13 +320,33 @@ fn no_conversation(id: i64) -> StoreError {
 const MESSAGE_SELECT: &str = "
     SELECT m.id, m.wamid, m.direction, m.origin, m.type, m.text, m.at, m.status,
            m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked,
-           m.conversation_id, md.state, md.mime_type, md.bytes, md.error, md.path
-    FROM messages m LEFT JOIN media md ON md.message_id = m.id";
+           m.conversation_id, md.state, md.mime_type, md.bytes, md.error, md.path,
+           m.payload, a.wa_id, a.user_id, a.name
+    FROM messages m LEFT JOIN media md ON md.message_id = m.id
+    LEFT JOIN contacts a ON a.id = m.author_contact_id";
 
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
     let code: Option<i64> = r.get(8)?;
     let title: Option<String> = r.get(9)?;
     let status: Option<String> = r.get(7)?;
+    let kind: String = r.get(4)?;
+    // A Flow's answers are read from the stored reply (the `interactive` object) as shown.
+    let form = match (kind.as_str(), r.get::<_, Option<String>>(20)?) {
+        ("interactive", Some(payload)) => serde_json::from_str(&payload)
+            .ok()
+            .and_then(|p| crate::domain::forms::fields_of_interactive(&p)),
+        _ => None,
+    };
+    let author_ids: (Option<String>, Option<String>) = (r.get(21)?, r.get(22)?);
+    let author = match author_ids {
+        (None, None) => None,
+        (wa_id, user_id) => Some(ContactView {
+            wa_id,
+            user_id,
+            name: r.get(23)?,
+            username: None,
+        }),
+    };
     let error = match code {
         Some(code) => Some(ErrorView {
             code,
@@ -310,7 +367,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
         wamid: r.get(1)?,
         direction: r.get(2)?,
         origin: r.get(3)?,
-        kind: r.get(4)?,
+        kind,
         text: r.get(5)?,
         at: rfc3339(r.get(6)?),
         status,
@@ -331,6 +388,8 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
             }),
             None => None,
         },
+        author,
+        form,
     })
 }
 

@@ -80,6 +80,7 @@ impl ConversationRow {
             .filter(|n| !n.trim().is_empty())
             .or_else(|| c.wa_id.as_ref().map(|w| format!("+{w}")))
             .or_else(|| c.user_id.clone())
+            .or_else(|| self.view.group.as_ref().map(crate::tui::view::group_title))
             .unwrap_or_else(|| format!("#{}", self.view.id))
     }
 }

@@ -88,6 +88,7 @@ pub fn conversation(
             text: last_text.into(),
             at: rfc3339(NOW - last_ago),
         }),
+        group: None,
     })
 }
 
@@ -110,6 +111,8 @@ pub fn message(id: i64, direction: &str, origin: &str, text: &str, ago: i64) -> 
         revoked: false,
         previous_texts: Vec::new(),
         media: None,
+        author: None,
+        form: None,
     })
 }
 

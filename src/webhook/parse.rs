@@ -51,6 +51,12 @@ pub enum ChangePayload {
         messages: Vec<HistoryMessage>,
     },
     TemplateStatus(TemplateStatusUpdate),
+    /// `calls`: call events and call statuses, each keyed by call id and event.
+    Calls {
+        contacts: Vec<ContactProfile>,
+        events: Vec<crate::domain::calls::CallEvent>,
+        errors: Vec<Value>,
+    },
     /// A field wabox records but does not act on yet (account_update, quality updates, …).
     Recorded {
         event: Option<String>,
@@ -89,6 +95,8 @@ pub struct InboundMessage {
     pub content: MessageContent,
     pub context: Option<ReplyContext>,
     pub referral: Option<Value>,
+    /// Meta's Groups API: the group the message was written in (the author is `from`).
+    pub group_id: Option<String>,
     /// The type-specific object (or the whole message for a type wabox does not know).
     pub payload: Value,
 }
@@ -102,11 +110,13 @@ pub struct StatusReport {
     pub recipient_id: Option<String>,
     /// `recipient_user_id`: the BSUID, when the customer's phone number is hidden.
     pub recipient_user_id: Option<Bsuid>,
-    /// `recipient_type: group`: the recipient is a group, not a customer to pair ids of.
-    pub to_group: bool,
     pub error: Option<ReportedError>,
     pub pricing: Option<Value>,
     pub callback_data: Option<String>,
+    /// `group` for a message sent to a group (then `recipient_id` is the group id).
+    pub recipient_type: Option<String>,
+    /// In a group: the participant this status is about.
+    pub recipient_participant_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +225,9 @@ fn parse_change(field: &str, value: &Value) -> Result<ChangePayload, ParseError>
     Ok(match field {
         "messages" => ChangePayload::Messages {
             contacts: array(value, "contacts").iter().map(parse_contact).collect(),
-            messages: indexed(value, "messages", parse_inbound)?,
+            messages: indexed(value, "messages", |m| {
+                parse_inbound(m, array(value, "errors"))
+            })?,
             statuses: indexed(value, "statuses", parse_status)?,
             errors: array(value, "errors").to_vec(),
         },
@@ -240,6 +252,20 @@ fn parse_change(field: &str, value: &Value) -> Result<ChangePayload, ParseError>
                 reason: str_of(value, "reason").filter(|r| r != "NONE"),
             })
         }
+        "calls" => ChangePayload::Calls {
+            contacts: array(value, "contacts").iter().map(parse_contact).collect(),
+            events: {
+                use crate::domain::calls::CallEvent;
+                let mut events = indexed(value, "calls", |c| {
+                    CallEvent::from_call(c).map_err(ParseError)
+                })?;
+                events.extend(indexed(value, "statuses", |c| {
+                    CallEvent::from_status(c).map_err(ParseError)
+                })?);
+                events
+            },
+            errors: array(value, "errors").to_vec(),
+        },
         _ => ChangePayload::Recorded {
             event: str_of(value, "event"),
         },
@@ -357,19 +383,22 @@ fn parse_context(v: &Value) -> Option<ReplyContext> {
 /// message when wabox does not know the type (so nothing is lost).
 fn payload_of(v: &Value, content: &MessageContent) -> Value {
     match content {
-        MessageContent::Unknown { .. } | MessageContent::Unsupported { .. } => v.clone(),
+        MessageContent::Unknown { .. }
+        | MessageContent::Unsupported { .. }
+        | MessageContent::UnreadableInteractive { .. } => v.clone(),
         _ => v.get(content.kind()).cloned().unwrap_or(Value::Null),
     }
 }
 
-fn parse_inbound(v: &Value) -> Result<InboundMessage, ParseError> {
-    let content = MessageContent::from_message(v);
+fn parse_inbound(v: &Value, change_errors: &[Value]) -> Result<InboundMessage, ParseError> {
+    let content = MessageContent::from_message(v).with_change_errors(change_errors);
     Ok(InboundMessage {
         wamid: required_wamid(v)?,
         from: customer_key(v, "from", "from_user_id")?,
         at: required_timestamp(v)?,
         context: parse_context(v),
         referral: v.get("referral").cloned(),
+        group_id: str_of(v, "group_id"),
         payload: payload_of(v, &content),
         content,
     })
@@ -389,6 +418,13 @@ fn parse_error(v: &Value) -> ReportedError {
     }
 }
 
+impl StatusReport {
+    /// Sent to a group: `recipient_id` is the group, not a customer to pair ids of.
+    pub fn to_group(&self) -> bool {
+        self.recipient_type.as_deref() == Some("group")
+    }
+}
+
 fn parse_status(v: &Value) -> Result<StatusReport, ParseError> {
     Ok(StatusReport {
         wamid: required_wamid(v)?,
@@ -396,10 +432,11 @@ fn parse_status(v: &Value) -> Result<StatusReport, ParseError> {
         at: required_timestamp(v)?,
         recipient_id: str_of(v, "recipient_id"),
         recipient_user_id: str_of(v, "recipient_user_id").map(Bsuid),
-        to_group: str_of(v, "recipient_type").is_some_and(|t| t == "group"),
         error: array(v, "errors").first().map(parse_error),
         pricing: v.get("pricing").cloned(),
         callback_data: str_of(v, "biz_opaque_callback_data"),
+        recipient_type: str_of(v, "recipient_type"),
+        recipient_participant_id: str_of(v, "recipient_participant_id"),
     })
 }
 

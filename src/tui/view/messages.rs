@@ -271,7 +271,11 @@ fn message_lines<'a>(
         ("out", "phone_app") => t.phone_app.to_string(),
         ("out", "sequence") => t.sequence_origin.to_string(),
         ("out", _) => t.you.to_string(),
-        _ => super::text::shown(&open.row.title()),
+        // In a group, each message is its participant's.
+        _ => match &v.author {
+            Some(author) => super::text::shown(&author_label(author)),
+            None => super::text::shown(&open.row.title()),
+        },
     };
     let arrow = if outgoing { "▸ " } else { "◂ " };
     let who_style = if outgoing {
@@ -362,6 +366,23 @@ fn message_lines<'a>(
             format!("⊘ {} — {}: {was}", t.deleted, t.was)
         };
         prefix(&mut out, text, dim.add_modifier(Modifier::CROSSED_OUT));
+    } else if v.kind == "call" {
+        let what = v.text.strip_prefix("[call] ").unwrap_or(&v.text);
+        prefix(
+            &mut out,
+            format!("☎ {what}"),
+            Style::default().fg(Color::Yellow),
+        );
+    } else if let Some(fields) = v.form.as_ref().filter(|f| !f.is_empty()) {
+        // A Flow's answers, one per line, so a long form stays readable.
+        prefix(&mut out, format!("[{}]", t.form), dim);
+        for f in fields {
+            prefix(
+                &mut out,
+                format!("{}: {}", f.name, f.value),
+                Style::default(),
+            );
+        }
     } else {
         prefix(&mut out, media_text(app, m), Style::default());
         if v.edited {
@@ -400,6 +421,16 @@ fn message_lines<'a>(
     }
     out.push(Line::raw(""));
     out
+}
+
+/// A group participant as the timeline names them: profile name, else number, else user id.
+fn author_label(a: &crate::store::views::ContactView) -> String {
+    a.name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| a.wa_id.as_ref().map(|w| format!("+{w}")))
+        .or_else(|| a.user_id.clone())
+        .unwrap_or_default()
 }
 
 fn width_of(s: &str) -> usize {

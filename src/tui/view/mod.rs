@@ -94,6 +94,20 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
 
 /// A pane's frame: the focused one stands out by its border style and a marker in the title,
 /// not by colour alone.
+/// A group's conversation without a subject, named by the end of its id (ids are long and
+/// start alike): `👥 …3ODEwMTQ0RgA`.
+pub fn group_title(group: &crate::store::views::GroupView) -> String {
+    if let Some(subject) = group.subject.as_ref().filter(|s| !s.trim().is_empty()) {
+        return format!("👥 {subject}");
+    }
+    let id = &group.group_id;
+    let tail: String = id
+        .chars()
+        .skip(id.chars().count().saturating_sub(12))
+        .collect();
+    format!("👥 …{tail}")
+}
+
 pub fn pane_block<'a>(title: String, focused: bool) -> Block<'a> {
     let (title, style, border) = if focused {
         (
@@ -275,3 +289,5 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_content;
