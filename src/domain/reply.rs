@@ -41,6 +41,8 @@ pub enum Refusal {
     NotSent(i64, String),
     #[error("message {0} is a reaction: a reaction cannot be quoted or reacted to")]
     Reaction(i64),
+    #[error("message {0} is a call, not a message: a call cannot be quoted or reacted to")]
+    Call(i64),
     #[error("message {0} was deleted by the customer: WhatsApp no longer shows it")]
     Deleted(i64),
     #[error("message {0} is ours: WhatsApp lets a business react only to the customer's messages")]
@@ -62,6 +64,10 @@ pub fn quotable<'a>(target: &Target<'a>, conversation_id: i64) -> Result<&'a str
     }
     if target.kind == "reaction" {
         return Err(Refusal::Reaction(target.id));
+    }
+    // A call's line is keyed by its call id (`wacid.…`), which Meta does not take as a message.
+    if target.kind == "call" {
+        return Err(Refusal::Call(target.id));
     }
     if target.wamid.starts_with(PLACEHOLDER_PREFIX) {
         let state = target.status.unwrap_or("queued").to_string();
@@ -175,6 +181,17 @@ mod tests {
         let err = quotable(&queued, 3).unwrap_err();
         assert_eq!(err, Refusal::NotSent(7, "failed".into()));
         assert!(err.to_string().contains("wait until it is sent"), "{err}");
+    }
+
+    #[test]
+    fn a_call_line_is_neither_quoted_nor_reacted_to() {
+        let call = Target {
+            kind: "call",
+            direction: "in",
+            ..target("wacid.ABC")
+        };
+        assert_eq!(quotable(&call, 3), Err(Refusal::Call(7)));
+        assert_eq!(reactable(&call, NOW), Err(Refusal::Call(7)));
     }
 
     #[test]
