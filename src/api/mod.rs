@@ -42,6 +42,9 @@ pub enum Request {
         connection: ConnectionKind,
         /// Sealed by the engine as soon as it arrives; never stored or logged in the clear.
         access_token: Option<Secret>,
+        /// The Meta business owning the WABA, if known: business-level webhooks route by it.
+        #[serde(default)]
+        business_id: Option<String>,
     },
     ListConversations {
         phone_number_id: Option<String>,
@@ -124,6 +127,9 @@ pub enum Request {
         /// Sealed by the engine as soon as Meta has accepted it; never stored in the clear.
         access_token: Secret,
         queue: Option<String>,
+        /// The Meta business owning the WABA; else asked of Meta (`owner_business_info`).
+        #[serde(default)]
+        business_id: Option<String>,
     },
     /// A number's onboarding state as Meta reports it, with a token not stored yet.
     CheckNumber {

@@ -41,6 +41,10 @@ pub enum ConnectCommand {
         /// The queue its conversations go to (created if it does not exist).
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
+        /// The Meta business owning the WABA (else asked of Meta): its partner and capability
+        /// webhooks reach this tenant.
+        #[arg(long, value_name = "ID")]
+        business_id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +189,7 @@ impl ConnectCommand {
                 phone_number_id,
                 waba_id,
                 queue,
+                business_id,
                 json,
             } => (
                 Request::ConnectManual {
@@ -193,6 +198,7 @@ impl ConnectCommand {
                     waba_id,
                     access_token: token()?,
                     queue,
+                    business_id,
                 },
                 json,
             ),
@@ -528,6 +534,7 @@ pub async fn coexistence(
             waba_id,
             access_token: token,
             queue,
+            business_id: None,
         })
         .await;
     let result = match connected {

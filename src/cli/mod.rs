@@ -326,6 +326,10 @@ pub enum NumbersCommand {
         display_phone: String,
         #[arg(long, value_enum, default_value_t = ConnectionArg::Dedicated)]
         connection: ConnectionArg,
+        /// The Meta business owning the WABA (Business settings → Business info): its
+        /// partner and capability webhooks reach this tenant.
+        #[arg(long, value_name = "ID")]
+        business_id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -623,6 +627,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             waba_id,
             display_phone,
             connection,
+            business_id,
             json,
         }) => (
             Request::AddNumber {
@@ -635,6 +640,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
                     ConnectionArg::Dedicated => ConnectionKind::Dedicated,
                 },
                 access_token: read_access_token()?,
+                business_id,
             },
             json,
         ),

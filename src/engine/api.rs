@@ -270,14 +270,18 @@ impl Engine {
                 waba_id,
                 access_token,
                 queue,
+                business_id,
             } => {
                 self.connect_manual(
                     &access,
-                    tenant,
-                    phone_number_id,
-                    waba_id,
-                    access_token,
-                    queue,
+                    super::connect::ManualNumber {
+                        tenant,
+                        phone_number_id,
+                        waba_id,
+                        token: access_token,
+                        queue,
+                        business_id,
+                    },
                     now,
                 )
                 .await
@@ -310,6 +314,7 @@ impl Engine {
                 display_phone,
                 connection,
                 access_token,
+                business_id,
             } => {
                 if access_token
                     .as_ref()
@@ -344,6 +349,11 @@ impl Engine {
                             },
                             now,
                         )?;
+                        store::business::set_business_id(&ctx.conn, n.id, business_id.as_deref())?;
+                        let n = directory::list_numbers(&ctx.conn)?
+                            .into_iter()
+                            .find(|x| x.id == n.id)
+                            .unwrap_or(n);
                         ctx.events.push(store::StoreEvent::DirectoryChanged);
                         Ok(n)
                     })
@@ -753,6 +763,7 @@ mod tests {
                     display_phone: "+15550783881".into(),
                     connection: crate::domain::ConnectionKind::Dedicated,
                     access_token: Some(crate::secret::Secret::new("EAAsealme123")),
+                    business_id: None,
                 },
             )
             .await

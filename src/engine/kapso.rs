@@ -353,6 +353,7 @@ impl Engine {
                     queue: secrets.queue.clone(),
                     via: "kapso",
                     token_expires_at: None,
+                    business_id: None,
                 },
                 now,
             )

@@ -5,6 +5,7 @@
 //! statuses back over signed webhooks — sometimes out of order, sometimes `read` without
 //! `delivered`.
 
+pub mod business;
 pub mod customers;
 pub mod graph;
 pub mod kapso;
@@ -524,6 +525,7 @@ pub async fn register_numbers(
             display_phone: format!("+{}", n.display_phone),
             connection,
             access_token: Some(crate::secret::Secret::new(n.token.clone())),
+            business_id: Some(business::business_id_of(&n.waba_id)),
         };
         engine.handle(&me, request).await?;
     }

@@ -2,6 +2,7 @@
 //! Only the engine's writer thread writes; readers open their own connections (WAL).
 
 pub mod apply;
+pub mod business;
 pub mod contacts;
 pub mod directory;
 pub mod journal;
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_queues_agents.sql"),
     include_str!("../../migrations/0009_signups.sql"),
     include_str!("../../migrations/0010_sequences.sql"),
+    include_str!("../../migrations/0016_business_ids.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.
