@@ -478,6 +478,10 @@ pub struct DoctorReport {
     /// the command that fixes it.
     #[serde(default)]
     pub files: Vec<crate::domain::health::Check>,
+    /// What Meta said about the tenants' accounts and businesses lately (partners added or
+    /// removed, capability changes, alerts), newest first: to read, not a failure in itself.
+    #[serde(default)]
+    pub account_events: Vec<crate::store::business::AccountEventView>,
 }
 
 /// One number's checks in `wabox doctor`.

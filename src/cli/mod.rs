@@ -31,6 +31,7 @@ macro_rules! eprint {
     };
 }
 
+mod account_events;
 pub mod connect;
 mod output;
 mod paging;
@@ -815,6 +816,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         output::human(&response);
         if let Response::Doctor(d) = &response {
             print_file_checks(&d.files);
+            account_events::print(&d.account_events);
         }
     }
     // Scripts (and cron) learn from the exit status that an admin must look.
