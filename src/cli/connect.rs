@@ -99,6 +99,10 @@ pub enum ConnectCommand {
         /// The setup page's main colour.
         #[arg(long, value_name = "#RRGGBB")]
         color: Option<String>,
+        /// Repair this Kapso number's broken connection (phone number id or +display number):
+        /// the link refreshes the same WABA and number, its conversations stay.
+        #[arg(long, value_name = "NUMBER", conflicts_with_all = ["provision_number", "coexistence", "dedicated", "queue"])]
+        reconnect: Option<String>,
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
         /// Give up waiting for the business after this long.
@@ -274,6 +278,7 @@ pub async fn converse(
             countries,
             language,
             color,
+            reconnect,
             queue,
             timeout,
             no_qr,
@@ -298,6 +303,7 @@ pub async fn converse(
                         countries,
                         language,
                         primary_color: color,
+                        reconnect,
                     },
                     queue,
                     lang,

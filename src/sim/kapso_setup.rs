@@ -64,6 +64,33 @@ pub(super) async fn setup_page(
     else {
         return fail("facebook_auth_failed");
     };
+    if let Some(pnid) = link.reconnect.clone() {
+        // The same WABA and number, with a fresh token for Kapso: the connection works again.
+        let Some(n) = s
+            .extra_numbers
+            .iter_mut()
+            .find(|n| n.phone_number_id == pnid)
+        else {
+            return fail("facebook_auth_failed");
+        };
+        n.token = format!("EAA-SIM-KAPSO-{:032x}", rand::random::<u128>());
+        let (waba, display) = (n.waba_id.clone(), format!("+{}", n.display_phone));
+        s.kapso.broken.retain(|p| *p != pnid);
+        if let Some(l) = s.kapso.links.iter_mut().find(|l| l.id == link.id) {
+            l.status = "used".into();
+        }
+        drop(s);
+        return redirect_to(&with_query(
+            &link.success_redirect_url,
+            &[
+                ("setup_link_id", link.id.as_str()),
+                ("status", "completed"),
+                ("phone_number_id", pnid.as_str()),
+                ("business_account_id", waba.as_str()),
+                ("display_phone_number", display.as_str()),
+            ],
+        ));
+    }
     // The business's choice: a new number is dedicated; with both kinds allowed, it keeps its
     // number on the WhatsApp Business app.
     let coexistence = !link.provision_phone_number

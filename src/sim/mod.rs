@@ -10,6 +10,7 @@ pub mod customers;
 pub mod graph;
 pub mod kapso;
 pub mod kapso_proxy;
+pub mod kapso_reconnect;
 pub mod kapso_setup;
 pub mod media;
 pub mod signup;
