@@ -43,6 +43,9 @@ pub enum Request {
         connection: ConnectionKind,
         /// Sealed by the engine as soon as it arrives; never stored or logged in the clear.
         access_token: Option<Secret>,
+        /// The Meta business owning the WABA, if known: business-level webhooks route by it.
+        #[serde(default)]
+        business_id: Option<String>,
     },
     ListConversations {
         phone_number_id: Option<String>,
@@ -125,6 +128,9 @@ pub enum Request {
         /// Sealed by the engine as soon as Meta has accepted it; never stored in the clear.
         access_token: Secret,
         queue: Option<String>,
+        /// The Meta business owning the WABA; else asked of Meta (`owner_business_info`).
+        #[serde(default)]
+        business_id: Option<String>,
     },
     /// A number's onboarding state as Meta reports it, with a token not stored yet.
     CheckNumber {
@@ -484,6 +490,10 @@ pub struct DoctorReport {
     /// the command that fixes it.
     #[serde(default)]
     pub files: Vec<crate::domain::health::Check>,
+    /// What Meta said about the tenants' accounts and businesses lately (partners added or
+    /// removed, capability changes, alerts), newest first: to read, not a failure in itself.
+    #[serde(default)]
+    pub account_events: Vec<crate::store::business::AccountEventView>,
 }
 
 /// One number's checks in `wabox doctor`.

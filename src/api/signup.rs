@@ -30,6 +30,10 @@ pub struct KapsoLinkOptions {
     /// The page's main colour, `#RRGGBB`.
     #[serde(default)]
     pub primary_color: Option<String>,
+    /// Refresh the broken connection of this number of the tenant (phone number id or
+    /// +display number): Kapso's link is scoped to it and keeps its WABA and number.
+    #[serde(default)]
+    pub reconnect: Option<String>,
 }
 
 /// Where a signup stands.

@@ -638,6 +638,7 @@ async fn register_numbers(engine: &Arc<Engine>, numbers: u64) -> anyhow::Result<
                     display_phone: deliveries::display_phone(n),
                     connection: ConnectionKind::Dedicated,
                     access_token: None,
+                    business_id: None,
                 },
             )
             .await

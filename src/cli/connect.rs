@@ -41,6 +41,10 @@ pub enum ConnectCommand {
         /// The queue its conversations go to (created if it does not exist).
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
+        /// The Meta business owning the WABA (else asked of Meta): its partner and capability
+        /// webhooks reach this tenant.
+        #[arg(long, value_name = "ID")]
+        business_id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -95,6 +99,10 @@ pub enum ConnectCommand {
         /// The setup page's main colour.
         #[arg(long, value_name = "#RRGGBB")]
         color: Option<String>,
+        /// Repair this Kapso number's broken connection (phone number id or +display number):
+        /// the link refreshes the same WABA and number, its conversations stay.
+        #[arg(long, value_name = "NUMBER", conflicts_with_all = ["provision_number", "coexistence", "dedicated", "queue"])]
+        reconnect: Option<String>,
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
         /// Give up waiting for the business after this long.
@@ -185,6 +193,7 @@ impl ConnectCommand {
                 phone_number_id,
                 waba_id,
                 queue,
+                business_id,
                 json,
             } => (
                 Request::ConnectManual {
@@ -193,6 +202,7 @@ impl ConnectCommand {
                     waba_id,
                     access_token: token()?,
                     queue,
+                    business_id,
                 },
                 json,
             ),
@@ -268,6 +278,7 @@ pub async fn converse(
             countries,
             language,
             color,
+            reconnect,
             queue,
             timeout,
             no_qr,
@@ -292,6 +303,7 @@ pub async fn converse(
                         countries,
                         language,
                         primary_color: color,
+                        reconnect,
                     },
                     queue,
                     lang,
@@ -528,6 +540,7 @@ pub async fn coexistence(
             waba_id,
             access_token: token,
             queue,
+            business_id: None,
         })
         .await;
     let result = match connected {

@@ -31,6 +31,7 @@ macro_rules! eprint {
     };
 }
 
+mod account_events;
 pub mod connect;
 mod output;
 mod paging;
@@ -337,6 +338,10 @@ pub enum NumbersCommand {
         display_phone: String,
         #[arg(long, value_enum, default_value_t = ConnectionArg::Dedicated)]
         connection: ConnectionArg,
+        /// The Meta business owning the WABA (Business settings → Business info): its
+        /// partner and capability webhooks reach this tenant.
+        #[arg(long, value_name = "ID")]
+        business_id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -647,6 +652,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
             waba_id,
             display_phone,
             connection,
+            business_id,
             json,
         }) => (
             Request::AddNumber {
@@ -659,6 +665,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
                     ConnectionArg::Dedicated => ConnectionKind::Dedicated,
                 },
                 access_token: read_access_token()?,
+                business_id,
             },
             json,
         ),
@@ -838,6 +845,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         output::human(&response);
         if let Response::Doctor(d) = &response {
             print_file_checks(&d.files);
+            account_events::print(&d.account_events);
         }
     }
     // Scripts (and cron) learn from the exit status that an admin must look.

@@ -310,12 +310,16 @@ pub async fn kapso(client: &mut Client, args: KapsoArgs) -> anyhow::Result<()> {
         "Kapso sends the browser back to the engine's listener: start `wabox serve` (or `wabox \
          demo`) first"
     );
-    let queue = resolve_queue(client, &args.tenant, args.queue.clone()).await?;
+    // A reconnected number keeps its queue.
+    let queue = match args.options.reconnect {
+        Some(_) => None,
+        None => Some(resolve_queue(client, &args.tenant, args.queue.clone()).await?),
+    };
     let view = match client
         .call(Request::BeginSignup {
             tenant: args.tenant.clone(),
             path: crate::api::SignupPath::Kapso(args.options),
-            queue: Some(queue),
+            queue,
         })
         .await?
     {

@@ -597,6 +597,26 @@ impl GraphClient {
         Ok(data_list(v))
     }
 
+    /// `GET /{waba-id}?fields=owner_business_info`: the business (portfolio) owning the WABA,
+    /// whose id Meta puts in `entry.id` of business-level webhooks.
+    pub async fn waba_owner_business(
+        &self,
+        waba_id: &str,
+        credential: &Credential,
+    ) -> Result<Option<String>, GraphError> {
+        let v = self
+            .call(
+                self.request(Method::GET, "WABA id", waba_id, &[], credential)?
+                    .query(&[("fields", "id,name,owner_business_info")]),
+                credential,
+            )
+            .await?;
+        Ok(v.pointer("/owner_business_info/id")
+            .and_then(Value::as_str)
+            .filter(|b| crate::domain::connections::is_meta_id(b))
+            .map(str::to_string))
+    }
+
     /// `GET /{waba-id}/subscribed_apps`: the apps that receive the WABA's webhooks.
     pub async fn subscribed_apps(
         &self,

@@ -48,6 +48,9 @@ pub struct SetupLinkRequest {
     pub countries: Vec<String>,
     pub primary_color: Option<String>,
     pub language: String,
+    /// `+E.164` of a number the customer already has on Kapso whose connection broke: the
+    /// link refreshes that WABA and number instead of connecting another.
+    pub reconnect_phone_number: Option<String>,
 }
 
 /// A setup link as Kapso made it.
@@ -377,6 +380,9 @@ pub fn setup_link_body(r: &SetupLinkRequest) -> Value {
     if let Some(c) = &r.primary_color {
         link["theme_config"] = json!({"primary_color": c});
     }
+    if let Some(n) = &r.reconnect_phone_number {
+        link["reconnect_phone_number"] = json!(n);
+    }
     json!({"setup_link": link})
 }
 
@@ -443,6 +449,7 @@ mod tests {
             countries: vec!["US".into(), "MX".into()],
             primary_color: Some("#10b981".into()),
             language: "es".into(),
+            reconnect_phone_number: None,
         };
         let b = setup_link_body(&r);
         let l = &b["setup_link"];
@@ -464,6 +471,28 @@ mod tests {
                 .is_none()
         );
         assert!(plain["setup_link"].get("theme_config").is_none());
+        assert!(plain["setup_link"].get("reconnect_phone_number").is_none());
+        let again = setup_link_body(&SetupLinkRequest {
+            reconnect_phone_number: Some("+15550201234".into()),
+            ..plain_request()
+        });
+        assert_eq!(
+            again["setup_link"]["reconnect_phone_number"],
+            "+15550201234"
+        );
+    }
+
+    fn plain_request() -> SetupLinkRequest {
+        SetupLinkRequest {
+            success_redirect_url: "https://inbox.example/ok".into(),
+            failure_redirect_url: "https://inbox.example/ko".into(),
+            connection_types: vec!["dedicated".into()],
+            provision_phone_number: false,
+            countries: vec![],
+            primary_color: None,
+            language: "en".into(),
+            reconnect_phone_number: None,
+        }
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct ConnectionEntry {
     pub created_at: Option<i64>,
     #[serde(default)]
     pub updated_at: Option<i64>,
+    /// The Meta business owning the WABA (optional): business-level webhooks route by it.
+    #[serde(default)]
+    pub business_id: Option<String>,
 }
 
 fn active_by_default() -> bool {
@@ -98,6 +101,18 @@ pub fn parse(file_name: &str, text: &str) -> Result<Vec<ConnectionEntry>, String
                 ),
             ));
         }
+        if let Some(b) = &e.business_id
+            && !b.trim().is_empty()
+            && !is_meta_id(b.trim())
+        {
+            return Err(field_error(
+                "businessId",
+                &format!(
+                    "{:?} is not a Meta business id (digits, Business settings → Business info)",
+                    crate::domain::text::visible_line(b)
+                ),
+            ));
+        }
     }
     // Each id's first entry, so a duplicate names both in one pass (a file may hold thousands).
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
@@ -151,6 +166,14 @@ mod tests {
         let bad_waba = r#"[{"alias": "X", "phoneNumberId": "1", "displayNumber": "15550783881", "wabaId": "waba"}]"#;
         let err = parse("c.json", bad_waba).unwrap_err();
         assert!(err.contains("entry 1 (\"X\"): wabaId"), "{err}");
+        let bad_business = r#"[{"alias": "X", "phoneNumberId": "1", "displayNumber": "15550783881", "wabaId": "2", "businessId": "biz"}]"#;
+        let err = parse("c.json", bad_business).unwrap_err();
+        assert!(err.contains("entry 1 (\"X\"): businessId"), "{err}");
+        let good = r#"[{"phoneNumberId": "1", "displayNumber": "15550783881", "wabaId": "2", "businessId": "3"}]"#;
+        assert_eq!(
+            parse("c.json", good).unwrap()[0].business_id.as_deref(),
+            Some("3")
+        );
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub enum TokenFact {
         /// `[kapso] api_key` is set.
         api_key_set: bool,
     },
+    /// Connected through Kapso, but Kapso's connection to Meta broke (token revoked, the
+    /// business de-authorised it): Meta refuses Kapso's calls for the number.
+    KapsoBroken {
+        why: String,
+    },
 }
 
 /// Everything known about a number when the checks run.
@@ -147,6 +152,15 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             Level::Ok,
             "reached through Kapso's Meta proxy with the Kapso API key (no Meta token here)".into(),
             None,
+        ),
+        TokenFact::KapsoBroken { why } => check(
+            "token",
+            Level::Fail,
+            format!("Kapso's connection to Meta is broken: {why}"),
+            Some(format!(
+                "reconnect this number through Kapso: `wabox connect kapso --tenant {:?} --reconnect {}` (the same WABA and number; its conversations and history stay)",
+                f.tenant, f.phone_number_id
+            )),
         ),
         TokenFact::ThroughKapso { api_key_set: false } => check(
             "token",
@@ -348,6 +362,15 @@ mod tests {
         let c = assess(&f, 0);
         let coexistence = c.iter().find(|c| c.what == "coexistence").unwrap();
         assert!(coexistence.fix.as_ref().unwrap().contains("connect kapso"));
+        f.token = TokenFact::KapsoBroken {
+            why: "the token was revoked".into(),
+        };
+        let c = assess(&f, 0);
+        assert_eq!(level(&c, "token"), Level::Fail);
+        assert!(
+            c[0].fix.as_ref().unwrap().contains("--reconnect 123"),
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Pure types and rules of the inbox: ids, message content, status order, the service window.
 //! Nothing here does IO; everything here is unit-tested beside the code.
 
+pub mod account_event;
 pub mod calls;
 pub mod connections;
 pub mod content;

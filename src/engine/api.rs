@@ -274,14 +274,18 @@ impl Engine {
                 waba_id,
                 access_token,
                 queue,
+                business_id,
             } => {
                 self.connect_manual(
                     &access,
-                    tenant,
-                    phone_number_id,
-                    waba_id,
-                    access_token,
-                    queue,
+                    super::connect::ManualNumber {
+                        tenant,
+                        phone_number_id,
+                        waba_id,
+                        token: access_token,
+                        queue,
+                        business_id,
+                    },
                     now,
                 )
                 .await
@@ -314,6 +318,7 @@ impl Engine {
                 display_phone,
                 connection,
                 access_token,
+                business_id,
             } => {
                 if access_token
                     .as_ref()
@@ -348,6 +353,11 @@ impl Engine {
                             },
                             now,
                         )?;
+                        store::business::set_business_id(&ctx.conn, n.id, business_id.as_deref())?;
+                        let n = directory::list_numbers(&ctx.conn)?
+                            .into_iter()
+                            .find(|x| x.id == n.id)
+                            .unwrap_or(n);
                         ctx.events.push(store::StoreEvent::DirectoryChanged);
                         Ok(n)
                     })
@@ -761,6 +771,7 @@ mod tests {
                     display_phone: "+15550783881".into(),
                     connection: crate::domain::ConnectionKind::Dedicated,
                     access_token: Some(crate::secret::Secret::new("EAAsealme123")),
+                    business_id: None,
                 },
             )
             .await

@@ -26,25 +26,50 @@ pub(super) struct AttachNumber {
     pub via: &'static str,
     /// From debug_token, when the path asked (0 = never).
     pub token_expires_at: Option<i64>,
+    /// The Meta business owning the WABA, when the path was told; else Meta is asked.
+    pub business_id: Option<String>,
+}
+
+/// What the manual path is given.
+pub(super) struct ManualNumber {
+    pub tenant: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub token: Secret,
+    pub queue: Option<String>,
+    pub business_id: Option<String>,
 }
 
 const FIELDS: &str = "id,display_phone_number,verified_name,status,quality_rating,\
                       platform_type,is_on_biz_app,code_verification_status";
 
 impl Engine {
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn connect_manual(
         self: &Arc<Self>,
         access: &Access,
-        tenant: String,
-        phone_number_id: String,
-        waba_id: String,
-        token: Secret,
-        queue: Option<String>,
+        manual: ManualNumber,
         now: i64,
     ) -> Result<Response, ApiError> {
+        let ManualNumber {
+            tenant,
+            phone_number_id,
+            waba_id,
+            token,
+            queue,
+            business_id,
+        } = manual;
         let pnid = phone_number_id.trim().to_string();
         let waba = waba_id.trim().to_string();
+        let business_id = business_id
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty());
+        if let Some(b) = business_id.as_deref()
+            && !is_meta_id(b)
+        {
+            return Err(ApiError::new(format!(
+                "{b:?} is not a business id: Meta's ids are digits (Business settings → Business info)"
+            )));
+        }
         for (what, id) in [("phone number id", &pnid), ("WABA id", &waba)] {
             if !is_meta_id(id) {
                 return Err(ApiError::new(format!(
@@ -71,6 +96,7 @@ impl Engine {
                     queue,
                     via: "manual",
                     token_expires_at: None,
+                    business_id,
                 },
                 now,
             )
@@ -95,6 +121,7 @@ impl Engine {
             queue,
             via,
             token_expires_at,
+            business_id,
         } = attach;
         // Nothing is stored until Meta has confirmed the number and the token.
         let info = self
@@ -120,6 +147,18 @@ impl Engine {
                     "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
                 ))
             })?;
+        // Business-level webhooks name the business, not the WABA: learn it now. Not knowing
+        // it costs only those events' routing (they stay unrouted and visible), not the number.
+        let business_id = match business_id {
+            Some(b) => Some(b),
+            None => match self.graph.waba_owner_business(&waba, &credential).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(waba = %waba, error = %e, "Meta did not name the WABA's business");
+                    None
+                }
+            },
+        };
         let connection = if coexistence {
             ConnectionKind::Coexistence
         } else {
@@ -180,6 +219,7 @@ impl Engine {
                      WHERE id = ?1",
                     params![id, via, token_expires_at, now],
                 )?;
+                crate::store::business::set_business_id(&ctx.conn, id, business_id.as_deref())?;
 
                 if let Some(q) = queue.as_deref() {
                     // The queue is chosen, or created, here.

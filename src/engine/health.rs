@@ -184,14 +184,26 @@ impl Engine {
                                 .await
                                 .ok()
                                 .map(|apps| apps.iter().any(ours));
-                            let state = engine
+                            let answered = engine
                                 .graph
                                 .phone_number(
                                     &n.phone_number_id,
                                     t,
                                     "status,quality_rating,throughput,is_on_biz_app",
                                 )
-                                .await
+                                .await;
+                            // Kapso's proxy passes Meta's refusal on: an authorization error
+                            // for a Kapso number means Kapso's own connection to it broke.
+                            let fact = match &answered {
+                                Err(e)
+                                    if t.is_kapso()
+                                        && e.action() == crate::cloud::ErrorAction::Reauthorize =>
+                                {
+                                    TokenFact::KapsoBroken { why: e.to_string() }
+                                }
+                                _ => fact,
+                            };
+                            let state = answered
                                 .map(|v| NumberMetaState {
                                     status: text_at(&v, "/status"),
                                     quality_rating: text_at(&v, "/quality_rating"),

@@ -46,6 +46,17 @@ pub(crate) fn checked_options(o: &KapsoLinkOptions) -> Result<KapsoLinkOptions, 
     if types.is_empty() {
         types = vec!["coexistence".into(), "dedicated".into()];
     }
+    let reconnect = o
+        .reconnect
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    if reconnect.is_some() && o.provision_number {
+        return Err(
+            "a reconnection keeps the number: --reconnect cannot go with --provision-number".into(),
+        );
+    }
     if o.provision_number && !types.iter().any(|t| t == "dedicated") {
         return Err(
             "a new number cannot be on the WhatsApp Business app: --provision-number needs \
@@ -100,6 +111,7 @@ pub(crate) fn checked_options(o: &KapsoLinkOptions) -> Result<KapsoLinkOptions, 
         countries,
         language,
         primary_color,
+        reconnect,
     })
 }
 
@@ -164,9 +176,18 @@ impl Engine {
         opts: &KapsoLinkOptions,
         state: &str,
     ) -> Result<KapsoLink, ApiError> {
-        let opts = checked_options(opts).map_err(ApiError::new)?;
+        let mut opts = checked_options(opts).map_err(ApiError::new)?;
         let kapso = self.kapso_client()?.clone();
         let public = self.public_url()?.to_string();
+        // Kapso locks a reconnection to the number's own connection type.
+        let reconnect = match opts.reconnect.as_deref() {
+            Some(number) => {
+                let target = self.reconnect_target(tenant_id, number).await?;
+                opts.connection_types = vec![target.connection.as_str().to_string()];
+                Some(format!("+{}", target.display_phone))
+            }
+            None => None,
+        };
         let request = SetupLinkRequest {
             success_redirect_url: redirect(&public, "success", state)?,
             failure_redirect_url: redirect(&public, "failed", state)?,
@@ -175,6 +196,7 @@ impl Engine {
             countries: opts.countries.clone(),
             primary_color: opts.primary_color.clone(),
             language: opts.language.clone(),
+            reconnect_phone_number: reconnect,
         };
         let customer = self.kapso_customer(tenant_id, tenant, false).await?;
         let made = match kapso.create_setup_link(&customer, &request).await {
@@ -335,6 +357,9 @@ impl Engine {
         if !is_meta_id(&waba) {
             return Err(plain(format!("{waba:?} is not a WhatsApp account id")));
         }
+        self.check_reconnected(tenant_id, &secrets.options, &pnid)
+            .await
+            .map_err(plain)?;
         self.kapso_forwarding(&kapso, &pnid).await.map_err(plain)?;
         let creator = self
             .signup_creator(id)
@@ -353,6 +378,7 @@ impl Engine {
                     queue: secrets.queue.clone(),
                     via: "kapso",
                     token_expires_at: None,
+                    business_id: None,
                 },
                 now,
             )
@@ -422,6 +448,7 @@ mod tests {
             countries: vec![],
             language: String::new(),
             primary_color: None,
+            reconnect: None,
         }
     }
 
@@ -441,6 +468,7 @@ mod tests {
             countries: vec![],
             language: "ES".into(),
             primary_color: Some("#10B981".into()),
+            reconnect: None,
         })
         .unwrap();
         assert_eq!(o.connection_types, ["dedicated"]);
@@ -474,6 +502,13 @@ mod tests {
         );
         assert!(bad(&|o| o.language = "fr".into()).contains("en, es"));
         assert!(bad(&|o| o.primary_color = Some("green".into())).contains("#RRGGBB"));
+        assert!(
+            bad(&|o| {
+                o.reconnect = Some("+15550201234".into());
+                o.provision_number = true;
+            })
+            .contains("keeps the number")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod files;
 pub mod health;
 pub mod ingest;
 mod kapso;
+mod kapso_reconnect;
 pub mod lock;
 pub mod media;
 mod numbers_cache;

@@ -9,6 +9,10 @@ use crate::store::sync::{self, Sealing};
 use crate::store::{StoreError, directory, journal};
 use std::sync::Arc;
 
+/// `doctor` shows the account events of the last month, at most this many.
+const ACCOUNT_EVENTS_SHOWN_SECONDS: i64 = 30 * 86_400;
+const ACCOUNT_EVENTS_SHOWN: usize = 20;
+
 impl Engine {
     /// Records an admin action (with who acted as whom).
     async fn audited(self: &Arc<Self>, access: &Access, action: &str, detail: String, now: i64) {
@@ -259,6 +263,12 @@ impl Engine {
                                 .collect(),
                             numbers: Vec::new(),
                             files: Vec::new(),
+                            account_events: crate::store::business::recent_events(
+                                c,
+                                &scope,
+                                now - ACCOUNT_EVENTS_SHOWN_SECONDS,
+                                ACCOUNT_EVENTS_SHOWN,
+                            )?,
                         })
                     })
                     .await?;

@@ -559,6 +559,7 @@ impl Engine {
                     queue: view.queue.clone(),
                     via: "meta",
                     token_expires_at: view.token_expires_at,
+                    business_id: None,
                 },
                 now,
             )

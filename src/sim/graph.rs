@@ -596,6 +596,9 @@ async fn object(
         };
         return axum::Json(number_state(&n, onboarding)).into_response();
     }
+    if let Some(answer) = super::business::waba_object(&sim, &id, token) {
+        return answer;
+    }
     if !sim
         .all_numbers()
         .iter()

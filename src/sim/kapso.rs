@@ -31,6 +31,8 @@ pub(crate) struct KapsoState {
     /// Deliveries Kapso forwarded to a `meta` webhook.
     pub forwarded: u64,
     pub next: u64,
+    /// Numbers whose connection to Meta broke (`kapso_reconnect`).
+    pub broken: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,8 @@ pub struct SetupLinkRecord {
     pub primary_color: Option<String>,
     pub expires_at: i64,
     pub created_at: i64,
+    /// The phone number id of the customer's number the link reconnects.
+    pub reconnect: Option<String>,
     #[serde(skip)]
     pub(super) code: String,
 }
@@ -315,6 +319,7 @@ fn read_link(
             "requires the dedicated connection type",
         ));
     }
+    let reconnect = super::kapso_reconnect::read(sim, customer, l, &mut types, provision)?;
     let countries: Vec<String> = match l.get("phone_number_country_isos") {
         Some(Value::Array(a)) => a
             .iter()
@@ -369,6 +374,7 @@ fn read_link(
         primary_color: color.map(str::to_string),
         expires_at: now + LINK_SECONDS,
         created_at: now,
+        reconnect,
         code,
     })
 }

@@ -89,6 +89,9 @@ async fn proxy(
     let Some(number) = sim.number(&pnid) else {
         return graph_error(404, 100, "the number is gone");
     };
+    if let Some(refused) = super::kapso_reconnect::refusal(&sim, &pnid) {
+        return refused;
+    }
     sim.lock()
         .kapso
         .proxied

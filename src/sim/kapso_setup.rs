@@ -64,6 +64,33 @@ pub(super) async fn setup_page(
     else {
         return fail("facebook_auth_failed");
     };
+    if let Some(pnid) = link.reconnect.clone() {
+        // The same WABA and number, with a fresh token for Kapso: the connection works again.
+        let Some(n) = s
+            .extra_numbers
+            .iter_mut()
+            .find(|n| n.phone_number_id == pnid)
+        else {
+            return fail("facebook_auth_failed");
+        };
+        n.token = format!("EAA-SIM-KAPSO-{:032x}", rand::random::<u128>());
+        let (waba, display) = (n.waba_id.clone(), format!("+{}", n.display_phone));
+        s.kapso.broken.retain(|p| *p != pnid);
+        if let Some(l) = s.kapso.links.iter_mut().find(|l| l.id == link.id) {
+            l.status = "used".into();
+        }
+        drop(s);
+        return redirect_to(&with_query(
+            &link.success_redirect_url,
+            &[
+                ("setup_link_id", link.id.as_str()),
+                ("status", "completed"),
+                ("phone_number_id", pnid.as_str()),
+                ("business_account_id", waba.as_str()),
+                ("display_phone_number", display.as_str()),
+            ],
+        ));
+    }
     // The business's choice: a new number is dedicated; with both kinds allowed, it keeps its
     // number on the WhatsApp Business app.
     let coexistence = !link.provision_phone_number
@@ -311,5 +338,78 @@ mod tests {
         )
         .await;
         assert_eq!(status, 422, "{bad}");
+    }
+
+    #[tokio::test]
+    async fn a_reconnection_link_is_checked_like_kapso_and_gives_back_the_same_number() {
+        let sim = sim().await;
+        let (_, c) = call(
+            &sim,
+            reqwest::Method::POST,
+            "/customers",
+            json!({"customer": {"name": "Acme"}}),
+        )
+        .await;
+        let customer = c["data"]["id"].as_str().unwrap().to_string();
+        let links = format!("/customers/{customer}/setup_links");
+        let link = |extra: Value| {
+            let mut l = json!({"success_redirect_url": "http://127.0.0.1:1/ok",
+                               "failure_redirect_url": "http://127.0.0.1:1/ko",
+                               "allowed_connection_types": ["dedicated"]});
+            for (k, v) in extra.as_object().unwrap() {
+                l[k] = v.clone();
+            }
+            json!({"setup_link": l})
+        };
+        let (_, first) = call(&sim, reqwest::Method::POST, &links, link(json!({}))).await;
+        let r = http()
+            .get(first["data"]["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let pnid = param(&location(&r), "phone_number_id").unwrap();
+        let display = param(&location(&r), "display_phone_number").unwrap();
+        // Not the customer's number, a new number, or another kind: refused as Kapso does.
+        for (extra, field) in [
+            (
+                json!({"reconnect_phone_number": "+19990000000"}),
+                "reconnect_phone_number",
+            ),
+            (
+                json!({"reconnect_phone_number": display, "provision_phone_number": true}),
+                "provision_phone_number",
+            ),
+            (
+                json!({"reconnect_phone_number": display,
+                       "allowed_connection_types": ["coexistence"]}),
+                "allowed_connection_types",
+            ),
+        ] {
+            let (status, body) = call(&sim, reqwest::Method::POST, &links, link(extra)).await;
+            assert_eq!(status, 422, "{body}");
+            assert!(body["errors"].get(field).is_some(), "{body}");
+        }
+        sim.kapso_break(&pnid);
+        let (status, again) = call(
+            &sim,
+            reqwest::Method::POST,
+            &links,
+            link(json!({"reconnect_phone_number": display})),
+        )
+        .await;
+        assert_eq!(status, 201, "{again}");
+        let r = http()
+            .get(again["data"]["url"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let to = location(&r);
+        assert_eq!(to.path(), "/ok");
+        assert_eq!(
+            param(&to, "phone_number_id").as_deref(),
+            Some(pnid.as_str())
+        );
+        assert!(!sim.kapso_is_broken(&pnid));
+        assert_eq!(sim.kapso_numbers().len(), 1, "no second number");
     }
 }

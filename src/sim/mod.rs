@@ -6,11 +6,13 @@
 //! `delivered`.
 
 mod answers;
+pub mod business;
 pub mod customers;
 pub mod graph;
 pub mod groups;
 pub mod kapso;
 pub mod kapso_proxy;
+pub mod kapso_reconnect;
 pub mod kapso_setup;
 pub mod media;
 pub mod signup;
@@ -670,6 +672,7 @@ pub async fn register_numbers(
             display_phone: format!("+{}", n.display_phone),
             connection,
             access_token: Some(crate::secret::Secret::new(n.token.clone())),
+            business_id: Some(business::business_id_of(&n.waba_id)),
         };
         engine.handle(&me, request).await?;
     }

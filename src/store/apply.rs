@@ -1,7 +1,7 @@
 //! Applies a parsed delivery to the store, inside the caller's transaction. Every step is
 //! idempotent (a repeated wamid, status or event changes nothing), so a delivery can be replayed.
 
-use super::directory::{RoutedNumber, route_number, tenant_of_waba};
+use super::directory::{RoutedNumber, route_number};
 use super::history_media;
 use super::identity;
 use super::media::{self, Lane};
@@ -82,11 +82,12 @@ fn apply_change(
     };
     let tenant_id = match &number {
         Some(n) => n.tenant_id,
-        None => match tenant_of_waba(conn, change.waba_id.as_str())? {
+        // By WABA, else by business (business-level fields name one in `entry.id`).
+        None => match super::business::tenant_of_change(conn, change)? {
             Some(t) => t,
             None => {
                 return Ok(Some(format!(
-                    "unknown WABA {} ({})",
+                    "unknown WABA {} ({}; no business wabox knows either)",
                     change.waba_id, change.field
                 )));
             }

@@ -46,6 +46,10 @@ pub struct NumberView {
     /// How it was connected: `manual`, `meta`, `kapso` or `import`.
     #[serde(default)]
     pub connected_via: Option<String>,
+    /// The Meta business (portfolio) owning its WABA, once learned: business-level webhooks
+    /// are routed by it.
+    #[serde(default)]
+    pub business_id: Option<String>,
 }
 
 /// A number as routing needs it.
@@ -170,7 +174,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
                 (SELECT total(c.unread) FROM conversations c
                  WHERE c.number_id = n.id AND c.unread > 0),
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0),
-                n.token_expires_at, n.connected_via
+                n.token_expires_at, n.connected_via, n.business_id
          FROM numbers n JOIN tenants t ON t.id = n.tenant_id
          LEFT JOIN queues q ON q.id = n.queue_id
          WHERE {}
@@ -198,6 +202,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
                 waiting: r.get(13)?,
                 token_expires_at: r.get(14)?,
                 connected_via: r.get(15)?,
+                business_id: r.get(16)?,
             })
         },
     )?;

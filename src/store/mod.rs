@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod apply;
+pub mod business;
 pub mod calls;
 pub mod contacts;
 pub mod directory;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_calls_groups.sql"),
     include_str!("../../migrations/0013_history_media.sql"),
     include_str!("../../migrations/0015_replies_reactions.sql"),
+    include_str!("../../migrations/0016_business_ids.sql"),
 ];
 
 /// What went wrong in the store, in words an admin can act on.

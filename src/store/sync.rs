@@ -136,6 +136,7 @@ pub fn apply(
                 e.label(i)
             )),
             Some(n) => {
+                super::business::set_business_id(conn, n.id, e.business_id.as_deref())?;
                 let same_token = match (token, &n.token_sealed) {
                     (None, _) => true, // a file without a token keeps the stored one
                     (Some(t), Some(sealed)) => (sealing.open)(sealed).as_deref() == Some(t),
@@ -197,6 +198,8 @@ pub fn apply(
                     )),
                     other => other.into(),
                 })?;
+                let id = conn.last_insert_rowid();
+                super::business::set_business_id(conn, id, e.business_id.as_deref())?;
                 report.added.push(shown);
             }
         }

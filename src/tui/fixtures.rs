@@ -45,6 +45,7 @@ pub fn number(id: i64, pnid: &str, phone: &str, kind: ConnectionKind, waiting: i
         created_at: rfc3339(NOW - 86_400),
         token_expires_at: Some(0),
         connected_via: Some("manual".into()),
+        business_id: None,
     }
 }
 

@@ -87,6 +87,7 @@ impl Wizard {
                 waba_id: waba,
                 access_token: token,
                 queue,
+                business_id: None,
             },
         )]
     }
@@ -199,6 +200,7 @@ impl Wizard {
                         waba_id: c.waba_id.clone(),
                         access_token: c.token.clone(),
                         queue,
+                        business_id: None,
                     };
                     return vec![self.call(Ask::Connect, request)];
                 }

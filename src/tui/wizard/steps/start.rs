@@ -280,6 +280,7 @@ impl Wizard {
             },
             language: s.language.to_string(),
             primary_color: Some(colour).filter(|c| !c.is_empty()),
+            reconnect: None,
         };
         self.go(link_step(SignupPath::Kapso(options)))
     }
