@@ -158,8 +158,8 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             Level::Fail,
             format!("Kapso's connection to Meta is broken: {why}"),
             Some(format!(
-                "reconnect this number through Kapso: `wabox connect kapso --tenant {:?} --reconnect {}` (the same WABA and number; its conversations and history stay)",
-                f.tenant, f.phone_number_id
+                "reconnect this number through Kapso: `wabox connect kapso --tenant {:?} --reconnect {}`, or in the wizard (`wabox connect`, Kapso) give {} as \"Reconnect number\" (the same WABA and number; its conversations and history stay)",
+                f.tenant, f.phone_number_id, f.phone_number_id
             )),
         ),
         TokenFact::ThroughKapso { api_key_set: false } => check(

@@ -126,6 +126,8 @@ pub static EN: WizardStrings = WizardStrings {
     kapso_language: "Page language",
     kapso_colour: "Colour",
     kapso_colour_note: "#RRGGBB, optional",
+    kapso_reconnect: "Reconnect number",
+    kapso_reconnect_note: "id or +number of a broken one; empty: new",
     kapso_help: "↑↓ moves, ←→ or Space changes a choice, Enter makes the link (it works once, \
                  for 30 days).",
     kapso_bad_country: "the country is a two-letter ISO code, like US or MX",

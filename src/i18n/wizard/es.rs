@@ -134,6 +134,8 @@ pub static ES: WizardStrings = WizardStrings {
     kapso_language: "Idioma de la página",
     kapso_colour: "Color",
     kapso_colour_note: "#RRGGBB, opcional",
+    kapso_reconnect: "Reconectar",
+    kapso_reconnect_note: "id o +número del roto; vacío: nuevo",
     kapso_help: "↑↓ mueve, ←→ o Espacio cambia una opción, Enter crea el enlace (sirve una \
                  vez, durante 30 días).",
     kapso_bad_country: "el país es un código ISO de dos letras, como US o MX",

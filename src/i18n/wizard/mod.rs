@@ -113,6 +113,8 @@ pub struct WizardStrings {
     pub kapso_language: &'static str,
     pub kapso_colour: &'static str,
     pub kapso_colour_note: &'static str,
+    pub kapso_reconnect: &'static str,
+    pub kapso_reconnect_note: &'static str,
     pub kapso_help: &'static str,
     pub kapso_bad_country: &'static str,
     pub kapso_bad_colour: &'static str,

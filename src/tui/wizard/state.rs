@@ -116,15 +116,18 @@ pub enum KapsoRow {
     Country,
     Language,
     Colour,
+    /// A Kapso number whose connection broke: the link refreshes that number instead of adding one.
+    Reconnect,
 }
 
 impl KapsoRow {
-    pub const ALL: [KapsoRow; 5] = [
+    pub const ALL: [KapsoRow; 6] = [
         KapsoRow::Types,
         KapsoRow::Provision,
         KapsoRow::Country,
         KapsoRow::Language,
         KapsoRow::Colour,
+        KapsoRow::Reconnect,
     ];
 }
 
@@ -138,6 +141,8 @@ pub struct KapsoStep {
     /// `en` or `es`: the setup page's language.
     pub language: &'static str,
     pub colour: Field,
+    /// Empty for a new connection.
+    pub reconnect: Field,
     pub error: Option<String>,
 }
 

@@ -100,6 +100,7 @@ impl Wizard {
             Screen::Kapso(s) => match KapsoRow::ALL.get(s.focus) {
                 Some(KapsoRow::Country) => Some(&mut s.country),
                 Some(KapsoRow::Colour) => Some(&mut s.colour),
+                Some(KapsoRow::Reconnect) => Some(&mut s.reconnect),
                 _ => None,
             },
             Screen::Pin(s) => Some(&mut s.pin),

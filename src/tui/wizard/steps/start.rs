@@ -183,6 +183,7 @@ impl Wizard {
                     country: Field::with("US"),
                     language,
                     colour: Field::new(),
+                    reconnect: Field::new(),
                     error: None,
                 }))
             }
@@ -241,7 +242,12 @@ impl Wizard {
             _ => {
                 // Space changes a choice; on the text rows it is typed.
                 let space = key.code == crossterm::event::KeyCode::Char(' ');
-                if space && !matches!(row, KapsoRow::Country | KapsoRow::Colour) {
+                if space
+                    && !matches!(
+                        row,
+                        KapsoRow::Country | KapsoRow::Colour | KapsoRow::Reconnect
+                    )
+                {
                     cycle(s, row);
                 } else {
                     self.type_key(key);
@@ -255,6 +261,11 @@ impl Wizard {
         let Screen::Kapso(s) = &mut self.screen else {
             return Vec::new();
         };
+        let reconnect = Some(s.reconnect.value().trim().to_string()).filter(|r| !r.is_empty());
+        // A reconnection refreshes a number the business already has: nothing to provision.
+        if reconnect.is_some() {
+            s.provision = false;
+        }
         let country = s.country.value().to_ascii_uppercase();
         if s.provision && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()))
         {
@@ -280,7 +291,7 @@ impl Wizard {
             },
             language: s.language.to_string(),
             primary_color: Some(colour).filter(|c| !c.is_empty()),
-            reconnect: None,
+            reconnect,
         };
         self.go(link_step(SignupPath::Kapso(options)))
     }
@@ -291,7 +302,7 @@ fn cycle(s: &mut KapsoStep, row: KapsoRow) {
         KapsoRow::Types => s.types = (s.types + 1) % KAPSO_TYPES.len(),
         KapsoRow::Provision => s.provision = !s.provision,
         KapsoRow::Language => s.language = if s.language == "es" { "en" } else { "es" },
-        KapsoRow::Country | KapsoRow::Colour => {}
+        KapsoRow::Country | KapsoRow::Colour | KapsoRow::Reconnect => {}
     }
     s.error = None;
 }

@@ -232,3 +232,33 @@ fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leavi
     app.run_command("connect");
     assert!(app.wizard.is_some());
 }
+
+#[test]
+fn a_broken_kapso_number_is_reconnected_from_the_kapso_screen_not_added_again() {
+    let mut w = wizard("en");
+    let out = to_path(&mut w, 1, 2); // Tacos Lupita, Kapso
+    through_queue(&mut w, out);
+    // The last row takes the number doctor named; a new number is then not provisioned.
+    key(&mut w, KeyCode::Down);
+    key(&mut w, KeyCode::Char(' ')); // provision a new number: yes
+    for _ in 0..4 {
+        key(&mut w, KeyCode::Down);
+    }
+    type_text(&mut w, "+591 70012345");
+    let effects = key(&mut w, KeyCode::Enter);
+    let begun = calls(&effects)
+        .into_iter()
+        .find(|(a, _)| *a == Ask::Begin)
+        .map(|(_, r)| r)
+        .expect("the link is asked for");
+    match begun {
+        Request::BeginSignup {
+            path: crate::api::SignupPath::Kapso(options),
+            ..
+        } => {
+            assert_eq!(options.reconnect.as_deref(), Some("+591 70012345"));
+            assert!(!options.provision_number && options.countries.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}

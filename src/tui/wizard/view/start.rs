@@ -122,6 +122,7 @@ pub fn kapso(frame: &mut Frame, w: &Wizard, s: &KapsoStep, area: Rect) {
         t.kapso_country,
         t.kapso_language,
         t.kapso_colour,
+        t.kapso_reconnect,
     ];
     let width = labels
         .iter()
@@ -159,10 +160,14 @@ pub fn kapso(frame: &mut Frame, w: &Wizard, s: &KapsoStep, area: Rect) {
                 None,
             ),
             KapsoRow::Colour => (s.colour.shown(), Some(t.kapso_colour_note)),
+            KapsoRow::Reconnect => (s.reconnect.shown(), Some(t.kapso_reconnect_note)),
         };
         // The country matters only for a new number.
         let style_dim = *row == KapsoRow::Country && !s.provision;
-        let typing = matches!(row, KapsoRow::Country | KapsoRow::Colour);
+        let typing = matches!(
+            row,
+            KapsoRow::Country | KapsoRow::Colour | KapsoRow::Reconnect
+        );
         let mut line = row_line(labels[i], width, shown, focused, focused && typing, note);
         if style_dim {
             line = line.style(dim());
