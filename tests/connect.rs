@@ -6,45 +6,27 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use wabox::sim::Simulator;
 use wabox::sim::customers::{SimCustomer, text as sim_text};
-use wabox::sim::{SimNumber, SimOptions, Simulator};
 
 const PNID_B: &str = "223344556677889";
 const WABA_B: &str = "118273645590011";
 const TOKEN_B: &str = "EAA-TEST-TOKEN-second-tenant-Zr8Lq2Vx";
 
 async fn simulator() -> std::sync::Arc<Simulator> {
-    let numbers = vec![
-        SimNumber {
-            phone_number_id: PNID.into(),
-            waba_id: WABA.into(),
-            display_phone: DISPLAY.into(),
-            token: ACCESS_TOKEN.into(),
-            coexistence: false,
-            verified_name: "Demo Shop".into(),
-        },
-        SimNumber {
-            phone_number_id: PNID_B.into(),
-            waba_id: WABA_B.into(),
-            display_phone: "5215512345678".into(),
-            token: TOKEN_B.into(),
-            coexistence: true,
-            verified_name: "Demo Shop".into(),
-        },
-    ];
-    Simulator::start(
-        SimOptions::new(APP_SECRET, numbers),
-        "127.0.0.1:0".parse().unwrap(),
-    )
+    let mut second =
+        common::world::sim_number(PNID_B, WABA_B, "5215512345678", TOKEN_B, "Demo Shop");
+    second.coexistence = true;
+    common::world::start_simulator(vec![
+        common::world::sim_number(PNID, WABA, DISPLAY, ACCESS_TOKEN, "Demo Shop"),
+        second,
+    ])
     .await
-    .unwrap()
 }
 
 /// `wabox connect manual …` with the token piped on stdin.
 fn connect(home: &Home, token: &str, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["connect", "manual"];
-    all.extend_from_slice(args);
-    home.run_with_stdin(&all, token)
+    home.connect_manual(token, args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

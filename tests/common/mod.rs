@@ -205,6 +205,13 @@ impl Home {
         );
     }
 
+    /// `wabox connect manual …` with the token piped on stdin.
+    pub fn connect_manual(&self, token: &str, args: &[&str]) -> Output {
+        let mut all = vec!["connect", "manual"];
+        all.extend_from_slice(args);
+        self.run_with_stdin(&all, token)
+    }
+
     pub fn start_engine(&self) -> Engine {
         Engine::start(self, &[])
     }

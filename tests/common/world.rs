@@ -14,6 +14,28 @@ pub struct World {
     pub engine: Engine,
 }
 
+/// A dedicated number of the simulated Cloud API (set `coexistence` on the result for the other kind).
+pub fn sim_number(pnid: &str, waba: &str, display: &str, token: &str, name: &str) -> SimNumber {
+    SimNumber {
+        phone_number_id: pnid.into(),
+        waba_id: waba.into(),
+        display_phone: display.into(),
+        token: token.into(),
+        coexistence: false,
+        verified_name: name.into(),
+    }
+}
+
+/// The simulated Cloud API with these numbers, on a free loopback port.
+pub async fn start_simulator(numbers: Vec<SimNumber>) -> Arc<Simulator> {
+    Simulator::start(
+        SimOptions::new(APP_SECRET, numbers),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 pub async fn world() -> World {
     world_with(|_| {}).await
 }
@@ -35,14 +57,7 @@ pub async fn world_started(
     prepare: impl FnOnce(&Home),
     env: &[(&str, &str)],
 ) -> World {
-    let number = SimNumber {
-        phone_number_id: PNID.into(),
-        waba_id: WABA.into(),
-        display_phone: DISPLAY.into(),
-        token: ACCESS_TOKEN.into(),
-        coexistence: false,
-        verified_name: "Demo Shop".into(),
-    };
+    let number = sim_number(PNID, WABA, DISPLAY, ACCESS_TOKEN, "Demo Shop");
     let mut options = SimOptions::new(APP_SECRET, vec![number]);
     options.status_delay_ms = (5, 30);
     tune(&mut options);

@@ -3,12 +3,13 @@
 //! tenant whose business it is; a Kapso number whose connection broke is reconnected in place.
 
 use crate::common::browser::{self, event, open};
+use crate::common::world::{sim_number, start_simulator};
 use crate::common::*;
 use serde_json::Value;
 use std::sync::Arc;
+use wabox::sim::{SimOptions, Simulator};
 use wabox::sim::business::business_id_of;
 use wabox::sim::customers::{SimCustomer, text as sim_text};
-use wabox::sim::{SimNumber, SimOptions, Simulator};
 
 const GLOBEX_PNID: &str = "106540352242923";
 const GLOBEX_WABA: &str = "104829357711033";
@@ -17,36 +18,21 @@ const GLOBEX_TOKEN: &str = "EAA-TEST-TOKEN-globex-Hn4Rt8wQ";
 const GLOBEX_BUSINESS: &str = "3090000000000002";
 
 async fn two_businesses() -> Arc<Simulator> {
-    let numbers = vec![
-        SimNumber {
-            phone_number_id: PNID.into(),
-            waba_id: WABA.into(),
-            display_phone: DISPLAY.into(),
-            token: ACCESS_TOKEN.into(),
-            coexistence: false,
-            verified_name: "Acme".into(),
-        },
-        SimNumber {
-            phone_number_id: GLOBEX_PNID.into(),
-            waba_id: GLOBEX_WABA.into(),
-            display_phone: "15550783882".into(),
-            token: GLOBEX_TOKEN.into(),
-            coexistence: false,
-            verified_name: "Globex".into(),
-        },
-    ];
-    Simulator::start(
-        SimOptions::new(APP_SECRET, numbers),
-        "127.0.0.1:0".parse().unwrap(),
-    )
+    start_simulator(vec![
+        sim_number(PNID, WABA, DISPLAY, ACCESS_TOKEN, "Acme"),
+        sim_number(
+            GLOBEX_PNID,
+            GLOBEX_WABA,
+            "15550783882",
+            GLOBEX_TOKEN,
+            "Globex",
+        ),
+    ])
     .await
-    .unwrap()
 }
 
 fn connect_manual(home: &Home, token: &str, args: &[&str]) {
-    let mut all = vec!["connect", "manual"];
-    all.extend_from_slice(args);
-    let out = home.run_with_stdin(&all, token);
+    let out = home.connect_manual(token, args);
     assert!(
         out.status.success(),
         "{}",
@@ -217,20 +203,15 @@ async fn business_events_reach_the_tenant_owning_the_business_and_only_its_admin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_signup_learns_the_business_of_the_connected_number() {
-    let numbers = vec![SimNumber {
-        phone_number_id: "301000000000011".into(),
-        waba_id: "401000000000011".into(),
-        display_phone: "5215500000011".into(),
-        token: "EAA-TEST-TOKEN-acme-coex-Zr8Mk2".into(),
-        coexistence: true,
-        verified_name: "Acme Tacos".into(),
-    }];
-    let sim = Simulator::start(
-        SimOptions::new(APP_SECRET, numbers),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let mut number = sim_number(
+        "301000000000011",
+        "401000000000011",
+        "5215500000011",
+        "EAA-TEST-TOKEN-acme-coex-Zr8Mk2",
+        "Acme Tacos",
+    );
+    number.coexistence = true;
+    let sim = start_simulator(vec![number]).await;
     let home = Home::with_graph(&sim.base_url());
     let engine = home.start_engine();
     sim.set_webhook(&engine.url());

@@ -5,7 +5,6 @@
 use crate::common::world::*;
 use crate::common::*;
 use serde_json::{Value, json};
-use wabox::sim::{SimNumber, SimOptions, Simulator};
 
 /// The components of the one template send of `name` the simulator received.
 fn components_sent(w: &World, name: &str) -> Vec<Value> {
@@ -290,20 +289,14 @@ async fn a_template_send_meta_would_refuse_for_its_header_is_refused_before_it_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_refuses_a_template_missing_its_media_header_as_meta_does() {
-    let number = SimNumber {
-        phone_number_id: PNID.into(),
-        waba_id: WABA.into(),
-        display_phone: DISPLAY.into(),
-        token: ACCESS_TOKEN.into(),
-        coexistence: false,
-        verified_name: "Demo Shop".into(),
-    };
-    let sim = Simulator::start(
-        SimOptions::new(APP_SECRET, vec![number]),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let sim = start_simulator(vec![sim_number(
+        PNID,
+        WABA,
+        DISPLAY,
+        ACCESS_TOKEN,
+        "Demo Shop",
+    )])
+    .await;
     let http = reqwest::Client::new();
     let post = |components: Value| {
         let body = json!({"messaging_product": "whatsapp", "to": "59171004444", "type": "template",
