@@ -206,6 +206,7 @@ fn react(message_id: i64, emoji: &str) -> Effect {
 mod tests {
     use super::*;
     use crate::tui::fixtures::{self, NOW};
+    use crate::tui::tests::requests;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -230,16 +231,6 @@ mod tests {
         terminal.backend().to_string()
     }
 
-    fn sent(effects: &[Effect]) -> Vec<&Request> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Call(_, r) => Some(r),
-                _ => None,
-            })
-            .collect()
-    }
-
     #[test]
     fn a_reply_shows_what_it_answers_and_the_send_quotes_it() {
         let mut app = on_message(3);
@@ -250,7 +241,7 @@ mod tests {
         }
         insta::assert_snapshot!(screen(&app));
         let effects = press(&mut app, KeyCode::Enter);
-        let [Request::Send { reply_to, .. }] = sent(&effects).as_slice() else {
+        let [Request::Send { reply_to, .. }] = requests(&effects).as_slice() else {
             panic!("one send expected: {effects:?}");
         };
         assert_eq!(reply_to, &Some(MessageRef::Id(3)));
@@ -271,7 +262,7 @@ mod tests {
         );
         let effects = press(&mut app, KeyCode::Enter);
         assert!(matches!(
-            sent(&effects).as_slice(),
+            requests(&effects).as_slice(),
             [Request::Send { reply_to: None, .. }]
         ));
         press(&mut app, KeyCode::Esc);
@@ -303,7 +294,7 @@ mod tests {
         insta::assert_snapshot!(screen(&app));
         let effects = press(&mut app, KeyCode::Enter);
         assert_eq!(
-            sent(&effects),
+            requests(&effects),
             [&Request::React {
                 message: MessageRef::Id(3),
                 emoji: "❤️".into()
@@ -315,7 +306,7 @@ mod tests {
             press(&mut app, KeyCode::Char(c));
         }
         assert!(
-            sent(&press(&mut app, KeyCode::Enter)).is_empty(),
+            requests(&press(&mut app, KeyCode::Enter)).is_empty(),
             "text is refused"
         );
         assert!(
@@ -328,7 +319,7 @@ mod tests {
         press(&mut app, KeyCode::Char('e'));
         app.on_paste("🎉");
         assert_eq!(
-            sent(&press(&mut app, KeyCode::Enter)),
+            requests(&press(&mut app, KeyCode::Enter)),
             [&Request::React {
                 message: MessageRef::Id(3),
                 emoji: "🎉".into()
@@ -339,7 +330,7 @@ mod tests {
     #[test]
     fn our_reaction_is_removed_only_where_there_is_one() {
         let mut app = on_message(3);
-        assert!(sent(&press(&mut app, KeyCode::Char('E'))).is_empty());
+        assert!(requests(&press(&mut app, KeyCode::Char('E'))).is_empty());
         assert!(app.notice.as_ref().is_some_and(|n| n.error));
         let open = app.open.as_mut().unwrap();
         let i = open.selected;
@@ -351,7 +342,7 @@ mod tests {
                 by: "business".into(),
             });
         assert_eq!(
-            sent(&press(&mut app, KeyCode::Char('E'))),
+            requests(&press(&mut app, KeyCode::Char('E'))),
             [&Request::React {
                 message: MessageRef::Id(3),
                 emoji: String::new()

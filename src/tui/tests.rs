@@ -17,7 +17,8 @@ fn chars(app: &mut App, text: &str) {
     }
 }
 
-fn requests(effects: &[Effect]) -> Vec<&Request> {
+/// The requests among a key's effects (shared with the other inbox test modules).
+pub(super) fn requests(effects: &[Effect]) -> Vec<&Request> {
     effects
         .iter()
         .filter_map(|e| match e {

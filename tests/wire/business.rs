@@ -7,9 +7,9 @@ use crate::common::world::{sim_number, start_simulator};
 use crate::common::*;
 use serde_json::Value;
 use std::sync::Arc;
-use wabox::sim::{SimOptions, Simulator};
 use wabox::sim::business::business_id_of;
 use wabox::sim::customers::{SimCustomer, text as sim_text};
+use wabox::sim::{SimOptions, Simulator};
 
 const GLOBEX_PNID: &str = "106540352242923";
 const GLOBEX_WABA: &str = "104829357711033";
