@@ -219,6 +219,7 @@ pub static EN: WizardStrings = WizardStrings {
     history_import: "History import",
     history_phases: "today {} · up to 90 days {} · up to 180 days {}",
     history_counts: "messages imported: {} · chunks: {}",
+    history_files: "files: {} of {} fetched · {} failed (live customers' files go first)",
     afterwards_title: "What changes for the business:",
     afterwards: &[
         "Messages sent from the phone app appear in wabox as \"sent from phone\" (echoes); \

@@ -231,6 +231,7 @@ pub static ES: WizardStrings = WizardStrings {
     history_import: "Importación del historial",
     history_phases: "hoy {} · hasta 90 días {} · hasta 180 días {}",
     history_counts: "mensajes importados: {} · partes: {}",
+    history_files: "archivos: {} de {} descargados · {} fallidos (los de clientes en vivo van antes)",
     afterwards_title: "Qué cambia para la empresa:",
     afterwards: &[
         "Los mensajes enviados desde la app del teléfono aparecen en wabox como \"enviado \

@@ -189,6 +189,8 @@ pub struct WizardStrings {
     pub history_import: &'static str,
     pub history_phases: &'static str,
     pub history_counts: &'static str,
+    /// Fetched, total, failed: the files of the imported messages.
+    pub history_files: &'static str,
     pub afterwards_title: &'static str,
     pub afterwards: &'static [&'static str],
     // import

@@ -286,7 +286,12 @@ fn history_import_in_progress() {
                 chunks: 7,
                 messages: 120,
                 error: None,
-                media: Default::default(),
+                media: crate::api::HistoryMediaProgress {
+                    total: 14,
+                    fetched: 9,
+                    failed: 1,
+                    waiting: 4,
+                },
             }))),
         );
         w

@@ -206,6 +206,21 @@ pub fn history(frame: &mut Frame, w: &Wizard, s: &HistoryStep, area: Rect) {
                     ),
                     dim(),
                 ));
+                if p.media.total > 0 {
+                    let m = &p.media;
+                    lines.extend(para(
+                        &fill(
+                            t.history_files,
+                            &[
+                                &m.fetched.to_string(),
+                                &m.total.to_string(),
+                                &m.failed.to_string(),
+                            ],
+                        ),
+                        area.width,
+                        dim(),
+                    ));
+                }
             }
         }
     }
