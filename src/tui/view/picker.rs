@@ -74,8 +74,15 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
                                     Line::styled(
                                         truncate(
                                             &format!(
-                                                "{marker}{} ({}) · {}",
-                                                t.name, t.language, t.category
+                                                "{marker}{} ({}) · {}{}",
+                                                t.name,
+                                                t.language,
+                                                t.category,
+                                                // Named up front: it asks for a file or a place.
+                                                t.spec
+                                                    .header_media
+                                                    .map(|h| format!(" · {} header", h.as_str()))
+                                                    .unwrap_or_default()
                                             ),
                                             w,
                                         ),
