@@ -395,7 +395,7 @@ mod tests {
         assert!(is_wa_id("59171000001"));
         assert!(!is_wa_id("+59171000001"));
         assert!(is_user_id("US.13491208655302741918"));
-        assert!(is_user_id("US.ENT.11815799212886844830"));
+        assert!(is_user_id("US.ENT.40277153908164412096"));
         assert!(!is_user_id("US 1349"));
         assert!(!is_user_id("59171000001"));
     }
