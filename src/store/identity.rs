@@ -249,14 +249,28 @@ fn find(
             former: true,
         }));
     }
-    match holder(conn, tenant_id, kind, value)? {
-        Some(id) => Ok(Some(Known {
-            id,
-            ids: ids_of(conn, id)?,
-            former: false,
-        })),
-        None => Ok(None),
-    }
+    // One lookup with the ids, since this runs for every message and status.
+    let sql = match kind {
+        IdKind::WaId => {
+            "SELECT id, wa_id, user_id FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2"
+        }
+        IdKind::UserId => {
+            "SELECT id, wa_id, user_id FROM contacts WHERE tenant_id = ?1 AND user_id = ?2"
+        }
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![tenant_id, value], |r| {
+            Ok(Known {
+                id: r.get(0)?,
+                ids: Ids {
+                    wa_id: r.get::<_, Option<String>>(1)?.map(WaId),
+                    user_id: r.get::<_, Option<String>>(2)?.map(Bsuid),
+                },
+                former: false,
+            })
+        })
+        .optional()?)
 }
 
 /// The contact that holds an id now.
