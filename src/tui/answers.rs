@@ -108,10 +108,12 @@ impl App {
         self.reply_to.as_ref().filter(|d| d.conversation_id == open)
     }
 
-    /// What a send from the composer quotes; the draft is used up.
-    pub(super) fn take_reply(&mut self, conversation_id: i64) -> Option<MessageRef> {
-        let draft = self.reply_to.take()?;
-        (draft.conversation_id == conversation_id).then_some(MessageRef::Id(draft.message_id))
+    /// What a send from the composer quotes; the draft is used up (and given back if the
+    /// engine refuses the send: see `App::on_reply`).
+    pub(super) fn take_reply(&mut self, conversation_id: i64) -> Option<ReplyDraft> {
+        self.reply_to
+            .take()
+            .filter(|draft| draft.conversation_id == conversation_id)
     }
 
     /// Esc in the composer cancels a reply first; true if there was one.
@@ -246,6 +248,26 @@ mod tests {
         };
         assert_eq!(reply_to, &Some(MessageRef::Id(3)));
         assert!(app.reply_draft().is_none(), "the draft is used up");
+    }
+
+    #[test]
+    fn a_refused_reply_comes_back_with_its_quote() {
+        let mut app = on_message(3);
+        press(&mut app, KeyCode::Char('R'));
+        for c in "Yes".chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        let effects = press(&mut app, KeyCode::Enter);
+        let Some(Effect::Call(tag, _)) = effects.first() else {
+            panic!("a send expected: {effects:?}");
+        };
+        assert!(app.reply_draft().is_none());
+        app.on_reply(
+            tag.clone(),
+            Err(crate::api::ApiError::new("the engine went away")),
+        );
+        assert_eq!(app.composer_text().trim(), "Yes");
+        assert_eq!(app.reply_draft().map(|d| d.message_id), Some(3));
     }
 
     #[test]

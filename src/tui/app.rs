@@ -216,6 +216,8 @@ pub enum Tag {
     Send {
         conversation_id: i64,
         text: Option<String>,
+        /// The message the send quotes, restored to the composer if the send is refused.
+        reply: Option<Box<super::answers::ReplyDraft>>,
     },
     Retry,
     /// Our reaction queued (or removed).
@@ -596,11 +598,17 @@ impl App {
                 match tag {
                     Tag::Conversations { .. } => self.conversations_loading = false,
                     Tag::Numbers => self.numbers_loading = false,
-                    Tag::Send {
-                        text: Some(text), ..
-                    } if self.composer_text().trim().is_empty() => {
-                        // Nothing typed is lost: the refused text comes back to the composer.
-                        self.composer = composer_with(&text);
+                    Tag::Send { text, reply, .. } => {
+                        // Nothing typed is lost: the refused text comes back to the composer,
+                        // with the message it answered.
+                        if let Some(text) = text
+                            && self.composer_text().trim().is_empty()
+                        {
+                            self.composer = composer_with(&text);
+                        }
+                        if self.reply_to.is_none() {
+                            self.reply_to = reply.map(|r| *r);
+                        }
                     }
                     Tag::Templates { .. } => {
                         if let Some(Popup::Templates(p)) = &mut self.popup {

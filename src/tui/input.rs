@@ -9,6 +9,7 @@ use super::keymap::{Action, Scope};
 use super::picker::TemplatePicker;
 use crate::api::{Request, SendContent};
 use crate::i18n::fill;
+use crate::store::answers::MessageRef;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
@@ -225,10 +226,12 @@ impl App {
                     if let Some(ready) = picker.enter() {
                         let conversation_id = picker.conversation_id;
                         self.popup = None;
+                        let reply = self.take_reply(conversation_id);
                         return vec![Effect::Call(
                             Tag::Send {
                                 conversation_id,
                                 text: None,
+                                reply: reply.clone().map(Box::new),
                             },
                             Request::Send {
                                 conversation_id,
@@ -238,7 +241,7 @@ impl App {
                                     params: ready.params,
                                     header: ready.header,
                                 },
-                                reply_to: self.take_reply(conversation_id),
+                                reply_to: reply.map(|d| MessageRef::Id(d.message_id)),
                             },
                         )];
                     }
@@ -714,15 +717,17 @@ impl App {
         }
         let body = trimmed.to_string();
         self.composer = new_composer();
+        let reply = self.take_reply(conversation_id);
         vec![Effect::Call(
             Tag::Send {
                 conversation_id,
                 text: Some(body.clone()),
+                reply: reply.clone().map(Box::new),
             },
             Request::Send {
                 conversation_id,
                 content: SendContent::Text { body },
-                reply_to: self.take_reply(conversation_id),
+                reply_to: reply.map(|d| MessageRef::Id(d.message_id)),
             },
         )]
     }
