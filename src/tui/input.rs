@@ -278,12 +278,18 @@ impl App {
                         self.open_selected()
                     }
                     None => {
-                        self.error(fill(self.t.unknown_command, &[line]));
+                        let id = id.to_string();
+                        let why = if self.filter.is_empty() {
+                            fill(self.t.open_not_listed, &[&id])
+                        } else {
+                            fill(self.t.open_filtered, &[&id, &self.filter])
+                        };
+                        self.error(why);
                         Vec::new()
                     }
                 },
                 Err(_) => {
-                    self.error(fill(self.t.unknown_command, &[line]));
+                    self.error(self.t.open_needs_number.to_string());
                     Vec::new()
                 }
             },

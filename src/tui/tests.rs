@@ -453,6 +453,22 @@ fn the_command_line_runs_actions_by_name() {
 }
 
 #[test]
+fn open_says_why_a_conversation_cannot_be_opened() {
+    let mut app = fixtures::inbox("en");
+    let notice = |app: &mut App, line: &str| {
+        press(app, KeyCode::Char(':'));
+        chars(app, line);
+        press(app, KeyCode::Enter);
+        app.notice.as_ref().unwrap().text.clone()
+    };
+    assert!(notice(&mut app, "open twelve").contains(":open takes a conversation number"));
+    assert!(notice(&mut app, "open 9999").contains("conversation 9999 is not in your list"));
+    app.filter = "Ana".into();
+    let hidden = notice(&mut app, "open 9999");
+    assert!(hidden.contains("hidden by the filter \"Ana\""), "{hidden}");
+}
+
+#[test]
 fn ctrl_c_quits_from_anywhere_even_a_popup() {
     let mut app = fixtures::inbox("en");
     press(&mut app, KeyCode::Char('?'));
