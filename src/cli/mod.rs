@@ -187,6 +187,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Open a closed or snoozed conversation again.
     Reopen {
         conversation_id: i64,
         #[arg(long)]
@@ -896,4 +897,29 @@ pub(crate) fn parse_wait_arg(text: &str) -> Result<i64, String> {
 pub(crate) fn parse_duration_arg(text: &str) -> Result<i64, String> {
     crate::domain::time::parse_duration(text)
         .ok_or_else(|| format!("{text:?} is not a duration: try 30m, 2h, 1d or 1h30m"))
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    /// `--help` of every command says what it is for (one had none: issue 15).
+    #[test]
+    fn every_command_has_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands() {
+                let here = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(here.clone());
+                }
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "wabox", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "commands without a description: {missing:?}"
+        );
+    }
 }

@@ -75,6 +75,7 @@ pub struct SyncArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum QueuesCommand {
+    /// Add a queue to a tenant.
     Add {
         name: String,
         #[arg(long, value_name = "NAME")]
@@ -85,10 +86,12 @@ pub enum QueuesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The queues you may see, with their numbers and agents.
     List {
         #[arg(long)]
         json: bool,
     },
+    /// Give a queue a new name.
     Rename {
         from: String,
         to: String,
@@ -139,6 +142,7 @@ pub enum AgentsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The agents and admins you may see, with their queues.
     List {
         #[arg(long)]
         json: bool,
