@@ -176,3 +176,18 @@ async fn the_conversation_filter_matches_names_numbers_and_last_words() {
     assert!(names("100%").is_empty(), "% is a character, not a wildcard");
     drop(engine);
 }
+
+#[test]
+fn the_inbox_without_a_terminal_says_so_instead_of_an_os_error() {
+    let home = Home::new();
+    home.with_acme();
+    let out = home
+        .command(&["tui"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the inbox needs a terminal"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}

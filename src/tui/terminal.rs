@@ -18,6 +18,15 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
 pub fn setup(mouse: bool) -> std::io::Result<Term> {
+    use std::io::IsTerminal;
+    // Without a terminal crossterm fails with "No such device or address (os error 6)": say what
+    // is wrong and what to use instead.
+    if !std::io::stdin().is_terminal() || !stdout().is_terminal() {
+        return Err(std::io::Error::other(
+            "the inbox needs a terminal (stdin and stdout are not one here): run it in a \
+             terminal or over ssh -t, or use the commands (wabox conversations, wabox send …)",
+        ));
+    }
     enter(mouse)?;
     Terminal::new(CrosstermBackend::new(stdout()))
 }
