@@ -813,7 +813,7 @@ impl App {
                             .snoozed_until
                             .as_deref()
                             .and_then(parse_rfc3339)
-                            .map(|t| super::clock::list_time(t, self.now, self.offset, self.t))
+                            .map(|t| super::clock::future_time(t, self.now, self.offset, self.t))
                             .unwrap_or_default();
                         crate::i18n::fill(self.t.snoozed_notice, &[&until])
                     }

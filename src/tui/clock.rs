@@ -73,6 +73,21 @@ pub fn list_time(unix: i64, now: i64, offset: UtcOffset, t: &Strings) -> String 
     format!("{} {m}", d.day())
 }
 
+/// A time ahead (a snooze's end): the clock time today, else the weekday, date and clock time,
+/// so "until Fri" never leaves the agent guessing the hour.
+pub fn future_time(unix: i64, now: i64, offset: UtcOffset, t: &Strings) -> String {
+    if day_number(unix, offset) == day_number(now, offset) {
+        return clock_time(unix, offset);
+    }
+    let d = local(unix, offset);
+    let w: String = t.weekdays[d.weekday().number_days_from_monday() as usize]
+        .chars()
+        .take(3)
+        .collect();
+    let m: String = t.months[d.month() as usize - 1].chars().take(3).collect();
+    format!("{w} {} {m} {}", d.day(), clock_time(unix, offset))
+}
+
 /// How the window is drawn: its tone carries meaning besides colour through its words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowTone {
@@ -105,6 +120,13 @@ mod tests {
 
     // Thursday 26 November 2026, 16:00 UTC.
     const NOW: i64 = 1_795_708_800;
+
+    #[test]
+    fn a_time_ahead_always_carries_its_hour() {
+        let utc = UtcOffset::UTC;
+        assert_eq!(future_time(NOW + 3600, NOW, utc, &EN), "17:00");
+        assert_eq!(future_time(NOW + 86_400, NOW, utc, &EN), "Fri 27 Nov 16:00");
+    }
 
     #[test]
     fn the_countdown_reads_in_each_language() {
