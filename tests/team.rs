@@ -132,6 +132,12 @@ async fn an_agent_of_one_queue_cannot_list_read_claim_or_send_in_another() {
         .collect();
     assert_eq!(kinds, ["claimed", "transferred"]);
     assert_eq!(history[1]["note"], "customer asks about returns");
+    let said = home.ok(&["history", &a]);
+    let claim = said.lines().next().unwrap();
+    assert!(
+        claim.ends_with(" claimed"),
+        "a claim names its agent once: {claim}"
+    );
 
     // Acting as someone is audited; an unknown user is nobody.
     let audit = home.json(&["audit"]);

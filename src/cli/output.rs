@@ -303,7 +303,7 @@ pub fn human(response: &Response) {
                     .as_deref()
                     .map(|n| format!(" — note: {n}"))
                     .unwrap_or_default();
-                say!("{} {} {} {}{note}", e.at, e.actor, e.kind, e.detail);
+                say!("{}{note}", history_line(e));
             }
         }
         Response::AuditLog(entries) if entries.is_empty() => say!("nothing audited yet"),
@@ -748,5 +748,16 @@ fn print_dashboard(d: &crate::api::DashboardView) {
         Some(Ok(ok)) => say!("Handshake: ok, {ok}"),
         Some(Err(e)) => say!("Handshake: FAILED, {e}"),
         None => say!("Handshake: not tried (--test tries it)"),
+    }
+}
+
+/// One hand-over event in words: "alice claimed it", "whatsapp number changed from … to …".
+fn history_line(e: &crate::store::queues::HandEvent) -> String {
+    let what = e.kind.replace('_', " ");
+    // A claim's detail is its actor ("root claimed root" said nothing twice).
+    if e.detail.is_empty() || e.detail == e.actor {
+        format!("{} {} {what}", e.at, e.actor)
+    } else {
+        format!("{} {} {what} {}", e.at, e.actor, e.detail)
     }
 }
