@@ -612,6 +612,9 @@ mod tests {
         assert_eq!(c.kapso.meta_base_url, "https://api.kapso.ai/meta/whatsapp");
         assert_eq!(c.kapso.meta_version, "v24.0");
         assert!(c.kapso.webhook_secret.is_some());
+        assert_eq!(c.ui.language, "en");
+        assert!(c.ui.canned.contains_key("hours"));
+        assert!(c.keys.contains_key("quit") && c.keys.contains_key("composer"));
     }
 
     #[test]
