@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// One connection as the file has it (`createdAt`/`updatedAt` in milliseconds).
+/// One connection as the file has it (`createdAt`/`updatedAt` in epoch milliseconds, or as
+/// ISO 8601 / RFC 3339 strings, which some tools write).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionEntry {
@@ -21,9 +22,9 @@ pub struct ConnectionEntry {
     pub verify_token: Option<String>,
     #[serde(default = "active_by_default")]
     pub is_active: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "millis_or_iso")]
     pub created_at: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "millis_or_iso")]
     pub updated_at: Option<i64>,
     /// The Meta business owning the WABA (optional): business-level webhooks route by it.
     #[serde(default)]
@@ -32,6 +33,32 @@ pub struct ConnectionEntry {
 
 fn active_by_default() -> bool {
     true
+}
+
+/// A time as epoch milliseconds, or an RFC 3339 string (`2024-10-27T03:33:20Z`) turned into them.
+fn millis_or_iso<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum When {
+        Millis(i64),
+        Text(String),
+    }
+    match Option::<When>::deserialize(d)? {
+        None => Ok(None),
+        Some(When::Millis(ms)) => Ok(Some(ms)),
+        Some(When::Text(text)) => {
+            let at = time::OffsetDateTime::parse(
+                text.trim(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "{text:?} is not a time: give epoch milliseconds or an ISO 8601 time such as 2024-10-27T03:33:20Z"
+                ))
+            })?;
+            Ok(Some((at.unix_timestamp_nanos() / 1_000_000) as i64))
+        }
+    }
 }
 
 impl ConnectionEntry {
@@ -150,6 +177,19 @@ mod tests {
         assert!(entries[1].is_active, "active unless it says otherwise");
         assert_eq!(entries[1].access_token, None);
         assert_eq!(display_digits(&entries[0].display_number), "15550783881");
+    }
+
+    #[test]
+    fn times_are_epoch_milliseconds_or_iso_8601() {
+        let iso = r#"[{"phoneNumberId": "1", "displayNumber": "15550783881", "wabaId": "2",
+                       "createdAt": "2024-10-27T03:33:20Z", "updatedAt": "2024-10-27T05:33:20+02:00"}]"#;
+        let e = &parse("c.json", iso).unwrap()[0];
+        assert_eq!(e.created_at, Some(1_730_000_000_000));
+        assert_eq!(e.updated_at, Some(1_730_000_000_000));
+        let bad = r#"[{"phoneNumberId": "1", "displayNumber": "15550783881", "wabaId": "2",
+                       "createdAt": "last tuesday"}]"#;
+        let err = parse("c.json", bad).unwrap_err();
+        assert!(err.contains("\"last tuesday\" is not a time"), "{err}");
     }
 
     #[test]
