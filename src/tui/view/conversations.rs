@@ -27,7 +27,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut title = app.t.conversations.to_string();
     if app.filter_editing || !app.filter.is_empty() {
         let cursor = if app.filter_editing { "▏" } else { "" };
-        title = format!("{title} · {}: {}{cursor}", app.t.filter, app.filter);
+        let full = format!("{title} · {}: {}{cursor}", app.t.filter, app.filter);
+        // What is typed stays visible: in a narrow pane the pane's name gives way, then the
+        // start of the filter (its end is where the agent types).
+        let room = (area.width as usize).saturating_sub(6);
+        title = if width(&full) <= room {
+            full
+        } else {
+            tail(&format!("/{}{cursor}", app.filter), room)
+        };
     }
     let block = pane_block(title, app.focus == Focus::Conversations);
     let inner = block.inner(area);
@@ -60,6 +68,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         lines.extend(row_lines(app, row, selected, open, w));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The last `max` columns of `s`, starting with `…` when cut.
+fn tail(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 1; // the `…`
+    for c in s.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > max {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 fn row_lines<'a>(

@@ -27,6 +27,22 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+#[test]
+fn what_is_typed_in_the_filter_stays_visible_in_a_narrow_pane() {
+    let mut app = fixtures::inbox("en");
+    app.filter_editing = true;
+    app.filter = "Sheena Nelson".into();
+    let screen = render(&app, 80, 24).backend().to_string();
+    assert!(screen.contains("/Sheena Nelson▏"), "{screen}");
+    app.filter = "a customer with a very long name indeed".into();
+    let screen = render(&app, 80, 24).backend().to_string();
+    assert!(screen.contains("… long name indeed▏"), "{screen}");
+    // Where there is room, the pane keeps its name.
+    app.filter = "Ana".into();
+    let screen = render(&app, 200, 30).backend().to_string();
+    assert!(screen.contains("Conversations · filter: Ana▏"), "{screen}");
+}
+
 /// The foreground colour of the first cell where `needle` starts.
 fn colour_of(buffer: &Buffer, needle: &str) -> Option<Color> {
     let area = buffer.area;
