@@ -275,6 +275,7 @@ pub static EN: WizardStrings = WizardStrings {
     summary_token_forever: "sealed; it does not expire",
     summary_token_expires: "sealed; it expires in {} (wabox warns before)",
     summary_token_sealed: "sealed",
+    summary_token_kapso: "none here: Kapso holds it; wabox sends with the Kapso API key",
     summary_webhooks: "Webhooks",
     summary_subscribed: "the master app receives its account's webhooks",
     summary_not_subscribed: "not subscribed: `wabox doctor` says how to fix it",

@@ -287,6 +287,7 @@ pub static ES: WizardStrings = WizardStrings {
     summary_token_forever: "sellado; no caduca",
     summary_token_expires: "sellado; caduca en {} (wabox avisa antes)",
     summary_token_sealed: "sellado",
+    summary_token_kapso: "ninguno aquí: lo guarda Kapso; wabox envía con la clave de Kapso",
     summary_webhooks: "Webhooks",
     summary_subscribed: "la app principal recibe los webhooks de su cuenta",
     summary_not_subscribed: "sin suscripción: `wabox doctor` dice cómo arreglarlo",

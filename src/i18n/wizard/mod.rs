@@ -238,6 +238,8 @@ pub struct WizardStrings {
     pub summary_token_forever: &'static str,
     pub summary_token_expires: &'static str,
     pub summary_token_sealed: &'static str,
+    /// A Kapso number: no Meta token of ours, Kapso's key sends for it.
+    pub summary_token_kapso: &'static str,
     pub summary_webhooks: &'static str,
     pub summary_subscribed: &'static str,
     pub summary_not_subscribed: &'static str,

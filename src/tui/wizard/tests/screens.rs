@@ -377,6 +377,33 @@ fn summary_of_a_connected_number() {
 }
 
 #[test]
+fn a_kapso_numbers_summary_says_kapso_holds_its_token() {
+    let mut w = came_back(
+        "en",
+        vec![candidate(
+            "231000000000002",
+            "14155550142",
+            "Globex Support",
+            false,
+        )],
+    );
+    type_text(&mut w, PIN);
+    let out = key(&mut w, KeyCode::Enter);
+    let mut r = report(crate::domain::ConnectionKind::Dedicated);
+    r.number.connected_via = Some("kapso".into());
+    r.number.has_token = false;
+    reply(
+        &mut w,
+        &out,
+        Ask::Finish,
+        Ok(Response::Connected(Box::new(r))),
+    );
+    let screen = render(&w).backend().to_string();
+    assert!(screen.contains("Kapso holds it"), "{screen}");
+    assert!(!screen.contains("sealed"), "{screen}");
+}
+
+#[test]
 fn leaving_asks_first_while_a_link_waits() {
     each("wizard_confirm_leave", |lang| {
         let mut w = meta_link(lang, 0);
