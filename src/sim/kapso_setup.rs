@@ -192,6 +192,18 @@ mod tests {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A customer of the simulated Kapso; its id.
+    async fn customer(sim: &Simulator, name: &str) -> String {
+        let (_, c) = call(
+            sim,
+            reqwest::Method::POST,
+            "/customers",
+            json!({"customer": {"name": name}}),
+        )
+        .await;
+        c["data"]["id"].as_str().unwrap().to_string()
+    }
+
     fn location(r: &reqwest::Response) -> reqwest::Url {
         reqwest::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap()
     }
@@ -286,14 +298,7 @@ mod tests {
     #[tokio::test]
     async fn revoked_expired_and_failing_links_redirect_to_the_failure_url() {
         let sim = sim().await;
-        let (_, c) = call(
-            &sim,
-            reqwest::Method::POST,
-            "/customers",
-            json!({"customer": {"name": "Acme"}}),
-        )
-        .await;
-        let customer = c["data"]["id"].as_str().unwrap().to_string();
+        let customer = customer(&sim, "Acme").await;
         let make = || {
             json!({"setup_link": {"success_redirect_url": "http://127.0.0.1:1/ok",
                                              "failure_redirect_url": "http://127.0.0.1:1/ko"}})
@@ -343,14 +348,7 @@ mod tests {
     #[tokio::test]
     async fn a_reconnection_link_is_checked_like_kapso_and_gives_back_the_same_number() {
         let sim = sim().await;
-        let (_, c) = call(
-            &sim,
-            reqwest::Method::POST,
-            "/customers",
-            json!({"customer": {"name": "Acme"}}),
-        )
-        .await;
-        let customer = c["data"]["id"].as_str().unwrap().to_string();
+        let customer = customer(&sim, "Acme").await;
         let links = format!("/customers/{customer}/setup_links");
         let link = |extra: Value| {
             let mut l = json!({"success_redirect_url": "http://127.0.0.1:1/ok",

@@ -349,37 +349,10 @@ fn dashboard_settings_and_handshake() {
     });
 }
 
-#[test]
-fn summary_of_a_connected_number() {
-    each("wizard_summary", |lang| {
-        let mut w = came_back(
-            lang,
-            vec![candidate(
-                "231000000000002",
-                "14155550142",
-                "Globex Support",
-                false,
-            )],
-        );
-        type_text(&mut w, PIN);
-        let out = key(&mut w, KeyCode::Enter);
-        reply(
-            &mut w,
-            &out,
-            Ask::Finish,
-            Ok(Response::Connected(Box::new(report(
-                crate::domain::ConnectionKind::Dedicated,
-            )))),
-        );
-        assert_never_drawn(&w, PIN);
-        w
-    });
-}
-
-#[test]
-fn a_kapso_numbers_summary_says_kapso_holds_its_token() {
+/// The summary after Meta came back with one number, its PIN typed, and `report` answered.
+fn connected(lang: &str, report: crate::api::ConnectReport) -> Wizard {
     let mut w = came_back(
-        "en",
+        lang,
         vec![candidate(
             "231000000000002",
             "14155550142",
@@ -389,15 +362,30 @@ fn a_kapso_numbers_summary_says_kapso_holds_its_token() {
     );
     type_text(&mut w, PIN);
     let out = key(&mut w, KeyCode::Enter);
-    let mut r = report(crate::domain::ConnectionKind::Dedicated);
-    r.number.connected_via = Some("kapso".into());
-    r.number.has_token = false;
     reply(
         &mut w,
         &out,
         Ask::Finish,
-        Ok(Response::Connected(Box::new(r))),
+        Ok(Response::Connected(Box::new(report))),
     );
+    w
+}
+
+#[test]
+fn summary_of_a_connected_number() {
+    each("wizard_summary", |lang| {
+        let w = connected(lang, report(crate::domain::ConnectionKind::Dedicated));
+        assert_never_drawn(&w, PIN);
+        w
+    });
+}
+
+#[test]
+fn a_kapso_numbers_summary_says_kapso_holds_its_token() {
+    let mut r = report(crate::domain::ConnectionKind::Dedicated);
+    r.number.connected_via = Some("kapso".into());
+    r.number.has_token = false;
+    let w = connected("en", r);
     let screen = render(&w).backend().to_string();
     assert!(screen.contains("Kapso holds it"), "{screen}");
     assert!(!screen.contains("sealed"), "{screen}");
