@@ -550,8 +550,8 @@ impl Sequence {
     pub fn step_name(&self, index: usize) -> String {
         match self.steps.get(index) {
             Some(Step { id: Some(id), .. }) => id.clone(),
-            Some(_) => format!("step {}", index + 1),
-            None => "the end".into(),
+            Some(_) => crate::i18n::engine::STEP.en(&[&(index + 1).to_string()]),
+            None => crate::i18n::engine::THE_END.en.into(),
         }
     }
 
@@ -730,10 +730,9 @@ pub fn run(seq: &Sequence, position: Position, ctx: &RunContext<'_>) -> Run {
                     return Run {
                         actions,
                         position: pos,
-                        after: After::Paused(format!(
-                            "{}: the customer's 24-hour window is closed and the step has no fallback_template (resume after they write)",
-                            seq.step_name(index)
-                        )),
+                        after: After::Paused(
+                            crate::i18n::engine::PAUSED_WINDOW_CLOSED.en(&[&seq.step_name(index)]),
+                        ),
                     };
                 };
                 actions.push((index, late_or(action, ctx, seq)));
@@ -827,9 +826,9 @@ pub fn run(seq: &Sequence, position: Position, ctx: &RunContext<'_>) -> Run {
     Run {
         actions,
         position: pos,
-        after: After::Paused(format!(
-            "went through {MAX_STEPS_PER_RUN} steps without waiting (a goto loop?): fix the file, then resume"
-        )),
+        after: After::Paused(
+            crate::i18n::engine::PAUSED_GOTO_LOOP.en(&[&MAX_STEPS_PER_RUN.to_string()]),
+        ),
     }
 }
 

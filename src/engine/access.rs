@@ -32,10 +32,9 @@ impl Access {
         if self.scope.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::new(format!(
-                "{} is an agent: only an admin can do this",
-                self.user
-            )))
+            Err(ApiError::new(
+                crate::i18n::engine::AGENT_NOT_ADMIN.en(&[&self.user]),
+            ))
         }
     }
 }
@@ -154,9 +153,9 @@ impl Engine {
     fn scope_of(&self, user: &str, record: Option<AgentRecord>) -> Result<Scope, ApiError> {
         match record {
             Some(r) => Ok(queues::record_scope(user, &r)),
-            None => Err(ApiError::new(format!(
-                "{user} is not a wabox user: an admin adds them with `wabox agents add {user}`"
-            ))),
+            None => Err(ApiError::new(
+                crate::i18n::engine::NOT_A_USER.en(&[user, user]),
+            )),
         }
     }
 
@@ -307,10 +306,9 @@ impl Engine {
             Need::Installation if access.scope == Scope::Everything => Ok(()),
             Need::Installation => {
                 access.require_admin()?;
-                Err(ApiError::new(format!(
-                    "{} is the admin of one tenant: only an installation admin can do this",
-                    access.user
-                )))
+                Err(ApiError::new(
+                    crate::i18n::engine::TENANT_ADMIN_ONLY.en(&[&access.user]),
+                ))
             }
             Need::Conversation(id) => {
                 let scope = access.scope.clone();

@@ -170,7 +170,8 @@ impl Engine {
                 .mark_read(&target.phone_number_id, &credential, &wamid)
                 .await
                 .map_err(|e| {
-                    ApiError::new(format!("marked read here, but not on WhatsApp: {e}"))
+                    let e = e.to_string();
+                    ApiError::new(crate::i18n::engine::MARKED_READ_HERE_ONLY.en(&[&e]))
                 })?;
         }
         let _: Option<Value> = None;
@@ -452,8 +453,11 @@ impl Engine {
                 let sent = self
                     .send(caller, conversation_id, content, reply_to, now)
                     .await?;
-                self.pause_automation(conversation_id, format!("{} replied", caller.user))
-                    .await;
+                self.pause_automation(
+                    conversation_id,
+                    crate::i18n::engine::PAUSED_AGENT_REPLIED.en(&[&caller.user]),
+                )
+                .await;
                 Ok(sent)
             }
             Request::React { message, emoji } => self.react(caller, message, emoji, now).await,

@@ -227,7 +227,10 @@ pub fn name_enrollment(loaded: &Loaded, raw: store::RawEnrollment) -> Enrollment
             raw.view(name, step, kind, steps)
         }
         None => {
-            let (name, step) = (raw.sequence.clone(), format!("step {}", raw.step + 1));
+            let (name, step) = (
+                raw.sequence.clone(),
+                crate::i18n::engine::STEP.en(&[&(raw.step + 1).to_string()]),
+            );
             raw.view(name, step, "unknown".into(), 0)
         }
     }

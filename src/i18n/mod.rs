@@ -3,6 +3,7 @@
 
 pub use crate::cloud::Lang;
 
+pub mod engine;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod wizard;
@@ -281,7 +282,7 @@ pub static EN: Strings = Strings {
     edited: "edited",
     deleted: "deleted",
     was: "was",
-    from_ad: "AD",
+    from_ad: "ANUNCIO",
     downloading: "downloading…",
     download_failed: "download failed",
     status_queued: "queued",

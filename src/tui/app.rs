@@ -617,7 +617,7 @@ impl App {
                     }
                     _ => {}
                 }
-                self.error(e.message);
+                self.error(crate::i18n::engine::localize(self.t.lang, &e.message));
                 return out;
             }
         };

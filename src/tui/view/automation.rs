@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, sequences: Option<&[SequenceView]>, se
             format!(
                 "{} · {} ({}/{}) · {state}",
                 e.sequence_name,
-                e.step_name,
+                crate::i18n::engine::localize(t.lang, &e.step_name),
                 (e.step + 1).min(e.steps.max(1)),
                 e.steps
             ),

@@ -95,7 +95,7 @@ pub fn automation_status(app: &App, e: &crate::api::EnrollmentView) -> String {
         "paused" => format!(
             "{}: {}",
             t.automation_paused,
-            e.reason.as_deref().unwrap_or("")
+            crate::i18n::engine::localize(t.lang, e.reason.as_deref().unwrap_or(""))
         ),
         "waiting_reply" => t.automation_waiting_reply.to_string(),
         _ => match e.due_at {
