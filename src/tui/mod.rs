@@ -18,6 +18,8 @@ pub mod wizard;
 mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_i18n;
 
 use crate::client::Client;
 use crate::config::Config;

@@ -144,7 +144,7 @@ pub static ES: WizardStrings = WizardStrings {
     link_not_made: "El motor no creó el enlace:",
     link_retry_hint: "r lo intenta de nuevo · Esc vuelve para elegir otra forma",
     link_open_this: "Envía este enlace a la empresa, o que escanee el código con su teléfono: \
-                     entra y comparte su cuenta de WhatsApp.",
+                     inicia sesión y comparte su cuenta de WhatsApp.",
     link_signup: "Registro {} · {}",
     link_waiting: "Esperando a la empresa… {}",
     link_expires: "Sirve una vez y caduca en {}.",

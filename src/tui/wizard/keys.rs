@@ -60,7 +60,8 @@ const BINDINGS: &[(Scope, Act, &[&str])] = &[
     (Scope::Text, Act::Cycle, &["right", "left"]),
     (Scope::Text, Act::Back, &["esc"]),
     (Scope::Text, Act::Quit, &["ctrl+c"]),
-    (Scope::Confirm, Act::Yes, &["y", "enter", "ctrl+c"]),
+    // `s` is Spanish for yes (sí); both are taken whatever the language, so a habit never misfires.
+    (Scope::Confirm, Act::Yes, &["y", "s", "enter", "ctrl+c"]),
     (Scope::Confirm, Act::No, &["n", "esc"]),
 ];
 
@@ -87,6 +88,14 @@ pub fn key_of(scope: Scope, act: Act) -> String {
         .unwrap_or_default()
 }
 
+/// The yes key the footer shows: the language's own letter.
+pub fn yes_key(lang: crate::i18n::Lang) -> String {
+    match lang {
+        crate::i18n::Lang::Es => "s".into(),
+        _ => key_of(Scope::Confirm, Act::Yes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +120,15 @@ mod tests {
         assert_eq!(act(Scope::Plain, &ctrl_c), Some(Act::Quit));
         assert_eq!(key_of(Scope::Plain, Act::Copy), "c");
         assert_eq!(key_of(Scope::Text, Act::PrevField), "Shift+Tab");
+    }
+
+    #[test]
+    fn leaving_is_confirmed_with_the_language_s_own_yes() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(act(Scope::Confirm, &key('s')), Some(Act::Yes));
+        assert_eq!(act(Scope::Confirm, &key('y')), Some(Act::Yes));
+        assert_eq!(act(Scope::Confirm, &key('n')), Some(Act::No));
+        assert_eq!(yes_key(crate::i18n::Lang::Es), "s");
+        assert_eq!(yes_key(crate::i18n::Lang::En), "y");
     }
 }

@@ -194,7 +194,7 @@ fn draw_footer(frame: &mut Frame, w: &Wizard, area: Rect) {
     let scope = w.scope();
     let pairs: Vec<(String, &str)> = if w.confirm_quit {
         vec![
-            (key_of(Scope::Confirm, Act::Yes), w.t.hint_leave_yes),
+            (super::keys::yes_key(w.t.lang), w.t.hint_leave_yes),
             (key_of(Scope::Confirm, Act::No), w.t.hint_leave_no),
         ]
     } else {
