@@ -470,6 +470,7 @@ impl App {
                     limit: Some(self.conversation_limit),
                     filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
                     queue,
+                    state: None,
                 },
             ));
         }

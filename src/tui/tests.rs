@@ -230,6 +230,7 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
             limit: Some(super::app::CONVERSATION_PAGE),
             filter: Some("ca".into()),
             queue: None,
+            state: None,
         }]
     );
     press(&mut app, KeyCode::Esc);
