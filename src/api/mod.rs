@@ -59,7 +59,13 @@ pub enum Request {
         /// The next page: conversations listed after this one (by last activity).
         #[serde(default)]
         before: Option<i64>,
+        /// Only open, snoozed or closed ones; every state when absent.
+        #[serde(default)]
+        state: Option<crate::store::views::StateFilter>,
     },
+    /// How many conversations the inbox's own views list (open, mine, unassigned, snoozed,
+    /// closed), for the user asking.
+    ConversationCounts,
     ListQueues,
     AddQueue {
         tenant: Option<String>,
@@ -413,6 +419,7 @@ pub enum Response {
         unrouted: i64,
         invalid: i64,
     },
+    ConversationCounts(crate::store::view_counts::ConversationCounts),
     SearchResults(Vec<crate::store::search::SearchHit>),
     Contact(Box<crate::store::contacts::ContactDetails>),
     Messages(Vec<MessageView>),

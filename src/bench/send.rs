@@ -85,6 +85,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
                     limit: Some(100_000),
                     filter: None,
                     queue: None,
+                    state: None,
                 },
             )
             .await?

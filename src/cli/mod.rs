@@ -97,6 +97,9 @@ pub enum Command {
         /// Only conversations whose contact or last message contains this text.
         #[arg(long, value_name = "TEXT")]
         filter: Option<String>,
+        /// Only open (and pending), snoozed or closed ones; every state without it.
+        #[arg(long, value_name = "open|snoozed|closed")]
+        state: Option<crate::store::views::StateFilter>,
         #[arg(long, default_value_t = 200)]
         limit: usize,
         #[arg(long)]
@@ -678,6 +681,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         Command::Conversations {
             number,
             filter,
+            state,
             limit,
             json,
         } => (
@@ -687,6 +691,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
                 limit: Some(limit),
                 filter,
                 queue: None,
+                state,
             },
             json,
         ),

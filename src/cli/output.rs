@@ -58,6 +58,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
             &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
         ),
+        Response::ConversationCounts(v) => serde_json::to_string_pretty(v),
         Response::SearchResults(v) => serde_json::to_string_pretty(v),
         Response::Contact(v) => serde_json::to_string_pretty(v),
         Response::Messages(v) => serde_json::to_string_pretty(v),
@@ -499,6 +500,14 @@ pub fn human(response: &Response) {
         Response::Attention { unrouted, invalid } => {
             say!("{unrouted} unrouted, {invalid} invalid deliveries")
         }
+        Response::ConversationCounts(c) => say!(
+            "{} open ({} mine, {} unassigned), {} snoozed, {} closed",
+            c.open,
+            c.mine,
+            c.unassigned,
+            c.snoozed,
+            c.closed
+        ),
         Response::SearchResults(hits) if hits.is_empty() => say!("nothing found"),
         Response::SearchResults(hits) => table(
             &["MESSAGE", "CONVERSATION", "CONTACT", "AT", "TEXT"],

@@ -133,6 +133,7 @@ pub fn need(request: &Request) -> Need {
         React { message, .. } => Need::NamedMessage(message.clone()),
         ListNumbers
         | ListConversations { .. }
+        | ConversationCounts
         | Search { .. }
         | ListTemplates { .. }
         | Attention

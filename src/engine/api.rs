@@ -372,6 +372,7 @@ impl Engine {
                 filter,
                 queue,
                 before,
+                state,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
                 let user = access.user.clone();
@@ -384,11 +385,18 @@ impl Engine {
                         text: filter,
                         queue,
                         before,
+                        state,
                     };
                     views::conversations(c, &scope, &user, &filter, limit, now)
                 })
                 .await
                 .map(Response::Conversations)
+            }
+            Request::ConversationCounts => {
+                let user = access.user.clone();
+                self.read(move |c| store::view_counts::counts(c, &scope, &user, now))
+                    .await
+                    .map(Response::ConversationCounts)
             }
             Request::MarkUnread { conversation_id } => {
                 self.write(move |ctx| {

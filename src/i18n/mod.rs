@@ -6,6 +6,7 @@ pub use crate::cloud::Lang;
 pub mod engine;
 mod kapso;
 pub use kapso::kapso_failure;
+pub mod views;
 pub mod wizard;
 
 /// The inbox's words. Fields with `{}` are filled with `fill`.

@@ -20,6 +20,7 @@ pub mod sequences;
 pub mod signups;
 pub mod sync;
 pub mod templates;
+pub mod view_counts;
 pub mod views;
 
 use rusqlite::Connection;

@@ -212,12 +212,59 @@ pub enum QueueSelection {
     Unassigned,
 }
 
-/// What to list: one number, a text filter, one queue view.
+/// Which conversations by state: the inbox lists open ones; snoozed and closed ones have views
+/// of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    /// Open or pending, and snoozed ones whose time has come.
+    Open,
+    /// Snoozed until a time still to come.
+    Snoozed,
+    Closed,
+}
+
+impl StateFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateFilter::Open => "open",
+            StateFilter::Snoozed => "snoozed",
+            StateFilter::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for StateFilter {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(StateFilter::Open),
+            "snoozed" => Ok(StateFilter::Snoozed),
+            "closed" => Ok(StateFilter::Closed),
+            other => Err(format!(
+                "no conversation state {other:?}: use open, snoozed or closed"
+            )),
+        }
+    }
+}
+
+/// Restricts `conversations c` to the state named by `:state` (all when NULL); `:now` decides
+/// whether a snooze has ended, as `conversation_row` shows it.
+pub(super) const STATE_SQL: &str = "(:state IS NULL
+    OR (:state = 'open' AND (c.state IN ('open', 'pending')
+                             OR (c.state = 'snoozed' AND c.snoozed_until <= :now)))
+    OR (:state = 'snoozed' AND c.state = 'snoozed'
+        AND (c.snoozed_until IS NULL OR c.snoozed_until > :now))
+    OR (:state = 'closed' AND c.state = 'closed'))";
+
+/// What to list: one number, a text filter, one queue view, one state.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConversationFilter {
     pub phone_number_id: Option<String>,
     pub text: Option<String>,
     pub queue: Option<QueueSelection>,
+    pub state: Option<StateFilter>,
     /// Keyset paging: only conversations after this one in the list's order.
     pub before: Option<i64>,
 }
@@ -258,6 +305,7 @@ pub fn conversations(
            AND (:unassigned = 0 OR c.assignee IS NULL)
            AND (:before IS NULL OR (c.last_message_at, c.id)
                 < (SELECT last_message_at, id FROM conversations WHERE id = :before))
+           AND {STATE_SQL}
            AND {}
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit",
         super::scope::SCOPE_SQL
@@ -284,6 +332,8 @@ pub fn conversations(
             ":scope_tenant": scope.tenant(),
             ":scope_agent": scope.agent(),
             ":before": filter.before,
+            ":state": filter.state.map(StateFilter::as_str),
+            ":now": now,
             ":limit": limit as i64,
         },
         |r| conversation_row(r, now),

@@ -14,8 +14,9 @@ use crate::store::directory::NumberView;
 use crate::store::queues::{AgentView, QueueView};
 use crate::store::search::SearchHit;
 use crate::store::templates::TemplateView;
-use crate::store::views::QueueSelection;
+use crate::store::view_counts::ConversationCounts;
 use crate::store::views::{ConversationView, MessageView};
+use crate::store::views::{QueueSelection, StateFilter};
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
 use time::UtcOffset;
@@ -35,10 +36,13 @@ pub enum Focus {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SidebarItem {
-    /// Every conversation the agent may see ("all of my queues" for an agent).
+    /// Every open conversation the agent may see ("all of my queues" for an agent).
     All,
     Mine,
     Unassigned,
+    /// Snoozed and closed conversations leave the other lists for these two.
+    Snoozed,
+    Closed,
     Tenant(String),
     Queue(QueueView),
     /// Conversations of a tenant's numbers without a queue (only admins see such numbers).
@@ -152,6 +156,8 @@ pub enum Popup {
     Templates(Box<TemplatePicker>),
     Command(String),
     Search(SearchState),
+    /// Where to save the selected message's file (`s`).
+    SaveAs(super::save::SavePrompt),
     /// Queues, agents and unrouted numbers, for admins; changed through `:` commands.
     Admin {
         agents: Option<Vec<AgentView>>,
@@ -235,6 +241,12 @@ pub enum Tag {
     Jump {
         message_id: i64,
     },
+    /// How many conversations the sidebar's own views list.
+    Counts,
+    /// A file to write where the agent said (`s`, then the path).
+    SaveAs {
+        path: std::path::PathBuf,
+    },
     /// The contact panel's details (also the answer to a note or a label change).
     Contact {
         conversation_id: i64,
@@ -273,6 +285,11 @@ pub enum Effect {
         file: MediaFile,
         open: bool,
     },
+    /// Write a downloaded file where the agent chose.
+    SaveFileAs {
+        file: MediaFile,
+        path: std::path::PathBuf,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Read a file for the wizard; its text goes back to `wizard_file`.
@@ -296,6 +313,11 @@ pub struct App {
     /// reorders. Until the agent moves, the cursor stays at the top (the newest).
     pub conversation_pinned: Option<i64>,
     pub conversation_limit: usize,
+    /// The open conversation is not in the list (a search result from elsewhere): the list's
+    /// actions act on it, not on a row, until the agent moves the cursor.
+    pub open_outside_list: bool,
+    /// How many conversations the sidebar's own views list, once the engine has said.
+    pub counts: Option<ConversationCounts>,
     pub generation: u64,
     pub filter: String,
     pub filter_editing: bool,
@@ -353,6 +375,8 @@ impl App {
             conversation_selected: 0,
             conversation_pinned: None,
             conversation_limit: CONVERSATION_PAGE,
+            open_outside_list: false,
+            counts: None,
             generation: 0,
             filter: String::new(),
             filter_editing: false,
@@ -391,7 +415,13 @@ impl App {
 
     /// My views, then per tenant its queues with their numbers, then its numbers without a queue.
     pub fn sidebar_items(&self) -> Vec<SidebarItem> {
-        let mut items = vec![SidebarItem::All, SidebarItem::Mine, SidebarItem::Unassigned];
+        let mut items = vec![
+            SidebarItem::All,
+            SidebarItem::Mine,
+            SidebarItem::Unassigned,
+            SidebarItem::Snoozed,
+            SidebarItem::Closed,
+        ];
         let mut tenants: Vec<&str> = Vec::new();
         for t in self
             .queues
@@ -426,15 +456,19 @@ impl App {
         items
     }
 
-    /// The number and queue view the conversation list shows.
-    fn chosen_view(&self) -> (Option<String>, Option<QueueSelection>) {
+    /// The number, queue view and state the conversation list shows: open ones, but in the
+    /// snoozed and closed views.
+    fn chosen_view(&self) -> (Option<String>, Option<QueueSelection>, StateFilter) {
+        let open = StateFilter::Open;
         match self.sidebar_items().get(self.sidebar_selected) {
-            Some(SidebarItem::Number(n)) => (Some(n.phone_number_id.clone()), None),
-            Some(SidebarItem::Queue(q)) => (None, Some(QueueSelection::Queue(q.id))),
-            Some(SidebarItem::NoQueue(_)) => (None, Some(QueueSelection::NoQueue)),
-            Some(SidebarItem::Mine) => (None, Some(QueueSelection::Mine)),
-            Some(SidebarItem::Unassigned) => (None, Some(QueueSelection::Unassigned)),
-            _ => (None, None),
+            Some(SidebarItem::Number(n)) => (Some(n.phone_number_id.clone()), None, open),
+            Some(SidebarItem::Queue(q)) => (None, Some(QueueSelection::Queue(q.id)), open),
+            Some(SidebarItem::NoQueue(_)) => (None, Some(QueueSelection::NoQueue), open),
+            Some(SidebarItem::Mine) => (None, Some(QueueSelection::Mine), open),
+            Some(SidebarItem::Unassigned) => (None, Some(QueueSelection::Unassigned), open),
+            Some(SidebarItem::Snoozed) => (None, None, StateFilter::Snoozed),
+            Some(SidebarItem::Closed) => (None, None, StateFilter::Closed),
+            _ => (None, None, open),
         }
     }
 
@@ -455,9 +489,10 @@ impl App {
             out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
             out.push(Effect::Call(Tag::Queues, Request::ListQueues));
             out.push(Effect::Call(Tag::Attention, Request::Attention));
+            out.push(Effect::Call(Tag::Counts, Request::ConversationCounts));
         }
         if self.conversations_stale && !self.conversations_loading {
-            let (phone_number_id, queue) = self.chosen_view();
+            let (phone_number_id, queue, state) = self.chosen_view();
             self.conversations_stale = false;
             self.conversations_loading = true;
             out.push(Effect::Call(
@@ -470,6 +505,7 @@ impl App {
                     limit: Some(self.conversation_limit),
                     filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
                     queue,
+                    state: Some(state),
                 },
             ));
         }
@@ -657,6 +693,7 @@ impl App {
                 {
                     open.row = row.clone();
                 }
+                self.follow_open_into_list();
                 if rang && self.bell {
                     out.push(Effect::Bell);
                 }
@@ -776,6 +813,7 @@ impl App {
                 let len = self.sidebar_items().len();
                 self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
             }
+            (Tag::Counts, Response::ConversationCounts(counts)) => self.counts = Some(counts),
             (Tag::Attention, Response::Attention { unrouted, invalid }) => {
                 self.unrouted = unrouted;
                 self.invalid = invalid;
@@ -826,6 +864,9 @@ impl App {
             (Tag::MarkUnread, _) => self.info(self.t.marked_unread),
             (Tag::Media { open, .. }, Response::Media(file)) => {
                 out.push(Effect::SaveFile { file, open });
+            }
+            (Tag::SaveAs { path }, Response::Media(file)) => {
+                out.push(Effect::SaveFileAs { file, path });
             }
             _ => {}
         }

@@ -83,6 +83,7 @@ impl App {
         };
         match popup {
             Popup::React(_) => return self.reaction_key(key),
+            Popup::SaveAs(_) => return self.save_prompt_key(key),
             Popup::Help { scroll } => match key.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -274,6 +275,7 @@ impl App {
             "open" => match arg.trim().parse::<i64>() {
                 Ok(id) => match self.conversations.iter().position(|c| c.view.id == id) {
                     Some(i) => {
+                        self.open_outside_list = false;
                         self.conversation_selected = i;
                         self.open_selected()
                     }
@@ -348,10 +350,7 @@ impl App {
             }
             Action::Compose => {
                 // From the list, "reply" answers the conversation under the cursor.
-                let selected = self
-                    .conversations
-                    .get(self.conversation_selected)
-                    .map(|c| c.view.id);
+                let selected = self.list_target();
                 let open = self.open.as_ref().map(OpenConversation::id);
                 if open.is_none() || (self.focus == Focus::Conversations && selected != open) {
                     return self.open_selected_then(Focus::Composer);
@@ -370,7 +369,7 @@ impl App {
                 self.filter_editing = true;
                 Vec::new()
             }
-            Action::NextUnread => self.next_unread(),
+            Action::NextUnread => self.newest_unread(),
             Action::Retry => self.retry_selected(),
             Action::Reply => self.start_reply(),
             Action::React => self.open_reaction_choice(),
@@ -382,8 +381,9 @@ impl App {
                 )],
                 None => Vec::new(),
             },
-            Action::OpenMedia | Action::SaveMedia => {
-                let open = action == Action::OpenMedia;
+            Action::SaveMedia => self.ask_where_to_save(),
+            Action::OpenMedia => {
+                let open = true;
                 match self.open.as_ref().and_then(|o| o.selected_message()) {
                     Some(m) if m.view.media.is_some() => {
                         let message_id = m.view.id;
@@ -477,10 +477,7 @@ impl App {
 
     fn focused_conversation_id(&self) -> Option<i64> {
         match self.focus {
-            Focus::Conversations | Focus::Sidebar => self
-                .conversations
-                .get(self.conversation_selected)
-                .map(|c| c.view.id),
+            Focus::Conversations | Focus::Sidebar => self.list_target(),
             _ => self.open.as_ref().map(OpenConversation::id),
         }
     }
@@ -521,6 +518,8 @@ impl App {
                 Vec::new()
             }
             Focus::Conversations => {
+                // The agent takes the cursor back from an open conversation outside the list.
+                self.open_outside_list = false;
                 self.conversation_selected =
                     step(self.conversation_selected, self.conversations.len());
                 self.conversation_pinned = self
@@ -566,8 +565,13 @@ impl App {
         self.open_selected_then(Focus::Messages)
     }
 
-    fn open_selected_then(&mut self, focus: Focus) -> Vec<Effect> {
-        let Some(row) = self.conversations.get(self.conversation_selected).cloned() else {
+    pub(super) fn open_selected_then(&mut self, focus: Focus) -> Vec<Effect> {
+        // The list's target is the open conversation when the list does not hold it.
+        let target = match (&self.open, self.open_outside_list) {
+            (Some(open), true) => Some(open.row.clone()),
+            _ => self.conversations.get(self.conversation_selected).cloned(),
+        };
+        let Some(row) = target else {
             return Vec::new();
         };
         self.conversation_pinned = Some(row.view.id);
@@ -615,6 +619,7 @@ impl App {
                 },
             ));
         }
+        self.cursor_to_open();
         if focus == Focus::Composer {
             out.extend(self.guard_closed_window());
         }
@@ -630,24 +635,6 @@ impl App {
                 self.open_templates()
             }
             _ => Vec::new(),
-        }
-    }
-
-    fn next_unread(&mut self) -> Vec<Effect> {
-        let len = self.conversations.len();
-        let found = (1..=len)
-            .map(|d| (self.conversation_selected + d) % len.max(1))
-            .find(|i| {
-                self.conversations
-                    .get(*i)
-                    .is_some_and(|c| c.view.unread > 0)
-            });
-        match found {
-            Some(i) => {
-                self.conversation_selected = i;
-                self.open_selected()
-            }
-            None => Vec::new(),
         }
     }
 

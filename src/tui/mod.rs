@@ -5,10 +5,12 @@
 pub mod answers;
 pub mod app;
 pub mod clock;
+mod cursor;
 mod input;
 pub mod keymap;
 pub mod link;
 pub mod picker;
+pub mod save;
 pub mod scratch;
 pub mod terminal;
 pub mod view;
@@ -20,6 +22,7 @@ mod fixtures;
 mod tests;
 #[cfg(test)]
 mod tests_i18n;
+mod tests_views;
 
 use crate::client::Client;
 use crate::config::Config;
@@ -134,6 +137,16 @@ pub async fn run(
                 }
                 Effect::ReadFile(tag, path) => {
                     effects.extend(app.wizard_file(tag, wizard::read_file(&path)));
+                }
+                Effect::SaveFileAs { file, path } => {
+                    let v = crate::i18n::views::for_lang(app.t.lang);
+                    match save::write(&file, &path, v) {
+                        Ok(()) => {
+                            let shown = path.display().to_string();
+                            app.info(&fill(app.t.saved_to, &[&shown]));
+                        }
+                        Err(e) => app.error(e),
+                    }
                 }
                 Effect::SaveFile { file, open } => {
                     match scratch::save_media(&file, open, open_command.as_deref()) {

@@ -134,7 +134,7 @@ fn edit_in(dir: &Path, editor: &str, text: &str) -> std::io::Result<String> {
     Ok(edited?.trim_end_matches('\n').to_string())
 }
 
-fn extension(mime: Option<&str>) -> &'static str {
+pub(super) fn extension(mime: Option<&str>) -> &'static str {
     match mime.unwrap_or("").split(';').next().unwrap_or("").trim() {
         "image/jpeg" => "jpg",
         "image/png" => "png",

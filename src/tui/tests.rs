@@ -52,7 +52,7 @@ fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
     use crate::store::views::QueueSelection;
     let mut app = fixtures::inbox("en");
     press(&mut app, KeyCode::Tab);
-    // All, Mine, Unassigned, Demo Shop (heading), Sales, +1555…, Support, +52…
+    // All open, Mine, Unassigned, Snoozed, Closed, Demo Shop (heading), Sales, +1555…, …
     let list = |effects: &[Effect]| match requests(effects).as_slice() {
         [
             Request::ListConversations {
@@ -72,19 +72,21 @@ fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
         list(&press(&mut app, KeyCode::Char('j'))),
         (None, Some(QueueSelection::Unassigned))
     );
+    press(&mut app, KeyCode::Char('j')); // Snoozed
+    press(&mut app, KeyCode::Char('j')); // Closed
     assert_eq!(
         list(&press(&mut app, KeyCode::Char('j'))),
         (None, Some(QueueSelection::Queue(1))),
         "the tenant heading is skipped"
     );
-    assert_eq!(app.sidebar_selected, 4);
+    assert_eq!(app.sidebar_selected, 6);
     assert_eq!(
         list(&press(&mut app, KeyCode::Char('j'))),
         (Some("106540352242922".into()), None)
     );
     press(&mut app, KeyCode::Char('k'));
     press(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.sidebar_selected, 2, "back up past the heading");
+    assert_eq!(app.sidebar_selected, 4, "back up past the heading");
 }
 
 #[test]
@@ -135,22 +137,6 @@ fn opening_a_conversation_loads_its_last_page_and_marks_it_read() {
             &Request::MarkRead { conversation_id: 3 },
         ]
     );
-}
-
-#[test]
-fn next_unread_skips_read_conversations_and_wraps() {
-    let mut app = fixtures::inbox("en");
-    press(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(3));
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(2));
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(4));
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.open.as_ref().map(|o| o.id()), Some(3), "wrapped around");
 }
 
 #[test]
@@ -230,6 +216,7 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
             limit: Some(super::app::CONVERSATION_PAGE),
             filter: Some("ca".into()),
             queue: None,
+            state: Some(crate::store::views::StateFilter::Open),
         }]
     );
     press(&mut app, KeyCode::Esc);

@@ -1,7 +1,7 @@
 //! The conversation list: two lines each (who and when; what was said and the window).
 
 use super::pane_block;
-use super::text::{truncate, width};
+use super::text::{tail, truncate, width, wrap};
 use crate::i18n::fill;
 use crate::tui::app::{App, ConversationRow, Focus};
 use crate::tui::clock::{WindowTone, list_time, window_label};
@@ -25,6 +25,12 @@ pub fn window_style(tone: WindowTone) -> Style {
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut title = app.t.conversations.to_string();
+    // With the sidebar hidden (a narrow terminal), the title says which view this is.
+    let sidebar_hidden =
+        super::layout::pane_widths(frame.area().width, app.focus == Focus::Sidebar)[0] == 0;
+    if sidebar_hidden && let Some(view) = super::sidebar::view_name(app) {
+        title = view;
+    }
     if app.filter_editing || !app.filter.is_empty() {
         let cursor = if app.filter_editing { "▏" } else { "" };
         let full = format!("{title} · {}: {}{cursor}", app.t.filter, app.filter);
@@ -41,21 +47,26 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
-    let per_screen = (inner.height as usize / 2).max(1);
+    let mut lines = Vec::new();
+    // The open conversation is not among the rows: said above them, and under the cursor while
+    // the list's actions act on it.
+    if let Some(open) = &app.open
+        && !app.conversations.iter().any(|c| c.view.id == open.id())
+    {
+        lines.extend(outside_lines(app, open, w));
+    }
+    let per_screen = ((inner.height as usize).saturating_sub(lines.len()) / 2).max(1);
     if app.conversations.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                truncate(app.t.no_conversations, w),
-                Style::default().add_modifier(Modifier::DIM),
-            )),
-            inner,
-        );
+        let dim = Style::default().add_modifier(Modifier::DIM);
+        for l in wrap(app.t.no_conversations, w) {
+            lines.push(Line::styled(l, dim));
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
     let start = app
         .conversation_selected
         .saturating_sub(per_screen.saturating_sub(1));
-    let mut lines = Vec::with_capacity(per_screen * 2);
     for (i, row) in app
         .conversations
         .iter()
@@ -63,29 +74,64 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .skip(start)
         .take(per_screen)
     {
-        let selected = i == app.conversation_selected;
+        let selected = i == app.conversation_selected && !app.open_outside_list;
         let open = app.open.as_ref().map(|o| o.id()) == Some(row.view.id);
         lines.extend(row_lines(app, row, selected, open, w));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The last `max` columns of `s`, starting with `…` when cut.
-fn tail(s: &str, max: usize) -> String {
-    if width(s) <= max {
-        return s.to_string();
+/// `› Carlos Mamani #4` over `  not in this view`: the open conversation, outside the rows.
+fn outside_lines<'a>(
+    app: &App,
+    open: &crate::tui::app::OpenConversation,
+    w: usize,
+) -> [Line<'a>; 2] {
+    let v = crate::i18n::views::for_lang(app.t.lang);
+    let (marker, style) = if app.open_outside_list {
+        ("›", Style::default().add_modifier(Modifier::REVERSED))
+    } else {
+        ("•", Style::default().add_modifier(Modifier::DIM))
+    };
+    let id = format!(" #{}", open.id());
+    let name = truncate(&open.row.title(), w.saturating_sub(1 + width(&id)));
+    let pad = w.saturating_sub(1 + width(&name) + width(&id));
+    let note = truncate(v.outside_view, w.saturating_sub(2));
+    let note_pad = w.saturating_sub(2 + width(&note));
+    [
+        Line::from(vec![
+            Span::styled(marker.to_string(), style),
+            Span::styled(name, style.add_modifier(Modifier::BOLD)),
+            Span::styled(id, style),
+            Span::styled(" ".repeat(pad), style),
+        ]),
+        Line::from(vec![
+            Span::styled("  ", style),
+            Span::styled(note, style.add_modifier(Modifier::ITALIC)),
+            Span::styled(" ".repeat(note_pad), style),
+        ]),
+    ]
+}
+
+/// `#12 +15550783881`, or less of it, to tell apart two rows of the same name: as much as fits
+/// in `room` (the phone only when there is more than one number to tell apart).
+fn row_identity(app: &App, row: &ConversationRow, room: usize) -> String {
+    let id = format!(" #{}", row.view.id);
+    let phone = &row.view.display_phone;
+    let mut candidates = Vec::new();
+    if app.numbers.len() > 1 {
+        candidates.push(format!("{id} +{phone}"));
+        let digits: String = phone
+            .chars()
+            .skip(phone.chars().count().saturating_sub(4))
+            .collect();
+        candidates.push(format!("{id} …{digits}"));
     }
-    let mut kept: Vec<char> = Vec::new();
-    let mut used = 1; // the `…`
-    for c in s.chars().rev() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > max {
-            break;
-        }
-        used += w;
-        kept.push(c);
-    }
-    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+    candidates.push(id);
+    candidates
+        .into_iter()
+        .find(|c| width(c) <= room)
+        .unwrap_or_default()
 }
 
 fn row_lines<'a>(
@@ -125,8 +171,12 @@ fn row_lines<'a>(
         _ => {}
     }
     let name_room = w.saturating_sub(width(&when) + width(&unread) + 2);
-    let name = truncate(&row.title(), name_room);
-    let pad = w.saturating_sub(1 + width(&name) + width(&unread) + width(&when));
+    // Which conversation, where there is room once the name has its own (up to 14 columns).
+    let title = row.title();
+    let keep = width(&super::text::shown(&title)).min(14);
+    let identity = row_identity(app, row, name_room.saturating_sub(keep));
+    let name = truncate(&title, name_room.saturating_sub(width(&identity)));
+    let pad = w.saturating_sub(1 + width(&name) + width(&identity) + width(&unread) + width(&when));
     let name_style = if row.view.unread > 0 {
         base.add_modifier(Modifier::BOLD)
     } else {
@@ -135,6 +185,7 @@ fn row_lines<'a>(
     let first = Line::from(vec![
         Span::styled(marker.to_string(), base),
         Span::styled(name, name_style),
+        Span::styled(identity, base.add_modifier(Modifier::DIM)),
         Span::styled(unread, base.add_modifier(Modifier::BOLD)),
         Span::styled(" ".repeat(pad), base),
         Span::styled(when, base.add_modifier(Modifier::DIM)),

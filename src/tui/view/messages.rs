@@ -42,14 +42,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         inner.height -= 1;
     }
     let dim = Style::default().add_modifier(Modifier::DIM);
+    // What stands in for messages is wrapped, never cut: it tells the agent what to do.
+    let placeholder = |frame: &mut Frame, text: &str| {
+        let lines: Vec<Line> = wrap(text, inner.width as usize)
+            .into_iter()
+            .map(|l| Line::styled(l, dim))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+    };
     let Some(open) = &app.open else {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                truncate(app.t.no_conversation_open, inner.width as usize),
-                dim,
-            )),
-            inner,
-        );
+        placeholder(frame, app.t.no_conversation_open);
         return;
     };
     if open.messages.is_empty() {
@@ -58,7 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             app.t.no_messages
         };
-        frame.render_widget(Paragraph::new(Line::styled(text, dim)), inner);
+        placeholder(frame, text);
         return;
     }
     let lines = visible_lines(app, open, inner.width as usize, inner.height as usize);
@@ -350,13 +352,20 @@ fn message_lines<'a>(
             .find(|x| &x.view.wamid == reply_to)
             .map(|x| {
                 format!(
-                    "│ {}: {}",
+                    "{}: {}",
                     t.reply_to,
                     truncate(&x.view.text.replace('\n', " "), 60)
                 )
             })
-            .unwrap_or_else(|| format!("│ {}", t.reply_to_earlier));
-        prefix(&mut out, quoted, dim);
+            .unwrap_or_else(|| t.reply_to_earlier.to_string());
+        // The bar runs down every line of the quote, so its end is plain to see.
+        for l in wrap(&quoted, body_width.saturating_sub(2).max(1)) {
+            out.push(Line::from(vec![
+                Span::styled(gutter.to_string(), gutter_style),
+                Span::raw(format!("{indent}  ")),
+                Span::styled(format!("│ {l}"), dim),
+            ]));
+        }
     }
     if v.revoked {
         let was = v.previous_texts.last().cloned().unwrap_or_default();

@@ -5,6 +5,7 @@ mod automation;
 mod composer;
 mod contact;
 mod conversations;
+pub mod layout;
 mod messages;
 mod picker;
 mod react;
@@ -48,15 +49,16 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     ])
     .areas(area);
     draw_top(frame, app, top);
-    let side = (area.width / 5).clamp(16, 28);
-    let list = (area.width * 32 / 100).clamp(24, 44);
+    let [side, list, _] = layout::pane_widths(area.width, app.focus == Focus::Sidebar);
     let [left, middle, right] = Layout::horizontal([
         Constraint::Length(side),
         Constraint::Length(list),
-        Constraint::Min(20),
+        Constraint::Min(1),
     ])
     .areas(body);
-    sidebar::draw(frame, app, left);
+    if side > 0 {
+        sidebar::draw(frame, app, left);
+    }
     conversations::draw(frame, app, middle);
     let composer_height = composer::height(app);
     let [messages_area, composer_area] =
@@ -88,7 +90,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
             sequences,
             selected,
         }) => automation::draw(frame, app, sequences.as_deref(), *selected),
-        Some(Popup::Command(_)) | None => {}
+        Some(Popup::Command(_) | Popup::SaveAs(_)) | None => {}
     }
 }
 
@@ -215,6 +217,24 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(text), area);
         return;
     }
+    if let Some(Popup::SaveAs(prompt)) = &app.popup {
+        let v = crate::i18n::views::for_lang(app.t.lang);
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        // The end of the path is where the agent types: it stays visible.
+        let room = (area.width as usize)
+            .saturating_sub(text::width(v.save_prompt) + text::width(v.save_hint) + 3);
+        let text = Line::from(vec![
+            Span::styled(v.save_prompt, bold),
+            Span::raw(text::tail(&prompt.path, room)),
+            Span::styled("▏", Style::default().add_modifier(Modifier::SLOW_BLINK)),
+            Span::styled(
+                format!("  {}", v.save_hint),
+                Style::default().add_modifier(Modifier::DIM),
+            ),
+        ]);
+        frame.render_widget(Paragraph::new(text), area);
+        return;
+    }
     let (scope, actions) = footer_actions(app);
     let mut spans = Vec::new();
     for action in actions {
@@ -291,3 +311,5 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize) {
 mod tests;
 #[cfg(test)]
 mod tests_content;
+#[cfg(test)]
+mod tests_views;

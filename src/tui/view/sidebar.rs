@@ -10,18 +10,73 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// Which lines of a list of `len` fit in `height` with the cursor on `selected` visible: the
+/// first shown, how many, and whether "↑ more" / "↓ more" take a line above or below them.
+pub fn scroll_window(len: usize, selected: usize, height: usize) -> (usize, usize, bool, bool) {
+    if len <= height {
+        return (0, len, false, false);
+    }
+    if height < 3 {
+        // No room for hints: the cursor's own line.
+        let start = selected
+            .min(len - 1)
+            .saturating_sub(height.saturating_sub(1));
+        return (start, height.min(len - start), false, false);
+    }
+    if selected + 1 < height {
+        return (0, height - 1, false, true);
+    }
+    if selected + 1 >= len {
+        let rows = height - 1;
+        return (len - rows, rows, true, false);
+    }
+    // The cursor on the last row between the two hints.
+    let rows = height - 2;
+    (selected + 1 - rows, rows, true, true)
+}
+
+/// The view the list shows, in words (its title names it while the sidebar is hidden).
+pub fn view_name(app: &App) -> Option<String> {
+    let v = crate::i18n::views::for_lang(app.t.lang);
+    Some(match app.sidebar_items().get(app.sidebar_selected)? {
+        SidebarItem::All => v.all_open.to_string(),
+        SidebarItem::Mine => app.t.mine.to_string(),
+        SidebarItem::Unassigned => app.t.unassigned.to_string(),
+        SidebarItem::Snoozed => v.snoozed.to_string(),
+        SidebarItem::Closed => v.closed.to_string(),
+        SidebarItem::Tenant(name) => name.clone(),
+        SidebarItem::Queue(q) => q.name.clone(),
+        SidebarItem::NoQueue(_) => app.t.no_queue.to_string(),
+        SidebarItem::Number(n) => format!("+{}", n.display_phone),
+    })
+}
+
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(app.t.numbers.to_string(), app.focus == Focus::Sidebar);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let items = app.sidebar_items();
+    let v = crate::i18n::views::for_lang(app.t.lang);
+    let counts = app.counts.unwrap_or_default();
+    let warnings = warning_lines(app, width);
+    // The warnings keep their place at the bottom, but leave the views at least half.
     let height = inner.height as usize;
-    let start = app
-        .sidebar_selected
-        .saturating_sub(height.saturating_sub(1));
+    let shown_warnings = warnings.len().min(height / 2);
+    let rows_height = height - shown_warnings;
+    let (start, count, above, below) =
+        scroll_window(items.len(), app.sidebar_selected, rows_height);
+    let hint = |text: &str| {
+        Line::styled(
+            format!(" {text}"),
+            Style::default().add_modifier(Modifier::DIM),
+        )
+    };
     let mut lines = Vec::new();
-    for (i, item) in items.iter().enumerate().skip(start).take(height) {
+    if above {
+        lines.push(hint(v.more_above));
+    }
+    for (i, item) in items.iter().enumerate().skip(start).take(count) {
         let selected = i == app.sidebar_selected;
         let marker = if selected { "›" } else { " " };
         let style = if selected {
@@ -30,12 +85,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Style::default()
         };
         let line = match item {
-            SidebarItem::All => {
-                let waiting: i64 = app.numbers.iter().map(|n| n.waiting).sum();
-                counted(marker, app.t.all_conversations, waiting, width, style)
+            // The views count what they list; queues and numbers, the customers waiting.
+            SidebarItem::All => listed(marker, v.all_open, counts.open, width, style),
+            SidebarItem::Mine => listed(marker, app.t.mine, counts.mine, width, style),
+            SidebarItem::Unassigned => {
+                listed(marker, app.t.unassigned, counts.unassigned, width, style)
             }
-            SidebarItem::Mine => counted(marker, app.t.mine, 0, width, style),
-            SidebarItem::Unassigned => counted(marker, app.t.unassigned, 0, width, style),
+            SidebarItem::Snoozed => listed(marker, v.snoozed, counts.snoozed, width, style),
+            SidebarItem::Closed => listed(marker, v.closed, counts.closed, width, style),
             SidebarItem::Tenant(name) => Line::styled(
                 truncate(name, width),
                 Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
@@ -73,6 +130,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         };
         lines.push(line);
     }
+    if below {
+        lines.push(hint(v.more_below));
+    }
+    lines.extend(warnings.into_iter().take(shown_warnings));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Unrouted deliveries, tokens about to lapse, no numbers yet: below the views.
+fn warning_lines<'a>(app: &App, width: usize) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     // Messages that reach no queue are the one thing an admin must not miss.
     let alarm = Style::default()
         .fg(ratatui::style::Color::Red)
@@ -115,7 +182,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::styled(l, style));
         }
     }
-    if app.numbers.is_empty() && height > 2 {
+    if app.numbers.is_empty() {
         lines.push(Line::raw(""));
         for l in super::text::wrap(app.t.no_numbers, width) {
             lines.push(Line::styled(
@@ -124,7 +191,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             ));
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
+}
+
+/// `› label     12` — how many conversations a view lists, plain (not a call to act).
+fn listed<'a>(marker: &str, label: &str, n: i64, width: usize, style: Style) -> Line<'a> {
+    let count = if n > 0 { n.to_string() } else { String::new() };
+    let room = width.saturating_sub(count.len() + 2);
+    let label = truncate(label, room);
+    let pad = width.saturating_sub(super::text::width(&label) + count.len() + 1);
+    Line::from(vec![Span::styled(
+        format!("{marker}{label}{}{count}", " ".repeat(pad)),
+        style,
+    )])
 }
 
 /// `› label     3` — the count of customers waiting, right-aligned and bold when any.

@@ -34,6 +34,25 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// The last `max` columns of `s`, starting with `…` when cut (where typing happens at the end).
+pub fn tail(s: &str, max: usize) -> String {
+    let s = visible_line(s);
+    if width(&s) <= max {
+        return s.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 1; // the `…`
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
 /// Wraps at spaces to `max` columns; words longer than a line are split. Newlines are kept.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
     let max = max.max(1);

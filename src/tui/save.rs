@@ -1,0 +1,215 @@
+//! `s` on a message's file: a prompt asking where to save it, starting at the user's download
+//! directory (home without one), and the writing, which never replaces a file nor follows a
+//! link planted under the chosen name.
+
+use super::app::{App, Effect, Popup, Tag};
+use crate::api::{MediaFile, Request};
+use crate::i18n::fill;
+use crate::i18n::views::ViewStrings;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavePrompt {
+    pub message_id: i64,
+    pub mime_type: Option<String>,
+    /// What the agent is typing: a file, or a directory to save the file in under its name.
+    pub path: String,
+}
+
+/// The user's download directory, else home, else the current directory.
+pub fn default_dir() -> PathBuf {
+    directories::UserDirs::new()
+        .map(|u| {
+            u.download_dir()
+                .unwrap_or_else(|| u.home_dir())
+                .to_path_buf()
+        })
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// `wabox-ID.ext` in `dir`, or `wabox-ID-2.ext` and on when that is taken.
+pub fn free_path(dir: &Path, message_id: i64, mime: Option<&str>) -> PathBuf {
+    let ext = super::scratch::extension(mime);
+    let first = dir.join(format!("wabox-{message_id}.{ext}"));
+    if !exists(&first) {
+        return first;
+    }
+    (2..1000)
+        .map(|n| dir.join(format!("wabox-{message_id}-{n}.{ext}")))
+        .find(|p| !exists(p))
+        .unwrap_or(first)
+}
+
+/// Also a dangling link: a name taken is taken.
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// What was typed, as a path: `~/` is home; a directory gets the file's own name in it.
+pub fn resolve(typed: &str, home: Option<&Path>, message_id: i64, mime: Option<&str>) -> PathBuf {
+    let typed = typed.trim();
+    let path = match (typed.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ if typed == "~" => home.map_or_else(|| PathBuf::from(typed), Path::to_path_buf),
+        _ => PathBuf::from(typed),
+    };
+    if path.is_dir() {
+        return free_path(&path, message_id, mime);
+    }
+    path
+}
+
+/// Writes the file as a new one: an existing file (or a link) under the name is refused.
+pub fn write(file: &MediaFile, path: &Path, v: &ViewStrings) -> Result<(), String> {
+    use base64::Engine as _;
+    let shown = path.display().to_string();
+    let failed = |why: String| fill(v.save_failed, &[&shown, &why]);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&file.data_base64)
+        .map_err(|e| failed(e.to_string()))?;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path);
+    let mut f = match created {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(fill(v.save_exists, &[&shown]));
+        }
+        Err(e) => return Err(failed(e.to_string())),
+    };
+    f.write_all(&bytes).map_err(|e| failed(e.to_string()))
+}
+
+impl App {
+    /// `s`: asks where to save the selected message's file.
+    pub(super) fn ask_where_to_save(&mut self) -> Vec<Effect> {
+        let media = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected_message())
+            .and_then(|m| {
+                m.view
+                    .media
+                    .as_ref()
+                    .map(|md| (m.view.id, md.mime_type.clone()))
+            });
+        let Some((message_id, mime_type)) = media else {
+            self.error(self.t.no_media.to_string());
+            return Vec::new();
+        };
+        let path = free_path(&default_dir(), message_id, mime_type.as_deref());
+        self.popup = Some(Popup::SaveAs(SavePrompt {
+            message_id,
+            mime_type,
+            path: path.display().to_string(),
+        }));
+        Vec::new()
+    }
+
+    pub(super) fn save_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(Popup::SaveAs(prompt)) = self.popup.as_mut() else {
+            return Vec::new();
+        };
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.popup = None,
+            KeyCode::Backspace => {
+                prompt.path.pop();
+            }
+            KeyCode::Char('u') if control => prompt.path.clear(),
+            KeyCode::Char(c) if !control => prompt.path.push(c),
+            KeyCode::Enter => {
+                let home = directories::UserDirs::new().map(|u| u.home_dir().to_path_buf());
+                let path = resolve(
+                    &prompt.path,
+                    home.as_deref(),
+                    prompt.message_id,
+                    prompt.mime_type.as_deref(),
+                );
+                if prompt.path.trim().is_empty() {
+                    return Vec::new();
+                }
+                let v = crate::i18n::views::for_lang(self.t.lang);
+                if exists(&path) {
+                    // The prompt stays, so the agent changes the name rather than retyping it.
+                    self.error(fill(v.save_exists, &[&path.display().to_string()]));
+                    return Vec::new();
+                }
+                let message_id = prompt.message_id;
+                self.popup = None;
+                return vec![Effect::Call(
+                    Tag::SaveAs { path },
+                    // Offset 0: the link fetches every chunk into one answer.
+                    Request::GetMedia {
+                        message_id,
+                        offset: 0,
+                        len: None,
+                    },
+                )];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> MediaFile {
+        use base64::Engine as _;
+        MediaFile {
+            message_id: 7,
+            mime_type: Some("image/jpeg".into()),
+            bytes: text.len(),
+            offset: 0,
+            data_base64: base64::engine::general_purpose::STANDARD.encode(text),
+        }
+    }
+
+    #[test]
+    fn a_taken_name_gets_a_number_and_a_directory_gets_the_files_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = free_path(dir.path(), 7, Some("image/jpeg"));
+        assert_eq!(first, dir.path().join("wabox-7.jpg"));
+        std::fs::write(&first, b"x").unwrap();
+        assert_eq!(
+            free_path(dir.path(), 7, Some("image/jpeg")),
+            dir.path().join("wabox-7-2.jpg")
+        );
+        let typed = dir.path().display().to_string();
+        assert_eq!(
+            resolve(&typed, None, 7, Some("image/jpeg")),
+            dir.path().join("wabox-7-2.jpg")
+        );
+        assert_eq!(
+            resolve("~/a.jpg", Some(dir.path()), 7, None),
+            dir.path().join("a.jpg")
+        );
+    }
+
+    #[test]
+    fn saving_never_replaces_a_file_nor_follows_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = crate::i18n::views::for_lang(crate::i18n::Lang::En);
+        let path = dir.path().join("photo.jpg");
+        write(&file("jpeg bytes"), &path, v).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"jpeg bytes");
+        let again = write(&file("other"), &path, v).unwrap_err();
+        assert!(again.contains("already exists"), "{again}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"jpeg bytes");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        let link = dir.path().join("link.jpg");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert!(write(&file("x"), &link, v).is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+    }
+}
