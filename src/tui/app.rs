@@ -146,9 +146,9 @@ impl OpenConversation {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
-    Help {
-        scroll: usize,
-    },
+    Help(super::pager::Pager),
+    /// Every answer of the session, whole (`:messages`).
+    Messages(super::pager::Pager),
     Templates(Box<TemplatePicker>),
     Command(String),
     Search(SearchState),
@@ -189,7 +189,7 @@ pub enum LinkState {
 pub struct Notice {
     pub text: String,
     pub error: bool,
-    /// When it was shown; it goes after `NOTICE_SECONDS`.
+    /// When it was shown; a success goes after `NOTICE_SECONDS`, an error at the next key.
     pub at: i64,
 }
 
@@ -259,6 +259,8 @@ pub enum Tag {
     EnrollmentChange,
     /// For the connect wizard, which handles its own answers.
     Wizard(super::wizard::Tag),
+    /// For a `:` command that answers in its own words, and for Tab's look-ups.
+    Cmdline(super::cmdline::CmdTag),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -322,6 +324,8 @@ pub struct App {
     pub invalid: i64,
     /// The connect wizard, over the whole screen while it is open.
     pub wizard: Option<Box<super::wizard::Wizard>>,
+    /// The `:` line's history and completion, and the log of answers.
+    pub cmdline: super::cmdline::CmdlineState,
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
@@ -376,6 +380,7 @@ impl App {
             invalid: 0,
             admin_agents: None,
             wizard: None,
+            cmdline: super::cmdline::CmdlineState::new(),
             dirty: true,
             numbers_stale: true,
             numbers_loading: false,
@@ -523,14 +528,7 @@ impl App {
             self.numbers_stale = true;
             self.numbers_rechecking = true;
         }
-        if self
-            .notice
-            .as_ref()
-            .is_some_and(|n| now - n.at >= NOTICE_SECONDS)
-        {
-            self.notice = None;
-            self.dirty = true;
-        }
+        self.expire_notice(now);
     }
 
     pub fn on_engine_event(&mut self, event: StoreEvent) -> Vec<Effect> {
@@ -589,6 +587,9 @@ impl App {
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
         if let Tag::Wizard(tag) = tag {
             return self.wizard_reply(tag, result);
+        }
+        if let Tag::Cmdline(tag) = tag {
+            return self.cmdline_reply(tag, result);
         }
         self.dirty = true;
         let mut out = Vec::new();
@@ -734,12 +735,14 @@ impl App {
                 if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
                     *agents = Some(list);
                 }
-                self.info(self.t.done);
+                let done = self.cmdline.take_admin_done(self.t.done);
+                self.info(&done);
             }
             (Tag::AdminChange, Response::Queues(queues)) => {
                 self.queues = queues;
                 self.numbers_stale = true;
-                self.info(self.t.done);
+                let done = self.cmdline.take_admin_done(self.t.done);
+                self.info(&done);
                 out.extend(self.flush());
             }
             (Tag::Transfer, Response::Conversation(_)) => self.info(self.t.transferred),
@@ -832,21 +835,23 @@ impl App {
         out
     }
 
+    /// A new answer replaces the one shown; every answer is kept in the log.
     pub fn info(&mut self, text: &str) {
-        self.notice = Some(Notice {
-            text: text.to_string(),
-            error: false,
-            at: self.now,
-        });
-        self.dirty = true;
+        self.notice(text.to_string(), false);
     }
 
     pub fn error(&mut self, text: String) {
-        self.notice = Some(Notice {
+        self.notice(text, true);
+    }
+
+    fn notice(&mut self, text: String, error: bool) {
+        let notice = Notice {
             text,
-            error: true,
+            error,
             at: self.now,
-        });
+        };
+        self.cmdline.log(&notice);
+        self.notice = Some(notice);
         self.dirty = true;
     }
 

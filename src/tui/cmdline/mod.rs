@@ -1,0 +1,573 @@
+//! The `:` command line around the dispatcher (`input.rs`): Up/Down history, Tab completion,
+//! the check of a line against the command table, the answer each command gives, and the log
+//! of every answer of the session (`:messages`).
+//!
+//! Answers follow what aerc and neomutt users expect: a new answer replaces the old one; a
+//! success goes by itself after a few seconds; an error stays until the next key, so it is not
+//! missed while looking away; every answer can be read whole in the log.
+
+pub mod complete;
+pub mod history;
+pub mod table;
+
+use super::app::{App, Effect, NOTICE_SECONDS, Notice, Popup, Tag};
+use super::keymap::Action;
+use super::pager::Pager;
+use crate::api::{ApiError, Request, Response};
+use crate::i18n::cmdline::{CmdlineStrings, strings};
+use crate::i18n::fill;
+use complete::Sources;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{BTreeSet, VecDeque};
+use std::path::PathBuf;
+use table::ArgKind;
+
+/// Answers kept for `:messages`.
+const LOG_KEEP: usize = 200;
+
+/// What a command's request was for, so its answer says what happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CmdTag {
+    /// Agents' names, for completion (admins only: others get none, silently).
+    Agents,
+    /// A contact's labels, for completing `:unlabel`.
+    Labels {
+        conversation_id: i64,
+    },
+    Labeled {
+        conversation_id: i64,
+        label: String,
+        added: bool,
+    },
+    Noted {
+        conversation_id: i64,
+    },
+    /// `:transfer` (to a queue) or `:assign` (to an agent).
+    Moved {
+        to: String,
+        agent: bool,
+    },
+}
+
+/// One answer, as the log shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub at: i64,
+    pub text: String,
+    pub error: bool,
+}
+
+/// Tab pressed more than once: the candidates, and which one is in the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cycle {
+    /// Where the completed word starts in the line.
+    pub start: usize,
+    pub candidates: Vec<String>,
+    pub index: Option<usize>,
+}
+
+/// Up/Down through the history: where, and what was typed before (it filters the walk).
+#[derive(Debug, Clone, PartialEq)]
+struct Walk {
+    index: usize,
+    typed: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CmdlineState {
+    /// Commands run, oldest first, without repeats.
+    pub history: Vec<String>,
+    walk: Option<Walk>,
+    pub cycle: Option<Cycle>,
+    /// A Tab waiting for agents or labels to arrive.
+    pending_tab: bool,
+    agents: Option<Vec<String>>,
+    agents_asked: bool,
+    /// A contact's labels (its conversation's id), asked for completion.
+    contact_labels: Option<(i64, Vec<String>)>,
+    /// Labels met this session, offered to `:label`.
+    seen_labels: BTreeSet<String>,
+    /// The history changed since it was last written.
+    unsaved: bool,
+    /// What an admin command will say when its answer comes.
+    admin_done: Option<String>,
+    pub log: VecDeque<LogEntry>,
+    /// Where relative paths start, and `~`.
+    pub cwd: PathBuf,
+    pub home: Option<PathBuf>,
+}
+
+impl CmdlineState {
+    pub fn new() -> CmdlineState {
+        CmdlineState {
+            cwd: std::env::current_dir().unwrap_or_default(),
+            home: std::env::var_os("HOME").map(PathBuf::from),
+            ..CmdlineState::default()
+        }
+    }
+
+    /// Starts from the history kept by an earlier session.
+    pub fn load_history(&mut self, entries: Vec<String>) {
+        self.history = entries;
+    }
+
+    /// Whether the history must be written (and forgets it).
+    pub fn take_unsaved(&mut self) -> bool {
+        std::mem::take(&mut self.unsaved)
+    }
+
+    fn remember(&mut self, line: &str) {
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        self.history.retain(|h| h != line);
+        self.history.push(line.to_string());
+        let extra = self.history.len().saturating_sub(history::KEEP);
+        self.history.drain(..extra);
+        self.unsaved = true;
+    }
+
+    pub fn log(&mut self, notice: &Notice) {
+        self.log.push_back(LogEntry {
+            at: notice.at,
+            text: notice.text.clone(),
+            error: notice.error,
+        });
+        while self.log.len() > LOG_KEEP {
+            self.log.pop_front();
+        }
+    }
+
+    /// What an admin command says when it is done; `done` if none was set.
+    pub fn take_admin_done(&mut self, done: &str) -> String {
+        self.admin_done.take().unwrap_or_else(|| done.to_string())
+    }
+}
+
+impl App {
+    pub(super) fn cmdline_words(&self) -> &'static CmdlineStrings {
+        strings(self.t.lang)
+    }
+
+    /// A key while the `:` line is open.
+    pub(super) fn command_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Tab => return self.complete(true),
+            KeyCode::BackTab => return self.complete(false),
+            KeyCode::Up => return self.recall(true),
+            KeyCode::Down => return self.recall(false),
+            _ => {}
+        }
+        self.cmdline.cycle = None;
+        self.cmdline.pending_tab = false;
+        self.cmdline.walk = None;
+        let Some(Popup::Command(line)) = &mut self.popup else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.popup = None,
+            // Backspace on an empty line leaves it, as in vim.
+            KeyCode::Backspace if line.is_empty() => self.popup = None,
+            KeyCode::Backspace => {
+                line.pop();
+            }
+            KeyCode::Enter => {
+                let line = std::mem::take(line);
+                self.popup = None;
+                self.cmdline.remember(&line);
+                return self.run_command(&line);
+            }
+            // Readline's: clear the line, delete the word before the cursor.
+            KeyCode::Char('u') if ctrl => line.clear(),
+            KeyCode::Char('w') if ctrl => {
+                let kept = line.trim_end().rfind(' ').map_or(0, |at| at + 1);
+                line.truncate(kept);
+            }
+            KeyCode::Char(c) if !ctrl => line.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Up (older) or Down (newer) through the commands that start as the typed line does.
+    fn recall(&mut self, older: bool) -> Vec<Effect> {
+        let Some(Popup::Command(line)) = &mut self.popup else {
+            return Vec::new();
+        };
+        let state = &mut self.cmdline;
+        state.cycle = None;
+        let history = &state.history;
+        let (index, typed) = match state.walk.take() {
+            Some(w) => (w.index, w.typed),
+            None => (history.len(), line.clone()),
+        };
+        let matches = |i: &usize| history[*i].starts_with(typed.as_str());
+        let found = if older {
+            (0..index).rev().find(matches)
+        } else {
+            (index + 1..history.len()).find(matches)
+        };
+        match found {
+            Some(i) => {
+                *line = history[i].clone();
+                state.walk = Some(Walk { index: i, typed });
+            }
+            // Past the newest: back to what was typed.
+            None if !older => *line = typed,
+            None => {
+                if index < history.len() {
+                    state.walk = Some(Walk { index, typed });
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Tab (forward) or Shift+Tab: one candidate is put in whole; several first extend what is
+    /// typed as far as they agree, then cycle, shown in a line above the prompt.
+    fn complete(&mut self, forward: bool) -> Vec<Effect> {
+        let Some(Popup::Command(line)) = &self.popup else {
+            return Vec::new();
+        };
+        let mut line = line.clone();
+        if let Some(cycle) = &mut self.cmdline.cycle {
+            let n = cycle.candidates.len();
+            let next = match (cycle.index, forward) {
+                (None, true) => 0,
+                (None, false) => n - 1,
+                (Some(i), true) => (i + 1) % n,
+                (Some(i), false) => (i + n - 1) % n,
+            };
+            cycle.index = Some(next);
+            line.truncate(cycle.start);
+            line.push_str(&cycle.candidates[next]);
+            self.popup = Some(Popup::Command(line));
+            return Vec::new();
+        }
+        if let Some(wait) = self.fetch_for_completion(&line) {
+            self.cmdline.pending_tab = true;
+            return wait;
+        }
+        let sources = self.completion_sources(&line);
+        let Some((start, candidates)) = complete::candidates(&line, &sources) else {
+            return Vec::new();
+        };
+        match candidates.as_slice() {
+            [] => {}
+            [only] => {
+                line.truncate(start);
+                line.push_str(only);
+                if !only.ends_with('/') {
+                    line.push(' ');
+                }
+            }
+            many => {
+                let shared = complete::common_prefix(many);
+                let typed = line.len() - start;
+                if shared.len() > typed {
+                    line.truncate(start);
+                    line.push_str(&shared);
+                }
+                self.cmdline.cycle = Some(Cycle {
+                    start,
+                    candidates: candidates.clone(),
+                    index: None,
+                });
+            }
+        }
+        self.popup = Some(Popup::Command(line));
+        Vec::new()
+    }
+
+    /// Agents and a contact's labels are asked for when first needed; the Tab is done again
+    /// when they arrive.
+    fn fetch_for_completion(&mut self, line: &str) -> Option<Vec<Effect>> {
+        let (_, kind) = complete::word_at_end(line)?;
+        match kind? {
+            ArgKind::Agent if self.cmdline.agents.is_none() && !self.cmdline.agents_asked => {
+                self.cmdline.agents_asked = true;
+                Some(vec![Effect::Call(
+                    Tag::Cmdline(CmdTag::Agents),
+                    Request::ListAgents,
+                )])
+            }
+            ArgKind::Label => {
+                let conversation_id = self.focused_conversation_id()?;
+                let known = self
+                    .cmdline
+                    .contact_labels
+                    .as_ref()
+                    .is_some_and(|(id, _)| *id == conversation_id);
+                let open_contact = self
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| o.id() == conversation_id)
+                    && self.contact.is_some();
+                if known || open_contact {
+                    return None;
+                }
+                self.cmdline.contact_labels = Some((conversation_id, Vec::new()));
+                Some(vec![Effect::Call(
+                    Tag::Cmdline(CmdTag::Labels { conversation_id }),
+                    Request::GetContact { conversation_id },
+                )])
+            }
+            _ => None,
+        }
+    }
+
+    fn completion_sources(&self, line: &str) -> Sources {
+        let mut sources = Sources {
+            cwd: self.cmdline.cwd.clone(),
+            home: self.cmdline.home.clone(),
+            ..Sources::default()
+        };
+        sources.actions = self
+            .keymap
+            .bindings
+            .iter()
+            .map(|b| b.action.name().to_string())
+            .collect();
+        sources.queues = self.queues.iter().map(|q| q.name.clone()).collect();
+        sources.queues.dedup();
+        let tenants = self.queues.iter().map(|q| q.tenant.clone());
+        let mut tenants: Vec<String> = tenants
+            .chain(self.numbers.iter().map(|n| n.tenant.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        sources.tenants.append(&mut tenants);
+        sources.numbers = self
+            .numbers
+            .iter()
+            .map(|n| n.display_phone.clone())
+            .collect();
+        sources.conversations = self
+            .conversations
+            .iter()
+            .map(|c| c.view.id.to_string())
+            .collect();
+        let agents: BTreeSet<String> = self
+            .cmdline
+            .agents
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(self.admin_agents.iter().flatten().map(|a| a.user.clone()))
+            .chain(self.queues.iter().flat_map(|q| q.agents.iter().cloned()))
+            .chain(
+                self.conversations
+                    .iter()
+                    .filter_map(|c| c.view.assignee.clone()),
+            )
+            .collect();
+        sources.agents = agents.into_iter().collect();
+        // `:unlabel` offers the contact's labels; `:label` every label met as well.
+        let focused = self.focused_conversation_id();
+        let contact: Option<Vec<String>> = match &self.cmdline.contact_labels {
+            Some((id, labels)) if Some(*id) == focused => Some(labels.clone()),
+            _ => self
+                .contact
+                .as_ref()
+                .filter(|_| self.open.as_ref().map(|o| o.id()) == focused)
+                .map(|c| c.labels.clone()),
+        };
+        sources.labels = match (line.starts_with("unlabel "), contact) {
+            (true, Some(labels)) => labels,
+            (_, contact) => contact
+                .into_iter()
+                .flatten()
+                .chain(self.cmdline.seen_labels.iter().cloned())
+                .collect(),
+        };
+        sources
+    }
+
+    /// The answer to a request a command (or its completion) made.
+    pub(super) fn cmdline_reply(
+        &mut self,
+        tag: CmdTag,
+        result: Result<Response, ApiError>,
+    ) -> Vec<Effect> {
+        self.dirty = true;
+        let s = self.cmdline_words();
+        match (tag, result) {
+            (CmdTag::Agents, result) => {
+                let users = match result {
+                    Ok(Response::Agents(list)) => list.into_iter().map(|a| a.user).collect(),
+                    _ => Vec::new(), // not an admin: complete from what the list shows
+                };
+                self.cmdline.agents = Some(users);
+                return self.tab_again();
+            }
+            (CmdTag::Labels { conversation_id }, result) => {
+                let labels = match result {
+                    Ok(Response::Contact(details)) => details.labels,
+                    _ => Vec::new(),
+                };
+                self.cmdline.seen_labels.extend(labels.iter().cloned());
+                self.cmdline.contact_labels = Some((conversation_id, labels));
+                return self.tab_again();
+            }
+            (tag, Err(e)) => {
+                let what = match &tag {
+                    CmdTag::Labeled { label, added, .. } => {
+                        format!(":{} {label}", if *added { "label" } else { "unlabel" })
+                    }
+                    CmdTag::Noted { .. } => ":note".into(),
+                    CmdTag::Moved { to, agent } => {
+                        format!(":{} {to}", if *agent { "assign" } else { "transfer" })
+                    }
+                    CmdTag::Agents | CmdTag::Labels { .. } => String::new(),
+                };
+                self.error(fill(s.failed, &[&what, &e.message]));
+            }
+            (
+                CmdTag::Labeled {
+                    conversation_id,
+                    label,
+                    added,
+                },
+                Ok(Response::Contact(details)),
+            ) => {
+                self.cmdline.seen_labels.insert(label.clone());
+                self.contact_answered(conversation_id, *details);
+                let text = if added {
+                    s.label_added
+                } else {
+                    s.label_removed
+                };
+                self.info(&fill(text, &[&label]));
+            }
+            (CmdTag::Noted { conversation_id }, Ok(Response::Contact(details))) => {
+                self.contact_answered(conversation_id, *details);
+                self.info(s.note_added);
+            }
+            (CmdTag::Moved { to, agent }, Ok(_)) => {
+                let text = if agent {
+                    s.assigned_to
+                } else {
+                    s.moved_to_queue
+                };
+                self.info(&fill(text, &[&to]));
+            }
+            (_, Ok(_)) => self.info(self.t.done),
+        }
+        Vec::new()
+    }
+
+    /// A note or label changed the contact: the panel shows it, and completion knows it.
+    fn contact_answered(
+        &mut self,
+        conversation_id: i64,
+        details: crate::store::contacts::ContactDetails,
+    ) {
+        self.cmdline.contact_labels = Some((conversation_id, details.labels.clone()));
+        if self.open.as_ref().map(|o| o.id()) == Some(conversation_id) {
+            self.contact = Some(details);
+        }
+    }
+
+    fn tab_again(&mut self) -> Vec<Effect> {
+        let waiting = std::mem::take(&mut self.cmdline.pending_tab);
+        if waiting && matches!(self.popup, Some(Popup::Command(_))) {
+            return self.complete(true);
+        }
+        Vec::new()
+    }
+
+    /// Whether a line names a command and gives it what it needs; if not, says what is wrong.
+    pub(super) fn command_is_complete(&mut self, name: &str, arg: &str) -> bool {
+        let s = self.cmdline_words();
+        if let Some(command) = table::find(name) {
+            if arg.split_whitespace().count() < command.required() {
+                let usage = command.usage(self.t.lang);
+                self.error(fill(s.needs_args, &[name, &usage]));
+                return false;
+            }
+            return true;
+        }
+        if self.keymap.by_name(name).is_some() {
+            return true;
+        }
+        let names = table::COMMANDS
+            .iter()
+            .map(|c| c.name)
+            .chain(self.keymap.bindings.iter().map(|b| b.action.name()));
+        let text = match complete::closest(name, names) {
+            Some(near) => fill(s.did_you_mean, &[name, near]),
+            None => fill(s.unknown, &[name]),
+        };
+        self.error(text);
+        false
+    }
+
+    /// Remembered until the admin command's answer arrives.
+    pub(super) fn admin_command_says(&mut self, name: &str, words: &[String], arg: &str) {
+        let s = self.cmdline_words();
+        let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        let text = match name {
+            "queue-add" => fill(s.queue_added, &[arg]),
+            "queue-rename" => fill(s.queue_renamed, &[word(0), word(1)]),
+            "queue-remove" => fill(s.queue_removed, &[arg]),
+            "assign-number" => fill(s.number_assigned, &[word(0), &words[1..].join(" ")]),
+            "agent-admin" => fill(s.admin_added, &[word(0)]),
+            _ => fill(s.agent_added, &[word(0)]),
+        };
+        self.cmdline.admin_done = Some(text);
+    }
+
+    /// A key pressed: an error shown until now has been seen (neomutt's rule); it stays in the
+    /// log.
+    pub(super) fn dismiss_error(&mut self) {
+        if self.notice.as_ref().is_some_and(|n| n.error) {
+            self.notice = None;
+        }
+    }
+
+    /// A success goes by itself; an error waits for a key.
+    pub(super) fn expire_notice(&mut self, now: i64) {
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|n| !n.error && now - n.at >= NOTICE_SECONDS)
+        {
+            self.notice = None;
+            self.dirty = true;
+        }
+    }
+
+    /// The help, at its top (`?`) or at the commands (`:help`).
+    pub(super) fn open_help(&mut self, at_commands: bool) {
+        let at = if at_commands {
+            super::view::help::commands_line(&self.keymap)
+        } else {
+            0
+        };
+        self.popup = Some(Popup::Help(Pager::at(at)));
+    }
+
+    /// The log of answers, at its newest.
+    pub(super) fn open_messages(&mut self) {
+        self.popup = Some(Popup::Messages(Pager::at(usize::MAX)));
+    }
+
+    /// Keys over the help or the log.
+    pub(super) fn pager_key(&mut self, key: KeyEvent) {
+        let pager = match &mut self.popup {
+            Some(Popup::Help(p) | Popup::Messages(p)) => p,
+            _ => return,
+        };
+        if pager.key(&key) == super::pager::PagerKey::Close {
+            self.popup = None;
+        }
+    }
+
+    /// The key that opens the log, for hints (`:messages` if it has none).
+    pub fn messages_key(&self) -> String {
+        self.keymap
+            .key_of(super::keymap::Scope::Lists, Action::Messages)
+    }
+}
