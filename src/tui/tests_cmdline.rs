@@ -186,6 +186,11 @@ fn every_command_of_the_table_is_dispatched() {
 fn an_error_stays_until_the_next_key_and_a_success_goes_by_itself() {
     let mut app = fixtures::inbox("en");
     command(&mut app, "fly");
+    press(&mut app, KeyCode::Char('j'));
+    assert!(
+        notice(&app).1,
+        "a key pressed as it arrives does not dismiss it unread"
+    );
     app.on_tick(NOW + 600);
     assert!(notice(&app).1, "an unseen error does not time out");
     press(&mut app, KeyCode::Char('j'));

@@ -24,6 +24,8 @@ use table::ArgKind;
 
 /// Answers kept for `:messages`.
 const LOG_KEEP: usize = 200;
+/// An error younger than this survives a key: it came as the agent was typing.
+const ERROR_READ_SECONDS: i64 = 2;
 
 /// What a command's request was for, so its answer says what happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -520,9 +522,14 @@ impl App {
     }
 
     /// A key pressed: an error shown until now has been seen (neomutt's rule); it stays in the
-    /// log.
+    /// log. One that arrived a moment ago was maybe not read yet: it waits for a later key.
     pub(super) fn dismiss_error(&mut self) {
-        if self.notice.as_ref().is_some_and(|n| n.error) {
+        let now = self.now;
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.error && now - n.at >= ERROR_READ_SECONDS)
+        {
             self.notice = None;
         }
     }
