@@ -7,6 +7,7 @@ pub mod engine;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod views;
+pub mod cmdline;
 pub mod wizard;
 
 /// The inbox's words. Fields with `{}` are filled with `fill`.
@@ -211,6 +212,7 @@ fn actions_en(a: Action) -> &'static str {
         Action::Admin => "queues and agents",
         Action::Automation => "sequences",
         Action::Connect => "connect a number",
+        Action::Messages => "messages log",
     }
 }
 
@@ -251,6 +253,7 @@ fn actions_es(a: Action) -> &'static str {
         Action::Admin => "colas y agentes",
         Action::Automation => "secuencias",
         Action::Connect => "conectar un número",
+        Action::Messages => "registro de mensajes",
     }
 }
 
@@ -310,7 +313,7 @@ pub static EN: Strings = Strings {
     template_preview: "The customer will receive",
     template_send_hint: "Enter: next field / send   Esc: back",
     template_choose_hint: "type to search   Enter: choose   Esc: close",
-    help_title: "Keys",
+    help_title: "Keys and commands",
     help_lists: "Lists",
     help_composer: "Composer",
     help_popups: "Popups",
@@ -460,7 +463,7 @@ pub static ES: Strings = Strings {
     template_preview: "El cliente recibirá",
     template_send_hint: "Enter: campo siguiente / enviar   Esc: volver",
     template_choose_hint: "escribe para buscar   Enter: elegir   Esc: cerrar",
-    help_title: "Teclas",
+    help_title: "Teclas y comandos",
     help_lists: "Listas",
     help_composer: "Redacción",
     help_popups: "Ventanas",

@@ -150,9 +150,9 @@ impl OpenConversation {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
-    Help {
-        scroll: usize,
-    },
+    Help(super::pager::Pager),
+    /// Every answer of the session, whole (`:messages`).
+    Messages(super::pager::Pager),
     Templates(Box<TemplatePicker>),
     Command(String),
     Search(SearchState),
@@ -195,7 +195,7 @@ pub enum LinkState {
 pub struct Notice {
     pub text: String,
     pub error: bool,
-    /// When it was shown; it goes after `NOTICE_SECONDS`.
+    /// When it was shown; a success goes after `NOTICE_SECONDS`, an error at the next key.
     pub at: i64,
 }
 
@@ -271,6 +271,8 @@ pub enum Tag {
     EnrollmentChange,
     /// For the connect wizard, which handles its own answers.
     Wizard(super::wizard::Tag),
+    /// For a `:` command that answers in its own words, and for Tab's look-ups.
+    Cmdline(super::cmdline::CmdTag),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -344,6 +346,8 @@ pub struct App {
     pub invalid: i64,
     /// The connect wizard, over the whole screen while it is open.
     pub wizard: Option<Box<super::wizard::Wizard>>,
+    /// The `:` line's history and completion, and the log of answers.
+    pub cmdline: super::cmdline::CmdlineState,
     /// Something changed since the last frame.
     pub dirty: bool,
     pub(super) numbers_stale: bool,
@@ -400,6 +404,7 @@ impl App {
             invalid: 0,
             admin_agents: None,
             wizard: None,
+            cmdline: super::cmdline::CmdlineState::new(),
             dirty: true,
             numbers_stale: true,
             numbers_loading: false,
@@ -559,14 +564,7 @@ impl App {
             self.numbers_stale = true;
             self.numbers_rechecking = true;
         }
-        if self
-            .notice
-            .as_ref()
-            .is_some_and(|n| now - n.at >= NOTICE_SECONDS)
-        {
-            self.notice = None;
-            self.dirty = true;
-        }
+        self.expire_notice(now);
     }
 
     pub fn on_engine_event(&mut self, event: StoreEvent) -> Vec<Effect> {
@@ -625,6 +623,9 @@ impl App {
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
         if let Tag::Wizard(tag) = tag {
             return self.wizard_reply(tag, result);
+        }
+        if let Tag::Cmdline(tag) = tag {
+            return self.cmdline_reply(tag, result);
         }
         self.dirty = true;
         let mut out = Vec::new();
@@ -771,12 +772,14 @@ impl App {
                 if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
                     *agents = Some(list);
                 }
-                self.info(self.t.done);
+                let done = self.cmdline.take_admin_done(self.t.done);
+                self.info(&done);
             }
             (Tag::AdminChange, Response::Queues(queues)) => {
                 self.queues = queues;
                 self.numbers_stale = true;
-                self.info(self.t.done);
+                let done = self.cmdline.take_admin_done(self.t.done);
+                self.info(&done);
                 out.extend(self.flush());
             }
             (Tag::Transfer, Response::Conversation(_)) => self.info(self.t.transferred),
@@ -873,21 +876,23 @@ impl App {
         out
     }
 
+    /// A new answer replaces the one shown; every answer is kept in the log.
     pub fn info(&mut self, text: &str) {
-        self.notice = Some(Notice {
-            text: text.to_string(),
-            error: false,
-            at: self.now,
-        });
-        self.dirty = true;
+        self.notice(text.to_string(), false);
     }
 
     pub fn error(&mut self, text: String) {
-        self.notice = Some(Notice {
+        self.notice(text, true);
+    }
+
+    fn notice(&mut self, text: String, error: bool) {
+        let notice = Notice {
             text,
-            error: true,
+            error,
             at: self.now,
-        });
+        };
+        self.cmdline.log(&notice);
+        self.notice = Some(notice);
         self.dirty = true;
     }
 

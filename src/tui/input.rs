@@ -5,6 +5,7 @@ use super::app::{
     App, CONVERSATION_PAGE, ConversationRow, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup,
     SearchState, SidebarItem, Tag, contact_requests, messages_request, new_composer,
 };
+use super::cmdline::CmdTag;
 use super::keymap::{Action, Scope};
 use super::picker::TemplatePicker;
 use crate::api::{Request, SendContent};
@@ -31,6 +32,10 @@ impl App {
         self.dirty = true;
         if self.wizard.is_some() {
             return self.wizard_key(key);
+        }
+        // Keys inside a popup are about the popup: the error behind it stays in view.
+        if self.popup.is_none() {
+            self.dismiss_error();
         }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return vec![Effect::Quit];
@@ -78,33 +83,22 @@ impl App {
     }
 
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match self.popup {
+            Some(Popup::Command(_)) => return self.command_key(key),
+            Some(Popup::Help(_) | Popup::Messages(_)) => {
+                self.pager_key(key);
+                return Vec::new();
+            }
+            _ => {}
+        }
         let Some(popup) = self.popup.as_mut() else {
             return Vec::new();
         };
         match popup {
             Popup::React(_) => return self.reaction_key(key),
             Popup::SaveAs(_) => return self.save_prompt_key(key),
-            Popup::Help { scroll } => match key.code {
-                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                _ => self.popup = None,
-            },
-            Popup::Command(line) => match key.code {
-                KeyCode::Esc => self.popup = None,
-                KeyCode::Backspace => {
-                    let was_empty = line.pop().is_none();
-                    if was_empty {
-                        self.popup = None;
-                    }
-                }
-                KeyCode::Enter => {
-                    let line = std::mem::take(line);
-                    self.popup = None;
-                    return self.run_command(&line);
-                }
-                KeyCode::Char(c) => line.push(c),
-                _ => {}
-            },
+            // Answered above.
+            Popup::Help(_) | Popup::Messages(_) | Popup::Command(_) => {}
             Popup::Search(search) => match key.code {
                 KeyCode::Esc => self.popup = None,
                 KeyCode::Up => search.selected = search.selected.saturating_sub(1),
@@ -260,15 +254,29 @@ impl App {
     pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
         let line = line.trim();
         let (name, arg) = line.split_once(' ').unwrap_or((line, ""));
+        // A new command: the answer to the last one is no longer news.
+        self.notice = None;
+        if name.is_empty() || !self.command_is_complete(name, arg.trim()) {
+            return Vec::new();
+        }
         match name {
-            "" => Vec::new(),
             "q" | "quit" => vec![Effect::Quit],
+            "help" => {
+                self.open_help(true);
+                Vec::new()
+            }
             "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
             | "agent-admin" => self.admin_command(name, arg.trim()),
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
             | "transfer" | "assign" => self.conversation_command(name, arg.trim()),
             "filter" => {
                 self.filter = arg.trim().to_string();
+                let s = self.cmdline_words();
+                if self.filter.is_empty() {
+                    self.info(s.filter_cleared);
+                } else {
+                    self.info(&fill(s.filter_set, &[&self.filter.clone()]));
+                }
                 self.restart_conversations();
                 self.flush()
             }
@@ -309,7 +317,11 @@ impl App {
         match action {
             Action::Quit => vec![Effect::Quit],
             Action::Help => {
-                self.popup = Some(Popup::Help { scroll: 0 });
+                self.open_help(false);
+                Vec::new()
+            }
+            Action::Messages => {
+                self.open_messages();
                 Vec::new()
             }
             Action::CommandLine => {
@@ -475,7 +487,7 @@ impl App {
         panes[(at + step).rem_euclid(panes.len() as isize) as usize]
     }
 
-    fn focused_conversation_id(&self) -> Option<i64> {
+    pub(super) fn focused_conversation_id(&self) -> Option<i64> {
         match self.focus {
             Focus::Conversations | Focus::Sidebar => self.list_target(),
             _ => self.open.as_ref().map(OpenConversation::id),
@@ -752,9 +764,9 @@ impl App {
             return out;
         }
         let Some(conversation_id) = self.focused_conversation_id() else {
+            self.error(self.cmdline_words().no_conversation.to_string());
             return Vec::new();
         };
-        let contact = Tag::Contact { conversation_id };
         match name {
             "transfer" | "assign" => {
                 let (target, note) = arg.split_once(' ').unwrap_or((arg, ""));
@@ -764,8 +776,12 @@ impl App {
                 } else {
                     (None, Some(target.to_string()))
                 };
+                let moved = CmdTag::Moved {
+                    to: target.to_string(),
+                    agent: name == "assign",
+                };
                 vec![Effect::Call(
-                    Tag::Transfer,
+                    Tag::Cmdline(moved),
                     Request::Transfer {
                         conversation_id,
                         queue,
@@ -775,7 +791,7 @@ impl App {
                 )]
             }
             "note" => vec![Effect::Call(
-                contact,
+                Tag::Cmdline(CmdTag::Noted { conversation_id }),
                 Request::AddNote {
                     conversation_id,
                     text: arg.to_string(),
@@ -783,13 +799,18 @@ impl App {
             )],
             "label" | "unlabel" => {
                 let labels = vec![arg.to_string()];
+                let tag = CmdTag::Labeled {
+                    conversation_id,
+                    label: arg.to_string(),
+                    added: name == "label",
+                };
                 let (add, remove) = if name == "label" {
                     (labels, Vec::new())
                 } else {
                     (Vec::new(), labels)
                 };
                 vec![Effect::Call(
-                    contact,
+                    Tag::Cmdline(tag),
                     Request::ChangeLabels {
                         conversation_id,
                         add,
@@ -853,6 +874,7 @@ impl App {
                 return Vec::new();
             }
         };
+        self.admin_command_says(name, &words, arg);
         self.popup = Some(Popup::Admin {
             agents: self.admin_agents.take(),
             scroll: 0,

@@ -48,6 +48,8 @@ pub enum Action {
     Automation,
     /// The connect wizard (admins).
     Connect,
+    /// The log of this session's answers, whole.
+    Messages,
 }
 
 impl Action {
@@ -89,6 +91,7 @@ impl Action {
             Action::Admin => "admin",
             Action::Automation => "sequences",
             Action::Connect => "connect",
+            Action::Messages => "messages",
         }
     }
 }
@@ -258,6 +261,7 @@ const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Admin, &["A"]),
     (Scope::Lists, Action::Automation, &["S"]),
     (Scope::Lists, Action::Connect, &["C"]),
+    (Scope::Lists, Action::Messages, &["L"]),
     (Scope::Lists, Action::Help, &["?", "f1"]),
     (Scope::Lists, Action::CommandLine, &[":"]),
     (Scope::Lists, Action::Quit, &["q"]),

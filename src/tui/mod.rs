@@ -6,9 +6,11 @@ pub mod answers;
 pub mod app;
 pub mod clock;
 mod cursor;
+pub mod cmdline;
 mod input;
 pub mod keymap;
 pub mod link;
+pub mod pager;
 pub mod picker;
 pub mod save;
 pub mod scratch;
@@ -22,7 +24,10 @@ mod fixtures;
 mod tests;
 #[cfg(test)]
 mod tests_i18n;
+#[cfg(test)]
 mod tests_views;
+#[cfg(test)]
+mod tests_cmdline;
 
 use crate::client::Client;
 use crate::config::Config;
@@ -64,6 +69,10 @@ pub async fn run(
     reconnect_to: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let mut app = app_from_config(config, offset, crate::domain::time::now_unix())?;
+    let history_path = cmdline::history::path();
+    if let Some(path) = &history_path {
+        app.cmdline.load_history(cmdline::history::load(path));
+    }
     let (requests, mut link) = link::spawn(client, reconnect_to);
     terminal::install_panic_hook();
     let mut term = terminal::setup(config.ui.mouse)?;
@@ -99,6 +108,15 @@ pub async fn run(
             effects.extend(on_link_event(&mut app, event));
         }
         effects.extend(app.flush());
+        if app.cmdline.take_unsaved()
+            && let Some(path) = &history_path
+            && let Err(e) = cmdline::history::save(path, &app.cmdline.history)
+        {
+            app.error(fill(
+                app.cmdline_words().history_not_saved,
+                &[&e.to_string()],
+            ));
+        }
         // Doing an effect may ask for more (a file read for the wizard): one queue for all.
         let mut effects = std::collections::VecDeque::from(effects);
         while let Some(effect) = effects.pop_front() {

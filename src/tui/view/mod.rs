@@ -6,11 +6,13 @@ mod composer;
 mod contact;
 mod conversations;
 pub mod layout;
+pub mod help;
 mod messages;
 mod picker;
 mod react;
 mod search;
 mod sidebar;
+mod status;
 pub mod text;
 
 use super::app::{App, Focus, LinkState, Popup};
@@ -19,7 +21,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 pub fn draw(frame: &mut Frame, app: &App) {
     match &app.wizard {
@@ -79,7 +81,8 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     composer::draw(frame, app, composer_area);
     draw_footer(frame, app, footer);
     match &app.popup {
-        Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
+        Some(Popup::Help(pager)) => help::draw(frame, app, pager),
+        Some(Popup::Messages(pager)) => status::draw_messages(frame, app, pager),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
         Some(Popup::React(choice)) => react::draw(frame, app, choice),
@@ -151,15 +154,8 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
         Span::raw("· "),
         Span::styled(state, style),
     ];
-    if let Some(n) = &app.notice {
-        let style = if n.error {
-            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().fg(Color::Green)
-        };
-        spans.push(Span::raw(" · "));
-        spans.push(Span::styled(text::shown(&n.text), style));
-    }
+    let used = spans.iter().map(|s| text::width(&s.content)).sum();
+    spans.extend(status::notice_spans(app, used, area.width as usize));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -206,16 +202,7 @@ fn footer_actions(app: &App) -> (Scope, &'static [Action]) {
 
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(Popup::Command(line)) = &app.popup {
-        let text = Line::from(vec![
-            Span::styled(
-                app.t.command_prompt,
-                Style::default().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(line.clone()),
-            Span::styled("▏", Style::default().add_modifier(Modifier::SLOW_BLINK)),
-        ]);
-        frame.render_widget(Paragraph::new(text), area);
-        return;
+        return status::draw_command_line(frame, app, line, area);
     }
     if let Some(Popup::SaveAs(prompt)) = &app.popup {
         let v = crate::i18n::views::for_lang(app.t.lang);
@@ -263,48 +250,6 @@ pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
         width: w,
         height: h,
     }
-}
-
-fn draw_help(frame: &mut Frame, app: &App, scroll: usize) {
-    let area = centered(frame.area(), 80, 90);
-    frame.render_widget(Clear, area);
-    let mut lines = Vec::new();
-    let heading = Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
-    for (scope, title) in [
-        (Scope::Lists, app.t.help_lists),
-        (Scope::Composer, app.t.help_composer),
-    ] {
-        lines.push(Line::styled(title.to_string(), heading));
-        for b in app.keymap.in_scope(scope) {
-            let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<18}", keys.join(" ")),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(format!(
-                    "{} (:{})",
-                    (app.t.actions)(b.action),
-                    b.action.name()
-                )),
-            ]));
-        }
-        lines.push(Line::raw(""));
-    }
-    lines.push(Line::styled(app.t.help_popups.to_string(), heading));
-    lines.push(Line::raw("  Esc · Enter · ↑ ↓ · Tab"));
-    lines.push(Line::raw(format!("  {}", app.t.help_always)));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .title(format!(" {} ", app.t.help_title));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
-        area,
-    );
 }
 
 #[cfg(test)]

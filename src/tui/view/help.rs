@@ -1,0 +1,128 @@
+//! The help: every key of the keymap and every `:` command of the command table (nothing
+//! written twice), read like a pager with a hint while more lies below.
+
+use super::text;
+use crate::tui::app::App;
+use crate::tui::cmdline::table::{COMMANDS, Command};
+use crate::tui::keymap::{Keymap, Scope};
+use crate::tui::pager::Pager;
+use ratatui::Frame;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+/// Where the command usages end and their descriptions start.
+const USAGE_COLUMN: usize = 26;
+
+/// The line where the commands start (`:help` opens there): the two key sections before it are
+/// a heading, a line per binding and a blank line each.
+pub fn commands_line(keymap: &Keymap) -> usize {
+    keymap.in_scope(Scope::Lists).count() + keymap.in_scope(Scope::Composer).count() + 4
+}
+
+fn heading(text: &str) -> Line<'static> {
+    Line::styled(
+        text.to_string(),
+        Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+    )
+}
+
+/// The help's lines for a box `width` columns wide.
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let words = app.cmdline_words();
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines = Vec::new();
+    for (scope, title) in [
+        (Scope::Lists, app.t.help_lists),
+        (Scope::Composer, app.t.help_composer),
+    ] {
+        lines.push(heading(title));
+        for b in app.keymap.in_scope(scope) {
+            let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", keys.join(" ")), bold),
+                Span::raw(format!(
+                    "{} (:{})",
+                    (app.t.actions)(b.action),
+                    b.action.name()
+                )),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(heading(words.help_commands));
+    for command in COMMANDS.iter().filter(|c| !c.admin) {
+        command_lines(&mut lines, app, command, width);
+    }
+    lines.push(Line::styled(
+        format!("  {}", words.help_admin_commands),
+        Style::default().add_modifier(Modifier::ITALIC),
+    ));
+    for command in COMMANDS.iter().filter(|c| c.admin) {
+        command_lines(&mut lines, app, command, width);
+    }
+    for line in text::wrap(words.help_command_line, width.saturating_sub(2)) {
+        lines.push(Line::raw(format!("  {line}")));
+    }
+    lines.push(Line::raw(""));
+    lines.push(heading(app.t.help_popups));
+    lines.push(Line::raw("  Esc · Enter · ↑ ↓ · Tab"));
+    lines.push(Line::raw(format!("  {}", app.t.help_always)));
+    let answers = crate::i18n::fill(words.help_answers, &[&app.messages_key()]);
+    for line in text::wrap(&answers, width.saturating_sub(2)) {
+        lines.push(Line::raw(format!("  {line}")));
+    }
+    lines
+}
+
+/// `:usage` then its description, on the same line when it fits, wrapped under the column.
+fn command_lines(lines: &mut Vec<Line<'static>>, app: &App, command: &Command, width: usize) {
+    let usage = format!("  {}", command.usage(app.t.lang));
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let room = width.saturating_sub(USAGE_COLUMN).max(12);
+    let mut description = text::wrap(command.description(app.t.lang), room).into_iter();
+    let indent = " ".repeat(USAGE_COLUMN);
+    if text::width(&usage) < USAGE_COLUMN {
+        let pad = " ".repeat(USAGE_COLUMN - text::width(&usage));
+        let first = description.next().unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(usage, bold),
+            Span::raw(format!("{pad}{first}")),
+        ]));
+    } else {
+        lines.push(Line::styled(usage, bold));
+    }
+    for rest in description {
+        lines.push(Line::raw(format!("{indent}{rest}")));
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, pager: &Pager) {
+    let area = super::centered(frame.area(), 80, 90);
+    frame.render_widget(Clear, area);
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let lines = lines(app, inner_width);
+    let page = area.height.saturating_sub(2) as usize;
+    let scroll = pager.fit(lines.len(), page);
+    let words = app.cmdline_words();
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .title(format!(" {} ", app.t.help_title))
+        .title_bottom(Line::from(format!(" {} ", words.pager_keys)).right_aligned());
+    if pager.more_below() {
+        block = block.title_bottom(
+            Line::styled(
+                format!(" {} ", words.more_below),
+                Style::default().add_modifier(Modifier::BOLD),
+            )
+            .left_aligned(),
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
