@@ -11,6 +11,7 @@ pub mod event_scope;
 pub mod files;
 pub mod health;
 pub mod ingest;
+mod kept_clock;
 mod kapso;
 mod kapso_reconnect;
 pub mod lock;
@@ -189,8 +190,10 @@ impl Engine {
             && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
                 .ok()
                 .and_then(|v| v.trim().parse::<i64>().ok())
+                .or_else(|| kept_clock::read(&config.data_dir))
         {
-            // A restarted test engine picks up the time where its predecessor had moved it.
+            // A restarted engine picks up the time where its predecessor had moved it (a test
+            // says so; a kept demo's data dir remembers it).
             crate::domain::time::advance_clock(offset - crate::domain::time::clock_offset());
         }
         let timeout = std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1));
