@@ -15,6 +15,8 @@ use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod kept;
+
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// No full-screen inbox: print what happens, and serve other terminals' commands.
@@ -147,6 +149,8 @@ pub async fn run(
     for n in &numbers {
         sim.mark_connected(&n.waba_id);
     }
+
+    kept::remind(&sim, &config).await?;
 
     let running = RunningEngine::start(config, None).await?;
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));

@@ -12,6 +12,7 @@ pub mod files;
 pub mod health;
 pub mod ingest;
 mod kept_clock;
+pub mod kept_demo;
 mod kapso;
 mod kapso_reconnect;
 pub mod lock;
