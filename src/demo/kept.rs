@@ -17,11 +17,9 @@ pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<(
         return Ok(());
     }
     // Another engine on this data dir: the engine's own start says so, in its words.
-    let Ok(lock) = EngineLock::acquire(
-        &config.data_dir,
-        Holder::OneShot,
-        std::time::Duration::ZERO,
-    ) else {
+    let Ok(lock) =
+        EngineLock::acquire(&config.data_dir, Holder::OneShot, std::time::Duration::ZERO)
+    else {
         return Ok(());
     };
     let engine = Engine::start(config.clone(), EngineMode::InProcess)?;

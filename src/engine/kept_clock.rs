@@ -44,7 +44,10 @@ mod tests {
         super::write(dir.path(), 86_400).unwrap();
         assert_eq!(super::read(dir.path()), Some(86_400));
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.path().join("clock-offset")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("clock-offset"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         std::fs::write(dir.path().join("clock-offset"), "tomorrow").unwrap();
         assert_eq!(super::read(dir.path()), None);

@@ -11,10 +11,10 @@ pub mod event_scope;
 pub mod files;
 pub mod health;
 pub mod ingest;
-mod kept_clock;
-pub mod kept_demo;
 mod kapso;
 mod kapso_reconnect;
+mod kept_clock;
+pub mod kept_demo;
 pub mod lock;
 pub mod media;
 mod numbers_cache;
@@ -87,6 +87,8 @@ pub struct Engine {
     pub writer: WriterHandle,
     pub readers: ReadPool,
     pub sealer: Sealer,
+    /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
+    pub demo_numbers: std::sync::OnceLock<Vec<crate::api::DemoNumber>>,
     /// The Unix user the engine runs as: always an admin of its own data.
     pub own_uid: u32,
     pub graph: crate::cloud::GraphClient,
@@ -225,6 +227,7 @@ impl Engine {
             uploads: uploads::Uploads::new(&config.data_dir),
             loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),
+            demo_numbers: std::sync::OnceLock::new(),
             config,
             mode,
             writer,
