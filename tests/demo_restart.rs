@@ -127,7 +127,10 @@ fn a_kept_demo_sends_again_after_a_restart_and_keeps_its_clock() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(["sent", "delivered", "read"].contains(&status.as_str()), "{after:#?}");
+    assert!(
+        ["sent", "delivered", "read"].contains(&status.as_str()),
+        "{after:#?}"
+    );
 
     // The doctor asks the simulator about the kept tokens: valid, and the WABAs subscribed.
     let report = home.run(&["doctor", "--json"]);
