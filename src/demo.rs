@@ -15,6 +15,8 @@ use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod kept;
+
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     /// No full-screen inbox: print what happens, and serve other terminals' commands.
@@ -148,9 +150,27 @@ pub async fn run(
         sim.mark_connected(&n.waba_id);
     }
 
+    kept::remind(&sim, &config).await?;
+
     let running = RunningEngine::start(config, None).await?;
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
     let engine = running.engine.clone();
+    // The wizard's by-hand paths need ids and a token the simulator accepts: the demo offers
+    // those of the businesses still waiting to connect (loopback-only credentials).
+    let offered = waiting_to_connect
+        .iter()
+        .filter_map(|(pnid, _, _, _, name)| {
+            let n = sim.number(pnid)?;
+            Some(crate::api::DemoNumber {
+                name: (*name).into(),
+                phone_number_id: n.phone_number_id,
+                waba_id: n.waba_id,
+                coexistence: n.coexistence,
+                token: Secret::new(n.token),
+            })
+        })
+        .collect();
+    let _ = engine.demo_numbers.set(offered);
     let me = Caller::current();
     // A data dir kept from an earlier demo already has its tenant and numbers.
     let known = match engine.handle(&me, Request::ListNumbers).await? {

@@ -15,6 +15,8 @@ pub use crate::store::views::QueueSelection;
 use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
+mod demo;
+pub use demo::DemoNumber;
 mod sequences;
 pub use sequences::{
     EnrollmentControl, EnrollmentLogEntry, EnrollmentView, SequenceFileError, SequenceView,
@@ -333,6 +335,9 @@ pub enum Request {
     AdvanceClock {
         seconds: i64,
     },
+    /// The demo's simulated numbers and the tokens its simulator accepts (empty outside the
+    /// demo), for the wizard's by-hand paths.
+    DemoNumbers,
 }
 
 /// A piece of a media file, in the answer itself (clients never read the engine's data dir).
@@ -413,6 +418,7 @@ pub enum Response {
     Signups(Vec<SignupView>),
     Dashboard(Box<DashboardView>),
     NumberState(Box<crate::domain::onboarding::NumberState>),
+    DemoNumbers(Vec<DemoNumber>),
     /// For contacts then history: the request id, or why it was not made.
     HistorySync(Vec<(String, Result<String, String>)>),
     Attention {
@@ -456,12 +462,33 @@ pub struct EngineInfo {
 #[error("{message}")]
 pub struct ApiError {
     pub message: String,
+    /// What kind of refusal, where a client acts on the kind and not only shows the words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ApiErrorKind>,
+}
+
+/// Refusals a client acts on.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorKind {
+    /// Meta refused the access token (190, an OAuth error, HTTP 401/403): asking again with
+    /// the same token cannot work.
+    TokenRefused,
 }
 
 impl ApiError {
     pub fn new(message: impl Into<String>) -> Self {
         ApiError {
             message: message.into(),
+            kind: None,
+        }
+    }
+
+    /// Meta refused the token the request carried.
+    pub fn token_refused(message: impl Into<String>) -> Self {
+        ApiError {
+            message: message.into(),
+            kind: Some(ApiErrorKind::TokenRefused),
         }
     }
 }

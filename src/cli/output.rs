@@ -54,6 +54,8 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::HistoryProgress(v) => serde_json::to_string_pretty(v),
         Response::Dashboard(v) => serde_json::to_string_pretty(v),
         Response::NumberState(v) => serde_json::to_string_pretty(v),
+        // No command asks for it; were one to, the simulator's tokens stay out of the output.
+        Response::DemoNumbers(v) => serde_json::to_string_pretty(&v.len()),
         Response::HistorySync(v) => serde_json::to_string_pretty(v),
         Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
             &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
@@ -379,6 +381,7 @@ pub fn human(response: &Response) {
             }
         }
         Response::NumberState(s) => say!("{s:?}"),
+        Response::DemoNumbers(v) => say!("{} demo numbers to connect by hand", v.len()),
         Response::HistorySync(results) => {
             for (kind, r) in results {
                 let what = if kind == "history" {

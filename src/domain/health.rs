@@ -62,6 +62,7 @@ pub enum TokenFact {
 pub struct NumberFacts {
     pub tenant: String,
     pub phone_number_id: String,
+    pub waba_id: String,
     pub token: TokenFact,
     /// Whether the master app is among the WABA's subscribed apps (None: not asked).
     pub subscribed: Option<bool>,
@@ -106,9 +107,11 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             "reconnect through Kapso: `wabox connect kapso --tenant {:?}`; the number, its conversations and history stay",
             f.tenant
         ),
+        // Renewing is giving the same number a new token: `connect manual` with its own ids
+        // does that (a new signup may hand out another number, and add it instead).
         _ => format!(
-            "reconnect through the same path: `wabox connect meta --tenant {:?}` (or `wabox connect manual`); the number, its conversations and history stay",
-            f.tenant
+            "renew this number's token: `wabox connect manual --tenant {:?} --phone-number-id {} --waba-id {}` (the new token is typed hidden), or have the business log in again with this same number (`wabox connect meta --tenant {:?}`); the number, its conversations and history stay",
+            f.tenant, f.phone_number_id, f.waba_id, f.tenant
         ),
     };
     let mut out = Vec::new();
@@ -287,6 +290,7 @@ mod tests {
         NumberFacts {
             tenant: "Acme".into(),
             phone_number_id: "123".into(),
+            waba_id: "456".into(),
             token: TokenFact::Valid { expires_at: 0 },
             subscribed: Some(true),
             state: Ok(NumberMetaState {
@@ -330,6 +334,21 @@ mod tests {
         );
         f.token = TokenFact::Valid { expires_at: now };
         assert_eq!(level(&assess(&f, now), "token"), Level::Fail);
+    }
+
+    #[test]
+    fn a_refused_token_is_renewed_on_the_same_number_not_replaced_by_a_new_one() {
+        let mut f = healthy();
+        f.token = TokenFact::Invalid {
+            why: "Error validating access token".into(),
+        };
+        let c = assess(&f, 0);
+        assert_eq!(level(&c, "token"), Level::Fail);
+        let fix = c[0].fix.as_deref().unwrap();
+        assert!(
+            fix.starts_with("renew this number's token: `wabox connect manual --tenant \"Acme\" --phone-number-id 123 --waba-id 456`"),
+            "{fix}"
+        );
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub fn need(request: &Request) -> Need {
         | Sync { .. }
         | ConnectManual { .. }
         | CheckNumber { .. }
+        | DemoNumbers
         | RequestHistorySync { .. }
         | BeginSignup { .. }
         | GetSignup { .. }

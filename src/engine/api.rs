@@ -244,6 +244,9 @@ impl Engine {
                 phone_number_id,
                 access_token,
             } => self.check_number(phone_number_id, access_token).await,
+            Request::DemoNumbers => Ok(Response::DemoNumbers(
+                self.demo_numbers.get().cloned().unwrap_or_default(),
+            )),
             Request::BeginSignup { .. }
             | Request::GetSignup { .. }
             | Request::ListSignups { .. }

@@ -40,6 +40,17 @@ pub(super) struct ManualNumber {
     pub business_id: Option<String>,
 }
 
+/// A failed call about a number, in words; a refused token says so, so that the wizard stops
+/// asking again with it.
+fn refusal(what: &str, e: crate::cloud::GraphError) -> ApiError {
+    let text = format!("{what}: {e}");
+    if e.action() == crate::cloud::ErrorAction::Reauthorize {
+        ApiError::token_refused(text)
+    } else {
+        ApiError::new(text)
+    }
+}
+
 const FIELDS: &str = "id,display_phone_number,verified_name,status,quality_rating,\
                       platform_type,is_on_biz_app,code_verification_status";
 
@@ -128,7 +139,7 @@ impl Engine {
             .graph
             .phone_number(&pnid, &credential, FIELDS)
             .await
-            .map_err(|e| ApiError::new(format!("Meta did not confirm the number: {e}")))?;
+            .map_err(|e| refusal("Meta did not confirm the number", e))?;
         let display = info
             .get("display_phone_number")
             .and_then(|v| v.as_str())
@@ -276,7 +287,7 @@ impl Engine {
             .graph
             .phone_number(phone_number_id.trim(), &Credential::Token(token), FIELDS)
             .await
-            .map_err(|e| ApiError::new(format!("Meta did not answer about the number: {e}")))?;
+            .map_err(|e| refusal("Meta did not answer about the number", e))?;
         let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
         Ok(Response::NumberState(Box::new(
             crate::domain::onboarding::NumberState {

@@ -220,6 +220,7 @@ impl Engine {
                     let facts = NumberFacts {
                         tenant: n.tenant.clone(),
                         phone_number_id: n.phone_number_id.clone(),
+                        waba_id: n.waba_id.clone(),
                         token: token_fact,
                         subscribed,
                         state,

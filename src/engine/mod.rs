@@ -13,6 +13,8 @@ pub mod health;
 pub mod ingest;
 mod kapso;
 mod kapso_reconnect;
+mod kept_clock;
+pub mod kept_demo;
 pub mod lock;
 pub mod media;
 mod numbers_cache;
@@ -85,6 +87,8 @@ pub struct Engine {
     pub writer: WriterHandle,
     pub readers: ReadPool,
     pub sealer: Sealer,
+    /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
+    pub demo_numbers: std::sync::OnceLock<Vec<crate::api::DemoNumber>>,
     /// The Unix user the engine runs as: always an admin of its own data.
     pub own_uid: u32,
     pub graph: crate::cloud::GraphClient,
@@ -189,8 +193,10 @@ impl Engine {
             && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
                 .ok()
                 .and_then(|v| v.trim().parse::<i64>().ok())
+                .or_else(|| kept_clock::read(&config.data_dir))
         {
-            // A restarted test engine picks up the time where its predecessor had moved it.
+            // A restarted engine picks up the time where its predecessor had moved it (a test
+            // says so; a kept demo's data dir remembers it).
             crate::domain::time::advance_clock(offset - crate::domain::time::clock_offset());
         }
         let timeout = std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1));
@@ -221,6 +227,7 @@ impl Engine {
             uploads: uploads::Uploads::new(&config.data_dir),
             loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),
+            demo_numbers: std::sync::OnceLock::new(),
             config,
             mode,
             writer,

@@ -401,6 +401,9 @@ impl Engine {
                 }
                 let offset = crate::domain::time::advance_clock(seconds);
                 tracing::info!(seconds, offset, "clock moved ahead");
+                if let Err(e) = super::kept_clock::write(&self.config.data_dir, offset) {
+                    tracing::warn!(error = %e, "the clock's offset could not be kept: a restart starts at the system's time");
+                }
                 self.scheduler_wake.notify_one();
                 self.outbox_wake.notify_one();
                 Ok(Response::Clock {

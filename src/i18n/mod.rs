@@ -4,6 +4,7 @@
 pub use crate::cloud::Lang;
 
 pub mod engine;
+pub mod demo;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod views;

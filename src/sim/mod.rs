@@ -14,6 +14,7 @@ pub mod kapso;
 pub mod kapso_proxy;
 pub mod kapso_reconnect;
 pub mod kapso_setup;
+mod kept;
 pub mod media;
 pub mod signup;
 pub mod templates;
@@ -182,6 +183,18 @@ pub(crate) struct SimState {
     pub kapso: kapso::KapsoState,
     /// (phone number id, customer wa_id or BSUID, wamid) of every message of each chat.
     pub chat_wamids: std::collections::HashSet<(String, String, String)>,
+    /// Phone number id → the token an earlier run of a kept demo gave out for it (`kept.rs`).
+    pub remembered_tokens: HashMap<String, String>,
+}
+
+impl SimState {
+    /// The number with the token it holds now: one remembered from an earlier run, if any.
+    pub(crate) fn as_known(&self, mut number: SimNumber) -> SimNumber {
+        if let Some(token) = self.remembered_tokens.get(&number.phone_number_id) {
+            number.token = token.clone();
+        }
+        number
+    }
 }
 
 pub struct Simulator {
@@ -358,25 +371,24 @@ impl Simulator {
 
     /// A number the simulator knows: one it started with, or one made since (through Kapso).
     pub(crate) fn number(&self, phone_number_id: &str) -> Option<SimNumber> {
+        let s = self.lock();
         self.options
             .numbers
             .iter()
+            .chain(s.extra_numbers.iter())
             .find(|n| n.phone_number_id == phone_number_id)
-            .cloned()
-            .or_else(|| {
-                self.lock()
-                    .extra_numbers
-                    .iter()
-                    .find(|n| n.phone_number_id == phone_number_id)
-                    .cloned()
-            })
+            .map(|n| s.as_known(n.clone()))
     }
 
     /// Every number the simulator knows.
     pub fn all_numbers(&self) -> Vec<SimNumber> {
-        let mut all = self.options.numbers.clone();
-        all.extend(self.lock().extra_numbers.iter().cloned());
-        all
+        let s = self.lock();
+        self.options
+            .numbers
+            .iter()
+            .chain(s.extra_numbers.iter())
+            .map(|n| s.as_known(n.clone()))
+            .collect()
     }
 
     /// Every token debug_token was asked about.

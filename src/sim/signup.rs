@@ -162,6 +162,7 @@ pub(super) async fn access_token(
     let Some(number) = sim.options.numbers.iter().find(|n| n.waba_id == waba) else {
         return graph_error(400, 100, "The WABA of this code is gone.");
     };
+    let number = s.as_known(number.clone());
     let expires = sim.now() + TOKEN_SECONDS;
     s.token_expiry.insert(number.token.clone(), expires);
     axum::Json(json!({

@@ -76,6 +76,8 @@ pub enum Ask {
     ImportPreview,
     ImportApply,
     Dashboard,
+    /// The demo's simulated numbers and tokens, for the by-hand screens.
+    Demo,
 }
 
 impl Ask {
@@ -125,6 +127,9 @@ pub struct Wizard {
     /// Inside the inbox (leaving returns to it) rather than `wabox connect`.
     pub in_inbox: bool,
     pub dirty: bool,
+    /// The demo's simulated numbers the by-hand screens offer (empty outside the demo); None:
+    /// not asked yet.
+    pub demo: Option<Vec<crate::api::DemoNumber>>,
 }
 
 impl Wizard {
@@ -147,6 +152,7 @@ impl Wizard {
             notice: None,
             in_inbox,
             dirty: true,
+            demo: None,
         };
         // Who the engine is, and where a browser reaches it (for short links), before it matters.
         let mut out = vec![
@@ -281,9 +287,7 @@ impl Wizard {
             }
             Screen::Choose(c) => Some(fill(t.leave_unfinished, &[&c.signup.id.to_string()])),
             Screen::Pin(p) => Some(fill(t.leave_unfinished, &[&p.signup.id.to_string()])),
-            Screen::Coexistence(c) if !matches!(c.phase, CoexistencePhase::TimedOut(_)) => {
-                Some(t.leave_coexistence.to_string())
-            }
+            Screen::Coexistence(c) if c.phase.watching() => Some(t.leave_coexistence.to_string()),
             Screen::History(h) if !h.done() => Some(t.leave_history.to_string()),
             _ if self.changing > 0 => Some(t.leave_request.to_string()),
             _ => None,
@@ -365,6 +369,13 @@ impl Wizard {
         if tag.ask == Ask::Hello {
             if let Ok(Response::Hello(info)) = &result {
                 self.listening = Some(info.mode == "engine");
+            }
+            return Vec::new();
+        }
+        if tag.ask == Ask::Demo {
+            // Any other answer (an engine from before this request): nothing to offer.
+            if let Ok(Response::DemoNumbers(numbers)) = result {
+                self.demo = Some(numbers);
             }
             return Vec::new();
         }

@@ -234,6 +234,18 @@ pub enum CoexistencePhase {
     Connecting,
     /// The time is up: what was still missing.
     TimedOut(WaitingFor),
+    /// Meta refused the token: watching stopped (the same token cannot work later either).
+    TokenRefused,
+}
+
+impl CoexistencePhase {
+    /// Still watching or connecting: leaving now leaves that unfinished.
+    pub fn watching(self) -> bool {
+        matches!(
+            self,
+            CoexistencePhase::Polling | CoexistencePhase::Connecting
+        )
+    }
 }
 
 /// A number on the Business app, watched until the phone has confirmed.

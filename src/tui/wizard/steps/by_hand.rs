@@ -2,7 +2,7 @@
 //! the WhatsApp Business app watched until the phone confirms; then its history imported.
 
 use super::{moved, unexpected};
-use crate::api::{ApiError, Request, Response};
+use crate::api::{ApiError, ApiErrorKind, Request, Response};
 use crate::domain::connections::is_meta_id;
 use crate::domain::onboarding::{Onboarding, WaitingFor, assess};
 use crate::tui::wizard::keys::Act;
@@ -107,6 +107,10 @@ impl Wizard {
                 Vec::new()
             }
             Err(e) => {
+                // A refused token is the field to correct.
+                if e.kind == Some(ApiErrorKind::TokenRefused) {
+                    m.focus = ManualRow::ALL.len() - 1;
+                }
                 m.error = Some(e.message);
                 Vec::new()
             }
@@ -176,6 +180,11 @@ impl Wizard {
                     c.error = Some(unexpected(&other));
                     Vec::new()
                 }
+                Err(e) if e.kind == Some(ApiErrorKind::TokenRefused) => {
+                    c.phase = CoexistencePhase::TokenRefused;
+                    c.error = Some(e.message);
+                    Vec::new()
+                }
                 Err(e) => {
                     // Meta says it is on the app, but connecting failed: say why, allow a retry.
                     c.phase = CoexistencePhase::TimedOut(WaitingFor::Meta);
@@ -206,6 +215,13 @@ impl Wizard {
                 }
             }
             Ok(other) => c.error = Some(unexpected(&other)),
+            // Meta refused the token: asking again with it for the rest of the ten minutes
+            // cannot help. Watching stops and the screen says why.
+            Err(e) if e.kind == Some(ApiErrorKind::TokenRefused) => {
+                c.checks += 1;
+                c.phase = CoexistencePhase::TokenRefused;
+                c.error = Some(e.message);
+            }
             Err(e) => {
                 c.checks += 1;
                 c.error = Some(e.message);

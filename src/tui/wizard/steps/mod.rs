@@ -85,6 +85,11 @@ impl Wizard {
                 vec![self.call(Ask::Queues, crate::api::Request::ListQueues)]
             }
             Screen::Link(l) if l.signup.is_none() && l.error.is_none() => self.begin_signup(),
+            Screen::Manual(_) if self.demo.is_none() => {
+                // Asked once; an engine that is not the demo's answers with none.
+                self.demo = Some(Vec::new());
+                vec![self.call(Ask::Demo, crate::api::Request::DemoNumbers)]
+            }
             Screen::Coexistence(_) => self.coexistence_tick(),
             Screen::History(h) if !h.asked => self.request_history(),
             Screen::Dashboard(d) if d.view.is_none() => self.dashboard_request(false, false),

@@ -4,6 +4,7 @@
 //! Spanish at 80x24.
 
 mod by_hand;
+mod demo_by_hand;
 mod navigation;
 mod screens;
 mod signup;

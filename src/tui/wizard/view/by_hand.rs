@@ -45,7 +45,42 @@ pub fn manual(frame: &mut Frame, w: &Wizard, s: &ManualStep, area: Rect) {
         lines.push(Line::raw(""));
         lines.extend(para(e, area.width, error_style()));
     }
+    lines.extend(demo_numbers(w, s.coexistence, area.width));
     render(frame, lines, area);
+}
+
+/// In the demo: the simulated numbers of this path's kind, with the ids to type and the token
+/// the simulator accepts. Drawing a token is safe here only because it is the loopback
+/// simulator's, worth nothing anywhere else (docs/SECURITY.md); a typed token is never drawn.
+fn demo_numbers(w: &Wizard, coexistence: bool, width: u16) -> Vec<Line<'static>> {
+    let numbers: Vec<_> = w
+        .demo
+        .iter()
+        .flatten()
+        .filter(|n| n.coexistence == coexistence)
+        .collect();
+    if numbers.is_empty() {
+        return Vec::new();
+    }
+    let d = crate::i18n::demo::DemoStrings::for_lang(w.t.lang);
+    let mut lines = vec![Line::raw("")];
+    lines.extend(para(
+        d.simulator_accepts,
+        width,
+        Style::default().fg(Color::Cyan),
+    ));
+    for n in numbers {
+        lines.extend(para(
+            &fill(
+                d.simulator_number,
+                &[&n.name, &n.phone_number_id, &n.waba_id],
+            ),
+            width,
+            Style::default(),
+        ));
+        lines.push(Line::raw(fill(d.simulator_token, &[n.token.expose()])));
+    }
+    lines
 }
 
 /// `status PENDING · platform NOT_APPLICABLE · code NOT_VERIFIED · on the Business app: no`.
@@ -90,6 +125,10 @@ pub fn coexistence(frame: &mut Frame, w: &Wizard, s: &CoexistenceStep, area: Rec
         }
         CoexistencePhase::Connecting => {
             lines.push(Line::styled(t.coexistence_confirmed, ok_style()));
+        }
+        CoexistencePhase::TokenRefused => {
+            let d = crate::i18n::demo::DemoStrings::for_lang(t.lang);
+            lines.extend(para(d.token_refused, area.width, error_style()));
         }
         CoexistencePhase::TimedOut(missing) => {
             let limit = crate::domain::time::short_duration(s.deadline - s.started);

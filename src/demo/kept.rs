@@ -1,0 +1,56 @@
+//! A kept demo started again (`wabox demo --data-dir DIR`, a second time). The store remembers
+//! the earlier run; the simulated Cloud API, a fresh one in this process, does not. Before the
+//! engine sends anything, the simulator is told what it had said: the tokens it gave out (else
+//! every send fails with 190) and which customers wrote in the last 24 hours (else every reply
+//! fails with 131047), as Meta, which forgets neither, would behave.
+
+use crate::config::Config;
+use crate::engine::lock::{EngineLock, Holder};
+use crate::engine::{Engine, EngineMode};
+use crate::sim::Simulator;
+
+/// Reads the earlier run's tokens and windows from the store, with the store opened only for
+/// that (the engine proper starts after: its outbox would send at once), and tells the
+/// simulator. A fresh data dir has nothing to tell.
+pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<()> {
+    if !crate::engine::db_path(&config.data_dir).exists() {
+        return Ok(());
+    }
+    // Another engine on this data dir: the engine's own start says so, in its words.
+    let Ok(lock) =
+        EngineLock::acquire(&config.data_dir, Holder::OneShot, std::time::Duration::ZERO)
+    else {
+        return Ok(());
+    };
+    let engine = Engine::start(config.clone(), EngineMode::InProcess)?;
+    // After the start: a kept clock has moved "now" where the earlier run left it.
+    let since = crate::domain::time::now_unix() - crate::domain::window::WINDOW_SECONDS;
+    let read = async {
+        Ok::<_, crate::api::ApiError>((
+            engine.kept_tokens().await?,
+            engine.kept_windows(since).await?,
+        ))
+    }
+    .await;
+    let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
+    drop(lock);
+    let (tokens, windows) = read?;
+    for kept in &tokens {
+        sim.remember_token(&kept.phone_number_id, kept.token.expose());
+        // It was connected, so the master app was subscribed to its WABA then.
+        if sim.number(&kept.phone_number_id).is_some() {
+            sim.mark_connected(&kept.waba_id);
+        }
+    }
+    for w in &windows {
+        for customer in &w.customer_ids {
+            sim.remember_inbound(&w.phone_number_id, customer, w.last_inbound_at);
+        }
+    }
+    tracing::info!(
+        tokens = tokens.len(),
+        windows = windows.len(),
+        "a kept demo: the simulator knows the earlier run's tokens and open windows again"
+    );
+    Ok(())
+}
