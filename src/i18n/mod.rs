@@ -3,6 +3,7 @@
 
 pub use crate::cloud::Lang;
 
+pub mod admin;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod wizard;

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod journal;
 pub mod media;
 pub mod outbox;
+pub mod queue_tenant;
 pub mod queues;
 pub mod scope;
 pub mod search;
@@ -20,6 +21,7 @@ pub mod sequences;
 pub mod signups;
 pub mod sync;
 pub mod templates;
+pub mod tenants;
 pub mod views;
 
 use rusqlite::Connection;
