@@ -98,12 +98,13 @@ pub fn print(r: &SyncReport) {
     }
     for o in &r.without_queue {
         say!(
-            "warning: +{} ({}) has no queue, so its {} reach no agent: `wabox queues assign {} QUEUE`",
+            "warning: +{} ({}) has no queue, so {} no agent: `wabox queues assign {} QUEUE`",
             o.display_phone,
             o.phone_number_id,
             match o.conversations {
-                1 => "1 conversation".to_string(),
-                n => format!("{n} conversations"),
+                0 => "its conversations will reach".to_string(),
+                1 => "its 1 conversation reaches".to_string(),
+                n => format!("its {n} conversations reach"),
             },
             o.phone_number_id
         );

@@ -48,9 +48,10 @@ pub fn tenant_of_queues(conn: &Connection, queues: &[&str]) -> Result<i64> {
             let queue = queues[0].trim();
             Err(StoreError::Invalid(format!(
                 "queue {queue:?} is in several tenants ({}): say which — `--tenant {}` on the \
-                 command line, `{queue}@{first}` in the inbox's : commands",
+                 command line, `{}` in the inbox's : commands",
                 names.join(", "),
-                shell_word(first)
+                shell_word(first),
+                inbox_word(queue, first)
             )))
         }
     }
@@ -69,11 +70,21 @@ pub fn tenant_for_new_queue(conn: &Connection, queue: &str) -> Result<i64> {
     let queue = queue.trim();
     Err(StoreError::Invalid(format!(
         "there are several tenants ({}): say which gets queue {queue:?} — `--tenant {}` on the \
-         command line, `{queue}@{}` in the inbox's : commands",
+         command line, `{}` in the inbox's : commands",
         names.join(", "),
         shell_word(&names[0]),
-        names[0]
+        inbox_word(queue, &names[0])
     )))
+}
+
+/// How the inbox's `:` commands name a tenant's queue: `Sales@Acme`, or `Sales @Demo Shop`
+/// (last on the line) when the tenant's name has spaces.
+fn inbox_word(queue: &str, tenant: &str) -> String {
+    if tenant.contains(char::is_whitespace) {
+        format!("{queue} @{tenant}")
+    } else {
+        format!("{queue}@{tenant}")
+    }
 }
 
 /// A name as one shell word (quoted when it has spaces).

@@ -22,8 +22,13 @@ pub struct TenantContents {
 }
 
 impl TenantContents {
-    /// In words, for the refusal and the report: "2 numbers (+1555…), 1 queue (Sales), …".
+    /// In words, for the report: "2 numbers (+1555…), 1 queue (Sales), 3 conversations, …".
     pub fn describe(&self) -> String {
+        self.words(true)
+    }
+
+    /// `names`: the numbers by name (the refusal has named them already).
+    fn words(&self, names: bool) -> String {
         let list = |n: usize, one: &str, many: &str, names: &[String]| {
             let what = if n == 1 { one } else { many };
             if names.is_empty() {
@@ -34,20 +39,28 @@ impl TenantContents {
         };
         let count =
             |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        [
-            list(self.numbers.len(), "number", "numbers", &self.numbers),
+        let numbers: &[String] = if names { &self.numbers } else { &[] };
+        let mut parts = vec![
+            list(self.numbers.len(), "number", "numbers", numbers),
             list(self.queues.len(), "queue", "queues", &self.queues),
             count(self.conversations, "conversation", "conversations"),
-            count(self.messages, "message", "messages"),
-            count(self.contacts, "contact", "contacts"),
-            list(
+        ];
+        // The rest only when there is some.
+        if self.messages > 0 {
+            parts.push(count(self.messages, "message", "messages"));
+        }
+        if self.contacts > 0 {
+            parts.push(count(self.contacts, "contact", "contacts"));
+        }
+        if !self.agents.is_empty() {
+            parts.push(list(
                 self.agents.len(),
                 "agent record",
                 "agent records",
                 &self.agents,
-            ),
-        ]
-        .join(", ")
+            ));
+        }
+        parts.join(", ")
     }
 }
 
@@ -144,15 +157,15 @@ pub fn remove_tenant(
     let held = contents(conn, id)?;
     if !held.numbers.is_empty() && !force {
         return Err(StoreError::Conflict(format!(
-            "tenant {stored:?} still has {}. Removing it would remove everything it holds — {} — \
-             for good: `wabox tenants remove {stored:?} --force` does that. To keep them, rename \
-             the tenant instead (`wabox tenants rename`)",
+            "tenant {stored:?} still has {}. `wabox tenants remove {stored:?} --force` removes it \
+             for good with everything it holds: {}. To keep them, rename the tenant instead \
+             (`wabox tenants rename`)",
             if held.numbers.len() == 1 {
                 format!("a number, {}", held.numbers[0])
             } else {
                 format!("numbers: {}", held.numbers.join(", "))
             },
-            held.describe()
+            held.words(false)
         )));
     }
     let files: Vec<String> = conn

@@ -159,11 +159,9 @@ pub static EN: WizardStrings = WizardStrings {
                            WhatsApp number (or get a new one from Kapso).",
     qr_too_small: "(a larger terminal shows the QR code)",
     copied: "Link copied to the clipboard ({}).",
-    copied_tmux: "Link copied to tmux's paste buffer (prefix ] pastes it), and to the \
-                  clipboard where tmux passes it on (set-clipboard).",
-    copied_osc52: "Link sent to your terminal's clipboard (OSC 52). If it is not there, your \
-                   terminal refused it: select the link on screen instead.",
-    copy_failed: "Could not copy the link ({}): select it on screen instead.",
+    copied_tmux: "Link copied to tmux's buffer (prefix ] pastes it).",
+    copied_osc52: "Link sent by OSC 52; if your terminal refused it, select it above.",
+    copy_failed: "Could not copy the link ({}): select it above.",
     revoked: "revoked: nobody can come back through that link",
     link_failed: "The business came back, but no number was connected",
     link_expired: "The link expired before anyone used it",

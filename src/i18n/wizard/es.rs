@@ -168,11 +168,9 @@ pub static ES: WizardStrings = WizardStrings {
                            número de WhatsApp (o recibe uno nuevo de Kapso).",
     qr_too_small: "(una terminal más grande muestra el código QR)",
     copied: "Enlace copiado al portapapeles ({}).",
-    copied_tmux: "Enlace copiado al búfer de tmux (prefijo ] lo pega), y al portapapeles si \
-                  tmux lo pasa (set-clipboard).",
-    copied_osc52: "Enlace enviado al portapapeles de tu terminal (OSC 52). Si no está ahí, tu \
-                   terminal lo rechazó: selecciona el enlace en pantalla.",
-    copy_failed: "No se pudo copiar el enlace ({}): selecciónalo en pantalla.",
+    copied_tmux: "Enlace copiado al búfer de tmux (prefijo ] lo pega).",
+    copied_osc52: "Enlace enviado por OSC 52; si tu terminal lo rechazó, selecciónalo arriba.",
+    copy_failed: "No se pudo copiar el enlace ({}): selecciónalo arriba.",
     revoked: "revocado: nadie puede volver por ese enlace",
     link_failed: "La empresa volvió, pero no se conectó ningún número",
     link_expired: "El enlace caducó antes de que nadie lo usara",

@@ -185,7 +185,12 @@ fn a_copy_says_where_the_link_went_or_that_it_could_not() {
     let mut w = meta_link("en", 0);
     key(&mut w, KeyCode::Char('c'));
     w.on_copied(Copied::Tmux);
-    assert!(text(&w).contains("tmux's paste buffer"), "{}", text(&w));
+    assert!(
+        text(&w).contains("tmux's buffer (prefix ] pastes it)"),
+        "{}",
+        text(&w)
+    );
+
     w.on_copied(Copied::Osc52);
     assert!(text(&w).contains("OSC 52"));
     w.on_copied(Copied::Failed("no terminal".into()));
