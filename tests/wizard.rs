@@ -112,7 +112,7 @@ async fn the_wizard_connects_a_dedicated_number_through_metas_signup_end_to_end(
             client,
             &mut term,
             input,
-            |_| {},
+            |_| wabox::tui::wizard::clipboard::Copied::Osc52,
             Some(frames_tx),
         )
         .await
@@ -125,6 +125,8 @@ async fn the_wizard_connects_a_dedicated_number_through_metas_signup_end_to_end(
 
     // A new tenant, typed; Meta's dedicated path; a new queue named after the tenant.
     screen.wait_for("Acme").await;
+    // The cursor is on Acme's row: Tab goes to the new tenant's name (letters there are text).
+    screen.press(KeyCode::Tab);
     screen.type_text("Globex");
     screen.press(KeyCode::Enter);
     screen.wait_for("How does Globex's number connect?").await;

@@ -36,6 +36,18 @@ pub enum Request {
     AddTenant {
         name: String,
     },
+    /// Give a tenant another name (a typo fixed); everything it holds stays.
+    RenameTenant {
+        from: String,
+        to: String,
+    },
+    /// Remove a tenant. Refused while it has numbers, naming them and all that would go; with
+    /// `force`, everything it holds is removed with it (numbers, queues, conversations…).
+    RemoveTenant {
+        name: String,
+        #[serde(default)]
+        force: bool,
+    },
     ListNumbers,
     AddNumber {
         tenant: String,
@@ -139,6 +151,10 @@ pub enum Request {
         /// The Meta business owning the WABA; else asked of Meta (`owner_business_info`).
         #[serde(default)]
         business_id: Option<String>,
+        /// A tenant not there yet is made, with the number and only if it connects (the wizard
+        /// creates nothing before the admin confirms). Installation admins only.
+        #[serde(default)]
+        create_tenant: bool,
     },
     /// A number's onboarding state as Meta reports it, with a token not stored yet.
     CheckNumber {
@@ -197,6 +213,13 @@ pub enum Request {
         tenant: Option<String>,
         #[serde(default)]
         dry_run: bool,
+        /// The named tenant is made if it is not there yet, with the numbers (a dry run leaves
+        /// it unmade). Installation admins only.
+        #[serde(default)]
+        create_tenant: bool,
+        /// The file's numbers that no queue receives yet go to this queue (made if new).
+        #[serde(default)]
+        queue: Option<String>,
     },
     /// Mark a conversation unread again (for later, or for a colleague).
     MarkUnread {
@@ -402,6 +425,8 @@ pub enum Response {
     Hello(EngineInfo),
     Tenants(Vec<TenantView>),
     Tenant(TenantView),
+    /// A tenant renamed or removed, and what went with it.
+    TenantChanged(Box<crate::store::tenants::TenantChange>),
     Numbers(Vec<NumberView>),
     Number(NumberView),
     Conversations(Vec<ConversationView>),

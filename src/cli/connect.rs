@@ -203,6 +203,7 @@ impl ConnectCommand {
                     access_token: token()?,
                     queue,
                     business_id,
+                    create_tenant: false,
                 },
                 json,
             ),
@@ -541,6 +542,7 @@ pub async fn coexistence(
             access_token: token,
             queue,
             business_id: None,
+            create_tenant: false,
         })
         .await;
     let result = match connected {

@@ -38,8 +38,10 @@ mod paging;
 mod react;
 pub mod sequences;
 pub mod signup;
+mod sync_report;
 pub mod team;
 mod template_header;
+mod tenants;
 
 use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;
@@ -322,6 +324,23 @@ pub enum TenantsCommand {
     },
     /// List tenants.
     List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a tenant another name; its numbers, queues and conversations stay.
+    Rename {
+        from: String,
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a tenant. Refused while it has numbers (they are named, with all that would go).
+    Remove {
+        name: String,
+        /// Remove it even with numbers: its numbers, queues, contacts, conversations and
+        /// messages, templates, signups and agents' records are removed too, for good.
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         json: bool,
     },
@@ -650,6 +669,12 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
     let (request, json) = match command {
         Command::Tenants(TenantsCommand::Add { name, json }) => (Request::AddTenant { name }, json),
         Command::Tenants(TenantsCommand::List { json }) => (Request::ListTenants, json),
+        Command::Tenants(TenantsCommand::Rename { from, to, json }) => {
+            (Request::RenameTenant { from, to }, json)
+        }
+        Command::Tenants(TenantsCommand::Remove { name, force, json }) => {
+            (Request::RemoveTenant { name, force }, json)
+        }
         Command::Numbers(NumbersCommand::Add {
             tenant,
             phone_number_id,

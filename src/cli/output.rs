@@ -38,6 +38,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Hello(v) => serde_json::to_string_pretty(v),
         Response::Tenants(v) => serde_json::to_string_pretty(v),
         Response::Tenant(v) => serde_json::to_string_pretty(v),
+        Response::TenantChanged(v) => serde_json::to_string_pretty(v),
         Response::Numbers(v) => serde_json::to_string_pretty(v),
         Response::Number(v) => serde_json::to_string_pretty(v),
         Response::Conversations(v) => serde_json::to_string_pretty(v),
@@ -196,6 +197,7 @@ pub fn human(response: &Response) {
             }
         }
         Response::Tenant(t) => say!("tenant {:?} added (id {})", t.name, t.id),
+        Response::TenantChanged(c) => super::tenants::print_change(c),
         Response::Tenants(ts) if ts.is_empty() => {
             say!("no tenants yet: add one with `wabox tenants add NAME`")
         }
@@ -233,6 +235,7 @@ pub fn human(response: &Response) {
                 "PHONE NUMBER ID",
                 "WABA",
                 "CONNECTION",
+                "STATUS",
                 "TOKEN",
                 "CONVERSATIONS",
             ],
@@ -244,6 +247,7 @@ pub fn human(response: &Response) {
                         n.phone_number_id.clone(),
                         n.waba_id.clone(),
                         n.connection.to_string(),
+                        n.status.clone(),
                         if n.has_token { "sealed" } else { "none" }.into(),
                         n.conversations.to_string(),
                     ]
@@ -356,7 +360,7 @@ pub fn human(response: &Response) {
             }
             for o in &d.without_queue {
                 say!(
-                    "NO QUEUE: +{} ({}, {}) — {} conversations reach no agent:                      `wabox queues assign {} QUEUE`",
+                    "NO QUEUE: +{} ({}, {}) — {} conversations reach no agent: `wabox queues assign {} QUEUE`",
                     o.display_phone,
                     o.phone_number_id,
                     o.tenant,
@@ -462,41 +466,7 @@ pub fn human(response: &Response) {
                 ),
             }
         }
-        Response::Synced(r) => {
-            let what = if r.dry_run { "would be" } else { "were" };
-            say!(
-                "{} added, {} updated, {} corrected, {} unchanged, {} inactive ({what} applied)",
-                r.added.len(),
-                r.updated.len(),
-                r.corrected.len(),
-                r.unchanged,
-                r.inactive.len()
-            );
-            for a in &r.added {
-                say!("  added     {a}");
-            }
-            for u in &r.updated {
-                say!("  updated   {u}");
-            }
-            for c in &r.corrected {
-                say!("  corrected {c}");
-            }
-            for i in &r.inactive {
-                say!("  inactive  {i}");
-            }
-            for w in &r.warnings {
-                say!("WARNING: {w}");
-            }
-            for o in &r.without_queue {
-                say!(
-                    "WARNING: +{} ({}) has no queue: its {} conversations reach no agent —                      `wabox queues assign {} QUEUE`",
-                    o.display_phone,
-                    o.phone_number_id,
-                    o.conversations,
-                    o.phone_number_id
-                );
-            }
-        }
+        Response::Synced(r) => super::sync_report::print(r),
         Response::Conversation(c) => {
             human(&Response::Conversations(vec![(**c).clone()]));
         }

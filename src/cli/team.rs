@@ -69,6 +69,9 @@ pub struct SyncArgs {
     /// The tenant the file's numbers belong to (needed when there are several).
     #[arg(long, value_name = "NAME")]
     pub tenant: Option<String>,
+    /// Route the file's numbers that have no queue yet to this queue (made if new).
+    #[arg(long, value_name = "NAME")]
+    pub queue: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -251,6 +254,8 @@ impl TeamCommand {
                         content,
                         tenant: args.tenant,
                         dry_run: args.dry_run,
+                        create_tenant: false,
+                        queue: args.queue,
                     },
                     args.json,
                 )

@@ -82,3 +82,35 @@ mod tests {
         assert!(normalize_display_phone("+12").is_err());
     }
 }
+
+/// Whether a number works, in one word for lists: `inactive` (switched off, e.g. by a
+/// connections file), `disconnected` (no token, or its token expired by Meta's last word: it
+/// receives but cannot send), else `active`. `token_expires_at`: unix seconds, 0 = never.
+pub fn number_status(
+    active: bool,
+    has_token: bool,
+    token_expires_at: Option<i64>,
+    now: i64,
+) -> &'static str {
+    if !active {
+        "inactive"
+    } else if !has_token || token_expires_at.is_some_and(|t| t > 0 && t <= now) {
+        "disconnected"
+    } else {
+        "active"
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::number_status;
+
+    #[test]
+    fn a_number_is_active_inactive_or_disconnected() {
+        assert_eq!(number_status(true, true, None, 100), "active");
+        assert_eq!(number_status(true, true, Some(0), 100), "active");
+        assert_eq!(number_status(true, true, Some(50), 100), "disconnected");
+        assert_eq!(number_status(true, false, None, 100), "disconnected");
+        assert_eq!(number_status(false, true, None, 100), "inactive");
+    }
+}

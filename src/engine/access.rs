@@ -72,6 +72,8 @@ pub fn need(request: &Request) -> Need {
         // An upload is only ever usable by its own uploader, in a Send that is checked.
         Hello | Subscribe | BeginUpload { .. } | UploadChunk { .. } => Need::Anyone,
         AddTenant { .. }
+        | RenameTenant { .. }
+        | RemoveTenant { .. }
         | ListJournal { .. }
         | ReplayJournal { .. }
         | Audit { .. }

@@ -279,6 +279,7 @@ impl Engine {
                 access_token,
                 queue,
                 business_id,
+                create_tenant,
             } => {
                 self.connect_manual(
                     &access,
@@ -289,12 +290,16 @@ impl Engine {
                         token: access_token,
                         queue,
                         business_id,
+                        create_tenant,
                     },
                     now,
                 )
                 .await
             }
             Request::Subscribe => Ok(Response::Subscribed),
+            Request::RenameTenant { .. } | Request::RemoveTenant { .. } => {
+                self.tenants_request(&access, request, now).await
+            }
             Request::ListTenants => {
                 let mut tenants = self.read(directory::list_tenants).await?;
                 // A tenant's admin learns of no other tenant.

@@ -28,6 +28,9 @@ pub(super) struct AttachNumber {
     pub token_expires_at: Option<i64>,
     /// The Meta business owning the WABA, when the path was told; else Meta is asked.
     pub business_id: Option<String>,
+    /// A tenant not there yet is made in the same transaction as the number (installation
+    /// admins only): nothing is left behind when Meta refuses.
+    pub create_tenant: bool,
 }
 
 /// What the manual path is given.
@@ -38,6 +41,7 @@ pub(super) struct ManualNumber {
     pub token: Secret,
     pub queue: Option<String>,
     pub business_id: Option<String>,
+    pub create_tenant: bool,
 }
 
 /// A failed call about a number, in words; a refused token says so, so that the wizard stops
@@ -68,6 +72,7 @@ impl Engine {
             token,
             queue,
             business_id,
+            create_tenant,
         } = manual;
         let pnid = phone_number_id.trim().to_string();
         let waba = waba_id.trim().to_string();
@@ -108,6 +113,7 @@ impl Engine {
                     via: "manual",
                     token_expires_at: None,
                     business_id,
+                    create_tenant,
                 },
                 now,
             )
@@ -133,6 +139,7 @@ impl Engine {
             via,
             token_expires_at,
             business_id,
+            create_tenant,
         } = attach;
         // Nothing is stored until Meta has confirmed the number and the token.
         let info = self
@@ -181,7 +188,12 @@ impl Engine {
             let (pnid, waba, display, queue) =
                 (pnid.clone(), waba.clone(), display.clone(), queue.clone());
             self.write(move |ctx| {
-                let tenant_id = queues::tenant_named(&ctx.conn, &tenant)?;
+                let tenant_id = match queues::tenant_named(&ctx.conn, &tenant) {
+                    Err(StoreError::NotFound(_)) if create_tenant && scope.tenant().is_none() => {
+                        directory::add_tenant(&ctx.conn, &tenant, now)?.id
+                    }
+                    found => found?,
+                };
                 if scope.tenant().is_some_and(|t| t != tenant_id) {
                     return Err(StoreError::NotFound(format!("no tenant named {tenant:?}")));
                 }

@@ -379,6 +379,7 @@ impl Engine {
                     via: "kapso",
                     token_expires_at: None,
                     business_id: None,
+                    create_tenant: false,
                 },
                 now,
             )

@@ -29,6 +29,7 @@ mod signup;
 pub mod signup_http;
 pub mod socket;
 pub mod templates;
+mod tenants;
 mod uploads;
 pub mod writer;
 

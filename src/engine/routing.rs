@@ -4,9 +4,9 @@
 use super::Engine;
 use super::access::Access;
 use crate::api::{ApiError, DoctorReport, Request, Response};
-use crate::store::queues;
 use crate::store::sync::{self, Sealing};
 use crate::store::{StoreError, directory, journal};
+use crate::store::{queue_tenant, queues};
 use std::sync::Arc;
 
 /// `doctor` shows the account events of the last month, at most this many.
@@ -48,7 +48,10 @@ impl Engine {
             } => {
                 let detail = format!("queue {name:?} added");
                 self.write(move |ctx| {
-                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    let tenant_id = match (scope.tenant(), tenant.as_deref()) {
+                        (None, None) => queue_tenant::tenant_for_new_queue(&ctx.conn, &name)?,
+                        _ => tenant_for(&ctx.conn, &scope, tenant.as_deref())?,
+                    };
                     queues::add_queue(&ctx.conn, tenant_id, &name, auto_assign, now)?;
                     ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
                     Ok(())
@@ -60,7 +63,7 @@ impl Engine {
             Request::RenameQueue { tenant, from, to } => {
                 let detail = format!("queue {from:?} renamed {to:?}");
                 self.write(move |ctx| {
-                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &from)?;
                     queues::rename_queue(&ctx.conn, tenant_id, &from, &to)?;
                     ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
                     Ok(())
@@ -72,7 +75,7 @@ impl Engine {
             Request::RemoveQueue { tenant, name } => {
                 let detail = format!("queue {name:?} removed");
                 self.write(move |ctx| {
-                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &name)?;
                     queues::remove_queue(&ctx.conn, tenant_id, &name)?;
                     ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
                     Ok(())
@@ -87,7 +90,7 @@ impl Engine {
                     if on { "on" } else { "off" }
                 );
                 self.write(move |ctx| {
-                    let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
+                    let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &name)?;
                     queues::set_auto_assign(&ctx.conn, tenant_id, &name, on)
                 })
                 .await?;
@@ -293,24 +296,50 @@ impl Engine {
                 content,
                 tenant,
                 dry_run,
+                create_tenant,
+                queue,
             } => {
                 let entries = crate::domain::connections::parse(&file_name, &content)
                     .map_err(ApiError::new)?;
                 let engine = self.clone();
+                let queue = queue
+                    .map(|q| q.trim().to_string())
+                    .filter(|q| !q.is_empty());
                 let report = self
                     .write(move |ctx| {
-                        let tenant_id = tenant_for(&ctx.conn, &scope, tenant.as_deref())?;
                         let seal = |t: &str| Ok(engine.sealer.seal(t));
                         let open = |s: &[u8]| engine.sealer.open(s).ok();
                         let sealing = Sealing {
                             seal: &seal,
                             open: &open,
                         };
-                        // All or nothing, and a dry run leaves nothing behind.
+                        // All or nothing, and a dry run leaves nothing behind (not even the
+                        // tenant it would make).
                         let sp = ctx.conn.savepoint()?;
+                        let tenant_id = match tenant.as_deref() {
+                            Some(name)
+                                if create_tenant
+                                    && scope.tenant().is_none()
+                                    && queues::tenant_named(&sp, name).is_err() =>
+                            {
+                                directory::add_tenant(&sp, name, now)?.id
+                            }
+                            named => tenant_for(&sp, &scope, named)?,
+                        };
                         let mut events = Vec::new();
                         let mut report =
                             sync::apply(&sp, tenant_id, &entries, &sealing, now, &mut events)?;
+                        if let Some(q) = queue.as_deref() {
+                            sync::assign_to_queue(
+                                &sp,
+                                tenant_id,
+                                &entries,
+                                q,
+                                now,
+                                &mut report,
+                                &mut events,
+                            )?;
+                        }
                         report.dry_run = dry_run;
                         if dry_run {
                             drop(sp);
@@ -377,6 +406,20 @@ fn tenant_for(
             Ok(mine)
         }
         None => queues::default_tenant(conn, named),
+    }
+}
+
+/// The tenant of an existing queue: the one named, the admin's own, or the only tenant that has
+/// a queue of that name.
+fn queue_owner(
+    conn: &rusqlite::Connection,
+    scope: &crate::store::scope::Scope,
+    named: Option<&str>,
+    queue: &str,
+) -> crate::store::Result<i64> {
+    match (scope.tenant(), named) {
+        (None, None) => queue_tenant::tenant_of_queues(conn, &[queue]),
+        _ => tenant_for(conn, scope, named),
     }
 }
 

@@ -560,6 +560,7 @@ impl Engine {
                     via: "meta",
                     token_expires_at: view.token_expires_at,
                     business_id: None,
+                    create_tenant: false,
                 },
                 now,
             )

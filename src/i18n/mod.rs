@@ -5,6 +5,7 @@ pub use crate::cloud::Lang;
 
 pub mod engine;
 pub mod demo;
+pub mod admin;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod views;

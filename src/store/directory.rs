@@ -37,6 +37,9 @@ pub struct NumberView {
     pub queue: Option<String>,
     #[serde(default = "active_default")]
     pub active: bool,
+    /// `active`, `inactive` or `disconnected` (no working token): `domain::number::number_status`.
+    #[serde(default)]
+    pub status: String,
     #[serde(default)]
     pub alias: Option<String>,
     pub created_at: String,
@@ -182,25 +185,29 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
         super::scope::NUMBER_SCOPE_SQL
     );
     let mut stmt = conn.prepare_cached(&sql)?;
+    let now = crate::domain::time::now_unix();
     let rows = stmt.query_map(
         rusqlite::named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
         |r| {
+            let (active, has_token, expires) = (r.get(9)?, r.get(6)?, r.get(14)?);
             Ok(NumberView {
+                status: crate::domain::number::number_status(active, has_token, expires, now)
+                    .to_string(),
                 id: r.get(0)?,
                 tenant: r.get(1)?,
                 phone_number_id: r.get(2)?,
                 waba_id: r.get(3)?,
                 display_phone: r.get(4)?,
                 connection: r.get(5)?,
-                has_token: r.get(6)?,
+                has_token,
                 created_at: rfc3339(r.get(7)?),
                 queue: r.get(8)?,
-                active: r.get(9)?,
+                active,
                 alias: r.get(10)?,
                 conversations: r.get(11)?,
                 unread: r.get::<_, f64>(12)? as i64,
                 waiting: r.get(13)?,
-                token_expires_at: r.get(14)?,
+                token_expires_at: expires,
                 connected_via: r.get(15)?,
                 business_id: r.get(16)?,
             })

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod journal;
 pub mod media;
 pub mod outbox;
+pub mod queue_tenant;
 pub mod queues;
 pub mod scope;
 pub mod search;
@@ -21,6 +22,7 @@ pub mod signups;
 pub mod sync;
 pub mod templates;
 pub mod view_counts;
+pub mod tenants;
 pub mod views;
 
 use rusqlite::Connection;

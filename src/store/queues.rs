@@ -278,7 +278,11 @@ pub fn add_agent(
     let tenant_id = match tenant {
         Some(t) => Some(tenant_named(conn, t)?),
         None if queues.is_empty() => None,
-        None => Some(default_tenant(conn, None)?),
+        // No tenant named: the one whose queues these are (two tenants may share a name).
+        None => {
+            let names: Vec<&str> = queues.iter().map(String::as_str).collect();
+            Some(super::queue_tenant::tenant_of_queues(conn, &names)?)
+        }
     };
     conn.execute(
         "INSERT INTO agents (user, role, tenant_id, created_at) VALUES (?1, ?2, ?3, ?4)

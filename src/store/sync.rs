@@ -21,6 +21,12 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
     /// Numbers of the tenant that no queue receives: their conversations reach no agent.
     pub without_queue: Vec<Orphan>,
+    /// The queue the file's numbers without one were given, if one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// `+display (phone number id)` of the numbers routed to that queue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assigned: Vec<String>,
 }
 
 impl SyncReport {
@@ -209,4 +215,43 @@ pub fn apply(
     }
     report.without_queue = orphans(conn, &Scope::Tenant(tenant_id))?;
     Ok(report)
+}
+
+/// Routes the file's numbers that no queue receives yet to `queue` (made if the tenant has no
+/// queue of that name); numbers already routed keep their queue.
+pub fn assign_to_queue(
+    conn: &Connection,
+    tenant_id: i64,
+    entries: &[ConnectionEntry],
+    queue: &str,
+    now: i64,
+    report: &mut SyncReport,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM queues WHERE tenant_id = ?1 AND name = ?2)",
+        params![tenant_id, queue.trim()],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        super::queues::add_queue(conn, tenant_id, queue, false, now)?;
+    }
+    for e in entries {
+        let pnid = e.phone_number_id.trim();
+        let unrouted: Option<String> = conn
+            .query_row(
+                "SELECT display_phone FROM numbers
+                 WHERE phone_number_id = ?1 AND tenant_id = ?2 AND queue_id IS NULL",
+                params![pnid, tenant_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(display) = unrouted {
+            super::queues::assign_number(conn, pnid, queue.trim(), events)?;
+            report.assigned.push(format!("+{display} ({pnid})"));
+        }
+    }
+    report.queue = Some(queue.trim().to_string());
+    report.without_queue = orphans(conn, &Scope::Tenant(tenant_id))?;
+    Ok(())
 }

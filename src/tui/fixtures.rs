@@ -41,6 +41,7 @@ pub fn number(id: i64, pnid: &str, phone: &str, kind: ConnectionKind, waiting: i
             .into(),
         ),
         active: true,
+        status: "active".into(),
         alias: None,
         created_at: rfc3339(NOW - 86_400),
         token_expires_at: Some(0),

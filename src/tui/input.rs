@@ -837,43 +837,19 @@ impl App {
     /// `:queue-add`, `:queue-rename`, `:queue-remove`, `:assign-number`, `:agent-add`,
     /// `:agent-admin`: the admin screen's changes, reopened on the answer.
     fn admin_command(&mut self, name: &str, arg: &str) -> Vec<Effect> {
-        let words: Vec<String> = arg.split_whitespace().map(str::to_string).collect();
-        let request = match (name, words.as_slice()) {
-            ("queue-add", [_, ..]) => Request::AddQueue {
-                tenant: None,
-                name: arg.to_string(),
-                auto_assign: false,
-            },
-            ("queue-rename", [from, to]) => Request::RenameQueue {
-                tenant: None,
-                from: from.clone(),
-                to: to.clone(),
-            },
-            ("queue-remove", [_, ..]) => Request::RemoveQueue {
-                tenant: None,
-                name: arg.to_string(),
-            },
-            ("assign-number", [number, queue @ ..]) if !queue.is_empty() => Request::AssignNumber {
-                number: number.clone(),
-                queue: queue.join(" "),
-            },
-            ("agent-add", [user, queues @ ..]) => Request::AddAgent {
-                user: user.clone(),
-                role: "agent".into(),
-                tenant: None,
-                queues: queues.to_vec(),
-            },
-            ("agent-admin", [user]) => Request::AddAgent {
-                user: user.clone(),
-                role: "admin".into(),
-                tenant: None,
-                queues: Vec::new(),
-            },
-            _ => {
+        use crate::tui::admin_args::{AdminArgsError, admin_request};
+        let request = match admin_request(name, arg) {
+            Ok(request) => request,
+            Err(AdminArgsError::TwoTenants(a, b)) => {
+                self.error(crate::i18n::admin::agent_two_tenants(self.t.lang, &a, &b));
+                return Vec::new();
+            }
+            Err(AdminArgsError::Unknown) => {
                 self.error(fill(self.t.unknown_command, &[&format!("{name} {arg}")]));
                 return Vec::new();
             }
         };
+        let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
         self.admin_command_says(name, &words, arg);
         self.popup = Some(Popup::Admin {
             agents: self.admin_agents.take(),

@@ -2,6 +2,7 @@
 //! answers and events, and a clock tick; handles everything queued; then draws once, and only
 //! when something changed (SSH bandwidth matters).
 
+mod admin_args;
 pub mod answers;
 pub mod app;
 pub mod clock;
@@ -28,6 +29,8 @@ mod tests_i18n;
 mod tests_views;
 #[cfg(test)]
 mod tests_cmdline;
+#[cfg(test)]
+mod tests_admin;
 
 use crate::client::Client;
 use crate::config::Config;
@@ -148,11 +151,7 @@ pub async fn run(
                     }
                     app.dirty = true;
                 }
-                Effect::Copy(text) => {
-                    let mut out = std::io::stdout();
-                    let _ = out.write_all(wizard::osc52(&text).as_bytes());
-                    let _ = out.flush();
-                }
+                Effect::Copy(text) => app.wizard_copied(wizard::clipboard::copy(&text)),
                 Effect::ReadFile(tag, path) => {
                     effects.extend(app.wizard_file(tag, wizard::read_file(&path)));
                 }

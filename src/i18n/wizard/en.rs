@@ -83,11 +83,13 @@ pub static EN: WizardStrings = WizardStrings {
     leave_request: "The engine has not answered yet: what it was asked to do may still happen.",
     link_left_open: "signup {} stays open until its link expires (`wabox connect revoke {}`)",
     tenant_intro: "Which business is this number for? Each tenant has its own Meta account, \
-                   tokens, numbers and conversations. Pick one, or type a new one's name.",
+                   tokens, numbers and conversations. Pick one, or go down to the last row and type a new one's name.",
     tenant_numbers: "{} numbers",
     tenant_one_number: "1 number",
     new_tenant: "+ New tenant:",
-    adding_tenant: "adding the tenant…",
+    tenant_made_later: "A new tenant is made only when its number is connected (or its link \
+                        made), never before.",
+    new_tenant_crumb: "{} (new)",
     tenant_name_needed: "type the new tenant's name (the business's), or pick one above",
     path_intro: "How does {}'s number connect?",
     path_meta_coexistence: "Meta · keep the WhatsApp Business app",
@@ -111,6 +113,11 @@ pub static EN: WizardStrings = WizardStrings {
                   them in their inbox.",
     new_queue: "+ New queue:",
     new_queue_default: "(Enter: a new queue named {})",
+    queue_none: "No queue for now (assign one later)",
+    import_queue_intro: "Which queue receives the imported numbers' conversations? Numbers \
+                         already in a queue keep theirs.",
+    import_queue_note: "Without a queue their conversations reach no agent until you assign \
+                        one: `wabox queues assign NUMBER QUEUE`.",
     queue_note: "A new queue is created when the number connects; add agents to it with \
                  `wabox agents add USER --queue NAME`.",
     queue_name_needed: "type the new queue's name, or pick one above",
@@ -145,10 +152,16 @@ pub static EN: WizardStrings = WizardStrings {
                              → Business platform), and choose whether to share the history.",
     link_dedicated_next: "When the business comes back, pick the number here and type its \
                           two-step verification PIN.",
-    link_kapso_next: "On Kapso's page the business connects its number (or gets a new one); \
-                      Kapso sends it back here.",
+    link_kapso_next: "When they finish, Kapso sends them back here and the number is \
+                      connected on its own: this screen follows it.",
+    link_kapso_open_this: "Send this link to the business, or let them scan the code with \
+                           their phone: it opens Kapso's setup page, where they connect their \
+                           WhatsApp number (or get a new one from Kapso).",
     qr_too_small: "(a larger terminal shows the QR code)",
-    copied: "link copied to the clipboard (where the terminal allows OSC 52)",
+    copied: "Link copied to the clipboard ({}).",
+    copied_tmux: "Link copied to tmux's buffer (prefix ] pastes it).",
+    copied_osc52: "Link sent by OSC 52; if your terminal refused it, select it above.",
+    copy_failed: "Could not copy the link ({}): select it above.",
     revoked: "revoked: nobody can come back through that link",
     link_failed: "The business came back, but no number was connected",
     link_expired: "The link expired before anyone used it",
@@ -234,13 +247,18 @@ pub static EN: WizardStrings = WizardStrings {
     import_path_needed: "type the path of the file",
     import_reading: "Reading…",
     import_would: "Importing it would:",
-    import_done: "Imported:",
+    import_done: "Imported. What changed:",
     import_apply_hint: "Enter imports it; change the path to read another file.",
     import_added: "add",
     import_updated: "update",
     import_corrected: "correct",
     import_inactive: "inactive",
     import_unchanged: "{} unchanged",
+    import_added_done: "added",
+    import_updated_done: "updated",
+    import_corrected_done: "corrected",
+    import_to_queue: "to queue {}",
+    import_to_queue_done: "queue {}",
     import_without_queue: "⚠ +{} ({}) has no queue: its conversations reach no agent",
     dashboard_intro: "What to enter in Meta's App Dashboard (developers.facebook.com → your \
                       app) once for all tenants:",

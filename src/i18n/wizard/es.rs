@@ -88,12 +88,14 @@ pub static ES: WizardStrings = WizardStrings {
     link_left_open: "el registro {} sigue abierto hasta que caduque su enlace (`wabox connect \
                      revoke {}`)",
     tenant_intro: "¿Para qué empresa es este número? Cada empresa tiene su propia cuenta de \
-                   Meta, tokens, números y conversaciones. Elige una o escribe el nombre de \
-                   una nueva.",
+                   Meta, tokens, números y conversaciones. Elige una, o baja a la última fila y \
+                   escribe el nombre de una nueva.",
     tenant_numbers: "{} números",
     tenant_one_number: "1 número",
     new_tenant: "+ Empresa nueva:",
-    adding_tenant: "añadiendo la empresa…",
+    tenant_made_later: "Una empresa nueva se crea solo cuando su número se conecta (o se hace \
+                        su enlace), nunca antes.",
+    new_tenant_crumb: "{} (nueva)",
     tenant_name_needed: "escribe el nombre de la empresa nueva, o elige una de arriba",
     path_intro: "¿Cómo se conecta el número de {}?",
     path_meta_coexistence: "Meta · conservar la app WhatsApp Business",
@@ -119,6 +121,11 @@ pub static ES: WizardStrings = WizardStrings {
                   las ven en su bandeja.",
     new_queue: "+ Cola nueva:",
     new_queue_default: "(Enter: una cola nueva llamada {})",
+    queue_none: "Sin cola por ahora (asígnala después)",
+    import_queue_intro: "¿Qué cola recibe las conversaciones de los números importados? Los \
+                         números que ya están en una cola conservan la suya.",
+    import_queue_note: "Sin cola, sus conversaciones no llegan a ningún agente hasta que le \
+                        asignes una: `wabox queues assign NÚMERO COLA`.",
     queue_note: "Una cola nueva se crea al conectar el número; añádele agentes con `wabox \
                  agents add USUARIO --queue NOMBRE`.",
     queue_name_needed: "escribe el nombre de la cola nueva, o elige una de arriba",
@@ -154,10 +161,16 @@ pub static ES: WizardStrings = WizardStrings {
                              el historial.",
     link_dedicated_next: "Cuando la empresa vuelva, elige aquí el número y escribe su PIN de \
                           verificación en dos pasos.",
-    link_kapso_next: "En la página de Kapso la empresa conecta su número (o recibe uno nuevo); \
-                      Kapso lo devuelve aquí.",
+    link_kapso_next: "Cuando termine, Kapso la devuelve aquí y el número se conecta solo: \
+                      esta pantalla lo sigue.",
+    link_kapso_open_this: "Envía este enlace a la empresa, o que escanee el código con su \
+                           teléfono: abre la página de configuración de Kapso, donde conecta su \
+                           número de WhatsApp (o recibe uno nuevo de Kapso).",
     qr_too_small: "(una terminal más grande muestra el código QR)",
-    copied: "enlace copiado al portapapeles (si la terminal admite OSC 52)",
+    copied: "Enlace copiado al portapapeles ({}).",
+    copied_tmux: "Enlace copiado al búfer de tmux (prefijo ] lo pega).",
+    copied_osc52: "Enlace enviado por OSC 52; si tu terminal lo rechazó, selecciónalo arriba.",
+    copy_failed: "No se pudo copiar el enlace ({}): selecciónalo arriba.",
     revoked: "revocado: nadie puede volver por ese enlace",
     link_failed: "La empresa volvió, pero no se conectó ningún número",
     link_expired: "El enlace caducó antes de que nadie lo usara",
@@ -246,13 +259,18 @@ pub static ES: WizardStrings = WizardStrings {
     import_path_needed: "escribe la ruta del archivo",
     import_reading: "Leyendo…",
     import_would: "Importarlo haría:",
-    import_done: "Importado:",
+    import_done: "Importado. Lo que cambió:",
     import_apply_hint: "Enter lo importa; cambia la ruta para leer otro archivo.",
     import_added: "añadir",
     import_updated: "actualizar",
     import_corrected: "corregir",
     import_inactive: "inactivo",
     import_unchanged: "{} sin cambios",
+    import_added_done: "añadido",
+    import_updated_done: "actualizado",
+    import_corrected_done: "corregido",
+    import_to_queue: "a la cola {}",
+    import_to_queue_done: "cola {}",
     import_without_queue: "⚠ +{} ({}) no tiene cola: sus conversaciones no llegan a nadie",
     dashboard_intro: "Qué poner en el panel de la app de Meta (developers.facebook.com → tu \
                       app), una vez para todas las empresas:",

@@ -74,7 +74,10 @@ pub struct WizardStrings {
     pub tenant_numbers: &'static str,
     pub tenant_one_number: &'static str,
     pub new_tenant: &'static str,
-    pub adding_tenant: &'static str,
+    /// Under the tenant list: a new tenant is made only when the admin confirms at the end.
+    pub tenant_made_later: &'static str,
+    /// The header's crumb for a tenant that does not exist yet.
+    pub new_tenant_crumb: &'static str,
     pub tenant_name_needed: &'static str,
     // path
     pub path_intro: &'static str,
@@ -98,6 +101,10 @@ pub struct WizardStrings {
     pub queue_intro: &'static str,
     pub new_queue: &'static str,
     pub new_queue_default: &'static str,
+    /// The import's row for numbers left without a queue.
+    pub queue_none: &'static str,
+    pub import_queue_intro: &'static str,
+    pub import_queue_note: &'static str,
     pub queue_note: &'static str,
     pub queue_name_needed: &'static str,
     // kapso options
@@ -129,8 +136,15 @@ pub struct WizardStrings {
     pub link_coexistence_steps: &'static str,
     pub link_dedicated_next: &'static str,
     pub link_kapso_next: &'static str,
+    /// Kapso's link screen: what the business does with the link (not Meta's login).
+    pub link_kapso_open_this: &'static str,
     pub qr_too_small: &'static str,
     pub copied: &'static str,
+    /// Copied into tmux's paste buffer (and the clipboard where tmux passes it on).
+    pub copied_tmux: &'static str,
+    /// Sent to the terminal with OSC 52 (nothing tells whether it took it).
+    pub copied_osc52: &'static str,
+    pub copy_failed: &'static str,
     pub revoked: &'static str,
     pub link_failed: &'static str,
     pub link_expired: &'static str,
@@ -206,6 +220,13 @@ pub struct WizardStrings {
     pub import_corrected: &'static str,
     pub import_inactive: &'static str,
     pub import_unchanged: &'static str,
+    /// Labels once applied (the ones above are what a preview would do).
+    pub import_added_done: &'static str,
+    pub import_updated_done: &'static str,
+    pub import_corrected_done: &'static str,
+    /// `{}`: the queue the numbers without one go to.
+    pub import_to_queue: &'static str,
+    pub import_to_queue_done: &'static str,
     pub import_without_queue: &'static str,
     // dashboard
     pub dashboard_intro: &'static str,

@@ -79,6 +79,14 @@ impl App {
         self.wizard_effects(effects)
     }
 
+    /// Where the wizard's copied link went.
+    pub fn wizard_copied(&mut self, copied: super::clipboard::Copied) {
+        if let Some(w) = &mut self.wizard {
+            w.on_copied(copied);
+            self.dirty = true;
+        }
+    }
+
     /// The clock for the wizard's countdowns and polls (after `on_tick` set `now`).
     pub fn wizard_tick(&mut self) -> Vec<Effect> {
         let now = self.now;

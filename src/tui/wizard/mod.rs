@@ -8,6 +8,7 @@
 //! (`inbox.rs`). Every request carries the screen generation it was made for, so an answer that
 //! arrives after the admin moved on is dropped.
 
+pub mod clipboard;
 pub mod field;
 mod inbox;
 pub mod keys;
@@ -39,7 +40,8 @@ pub const HISTORY_POLL: i64 = 2;
 pub enum Effect {
     /// Ask the engine; the answer comes back to `on_reply` with the tag.
     Call(Tag, Request),
-    /// Put this text on the clipboard (OSC 52, written by the terminal layer).
+    /// Put this text on the clipboard (`clipboard::copy`); where it went comes back to
+    /// `on_copied`.
     Copy(String),
     /// Read this file; its text (or why not) comes back to `on_file` with the tag.
     ReadFile(Tag, String),
@@ -59,7 +61,6 @@ pub enum Ask {
     /// Whether the engine has an HTTP listener a browser can come back to.
     Hello,
     Tenants,
-    AddTenant,
     Queues,
     Begin,
     /// The public URL, for the short link the QR code holds.
@@ -86,8 +87,7 @@ impl Ask {
     pub fn changes_something(self) -> bool {
         matches!(
             self,
-            Ask::AddTenant
-                | Ask::Begin
+            Ask::Begin
                 | Ask::Finish
                 | Ask::Revoke
                 | Ask::Regenerate
@@ -113,6 +113,8 @@ pub struct Wizard {
     /// `{public_url}` of the engine, for short links.
     pub public_url: Option<String>,
     pub tenant: Option<String>,
+    /// The tenant was typed, not picked: it is made with the number, when the admin confirms.
+    pub new_tenant: bool,
     pub queue: Option<String>,
     pub path: Option<PathChoice>,
     pub screen: Screen,
@@ -141,6 +143,7 @@ impl Wizard {
             listening: None,
             public_url: None,
             tenant: None,
+            new_tenant: false,
             queue: None,
             path: None,
             screen: Screen::Tenant(TenantStep::default()),
@@ -235,6 +238,7 @@ impl Wizard {
                 match previous {
                     Screen::Tenant(_) => {
                         self.tenant = None;
+                        self.new_tenant = false;
                         self.path = None;
                         self.queue = None;
                     }
@@ -259,6 +263,7 @@ impl Wizard {
     /// From the start again (another number).
     pub(super) fn restart(&mut self) -> Vec<Effect> {
         self.tenant = None;
+        self.new_tenant = false;
         self.queue = None;
         self.path = None;
         self.back.clear();
@@ -319,11 +324,12 @@ impl Wizard {
             return Scope::Confirm;
         }
         match &self.screen {
-            Screen::Tenant(_)
-            | Screen::Queue(_)
-            | Screen::Kapso(_)
-            | Screen::Pin(_)
-            | Screen::Manual(_) => Scope::Text,
+            // A list's rows are moved through like any list (j, k, q); letters are text only
+            // on its name field, so a key never types on one screen and acts on the next.
+            Screen::Tenant(s) if s.on_new_row() => Scope::Text,
+            Screen::Queue(s) if s.on_new_row() => Scope::Text,
+            Screen::Tenant(_) | Screen::Queue(_) => Scope::Plain,
+            Screen::Kapso(_) | Screen::Pin(_) | Screen::Manual(_) => Scope::Text,
             Screen::Import(i) if i.result.is_none() => Scope::Text,
             _ => Scope::Plain,
         }
@@ -399,6 +405,19 @@ impl Wizard {
             return Vec::new();
         }
         self.import_file(result)
+    }
+
+    /// Where a copied link went (`Effect::Copy`), told on the notice line.
+    pub fn on_copied(&mut self, copied: clipboard::Copied) {
+        use clipboard::Copied;
+        let fill = crate::i18n::fill;
+        self.dirty = true;
+        match copied {
+            Copied::Tool(tool) => self.info(fill(self.t.copied, &[tool])),
+            Copied::Tmux => self.info(self.t.copied_tmux.to_string()),
+            Copied::Osc52 => self.info(self.t.copied_osc52.to_string()),
+            Copied::Failed(why) => self.error(fill(self.t.copy_failed, &[&why])),
+        }
     }
 
     /// The clock: countdowns move, and the engine is asked again when it is time.

@@ -16,7 +16,6 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::buffer::Buffer;
 use std::collections::VecDeque;
-use std::io::Write;
 use std::time::Duration;
 
 /// Runs the wizard full screen until the admin leaves it.
@@ -26,11 +25,7 @@ pub async fn run(config: &Config, client: Client) -> anyhow::Result<()> {
     terminal::install_panic_hook();
     let mut term = terminal::setup(config.ui.mouse)?;
     let _restore = terminal::Restore;
-    let copy = |text: &str| {
-        let mut out = std::io::stdout();
-        let _ = out.write_all(super::osc52(text).as_bytes());
-        let _ = out.flush();
-    };
+    let copy = super::clipboard::copy;
     drive(
         wizard,
         first,
@@ -50,7 +45,7 @@ pub async fn drive<B, S>(
     client: Client,
     term: &mut Terminal<B>,
     mut input: S,
-    mut copy: impl FnMut(&str),
+    mut copy: impl FnMut(&str) -> super::clipboard::Copied,
     frames: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 ) -> anyhow::Result<()>
 where
@@ -71,7 +66,7 @@ where
                         queue.extend(wizard.on_reply(tag, Err(gone)));
                     }
                 }
-                Effect::Copy(text) => copy(&text),
+                Effect::Copy(text) => wizard.on_copied(copy(&text)),
                 Effect::ReadFile(tag, path) => {
                     let text = read_file(&path);
                     queue.extend(wizard.on_file(tag, text));

@@ -76,7 +76,6 @@ pub struct TenantStep {
     /// A tenant's row, or `tenants.len()`: the new tenant's name.
     pub selected: usize,
     pub new_name: Field,
-    pub adding: bool,
     pub error: Option<String>,
 }
 
@@ -96,15 +95,29 @@ pub struct PathStep {
 pub struct QueueStep {
     /// The tenant's queues; None while the engine is asked.
     pub queues: Option<Vec<String>>,
-    /// A queue's row, or `queues.len()`: a new queue's name.
+    /// A queue's row; then "no queue" when offered; then the new queue's name.
     pub selected: usize,
     pub new_name: Field,
+    /// "No queue for now" is a choice (the import: numbers may stay without one).
+    pub offer_none: bool,
     pub error: Option<String>,
 }
 
 impl QueueStep {
+    fn listed(&self) -> usize {
+        self.queues.as_ref().map_or(0, Vec::len)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.listed() + usize::from(self.offer_none) + 1
+    }
+
+    pub fn on_none_row(&self) -> bool {
+        self.offer_none && self.selected == self.listed()
+    }
+
     pub fn on_new_row(&self) -> bool {
-        self.selected >= self.queues.as_ref().map_or(0, Vec::len)
+        self.selected >= self.rows() - 1
     }
 }
 

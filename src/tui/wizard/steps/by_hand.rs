@@ -88,6 +88,7 @@ impl Wizard {
                 access_token: token,
                 queue,
                 business_id: None,
+                create_tenant: self.new_tenant,
             },
         )]
     }
@@ -210,6 +211,7 @@ impl Wizard {
                         access_token: c.token.clone(),
                         queue,
                         business_id: None,
+                        create_tenant: self.new_tenant,
                     };
                     return vec![self.call(Ask::Connect, request)];
                 }

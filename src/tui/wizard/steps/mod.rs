@@ -127,7 +127,7 @@ impl Wizard {
                 s.error = None;
             }
             Screen::Queue(s) => {
-                s.selected = s.queues.as_ref().map_or(0, Vec::len);
+                s.selected = s.rows() - 1;
                 s.error = None;
             }
             Screen::Import(s) => {

@@ -13,7 +13,8 @@ impl Wizard {
         act: Option<Act>,
         key: &KeyEvent,
     ) -> Vec<Effect> {
-        let tenant = self.tenant.clone();
+        let (tenant, create_tenant, queue) =
+            (self.tenant.clone(), self.new_tenant, self.queue.clone());
         let Screen::Import(s) = &mut self.screen else {
             return Vec::new();
         };
@@ -39,6 +40,8 @@ impl Wizard {
                     content: content.clone(),
                     tenant,
                     dry_run: false,
+                    create_tenant,
+                    queue,
                 };
                 s.working = true;
                 vec![self.call(Ask::ImportApply, request)]
@@ -62,7 +65,8 @@ impl Wizard {
         &mut self,
         result: Result<String, String>,
     ) -> Vec<Effect> {
-        let tenant = self.tenant.clone();
+        let (tenant, create_tenant, queue) =
+            (self.tenant.clone(), self.new_tenant, self.queue.clone());
         let Screen::Import(s) = &mut self.screen else {
             return Vec::new();
         };
@@ -77,6 +81,8 @@ impl Wizard {
                         content,
                         tenant,
                         dry_run: true,
+                        create_tenant,
+                        queue,
                     },
                 )]
             }

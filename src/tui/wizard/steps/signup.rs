@@ -57,9 +57,8 @@ impl Wizard {
         let (view, open) = (l.signup.clone(), l.open());
         match (act, view) {
             (Some(Act::Copy), Some(view)) if open => {
-                let link = self.short_link(&view);
-                self.info(self.t.copied.to_string());
-                vec![Effect::Copy(link)]
+                // Where it went is said when the copy is done (`on_copied`).
+                vec![Effect::Copy(self.short_link(&view))]
             }
             (Some(Act::Again), None) => self.begin_signup(),
             (Some(Act::Again), Some(view)) => {

@@ -1,12 +1,12 @@
 //! The first screens: which tenant, which way, which queue.
 
 use super::{moved, unexpected};
-use crate::api::{ApiError, KapsoLinkOptions, Request, Response, SignupPath};
+use crate::api::{ApiError, KapsoLinkOptions, Response, SignupPath};
 use crate::tui::wizard::field::Field;
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
 use crate::tui::wizard::{Ask, Effect, Wizard};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 impl Wizard {
     pub(in crate::tui::wizard) fn tenant_key(
@@ -23,9 +23,13 @@ impl Wizard {
             Some(Act::Down | Act::NextField) => s.selected = moved(s.selected, 1, rows),
             Some(Act::PrevField) => s.selected = moved(s.selected, -1, rows),
             Some(Act::Choose) => return self.choose_tenant(),
-            _ => {
+            // From a tenant's row, Tab goes straight to the new name.
+            _ if key.code == KeyCode::Tab => s.selected = rows - 1,
+            // Letters are text only on the name's row (elsewhere they move or do nothing).
+            _ if s.on_new_row() => {
                 self.type_key(key);
             }
+            _ => {}
         }
         Vec::new()
     }
@@ -34,12 +38,9 @@ impl Wizard {
         let Screen::Tenant(s) = &mut self.screen else {
             return Vec::new();
         };
-        if s.adding {
-            return Vec::new();
-        }
         let tenants = s.tenants.clone().unwrap_or_default();
-        let name = match tenants.get(s.selected) {
-            Some(t) => t.name.clone(),
+        let (name, new) = match tenants.get(s.selected) {
+            Some(t) => (t.name.clone(), false),
             None if s.new_name.is_empty() => {
                 s.error = Some(self.t.tenant_name_needed.to_string());
                 return Vec::new();
@@ -48,20 +49,16 @@ impl Wizard {
                 let typed = s.new_name.value().to_string();
                 // A name that is already a tenant's is that tenant.
                 match tenants.iter().find(|t| t.name.eq_ignore_ascii_case(&typed)) {
-                    Some(t) => t.name.clone(),
-                    None => {
-                        s.adding = true;
-                        s.error = None;
-                        return vec![self.call(Ask::AddTenant, Request::AddTenant { name: typed })];
-                    }
+                    Some(t) => (t.name.clone(), false),
+                    // Not made here: with the number, once the admin confirms (a typo on
+                    // this screen is corrected by going back, and leaves nothing behind).
+                    None => (typed, true),
                 }
             }
         };
-        self.tenant_chosen(name)
-    }
-
-    fn tenant_chosen(&mut self, name: String) -> Vec<Effect> {
+        s.error = None;
         self.tenant = Some(name);
+        self.new_tenant = new;
         self.go(Screen::Path(PathStep::default()))
     }
 
@@ -82,16 +79,8 @@ impl Wizard {
                 }
                 s.tenants = Some(list);
             }
-            (Ask::AddTenant, Ok(Response::Tenant(t))) => {
-                s.adding = false;
-                return self.tenant_chosen(t.name);
-            }
-            (_, Ok(other)) => {
-                s.adding = false;
-                s.error = Some(unexpected(&other));
-            }
+            (_, Ok(other)) => s.error = Some(unexpected(&other)),
             (ask, Err(e)) => {
-                s.adding = false;
                 if ask == Ask::Tenants {
                     s.tenants = Some(Vec::new());
                 }
@@ -117,7 +106,11 @@ impl Wizard {
                 s.error = None;
                 self.path = Some(choice);
                 return match choice {
-                    PathChoice::Import => self.go(Screen::Import(ImportStep::default())),
+                    // The imported numbers' queue is asked first, with "none" offered.
+                    PathChoice::Import => self.go(Screen::Queue(QueueStep {
+                        offer_none: true,
+                        ..QueueStep::default()
+                    })),
                     PathChoice::Dashboard => self.go(Screen::Dashboard(DashboardStep::default())),
                     _ => self.go(Screen::Queue(QueueStep::default())),
                 };
@@ -136,10 +129,14 @@ impl Wizard {
         let Screen::Queue(s) = &mut self.screen else {
             return Vec::new();
         };
-        let rows = s.queues.as_ref().map_or(0, Vec::len) + 1;
+        let rows = s.rows();
         match act {
             Some(Act::Up | Act::PrevField) => s.selected = moved(s.selected, -1, rows),
             Some(Act::Down | Act::NextField) => s.selected = moved(s.selected, 1, rows),
+            Some(Act::Choose) if s.on_none_row() => {
+                self.queue = None;
+                return self.after_queue();
+            }
             Some(Act::Choose) => {
                 let name = match s.queues.as_ref().and_then(|q| q.get(s.selected)) {
                     Some(q) => q.clone(),
@@ -154,9 +151,11 @@ impl Wizard {
                 self.queue = Some(name);
                 return self.after_queue();
             }
-            _ => {
+            _ if key.code == KeyCode::Tab => s.selected = rows - 1,
+            _ if s.on_new_row() => {
                 self.type_key(key);
             }
+            _ => {}
         }
         Vec::new()
     }
@@ -188,6 +187,7 @@ impl Wizard {
                 }))
             }
             Some(PathChoice::CoexistenceByHand) => self.go(manual_step(true)),
+            Some(PathChoice::Import) => self.go(Screen::Import(ImportStep::default())),
             _ => self.go(manual_step(false)),
         }
     }
@@ -208,12 +208,13 @@ impl Wizard {
                     .map(|q| q.name)
                     .collect();
                 // The tenant's queue is the likely one; with none, a new one named after it.
-                s.selected = if mine.is_empty() {
-                    0
-                } else {
-                    s.selected.min(mine.len())
-                };
+                let empty = mine.is_empty();
                 s.queues = Some(mine);
+                s.selected = if empty {
+                    s.rows() - 1
+                } else {
+                    s.selected.min(s.rows() - 1)
+                };
             }
             Ok(other) => s.error = Some(unexpected(&other)),
             Err(e) => {

@@ -176,7 +176,7 @@ fn past_the_time_limit_the_wizard_stops_and_says_what_was_missing() {
 fn an_import_reads_the_file_shows_what_would_change_then_applies_it() {
     let mut w = wizard("en");
     let out = to_path(&mut w, 0, 5);
-    assert!(out.is_empty());
+    through_queue(&mut w, out);
     assert_eq!(screen_name(&w), "import");
     type_text(&mut w, "/tmp/whatsapp-connections.json");
     let out = key(&mut w, KeyCode::Enter);
@@ -225,7 +225,8 @@ fn an_import_reads_the_file_shows_what_would_change_then_applies_it() {
     ));
     // A file that cannot be read says why.
     let mut w = wizard("en");
-    to_path(&mut w, 0, 5);
+    let out = to_path(&mut w, 0, 5);
+    through_queue(&mut w, out);
     type_text(&mut w, "/nowhere.json");
     let out = key(&mut w, KeyCode::Enter);
     w.on_file(

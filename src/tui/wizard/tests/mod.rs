@@ -3,6 +3,7 @@
 //! `by_hand.rs` prove the state machine; `screens.rs` snapshots every screen in English and
 //! Spanish at 80x24.
 
+mod admin_day;
 mod by_hand;
 mod demo_by_hand;
 mod navigation;

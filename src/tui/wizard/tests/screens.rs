@@ -26,6 +26,7 @@ fn each(name: &str, build: impl Fn(&str) -> Wizard) {
 fn tenant_screen() {
     each("wizard_tenant", |lang| {
         let mut w = wizard(lang);
+        key(&mut w, KeyCode::Tab);
         type_text(&mut w, "Globex");
         w
     });
@@ -302,7 +303,8 @@ fn history_import_in_progress() {
 fn import_preview() {
     each("wizard_import", |lang| {
         let mut w = wizard(lang);
-        to_path(&mut w, 0, 5);
+        let out = to_path(&mut w, 0, 5);
+        through_queue(&mut w, out);
         type_text(&mut w, "~/whatsapp-connections.json");
         let out = key(&mut w, KeyCode::Enter);
         let out = w.on_file(tag_of(&out, Ask::ReadImport), Ok("[]".into()));

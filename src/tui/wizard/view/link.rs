@@ -60,7 +60,13 @@ pub fn link(frame: &mut Frame, w: &Wizard, s: &LinkStep, area: Rect) {
     // The link may take the last column; words leave it free.
     let link_width = text_area.width;
     let width = text_area.width.saturating_sub(1);
-    let mut lines = para(t.link_open_this, width, Style::default());
+    // Kapso's page is not Meta's login: the business is told what it will really see.
+    let open_this = if s.kapso() {
+        t.link_kapso_open_this
+    } else {
+        t.link_open_this
+    };
+    let mut lines = para(open_this, width, Style::default());
     lines.push(Line::raw(""));
     lines.extend(para(
         &short,

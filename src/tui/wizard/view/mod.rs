@@ -113,7 +113,13 @@ pub(super) fn path_name(w: &Wizard, p: PathChoice) -> &'static str {
 fn draw_header(frame: &mut Frame, w: &Wizard, area: Rect) {
     // The box's title names the step; the header keeps what was chosen before it.
     let mut crumbs = vec![w.t.title.to_string()];
-    crumbs.extend(w.tenant.clone());
+    crumbs.extend(w.tenant.as_deref().map(|name| {
+        if w.new_tenant {
+            crate::i18n::fill(w.t.new_tenant_crumb, &[name])
+        } else {
+            name.to_string()
+        }
+    }));
     if let Some(q) = &w.queue {
         crumbs.push(crate::i18n::fill(w.t.queue_crumb, &[q]));
     }

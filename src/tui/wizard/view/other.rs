@@ -29,9 +29,11 @@ pub fn import(frame: &mut Frame, w: &Wizard, s: &ImportStep, area: Rect) {
     }
     if let Some(r) = &s.result {
         lines.push(Line::styled(format!("✓ {}", t.import_done), ok_style()));
+        lines.push(Line::raw(""));
         report_lines(w, r, area.width, &mut lines);
     } else if let Some(r) = &s.preview {
         lines.push(Line::styled(t.import_would, bold()));
+        lines.push(Line::raw(""));
         report_lines(w, r, area.width, &mut lines);
         lines.push(Line::raw(""));
         lines.extend(para(t.import_apply_hint, area.width, dim()));
@@ -42,25 +44,51 @@ pub fn import(frame: &mut Frame, w: &Wizard, s: &ImportStep, area: Rect) {
     render(frame, lines, area);
 }
 
-/// What an import adds, updates and refuses, one kind to a line.
+/// What an import adds, updates and refuses: each number under a label, the labels aligned.
 fn report_lines(w: &Wizard, r: &SyncReport, width: u16, lines: &mut Vec<Line<'static>>) {
     let t = w.t;
-    let list = |label: &str, items: &[String], lines: &mut Vec<Line<'static>>| {
-        if !items.is_empty() {
-            let text = format!("{label:<10} {}", items.join(", "));
-            lines.extend(indented(&text, 2, width, Style::default()));
-        }
-    };
-    list(t.import_added, &r.added, lines);
-    list(t.import_updated, &r.updated, lines);
-    list(t.import_corrected, &r.corrected, lines);
-    list(t.import_inactive, &r.inactive, lines);
-    lines.extend(indented(
-        &fill(t.import_unchanged, &[&r.unchanged.to_string()]),
-        2,
-        width,
-        Style::default(),
-    ));
+    let done = !r.dry_run;
+    let pick = |would: &'static str, did: &'static str| if done { did } else { would };
+    let queue = r
+        .queue
+        .as_deref()
+        .map(|q| fill(pick(t.import_to_queue, t.import_to_queue_done), &[q]));
+    let no_queue = Vec::new();
+    let groups: [(&str, &Vec<String>); 5] = [
+        (pick(t.import_added, t.import_added_done), &r.added),
+        (pick(t.import_updated, t.import_updated_done), &r.updated),
+        (
+            pick(t.import_corrected, t.import_corrected_done),
+            &r.corrected,
+        ),
+        (t.import_inactive, &r.inactive),
+        match &queue {
+            Some(q) => (q.as_str(), &r.assigned),
+            None => ("", &no_queue),
+        },
+    ];
+    let rows: Vec<(&str, &String)> = groups
+        .iter()
+        .flat_map(|(label, items)| items.iter().map(move |i| (*label, i)))
+        .collect();
+    let label_width = rows
+        .iter()
+        .map(|(l, _)| crate::tui::view::text::width(l))
+        .max()
+        .unwrap_or(0);
+    for (label, item) in &rows {
+        let pad = label_width - crate::tui::view::text::width(label);
+        let text = format!("{label}{}  {item}", " ".repeat(pad));
+        lines.extend(indented(&text, 2, width, Style::default()));
+    }
+    if r.unchanged > 0 {
+        lines.extend(indented(
+            &fill(t.import_unchanged, &[&r.unchanged.to_string()]),
+            2,
+            width,
+            Style::default(),
+        ));
+    }
     let warn = Style::default().fg(Color::Yellow);
     for warning in &r.warnings {
         lines.extend(indented(&format!("⚠ {warning}"), 2, width, warn));

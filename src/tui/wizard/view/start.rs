@@ -36,10 +36,9 @@ pub fn tenant(frame: &mut Frame, w: &Wizard, s: &TenantStep, area: Rect) {
         }
     }
     lines.push(Line::raw(""));
-    if s.adding {
-        lines.push(Line::styled(t.adding_tenant, dim()));
-    }
+    lines.extend(para(t.tenant_made_later, area.width, dim()));
     if let Some(e) = &s.error {
+        lines.push(Line::raw(""));
         lines.extend(para(e, area.width, error_style()));
     }
     render(frame, lines, area);
@@ -79,7 +78,12 @@ pub fn path(frame: &mut Frame, w: &Wizard, s: &PathStep, area: Rect) {
 
 pub fn queue(frame: &mut Frame, w: &Wizard, s: &QueueStep, area: Rect) {
     let t = w.t;
-    let mut lines = para(t.queue_intro, area.width, Style::default());
+    let intro = if s.offer_none {
+        t.import_queue_intro
+    } else {
+        t.queue_intro
+    };
+    let mut lines = para(intro, area.width, Style::default());
     lines.push(Line::raw(""));
     match &s.queues {
         None => lines.push(Line::styled(t.loading, dim())),
@@ -89,6 +93,9 @@ pub fn queue(frame: &mut Frame, w: &Wizard, s: &QueueStep, area: Rect) {
                 .max(1);
             for i in window(s.selected, list.len(), room) {
                 lines.push(choice(s.selected == i, list[i].clone()));
+            }
+            if s.offer_none {
+                lines.push(choice(s.on_none_row(), t.queue_none.to_string()));
             }
             // Left empty, the new queue is named after the tenant.
             let tenant = w.tenant.as_deref().unwrap_or_default();
@@ -102,7 +109,12 @@ pub fn queue(frame: &mut Frame, w: &Wizard, s: &QueueStep, area: Rect) {
                 note,
             ));
             lines.push(Line::raw(""));
-            lines.extend(para(t.queue_note, area.width, dim()));
+            let note = if s.offer_none {
+                t.import_queue_note
+            } else {
+                t.queue_note
+            };
+            lines.extend(para(note, area.width, dim()));
         }
     }
     if let Some(e) = &s.error {

@@ -1,0 +1,269 @@
+//! Renaming and removing tenants. A tenant with numbers is removed only when asked to with
+//! `force`, and then everything it holds goes with it: its numbers (and their sealed tokens),
+//! queues, contacts, conversations and messages, templates, signups, and the records of its
+//! agents. The refusal without `force` names all of that first, so nothing goes unannounced.
+
+use super::{Result, StoreError};
+use crate::domain::text::{check_name, normalised_name};
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+/// What a tenant holds: what removing it takes away.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TenantContents {
+    /// `+display (phone number id)` of each number.
+    pub numbers: Vec<String>,
+    pub queues: Vec<String>,
+    pub conversations: i64,
+    pub messages: i64,
+    pub contacts: i64,
+    /// Users whose record is this tenant's (agents and the tenant's admins).
+    pub agents: Vec<String>,
+}
+
+impl TenantContents {
+    /// In words, for the report: "2 numbers (+1555…), 1 queue (Sales), 3 conversations, …".
+    pub fn describe(&self) -> String {
+        self.words(true)
+    }
+
+    /// `names`: the numbers by name (the refusal has named them already).
+    fn words(&self, names: bool) -> String {
+        let list = |n: usize, one: &str, many: &str, names: &[String]| {
+            let what = if n == 1 { one } else { many };
+            if names.is_empty() {
+                format!("{n} {what}")
+            } else {
+                format!("{n} {what} ({})", names.join(", "))
+            }
+        };
+        let count =
+            |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let numbers: &[String] = if names { &self.numbers } else { &[] };
+        let mut parts = vec![
+            list(self.numbers.len(), "number", "numbers", numbers),
+            list(self.queues.len(), "queue", "queues", &self.queues),
+            count(self.conversations, "conversation", "conversations"),
+        ];
+        // The rest only when there is some.
+        if self.messages > 0 {
+            parts.push(count(self.messages, "message", "messages"));
+        }
+        if self.contacts > 0 {
+            parts.push(count(self.contacts, "contact", "contacts"));
+        }
+        if !self.agents.is_empty() {
+            parts.push(list(
+                self.agents.len(),
+                "agent record",
+                "agent records",
+                &self.agents,
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
+/// What a rename or a removal did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantChange {
+    /// The tenant's name now (for a removal: the name it had).
+    pub tenant: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// For a removal: everything that went with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<TenantContents>,
+}
+
+/// The tenant's id and exact stored name, found ignoring case (as names are compared).
+fn find(conn: &Connection, name: &str) -> Result<(i64, String)> {
+    let wanted = normalised_name(name.trim());
+    let all: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, name FROM tenants ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    all.into_iter()
+        .find(|(_, n)| normalised_name(n) == wanted)
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no tenant named {name:?}: `wabox tenants list` shows them"
+            ))
+        })
+}
+
+pub fn rename_tenant(conn: &Connection, from: &str, to: &str) -> Result<TenantChange> {
+    let (id, old) = find(conn, from)?;
+    let new = check_name("tenant", to).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let wanted = normalised_name(&new);
+    let clash: Option<String> = conn
+        .prepare_cached("SELECT name FROM tenants WHERE id != ?1")?
+        .query_map([id], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .find(|n| normalised_name(n) == wanted);
+    if let Some(other) = clash {
+        return Err(StoreError::Conflict(format!(
+            "tenant {other:?} already exists (names are compared ignoring case and width)"
+        )));
+    }
+    conn.execute(
+        "UPDATE tenants SET name = ?2 WHERE id = ?1",
+        params![id, new],
+    )?;
+    Ok(TenantChange {
+        tenant: new,
+        renamed_from: Some(old),
+        removed: None,
+    })
+}
+
+pub fn contents(conn: &Connection, tenant_id: i64) -> Result<TenantContents> {
+    let names = |sql: &str| -> Result<Vec<String>> {
+        Ok(conn
+            .prepare(sql)?
+            .query_map([tenant_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [tenant_id], |r| r.get(0))?) };
+    Ok(TenantContents {
+        numbers: names(
+            "SELECT '+' || display_phone || ' (' || phone_number_id || ')' FROM numbers
+             WHERE tenant_id = ?1 ORDER BY display_phone",
+        )?,
+        queues: names("SELECT name FROM queues WHERE tenant_id = ?1 ORDER BY name")?,
+        conversations: count(
+            "SELECT count(*) FROM conversations c JOIN numbers n ON n.id = c.number_id
+             WHERE n.tenant_id = ?1",
+        )?,
+        messages: count(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             JOIN numbers n ON n.id = c.number_id WHERE n.tenant_id = ?1",
+        )?,
+        contacts: count("SELECT count(*) FROM contacts WHERE tenant_id = ?1")?,
+        agents: names("SELECT user FROM agents WHERE tenant_id = ?1 ORDER BY user")?,
+    })
+}
+
+/// Removes a tenant. With numbers, only when `force`: then everything it holds goes too, and
+/// the files downloaded for its messages are returned (paths relative to the data dir) for the
+/// engine to delete once this is committed.
+pub fn remove_tenant(
+    conn: &Connection,
+    name: &str,
+    force: bool,
+) -> Result<(TenantChange, Vec<String>)> {
+    let (id, stored) = find(conn, name)?;
+    let held = contents(conn, id)?;
+    if !held.numbers.is_empty() && !force {
+        return Err(StoreError::Conflict(format!(
+            "tenant {stored:?} still has {}. `wabox tenants remove {stored:?} --force` removes it \
+             for good with everything it holds: {}. To keep them, rename the tenant instead \
+             (`wabox tenants rename`)",
+            if held.numbers.len() == 1 {
+                format!("a number, {}", held.numbers[0])
+            } else {
+                format!("numbers: {}", held.numbers.join(", "))
+            },
+            held.words(false)
+        )));
+    }
+    let files: Vec<String> = conn
+        .prepare(
+            "SELECT md.path FROM media md JOIN numbers n ON n.id = md.number_id
+             WHERE n.tenant_id = ?1 AND md.path IS NOT NULL",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Rows keyed by a message's wamid have no foreign key to follow.
+    let wamids = "SELECT m.wamid FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                  JOIN numbers n ON n.id = c.number_id WHERE n.tenant_id = ?1";
+    conn.execute(
+        &format!("DELETE FROM statuses WHERE wamid IN ({wamids})"),
+        [id],
+    )?;
+    conn.execute(
+        &format!("DELETE FROM reactions WHERE message_wamid IN ({wamids})"),
+        [id],
+    )?;
+    purge(conn, "tenants", &format!("id = {id}"), 0)?;
+    Ok((
+        TenantChange {
+            tenant: stored,
+            renamed_from: None,
+            removed: Some(held),
+        },
+        files,
+    ))
+}
+
+/// Deletes the rows of `table` matching `condition`, after every row that refers to them by a
+/// foreign key, found from the schema itself: a table added later is followed without anyone
+/// remembering to list it here.
+fn purge(conn: &Connection, table: &str, condition: &str, depth: usize) -> Result<()> {
+    if depth > 12 {
+        return Err(StoreError::Invalid(format!(
+            "the references to {table} run too deep to remove safely"
+        )));
+    }
+    for (child, from, to) in referrers(conn, table)? {
+        if child == table {
+            continue;
+        }
+        let inner = format!("\"{from}\" IN (SELECT \"{to}\" FROM \"{table}\" WHERE {condition})");
+        purge(conn, &child, &inner, depth + 1)?;
+    }
+    conn.execute(&format!("DELETE FROM \"{table}\" WHERE {condition}"), [])?;
+    Ok(())
+}
+
+/// `(table, column, referenced column)` of every foreign key pointing at `table`.
+fn referrers(conn: &Connection, table: &str) -> Result<Vec<(String, String, String)>> {
+    let tables: Vec<String> = conn
+        .prepare_cached(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES%'",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for t in tables {
+        let keys = conn
+            .prepare("SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?1)")?
+            .query_map([&t], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (target, from, to) in keys {
+            if target.eq_ignore_ascii_case(table) {
+                // No column named: the target's primary key, which is `id` throughout.
+                out.push((t.clone(), from, to.unwrap_or_else(|| "id".into())));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::store;
+
+    #[test]
+    fn a_tenant_is_renamed_unless_the_name_is_taken() {
+        let (_d, conn) = store();
+        crate::store::directory::add_tenant(&conn, "jTacos Lupita", 1).unwrap();
+        crate::store::directory::add_tenant(&conn, "Acme", 1).unwrap();
+        let change = rename_tenant(&conn, "jtacos lupita", "Tacos Lupita").unwrap();
+        assert_eq!(change.renamed_from.as_deref(), Some("jTacos Lupita"));
+        assert!(matches!(
+            rename_tenant(&conn, "Tacos Lupita", "ACME"),
+            Err(StoreError::Conflict(_))
+        ));
+        let (gone, _) = remove_tenant(&conn, "Tacos Lupita", false).unwrap();
+        assert_eq!(gone.removed.unwrap().numbers.len(), 0);
+    }
+}
