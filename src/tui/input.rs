@@ -33,7 +33,7 @@ impl App {
             return self.wizard_key(key);
         }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return vec![Effect::Quit];
+            return self.on_ctrl_c();
         }
         if self.popup.is_some() {
             return self.popup_key(key);
@@ -42,6 +42,9 @@ impl App {
             return self.filter_key(key);
         }
         if self.focus == Focus::Composer {
+            if let Some(out) = self.composer_key(&key) {
+                return out;
+            }
             match self.keymap.action(Scope::Composer, &key) {
                 Some(action) => return self.act(action),
                 None => {
@@ -83,6 +86,7 @@ impl App {
         };
         match popup {
             Popup::React(_) => return self.reaction_key(key),
+            Popup::ConfirmQuit { .. } => return self.quit_answer(&key),
             Popup::Help { scroll } => match key.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -226,6 +230,7 @@ impl App {
                     if let Some(ready) = picker.enter() {
                         let conversation_id = picker.conversation_id;
                         self.popup = None;
+                        self.after_send();
                         let reply = self.take_reply(conversation_id);
                         return vec![Effect::Call(
                             Tag::Send {
@@ -262,6 +267,7 @@ impl App {
         match name {
             "" => Vec::new(),
             "q" | "quit" => vec![Effect::Quit],
+            "attach" => self.attach_command(arg.trim()),
             "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
             | "agent-admin" => self.admin_command(name, arg.trim()),
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
@@ -584,7 +590,7 @@ impl App {
         let id = row.view.id;
         let unread = row.view.unread;
         if self.open.as_ref().map(OpenConversation::id) != Some(id) {
-            self.composer = new_composer();
+            self.switch_draft(id);
             self.contact = None;
             self.history.clear();
             self.open = Some(OpenConversation {
@@ -723,6 +729,7 @@ impl App {
         }
         let body = trimmed.to_string();
         self.composer = new_composer();
+        self.after_send();
         let reply = self.take_reply(conversation_id);
         vec![Effect::Call(
             Tag::Send {

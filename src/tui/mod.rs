@@ -4,7 +4,10 @@
 
 pub mod answers;
 pub mod app;
+mod attach;
 pub mod clock;
+mod composer;
+pub mod drafts;
 mod input;
 pub mod keymap;
 pub mod link;
@@ -18,6 +21,8 @@ pub mod wizard;
 mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_composer;
 
 use crate::client::Client;
 use crate::config::Config;
@@ -59,6 +64,9 @@ pub async fn run(
     reconnect_to: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let mut app = app_from_config(config, offset, crate::domain::time::now_unix())?;
+    if let Some(file) = drafts::file_for(&config.data_dir) {
+        app.load_drafts(file);
+    }
     let (requests, mut link) = link::spawn(client, reconnect_to);
     terminal::install_panic_hook();
     let mut term = terminal::setup(config.ui.mouse)?;
@@ -86,6 +94,7 @@ pub async fn run(
             },
             _ = tick.tick() => {
                 app.on_tick(crate::domain::time::now_unix());
+                app.save_drafts();
                 app.wizard_tick()
             }
         };
@@ -98,7 +107,10 @@ pub async fn run(
         let mut effects = std::collections::VecDeque::from(effects);
         while let Some(effect) = effects.pop_front() {
             match effect {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => {
+                    app.save_drafts();
+                    return Ok(());
+                }
                 Effect::Call(tag, request) => {
                     if requests.send((tag, request)).is_err() {
                         app.on_disconnected("the engine link stopped".into());

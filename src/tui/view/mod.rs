@@ -12,6 +12,9 @@ mod search;
 mod sidebar;
 pub mod text;
 
+#[cfg(test)]
+pub(crate) use composer::height as composer_height;
+
 use super::app::{App, Focus, LinkState, Popup};
 use super::keymap::{Action, Scope};
 use ratatui::Frame;
@@ -58,7 +61,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     .areas(body);
     sidebar::draw(frame, app, left);
     conversations::draw(frame, app, middle);
-    let composer_height = composer::height(app);
+    let composer_height = composer::height(app, right.width);
     let [messages_area, composer_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(composer_height)]).areas(right);
     if app.contact_panel && app.open.is_some() {
@@ -76,7 +79,12 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     }
     composer::draw(frame, app, composer_area);
     draw_footer(frame, app, footer);
-    match &app.popup {
+    // The quit question sits in the footer, over whatever popup it came over.
+    let popup = match &app.popup {
+        Some(Popup::ConfirmQuit { under }) => under.as_deref(),
+        other => other.as_ref(),
+    };
+    match popup {
         Some(Popup::Help { scroll }) => draw_help(frame, app, *scroll),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
@@ -88,7 +96,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
             sequences,
             selected,
         }) => automation::draw(frame, app, sequences.as_deref(), *selected),
-        Some(Popup::Command(_)) | None => {}
+        Some(Popup::Command(_) | Popup::ConfirmQuit { .. }) | None => {}
     }
 }
 
@@ -203,6 +211,9 @@ fn footer_actions(app: &App) -> (Scope, &'static [Action]) {
 }
 
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(Popup::ConfirmQuit { .. }) = &app.popup {
+        return composer::draw_quit_question(frame, app, area);
+    }
     if let Some(Popup::Command(line)) = &app.popup {
         let text = Line::from(vec![
             Span::styled(
