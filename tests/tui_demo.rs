@@ -127,6 +127,9 @@ fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
     tmux.text("bienv");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the preview", |s| s.contains("¡Hola Carlos Mamani!"));
+    // After the last field, the review: only there does Enter send.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the review", |s| s.contains("will receive exactly this"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("the template to be read", |s| {
         s.contains("¡Hola Carlos Mamani! ¿Seguimos") && s.contains("✓✓ read")

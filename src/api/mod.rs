@@ -410,6 +410,15 @@ pub enum SendContent {
         /// Not allowed on audio and stickers.
         caption: Option<String>,
     },
+    /// A file on the client's side (the inbox's `:attach`). A client uploads it and sends
+    /// `Media` instead: the engine never reads a client's filesystem, and refuses this.
+    LocalFile {
+        path: std::path::PathBuf,
+        kind: MediaKind,
+        filename: String,
+        mime: String,
+        caption: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -47,6 +47,32 @@ impl Client {
         })
     }
 
+    /// A file send from this side (`LocalFile`): the file goes to the engine first, and the
+    /// send names the upload. Any other content is returned as it is.
+    pub async fn with_uploaded_file(
+        &mut self,
+        content: SendContent,
+    ) -> Result<SendContent, ApiError> {
+        let SendContent::LocalFile {
+            path,
+            kind,
+            filename,
+            mime,
+            caption,
+        } = content
+        else {
+            return Ok(content);
+        };
+        let upload_id = self.upload_file(&path).await?;
+        Ok(SendContent::Media {
+            kind,
+            filename,
+            mime,
+            upload_id,
+            caption,
+        })
+    }
+
     /// Sends a file to the engine; its upload id, for a media `Send`.
     pub async fn upload_file(&mut self, path: &Path) -> Result<String, ApiError> {
         let shown = path.display();

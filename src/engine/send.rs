@@ -84,6 +84,13 @@ impl Engine {
                     .send_template(caller, &target, request, name, language, params, header)
                     .await;
             }
+            SendContent::LocalFile { path, .. } => {
+                return Err(ApiError::new(format!(
+                    "{} is a file on the client's side: a client uploads it first \
+                     (BeginUpload, UploadChunk) and sends the upload",
+                    crate::domain::text::visible_line(&path.display().to_string())
+                )));
+            }
             SendContent::Media {
                 kind,
                 filename,

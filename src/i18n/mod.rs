@@ -3,13 +3,14 @@
 
 pub use crate::cloud::Lang;
 
-pub mod engine;
-pub mod demo;
 pub mod admin;
+pub mod composer;
+pub mod demo;
+pub mod engine;
 mod kapso;
 pub use kapso::kapso_failure;
-pub mod views;
 pub mod cmdline;
+pub mod views;
 pub mod wizard;
 
 /// The inbox's words. Fields with `{}` are filled with `fill`.
@@ -307,13 +308,13 @@ pub static EN: Strings = Strings {
     composer_closed: "The 24-hour window is closed: only a template can be sent ({})",
     composer_closing: "The window closes in {}: answer now, or use a template after",
     composer_open: "Window open: {} left",
-    canned_hint: "canned replies: {}",
+    canned_hint: " Tab completes: {} ",
     templates: "Templates",
     templates_none: "No approved templates for this number: sync them with `wabox templates sync`.",
     template_search: "search",
     template_fill: "Fill in",
     template_preview: "The customer will receive",
-    template_send_hint: "Enter: next field / send   Esc: back",
+    template_send_hint: "Enter: next field, then review before sending   Esc: back",
     template_choose_hint: "type to search   Enter: choose   Esc: close",
     help_title: "Keys and commands",
     help_lists: "Lists",
@@ -457,13 +458,13 @@ pub static ES: Strings = Strings {
     composer_closed: "La ventana de 24 horas está cerrada: solo se puede enviar una plantilla ({})",
     composer_closing: "La ventana cierra en {}: responde ahora, o usa una plantilla después",
     composer_open: "Ventana abierta: quedan {}",
-    canned_hint: "respuestas rápidas: {}",
+    canned_hint: " Tab completa: {} ",
     templates: "Plantillas",
     templates_none: "No hay plantillas aprobadas para este número: sincronízalas con `wabox templates sync`.",
     template_search: "buscar",
     template_fill: "Completa",
     template_preview: "El cliente recibirá",
-    template_send_hint: "Enter: campo siguiente / enviar   Esc: volver",
+    template_send_hint: "Enter: campo siguiente y luego revisar antes de enviar   Esc: volver",
     template_choose_hint: "escribe para buscar   Enter: elegir   Esc: cerrar",
     help_title: "Teclas y comandos",
     help_lists: "Listas",

@@ -21,8 +21,8 @@ pub mod sequences;
 pub mod signups;
 pub mod sync;
 pub mod templates;
-pub mod view_counts;
 pub mod tenants;
+pub mod view_counts;
 pub mod views;
 
 use rusqlite::Connection;

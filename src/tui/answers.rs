@@ -287,8 +287,7 @@ mod tests {
             requests(&effects).as_slice(),
             [Request::Send { reply_to: None, .. }]
         ));
-        press(&mut app, KeyCode::Esc);
-        assert_eq!(app.focus, Focus::Messages);
+        assert_eq!(app.focus, Focus::Messages, "the send gave the keys back");
     }
 
     #[test]

@@ -165,6 +165,10 @@ pub enum Popup {
     },
     /// Our reaction to the selected message: a few common emoji, or any typed.
     React(super::answers::ReactionChoice),
+    /// Ctrl+C in the composer: quit (drafts kept) or go back to what was there.
+    ConfirmQuit {
+        under: Option<Box<Popup>>,
+    },
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
     Automation {
         /// The conversation's tenant's sequences, once loaded.
@@ -327,6 +331,8 @@ pub struct App {
     pub composer: TextArea<'static>,
     /// The message the composer's text answers (`R` on a message; Esc cancels).
     pub reply_to: Option<super::answers::ReplyDraft>,
+    /// What was typed in each conversation and not sent, kept across conversations and runs.
+    pub drafts: super::drafts::Drafts,
     pub popup: Option<Popup>,
     pub templates: HashMap<String, Vec<TemplateView>>,
     pub notice: Option<Notice>,
@@ -387,6 +393,7 @@ impl App {
             open: None,
             composer: new_composer(),
             reply_to: None,
+            drafts: super::drafts::Drafts::default(),
             popup: None,
             templates: HashMap::new(),
             notice: None,
@@ -635,13 +642,21 @@ impl App {
                 match tag {
                     Tag::Conversations { .. } => self.conversations_loading = false,
                     Tag::Numbers => self.numbers_loading = false,
-                    Tag::Send { text, reply, .. } => {
+                    Tag::Send {
+                        conversation_id,
+                        text,
+                        reply,
+                    } => {
                         // Nothing typed is lost: the refused text comes back to the composer,
-                        // with the message it answered.
-                        if let Some(text) = text
-                            && self.composer_text().trim().is_empty()
-                        {
-                            self.composer = composer_with(&text);
+                        // with the message it answered (or to its conversation's draft, if
+                        // the agent has moved on).
+                        let here = self.open.as_ref().map(OpenConversation::id);
+                        if let Some(text) = text {
+                            if here != Some(conversation_id) {
+                                self.drafts.give_back(conversation_id, &text);
+                            } else if self.composer_text().trim().is_empty() {
+                                self.composer = composer_with(&text);
+                            }
                         }
                         if self.reply_to.is_none() {
                             self.reply_to = reply.map(|r| *r);
@@ -954,12 +969,16 @@ pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Eff
 pub(super) fn new_composer() -> TextArea<'static> {
     let mut t = TextArea::default();
     t.set_cursor_line_style(ratatui::style::Style::default());
+    // Long lines wrap (at words, or inside a word longer than a line) instead of scrolling
+    // sideways out of sight.
+    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     t
 }
 
-fn composer_with(text: &str) -> TextArea<'static> {
+pub(super) fn composer_with(text: &str) -> TextArea<'static> {
     let mut t = TextArea::new(text.lines().map(str::to_string).collect());
     t.set_cursor_line_style(ratatui::style::Style::default());
+    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     t.move_cursor(ratatui_textarea::CursorMove::Bottom);
     t.move_cursor(ratatui_textarea::CursorMove::End);
     t

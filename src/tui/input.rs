@@ -38,7 +38,7 @@ impl App {
             self.dismiss_error();
         }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return vec![Effect::Quit];
+            return self.on_ctrl_c();
         }
         if self.popup.is_some() {
             return self.popup_key(key);
@@ -47,6 +47,9 @@ impl App {
             return self.filter_key(key);
         }
         if self.focus == Focus::Composer {
+            if let Some(out) = self.composer_key(&key) {
+                return out;
+            }
             match self.keymap.action(Scope::Composer, &key) {
                 Some(action) => return self.act(action),
                 None => {
@@ -97,6 +100,7 @@ impl App {
         match popup {
             Popup::React(_) => return self.reaction_key(key),
             Popup::SaveAs(_) => return self.save_prompt_key(key),
+            Popup::ConfirmQuit { .. } => return self.quit_answer(&key),
             // Answered above.
             Popup::Help(_) | Popup::Messages(_) | Popup::Command(_) => {}
             Popup::Search(search) => match key.code {
@@ -221,6 +225,7 @@ impl App {
                     if let Some(ready) = picker.enter() {
                         let conversation_id = picker.conversation_id;
                         self.popup = None;
+                        self.after_send();
                         let reply = self.take_reply(conversation_id);
                         return vec![Effect::Call(
                             Tag::Send {
@@ -265,6 +270,7 @@ impl App {
                 self.open_help(true);
                 Vec::new()
             }
+            "attach" => self.attach_command(arg.trim()),
             "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
             | "agent-admin" => self.admin_command(name, arg.trim()),
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
@@ -600,7 +606,7 @@ impl App {
         let id = row.view.id;
         let unread = row.view.unread;
         if self.open.as_ref().map(OpenConversation::id) != Some(id) {
-            self.composer = new_composer();
+            self.switch_draft(id);
             self.contact = None;
             self.history.clear();
             self.open = Some(OpenConversation {
@@ -722,6 +728,7 @@ impl App {
         }
         let body = trimmed.to_string();
         self.composer = new_composer();
+        self.after_send();
         let reply = self.take_reply(conversation_id);
         vec![Effect::Call(
             Tag::Send {

@@ -163,6 +163,18 @@ impl KeyChord {
         Ok(KeyChord { code, modifiers })
     }
 
+    /// Whether two chords are one key as pressed (`ctrl+t` and `ctrl+T` are).
+    pub fn same_key(&self, other: &KeyChord) -> bool {
+        match (self.code, other.code) {
+            (KeyCode::Char(a), KeyCode::Char(b))
+                if self.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                self.modifiers == other.modifiers && a.eq_ignore_ascii_case(&b)
+            }
+            _ => self == other,
+        }
+    }
+
     /// Whether a pressed key is this one. Shift is part of a character (`G`, `?`), so it is
     /// ignored for characters; terminals differ in reporting it.
     pub fn matches(&self, key: &KeyEvent) -> bool {
@@ -282,7 +294,7 @@ pub struct Keymap {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("[keys] {0}")]
+#[error("{0}")]
 pub struct KeymapError(String);
 
 impl Keymap {
@@ -301,7 +313,9 @@ impl Keymap {
         Keymap { bindings }
     }
 
-    /// The defaults with the config's `[keys]` (lists) and `[keys.composer]` over them.
+    /// The defaults with the config's `[keys]` (lists) and `[keys.composer]` over them. A key
+    /// given to an action that another action of the same table still has is refused, naming
+    /// both: taking it silently left that action without a key and a blank in the help.
     pub fn with_overrides(
         lists: &BTreeMap<String, KeyList>,
         composer: &BTreeMap<String, KeyList>,
@@ -313,37 +327,49 @@ impl Keymap {
                     .bindings
                     .iter_mut()
                     .find(|b| b.scope == scope && b.action.name() == name)
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = DEFAULTS
-                            .iter()
-                            .filter(|(s, _, _)| *s == scope)
-                            .map(|(_, a, _)| a.name())
-                            .collect();
-                        KeymapError(format!(
-                            "unknown action {name:?}{}: known are {}",
-                            if scope == Scope::Composer {
-                                " in [keys.composer]"
-                            } else {
-                                ""
-                            },
-                            known.join(", ")
-                        ))
-                    })?;
-                let chords: Vec<KeyChord> = keys
+                    .ok_or_else(|| unknown_action(scope, name))?;
+                binding.keys = keys
                     .keys()
                     .iter()
-                    .map(|k| KeyChord::parse(k).map_err(|e| KeymapError(format!("{name}: {e}"))))
+                    .map(|k| {
+                        KeyChord::parse(k)
+                            .map_err(|e| KeymapError(format!("{} {name}: {e}", table_name(scope))))
+                    })
                     .collect::<Result<_, _>>()?;
-                binding.keys = chords.clone();
-                // The configured key wins: no other action in the scope keeps it.
-                for other in map.bindings.iter_mut() {
-                    if other.scope == scope && other.action.name() != name {
-                        other.keys.retain(|k| !chords.contains(k));
-                    }
+            }
+            map.refuse_shared_keys(scope, overrides)?;
+        }
+        Ok(map)
+    }
+
+    /// Two actions of one table answering the same key: the first one configured is named with
+    /// the action that also has it, and the two ways out.
+    fn refuse_shared_keys(
+        &self,
+        scope: Scope,
+        overrides: &BTreeMap<String, KeyList>,
+    ) -> Result<(), KeymapError> {
+        let table = table_name(scope);
+        let bindings: Vec<&Binding> = self.in_scope(scope).collect();
+        for name in overrides.keys() {
+            let Some(ours) = bindings.iter().find(|b| b.action.name() == name) else {
+                continue;
+            };
+            for key in &ours.keys {
+                let other = bindings
+                    .iter()
+                    .find(|b| b.action != ours.action && b.keys.iter().any(|k| k.same_key(key)));
+                if let Some(other) = other {
+                    let theirs = other.action.name();
+                    return Err(KeymapError(format!(
+                        "{table} {name} and {theirs} both have the key {key}: give {theirs} \
+                         other keys too ({table} {theirs} = [\"…\"]), set {theirs} = [] to leave \
+                         it without one, or choose another key for {name}"
+                    )));
                 }
             }
         }
-        Ok(map)
+        Ok(())
     }
 
     pub fn action(&self, scope: Scope, key: &KeyEvent) -> Option<Action> {
@@ -375,6 +401,44 @@ impl Keymap {
             .map(|b| b.action)
             .find(|a| a.name() == name)
     }
+}
+
+fn table_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Lists => "[keys]",
+        Scope::Composer => "[keys.composer]",
+    }
+}
+
+/// An action the table does not have: if the other table has it, say to move it there.
+fn unknown_action(scope: Scope, name: &str) -> KeymapError {
+    let other = match scope {
+        Scope::Lists => Scope::Composer,
+        Scope::Composer => Scope::Lists,
+    };
+    let in_table = |s: Scope| {
+        DEFAULTS
+            .iter()
+            .filter(move |(d, _, _)| *d == s)
+            .map(|(_, a, _)| a.name())
+    };
+    if in_table(other).any(|a| a == name) && !in_table(scope).any(|a| a == name) {
+        let (here, there) = (table_name(scope), table_name(other));
+        return KeymapError(format!(
+            "{here} {name}: {name} is a key of the {}, so it goes under {there} \
+             ({there} {name} = [...])",
+            match other {
+                Scope::Composer => "composer",
+                Scope::Lists => "lists",
+            }
+        ));
+    }
+    let known: Vec<&str> = in_table(scope).collect();
+    KeymapError(format!(
+        "{}: unknown action {name:?}: known are {}",
+        table_name(scope),
+        known.join(", ")
+    ))
 }
 
 /// `[keys]` holds list actions and, as a table, `[keys.composer]`.
@@ -452,6 +516,8 @@ mod tests {
     fn config_overrides_replace_an_actions_keys() {
         let mut lists = BTreeMap::new();
         lists.insert("quit".to_string(), KeyList::One("x".into()));
+        // "x" was close's key: it is left without one, as asked.
+        lists.insert("close".to_string(), KeyList::Many(Vec::new()));
         let mut composer = BTreeMap::new();
         composer.insert(
             "send".to_string(),
@@ -475,7 +541,6 @@ mod tests {
             Some(Action::Send)
         );
         assert_eq!(map.key_of(Scope::Composer, Action::Send), "Ctrl+S");
-        // "x" was close's key: the configured binding took it.
         assert_eq!(
             map.key_of(Scope::Lists, Action::CloseConversation),
             ":close"
@@ -493,6 +558,63 @@ mod tests {
         lists.insert("quit".to_string(), KeyList::One("hyper+q".into()));
         let err = Keymap::with_overrides(&lists, &BTreeMap::new()).unwrap_err();
         assert!(err.0.contains("unknown modifier"), "{err}");
+    }
+
+    #[test]
+    fn a_key_taken_from_another_action_is_refused_naming_both() {
+        let mut lists = BTreeMap::new();
+        lists.insert("compose".to_string(), KeyList::Many(vec!["r".into()]));
+        let err = Keymap::with_overrides(&lists, &BTreeMap::new()).unwrap_err();
+        assert!(
+            err.0
+                .starts_with("[keys] compose and retry both have the key r: give retry"),
+            "{err}"
+        );
+        assert!(err.0.contains("retry = []"), "{err}");
+        // Giving retry another key settles it.
+        lists.insert("retry".to_string(), KeyList::One("ctrl+r".into()));
+        let map = Keymap::with_overrides(&lists, &BTreeMap::new()).unwrap();
+        assert_eq!(map.key_of(Scope::Lists, Action::Compose), "r");
+        assert_eq!(map.key_of(Scope::Lists, Action::Retry), "Ctrl+R");
+        // The same in the composer, where Ctrl+T and ctrl+t are one key.
+        let mut composer = BTreeMap::new();
+        composer.insert("editor".to_string(), KeyList::One("ctrl+T".into()));
+        let err = Keymap::with_overrides(&BTreeMap::new(), &composer).unwrap_err();
+        assert!(
+            err.0
+                .starts_with("[keys.composer] editor and templates both have the key Ctrl+T"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_defaults_give_no_key_to_two_actions() {
+        let map = Keymap::defaults();
+        for scope in [Scope::Lists, Scope::Composer] {
+            let keys: Vec<&KeyChord> = map.in_scope(scope).flat_map(|b| &b.keys).collect();
+            for (i, a) in keys.iter().enumerate() {
+                assert!(
+                    !keys[i + 1..].iter().any(|b| a.same_key(b)),
+                    "{a} twice in {scope:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_composer_action_under_keys_points_at_keys_composer_and_back() {
+        let mut lists = BTreeMap::new();
+        lists.insert("send".to_string(), KeyList::One("ctrl+s".into()));
+        let err = Keymap::with_overrides(&lists, &BTreeMap::new()).unwrap_err();
+        assert_eq!(
+            err.0,
+            "[keys] send: send is a key of the composer, so it goes under [keys.composer] \
+             ([keys.composer] send = [...])"
+        );
+        let mut composer = BTreeMap::new();
+        composer.insert("retry".to_string(), KeyList::One("ctrl+r".into()));
+        let err = Keymap::with_overrides(&BTreeMap::new(), &composer).unwrap_err();
+        assert!(err.0.contains("goes under [keys] ([keys] retry"), "{err}");
     }
 
     #[test]

@@ -74,9 +74,14 @@ async fn serve<T>(
                     Request::GetMedia { message_id, offset: 0, .. } => {
                         client.media_whole(message_id).await
                     }
-                    // A template header's file goes to the engine before the send naming it.
+                    // A template header's file, or an attached one, goes to the engine before
+                    // the send naming it.
                     Request::Send { conversation_id, content, reply_to } => {
-                        match client.with_uploaded_header(content).await {
+                        let content = match client.with_uploaded_file(content).await {
+                            Ok(content) => client.with_uploaded_header(content).await,
+                            Err(e) => Err(e),
+                        };
+                        match content {
                             Ok(content) => {
                                 client
                                     .call(Request::Send { conversation_id, content, reply_to })

@@ -5,9 +5,12 @@
 mod admin_args;
 pub mod answers;
 pub mod app;
+mod attach;
 pub mod clock;
-mod cursor;
 pub mod cmdline;
+mod composer;
+mod cursor;
+pub mod drafts;
 mod input;
 pub mod keymap;
 pub mod link;
@@ -24,13 +27,15 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_i18n;
-#[cfg(test)]
-mod tests_views;
+mod tests_admin;
 #[cfg(test)]
 mod tests_cmdline;
 #[cfg(test)]
-mod tests_admin;
+mod tests_composer;
+#[cfg(test)]
+mod tests_i18n;
+#[cfg(test)]
+mod tests_views;
 
 use crate::client::Client;
 use crate::config::Config;
@@ -76,6 +81,9 @@ pub async fn run(
     if let Some(path) = &history_path {
         app.cmdline.load_history(cmdline::history::load(path));
     }
+    if let Some(file) = drafts::file_for(&config.data_dir) {
+        app.load_drafts(file);
+    }
     let (requests, mut link) = link::spawn(client, reconnect_to);
     terminal::install_panic_hook();
     let mut term = terminal::setup(config.ui.mouse)?;
@@ -103,6 +111,7 @@ pub async fn run(
             },
             _ = tick.tick() => {
                 app.on_tick(crate::domain::time::now_unix());
+                app.save_drafts();
                 app.wizard_tick()
             }
         };
@@ -124,7 +133,10 @@ pub async fn run(
         let mut effects = std::collections::VecDeque::from(effects);
         while let Some(effect) = effects.pop_front() {
             match effect {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => {
+                    app.save_drafts();
+                    return Ok(());
+                }
                 Effect::Call(tag, request) => {
                     if requests.send((tag, request)).is_err() {
                         app.on_disconnected("the engine link stopped".into());

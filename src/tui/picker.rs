@@ -28,6 +28,9 @@ pub enum Stage {
         fields: Vec<Field>,
         /// Counts the header first, then the fields.
         focus: usize,
+        /// The form is complete and shown as the customer will get it: only here does Enter
+        /// send, so going back to mend a field can never send a half-mended template.
+        review: bool,
     },
 }
 
@@ -107,12 +110,14 @@ impl TemplatePicker {
                 header,
                 fields,
                 focus,
+                review: false,
                 ..
             } => {
                 if let Some(v) = focused(header, fields, *focus) {
                     v.push(c);
                 }
             }
+            Stage::Fill { review: true, .. } => {}
         }
     }
 
@@ -126,12 +131,14 @@ impl TemplatePicker {
                 header,
                 fields,
                 focus,
+                review: false,
                 ..
             } => {
                 if let Some(v) = focused(header, fields, *focus) {
                     v.pop();
                 }
             }
+            Stage::Fill { review: true, .. } => {}
         }
     }
 
@@ -146,12 +153,18 @@ impl TemplatePicker {
         let step = |i: usize| (i as isize + delta).clamp(0, len as isize - 1) as usize;
         match &mut self.stage {
             Stage::Choose => self.selected = step(self.selected),
-            Stage::Fill { focus, .. } => *focus = step(*focus),
+            Stage::Fill {
+                focus,
+                review: false,
+                ..
+            } => *focus = step(*focus),
+            Stage::Fill { review: true, .. } => {}
         }
     }
 
-    /// Enter: choose the selected template, move to the next field, or (on a complete form)
-    /// say it is ready to send with these parameters.
+    /// Enter: choose the selected template; in the form, move to the next field, and after the
+    /// last one show the review (the first gap or a wrong header takes the focus instead); in
+    /// the review, say it is ready to send with these parameters.
     pub fn enter(&mut self) -> Option<Ready> {
         match &mut self.stage {
             Stage::Choose => {
@@ -174,11 +187,14 @@ impl TemplatePicker {
                     .map(|h| &h.value)
                     .chain(fields.iter().map(|f| &f.value));
                 let focus = values.position(|v| v.is_empty()).unwrap_or(0);
+                // Nothing to fill: straight to the review, still one deliberate Enter from sending.
+                let review = header.is_none() && fields.is_empty();
                 self.stage = Stage::Fill {
                     template: Box::new(template),
                     header,
                     fields,
                     focus,
+                    review,
                 };
                 None
             }
@@ -187,43 +203,47 @@ impl TemplatePicker {
                 header,
                 fields,
                 focus,
+                review,
             } => {
-                let empty: Vec<bool> = header
-                    .iter()
-                    .map(|h| h.value.trim().is_empty())
-                    .chain(fields.iter().map(|f| f.value.trim().is_empty()))
-                    .collect();
-                if let Some(first) = empty.iter().position(|e| *e) {
-                    // Next empty field after this one, else the first.
-                    *focus = (*focus + 1..empty.len())
-                        .find(|i| empty[*i])
-                        .unwrap_or(first);
-                    return None;
+                let count = fields.len() + usize::from(header.is_some());
+                match ready(template, header.as_ref(), fields) {
+                    Ok(ready) if *review => Some(ready),
+                    Ok(_) if *focus + 1 < count => {
+                        *focus += 1;
+                        None
+                    }
+                    Ok(_) => {
+                        *review = true;
+                        None
+                    }
+                    Err(_) if *focus + 1 < count && !*review => {
+                        *focus += 1;
+                        None
+                    }
+                    // The preview says why; the focus goes where it is to be mended.
+                    Err(mend) => {
+                        *review = false;
+                        *focus = mend;
+                        None
+                    }
                 }
-                let header_value = match header {
-                    Some(h) => match header_value(&template.spec, h) {
-                        Ok(v) => Some(v),
-                        // The preview says why; the focus goes where it is to be mended.
-                        Err(_) => {
-                            *focus = 0;
-                            return None;
-                        }
-                    },
-                    None => None,
-                };
-                Some(Ready {
-                    name: template.name.clone(),
-                    language: template.language.clone(),
-                    params: request_params(&template.spec, fields),
-                    header: header_value,
-                })
             }
         }
     }
 
-    /// Esc: back from the form to the list; from the list, close (true).
+    /// Whether the form is complete and shown for a last look (Enter sends).
+    pub fn reviewing(&self) -> bool {
+        matches!(self.stage, Stage::Fill { review: true, .. })
+    }
+
+    /// Esc: back from the review to the form, from the form to the list; from the list,
+    /// close (true).
     pub fn back(&mut self) -> bool {
-        match self.stage {
+        match &mut self.stage {
+            Stage::Fill { review, .. } if *review => {
+                *review = false;
+                false
+            }
             Stage::Fill { .. } => {
                 self.stage = Stage::Choose;
                 false
@@ -265,6 +285,32 @@ impl TemplatePicker {
             None => body,
         })
     }
+}
+
+/// What a complete form sends, or the field to mend first (a gap, else a wrong header).
+fn ready(
+    template: &TemplateView,
+    header: Option<&HeaderField>,
+    fields: &[Field],
+) -> Result<Ready, usize> {
+    let gap = header
+        .iter()
+        .map(|h| h.value.trim().is_empty())
+        .chain(fields.iter().map(|f| f.value.trim().is_empty()))
+        .position(|empty| empty);
+    if let Some(gap) = gap {
+        return Err(gap);
+    }
+    let header = match header {
+        Some(h) => Some(header_value(&template.spec, h).map_err(|_| 0usize)?),
+        None => None,
+    };
+    Ok(Ready {
+        name: template.name.clone(),
+        language: template.language.clone(),
+        params: request_params(&template.spec, fields),
+        header,
+    })
 }
 
 /// `Header: IMAGE — ~/promo.jpg`, or why it cannot go.
@@ -480,6 +526,12 @@ mod tests {
         );
         assert_eq!(
             p.enter(),
+            None,
+            "the last field leads to the review, not the send"
+        );
+        assert!(p.reviewing());
+        assert_eq!(
+            p.enter(),
             Some(Ready {
                 name: "seguimiento".into(),
                 language: "es".into(),
@@ -502,9 +554,12 @@ mod tests {
         p.move_by(1);
         p.type_char('x');
         assert_eq!(p.preview().unwrap(), "Hi Ana, order 9 ships x.");
+        assert_eq!(p.enter(), None, "first the review");
         let ready = p.enter().unwrap();
         assert_eq!(ready.params, ["Ana", "9", "x"]);
-        assert!(!p.back(), "Esc goes back to the list first");
+        assert!(!p.back(), "Esc goes back to the fields first");
+        assert!(!p.reviewing());
+        assert!(!p.back(), "then to the list");
         assert!(p.back(), "then closes");
     }
 
@@ -529,7 +584,12 @@ mod tests {
             p.preview().unwrap(),
             "Header: IMAGE — missing: give a file path or an https link\nHi Ana, 30% off today."
         );
+        assert_eq!(p.enter(), None, "Enter moves on to {{{{1}}}}");
         assert_eq!(p.enter(), None, "no image, no send");
+        let Stage::Fill { focus, .. } = &p.stage else {
+            panic!("not filling")
+        };
+        assert_eq!(*focus, 0, "the focus goes back to the missing header");
         for c in "/tmp/tour.mp4".chars() {
             p.type_char(c);
         }
@@ -538,7 +598,9 @@ mod tests {
             "{:?}",
             p.preview()
         );
+        p.enter();
         assert_eq!(p.enter(), None, "a video is not an image");
+        assert!(!p.reviewing());
         for _ in 0..3 {
             p.backspace();
         }
@@ -550,6 +612,8 @@ mod tests {
                 .unwrap()
                 .starts_with("Header: IMAGE — /tmp/tour.jpg\n")
         );
+        p.enter();
+        assert_eq!(p.enter(), None, "the review first");
         let ready = p.enter().unwrap();
         assert_eq!(ready.params, ["Ana"]);
         assert_eq!(
@@ -559,6 +623,49 @@ mod tests {
                 filename: None
             })
         );
+    }
+
+    #[test]
+    fn going_back_to_mend_a_field_never_sends_only_the_review_does() {
+        let mut p = picker();
+        p.move_by(1);
+        p.enter(); // order_update: Ana, then two empty fields
+        for c in "9".chars() {
+            p.type_char(c);
+        }
+        p.move_by(1);
+        p.type_char('x');
+        // Back up to {{1}} to correct it, with every field filled: Enter only moves on.
+        p.move_by(-2);
+        p.backspace();
+        p.type_char('o');
+        assert_eq!(p.enter(), None);
+        assert_eq!(p.enter(), None);
+        assert!(!p.reviewing(), "still in the form, on the last field");
+        assert_eq!(p.enter(), None);
+        assert!(p.reviewing(), "after the last field, the review");
+        // Typing in the review changes nothing; Esc goes back to the fields.
+        p.type_char('z');
+        p.backspace();
+        assert_eq!(p.preview().unwrap(), "Hi Ano, order 9 ships x.");
+        assert!(!p.back());
+        assert!(!p.reviewing());
+        p.enter();
+        assert_eq!(p.enter().unwrap().params, ["Ano", "9", "x"]);
+    }
+
+    #[test]
+    fn a_template_without_placeholders_goes_straight_to_the_review() {
+        let mut p = TemplatePicker::new(1, None, "en");
+        p.set_templates(vec![view(
+            "hello",
+            "en",
+            ParameterFormat::Positional,
+            "Hi!",
+        )]);
+        assert_eq!(p.enter(), None);
+        assert!(p.reviewing());
+        assert_eq!(p.enter().unwrap().name, "hello");
     }
 
     #[test]

@@ -295,6 +295,7 @@ fn a_closed_window_never_lets_free_text_go_and_offers_templates() {
     );
     chars(&mut app, "bienv");
     press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter); // the review: the exact text, then Enter sends
     let effects = press(&mut app, KeyCode::Enter);
     assert_eq!(
         requests(&effects),

@@ -152,10 +152,6 @@ fn a_command_missing_its_argument_shows_how_to_write_it() {
 #[test]
 fn every_command_of_the_table_is_dispatched() {
     for command_spec in table::COMMANDS {
-        // `:attach` is dispatched by the composer's attach module, merged separately.
-        if command_spec.name == "attach" {
-            continue;
-        }
         let mut app = fixtures::inbox("en");
         let args: Vec<&str> = command_spec
             .args

@@ -138,7 +138,10 @@ impl App {
             "queue-add" => fill(s.queue_added, &[arg]),
             "queue-rename" => fill(s.queue_renamed, &[word(0), word(1)]),
             "queue-remove" => fill(s.queue_removed, &[arg]),
-            "assign-number" => fill(s.number_assigned, &[word(0), &words.get(1..).unwrap_or_default().join(" ")]),
+            "assign-number" => fill(
+                s.number_assigned,
+                &[word(0), &words.get(1..).unwrap_or_default().join(" ")],
+            ),
             "agent-admin" => fill(s.admin_added, &[word(0)]),
             _ => fill(s.agent_added, &[word(0)]),
         };

@@ -1,20 +1,32 @@
-//! The composer, with the conversation's window above what is typed.
+//! The composer, with the conversation's window above what is typed. While it has the keys its
+//! title says plainly that what is typed goes to the customer; long lines wrap as it grows.
 
 use super::conversations::{composer_window_text, window_style};
 use super::text;
 use crate::i18n::fill;
 use crate::tui::app::{App, Focus};
-use crate::tui::clock::WindowTone;
+use crate::tui::clock::{WindowTone, window_label};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
-/// Borders plus the lines typed, between one and five, plus the message a reply answers.
-pub fn height(app: &App) -> u16 {
+/// The most rows the text takes before it scrolls.
+const MAX_ROWS: usize = 5;
+
+/// Borders plus the rows the text takes once wrapped to `width` (the composer's outer width),
+/// between one and five, plus the message a reply answers.
+pub fn height(app: &App, width: u16) -> u16 {
     let quote = u16::from(app.reply_draft().is_some());
-    app.composer.lines().len().clamp(1, 5) as u16 + 2 + quote
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = app
+        .composer
+        .lines()
+        .iter()
+        .map(|l| text::wrap(l, inner).len().max(1))
+        .sum();
+    rows.clamp(1, MAX_ROWS) as u16 + 2 + quote
 }
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -23,12 +35,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Block::default().borders(Borders::ALL), area);
         return;
     };
-    let (title, tone) = composer_window_text(app, open.row.last_inbound);
-    let mut title_style = window_style(tone);
-    if tone == WindowTone::Closed {
-        title_style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
-    }
-    let marker = if focused { "▶ " } else { " " };
+    let words = crate::i18n::composer::strings(app.t.lang);
+    let who = open.row.title();
+    let title = if focused {
+        writing_title(app, open.row.last_inbound, &who, area.width)
+    } else {
+        let (title, tone) = composer_window_text(app, open.row.last_inbound);
+        let mut style = window_style(tone);
+        if tone == WindowTone::Closed {
+            style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
+        }
+        Line::from(Span::styled(format!(" {title} "), style))
+    };
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(if focused {
@@ -41,7 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             Style::default()
         })
-        .title(Span::styled(format!("{marker}{title} "), title_style));
+        .title(title);
     let canned = app.canned_matches();
     if app.reply_draft().is_some() {
         block = block.title_bottom(Span::styled(
@@ -51,7 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else if !canned.is_empty() {
         block = block.title_bottom(Span::styled(
             fill(app.t.canned_hint, &[&canned.join(", ")]),
-            Style::default().add_modifier(Modifier::DIM),
+            Style::default().add_modifier(Modifier::BOLD),
         ));
     }
     let mut inner = block.inner(area);
@@ -70,10 +88,71 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(line), quote);
         inner = rest;
     }
-    if focused {
+    if focused && app.composer.is_empty() {
+        // Said where the cursor is: what is typed here goes to the customer.
+        let mut hinted = app.composer.clone();
+        hinted.set_placeholder_text(words.placeholder);
+        hinted.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
+        frame.render_widget(&hinted, inner);
+    } else if focused {
         frame.render_widget(&app.composer, inner);
     } else {
-        // Without the focus, the text without a cursor.
-        frame.render_widget(Paragraph::new(app.composer_text()), inner);
+        // Without the focus, the text without a cursor, wrapped as it is while typing.
+        frame.render_widget(
+            Paragraph::new(app.composer_text()).wrap(Wrap { trim: false }),
+            inner,
+        );
     }
+}
+
+/// `▶ ✎ Writing to Sheena Nelson · 23h 12m left`: the name gives way first when it is narrow,
+/// so the window's state stays in sight.
+fn writing_title<'a>(app: &App, last_inbound: Option<i64>, who: &str, width: u16) -> Line<'a> {
+    let words = crate::i18n::composer::strings(app.t.lang);
+    let (label, tone) = window_label(last_inbound, app.now, app.t);
+    let window = match tone {
+        WindowTone::Open => fill(words.window_left, &[&label]),
+        _ => label,
+    };
+    let mut window_style = window_style(tone);
+    if tone == WindowTone::Closed {
+        window_style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
+    }
+    let room = usize::from(width.saturating_sub(2));
+    let tail = format!(" · {window} ");
+    let bare = fill(words.writing_to, &[""]);
+    let for_name = room.saturating_sub(text::width(&tail) + text::width(&bare) + 2);
+    let writing = if for_name >= 6 {
+        format!(
+            "▶ {}",
+            fill(words.writing_to, &[&text::truncate(who, for_name)])
+        )
+    } else {
+        format!("▶ {}", words.writing)
+    };
+    let style = Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD);
+    Line::from(vec![
+        Span::styled(writing, style),
+        Span::styled(tail, window_style),
+    ])
+}
+
+/// Ctrl+C in the composer: the question, in the footer, loud enough not to be missed.
+pub fn draw_quit_question(frame: &mut Frame, app: &App, area: Rect) {
+    let words = crate::i18n::composer::strings(app.t.lang);
+    let line = Line::from(vec![
+        Span::styled(
+            format!("{} ", words.quit_question),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
+        Span::styled(
+            format!(" {}", words.quit_keys),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
 }

@@ -5,8 +5,8 @@ mod automation;
 mod composer;
 mod contact;
 mod conversations;
-pub mod layout;
 pub mod help;
+pub mod layout;
 mod messages;
 mod picker;
 mod react;
@@ -14,6 +14,9 @@ mod search;
 mod sidebar;
 mod status;
 pub mod text;
+
+#[cfg(test)]
+pub(crate) use composer::height as composer_height;
 
 use super::app::{App, Focus, LinkState, Popup};
 use super::keymap::{Action, Scope};
@@ -62,7 +65,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
         sidebar::draw(frame, app, left);
     }
     conversations::draw(frame, app, middle);
-    let composer_height = composer::height(app);
+    let composer_height = composer::height(app, right.width);
     let [messages_area, composer_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(composer_height)]).areas(right);
     if app.contact_panel && app.open.is_some() {
@@ -80,7 +83,12 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     }
     composer::draw(frame, app, composer_area);
     draw_footer(frame, app, footer);
-    match &app.popup {
+    // The quit question sits in the footer, over whatever popup it came over.
+    let popup = match &app.popup {
+        Some(Popup::ConfirmQuit { under }) => under.as_deref(),
+        other => other.as_ref(),
+    };
+    match popup {
         Some(Popup::Help(pager)) => help::draw(frame, app, pager),
         Some(Popup::Messages(pager)) => status::draw_messages(frame, app, pager),
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
@@ -93,7 +101,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
             sequences,
             selected,
         }) => automation::draw(frame, app, sequences.as_deref(), *selected),
-        Some(Popup::Command(_) | Popup::SaveAs(_)) | None => {}
+        Some(Popup::Command(_) | Popup::SaveAs(_) | Popup::ConfirmQuit { .. }) | None => {}
     }
 }
 
@@ -201,6 +209,9 @@ fn footer_actions(app: &App) -> (Scope, &'static [Action]) {
 }
 
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(Popup::ConfirmQuit { .. }) = &app.popup {
+        return composer::draw_quit_question(frame, app, area);
+    }
     if let Some(Popup::Command(line)) = &app.popup {
         return status::draw_command_line(frame, app, line, area);
     }

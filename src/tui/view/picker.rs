@@ -5,7 +5,7 @@ use super::text::{truncate, wrap};
 use crate::tui::app::App;
 use crate::tui::picker::{Stage, TemplatePicker};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
@@ -17,7 +17,13 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
         Stage::Choose => format!(" {} ", app.t.templates),
         Stage::Fill { template, .. } => super::text::shown(&format!(
             " {} · {} ({}) ",
-            app.t.template_fill, template.name, template.language
+            if picker.reviewing() {
+                crate::i18n::composer::strings(app.t.lang).template_review
+            } else {
+                app.t.template_fill
+            },
+            template.name,
+            template.language
         )),
     };
     let block = Block::default()
@@ -104,6 +110,7 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
                 hint,
             );
         }
+        Stage::Fill { review: true, .. } => draw_review(frame, app, picker, inner),
         Stage::Fill {
             header,
             fields,
@@ -149,4 +156,28 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
             );
         }
     }
+}
+
+/// The last look before a template goes: the exact text, and Enter to send it.
+fn draw_review(frame: &mut Frame, app: &App, picker: &TemplatePicker, area: Rect) {
+    let words = crate::i18n::composer::strings(app.t.lang);
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let [body, hint] = Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(area);
+    let who = app.open.as_ref().map(|o| o.row.title()).unwrap_or_default();
+    let w = body.width as usize;
+    let mut lines = vec![Line::styled(
+        truncate(&crate::i18n::fill(words.template_review_intro, &[&who]), w),
+        bold.add_modifier(Modifier::UNDERLINED),
+    )];
+    for l in wrap(&picker.preview().unwrap_or_default(), w.saturating_sub(2)) {
+        lines.push(Line::raw(format!("  {l}")));
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            words.template_review_hint,
+            bold.fg(ratatui::style::Color::Cyan),
+        )),
+        hint,
+    );
 }

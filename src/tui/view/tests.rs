@@ -162,6 +162,7 @@ fn a_template_with_an_image_header_prompts_for_a_file_and_names_it_in_the_previe
     );
     let effects = app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     assert!(effects.is_empty(), "{effects:?}");
+    press(&mut app, KeyCode::Up); // Enter moved on to {{1}}: back to the header
     type_text(&mut app, "~/promo.jpg");
     insta::assert_snapshot!(render(&app, 100, 24).backend());
 }
