@@ -704,6 +704,12 @@ impl App {
                 self.conversation_selected = self
                     .conversation_selected
                     .min(self.conversations.len().saturating_sub(1));
+                // From now on the cursor follows this row: a conversation arriving above it
+                // must not slide another one under the agent's next key.
+                self.conversation_pinned = self
+                    .conversations
+                    .get(self.conversation_selected)
+                    .map(|c| c.view.id);
                 if let Some(open) = &mut self.open
                     && let Some(row) = self.conversations.iter().find(|c| c.view.id == open.id())
                 {

@@ -33,6 +33,8 @@ mod tests_cmdline;
 #[cfg(test)]
 mod tests_composer;
 #[cfg(test)]
+mod tests_day;
+#[cfg(test)]
 mod tests_i18n;
 #[cfg(test)]
 mod tests_views;
