@@ -89,7 +89,7 @@ async fn a_number_is_checked_with_meta_then_stored_subscribed_synced_and_queued(
     );
     let report: Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(report["renewed"], false);
-    assert_eq!(report["number"]["display_phone"], DISPLAY);
+    assert_eq!(report["number"]["display_phone"], format!("+{DISPLAY}"));
     assert_eq!(report["number"]["connection"], "dedicated");
     assert_eq!(report["number"]["has_token"], true);
     assert_eq!(report["queue"], "Sales");

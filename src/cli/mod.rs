@@ -32,7 +32,9 @@ macro_rules! eprint {
 }
 
 mod account_events;
+mod failure;
 pub mod connect;
+pub mod json;
 mod output;
 mod paging;
 mod react;
@@ -580,13 +582,15 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     .await;
     client.close().await;
     let message = result?;
+    let undelivered = args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain"));
     if args.json {
-        std::println!("{}", serde_json::to_string_pretty(&message)?);
-    } else {
+        json::print(serde_json::to_value(&message)?)?;
+    } else if !undelivered {
+        // An undelivered one is said once, by the error below.
         output::human(&Response::Message(Box::new(message.clone())));
     }
-    if args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain")) {
-        anyhow::bail!("the message was not delivered (see above)");
+    if undelivered {
+        return Err(json::CodedError::new("not_delivered", failure::undelivered(&message)));
     }
     Ok(())
 }

@@ -128,7 +128,7 @@ impl Engine {
             .graph
             .phone_number(&pnid, &credential, FIELDS)
             .await
-            .map_err(|e| ApiError::new(format!("Meta did not confirm the number: {e}")))?;
+            .map_err(|e| typed_token_refused(via, &e))?;
         let display = info
             .get("display_phone_number")
             .and_then(|v| v.as_str())
@@ -365,5 +365,19 @@ impl Engine {
             }
         }
         Ok(Response::HistorySync(results))
+    }
+}
+
+/// Meta refused the number with the token a path has just been given. A token typed or pasted
+/// a moment ago (manual entry) is the thing to check: nothing expired, nobody must reconnect.
+fn typed_token_refused(via: &str, e: &crate::cloud::GraphError) -> ApiError {
+    use crate::cloud::ErrorAction;
+    match (via, e.action(), e.code()) {
+        ("manual", ErrorAction::Reauthorize, Some(code)) => ApiError::new(format!(
+            "{} (Meta: {}; code {code})",
+            crate::i18n::failures::token_refused(crate::i18n::Lang::En),
+            e.meta_words()
+        )),
+        _ => ApiError::new(format!("Meta did not confirm the number: {e}")),
     }
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assign;
 mod connect;
 mod dashboard;
+mod failure_advice;
 pub mod event_scope;
 pub mod files;
 pub mod health;

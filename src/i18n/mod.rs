@@ -5,6 +5,7 @@ pub use crate::cloud::Lang;
 
 mod kapso;
 pub use kapso::kapso_failure;
+pub mod failures;
 pub mod wizard;
 
 /// The inbox's words. Fields with `{}` are filled with `fill`.

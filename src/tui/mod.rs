@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod app;
 pub mod clock;
+pub mod failure_line;
 mod input;
 pub mod keymap;
 pub mod link;
