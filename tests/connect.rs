@@ -319,7 +319,7 @@ async fn coexistence_waits_for_the_phone_then_connects_and_imports_the_history_o
     let out = home.run_with_stdin(&ok.iter().map(String::as_str).collect::<Vec<_>>(), TOKEN_B);
     let again = event(&out.stdout, "history_sync");
     assert!(
-        again["requests"][1][1]["Err"]
+        again["requests"][1]["error"]
             .as_str()
             .unwrap()
             .contains("already requested"),
