@@ -41,13 +41,13 @@ pub fn shape(value: Value) -> Value {
 }
 
 fn shape_object(map: Map<String, Value>) -> Value {
-    // Rust's `Result` as serde writes it: the answer itself, or an error object.
+    // Rust's `Result` as serde writes it: `{"ok": true, "detail"}` or `{"ok": false, "error"}`.
     if map.len() == 1 {
         if let Some(ok) = map.get("Ok") {
-            return shape(ok.clone());
+            return json!({"ok": true, "detail": shape(ok.clone())});
         }
         if let Some(err) = map.get("Err") {
-            return json!({"error": shape(err.clone())});
+            return json!({"ok": false, "error": shape(err.clone())});
         }
     }
     map.into_iter()
@@ -188,7 +188,11 @@ mod tests {
     #[test]
     fn rust_results_lose_their_wrappers() {
         let v = shape(json!({"handshake": {"Ok": "answered"}, "other": {"Err": "no"}}));
-        assert_eq!(v, json!({"handshake": "answered", "other": {"error": "no"}}));
+        assert_eq!(
+            v,
+            json!({"handshake": {"ok": true, "detail": "answered"},
+                   "other": {"ok": false, "error": "no"}})
+        );
         let h = history_requests(&[
             ("history".into(), Ok("r1".into())),
             ("contacts".into(), Err("refused".into())),

@@ -33,6 +33,7 @@ macro_rules! eprint {
 
 mod account_events;
 mod failure;
+mod file_content;
 pub mod connect;
 pub mod json;
 mod output;
@@ -502,12 +503,8 @@ fn media_content(
             crate::domain::media::size_label(largest)
         );
     }
-    let mime = mime.unwrap_or_else(|| {
-        mime_guess::from_path(path)
-            .first_raw()
-            .unwrap_or("application/octet-stream")
-            .to_string()
-    });
+    let head = file_content::head(path)?;
+    let mime = mime.unwrap_or_else(|| file_content::mime_of(path, &head));
     let kind = match kind {
         Some(k) => k.into(),
         None => MediaKind::for_mime(&mime).ok_or_else(|| {
