@@ -56,9 +56,9 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Dashboard(v) => serde_json::to_value(v),
         Response::NumberState(v) => serde_json::to_value(v),
         Response::HistorySync(v) => Ok(super::json::history_requests(v)),
-        Response::Attention { unrouted, invalid } => serde_json::to_value(
-            &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
-        ),
+        Response::Attention { unrouted, invalid } => {
+            Ok(serde_json::json!({"unrouted": unrouted, "invalid": invalid}))
+        }
         Response::SearchResults(v) => serde_json::to_value(v),
         Response::Contact(v) => serde_json::to_value(v),
         Response::Messages(v) => serde_json::to_value(v),
@@ -68,14 +68,14 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Message(v) => serde_json::to_value(v),
         Response::Templates(v) => serde_json::to_value(v),
         Response::TemplatesSynced(v) => serde_json::to_value(v),
-        Response::Media(v) => serde_json::to_value(&serde_json::json!({
+        Response::Media(v) => Ok(serde_json::json!({
             "message_id": v.message_id, "mime_type": v.mime_type, "bytes": v.bytes})),
         Response::Upload(v) => serde_json::to_value(v),
         Response::Sequences(v) => serde_json::to_value(v),
         Response::Enrollment(v) => serde_json::to_value(v),
         Response::Enrollments(v) => serde_json::to_value(v),
         Response::Clock { offset_seconds } => {
-            serde_json::to_value(&serde_json::json!({"offset_seconds": offset_seconds}))
+            Ok(serde_json::json!({"offset_seconds": offset_seconds}))
         }
         Response::Subscribed | Response::Done => Ok(serde_json::json!({})),
     }?;
@@ -747,6 +747,10 @@ fn print_dashboard(d: &crate::api::DashboardView) {
         Some(Ok(ok)) => say!("Handshake: ok, {ok}"),
         Some(Err(e)) => say!("Handshake: FAILED, {e}"),
         None => say!("Handshake: not tried (--test tries it)"),
+    }
+    for p in &d.paths {
+        let mark = if p.ok { "ok" } else { "FAILED" };
+        say!("  {}: {mark}, {}", p.path, p.detail);
     }
 }
 
