@@ -55,10 +55,10 @@ fn problems(v: &Value, at: &str, out: &mut Vec<String>) {
                 if timeish && value.as_str().is_some_and(|s| !s.ends_with('Z')) {
                     out.push(format!("{here}: {value} is not UTC"));
                 }
-                if key == "display_phone" || key == "phone" {
-                    if !value.as_str().is_some_and(|s| s.starts_with('+')) {
-                        out.push(format!("{here}: {value} has no +"));
-                    }
+                if (key == "display_phone" || key == "phone")
+                    && !value.as_str().is_some_and(|s| s.starts_with('+'))
+                {
+                    out.push(format!("{here}: {value} has no +"));
                 }
                 if key == "numbers"
                     && let Some(items) = value.as_array()
@@ -113,7 +113,9 @@ fn check(home: &Home, args: &[&str], stdin: Option<&str>) -> Vec<Value> {
         let error: Value = serde_json::from_str(last)
             .unwrap_or_else(|e| panic!("{args:?} failed without a JSON error ({e}): {stderr}"));
         assert!(
-            error["error"]["code"].as_str().is_some_and(|c| !c.is_empty())
+            error["error"]["code"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
                 && error["error"]["message"]
                     .as_str()
                     .is_some_and(|m| !m.is_empty()),
@@ -298,7 +300,10 @@ async fn every_json_command_prints_one_shape() {
         .difference(&covered)
         .filter(|p| !p.starts_with("bench "))
         .collect();
-    assert!(missed.is_empty(), "--json commands this test does not run: {missed:?}");
+    assert!(
+        missed.is_empty(),
+        "--json commands this test does not run: {missed:?}"
+    );
 }
 
 #[test]
@@ -307,7 +312,11 @@ fn a_failure_in_json_mode_is_an_error_object_on_stderr_with_a_non_zero_status() 
     home.with_acme();
     let out = home.run(&["messages", "999999", "--json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let error: Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
     assert_eq!(error["error"]["code"], "refused", "{error}");

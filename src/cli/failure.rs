@@ -6,7 +6,9 @@ use crate::store::views::{ErrorView, MessageView};
 /// `error 190: the number's access token … (Meta: Error validating access token…)`.
 pub fn note(e: &ErrorView) -> String {
     match (&e.explanation, e.code) {
-        (Some(why), code) if e.title.is_empty() || e.title == *why => format!("error {code}: {why}"),
+        (Some(why), code) if e.title.is_empty() || e.title == *why => {
+            format!("error {code}: {why}")
+        }
         (Some(why), code) => format!("error {code}: {why} (Meta: {})", e.title),
         // wabox's own failure (no Meta code): its sentence says it all.
         (None, 0) => e.title.clone(),

@@ -59,9 +59,7 @@ fn shape_object(map: Map<String, Value>) -> Value {
                     Some(secs) => Value::String(crate::domain::time::rfc3339(secs)),
                     None => Value::Number(n),
                 },
-                Value::String(s) if PHONE_FIELDS.contains(&key.as_str()) => {
-                    Value::String(e164(&s))
-                }
+                Value::String(s) if PHONE_FIELDS.contains(&key.as_str()) => Value::String(e164(&s)),
                 Value::Array(items) if PHONE_LIST_FIELDS.contains(&key.as_str()) => Value::Array(
                     items
                         .into_iter()
@@ -97,7 +95,8 @@ pub struct CodedError {
 }
 
 impl CodedError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> anyhow::Error {
+    /// An `anyhow::Error` holding this kind of failure (what commands return).
+    pub fn error(code: &'static str, message: impl Into<String>) -> anyhow::Error {
         CodedError {
             code,
             message: message.into(),
@@ -175,9 +174,11 @@ mod tests {
 
     #[test]
     fn business_numbers_get_their_plus_and_counts_stay_numbers() {
-        let v = shape(json!({"display_phone": "15550783881", "numbers": ["5215512345678"],
+        let v = shape(
+            json!({"display_phone": "15550783881", "numbers": ["5215512345678"],
                              "nested": [{"display_phone": "+591700"}], "tenants": {"numbers": 2},
-                             "contact": {"wa_id": "59170001031"}}));
+                             "contact": {"wa_id": "59170001031"}}),
+        );
         assert_eq!(v["display_phone"], "+15550783881");
         assert_eq!(v["numbers"], json!(["+5215512345678"]));
         assert_eq!(v["nested"][0]["display_phone"], "+591700");
@@ -197,7 +198,10 @@ mod tests {
             ("history".into(), Ok("r1".into())),
             ("contacts".into(), Err("refused".into())),
         ]);
-        assert_eq!(h[0], json!({"kind": "history", "requested": true, "request_id": "r1"}));
+        assert_eq!(
+            h[0],
+            json!({"kind": "history", "requested": true, "request_id": "r1"})
+        );
         assert_eq!(h[1]["error"], "refused");
     }
 
@@ -218,7 +222,7 @@ mod tests {
             "refused"
         );
         assert_eq!(
-            error_code(&CodedError::new("file_type_mismatch", "x")),
+            error_code(&CodedError::error("file_type_mismatch", "x")),
             "file_type_mismatch"
         );
         assert_eq!(error_code(&anyhow::anyhow!("plain")), "failed");

@@ -32,9 +32,9 @@ macro_rules! eprint {
 }
 
 mod account_events;
+pub mod connect;
 mod failure;
 mod file_content;
-pub mod connect;
 pub mod json;
 mod output;
 mod paging;
@@ -579,7 +579,8 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     .await;
     client.close().await;
     let message = result?;
-    let undelivered = args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain"));
+    let undelivered =
+        args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain"));
     if args.json {
         json::print(serde_json::to_value(&message)?)?;
     } else if !undelivered {
@@ -587,7 +588,10 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
         output::human(&Response::Message(Box::new(message.clone())));
     }
     if undelivered {
-        return Err(json::CodedError::new("not_delivered", failure::undelivered(&message)));
+        return Err(json::CodedError::error(
+            "not_delivered",
+            failure::undelivered(&message),
+        ));
     }
     Ok(())
 }

@@ -77,7 +77,9 @@ mod tests {
     use super::*;
 
     const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
-    const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D];
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D,
+    ];
 
     #[test]
     fn a_text_file_named_like_an_image_is_not_an_image() {
@@ -100,8 +102,14 @@ mod tests {
 
     #[test]
     fn documents_are_anything_but_a_pdf_must_be_one() {
-        assert_eq!(check_content(MediaKind::Document, "text/plain", b"notes"), Ok(()));
-        assert_eq!(check_content(MediaKind::Document, "application/pdf", b"%PDF-1.7\n"), Ok(()));
+        assert_eq!(
+            check_content(MediaKind::Document, "text/plain", b"notes"),
+            Ok(())
+        );
+        assert_eq!(
+            check_content(MediaKind::Document, "application/pdf", b"%PDF-1.7\n"),
+            Ok(())
+        );
         let e = check_content(MediaKind::Document, "application/pdf", JPEG).unwrap_err();
         assert_eq!(e.actual, "image/jpeg");
     }

@@ -69,9 +69,15 @@ mod tests {
         assert!(admin.contains("`wabox connect`"), "{admin}");
         assert!(!admin.contains("an admin must"), "{admin}");
         let agente = explain(190, Lang::Es, Audience::Agent).unwrap();
-        assert!(agente.contains("un administrador debe reconectar"), "{agente}");
+        assert!(
+            agente.contains("un administrador debe reconectar"),
+            "{agente}"
+        );
         let admin_es = explain(190, Lang::Es, Audience::Admin).unwrap();
-        assert!(admin_es.contains("renuévalo con `wabox connect`"), "{admin_es}");
+        assert!(
+            admin_es.contains("renuévalo con `wabox connect`"),
+            "{admin_es}"
+        );
     }
 
     #[test]
