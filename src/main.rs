@@ -3,7 +3,19 @@ use wabox::cli::{Cli, Command};
 use wabox::config::Config;
 
 fn main() {
-    let cli = Cli::parse();
+    // `--json` promises an error as JSON (on stderr), a malformed command line's included.
+    let json = wabox::cli::json::requested(std::env::args_os());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            // clap's first line is the sentence; the rest is usage for a terminal.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            wabox::cli::json::print_error("usage", first.trim_start_matches("error: "));
+            std::process::exit(2);
+        }
+        Err(e) => e.exit(),
+    };
     // Read while this process has one thread: later it cannot be read soundly.
     let offset = wabox::tui::clock::local_offset();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -19,7 +31,12 @@ fn main() {
     if let Err(e) = runtime.block_on(run(cli, offset)) {
         // An error can quote what a customer or an agent typed: shown, never acted on.
         let error = format!("{e:#}");
-        eprintln!("wabox: error: {}", wabox::domain::text::visible(&error));
+        if json {
+            // Exact, as all `--json` output: the reader is a program, not a terminal.
+            wabox::cli::json::print_error(wabox::cli::json::error_code(&e), &error);
+        } else {
+            eprintln!("wabox: error: {}", wabox::domain::text::visible(&error));
+        }
         std::process::exit(1);
     }
 }

@@ -89,7 +89,7 @@ async fn a_number_is_checked_with_meta_then_stored_subscribed_synced_and_queued(
     );
     let report: Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(report["renewed"], false);
-    assert_eq!(report["number"]["display_phone"], DISPLAY);
+    assert_eq!(report["number"]["display_phone"], format!("+{DISPLAY}"));
     assert_eq!(report["number"]["connection"], "dedicated");
     assert_eq!(report["number"]["has_token"], true);
     assert_eq!(report["queue"], "Sales");
@@ -319,7 +319,7 @@ async fn coexistence_waits_for_the_phone_then_connects_and_imports_the_history_o
     let out = home.run_with_stdin(&ok.iter().map(String::as_str).collect::<Vec<_>>(), TOKEN_B);
     let again = event(&out.stdout, "history_sync");
     assert!(
-        again["requests"][1][1]["Err"]
+        again["requests"][1]["error"]
             .as_str()
             .unwrap()
             .contains("already requested"),

@@ -194,7 +194,7 @@ async fn a_kapso_link_connects_a_number_that_sends_and_receives_through_kapso_fo
         globex_number["display_phone"]
             .as_str()
             .unwrap()
-            .starts_with("52")
+            .starts_with("+52")
     );
     // Templates were synced through the proxy, with the key and no Meta token.
     let proxied = sim.kapso_proxied();

@@ -504,7 +504,11 @@ async fn a_file_whatsapp_would_refuse_is_refused_locally_and_nothing_is_queued()
     // A file is free-form: outside the window it is refused like text.
     let late = customer(10);
     let closed = w.customer_writes(&late, 2 * 86_400).await.to_string();
-    let photo = file("ok.jpg", 1_000);
+    let photo = w.home.dir.path().join("ok.jpg");
+    let mut jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
+    jpeg.resize(1_000, 0x2a);
+    std::fs::write(&photo, jpeg).unwrap();
+    let photo = photo.to_str().unwrap().to_string();
     let out = w.send(&["--conversation", &closed, "--file", &photo]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -311,7 +311,8 @@ async fn statuses_only_move_forward_whatever_order_they_arrive_in() {
     assert_eq!(
         out2["error"],
         json!({"code": 131047, "title": "Re-engagement message",
-               "explanation": "the 24-hour window is closed: send a template"})
+               "explanation": "the 24-hour window is closed: send a template",
+               "for_admin": true})
     );
     assert_eq!(by_wamid(&msgs, "wamid.OUT3")["status"], "played");
     assert_eq!(by_wamid(&msgs, "wamid.LATE")["status"], "delivered");

@@ -24,8 +24,8 @@ pub use sequences::{
 };
 mod signup;
 pub use signup::{
-    DashboardView, HistoryMediaProgress, HistoryProgressView, KapsoLinkOptions, SignupCandidate,
-    SignupPath, SignupStatus, SignupView,
+    DashboardView, HistoryMediaProgress, HistoryProgressView, KapsoLinkOptions, PathCheck,
+    SignupCandidate, SignupPath, SignupStatus, SignupView,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

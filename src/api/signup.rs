@@ -194,4 +194,17 @@ pub struct DashboardView {
     pub kapso_configured: bool,
     /// The handshake tried through the public URL: Ok(what answered) or Err(why it failed).
     pub handshake: Option<Result<String, String>>,
+    /// With the handshake: every other public path tried through the public URL, and
+    /// `/healthz`, which must not answer from there.
+    #[serde(default)]
+    pub paths: Vec<PathCheck>,
+}
+
+/// One path of the listener tried through the public URL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathCheck {
+    pub path: String,
+    pub ok: bool,
+    /// What answered, or why it is wrong (and what to fix in the proxy).
+    pub detail: String,
 }

@@ -343,7 +343,10 @@ pub async fn import_history(
         .await?;
     if json {
         if let Response::HistorySync(h) = &sync {
-            super::signup::print_event("history_sync", serde_json::json!({"requests": h}))?;
+            super::signup::print_event(
+                "history_sync",
+                serde_json::json!({"requests": super::json::history_requests(h)}),
+            )?;
         }
     } else {
         super::output::human(&sync);

@@ -33,6 +33,9 @@ macro_rules! eprint {
 
 mod account_events;
 pub mod connect;
+mod failure;
+mod file_content;
+pub mod json;
 mod output;
 mod paging;
 mod react;
@@ -522,12 +525,8 @@ fn media_content(
             crate::domain::media::size_label(largest)
         );
     }
-    let mime = mime.unwrap_or_else(|| {
-        mime_guess::from_path(path)
-            .first_raw()
-            .unwrap_or("application/octet-stream")
-            .to_string()
-    });
+    let head = file_content::head(path)?;
+    let mime = mime.unwrap_or_else(|| file_content::mime_of(path, &head));
     let kind = match kind {
         Some(k) => k.into(),
         None => MediaKind::for_mime(&mime).ok_or_else(|| {
@@ -602,13 +601,19 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     .await;
     client.close().await;
     let message = result?;
+    let undelivered =
+        args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain"));
     if args.json {
-        std::println!("{}", serde_json::to_string_pretty(&message)?);
-    } else {
+        json::print(serde_json::to_value(&message)?)?;
+    } else if !undelivered {
+        // An undelivered one is said once, by the error below.
         output::human(&Response::Message(Box::new(message.clone())));
     }
-    if args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain")) {
-        anyhow::bail!("the message was not delivered (see above)");
+    if undelivered {
+        return Err(json::CodedError::error(
+            "not_delivered",
+            failure::undelivered(&message),
+        ));
     }
     Ok(())
 }

@@ -34,56 +34,56 @@ pub fn say_err_line(line: &str) {
 }
 
 pub fn json(response: &Response) -> anyhow::Result<()> {
-    let text = match response {
-        Response::Hello(v) => serde_json::to_string_pretty(v),
-        Response::Tenants(v) => serde_json::to_string_pretty(v),
-        Response::Tenant(v) => serde_json::to_string_pretty(v),
-        Response::TenantChanged(v) => serde_json::to_string_pretty(v),
-        Response::Numbers(v) => serde_json::to_string_pretty(v),
-        Response::Number(v) => serde_json::to_string_pretty(v),
-        Response::Conversations(v) => serde_json::to_string_pretty(v),
-        Response::Conversation(v) => serde_json::to_string_pretty(v),
-        Response::Queues(v) => serde_json::to_string_pretty(v),
-        Response::Agents(v) => serde_json::to_string_pretty(v),
-        Response::History(v) => serde_json::to_string_pretty(v),
-        Response::AuditLog(v) => serde_json::to_string_pretty(v),
-        Response::Doctor(v) => serde_json::to_string_pretty(v),
-        Response::Synced(v) => serde_json::to_string_pretty(v),
-        Response::Connected(v) => serde_json::to_string_pretty(v),
-        Response::Signup(v) => serde_json::to_string_pretty(v),
-        Response::Signups(v) => serde_json::to_string_pretty(v),
-        Response::HistoryProgress(v) => serde_json::to_string_pretty(v),
-        Response::Dashboard(v) => serde_json::to_string_pretty(v),
-        Response::NumberState(v) => serde_json::to_string_pretty(v),
+    // Shaped in one place (json.rs): times, phone numbers, no Rust wrappers.
+    let value = match response {
+        Response::Hello(v) => serde_json::to_value(v),
+        Response::Tenants(v) => serde_json::to_value(v),
+        Response::Tenant(v) => serde_json::to_value(v),
+        Response::Numbers(v) => serde_json::to_value(v),
+        Response::Number(v) => serde_json::to_value(v),
+        Response::Conversations(v) => serde_json::to_value(v),
+        Response::Conversation(v) => serde_json::to_value(v),
+        Response::Queues(v) => serde_json::to_value(v),
+        Response::Agents(v) => serde_json::to_value(v),
+        Response::History(v) => serde_json::to_value(v),
+        Response::AuditLog(v) => serde_json::to_value(v),
+        Response::Doctor(v) => serde_json::to_value(v),
+        Response::Synced(v) => serde_json::to_value(v),
+        Response::Connected(v) => serde_json::to_value(v),
+        Response::Signup(v) => serde_json::to_value(v),
+        Response::Signups(v) => serde_json::to_value(v),
+        Response::HistoryProgress(v) => serde_json::to_value(v),
+        Response::Dashboard(v) => serde_json::to_value(v),
+        Response::NumberState(v) => serde_json::to_value(v),
+        Response::TenantChanged(v) => serde_json::to_value(v),
         // No command asks for it; were one to, the simulator's tokens stay out of the output.
-        Response::DemoNumbers(v) => serde_json::to_string_pretty(&v.len()),
-        Response::HistorySync(v) => serde_json::to_string_pretty(v),
-        Response::Attention { unrouted, invalid } => serde_json::to_string_pretty(
-            &serde_json::json!({"unrouted": unrouted, "invalid": invalid}),
-        ),
-        Response::ConversationCounts(v) => serde_json::to_string_pretty(v),
-        Response::SearchResults(v) => serde_json::to_string_pretty(v),
-        Response::Contact(v) => serde_json::to_string_pretty(v),
-        Response::Messages(v) => serde_json::to_string_pretty(v),
-        Response::Journal(v) => serde_json::to_string_pretty(v),
-        Response::Replayed(v) => serde_json::to_string_pretty(v),
-        Response::Queued(v) => serde_json::to_string_pretty(v),
-        Response::Message(v) => serde_json::to_string_pretty(v),
-        Response::Templates(v) => serde_json::to_string_pretty(v),
-        Response::TemplatesSynced(v) => serde_json::to_string_pretty(v),
-        Response::Media(v) => serde_json::to_string_pretty(&serde_json::json!({
-            "message_id": v.message_id, "mime_type": v.mime_type, "bytes": v.bytes})),
-        Response::Upload(v) => serde_json::to_string_pretty(v),
-        Response::Sequences(v) => serde_json::to_string_pretty(v),
-        Response::Enrollment(v) => serde_json::to_string_pretty(v),
-        Response::Enrollments(v) => serde_json::to_string_pretty(v),
-        Response::Clock { offset_seconds } => {
-            serde_json::to_string_pretty(&serde_json::json!({"offset_seconds": offset_seconds}))
+        Response::DemoNumbers(v) => serde_json::to_value(v.len()),
+        Response::ConversationCounts(v) => serde_json::to_value(v),
+        Response::HistorySync(v) => Ok(super::json::history_requests(v)),
+        Response::Attention { unrouted, invalid } => {
+            Ok(serde_json::json!({"unrouted": unrouted, "invalid": invalid}))
         }
-        Response::Subscribed | Response::Done => Ok("{}".into()),
+        Response::SearchResults(v) => serde_json::to_value(v),
+        Response::Contact(v) => serde_json::to_value(v),
+        Response::Messages(v) => serde_json::to_value(v),
+        Response::Journal(v) => serde_json::to_value(v),
+        Response::Replayed(v) => serde_json::to_value(v),
+        Response::Queued(v) => serde_json::to_value(v),
+        Response::Message(v) => serde_json::to_value(v),
+        Response::Templates(v) => serde_json::to_value(v),
+        Response::TemplatesSynced(v) => serde_json::to_value(v),
+        Response::Media(v) => Ok(serde_json::json!({
+            "message_id": v.message_id, "mime_type": v.mime_type, "bytes": v.bytes})),
+        Response::Upload(v) => serde_json::to_value(v),
+        Response::Sequences(v) => serde_json::to_value(v),
+        Response::Enrollment(v) => serde_json::to_value(v),
+        Response::Enrollments(v) => serde_json::to_value(v),
+        Response::Clock { offset_seconds } => {
+            Ok(serde_json::json!({"offset_seconds": offset_seconds}))
+        }
+        Response::Subscribed | Response::Done => Ok(serde_json::json!({})),
     }?;
-    std::println!("{text}");
-    Ok(())
+    super::json::print(value)
 }
 
 /// Prints rows under a header, each column as wide as its widest cell (the last one free).
@@ -603,8 +603,7 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
             notes.push(s.clone());
         }
         if let Some(e) = &m.error {
-            let why = e.explanation.as_deref().unwrap_or(&e.title);
-            notes.push(format!("error {}: {why}", e.code));
+            notes.push(super::failure::note(e));
         }
         if m.edited {
             notes.push("edited".into());
@@ -730,6 +729,10 @@ fn print_dashboard(d: &crate::api::DashboardView) {
         Some(Ok(ok)) => say!("Handshake: ok, {ok}"),
         Some(Err(e)) => say!("Handshake: FAILED, {e}"),
         None => say!("Handshake: not tried (--test tries it)"),
+    }
+    for p in &d.paths {
+        let mark = if p.ok { "ok" } else { "FAILED" };
+        say!("  {}: {mark}, {}", p.path, p.detail);
     }
 }
 

@@ -38,9 +38,7 @@ pub fn print_event(event: &str, body: serde_json::Value) -> anyhow::Result<()> {
     if let (Some(o), serde_json::Value::Object(b)) = (v.as_object_mut(), body) {
         o.extend(b);
     }
-    std::println!("{}", serde_json::to_string(&v)?);
-    std::io::stdout().flush()?;
-    Ok(())
+    super::json::print_line(v)
 }
 
 /// The short link a QR code holds, once the engine has said where it is reached.

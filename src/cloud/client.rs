@@ -69,6 +69,15 @@ impl GraphError {
             _ => None,
         }
     }
+
+    /// What Meta itself said (for an error with a code), else this error's sentence: what a
+    /// failed message keeps beside its code, which is explained in the reader's words apart.
+    pub fn meta_words(&self) -> String {
+        match self {
+            GraphError::Api { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// What Meta answers to an accepted send.

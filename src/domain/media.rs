@@ -92,7 +92,7 @@ impl MediaKind {
         MediaKind::ALL.into_iter().find(|k| k.as_str() == kind)
     }
 
-    fn article(self) -> &'static str {
+    pub fn article(self) -> &'static str {
         match self {
             MediaKind::Image | MediaKind::Audio => "an",
             _ => "a",

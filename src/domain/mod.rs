@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ids;
 pub mod keywords;
 pub mod media;
+pub mod media_content;
 pub mod number;
 pub mod onboarding;
 pub mod pace;

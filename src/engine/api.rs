@@ -430,9 +430,13 @@ impl Engine {
                 limit,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                let admin = scope.is_admin();
                 self.read(move |c| views::messages(c, conversation_id, before, limit))
                     .await
-                    .map(Response::Messages)
+                    .map(|mut ms| {
+                        super::failure_advice::for_reader(&mut ms, admin);
+                        Response::Messages(ms)
+                    })
             }
             Request::ListJournal {
                 filter,
@@ -477,10 +481,15 @@ impl Engine {
                 Ok(sent)
             }
             Request::React { message, emoji } => self.react(caller, message, emoji, now).await,
-            Request::GetMessage { message_id } => self
-                .read(move |c| views::message(c, message_id))
-                .await
-                .map(|m| Response::Message(Box::new(m))),
+            Request::GetMessage { message_id } => {
+                let admin = scope.is_admin();
+                self.read(move |c| views::message(c, message_id))
+                    .await
+                    .map(|mut m| {
+                        super::failure_advice::for_reader(std::slice::from_mut(&mut m), admin);
+                        Response::Message(Box::new(m))
+                    })
+            }
             Request::RetryMessage { message_id } => {
                 self.write(move |ctx| {
                     outbox::retry(

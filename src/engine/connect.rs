@@ -46,7 +46,7 @@ pub(super) struct ManualNumber {
 
 /// A failed call about a number, in words; a refused token says so, so that the wizard stops
 /// asking again with it.
-fn refusal(what: &str, e: crate::cloud::GraphError) -> ApiError {
+fn refusal(what: &str, e: &crate::cloud::GraphError) -> ApiError {
     let text = format!("{what}: {e}");
     if e.action() == crate::cloud::ErrorAction::Reauthorize {
         ApiError::token_refused(text)
@@ -146,7 +146,7 @@ impl Engine {
             .graph
             .phone_number(&pnid, &credential, FIELDS)
             .await
-            .map_err(|e| refusal("Meta did not confirm the number", e))?;
+            .map_err(|e| typed_token_refused(via, &e))?;
         let display = info
             .get("display_phone_number")
             .and_then(|v| v.as_str())
@@ -299,7 +299,7 @@ impl Engine {
             .graph
             .phone_number(phone_number_id.trim(), &Credential::Token(token), FIELDS)
             .await
-            .map_err(|e| refusal("Meta did not answer about the number", e))?;
+            .map_err(|e| refusal("Meta did not answer about the number", &e))?;
         let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
         Ok(Response::NumberState(Box::new(
             crate::domain::onboarding::NumberState {
@@ -388,5 +388,19 @@ impl Engine {
             }
         }
         Ok(Response::HistorySync(results))
+    }
+}
+
+/// Meta refused the number with the token a path has just been given. A token typed or pasted
+/// a moment ago (manual entry) is the thing to check: nothing expired, nobody must reconnect.
+fn typed_token_refused(via: &str, e: &crate::cloud::GraphError) -> ApiError {
+    use crate::cloud::ErrorAction;
+    match (via, e.action(), e.code()) {
+        ("manual", ErrorAction::Reauthorize, Some(code)) => ApiError::token_refused(format!(
+            "{} (Meta: {}; code {code})",
+            crate::i18n::failures::token_refused(crate::i18n::Lang::En),
+            e.meta_words()
+        )),
+        _ => refusal("Meta did not confirm the number", e),
     }
 }

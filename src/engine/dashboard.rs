@@ -21,6 +21,10 @@ impl Engine {
             )),
             _ => None,
         };
+        let paths = match (&public, test) {
+            (Some(p), true) => super::public_paths::try_all(&self.config, p).await,
+            _ => Vec::new(),
+        };
         Ok(Response::Dashboard(Box::new(DashboardView {
             app_id: self.config.app_id.clone(),
             config_id: self.config.config_id.clone(),
@@ -38,6 +42,7 @@ impl Engine {
             verify_token_set: self.config.verify_token.is_some(),
             kapso_configured: self.config.kapso.api_key.is_some(),
             handshake,
+            paths,
         })))
     }
 

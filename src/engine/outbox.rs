@@ -268,7 +268,8 @@ fn retry_or_fail(send: &DueSend, e: GraphError) -> Outcome {
     if e.action() == ErrorAction::Reauthorize {
         tracing::warn!(phone_number_id = %send.phone_number_id, "the number's token was refused: it must be re-authorized");
     }
-    Outcome::Failed(e.code(), e.to_string())
+    // Meta's words only: the code is explained in the reader's language when shown.
+    Outcome::Failed(e.code(), e.meta_words())
 }
 
 enum Outcome {

@@ -173,6 +173,14 @@ impl Engine {
             .map_err(|e| ApiError::new(format!("{filename}: could not read the upload ({e})")))?;
         media::check_file(kind, mime, staged.bytes, &head, caption.as_deref())
             .map_err(|e| ApiError::new(format!("{filename}: {e}")))?;
+        // The bytes, not the name, say what a file is (a text file called `fake.jpg`).
+        crate::domain::media_content::check_content(kind, mime, &head).map_err(|e| {
+            let hint = match kind {
+                MediaKind::Document => "",
+                _ => ": to send it as it is, send it as a document (`--kind document`)",
+            };
+            ApiError::new(format!("{filename}: {e}{hint}"))
+        })?;
         Ok((caption, staged.bytes))
     }
 

@@ -10,6 +10,7 @@ pub mod engine;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod cmdline;
+pub mod failures;
 pub mod views;
 pub mod wizard;
 

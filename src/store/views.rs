@@ -70,8 +70,12 @@ pub struct ConversationView {
 pub struct ErrorView {
     pub code: i64,
     pub title: String,
-    /// What it means and what to do, in plain words (when wabox knows the code).
+    /// What it means and what to do, in plain words (when wabox knows the code), for the
+    /// reader's role; `title` keeps Meta's own words (or wabox's sentence when `code` is 0).
     pub explanation: Option<String>,
+    /// The reader is an admin: the advice names the command rather than "an admin must…".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub for_admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -400,14 +404,19 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
     let error = match code {
         Some(code) => Some(ErrorView {
             code,
-            explanation: crate::cloud::explain(code, crate::cloud::Lang::En).map(str::to_string),
+            // Code 0 is no Meta code: wabox's own sentence is the title, nothing to explain.
+            explanation: crate::cloud::explain(code, crate::cloud::Lang::En)
+                .filter(|_| code != 0)
+                .map(str::to_string),
             title: title.unwrap_or_default(),
+            for_admin: false,
         }),
         // An uncertain send has no code, only the reason.
         None if status.as_deref() == Some("uncertain") => title.map(|t| ErrorView {
             code: 0,
             title: t,
             explanation: None,
+            for_admin: false,
         }),
         None => None,
     };

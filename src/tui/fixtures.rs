@@ -206,6 +206,7 @@ pub fn sheena_messages() -> Vec<MessageRow> {
         code: 131047,
         title: "Re-engagement message".into(),
         explanation: None,
+        for_admin: false,
     });
     let mut uncertain = message(6, "out", "agent", "Did it arrive?", 10 * 60);
     uncertain.view.status = Some("uncertain".into());
@@ -213,6 +214,7 @@ pub fn sheena_messages() -> Vec<MessageRow> {
         code: 0,
         title: "no answer from the Cloud API within 15 s".into(),
         explanation: None,
+        for_admin: false,
     });
     let mut echo = message(7, "out", "phone_app", "Te llamo en 5 minutos", 8 * 60);
     echo.view.status = Some("delivered".into());

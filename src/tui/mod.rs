@@ -11,6 +11,7 @@ pub mod cmdline;
 mod composer;
 mod cursor;
 pub mod drafts;
+pub mod failure_line;
 mod input;
 pub mod keymap;
 pub mod link;

@@ -340,7 +340,7 @@ async fn a_broken_kapso_number_is_reconnected_in_place_through_a_link_scoped_to_
     );
 
     // The reconnection link is scoped to the number and locked to its kind.
-    let display = format!("+{}", number["display_phone"].as_str().unwrap());
+    let display = number["display_phone"].as_str().unwrap().to_string();
     let again = kapso(&["--reconnect", &display]);
     let link = sim.kapso_links().last().unwrap().clone();
     assert_eq!(link.reconnect.as_deref(), Some(pnid.as_str()));

@@ -416,15 +416,7 @@ fn message_lines<'a>(
                 prefix(&mut out, fill(t.uncertain_hint, &[&key]), dim);
             }
             _ => {
-                // In the agent's language when wabox knows the code.
-                let explanation = crate::cloud::explain(e.code, app.t.lang)
-                    .map(str::to_string)
-                    .or_else(|| e.explanation.clone());
-                let explained = match &explanation {
-                    Some(x) => format!("✗ {} ({}): {x}", e.title, e.code),
-                    None => format!("✗ {} ({})", e.title, e.code),
-                };
-                prefix(&mut out, explained, red);
+                prefix(&mut out, crate::tui::failure_line::line(e, app.t.lang), red);
             }
         }
     }

@@ -275,6 +275,7 @@ pub fn dashboard_view() -> crate::api::DashboardView {
         verify_token_set: true,
         kapso_configured: true,
         handshake: None,
+        paths: Vec::new(),
     }
 }
 
