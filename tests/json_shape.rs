@@ -162,6 +162,9 @@ async fn every_json_command_prints_one_shape() {
     let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
         (vec!["tenants", "list"], None),
         (vec!["tenants", "add", "Beta"], None),
+        (vec!["tenants", "add", "Gamma"], None),
+        (vec!["tenants", "rename", "Gamma", "Delta"], None),
+        (vec!["tenants", "remove", "Delta"], None),
         (vec!["numbers", "list"], None),
         (
             vec![
