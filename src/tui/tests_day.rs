@@ -32,3 +32,86 @@ fn a_conversation_arriving_above_the_cursor_does_not_slide_another_under_it() {
         "Enter or z now would act on the conversation the agent was looking at"
     );
 }
+
+/// The list's pane as text, one line per row of the screen.
+fn screen(app: &super::app::App, width: u16, height: u16) -> Vec<String> {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|f| super::view::draw(f, app))
+        .expect("draw into the test terminal");
+    let buffer = terminal.backend().buffer().clone();
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+#[test]
+fn two_customers_of_the_same_name_are_told_apart_even_at_80_columns() {
+    let mut app = fixtures::inbox("en");
+    let mut on_sales = fixtures::conversation(
+        40,
+        Some("Cliente 1032"),
+        Some("59170000001"),
+        Some(60),
+        1,
+        "hola",
+        60,
+    )
+    .view;
+    on_sales.display_phone = "15550783881".into();
+    let mut on_support = fixtures::conversation(
+        41,
+        Some("Cliente 1032"),
+        Some("59170000002"),
+        Some(60),
+        1,
+        "hola",
+        60,
+    )
+    .view;
+    on_support.display_phone = "5215512345678".into();
+    let mut same_number = fixtures::conversation(
+        42,
+        Some("Ana"),
+        Some("59170000003"),
+        Some(60),
+        1,
+        "hola",
+        60,
+    )
+    .view;
+    same_number.display_phone = "15550783881".into();
+    let mut other_ana = same_number.clone();
+    other_ana.id = 43;
+    app.on_reply(
+        Tag::Conversations {
+            generation: app.generation,
+        },
+        Ok(Response::Conversations(vec![
+            on_sales,
+            on_support,
+            same_number,
+            other_ana,
+        ])),
+    );
+    let lines = screen(&app, 80, 24);
+    let text = lines.join("\n");
+    // Each twin says which it is: the number's last digits when they are on different
+    // numbers, the conversation's id when they are on the same one.
+    assert!(text.contains("…3881 hola"), "{text}");
+    assert!(text.contains("…5678 hola"), "{text}");
+    assert!(
+        text.contains("#42 hola") || text.contains("Ana #42"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#43 hola") || text.contains("Ana #43"),
+        "{text}"
+    );
+    insta::assert_snapshot!("twins_at_80x24", text);
+}

@@ -67,6 +67,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let start = app
         .conversation_selected
         .saturating_sub(per_screen.saturating_sub(1));
+    // Names shown more than once in the list: such rows must say which is which even where
+    // the first line has no room for it.
+    let mut names: std::collections::HashMap<String, Vec<&str>> = std::collections::HashMap::new();
+    for row in &app.conversations {
+        names
+            .entry(row.title())
+            .or_default()
+            .push(&row.view.display_phone);
+    }
     for (i, row) in app
         .conversations
         .iter()
@@ -76,7 +85,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     {
         let selected = i == app.conversation_selected && !app.open_outside_list;
         let open = app.open.as_ref().map(|o| o.id()) == Some(row.view.id);
-        lines.extend(row_lines(app, row, selected, open, w));
+        let twin = names
+            .get(&row.title())
+            .filter(|phones| phones.len() > 1)
+            .map(|phones| twin_mark(row, phones));
+        lines.extend(row_lines(app, row, selected, open, twin, w));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -134,11 +147,28 @@ fn row_identity(app: &App, row: &ConversationRow, room: usize) -> String {
         .unwrap_or_default()
 }
 
+/// What tells rows of the same name apart in the least room: the number's last digits when
+/// each of them is on another number, else the conversation's id.
+fn twin_mark(row: &ConversationRow, phones: &[&str]) -> String {
+    let phone = &row.view.display_phone;
+    let distinct: std::collections::HashSet<&&str> = phones.iter().collect();
+    if distinct.len() == phones.len() {
+        let digits: String = phone
+            .chars()
+            .skip(phone.chars().count().saturating_sub(4))
+            .collect();
+        format!("…{digits}")
+    } else {
+        format!("#{}", row.view.id)
+    }
+}
+
 fn row_lines<'a>(
     app: &App,
     row: &ConversationRow,
     selected: bool,
     open: bool,
+    twin: Option<String>,
     w: usize,
 ) -> [Line<'a>; 2] {
     let base = if selected {
@@ -176,6 +206,7 @@ fn row_lines<'a>(
     let keep = width(&super::text::shown(&title)).min(14);
     let identity = row_identity(app, row, name_room.saturating_sub(keep));
     let name = truncate(&title, name_room.saturating_sub(width(&identity)));
+    let identity_shown = identity.clone();
     let pad = w.saturating_sub(1 + width(&name) + width(&identity) + width(&unread) + width(&when));
     let name_style = if row.view.unread > 0 {
         base.add_modifier(Modifier::BOLD)
@@ -185,7 +216,7 @@ fn row_lines<'a>(
     let first = Line::from(vec![
         Span::styled(marker.to_string(), base),
         Span::styled(name, name_style),
-        Span::styled(identity, base.add_modifier(Modifier::DIM)),
+        Span::styled(identity_shown, base.add_modifier(Modifier::DIM)),
         Span::styled(unread, base.add_modifier(Modifier::BOLD)),
         Span::styled(" ".repeat(pad), base),
         Span::styled(when, base.add_modifier(Modifier::DIM)),
@@ -208,11 +239,17 @@ fn row_lines<'a>(
         .as_ref()
         .map(|m| m.text.replace('\n', " "))
         .unwrap_or_default();
-    let room = w.saturating_sub(width(&window) + width(&ad) + 3);
+    // A twin whose first line had no room to say which it is says it here, before the text.
+    let which = match twin {
+        Some(mark) if identity.is_empty() => format!("{mark} "),
+        _ => String::new(),
+    };
+    let room = w.saturating_sub(width(&window) + width(&ad) + width(&which) + 3);
     let preview = truncate(&preview, room);
-    let pad = w.saturating_sub(2 + width(&preview) + width(&ad) + width(&window));
+    let pad = w.saturating_sub(2 + width(&which) + width(&preview) + width(&ad) + width(&window));
     let second = Line::from(vec![
         Span::styled("  ", base),
+        Span::styled(which, base.fg(Color::Cyan)),
         Span::styled(preview, base.add_modifier(Modifier::DIM)),
         Span::styled(" ".repeat(pad), base),
         Span::styled(ad, base.fg(Color::Magenta).add_modifier(Modifier::BOLD)),
