@@ -226,8 +226,8 @@ pub const COMMANDS: &[Command] = &[
             arg(ArgKind::Agent, "USER", "USUARIO"),
             optional_rest(ArgKind::Queue, "QUEUE…", "COLA…"),
         ],
-        en: "add an agent to queues",
-        es: "añade un agente a colas",
+        en: "add an agent to queues (Sales@Tenant when two tenants have one)",
+        es: "añade un agente a colas (Ventas@Negocio si dos negocios la tienen)",
         admin: true,
     },
     Command {

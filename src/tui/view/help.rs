@@ -67,7 +67,9 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     lines.push(Line::raw(""));
     lines.push(heading(app.t.help_popups));
     lines.push(Line::raw("  Esc · Enter · ↑ ↓ · Tab"));
-    lines.push(Line::raw(format!("  {}", app.t.help_always)));
+    for line in text::wrap(app.t.help_always, width.saturating_sub(2)) {
+        lines.push(Line::raw(format!("  {line}")));
+    }
     let answers = crate::i18n::fill(words.help_answers, &[&app.messages_key()]);
     for line in text::wrap(&answers, width.saturating_sub(2)) {
         lines.push(Line::raw(format!("  {line}")));
