@@ -153,7 +153,7 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
         Some(Ok(c)) => c,
         Some(Err(e)) => return record(engine, id, Outcome::Failed(None, e.to_string())).await,
         None => {
-            let text = "the number has no access token: an admin must connect it again".to_string();
+            let text = crate::i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[]);
             return record(engine, id, Outcome::Failed(None, text)).await;
         }
     };
@@ -195,10 +195,7 @@ async fn upload(
 ) -> Result<String, Outcome> {
     let path = engine.config.data_dir.join(&file.path);
     let gone = |e: std::io::Error| {
-        Outcome::Failed(
-            None,
-            format!("the file to send is gone from the data dir ({e}): send it again"),
-        )
+        Outcome::Failed(None, crate::i18n::engine::FILE_GONE.en(&[&e.to_string()]))
     };
     // Streamed from disk: a large file is never held in memory while it goes to Meta.
     let opened = tokio::fs::File::open(&path).await.map_err(gone)?;
@@ -233,7 +230,7 @@ async fn upload(
                     Outcome::Retry(at, code, format!("uploading the file: {text}"))
                 }
                 Outcome::Failed(code, text) => {
-                    Outcome::Failed(code, format!("uploading the file: {text}"))
+                    Outcome::Failed(code, crate::i18n::engine::UPLOADING.en(&[&text]))
                 }
                 other => other,
             });

@@ -478,10 +478,7 @@ fn queue(
     events: &mut Vec<StoreEvent>,
 ) -> Result<i64, String> {
     if !target.has_token {
-        return Err(format!(
-            "number {} has no access token: an admin must connect it",
-            target.phone_number_id
-        ));
+        return Err(crate::i18n::engine::NO_TOKEN_FOR_SEQUENCE.en(&[&target.phone_number_id]));
     }
     outbox::queue(
         conn,

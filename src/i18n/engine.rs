@@ -56,6 +56,14 @@ texts! {
         => "una nota necesita algo de texto";
     NO_TOKEN_TO_SEND: "number {} has no access token: an admin must connect it before it can send"
         => "el número {} no tiene token de acceso: un administrador debe conectarlo antes de poder enviar";
+    NO_TOKEN_CONNECT_AGAIN: "the number has no access token: an admin must connect it again"
+        => "el número no tiene token de acceso: un administrador debe conectarlo de nuevo";
+    NO_TOKEN_FOR_SEQUENCE: "number {} has no access token: an admin must connect it"
+        => "el número {} no tiene token de acceso: un administrador debe conectarlo";
+    FILE_GONE: "the file to send is gone from the data dir ({}): send it again"
+        => "el archivo que se iba a enviar ya no está en el directorio de datos ({}): envíalo de nuevo";
+    UPLOADING: "uploading the file: {}"
+        => "al subir el archivo: {}";
     NO_CONVERSATION_LISTED: "no conversation {}: `wabox conversations` lists them"
         => "no existe la conversación {}: `wabox conversations` las muestra";
     NO_CONVERSATION: "no conversation {}"

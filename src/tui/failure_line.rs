@@ -14,8 +14,9 @@ pub fn line(e: &ErrorView, lang: Lang) -> String {
     };
     match (explain(e.code, lang, audience), e.code) {
         (Some(why), code) => format!("✗ {why} ({code})"),
-        // wabox's own failure (no Meta code): its sentence is all there is.
-        (None, 0) => format!("✗ {}", e.title),
+        // wabox's own failure (no Meta code): its sentence is all there is, translated when
+        // it is one the inbox knows.
+        (None, 0) => format!("✗ {}", crate::i18n::engine::localize(lang, &e.title)),
         (None, code) => format!("✗ {} ({code})", e.title),
     }
 }
@@ -70,5 +71,13 @@ mod tests {
             for_admin: false,
         };
         assert_eq!(line(&own, Lang::En), "✗ the number has no access token");
+        let own = ErrorView {
+            title: crate::i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[]),
+            ..own
+        };
+        assert_eq!(
+            line(&own, Lang::Es),
+            "✗ el número no tiene token de acceso: un administrador debe conectarlo de nuevo"
+        );
     }
 }
