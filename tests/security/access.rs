@@ -521,3 +521,85 @@ async fn an_agent_moved_to_another_tenant_keeps_none_of_the_old_tenants_queues()
         "moved to Beta, mover still sees Acme's conversation"
     );
 }
+
+#[test]
+fn tenants_are_renamed_and_removed_only_by_an_installation_admin() {
+    let Some(t) = two_tenants("tenants rename and remove", false) else {
+        return;
+    };
+    let home = &t.home;
+    for user in [&t.acme_admin, &t.acme_agent] {
+        let out = home.run_as(user, &["tenants", "rename", "Acme", "Mine Now"]);
+        assert!(!out.status.success(), "{user} renamed a tenant");
+        let out = home.run_as(user, &["tenants", "remove", "Beta", "--force"]);
+        assert!(!out.status.success(), "{user} removed another tenant");
+        let out = home.run_as(user, &["tenants", "remove", "Acme", "--force"]);
+        assert!(!out.status.success(), "{user} removed their own tenant");
+    }
+    let names: Vec<String> = home
+        .json(&["tenants", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Acme", "Beta"], "nothing changed");
+    // The installation admin may.
+    let out = home.run_as(&t.global_admin, &["tenants", "rename", "Beta", "Beta Two"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_name_resolves_only_within_the_callers_tenant() {
+    let Some(t) = two_tenants("queue names across tenants", false) else {
+        return;
+    };
+    let home = &t.home;
+    let support_agents = || -> Vec<Value> {
+        home.json(&["agents", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["queues"].to_string().contains("Support"))
+            .cloned()
+            .collect()
+    };
+    let before = support_agents();
+    // Only Beta has "Support": for Acme's admin it does not exist, rather than being Beta's.
+    let out = home.run_as(
+        &t.acme_admin,
+        &["agents", "add", &t.acme_agent, "--queue", "Support"],
+    );
+    refused(&out, "no queue named");
+    assert_eq!(support_agents(), before);
+    // The views by state hold only the caller's conversations, closed ones too.
+    let acme = acme_conversation(&t, "5491100000001", "wamid.day.acme").await;
+    let beta = inbound(
+        BETA_PNID,
+        Some("5491100000002"),
+        None,
+        "Customer",
+        vec![text("5491100000002", "wamid.day.beta", now(), "hola")],
+    );
+    assert_eq!(t.engine.deliver(&beta).await, 200);
+    home.wait_processed();
+    home.ok(&["close", &acme.to_string()]);
+    let beta_id = conversation_of(&home.conversations(), "5491100000002")["id"]
+        .as_i64()
+        .unwrap();
+    home.ok(&["close", &beta_id.to_string()]);
+    let ids = |user: &str, state: &str| -> Vec<i64> {
+        let out = home.run_as(user, &["conversations", "--state", state, "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&t.acme_agent, "closed"), [acme]);
+    assert_eq!(ids(&t.beta_agent, "closed"), [beta_id]);
+    assert!(ids(&t.acme_admin, "open").is_empty());
+}
