@@ -104,13 +104,26 @@ pub fn draw(frame: &mut Frame, app: &App, pager: &Pager) {
     frame.render_widget(Clear, area);
     let inner_width = area.width.saturating_sub(2) as usize;
     let lines = lines(app, inner_width);
+    draw_pager(frame, app, pager, app.t.help_title, lines, area);
+}
+
+/// A scrolled text in a double frame: its title, the pager's keys, and "more below" while
+/// there is more (the help and the messages log).
+pub(super) fn draw_pager(
+    frame: &mut Frame,
+    app: &App,
+    pager: &Pager,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    area: ratatui::layout::Rect,
+) {
     let page = area.height.saturating_sub(2) as usize;
     let scroll = pager.fit(lines.len(), page);
     let words = app.cmdline_words();
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
-        .title(format!(" {} ", app.t.help_title))
+        .title(format!(" {title} "))
         .title_bottom(Line::from(format!(" {} ", words.pager_keys)).right_aligned());
     if pager.more_below() {
         block = block.title_bottom(

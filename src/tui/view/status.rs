@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 /// The notice after what the top bar already holds (`used` columns of `width`).
 pub fn notice_spans(app: &App, used: usize, width: usize) -> Vec<Span<'static>> {
@@ -156,26 +156,5 @@ pub fn draw_messages(frame: &mut Frame, app: &App, pager: &Pager) {
             });
         }
     }
-    let page = area.height.saturating_sub(2) as usize;
-    let scroll = pager.fit(lines.len(), page);
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .title(format!(" {} ", words.messages_title))
-        .title_bottom(Line::from(format!(" {} ", words.pager_keys)).right_aligned());
-    if pager.more_below() {
-        block = block.title_bottom(
-            Line::styled(
-                format!(" {} ", words.more_below),
-                Style::default().add_modifier(Modifier::BOLD),
-            )
-            .left_aligned(),
-        );
-    }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
-        area,
-    );
+    super::help::draw_pager(frame, app, pager, words.messages_title, lines, area);
 }
