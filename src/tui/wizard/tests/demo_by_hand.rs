@@ -7,7 +7,7 @@ use crate::api::DemoNumber;
 use crate::tui::wizard::state::CoexistencePhase;
 use crate::tui::wizard::{COEXISTENCE_LIMIT, COEXISTENCE_POLL};
 
-const SIM_TOKEN: &str = "EAADEMO0123456789abcdef0123456789abcdef";
+const SIM_TOKEN: &str = "SIMDEMO0123456789abcdef0123456789abcdef";
 
 fn demo_numbers() -> Vec<DemoNumber> {
     vec![
@@ -16,7 +16,7 @@ fn demo_numbers() -> Vec<DemoNumber> {
             phone_number_id: "231000000000001".into(),
             waba_id: "131000000000001".into(),
             coexistence: true,
-            token: crate::secret::Secret::new("EAADEMOcoexistence0000000000000000000000"),
+            token: crate::secret::Secret::new("SIMDEMOcoexistence0000000000000000000000"),
         },
         DemoNumber {
             name: "Globex Support".into(),
