@@ -126,9 +126,13 @@ fn watching(lang: &str) -> (Wizard, Vec<Effect>) {
 
 #[test]
 fn a_refused_token_stops_the_business_app_watch_and_says_so() {
-    for (lang, said) in [
-        ("en", "Meta refused the token"),
-        ("es", "Meta rechazó el token"),
+    for (lang, said, heading) in [
+        ("en", "Meta refused the token", "No longer watching number"),
+        (
+            "es",
+            "Meta rechazó el token",
+            "Se dejó de vigilar el número",
+        ),
     ] {
         let (mut w, out) = watching(lang);
         reply(
@@ -153,6 +157,10 @@ fn a_refused_token_stops_the_business_app_watch_and_says_so() {
         let shown = text(&w);
         assert!(shown.contains(said), "{shown}");
         assert!(shown.contains("code 190"), "{shown}");
+        assert!(
+            shown.contains(heading) && !shown.contains("Watching number"),
+            "{shown}"
+        );
         assert_never_drawn(&w, TOKEN);
         // Nothing is under way: leaving does not ask, and Esc goes back to the token.
         assert_eq!(w.under_way(), None);

@@ -101,10 +101,13 @@ pub fn coexistence(frame: &mut Frame, w: &Wizard, s: &CoexistenceStep, area: Rec
     let t = w.t;
     let mut lines = steps(t.coexistence_steps, area.width);
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        fill(t.coexistence_watching, &[&s.phone_number_id]),
-        bold(),
-    ));
+    let heading = match s.phase {
+        CoexistencePhase::TokenRefused => {
+            crate::i18n::demo::DemoStrings::for_lang(t.lang).stopped_watching
+        }
+        _ => t.coexistence_watching,
+    };
+    lines.push(Line::styled(fill(heading, &[&s.phone_number_id]), bold()));
     match s.phase {
         CoexistencePhase::Polling => {
             let next = if s.checking {
