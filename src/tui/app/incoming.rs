@@ -1,0 +1,332 @@
+//! What comes from the engine: the events it pushes and the answers to the inbox's requests.
+//! Each answer comes back with the `Tag` of its request, so one for a list no longer shown is
+//! recognised and dropped.
+
+use super::*;
+
+impl App {
+    pub fn on_engine_event(&mut self, event: StoreEvent) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match event {
+            StoreEvent::MessageAdded {
+                conversation_id,
+                message_id,
+            }
+            | StoreEvent::MessageChanged {
+                conversation_id,
+                message_id,
+            } => {
+                self.conversations_stale = true;
+                self.numbers_stale = true;
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) {
+                    out.push(Effect::Call(
+                        Tag::Message { conversation_id },
+                        Request::GetMessage { message_id },
+                    ));
+                }
+            }
+            StoreEvent::ConversationChanged { conversation_id } => {
+                self.conversations_stale = true;
+                self.numbers_stale = true;
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) {
+                    out.push(enrollments_request(conversation_id));
+                }
+                if self.contact_panel
+                    && self.open.as_ref().map(OpenConversation::id) == Some(conversation_id)
+                {
+                    out.extend(contact_requests(conversation_id));
+                }
+            }
+            StoreEvent::DirectoryChanged => {
+                self.numbers_stale = true;
+                self.conversations_stale = true;
+            }
+            StoreEvent::Lagged { .. } => {
+                self.numbers_stale = true;
+                self.conversations_stale = true;
+                out.extend(self.reload_open());
+            }
+            StoreEvent::TemplateStatusChanged { waba_id } => {
+                self.templates.remove(&waba_id);
+            }
+            StoreEvent::JournalChanged { state, .. } => {
+                if state == "unrouted" || state == "invalid" {
+                    self.numbers_stale = true;
+                }
+            }
+        }
+        out
+    }
+
+    pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
+        if let Tag::Wizard(tag) = tag {
+            return self.wizard_reply(tag, result);
+        }
+        if let Tag::Cmdline(tag) = tag {
+            return self.cmdline_reply(tag, result);
+        }
+        self.dirty = true;
+        let mut out = Vec::new();
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                match tag {
+                    Tag::Conversations { .. } => self.conversations_loading = false,
+                    Tag::Numbers => self.numbers_loading = false,
+                    Tag::Send {
+                        conversation_id,
+                        text,
+                        reply,
+                    } => {
+                        // Nothing typed is lost: the refused text comes back to the composer,
+                        // with the message it answered (or to its conversation's draft, if
+                        // the agent has moved on).
+                        let here = self.open.as_ref().map(OpenConversation::id);
+                        if let Some(text) = text {
+                            if here != Some(conversation_id) {
+                                self.drafts.give_back(conversation_id, &text);
+                            } else if self.composer_text().trim().is_empty() {
+                                self.composer = composer_with(&text);
+                            }
+                        }
+                        if self.reply_to.is_none() {
+                            self.reply_to = reply.map(|r| *r);
+                        }
+                    }
+                    Tag::Templates { .. } => {
+                        if let Some(Popup::Templates(p)) = &mut self.popup {
+                            p.set_templates(Vec::new());
+                        }
+                    }
+                    _ => {}
+                }
+                self.error(crate::i18n::engine::localize(self.t.lang, &e.message));
+                return out;
+            }
+        };
+        match (tag, response) {
+            (Tag::Numbers, Response::Numbers(numbers)) => {
+                self.numbers_loading = false;
+                self.numbers = numbers;
+                out.extend(self.flush());
+                let len = self.sidebar_items().len();
+                self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+            }
+            (Tag::Conversations { generation }, Response::Conversations(list)) => {
+                if generation != self.generation {
+                    return out; // an answer for a list no longer shown
+                }
+                self.conversations_loading = false;
+                let selected_id = self.conversation_pinned;
+                let mut rang = false;
+                for c in &list {
+                    let before = self.seen_unread.insert(c.id, c.unread);
+                    if before.is_some_and(|b| c.unread > b) {
+                        rang = true;
+                    }
+                }
+                self.conversations = list.into_iter().map(ConversationRow::new).collect();
+                // The cursor stays on the same conversation as the list reorders.
+                if let Some(id) = selected_id
+                    && let Some(i) = self.conversations.iter().position(|c| c.view.id == id)
+                {
+                    self.conversation_selected = i;
+                }
+                self.conversation_selected = self
+                    .conversation_selected
+                    .min(self.conversations.len().saturating_sub(1));
+                // From now on the cursor follows this row: a conversation arriving above it
+                // must not slide another one under the agent's next key.
+                self.conversation_pinned = self
+                    .conversations
+                    .get(self.conversation_selected)
+                    .map(|c| c.view.id);
+                if let Some(open) = &mut self.open
+                    && let Some(row) = self.conversations.iter().find(|c| c.view.id == open.id())
+                {
+                    open.row = row.clone();
+                }
+                self.follow_open_into_list();
+                if rang && self.bell {
+                    out.push(Effect::Bell);
+                }
+                out.extend(self.flush());
+            }
+            (
+                Tag::Messages {
+                    conversation_id,
+                    older,
+                },
+                Response::Messages(list),
+            ) => {
+                let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) else {
+                    return out;
+                };
+                open.loading = false;
+                open.has_older = list.len() >= MESSAGE_PAGE;
+                let rows: Vec<MessageRow> = list.into_iter().map(MessageRow::new).collect();
+                if older {
+                    let added = rows.len();
+                    open.messages.splice(0..0, rows);
+                    open.selected += added;
+                    open.selected = open.selected.saturating_sub(1);
+                } else {
+                    open.messages = rows;
+                    open.selected = open.messages.len().saturating_sub(1);
+                }
+                if let Some(target) = open.seek {
+                    if let Some(i) = open.messages.iter().position(|m| m.view.id == target) {
+                        open.selected = i;
+                        open.seek = None;
+                    } else if open.has_older {
+                        open.loading = true;
+                        let before = open.messages.first().map(|m| m.view.id);
+                        out.push(messages_request(open.id(), before));
+                    } else {
+                        open.seek = None;
+                    }
+                }
+            }
+            (Tag::Message { conversation_id }, Response::Message(m)) => {
+                let focused = matches!(self.focus, Focus::Messages | Focus::Composer);
+                let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) else {
+                    return out;
+                };
+                let from_customer = m.direction == "in" && m.origin == "customer";
+                if !m.in_timeline() {
+                    // Our reaction's own row: it shows on the message it reacts to instead.
+                    open.messages.retain(|x| x.view.id != m.id);
+                    return out;
+                }
+                let added = open.upsert(MessageRow::new(*m));
+                // The agent is looking at it: the customer sees it read, as in WhatsApp.
+                if added && from_customer && focused {
+                    out.push(Effect::Call(
+                        Tag::MarkRead,
+                        Request::MarkRead { conversation_id },
+                    ));
+                }
+            }
+            (Tag::Templates { waba_id }, Response::Templates(list)) => {
+                self.templates.insert(waba_id, list.clone());
+                if let Some(Popup::Templates(p)) = &mut self.popup {
+                    p.set_templates(list);
+                }
+            }
+            (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
+            (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
+            (Tag::Agents, Response::Agents(list)) => {
+                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
+                    *agents = Some(list);
+                }
+            }
+            (Tag::AdminChange, Response::Agents(list)) => {
+                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
+                    *agents = Some(list);
+                }
+                let done = self.cmdline.take_admin_done(self.t.done);
+                self.info(&done);
+            }
+            (Tag::AdminChange, Response::Queues(queues)) => {
+                self.queues = queues;
+                self.numbers_stale = true;
+                let done = self.cmdline.take_admin_done(self.t.done);
+                self.info(&done);
+                out.extend(self.flush());
+            }
+            (Tag::Transfer, Response::Conversation(_)) => self.info(self.t.transferred),
+            (Tag::Enrollments { conversation_id }, Response::Enrollments(list)) => {
+                if let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) {
+                    open.automation = list;
+                }
+            }
+            (Tag::Sequences, Response::Sequences(v)) => {
+                let tenant = self.open.as_ref().map(|o| o.row.view.tenant.clone());
+                if let Some(Popup::Automation { sequences, .. }) = &mut self.popup {
+                    *sequences = Some(
+                        v.sequences
+                            .into_iter()
+                            .filter(|s| {
+                                tenant
+                                    .as_deref()
+                                    .is_some_and(|t| t.eq_ignore_ascii_case(&s.tenant))
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            (Tag::EnrollmentChange, Response::Enrollment(e)) => {
+                if e.state == "active" && e.log.len() <= 1 {
+                    self.info(self.t.automation_enrolled);
+                } else {
+                    self.info(self.t.done);
+                }
+                out.push(enrollments_request(e.conversation_id));
+            }
+            (Tag::Queues, Response::Queues(queues)) => {
+                self.queues = queues;
+                let len = self.sidebar_items().len();
+                self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+            }
+            (Tag::Counts, Response::ConversationCounts(counts)) => self.counts = Some(counts),
+            (Tag::Attention, Response::Attention { unrouted, invalid }) => {
+                self.unrouted = unrouted;
+                self.invalid = invalid;
+            }
+            (Tag::Search { generation }, Response::SearchResults(hits)) => {
+                if let Some(Popup::Search(s)) = &mut self.popup
+                    && s.generation == generation
+                {
+                    s.results = Some(hits);
+                    s.selected = 0;
+                }
+            }
+            (Tag::Jump { message_id }, Response::Conversation(view)) => {
+                out.extend(self.open_conversation(
+                    ConversationRow::new(*view),
+                    Focus::Messages,
+                    Some(message_id),
+                ));
+            }
+            (Tag::Contact { conversation_id }, Response::Contact(details))
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
+            {
+                self.contact = Some(*details);
+            }
+            (Tag::History { conversation_id }, Response::History(events))
+                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
+            {
+                self.history = events;
+            }
+            (Tag::ConversationState, Response::Conversation(view)) => {
+                let text = match view.state.as_str() {
+                    "closed" => self.t.closed_notice.to_string(),
+                    "snoozed" => {
+                        let until = view
+                            .snoozed_until
+                            .as_deref()
+                            .and_then(parse_rfc3339)
+                            .map(|t| {
+                                crate::tui::clock::future_time(t, self.now, self.offset, self.t)
+                            })
+                            .unwrap_or_default();
+                        crate::i18n::fill(self.t.snoozed_notice, &[&until])
+                    }
+                    _ => self.t.reopened_notice.to_string(),
+                };
+                self.info(&text);
+            }
+            (Tag::Retry, _) => self.info(self.t.retried),
+            (Tag::React, _) => self.info(self.t.reaction_queued),
+            (Tag::MarkUnread, _) => self.info(self.t.marked_unread),
+            (Tag::Media { open, .. }, Response::Media(file)) => {
+                out.push(Effect::SaveFile { file, open });
+            }
+            (Tag::SaveAs { path }, Response::Media(file)) => {
+                out.push(Effect::SaveFileAs { file, path });
+            }
+            _ => {}
+        }
+        out
+    }
+}
