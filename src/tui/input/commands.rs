@@ -1,0 +1,180 @@
+//! The `:` command line's dispatch: what each command asks of the engine (the table of
+//! commands, their arguments and their help is `cmdline::table`).
+
+use super::*;
+
+impl App {
+    /// `:quit`, `:filter text`, `:open 42`, or any action's name.
+    pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        let line = line.trim();
+        let (name, arg) = line.split_once(' ').unwrap_or((line, ""));
+        // A new command: the answer to the last one is no longer news.
+        self.notice = None;
+        if name.is_empty() || !self.command_is_complete(name, arg.trim()) {
+            return Vec::new();
+        }
+        match name {
+            "q" | "quit" => vec![Effect::Quit],
+            "help" => {
+                self.open_help(true);
+                Vec::new()
+            }
+            "attach" => self.attach_command(arg.trim()),
+            "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
+            | "agent-admin" => self.admin_command(name, arg.trim()),
+            "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
+            | "transfer" | "assign" => self.conversation_command(name, arg.trim()),
+            "filter" => {
+                self.filter = arg.trim().to_string();
+                let s = self.cmdline_words();
+                if self.filter.is_empty() {
+                    self.info(s.filter_cleared);
+                } else {
+                    self.info(&fill(s.filter_set, &[&self.filter.clone()]));
+                }
+                self.restart_conversations();
+                self.flush()
+            }
+            "open" => match arg.trim().parse::<i64>() {
+                Ok(id) => match self.conversations.iter().position(|c| c.view.id == id) {
+                    Some(i) => {
+                        self.open_outside_list = false;
+                        self.conversation_selected = i;
+                        self.open_selected()
+                    }
+                    None => {
+                        let id = id.to_string();
+                        let why = if self.filter.is_empty() {
+                            fill(self.t.open_not_listed, &[&id])
+                        } else {
+                            fill(self.t.open_filtered, &[&id, &self.filter])
+                        };
+                        self.error(why);
+                        Vec::new()
+                    }
+                },
+                Err(_) => {
+                    self.error(self.t.open_needs_number.to_string());
+                    Vec::new()
+                }
+            },
+            other => match self.keymap.by_name(other) {
+                Some(action) => self.act(action),
+                None => {
+                    self.error(fill(self.t.unknown_command, &[other]));
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// `:note`, `:label`, `:unlabel`, `:close`, `:reopen`, `:snooze 2h` on the conversation in
+    /// focus; `:search words`.
+    fn conversation_command(&mut self, name: &str, arg: &str) -> Vec<Effect> {
+        if name == "search" {
+            let mut search = SearchState {
+                query: arg.to_string(),
+                ..SearchState::default()
+            };
+            let out = search_request(&mut search);
+            self.popup = Some(Popup::Search(search));
+            return out;
+        }
+        let Some(conversation_id) = self.focused_conversation_id() else {
+            self.error(self.cmdline_words().no_conversation.to_string());
+            return Vec::new();
+        };
+        match name {
+            "transfer" | "assign" => {
+                let (target, note) = arg.split_once(' ').unwrap_or((arg, ""));
+                let note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
+                let (queue, agent) = if name == "transfer" {
+                    (Some(target.to_string()), None)
+                } else {
+                    (None, Some(target.to_string()))
+                };
+                let moved = CmdTag::Moved {
+                    to: target.to_string(),
+                    agent: name == "assign",
+                };
+                vec![Effect::Call(
+                    Tag::Cmdline(moved),
+                    Request::Transfer {
+                        conversation_id,
+                        queue,
+                        agent,
+                        note,
+                    },
+                )]
+            }
+            "note" => vec![Effect::Call(
+                Tag::Cmdline(CmdTag::Noted { conversation_id }),
+                Request::AddNote {
+                    conversation_id,
+                    text: arg.to_string(),
+                },
+            )],
+            "label" | "unlabel" => {
+                let labels = vec![arg.to_string()];
+                let tag = CmdTag::Labeled {
+                    conversation_id,
+                    label: arg.to_string(),
+                    added: name == "label",
+                };
+                let (add, remove) = if name == "label" {
+                    (labels, Vec::new())
+                } else {
+                    (Vec::new(), labels)
+                };
+                vec![Effect::Call(
+                    Tag::Cmdline(tag),
+                    Request::ChangeLabels {
+                        conversation_id,
+                        add,
+                        remove,
+                    },
+                )]
+            }
+            "close" => vec![state_request(conversation_id, "closed", None)],
+            "reopen" => vec![state_request(conversation_id, "open", None)],
+            _ => match crate::domain::time::parse_duration(arg) {
+                Some(seconds) => vec![state_request(
+                    conversation_id,
+                    "snoozed",
+                    Some(self.now + seconds),
+                )],
+                None => {
+                    self.error(fill(self.t.bad_duration, &[arg]));
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// `:queue-add`, `:queue-rename`, `:queue-remove`, `:assign-number`, `:agent-add`,
+    /// `:agent-admin`: the admin screen's changes, reopened on the answer.
+    fn admin_command(&mut self, name: &str, arg: &str) -> Vec<Effect> {
+        use crate::tui::admin_args::{AdminArgsError, admin_request};
+        let request = match admin_request(name, arg) {
+            Ok(request) => request,
+            Err(AdminArgsError::TwoTenants(a, b)) => {
+                self.error(crate::i18n::admin::agent_two_tenants(self.t.lang, &a, &b));
+                return Vec::new();
+            }
+            Err(AdminArgsError::Unknown) => {
+                self.error(fill(self.t.unknown_command, &[&format!("{name} {arg}")]));
+                return Vec::new();
+            }
+        };
+        let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
+        self.admin_command_says(name, &words, arg);
+        self.popup = Some(Popup::Admin {
+            agents: self.admin_agents.take(),
+            scroll: 0,
+        });
+        vec![
+            Effect::Call(Tag::AdminChange, request),
+            Effect::Call(Tag::Agents, Request::ListAgents),
+        ]
+    }
+}
