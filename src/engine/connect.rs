@@ -396,11 +396,9 @@ impl Engine {
 fn typed_token_refused(via: &str, e: &crate::cloud::GraphError) -> ApiError {
     use crate::cloud::ErrorAction;
     match (via, e.action(), e.code()) {
-        ("manual", ErrorAction::Reauthorize, Some(code)) => ApiError::token_refused(format!(
-            "{} (Meta: {}; code {code})",
-            crate::i18n::failures::token_refused(crate::i18n::Lang::En),
-            e.meta_words()
-        )),
+        ("manual", ErrorAction::Reauthorize, Some(code)) => ApiError::token_refused(
+            crate::i18n::engine::TOKEN_REFUSED_TYPED.en(&[&e.meta_words(), &code.to_string()]),
+        ),
         _ => refusal("Meta did not confirm the number", e),
     }
 }

@@ -64,6 +64,30 @@ texts! {
         => "el archivo que se iba a enviar ya no está en el directorio de datos ({}): envíalo de nuevo";
     UPLOADING: "uploading the file: {}"
         => "al subir el archivo: {}";
+    TOKEN_REFUSED_TYPED: "Meta refused this token: check it (copied whole, from the business that owns this number, not expired) and try again (Meta: {}; code {})"
+        => "Meta rechazó este token: revísalo (copiado entero, de la empresa dueña de este número, sin vencer) y vuelve a intentarlo (Meta: {}; código {})";
+    META_DID_NOT_CONFIRM: "Meta did not confirm the number: {}"
+        => "Meta no confirmó el número: {}";
+    META_DID_NOT_ANSWER: "Meta did not answer about the number: {}"
+        => "Meta no respondió sobre el número: {}";
+    TOKEN_NEEDED: "an access token is needed to connect a number"
+        => "hace falta un token de acceso para conectar un número";
+    OTHER_TENANTS_NUMBER: "number {} belongs to another tenant: it cannot be connected here"
+        => "el número {} es de otro negocio: no se puede conectar aquí";
+    NO_CONNECTED_NUMBER: "no connected number {}: connect it first (`wabox connect coexistence`)"
+        => "no hay ningún número {} conectado: conéctalo primero (`wabox connect coexistence`)";
+    DEDICATED_NO_HISTORY: "{} is a dedicated number: only numbers on the WhatsApp Business app have a history to import"
+        => "{} es un número dedicado: solo los números de la app WhatsApp Business tienen un historial que importar";
+    NAME_THE_TENANT: "name the tenant (the business) the number is for"
+        => "di para qué negocio (la empresa) es el número";
+    NOBODY_CAME_BACK: "nobody has come back through this link yet: open it and log in first"
+        => "aún nadie volvió por este enlace: ábrelo e inicia sesión primero";
+    NOT_SHARED: "{} is not among the numbers Meta shared: {}"
+        => "{} no está entre los números que Meta compartió: {}";
+    PICK_ONE: "Meta shared {} numbers; pick one: {}"
+        => "Meta compartió {} números; elige uno: {}";
+    ALREADY_STORED: "phone number id {} is already stored: `wabox numbers list` shows it"
+        => "el id de número {} ya está guardado: `wabox numbers list` lo muestra";
     NO_CONVERSATION_LISTED: "no conversation {}: `wabox conversations` lists them"
         => "no existe la conversación {}: `wabox conversations` las muestra";
     NO_CONVERSATION: "no conversation {}"
@@ -169,6 +193,21 @@ mod tests {
         let step = STEP.en(&["2"]);
         let en = PAUSED_WINDOW_CLOSED.en(&[&step]);
         assert!(localize(Lang::Es, &en).starts_with("paso 2: la ventana de 24 horas"));
+    }
+
+    #[test]
+    fn a_refused_typed_token_says_to_check_it_not_to_reconnect_in_both_languages() {
+        let en = TOKEN_REFUSED_TYPED.en(&["Invalid OAuth access token", "190"]);
+        let es = localize(Lang::Es, &en);
+        for t in [&en, &es] {
+            assert!(!t.contains("reconect") && !t.contains("reconnect"), "{t}");
+        }
+        assert!(en.starts_with("Meta refused this token: check it"), "{en}");
+        assert!(es.starts_with("Meta rechazó este token: revísalo"), "{es}");
+        assert!(
+            es.ends_with("(Meta: Invalid OAuth access token; código 190)"),
+            "{es}"
+        );
     }
 
     #[test]

@@ -42,21 +42,6 @@ pub fn explain(code: i64, lang: Lang, audience: Audience) -> Option<&'static str
     Some(text)
 }
 
-/// A token the admin has just typed or pasted (manual entry, the Business app path) that Meta
-/// refused: nothing is expired or to reconnect, the token itself is wrong.
-pub fn token_refused(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => {
-            "Meta refused this token: check it (copied whole, from the business that owns this \
-             number, not expired) and try again"
-        }
-        Lang::Es => {
-            "Meta rechazó este token: revísalo (copiado entero, de la empresa dueña de este \
-             número, sin vencer) y vuelve a intentarlo"
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,15 +89,5 @@ mod tests {
         assert_eq!(explain(0, Lang::En, Audience::Agent), None);
         assert_eq!(explain(0, Lang::Es, Audience::Admin), None);
         assert_eq!(explain(987_654, Lang::Es, Audience::Admin), None);
-    }
-
-    #[test]
-    fn a_refused_typed_token_says_to_check_it_not_to_reconnect() {
-        for lang in [Lang::En, Lang::Es] {
-            let t = token_refused(lang);
-            assert!(!t.contains("reconect") && !t.contains("reconnect"), "{t}");
-        }
-        assert!(token_refused(Lang::En).starts_with("Meta refused this token: check it"));
-        assert!(token_refused(Lang::Es).starts_with("Meta rechazó este token: revísalo"));
     }
 }

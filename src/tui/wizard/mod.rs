@@ -367,6 +367,11 @@ impl Wizard {
     }
 
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
+        // The engine answers in English; the wizard shows the answers it knows in its language.
+        let result = result.map_err(|mut e| {
+            e.message = crate::i18n::engine::localize(self.t.lang, &e.message);
+            e
+        });
         self.in_flight = self.in_flight.saturating_sub(1);
         if tag.ask.changes_something() {
             self.changing = self.changing.saturating_sub(1);

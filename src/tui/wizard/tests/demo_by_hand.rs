@@ -209,3 +209,25 @@ fn a_token_refused_on_manual_entry_puts_the_cursor_on_the_token() {
     assert_eq!(m.focus, 2);
     assert!(text(&w).contains("code 190"));
 }
+
+#[test]
+fn a_spanish_wizard_reads_metas_refusal_of_a_typed_token_in_spanish() {
+    let (mut w, _) = by_hand("es", 4);
+    type_text(&mut w, "231000000000002");
+    key(&mut w, KeyCode::Enter);
+    type_text(&mut w, "131000000000002");
+    key(&mut w, KeyCode::Enter);
+    w.on_paste(TOKEN);
+    let out = key(&mut w, KeyCode::Enter);
+    let refusal =
+        crate::i18n::engine::TOKEN_REFUSED_TYPED.en(&["Invalid OAuth access token", "190"]);
+    reply(
+        &mut w,
+        &out,
+        Ask::Connect,
+        Err(ApiError::token_refused(refusal)),
+    );
+    let shown = text(&w);
+    assert!(shown.contains("Meta rechazó este token"), "{shown}");
+    assert!(!shown.contains("Meta refused"), "{shown}");
+}
