@@ -154,6 +154,7 @@ pub async fn run(
 
     let running = RunningEngine::start(config, None).await?;
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
+    kept::forward_kapso(&sim, running.webhook_addr, &running.engine.config);
     let engine = running.engine.clone();
     // The wizard's by-hand paths need ids and a token the simulator accepts: the demo offers
     // those of the businesses still waiting to connect (loopback-only credentials).

@@ -2,7 +2,9 @@
 //! the earlier run; the simulated Cloud API, a fresh one in this process, does not. Before the
 //! engine sends anything, the simulator is told what it had said: the tokens it gave out (else
 //! every send fails with 190) and which customers wrote in the last 24 hours (else every reply
-//! fails with 131047), as Meta, which forgets neither, would behave.
+//! fails with 131047), as Meta, which forgets neither, would behave. Its Kapso is told the
+//! tenants' customers and the numbers it connected for them (else their sends find no number
+//! behind Kapso's proxy), and, once the engine listens, where to forward their webhooks.
 
 use crate::config::Config;
 use crate::engine::lock::{EngineLock, Holder};
@@ -29,12 +31,13 @@ pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<(
         Ok::<_, crate::api::ApiError>((
             engine.kept_tokens().await?,
             engine.kept_windows(since).await?,
+            engine.kept_kapso().await?,
         ))
     }
     .await;
     let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
     drop(lock);
-    let (tokens, windows) = read?;
+    let (tokens, windows, (customers, kapso_numbers)) = read?;
     for kept in &tokens {
         sim.remember_token(&kept.phone_number_id, kept.token.expose());
         // It was connected, so the master app was subscribed to its WABA then.
@@ -47,10 +50,36 @@ pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<(
             sim.remember_inbound(&w.phone_number_id, customer, w.last_inbound_at);
         }
     }
+    for c in &customers {
+        sim.remember_kapso_customer(&c.id, &c.tenant, &c.external_id);
+    }
+    for n in &kapso_numbers {
+        sim.remember_kapso_number(
+            &n.phone_number_id,
+            &n.waba_id,
+            &n.display_phone,
+            n.coexistence,
+            &n.customer_id,
+        );
+    }
     tracing::info!(
         tokens = tokens.len(),
         windows = windows.len(),
-        "a kept demo: the simulator knows the earlier run's tokens and open windows again"
+        kapso_numbers = kapso_numbers.len(),
+        "a kept demo: the simulator knows the earlier run's tokens, open windows and Kapso numbers again"
     );
     Ok(())
+}
+
+/// The engine of this run listens on a new address, with a new Kapso webhook secret: Kapso
+/// forwards the webhooks of the numbers it connected there, as the engine asked when each
+/// connected (with `[kapso] webhook_secret` set, which the demo always sets).
+pub(super) fn forward_kapso(sim: &Simulator, webhook: std::net::SocketAddr, config: &Config) {
+    let Some(secret) = config.kapso.webhook_secret.as_ref() else {
+        return;
+    };
+    let url = format!("http://{webhook}/kapso/webhook");
+    for n in sim.kapso_numbers() {
+        sim.remember_kapso_forwarding(&n.phone_number_id, &url, secret.expose());
+    }
 }

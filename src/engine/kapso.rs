@@ -124,7 +124,7 @@ fn redirect(public_url: &str, what: &str, state: &str) -> Result<String, ApiErro
 }
 
 /// The external id a tenant's customer carries on Kapso.
-fn external_customer_id(tenant_id: i64) -> String {
+pub(super) fn external_customer_id(tenant_id: i64) -> String {
     format!("wabox-tenant-{tenant_id}")
 }
 

@@ -1,7 +1,8 @@
 //! What the demo's simulator must be told when a kept data dir starts again (`sim/kept.rs`):
-//! the tokens the store holds for its numbers, and the customers who wrote in the last 24
-//! hours. Only the demo calls this: it hands stored tokens to the in-process simulator, which
-//! is the only party that ever accepted them.
+//! the tokens the store holds for its numbers, the customers who wrote in the last 24 hours,
+//! and what its Kapso made: the tenants' customers and the numbers it connected for them. Only
+//! the demo calls this: it hands stored tokens to the in-process simulator, which is the only
+//! party that ever accepted them.
 
 use super::Engine;
 use crate::api::ApiError;
@@ -21,6 +22,23 @@ pub struct KeptWindow {
     pub phone_number_id: String,
     pub customer_ids: Vec<String>,
     pub last_inbound_at: i64,
+}
+
+/// A tenant's customer on Kapso, as the store remembers it.
+pub struct KeptKapsoCustomer {
+    pub id: String,
+    pub tenant: String,
+    /// The external id the engine made the customer with.
+    pub external_id: String,
+}
+
+/// A number reached through Kapso's Meta proxy, with the customer of its tenant.
+pub struct KeptKapsoNumber {
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone: String,
+    pub coexistence: bool,
+    pub customer_id: String,
 }
 
 impl Engine {
@@ -81,5 +99,62 @@ impl Engine {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
+    }
+
+    /// The tenants' customers on Kapso, and the numbers reached through Kapso's proxy of the
+    /// tenants that have one (the callback attached none other: Kapso had to list the number
+    /// for that customer first).
+    pub async fn kept_kapso(
+        self: &Arc<Self>,
+    ) -> Result<(Vec<KeptKapsoCustomer>, Vec<KeptKapsoNumber>), ApiError> {
+        let (customers, numbers) = self
+            .read(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT id, name, kapso_customer_id FROM tenants
+                     WHERE kapso_customer_id IS NOT NULL",
+                )?;
+                let customers = stmt
+                    .query_map([], |r| {
+                        Ok(KeptKapsoCustomer {
+                            external_id: super::kapso::external_customer_id(r.get(0)?),
+                            tenant: r.get(1)?,
+                            id: r.get(2)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let mut stmt = c.prepare(
+                    "SELECT n.phone_number_id, n.waba_id, n.display_phone, n.connection,
+                            t.kapso_customer_id, n.access_token_sealed
+                     FROM numbers n JOIN tenants t ON t.id = n.tenant_id
+                     WHERE n.access_token_sealed IS NOT NULL AND t.kapso_customer_id IS NOT NULL",
+                )?;
+                let numbers = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            KeptKapsoNumber {
+                                phone_number_id: r.get(0)?,
+                                waba_id: r.get(1)?,
+                                display_phone: r.get(2)?,
+                                coexistence: r.get::<_, String>(3)? == "coexistence",
+                                customer_id: r.get(4)?,
+                            },
+                            r.get::<_, Vec<u8>>(5)?,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((customers, numbers))
+            })
+            .await?;
+        let numbers = numbers
+            .into_iter()
+            .filter(|(_, sealed)| {
+                matches!(
+                    self.open_credential(sealed),
+                    Ok(Credential::KapsoProxy { .. })
+                )
+            })
+            .map(|(number, _)| number)
+            .collect();
+        Ok((customers, numbers))
     }
 }

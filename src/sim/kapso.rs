@@ -158,7 +158,7 @@ impl Simulator {
             .cloned()
     }
 
-    fn kapso_id(&self, prefix: &str) -> String {
+    pub(super) fn kapso_id(&self, prefix: &str) -> String {
         let mut s = self.lock();
         s.kapso.next += 1;
         format!(

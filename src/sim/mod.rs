@@ -11,6 +11,7 @@ pub mod customers;
 pub mod graph;
 pub mod groups;
 pub mod kapso;
+mod kapso_kept;
 pub mod kapso_proxy;
 pub mod kapso_reconnect;
 pub mod kapso_setup;
