@@ -4,10 +4,8 @@
 //! tokens valid. A number connected through a Kapso setup link sends again too: the simulated
 //! Kapso knows the tenant's customer and the number once more, and forwards its webhooks.
 
-mod common;
-
-use common::browser::{self, event, open};
-use common::*;
+use crate::common::browser::{self, event, open};
+use crate::common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::Child;

@@ -5,10 +5,8 @@
 //! explains itself; a forged, reused or tampered callback attaches nothing; regenerating revokes
 //! the old link at Kapso; a wrong key is a clear error; the key is never printed or logged.
 
-mod common;
-
-use common::browser::{self, Running, event, open};
-use common::*;
+use crate::common::browser::{self, Running, event, open};
+use crate::common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;

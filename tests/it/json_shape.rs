@@ -3,11 +3,9 @@
 //! and business numbers in E.164 with `+`; a failure is `{"error": {"code", "message"}}` on
 //! stderr with a non-zero exit status.
 
-mod common;
-
+use crate::common::world::{World, customer, sim_number, world_with};
+use crate::common::*;
 use clap::CommandFactory;
-use common::world::{World, customer, sim_number, world_with};
-use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -1,9 +1,7 @@
 //! An admin's day through the real binary: tenants renamed and removed (what goes is said
 //! first), a queue found across tenants, and `sync` and `numbers list` read by a person.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn refused(home: &Home, args: &[&str]) -> String {

@@ -1,9 +1,7 @@
 //! The inbox's line to a `wabox serve` engine: it says when the engine goes away and comes back
 //! by itself, and then serves requests again.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::time::Duration;
 use wabox::api::{Request, Response};
 use wabox::tui::app::Tag;

@@ -1,9 +1,7 @@
 //! Reading a conversation end to end: `wabox read` against the simulated Cloud API.
 
-mod common;
-
-use common::world::*;
-use common::*;
+use crate::common::world::*;
+use crate::common::*;
 use serde_json::Value;
 use wabox::sim::customers::text as sim_text;
 

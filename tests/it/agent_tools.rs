@@ -1,9 +1,7 @@
 //! What agents do besides replying, through the real binary against a running engine:
 //! search every message, keep labels and private notes, close, snooze, mark unread, filter.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 async fn seed(engine: &Engine) {

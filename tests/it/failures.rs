@@ -1,10 +1,8 @@
 //! Failures said once, with advice that fits who reads them and what failed (issue 15, defect
 //! 6), and a file refused for what its bytes are, not its name (defect 18).
 
-mod common;
-
-use common::world::{customer, json_of, world_with};
-use common::*;
+use crate::common::world::{customer, json_of, world_with};
+use crate::common::*;
 
 /// The token Meta (the simulator) now accepts for the number: the stored one is refused (190).
 const RENEWED_TOKEN: &str = "EAA-TEST-RENEWED-TOKEN-p4Qs8Vd1";

@@ -2,9 +2,7 @@
 //! with Meta before anything is stored, subscribed, templates synced, queue chosen; two tenants
 //! keep their own tokens and conversations; the token never shows.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use wabox::sim::Simulator;
 use wabox::sim::customers::{SimCustomer, text as sim_text};
@@ -15,10 +13,10 @@ const TOKEN_B: &str = "EAA-TEST-TOKEN-second-tenant-Zr8Lq2Vx";
 
 async fn simulator() -> std::sync::Arc<Simulator> {
     let mut second =
-        common::world::sim_number(PNID_B, WABA_B, "5215512345678", TOKEN_B, "Demo Shop");
+        crate::common::world::sim_number(PNID_B, WABA_B, "5215512345678", TOKEN_B, "Demo Shop");
     second.coexistence = true;
-    common::world::start_simulator(vec![
-        common::world::sim_number(PNID, WABA, DISPLAY, ACCESS_TOKEN, "Demo Shop"),
+    crate::common::world::start_simulator(vec![
+        crate::common::world::sim_number(PNID, WABA, DISPLAY, ACCESS_TOKEN, "Demo Shop"),
         second,
     ])
     .await

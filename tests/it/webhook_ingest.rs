@@ -1,9 +1,7 @@
 //! The webhook path end to end: the real `wabox serve`, signed deliveries over 127.0.0.1, and what
 //! the CLI then shows.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn by_wamid<'a>(messages: &'a [Value], wamid: &str) -> &'a Value {

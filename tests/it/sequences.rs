@@ -2,10 +2,8 @@
 //! moves (the simulator's moves with it), customers writing through signed webhooks, and what the
 //! simulated Cloud API received.
 
-mod common;
-
-use common::world::{World, customer};
-use common::*;
+use crate::common::world::{World, customer};
+use crate::common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use wabox::sim::customers::text as sim_text;
@@ -50,7 +48,7 @@ assign = { queue = "Ventas" }
 "#;
 
 async fn sequences_world(files: &[(&str, &str)], config_toml: &str) -> World {
-    common::world::world_started(
+    crate::common::world::world_started(
         |_| {},
         config_toml,
         |home| {

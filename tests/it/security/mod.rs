@@ -3,9 +3,6 @@
 //! and what an unauthenticated sender or a misconfiguration can exhaust. Tests that need a
 //! second Unix user create it (CI runs as root) and remove it, or say "skipped: needs root".
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod access;
 mod files;
 mod limits;

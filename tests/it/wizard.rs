@@ -4,9 +4,7 @@
 //! through Meta's Embedded Signup, a wrong PIN is typed again, and the summary says what was
 //! stored; neither the PIN nor the business token is ever drawn.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

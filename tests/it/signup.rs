@@ -3,10 +3,8 @@
 //! /oauth/callback), and the number ends stored with its own token in its own tenant. A callback
 //! with a forged, reused or expired state attaches nothing.
 
-mod common;
-
-use common::browser::{self, Running, event, open};
-use common::*;
+use crate::common::browser::{self, Running, event, open};
+use crate::common::*;
 use serde_json::Value;
 use wabox::sim::customers::{SimCustomer, text as sim_text};
 use wabox::sim::{SimNumber, SimOptions, Simulator};

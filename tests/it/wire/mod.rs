@@ -3,9 +3,6 @@
 //! and sends that Meta would refuse caught before they are queued. The fixtures are our own
 //! (`tests/fixtures/wire_*.json`), written in each shape Meta documents.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod business;
 mod content;
 mod history;

@@ -1,9 +1,7 @@
 //! Sending end to end: the real `wabox serve` against the simulated Cloud API on 127.0.0.1.
 
-mod common;
-
-use common::world::*;
-use common::*;
+use crate::common::world::*;
+use crate::common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use wabox::sim::Injected;

@@ -1,8 +1,6 @@
 //! The engine as a process: crashes, a second engine, the socket and in-process API, secrets.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,9 +1,7 @@
 //! Queues, agents and who sees what, through the real binary: routing every conversation, the
 //! "no queue" list, an agent confined to their queues, and importing `whatsapp-connections.json`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const PNID_B: &str = "223344556677889";

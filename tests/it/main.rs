@@ -1,0 +1,26 @@
+//! Every integration test in one binary: each test binary links the whole crate, and the
+//! twenty-one binaries they were cost twenty-one links, most of a fresh-clone CI's time. They run the real `wabox` binary
+//! against a real data dir, real HTTP on 127.0.0.1 and, for boundaries between users, real Unix
+//! users. `cargo test --test it security::` runs one area.
+
+mod common;
+
+mod admin_day;
+mod agent_tools;
+mod connect;
+mod demo_restart;
+mod engine_process;
+mod failures;
+mod json_shape;
+mod kapso;
+mod reading;
+mod security;
+mod sending;
+mod sequences;
+mod signup;
+mod team;
+mod tui_demo;
+mod tui_link;
+mod webhook_ingest;
+mod wire;
+mod wizard;
