@@ -28,8 +28,10 @@ const SEARCH_QUIET: Duration = Duration::from_millis(50);
 /// Answers a job's caller once the transaction holding its writes has committed (true) or was
 /// rolled back (false).
 type Reply = Box<dyn FnOnce(bool) + Send>;
-/// What the writer is given to do: writes, then the answer to give once they are durable.
-type WriteFn = Box<dyn FnOnce(&mut WriterCtx) -> Reply + Send>;
+/// What the writer is given to do: writes, then the answer to give once they are durable, and
+/// whether the writes may stand (false: the job panicked, so they are rolled back). Called
+/// without a context, the job does not run and its answer says so (no transaction could start).
+type WriteFn = Box<dyn FnOnce(Option<&mut WriterCtx>) -> (Reply, bool) + Send>;
 
 enum Job {
     Journal {
@@ -99,14 +101,29 @@ impl WriterHandle {
     ) -> Result<R, WriteError> {
         let (reply, rx) = oneshot::channel();
         let job: WriteFn = Box::new(move |ctx| {
-            let result = f(ctx);
-            Box::new(move |committed| {
-                let _ = reply.send(if committed {
-                    Ok(result)
-                } else {
-                    Err(WriteError::Store("the write could not be committed".into()))
-                });
-            })
+            let Some(ctx) = ctx else {
+                let why = "the write could not start: the store is busy or failing";
+                return (refused(reply, why), false);
+            };
+            // A bug in one job must cost that job only: its writes are rolled back, its caller
+            // hears so, and the writer (with every other caller) lives on.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ctx))) {
+                Ok(result) => (
+                    Box::new(move |committed| {
+                        let _ = reply.send(if committed {
+                            Ok(result)
+                        } else {
+                            Err(WriteError::Store("the write could not be committed".into()))
+                        });
+                    }),
+                    true,
+                ),
+                Err(_) => {
+                    tracing::error!("a write job panicked: its writes were rolled back");
+                    let why = "the write failed inside the engine (logged); nothing of it was kept";
+                    (refused(reply, why), false)
+                }
+            }
         });
         self.tx
             .send(Job::Run(job))
@@ -283,14 +300,16 @@ fn run_batch(
     stats: &WriterStats,
 ) {
     if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
-        tracing::error!(error = %e, "could not start a write transaction");
-        // Without a transaction each job's statements commit as they run; answer after.
-        let replies: Vec<Reply> = runs.into_iter().map(|f| f(ctx)).collect();
-        replies.into_iter().for_each(|r| r(true));
-        publish(ctx, events);
+        tracing::error!(error = %e, count = runs.len(), "could not start a write transaction; its jobs fail");
+        // Run outside a transaction, a job's first statements would commit even when a later
+        // one failed: none runs, and each caller hears that nothing was written.
+        for f in runs {
+            let (reply, _) = f(None);
+            reply(false);
+        }
         return;
     }
-    let replies: Vec<Reply> = runs.into_iter().map(|f| f(ctx)).collect();
+    let replies: Vec<Reply> = runs.into_iter().map(|f| run_one(ctx, f)).collect();
     let committed = match ctx.conn.execute_batch("COMMIT") {
         Ok(()) => true,
         Err(e) => {
@@ -313,9 +332,120 @@ fn run_batch(
     publish(ctx, events);
 }
 
+/// The answer of a job whose writes were not made.
+fn refused<R: Send + 'static>(
+    reply: oneshot::Sender<Result<R, WriteError>>,
+    why: &'static str,
+) -> Reply {
+    Box::new(move |_| {
+        let _ = reply.send(Err(WriteError::Store(why.into())));
+    })
+}
+
+/// One job in its own savepoint: a job that panicked leaves neither writes nor events behind,
+/// and the others of the batch commit as if it had not run.
+fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
+    let events_before = ctx.events.len();
+    if let Err(e) = ctx.conn.execute_batch("SAVEPOINT writer_job") {
+        tracing::error!(error = %e, "could not open a job's savepoint; the job fails");
+        return f(None).0;
+    }
+    let (reply, keep) = f(Some(ctx));
+    let close = if keep {
+        "RELEASE writer_job"
+    } else {
+        ctx.events.truncate(events_before);
+        "ROLLBACK TO writer_job; RELEASE writer_job"
+    };
+    if let Err(e) = ctx.conn.execute_batch(close) {
+        tracing::error!(error = %e, "could not close a job's savepoint");
+    }
+    reply
+}
+
 fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>) {
     for e in ctx.events.drain(..) {
         // No subscriber is fine: events are a courtesy, the store is the truth.
         let _ = events.send(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe_tables(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'probe%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(-1)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_rolled_back_and_the_writer_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let mut seen = writer.events.subscribe();
+        let before = writer.run(|ctx| probe_tables(&ctx.conn)).await.unwrap();
+        let failed = writer
+            .run(|ctx| {
+                ctx.conn.execute_batch("CREATE TABLE probe_a(x)").unwrap();
+                ctx.events.push(StoreEvent::DirectoryChanged);
+                panic!("a bug in a job");
+            })
+            .await;
+        let Err(WriteError::Store(why)) = failed else {
+            panic!("the panicked job was answered {failed:?}");
+        };
+        assert!(why.contains("nothing of it was kept"), "{why}");
+        // The writer still runs jobs, and nothing of the panicked one is left, not its event.
+        let kept = writer
+            .run(|ctx| {
+                ctx.conn.execute_batch("CREATE TABLE probe_b(x)").unwrap();
+                probe_tables(&ctx.conn)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, before + 1, "only probe_b: probe_a was rolled back");
+        assert!(
+            seen.try_recv().is_err(),
+            "the panicked job's event was not sent"
+        );
+        writer.stop();
+    }
+
+    #[tokio::test]
+    async fn jobs_of_one_batch_stand_or_fall_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        // Queued together, these share a transaction: the panic in the middle costs only its job.
+        let a = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_1(x)").is_ok());
+        let b = writer.run(|ctx| {
+            ctx.conn.execute_batch("CREATE TABLE probe_2(x)").unwrap();
+            panic!("the middle job");
+        });
+        let c = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_3(x)").is_ok());
+        let (a, b, c) = tokio::join!(a, b, c);
+        assert!(a.unwrap() && c.unwrap());
+        assert!(b.is_err());
+        let names: Vec<String> = writer
+            .run(|ctx| {
+                let mut st = ctx
+                    .conn
+                    .prepare(
+                        "SELECT name FROM sqlite_master WHERE name LIKE 'probe%' ORDER BY name",
+                    )
+                    .unwrap();
+                st.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<Vec<String>, _>>()
+                    .unwrap()
+            })
+            .await
+            .unwrap();
+        assert_eq!(names, ["probe_1", "probe_3"]);
+        writer.stop();
     }
 }
