@@ -66,26 +66,15 @@ impl Engine {
             .map_err(store_error)
     }
 
-    /// Runs `f` on the writer as one all-or-nothing step: a request refused half-way (a
-    /// check after a first update) leaves nothing behind and tells no subscriber anything.
+    /// Runs `f` on the writer as one all-or-nothing step (the writer's contract): a request
+    /// refused half-way (a check after a first update) leaves nothing behind and tells no
+    /// subscriber anything.
     pub(super) async fn write<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut super::writer::WriterCtx) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
         self.writer
-            .run(move |ctx| {
-                let events_before = ctx.events.len();
-                ctx.conn.execute_batch("SAVEPOINT request")?;
-                let result = f(ctx);
-                if result.is_err() {
-                    ctx.conn
-                        .execute_batch("ROLLBACK TO request; RELEASE request")?;
-                    ctx.events.truncate(events_before);
-                } else {
-                    ctx.conn.execute_batch("RELEASE request")?;
-                }
-                result
-            })
+            .run(f)
             .await
             .map_err(|e| ApiError::new(e.to_string()))?
             .map_err(store_error)

@@ -92,13 +92,14 @@ impl WriterHandle {
     }
 
     /// Runs `f` on the writer thread, inside a transaction shared with the other jobs waiting
-    /// at that moment (one fsync for all of them). It resolves only after that commit, so what
-    /// `f` wrote is durable when the caller hears back; events `f` pushes are broadcast then too.
-    /// `f` must not open a transaction of its own (use a savepoint for atomic groups).
-    pub async fn run<R: Send + 'static>(
+    /// at that moment (one fsync for all of them), in a savepoint of its own: an `Err` (or a
+    /// panic) rolls back what `f` wrote and the events it pushed, and the others stand. It
+    /// resolves only after the commit, so what `f` wrote is durable when the caller hears back;
+    /// its events are broadcast then too. `f` must not open a transaction of its own.
+    pub async fn run<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut WriterCtx) -> R + Send + 'static,
-    ) -> Result<R, WriteError> {
+        f: impl FnOnce(&mut WriterCtx) -> Result<T, E> + Send + 'static,
+    ) -> Result<Result<T, E>, WriteError> {
         let (reply, rx) = oneshot::channel();
         let job: WriteFn = Box::new(move |ctx| {
             let Some(ctx) = ctx else {
@@ -108,16 +109,20 @@ impl WriterHandle {
             // A bug in one job must cost that job only: its writes are rolled back, its caller
             // hears so, and the writer (with every other caller) lives on.
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ctx))) {
-                Ok(result) => (
-                    Box::new(move |committed| {
-                        let _ = reply.send(if committed {
-                            Ok(result)
-                        } else {
-                            Err(WriteError::Store("the write could not be committed".into()))
-                        });
-                    }),
-                    true,
-                ),
+                // A job that failed keeps nothing: its writes and events go with its savepoint.
+                Ok(result) => {
+                    let keep = result.is_ok();
+                    (
+                        Box::new(move |committed| {
+                            let _ = reply.send(if committed {
+                                Ok(result)
+                            } else {
+                                Err(WriteError::Store("the write could not be committed".into()))
+                            });
+                        }),
+                        keep,
+                    )
+                }
                 Err(_) => {
                     tracing::error!("a write job panicked: its writes were rolled back");
                     let why = "the write failed inside the engine (logged); nothing of it was kept";
@@ -388,9 +393,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
         let mut seen = writer.events.subscribe();
-        let before = writer.run(|ctx| probe_tables(&ctx.conn)).await.unwrap();
+        let before = writer
+            .run(|ctx| Ok::<_, ()>(probe_tables(&ctx.conn)))
+            .await
+            .unwrap()
+            .unwrap();
         let failed = writer
-            .run(|ctx| {
+            .run(|ctx| -> Result<(), ()> {
                 ctx.conn.execute_batch("CREATE TABLE probe_a(x)").unwrap();
                 ctx.events.push(StoreEvent::DirectoryChanged);
                 panic!("a bug in a job");
@@ -403,10 +412,11 @@ mod tests {
         // The writer still runs jobs, and nothing of the panicked one is left, not its event.
         let kept = writer
             .run(|ctx| {
-                ctx.conn.execute_batch("CREATE TABLE probe_b(x)").unwrap();
-                probe_tables(&ctx.conn)
+                ctx.conn.execute_batch("CREATE TABLE probe_b(x)")?;
+                Ok::<_, rusqlite::Error>(probe_tables(&ctx.conn))
             })
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(kept, before + 1, "only probe_b: probe_a was rolled back");
         assert!(
@@ -417,18 +427,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_job_that_fails_half_way_keeps_nothing_and_sends_no_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let mut seen = writer.events.subscribe();
+        let failed: Result<(), String> = writer
+            .run(|ctx| {
+                ctx.conn
+                    .execute_batch("CREATE TABLE probe_half(x)")
+                    .map_err(|e| e.to_string())?;
+                ctx.events.push(StoreEvent::DirectoryChanged);
+                Err("a check after the first write refused".to_string())
+            })
+            .await
+            .unwrap();
+        assert!(failed.is_err());
+        let left = writer
+            .run(|ctx| Ok::<_, ()>(probe_tables(&ctx.conn)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(left, 0, "the first write went with the job");
+        assert!(
+            seen.try_recv().is_err(),
+            "no event of a job that kept nothing"
+        );
+        writer.stop();
+    }
+
+    #[tokio::test]
     async fn jobs_of_one_batch_stand_or_fall_alone() {
         let dir = tempfile::tempdir().unwrap();
         let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
         // Queued together, these share a transaction: the panic in the middle costs only its job.
-        let a = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_1(x)").is_ok());
-        let b = writer.run(|ctx| {
-            ctx.conn.execute_batch("CREATE TABLE probe_2(x)").unwrap();
+        let a = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_1(x)"));
+        let b = writer.run(|ctx| -> rusqlite::Result<()> {
+            ctx.conn.execute_batch("CREATE TABLE probe_2(x)")?;
             panic!("the middle job");
         });
-        let c = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_3(x)").is_ok());
+        let c = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_3(x)"));
         let (a, b, c) = tokio::join!(a, b, c);
-        assert!(a.unwrap() && c.unwrap());
+        assert!(a.unwrap().is_ok() && c.unwrap().is_ok());
         assert!(b.is_err());
         let names: Vec<String> = writer
             .run(|ctx| {
@@ -438,12 +477,11 @@ mod tests {
                         "SELECT name FROM sqlite_master WHERE name LIKE 'probe%' ORDER BY name",
                     )
                     .unwrap();
-                st.query_map([], |r| r.get(0))
-                    .unwrap()
+                st.query_map([], |r| r.get(0))?
                     .collect::<Result<Vec<String>, _>>()
-                    .unwrap()
             })
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(names, ["probe_1", "probe_3"]);
         writer.stop();
