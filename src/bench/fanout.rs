@@ -242,7 +242,8 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
     drop(engine);
 
     let posts = traffic.posts.lock().map(|p| p.clone()).unwrap_or_default();
-    let (latencies, unmatched) = figures::latencies_ms(&posts, &arrivals);
+    let (latencies, unmatched) = figures::latencies_ms(&posts, &arrivals, |a| Some(a.at));
+    let (listed, _) = figures::latencies_ms(&posts, &arrivals, |a| a.listed);
     let delivered = traffic.delivered;
     let per = |i: usize| figures::per_message_per_inbox(after[i] - before[i], delivered, inboxes);
     let missed = counters
@@ -263,6 +264,9 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
         latency_max_ms: latencies.last().copied().unwrap_or(0.0),
         latency_samples: latencies.len(),
         unmatched,
+        listed_p50_ms: figures::quantile(&listed, 0.50),
+        listed_p99_ms: figures::quantile(&listed, 0.99),
+        listed_samples: listed.len(),
         missed: if inboxes == 0 { 0 } else { missed },
         bytes_per_message_per_inbox: per(0),
         events_per_message_per_inbox: per(2),

@@ -14,10 +14,15 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-/// Milliseconds from each delivery's POST to its event reaching an inbox, sorted, and how
-/// many arrivals matched no POST. `posts[c][n]` is when the `n`th delivery to conversation `c`
-/// was posted; an inbox's `n`th `MessageAdded` of `c` is that delivery's.
-pub fn latencies_ms(posts: &HashMap<i64, Vec<Instant>>, arrivals: &[Arrival]) -> (Vec<f64>, usize) {
+/// Milliseconds from each delivery's POST to the moment `when` picks from its arrival at an
+/// inbox (none: not timed), sorted, and how many arrivals matched no POST. `posts[c][n]` is
+/// when the `n`th delivery to conversation `c` was posted; an inbox's `n`th `MessageAdded` of
+/// `c` is that delivery's.
+pub fn latencies_ms(
+    posts: &HashMap<i64, Vec<Instant>>,
+    arrivals: &[Arrival],
+    when: impl Fn(&Arrival) -> Option<Instant>,
+) -> (Vec<f64>, usize) {
     let mut ms = Vec::with_capacity(arrivals.len());
     let mut unmatched = 0;
     for a in arrivals {
@@ -25,7 +30,11 @@ pub fn latencies_ms(posts: &HashMap<i64, Vec<Instant>>, arrivals: &[Arrival]) ->
             .get(&a.conversation_id)
             .and_then(|p| p.get(a.nth as usize))
         {
-            Some(posted) => ms.push(a.at.saturating_duration_since(*posted).as_secs_f64() * 1000.0),
+            Some(posted) => {
+                if let Some(at) = when(a) {
+                    ms.push(at.saturating_duration_since(*posted).as_secs_f64() * 1000.0);
+                }
+            }
             None => unmatched += 1,
         }
     }
@@ -62,6 +71,10 @@ pub struct Run {
     /// Event arrivals timed, and `MessageAdded` events that matched no POST.
     pub latency_samples: usize,
     pub unmatched: usize,
+    /// From the POST to the answer of the first conversation list asked for after the event.
+    pub listed_p50_ms: f64,
+    pub listed_p99_ms: f64,
+    pub listed_samples: usize,
     /// Deliveries each inbox should have seen but did not, summed over the inboxes.
     pub missed: u64,
     pub bytes_per_message_per_inbox: f64,
@@ -148,6 +161,10 @@ impl Report {
             l.unmatched,
             l.missed
         );
+        println!(
+            "POST to the inbox's conversation list re-read after the event: p50 {:.1} ms, p99 {:.1} ms ({} samples)",
+            l.listed_p50_ms, l.listed_p99_ms, l.listed_samples
+        );
         for (met, target, measured) in self.targets() {
             println!(
                 "{:<9} {}: {}",
@@ -223,18 +240,23 @@ mod tests {
             conversation_id,
             nth,
             at: t0 + ms(after),
+            listed: None,
         };
-        let arrivals = [
+        let mut arrivals = [
             at(1, 0, 10),
             at(2, 0, 70),
             at(1, 1, 130),
             at(1, 2, 140),
             at(3, 0, 1),
         ];
-        let (lat, unmatched) = latencies_ms(&posts, &arrivals);
+        let (lat, unmatched) = latencies_ms(&posts, &arrivals, |a| Some(a.at));
         assert_eq!(unmatched, 2);
         let rounded: Vec<u64> = lat.iter().map(|l| l.round() as u64).collect();
         assert_eq!(rounded, vec![10, 20, 30]);
+        arrivals[0].listed = Some(t0 + ms(400));
+        let (listed, _) = latencies_ms(&posts, &arrivals, |a| a.listed);
+        assert_eq!(listed.len(), 1, "only the listed arrivals are timed");
+        assert_eq!(listed[0].round() as u64, 400);
     }
 
     #[test]

@@ -30,12 +30,15 @@ pub struct Counters {
     pub reconnects: AtomicU64,
 }
 
-/// The `nth` (from 0) `MessageAdded` of a conversation, and when it came off the socket.
+/// The `nth` (from 0) `MessageAdded` of a conversation, when it came off the socket, and when
+/// the answer to the first conversation list asked for after it came back (the list on screen
+/// showing the message).
 #[derive(Debug, Clone, Copy)]
 pub struct Arrival {
     pub conversation_id: i64,
     pub nth: u32,
     pub at: Instant,
+    pub listed: Option<Instant>,
 }
 
 pub struct Inbox {
@@ -47,6 +50,8 @@ pub struct Inbox {
     carried: (u64, u64),
     seen: HashMap<i64, u32>,
     pub arrivals: Vec<Arrival>,
+    /// The first arrival no conversation list was asked for since.
+    unlisted: usize,
 }
 
 impl Inbox {
@@ -73,6 +78,7 @@ impl Inbox {
             carried: (0, 0),
             seen: HashMap::new(),
             arrivals: Vec::new(),
+            unlisted: 0,
         };
         let lost = |l: Lost| anyhow::anyhow!(l.0);
         if let Err(e) = inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
@@ -137,6 +143,7 @@ impl Inbox {
                     conversation_id: *conversation_id,
                     nth: *nth,
                     at,
+                    listed: None,
                 });
                 *nth += 1;
                 self.counters.added.fetch_add(1, Ordering::Relaxed);
@@ -163,7 +170,17 @@ impl Inbox {
                 return Ok(());
             };
             if let Effect::Call(tag, request) = effect {
+                // The arrivals taken in so far are on the screen once this list is back.
+                let lists = matches!(request, Request::ListConversations { .. });
+                let covers = self.unlisted..self.arrivals.len();
                 let answer = self.wire.call(request).await?;
+                if lists {
+                    let now = Instant::now();
+                    for a in &mut self.arrivals[covers.clone()] {
+                        a.listed = Some(now);
+                    }
+                    self.unlisted = covers.end;
+                }
                 queue.extend(self.app.on_reply(tag, answer));
             }
         }
