@@ -11,6 +11,7 @@
 //! as a reverse proxy or a second service would in production.
 
 mod deliveries;
+mod fanout;
 mod load;
 mod prefill;
 mod report;
@@ -43,6 +44,9 @@ use std::time::{Duration, Instant};
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// Idle inboxes while customers write: the engine's CPU against its CPU with none, event
+    /// to inbox latency, bytes per message per inbox, and resyncs.
+    Fanout(fanout::FanoutOptions),
     /// The inbox on a big store: first frame, opening a conversation, key to frame, search,
     /// memory, and bytes to the terminal per incoming message.
     Tui(tui::TuiBenchOptions),
@@ -160,6 +164,7 @@ struct Options {
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Tui(options) => tui::run(options).await,
+        BenchCommand::Fanout(options) => fanout::run(options).await,
         BenchCommand::Sequences(options) => sequences::run(options).await,
         BenchCommand::Send {
             messages,

@@ -54,6 +54,15 @@ pub fn process_cpu() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// CPU seconds another process has used so far (all its threads).
+pub fn pid_cpu(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|t| parse_stat(&t))
+        .map(|(_, s)| s)
+        .unwrap_or(0.0)
+}
+
 /// CPU seconds used so far by the threads whose name starts with `prefix`.
 pub fn threads_cpu(prefix: &str) -> f64 {
     let mut named = 0.0;

@@ -214,7 +214,7 @@ fn prefill_store(o: &TuiBenchOptions, scratch: &std::path::Path) -> anyhow::Resu
 }
 
 /// `wabox serve` on the bench store; killed when dropped.
-struct EngineProcess(std::process::Child);
+pub(super) struct EngineProcess(pub(super) std::process::Child);
 
 impl Drop for EngineProcess {
     fn drop(&mut self) {
@@ -465,7 +465,7 @@ impl Customers<'_> {
 }
 
 /// A customer's text message as Meta delivers it, for contact `c` of the prefilled store.
-fn delivery(c: u64, i: usize) -> Vec<u8> {
+pub(super) fn delivery(c: u64, i: usize) -> Vec<u8> {
     let numbers = 2;
     let n = c % numbers;
     let wa_id = deliveries::customer_wa_id(c);
@@ -485,7 +485,7 @@ fn delivery(c: u64, i: usize) -> Vec<u8> {
 }
 
 /// Another process's resident memory, in KiB.
-fn rss_of(pid: u32) -> u64 {
+pub(super) fn rss_of(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()

@@ -189,3 +189,52 @@ fn the_inbox_without_a_terminal_says_so_instead_of_an_os_error() {
     assert!(err.contains("the inbox needs a terminal"), "{err}");
     assert!(!err.contains("os error"), "{err}");
 }
+
+/// `wabox bench fanout`, small: both runs happen and the figures and targets are printed
+/// (the figures themselves are measured, not asserted).
+#[test]
+fn the_fanout_bench_prints_its_figures_and_targets() {
+    let home = Home::new();
+    let out = home
+        .command(&[
+            "bench",
+            "fanout",
+            "--inboxes",
+            "2",
+            "--rate",
+            "5",
+            "--seconds",
+            "2",
+            "--conversations",
+            "50",
+            "--messages",
+            "200",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("fan-out: 5 msg/s for 2 s"), "{stdout}");
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("0 ") || l.starts_with("2 "))
+        .collect();
+    assert_eq!(rows.len(), 2, "a baseline row and an inboxes row: {stdout}");
+    for target in [
+        "engine CPU at most 1.5x its CPU with no inbox",
+        "event to inbox p99 at most 100 ms",
+        "no resync",
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| (l.starts_with("[met]") || l.starts_with("[NOT MET]"))
+                    && l.contains(target)),
+            "{target}: {stdout}"
+        );
+    }
+}

@@ -1,0 +1,351 @@
+//! `wabox bench fanout`: what each idle inbox costs the engine while customers write.
+//!
+//! The engine runs as `wabox serve` in a child process (as `bench tui` runs it), on a small
+//! prefilled store, so its CPU is its own and not the inboxes'. This process holds the
+//! inboxes (the TUI's `App` over the engine's socket, see `inbox`) and posts signed deliveries
+//! to the engine's webhook at the rate asked, as the simulator's customers would. The same
+//! traffic runs twice on fresh copies of the store: with no inbox (the baseline), then with
+//! the inboxes, and the two are compared.
+
+mod figures;
+mod inbox;
+mod wire;
+
+use super::prefill::{self, Shape};
+use super::sys;
+use super::tui::{EngineProcess, delivery, rss_of};
+use figures::{Report, Run};
+use inbox::{Counters, Inbox};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug)]
+pub struct FanoutOptions {
+    /// Idle inboxes, each with one conversation open.
+    #[arg(long, default_value_t = 200)]
+    pub inboxes: usize,
+    /// Customer messages delivered per second.
+    #[arg(long, default_value_t = 100)]
+    pub rate: u64,
+    /// How long the customers write, in each of the two runs.
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+    /// Conversations in the store; the deliveries go round them.
+    #[arg(long, default_value_t = 1_000)]
+    pub conversations: u64,
+    /// Messages in the store before the run.
+    #[arg(long, default_value_t = 20_000)]
+    pub messages: u64,
+    /// Build the store even if a cached copy exists.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+macro_rules! say {
+    ($($t:tt)*) => { eprintln!("[bench fanout] {}", format!($($t)*)) };
+}
+
+pub async fn run(o: FanoutOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        o.rate > 0 && o.seconds > 0 && o.conversations >= 2,
+        "--rate and --seconds must be at least 1, --conversations at least 2"
+    );
+    let root = std::env::temp_dir().join(format!(
+        "wabox-bench-fanout-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&root)?;
+    let result = both_runs(&o, &root).await;
+    let _ = std::fs::remove_dir_all(&root);
+    let report = result?;
+    if o.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        report.print();
+    }
+    Ok(())
+}
+
+async fn both_runs(o: &FanoutOptions, root: &Path) -> anyhow::Result<Report> {
+    let baseline = one_run(o, root, 0).await?;
+    let loaded = match o.inboxes {
+        0 => None,
+        n => Some(one_run(o, root, n).await?),
+    };
+    Ok(Report {
+        rate: o.rate,
+        seconds: o.seconds,
+        conversations: o.conversations,
+        messages: o.messages,
+        cpus: sys::cpus(),
+        baseline,
+        loaded,
+    })
+}
+
+/// The engine's config: its webhook on a free port, sends going nowhere, nothing marked read.
+fn write_config(data: &Path, secret: &str, port: u16) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let config = data.join("bench-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[meta]\napp_secret = \"{secret}\"\nverify_token = \"verify\"\n\
+             graph_base_url = \"http://127.0.0.1:9\"\n\n[webhook]\nlisten = \"127.0.0.1:{port}\"\n\n\
+             [outbox]\nmark_read_on_open = false\n"
+        ),
+    )?;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))?;
+    Ok(config)
+}
+
+async fn start_engine(data: &Path, secret: &str) -> anyhow::Result<(EngineProcess, u16)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let config = write_config(data, secret, port)?;
+    let engine = EngineProcess(
+        std::process::Command::new(std::env::current_exe()?)
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("serve")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?,
+    );
+    let started = Instant::now();
+    while wire::Wire::connect(data).await.is_err()
+        || tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+    {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "the bench engine did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok((engine, port))
+}
+
+/// The counters of all inboxes summed: (bytes, requests, events, added, lagged, reconnects).
+fn sum(counters: &[Arc<Counters>]) -> [u64; 6] {
+    let mut s = [0u64; 6];
+    for c in counters {
+        for (i, a) in [
+            &c.bytes,
+            &c.requests,
+            &c.events,
+            &c.added,
+            &c.lagged,
+            &c.reconnects,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s[i] += a.load(Ordering::Relaxed);
+        }
+    }
+    s
+}
+
+async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Result<Run> {
+    let data = root.join(format!("fanout-{inboxes}"));
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    crate::engine::ensure_data_dir(&data)?;
+    let shape = Shape {
+        numbers: 2,
+        contacts: o.conversations,
+        messages: o.messages,
+        journal: false,
+    };
+    let cache = (!o.no_cache).then(prefill::default_cache_dir).flatten();
+    {
+        let (db, scratch) = (crate::engine::db_path(&data), root.to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            prefill::prepare(&db, &shape, cache.as_deref(), &scratch, true)
+        })
+        .await??;
+    }
+    let secret = format!("{:032x}", rand::random::<u128>());
+    let (engine, port) = start_engine(&data, &secret).await?;
+    let pid = engine.0.id();
+
+    if inboxes > 0 {
+        say!("{inboxes} inboxes: opening them");
+    }
+    let counters: Vec<Arc<Counters>> = (0..inboxes).map(|_| Arc::default()).collect();
+    let mut opened = Vec::with_capacity(inboxes);
+    for (i, c) in counters.iter().enumerate() {
+        opened.push(Inbox::open(data.clone(), i, c.clone()).await?);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let watching: Vec<_> = opened
+        .into_iter()
+        .map(|inbox| tokio::spawn(inbox.watch(stop.clone())))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    say!("{inboxes} inboxes: {} msg/s for {} s", o.rate, o.seconds);
+    let before = sum(&counters);
+    let (engine0, bench0, machine0) = (sys::pid_cpu(pid), sys::process_cpu(), sys::machine_busy());
+    let started = Instant::now();
+    let traffic = send(o, port, &secret).await?;
+    let sent_at = Instant::now();
+
+    // Until every inbox has seen every delivery (or stops getting any), then the engine idle.
+    let want = before[3] + traffic.delivered * inboxes as u64;
+    let mut last = (sum(&counters)[3], Instant::now());
+    // A saturated engine may take long to catch up: at most a minute after the last post.
+    let deadline = sent_at + Duration::from_secs(60);
+    while inboxes > 0
+        && last.0 < want
+        && last.1.elapsed() < Duration::from_secs(10)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let added = sum(&counters)[3];
+        if added != last.0 {
+            last = (added, Instant::now());
+        }
+    }
+    let mut engine_then = (sys::pid_cpu(pid), Instant::now());
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = (sys::pid_cpu(pid), Instant::now());
+        let share = (now.0 - engine_then.0) / (now.1 - engine_then.1).as_secs_f64();
+        engine_then = now;
+        if share < 0.05 || Instant::now() >= deadline {
+            break;
+        }
+    }
+    let window = started.elapsed().as_secs_f64();
+    let (engine1, bench1, machine1) = (sys::pid_cpu(pid), sys::process_cpu(), sys::machine_busy());
+    let after = sum(&counters);
+    let engine_rss_kib = rss_of(pid);
+
+    stop.store(true, Ordering::Relaxed);
+    let mut arrivals = Vec::new();
+    for w in watching {
+        arrivals.extend(w.await?);
+    }
+    drop(engine);
+
+    let posts = traffic.posts.lock().map(|p| p.clone()).unwrap_or_default();
+    let (latencies, unmatched) = figures::latencies_ms(&posts, &arrivals, |a| Some(a.at));
+    let (listed, _) = figures::latencies_ms(&posts, &arrivals, |a| a.listed);
+    let delivered = traffic.delivered;
+    let per = |i: usize| figures::per_message_per_inbox(after[i] - before[i], delivered, inboxes);
+    let missed = counters
+        .iter()
+        .map(|c| delivered.saturating_sub(c.added.load(Ordering::Relaxed)))
+        .sum();
+    let run = Run {
+        inboxes,
+        posted: traffic.posted,
+        delivered,
+        posted_per_second: traffic.posted as f64 / traffic.seconds.max(1e-9),
+        window_seconds: window,
+        engine_cpu_seconds: engine1 - engine0,
+        bench_cpu_seconds: bench1 - bench0,
+        machine_cpu_seconds: machine1 - machine0,
+        latency_p50_ms: figures::quantile(&latencies, 0.50),
+        latency_p99_ms: figures::quantile(&latencies, 0.99),
+        latency_max_ms: latencies.last().copied().unwrap_or(0.0),
+        latency_samples: latencies.len(),
+        unmatched,
+        listed_p50_ms: figures::quantile(&listed, 0.50),
+        listed_p99_ms: figures::quantile(&listed, 0.99),
+        listed_samples: listed.len(),
+        missed: if inboxes == 0 { 0 } else { missed },
+        bytes_per_message_per_inbox: per(0),
+        events_per_message_per_inbox: per(2),
+        requests_per_message_per_inbox: per(1),
+        lagged: after[4] - before[4],
+        reconnects: after[5] - before[5],
+        engine_rss_mib: engine_rss_kib as f64 / 1024.0,
+    };
+    say!(
+        "{inboxes} inboxes: engine {:.2} CPU s in {:.1} s, p99 {:.1} ms, {:.0} B/msg/inbox",
+        run.engine_cpu_seconds,
+        run.window_seconds,
+        run.latency_p99_ms,
+        run.bytes_per_message_per_inbox
+    );
+    Ok(run)
+}
+
+struct Traffic {
+    posted: u64,
+    delivered: u64,
+    seconds: f64,
+    /// When each delivery was posted, by conversation, in order.
+    posts: Arc<Mutex<HashMap<i64, Vec<Instant>>>>,
+}
+
+/// Posts `rate` deliveries a second on schedule, each on its own task (a slow answer does not
+/// delay the next), going round the conversations; answers once all are answered.
+async fn send(o: &FanoutOptions, port: u16, secret: &str) -> anyhow::Result<Traffic> {
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/webhook");
+    let total = o.rate * o.seconds;
+    let period = Duration::from_secs_f64(1.0 / o.rate as f64);
+    let posts: Arc<Mutex<HashMap<i64, Vec<Instant>>>> = Arc::default();
+    let delivered = Arc::new(AtomicU64::new(0));
+    let first_error: Arc<Mutex<Option<String>>> = Arc::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    let start = tokio::time::Instant::now();
+    for k in 0..total {
+        tokio::time::sleep_until(start + period * k as u32).await;
+        let c = k % o.conversations;
+        let body = delivery(c, k as usize);
+        let signature = crate::webhook::signature::sign(secret.as_bytes(), &body);
+        let request = http
+            .post(&url)
+            .header("x-hub-signature-256", signature)
+            .body(body);
+        if let Ok(mut p) = posts.lock() {
+            p.entry(c as i64 + 1).or_default().push(Instant::now());
+        }
+        let (delivered, first_error) = (delivered.clone(), first_error.clone());
+        tasks.spawn(async move {
+            let outcome = match request.send().await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(format!("the webhook answered {}", r.status())),
+                Err(e) => Err(e.to_string()),
+            };
+            match outcome {
+                Ok(()) => {
+                    delivered.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    if let Ok(mut f) = first_error.lock() {
+                        f.get_or_insert(e);
+                    }
+                }
+            }
+        });
+    }
+    // The last post opens the last period of the schedule.
+    let seconds = (start.elapsed() + period).as_secs_f64();
+    while tasks.join_next().await.is_some() {}
+    if let Ok(Some(e)) = first_error.lock().map(|f| f.clone()) {
+        say!("some deliveries failed; the first: {e}");
+    }
+    Ok(Traffic {
+        posted: total,
+        delivered: delivered.load(Ordering::Relaxed),
+        seconds,
+        posts,
+    })
+}

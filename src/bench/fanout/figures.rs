@@ -1,0 +1,268 @@
+//! The fan-out figures from what was counted: pure arithmetic, and the printed table.
+
+use super::inbox::Arrival;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// The `q` quantile (0..=1) of sorted samples, nearest rank; 0 when there are none.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (sorted.len() as f64 * q).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Milliseconds from each delivery's POST to the moment `when` picks from its arrival at an
+/// inbox (none: not timed), sorted, and how many arrivals matched no POST. `posts[c][n]` is
+/// when the `n`th delivery to conversation `c` was posted; an inbox's `n`th `MessageAdded` of
+/// `c` is that delivery's.
+pub fn latencies_ms(
+    posts: &HashMap<i64, Vec<Instant>>,
+    arrivals: &[Arrival],
+    when: impl Fn(&Arrival) -> Option<Instant>,
+) -> (Vec<f64>, usize) {
+    let mut ms = Vec::with_capacity(arrivals.len());
+    let mut unmatched = 0;
+    for a in arrivals {
+        match posts
+            .get(&a.conversation_id)
+            .and_then(|p| p.get(a.nth as usize))
+        {
+            Some(posted) => {
+                if let Some(at) = when(a) {
+                    ms.push(at.saturating_duration_since(*posted).as_secs_f64() * 1000.0);
+                }
+            }
+            None => unmatched += 1,
+        }
+    }
+    ms.sort_by(f64::total_cmp);
+    (ms, unmatched)
+}
+
+/// Bytes the inboxes read per delivered message, per inbox.
+pub fn per_message_per_inbox(total: u64, delivered: u64, inboxes: usize) -> f64 {
+    if delivered == 0 || inboxes == 0 {
+        return 0.0;
+    }
+    total as f64 / delivered as f64 / inboxes as f64
+}
+
+/// One run of the traffic, with `inboxes` watching.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Run {
+    pub inboxes: usize,
+    /// Deliveries posted, and answered 200.
+    pub posted: u64,
+    pub delivered: u64,
+    /// Offered rate achieved (posts per second of sending).
+    pub posted_per_second: f64,
+    /// From the first POST until the engine went idle after the last one.
+    pub window_seconds: f64,
+    pub engine_cpu_seconds: f64,
+    /// The bench's own CPU (the inboxes and the sender), and the whole machine's.
+    pub bench_cpu_seconds: f64,
+    pub machine_cpu_seconds: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    pub latency_max_ms: f64,
+    /// Event arrivals timed, and `MessageAdded` events that matched no POST.
+    pub latency_samples: usize,
+    pub unmatched: usize,
+    /// From the POST to the answer of the first conversation list asked for after the event.
+    pub listed_p50_ms: f64,
+    pub listed_p99_ms: f64,
+    pub listed_samples: usize,
+    /// Deliveries each inbox should have seen but did not, summed over the inboxes.
+    pub missed: u64,
+    pub bytes_per_message_per_inbox: f64,
+    pub events_per_message_per_inbox: f64,
+    pub requests_per_message_per_inbox: f64,
+    pub lagged: u64,
+    pub reconnects: u64,
+    pub engine_rss_mib: f64,
+}
+
+impl Run {
+    pub fn engine_cores(&self) -> f64 {
+        self.engine_cpu_seconds / self.window_seconds.max(1e-9)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub rate: u64,
+    pub seconds: u64,
+    pub conversations: u64,
+    pub messages: u64,
+    pub cpus: usize,
+    pub baseline: Run,
+    pub loaded: Option<Run>,
+}
+
+impl Report {
+    /// Engine CPU with the inboxes over engine CPU with none, for the same traffic.
+    pub fn cpu_ratio(&self) -> Option<f64> {
+        let l = self.loaded.as_ref()?;
+        Some(l.engine_cpu_seconds / self.baseline.engine_cpu_seconds.max(1e-9))
+    }
+
+    pub fn print(&self) {
+        println!(
+            "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs",
+            self.rate, self.seconds, self.messages, self.conversations, self.cpus
+        );
+        println!(
+            "{:<9} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7}",
+            "inboxes",
+            "delivered",
+            "engine s",
+            "cores",
+            "bench s",
+            "p50 ms",
+            "p99 ms",
+            "B/msg/inb",
+            "ev/msg",
+            "req/msg",
+            "lagged",
+            "reconn"
+        );
+        for r in std::iter::once(&self.baseline).chain(&self.loaded) {
+            println!(
+                "{:<9} {:>9} {:>8.2} {:>8.2} {:>8.2} {:>9.1} {:>9.1} {:>10.0} {:>8.2} {:>8.2} {:>7} {:>7}",
+                r.inboxes,
+                r.delivered,
+                r.engine_cpu_seconds,
+                r.engine_cores(),
+                r.bench_cpu_seconds,
+                r.latency_p50_ms,
+                r.latency_p99_ms,
+                r.bytes_per_message_per_inbox,
+                r.events_per_message_per_inbox,
+                r.requests_per_message_per_inbox,
+                r.lagged,
+                r.reconnects
+            );
+        }
+        let Some(l) = &self.loaded else {
+            println!("(no inbox asked for: the baseline only, no target to check)");
+            return;
+        };
+        println!(
+            "window {:.1} s (first POST to the engine idle again); engine RSS {:.0} MiB; \
+             machine busy {:.1} CPU s; {} latency samples, max {:.1} ms, {} unmatched, {} missed",
+            l.window_seconds,
+            l.engine_rss_mib,
+            l.machine_cpu_seconds,
+            l.latency_samples,
+            l.latency_max_ms,
+            l.unmatched,
+            l.missed
+        );
+        println!(
+            "POST to the inbox's conversation list re-read after the event: p50 {:.1} ms, p99 {:.1} ms ({} samples)",
+            l.listed_p50_ms, l.listed_p99_ms, l.listed_samples
+        );
+        for (met, target, measured) in self.targets() {
+            println!(
+                "{:<9} {}: {}",
+                if met { "[met]" } else { "[NOT MET]" },
+                target,
+                measured
+            );
+        }
+    }
+
+    /// (met, target, measured) for each of the issue's targets.
+    pub fn targets(&self) -> Vec<(bool, String, String)> {
+        let Some(l) = &self.loaded else {
+            return Vec::new();
+        };
+        let ratio = self.cpu_ratio().unwrap_or(f64::INFINITY);
+        let resyncs = l.lagged + l.reconnects;
+        vec![
+            (
+                l.inboxes >= 200 && self.rate >= 100 && l.delivered >= l.posted && l.posted > 0,
+                "200 inboxes at 100 msg/s, every delivery answered".into(),
+                format!(
+                    "{} inboxes at {:.0} msg/s, {} of {} answered",
+                    l.inboxes, l.posted_per_second, l.delivered, l.posted
+                ),
+            ),
+            (
+                ratio <= 1.5,
+                "engine CPU at most 1.5x its CPU with no inbox".into(),
+                format!(
+                    "{ratio:.2}x ({:.2} CPU s against {:.2})",
+                    l.engine_cpu_seconds, self.baseline.engine_cpu_seconds
+                ),
+            ),
+            (
+                l.latency_p99_ms <= 100.0 && l.missed == 0 && l.latency_samples > 0,
+                "event to inbox p99 at most 100 ms, every event arriving".into(),
+                format!(
+                    "p99 {:.1} ms (p50 {:.1}), {} deliveries missed by some inbox",
+                    l.latency_p99_ms, l.latency_p50_ms, l.missed
+                ),
+            ),
+            (
+                resyncs == 0,
+                "no resync".into(),
+                format!("{} lagged notices, {} reconnects", l.lagged, l.reconnects),
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn quantiles_take_the_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile(&v, 0.5), 50.0);
+        assert_eq!(quantile(&v, 0.99), 99.0);
+        assert_eq!(quantile(&v, 1.0), 100.0);
+        assert_eq!(quantile(&[7.0], 0.99), 7.0);
+        assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn arrivals_match_the_nth_post_of_their_conversation() {
+        let t0 = Instant::now();
+        let ms = |n| Duration::from_millis(n);
+        let posts = HashMap::from([(1, vec![t0, t0 + ms(100)]), (2, vec![t0 + ms(50)])]);
+        let at = |conversation_id, nth, after| Arrival {
+            conversation_id,
+            nth,
+            at: t0 + ms(after),
+            listed: None,
+        };
+        let mut arrivals = [
+            at(1, 0, 10),
+            at(2, 0, 70),
+            at(1, 1, 130),
+            at(1, 2, 140),
+            at(3, 0, 1),
+        ];
+        let (lat, unmatched) = latencies_ms(&posts, &arrivals, |a| Some(a.at));
+        assert_eq!(unmatched, 2);
+        let rounded: Vec<u64> = lat.iter().map(|l| l.round() as u64).collect();
+        assert_eq!(rounded, vec![10, 20, 30]);
+        arrivals[0].listed = Some(t0 + ms(400));
+        let (listed, _) = latencies_ms(&posts, &arrivals, |a| a.listed);
+        assert_eq!(listed.len(), 1, "only the listed arrivals are timed");
+        assert_eq!(listed[0].round() as u64, 400);
+    }
+
+    #[test]
+    fn bytes_are_per_delivered_message_and_per_inbox() {
+        assert_eq!(per_message_per_inbox(60_000, 100, 3), 200.0);
+        assert_eq!(per_message_per_inbox(5, 0, 3), 0.0);
+        assert_eq!(per_message_per_inbox(5, 10, 0), 0.0);
+    }
+}

@@ -1,0 +1,223 @@
+//! One idle inbox: the TUI's own `App`, fed the engine's events and answers exactly as the
+//! TUI's loop feeds them (a burst of events, then `flush`, then the requests it asks for, one
+//! at a time as `tui::link` runs them), minus drawing. It opens one conversation and then
+//! only looks, as an agent reading would; it reconnects after a loss as the link does.
+
+use super::wire::{Lost, Wire};
+use crate::api::Request;
+use crate::store::StoreEvent;
+use crate::tui::app::{App, Effect, Focus};
+use crate::tui::keymap::Keymap;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// What an inbox has read and done so far, for the bench to read while it runs.
+#[derive(Default)]
+pub struct Counters {
+    /// Bytes read from the engine's socket (answers and events).
+    pub bytes: AtomicU64,
+    pub requests: AtomicU64,
+    pub events: AtomicU64,
+    /// `MessageAdded` events seen.
+    pub added: AtomicU64,
+    /// `Lagged` notices: the engine dropped events this inbox had not read in time.
+    pub lagged: AtomicU64,
+    /// Connections lost and made again.
+    pub reconnects: AtomicU64,
+}
+
+/// The `nth` (from 0) `MessageAdded` of a conversation, when it came off the socket, and when
+/// the answer to the first conversation list asked for after it came back (the list on screen
+/// showing the message).
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    pub conversation_id: i64,
+    pub nth: u32,
+    pub at: Instant,
+    pub listed: Option<Instant>,
+}
+
+pub struct Inbox {
+    app: App,
+    wire: Wire,
+    data_dir: PathBuf,
+    counters: Arc<Counters>,
+    /// Bytes and requests of the connections before this one.
+    carried: (u64, u64),
+    seen: HashMap<i64, u32>,
+    pub arrivals: Vec<Arrival>,
+    /// The first arrival no conversation list was asked for since.
+    unlisted: usize,
+}
+
+impl Inbox {
+    /// Connects, subscribes, loads the lists and opens the `pick`-th conversation shown.
+    pub async fn open(
+        data_dir: PathBuf,
+        pick: usize,
+        counters: Arc<Counters>,
+    ) -> anyhow::Result<Inbox> {
+        let wire = Wire::connect(&data_dir)
+            .await
+            .map_err(|l| anyhow::anyhow!(l.0))?;
+        let app = App::new(
+            crate::i18n::Strings::for_code("en"),
+            Keymap::defaults(),
+            time::UtcOffset::UTC,
+            crate::domain::time::now_unix(),
+        );
+        let mut inbox = Inbox {
+            app,
+            wire,
+            data_dir,
+            counters,
+            carried: (0, 0),
+            seen: HashMap::new(),
+            arrivals: Vec::new(),
+            unlisted: 0,
+        };
+        let lost = |l: Lost| anyhow::anyhow!(l.0);
+        if let Err(e) = inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
+            anyhow::bail!("subscribing: {}", e.message);
+        }
+        inbox.app.on_connected();
+        inbox.settle(Vec::new()).await.map_err(lost)?;
+        let shown = inbox.app.conversations.len();
+        anyhow::ensure!(shown > 0, "the inbox shows no conversation");
+        inbox.app.focus = Focus::Conversations;
+        inbox.app.conversation_selected = pick % shown;
+        let effects = inbox
+            .app
+            .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        inbox.settle(effects).await.map_err(lost)?;
+        anyhow::ensure!(
+            inbox.app.open.is_some(),
+            "the inbox did not open a conversation"
+        );
+        inbox.publish();
+        Ok(inbox)
+    }
+
+    /// Looks at the screen until `stop`, then answers what arrived when.
+    pub async fn watch(mut self, stop: Arc<AtomicBool>) -> Vec<Arrival> {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !stop.load(Ordering::Relaxed) {
+            let effects = tokio::select! {
+                event = self.wire.next_event() => match event {
+                    Ok(event) => Ok(self.on_event(event)),
+                    Err(lost) => Err(lost),
+                },
+                _ = tick.tick() => {
+                    self.app.on_tick(crate::domain::time::now_unix());
+                    Ok(Vec::new())
+                }
+            };
+            let settled = match effects {
+                Ok(effects) => self.settle(effects).await,
+                Err(lost) => Err(lost),
+            };
+            if let Err(lost) = settled
+                && !self.reconnect(lost, &stop).await
+            {
+                break;
+            }
+            self.publish();
+        }
+        self.publish();
+        self.arrivals
+    }
+
+    fn on_event(&mut self, (event, at): (StoreEvent, Instant)) -> Vec<Effect> {
+        self.counters.events.fetch_add(1, Ordering::Relaxed);
+        match &event {
+            StoreEvent::MessageAdded {
+                conversation_id, ..
+            } => {
+                let nth = self.seen.entry(*conversation_id).or_insert(0);
+                self.arrivals.push(Arrival {
+                    conversation_id: *conversation_id,
+                    nth: *nth,
+                    at,
+                    listed: None,
+                });
+                *nth += 1;
+                self.counters.added.fetch_add(1, Ordering::Relaxed);
+            }
+            StoreEvent::Lagged { .. } => {
+                self.counters.lagged.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        self.app.on_engine_event(event)
+    }
+
+    /// Runs what the app asked for, taking in the events read meanwhile before each `flush`
+    /// (the TUI drains its link before flushing), until it asks for nothing more.
+    async fn settle(&mut self, effects: Vec<Effect>) -> Result<(), Lost> {
+        let mut queue: VecDeque<Effect> = effects.into();
+        loop {
+            while let Some(event) = self.wire.pending.pop_front() {
+                let more = self.on_event(event);
+                queue.extend(more);
+            }
+            queue.extend(self.app.flush());
+            let Some(effect) = queue.pop_front() else {
+                return Ok(());
+            };
+            if let Effect::Call(tag, request) = effect {
+                // The arrivals taken in so far are on the screen once this list is back.
+                let lists = matches!(request, Request::ListConversations { .. });
+                let covers = self.unlisted..self.arrivals.len();
+                let answer = self.wire.call(request).await?;
+                if lists {
+                    let now = Instant::now();
+                    for a in &mut self.arrivals[covers.clone()] {
+                        a.listed = Some(now);
+                    }
+                    self.unlisted = covers.end;
+                }
+                queue.extend(self.app.on_reply(tag, answer));
+            }
+        }
+    }
+
+    /// As `tui::link`: every second until the engine answers again, then everything reloaded.
+    /// False once stopped.
+    async fn reconnect(&mut self, lost: Lost, stop: &AtomicBool) -> bool {
+        self.counters.reconnects.fetch_add(1, Ordering::Relaxed);
+        self.carried.0 += self.wire.bytes;
+        self.carried.1 += self.wire.requests;
+        self.app.on_disconnected(lost.0);
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            let Ok(wire) = Wire::connect(&self.data_dir).await else {
+                continue;
+            };
+            self.wire = wire;
+            if !matches!(self.wire.call(Request::Subscribe).await, Ok(Ok(_))) {
+                continue;
+            }
+            self.app.on_connected();
+            let effects = self.app.reload_open();
+            if self.settle(effects).await.is_ok() {
+                return true;
+            }
+        }
+    }
+
+    fn publish(&self) {
+        let c = &self.counters;
+        c.bytes
+            .store(self.carried.0 + self.wire.bytes, Ordering::Relaxed);
+        c.requests
+            .store(self.carried.1 + self.wire.requests, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,110 @@
+//! The engine's socket as an inbox holds it, counting what it reads: the same JSON lines as
+//! `crate::client::Client` (one request at a time, events read meanwhile kept for later), with
+//! the bytes of every line read and the moment each event came off the socket.
+
+use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
+use crate::store::StoreEvent;
+use std::collections::VecDeque;
+use std::path::Path;
+use std::time::Instant;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+/// The connection is gone (or was refused); the text says why.
+#[derive(Debug)]
+pub struct Lost(pub String);
+
+pub struct Wire {
+    lines: Lines<BufReader<OwnedReadHalf>>,
+    write: OwnedWriteHalf,
+    next_id: u64,
+    /// Events read while waiting for an answer, with when they were read.
+    pub pending: VecDeque<(StoreEvent, Instant)>,
+    /// Bytes read from the socket so far, newlines included.
+    pub bytes: u64,
+    /// Requests sent so far.
+    pub requests: u64,
+}
+
+impl Wire {
+    pub async fn connect(data_dir: &Path) -> Result<Wire, Lost> {
+        let socket = crate::engine::socket::socket_path(data_dir);
+        let stream = UnixStream::connect(&socket)
+            .await
+            .map_err(|e| Lost(format!("connecting to {}: {e}", socket.display())))?;
+        let (read, write) = stream.into_split();
+        Ok(Wire {
+            lines: BufReader::new(read).lines(),
+            write,
+            next_id: 1,
+            pending: VecDeque::new(),
+            bytes: 0,
+            requests: 0,
+        })
+    }
+
+    /// The next line as a frame, and when it was read. Cancel-safe (`Lines::next_line` is).
+    async fn frame(&mut self) -> Result<(ServerFrame, Instant), Lost> {
+        let line = self
+            .lines
+            .next_line()
+            .await
+            .map_err(|e| Lost(format!("reading the socket: {e}")))?
+            .ok_or_else(|| Lost("the engine closed the connection".into()))?;
+        let at = Instant::now();
+        self.bytes += line.len() as u64 + 1;
+        let frame = serde_json::from_str(&line)
+            .map_err(|e| Lost(format!("the engine sent something unreadable: {e}")))?;
+        Ok((frame, at))
+    }
+
+    /// One request and its answer; an `Err` only when the connection is lost.
+    pub async fn call(&mut self, request: Request) -> Result<Result<Response, ApiError>, Lost> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.requests += 1;
+        let mut line = serde_json::to_vec(&RequestFrame {
+            id,
+            request,
+            act_as: None,
+        })
+        .map_err(|e| Lost(format!("encoding a request: {e}")))?;
+        line.push(b'\n');
+        self.write
+            .write_all(&line)
+            .await
+            .map_err(|e| Lost(format!("writing the socket: {e}")))?;
+        loop {
+            match self.frame().await? {
+                (ServerFrame::Answer { id: got, result }, _) if got == id => {
+                    return Ok(match result {
+                        AnswerResult::Ok(r) => Ok(*r),
+                        AnswerResult::Error(e) => Err(e),
+                    });
+                }
+                (
+                    ServerFrame::Answer {
+                        id: 0,
+                        result: AnswerResult::Error(e),
+                    },
+                    _,
+                ) => return Err(Lost(e.message)),
+                (ServerFrame::Answer { .. }, _) => {}
+                (ServerFrame::Event { event }, at) => self.pending.push_back((event, at)),
+            }
+        }
+    }
+
+    /// The next pushed event (one read during a call first).
+    pub async fn next_event(&mut self) -> Result<(StoreEvent, Instant), Lost> {
+        if let Some(e) = self.pending.pop_front() {
+            return Ok(e);
+        }
+        loop {
+            if let (ServerFrame::Event { event }, at) = self.frame().await? {
+                return Ok((event, at));
+            }
+        }
+    }
+}
