@@ -3,10 +3,10 @@
 //! customers writing in; it serves the client API like `wabox serve`, so every CLI command works
 //! against it from another terminal (`--data-dir` the printed dir).
 
-use crate::api::{Request, Response};
 use crate::config::Config;
 use crate::engine::api::Caller;
 use crate::engine::serve::{RunningEngine, shutdown_signal};
+use crate::protocol::{Request, Response};
 use crate::secret::Secret;
 use crate::sim::customers::{answer_replies, play_scenes, scene_cast, seed_crowd, steady_traffic};
 use crate::sim::{SimNumber, SimOptions, Simulator};
@@ -162,7 +162,7 @@ pub async fn run(
         .iter()
         .filter_map(|(pnid, _, _, _, name)| {
             let n = sim.number(pnid)?;
-            Some(crate::api::DemoNumber {
+            Some(crate::protocol::DemoNumber {
                 name: (*name).into(),
                 phone_number_id: n.phone_number_id,
                 waba_id: n.waba_id,

@@ -1,6 +1,5 @@
 //! wabox: a terminal inbox for WhatsApp Business numbers on Meta's Cloud API.
 
-pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod client;
@@ -12,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod i18n;
 pub mod logging;
+pub mod protocol;
 pub mod qr;
 pub mod secret;
 pub mod sim;

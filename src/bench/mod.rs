@@ -20,13 +20,13 @@ pub mod sequences;
 mod sys;
 pub mod tui;
 
-use crate::api::{Request, Response};
 use crate::config::Config;
 use crate::domain::ConnectionKind;
 use crate::engine::api::Caller;
 use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::writer::WriterStats;
 use crate::engine::{Engine, EngineMode};
+use crate::protocol::{Request, Response};
 use crate::secret::Secret;
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};

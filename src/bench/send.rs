@@ -3,11 +3,11 @@
 //! rate against its limit, the busiest second, and, at low load, the time from queueing a message
 //! to the simulator receiving it.
 
-use crate::api::{Request, Response, SendContent};
 use crate::config::Config;
 use crate::engine::api::Caller;
 use crate::engine::outbox::now_ms;
 use crate::engine::serve::RunningEngine;
+use crate::protocol::{Request, Response, SendContent};
 use crate::secret::Secret;
 use crate::sim::customers::{SimCustomer, text};
 use crate::sim::{SimNumber, SimOptions, Simulator};

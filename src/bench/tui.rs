@@ -5,8 +5,8 @@
 
 use super::deliveries::{self, WABA_ID};
 use super::prefill::{self, Shape};
-use crate::api::{Request, Response};
 use crate::client::Client;
+use crate::protocol::{Request, Response};
 use crate::tui::app::{App, Effect, Focus};
 use crate::tui::keymap::Keymap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

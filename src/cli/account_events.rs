@@ -2,7 +2,7 @@
 //! business (a partner added or removed, new limits, an alert), one line each.
 
 use super::output::say;
-use crate::store::business::AccountEventView;
+use crate::protocol::admin::AccountEventView;
 
 /// Prints the events, newest first; Meta's words go through `say!` like any outside text.
 pub fn print(events: &[AccountEventView]) {

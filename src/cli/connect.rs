@@ -3,7 +3,7 @@
 //! (or piped, or from WABOX_ACCESS_TOKEN), checked with Meta before anything is stored.
 
 use super::output::{ask, say, say_err};
-use crate::api::Request;
+use crate::protocol::Request;
 use crate::secret::Secret;
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Read, Write};
@@ -298,7 +298,7 @@ pub async fn converse(
                 &mut client,
                 super::signup::KapsoArgs {
                     tenant,
-                    options: crate::api::KapsoLinkOptions {
+                    options: crate::protocol::KapsoLinkOptions {
                         connection_types,
                         provision_number,
                         countries,
@@ -335,7 +335,7 @@ pub async fn import_history(
     wait: std::time::Duration,
     json: bool,
 ) -> anyhow::Result<()> {
-    use crate::api::Response;
+    use crate::protocol::Response;
     let sync = client
         .call(Request::RequestHistorySync {
             phone_number_id: phone_number_id.to_string(),
@@ -352,7 +352,7 @@ pub async fn import_history(
         super::output::human(&sync);
     }
     let started = std::time::Instant::now();
-    let mut last: Option<crate::api::HistoryProgressView> = None;
+    let mut last: Option<crate::protocol::HistoryProgressView> = None;
     while started.elapsed() < wait {
         let progress = match client
             .call(Request::HistoryProgress {
@@ -460,8 +460,8 @@ pub async fn coexistence(
     command: ConnectCommand,
     act_as: Option<String>,
 ) -> anyhow::Result<()> {
-    use crate::api::Response;
     use crate::domain::onboarding::{Onboarding, assess};
+    use crate::protocol::Response;
     let ConnectCommand::Coexistence {
         tenant,
         phone_number_id,

@@ -1,7 +1,7 @@
 //! A failed send in words for the terminal: each explanation once, Meta's own words after it
 //! when they add something.
 
-use crate::store::views::{ErrorView, MessageView};
+use crate::protocol::views::{ErrorView, MessageView};
 
 /// `error 190: the number's access token … (Meta: Error validating access token…)`.
 pub fn note(e: &ErrorView) -> String {

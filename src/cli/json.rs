@@ -114,7 +114,7 @@ pub fn error_code(e: &anyhow::Error) -> &'static str {
         if let Some(c) = cause.downcast_ref::<CodedError>() {
             return c.code;
         }
-        if cause.downcast_ref::<crate::api::ApiError>().is_some() {
+        if cause.downcast_ref::<crate::protocol::ApiError>().is_some() {
             return "refused";
         }
         if cause.downcast_ref::<std::io::Error>().is_some() {
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn errors_are_named_by_their_kind() {
-        let refused: anyhow::Error = crate::api::ApiError::new("no such conversation").into();
+        let refused: anyhow::Error = crate::protocol::ApiError::new("no such conversation").into();
         assert_eq!(error_code(&refused), "refused");
         assert_eq!(
             error_code(&refused.context("reading conversation 9")),

@@ -46,13 +46,13 @@ pub mod team;
 mod template_header;
 mod tenants;
 
-use crate::api::{ReplayTarget, Request, Response, SendContent};
 use crate::client::Client;
 use crate::config::Config;
 use crate::domain::{ConnectionKind, MediaKind};
+use crate::protocol::admin::{JournalFilter, JournalState};
+use crate::protocol::views::MessageRef;
+use crate::protocol::{ReplayTarget, Request, Response, SendContent};
 use crate::secret::Secret;
-use crate::store::answers::MessageRef;
-use crate::store::journal::{JournalFilter, JournalState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use output::{say, say_err};
 use std::io::{IsTerminal, Read};
@@ -104,7 +104,7 @@ pub enum Command {
         filter: Option<String>,
         /// Only open (and pending), snoozed or closed ones; every state without it.
         #[arg(long, value_name = "open|snoozed|closed")]
-        state: Option<crate::store::views::StateFilter>,
+        state: Option<crate::protocol::views::StateFilter>,
         #[arg(long, default_value_t = 200)]
         limit: usize,
         #[arg(long)]
@@ -624,7 +624,7 @@ async fn send_and_wait(
     content: SendContent,
     wait: bool,
     timeout: u64,
-) -> anyhow::Result<crate::store::views::MessageView> {
+) -> anyhow::Result<crate::protocol::views::MessageView> {
     let in_process = matches!(client.call(Request::Hello).await?, Response::Hello(ref i) if i.mode == "in_process");
     let Response::Queued(q) = client
         .call(Request::Send {

@@ -1,7 +1,7 @@
 //! How answers are printed: `--json` for scripts, aligned columns for people.
 
-use crate::api::Response;
 use crate::domain::text::{visible, visible_line};
+use crate::protocol::Response;
 
 // Every human-readable line goes through these, never through `println!`: customer and agent
 // text can carry terminal escapes and bidi overrides, shown visibly here (`domain::text`).
@@ -589,7 +589,7 @@ pub fn human(response: &Response) {
     }
 }
 
-fn print_messages(ms: &[crate::store::views::MessageView]) {
+fn print_messages(ms: &[crate::protocol::views::MessageView]) {
     for m in ms {
         let arrow = if m.direction == "in" { "<-" } else { "->" };
         let mut notes = Vec::new();
@@ -634,8 +634,8 @@ fn print_messages(ms: &[crate::store::views::MessageView]) {
 }
 
 /// A signup: where it stands, the link to open, and what to do next.
-pub fn print_signup(v: &crate::api::SignupView) {
-    use crate::api::SignupStatus::*;
+pub fn print_signup(v: &crate::protocol::SignupView) {
+    use crate::protocol::SignupStatus::*;
     let status = format!("{:?}", v.status).to_lowercase();
     say!("signup {} for {} ({}): {status}", v.id, v.tenant, v.path);
     match v.status {
@@ -669,7 +669,7 @@ pub fn print_signup(v: &crate::api::SignupView) {
     }
 }
 
-fn print_dashboard(d: &crate::api::DashboardView) {
+fn print_dashboard(d: &crate::protocol::DashboardView) {
     let or_unset =
         |v: &Option<String>, how: &str| v.clone().unwrap_or_else(|| format!("(not set: {how})"));
     if d.public_url_is_loopback {
@@ -737,7 +737,7 @@ fn print_dashboard(d: &crate::api::DashboardView) {
 }
 
 /// One hand-over event in words: "alice claimed it", "whatsapp number changed from … to …".
-fn history_line(e: &crate::store::queues::HandEvent) -> String {
+fn history_line(e: &crate::protocol::directory::HandEvent) -> String {
     let what = e.kind.replace('_', " ");
     // A claim's detail is its actor ("root claimed root" said nothing twice).
     if e.detail.is_empty() || e.detail == e.actor {

@@ -2,8 +2,8 @@
 //! command asked for more (`--limit 100000`) asks again after the last row it has, until it has
 //! what was asked for or the list ends: nothing is cut off without a word.
 
-use crate::api::{ApiError, MAX_PAGE, Request, Response};
 use crate::client::Client;
+use crate::protocol::{ApiError, MAX_PAGE, Request, Response};
 
 /// Sends `request`, and for a list asked for more than one page, the pages after it, joined
 /// into one answer in the list's own order.

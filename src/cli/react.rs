@@ -1,8 +1,8 @@
 //! `wabox react MESSAGE EMOJI` and `wabox react MESSAGE --remove`: our reaction to a customer's
 //! message, queued in the outbox like any send.
 
-use crate::api::Request;
-use crate::store::answers::MessageRef;
+use crate::protocol::Request;
+use crate::protocol::views::MessageRef;
 use clap::Args;
 
 #[derive(Args, Debug)]

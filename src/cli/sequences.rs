@@ -2,7 +2,7 @@
 //! `wabox clock advance`, which moves a test or demo engine's clock.
 
 use super::output::say;
-use crate::api::{EnrollmentControl, EnrollmentView, Request, Response, SequencesView};
+use crate::protocol::{EnrollmentControl, EnrollmentView, Request, Response, SequencesView};
 use clap::Subcommand;
 
 #[derive(Subcommand, Debug)]

@@ -6,8 +6,8 @@
 
 use super::connect::hidden_prompt;
 use super::output::{ask, say, say_err};
-use crate::api::{Request, Response, SignupStatus, SignupView};
 use crate::client::Client;
+use crate::protocol::{Request, Response, SignupStatus, SignupView};
 use crate::secret::Secret;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -269,7 +269,7 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
     let view = match client
         .call(Request::BeginSignup {
             tenant: args.tenant.clone(),
-            path: crate::api::SignupPath::Meta {
+            path: crate::protocol::SignupPath::Meta {
                 coexistence: !args.dedicated,
             },
             queue: Some(queue),
@@ -293,7 +293,7 @@ pub async fn meta(client: &mut Client, args: MetaArgs) -> anyhow::Result<()> {
 
 pub struct KapsoArgs {
     pub tenant: String,
-    pub options: crate::api::KapsoLinkOptions,
+    pub options: crate::protocol::KapsoLinkOptions,
     pub queue: Option<String>,
     /// The admin's language, for the failure's explanation.
     pub lang: crate::i18n::Lang,
@@ -316,7 +316,7 @@ pub async fn kapso(client: &mut Client, args: KapsoArgs) -> anyhow::Result<()> {
     let view = match client
         .call(Request::BeginSignup {
             tenant: args.tenant.clone(),
-            path: crate::api::SignupPath::Kapso(args.options),
+            path: crate::protocol::SignupPath::Kapso(args.options),
             queue,
         })
         .await?

@@ -2,7 +2,7 @@
 //! aligned list.
 
 use super::output::say;
-use crate::store::sync::SyncReport;
+use crate::protocol::admin::SyncReport;
 
 /// "Added 1 number, updated 2 and left 3 unchanged." / "Would add 1 number …".
 pub fn summary(r: &SyncReport) -> String {

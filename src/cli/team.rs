@@ -1,7 +1,7 @@
 //! Commands for running a team: queues, agents, claiming and transferring conversations, the
 //! audit log, `doctor` and `sync`.
 
-use crate::api::Request;
+use crate::protocol::Request;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

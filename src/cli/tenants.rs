@@ -1,7 +1,7 @@
 //! How a renamed or removed tenant is told.
 
 use super::output::say;
-use crate::store::tenants::TenantChange;
+use crate::protocol::directory::TenantChange;
 
 pub fn print_change(c: &TenantChange) {
     match (&c.renamed_from, &c.removed) {

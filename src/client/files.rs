@@ -3,8 +3,8 @@
 //! `MAX_REQUEST_BYTES`).
 
 use super::Client;
-use crate::api::{ApiError, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent};
 use crate::domain::template_header::HeaderValue;
+use crate::protocol::{ApiError, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent};
 use base64::Engine as _;
 use std::io::{Read, Write};
 use std::path::Path;

@@ -3,13 +3,13 @@
 
 mod files;
 
-use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use crate::config::Config;
 use crate::engine::api::Caller;
 use crate::engine::event_scope::EventFilter;
 use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::socket::socket_path;
 use crate::engine::{Engine, EngineMode};
+use crate::protocol::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use crate::store::StoreEvent;
 use std::collections::VecDeque;
 use std::sync::Arc;

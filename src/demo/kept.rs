@@ -28,7 +28,7 @@ pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<(
     // After the start: a kept clock has moved "now" where the earlier run left it.
     let since = crate::domain::time::now_unix() - crate::domain::window::WINDOW_SECONDS;
     let read = async {
-        Ok::<_, crate::api::ApiError>((
+        Ok::<_, crate::protocol::ApiError>((
             engine.kept_tokens().await?,
             engine.kept_windows(since).await?,
             engine.kept_kapso().await?,

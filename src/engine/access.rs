@@ -3,7 +3,7 @@
 
 use super::Engine;
 use super::api::Caller;
-use crate::api::{ApiError, Request};
+use crate::protocol::{ApiError, Request};
 use crate::store::queues::{self, AgentRecord};
 use crate::store::scope::{Scope, queue_tenants};
 use std::sync::Arc;

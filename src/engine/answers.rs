@@ -4,8 +4,8 @@
 use super::Engine;
 use super::api::Caller;
 use super::send::addressed;
-use crate::api::{ApiError, Response};
 use crate::domain::reply::{one_emoji, quotable, quote_warning, reactable};
+use crate::protocol::{ApiError, Response};
 use crate::store::answers::{self, MessageRef, NewReaction};
 use crate::store::{StoreError, outbox};
 use serde_json::json;

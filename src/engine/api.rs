@@ -2,8 +2,8 @@
 //! socket, the process's own user in-process), never from the request.
 
 use super::Engine;
-use crate::api::{ApiError, EngineInfo, ReplayTarget, Request, Response};
 use crate::domain::time::now_unix;
+use crate::protocol::{ApiError, EngineInfo, ReplayTarget, Request, Response};
 use crate::store::{self, StoreError, directory, journal, outbox, templates, views};
 use serde_json::Value;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ const DEFAULT_LIMIT: usize = 200;
 /// A typed token that reads like the marker of a Kapso number.
 pub(super) const KAPSO_MARKER_TYPED: &str = "that is not a Meta access token: numbers reached \
      through Kapso are connected with `wabox connect kapso`";
-const MAX_LIMIT: usize = crate::api::MAX_PAGE;
+const MAX_LIMIT: usize = crate::protocol::MAX_PAGE;
 
 fn store_error(e: StoreError) -> ApiError {
     match e {

@@ -5,10 +5,10 @@
 
 use super::Engine;
 use super::access::Access;
-use crate::api::{ApiError, ConnectReport, Response};
 use crate::cloud::Credential;
 use crate::domain::ConnectionKind;
 use crate::domain::connections::{display_digits, is_meta_id};
+use crate::protocol::{ApiError, ConnectReport, Response};
 use crate::secret::Secret;
 use crate::store::{StoreError, directory, queues};
 use rusqlite::{OptionalExtension, params};

@@ -2,7 +2,7 @@
 //! and in Kapso, and a test of the public URL: Meta's subscribe handshake, tried from here.
 
 use super::Engine;
-use crate::api::{ApiError, DashboardView, Response};
+use crate::protocol::{ApiError, DashboardView, Response};
 use std::sync::Arc;
 use std::time::Duration;
 

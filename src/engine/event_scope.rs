@@ -8,7 +8,7 @@
 
 use super::Engine;
 use super::api::Caller;
-use crate::api::ApiError;
+use crate::protocol::ApiError;
 use crate::store::StoreEvent;
 use crate::store::scope::{NUMBER_SCOPE_SQL, Scope};
 use std::collections::HashMap;

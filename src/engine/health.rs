@@ -3,9 +3,9 @@
 //! background watch that keeps each token's expiry fresh so the inbox can warn before it lapses.
 
 use super::Engine;
-use crate::api::NumberHealth;
 use crate::cloud::Credential;
 use crate::domain::health::{NumberFacts, NumberMetaState, TokenFact, assess};
+use crate::protocol::NumberHealth;
 use crate::store::scope::Scope;
 use futures_util::StreamExt;
 use rusqlite::params;
@@ -30,7 +30,7 @@ struct Stored {
     sealed: Option<Vec<u8>>,
     templates: i64,
     queue: Option<String>,
-    history_media: crate::api::HistoryMediaProgress,
+    history_media: crate::protocol::HistoryMediaProgress,
 }
 
 fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> crate::store::Result<Vec<Stored>> {
@@ -76,7 +76,7 @@ fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> crate::store::Resu
 /// warning (a file Meta no longer serves is lost whatever the admin does; each failed message
 /// says why, and `wabox media retry` asks again).
 fn history_media_check(
-    p: &crate::api::HistoryMediaProgress,
+    p: &crate::protocol::HistoryMediaProgress,
 ) -> Option<crate::domain::health::Check> {
     (p.total > 0).then(|| crate::domain::health::Check {
         what: "history media".into(),
@@ -142,7 +142,7 @@ impl Engine {
         scope: Scope,
         offline: bool,
         now: i64,
-    ) -> Result<Vec<NumberHealth>, crate::api::ApiError> {
+    ) -> Result<Vec<NumberHealth>, crate::protocol::ApiError> {
         let numbers = self.read(move |c| stored_numbers(c, &scope)).await?;
         let app_id = self.config.app_id.clone();
         let checked: Vec<(Stored, NumberFacts)> = futures_util::stream::iter(numbers)

@@ -3,19 +3,11 @@
 
 use super::writer::{WriterCtx, WriterStats};
 use crate::domain::time::now_unix;
+pub use crate::protocol::admin::EntryOutcome;
 use crate::store::journal::{self, JournalState};
 use crate::store::{Result, StoreEvent, apply};
 use crate::webhook::parse_delivery;
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
-
-/// What became of one entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EntryOutcome {
-    pub id: i64,
-    pub state: JournalState,
-    pub detail: Option<String>,
-}
 
 /// Applies up to `limit` pending entries, oldest first; returns how many it took.
 pub fn process_pending(ctx: &mut WriterCtx, limit: usize, stats: &WriterStats) -> Result<usize> {

@@ -7,11 +7,11 @@
 use super::Engine;
 use super::connect::AttachNumber;
 use super::signup::CallbackOutcome;
-use crate::api::{ApiError, KapsoLinkOptions};
 use crate::cloud::Credential;
 use crate::cloud::kapso::{KapsoClient, SetupLinkRequest};
 use crate::domain::connections::{display_digits, is_meta_id};
 use crate::i18n::{Lang, kapso_failure};
+use crate::protocol::{ApiError, KapsoLinkOptions};
 use crate::store::signups;
 use std::collections::HashMap;
 use std::sync::Arc;

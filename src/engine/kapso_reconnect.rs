@@ -4,9 +4,9 @@
 //! stored number in place: same conversations, same queue, no second number.
 
 use super::Engine;
-use crate::api::{ApiError, SignupPath};
 use crate::domain::ConnectionKind;
 use crate::domain::connections::display_digits;
+use crate::protocol::{ApiError, SignupPath};
 use rusqlite::{OptionalExtension, params};
 use std::sync::Arc;
 

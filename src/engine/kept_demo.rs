@@ -5,8 +5,8 @@
 //! party that ever accepted them.
 
 use super::Engine;
-use crate::api::ApiError;
 use crate::cloud::Credential;
+use crate::protocol::ApiError;
 use crate::secret::Secret;
 use std::sync::Arc;
 

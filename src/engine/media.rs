@@ -3,9 +3,9 @@
 //! A failure is retried with backoff and never holds up the message itself.
 
 use super::Engine;
-use crate::api::{ApiError, Response};
 use crate::domain::pace::backoff_ms;
 use crate::domain::time::now_unix;
+use crate::protocol::{ApiError, Response};
 use crate::store::media::{self, Lane, PendingMedia};
 use base64::Engine as _;
 use std::sync::Arc;
@@ -48,8 +48,8 @@ impl Engine {
         let mut file = tokio::fs::File::open(&path).await.map_err(missing)?;
         let size = file.metadata().await.map_err(missing)?.len();
         let want = len
-            .unwrap_or(crate::api::FILE_CHUNK_BYTES as u64)
-            .min(crate::api::FILE_CHUNK_BYTES as u64);
+            .unwrap_or(crate::protocol::FILE_CHUNK_BYTES as u64)
+            .min(crate::protocol::FILE_CHUNK_BYTES as u64);
         let mut data = Vec::new();
         if offset < size {
             file.seek(std::io::SeekFrom::Start(offset))
@@ -61,7 +61,7 @@ impl Engine {
                 .map_err(missing)?;
         }
         use base64::Engine as _;
-        Ok(Response::Media(crate::api::MediaFile {
+        Ok(Response::Media(crate::protocol::MediaFile {
             message_id,
             mime_type: media.mime_type,
             bytes: size as usize,

@@ -91,7 +91,7 @@ pub struct Engine {
     pub readers: ReadPool,
     pub sealer: Sealer,
     /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
-    pub demo_numbers: std::sync::OnceLock<Vec<crate::api::DemoNumber>>,
+    pub demo_numbers: std::sync::OnceLock<Vec<crate::protocol::DemoNumber>>,
     /// The Unix user the engine runs as: always an admin of its own data.
     pub own_uid: u32,
     pub graph: crate::cloud::GraphClient,

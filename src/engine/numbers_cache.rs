@@ -4,7 +4,7 @@
 //! the directory changes.
 
 use super::Engine;
-use crate::api::ApiError;
+use crate::protocol::ApiError;
 use crate::store::directory::{self, NumberView};
 use crate::store::scope::Scope;
 use std::collections::HashMap;

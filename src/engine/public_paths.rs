@@ -2,8 +2,8 @@
 //! the way a browser or Kapso would, so that a reverse proxy forwarding only `/webhook` is named
 //! before a signup dies on it; and `/healthz`, which must stay private, tried too.
 
-use crate::api::PathCheck;
 use crate::config::Config;
+use crate::protocol::PathCheck;
 use std::time::Duration;
 
 /// The listener's public paths besides `/webhook` (tried by the handshake), with what each is

@@ -3,7 +3,7 @@
 
 use super::Engine;
 use super::access::Access;
-use crate::api::{ApiError, DoctorReport, Request, Response};
+use crate::protocol::{ApiError, DoctorReport, Request, Response};
 use crate::store::sync::{self, Sealing};
 use crate::store::{StoreError, directory, journal};
 use crate::store::{queue_tenant, queues};

@@ -5,9 +5,9 @@
 use super::Engine;
 use super::api::Caller;
 use super::send::{store_file, template_content};
-use crate::api::{ApiError, Response};
 use crate::domain::media::essence;
 use crate::domain::template_header::HeaderValue;
+use crate::protocol::{ApiError, Response};
 use crate::store::media::OutboundFile;
 use crate::store::outbox::SendTarget;
 use std::sync::Arc;

@@ -4,10 +4,10 @@
 
 use super::Engine;
 use super::access::Access;
-use crate::api::{
+use crate::domain::sequence::{self, Sequence, StepKind, Target};
+use crate::protocol::{
     ApiError, EnrollmentView, Request, Response, SequenceFileError, SequenceView, SequencesView,
 };
-use crate::domain::sequence::{self, Sequence, StepKind, Target};
 use crate::store::{StoreError, sequences as store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

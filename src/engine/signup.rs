@@ -6,9 +6,9 @@
 use super::Engine;
 use super::access::Access;
 use super::connect::AttachNumber;
-use crate::api::{ApiError, Request, Response, SignupCandidate, SignupPath, SignupView};
 use crate::cloud::Credential;
 use crate::domain::signup::META_STATE_SECONDS;
+use crate::protocol::{ApiError, Request, Response, SignupCandidate, SignupPath, SignupView};
 use crate::secret::Secret;
 use crate::store::{StoreError, queues, signups};
 use serde_json::Value;
@@ -486,7 +486,7 @@ impl Engine {
         phone_number_id: Option<String>,
         pin: Option<Secret>,
         now: i64,
-    ) -> Result<crate::api::ConnectReport, ApiError> {
+    ) -> Result<crate::protocol::ConnectReport, ApiError> {
         let scope = access.scope.clone();
         let view = self
             .read(move |c| signups::view(c, &scope, id, now))
@@ -494,7 +494,7 @@ impl Engine {
         let secrets = self.read(move |c| signups::secrets(c, id)).await?;
         if secrets.status != "choose" {
             return Err(ApiError::new(match view.status {
-                crate::api::SignupStatus::Waiting => {
+                crate::protocol::SignupStatus::Waiting => {
                     "nobody has come back through this link yet: open it and log in first".into()
                 }
                 s => format!("signup {id} is {s:?}; start a new one", s = s),

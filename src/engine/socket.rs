@@ -4,7 +4,9 @@ use super::Engine;
 use super::admission::{Admission, Refusal, Ticket};
 use super::api::Caller;
 use super::event_scope::EventFilter;
-use crate::api::{AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame};
+use crate::protocol::{
+    AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame,
+};
 use crate::store::StoreEvent;
 use futures_util::StreamExt;
 use std::os::unix::fs::PermissionsExt;

@@ -2,17 +2,10 @@
 
 use super::Engine;
 use crate::domain::template::spec_from_graph;
+pub use crate::protocol::template_sync::SyncReport;
 use crate::store::{StoreEvent, templates};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SyncReport {
-    pub waba_id: String,
-    pub templates: usize,
-    pub error: Option<String>,
-}
 
 /// Syncs every WABA that has a number with a token (or only `waba`).
 pub async fn sync(engine: &Arc<Engine>, waba: Option<String>) -> Vec<SyncReport> {

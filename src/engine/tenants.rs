@@ -4,7 +4,7 @@
 
 use super::Engine;
 use super::access::Access;
-use crate::api::{ApiError, Request, Response};
+use crate::protocol::{ApiError, Request, Response};
 use crate::store::{StoreEvent, tenants};
 use std::sync::Arc;
 

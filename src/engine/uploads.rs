@@ -2,8 +2,8 @@
 //! (mode 0600), so the engine never holds a whole file in memory, and handed to a media `Send`
 //! by their uploader only. Abandoned ones are removed.
 
-use crate::api::{ApiError, FILE_CHUNK_BYTES, UploadProgress};
 use crate::domain::media::{MediaKind, size_label};
+use crate::protocol::{ApiError, FILE_CHUNK_BYTES, UploadProgress};
 use base64::Engine as _;
 use std::collections::HashMap;
 use std::io::Write;

@@ -660,9 +660,9 @@ pub async fn register_numbers(
     engine: &std::sync::Arc<crate::engine::Engine>,
     tenant: &str,
     numbers: &[SimNumber],
-) -> Result<(), crate::api::ApiError> {
-    use crate::api::Request;
+) -> Result<(), crate::protocol::ApiError> {
     use crate::domain::ConnectionKind;
+    use crate::protocol::Request;
     let me = crate::engine::api::Caller::current();
     engine
         .handle(

@@ -5,28 +5,9 @@
 use super::outbox::{self, NewSend, QueuedView, SendTarget};
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::reply::Target;
+pub use crate::protocol::views::MessageRef;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-/// A message as a client names it: wabox's id (`messages --json` `id`) or Meta's wamid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum MessageRef {
-    Id(i64),
-    Wamid(String),
-}
-
-impl MessageRef {
-    /// A number is wabox's id; anything else is taken as a wamid.
-    pub fn parse(text: &str) -> MessageRef {
-        let text = text.trim();
-        match text.parse::<i64>() {
-            Ok(id) => MessageRef::Id(id),
-            Err(_) => MessageRef::Wamid(text.to_string()),
-        }
-    }
-}
 
 impl std::fmt::Display for MessageRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -5,9 +5,9 @@ use super::Result;
 use super::scope::Scope;
 use crate::domain::account_event::{describe, route_keys};
 use crate::domain::time::rfc3339;
+pub use crate::protocol::admin::AccountEventView;
 use crate::webhook::parse::Change;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 /// The tenant of the numbers in this business; none when no number or numbers of several
 /// tenants name it (two tenants claiming one business is a mistake to show, not to guess).
@@ -62,24 +62,6 @@ pub fn business_of_number(conn: &Connection, phone_number_id: &str) -> Result<Op
         )
         .optional()?
         .flatten())
-}
-
-/// An account or business event as an admin sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountEventView {
-    pub id: i64,
-    pub tenant: String,
-    /// `account_update`, `partner_solutions`, `business_capability_update`, …
-    pub field: String,
-    pub event: Option<String>,
-    /// `entry.id` as Meta sent it: a WABA, or a business for the business-level fields.
-    pub entry_id: Option<String>,
-    pub phone_number_id: Option<String>,
-    /// What it says, in one line.
-    pub summary: String,
-    pub at: String,
-    /// Meta's payload, for `--json` readers.
-    pub payload: serde_json::Value,
 }
 
 /// The scope's account events since `since` (unix seconds), newest first. Agents see none:

@@ -3,29 +3,9 @@
 
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::time::rfc3339;
+pub use crate::protocol::admin::ContactDetails;
+pub use crate::protocol::admin::NoteView;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NoteView {
-    pub author: String,
-    pub text: String,
-    pub at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContactDetails {
-    pub contact_id: i64,
-    pub name: Option<String>,
-    pub wa_id: Option<String>,
-    pub user_id: Option<String>,
-    /// The WhatsApp username the customer chose, when Meta shares it.
-    #[serde(default)]
-    pub username: Option<String>,
-    pub tenant: String,
-    pub labels: Vec<String>,
-    pub notes: Vec<NoteView>,
-}
 
 fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
     conn.query_row(

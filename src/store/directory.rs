@@ -4,56 +4,8 @@ use super::{Result, StoreError};
 use crate::domain::text::{check_name, normalised_name};
 use crate::domain::time::rfc3339;
 use crate::domain::{ConnectionKind, PhoneNumberId};
+pub use crate::protocol::directory::{NumberView, TenantView};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TenantView {
-    pub id: i64,
-    pub name: String,
-    pub numbers: i64,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct NumberView {
-    pub id: i64,
-    pub tenant: String,
-    pub phone_number_id: String,
-    pub waba_id: String,
-    pub display_phone: String,
-    pub connection: ConnectionKind,
-    /// Whether an access token is stored (sealed). The token itself never leaves the engine.
-    pub has_token: bool,
-    pub conversations: i64,
-    /// Unread customer messages across its conversations.
-    #[serde(default)]
-    pub unread: i64,
-    /// Conversations with unread messages: customers waiting for an answer.
-    #[serde(default)]
-    pub waiting: i64,
-    /// The queue its conversations go to; none is an error an admin must fix.
-    #[serde(default)]
-    pub queue: Option<String>,
-    #[serde(default = "active_default")]
-    pub active: bool,
-    /// `active`, `inactive` or `disconnected` (no working token): `domain::number::number_status`.
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub alias: Option<String>,
-    pub created_at: String,
-    /// When its token stops working (unix seconds; 0 = never), as Meta last said; None: not asked.
-    #[serde(default)]
-    pub token_expires_at: Option<i64>,
-    /// How it was connected: `manual`, `meta`, `kapso` or `import`.
-    #[serde(default)]
-    pub connected_via: Option<String>,
-    /// The Meta business (portfolio) owning its WABA, once learned: business-level webhooks
-    /// are routed by it.
-    #[serde(default)]
-    pub business_id: Option<String>,
-}
 
 /// A number as routing needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -214,10 +166,6 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
         },
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn active_default() -> bool {
-    true
 }
 
 /// The number a change is addressed to, or none: an unknown id is never guessed.

@@ -6,8 +6,8 @@
 
 use super::media::{self, Lane};
 use super::{Result, StoreEvent};
-use crate::api::HistoryMediaProgress;
 use crate::domain::MessageContent;
+use crate::protocol::HistoryMediaProgress;
 use crate::webhook::parse::HistoryMessage;
 use rusqlite::{Connection, OptionalExtension, params};
 

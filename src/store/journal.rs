@@ -2,62 +2,10 @@
 
 use super::{Result, StoreError};
 use crate::domain::time::rfc3339;
+pub use crate::protocol::admin::JournalState;
+pub use crate::protocol::admin::{JournalEntryView, JournalFilter};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JournalState {
-    Pending,
-    Processed,
-    /// Could not be parsed; kept as it came so that nothing is lost.
-    Invalid,
-    /// Names a phone number (or WABA) wabox does not know; replayable once it is added.
-    Unrouted,
-}
-
-impl JournalState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            JournalState::Pending => "pending",
-            JournalState::Processed => "processed",
-            JournalState::Invalid => "invalid",
-            JournalState::Unrouted => "unrouted",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "processed" => JournalState::Processed,
-            "invalid" => JournalState::Invalid,
-            "unrouted" => JournalState::Unrouted,
-            _ => JournalState::Pending,
-        }
-    }
-}
-
-/// Which entries a listing shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JournalFilter {
-    /// Pending, unrouted and invalid: what may need attention.
-    NotProcessed,
-    All,
-    Only(JournalState),
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JournalEntryView {
-    pub id: i64,
-    pub received_at: String,
-    /// How many times this exact body was delivered (Meta retries until it gets a 200).
-    pub deliveries: i64,
-    pub state: JournalState,
-    pub detail: Option<String>,
-    pub bytes: i64,
-}
 
 /// Appends a delivery, or counts a repeat of one already journaled (same bytes). Returns its id
 /// and whether it is new.

@@ -3,20 +3,9 @@
 
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::MessageContent;
+pub use crate::protocol::views::MediaView;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MediaView {
-    /// `pending` (downloading), `downloaded` or `failed`.
-    pub state: String,
-    pub mime_type: Option<String>,
-    pub bytes: Option<i64>,
-    pub error: Option<String>,
-    /// Relative to the data dir, once downloaded.
-    pub path: Option<String>,
-}
 
 #[derive(Debug, Clone)]
 pub struct PendingMedia {

@@ -5,8 +5,8 @@
 use super::apply::settle_status;
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::ConnectionKind;
+pub use crate::protocol::admin::QueuedView;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Everything needed to address a message in a conversation.
@@ -78,16 +78,6 @@ pub struct NewSend<'a> {
     pub origin: &'a str,
     /// The wamid the message quotes (its request carries it as `context.message_id`).
     pub reply_to: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueuedView {
-    pub outbox_id: i64,
-    pub message_id: i64,
-    pub conversation_id: i64,
-    /// Something the agent should know about what was queued (it goes, but not quite as asked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub warning: Option<String>,
 }
 
 /// Queues a send and its message row in the caller's transaction.

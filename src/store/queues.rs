@@ -5,39 +5,8 @@ use super::scope::{NUMBER_SCOPE_SQL, Scope};
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::text::normalised_name;
 use crate::domain::time::rfc3339;
+pub use crate::protocol::directory::{AgentView, AuditEntry, HandEvent, Orphan, QueueView};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueueView {
-    pub id: i64,
-    pub tenant: String,
-    pub name: String,
-    pub auto_assign: bool,
-    /// Display numbers routed here.
-    pub numbers: Vec<String>,
-    pub agents: Vec<String>,
-    pub conversations: i64,
-    /// Conversations with unread customer messages.
-    pub waiting: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgentView {
-    pub user: String,
-    pub role: String,
-    pub tenant: Option<String>,
-    pub queues: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub at: String,
-    pub actor: String,
-    pub as_user: Option<String>,
-    pub action: String,
-    pub detail: String,
-}
 
 /// A user's record, to decide their scope.
 #[derive(Debug, Clone, PartialEq)]
@@ -497,15 +466,6 @@ pub fn transfer(
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HandEvent {
-    pub at: String,
-    pub actor: String,
-    pub kind: String,
-    pub detail: String,
-    pub note: Option<String>,
-}
-
 /// Who claimed and moved a conversation, oldest first.
 pub fn hands(conn: &Connection, conversation_id: i64) -> Result<Vec<HandEvent>> {
     Ok(conn
@@ -557,16 +517,6 @@ pub fn audit_log(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
         .collect::<rusqlite::Result<_>>()?;
     entries.reverse();
     Ok(entries)
-}
-
-/// What `wabox doctor` and `wabox sync` warn about.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Orphan {
-    pub tenant: String,
-    pub phone_number_id: String,
-    pub display_phone: String,
-    /// Its conversations that no queue holds.
-    pub conversations: i64,
 }
 
 /// Numbers without a queue (with their conversations waiting nowhere).

@@ -2,20 +2,8 @@
 
 use super::{Result, StoreError};
 use crate::domain::time::rfc3339;
+pub use crate::protocol::admin::SearchHit;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchHit {
-    pub message_id: i64,
-    pub conversation_id: i64,
-    /// Contact name, else number, else BSUID.
-    pub contact: String,
-    pub direction: String,
-    pub at: String,
-    /// The matching words in `[brackets]`, with some context.
-    pub snippet: String,
-}
 
 /// Each word of what the agent typed as a quoted term, the last one also as a prefix (it may
 /// still be being typed): `envio rap` finds "envío rápido". Quotes and operators in the input

@@ -4,8 +4,8 @@
 
 use super::scope::Scope;
 use super::{Result, StoreError, StoreEvent};
-use crate::api::{EnrollmentLogEntry, EnrollmentView};
 use crate::domain::sequence::{ContactFields, Position};
+use crate::protocol::{EnrollmentLogEntry, EnrollmentView};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The states of an enrollment that is not over.
@@ -322,12 +322,12 @@ pub fn messages_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec
 pub fn control(
     conn: &Connection,
     id: i64,
-    control: crate::api::EnrollmentControl,
+    control: crate::protocol::EnrollmentControl,
     actor: &str,
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
-    use crate::api::EnrollmentControl::*;
+    use crate::protocol::EnrollmentControl::*;
     let (state, conversation_id): (String, i64) = conn
         .query_row(
             "SELECT state, conversation_id FROM enrollments WHERE id = ?1",

@@ -4,8 +4,8 @@
 
 use super::scope::Scope;
 use super::{Result, StoreError};
-use crate::api::{SignupCandidate, SignupStatus, SignupView};
 use crate::domain::signup::{StateRecord, StateRefusal, admit};
+use crate::protocol::{SignupCandidate, SignupStatus, SignupView};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -135,7 +135,7 @@ pub fn fail(conn: &Connection, id: i64, error: &str, code: Option<&str>, now: i6
 pub fn connected(
     conn: &Connection,
     id: i64,
-    report: &crate::api::ConnectReport,
+    report: &crate::protocol::ConnectReport,
     now: i64,
 ) -> Result<()> {
     let json =
@@ -324,7 +324,7 @@ pub fn history_progress(
     conn: &Connection,
     scope: &Scope,
     phone_number_id: &str,
-) -> Result<crate::api::HistoryProgressView> {
+) -> Result<crate::protocol::HistoryProgressView> {
     let number_id: i64 = conn
         .query_row(
             "SELECT id FROM numbers WHERE phone_number_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
@@ -333,7 +333,7 @@ pub fn history_progress(
         )
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("no number {phone_number_id}")))?;
-    let mut view = crate::api::HistoryProgressView {
+    let mut view = crate::protocol::HistoryProgressView {
         phone_number_id: phone_number_id.to_string(),
         phases: vec![None, None, None],
         ..Default::default()

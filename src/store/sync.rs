@@ -1,40 +1,12 @@
 //! `wabox sync`: a connections file applied to the numbers, keyed by Meta's phone number id, in
 //! one transaction (all or nothing), so that running it twice changes nothing the second time.
 
-use super::queues::{Orphan, orphans};
+use super::queues::orphans;
 use super::scope::Scope;
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::connections::{ConnectionEntry, display_digits, is_meta_id};
+pub use crate::protocol::admin::SyncReport;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SyncReport {
-    pub dry_run: bool,
-    /// `+display (phone number id)` of each.
-    pub added: Vec<String>,
-    pub updated: Vec<String>,
-    /// `wsp-3f9a… → 106540352242922`: numbers stored under an invented id, now under Meta's.
-    pub corrected: Vec<String>,
-    pub unchanged: usize,
-    pub inactive: Vec<String>,
-    pub warnings: Vec<String>,
-    /// Numbers of the tenant that no queue receives: their conversations reach no agent.
-    pub without_queue: Vec<Orphan>,
-    /// The queue the file's numbers without one were given, if one was asked for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue: Option<String>,
-    /// `+display (phone number id)` of the numbers routed to that queue.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub assigned: Vec<String>,
-}
-
-impl SyncReport {
-    /// Whether an admin must act (numbers without a queue, or warnings).
-    pub fn needs_attention(&self) -> bool {
-        !self.without_queue.is_empty() || !self.warnings.is_empty()
-    }
-}
 
 struct Existing {
     id: i64,

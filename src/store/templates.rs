@@ -2,24 +2,8 @@
 
 use super::Result;
 use crate::domain::template::{Slot, TemplateSpec};
+pub use crate::protocol::admin::TemplateView;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TemplateView {
-    pub waba_id: String,
-    pub name: String,
-    pub language: String,
-    pub category: String,
-    pub status: String,
-    pub parameter_format: String,
-    /// Every placeholder to fill, e.g. `{{1}} (body)`.
-    pub parameters: Vec<String>,
-    /// The body with its placeholders.
-    pub body: String,
-    /// Everything needed to fill it in and preview it (the TUI's template form).
-    pub spec: TemplateSpec,
-}
 
 /// Replaces what is known of a WABA's templates with a fresh listing (one per name + language).
 pub fn upsert(

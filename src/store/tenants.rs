@@ -5,76 +5,9 @@
 
 use super::{Result, StoreError};
 use crate::domain::text::{check_name, normalised_name};
+pub use crate::protocol::directory::TenantChange;
+pub use crate::protocol::directory::TenantContents;
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
-
-/// What a tenant holds: what removing it takes away.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TenantContents {
-    /// `+display (phone number id)` of each number.
-    pub numbers: Vec<String>,
-    pub queues: Vec<String>,
-    pub conversations: i64,
-    pub messages: i64,
-    pub contacts: i64,
-    /// Users whose record is this tenant's (agents and the tenant's admins).
-    pub agents: Vec<String>,
-}
-
-impl TenantContents {
-    /// In words, for the report: "2 numbers (+1555…), 1 queue (Sales), 3 conversations, …".
-    pub fn describe(&self) -> String {
-        self.words(true)
-    }
-
-    /// `names`: the numbers by name (the refusal has named them already).
-    fn words(&self, names: bool) -> String {
-        let list = |n: usize, one: &str, many: &str, names: &[String]| {
-            let what = if n == 1 { one } else { many };
-            if names.is_empty() {
-                format!("{n} {what}")
-            } else {
-                format!("{n} {what} ({})", names.join(", "))
-            }
-        };
-        let count =
-            |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let numbers: &[String] = if names { &self.numbers } else { &[] };
-        let mut parts = vec![
-            list(self.numbers.len(), "number", "numbers", numbers),
-            list(self.queues.len(), "queue", "queues", &self.queues),
-            count(self.conversations, "conversation", "conversations"),
-        ];
-        // The rest only when there is some.
-        if self.messages > 0 {
-            parts.push(count(self.messages, "message", "messages"));
-        }
-        if self.contacts > 0 {
-            parts.push(count(self.contacts, "contact", "contacts"));
-        }
-        if !self.agents.is_empty() {
-            parts.push(list(
-                self.agents.len(),
-                "agent record",
-                "agent records",
-                &self.agents,
-            ));
-        }
-        parts.join(", ")
-    }
-}
-
-/// What a rename or a removal did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TenantChange {
-    /// The tenant's name now (for a removal: the name it had).
-    pub tenant: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renamed_from: Option<String>,
-    /// For a removal: everything that went with it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub removed: Option<TenantContents>,
-}
 
 /// The tenant's id and exact stored name, found ignoring case (as names are compared).
 fn find(conn: &Connection, name: &str) -> Result<(i64, String)> {

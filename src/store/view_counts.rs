@@ -5,20 +5,8 @@
 use super::Result;
 use super::scope::{SCOPE_SQL, Scope};
 use super::views::STATE_SQL;
+pub use crate::protocol::directory::ConversationCounts;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConversationCounts {
-    /// Open (and pending) conversations the user may see.
-    pub open: i64,
-    /// Open ones assigned to the user asking.
-    pub mine: i64,
-    /// Open ones assigned to no one.
-    pub unassigned: i64,
-    pub snoozed: i64,
-    pub closed: i64,
-}
 
 /// The counts for `user` within `scope`, at `now` (a snooze that has ended counts as open).
 pub fn counts(

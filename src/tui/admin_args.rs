@@ -3,7 +3,7 @@
 //! Without a tenant the engine finds the one tenant that has the queue, and says which tenants
 //! do when several have it.
 
-use crate::api::Request;
+use crate::protocol::Request;
 
 /// `Sales@Acme` → ("Sales", Some("Acme")); a name without `@` has no tenant.
 fn split_tenant(word: &str) -> (String, Option<String>) {

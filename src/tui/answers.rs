@@ -3,10 +3,10 @@
 //! emoji popup (a few common ones, or any emoji typed), or removed.
 
 use super::app::{App, Effect, Focus, MessageRow, Popup, Tag};
-use crate::api::Request;
 use crate::domain::reply::{EmojiRefusal, Target, one_emoji, quotable, reactable};
-use crate::store::answers::MessageRef;
-use crate::store::views::MessageView;
+use crate::protocol::Request;
+use crate::protocol::views::MessageRef;
+use crate::protocol::views::MessageView;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The emoji offered first, as WhatsApp does.
@@ -264,7 +264,7 @@ mod tests {
         assert!(app.reply_draft().is_none());
         app.on_reply(
             tag.clone(),
-            Err(crate::api::ApiError::new("the engine went away")),
+            Err(crate::protocol::ApiError::new("the engine went away")),
         );
         assert_eq!(app.composer_text().trim(), "Yes");
         assert_eq!(app.reply_draft().map(|d| d.message_id), Some(3));
@@ -358,7 +358,7 @@ mod tests {
         open.messages[i]
             .view
             .reactions
-            .push(crate::store::views::ReactionView {
+            .push(crate::protocol::views::ReactionView {
                 emoji: "👍".into(),
                 by: "business".into(),
             });

@@ -4,19 +4,19 @@
 
 use super::keymap::Keymap;
 use super::picker::TemplatePicker;
-use crate::api::{ApiError, MediaFile, Request, Response};
 use crate::domain::ServiceWindow;
 use crate::domain::time::parse_rfc3339;
 use crate::i18n::Strings;
+use crate::protocol::admin::ContactDetails;
+use crate::protocol::admin::SearchHit;
+use crate::protocol::admin::TemplateView;
+use crate::protocol::directory::ConversationCounts;
+use crate::protocol::directory::NumberView;
+use crate::protocol::directory::{AgentView, QueueView};
+use crate::protocol::views::{ConversationView, MessageView};
+use crate::protocol::views::{QueueSelection, StateFilter};
+use crate::protocol::{ApiError, MediaFile, Request, Response};
 use crate::store::StoreEvent;
-use crate::store::contacts::ContactDetails;
-use crate::store::directory::NumberView;
-use crate::store::queues::{AgentView, QueueView};
-use crate::store::search::SearchHit;
-use crate::store::templates::TemplateView;
-use crate::store::view_counts::ConversationCounts;
-use crate::store::views::{ConversationView, MessageView};
-use crate::store::views::{QueueSelection, StateFilter};
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
 use time::UtcOffset;
@@ -118,7 +118,7 @@ pub struct OpenConversation {
     /// until it is found.
     pub seek: Option<i64>,
     /// The sequences running or paused in it.
-    pub automation: Vec<crate::api::EnrollmentView>,
+    pub automation: Vec<crate::protocol::EnrollmentView>,
 }
 
 impl OpenConversation {
@@ -174,7 +174,7 @@ pub enum Popup {
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
     Automation {
         /// The conversation's tenant's sequences, once loaded.
-        sequences: Option<Vec<crate::api::SequenceView>>,
+        sequences: Option<Vec<crate::protocol::SequenceView>>,
         /// Over the running ones first, then the sequences.
         selected: usize,
     },
@@ -346,7 +346,7 @@ pub struct App {
     /// The open conversation's contact, when the panel has asked for it.
     pub contact: Option<ContactDetails>,
     /// Who claimed and moved the open conversation (the contact panel shows it).
-    pub history: Vec<crate::store::queues::HandEvent>,
+    pub history: Vec<crate::protocol::directory::HandEvent>,
     /// The admin screen's agents while the command line is over it.
     pub admin_agents: Option<Vec<AgentView>>,
     /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).

@@ -4,11 +4,11 @@
 //! and the engine checks it again as it checks every file.
 
 use super::app::{App, Effect, OpenConversation, Tag};
-use crate::api::{Request, SendContent};
 use crate::domain::MediaKind;
 use crate::i18n::composer::{ComposerStrings, strings};
 use crate::i18n::fill;
-use crate::store::answers::MessageRef;
+use crate::protocol::views::MessageRef;
+use crate::protocol::{Request, SendContent};
 use std::path::PathBuf;
 
 /// A file ready to go: what the send says about it.

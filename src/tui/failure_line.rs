@@ -3,7 +3,7 @@
 
 use crate::i18n::Lang;
 use crate::i18n::failures::{Audience, explain};
-use crate::store::views::ErrorView;
+use crate::protocol::views::ErrorView;
 
 /// `✗ the number's access token expired …: an admin must reconnect the number (190)`.
 pub fn line(e: &ErrorView, lang: Lang) -> String {

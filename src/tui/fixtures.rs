@@ -3,15 +3,15 @@
 
 use super::app::{App, ConversationRow, MessageRow, OpenConversation, Tag};
 use super::keymap::Keymap;
-use crate::api::Response;
 use crate::domain::ConnectionKind;
 use crate::domain::template::{ParameterFormat, TemplateSpec};
 use crate::domain::time::rfc3339;
 use crate::i18n::Strings;
-use crate::store::directory::NumberView;
-use crate::store::media::MediaView;
-use crate::store::templates::TemplateView;
-use crate::store::views::{
+use crate::protocol::Response;
+use crate::protocol::admin::TemplateView;
+use crate::protocol::directory::NumberView;
+use crate::protocol::views::MediaView;
+use crate::protocol::views::{
     ContactView, ConversationView, ErrorView, LastMessageView, MessageView, ReactionView,
     WindowView,
 };
@@ -304,16 +304,17 @@ pub fn inbox(lang: &str) -> App {
         ),
     ];
     let _ = app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers)));
-    let queue = |id: i64, name: &str, number: &str, waiting: i64| crate::store::queues::QueueView {
-        id,
-        tenant: "Demo Shop".into(),
-        name: name.into(),
-        auto_assign: false,
-        numbers: vec![number.into()],
-        agents: vec!["alice".into()],
-        conversations: 3,
-        waiting,
-    };
+    let queue =
+        |id: i64, name: &str, number: &str, waiting: i64| crate::protocol::directory::QueueView {
+            id,
+            tenant: "Demo Shop".into(),
+            name: name.into(),
+            auto_assign: false,
+            numbers: vec![number.into()],
+            agents: vec!["alice".into()],
+            conversations: 3,
+            waiting,
+        };
     let queues = vec![
         queue(1, "Sales", "15550783881", 3),
         queue(2, "Support", "5215512345678", 1),

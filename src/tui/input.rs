@@ -8,9 +8,9 @@ use super::app::{
 use super::cmdline::CmdTag;
 use super::keymap::{Action, Scope};
 use super::picker::TemplatePicker;
-use crate::api::{Request, SendContent};
 use crate::i18n::fill;
-use crate::store::answers::MessageRef;
+use crate::protocol::views::MessageRef;
+use crate::protocol::{Request, SendContent};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 mod commands;

@@ -2,8 +2,8 @@
 //! pushed events, and, for an engine behind a socket, reconnects by itself when it goes away.
 
 use super::app::Tag;
-use crate::api::{ApiError, Request, Response};
 use crate::client::Client;
+use crate::protocol::{ApiError, Request, Response};
 use crate::store::StoreEvent;
 use std::path::PathBuf;
 use std::time::Duration;

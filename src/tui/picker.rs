@@ -3,7 +3,7 @@
 
 use crate::domain::template::{ParameterFormat, Part, Slot, TemplateParam, TemplateSpec, fill};
 use crate::domain::template_header::{HeaderValue, MediaHeader};
-use crate::store::templates::TemplateView;
+use crate::protocol::admin::TemplateView;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {

@@ -3,9 +3,9 @@
 //! link planted under the chosen name.
 
 use super::app::{App, Effect, Popup, Tag};
-use crate::api::{MediaFile, Request};
 use crate::i18n::fill;
 use crate::i18n::views::ViewStrings;
+use crate::protocol::{MediaFile, Request};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;

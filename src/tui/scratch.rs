@@ -3,7 +3,7 @@
 //! made first by another user (or a link planted there) would let that user read the draft or
 //! point our write at a file of ours (issue 13). Files are created new, never through a link.
 
-use crate::api::MediaFile;
+use crate::protocol::MediaFile;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};

@@ -3,7 +3,7 @@
 
 use super::app::{App, Effect, Focus, Popup, Tag};
 use super::fixtures::{self, NOW};
-use crate::api::{ApiError, Request, Response, SendContent};
+use crate::protocol::{ApiError, Request, Response, SendContent};
 use crate::store::StoreEvent;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -49,7 +49,7 @@ fn tab_cycles_the_panes_and_the_composer_only_with_a_conversation_open() {
 
 #[test]
 fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
-    use crate::store::views::QueueSelection;
+    use crate::protocol::views::QueueSelection;
     let mut app = fixtures::inbox("en");
     press(&mut app, KeyCode::Tab);
     // All open, Mine, Unassigned, Snoozed, Closed, Demo Shop (heading), Sales, +1555…, …
@@ -91,7 +91,7 @@ fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
 
 #[test]
 fn numbers_without_a_queue_are_listed_under_no_queue_for_admins() {
-    use crate::store::views::QueueSelection;
+    use crate::protocol::views::QueueSelection;
     let mut app = fixtures::inbox("en");
     let mut numbers = app.numbers.clone();
     numbers[1].queue = None;
@@ -216,7 +216,7 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
             limit: Some(super::app::CONVERSATION_PAGE),
             filter: Some("ca".into()),
             queue: None,
-            state: Some(crate::store::views::StateFilter::Open),
+            state: Some(crate::protocol::views::StateFilter::Open),
         }]
     );
     press(&mut app, KeyCode::Esc);
@@ -479,7 +479,7 @@ fn a_search_result_opens_its_conversation_at_that_message_reading_back_as_needed
     app.on_reply(
         Tag::Search { generation },
         Ok(Response::SearchResults(vec![
-            crate::store::search::SearchHit {
+            crate::protocol::admin::SearchHit {
                 message_id: 1,
                 conversation_id: 1,
                 contact: "Sheena Nelson".into(),

@@ -2,7 +2,7 @@
 
 use super::app::{App, Effect, Tag};
 use super::fixtures;
-use crate::api::Request;
+use crate::protocol::Request;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn command(app: &mut App, line: &str) -> Vec<Effect> {

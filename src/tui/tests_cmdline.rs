@@ -5,8 +5,8 @@ use super::app::{App, Effect, Popup, Tag};
 use super::cmdline::{CmdTag, history, table};
 use super::fixtures::{self, NOW};
 use super::tests::requests;
-use crate::api::{ApiError, Request, Response};
-use crate::store::contacts::ContactDetails;
+use crate::protocol::admin::ContactDetails;
+use crate::protocol::{ApiError, Request, Response};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -295,7 +295,7 @@ fn tab_completes_queues_durations_and_agents_fetched_when_first_needed() {
         "nothing yet: the agents are on their way"
     );
     let agents = ["alice", "bob", "bruno"]
-        .map(|u| crate::store::queues::AgentView {
+        .map(|u| crate::protocol::directory::AgentView {
             user: u.into(),
             role: "agent".into(),
             tenant: Some("Demo Shop".into()),

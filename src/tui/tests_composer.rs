@@ -5,8 +5,8 @@
 use super::app::{App, Effect, Focus, Popup, Tag};
 use super::fixtures;
 use super::tests::requests;
-use crate::api::{ApiError, Request, Response, SendContent};
 use crate::domain::MediaKind;
+use crate::protocol::{ApiError, Request, Response, SendContent};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

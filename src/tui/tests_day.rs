@@ -2,10 +2,10 @@
 
 use super::app::Tag;
 use super::fixtures;
-use crate::api::Response;
+use crate::protocol::Response;
 
 /// The list as the engine sends it, with one new conversation on top.
-fn with_a_newcomer_on_top(app: &super::app::App) -> Vec<crate::store::views::ConversationView> {
+fn with_a_newcomer_on_top(app: &super::app::App) -> Vec<crate::protocol::views::ConversationView> {
     let mut list: Vec<_> = app.conversations.iter().map(|c| c.view.clone()).collect();
     let newcomer =
         fixtures::conversation(77, Some("Newcomer"), Some("5491100"), Some(0), 1, "hola", 0);

@@ -2,8 +2,8 @@
 
 use super::app::Tag;
 use super::fixtures;
-use crate::api::ApiError;
 use crate::i18n::engine::{NO_QUEUE, STEP};
+use crate::protocol::ApiError;
 
 #[test]
 fn an_engine_refusal_reads_in_the_agent_s_language() {

@@ -5,8 +5,8 @@
 use super::app::{App, Effect, Focus, Popup, Tag};
 use super::fixtures::{self, NOW};
 use super::tests::requests;
-use crate::api::{MediaFile, Request, Response};
-use crate::store::views::{QueueSelection, StateFilter};
+use crate::protocol::views::{QueueSelection, StateFilter};
+use crate::protocol::{MediaFile, Request, Response};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -30,7 +30,7 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
 }
 
 /// Ctrl+F, a result in conversation `view`, Enter, and the engine's answer.
-fn jump(app: &mut App, view: crate::store::views::ConversationView) {
+fn jump(app: &mut App, view: crate::protocol::views::ConversationView) {
     ctrl(app, 'f');
     chars(app, "hola");
     let generation = match &app.popup {
@@ -40,7 +40,7 @@ fn jump(app: &mut App, view: crate::store::views::ConversationView) {
     app.on_reply(
         Tag::Search { generation },
         Ok(Response::SearchResults(vec![
-            crate::store::search::SearchHit {
+            crate::protocol::admin::SearchHit {
                 message_id: 40,
                 conversation_id: view.id,
                 contact: "Carlos".into(),
@@ -258,7 +258,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
     let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
     press(&mut app, KeyCode::Char('p'));
     assert!(app.contact_panel);
-    let sheena = crate::store::contacts::ContactDetails {
+    let sheena = crate::protocol::admin::ContactDetails {
         contact_id: 1,
         name: Some("Sheena Nelson".into()),
         wa_id: Some("16505551234".into()),
@@ -289,7 +289,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Ok(Response::Contact(Box::new(sheena.clone()))),
     );
     assert!(app.contact.is_none());
-    let priya = crate::store::contacts::ContactDetails {
+    let priya = crate::protocol::admin::ContactDetails {
         contact_id: 3,
         name: Some("Priya".into()),
         ..sheena
@@ -339,7 +339,7 @@ fn the_sidebar_lists_open_conversations_and_has_views_for_snoozed_and_closed() {
     app.on_connected();
     let effects = app.flush();
     assert!(requests(&effects).contains(&&Request::ConversationCounts));
-    let counts = crate::store::view_counts::ConversationCounts {
+    let counts = crate::protocol::directory::ConversationCounts {
         open: 12,
         mine: 3,
         unassigned: 4,

@@ -207,7 +207,7 @@ async fn a_kept_demo_s_kapso_number_sends_again_after_a_restart() {
         .await
         .unwrap();
     client
-        .call(wabox::api::Request::RequestHistorySync {
+        .call(wabox::protocol::Request::RequestHistorySync {
             phone_number_id: pnid.clone(),
         })
         .await

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use std::time::Duration;
-use wabox::api::{Request, Response};
+use wabox::protocol::{Request, Response};
 use wabox::tui::app::Tag;
 use wabox::tui::link::{LinkEvent, spawn};
 

@@ -4,7 +4,7 @@
 //! only looks, as an agent reading would; it reconnects after a loss as the link does.
 
 use super::wire::{Lost, Wire};
-use crate::api::Request;
+use crate::protocol::Request;
 use crate::store::StoreEvent;
 use crate::tui::app::{App, Effect, Focus};
 use crate::tui::keymap::Keymap;

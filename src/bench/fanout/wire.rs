@@ -2,7 +2,7 @@
 //! `crate::client::Client` (one request at a time, events read meanwhile kept for later), with
 //! the bytes of every line read and the moment each event came off the socket.
 
-use crate::api::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
+use crate::protocol::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use crate::store::StoreEvent;
 use std::collections::VecDeque;
 use std::path::Path;

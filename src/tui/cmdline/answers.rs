@@ -3,8 +3,8 @@
 //! help and the log.
 
 use super::{CmdTag, ERROR_READ_SECONDS, complete, table};
-use crate::api::{ApiError, Response};
 use crate::i18n::fill;
+use crate::protocol::{ApiError, Response};
 use crate::tui::app::{App, Effect, NOTICE_SECONDS, Popup};
 use crate::tui::keymap::Action;
 use crate::tui::pager::Pager;
@@ -88,7 +88,7 @@ impl App {
     fn contact_answered(
         &mut self,
         conversation_id: i64,
-        details: crate::store::contacts::ContactDetails,
+        details: crate::protocol::admin::ContactDetails,
     ) {
         self.cmdline.contact_labels = Some((conversation_id, details.labels.clone()));
         if self.open.as_ref().map(|o| o.id()) == Some(conversation_id) {

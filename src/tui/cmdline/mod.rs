@@ -12,8 +12,8 @@ pub mod history;
 pub mod table;
 
 use super::app::{App, Effect, Notice, Popup, Tag};
-use crate::api::Request;
 use crate::i18n::cmdline::{CmdlineStrings, strings};
+use crate::protocol::Request;
 use complete::Sources;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeSet, VecDeque};

@@ -100,16 +100,16 @@ impl App {
                     KeyCode::Char('p') | KeyCode::Char(' ') => {
                         if let Some(e) = enrollment {
                             let c = if e.state == "paused" {
-                                crate::api::EnrollmentControl::Resume
+                                crate::protocol::EnrollmentControl::Resume
                             } else {
-                                crate::api::EnrollmentControl::Pause
+                                crate::protocol::EnrollmentControl::Pause
                             };
                             return control(e.id, c);
                         }
                     }
                     KeyCode::Char('x') => {
                         if let Some(e) = enrollment {
-                            return control(e.id, crate::api::EnrollmentControl::Stop);
+                            return control(e.id, crate::protocol::EnrollmentControl::Stop);
                         }
                     }
                     _ => {}

@@ -3,7 +3,7 @@
 
 use super::centered;
 use super::text::{truncate, wrap};
-use crate::store::queues::AgentView;
+use crate::protocol::directory::AgentView;
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};

@@ -3,7 +3,7 @@
 
 use super::centered;
 use super::text::truncate;
-use crate::api::SequenceView;
+use crate::protocol::SequenceView;
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App, sequences: Option<&[SequenceView]>, se
         };
         Line::styled(truncate(&format!("{cursor}{text}"), w), style)
     };
-    let running: &[crate::api::EnrollmentView] =
+    let running: &[crate::protocol::EnrollmentView] =
         app.open.as_ref().map_or(&[], |o| o.automation.as_slice());
     let mut lines = vec![Line::styled(t.automation_running.to_string(), heading)];
     if running.is_empty() {

@@ -91,7 +91,7 @@ pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
 }
 
 /// Where an enrollment stands, in words: paused and why, waiting for a reply, or when it runs.
-pub fn automation_status(app: &App, e: &crate::api::EnrollmentView) -> String {
+pub fn automation_status(app: &App, e: &crate::protocol::EnrollmentView) -> String {
     let t = app.t;
     match e.state.as_str() {
         "paused" => format!(
@@ -425,7 +425,7 @@ fn message_lines<'a>(
 }
 
 /// A group participant as the timeline names them: profile name, else number, else user id.
-fn author_label(a: &crate::store::views::ContactView) -> String {
+fn author_label(a: &crate::protocol::views::ContactView) -> String {
     a.name
         .clone()
         .filter(|n| !n.trim().is_empty())

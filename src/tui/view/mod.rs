@@ -109,7 +109,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
 /// not by colour alone.
 /// A group's conversation without a subject, named by the end of its id (ids are long and
 /// start alike): `👥 …3ODEwMTQ0RgA`.
-pub fn group_title(group: &crate::store::views::GroupView) -> String {
+pub fn group_title(group: &crate::protocol::views::GroupView) -> String {
     if let Some(subject) = group.subject.as_ref().filter(|s| !s.trim().is_empty()) {
         return format!("👥 {subject}");
     }

@@ -106,7 +106,7 @@ fn closed_window_opens_the_template_picker_instead_of_the_composer() {
         crate::tui::app::Tag::Templates {
             waba_id: "waba-106540352242922".into(),
         },
-        Ok(crate::api::Response::Templates(fixtures::templates())),
+        Ok(crate::protocol::Response::Templates(fixtures::templates())),
     );
     let terminal = render(&app, 100, 24);
     insta::assert_snapshot!(terminal.backend());
@@ -126,7 +126,7 @@ fn template_form_previews_the_exact_text() {
         crate::tui::app::Tag::Templates {
             waba_id: "waba-106540352242922".into(),
         },
-        Ok(crate::api::Response::Templates(fixtures::templates())),
+        Ok(crate::protocol::Response::Templates(fixtures::templates())),
     );
     type_text(&mut app, "order");
     press(&mut app, KeyCode::Enter);
@@ -150,7 +150,7 @@ fn a_template_with_an_image_header_prompts_for_a_file_and_names_it_in_the_previe
         crate::tui::app::Tag::Templates {
             waba_id: "waba-106540352242922".into(),
         },
-        Ok(crate::api::Response::Templates(vec![summer])),
+        Ok(crate::protocol::Response::Templates(vec![summer])),
     );
     type_text(&mut app, "summer");
     press(&mut app, KeyCode::Enter);
@@ -211,8 +211,8 @@ fn contact_panel_shows_labels_and_private_notes() {
     press(&mut app, KeyCode::Char('p'));
     let _ = app.on_reply(
         crate::tui::app::Tag::Contact { conversation_id: 1 },
-        Ok(crate::api::Response::Contact(Box::new(
-            crate::store::contacts::ContactDetails {
+        Ok(crate::protocol::Response::Contact(Box::new(
+            crate::protocol::admin::ContactDetails {
                 contact_id: 1,
                 name: Some("Sheena Nelson".into()),
                 wa_id: Some("16505551234".into()),
@@ -220,7 +220,7 @@ fn contact_panel_shows_labels_and_private_notes() {
                 username: Some("@sheena.sells".into()),
                 tenant: "Demo Shop".into(),
                 labels: vec!["vip".into(), "wholesale".into()],
-                notes: vec![crate::store::contacts::NoteView {
+                notes: vec![crate::protocol::admin::NoteView {
                     author: "alice".into(),
                     text: "Prefers calls after 6pm".into(),
                     at: crate::domain::time::rfc3339(NOW - 3600),
@@ -230,15 +230,15 @@ fn contact_panel_shows_labels_and_private_notes() {
     );
     let _ = app.on_reply(
         crate::tui::app::Tag::History { conversation_id: 1 },
-        Ok(crate::api::Response::History(vec![
-            crate::store::queues::HandEvent {
+        Ok(crate::protocol::Response::History(vec![
+            crate::protocol::directory::HandEvent {
                 at: crate::domain::time::rfc3339(NOW - 7200),
                 actor: "alice".into(),
                 kind: "claimed".into(),
                 detail: "alice".into(),
                 note: None,
             },
-            crate::store::queues::HandEvent {
+            crate::protocol::directory::HandEvent {
                 at: crate::domain::time::rfc3339(NOW - 600),
                 actor: "root".into(),
                 kind: "transferred".into(),
@@ -260,7 +260,7 @@ fn search_results_newest_first_with_the_words_marked() {
         other => panic!("no search popup: {other:?}"),
     };
     let hit = |message_id: i64, conversation_id: i64, contact: &str, snippet: &str, ago: i64| {
-        crate::store::search::SearchHit {
+        crate::protocol::admin::SearchHit {
             message_id,
             conversation_id,
             contact: contact.into(),
@@ -271,7 +271,7 @@ fn search_results_newest_first_with_the_words_marked() {
     };
     let _ = app.on_reply(
         crate::tui::app::Tag::Search { generation },
-        Ok(crate::api::Response::SearchResults(vec![
+        Ok(crate::protocol::Response::SearchResults(vec![
             hit(
                 40,
                 4,
@@ -321,7 +321,7 @@ fn with_automation(lang: &str) -> App {
     let mut app = fixtures::open(fixtures::inbox(lang), 0, fixtures::sheena_messages());
     let enrollment =
         |id: i64, name: &str, state: &str, step: usize, step_name: &str, reason: Option<&str>| {
-            crate::api::EnrollmentView {
+            crate::protocol::EnrollmentView {
                 id,
                 conversation_id: 1,
                 sequence: name.to_lowercase(),
@@ -364,7 +364,7 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
     for lang in ["en", "es"] {
         let mut app = with_automation(lang);
         press(&mut app, KeyCode::Char('S'));
-        let sequence = |id: &str, name: &str, triggers: &[&str]| crate::api::SequenceView {
+        let sequence = |id: &str, name: &str, triggers: &[&str]| crate::protocol::SequenceView {
             id: id.into(),
             name: name.into(),
             description: None,
@@ -377,7 +377,7 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
             live: 1,
             file: format!("/etc/wabox/sequences/{id}.toml"),
         };
-        let list = crate::api::SequencesView {
+        let list = crate::protocol::SequencesView {
             dir: None,
             sequences: vec![
                 sequence("welcome", "Welcome", &["first message", "by hand"]),
@@ -391,7 +391,7 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
         };
         app.on_reply(
             crate::tui::app::Tag::Sequences,
-            Ok(crate::api::Response::Sequences(Box::new(list))),
+            Ok(crate::protocol::Response::Sequences(Box::new(list))),
         );
         press(&mut app, KeyCode::Down);
         insta::assert_snapshot!(
@@ -404,9 +404,9 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
             &effects[..],
             [crate::tui::app::Effect::Call(
                 _,
-                crate::api::Request::ControlEnrollment {
+                crate::protocol::Request::ControlEnrollment {
                     id: 9,
-                    control: crate::api::EnrollmentControl::Resume
+                    control: crate::protocol::EnrollmentControl::Resume
                 }
             )]
         ));
@@ -414,7 +414,7 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
         let effects = app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         assert!(matches!(
             &effects[..],
-            [crate::tui::app::Effect::Call(_, crate::api::Request::Enroll { sequence, conversation_id: 1 })]
+            [crate::tui::app::Effect::Call(_, crate::protocol::Request::Enroll { sequence, conversation_id: 1 })]
                 if sequence == "welcome"
         ));
         assert!(app.popup.is_none());

@@ -2,7 +2,7 @@
 //! Flow, as an agent sees them.
 
 use crate::domain::forms::FormField;
-use crate::store::views::{ContactView, GroupView};
+use crate::protocol::views::{ContactView, GroupView};
 use crate::tui::fixtures;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

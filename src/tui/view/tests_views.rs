@@ -4,8 +4,8 @@
 
 use super::layout::{MESSAGES_MIN, pane_widths};
 use super::sidebar::scroll_window;
-use crate::api::Response;
-use crate::store::view_counts::ConversationCounts;
+use crate::protocol::Response;
+use crate::protocol::directory::ConversationCounts;
 use crate::tui::app::{App, Focus, Tag};
 use crate::tui::fixtures;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -130,7 +130,7 @@ fn the_panes_share_the_width_messages_first() {
 fn a_long_queues_pane_scrolls_with_the_cursor_and_says_there_is_more() {
     let mut app = counted("en");
     let queues: Vec<_> = (1..=16)
-        .map(|i| crate::store::queues::QueueView {
+        .map(|i| crate::protocol::directory::QueueView {
             id: i,
             tenant: "Demo Shop".into(),
             name: format!("Queue {i:02}"),

@@ -2,8 +2,8 @@
 //! ticks first, and turns its effects into the inbox's (requests go over the same engine link).
 
 use super::{Effect as WizardEffect, Tag as WizardTag, Wizard};
-use crate::api::{ApiError, Response};
 use crate::i18n::wizard::WizardStrings;
+use crate::protocol::{ApiError, Response};
 use crate::tui::app::{App, Effect, Tag};
 use crossterm::event::KeyEvent;
 

@@ -20,8 +20,8 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-use crate::api::{ApiError, Request, Response};
 use crate::i18n::wizard::WizardStrings;
+use crate::protocol::{ApiError, Request, Response};
 use crossterm::event::KeyEvent;
 use keys::{Act, Scope};
 use state::*;
@@ -131,7 +131,7 @@ pub struct Wizard {
     pub dirty: bool,
     /// The demo's simulated numbers the by-hand screens offer (empty outside the demo); None:
     /// not asked yet.
-    pub demo: Option<Vec<crate::api::DemoNumber>>,
+    pub demo: Option<Vec<crate::protocol::DemoNumber>>,
 }
 
 impl Wizard {

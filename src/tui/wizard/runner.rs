@@ -4,10 +4,10 @@
 //! real loop against a real engine on a `TestBackend`.
 
 use super::{Effect, Tag, Wizard, read_file, view};
-use crate::api::ApiError;
 use crate::client::Client;
 use crate::config::Config;
 use crate::i18n::wizard::WizardStrings;
+use crate::protocol::ApiError;
 use crate::tui::link::{self, LinkEvent};
 use crate::tui::terminal;
 use crossterm::event::{Event, EventStream, KeyEventKind};

@@ -2,13 +2,13 @@
 //! one before exactly as it was left.
 
 use super::field::Field;
-use crate::api::{
+use crate::domain::onboarding::{NumberState, WaitingFor};
+use crate::protocol::admin::SyncReport;
+use crate::protocol::directory::TenantView;
+use crate::protocol::{
     ConnectReport, DashboardView, HistoryProgressView, SignupCandidate, SignupPath, SignupView,
 };
-use crate::domain::onboarding::{NumberState, WaitingFor};
 use crate::secret::Secret;
-use crate::store::directory::TenantView;
-use crate::store::sync::SyncReport;
 
 /// How the number is connected, chosen on the second screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

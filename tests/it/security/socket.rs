@@ -264,7 +264,7 @@ fn numbered_pdf(len: usize) -> Vec<u8> {
 async fn a_file_of_several_chunks_reaches_meta_byte_exact_and_comes_back_the_same() {
     let w = world().await;
     let c = w.customer_writes(&customer(21), 30).await.to_string();
-    let pdf = numbered_pdf(wabox::api::FILE_CHUNK_BYTES * 3 + 12_345);
+    let pdf = numbered_pdf(wabox::protocol::FILE_CHUNK_BYTES * 3 + 12_345);
     let path = w.home.dir.path().join("catalogue.pdf");
     std::fs::write(&path, &pdf).unwrap();
     let sent = json_of(&w.send(&[

@@ -2,9 +2,9 @@
 //! the WhatsApp Business app watched until the phone confirms; then its history imported.
 
 use super::{moved, unexpected};
-use crate::api::{ApiError, ApiErrorKind, Request, Response};
 use crate::domain::connections::is_meta_id;
 use crate::domain::onboarding::{Onboarding, WaitingFor, assess};
+use crate::protocol::{ApiError, ApiErrorKind, Request, Response};
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
 use crate::tui::wizard::{Ask, COEXISTENCE_LIMIT, COEXISTENCE_POLL, Effect, HISTORY_POLL, Wizard};

@@ -11,8 +11,8 @@ use super::field::Field;
 use super::keys::Act;
 use super::state::*;
 use super::{Ask, Effect, Wizard};
-use crate::api::{ApiError, ConnectReport, Response};
 use crate::domain::ConnectionKind;
+use crate::protocol::{ApiError, ConnectReport, Response};
 use crossterm::event::KeyEvent;
 
 impl Wizard {
@@ -79,16 +79,16 @@ impl Wizard {
     pub(super) fn enter(&mut self) -> Vec<Effect> {
         match &self.screen {
             Screen::Tenant(s) if s.tenants.is_none() => {
-                vec![self.call(Ask::Tenants, crate::api::Request::ListTenants)]
+                vec![self.call(Ask::Tenants, crate::protocol::Request::ListTenants)]
             }
             Screen::Queue(s) if s.queues.is_none() => {
-                vec![self.call(Ask::Queues, crate::api::Request::ListQueues)]
+                vec![self.call(Ask::Queues, crate::protocol::Request::ListQueues)]
             }
             Screen::Link(l) if l.signup.is_none() && l.error.is_none() => self.begin_signup(),
             Screen::Manual(_) if self.demo.is_none() => {
                 // Asked once; an engine that is not the demo's answers with none.
                 self.demo = Some(Vec::new());
-                vec![self.call(Ask::Demo, crate::api::Request::DemoNumbers)]
+                vec![self.call(Ask::Demo, crate::protocol::Request::DemoNumbers)]
             }
             Screen::Coexistence(_) => self.coexistence_tick(),
             Screen::History(h) if !h.asked => self.request_history(),

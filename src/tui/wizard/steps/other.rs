@@ -1,7 +1,7 @@
 //! A connections file imported, what Meta's App Dashboard needs, and the summary.
 
 use super::unexpected;
-use crate::api::{ApiError, Request, Response};
+use crate::protocol::{ApiError, Request, Response};
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
 use crate::tui::wizard::{Ask, Effect, Wizard};

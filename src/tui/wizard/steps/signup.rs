@@ -2,7 +2,7 @@
 //! link), the engine asked how it stands, then the number picked and a dedicated one's PIN.
 
 use super::unexpected;
-use crate::api::{ApiError, Request, Response, SignupStatus, SignupView};
+use crate::protocol::{ApiError, Request, Response, SignupStatus, SignupView};
 use crate::tui::wizard::field::Field;
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
@@ -302,7 +302,7 @@ impl Wizard {
     }
 }
 
-fn pin_step(signup: SignupView, candidate: crate::api::SignupCandidate) -> PinStep {
+fn pin_step(signup: SignupView, candidate: crate::protocol::SignupCandidate) -> PinStep {
     PinStep {
         signup,
         candidate,

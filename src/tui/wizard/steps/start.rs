@@ -1,7 +1,7 @@
 //! The first screens: which tenant, which way, which queue.
 
 use super::{moved, unexpected};
-use crate::api::{ApiError, KapsoLinkOptions, Response, SignupPath};
+use crate::protocol::{ApiError, KapsoLinkOptions, Response, SignupPath};
 use crate::tui::wizard::field::Field;
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;

@@ -63,7 +63,7 @@ fn a_typed_tenant_is_made_with_the_number_not_on_leaving_the_first_screen() {
     assert!(
         calls(&out)
             .iter()
-            .all(|(_, r)| matches!(r, crate::api::Request::DemoNumbers))
+            .all(|(_, r)| matches!(r, crate::protocol::Request::DemoNumbers))
     );
     type_text(&mut w, "231000000000002");
     key(&mut w, KeyCode::Enter);
@@ -149,7 +149,7 @@ fn an_applied_import_says_what_changed_in_the_past_tense_aligned() {
     type_text(&mut w, "/tmp/c.json");
     let out = key(&mut w, KeyCode::Enter);
     let out = w.on_file(tag_of(&out, Ask::ReadImport), Ok("[]".into()));
-    let preview = crate::store::sync::SyncReport {
+    let preview = crate::protocol::admin::SyncReport {
         dry_run: true,
         added: vec!["+59170000001 (231000000000001)".into()],
         inactive: vec!["+59170000002 (231000000000002)".into()],
@@ -162,7 +162,7 @@ fn an_applied_import_says_what_changed_in_the_past_tense_aligned() {
         Ok(Response::Synced(Box::new(preview))),
     );
     let out = key(&mut w, KeyCode::Enter);
-    let done = crate::store::sync::SyncReport {
+    let done = crate::protocol::admin::SyncReport {
         dry_run: false,
         added: vec!["+59170000001 (231000000000001)".into()],
         updated: vec!["+59170000002 (231000000000002)".into()],

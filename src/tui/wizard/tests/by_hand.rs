@@ -206,7 +206,7 @@ fn an_import_reads_the_file_shows_what_would_change_then_applies_it() {
         }
         other => panic!("{other:?}"),
     }
-    let preview = crate::store::sync::SyncReport {
+    let preview = crate::protocol::admin::SyncReport {
         dry_run: true,
         added: vec!["+15550783881 (106540352242922)".into()],
         ..Default::default()

@@ -3,7 +3,7 @@
 //! refused token stops the Business app watch at once instead of ten minutes later.
 
 use super::*;
-use crate::api::DemoNumber;
+use crate::protocol::DemoNumber;
 use crate::tui::wizard::state::CoexistencePhase;
 use crate::tui::wizard::{COEXISTENCE_LIMIT, COEXISTENCE_POLL};
 

@@ -12,13 +12,13 @@ mod signup;
 
 use super::state::Screen;
 use super::{Ask, Effect, Tag, Wizard};
-use crate::api::{
+use crate::domain::ConnectionKind;
+use crate::i18n::wizard::WizardStrings;
+use crate::protocol::directory::TenantView;
+use crate::protocol::{
     ApiError, ConnectReport, EngineInfo, Request, Response, SignupCandidate, SignupStatus,
     SignupView,
 };
-use crate::domain::ConnectionKind;
-use crate::i18n::wizard::WizardStrings;
-use crate::store::directory::TenantView;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -193,8 +193,8 @@ pub fn through_queue(w: &mut Wizard, effects: Vec<Effect>) -> Vec<Effect> {
     key(w, KeyCode::Enter)
 }
 
-pub fn queue(tenant: &str, name: &str) -> crate::store::queues::QueueView {
-    crate::store::queues::QueueView {
+pub fn queue(tenant: &str, name: &str) -> crate::protocol::directory::QueueView {
+    crate::protocol::directory::QueueView {
         id: 1,
         tenant: tenant.into(),
         name: name.into(),
@@ -261,8 +261,8 @@ pub fn report(kind: ConnectionKind) -> ConnectReport {
 }
 
 /// The Dashboard answer that tells the public URL (what short links live on).
-pub fn dashboard_view() -> crate::api::DashboardView {
-    crate::api::DashboardView {
+pub fn dashboard_view() -> crate::protocol::DashboardView {
+    crate::protocol::DashboardView {
         app_id: Some("100000000000042".into()),
         config_id: Some("555000111".into()),
         public_url: Some(PUBLIC.into()),

@@ -239,7 +239,7 @@ fn a_broken_kapso_number_is_reconnected_from_the_kapso_screen_not_added_again() 
         .expect("the link is asked for");
     match begun {
         Request::BeginSignup {
-            path: crate::api::SignupPath::Kapso(options),
+            path: crate::protocol::SignupPath::Kapso(options),
             ..
         } => {
             assert_eq!(options.reconnect.as_deref(), Some("+591 70012345"));

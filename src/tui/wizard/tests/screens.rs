@@ -1,8 +1,8 @@
 //! Every screen of the wizard at 80x24, in English and Spanish, as insta snapshots.
 
 use super::*;
-use crate::api::HistoryProgressView;
 use crate::domain::onboarding::NumberState;
+use crate::protocol::HistoryProgressView;
 
 const LANGS: [&str; 2] = ["en", "es"];
 
@@ -124,7 +124,7 @@ fn link_the_engine_refused_to_make() {
     });
 }
 
-fn came_back(lang: &str, candidates: Vec<crate::api::SignupCandidate>) -> Wizard {
+fn came_back(lang: &str, candidates: Vec<crate::protocol::SignupCandidate>) -> Wizard {
     let mut w = meta_link(lang, 0);
     let poll = w.on_tick(NOW);
     let mut back = signup(SignupStatus::Choose);
@@ -287,7 +287,7 @@ fn history_import_in_progress() {
                 chunks: 7,
                 messages: 120,
                 error: None,
-                media: crate::api::HistoryMediaProgress {
+                media: crate::protocol::HistoryMediaProgress {
                     total: 14,
                     fetched: 9,
                     failed: 1,
@@ -308,7 +308,7 @@ fn import_preview() {
         type_text(&mut w, "~/whatsapp-connections.json");
         let out = key(&mut w, KeyCode::Enter);
         let out = w.on_file(tag_of(&out, Ask::ReadImport), Ok("[]".into()));
-        let preview = crate::store::sync::SyncReport {
+        let preview = crate::protocol::admin::SyncReport {
             dry_run: true,
             added: vec!["+5215540001111 (231000000000001)".into()],
             updated: vec!["+15550783881 (106540352242922)".into()],
@@ -316,7 +316,7 @@ fn import_preview() {
             warnings: vec![
                 "entry 3: wsp-3f9a is not an id Meta issued; webhooks cannot reach +5491140002222 until the file has its real phone number id".into(),
             ],
-            without_queue: vec![crate::store::queues::Orphan {
+            without_queue: vec![crate::protocol::directory::Orphan {
                 tenant: "Demo Shop".into(),
                 phone_number_id: "231000000000001".into(),
                 display_phone: "5215540001111".into(),
@@ -352,7 +352,7 @@ fn dashboard_settings_and_handshake() {
 }
 
 /// The summary after Meta came back with one number, its PIN typed, and `report` answered.
-fn connected(lang: &str, report: crate::api::ConnectReport) -> Wizard {
+fn connected(lang: &str, report: crate::protocol::ConnectReport) -> Wizard {
     let mut w = came_back(
         lang,
         vec![candidate(

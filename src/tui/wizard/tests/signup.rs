@@ -2,7 +2,7 @@
 //! coexistence number's history.
 
 use super::*;
-use crate::api::{HistoryProgressView, SignupPath};
+use crate::protocol::{HistoryProgressView, SignupPath};
 
 #[test]
 fn the_meta_link_is_asked_with_the_tenant_path_and_queue_and_polled_every_two_seconds() {

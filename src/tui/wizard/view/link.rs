@@ -1,8 +1,8 @@
 //! The link for the business (with its QR code), the number picked, a dedicated number's PIN.
 
 use super::*;
-use crate::api::{SignupStatus, SignupView};
 use crate::i18n::fill;
+use crate::protocol::{SignupStatus, SignupView};
 
 pub fn link(frame: &mut Frame, w: &Wizard, s: &LinkStep, area: Rect) {
     let t = w.t;
@@ -136,7 +136,7 @@ fn link_ended(w: &Wizard, view: &SignupView, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
-fn candidate_row(w: &Wizard, c: &crate::api::SignupCandidate) -> String {
+fn candidate_row(w: &Wizard, c: &crate::protocol::SignupCandidate) -> String {
     let t = w.t;
     let name = truncate(c.verified_name.as_deref().unwrap_or(""), 16);
     let kind = if c.coexistence {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::i18n::fill;
-use crate::store::sync::SyncReport;
+use crate::protocol::admin::SyncReport;
 
 pub fn import(frame: &mut Frame, w: &Wizard, s: &ImportStep, area: Rect) {
     let t = w.t;

@@ -4,18 +4,22 @@
 use crate::domain::{ConnectionKind, MediaKind};
 use crate::engine::ingest::EntryOutcome;
 use crate::engine::templates::SyncReport;
+use crate::protocol::admin::QueuedView;
+use crate::protocol::admin::TemplateView;
+use crate::protocol::admin::{JournalEntryView, JournalFilter};
+use crate::protocol::directory::{NumberView, TenantView};
+use crate::protocol::views::MessageRef;
+pub use crate::protocol::views::QueueSelection;
+use crate::protocol::views::{ConversationView, MessageView};
 use crate::secret::Secret;
 use crate::store::StoreEvent;
-use crate::store::answers::MessageRef;
-use crate::store::directory::{NumberView, TenantView};
-use crate::store::journal::{JournalEntryView, JournalFilter};
-use crate::store::outbox::QueuedView;
-use crate::store::templates::TemplateView;
-pub use crate::store::views::QueueSelection;
-use crate::store::views::{ConversationView, MessageView};
 use serde::{Deserialize, Serialize};
 
+pub mod admin;
 mod demo;
+pub mod directory;
+pub mod template_sync;
+pub mod views;
 pub use demo::DemoNumber;
 mod sequences;
 pub use sequences::{
@@ -75,7 +79,7 @@ pub enum Request {
         before: Option<i64>,
         /// Only open, snoozed or closed ones; every state when absent.
         #[serde(default)]
-        state: Option<crate::store::views::StateFilter>,
+        state: Option<crate::protocol::views::StateFilter>,
     },
     /// How many conversations the inbox's own views list (open, mine, unassigned, snoozed,
     /// closed), for the user asking.
@@ -435,17 +439,17 @@ pub enum Response {
     Tenants(Vec<TenantView>),
     Tenant(TenantView),
     /// A tenant renamed or removed, and what went with it.
-    TenantChanged(Box<crate::store::tenants::TenantChange>),
+    TenantChanged(Box<crate::protocol::directory::TenantChange>),
     Numbers(Vec<NumberView>),
     Number(NumberView),
     Conversations(Vec<ConversationView>),
     Conversation(Box<ConversationView>),
-    Queues(Vec<crate::store::queues::QueueView>),
-    Agents(Vec<crate::store::queues::AgentView>),
-    History(Vec<crate::store::queues::HandEvent>),
-    AuditLog(Vec<crate::store::queues::AuditEntry>),
+    Queues(Vec<crate::protocol::directory::QueueView>),
+    Agents(Vec<crate::protocol::directory::AgentView>),
+    History(Vec<crate::protocol::directory::HandEvent>),
+    AuditLog(Vec<crate::protocol::directory::AuditEntry>),
     Doctor(Box<DoctorReport>),
-    Synced(Box<crate::store::sync::SyncReport>),
+    Synced(Box<crate::protocol::admin::SyncReport>),
     Connected(Box<ConnectReport>),
     Signup(Box<SignupView>),
     HistoryProgress(Box<HistoryProgressView>),
@@ -459,9 +463,9 @@ pub enum Response {
         unrouted: i64,
         invalid: i64,
     },
-    ConversationCounts(crate::store::view_counts::ConversationCounts),
-    SearchResults(Vec<crate::store::search::SearchHit>),
-    Contact(Box<crate::store::contacts::ContactDetails>),
+    ConversationCounts(crate::protocol::directory::ConversationCounts),
+    SearchResults(Vec<crate::protocol::admin::SearchHit>),
+    Contact(Box<crate::protocol::admin::ContactDetails>),
     Messages(Vec<MessageView>),
     Journal(Vec<JournalEntryView>),
     Replayed(Vec<EntryOutcome>),
@@ -546,7 +550,7 @@ pub struct ConnectReport {
 /// What `wabox doctor` finds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoctorReport {
-    pub without_queue: Vec<crate::store::queues::Orphan>,
+    pub without_queue: Vec<crate::protocol::directory::Orphan>,
     pub unrouted: i64,
     pub invalid: i64,
     /// `+display (phone number id)` of numbers that cannot send.
@@ -561,7 +565,7 @@ pub struct DoctorReport {
     /// What Meta said about the tenants' accounts and businesses lately (partners added or
     /// removed, capability changes, alerts), newest first: to read, not a failure in itself.
     #[serde(default)]
-    pub account_events: Vec<crate::store::business::AccountEventView>,
+    pub account_events: Vec<crate::protocol::admin::AccountEventView>,
 }
 
 /// One number's checks in `wabox doctor`.

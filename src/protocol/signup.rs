@@ -103,10 +103,10 @@ pub struct SignupView {
     /// When the business token stops working (0 = never), once Meta has said.
     pub token_expires_at: Option<i64>,
     /// The number it connected.
-    pub number: Option<crate::store::directory::NumberView>,
+    pub number: Option<crate::protocol::directory::NumberView>,
     /// What connecting it found (subscription, templates, queue), once connected.
     #[serde(default)]
-    pub report: Option<crate::api::ConnectReport>,
+    pub report: Option<crate::protocol::ConnectReport>,
 }
 
 /// A history import as the `history` webhooks report it: Meta sends 180 days in three phases

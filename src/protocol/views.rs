@@ -1,0 +1,186 @@
+//! views
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContactView {
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub name: Option<String>,
+    /// The WhatsApp username the customer chose, when Meta shares it.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// A WhatsApp group a conversation is with (Meta's Groups API).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupView {
+    pub group_id: String,
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WindowView {
+    pub open: bool,
+    /// When it closes (open) or closed (closed); null if the customer never wrote.
+    pub closes_at: Option<String>,
+    /// `23h 12m`, `closes in 9m`, `closed 3d ago`.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LastMessageView {
+    pub text: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConversationView {
+    pub id: i64,
+    pub phone_number_id: String,
+    pub display_phone: String,
+    pub tenant: String,
+    pub contact: ContactView,
+    /// `open`, `closed` or `snoozed` (until `snoozed_until`).
+    pub state: String,
+    #[serde(default)]
+    pub snoozed_until: Option<String>,
+    /// The queue it waits in; none when its number has no queue (admins see it under "no queue").
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// The agent handling it, if any.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    pub unread: i64,
+    pub last_inbound_at: Option<String>,
+    pub window: WindowView,
+    /// The customer came from a click-to-WhatsApp ad (a `referral`): a free entry point.
+    pub from_ad: bool,
+    pub last_message: Option<LastMessageView>,
+    /// Set for a group's conversation: replies go to the group, its window is the group's.
+    #[serde(default)]
+    pub group: Option<GroupView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ErrorView {
+    pub code: i64,
+    pub title: String,
+    /// What it means and what to do, in plain words (when wabox knows the code), for the
+    /// reader's role; `title` keeps Meta's own words (or wabox's sentence when `code` is 0).
+    pub explanation: Option<String>,
+    /// The reader is an admin: the advice names the command rather than "an admin must…".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub for_admin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReactionView {
+    pub emoji: String,
+    /// `customer` or `business`.
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageView {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub wamid: String,
+    /// `in` or `out`.
+    pub direction: String,
+    /// `customer`, `phone_app`, `history` (and, with sending, `agent`).
+    pub origin: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+    pub at: String,
+    pub status: Option<String>,
+    pub error: Option<ErrorView>,
+    pub reply_to: Option<String>,
+    pub forwarded: bool,
+    pub reactions: Vec<ReactionView>,
+    pub edited: bool,
+    pub revoked: bool,
+    /// What the message said before each edit or deletion, oldest first.
+    pub previous_texts: Vec<String>,
+    /// The file of a media message: `pending` (downloading), `downloaded` or `failed`.
+    pub media: Option<MediaView>,
+    /// In a group: the participant who wrote it.
+    #[serde(default)]
+    pub author: Option<ContactView>,
+    /// A completed WhatsApp Flow: what the customer filled in, field by field.
+    #[serde(default)]
+    pub form: Option<Vec<crate::domain::forms::FormField>>,
+}
+
+impl MessageView {
+    /// Our reactions are outbox rows shown on the message they react to, not in the timeline,
+    /// unless they failed (then the agent sees why and may retry).
+    pub fn in_timeline(&self) -> bool {
+        self.kind != "reaction" || matches!(self.status.as_deref(), Some("failed" | "uncertain"))
+    }
+}
+
+/// Which conversations of a queue view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueSelection {
+    Queue(i64),
+    /// Of numbers without a queue: waiting for an admin to route them.
+    NoQueue,
+    /// Assigned to the user asking.
+    Mine,
+    Unassigned,
+}
+
+/// Which conversations by state: the inbox lists open ones; snoozed and closed ones have views
+/// of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    /// Open or pending, and snoozed ones whose time has come.
+    Open,
+    /// Snoozed until a time still to come.
+    Snoozed,
+    Closed,
+}
+
+impl StateFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateFilter::Open => "open",
+            StateFilter::Snoozed => "snoozed",
+            StateFilter::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaView {
+    /// `pending` (downloading), `downloaded` or `failed`.
+    pub state: String,
+    pub mime_type: Option<String>,
+    pub bytes: Option<i64>,
+    pub error: Option<String>,
+    /// Relative to the data dir, once downloaded.
+    pub path: Option<String>,
+}
+
+/// A message as a client names it: wabox's id (`messages --json` `id`) or Meta's wamid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MessageRef {
+    Id(i64),
+    Wamid(String),
+}
+
+impl MessageRef {
+    /// A number is wabox's id; anything else is taken as a wamid.
+    pub fn parse(text: &str) -> MessageRef {
+        let text = text.trim();
+        match text.parse::<i64>() {
+            Ok(id) => MessageRef::Id(id),
+            Err(_) => MessageRef::Wamid(text.to_string()),
+        }
+    }
+}
