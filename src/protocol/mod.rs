@@ -2,8 +2,6 @@
 //! The same types go over the Unix socket (newline-delimited JSON) and in-process.
 
 use crate::domain::{ConnectionKind, MediaKind};
-use crate::engine::ingest::EntryOutcome;
-use crate::engine::templates::SyncReport;
 use crate::protocol::admin::QueuedView;
 use crate::protocol::admin::TemplateView;
 use crate::protocol::admin::{JournalEntryView, JournalFilter};
@@ -13,7 +11,9 @@ pub use crate::protocol::views::QueueSelection;
 use crate::protocol::views::{ConversationView, MessageView};
 use crate::secret::Secret;
 use crate::store::StoreEvent;
+use admin::EntryOutcome;
 use serde::{Deserialize, Serialize};
+use template_sync::SyncReport;
 
 pub mod admin;
 mod demo;
