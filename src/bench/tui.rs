@@ -452,11 +452,11 @@ impl Customers<'_> {
             anyhow::ensure!(status.is_success(), "the webhook answered {status}");
             // Until the message is in, then what follows closely, as one batch would be.
             let mut wait = Duration::from_secs(5);
-            while let Ok(Some(event)) = tokio::time::timeout(wait, ui.client.next_event()).await {
-                if matches!(event, crate::store::StoreEvent::MessageAdded { .. }) {
+            while let Ok(Some(push)) = tokio::time::timeout(wait, ui.client.next_push()).await {
+                if !push.messages.is_empty() {
                     wait = Duration::from_millis(30);
                 }
-                let effects = ui.app.on_engine_event(event);
+                let effects = ui.app.on_push(push);
                 ui.settle(effects).await?;
             }
         }

@@ -81,7 +81,7 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         Response::Clock { offset_seconds } => {
             Ok(serde_json::json!({"offset_seconds": offset_seconds}))
         }
-        Response::Subscribed | Response::Done => Ok(serde_json::json!({})),
+        Response::Subscribed(_) | Response::Done => Ok(serde_json::json!({})),
     }?;
     super::json::print(value)
 }
@@ -139,7 +139,7 @@ pub fn human(response: &Response) {
             info.data_dir,
             info.user
         ),
-        Response::Subscribed => say!("subscribed"),
+        Response::Subscribed(_) => say!("subscribed"),
         Response::Sequences(v) => super::sequences::print_sequences(v),
         Response::Enrollments(v) => super::sequences::print_enrollments(v),
         Response::Enrollment(v) => super::sequences::print_enrollment(v),

@@ -5,12 +5,12 @@ mod files;
 
 use crate::config::Config;
 use crate::engine::api::Caller;
-use crate::engine::event_scope::EventFilter;
+use crate::engine::hub::Pushes;
 use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::socket::socket_path;
 use crate::engine::{Engine, EngineMode};
+use crate::protocol::push::Push;
 use crate::protocol::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
-use crate::store::StoreEvent;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,15 +26,14 @@ pub enum Client {
         lines: Lines<BufReader<OwnedReadHalf>>,
         write: OwnedWriteHalf,
         next_id: u64,
-        pending_events: VecDeque<StoreEvent>,
+        pending_events: VecDeque<Push>,
         act_as: Option<String>,
     },
     InProcess {
         engine: Arc<Engine>,
         caller: Caller,
-        events: Option<tokio::sync::broadcast::Receiver<StoreEvent>>,
-        /// What of those events this client's user may see (set with `events`).
-        filter: Option<EventFilter>,
+        /// What the hub pushes, once subscribed: only what this client's user may see.
+        events: Option<Pushes>,
         act_as: Option<String>,
         /// Held while this client's engine lives; none when the engine is someone else's (the demo).
         _lock: Option<EngineLock>,
@@ -130,7 +129,6 @@ impl Client {
                         engine,
                         caller: Caller::current(),
                         events: None,
-                        filter: None,
                         act_as: None,
                         _lock: Some(lock),
                     });
@@ -154,7 +152,6 @@ impl Client {
             engine,
             caller: Caller::current(),
             events: None,
-            filter: None,
             act_as: None,
             _lock: None,
         }
@@ -194,16 +191,13 @@ impl Client {
                 engine,
                 caller,
                 events,
-                filter,
                 act_as,
                 ..
             } => {
                 let subscribe = matches!(request, Request::Subscribe) && events.is_none();
-                let receiver = subscribe.then(|| engine.writer.events.subscribe());
                 let answer = engine.handle_as(caller, act_as.as_deref(), request).await?;
-                if let Some(receiver) = receiver {
-                    *filter = Some(EventFilter::new(engine, caller, act_as.as_deref()).await?);
-                    *events = Some(receiver);
+                if subscribe {
+                    *events = Some(engine.hub().subscribe(caller, act_as.as_deref()).await?);
                 }
                 Ok(answer)
             }
@@ -257,7 +251,7 @@ impl Client {
                             result: AnswerResult::Error(e),
                         }) => return Err(e),
                         Ok(ServerFrame::Answer { .. }) => {}
-                        Ok(ServerFrame::Event { event }) => pending_events.push_back(event),
+                        Ok(ServerFrame::Push { push }) => pending_events.push_back(*push),
                         Err(e) => {
                             return Err(ApiError::new(format!(
                                 "the engine sent something unreadable: {e}"
@@ -269,42 +263,25 @@ impl Client {
         }
     }
 
-    /// The next pushed event, after `call(Request::Subscribe)`; none once the engine is gone.
-    pub async fn next_event(&mut self) -> Option<StoreEvent> {
+    /// The next push, after `call(Request::Subscribe)`; none once the engine is gone.
+    pub async fn next_push(&mut self) -> Option<Push> {
         match self {
-            Client::InProcess {
-                engine,
-                events,
-                filter,
-                ..
-            } => {
-                let rx = events.as_mut()?;
-                let filter = filter.as_mut()?;
-                loop {
-                    let event = match rx.recv().await {
-                        Ok(e) => e,
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                            StoreEvent::Lagged { missed }
-                        }
-                        Err(_) => return None,
-                    };
-                    if filter.allows(engine, &event).await {
-                        return Some(event);
-                    }
-                }
+            Client::InProcess { events, .. } => {
+                let delivery = events.as_mut()?.recv().await?;
+                Some(delivery.push.clone())
             }
             Client::Socket {
                 lines,
                 pending_events,
                 ..
             } => {
-                if let Some(e) = pending_events.pop_front() {
-                    return Some(e);
+                if let Some(p) = pending_events.pop_front() {
+                    return Some(p);
                 }
                 loop {
                     let line = lines.next_line().await.ok()??;
-                    if let Ok(ServerFrame::Event { event }) = serde_json::from_str(&line) {
-                        return Some(event);
+                    if let Ok(ServerFrame::Push { push }) = serde_json::from_str(&line) {
+                        return Some(*push);
                     }
                 }
             }

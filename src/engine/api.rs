@@ -193,7 +193,6 @@ impl Engine {
         act_as: Option<&str>,
         request: Request,
     ) -> Result<Response, ApiError> {
-        let now = now_unix();
         if let Request::Hello = request {
             return Ok(Response::Hello(EngineInfo {
                 version: env!("CARGO_PKG_VERSION").into(),
@@ -206,6 +205,29 @@ impl Engine {
             }));
         }
         let access = self.access(caller, act_as).await?;
+        self.answer(caller, access, request).await
+    }
+
+    /// Answers a read as `act_as` without recording the acting in the audit log: the event hub
+    /// re-reads its subscribers' sidebars this way (their access was audited when they
+    /// subscribed).
+    pub async fn answer_unaudited(
+        self: &Arc<Self>,
+        caller: &Caller,
+        act_as: Option<&str>,
+        request: Request,
+    ) -> Result<Response, ApiError> {
+        let access = self.access_unaudited(caller, act_as).await?;
+        self.answer(caller, access, request).await
+    }
+
+    async fn answer(
+        self: &Arc<Self>,
+        caller: &Caller,
+        access: super::access::Access,
+        request: Request,
+    ) -> Result<Response, ApiError> {
+        let now = now_unix();
         self.check(&access, &request).await?;
         let scope = access.scope.clone();
         // The rest of this function speaks of the effective user.
@@ -285,7 +307,9 @@ impl Engine {
                 )
                 .await
             }
-            Request::Subscribe => Ok(Response::Subscribed),
+            Request::Subscribe => Ok(Response::Subscribed(crate::protocol::Subscription {
+                user: caller.user.clone(),
+            })),
             Request::RenameTenant { .. } | Request::RemoveTenant { .. } => {
                 self.tenants_request(&access, request, now).await
             }

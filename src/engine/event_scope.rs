@@ -63,6 +63,15 @@ fn question(scope: Option<&Scope>, event: &StoreEvent) -> Question {
     }
 }
 
+/// Where a conversation stands for a subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sight {
+    Sees,
+    /// Seen before, not any more: the subscriber is told once, to drop it.
+    Gone,
+    Never,
+}
+
 /// One subscriber's filter: who subscribed and what they were seen to see.
 pub struct EventFilter {
     caller: Caller,
@@ -88,6 +97,75 @@ impl EventFilter {
             conversations: HashMap::new(),
             wabas: HashMap::new(),
         })
+    }
+
+    /// Whether the subscriber sees a conversation now, and whether it did before (as far as this
+    /// filter was told). `changed`: its queue or assignee may have moved since it was last asked.
+    pub async fn sight(&mut self, engine: &Arc<Engine>, id: i64, changed: bool) -> Sight {
+        let before = if changed {
+            self.conversations.remove(&id)
+        } else if let Some(seen) = self.conversations.get(&id) {
+            return if *seen { Sight::Sees } else { Sight::Never };
+        } else {
+            None
+        };
+        let Some(scope) = self.scope.clone() else {
+            return Sight::Never;
+        };
+        let now = lookup(engine, move |c| scope.sees_conversation(c, id)).await;
+        if let Some(now) = now {
+            self.conversations.insert(id, now);
+        }
+        match (before, now) {
+            (_, Some(true)) => Sight::Sees,
+            // One handed away is still told about once, so its holder's list drops it.
+            (Some(true), _) => Sight::Gone,
+            _ => Sight::Never,
+        }
+    }
+
+    /// What the subscriber may see; none once they are no longer a wabox user.
+    pub fn scope(&self) -> Option<&Scope> {
+        self.scope.as_ref()
+    }
+
+    /// Whose view this is: the `--as` user, or the caller.
+    pub fn user(&self) -> &str {
+        self.act_as.as_deref().unwrap_or(&self.caller.user)
+    }
+
+    /// Whether the subscriber is an admin (of everything or of a tenant): the wording of a
+    /// failure's advice depends on it.
+    pub fn is_admin(&self) -> bool {
+        self.scope.as_ref().is_some_and(Scope::is_admin)
+    }
+
+    /// Whether the subscriber may see the journal (installation admins only).
+    pub fn sees_journal(&self) -> bool {
+        self.scope == Some(Scope::Everything)
+    }
+
+    /// What the subscriber may see may have changed (tenants, queues, agents): forget the cached
+    /// answers and ask for the scope again.
+    pub async fn refresh(&mut self, engine: &Arc<Engine>) {
+        self.conversations.clear();
+        self.wabas.clear();
+        self.scope = engine
+            .access_unaudited(&self.caller, self.act_as.as_deref())
+            .await
+            .ok()
+            .map(|a| a.scope);
+    }
+
+    /// Whether the subscriber sees a number of this WABA (a template change concerns them).
+    pub async fn sees_waba(&mut self, engine: &Arc<Engine>, waba: &str) -> bool {
+        self.allows(
+            engine,
+            &StoreEvent::TemplateStatusChanged {
+                waba_id: waba.to_string(),
+            },
+        )
+        .await
     }
 
     /// Whether the subscriber may receive this event. A lookup that fails denies (and is not

@@ -11,6 +11,7 @@ pub mod event_scope;
 mod failure_advice;
 pub mod files;
 pub mod health;
+pub mod hub;
 pub mod ingest;
 mod kapso;
 mod kapso_reconnect;
@@ -92,6 +93,8 @@ pub struct Engine {
     pub sealer: Sealer,
     /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
     pub demo_numbers: std::sync::OnceLock<Vec<crate::protocol::DemoNumber>>,
+    /// The event hub, started by the first subscriber (`hub.rs`).
+    hub: std::sync::OnceLock<hub::Hub>,
     /// The Unix user the engine runs as: always an admin of its own data.
     pub own_uid: u32,
     pub graph: crate::cloud::GraphClient,
@@ -180,6 +183,11 @@ pub fn share_data_dir(data_dir: &Path, group: &str) -> std::io::Result<()> {
 }
 
 impl Engine {
+    /// The event hub that pushes changes to subscribers; started on first use.
+    pub fn hub(self: &Arc<Self>) -> &hub::Hub {
+        self.hub.get_or_init(|| hub::Hub::start(self))
+    }
+
     /// Opens the store and starts the writer. The caller must hold the engine lock.
     pub fn start(config: Config, mode: EngineMode) -> Result<Arc<Engine>, StartError> {
         ensure_data_dir(&config.data_dir)?;
@@ -231,6 +239,7 @@ impl Engine {
             loopback_url: std::sync::OnceLock::new(),
             readers: ReadPool::new(&db),
             demo_numbers: std::sync::OnceLock::new(),
+            hub: std::sync::OnceLock::new(),
             config,
             mode,
             writer,

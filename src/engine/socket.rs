@@ -3,11 +3,11 @@
 use super::Engine;
 use super::admission::{Admission, Refusal, Ticket};
 use super::api::Caller;
-use super::event_scope::EventFilter;
+use super::hub::Pushes;
 use crate::protocol::{
     AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame,
 };
-use crate::store::StoreEvent;
+
 use futures_util::StreamExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::unix::OwnedReadHalf;
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 /// Where the socket lives in a data dir.
@@ -116,20 +116,34 @@ async fn connection(
     (uid, user): (u32, String),
 ) -> std::io::Result<()> {
     let caller = Caller { uid, user };
-    let (read, mut write) = stream.into_split();
-    let (out_tx, mut out_rx) = mpsc::channel::<ServerFrame>(1024);
+    let (read, write) = stream.into_split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Out>(1024);
     let writer_task = tokio::spawn(async move {
-        while let Some(frame) = out_rx.recv().await {
-            let mut line = match serde_json::to_vec(&frame) {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::error!(error = %e, "could not encode a frame");
-                    continue;
+        // Whatever is waiting goes out in one write: a burst of pushes costs one syscall.
+        let mut write = tokio::io::BufWriter::with_capacity(64 * 1024, write);
+        while let Some(first) = out_rx.recv().await {
+            let mut next = Some(first);
+            while let Some(out) = next {
+                let ok = match out {
+                    Out::Frame(frame) => match serde_json::to_vec(&frame) {
+                        Ok(mut line) => {
+                            line.push(b'\n');
+                            write.write_all(&line).await.is_ok()
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "could not encode a frame");
+                            true
+                        }
+                    },
+                    Out::Line(line) => write.write_all(&line).await.is_ok(),
+                };
+                if !ok {
+                    return;
                 }
-            };
-            line.push(b'\n');
-            if write.write_all(&line).await.is_err() {
-                break;
+                next = out_rx.try_recv().ok();
+            }
+            if write.flush().await.is_err() {
+                return;
             }
         }
     });
@@ -149,7 +163,7 @@ async fn connection(
                     id: 0,
                     result: AnswerResult::Error(ApiError::new(format!("not a request: {e}"))),
                 };
-                let _ = out_tx.send(answer).await;
+                let _ = out_tx.send(Out::Frame(answer)).await;
                 continue;
             }
         };
@@ -163,27 +177,23 @@ async fn connection(
         };
         let ok = matches!(result, AnswerResult::Ok(_));
         if out_tx
-            .send(ServerFrame::Answer {
+            .send(Out::Frame(ServerFrame::Answer {
                 id: frame.id,
                 result,
-            })
+            }))
             .await
             .is_err()
         {
             break;
         }
         if subscribe && ok && forwarder.is_none() {
-            let events = engine.writer.events.subscribe();
-            // Only what this subscriber's scope may see is pushed to them.
-            let filter = EventFilter::new(&engine, &caller, frame.act_as.as_deref())
+            // Only what this subscriber's scope may see is pushed to them (the hub decides).
+            let pushes = engine
+                .hub()
+                .subscribe(&caller, frame.act_as.as_deref())
                 .await
                 .map_err(|e| std::io::Error::other(e.message))?;
-            forwarder = Some(tokio::spawn(forward_events(
-                engine.clone(),
-                filter,
-                events,
-                out_tx.clone(),
-            )));
+            forwarder = Some(tokio::spawn(forward_pushes(pushes, out_tx.clone())));
             // A subscribed client is an open inbox: its user is online for assignment.
             let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
             engine.presence.arrive(&user);
@@ -207,7 +217,7 @@ async fn connection(
 async fn next_request(
     lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
     answered_one: bool,
-    out: &mpsc::Sender<ServerFrame>,
+    out: &mpsc::Sender<Out>,
 ) -> Option<String> {
     let next = if answered_one {
         lines.next().await
@@ -233,31 +243,25 @@ async fn next_request(
     };
     tracing::warn!("{why}");
     let _ = out
-        .send(ServerFrame::Answer {
+        .send(Out::Frame(ServerFrame::Answer {
             id: 0,
             result: AnswerResult::Error(ApiError::new(why)),
-        })
+        }))
         .await;
     None
 }
 
-async fn forward_events(
-    engine: Arc<Engine>,
-    mut filter: EventFilter,
-    mut events: broadcast::Receiver<StoreEvent>,
-    out: mpsc::Sender<ServerFrame>,
-) {
-    loop {
-        let event = match events.recv().await {
-            Ok(e) => e,
-            Err(broadcast::error::RecvError::Lagged(missed)) => StoreEvent::Lagged { missed },
-            Err(broadcast::error::RecvError::Closed) => return,
-        };
-        if !filter.allows(&engine, &event).await {
-            continue;
-        }
-        if out.send(ServerFrame::Event { event }).await.is_err() {
+async fn forward_pushes(mut pushes: Pushes, out: mpsc::Sender<Out>) {
+    while let Some(delivery) = pushes.recv().await {
+        if out.send(Out::Line(delivery.line.clone())).await.is_err() {
             return;
         }
     }
+}
+
+/// What the connection's writer sends: an answer to encode, or a push already encoded (the same
+/// bytes for every subscriber of a view).
+enum Out {
+    Frame(ServerFrame),
+    Line(bytes::Bytes),
 }

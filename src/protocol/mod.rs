@@ -10,7 +10,6 @@ use crate::protocol::views::MessageRef;
 pub use crate::protocol::views::QueueSelection;
 use crate::protocol::views::{ConversationView, MessageView};
 use crate::secret::Secret;
-use crate::store::StoreEvent;
 use admin::EntryOutcome;
 use serde::{Deserialize, Serialize};
 use template_sync::SyncReport;
@@ -18,6 +17,8 @@ use template_sync::SyncReport;
 pub mod admin;
 mod demo;
 pub mod directory;
+pub mod listing;
+pub mod push;
 pub mod template_sync;
 pub mod views;
 pub use demo::DemoNumber;
@@ -469,7 +470,7 @@ pub enum Response {
     Messages(Vec<MessageView>),
     Journal(Vec<JournalEntryView>),
     Replayed(Vec<EntryOutcome>),
-    Subscribed,
+    Subscribed(Subscription),
     Queued(QueuedView),
     Message(Box<MessageView>),
     Templates(Vec<TemplateView>),
@@ -484,6 +485,13 @@ pub enum Response {
         offset_seconds: i64,
     },
     Done,
+}
+
+/// A subscription's answer: pushes follow on this connection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Subscription {
+    /// Whose view the pushes are of (the `--as` user, or the caller): "mine" means theirs.
+    pub user: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -624,8 +632,8 @@ pub enum ServerFrame {
         #[serde(flatten)]
         result: AnswerResult,
     },
-    Event {
-        event: StoreEvent,
+    Push {
+        push: Box<push::Push>,
     },
 }
 

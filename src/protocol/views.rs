@@ -60,6 +60,12 @@ pub struct ConversationView {
     /// Set for a group's conversation: replies go to the group, its window is the group's.
     #[serde(default)]
     pub group: Option<GroupView>,
+    /// The queue's id (`queue` is its name): a list of one queue holds the conversation.
+    #[serde(default)]
+    pub queue_id: Option<i64>,
+    /// When its last message came or went (unix seconds): lists are newest first by it.
+    #[serde(default)]
+    pub last_activity: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

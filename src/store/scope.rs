@@ -198,3 +198,108 @@ mod tests {
         assert!(!agent().belongs_to(1, &[]));
     }
 }
+
+/// Where a conversation sits, for deciding who sees it without asking the database again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub tenant_id: i64,
+    pub queue_id: Option<i64>,
+    pub assignee: Option<String>,
+}
+
+impl Scope {
+    /// `SCOPE_SQL`'s rule on a placement already read: everything for an installation admin,
+    /// the tenant's for its admin, an agent's queues' and their own for an agent.
+    /// `agent_queues` are the queues of the agent (ignored for admins).
+    pub fn sees(&self, at: &Placement, agent_queues: &std::collections::HashSet<i64>) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Tenant(t) => at.tenant_id == *t,
+            Scope::Agent(user) => {
+                at.assignee.as_deref() == Some(user.as_str())
+                    || at.queue_id.is_some_and(|q| agent_queues.contains(&q))
+            }
+        }
+    }
+}
+
+/// Every conversation's placement (the event hub's starting point).
+pub fn placements(conn: &Connection) -> Result<Vec<(i64, Placement)>> {
+    placements_where(conn, "1 = 1", [])
+}
+
+/// The placements of these conversations (those that still exist).
+pub fn placements_of(conn: &Connection, ids: &[i64]) -> Result<Vec<(i64, Placement)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(placements_where(conn, "c.id = ?1", [id])?);
+    }
+    Ok(out)
+}
+
+fn placements_where<P: rusqlite::Params>(
+    conn: &Connection,
+    condition: &str,
+    params: P,
+) -> Result<Vec<(i64, Placement)>> {
+    let sql = format!(
+        "SELECT c.id, n.tenant_id, c.queue_id, c.assignee
+         FROM conversations c JOIN numbers n ON n.id = c.number_id WHERE {condition}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get(0)?,
+            Placement {
+                tenant_id: r.get(1)?,
+                queue_id: r.get(2)?,
+                assignee: r.get(3)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The queues an agent serves.
+pub fn agent_queues(conn: &Connection, user: &str) -> Result<std::collections::HashSet<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT queue_id FROM agent_queues WHERE user = ?1")?
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn at(tenant_id: i64, queue_id: Option<i64>, assignee: Option<&str>) -> Placement {
+        Placement {
+            tenant_id,
+            queue_id,
+            assignee: assignee.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_installation_admin_sees_every_conversation() {
+        assert!(Scope::Everything.sees(&at(9, None, None), &HashSet::new()));
+    }
+
+    #[test]
+    fn a_tenant_admin_sees_their_tenants_conversations_only() {
+        let none = HashSet::new();
+        assert!(Scope::Tenant(1).sees(&at(1, None, None), &none));
+        assert!(!Scope::Tenant(1).sees(&at(2, Some(5), Some("ana")), &none));
+    }
+
+    #[test]
+    fn an_agent_sees_their_queues_and_what_is_assigned_to_them() {
+        let queues: HashSet<i64> = [5].into();
+        let ana = Scope::Agent("ana".into());
+        assert!(ana.sees(&at(1, Some(5), None), &queues));
+        assert!(ana.sees(&at(2, Some(7), Some("ana")), &queues));
+        assert!(!ana.sees(&at(1, Some(7), Some("bob")), &queues));
+        assert!(!ana.sees(&at(1, None, None), &queues));
+    }
+}

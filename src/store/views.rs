@@ -21,7 +21,8 @@ fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
 const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
-           c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username, g.group_id, g.subject
+           c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username, g.group_id, g.subject,
+           c.queue_id
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
@@ -85,6 +86,8 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
             _ => None,
         },
         group,
+        queue_id: r.get(19)?,
+        last_activity: at,
     })
 }
 

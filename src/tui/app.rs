@@ -16,12 +16,12 @@ use crate::protocol::directory::{AgentView, QueueView};
 use crate::protocol::views::{ConversationView, MessageView};
 use crate::protocol::views::{QueueSelection, StateFilter};
 use crate::protocol::{ApiError, MediaFile, Request, Response};
-use crate::store::StoreEvent;
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
 use time::UtcOffset;
 
 mod incoming;
+mod patch;
 
 /// Conversations asked for at a time; more as the agent scrolls down.
 pub const CONVERSATION_PAGE: usize = 200;
@@ -326,6 +326,8 @@ pub struct App {
     pub open_outside_list: bool,
     /// How many conversations the sidebar's own views list, once the engine has said.
     pub counts: Option<ConversationCounts>,
+    /// Whose inbox this is, as the engine said on subscribing: "mine" lists are theirs.
+    pub user: Option<String>,
     pub generation: u64,
     pub filter: String,
     pub filter_editing: bool,
@@ -389,6 +391,7 @@ impl App {
             conversation_limit: CONVERSATION_PAGE,
             open_outside_list: false,
             counts: None,
+            user: None,
             generation: 0,
             filter: String::new(),
             filter_editing: false,

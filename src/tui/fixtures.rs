@@ -91,6 +91,8 @@ pub fn conversation(
             at: rfc3339(NOW - last_ago),
         }),
         group: None,
+        queue_id: Some(1),
+        last_activity: Some(NOW - last_ago),
     })
 }
 

@@ -3,8 +3,8 @@
 
 use super::app::Tag;
 use crate::client::Client;
+use crate::protocol::push::Push;
 use crate::protocol::{ApiError, Request, Response};
-use crate::store::StoreEvent;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -13,10 +13,11 @@ use tokio::sync::mpsc;
 /// wizard's when it runs alone).
 #[derive(Debug)]
 pub enum LinkEvent<T = Tag> {
-    Connected,
+    /// Subscribed, as this user (whose "mine" lists are theirs).
+    Connected(Option<String>),
     Lost(String),
     Reply(T, Box<Result<Response, ApiError>>),
-    Engine(StoreEvent),
+    Engine(Box<Push>),
 }
 
 pub type Requests<T = Tag> = mpsc::UnboundedSender<(T, Request)>;
@@ -61,10 +62,12 @@ async fn serve<T>(
     inbox: &mut mpsc::UnboundedReceiver<(T, Request)>,
     events: &mpsc::UnboundedSender<LinkEvent<T>>,
 ) -> Option<String> {
-    if let Err(e) = client.call(Request::Subscribe).await {
-        return Some(e.message);
-    }
-    let _ = events.send(LinkEvent::Connected);
+    let user = match client.call(Request::Subscribe).await {
+        Ok(Response::Subscribed(s)) => Some(s.user),
+        Ok(_) => None,
+        Err(e) => return Some(e.message),
+    };
+    let _ = events.send(LinkEvent::Connected(user));
     loop {
         tokio::select! {
             request = inbox.recv() => {
@@ -97,9 +100,9 @@ async fn serve<T>(
                 }
             }
             // Cancel-safe: an unfinished read is resumed by the next call.
-            event = client.next_event() => match event {
+            event = client.next_push() => match event {
                 Some(e) => {
-                    if events.send(LinkEvent::Engine(e)).is_err() {
+                    if events.send(LinkEvent::Engine(Box::new(e))).is_err() {
                         return None;
                     }
                 }

@@ -38,6 +38,8 @@ mod tests_day;
 #[cfg(test)]
 mod tests_i18n;
 #[cfg(test)]
+mod tests_push;
+#[cfg(test)]
 mod tests_views;
 
 use crate::client::Client;
@@ -197,7 +199,8 @@ pub async fn run(
 
 fn on_link_event(app: &mut App, event: LinkEvent) -> Vec<Effect> {
     match event {
-        LinkEvent::Connected => {
+        LinkEvent::Connected(user) => {
+            app.user = user;
             app.on_connected();
             app.reload_open()
         }
@@ -206,7 +209,7 @@ fn on_link_event(app: &mut App, event: LinkEvent) -> Vec<Effect> {
             Vec::new()
         }
         LinkEvent::Reply(tag, result) => app.on_reply(tag, *result),
-        LinkEvent::Engine(event) => app.on_engine_event(event),
+        LinkEvent::Engine(push) => app.on_push(*push),
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::app::{App, Effect, Focus, Popup, Tag};
 use super::fixtures::{self, NOW};
+use crate::protocol::push::Push;
 use crate::protocol::{ApiError, Request, Response, SendContent};
-use crate::store::StoreEvent;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -316,20 +316,11 @@ fn a_closed_window_never_lets_free_text_go_and_offers_templates() {
 #[test]
 fn live_messages_appear_in_the_open_conversation_and_are_read_while_looked_at() {
     let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
-    let effects = app.on_engine_event(StoreEvent::MessageAdded {
-        conversation_id: 1,
-        message_id: 50,
+    // The push carries the message itself: nothing is asked for it.
+    let effects = app.on_push(Push {
+        messages: vec![fixtures::message(50, "in", "customer", "Thanks!", 0).view],
+        ..Push::default()
     });
-    assert_eq!(
-        requests(&effects),
-        [&Request::GetMessage { message_id: 50 }]
-    );
-    let effects = app.on_reply(
-        Tag::Message { conversation_id: 1 },
-        Ok(Response::Message(Box::new(
-            fixtures::message(50, "in", "customer", "Thanks!", 0).view,
-        ))),
-    );
     let open = app.open.as_ref().unwrap();
     assert_eq!(open.messages.last().unwrap().view.text, "Thanks!");
     assert_eq!(open.selected, open.messages.len() - 1, "the cursor follows");
@@ -337,18 +328,17 @@ fn live_messages_appear_in_the_open_conversation_and_are_read_while_looked_at() 
         requests(&effects),
         [&Request::MarkRead { conversation_id: 1 }]
     );
-    // Events for other conversations only refresh the list.
-    let effects = app.on_engine_event(StoreEvent::MessageAdded {
-        conversation_id: 2,
-        message_id: 51,
+    // A push for another conversation patches the list, and nothing is read again.
+    let mut row = fixtures::conversations()[2].view.clone();
+    row.unread = 3;
+    row.last_activity = Some(NOW);
+    let effects = app.on_push(Push {
+        conversations: vec![row],
+        ..Push::default()
     });
     assert!(effects.is_empty());
-    let effects = app.flush();
-    assert!(
-        requests(&effects)
-            .iter()
-            .any(|r| matches!(r, Request::ListConversations { .. }))
-    );
+    assert_eq!(app.conversations[0].view.id, 2, "newest first");
+    assert!(requests(&app.flush()).is_empty());
 }
 
 #[test]
@@ -582,7 +572,7 @@ fn notes_labels_close_and_snooze_go_to_the_engine_from_the_command_line() {
 }
 
 #[test]
-fn the_numbers_are_asked_again_once_after_a_burst_not_forever() {
+fn the_numbers_are_asked_again_once_after_a_directory_change_not_forever() {
     let mut app = fixtures::inbox("en");
     let numbers_requests = |effects: &[Effect]| {
         requests(effects)
@@ -590,7 +580,10 @@ fn the_numbers_are_asked_again_once_after_a_burst_not_forever() {
             .filter(|r| matches!(r, Request::ListNumbers))
             .count()
     };
-    app.on_engine_event(StoreEvent::ConversationChanged { conversation_id: 1 });
+    app.on_push(Push {
+        directory: true,
+        ..Push::default()
+    });
     assert_eq!(numbers_requests(&app.flush()), 1);
     let numbers = app.numbers.clone();
     app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers.clone())));

@@ -170,16 +170,23 @@ async fn subscribers_are_pushed_new_messages_and_status_changes() {
     assert!(subscribed.get("ok").is_some(), "{subscribed}");
 
     engine.deliver(&fixture("01_inbound_text.json")).await;
-    let mut kinds = Vec::new();
-    while !kinds.contains(&"message_added".to_string()) {
+    // The push carries the message and its conversation's row: the inbox asks for neither.
+    let push = loop {
         let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
             .await
-            .expect("an event within 10 s")
+            .expect("a push within 10 s")
             .unwrap()
             .unwrap();
         let frame: Value = serde_json::from_str(&line).unwrap();
-        kinds.push(frame["event"]["event"].as_str().unwrap().to_string());
-    }
+        if frame["push"]["messages"].is_array() {
+            break frame["push"].clone();
+        }
+    };
+    let message = &push["messages"][0];
+    assert_eq!(message["direction"], "in", "{push}");
+    let conversation = &push["conversations"][0];
+    assert_eq!(conversation["id"], message["conversation_id"], "{push}");
+    assert_eq!(conversation["unread"], 1, "{push}");
     // A request that is not one gets a readable refusal, and the connection stays usable.
     // Answers come between events; skip the events.
     async fn answer(

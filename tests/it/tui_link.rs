@@ -23,7 +23,7 @@ async fn the_inbox_reconnects_by_itself_when_the_engine_comes_back() {
         .await
         .unwrap();
     let (requests, mut events) = spawn(client, Some(home.data.clone()));
-    assert!(matches!(next(&mut events).await, LinkEvent::Connected));
+    assert!(matches!(next(&mut events).await, LinkEvent::Connected(_)));
 
     engine.kill9();
     match next(&mut events).await {
@@ -34,7 +34,7 @@ async fn the_inbox_reconnects_by_itself_when_the_engine_comes_back() {
     let _engine = home.start_engine();
     loop {
         match next(&mut events).await {
-            LinkEvent::Connected => break,
+            LinkEvent::Connected(_) => break,
             LinkEvent::Engine(_) => continue,
             other => panic!("expected to reconnect, got {other:?}"),
         }

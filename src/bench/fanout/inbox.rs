@@ -5,11 +5,11 @@
 
 use super::wire::{Lost, Wire};
 use crate::protocol::Request;
-use crate::store::StoreEvent;
+use crate::protocol::push::Push;
 use crate::tui::app::{App, Effect, Focus};
 use crate::tui::keymap::Keymap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -49,6 +49,8 @@ pub struct Inbox {
     /// Bytes and requests of the connections before this one.
     carried: (u64, u64),
     seen: HashMap<i64, u32>,
+    /// Messages already counted (a later push may carry one again, changed).
+    messages: HashSet<i64>,
     pub arrivals: Vec<Arrival>,
     /// The first arrival no conversation list was asked for since.
     unlisted: usize,
@@ -77,12 +79,15 @@ impl Inbox {
             counters,
             carried: (0, 0),
             seen: HashMap::new(),
+            messages: HashSet::new(),
             arrivals: Vec::new(),
             unlisted: 0,
         };
         let lost = |l: Lost| anyhow::anyhow!(l.0);
-        if let Err(e) = inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
-            anyhow::bail!("subscribing: {}", e.message);
+        match inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
+            Ok(crate::protocol::Response::Subscribed(s)) => inbox.app.user = Some(s.user),
+            Ok(_) => {}
+            Err(e) => anyhow::bail!("subscribing: {}", e.message),
         }
         inbox.app.on_connected();
         inbox.settle(Vec::new()).await.map_err(lost)?;
@@ -108,7 +113,7 @@ impl Inbox {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while !stop.load(Ordering::Relaxed) {
             let effects = tokio::select! {
-                event = self.wire.next_event() => match event {
+                event = self.wire.next_push() => match event {
                     Ok(event) => Ok(self.on_event(event)),
                     Err(lost) => Err(lost),
                 },
@@ -132,28 +137,33 @@ impl Inbox {
         self.arrivals
     }
 
-    fn on_event(&mut self, (event, at): (StoreEvent, Instant)) -> Vec<Effect> {
+    fn on_event(&mut self, (push, at): (Push, Instant)) -> Vec<Effect> {
         self.counters.events.fetch_add(1, Ordering::Relaxed);
-        match &event {
-            StoreEvent::MessageAdded {
-                conversation_id, ..
-            } => {
-                let nth = self.seen.entry(*conversation_id).or_insert(0);
-                self.arrivals.push(Arrival {
-                    conversation_id: *conversation_id,
-                    nth: *nth,
-                    at,
-                    listed: None,
-                });
-                *nth += 1;
-                self.counters.added.fetch_add(1, Ordering::Relaxed);
+        // A customer's message seen for the first time is an arrival; it is on the screen at
+        // once when the same push carries its conversation's row (the list is patched).
+        for m in &push.messages {
+            if m.direction != "in" || !self.messages.insert(m.id) {
+                continue;
             }
-            StoreEvent::Lagged { .. } => {
-                self.counters.lagged.fetch_add(1, Ordering::Relaxed);
-            }
-            _ => {}
+            let nth = self.seen.entry(m.conversation_id).or_insert(0);
+            let listed = push
+                .conversations
+                .iter()
+                .any(|c| c.id == m.conversation_id)
+                .then_some(at);
+            self.arrivals.push(Arrival {
+                conversation_id: m.conversation_id,
+                nth: *nth,
+                at,
+                listed,
+            });
+            *nth += 1;
+            self.counters.added.fetch_add(1, Ordering::Relaxed);
         }
-        self.app.on_engine_event(event)
+        if push.resync {
+            self.counters.lagged.fetch_add(1, Ordering::Relaxed);
+        }
+        self.app.on_push(push)
     }
 
     /// Runs what the app asked for, taking in the events read meanwhile before each `flush`
@@ -177,7 +187,7 @@ impl Inbox {
                 if lists {
                     let now = Instant::now();
                     for a in &mut self.arrivals[covers.clone()] {
-                        a.listed = Some(now);
+                        a.listed.get_or_insert(now);
                     }
                     self.unlisted = covers.end;
                 }

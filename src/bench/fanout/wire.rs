@@ -2,8 +2,8 @@
 //! `crate::client::Client` (one request at a time, events read meanwhile kept for later), with
 //! the bytes of every line read and the moment each event came off the socket.
 
+use crate::protocol::push::Push;
 use crate::protocol::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
-use crate::store::StoreEvent;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Instant;
@@ -20,7 +20,7 @@ pub struct Wire {
     write: OwnedWriteHalf,
     next_id: u64,
     /// Events read while waiting for an answer, with when they were read.
-    pub pending: VecDeque<(StoreEvent, Instant)>,
+    pub pending: VecDeque<(Push, Instant)>,
     /// Bytes read from the socket so far, newlines included.
     pub bytes: u64,
     /// Requests sent so far.
@@ -91,19 +91,19 @@ impl Wire {
                     _,
                 ) => return Err(Lost(e.message)),
                 (ServerFrame::Answer { .. }, _) => {}
-                (ServerFrame::Event { event }, at) => self.pending.push_back((event, at)),
+                (ServerFrame::Push { push }, at) => self.pending.push_back((*push, at)),
             }
         }
     }
 
-    /// The next pushed event (one read during a call first).
-    pub async fn next_event(&mut self) -> Result<(StoreEvent, Instant), Lost> {
+    /// The next push (one read during a call first).
+    pub async fn next_push(&mut self) -> Result<(Push, Instant), Lost> {
         if let Some(e) = self.pending.pop_front() {
             return Ok(e);
         }
         loop {
-            if let (ServerFrame::Event { event }, at) = self.frame().await? {
-                return Ok((event, at));
+            if let (ServerFrame::Push { push }, at) = self.frame().await? {
+                return Ok((*push, at));
             }
         }
     }

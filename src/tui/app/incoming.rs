@@ -5,59 +5,6 @@
 use super::*;
 
 impl App {
-    pub fn on_engine_event(&mut self, event: StoreEvent) -> Vec<Effect> {
-        let mut out = Vec::new();
-        match event {
-            StoreEvent::MessageAdded {
-                conversation_id,
-                message_id,
-            }
-            | StoreEvent::MessageChanged {
-                conversation_id,
-                message_id,
-            } => {
-                self.conversations_stale = true;
-                self.numbers_stale = true;
-                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) {
-                    out.push(Effect::Call(
-                        Tag::Message { conversation_id },
-                        Request::GetMessage { message_id },
-                    ));
-                }
-            }
-            StoreEvent::ConversationChanged { conversation_id } => {
-                self.conversations_stale = true;
-                self.numbers_stale = true;
-                if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) {
-                    out.push(enrollments_request(conversation_id));
-                }
-                if self.contact_panel
-                    && self.open.as_ref().map(OpenConversation::id) == Some(conversation_id)
-                {
-                    out.extend(contact_requests(conversation_id));
-                }
-            }
-            StoreEvent::DirectoryChanged => {
-                self.numbers_stale = true;
-                self.conversations_stale = true;
-            }
-            StoreEvent::Lagged { .. } => {
-                self.numbers_stale = true;
-                self.conversations_stale = true;
-                out.extend(self.reload_open());
-            }
-            StoreEvent::TemplateStatusChanged { waba_id } => {
-                self.templates.remove(&waba_id);
-            }
-            StoreEvent::JournalChanged { state, .. } => {
-                if state == "unrouted" || state == "invalid" {
-                    self.numbers_stale = true;
-                }
-            }
-        }
-        out
-    }
-
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
         if let Tag::Wizard(tag) = tag {
             return self.wizard_reply(tag, result);

@@ -101,7 +101,7 @@ where
             event = engine.recv() => match event {
                 Some(LinkEvent::Reply(tag, result)) => wizard.on_reply(tag, *result),
                 Some(LinkEvent::Lost(reason)) => anyhow::bail!("lost the engine: {reason}"),
-                Some(LinkEvent::Connected | LinkEvent::Engine(_)) => Vec::new(),
+                Some(LinkEvent::Connected(_) | LinkEvent::Engine(_)) => Vec::new(),
                 None => anyhow::bail!("the engine stopped"),
             },
             _ = tick.tick() => wizard.on_tick(crate::domain::time::now_unix()),

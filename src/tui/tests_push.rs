@@ -1,0 +1,163 @@
+//! Pushes patch what the inbox shows: rows in their place, the sidebar replaced, and a full
+//! read only after a resync.
+
+use super::app::{Effect, Focus};
+use super::fixtures::{self, NOW};
+use crate::protocol::Request;
+use crate::protocol::directory::ConversationCounts;
+use crate::protocol::push::{Attention, Push, Sidebar};
+use crate::protocol::views::ConversationView;
+
+fn requests(effects: &[Effect]) -> Vec<&Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(_, r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn row(index: usize) -> ConversationView {
+    fixtures::conversations()[index].view.clone()
+}
+
+fn ids(app: &super::app::App) -> Vec<i64> {
+    app.conversations.iter().map(|c| c.view.id).collect()
+}
+
+#[test]
+fn a_new_conversation_goes_to_the_top_and_the_cursor_stays_on_its_row() {
+    let mut app = fixtures::inbox("en");
+    app.focus = Focus::Conversations;
+    app.conversation_selected = 2;
+    app.conversation_pinned = Some(app.conversations[2].view.id);
+    let mut new = row(0);
+    new.id = 9;
+    new.last_activity = Some(NOW + 5);
+    let effects = app.on_push(Push {
+        conversations: vec![new],
+        ..Push::default()
+    });
+    assert!(requests(&effects).is_empty(), "nothing is read again");
+    assert_eq!(ids(&app), [9, 1, 3, 2, 4]);
+    assert_eq!(app.conversation_selected, 3, "still on conversation 2");
+}
+
+#[test]
+fn a_closed_conversation_leaves_the_open_list_and_one_handed_away_is_dropped() {
+    let mut app = fixtures::inbox("en");
+    let mut closed = row(1);
+    closed.state = "closed".into();
+    app.on_push(Push {
+        conversations: vec![closed],
+        gone: vec![4],
+        ..Push::default()
+    });
+    assert_eq!(ids(&app), [1, 2]);
+}
+
+#[test]
+fn a_conversation_of_another_queue_is_not_shown_in_this_queues_list() {
+    let mut app = fixtures::inbox("en");
+    // The sidebar's "Sales" queue (id 1) chosen: a row of queue 2 is not for it.
+    let sales = app
+        .sidebar_items()
+        .iter()
+        .position(|i| matches!(i, super::app::SidebarItem::Queue(q) if q.id == 1))
+        .expect("Sales in the sidebar");
+    app.sidebar_selected = sales;
+    let mut elsewhere = row(0);
+    elsewhere.id = 9;
+    elsewhere.queue_id = Some(2);
+    elsewhere.last_activity = Some(NOW + 5);
+    app.on_push(Push {
+        conversations: vec![elsewhere.clone()],
+        ..Push::default()
+    });
+    assert!(!ids(&app).contains(&9));
+    elsewhere.queue_id = Some(1);
+    app.on_push(Push {
+        conversations: vec![elsewhere],
+        ..Push::default()
+    });
+    assert_eq!(ids(&app)[0], 9);
+}
+
+#[test]
+fn mine_is_the_subscribed_users_and_unknown_whose_it_is_the_list_is_read_again() {
+    let mut app = fixtures::inbox("en");
+    let mine = app
+        .sidebar_items()
+        .iter()
+        .position(|i| matches!(i, super::app::SidebarItem::Mine))
+        .expect("Mine in the sidebar");
+    app.sidebar_selected = mine;
+    let _ = app.flush();
+    let mut theirs = row(0);
+    theirs.assignee = Some("ana".into());
+    app.on_push(Push {
+        conversations: vec![theirs.clone()],
+        ..Push::default()
+    });
+    assert!(
+        requests(&app.flush())
+            .iter()
+            .any(|r| matches!(r, Request::ListConversations { .. })),
+        "without knowing whose inbox it is, only the engine can tell"
+    );
+    app.conversations_loading = false;
+    app.user = Some("ana".into());
+    app.conversations.clear();
+    app.on_push(Push {
+        conversations: vec![theirs],
+        ..Push::default()
+    });
+    assert_eq!(ids(&app), [1]);
+}
+
+#[test]
+fn the_sidebar_is_replaced_from_a_push_without_asking() {
+    let mut app = fixtures::inbox("en");
+    let counts = ConversationCounts {
+        open: 7,
+        mine: 2,
+        unassigned: 5,
+        snoozed: 1,
+        closed: 40,
+    };
+    let effects = app.on_push(Push {
+        sidebar: Some(Box::new(Sidebar {
+            numbers: app.numbers.clone(),
+            queues: app.queues.clone(),
+            counts,
+            attention: Some(Attention {
+                unrouted: 3,
+                invalid: 1,
+            }),
+        })),
+        ..Push::default()
+    });
+    assert!(requests(&effects).is_empty());
+    assert!(requests(&app.flush()).is_empty());
+    assert_eq!(app.counts, Some(counts));
+    assert_eq!((app.unrouted, app.invalid), (3, 1));
+}
+
+#[test]
+fn a_resync_reads_the_lists_and_the_open_conversation_again_once() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    let mut asked = requests(&app.on_push(Push {
+        resync: true,
+        ..Push::default()
+    }))
+    .into_iter()
+    .cloned()
+    .collect::<Vec<_>>();
+    asked.extend(requests(&app.flush()).into_iter().cloned());
+    let count = |f: fn(&Request) -> bool| asked.iter().filter(|r| f(r)).count();
+    assert_eq!(count(|r| matches!(r, Request::ListNumbers)), 1);
+    assert_eq!(count(|r| matches!(r, Request::ListConversations { .. })), 1);
+    assert_eq!(count(|r| matches!(r, Request::ListMessages { .. })), 1);
+    assert!(requests(&app.flush()).is_empty(), "once");
+}
