@@ -308,3 +308,7 @@ async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
         tracing::error!(outbox_id = id, error = %e, "could not record a send's outcome");
     }
 }
+
+#[cfg(test)]
+#[path = "outbox_tests.rs"]
+mod tests;

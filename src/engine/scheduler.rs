@@ -497,3 +497,7 @@ fn queue(
     .map(|q| q.message_id)
     .map_err(|e: StoreError| e.to_string())
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

@@ -25,6 +25,13 @@ pub mod tenants;
 pub mod view_counts;
 pub mod views;
 
+#[cfg(test)]
+mod apply_tests;
+#[cfg(test)]
+mod outbox_tests;
+#[cfg(test)]
+pub(crate) mod test_fixtures;
+
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use serde::{Deserialize, Serialize};
