@@ -2,6 +2,7 @@
 //! may see, serialized once for all of them.
 
 use super::rows::Read;
+use super::subscribers::Subscribers;
 use super::{Delivery, SIDEBAR_EVERY, Tick};
 use crate::engine::Engine;
 use crate::engine::api::Caller;
@@ -14,19 +15,13 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-struct Subscriber {
-    out: mpsc::Sender<Arc<Delivery>>,
-    /// Pushes were dropped for it (its queue was full): it gets a `resync` before the next one.
-    behind: bool,
-}
-
 pub struct Group {
     caller: Caller,
     act_as: Option<String>,
     filter: EventFilter,
     /// The agent's queues (empty for admins), for `Scope::sees`.
     agent_queues: HashSet<i64>,
-    subscribers: Vec<Subscriber>,
+    subscribers: Subscribers,
     sidebar_dirty: bool,
     sidebar_sent: Option<Instant>,
     /// A sidebar is being read for this group: no second read until it is back.
@@ -42,7 +37,7 @@ impl Group {
             act_as: act_as.map(str::to_string),
             filter,
             agent_queues: HashSet::new(),
-            subscribers: Vec::new(),
+            subscribers: Subscribers::default(),
             sidebar_dirty: false,
             sidebar_sent: None,
             sidebar_reading: false,
@@ -52,13 +47,12 @@ impl Group {
     }
 
     pub fn add(&mut self, out: mpsc::Sender<Arc<Delivery>>) {
-        self.subscribers.push(Subscriber { out, behind: false });
+        self.subscribers.add(out);
     }
 
     /// Forgets subscribers that have gone; false once none is left.
     pub fn has_subscribers(&mut self) -> bool {
-        self.subscribers.retain(|s| !s.out.is_closed());
-        !self.subscribers.is_empty()
+        self.subscribers.any_left()
     }
 
     /// When the sidebar should be read again, if it may have changed.
@@ -219,31 +213,6 @@ impl Group {
     }
 
     fn send(&mut self, delivery: &Arc<Delivery>) {
-        let mut resync: Option<Arc<Delivery>> = None;
-        self.subscribers.retain_mut(|s| {
-            if s.behind {
-                let r = resync
-                    .get_or_insert_with(|| {
-                        Delivery::new(Push {
-                            resync: true,
-                            ..Push::default()
-                        })
-                    })
-                    .clone();
-                match s.out.try_send(r) {
-                    Ok(()) => s.behind = false,
-                    Err(mpsc::error::TrySendError::Full(_)) => return true,
-                    Err(mpsc::error::TrySendError::Closed(_)) => return false,
-                }
-            }
-            match s.out.try_send(delivery.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    s.behind = true;
-                    true
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            }
-        });
+        self.subscribers.send(delivery);
     }
 }

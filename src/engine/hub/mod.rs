@@ -12,6 +12,7 @@
 
 mod group;
 mod rows;
+mod subscribers;
 
 use super::Engine;
 use super::api::Caller;
