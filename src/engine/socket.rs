@@ -3,7 +3,8 @@
 use super::Engine;
 use super::admission::{Admission, Refusal, Ticket};
 use super::api::Caller;
-use super::hub::Pushes;
+use super::hub::Delivery;
+use super::hub::subscribers::{Offer, Sink};
 use crate::protocol::{
     AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame,
 };
@@ -135,7 +136,11 @@ async fn connection(
                             true
                         }
                     },
-                    Out::Line(line) => write.write_all(&line).await.is_ok(),
+                    Out::Push(push) => write.write_all(&push.line).await.is_ok(),
+                    Out::End => {
+                        let _ = write.flush().await;
+                        return;
+                    }
                 };
                 if !ok {
                     return;
@@ -148,7 +153,7 @@ async fn connection(
         }
     });
     let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES));
-    let mut forwarder: Option<tokio::task::JoinHandle<()>> = None;
+    let mut subscribed = false;
     let mut present: Option<String> = None;
     let mut answered_one = false;
     while let Some(line) = next_request(&mut lines, answered_one, &out_tx).await {
@@ -186,14 +191,14 @@ async fn connection(
         {
             break;
         }
-        if subscribe && ok && forwarder.is_none() {
+        if subscribe && ok && !subscribed {
             // Only what this subscriber's scope may see is pushed to them (the hub decides).
-            let pushes = engine
+            engine
                 .hub()
-                .subscribe(&caller, frame.act_as.as_deref())
+                .subscribe_to(&caller, frame.act_as.as_deref(), Box::new(out_tx.clone()))
                 .await
                 .map_err(|e| std::io::Error::other(e.message))?;
-            forwarder = Some(tokio::spawn(forward_pushes(pushes, out_tx.clone())));
+            subscribed = true;
             // A subscribed client is an open inbox: its user is online for assignment.
             let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
             engine.presence.arrive(&user);
@@ -203,9 +208,9 @@ async fn connection(
     if let Some(user) = present {
         engine.presence.leave(&user);
     }
-    if let Some(f) = forwarder {
-        f.abort();
-    }
+    // The hub holds a sender too: the writer is told to end rather than waiting for every
+    // sender to go (its receiver dropped then tells the hub this subscriber has gone).
+    let _ = out_tx.send(Out::End).await;
     drop(out_tx);
     let _ = writer_task.await;
     Ok(())
@@ -251,17 +256,26 @@ async fn next_request(
     None
 }
 
-async fn forward_pushes(mut pushes: Pushes, out: mpsc::Sender<Out>) {
-    while let Some(delivery) = pushes.recv().await {
-        if out.send(Out::Line(delivery.line.clone())).await.is_err() {
-            return;
-        }
-    }
-}
-
 /// What the connection's writer sends: an answer to encode, or a push already encoded (the same
 /// bytes for every subscriber of a view).
 enum Out {
     Frame(ServerFrame),
-    Line(bytes::Bytes),
+    Push(Arc<Delivery>),
+    /// The connection is over: what came before it is written, then the writer ends.
+    End,
+}
+
+/// The hub hands pushes straight to the connection's writer: no task in between.
+impl Sink for mpsc::Sender<Out> {
+    fn offer(&self, push: Arc<Delivery>) -> Offer {
+        match self.try_send(Out::Push(push)) {
+            Ok(()) => Offer::Taken,
+            Err(mpsc::error::TrySendError::Full(_)) => Offer::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Offer::Closed,
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        mpsc::Sender::is_closed(self)
+    }
 }

@@ -46,7 +46,7 @@ impl Group {
         Some(group)
     }
 
-    pub fn add(&mut self, out: mpsc::Sender<Arc<Delivery>>) {
+    pub fn add(&mut self, out: Box<dyn super::subscribers::Sink>) {
         self.subscribers.add(out);
     }
 

@@ -12,7 +12,7 @@
 
 mod group;
 mod rows;
-mod subscribers;
+pub mod subscribers;
 
 use super::Engine;
 use super::api::Caller;
@@ -28,9 +28,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 /// How long after a first event the hub waits for more before pushing them together.
-const TICK: Duration = Duration::from_millis(20);
+const TICK: Duration = Duration::from_millis(30);
 /// The most often a group's sidebar is read again.
-const SIDEBAR_EVERY: Duration = Duration::from_millis(250);
+const SIDEBAR_EVERY: Duration = Duration::from_millis(500);
 /// Pushes waiting for one subscriber before it is counted as fallen behind.
 const SUBSCRIBER_QUEUE: usize = 256;
 
@@ -68,7 +68,7 @@ pub type Pushes = mpsc::Receiver<Arc<Delivery>>;
 struct Join {
     caller: Caller,
     act_as: Option<String>,
-    out: mpsc::Sender<Arc<Delivery>>,
+    out: Box<dyn subscribers::Sink>,
     joined: oneshot::Sender<()>,
 }
 
@@ -87,26 +87,36 @@ impl Hub {
         Hub { joins }
     }
 
-    /// Pushes for this caller from now on (their access is checked, and audited, by the
-    /// `Subscribe` request that leads here).
+    /// Pushes for this caller from now on, on a channel of their own (an in-process client).
+    /// Their access is checked, and audited, by the `Subscribe` request that leads here.
     pub async fn subscribe(
         &self,
         caller: &Caller,
         act_as: Option<&str>,
     ) -> Result<Pushes, ApiError> {
         let (out, pushes) = mpsc::channel(SUBSCRIBER_QUEUE);
+        self.subscribe_to(caller, act_as, Box::new(out)).await?;
+        Ok(pushes)
+    }
+
+    /// Pushes for this caller from now on, handed to `sink` (a socket connection's writer).
+    pub async fn subscribe_to(
+        &self,
+        caller: &Caller,
+        act_as: Option<&str>,
+        sink: Box<dyn subscribers::Sink>,
+    ) -> Result<(), ApiError> {
         let (joined, done) = oneshot::channel();
         let stopped = || ApiError::new("the engine is stopping: no events can be pushed");
         self.joins
             .send(Join {
                 caller: caller.clone(),
                 act_as: act_as.map(str::to_string),
-                out,
+                out: sink,
                 joined,
             })
             .map_err(|_| stopped())?;
-        done.await.map_err(|_| stopped())?;
-        Ok(pushes)
+        done.await.map_err(|_| stopped())
     }
 }
 

@@ -6,8 +6,36 @@ use crate::protocol::push::Push;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+/// Where a subscriber's pushes go: a channel of its own (in process), or its connection's
+/// writer (the socket), so a push costs one hand-over and no task of its own.
+pub trait Sink: Send {
+    /// Hands a push over without waiting.
+    fn offer(&self, push: Arc<Delivery>) -> Offer;
+    fn is_closed(&self) -> bool;
+}
+
+pub enum Offer {
+    Taken,
+    Full,
+    Closed,
+}
+
+impl Sink for mpsc::Sender<Arc<Delivery>> {
+    fn offer(&self, push: Arc<Delivery>) -> Offer {
+        match self.try_send(push) {
+            Ok(()) => Offer::Taken,
+            Err(mpsc::error::TrySendError::Full(_)) => Offer::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Offer::Closed,
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        mpsc::Sender::is_closed(self)
+    }
+}
+
 struct Subscriber {
-    out: mpsc::Sender<Arc<Delivery>>,
+    out: Box<dyn Sink>,
     /// Pushes were dropped for it (its queue was full): it gets a `resync` before the next one.
     behind: bool,
 }
@@ -16,7 +44,7 @@ struct Subscriber {
 pub struct Subscribers(Vec<Subscriber>);
 
 impl Subscribers {
-    pub fn add(&mut self, out: mpsc::Sender<Arc<Delivery>>) {
+    pub fn add(&mut self, out: Box<dyn Sink>) {
         self.0.push(Subscriber { out, behind: false });
     }
 
@@ -41,19 +69,19 @@ impl Subscribers {
                         })
                     })
                     .clone();
-                match s.out.try_send(r) {
-                    Ok(()) => s.behind = false,
-                    Err(mpsc::error::TrySendError::Full(_)) => return true,
-                    Err(mpsc::error::TrySendError::Closed(_)) => return false,
+                match s.out.offer(r) {
+                    Offer::Taken => s.behind = false,
+                    Offer::Full => return true,
+                    Offer::Closed => return false,
                 }
             }
-            match s.out.try_send(delivery.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
+            match s.out.offer(delivery.clone()) {
+                Offer::Taken => true,
+                Offer::Full => {
                     s.behind = true;
                     true
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
+                Offer::Closed => false,
             }
         });
     }
@@ -83,8 +111,8 @@ mod tests {
         let mut subs = Subscribers::default();
         let (a, mut ra) = mpsc::channel(4);
         let (b, mut rb) = mpsc::channel(4);
-        subs.add(a);
-        subs.add(b);
+        subs.add(Box::new(a));
+        subs.add(Box::new(b));
         let p = push(1);
         subs.send(&p);
         let (x, y) = (ra.try_recv().unwrap(), rb.try_recv().unwrap());
@@ -99,8 +127,8 @@ mod tests {
         let mut subs = Subscribers::default();
         let (slow, mut rx) = mpsc::channel(2);
         let (quick, mut rq) = mpsc::channel(16);
-        subs.add(slow);
-        subs.add(quick);
+        subs.add(Box::new(slow));
+        subs.add(Box::new(quick));
         for id in 1..=5 {
             subs.send(&push(id));
         }
@@ -120,8 +148,8 @@ mod tests {
     #[test]
     fn a_subscriber_that_has_gone_is_forgotten() {
         let mut subs = Subscribers::default();
-        let (a, ra) = mpsc::channel(2);
-        subs.add(a);
+        let (a, ra) = mpsc::channel::<Arc<Delivery>>(2);
+        subs.add(Box::new(a));
         assert!(subs.any_left());
         drop(ra);
         subs.send(&push(1));
