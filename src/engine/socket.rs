@@ -99,7 +99,7 @@ async fn refuse(mut stream: UnixStream, refusal: Refusal) {
     tracing::debug!(reason = %refusal, "client connection refused");
     let frame = ServerFrame::Answer {
         id: 0,
-        result: AnswerResult::Error(ApiError::new(refusal.to_string())),
+        result: AnswerResult::Error(refusal.into()),
     };
     if let Ok(mut line) = serde_json::to_vec(&frame) {
         line.push(b'\n');
@@ -147,7 +147,7 @@ async fn connection(
             Err(e) => {
                 let answer = ServerFrame::Answer {
                     id: 0,
-                    result: AnswerResult::Error(ApiError::new(format!("not a request: {e}"))),
+                    result: AnswerResult::Error(ApiError::from(crate::protocol::ErrorCode::NotARequest { detail: e.to_string() })),
                 };
                 let _ = out_tx.send(answer).await;
                 continue;
@@ -177,7 +177,7 @@ async fn connection(
             // Only what this subscriber's scope may see is pushed to them.
             let filter = EventFilter::new(&engine, &caller, frame.act_as.as_deref())
                 .await
-                .map_err(|e| std::io::Error::other(e.message))?;
+                .map_err(|e| std::io::Error::other(e.english()))?;
             forwarder = Some(tokio::spawn(forward_events(
                 engine.clone(),
                 filter,
@@ -222,20 +222,19 @@ async fn next_request(
     };
     let why = match next? {
         Ok(line) => return Some(line),
-        Err(LinesCodecError::MaxLineLengthExceeded) => format!(
-            "a request over {} bytes was refused and the connection closed: files travel in chunks (this client may be older than the engine)",
-            MAX_REQUEST_BYTES
-        ),
+        Err(LinesCodecError::MaxLineLengthExceeded) => ApiError::from(crate::protocol::ErrorCode::RequestTooLong {
+            max: MAX_REQUEST_BYTES as u64,
+        }),
         Err(LinesCodecError::Io(e)) => {
             tracing::debug!(error = %e, "client connection ended");
             return None;
         }
     };
-    tracing::warn!("{why}");
+    tracing::warn!("{}", why.english());
     let _ = out
         .send(ServerFrame::Answer {
             id: 0,
-            result: AnswerResult::Error(ApiError::new(why)),
+            result: AnswerResult::Error(why),
         })
         .await;
     None

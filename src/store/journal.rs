@@ -37,7 +37,7 @@ pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
     conn.query_row("SELECT body FROM journal WHERE id = ?1", [id], |r| r.get(0))
         .optional()?
         .ok_or_else(|| {
-            StoreError::NotFound(format!("no journal entry {id}: `wabox journal` lists them"))
+            StoreError::NotFound(crate::protocol::ErrorCode::NoJournalEntry { id })
         })
 }
 
@@ -48,7 +48,7 @@ pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
         })
         .optional()?;
     s.map(|s| JournalState::parse(&s)).ok_or_else(|| {
-        StoreError::NotFound(format!("no journal entry {id}: `wabox journal` lists them"))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoJournalEntry { id })
     })
 }
 

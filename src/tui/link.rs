@@ -62,7 +62,7 @@ async fn serve<T>(
     events: &mpsc::UnboundedSender<LinkEvent<T>>,
 ) -> Option<String> {
     if let Err(e) = client.call(Request::Subscribe).await {
-        return Some(e.message);
+        return Some(e.english());
     }
     let _ = events.send(LinkEvent::Connected);
     loop {

@@ -82,7 +82,7 @@ impl Inbox {
         };
         let lost = |l: Lost| anyhow::anyhow!(l.0);
         if let Err(e) = inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
-            anyhow::bail!("subscribing: {}", e.message);
+            anyhow::bail!("subscribing: {}", e.english());
         }
         inbox.app.on_connected();
         inbox.settle(Vec::new()).await.map_err(lost)?;
