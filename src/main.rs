@@ -33,7 +33,7 @@ fn main() {
         let error = format!("{e:#}");
         if json {
             // Exact, as all `--json` output: the reader is a program, not a terminal.
-            wabox::cli::json::print_error(wabox::cli::json::error_code(&e), &error);
+            wabox::cli::json::print_error(&wabox::cli::json::error_code(&e), &error);
         } else {
             eprintln!("wabox: error: {}", wabox::domain::text::visible(&error));
         }

@@ -215,10 +215,11 @@ mod tests {
 
     #[test]
     fn errors_are_named_by_their_kind() {
-        let refused: anyhow::Error = crate::protocol::ApiError::from(
-            crate::protocol::ErrorCode::NoConversation { conversation: 9 },
-        )
-        .into();
+        let refused: anyhow::Error =
+            crate::protocol::ApiError::from(crate::protocol::ErrorCode::NoConversation {
+                conversation: 9,
+            })
+            .into();
         assert_eq!(error_code(&refused), "no_conversation");
         assert_eq!(
             error_code(&refused.context("reading conversation 9")),

@@ -4,7 +4,9 @@
 
 use super::Client;
 use crate::domain::template_header::HeaderValue;
-use crate::protocol::{ApiError, ErrorCode, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent};
+use crate::protocol::{
+    ApiError, ErrorCode, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent,
+};
 use base64::Engine as _;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -130,9 +132,16 @@ impl Client {
             };
             let data = base64::engine::general_purpose::STANDARD
                 .decode(&piece.data_base64)
-                .map_err(|e| ApiError::from(ErrorCode::BrokenChunk { detail: e.to_string() }))?;
-            out.write_all(&data)
-                .map_err(|e| ApiError::from(ErrorCode::LocalFileNotWritten { detail: e.to_string() }))?;
+                .map_err(|e| {
+                    ApiError::from(ErrorCode::BrokenChunk {
+                        detail: e.to_string(),
+                    })
+                })?;
+            out.write_all(&data).map_err(|e| {
+                ApiError::from(ErrorCode::LocalFileNotWritten {
+                    detail: e.to_string(),
+                })
+            })?;
             offset += data.len() as u64;
             // An empty chunk before the end: the file shrank under us; stop rather than spin.
             if offset >= piece.bytes as u64 || data.is_empty() {

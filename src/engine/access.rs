@@ -32,7 +32,9 @@ impl Access {
         if self.scope.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::from(crate::protocol::ErrorCode::AgentNotAdmin { user: self.user.clone() }))
+            Err(ApiError::from(crate::protocol::ErrorCode::AgentNotAdmin {
+                user: self.user.clone(),
+            }))
         }
     }
 }
@@ -155,7 +157,9 @@ impl Engine {
     fn scope_of(&self, user: &str, record: Option<AgentRecord>) -> Result<Scope, ApiError> {
         match record {
             Some(r) => Ok(queues::record_scope(user, &r)),
-            None => Err(ApiError::from(crate::protocol::ErrorCode::NotAUser { user: user.to_string() })),
+            None => Err(ApiError::from(crate::protocol::ErrorCode::NotAUser {
+                user: user.to_string(),
+            })),
         }
     }
 
@@ -254,7 +258,9 @@ impl Engine {
             why: why.into(),
         };
         if !own.is_admin() {
-            return Ok(refuse(crate::protocol::ErrorCode::ActAsNotAdmin { user: user.clone() }));
+            return Ok(refuse(crate::protocol::ErrorCode::ActAsNotAdmin {
+                user: user.clone(),
+            }));
         }
         let (record, queue_tenants) = self
             .read({
@@ -306,7 +312,11 @@ impl Engine {
             Need::Installation if access.scope == Scope::Everything => Ok(()),
             Need::Installation => {
                 access.require_admin()?;
-                Err(ApiError::from(crate::protocol::ErrorCode::TenantAdminOnly { user: access.user.clone() }))
+                Err(ApiError::from(
+                    crate::protocol::ErrorCode::TenantAdminOnly {
+                        user: access.user.clone(),
+                    },
+                ))
             }
             Need::Conversation(id) => {
                 let scope = access.scope.clone();
@@ -323,7 +333,11 @@ impl Engine {
                     let target = crate::store::answers::target(c, &message)?;
                     // Out of sight reads as not there, in the same words, by the name given.
                     scope.check_message(c, target.id).map(|_| ()).map_err(|_| {
-                        crate::store::StoreError::NotFound(crate::protocol::ErrorCode::NoMessageNamed { message: message.to_string() })
+                        crate::store::StoreError::NotFound(
+                            crate::protocol::ErrorCode::NoMessageNamed {
+                                message: message.to_string(),
+                            },
+                        )
                     })
                 })
                 .await

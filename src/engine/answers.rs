@@ -36,8 +36,11 @@ impl Engine {
             .read(move |c| {
                 let target = answers::target(c, &quoted)?;
                 let rules = target.rules();
-                let wamid = quotable(&rules, conversation_id)
-                    .map_err(|e| StoreError::Invalid(crate::protocol::ErrorCode::CannotReply { detail: e.to_string() }))?;
+                let wamid = quotable(&rules, conversation_id).map_err(|e| {
+                    StoreError::Invalid(crate::protocol::ErrorCode::CannotReply {
+                        detail: e.to_string(),
+                    })
+                })?;
                 Ok((wamid.to_string(), quote_warning(&rules, now)))
             })
             .await?;
@@ -63,8 +66,11 @@ impl Engine {
         let reacted = self
             .read(move |c| {
                 let target = answers::target(c, &message)?;
-                reactable(&target.rules(), now)
-                    .map_err(|e| StoreError::Invalid(crate::protocol::ErrorCode::CannotReact { detail: e.to_string() }))?;
+                reactable(&target.rules(), now).map_err(|e| {
+                    StoreError::Invalid(crate::protocol::ErrorCode::CannotReact {
+                        detail: e.to_string(),
+                    })
+                })?;
                 Ok(target)
             })
             .await?;
@@ -73,7 +79,9 @@ impl Engine {
             .read(move |c| outbox::send_target(c, conversation_id))
             .await?;
         if !target.has_token {
-            return Err(ApiError::from(crate::protocol::ErrorCode::NoTokenToSend { phone_number_id: target.phone_number_id.clone() }));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NoTokenToSend {
+                phone_number_id: target.phone_number_id.clone(),
+            }));
         }
         self.refuse_outside_window(&target, now).await?;
         let request = answers::reaction_request(

@@ -60,7 +60,11 @@ impl Engine {
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.readers.with(f))
             .await
-            .map_err(|e| ApiError::from(crate::protocol::ErrorCode::QueryFailed { detail: e.to_string() }))?
+            .map_err(|e| {
+                ApiError::from(crate::protocol::ErrorCode::QueryFailed {
+                    detail: e.to_string(),
+                })
+            })?
             .map_err(store_error)
     }
 
@@ -94,7 +98,9 @@ impl Engine {
             .find(|n| n.phone_number_id == p)
             .map(|n| Some(n.waba_id))
             .ok_or_else(|| {
-                ApiError::from(crate::protocol::ErrorCode::NoNumberWithId { phone_number_id: p.to_string() })
+                ApiError::from(crate::protocol::ErrorCode::NoNumberWithId {
+                    phone_number_id: p.to_string(),
+                })
             })
     }
 
@@ -148,9 +154,7 @@ impl Engine {
             self.config.outbox.mark_read_on_open,
             &target.group_id,
         ) {
-            let credential = self
-                .open_credential(&sealed)
-                .map_err(ApiError::internal)?;
+            let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
             self.graph
                 .mark_read(&target.phone_number_id, &credential, &wamid)
                 .await
@@ -333,7 +337,11 @@ impl Engine {
                             && crate::store::queues::tenant_named(&ctx.conn, &tenant).ok()
                                 != Some(mine)
                         {
-                            return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed { name: tenant.to_string() }));
+                            return Err(StoreError::NotFound(
+                                crate::protocol::ErrorCode::NoTenantListed {
+                                    name: tenant.to_string(),
+                                },
+                            ));
                         }
                         let n = directory::add_number(
                             &ctx.conn,
@@ -398,7 +406,11 @@ impl Engine {
                         [conversation_id],
                     )?;
                     if changed == 0 {
-                        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed { conversation: conversation_id }));
+                        return Err(StoreError::NotFound(
+                            crate::protocol::ErrorCode::NoConversationListed {
+                                conversation: conversation_id,
+                            },
+                        ));
                     }
                     ctx.events
                         .push(store::StoreEvent::ConversationChanged { conversation_id });
@@ -500,7 +512,9 @@ impl Engine {
             }
             Request::SyncTemplates { phone_number_id } => {
                 if phone_number_id.is_none() && scope != crate::store::scope::Scope::Everything {
-                    return Err(ApiError::from(crate::protocol::ErrorCode::SayWhichNumberToSync {}));
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::SayWhichNumberToSync {},
+                    ));
                 }
                 let waba = self.waba_of(&scope, phone_number_id).await?;
                 Ok(Response::TemplatesSynced(
@@ -660,7 +674,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            refused.message.contains(
+            refused.english().contains(
                 "mallory is not a wabox user: an admin adds them with `wabox agents add mallory`"
             ),
             "{refused}"
@@ -729,7 +743,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            refused.message.contains("only admins can act as"),
+            refused.english().contains("only admins can act as"),
             "{refused}"
         );
         // As herself she sees her own queue only.

@@ -86,11 +86,16 @@ impl Engine {
         if let Some(b) = business_id.as_deref()
             && !is_meta_id(b)
         {
-            return Err(ApiError::from(crate::protocol::ErrorCode::NotABusinessId { id: b.to_string() }));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NotABusinessId {
+                id: b.to_string(),
+            }));
         }
         for (what, id) in [("phone number id", &pnid), ("WABA id", &waba)] {
             if !is_meta_id(id) {
-                return Err(ApiError::from(crate::protocol::ErrorCode::NotAMetaId { id: id.to_string(), what: what.to_string() }));
+                return Err(ApiError::from(crate::protocol::ErrorCode::NotAMetaId {
+                    id: id.to_string(),
+                    what: what.to_string(),
+                }));
             }
         }
         if token.is_empty() {
@@ -159,7 +164,10 @@ impl Engine {
             .subscribe_app(&waba, &credential)
             .await
             .map_err(|e| {
-                ApiError::from(crate::protocol::ErrorCode::SubscribeFailed { waba: waba.to_string(), meta: e.to_string() })
+                ApiError::from(crate::protocol::ErrorCode::SubscribeFailed {
+                    waba: waba.to_string(),
+                    meta: e.to_string(),
+                })
             })?;
         // Business-level webhooks name the business, not the WABA: learn it now. Not knowing
         // it costs only those events' routing (they stay unrouted and visible), not the number.
@@ -191,7 +199,9 @@ impl Engine {
                     found => found?,
                 };
                 if scope.tenant().is_some_and(|t| t != tenant_id) {
-                    return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant { name: tenant.to_string() }));
+                    return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                        name: tenant.to_string(),
+                    }));
                 }
                 let existing: Option<(i64, i64)> = ctx
                     .conn
@@ -203,7 +213,11 @@ impl Engine {
                     .optional()?;
                 let (id, renewed) = match existing {
                     Some((_, other)) if other != tenant_id => {
-                        return Err(StoreError::Conflict(crate::protocol::ErrorCode::OtherTenantsNumber { phone_number_id: pnid.to_string() }));
+                        return Err(StoreError::Conflict(
+                            crate::protocol::ErrorCode::OtherTenantsNumber {
+                                phone_number_id: pnid.to_string(),
+                            },
+                        ));
                     }
                     Some((id, _)) => {
                         ctx.conn.execute(
@@ -258,7 +272,9 @@ impl Engine {
             .await?
             .into_iter()
             .find(|n| n.id == number_id)
-            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NumberJustConnectedMissing {}))?;
+            .ok_or_else(|| {
+                ApiError::from(crate::protocol::ErrorCode::NumberJustConnectedMissing {})
+            })?;
         let actor = access.actor.clone();
         let detail = format!(
             "{} +{} ({}) {}",
@@ -334,14 +350,20 @@ impl Engine {
             .await?
         };
         let Some((Some(sealed), connection)) = found else {
-            return Err(ApiError::from(crate::protocol::ErrorCode::NoConnectedNumber { phone_number_id: pnid.to_string() }));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::NoConnectedNumber {
+                    phone_number_id: pnid.to_string(),
+                },
+            ));
         };
         if connection != "coexistence" {
-            return Err(ApiError::from(crate::protocol::ErrorCode::DedicatedNoHistory { phone_number_id: pnid.to_string() }));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::DedicatedNoHistory {
+                    phone_number_id: pnid.to_string(),
+                },
+            ));
         }
-        let credential = self
-            .open_credential(&sealed)
-            .map_err(ApiError::internal)?;
+        let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
         let mut results = Vec::new();
         for kind in ["smb_app_state_sync", "history"] {
             let detail = format!("{pnid} {kind}");
@@ -386,10 +408,12 @@ impl Engine {
 fn typed_token_refused(via: &str, e: &crate::cloud::GraphError) -> ApiError {
     use crate::cloud::ErrorAction;
     match (via, e.action(), e.code()) {
-        ("manual", ErrorAction::Reauthorize, Some(code)) => ApiError::from(crate::protocol::ErrorCode::TokenRefusedTyped {
-            meta: e.meta_words(),
-            code,
-        }),
+        ("manual", ErrorAction::Reauthorize, Some(code)) => {
+            ApiError::from(crate::protocol::ErrorCode::TokenRefusedTyped {
+                meta: e.meta_words(),
+                code,
+            })
+        }
         _ => refusal(true, e),
     }
 }

@@ -117,8 +117,11 @@ pub(crate) fn checked_options(o: &KapsoLinkOptions) -> Result<KapsoLinkOptions, 
 
 /// `{public}/kapso/{what}?state=…`: Kapso adds its own parameters to it.
 fn redirect(public_url: &str, what: &str, state: &str) -> Result<String, ApiError> {
-    let mut url = reqwest::Url::parse(&format!("{public_url}/kapso/{what}"))
-        .map_err(|e| ApiError::from(crate::protocol::ErrorCode::PublicUrlNotAUrl { detail: e.to_string() }))?;
+    let mut url = reqwest::Url::parse(&format!("{public_url}/kapso/{what}")).map_err(|e| {
+        ApiError::from(crate::protocol::ErrorCode::PublicUrlNotAUrl {
+            detail: e.to_string(),
+        })
+    })?;
     url.query_pairs_mut().append_pair("state", state);
     Ok(url.to_string())
 }
@@ -130,9 +133,9 @@ pub(super) fn external_customer_id(tenant_id: i64) -> String {
 
 impl Engine {
     fn kapso_client(&self) -> Result<&KapsoClient, ApiError> {
-        self.kapso.as_ref().ok_or_else(|| {
-            ApiError::from(crate::protocol::ErrorCode::NoKapsoKey {})
-        })
+        self.kapso
+            .as_ref()
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoKapsoKey {}))
     }
 
     /// The tenant's customer on Kapso: the one remembered, else a new one (remembered at once).
@@ -155,7 +158,10 @@ impl Engine {
             .create_customer(tenant, &external_customer_id(tenant_id))
             .await
             .map_err(|e| {
-                ApiError::from(crate::protocol::ErrorCode::KapsoNoCustomer { tenant: tenant.to_string(), meta: e.to_string() })
+                ApiError::from(crate::protocol::ErrorCode::KapsoNoCustomer {
+                    tenant: tenant.to_string(),
+                    meta: e.to_string(),
+                })
             })?;
         {
             let id = id.clone();
@@ -205,8 +211,11 @@ impl Engine {
             }
             other => other,
         };
-        let link =
-            made.map_err(|e| ApiError::from(crate::protocol::ErrorCode::KapsoNoLink { meta: e.to_string() }))?;
+        let link = made.map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::KapsoNoLink {
+                meta: e.to_string(),
+            })
+        })?;
         tracing::info!(tenant = %tenant, link = %link.id, "Kapso setup link created");
         let now = crate::domain::time::now_unix();
         Ok(KapsoLink {
@@ -228,7 +237,9 @@ impl Engine {
             .read(move |c| signups::kapso_customer(c, tenant_id))
             .await?
         else {
-            return Err(ApiError::from(crate::protocol::ErrorCode::KapsoNoCustomerToRevoke {}));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::KapsoNoCustomerToRevoke {},
+            ));
         };
         match kapso.revoke_setup_link(&customer, link_id).await {
             Ok(()) => {
@@ -237,7 +248,11 @@ impl Engine {
             }
             // Already gone at Kapso: nothing is left to revoke.
             Err(e) if e.status() == Some(404) => Ok(()),
-            Err(e) => Err(ApiError::from(crate::protocol::ErrorCode::KapsoDidNotRevoke { meta: e.to_string() })),
+            Err(e) => Err(ApiError::from(
+                crate::protocol::ErrorCode::KapsoDidNotRevoke {
+                    meta: e.to_string(),
+                },
+            )),
         }
     }
 

@@ -48,10 +48,16 @@ impl Engine {
             .await?
         };
         let Some((phone_number_id, display_phone, connection, via)) = found else {
-            return Err(ApiError::from(crate::protocol::ErrorCode::TenantHasNoNumber { number: wanted.to_string() }));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::TenantHasNoNumber {
+                    number: wanted.to_string(),
+                },
+            ));
         };
         if via.as_deref() != Some("kapso") {
-            return Err(ApiError::from(crate::protocol::ErrorCode::NotViaKapso { display_phone: display_phone.to_string() }));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NotViaKapso {
+                display_phone: display_phone.to_string(),
+            }));
         }
         Ok(ReconnectTarget {
             phone_number_id,

@@ -103,7 +103,11 @@ impl Engine {
                     .write(move |ctx| {
                         let (_, tenant_id, _) = queues::number_ref(&ctx.conn, &number)?;
                         if scope.tenant().is_some_and(|t| t != tenant_id) {
-                            return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoNumber { number: number.to_string() }));
+                            return Err(StoreError::NotFound(
+                                crate::protocol::ErrorCode::NoNumber {
+                                    number: number.to_string(),
+                                },
+                            ));
                         }
                         queues::assign_number(&ctx.conn, &number, &queue, &mut ctx.events)
                     })
@@ -128,12 +132,18 @@ impl Engine {
                     && tenant.is_none()
                     && scope != crate::store::scope::Scope::Everything
                 {
-                    return Err(ApiError::from(crate::protocol::ErrorCode::AdminOfEveryTenant {}));
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::AdminOfEveryTenant {},
+                    ));
                 }
                 if scope != crate::store::scope::Scope::Everything
                     && self.installation_admin_named(&user)
                 {
-                    return Err(ApiError::from(crate::protocol::ErrorCode::InstallationAdminOnlyChanges { user: user.clone() }));
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::InstallationAdminOnlyChanges {
+                            user: user.clone(),
+                        },
+                    ));
                 }
                 let detail = format!("agent {user} as {role} in {}", names.join(", "));
                 self.write(move |ctx| {
@@ -142,12 +152,16 @@ impl Engine {
                     if let Some(mine) = scope.tenant()
                         && !within_tenant(&ctx.conn, &user, mine)?
                     {
-                        return Err(StoreError::Conflict(crate::protocol::ErrorCode::NotYourTenantsUser { user: user.clone() }));
+                        return Err(StoreError::Conflict(
+                            crate::protocol::ErrorCode::NotYourTenantsUser { user: user.clone() },
+                        ));
                     }
                     if let (Some(mine), Some(t)) = (scope.tenant(), tenant.as_deref())
                         && queues::tenant_named(&ctx.conn, t)? != mine
                     {
-                        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant { name: t.to_string() }));
+                        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                            name: t.to_string(),
+                        }));
                     }
                     let tenant = match (tenant, scope.tenant()) {
                         (Some(t), _) => Some(t),
@@ -361,7 +375,10 @@ impl Engine {
                 }
                 Ok(Response::Synced(Box::new(report)))
             }
-            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest { area: "routing".into(), request: format!("{other:?}") })),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "routing".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 
@@ -395,7 +412,9 @@ fn tenant_for(
             if let Some(name) = named
                 && queues::tenant_named(conn, name)? != mine
             {
-                return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant { name: name.to_string() }));
+                return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                    name: name.to_string(),
+                }));
             }
             Ok(mine)
         }

@@ -62,7 +62,9 @@ impl Engine {
         let conversation_id = target.conversation_id;
         let target = target.clone();
         if !target.has_token {
-            return Err(ApiError::from(crate::protocol::ErrorCode::NoTokenToSend { phone_number_id: target.phone_number_id.clone() }));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NoTokenToSend {
+                phone_number_id: target.phone_number_id.clone(),
+            }));
         }
         let mut file = None;
         let (kind, rendered) = match content {
@@ -82,7 +84,9 @@ impl Engine {
                     .await;
             }
             SendContent::LocalFile { path, .. } => {
-                return Err(ApiError::from(crate::protocol::ErrorCode::ClientSideFile { path: path.display().to_string() }));
+                return Err(ApiError::from(crate::protocol::ErrorCode::ClientSideFile {
+                    path: path.display().to_string(),
+                }));
             }
             SendContent::Media {
                 kind,
@@ -127,10 +131,16 @@ impl Engine {
                     store_file(&data_dir, &staged.path, mime, filename)
                 })
                 .await
-                .map_err(|e| ApiError::from(crate::protocol::ErrorCode::FileNotStored { detail: e.to_string() }))
+                .map_err(|e| {
+                    ApiError::from(crate::protocol::ErrorCode::FileNotStored {
+                        detail: e.to_string(),
+                    })
+                })
                 .and_then(|r| {
                     r.map_err(|e| {
-                        ApiError::from(crate::protocol::ErrorCode::FileNotStoredInDataDir { detail: e.to_string() })
+                        ApiError::from(crate::protocol::ErrorCode::FileNotStoredInDataDir {
+                            detail: e.to_string(),
+                        })
                     })
                 });
                 let stored = match stored {
@@ -161,18 +171,28 @@ impl Engine {
         let caption = caption
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty());
-        let head = read_head(&staged.path)
-            .await
-            .map_err(|e| ApiError::from(crate::protocol::ErrorCode::UploadUnreadable { filename: filename.to_string(), detail: e.to_string() }))?;
-        media::check_file(kind, mime, staged.bytes, &head, caption.as_deref())
-            .map_err(|e| ApiError::from(crate::protocol::ErrorCode::FileRefused { filename: filename.to_string(), detail: e.to_string() }))?;
+        let head = read_head(&staged.path).await.map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::UploadUnreadable {
+                filename: filename.to_string(),
+                detail: e.to_string(),
+            })
+        })?;
+        media::check_file(kind, mime, staged.bytes, &head, caption.as_deref()).map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::FileRefused {
+                filename: filename.to_string(),
+                detail: e.to_string(),
+            })
+        })?;
         // The bytes, not the name, say what a file is (a text file called `fake.jpg`).
         crate::domain::media_content::check_content(kind, mime, &head).map_err(|e| {
             let hint = match kind {
                 MediaKind::Document => "",
                 _ => ": to send it as it is, send it as a document (`--kind document`)",
             };
-            ApiError::from(crate::protocol::ErrorCode::FileRefused { filename: filename.to_string(), detail: format!("{e}{hint}") })
+            ApiError::from(crate::protocol::ErrorCode::FileRefused {
+                filename: filename.to_string(),
+                detail: format!("{e}{hint}"),
+            })
         })?;
         Ok((caption, staged.bytes))
     }

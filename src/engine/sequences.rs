@@ -310,7 +310,10 @@ impl Engine {
                 let loaded = self.sequences.snapshot();
                 let Some(seq) = loaded.sequences.get(&sequence).cloned() else {
                     let known: Vec<&str> = loaded.sequences.keys().map(String::as_str).collect();
-                    return Err(ApiError::from(crate::protocol::ErrorCode::NoSequence { name: sequence.clone(), loaded: known.iter().map(|k| k.to_string()).collect() }));
+                    return Err(ApiError::from(crate::protocol::ErrorCode::NoSequence {
+                        name: sequence.clone(),
+                        loaded: known.iter().map(|k| k.to_string()).collect(),
+                    }));
                 };
                 let (scope, by) = (access.scope.clone(), access.who());
                 let id = self
@@ -378,7 +381,9 @@ impl Engine {
                     return Err(ApiError::from(crate::protocol::ErrorCode::ClockFixed {}));
                 }
                 if !access.scope.is_admin() {
-                    return Err(ApiError::from(crate::protocol::ErrorCode::ClockAdminOnly {}));
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::ClockAdminOnly {},
+                    ));
                 }
                 let offset = crate::domain::time::advance_clock(seconds);
                 tracing::info!(seconds, offset, "clock moved ahead");
@@ -391,7 +396,10 @@ impl Engine {
                     offset_seconds: offset,
                 })
             }
-            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest { area: "sequence".into(), request: format!("{other:?}") })),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "sequence".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 

@@ -61,9 +61,11 @@ impl Engine {
 
     /// Where the engine's listener is reached from a browser: `[webhook] public_url`.
     pub(super) fn public_url(&self) -> Result<&str, ApiError> {
-        self.config.public_url.as_deref().or(self.loopback_url.get().map(String::as_str)).ok_or_else(|| {
-            ApiError::from(crate::protocol::ErrorCode::NoPublicUrl {})
-        })
+        self.config
+            .public_url
+            .as_deref()
+            .or(self.loopback_url.get().map(String::as_str))
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoPublicUrl {}))
     }
 
     /// The URL behind a short link, while its signup waits.
@@ -135,8 +137,12 @@ impl Engine {
                     .read(move |c| signups::view(c, &scope, id, now))
                     .await?;
                 let secrets = self.read(move |c| signups::secrets(c, id)).await?;
-                let path: SignupPath = serde_json::from_str(&secrets.options)
-                    .map_err(|e| ApiError::from(crate::protocol::ErrorCode::SignupNotRemade { id, detail: e.to_string() }))?;
+                let path: SignupPath = serde_json::from_str(&secrets.options).map_err(|e| {
+                    ApiError::from(crate::protocol::ErrorCode::SignupNotRemade {
+                        id,
+                        detail: e.to_string(),
+                    })
+                })?;
                 if let Some(untold) = self.revoke_signup(access, id, now).await? {
                     // The new link revokes the old one at Kapso anyway.
                     tracing::warn!(signup = id, "{}", untold.english());
@@ -146,7 +152,10 @@ impl Engine {
                     .await?;
                 Ok(Response::Signup(Box::new(view)))
             }
-            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest { area: "signup".into(), request: format!("{other:?}") })),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "signup".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 
@@ -173,7 +182,9 @@ impl Engine {
                 Err(e) => return Err(e),
             };
             if scope.tenant().is_some_and(|t| t != id) {
-                return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant { name: name.clone() }));
+                return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                    name: name.clone(),
+                }));
             }
             Ok(id)
         })
@@ -277,15 +288,21 @@ impl Engine {
     /// Meta's Embedded Signup dialog for the master app, as a plain URL (no JavaScript SDK: the
     /// admin may be on SSH and open it on a phone).
     fn meta_dialog_url(&self, state: &str, coexistence: bool) -> Result<String, ApiError> {
-        let app_id = self.config.app_id.as_deref().ok_or_else(|| {
-            ApiError::from(crate::protocol::ErrorCode::NoAppId {})
+        let app_id = self
+            .config
+            .app_id
+            .as_deref()
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoAppId {}))?;
+        self.config.require_app_secret().map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::Misconfigured {
+                detail: e.to_string(),
+            })
         })?;
-        self.config
-            .require_app_secret()
-            .map_err(|e| ApiError::from(crate::protocol::ErrorCode::Misconfigured { detail: e.to_string() }))?;
-        let config_id = self.config.config_id.as_deref().ok_or_else(|| {
-            ApiError::from(crate::protocol::ErrorCode::NoSignupConfig {})
-        })?;
+        let config_id = self
+            .config
+            .config_id
+            .as_deref()
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoSignupConfig {}))?;
         let redirect = self.oauth_redirect_uri()?;
         let mut extras =
             serde_json::json!({"setup": {}, "sessionInfoVersion": "3", "version": "v3"});
@@ -297,7 +314,11 @@ impl Engine {
             self.config.dialog_base_url.trim_end_matches('/'),
             self.config.graph_version
         ))
-        .map_err(|e| ApiError::from(crate::protocol::ErrorCode::DialogUrlNotAUrl { detail: e.to_string() }))?;
+        .map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::DialogUrlNotAUrl {
+                detail: e.to_string(),
+            })
+        })?;
         url.query_pairs_mut()
             .append_pair("client_id", app_id)
             .append_pair("redirect_uri", &redirect)
@@ -486,8 +507,13 @@ impl Engine {
         let secrets = self.read(move |c| signups::secrets(c, id)).await?;
         if secrets.status != "choose" {
             return Err(ApiError::from(match view.status {
-                crate::protocol::SignupStatus::Waiting => crate::protocol::ErrorCode::NobodyCameBack {},
-                s => crate::protocol::ErrorCode::SignupFinished { id, status: format!("{s:?}") },
+                crate::protocol::SignupStatus::Waiting => {
+                    crate::protocol::ErrorCode::NobodyCameBack {}
+                }
+                s => crate::protocol::ErrorCode::SignupFinished {
+                    id,
+                    status: format!("{s:?}"),
+                },
             }));
         }
         let chosen = match phone_number_id.as_deref().map(str::trim) {
@@ -499,12 +525,18 @@ impl Engine {
                         || c.display_phone.trim_start_matches('+') == p.trim_start_matches('+')
                 })
                 .ok_or_else(|| {
-                    ApiError::from(crate::protocol::ErrorCode::NotShared { phone_number_id: p.to_string(), shared: list(&view.candidates) })
+                    ApiError::from(crate::protocol::ErrorCode::NotShared {
+                        phone_number_id: p.to_string(),
+                        shared: list(&view.candidates),
+                    })
                 })?,
             None => match view.candidates.as_slice() {
                 [only] => only,
                 many => {
-                    return Err(ApiError::from(crate::protocol::ErrorCode::PickOne { count: many.len() as u64, shared: list(many) }));
+                    return Err(ApiError::from(crate::protocol::ErrorCode::PickOne {
+                        count: many.len() as u64,
+                        shared: list(many),
+                    }));
                 }
             },
         }
@@ -516,13 +548,18 @@ impl Engine {
         ));
         if !chosen.coexistence {
             let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
-                ApiError::from(crate::protocol::ErrorCode::PinNeeded { display_phone: chosen.display_phone.clone() })
+                ApiError::from(crate::protocol::ErrorCode::PinNeeded {
+                    display_phone: chosen.display_phone.clone(),
+                })
             })?;
             self.graph
                 .register(&chosen.phone_number_id, &token, &pin)
                 .await
                 .map_err(|e| {
-                    ApiError::from(crate::protocol::ErrorCode::PinRefused { display_phone: chosen.display_phone.clone(), meta: e.to_string() })
+                    ApiError::from(crate::protocol::ErrorCode::PinRefused {
+                        display_phone: chosen.display_phone.clone(),
+                        meta: e.to_string(),
+                    })
                 })?;
         }
         let report = self
@@ -572,10 +609,12 @@ impl Engine {
             && !view.status.finished()
             && let Err(e) = self.kapso_revoke_link(secrets.tenant_id, link).await
         {
-            return Ok(Some(ApiError::from(crate::protocol::ErrorCode::SignupRevokedKapsoNotTold {
-                id,
-                cause: e.english(),
-            })));
+            return Ok(Some(ApiError::from(
+                crate::protocol::ErrorCode::SignupRevokedKapsoNotTold {
+                    id,
+                    cause: e.english(),
+                },
+            )));
         }
         Ok(None)
     }

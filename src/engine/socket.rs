@@ -147,7 +147,11 @@ async fn connection(
             Err(e) => {
                 let answer = ServerFrame::Answer {
                     id: 0,
-                    result: AnswerResult::Error(ApiError::from(crate::protocol::ErrorCode::NotARequest { detail: e.to_string() })),
+                    result: AnswerResult::Error(ApiError::from(
+                        crate::protocol::ErrorCode::NotARequest {
+                            detail: e.to_string(),
+                        },
+                    )),
                 };
                 let _ = out_tx.send(answer).await;
                 continue;
@@ -222,9 +226,11 @@ async fn next_request(
     };
     let why = match next? {
         Ok(line) => return Some(line),
-        Err(LinesCodecError::MaxLineLengthExceeded) => ApiError::from(crate::protocol::ErrorCode::RequestTooLong {
-            max: MAX_REQUEST_BYTES as u64,
-        }),
+        Err(LinesCodecError::MaxLineLengthExceeded) => {
+            ApiError::from(crate::protocol::ErrorCode::RequestTooLong {
+                max: MAX_REQUEST_BYTES as u64,
+            })
+        }
         Err(LinesCodecError::Io(e)) => {
             tracing::debug!(error = %e, "client connection ended");
             return None;

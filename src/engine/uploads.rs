@@ -112,9 +112,17 @@ impl Uploads {
                 .map(drop)
         })
         .await
-        .map_err(|e| ApiError::from(ErrorCode::UploadNotStarted { detail: e.to_string() }))
+        .map_err(|e| {
+            ApiError::from(ErrorCode::UploadNotStarted {
+                detail: e.to_string(),
+            })
+        })
         .and_then(|r| {
-            r.map_err(|e| ApiError::from(ErrorCode::UploadNotStartedInDataDir { detail: e.to_string() }))
+            r.map_err(|e| {
+                ApiError::from(ErrorCode::UploadNotStartedInDataDir {
+                    detail: e.to_string(),
+                })
+            })
         });
         let mut live = lock(&self.live);
         if let Err(e) = created {
@@ -140,7 +148,11 @@ impl Uploads {
     ) -> Result<UploadProgress, ApiError> {
         let data = base64::engine::general_purpose::STANDARD
             .decode(data_base64.as_bytes())
-            .map_err(|e| ApiError::from(ErrorCode::ChunkNotBase64 { detail: e.to_string() }))?;
+            .map_err(|e| {
+                ApiError::from(ErrorCode::ChunkNotBase64 {
+                    detail: e.to_string(),
+                })
+            })?;
         if data.len() > FILE_CHUNK_BYTES {
             return Err(ApiError::from(ErrorCode::ChunkTooBig {
                 bytes: data.len() as u64,
@@ -163,7 +175,9 @@ impl Uploads {
                 }));
             }
             if u.received + data.len() as u64 > u.bytes {
-                return Err(ApiError::from(ErrorCode::ChunksOverAnnounced { bytes: u.bytes }));
+                return Err(ApiError::from(ErrorCode::ChunksOverAnnounced {
+                    bytes: u.bytes,
+                }));
             }
             u.busy = true;
             u.path.clone()
@@ -187,7 +201,9 @@ impl Uploads {
             if let Some(p) = gone {
                 let _ = std::fs::remove_file(p);
             }
-            return Err(ApiError::from(ErrorCode::UploadNotWritten { detail: e.to_string() }));
+            return Err(ApiError::from(ErrorCode::UploadNotWritten {
+                detail: e.to_string(),
+            }));
         }
         u.received += len;
         Ok(UploadProgress {

@@ -55,10 +55,15 @@ fn every_code_is_worded_in_both_languages_with_its_parameters_filled_and_visible
         for (lang, text) in [("en", &en), ("es", &es)] {
             assert!(!text.trim().is_empty(), "{code:?} has no {lang} words");
             for m in &markers {
-                assert!(text.contains(m.as_str()), "{lang} {code:?} lost {m}: {text}");
+                assert!(
+                    text.contains(m.as_str()),
+                    "{lang} {code:?} lost {m}: {text}"
+                );
             }
             assert!(
-                !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
                 "{lang} {code:?} prints a control character: {text:?}"
             );
         }
@@ -107,7 +112,10 @@ fn a_refusal_reads_in_spanish_as_tu_and_in_english_as_the_cli_prints_it() {
     assert!(typed.is_token_refused());
     let es = word(Lang::Es, &typed);
     assert!(es.starts_with("Meta rechazó este token: revísalo"), "{es}");
-    assert!(es.ends_with("(Meta: Invalid OAuth access token; código 190)"), "{es}");
+    assert!(
+        es.ends_with("(Meta: Invalid OAuth access token; código 190)"),
+        "{es}"
+    );
 }
 
 #[test]

@@ -73,7 +73,9 @@ pub fn target(conn: &Connection, message: &MessageRef) -> Result<StoredTarget> {
             .optional()?,
     };
     found.ok_or_else(|| {
-        StoreError::NotFound(crate::protocol::ErrorCode::NoMessageNamedListed { message: message.to_string() })
+        StoreError::NotFound(crate::protocol::ErrorCode::NoMessageNamedListed {
+            message: message.to_string(),
+        })
     })
 }
 

@@ -15,7 +15,9 @@ fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed { conversation: conversation_id })
+        StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed {
+            conversation: conversation_id,
+        })
     })
 }
 
@@ -58,7 +60,9 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
 fn clean_label(label: &str) -> Result<String> {
     use crate::domain::text::{NameError, check_name};
     let wrong_size = || {
-        StoreError::Invalid(crate::protocol::ErrorCode::BadLabel { label: label.trim().to_string() })
+        StoreError::Invalid(crate::protocol::ErrorCode::BadLabel {
+            label: label.trim().to_string(),
+        })
     };
     match check_name("label", label) {
         Ok(label) if label.chars().count() <= 40 => Ok(label),
@@ -115,7 +119,9 @@ pub fn add_note(
 ) -> Result<()> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(StoreError::Invalid(crate::protocol::ErrorCode::EmptyNote {}));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::EmptyNote {},
+        ));
     }
     let contact_id = contact_of(conn, conversation_id)?;
     conn.execute(
@@ -135,14 +141,22 @@ pub fn set_state(
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     if !matches!(state, "open" | "closed" | "snoozed") {
-        return Err(StoreError::Invalid(crate::protocol::ErrorCode::BadConversationState { state: state.to_string() }));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::BadConversationState {
+                state: state.to_string(),
+            },
+        ));
     }
     let changed = conn.execute(
         "UPDATE conversations SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
         params![conversation_id, state, snoozed_until],
     )?;
     if changed == 0 {
-        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed { conversation: conversation_id }));
+        return Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NoConversationListed {
+                conversation: conversation_id,
+            },
+        ));
     }
     events.push(StoreEvent::ConversationChanged { conversation_id });
     Ok(())

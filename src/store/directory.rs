@@ -34,7 +34,11 @@ pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView>
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if let Some(same) = existing.iter().find(|t| normalised_name(t) == wanted) {
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::TenantExists { name: same.to_string() }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::TenantExists {
+                name: same.to_string(),
+            },
+        ));
     }
     conn.execute(
         "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
@@ -82,10 +86,16 @@ pub fn add_number(conn: &Connection, new: &NewNumber<'_>, now: i64) -> Result<Nu
     check_meta_id("WABA id", new.waba_id).map_err(StoreError::invalid)?;
     let display = normalize_display_phone(new.display_phone).map_err(StoreError::invalid)?;
     let tenant = tenant_id(conn, new.tenant)?.ok_or_else(|| {
-        StoreError::NotFound(crate::protocol::ErrorCode::NoTenantAddFirst { name: new.tenant.to_string() })
+        StoreError::NotFound(crate::protocol::ErrorCode::NoTenantAddFirst {
+            name: new.tenant.to_string(),
+        })
     })?;
     if route_number(conn, &PhoneNumberId(new.phone_number_id.to_string()))?.is_some() {
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::NumberExists { phone_number_id: new.phone_number_id.to_string() }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::NumberExists {
+                phone_number_id: new.phone_number_id.to_string(),
+            },
+        ));
     }
     conn.execute(
         "INSERT INTO numbers (tenant_id, phone_number_id, waba_id, display_phone, connection,

@@ -405,7 +405,11 @@ pub fn retry(
         )
         .optional()?;
     match state {
-        None => Err(StoreError::NotFound(crate::protocol::ErrorCode::NotOursToRetry { message: message_id })),
+        None => Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NotOursToRetry {
+                message: message_id,
+            },
+        )),
         Some((id, s)) if s == "failed" || s == "uncertain" => {
             conn.execute(
                 "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE id = ?1",
@@ -418,7 +422,12 @@ pub fn retry(
             });
             Ok(())
         }
-        Some((_, s)) => Err(StoreError::Conflict(crate::protocol::ErrorCode::NotRetryable { message: message_id, status: s })),
+        Some((_, s)) => Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::NotRetryable {
+                message: message_id,
+                status: s,
+            },
+        )),
     }
 }
 

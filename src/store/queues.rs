@@ -23,7 +23,9 @@ pub fn tenant_named(conn: &Connection, name: &str) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed { name: name.to_string() })
+        StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed {
+            name: name.to_string(),
+        })
     })
 }
 
@@ -38,8 +40,12 @@ pub fn default_tenant(conn: &Connection, named: Option<&str>) -> Result<i64> {
         .collect::<rusqlite::Result<_>>()?;
     match ids.as_slice() {
         [one] => Ok(*one),
-        [] => Err(StoreError::Invalid(crate::protocol::ErrorCode::NoTenantYet {})),
-        _ => Err(StoreError::Invalid(crate::protocol::ErrorCode::SeveralTenants {})),
+        [] => Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::NoTenantYet {},
+        )),
+        _ => Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::SeveralTenants {},
+        )),
     }
 }
 
@@ -51,7 +57,9 @@ fn queue_named(conn: &Connection, tenant_id: i64, name: &str) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(crate::protocol::ErrorCode::NoQueue { name: name.to_string() })
+        StoreError::NotFound(crate::protocol::ErrorCode::NoQueue {
+            name: name.to_string(),
+        })
     })
 }
 
@@ -75,7 +83,9 @@ fn check_unique_queue(
     for queue in queues {
         let (id, existing) = queue?;
         if Some(id) != except && normalised_name(&existing) == wanted {
-            return Err(StoreError::Conflict(crate::protocol::ErrorCode::QueueExists { name: existing }));
+            return Err(StoreError::Conflict(
+                crate::protocol::ErrorCode::QueueExists { name: existing },
+            ));
         }
     }
     Ok(())
@@ -122,7 +132,12 @@ pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()>
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if !numbers.is_empty() {
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::QueueStillReceives { name: name.to_string(), numbers }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::QueueStillReceives {
+                name: name.to_string(),
+                numbers,
+            },
+        ));
     }
     conn.execute(
         "UPDATE conversations SET queue_id = NULL WHERE queue_id = ?1",
@@ -224,7 +239,9 @@ pub fn add_agent(
     crate::domain::text::check_user_name(user).map_err(StoreError::invalid)?;
     let user = user.to_string();
     if !matches!(role, "admin" | "agent") {
-        return Err(StoreError::Invalid(crate::protocol::ErrorCode::BadRole { role: role.to_string() }));
+        return Err(StoreError::Invalid(crate::protocol::ErrorCode::BadRole {
+            role: role.to_string(),
+        }));
     }
     let tenant_id = match tenant {
         Some(t) => Some(tenant_named(conn, t)?),
@@ -266,7 +283,11 @@ pub fn add_agent(
     list_agents(conn)?
         .into_iter()
         .find(|a| a.user == user)
-        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::AgentVanished { user: user.to_string() }))
+        .ok_or_else(|| {
+            StoreError::NotFound(crate::protocol::ErrorCode::AgentVanished {
+                user: user.to_string(),
+            })
+        })
 }
 
 pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
@@ -377,7 +398,12 @@ pub fn claim(
             )
             .optional()?
             .flatten();
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::AlreadyClaimed { conversation: conversation_id, holder }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::AlreadyClaimed {
+                conversation: conversation_id,
+                holder,
+            },
+        ));
     }
     record_event(conn, conversation_id, user, "claimed", user, None, now)?;
     events.push(StoreEvent::ConversationChanged { conversation_id });
@@ -397,7 +423,9 @@ pub fn transfer(
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     if to_queue.is_none() && to_agent.is_none() {
-        return Err(StoreError::Invalid(crate::protocol::ErrorCode::SayWhereTo {}));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::SayWhereTo {},
+        ));
     }
     let tenant_id: i64 = conn.query_row(
         "SELECT n.tenant_id FROM conversations c JOIN numbers n ON n.id = c.number_id
@@ -409,7 +437,11 @@ pub fn transfer(
     if let Some(a) = to_agent
         && !works_for(conn, a, tenant_id)?
     {
-        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoAgentHere { agent: a.to_string() }));
+        return Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NoAgentHere {
+                agent: a.to_string(),
+            },
+        ));
     }
     let mut detail = Vec::new();
     if let Some(q) = to_queue {

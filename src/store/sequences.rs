@@ -179,7 +179,11 @@ pub fn run_facts(
         )?
         .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoConversation { conversation: conversation_id }))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(crate::protocol::ErrorCode::NoConversation {
+                conversation: conversation_id,
+            })
+        })?;
     let last_message_id: i64 = conn
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1")?
         .query_row([conversation_id], |r| r.get(0))?;
@@ -337,7 +341,9 @@ pub fn control(
         .optional()?
         .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoEnrollment { id }))?;
     if matches!(state.as_str(), "done" | "stopped") {
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::EnrollmentEnded { id, state }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::EnrollmentEnded { id, state },
+        ));
     }
     // Resumed, it is due now: a wait that was under way goes on to its own end, a step that
     // paused (the window) is tried again.

@@ -332,7 +332,11 @@ pub fn history_progress(
             |r| r.get(0),
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoNumberBare { number: phone_number_id.to_string() }))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(crate::protocol::ErrorCode::NoNumberBare {
+                number: phone_number_id.to_string(),
+            })
+        })?;
     let mut view = crate::protocol::HistoryProgressView {
         phone_number_id: phone_number_id.to_string(),
         phases: vec![None, None, None],

@@ -19,7 +19,9 @@ fn find(conn: &Connection, name: &str) -> Result<(i64, String)> {
     all.into_iter()
         .find(|(_, n)| normalised_name(n) == wanted)
         .ok_or_else(|| {
-            StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed { name: name.to_string() })
+            StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed {
+                name: name.to_string(),
+            })
         })
 }
 
@@ -34,7 +36,9 @@ pub fn rename_tenant(conn: &Connection, from: &str, to: &str) -> Result<TenantCh
         .into_iter()
         .find(|n| normalised_name(n) == wanted);
     if let Some(other) = clash {
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::TenantExists { name: other }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::TenantExists { name: other },
+        ));
     }
     conn.execute(
         "UPDATE tenants SET name = ?2 WHERE id = ?1",
@@ -85,11 +89,13 @@ pub fn remove_tenant(
     let (id, stored) = find(conn, name)?;
     let held = contents(conn, id)?;
     if !held.numbers.is_empty() && !force {
-        return Err(StoreError::Conflict(crate::protocol::ErrorCode::TenantStillHolds {
-            name: stored,
-            numbers: held.numbers.clone(),
-            holds: held.words(false),
-        }));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::TenantStillHolds {
+                name: stored,
+                numbers: held.numbers.clone(),
+                holds: held.words(false),
+            },
+        ));
     }
     let files: Vec<String> = conn
         .prepare(
@@ -125,7 +131,11 @@ pub fn remove_tenant(
 /// remembering to list it here.
 fn purge(conn: &Connection, table: &str, condition: &str, depth: usize) -> Result<()> {
     if depth > 12 {
-        return Err(StoreError::Invalid(crate::protocol::ErrorCode::ReferencesTooDeep { table: table.to_string() }));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::ReferencesTooDeep {
+                table: table.to_string(),
+            },
+        ));
     }
     for (child, from, to) in referrers(conn, table)? {
         if child == table {

@@ -142,7 +142,11 @@ pub fn conversations(
             )
             .optional()?;
         if known.is_none() {
-            return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoNumberWithId { phone_number_id: p.to_string() }));
+            return Err(StoreError::NotFound(
+                crate::protocol::ErrorCode::NoNumberWithId {
+                    phone_number_id: p.to_string(),
+                },
+            ));
         }
     }
     let sql = format!(
@@ -367,7 +371,9 @@ pub fn message(conn: &Connection, id: i64) -> Result<MessageView> {
         .query_map([id], message_row)?
         .collect::<rusqlite::Result<_>>()?;
     if found.is_empty() {
-        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoMessage { message: id }));
+        return Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NoMessage { message: id },
+        ));
     }
     decorate(conn, &mut found)?;
     Ok(found.remove(0))

@@ -309,5 +309,5 @@ pub fn assert_never_drawn(w: &Wizard, secret: &str) {
 }
 
 pub fn err(text: &str) -> Result<Response, ApiError> {
-    Err(ApiError::new(text))
+    Err(ApiError::invalid(text))
 }
