@@ -124,7 +124,7 @@ impl Engine {
                 .map(|r| Response::Connected(Box::new(r))),
             Request::RevokeSignup { id } => {
                 if let Some(untold) = self.revoke_signup(access, id, now).await? {
-                    return Err(untold.into());
+                    return Err(untold);
                 }
                 let scope = access.scope.clone();
                 self.read(move |c| signups::view(c, &scope, id, now))
