@@ -33,7 +33,7 @@ fn main() {
         let error = format!("{e:#}");
         if json {
             // Exact, as all `--json` output: the reader is a program, not a terminal.
-            wabox::cli::json::print_error(wabox::cli::json::error_code(&e), &error);
+            wabox::cli::json::print_error(&wabox::cli::json::error_code(&e), &error);
         } else {
             eprintln!("wabox: error: {}", wabox::domain::text::visible(&error));
         }
@@ -52,9 +52,17 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
         Command::Demo(args) => wabox::demo::run(args, cli.data_dir.clone(), &config, offset).await,
         Command::Tui => {
             let _logs = wabox::logging::init(false);
-            let client = wabox::client::Client::connect(config.clone())
-                .await?
-                .acting_as(cli.act_as.clone());
+            let client = match wabox::client::Client::connect(config.clone()).await {
+                Ok(client) => client.acting_as(cli.act_as.clone()),
+                // The inbox's user reads a refusal (another protocol's engine) in their language.
+                Err(e) => match e.downcast_ref::<wabox::protocol::ApiError>() {
+                    Some(refusal) => {
+                        let lang = wabox::i18n::Strings::for_code(&config.ui.language).lang;
+                        anyhow::bail!("{}", wabox::i18n::errors::word(lang, refusal))
+                    }
+                    None => return Err(e),
+                },
+            };
             let reconnect = client.is_socket().then(|| config.data_dir.clone());
             wabox::tui::run(client, &config, offset, reconnect).await
         }

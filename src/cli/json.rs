@@ -107,21 +107,21 @@ impl CodedError {
 
 /// The code of an error: the command's own when it said one, else what the chain holds.
 ///
-/// `usage` (malformed flags, exit 2), `refused` (the engine said no: the message says why),
+/// `usage` (malformed flags, exit 2), the engine's own code when it said no (`no_conversation`),
 /// `io` (a file or the socket could not be used), `failed` (anything else).
-pub fn error_code(e: &anyhow::Error) -> &'static str {
+pub fn error_code(e: &anyhow::Error) -> String {
     for cause in e.chain() {
         if let Some(c) = cause.downcast_ref::<CodedError>() {
-            return c.code;
+            return c.code.to_string();
         }
-        if cause.downcast_ref::<crate::protocol::ApiError>().is_some() {
-            return "refused";
+        if let Some(refusal) = cause.downcast_ref::<crate::protocol::ApiError>() {
+            return refusal.code_name();
         }
         if cause.downcast_ref::<std::io::Error>().is_some() {
-            return "io";
+            return "io".to_string();
         }
     }
-    "failed"
+    "failed".to_string()
 }
 
 /// `{"error": {"code", "message"}}` for an error (the message exactly as the human line has it).
@@ -215,11 +215,15 @@ mod tests {
 
     #[test]
     fn errors_are_named_by_their_kind() {
-        let refused: anyhow::Error = crate::protocol::ApiError::new("no such conversation").into();
-        assert_eq!(error_code(&refused), "refused");
+        let refused: anyhow::Error =
+            crate::protocol::ApiError::from(crate::protocol::ErrorCode::NoConversation {
+                conversation: 9,
+            })
+            .into();
+        assert_eq!(error_code(&refused), "no_conversation");
         assert_eq!(
             error_code(&refused.context("reading conversation 9")),
-            "refused"
+            "no_conversation"
         );
         assert_eq!(
             error_code(&CodedError::error("file_type_mismatch", "x")),

@@ -32,7 +32,7 @@ pub async fn call(client: &mut Client, mut request: Request) -> Result<Response,
             _ => break,
         }
     }
-    joined.ok_or_else(|| ApiError::new("the engine answered no page"))
+    joined.ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoPage {}))
 }
 
 /// The limit of a list request that pages; `None` for every other request.

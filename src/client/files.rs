@@ -4,7 +4,9 @@
 
 use super::Client;
 use crate::domain::template_header::HeaderValue;
-use crate::protocol::{ApiError, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent};
+use crate::protocol::{
+    ApiError, ErrorCode, FILE_CHUNK_BYTES, MediaFile, Request, Response, SendContent,
+};
 use base64::Engine as _;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -76,13 +78,16 @@ impl Client {
     /// Sends a file to the engine; its upload id, for a media `Send`.
     pub async fn upload_file(&mut self, path: &Path) -> Result<String, ApiError> {
         let shown = path.display();
-        let unreadable = |e: std::io::Error| ApiError::new(format!("could not read {shown}: {e}"));
+        let unreadable = |e: std::io::Error| {
+            ApiError::from(ErrorCode::LocalFileUnreadable {
+                path: shown.to_string(),
+                detail: e.to_string(),
+            })
+        };
         let mut file = std::fs::File::open(path).map_err(unreadable)?;
         let bytes = file.metadata().map_err(unreadable)?.len();
         let Response::Upload(progress) = self.call(Request::BeginUpload { bytes }).await? else {
-            return Err(ApiError::new(
-                "the engine answered an upload with something else",
-            ));
+            return Err(ApiError::from(ErrorCode::UnexpectedUploadAnswer {}));
         };
         let upload_id = progress.upload_id;
         let mut offset = 0u64;
@@ -90,9 +95,9 @@ impl Client {
         while offset < bytes {
             let n = read_full(&mut file, &mut chunk).map_err(unreadable)?;
             if n == 0 {
-                return Err(ApiError::new(format!(
-                    "{shown} became shorter while it was sent: send it again"
-                )));
+                return Err(ApiError::from(ErrorCode::LocalFileShrank {
+                    path: shown.to_string(),
+                }));
             }
             let data_base64 = base64::engine::general_purpose::STANDARD.encode(&chunk[..n]);
             self.call(Request::UploadChunk {
@@ -123,13 +128,20 @@ impl Client {
                 })
                 .await?
             else {
-                return Err(ApiError::new("the engine answered with something else"));
+                return Err(ApiError::from(ErrorCode::UnexpectedAnswer {}));
             };
             let data = base64::engine::general_purpose::STANDARD
                 .decode(&piece.data_base64)
-                .map_err(|e| ApiError::new(format!("the engine sent a broken chunk: {e}")))?;
-            out.write_all(&data)
-                .map_err(|e| ApiError::new(format!("could not write the file: {e}")))?;
+                .map_err(|e| {
+                    ApiError::from(ErrorCode::BrokenChunk {
+                        detail: e.to_string(),
+                    })
+                })?;
+            out.write_all(&data).map_err(|e| {
+                ApiError::from(ErrorCode::LocalFileNotWritten {
+                    detail: e.to_string(),
+                })
+            })?;
             offset += data.len() as u64;
             // An empty chunk before the end: the file shrank under us; stop rather than spin.
             if offset >= piece.bytes as u64 || data.is_empty() {

@@ -10,7 +10,10 @@ use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::socket::socket_path;
 use crate::engine::{Engine, EngineMode};
 use crate::protocol::push::Push;
-use crate::protocol::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
+use crate::protocol::{
+    AnswerResult, ApiError, ErrorCode, PROTOCOL_VERSION, Request, RequestFrame, Response,
+    ServerFrame,
+};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +31,8 @@ pub enum Client {
         next_id: u64,
         pending_events: VecDeque<Push>,
         act_as: Option<String>,
+        /// The engine's socket, to name it when the engine speaks another protocol.
+        engine: String,
     },
     InProcess {
         engine: Arc<Engine>,
@@ -101,16 +106,7 @@ impl Client {
             };
             if reachable {
                 match UnixStream::connect(&socket).await {
-                    Ok(stream) => {
-                        let (read, write) = stream.into_split();
-                        return Ok(Client::Socket {
-                            lines: BufReader::new(read).lines(),
-                            write,
-                            next_id: 1,
-                            pending_events: VecDeque::new(),
-                            act_as: None,
-                        });
-                    }
+                    Ok(stream) => return Ok(Client::over_socket(stream, &socket).await?),
                     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                         anyhow::bail!(
                             "not allowed to open the engine's socket {}: ask an admin to add you to its group",
@@ -162,14 +158,87 @@ impl Client {
     pub async fn connect_socket(data_dir: &std::path::Path) -> anyhow::Result<Client> {
         let socket = socket_path(data_dir);
         let stream = UnixStream::connect(&socket).await?;
+        Ok(Client::over_socket(stream, &socket).await?)
+    }
+
+    /// A client of the engine on this socket, once both have said which protocol they speak.
+    async fn over_socket(stream: UnixStream, socket: &std::path::Path) -> Result<Client, ApiError> {
         let (read, write) = stream.into_split();
-        Ok(Client::Socket {
+        let mut client = Client::Socket {
             lines: BufReader::new(read).lines(),
             write,
             next_id: 1,
             pending_events: VecDeque::new(),
             act_as: None,
-        })
+            engine: socket.display().to_string(),
+        };
+        client.handshake().await?;
+        Ok(client)
+    }
+
+    /// Says `Hello` with this client's protocol version and reads the engine's. The answer is
+    /// read as plain JSON first: an engine of another version may answer in a shape this
+    /// client cannot parse, and that must read as the version mismatch it is.
+    async fn handshake(&mut self) -> Result<(), ApiError> {
+        let Client::Socket {
+            lines,
+            write,
+            next_id,
+            engine,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
+        let id = *next_id;
+        *next_id += 1;
+        let frame = RequestFrame {
+            id,
+            request: Request::Hello,
+            act_as: None,
+            protocol: Some(PROTOCOL_VERSION),
+        };
+        let mut line = serde_json::to_vec(&frame).map_err(|e| ErrorCode::EncodeFailed {
+            detail: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let lost = |e: std::io::Error| {
+            ApiError::from(ErrorCode::SocketLost {
+                detail: e.to_string(),
+            })
+        };
+        // A write refused because the engine closed at accept still leaves its line to read.
+        let written = write.write_all(&line).await;
+        let Some(answer) = lines.next_line().await.map_err(lost)? else {
+            written.map_err(lost)?;
+            return Err(ErrorCode::EngineClosed {}.into());
+        };
+        let mismatch = |theirs: Option<u32>| {
+            ApiError::from(ErrorCode::ProtocolMismatch {
+                ours: PROTOCOL_VERSION,
+                theirs,
+                engine: engine.clone(),
+            })
+        };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&answer) else {
+            return Err(mismatch(None));
+        };
+        let theirs = value
+            .pointer("/ok/data/protocol")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok());
+        match theirs {
+            Some(PROTOCOL_VERSION) => Ok(()),
+            Some(other) => Err(mismatch(Some(other))),
+            // A refusal (not a wabox user, too many connections) in words this client reads.
+            None => match serde_json::from_value::<ServerFrame>(value) {
+                Ok(ServerFrame::Answer {
+                    result: AnswerResult::Error(refusal),
+                    ..
+                }) => Err(refusal),
+                _ => Err(mismatch(None)),
+            },
+        }
     }
 
     /// Every request from now on is made as this user (admins only; the engine audits it).
@@ -207,6 +276,7 @@ impl Client {
                 next_id,
                 pending_events,
                 act_as,
+                engine,
             } => {
                 let id = *next_id;
                 *next_id += 1;
@@ -214,11 +284,17 @@ impl Client {
                     id,
                     request,
                     act_as: act_as.clone(),
+                    protocol: None,
                 })
-                .map_err(|e| ApiError::new(format!("could not encode the request: {e}")))?;
+                .map_err(|e| ErrorCode::EncodeFailed {
+                    detail: e.to_string(),
+                })?;
                 line.push(b'\n');
-                let lost =
-                    |e: std::io::Error| ApiError::new(format!("lost the engine's socket: {e}"));
+                let lost = |e: std::io::Error| {
+                    ApiError::from(ErrorCode::SocketLost {
+                        detail: e.to_string(),
+                    })
+                };
                 if let Err(e) = write.write_all(&line).await {
                     // The engine may have refused this connection at accept (and closed it
                     // before we wrote): its one line of why is waiting to be read.
@@ -235,7 +311,7 @@ impl Client {
                 }
                 loop {
                     let Some(line) = lines.next_line().await.map_err(lost)? else {
-                        return Err(ApiError::new("the engine closed the connection"));
+                        return Err(ErrorCode::EngineClosed {}.into());
                     };
                     match serde_json::from_str::<ServerFrame>(&line) {
                         Ok(ServerFrame::Answer { id: got, result }) if got == id => {
@@ -252,10 +328,16 @@ impl Client {
                         }) => return Err(e),
                         Ok(ServerFrame::Answer { .. }) => {}
                         Ok(ServerFrame::Push { push }) => pending_events.push_back(*push),
+                        // A line this client cannot read comes from an engine of another
+                        // version (a new kind of answer or push): say so, not serde's words.
                         Err(e) => {
-                            return Err(ApiError::new(format!(
-                                "the engine sent something unreadable: {e}"
-                            )));
+                            tracing::warn!(error = %e, "an unreadable line from the engine");
+                            return Err(ErrorCode::ProtocolMismatch {
+                                ours: PROTOCOL_VERSION,
+                                theirs: None,
+                                engine: engine.clone(),
+                            }
+                            .into());
                         }
                     }
                 }

@@ -32,9 +32,9 @@ impl Access {
         if self.scope.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::new(
-                crate::i18n::engine::AGENT_NOT_ADMIN.en(&[&self.user]),
-            ))
+            Err(ApiError::from(crate::protocol::ErrorCode::AgentNotAdmin {
+                user: self.user.clone(),
+            }))
         }
     }
 }
@@ -46,7 +46,7 @@ enum Resolved {
     Refused {
         actor: String,
         target: String,
-        why: String,
+        why: ApiError,
     },
 }
 
@@ -157,9 +157,9 @@ impl Engine {
     fn scope_of(&self, user: &str, record: Option<AgentRecord>) -> Result<Scope, ApiError> {
         match record {
             Some(r) => Ok(queues::record_scope(user, &r)),
-            None => Err(ApiError::new(
-                crate::i18n::engine::NOT_A_USER.en(&[user, user]),
-            )),
+            None => Err(ApiError::from(crate::protocol::ErrorCode::NotAUser {
+                user: user.to_string(),
+            })),
         }
     }
 
@@ -193,7 +193,7 @@ impl Engine {
                 Ok(access)
             }
             Resolved::Refused { actor, target, why } => {
-                let detail = format!("refused to act as {target}: {why}");
+                let detail = format!("refused to act as {target}: {}", why.english());
                 let written = self
                     .write(move |ctx| {
                         queues::audit(
@@ -209,7 +209,7 @@ impl Engine {
                 if let Err(e) = &written {
                     tracing::error!(error = %e, "a refused --as could not be audited");
                 }
-                Err(ApiError::new(why))
+                Err(why)
             }
         }
     }
@@ -223,7 +223,7 @@ impl Engine {
     ) -> Result<Access, ApiError> {
         match self.resolve_access(caller, act_as).await? {
             Resolved::Own(a) | Resolved::ActingAs(a) => Ok(a),
-            Resolved::Refused { why, .. } => Err(ApiError::new(why)),
+            Resolved::Refused { why, .. } => Err(why),
         }
     }
 
@@ -252,15 +252,15 @@ impl Engine {
             }));
         };
         let target = target.to_string();
-        let refuse = |why: String| Resolved::Refused {
+        let refuse = |why: crate::protocol::ErrorCode| Resolved::Refused {
             actor: user.clone(),
             target: target.clone(),
-            why,
+            why: why.into(),
         };
         if !own.is_admin() {
-            return Ok(refuse(format!(
-                "{user} is not an admin: only admins can act as another user"
-            )));
+            return Ok(refuse(crate::protocol::ErrorCode::ActAsNotAdmin {
+                user: user.clone(),
+            }));
         }
         let (record, queue_tenants) = self
             .read({
@@ -278,16 +278,18 @@ impl Engine {
         } else {
             match self.scope_of(&target, record) {
                 Ok(s) => s,
-                Err(e) => return Ok(refuse(e.message)),
+                Err(e) => return Ok(refuse(e.code)),
             }
         };
         // Acting as someone must never see or do more than the actor could themselves.
         if !own.contains(&scope, &queue_tenants) {
             let why = match scope {
-                Scope::Everything => format!(
-                    "{target} is an installation admin: a tenant's admin cannot act as them"
-                ),
-                _ => format!("{target} is not of your tenant: you can act only as its users"),
+                Scope::Everything => crate::protocol::ErrorCode::ActAsInstallationAdmin {
+                    target: target.clone(),
+                },
+                _ => crate::protocol::ErrorCode::ActAsOtherTenant {
+                    target: target.clone(),
+                },
             };
             return Ok(refuse(why));
         }
@@ -310,8 +312,10 @@ impl Engine {
             Need::Installation if access.scope == Scope::Everything => Ok(()),
             Need::Installation => {
                 access.require_admin()?;
-                Err(ApiError::new(
-                    crate::i18n::engine::TENANT_ADMIN_ONLY.en(&[&access.user]),
+                Err(ApiError::from(
+                    crate::protocol::ErrorCode::TenantAdminOnly {
+                        user: access.user.clone(),
+                    },
                 ))
             }
             Need::Conversation(id) => {
@@ -329,7 +333,11 @@ impl Engine {
                     let target = crate::store::answers::target(c, &message)?;
                     // Out of sight reads as not there, in the same words, by the name given.
                     scope.check_message(c, target.id).map(|_| ()).map_err(|_| {
-                        crate::store::StoreError::NotFound(format!("no message {message}"))
+                        crate::store::StoreError::NotFound(
+                            crate::protocol::ErrorCode::NoMessageNamed {
+                                message: message.to_string(),
+                            },
+                        )
                     })
                 })
                 .await

@@ -34,6 +34,23 @@ pub enum Refusal {
     Full,
 }
 
+impl From<Refusal> for crate::protocol::ApiError {
+    fn from(refusal: Refusal) -> Self {
+        use crate::protocol::ErrorCode;
+        match refusal {
+            Refusal::NotAUser { user } => ErrorCode::NotAUserToConnect { user },
+            Refusal::UserFull { user } => ErrorCode::UserConnectionsFull {
+                user,
+                max: MAX_CONNECTIONS_PER_USER as u64,
+            },
+            Refusal::Full => ErrorCode::EngineConnectionsFull {
+                max: MAX_CONNECTIONS as u64,
+            },
+        }
+        .into()
+    }
+}
+
 /// The connections held, per uid and in all, and a short memory of who is a wabox user.
 #[derive(Default)]
 pub struct Admission {

@@ -36,8 +36,11 @@ impl Engine {
             .read(move |c| {
                 let target = answers::target(c, &quoted)?;
                 let rules = target.rules();
-                let wamid = quotable(&rules, conversation_id)
-                    .map_err(|e| StoreError::Invalid(format!("cannot reply to it: {e}")))?;
+                let wamid = quotable(&rules, conversation_id).map_err(|e| {
+                    StoreError::Invalid(crate::protocol::ErrorCode::CannotReply {
+                        detail: e.to_string(),
+                    })
+                })?;
                 Ok((wamid.to_string(), quote_warning(&rules, now)))
             })
             .await?;
@@ -58,13 +61,16 @@ impl Engine {
         let emoji = if emoji.trim().is_empty() {
             ""
         } else {
-            one_emoji(&emoji).map_err(|e| ApiError::new(e.to_string()))?
+            one_emoji(&emoji).map_err(ApiError::invalid)?
         };
         let reacted = self
             .read(move |c| {
                 let target = answers::target(c, &message)?;
-                reactable(&target.rules(), now)
-                    .map_err(|e| StoreError::Invalid(format!("cannot react: {e}")))?;
+                reactable(&target.rules(), now).map_err(|e| {
+                    StoreError::Invalid(crate::protocol::ErrorCode::CannotReact {
+                        detail: e.to_string(),
+                    })
+                })?;
                 Ok(target)
             })
             .await?;
@@ -73,14 +79,13 @@ impl Engine {
             .read(move |c| outbox::send_target(c, conversation_id))
             .await?;
         if !target.has_token {
-            return Err(ApiError::new(format!(
-                "number {} has no access token: an admin must connect it before it can send",
-                target.phone_number_id
-            )));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NoTokenToSend {
+                phone_number_id: target.phone_number_id.clone(),
+            }));
         }
         self.refuse_outside_window(&target, now).await?;
         let request = answers::reaction_request(
-            addressed(&target).map_err(ApiError::new)?,
+            addressed(&target).map_err(ApiError::invalid)?,
             &reacted.wamid,
             emoji,
         );

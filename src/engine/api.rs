@@ -38,18 +38,16 @@ pub fn user_name(uid: u32) -> String {
 const DEFAULT_LIMIT: usize = 200;
 
 /// A typed token that reads like the marker of a Kapso number.
-pub(super) const KAPSO_MARKER_TYPED: &str = "that is not a Meta access token: numbers reached \
-     through Kapso are connected with `wabox connect kapso`";
 const MAX_LIMIT: usize = crate::protocol::MAX_PAGE;
 
 fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::NotFound(m) | StoreError::Conflict(m) | StoreError::Invalid(m) => {
-            ApiError::new(m)
+            ApiError::from(m)
         }
         other => {
             tracing::error!(error = %other, "store error while answering a client");
-            ApiError::new(other.to_string())
+            ApiError::internal(other)
         }
     }
 }
@@ -62,7 +60,11 @@ impl Engine {
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.readers.with(f))
             .await
-            .map_err(|e| ApiError::new(format!("a query failed: {e}")))?
+            .map_err(|e| {
+                ApiError::from(crate::protocol::ErrorCode::QueryFailed {
+                    detail: e.to_string(),
+                })
+            })?
             .map_err(store_error)
     }
 
@@ -76,7 +78,7 @@ impl Engine {
         self.writer
             .run(f)
             .await
-            .map_err(|e| ApiError::new(e.to_string()))?
+            .map_err(ApiError::internal)?
             .map_err(store_error)
     }
 
@@ -96,9 +98,9 @@ impl Engine {
             .find(|n| n.phone_number_id == p)
             .map(|n| Some(n.waba_id))
             .ok_or_else(|| {
-                ApiError::new(format!(
-                    "no number with phone number id {p}: `wabox numbers list` shows them"
-                ))
+                ApiError::from(crate::protocol::ErrorCode::NoNumberWithId {
+                    phone_number_id: p.to_string(),
+                })
             })
     }
 
@@ -152,15 +154,14 @@ impl Engine {
             self.config.outbox.mark_read_on_open,
             &target.group_id,
         ) {
-            let credential = self
-                .open_credential(&sealed)
-                .map_err(|e| ApiError::new(e.to_string()))?;
+            let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
             self.graph
                 .mark_read(&target.phone_number_id, &credential, &wamid)
                 .await
                 .map_err(|e| {
-                    let e = e.to_string();
-                    ApiError::new(crate::i18n::engine::MARKED_READ_HERE_ONLY.en(&[&e]))
+                    ApiError::from(crate::protocol::ErrorCode::MarkedReadHereOnly {
+                        meta: e.to_string(),
+                    })
                 })?;
         }
         let _: Option<Value> = None;
@@ -202,6 +203,7 @@ impl Engine {
                 },
                 data_dir: self.config.data_dir.display().to_string(),
                 user: caller.user.clone(),
+                protocol: crate::protocol::PROTOCOL_VERSION,
             }));
         }
         let access = self.access(caller, act_as).await?;
@@ -346,7 +348,7 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|t| crate::cloud::Credential::looks_like_marker(t.expose()))
                 {
-                    return Err(ApiError::new(KAPSO_MARKER_TYPED));
+                    return Err(crate::protocol::ErrorCode::KapsoMarkerTyped {}.into());
                 }
                 let sealed = access_token
                     .filter(|t| !t.is_empty())
@@ -359,9 +361,11 @@ impl Engine {
                             && crate::store::queues::tenant_named(&ctx.conn, &tenant).ok()
                                 != Some(mine)
                         {
-                            return Err(StoreError::NotFound(format!(
-                                "no tenant named {tenant:?}: `wabox tenants list` shows them"
-                            )));
+                            return Err(StoreError::NotFound(
+                                crate::protocol::ErrorCode::NoTenantListed {
+                                    name: tenant.to_string(),
+                                },
+                            ));
                         }
                         let n = directory::add_number(
                             &ctx.conn,
@@ -426,9 +430,11 @@ impl Engine {
                         [conversation_id],
                     )?;
                     if changed == 0 {
-                        return Err(StoreError::NotFound(format!(
-                            "no conversation {conversation_id}: `wabox conversations` lists them"
-                        )));
+                        return Err(StoreError::NotFound(
+                            crate::protocol::ErrorCode::NoConversationListed {
+                                conversation: conversation_id,
+                            },
+                        ));
                     }
                     ctx.events
                         .push(store::StoreEvent::ConversationChanged { conversation_id });
@@ -530,8 +536,8 @@ impl Engine {
             }
             Request::SyncTemplates { phone_number_id } => {
                 if phone_number_id.is_none() && scope != crate::store::scope::Scope::Everything {
-                    return Err(ApiError::new(
-                        "say which number's templates to sync: --number PHONE_NUMBER_ID",
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::SayWhichNumberToSync {},
                     ));
                 }
                 let waba = self.waba_of(&scope, phone_number_id).await?;
@@ -692,7 +698,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            refused.message.contains(
+            refused.english().contains(
                 "mallory is not a wabox user: an admin adds them with `wabox agents add mallory`"
             ),
             "{refused}"
@@ -761,7 +767,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            refused.message.contains("only admins can act as"),
+            refused.english().contains("only admins can act as"),
             "{refused}"
         );
         // As herself she sees her own queue only.

@@ -46,13 +46,17 @@ pub(super) struct ManualNumber {
 
 /// A failed call about a number, in words; a refused token says so, so that the wizard stops
 /// asking again with it.
-fn refusal(what: &str, e: &crate::cloud::GraphError) -> ApiError {
-    let text = format!("{what}: {e}");
-    if e.action() == crate::cloud::ErrorAction::Reauthorize {
-        ApiError::token_refused(text)
-    } else {
-        ApiError::new(text)
-    }
+/// Meta's refusal of a number, as a token refusal when asking again with it cannot work.
+fn refusal(confirming: bool, e: &crate::cloud::GraphError) -> ApiError {
+    use crate::protocol::ErrorCode;
+    let meta = e.to_string();
+    let token = e.action() == crate::cloud::ErrorAction::Reauthorize;
+    ApiError::from(match (confirming, token) {
+        (true, true) => ErrorCode::MetaDidNotConfirmToken { meta },
+        (true, false) => ErrorCode::MetaDidNotConfirm { meta },
+        (false, true) => ErrorCode::MetaDidNotAnswerToken { meta },
+        (false, false) => ErrorCode::MetaDidNotAnswer { meta },
+    })
 }
 
 const FIELDS: &str = "id,display_phone_number,verified_name,status,quality_rating,\
@@ -82,24 +86,23 @@ impl Engine {
         if let Some(b) = business_id.as_deref()
             && !is_meta_id(b)
         {
-            return Err(ApiError::new(format!(
-                "{b:?} is not a business id: Meta's ids are digits (Business settings → Business info)"
-            )));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NotABusinessId {
+                id: b.to_string(),
+            }));
         }
         for (what, id) in [("phone number id", &pnid), ("WABA id", &waba)] {
             if !is_meta_id(id) {
-                return Err(ApiError::new(format!(
-                    "{id:?} is not a {what}: Meta's ids are digits (WhatsApp Manager → Phone numbers)"
-                )));
+                return Err(ApiError::from(crate::protocol::ErrorCode::NotAMetaId {
+                    id: id.to_string(),
+                    what: what.to_string(),
+                }));
             }
         }
         if token.is_empty() {
-            return Err(ApiError::new(
-                "an access token is needed to connect a number",
-            ));
+            return Err(ApiError::from(crate::protocol::ErrorCode::TokenNeeded {}));
         }
         if Credential::looks_like_marker(token.expose()) {
-            return Err(ApiError::new(super::api::KAPSO_MARKER_TYPED));
+            return Err(crate::protocol::ErrorCode::KapsoMarkerTyped {}.into());
         }
         let report = self
             .attach_number(
@@ -152,7 +155,7 @@ impl Engine {
             .and_then(|v| v.as_str())
             .map(display_digits)
             .filter(|d| !d.is_empty())
-            .ok_or_else(|| ApiError::new("Meta answered without the number's display number"))?;
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoDisplayNumber {}))?;
         let coexistence = info
             .get("is_on_biz_app")
             .and_then(|v| v.as_bool())
@@ -161,9 +164,10 @@ impl Engine {
             .subscribe_app(&waba, &credential)
             .await
             .map_err(|e| {
-                ApiError::new(format!(
-                    "the number is fine, but the app could not subscribe to WABA {waba}: {e}"
-                ))
+                ApiError::from(crate::protocol::ErrorCode::SubscribeFailed {
+                    waba: waba.to_string(),
+                    meta: e.to_string(),
+                })
             })?;
         // Business-level webhooks name the business, not the WABA: learn it now. Not knowing
         // it costs only those events' routing (they stay unrouted and visible), not the number.
@@ -195,7 +199,9 @@ impl Engine {
                     found => found?,
                 };
                 if scope.tenant().is_some_and(|t| t != tenant_id) {
-                    return Err(StoreError::NotFound(format!("no tenant named {tenant:?}")));
+                    return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                        name: tenant.to_string(),
+                    }));
                 }
                 let existing: Option<(i64, i64)> = ctx
                     .conn
@@ -207,9 +213,11 @@ impl Engine {
                     .optional()?;
                 let (id, renewed) = match existing {
                     Some((_, other)) if other != tenant_id => {
-                        return Err(StoreError::Conflict(format!(
-                            "number {pnid} belongs to another tenant: it cannot be connected here"
-                        )));
+                        return Err(StoreError::Conflict(
+                            crate::protocol::ErrorCode::OtherTenantsNumber {
+                                phone_number_id: pnid.to_string(),
+                            },
+                        ));
                     }
                     Some((id, _)) => {
                         ctx.conn.execute(
@@ -264,7 +272,9 @@ impl Engine {
             .await?
             .into_iter()
             .find(|n| n.id == number_id)
-            .ok_or_else(|| ApiError::new("the number just connected is missing"))?;
+            .ok_or_else(|| {
+                ApiError::from(crate::protocol::ErrorCode::NumberJustConnectedMissing {})
+            })?;
         let actor = access.actor.clone();
         let detail = format!(
             "{} +{} ({}) {}",
@@ -299,7 +309,7 @@ impl Engine {
             .graph
             .phone_number(phone_number_id.trim(), &Credential::Token(token), FIELDS)
             .await
-            .map_err(|e| refusal("Meta did not answer about the number", &e))?;
+            .map_err(|e| refusal(false, &e))?;
         let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_string);
         Ok(Response::NumberState(Box::new(
             crate::domain::onboarding::NumberState {
@@ -340,18 +350,20 @@ impl Engine {
             .await?
         };
         let Some((Some(sealed), connection)) = found else {
-            return Err(ApiError::new(format!(
-                "no connected number {pnid}: connect it first (`wabox connect coexistence`)"
-            )));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::NoConnectedNumber {
+                    phone_number_id: pnid.to_string(),
+                },
+            ));
         };
         if connection != "coexistence" {
-            return Err(ApiError::new(format!(
-                "{pnid} is a dedicated number: only numbers on the WhatsApp Business app have a history to import"
-            )));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::DedicatedNoHistory {
+                    phone_number_id: pnid.to_string(),
+                },
+            ));
         }
-        let credential = self
-            .open_credential(&sealed)
-            .map_err(|e| ApiError::new(e.to_string()))?;
+        let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
         let mut results = Vec::new();
         for kind in ["smb_app_state_sync", "history"] {
             let detail = format!("{pnid} {kind}");
@@ -396,9 +408,12 @@ impl Engine {
 fn typed_token_refused(via: &str, e: &crate::cloud::GraphError) -> ApiError {
     use crate::cloud::ErrorAction;
     match (via, e.action(), e.code()) {
-        ("manual", ErrorAction::Reauthorize, Some(code)) => ApiError::token_refused(
-            crate::i18n::engine::TOKEN_REFUSED_TYPED.en(&[&e.meta_words(), &code.to_string()]),
-        ),
-        _ => refusal("Meta did not confirm the number", e),
+        ("manual", ErrorAction::Reauthorize, Some(code)) => {
+            ApiError::from(crate::protocol::ErrorCode::TokenRefusedTyped {
+                meta: e.meta_words(),
+                code,
+            })
+        }
+        _ => refusal(true, e),
     }
 }

@@ -117,8 +117,11 @@ pub(crate) fn checked_options(o: &KapsoLinkOptions) -> Result<KapsoLinkOptions, 
 
 /// `{public}/kapso/{what}?state=…`: Kapso adds its own parameters to it.
 fn redirect(public_url: &str, what: &str, state: &str) -> Result<String, ApiError> {
-    let mut url = reqwest::Url::parse(&format!("{public_url}/kapso/{what}"))
-        .map_err(|e| ApiError::new(format!("[webhook] public_url is not a URL: {e}")))?;
+    let mut url = reqwest::Url::parse(&format!("{public_url}/kapso/{what}")).map_err(|e| {
+        ApiError::from(crate::protocol::ErrorCode::PublicUrlNotAUrl {
+            detail: e.to_string(),
+        })
+    })?;
     url.query_pairs_mut().append_pair("state", state);
     Ok(url.to_string())
 }
@@ -130,12 +133,9 @@ pub(super) fn external_customer_id(tenant_id: i64) -> String {
 
 impl Engine {
     fn kapso_client(&self) -> Result<&KapsoClient, ApiError> {
-        self.kapso.as_ref().ok_or_else(|| {
-            ApiError::new(
-                "no Kapso API key: set [kapso] api_key (or WABOX_KAPSO_API_KEY) and restart the \
-                 engine (Kapso's dashboard → Project settings → API keys)",
-            )
-        })
+        self.kapso
+            .as_ref()
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoKapsoKey {}))
     }
 
     /// The tenant's customer on Kapso: the one remembered, else a new one (remembered at once).
@@ -158,7 +158,10 @@ impl Engine {
             .create_customer(tenant, &external_customer_id(tenant_id))
             .await
             .map_err(|e| {
-                ApiError::new(format!("Kapso did not make a customer for {tenant}: {e}"))
+                ApiError::from(crate::protocol::ErrorCode::KapsoNoCustomer {
+                    tenant: tenant.to_string(),
+                    meta: e.to_string(),
+                })
             })?;
         {
             let id = id.clone();
@@ -176,7 +179,7 @@ impl Engine {
         opts: &KapsoLinkOptions,
         state: &str,
     ) -> Result<KapsoLink, ApiError> {
-        let mut opts = checked_options(opts).map_err(ApiError::new)?;
+        let mut opts = checked_options(opts).map_err(ApiError::invalid)?;
         let kapso = self.kapso_client()?.clone();
         let public = self.public_url()?.to_string();
         // Kapso locks a reconnection to the number's own connection type.
@@ -208,8 +211,11 @@ impl Engine {
             }
             other => other,
         };
-        let link =
-            made.map_err(|e| ApiError::new(format!("Kapso did not make a setup link: {e}")))?;
+        let link = made.map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::KapsoNoLink {
+                meta: e.to_string(),
+            })
+        })?;
         tracing::info!(tenant = %tenant, link = %link.id, "Kapso setup link created");
         let now = crate::domain::time::now_unix();
         Ok(KapsoLink {
@@ -231,8 +237,8 @@ impl Engine {
             .read(move |c| signups::kapso_customer(c, tenant_id))
             .await?
         else {
-            return Err(ApiError::new(
-                "the tenant has no customer on Kapso to revoke the link with",
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::KapsoNoCustomerToRevoke {},
             ));
         };
         match kapso.revoke_setup_link(&customer, link_id).await {
@@ -242,7 +248,11 @@ impl Engine {
             }
             // Already gone at Kapso: nothing is left to revoke.
             Err(e) if e.status() == Some(404) => Ok(()),
-            Err(e) => Err(ApiError::new(format!("Kapso did not revoke the link: {e}"))),
+            Err(e) => Err(ApiError::from(
+                crate::protocol::ErrorCode::KapsoDidNotRevoke {
+                    meta: e.to_string(),
+                },
+            )),
         }
     }
 
@@ -283,7 +293,7 @@ impl Engine {
         let secrets = self
             .read(move |c| signups::secrets(c, id))
             .await
-            .map_err(|e| plain(e.message))?;
+            .map_err(|e| plain(e.english()))?;
         let Some(link) = secrets.kapso_link_id.clone() else {
             return Err(plain(
                 "this signup was not a Kapso setup link: start the connection again".into(),
@@ -322,9 +332,9 @@ impl Engine {
         let customer = self
             .read(move |c| signups::kapso_customer(c, tenant_id))
             .await
-            .map_err(|e| plain(e.message))?
+            .map_err(|e| plain(e.english()))?
             .ok_or_else(|| plain("the tenant has no customer on Kapso".into()))?;
-        let kapso = self.kapso_client().map_err(|e| plain(e.message))?.clone();
+        let kapso = self.kapso_client().map_err(|e| plain(e.english()))?.clone();
         let held = kapso
             .phone_number(&pnid)
             .await
@@ -364,7 +374,7 @@ impl Engine {
         let creator = self
             .signup_creator(id)
             .await
-            .map_err(|e| plain(e.message))?;
+            .map_err(|e| plain(e.english()))?;
         let report = self
             .attach_number(
                 &creator,
@@ -384,12 +394,12 @@ impl Engine {
                 now,
             )
             .await
-            .map_err(|e| plain(e.message))?;
+            .map_err(|e| plain(e.english()))?;
         {
             let report = report.clone();
             self.write(move |ctx| signups::connected(&ctx.conn, id, &report, now))
                 .await
-                .map_err(|e| plain(e.message))?;
+                .map_err(|e| plain(e.english()))?;
         }
         let shown = params
             .get("display_phone_number")
@@ -415,7 +425,7 @@ impl Engine {
         };
         let url = format!(
             "{}/kapso/webhook",
-            self.public_url().map_err(|e| e.message)?
+            self.public_url().map_err(|e| e.english())?
         );
         let existing = kapso
             .number_webhooks(pnid)

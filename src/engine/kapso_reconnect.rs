@@ -48,15 +48,16 @@ impl Engine {
             .await?
         };
         let Some((phone_number_id, display_phone, connection, via)) = found else {
-            return Err(ApiError::new(format!(
-                "the tenant has no number {wanted}: `wabox numbers list` shows its numbers"
-            )));
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::TenantHasNoNumber {
+                    number: wanted.to_string(),
+                },
+            ));
         };
         if via.as_deref() != Some("kapso") {
-            return Err(ApiError::new(format!(
-                "+{display_phone} was not connected through Kapso: reconnect it the way it was \
-                 connected (`wabox connect meta` or `wabox connect manual`)"
-            )));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NotViaKapso {
+                display_phone: display_phone.to_string(),
+            }));
         }
         Ok(ReconnectTarget {
             phone_number_id,
@@ -82,7 +83,7 @@ impl Engine {
         let target = self
             .reconnect_target(tenant_id, number)
             .await
-            .map_err(|e| e.message)?;
+            .map_err(|e| e.english())?;
         if target.phone_number_id != phone_number_id {
             return Err(format!(
                 "Kapso connected number {phone_number_id}, not +{} that was being reconnected: \

@@ -29,21 +29,26 @@ impl Engine {
         let path = match (media.state.as_str(), &media.path) {
             ("downloaded", Some(p)) => self.config.data_dir.join(p),
             ("failed", _) => {
-                return Err(ApiError::new(format!(
-                    "the file of message {message_id} could not be downloaded ({}): `wabox media retry {message_id}`",
-                    media.error.unwrap_or_default()
-                )));
+                return Err(ApiError::from(
+                    crate::protocol::ErrorCode::MediaNotDownloaded {
+                        message: message_id,
+                        detail: media.error.unwrap_or_default(),
+                    },
+                ));
             }
             _ => {
-                return Err(ApiError::new(format!(
-                    "the file of message {message_id} is still downloading"
-                )));
+                return Err(ApiError::from(
+                    crate::protocol::ErrorCode::StillDownloading {
+                        message: message_id,
+                    },
+                ));
             }
         };
         let missing = |e: std::io::Error| {
-            ApiError::new(format!(
-                "the stored file is missing ({e}): `wabox media retry {message_id}`"
-            ))
+            ApiError::from(crate::protocol::ErrorCode::StoredFileMissing {
+                message: message_id,
+                detail: e.to_string(),
+            })
         };
         let mut file = tokio::fs::File::open(&path).await.map_err(missing)?;
         let size = file.metadata().await.map_err(missing)?.len();

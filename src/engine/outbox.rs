@@ -241,8 +241,7 @@ async fn upload(
         .writer
         .run(move |ctx| outbox::mark_uploaded(&ctx.conn, id, &m))
         .await;
-    if let Err(e) | Ok(Err(e)) = kept.map_err(|e| crate::store::StoreError::Invalid(e.to_string()))
-    {
+    if let Err(e) | Ok(Err(e)) = kept.map_err(crate::store::StoreError::invalid) {
         // The send can still go by this id; only a retry would upload again.
         tracing::error!(outbox_id = id, error = %e, "could not keep the uploaded media id");
     }
@@ -302,9 +301,7 @@ async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
             }
         })
         .await;
-    if let Err(e) | Ok(Err(e)) =
-        result.map_err(|e| crate::store::StoreError::Invalid(e.to_string()))
-    {
+    if let Err(e) | Ok(Err(e)) = result.map_err(crate::store::StoreError::invalid) {
         tracing::error!(outbox_id = id, error = %e, "could not record a send's outcome");
     }
 }

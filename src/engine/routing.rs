@@ -103,7 +103,11 @@ impl Engine {
                     .write(move |ctx| {
                         let (_, tenant_id, _) = queues::number_ref(&ctx.conn, &number)?;
                         if scope.tenant().is_some_and(|t| t != tenant_id) {
-                            return Err(StoreError::NotFound(format!("no number {number:?}")));
+                            return Err(StoreError::NotFound(
+                                crate::protocol::ErrorCode::NoNumber {
+                                    number: number.to_string(),
+                                },
+                            ));
                         }
                         queues::assign_number(&ctx.conn, &number, &queue, &mut ctx.events)
                     })
@@ -128,16 +132,18 @@ impl Engine {
                     && tenant.is_none()
                     && scope != crate::store::scope::Scope::Everything
                 {
-                    return Err(ApiError::new(
-                        "only an installation admin can make an admin of every tenant: give --tenant",
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::AdminOfEveryTenant {},
                     ));
                 }
                 if scope != crate::store::scope::Scope::Everything
                     && self.installation_admin_named(&user)
                 {
-                    return Err(ApiError::new(format!(
-                        "{user} is an installation admin: only an installation admin can change them"
-                    )));
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::InstallationAdminOnlyChanges {
+                            user: user.clone(),
+                        },
+                    ));
                 }
                 let detail = format!("agent {user} as {role} in {}", names.join(", "));
                 self.write(move |ctx| {
@@ -146,14 +152,16 @@ impl Engine {
                     if let Some(mine) = scope.tenant()
                         && !within_tenant(&ctx.conn, &user, mine)?
                     {
-                        return Err(StoreError::Conflict(format!(
-                            "{user} is not a user of your tenant: an installation admin can change them"
-                        )));
+                        return Err(StoreError::Conflict(
+                            crate::protocol::ErrorCode::NotYourTenantsUser { user: user.clone() },
+                        ));
                     }
                     if let (Some(mine), Some(t)) = (scope.tenant(), tenant.as_deref())
                         && queues::tenant_named(&ctx.conn, t)? != mine
                     {
-                        return Err(StoreError::NotFound(format!("no tenant named {t:?}")));
+                        return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                            name: t.to_string(),
+                        }));
                     }
                     let tenant = match (tenant, scope.tenant()) {
                         (Some(t), _) => Some(t),
@@ -300,7 +308,7 @@ impl Engine {
                 queue,
             } => {
                 let entries = crate::domain::connections::parse(&file_name, &content)
-                    .map_err(ApiError::new)?;
+                    .map_err(ApiError::invalid)?;
                 let engine = self.clone();
                 let queue = queue
                     .map(|q| q.trim().to_string())
@@ -367,7 +375,10 @@ impl Engine {
                 }
                 Ok(Response::Synced(Box::new(report)))
             }
-            other => Err(ApiError::new(format!("not a routing request: {other:?}"))),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "routing".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 
@@ -401,7 +412,9 @@ fn tenant_for(
             if let Some(name) = named
                 && queues::tenant_named(conn, name)? != mine
             {
-                return Err(StoreError::NotFound(format!("no tenant named {name:?}")));
+                return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                    name: name.to_string(),
+                }));
             }
             Ok(mine)
         }

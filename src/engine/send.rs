@@ -36,7 +36,7 @@ impl Engine {
         let target = self
             .read(move |c| outbox::send_target(c, conversation_id))
             .await?;
-        let mut request = addressed(&target).map_err(ApiError::new)?;
+        let mut request = addressed(&target).map_err(ApiError::invalid)?;
         let warning = match reply_to {
             Some(quoted) => {
                 self.quote(&mut request, conversation_id, quoted, now)
@@ -62,15 +62,14 @@ impl Engine {
         let conversation_id = target.conversation_id;
         let target = target.clone();
         if !target.has_token {
-            return Err(ApiError::new(format!(
-                "number {} has no access token: an admin must connect it before it can send",
-                target.phone_number_id
-            )));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NoTokenToSend {
+                phone_number_id: target.phone_number_id.clone(),
+            }));
         }
         let mut file = None;
         let (kind, rendered) = match content {
             SendContent::Text { body } => {
-                let body = text_content(&mut request, &body).map_err(ApiError::new)?;
+                let body = text_content(&mut request, &body).map_err(ApiError::invalid)?;
                 self.refuse_outside_window(&target, now).await?;
                 ("text", body)
             }
@@ -85,11 +84,9 @@ impl Engine {
                     .await;
             }
             SendContent::LocalFile { path, .. } => {
-                return Err(ApiError::new(format!(
-                    "{} is a file on the client's side: a client uploads it first \
-                     (BeginUpload, UploadChunk) and sends the upload",
-                    crate::domain::text::visible_line(&path.display().to_string())
-                )));
+                return Err(ApiError::from(crate::protocol::ErrorCode::ClientSideFile {
+                    path: path.display().to_string(),
+                }));
             }
             SendContent::Media {
                 kind,
@@ -134,10 +131,16 @@ impl Engine {
                     store_file(&data_dir, &staged.path, mime, filename)
                 })
                 .await
-                .map_err(|e| ApiError::new(format!("could not store the file: {e}")))
+                .map_err(|e| {
+                    ApiError::from(crate::protocol::ErrorCode::FileNotStored {
+                        detail: e.to_string(),
+                    })
+                })
                 .and_then(|r| {
                     r.map_err(|e| {
-                        ApiError::new(format!("could not store the file in the data dir: {e}"))
+                        ApiError::from(crate::protocol::ErrorCode::FileNotStoredInDataDir {
+                            detail: e.to_string(),
+                        })
                     })
                 });
                 let stored = match stored {
@@ -168,18 +171,28 @@ impl Engine {
         let caption = caption
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty());
-        let head = read_head(&staged.path)
-            .await
-            .map_err(|e| ApiError::new(format!("{filename}: could not read the upload ({e})")))?;
-        media::check_file(kind, mime, staged.bytes, &head, caption.as_deref())
-            .map_err(|e| ApiError::new(format!("{filename}: {e}")))?;
+        let head = read_head(&staged.path).await.map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::UploadUnreadable {
+                filename: filename.to_string(),
+                detail: e.to_string(),
+            })
+        })?;
+        media::check_file(kind, mime, staged.bytes, &head, caption.as_deref()).map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::FileRefused {
+                filename: filename.to_string(),
+                detail: e.to_string(),
+            })
+        })?;
         // The bytes, not the name, say what a file is (a text file called `fake.jpg`).
         crate::domain::media_content::check_content(kind, mime, &head).map_err(|e| {
             let hint = match kind {
                 MediaKind::Document => "",
                 _ => ": to send it as it is, send it as a document (`--kind document`)",
             };
-            ApiError::new(format!("{filename}: {e}{hint}"))
+            ApiError::from(crate::protocol::ErrorCode::FileRefused {
+                filename: filename.to_string(),
+                detail: format!("{e}{hint}"),
+            })
         })?;
         Ok((caption, staged.bytes))
     }
@@ -243,22 +256,18 @@ impl Engine {
         let names = self
             .read(move |c| templates::approved_names(c, &waba))
             .await?;
-        let why = match window {
-            ServiceWindow::Closed { .. } => format!("the 24-hour window {}", window.label(now)),
-            _ => {
-                "the customer has not written to this number, so there is no 24-hour window".into()
-            }
-        };
-        let instead = if names.is_empty() {
-            "no approved template is synced for this number: run `wabox templates sync`".to_string()
-        } else {
-            format!(
-                "send a template instead ({}): `wabox send --conversation {} --template NAME --lang CODE`",
-                names.join(", "),
-                target.conversation_id
-            )
-        };
-        Err(ApiError::new(format!("{why}: {instead}")))
+        let conversation = target.conversation_id;
+        Err(ApiError::from(match window {
+            ServiceWindow::Closed { .. } => crate::protocol::ErrorCode::WindowClosed {
+                closed: window.label(now),
+                templates: names,
+                conversation,
+            },
+            _ => crate::protocol::ErrorCode::NoWindow {
+                templates: names,
+                conversation,
+            },
+        }))
     }
 }
 

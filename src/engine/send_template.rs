@@ -27,8 +27,8 @@ impl Engine {
         header: Option<HeaderValue>,
     ) -> Result<Response, ApiError> {
         if matches!(header, Some(HeaderValue::LocalFile { .. })) {
-            return Err(ApiError::new(
-                "the header's file must be uploaded to the engine first (the engine never reads a client's files)",
+            return Err(ApiError::from(
+                crate::protocol::ErrorCode::HeaderFileNotUploaded {},
             ));
         }
         // Taken out of the uploads first: whatever is refused next, the file is removed, never
@@ -79,8 +79,13 @@ impl Engine {
     ) -> Result<(serde_json::Value, String), ApiError> {
         let t = target.clone();
         self.read(move |c| {
-            template_content(c, &t, request, &name, &language, &params, header.as_ref())
-                .map_err(crate::store::StoreError::Invalid)
+            template_content(c, &t, request, &name, &language, &params, header.as_ref()).map_err(
+                |detail| {
+                    crate::store::StoreError::Invalid(crate::protocol::ErrorCode::TemplateRefused {
+                        detail,
+                    })
+                },
+            )
         })
         .await
     }
@@ -99,9 +104,12 @@ impl Engine {
                 .check_staged(&staged, kind, &mime, &filename, None)
                 .await
                 .map(|_| ()),
-            None => Err(ApiError::new(format!(
-                "{filename}: WhatsApp cannot send {mime} in a template header"
-            ))),
+            None => Err(ApiError::from(
+                crate::protocol::ErrorCode::HeaderMimeRefused {
+                    filename: filename.to_string(),
+                    mime: mime.to_string(),
+                },
+            )),
         };
         if let Err(e) = checked {
             let _ = tokio::fs::remove_file(&staged.path).await;
@@ -114,9 +122,17 @@ impl Engine {
             store_file(&data_dir, &staged.path, mime, filename)
         })
         .await
-        .map_err(|e| ApiError::new(format!("could not store the file: {e}")))
+        .map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::FileNotStored {
+                detail: e.to_string(),
+            })
+        })
         .and_then(|r| {
-            r.map_err(|e| ApiError::new(format!("could not store the file in the data dir: {e}")))
+            r.map_err(|e| {
+                ApiError::from(crate::protocol::ErrorCode::FileNotStoredInDataDir {
+                    detail: e.to_string(),
+                })
+            })
         });
         if stored.is_err() {
             let _ = tokio::fs::remove_file(&staged_path).await;

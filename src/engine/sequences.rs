@@ -310,14 +310,10 @@ impl Engine {
                 let loaded = self.sequences.snapshot();
                 let Some(seq) = loaded.sequences.get(&sequence).cloned() else {
                     let known: Vec<&str> = loaded.sequences.keys().map(String::as_str).collect();
-                    return Err(ApiError::new(format!(
-                        "no sequence {sequence:?} (loaded: {}): `wabox sequences list` shows them and any file refused",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    )));
+                    return Err(ApiError::from(crate::protocol::ErrorCode::NoSequence {
+                        name: sequence.clone(),
+                        loaded: known.iter().map(|k| k.to_string()).collect(),
+                    }));
                 };
                 let (scope, by) = (access.scope.clone(), access.who());
                 let id = self
@@ -331,25 +327,15 @@ impl Engine {
                             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                         )?;
                         if !tenant.eq_ignore_ascii_case(&seq.tenant) {
-                            return Err(StoreError::Invalid(format!(
-                                "sequence {} runs for tenant {}, and conversation {conversation_id} belongs to {tenant}",
-                                seq.id, seq.tenant
-                            )));
+                            return Err(StoreError::Invalid(crate::protocol::ErrorCode::SequenceOtherTenant { sequence: seq.id.to_string(), tenant: seq.tenant.to_string(), conversation: conversation_id, belongs_to: tenant }));
                         }
                         if !seq.runs_on(&pnid, &display) {
-                            return Err(StoreError::Invalid(format!(
-                                "sequence {} runs only on {}, not on +{display}",
-                                seq.id,
-                                seq.numbers.join(", ")
-                            )));
+                            return Err(StoreError::Invalid(crate::protocol::ErrorCode::SequenceElsewhere { sequence: seq.id.to_string(), numbers: seq.numbers.clone(), display_phone: display }));
                         }
                         let first = seq.steps.first().and_then(|s| s.id.as_deref());
                         let id = store::enroll(&ctx.conn, conversation_id, &seq.id, first, &by, now)?
                             .ok_or_else(|| {
-                                StoreError::Invalid(format!(
-                                    "conversation {conversation_id} is already in sequence {} (`wabox sequences status --conversation {conversation_id}`)",
-                                    seq.id
-                                ))
+                                StoreError::Conflict(crate::protocol::ErrorCode::InSequence { conversation: conversation_id, sequence: seq.id.to_string() })
                             })?;
                         ctx.events.push(crate::store::StoreEvent::ConversationChanged { conversation_id });
                         Ok(id)
@@ -392,12 +378,12 @@ impl Engine {
             }
             Request::AdvanceClock { seconds } => {
                 if !self.movable_clock {
-                    return Err(ApiError::new(
-                        "this engine's clock cannot be moved (only an engine started with WABOX_MOVABLE_CLOCK=1: tests and the demo)",
-                    ));
+                    return Err(ApiError::from(crate::protocol::ErrorCode::ClockFixed {}));
                 }
                 if !access.scope.is_admin() {
-                    return Err(ApiError::new("only an admin may move the clock"));
+                    return Err(ApiError::from(
+                        crate::protocol::ErrorCode::ClockAdminOnly {},
+                    ));
                 }
                 let offset = crate::domain::time::advance_clock(seconds);
                 tracing::info!(seconds, offset, "clock moved ahead");
@@ -410,7 +396,10 @@ impl Engine {
                     offset_seconds: offset,
                 })
             }
-            other => Err(ApiError::new(format!("not a sequence request: {other:?}"))),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "sequence".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 
@@ -457,7 +446,7 @@ impl Engine {
             ),
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(conversation_id, error = %e.message, "could not pause the automation")
+                tracing::warn!(conversation_id, error = %e.english(), "could not pause the automation")
             }
         }
     }

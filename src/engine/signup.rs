@@ -61,12 +61,11 @@ impl Engine {
 
     /// Where the engine's listener is reached from a browser: `[webhook] public_url`.
     pub(super) fn public_url(&self) -> Result<&str, ApiError> {
-        self.config.public_url.as_deref().or(self.loopback_url.get().map(String::as_str)).ok_or_else(|| {
-            ApiError::new(
-                "no public URL: set [webhook] public_url to the HTTPS address that reaches this \
-                 engine's listener (`wabox connect dashboard` shows what Meta needs)",
-            )
-        })
+        self.config
+            .public_url
+            .as_deref()
+            .or(self.loopback_url.get().map(String::as_str))
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoPublicUrl {}))
     }
 
     /// The URL behind a short link, while its signup waits.
@@ -125,7 +124,7 @@ impl Engine {
                 .map(|r| Response::Connected(Box::new(r))),
             Request::RevokeSignup { id } => {
                 if let Some(untold) = self.revoke_signup(access, id, now).await? {
-                    return Err(ApiError::new(untold));
+                    return Err(untold);
                 }
                 let scope = access.scope.clone();
                 self.read(move |c| signups::view(c, &scope, id, now))
@@ -138,18 +137,25 @@ impl Engine {
                     .read(move |c| signups::view(c, &scope, id, now))
                     .await?;
                 let secrets = self.read(move |c| signups::secrets(c, id)).await?;
-                let path: SignupPath = serde_json::from_str(&secrets.options)
-                    .map_err(|e| ApiError::new(format!("signup {id} cannot be remade: {e}")))?;
+                let path: SignupPath = serde_json::from_str(&secrets.options).map_err(|e| {
+                    ApiError::from(crate::protocol::ErrorCode::SignupNotRemade {
+                        id,
+                        detail: e.to_string(),
+                    })
+                })?;
                 if let Some(untold) = self.revoke_signup(access, id, now).await? {
                     // The new link revokes the old one at Kapso anyway.
-                    tracing::warn!(signup = id, "{untold}");
+                    tracing::warn!(signup = id, "{}", untold.english());
                 }
                 let view = self
                     .begin_signup(access, &old.tenant, path, old.queue, now)
                     .await?;
                 Ok(Response::Signup(Box::new(view)))
             }
-            other => Err(ApiError::new(format!("not a signup request: {other:?}"))),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "signup".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 
@@ -162,9 +168,7 @@ impl Engine {
     ) -> Result<i64, ApiError> {
         let name = tenant.trim().to_string();
         if name.is_empty() {
-            return Err(ApiError::new(
-                "name the tenant (the business) the number is for",
-            ));
+            return Err(ApiError::from(crate::protocol::ErrorCode::NameTheTenant {}));
         }
         let scope = access.scope.clone();
         self.write(move |ctx| {
@@ -178,7 +182,9 @@ impl Engine {
                 Err(e) => return Err(e),
             };
             if scope.tenant().is_some_and(|t| t != id) {
-                return Err(StoreError::NotFound(format!("no tenant named {name:?}")));
+                return Err(StoreError::NotFound(crate::protocol::ErrorCode::NoTenant {
+                    name: name.clone(),
+                }));
             }
             Ok(id)
         })
@@ -193,7 +199,7 @@ impl Engine {
         queue: Option<String>,
         now: i64,
     ) -> Result<SignupView, ApiError> {
-        let options = serde_json::to_string(&path).map_err(|e| ApiError::new(e.to_string()))?;
+        let options = serde_json::to_string(&path).map_err(ApiError::internal)?;
         let state = signups::fresh_state();
         let (url, coexistence, expires_at, kapso_link_id, kind) = match &path {
             SignupPath::Meta { coexistence } => (
@@ -282,18 +288,21 @@ impl Engine {
     /// Meta's Embedded Signup dialog for the master app, as a plain URL (no JavaScript SDK: the
     /// admin may be on SSH and open it on a phone).
     fn meta_dialog_url(&self, state: &str, coexistence: bool) -> Result<String, ApiError> {
-        let app_id = self.config.app_id.as_deref().ok_or_else(|| {
-            ApiError::new("no app id: set [meta] app_id (App Dashboard → Settings → Basic)")
+        let app_id = self
+            .config
+            .app_id
+            .as_deref()
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoAppId {}))?;
+        self.config.require_app_secret().map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::Misconfigured {
+                detail: e.to_string(),
+            })
         })?;
-        self.config
-            .require_app_secret()
-            .map_err(|e| ApiError::new(e.to_string()))?;
-        let config_id = self.config.config_id.as_deref().ok_or_else(|| {
-            ApiError::new(
-                "no Embedded Signup configuration: set [meta] config_id (App Dashboard → \
-                 WhatsApp → Embedded Signup → Configuration ID)",
-            )
-        })?;
+        let config_id = self
+            .config
+            .config_id
+            .as_deref()
+            .ok_or_else(|| ApiError::from(crate::protocol::ErrorCode::NoSignupConfig {}))?;
         let redirect = self.oauth_redirect_uri()?;
         let mut extras =
             serde_json::json!({"setup": {}, "sessionInfoVersion": "3", "version": "v3"});
@@ -305,7 +314,11 @@ impl Engine {
             self.config.dialog_base_url.trim_end_matches('/'),
             self.config.graph_version
         ))
-        .map_err(|e| ApiError::new(format!("[meta] dialog_base_url is not a URL: {e}")))?;
+        .map_err(|e| {
+            ApiError::from(crate::protocol::ErrorCode::DialogUrlNotAUrl {
+                detail: e.to_string(),
+            })
+        })?;
         url.query_pairs_mut()
             .append_pair("client_id", app_id)
             .append_pair("redirect_uri", &redirect)
@@ -383,7 +396,7 @@ impl Engine {
             .require_app_secret()
             .map_err(|e| e.to_string())?
             .clone();
-        let redirect = self.oauth_redirect_uri().map_err(|e| e.message)?;
+        let redirect = self.oauth_redirect_uri().map_err(|e| e.english())?;
         let token = self
             .graph
             .exchange_code(&app_id, &secret, code, &redirect)
@@ -423,7 +436,7 @@ impl Engine {
                 signups::token_received(&ctx.conn, id, &sealed, expires_at, &candidates)
             })
             .await
-            .map_err(|e| e.message)?;
+            .map_err(|e| e.english())?;
         }
         tracing::info!(
             signup = id,
@@ -435,7 +448,7 @@ impl Engine {
             && only.coexistence
         {
             let pnid = only.phone_number_id.clone();
-            let creator = self.signup_creator(id).await.map_err(|e| e.message)?;
+            let creator = self.signup_creator(id).await.map_err(|e| e.english())?;
             return match self
                 .finish_signup(&creator, id, Some(pnid), None, now)
                 .await
@@ -448,7 +461,7 @@ impl Engine {
                         r.number.display_phone
                     ),
                 }),
-                Err(e) => Err(e.message),
+                Err(e) => Err(e.english()),
             };
         }
         Ok(CallbackOutcome {
@@ -493,11 +506,14 @@ impl Engine {
             .await?;
         let secrets = self.read(move |c| signups::secrets(c, id)).await?;
         if secrets.status != "choose" {
-            return Err(ApiError::new(match view.status {
+            return Err(ApiError::from(match view.status {
                 crate::protocol::SignupStatus::Waiting => {
-                    "nobody has come back through this link yet: open it and log in first".into()
+                    crate::protocol::ErrorCode::NobodyCameBack {}
                 }
-                s => format!("signup {id} is {s:?}; start a new one", s = s),
+                s => crate::protocol::ErrorCode::SignupFinished {
+                    id,
+                    status: format!("{s:?}"),
+                },
             }));
         }
         let chosen = match phone_number_id.as_deref().map(str::trim) {
@@ -509,19 +525,18 @@ impl Engine {
                         || c.display_phone.trim_start_matches('+') == p.trim_start_matches('+')
                 })
                 .ok_or_else(|| {
-                    ApiError::new(format!(
-                        "{p} is not among the numbers Meta shared: {}",
-                        list(&view.candidates)
-                    ))
+                    ApiError::from(crate::protocol::ErrorCode::NotShared {
+                        phone_number_id: p.to_string(),
+                        shared: list(&view.candidates),
+                    })
                 })?,
             None => match view.candidates.as_slice() {
                 [only] => only,
                 many => {
-                    return Err(ApiError::new(format!(
-                        "Meta shared {} numbers; pick one: {}",
-                        many.len(),
-                        list(many)
-                    )));
+                    return Err(ApiError::from(crate::protocol::ErrorCode::PickOne {
+                        count: many.len() as u64,
+                        shared: list(many),
+                    }));
                 }
             },
         }
@@ -529,23 +544,22 @@ impl Engine {
         let token = Credential::Token(Secret::new(
             self.sealer
                 .open(secrets.token_sealed.as_deref().unwrap_or_default())
-                .map_err(|e| ApiError::new(e.to_string()))?,
+                .map_err(ApiError::internal)?,
         ));
         if !chosen.coexistence {
             let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
-                ApiError::new(format!(
-                    "+{} is a dedicated number: type its 6-digit two-step verification PIN to register it",
-                    chosen.display_phone
-                ))
+                ApiError::from(crate::protocol::ErrorCode::PinNeeded {
+                    display_phone: chosen.display_phone.clone(),
+                })
             })?;
             self.graph
                 .register(&chosen.phone_number_id, &token, &pin)
                 .await
                 .map_err(|e| {
-                    ApiError::new(format!(
-                        "Meta did not register +{} with that PIN: {e} (Meta allows 10 tries in 72 hours)",
-                        chosen.display_phone
-                    ))
+                    ApiError::from(crate::protocol::ErrorCode::PinRefused {
+                        display_phone: chosen.display_phone.clone(),
+                        meta: e.to_string(),
+                    })
                 })?;
         }
         let report = self
@@ -581,7 +595,7 @@ impl Engine {
         access: &Access,
         id: i64,
         now: i64,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<ApiError>, ApiError> {
         let scope = access.scope.clone();
         let view = self
             .read(move |c| signups::view(c, &scope, id, now))
@@ -595,10 +609,11 @@ impl Engine {
             && !view.status.finished()
             && let Err(e) = self.kapso_revoke_link(secrets.tenant_id, link).await
         {
-            return Ok(Some(format!(
-                "signup {id} is revoked in wabox (its callback is refused and attaches nothing), \
-                 but Kapso was not told: {}",
-                e.message
+            return Ok(Some(ApiError::from(
+                crate::protocol::ErrorCode::SignupRevokedKapsoNotTold {
+                    id,
+                    cause: e.english(),
+                },
             )));
         }
         Ok(None)

@@ -100,7 +100,7 @@ async fn refuse(mut stream: UnixStream, refusal: Refusal) {
     tracing::debug!(reason = %refusal, "client connection refused");
     let frame = ServerFrame::Answer {
         id: 0,
-        result: AnswerResult::Error(ApiError::new(refusal.to_string())),
+        result: AnswerResult::Error(refusal.into()),
     };
     if let Ok(mut line) = serde_json::to_vec(&frame) {
         line.push(b'\n');
@@ -166,7 +166,11 @@ async fn connection(
             Err(e) => {
                 let answer = ServerFrame::Answer {
                     id: 0,
-                    result: AnswerResult::Error(ApiError::new(format!("not a request: {e}"))),
+                    result: AnswerResult::Error(ApiError::from(
+                        crate::protocol::ErrorCode::NotARequest {
+                            detail: e.to_string(),
+                        },
+                    )),
                 };
                 let _ = out_tx.send(Out::Frame(answer)).await;
                 continue;
@@ -197,7 +201,7 @@ async fn connection(
                 .hub()
                 .subscribe_to(&caller, frame.act_as.as_deref(), Box::new(out_tx.clone()))
                 .await
-                .map_err(|e| std::io::Error::other(e.message))?;
+                .map_err(|e| std::io::Error::other(e.english()))?;
             subscribed = true;
             // A subscribed client is an open inbox: its user is online for assignment.
             let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
@@ -237,20 +241,21 @@ async fn next_request(
     };
     let why = match next? {
         Ok(line) => return Some(line),
-        Err(LinesCodecError::MaxLineLengthExceeded) => format!(
-            "a request over {} bytes was refused and the connection closed: files travel in chunks (this client may be older than the engine)",
-            MAX_REQUEST_BYTES
-        ),
+        Err(LinesCodecError::MaxLineLengthExceeded) => {
+            ApiError::from(crate::protocol::ErrorCode::RequestTooLong {
+                max: MAX_REQUEST_BYTES as u64,
+            })
+        }
         Err(LinesCodecError::Io(e)) => {
             tracing::debug!(error = %e, "client connection ended");
             return None;
         }
     };
-    tracing::warn!("{why}");
+    tracing::warn!("{}", why.english());
     let _ = out
         .send(Out::Frame(ServerFrame::Answer {
             id: 0,
-            result: AnswerResult::Error(ApiError::new(why)),
+            result: AnswerResult::Error(why),
         }))
         .await;
     None

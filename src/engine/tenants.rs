@@ -69,7 +69,10 @@ impl Engine {
                 tracing::info!(tenant = %change.tenant, by = %access.actor, "tenant removed");
                 Ok(Response::TenantChanged(Box::new(change)))
             }
-            other => Err(ApiError::new(format!("not a tenant request: {other:?}"))),
+            other => Err(ApiError::from(crate::protocol::ErrorCode::WrongRequest {
+                area: "tenant".into(),
+                request: format!("{other:?}"),
+            })),
         }
     }
 

@@ -3,7 +3,7 @@
 //! by their uploader only. Abandoned ones are removed.
 
 use crate::domain::media::{MediaKind, size_label};
-use crate::protocol::{ApiError, FILE_CHUNK_BYTES, UploadProgress};
+use crate::protocol::{ApiError, ErrorCode, FILE_CHUNK_BYTES, UploadProgress};
 use base64::Engine as _;
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,9 +47,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn unknown(upload_id: &str) -> ApiError {
-    ApiError::new(format!(
-        "no upload {upload_id} is under way (it finished, was abandoned for 10 minutes, or the engine restarted): send the file again"
-    ))
+    ApiError::from(ErrorCode::NoUpload {
+        upload: upload_id.to_string(),
+    })
 }
 
 impl Uploads {
@@ -71,11 +71,10 @@ impl Uploads {
             .max()
             .unwrap_or(0) as u64;
         if bytes > largest {
-            return Err(ApiError::new(format!(
-                "the file is {}; WhatsApp takes no file larger than {}",
-                size_label(bytes),
-                size_label(largest)
-            )));
+            return Err(ApiError::from(ErrorCode::FileTooBig {
+                size: size_label(bytes),
+                largest: size_label(largest),
+            }));
         }
         let abandoned = self.sweep();
         let upload_id = hex::encode(rand::random::<[u8; 16]>());
@@ -83,9 +82,9 @@ impl Uploads {
         {
             let mut live = lock(&self.live);
             if live.values().filter(|u| u.uid == uid).count() >= MAX_PER_USER {
-                return Err(ApiError::new(format!(
-                    "{MAX_PER_USER} uploads of yours are under way already: let them finish (or wait 10 minutes) and try again"
-                )));
+                return Err(ApiError::from(ErrorCode::UploadsBusy {
+                    max: MAX_PER_USER as u64,
+                }));
             }
             live.insert(
                 upload_id.clone(),
@@ -113,9 +112,17 @@ impl Uploads {
                 .map(drop)
         })
         .await
-        .map_err(|e| ApiError::new(format!("could not start the upload: {e}")))
+        .map_err(|e| {
+            ApiError::from(ErrorCode::UploadNotStarted {
+                detail: e.to_string(),
+            })
+        })
         .and_then(|r| {
-            r.map_err(|e| ApiError::new(format!("could not start the upload in the data dir: {e}")))
+            r.map_err(|e| {
+                ApiError::from(ErrorCode::UploadNotStartedInDataDir {
+                    detail: e.to_string(),
+                })
+            })
         });
         let mut live = lock(&self.live);
         if let Err(e) = created {
@@ -141,12 +148,16 @@ impl Uploads {
     ) -> Result<UploadProgress, ApiError> {
         let data = base64::engine::general_purpose::STANDARD
             .decode(data_base64.as_bytes())
-            .map_err(|e| ApiError::new(format!("a chunk of the file is not valid base64 ({e})")))?;
+            .map_err(|e| {
+                ApiError::from(ErrorCode::ChunkNotBase64 {
+                    detail: e.to_string(),
+                })
+            })?;
         if data.len() > FILE_CHUNK_BYTES {
-            return Err(ApiError::new(format!(
-                "a chunk of {} bytes is over the {FILE_CHUNK_BYTES}-byte limit",
-                data.len()
-            )));
+            return Err(ApiError::from(ErrorCode::ChunkTooBig {
+                bytes: data.len() as u64,
+                max: FILE_CHUNK_BYTES as u64,
+            }));
         }
         let path = {
             let mut live = lock(&self.live);
@@ -155,21 +166,18 @@ impl Uploads {
                 .filter(|u| u.uid == uid)
                 .ok_or_else(|| unknown(upload_id))?;
             if u.busy {
-                return Err(ApiError::new(
-                    "the previous chunk of this upload is still being written: send chunks one after another",
-                ));
+                return Err(ApiError::from(ErrorCode::ChunkStillWriting {}));
             }
             if offset != u.received {
-                return Err(ApiError::new(format!(
-                    "a chunk at byte {offset} of an upload that has {} bytes: send from there",
-                    u.received
-                )));
+                return Err(ApiError::from(ErrorCode::ChunkOutOfPlace {
+                    offset,
+                    received: u.received,
+                }));
             }
             if u.received + data.len() as u64 > u.bytes {
-                return Err(ApiError::new(format!(
-                    "the chunks add up to more than the {} bytes announced",
-                    u.bytes
-                )));
+                return Err(ApiError::from(ErrorCode::ChunksOverAnnounced {
+                    bytes: u.bytes,
+                }));
             }
             u.busy = true;
             u.path.clone()
@@ -193,9 +201,9 @@ impl Uploads {
             if let Some(p) = gone {
                 let _ = std::fs::remove_file(p);
             }
-            return Err(ApiError::new(format!(
-                "could not write the upload in the data dir ({e}): send the file again"
-            )));
+            return Err(ApiError::from(ErrorCode::UploadNotWritten {
+                detail: e.to_string(),
+            }));
         }
         u.received += len;
         Ok(UploadProgress {
@@ -213,10 +221,10 @@ impl Uploads {
             .filter(|u| u.uid == uid && !u.busy)
             .ok_or_else(|| unknown(upload_id))?;
         if u.received != u.bytes {
-            return Err(ApiError::new(format!(
-                "the upload has {} of its {} bytes: send the rest before the message",
-                u.received, u.bytes
-            )));
+            return Err(ApiError::from(ErrorCode::UploadIncomplete {
+                received: u.received,
+                bytes: u.bytes,
+            }));
         }
         let u = live.remove(upload_id).ok_or_else(|| unknown(upload_id))?;
         Ok(StagedFile {
@@ -278,6 +286,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let uploads = Uploads::new(dir.path());
         let err = uploads.begin(1000, 200_000_000).await.unwrap_err();
-        assert!(err.message.contains("no file larger than"), "{err}");
+        assert!(err.english().contains("no file larger than"), "{err}");
     }
 }

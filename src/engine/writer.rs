@@ -167,7 +167,7 @@ pub fn start(
             run_loop(&mut ctx, rx, ingest, &stats, &events);
         })
         .map_err(|e| {
-            store::StoreError::Invalid(format!("could not start the writer thread: {e}"))
+            store::StoreError::invalid(format!("could not start the writer thread: {e}"))
         })?;
     Ok((handle, thread))
 }

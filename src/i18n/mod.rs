@@ -7,6 +7,7 @@ pub mod admin;
 pub mod composer;
 pub mod demo;
 pub mod engine;
+pub mod errors;
 mod kapso;
 pub use kapso::kapso_failure;
 pub mod cmdline;

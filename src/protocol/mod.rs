@@ -16,6 +16,8 @@ use template_sync::SyncReport;
 
 pub mod admin;
 mod demo;
+pub mod error;
+pub use error::{ApiError, ErrorCode, ErrorKind, PROTOCOL_VERSION};
 pub mod directory;
 pub mod listing;
 pub mod push;
@@ -501,42 +503,9 @@ pub struct EngineInfo {
     pub mode: String,
     pub data_dir: String,
     pub user: String,
-}
-
-/// A refusal or failure, in words for the person at the terminal.
-#[derive(Debug, Clone, Serialize, Deserialize, thiserror::Error, PartialEq)]
-#[error("{message}")]
-pub struct ApiError {
-    pub message: String,
-    /// What kind of refusal, where a client acts on the kind and not only shows the words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<ApiErrorKind>,
-}
-
-/// Refusals a client acts on.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiErrorKind {
-    /// Meta refused the access token (190, an OAuth error, HTTP 401/403): asking again with
-    /// the same token cannot work.
-    TokenRefused,
-}
-
-impl ApiError {
-    pub fn new(message: impl Into<String>) -> Self {
-        ApiError {
-            message: message.into(),
-            kind: None,
-        }
-    }
-
-    /// Meta refused the token the request carried.
-    pub fn token_refused(message: impl Into<String>) -> Self {
-        ApiError {
-            message: message.into(),
-            kind: Some(ApiErrorKind::TokenRefused),
-        }
-    }
+    /// The engine's `PROTOCOL_VERSION` (absent from an engine older than the handshake).
+    #[serde(default)]
+    pub protocol: u32,
 }
 
 /// A number connected (or its token renewed), and what was set up around it.
@@ -621,6 +590,9 @@ pub struct RequestFrame {
     /// An admin acting as another user (recorded in the audit log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act_as: Option<String>,
+    /// The client's `PROTOCOL_VERSION`, on its first frame (the `Hello` of the handshake).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u32>,
 }
 
 /// One line on the socket, engine to client: an answer to request `id`, or a pushed event.

@@ -73,9 +73,9 @@ pub fn target(conn: &Connection, message: &MessageRef) -> Result<StoredTarget> {
             .optional()?,
     };
     found.ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no message {message}: `wabox messages CONVERSATION_ID --json` shows their ids"
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoMessageNamedListed {
+            message: message.to_string(),
+        })
     })
 }
 

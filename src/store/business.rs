@@ -44,7 +44,7 @@ pub fn set_business_id(conn: &Connection, number_id: i64, business_id: Option<&s
     let Some(b) = business_id.map(str::trim).filter(|b| !b.is_empty()) else {
         return Ok(());
     };
-    crate::domain::number::check_meta_id("business id", b).map_err(super::StoreError::Invalid)?;
+    crate::domain::number::check_meta_id("business id", b).map_err(super::StoreError::invalid)?;
     conn.execute(
         "UPDATE numbers SET business_id = ?2 WHERE id = ?1",
         params![number_id, b],

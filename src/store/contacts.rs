@@ -15,9 +15,9 @@ fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no conversation {conversation_id}: `wabox conversations` lists them"
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed {
+            conversation: conversation_id,
+        })
     })
 }
 
@@ -60,15 +60,14 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
 fn clean_label(label: &str) -> Result<String> {
     use crate::domain::text::{NameError, check_name};
     let wrong_size = || {
-        StoreError::Invalid(format!(
-            "a label is 1 to 40 printable characters, not {:?}",
-            crate::domain::text::visible_line(label.trim())
-        ))
+        StoreError::Invalid(crate::protocol::ErrorCode::BadLabel {
+            label: label.trim().to_string(),
+        })
     };
     match check_name("label", label) {
         Ok(label) if label.chars().count() <= 40 => Ok(label),
         Ok(_) | Err(NameError::Blank { .. } | NameError::TooLong { .. }) => Err(wrong_size()),
-        Err(hidden) => Err(StoreError::Invalid(hidden.to_string())),
+        Err(hidden) => Err(StoreError::invalid(hidden)),
     }
 }
 
@@ -120,7 +119,9 @@ pub fn add_note(
 ) -> Result<()> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(StoreError::Invalid("a note needs some text".into()));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::EmptyNote {},
+        ));
     }
     let contact_id = contact_of(conn, conversation_id)?;
     conn.execute(
@@ -140,18 +141,22 @@ pub fn set_state(
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     if !matches!(state, "open" | "closed" | "snoozed") {
-        return Err(StoreError::Invalid(format!(
-            "a conversation is open, closed or snoozed, not {state:?}"
-        )));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::BadConversationState {
+                state: state.to_string(),
+            },
+        ));
     }
     let changed = conn.execute(
         "UPDATE conversations SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
         params![conversation_id, state, snoozed_until],
     )?;
     if changed == 0 {
-        return Err(StoreError::NotFound(format!(
-            "no conversation {conversation_id}: `wabox conversations` lists them"
-        )));
+        return Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NoConversationListed {
+                conversation: conversation_id,
+            },
+        ));
     }
     events.push(StoreEvent::ConversationChanged { conversation_id });
     Ok(())

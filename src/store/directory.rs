@@ -25,7 +25,7 @@ pub struct NewNumber<'a> {
 }
 
 pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView> {
-    let name = check_name("tenant", name).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let name = check_name("tenant", name).map_err(StoreError::invalid)?;
     let name = name.as_str();
     // "ACME" or a full-width "Ａｃｍｅ" beside "Acme" would be two tenants no one tells apart.
     let wanted = normalised_name(name);
@@ -34,9 +34,11 @@ pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView>
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if let Some(same) = existing.iter().find(|t| normalised_name(t) == wanted) {
-        return Err(StoreError::Conflict(format!(
-            "tenant {same:?} already exists (names are compared ignoring case and width)"
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::TenantExists {
+                name: same.to_string(),
+            },
+        ));
     }
     conn.execute(
         "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
@@ -80,20 +82,20 @@ fn tenant_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
 
 pub fn add_number(conn: &Connection, new: &NewNumber<'_>, now: i64) -> Result<NumberView> {
     use crate::domain::number::{check_meta_id, normalize_display_phone};
-    check_meta_id("phone number id", new.phone_number_id).map_err(StoreError::Invalid)?;
-    check_meta_id("WABA id", new.waba_id).map_err(StoreError::Invalid)?;
-    let display = normalize_display_phone(new.display_phone).map_err(StoreError::Invalid)?;
+    check_meta_id("phone number id", new.phone_number_id).map_err(StoreError::invalid)?;
+    check_meta_id("WABA id", new.waba_id).map_err(StoreError::invalid)?;
+    let display = normalize_display_phone(new.display_phone).map_err(StoreError::invalid)?;
     let tenant = tenant_id(conn, new.tenant)?.ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no tenant named {:?}: add it first with `wabox tenants add {:?}`",
-            new.tenant, new.tenant
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoTenantAddFirst {
+            name: new.tenant.to_string(),
+        })
     })?;
     if route_number(conn, &PhoneNumberId(new.phone_number_id.to_string()))?.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "phone number id {} is already stored: `wabox numbers list` shows it",
-            new.phone_number_id
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::NumberExists {
+                phone_number_id: new.phone_number_id.to_string(),
+            },
+        ));
     }
     conn.execute(
         "INSERT INTO numbers (tenant_id, phone_number_id, waba_id, display_phone, connection,
@@ -113,7 +115,7 @@ pub fn add_number(conn: &Connection, new: &NewNumber<'_>, now: i64) -> Result<Nu
     list_numbers(conn)?
         .into_iter()
         .find(|n| n.id == id)
-        .ok_or_else(|| StoreError::NotFound("the number just added is missing".into()))
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NumberJustAddedMissing {}))
 }
 
 pub fn list_numbers(conn: &Connection) -> Result<Vec<NumberView>> {

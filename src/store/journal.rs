@@ -36,9 +36,7 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
 pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
     conn.query_row("SELECT body FROM journal WHERE id = ?1", [id], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| {
-            StoreError::NotFound(format!("no journal entry {id}: `wabox journal` lists them"))
-        })
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoJournalEntry { id }))
 }
 
 pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
@@ -47,9 +45,8 @@ pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
             r.get(0)
         })
         .optional()?;
-    s.map(|s| JournalState::parse(&s)).ok_or_else(|| {
-        StoreError::NotFound(format!("no journal entry {id}: `wabox journal` lists them"))
-    })
+    s.map(|s| JournalState::parse(&s))
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoJournalEntry { id }))
 }
 
 /// The longest `detail` kept: an error quoting a sender's body (a parse error, an unknown field)

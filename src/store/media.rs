@@ -193,7 +193,11 @@ pub fn get(conn: &Connection, message_id: i64) -> Result<MediaView> {
         },
     )
     .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("message {message_id} has no media")))
+    .ok_or_else(|| {
+        StoreError::NotFound(crate::protocol::ErrorCode::NoMedia {
+            message: message_id,
+        })
+    })
 }
 
 /// Asks for another download of a failed file.
@@ -209,18 +213,23 @@ pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -
         .as_deref()
         .map(|id| crate::domain::ids::check_url_id("media id", id))
     {
-        return Err(StoreError::Conflict(format!(
-            "the media of message {message_id} cannot be fetched again: {e}"
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::MediaNotRefetchable {
+                message: message_id,
+                detail: e.to_string(),
+            },
+        ));
     }
     let n = conn.execute(
         "UPDATE media SET state = 'pending', next_attempt_at = 0, attempts = 0 WHERE message_id = ?1 AND state = 'failed'",
         [message_id],
     )?;
     if n == 0 {
-        return Err(StoreError::Conflict(format!(
-            "the media of message {message_id} has not failed: nothing to retry"
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::MediaNotFailed {
+                message: message_id,
+            },
+        ));
     }
     changed(conn, message_id, events)
 }

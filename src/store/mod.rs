@@ -64,11 +64,20 @@ pub enum StoreError {
     #[error("could not bring the database schema up to date: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(crate::protocol::ErrorCode),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(crate::protocol::ErrorCode),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(crate::protocol::ErrorCode),
+}
+
+impl StoreError {
+    /// A value a lower layer refused, in that layer's words.
+    pub fn invalid(detail: impl std::fmt::Display) -> StoreError {
+        StoreError::Invalid(crate::protocol::ErrorCode::InvalidValue {
+            detail: detail.to_string(),
+        })
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -64,7 +64,7 @@ pub fn send_target(conn: &Connection, conversation_id: i64) -> Result<SendTarget
         })
     })
     .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}: `wabox conversations` lists them")))
+    .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed { conversation: conversation_id }))
 }
 
 /// A message to queue.
@@ -405,9 +405,11 @@ pub fn retry(
         )
         .optional()?;
     match state {
-        None => Err(StoreError::NotFound(format!(
-            "message {message_id} was not sent by wabox, so it cannot be retried"
-        ))),
+        None => Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NotOursToRetry {
+                message: message_id,
+            },
+        )),
         Some((id, s)) if s == "failed" || s == "uncertain" => {
             conn.execute(
                 "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, updated_at = ?3 WHERE id = ?1",
@@ -420,9 +422,12 @@ pub fn retry(
             });
             Ok(())
         }
-        Some((_, s)) => Err(StoreError::Conflict(format!(
-            "message {message_id} is {s}: only failed or uncertain messages can be retried"
-        ))),
+        Some((_, s)) => Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::NotRetryable {
+                message: message_id,
+                status: s,
+            },
+        )),
     }
 }
 

@@ -21,9 +21,11 @@ pub fn tenant_of_queues(conn: &Connection, queues: &[&str]) -> Result<i64> {
             .query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         if having.is_empty() {
-            return Err(StoreError::NotFound(format!(
-                "no queue named {name:?} in any tenant: `wabox queues list` shows them"
-            )));
+            return Err(StoreError::NotFound(
+                crate::protocol::ErrorCode::NoQueueAnywhere {
+                    name: name.to_string(),
+                },
+            ));
         }
         let kept: Vec<(i64, String)> = match candidates.take() {
             None => having,
@@ -33,10 +35,11 @@ pub fn tenant_of_queues(conn: &Connection, queues: &[&str]) -> Result<i64> {
                 .collect(),
         };
         if kept.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "no tenant has all of the queues {}: an agent's queues are of one tenant",
-                queues.join(", ")
-            )));
+            return Err(StoreError::Invalid(
+                crate::protocol::ErrorCode::QueuesOfSeveralTenants {
+                    queues: queues.iter().map(|q| q.to_string()).collect(),
+                },
+            ));
         }
         candidates = Some(kept);
     }
@@ -46,13 +49,14 @@ pub fn tenant_of_queues(conn: &Connection, queues: &[&str]) -> Result<i64> {
             let names: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
             let first = names.first().copied().unwrap_or("TENANT");
             let queue = queues[0].trim();
-            Err(StoreError::Invalid(format!(
-                "queue {queue:?} is in several tenants ({}): say which — `--tenant {}` on the \
-                 command line, `{}` in the inbox's : commands",
-                names.join(", "),
-                shell_word(first),
-                inbox_word(queue, first)
-            )))
+            Err(StoreError::Invalid(
+                crate::protocol::ErrorCode::QueueInSeveralTenants {
+                    queue: queue.to_string(),
+                    tenants: names.iter().map(|n| n.to_string()).collect(),
+                    shell: shell_word(first).to_string(),
+                    inbox: inbox_word(queue, first).to_string(),
+                },
+            ))
         }
     }
 }
@@ -68,13 +72,14 @@ pub fn tenant_for_new_queue(conn: &Connection, queue: &str) -> Result<i64> {
         return super::queues::default_tenant(conn, None);
     }
     let queue = queue.trim();
-    Err(StoreError::Invalid(format!(
-        "there are several tenants ({}): say which gets queue {queue:?} — `--tenant {}` on the \
-         command line, `{}` in the inbox's : commands",
-        names.join(", "),
-        shell_word(&names[0]),
-        inbox_word(queue, &names[0])
-    )))
+    Err(StoreError::Invalid(
+        crate::protocol::ErrorCode::TenantForNewQueue {
+            queue: queue.to_string(),
+            shell: shell_word(&names[0]).to_string(),
+            inbox: inbox_word(queue, &names[0]).to_string(),
+            tenants: names,
+        },
+    ))
 }
 
 /// How the inbox's `:` commands name a tenant's queue: `Sales@Acme`, or `Sales @Demo Shop`

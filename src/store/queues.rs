@@ -23,9 +23,9 @@ pub fn tenant_named(conn: &Connection, name: &str) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no tenant named {name:?}: `wabox tenants list` shows them"
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed {
+            name: name.to_string(),
+        })
     })
 }
 
@@ -41,10 +41,10 @@ pub fn default_tenant(conn: &Connection, named: Option<&str>) -> Result<i64> {
     match ids.as_slice() {
         [one] => Ok(*one),
         [] => Err(StoreError::Invalid(
-            "no tenant yet: `wabox tenants add NAME` first".into(),
+            crate::protocol::ErrorCode::NoTenantYet {},
         )),
         _ => Err(StoreError::Invalid(
-            "there are several tenants: say which with --tenant NAME".into(),
+            crate::protocol::ErrorCode::SeveralTenants {},
         )),
     }
 }
@@ -57,14 +57,14 @@ fn queue_named(conn: &Connection, tenant_id: i64, name: &str) -> Result<i64> {
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no queue named {name:?}: `wabox queues list` shows them"
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoQueue {
+            name: name.to_string(),
+        })
     })
 }
 
 fn check_name(what: &'static str, name: &str) -> Result<String> {
-    crate::domain::text::check_name(what, name).map_err(|e| StoreError::Invalid(e.to_string()))
+    crate::domain::text::check_name(what, name).map_err(StoreError::invalid)
 }
 
 /// Refuses a queue whose name, compared ignoring case and width, is one the tenant already has
@@ -83,9 +83,9 @@ fn check_unique_queue(
     for queue in queues {
         let (id, existing) = queue?;
         if Some(id) != except && normalised_name(&existing) == wanted {
-            return Err(StoreError::Conflict(format!(
-                "queue {existing:?} already exists (names are compared ignoring case and width)"
-            )));
+            return Err(StoreError::Conflict(
+                crate::protocol::ErrorCode::QueueExists { name: existing },
+            ));
         }
     }
     Ok(())
@@ -132,11 +132,12 @@ pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()>
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     if !numbers.is_empty() {
-        return Err(StoreError::Conflict(format!(
-            "queue {name:?} still receives +{}: assign those numbers to another queue first \
-             (`wabox queues assign NUMBER QUEUE`)",
-            numbers.join(", +")
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::QueueStillReceives {
+                name: name.to_string(),
+                numbers,
+            },
+        ));
     }
     conn.execute(
         "UPDATE conversations SET queue_id = NULL WHERE queue_id = ?1",
@@ -158,9 +159,7 @@ pub fn number_ref(conn: &Connection, reference: &str) -> Result<(i64, i64, Strin
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no number {reference:?}: `wabox numbers list` shows them"
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoNumberListed { number: reference.to_string() })
     })
 }
 
@@ -237,12 +236,12 @@ pub fn add_agent(
     queues: &[String],
     now: i64,
 ) -> Result<AgentView> {
-    crate::domain::text::check_user_name(user).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    crate::domain::text::check_user_name(user).map_err(StoreError::invalid)?;
     let user = user.to_string();
     if !matches!(role, "admin" | "agent") {
-        return Err(StoreError::Invalid(format!(
-            "a role is admin or agent, not {role:?}"
-        )));
+        return Err(StoreError::Invalid(crate::protocol::ErrorCode::BadRole {
+            role: role.to_string(),
+        }));
     }
     let tenant_id = match tenant {
         Some(t) => Some(tenant_named(conn, t)?),
@@ -284,7 +283,11 @@ pub fn add_agent(
     list_agents(conn)?
         .into_iter()
         .find(|a| a.user == user)
-        .ok_or_else(|| StoreError::NotFound(format!("agent {user} vanished")))
+        .ok_or_else(|| {
+            StoreError::NotFound(crate::protocol::ErrorCode::AgentVanished {
+                user: user.to_string(),
+            })
+        })
 }
 
 pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
@@ -395,10 +398,12 @@ pub fn claim(
             )
             .optional()?
             .flatten();
-        return Err(StoreError::Conflict(format!(
-            "conversation {conversation_id} is already {}'s",
-            holder.unwrap_or_else(|| "someone else".into())
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::AlreadyClaimed {
+                conversation: conversation_id,
+                holder,
+            },
+        ));
     }
     record_event(conn, conversation_id, user, "claimed", user, None, now)?;
     events.push(StoreEvent::ConversationChanged { conversation_id });
@@ -419,7 +424,7 @@ pub fn transfer(
 ) -> Result<()> {
     if to_queue.is_none() && to_agent.is_none() {
         return Err(StoreError::Invalid(
-            "say where to: --queue NAME and/or --to USER".into(),
+            crate::protocol::ErrorCode::SayWhereTo {},
         ));
     }
     let tenant_id: i64 = conn.query_row(
@@ -432,9 +437,11 @@ pub fn transfer(
     if let Some(a) = to_agent
         && !works_for(conn, a, tenant_id)?
     {
-        return Err(StoreError::NotFound(format!(
-            "no agent {a:?} in this conversation's tenant: `wabox agents list` shows them"
-        )));
+        return Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NoAgentHere {
+                agent: a.to_string(),
+            },
+        ));
     }
     let mut detail = Vec::new();
     if let Some(q) = to_queue {

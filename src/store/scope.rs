@@ -88,9 +88,9 @@ impl Scope {
             )
             .optional()?;
         seen.map(|_| ()).ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "no conversation {conversation_id}: `wabox conversations` lists them"
-            ))
+            StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed {
+                conversation: conversation_id,
+            })
         })
     }
 
@@ -112,7 +112,11 @@ impl Scope {
                 |r| r.get(0),
             )
             .optional()?;
-        let not_found = || StoreError::NotFound(format!("no message {message_id}"));
+        let not_found = || {
+            StoreError::NotFound(crate::protocol::ErrorCode::NoMessage {
+                message: message_id,
+            })
+        };
         let conversation = conversation.ok_or_else(not_found)?;
         self.check_conversation(conn, conversation)
             .map_err(|_| not_found())?;
@@ -141,9 +145,9 @@ pub fn conversation_tenant(conn: &Connection, conversation_id: i64) -> Result<i6
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(format!(
-            "no conversation {conversation_id}: `wabox conversations` lists them"
-        ))
+        StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed {
+            conversation: conversation_id,
+        })
     })
 }
 

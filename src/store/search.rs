@@ -59,7 +59,9 @@ pub fn search(
     before: Option<i64>,
 ) -> Result<Vec<SearchHit>> {
     let Some(query) = fts_query(input) else {
-        return Err(StoreError::Invalid("search for at least one word".into()));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::SearchAWord {},
+        ));
     };
     // Newest first by rowid (arrival order), which FTS5 walks without sorting every match.
     let sql = format!(

@@ -60,7 +60,7 @@ pub fn enroll(
         )?
         .query_row([conversation_id], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}")))?;
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoConversation { conversation: conversation_id }))?;
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO enrollments (tenant_id, conversation_id, sequence, state, step, step_id,
@@ -179,7 +179,11 @@ pub fn run_facts(
         )?
         .query_row([conversation_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}")))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(crate::protocol::ErrorCode::NoConversation {
+                conversation: conversation_id,
+            })
+        })?;
     let last_message_id: i64 = conn
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1")?
         .query_row([conversation_id], |r| r.get(0))?;
@@ -335,11 +339,11 @@ pub fn control(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no enrollment {id}")))?;
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoEnrollment { id }))?;
     if matches!(state.as_str(), "done" | "stopped") {
-        return Err(StoreError::Invalid(format!(
-            "enrollment {id} has ended ({state}): enroll the conversation again to start over"
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::EnrollmentEnded { id, state },
+        ));
     }
     // Resumed, it is due now: a wait that was under way goes on to its own end, a step that
     // paused (the window) is tried again.
@@ -462,14 +466,14 @@ pub fn get(conn: &Connection, scope: &Scope, id: i64) -> Result<RawEnrollment> {
             |r| r.get(0),
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no enrollment {id}")))?;
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoEnrollment { id }))?;
     scope
         .check_conversation(conn, conversation_id)
-        .map_err(|_| StoreError::NotFound(format!("no enrollment {id}")))?;
+        .map_err(|_| StoreError::NotFound(crate::protocol::ErrorCode::NoEnrollment { id }))?;
     list(conn, scope, Some(conversation_id), true, 10_000)?
         .into_iter()
         .find(|e| e.id == id)
-        .ok_or_else(|| StoreError::NotFound(format!("no enrollment {id}")))
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoEnrollment { id }))
 }
 
 pub fn log_of(conn: &Connection, id: i64) -> Result<Vec<EnrollmentLogEntry>> {

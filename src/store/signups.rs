@@ -111,7 +111,7 @@ pub fn token_received(
     candidates: &[SignupCandidate],
 ) -> Result<()> {
     let json = serde_json::to_string(candidates)
-        .map_err(|e| StoreError::Invalid(format!("candidates: {e}")))?;
+        .map_err(|e| StoreError::invalid(format!("candidates: {e}")))?;
     conn.execute(
         "UPDATE signups SET status = 'choose', token_sealed = ?2, token_expires_at = ?3,
                             candidates = ?4
@@ -139,7 +139,7 @@ pub fn connected(
     now: i64,
 ) -> Result<()> {
     let json =
-        serde_json::to_string(report).map_err(|e| StoreError::Invalid(format!("report: {e}")))?;
+        serde_json::to_string(report).map_err(|e| StoreError::invalid(format!("report: {e}")))?;
     conn.execute(
         "UPDATE signups SET status = 'connected', number_id = ?2, finished_at = ?3,
                             token_sealed = NULL, report = ?4
@@ -217,7 +217,7 @@ pub fn secrets(conn: &Connection, id: i64) -> Result<SignupSecrets> {
         },
     )
     .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("no signup {id}")))
+    .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoSignup { id }))
 }
 
 /// Where `/c/{code}` leads, while its signup is still waiting for someone to open it.
@@ -298,7 +298,7 @@ pub fn view(conn: &Connection, scope: &Scope, id: i64, now: i64) -> Result<Signu
             |r| view_row(r, now),
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no signup {id}")))?;
+        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoSignup { id }))?;
     with_number(conn, found)
 }
 
@@ -332,7 +332,11 @@ pub fn history_progress(
             |r| r.get(0),
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no number {phone_number_id}")))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(crate::protocol::ErrorCode::NoNumberBare {
+                number: phone_number_id.to_string(),
+            })
+        })?;
     let mut view = crate::protocol::HistoryProgressView {
         phone_number_id: phone_number_id.to_string(),
         phases: vec![None, None, None],

@@ -170,10 +170,13 @@ pub fn apply(
                     ],
                 )
                 .map_err(|err| match err {
-                    rusqlite::Error::SqliteFailure(_, _) => StoreError::Invalid(format!(
-                        "{}: +{digits} could not be stored: {err}",
-                        e.label(i)
-                    )),
+                    rusqlite::Error::SqliteFailure(_, _) => {
+                        StoreError::Invalid(crate::protocol::ErrorCode::SyncRowNotStored {
+                            label: e.label(i).to_string(),
+                            digits: digits.to_string(),
+                            detail: err.to_string(),
+                        })
+                    }
                     other => other.into(),
                 })?;
                 let id = conn.last_insert_rowid();

@@ -19,15 +19,15 @@ fn find(conn: &Connection, name: &str) -> Result<(i64, String)> {
     all.into_iter()
         .find(|(_, n)| normalised_name(n) == wanted)
         .ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "no tenant named {name:?}: `wabox tenants list` shows them"
-            ))
+            StoreError::NotFound(crate::protocol::ErrorCode::NoTenantListed {
+                name: name.to_string(),
+            })
         })
 }
 
 pub fn rename_tenant(conn: &Connection, from: &str, to: &str) -> Result<TenantChange> {
     let (id, old) = find(conn, from)?;
-    let new = check_name("tenant", to).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let new = check_name("tenant", to).map_err(StoreError::invalid)?;
     let wanted = normalised_name(&new);
     let clash: Option<String> = conn
         .prepare_cached("SELECT name FROM tenants WHERE id != ?1")?
@@ -36,9 +36,9 @@ pub fn rename_tenant(conn: &Connection, from: &str, to: &str) -> Result<TenantCh
         .into_iter()
         .find(|n| normalised_name(n) == wanted);
     if let Some(other) = clash {
-        return Err(StoreError::Conflict(format!(
-            "tenant {other:?} already exists (names are compared ignoring case and width)"
-        )));
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::TenantExists { name: other },
+        ));
     }
     conn.execute(
         "UPDATE tenants SET name = ?2 WHERE id = ?1",
@@ -89,17 +89,13 @@ pub fn remove_tenant(
     let (id, stored) = find(conn, name)?;
     let held = contents(conn, id)?;
     if !held.numbers.is_empty() && !force {
-        return Err(StoreError::Conflict(format!(
-            "tenant {stored:?} still has {}. `wabox tenants remove {stored:?} --force` removes it \
-             for good with everything it holds: {}. To keep them, rename the tenant instead \
-             (`wabox tenants rename`)",
-            if held.numbers.len() == 1 {
-                format!("a number, {}", held.numbers[0])
-            } else {
-                format!("numbers: {}", held.numbers.join(", "))
+        return Err(StoreError::Conflict(
+            crate::protocol::ErrorCode::TenantStillHolds {
+                name: stored,
+                numbers: held.numbers.clone(),
+                holds: held.words(false),
             },
-            held.words(false)
-        )));
+        ));
     }
     let files: Vec<String> = conn
         .prepare(
@@ -135,9 +131,11 @@ pub fn remove_tenant(
 /// remembering to list it here.
 fn purge(conn: &Connection, table: &str, condition: &str, depth: usize) -> Result<()> {
     if depth > 12 {
-        return Err(StoreError::Invalid(format!(
-            "the references to {table} run too deep to remove safely"
-        )));
+        return Err(StoreError::Invalid(
+            crate::protocol::ErrorCode::ReferencesTooDeep {
+                table: table.to_string(),
+            },
+        ));
     }
     for (child, from, to) in referrers(conn, table)? {
         if child == table {

@@ -145,9 +145,11 @@ pub fn conversations(
             )
             .optional()?;
         if known.is_none() {
-            return Err(StoreError::NotFound(format!(
-                "no number with phone number id {p}: `wabox numbers list` shows them"
-            )));
+            return Err(StoreError::NotFound(
+                crate::protocol::ErrorCode::NoNumberWithId {
+                    phone_number_id: p.to_string(),
+                },
+            ));
         }
     }
     let sql = format!(
@@ -219,9 +221,7 @@ pub fn conversation(conn: &Connection, id: i64, now: i64) -> Result<Conversation
 }
 
 fn no_conversation(id: i64) -> StoreError {
-    StoreError::NotFound(format!(
-        "no conversation {id}: `wabox conversations` lists them"
-    ))
+    StoreError::NotFound(crate::protocol::ErrorCode::NoConversationListed { conversation: id })
 }
 
 const MESSAGE_SELECT: &str = "
@@ -374,7 +374,9 @@ pub fn message(conn: &Connection, id: i64) -> Result<MessageView> {
         .query_map([id], message_row)?
         .collect::<rusqlite::Result<_>>()?;
     if found.is_empty() {
-        return Err(StoreError::NotFound(format!("no message {id}")));
+        return Err(StoreError::NotFound(
+            crate::protocol::ErrorCode::NoMessage { message: id },
+        ));
     }
     decorate(conn, &mut found)?;
     Ok(found.remove(0))

@@ -264,7 +264,7 @@ mod tests {
         assert!(app.reply_draft().is_none());
         app.on_reply(
             tag.clone(),
-            Err(crate::protocol::ApiError::new("the engine went away")),
+            Err(crate::protocol::ErrorCode::EngineGone {}.into()),
         );
         assert_eq!(app.composer_text().trim(), "Yes");
         assert_eq!(app.reply_draft().map(|d| d.message_id), Some(3));

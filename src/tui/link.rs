@@ -65,7 +65,7 @@ async fn serve<T>(
     let user = match client.call(Request::Subscribe).await {
         Ok(Response::Subscribed(s)) => Some(s.user),
         Ok(_) => None,
-        Err(e) => return Some(e.message),
+        Err(e) => return Some(e.english()),
     };
     let _ = events.send(LinkEvent::Connected(user));
     loop {

@@ -250,7 +250,7 @@ fn enter_sends_the_reply_and_a_refusal_gives_the_text_back() {
     );
     app.on_reply(
         tag.clone(),
-        Err(ApiError::new("number has no access token")),
+        Err(ApiError::invalid("number has no access token")),
     );
     assert_eq!(
         app.composer_text(),

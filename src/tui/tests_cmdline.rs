@@ -99,7 +99,7 @@ fn label_answers_with_the_panel_closed_and_replaces_a_stale_error() {
     ));
     app.on_reply(
         only_tag(&effects),
-        Err(ApiError::new("the queue Support is not yours")),
+        Err(ApiError::invalid("the queue Support is not yours")),
     );
     assert_eq!(
         notice(&app),
@@ -317,7 +317,7 @@ fn tab_completes_queues_durations_and_agents_fetched_when_first_needed() {
     press(&mut app, KeyCode::Char(':'));
     chars(&mut app, "assign a");
     let effects = press(&mut app, KeyCode::Tab);
-    app.on_reply(only_tag(&effects), Err(ApiError::new("admins only")));
+    app.on_reply(only_tag(&effects), Err(ApiError::invalid("admins only")));
     assert_eq!(line(&app), "assign alice ");
     assert!(app.notice.is_none());
 }

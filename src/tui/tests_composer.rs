@@ -189,7 +189,7 @@ fn a_refused_send_goes_back_to_the_draft_of_its_own_conversation() {
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter); // Priya is open when the refusal comes
-    app.on_reply(tag, Err(ApiError::new("number has no access token")));
+    app.on_reply(tag, Err(ApiError::invalid("number has no access token")));
     assert_eq!(app.composer_text(), "", "not into Priya's composer");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('k'));

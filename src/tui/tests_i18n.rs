@@ -2,14 +2,16 @@
 
 use super::app::Tag;
 use super::fixtures;
-use crate::i18n::engine::{NO_QUEUE, STEP};
-use crate::protocol::ApiError;
+use crate::i18n::engine::STEP;
+use crate::protocol::{ApiError, ErrorCode};
 
 #[test]
 fn an_engine_refusal_reads_in_the_agent_s_language() {
     let mut app = fixtures::inbox("es");
-    let refusal = NO_QUEUE.en(&["\"Ventas\""]);
-    app.on_reply(Tag::Numbers, Err(ApiError::new(refusal.clone())));
+    let refusal = ApiError::from(ErrorCode::NoQueue {
+        name: "Ventas".into(),
+    });
+    app.on_reply(Tag::Numbers, Err(refusal.clone()));
     let shown = &app.notice.as_ref().expect("a notice").text;
     assert_eq!(
         shown,
@@ -17,8 +19,11 @@ fn an_engine_refusal_reads_in_the_agent_s_language() {
     );
 
     let mut app = fixtures::inbox("en");
-    app.on_reply(Tag::Numbers, Err(ApiError::new(refusal.clone())));
-    assert_eq!(app.notice.as_ref().expect("a notice").text, refusal);
+    app.on_reply(Tag::Numbers, Err(refusal.clone()));
+    assert_eq!(
+        app.notice.as_ref().expect("a notice").text,
+        "no queue named \"Ventas\": `wabox queues list` shows them"
+    );
 }
 
 #[test]

@@ -320,7 +320,7 @@ fn a_failure_in_json_mode_is_an_error_object_on_stderr_with_a_non_zero_status() 
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let error: Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
-    assert_eq!(error["error"]["code"], "refused", "{error}");
+    assert_eq!(error["error"]["code"], "no_conversation_listed", "{error}");
     assert!(
         error["error"]["message"]
             .as_str()

@@ -13,6 +13,7 @@ mod engine_process;
 mod failures;
 mod json_shape;
 mod kapso;
+mod protocol_version;
 mod reading;
 mod security;
 mod sending;

@@ -87,7 +87,7 @@ impl Inbox {
         match inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
             Ok(crate::protocol::Response::Subscribed(s)) => inbox.app.user = Some(s.user),
             Ok(_) => {}
-            Err(e) => anyhow::bail!("subscribing: {}", e.message),
+            Err(e) => anyhow::bail!("subscribing: {}", e.english()),
         }
         inbox.app.on_connected();
         inbox.settle(Vec::new()).await.map_err(lost)?;

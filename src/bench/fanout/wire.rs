@@ -68,6 +68,7 @@ impl Wire {
             id,
             request,
             act_as: None,
+            protocol: None,
         })
         .map_err(|e| Lost(format!("encoding a request: {e}")))?;
         line.push(b'\n');
@@ -89,7 +90,7 @@ impl Wire {
                         result: AnswerResult::Error(e),
                     },
                     _,
-                ) => return Err(Lost(e.message)),
+                ) => return Err(Lost(e.english())),
                 (ServerFrame::Answer { .. }, _) => {}
                 (ServerFrame::Push { push }, at) => self.pending.push_back((*push, at)),
             }

@@ -107,7 +107,7 @@ impl Hub {
         sink: Box<dyn subscribers::Sink>,
     ) -> Result<(), ApiError> {
         let (joined, done) = oneshot::channel();
-        let stopped = || ApiError::new("the engine is stopping: no events can be pushed");
+        let stopped = || ApiError::from(crate::protocol::ErrorCode::EngineStopping {});
         self.joins
             .send(Join {
                 caller: caller.clone(),

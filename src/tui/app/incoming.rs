@@ -47,7 +47,7 @@ impl App {
                     }
                     _ => {}
                 }
-                self.error(crate::i18n::engine::localize(self.t.lang, &e.message));
+                self.error(crate::i18n::errors::word(self.t.lang, &e));
                 return out;
             }
         };

@@ -48,7 +48,8 @@ impl App {
                     }
                     CmdTag::Agents | CmdTag::Labels { .. } => String::new(),
                 };
-                self.error(fill(s.failed, &[&what, &e.message]));
+                let why = crate::i18n::errors::word(self.t.lang, &e);
+                self.error(fill(s.failed, &[&what, &why]));
             }
             (
                 CmdTag::Labeled {

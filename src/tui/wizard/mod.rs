@@ -21,7 +21,7 @@ pub mod view;
 mod tests;
 
 use crate::i18n::wizard::WizardStrings;
-use crate::protocol::{ApiError, Request, Response};
+use crate::protocol::{ApiError, ErrorKind, Request, Response};
 use crossterm::event::KeyEvent;
 use keys::{Act, Scope};
 use state::*;
@@ -367,10 +367,10 @@ impl Wizard {
     }
 
     pub fn on_reply(&mut self, tag: Tag, result: Result<Response, ApiError>) -> Vec<Effect> {
-        // The engine answers in English; the wizard shows the answers it knows in its language.
-        let result = result.map_err(|mut e| {
-            e.message = crate::i18n::engine::localize(self.t.lang, &e.message);
-            e
+        // The engine answers with a code; the wizard words it in the admin's language.
+        let result = result.map_err(|e| Refusal {
+            message: crate::i18n::errors::word(self.t.lang, &e),
+            kind: e.kind,
         });
         self.in_flight = self.in_flight.saturating_sub(1);
         if tag.ask.changes_something() {
@@ -464,4 +464,12 @@ fn expand_home(path: &str) -> std::path::PathBuf {
         (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
         _ => std::path::PathBuf::from(path),
     }
+}
+
+/// An engine's refusal as a step shows it: worded in the wizard's language, with the kind a
+/// step acts on (a refused token is asked for again).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub message: String,
+    pub kind: ErrorKind,
 }

@@ -62,7 +62,7 @@ where
                 Effect::Call(tag, request) => {
                     if let Err(lost) = requests.send((tag, request)) {
                         let (tag, _) = lost.0;
-                        let gone = ApiError::new("the engine link stopped");
+                        let gone = ApiError::from(crate::protocol::ErrorCode::EngineLinkStopped {});
                         queue.extend(wizard.on_reply(tag, Err(gone)));
                     }
                 }

@@ -88,7 +88,10 @@ fn a_group_member_who_is_no_wabox_user_is_refused_at_accept_before_anything_is_r
         "{text} {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("is not a wabox user"), "{text}");
+    assert!(
+        text.contains("\"code\":\"not_a_user_to_connect\""),
+        "{text}"
+    );
     assert!(text.ends_with("closed\n"), "{text}");
 
     let out = home.run_as(&stranger, &["conversations"]);
@@ -123,7 +126,7 @@ fn a_request_line_without_end_is_cut_at_the_limit_and_the_engine_stays_small() {
         .unwrap();
     flood.join().unwrap();
     assert!(
-        answer.contains("over 1048576 bytes"),
+        answer.contains("\"code\":\"request_too_long\"") && answer.contains("1048576"),
         "the refusal names the limit: {answer}"
     );
 
@@ -171,7 +174,10 @@ fn past_its_connection_cap_a_user_is_refused_while_another_is_served() {
         .unwrap();
     let mut lines = std::io::BufReader::new(holder.stdout.take().unwrap()).lines();
     let extra = lines.next().unwrap().unwrap();
-    assert!(extra.contains("already holds 64 connections"), "{extra}");
+    assert!(
+        extra.contains("\"code\":\"user_connections_full\"") && extra.contains("\"max\":64"),
+        "{extra}"
+    );
     assert_eq!(lines.next().unwrap().unwrap(), "holding");
 
     let out = home.run_as(&greedy, &["conversations"]);

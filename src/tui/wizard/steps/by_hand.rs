@@ -4,7 +4,7 @@
 use super::{moved, unexpected};
 use crate::domain::connections::is_meta_id;
 use crate::domain::onboarding::{Onboarding, WaitingFor, assess};
-use crate::protocol::{ApiError, ApiErrorKind, Request, Response};
+use crate::protocol::{ErrorKind, Request, Response};
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
 use crate::tui::wizard::{Ask, COEXISTENCE_LIMIT, COEXISTENCE_POLL, Effect, HISTORY_POLL, Wizard};
@@ -95,7 +95,7 @@ impl Wizard {
 
     pub(in crate::tui::wizard) fn manual_reply(
         &mut self,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let Screen::Manual(m) = &mut self.screen else {
             return Vec::new();
@@ -109,7 +109,7 @@ impl Wizard {
             }
             Err(e) => {
                 // A refused token is the field to correct.
-                if e.kind == Some(ApiErrorKind::TokenRefused) {
+                if e.kind == ErrorKind::TokenRefused {
                     m.focus = ManualRow::ALL.len() - 1;
                 }
                 m.error = Some(e.message);
@@ -163,7 +163,7 @@ impl Wizard {
     pub(in crate::tui::wizard) fn coexistence_reply(
         &mut self,
         ask: Ask,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let (tenant, queue, now) = (
             self.tenant.clone().unwrap_or_default(),
@@ -181,7 +181,7 @@ impl Wizard {
                     c.error = Some(unexpected(&other));
                     Vec::new()
                 }
-                Err(e) if e.kind == Some(ApiErrorKind::TokenRefused) => {
+                Err(e) if e.kind == ErrorKind::TokenRefused => {
                     c.phase = CoexistencePhase::TokenRefused;
                     c.error = Some(e.message);
                     Vec::new()
@@ -219,7 +219,7 @@ impl Wizard {
             Ok(other) => c.error = Some(unexpected(&other)),
             // Meta refused the token: asking again with it for the rest of the ten minutes
             // cannot help. Watching stops and the screen says why.
-            Err(e) if e.kind == Some(ApiErrorKind::TokenRefused) => {
+            Err(e) if e.kind == ErrorKind::TokenRefused => {
                 c.checks += 1;
                 c.phase = CoexistencePhase::TokenRefused;
                 c.error = Some(e.message);
@@ -272,7 +272,7 @@ impl Wizard {
     pub(in crate::tui::wizard) fn history_reply(
         &mut self,
         ask: Ask,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let now = self.now;
         let Screen::History(h) = &mut self.screen else {

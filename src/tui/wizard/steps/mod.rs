@@ -12,7 +12,7 @@ use super::keys::Act;
 use super::state::*;
 use super::{Ask, Effect, Wizard};
 use crate::domain::ConnectionKind;
-use crate::protocol::{ApiError, ConnectReport, Response};
+use crate::protocol::{ConnectReport, Response};
 use crossterm::event::KeyEvent;
 
 impl Wizard {
@@ -50,7 +50,7 @@ impl Wizard {
     pub(super) fn step_reply(
         &mut self,
         ask: Ask,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         match &self.screen {
             Screen::Tenant(_) => self.tenant_reply(ask, result),

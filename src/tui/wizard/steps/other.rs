@@ -1,7 +1,7 @@
 //! A connections file imported, what Meta's App Dashboard needs, and the summary.
 
 use super::unexpected;
-use crate::protocol::{ApiError, Request, Response};
+use crate::protocol::{Request, Response};
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
 use crate::tui::wizard::{Ask, Effect, Wizard};
@@ -97,7 +97,7 @@ impl Wizard {
     pub(in crate::tui::wizard) fn import_reply(
         &mut self,
         ask: Ask,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let Screen::Import(s) = &mut self.screen else {
             return Vec::new();
@@ -153,7 +153,7 @@ impl Wizard {
 
     pub(in crate::tui::wizard) fn dashboard_reply(
         &mut self,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let Screen::Dashboard(d) = &mut self.screen else {
             return Vec::new();

@@ -2,7 +2,7 @@
 //! link), the engine asked how it stands, then the number picked and a dedicated one's PIN.
 
 use super::unexpected;
-use crate::protocol::{ApiError, Request, Response, SignupStatus, SignupView};
+use crate::protocol::{Request, Response, SignupStatus, SignupView};
 use crate::tui::wizard::field::Field;
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
@@ -97,7 +97,7 @@ impl Wizard {
     pub(in crate::tui::wizard) fn link_reply(
         &mut self,
         ask: Ask,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let now = self.now;
         let Screen::Link(l) = &mut self.screen else {
@@ -269,7 +269,7 @@ impl Wizard {
     /// The answer to FinishSignup, on the Choose or the PIN screen.
     pub(in crate::tui::wizard) fn finish_reply(
         &mut self,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         match result {
             Ok(Response::Connected(report)) => self.connected(*report),

@@ -1,7 +1,7 @@
 //! The first screens: which tenant, which way, which queue.
 
 use super::{moved, unexpected};
-use crate::protocol::{ApiError, KapsoLinkOptions, Response, SignupPath};
+use crate::protocol::{KapsoLinkOptions, Response, SignupPath};
 use crate::tui::wizard::field::Field;
 use crate::tui::wizard::keys::Act;
 use crate::tui::wizard::state::*;
@@ -65,7 +65,7 @@ impl Wizard {
     pub(in crate::tui::wizard) fn tenant_reply(
         &mut self,
         ask: Ask,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let Screen::Tenant(s) = &mut self.screen else {
             return Vec::new();
@@ -194,7 +194,7 @@ impl Wizard {
 
     pub(in crate::tui::wizard) fn queue_reply(
         &mut self,
-        result: Result<Response, ApiError>,
+        result: Result<Response, crate::tui::wizard::Refusal>,
     ) -> Vec<Effect> {
         let tenant = self.tenant.clone().unwrap_or_default();
         let Screen::Queue(s) = &mut self.screen else {

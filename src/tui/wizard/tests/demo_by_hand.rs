@@ -139,8 +139,10 @@ fn a_refused_token_stops_the_business_app_watch_and_says_so() {
             &mut w,
             &out,
             Ask::Check,
-            Err(ApiError::token_refused(
-                "Meta did not answer about the number: the access token expired or is invalid (code 190)",
+            Err(ApiError::from(
+                crate::protocol::ErrorCode::MetaDidNotAnswerToken {
+                    meta: "the access token expired or is invalid (code 190)".into(),
+                },
             )),
         );
         let Screen::Coexistence(c) = &w.screen else {
@@ -199,8 +201,10 @@ fn a_token_refused_on_manual_entry_puts_the_cursor_on_the_token() {
         &mut w,
         &out,
         Ask::Connect,
-        Err(ApiError::token_refused(
-            "Meta did not confirm the number: the access token expired or is invalid (code 190)",
+        Err(ApiError::from(
+            crate::protocol::ErrorCode::MetaDidNotConfirmToken {
+                meta: "the access token expired or is invalid (code 190)".into(),
+            },
         )),
     );
     let Screen::Manual(m) = &w.screen else {
@@ -219,14 +223,11 @@ fn a_spanish_wizard_reads_metas_refusal_of_a_typed_token_in_spanish() {
     key(&mut w, KeyCode::Enter);
     w.on_paste(TOKEN);
     let out = key(&mut w, KeyCode::Enter);
-    let refusal =
-        crate::i18n::engine::TOKEN_REFUSED_TYPED.en(&["Invalid OAuth access token", "190"]);
-    reply(
-        &mut w,
-        &out,
-        Ask::Connect,
-        Err(ApiError::token_refused(refusal)),
-    );
+    let refusal = crate::protocol::ErrorCode::TokenRefusedTyped {
+        meta: "Invalid OAuth access token".into(),
+        code: 190,
+    };
+    reply(&mut w, &out, Ask::Connect, Err(ApiError::from(refusal)));
     let shown = text(&w);
     assert!(shown.contains("Meta rechazó este token"), "{shown}");
     assert!(!shown.contains("Meta refused"), "{shown}");

@@ -39,6 +39,7 @@ pub fn started(lang: &str) -> (Wizard, Vec<Effect>) {
             mode: "engine".into(),
             data_dir: "/var/lib/wabox".into(),
             user: "root".into(),
+            protocol: crate::protocol::PROTOCOL_VERSION,
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
         Ask::PublicUrl => Some(Ok(Response::Dashboard(Box::new(dashboard_view())))),
@@ -308,5 +309,5 @@ pub fn assert_never_drawn(w: &Wizard, secret: &str) {
 }
 
 pub fn err(text: &str) -> Result<Response, ApiError> {
-    Err(ApiError::new(text))
+    Err(ApiError::invalid(text))
 }

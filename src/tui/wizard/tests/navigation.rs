@@ -96,6 +96,7 @@ fn browser_paths_are_refused_without_a_listening_engine() {
             mode: "in_process".into(),
             data_dir: String::new(),
             user: "root".into(),
+            protocol: crate::protocol::PROTOCOL_VERSION,
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
         _ => None,
@@ -191,6 +192,7 @@ fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leavi
                         mode: "engine".into(),
                         data_dir: String::new(),
                         user: "root".into(),
+                        protocol: crate::protocol::PROTOCOL_VERSION,
                     })),
                 );
             }
