@@ -17,6 +17,11 @@ use template_sync::SyncReport;
 
 pub mod admin;
 mod demo;
+pub mod states;
+pub use states::{
+    ConnectedVia, ConversationState, Direction, EngineMode, EnrollmentState, MediaState,
+    MessageStatus, Origin, Reactor, Role, SignupVia, SmbData,
+};
 pub mod directory;
 pub mod template_sync;
 pub mod views;
@@ -113,7 +118,7 @@ pub enum Request {
     },
     AddAgent {
         user: String,
-        role: String,
+        role: Role,
         tenant: Option<String>,
         #[serde(default)]
         queues: Vec<String>,
@@ -258,10 +263,10 @@ pub enum Request {
         conversation_id: i64,
         text: String,
     },
-    /// `open`, `closed`, or `snoozed` until `snoozed_until` (unix seconds).
+    /// Open, closed, or snoozed until `snoozed_until` (unix seconds).
     SetConversationState {
         conversation_id: i64,
-        state: String,
+        state: ConversationState,
         snoozed_until: Option<i64>,
     },
     ListMessages {
@@ -458,7 +463,7 @@ pub enum Response {
     NumberState(Box<crate::domain::onboarding::NumberState>),
     DemoNumbers(Vec<DemoNumber>),
     /// For contacts then history: the request id, or why it was not made.
-    HistorySync(Vec<(String, Result<String, String>)>),
+    HistorySync(Vec<(SmbData, Result<String, String>)>),
     Attention {
         unrouted: i64,
         invalid: i64,
@@ -489,10 +494,17 @@ pub enum Response {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EngineInfo {
     pub version: String,
-    /// `engine` (wabox serve) or `in_process` (this command runs the API itself).
-    pub mode: String,
+    pub mode: EngineMode,
     pub data_dir: String,
     pub user: String,
+    /// What the user asking may do; none for a user the engine does not know. Clients word
+    /// what depends on it themselves (a failure's advice), so rows are the same for everyone.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// How far the engine's clock runs ahead of the system's (a test or demo engine whose clock
+    /// was moved): the engine's now, at which clients word windows and times.
+    #[serde(default)]
+    pub clock_offset_seconds: i64,
 }
 
 /// A refusal or failure, in words for the person at the terminal.
