@@ -300,7 +300,11 @@ pub async fn run(
                     .handle(&Caller::current(), Request::GetMessage { message_id: id })
                     .await
                 {
-                    let arrow = if m.direction == "in" { "<-" } else { "->" };
+                    let arrow = if m.direction == crate::protocol::Direction::In {
+                        "<-"
+                    } else {
+                        "->"
+                    };
                     println!(
                         "  [conversation {}] {arrow} {} ({})",
                         m.conversation_id, m.text, m.origin

@@ -349,7 +349,7 @@ pub async fn import_history(
             )?;
         }
     } else {
-        super::output::human(&sync);
+        super::output::human(&sync, &super::reader::Reader::unused());
     }
     let started = std::time::Instant::now();
     let mut last: Option<crate::protocol::HistoryProgressView> = None;
@@ -370,7 +370,10 @@ pub async fn import_history(
                     serde_json::json!({"progress": progress, "percent": progress.percent()}),
                 )?;
             } else {
-                super::output::human(&Response::HistoryProgress(Box::new(progress.clone())));
+                super::output::human(
+                    &Response::HistoryProgress(Box::new(progress.clone())),
+                    &super::reader::Reader::unused(),
+                );
             }
         }
         let done = progress.done();
@@ -559,7 +562,7 @@ pub async fn coexistence(
                     serde_json::json!({"number": report, "polls": polls}),
                 )?;
             } else {
-                super::output::human(&connected);
+                super::output::human(&connected, &super::reader::Reader::unused());
             }
             let wait = std::time::Duration::from_secs(history_wait.max(0) as u64);
             import_history(&mut client, &phone_number_id, wait, json).await

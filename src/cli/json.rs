@@ -145,13 +145,13 @@ pub fn print_error(code: &str, message: &str) {
 
 /// A coexistence number's history and contacts requests, one object each, instead of
 /// `[["history", {"Ok": id}]]`.
-pub fn history_requests(requests: &[(String, Result<String, String>)]) -> Value {
+pub fn history_requests(requests: &[(crate::protocol::SmbData, Result<String, String>)]) -> Value {
     Value::Array(
         requests
             .iter()
             .map(|(kind, r)| match r {
-                Ok(id) => json!({"kind": kind, "requested": true, "request_id": id}),
-                Err(e) => json!({"kind": kind, "requested": false, "error": e}),
+                Ok(id) => json!({"kind": kind.as_str(), "requested": true, "request_id": id}),
+                Err(e) => json!({"kind": kind.as_str(), "requested": false, "error": e}),
             })
             .collect(),
     )
@@ -195,8 +195,11 @@ mod tests {
                    "other": {"ok": false, "error": "no"}})
         );
         let h = history_requests(&[
-            ("history".into(), Ok("r1".into())),
-            ("contacts".into(), Err("refused".into())),
+            (crate::protocol::SmbData::History, Ok("r1".into())),
+            (
+                crate::protocol::SmbData::SmbAppStateSync,
+                Err("refused".into()),
+            ),
         ]);
         assert_eq!(
             h[0],

@@ -39,6 +39,7 @@ pub mod json;
 mod output;
 mod paging;
 mod react;
+mod reader;
 pub mod sequences;
 pub mod signup;
 mod sync_report;
@@ -51,6 +52,7 @@ use crate::config::Config;
 use crate::domain::{ConnectionKind, MediaKind};
 use crate::protocol::admin::{JournalFilter, JournalState};
 use crate::protocol::views::MessageRef;
+use crate::protocol::{ConversationState, MessageStatus};
 use crate::protocol::{ReplayTarget, Request, Response, SendContent};
 use crate::secret::Secret;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -485,11 +487,12 @@ async fn save_media(
 }
 
 /// Statuses after which `send --wait` stops waiting.
-fn is_final(status: Option<&str>) -> bool {
-    matches!(
-        status,
-        Some("delivered" | "read" | "played" | "failed" | "uncertain")
-    )
+fn is_final(status: MessageStatus) -> bool {
+    use MessageStatus::*;
+    match status {
+        Delivered | Read | Played | Failed | Uncertain => true,
+        Queued | Accepted | Sent => false,
+    }
 }
 
 /// A file to send, checked and described here; its bytes go to the engine in chunks once
@@ -600,19 +603,18 @@ async fn send(config: Config, args: SendArgs, act_as: Option<String>) -> anyhow:
     }
     .await;
     client.close().await;
-    let message = result?;
-    let undelivered =
-        args.wait && matches!(message.status.as_deref(), Some("failed" | "uncertain"));
+    let (message, reader) = result?;
+    let undelivered = args.wait && message.status.is_some_and(MessageStatus::needs_decision);
     if args.json {
-        json::print(serde_json::to_value(&message)?)?;
+        json::print(reader.message_json(&message)?)?;
     } else if !undelivered {
         // An undelivered one is said once, by the error below.
-        output::human(&Response::Message(Box::new(message.clone())));
+        output::human(&Response::Message(Box::new(message.clone())), &reader);
     }
     if undelivered {
         return Err(json::CodedError::error(
             "not_delivered",
-            failure::undelivered(&message),
+            failure::undelivered(&message, &reader),
         ));
     }
     Ok(())
@@ -624,8 +626,12 @@ async fn send_and_wait(
     content: SendContent,
     wait: bool,
     timeout: u64,
-) -> anyhow::Result<crate::protocol::views::MessageView> {
-    let in_process = matches!(client.call(Request::Hello).await?, Response::Hello(ref i) if i.mode == "in_process");
+) -> anyhow::Result<(crate::protocol::views::MessageView, reader::Reader)> {
+    let Response::Hello(info) = client.call(Request::Hello).await? else {
+        anyhow::bail!("the engine answered a hello with something else");
+    };
+    let in_process = info.mode == crate::protocol::EngineMode::InProcess;
+    let reader = reader::Reader::from_info(&info);
     let Response::Queued(q) = client
         .call(Request::Send {
             conversation_id,
@@ -655,14 +661,14 @@ async fn send_and_wait(
         else {
             anyhow::bail!("the engine answered with something else");
         };
-        if !wait || is_final(m.status.as_deref()) {
-            return Ok(*m);
+        if !wait || m.status.is_some_and(is_final) {
+            return Ok((*m, reader));
         }
         if std::time::Instant::now() > deadline {
             anyhow::bail!(
                 "message {} is still {} after {timeout} s",
                 m.id,
-                m.status.as_deref().unwrap_or("queued")
+                m.status.map_or("queued", MessageStatus::as_str)
             );
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -838,11 +844,17 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         Command::Close {
             conversation_id,
             json,
-        } => (state_request(conversation_id, "closed", None), json),
+        } => (
+            state_request(conversation_id, ConversationState::Closed, None),
+            json,
+        ),
         Command::Reopen {
             conversation_id,
             json,
-        } => (state_request(conversation_id, "open", None), json),
+        } => (
+            state_request(conversation_id, ConversationState::Open, None),
+            json,
+        ),
         Command::Snooze {
             conversation_id,
             duration,
@@ -850,7 +862,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         } => (
             state_request(
                 conversation_id,
-                "snoozed",
+                ConversationState::Snoozed,
                 Some(crate::domain::time::now_unix() + duration),
             ),
             json,
@@ -872,13 +884,13 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         }
     };
     let mut client = Client::connect(config).await?.acting_as(act_as);
-    let result = paging::call(&mut client, request).await;
+    let result = reader::call(&mut client, request).await;
     client.close().await;
-    let response = result?;
+    let (response, reader) = result?;
     if json {
-        output::json(&response)?;
+        output::json(&response, &reader)?;
     } else {
-        output::human(&response);
+        output::human(&response, &reader);
         if let Response::Doctor(d) = &response {
             print_file_checks(&d.files);
             account_events::print(&d.account_events);
@@ -913,10 +925,14 @@ fn print_file_checks(checks: &[crate::domain::health::Check]) {
     }
 }
 
-fn state_request(conversation_id: i64, state: &str, snoozed_until: Option<i64>) -> Request {
+fn state_request(
+    conversation_id: i64,
+    state: ConversationState,
+    snoozed_until: Option<i64>,
+) -> Request {
     Request::SetConversationState {
         conversation_id,
-        state: state.into(),
+        state,
         snoozed_until,
     }
 }

@@ -1,6 +1,8 @@
 //! How answers are printed: `--json` for scripts, aligned columns for people.
 
+use super::reader::Reader;
 use crate::domain::text::{visible, visible_line};
+use crate::domain::time::rfc3339;
 use crate::protocol::Response;
 
 // Every human-readable line goes through these, never through `println!`: customer and agent
@@ -33,16 +35,17 @@ pub fn say_err_line(line: &str) {
     std::eprintln!("{}", visible(line));
 }
 
-pub fn json(response: &Response) -> anyhow::Result<()> {
-    // Shaped in one place (json.rs): times, phone numbers, no Rust wrappers.
+pub fn json(response: &Response, reader: &Reader) -> anyhow::Result<()> {
+    // Shaped in one place (json.rs): times, phone numbers, no Rust wrappers; what the rows
+    // leave to the client is worded for the reader (reader.rs).
     let value = match response {
-        Response::Hello(v) => serde_json::to_value(v),
+        Response::Hello(v) => Reader::hello_json(v),
         Response::Tenants(v) => serde_json::to_value(v),
         Response::Tenant(v) => serde_json::to_value(v),
         Response::Numbers(v) => serde_json::to_value(v),
         Response::Number(v) => serde_json::to_value(v),
-        Response::Conversations(v) => serde_json::to_value(v),
-        Response::Conversation(v) => serde_json::to_value(v),
+        Response::Conversations(v) => reader.conversations_json(v),
+        Response::Conversation(v) => reader.conversation_json(v),
         Response::Queues(v) => serde_json::to_value(v),
         Response::Agents(v) => serde_json::to_value(v),
         Response::History(v) => serde_json::to_value(v),
@@ -65,11 +68,11 @@ pub fn json(response: &Response) -> anyhow::Result<()> {
         }
         Response::SearchResults(v) => serde_json::to_value(v),
         Response::Contact(v) => serde_json::to_value(v),
-        Response::Messages(v) => serde_json::to_value(v),
+        Response::Messages(v) => reader.messages_json(v),
         Response::Journal(v) => serde_json::to_value(v),
         Response::Replayed(v) => serde_json::to_value(v),
         Response::Queued(v) => serde_json::to_value(v),
-        Response::Message(v) => serde_json::to_value(v),
+        Response::Message(v) => reader.message_json(v),
         Response::Templates(v) => serde_json::to_value(v),
         Response::TemplatesSynced(v) => serde_json::to_value(v),
         Response::Media(v) => Ok(serde_json::json!({
@@ -130,7 +133,7 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-pub fn human(response: &Response) {
+pub fn human(response: &Response, reader: &Reader) {
     match response {
         Response::Hello(info) => say!(
             "wabox {} ({}) on {} as {}",
@@ -159,7 +162,7 @@ pub fn human(response: &Response) {
             q.message_id,
             q.conversation_id
         ),
-        Response::Message(m) => print_messages(std::slice::from_ref(&**m)),
+        Response::Message(m) => print_messages(std::slice::from_ref(&**m), reader),
         Response::Templates(ts) if ts.is_empty() => {
             say!("no templates synced: run `wabox templates sync`")
         }
@@ -209,7 +212,7 @@ pub fn human(response: &Response) {
                         t.id.to_string(),
                         t.name.clone(),
                         t.numbers.to_string(),
-                        t.created_at.clone(),
+                        rfc3339(t.created_at),
                     ]
                 })
                 .collect(),
@@ -247,7 +250,7 @@ pub fn human(response: &Response) {
                         n.phone_number_id.clone(),
                         n.waba_id.clone(),
                         n.connection.to_string(),
-                        n.status.clone(),
+                        n.status.to_string(),
                         if n.has_token { "sealed" } else { "none" }.into(),
                         n.conversations.to_string(),
                     ]
@@ -295,7 +298,7 @@ pub fn human(response: &Response) {
                 .map(|a| {
                     vec![
                         a.user.clone(),
-                        a.role.clone(),
+                        a.role.to_string(),
                         a.tenant.clone().unwrap_or_else(|| "all".into()),
                         a.queues.join(", "),
                     ]
@@ -323,7 +326,7 @@ pub fn human(response: &Response) {
                         Some(u) => format!("{} as {u}", e.actor),
                         None => e.actor.clone(),
                     };
-                    vec![e.at.clone(), who, e.action.clone(), e.detail.clone()]
+                    vec![rfc3339(e.at), who, e.action.clone(), e.detail.clone()]
                 })
                 .collect(),
         ),
@@ -388,10 +391,9 @@ pub fn human(response: &Response) {
         Response::DemoNumbers(v) => say!("{} demo numbers to connect by hand", v.len()),
         Response::HistorySync(results) => {
             for (kind, r) in results {
-                let what = if kind == "history" {
-                    "history"
-                } else {
-                    "contacts"
+                let what = match kind {
+                    crate::protocol::SmbData::History => "history",
+                    crate::protocol::SmbData::SmbAppStateSync => "contacts",
                 };
                 match r {
                     Ok(id) => say!("  {what}: requested ({id}); it arrives over webhooks"),
@@ -408,7 +410,7 @@ pub fn human(response: &Response) {
                     vec![
                         v.id.to_string(),
                         v.tenant.clone(),
-                        v.path.clone(),
+                        v.path.to_string(),
                         format!("{:?}", v.status).to_lowercase(),
                         v.created_by.clone(),
                         v.number
@@ -468,7 +470,7 @@ pub fn human(response: &Response) {
         }
         Response::Synced(r) => super::sync_report::print(r),
         Response::Conversation(c) => {
-            human(&Response::Conversations(vec![(**c).clone()]));
+            human(&Response::Conversations(vec![(**c).clone()]), reader);
         }
         Response::Attention { unrouted, invalid } => {
             say!("{unrouted} unrouted, {invalid} invalid deliveries")
@@ -490,7 +492,7 @@ pub fn human(response: &Response) {
                         h.message_id.to_string(),
                         h.conversation_id.to_string(),
                         h.contact.clone(),
-                        h.at.clone(),
+                        rfc3339(h.at),
                         h.snippet.replace('\n', " "),
                     ]
                 })
@@ -548,9 +550,13 @@ pub fn human(response: &Response) {
                         c.id.to_string(),
                         format!("+{}", c.display_phone),
                         clip(&who, 24),
-                        c.state.clone(),
+                        c.state.to_string(),
                         c.unread.to_string(),
-                        format!("{}{}", c.window.label, if c.from_ad { " (ad)" } else { "" }),
+                        format!(
+                            "{}{}",
+                            c.window.label(reader.now),
+                            if c.from_ad { " (ad)" } else { "" }
+                        ),
                         c.last_message
                             .as_ref()
                             .map(|m| clip(&m.text, 50))
@@ -560,7 +566,7 @@ pub fn human(response: &Response) {
                 .collect(),
         ),
         Response::Messages(ms) if ms.is_empty() => say!("no messages"),
-        Response::Messages(ms) => print_messages(ms),
+        Response::Messages(ms) => print_messages(ms, reader),
         Response::Journal(es) if es.is_empty() => say!("the journal has no such deliveries"),
         Response::Journal(es) => table(
             &["ID", "RECEIVED", "STATE", "TIMES", "BYTES", "DETAIL"],
@@ -568,7 +574,7 @@ pub fn human(response: &Response) {
                 .map(|e| {
                     vec![
                         e.id.to_string(),
-                        e.received_at.clone(),
+                        rfc3339(e.received_at),
                         e.state.as_str().to_string(),
                         e.deliveries.to_string(),
                         e.bytes.to_string(),
@@ -589,21 +595,24 @@ pub fn human(response: &Response) {
     }
 }
 
-fn print_messages(ms: &[crate::protocol::views::MessageView]) {
+fn print_messages(ms: &[crate::protocol::views::MessageView], reader: &Reader) {
+    use crate::protocol::{Direction, MediaState, Origin};
     for m in ms {
-        let arrow = if m.direction == "in" { "<-" } else { "->" };
+        let arrow = match m.direction {
+            Direction::In => "<-",
+            Direction::Out => "->",
+        };
         let mut notes = Vec::new();
-        if m.origin == "phone_app" {
-            notes.push("sent from phone".to_string());
-        }
-        if m.origin == "history" {
-            notes.push("history".to_string());
+        match m.origin {
+            Origin::PhoneApp => notes.push("sent from phone".to_string()),
+            Origin::History => notes.push("history".to_string()),
+            _ => {}
         }
         if let Some(s) = &m.status {
-            notes.push(s.clone());
+            notes.push(s.to_string());
         }
         if let Some(e) = &m.error {
-            notes.push(super::failure::note(e));
+            notes.push(super::failure::note(e, reader));
         }
         if m.edited {
             notes.push("edited".into());
@@ -612,10 +621,12 @@ fn print_messages(ms: &[crate::protocol::views::MessageView]) {
             notes.push("deleted".into());
         }
         if let Some(media) = &m.media {
-            notes.push(match media.state.as_str() {
-                "downloaded" => format!("file {} bytes", media.bytes.unwrap_or(0)),
-                "failed" => format!("file failed: {}", media.error.as_deref().unwrap_or("")),
-                _ => match &media.error {
+            notes.push(match media.state {
+                MediaState::Downloaded => format!("file {} bytes", media.bytes.unwrap_or(0)),
+                MediaState::Failed => {
+                    format!("file failed: {}", media.error.as_deref().unwrap_or(""))
+                }
+                MediaState::Pending => match &media.error {
                     Some(e) => format!("download failed, retrying: {e}"),
                     None => "downloading…".to_string(),
                 },
@@ -629,7 +640,7 @@ fn print_messages(ms: &[crate::protocol::views::MessageView]) {
         } else {
             format!("  [{}]", notes.join(", "))
         };
-        say!("{} {} #{} {}{}", m.at, arrow, m.id, m.text, notes);
+        say!("{} {} #{} {}{}", rfc3339(m.at), arrow, m.id, m.text, notes);
     }
 }
 
@@ -741,8 +752,8 @@ fn history_line(e: &crate::protocol::directory::HandEvent) -> String {
     let what = e.kind.replace('_', " ");
     // A claim's detail is its actor ("root claimed root" said nothing twice).
     if e.detail.is_empty() || e.detail == e.actor {
-        format!("{} {} {what}", e.at, e.actor)
+        format!("{} {} {what}", rfc3339(e.at), e.actor)
     } else {
-        format!("{} {} {what} {}", e.at, e.actor, e.detail)
+        format!("{} {} {what} {}", rfc3339(e.at), e.actor, e.detail)
     }
 }

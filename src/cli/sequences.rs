@@ -169,7 +169,7 @@ pub fn print_enrollments(list: &[EnrollmentView]) {
                 e.id.to_string(),
                 e.conversation_id.to_string(),
                 e.sequence.clone(),
-                e.state.clone(),
+                e.state.to_string(),
                 format!(
                     "{} ({}, {}/{})",
                     e.step_name,

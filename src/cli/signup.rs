@@ -342,7 +342,10 @@ pub async fn kapso(client: &mut Client, args: KapsoArgs) -> anyhow::Result<()> {
     if args.watch.json {
         print_event("connected", serde_json::json!({"number": report}))?;
     } else {
-        super::output::human(&Response::Connected(Box::new(report)));
+        super::output::human(
+            &Response::Connected(Box::new(report)),
+            &super::reader::Reader::unused(),
+        );
     }
     Ok(())
 }
@@ -406,7 +409,10 @@ async fn finish(
     if json {
         print_event("connected", serde_json::json!({"number": report}))?;
     } else {
-        super::output::human(&Response::Connected(Box::new(report.clone())));
+        super::output::human(
+            &Response::Connected(Box::new(report.clone())),
+            &super::reader::Reader::unused(),
+        );
     }
     if report.number.connection == crate::domain::ConnectionKind::Coexistence {
         super::connect::import_history(client, &report.number.phone_number_id, history_wait, json)

@@ -211,7 +211,9 @@ impl TeamCommand {
                         warn_if_no_such_user(&user, json);
                         Request::AddAgent {
                             user,
-                            role,
+                            // clap admits only these two words.
+                            role: crate::protocol::Role::parse(&role)
+                                .unwrap_or(crate::protocol::Role::Agent),
                             tenant,
                             queues,
                         }

@@ -27,6 +27,7 @@ pub mod template_header;
 pub mod text;
 pub mod time;
 pub mod window;
+pub mod words;
 
 pub use content::MessageContent;
 pub use ids::{Bsuid, PhoneNumberId, WaId, WabaId, Wamid};

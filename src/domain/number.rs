@@ -91,13 +91,24 @@ pub fn number_status(
     has_token: bool,
     token_expires_at: Option<i64>,
     now: i64,
-) -> &'static str {
+) -> NumberStatus {
     if !active {
-        "inactive"
+        NumberStatus::Inactive
     } else if !has_token || token_expires_at.is_some_and(|t| t > 0 && t <= now) {
-        "disconnected"
+        NumberStatus::Disconnected
     } else {
-        "active"
+        NumberStatus::Active
+    }
+}
+
+super::words::words! {
+    /// Whether a number works (`number_status`).
+    pub enum NumberStatus {
+        Active = "active",
+        /// Switched off (e.g. by a connections file).
+        Inactive = "inactive",
+        /// No working token: it receives but cannot send.
+        Disconnected = "disconnected",
     }
 }
 
@@ -107,10 +118,16 @@ mod status_tests {
 
     #[test]
     fn a_number_is_active_inactive_or_disconnected() {
-        assert_eq!(number_status(true, true, None, 100), "active");
-        assert_eq!(number_status(true, true, Some(0), 100), "active");
-        assert_eq!(number_status(true, true, Some(50), 100), "disconnected");
-        assert_eq!(number_status(true, false, None, 100), "disconnected");
-        assert_eq!(number_status(false, true, None, 100), "inactive");
+        assert_eq!(number_status(true, true, None, 100).as_str(), "active");
+        assert_eq!(number_status(true, true, Some(0), 100).as_str(), "active");
+        assert_eq!(
+            number_status(true, true, Some(50), 100).as_str(),
+            "disconnected"
+        );
+        assert_eq!(
+            number_status(true, false, None, 100).as_str(),
+            "disconnected"
+        );
+        assert_eq!(number_status(false, true, None, 100).as_str(), "inactive");
     }
 }

@@ -69,12 +69,22 @@ pub struct Trigger {
 }
 
 /// What a step that was due while the engine was down does when it finally runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LateRule {
     /// Sends as soon as the engine is back.
     Run,
     /// Skips the messages up to the next wait (the rest of the sequence goes on).
     Skip,
+}
+
+impl std::fmt::Display for LateRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LateRule::Run => "run",
+            LateRule::Skip => "skip",
+        })
+    }
 }
 
 /// A step and where it is in its file.

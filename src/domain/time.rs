@@ -70,6 +70,12 @@ pub fn advance_clock(seconds: i64) -> i64 {
     (CLOCK_OFFSET_MS.fetch_add(add, Ordering::Relaxed) + add) / 1000
 }
 
+/// Now by the system's clock, whatever this process's clock was moved by: a client adds the
+/// engine's offset (`EngineInfo::clock_offset_seconds`) to it to have the engine's now.
+pub fn system_now_unix() -> i64 {
+    now_unix() - clock_offset()
+}
+
 /// How far this process's clock runs ahead of the system's, in seconds.
 pub fn clock_offset() -> i64 {
     CLOCK_OFFSET_MS.load(Ordering::Relaxed) / 1000

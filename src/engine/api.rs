@@ -198,12 +198,21 @@ impl Engine {
             return Ok(Response::Hello(EngineInfo {
                 version: env!("CARGO_PKG_VERSION").into(),
                 mode: match self.mode {
-                    super::EngineMode::Serve => "engine".into(),
-                    super::EngineMode::InProcess => "in_process".into(),
+                    super::EngineMode::Serve => crate::protocol::EngineMode::Engine,
+                    super::EngineMode::InProcess => crate::protocol::EngineMode::InProcess,
                 },
                 data_dir: self.config.data_dir.display().to_string(),
                 user: caller.user.clone(),
                 protocol: crate::protocol::PROTOCOL_VERSION,
+                // Unaudited: saying who one is must not write an `act_as` line per command.
+                role: self.access_unaudited(caller, act_as).await.ok().map(|a| {
+                    if a.scope.is_admin() {
+                        crate::protocol::Role::Admin
+                    } else {
+                        crate::protocol::Role::Agent
+                    }
+                }),
+                clock_offset_seconds: crate::domain::time::clock_offset(),
             }));
         }
         let access = self.access(caller, act_as).await?;
@@ -449,13 +458,9 @@ impl Engine {
                 limit,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-                let admin = scope.is_admin();
                 self.read(move |c| views::messages(c, conversation_id, before, limit))
                     .await
-                    .map(|mut ms| {
-                        super::failure_advice::for_reader(&mut ms, admin);
-                        Response::Messages(ms)
-                    })
+                    .map(Response::Messages)
             }
             Request::ListJournal {
                 filter,
@@ -500,15 +505,10 @@ impl Engine {
                 Ok(sent)
             }
             Request::React { message, emoji } => self.react(caller, message, emoji, now).await,
-            Request::GetMessage { message_id } => {
-                let admin = scope.is_admin();
-                self.read(move |c| views::message(c, message_id))
-                    .await
-                    .map(|mut m| {
-                        super::failure_advice::for_reader(std::slice::from_mut(&mut m), admin);
-                        Response::Message(Box::new(m))
-                    })
-            }
+            Request::GetMessage { message_id } => self
+                .read(move |c| views::message(c, message_id))
+                .await
+                .map(|m| Response::Message(Box::new(m))),
             Request::RetryMessage { message_id } => {
                 self.write(move |ctx| {
                     outbox::retry(
@@ -629,7 +629,7 @@ impl Engine {
                     crate::store::contacts::set_state(
                         &ctx.conn,
                         conversation_id,
-                        &state,
+                        state.as_str(),
                         snoozed_until,
                         &mut ctx.events,
                     )
@@ -753,7 +753,7 @@ mod tests {
                     &me,
                     Request::AddAgent {
                         user: user.into(),
-                        role: "agent".into(),
+                        role: crate::protocol::Role::Agent,
                         tenant: None,
                         queues: vec![queue.into()],
                     },

@@ -8,6 +8,7 @@ use super::access::Access;
 use crate::cloud::Credential;
 use crate::domain::ConnectionKind;
 use crate::domain::connections::{display_digits, is_meta_id};
+use crate::protocol::SmbData;
 use crate::protocol::{ApiError, ConnectReport, Response};
 use crate::secret::Secret;
 use crate::store::{StoreError, directory, queues};
@@ -365,7 +366,7 @@ impl Engine {
         }
         let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
         let mut results = Vec::new();
-        for kind in ["smb_app_state_sync", "history"] {
+        for kind in [SmbData::SmbAppStateSync, SmbData::History] {
             let detail = format!("{pnid} {kind}");
             let asked = {
                 let detail = detail.clone();
@@ -381,22 +382,23 @@ impl Engine {
                 .await?
             };
             if asked {
-                results.push((
-                    kind.to_string(),
-                    Err("already requested (Meta allows it once)".into()),
-                ));
+                results.push((kind, Err("already requested (Meta allows it once)".into())));
                 continue;
             }
-            match self.graph.smb_app_data(&pnid, &credential, kind).await {
+            match self
+                .graph
+                .smb_app_data(&pnid, &credential, kind.as_str())
+                .await
+            {
                 Ok(request_id) => {
                     let actor = access.actor.clone();
                     self.write(move |ctx| {
                         queues::audit(&ctx.conn, &actor, None, "smb_sync", &detail, now)
                     })
                     .await?;
-                    results.push((kind.to_string(), Ok(request_id)));
+                    results.push((kind, Ok(request_id)));
                 }
-                Err(e) => results.push((kind.to_string(), Err(e.to_string()))),
+                Err(e) => results.push((kind, Err(e.to_string()))),
             }
         }
         Ok(Response::HistorySync(results))

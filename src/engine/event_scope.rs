@@ -37,6 +37,8 @@ fn question(scope: Option<&Scope>, event: &StoreEvent) -> Question {
     match (event, scope) {
         // These carry no ids: everyone may know something changed.
         (StoreEvent::Lagged { .. } | StoreEvent::DirectoryChanged, _) => Question::Refresh,
+        // The engine's clock is everyone's.
+        (StoreEvent::ClockMoved { .. }, _) => Question::Pass,
         // A subscriber who is no longer a wabox user hears nothing else.
         (_, None) => Question::Deny,
         (_, Some(Scope::Everything)) => Question::Pass,
@@ -269,7 +271,7 @@ mod tests {
             StoreEvent::ConversationChanged { conversation_id: 7 },
             StoreEvent::JournalChanged {
                 journal_id: 3,
-                state: "unrouted".into(),
+                state: crate::protocol::admin::JournalState::Unrouted,
             },
             StoreEvent::TemplateStatusChanged {
                 waba_id: "104829357711032".into(),

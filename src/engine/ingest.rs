@@ -23,7 +23,7 @@ pub fn process_pending(ctx: &mut WriterCtx, limit: usize, stats: &WriterStats) -
         if o.state != JournalState::Processed {
             ctx.events.push(StoreEvent::JournalChanged {
                 journal_id: o.id,
-                state: o.state.as_str().into(),
+                state: o.state,
             });
         }
     }
@@ -43,7 +43,7 @@ pub fn replay(ctx: &mut WriterCtx, ids: &[i64], stats: &WriterStats) -> Result<V
         count(stats, o.state);
         ctx.events.push(StoreEvent::JournalChanged {
             journal_id: o.id,
-            state: o.state.as_str().into(),
+            state: o.state,
         });
     }
     Ok(outcomes)

@@ -8,7 +8,6 @@ pub mod assign;
 mod connect;
 mod dashboard;
 pub mod event_scope;
-mod failure_advice;
 pub mod files;
 pub mod health;
 pub mod hub;

@@ -128,7 +128,7 @@ impl Engine {
                 queues: names,
             } => {
                 let scope_after = scope.clone();
-                if role == "admin"
+                if role == crate::protocol::Role::Admin
                     && tenant.is_none()
                     && scope != crate::store::scope::Scope::Everything
                 {
@@ -169,7 +169,7 @@ impl Engine {
                         (None, None) => None,
                     };
                     let added =
-                        queues::add_agent(&ctx.conn, &user, &role, tenant.as_deref(), &names, now)?;
+                        queues::add_agent(&ctx.conn, &user, role, tenant.as_deref(), &names, now)?;
                     // What the agent sees changed with their queues.
                     ctx.events.push(crate::store::StoreEvent::DirectoryChanged);
                     Ok(added)
@@ -452,7 +452,7 @@ fn within_tenant(
         return Ok(true);
     };
     let mut queue_tenants = crate::store::scope::queue_tenants(conn, user)?;
-    if queue_tenants.is_empty() && record.role != "admin" {
+    if queue_tenants.is_empty() && record.role != crate::protocol::Role::Admin {
         queue_tenants.extend(record.tenant_id);
     }
     Ok(crate::store::scope::Scope::Tenant(tenant)

@@ -200,10 +200,7 @@ pub fn view(seq: &Sequence, file: &Path, live: i64) -> SequenceView {
         numbers: seq.numbers.clone(),
         triggers,
         steps: describe_steps(seq),
-        late: match seq.late {
-            sequence::LateRule::Run => "run".into(),
-            sequence::LateRule::Skip => "skip".into(),
-        },
+        late: seq.late,
         pause_on_agent: seq.pause_on_agent,
         live,
         file: file.display().to_string(),
@@ -341,9 +338,11 @@ impl Engine {
                         Ok(id)
                     })
                     .await?;
-                self.scheduler_wake.notify_one();
                 tracing::info!(enrollment = id, sequence = %sequence, conversation_id, by = %access.who(), "enrolled by hand");
-                self.enrollment_response(access, id).await
+                // Answered as enrolled, before the scheduler may have run it to its end.
+                let answer = self.enrollment_response(access, id).await;
+                self.scheduler_wake.notify_one();
+                answer
             }
             Request::ListEnrollments {
                 conversation_id,
@@ -392,6 +391,14 @@ impl Engine {
                 }
                 self.scheduler_wake.notify_one();
                 self.outbox_wake.notify_one();
+                // Clients word windows at the engine's now: tell them it moved.
+                self.write(move |ctx| {
+                    ctx.events.push(crate::store::StoreEvent::ClockMoved {
+                        offset_seconds: offset,
+                    });
+                    Ok(())
+                })
+                .await?;
                 Ok(Response::Clock {
                     offset_seconds: offset,
                 })

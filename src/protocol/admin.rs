@@ -35,7 +35,8 @@ impl SyncReport {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct JournalEntryView {
     pub id: i64,
-    pub received_at: String,
+    /// Unix seconds.
+    pub received_at: i64,
     /// How many times this exact body was delivered (Meta retries until it gets a 200).
     pub deliveries: i64,
     pub state: JournalState,
@@ -74,7 +75,8 @@ pub struct AccountEventView {
     pub phone_number_id: Option<String>,
     /// What it says, in one line.
     pub summary: String,
-    pub at: String,
+    /// Unix seconds.
+    pub at: i64,
     /// Meta's payload, for `--json` readers.
     pub payload: serde_json::Value,
 }
@@ -111,8 +113,9 @@ pub struct SearchHit {
     pub conversation_id: i64,
     /// Contact name, else number, else BSUID.
     pub contact: String,
-    pub direction: String,
-    pub at: String,
+    pub direction: super::states::Direction,
+    /// Unix seconds.
+    pub at: i64,
     /// The matching words in `[brackets]`, with some context.
     pub snippet: String,
 }
@@ -153,13 +156,15 @@ impl JournalState {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
+    /// The state a word names; none for a damaged row.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => JournalState::Pending,
             "processed" => JournalState::Processed,
             "invalid" => JournalState::Invalid,
             "unrouted" => JournalState::Unrouted,
-            _ => JournalState::Pending,
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -167,5 +172,6 @@ impl JournalState {
 pub struct NoteView {
     pub author: String,
     pub text: String,
-    pub at: String,
+    /// Unix seconds.
+    pub at: i64,
 }

@@ -1,6 +1,8 @@
 //! directory
 
+use super::states::{ConnectedVia, Role};
 use crate::domain::ConnectionKind;
+use crate::domain::number::NumberStatus;
 use serde::{Deserialize, Serialize};
 
 fn active_default() -> bool {
@@ -12,7 +14,8 @@ pub struct TenantView {
     pub id: i64,
     pub name: String,
     pub numbers: i64,
-    pub created_at: String,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -37,18 +40,18 @@ pub struct NumberView {
     pub queue: Option<String>,
     #[serde(default = "active_default")]
     pub active: bool,
-    /// `active`, `inactive` or `disconnected` (no working token): `domain::number::number_status`.
-    #[serde(default)]
-    pub status: String,
+    /// Active, inactive or disconnected (no working token): `domain::number::number_status`.
+    pub status: NumberStatus,
     #[serde(default)]
     pub alias: Option<String>,
-    pub created_at: String,
+    /// Unix seconds.
+    pub created_at: i64,
     /// When its token stops working (unix seconds; 0 = never), as Meta last said; None: not asked.
     #[serde(default)]
     pub token_expires_at: Option<i64>,
-    /// How it was connected: `manual`, `meta`, `kapso` or `import`.
+    /// How it was connected.
     #[serde(default)]
-    pub connected_via: Option<String>,
+    pub connected_via: Option<ConnectedVia>,
     /// The Meta business (portfolio) owning its WABA, once learned: business-level webhooks
     /// are routed by it.
     #[serde(default)]
@@ -84,14 +87,15 @@ pub struct QueueView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentView {
     pub user: String,
-    pub role: String,
+    pub role: Role,
     pub tenant: Option<String>,
     pub queues: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandEvent {
-    pub at: String,
+    /// Unix seconds.
+    pub at: i64,
     pub actor: String,
     pub kind: String,
     pub detail: String,
@@ -100,7 +104,8 @@ pub struct HandEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    pub at: String,
+    /// Unix seconds.
+    pub at: i64,
     pub actor: String,
     pub as_user: Option<String>,
     pub action: String,

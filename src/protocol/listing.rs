@@ -1,6 +1,7 @@
 //! Which conversations a list holds and in what order, as the engine's `ListConversations`
 //! decides it: a client patching its list from pushes applies the same rule.
 
+use super::states::ConversationState;
 use super::views::{ConversationView, QueueSelection, StateFilter};
 
 /// What a list was asked for (`Request::ListConversations` without its paging).
@@ -33,9 +34,12 @@ impl ListCriteria {
         };
         // The row's state already counts a snooze whose time has come as open.
         let in_state = match self.state {
-            StateFilter::Open => matches!(row.state.as_str(), "open" | "pending"),
-            StateFilter::Snoozed => row.state == "snoozed",
-            StateFilter::Closed => row.state == "closed",
+            StateFilter::Open => matches!(
+                row.state,
+                ConversationState::Open | ConversationState::Pending
+            ),
+            StateFilter::Snoozed => row.state == ConversationState::Snoozed,
+            StateFilter::Closed => row.state == ConversationState::Closed,
         };
         Some(in_queue && in_state && self.text_matches(row))
     }
@@ -83,7 +87,7 @@ mod tests {
                 name: Some("Ana Pérez".into()),
                 username: None,
             },
-            state: "open".into(),
+            state: ConversationState::Open,
             snoozed_until: None,
             queue: Some("Sales".into()),
             assignee: None,
@@ -92,12 +96,11 @@ mod tests {
             window: WindowView {
                 open: true,
                 closes_at: None,
-                label: String::new(),
             },
             from_ad: false,
             last_message: Some(LastMessageView {
                 text: "Where is my order?".into(),
-                at: String::new(),
+                at: 0,
             }),
             group: None,
             queue_id: Some(5),
@@ -146,12 +149,12 @@ mod tests {
     fn the_open_list_holds_open_and_pending_ones_and_each_state_its_own() {
         let mut r = row(1);
         for (state, open, snoozed, closed) in [
-            ("open", true, false, false),
-            ("pending", true, false, false),
-            ("snoozed", false, true, false),
-            ("closed", false, false, true),
+            (ConversationState::Open, true, false, false),
+            (ConversationState::Pending, true, false, false),
+            (ConversationState::Snoozed, false, true, false),
+            (ConversationState::Closed, false, false, true),
         ] {
-            r.state = state.into();
+            r.state = state;
             for (filter, want) in [
                 (StateFilter::Open, open),
                 (StateFilter::Snoozed, snoozed),

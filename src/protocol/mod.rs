@@ -18,6 +18,11 @@ pub mod admin;
 mod demo;
 pub mod error;
 pub use error::{ApiError, ErrorCode, ErrorKind, PROTOCOL_VERSION};
+pub mod states;
+pub use states::{
+    ConnectedVia, ConversationState, Direction, EngineMode, EnrollmentState, MediaState,
+    MessageStatus, Origin, Reactor, Role, SignupVia, SmbData,
+};
 pub mod directory;
 pub mod listing;
 pub mod push;
@@ -116,7 +121,7 @@ pub enum Request {
     },
     AddAgent {
         user: String,
-        role: String,
+        role: Role,
         tenant: Option<String>,
         #[serde(default)]
         queues: Vec<String>,
@@ -261,10 +266,10 @@ pub enum Request {
         conversation_id: i64,
         text: String,
     },
-    /// `open`, `closed`, or `snoozed` until `snoozed_until` (unix seconds).
+    /// Open, closed, or snoozed until `snoozed_until` (unix seconds).
     SetConversationState {
         conversation_id: i64,
-        state: String,
+        state: ConversationState,
         snoozed_until: Option<i64>,
     },
     ListMessages {
@@ -461,7 +466,7 @@ pub enum Response {
     NumberState(Box<crate::domain::onboarding::NumberState>),
     DemoNumbers(Vec<DemoNumber>),
     /// For contacts then history: the request id, or why it was not made.
-    HistorySync(Vec<(String, Result<String, String>)>),
+    HistorySync(Vec<(SmbData, Result<String, String>)>),
     Attention {
         unrouted: i64,
         invalid: i64,
@@ -499,13 +504,20 @@ pub struct Subscription {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EngineInfo {
     pub version: String,
-    /// `engine` (wabox serve) or `in_process` (this command runs the API itself).
-    pub mode: String,
+    pub mode: EngineMode,
     pub data_dir: String,
     pub user: String,
     /// The engine's `PROTOCOL_VERSION` (absent from an engine older than the handshake).
     #[serde(default)]
     pub protocol: u32,
+    /// What the user asking may do; none for a user the engine does not know. Clients word
+    /// what depends on it themselves (a failure's advice), so rows are the same for everyone.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// How far the engine's clock runs ahead of the system's (a test or demo engine whose clock
+    /// was moved): the engine's now, at which clients word windows and times.
+    #[serde(default)]
+    pub clock_offset_seconds: i64,
 }
 
 /// A number connected (or its token renewed), and what was set up around it.

@@ -33,6 +33,9 @@ pub struct Push {
     /// Journal entries that changed state (installation admins only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub journal: Vec<JournalChange>,
+    /// The engine's clock was moved (a test or demo engine): its offset from the system's now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_seconds: Option<i64>,
     /// Changes were missed (the subscriber fell behind): read everything shown again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resync: bool,

@@ -16,8 +16,8 @@ pub struct SequenceView {
     pub triggers: Vec<String>,
     /// `text`, `wait 2h`, … one per step, with its id when it has one.
     pub steps: Vec<String>,
-    /// `run` or `skip`.
-    pub late: String,
+    /// What a step due while the engine was down does.
+    pub late: crate::domain::sequence::LateRule,
     pub pause_on_agent: bool,
     /// Enrollments running or paused now.
     pub live: i64,
@@ -49,8 +49,7 @@ pub struct EnrollmentView {
     pub sequence: String,
     /// The sequence's name, or the id when its file is gone.
     pub sequence_name: String,
-    /// `active`, `waiting_reply`, `paused`, `done`, `stopped`.
-    pub state: String,
+    pub state: super::states::EnrollmentState,
     /// From 0.
     pub step: usize,
     /// The step's id, or `step N`.
@@ -72,7 +71,7 @@ pub struct EnrollmentView {
 impl EnrollmentView {
     /// Running or paused (not ended).
     pub fn live(&self) -> bool {
-        matches!(self.state.as_str(), "active" | "waiting_reply" | "paused")
+        self.state.live()
     }
 }
 

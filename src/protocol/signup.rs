@@ -82,8 +82,7 @@ pub struct SignupCandidate {
 pub struct SignupView {
     pub id: i64,
     pub tenant: String,
-    /// `meta` or `kapso`.
-    pub path: String,
+    pub path: super::states::SignupVia,
     pub coexistence: bool,
     /// What the business must open in a browser.
     pub url: String,

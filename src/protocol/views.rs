@@ -1,5 +1,6 @@
 //! views
 
+use super::states::{ConversationState, Direction, MediaState, MessageStatus, Origin, Reactor};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -19,19 +20,31 @@ pub struct GroupView {
     pub subject: Option<String>,
 }
 
+/// The customer service window as it stood when the row was read. Its words (`23h 12m`,
+/// `closes in 9m`, `closed 3d ago`) depend on the reader's now, so each client words it
+/// (`label`) at the engine's now: the same row can go to every reader.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WindowView {
     pub open: bool,
-    /// When it closes (open) or closed (closed); null if the customer never wrote.
-    pub closes_at: Option<String>,
-    /// `23h 12m`, `closes in 9m`, `closed 3d ago`.
-    pub label: String,
+    /// When it closes (open) or closed (closed), unix seconds; null if the customer never wrote.
+    pub closes_at: Option<i64>,
+}
+
+impl WindowView {
+    /// The window's words at `now` (the engine's now: `EngineInfo::clock_offset_seconds`).
+    pub fn label(&self, now: i64) -> String {
+        let last_inbound_at = self
+            .closes_at
+            .map(|t| t - crate::domain::window::WINDOW_SECONDS);
+        crate::domain::ServiceWindow::at(last_inbound_at, now).label(now)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LastMessageView {
     pub text: String,
-    pub at: String,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -41,10 +54,11 @@ pub struct ConversationView {
     pub display_phone: String,
     pub tenant: String,
     pub contact: ContactView,
-    /// `open`, `closed` or `snoozed` (until `snoozed_until`).
-    pub state: String,
+    /// Open, closed or snoozed (until `snoozed_until`); a snooze whose time has come reads open.
+    pub state: ConversationState,
+    /// Unix seconds.
     #[serde(default)]
-    pub snoozed_until: Option<String>,
+    pub snoozed_until: Option<i64>,
     /// The queue it waits in; none when its number has no queue (admins see it under "no queue").
     #[serde(default)]
     pub queue: Option<String>,
@@ -52,7 +66,8 @@ pub struct ConversationView {
     #[serde(default)]
     pub assignee: Option<String>,
     pub unread: i64,
-    pub last_inbound_at: Option<String>,
+    /// Unix seconds.
+    pub last_inbound_at: Option<i64>,
     pub window: WindowView,
     /// The customer came from a click-to-WhatsApp ad (a `referral`): a free entry point.
     pub from_ad: bool,
@@ -68,23 +83,20 @@ pub struct ConversationView {
     pub last_activity: Option<i64>,
 }
 
+/// Why a send failed, as Meta (or wabox) said it. What it means and what to do depends on who
+/// reads it (an agent is told an admin must act, an admin gets the command) and in which
+/// language, so each client explains `code` itself (`i18n::failures::explain`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ErrorView {
     pub code: i64,
+    /// Meta's own words, or wabox's sentence when `code` is 0.
     pub title: String,
-    /// What it means and what to do, in plain words (when wabox knows the code), for the
-    /// reader's role; `title` keeps Meta's own words (or wabox's sentence when `code` is 0).
-    pub explanation: Option<String>,
-    /// The reader is an admin: the advice names the command rather than "an admin must…".
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub for_admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ReactionView {
     pub emoji: String,
-    /// `customer` or `business`.
-    pub by: String,
+    pub by: Reactor,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -92,15 +104,14 @@ pub struct MessageView {
     pub id: i64,
     pub conversation_id: i64,
     pub wamid: String,
-    /// `in` or `out`.
-    pub direction: String,
-    /// `customer`, `phone_app`, `history` (and, with sending, `agent`).
-    pub origin: String,
+    pub direction: Direction,
+    pub origin: Origin,
     #[serde(rename = "type")]
     pub kind: String,
     pub text: String,
-    pub at: String,
-    pub status: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+    pub status: Option<MessageStatus>,
     pub error: Option<ErrorView>,
     pub reply_to: Option<String>,
     pub forwarded: bool,
@@ -123,7 +134,7 @@ impl MessageView {
     /// Our reactions are outbox rows shown on the message they react to, not in the timeline,
     /// unless they failed (then the agent sees why and may retry).
     pub fn in_timeline(&self) -> bool {
-        self.kind != "reaction" || matches!(self.status.as_deref(), Some("failed" | "uncertain"))
+        self.kind != "reaction" || self.status.is_some_and(MessageStatus::needs_decision)
     }
 }
 
@@ -163,8 +174,7 @@ impl StateFilter {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaView {
-    /// `pending` (downloading), `downloaded` or `failed`.
-    pub state: String,
+    pub state: MediaState,
     pub mime_type: Option<String>,
     pub bytes: Option<i64>,
     pub error: Option<String>,

@@ -4,7 +4,6 @@
 use super::Result;
 use super::scope::Scope;
 use crate::domain::account_event::{describe, route_keys};
-use crate::domain::time::rfc3339;
 pub use crate::protocol::admin::AccountEventView;
 use crate::webhook::parse::Change;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -94,7 +93,7 @@ pub fn recent_events(
             event,
             entry_id: r.get(4)?,
             phone_number_id: r.get(5)?,
-            at: rfc3339(r.get(7)?),
+            at: r.get(7)?,
             payload,
         })
     })?;

@@ -2,7 +2,6 @@
 //! they put a conversation in (closed, snoozed).
 
 use super::{Result, StoreError, StoreEvent};
-use crate::domain::time::rfc3339;
 pub use crate::protocol::admin::ContactDetails;
 pub use crate::protocol::admin::NoteView;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -41,7 +40,7 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
             Ok(NoteView {
                 author: r.get(0)?,
                 text: r.get(1)?,
-                at: rfc3339(r.get(2)?),
+                at: r.get(2)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

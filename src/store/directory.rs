@@ -2,7 +2,6 @@
 
 use super::{Result, StoreError};
 use crate::domain::text::{check_name, normalised_name};
-use crate::domain::time::rfc3339;
 use crate::domain::{ConnectionKind, PhoneNumberId};
 pub use crate::protocol::directory::{NumberView, TenantView};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -49,7 +48,7 @@ pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView>
         id,
         name: name.to_string(),
         numbers: 0,
-        created_at: rfc3339(now),
+        created_at: now,
     })
 }
 
@@ -63,7 +62,7 @@ pub fn list_tenants(conn: &Connection) -> Result<Vec<TenantView>> {
         Ok(TenantView {
             id: r.get(0)?,
             name: r.get(1)?,
-            created_at: rfc3339(r.get(2)?),
+            created_at: r.get(2)?,
             numbers: r.get(3)?,
         })
     })?;
@@ -145,8 +144,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
         |r| {
             let (active, has_token, expires) = (r.get(9)?, r.get(6)?, r.get(14)?);
             Ok(NumberView {
-                status: crate::domain::number::number_status(active, has_token, expires, now)
-                    .to_string(),
+                status: crate::domain::number::number_status(active, has_token, expires, now),
                 id: r.get(0)?,
                 tenant: r.get(1)?,
                 phone_number_id: r.get(2)?,
@@ -154,7 +152,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
                 display_phone: r.get(4)?,
                 connection: r.get(5)?,
                 has_token,
-                created_at: rfc3339(r.get(7)?),
+                created_at: r.get(7)?,
                 queue: r.get(8)?,
                 active,
                 alias: r.get(10)?,

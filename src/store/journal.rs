@@ -1,7 +1,6 @@
 //! The journal of raw deliveries: written before Meta gets its 200, processed from here in order.
 
 use super::{Result, StoreError};
-use crate::domain::time::rfc3339;
 pub use crate::protocol::admin::JournalState;
 pub use crate::protocol::admin::{JournalEntryView, JournalFilter};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -40,13 +39,12 @@ pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
 }
 
 pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
-    let s: Option<String> = conn
+    let s: Option<JournalState> = conn
         .query_row("SELECT state FROM journal WHERE id = ?1", [id], |r| {
             r.get(0)
         })
         .optional()?;
-    s.map(|s| JournalState::parse(&s))
-        .ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoJournalEntry { id }))
+    s.ok_or_else(|| StoreError::NotFound(crate::protocol::ErrorCode::NoJournalEntry { id }))
 }
 
 /// The longest `detail` kept: an error quoting a sender's body (a parse error, an unknown field)
@@ -93,9 +91,7 @@ pub fn unrouted_ids(conn: &Connection) -> Result<Vec<i64>> {
 pub fn counts(conn: &Connection) -> Result<Vec<(JournalState, i64)>> {
     let mut stmt = conn
         .prepare("SELECT state, count(*) FROM journal WHERE state != 'processed' GROUP BY state")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((JournalState::parse(&r.get::<_, String>(0)?), r.get(1)?))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -133,9 +129,9 @@ pub fn list(
     let rows = stmt.query_map(params![state, limit as i64, before], |r| {
         Ok(JournalEntryView {
             id: r.get(0)?,
-            received_at: rfc3339(r.get(1)?),
+            received_at: r.get(1)?,
             deliveries: r.get(2)?,
-            state: JournalState::parse(&r.get::<_, String>(3)?),
+            state: r.get(3)?,
             detail: r.get(4)?,
             bytes: r.get(5)?,
         })

@@ -24,6 +24,7 @@ pub mod templates;
 pub mod tenants;
 pub mod view_counts;
 pub mod views;
+mod words;
 
 #[cfg(test)]
 mod apply_tests;
@@ -99,12 +100,17 @@ pub enum StoreEvent {
     },
     JournalChanged {
         journal_id: i64,
-        state: String,
+        state: crate::protocol::admin::JournalState,
     },
     DirectoryChanged,
     /// A template's status changed (webhook): its WABA's templates are synced again.
     TemplateStatusChanged {
         waba_id: String,
+    },
+    /// The engine's clock was moved (a test or demo engine): clients word windows and times at
+    /// the engine's now, the system's plus this offset.
+    ClockMoved {
+        offset_seconds: i64,
     },
     /// The subscriber fell behind and missed events: reload what is on screen.
     Lagged {

@@ -4,14 +4,13 @@
 use super::scope::{NUMBER_SCOPE_SQL, Scope};
 use super::{Result, StoreError, StoreEvent};
 use crate::domain::text::normalised_name;
-use crate::domain::time::rfc3339;
 pub use crate::protocol::directory::{AgentView, AuditEntry, HandEvent, Orphan, QueueView};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
 /// A user's record, to decide their scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentRecord {
-    pub role: String,
+    pub role: crate::protocol::states::Role,
     pub tenant_id: Option<i64>,
 }
 
@@ -231,18 +230,13 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
 pub fn add_agent(
     conn: &Connection,
     user: &str,
-    role: &str,
+    role: crate::protocol::states::Role,
     tenant: Option<&str>,
     queues: &[String],
     now: i64,
 ) -> Result<AgentView> {
     crate::domain::text::check_user_name(user).map_err(StoreError::invalid)?;
     let user = user.to_string();
-    if !matches!(role, "admin" | "agent") {
-        return Err(StoreError::Invalid(crate::protocol::ErrorCode::BadRole {
-            role: role.to_string(),
-        }));
-    }
     let tenant_id = match tenant {
         Some(t) => Some(tenant_named(conn, t)?),
         None if queues.is_empty() => None,
@@ -344,7 +338,7 @@ pub fn agent_record(conn: &Connection, user: &str) -> Result<Option<AgentRecord>
 
 /// The scope a user's record gives (none: not a wabox user).
 pub fn record_scope(user: &str, record: &AgentRecord) -> Scope {
-    if record.role == "admin" {
+    if record.role == crate::protocol::states::Role::Admin {
         record.tenant_id.map_or(Scope::Everything, Scope::Tenant)
     } else {
         Scope::Agent(user.to_string())
@@ -482,7 +476,7 @@ pub fn hands(conn: &Connection, conversation_id: i64) -> Result<Vec<HandEvent>> 
         )?
         .query_map([conversation_id], |r| {
             Ok(HandEvent {
-                at: rfc3339(r.get(0)?),
+                at: r.get(0)?,
                 actor: r.get(1)?,
                 kind: r.get(2)?,
                 detail: r.get(3)?,
@@ -514,7 +508,7 @@ pub fn audit_log(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
         )?
         .query_map([limit as i64], |r| {
             Ok(AuditEntry {
-                at: rfc3339(r.get(0)?),
+                at: r.get(0)?,
                 actor: r.get(1)?,
                 as_user: r.get(2)?,
                 action: r.get(3)?,

@@ -1,7 +1,6 @@
 //! Search over all messages (FTS5), newest first.
 
 use super::{Result, StoreError};
-use crate::domain::time::rfc3339;
 pub use crate::protocol::admin::SearchHit;
 use rusqlite::Connection;
 
@@ -90,7 +89,7 @@ pub fn search(
             conversation_id: r.get(1)?,
             contact: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
             direction: r.get(3)?,
-            at: rfc3339(r.get(4)?),
+            at: r.get(4)?,
             snippet: r.get(5)?,
         })
     })?;

@@ -418,7 +418,7 @@ pub struct RawEnrollment {
     pub id: i64,
     pub conversation_id: i64,
     pub sequence: String,
-    pub state: String,
+    pub state: crate::protocol::states::EnrollmentState,
     pub step: usize,
     pub step_id: Option<String>,
     pub due_at: Option<i64>,

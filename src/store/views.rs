@@ -2,7 +2,7 @@
 
 use super::{Result, StoreError};
 use crate::domain::ServiceWindow;
-use crate::domain::time::rfc3339;
+use crate::protocol::states::{ConversationState, MessageStatus};
 pub use crate::protocol::views::{
     ContactView, ConversationView, ErrorView, GroupView, LastMessageView, MessageView,
     QueueSelection, ReactionView, StateFilter, WindowView,
@@ -13,8 +13,7 @@ fn window_view(last_inbound_at: Option<i64>, now: i64) -> WindowView {
     let w = ServiceWindow::at(last_inbound_at, now);
     WindowView {
         open: w.is_open(),
-        closes_at: w.boundary().map(rfc3339),
-        label: w.label(now),
+        closes_at: w.boundary(),
     }
 }
 
@@ -35,7 +34,7 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
     let text: Option<String> = r.get(11)?;
     let at: Option<i64> = r.get(12)?;
     let snoozed_until: Option<i64> = r.get(13)?;
-    let mut state: String = r.get(7)?;
+    let mut state: ConversationState = r.get(7)?;
     let group = r
         .get::<_, Option<String>>(17)?
         .map(|group_id| -> rusqlite::Result<GroupView> {
@@ -61,8 +60,8 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
         },
     };
     // A snooze ends by itself when its time comes.
-    if state == "snoozed" && snoozed_until.is_some_and(|t| t <= now) {
-        state = "open".into();
+    if state == ConversationState::Snoozed && snoozed_until.is_some_and(|t| t <= now) {
+        state = ConversationState::Open;
     }
     Ok(ConversationView {
         id: r.get(0)?,
@@ -70,19 +69,16 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
         display_phone: r.get(2)?,
         tenant: r.get(3)?,
         contact,
-        snoozed_until: snoozed_until.filter(|_| state == "snoozed").map(rfc3339),
+        snoozed_until: snoozed_until.filter(|_| state == ConversationState::Snoozed),
         state,
         queue: r.get(14)?,
         assignee: r.get(15)?,
         unread: r.get(8)?,
-        last_inbound_at: last_inbound_at.map(rfc3339),
+        last_inbound_at,
         window: window_view(last_inbound_at, now),
         from_ad: r.get::<_, Option<i64>>(10)?.is_some(),
         last_message: match (text, at) {
-            (Some(text), Some(at)) => Some(LastMessageView {
-                text,
-                at: rfc3339(at),
-            }),
+            (Some(text), Some(at)) => Some(LastMessageView { text, at }),
             _ => None,
         },
         group,
@@ -235,7 +231,7 @@ const MESSAGE_SELECT: &str = "
 fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
     let code: Option<i64> = r.get(8)?;
     let title: Option<String> = r.get(9)?;
-    let status: Option<String> = r.get(7)?;
+    let status: Option<MessageStatus> = r.get(7)?;
     let kind: String = r.get(4)?;
     // A Flow's answers are read from the stored reply (the `interactive` object) as shown.
     let form = match (kind.as_str(), r.get::<_, Option<String>>(20)?) {
@@ -257,20 +253,12 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
     let error = match code {
         Some(code) => Some(ErrorView {
             code,
-            // Code 0 is no Meta code: wabox's own sentence is the title, nothing to explain.
-            explanation: crate::cloud::explain(code, crate::cloud::Lang::En)
-                .filter(|_| code != 0)
-                .map(str::to_string),
             title: title.unwrap_or_default(),
-            for_admin: false,
         }),
         // An uncertain send has no code, only the reason.
-        None if status.as_deref() == Some("uncertain") => title.map(|t| ErrorView {
-            code: 0,
-            title: t,
-            explanation: None,
-            for_admin: false,
-        }),
+        None if status == Some(MessageStatus::Uncertain) => {
+            title.map(|t| ErrorView { code: 0, title: t })
+        }
         None => None,
     };
     Ok(MessageView {
@@ -281,7 +269,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
         origin: r.get(3)?,
         kind,
         text: r.get(5)?,
-        at: rfc3339(r.get(6)?),
+        at: r.get(6)?,
         status,
         error,
         reply_to: r.get(10)?,
@@ -290,7 +278,7 @@ fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
         revoked: r.get(13)?,
         reactions: Vec::new(),
         previous_texts: Vec::new(),
-        media: match r.get::<_, Option<String>>(15)? {
+        media: match r.get::<_, Option<crate::protocol::states::MediaState>>(15)? {
             Some(state) => Some(super::media::MediaView {
                 state,
                 mime_type: r.get(16)?,

@@ -94,14 +94,14 @@ pub fn admin_request(name: &str, arg: &str) -> Result<Request, AdminArgsError> {
             }
             Request::AddAgent {
                 user: user.clone(),
-                role: "agent".into(),
+                role: crate::protocol::Role::Agent,
                 tenant,
                 queues: names,
             }
         }
         ("agent-admin", [user]) => Request::AddAgent {
             user: user.clone(),
-            role: "admin".into(),
+            role: crate::protocol::Role::Admin,
             tenant: last_tenant,
             queues: Vec::new(),
         },
@@ -119,7 +119,7 @@ mod tests {
             admin_request("agent-add", "alice Sales@Acme Support"),
             Ok(Request::AddAgent {
                 user: "alice".into(),
-                role: "agent".into(),
+                role: crate::protocol::Role::Agent,
                 tenant: Some("Acme".into()),
                 queues: vec!["Sales".into(), "Support".into()],
             })
@@ -128,7 +128,7 @@ mod tests {
             admin_request("agent-add", "alice Sales Support @Tacos Lupita"),
             Ok(Request::AddAgent {
                 user: "alice".into(),
-                role: "agent".into(),
+                role: crate::protocol::Role::Agent,
                 tenant: Some("Tacos Lupita".into()),
                 queues: vec!["Sales".into(), "Support".into()],
             })

@@ -58,9 +58,9 @@ fn rules(m: &MessageView, at: i64) -> Target<'_> {
         id: m.id,
         conversation_id: m.conversation_id,
         wamid: &m.wamid,
-        direction: &m.direction,
+        direction: m.direction.as_str(),
         kind: &m.kind,
-        status: m.status.as_deref(),
+        status: m.status.map(crate::protocol::MessageStatus::as_str),
         revoked: m.revoked,
         at,
     }
@@ -143,7 +143,12 @@ impl App {
         let Some(m) = self.answered_message() else {
             return Vec::new();
         };
-        if !m.view.reactions.iter().any(|r| r.by == "business") {
+        if !m
+            .view
+            .reactions
+            .iter()
+            .any(|r| r.by == crate::protocol::Reactor::Business)
+        {
             self.error(self.t.no_reaction_of_ours.to_string());
             return Vec::new();
         }
@@ -360,7 +365,7 @@ mod tests {
             .reactions
             .push(crate::protocol::views::ReactionView {
                 emoji: "👍".into(),
-                by: "business".into(),
+                by: crate::protocol::Reactor::Business,
             });
         assert_eq!(
             requests(&press(&mut app, KeyCode::Char('E'))),

@@ -5,7 +5,6 @@
 use super::keymap::Keymap;
 use super::picker::TemplatePicker;
 use crate::domain::ServiceWindow;
-use crate::domain::time::parse_rfc3339;
 use crate::i18n::Strings;
 use crate::protocol::admin::ContactDetails;
 use crate::protocol::admin::SearchHit;
@@ -20,6 +19,7 @@ use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
 use time::UtcOffset;
 
+mod engine_clock;
 mod incoming;
 mod patch;
 
@@ -69,11 +69,8 @@ pub struct ConversationRow {
 impl ConversationRow {
     pub fn new(view: ConversationView) -> Self {
         ConversationRow {
-            last_inbound: view.last_inbound_at.as_deref().and_then(parse_rfc3339),
-            last_at: view
-                .last_message
-                .as_ref()
-                .and_then(|m| parse_rfc3339(&m.at)),
+            last_inbound: view.last_inbound_at,
+            last_at: view.last_message.as_ref().map(|m| m.at),
             view,
         }
     }
@@ -99,10 +96,7 @@ pub struct MessageRow {
 
 impl MessageRow {
     pub fn new(view: MessageView) -> Self {
-        MessageRow {
-            at: parse_rfc3339(&view.at).unwrap_or(0),
-            view,
-        }
+        MessageRow { at: view.at, view }
     }
 }
 
@@ -211,6 +205,8 @@ pub const NOTICE_SECONDS: i64 = 8;
 /// What a request was for, so its answer lands in the right place (or nowhere, if stale).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tag {
+    /// Who the user is and the engine's clock, asked on each connect.
+    Hello,
     Numbers,
     Conversations {
         generation: u64,
@@ -309,7 +305,12 @@ pub struct App {
     pub t: &'static Strings,
     pub keymap: Keymap,
     pub offset: UtcOffset,
+    /// The engine's now (its clock may have been moved: tests, the demo).
     pub now: i64,
+    /// How far the engine's clock runs ahead of the system's (`EngineInfo`).
+    pub clock_offset: i64,
+    /// The user is an admin: a failure's advice names the command rather than "an admin must…".
+    pub admin: bool,
     pub focus: Focus,
     pub link: LinkState,
     pub numbers: Vec<NumberView>,
@@ -380,6 +381,8 @@ impl App {
             keymap,
             offset,
             now,
+            clock_offset: 0,
+            admin: false,
             focus: Focus::Conversations,
             link: LinkState::Connecting,
             numbers: Vec::new(),
@@ -565,7 +568,9 @@ impl App {
         self.dirty = true;
     }
 
-    pub fn on_tick(&mut self, now: i64) {
+    /// `system_now`: the system's clock; the engine's offset is added here.
+    pub fn on_tick(&mut self, system_now: i64) {
+        let now = system_now + self.clock_offset;
         // Countdowns show minutes: redraw when the minute turns, not every second (SSH).
         if now / 60 != self.now / 60 {
             self.dirty = true;

@@ -6,8 +6,8 @@ use crate::i18n::failures::{Audience, explain};
 use crate::protocol::views::ErrorView;
 
 /// `✗ the number's access token expired …: an admin must reconnect the number (190)`.
-pub fn line(e: &ErrorView, lang: Lang) -> String {
-    let audience = if e.for_admin {
+pub fn line(e: &ErrorView, lang: Lang, admin: bool) -> String {
+    let audience = if admin {
         Audience::Admin
     } else {
         Audience::Agent
@@ -25,33 +25,31 @@ pub fn line(e: &ErrorView, lang: Lang) -> String {
 mod tests {
     use super::*;
 
-    fn expired(for_admin: bool) -> ErrorView {
+    fn expired() -> ErrorView {
         ErrorView {
             code: 190,
             title: "Error validating access token: The session is invalid.".into(),
-            explanation: Some("the number's access token expired or was revoked".into()),
-            for_admin,
         }
     }
 
     #[test]
     fn an_expired_token_is_explained_once_in_the_agents_language() {
-        let es = line(&expired(false), Lang::Es);
+        let es = line(&expired(), Lang::Es, false);
         assert_eq!(
             es,
             "✗ el token de acceso del número venció o fue revocado: un administrador debe \
              reconectar el número (190)"
         );
-        let en = line(&expired(false), Lang::En);
+        let en = line(&expired(), Lang::En, false);
         assert_eq!(en.matches("access token").count(), 1, "{en}");
         assert!(!en.contains("Error validating"), "{en}");
     }
 
     #[test]
     fn an_admin_reads_the_command_that_renews_the_token() {
-        let en = line(&expired(true), Lang::En);
+        let en = line(&expired(), Lang::En, true);
         assert!(en.contains("renew it with `wabox connect`"), "{en}");
-        let es = line(&expired(true), Lang::Es);
+        let es = line(&expired(), Lang::Es, true);
         assert!(es.contains("renuévalo con `wabox connect`"), "{es}");
     }
 
@@ -60,23 +58,22 @@ mod tests {
         let unknown = ErrorView {
             code: 987_654,
             title: "Something new".into(),
-            explanation: None,
-            for_admin: false,
         };
-        assert_eq!(line(&unknown, Lang::Es), "✗ Something new (987654)");
+        assert_eq!(line(&unknown, Lang::Es, false), "✗ Something new (987654)");
         let own = ErrorView {
             code: 0,
             title: "the number has no access token".into(),
-            explanation: None,
-            for_admin: false,
         };
-        assert_eq!(line(&own, Lang::En), "✗ the number has no access token");
+        assert_eq!(
+            line(&own, Lang::En, false),
+            "✗ the number has no access token"
+        );
         let own = ErrorView {
             title: crate::i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[]),
             ..own
         };
         assert_eq!(
-            line(&own, Lang::Es),
+            line(&own, Lang::Es, false),
             "✗ el número no tiene token de acceso: un administrador debe conectarlo de nuevo"
         );
     }

@@ -5,7 +5,6 @@ use super::app::{App, ConversationRow, MessageRow, OpenConversation, Tag};
 use super::keymap::Keymap;
 use crate::domain::ConnectionKind;
 use crate::domain::template::{ParameterFormat, TemplateSpec};
-use crate::domain::time::rfc3339;
 use crate::i18n::Strings;
 use crate::protocol::Response;
 use crate::protocol::admin::TemplateView;
@@ -14,6 +13,9 @@ use crate::protocol::views::MediaView;
 use crate::protocol::views::{
     ContactView, ConversationView, ErrorView, LastMessageView, MessageView, ReactionView,
     WindowView,
+};
+use crate::protocol::{
+    ConnectedVia, ConversationState, Direction, MediaState, MessageStatus, Origin, Reactor,
 };
 use time::UtcOffset;
 
@@ -41,11 +43,11 @@ pub fn number(id: i64, pnid: &str, phone: &str, kind: ConnectionKind, waiting: i
             .into(),
         ),
         active: true,
-        status: "active".into(),
+        status: crate::domain::number::NumberStatus::Active,
         alias: None,
-        created_at: rfc3339(NOW - 86_400),
+        created_at: NOW - 86_400,
         token_expires_at: Some(0),
-        connected_via: Some("manual".into()),
+        connected_via: Some(ConnectedVia::Manual),
         business_id: None,
     }
 }
@@ -74,21 +76,20 @@ pub fn conversation(
             name: name.map(str::to_string),
             username: None,
         },
-        state: "open".into(),
+        state: ConversationState::Open,
         snoozed_until: None,
         queue: Some("Sales".into()),
         assignee: None,
         unread,
-        last_inbound_at: last_inbound_ago.map(|a| rfc3339(NOW - a)),
+        last_inbound_at: last_inbound_ago.map(|a| NOW - a),
         window: WindowView {
             open: false,
             closes_at: None,
-            label: String::new(),
         },
         from_ad: false,
         last_message: Some(LastMessageView {
             text: last_text.into(),
-            at: rfc3339(NOW - last_ago),
+            at: NOW - last_ago,
         }),
         group: None,
         queue_id: Some(1),
@@ -101,11 +102,11 @@ pub fn message(id: i64, direction: &str, origin: &str, text: &str, ago: i64) -> 
         id,
         conversation_id: 1,
         wamid: format!("wamid.{id}"),
-        direction: direction.into(),
-        origin: origin.into(),
+        direction: Direction::parse(direction).expect("a direction"),
+        origin: Origin::parse(origin).expect("an origin"),
         kind: "text".into(),
         text: text.into(),
-        at: rfc3339(NOW - ago),
+        at: NOW - ago,
         status: None,
         error: None,
         reply_to: None,
@@ -175,7 +176,7 @@ pub fn sheena_messages() -> Vec<MessageRow> {
     );
     photo.view.kind = "image".into();
     photo.view.media = Some(MediaView {
-        state: "downloaded".into(),
+        state: MediaState::Downloaded,
         mime_type: Some("image/jpeg".into()),
         bytes: Some(245_760),
         error: None,
@@ -190,7 +191,7 @@ pub fn sheena_messages() -> Vec<MessageRow> {
     );
     first.view.reactions = vec![ReactionView {
         emoji: "🙏".into(),
-        by: "customer".into(),
+        by: Reactor::Customer,
     }];
     let mut reply = message(
         3,
@@ -201,25 +202,21 @@ pub fn sheena_messages() -> Vec<MessageRow> {
     );
     reply.view.reply_to = Some("wamid.1".into());
     let mut read = message(4, "out", "agent", "It ships today!", 20 * 60);
-    read.view.status = Some("read".into());
+    read.view.status = Some(MessageStatus::Read);
     let mut failed = message(5, "out", "agent", "Here is the tracking link", 15 * 60);
-    failed.view.status = Some("failed".into());
+    failed.view.status = Some(MessageStatus::Failed);
     failed.view.error = Some(ErrorView {
         code: 131047,
         title: "Re-engagement message".into(),
-        explanation: None,
-        for_admin: false,
     });
     let mut uncertain = message(6, "out", "agent", "Did it arrive?", 10 * 60);
-    uncertain.view.status = Some("uncertain".into());
+    uncertain.view.status = Some(MessageStatus::Uncertain);
     uncertain.view.error = Some(ErrorView {
         code: 0,
         title: "no answer from the Cloud API within 15 s".into(),
-        explanation: None,
-        for_admin: false,
     });
     let mut echo = message(7, "out", "phone_app", "Te llamo en 5 minutos", 8 * 60);
-    echo.view.status = Some("delivered".into());
+    echo.view.status = Some(MessageStatus::Delivered);
     let mut edited = message(8, "in", "customer", "My address is Calle 8 #12", 5 * 60);
     edited.view.edited = true;
     edited.view.previous_texts = vec!["My adress is Calle 8".into()];

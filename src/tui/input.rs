@@ -10,6 +10,7 @@ use super::keymap::{Action, Scope};
 use super::picker::TemplatePicker;
 use crate::i18n::fill;
 use crate::protocol::views::MessageRef;
+use crate::protocol::{ConversationState, MessageStatus};
 use crate::protocol::{Request, SendContent};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -211,10 +212,14 @@ impl App {
                     .iter()
                     .find(|c| c.view.id == id)
                     .or(self.open.as_ref().map(|o| &o.row))
-                    .is_some_and(|c| c.view.state == "closed");
+                    .is_some_and(|c| c.view.state == ConversationState::Closed);
                 vec![state_request(
                     id,
-                    if closed { "open" } else { "closed" },
+                    if closed {
+                        ConversationState::Open
+                    } else {
+                        ConversationState::Closed
+                    },
                     None,
                 )]
             }
@@ -430,7 +435,7 @@ impl App {
             .open
             .as_ref()
             .and_then(|o| o.selected_message())
-            .filter(|m| matches!(m.view.status.as_deref(), Some("failed" | "uncertain")))
+            .filter(|m| m.view.status.is_some_and(MessageStatus::needs_decision))
             .map(|m| m.view.id);
         match target {
             Some(message_id) => vec![Effect::Call(
@@ -530,14 +535,14 @@ impl App {
 
 pub(super) fn state_request(
     conversation_id: i64,
-    state: &str,
+    state: ConversationState,
     snoozed_until: Option<i64>,
 ) -> Effect {
     Effect::Call(
         Tag::ConversationState,
         Request::SetConversationState {
             conversation_id,
-            state: state.into(),
+            state,
             snoozed_until,
         },
     )

@@ -81,7 +81,7 @@ pub async fn run(
     offset: UtcOffset,
     reconnect_to: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let mut app = app_from_config(config, offset, crate::domain::time::now_unix())?;
+    let mut app = app_from_config(config, offset, crate::domain::time::system_now_unix())?;
     let history_path = cmdline::history::path();
     if let Some(path) = &history_path {
         app.cmdline.load_history(cmdline::history::load(path));
@@ -115,7 +115,7 @@ pub async fn run(
                 }
             },
             _ = tick.tick() => {
-                app.on_tick(crate::domain::time::now_unix());
+                app.on_tick(crate::domain::time::system_now_unix());
                 app.save_drafts();
                 app.wizard_tick()
             }
@@ -202,7 +202,12 @@ fn on_link_event(app: &mut App, event: LinkEvent) -> Vec<Effect> {
         LinkEvent::Connected(user) => {
             app.user = user;
             app.on_connected();
-            app.reload_open()
+            let mut out = vec![Effect::Call(
+                app::Tag::Hello,
+                crate::protocol::Request::Hello,
+            )];
+            out.extend(app.reload_open());
+            out
         }
         LinkEvent::Lost(reason) => {
             app.on_disconnected(reason);

@@ -473,8 +473,8 @@ fn a_search_result_opens_its_conversation_at_that_message_reading_back_as_needed
                 message_id: 1,
                 conversation_id: 1,
                 contact: "Sheena Nelson".into(),
-                direction: "in".into(),
-                at: crate::domain::time::rfc3339(NOW),
+                direction: crate::protocol::Direction::In,
+                at: NOW,
                 snippet: "my [order]".into(),
             },
         ])),
@@ -556,7 +556,7 @@ fn notes_labels_close_and_snooze_go_to_the_engine_from_the_command_line() {
         requests(&run("snooze 2h")),
         [&Request::SetConversationState {
             conversation_id: 1,
-            state: "snoozed".into(),
+            state: crate::protocol::ConversationState::Snoozed,
             snoozed_until: Some(NOW + 7200),
         }]
     );
@@ -565,7 +565,7 @@ fn notes_labels_close_and_snooze_go_to_the_engine_from_the_command_line() {
         requests(&press(&mut app, KeyCode::Char('x'))),
         [&Request::SetConversationState {
             conversation_id: 1,
-            state: "closed".into(),
+            state: crate::protocol::ConversationState::Closed,
             snoozed_until: None,
         }]
     );

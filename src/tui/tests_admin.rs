@@ -28,7 +28,7 @@ fn agent_add_names_the_queues_tenant_with_an_at() {
         admin_change(&out),
         Some(&Request::AddAgent {
             user: "alice".into(),
-            role: "agent".into(),
+            role: crate::protocol::Role::Agent,
             tenant: Some("Acme".into()),
             queues: vec!["Sales".into()],
         })
@@ -39,7 +39,7 @@ fn agent_add_names_the_queues_tenant_with_an_at() {
         admin_change(&out),
         Some(&Request::AddAgent {
             user: "alice".into(),
-            role: "agent".into(),
+            role: crate::protocol::Role::Agent,
             tenant: Some("Tacos Lupita".into()),
             queues: vec!["Sales".into()],
         })
@@ -50,7 +50,7 @@ fn agent_add_names_the_queues_tenant_with_an_at() {
         admin_change(&out),
         Some(&Request::AddAgent {
             user: "alice".into(),
-            role: "agent".into(),
+            role: crate::protocol::Role::Agent,
             tenant: None,
             queues: vec!["Sales".into()],
         })

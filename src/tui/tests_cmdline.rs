@@ -297,7 +297,7 @@ fn tab_completes_queues_durations_and_agents_fetched_when_first_needed() {
     let agents = ["alice", "bob", "bruno"]
         .map(|u| crate::protocol::directory::AgentView {
             user: u.into(),
-            role: "agent".into(),
+            role: crate::protocol::Role::Agent,
             tenant: Some("Demo Shop".into()),
             queues: vec!["Sales".into()],
         })

@@ -48,7 +48,7 @@ fn a_new_conversation_goes_to_the_top_and_the_cursor_stays_on_its_row() {
 fn a_closed_conversation_leaves_the_open_list_and_one_handed_away_is_dropped() {
     let mut app = fixtures::inbox("en");
     let mut closed = row(1);
-    closed.state = "closed".into();
+    closed.state = crate::protocol::ConversationState::Closed;
     app.on_push(Push {
         conversations: vec![closed],
         gone: vec![4],

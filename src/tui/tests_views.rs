@@ -44,8 +44,8 @@ fn jump(app: &mut App, view: crate::protocol::views::ConversationView) {
                 message_id: 40,
                 conversation_id: view.id,
                 contact: "Carlos".into(),
-                direction: "in".into(),
-                at: crate::domain::time::rfc3339(NOW),
+                direction: crate::protocol::Direction::In,
+                at: NOW,
                 snippet: "[hola]".into(),
             },
         ])),
@@ -170,7 +170,7 @@ fn after_a_jump_outside_the_list_actions_act_on_the_open_conversation_until_the_
         600,
     )
     .view;
-    elsewhere.state = "closed".into();
+    elsewhere.state = crate::protocol::ConversationState::Closed;
     jump(&mut app, elsewhere.clone());
     assert_eq!(app.open.as_ref().map(|o| o.id()), Some(99));
     assert!(app.open_outside_list);
@@ -181,7 +181,7 @@ fn after_a_jump_outside_the_list_actions_act_on_the_open_conversation_until_the_
     // `x` on it reopens it, since it is closed.
     assert!(matches!(
         requests(&press(&mut app, KeyCode::Char('x')))[..],
-        [Request::SetConversationState { conversation_id: 99, state, .. }] if state == "open"
+        [Request::SetConversationState { conversation_id: 99, state, .. }] if *state == crate::protocol::ConversationState::Open
     ));
     // Enter and `i` stay with it rather than opening the row under the hidden cursor.
     press(&mut app, KeyCode::Enter);
@@ -202,7 +202,7 @@ fn after_a_jump_outside_the_list_actions_act_on_the_open_conversation_until_the_
         .into_iter()
         .map(|c| c.view)
         .collect();
-    elsewhere.state = "open".into();
+    elsewhere.state = crate::protocol::ConversationState::Open;
     list.push(elsewhere);
     app.on_reply(
         Tag::Conversations {

@@ -9,6 +9,7 @@ mod admin_day;
 mod agent_tools;
 mod connect;
 mod demo_restart;
+mod engine_now;
 mod engine_process;
 mod failures;
 mod json_shape;

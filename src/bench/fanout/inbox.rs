@@ -142,7 +142,7 @@ impl Inbox {
         // A customer's message seen for the first time is an arrival; it is on the screen at
         // once when the same push carries its conversation's row (the list is patched).
         for m in &push.messages {
-            if m.direction != "in" || !self.messages.insert(m.id) {
+            if m.direction != crate::protocol::Direction::In || !self.messages.insert(m.id) {
                 continue;
             }
             let nth = self.seen.entry(m.conversation_id).or_insert(0);

@@ -7,7 +7,6 @@ use super::{Delivery, SIDEBAR_EVERY, Tick};
 use crate::engine::Engine;
 use crate::engine::api::Caller;
 use crate::engine::event_scope::EventFilter;
-use crate::protocol::admin::JournalState;
 use crate::protocol::push::{Attention, JournalChange, Push, Sidebar};
 use crate::protocol::{Request, Response};
 use std::collections::HashSet;
@@ -126,7 +125,6 @@ impl Group {
             .filter(|m| shown.contains(&m.conversation_id))
             .cloned()
             .collect();
-        crate::engine::failure_advice::for_reader(&mut push.messages, scope.is_admin());
         for waba in &tick.templates {
             if self.filter.sees_waba(engine, waba).await {
                 push.templates.push(waba.clone());
@@ -138,11 +136,13 @@ impl Group {
                 .iter()
                 .map(|(id, state)| JournalChange {
                     journal_id: *id,
-                    state: JournalState::parse(state),
+                    state: *state,
                 })
                 .collect();
             self.sidebar_dirty = true;
         }
+        // Everyone's windows and times are worded at the engine's now.
+        push.clock_offset_seconds = tick.clock;
         if !push.is_empty() {
             self.send(&Delivery::new(push));
         }

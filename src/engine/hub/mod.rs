@@ -128,7 +128,9 @@ struct Tick {
     messages: Vec<i64>,
     directory: bool,
     templates: Vec<String>,
-    journal: Vec<(i64, String)>,
+    journal: Vec<(i64, crate::protocol::admin::JournalState)>,
+    /// The engine's clock was moved to this offset.
+    clock: Option<i64>,
     /// The hub itself fell behind the writer: everyone reads everything again.
     lagged: bool,
 }
@@ -161,6 +163,7 @@ impl Tick {
             StoreEvent::JournalChanged { journal_id, state } => {
                 self.journal.push((journal_id, state))
             }
+            StoreEvent::ClockMoved { offset_seconds } => self.clock = Some(offset_seconds),
             StoreEvent::Lagged { .. } => self.lagged = true,
         }
     }
@@ -178,6 +181,7 @@ impl Tick {
             && !self.directory
             && self.templates.is_empty()
             && self.journal.is_empty()
+            && self.clock.is_none()
             && !self.lagged
     }
 }

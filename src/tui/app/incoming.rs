@@ -12,6 +12,10 @@ impl App {
         if let Tag::Cmdline(tag) = tag {
             return self.cmdline_reply(tag, result);
         }
+        if let Tag::Hello = tag {
+            self.hello_reply(result);
+            return Vec::new();
+        }
         self.dirty = true;
         let mut out = Vec::new();
         let response = match result {
@@ -139,7 +143,8 @@ impl App {
                 let Some(open) = self.open.as_mut().filter(|o| o.id() == conversation_id) else {
                     return out;
                 };
-                let from_customer = m.direction == "in" && m.origin == "customer";
+                let from_customer = m.direction == crate::protocol::Direction::In
+                    && m.origin == crate::protocol::Origin::Customer;
                 if !m.in_timeline() {
                     // Our reaction's own row: it shows on the message it reacts to instead.
                     open.messages.retain(|x| x.view.id != m.id);
@@ -203,7 +208,7 @@ impl App {
                 }
             }
             (Tag::EnrollmentChange, Response::Enrollment(e)) => {
-                if e.state == "active" && e.log.len() <= 1 {
+                if e.state == crate::protocol::EnrollmentState::Active && e.log.len() <= 1 {
                     self.info(self.t.automation_enrolled);
                 } else {
                     self.info(self.t.done);
@@ -246,20 +251,21 @@ impl App {
                 self.history = events;
             }
             (Tag::ConversationState, Response::Conversation(view)) => {
-                let text = match view.state.as_str() {
-                    "closed" => self.t.closed_notice.to_string(),
-                    "snoozed" => {
+                use crate::protocol::ConversationState;
+                let text = match view.state {
+                    ConversationState::Closed => self.t.closed_notice.to_string(),
+                    ConversationState::Snoozed => {
                         let until = view
                             .snoozed_until
-                            .as_deref()
-                            .and_then(parse_rfc3339)
                             .map(|t| {
                                 crate::tui::clock::future_time(t, self.now, self.offset, self.t)
                             })
                             .unwrap_or_default();
                         crate::i18n::fill(self.t.snoozed_notice, &[&until])
                     }
-                    _ => self.t.reopened_notice.to_string(),
+                    ConversationState::Open | ConversationState::Pending => {
+                        self.t.reopened_notice.to_string()
+                    }
                 };
                 self.info(&text);
             }

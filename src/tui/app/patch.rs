@@ -16,6 +16,9 @@ impl App {
         if push.resync {
             out.extend(self.reload_open());
         }
+        if let Some(offset) = push.clock_offset_seconds {
+            self.clock_moved(offset);
+        }
         for waba in &push.templates {
             self.templates.remove(waba);
         }

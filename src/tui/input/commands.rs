@@ -2,6 +2,7 @@
 //! commands, their arguments and their help is `cmdline::table`).
 
 use super::*;
+use crate::protocol::ConversationState;
 
 impl App {
     /// `:quit`, `:filter text`, `:open 42`, or any action's name.
@@ -135,12 +136,20 @@ impl App {
                     },
                 )]
             }
-            "close" => vec![state_request(conversation_id, "closed", None)],
-            "reopen" => vec![state_request(conversation_id, "open", None)],
+            "close" => vec![state_request(
+                conversation_id,
+                ConversationState::Closed,
+                None,
+            )],
+            "reopen" => vec![state_request(
+                conversation_id,
+                ConversationState::Open,
+                None,
+            )],
             _ => match crate::domain::time::parse_duration(arg) {
                 Some(seconds) => vec![state_request(
                     conversation_id,
-                    "snoozed",
+                    ConversationState::Snoozed,
                     Some(self.now + seconds),
                 )],
                 None => {

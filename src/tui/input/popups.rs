@@ -99,7 +99,7 @@ impl App {
                     }
                     KeyCode::Char('p') | KeyCode::Char(' ') => {
                         if let Some(e) = enrollment {
-                            let c = if e.state == "paused" {
+                            let c = if e.state == crate::protocol::EnrollmentState::Paused {
                                 crate::protocol::EnrollmentControl::Resume
                             } else {
                                 crate::protocol::EnrollmentControl::Pause

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, sequences: Option<&[SequenceView]>, se
                 e.steps
             ),
         );
-        lines.push(if e.state == "paused" {
+        lines.push(if e.state == crate::protocol::EnrollmentState::Paused {
             line.patch_style(Style::default().fg(Color::Yellow))
         } else {
             line

@@ -48,9 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     push(String::new(), Style::default());
     push(format!("{}:", app.t.notes), bold);
     for n in &c.notes {
-        let when = crate::domain::time::parse_rfc3339(&n.at)
-            .map(|t| list_time(t, app.now, app.offset, app.t))
-            .unwrap_or_default();
+        let when = list_time(n.at, app.now, app.offset, app.t);
         push(format!("{} · {when}", n.author), dim);
         push(format!("  {}", n.text), Style::default());
     }
@@ -58,9 +56,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         push(String::new(), Style::default());
         push(format!("{}:", app.t.hands), bold);
         for e in app.history.iter().rev().take(5) {
-            let when = crate::domain::time::parse_rfc3339(&e.at)
-                .map(|t| list_time(t, app.now, app.offset, app.t))
-                .unwrap_or_default();
+            let when = list_time(e.at, app.now, app.offset, app.t);
             push(format!("{} {} {} · {when}", e.actor, e.kind, e.detail), dim);
             if let Some(note) = &e.note {
                 push(format!("  “{note}”"), Style::default());

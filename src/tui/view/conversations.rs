@@ -3,6 +3,7 @@
 use super::pane_block;
 use super::text::{tail, truncate, width, wrap};
 use crate::i18n::fill;
+use crate::protocol::ConversationState;
 use crate::tui::app::{App, ConversationRow, Focus};
 use crate::tui::clock::{WindowTone, list_time, window_label};
 use ratatui::Frame;
@@ -195,10 +196,10 @@ fn row_lines<'a>(
         unread.push_str(&format!(" @{who}"));
     }
     // Closed and snoozed say so in words (and dimmed).
-    match row.view.state.as_str() {
-        "closed" => unread.push_str(&format!(" [{}]", app.t.state_closed)),
-        "snoozed" => unread.push_str(&format!(" [{}]", app.t.state_snoozed)),
-        _ => {}
+    match row.view.state {
+        ConversationState::Closed => unread.push_str(&format!(" [{}]", app.t.state_closed)),
+        ConversationState::Snoozed => unread.push_str(&format!(" [{}]", app.t.state_snoozed)),
+        ConversationState::Open | ConversationState::Pending => {}
     }
     let name_room = w.saturating_sub(width(&when) + width(&unread) + 2);
     // Which conversation, where there is room once the name has its own (up to 14 columns).

@@ -5,6 +5,7 @@
 use super::pane_block;
 use super::text::{truncate, width as text_width, wrap};
 use crate::i18n::fill;
+use crate::protocol::{Direction, EnrollmentState, MediaState, MessageStatus, Origin};
 use crate::tui::app::{App, Focus, MessageRow, OpenConversation};
 use crate::tui::clock::{clock_time, day_label, day_number};
 use crate::tui::keymap::{Action, Scope};
@@ -71,7 +72,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
     let e = open.automation.iter().find(|e| e.live())?;
     let status = automation_status(app, e);
-    let icon = if e.state == "paused" { "⏸" } else { "⚙" };
+    let icon = if e.state == EnrollmentState::Paused {
+        "⏸"
+    } else {
+        "⚙"
+    };
     let mut line = format!(
         "{icon} {} · {} ({}/{})",
         e.sequence_name,
@@ -93,13 +98,13 @@ pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
 /// Where an enrollment stands, in words: paused and why, waiting for a reply, or when it runs.
 pub fn automation_status(app: &App, e: &crate::protocol::EnrollmentView) -> String {
     let t = app.t;
-    match e.state.as_str() {
-        "paused" => format!(
+    match e.state {
+        EnrollmentState::Paused => format!(
             "{}: {}",
             t.automation_paused,
             crate::i18n::engine::localize(t.lang, e.reason.as_deref().unwrap_or(""))
         ),
-        "waiting_reply" => t.automation_waiting_reply.to_string(),
+        EnrollmentState::WaitingReply => t.automation_waiting_reply.to_string(),
         _ => match e.due_at {
             Some(at) if at > app.now => fill(
                 t.automation_next_in,
@@ -183,14 +188,14 @@ fn media_text(app: &App, m: &MessageRow) -> String {
         }
         _ => text,
     };
-    match media.state.as_str() {
-        "pending" => text.push_str(&format!(" ({})", app.t.downloading)),
-        "failed" => text.push_str(&format!(
+    match media.state {
+        MediaState::Pending => text.push_str(&format!(" ({})", app.t.downloading)),
+        MediaState::Failed => text.push_str(&format!(
             " ({}: {})",
             app.t.download_failed,
             media.error.clone().unwrap_or_default()
         )),
-        _ => {}
+        MediaState::Downloaded => {}
     }
     text
 }
@@ -207,31 +212,32 @@ pub fn human_bytes(bytes: i64) -> String {
 }
 
 /// `✓✓ read`: a symbol and a word, so a colour-blind agent (or a 16-colour terminal) reads it.
-fn status_span<'a>(app: &App, status: Option<&str>) -> Option<Span<'a>> {
+fn status_span<'a>(app: &App, status: Option<MessageStatus>) -> Option<Span<'a>> {
     let t = app.t;
     let plain = Style::default();
     let (symbol, word, style) = match status? {
-        "queued" => ("◷", t.status_queued, plain.fg(Color::DarkGray)),
-        "sending" => ("◷", t.status_sending, plain.fg(Color::DarkGray)),
-        "sent" => ("✓", t.status_sent, plain),
-        "delivered" => ("✓✓", t.status_delivered, plain),
-        "read" => (
+        MessageStatus::Queued => ("◷", t.status_queued, plain.fg(Color::DarkGray)),
+        MessageStatus::Sent => ("✓", t.status_sent, plain),
+        MessageStatus::Delivered => ("✓✓", t.status_delivered, plain),
+        MessageStatus::Read => (
             "✓✓",
             t.status_read,
             plain.fg(Color::LightBlue).add_modifier(Modifier::BOLD),
         ),
-        "failed" => (
+        MessageStatus::Failed => (
             "✗",
             t.status_failed,
             plain.fg(Color::Red).add_modifier(Modifier::BOLD),
         ),
-        "uncertain" => (
+        MessageStatus::Uncertain => (
             "?",
             t.status_uncertain,
             plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ),
-        // A status this version does not know is shown as it came, not hidden.
-        other => return Some(Span::raw(other.to_string())),
+        // Meta has it but has not said more: shown as Meta's word.
+        other @ (MessageStatus::Accepted | MessageStatus::Played) => {
+            return Some(Span::raw(other.as_str()));
+        }
     };
     Some(Span::styled(format!("{symbol} {word}"), style))
 }
@@ -256,7 +262,7 @@ fn message_lines<'a>(
         ));
     }
     let v = &m.view;
-    let outgoing = v.direction == "out";
+    let outgoing = v.direction == Direction::Out;
     let indent = if outgoing { "    " } else { "" };
     let gutter = if selected && app.focus == Focus::Messages {
         "▌"
@@ -269,10 +275,10 @@ fn message_lines<'a>(
     let body_width = width.saturating_sub(1 + indent.len() + 2).max(8);
 
     // Header: arrow, who, time, ticks.
-    let who = match (v.direction.as_str(), v.origin.as_str()) {
-        ("out", "phone_app") => t.phone_app.to_string(),
-        ("out", "sequence") => t.sequence_origin.to_string(),
-        ("out", _) => t.you.to_string(),
+    let who = match (v.direction, v.origin) {
+        (Direction::Out, Origin::PhoneApp) => t.phone_app.to_string(),
+        (Direction::Out, Origin::Sequence) => t.sequence_origin.to_string(),
+        (Direction::Out, _) => t.you.to_string(),
         // In a group, each message is its participant's.
         _ => match &v.author {
             Some(author) => super::text::shown(&author_label(author)),
@@ -298,14 +304,14 @@ fn message_lines<'a>(
             Style::default().add_modifier(Modifier::DIM),
         ),
     ];
-    if v.origin == "history" {
+    if v.origin == Origin::History {
         header.push(Span::styled(
             format!(" · {}", t.history),
             Style::default().add_modifier(Modifier::DIM),
         ));
     }
     let status = if outgoing {
-        status_span(app, v.status.as_deref())
+        status_span(app, v.status)
     } else {
         None
     };
@@ -405,8 +411,8 @@ fn message_lines<'a>(
     }
     if let Some(e) = &v.error {
         let red = Style::default().fg(Color::Red);
-        match v.status.as_deref() {
-            Some("uncertain") => {
+        match v.status {
+            Some(MessageStatus::Uncertain) => {
                 let key = app.keymap.key_of(Scope::Lists, Action::Retry);
                 prefix(
                     &mut out,
@@ -416,7 +422,11 @@ fn message_lines<'a>(
                 prefix(&mut out, fill(t.uncertain_hint, &[&key]), dim);
             }
             _ => {
-                prefix(&mut out, crate::tui::failure_line::line(e, app.t.lang), red);
+                prefix(
+                    &mut out,
+                    crate::tui::failure_line::line(e, app.t.lang, app.admin),
+                    red,
+                );
             }
         }
     }

@@ -53,10 +53,11 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState) {
                     } else {
                         Style::default()
                     };
-                    let when = crate::domain::time::parse_rfc3339(&h.at)
-                        .map(|t| list_time(t, app.now, app.offset, app.t))
-                        .unwrap_or_default();
-                    let arrow = if h.direction == "out" { "▸" } else { "◂" };
+                    let when = list_time(h.at, app.now, app.offset, app.t);
+                    let arrow = match h.direction {
+                        crate::protocol::Direction::Out => "▸",
+                        crate::protocol::Direction::In => "◂",
+                    };
                     let marker = if selected { "›" } else { " " };
                     [
                         Line::styled(

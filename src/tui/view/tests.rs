@@ -223,7 +223,7 @@ fn contact_panel_shows_labels_and_private_notes() {
                 notes: vec![crate::protocol::admin::NoteView {
                     author: "alice".into(),
                     text: "Prefers calls after 6pm".into(),
-                    at: crate::domain::time::rfc3339(NOW - 3600),
+                    at: NOW - 3600,
                 }],
             },
         ))),
@@ -232,14 +232,14 @@ fn contact_panel_shows_labels_and_private_notes() {
         crate::tui::app::Tag::History { conversation_id: 1 },
         Ok(crate::protocol::Response::History(vec![
             crate::protocol::directory::HandEvent {
-                at: crate::domain::time::rfc3339(NOW - 7200),
+                at: NOW - 7200,
                 actor: "alice".into(),
                 kind: "claimed".into(),
                 detail: "alice".into(),
                 note: None,
             },
             crate::protocol::directory::HandEvent {
-                at: crate::domain::time::rfc3339(NOW - 600),
+                at: NOW - 600,
                 actor: "root".into(),
                 kind: "transferred".into(),
                 detail: "to queue Support".into(),
@@ -264,8 +264,8 @@ fn search_results_newest_first_with_the_words_marked() {
             message_id,
             conversation_id,
             contact: contact.into(),
-            direction: "in".into(),
-            at: crate::domain::time::rfc3339(NOW - ago),
+            direction: crate::protocol::Direction::In,
+            at: NOW - ago,
             snippet: snippet.into(),
         }
     };
@@ -326,7 +326,7 @@ fn with_automation(lang: &str) -> App {
                 conversation_id: 1,
                 sequence: name.to_lowercase(),
                 sequence_name: name.into(),
-                state: state.into(),
+                state: crate::protocol::EnrollmentState::parse(state).expect("a state"),
                 step,
                 step_name: step_name.into(),
                 step_kind: "wait for reply".into(),
@@ -372,7 +372,7 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
             numbers: Vec::new(),
             triggers: triggers.iter().map(|t| t.to_string()).collect(),
             steps: vec!["text".into(), "wait 2h".into()],
-            late: "run".into(),
+            late: crate::domain::sequence::LateRule::Run,
             pause_on_agent: true,
             live: 1,
             file: format!("/etc/wabox/sequences/{id}.toml"),

@@ -238,7 +238,7 @@ fn an_open_conversation_outside_the_list_is_shown_above_it() {
         "gracias",
         600,
     );
-    marta.view.state = "closed".into();
+    marta.view.state = crate::protocol::ConversationState::Closed;
     app.open = Some(crate::tui::app::OpenConversation {
         row: marta,
         messages: Vec::new(),

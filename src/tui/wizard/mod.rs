@@ -379,7 +379,7 @@ impl Wizard {
         self.dirty = true;
         if tag.ask == Ask::Hello {
             if let Ok(Response::Hello(info)) = &result {
-                self.listening = Some(info.mode == "engine");
+                self.listening = Some(info.mode == crate::protocol::EngineMode::Engine);
             }
             return Vec::new();
         }

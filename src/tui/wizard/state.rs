@@ -180,7 +180,10 @@ impl LinkStep {
     pub fn coexistence(&self) -> bool {
         match &self.path {
             SignupPath::Meta { coexistence } => *coexistence,
-            SignupPath::Kapso(o) => o.connection_types.iter().any(|t| t == "coexistence"),
+            SignupPath::Kapso(o) => o.connection_types.iter().any(|t| {
+                crate::domain::ConnectionKind::parse(t)
+                    == Some(crate::domain::ConnectionKind::Coexistence)
+            }),
         }
     }
 
@@ -280,7 +283,7 @@ pub struct CoexistenceStep {
 }
 
 /// What Meta answered to the contacts and history sync: per kind, its request id or why not.
-pub type SyncAnswers = Vec<(String, Result<String, String>)>;
+pub type SyncAnswers = Vec<(crate::protocol::SmbData, Result<String, String>)>;
 
 /// A coexistence number connected: its contacts and history asked for, the import's progress.
 #[derive(Debug, Clone, PartialEq)]

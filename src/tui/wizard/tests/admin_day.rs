@@ -215,7 +215,7 @@ fn kapso_link_screen_speaks_of_kapsos_page_not_metas_login() {
         assert_eq!(screen_name(&w), "kapso");
         let out = key(&mut w, KeyCode::Enter);
         let mut view = signup(SignupStatus::Waiting);
-        view.path = "kapso".into();
+        view.path = crate::protocol::SignupVia::Kapso;
         answer_all(&mut w, out, |ask| match ask {
             Ask::Begin => Some(Ok(Response::Signup(Box::new(view.clone())))),
             _ => None,

@@ -36,10 +36,12 @@ pub fn started(lang: &str) -> (Wizard, Vec<Effect>) {
     let rest = answer_all(&mut w, effects, |ask| match ask {
         Ask::Hello => Some(Ok(Response::Hello(EngineInfo {
             version: "0.1.0".into(),
-            mode: "engine".into(),
+            mode: crate::protocol::EngineMode::Engine,
             data_dir: "/var/lib/wabox".into(),
             user: "root".into(),
             protocol: crate::protocol::PROTOCOL_VERSION,
+            role: None,
+            clock_offset_seconds: 0,
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
         Ask::PublicUrl => Some(Ok(Response::Dashboard(Box::new(dashboard_view())))),
@@ -58,13 +60,13 @@ pub fn tenants() -> Vec<TenantView> {
             id: 1,
             name: "Demo Shop".into(),
             numbers: 2,
-            created_at: crate::domain::time::rfc3339(NOW - 86_400),
+            created_at: NOW - 86_400,
         },
         TenantView {
             id: 2,
             name: "Tacos Lupita".into(),
             numbers: 0,
-            created_at: crate::domain::time::rfc3339(NOW - 3_600),
+            created_at: NOW - 3_600,
         },
     ]
 }
@@ -211,7 +213,7 @@ pub fn signup(status: SignupStatus) -> SignupView {
     SignupView {
         id: 7,
         tenant: "Tacos Lupita".into(),
-        path: "meta".into(),
+        path: crate::protocol::SignupVia::Meta,
         coexistence: true,
         url: "https://www.facebook.com/v26.0/dialog/oauth?client_id=100000000000042&state=x".into(),
         short_code: "AbCdEfGhJkLm".into(),
@@ -247,7 +249,7 @@ pub fn report(kind: ConnectionKind) -> ConnectReport {
     number.waba_id = "131000000000002".into();
     number.queue = Some("Sales".into());
     number.token_expires_at = Some(NOW + 60 * 86_400);
-    number.connected_via = Some("meta".into());
+    number.connected_via = Some(crate::protocol::ConnectedVia::Meta);
     ConnectReport {
         number,
         renewed: false,

@@ -93,10 +93,12 @@ fn browser_paths_are_refused_without_a_listening_engine() {
     answer_all(&mut w, effects, |ask| match ask {
         Ask::Hello => Some(Ok(Response::Hello(EngineInfo {
             version: "0".into(),
-            mode: "in_process".into(),
+            mode: crate::protocol::EngineMode::InProcess,
             data_dir: String::new(),
             user: "root".into(),
             protocol: crate::protocol::PROTOCOL_VERSION,
+            role: None,
+            clock_offset_seconds: 0,
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
         _ => None,
@@ -189,10 +191,12 @@ fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leavi
                     tag,
                     Ok(Response::Hello(EngineInfo {
                         version: "0".into(),
-                        mode: "engine".into(),
+                        mode: crate::protocol::EngineMode::Engine,
                         data_dir: String::new(),
                         user: "root".into(),
                         protocol: crate::protocol::PROTOCOL_VERSION,
+                        role: None,
+                        clock_offset_seconds: 0,
                     })),
                 );
             }

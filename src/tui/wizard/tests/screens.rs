@@ -99,7 +99,7 @@ fn kapso_link(lang: &str, answer: Result<Response, ApiError>) -> Wizard {
 fn kapso_link_waiting() {
     each("wizard_kapso_link", |lang| {
         let mut view = signup(SignupStatus::Waiting);
-        view.path = "kapso".into();
+        view.path = crate::protocol::SignupVia::Kapso;
         view.url = "https://app.kapso.ai/whatsapp/setup/sl_8f2a".into();
         view.expires_at = NOW + 30 * 86_400;
         kapso_link(lang, Ok(Response::Signup(Box::new(view))))
@@ -110,7 +110,7 @@ fn kapso_link_waiting() {
 fn kapso_failure_explained() {
     each("wizard_kapso_failed", |lang| {
         let mut view = signup(SignupStatus::Failed);
-        view.path = "kapso".into();
+        view.path = crate::protocol::SignupVia::Kapso;
         view.error = Some("(the engine's English words)".into());
         view.error_code = Some("phone_verification_failed".into());
         kapso_link(lang, Ok(Response::Signup(Box::new(view))))
@@ -273,8 +273,11 @@ fn history_import_in_progress() {
             &out,
             Ask::HistorySync,
             Ok(Response::HistorySync(vec![
-                ("smb_app_state_sync".into(), Ok("1054432".into())),
-                ("history".into(), Ok("1054433".into())),
+                (
+                    crate::protocol::SmbData::SmbAppStateSync,
+                    Ok("1054432".into()),
+                ),
+                (crate::protocol::SmbData::History, Ok("1054433".into())),
             ])),
         );
         reply(
@@ -385,7 +388,7 @@ fn summary_of_a_connected_number() {
 #[test]
 fn a_kapso_numbers_summary_says_kapso_holds_its_token() {
     let mut r = report(crate::domain::ConnectionKind::Dedicated);
-    r.number.connected_via = Some("kapso".into());
+    r.number.connected_via = Some(crate::protocol::ConnectedVia::Kapso);
     r.number.has_token = false;
     let w = connected("en", r);
     let screen = render(&w).backend().to_string();

@@ -233,8 +233,11 @@ fn a_coexistence_number_connected_by_meta_has_its_history_asked_once_then_the_su
         &out,
         Ask::HistorySync,
         Ok(Response::HistorySync(vec![
-            ("smb_app_state_sync".into(), Ok("req-1".into())),
-            ("history".into(), Ok("req-2".into())),
+            (
+                crate::protocol::SmbData::SmbAppStateSync,
+                Ok("req-1".into()),
+            ),
+            (crate::protocol::SmbData::History, Ok("req-2".into())),
         ])),
     );
     assert_eq!(calls(&progress)[0].0, Ask::Progress);
@@ -294,7 +297,7 @@ fn a_kapso_failure_is_explained_in_the_admins_language_from_its_code() {
             other => panic!("{other:?}"),
         }
         let mut failed = signup(SignupStatus::Failed);
-        failed.path = "kapso".into();
+        failed.path = crate::protocol::SignupVia::Kapso;
         failed.error =
             Some("Meta could not verify the phone number (English, from the engine)".into());
         failed.error_code = Some("phone_verification_failed".into());

@@ -195,10 +195,9 @@ pub fn history(frame: &mut Frame, w: &Wizard, s: &HistoryStep, area: Rect) {
         )),
         Some(Ok(answers)) => {
             for (kind, answer) in answers {
-                let what = if kind == "history" {
-                    t.history_kind_history
-                } else {
-                    t.history_kind_contacts
+                let what = match kind {
+                    crate::protocol::SmbData::History => t.history_kind_history,
+                    crate::protocol::SmbData::SmbAppStateSync => t.history_kind_contacts,
                 };
                 let text = match answer {
                     Ok(id) => fill(t.history_asked_ok, &[what, id]),

@@ -116,8 +116,10 @@ fn link_ended(w: &Wizard, view: &SignupView, width: u16) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(format!("✗ {title}"), error_style())];
     lines.push(Line::raw(""));
     let code = view.error_code.as_deref();
-    let why = match (view.path.as_str(), code) {
-        ("kapso", Some(code)) => Some(crate::i18n::kapso_failure(code, t.lang)),
+    let why = match (view.path, code) {
+        (crate::protocol::SignupVia::Kapso, Some(code)) => {
+            Some(crate::i18n::kapso_failure(code, t.lang))
+        }
         (_, Some("user_denied")) => Some(t.meta_user_denied.to_string()),
         (_, Some("no_whatsapp_business_account")) => Some(t.meta_no_waba.to_string()),
         _ => view.error.clone(),

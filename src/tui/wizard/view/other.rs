@@ -222,7 +222,7 @@ pub fn summary(frame: &mut Frame, w: &Wizard, s: &SummaryStep, area: Rect) {
     ));
     let token = match n.token_expires_at {
         // A Kapso number holds no token of ours: saying "sealed" would be wrong.
-        _ if n.connected_via.as_deref() == Some("kapso") => {
+        _ if n.connected_via == Some(crate::protocol::ConnectedVia::Kapso) => {
             (t.summary_token_kapso.to_string(), plain)
         }
         _ if !n.has_token => (t.summary_no_token.to_string(), error_style()),
