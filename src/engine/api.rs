@@ -42,18 +42,6 @@ pub(super) const KAPSO_MARKER_TYPED: &str = "that is not a Meta access token: nu
      through Kapso are connected with `wabox connect kapso`";
 const MAX_LIMIT: usize = crate::api::MAX_PAGE;
 
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound(m) | StoreError::Conflict(m) | StoreError::Invalid(m) => {
-            ApiError::new(m)
-        }
-        other => {
-            tracing::error!(error = %other, "store error while answering a client");
-            ApiError::new(other.to_string())
-        }
-    }
-}
-
 impl Engine {
     pub(super) async fn read<R: Send + 'static>(
         self: &Arc<Self>,
@@ -63,7 +51,7 @@ impl Engine {
         tokio::task::spawn_blocking(move || engine.readers.with(f))
             .await
             .map_err(|e| ApiError::new(format!("a query failed: {e}")))?
-            .map_err(store_error)
+            .map_err(ApiError::from)
     }
 
     /// Runs `f` on the writer as one all-or-nothing step (the writer's contract): a request
@@ -73,11 +61,7 @@ impl Engine {
         self: &Arc<Self>,
         f: impl FnOnce(&mut super::writer::WriterCtx) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
-        self.writer
-            .run(f)
-            .await
-            .map_err(|e| ApiError::new(e.to_string()))?
-            .map_err(store_error)
+        Ok(self.writer.run(f).await?)
     }
 
     /// The WABA of a number given by Meta's id (none given: none), among the numbers the
