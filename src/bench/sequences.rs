@@ -67,7 +67,7 @@ pub async fn run(o: SequencesBenchOptions) -> anyhow::Result<()> {
     engine
         .writer
         .run(move |ctx| fill(&ctx.conn, total, active, due, now))
-        .await??;
+        .await?;
     eprintln!(
         "bench sequences: filled in {:.1} s",
         filled.elapsed().as_secs_f64()
@@ -117,7 +117,7 @@ pub async fn run(o: SequencesBenchOptions) -> anyhow::Result<()> {
                 }
                 Ok(())
             })
-            .await??;
+            .await?;
         engine.scheduler_wake.notify_one();
     }
     let mut lateness_ms: Vec<i64> = Vec::new();

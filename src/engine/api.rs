@@ -40,18 +40,6 @@ const DEFAULT_LIMIT: usize = 200;
 /// A typed token that reads like the marker of a Kapso number.
 const MAX_LIMIT: usize = crate::protocol::MAX_PAGE;
 
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound(m) | StoreError::Conflict(m) | StoreError::Invalid(m) => {
-            ApiError::from(m)
-        }
-        other => {
-            tracing::error!(error = %other, "store error while answering a client");
-            ApiError::internal(other)
-        }
-    }
-}
-
 impl Engine {
     pub(super) async fn read<R: Send + 'static>(
         self: &Arc<Self>,
@@ -65,7 +53,7 @@ impl Engine {
                     detail: e.to_string(),
                 })
             })?
-            .map_err(store_error)
+            .map_err(ApiError::from)
     }
 
     /// Runs `f` on the writer as one all-or-nothing step (the writer's contract): a request
@@ -75,11 +63,7 @@ impl Engine {
         self: &Arc<Self>,
         f: impl FnOnce(&mut super::writer::WriterCtx) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
-        self.writer
-            .run(f)
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(store_error)
+        Ok(self.writer.run(f).await?)
     }
 
     /// The WABA of a number given by Meta's id (none given: none), among the numbers the

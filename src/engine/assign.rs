@@ -129,7 +129,7 @@ pub async fn run(engine: Arc<Engine>) {
                 Ok(())
             })
             .await;
-        if let Ok(Err(e)) = result {
+        if let Err(e) = result {
             tracing::warn!(error = %e, conversation_id, "automatic assignment failed");
         }
     }

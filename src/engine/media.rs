@@ -170,7 +170,7 @@ async fn download(engine: &Arc<Engine>, item: PendingMedia) {
                 .await
         }
     };
-    if let Ok(Err(e)) = outcome {
+    if let Err(e) = outcome {
         tracing::error!(message_id, error = %e, "could not record a media download");
     }
 }

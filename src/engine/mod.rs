@@ -30,6 +30,7 @@ pub mod serve;
 mod signup;
 pub mod signup_http;
 pub mod socket;
+mod store_error;
 pub mod templates;
 mod tenants;
 mod uploads;

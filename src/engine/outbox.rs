@@ -25,7 +25,7 @@ pub async fn start(engine: Arc<Engine>) -> anyhow::Result<tokio::task::JoinHandl
     let recovered = engine
         .writer
         .run(|ctx| outbox::recover_in_flight(&ctx.conn, now_ms(), &mut ctx.events))
-        .await??;
+        .await?;
     if recovered > 0 {
         tracing::warn!(
             count = recovered,
@@ -108,7 +108,7 @@ async fn run(engine: Arc<Engine>) {
                 .writer
                 .run(move |ctx| outbox::mark_sending(&ctx.conn, id, now_ms()))
                 .await;
-            if !matches!(claimed, Ok(Ok(true))) {
+            if !matches!(claimed, Ok(true)) {
                 continue;
             }
             number.take(t);
@@ -241,7 +241,7 @@ async fn upload(
         .writer
         .run(move |ctx| outbox::mark_uploaded(&ctx.conn, id, &m))
         .await;
-    if let Err(e) | Ok(Err(e)) = kept.map_err(crate::store::StoreError::invalid) {
+    if let Err(e) = kept {
         // The send can still go by this id; only a retry would upload again.
         tracing::error!(outbox_id = id, error = %e, "could not keep the uploaded media id");
     }
@@ -301,7 +301,7 @@ async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
             }
         })
         .await;
-    if let Err(e) | Ok(Err(e)) = result.map_err(crate::store::StoreError::invalid) {
+    if let Err(e) = result {
         tracing::error!(outbox_id = id, error = %e, "could not record a send's outcome");
     }
 }

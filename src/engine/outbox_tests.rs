@@ -175,7 +175,6 @@ async fn engine_with_a_queued_text(
             Ok(())
         })
         .await
-        .unwrap()
         .unwrap();
     let send = engine
         .writer
@@ -186,7 +185,6 @@ async fn engine_with_a_queued_text(
             Ok(send)
         })
         .await
-        .unwrap()
         .unwrap();
     (dir, engine, send)
 }
@@ -196,15 +194,14 @@ async fn outcome_of(engine: &Arc<Engine>, id: i64) -> (String, Option<String>, S
     engine
         .writer
         .run(move |ctx| {
-            ctx.conn.query_row(
+            Ok(ctx.conn.query_row(
                 "SELECT o.state, o.error_text, m.status, m.wamid FROM outbox o
                  JOIN messages m ON m.id = o.message_id WHERE o.id = ?1",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            )?)
         })
         .await
-        .unwrap()
         .unwrap()
 }
 
@@ -260,14 +257,13 @@ async fn a_throttled_send_goes_back_in_the_queue_for_later() {
     let next: i64 = engine
         .writer
         .run(move |ctx| {
-            ctx.conn.query_row(
+            Ok(ctx.conn.query_row(
                 "SELECT next_attempt_at FROM outbox WHERE id = ?1",
                 [id],
                 |r| r.get(0),
-            )
+            )?)
         })
         .await
-        .unwrap()
         .unwrap();
     assert!(
         next >= before + 500,

@@ -116,7 +116,6 @@ async fn scan(engine: &Arc<Engine>, loaded: &Arc<Loaded>) -> Result<(), String> 
             .writer
             .run(move |ctx| scan_batch(ctx, &loaded))
             .await
-            .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         if looked.enrolled > 0 {
             tracing::info!(
@@ -239,7 +238,6 @@ async fn run_due(engine: &Arc<Engine>, loaded: &Arc<Loaded>) -> Result<usize, St
                 Ok((due.len(), queued))
             })
             .await
-            .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         if queued {
             engine.outbox_wake.notify_one();

@@ -76,7 +76,6 @@ async fn sync_one(
         .writer
         .run(move |ctx| templates::upsert(&ctx.conn, tenant_id, &waba, &specs, now))
         .await
-        .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())
 }
 

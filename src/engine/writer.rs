@@ -6,7 +6,7 @@
 //! acknowledging stays fast while processing catches up.
 
 use crate::domain::time::now_unix;
-use crate::store::{self, StoreEvent, journal};
+use crate::store::{self, StoreError, StoreEvent, journal};
 use bytes::Bytes;
 use rusqlite::Connection;
 use std::path::Path;
@@ -25,18 +25,20 @@ const SEARCH_BATCH: usize = 1_000;
 /// How long the writer must have had nothing to do before it indexes.
 const SEARCH_QUIET: Duration = Duration::from_millis(50);
 
-/// Answers a job's caller once the transaction holding its writes has committed (true) or was
-/// rolled back (false).
-type Reply = Box<dyn FnOnce(bool) + Send>;
+/// Whether the transaction holding a job's writes committed, or why it was rolled back.
+type Committed = store::Result<()>;
+/// Answers a job's caller once the transaction holding its writes has committed or was rolled
+/// back.
+type Reply = Box<dyn FnOnce(Committed) + Send>;
 /// What the writer is given to do: writes, then the answer to give once they are durable, and
 /// whether the writes may stand (false: the job panicked, so they are rolled back). Called
 /// without a context, the job does not run and its answer says so (no transaction could start).
-type WriteFn = Box<dyn FnOnce(Option<&mut WriterCtx>) -> (Reply, bool) + Send>;
+type WriteFn = Box<dyn FnOnce(Result<&mut WriterCtx, StoreError>) -> (Reply, bool) + Send>;
 
 enum Job {
     Journal {
         body: Bytes,
-        reply: oneshot::Sender<Result<i64, String>>,
+        reply: oneshot::Sender<store::Result<i64>>,
     },
     Run(WriteFn),
     /// Finish what was taken with it, then end the thread.
@@ -63,14 +65,6 @@ pub struct WriterStats {
     pub directory: AtomicU64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("the engine's writer has stopped")]
-    Stopped,
-    #[error("{0}")]
-    Store(String),
-}
-
 /// A cheap, cloneable way to hand work to the writer thread.
 #[derive(Clone)]
 pub struct WriterHandle {
@@ -81,30 +75,30 @@ pub struct WriterHandle {
 
 impl WriterHandle {
     /// Journals a delivery; resolves once it is committed.
-    pub async fn journal(&self, body: Bytes) -> Result<i64, WriteError> {
+    pub async fn journal(&self, body: Bytes) -> store::Result<i64> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job::Journal { body, reply })
-            .map_err(|_| WriteError::Stopped)?;
-        rx.await
-            .map_err(|_| WriteError::Stopped)?
-            .map_err(WriteError::Store)
+            .map_err(|_| StoreError::WriterStopped)?;
+        rx.await.map_err(|_| StoreError::WriterStopped)?
     }
 
     /// Runs `f` on the writer thread, inside a transaction shared with the other jobs waiting
     /// at that moment (one fsync for all of them), in a savepoint of its own: an `Err` (or a
     /// panic) rolls back what `f` wrote and the events it pushed, and the others stand. It
     /// resolves only after the commit, so what `f` wrote is durable when the caller hears back;
-    /// its events are broadcast then too. `f` must not open a transaction of its own.
-    pub async fn run<T: Send + 'static, E: Send + 'static>(
+    /// its events are broadcast then too. `f` must not open a transaction of its own. The job's
+    /// own error and the writer's (stopped, not started, not committed, panicked) come back as
+    /// one `StoreError`.
+    pub async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut WriterCtx) -> Result<T, E> + Send + 'static,
-    ) -> Result<Result<T, E>, WriteError> {
+        f: impl FnOnce(&mut WriterCtx) -> store::Result<T> + Send + 'static,
+    ) -> store::Result<T> {
         let (reply, rx) = oneshot::channel();
         let job: WriteFn = Box::new(move |ctx| {
-            let Some(ctx) = ctx else {
-                let why = "the write could not start: the store is busy or failing";
-                return (refused(reply, why), false);
+            let ctx = match ctx {
+                Ok(ctx) => ctx,
+                Err(e) => return (refused(reply, e), false),
             };
             // A bug in one job must cost that job only: its writes are rolled back, its caller
             // hears so, and the writer (with every other caller) lives on.
@@ -113,27 +107,22 @@ impl WriterHandle {
                 Ok(result) => {
                     let keep = result.is_ok();
                     (
-                        Box::new(move |committed| {
-                            let _ = reply.send(if committed {
-                                Ok(result)
-                            } else {
-                                Err(WriteError::Store("the write could not be committed".into()))
-                            });
+                        Box::new(move |committed: Committed| {
+                            let _ = reply.send(committed.and(result));
                         }),
                         keep,
                     )
                 }
                 Err(_) => {
                     tracing::error!("a write job panicked: its writes were rolled back");
-                    let why = "the write failed inside the engine (logged); nothing of it was kept";
-                    (refused(reply, why), false)
+                    (refused(reply, StoreError::JobPanicked), false)
                 }
             }
         });
         self.tx
             .send(Job::Run(job))
-            .map_err(|_| WriteError::Stopped)?;
-        rx.await.map_err(|_| WriteError::Stopped)?
+            .map_err(|_| StoreError::WriterStopped)?;
+        rx.await.map_err(|_| StoreError::WriterStopped)?
     }
 
     /// Asks the thread to end once the jobs queued before this are done.
@@ -263,7 +252,7 @@ fn run_loop(
 
 fn commit_appends(
     ctx: &mut WriterCtx,
-    appends: Vec<(Bytes, oneshot::Sender<Result<i64, String>>)>,
+    appends: Vec<(Bytes, oneshot::Sender<store::Result<i64>>)>,
     stats: &WriterStats,
 ) {
     let now = now_unix();
@@ -290,8 +279,9 @@ fn commit_appends(
         }
         Err(e) => {
             tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
+            let e = Arc::new(e);
             for (_, reply) in appends {
-                let _ = reply.send(Err(format!("journal commit failed: {e}")));
+                let _ = reply.send(Err(StoreError::JournalNotCommitted(e.clone())));
             }
         }
     }
@@ -308,24 +298,25 @@ fn run_batch(
         tracing::error!(error = %e, count = runs.len(), "could not start a write transaction; its jobs fail");
         // Run outside a transaction, a job's first statements would commit even when a later
         // one failed: none runs, and each caller hears that nothing was written.
+        let e = Arc::new(e);
         for f in runs {
-            let (reply, _) = f(None);
-            reply(false);
+            let (reply, _) = f(Err(StoreError::NotStarted(e.clone())));
+            reply(Err(StoreError::NotStarted(e.clone())));
         }
         return;
     }
     let replies: Vec<Reply> = runs.into_iter().map(|f| run_one(ctx, f)).collect();
     let committed = match ctx.conn.execute_batch("COMMIT") {
-        Ok(()) => true,
+        Ok(()) => None,
         Err(e) => {
             tracing::error!(error = %e, "a write transaction could not be committed; rolled back");
             let _ = ctx.conn.execute_batch("ROLLBACK");
             ctx.events.clear();
-            false
+            Some(Arc::new(e))
         }
     };
     // Before anyone hears back, so a cached answer read after this reply is already stale.
-    if committed
+    if committed.is_none()
         && ctx
             .events
             .iter()
@@ -333,17 +324,19 @@ fn run_batch(
     {
         stats.directory.fetch_add(1, Ordering::SeqCst);
     }
-    replies.into_iter().for_each(|r| r(committed));
+    for reply in replies {
+        reply(match &committed {
+            None => Ok(()),
+            Some(e) => Err(StoreError::NotCommitted(e.clone())),
+        });
+    }
     publish(ctx, events);
 }
 
-/// The answer of a job whose writes were not made.
-fn refused<R: Send + 'static>(
-    reply: oneshot::Sender<Result<R, WriteError>>,
-    why: &'static str,
-) -> Reply {
+/// The answer of a job whose writes were not made, whatever became of the transaction.
+fn refused<R: Send + 'static>(reply: oneshot::Sender<store::Result<R>>, why: StoreError) -> Reply {
     Box::new(move |_| {
-        let _ = reply.send(Err(WriteError::Store(why.into())));
+        let _ = reply.send(Err(why));
     })
 }
 
@@ -353,9 +346,9 @@ fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
     let events_before = ctx.events.len();
     if let Err(e) = ctx.conn.execute_batch("SAVEPOINT writer_job") {
         tracing::error!(error = %e, "could not open a job's savepoint; the job fails");
-        return f(None).0;
+        return f(Err(StoreError::NotStarted(Arc::new(e)))).0;
     }
-    let (reply, keep) = f(Some(ctx));
+    let (reply, keep) = f(Ok(ctx));
     let close = if keep {
         "RELEASE writer_job"
     } else {
@@ -393,30 +386,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
         let mut seen = writer.events.subscribe();
-        let before = writer
-            .run(|ctx| Ok::<_, ()>(probe_tables(&ctx.conn)))
-            .await
-            .unwrap()
-            .unwrap();
+        let before = writer.run(|ctx| Ok(probe_tables(&ctx.conn))).await.unwrap();
         let failed = writer
-            .run(|ctx| -> Result<(), ()> {
+            .run(|ctx| -> store::Result<()> {
                 ctx.conn.execute_batch("CREATE TABLE probe_a(x)").unwrap();
                 ctx.events.push(StoreEvent::DirectoryChanged);
                 panic!("a bug in a job");
             })
             .await;
-        let Err(WriteError::Store(why)) = failed else {
+        let Err(StoreError::JobPanicked) = failed else {
             panic!("the panicked job was answered {failed:?}");
         };
+        let why = StoreError::JobPanicked.to_string();
         assert!(why.contains("nothing of it was kept"), "{why}");
         // The writer still runs jobs, and nothing of the panicked one is left, not its event.
         let kept = writer
             .run(|ctx| {
                 ctx.conn.execute_batch("CREATE TABLE probe_b(x)")?;
-                Ok::<_, rusqlite::Error>(probe_tables(&ctx.conn))
+                Ok(probe_tables(&ctx.conn))
             })
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(kept, before + 1, "only probe_b: probe_a was rolled back");
         assert!(
@@ -431,22 +420,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
         let mut seen = writer.events.subscribe();
-        let failed: Result<(), String> = writer
+        let failed: store::Result<()> = writer
             .run(|ctx| {
-                ctx.conn
-                    .execute_batch("CREATE TABLE probe_half(x)")
-                    .map_err(|e| e.to_string())?;
+                ctx.conn.execute_batch("CREATE TABLE probe_half(x)")?;
                 ctx.events.push(StoreEvent::DirectoryChanged);
-                Err("a check after the first write refused".to_string())
+                Err(StoreError::invalid("a check after the first write refused"))
             })
-            .await
-            .unwrap();
-        assert!(failed.is_err());
-        let left = writer
-            .run(|ctx| Ok::<_, ()>(probe_tables(&ctx.conn)))
-            .await
-            .unwrap()
-            .unwrap();
+            .await;
+        assert!(
+            matches!(&failed, Err(StoreError::Invalid(why)) if why.english().contains("refused")),
+            "the job's own error comes back as it was: {failed:?}"
+        );
+        let left = writer.run(|ctx| Ok(probe_tables(&ctx.conn))).await.unwrap();
         assert_eq!(left, 0, "the first write went with the job");
         assert!(
             seen.try_recv().is_err(),
@@ -460,15 +445,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
         // Queued together, these share a transaction: the panic in the middle costs only its job.
-        let a = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_1(x)"));
-        let b = writer.run(|ctx| -> rusqlite::Result<()> {
+        let a = writer.run(|ctx| Ok(ctx.conn.execute_batch("CREATE TABLE probe_1(x)")?));
+        let b = writer.run(|ctx| -> store::Result<()> {
             ctx.conn.execute_batch("CREATE TABLE probe_2(x)")?;
             panic!("the middle job");
         });
-        let c = writer.run(|ctx| ctx.conn.execute_batch("CREATE TABLE probe_3(x)"));
+        let c = writer.run(|ctx| Ok(ctx.conn.execute_batch("CREATE TABLE probe_3(x)")?));
         let (a, b, c) = tokio::join!(a, b, c);
-        assert!(a.unwrap().is_ok() && c.unwrap().is_ok());
-        assert!(b.is_err());
+        assert!(a.is_ok() && c.is_ok());
+        assert!(matches!(b, Err(StoreError::JobPanicked)), "{b:?}");
         let names: Vec<String> = writer
             .run(|ctx| {
                 let mut st = ctx
@@ -477,11 +462,11 @@ mod tests {
                         "SELECT name FROM sqlite_master WHERE name LIKE 'probe%' ORDER BY name",
                     )
                     .unwrap();
-                st.query_map([], |r| r.get(0))?
-                    .collect::<Result<Vec<String>, _>>()
+                Ok(st
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?)
             })
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(names, ["probe_1", "probe_3"]);
         writer.stop();

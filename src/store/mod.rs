@@ -57,9 +57,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0016_business_ids.sql"),
 ];
 
-/// What went wrong in the store, in words an admin can act on.
+/// What went wrong in the store or its writer, in words an admin can act on: the one error a
+/// write job returns and its caller hears, with no second level to unwrap.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A statement failed (the database busy, full, damaged, or a constraint broken).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("could not bring the database schema up to date: {0}")]
@@ -70,6 +72,22 @@ pub enum StoreError {
     Conflict(crate::protocol::ErrorCode),
     #[error("{0}")]
     Invalid(crate::protocol::ErrorCode),
+    /// The writer thread has ended (the engine is stopping): nothing was written.
+    #[error("the engine's writer has stopped")]
+    WriterStopped,
+    /// No transaction or savepoint could be opened for the job: it did not run. Shared by the
+    /// jobs of one batch, hence the `Arc`.
+    #[error("the write could not start: the store is busy or failing")]
+    NotStarted(#[source] std::sync::Arc<rusqlite::Error>),
+    /// The job ran, but the transaction holding it could not be committed: nothing of it stands.
+    #[error("the write could not be committed")]
+    NotCommitted(#[source] std::sync::Arc<rusqlite::Error>),
+    /// The job panicked (a bug, logged): its writes were rolled back.
+    #[error("the write failed inside the engine (logged); nothing of it was kept")]
+    JobPanicked,
+    /// A group of journal appends could not be committed: the sender must deliver again.
+    #[error("journal commit failed: {0}")]
+    JournalNotCommitted(#[source] std::sync::Arc<rusqlite::Error>),
 }
 
 impl StoreError {
