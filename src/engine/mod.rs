@@ -20,6 +20,7 @@ pub mod lock;
 pub mod media;
 mod numbers_cache;
 pub mod outbox;
+mod outgoing;
 mod public_paths;
 mod routing;
 pub mod scheduler;

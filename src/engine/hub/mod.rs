@@ -43,7 +43,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    fn new(push: Push) -> Arc<Delivery> {
+    pub(crate) fn new(push: Push) -> Arc<Delivery> {
         let frame = ServerFrame::Push {
             push: Box::new(push),
         };
