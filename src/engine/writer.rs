@@ -2,8 +2,9 @@
 //!
 //! Journal appends are group-committed: every append waiting when the thread wakes goes into one
 //! transaction, and each caller is answered only after that commit, so a 200 always means "on
-//! disk". Between commits the thread applies pending journal entries in small batches, so
-//! acknowledging stays fast while processing catches up.
+//! disk". Between commits the thread applies pending journal entries in small batches, in a
+//! transaction the next appends commit in (`journal_commit`), so acknowledging stays fast while
+//! processing catches up and both share one fsync.
 
 use super::journal_commit::{self, OpenIngest};
 use crate::store::{self, StoreError, StoreEvent};
