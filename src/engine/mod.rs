@@ -12,6 +12,7 @@ pub mod files;
 pub mod health;
 pub mod hub;
 pub mod ingest;
+mod journal_commit;
 mod kapso;
 mod kapso_reconnect;
 mod kept_clock;
