@@ -15,10 +15,19 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+// No doc comment: the `Send` variant's is the command's `--help`.
+#[derive(clap::Args, Debug)]
 pub struct SendBenchOptions {
+    /// Messages queued at once, spread over the four numbers.
+    #[arg(long, default_value_t = 10_000)]
     pub messages: usize,
+    /// Conversations per number the messages are spread over.
+    #[arg(long, default_value_t = 1_000)]
     pub customers_per_number: usize,
+    /// Messages sent one at a time (10 a second) to time queue → simulator.
+    #[arg(long, default_value_t = 200)]
     pub low_load_messages: usize,
+    #[arg(long)]
     pub json: bool,
 }
 
