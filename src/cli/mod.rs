@@ -5,34 +5,40 @@
 //! make. `run` sends a command that is one request through `answer.rs`, and hands the others
 //! (send, media get, connect) to their own flows.
 
-// Human output goes through `say!`, `say_err!` and `ask!` (output.rs), which show hidden
+// Human output goes through `say!`, `say_err!` and `ask!` (output/mod.rs), which show hidden
 // characters visibly. These shadow the std macros in every module of the CLI, so a new print
 // that would put a customer's escapes on the terminal does not compile; `--json` output, exact
 // by design, says `std::println!`.
 #[allow(unused_macros)] // There to be unused.
 macro_rules! println {
     ($($t:tt)*) => {
-        compile_error!("print with say! (src/cli/output.rs): it shows hidden characters visibly")
+        compile_error!(
+            "print with say! (src/cli/output/mod.rs): it shows hidden characters visibly"
+        )
     };
 }
 #[allow(unused_macros)] // There to be unused.
 macro_rules! eprintln {
     ($($t:tt)*) => {
         compile_error!(
-            "print with say_err! (src/cli/output.rs): it shows hidden characters visibly"
+            "print with say_err! (src/cli/output/mod.rs): it shows hidden characters visibly"
         )
     };
 }
 #[allow(unused_macros)] // There to be unused.
 macro_rules! print {
     ($($t:tt)*) => {
-        compile_error!("print with say! (src/cli/output.rs): it shows hidden characters visibly")
+        compile_error!(
+            "print with say! (src/cli/output/mod.rs): it shows hidden characters visibly"
+        )
     };
 }
 #[allow(unused_macros)] // There to be unused.
 macro_rules! eprint {
     ($($t:tt)*) => {
-        compile_error!("prompt with ask! (src/cli/output.rs): it shows hidden characters visibly")
+        compile_error!(
+            "prompt with ask! (src/cli/output/mod.rs): it shows hidden characters visibly"
+        )
     };
 }
 
