@@ -344,7 +344,20 @@ pub fn prepare(
     let key = format!("{shape_key}{}", schema_digest(scratch)?);
     let cached = cache_dir.map(|d| (d.join(format!("{key}.db")), d.join(format!("{key}.json"))));
     if let Some((file, meta)) = &cached
-        && file.exists()
+        && let Some(info) = copy_from_cache(file, meta, db)?
+    {
+        return Ok(info);
+    }
+    let mut info = build(db, shape, quiet)?;
+    if let Some((file, meta)) = &cached {
+        save_to_cache(&mut info, db, (file, meta), (&shape_key, &key));
+    }
+    Ok(info)
+}
+
+/// The cached store copied to `db`, when there is one with its description.
+fn copy_from_cache(file: &Path, meta: &Path, db: &Path) -> anyhow::Result<Option<PrefillInfo>> {
+    if file.exists()
         && let Ok(text) = std::fs::read_to_string(meta)
         && let Ok(mut info) = serde_json::from_str::<PrefillInfo>(&text)
     {
@@ -354,9 +367,13 @@ pub fn prepare(
         info.copy_seconds = Some(started.elapsed().as_secs_f64());
         info.cache_file = Some(file.display().to_string());
         info.db_bytes = file_len(db);
-        return Ok(info);
+        return Ok(Some(info));
     }
+    Ok(None)
+}
 
+/// Builds the store at `db` with SQL.
+fn build(db: &Path, shape: &Shape, quiet: bool) -> anyhow::Result<PrefillInfo> {
     if !quiet {
         eprintln!(
             "  prefill: building {} messages in {} conversations ({} numbers{}); later runs copy it from the cache",
@@ -377,7 +394,7 @@ pub fn prepare(
         conn.pragma_update(None, "cache_size", -262_144)?;
         prefill(&mut conn, shape, crate::domain::time::now_unix(), quiet)?;
     }
-    let mut info = PrefillInfo {
+    Ok(PrefillInfo {
         messages: shape.messages,
         conversations: shape.contacts,
         contacts: shape.contacts,
@@ -386,31 +403,36 @@ pub fn prepare(
         copy_seconds: None,
         cache_file: None,
         db_bytes: file_len(db),
-    };
-    if let Some((file, meta)) = &cached {
-        // Best effort: a failed cache write costs the next run a rebuild, nothing more.
-        let tmp = file.with_extension("db.partial");
-        let saved = file
-            .parent()
-            .map(std::fs::create_dir_all)
-            .unwrap_or(Ok(()))
-            .and_then(|()| std::fs::copy(db, &tmp))
-            .and_then(|_| std::fs::rename(&tmp, file))
-            .and_then(|()| {
-                std::fs::write(meta, serde_json::to_vec_pretty(&info).unwrap_or_default())
-            });
-        match saved {
-            Ok(()) => {
-                info.cache_file = Some(file.display().to_string());
-                forget_other_schemas(file, &shape_key, &key);
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                eprintln!("  prefill: could not cache the store ({e}); continuing");
-            }
+    })
+}
+
+/// Copies the built store into the cache, under a key naming its shape and schema, and forgets
+/// the copies made by other schemas.
+fn save_to_cache(
+    info: &mut PrefillInfo,
+    db: &Path,
+    (file, meta): (&Path, &Path),
+    (shape_key, key): (&str, &str),
+) {
+    // Best effort: a failed cache write costs the next run a rebuild, nothing more.
+    let tmp = file.with_extension("db.partial");
+    let saved = file
+        .parent()
+        .map(std::fs::create_dir_all)
+        .unwrap_or(Ok(()))
+        .and_then(|()| std::fs::copy(db, &tmp))
+        .and_then(|_| std::fs::rename(&tmp, file))
+        .and_then(|()| std::fs::write(meta, serde_json::to_vec_pretty(&*info).unwrap_or_default()));
+    match saved {
+        Ok(()) => {
+            info.cache_file = Some(file.display().to_string());
+            forget_other_schemas(file, shape_key, key);
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            eprintln!("  prefill: could not cache the store ({e}); continuing");
         }
     }
-    Ok(info)
 }
 
 /// Removes cached stores of the same shape made for an older schema: they will never be used
