@@ -59,8 +59,7 @@ use time::UtcOffset;
 
 /// Builds the inbox's state from the config: language, keys, bell, canned replies.
 pub fn app_from_config(config: &Config, offset: UtcOffset, now: i64) -> anyhow::Result<App> {
-    let (lists, composer) = keymap::split_config(&config.keys);
-    let keymap = Keymap::with_overrides(&lists, &composer).map_err(|e| {
+    let keymap = Keymap::from_config(&keymap::split_config(&config.keys)).map_err(|e| {
         let file = config
             .path
             .as_ref()
