@@ -7,7 +7,6 @@ use crate::domain::reply::{EmojiRefusal, Target, one_emoji, quotable, reactable}
 use crate::protocol::Request;
 use crate::protocol::views::MessageRef;
 use crate::protocol::views::MessageView;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The emoji offered first, as WhatsApp does.
 pub const COMMON_EMOJI: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -155,38 +154,6 @@ impl App {
         vec![react(m.view.id, "")]
     }
 
-    /// Keys in the emoji choice: ← → among the common ones, any emoji typed, Enter, Esc.
-    pub(super) fn reaction_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(Popup::React(choice)) = self.popup.as_mut() else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Esc => self.popup = None,
-            KeyCode::Left if choice.typed.is_empty() => {
-                choice.selected = choice.selected.saturating_sub(1);
-            }
-            KeyCode::Right | KeyCode::Tab if choice.typed.is_empty() => {
-                choice.selected = (choice.selected + 1).min(COMMON_EMOJI.len() - 1);
-            }
-            KeyCode::Backspace => {
-                choice.typed.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                choice.typed.push(c);
-            }
-            KeyCode::Enter => match choice.chosen() {
-                Ok(emoji) => {
-                    let message_id = choice.message_id;
-                    self.popup = None;
-                    return vec![react(message_id, emoji)];
-                }
-                Err(e) => self.error(e.to_string()),
-            },
-            _ => {}
-        }
-        Vec::new()
-    }
-
     /// Pasted text in the emoji choice is typed.
     pub(super) fn reaction_paste(&mut self, text: &str) -> bool {
         match self.popup.as_mut() {
@@ -200,13 +167,15 @@ impl App {
 }
 
 fn react(message_id: i64, emoji: &str) -> Effect {
-    Effect::Call(
-        Tag::React,
-        Request::React {
-            message: MessageRef::Id(message_id),
-            emoji: emoji.to_string(),
-        },
-    )
+    Effect::Call(Tag::React, react_request(message_id, emoji))
+}
+
+/// Our reaction to a message (an empty emoji removes it).
+pub(in crate::tui) fn react_request(message_id: i64, emoji: &str) -> Request {
+    Request::React {
+        message: MessageRef::Id(message_id),
+        emoji: emoji.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +183,7 @@ mod tests {
     use super::*;
     use crate::tui::fixtures::{self, NOW};
     use crate::tui::tests::requests;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 

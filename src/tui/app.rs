@@ -4,10 +4,10 @@
 
 use super::keymap::Keymap;
 use super::picker::TemplatePicker;
+pub use super::popup::search::SearchState;
 use crate::domain::ServiceWindow;
 use crate::i18n::Strings;
 use crate::protocol::admin::ContactDetails;
-use crate::protocol::admin::SearchHit;
 use crate::protocol::admin::TemplateView;
 use crate::protocol::directory::ConversationCounts;
 use crate::protocol::directory::NumberView;
@@ -155,10 +155,7 @@ pub enum Popup {
     /// Where to save the selected message's file (`s`).
     SaveAs(super::save::SavePrompt),
     /// Queues, agents and unrouted numbers, for admins; changed through `:` commands.
-    Admin {
-        agents: Option<Vec<AgentView>>,
-        scroll: usize,
-    },
+    Admin(super::popup::admin::AdminScreen),
     /// Our reaction to the selected message: a few common emoji, or any typed.
     React(super::answers::ReactionChoice),
     /// Ctrl+C in the composer: quit (drafts kept) or go back to what was there.
@@ -166,22 +163,7 @@ pub enum Popup {
         under: Option<Box<Popup>>,
     },
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
-    Automation {
-        /// The conversation's tenant's sequences, once loaded.
-        sequences: Option<Vec<crate::protocol::SequenceView>>,
-        /// Over the running ones first, then the sequences.
-        selected: usize,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchState {
-    pub query: String,
-    /// None until the first answer (or with nothing typed).
-    pub results: Option<Vec<SearchHit>>,
-    pub selected: usize,
-    /// The answer to the latest query only; earlier ones are dropped.
-    pub generation: u64,
+    Automation(super::popup::automation::AutomationPopup),
 }
 
 #[derive(Debug, Clone, PartialEq)]

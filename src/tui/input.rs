@@ -15,7 +15,6 @@ use crate::protocol::{Request, SendContent};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 mod commands;
-mod popups;
 
 impl App {
     pub fn on_paste(&mut self, text: &str) {
@@ -224,10 +223,7 @@ impl App {
                 )]
             }
             Action::Admin => {
-                self.popup = Some(Popup::Admin {
-                    agents: None,
-                    scroll: 0,
-                });
+                self.popup = Some(Popup::Admin(Default::default()));
                 vec![Effect::Call(Tag::Agents, Request::ListAgents)]
             }
             Action::Automation => {
@@ -235,10 +231,7 @@ impl App {
                     return Vec::new();
                 };
                 let id = open.id();
-                self.popup = Some(Popup::Automation {
-                    sequences: None,
-                    selected: 0,
-                });
+                self.popup = Some(Popup::Automation(Default::default()));
                 vec![
                     Effect::Call(Tag::Sequences, Request::ListSequences),
                     super::app::enrollments_request(id),
@@ -546,24 +539,4 @@ pub(super) fn state_request(
             snoozed_until,
         },
     )
-}
-
-/// Asks for the query's results; an empty query shows nothing.
-fn search_request(search: &mut SearchState) -> Vec<Effect> {
-    search.generation += 1;
-    search.selected = 0;
-    if search.query.trim().is_empty() {
-        search.results = None;
-        return Vec::new();
-    }
-    vec![Effect::Call(
-        Tag::Search {
-            generation: search.generation,
-        },
-        Request::Search {
-            before: None,
-            query: search.query.clone(),
-            limit: Some(100),
-        },
-    )]
 }

@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod link;
 pub mod pager;
 pub mod picker;
+pub mod popup;
 pub mod save;
 pub mod scratch;
 pub mod terminal;
@@ -37,6 +38,8 @@ mod tests_composer;
 mod tests_day;
 #[cfg(test)]
 mod tests_i18n;
+#[cfg(test)]
+mod tests_popups;
 #[cfg(test)]
 mod tests_push;
 #[cfg(test)]

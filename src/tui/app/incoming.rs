@@ -168,13 +168,13 @@ impl App {
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
             (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
             (Tag::Agents, Response::Agents(list)) => {
-                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
-                    *agents = Some(list);
+                if let Some(Popup::Admin(admin)) = &mut self.popup {
+                    admin.agents = Some(list);
                 }
             }
             (Tag::AdminChange, Response::Agents(list)) => {
-                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
-                    *agents = Some(list);
+                if let Some(Popup::Admin(admin)) = &mut self.popup {
+                    admin.agents = Some(list);
                 }
                 let done = self.cmdline.take_admin_done(self.t.done);
                 self.info(&done);
@@ -194,8 +194,8 @@ impl App {
             }
             (Tag::Sequences, Response::Sequences(v)) => {
                 let tenant = self.open.as_ref().map(|o| o.row.view.tenant.clone());
-                if let Some(Popup::Automation { sequences, .. }) = &mut self.popup {
-                    *sequences = Some(
+                if let Some(Popup::Automation(popup)) = &mut self.popup {
+                    popup.sequences = Some(
                         v.sequences
                             .into_iter()
                             .filter(|s| {

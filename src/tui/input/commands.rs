@@ -77,9 +77,17 @@ impl App {
                 query: arg.to_string(),
                 ..SearchState::default()
             };
-            let out = search_request(&mut search);
+            let out = search.request();
             self.popup = Some(Popup::Search(search));
-            return out;
+            return out
+                .into_iter()
+                .filter_map(|event| match event {
+                    crate::tui::popup::PopupEvent::Call(tag, request) => {
+                        Some(Effect::Call(tag, request))
+                    }
+                    _ => None,
+                })
+                .collect();
         }
         let Some(conversation_id) = self.focused_conversation_id() else {
             self.error(self.cmdline_words().no_conversation.to_string());
@@ -177,10 +185,10 @@ impl App {
         };
         let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
         self.admin_command_says(name, &words, arg);
-        self.popup = Some(Popup::Admin {
+        self.popup = Some(Popup::Admin(crate::tui::popup::admin::AdminScreen {
             agents: self.admin_agents.take(),
             scroll: 0,
-        });
+        }));
         vec![
             Effect::Call(Tag::AdminChange, request),
             Effect::Call(Tag::Agents, Request::ListAgents),

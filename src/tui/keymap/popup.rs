@@ -118,16 +118,16 @@ use PopupKind as K;
 /// it had a table.
 pub(super) const POPUP_DEFAULTS: &[(PopupKind, PopupAction, &[&str])] = &[
     (K::Pager, A::Close, &["esc", "enter", "f1", "q", "?"]),
-    (K::Pager, A::Down, &["down", "j"]),
-    (K::Pager, A::Up, &["up", "k"]),
+    (K::Pager, A::Down, &["j", "down"]),
+    (K::Pager, A::Up, &["k", "up"]),
     (
         K::Pager,
         A::PageDown,
         &["pgdn", "space", "ctrl+d", "ctrl+f"],
     ),
     (K::Pager, A::PageUp, &["pgup", "ctrl+u", "ctrl+b"]),
-    (K::Pager, A::Top, &["home", "g"]),
-    (K::Pager, A::Bottom, &["end", "G"]),
+    (K::Pager, A::Top, &["g", "home"]),
+    (K::Pager, A::Bottom, &["G", "end"]),
     (K::Search, A::Close, &["esc"]),
     (K::Search, A::Up, &["up"]),
     (K::Search, A::Down, &["down"]),

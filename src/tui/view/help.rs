@@ -124,7 +124,9 @@ pub(super) fn draw_pager(
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .title(format!(" {title} "))
-        .title_bottom(Line::from(format!(" {} ", words.pager_keys)).right_aligned());
+        .title_bottom(
+            Line::from(format!(" {} ", super::hint(app, pager, words.pager_keys))).right_aligned(),
+        );
     if pager.more_below() {
         block = block.title_bottom(
             Line::styled(

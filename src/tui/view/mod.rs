@@ -94,13 +94,8 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
         Some(Popup::React(choice)) => react::draw(frame, app, choice),
-        Some(Popup::Admin { agents, scroll }) => {
-            admin::draw(frame, app, agents.as_deref(), *scroll)
-        }
-        Some(Popup::Automation {
-            sequences,
-            selected,
-        }) => automation::draw(frame, app, sequences.as_deref(), *selected),
+        Some(Popup::Admin(a)) => admin::draw(frame, app, a.agents.as_deref(), a.scroll),
+        Some(Popup::Automation(a)) => automation::draw(frame, app, a),
         Some(Popup::Command(_) | Popup::SaveAs(_) | Popup::ConfirmQuit { .. }) | None => {}
     }
 }
@@ -219,14 +214,15 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         let v = crate::i18n::views::for_lang(app.t.lang);
         let bold = Style::default().add_modifier(Modifier::BOLD);
         // The end of the path is where the agent types: it stays visible.
+        let save_hint = hint(app, prompt, v.save_hint);
         let room = (area.width as usize)
-            .saturating_sub(text::width(v.save_prompt) + text::width(v.save_hint) + 3);
+            .saturating_sub(text::width(v.save_prompt) + text::width(&save_hint) + 3);
         let text = Line::from(vec![
             Span::styled(v.save_prompt, bold),
             Span::raw(text::tail(&prompt.path, room)),
             Span::styled("▏", Style::default().add_modifier(Modifier::SLOW_BLINK)),
             Span::styled(
-                format!("  {}", v.save_hint),
+                format!("  {save_hint}"),
                 Style::default().add_modifier(Modifier::DIM),
             ),
         ]);
@@ -249,6 +245,11 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::DIM)),
         area,
     );
+}
+
+/// A popup's hint line, written from the keys it answers.
+fn hint(app: &App, popup: &dyn crate::tui::popup::Component, template: &str) -> String {
+    popup.hint(&app.keymap, app.t.lang, template)
 }
 
 /// A rectangle centred in `area`, `percent_x` wide and `percent_y` high (at least what fits).
