@@ -12,16 +12,21 @@ use crate::protocol::admin::TemplateView;
 use crate::protocol::directory::ConversationCounts;
 use crate::protocol::directory::NumberView;
 use crate::protocol::directory::{AgentView, QueueView};
-use crate::protocol::views::{ConversationView, MessageView};
+use crate::protocol::views::ConversationView;
 use crate::protocol::views::{QueueSelection, StateFilter};
-use crate::protocol::{ApiError, MediaFile, Request, Response};
+use crate::protocol::{ApiError, Request, Response};
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, HashMap};
 use time::UtcOffset;
 
+mod effect;
 mod engine_clock;
 mod incoming;
 mod patch;
+mod rows;
+
+pub use effect::{Effect, Tag};
+pub use rows::{ConversationRow, MessageRow, OpenConversation, SidebarItem};
 
 /// Conversations asked for at a time; more as the agent scrolls down.
 pub const CONVERSATION_PAGE: usize = 200;
@@ -34,114 +39,6 @@ pub enum Focus {
     Conversations,
     Messages,
     Composer,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum SidebarItem {
-    /// Every open conversation the agent may see ("all of my queues" for an agent).
-    All,
-    Mine,
-    Unassigned,
-    /// Snoozed and closed conversations leave the other lists for these two.
-    Snoozed,
-    Closed,
-    Tenant(String),
-    Queue(QueueView),
-    /// Conversations of a tenant's numbers without a queue (only admins see such numbers).
-    NoQueue(String),
-    Number(NumberView),
-}
-
-impl SidebarItem {
-    /// Headings are not chosen: the cursor skips them.
-    pub fn is_heading(&self) -> bool {
-        matches!(self, SidebarItem::Tenant(_))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConversationRow {
-    pub view: ConversationView,
-    pub last_inbound: Option<i64>,
-    pub last_at: Option<i64>,
-}
-
-impl ConversationRow {
-    pub fn new(view: ConversationView) -> Self {
-        ConversationRow {
-            last_inbound: view.last_inbound_at,
-            last_at: view.last_message.as_ref().map(|m| m.at),
-            view,
-        }
-    }
-
-    /// Contact name, else phone number, else the BSUID.
-    pub fn title(&self) -> String {
-        let c = &self.view.contact;
-        c.name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| c.wa_id.as_ref().map(|w| format!("+{w}")))
-            .or_else(|| c.user_id.clone())
-            .or_else(|| self.view.group.as_ref().map(crate::tui::view::group_title))
-            .unwrap_or_else(|| format!("#{}", self.view.id))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageRow {
-    pub view: MessageView,
-    pub at: i64,
-}
-
-impl MessageRow {
-    pub fn new(view: MessageView) -> Self {
-        MessageRow { at: view.at, view }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenConversation {
-    pub row: ConversationRow,
-    pub messages: Vec<MessageRow>,
-    /// The message under the cursor in the messages pane (the newest follows new arrivals).
-    pub selected: usize,
-    pub has_older: bool,
-    pub loading: bool,
-    /// A message to put the cursor on once loaded (a search result): older pages are read
-    /// until it is found.
-    pub seek: Option<i64>,
-    /// The sequences running or paused in it.
-    pub automation: Vec<crate::protocol::EnrollmentView>,
-}
-
-impl OpenConversation {
-    pub fn id(&self) -> i64 {
-        self.row.view.id
-    }
-
-    pub fn selected_message(&self) -> Option<&MessageRow> {
-        self.messages.get(self.selected)
-    }
-
-    /// Adds or replaces a message, keeping (time, id) order; the cursor follows the newest.
-    fn upsert(&mut self, m: MessageRow) -> bool {
-        let following = self.messages.is_empty() || self.selected + 1 >= self.messages.len();
-        if let Some(existing) = self.messages.iter_mut().find(|x| x.view.id == m.view.id) {
-            *existing = m;
-            return false;
-        }
-        let at = self
-            .messages
-            .partition_point(|x| (x.at, x.view.id) < (m.at, m.view.id));
-        self.messages.insert(at, m);
-        if following {
-            self.selected = self.messages.len() - 1;
-        } else if at <= self.selected {
-            self.selected += 1;
-        }
-        true
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -183,104 +80,6 @@ pub struct Notice {
 
 /// How long a notice stays in the top bar.
 pub const NOTICE_SECONDS: i64 = 8;
-
-/// What a request was for, so its answer lands in the right place (or nowhere, if stale).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Tag {
-    /// Who the user is and the engine's clock, asked on each connect.
-    Hello,
-    Numbers,
-    Conversations {
-        generation: u64,
-    },
-    Messages {
-        conversation_id: i64,
-        older: bool,
-    },
-    Message {
-        conversation_id: i64,
-    },
-    Templates {
-        waba_id: String,
-    },
-    Send {
-        conversation_id: i64,
-        text: Option<String>,
-        /// The message the send quotes, restored to the composer if the send is refused.
-        reply: Option<Box<super::answers::ReplyDraft>>,
-    },
-    Retry,
-    /// Our reaction queued (or removed).
-    React,
-    MarkRead,
-    MarkUnread,
-    Media {
-        message_id: i64,
-        open: bool,
-    },
-    Search {
-        generation: u64,
-    },
-    /// Open this conversation at this message (from a search result).
-    Jump {
-        message_id: i64,
-    },
-    /// How many conversations the sidebar's own views list.
-    Counts,
-    /// A file to write where the agent said (`s`, then the path).
-    SaveAs {
-        path: std::path::PathBuf,
-    },
-    /// The contact panel's details (also the answer to a note or a label change).
-    Contact {
-        conversation_id: i64,
-    },
-    /// Who claimed and moved the open conversation, for the contact panel.
-    History {
-        conversation_id: i64,
-    },
-    ConversationState,
-    Attention,
-    Queues,
-    Claim,
-    Transfer,
-    Agents,
-    /// An admin command from the `:` line; answers with queues or agents.
-    AdminChange,
-    Enrollments {
-        conversation_id: i64,
-    },
-    Sequences,
-    /// Started, paused, resumed or stopped a sequence.
-    EnrollmentChange,
-    /// For the connect wizard, which handles its own answers.
-    Wizard(super::wizard::Tag),
-    /// For a `:` command that answers in its own words, and for Tab's look-ups.
-    Cmdline(super::cmdline::CmdTag),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Call(Tag, Request),
-    Bell,
-    Quit,
-    /// Hand the composer's text to `$EDITOR` and take back what it saved.
-    Editor,
-    /// Write a downloaded file out, and open it if asked.
-    SaveFile {
-        file: MediaFile,
-        open: bool,
-    },
-    /// Write a downloaded file where the agent chose.
-    SaveFileAs {
-        file: MediaFile,
-        path: std::path::PathBuf,
-    },
-    /// Put text on the clipboard (OSC 52).
-    Copy(String),
-    /// Read a file for the wizard; its text goes back to `wizard_file`.
-    ReadFile(super::wizard::Tag, String),
-}
 
 /// Everything on screen.
 pub struct App {
