@@ -91,7 +91,7 @@ impl App {
             (Some(open), "in") => open.row.title(),
             _ => self.t.you.to_string(),
         };
-        self.reply_to = Some(ReplyDraft {
+        self.composer.reply_to = Some(ReplyDraft {
             conversation_id: m.view.conversation_id,
             message_id: m.view.id,
             who,
@@ -104,13 +104,17 @@ impl App {
     /// The reply draft of the open conversation, if any (a draft left in another one is not).
     pub fn reply_draft(&self) -> Option<&ReplyDraft> {
         let open = self.open.as_ref()?.row.view.id;
-        self.reply_to.as_ref().filter(|d| d.conversation_id == open)
+        self.composer
+            .reply_to
+            .as_ref()
+            .filter(|d| d.conversation_id == open)
     }
 
     /// What a send from the composer quotes; the draft is used up (and given back if the
     /// engine refuses the send: see `App::on_reply`).
     pub(super) fn take_reply(&mut self, conversation_id: i64) -> Option<ReplyDraft> {
-        self.reply_to
+        self.composer
+            .reply_to
             .take()
             .filter(|draft| draft.conversation_id == conversation_id)
     }
@@ -119,7 +123,7 @@ impl App {
     pub(super) fn cancel_reply(&mut self) -> bool {
         let had = self.reply_draft().is_some();
         if had {
-            self.reply_to = None;
+            self.composer.reply_to = None;
         }
         had
     }

@@ -9,14 +9,10 @@ use crate::domain::ServiceWindow;
 use crate::i18n::Strings;
 use crate::protocol::admin::ContactDetails;
 use crate::protocol::admin::TemplateView;
-use crate::protocol::directory::ConversationCounts;
-use crate::protocol::directory::NumberView;
-use crate::protocol::directory::{AgentView, QueueView};
+use crate::protocol::directory::AgentView;
 use crate::protocol::views::ConversationView;
-use crate::protocol::views::{QueueSelection, StateFilter};
 use crate::protocol::{ApiError, Request, Response};
-use ratatui_textarea::TextArea;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use time::UtcOffset;
 
 mod effect;
@@ -94,36 +90,23 @@ pub struct App {
     pub admin: bool,
     pub focus: Focus,
     pub link: LinkState,
-    pub numbers: Vec<NumberView>,
-    pub queues: Vec<QueueView>,
-    pub sidebar_selected: usize,
-    pub conversations: Vec<ConversationRow>,
-    pub conversation_selected: usize,
-    /// The conversation the agent put the cursor on; it stays under the cursor as the list
-    /// reorders. Until the agent moves, the cursor stays at the top (the newest).
-    pub conversation_pinned: Option<i64>,
-    pub conversation_limit: usize,
-    /// The open conversation is not in the list (a search result from elsewhere): the list's
-    /// actions act on it, not on a row, until the agent moves the cursor.
-    pub open_outside_list: bool,
-    /// How many conversations the sidebar's own views list, once the engine has said.
-    pub counts: Option<ConversationCounts>,
+    /// Views, queues and numbers (a pane).
+    pub sidebar: super::pane::sidebar::Sidebar,
+    /// The conversations of the chosen view (a pane).
+    pub list: super::pane::list::ConversationList,
     /// Whose inbox this is, as the engine said on subscribing: "mine" lists are theirs.
     pub user: Option<String>,
-    pub generation: u64,
-    pub filter: String,
-    pub filter_editing: bool,
+    /// Shared by the messages pane (whose state it is), the composer, the contact panel and
+    /// the popups that act on it.
     pub open: Option<OpenConversation>,
-    pub composer: TextArea<'static>,
-    /// The message the composer's text answers (`R` on a message; Esc cancels).
-    pub reply_to: Option<super::answers::ReplyDraft>,
+    /// The text being written (a pane).
+    pub composer: super::pane::composer::Composer,
     /// What was typed in each conversation and not sent, kept across conversations and runs.
     pub drafts: super::drafts::Drafts,
     pub popup: Option<Popup>,
     pub templates: HashMap<String, Vec<TemplateView>>,
     pub notice: Option<Notice>,
     pub bell: bool,
-    pub canned: BTreeMap<String, String>,
     pub language: String,
     /// The contact panel beside the messages.
     pub contact_panel: bool,
@@ -133,9 +116,6 @@ pub struct App {
     pub history: Vec<crate::protocol::directory::HandEvent>,
     /// The admin screen's agents while the command line is over it.
     pub admin_agents: Option<Vec<AgentView>>,
-    /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
-    pub unrouted: i64,
-    pub invalid: i64,
     /// The connect wizard, over the whole screen while it is open.
     pub wizard: Option<Box<super::wizard::Wizard>>,
     /// The `:` line's history and completion, and the log of answers.
@@ -150,9 +130,6 @@ pub struct App {
     numbers_recheck_at: Option<i64>,
     /// The coming numbers request is that second look (it schedules no other).
     numbers_rechecking: bool,
-    pub(super) conversations_stale: bool,
-    pub(super) conversations_loading: bool,
-    pub(super) seen_unread: HashMap<i64, i64>,
 }
 
 impl App {
@@ -166,28 +143,16 @@ impl App {
             admin: false,
             focus: Focus::Conversations,
             link: LinkState::Connecting,
-            numbers: Vec::new(),
-            queues: Vec::new(),
-            sidebar_selected: 0,
-            conversations: Vec::new(),
-            conversation_selected: 0,
-            conversation_pinned: None,
-            conversation_limit: CONVERSATION_PAGE,
-            open_outside_list: false,
-            counts: None,
+            sidebar: Default::default(),
+            list: Default::default(),
             user: None,
-            generation: 0,
-            filter: String::new(),
-            filter_editing: false,
             open: None,
-            composer: new_composer(),
-            reply_to: None,
+            composer: Default::default(),
             drafts: super::drafts::Drafts::default(),
             popup: None,
             templates: HashMap::new(),
             notice: None,
             bell: false,
-            canned: BTreeMap::new(),
             language: if t.lang == crate::i18n::Lang::Es {
                 "es".into()
             } else {
@@ -196,8 +161,6 @@ impl App {
             contact_panel: false,
             contact: None,
             history: Vec::new(),
-            unrouted: 0,
-            invalid: 0,
             admin_agents: None,
             wizard: None,
             cmdline: super::cmdline::CmdlineState::new(),
@@ -206,70 +169,6 @@ impl App {
             numbers_loading: false,
             numbers_recheck_at: None,
             numbers_rechecking: false,
-            conversations_stale: true,
-            conversations_loading: false,
-            seen_unread: HashMap::new(),
-        }
-    }
-
-    // ----- what the sidebar offers -----
-
-    /// My views, then per tenant its queues with their numbers, then its numbers without a queue.
-    pub fn sidebar_items(&self) -> Vec<SidebarItem> {
-        let mut items = vec![
-            SidebarItem::All,
-            SidebarItem::Mine,
-            SidebarItem::Unassigned,
-            SidebarItem::Snoozed,
-            SidebarItem::Closed,
-        ];
-        let mut tenants: Vec<&str> = Vec::new();
-        for t in self
-            .queues
-            .iter()
-            .map(|q| q.tenant.as_str())
-            .chain(self.numbers.iter().map(|n| n.tenant.as_str()))
-        {
-            if !tenants.contains(&t) {
-                tenants.push(t);
-            }
-        }
-        for tenant in tenants {
-            items.push(SidebarItem::Tenant(tenant.to_string()));
-            for q in self.queues.iter().filter(|q| q.tenant == tenant) {
-                items.push(SidebarItem::Queue(q.clone()));
-                for n in &self.numbers {
-                    if n.tenant == tenant && n.queue.as_deref() == Some(q.name.as_str()) {
-                        items.push(SidebarItem::Number(n.clone()));
-                    }
-                }
-            }
-            let orphans: Vec<&NumberView> = self
-                .numbers
-                .iter()
-                .filter(|n| n.tenant == tenant && n.queue.is_none())
-                .collect();
-            if !orphans.is_empty() {
-                items.push(SidebarItem::NoQueue(tenant.to_string()));
-                items.extend(orphans.into_iter().cloned().map(SidebarItem::Number));
-            }
-        }
-        items
-    }
-
-    /// The number, queue view and state the conversation list shows: open ones, but in the
-    /// snoozed and closed views.
-    fn chosen_view(&self) -> (Option<String>, Option<QueueSelection>, StateFilter) {
-        let open = StateFilter::Open;
-        match self.sidebar_items().get(self.sidebar_selected) {
-            Some(SidebarItem::Number(n)) => (Some(n.phone_number_id.clone()), None, open),
-            Some(SidebarItem::Queue(q)) => (None, Some(QueueSelection::Queue(q.id)), open),
-            Some(SidebarItem::NoQueue(_)) => (None, Some(QueueSelection::NoQueue), open),
-            Some(SidebarItem::Mine) => (None, Some(QueueSelection::Mine), open),
-            Some(SidebarItem::Unassigned) => (None, Some(QueueSelection::Unassigned), open),
-            Some(SidebarItem::Snoozed) => (None, None, StateFilter::Snoozed),
-            Some(SidebarItem::Closed) => (None, None, StateFilter::Closed),
-            _ => (None, None, open),
         }
     }
 
@@ -292,19 +191,19 @@ impl App {
             out.push(Effect::Call(Tag::Attention, Request::Attention));
             out.push(Effect::Call(Tag::Counts, Request::ConversationCounts));
         }
-        if self.conversations_stale && !self.conversations_loading {
-            let (phone_number_id, queue, state) = self.chosen_view();
-            self.conversations_stale = false;
-            self.conversations_loading = true;
+        if self.list.stale && !self.list.loading {
+            let (phone_number_id, queue, state) = self.sidebar.chosen_view();
+            self.list.stale = false;
+            self.list.loading = true;
             out.push(Effect::Call(
                 Tag::Conversations {
-                    generation: self.generation,
+                    generation: self.list.generation,
                 },
                 Request::ListConversations {
                     before: None,
                     phone_number_id,
-                    limit: Some(self.conversation_limit),
-                    filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
+                    limit: Some(self.list.limit),
+                    filter: Some(self.list.filter.clone()).filter(|f| !f.is_empty()),
                     queue,
                     state: Some(state),
                 },
@@ -315,12 +214,7 @@ impl App {
 
     /// The list must be asked for again, from the top (a new number, a new filter).
     pub(super) fn restart_conversations(&mut self) {
-        self.generation += 1;
-        self.conversation_limit = CONVERSATION_PAGE;
-        self.conversation_selected = 0;
-        self.conversation_pinned = None;
-        self.conversations_stale = true;
-        self.conversations_loading = false;
+        self.list.restart();
         self.dirty = true;
     }
 
@@ -328,8 +222,8 @@ impl App {
         self.link = LinkState::Connected;
         self.numbers_stale = true;
         self.numbers_loading = false;
-        self.conversations_stale = true;
-        self.conversations_loading = false;
+        self.list.stale = true;
+        self.list.loading = false;
         self.dirty = true;
     }
 
@@ -386,11 +280,11 @@ impl App {
     }
 
     pub fn composer_text(&self) -> String {
-        self.composer.lines().join("\n")
+        self.composer.content()
     }
 
     pub fn set_composer_text(&mut self, text: &str) {
-        self.composer = composer_with(text);
+        self.composer.set_content(text);
         self.dirty = true;
     }
 
@@ -438,22 +332,4 @@ pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Eff
             limit: Some(MESSAGE_PAGE),
         },
     )
-}
-
-pub(super) fn new_composer() -> TextArea<'static> {
-    let mut t = TextArea::default();
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    // Long lines wrap (at words, or inside a word longer than a line) instead of scrolling
-    // sideways out of sight.
-    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-    t
-}
-
-pub(super) fn composer_with(text: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(text.lines().map(str::to_string).collect());
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
 }

@@ -1,12 +1,13 @@
-//! How the inbox answers keys: the focused popup first, then the filter line, the composer, and
-//! the lists, through the keymap's actions.
+//! How the inbox answers keys: the popup on top first, then the filter line, then the focused
+//! pane (its own actions), then the inbox's global keys, all through the keymap's actions.
 
 use super::app::{
-    App, CONVERSATION_PAGE, ConversationRow, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup,
-    SearchState, SidebarItem, Tag, contact_requests, messages_request, new_composer,
+    App, ConversationRow, Effect, Focus, OpenConversation, Popup, SearchState, Tag,
+    contact_requests, messages_request,
 };
 use super::cmdline::CmdTag;
 use super::keymap::{Action, Scope};
+use super::pane::{Pane, PaneEvent};
 use super::picker::TemplatePicker;
 use crate::i18n::fill;
 use crate::protocol::views::MessageRef;
@@ -26,7 +27,7 @@ impl App {
             return;
         }
         if self.focus == Focus::Composer && self.popup.is_none() {
-            self.composer.insert_str(text);
+            self.composer.text.insert_str(text);
             self.dirty = true;
         }
     }
@@ -46,41 +47,77 @@ impl App {
         if self.popup.is_some() {
             return self.popup_key(key);
         }
-        if self.filter_editing {
+        if self.list.filter_editing {
             return self.filter_key(key);
         }
         if self.focus == Focus::Composer {
-            if let Some(out) = self.composer_key(&key) {
-                return out;
+            if self.composer.complete_key(&key) {
+                return Vec::new();
             }
-            match self.keymap.action(Scope::Composer, &key) {
-                Some(action) => return self.act(action),
+            return match self.keymap.action(Scope::Composer, &key) {
+                Some(action) => self.pane_action(action),
                 None => {
-                    self.composer.input(key);
-                    return Vec::new();
+                    self.composer.type_key(key);
+                    Vec::new()
                 }
-            }
+            };
         }
         match self.keymap.action(Scope::Lists, &key) {
-            Some(action) => self.act(action),
+            Some(action) => self.pane_action(action),
             None => Vec::new(),
         }
     }
 
+    /// The focused pane takes its own actions first (moving its cursor, opening what is under
+    /// it); the rest are the inbox's global keys.
+    pub(super) fn pane_action(&mut self, action: Action) -> Vec<Effect> {
+        let events = match self.focus {
+            Focus::Sidebar => self.sidebar.on_action(action),
+            Focus::Conversations => self.list.on_action(action),
+            Focus::Messages => self.open.as_mut().and_then(|o| o.on_action(action)),
+            // The messages pane's cursor moves under the composer too.
+            Focus::Composer => self
+                .composer
+                .on_action(action)
+                .or_else(|| self.open.as_mut().and_then(|o| o.on_action(action))),
+        };
+        match events {
+            Some(events) => self.apply_pane(events),
+            None => self.act(action),
+        }
+    }
+
+    fn apply_pane(&mut self, events: Vec<PaneEvent>) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for event in events {
+            match event {
+                PaneEvent::ViewChanged => {
+                    self.restart_conversations();
+                    out.extend(self.flush());
+                }
+                PaneEvent::Reload => out.extend(self.flush()),
+                PaneEvent::Focus(focus) => self.focus = focus,
+                PaneEvent::OpenSelected => out.extend(self.open_selected()),
+                PaneEvent::Call(effect) => out.push(effect),
+            }
+        }
+        out
+    }
+
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         match key.code {
-            KeyCode::Enter => self.filter_editing = false,
+            KeyCode::Enter => self.list.filter_editing = false,
             KeyCode::Esc => {
-                self.filter_editing = false;
-                self.filter.clear();
+                self.list.filter_editing = false;
+                self.list.filter.clear();
                 self.restart_conversations();
             }
             KeyCode::Backspace => {
-                self.filter.pop();
+                self.list.filter.pop();
                 self.restart_conversations();
             }
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.filter.push(c);
+                self.list.filter.push(c);
                 self.restart_conversations();
             }
             _ => {}
@@ -111,20 +148,17 @@ impl App {
                 self.focus = self.cycle(-1);
                 Vec::new()
             }
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-10),
-            Action::PageDown => self.move_by(10),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
+            // Moving is the panes' (no pane to move in: nothing happens).
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => Vec::new(),
+            // The lists open in their panes; in the messages, Enter writes.
             Action::Open => match self.focus {
-                Focus::Sidebar => {
-                    self.focus = Focus::Conversations;
-                    Vec::new()
-                }
-                Focus::Conversations => self.open_selected(),
                 Focus::Messages => self.act(Action::Compose),
-                Focus::Composer => Vec::new(),
+                _ => Vec::new(),
             },
             Action::Back if self.focus == Focus::Composer && self.cancel_reply() => Vec::new(),
             Action::Back => {
@@ -146,14 +180,15 @@ impl App {
                 self.guard_closed_window()
             }
             Action::Send => self.send_composer(),
+            // `:newline` from the lists still writes into the composer.
             Action::Newline => {
-                self.composer.insert_newline();
+                self.composer.text.insert_newline();
                 Vec::new()
             }
             Action::Templates => self.open_templates(),
             Action::Filter => {
                 self.focus = Focus::Conversations;
-                self.filter_editing = true;
+                self.list.filter_editing = true;
                 Vec::new()
             }
             Action::NextUnread => self.newest_unread(),
@@ -207,7 +242,8 @@ impl App {
                     return Vec::new();
                 };
                 let closed = self
-                    .conversations
+                    .list
+                    .rows
                     .iter()
                     .find(|c| c.view.id == id)
                     .or(self.open.as_ref().map(|o| &o.row))
@@ -267,99 +303,20 @@ impl App {
         }
     }
 
-    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
-        let step = |i: usize, len: usize| -> usize {
-            if len == 0 {
-                return 0;
-            }
-            (i as isize)
-                .saturating_add(delta)
-                .clamp(0, len as isize - 1) as usize
-        };
-        match self.focus {
-            Focus::Sidebar => {
-                let items = self.sidebar_items();
-                let mut i = step(self.sidebar_selected, items.len());
-                // Tenant rows are headings: skip them in the direction of travel.
-                while items.get(i).is_some_and(SidebarItem::is_heading) {
-                    let next = if delta < 0 {
-                        i.checked_sub(1)
-                    } else {
-                        Some(i + 1)
-                    };
-                    match next.filter(|n| *n < items.len()) {
-                        Some(n) => i = n,
-                        None => break,
-                    }
-                }
-                if items.get(i).is_some_and(SidebarItem::is_heading) {
-                    i = self.sidebar_selected;
-                }
-                if i != self.sidebar_selected {
-                    self.sidebar_selected = i;
-                    self.restart_conversations();
-                    return self.flush();
-                }
-                Vec::new()
-            }
-            Focus::Conversations => {
-                // The agent takes the cursor back from an open conversation outside the list.
-                self.open_outside_list = false;
-                self.conversation_selected =
-                    step(self.conversation_selected, self.conversations.len());
-                self.conversation_pinned = self
-                    .conversations
-                    .get(self.conversation_selected)
-                    .map(|c| c.view.id);
-                // Near the end of what is loaded, and there may be more: ask for the next page.
-                if self.conversation_selected + 20 >= self.conversations.len()
-                    && self.conversations.len() >= self.conversation_limit
-                {
-                    self.conversation_limit += CONVERSATION_PAGE;
-                    self.conversations_stale = true;
-                    return self.flush();
-                }
-                Vec::new()
-            }
-            Focus::Messages | Focus::Composer => {
-                let Some(open) = self.open.as_mut() else {
-                    return Vec::new();
-                };
-                open.selected = step(open.selected, open.messages.len());
-                if open.selected == 0 && open.has_older && !open.loading {
-                    open.loading = true;
-                    let before = open.messages.first().map(|m| m.view.id);
-                    return vec![Effect::Call(
-                        Tag::Messages {
-                            conversation_id: open.id(),
-                            older: true,
-                        },
-                        Request::ListMessages {
-                            conversation_id: open.id(),
-                            before,
-                            limit: Some(MESSAGE_PAGE),
-                        },
-                    )];
-                }
-                Vec::new()
-            }
-        }
-    }
-
     fn open_selected(&mut self) -> Vec<Effect> {
         self.open_selected_then(Focus::Messages)
     }
 
     pub(super) fn open_selected_then(&mut self, focus: Focus) -> Vec<Effect> {
         // The list's target is the open conversation when the list does not hold it.
-        let target = match (&self.open, self.open_outside_list) {
+        let target = match (&self.open, self.list.outside_list) {
             (Some(open), true) => Some(open.row.clone()),
-            _ => self.conversations.get(self.conversation_selected).cloned(),
+            _ => self.list.rows.get(self.list.selected).cloned(),
         };
         let Some(row) = target else {
             return Vec::new();
         };
-        self.conversation_pinned = Some(row.view.id);
+        self.list.pinned = Some(row.view.id);
         self.open_conversation(row, focus, None)
     }
 
@@ -453,6 +410,7 @@ impl App {
         );
         let pnid = open.row.view.phone_number_id.clone();
         let waba = self
+            .sidebar
             .numbers
             .iter()
             .find(|n| n.phone_number_id == pnid)
@@ -480,7 +438,7 @@ impl App {
         }
         // `/name` is a canned reply: it fills the composer to be read and sent.
         if let Some(name) = trimmed.strip_prefix('/')
-            && let Some(canned) = self.canned.get(name)
+            && let Some(canned) = self.composer.canned.get(name)
         {
             let canned = canned.clone();
             self.set_composer_text(&canned);
@@ -494,7 +452,7 @@ impl App {
             return self.guard_closed_window();
         }
         let body = trimmed.to_string();
-        self.composer = new_composer();
+        self.composer.clear();
         self.after_send();
         let reply = self.take_reply(conversation_id);
         vec![Effect::Call(
@@ -509,20 +467,6 @@ impl App {
                 reply_to: reply.map(|d| MessageRef::Id(d.message_id)),
             },
         )]
-    }
-
-    /// The canned replies whose names start with what follows `/` in the composer.
-    pub fn canned_matches(&self) -> Vec<&str> {
-        let text = self.composer_text();
-        match text.trim().strip_prefix('/') {
-            Some(prefix) if !prefix.contains(char::is_whitespace) => self
-                .canned
-                .keys()
-                .filter(|k| k.starts_with(prefix))
-                .map(String::as_str)
-                .collect(),
-            _ => Vec::new(),
-        }
     }
 }
 

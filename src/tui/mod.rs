@@ -16,6 +16,7 @@ mod input;
 pub mod keymap;
 pub mod link;
 pub mod pager;
+pub mod pane;
 pub mod picker;
 pub mod popup;
 pub mod save;
@@ -72,7 +73,7 @@ pub fn app_from_config(config: &Config, offset: UtcOffset, now: i64) -> anyhow::
     })?;
     let mut app = App::new(Strings::for_code(&config.ui.language), keymap, offset, now);
     app.bell = config.ui.bell;
-    app.canned = config.ui.canned.clone();
+    app.composer.canned = config.ui.canned.clone();
     Ok(app)
 }
 

@@ -122,7 +122,7 @@ fn admin_commands_say_what_they_changed() {
             _ => None,
         })
         .expect("an admin change");
-    app.on_reply(change, Ok(Response::Queues(app.queues.clone())));
+    app.on_reply(change, Ok(Response::Queues(app.sidebar.queues.clone())));
     assert_eq!(notice(&app), ("Cola Mayoreo añadida".into(), false));
 }
 

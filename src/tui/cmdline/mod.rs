@@ -324,22 +324,24 @@ impl App {
             .iter()
             .map(|b| b.action.name().to_string())
             .collect();
-        sources.queues = self.queues.iter().map(|q| q.name.clone()).collect();
+        sources.queues = self.sidebar.queues.iter().map(|q| q.name.clone()).collect();
         sources.queues.dedup();
-        let tenants = self.queues.iter().map(|q| q.tenant.clone());
+        let tenants = self.sidebar.queues.iter().map(|q| q.tenant.clone());
         let mut tenants: Vec<String> = tenants
-            .chain(self.numbers.iter().map(|n| n.tenant.clone()))
+            .chain(self.sidebar.numbers.iter().map(|n| n.tenant.clone()))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         sources.tenants.append(&mut tenants);
         sources.numbers = self
+            .sidebar
             .numbers
             .iter()
             .map(|n| n.display_phone.clone())
             .collect();
         sources.conversations = self
-            .conversations
+            .list
+            .rows
             .iter()
             .map(|c| c.view.id.to_string())
             .collect();
@@ -350,9 +352,15 @@ impl App {
             .flatten()
             .cloned()
             .chain(self.admin_agents.iter().flatten().map(|a| a.user.clone()))
-            .chain(self.queues.iter().flat_map(|q| q.agents.iter().cloned()))
             .chain(
-                self.conversations
+                self.sidebar
+                    .queues
+                    .iter()
+                    .flat_map(|q| q.agents.iter().cloned()),
+            )
+            .chain(
+                self.list
+                    .rows
                     .iter()
                     .filter_map(|c| c.view.assignee.clone()),
             )

@@ -19,7 +19,6 @@ pub mod text;
 pub(crate) use composer::height as composer_height;
 
 use super::app::{App, Focus, LinkState, Popup};
-use super::keymap::{Action, Scope};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -162,47 +161,6 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The keys worth showing for what has the focus, from the same table the input handler reads.
-fn footer_actions(app: &App) -> (Scope, &'static [Action]) {
-    match app.focus {
-        Focus::Composer => (
-            Scope::Composer,
-            &[
-                Action::Send,
-                Action::Newline,
-                Action::Templates,
-                Action::Editor,
-                Action::Back,
-                Action::Help,
-            ],
-        ),
-        Focus::Messages => (
-            Scope::Lists,
-            &[
-                Action::Compose,
-                Action::Templates,
-                Action::Retry,
-                Action::OpenMedia,
-                Action::Back,
-                Action::Help,
-                Action::Quit,
-            ],
-        ),
-        _ => (
-            Scope::Lists,
-            &[
-                Action::Open,
-                Action::Compose,
-                Action::Filter,
-                Action::NextUnread,
-                Action::NextPane,
-                Action::Help,
-                Action::Quit,
-            ],
-        ),
-    }
-}
-
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(Popup::ConfirmQuit { .. }) = &app.popup {
         return composer::draw_quit_question(frame, app, area);
@@ -229,7 +187,7 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(text), area);
         return;
     }
-    let (scope, actions) = footer_actions(app);
+    let (scope, actions) = app.focused_commands();
     let mut spans = Vec::new();
     for action in actions {
         if !spans.is_empty() {

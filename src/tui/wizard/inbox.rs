@@ -36,7 +36,7 @@ impl App {
                     self.dirty = true;
                     // A number may have joined: the sidebar and the list are read again.
                     self.numbers_stale = true;
-                    self.conversations_stale = true;
+                    self.list.stale = true;
                     out.extend(self.flush());
                 }
             }
