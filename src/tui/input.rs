@@ -98,7 +98,7 @@ impl App {
                 PaneEvent::Reload => out.extend(self.flush()),
                 PaneEvent::Focus(focus) => self.focus = focus,
                 PaneEvent::OpenSelected => out.extend(self.open_selected()),
-                PaneEvent::Call(effect) => out.push(effect),
+                PaneEvent::Call(effect) => out.push(*effect),
             }
         }
         out

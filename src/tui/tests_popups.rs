@@ -82,3 +82,19 @@ fn every_popup_but_the_quit_question_and_the_command_line_is_a_component() {
     assert!(matches!(app.popup, Some(Popup::Command(_))));
     assert!(app.popup.as_ref().is_some_and(|p| p.component().is_none()));
 }
+
+#[test]
+fn the_help_lists_each_popups_keys_from_its_table() {
+    let app = rebound("sequences", "stop", "ctrl+x");
+    let help: Vec<String> = crate::tui::view::help::lines(&app, 200)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let sequences = help
+        .iter()
+        .find(|l| l.trim_start().starts_with("sequences:"))
+        .expect("the sequences popup in the help");
+    assert!(sequences.contains("Ctrl+X stop"), "{sequences}");
+    assert!(sequences.contains("p Space pause_resume"), "{sequences}");
+    assert!(!sequences.contains(" x stop"), "{sequences}");
+}

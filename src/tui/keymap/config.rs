@@ -65,13 +65,13 @@ impl Keymap {
                     .iter_mut()
                     .find(|b| b.scope == scope && b.action.name() == name)
                     .ok_or_else(|| unknown_action(scope, name))?;
-                binding.keys = parse_keys(&table, name, keys)?;
+                binding.keys = parse_keys(table, name, keys)?;
             }
             let named: Vec<(&str, &[KeyChord])> = map
                 .in_scope(scope)
                 .map(|b| (b.action.name(), b.keys.as_slice()))
                 .collect();
-            refuse_shared_keys(&table, &named, overrides)?;
+            refuse_shared_keys(table, &named, overrides)?;
         }
         Ok(map)
     }

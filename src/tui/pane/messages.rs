@@ -24,7 +24,7 @@ impl Pane for OpenConversation {
         if self.selected == 0 && self.has_older && !self.loading {
             self.loading = true;
             let before = self.messages.first().map(|m| m.view.id);
-            return Some(vec![PaneEvent::Call(Effect::Call(
+            return Some(vec![PaneEvent::Call(Box::new(Effect::Call(
                 Tag::Messages {
                     conversation_id: self.id(),
                     older: true,
@@ -34,7 +34,7 @@ impl Pane for OpenConversation {
                     before,
                     limit: Some(MESSAGE_PAGE),
                 },
-            ))]);
+            )))]);
         }
         Some(Vec::new())
     }

@@ -32,7 +32,7 @@ pub enum PaneEvent {
     /// Open the conversation under the list's cursor.
     OpenSelected,
     /// Ask the engine (older messages).
-    Call(super::app::Effect),
+    Call(Box<super::app::Effect>),
 }
 
 /// `delta` rows from `i` in a list of `len`, kept inside it.
