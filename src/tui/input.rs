@@ -105,23 +105,10 @@ impl App {
         out
     }
 
+    /// The filter line takes the keys while it is open; a changed filter reads the list again.
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Enter => self.list.filter_editing = false,
-            KeyCode::Esc => {
-                self.list.filter_editing = false;
-                self.list.filter.clear();
-                self.restart_conversations();
-            }
-            KeyCode::Backspace => {
-                self.list.filter.pop();
-                self.restart_conversations();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.list.filter.push(c);
-                self.restart_conversations();
-            }
-            _ => {}
+        if self.list.filter_key(&key, &self.keymap) {
+            self.restart_conversations();
         }
         self.flush()
     }

@@ -17,10 +17,12 @@ pub enum PopupKind {
     React,
     SaveAs,
     CommandLine,
+    /// The conversation list's filter line (`/`).
+    Filter,
 }
 
 impl PopupKind {
-    pub const ALL: [PopupKind; 8] = [
+    pub const ALL: [PopupKind; 9] = [
         PopupKind::Pager,
         PopupKind::Search,
         PopupKind::Templates,
@@ -29,6 +31,7 @@ impl PopupKind {
         PopupKind::React,
         PopupKind::SaveAs,
         PopupKind::CommandLine,
+        PopupKind::Filter,
     ];
 
     /// The table's name under `[keys]`.
@@ -42,6 +45,7 @@ impl PopupKind {
             PopupKind::React => "react",
             PopupKind::SaveAs => "save",
             PopupKind::CommandLine => "command",
+            PopupKind::Filter => "filter",
         }
     }
 
@@ -157,6 +161,8 @@ pub(super) const POPUP_DEFAULTS: &[(PopupKind, PopupAction, &[&str])] = &[
     (K::CommandLine, A::CompleteBack, &["shift+tab"]),
     (K::CommandLine, A::Older, &["up"]),
     (K::CommandLine, A::Newer, &["down"]),
+    (K::Filter, A::Choose, &["enter"]),
+    (K::Filter, A::Close, &["esc"]),
 ];
 
 pub(super) fn defaults() -> Vec<PopupBinding> {

@@ -6,7 +6,8 @@ use super::{LIST_COMMANDS, Pane, PaneEvent, movement, step};
 use crate::protocol::listing::{ListCriteria, comes_before};
 use crate::protocol::views::ConversationView;
 use crate::tui::app::{CONVERSATION_PAGE, ConversationRow};
-use crate::tui::keymap::{Action, Scope};
+use crate::tui::keymap::{Action, Keymap, PopupAction, PopupKind, Scope};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -119,6 +120,34 @@ impl ConversationList {
         }
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
         self.pinned = self.rows.get(self.selected).map(|c| c.view.id);
+    }
+
+    /// A key while the filter line is open: `[keys.filter]`'s actions, else the filter's text.
+    /// True when the filter changed.
+    pub fn filter_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> bool {
+        match keymap.popup_action(PopupKind::Filter, key) {
+            Some(PopupAction::Choose) => {
+                self.filter_editing = false;
+                false
+            }
+            Some(PopupAction::Close) => {
+                self.filter_editing = false;
+                self.filter.clear();
+                true
+            }
+            Some(_) => false,
+            None => match key.code {
+                KeyCode::Backspace => {
+                    self.filter.pop();
+                    true
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.filter.push(c);
+                    true
+                }
+                _ => false,
+            },
+        }
     }
 
     pub fn selected_row(&self) -> Option<&ConversationRow> {

@@ -80,3 +80,6 @@ impl super::app::App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -90,6 +90,7 @@ fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
         (PopupKind::React, Action::React),
         (PopupKind::SaveAs, Action::SaveMedia),
         (PopupKind::CommandLine, Action::CommandLine),
+        (PopupKind::Filter, Action::Filter),
     ];
     for (popup, opener) in popups {
         let keys: Vec<String> = app
