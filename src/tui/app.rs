@@ -7,7 +7,6 @@ use super::picker::TemplatePicker;
 pub use super::popup::search::SearchState;
 use crate::domain::ServiceWindow;
 use crate::i18n::Strings;
-use crate::protocol::admin::ContactDetails;
 use crate::protocol::admin::TemplateView;
 use crate::protocol::directory::AgentView;
 use crate::protocol::views::ConversationView;
@@ -108,12 +107,8 @@ pub struct App {
     pub notice: Option<Notice>,
     pub bell: bool,
     pub language: String,
-    /// The contact panel beside the messages.
-    pub contact_panel: bool,
-    /// The open conversation's contact, when the panel has asked for it.
-    pub contact: Option<ContactDetails>,
-    /// Who claimed and moved the open conversation (the contact panel shows it).
-    pub history: Vec<crate::protocol::directory::HandEvent>,
+    /// The contact panel beside the messages (a pane).
+    pub contact: super::pane::contact::ContactPanel,
     /// The admin screen's agents while the command line is over it.
     pub admin_agents: Option<Vec<AgentView>>,
     /// The connect wizard, over the whole screen while it is open.
@@ -158,9 +153,7 @@ impl App {
             } else {
                 "en".into()
             },
-            contact_panel: false,
-            contact: None,
-            history: Vec::new(),
+            contact: Default::default(),
             admin_agents: None,
             wizard: None,
             cmdline: super::cmdline::CmdlineState::new(),

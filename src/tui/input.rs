@@ -168,8 +168,7 @@ impl App {
         let unread = row.view.unread;
         if self.open.as_ref().map(OpenConversation::id) != Some(id) {
             self.switch_draft(id);
-            self.contact = None;
-            self.history.clear();
+            self.contact.forget();
             self.open = Some(OpenConversation {
                 row,
                 messages: Vec::new(),
@@ -187,7 +186,7 @@ impl App {
             messages_request(id, None),
             super::app::enrollments_request(id),
         ];
-        if self.contact_panel {
+        if self.contact.shown {
             out.extend(contact_requests(id));
         }
         if unread > 0 {

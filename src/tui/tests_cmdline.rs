@@ -75,7 +75,7 @@ fn label_answers_with_the_panel_closed_and_replaces_a_stale_error() {
     let mut app = fixtures::inbox("en");
     command(&mut app, "fly");
     assert!(notice(&app).1, "an unknown command is an error");
-    assert!(!app.contact_panel);
+    assert!(!app.contact.shown);
     let effects = command(&mut app, "label vip");
     assert!(
         app.notice.is_none(),

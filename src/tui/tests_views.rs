@@ -257,7 +257,7 @@ fn n_with_nothing_unread_says_so() {
 fn the_contact_panel_follows_n_to_the_new_conversation() {
     let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
     press(&mut app, KeyCode::Char('p'));
-    assert!(app.contact_panel);
+    assert!(app.contact.shown);
     let sheena = crate::protocol::admin::ContactDetails {
         contact_id: 1,
         name: Some("Sheena Nelson".into()),
@@ -272,7 +272,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Tag::Contact { conversation_id: 1 },
         Ok(Response::Contact(Box::new(sheena.clone()))),
     );
-    assert!(app.contact.is_some());
+    assert!(app.contact.details.is_some());
     let effects = press(&mut app, KeyCode::Char('n'));
     assert_eq!(app.open.as_ref().map(|o| o.id()), Some(3));
     assert!(
@@ -280,7 +280,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         "{effects:?}"
     );
     assert!(
-        app.contact.is_none(),
+        app.contact.details.is_none(),
         "Sheena's details are not shown for Priya"
     );
     // Sheena's late answer is dropped; Priya's is shown.
@@ -288,7 +288,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Tag::Contact { conversation_id: 1 },
         Ok(Response::Contact(Box::new(sheena.clone()))),
     );
-    assert!(app.contact.is_none());
+    assert!(app.contact.details.is_none());
     let priya = crate::protocol::admin::ContactDetails {
         contact_id: 3,
         name: Some("Priya".into()),
@@ -299,7 +299,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Ok(Response::Contact(Box::new(priya))),
     );
     assert_eq!(
-        app.contact.as_ref().and_then(|c| c.name.as_deref()),
+        app.contact.details.as_ref().and_then(|c| c.name.as_deref()),
         Some("Priya")
     );
 }

@@ -220,12 +220,12 @@ impl App {
             (Tag::Contact { conversation_id }, Response::Contact(details))
                 if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
             {
-                self.contact = Some(*details);
+                self.contact.details = Some(*details);
             }
             (Tag::History { conversation_id }, Response::History(events))
                 if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
             {
-                self.history = events;
+                self.contact.history = events;
             }
             (Tag::ConversationState, Response::Conversation(view)) => {
                 use crate::protocol::ConversationState;

@@ -89,7 +89,7 @@ impl App {
         let mut out = Vec::new();
         if moved {
             out.push(enrollments_request(row.id));
-            if self.contact_panel {
+            if self.contact.shown {
                 out.extend(contact_requests(row.id));
             }
         }

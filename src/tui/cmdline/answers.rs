@@ -92,7 +92,7 @@ impl App {
     ) {
         self.cmdline.contact_labels = Some((conversation_id, details.labels.clone()));
         if self.open.as_ref().map(|o| o.id()) == Some(conversation_id) {
-            self.contact = Some(details);
+            self.contact.details = Some(details);
         }
     }
 

@@ -298,7 +298,7 @@ impl App {
                     .open
                     .as_ref()
                     .is_some_and(|o| o.id() == conversation_id)
-                    && self.contact.is_some();
+                    && self.contact.details.is_some();
                 if known || open_contact {
                     return None;
                 }
@@ -372,6 +372,7 @@ impl App {
             Some((id, labels)) if Some(*id) == focused => Some(labels.clone()),
             _ => self
                 .contact
+                .details
                 .as_ref()
                 .filter(|_| self.open.as_ref().map(|o| o.id()) == focused)
                 .map(|c| c.labels.clone()),

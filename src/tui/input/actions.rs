@@ -66,8 +66,8 @@ impl App {
                 None => Vec::new(),
             },
             Action::ContactPanel => {
-                self.contact_panel = !self.contact_panel;
-                match (&self.open, self.contact_panel) {
+                self.contact.shown = !self.contact.shown;
+                match (&self.open, self.contact.shown) {
                     (Some(open), true) => contact_requests(open.id()).to_vec(),
                     _ => Vec::new(),
                 }

@@ -8,6 +8,7 @@ use super::app::Focus;
 use super::keymap::{Action, Scope};
 
 pub mod composer;
+pub mod contact;
 pub mod list;
 mod messages;
 pub mod sidebar;

@@ -67,7 +67,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     let composer_height = composer::height(app, right.width);
     let [messages_area, composer_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(composer_height)]).areas(right);
-    if app.contact_panel && app.open.is_some() {
+    if app.contact.shown && app.open.is_some() {
         // Beside the messages when there is room, else in their place.
         if messages_area.width >= 70 {
             let [m, panel] = Layout::horizontal([Constraint::Min(30), Constraint::Length(30)])
