@@ -117,14 +117,6 @@ pub struct App {
     pub cmdline: super::cmdline::CmdlineState,
     /// Something changed since the last frame.
     pub dirty: bool,
-    pub(super) numbers_stale: bool,
-    /// One numbers request at a time: counting waiting customers is not free on a big store.
-    numbers_loading: bool,
-    /// The engine caches the counts for a second: after a burst of changes, ask once more when
-    /// that has passed, so the last answer of a burst is not a stale one.
-    numbers_recheck_at: Option<i64>,
-    /// The coming numbers request is that second look (it schedules no other).
-    numbers_rechecking: bool,
 }
 
 impl App {
@@ -158,10 +150,6 @@ impl App {
             wizard: None,
             cmdline: super::cmdline::CmdlineState::new(),
             dirty: true,
-            numbers_stale: true,
-            numbers_loading: false,
-            numbers_recheck_at: None,
-            numbers_rechecking: false,
         }
     }
 
@@ -173,35 +161,8 @@ impl App {
         if self.link != LinkState::Connected {
             return out;
         }
-        if self.numbers_stale && !self.numbers_loading {
-            self.numbers_stale = false;
-            self.numbers_loading = true;
-            if !std::mem::take(&mut self.numbers_rechecking) {
-                self.numbers_recheck_at = Some(self.now + 2);
-            }
-            out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
-            out.push(Effect::Call(Tag::Queues, Request::ListQueues));
-            out.push(Effect::Call(Tag::Attention, Request::Attention));
-            out.push(Effect::Call(Tag::Counts, Request::ConversationCounts));
-        }
-        if self.list.stale && !self.list.loading {
-            let (phone_number_id, queue, state) = self.sidebar.chosen_view();
-            self.list.stale = false;
-            self.list.loading = true;
-            out.push(Effect::Call(
-                Tag::Conversations {
-                    generation: self.list.generation,
-                },
-                Request::ListConversations {
-                    before: None,
-                    phone_number_id,
-                    limit: Some(self.list.limit),
-                    filter: Some(self.list.filter.clone()).filter(|f| !f.is_empty()),
-                    queue,
-                    state: Some(state),
-                },
-            ));
-        }
+        out.extend(self.sidebar.request(self.now));
+        out.extend(self.list.request(self.sidebar.chosen_view()));
         out
     }
 
@@ -213,8 +174,7 @@ impl App {
 
     pub fn on_connected(&mut self) {
         self.link = LinkState::Connected;
-        self.numbers_stale = true;
-        self.numbers_loading = false;
+        self.sidebar.reconnected();
         self.list.stale = true;
         self.list.loading = false;
         self.dirty = true;
@@ -244,11 +204,7 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
-        if self.numbers_recheck_at.is_some_and(|at| now >= at) {
-            self.numbers_recheck_at = None;
-            self.numbers_stale = true;
-            self.numbers_rechecking = true;
-        }
+        self.sidebar.tick(now);
         self.expire_notice(now);
     }
 

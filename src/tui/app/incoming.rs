@@ -23,7 +23,7 @@ impl App {
             Err(e) => {
                 match tag {
                     Tag::Conversations { .. } => self.list.loading = false,
-                    Tag::Numbers => self.numbers_loading = false,
+                    Tag::Numbers => self.sidebar.loading = false,
                     Tag::Send {
                         conversation_id,
                         text,
@@ -57,7 +57,7 @@ impl App {
         };
         match (tag, response) {
             (Tag::Numbers, Response::Numbers(numbers)) => {
-                self.numbers_loading = false;
+                self.sidebar.loading = false;
                 self.sidebar.numbers = numbers;
                 out.extend(self.flush());
                 self.sidebar.clamp();
@@ -157,7 +157,7 @@ impl App {
             }
             (Tag::AdminChange, Response::Queues(queues)) => {
                 self.sidebar.queues = queues;
-                self.numbers_stale = true;
+                self.sidebar.stale = true;
                 let done = self.cmdline.take_admin_done(self.t.done);
                 self.info(&done);
                 out.extend(self.flush());

@@ -10,7 +10,7 @@ impl App {
         let mut out = Vec::new();
         self.dirty = true;
         if push.resync || push.directory {
-            self.numbers_stale = true;
+            self.sidebar.stale = true;
             self.list.stale = true;
         }
         if push.resync {

@@ -3,9 +3,11 @@
 //! in here, as the engine would list them.
 
 use super::{LIST_COMMANDS, Pane, PaneEvent, movement, step};
+use crate::protocol::Request;
 use crate::protocol::listing::{ListCriteria, comes_before};
 use crate::protocol::views::ConversationView;
-use crate::tui::app::{CONVERSATION_PAGE, ConversationRow};
+use crate::protocol::views::{QueueSelection, StateFilter};
+use crate::tui::app::{CONVERSATION_PAGE, ConversationRow, Effect, Tag};
 use crate::tui::keymap::{Action, Keymap, PopupAction, PopupKind, Scope};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
@@ -58,6 +60,31 @@ impl ConversationList {
         self.pinned = None;
         self.stale = true;
         self.loading = false;
+    }
+
+    /// The list's request, when stale and none is running, for the sidebar's chosen view.
+    pub fn request(
+        &mut self,
+        (phone_number_id, queue, state): (Option<String>, Option<QueueSelection>, StateFilter),
+    ) -> Option<Effect> {
+        if !self.stale || self.loading {
+            return None;
+        }
+        self.stale = false;
+        self.loading = true;
+        Some(Effect::Call(
+            Tag::Conversations {
+                generation: self.generation,
+            },
+            Request::ListConversations {
+                before: None,
+                phone_number_id,
+                limit: Some(self.limit),
+                filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
+                queue,
+                state: Some(state),
+            },
+        ))
     }
 
     /// Notes the unread counts; true if one rose (the bell).

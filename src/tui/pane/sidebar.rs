@@ -2,12 +2,13 @@
 //! engine says of numbers and queues and which view is chosen.
 
 use super::{LIST_COMMANDS, Pane, PaneEvent, movement, step};
+use crate::protocol::Request;
 use crate::protocol::directory::{ConversationCounts, NumberView, QueueView};
 use crate::protocol::views::{QueueSelection, StateFilter};
-use crate::tui::app::{Focus, SidebarItem};
+use crate::tui::app::{Effect, Focus, SidebarItem, Tag};
 use crate::tui::keymap::{Action, Scope};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Sidebar {
     pub numbers: Vec<NumberView>,
     pub queues: Vec<QueueView>,
@@ -17,9 +18,68 @@ pub struct Sidebar {
     /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
     pub unrouted: i64,
     pub invalid: i64,
+    /// The numbers, queues and counts must be asked for again.
+    pub(in crate::tui) stale: bool,
+    /// One request at a time: counting waiting customers is not free on a big store.
+    pub(in crate::tui) loading: bool,
+    /// The engine caches the counts for a second: after a burst of changes, ask once more when
+    /// that has passed, so the last answer of a burst is not a stale one.
+    recheck_at: Option<i64>,
+    /// The coming request is that second look (it schedules no other).
+    rechecking: bool,
+}
+
+impl Default for Sidebar {
+    fn default() -> Self {
+        Sidebar {
+            numbers: Vec::new(),
+            queues: Vec::new(),
+            selected: 0,
+            counts: None,
+            unrouted: 0,
+            invalid: 0,
+            stale: true,
+            loading: false,
+            recheck_at: None,
+            rechecking: false,
+        }
+    }
 }
 
 impl Sidebar {
+    /// The directory's requests, when stale and none is running.
+    pub fn request(&mut self, now: i64) -> Vec<Effect> {
+        if !self.stale || self.loading {
+            return Vec::new();
+        }
+        self.stale = false;
+        self.loading = true;
+        if !std::mem::take(&mut self.rechecking) {
+            self.recheck_at = Some(now + 2);
+        }
+        vec![
+            Effect::Call(Tag::Numbers, Request::ListNumbers),
+            Effect::Call(Tag::Queues, Request::ListQueues),
+            Effect::Call(Tag::Attention, Request::Attention),
+            Effect::Call(Tag::Counts, Request::ConversationCounts),
+        ]
+    }
+
+    /// The second look, when its time has come.
+    pub fn tick(&mut self, now: i64) {
+        if self.recheck_at.is_some_and(|at| now >= at) {
+            self.recheck_at = None;
+            self.stale = true;
+            self.rechecking = true;
+        }
+    }
+
+    /// Connected again: everything is read again.
+    pub fn reconnected(&mut self) {
+        self.stale = true;
+        self.loading = false;
+    }
+
     /// My views, then per tenant its queues with their numbers, then its numbers without a
     /// queue.
     pub fn items(&self) -> Vec<SidebarItem> {
