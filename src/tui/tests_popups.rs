@@ -73,14 +73,15 @@ fn the_pagers_title_lists_its_own_keys_as_bound() {
 }
 
 #[test]
-fn every_popup_but_the_quit_question_and_the_command_line_is_a_component() {
-    let mut app = fixtures::inbox("en");
+fn the_admin_screens_command_key_opens_the_command_line_keeping_its_agents() {
+    let mut app = rebound("admin", "command", "ctrl+o");
     press(&mut app, KeyCode::Char('A'), KeyModifiers::NONE);
-    assert!(app.popup.as_ref().is_some_and(|p| p.component().is_some()));
-    // `:` over the admin screen is the command line, answered by the inbox itself.
-    press(&mut app, KeyCode::Char(':'), KeyModifiers::NONE);
+    if let Some(Popup::Admin(admin)) = &mut app.popup {
+        admin.agents = Some(Vec::new());
+    }
+    press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
     assert!(matches!(app.popup, Some(Popup::Command(_))));
-    assert!(app.popup.as_ref().is_some_and(|p| p.component().is_none()));
+    assert_eq!(app.admin_agents, Some(Vec::new()));
 }
 
 #[test]

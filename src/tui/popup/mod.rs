@@ -77,19 +77,6 @@ fn key_name(lang: Lang, key: &str) -> String {
 
 impl Popup {
     /// The popup as a component; the `:` line and the quit question are the inbox's own.
-    pub fn component(&self) -> Option<&dyn Component> {
-        match self {
-            Popup::Help(p) | Popup::Messages(p) => Some(p),
-            Popup::Templates(p) => Some(p.as_ref()),
-            Popup::Search(s) => Some(s),
-            Popup::SaveAs(s) => Some(s),
-            Popup::Admin(a) => Some(a),
-            Popup::React(r) => Some(r),
-            Popup::Automation(a) => Some(a),
-            Popup::Command(_) | Popup::ConfirmQuit { .. } => None,
-        }
-    }
-
     fn component_mut(&mut self) -> Option<&mut dyn Component> {
         match self {
             Popup::Help(p) | Popup::Messages(p) => Some(p),
