@@ -150,7 +150,7 @@ async fn first_frame(mut client: Client) -> anyhow::Result<(Ui, Duration, usize)
     let first_frame = t0.elapsed();
     let first_frame_bytes = bytes.0.load(Ordering::Relaxed);
     anyhow::ensure!(
-        ui.app.conversations.len() >= 2,
+        ui.app.list.rows.len() >= 2,
         "the bench store has no conversations"
     );
     Ok((ui, first_frame, first_frame_bytes))
@@ -175,8 +175,8 @@ async fn open_conversations(
             Response::Conversation(v) => *v,
             other => anyhow::bail!("unexpected answer {other:?}"),
         };
-        ui.app.conversations[0] = crate::tui::app::ConversationRow::new(view);
-        ui.app.conversation_selected = 0;
+        ui.app.list.rows[0] = crate::tui::app::ConversationRow::new(view);
+        ui.app.list.selected = 0;
         ui.app.focus = Focus::Conversations;
         let t = Instant::now();
         ui.key(KeyCode::Enter).await?;
