@@ -53,10 +53,6 @@ impl Group {
         self.subscribers.add(out);
     }
 
-    pub fn len(&self) -> usize {
-        self.subscribers.len()
-    }
-
     /// Forgets subscribers that have gone; false once none is left.
     pub fn has_subscribers(&mut self) -> bool {
         self.subscribers.any_left()

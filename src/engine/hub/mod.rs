@@ -27,19 +27,8 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-/// How long after a first event the hub waits for more before pushing them together, with
-/// few subscribers (`tick_for`).
+/// How long after a first event the hub waits for more before pushing them together.
 const TICK: Duration = Duration::from_millis(40);
-/// The longest wait, however many subscribers: changes still reach them well within 100 ms.
-const LONGEST_TICK: Duration = Duration::from_millis(70);
-
-/// The tick for this many subscribers. Each push costs every subscriber a socket write and a
-/// wake-up of its reader, so with many subscribers the hub gathers a little longer (1 ms more
-/// per 5 subscribers past 50) and pushes less often; with few, changes go out sooner.
-fn tick_for(subscribers: usize) -> Duration {
-    let extra = Duration::from_millis(subscribers.saturating_sub(50) as u64 / 5);
-    (TICK + extra).min(LONGEST_TICK)
-}
 /// The most often a group's sidebar is read again.
 const SIDEBAR_EVERY: Duration = Duration::from_millis(500);
 /// Pushes waiting for one subscriber before it is counted as fallen behind.
@@ -247,8 +236,7 @@ async fn run(
                     Err(broadcast::error::RecvError::Lagged(_)) => tick.lagged = true,
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
-                let subscribers = groups.values().map(Group::len).sum();
-                let until = Instant::now() + tick_for(subscribers);
+                let until = Instant::now() + TICK;
                 while let Ok(more) = tokio::time::timeout_at(until, events.recv()).await {
                     match more {
                         Ok(e) => tick.take(e),
@@ -280,19 +268,5 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_tick_grows_with_subscribers_up_to_its_longest() {
-        assert_eq!(tick_for(0), TICK);
-        assert_eq!(tick_for(50), TICK);
-        assert_eq!(tick_for(100), Duration::from_millis(50));
-        assert_eq!(tick_for(200), Duration::from_millis(70));
-        assert_eq!(tick_for(10_000), LONGEST_TICK);
     }
 }

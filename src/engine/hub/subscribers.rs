@@ -48,14 +48,6 @@ impl Subscribers {
         self.0.push(Subscriber { out, behind: false });
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Forgets those that have gone; false once none is left.
     pub fn any_left(&mut self) -> bool {
         self.0.retain(|s| !s.out.is_closed());
