@@ -2,8 +2,8 @@
 //! and never into an error or a log line.
 
 use super::credential::Credential;
-use super::errors::{ErrorAction, Lang, classify, explain};
 use crate::domain::ids::check_url_id;
+use crate::domain::meta_errors::{ErrorAction, Lang, classify, explain};
 use crate::secret::Secret;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,6 @@
 
 pub mod client;
 pub mod credential;
-pub mod errors;
 pub mod kapso;
 
 /// Sent on every request wabox makes, so Meta, Kapso and a proxy's logs can tell wabox (and its
@@ -21,6 +20,6 @@ pub fn http_client(timeout: std::time::Duration) -> reqwest::ClientBuilder {
         .connect_timeout(std::time::Duration::from_secs(5))
 }
 
+pub use crate::domain::meta_errors::{ErrorAction, Lang, classify, explain};
 pub use client::{GraphClient, GraphError, SendAccepted};
 pub use credential::Credential;
-pub use errors::{ErrorAction, Lang, classify, explain};

@@ -560,8 +560,8 @@ impl Sequence {
     pub fn step_name(&self, index: usize) -> String {
         match self.steps.get(index) {
             Some(Step { id: Some(id), .. }) => id.clone(),
-            Some(_) => crate::i18n::engine::STEP.en(&[&(index + 1).to_string()]),
-            None => crate::i18n::engine::THE_END.en.into(),
+            Some(_) => super::engine_text::STEP.en(&[&(index + 1).to_string()]),
+            None => super::engine_text::THE_END.en.into(),
         }
     }
 
@@ -741,7 +741,7 @@ pub fn run(seq: &Sequence, position: Position, ctx: &RunContext<'_>) -> Run {
                         actions,
                         position: pos,
                         after: After::Paused(
-                            crate::i18n::engine::PAUSED_WINDOW_CLOSED.en(&[&seq.step_name(index)]),
+                            super::engine_text::PAUSED_WINDOW_CLOSED.en(&[&seq.step_name(index)]),
                         ),
                     };
                 };
@@ -837,7 +837,7 @@ pub fn run(seq: &Sequence, position: Position, ctx: &RunContext<'_>) -> Run {
         actions,
         position: pos,
         after: After::Paused(
-            crate::i18n::engine::PAUSED_GOTO_LOOP.en(&[&MAX_STEPS_PER_RUN.to_string()]),
+            super::engine_text::PAUSED_GOTO_LOOP.en(&[&MAX_STEPS_PER_RUN.to_string()]),
         ),
     }
 }

@@ -37,7 +37,7 @@ pub fn explain(code: i64, lang: Lang, audience: Audience) -> Option<&'static str
         (3 | 10 | 200..=299, Admin, Lang::Es) => {
             "la app no tiene permiso para este número: autorízala de nuevo con `wabox connect`"
         }
-        _ => return crate::cloud::explain(code, lang),
+        _ => return crate::domain::meta_errors::explain(code, lang),
     };
     Some(text)
 }
@@ -70,11 +70,11 @@ mod tests {
         for lang in [Lang::En, Lang::Es] {
             assert_eq!(
                 explain(131047, lang, Audience::Admin),
-                crate::cloud::explain(131047, lang)
+                crate::domain::meta_errors::explain(131047, lang)
             );
             assert_eq!(
                 explain(131047, lang, Audience::Agent),
-                crate::cloud::explain(131047, lang)
+                crate::domain::meta_errors::explain(131047, lang)
             );
         }
         assert!(

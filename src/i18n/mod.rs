@@ -1,12 +1,12 @@
 //! Every word the inbox shows, in English and Spanish. One struct per language, so a string
 //! missing in one of them is a compile error rather than a blank on an agent's screen.
 
-pub use crate::cloud::Lang;
+pub use crate::domain::engine_text as engine;
+pub use crate::domain::lang::{Lang, fill};
 
 pub mod admin;
 pub mod composer;
 pub mod demo;
-pub mod engine;
 pub mod errors;
 mod kapso;
 pub use kapso::kapso_failure;
@@ -162,20 +162,6 @@ impl Strings {
             _ => &EN,
         }
     }
-}
-
-/// Replaces each `{}` in order.
-pub fn fill(template: &str, values: &[&str]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut values = values.iter();
-    let mut rest = template;
-    while let Some(at) = rest.find("{}") {
-        out.push_str(&rest[..at]);
-        out.push_str(values.next().copied().unwrap_or(""));
-        rest = &rest[at + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 use crate::tui::keymap::Action;

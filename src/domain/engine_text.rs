@@ -4,7 +4,7 @@
 //! value: an English message that matches a template is refilled into the Spanish one with the
 //! same values, and one that matches none is shown as the engine wrote it.
 
-use super::Lang;
+use super::lang::{Lang, fill};
 
 /// One engine answer in both languages; `{}` are the values, in the same order in both.
 pub struct EngineText {
@@ -15,7 +15,7 @@ pub struct EngineText {
 impl EngineText {
     /// The English text with its values, as the engine answers it.
     pub fn en(&self, values: &[&str]) -> String {
-        super::fill(self.en, values)
+        fill(self.en, values)
     }
 }
 
@@ -136,7 +136,7 @@ pub fn localize(lang: Lang, message: &str) -> String {
             // A value may be an answer of its own ("step 2" in a pause's reason).
             let values: Vec<String> = values.iter().map(|v| localize(lang, v)).collect();
             let values: Vec<&str> = values.iter().map(String::as_str).collect();
-            return super::fill(text.es, &values);
+            return fill(text.es, &values);
         }
     }
     message.to_string()
@@ -247,7 +247,7 @@ mod tests {
             let values: Vec<&str> = values.iter().map(String::as_str).collect();
             assert_eq!(
                 localize(Lang::Es, &text.en(&values)),
-                super::super::fill(text.es, &values),
+                fill(text.es, &values),
                 "{}",
                 text.en
             );

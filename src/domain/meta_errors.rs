@@ -1,5 +1,6 @@
 //! Meta's error codes, what to do about each, and how to say it to an agent (English and Spanish).
 
+pub use super::lang::Lang;
 use serde::{Deserialize, Serialize};
 
 /// What wabox does when a Cloud API call fails.
@@ -42,13 +43,6 @@ pub fn classify(code: i64, http_status: u16) -> ErrorAction {
         _ if http_status >= 500 || http_status == 429 => ErrorAction::Retry,
         _ => ErrorAction::GiveUp,
     }
-}
-
-/// A language for explanations shown to agents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Es,
 }
 
 /// A plain explanation of an error code, or none for codes without one (the title is shown then).
