@@ -43,7 +43,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 Span::styled(format!("  {:<18}", keys.join(" ")), bold),
                 Span::raw(format!(
                     "{} (:{})",
-                    (app.t.actions)(b.action),
+                    crate::tui::action_words::action_word(app.t.lang, b.action),
                     b.action.name()
                 )),
             ]));
