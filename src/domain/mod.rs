@@ -5,6 +5,7 @@ pub mod account_event;
 pub mod calls;
 pub mod connections;
 pub mod content;
+pub mod delivery;
 pub mod engine_text;
 pub mod files;
 pub mod forms;

@@ -2,11 +2,11 @@
 //! per batch, with a savepoint per entry so one bad entry cannot hold back the others.
 
 use super::writer::{WriterCtx, WriterStats};
+use crate::domain::delivery::parse_delivery;
 use crate::domain::time::now_unix;
 pub use crate::protocol::admin::EntryOutcome;
 use crate::store::journal::{self, JournalState};
 use crate::store::{Result, StoreEvent, apply};
-use crate::webhook::parse_delivery;
 use std::sync::atomic::Ordering;
 
 /// Applies up to `limit` pending entries, oldest first; returns how many it took.

@@ -6,14 +6,14 @@ use super::history_media;
 use super::identity;
 use super::media::{self, Lane};
 use super::{Result, StoreEvent};
-use crate::domain::groups::{WindowOpened, plausible_group_id, window_opened};
-use crate::domain::status::{DeliveryStatus, StatusDecision, decide};
-use crate::domain::{MessageContent, Wamid};
-use crate::webhook::parse::{
+use crate::domain::delivery::{
     Change, ChangePayload, ContactProfile, CustomerKey, Delivery, Echo, HistoryChunk,
     HistoryMessage, InboundMessage, ReplyContext, StatusReport, TemplateStatusUpdate,
     customer_key_from_id,
 };
+use crate::domain::groups::{WindowOpened, plausible_group_id, window_opened};
+use crate::domain::status::{DeliveryStatus, StatusDecision, decide};
+use crate::domain::{MessageContent, Wamid};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 

@@ -4,8 +4,8 @@
 use super::Result;
 use super::scope::Scope;
 use crate::domain::account_event::{describe, route_keys};
+use crate::domain::delivery::Change;
 pub use crate::protocol::admin::AccountEventView;
-use crate::webhook::parse::Change;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The tenant of the numbers in this business; none when no number or numbers of several

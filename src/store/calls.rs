@@ -5,7 +5,7 @@ use super::apply::{Ctx, profile_of};
 use super::directory::RoutedNumber;
 use super::{Result, StoreEvent};
 use crate::domain::calls::{CallDirection, CallEvent, record_of};
-use crate::webhook::parse::{ContactProfile, CustomerKey, customer_key_from_id};
+use crate::domain::delivery::{ContactProfile, CustomerKey, customer_key_from_id};
 use rusqlite::{OptionalExtension, params};
 
 /// Applies a `calls` change: each new event is recorded and its call's line rewritten; an event

@@ -7,8 +7,8 @@
 use super::media::{self, Lane};
 use super::{Result, StoreEvent};
 use crate::domain::MessageContent;
+use crate::domain::delivery::HistoryMessage;
 use crate::protocol::HistoryMediaProgress;
-use crate::webhook::parse::HistoryMessage;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// After a history message was offered to the store (`inserted`: its new row, or None when its
@@ -99,7 +99,7 @@ pub fn progress(conn: &Connection, number_id: i64) -> Result<HistoryMediaProgres
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::webhook::parse::{ChangePayload, parse_delivery};
+    use crate::domain::delivery::{ChangePayload, parse_delivery};
     use serde_json::json;
 
     const PNID: &str = "106540352242922";

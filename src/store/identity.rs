@@ -5,11 +5,11 @@
 //! transaction, so a merge is all or nothing, and every step is idempotent.
 
 use super::{Result, StoreEvent};
+use crate::domain::delivery::{ContactProfile, CustomerKey, StatusReport, customer_key_from_id};
 use crate::domain::identity::{
     ChangeKind, IdentityChange, Ids, Known, Pairing, after_change, merged_state, pair,
 };
 use crate::domain::{Bsuid, WaId};
-use crate::webhook::parse::{ContactProfile, CustomerKey, StatusReport, customer_key_from_id};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Who the customer is, as one message, echo or status names them.

@@ -51,7 +51,7 @@ pub fn store_with_token(access_token_sealed: Option<Vec<u8>>) -> Fixture {
 /// Applies a webhook body as journal entry `journal_id`, as the writer does.
 pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<StoreEvent>) {
     let delivery =
-        crate::webhook::parse::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
+        crate::domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
     let mut events = Vec::new();
     let applied = apply_delivery(conn, journal_id, &delivery, 1_000, &mut events).unwrap();
     (applied, events)

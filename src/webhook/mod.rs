@@ -1,8 +1,6 @@
-//! Meta's webhooks: the signature check, the HTTP listener, and parsing deliveries into changes.
+//! Meta's webhooks: the signature check and the HTTP listener. What a delivery says is parsed in
+//! `domain::delivery`, below the store that applies it.
 
 pub mod http;
 pub mod listener;
-pub mod parse;
 pub mod signature;
-
-pub use parse::{Change, ChangePayload, Delivery, ParseError, parse_delivery};
