@@ -34,6 +34,7 @@ mod store_error;
 pub mod templates;
 mod tenants;
 mod uploads;
+mod webhook_journal;
 pub mod writer;
 
 use crate::config::Config;

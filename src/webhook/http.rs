@@ -2,8 +2,8 @@
 //! and the same deliveries forwarded by Kapso for the numbers it connected (`/kapso/webhook`,
 //! signed with the Kapso webhook secret), stored through the same journal.
 
+use super::journal::Journal;
 use super::signature::{self, SignatureError};
-use crate::engine::writer::WriterHandle;
 use crate::logging::repeated::{Noted, Repeated};
 use crate::secret::Secret;
 use axum::Router;
@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 pub struct WebhookState {
-    pub writer: WriterHandle,
+    /// The engine's writer: a delivery is journaled before Meta hears 200.
+    pub writer: Arc<dyn Journal>,
     pub app_secret: Secret,
     pub verify_token: Secret,
     /// `[kapso] webhook_secret`: Kapso's forwarded deliveries are refused without it.
@@ -228,17 +229,15 @@ async fn kapso_delivery(
 }
 
 async fn healthz(State(state): State<Arc<WebhookState>>) -> Response {
-    let s = &state.writer.stats;
-    let journaled = s.journaled.load(Ordering::Relaxed);
-    let processed = s.processed.load(Ordering::Relaxed)
-        + s.unrouted.load(Ordering::Relaxed)
-        + s.invalid.load(Ordering::Relaxed);
+    let s = state.writer.counts();
+    let journaled = s.journaled;
+    let processed = s.processed + s.unrouted + s.invalid;
     axum::Json(serde_json::json!({
         "status": "ok",
         "journaled": journaled,
-        "processed": s.processed.load(Ordering::Relaxed),
-        "unrouted": s.unrouted.load(Ordering::Relaxed),
-        "invalid": s.invalid.load(Ordering::Relaxed),
+        "processed": s.processed,
+        "unrouted": s.unrouted,
+        "invalid": s.invalid,
         "backlog": journaled.saturating_sub(processed),
         "refused": state.refused.load(Ordering::Relaxed),
     }))

@@ -2,5 +2,6 @@
 //! `domain::delivery`, below the store that applies it.
 
 pub mod http;
+pub mod journal;
 pub mod listener;
 pub mod signature;
