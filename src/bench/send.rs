@@ -62,7 +62,7 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
     sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
     let engine = running.engine.clone();
     let me = Caller::current();
-    crate::sim::register_numbers(&engine, "Bench", &numbers).await?;
+    crate::demo::register::register_numbers(&engine, "Bench", &numbers).await?;
     eprintln!(
         "bench send: {} customers write in…",
         4 * o.customers_per_number

@@ -298,7 +298,7 @@ async fn messages(
         kind: kind.clone(),
         text,
         at_ms: sim.started.elapsed().as_millis(),
-        at_unix_ms: crate::engine::outbox::now_ms(),
+        at_unix_ms: crate::domain::time::now_ms(),
         media_id,
         body: v.clone(),
         quoted: answering.quoted,
