@@ -157,7 +157,8 @@ fn sum(counters: &[Arc<Counters>]) -> [u64; 6] {
     s
 }
 
-async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Result<Run> {
+/// A fresh prefilled store for one run; its data dir.
+async fn prefill_store(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Result<PathBuf> {
     let data = root.join(format!("fanout-{inboxes}"));
     if data.exists() {
         std::fs::remove_dir_all(&data)?;
@@ -170,30 +171,77 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
         journal: false,
     };
     let cache = (!o.no_cache).then(prefill::default_cache_dir).flatten();
-    {
-        let (db, scratch) = (crate::engine::db_path(&data), root.to_path_buf());
-        tokio::task::spawn_blocking(move || {
-            prefill::prepare(&db, &shape, cache.as_deref(), &scratch, true)
-        })
-        .await??;
-    }
-    let secret = format!("{:032x}", rand::random::<u128>());
-    let (engine, port) = start_engine(&data, &secret).await?;
-    let pid = engine.0.id();
+    let (db, scratch) = (crate::engine::db_path(&data), root.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        prefill::prepare(&db, &shape, cache.as_deref(), &scratch, true)
+    })
+    .await??;
+    Ok(data)
+}
 
+/// An inbox watching the engine; joined, what it saw arrive.
+type Watching = tokio::task::JoinHandle<Vec<inbox::Arrival>>;
+
+/// Opens `inboxes` inboxes on the engine and sets each watching, until `stop`; their counters
+/// and what each saw arrive, once stopped.
+async fn open_inboxes(
+    data: &Path,
+    inboxes: usize,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<(Vec<Arc<Counters>>, Vec<Watching>)> {
     if inboxes > 0 {
         say!("{inboxes} inboxes: opening them");
     }
     let counters: Vec<Arc<Counters>> = (0..inboxes).map(|_| Arc::default()).collect();
     let mut opened = Vec::with_capacity(inboxes);
     for (i, c) in counters.iter().enumerate() {
-        opened.push(Inbox::open(data.clone(), i, c.clone()).await?);
+        opened.push(Inbox::open(data.to_path_buf(), i, c.clone()).await?);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let watching: Vec<_> = opened
+    let watching = opened
         .into_iter()
         .map(|inbox| tokio::spawn(inbox.watch(stop.clone())))
         .collect();
+    Ok((counters, watching))
+}
+
+/// Until every inbox has seen every delivery (or stops getting any for 10 s), or `deadline`.
+async fn wait_for_every_inbox(counters: &[Arc<Counters>], want: u64, deadline: Instant) {
+    let mut last = (sum(counters)[3], Instant::now());
+    while !counters.is_empty()
+        && last.0 < want
+        && last.1.elapsed() < Duration::from_secs(10)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let added = sum(counters)[3];
+        if added != last.0 {
+            last = (added, Instant::now());
+        }
+    }
+}
+
+/// Until the engine uses under 5% of a core over half a second, or `deadline`.
+async fn wait_until_engine_idle(pid: u32, deadline: Instant) {
+    let mut engine_then = (sys::pid_cpu(pid), Instant::now());
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = (sys::pid_cpu(pid), Instant::now());
+        let share = (now.0 - engine_then.0) / (now.1 - engine_then.1).as_secs_f64();
+        engine_then = now;
+        if share < 0.05 || Instant::now() >= deadline {
+            break;
+        }
+    }
+}
+
+async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Result<Run> {
+    let data = prefill_store(o, root, inboxes).await?;
+    let secret = format!("{:032x}", rand::random::<u128>());
+    let (engine, port) = start_engine(&data, &secret).await?;
+    let pid = engine.0.id();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (counters, watching) = open_inboxes(&data, inboxes, &stop).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     say!("{inboxes} inboxes: {} msg/s for {} s", o.rate, o.seconds);
@@ -205,30 +253,10 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
 
     // Until every inbox has seen every delivery (or stops getting any), then the engine idle.
     let want = before[3] + traffic.delivered * inboxes as u64;
-    let mut last = (sum(&counters)[3], Instant::now());
     // A saturated engine may take long to catch up: at most a minute after the last post.
     let deadline = sent_at + Duration::from_secs(60);
-    while inboxes > 0
-        && last.0 < want
-        && last.1.elapsed() < Duration::from_secs(10)
-        && Instant::now() < deadline
-    {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let added = sum(&counters)[3];
-        if added != last.0 {
-            last = (added, Instant::now());
-        }
-    }
-    let mut engine_then = (sys::pid_cpu(pid), Instant::now());
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = (sys::pid_cpu(pid), Instant::now());
-        let share = (now.0 - engine_then.0) / (now.1 - engine_then.1).as_secs_f64();
-        engine_then = now;
-        if share < 0.05 || Instant::now() >= deadline {
-            break;
-        }
-    }
+    wait_for_every_inbox(&counters, want, deadline).await;
+    wait_until_engine_idle(pid, deadline).await;
     let window = started.elapsed().as_secs_f64();
     let (engine1, bench1, machine1) = (sys::pid_cpu(pid), sys::process_cpu(), sys::machine_busy());
     let after = sum(&counters);

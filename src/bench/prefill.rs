@@ -94,6 +94,24 @@ fn message_text(m: u64, filler: &str) -> &str {
 pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> anyhow::Result<()> {
     let filler = deliveries::filler(1400);
     let base = now - HISTORY_DAYS * 86_400;
+    let (tenant_id, number_ids) = insert_tenant_and_numbers(conn, shape, base)?;
+    insert_contacts(conn, shape, base, tenant_id, &number_ids, &filler)?;
+    insert_messages(conn, shape, base, &filler, quiet)?;
+    // A store that received its history over time has it in the search index.
+    crate::store::search::index_all(conn)?;
+    if !quiet {
+        eprintln!("  prefill: search index built");
+    }
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    Ok(())
+}
+
+/// The bench tenant and its numbers; the tenant's id and the numbers' ids.
+fn insert_tenant_and_numbers(
+    conn: &mut Connection,
+    shape: &Shape,
+    base: i64,
+) -> anyhow::Result<(i64, Vec<i64>)> {
     let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
@@ -117,9 +135,19 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
         number_ids.push(tx.last_insert_rowid());
     }
     tx.commit()?;
+    Ok((tenant_id, number_ids))
+}
 
-    // Contacts and their one conversation each, on number c % numbers. Contact c gets id c + 1,
-    // and so does its conversation.
+/// Contacts and their one conversation each, on number c % numbers. Contact c gets id c + 1,
+/// and so does its conversation.
+fn insert_contacts(
+    conn: &mut Connection,
+    shape: &Shape,
+    base: i64,
+    tenant_id: i64,
+    number_ids: &[i64],
+    filler: &str,
+) -> anyhow::Result<()> {
     let mut c = 0;
     while c < shape.contacts {
         let tx = conn.transaction()?;
@@ -164,7 +192,7 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
                     number_ids[(c % shape.numbers.max(1)) as usize],
                     last_inbound,
                     last.map(|m| message_at(base, shape, m)),
-                    last.map(|m| message_text(m, &filler)),
+                    last.map(|m| message_text(m, filler)),
                     base
                 ])?;
             }
@@ -172,7 +200,18 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
         }
         tx.commit()?;
     }
+    Ok(())
+}
 
+/// The messages, each with its processed journal entry when the shape asks for one, in
+/// batches; progress every 100,000.
+fn insert_messages(
+    conn: &mut Connection,
+    shape: &Shape,
+    base: i64,
+    filler: &str,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut m = 0;
     let mut wamid = Vec::with_capacity(80);
@@ -196,7 +235,7 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
                 wamid.clear();
                 deliveries::wamid(&mut wamid, m, "PF");
                 let wamid = std::str::from_utf8(&wamid).unwrap_or_default();
-                let text = message_text(m, &filler);
+                let text = message_text(m, filler);
                 payload.clear();
                 payload.push_str(r#"{"body":""#);
                 payload.push_str(text);
@@ -207,14 +246,7 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
                 if let Some(id) = journal_id {
                     let c = conversation_of(shape, m);
                     body.clear();
-                    body.push_str(&format!(
-                        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"{WABA_ID}","changes":[{{"value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"{}","phone_number_id":"{}"}},"contacts":[{{"profile":{{"name":"{}"}},"wa_id":"{}"}}],"messages":[{{"from":"{}","id":"{wamid}","timestamp":"{at}","type":"text","text":{payload}}}]}},"field":"messages"}}]}}]}}"#,
-                        deliveries::display_phone(c % shape.numbers.max(1)),
-                        deliveries::phone_number_id(c % shape.numbers.max(1)),
-                        deliveries::customer_name(c),
-                        deliveries::customer_wa_id(c),
-                        deliveries::customer_wa_id(c),
-                    ));
+                    delivery_body(&mut body, shape, c, wamid, at, &payload);
                     let digest = Sha256::digest(body.as_bytes());
                     journal.execute(params![id, at, body.as_bytes(), digest.as_slice()])?;
                 }
@@ -242,13 +274,19 @@ pub fn prefill(conn: &mut Connection, shape: &Shape, now: i64, quiet: bool) -> a
             );
         }
     }
-    // A store that received its history over time has it in the search index.
-    crate::store::search::index_all(conn)?;
-    if !quiet {
-        eprintln!("  prefill: search index built");
-    }
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     Ok(())
+}
+
+/// The webhook body Meta would have sent for prefilled message `wamid` of contact `c`.
+fn delivery_body(body: &mut String, shape: &Shape, c: u64, wamid: &str, at: i64, payload: &str) {
+    body.push_str(&format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"{WABA_ID}","changes":[{{"value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"{}","phone_number_id":"{}"}},"contacts":[{{"profile":{{"name":"{}"}},"wa_id":"{}"}}],"messages":[{{"from":"{}","id":"{wamid}","timestamp":"{at}","type":"text","text":{payload}}}]}},"field":"messages"}}]}}]}}"#,
+        deliveries::display_phone(c % shape.numbers.max(1)),
+        deliveries::phone_number_id(c % shape.numbers.max(1)),
+        deliveries::customer_name(c),
+        deliveries::customer_wa_id(c),
+        deliveries::customer_wa_id(c),
+    ));
 }
 
 /// A digest of the schema a fresh store gets, so a cached store made by another schema is never
@@ -306,7 +344,20 @@ pub fn prepare(
     let key = format!("{shape_key}{}", schema_digest(scratch)?);
     let cached = cache_dir.map(|d| (d.join(format!("{key}.db")), d.join(format!("{key}.json"))));
     if let Some((file, meta)) = &cached
-        && file.exists()
+        && let Some(info) = copy_from_cache(file, meta, db)?
+    {
+        return Ok(info);
+    }
+    let mut info = build(db, shape, quiet)?;
+    if let Some((file, meta)) = &cached {
+        save_to_cache(&mut info, db, (file, meta), (&shape_key, &key));
+    }
+    Ok(info)
+}
+
+/// The cached store copied to `db`, when there is one with its description.
+fn copy_from_cache(file: &Path, meta: &Path, db: &Path) -> anyhow::Result<Option<PrefillInfo>> {
+    if file.exists()
         && let Ok(text) = std::fs::read_to_string(meta)
         && let Ok(mut info) = serde_json::from_str::<PrefillInfo>(&text)
     {
@@ -316,9 +367,13 @@ pub fn prepare(
         info.copy_seconds = Some(started.elapsed().as_secs_f64());
         info.cache_file = Some(file.display().to_string());
         info.db_bytes = file_len(db);
-        return Ok(info);
+        return Ok(Some(info));
     }
+    Ok(None)
+}
 
+/// Builds the store at `db` with SQL.
+fn build(db: &Path, shape: &Shape, quiet: bool) -> anyhow::Result<PrefillInfo> {
     if !quiet {
         eprintln!(
             "  prefill: building {} messages in {} conversations ({} numbers{}); later runs copy it from the cache",
@@ -339,7 +394,7 @@ pub fn prepare(
         conn.pragma_update(None, "cache_size", -262_144)?;
         prefill(&mut conn, shape, crate::domain::time::now_unix(), quiet)?;
     }
-    let mut info = PrefillInfo {
+    Ok(PrefillInfo {
         messages: shape.messages,
         conversations: shape.contacts,
         contacts: shape.contacts,
@@ -348,31 +403,36 @@ pub fn prepare(
         copy_seconds: None,
         cache_file: None,
         db_bytes: file_len(db),
-    };
-    if let Some((file, meta)) = &cached {
-        // Best effort: a failed cache write costs the next run a rebuild, nothing more.
-        let tmp = file.with_extension("db.partial");
-        let saved = file
-            .parent()
-            .map(std::fs::create_dir_all)
-            .unwrap_or(Ok(()))
-            .and_then(|()| std::fs::copy(db, &tmp))
-            .and_then(|_| std::fs::rename(&tmp, file))
-            .and_then(|()| {
-                std::fs::write(meta, serde_json::to_vec_pretty(&info).unwrap_or_default())
-            });
-        match saved {
-            Ok(()) => {
-                info.cache_file = Some(file.display().to_string());
-                forget_other_schemas(file, &shape_key, &key);
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                eprintln!("  prefill: could not cache the store ({e}); continuing");
-            }
+    })
+}
+
+/// Copies the built store into the cache, under a key naming its shape and schema, and forgets
+/// the copies made by other schemas.
+fn save_to_cache(
+    info: &mut PrefillInfo,
+    db: &Path,
+    (file, meta): (&Path, &Path),
+    (shape_key, key): (&str, &str),
+) {
+    // Best effort: a failed cache write costs the next run a rebuild, nothing more.
+    let tmp = file.with_extension("db.partial");
+    let saved = file
+        .parent()
+        .map(std::fs::create_dir_all)
+        .unwrap_or(Ok(()))
+        .and_then(|()| std::fs::copy(db, &tmp))
+        .and_then(|_| std::fs::rename(&tmp, file))
+        .and_then(|()| std::fs::write(meta, serde_json::to_vec_pretty(&*info).unwrap_or_default()));
+    match saved {
+        Ok(()) => {
+            info.cache_file = Some(file.display().to_string());
+            forget_other_schemas(file, shape_key, key);
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            eprintln!("  prefill: could not cache the store ({e}); continuing");
         }
     }
-    Ok(info)
 }
 
 /// Removes cached stores of the same shape made for an older schema: they will never be used

@@ -77,15 +77,41 @@ pub async fn run(o: SequencesBenchOptions) -> anyhow::Result<()> {
     let started = Instant::now();
     let scheduler = crate::engine::scheduler::spawn(engine.clone());
     let reader = crate::store::open_reader(&crate::engine::db_path(&dir))?;
+    let throughput = throughput(&o, &reader, started).await?;
+    let (p50, max) = lateness(&o, &engine, &reader).await?;
+
+    scheduler.abort();
+    let _ = scheduler.await;
+    tokio::task::spawn_blocking(move || engine.shutdown()).await?;
+    drop(lock);
+    let _ = std::fs::remove_dir_all(&dir);
+    print(&o, &throughput, p50, max)
+}
+
+/// How fast the scheduler advanced the enrollments due at once.
+struct Throughput {
+    took: f64,
+    per_second: f64,
+    /// Texts the advanced steps queued in the outbox.
+    queued: i64,
+}
+
+/// Waits until every due enrollment has advanced (10 minutes at most), timed from `started`,
+/// taken before the scheduler was spawned.
+async fn throughput(
+    o: &SequencesBenchOptions,
+    reader: &rusqlite::Connection,
+    started: Instant,
+) -> anyhow::Result<Throughput> {
     let advanced = |conn: &rusqlite::Connection| -> rusqlite::Result<i64> {
         conn.query_row(
             "SELECT COUNT(*) FROM enrollments WHERE step = 2 AND id > ?1",
-            [active as i64],
+            [o.active as i64],
             |r| r.get(0),
         )
     };
     loop {
-        let n = advanced(&reader)?;
+        let n = advanced(reader)?;
         if n as usize >= o.due {
             break;
         }
@@ -99,10 +125,23 @@ pub async fn run(o: SequencesBenchOptions) -> anyhow::Result<()> {
     let took = started.elapsed().as_secs_f64();
     let per_second = o.due as f64 / took;
     let queued: i64 = reader.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+    Ok(Throughput {
+        took,
+        per_second,
+        queued,
+    })
+}
 
-    // Lateness: one probe due per second from two seconds on, among `active` waiting ones.
+/// Lateness: one probe due per second from two seconds on, among `active` waiting ones; p50 and
+/// max in ms.
+async fn lateness(
+    o: &SequencesBenchOptions,
+    engine: &std::sync::Arc<Engine>,
+    reader: &rusqlite::Connection,
+) -> anyhow::Result<(i64, i64)> {
+    let total = o.active + o.due + o.probes;
     let first_due = crate::domain::time::now_unix() + 2;
-    let probe_ids: Vec<i64> = ((active + due) as i64 + 1..=(total as i64)).collect();
+    let probe_ids: Vec<i64> = ((o.active + o.due) as i64 + 1..=(total as i64)).collect();
     {
         let ids = probe_ids.clone();
         engine
@@ -152,13 +191,15 @@ pub async fn run(o: SequencesBenchOptions) -> anyhow::Result<()> {
     lateness_ms.sort();
     let p50 = lateness_ms[lateness_ms.len() / 2];
     let max = *lateness_ms.last().unwrap_or(&0);
+    Ok((p50, max))
+}
 
-    scheduler.abort();
-    let _ = scheduler.await;
-    tokio::task::spawn_blocking(move || engine.shutdown()).await?;
-    drop(lock);
-    let _ = std::fs::remove_dir_all(&dir);
-
+fn print(o: &SequencesBenchOptions, t: &Throughput, p50: i64, max: i64) -> anyhow::Result<()> {
+    let Throughput {
+        took,
+        per_second,
+        queued,
+    } = *t;
     if o.json {
         println!(
             "{}",

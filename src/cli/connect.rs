@@ -2,6 +2,8 @@
 //! scripts. `wabox connect manual`: a number connected from the terminal, its token typed hidden
 //! (or piped, or from WABOX_ACCESS_TOKEN), checked with Meta before anything is stored.
 
+mod coexistence;
+
 use super::output::{ask, say, say_err};
 use crate::protocol::Request;
 use crate::secret::Secret;
@@ -242,7 +244,7 @@ pub async fn converse(
     act_as: Option<String>,
 ) -> anyhow::Result<()> {
     match command {
-        c @ ConnectCommand::Coexistence { .. } => coexistence(config, c, act_as).await,
+        c @ ConnectCommand::Coexistence { .. } => coexistence::run(config, c, act_as).await,
         ConnectCommand::Meta {
             tenant,
             dedicated,
@@ -439,14 +441,6 @@ pub(crate) fn hidden_prompt(prompt: &str) -> anyhow::Result<String> {
     result.map(|()| text)
 }
 
-/// The wizard's words (`i18n::wizard`), so the two say the same.
-fn instructions() -> String {
-    format!(
-        "{}\nwabox checks the number's state until it is connected.",
-        crate::i18n::wizard::EN.coexistence_steps
-    )
-}
-
 fn afterwards() -> String {
     let t = &crate::i18n::wizard::EN;
     let mut out = t.afterwards_title.to_string();
@@ -455,120 +449,4 @@ fn afterwards() -> String {
         out.push_str(item);
     }
     out
-}
-
-/// `wabox connect coexistence`: instructions, polling with a countdown, then connect and import.
-pub async fn coexistence(
-    config: crate::config::Config,
-    command: ConnectCommand,
-    act_as: Option<String>,
-) -> anyhow::Result<()> {
-    use crate::domain::onboarding::{Onboarding, assess};
-    use crate::protocol::Response;
-    let ConnectCommand::Coexistence {
-        tenant,
-        phone_number_id,
-        waba_id,
-        queue,
-        timeout,
-        every_ms,
-        history_wait,
-        json,
-    } = command
-    else {
-        anyhow::bail!("not a coexistence connection");
-    };
-    let token = token()?;
-    let mut client = crate::client::Client::connect(config)
-        .await?
-        .acting_as(act_as);
-    let say = |text: &str| {
-        if json {
-            say_err!("{text}");
-        } else {
-            say!("{text}");
-        }
-    };
-    say(&instructions());
-    let started = std::time::Instant::now();
-    let deadline = started + std::time::Duration::from_secs(timeout.max(1) as u64);
-    let mut polls = 0u32;
-    let last = loop {
-        polls += 1;
-        let state = match client
-            .call(Request::CheckNumber {
-                phone_number_id: phone_number_id.clone(),
-                access_token: token.clone(),
-            })
-            .await?
-        {
-            Response::NumberState(s) => *s,
-            other => anyhow::bail!("the engine answered {other:?}"),
-        };
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let seen = format!(
-            "status {}, platform {}, code {}, on the Business app: {}",
-            state.status.as_deref().unwrap_or("?"),
-            state.platform_type.as_deref().unwrap_or("?"),
-            state.code_verification_status.as_deref().unwrap_or("?"),
-            if state.is_on_biz_app { "yes" } else { "no" }
-        );
-        match assess(&state) {
-            Onboarding::Connected => {
-                say(&format!("connected after {polls} checks ({seen})"));
-                break None;
-            }
-            Onboarding::Waiting(why) => {
-                say(&format!(
-                    "{}:{:02} left · {} · last seen: {seen}",
-                    left.as_secs() / 60,
-                    left.as_secs() % 60,
-                    (crate::i18n::wizard::EN.waiting_for)(why)
-                ));
-                if std::time::Instant::now() >= deadline {
-                    break Some(why);
-                }
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(every_ms)).await;
-    };
-    if let Some(why) = last {
-        client.close().await;
-        anyhow::bail!(
-            "the number was not connected within {}: {}",
-            crate::domain::time::short_duration(timeout),
-            (crate::i18n::wizard::EN.waiting_for)(why)
-        );
-    }
-    let connected = client
-        .call(Request::ConnectManual {
-            tenant,
-            phone_number_id: phone_number_id.clone(),
-            waba_id,
-            access_token: token,
-            queue,
-            business_id: None,
-            create_tenant: false,
-        })
-        .await;
-    let result = match connected {
-        Ok(connected) => {
-            if json {
-                let Response::Connected(report) = &connected else {
-                    anyhow::bail!("the engine answered something else");
-                };
-                super::signup::print_event(
-                    "connected",
-                    serde_json::json!({"number": report, "polls": polls}),
-                )?;
-            } else {
-                super::output::human(&connected, &super::reader::Reader::unused());
-            }
-            let wait = std::time::Duration::from_secs(history_wait.max(0) as u64);
-            import_history(&mut client, &phone_number_id, wait, json).await
-        }
-        Err(e) => Err(e.into()),
-    };
-    client.close().await;
-    result
 }

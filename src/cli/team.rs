@@ -152,76 +152,88 @@ pub enum AgentsCommand {
     },
 }
 
+impl QueuesCommand {
+    fn request(self) -> (Request, bool) {
+        match self {
+            QueuesCommand::Add {
+                name,
+                tenant,
+                auto_assign,
+                json,
+            } => (
+                Request::AddQueue {
+                    tenant,
+                    name,
+                    auto_assign,
+                },
+                json,
+            ),
+            QueuesCommand::List { json } => (Request::ListQueues, json),
+            QueuesCommand::Rename {
+                from,
+                to,
+                tenant,
+                json,
+            } => (Request::RenameQueue { tenant, from, to }, json),
+            QueuesCommand::Remove { name, tenant, json } => {
+                (Request::RemoveQueue { tenant, name }, json)
+            }
+            QueuesCommand::AutoAssign {
+                name,
+                state,
+                tenant,
+                json,
+            } => (
+                Request::SetAutoAssign {
+                    tenant,
+                    name,
+                    on: state == "on",
+                },
+                json,
+            ),
+            QueuesCommand::Assign {
+                number,
+                queue,
+                json,
+            } => (Request::AssignNumber { number, queue }, json),
+        }
+    }
+}
+
+impl AgentsCommand {
+    fn request(self) -> (Request, bool) {
+        match self {
+            AgentsCommand::Add {
+                user,
+                role,
+                tenant,
+                queues,
+                json,
+            } => (
+                {
+                    warn_if_no_such_user(&user, json);
+                    Request::AddAgent {
+                        user,
+                        // clap admits only these two words.
+                        role: crate::protocol::Role::parse(&role)
+                            .unwrap_or(crate::protocol::Role::Agent),
+                        tenant,
+                        queues,
+                    }
+                },
+                json,
+            ),
+            AgentsCommand::List { json } => (Request::ListAgents, json),
+        }
+    }
+}
+
 impl TeamCommand {
     /// The request, whether `--json` was asked for, and (for sync) nothing else to read.
     pub fn request(self) -> anyhow::Result<(Request, bool)> {
         Ok(match self {
-            TeamCommand::Queues(q) => match q {
-                QueuesCommand::Add {
-                    name,
-                    tenant,
-                    auto_assign,
-                    json,
-                } => (
-                    Request::AddQueue {
-                        tenant,
-                        name,
-                        auto_assign,
-                    },
-                    json,
-                ),
-                QueuesCommand::List { json } => (Request::ListQueues, json),
-                QueuesCommand::Rename {
-                    from,
-                    to,
-                    tenant,
-                    json,
-                } => (Request::RenameQueue { tenant, from, to }, json),
-                QueuesCommand::Remove { name, tenant, json } => {
-                    (Request::RemoveQueue { tenant, name }, json)
-                }
-                QueuesCommand::AutoAssign {
-                    name,
-                    state,
-                    tenant,
-                    json,
-                } => (
-                    Request::SetAutoAssign {
-                        tenant,
-                        name,
-                        on: state == "on",
-                    },
-                    json,
-                ),
-                QueuesCommand::Assign {
-                    number,
-                    queue,
-                    json,
-                } => (Request::AssignNumber { number, queue }, json),
-            },
-            TeamCommand::Agents(a) => match a {
-                AgentsCommand::Add {
-                    user,
-                    role,
-                    tenant,
-                    queues,
-                    json,
-                } => (
-                    {
-                        warn_if_no_such_user(&user, json);
-                        Request::AddAgent {
-                            user,
-                            // clap admits only these two words.
-                            role: crate::protocol::Role::parse(&role)
-                                .unwrap_or(crate::protocol::Role::Agent),
-                            tenant,
-                            queues,
-                        }
-                    },
-                    json,
-                ),
-                AgentsCommand::List { json } => (Request::ListAgents, json),
-            },
+            TeamCommand::Queues(q) => q.request(),
+            TeamCommand::Agents(a) => a.request(),
             TeamCommand::Claim {
                 conversation_id,
                 json,

@@ -7,7 +7,6 @@ use crate::domain::reply::{EmojiRefusal, Target, one_emoji, quotable, reactable}
 use crate::protocol::Request;
 use crate::protocol::views::MessageRef;
 use crate::protocol::views::MessageView;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The emoji offered first, as WhatsApp does.
 pub const COMMON_EMOJI: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -92,7 +91,7 @@ impl App {
             (Some(open), "in") => open.row.title(),
             _ => self.t.you.to_string(),
         };
-        self.reply_to = Some(ReplyDraft {
+        self.composer.reply_to = Some(ReplyDraft {
             conversation_id: m.view.conversation_id,
             message_id: m.view.id,
             who,
@@ -105,13 +104,17 @@ impl App {
     /// The reply draft of the open conversation, if any (a draft left in another one is not).
     pub fn reply_draft(&self) -> Option<&ReplyDraft> {
         let open = self.open.as_ref()?.row.view.id;
-        self.reply_to.as_ref().filter(|d| d.conversation_id == open)
+        self.composer
+            .reply_to
+            .as_ref()
+            .filter(|d| d.conversation_id == open)
     }
 
     /// What a send from the composer quotes; the draft is used up (and given back if the
     /// engine refuses the send: see `App::on_reply`).
     pub(super) fn take_reply(&mut self, conversation_id: i64) -> Option<ReplyDraft> {
-        self.reply_to
+        self.composer
+            .reply_to
             .take()
             .filter(|draft| draft.conversation_id == conversation_id)
     }
@@ -120,7 +123,7 @@ impl App {
     pub(super) fn cancel_reply(&mut self) -> bool {
         let had = self.reply_draft().is_some();
         if had {
-            self.reply_to = None;
+            self.composer.reply_to = None;
         }
         had
     }
@@ -155,38 +158,6 @@ impl App {
         vec![react(m.view.id, "")]
     }
 
-    /// Keys in the emoji choice: ← → among the common ones, any emoji typed, Enter, Esc.
-    pub(super) fn reaction_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(Popup::React(choice)) = self.popup.as_mut() else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Esc => self.popup = None,
-            KeyCode::Left if choice.typed.is_empty() => {
-                choice.selected = choice.selected.saturating_sub(1);
-            }
-            KeyCode::Right | KeyCode::Tab if choice.typed.is_empty() => {
-                choice.selected = (choice.selected + 1).min(COMMON_EMOJI.len() - 1);
-            }
-            KeyCode::Backspace => {
-                choice.typed.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                choice.typed.push(c);
-            }
-            KeyCode::Enter => match choice.chosen() {
-                Ok(emoji) => {
-                    let message_id = choice.message_id;
-                    self.popup = None;
-                    return vec![react(message_id, emoji)];
-                }
-                Err(e) => self.error(e.to_string()),
-            },
-            _ => {}
-        }
-        Vec::new()
-    }
-
     /// Pasted text in the emoji choice is typed.
     pub(super) fn reaction_paste(&mut self, text: &str) -> bool {
         match self.popup.as_mut() {
@@ -200,13 +171,15 @@ impl App {
 }
 
 fn react(message_id: i64, emoji: &str) -> Effect {
-    Effect::Call(
-        Tag::React,
-        Request::React {
-            message: MessageRef::Id(message_id),
-            emoji: emoji.to_string(),
-        },
-    )
+    Effect::Call(Tag::React, react_request(message_id, emoji))
+}
+
+/// Our reaction to a message (an empty emoji removes it).
+pub(in crate::tui) fn react_request(message_id: i64, emoji: &str) -> Request {
+    Request::React {
+        message: MessageRef::Id(message_id),
+        emoji: emoji.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +187,7 @@ mod tests {
     use super::*;
     use crate::tui::fixtures::{self, NOW};
     use crate::tui::tests::requests;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 

@@ -4,24 +4,24 @@
 
 use super::keymap::Keymap;
 use super::picker::TemplatePicker;
+pub use super::popup::search::SearchState;
 use crate::domain::ServiceWindow;
 use crate::i18n::Strings;
-use crate::protocol::admin::ContactDetails;
-use crate::protocol::admin::SearchHit;
 use crate::protocol::admin::TemplateView;
-use crate::protocol::directory::ConversationCounts;
-use crate::protocol::directory::NumberView;
-use crate::protocol::directory::{AgentView, QueueView};
-use crate::protocol::views::{ConversationView, MessageView};
-use crate::protocol::views::{QueueSelection, StateFilter};
-use crate::protocol::{ApiError, MediaFile, Request, Response};
-use ratatui_textarea::TextArea;
-use std::collections::{BTreeMap, HashMap};
+use crate::protocol::directory::AgentView;
+use crate::protocol::views::ConversationView;
+use crate::protocol::{ApiError, Request, Response};
+use std::collections::HashMap;
 use time::UtcOffset;
 
+mod effect;
 mod engine_clock;
 mod incoming;
 mod patch;
+mod rows;
+
+pub use effect::{Effect, Tag};
+pub use rows::{ConversationRow, MessageRow, OpenConversation, SidebarItem};
 
 /// Conversations asked for at a time; more as the agent scrolls down.
 pub const CONVERSATION_PAGE: usize = 200;
@@ -37,114 +37,6 @@ pub enum Focus {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum SidebarItem {
-    /// Every open conversation the agent may see ("all of my queues" for an agent).
-    All,
-    Mine,
-    Unassigned,
-    /// Snoozed and closed conversations leave the other lists for these two.
-    Snoozed,
-    Closed,
-    Tenant(String),
-    Queue(QueueView),
-    /// Conversations of a tenant's numbers without a queue (only admins see such numbers).
-    NoQueue(String),
-    Number(NumberView),
-}
-
-impl SidebarItem {
-    /// Headings are not chosen: the cursor skips them.
-    pub fn is_heading(&self) -> bool {
-        matches!(self, SidebarItem::Tenant(_))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConversationRow {
-    pub view: ConversationView,
-    pub last_inbound: Option<i64>,
-    pub last_at: Option<i64>,
-}
-
-impl ConversationRow {
-    pub fn new(view: ConversationView) -> Self {
-        ConversationRow {
-            last_inbound: view.last_inbound_at,
-            last_at: view.last_message.as_ref().map(|m| m.at),
-            view,
-        }
-    }
-
-    /// Contact name, else phone number, else the BSUID.
-    pub fn title(&self) -> String {
-        let c = &self.view.contact;
-        c.name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| c.wa_id.as_ref().map(|w| format!("+{w}")))
-            .or_else(|| c.user_id.clone())
-            .or_else(|| self.view.group.as_ref().map(crate::tui::view::group_title))
-            .unwrap_or_else(|| format!("#{}", self.view.id))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageRow {
-    pub view: MessageView,
-    pub at: i64,
-}
-
-impl MessageRow {
-    pub fn new(view: MessageView) -> Self {
-        MessageRow { at: view.at, view }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenConversation {
-    pub row: ConversationRow,
-    pub messages: Vec<MessageRow>,
-    /// The message under the cursor in the messages pane (the newest follows new arrivals).
-    pub selected: usize,
-    pub has_older: bool,
-    pub loading: bool,
-    /// A message to put the cursor on once loaded (a search result): older pages are read
-    /// until it is found.
-    pub seek: Option<i64>,
-    /// The sequences running or paused in it.
-    pub automation: Vec<crate::protocol::EnrollmentView>,
-}
-
-impl OpenConversation {
-    pub fn id(&self) -> i64 {
-        self.row.view.id
-    }
-
-    pub fn selected_message(&self) -> Option<&MessageRow> {
-        self.messages.get(self.selected)
-    }
-
-    /// Adds or replaces a message, keeping (time, id) order; the cursor follows the newest.
-    fn upsert(&mut self, m: MessageRow) -> bool {
-        let following = self.messages.is_empty() || self.selected + 1 >= self.messages.len();
-        if let Some(existing) = self.messages.iter_mut().find(|x| x.view.id == m.view.id) {
-            *existing = m;
-            return false;
-        }
-        let at = self
-            .messages
-            .partition_point(|x| (x.at, x.view.id) < (m.at, m.view.id));
-        self.messages.insert(at, m);
-        if following {
-            self.selected = self.messages.len() - 1;
-        } else if at <= self.selected {
-            self.selected += 1;
-        }
-        true
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
     Help(super::pager::Pager),
     /// Every answer of the session, whole (`:messages`).
@@ -155,10 +47,7 @@ pub enum Popup {
     /// Where to save the selected message's file (`s`).
     SaveAs(super::save::SavePrompt),
     /// Queues, agents and unrouted numbers, for admins; changed through `:` commands.
-    Admin {
-        agents: Option<Vec<AgentView>>,
-        scroll: usize,
-    },
+    Admin(super::popup::admin::AdminScreen),
     /// Our reaction to the selected message: a few common emoji, or any typed.
     React(super::answers::ReactionChoice),
     /// Ctrl+C in the composer: quit (drafts kept) or go back to what was there.
@@ -166,22 +55,7 @@ pub enum Popup {
         under: Option<Box<Popup>>,
     },
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
-    Automation {
-        /// The conversation's tenant's sequences, once loaded.
-        sequences: Option<Vec<crate::protocol::SequenceView>>,
-        /// Over the running ones first, then the sequences.
-        selected: usize,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchState {
-    pub query: String,
-    /// None until the first answer (or with nothing typed).
-    pub results: Option<Vec<SearchHit>>,
-    pub selected: usize,
-    /// The answer to the latest query only; earlier ones are dropped.
-    pub generation: u64,
+    Automation(super::popup::automation::AutomationPopup),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,104 +76,6 @@ pub struct Notice {
 /// How long a notice stays in the top bar.
 pub const NOTICE_SECONDS: i64 = 8;
 
-/// What a request was for, so its answer lands in the right place (or nowhere, if stale).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Tag {
-    /// Who the user is and the engine's clock, asked on each connect.
-    Hello,
-    Numbers,
-    Conversations {
-        generation: u64,
-    },
-    Messages {
-        conversation_id: i64,
-        older: bool,
-    },
-    Message {
-        conversation_id: i64,
-    },
-    Templates {
-        waba_id: String,
-    },
-    Send {
-        conversation_id: i64,
-        text: Option<String>,
-        /// The message the send quotes, restored to the composer if the send is refused.
-        reply: Option<Box<super::answers::ReplyDraft>>,
-    },
-    Retry,
-    /// Our reaction queued (or removed).
-    React,
-    MarkRead,
-    MarkUnread,
-    Media {
-        message_id: i64,
-        open: bool,
-    },
-    Search {
-        generation: u64,
-    },
-    /// Open this conversation at this message (from a search result).
-    Jump {
-        message_id: i64,
-    },
-    /// How many conversations the sidebar's own views list.
-    Counts,
-    /// A file to write where the agent said (`s`, then the path).
-    SaveAs {
-        path: std::path::PathBuf,
-    },
-    /// The contact panel's details (also the answer to a note or a label change).
-    Contact {
-        conversation_id: i64,
-    },
-    /// Who claimed and moved the open conversation, for the contact panel.
-    History {
-        conversation_id: i64,
-    },
-    ConversationState,
-    Attention,
-    Queues,
-    Claim,
-    Transfer,
-    Agents,
-    /// An admin command from the `:` line; answers with queues or agents.
-    AdminChange,
-    Enrollments {
-        conversation_id: i64,
-    },
-    Sequences,
-    /// Started, paused, resumed or stopped a sequence.
-    EnrollmentChange,
-    /// For the connect wizard, which handles its own answers.
-    Wizard(super::wizard::Tag),
-    /// For a `:` command that answers in its own words, and for Tab's look-ups.
-    Cmdline(super::cmdline::CmdTag),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Call(Tag, Request),
-    Bell,
-    Quit,
-    /// Hand the composer's text to `$EDITOR` and take back what it saved.
-    Editor,
-    /// Write a downloaded file out, and open it if asked.
-    SaveFile {
-        file: MediaFile,
-        open: bool,
-    },
-    /// Write a downloaded file where the agent chose.
-    SaveFileAs {
-        file: MediaFile,
-        path: std::path::PathBuf,
-    },
-    /// Put text on the clipboard (OSC 52).
-    Copy(String),
-    /// Read a file for the wizard; its text goes back to `wizard_file`.
-    ReadFile(super::wizard::Tag, String),
-}
-
 /// Everything on screen.
 pub struct App {
     pub t: &'static Strings,
@@ -313,65 +89,34 @@ pub struct App {
     pub admin: bool,
     pub focus: Focus,
     pub link: LinkState,
-    pub numbers: Vec<NumberView>,
-    pub queues: Vec<QueueView>,
-    pub sidebar_selected: usize,
-    pub conversations: Vec<ConversationRow>,
-    pub conversation_selected: usize,
-    /// The conversation the agent put the cursor on; it stays under the cursor as the list
-    /// reorders. Until the agent moves, the cursor stays at the top (the newest).
-    pub conversation_pinned: Option<i64>,
-    pub conversation_limit: usize,
-    /// The open conversation is not in the list (a search result from elsewhere): the list's
-    /// actions act on it, not on a row, until the agent moves the cursor.
-    pub open_outside_list: bool,
-    /// How many conversations the sidebar's own views list, once the engine has said.
-    pub counts: Option<ConversationCounts>,
+    /// Views, queues and numbers (a pane).
+    pub sidebar: super::pane::sidebar::Sidebar,
+    /// The conversations of the chosen view (a pane).
+    pub list: super::pane::list::ConversationList,
     /// Whose inbox this is, as the engine said on subscribing: "mine" lists are theirs.
     pub user: Option<String>,
-    pub generation: u64,
-    pub filter: String,
-    pub filter_editing: bool,
+    /// Shared by the messages pane (whose state it is), the composer, the contact panel and
+    /// the popups that act on it.
     pub open: Option<OpenConversation>,
-    pub composer: TextArea<'static>,
-    /// The message the composer's text answers (`R` on a message; Esc cancels).
-    pub reply_to: Option<super::answers::ReplyDraft>,
+    /// The text being written (a pane).
+    pub composer: super::pane::composer::Composer,
     /// What was typed in each conversation and not sent, kept across conversations and runs.
     pub drafts: super::drafts::Drafts,
     pub popup: Option<Popup>,
     pub templates: HashMap<String, Vec<TemplateView>>,
     pub notice: Option<Notice>,
     pub bell: bool,
-    pub canned: BTreeMap<String, String>,
     pub language: String,
-    /// The contact panel beside the messages.
-    pub contact_panel: bool,
-    /// The open conversation's contact, when the panel has asked for it.
-    pub contact: Option<ContactDetails>,
-    /// Who claimed and moved the open conversation (the contact panel shows it).
-    pub history: Vec<crate::protocol::directory::HandEvent>,
+    /// The contact panel beside the messages (a pane).
+    pub contact: super::pane::contact::ContactPanel,
     /// The admin screen's agents while the command line is over it.
     pub admin_agents: Option<Vec<AgentView>>,
-    /// Deliveries naming a number wabox does not know, and unreadable ones (admins' warning).
-    pub unrouted: i64,
-    pub invalid: i64,
     /// The connect wizard, over the whole screen while it is open.
     pub wizard: Option<Box<super::wizard::Wizard>>,
     /// The `:` line's history and completion, and the log of answers.
     pub cmdline: super::cmdline::CmdlineState,
     /// Something changed since the last frame.
     pub dirty: bool,
-    pub(super) numbers_stale: bool,
-    /// One numbers request at a time: counting waiting customers is not free on a big store.
-    numbers_loading: bool,
-    /// The engine caches the counts for a second: after a burst of changes, ask once more when
-    /// that has passed, so the last answer of a burst is not a stale one.
-    numbers_recheck_at: Option<i64>,
-    /// The coming numbers request is that second look (it schedules no other).
-    numbers_rechecking: bool,
-    pub(super) conversations_stale: bool,
-    pub(super) conversations_loading: bool,
-    pub(super) seen_unread: HashMap<i64, i64>,
 }
 
 impl App {
@@ -385,110 +130,26 @@ impl App {
             admin: false,
             focus: Focus::Conversations,
             link: LinkState::Connecting,
-            numbers: Vec::new(),
-            queues: Vec::new(),
-            sidebar_selected: 0,
-            conversations: Vec::new(),
-            conversation_selected: 0,
-            conversation_pinned: None,
-            conversation_limit: CONVERSATION_PAGE,
-            open_outside_list: false,
-            counts: None,
+            sidebar: Default::default(),
+            list: Default::default(),
             user: None,
-            generation: 0,
-            filter: String::new(),
-            filter_editing: false,
             open: None,
-            composer: new_composer(),
-            reply_to: None,
+            composer: Default::default(),
             drafts: super::drafts::Drafts::default(),
             popup: None,
             templates: HashMap::new(),
             notice: None,
             bell: false,
-            canned: BTreeMap::new(),
             language: if t.lang == crate::i18n::Lang::Es {
                 "es".into()
             } else {
                 "en".into()
             },
-            contact_panel: false,
-            contact: None,
-            history: Vec::new(),
-            unrouted: 0,
-            invalid: 0,
+            contact: Default::default(),
             admin_agents: None,
             wizard: None,
             cmdline: super::cmdline::CmdlineState::new(),
             dirty: true,
-            numbers_stale: true,
-            numbers_loading: false,
-            numbers_recheck_at: None,
-            numbers_rechecking: false,
-            conversations_stale: true,
-            conversations_loading: false,
-            seen_unread: HashMap::new(),
-        }
-    }
-
-    // ----- what the sidebar offers -----
-
-    /// My views, then per tenant its queues with their numbers, then its numbers without a queue.
-    pub fn sidebar_items(&self) -> Vec<SidebarItem> {
-        let mut items = vec![
-            SidebarItem::All,
-            SidebarItem::Mine,
-            SidebarItem::Unassigned,
-            SidebarItem::Snoozed,
-            SidebarItem::Closed,
-        ];
-        let mut tenants: Vec<&str> = Vec::new();
-        for t in self
-            .queues
-            .iter()
-            .map(|q| q.tenant.as_str())
-            .chain(self.numbers.iter().map(|n| n.tenant.as_str()))
-        {
-            if !tenants.contains(&t) {
-                tenants.push(t);
-            }
-        }
-        for tenant in tenants {
-            items.push(SidebarItem::Tenant(tenant.to_string()));
-            for q in self.queues.iter().filter(|q| q.tenant == tenant) {
-                items.push(SidebarItem::Queue(q.clone()));
-                for n in &self.numbers {
-                    if n.tenant == tenant && n.queue.as_deref() == Some(q.name.as_str()) {
-                        items.push(SidebarItem::Number(n.clone()));
-                    }
-                }
-            }
-            let orphans: Vec<&NumberView> = self
-                .numbers
-                .iter()
-                .filter(|n| n.tenant == tenant && n.queue.is_none())
-                .collect();
-            if !orphans.is_empty() {
-                items.push(SidebarItem::NoQueue(tenant.to_string()));
-                items.extend(orphans.into_iter().cloned().map(SidebarItem::Number));
-            }
-        }
-        items
-    }
-
-    /// The number, queue view and state the conversation list shows: open ones, but in the
-    /// snoozed and closed views.
-    fn chosen_view(&self) -> (Option<String>, Option<QueueSelection>, StateFilter) {
-        let open = StateFilter::Open;
-        match self.sidebar_items().get(self.sidebar_selected) {
-            Some(SidebarItem::Number(n)) => (Some(n.phone_number_id.clone()), None, open),
-            Some(SidebarItem::Queue(q)) => (None, Some(QueueSelection::Queue(q.id)), open),
-            Some(SidebarItem::NoQueue(_)) => (None, Some(QueueSelection::NoQueue), open),
-            Some(SidebarItem::Mine) => (None, Some(QueueSelection::Mine), open),
-            Some(SidebarItem::Unassigned) => (None, Some(QueueSelection::Unassigned), open),
-            Some(SidebarItem::Snoozed) => (None, None, StateFilter::Snoozed),
-            Some(SidebarItem::Closed) => (None, None, StateFilter::Closed),
-            _ => (None, None, open),
         }
     }
 
@@ -500,55 +161,22 @@ impl App {
         if self.link != LinkState::Connected {
             return out;
         }
-        if self.numbers_stale && !self.numbers_loading {
-            self.numbers_stale = false;
-            self.numbers_loading = true;
-            if !std::mem::take(&mut self.numbers_rechecking) {
-                self.numbers_recheck_at = Some(self.now + 2);
-            }
-            out.push(Effect::Call(Tag::Numbers, Request::ListNumbers));
-            out.push(Effect::Call(Tag::Queues, Request::ListQueues));
-            out.push(Effect::Call(Tag::Attention, Request::Attention));
-            out.push(Effect::Call(Tag::Counts, Request::ConversationCounts));
-        }
-        if self.conversations_stale && !self.conversations_loading {
-            let (phone_number_id, queue, state) = self.chosen_view();
-            self.conversations_stale = false;
-            self.conversations_loading = true;
-            out.push(Effect::Call(
-                Tag::Conversations {
-                    generation: self.generation,
-                },
-                Request::ListConversations {
-                    before: None,
-                    phone_number_id,
-                    limit: Some(self.conversation_limit),
-                    filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
-                    queue,
-                    state: Some(state),
-                },
-            ));
-        }
+        out.extend(self.sidebar.request(self.now));
+        out.extend(self.list.request(self.sidebar.chosen_view()));
         out
     }
 
     /// The list must be asked for again, from the top (a new number, a new filter).
     pub(super) fn restart_conversations(&mut self) {
-        self.generation += 1;
-        self.conversation_limit = CONVERSATION_PAGE;
-        self.conversation_selected = 0;
-        self.conversation_pinned = None;
-        self.conversations_stale = true;
-        self.conversations_loading = false;
+        self.list.restart();
         self.dirty = true;
     }
 
     pub fn on_connected(&mut self) {
         self.link = LinkState::Connected;
-        self.numbers_stale = true;
-        self.numbers_loading = false;
-        self.conversations_stale = true;
-        self.conversations_loading = false;
+        self.sidebar.reconnected();
+        self.list.stale = true;
+        self.list.loading = false;
         self.dirty = true;
     }
 
@@ -576,11 +204,7 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
-        if self.numbers_recheck_at.is_some_and(|at| now >= at) {
-            self.numbers_recheck_at = None;
-            self.numbers_stale = true;
-            self.numbers_rechecking = true;
-        }
+        self.sidebar.tick(now);
         self.expire_notice(now);
     }
 
@@ -605,11 +229,11 @@ impl App {
     }
 
     pub fn composer_text(&self) -> String {
-        self.composer.lines().join("\n")
+        self.composer.content()
     }
 
     pub fn set_composer_text(&mut self, text: &str) {
-        self.composer = composer_with(text);
+        self.composer.set_content(text);
         self.dirty = true;
     }
 
@@ -657,22 +281,4 @@ pub(super) fn messages_request(conversation_id: i64, before: Option<i64>) -> Eff
             limit: Some(MESSAGE_PAGE),
         },
     )
-}
-
-pub(super) fn new_composer() -> TextArea<'static> {
-    let mut t = TextArea::default();
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    // Long lines wrap (at words, or inside a word longer than a line) instead of scrolling
-    // sideways out of sight.
-    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-    t
-}
-
-pub(super) fn composer_with(text: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(text.lines().map(str::to_string).collect());
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
 }

@@ -1,53 +1,11 @@
-//! The composer's own keys, beside the keymap: Tab completes a canned reply, Ctrl+C asks before
-//! quitting, and a send hands the keys back to the lists so nothing typed next reaches the
-//! customer unseen.
+//! Around the composer: Ctrl+C asks before quitting, and a send hands the keys back to the
+//! lists so nothing typed next reaches the customer unseen (the composer itself is
+//! `pane::composer`).
 
 use super::app::{App, Effect, Focus, Popup};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
-    /// Keys the composer answers before the keymap: Tab on `/` plus a canned reply's name.
-    pub(super) fn composer_key(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        if key.code == KeyCode::Tab && plain && self.complete_canned() {
-            return Some(Vec::new());
-        }
-        None
-    }
-
-    /// `/ho` + Tab: with one canned reply named so, its text replaces what is typed, ready for
-    /// one Enter; with several, the names' common part is completed first, then the first of
-    /// them (the composer's hint lists them in that order) is taken.
-    fn complete_canned(&mut self) -> bool {
-        let text = self.composer_text();
-        let Some(typed) = text.trim().strip_prefix('/') else {
-            return false;
-        };
-        let names = self.canned_matches();
-        let chosen = match names.as_slice() {
-            [] => return false,
-            [one] => one.to_string(),
-            several if several.contains(&typed) => typed.to_string(),
-            several => {
-                let common = common_prefix(several);
-                if common.len() > typed.len() {
-                    self.set_composer_text(&format!("/{common}"));
-                    return true;
-                }
-                several[0].to_string()
-            }
-        };
-        match self.canned.get(&chosen).cloned() {
-            Some(reply) => {
-                self.set_composer_text(&reply);
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Ctrl+C: in the composer it asks first (the draft is kept either way); anywhere else, or
     /// asked twice, it quits.
     pub(super) fn on_ctrl_c(&mut self) -> Vec<Effect> {
@@ -84,21 +42,4 @@ impl App {
             self.focus = Focus::Messages;
         }
     }
-}
-
-/// The longest start all the names share (by characters).
-fn common_prefix(names: &[&str]) -> String {
-    let Some(first) = names.first() else {
-        return String::new();
-    };
-    let mut common: Vec<char> = first.chars().collect();
-    for name in &names[1..] {
-        let same = common
-            .iter()
-            .zip(name.chars())
-            .take_while(|(a, b)| **a == *b)
-            .count();
-        common.truncate(same);
-    }
-    common.into_iter().collect()
 }

@@ -8,35 +8,33 @@ use super::app::{App, Effect, OpenConversation};
 impl App {
     /// The conversation the list's actions act on.
     pub(super) fn list_target(&self) -> Option<i64> {
-        if self.open_outside_list {
+        if self.list.outside_list {
             return self.open.as_ref().map(OpenConversation::id);
         }
-        self.conversations
-            .get(self.conversation_selected)
-            .map(|c| c.view.id)
+        self.list.rows.get(self.list.selected).map(|c| c.view.id)
     }
 
     /// After opening a conversation: the cursor goes onto its row; without one, the list's
     /// actions act on the open conversation until the agent moves the cursor.
     pub(super) fn cursor_to_open(&mut self) {
         let Some(id) = self.open.as_ref().map(OpenConversation::id) else {
-            self.open_outside_list = false;
+            self.list.outside_list = false;
             return;
         };
-        match self.conversations.iter().position(|c| c.view.id == id) {
+        match self.list.rows.iter().position(|c| c.view.id == id) {
             Some(i) => {
-                self.conversation_selected = i;
-                self.conversation_pinned = Some(id);
-                self.open_outside_list = false;
+                self.list.selected = i;
+                self.list.pinned = Some(id);
+                self.list.outside_list = false;
             }
-            None => self.open_outside_list = true,
+            None => self.list.outside_list = true,
         }
     }
 
     /// A new list: when the open conversation the actions were on comes into it, the cursor
     /// goes onto its row.
     pub(super) fn follow_open_into_list(&mut self) {
-        if self.open_outside_list {
+        if self.list.outside_list {
             self.cursor_to_open();
         }
     }
@@ -46,7 +44,8 @@ impl App {
     pub(super) fn newest_unread(&mut self) -> Vec<Effect> {
         let open = self.open.as_ref().map(OpenConversation::id);
         let found = self
-            .conversations
+            .list
+            .rows
             .iter()
             .enumerate()
             .filter(|(_, c)| c.view.unread > 0 && Some(c.view.id) != open)
@@ -54,8 +53,8 @@ impl App {
             .map(|(i, _)| i);
         match found {
             Some(i) => {
-                self.open_outside_list = false;
-                self.conversation_selected = i;
+                self.list.outside_list = false;
+                self.list.selected = i;
                 self.open_selected_then(super::app::Focus::Messages)
             }
             None => {

@@ -8,7 +8,7 @@
 //! the name, since conversation ids are per store) in the user's state dir, mode 0600 in a 0700
 //! dir, written whole to a temporary file and renamed so a crash never leaves half a file.
 
-use super::app::{App, OpenConversation, composer_with, new_composer};
+use super::app::{App, OpenConversation};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -140,10 +140,10 @@ impl App {
     /// Before another conversation opens: keep this one's text, take up that one's.
     pub(super) fn switch_draft(&mut self, to: i64) {
         self.keep_draft();
-        self.composer = match self.drafts.get(to) {
-            Some(text) => composer_with(text),
-            None => new_composer(),
-        };
+        match self.drafts.get(to) {
+            Some(text) => self.composer.set_content(text),
+            None => self.composer.clear(),
+        }
     }
 
     /// Keeps the drafts on disk (each second, and on quitting); a failure is said once.

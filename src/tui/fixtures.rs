@@ -322,7 +322,7 @@ pub fn inbox(lang: &str) -> App {
     let list = conversations().into_iter().map(|c| c.view).collect();
     let _ = app.on_reply(
         Tag::Conversations {
-            generation: app.generation,
+            generation: app.list.generation,
         },
         Ok(Response::Conversations(list)),
     );
@@ -331,8 +331,8 @@ pub fn inbox(lang: &str) -> App {
 
 /// The inbox with conversation `index` open and its messages loaded.
 pub fn open(mut app: App, index: usize, messages: Vec<MessageRow>) -> App {
-    let row = app.conversations[index].clone();
-    app.conversation_selected = index;
+    let row = app.list.rows[index].clone();
+    app.list.selected = index;
     let selected = messages.len().saturating_sub(1);
     app.open = Some(OpenConversation {
         row,

@@ -1,12 +1,13 @@
-//! How the inbox answers keys: the focused popup first, then the filter line, the composer, and
-//! the lists, through the keymap's actions.
+//! How the inbox answers keys: the popup on top first, then the filter line, then the focused
+//! pane (its own actions), then the inbox's global keys, all through the keymap's actions.
 
 use super::app::{
-    App, CONVERSATION_PAGE, ConversationRow, Effect, Focus, MESSAGE_PAGE, OpenConversation, Popup,
-    SearchState, SidebarItem, Tag, contact_requests, messages_request, new_composer,
+    App, ConversationRow, Effect, Focus, OpenConversation, Popup, SearchState, Tag,
+    contact_requests, messages_request,
 };
 use super::cmdline::CmdTag;
 use super::keymap::{Action, Scope};
+use super::pane::{Pane, PaneEvent};
 use super::picker::TemplatePicker;
 use crate::i18n::fill;
 use crate::protocol::views::MessageRef;
@@ -14,8 +15,8 @@ use crate::protocol::{ConversationState, MessageStatus};
 use crate::protocol::{Request, SendContent};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod actions;
 mod commands;
-mod popups;
 
 impl App {
     pub fn on_paste(&mut self, text: &str) {
@@ -27,7 +28,7 @@ impl App {
             return;
         }
         if self.focus == Focus::Composer && self.popup.is_none() {
-            self.composer.insert_str(text);
+            self.composer.text.insert_str(text);
             self.dirty = true;
         }
     }
@@ -47,214 +48,79 @@ impl App {
         if self.popup.is_some() {
             return self.popup_key(key);
         }
-        if self.filter_editing {
+        if self.list.filter_editing {
             return self.filter_key(key);
         }
         if self.focus == Focus::Composer {
-            if let Some(out) = self.composer_key(&key) {
-                return out;
+            if self.composer.complete_key(&key) {
+                return Vec::new();
             }
-            match self.keymap.action(Scope::Composer, &key) {
-                Some(action) => return self.act(action),
+            return match self.keymap.action(Scope::Composer, &key) {
+                Some(action) => self.pane_action(action),
                 None => {
-                    self.composer.input(key);
-                    return Vec::new();
+                    self.composer.type_key(key);
+                    Vec::new()
                 }
-            }
+            };
         }
         match self.keymap.action(Scope::Lists, &key) {
-            Some(action) => self.act(action),
+            Some(action) => self.pane_action(action),
             None => Vec::new(),
         }
     }
 
+    /// The focused pane takes its own actions first (moving its cursor, opening what is under
+    /// it); the rest are the inbox's global keys.
+    pub(super) fn pane_action(&mut self, action: Action) -> Vec<Effect> {
+        let events = match self.focus {
+            Focus::Sidebar => self.sidebar.on_action(action),
+            Focus::Conversations => self.list.on_action(action),
+            Focus::Messages => self.open.as_mut().and_then(|o| o.on_action(action)),
+            // The messages pane's cursor moves under the composer too.
+            Focus::Composer => self
+                .composer
+                .on_action(action)
+                .or_else(|| self.open.as_mut().and_then(|o| o.on_action(action))),
+        };
+        match events {
+            Some(events) => self.apply_pane(events),
+            None => self.act(action),
+        }
+    }
+
+    fn apply_pane(&mut self, events: Vec<PaneEvent>) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for event in events {
+            match event {
+                PaneEvent::ViewChanged => {
+                    self.restart_conversations();
+                    out.extend(self.flush());
+                }
+                PaneEvent::Reload => out.extend(self.flush()),
+                PaneEvent::Focus(focus) => self.focus = focus,
+                PaneEvent::OpenSelected => out.extend(self.open_selected()),
+                PaneEvent::Call(effect) => out.push(*effect),
+            }
+        }
+        out
+    }
+
+    /// The filter line takes the keys while it is open; a changed filter reads the list again.
     fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Enter => self.filter_editing = false,
-            KeyCode::Esc => {
-                self.filter_editing = false;
-                self.filter.clear();
-                self.restart_conversations();
-            }
-            KeyCode::Backspace => {
-                self.filter.pop();
-                self.restart_conversations();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.filter.push(c);
-                self.restart_conversations();
-            }
-            _ => {}
+        if self.list.filter_key(&key, &self.keymap) {
+            self.restart_conversations();
         }
         self.flush()
     }
 
-    fn act(&mut self, action: Action) -> Vec<Effect> {
+    /// The inbox's own actions, by what they act on.
+    pub(super) fn act(&mut self, action: Action) -> Vec<Effect> {
+        use Action::*;
         match action {
-            Action::Quit => vec![Effect::Quit],
-            Action::Help => {
-                self.open_help(false);
-                Vec::new()
-            }
-            Action::Messages => {
-                self.open_messages();
-                Vec::new()
-            }
-            Action::CommandLine => {
-                self.popup = Some(Popup::Command(String::new()));
-                Vec::new()
-            }
-            Action::NextPane => {
-                self.focus = self.cycle(1);
-                Vec::new()
-            }
-            Action::PrevPane => {
-                self.focus = self.cycle(-1);
-                Vec::new()
-            }
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-10),
-            Action::PageDown => self.move_by(10),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::Open => match self.focus {
-                Focus::Sidebar => {
-                    self.focus = Focus::Conversations;
-                    Vec::new()
-                }
-                Focus::Conversations => self.open_selected(),
-                Focus::Messages => self.act(Action::Compose),
-                Focus::Composer => Vec::new(),
-            },
-            Action::Back if self.focus == Focus::Composer && self.cancel_reply() => Vec::new(),
-            Action::Back => {
-                self.focus = match self.focus {
-                    Focus::Composer => Focus::Messages,
-                    Focus::Messages => Focus::Conversations,
-                    _ => Focus::Sidebar,
-                };
-                Vec::new()
-            }
-            Action::Compose => {
-                // From the list, "reply" answers the conversation under the cursor.
-                let selected = self.list_target();
-                let open = self.open.as_ref().map(OpenConversation::id);
-                if open.is_none() || (self.focus == Focus::Conversations && selected != open) {
-                    return self.open_selected_then(Focus::Composer);
-                }
-                self.focus = Focus::Composer;
-                self.guard_closed_window()
-            }
-            Action::Send => self.send_composer(),
-            Action::Newline => {
-                self.composer.insert_newline();
-                Vec::new()
-            }
-            Action::Templates => self.open_templates(),
-            Action::Filter => {
-                self.focus = Focus::Conversations;
-                self.filter_editing = true;
-                Vec::new()
-            }
-            Action::NextUnread => self.newest_unread(),
-            Action::Retry => self.retry_selected(),
-            Action::Reply => self.start_reply(),
-            Action::React => self.open_reaction_choice(),
-            Action::Unreact => self.remove_reaction(),
-            Action::MarkUnread => match self.focused_conversation_id() {
-                Some(conversation_id) => vec![Effect::Call(
-                    Tag::MarkUnread,
-                    Request::MarkUnread { conversation_id },
-                )],
-                None => Vec::new(),
-            },
-            Action::SaveMedia => self.ask_where_to_save(),
-            Action::OpenMedia => {
-                let open = true;
-                match self.open.as_ref().and_then(|o| o.selected_message()) {
-                    Some(m) if m.view.media.is_some() => {
-                        let message_id = m.view.id;
-                        vec![Effect::Call(
-                            Tag::Media { message_id, open },
-                            // Offset 0: the link fetches every chunk into one answer.
-                            Request::GetMedia {
-                                message_id,
-                                offset: 0,
-                                len: None,
-                            },
-                        )]
-                    }
-                    _ => {
-                        self.error(self.t.no_media.to_string());
-                        Vec::new()
-                    }
-                }
-            }
-            Action::Editor => vec![Effect::Editor],
-            Action::Search => {
-                self.popup = Some(Popup::Search(SearchState::default()));
-                Vec::new()
-            }
-            Action::ContactPanel => {
-                self.contact_panel = !self.contact_panel;
-                match (&self.open, self.contact_panel) {
-                    (Some(open), true) => contact_requests(open.id()).to_vec(),
-                    _ => Vec::new(),
-                }
-            }
-            Action::CloseConversation => {
-                let Some(id) = self.focused_conversation_id() else {
-                    return Vec::new();
-                };
-                let closed = self
-                    .conversations
-                    .iter()
-                    .find(|c| c.view.id == id)
-                    .or(self.open.as_ref().map(|o| &o.row))
-                    .is_some_and(|c| c.view.state == ConversationState::Closed);
-                vec![state_request(
-                    id,
-                    if closed {
-                        ConversationState::Open
-                    } else {
-                        ConversationState::Closed
-                    },
-                    None,
-                )]
-            }
-            Action::Admin => {
-                self.popup = Some(Popup::Admin {
-                    agents: None,
-                    scroll: 0,
-                });
-                vec![Effect::Call(Tag::Agents, Request::ListAgents)]
-            }
-            Action::Automation => {
-                let Some(open) = &self.open else {
-                    return Vec::new();
-                };
-                let id = open.id();
-                self.popup = Some(Popup::Automation {
-                    sequences: None,
-                    selected: 0,
-                });
-                vec![
-                    Effect::Call(Tag::Sequences, Request::ListSequences),
-                    super::app::enrollments_request(id),
-                ]
-            }
-            Action::Claim => match self.focused_conversation_id() {
-                Some(conversation_id) => {
-                    vec![Effect::Call(Tag::Claim, Request::Claim { conversation_id })]
-                }
-                None => Vec::new(),
-            },
-            Action::Snooze => {
-                self.popup = Some(Popup::Command("snooze ".into()));
-                Vec::new()
-            }
-            Action::Connect => self.open_wizard(),
+            Retry | Reply | React | Unreact | SaveMedia | OpenMedia => self.act_on_message(action),
+            Compose | Send | Newline | Templates | NextUnread | MarkUnread | ContactPanel
+            | CloseConversation | Automation | Claim => self.act_on_conversation(action),
+            _ => self.act_on_inbox(action),
         }
     }
 
@@ -274,99 +140,20 @@ impl App {
         }
     }
 
-    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
-        let step = |i: usize, len: usize| -> usize {
-            if len == 0 {
-                return 0;
-            }
-            (i as isize)
-                .saturating_add(delta)
-                .clamp(0, len as isize - 1) as usize
-        };
-        match self.focus {
-            Focus::Sidebar => {
-                let items = self.sidebar_items();
-                let mut i = step(self.sidebar_selected, items.len());
-                // Tenant rows are headings: skip them in the direction of travel.
-                while items.get(i).is_some_and(SidebarItem::is_heading) {
-                    let next = if delta < 0 {
-                        i.checked_sub(1)
-                    } else {
-                        Some(i + 1)
-                    };
-                    match next.filter(|n| *n < items.len()) {
-                        Some(n) => i = n,
-                        None => break,
-                    }
-                }
-                if items.get(i).is_some_and(SidebarItem::is_heading) {
-                    i = self.sidebar_selected;
-                }
-                if i != self.sidebar_selected {
-                    self.sidebar_selected = i;
-                    self.restart_conversations();
-                    return self.flush();
-                }
-                Vec::new()
-            }
-            Focus::Conversations => {
-                // The agent takes the cursor back from an open conversation outside the list.
-                self.open_outside_list = false;
-                self.conversation_selected =
-                    step(self.conversation_selected, self.conversations.len());
-                self.conversation_pinned = self
-                    .conversations
-                    .get(self.conversation_selected)
-                    .map(|c| c.view.id);
-                // Near the end of what is loaded, and there may be more: ask for the next page.
-                if self.conversation_selected + 20 >= self.conversations.len()
-                    && self.conversations.len() >= self.conversation_limit
-                {
-                    self.conversation_limit += CONVERSATION_PAGE;
-                    self.conversations_stale = true;
-                    return self.flush();
-                }
-                Vec::new()
-            }
-            Focus::Messages | Focus::Composer => {
-                let Some(open) = self.open.as_mut() else {
-                    return Vec::new();
-                };
-                open.selected = step(open.selected, open.messages.len());
-                if open.selected == 0 && open.has_older && !open.loading {
-                    open.loading = true;
-                    let before = open.messages.first().map(|m| m.view.id);
-                    return vec![Effect::Call(
-                        Tag::Messages {
-                            conversation_id: open.id(),
-                            older: true,
-                        },
-                        Request::ListMessages {
-                            conversation_id: open.id(),
-                            before,
-                            limit: Some(MESSAGE_PAGE),
-                        },
-                    )];
-                }
-                Vec::new()
-            }
-        }
-    }
-
     fn open_selected(&mut self) -> Vec<Effect> {
         self.open_selected_then(Focus::Messages)
     }
 
     pub(super) fn open_selected_then(&mut self, focus: Focus) -> Vec<Effect> {
         // The list's target is the open conversation when the list does not hold it.
-        let target = match (&self.open, self.open_outside_list) {
+        let target = match (&self.open, self.list.outside_list) {
             (Some(open), true) => Some(open.row.clone()),
-            _ => self.conversations.get(self.conversation_selected).cloned(),
+            _ => self.list.rows.get(self.list.selected).cloned(),
         };
         let Some(row) = target else {
             return Vec::new();
         };
-        self.conversation_pinned = Some(row.view.id);
+        self.list.pinned = Some(row.view.id);
         self.open_conversation(row, focus, None)
     }
 
@@ -381,8 +168,7 @@ impl App {
         let unread = row.view.unread;
         if self.open.as_ref().map(OpenConversation::id) != Some(id) {
             self.switch_draft(id);
-            self.contact = None;
-            self.history.clear();
+            self.contact.forget();
             self.open = Some(OpenConversation {
                 row,
                 messages: Vec::new(),
@@ -400,7 +186,7 @@ impl App {
             messages_request(id, None),
             super::app::enrollments_request(id),
         ];
-        if self.contact_panel {
+        if self.contact.shown {
             out.extend(contact_requests(id));
         }
         if unread > 0 {
@@ -460,6 +246,7 @@ impl App {
         );
         let pnid = open.row.view.phone_number_id.clone();
         let waba = self
+            .sidebar
             .numbers
             .iter()
             .find(|n| n.phone_number_id == pnid)
@@ -487,7 +274,7 @@ impl App {
         }
         // `/name` is a canned reply: it fills the composer to be read and sent.
         if let Some(name) = trimmed.strip_prefix('/')
-            && let Some(canned) = self.canned.get(name)
+            && let Some(canned) = self.composer.canned.get(name)
         {
             let canned = canned.clone();
             self.set_composer_text(&canned);
@@ -501,7 +288,7 @@ impl App {
             return self.guard_closed_window();
         }
         let body = trimmed.to_string();
-        self.composer = new_composer();
+        self.composer.clear();
         self.after_send();
         let reply = self.take_reply(conversation_id);
         vec![Effect::Call(
@@ -516,20 +303,6 @@ impl App {
                 reply_to: reply.map(|d| MessageRef::Id(d.message_id)),
             },
         )]
-    }
-
-    /// The canned replies whose names start with what follows `/` in the composer.
-    pub fn canned_matches(&self) -> Vec<&str> {
-        let text = self.composer_text();
-        match text.trim().strip_prefix('/') {
-            Some(prefix) if !prefix.contains(char::is_whitespace) => self
-                .canned
-                .keys()
-                .filter(|k| k.starts_with(prefix))
-                .map(String::as_str)
-                .collect(),
-            _ => Vec::new(),
-        }
     }
 }
 
@@ -546,24 +319,4 @@ pub(super) fn state_request(
             snoozed_until,
         },
     )
-}
-
-/// Asks for the query's results; an empty query shows nothing.
-fn search_request(search: &mut SearchState) -> Vec<Effect> {
-    search.generation += 1;
-    search.selected = 0;
-    if search.query.trim().is_empty() {
-        search.results = None;
-        return Vec::new();
-    }
-    vec![Effect::Call(
-        Tag::Search {
-            generation: search.generation,
-        },
-        Request::Search {
-            before: None,
-            query: search.query.clone(),
-            limit: Some(100),
-        },
-    )]
 }

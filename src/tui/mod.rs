@@ -17,7 +17,9 @@ mod input;
 pub mod keymap;
 pub mod link;
 pub mod pager;
+pub mod pane;
 pub mod picker;
+pub mod popup;
 pub mod save;
 pub mod scratch;
 pub mod terminal;
@@ -38,6 +40,8 @@ mod tests_composer;
 mod tests_day;
 #[cfg(test)]
 mod tests_i18n;
+#[cfg(test)]
+mod tests_popups;
 #[cfg(test)]
 mod tests_push;
 #[cfg(test)]
@@ -60,8 +64,7 @@ use time::UtcOffset;
 
 /// Builds the inbox's state from the config: language, keys, bell, canned replies.
 pub fn app_from_config(config: &Config, offset: UtcOffset, now: i64) -> anyhow::Result<App> {
-    let (lists, composer) = keymap::split_config(&config.keys);
-    let keymap = Keymap::with_overrides(&lists, &composer).map_err(|e| {
+    let keymap = Keymap::from_config(&keymap::split_config(&config.keys)).map_err(|e| {
         let file = config
             .path
             .as_ref()
@@ -71,7 +74,7 @@ pub fn app_from_config(config: &Config, offset: UtcOffset, now: i64) -> anyhow::
     })?;
     let mut app = App::new(Strings::for_code(&config.ui.language), keymap, offset, now);
     app.bell = config.ui.bell;
-    app.canned = config.ui.canned.clone();
+    app.composer.canned = config.ui.canned.clone();
     Ok(app)
 }
 

@@ -1,8 +1,8 @@
-//! Scrolling a read-only popup (the help, the messages log) the way a pager does: j/k, PgUp/PgDn,
-//! g/G, never past the end. How much fits is known only when drawing, so the view writes the
+//! Scrolling a read-only popup (the help, the messages log) the way a pager does (the keys are
+//! `[keys.pager]`'s: j/k, PgUp/PgDn, g/G), never past the end. How much fits is known only when drawing, so the view writes the
 //! page height and the last scroll position back here (a `Cell`: drawing takes `&App`).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use super::keymap::PopupAction;
 use std::cell::Cell;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,22 +34,19 @@ impl Pager {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> PagerKey {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    /// Moves as the action says, never past the end; Close is the popup's to answer.
+    pub fn act(&mut self, action: PopupAction) -> PagerKey {
         let page = self.page.get().max(1);
         let max = self.max.get();
         let at = self.scroll.min(max);
-        self.scroll = match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::F(1) => return PagerKey::Close,
-            KeyCode::Char('q' | '?') if !ctrl => return PagerKey::Close,
-            KeyCode::Down | KeyCode::Char('j') if !ctrl => at.saturating_add(1),
-            KeyCode::Up | KeyCode::Char('k') if !ctrl => at.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => at.saturating_add(page),
-            KeyCode::Char('d' | 'f') if ctrl => at.saturating_add(page),
-            KeyCode::PageUp => at.saturating_sub(page),
-            KeyCode::Char('u' | 'b') if ctrl => at.saturating_sub(page),
-            KeyCode::Home | KeyCode::Char('g') => 0,
-            KeyCode::End | KeyCode::Char('G') => max,
+        self.scroll = match action {
+            PopupAction::Close => return PagerKey::Close,
+            PopupAction::Down => at.saturating_add(1),
+            PopupAction::Up => at.saturating_sub(1),
+            PopupAction::PageDown => at.saturating_add(page),
+            PopupAction::PageUp => at.saturating_sub(page),
+            PopupAction::Top => 0,
+            PopupAction::Bottom => max,
             _ => return PagerKey::Ignored,
         }
         .min(max);

@@ -2,11 +2,10 @@
 //! directory (home without one), and the writing, which never replaces a file nor follows a
 //! link planted under the chosen name.
 
-use super::app::{App, Effect, Popup, Tag};
+use super::app::{App, Effect, Popup};
 use crate::i18n::fill;
 use crate::i18n::views::ViewStrings;
-use crate::protocol::{MediaFile, Request};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::protocol::MediaFile;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -44,7 +43,7 @@ pub fn free_path(dir: &Path, message_id: i64, mime: Option<&str>) -> PathBuf {
 }
 
 /// Also a dangling link: a name taken is taken.
-fn exists(path: &Path) -> bool {
+pub(super) fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
@@ -109,52 +108,6 @@ impl App {
             mime_type,
             path: path.display().to_string(),
         }));
-        Vec::new()
-    }
-
-    pub(super) fn save_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(Popup::SaveAs(prompt)) = self.popup.as_mut() else {
-            return Vec::new();
-        };
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => self.popup = None,
-            KeyCode::Backspace => {
-                prompt.path.pop();
-            }
-            KeyCode::Char('u') if control => prompt.path.clear(),
-            KeyCode::Char(c) if !control => prompt.path.push(c),
-            KeyCode::Enter => {
-                let home = directories::UserDirs::new().map(|u| u.home_dir().to_path_buf());
-                let path = resolve(
-                    &prompt.path,
-                    home.as_deref(),
-                    prompt.message_id,
-                    prompt.mime_type.as_deref(),
-                );
-                if prompt.path.trim().is_empty() {
-                    return Vec::new();
-                }
-                let v = crate::i18n::views::for_lang(self.t.lang);
-                if exists(&path) {
-                    // The prompt stays, so the agent changes the name rather than retyping it.
-                    self.error(fill(v.save_exists, &[&path.display().to_string()]));
-                    return Vec::new();
-                }
-                let message_id = prompt.message_id;
-                self.popup = None;
-                return vec![Effect::Call(
-                    Tag::SaveAs { path },
-                    // Offset 0: the link fetches every chunk into one answer.
-                    Request::GetMedia {
-                        message_id,
-                        offset: 0,
-                        len: None,
-                    },
-                )];
-            }
-            _ => {}
-        }
         Vec::new()
     }
 }

@@ -79,24 +79,24 @@ fn the_sidebar_chooses_views_queues_and_numbers_skipping_tenant_headings() {
         (None, Some(QueueSelection::Queue(1))),
         "the tenant heading is skipped"
     );
-    assert_eq!(app.sidebar_selected, 6);
+    assert_eq!(app.sidebar.selected, 6);
     assert_eq!(
         list(&press(&mut app, KeyCode::Char('j'))),
         (Some("106540352242922".into()), None)
     );
     press(&mut app, KeyCode::Char('k'));
     press(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.sidebar_selected, 4, "back up past the heading");
+    assert_eq!(app.sidebar.selected, 4, "back up past the heading");
 }
 
 #[test]
 fn numbers_without_a_queue_are_listed_under_no_queue_for_admins() {
     use crate::protocol::views::QueueSelection;
     let mut app = fixtures::inbox("en");
-    let mut numbers = app.numbers.clone();
+    let mut numbers = app.sidebar.numbers.clone();
     numbers[1].queue = None;
     app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers)));
-    let items = app.sidebar_items();
+    let items = app.sidebar.items();
     let at = items
         .iter()
         .position(|i| matches!(i, super::app::SidebarItem::NoQueue(_)))
@@ -104,7 +104,7 @@ fn numbers_without_a_queue_are_listed_under_no_queue_for_admins() {
     assert!(matches!(&items[at + 1], super::app::SidebarItem::Number(n) if n.queue.is_none()));
     press(&mut app, KeyCode::Tab);
     let mut effects = Vec::new();
-    while app.sidebar_selected < at {
+    while app.sidebar.selected < at {
         effects = press(&mut app, KeyCode::Char('j'));
     }
     assert!(requests(&effects).iter().any(|r| matches!(
@@ -184,7 +184,7 @@ fn answers_for_what_is_no_longer_on_screen_are_dropped() {
     );
     assert_eq!(app.open.as_ref().unwrap().messages.len(), 9);
     // A list asked for before the filter changed.
-    let stale = app.generation;
+    let stale = app.list.generation;
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('/'));
     chars(&mut app, "carl");
@@ -192,11 +192,7 @@ fn answers_for_what_is_no_longer_on_screen_are_dropped() {
         Tag::Conversations { generation: stale },
         Ok(Response::Conversations(Vec::new())),
     );
-    assert_eq!(
-        app.conversations.len(),
-        4,
-        "the stale answer changed nothing"
-    );
+    assert_eq!(app.list.rows.len(), 4, "the stale answer changed nothing");
 }
 
 #[test]
@@ -204,10 +200,10 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
     let mut app = fixtures::inbox("en");
     press(&mut app, KeyCode::Char('/'));
     press(&mut app, KeyCode::Char('c'));
-    let before = app.generation;
+    let before = app.list.generation;
     // Each key asks again; the answer to "c" will be dropped as stale.
     let effects = press(&mut app, KeyCode::Char('a'));
-    assert!(app.generation > before);
+    assert!(app.list.generation > before);
     assert_eq!(
         requests(&effects),
         [&Request::ListConversations {
@@ -220,8 +216,8 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
         }]
     );
     press(&mut app, KeyCode::Esc);
-    assert!(app.filter.is_empty());
-    assert!(!app.filter_editing);
+    assert!(app.list.filter.is_empty());
+    assert!(!app.list.filter_editing);
 }
 
 #[test]
@@ -337,7 +333,7 @@ fn live_messages_appear_in_the_open_conversation_and_are_read_while_looked_at() 
         ..Push::default()
     });
     assert!(effects.is_empty());
-    assert_eq!(app.conversations[0].view.id, 2, "newest first");
+    assert_eq!(app.list.rows[0].view.id, 2, "newest first");
     assert!(requests(&app.flush()).is_empty());
 }
 
@@ -350,7 +346,7 @@ fn the_bell_rings_when_a_customer_writes_and_not_on_first_load() {
         c[0].view.unread = unread;
         c.into_iter().map(|c| c.view).collect::<Vec<_>>()
     };
-    let g = app.generation;
+    let g = app.list.generation;
     let first = app.on_reply(
         Tag::Conversations { generation: g },
         Ok(Response::Conversations(list(0))),
@@ -366,13 +362,13 @@ fn the_bell_rings_when_a_customer_writes_and_not_on_first_load() {
 #[test]
 fn a_canned_reply_fills_the_composer_to_be_read_before_sending() {
     let mut app = fixtures::open(fixtures::inbox("en"), 0, Vec::new());
-    app.canned.insert(
+    app.composer.canned.insert(
         "hours".into(),
         "We are open 9 to 18, Monday to Saturday.".into(),
     );
     press(&mut app, KeyCode::Char('i'));
     chars(&mut app, "/ho");
-    assert_eq!(app.canned_matches(), ["hours"]);
+    assert_eq!(app.composer.canned_matches(), ["hours"]);
     chars(&mut app, "urs");
     let effects = press(&mut app, KeyCode::Enter);
     assert!(effects.is_empty());
@@ -441,7 +437,7 @@ fn open_says_why_a_conversation_cannot_be_opened() {
     };
     assert!(notice(&mut app, "open twelve").contains(":open takes a conversation number"));
     assert!(notice(&mut app, "open 9999").contains("conversation 9999 is not in your list"));
-    app.filter = "Ana".into();
+    app.list.filter = "Ana".into();
     let hidden = notice(&mut app, "open 9999");
     assert!(hidden.contains("hidden by the filter \"Ana\""), "{hidden}");
 }
@@ -585,7 +581,7 @@ fn the_numbers_are_asked_again_once_after_a_directory_change_not_forever() {
         ..Push::default()
     });
     assert_eq!(numbers_requests(&app.flush()), 1);
-    let numbers = app.numbers.clone();
+    let numbers = app.sidebar.numbers.clone();
     app.on_reply(Tag::Numbers, Ok(Response::Numbers(numbers.clone())));
     // The engine may have answered from its one-second cache: one more look later.
     app.on_tick(NOW + 3);

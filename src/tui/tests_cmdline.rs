@@ -75,7 +75,7 @@ fn label_answers_with_the_panel_closed_and_replaces_a_stale_error() {
     let mut app = fixtures::inbox("en");
     command(&mut app, "fly");
     assert!(notice(&app).1, "an unknown command is an error");
-    assert!(!app.contact_panel);
+    assert!(!app.contact.shown);
     let effects = command(&mut app, "label vip");
     assert!(
         app.notice.is_none(),
@@ -122,7 +122,7 @@ fn admin_commands_say_what_they_changed() {
             _ => None,
         })
         .expect("an admin change");
-    app.on_reply(change, Ok(Response::Queues(app.queues.clone())));
+    app.on_reply(change, Ok(Response::Queues(app.sidebar.queues.clone())));
     assert_eq!(notice(&app), ("Cola Mayoreo añadida".into(), false));
 }
 

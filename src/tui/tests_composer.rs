@@ -298,10 +298,15 @@ fn the_template_review_shows_the_exact_text_and_enter_sends() {
 #[test]
 fn tab_completes_a_canned_reply_and_one_enter_sends_it() {
     let mut app = sheena("en");
-    app.canned.insert("hours".into(), "We open 9 to 18.".into());
-    app.canned
+    app.composer
+        .canned
+        .insert("hours".into(), "We open 9 to 18.".into());
+    app.composer
+        .canned
         .insert("holidays".into(), "Closed on 25 December.".into());
-    app.canned.insert("address".into(), "Calle 8 #12.".into());
+    app.composer
+        .canned
+        .insert("address".into(), "Calle 8 #12.".into());
     press(&mut app, KeyCode::Char('i'));
     chars(&mut app, "/h");
     let shown = screen(&app, 80, 24).backend().to_string();

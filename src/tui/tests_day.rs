@@ -6,7 +6,7 @@ use crate::protocol::Response;
 
 /// The list as the engine sends it, with one new conversation on top.
 fn with_a_newcomer_on_top(app: &super::app::App) -> Vec<crate::protocol::views::ConversationView> {
-    let mut list: Vec<_> = app.conversations.iter().map(|c| c.view.clone()).collect();
+    let mut list: Vec<_> = app.list.rows.iter().map(|c| c.view.clone()).collect();
     let newcomer =
         fixtures::conversation(77, Some("Newcomer"), Some("5491100"), Some(0), 1, "hola", 0);
     list.insert(0, newcomer.view);
@@ -16,19 +16,19 @@ fn with_a_newcomer_on_top(app: &super::app::App) -> Vec<crate::protocol::views::
 #[test]
 fn a_conversation_arriving_above_the_cursor_does_not_slide_another_under_it() {
     let mut app = fixtures::inbox("en");
-    assert_eq!(app.conversation_selected, 0);
-    let under = app.conversations[0].view.id;
+    assert_eq!(app.list.selected, 0);
+    let under = app.list.rows[0].view.id;
     // The agent has not moved the cursor yet; a customer writes in a new conversation.
     let list = with_a_newcomer_on_top(&app);
     app.on_reply(
         Tag::Conversations {
-            generation: app.generation,
+            generation: app.list.generation,
         },
         Ok(Response::Conversations(list)),
     );
-    assert_eq!(app.conversations[0].view.id, 77);
+    assert_eq!(app.list.rows[0].view.id, 77);
     assert_eq!(
-        app.conversations[app.conversation_selected].view.id, under,
+        app.list.rows[app.list.selected].view.id, under,
         "Enter or z now would act on the conversation the agent was looking at"
     );
 }
@@ -90,7 +90,7 @@ fn two_customers_of_the_same_name_are_told_apart_even_at_80_columns() {
     other_ana.id = 43;
     app.on_reply(
         Tag::Conversations {
-            generation: app.generation,
+            generation: app.list.generation,
         },
         Ok(Response::Conversations(vec![
             on_sales,

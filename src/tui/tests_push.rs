@@ -23,15 +23,15 @@ fn row(index: usize) -> ConversationView {
 }
 
 fn ids(app: &super::app::App) -> Vec<i64> {
-    app.conversations.iter().map(|c| c.view.id).collect()
+    app.list.rows.iter().map(|c| c.view.id).collect()
 }
 
 #[test]
 fn a_new_conversation_goes_to_the_top_and_the_cursor_stays_on_its_row() {
     let mut app = fixtures::inbox("en");
     app.focus = Focus::Conversations;
-    app.conversation_selected = 2;
-    app.conversation_pinned = Some(app.conversations[2].view.id);
+    app.list.selected = 2;
+    app.list.pinned = Some(app.list.rows[2].view.id);
     let mut new = row(0);
     new.id = 9;
     new.last_activity = Some(NOW + 5);
@@ -41,7 +41,7 @@ fn a_new_conversation_goes_to_the_top_and_the_cursor_stays_on_its_row() {
     });
     assert!(requests(&effects).is_empty(), "nothing is read again");
     assert_eq!(ids(&app), [9, 1, 3, 2, 4]);
-    assert_eq!(app.conversation_selected, 3, "still on conversation 2");
+    assert_eq!(app.list.selected, 3, "still on conversation 2");
 }
 
 #[test]
@@ -62,11 +62,12 @@ fn a_conversation_of_another_queue_is_not_shown_in_this_queues_list() {
     let mut app = fixtures::inbox("en");
     // The sidebar's "Sales" queue (id 1) chosen: a row of queue 2 is not for it.
     let sales = app
-        .sidebar_items()
+        .sidebar
+        .items()
         .iter()
         .position(|i| matches!(i, super::app::SidebarItem::Queue(q) if q.id == 1))
         .expect("Sales in the sidebar");
-    app.sidebar_selected = sales;
+    app.sidebar.selected = sales;
     let mut elsewhere = row(0);
     elsewhere.id = 9;
     elsewhere.queue_id = Some(2);
@@ -88,11 +89,12 @@ fn a_conversation_of_another_queue_is_not_shown_in_this_queues_list() {
 fn mine_is_the_subscribed_users_and_unknown_whose_it_is_the_list_is_read_again() {
     let mut app = fixtures::inbox("en");
     let mine = app
-        .sidebar_items()
+        .sidebar
+        .items()
         .iter()
         .position(|i| matches!(i, super::app::SidebarItem::Mine))
         .expect("Mine in the sidebar");
-    app.sidebar_selected = mine;
+    app.sidebar.selected = mine;
     let _ = app.flush();
     let mut theirs = row(0);
     theirs.assignee = Some("ana".into());
@@ -106,9 +108,9 @@ fn mine_is_the_subscribed_users_and_unknown_whose_it_is_the_list_is_read_again()
             .any(|r| matches!(r, Request::ListConversations { .. })),
         "without knowing whose inbox it is, only the engine can tell"
     );
-    app.conversations_loading = false;
+    app.list.loading = false;
     app.user = Some("ana".into());
-    app.conversations.clear();
+    app.list.rows.clear();
     app.on_push(Push {
         conversations: vec![theirs],
         ..Push::default()
@@ -128,8 +130,8 @@ fn the_sidebar_is_replaced_from_a_push_without_asking() {
     };
     let effects = app.on_push(Push {
         sidebar: Some(Box::new(Sidebar {
-            numbers: app.numbers.clone(),
-            queues: app.queues.clone(),
+            numbers: app.sidebar.numbers.clone(),
+            queues: app.sidebar.queues.clone(),
             counts,
             attention: Some(Attention {
                 unrouted: 3,
@@ -140,8 +142,8 @@ fn the_sidebar_is_replaced_from_a_push_without_asking() {
     });
     assert!(requests(&effects).is_empty());
     assert!(requests(&app.flush()).is_empty());
-    assert_eq!(app.counts, Some(counts));
-    assert_eq!((app.unrouted, app.invalid), (3, 1));
+    assert_eq!(app.sidebar.counts, Some(counts));
+    assert_eq!((app.sidebar.unrouted, app.sidebar.invalid), (3, 1));
 }
 
 #[test]

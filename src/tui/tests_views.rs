@@ -128,12 +128,12 @@ fn every_action_on(id: i64) -> Vec<(&'static str, i64)> {
 #[test]
 fn after_a_search_jump_the_cursor_moves_onto_the_opened_conversation() {
     let mut app = fixtures::inbox("en");
-    assert_eq!(app.conversation_selected, 0, "the cursor on Sheena");
+    assert_eq!(app.list.selected, 0, "the cursor on Sheena");
     let carlos = fixtures::conversations()[3].view.clone();
     jump(&mut app, carlos);
     assert_eq!(app.open.as_ref().map(|o| o.id()), Some(4));
-    assert_eq!(app.conversation_selected, 3, "the cursor followed the jump");
-    assert!(!app.open_outside_list);
+    assert_eq!(app.list.selected, 3, "the cursor followed the jump");
+    assert!(!app.list.outside_list);
     // Reading it, and back in the list: every action goes to Carlos, never to Sheena.
     assert_eq!(app.focus, Focus::Messages);
     assert_eq!(targets_of_every_action(&mut app), every_action_on(4));
@@ -148,11 +148,11 @@ fn after_a_search_jump_the_cursor_moves_onto_the_opened_conversation() {
     list.rotate_right(1);
     app.on_reply(
         Tag::Conversations {
-            generation: app.generation,
+            generation: app.list.generation,
         },
         Ok(Response::Conversations(list)),
     );
-    assert_eq!(app.conversation_selected, 0);
+    assert_eq!(app.list.selected, 0);
     assert_eq!(app.targets_for_test(), Some(4));
 }
 
@@ -173,7 +173,7 @@ fn after_a_jump_outside_the_list_actions_act_on_the_open_conversation_until_the_
     elsewhere.state = crate::protocol::ConversationState::Closed;
     jump(&mut app, elsewhere.clone());
     assert_eq!(app.open.as_ref().map(|o| o.id()), Some(99));
-    assert!(app.open_outside_list);
+    assert!(app.list.outside_list);
     assert_eq!(targets_of_every_action(&mut app), every_action_on(99));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.focus, Focus::Conversations);
@@ -194,7 +194,7 @@ fn after_a_jump_outside_the_list_actions_act_on_the_open_conversation_until_the_
     press(&mut app, KeyCode::Esc);
     // The agent moves the cursor: the rows are theirs again.
     press(&mut app, KeyCode::Char('j'));
-    assert!(!app.open_outside_list);
+    assert!(!app.list.outside_list);
     assert_eq!(app.targets_for_test(), Some(3));
     // Reopened, it comes into the list: the cursor goes onto it only while it was the target.
     press(&mut app, KeyCode::Char('k'));
@@ -206,20 +206,20 @@ fn after_a_jump_outside_the_list_actions_act_on_the_open_conversation_until_the_
     list.push(elsewhere);
     app.on_reply(
         Tag::Conversations {
-            generation: app.generation,
+            generation: app.list.generation,
         },
         Ok(Response::Conversations(list.clone())),
     );
-    assert_eq!(app.conversation_selected, 0, "the agent's own choice stays");
-    app.open_outside_list = true;
+    assert_eq!(app.list.selected, 0, "the agent's own choice stays");
+    app.list.outside_list = true;
     app.on_reply(
         Tag::Conversations {
-            generation: app.generation,
+            generation: app.list.generation,
         },
         Ok(Response::Conversations(list)),
     );
-    assert_eq!(app.conversation_selected, 4);
-    assert!(!app.open_outside_list);
+    assert_eq!(app.list.selected, 4);
+    assert!(!app.list.outside_list);
 }
 
 #[test]
@@ -228,14 +228,14 @@ fn n_opens_the_newest_unread_conversation_wherever_the_cursor_is() {
     // The cursor on the third row (2 unread); Carlos below it is unread too, but older.
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.conversation_selected, 2);
+    assert_eq!(app.list.selected, 2);
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(
         app.open.as_ref().map(|o| o.id()),
         Some(3),
         "Priya, the newest"
     );
-    assert_eq!(app.conversation_selected, 1, "the cursor went with it");
+    assert_eq!(app.list.selected, 1, "the cursor went with it");
     // Priya is being read: the next `n` takes the newest of the others.
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(app.open.as_ref().map(|o| o.id()), Some(2));
@@ -244,7 +244,7 @@ fn n_opens_the_newest_unread_conversation_wherever_the_cursor_is() {
 #[test]
 fn n_with_nothing_unread_says_so() {
     let mut app = fixtures::inbox("en");
-    for c in &mut app.conversations {
+    for c in &mut app.list.rows {
         c.view.unread = 0;
     }
     assert!(press(&mut app, KeyCode::Char('n')).is_empty());
@@ -257,7 +257,7 @@ fn n_with_nothing_unread_says_so() {
 fn the_contact_panel_follows_n_to_the_new_conversation() {
     let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
     press(&mut app, KeyCode::Char('p'));
-    assert!(app.contact_panel);
+    assert!(app.contact.shown);
     let sheena = crate::protocol::admin::ContactDetails {
         contact_id: 1,
         name: Some("Sheena Nelson".into()),
@@ -272,7 +272,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Tag::Contact { conversation_id: 1 },
         Ok(Response::Contact(Box::new(sheena.clone()))),
     );
-    assert!(app.contact.is_some());
+    assert!(app.contact.details.is_some());
     let effects = press(&mut app, KeyCode::Char('n'));
     assert_eq!(app.open.as_ref().map(|o| o.id()), Some(3));
     assert!(
@@ -280,7 +280,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         "{effects:?}"
     );
     assert!(
-        app.contact.is_none(),
+        app.contact.details.is_none(),
         "Sheena's details are not shown for Priya"
     );
     // Sheena's late answer is dropped; Priya's is shown.
@@ -288,7 +288,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Tag::Contact { conversation_id: 1 },
         Ok(Response::Contact(Box::new(sheena.clone()))),
     );
-    assert!(app.contact.is_none());
+    assert!(app.contact.details.is_none());
     let priya = crate::protocol::admin::ContactDetails {
         contact_id: 3,
         name: Some("Priya".into()),
@@ -299,7 +299,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         Ok(Response::Contact(Box::new(priya))),
     );
     assert_eq!(
-        app.contact.as_ref().and_then(|c| c.name.as_deref()),
+        app.contact.details.as_ref().and_then(|c| c.name.as_deref()),
         Some("Priya")
     );
 }
@@ -347,7 +347,7 @@ fn the_sidebar_lists_open_conversations_and_has_views_for_snoozed_and_closed() {
         closed: 40,
     };
     app.on_reply(Tag::Counts, Ok(Response::ConversationCounts(counts)));
-    assert_eq!(app.counts, Some(counts));
+    assert_eq!(app.sidebar.counts, Some(counts));
 }
 
 /// A photo message selected in Sheena's conversation.

@@ -9,25 +9,33 @@ pub use wabox_protocol::admin::EntryOutcome;
 use wabox_store::journal::{self, JournalState};
 use wabox_store::{Result, StoreEvent, apply};
 
-/// Applies up to `limit` pending entries, oldest first; returns how many it took.
-pub fn process_pending(ctx: &mut WriterCtx, limit: usize, stats: &WriterStats) -> Result<usize> {
-    let tx = ctx.conn.transaction()?;
-    let pending = journal::pending(&tx, limit)?;
+/// Applies up to `limit` pending entries, oldest first, inside the caller's transaction (which
+/// the writer keeps open for the next journal appends to commit in). Once that transaction
+/// commits, the caller passes the outcomes to `settle`.
+pub fn apply_pending(
+    conn: &rusqlite::Connection,
+    limit: usize,
+    events: &mut Vec<StoreEvent>,
+) -> Result<Vec<EntryOutcome>> {
+    let pending = journal::pending(conn, limit)?;
     let mut outcomes = Vec::with_capacity(pending.len());
     for (id, body) in &pending {
-        outcomes.push(process_entry(&tx, *id, body, &mut ctx.events)?);
+        outcomes.push(process_entry(conn, *id, body, events)?);
     }
-    tx.commit()?;
-    for o in &outcomes {
+    Ok(outcomes)
+}
+
+/// Counts committed outcomes and tells subscribers of the entries that were not processed.
+pub fn settle(outcomes: &[EntryOutcome], stats: &WriterStats, events: &mut Vec<StoreEvent>) {
+    for o in outcomes {
         count(stats, o.state);
         if o.state != JournalState::Processed {
-            ctx.events.push(StoreEvent::JournalChanged {
+            events.push(StoreEvent::JournalChanged {
                 journal_id: o.id,
                 state: o.state,
             });
         }
     }
-    Ok(pending.len())
 }
 
 /// Applies the given entries again, whatever their state (after adding a missing number, say).

@@ -3,8 +3,7 @@
 use super::Engine;
 use super::admission::{Admission, Refusal, Ticket};
 use super::api::Caller;
-use super::hub::Delivery;
-use super::hub::subscribers::{Offer, Sink};
+use super::outgoing::Outgoing;
 use wabox_protocol::{
     AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame,
 };
@@ -17,7 +16,6 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::unix::OwnedReadHalf;
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 /// Where the socket lives in a data dir.
@@ -118,45 +116,13 @@ async fn connection(
 ) -> std::io::Result<()> {
     let caller = Caller { uid, user };
     let (read, write) = stream.into_split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Out>(1024);
-    let writer_task = tokio::spawn(async move {
-        // Whatever is waiting goes out in one write: a burst of pushes costs one syscall.
-        let mut write = tokio::io::BufWriter::with_capacity(64 * 1024, write);
-        while let Some(first) = out_rx.recv().await {
-            let mut next = Some(first);
-            while let Some(out) = next {
-                let ok = match out {
-                    Out::Frame(frame) => match serde_json::to_vec(&frame) {
-                        Ok(mut line) => {
-                            line.push(b'\n');
-                            write.write_all(&line).await.is_ok()
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "could not encode a frame");
-                            true
-                        }
-                    },
-                    Out::Push(push) => write.write_all(&push.line).await.is_ok(),
-                    Out::End => {
-                        let _ = write.flush().await;
-                        return;
-                    }
-                };
-                if !ok {
-                    return;
-                }
-                next = out_rx.try_recv().ok();
-            }
-            if write.flush().await.is_err() {
-                return;
-            }
-        }
-    });
+    let out = Outgoing::new(write);
+    let writer_task = tokio::spawn(out.clone().drain());
     let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES));
     let mut subscribed = false;
     let mut present: Option<String> = None;
     let mut answered_one = false;
-    while let Some(line) = next_request(&mut lines, answered_one, &out_tx).await {
+    while let Some(line) = next_request(&mut lines, answered_one, &out).await {
         if line.trim().is_empty() {
             continue;
         }
@@ -172,7 +138,7 @@ async fn connection(
                         },
                     )),
                 };
-                let _ = out_tx.send(Out::Frame(answer)).await;
+                out.answer(&answer);
                 continue;
             }
         };
@@ -185,23 +151,20 @@ async fn connection(
             Err(e) => AnswerResult::Error(e),
         };
         let ok = matches!(result, AnswerResult::Ok(_));
-        if out_tx
-            .send(Out::Frame(ServerFrame::Answer {
-                id: frame.id,
-                result,
-            }))
-            .await
-            .is_err()
-        {
-            break;
-        }
+        out.answer(&ServerFrame::Answer {
+            id: frame.id,
+            result,
+        });
         if subscribe && ok && !subscribed {
             // Only what this subscriber's scope may see is pushed to them (the hub decides).
-            engine
+            let joined = engine
                 .hub()
-                .subscribe_to(&caller, frame.act_as.as_deref(), Box::new(out_tx.clone()))
-                .await
-                .map_err(|e| std::io::Error::other(e.english()))?;
+                .subscribe_to(&caller, frame.act_as.as_deref(), Box::new(out.clone()))
+                .await;
+            if let Err(e) = joined {
+                tracing::debug!(error = %e.english(), "could not subscribe");
+                break;
+            }
             subscribed = true;
             // A subscribed client is an open inbox: its user is online for assignment.
             let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
@@ -212,10 +175,9 @@ async fn connection(
     if let Some(user) = present {
         engine.presence.leave(&user);
     }
-    // The hub holds a sender too: the writer is told to end rather than waiting for every
-    // sender to go (its receiver dropped then tells the hub this subscriber has gone).
-    let _ = out_tx.send(Out::End).await;
-    drop(out_tx);
+    // The hub holds the connection too: the writer is told to end, and once it has, the hub
+    // sees the connection closed and forgets it.
+    out.end();
     let _ = writer_task.await;
     Ok(())
 }
@@ -226,8 +188,10 @@ async fn connection(
 async fn next_request(
     lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
     answered_one: bool,
-    out: &mpsc::Sender<Out>,
+    out: &Outgoing,
 ) -> Option<String> {
+    // A client that does not read its answers is not read from either.
+    out.room().await;
     let next = if answered_one {
         lines.next().await
     } else {
@@ -252,35 +216,9 @@ async fn next_request(
         }
     };
     tracing::warn!("{}", why.english());
-    let _ = out
-        .send(Out::Frame(ServerFrame::Answer {
-            id: 0,
-            result: AnswerResult::Error(why),
-        }))
-        .await;
+    out.answer(&ServerFrame::Answer {
+        id: 0,
+        result: AnswerResult::Error(why),
+    });
     None
-}
-
-/// What the connection's writer sends: an answer to encode, or a push already encoded (the same
-/// bytes for every subscriber of a view).
-enum Out {
-    Frame(ServerFrame),
-    Push(Arc<Delivery>),
-    /// The connection is over: what came before it is written, then the writer ends.
-    End,
-}
-
-/// The hub hands pushes straight to the connection's writer: no task in between.
-impl Sink for mpsc::Sender<Out> {
-    fn offer(&self, push: Arc<Delivery>) -> Offer {
-        match self.try_send(Out::Push(push)) {
-            Ok(()) => Offer::Taken,
-            Err(mpsc::error::TrySendError::Full(_)) => Offer::Full,
-            Err(mpsc::error::TrySendError::Closed(_)) => Offer::Closed,
-        }
-    }
-
-    fn is_closed(&self) -> bool {
-        mpsc::Sender::is_closed(self)
-    }
 }

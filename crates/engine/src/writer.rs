@@ -2,9 +2,11 @@
 //!
 //! Journal appends are group-committed: every append waiting when the thread wakes goes into one
 //! transaction, and each caller is answered only after that commit, so a 200 always means "on
-//! disk". Between commits the thread applies pending journal entries in small batches, so
-//! acknowledging stays fast while processing catches up.
+//! disk". Between commits the thread applies pending journal entries in small batches, in a
+//! transaction the next appends commit in (`journal_commit`), so acknowledging stays fast while
+//! processing catches up and both share one fsync.
 
+use super::journal_commit::{self, OpenIngest};
 use bytes::Bytes;
 use rusqlite::Connection;
 use std::path::Path;
@@ -13,8 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
-use wabox_domain::time::now_unix;
-use wabox_store::{self as store, StoreError, StoreEvent, journal};
+use wabox_store::{self as store, StoreError, StoreEvent};
 
 /// At most this many queued jobs are taken per wake-up (one journal transaction at most).
 const MAX_JOBS_PER_COMMIT: usize = 2048;
@@ -22,6 +23,8 @@ const MAX_JOBS_PER_COMMIT: usize = 2048;
 const INGEST_BATCH: usize = 64;
 /// Messages added to the search index per transaction, when there is nothing else to do.
 const SEARCH_BATCH: usize = 1_000;
+/// How long processed entries wait, uncommitted, for the next journal appends to commit with.
+const APPEND_WAIT: Duration = Duration::from_millis(2);
 /// How long the writer must have had nothing to do before it indexes.
 const SEARCH_QUIET: Duration = Duration::from_millis(50);
 
@@ -172,12 +175,23 @@ fn run_loop(
     let mut backlog = ingest;
     // Messages not in the search index yet are indexed when nothing else waits.
     let mut search_behind = true;
+    // Entries applied in a transaction left open for the next appends to commit in.
+    let mut open: Option<OpenIngest> = None;
+    // The last wake-up brought appends: under a stream of deliveries, the next are on their way.
+    let mut arriving = false;
     loop {
-        let first = if backlog {
+        let first = if open.is_some() && arriving {
+            // Wait a moment for the next appends, so they share the open transaction's fsync.
+            match rx.recv_timeout(APPEND_WAIT) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else if backlog || open.is_some() {
             match rx.try_recv() {
                 Ok(job) => Some(job),
                 Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => return,
+                Err(TryRecvError::Disconnected) => break,
             }
         } else if search_behind {
             // Index only after a quiet moment: under a burst of webhooks, acknowledging and
@@ -185,7 +199,7 @@ fn run_loop(
             match rx.recv_timeout(SEARCH_QUIET) {
                 Ok(job) => Some(job),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => break,
             }
         } else {
             // Wake now and then even when idle, so a backlog can never be stranded.
@@ -196,10 +210,11 @@ fn run_loop(
                     search_behind = true;
                     None
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => break,
             }
         };
         let idle = first.is_none();
+        arriving = false;
         if let Some(first) = first {
             let mut appends = Vec::new();
             let mut runs = Vec::new();
@@ -216,8 +231,17 @@ fn run_loop(
                 }
             }
             if !appends.is_empty() {
-                commit_appends(ctx, appends, stats);
+                let applied = open.as_ref().map_or(0, OpenIngest::applied);
+                if journal_commit::commit_appends(ctx, appends, open.take(), stats) {
+                    search_behind |= applied > 0;
+                }
+                arriving = true;
                 backlog = ingest;
+                publish(ctx, events);
+            } else if let Some(o) = open.take() {
+                // A write job runs in a transaction of its own.
+                search_behind |= journal_commit::commit(ctx, o, stats);
+                publish(ctx, events);
             }
             if !runs.is_empty() {
                 run_batch(ctx, runs, events, stats);
@@ -225,20 +249,22 @@ fn run_loop(
             if stop {
                 return;
             }
+        } else if let Some(o) = open.take() {
+            search_behind |= journal_commit::commit(ctx, o, stats);
+            publish(ctx, events);
         }
         if backlog {
-            match crate::ingest::process_pending(ctx, INGEST_BATCH, stats) {
-                Ok(n) => {
-                    backlog = n == INGEST_BATCH;
-                    search_behind |= n > 0;
+            match journal_commit::begin(ctx, INGEST_BATCH) {
+                Ok(o) => {
+                    backlog = o.as_ref().is_some_and(|o| o.applied() == INGEST_BATCH);
+                    open = o;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "could not process the journal; retrying shortly");
                     std::thread::sleep(Duration::from_millis(200));
                 }
             }
-            publish(ctx, events);
-        } else if search_behind && idle {
+        } else if search_behind && idle && open.is_none() {
             match store::search::index_pending(&mut ctx.conn, SEARCH_BATCH) {
                 Ok(n) => search_behind = n == SEARCH_BATCH,
                 Err(e) => {
@@ -248,42 +274,10 @@ fn run_loop(
             }
         }
     }
-}
-
-fn commit_appends(
-    ctx: &mut WriterCtx,
-    appends: Vec<(Bytes, oneshot::Sender<store::Result<i64>>)>,
-    stats: &WriterStats,
-) {
-    let now = now_unix();
-    let result = (|| -> Result<Vec<(i64, bool)>, rusqlite::Error> {
-        let tx = ctx.conn.transaction()?;
-        let mut ids = Vec::with_capacity(appends.len());
-        for (body, _) in &appends {
-            ids.push(journal::append(&tx, body, now).map_err(|e| match e {
-                store::StoreError::Sqlite(e) => e,
-                other => rusqlite::Error::ToSqlConversionFailure(other.to_string().into()),
-            })?);
-        }
-        tx.commit()?;
-        Ok(ids)
-    })();
-    match result {
-        Ok(ids) => {
-            let new = ids.iter().filter(|(_, is_new)| *is_new).count();
-            stats.journaled.fetch_add(new as u64, Ordering::Relaxed);
-            stats.commits.fetch_add(1, Ordering::Relaxed);
-            for ((_, reply), (id, _)) in appends.into_iter().zip(ids) {
-                let _ = reply.send(Ok(id));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
-            let e = Arc::new(e);
-            for (_, reply) in appends {
-                let _ = reply.send(Err(StoreError::JournalNotCommitted(e.clone())));
-            }
-        }
+    // The job queue is gone: what was applied still commits.
+    if let Some(o) = open.take() {
+        journal_commit::commit(ctx, o, stats);
+        publish(ctx, events);
     }
 }
 

@@ -32,7 +32,7 @@ pub static EN: ViewStrings = ViewStrings {
     more_below: "↓ more",
     no_unread: "no unread conversations here",
     save_prompt: "Save to: ",
-    save_hint: "Enter save · Esc cancel",
+    save_hint: "{} save · {} cancel",
     save_exists: "{} already exists: give another name",
     save_failed: "could not save to {}: {}",
 };
@@ -46,7 +46,7 @@ pub static ES: ViewStrings = ViewStrings {
     more_below: "↓ más",
     no_unread: "no hay conversaciones sin leer aquí",
     save_prompt: "Guardar en: ",
-    save_hint: "Enter guarda · Esc cancela",
+    save_hint: "{} guarda · {} cancela",
     save_exists: "{} ya existe: pon otro nombre",
     save_failed: "no se pudo guardar en {}: {}",
 };

@@ -91,10 +91,10 @@ impl Inbox {
         }
         inbox.app.on_connected();
         inbox.settle(Vec::new()).await.map_err(lost)?;
-        let shown = inbox.app.conversations.len();
+        let shown = inbox.app.list.rows.len();
         anyhow::ensure!(shown > 0, "the inbox shows no conversation");
         inbox.app.focus = Focus::Conversations;
-        inbox.app.conversation_selected = pick % shown;
+        inbox.app.list.selected = pick % shown;
         let effects = inbox
             .app
             .on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));

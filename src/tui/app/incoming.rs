@@ -22,8 +22,8 @@ impl App {
             Ok(r) => r,
             Err(e) => {
                 match tag {
-                    Tag::Conversations { .. } => self.conversations_loading = false,
-                    Tag::Numbers => self.numbers_loading = false,
+                    Tag::Conversations { .. } => self.list.loading = false,
+                    Tag::Numbers => self.sidebar.loading = false,
                     Tag::Send {
                         conversation_id,
                         text,
@@ -37,11 +37,11 @@ impl App {
                             if here != Some(conversation_id) {
                                 self.drafts.give_back(conversation_id, &text);
                             } else if self.composer_text().trim().is_empty() {
-                                self.composer = composer_with(&text);
+                                self.composer.set_content(&text);
                             }
                         }
-                        if self.reply_to.is_none() {
-                            self.reply_to = reply.map(|r| *r);
+                        if self.composer.reply_to.is_none() {
+                            self.composer.reply_to = reply.map(|r| *r);
                         }
                     }
                     Tag::Templates { .. } => {
@@ -57,43 +57,19 @@ impl App {
         };
         match (tag, response) {
             (Tag::Numbers, Response::Numbers(numbers)) => {
-                self.numbers_loading = false;
-                self.numbers = numbers;
+                self.sidebar.loading = false;
+                self.sidebar.numbers = numbers;
                 out.extend(self.flush());
-                let len = self.sidebar_items().len();
-                self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+                self.sidebar.clamp();
             }
             (Tag::Conversations { generation }, Response::Conversations(list)) => {
-                if generation != self.generation {
+                if generation != self.list.generation {
                     return out; // an answer for a list no longer shown
                 }
-                self.conversations_loading = false;
-                let selected_id = self.conversation_pinned;
-                let mut rang = false;
-                for c in &list {
-                    let before = self.seen_unread.insert(c.id, c.unread);
-                    if before.is_some_and(|b| c.unread > b) {
-                        rang = true;
-                    }
-                }
-                self.conversations = list.into_iter().map(ConversationRow::new).collect();
-                // The cursor stays on the same conversation as the list reorders.
-                if let Some(id) = selected_id
-                    && let Some(i) = self.conversations.iter().position(|c| c.view.id == id)
-                {
-                    self.conversation_selected = i;
-                }
-                self.conversation_selected = self
-                    .conversation_selected
-                    .min(self.conversations.len().saturating_sub(1));
-                // From now on the cursor follows this row: a conversation arriving above it
-                // must not slide another one under the agent's next key.
-                self.conversation_pinned = self
-                    .conversations
-                    .get(self.conversation_selected)
-                    .map(|c| c.view.id);
+                let rang = self.list.rang(&list);
+                self.list.replace(list);
                 if let Some(open) = &mut self.open
-                    && let Some(row) = self.conversations.iter().find(|c| c.view.id == open.id())
+                    && let Some(row) = self.list.rows.iter().find(|c| c.view.id == open.id())
                 {
                     open.row = row.clone();
                 }
@@ -168,20 +144,20 @@ impl App {
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
             (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
             (Tag::Agents, Response::Agents(list)) => {
-                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
-                    *agents = Some(list);
+                if let Some(Popup::Admin(admin)) = &mut self.popup {
+                    admin.agents = Some(list);
                 }
             }
             (Tag::AdminChange, Response::Agents(list)) => {
-                if let Some(Popup::Admin { agents, .. }) = &mut self.popup {
-                    *agents = Some(list);
+                if let Some(Popup::Admin(admin)) = &mut self.popup {
+                    admin.agents = Some(list);
                 }
                 let done = self.cmdline.take_admin_done(self.t.done);
                 self.info(&done);
             }
             (Tag::AdminChange, Response::Queues(queues)) => {
-                self.queues = queues;
-                self.numbers_stale = true;
+                self.sidebar.queues = queues;
+                self.sidebar.stale = true;
                 let done = self.cmdline.take_admin_done(self.t.done);
                 self.info(&done);
                 out.extend(self.flush());
@@ -194,8 +170,8 @@ impl App {
             }
             (Tag::Sequences, Response::Sequences(v)) => {
                 let tenant = self.open.as_ref().map(|o| o.row.view.tenant.clone());
-                if let Some(Popup::Automation { sequences, .. }) = &mut self.popup {
-                    *sequences = Some(
+                if let Some(Popup::Automation(popup)) = &mut self.popup {
+                    popup.sequences = Some(
                         v.sequences
                             .into_iter()
                             .filter(|s| {
@@ -216,14 +192,15 @@ impl App {
                 out.push(enrollments_request(e.conversation_id));
             }
             (Tag::Queues, Response::Queues(queues)) => {
-                self.queues = queues;
-                let len = self.sidebar_items().len();
-                self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+                self.sidebar.queues = queues;
+                self.sidebar.clamp();
             }
-            (Tag::Counts, Response::ConversationCounts(counts)) => self.counts = Some(counts),
+            (Tag::Counts, Response::ConversationCounts(counts)) => {
+                self.sidebar.counts = Some(counts)
+            }
             (Tag::Attention, Response::Attention { unrouted, invalid }) => {
-                self.unrouted = unrouted;
-                self.invalid = invalid;
+                self.sidebar.unrouted = unrouted;
+                self.sidebar.invalid = invalid;
             }
             (Tag::Search { generation }, Response::SearchResults(hits)) => {
                 if let Some(Popup::Search(s)) = &mut self.popup
@@ -243,12 +220,12 @@ impl App {
             (Tag::Contact { conversation_id }, Response::Contact(details))
                 if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
             {
-                self.contact = Some(*details);
+                self.contact.details = Some(*details);
             }
             (Tag::History { conversation_id }, Response::History(events))
                 if self.open.as_ref().map(OpenConversation::id) == Some(conversation_id) =>
             {
-                self.history = events;
+                self.contact.history = events;
             }
             (Tag::ConversationState, Response::Conversation(view)) => {
                 use crate::protocol::ConversationState;

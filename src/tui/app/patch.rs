@@ -2,7 +2,7 @@
 //! replaced, and a full read again only after a `resync` or a directory change.
 
 use super::*;
-use crate::protocol::listing::{ListCriteria, comes_before};
+use crate::protocol::listing::ListCriteria;
 use crate::protocol::push::{Push, Sidebar};
 
 impl App {
@@ -10,8 +10,8 @@ impl App {
         let mut out = Vec::new();
         self.dirty = true;
         if push.resync || push.directory {
-            self.numbers_stale = true;
-            self.conversations_stale = true;
+            self.sidebar.stale = true;
+            self.list.stale = true;
         }
         if push.resync {
             out.extend(self.reload_open());
@@ -40,72 +40,33 @@ impl App {
     }
 
     fn take_sidebar(&mut self, sidebar: Sidebar) {
-        self.numbers = sidebar.numbers;
-        self.queues = sidebar.queues;
-        self.counts = Some(sidebar.counts);
+        self.sidebar.numbers = sidebar.numbers;
+        self.sidebar.queues = sidebar.queues;
+        self.sidebar.counts = Some(sidebar.counts);
         if let Some(a) = sidebar.attention {
-            self.unrouted = a.unrouted;
-            self.invalid = a.invalid;
+            self.sidebar.unrouted = a.unrouted;
+            self.sidebar.invalid = a.invalid;
         }
-        let len = self.sidebar_items().len();
-        self.sidebar_selected = self.sidebar_selected.min(len.saturating_sub(1));
+        self.sidebar.clamp();
     }
 
     /// The list as the engine would answer it now, from the rows that changed.
     fn patch_conversations(&mut self, rows: Vec<ConversationView>, gone: &[i64]) -> Vec<Effect> {
         let mut out = Vec::new();
-        let (phone_number_id, queue, state) = self.chosen_view();
+        let (phone_number_id, queue, state) = self.sidebar.chosen_view();
         let criteria = ListCriteria {
             phone_number_id,
             queue,
             state,
-            text: Some(self.filter.clone()),
+            text: Some(self.list.filter.clone()),
         };
-        let mut rang = false;
+        let rang = self.list.rang(&rows);
         for row in rows {
-            let before = self.seen_unread.insert(row.id, row.unread);
-            rang |= before.is_some_and(|b| row.unread > b);
             out.extend(self.follow_open_row(&row));
-            let at = self.conversations.iter().position(|c| c.view.id == row.id);
-            match criteria.holds(&row, self.user.as_deref()) {
-                // Only the engine can tell: ask it, as before pushes carried rows.
-                None => self.conversations_stale = true,
-                Some(false) => {
-                    if let Some(i) = at {
-                        self.conversations.remove(i);
-                    }
-                }
-                Some(true) => {
-                    if let Some(i) = at {
-                        self.conversations.remove(i);
-                    }
-                    let i = self
-                        .conversations
-                        .iter()
-                        .position(|c| comes_before(&row, &c.view))
-                        .unwrap_or(self.conversations.len());
-                    // A full page ends where the engine's would: a row below it is not shown.
-                    if i < self.conversation_limit {
-                        self.conversations.insert(i, ConversationRow::new(row));
-                        self.conversations.truncate(self.conversation_limit);
-                    }
-                }
-            }
+            self.list.patch(row, &criteria, self.user.as_deref());
         }
-        self.conversations.retain(|c| !gone.contains(&c.view.id));
-        // The cursor stays on the conversation it was on as the list reorders.
-        if let Some(id) = self.conversation_pinned
-            && let Some(i) = self.conversations.iter().position(|c| c.view.id == id)
-        {
-            self.conversation_selected = i;
-        }
-        self.conversation_selected = self
-            .conversation_selected
-            .min(self.conversations.len().saturating_sub(1));
-        self.conversation_pinned = self
-            .conversations
-            .get(self.conversation_selected)
-            .map(|c| c.view.id);
+        self.list.remove(gone);
+        self.list.keep_cursor();
         self.follow_open_into_list();
         if rang && self.bell {
             out.push(Effect::Bell);
@@ -128,7 +89,7 @@ impl App {
         let mut out = Vec::new();
         if moved {
             out.push(enrollments_request(row.id));
-            if self.contact_panel {
+            if self.contact.shown {
                 out.extend(contact_requests(row.id));
             }
         }

@@ -8,7 +8,6 @@ use crate::protocol::{ApiError, Response};
 use crate::tui::app::{App, Effect, NOTICE_SECONDS, Popup};
 use crate::tui::keymap::Action;
 use crate::tui::pager::Pager;
-use crossterm::event::KeyEvent;
 
 impl App {
     /// The answer to a request a command (or its completion) made.
@@ -93,7 +92,7 @@ impl App {
     ) {
         self.cmdline.contact_labels = Some((conversation_id, details.labels.clone()));
         if self.open.as_ref().map(|o| o.id()) == Some(conversation_id) {
-            self.contact = Some(details);
+            self.contact.details = Some(details);
         }
     }
 
@@ -187,17 +186,6 @@ impl App {
     /// The log of answers, at its newest.
     pub(in crate::tui) fn open_messages(&mut self) {
         self.popup = Some(Popup::Messages(Pager::at(usize::MAX)));
-    }
-
-    /// Keys over the help or the log.
-    pub(in crate::tui) fn pager_key(&mut self, key: KeyEvent) {
-        let pager = match &mut self.popup {
-            Some(Popup::Help(p) | Popup::Messages(p)) => p,
-            _ => return,
-        };
-        if pager.key(&key) == crate::tui::pager::PagerKey::Close {
-            self.popup = None;
-        }
     }
 
     /// The key that opens the log, for hints (`:messages` if it has none).

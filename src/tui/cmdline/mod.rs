@@ -12,6 +12,7 @@ pub mod history;
 pub mod table;
 
 use super::app::{App, Effect, Notice, Popup, Tag};
+use super::keymap::{PopupAction, PopupKind};
 use crate::i18n::cmdline::{CmdlineStrings, strings};
 use crate::protocol::Request;
 use complete::Sources;
@@ -150,14 +151,14 @@ impl App {
         strings(self.t.lang)
     }
 
-    /// A key while the `:` line is open.
+    /// A key while the `:` line is open: `[keys.command]`'s actions, else editing the line.
     pub(super) fn command_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Tab => return self.complete(true),
-            KeyCode::BackTab => return self.complete(false),
-            KeyCode::Up => return self.recall(true),
-            KeyCode::Down => return self.recall(false),
+        let action = self.keymap.popup_action(PopupKind::CommandLine, &key);
+        match action {
+            Some(PopupAction::Complete) => return self.complete(true),
+            Some(PopupAction::CompleteBack) => return self.complete(false),
+            Some(PopupAction::Older) => return self.recall(true),
+            Some(PopupAction::Newer) => return self.recall(false),
             _ => {}
         }
         self.cmdline.cycle = None;
@@ -166,27 +167,20 @@ impl App {
         let Some(Popup::Command(line)) = &mut self.popup else {
             return Vec::new();
         };
-        match key.code {
-            KeyCode::Esc => self.popup = None,
-            // Backspace on an empty line leaves it, as in vim.
-            KeyCode::Backspace if line.is_empty() => self.popup = None,
-            KeyCode::Backspace => {
-                line.pop();
-            }
-            KeyCode::Enter => {
+        match action {
+            Some(PopupAction::Close) => self.popup = None,
+            Some(PopupAction::Choose) => {
                 let line = std::mem::take(line);
                 self.popup = None;
                 self.cmdline.remember(&line);
                 return self.run_command(&line);
             }
-            // Readline's: clear the line, delete the word before the cursor.
-            KeyCode::Char('u') if ctrl => line.clear(),
-            KeyCode::Char('w') if ctrl => {
-                let kept = line.trim_end().rfind(' ').map_or(0, |at| at + 1);
-                line.truncate(kept);
+            Some(_) => {}
+            None => {
+                if edit_line(line, &key) {
+                    self.popup = None;
+                }
             }
-            KeyCode::Char(c) if !ctrl => line.push(c),
-            _ => {}
         }
         Vec::new()
     }
@@ -304,7 +298,7 @@ impl App {
                     .open
                     .as_ref()
                     .is_some_and(|o| o.id() == conversation_id)
-                    && self.contact.is_some();
+                    && self.contact.details.is_some();
                 if known || open_contact {
                     return None;
                 }
@@ -330,22 +324,24 @@ impl App {
             .iter()
             .map(|b| b.action.name().to_string())
             .collect();
-        sources.queues = self.queues.iter().map(|q| q.name.clone()).collect();
+        sources.queues = self.sidebar.queues.iter().map(|q| q.name.clone()).collect();
         sources.queues.dedup();
-        let tenants = self.queues.iter().map(|q| q.tenant.clone());
+        let tenants = self.sidebar.queues.iter().map(|q| q.tenant.clone());
         let mut tenants: Vec<String> = tenants
-            .chain(self.numbers.iter().map(|n| n.tenant.clone()))
+            .chain(self.sidebar.numbers.iter().map(|n| n.tenant.clone()))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
         sources.tenants.append(&mut tenants);
         sources.numbers = self
+            .sidebar
             .numbers
             .iter()
             .map(|n| n.display_phone.clone())
             .collect();
         sources.conversations = self
-            .conversations
+            .list
+            .rows
             .iter()
             .map(|c| c.view.id.to_string())
             .collect();
@@ -356,9 +352,15 @@ impl App {
             .flatten()
             .cloned()
             .chain(self.admin_agents.iter().flatten().map(|a| a.user.clone()))
-            .chain(self.queues.iter().flat_map(|q| q.agents.iter().cloned()))
             .chain(
-                self.conversations
+                self.sidebar
+                    .queues
+                    .iter()
+                    .flat_map(|q| q.agents.iter().cloned()),
+            )
+            .chain(
+                self.list
+                    .rows
                     .iter()
                     .filter_map(|c| c.view.assignee.clone()),
             )
@@ -370,6 +372,7 @@ impl App {
             Some((id, labels)) if Some(*id) == focused => Some(labels.clone()),
             _ => self
                 .contact
+                .details
                 .as_ref()
                 .filter(|_| self.open.as_ref().map(|o| o.id()) == focused)
                 .map(|c| c.labels.clone()),
@@ -384,4 +387,25 @@ impl App {
         };
         sources
     }
+}
+
+/// Editing the `:` line as readline does; true when Backspace on an empty line leaves it, as
+/// in vim.
+fn edit_line(line: &mut String, key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Backspace if line.is_empty() => return true,
+        KeyCode::Backspace => {
+            line.pop();
+        }
+        // Clear the line, delete the word before the cursor.
+        KeyCode::Char('u') if ctrl => line.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let kept = line.trim_end().rfind(' ').map_or(0, |at| at + 1);
+            line.truncate(kept);
+        }
+        KeyCode::Char(c) if !ctrl => line.push(c),
+        _ => {}
+    }
+    false
 }

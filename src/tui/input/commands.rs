@@ -26,29 +26,29 @@ impl App {
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
             | "transfer" | "assign" => self.conversation_command(name, arg.trim()),
             "filter" => {
-                self.filter = arg.trim().to_string();
+                self.list.filter = arg.trim().to_string();
                 let s = self.cmdline_words();
-                if self.filter.is_empty() {
+                if self.list.filter.is_empty() {
                     self.info(s.filter_cleared);
                 } else {
-                    self.info(&fill(s.filter_set, &[&self.filter.clone()]));
+                    self.info(&fill(s.filter_set, &[&self.list.filter.clone()]));
                 }
                 self.restart_conversations();
                 self.flush()
             }
             "open" => match arg.trim().parse::<i64>() {
-                Ok(id) => match self.conversations.iter().position(|c| c.view.id == id) {
+                Ok(id) => match self.list.rows.iter().position(|c| c.view.id == id) {
                     Some(i) => {
-                        self.open_outside_list = false;
-                        self.conversation_selected = i;
+                        self.list.outside_list = false;
+                        self.list.selected = i;
                         self.open_selected()
                     }
                     None => {
                         let id = id.to_string();
-                        let why = if self.filter.is_empty() {
+                        let why = if self.list.filter.is_empty() {
                             fill(self.t.open_not_listed, &[&id])
                         } else {
-                            fill(self.t.open_filtered, &[&id, &self.filter])
+                            fill(self.t.open_filtered, &[&id, &self.list.filter])
                         };
                         self.error(why);
                         Vec::new()
@@ -60,7 +60,7 @@ impl App {
                 }
             },
             other => match self.keymap.by_name(other) {
-                Some(action) => self.act(action),
+                Some(action) => self.pane_action(action),
                 None => {
                     self.error(fill(self.t.unknown_command, &[other]));
                     Vec::new()
@@ -77,9 +77,17 @@ impl App {
                 query: arg.to_string(),
                 ..SearchState::default()
             };
-            let out = search_request(&mut search);
+            let out = search.request();
             self.popup = Some(Popup::Search(search));
-            return out;
+            return out
+                .into_iter()
+                .filter_map(|event| match event {
+                    crate::tui::popup::PopupEvent::Call(tag, request) => {
+                        Some(Effect::Call(tag, request))
+                    }
+                    _ => None,
+                })
+                .collect();
         }
         let Some(conversation_id) = self.focused_conversation_id() else {
             self.error(self.cmdline_words().no_conversation.to_string());
@@ -177,10 +185,10 @@ impl App {
         };
         let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
         self.admin_command_says(name, &words, arg);
-        self.popup = Some(Popup::Admin {
+        self.popup = Some(Popup::Admin(crate::tui::popup::admin::AdminScreen {
             agents: self.admin_agents.take(),
             scroll: 0,
-        });
+        }));
         vec![
             Effect::Call(Tag::AdminChange, request),
             Effect::Call(Tag::Agents, Request::ListAgents),

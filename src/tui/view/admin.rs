@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, app: &App, agents: Option<&[AgentView]>, scroll: 
     let heading = Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
     let dim = Style::default().add_modifier(Modifier::DIM);
     let mut lines = vec![Line::styled(app.t.admin_queues.to_string(), heading)];
-    for q in &app.queues {
+    for q in &app.sidebar.queues {
         let numbers: Vec<String> = q.numbers.iter().map(|n| format!("+{n}")).collect();
         lines.push(Line::raw(truncate(
             &format!(
@@ -50,6 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, agents: Option<&[AgentView]>, scroll: 
         }
     }
     let orphans: Vec<String> = app
+        .sidebar
         .numbers
         .iter()
         .filter(|n| n.queue.is_none())

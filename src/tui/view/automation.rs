@@ -3,14 +3,15 @@
 
 use super::centered;
 use super::text::truncate;
-use crate::protocol::SequenceView;
 use crate::tui::app::App;
+use crate::tui::popup::automation::AutomationPopup;
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-pub fn draw(frame: &mut Frame, app: &App, sequences: Option<&[SequenceView]>, selected: usize) {
+pub fn draw(frame: &mut Frame, app: &App, popup: &AutomationPopup) {
+    let (sequences, selected) = (popup.sequences.as_deref(), popup.selected);
     let area = centered(frame.area(), 80, 70);
     frame.render_widget(Clear, area);
     let block = Block::default()
@@ -74,6 +75,9 @@ pub fn draw(frame: &mut Frame, app: &App, sequences: Option<&[SequenceView]>, se
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(truncate(t.automation_hint, w), dim));
+    lines.push(Line::styled(
+        truncate(&super::hint(app, popup, t.automation_hint), w),
+        dim,
+    ));
     frame.render_widget(Paragraph::new(lines), inner);
 }

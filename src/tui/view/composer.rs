@@ -22,6 +22,7 @@ pub fn height(app: &App, width: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = app
         .composer
+        .text
         .lines()
         .iter()
         .map(|l| text::wrap(l, inner).len().max(1))
@@ -60,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Style::default()
         })
         .title(title);
-    let canned = app.canned_matches();
+    let canned = app.composer.canned_matches();
     if app.reply_draft().is_some() {
         block = block.title_bottom(Span::styled(
             format!(" {} ", app.t.reply_cancel_hint),
@@ -88,14 +89,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(line), quote);
         inner = rest;
     }
-    if focused && app.composer.is_empty() {
+    if focused && app.composer.text.is_empty() {
         // Said where the cursor is: what is typed here goes to the customer.
-        let mut hinted = app.composer.clone();
+        let mut hinted = app.composer.text.clone();
         hinted.set_placeholder_text(words.placeholder);
         hinted.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
         frame.render_widget(&hinted, inner);
     } else if focused {
-        frame.render_widget(&app.composer, inner);
+        frame.render_widget(&app.composer.text, inner);
     } else {
         // Without the focus, the text without a cursor, wrapped as it is while typing.
         frame.render_widget(

@@ -17,7 +17,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let w = inner.width as usize;
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let dim = Style::default().add_modifier(Modifier::DIM);
-    let Some(c) = &app.contact else {
+    let Some(c) = &app.contact.details else {
         frame.render_widget(Paragraph::new(Line::styled(app.t.loading, dim)), inner);
         return;
     };
@@ -52,10 +52,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         push(format!("{} · {when}", n.author), dim);
         push(format!("  {}", n.text), Style::default());
     }
-    if !app.history.is_empty() {
+    if !app.contact.history.is_empty() {
         push(String::new(), Style::default());
         push(format!("{}:", app.t.hands), bold);
-        for e in app.history.iter().rev().take(5) {
+        for e in app.contact.history.iter().rev().take(5) {
             let when = list_time(e.at, app.now, app.offset, app.t);
             push(format!("{} {} {} · {when}", e.actor, e.kind, e.detail), dim);
             if let Some(note) = &e.note {

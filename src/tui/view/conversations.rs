@@ -32,16 +32,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if sidebar_hidden && let Some(view) = super::sidebar::view_name(app) {
         title = view;
     }
-    if app.filter_editing || !app.filter.is_empty() {
-        let cursor = if app.filter_editing { "▏" } else { "" };
-        let full = format!("{title} · {}: {}{cursor}", app.t.filter, app.filter);
+    if app.list.filter_editing || !app.list.filter.is_empty() {
+        let cursor = if app.list.filter_editing { "▏" } else { "" };
+        let full = format!("{title} · {}: {}{cursor}", app.t.filter, app.list.filter);
         // What is typed stays visible: in a narrow pane the pane's name gives way, then the
         // start of the filter (its end is where the agent types).
         let room = (area.width as usize).saturating_sub(6);
         title = if width(&full) <= room {
             full
         } else {
-            tail(&format!("/{}{cursor}", app.filter), room)
+            tail(&format!("/{}{cursor}", app.list.filter), room)
         };
     }
     let block = pane_block(title, app.focus == Focus::Conversations);
@@ -52,12 +52,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // The open conversation is not among the rows: said above them, and under the cursor while
     // the list's actions act on it.
     if let Some(open) = &app.open
-        && !app.conversations.iter().any(|c| c.view.id == open.id())
+        && !app.list.rows.iter().any(|c| c.view.id == open.id())
     {
         lines.extend(outside_lines(app, open, w));
     }
     let per_screen = ((inner.height as usize).saturating_sub(lines.len()) / 2).max(1);
-    if app.conversations.is_empty() {
+    if app.list.rows.is_empty() {
         let dim = Style::default().add_modifier(Modifier::DIM);
         for l in wrap(app.t.no_conversations, w) {
             lines.push(Line::styled(l, dim));
@@ -66,25 +66,27 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let start = app
-        .conversation_selected
+        .list
+        .selected
         .saturating_sub(per_screen.saturating_sub(1));
     // Names shown more than once in the list: such rows must say which is which even where
     // the first line has no room for it.
     let mut names: std::collections::HashMap<String, Vec<&str>> = std::collections::HashMap::new();
-    for row in &app.conversations {
+    for row in &app.list.rows {
         names
             .entry(row.title())
             .or_default()
             .push(&row.view.display_phone);
     }
     for (i, row) in app
-        .conversations
+        .list
+        .rows
         .iter()
         .enumerate()
         .skip(start)
         .take(per_screen)
     {
-        let selected = i == app.conversation_selected && !app.open_outside_list;
+        let selected = i == app.list.selected && !app.list.outside_list;
         let open = app.open.as_ref().map(|o| o.id()) == Some(row.view.id);
         let twin = names
             .get(&row.title())
@@ -102,7 +104,7 @@ fn outside_lines<'a>(
     w: usize,
 ) -> [Line<'a>; 2] {
     let v = crate::i18n::views::for_lang(app.t.lang);
-    let (marker, style) = if app.open_outside_list {
+    let (marker, style) = if app.list.outside_list {
         ("›", Style::default().add_modifier(Modifier::REVERSED))
     } else {
         ("•", Style::default().add_modifier(Modifier::DIM))
@@ -133,7 +135,7 @@ fn row_identity(app: &App, row: &ConversationRow, room: usize) -> String {
     let id = format!(" #{}", row.view.id);
     let phone = &row.view.display_phone;
     let mut candidates = Vec::new();
-    if app.numbers.len() > 1 {
+    if app.sidebar.numbers.len() > 1 {
         candidates.push(format!("{id} +{phone}"));
         let digits: String = phone
             .chars()

@@ -66,7 +66,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     }
     lines.push(Line::raw(""));
     lines.push(heading(app.t.help_popups));
-    lines.push(Line::raw("  Esc · Enter · ↑ ↓ · Tab"));
+    popup_lines(&mut lines, app, width);
     for line in text::wrap(app.t.help_always, width.saturating_sub(2)) {
         lines.push(Line::raw(format!("  {line}")));
     }
@@ -75,6 +75,42 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         lines.push(Line::raw(format!("  {line}")));
     }
     lines
+}
+
+/// Each popup's keys from its own table, named as `[keys.<popup>]` names them, after the
+/// action that opens it.
+fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
+    use crate::tui::keymap::{Action, PopupKind};
+    let popups = [
+        (PopupKind::Pager, Action::Help),
+        (PopupKind::Search, Action::Search),
+        (PopupKind::Templates, Action::Templates),
+        (PopupKind::Automation, Action::Automation),
+        (PopupKind::Admin, Action::Admin),
+        (PopupKind::React, Action::React),
+        (PopupKind::SaveAs, Action::SaveMedia),
+        (PopupKind::CommandLine, Action::CommandLine),
+        (PopupKind::Filter, Action::Filter),
+    ];
+    for (popup, opener) in popups {
+        let keys: Vec<String> = app
+            .keymap
+            .in_popup(popup)
+            .filter(|b| !b.keys.is_empty())
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
+                format!("{} {}", keys.join(" "), b.action.name())
+            })
+            .collect();
+        let text = format!(
+            "{}: {}",
+            crate::tui::action_words::action_word(app.t.lang, opener),
+            keys.join(" · ")
+        );
+        for line in text::wrap(&text, width.saturating_sub(4)) {
+            lines.push(Line::raw(format!("  {line}")));
+        }
+    }
 }
 
 /// `:usage` then its description, on the same line when it fits, wrapped under the column.
@@ -124,7 +160,9 @@ pub(super) fn draw_pager(
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .title(format!(" {title} "))
-        .title_bottom(Line::from(format!(" {} ", words.pager_keys)).right_aligned());
+        .title_bottom(
+            Line::from(format!(" {} ", super::hint(app, pager, words.pager_keys))).right_aligned(),
+        );
     if pager.more_below() {
         block = block.title_bottom(
             Line::styled(

@@ -19,7 +19,6 @@ pub mod text;
 pub(crate) use composer::height as composer_height;
 
 use super::app::{App, Focus, LinkState, Popup};
-use super::keymap::{Action, Scope};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -68,7 +67,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
     let composer_height = composer::height(app, right.width);
     let [messages_area, composer_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(composer_height)]).areas(right);
-    if app.contact_panel && app.open.is_some() {
+    if app.contact.shown && app.open.is_some() {
         // Beside the messages when there is room, else in their place.
         if messages_area.width >= 70 {
             let [m, panel] = Layout::horizontal([Constraint::Min(30), Constraint::Length(30)])
@@ -94,13 +93,8 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
         Some(Popup::Templates(p)) => picker::draw(frame, app, p),
         Some(Popup::Search(s)) => search::draw(frame, app, s),
         Some(Popup::React(choice)) => react::draw(frame, app, choice),
-        Some(Popup::Admin { agents, scroll }) => {
-            admin::draw(frame, app, agents.as_deref(), *scroll)
-        }
-        Some(Popup::Automation {
-            sequences,
-            selected,
-        }) => automation::draw(frame, app, sequences.as_deref(), *selected),
+        Some(Popup::Admin(a)) => admin::draw(frame, app, a.agents.as_deref(), a.scroll),
+        Some(Popup::Automation(a)) => automation::draw(frame, app, a),
         Some(Popup::Command(_) | Popup::SaveAs(_) | Popup::ConfirmQuit { .. }) | None => {}
     }
 }
@@ -167,47 +161,6 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The keys worth showing for what has the focus, from the same table the input handler reads.
-fn footer_actions(app: &App) -> (Scope, &'static [Action]) {
-    match app.focus {
-        Focus::Composer => (
-            Scope::Composer,
-            &[
-                Action::Send,
-                Action::Newline,
-                Action::Templates,
-                Action::Editor,
-                Action::Back,
-                Action::Help,
-            ],
-        ),
-        Focus::Messages => (
-            Scope::Lists,
-            &[
-                Action::Compose,
-                Action::Templates,
-                Action::Retry,
-                Action::OpenMedia,
-                Action::Back,
-                Action::Help,
-                Action::Quit,
-            ],
-        ),
-        _ => (
-            Scope::Lists,
-            &[
-                Action::Open,
-                Action::Compose,
-                Action::Filter,
-                Action::NextUnread,
-                Action::NextPane,
-                Action::Help,
-                Action::Quit,
-            ],
-        ),
-    }
-}
-
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(Popup::ConfirmQuit { .. }) = &app.popup {
         return composer::draw_quit_question(frame, app, area);
@@ -219,21 +172,22 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         let v = crate::i18n::views::for_lang(app.t.lang);
         let bold = Style::default().add_modifier(Modifier::BOLD);
         // The end of the path is where the agent types: it stays visible.
+        let save_hint = hint(app, prompt, v.save_hint);
         let room = (area.width as usize)
-            .saturating_sub(text::width(v.save_prompt) + text::width(v.save_hint) + 3);
+            .saturating_sub(text::width(v.save_prompt) + text::width(&save_hint) + 3);
         let text = Line::from(vec![
             Span::styled(v.save_prompt, bold),
             Span::raw(text::tail(&prompt.path, room)),
             Span::styled("▏", Style::default().add_modifier(Modifier::SLOW_BLINK)),
             Span::styled(
-                format!("  {}", v.save_hint),
+                format!("  {save_hint}"),
                 Style::default().add_modifier(Modifier::DIM),
             ),
         ]);
         frame.render_widget(Paragraph::new(text), area);
         return;
     }
-    let (scope, actions) = footer_actions(app);
+    let (scope, actions) = app.focused_commands();
     let mut spans = Vec::new();
     for action in actions {
         if !spans.is_empty() {
@@ -252,6 +206,11 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::DIM)),
         area,
     );
+}
+
+/// A popup's hint line, written from the keys it answers.
+fn hint(app: &App, popup: &dyn crate::tui::popup::Component, template: &str) -> String {
+    popup.hint(&app.keymap, app.t.lang, template)
 }
 
 /// A rectangle centred in `area`, `percent_x` wide and `percent_y` high (at least what fits).

@@ -106,7 +106,10 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
             };
             frame.render_widget(Paragraph::new(lines), list);
             frame.render_widget(
-                Paragraph::new(Line::styled(app.t.template_choose_hint, dim)),
+                Paragraph::new(Line::styled(
+                    super::hint(app, picker, app.t.template_choose_hint),
+                    dim,
+                )),
                 hint,
             );
         }
@@ -151,7 +154,10 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
             }
             frame.render_widget(Paragraph::new(lines), preview);
             frame.render_widget(
-                Paragraph::new(Line::styled(app.t.template_send_hint, dim)),
+                Paragraph::new(Line::styled(
+                    super::hint(app, picker, app.t.template_send_hint),
+                    dim,
+                )),
                 hint,
             );
         }
@@ -175,7 +181,7 @@ fn draw_review(frame: &mut Frame, app: &App, picker: &TemplatePicker, area: Rect
     frame.render_widget(Paragraph::new(lines), body);
     frame.render_widget(
         Paragraph::new(Line::styled(
-            words.template_review_hint,
+            super::hint(app, picker, words.template_review_hint),
             bold.fg(ratatui::style::Color::Cyan),
         )),
         hint,

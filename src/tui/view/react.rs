@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, choice: &ReactionChoice) {
         typed,
     );
     frame.render_widget(
-        Paragraph::new(app.t.react_hint)
+        Paragraph::new(super::hint(app, choice, app.t.react_hint))
             .style(Style::default().add_modifier(Modifier::DIM))
             .wrap(Wrap { trim: true }),
         hint,

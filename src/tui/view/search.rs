@@ -71,5 +71,11 @@ pub fn draw(frame: &mut Frame, app: &App, search: &SearchState) {
         }
     };
     frame.render_widget(Paragraph::new(lines), list);
-    frame.render_widget(Paragraph::new(Line::styled(app.t.search_hint, dim)), hint);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            super::hint(app, search, app.t.search_hint),
+            dim,
+        )),
+        hint,
+    );
 }

@@ -38,7 +38,7 @@ pub fn scroll_window(len: usize, selected: usize, height: usize) -> (usize, usiz
 /// The view the list shows, in words (its title names it while the sidebar is hidden).
 pub fn view_name(app: &App) -> Option<String> {
     let v = crate::i18n::views::for_lang(app.t.lang);
-    Some(match app.sidebar_items().get(app.sidebar_selected)? {
+    Some(match app.sidebar.items().get(app.sidebar.selected)? {
         SidebarItem::All => v.all_open.to_string(),
         SidebarItem::Mine => app.t.mine.to_string(),
         SidebarItem::Unassigned => app.t.unassigned.to_string(),
@@ -56,16 +56,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let items = app.sidebar_items();
+    let items = app.sidebar.items();
     let v = crate::i18n::views::for_lang(app.t.lang);
-    let counts = app.counts.unwrap_or_default();
+    let counts = app.sidebar.counts.unwrap_or_default();
     let warnings = warning_lines(app, width);
     // The warnings keep their place at the bottom, but leave the views at least half.
     let height = inner.height as usize;
     let shown_warnings = warnings.len().min(height / 2);
     let rows_height = height - shown_warnings;
     let (start, count, above, below) =
-        scroll_window(items.len(), app.sidebar_selected, rows_height);
+        scroll_window(items.len(), app.sidebar.selected, rows_height);
     let hint = |text: &str| {
         Line::styled(
             format!(" {text}"),
@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(hint(v.more_above));
     }
     for (i, item) in items.iter().enumerate().skip(start).take(count) {
-        let selected = i == app.sidebar_selected;
+        let selected = i == app.sidebar.selected;
         let marker = if selected { "›" } else { " " };
         let style = if selected {
             Style::default().add_modifier(Modifier::REVERSED)
@@ -102,6 +102,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             }
             SidebarItem::NoQueue(tenant) => {
                 let waiting: i64 = app
+                    .sidebar
                     .numbers
                     .iter()
                     .filter(|n| &n.tenant == tenant && n.queue.is_none())
@@ -145,8 +146,8 @@ fn warning_lines<'a>(app: &App, width: usize) -> Vec<Line<'a>> {
         .fg(ratatui::style::Color::Red)
         .add_modifier(Modifier::BOLD);
     for (count, text) in [
-        (app.unrouted, app.t.unrouted_warning),
-        (app.invalid, app.t.invalid_warning),
+        (app.sidebar.unrouted, app.t.unrouted_warning),
+        (app.sidebar.invalid, app.t.invalid_warning),
     ] {
         if count > 0 {
             lines.push(Line::raw(""));
@@ -156,7 +157,7 @@ fn warning_lines<'a>(app: &App, width: usize) -> Vec<Line<'a>> {
         }
     }
     // A token that lapses silently stops every reply: warn a week ahead (doctor's rule).
-    for n in &app.numbers {
+    for n in &app.sidebar.numbers {
         let Some(at) = n.token_expires_at.filter(|at| *at != 0) else {
             continue;
         };
@@ -182,7 +183,7 @@ fn warning_lines<'a>(app: &App, width: usize) -> Vec<Line<'a>> {
             lines.push(Line::styled(l, style));
         }
     }
-    if app.numbers.is_empty() {
+    if app.sidebar.numbers.is_empty() {
         lines.push(Line::raw(""));
         for l in super::text::wrap(app.t.no_numbers, width) {
             lines.push(Line::styled(

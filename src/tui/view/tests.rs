@@ -30,15 +30,15 @@ fn type_text(app: &mut App, text: &str) {
 #[test]
 fn what_is_typed_in_the_filter_stays_visible_in_a_narrow_pane() {
     let mut app = fixtures::inbox("en");
-    app.filter_editing = true;
-    app.filter = "Sheena Nelson".into();
+    app.list.filter_editing = true;
+    app.list.filter = "Sheena Nelson".into();
     let screen = render(&app, 80, 24).backend().to_string();
     assert!(screen.contains("/Sheena Nelson▏"), "{screen}");
-    app.filter = "a customer with a very long name indeed".into();
+    app.list.filter = "a customer with a very long name indeed".into();
     let screen = render(&app, 80, 24).backend().to_string();
     assert!(screen.contains("… long name indeed▏"), "{screen}");
     // Where there is room, the pane keeps its name.
-    app.filter = "Ana".into();
+    app.list.filter = "Ana".into();
     let screen = render(&app, 200, 30).backend().to_string();
     assert!(screen.contains("Conversations · filter: Ana▏"), "{screen}");
 }
@@ -78,8 +78,8 @@ fn inbox_fits_80x24() {
 #[test]
 fn empty_inbox_says_what_to_do() {
     let mut app = fixtures::inbox("en");
-    app.numbers.clear();
-    app.conversations.clear();
+    app.sidebar.numbers.clear();
+    app.list.rows.clear();
     insta::assert_snapshot!(render(&app, 100, 20).backend());
 }
 
@@ -96,7 +96,7 @@ fn window_closing_soon_warns_above_the_composer() {
 #[test]
 fn closed_window_opens_the_template_picker_instead_of_the_composer() {
     let mut app = fixtures::inbox("en");
-    app.conversation_selected = 3; // Carlos, whose window closed two days ago
+    app.list.selected = 3; // Carlos, whose window closed two days ago
     app.focus = Focus::Conversations;
     press(&mut app, KeyCode::Char('i'));
     app.templates
@@ -120,7 +120,7 @@ fn closed_window_opens_the_template_picker_instead_of_the_composer() {
 #[test]
 fn template_form_previews_the_exact_text() {
     let mut app = fixtures::inbox("en");
-    app.conversation_selected = 3;
+    app.list.selected = 3;
     press(&mut app, KeyCode::Char('i'));
     let _ = app.on_reply(
         crate::tui::app::Tag::Templates {
@@ -137,7 +137,7 @@ fn template_form_previews_the_exact_text() {
 #[test]
 fn a_template_with_an_image_header_prompts_for_a_file_and_names_it_in_the_preview() {
     let mut app = fixtures::inbox("en");
-    app.conversation_selected = 3;
+    app.list.selected = 3;
     press(&mut app, KeyCode::Char('i'));
     let mut summer = fixtures::templates()[0].clone();
     summer.name = "summer_sale".into();
@@ -294,7 +294,7 @@ fn search_results_newest_first_with_the_words_marked() {
 #[test]
 fn unrouted_deliveries_are_a_loud_warning_in_the_sidebar() {
     let mut app = fixtures::inbox("en");
-    app.unrouted = 3;
+    app.sidebar.unrouted = 3;
     let terminal = render(&app, 100, 20);
     insta::assert_snapshot!(terminal.backend());
     assert_eq!(
@@ -306,8 +306,8 @@ fn unrouted_deliveries_are_a_loud_warning_in_the_sidebar() {
 #[test]
 fn a_token_about_to_expire_is_warned_about_in_yellow_and_an_expired_one_in_red() {
     let mut app = open_sheena();
-    app.numbers[0].token_expires_at = Some(NOW + 3 * 86_400);
-    app.numbers[1].token_expires_at = Some(NOW - 60);
+    app.sidebar.numbers[0].token_expires_at = Some(NOW + 3 * 86_400);
+    app.sidebar.numbers[1].token_expires_at = Some(NOW - 60);
     let terminal = render(&app, 120, 40);
     insta::assert_snapshot!(terminal.backend());
     let buffer = terminal.backend().buffer();
@@ -425,7 +425,7 @@ fn the_sequences_popup_lists_what_runs_and_what_may_start() {
 fn a_customers_escapes_and_bidi_overrides_are_drawn_visibly_never_emitted() {
     let hostile = "Ana \u{1b}]52;c;aGk=\u{7}\u{9b}31m\u{202e}gpj.exe\u{200b}";
     let mut app = fixtures::inbox("en");
-    app.conversations[0].view.contact.name = Some(hostile.into());
+    app.list.rows[0].view.contact.name = Some(hostile.into());
     let app = fixtures::open(
         app,
         0,

@@ -33,7 +33,7 @@ fn a_group_shows_each_author_and_calls_and_forms_read_as_what_happened() {
         group_id: "Q0FQSV9HUk9VUDo1OTE3MTIzMDAwMToxNzY3MjMzMDAwOjQ0".into(),
         subject: None,
     });
-    app.conversations.insert(0, group);
+    app.list.rows.insert(0, group);
 
     let mut first = fixtures::message(
         1,

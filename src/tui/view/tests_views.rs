@@ -220,7 +220,7 @@ fn placeholders_are_wrapped_whole_not_cut() {
     assert!(text.contains("Choose a conversation and"), "{text}");
     assert!(text.contains("Enter."), "{text}");
     assert!(!text.contains("Ente…"), "{text}");
-    app.conversations.clear();
+    app.list.rows.clear();
     let text = screen(&app, 80, 24);
     assert!(text.contains("No conversations here"), "{text}");
     assert!(text.contains("yet."), "{text}");
@@ -248,7 +248,7 @@ fn an_open_conversation_outside_the_list_is_shown_above_it() {
         seek: None,
         automation: Vec::new(),
     });
-    app.open_outside_list = true;
+    app.list.outside_list = true;
     app.focus = Focus::Conversations;
     let terminal = render(&app, 80, 24);
     let text = terminal.backend().to_string();

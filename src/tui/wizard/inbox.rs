@@ -35,8 +35,8 @@ impl App {
                     self.wizard = None;
                     self.dirty = true;
                     // A number may have joined: the sidebar and the list are read again.
-                    self.numbers_stale = true;
-                    self.conversations_stale = true;
+                    self.sidebar.stale = true;
+                    self.list.stale = true;
                     out.extend(self.flush());
                 }
             }

@@ -25,6 +25,9 @@ pub struct Group {
     sidebar_sent: Option<Instant>,
     /// A sidebar is being read for this group: no second read until it is back.
     sidebar_reading: bool,
+    /// A sidebar read and not sent yet: it rides with the next push, or goes alone after
+    /// `TICK` if none comes (a push fewer per subscriber while changes keep coming).
+    sidebar_ready: Option<(Box<Sidebar>, Instant)>,
 }
 
 impl Group {
@@ -40,6 +43,7 @@ impl Group {
             sidebar_dirty: false,
             sidebar_sent: None,
             sidebar_reading: false,
+            sidebar_ready: None,
         };
         group.read_queues(engine).await;
         Some(group)
@@ -54,8 +58,14 @@ impl Group {
         self.subscribers.any_left()
     }
 
-    /// When the sidebar should be read again, if it may have changed.
-    pub fn sidebar_due(&self) -> Option<Instant> {
+    /// When the hub must next act for this group without a change: a sidebar to read again,
+    /// or a sidebar read that no push has carried yet.
+    pub fn due(&self) -> Option<Instant> {
+        let send = self.sidebar_ready.as_ref().map(|(_, at)| *at + super::TICK);
+        [self.sidebar_read_due(), send].into_iter().flatten().min()
+    }
+
+    fn sidebar_read_due(&self) -> Option<Instant> {
         if !self.sidebar_dirty || self.sidebar_reading {
             return None;
         }
@@ -63,6 +73,30 @@ impl Group {
             self.sidebar_sent
                 .map_or_else(Instant::now, |t| t + SIDEBAR_EVERY),
         )
+    }
+
+    /// Does what is due by `now`: starts a sidebar read, or sends a waiting sidebar alone.
+    pub fn act(
+        &mut self,
+        engine: &Arc<Engine>,
+        now: Instant,
+        key: super::GroupKey,
+        done: &mpsc::UnboundedSender<(super::GroupKey, Option<Sidebar>)>,
+    ) {
+        if self.sidebar_read_due().is_some_and(|due| due <= now) {
+            self.read_sidebar(engine, key, done.clone());
+        }
+        if self
+            .sidebar_ready
+            .as_ref()
+            .is_some_and(|(_, at)| *at + super::TICK <= now)
+            && let Some((sidebar, _)) = self.sidebar_ready.take()
+        {
+            self.send(&Delivery::new(Push {
+                sidebar: Some(sidebar),
+                ..Push::default()
+            }));
+        }
     }
 
     async fn read_queues(&mut self, engine: &Arc<Engine>) {
@@ -144,16 +178,19 @@ impl Group {
         // Everyone's windows and times are worded at the engine's now.
         push.clock_offset_seconds = tick.clock;
         if !push.is_empty() {
+            push.sidebar = self.sidebar_ready.take().map(|(s, _)| s);
+        }
+        if !push.is_empty() {
             self.send(&Delivery::new(push));
         }
     }
 
     /// Starts reading the sidebar; the answer comes back through `done` to `sidebar_read`.
-    pub fn read_sidebar(
+    fn read_sidebar(
         &mut self,
         engine: &Arc<Engine>,
         key: super::GroupKey,
-        done: mpsc::UnboundedSender<(super::GroupKey, Arc<Delivery>)>,
+        done: mpsc::UnboundedSender<(super::GroupKey, Option<Sidebar>)>,
     ) {
         self.sidebar_dirty = false;
         self.sidebar_reading = true;
@@ -192,23 +229,17 @@ impl Group {
                     attention,
                 })
             };
-            let push = match sidebar.await {
-                Some(sidebar) => Push {
-                    sidebar: Some(Box::new(sidebar)),
-                    ..Push::default()
-                },
-                None => Push::default(),
-            };
-            let _ = done.send((key, Delivery::new(push)));
+            let _ = done.send((key, sidebar.await));
         });
     }
 
-    /// A sidebar read is back: it goes out (unless it failed, then nothing does).
-    pub fn sidebar_read(&mut self, delivery: Arc<Delivery>) {
+    /// A sidebar read is back: it waits for the next push (unless it failed: nothing then).
+    pub fn sidebar_read(&mut self, sidebar: Option<Sidebar>) {
         self.sidebar_reading = false;
-        self.sidebar_sent = Some(Instant::now());
-        if !delivery.push.is_empty() {
-            self.send(&delivery);
+        let now = Instant::now();
+        self.sidebar_sent = Some(now);
+        if let Some(sidebar) = sidebar {
+            self.sidebar_ready = Some((Box::new(sidebar), now));
         }
     }
 

@@ -23,12 +23,12 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
-use wabox_protocol::push::Push;
+use wabox_protocol::push::{self, Push};
 use wabox_protocol::{ApiError, ServerFrame};
 use wabox_store::StoreEvent;
 
 /// How long after a first event the hub waits for more before pushing them together.
-const TICK: Duration = Duration::from_millis(30);
+const TICK: Duration = Duration::from_millis(40);
 /// The most often a group's sidebar is read again.
 const SIDEBAR_EVERY: Duration = Duration::from_millis(500);
 /// Pushes waiting for one subscriber before it is counted as fallen behind.
@@ -43,7 +43,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    fn new(push: Push) -> Arc<Delivery> {
+    pub(crate) fn new(push: Push) -> Arc<Delivery> {
         let frame = ServerFrame::Push {
             push: Box::new(push),
         };
@@ -195,13 +195,14 @@ async fn run(
     mut joins: mpsc::UnboundedReceiver<Join>,
 ) {
     let mut groups: HashMap<GroupKey, Group> = HashMap::new();
-    let (sidebars_done, mut sidebars) = mpsc::unbounded_channel::<(GroupKey, Arc<Delivery>)>();
+    let (sidebars_done, mut sidebars) =
+        mpsc::unbounded_channel::<(GroupKey, Option<push::Sidebar>)>();
     let mut placements = match engine.upgrade() {
         Some(e) => rows::Placements::load(&e).await,
         None => return,
     };
     loop {
-        let sidebar_due = groups.values().filter_map(Group::sidebar_due).min();
+        let due = groups.values().filter_map(Group::due).min();
         let mut tick = Tick::default();
         tokio::select! {
             join = joins.recv() => {
@@ -222,10 +223,10 @@ async fn run(
                 continue;
             }
             read = sidebars.recv() => {
-                if let Some((key, delivery)) = read
+                if let Some((key, sidebar)) = read
                     && let Some(group) = groups.get_mut(&key)
                 {
-                    group.sidebar_read(delivery);
+                    group.sidebar_read(sidebar);
                 }
                 continue;
             }
@@ -244,7 +245,7 @@ async fn run(
                     }
                 }
             }
-            _ = sleep_until(sidebar_due), if sidebar_due.is_some() => {}
+            _ = sleep_until(due), if due.is_some() => {}
         }
         let Some(engine) = engine.upgrade() else {
             return;
@@ -258,9 +259,7 @@ async fn run(
         }
         let now = Instant::now();
         for (key, group) in groups.iter_mut() {
-            if group.sidebar_due().is_some_and(|due| due <= now) {
-                group.read_sidebar(&engine, key.clone(), sidebars_done.clone());
-            }
+            group.act(&engine, now, key.clone(), &sidebars_done);
         }
     }
 }

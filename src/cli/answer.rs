@@ -1,0 +1,62 @@
+//! A command that is one request: sent to the engine, its answer printed, and the exit status
+//! set from what the answer says.
+
+use super::{account_events, output, reader, sequences};
+use crate::client::Client;
+use crate::config::Config;
+use crate::protocol::admin::JournalState;
+use crate::protocol::{Request, Response};
+
+/// Exit status when an answer says an admin must look (see `needs_attention`).
+const ATTENTION_EXIT_STATUS: i32 = 3;
+
+pub async fn call_and_print(
+    config: Config,
+    request: Request,
+    as_json: bool,
+    act_as: Option<String>,
+) -> anyhow::Result<()> {
+    let mut client = Client::connect(config).await?.acting_as(act_as);
+    let result = reader::call(&mut client, request).await;
+    client.close().await;
+    let (response, reader) = result?;
+    if as_json {
+        output::json(&response, &reader)?;
+    } else {
+        output::human(&response, &reader);
+        if let Response::Doctor(d) = &response {
+            print_file_checks(&d.files);
+            account_events::print(&d.account_events);
+        }
+    }
+    if needs_attention(&response) {
+        std::process::exit(ATTENTION_EXIT_STATUS);
+    }
+    if let Response::Replayed(outcomes) = &response
+        && outcomes.iter().any(|o| o.state != JournalState::Processed)
+    {
+        anyhow::bail!("some deliveries are still not processed (see above)");
+    }
+    Ok(())
+}
+
+/// Scripts (and cron) learn from the exit status that an admin must look.
+fn needs_attention(response: &Response) -> bool {
+    match response {
+        Response::Doctor(d) => !d.healthy(),
+        Response::Synced(r) => r.needs_attention(),
+        r @ Response::Sequences(_) => sequences::attention(r),
+        _ => false,
+    }
+}
+
+/// The data dir's checks, after the numbers': every one a failure with its fix (paths are the
+/// engine's own, never a customer's text).
+fn print_file_checks(checks: &[crate::domain::health::Check]) {
+    for c in checks {
+        output::say!("FILES: {}", c.detail);
+        if let Some(fix) = &c.fix {
+            output::say!("       fix: {fix}");
+        }
+    }
+}

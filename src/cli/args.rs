@@ -1,0 +1,140 @@
+//! The command line as clap reads it: the global flags and one variant per command. Each
+//! family's own flags live beside the code that turns them into a request (tenants.rs,
+//! conversations.rs, send.rs…), so adding a command touches its family's file and one arm here.
+
+use super::{
+    conversations, journal, media, numbers, react, send, sequences, team, templates, tenants,
+};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wabox",
+    version,
+    about = "A terminal inbox for WhatsApp Business numbers"
+)]
+pub struct Cli {
+    /// Config file (else WABOX_CONFIG, else ~/.config/wabox/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data dir: database, logs, keys, socket (else WABOX_DATA_DIR, else ~/.local/share/wabox).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Act as this user (admins only; recorded in the audit log): see what they see.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub act_as: Option<String>,
+    /// Without a command: the inbox (`wabox tui`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+// The variants' doc comments are the commands' `--help`; the Args structs they hold carry none,
+// so there is one description per command and it sits in this list.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the engine: webhook listener, ingestion and the client socket, until stopped.
+    Serve {
+        /// Listen here instead of [webhook] listen (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Businesses served by this installation.
+    #[command(subcommand)]
+    Tenants(tenants::TenantsCommand),
+    /// Business phone numbers.
+    #[command(subcommand)]
+    Numbers(numbers::NumbersCommand),
+    /// Conversations, most recent first.
+    Conversations(conversations::ListArgs),
+    /// A conversation's messages, oldest first.
+    Messages(conversations::MessagesArgs),
+    /// Queue a message: free text or a file inside the 24-hour window, or an approved template.
+    Send(send::SendArgs),
+    /// Mark a conversation read: its unread count drops to 0 and, unless `[outbox]
+    /// mark_read_on_open = false`, WhatsApp shows the customer their last message was read.
+    Read(conversations::ReadArgs),
+    /// React to a customer's message with an emoji, or `--remove` our reaction.
+    React(react::ReactArgs),
+    /// Send a failed or uncertain message again.
+    Retry(conversations::RetryArgs),
+    /// Approved, pending and rejected templates, as last synced (`templates sync` syncs now).
+    Templates(templates::TemplatesArgs),
+    /// Customers' files.
+    #[command(subcommand)]
+    Media(media::MediaCommand),
+    /// Deliveries not processed (pending, unrouted, invalid), newest first; `--all` shows every one.
+    Journal(journal::JournalArgs),
+    /// The whole of wabox on a simulated Cloud API, with customers writing in.
+    Demo(crate::demo::DemoArgs),
+    /// The full-screen inbox (also what `wabox` alone opens).
+    Tui,
+    #[command(flatten)]
+    Team(team::TeamCommand),
+    /// Connect a business's number: alone, the full-screen wizard; with a subcommand, one of
+    /// its paths without the full screen (for scripts).
+    Connect(super::connect::ConnectArgs),
+    /// Automated follow-ups (TOML files in the config dir's sequences/) and the conversations
+    /// going through them.
+    #[command(subcommand)]
+    Sequences(sequences::SequencesCommand),
+    /// Move a test or demo engine's clock (WABOX_MOVABLE_CLOCK=1).
+    #[command(subcommand, hide = true)]
+    Clock(sequences::ClockCommand),
+    /// Every message with these words (prefixes, accents ignored), newest first.
+    Search(conversations::SearchArgs),
+    /// A conversation's contact: numbers and ids, labels, private notes.
+    Contact(conversations::ConversationArgs),
+    /// Add a private note to a conversation's contact (stored, never sent).
+    Note(conversations::NoteArgs),
+    /// Label a conversation's contact.
+    Label(conversations::LabelArgs),
+    /// Close a conversation (the customer's next message reopens it).
+    Close(conversations::ConversationArgs),
+    /// Open a closed or snoozed conversation again.
+    Reopen(conversations::ConversationArgs),
+    /// Put a conversation aside until a time passes or the customer writes.
+    Snooze(conversations::SnoozeArgs),
+    /// Measure the engine (see the README's table).
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
+}
+
+/// A duration that may be nothing at all (`0s`: do not wait).
+pub(crate) fn parse_wait_arg(text: &str) -> Result<i64, String> {
+    if matches!(text.trim(), "0" | "0s" | "0m") {
+        return Ok(0);
+    }
+    parse_duration_arg(text)
+}
+
+pub(crate) fn parse_duration_arg(text: &str) -> Result<i64, String> {
+    crate::domain::time::parse_duration(text)
+        .ok_or_else(|| format!("{text:?} is not a duration: try 30m, 2h, 1d or 1h30m"))
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    /// `--help` of every command says what it is for (one had none: issue 15).
+    #[test]
+    fn every_command_has_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands() {
+                let here = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(here.clone());
+                }
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "wabox", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "commands without a description: {missing:?}"
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! The commands about one conversation or the list of them: reading, searching, the contact's
+//! notes and labels, and moving a conversation between open, snoozed and closed.
+//!
+//! Each Args struct is held by its variant of `Command` (args.rs), whose doc comment is the
+//! command's `--help`: these structs carry no doc comment so that one stays the only one.
+
+use crate::protocol::views::StateFilter;
+use crate::protocol::{ConversationState, Request};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only this number (Meta's phone number id).
+    #[arg(long, value_name = "PHONE_NUMBER_ID")]
+    number: Option<String>,
+    /// Only conversations whose contact or last message contains this text.
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// Only open (and pending), snoozed or closed ones; every state without it.
+    #[arg(long, value_name = "open|snoozed|closed")]
+    state: Option<StateFilter>,
+    #[arg(long, default_value_t = 200)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+impl ListArgs {
+    pub fn request(self) -> (Request, bool) {
+        (
+            Request::ListConversations {
+                before: None,
+                phone_number_id: self.number,
+                limit: Some(self.limit),
+                filter: self.filter,
+                queue: None,
+                state: self.state,
+            },
+            self.json,
+        )
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct MessagesArgs {
+    conversation_id: i64,
+    /// Only messages before this message id (older pages).
+    #[arg(long, value_name = "MESSAGE_ID")]
+    before: Option<i64>,
+    #[arg(long, default_value_t = 200)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+impl MessagesArgs {
+    pub fn request(self) -> (Request, bool) {
+        (
+            Request::ListMessages {
+                conversation_id: self.conversation_id,
+                before: self.before,
+                limit: Some(self.limit),
+            },
+            self.json,
+        )
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    conversation_id: i64,
+}
+
+impl ReadArgs {
+    pub fn request(self) -> (Request, bool) {
+        let conversation_id = self.conversation_id;
+        (Request::MarkRead { conversation_id }, false)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RetryArgs {
+    message_id: i64,
+    #[arg(long)]
+    json: bool,
+}
+
+impl RetryArgs {
+    pub fn request(self) -> (Request, bool) {
+        let message_id = self.message_id;
+        (Request::RetryMessage { message_id }, self.json)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    #[arg(required = true, num_args = 1..)]
+    words: Vec<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+impl SearchArgs {
+    pub fn request(self) -> (Request, bool) {
+        (
+            Request::Search {
+                before: None,
+                query: self.words.join(" "),
+                limit: Some(self.limit),
+            },
+            self.json,
+        )
+    }
+}
+
+/// The conversation a command acts on: `contact`, `close` and `reopen` need nothing else.
+#[derive(Args, Debug)]
+pub struct ConversationArgs {
+    conversation_id: i64,
+    #[arg(long)]
+    json: bool,
+}
+
+impl ConversationArgs {
+    pub fn contact(self) -> (Request, bool) {
+        let conversation_id = self.conversation_id;
+        (Request::GetContact { conversation_id }, self.json)
+    }
+
+    pub fn close(self) -> (Request, bool) {
+        let request = state_request(self.conversation_id, ConversationState::Closed, None);
+        (request, self.json)
+    }
+
+    pub fn reopen(self) -> (Request, bool) {
+        let request = state_request(self.conversation_id, ConversationState::Open, None);
+        (request, self.json)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct NoteArgs {
+    conversation_id: i64,
+    text: String,
+    #[arg(long)]
+    json: bool,
+}
+
+impl NoteArgs {
+    pub fn request(self) -> (Request, bool) {
+        (
+            Request::AddNote {
+                conversation_id: self.conversation_id,
+                text: self.text,
+            },
+            self.json,
+        )
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LabelArgs {
+    conversation_id: i64,
+    #[arg(long, value_name = "LABEL")]
+    add: Vec<String>,
+    #[arg(long, value_name = "LABEL")]
+    remove: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+impl LabelArgs {
+    pub fn request(self) -> (Request, bool) {
+        (
+            Request::ChangeLabels {
+                conversation_id: self.conversation_id,
+                add: self.add,
+                remove: self.remove,
+            },
+            self.json,
+        )
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct SnoozeArgs {
+    conversation_id: i64,
+    /// How long: `30m`, `2h`, `1d`, `1h30m`.
+    #[arg(long = "for", value_name = "DURATION", value_parser = super::parse_duration_arg)]
+    duration: i64,
+    #[arg(long)]
+    json: bool,
+}
+
+impl SnoozeArgs {
+    /// Snoozed until now plus the duration, by this machine's clock.
+    pub fn request(self) -> (Request, bool) {
+        let until = crate::domain::time::now_unix() + self.duration;
+        let request = state_request(
+            self.conversation_id,
+            ConversationState::Snoozed,
+            Some(until),
+        );
+        (request, self.json)
+    }
+}
+
+fn state_request(
+    conversation_id: i64,
+    state: ConversationState,
+    snoozed_until: Option<i64>,
+) -> Request {
+    Request::SetConversationState {
+        conversation_id,
+        state,
+        snoozed_until,
+    }
+}

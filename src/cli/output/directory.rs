@@ -1,0 +1,175 @@
+//! The directory as people read it: tenants, numbers, queues, agents, a conversation's
+//! hand-over history and the audit log.
+
+use super::{say, table};
+use crate::domain::time::rfc3339;
+use crate::protocol::directory::HandEvent;
+
+pub fn tenants(ts: &[crate::protocol::directory::TenantView]) {
+    if ts.is_empty() {
+        say!("no tenants yet: add one with `wabox tenants add NAME`");
+        return;
+    }
+    table(
+        &["ID", "NAME", "NUMBERS", "CREATED"],
+        ts.iter()
+            .map(|t| {
+                vec![
+                    t.id.to_string(),
+                    t.name.clone(),
+                    t.numbers.to_string(),
+                    rfc3339(t.created_at),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub fn number_added(n: &crate::protocol::directory::NumberView) {
+    say!(
+        "number +{} ({}) added to tenant {:?}{}",
+        n.display_phone,
+        n.phone_number_id,
+        n.tenant,
+        if n.has_token {
+            ", token sealed"
+        } else {
+            ", no token"
+        }
+    )
+}
+
+pub fn numbers(ns: &[crate::protocol::directory::NumberView]) {
+    if ns.is_empty() {
+        say!("no numbers yet: add one with `wabox numbers add --tenant NAME ...`");
+        return;
+    }
+    table(
+        &[
+            "TENANT",
+            "NUMBER",
+            "PHONE NUMBER ID",
+            "WABA",
+            "CONNECTION",
+            "STATUS",
+            "TOKEN",
+            "CONVERSATIONS",
+        ],
+        ns.iter()
+            .map(|n| {
+                vec![
+                    n.tenant.clone(),
+                    format!("+{}", n.display_phone),
+                    n.phone_number_id.clone(),
+                    n.waba_id.clone(),
+                    n.connection.to_string(),
+                    n.status.to_string(),
+                    if n.has_token { "sealed" } else { "none" }.into(),
+                    n.conversations.to_string(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub fn queues(qs: &[crate::protocol::directory::QueueView]) {
+    if qs.is_empty() {
+        say!("no queues yet: `wabox queues add NAME`");
+        return;
+    }
+    table(
+        &[
+            "QUEUE",
+            "TENANT",
+            "NUMBERS",
+            "AGENTS",
+            "CONVERSATIONS",
+            "WAITING",
+            "AUTO-ASSIGN",
+        ],
+        qs.iter()
+            .map(|q| {
+                vec![
+                    q.name.clone(),
+                    q.tenant.clone(),
+                    q.numbers
+                        .iter()
+                        .map(|n| format!("+{n}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    q.agents.join(" "),
+                    q.conversations.to_string(),
+                    q.waiting.to_string(),
+                    if q.auto_assign { "on" } else { "off" }.into(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub fn agents(agents: &[crate::protocol::directory::AgentView]) {
+    if agents.is_empty() {
+        say!("no agents yet: `wabox agents add USER --queue NAME`");
+        return;
+    }
+    table(
+        &["USER", "ROLE", "TENANT", "QUEUES"],
+        agents
+            .iter()
+            .map(|a| {
+                vec![
+                    a.user.clone(),
+                    a.role.to_string(),
+                    a.tenant.clone().unwrap_or_else(|| "all".into()),
+                    a.queues.join(", "),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub fn history(h: &[HandEvent]) {
+    if h.is_empty() {
+        say!("nobody has claimed or moved it");
+        return;
+    }
+    for e in h {
+        let note = e
+            .note
+            .as_deref()
+            .map(|n| format!(" — note: {n}"))
+            .unwrap_or_default();
+        say!("{}{note}", history_line(e));
+    }
+}
+
+/// One hand-over event in words: "alice claimed it", "whatsapp number changed from … to …".
+fn history_line(e: &HandEvent) -> String {
+    let what = e.kind.replace('_', " ");
+    // A claim's detail is its actor ("root claimed root" said nothing twice).
+    if e.detail.is_empty() || e.detail == e.actor {
+        format!("{} {} {what}", rfc3339(e.at), e.actor)
+    } else {
+        format!("{} {} {what} {}", rfc3339(e.at), e.actor, e.detail)
+    }
+}
+
+pub fn audit_log(entries: &[crate::protocol::directory::AuditEntry]) {
+    if entries.is_empty() {
+        say!("nothing audited yet");
+        return;
+    }
+    table(
+        &["AT", "WHO", "ACTION", "DETAIL"],
+        entries
+            .iter()
+            .map(|e| {
+                let who = match &e.as_user {
+                    Some(u) => format!("{} as {u}", e.actor),
+                    None => e.actor.clone(),
+                };
+                vec![rfc3339(e.at), who, e.action.clone(), e.detail.clone()]
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,151 @@
+//! `wabox doctor` and `wabox connect dashboard`: what is wrong with each number and how to fix
+//! it, and what to type into Meta's and Kapso's dashboards.
+
+use super::say;
+use crate::protocol::{DashboardView, DoctorReport};
+
+pub fn doctor(d: &DoctorReport) {
+    print_numbers(d);
+    if d.healthy() {
+        say!("all good: every number has a queue and a token, no delivery waits");
+    }
+    print_findings(d);
+}
+
+/// Each number with its checks; a fix only where a check did not pass.
+fn print_numbers(d: &DoctorReport) {
+    use crate::domain::health::Level;
+    for n in &d.numbers {
+        say!(
+            "+{} ({}, {}{})",
+            n.display_phone,
+            n.phone_number_id,
+            n.tenant,
+            n.connected_via
+                .as_deref()
+                .map(|v| format!(", connected via {v}"))
+                .unwrap_or_default()
+        );
+        for c in &n.checks {
+            let mark = match c.level {
+                Level::Ok => "ok  ",
+                Level::Warn => "WARN",
+                Level::Fail => "FAIL",
+                Level::Unknown => "?   ",
+            };
+            say!("  {mark} {:<12} {}", c.what, c.detail);
+            if let Some(fix) = &c.fix
+                && c.level != Level::Ok
+            {
+                say!("       fix: {fix}");
+            }
+        }
+    }
+}
+
+/// What is wrong across numbers, each with the command that shows or fixes it.
+fn print_findings(d: &DoctorReport) {
+    for o in &d.without_queue {
+        say!(
+            "NO QUEUE: +{} ({}, {}) — {} conversations reach no agent: `wabox queues assign {} QUEUE`",
+            o.display_phone,
+            o.phone_number_id,
+            o.tenant,
+            o.conversations,
+            o.phone_number_id
+        );
+    }
+    if d.unrouted > 0 {
+        say!(
+            "UNROUTED: {} deliveries name a number wabox does not know: `wabox journal --unrouted`",
+            d.unrouted
+        );
+    }
+    if d.invalid > 0 {
+        say!(
+            "INVALID: {} deliveries could not be read: `wabox journal --invalid`",
+            d.invalid
+        );
+    }
+    for n in &d.without_token {
+        say!("NO TOKEN: {n} can receive but not send: connect it again");
+    }
+}
+
+pub fn dashboard(d: &DashboardView) {
+    if d.public_url_is_loopback {
+        say!(
+            "Note: [webhook] public_url is not set; the listener's loopback address stands in, \
+             which only a browser on this machine reaches."
+        );
+    }
+    print_meta(d);
+    print_kapso(d);
+    match &d.handshake {
+        Some(Ok(ok)) => say!("Handshake: ok, {ok}"),
+        Some(Err(e)) => say!("Handshake: FAILED, {e}"),
+        None => say!("Handshake: not tried (--test tries it)"),
+    }
+    for p in &d.paths {
+        let mark = if p.ok { "ok" } else { "FAILED" };
+        say!("  {}: {mark}, {}", p.path, p.detail);
+    }
+}
+
+/// A dashboard value, or what sets it when it is not set.
+fn or_unset(v: &Option<String>, how: &str) -> String {
+    v.clone().unwrap_or_else(|| format!("(not set: {how})"))
+}
+
+fn print_meta(d: &DashboardView) {
+    say!("In Meta's App Dashboard:");
+    say!(
+        "  WhatsApp → Configuration → Callback URL: {}",
+        or_unset(&d.callback_url, "[webhook] public_url")
+    );
+    say!(
+        "  WhatsApp → Configuration → Verify token: {}",
+        match (&d.verify_token, d.verify_token_set) {
+            (Some(t), _) => t.expose().to_string(),
+            (None, true) => "set (the [meta] verify_token; --reveal shows it)".into(),
+            (None, false) => "(not set: [meta] verify_token or WABOX_VERIFY_TOKEN)".into(),
+        }
+    );
+    say!(
+        "  Subscribe to the fields: messages, smb_message_echoes, history, smb_app_state_sync, message_template_status_update"
+    );
+    say!(
+        "  Facebook Login for Business → Valid OAuth Redirect URIs: {}",
+        or_unset(&d.oauth_redirect_uri, "[webhook] public_url")
+    );
+    say!("  App id: {}", or_unset(&d.app_id, "[meta] app_id"));
+    say!(
+        "  Embedded Signup configuration: {}",
+        or_unset(&d.config_id, "[meta] config_id")
+    );
+}
+
+fn print_kapso(d: &DashboardView) {
+    say!("In Kapso:");
+    say!(
+        "  API key: {}",
+        if d.kapso_configured {
+            "set"
+        } else {
+            "(not set: [kapso] api_key or WABOX_KAPSO_API_KEY)"
+        }
+    );
+    say!(
+        "  Success / failure redirects: {} / {}",
+        or_unset(&d.kapso_success_url, "[webhook] public_url"),
+        or_unset(&d.kapso_failure_url, "[webhook] public_url")
+    );
+    say!(
+        "  Meta's webhooks forwarded to: {} (wabox sets it up for each number it connects \
+         through Kapso when [kapso] webhook_secret is set)",
+        or_unset(
+            &d.public_url.as_ref().map(|p| format!("{p}/kapso/webhook")),
+            "[webhook] public_url"
+        )
+    );
+}

@@ -1,0 +1,158 @@
+//! The inbox as people read it: conversations, messages, search hits and a contact.
+
+use super::{clip, say, table};
+use crate::cli::reader::Reader;
+use crate::domain::time::rfc3339;
+use crate::protocol::admin::{ContactDetails, SearchHit};
+use crate::protocol::views::{ConversationView, MessageView};
+
+pub fn conversations(cs: &[ConversationView], reader: &Reader) {
+    if cs.is_empty() {
+        say!("no conversations");
+        return;
+    }
+    table(
+        &[
+            "ID",
+            "NUMBER",
+            "CONTACT",
+            "STATE",
+            "UNREAD",
+            "WINDOW",
+            "LAST MESSAGE",
+        ],
+        cs.iter()
+            .map(|c| {
+                let who = c
+                    .contact
+                    .name
+                    .clone()
+                    .or_else(|| c.contact.wa_id.as_ref().map(|w| format!("+{w}")))
+                    .or_else(|| c.contact.user_id.clone())
+                    .unwrap_or_default();
+                vec![
+                    c.id.to_string(),
+                    format!("+{}", c.display_phone),
+                    clip(&who, 24),
+                    c.state.to_string(),
+                    c.unread.to_string(),
+                    format!(
+                        "{}{}",
+                        c.window.label(reader.now),
+                        if c.from_ad { " (ad)" } else { "" }
+                    ),
+                    c.last_message
+                        .as_ref()
+                        .map(|m| clip(&m.text, 50))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// One line per message: time, direction, id, text, then what happened to it in brackets.
+pub fn messages(ms: &[MessageView], reader: &Reader) {
+    for m in ms {
+        let arrow = match m.direction {
+            crate::protocol::Direction::In => "<-",
+            crate::protocol::Direction::Out => "->",
+        };
+        let notes = notes(m, reader);
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", notes.join(", "))
+        };
+        say!("{} {} #{} {}{}", rfc3339(m.at), arrow, m.id, m.text, notes);
+    }
+}
+
+/// Where a message came from, its status or failure, edits, its file and reactions.
+fn notes(m: &MessageView, reader: &Reader) -> Vec<String> {
+    use crate::protocol::{MediaState, Origin};
+    let mut notes = Vec::new();
+    match m.origin {
+        Origin::PhoneApp => notes.push("sent from phone".to_string()),
+        Origin::History => notes.push("history".to_string()),
+        _ => {}
+    }
+    if let Some(s) = &m.status {
+        notes.push(s.to_string());
+    }
+    if let Some(e) = &m.error {
+        notes.push(crate::cli::failure::note(e, reader));
+    }
+    if m.edited {
+        notes.push("edited".into());
+    }
+    if m.revoked {
+        notes.push("deleted".into());
+    }
+    if let Some(media) = &m.media {
+        notes.push(match media.state {
+            MediaState::Downloaded => format!("file {} bytes", media.bytes.unwrap_or(0)),
+            MediaState::Failed => {
+                format!("file failed: {}", media.error.as_deref().unwrap_or(""))
+            }
+            MediaState::Pending => match &media.error {
+                Some(e) => format!("download failed, retrying: {e}"),
+                None => "downloading…".to_string(),
+            },
+        });
+    }
+    for r in &m.reactions {
+        notes.push(format!("{} by {}", r.emoji, r.by));
+    }
+    notes
+}
+
+pub fn search_results(hits: &[SearchHit]) {
+    if hits.is_empty() {
+        say!("nothing found");
+        return;
+    }
+    table(
+        &["MESSAGE", "CONVERSATION", "CONTACT", "AT", "TEXT"],
+        hits.iter()
+            .map(|h| {
+                vec![
+                    h.message_id.to_string(),
+                    h.conversation_id.to_string(),
+                    h.contact.clone(),
+                    rfc3339(h.at),
+                    h.snippet.replace('\n', " "),
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub fn contact(c: &ContactDetails) {
+    say!(
+        "{} · {} · {} · tenant {}",
+        c.name.as_deref().unwrap_or("(no name)"),
+        c.wa_id
+            .as_ref()
+            .map(|w| format!("+{w}"))
+            .unwrap_or_else(|| "no phone number".into()),
+        match (&c.username, &c.user_id) {
+            (Some(name), Some(user)) => format!("{name} ({user})"),
+            (Some(name), None) => name.clone(),
+            (None, Some(user)) => user.clone(),
+            (None, None) => "no user id".into(),
+        },
+        c.tenant
+    );
+    say!(
+        "labels: {}",
+        if c.labels.is_empty() {
+            "none".to_string()
+        } else {
+            c.labels.join(", ")
+        }
+    );
+    for n in &c.notes {
+        say!("note by {} at {}: {}", n.author, n.at, n.text);
+    }
+}

@@ -1,0 +1,46 @@
+//! `wabox templates`: the message templates as last synced from Meta, and syncing them now.
+
+use crate::protocol::Request;
+use clap::{Args, Subcommand};
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TemplatesArgs {
+    #[command(subcommand)]
+    pub action: Option<TemplatesAction>,
+    /// Only this number's templates (Meta's phone number id).
+    #[arg(long, value_name = "PHONE_NUMBER_ID")]
+    pub number: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesAction {
+    /// Fetch the templates from Meta now.
+    Sync {
+        #[arg(long, value_name = "PHONE_NUMBER_ID")]
+        number: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl TemplatesArgs {
+    pub fn request(self) -> (Request, bool) {
+        match self.action {
+            Some(TemplatesAction::Sync { number, json }) => (
+                Request::SyncTemplates {
+                    phone_number_id: number,
+                },
+                json,
+            ),
+            None => (
+                Request::ListTemplates {
+                    phone_number_id: self.number,
+                },
+                self.json,
+            ),
+        }
+    }
+}
