@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod kept;
+pub mod register;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -179,7 +180,7 @@ pub async fn run(
         _ => Vec::new(),
     };
     if known.is_empty() {
-        crate::sim::register_numbers(&engine, "Demo Shop", &numbers).await?;
+        register::register_numbers(&engine, "Demo Shop", &numbers).await?;
         // Two queues, one number each: sales on the dedicated number, support on the
         // coexistence one (the shop's own phone).
         for (queue, number) in [("Sales", DEDICATED), ("Support", COEXISTENCE)] {

@@ -197,7 +197,7 @@ impl DeliveryGen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::webhook::parse::ChangePayload;
+    use crate::domain::delivery::ChangePayload;
 
     #[test]
     fn deliveries_parse_are_signed_and_unique() {
@@ -211,7 +211,7 @@ mod tests {
                 crate::webhook::signature::verify(b"k", &b.body, Some(&b.signature)),
                 Ok(())
             );
-            let d = crate::webhook::parse_delivery(&b.body).expect("parses");
+            let d = crate::domain::delivery::parse_delivery(&b.body).expect("parses");
             let ChangePayload::Messages { messages, .. } = &d.changes[0].payload else {
                 panic!("not a messages change");
             };

@@ -177,7 +177,7 @@ impl Bench {
         sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
         let engine = running.engine.clone();
         let me = Caller::current();
-        crate::sim::register_numbers(&engine, "Bench", &numbers).await?;
+        crate::demo::register::register_numbers(&engine, "Bench", &numbers).await?;
         Ok(Bench {
             sim,
             running,

@@ -2,6 +2,7 @@
 //! answers and events, and a clock tick; handles everything queued; then draws once, and only
 //! when something changed (SSH bandwidth matters).
 
+pub mod action_words;
 mod admin_args;
 pub mod answers;
 pub mod app;

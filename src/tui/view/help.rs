@@ -43,7 +43,7 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 Span::styled(format!("  {:<18}", keys.join(" ")), bold),
                 Span::raw(format!(
                     "{} (:{})",
-                    (app.t.actions)(b.action),
+                    crate::tui::action_words::action_word(app.t.lang, b.action),
                     b.action.name()
                 )),
             ]));
@@ -102,7 +102,11 @@ fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
                 format!("{} {}", keys.join(" "), b.action.name())
             })
             .collect();
-        let text = format!("{}: {}", (app.t.actions)(opener), keys.join(" · "));
+        let text = format!(
+            "{}: {}",
+            crate::tui::action_words::action_word(app.t.lang, opener),
+            keys.join(" · ")
+        );
         for line in text::wrap(&text, width.saturating_sub(4)) {
             lines.push(Line::raw(format!("  {line}")));
         }

@@ -197,7 +197,10 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
             app.keymap.key_of(scope, *action),
             Style::default().add_modifier(Modifier::BOLD),
         ));
-        spans.push(Span::raw(format!(" {}", (app.t.actions)(*action))));
+        spans.push(Span::raw(format!(
+            " {}",
+            crate::tui::action_words::action_word(app.t.lang, *action)
+        )));
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::DIM)),

@@ -1,0 +1,136 @@
+//! Automatic assignment: in a queue that asks for it, each new unassigned conversation goes to
+//! the next of its agents who has an inbox open (round-robin, skipping those away). Only a queue
+//! of the conversation's own tenant assigns, so its members are always of that tenant.
+
+use super::Engine;
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use wabox_store::StoreEvent;
+
+/// Who has an inbox open (a subscribed client), by user, with how many.
+#[derive(Debug, Default)]
+pub struct Presence(Mutex<HashMap<String, usize>>);
+
+impl Presence {
+    pub fn arrive(&self, user: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            *map.entry(user.to_string()).or_default() += 1;
+        }
+    }
+
+    pub fn leave(&self, user: &str) {
+        if let Ok(mut map) = self.0.lock()
+            && let Some(n) = map.get_mut(user)
+        {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(user);
+            }
+        }
+    }
+
+    pub fn online(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Runs until the engine's events end.
+pub async fn run(engine: Arc<Engine>) {
+    let mut events = engine.writer.events.subscribe();
+    loop {
+        let conversation_id = match events.recv().await {
+            Ok(StoreEvent::MessageAdded {
+                conversation_id, ..
+            }) => conversation_id,
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(_) => return,
+        };
+        let online = engine.presence.online();
+        if online.is_empty() {
+            continue;
+        }
+        // Most messages are not a new conversation in a queue that assigns: find that out on a
+        // reader, so only the few that are cost the writer a transaction.
+        let candidate = {
+            let engine = engine.clone();
+            tokio::task::spawn_blocking(move || {
+                engine.readers.with(move |c| {
+                    Ok(c.query_row(
+                        "SELECT 1 FROM conversations c JOIN queues q ON q.id = c.queue_id
+                         JOIN numbers n ON n.id = c.number_id
+                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
+                           AND q.tenant_id = n.tenant_id",
+                        [conversation_id],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?
+                    .is_some())
+                })
+            })
+            .await
+        };
+        if !matches!(candidate, Ok(Ok(true))) {
+            continue;
+        }
+        let now = wabox_domain::time::now_unix();
+        let result = engine
+            .writer
+            .run(move |ctx| -> wabox_store::Result<()> {
+                let waiting: Option<(i64, Option<String>)> = ctx
+                    .conn
+                    .query_row(
+                        "SELECT q.id, q.last_assigned FROM conversations c
+                         JOIN queues q ON q.id = c.queue_id JOIN numbers n ON n.id = c.number_id
+                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
+                           AND q.tenant_id = n.tenant_id",
+                        [conversation_id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let Some((queue_id, last)) = waiting else {
+                    return Ok(());
+                };
+                let members: Vec<String> = ctx
+                    .conn
+                    .prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1")?
+                    .query_map([queue_id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let available: Vec<&str> = members
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|m| online.iter().any(|o| o == m))
+                    .collect();
+                let Some(agent) = wabox_domain::routing::next_agent(&available, last.as_deref())
+                else {
+                    return Ok(());
+                };
+                let agent = agent.to_string();
+                let taken = ctx.conn.execute(
+                    "UPDATE conversations SET assignee = ?2 WHERE id = ?1 AND assignee IS NULL",
+                    params![conversation_id, agent],
+                )?;
+                if taken == 1 {
+                    ctx.conn.execute(
+                        "UPDATE queues SET last_assigned = ?2 WHERE id = ?1",
+                        params![queue_id, agent],
+                    )?;
+                    ctx.conn.execute(
+                        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
+                         VALUES (?1, ?2, 'wabox', 'assigned', ?3)",
+                        params![conversation_id, now, format!("to {agent} (round-robin)")],
+                    )?;
+                    ctx.events
+                        .push(StoreEvent::ConversationChanged { conversation_id });
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, conversation_id, "automatic assignment failed");
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The event hub: one task between the writer's events and every subscribed client.
+//!
+//! Per tick (the events that arrive within `TICK` of the first), it reads each changed
+//! conversation and message once, then, per group of subscribers with the same view (the same
+//! user and `--as`), keeps what that scope may see, serializes one push and hands the same bytes
+//! to every subscriber of the group. A subscriber's cost is a channel send and a socket write per
+//! tick, whatever happened in it; the database is read per change, not per subscriber.
+//!
+//! The sidebar (numbers, queues, counts) is read again per group, at most every `SIDEBAR_EVERY`,
+//! and only when something it shows may have changed. A subscriber whose queue is full misses
+//! pushes and, once it has room again, gets one `resync`.
+
+mod group;
+mod rows;
+pub mod subscribers;
+
+use super::Engine;
+use super::api::Caller;
+use bytes::Bytes;
+use group::Group;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::time::Instant;
+use wabox_protocol::push::{self, Push};
+use wabox_protocol::{ApiError, ServerFrame};
+use wabox_store::StoreEvent;
+
+/// How long after a first event the hub waits for more before pushing them together.
+const TICK: Duration = Duration::from_millis(40);
+/// The most often a group's sidebar is read again.
+const SIDEBAR_EVERY: Duration = Duration::from_millis(500);
+/// Pushes waiting for one subscriber before it is counted as fallen behind.
+const SUBSCRIBER_QUEUE: usize = 256;
+
+/// One push, typed for an in-process client and serialized (a socket line) for the others.
+#[derive(Debug)]
+pub struct Delivery {
+    pub push: Push,
+    /// `ServerFrame::Push` as one JSON line, newline included.
+    pub line: Bytes,
+}
+
+impl Delivery {
+    pub(crate) fn new(push: Push) -> Arc<Delivery> {
+        let frame = ServerFrame::Push {
+            push: Box::new(push),
+        };
+        let mut line = serde_json::to_vec(&frame).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "could not encode a push");
+            Vec::new()
+        });
+        let ServerFrame::Push { push } = frame else {
+            unreachable!("built above")
+        };
+        line.push(b'\n');
+        Arc::new(Delivery {
+            push: *push,
+            line: Bytes::from(line),
+        })
+    }
+}
+
+/// A subscriber's end: the pushes meant for it.
+pub type Pushes = mpsc::Receiver<Arc<Delivery>>;
+
+struct Join {
+    caller: Caller,
+    act_as: Option<String>,
+    out: Box<dyn subscribers::Sink>,
+    joined: oneshot::Sender<()>,
+}
+
+/// The hub's handle: cheap to clone; the task ends with the engine.
+#[derive(Clone)]
+pub struct Hub {
+    joins: mpsc::UnboundedSender<Join>,
+}
+
+impl Hub {
+    /// Starts the hub's task; it listens to the writer's events from now on.
+    pub fn start(engine: &Arc<Engine>) -> Hub {
+        let (joins, rx) = mpsc::unbounded_channel();
+        let events = engine.writer.events.subscribe();
+        tokio::spawn(run(Arc::downgrade(engine), events, rx));
+        Hub { joins }
+    }
+
+    /// Pushes for this caller from now on, on a channel of their own (an in-process client).
+    /// Their access is checked, and audited, by the `Subscribe` request that leads here.
+    pub async fn subscribe(
+        &self,
+        caller: &Caller,
+        act_as: Option<&str>,
+    ) -> Result<Pushes, ApiError> {
+        let (out, pushes) = mpsc::channel(SUBSCRIBER_QUEUE);
+        self.subscribe_to(caller, act_as, Box::new(out)).await?;
+        Ok(pushes)
+    }
+
+    /// Pushes for this caller from now on, handed to `sink` (a socket connection's writer).
+    pub async fn subscribe_to(
+        &self,
+        caller: &Caller,
+        act_as: Option<&str>,
+        sink: Box<dyn subscribers::Sink>,
+    ) -> Result<(), ApiError> {
+        let (joined, done) = oneshot::channel();
+        let stopped = || ApiError::from(wabox_protocol::ErrorCode::EngineStopping {});
+        self.joins
+            .send(Join {
+                caller: caller.clone(),
+                act_as: act_as.map(str::to_string),
+                out: sink,
+                joined,
+            })
+            .map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())
+    }
+}
+
+/// What arrived in one tick, each change once.
+#[derive(Default)]
+struct Tick {
+    /// Conversations with a change, and whether their placement (queue, assignee) may have moved.
+    conversations: Vec<(i64, bool)>,
+    messages: Vec<i64>,
+    directory: bool,
+    templates: Vec<String>,
+    journal: Vec<(i64, wabox_protocol::admin::JournalState)>,
+    /// The engine's clock was moved to this offset.
+    clock: Option<i64>,
+    /// The hub itself fell behind the writer: everyone reads everything again.
+    lagged: bool,
+}
+
+impl Tick {
+    fn take(&mut self, event: StoreEvent) {
+        match event {
+            StoreEvent::MessageAdded {
+                conversation_id,
+                message_id,
+            }
+            | StoreEvent::MessageChanged {
+                conversation_id,
+                message_id,
+            } => {
+                self.conversation(conversation_id, false);
+                if !self.messages.contains(&message_id) {
+                    self.messages.push(message_id);
+                }
+            }
+            StoreEvent::ConversationChanged { conversation_id } => {
+                self.conversation(conversation_id, true)
+            }
+            StoreEvent::DirectoryChanged => self.directory = true,
+            StoreEvent::TemplateStatusChanged { waba_id } => {
+                if !self.templates.contains(&waba_id) {
+                    self.templates.push(waba_id);
+                }
+            }
+            StoreEvent::JournalChanged { journal_id, state } => {
+                self.journal.push((journal_id, state))
+            }
+            StoreEvent::ClockMoved { offset_seconds } => self.clock = Some(offset_seconds),
+            StoreEvent::Lagged { .. } => self.lagged = true,
+        }
+    }
+
+    fn conversation(&mut self, id: i64, moved: bool) {
+        match self.conversations.iter_mut().find(|(c, _)| *c == id) {
+            Some((_, m)) => *m |= moved,
+            None => self.conversations.push((id, moved)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.conversations.is_empty()
+            && self.messages.is_empty()
+            && !self.directory
+            && self.templates.is_empty()
+            && self.journal.is_empty()
+            && self.clock.is_none()
+            && !self.lagged
+    }
+}
+
+/// A group's key: the caller's user and the `--as` user.
+type GroupKey = (String, Option<String>);
+
+async fn run(
+    engine: Weak<Engine>,
+    mut events: broadcast::Receiver<StoreEvent>,
+    mut joins: mpsc::UnboundedReceiver<Join>,
+) {
+    let mut groups: HashMap<GroupKey, Group> = HashMap::new();
+    let (sidebars_done, mut sidebars) =
+        mpsc::unbounded_channel::<(GroupKey, Option<push::Sidebar>)>();
+    let mut placements = match engine.upgrade() {
+        Some(e) => rows::Placements::load(&e).await,
+        None => return,
+    };
+    loop {
+        let due = groups.values().filter_map(Group::due).min();
+        let mut tick = Tick::default();
+        tokio::select! {
+            join = joins.recv() => {
+                let Some(join) = join else { return };
+                let Some(engine) = engine.upgrade() else { return };
+                let key = (join.caller.user.clone(), join.act_as.clone());
+                let group = match groups.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(g) => g.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        match Group::new(&engine, &join.caller, join.act_as.as_deref()).await {
+                            Some(g) => v.insert(g),
+                            None => continue, // no longer a user: `joined` dropped, refused
+                        }
+                    }
+                };
+                group.add(join.out);
+                let _ = join.joined.send(());
+                continue;
+            }
+            read = sidebars.recv() => {
+                if let Some((key, sidebar)) = read
+                    && let Some(group) = groups.get_mut(&key)
+                {
+                    group.sidebar_read(sidebar);
+                }
+                continue;
+            }
+            event = events.recv() => {
+                match event {
+                    Ok(e) => tick.take(e),
+                    Err(broadcast::error::RecvError::Lagged(_)) => tick.lagged = true,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+                let until = Instant::now() + TICK;
+                while let Ok(more) = tokio::time::timeout_at(until, events.recv()).await {
+                    match more {
+                        Ok(e) => tick.take(e),
+                        Err(broadcast::error::RecvError::Lagged(_)) => tick.lagged = true,
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            }
+            _ = sleep_until(due), if due.is_some() => {}
+        }
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        groups.retain(|_, g| g.has_subscribers());
+        if !tick.is_empty() {
+            let read = rows::read(&engine, &tick, &mut placements).await;
+            for group in groups.values_mut() {
+                group.take(&engine, &tick, &read).await;
+            }
+        }
+        let now = Instant::now();
+        for (key, group) in groups.iter_mut() {
+            group.act(&engine, now, key.clone(), &sidebars_done);
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

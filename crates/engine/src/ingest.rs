@@ -1,0 +1,113 @@
+//! Turns journal entries into store changes: parse, route, apply, mark — all in one transaction
+//! per batch, with a savepoint per entry so one bad entry cannot hold back the others.
+
+use super::writer::{WriterCtx, WriterStats};
+use std::sync::atomic::Ordering;
+use wabox_domain::delivery::parse_delivery;
+use wabox_domain::time::now_unix;
+pub use wabox_protocol::admin::EntryOutcome;
+use wabox_store::journal::{self, JournalState};
+use wabox_store::{Result, StoreEvent, apply};
+
+/// Applies up to `limit` pending entries, oldest first, inside the caller's transaction (which
+/// the writer keeps open for the next journal appends to commit in). Once that transaction
+/// commits, the caller passes the outcomes to `settle`.
+pub fn apply_pending(
+    conn: &rusqlite::Connection,
+    limit: usize,
+    events: &mut Vec<StoreEvent>,
+) -> Result<Vec<EntryOutcome>> {
+    let pending = journal::pending(conn, limit)?;
+    let mut outcomes = Vec::with_capacity(pending.len());
+    for (id, body) in &pending {
+        outcomes.push(process_entry(conn, *id, body, events)?);
+    }
+    Ok(outcomes)
+}
+
+/// Counts committed outcomes and tells subscribers of the entries that were not processed.
+pub fn settle(outcomes: &[EntryOutcome], stats: &WriterStats, events: &mut Vec<StoreEvent>) {
+    for o in outcomes {
+        count(stats, o.state);
+        if o.state != JournalState::Processed {
+            events.push(StoreEvent::JournalChanged {
+                journal_id: o.id,
+                state: o.state,
+            });
+        }
+    }
+}
+
+/// Applies the given entries again, whatever their state (after adding a missing number, say).
+pub fn replay(ctx: &mut WriterCtx, ids: &[i64], stats: &WriterStats) -> Result<Vec<EntryOutcome>> {
+    let tx = ctx.conn.savepoint()?;
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let body = journal::body(&tx, id)?;
+        outcomes.push(process_entry(&tx, id, &body, &mut ctx.events)?);
+    }
+    tx.commit()?;
+    for o in &outcomes {
+        count(stats, o.state);
+        ctx.events.push(StoreEvent::JournalChanged {
+            journal_id: o.id,
+            state: o.state,
+        });
+    }
+    Ok(outcomes)
+}
+
+fn count(stats: &WriterStats, state: JournalState) {
+    let counter = match state {
+        JournalState::Processed => &stats.processed,
+        JournalState::Unrouted => &stats.unrouted,
+        JournalState::Invalid => &stats.invalid,
+        JournalState::Pending => return,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+fn process_entry(
+    conn: &rusqlite::Connection,
+    id: i64,
+    body: &[u8],
+    events: &mut Vec<StoreEvent>,
+) -> Result<EntryOutcome> {
+    let now = now_unix();
+    let (state, detail) = match parse_delivery(body) {
+        Err(e) => (JournalState::Invalid, Some(e.0)),
+        Ok(delivery) => {
+            // A savepoint per entry: if applying fails, nothing of this entry stays applied.
+            conn.execute_batch("SAVEPOINT entry")?;
+            let mut entry_events = Vec::new();
+            match apply::apply_delivery(conn, id, &delivery, now, &mut entry_events) {
+                Ok(applied) => {
+                    conn.execute_batch("RELEASE entry")?;
+                    events.append(&mut entry_events);
+                    if applied.unrouted.is_empty() {
+                        (JournalState::Processed, None)
+                    } else {
+                        (JournalState::Unrouted, Some(applied.unrouted.join("; ")))
+                    }
+                }
+                Err(e) => {
+                    conn.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
+                    tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");
+                    (
+                        JournalState::Invalid,
+                        Some(format!("could not be applied: {e}")),
+                    )
+                }
+            }
+        }
+    };
+    if state == JournalState::Invalid {
+        tracing::warn!(
+            journal_id = id,
+            "delivery kept as invalid: {}",
+            detail.as_deref().unwrap_or("")
+        );
+    }
+    journal::mark(conn, id, state, detail.as_deref(), now)?;
+    Ok(EntryOutcome { id, state, detail })
+}

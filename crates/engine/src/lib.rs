@@ -1,0 +1,274 @@
+//! The engine: owns the store, ingests webhooks, and answers clients.
+
+pub mod access;
+mod admission;
+mod answers;
+pub mod api;
+pub mod assign;
+mod connect;
+mod dashboard;
+pub mod event_scope;
+pub mod files;
+pub mod health;
+pub mod hub;
+pub mod ingest;
+mod journal_commit;
+mod kapso;
+mod kapso_reconnect;
+mod kept_clock;
+pub mod kept_demo;
+pub mod lock;
+pub mod media;
+mod numbers_cache;
+pub mod outbox;
+mod outgoing;
+mod public_paths;
+mod routing;
+pub mod scheduler;
+mod send;
+mod send_template;
+pub mod sequences;
+pub mod serve;
+mod signup;
+pub mod signup_http;
+pub mod socket;
+mod store_error;
+pub mod templates;
+mod tenants;
+mod uploads;
+mod webhook_journal;
+pub mod writer;
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use wabox_config::Config;
+use wabox_secret::crypto::Sealer;
+use wabox_store::{self as store, StoreError};
+use writer::WriterHandle;
+
+/// Read-only connections beside the writer, reused across requests.
+pub struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub fn new(path: &Path) -> Self {
+        ReadPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs a query on a pooled connection (blocking: call from `spawn_blocking`).
+    pub fn with<R>(&self, f: impl FnOnce(&Connection) -> store::Result<R>) -> store::Result<R> {
+        let conn = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let conn = match conn {
+            Some(c) => c,
+            None => store::open_reader(&self.path)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 8
+        {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// How the engine was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineMode {
+    /// `wabox serve`: listeners, ingestion, the socket.
+    Serve,
+    /// A CLI command found no engine and runs the API itself for its own short life.
+    InProcess,
+}
+
+/// The parts every request handler needs.
+pub struct Engine {
+    pub config: Config,
+    pub mode: EngineMode,
+    pub writer: WriterHandle,
+    pub readers: ReadPool,
+    pub sealer: Sealer,
+    /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
+    pub demo_numbers: std::sync::OnceLock<Vec<wabox_protocol::DemoNumber>>,
+    /// The event hub, started by the first subscriber (`hub.rs`).
+    hub: std::sync::OnceLock<hub::Hub>,
+    /// The Unix user the engine runs as: always an admin of its own data.
+    pub own_uid: u32,
+    pub graph: wabox_cloud::GraphClient,
+    /// Kapso's Platform API, when `[kapso] api_key` is set.
+    pub kapso: Option<wabox_cloud::kapso::KapsoClient>,
+    /// Wakes the outbox worker when something is queued.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Who has an inbox open, for automatic assignment.
+    pub presence: assign::Presence,
+    /// The sequence files, as last read.
+    pub sequences: sequences::Registry,
+    /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).
+    pub scheduler_wake: Arc<tokio::sync::Notify>,
+    /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
+    pub movable_clock: bool,
+    numbers_cache: numbers_cache::NumbersCache,
+    /// Files clients are sending in chunks.
+    uploads: uploads::Uploads,
+    /// The listener's own address when it is on loopback: the public URL for a browser on this
+    /// machine (the demo, tests) while `[webhook] public_url` is not set.
+    pub(crate) loopback_url: std::sync::OnceLock<String>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not create the data dir {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Files(#[from] files::FilesError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Seal(#[from] wabox_secret::crypto::SealError),
+    #[error(transparent)]
+    Graph(#[from] wabox_cloud::GraphError),
+    #[error(transparent)]
+    Kapso(#[from] wabox_cloud::kapso::KapsoError),
+}
+
+/// The database file inside a data dir.
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("wabox.db")
+}
+
+/// Creates the data dir if needed, with no access for others (it holds the keys and the store).
+/// Called by whoever is about to own it (an engine, a command starting one in-process): from here
+/// on this process creates files for its own user only.
+pub fn ensure_data_dir(data_dir: &Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    files::private_umask();
+    if !data_dir.exists() {
+        // Private from its first instant; `share_data_dir` opens it to the team's group.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(|source| StartError::DataDir {
+                path: data_dir.display().to_string(),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+/// The team's group, when it exists on this host.
+pub fn team_group(name: &str) -> Option<nix::unistd::Group> {
+    nix::unistd::Group::from_name(name).ok().flatten()
+}
+
+/// The data dir is traversable (not listable) by the team's group, so its members reach the
+/// socket and nothing else: mode 0710, group the team's. Without that group, 0700.
+pub fn share_data_dir(data_dir: &Path, group: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match team_group(group) {
+        Some(g) => {
+            std::os::unix::fs::chown(data_dir, None, Some(g.gid.as_raw()))?;
+            0o710
+        }
+        None => 0o700,
+    };
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(mode))
+}
+
+impl Engine {
+    /// The event hub that pushes changes to subscribers; started on first use.
+    pub fn hub(self: &Arc<Self>) -> &hub::Hub {
+        self.hub.get_or_init(|| hub::Hub::start(self))
+    }
+
+    /// Opens the store and starts the writer. The caller must hold the engine lock.
+    pub fn start(config: Config, mode: EngineMode) -> Result<Arc<Engine>, StartError> {
+        ensure_data_dir(&config.data_dir)?;
+        // Before the store is opened: a store left 0644 by an older version is closed first.
+        let own_uid = nix::unistd::getuid().as_raw();
+        files::secure(&config.data_dir, &config.group, own_uid)?;
+        // This process owns the data dir now (the caller holds the lock): its log goes there.
+        wabox_logging::open_file(&config.data_dir);
+        let db = db_path(&config.data_dir);
+        let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
+        let sealer = Sealer::load(&config.data_dir)?;
+        let movable_clock = config.movable_clock;
+        if movable_clock
+            && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .or_else(|| kept_clock::read(&config.data_dir))
+        {
+            // A restarted engine picks up the time where its predecessor had moved it (a test
+            // says so; a kept demo's data dir remembers it).
+            wabox_domain::time::advance_clock(offset - wabox_domain::time::clock_offset());
+        }
+        let timeout = std::time::Duration::from_secs(config.outbox.request_timeout_seconds.max(1));
+        let mut graph =
+            wabox_cloud::GraphClient::new(&config.graph_base_url, &config.graph_version, timeout)?;
+        let mut kapso = None;
+        if let Some(key) = &config.kapso.api_key {
+            graph = graph.with_kapso_proxy(
+                &config.kapso.meta_base_url,
+                &config.kapso.meta_version,
+                key.clone(),
+            );
+            kapso = Some(wabox_cloud::kapso::KapsoClient::new(
+                &config.kapso.base_url,
+                key.clone(),
+                timeout,
+            )?);
+        }
+        Ok(Arc::new(Engine {
+            graph,
+            kapso,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            presence: assign::Presence::default(),
+            sequences: sequences::Registry::new(config.sequences_dir.clone()),
+            scheduler_wake: Arc::new(tokio::sync::Notify::new()),
+            movable_clock,
+            numbers_cache: numbers_cache::NumbersCache::default(),
+            uploads: uploads::Uploads::new(&config.data_dir),
+            loopback_url: std::sync::OnceLock::new(),
+            readers: ReadPool::new(&db),
+            demo_numbers: std::sync::OnceLock::new(),
+            hub: std::sync::OnceLock::new(),
+            config,
+            mode,
+            writer,
+            sealer,
+            own_uid,
+            writer_thread: Mutex::new(Some(thread)),
+        }))
+    }
+
+    /// A number's stored credential, opened: its Meta token, or the way through Kapso's proxy.
+    pub fn open_credential(
+        &self,
+        sealed: &[u8],
+    ) -> Result<wabox_cloud::Credential, wabox_secret::crypto::SealError> {
+        self.sealer
+            .open(sealed)
+            .map(wabox_cloud::Credential::from_stored)
+    }
+
+    /// Stops the writer after the jobs already queued, and waits for it.
+    pub fn shutdown(self: Arc<Self>) {
+        let thread = self.writer_thread.lock().ok().and_then(|mut t| t.take());
+        self.writer.stop();
+        drop(self);
+        if let Some(t) = thread {
+            let _ = t.join();
+        }
+    }
+}

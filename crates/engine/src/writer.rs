@@ -1,0 +1,468 @@
+//! The one writer. A thread owns the write connection; HTTP handlers and API calls hand it jobs.
+//!
+//! Journal appends are group-committed: every append waiting when the thread wakes goes into one
+//! transaction, and each caller is answered only after that commit, so a 200 always means "on
+//! disk". Between commits the thread applies pending journal entries in small batches, in a
+//! transaction the next appends commit in (`journal_commit`), so acknowledging stays fast while
+//! processing catches up and both share one fsync.
+
+use super::journal_commit::{self, OpenIngest};
+use bytes::Bytes;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::time::Duration;
+use tokio::sync::{broadcast, oneshot};
+use wabox_store::{self as store, StoreError, StoreEvent};
+
+/// At most this many queued jobs are taken per wake-up (one journal transaction at most).
+const MAX_JOBS_PER_COMMIT: usize = 2048;
+/// Journal entries applied per transaction between two looks at the job queue.
+const INGEST_BATCH: usize = 64;
+/// Messages added to the search index per transaction, when there is nothing else to do.
+const SEARCH_BATCH: usize = 1_000;
+/// How long processed entries wait, uncommitted, for the next journal appends to commit with.
+const APPEND_WAIT: Duration = Duration::from_millis(2);
+/// How long the writer must have had nothing to do before it indexes.
+const SEARCH_QUIET: Duration = Duration::from_millis(50);
+
+/// Whether the transaction holding a job's writes committed, or why it was rolled back.
+type Committed = store::Result<()>;
+/// Answers a job's caller once the transaction holding its writes has committed or was rolled
+/// back.
+type Reply = Box<dyn FnOnce(Committed) + Send>;
+/// What the writer is given to do: writes, then the answer to give once they are durable, and
+/// whether the writes may stand (false: the job panicked, so they are rolled back). Called
+/// without a context, the job does not run and its answer says so (no transaction could start).
+type WriteFn = Box<dyn FnOnce(Result<&mut WriterCtx, StoreError>) -> (Reply, bool) + Send>;
+
+enum Job {
+    Journal {
+        body: Bytes,
+        reply: oneshot::Sender<store::Result<i64>>,
+    },
+    Run(WriteFn),
+    /// Finish what was taken with it, then end the thread.
+    Stop,
+}
+
+/// The state a write job runs with: the connection, and the events to push once it commits.
+pub struct WriterCtx {
+    pub conn: Connection,
+    pub events: Vec<StoreEvent>,
+}
+
+/// Counters the HTTP `healthz` and the bench read without touching the database.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// New journal rows (a repeated body counts once).
+    pub journaled: AtomicU64,
+    pub processed: AtomicU64,
+    pub unrouted: AtomicU64,
+    pub invalid: AtomicU64,
+    pub commits: AtomicU64,
+    /// Bumped by every committed change to tenants, numbers or queues: cached directory answers
+    /// older than it are stale.
+    pub directory: AtomicU64,
+}
+
+/// A cheap, cloneable way to hand work to the writer thread.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Job>,
+    pub stats: Arc<WriterStats>,
+    pub events: broadcast::Sender<StoreEvent>,
+}
+
+impl WriterHandle {
+    /// Journals a delivery; resolves once it is committed.
+    pub async fn journal(&self, body: Bytes) -> store::Result<i64> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Journal { body, reply })
+            .map_err(|_| StoreError::WriterStopped)?;
+        rx.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Runs `f` on the writer thread, inside a transaction shared with the other jobs waiting
+    /// at that moment (one fsync for all of them), in a savepoint of its own: an `Err` (or a
+    /// panic) rolls back what `f` wrote and the events it pushed, and the others stand. It
+    /// resolves only after the commit, so what `f` wrote is durable when the caller hears back;
+    /// its events are broadcast then too. `f` must not open a transaction of its own. The job's
+    /// own error and the writer's (stopped, not started, not committed, panicked) come back as
+    /// one `StoreError`.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriterCtx) -> store::Result<T> + Send + 'static,
+    ) -> store::Result<T> {
+        let (reply, rx) = oneshot::channel();
+        let job: WriteFn = Box::new(move |ctx| {
+            let ctx = match ctx {
+                Ok(ctx) => ctx,
+                Err(e) => return (refused(reply, e), false),
+            };
+            // A bug in one job must cost that job only: its writes are rolled back, its caller
+            // hears so, and the writer (with every other caller) lives on.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ctx))) {
+                // A job that failed keeps nothing: its writes and events go with its savepoint.
+                Ok(result) => {
+                    let keep = result.is_ok();
+                    (
+                        Box::new(move |committed: Committed| {
+                            let _ = reply.send(committed.and(result));
+                        }),
+                        keep,
+                    )
+                }
+                Err(_) => {
+                    tracing::error!("a write job panicked: its writes were rolled back");
+                    (refused(reply, StoreError::JobPanicked), false)
+                }
+            }
+        });
+        self.tx
+            .send(Job::Run(job))
+            .map_err(|_| StoreError::WriterStopped)?;
+        rx.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Asks the thread to end once the jobs queued before this are done.
+    pub fn stop(&self) {
+        let _ = self.tx.send(Job::Stop);
+    }
+}
+
+/// Opens the store and starts the writer thread. With `ingest`, it also applies pending journal
+/// entries (the engine); without, it only runs the jobs it is given (a one-shot CLI command).
+pub fn start(
+    db_path: &Path,
+    ingest: bool,
+) -> Result<(WriterHandle, std::thread::JoinHandle<()>), store::StoreError> {
+    let conn = store::open_writer(db_path)?;
+    let (tx, rx) = mpsc::channel();
+    let (events, _) = broadcast::channel(4096);
+    let stats = Arc::new(WriterStats::default());
+    let handle = WriterHandle {
+        tx,
+        stats: stats.clone(),
+        events: events.clone(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("wabox-writer".into())
+        .spawn(move || {
+            let mut ctx = WriterCtx {
+                conn,
+                events: Vec::new(),
+            };
+            run_loop(&mut ctx, rx, ingest, &stats, &events);
+        })
+        .map_err(|e| {
+            store::StoreError::invalid(format!("could not start the writer thread: {e}"))
+        })?;
+    Ok((handle, thread))
+}
+
+fn run_loop(
+    ctx: &mut WriterCtx,
+    rx: mpsc::Receiver<Job>,
+    ingest: bool,
+    stats: &WriterStats,
+    events: &broadcast::Sender<StoreEvent>,
+) {
+    // Entries left pending by a crash are processed first thing.
+    let mut backlog = ingest;
+    // Messages not in the search index yet are indexed when nothing else waits.
+    let mut search_behind = true;
+    // Entries applied in a transaction left open for the next appends to commit in.
+    let mut open: Option<OpenIngest> = None;
+    // The last wake-up brought appends: under a stream of deliveries, the next are on their way.
+    let mut arriving = false;
+    loop {
+        let first = if open.is_some() && arriving {
+            // Wait a moment for the next appends, so they share the open transaction's fsync.
+            match rx.recv_timeout(APPEND_WAIT) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else if backlog || open.is_some() {
+            match rx.try_recv() {
+                Ok(job) => Some(job),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => break,
+            }
+        } else if search_behind {
+            // Index only after a quiet moment: under a burst of webhooks, acknowledging and
+            // applying them comes first, and the index catches up when the burst ends.
+            match rx.recv_timeout(SEARCH_QUIET) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            // Wake now and then even when idle, so a backlog can never be stranded.
+            match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => {
+                    backlog = ingest;
+                    search_behind = true;
+                    None
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        let idle = first.is_none();
+        arriving = false;
+        if let Some(first) = first {
+            let mut appends = Vec::new();
+            let mut runs = Vec::new();
+            let mut stop = false;
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Journal { body, reply } => appends.push((body, reply)),
+                    Job::Run(f) => runs.push(f),
+                    Job::Stop => stop = true,
+                }
+                if !stop && appends.len() + runs.len() < MAX_JOBS_PER_COMMIT {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if !appends.is_empty() {
+                let applied = open.as_ref().map_or(0, OpenIngest::applied);
+                if journal_commit::commit_appends(ctx, appends, open.take(), stats) {
+                    search_behind |= applied > 0;
+                }
+                arriving = true;
+                backlog = ingest;
+                publish(ctx, events);
+            } else if let Some(o) = open.take() {
+                // A write job runs in a transaction of its own.
+                search_behind |= journal_commit::commit(ctx, o, stats);
+                publish(ctx, events);
+            }
+            if !runs.is_empty() {
+                run_batch(ctx, runs, events, stats);
+            }
+            if stop {
+                return;
+            }
+        } else if let Some(o) = open.take() {
+            search_behind |= journal_commit::commit(ctx, o, stats);
+            publish(ctx, events);
+        }
+        if backlog {
+            match journal_commit::begin(ctx, INGEST_BATCH) {
+                Ok(o) => {
+                    backlog = o.as_ref().is_some_and(|o| o.applied() == INGEST_BATCH);
+                    open = o;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not process the journal; retrying shortly");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        } else if search_behind && idle && open.is_none() {
+            match store::search::index_pending(&mut ctx.conn, SEARCH_BATCH) {
+                Ok(n) => search_behind = n == SEARCH_BATCH,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not update the search index");
+                    search_behind = false;
+                }
+            }
+        }
+    }
+    // The job queue is gone: what was applied still commits.
+    if let Some(o) = open.take() {
+        journal_commit::commit(ctx, o, stats);
+        publish(ctx, events);
+    }
+}
+
+/// Runs jobs in one transaction and answers them after its commit.
+fn run_batch(
+    ctx: &mut WriterCtx,
+    runs: Vec<WriteFn>,
+    events: &broadcast::Sender<StoreEvent>,
+    stats: &WriterStats,
+) {
+    if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
+        tracing::error!(error = %e, count = runs.len(), "could not start a write transaction; its jobs fail");
+        // Run outside a transaction, a job's first statements would commit even when a later
+        // one failed: none runs, and each caller hears that nothing was written.
+        let e = Arc::new(e);
+        for f in runs {
+            let (reply, _) = f(Err(StoreError::NotStarted(e.clone())));
+            reply(Err(StoreError::NotStarted(e.clone())));
+        }
+        return;
+    }
+    let replies: Vec<Reply> = runs.into_iter().map(|f| run_one(ctx, f)).collect();
+    let committed = match ctx.conn.execute_batch("COMMIT") {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "a write transaction could not be committed; rolled back");
+            let _ = ctx.conn.execute_batch("ROLLBACK");
+            ctx.events.clear();
+            Some(Arc::new(e))
+        }
+    };
+    // Before anyone hears back, so a cached answer read after this reply is already stale.
+    if committed.is_none()
+        && ctx
+            .events
+            .iter()
+            .any(|e| matches!(e, StoreEvent::DirectoryChanged))
+    {
+        stats.directory.fetch_add(1, Ordering::SeqCst);
+    }
+    for reply in replies {
+        reply(match &committed {
+            None => Ok(()),
+            Some(e) => Err(StoreError::NotCommitted(e.clone())),
+        });
+    }
+    publish(ctx, events);
+}
+
+/// The answer of a job whose writes were not made, whatever became of the transaction.
+fn refused<R: Send + 'static>(reply: oneshot::Sender<store::Result<R>>, why: StoreError) -> Reply {
+    Box::new(move |_| {
+        let _ = reply.send(Err(why));
+    })
+}
+
+/// One job in its own savepoint: a job that panicked leaves neither writes nor events behind,
+/// and the others of the batch commit as if it had not run.
+fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
+    let events_before = ctx.events.len();
+    if let Err(e) = ctx.conn.execute_batch("SAVEPOINT writer_job") {
+        tracing::error!(error = %e, "could not open a job's savepoint; the job fails");
+        return f(Err(StoreError::NotStarted(Arc::new(e)))).0;
+    }
+    let (reply, keep) = f(Ok(ctx));
+    let close = if keep {
+        "RELEASE writer_job"
+    } else {
+        ctx.events.truncate(events_before);
+        "ROLLBACK TO writer_job; RELEASE writer_job"
+    };
+    if let Err(e) = ctx.conn.execute_batch(close) {
+        tracing::error!(error = %e, "could not close a job's savepoint");
+    }
+    reply
+}
+
+fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>) {
+    for e in ctx.events.drain(..) {
+        // No subscriber is fine: events are a courtesy, the store is the truth.
+        let _ = events.send(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe_tables(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'probe%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(-1)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_rolled_back_and_the_writer_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let mut seen = writer.events.subscribe();
+        let before = writer.run(|ctx| Ok(probe_tables(&ctx.conn))).await.unwrap();
+        let failed = writer
+            .run(|ctx| -> store::Result<()> {
+                ctx.conn.execute_batch("CREATE TABLE probe_a(x)").unwrap();
+                ctx.events.push(StoreEvent::DirectoryChanged);
+                panic!("a bug in a job");
+            })
+            .await;
+        let Err(StoreError::JobPanicked) = failed else {
+            panic!("the panicked job was answered {failed:?}");
+        };
+        let why = StoreError::JobPanicked.to_string();
+        assert!(why.contains("nothing of it was kept"), "{why}");
+        // The writer still runs jobs, and nothing of the panicked one is left, not its event.
+        let kept = writer
+            .run(|ctx| {
+                ctx.conn.execute_batch("CREATE TABLE probe_b(x)")?;
+                Ok(probe_tables(&ctx.conn))
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, before + 1, "only probe_b: probe_a was rolled back");
+        assert!(
+            seen.try_recv().is_err(),
+            "the panicked job's event was not sent"
+        );
+        writer.stop();
+    }
+
+    #[tokio::test]
+    async fn a_job_that_fails_half_way_keeps_nothing_and_sends_no_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let mut seen = writer.events.subscribe();
+        let failed: store::Result<()> = writer
+            .run(|ctx| {
+                ctx.conn.execute_batch("CREATE TABLE probe_half(x)")?;
+                ctx.events.push(StoreEvent::DirectoryChanged);
+                Err(StoreError::invalid("a check after the first write refused"))
+            })
+            .await;
+        assert!(
+            matches!(&failed, Err(StoreError::Invalid(why)) if why.english().contains("refused")),
+            "the job's own error comes back as it was: {failed:?}"
+        );
+        let left = writer.run(|ctx| Ok(probe_tables(&ctx.conn))).await.unwrap();
+        assert_eq!(left, 0, "the first write went with the job");
+        assert!(
+            seen.try_recv().is_err(),
+            "no event of a job that kept nothing"
+        );
+        writer.stop();
+    }
+
+    #[tokio::test]
+    async fn jobs_of_one_batch_stand_or_fall_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        // Queued together, these share a transaction: the panic in the middle costs only its job.
+        let a = writer.run(|ctx| Ok(ctx.conn.execute_batch("CREATE TABLE probe_1(x)")?));
+        let b = writer.run(|ctx| -> store::Result<()> {
+            ctx.conn.execute_batch("CREATE TABLE probe_2(x)")?;
+            panic!("the middle job");
+        });
+        let c = writer.run(|ctx| Ok(ctx.conn.execute_batch("CREATE TABLE probe_3(x)")?));
+        let (a, b, c) = tokio::join!(a, b, c);
+        assert!(a.is_ok() && c.is_ok());
+        assert!(matches!(b, Err(StoreError::JobPanicked)), "{b:?}");
+        let names: Vec<String> = writer
+            .run(|ctx| {
+                let mut st = ctx
+                    .conn
+                    .prepare(
+                        "SELECT name FROM sqlite_master WHERE name LIKE 'probe%' ORDER BY name",
+                    )
+                    .unwrap();
+                Ok(st
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(names, ["probe_1", "probe_3"]);
+        writer.stop();
+    }
+}

@@ -1,0 +1,160 @@
+//! What agents keep about a contact and never send: labels and private notes; and the state
+//! they put a conversation in (closed, snoozed).
+
+use super::{Result, StoreError, StoreEvent};
+use rusqlite::{Connection, OptionalExtension, params};
+pub use wabox_protocol::admin::ContactDetails;
+pub use wabox_protocol::admin::NoteView;
+
+fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
+    conn.query_row(
+        "SELECT contact_id FROM conversations WHERE id = ?1",
+        [conversation_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| {
+        StoreError::NotFound(wabox_protocol::ErrorCode::NoConversationListed {
+            conversation: conversation_id,
+        })
+    })
+}
+
+pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails> {
+    let contact_id = contact_of(conn, conversation_id)?;
+    let (name, wa_id, user_id, username, tenant) = conn.query_row(
+        "SELECT k.name, k.wa_id, k.user_id, k.username, t.name FROM contacts k
+         JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1",
+        [contact_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let labels = conn
+        .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1 ORDER BY label")?
+        .query_map([contact_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let notes = conn
+        .prepare_cached(
+            "SELECT author, text, at FROM contact_notes WHERE contact_id = ?1 ORDER BY at, id",
+        )?
+        .query_map([contact_id], |r| {
+            Ok(NoteView {
+                author: r.get(0)?,
+                text: r.get(1)?,
+                at: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ContactDetails {
+        contact_id,
+        name,
+        wa_id,
+        user_id,
+        username,
+        tenant,
+        labels,
+        notes,
+    })
+}
+
+fn clean_label(label: &str) -> Result<String> {
+    use wabox_domain::text::{NameError, check_name};
+    let wrong_size = || {
+        StoreError::Invalid(wabox_protocol::ErrorCode::BadLabel {
+            label: label.trim().to_string(),
+        })
+    };
+    match check_name("label", label) {
+        Ok(label) if label.chars().count() <= 40 => Ok(label),
+        Ok(_) | Err(NameError::Blank { .. } | NameError::TooLong { .. }) => Err(wrong_size()),
+        Err(hidden) => Err(StoreError::invalid(hidden)),
+    }
+}
+
+/// Adds and removes labels; answers the contact's labels after.
+pub fn change_labels(
+    conn: &Connection,
+    conversation_id: i64,
+    add: &[String],
+    remove: &[String],
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let contact_id = contact_of(conn, conversation_id)?;
+    for label in add {
+        let label = clean_label(label)?;
+        // "VIP" on a contact labelled "vip" is the label it has, not a second one.
+        let wanted = wabox_domain::text::normalised_name(&label);
+        let has: Vec<String> = conn
+            .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
+            .query_map([contact_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if has
+            .iter()
+            .any(|l| wabox_domain::text::normalised_name(l) == wanted)
+        {
+            continue;
+        }
+        conn.execute(
+            "INSERT OR IGNORE INTO contact_labels (contact_id, label) VALUES (?1, ?2)",
+            params![contact_id, label],
+        )?;
+    }
+    for label in remove {
+        conn.execute(
+            "DELETE FROM contact_labels WHERE contact_id = ?1 AND label = ?2",
+            params![contact_id, label.trim()],
+        )?;
+    }
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}
+
+pub fn add_note(
+    conn: &Connection,
+    conversation_id: i64,
+    author: &str,
+    text: &str,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::Invalid(wabox_protocol::ErrorCode::EmptyNote {}));
+    }
+    let contact_id = contact_of(conn, conversation_id)?;
+    conn.execute(
+        "INSERT INTO contact_notes (contact_id, author, text, at) VALUES (?1, ?2, ?3, ?4)",
+        params![contact_id, author, text, now],
+    )?;
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}
+
+/// Closes, reopens or snoozes a conversation (until a time, or until the customer writes).
+pub fn set_state(
+    conn: &Connection,
+    conversation_id: i64,
+    state: &str,
+    snoozed_until: Option<i64>,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    if !matches!(state, "open" | "closed" | "snoozed") {
+        return Err(StoreError::Invalid(
+            wabox_protocol::ErrorCode::BadConversationState {
+                state: state.to_string(),
+            },
+        ));
+    }
+    let changed = conn.execute(
+        "UPDATE conversations SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
+        params![conversation_id, state, snoozed_until],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound(
+            wabox_protocol::ErrorCode::NoConversationListed {
+                conversation: conversation_id,
+            },
+        ));
+    }
+    events.push(StoreEvent::ConversationChanged { conversation_id });
+    Ok(())
+}

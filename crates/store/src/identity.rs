@@ -1,0 +1,622 @@
+//! Keeps one person one contact: finds the contact a message, echo or status names, pairs its
+//! phone number with its BSUID when Meta gives both, folds two contacts into one when a pairing
+//! shows they are the same person, and moves a contact to its new id when a `system` message
+//! says it changed. The rules are pure (`domain::identity`); this runs them inside the caller's
+//! transaction, so a merge is all or nothing, and every step is idempotent.
+
+use super::{Result, StoreEvent};
+use rusqlite::{Connection, OptionalExtension, params};
+use wabox_domain::delivery::{ContactProfile, CustomerKey, StatusReport, customer_key_from_id};
+use wabox_domain::identity::{
+    ChangeKind, IdentityChange, Ids, Known, Pairing, after_change, merged_state, pair,
+};
+use wabox_domain::{Bsuid, WaId};
+
+/// Who the customer is, as one message, echo or status names them.
+#[derive(Debug, Clone, Default)]
+pub struct Sighting {
+    pub ids: Ids,
+    pub name: Option<String>,
+    pub username: Option<String>,
+    /// When Meta says it happened: a message from a former id counts only if it is older than
+    /// the change.
+    pub at: i64,
+}
+
+/// Who wrote a timeline event that wabox records because WhatsApp said so.
+const ACTOR: &str = "whatsapp";
+
+/// The contact the sighting names, created if nobody here knows either id.
+pub fn resolve(
+    conn: &Connection,
+    tenant_id: i64,
+    s: &Sighting,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<i64> {
+    if let Some(id) = pair_known(conn, tenant_id, s, now, events)? {
+        return Ok(id);
+    }
+    conn.prepare_cached(
+        "INSERT INTO contacts (tenant_id, wa_id, user_id, name, username, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![
+        tenant_id,
+        s.ids.wa_id.as_ref().map(WaId::as_str),
+        s.ids.user_id.as_ref().map(Bsuid::as_str),
+        s.name,
+        s.username,
+        now
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Pairs the ids of a sighting on the contacts that hold them (filling a missing id, or merging
+/// two contacts of one person) and keeps the profile up to date; creates nobody. Statuses use
+/// this: they are the one place Meta pairs a phone number with its BSUID.
+pub fn pair_known(
+    conn: &Connection,
+    tenant_id: i64,
+    s: &Sighting,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<Option<i64>> {
+    let by_wa = match &s.ids.wa_id {
+        Some(w) => find(conn, tenant_id, IdKind::WaId, w.as_str(), s.at)?,
+        None => None,
+    };
+    let by_user = match &s.ids.user_id {
+        Some(u) => find(conn, tenant_id, IdKind::UserId, u.as_str(), s.at)?,
+        None => None,
+    };
+    let id = match pair(&s.ids, by_wa.as_ref(), by_user.as_ref()) {
+        Pairing::Unknown => return Ok(None),
+        Pairing::Contact { id, fill } => {
+            if fill != Ids::default() {
+                conn.prepare_cached(
+                    "UPDATE contacts SET wa_id = coalesce(wa_id, ?2), user_id = coalesce(user_id, ?3),
+                                         updated_at = ?4 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    fill.wa_id.as_ref().map(WaId::as_str),
+                    fill.user_id.as_ref().map(Bsuid::as_str),
+                    now
+                ])?;
+            }
+            id
+        }
+        Pairing::Merge {
+            survivor,
+            loser,
+            ids,
+        } => {
+            let mut x = survivor;
+            merge_pair(conn, &mut x, loser, now, events)?;
+            set_ids(conn, x, &ids, now)?;
+            x
+        }
+    };
+    conn.prepare_cached(
+        "UPDATE contacts SET name = coalesce(?2, name), username = coalesce(?3, username),
+                             updated_at = ?4
+         WHERE id = ?1 AND (name IS NOT coalesce(?2, name) OR username IS NOT coalesce(?3, username))",
+    )?
+    .execute(params![id, s.name, s.username, now])?;
+    Ok(Some(id))
+}
+
+/// Applies a change of id that a `system` message of `contact_id` reports: the contact (its
+/// conversations, their history and window) moves to the new id, and one already on the new id
+/// (the customer wrote from the new number first) is folded into it. The old id is kept as a
+/// former id, so a late message sent from it before the change still lands here. Called only
+/// when the system message is stored for the first time, so a repeated delivery changes nothing.
+pub fn apply_change(
+    conn: &Connection,
+    tenant_id: i64,
+    contact_id: i64,
+    change: &IdentityChange,
+    at: i64,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    // The contact that holds the previous BSUID is the one that changes, when Meta names it.
+    let mut x = match &change.previous_user_id {
+        Some(prev) => holder(conn, tenant_id, IdKind::UserId, prev.as_str())?.unwrap_or(contact_id),
+        None => contact_id,
+    };
+    if x != contact_id {
+        // The system message was filed under a contact of its own (made from the new id): it is
+        // the same person.
+        merge_pair(conn, &mut x, contact_id, now, events)?;
+    }
+    let current = ids_of(conn, x)?;
+    let new_holder = match change.kind {
+        ChangeKind::Number => match &change.new_wa_id {
+            Some(w) => holder(conn, tenant_id, IdKind::WaId, w.as_str())?,
+            None => None,
+        },
+        ChangeKind::UserId => match &change.new_user_id {
+            Some(u) => holder(conn, tenant_id, IdKind::UserId, u.as_str())?,
+            None => None,
+        },
+    }
+    .filter(|h| *h != x);
+    let on_new = match new_holder {
+        Some(h) => Some(ids_of(conn, h)?),
+        None => None,
+    };
+    let target = after_change(&current, on_new.as_ref(), change);
+    if target == current && on_new.is_none() {
+        return Ok(());
+    }
+    if let Some(h) = new_holder {
+        merge_pair(conn, &mut x, h, now, events)?;
+    }
+    // Another contact may still hold the other new id (Meta named a new BSUID with the number).
+    for (kind, value) in [
+        (IdKind::WaId, target.wa_id.as_ref().map(WaId::as_str)),
+        (IdKind::UserId, target.user_id.as_ref().map(Bsuid::as_str)),
+    ] {
+        if let Some(v) = value
+            && let Some(h) = holder(conn, tenant_id, kind, v)?.filter(|h| *h != x)
+        {
+            merge_pair(conn, &mut x, h, now, events)?;
+        }
+    }
+    set_ids(conn, x, &target, now)?;
+    for (kind, old, new) in [
+        (
+            IdKind::WaId,
+            current.wa_id.as_ref().map(WaId::as_str),
+            target.wa_id.as_ref().map(WaId::as_str),
+        ),
+        (
+            IdKind::UserId,
+            current.user_id.as_ref().map(Bsuid::as_str),
+            target.user_id.as_ref().map(Bsuid::as_str),
+        ),
+    ] {
+        if let Some(old) = old.filter(|o| Some(*o) != new) {
+            conn.prepare_cached(
+                "INSERT INTO contact_former_ids (tenant_id, kind, value, contact_id, until)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (tenant_id, kind, value) DO UPDATE SET
+                    contact_id = excluded.contact_id, until = max(until, excluded.until)",
+            )?
+            .execute(params![tenant_id, kind.column(), old, x, at])?;
+        }
+    }
+    let (kind, what) = match change.kind {
+        ChangeKind::Number => ("number_changed", "changed number"),
+        ChangeKind::UserId => ("user_id_changed", "changed user id"),
+    };
+    let detail = format!(
+        "the customer {what}: from {} to {}; replies go to the new one",
+        describe(&current),
+        describe(&target)
+    );
+    timeline(conn, x, kind, &detail, at, events)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum IdKind {
+    WaId,
+    UserId,
+}
+
+impl IdKind {
+    fn column(self) -> &'static str {
+        match self {
+            IdKind::WaId => "wa_id",
+            IdKind::UserId => "user_id",
+        }
+    }
+}
+
+/// Both ids, for the timeline: `+591… (BO.77…)`.
+fn describe(ids: &Ids) -> String {
+    match (&ids.wa_id, &ids.user_id) {
+        (Some(w), Some(u)) => format!("+{w} ({u})"),
+        _ => ids.shown(),
+    }
+}
+
+/// The contact an id names at time `at`: one that held it before a change first (a late
+/// message from the old number), else the one that holds it now. A former phone number counts
+/// only for what was sent before the change (Meta gives a number up to someone else later); a
+/// former BSUID always does, as no one else is ever given it.
+fn find(
+    conn: &Connection,
+    tenant_id: i64,
+    kind: IdKind,
+    value: &str,
+    at: i64,
+) -> Result<Option<Known>> {
+    let former: Option<i64> = conn
+        .prepare_cached(
+            "SELECT contact_id FROM contact_former_ids
+             WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3
+               AND (kind = 'user_id' OR ?4 <= until)",
+        )?
+        .query_row(params![tenant_id, kind.column(), value, at], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = former {
+        return Ok(Some(Known {
+            id,
+            ids: ids_of(conn, id)?,
+            former: true,
+        }));
+    }
+    // One lookup with the ids, since this runs for every message and status.
+    let sql = match kind {
+        IdKind::WaId => {
+            "SELECT id, wa_id, user_id FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2"
+        }
+        IdKind::UserId => {
+            "SELECT id, wa_id, user_id FROM contacts WHERE tenant_id = ?1 AND user_id = ?2"
+        }
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![tenant_id, value], |r| {
+            Ok(Known {
+                id: r.get(0)?,
+                ids: Ids {
+                    wa_id: r.get::<_, Option<String>>(1)?.map(WaId),
+                    user_id: r.get::<_, Option<String>>(2)?.map(Bsuid),
+                },
+                former: false,
+            })
+        })
+        .optional()?)
+}
+
+/// The contact that holds an id now.
+fn holder(conn: &Connection, tenant_id: i64, kind: IdKind, value: &str) -> Result<Option<i64>> {
+    let sql = match kind {
+        IdKind::WaId => "SELECT id FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2",
+        IdKind::UserId => "SELECT id FROM contacts WHERE tenant_id = ?1 AND user_id = ?2",
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params![tenant_id, value], |r| r.get(0))
+        .optional()?)
+}
+
+fn ids_of(conn: &Connection, contact_id: i64) -> Result<Ids> {
+    Ok(conn
+        .prepare_cached("SELECT wa_id, user_id FROM contacts WHERE id = ?1")?
+        .query_row([contact_id], |r| {
+            Ok(Ids {
+                wa_id: r.get::<_, Option<String>>(0)?.map(WaId),
+                user_id: r.get::<_, Option<String>>(1)?.map(Bsuid),
+            })
+        })?)
+}
+
+fn set_ids(conn: &Connection, contact_id: i64, ids: &Ids, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET wa_id = ?2, user_id = ?3, updated_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        contact_id,
+        ids.wa_id.as_ref().map(WaId::as_str),
+        ids.user_id.as_ref().map(Bsuid::as_str),
+        now
+    ])?;
+    Ok(())
+}
+
+/// Folds `other` and `*x` into the older of the two, which `*x` then names, with a line in the
+/// timeline saying so. The survivor keeps its ids; the caller sets the ones it ends with.
+fn merge_pair(
+    conn: &Connection,
+    x: &mut i64,
+    other: i64,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let (survivor, loser) = ((*x).min(other), (*x).max(other));
+    let detail = format!(
+        "{} and {} are the same person: their contacts are merged",
+        ids_of(conn, survivor)?.shown(),
+        ids_of(conn, loser)?.shown()
+    );
+    merge(conn, survivor, loser, now, events)?;
+    timeline(conn, survivor, "contact_merged", &detail, now, events)?;
+    *x = survivor;
+    Ok(())
+}
+
+/// Tables with a foreign key to `table`, and the column: the merge moves every row that points
+/// at the contact or conversation going away, including rows of tables added after this code.
+fn referencing(conn: &Connection, table: &str) -> Result<Vec<(String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+             WHERE m.type = 'table' AND f.\"table\" = ?1 AND (f.\"to\" IS NULL OR f.\"to\" = 'id')",
+        )?
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Moves every row of every table that points at `from` in `table` to `to`, but those of `skip`.
+fn repoint(conn: &Connection, table: &str, skip: &[&str], from: i64, to: i64) -> Result<()> {
+    for (t, column) in referencing(conn, table)? {
+        if skip.contains(&t.as_str()) {
+            continue;
+        }
+        conn.execute(
+            &format!(
+                "UPDATE {} SET {c} = ?2 WHERE {c} = ?1",
+                quoted(&t),
+                c = quoted(&column)
+            ),
+            params![from, to],
+        )?;
+    }
+    Ok(())
+}
+
+/// Folds contact `loser` into `survivor`: conversations (one per number, folded when both have
+/// one), labels, notes and everything else that points at it; the name and username it lacks.
+fn merge(
+    conn: &Connection,
+    survivor: i64,
+    loser: i64,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let theirs: Vec<(i64, i64)> = conn
+        .prepare_cached("SELECT id, number_id FROM conversations WHERE contact_id = ?1")?
+        .query_map([loser], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (conversation_id, number_id) in theirs {
+        let ours: Option<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM conversations WHERE number_id = ?1 AND contact_id = ?2",
+            )?
+            .query_row(params![number_id, survivor], |r| r.get(0))
+            .optional()?;
+        match ours {
+            Some(ours) => fold_conversation(conn, ours, conversation_id, now, events)?,
+            None => {
+                conn.execute(
+                    "UPDATE conversations SET contact_id = ?2 WHERE id = ?1",
+                    params![conversation_id, survivor],
+                )?;
+                events.push(StoreEvent::ConversationChanged { conversation_id });
+            }
+        }
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO contact_labels (contact_id, label)
+         SELECT ?2, label FROM contact_labels WHERE contact_id = ?1",
+        params![loser, survivor],
+    )?;
+    conn.execute("DELETE FROM contact_labels WHERE contact_id = ?1", [loser])?;
+    repoint(
+        conn,
+        "contacts",
+        &["conversations", "contact_labels"],
+        loser,
+        survivor,
+    )?;
+    let (name, username): (Option<String>, Option<String>) = conn.query_row(
+        "SELECT name, username FROM contacts WHERE id = ?1",
+        [loser],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.execute("DELETE FROM contacts WHERE id = ?1", [loser])?;
+    conn.execute(
+        "UPDATE contacts SET name = coalesce(name, ?2), username = coalesce(username, ?3),
+                             updated_at = ?4 WHERE id = ?1",
+        params![survivor, name, username, now],
+    )?;
+    Ok(())
+}
+
+/// One conversation's state, as far as folding two into one goes.
+struct Thread {
+    unread: i64,
+    last_inbound_at: Option<i64>,
+    referral_at: Option<i64>,
+    last_message_at: Option<i64>,
+    last_message_text: Option<String>,
+    state: String,
+    snoozed_until: Option<i64>,
+    assignee: Option<String>,
+}
+
+fn thread(conn: &Connection, id: i64) -> Result<Thread> {
+    Ok(conn.query_row(
+        "SELECT unread, last_inbound_at, referral_at, last_message_at, last_message_text, state,
+                snoozed_until, assignee FROM conversations WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Thread {
+                unread: r.get(0)?,
+                last_inbound_at: r.get(1)?,
+                referral_at: r.get(2)?,
+                last_message_at: r.get(3)?,
+                last_message_text: r.get(4)?,
+                state: r.get(5)?,
+                snoozed_until: r.get(6)?,
+                assignee: r.get(7)?,
+            })
+        },
+    )?)
+}
+
+/// Folds conversation `loser` into `survivor` on the same number: messages, sends, timeline and
+/// enrollments move; unread counts add up; the window is the later of the two.
+fn fold_conversation(
+    conn: &Connection,
+    survivor: i64,
+    loser: i64,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let (a, b) = (thread(conn, survivor)?, thread(conn, loser)?);
+    // One live enrollment per conversation and sequence: the folded one's twin stops.
+    conn.execute(
+        "UPDATE enrollments SET state = 'stopped', due_at = NULL, updated_at = ?3,
+                                reason = 'its conversation was merged into another'
+         WHERE conversation_id = ?1 AND state IN ('active', 'waiting_reply', 'paused')
+           AND sequence IN (SELECT sequence FROM enrollments WHERE conversation_id = ?2
+                            AND state IN ('active', 'waiting_reply', 'paused'))",
+        params![loser, survivor, now],
+    )?;
+    repoint(conn, "conversations", &[], loser, survivor)?;
+    let later = |x: Option<i64>, y: Option<i64>| x.max(y);
+    let (last_at, last_text) = if b.last_message_at > a.last_message_at {
+        (b.last_message_at, b.last_message_text)
+    } else {
+        (a.last_message_at, a.last_message_text)
+    };
+    let state = merged_state(&a.state, &b.state).to_string();
+    let snoozed_until = if state == a.state {
+        a.snoozed_until
+    } else {
+        b.snoozed_until
+    };
+    conn.execute(
+        "UPDATE conversations SET unread = ?2, last_inbound_at = ?3, referral_at = ?4,
+            last_message_at = ?5, last_message_text = ?6, state = ?7, snoozed_until = ?8,
+            assignee = ?9
+         WHERE id = ?1",
+        params![
+            survivor,
+            a.unread + b.unread,
+            later(a.last_inbound_at, b.last_inbound_at),
+            later(a.referral_at, b.referral_at),
+            last_at,
+            last_text,
+            state,
+            snoozed_until,
+            a.assignee.or(b.assignee)
+        ],
+    )?;
+    conn.execute("DELETE FROM conversations WHERE id = ?1", [loser])?;
+    conn.execute(
+        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
+         VALUES (?1, ?2, ?3, 'conversation_merged', ?4)",
+        params![
+            survivor,
+            now,
+            ACTOR,
+            format!("conversation {loser} of the same person was folded into this one")
+        ],
+    )?;
+    events.push(StoreEvent::ConversationChanged {
+        conversation_id: survivor,
+    });
+    Ok(())
+}
+
+/// A line in the timeline of every conversation of the contact, at `at`.
+fn timeline(
+    conn: &Connection,
+    contact_id: i64,
+    kind: &str,
+    detail: &str,
+    at: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let conversations: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1")?
+        .query_map([contact_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for conversation_id in conversations {
+        conn.prepare_cached(
+            "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![conversation_id, at, ACTOR, kind, detail])?;
+        events.push(StoreEvent::ConversationChanged { conversation_id });
+    }
+    Ok(())
+}
+
+/// Whether a `contacts[]` entry is about the customer `key` names (shares an id with it).
+pub fn names(profile: &ContactProfile, key: &CustomerKey) -> bool {
+    (key.wa_id.is_some() && profile.wa_id == key.wa_id)
+        || (key.user_id.is_some() && profile.user_id == key.user_id)
+}
+
+/// Who a message or echo names: its own ids, completed by its `contacts[]` entry (Meta puts the
+/// phone number and the BSUID side by side there). An entry that shares no id with the message
+/// (the only one of a delivery, taken for its name) lends no ids: pairing the wrong two ids
+/// would merge two people.
+pub fn sighting(key: &CustomerKey, profile: Option<&ContactProfile>, at: i64) -> Sighting {
+    let paired = profile.filter(|p| names(p, key));
+    Sighting {
+        ids: Ids {
+            wa_id: key
+                .wa_id
+                .clone()
+                .or_else(|| paired.and_then(|p| p.wa_id.clone())),
+            user_id: key
+                .user_id
+                .clone()
+                .or_else(|| paired.and_then(|p| p.user_id.clone())),
+        },
+        name: profile.and_then(|p| p.name.clone()),
+        username: profile.and_then(|p| p.username.clone()),
+        at,
+    }
+}
+
+/// A status pairs the recipient's phone number (`recipient_id`) with their BSUID
+/// (`recipient_user_id`, or `contacts[].user_id`): kept on the contacts that hold them.
+pub fn pair_from_status(
+    conn: &Connection,
+    tenant_id: i64,
+    s: &StatusReport,
+    profiles: &[ContactProfile],
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    let key = match s.recipient_id.as_deref() {
+        Some(id) => customer_key_from_id(id),
+        None => CustomerKey {
+            wa_id: None,
+            user_id: None,
+        },
+    };
+    let key = CustomerKey {
+        user_id: key.user_id.or_else(|| s.recipient_user_id.clone()),
+        ..key
+    };
+    // Only the entry about this recipient: statuses of several recipients come in one delivery.
+    let profile = profiles.iter().find(|p| names(p, &key));
+    let seen = sighting(&key, profile, s.at);
+    if seen.ids.wa_id.is_none() && seen.ids.user_id.is_none() {
+        return Ok(());
+    }
+    pair_known(conn, tenant_id, &seen, now, events)?;
+    Ok(())
+}
+
+/// Applies the change of id a `system` message (`payload` is its `system` object) reports, if
+/// it reports one.
+pub fn apply_system(
+    conn: &Connection,
+    tenant_id: i64,
+    contact_id: i64,
+    payload: &serde_json::Value,
+    at: i64,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<()> {
+    match wabox_domain::identity::identity_change(payload) {
+        Some(change) => apply_change(conn, tenant_id, contact_id, &change, at, now, events),
+        None => Ok(()),
+    }
+}

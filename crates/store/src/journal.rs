@@ -1,0 +1,224 @@
+//! The journal of raw deliveries: written before Meta gets its 200, processed from here in order.
+
+use super::{Result, StoreError};
+use crate::words::RowWords;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+pub use wabox_protocol::admin::JournalState;
+pub use wabox_protocol::admin::{JournalEntryView, JournalFilter};
+
+/// Appends a delivery, or counts a repeat of one already journaled (same bytes). Returns its id
+/// and whether it is new.
+pub fn append(conn: &Connection, body: &[u8], now: i64) -> Result<(i64, bool)> {
+    let digest = Sha256::digest(body);
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO journal (received_at, body, body_sha256) VALUES (?1, ?2, ?3)
+         ON CONFLICT (body_sha256) DO UPDATE SET deliveries = deliveries + 1
+         RETURNING id, deliveries",
+    )?;
+    Ok(stmt.query_row(params![now, body, digest.as_slice()], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? == 1))
+    })?)
+}
+
+/// The oldest pending deliveries, in order of arrival.
+pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
+    let mut stmt = conn.prepare_cached(
+        // `state != 'processed'` lets SQLite see that the partial index applies; without it the
+        // planner scans the whole journal (and every batch got slower as the journal grew).
+        "SELECT id, body FROM journal WHERE state != 'processed' AND state = 'pending'
+         ORDER BY id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+    conn.query_row("SELECT body FROM journal WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(wabox_protocol::ErrorCode::NoJournalEntry { id }))
+}
+
+pub fn state(conn: &Connection, id: i64) -> Result<JournalState> {
+    let s: Option<JournalState> = conn
+        .query_row("SELECT state FROM journal WHERE id = ?1", [id], |r| {
+            r.word(0)
+        })
+        .optional()?;
+    s.ok_or_else(|| StoreError::NotFound(wabox_protocol::ErrorCode::NoJournalEntry { id }))
+}
+
+/// The longest `detail` kept: an error quoting a sender's body (a parse error, an unknown field)
+/// must not make each forged-but-signed delivery cost the store a copy of itself.
+pub const MAX_DETAIL_BYTES: usize = 2048;
+
+/// `detail` cut to `MAX_DETAIL_BYTES` on a character boundary, "…" marking the cut.
+pub fn capped_detail(detail: &str) -> std::borrow::Cow<'_, str> {
+    if detail.len() <= MAX_DETAIL_BYTES {
+        return std::borrow::Cow::Borrowed(detail);
+    }
+    let mut end = MAX_DETAIL_BYTES - '…'.len_utf8();
+    while !detail.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…", &detail[..end]))
+}
+
+pub fn mark(
+    conn: &Connection,
+    id: i64,
+    state: JournalState,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let detail = detail.map(capped_detail);
+    conn.prepare_cached(
+        "UPDATE journal SET state = ?2, detail = ?3, processed_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, state.as_str(), detail, now])?;
+    Ok(())
+}
+
+/// Ids of every unrouted delivery, oldest first.
+pub fn unrouted_ids(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM journal WHERE state != 'processed' AND state = 'unrouted' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Counts by state, for `healthz` and the bench.
+pub fn counts(conn: &Connection) -> Result<Vec<(JournalState, i64)>> {
+    let mut stmt = conn
+        .prepare("SELECT state, count(*) FROM journal WHERE state != 'processed' GROUP BY state")?;
+    let rows = stmt.query_map([], |r| Ok((r.word(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Lists journal entries, newest first.
+pub fn list(
+    conn: &Connection,
+    filter: JournalFilter,
+    limit: usize,
+    before: Option<i64>,
+) -> Result<Vec<JournalEntryView>> {
+    // One statement per filter, so the partial index on unprocessed entries serves the default.
+    let (sql, state) = match filter {
+        JournalFilter::NotProcessed => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE state != 'processed' AND ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+            None,
+        ),
+        JournalFilter::All => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+            None,
+        ),
+        JournalFilter::Only(JournalState::Processed) => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE state = 'processed' AND ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+            None,
+        ),
+        JournalFilter::Only(s) => (
+            "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
+             WHERE state != 'processed' AND state = ?1 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+            Some(s.as_str()),
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![state, limit as i64, before], |r| {
+        Ok(JournalEntryView {
+            id: r.get(0)?,
+            received_at: r.get(1)?,
+            deliveries: r.get(2)?,
+            state: r.word(3)?,
+            detail: r.get(4)?,
+            bytes: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+
+    #[test]
+    fn a_long_detail_is_cut_on_a_character_boundary_and_marked() {
+        let (_d, conn) = store();
+        let (id, _) = append(&conn, b"{}", 10).unwrap();
+        // 3-byte characters, so a cut at a fixed byte count would split one.
+        let long = "\u{20AC}".repeat(5000);
+        mark(&conn, id, JournalState::Invalid, Some(&long), 11).unwrap();
+        let listed = list(&conn, JournalFilter::All, 10, None).unwrap();
+        let kept = listed[0].detail.clone().unwrap();
+        assert!(kept.len() <= MAX_DETAIL_BYTES, "{}", kept.len());
+        assert!(kept.ends_with('…'));
+        assert!(kept.trim_end_matches('…').chars().all(|c| c == '\u{20AC}'));
+        assert_eq!(capped_detail("short"), "short");
+    }
+
+    #[test]
+    fn a_repeated_body_is_journaled_once_and_counted() {
+        let (_d, conn) = store();
+        let (a, new_a) = append(&conn, b"{\"x\":1}", 10).unwrap();
+        let (b, new_b) = append(&conn, b"{\"x\":1}", 11).unwrap();
+        let (c, _) = append(&conn, b"{\"x\":2}", 12).unwrap();
+        assert_eq!(a, b);
+        assert!(new_a && !new_b);
+        assert_ne!(a, c);
+        let listed = list(&conn, JournalFilter::All, 10, None).unwrap();
+        assert_eq!(listed.iter().find(|e| e.id == a).unwrap().deliveries, 2);
+        assert_eq!(pending(&conn, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_pending_query_uses_the_partial_index_not_a_scan() {
+        let (_d, conn) = store();
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id, body FROM journal WHERE state != 'processed'
+                 AND state = 'pending' ORDER BY id LIMIT 64",
+            )
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|row: rusqlite::Result<String>| row.unwrap())
+            .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("journal_not_processed")),
+            "{plan:?}"
+        );
+        // The statement `pending` runs must be this one.
+        let source = include_str!("journal.rs");
+        assert!(source.contains("WHERE state != 'processed' AND state = 'pending'"));
+    }
+
+    #[test]
+    fn marking_moves_entries_out_of_pending() {
+        let (_d, conn) = store();
+        let (a, _) = append(&conn, b"a", 1).unwrap();
+        mark(
+            &conn,
+            a,
+            JournalState::Unrouted,
+            Some("unknown phone number id 9"),
+            2,
+        )
+        .unwrap();
+        assert!(pending(&conn, 10).unwrap().is_empty());
+        assert_eq!(unrouted_ids(&conn).unwrap(), vec![a]);
+        assert_eq!(state(&conn, a).unwrap(), JournalState::Unrouted);
+        let invalid = JournalFilter::Only(JournalState::Invalid);
+        assert_eq!(list(&conn, invalid, 10, None).unwrap().len(), 0);
+        assert_eq!(
+            list(&conn, JournalFilter::NotProcessed, 10, None)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(list(&conn, JournalFilter::All, 10, None).unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,192 @@
+//! The SQLite store: migrations, repositories and the code that applies webhook changes.
+//! Only the engine's writer thread writes; readers open their own connections (WAL).
+
+pub mod answers;
+pub mod apply;
+pub mod business;
+pub mod calls;
+pub mod contacts;
+pub mod directory;
+pub mod groups;
+pub mod history_media;
+pub mod identity;
+pub mod journal;
+pub mod media;
+pub mod outbox;
+pub mod queue_tenant;
+pub mod queues;
+pub mod scope;
+pub mod search;
+pub mod sequences;
+pub mod signups;
+pub mod sync;
+pub mod templates;
+pub mod tenants;
+pub mod view_counts;
+pub mod views;
+mod words;
+pub use words::RowWords;
+mod api_error;
+
+#[cfg(test)]
+mod apply_tests;
+#[cfg(test)]
+mod outbox_tests;
+#[cfg(any(test, feature = "test-fixtures"))]
+pub mod test_fixtures;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The schema, one plain SQL file per step, embedded in the binary and applied in order.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_outbox.sql"),
+    include_str!("../migrations/0003_media.sql"),
+    include_str!("../migrations/0004_outbox_per_number.sql"),
+    include_str!("../migrations/0005_search_notes.sql"),
+    include_str!("../migrations/0006_outbound_media.sql"),
+    include_str!("../migrations/0007_outbox_conversation_heads.sql"),
+    include_str!("../migrations/0008_queues_agents.sql"),
+    include_str!("../migrations/0009_signups.sql"),
+    include_str!("../migrations/0010_sequences.sql"),
+    include_str!("../migrations/0011_contact_identity.sql"),
+    include_str!("../migrations/0012_calls_groups.sql"),
+    include_str!("../migrations/0013_history_media.sql"),
+    include_str!("../migrations/0015_replies_reactions.sql"),
+    include_str!("../migrations/0016_business_ids.sql"),
+];
+
+/// What went wrong in the store or its writer, in words an admin can act on: the one error a
+/// write job returns and its caller hears, with no second level to unwrap.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A statement failed (the database busy, full, damaged, or a constraint broken).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("could not bring the database schema up to date: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("{0}")]
+    NotFound(wabox_protocol::ErrorCode),
+    #[error("{0}")]
+    Conflict(wabox_protocol::ErrorCode),
+    #[error("{0}")]
+    Invalid(wabox_protocol::ErrorCode),
+    /// The writer thread has ended (the engine is stopping): nothing was written.
+    #[error("the engine's writer has stopped")]
+    WriterStopped,
+    /// No transaction or savepoint could be opened for the job: it did not run. Shared by the
+    /// jobs of one batch, hence the `Arc`.
+    #[error("the write could not start: the store is busy or failing")]
+    NotStarted(#[source] std::sync::Arc<rusqlite::Error>),
+    /// The job ran, but the transaction holding it could not be committed: nothing of it stands.
+    #[error("the write could not be committed")]
+    NotCommitted(#[source] std::sync::Arc<rusqlite::Error>),
+    /// The job panicked (a bug, logged): its writes were rolled back.
+    #[error("the write failed inside the engine (logged); nothing of it was kept")]
+    JobPanicked,
+    /// A group of journal appends could not be committed: the sender must deliver again.
+    #[error("journal commit failed: {0}")]
+    JournalNotCommitted(#[source] std::sync::Arc<rusqlite::Error>),
+}
+
+impl StoreError {
+    /// A value a lower layer refused, in that layer's words.
+    pub fn invalid(detail: impl std::fmt::Display) -> StoreError {
+        StoreError::Invalid(wabox_protocol::ErrorCode::InvalidValue {
+            detail: detail.to_string(),
+        })
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A change that clients subscribed to the engine are told about, after it is committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum StoreEvent {
+    MessageAdded {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    MessageChanged {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    ConversationChanged {
+        conversation_id: i64,
+    },
+    JournalChanged {
+        journal_id: i64,
+        state: wabox_protocol::admin::JournalState,
+    },
+    DirectoryChanged,
+    /// A template's status changed (webhook): its WABA's templates are synced again.
+    TemplateStatusChanged {
+        waba_id: String,
+    },
+    /// The engine's clock was moved (a test or demo engine): clients word windows and times at
+    /// the engine's now, the system's plus this offset.
+    ClockMoved {
+        offset_seconds: i64,
+    },
+    /// The subscriber fell behind and missed events: reload what is on screen.
+    Lagged {
+        missed: u64,
+    },
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// Prepared statements the writer keeps: every statement of the ingest path, with room for the
+/// API's writes around them.
+const WRITER_STATEMENTS: usize = 256;
+
+/// Opens the database for the one writer: WAL, `synchronous=FULL` (a delivery answered 200 must
+/// survive a power cut, not only a crash), foreign keys, and the schema brought up to date.
+pub fn open_writer(path: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Applying one delivery runs more distinct statements than rusqlite keeps by default (16):
+    // past that, each would be parsed and planned again for every message.
+    conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
+    migrations().to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection beside the writer (WAL lets readers run while it writes).
+pub fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+#[cfg(any(test, feature = "test-fixtures"))]
+pub mod testing {
+    use super::*;
+
+    /// A migrated store in a temp dir; the dir lives as long as the returned guard.
+    pub fn store() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_writer(&dir.path().join("wabox.db")).unwrap();
+        (dir, conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}

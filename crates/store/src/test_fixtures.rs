@@ -1,0 +1,166 @@
+//! What the unit tests of `apply`, the outbox and the scheduler share: a migrated store in a temp
+//! dir with one tenant and one number, and the webhook bodies Meta would send to it.
+
+use super::StoreEvent;
+use super::apply::{Applied, apply_delivery};
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::{Value, json};
+use wabox_domain::ConnectionKind;
+
+pub const TENANT: &str = "Acme";
+pub const PNID: &str = "106540352242922";
+pub const WABA: &str = "104829357711032";
+pub const DISPLAY: &str = "15550783881";
+pub const CUSTOMER: &str = "59171000001";
+
+/// A store with tenant Acme and its number `PNID`; the temp dir lives as long as this.
+pub struct Fixture {
+    pub conn: Connection,
+    pub tenant_id: i64,
+    pub number_id: i64,
+    /// Held so the database outlives the test; removed with it.
+    pub _dir: tempfile::TempDir,
+}
+
+/// A store whose number has a token (sealed bytes that only the engine could open).
+pub fn store() -> Fixture {
+    store_with_token(Some(b"sealed elsewhere".to_vec()))
+}
+
+pub fn store_with_token(access_token_sealed: Option<Vec<u8>>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = super::open_writer(&dir.path().join("wabox.db")).unwrap();
+    let tenant_id = super::directory::add_tenant(&conn, TENANT, 0).unwrap().id;
+    let number = super::directory::NewNumber {
+        tenant: TENANT,
+        phone_number_id: PNID,
+        waba_id: WABA,
+        display_phone: DISPLAY,
+        connection: ConnectionKind::Dedicated,
+        access_token_sealed,
+    };
+    let number_id = super::directory::add_number(&conn, &number, 0).unwrap().id;
+    Fixture {
+        conn,
+        tenant_id,
+        number_id,
+        _dir: dir,
+    }
+}
+
+/// Applies a webhook body as journal entry `journal_id`, as the writer does.
+pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<StoreEvent>) {
+    let delivery =
+        wabox_domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
+    let mut events = Vec::new();
+    let applied = apply_delivery(conn, journal_id, &delivery, 1_000, &mut events).unwrap();
+    (applied, events)
+}
+
+/// One change of `field` for the number `phone_number_id` of WABA `waba`.
+pub fn change_for(waba: &str, phone_number_id: Option<&str>, field: &str, value: Value) -> Value {
+    let mut value = value;
+    if let Some(p) = phone_number_id {
+        value["messaging_product"] = json!("whatsapp");
+        value["metadata"] = json!({"display_phone_number": DISPLAY, "phone_number_id": p});
+    }
+    json!({"object": "whatsapp_business_account",
+           "entry": [{"id": waba, "changes": [{"field": field, "value": value}]}]})
+}
+
+/// A `messages` change with these messages from `CUSTOMER`.
+pub fn messages(messages: Vec<Value>) -> Value {
+    change_for(
+        WABA,
+        Some(PNID),
+        "messages",
+        json!({"contacts": [{"profile": {"name": "Wara"}, "wa_id": CUSTOMER}],
+               "messages": messages}),
+    )
+}
+
+/// A `messages` change with these statuses.
+pub fn statuses(statuses: Vec<Value>) -> Value {
+    change_for(WABA, Some(PNID), "messages", json!({"statuses": statuses}))
+}
+
+/// An `smb_message_echoes` change: messages the business wrote from the phone app.
+pub fn echoes(echoes: Vec<Value>) -> Value {
+    change_for(
+        WABA,
+        Some(PNID),
+        "smb_message_echoes",
+        json!({"message_echoes": echoes}),
+    )
+}
+
+pub fn text(wamid: &str, at: i64, body: &str) -> Value {
+    json!({"from": CUSTOMER, "id": wamid, "timestamp": at.to_string(), "type": "text",
+           "text": {"body": body}})
+}
+
+pub fn echo(wamid: &str, at: i64, body: &str) -> Value {
+    json!({"from": DISPLAY, "to": CUSTOMER, "id": wamid, "timestamp": at.to_string(),
+           "type": "text", "text": {"body": body}})
+}
+
+pub fn status(wamid: &str, status: &str, at: i64) -> Value {
+    json!({"id": wamid, "status": status, "timestamp": at.to_string(), "recipient_id": CUSTOMER})
+}
+
+/// The conversation of `CUSTOMER` on the number, if there is one.
+pub fn conversation(conn: &Connection) -> Option<i64> {
+    conn.query_row(
+        "SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id
+         WHERE k.wa_id = ?1",
+        [CUSTOMER],
+        |r| r.get(0),
+    )
+    .optional()
+    .unwrap()
+}
+
+/// A message row, as the tests look at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub direction: String,
+    pub origin: String,
+    pub kind: String,
+    pub text: String,
+    pub status: Option<String>,
+    pub error_code: Option<i64>,
+    pub edited: bool,
+    pub revoked: bool,
+}
+
+pub fn row(conn: &Connection, wamid: &str) -> Option<Row> {
+    conn.query_row(
+        "SELECT id, conversation_id, direction, origin, type, text, status, error_code, edited,
+                revoked
+         FROM messages WHERE wamid = ?1",
+        [wamid],
+        |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                direction: r.get(2)?,
+                origin: r.get(3)?,
+                kind: r.get(4)?,
+                text: r.get(5)?,
+                status: r.get(6)?,
+                error_code: r.get(7)?,
+                edited: r.get(8)?,
+                revoked: r.get(9)?,
+            })
+        },
+    )
+    .optional()
+    .unwrap()
+}
+
+/// `count(*)` of a query with no parameters.
+pub fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}

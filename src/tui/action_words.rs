@@ -1,0 +1,95 @@
+//! The names of the keymap's actions, in English and Spanish: beside the keymap, so the words
+//! (`i18n`, below the inbox) need not know the inbox's actions.
+
+use crate::i18n::Lang;
+use crate::tui::keymap::Action;
+
+/// The name of a key's action in the footer and the help, in the inbox's language.
+pub fn action_word(lang: Lang, a: Action) -> &'static str {
+    match lang {
+        Lang::En => actions_en(a),
+        Lang::Es => actions_es(a),
+    }
+}
+
+fn actions_en(a: Action) -> &'static str {
+    match a {
+        Action::Quit => "quit",
+        Action::NextPane => "next pane",
+        Action::PrevPane => "previous pane",
+        Action::Up => "up",
+        Action::Down => "down",
+        Action::PageUp => "page up",
+        Action::PageDown => "page down",
+        Action::Top => "first",
+        Action::Bottom => "last",
+        Action::Open => "open",
+        Action::Back => "back",
+        Action::Compose => "reply",
+        Action::Send => "send",
+        Action::Newline => "new line",
+        Action::Templates => "templates",
+        Action::Filter => "filter",
+        Action::NextUnread => "next unread",
+        Action::Retry => "retry message",
+        Action::Reply => "reply to message",
+        Action::React => "react",
+        Action::Unreact => "remove reaction",
+        Action::MarkUnread => "mark unread",
+        Action::OpenMedia => "open file",
+        Action::SaveMedia => "save file",
+        Action::Help => "help",
+        Action::CommandLine => "command",
+        Action::Editor => "$EDITOR",
+        Action::Search => "search messages",
+        Action::ContactPanel => "contact panel",
+        Action::CloseConversation => "close / reopen",
+        Action::Snooze => "snooze",
+        Action::Claim => "claim",
+        Action::Admin => "queues and agents",
+        Action::Automation => "sequences",
+        Action::Connect => "connect a number",
+        Action::Messages => "messages log",
+    }
+}
+
+fn actions_es(a: Action) -> &'static str {
+    match a {
+        Action::Quit => "salir",
+        Action::NextPane => "panel siguiente",
+        Action::PrevPane => "panel anterior",
+        Action::Up => "arriba",
+        Action::Down => "abajo",
+        Action::PageUp => "página arriba",
+        Action::PageDown => "página abajo",
+        Action::Top => "primero",
+        Action::Bottom => "último",
+        Action::Open => "abrir",
+        Action::Back => "volver",
+        Action::Compose => "responder",
+        Action::Send => "enviar",
+        Action::Newline => "nueva línea",
+        Action::Templates => "plantillas",
+        Action::Filter => "filtrar",
+        Action::NextUnread => "siguiente sin leer",
+        Action::Retry => "reintentar mensaje",
+        Action::Reply => "responder al mensaje",
+        Action::React => "reaccionar",
+        Action::Unreact => "quitar reacción",
+        Action::MarkUnread => "marcar sin leer",
+        Action::OpenMedia => "abrir archivo",
+        Action::SaveMedia => "guardar archivo",
+        Action::Help => "ayuda",
+        Action::CommandLine => "comando",
+        Action::Editor => "$EDITOR",
+        Action::Search => "buscar mensajes",
+        Action::ContactPanel => "panel de contacto",
+        Action::CloseConversation => "cerrar / reabrir",
+        Action::Snooze => "posponer",
+        Action::Claim => "tomar",
+        Action::Admin => "colas y agentes",
+        Action::Automation => "secuencias",
+        Action::Connect => "conectar un número",
+        Action::Messages => "registro de mensajes",
+    }
+}
