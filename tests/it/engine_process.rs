@@ -187,6 +187,24 @@ async fn subscribers_are_pushed_new_messages_and_status_changes() {
     let conversation = &push["conversations"][0];
     assert_eq!(conversation["id"], message["conversation_id"], "{push}");
     assert_eq!(conversation["unread"], 1, "{push}");
+    // And the sidebar follows: its counts come pushed, without a request.
+    let sidebar = if push["sidebar"].is_object() {
+        push["sidebar"].clone()
+    } else {
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+                .await
+                .expect("the sidebar pushed within 10 s")
+                .unwrap()
+                .unwrap();
+            let frame: Value = serde_json::from_str(&line).unwrap();
+            if frame["push"]["sidebar"].is_object() {
+                break frame["push"]["sidebar"].clone();
+            }
+        }
+    };
+    assert_eq!(sidebar["counts"]["open"], 1, "{sidebar}");
+    assert_eq!(sidebar["numbers"][0]["unread"], 1, "{sidebar}");
     // A request that is not one gets a readable refusal, and the connection stays usable.
     // Answers come between events; skip the events.
     async fn answer(

@@ -60,19 +60,20 @@ impl Group {
 
     /// When the hub must next act for this group without a change: a sidebar to read again,
     /// or a sidebar read that no push has carried yet.
-    pub fn due(&self) -> Option<Instant> {
+    pub fn due(&self, now: Instant) -> Option<Instant> {
         let send = self.sidebar_ready.as_ref().map(|(_, at)| *at + super::TICK);
-        [self.sidebar_read_due(), send].into_iter().flatten().min()
+        [self.sidebar_read_due(now), send]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
-    fn sidebar_read_due(&self) -> Option<Instant> {
+    /// When the sidebar may be read again: at once (`now`) if it never was.
+    fn sidebar_read_due(&self, now: Instant) -> Option<Instant> {
         if !self.sidebar_dirty || self.sidebar_reading {
             return None;
         }
-        Some(
-            self.sidebar_sent
-                .map_or_else(Instant::now, |t| t + SIDEBAR_EVERY),
-        )
+        Some(self.sidebar_sent.map_or(now, |t| t + SIDEBAR_EVERY))
     }
 
     /// Does what is due by `now`: starts a sidebar read, or sends a waiting sidebar alone.
@@ -83,7 +84,7 @@ impl Group {
         key: super::GroupKey,
         done: &mpsc::UnboundedSender<(super::GroupKey, Option<Sidebar>)>,
     ) {
-        if self.sidebar_read_due().is_some_and(|due| due <= now) {
+        if self.sidebar_read_due(now).is_some_and(|due| due <= now) {
             self.read_sidebar(engine, key, done.clone());
         }
         if self

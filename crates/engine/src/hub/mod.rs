@@ -202,7 +202,8 @@ async fn run(
         None => return,
     };
     loop {
-        let due = groups.values().filter_map(Group::due).min();
+        let now = Instant::now();
+        let due = groups.values().filter_map(|g| g.due(now)).min();
         let mut tick = Tick::default();
         tokio::select! {
             join = joins.recv() => {
