@@ -24,6 +24,7 @@ pub mod templates;
 pub mod tenants;
 pub mod view_counts;
 pub mod views;
+pub mod wal;
 mod words;
 pub use words::RowWords;
 mod api_error;

@@ -1,0 +1,98 @@
+//! The write-ahead log's upkeep: copying it into the database file (a checkpoint) from a
+//! connection of its own, so the writer only ever appends to it.
+
+use super::Result;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// What a checkpoint found and did, in pages (frames) of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalState {
+    /// Pages in the log.
+    pub frames: i64,
+    /// Of those, pages now copied into the database file.
+    pub copied: i64,
+}
+
+/// Stops the writer's connection from checkpointing after its commits (SQLite's default, every
+/// 1,000 pages): a thread of its own does it (`checkpoint`), and the writer only when told.
+pub fn stop_automatic_checkpoints(writer: &Connection) -> Result<()> {
+    writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(())
+}
+
+/// Opens a connection that only checkpoints. It is not read-only (a checkpoint writes the
+/// database file), and it fsyncs as the writer does: the copied pages are durable before the
+/// log can start over.
+pub fn open_checkpointer(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Copies all of the log into the database file and has the next write start it over: waits
+/// (up to the connection's busy timeout) for the writer's transaction to end, and holds the next
+/// one off meanwhile (RESTART). Cheap right after `checkpoint`, which left little to copy.
+pub fn restart(conn: &Connection) -> Result<WalState> {
+    let (frames, copied) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
+        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+    })?;
+    Ok(WalState { frames, copied })
+}
+
+/// Copies what it can of the log into the database file without waiting for, or blocking, the
+/// writer or any reader (PASSIVE). Once all of the log is copied, the next write transaction
+/// starts it over from its beginning.
+pub fn checkpoint(conn: &Connection) -> Result<WalState> {
+    let (frames, copied) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+    })?;
+    Ok(WalState { frames, copied })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_bytes(conn: &Connection) -> u64 {
+        let path = format!("{}-wal", conn.path().unwrap());
+        std::fs::metadata(path).unwrap().len()
+    }
+
+    #[test]
+    fn the_writer_only_appends_and_the_checkpointer_copies_everything() {
+        let (_dir, writer) = crate::testing::store();
+        stop_automatic_checkpoints(&writer).unwrap();
+        writer.execute_batch("CREATE TABLE probe (x BLOB)").unwrap();
+        for _ in 0..1_500 {
+            writer
+                .execute("INSERT INTO probe (x) VALUES (zeroblob(3000))", [])
+                .unwrap();
+        }
+        // Past SQLite's 1,000-page default, the writer copied nothing and the log kept growing.
+        assert!(log_bytes(&writer) > 1_500 * 4096, "{}", log_bytes(&writer));
+
+        let checkpointer = open_checkpointer(Path::new(writer.path().unwrap())).unwrap();
+        let state = checkpoint(&checkpointer).unwrap();
+        assert!(state.frames > 1_500, "{state:?}");
+        assert_eq!(state.frames, state.copied, "{state:?}");
+
+        // All of it copied: the next write starts the log over, and the file stops growing.
+        let size = log_bytes(&writer);
+        writer
+            .execute("INSERT INTO probe (x) VALUES (zeroblob(10))", [])
+            .unwrap();
+        let after = checkpoint(&checkpointer).unwrap();
+        assert!(after.frames < 10, "{after:?}");
+        assert_eq!(log_bytes(&writer), size);
+        let rows: i64 = checkpointer
+            .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1_501);
+    }
+}
