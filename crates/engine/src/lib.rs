@@ -5,6 +5,7 @@ mod admission;
 mod answers;
 pub mod api;
 pub mod assign;
+mod checkpointer;
 mod connect;
 mod dashboard;
 pub mod event_scope;

@@ -6,6 +6,7 @@
 //! transaction the next appends commit in (`journal_commit`), so acknowledging stays fast while
 //! processing catches up and both share one fsync.
 
+use super::checkpointer::Checkpointer;
 use super::journal_commit::{self, OpenIngest};
 use bytes::Bytes;
 use rusqlite::Connection;
@@ -141,6 +142,13 @@ pub fn start(
     ingest: bool,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), store::StoreError> {
     let conn = store::open_writer(db_path)?;
+    // The engine's writer leaves copying the log into the database to a thread of its own; a
+    // one-shot command's writer keeps SQLite's automatic checkpoints.
+    let checkpointer = if ingest {
+        Some(Checkpointer::start(db_path, &conn)?)
+    } else {
+        None
+    };
     let (tx, rx) = mpsc::channel();
     let (events, _) = broadcast::channel(4096);
     let stats = Arc::new(WriterStats::default());
@@ -156,7 +164,7 @@ pub fn start(
                 conn,
                 events: Vec::new(),
             };
-            run_loop(&mut ctx, rx, ingest, &stats, &events);
+            run_loop(&mut ctx, rx, ingest, &stats, &events, checkpointer.as_ref());
         })
         .map_err(|e| {
             store::StoreError::invalid(format!("could not start the writer thread: {e}"))
@@ -170,6 +178,7 @@ fn run_loop(
     ingest: bool,
     stats: &WriterStats,
     events: &broadcast::Sender<StoreEvent>,
+    checkpointer: Option<&Checkpointer>,
 ) {
     // Entries left pending by a crash are processed first thing.
     let mut backlog = ingest;
@@ -214,6 +223,8 @@ fn run_loop(
             }
         };
         let idle = first.is_none();
+        // Whether this turn commits (or tries to): the log may have grown.
+        let wrote = !idle || open.is_some();
         arriving = false;
         if let Some(first) = first {
             let mut appends = Vec::new();
@@ -253,6 +264,10 @@ fn run_loop(
             search_behind |= journal_commit::commit(ctx, o, stats);
             publish(ctx, events);
         }
+        // No transaction is open here.
+        if let Some(c) = checkpointer.filter(|_| wrote) {
+            c.committed();
+        }
         if backlog {
             match journal_commit::begin(ctx, INGEST_BATCH) {
                 Ok(o) => {
@@ -266,7 +281,12 @@ fn run_loop(
             }
         } else if search_behind && idle && open.is_none() {
             match store::search::index_pending(&mut ctx.conn, SEARCH_BATCH) {
-                Ok(n) => search_behind = n == SEARCH_BATCH,
+                Ok(n) => {
+                    search_behind = n == SEARCH_BATCH;
+                    if let Some(c) = checkpointer.filter(|_| n > 0) {
+                        c.committed();
+                    }
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "could not update the search index");
                     search_behind = false;
