@@ -15,7 +15,7 @@ pub struct WalState {
 }
 
 /// Stops the writer's connection from checkpointing after its commits (SQLite's default, every
-/// 1,000 pages): a thread of its own does it (`checkpoint`), and the writer only when told.
+/// 1,000 pages): another connection does it (`checkpoint`, `restart`).
 pub fn stop_automatic_checkpoints(writer: &Connection) -> Result<()> {
     writer.pragma_update(None, "wal_autocheckpoint", 0)?;
     Ok(())
@@ -39,19 +39,21 @@ pub fn open_checkpointer(path: &Path) -> Result<Connection> {
 /// (up to the connection's busy timeout) for the writer's transaction to end, and holds the next
 /// one off meanwhile (RESTART). Cheap right after `checkpoint`, which left little to copy.
 pub fn restart(conn: &Connection) -> Result<WalState> {
-    let (frames, copied) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| {
-        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-    })?;
-    Ok(WalState { frames, copied })
+    run(conn, "RESTART")
 }
 
 /// Copies what it can of the log into the database file without waiting for, or blocking, the
 /// writer or any reader (PASSIVE). Once all of the log is copied, the next write transaction
 /// starts it over from its beginning.
 pub fn checkpoint(conn: &Connection) -> Result<WalState> {
-    let (frames, copied) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-    })?;
+    run(conn, "PASSIVE")
+}
+
+/// Runs a checkpoint of the given mode; its row is (busy, pages in the log, pages copied).
+fn run(conn: &Connection, mode: &str) -> Result<WalState> {
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    let (frames, copied) =
+        conn.query_row(&sql, [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
     Ok(WalState { frames, copied })
 }
 
