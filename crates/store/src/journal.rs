@@ -7,18 +7,42 @@ use sha2::{Digest, Sha256};
 pub use wabox_protocol::admin::JournalState;
 pub use wabox_protocol::admin::{JournalEntryView, JournalFilter};
 
-/// Appends a delivery, or counts a repeat of one already journaled (same bytes). Returns its id
-/// and whether it is new.
-pub fn append(conn: &Connection, body: &[u8], now: i64) -> Result<(i64, bool)> {
-    let digest = Sha256::digest(body);
+/// The key a delivery is known by: the same bytes delivered again are the same delivery. Worked
+/// out by the caller (an HTTP handler), off the writer's thread.
+pub fn digest(body: &[u8]) -> [u8; 32] {
+    Sha256::digest(body).into()
+}
+
+/// Appends a delivery in `state` (`Pending` for the writer to apply later; `Processed` when it
+/// is applied in the same transaction), or counts a repeat of one already journaled (same
+/// `digest`, which is `digest(body)`). Returns its id and whether it is new.
+pub fn append(
+    conn: &Connection,
+    body: &[u8],
+    digest: &[u8; 32],
+    state: JournalState,
+    now: i64,
+) -> Result<(i64, bool)> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO journal (received_at, body, body_sha256) VALUES (?1, ?2, ?3)
+        "INSERT INTO journal (received_at, body, body_sha256, state, processed_at)
+         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 = 'pending' THEN NULL ELSE ?1 END)
          ON CONFLICT (body_sha256) DO UPDATE SET deliveries = deliveries + 1
          RETURNING id, deliveries",
     )?;
-    Ok(stmt.query_row(params![now, body, digest.as_slice()], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? == 1))
-    })?)
+    Ok(
+        stmt.query_row(params![now, body, digest.as_slice(), state.as_str()], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? == 1))
+        })?,
+    )
+}
+
+/// Whether any delivery waits to be applied.
+pub fn any_pending(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM journal WHERE state != 'processed' AND state = 'pending')",
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// The oldest pending deliveries, in order of arrival.
@@ -145,10 +169,38 @@ mod tests {
     use super::*;
     use crate::testing::store;
 
+    /// Appends as the writer does when it applies later.
+    fn put(conn: &Connection, body: &[u8], now: i64) -> Result<(i64, bool)> {
+        append(conn, body, &digest(body), JournalState::Pending, now)
+    }
+
+    #[test]
+    fn a_delivery_applied_as_it_is_journaled_is_never_pending() {
+        let (_d, conn) = store();
+        let (a, _) = put(&conn, b"a", 1).unwrap();
+        assert!(any_pending(&conn).unwrap());
+        mark(&conn, a, JournalState::Processed, None, 2).unwrap();
+        assert!(!any_pending(&conn).unwrap());
+        let (b, new) = append(&conn, b"b", &digest(b"b"), JournalState::Processed, 3).unwrap();
+        assert!(new);
+        assert!(!any_pending(&conn).unwrap());
+        assert_eq!(state(&conn, b).unwrap(), JournalState::Processed);
+        let at: Option<i64> = conn
+            .query_row("SELECT processed_at FROM journal WHERE id = ?1", [b], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(at, Some(3));
+        // A repeat of an applied delivery is counted, and neither re-applied nor made pending.
+        let (again, new) = put(&conn, b"b", 4).unwrap();
+        assert_eq!((again, new), (b, false));
+        assert_eq!(state(&conn, b).unwrap(), JournalState::Processed);
+    }
+
     #[test]
     fn a_long_detail_is_cut_on_a_character_boundary_and_marked() {
         let (_d, conn) = store();
-        let (id, _) = append(&conn, b"{}", 10).unwrap();
+        let (id, _) = put(&conn, b"{}", 10).unwrap();
         // 3-byte characters, so a cut at a fixed byte count would split one.
         let long = "\u{20AC}".repeat(5000);
         mark(&conn, id, JournalState::Invalid, Some(&long), 11).unwrap();
@@ -163,9 +215,9 @@ mod tests {
     #[test]
     fn a_repeated_body_is_journaled_once_and_counted() {
         let (_d, conn) = store();
-        let (a, new_a) = append(&conn, b"{\"x\":1}", 10).unwrap();
-        let (b, new_b) = append(&conn, b"{\"x\":1}", 11).unwrap();
-        let (c, _) = append(&conn, b"{\"x\":2}", 12).unwrap();
+        let (a, new_a) = put(&conn, b"{\"x\":1}", 10).unwrap();
+        let (b, new_b) = put(&conn, b"{\"x\":1}", 11).unwrap();
+        let (c, _) = put(&conn, b"{\"x\":2}", 12).unwrap();
         assert_eq!(a, b);
         assert!(new_a && !new_b);
         assert_ne!(a, c);
@@ -199,7 +251,7 @@ mod tests {
     #[test]
     fn marking_moves_entries_out_of_pending() {
         let (_d, conn) = store();
-        let (a, _) = append(&conn, b"a", 1).unwrap();
+        let (a, _) = put(&conn, b"a", 1).unwrap();
         mark(
             &conn,
             a,
