@@ -3,7 +3,7 @@
 
 use super::Result;
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a checkpoint found and did, in pages (frames) of the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,13 +57,53 @@ fn run(conn: &Connection, mode: &str) -> Result<WalState> {
     Ok(WalState { frames, copied })
 }
 
+/// The log's file, beside the database.
+pub fn log_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Has the writer's commits write the log without waiting for the disk (`synchronous=NORMAL`):
+/// the caller makes them durable with `sync_log`, off the writer's thread, before anyone hears
+/// that they are done. The log is written in order, so one sync covers every commit before it,
+/// and a crash can only lose commits that were never answered.
+pub fn defer_log_sync(writer: &Connection) -> Result<()> {
+    writer.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+/// Returns once everything written to the log of the database at `db` is on disk.
+pub fn sync_log(db: &Path) -> std::io::Result<()> {
+    // Any descriptor of the file flushes all of it; opening one each time follows the log if
+    // SQLite ever starts a new file.
+    std::fs::File::open(log_path(db))?.sync_data()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn log_bytes(conn: &Connection) -> u64 {
-        let path = format!("{}-wal", conn.path().unwrap());
-        std::fs::metadata(path).unwrap().len()
+        std::fs::metadata(log_path(Path::new(conn.path().unwrap())))
+            .unwrap()
+            .len()
+    }
+
+    #[test]
+    fn a_deferred_commit_is_in_the_log_and_synced_on_demand() {
+        let (_dir, writer) = crate::testing::store();
+        defer_log_sync(&writer).unwrap();
+        let mode: i64 = writer
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, 1, "NORMAL");
+        writer.execute_batch("CREATE TABLE probe (x)").unwrap();
+        let db = Path::new(writer.path().unwrap());
+        assert!(log_bytes(&writer) > 0, "the commit went to the log");
+        sync_log(db).unwrap();
+        let missing = sync_log(&db.with_file_name("elsewhere.db")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
     }
 
     #[test]
