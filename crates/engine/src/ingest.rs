@@ -3,11 +3,11 @@
 
 use super::writer::{WriterCtx, WriterStats};
 use std::sync::atomic::Ordering;
-use wabox_domain::delivery::parse_delivery;
+use wabox_domain::delivery::{Delivery, ParseError, parse_delivery};
 use wabox_domain::time::now_unix;
 pub use wabox_protocol::admin::EntryOutcome;
 use wabox_store::journal::{self, JournalState};
-use wabox_store::{Result, StoreEvent, apply};
+use wabox_store::{Result, StoreError, StoreEvent, apply};
 
 /// Applies up to `limit` pending entries, oldest first, inside the caller's transaction (which
 /// the writer keeps open for the next journal appends to commit in). Once that transaction
@@ -67,6 +67,33 @@ fn count(stats: &WriterStats, state: JournalState) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Applies one parsed delivery without a savepoint of its own, and says what became of it.
+/// An `Err` (or a panic, turned into one) means some of its writes may have been made: the
+/// caller rolls them back.
+pub fn apply_parsed(
+    conn: &rusqlite::Connection,
+    id: i64,
+    parsed: &std::result::Result<Delivery, ParseError>,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<(JournalState, Option<String>)> {
+    let delivery = match parsed {
+        Err(e) => return Ok((JournalState::Invalid, Some(e.0.clone()))),
+        Ok(d) => d,
+    };
+    // A bug in applying one delivery must not take the writer thread, and every caller after
+    // it, down with it.
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        apply::apply_delivery(conn, id, delivery, now, events)
+    }))
+    .unwrap_or_else(|_| Err(StoreError::invalid("applying it panicked")))?;
+    Ok(if applied.unrouted.is_empty() {
+        (JournalState::Processed, None)
+    } else {
+        (JournalState::Unrouted, Some(applied.unrouted.join("; ")))
+    })
+}
+
 fn process_entry(
     conn: &rusqlite::Connection,
     id: i64,
@@ -74,33 +101,31 @@ fn process_entry(
     events: &mut Vec<StoreEvent>,
 ) -> Result<EntryOutcome> {
     let now = now_unix();
-    let (state, detail) = match parse_delivery(body) {
-        Err(e) => (JournalState::Invalid, Some(e.0)),
-        Ok(delivery) => {
-            // A savepoint per entry: if applying fails, nothing of this entry stays applied.
-            conn.execute_batch("SAVEPOINT entry")?;
-            let mut entry_events = Vec::new();
-            match apply::apply_delivery(conn, id, &delivery, now, &mut entry_events) {
-                Ok(applied) => {
-                    conn.execute_batch("RELEASE entry")?;
-                    events.append(&mut entry_events);
-                    if applied.unrouted.is_empty() {
-                        (JournalState::Processed, None)
-                    } else {
-                        (JournalState::Unrouted, Some(applied.unrouted.join("; ")))
-                    }
-                }
-                Err(e) => {
-                    conn.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
-                    tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");
-                    (
-                        JournalState::Invalid,
-                        Some(format!("could not be applied: {e}")),
-                    )
-                }
-            }
+    let parsed = parse_delivery(body);
+    // A savepoint per entry: if applying fails, nothing of this entry stays applied.
+    conn.execute_batch("SAVEPOINT entry")?;
+    let events_before = events.len();
+    let (state, detail) = match apply_parsed(conn, id, &parsed, now, events) {
+        Ok(outcome) => {
+            conn.execute_batch("RELEASE entry")?;
+            outcome
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
+            events.truncate(events_before);
+            tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");
+            (
+                JournalState::Invalid,
+                Some(format!("could not be applied: {e}")),
+            )
         }
     };
+    journal::mark(conn, id, state, detail.as_deref(), now)?;
+    Ok(outcome(id, state, detail))
+}
+
+/// What became of an entry, logged when the delivery was kept as invalid.
+pub fn outcome(id: i64, state: JournalState, detail: Option<String>) -> EntryOutcome {
     if state == JournalState::Invalid {
         tracing::warn!(
             journal_id = id,
@@ -108,6 +133,5 @@ fn process_entry(
             detail.as_deref().unwrap_or("")
         );
     }
-    journal::mark(conn, id, state, detail.as_deref(), now)?;
-    Ok(EntryOutcome { id, state, detail })
+    EntryOutcome { id, state, detail }
 }

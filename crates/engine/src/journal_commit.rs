@@ -1,7 +1,9 @@
-//! The writer's ingest transactions. Applying pending entries leaves its transaction open, and
-//! the journal appends that arrive meanwhile commit in it: one fsync for both, each journal page
-//! written once, and the next deliveries travel over HTTP while the writer applies the last
-//! ones. A 200 is still sent only after the commit that holds its journal row.
+//! The writer's ingest transactions. A group of deliveries with nothing pending before it is
+//! journaled and applied in one transaction: each journal row written once, already processed,
+//! with no second pass to mark it. Behind a backlog, applying pending entries leaves its
+//! transaction open, and the journal appends that arrive meanwhile commit in it (as pending, to
+//! keep the order): one fsync for both. A 200 is sent only after the commit that holds its
+//! journal row.
 
 use super::ingest::{self, EntryOutcome};
 use super::writer::{WriterCtx, WriterStats};
@@ -9,11 +11,31 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::oneshot;
+use wabox_domain::delivery::{Delivery, ParseError, parse_delivery};
 use wabox_domain::time::now_unix;
+use wabox_store::journal::JournalState;
 use wabox_store::{self as store, StoreError, journal};
 
+/// A delivery as its HTTP handler hands it over: its bytes, the key that tells a repeat, and
+/// its parse, all worked out off the writer's thread.
+pub struct Arrival {
+    pub body: Bytes,
+    pub digest: [u8; 32],
+    pub parsed: Result<Delivery, ParseError>,
+}
+
+impl Arrival {
+    pub fn new(body: Bytes) -> Arrival {
+        Arrival {
+            digest: journal::digest(&body),
+            parsed: parse_delivery(&body),
+            body,
+        }
+    }
+}
+
 /// A journal append waiting for its commit, and the caller to answer then.
-pub(super) type Append = (Bytes, oneshot::Sender<store::Result<i64>>);
+pub(super) type Append = (Arrival, oneshot::Sender<store::Result<i64>>);
 
 /// Entries applied in a transaction that is still open.
 pub(super) struct OpenIngest {
@@ -67,43 +89,73 @@ pub(super) fn commit(ctx: &mut WriterCtx, open: OpenIngest, stats: &WriterStats)
     }
 }
 
-/// Journals the appends, in the open ingest transaction if there is one, and answers each
-/// caller after the commit. Returns whether it committed; if not, every caller hears so (and
-/// Meta delivers again), and the entries the open transaction applied stay pending.
+/// What became of a group of appends.
+pub(super) struct AppendsCommitted {
+    /// Whether the transaction holding them committed (if not, every caller heard so).
+    pub committed: bool,
+    /// Whether they were journaled to be applied later (a backlog for `begin`).
+    pub left_pending: bool,
+}
+
+/// Journals the appends and answers each caller after the commit. With nothing pending before
+/// them, they are applied in that same transaction (each journal row written once, already
+/// processed); behind a backlog, or in an ingest transaction already open, they are journaled
+/// as pending, so that deliveries are applied in the order they came. If the commit fails,
+/// every caller hears so (and Meta delivers again), and the entries the open transaction
+/// applied stay pending.
 pub(super) fn commit_appends(
     ctx: &mut WriterCtx,
     appends: Vec<Append>,
     open: Option<OpenIngest>,
     stats: &WriterStats,
-) -> bool {
+) -> AppendsCommitted {
     let now = now_unix();
     let events_before = open.as_ref().map_or(ctx.events.len(), |o| o.events_before);
-    let result = (|| -> Result<Vec<(i64, bool)>, rusqlite::Error> {
+    let result = (|| -> Result<(Vec<(i64, bool)>, Option<Vec<EntryOutcome>>), rusqlite::Error> {
         if open.is_none() {
             ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
         }
-        let mut ids = Vec::with_capacity(appends.len());
-        for (body, _) in &appends {
-            ids.push(journal::append(&ctx.conn, body, now).map_err(|e| match e {
-                StoreError::Sqlite(e) => e,
-                other => rusqlite::Error::ToSqlConversionFailure(other.to_string().into()),
-            })?);
-        }
+        let in_order = open.is_none() && !journal::any_pending(&ctx.conn).map_err(sqlite)?;
+        let applied = match in_order {
+            true => apply_as_journaled(ctx, &appends, now).map_err(sqlite)?,
+            false => None,
+        };
+        let (ids, outcomes) = match applied {
+            Some((ids, outcomes)) => (ids, Some(outcomes)),
+            None => {
+                let mut ids = Vec::with_capacity(appends.len());
+                for (arrival, _) in &appends {
+                    let (body, digest) = (&arrival.body, &arrival.digest);
+                    ids.push(
+                        journal::append(&ctx.conn, body, digest, JournalState::Pending, now)
+                            .map_err(sqlite)?,
+                    );
+                }
+                (ids, None)
+            }
+        };
         ctx.conn.execute_batch("COMMIT")?;
-        Ok(ids)
+        Ok((ids, outcomes))
     })();
     match result {
-        Ok(ids) => {
+        Ok((ids, outcomes)) => {
             let new = ids.iter().filter(|(_, is_new)| *is_new).count();
             stats.journaled.fetch_add(new as u64, Ordering::Relaxed);
             stats.commits.fetch_add(1, Ordering::Relaxed);
             if let Some(open) = &open {
                 ingest::settle(&open.outcomes, stats, &mut ctx.events);
             }
+            let left_pending = outcomes.is_none() && new > 0;
+            if let Some(outcomes) = &outcomes {
+                ingest::settle(outcomes, stats, &mut ctx.events);
+            }
             for ((_, reply), (id, _)) in appends.into_iter().zip(ids) {
                 let _ = reply.send(Ok(id));
             }
-            true
+            AppendsCommitted {
+                committed: true,
+                left_pending,
+            }
         }
         Err(e) => {
             if !ctx.conn.is_autocommit() {
@@ -115,7 +167,64 @@ pub(super) fn commit_appends(
             for (_, reply) in appends {
                 let _ = reply.send(Err(StoreError::JournalNotCommitted(e.clone())));
             }
-            false
+            AppendsCommitted {
+                committed: false,
+                left_pending: false,
+            }
         }
+    }
+}
+
+/// Journals the arrivals already processed and applies the new ones, in a savepoint of their
+/// own but none per delivery (each would copy the pages the ones before it touched). If one
+/// cannot be applied, nothing of the group is kept and `None` says so: the caller journals
+/// them as pending instead, and `begin` applies them one savepoint each, so the one that fails
+/// is kept as invalid and the others stand.
+fn apply_as_journaled(
+    ctx: &mut WriterCtx,
+    appends: &[Append],
+    now: i64,
+) -> store::Result<Option<(Vec<(i64, bool)>, Vec<EntryOutcome>)>> {
+    ctx.conn.execute_batch("SAVEPOINT arrivals")?;
+    let events_before = ctx.events.len();
+    let mut ids = Vec::with_capacity(appends.len());
+    let mut outcomes = Vec::with_capacity(appends.len());
+    let applied = (|| -> store::Result<()> {
+        for (a, _) in appends {
+            let (id, new) =
+                journal::append(&ctx.conn, &a.body, &a.digest, JournalState::Processed, now)?;
+            ids.push((id, new));
+            if !new {
+                continue;
+            }
+            let (state, detail) =
+                ingest::apply_parsed(&ctx.conn, id, &a.parsed, now, &mut ctx.events)?;
+            if state != JournalState::Processed {
+                journal::mark(&ctx.conn, id, state, detail.as_deref(), now)?;
+            }
+            outcomes.push(ingest::outcome(id, state, detail));
+        }
+        Ok(())
+    })();
+    match applied {
+        Ok(()) => {
+            ctx.conn.execute_batch("RELEASE arrivals")?;
+            Ok(Some((ids, outcomes)))
+        }
+        Err(e) => {
+            ctx.conn
+                .execute_batch("ROLLBACK TO arrivals; RELEASE arrivals")?;
+            ctx.events.truncate(events_before);
+            tracing::warn!(error = %e, count = appends.len(), "a delivery could not be applied as it arrived; its group is journaled to be applied one by one");
+            Ok(None)
+        }
+    }
+}
+
+/// A store error inside a journal commit, as the SQLite error the callers are answered with.
+fn sqlite(e: StoreError) -> rusqlite::Error {
+    match e {
+        StoreError::Sqlite(e) => e,
+        other => rusqlite::Error::ToSqlConversionFailure(other.to_string().into()),
     }
 }

@@ -14,6 +14,8 @@ pub mod health;
 pub mod hub;
 pub mod ingest;
 mod journal_commit;
+#[cfg(test)]
+mod journal_commit_tests;
 mod kapso;
 mod kapso_reconnect;
 mod kept_clock;

@@ -2,12 +2,13 @@
 //!
 //! Journal appends are group-committed: every append waiting when the thread wakes goes into one
 //! transaction, and each caller is answered only after that commit, so a 200 always means "on
-//! disk". Between commits the thread applies pending journal entries in small batches, in a
-//! transaction the next appends commit in (`journal_commit`), so acknowledging stays fast while
-//! processing catches up and both share one fsync.
+//! disk". With nothing pending, a group's deliveries are applied in the transaction that journals
+//! them; behind a backlog, the thread applies pending entries between commits in small batches,
+//! in a transaction the next appends commit in (`journal_commit`), so acknowledging stays fast
+//! while processing catches up and both share one fsync.
 
 use super::checkpointer::Checkpointer;
-use super::journal_commit::{self, OpenIngest};
+use super::journal_commit::{self, Arrival, OpenIngest};
 use bytes::Bytes;
 use rusqlite::Connection;
 use std::path::Path;
@@ -41,7 +42,7 @@ type WriteFn = Box<dyn FnOnce(Result<&mut WriterCtx, StoreError>) -> (Reply, boo
 
 enum Job {
     Journal {
-        body: Bytes,
+        arrival: Arrival,
         reply: oneshot::Sender<store::Result<i64>>,
     },
     Run(WriteFn),
@@ -82,7 +83,12 @@ impl WriterHandle {
     pub async fn journal(&self, body: Bytes) -> store::Result<i64> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Job::Journal { body, reply })
+            .send(Job::Journal {
+                // Hashed and parsed here, on the caller's thread: the writer's is the one
+                // every delivery waits for.
+                arrival: Arrival::new(body),
+                reply,
+            })
             .map_err(|_| StoreError::WriterStopped)?;
         rx.await.map_err(|_| StoreError::WriterStopped)?
     }
@@ -233,7 +239,7 @@ fn run_loop(
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
-                    Job::Journal { body, reply } => appends.push((body, reply)),
+                    Job::Journal { arrival, reply } => appends.push((arrival, reply)),
                     Job::Run(f) => runs.push(f),
                     Job::Stop => stop = true,
                 }
@@ -242,12 +248,10 @@ fn run_loop(
                 }
             }
             if !appends.is_empty() {
-                let applied = open.as_ref().map_or(0, OpenIngest::applied);
-                if journal_commit::commit_appends(ctx, appends, open.take(), stats) {
-                    search_behind |= applied > 0;
-                }
+                let done = journal_commit::commit_appends(ctx, appends, open.take(), stats);
+                search_behind |= done.committed;
                 arriving = true;
-                backlog = ingest;
+                backlog |= ingest && done.left_pending;
                 publish(ctx, events);
             } else if let Some(o) = open.take() {
                 // A write job runs in a transaction of its own.

@@ -1,0 +1,170 @@
+//! The writer's ingest transactions, driven without the thread: deliveries applied in the
+//! commit that journals them, a group with one that cannot be applied, and arrivals behind a
+//! backlog waiting their turn.
+
+use super::journal_commit::{self, Append, Arrival};
+use super::writer::{WriterCtx, WriterStats};
+use bytes::Bytes;
+use serde_json::Value;
+use std::sync::atomic::Ordering;
+use tokio::sync::oneshot;
+use wabox_store::journal::{self, JournalState};
+use wabox_store::test_fixtures::{self as fx, Fixture};
+use wabox_store::{self as store, StoreEvent};
+
+fn writer_on(f: Fixture) -> (WriterCtx, tempfile::TempDir) {
+    let ctx = WriterCtx {
+        conn: f.conn,
+        events: Vec::new(),
+    };
+    (ctx, f._dir)
+}
+
+type Answer = oneshot::Receiver<store::Result<i64>>;
+
+fn arrival(body: &Value) -> (Append, Answer) {
+    let (reply, answer) = oneshot::channel();
+    let bytes = Bytes::from(serde_json::to_vec(body).unwrap());
+    ((Arrival::new(bytes), reply), answer)
+}
+
+fn answered(mut answer: Answer) -> i64 {
+    answer
+        .try_recv()
+        .expect("answered once committed")
+        .expect("acknowledged")
+}
+
+fn message_added(events: &[StoreEvent]) -> usize {
+    events
+        .iter()
+        .filter(|e| matches!(e, StoreEvent::MessageAdded { .. }))
+        .count()
+}
+
+#[test]
+fn a_delivery_with_nothing_before_it_is_applied_in_the_commit_that_journals_it() {
+    let (mut ctx, _dir) = writer_on(fx::store());
+    let stats = WriterStats::default();
+    let (a, answer) = arrival(&fx::messages(vec![fx::text("wamid.A", 1_000, "hola")]));
+    let (b, repeat) = arrival(&fx::messages(vec![fx::text("wamid.A", 1_000, "hola")]));
+    let done = journal_commit::commit_appends(&mut ctx, vec![a, b], None, &stats);
+    assert!(done.committed && !done.left_pending);
+    let id = answered(answer);
+    assert_eq!(answered(repeat), id, "the same bytes are the same delivery");
+    assert_eq!(
+        journal::state(&ctx.conn, id).unwrap(),
+        JournalState::Processed
+    );
+    assert!(fx::row(&ctx.conn, "wamid.A").is_some());
+    assert!(!journal::any_pending(&ctx.conn).unwrap());
+    assert_eq!(message_added(&ctx.events), 1, "applied once, not twice");
+    assert_eq!(stats.journaled.load(Ordering::Relaxed), 1);
+    assert_eq!(stats.processed.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn one_delivery_that_cannot_be_applied_costs_only_itself() {
+    let (mut ctx, _dir) = writer_on(fx::store());
+    // A store that refuses one message, as a bug or a full disk would.
+    ctx.conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_bad BEFORE INSERT ON messages
+             WHEN new.wamid = 'wamid.BAD' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+        )
+        .unwrap();
+    let stats = WriterStats::default();
+    let (good, good_answer) = arrival(&fx::messages(vec![fx::text("wamid.OK", 1_000, "a")]));
+    let (bad, bad_answer) = arrival(&fx::messages(vec![fx::text("wamid.BAD", 1_001, "b")]));
+    let (junk, junk_answer) = arrival(&Value::String("not a delivery".into()));
+    let done = journal_commit::commit_appends(&mut ctx, vec![good, bad, junk], None, &stats);
+    // Every delivery is on disk and acknowledged, though the group could not be applied.
+    assert!(done.committed && done.left_pending);
+    let (good, bad, junk) = (
+        answered(good_answer),
+        answered(bad_answer),
+        answered(junk_answer),
+    );
+    assert!(ctx.events.is_empty(), "nothing of the group was applied");
+    assert!(fx::row(&ctx.conn, "wamid.OK").is_none());
+    assert_eq!(
+        journal::state(&ctx.conn, good).unwrap(),
+        JournalState::Pending
+    );
+    // One by one, the bad one alone is kept as invalid.
+    let open = journal_commit::begin(&mut ctx, 64)
+        .unwrap()
+        .expect("pending entries");
+    assert!(journal_commit::commit(&mut ctx, open, &stats));
+    assert_eq!(
+        journal::state(&ctx.conn, good).unwrap(),
+        JournalState::Processed
+    );
+    assert!(fx::row(&ctx.conn, "wamid.OK").is_some());
+    assert_eq!(
+        journal::state(&ctx.conn, bad).unwrap(),
+        JournalState::Invalid
+    );
+    assert_eq!(
+        journal::state(&ctx.conn, junk).unwrap(),
+        JournalState::Invalid
+    );
+    let details: Vec<String> =
+        journal::list(&ctx.conn, journal::JournalFilter::NotProcessed, 10, None)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| e.detail)
+            .collect();
+    assert!(
+        details.iter().any(|d| d.contains("could not be applied")),
+        "{details:?}"
+    );
+    assert_eq!(stats.processed.load(Ordering::Relaxed), 1);
+    assert_eq!(stats.invalid.load(Ordering::Relaxed), 2);
+}
+
+#[test]
+fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
+    let (mut ctx, _dir) = writer_on(fx::store());
+    let stats = WriterStats::default();
+    // Left pending by an engine that stopped before applying it: the customer's first words.
+    let first =
+        serde_json::to_vec(&fx::messages(vec![fx::text("wamid.1", 1_000, "first")])).unwrap();
+    let (older, _) = journal::append(
+        &ctx.conn,
+        &first,
+        &journal::digest(&first),
+        JournalState::Pending,
+        1_000,
+    )
+    .unwrap();
+    let (next, answer) = arrival(&fx::messages(vec![fx::text("wamid.2", 1_001, "second")]));
+    let done = journal_commit::commit_appends(&mut ctx, vec![next], None, &stats);
+    assert!(done.committed && done.left_pending);
+    let newer = answered(answer);
+    assert!(
+        fx::row(&ctx.conn, "wamid.2").is_none(),
+        "not before the older one"
+    );
+    let open = journal_commit::begin(&mut ctx, 64)
+        .unwrap()
+        .expect("pending entries");
+    assert!(journal_commit::commit(&mut ctx, open, &stats));
+    for id in [older, newer] {
+        assert_eq!(
+            journal::state(&ctx.conn, id).unwrap(),
+            JournalState::Processed
+        );
+    }
+    let (one, two) = (
+        fx::row(&ctx.conn, "wamid.1").unwrap(),
+        fx::row(&ctx.conn, "wamid.2").unwrap(),
+    );
+    assert!(one.id < two.id, "applied in the order they came");
+    // With the backlog gone, the next arrival is applied as it is journaled.
+    let (third, answer) = arrival(&fx::messages(vec![fx::text("wamid.3", 1_002, "third")]));
+    let done = journal_commit::commit_appends(&mut ctx, vec![third], None, &stats);
+    assert!(!done.left_pending);
+    answered(answer);
+    assert!(fx::row(&ctx.conn, "wamid.3").is_some());
+}
