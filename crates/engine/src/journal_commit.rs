@@ -6,6 +6,7 @@
 //! journal row.
 
 use super::ingest::{self, EntryOutcome};
+use super::syncer::{self, Answer, Syncer};
 use super::writer::{WriterCtx, WriterStats};
 use bytes::Bytes;
 use std::sync::Arc;
@@ -108,6 +109,7 @@ pub(super) fn commit_appends(
     appends: Vec<Append>,
     open: Option<OpenIngest>,
     stats: &WriterStats,
+    syncer: Option<&Syncer>,
 ) -> AppendsCommitted {
     let now = now_unix();
     let events_before = open.as_ref().map_or(ctx.events.len(), |o| o.events_before);
@@ -149,9 +151,12 @@ pub(super) fn commit_appends(
             if let Some(outcomes) = &outcomes {
                 ingest::settle(outcomes, stats, &mut ctx.events);
             }
-            for ((_, reply), (id, _)) in appends.into_iter().zip(ids) {
-                let _ = reply.send(Ok(id));
-            }
+            let answers = appends.into_iter().zip(ids).map(|((_, reply), (id, _))| {
+                Box::new(move || {
+                    let _ = reply.send(Ok(id));
+                }) as Answer
+            });
+            syncer::when_durable(syncer, answers.collect());
             AppendsCommitted {
                 committed: true,
                 left_pending,

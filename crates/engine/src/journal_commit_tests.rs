@@ -48,7 +48,7 @@ fn a_delivery_with_nothing_before_it_is_applied_in_the_commit_that_journals_it()
     let stats = WriterStats::default();
     let (a, answer) = arrival(&fx::messages(vec![fx::text("wamid.A", 1_000, "hola")]));
     let (b, repeat) = arrival(&fx::messages(vec![fx::text("wamid.A", 1_000, "hola")]));
-    let done = journal_commit::commit_appends(&mut ctx, vec![a, b], None, &stats);
+    let done = journal_commit::commit_appends(&mut ctx, vec![a, b], None, &stats, None);
     assert!(done.committed && !done.left_pending);
     let id = answered(answer);
     assert_eq!(answered(repeat), id, "the same bytes are the same delivery");
@@ -77,7 +77,7 @@ fn one_delivery_that_cannot_be_applied_costs_only_itself() {
     let (good, good_answer) = arrival(&fx::messages(vec![fx::text("wamid.OK", 1_000, "a")]));
     let (bad, bad_answer) = arrival(&fx::messages(vec![fx::text("wamid.BAD", 1_001, "b")]));
     let (junk, junk_answer) = arrival(&Value::String("not a delivery".into()));
-    let done = journal_commit::commit_appends(&mut ctx, vec![good, bad, junk], None, &stats);
+    let done = journal_commit::commit_appends(&mut ctx, vec![good, bad, junk], None, &stats, None);
     // Every delivery is on disk and acknowledged, though the group could not be applied.
     assert!(done.committed && done.left_pending);
     let (good, bad, junk) = (
@@ -139,7 +139,7 @@ fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
     )
     .unwrap();
     let (next, answer) = arrival(&fx::messages(vec![fx::text("wamid.2", 1_001, "second")]));
-    let done = journal_commit::commit_appends(&mut ctx, vec![next], None, &stats);
+    let done = journal_commit::commit_appends(&mut ctx, vec![next], None, &stats, None);
     assert!(done.committed && done.left_pending);
     let newer = answered(answer);
     assert!(
@@ -163,7 +163,7 @@ fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
     assert!(one.id < two.id, "applied in the order they came");
     // With the backlog gone, the next arrival is applied as it is journaled.
     let (third, answer) = arrival(&fx::messages(vec![fx::text("wamid.3", 1_002, "third")]));
-    let done = journal_commit::commit_appends(&mut ctx, vec![third], None, &stats);
+    let done = journal_commit::commit_appends(&mut ctx, vec![third], None, &stats, None);
     assert!(!done.left_pending);
     answered(answer);
     assert!(fx::row(&ctx.conn, "wamid.3").is_some());

@@ -36,6 +36,7 @@ mod signup;
 pub mod signup_http;
 pub mod socket;
 mod store_error;
+mod syncer;
 pub mod templates;
 mod tenants;
 mod uploads;

@@ -9,6 +9,7 @@
 
 use super::checkpointer::Checkpointer;
 use super::journal_commit::{self, Arrival, OpenIngest};
+use super::syncer::{self, Answer, Syncer};
 use bytes::Bytes;
 use rusqlite::Connection;
 use std::path::Path;
@@ -155,6 +156,16 @@ pub fn start(
     } else {
         None
     };
+    // The engine's writer commits without waiting for the disk, and a thread of its own syncs
+    // the log before anyone hears back (`syncer`); a one-shot command's commits wait for it.
+    let syncer = if ingest {
+        store::wal::defer_log_sync(&conn)?;
+        Some(Syncer::start(db_path).map_err(|e| {
+            store::StoreError::invalid(format!("could not start the sync thread: {e}"))
+        })?)
+    } else {
+        None
+    };
     let (tx, rx) = mpsc::channel();
     let (events, _) = broadcast::channel(4096);
     let stats = Arc::new(WriterStats::default());
@@ -170,12 +181,24 @@ pub fn start(
                 conn,
                 events: Vec::new(),
             };
-            run_loop(&mut ctx, rx, ingest, &stats, &events, checkpointer.as_ref());
+            let durability = Durability {
+                checkpointer: checkpointer.as_ref(),
+                syncer: syncer.as_ref(),
+            };
+            run_loop(&mut ctx, rx, ingest, &stats, &events, durability);
         })
         .map_err(|e| {
             store::StoreError::invalid(format!("could not start the writer thread: {e}"))
         })?;
     Ok((handle, thread))
+}
+
+/// The engine writer's helpers on the way to disk: the thread that copies the log into the
+/// database, and the one that syncs it before callers hear back.
+#[derive(Clone, Copy)]
+struct Durability<'a> {
+    checkpointer: Option<&'a Checkpointer>,
+    syncer: Option<&'a Syncer>,
 }
 
 fn run_loop(
@@ -184,7 +207,10 @@ fn run_loop(
     ingest: bool,
     stats: &WriterStats,
     events: &broadcast::Sender<StoreEvent>,
-    checkpointer: Option<&Checkpointer>,
+    Durability {
+        checkpointer,
+        syncer,
+    }: Durability<'_>,
 ) {
     // Entries left pending by a crash are processed first thing.
     let mut backlog = ingest;
@@ -248,7 +274,7 @@ fn run_loop(
                 }
             }
             if !appends.is_empty() {
-                let done = journal_commit::commit_appends(ctx, appends, open.take(), stats);
+                let done = journal_commit::commit_appends(ctx, appends, open.take(), stats, syncer);
                 search_behind |= done.committed;
                 arriving = true;
                 backlog |= ingest && done.left_pending;
@@ -259,7 +285,7 @@ fn run_loop(
                 publish(ctx, events);
             }
             if !runs.is_empty() {
-                run_batch(ctx, runs, events, stats);
+                run_batch(ctx, runs, events, stats, syncer);
             }
             if stop {
                 return;
@@ -311,6 +337,7 @@ fn run_batch(
     runs: Vec<WriteFn>,
     events: &broadcast::Sender<StoreEvent>,
     stats: &WriterStats,
+    syncer: Option<&Syncer>,
 ) {
     if let Err(e) = ctx.conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, count = runs.len(), "could not start a write transaction; its jobs fail");
@@ -342,11 +369,19 @@ fn run_batch(
     {
         stats.directory.fetch_add(1, Ordering::SeqCst);
     }
-    for reply in replies {
-        reply(match &committed {
-            None => Ok(()),
-            Some(e) => Err(StoreError::NotCommitted(e.clone())),
-        });
+    match committed {
+        // Each caller hears back once its writes are on disk.
+        None => {
+            let answers = replies
+                .into_iter()
+                .map(|reply| Box::new(move || reply(Ok(()))) as Answer);
+            syncer::when_durable(syncer, answers.collect());
+        }
+        Some(e) => {
+            for reply in replies {
+                reply(Err(StoreError::NotCommitted(e.clone())));
+            }
+        }
     }
     publish(ctx, events);
 }
