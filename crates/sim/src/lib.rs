@@ -19,6 +19,7 @@ pub mod kapso_reconnect;
 pub mod kapso_setup;
 mod kept;
 pub mod media;
+mod sends;
 pub mod signup;
 mod state;
 pub mod templates;
