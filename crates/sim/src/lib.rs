@@ -14,6 +14,7 @@ pub mod groups;
 mod history;
 pub mod kapso;
 mod kapso_kept;
+mod kapso_numbers;
 pub mod kapso_proxy;
 pub mod kapso_reconnect;
 pub mod kapso_setup;
