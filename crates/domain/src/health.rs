@@ -102,7 +102,24 @@ fn days(seconds: i64) -> String {
 
 /// The rule: every check of one number.
 pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
-    let reconnect = match f.token {
+    let reconnect = reconnect_fix(f);
+    let mut out = vec![token_check(f, now, &reconnect), subscription_check(f)];
+    match &f.state {
+        Err(why) => out.push(check("status", Level::Unknown, why.clone(), None)),
+        Ok(s) => {
+            out.push(status_check(s));
+            out.push(quality_check(s));
+            out.push(coexistence_check(f, s, &reconnect));
+        }
+    }
+    out.push(templates_check(f));
+    out.push(queue_check(f));
+    out
+}
+
+/// How to give the number a working connection again, keeping its conversations.
+fn reconnect_fix(f: &NumberFacts) -> String {
+    match f.token {
         TokenFact::ThroughKapso { .. } => format!(
             "reconnect through Kapso: `wabox connect kapso --tenant {:?}`; the number, its conversations and history stay",
             f.tenant
@@ -113,9 +130,11 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             "renew this number's token: `wabox connect manual --tenant {:?} --phone-number-id {} --waba-id {}` (the new token is typed hidden), or have the business log in again with this same number (`wabox connect meta --tenant {:?}`); the number, its conversations and history stay",
             f.tenant, f.phone_number_id, f.waba_id, f.tenant
         ),
-    };
-    let mut out = Vec::new();
-    out.push(match &f.token {
+    }
+}
+
+fn token_check(f: &NumberFacts, now: i64, reconnect: &str) -> Check {
+    match &f.token {
         TokenFact::Valid { expires_at: 0 } => {
             check("token", Level::Ok, "valid, never expires".into(), None)
         }
@@ -123,13 +142,13 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             "token",
             Level::Fail,
             "expired: nothing can be sent".into(),
-            Some(reconnect.clone()),
+            Some(reconnect.to_string()),
         ),
         TokenFact::Valid { expires_at } if *expires_at - now <= TOKEN_WARN_SECONDS => check(
             "token",
             Level::Warn,
             format!("expires in {}", days(*expires_at - now)),
-            Some(reconnect.clone()),
+            Some(reconnect.to_string()),
         ),
         TokenFact::Valid { expires_at } => check(
             "token",
@@ -141,13 +160,13 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             "token",
             Level::Fail,
             format!("Meta refuses it: {why}"),
-            Some(reconnect.clone()),
+            Some(reconnect.to_string()),
         ),
         TokenFact::Missing => check(
             "token",
             Level::Fail,
             "no token stored: the number receives but cannot send".into(),
-            Some(reconnect.clone()),
+            Some(reconnect.to_string()),
         ),
         TokenFact::Unchecked { why } => check("token", Level::Unknown, why.clone(), None),
         TokenFact::ThroughKapso { api_key_set: true } => check(
@@ -171,88 +190,105 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             "connected through Kapso, but no Kapso API key is set: nothing can be sent".into(),
             Some("set [kapso] api_key (or WABOX_KAPSO_API_KEY) and restart the engine".into()),
         ),
-    });
-    out.push(match f.subscribed {
-        Some(true) => check("subscription", Level::Ok, "the app receives the WABA's webhooks".into(), None),
+    }
+}
+
+fn subscription_check(f: &NumberFacts) -> Check {
+    match f.subscribed {
+        Some(true) => check(
+            "subscription",
+            Level::Ok,
+            "the app receives the WABA's webhooks".into(),
+            None,
+        ),
         Some(false) => check(
             "subscription",
             Level::Fail,
             "the app is not subscribed to the WABA: no message reaches wabox".into(),
-            Some(format!("`wabox connect manual --tenant {:?} --phone-number-id {} --waba-id …` subscribes it again", f.tenant, f.phone_number_id)),
+            Some(format!(
+                "`wabox connect manual --tenant {:?} --phone-number-id {} --waba-id …` subscribes it again",
+                f.tenant, f.phone_number_id
+            )),
         ),
         None => check("subscription", Level::Unknown, "not checked".into(), None),
-    });
-    match &f.state {
-        Err(why) => out.push(check("status", Level::Unknown, why.clone(), None)),
-        Ok(s) => {
-            let status = s.status.as_deref().unwrap_or("unknown");
-            out.push(match status {
-                "CONNECTED" => check(
-                    "status",
-                    Level::Ok,
-                    format!(
-                        "connected, throughput {}",
-                        s.throughput.as_deref().unwrap_or("standard").to_lowercase()
-                    ),
-                    None,
-                ),
-                "FLAGGED" | "RESTRICTED" | "RATE_LIMITED" => check(
-                    "status",
-                    Level::Warn,
-                    format!("{} by Meta: sending is limited", status.to_lowercase()),
-                    Some("WhatsApp Manager → Phone numbers → Insights says why".into()),
-                ),
-                other => check(
-                    "status",
-                    Level::Fail,
-                    format!("{}: the number cannot send", other.to_lowercase()),
-                    Some("finish the number's registration (`wabox connect meta --dedicated`, PIN) or its coexistence onboarding (`wabox connect coexistence`)".into()),
-                ),
-            });
-            out.push(match s.quality_rating.as_deref() {
-                Some("GREEN") => check("quality", Level::Ok, "green".into(), None),
-                Some("YELLOW") => check(
-                    "quality",
-                    Level::Warn,
-                    "yellow: customers block or report some messages; Meta may lower the limits"
-                        .into(),
-                    Some("send fewer marketing templates; answer faster".into()),
-                ),
-                Some("RED") => check(
-                    "quality",
-                    Level::Fail,
-                    "red: Meta will lower or suspend the messaging limit".into(),
-                    Some("stop marketing templates until it recovers".into()),
-                ),
-                other => check(
-                    "quality",
-                    Level::Ok,
-                    format!(
-                        "{} (new numbers have none yet)",
-                        other.unwrap_or("unknown").to_lowercase()
-                    ),
-                    None,
-                ),
-            });
-            out.push(match (f.stored_coexistence, s.is_on_biz_app) {
-                (true, true) => check("coexistence", Level::Ok, "on the WhatsApp Business app too (open it every couple of weeks)".into(), None),
-                (false, false) => check("coexistence", Level::Ok, "Cloud API only".into(), None),
-                (true, false) => check(
-                    "coexistence",
-                    Level::Warn,
-                    "stored as coexistence, but Meta no longer sees it on the Business app (the app was not opened for too long, or it was disconnected)".into(),
-                    Some("open the WhatsApp Business app on the phone; if it stays off, `wabox connect coexistence` again".into()),
-                ),
-                (false, true) => check(
-                    "coexistence",
-                    Level::Warn,
-                    "stored as dedicated, but it is on the Business app: its rate is 20 messages/s, not 80".into(),
-                    Some(reconnect.clone()),
-                ),
-            });
-        }
     }
-    out.push(if f.templates > 0 {
+}
+
+fn status_check(s: &NumberMetaState) -> Check {
+    let status = s.status.as_deref().unwrap_or("unknown");
+    match status {
+        "CONNECTED" => check(
+            "status",
+            Level::Ok,
+            format!(
+                "connected, throughput {}",
+                s.throughput.as_deref().unwrap_or("standard").to_lowercase()
+            ),
+            None,
+        ),
+        "FLAGGED" | "RESTRICTED" | "RATE_LIMITED" => check(
+            "status",
+            Level::Warn,
+            format!("{} by Meta: sending is limited", status.to_lowercase()),
+            Some("WhatsApp Manager → Phone numbers → Insights says why".into()),
+        ),
+        other => check(
+            "status",
+            Level::Fail,
+            format!("{}: the number cannot send", other.to_lowercase()),
+            Some("finish the number's registration (`wabox connect meta --dedicated`, PIN) or its coexistence onboarding (`wabox connect coexistence`)".into()),
+        ),
+    }
+}
+
+fn quality_check(s: &NumberMetaState) -> Check {
+    match s.quality_rating.as_deref() {
+        Some("GREEN") => check("quality", Level::Ok, "green".into(), None),
+        Some("YELLOW") => check(
+            "quality",
+            Level::Warn,
+            "yellow: customers block or report some messages; Meta may lower the limits".into(),
+            Some("send fewer marketing templates; answer faster".into()),
+        ),
+        Some("RED") => check(
+            "quality",
+            Level::Fail,
+            "red: Meta will lower or suspend the messaging limit".into(),
+            Some("stop marketing templates until it recovers".into()),
+        ),
+        other => check(
+            "quality",
+            Level::Ok,
+            format!(
+                "{} (new numbers have none yet)",
+                other.unwrap_or("unknown").to_lowercase()
+            ),
+            None,
+        ),
+    }
+}
+
+fn coexistence_check(f: &NumberFacts, s: &NumberMetaState, reconnect: &str) -> Check {
+    match (f.stored_coexistence, s.is_on_biz_app) {
+        (true, true) => check("coexistence", Level::Ok, "on the WhatsApp Business app too (open it every couple of weeks)".into(), None),
+        (false, false) => check("coexistence", Level::Ok, "Cloud API only".into(), None),
+        (true, false) => check(
+            "coexistence",
+            Level::Warn,
+            "stored as coexistence, but Meta no longer sees it on the Business app (the app was not opened for too long, or it was disconnected)".into(),
+            Some("open the WhatsApp Business app on the phone; if it stays off, `wabox connect coexistence` again".into()),
+        ),
+        (false, true) => check(
+            "coexistence",
+            Level::Warn,
+            "stored as dedicated, but it is on the Business app: its rate is 20 messages/s, not 80".into(),
+            Some(reconnect.to_string()),
+        ),
+    }
+}
+
+fn templates_check(f: &NumberFacts) -> Check {
+    if f.templates > 0 {
         check(
             "templates",
             Level::Ok,
@@ -269,8 +305,11 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
                 f.phone_number_id
             )),
         )
-    });
-    out.push(match &f.queue {
+    }
+}
+
+fn queue_check(f: &NumberFacts) -> Check {
+    match &f.queue {
         Some(q) => check("queue", Level::Ok, q.clone(), None),
         None => check(
             "queue",
@@ -278,8 +317,7 @@ pub fn assess(f: &NumberFacts, now: i64) -> Vec<Check> {
             "no queue: its conversations reach no agent".into(),
             Some(format!("`wabox queues assign {} QUEUE`", f.phone_number_id)),
         ),
-    });
-    out
+    }
 }
 
 #[cfg(test)]

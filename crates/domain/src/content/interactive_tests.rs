@@ -1,6 +1,6 @@
 //! Interactive replies: Flows, call permissions, and those Meta could not read.
 use super::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn summary(v: Value) -> String {
     MessageContent::from_message(&v).summary()

@@ -1,0 +1,50 @@
+//! What `wabox doctor` finds, for the engine and every number.
+
+use serde::{Deserialize, Serialize};
+
+/// What `wabox doctor` finds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoctorReport {
+    pub without_queue: Vec<crate::directory::Orphan>,
+    pub unrouted: i64,
+    pub invalid: i64,
+    /// `+display (phone number id)` of numbers that cannot send.
+    pub without_token: Vec<String>,
+    /// Every number's checks against Meta and the store.
+    #[serde(default)]
+    pub numbers: Vec<NumberHealth>,
+    /// The data dir's loose modes, links and strangers (installation admins only), each with
+    /// the command that fixes it.
+    #[serde(default)]
+    pub files: Vec<wabox_domain::health::Check>,
+    /// What Meta said about the tenants' accounts and businesses lately (partners added or
+    /// removed, capability changes, alerts), newest first: to read, not a failure in itself.
+    #[serde(default)]
+    pub account_events: Vec<crate::admin::AccountEventView>,
+}
+
+/// One number's checks in `wabox doctor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberHealth {
+    pub tenant: String,
+    pub display_phone: String,
+    pub phone_number_id: String,
+    pub connected_via: Option<String>,
+    pub checks: Vec<wabox_domain::health::Check>,
+}
+
+impl DoctorReport {
+    pub fn healthy(&self) -> bool {
+        use wabox_domain::health::Level;
+        self.without_queue.is_empty()
+            && self.unrouted == 0
+            && self.invalid == 0
+            && self.without_token.is_empty()
+            && self
+                .numbers
+                .iter()
+                .flat_map(|n| &n.checks)
+                .chain(&self.files)
+                .all(|c| matches!(c.level, Level::Ok | Level::Unknown))
+    }
+}
