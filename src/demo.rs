@@ -4,6 +4,7 @@
 //! against it from another terminal (`--data-dir` the printed dir).
 
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::engine::api::Caller;
 use crate::engine::serve::{RunningEngine, shutdown_signal};
 use crate::protocol::{Request, Response};
@@ -14,6 +15,7 @@ use crate::store::StoreEvent;
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 mod kept;
 pub mod register;
@@ -56,7 +58,82 @@ pub async fn run(
         .unwrap_or_else(|| temp.clone());
     let _logs = crate::logging::init(false);
     let app_secret = random_secret();
-    let numbers = vec![
+    let numbers = own_numbers();
+    let mut all_numbers = numbers.clone();
+    all_numbers.extend(WAITING_TO_CONNECT.iter().map(
+        |(pnid, waba, display, coexistence, name)| SimNumber {
+            phone_number_id: (*pnid).into(),
+            waba_id: (*waba).into(),
+            display_phone: (*display).into(),
+            token: format!("EAADEMO{}", random_secret()),
+            coexistence: *coexistence,
+            verified_name: (*name).into(),
+        },
+    ));
+    let kapso_key = format!("kapso-demo-{}", random_secret());
+    let mut options = SimOptions::new(&app_secret, all_numbers);
+    options.kapso_api_key = kapso_key.clone();
+    let sim = Simulator::start(options, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let config = engine_config(&data_dir, user, &sim, app_secret, kapso_key);
+    let sequences_dir = data_dir.join("sequences");
+    // The demo's own numbers were connected (and their WABAs subscribed) before it starts.
+    for n in &numbers {
+        sim.mark_connected(&n.waba_id);
+    }
+
+    kept::remind(&sim, &config).await?;
+
+    let running = RunningEngine::start(config, None).await?;
+    sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
+    kept::forward_kapso(&sim, running.webhook_addr, &running.engine.config);
+    let engine = running.engine.clone();
+    offer_waiting_numbers(&engine, &sim);
+    let fresh = set_up_shop(&engine, &numbers).await?;
+    let events = engine.writer.events.subscribe();
+    let both = vec![DEDICATED.to_string(), COEXISTENCE.to_string()];
+    let cast = tokio::spawn(customers_write_in(
+        sim.clone(),
+        both.clone(),
+        fresh,
+        sequences_dir,
+    ));
+    let traffic = tokio::spawn(steady_traffic(sim.clone(), both, args.traffic));
+
+    if !args.headless {
+        let mut ui = Config::loopback(&data_dir, None, None, &sim.base_url());
+        ui.ui = user.ui.clone();
+        ui.keys = user.keys.clone();
+        ui.path = user.path.clone();
+        let client = crate::client::Client::attached(engine.clone());
+        let result = tokio::select! {
+            r = crate::tui::run(client, &ui, offset, None) => r,
+            _ = shutdown_signal() => Ok(()),
+        };
+        traffic.abort();
+        cast.abort();
+        running.stop();
+        let _ = std::fs::remove_dir_all(&temp);
+        if temp != data_dir {
+            println!("wabox demo: data kept in {}", data_dir.display());
+        }
+        return result;
+    }
+
+    print_how_to_use(&sim, &running, &data_dir);
+    let printer = tokio::spawn(print_messages(engine.clone(), events));
+    shutdown_signal().await;
+    traffic.abort();
+    cast.abort();
+    printer.abort();
+    running.stop();
+    // The temporary dir goes; a --data-dir is kept.
+    let _ = std::fs::remove_dir_all(&temp);
+    Ok(())
+}
+
+/// The demo shop's own two numbers: one dedicated, one on the WhatsApp Business app.
+fn own_numbers() -> Vec<SimNumber> {
+    vec![
         SimNumber {
             phone_number_id: DEDICATED.into(),
             waba_id: "104829357711032".into(),
@@ -73,56 +150,53 @@ pub async fn run(
             coexistence: true,
             verified_name: "Demo Shop".into(),
         },
-    ];
-    // Businesses that have not connected yet: the connect wizard's Meta and Kapso paths hand
-    // these out (one on the WhatsApp Business app, one dedicated, then one more of each).
-    let waiting_to_connect = [
-        (
-            "231000000000001",
-            "131000000000001",
-            "5215540001111",
-            true,
-            "Tacos Lupita",
-        ),
-        (
-            "231000000000002",
-            "131000000000002",
-            "14155550142",
-            false,
-            "Globex Support",
-        ),
-        (
-            "231000000000003",
-            "131000000000003",
-            "5491140002222",
-            true,
-            "Panadería Sol",
-        ),
-        (
-            "231000000000004",
-            "131000000000004",
-            "442071830000",
-            false,
-            "Initech",
-        ),
-    ];
-    let mut all_numbers = numbers.clone();
-    all_numbers.extend(waiting_to_connect.iter().map(
-        |(pnid, waba, display, coexistence, name)| SimNumber {
-            phone_number_id: (*pnid).into(),
-            waba_id: (*waba).into(),
-            display_phone: (*display).into(),
-            token: format!("EAADEMO{}", random_secret()),
-            coexistence: *coexistence,
-            verified_name: (*name).into(),
-        },
-    ));
-    let kapso_key = format!("kapso-demo-{}", random_secret());
-    let mut options = SimOptions::new(&app_secret, all_numbers);
-    options.kapso_api_key = kapso_key.clone();
-    let sim = Simulator::start(options, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    ]
+}
+
+/// Businesses that have not connected yet: the connect wizard's Meta and Kapso paths hand
+/// these out (one on the WhatsApp Business app, one dedicated, then one more of each).
+/// (phone number id, WABA id, display phone, on the Business app, name)
+const WAITING_TO_CONNECT: [(&str, &str, &str, bool, &str); 4] = [
+    (
+        "231000000000001",
+        "131000000000001",
+        "5215540001111",
+        true,
+        "Tacos Lupita",
+    ),
+    (
+        "231000000000002",
+        "131000000000002",
+        "14155550142",
+        false,
+        "Globex Support",
+    ),
+    (
+        "231000000000003",
+        "131000000000003",
+        "5491140002222",
+        true,
+        "Panadería Sol",
+    ),
+    (
+        "231000000000004",
+        "131000000000004",
+        "442071830000",
+        false,
+        "Initech",
+    ),
+];
+
+/// The demo engine's config: everything on the simulator's loopback address.
+fn engine_config(
+    data_dir: &std::path::Path,
+    user: &Config,
+    sim: &Simulator,
+    app_secret: String,
+    kapso_key: String,
+) -> Config {
     let mut config = Config::loopback(
-        &data_dir,
+        data_dir,
         Some(Secret::new(app_secret)),
         Some(Secret::new(random_secret())),
         &sim.base_url(),
@@ -135,8 +209,7 @@ pub async fn run(
     config.dialog_base_url = sim.base_url();
     // Its own sequences, written once the scenes are seeded (so they start on new messages),
     // and a clock that `wabox clock advance 1h` moves from another terminal.
-    let sequences_dir = data_dir.join("sequences");
-    config.sequences_dir = Some(sequences_dir.clone());
+    config.sequences_dir = Some(data_dir.join("sequences"));
     config.movable_clock = true;
     // Kapso's setup links and Meta proxy, simulated on the same loopback address.
     config.kapso = crate::config::KapsoSettings {
@@ -146,20 +219,13 @@ pub async fn run(
         webhook_secret: Some(Secret::new(random_secret())),
         ..Default::default()
     };
-    // The demo's own numbers were connected (and their WABAs subscribed) before it starts.
-    for n in &numbers {
-        sim.mark_connected(&n.waba_id);
-    }
+    config
+}
 
-    kept::remind(&sim, &config).await?;
-
-    let running = RunningEngine::start(config, None).await?;
-    sim.set_webhook(&format!("http://{}/webhook", running.webhook_addr));
-    kept::forward_kapso(&sim, running.webhook_addr, &running.engine.config);
-    let engine = running.engine.clone();
-    // The wizard's by-hand paths need ids and a token the simulator accepts: the demo offers
-    // those of the businesses still waiting to connect (loopback-only credentials).
-    let offered = waiting_to_connect
+/// The wizard's by-hand paths need ids and a token the simulator accepts: the demo offers
+/// those of the businesses still waiting to connect (loopback-only credentials).
+fn offer_waiting_numbers(engine: &Arc<Engine>, sim: &Simulator) {
+    let offered = WAITING_TO_CONNECT
         .iter()
         .filter_map(|(pnid, _, _, _, name)| {
             let n = sim.number(pnid)?;
@@ -173,6 +239,11 @@ pub async fn run(
         })
         .collect();
     let _ = engine.demo_numbers.set(offered);
+}
+
+/// The demo tenant, its numbers and queues (unless a kept data dir has them already), and its
+/// templates. Answers whether the shop is new.
+async fn set_up_shop(engine: &Arc<Engine>, numbers: &[SimNumber]) -> anyhow::Result<bool> {
     let me = Caller::current();
     // A data dir kept from an earlier demo already has its tenant and numbers.
     let known = match engine.handle(&me, Request::ListNumbers).await? {
@@ -180,7 +251,7 @@ pub async fn run(
         _ => Vec::new(),
     };
     if known.is_empty() {
-        register::register_numbers(&engine, "Demo Shop", &numbers).await?;
+        register::register_numbers(engine, "Demo Shop", numbers).await?;
         // Two queues, one number each: sales on the dedicated number, support on the
         // coexistence one (the shop's own phone).
         for (queue, number) in [("Sales", DEDICATED), ("Support", COEXISTENCE)] {
@@ -213,53 +284,36 @@ pub async fn run(
             },
         )
         .await?;
-    let mut events = engine.writer.events.subscribe();
-    let both = vec![DEDICATED.to_string(), COEXISTENCE.to_string()];
-    let fresh = known.is_empty();
-    let cast = {
-        let sim = sim.clone();
-        let both = both.clone();
-        let sequences_dir = sequences_dir.clone();
-        tokio::spawn(async move {
-            let mut cast: Vec<_> = scene_cast().into_iter().collect();
-            if fresh {
-                if let Err(e) = play_scenes(sim.clone(), DEDICATED, COEXISTENCE).await {
-                    tracing::warn!(error = %e, "a demo scene could not be played");
-                }
-                match seed_crowd(&sim, &both, CROWD).await {
-                    Ok(crowd) => cast.extend(crowd),
-                    Err(e) => tracing::warn!(error = %e, "the demo's crowd could not be seeded"),
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-                if let Err(e) = install_sequences(&sequences_dir) {
-                    tracing::warn!(error = %e, "the demo's sequences could not be written");
-                }
-            }
-            answer_replies(sim, cast).await;
-        })
-    };
-    let traffic = tokio::spawn(steady_traffic(sim.clone(), both, args.traffic));
+    Ok(known.is_empty())
+}
 
-    if !args.headless {
-        let mut ui = Config::loopback(&data_dir, None, None, &sim.base_url());
-        ui.ui = user.ui.clone();
-        ui.keys = user.keys.clone();
-        ui.path = user.path.clone();
-        let client = crate::client::Client::attached(engine.clone());
-        let result = tokio::select! {
-            r = crate::tui::run(client, &ui, offset, None) => r,
-            _ = shutdown_signal() => Ok(()),
-        };
-        traffic.abort();
-        cast.abort();
-        running.stop();
-        let _ = std::fs::remove_dir_all(&temp);
-        if temp != data_dir {
-            println!("wabox demo: data kept in {}", data_dir.display());
+/// The customers: a new shop gets the scenes, the crowd, and then its sequences; every
+/// customer answers replies from then on.
+async fn customers_write_in(
+    sim: Arc<Simulator>,
+    both: Vec<String>,
+    fresh: bool,
+    sequences_dir: PathBuf,
+) {
+    let mut cast: Vec<_> = scene_cast().into_iter().collect();
+    if fresh {
+        if let Err(e) = play_scenes(sim.clone(), DEDICATED, COEXISTENCE).await {
+            tracing::warn!(error = %e, "a demo scene could not be played");
         }
-        return result;
+        match seed_crowd(&sim, &both, CROWD).await {
+            Ok(crowd) => cast.extend(crowd),
+            Err(e) => tracing::warn!(error = %e, "the demo's crowd could not be seeded"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        if let Err(e) = install_sequences(&sequences_dir) {
+            tracing::warn!(error = %e, "the demo's sequences could not be written");
+        }
     }
+    answer_replies(sim, cast).await;
+}
 
+/// Headless: where things are, and commands to try from another terminal.
+fn print_how_to_use(sim: &Simulator, running: &RunningEngine, data_dir: &std::path::Path) {
     let dir = data_dir.display();
     println!("wabox demo running (simulated Cloud API, nothing leaves this machine)");
     println!("  simulated Graph API: {}", sim.base_url());
@@ -283,45 +337,43 @@ pub async fn run(
     println!("Press Ctrl-C to stop.");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
+}
 
-    let printer = {
-        let engine = engine.clone();
-        tokio::spawn(async move {
-            loop {
-                let event = match events.recv().await {
-                    Ok(e) => e,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return,
-                };
-                let id = match event {
-                    StoreEvent::MessageAdded { message_id, .. } => message_id,
-                    _ => continue,
-                };
-                if let Ok(Response::Message(m)) = engine
-                    .handle(&Caller::current(), Request::GetMessage { message_id: id })
-                    .await
-                {
-                    let arrow = if m.direction == crate::protocol::Direction::In {
-                        "<-"
-                    } else {
-                        "->"
-                    };
-                    println!(
-                        "  [conversation {}] {arrow} {} ({})",
-                        m.conversation_id, m.text, m.origin
-                    );
-                }
-            }
-        })
-    };
-    shutdown_signal().await;
-    traffic.abort();
-    cast.abort();
-    printer.abort();
-    running.stop();
-    // The temporary dir goes; a --data-dir is kept.
-    let _ = std::fs::remove_dir_all(&temp);
-    Ok(())
+/// Headless: a line for each message as it is stored, until the engine stops.
+async fn print_messages(
+    engine: Arc<Engine>,
+    mut events: tokio::sync::broadcast::Receiver<StoreEvent>,
+) {
+    loop {
+        let event = match events.recv().await {
+            Ok(e) => e,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(_) => return,
+        };
+        let id = match event {
+            StoreEvent::MessageAdded { message_id, .. } => message_id,
+            _ => continue,
+        };
+        print_message(&engine, id).await;
+    }
+}
+
+/// Headless: one line for a message as it is stored, either way.
+async fn print_message(engine: &Arc<Engine>, id: i64) {
+    if let Ok(Response::Message(m)) = engine
+        .handle(&Caller::current(), Request::GetMessage { message_id: id })
+        .await
+    {
+        let arrow = if m.direction == crate::protocol::Direction::In {
+            "<-"
+        } else {
+            "->"
+        };
+        println!(
+            "  [conversation {}] {arrow} {} ({})",
+            m.conversation_id, m.text, m.origin
+        );
+    }
 }
 
 /// The demo's sequences: a welcome on the dedicated number's new conversations that asks and

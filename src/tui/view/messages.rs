@@ -242,6 +242,37 @@ fn status_span<'a>(app: &App, status: Option<MessageStatus>) -> Option<Span<'a>>
     Some(Span::styled(format!("{symbol} {word}"), style))
 }
 
+/// Where a message's lines start: the cursor's gutter, then the indent of an outgoing message.
+struct Margin {
+    gutter: &'static str,
+    gutter_style: Style,
+    indent: &'static str,
+    /// How wide the text after the margin may run.
+    body_width: usize,
+}
+
+impl Margin {
+    fn gutter<'a>(&self) -> Span<'a> {
+        Span::styled(self.gutter.to_string(), self.gutter_style)
+    }
+
+    /// A line of the body: the margin, then `text` (already fitted) in `style`.
+    fn line<'a>(&self, text: Span<'a>) -> Line<'a> {
+        Line::from(vec![
+            self.gutter(),
+            Span::raw(format!("{}  ", self.indent)),
+            text,
+        ])
+    }
+
+    /// `text` wrapped to the body's width, each line after the margin.
+    fn push<'a>(&self, out: &mut Vec<Line<'a>>, text: String, style: Style) {
+        for l in wrap(&text, self.body_width) {
+            out.push(self.line(Span::styled(l, style)));
+        }
+    }
+}
+
 fn message_lines<'a>(
     app: &App,
     open: &OpenConversation,
@@ -252,29 +283,78 @@ fn message_lines<'a>(
 ) -> Vec<Line<'a>> {
     let t = app.t;
     let mut out = Vec::new();
-    let day = day_number(m.at, app.offset);
-    if prev.is_none_or(|p| day_number(p.at, app.offset) != day) {
-        let label = format!(" {} ", day_label(m.at, app.now, app.offset, t));
-        let side = width.saturating_sub(width_of(&label)) / 2;
-        out.push(Line::styled(
-            format!("{}{label}{}", "─".repeat(side), "─".repeat(side)),
-            Style::default().add_modifier(Modifier::DIM),
-        ));
-    }
+    out.extend(day_separator(app, m, prev, width));
     let v = &m.view;
     let outgoing = v.direction == Direction::Out;
     let indent = if outgoing { "    " } else { "" };
-    let gutter = if selected && app.focus == Focus::Messages {
-        "▌"
-    } else {
-        " "
+    let margin = Margin {
+        gutter: if selected && app.focus == Focus::Messages {
+            "▌"
+        } else {
+            " "
+        },
+        gutter_style: Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD),
+        indent,
+        body_width: width.saturating_sub(1 + indent.len() + 2).max(8),
     };
-    let gutter_style = Style::default()
-        .fg(Color::Cyan)
-        .add_modifier(Modifier::BOLD);
-    let body_width = width.saturating_sub(1 + indent.len() + 2).max(8);
+    header_lines(app, open, m, &margin, width, &mut out);
 
-    // Header: arrow, who, time, ticks.
+    let dim = Style::default().add_modifier(Modifier::DIM);
+    if v.forwarded {
+        margin.push(
+            &mut out,
+            format!("↪ {}", t.forwarded),
+            dim.add_modifier(Modifier::ITALIC),
+        );
+    }
+    if let Some(reply_to) = &v.reply_to {
+        quote_lines(app, open, reply_to, &margin, &mut out);
+    }
+    body_lines(app, m, &margin, &mut out);
+    if !v.reactions.is_empty() {
+        let r: Vec<String> = v.reactions.iter().map(|r| r.emoji.clone()).collect();
+        margin.push(&mut out, r.join(" "), Style::default());
+    }
+    if let Some(e) = &v.error {
+        error_lines(app, m, e, &margin, &mut out);
+    }
+    out.push(Line::raw(""));
+    out
+}
+
+/// `──── Today ────` above the first message of a day.
+fn day_separator<'a>(
+    app: &App,
+    m: &MessageRow,
+    prev: Option<&MessageRow>,
+    width: usize,
+) -> Option<Line<'a>> {
+    let day = day_number(m.at, app.offset);
+    if prev.is_some_and(|p| day_number(p.at, app.offset) == day) {
+        return None;
+    }
+    let label = format!(" {} ", day_label(m.at, app.now, app.offset, app.t));
+    let side = width.saturating_sub(width_of(&label)) / 2;
+    Some(Line::styled(
+        format!("{}{label}{}", "─".repeat(side), "─".repeat(side)),
+        Style::default().add_modifier(Modifier::DIM),
+    ))
+}
+
+/// Header: arrow, who, time, ticks.
+fn header_lines<'a>(
+    app: &App,
+    open: &OpenConversation,
+    m: &MessageRow,
+    margin: &Margin,
+    width: usize,
+    out: &mut Vec<Line<'a>>,
+) {
+    let t = app.t;
+    let v = &m.view;
+    let outgoing = v.direction == Direction::Out;
     let who = match (v.direction, v.origin) {
         (Direction::Out, Origin::PhoneApp) => t.phone_app.to_string(),
         (Direction::Out, Origin::Sequence) => t.sequence_origin.to_string(),
@@ -296,8 +376,8 @@ fn message_lines<'a>(
             .add_modifier(Modifier::BOLD)
     };
     let mut header = vec![
-        Span::styled(gutter.to_string(), gutter_style),
-        Span::raw(indent.to_string()),
+        margin.gutter(),
+        Span::raw(margin.indent.to_string()),
         Span::styled(format!("{arrow}{who}"), who_style),
         Span::styled(
             format!(" · {}", clock_time(m.at, app.offset)),
@@ -320,11 +400,7 @@ fn message_lines<'a>(
         // In a narrow pane the ticks get a line of their own rather than being cut off.
         Some(s) if header_width + 2 + text_width(&s.content) > width => {
             out.push(Line::from(header));
-            out.push(Line::from(vec![
-                Span::styled(gutter.to_string(), gutter_style),
-                Span::raw(format!("{indent}  ")),
-                s,
-            ]));
+            out.push(margin.line(s));
         }
         Some(s) => {
             header.push(Span::raw("  "));
@@ -333,46 +409,42 @@ fn message_lines<'a>(
         }
         None => out.push(Line::from(header)),
     }
+}
 
-    let prefix = |out: &mut Vec<Line<'a>>, text: String, style: Style| {
-        for l in wrap(&text, body_width) {
-            out.push(Line::from(vec![
-                Span::styled(gutter.to_string(), gutter_style),
-                Span::raw(format!("{indent}  ")),
-                Span::styled(l, style),
-            ]));
-        }
-    };
+/// The message a reply answers, quoted above it.
+fn quote_lines<'a>(
+    app: &App,
+    open: &OpenConversation,
+    reply_to: &str,
+    margin: &Margin,
+    out: &mut Vec<Line<'a>>,
+) {
+    let t = app.t;
     let dim = Style::default().add_modifier(Modifier::DIM);
-    if v.forwarded {
-        prefix(
-            &mut out,
-            format!("↪ {}", t.forwarded),
-            dim.add_modifier(Modifier::ITALIC),
-        );
+    let quoted = open
+        .messages
+        .iter()
+        .find(|x| x.view.wamid == reply_to)
+        .map(|x| {
+            format!(
+                "{}: {}",
+                t.reply_to,
+                truncate(&x.view.text.replace('\n', " "), 60)
+            )
+        })
+        .unwrap_or_else(|| t.reply_to_earlier.to_string());
+    // The bar runs down every line of the quote, so its end is plain to see.
+    for l in wrap(&quoted, margin.body_width.saturating_sub(2).max(1)) {
+        out.push(margin.line(Span::styled(format!("│ {l}"), dim)));
     }
-    if let Some(reply_to) = &v.reply_to {
-        let quoted = open
-            .messages
-            .iter()
-            .find(|x| &x.view.wamid == reply_to)
-            .map(|x| {
-                format!(
-                    "{}: {}",
-                    t.reply_to,
-                    truncate(&x.view.text.replace('\n', " "), 60)
-                )
-            })
-            .unwrap_or_else(|| t.reply_to_earlier.to_string());
-        // The bar runs down every line of the quote, so its end is plain to see.
-        for l in wrap(&quoted, body_width.saturating_sub(2).max(1)) {
-            out.push(Line::from(vec![
-                Span::styled(gutter.to_string(), gutter_style),
-                Span::raw(format!("{indent}  ")),
-                Span::styled(format!("│ {l}"), dim),
-            ]));
-        }
-    }
+}
+
+/// What the message says: deleted, a call, a form's answers, or its text (and what it was
+/// before an edit).
+fn body_lines<'a>(app: &App, m: &MessageRow, margin: &Margin, out: &mut Vec<Line<'a>>) {
+    let t = app.t;
+    let v = &m.view;
+    let dim = Style::default().add_modifier(Modifier::DIM);
     if v.revoked {
         let was = v.previous_texts.last().cloned().unwrap_or_default();
         let text = if was.is_empty() {
@@ -380,58 +452,53 @@ fn message_lines<'a>(
         } else {
             format!("⊘ {} — {}: {was}", t.deleted, t.was)
         };
-        prefix(&mut out, text, dim.add_modifier(Modifier::CROSSED_OUT));
+        margin.push(out, text, dim.add_modifier(Modifier::CROSSED_OUT));
     } else if v.kind == "call" {
         let what = v.text.strip_prefix("[call] ").unwrap_or(&v.text);
-        prefix(
-            &mut out,
-            format!("☎ {what}"),
-            Style::default().fg(Color::Yellow),
-        );
+        margin.push(out, format!("☎ {what}"), Style::default().fg(Color::Yellow));
     } else if let Some(fields) = v.form.as_ref().filter(|f| !f.is_empty()) {
         // A Flow's answers, one per line, so a long form stays readable.
-        prefix(&mut out, format!("[{}]", t.form), dim);
+        margin.push(out, format!("[{}]", t.form), dim);
         for f in fields {
-            prefix(
-                &mut out,
-                format!("{}: {}", f.name, f.value),
-                Style::default(),
-            );
+            margin.push(out, format!("{}: {}", f.name, f.value), Style::default());
         }
     } else {
-        prefix(&mut out, media_text(app, m), Style::default());
+        margin.push(out, media_text(app, m), Style::default());
         if v.edited {
             let was = v.previous_texts.last().cloned().unwrap_or_default();
-            prefix(&mut out, format!("✎ {} — {}: {was}", t.edited, t.was), dim);
+            margin.push(out, format!("✎ {} — {}: {was}", t.edited, t.was), dim);
         }
     }
-    if !v.reactions.is_empty() {
-        let r: Vec<String> = v.reactions.iter().map(|r| r.emoji.clone()).collect();
-        prefix(&mut out, r.join(" "), Style::default());
-    }
-    if let Some(e) = &v.error {
-        let red = Style::default().fg(Color::Red);
-        match v.status {
-            Some(MessageStatus::Uncertain) => {
-                let key = app.keymap.key_of(Scope::Lists, Action::Retry);
-                prefix(
-                    &mut out,
-                    format!("? {}", e.title),
-                    Style::default().fg(Color::Yellow),
-                );
-                prefix(&mut out, fill(t.uncertain_hint, &[&key]), dim);
-            }
-            _ => {
-                prefix(
-                    &mut out,
-                    crate::tui::failure_line::line(e, app.t.lang, app.admin),
-                    red,
-                );
-            }
+}
+
+/// Why a send failed, or, when it is uncertain, how to retry it.
+fn error_lines<'a>(
+    app: &App,
+    m: &MessageRow,
+    e: &crate::protocol::views::ErrorView,
+    margin: &Margin,
+    out: &mut Vec<Line<'a>>,
+) {
+    let dim = Style::default().add_modifier(Modifier::DIM);
+    let red = Style::default().fg(Color::Red);
+    match m.view.status {
+        Some(MessageStatus::Uncertain) => {
+            let key = app.keymap.key_of(Scope::Lists, Action::Retry);
+            margin.push(
+                out,
+                format!("? {}", e.title),
+                Style::default().fg(Color::Yellow),
+            );
+            margin.push(out, fill(app.t.uncertain_hint, &[&key]), dim);
+        }
+        _ => {
+            margin.push(
+                out,
+                crate::tui::failure_line::line(e, app.t.lang, app.admin),
+                red,
+            );
         }
     }
-    out.push(Line::raw(""));
-    out
 }
 
 /// A group participant as the timeline names them: profile name, else number, else user id.

@@ -1,0 +1,183 @@
+//! Conversations and their messages: the lists, counts and search, reading one, marking it read
+//! or unread, and its state.
+
+use super::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::Engine;
+use crate::access::Access;
+use std::sync::Arc;
+use wabox_protocol::{ApiError, Request, Response};
+use wabox_store::{self as store, StoreError, outbox, views};
+
+impl Engine {
+    pub(super) async fn conversations_request(
+        self: &Arc<Self>,
+        access: &Access,
+        request: Request,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let scope = access.scope.clone();
+        match request {
+            Request::ListConversations {
+                phone_number_id,
+                limit,
+                filter,
+                queue,
+                before,
+                state,
+            } => {
+                let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                let user = access.user.clone();
+                if queue == Some(views::QueueSelection::NoQueue) {
+                    access.require_admin()?;
+                }
+                self.read(move |c| {
+                    let filter = views::ConversationFilter {
+                        phone_number_id,
+                        text: filter,
+                        queue,
+                        before,
+                        state,
+                    };
+                    views::conversations(c, &scope, &user, &filter, limit, now)
+                })
+                .await
+                .map(Response::Conversations)
+            }
+            Request::ConversationCounts => {
+                let user = access.user.clone();
+                self.read(move |c| store::view_counts::counts(c, &scope, &user, now))
+                    .await
+                    .map(Response::ConversationCounts)
+            }
+            Request::MarkUnread { conversation_id } => self.mark_unread(conversation_id).await,
+            Request::MarkRead { conversation_id } => self.mark_read(conversation_id).await,
+            Request::GetConversation { conversation_id } => self
+                .read(move |c| views::conversation(c, conversation_id, now))
+                .await
+                .map(|c| Response::Conversation(Box::new(c))),
+            Request::SetConversationState {
+                conversation_id,
+                state,
+                snoozed_until,
+            } => {
+                self.write(move |ctx| {
+                    wabox_store::contacts::set_state(
+                        &ctx.conn,
+                        conversation_id,
+                        state.as_str(),
+                        snoozed_until,
+                        &mut ctx.events,
+                    )
+                })
+                .await?;
+                self.read(move |c| views::conversation(c, conversation_id, now))
+                    .await
+                    .map(|c| Response::Conversation(Box::new(c)))
+            }
+            Request::Search {
+                query,
+                limit,
+                before,
+            } => {
+                let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                // What arrived since the writer last had a quiet moment is indexed first, so
+                // a search finds the newest messages too.
+                self.write(|ctx| wabox_store::search::index_pending(&mut ctx.conn, 20_000))
+                    .await?;
+                self.read(move |c| wabox_store::search::search(c, &scope, &query, limit, before))
+                    .await
+                    .map(Response::SearchResults)
+            }
+            Request::ListMessages {
+                conversation_id,
+                before,
+                limit,
+            } => {
+                let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+                self.read(move |c| views::messages(c, conversation_id, before, limit))
+                    .await
+                    .map(Response::Messages)
+            }
+            Request::GetMessage { message_id } => self
+                .read(move |c| views::message(c, message_id))
+                .await
+                .map(|m| Response::Message(Box::new(m))),
+            other => Err(ApiError::from(wabox_protocol::ErrorCode::WrongRequest {
+                area: "conversations".into(),
+                request: format!("{other:?}"),
+            })),
+        }
+    }
+
+    async fn mark_unread(self: &Arc<Self>, conversation_id: i64) -> Result<Response, ApiError> {
+        self.write(move |ctx| {
+            let changed = ctx.conn.execute(
+                "UPDATE conversations SET unread = max(unread, 1) WHERE id = ?1",
+                [conversation_id],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(
+                    wabox_protocol::ErrorCode::NoConversationListed {
+                        conversation: conversation_id,
+                    },
+                ));
+            }
+            ctx.events
+                .push(store::StoreEvent::ConversationChanged { conversation_id });
+            Ok(())
+        })
+        .await?;
+        Ok(Response::Done)
+    }
+
+    async fn mark_read(self: &Arc<Self>, conversation_id: i64) -> Result<Response, ApiError> {
+        let found = self
+            .read(move |c| {
+                let target = outbox::send_target(c, conversation_id)?;
+                let last: Option<String> = c
+                    .query_row(
+                        "SELECT wamid FROM messages WHERE conversation_id = ?1 AND direction = 'in'
+                         AND origin = 'customer' ORDER BY at DESC, id DESC LIMIT 1",
+                        [conversation_id],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                let sealed: Option<Vec<u8>> = c.query_row(
+                    "SELECT access_token_sealed FROM numbers WHERE id = ?1",
+                    [target.number_id],
+                    |r| r.get(0),
+                )?;
+                Ok((target, last, sealed))
+            })
+            .await?;
+        let (target, last, sealed) = found;
+        self.write(move |ctx| {
+            ctx.conn.execute(
+                "UPDATE conversations SET unread = 0 WHERE id = ?1",
+                [conversation_id],
+            )?;
+            ctx.events
+                .push(store::StoreEvent::ConversationChanged { conversation_id });
+            Ok(())
+        })
+        .await?;
+        // Meta's Groups API cannot mark group messages read: only our own count is cleared.
+        if let (Some(wamid), Some(sealed), true, None) = (
+            last,
+            sealed,
+            self.config.outbox.mark_read_on_open,
+            &target.group_id,
+        ) {
+            let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
+            self.graph
+                .mark_read(&target.phone_number_id, &credential, &wamid)
+                .await
+                .map_err(|e| {
+                    ApiError::from(wabox_protocol::ErrorCode::MarkedReadHereOnly {
+                        meta: e.to_string(),
+                    })
+                })?;
+        }
+        Ok(Response::Done)
+    }
+}
