@@ -278,11 +278,11 @@ fn run_loop(
                 search_behind |= done.committed;
                 arriving = true;
                 backlog |= ingest && done.left_pending;
-                publish(ctx, events);
+                publish(ctx, events, syncer);
             } else if let Some(o) = open.take() {
                 // A write job runs in a transaction of its own.
                 search_behind |= journal_commit::commit(ctx, o, stats);
-                publish(ctx, events);
+                publish(ctx, events, syncer);
             }
             if !runs.is_empty() {
                 run_batch(ctx, runs, events, stats, syncer);
@@ -292,7 +292,7 @@ fn run_loop(
             }
         } else if let Some(o) = open.take() {
             search_behind |= journal_commit::commit(ctx, o, stats);
-            publish(ctx, events);
+            publish(ctx, events, syncer);
         }
         // No transaction is open here.
         if let Some(c) = checkpointer.filter(|_| wrote) {
@@ -327,7 +327,7 @@ fn run_loop(
     // The job queue is gone: what was applied still commits.
     if let Some(o) = open.take() {
         journal_commit::commit(ctx, o, stats);
-        publish(ctx, events);
+        publish(ctx, events, syncer);
     }
 }
 
@@ -383,7 +383,7 @@ fn run_batch(
             }
         }
     }
-    publish(ctx, events);
+    publish(ctx, events, syncer);
 }
 
 /// The answer of a job whose writes were not made, whatever became of the transaction.
@@ -414,11 +414,24 @@ fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
     reply
 }
 
-fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>) {
-    for e in ctx.events.drain(..) {
-        // No subscriber is fine: events are a courtesy, the store is the truth.
-        let _ = events.send(e);
+/// Broadcasts the events of what was just committed, once it is durable and after the callers
+/// heard back, as before the log was synced on a thread of its own: no subscriber (the
+/// scheduler, an inbox) hears of a write that a crash could still undo.
+fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>, syncer: Option<&Syncer>) {
+    if ctx.events.is_empty() {
+        return;
     }
+    let batch = std::mem::take(&mut ctx.events);
+    let events = events.clone();
+    syncer::when_durable(
+        syncer,
+        vec![Box::new(move || {
+            for e in batch {
+                // No subscriber is fine: events are a courtesy, the store is the truth.
+                let _ = events.send(e);
+            }
+        })],
+    );
 }
 
 #[cfg(test)]
