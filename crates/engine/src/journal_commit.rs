@@ -90,6 +90,9 @@ pub(super) fn commit(ctx: &mut WriterCtx, open: OpenIngest, stats: &WriterStats)
     }
 }
 
+/// Each append's journal id, and whether it was new (not a repeat of one journaled before).
+type Journaled = Vec<(i64, bool)>;
+
 /// What became of a group of appends.
 pub(super) struct AppendsCommitted {
     /// Whether the transaction holding them committed (if not, every caller heard so).
@@ -113,7 +116,7 @@ pub(super) fn commit_appends(
 ) -> AppendsCommitted {
     let now = now_unix();
     let events_before = open.as_ref().map_or(ctx.events.len(), |o| o.events_before);
-    let result = (|| -> Result<(Vec<(i64, bool)>, Option<Vec<EntryOutcome>>), rusqlite::Error> {
+    let result = (|| -> Result<(Journaled, Option<Vec<EntryOutcome>>), rusqlite::Error> {
         if open.is_none() {
             ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
         }
@@ -189,7 +192,7 @@ fn apply_as_journaled(
     ctx: &mut WriterCtx,
     appends: &[Append],
     now: i64,
-) -> store::Result<Option<(Vec<(i64, bool)>, Vec<EntryOutcome>)>> {
+) -> store::Result<Option<(Journaled, Vec<EntryOutcome>)>> {
     ctx.conn.execute_batch("SAVEPOINT arrivals")?;
     let events_before = ctx.events.len();
     let mut ids = Vec::with_capacity(appends.len());
