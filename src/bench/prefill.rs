@@ -465,7 +465,8 @@ pub struct SqliteCeiling {
 
 /// Inserts `rows` message rows, as the deliveries of `generator` would become, into a fresh
 /// store at `db` (contacts and conversations made first, untimed), `CEILING_BATCH` per
-/// transaction, with the engine's own settings (`store::open_writer`: WAL, synchronous=FULL).
+/// transaction, with `store::open_writer`'s settings (WAL, synchronous=FULL: every commit on
+/// disk before the next, as the engine's are before anyone is answered).
 pub fn sqlite_ceiling(
     db: &Path,
     numbers: u64,

@@ -37,8 +37,20 @@ impl Checkpointer {
             .name("wabox-checkpoint".into())
             .spawn(move || {
                 while wake.recv().is_ok() {
-                    if let Err(e) = copy(&conn) {
-                        tracing::warn!(error = %e, "could not checkpoint the log");
+                    match copy(&conn) {
+                        Ok(()) => {}
+                        // The checkpoint syncs the log too: after a failed sync, a later one
+                        // that succeeds would not bring back what the kernel dropped, so the
+                        // engine stops as the syncer does, rather than answer anyone.
+                        Err(store::StoreError::Sqlite(e))
+                            if e.sqlite_error_code()
+                                == Some(rusqlite::ErrorCode::SystemIoFailure) =>
+                        {
+                            tracing::error!(error = %e, "could not sync the store while copying its log; stopping the engine");
+                            eprintln!("wabox: could not sync the store ({e}); stopping");
+                            std::process::abort();
+                        }
+                        Err(e) => tracing::warn!(error = %e, "could not checkpoint the log"),
                     }
                     std::thread::sleep(INTERVAL);
                 }

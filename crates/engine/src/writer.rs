@@ -5,7 +5,8 @@
 //! disk". With nothing pending, a group's deliveries are applied in the transaction that journals
 //! them; behind a backlog, the thread applies pending entries between commits in small batches,
 //! in a transaction the next appends commit in (`journal_commit`), so acknowledging stays fast
-//! while processing catches up and both share one fsync.
+//! while processing catches up and both share one commit. The engine's commits do not wait
+//! for the disk: `syncer` syncs the log and answers after (`Durability`).
 
 use super::checkpointer::Checkpointer;
 use super::journal_commit::{self, Arrival, OpenIngest};
@@ -95,7 +96,7 @@ impl WriterHandle {
     }
 
     /// Runs `f` on the writer thread, inside a transaction shared with the other jobs waiting
-    /// at that moment (one fsync for all of them), in a savepoint of its own: an `Err` (or a
+    /// at that moment (one commit for all of them), in a savepoint of its own: an `Err` (or a
     /// panic) rolls back what `f` wrote and the events it pushed, and the others stand. It
     /// resolves only after the commit, so what `f` wrote is durable when the caller hears back;
     /// its events are broadcast then too. `f` must not open a transaction of its own. The job's
@@ -186,6 +187,11 @@ pub fn start(
                 syncer: syncer.as_ref(),
             };
             run_loop(&mut ctx, rx, ingest, &stats, &events, durability);
+            // Answer what waits for the disk before anything closes the store: the connection
+            // closed last checkpoints and removes the log.
+            drop(syncer);
+            drop(checkpointer);
+            drop(ctx);
         })
         .map_err(|e| {
             store::StoreError::invalid(format!("could not start the writer thread: {e}"))
@@ -222,7 +228,7 @@ fn run_loop(
     let mut arriving = false;
     loop {
         let first = if open.is_some() && arriving {
-            // Wait a moment for the next appends, so they share the open transaction's fsync.
+            // Wait a moment for the next appends, so they share the open transaction's commit.
             match rx.recv_timeout(APPEND_WAIT) {
                 Ok(job) => Some(job),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -277,7 +283,8 @@ fn run_loop(
                 let done = journal_commit::commit_appends(ctx, appends, open.take(), stats, syncer);
                 search_behind |= done.committed;
                 arriving = true;
-                backlog |= ingest && done.left_pending;
+                // A failed commit leaves what its open transaction applied pending again.
+                backlog |= ingest && (done.left_pending || !done.committed);
                 publish(ctx, events, syncer);
             } else if let Some(o) = open.take() {
                 // A write job runs in a transaction of its own.
@@ -416,7 +423,9 @@ fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
 
 /// Broadcasts the events of what was just committed, once it is durable and after the callers
 /// heard back, as before the log was synced on a thread of its own: no subscriber (the
-/// scheduler, an inbox) hears of a write that a crash could still undo.
+/// scheduler, an inbox) is told of a write that a crash could still undo. (A reader can still
+/// see it sooner: SQLite shows a commit to every connection at once. The outbox sends only
+/// what it marked through the writer, so after that mark is durable.)
 fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>, syncer: Option<&Syncer>) {
     if ctx.events.is_empty() {
         return;

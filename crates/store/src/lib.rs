@@ -148,7 +148,9 @@ fn migrations() -> Migrations<'static> {
 const WRITER_STATEMENTS: usize = 256;
 
 /// Opens the database for the one writer: WAL, `synchronous=FULL` (a delivery answered 200 must
-/// survive a power cut, not only a crash), foreign keys, and the schema brought up to date.
+/// survive a power cut, not only a crash), foreign keys, and the schema brought up to date. The
+/// engine's writer then defers the sync to a thread of its own (`wal::defer_log_sync`), which
+/// keeps that promise by syncing before anyone is answered.
 pub fn open_writer(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -73,11 +73,22 @@ pub fn defer_log_sync(writer: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Returns once everything written to the log of the database at `db` is on disk.
-pub fn sync_log(db: &Path) -> std::io::Result<()> {
-    // Any descriptor of the file flushes all of it; opening one each time follows the log if
-    // SQLite ever starts a new file.
-    std::fs::File::open(log_path(db))?.sync_data()
+/// The log of the database at `db`, opened to be synced (`sync_log`), with its directory
+/// entry made durable. Open it once, before the first commit whose answer waits for it, and
+/// keep it: Linux reports a failed write-back to every descriptor open when it happened, but
+/// not always to one opened after another descriptor (SQLite's own) has seen the error.
+pub fn open_log(db: &Path) -> std::io::Result<std::fs::File> {
+    let log = std::fs::File::open(log_path(db))?;
+    // A log created since the last start is only reachable after a crash if its name is.
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(log)
+}
+
+/// Returns once everything written to `log` (from `open_log`) is on disk.
+pub fn sync_log(log: &std::fs::File) -> std::io::Result<()> {
+    log.sync_data()
 }
 
 #[cfg(test)]
@@ -98,11 +109,12 @@ mod tests {
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, 1, "NORMAL");
-        writer.execute_batch("CREATE TABLE probe (x)").unwrap();
         let db = Path::new(writer.path().unwrap());
+        let log = open_log(db).unwrap();
+        writer.execute_batch("CREATE TABLE probe (x)").unwrap();
         assert!(log_bytes(&writer) > 0, "the commit went to the log");
-        sync_log(db).unwrap();
-        let missing = sync_log(&db.with_file_name("elsewhere.db")).unwrap_err();
+        sync_log(&log).unwrap();
+        let missing = open_log(&db.with_file_name("elsewhere.db")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
     }
 
