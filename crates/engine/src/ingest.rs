@@ -25,10 +25,18 @@ pub fn apply_pending(
     Ok(outcomes)
 }
 
-/// Counts committed outcomes and tells subscribers of the entries that were not processed.
+/// Counts committed outcomes, logs the invalid ones and tells subscribers of the entries that
+/// were not processed. Called once they are committed, so each is logged once.
 pub fn settle(outcomes: &[EntryOutcome], stats: &WriterStats, events: &mut Vec<StoreEvent>) {
     for o in outcomes {
         count(stats, o.state);
+        if o.state == JournalState::Invalid {
+            tracing::warn!(
+                journal_id = o.id,
+                "delivery kept as invalid: {}",
+                o.detail.as_deref().unwrap_or("")
+            );
+        }
         if o.state != JournalState::Processed {
             events.push(StoreEvent::JournalChanged {
                 journal_id: o.id,
@@ -101,7 +109,7 @@ fn process_entry(
     events: &mut Vec<StoreEvent>,
 ) -> Result<EntryOutcome> {
     let now = now_unix();
-    let parsed = parse_delivery(body);
+    let parsed = parse(body);
     // A savepoint per entry: if applying fails, nothing of this entry stays applied.
     conn.execute_batch("SAVEPOINT entry")?;
     let events_before = events.len();
@@ -121,17 +129,13 @@ fn process_entry(
         }
     };
     journal::mark(conn, id, state, detail.as_deref(), now)?;
-    Ok(outcome(id, state, detail))
+    Ok(EntryOutcome { id, state, detail })
 }
 
-/// What became of an entry, logged when the delivery was kept as invalid.
-pub fn outcome(id: i64, state: JournalState, detail: Option<String>) -> EntryOutcome {
-    if state == JournalState::Invalid {
-        tracing::warn!(
-            journal_id = id,
-            "delivery kept as invalid: {}",
-            detail.as_deref().unwrap_or("")
-        );
-    }
-    EntryOutcome { id, state, detail }
+/// Parses a delivery. A panic in the parser (a bug meeting a hostile body) makes it invalid,
+/// kept in the journal like any other, instead of costing its 200 (Meta would send it again
+/// forever) or the writer thread.
+pub fn parse(body: &[u8]) -> std::result::Result<Delivery, ParseError> {
+    std::panic::catch_unwind(|| parse_delivery(body))
+        .unwrap_or_else(|_| Err(ParseError("parsing it panicked".into())))
 }

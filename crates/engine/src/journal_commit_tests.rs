@@ -168,3 +168,86 @@ fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
     answered(answer);
     assert!(fx::row(&ctx.conn, "wamid.3").is_some());
 }
+
+#[test]
+fn a_burst_is_acknowledged_first_and_applied_after_in_order() {
+    let (mut ctx, _dir) = writer_on(fx::store());
+    let stats = WriterStats::default();
+    let burst: Vec<(Append, Answer)> = (0..65)
+        .map(|i| {
+            arrival(&fx::messages(vec![fx::text(
+                &format!("wamid.B{i}"),
+                1_000 + i,
+                "x",
+            )]))
+        })
+        .collect();
+    let (appends, answers): (Vec<Append>, Vec<Answer>) = burst.into_iter().unzip();
+    let done = journal_commit::commit_appends(&mut ctx, appends, None, &stats, None);
+    assert!(
+        done.committed && done.left_pending,
+        "journaled, to be applied after"
+    );
+    let ids: Vec<i64> = answers.into_iter().map(answered).collect();
+    assert!(fx::row(&ctx.conn, "wamid.B0").is_none());
+    // The writer applies the backlog between commits, oldest first.
+    let mut applied = 0;
+    while let Some(open) = journal_commit::begin(&mut ctx, 64).unwrap() {
+        applied += open.applied();
+        assert!(journal_commit::commit(&mut ctx, open, &stats));
+    }
+    assert_eq!(applied, 65);
+    for id in ids {
+        assert_eq!(
+            journal::state(&ctx.conn, id).unwrap(),
+            JournalState::Processed
+        );
+    }
+    let (first, last) = (
+        fx::row(&ctx.conn, "wamid.B0").unwrap(),
+        fx::row(&ctx.conn, "wamid.B64").unwrap(),
+    );
+    assert!(first.id < last.id);
+}
+
+#[tokio::test]
+async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscribers_then() {
+    let f = fx::store();
+    let path = std::path::PathBuf::from(f.conn.path().unwrap());
+    drop(f.conn);
+    let (writer, thread) = super::writer::start(&path, true).unwrap();
+    let mut seen = writer.events.subscribe();
+    let body = fx::messages(vec![fx::text("wamid.S", 1_000, "hola")]);
+    let id = writer
+        .journal(Bytes::from(serde_json::to_vec(&body).unwrap()))
+        .await
+        .unwrap();
+    // Once answered, any connection finds the delivery applied.
+    let reader = store::open_reader(&path).unwrap();
+    assert_eq!(
+        journal::state(&reader, id).unwrap(),
+        JournalState::Processed
+    );
+    assert!(fx::row(&reader, "wamid.S").is_some());
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), seen.recv())
+        .await
+        .expect("an event")
+        .unwrap();
+    assert!(
+        matches!(event, StoreEvent::MessageAdded { .. }),
+        "{event:?}"
+    );
+    // Stopping syncs and answers what waits before the store closes (it used to be able to
+    // find the log already removed).
+    let mut late = Box::pin(writer.journal(Bytes::from_static(b"{\"entry\":[]}")));
+    // Polled once, the delivery is handed over; then the writer is told to stop.
+    tokio::select! {
+        biased;
+        _ = &mut late => panic!("answered before it could be committed"),
+        _ = std::future::ready(()) => {}
+    }
+    writer.stop();
+    assert!(late.await.is_ok(), "handed over before the stop: answered");
+    thread.join().unwrap();
+    drop(f._dir);
+}
