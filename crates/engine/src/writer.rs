@@ -304,6 +304,7 @@ fn run_loop(
         // No transaction is open here.
         if let Some(c) = checkpointer.filter(|_| wrote) {
             c.committed();
+            c.restart_if_long(&ctx.conn);
         }
         if backlog {
             match journal_commit::begin(ctx, INGEST_BATCH) {

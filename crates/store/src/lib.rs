@@ -147,6 +147,10 @@ fn migrations() -> Migrations<'static> {
 /// API's writes around them.
 const WRITER_STATEMENTS: usize = 256;
 
+/// How long the writer waits for a lock another connection holds (a checkpoint, a one-shot
+/// command's writer while the engine starts).
+const WRITER_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens the database for the one writer: WAL, `synchronous=FULL` (a delivery answered 200 must
 /// survive a power cut, not only a crash), foreign keys, and the schema brought up to date. The
 /// engine's writer then defers the sync to a thread of its own (`wal::defer_log_sync`), which
@@ -156,7 +160,7 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(WRITER_BUSY_TIMEOUT)?;
     // Applying one delivery runs more distinct statements than rusqlite keeps by default (16):
     // past that, each would be parsed and planned again for every message.
     conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);

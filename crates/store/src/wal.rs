@@ -12,14 +12,25 @@ pub struct WalState {
     pub frames: i64,
     /// Of those, pages now copied into the database file.
     pub copied: i64,
+    /// Whether the checkpoint did all its mode asks (a RESTART: the next write starts the log
+    /// over); false when it gave up waiting.
+    pub complete: bool,
 }
 
 /// Stops the writer's connection from checkpointing after its commits (SQLite's default, every
 /// 1,000 pages): another connection does it (`checkpoint`, `restart`).
 pub fn stop_automatic_checkpoints(writer: &Connection) -> Result<()> {
     writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+    writer.pragma_update(None, "journal_size_limit", LOG_SIZE_LIMIT)?;
     Ok(())
 }
+
+/// How long a RESTART may hold the writer off waiting for readers to leave the log.
+pub const RESTART_PATIENCE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The size the log's file is cut back to once it starts over: a burst that grew it must not
+/// keep that much disk for good.
+const LOG_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// Opens a connection that only checkpoints. It is not read-only (a checkpoint writes the
 /// database file), and it fsyncs as the writer does: the copied pages are durable before the
@@ -35,11 +46,17 @@ pub fn open_checkpointer(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Copies all of the log into the database file and has the next write start it over: waits
-/// (up to the connection's busy timeout) for the writer's transaction to end, and holds the next
-/// one off meanwhile (RESTART). Cheap right after `checkpoint`, which left little to copy.
-pub fn restart(conn: &Connection) -> Result<WalState> {
-    run(conn, "RESTART")
+/// Copies the rest of the log into the database file and has the next write start it over
+/// (RESTART), run by the writer between its transactions. From another connection it had to
+/// win the writer's lock, which a writer under a stream of webhooks never leaves long enough:
+/// the log grew to 2.7 GB over 100,000 deliveries. Here it waits only for the readers still in
+/// the log, at most `RESTART_PATIENCE` (if they stay, `complete` is false and the next try
+/// comes later). Cheap right after `checkpoint`, which left little to copy.
+pub fn restart_between_writes(writer: &Connection) -> Result<WalState> {
+    writer.busy_timeout(RESTART_PATIENCE)?;
+    let state = run(writer, "RESTART");
+    writer.busy_timeout(super::WRITER_BUSY_TIMEOUT)?;
+    state
 }
 
 /// Copies what it can of the log into the database file without waiting for, or blocking, the
@@ -52,9 +69,18 @@ pub fn checkpoint(conn: &Connection) -> Result<WalState> {
 /// Runs a checkpoint of the given mode; its row is (busy, pages in the log, pages copied).
 fn run(conn: &Connection, mode: &str) -> Result<WalState> {
     let sql = format!("PRAGMA wal_checkpoint({mode})");
-    let (frames, copied) =
-        conn.query_row(&sql, [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
-    Ok(WalState { frames, copied })
+    let (busy, frames, copied) = conn.query_row(&sql, [], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    Ok(WalState {
+        frames,
+        copied,
+        complete: busy == 0,
+    })
 }
 
 /// The log's file, beside the database.
@@ -116,6 +142,42 @@ mod tests {
         sync_log(&log).unwrap();
         let missing = open_log(&db.with_file_name("elsewhere.db")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_restart_gives_up_while_a_reader_holds_the_log_and_succeeds_once_it_left() {
+        let (_dir, writer) = crate::testing::store();
+        stop_automatic_checkpoints(&writer).unwrap();
+        writer.execute_batch("CREATE TABLE probe (x BLOB)").unwrap();
+        let db = Path::new(writer.path().unwrap()).to_owned();
+        let reader = crate::open_reader(&db).unwrap();
+        let insert = || {
+            writer
+                .execute("INSERT INTO probe (x) VALUES (zeroblob(3000))", [])
+                .unwrap()
+        };
+        insert();
+        // A reader in the middle of a read holds the log's pages it started with.
+        reader.execute_batch("BEGIN").unwrap();
+        let _: i64 = reader
+            .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
+            .unwrap();
+        insert();
+        let held = restart_between_writes(&writer).unwrap();
+        assert!(!held.complete, "{held:?}");
+        reader.execute_batch("COMMIT").unwrap();
+        let done = restart_between_writes(&writer).unwrap();
+        assert!(done.complete, "{done:?}");
+        assert_eq!(done.frames, done.copied);
+        // The writer's own busy timeout is back: it waits for other connections' locks again.
+        let waits: i64 = writer
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waits, crate::WRITER_BUSY_TIMEOUT.as_millis() as i64);
+        // The next write starts the log over: only its own pages are in it.
+        insert();
+        let checkpointer = open_checkpointer(&db).unwrap();
+        assert!(checkpoint(&checkpointer).unwrap().frames < 5);
     }
 
     #[test]
