@@ -24,5 +24,6 @@ mod team;
 mod tui_demo;
 mod tui_link;
 mod webhook_ingest;
+mod webhook_refusals;
 mod wire;
 mod wizard;

@@ -4,6 +4,7 @@
 //! second Unix user create it (CI runs as root) and remove it, or say "skipped: needs root".
 
 mod access;
+mod access_pushes;
 mod files;
 mod limits;
 mod socket;
