@@ -111,25 +111,42 @@ fn process_entry(
     let now = now_unix();
     let parsed = parse(body);
     // A savepoint per entry: if applying fails, nothing of this entry stays applied.
-    conn.execute_batch("SAVEPOINT entry")?;
-    let events_before = events.len();
-    let (state, detail) = match apply_parsed(conn, id, &parsed, now, events) {
-        Ok(outcome) => {
-            conn.execute_batch("RELEASE entry")?;
-            outcome
-        }
-        Err(e) => {
-            conn.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
-            events.truncate(events_before);
-            tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");
-            (
-                JournalState::Invalid,
-                Some(format!("could not be applied: {e}")),
-            )
-        }
-    };
+    let applied = in_savepoint(conn, "entry", events, |events| {
+        apply_parsed(conn, id, &parsed, now, events)
+    })?;
+    let (state, detail) = applied.unwrap_or_else(|e| {
+        tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");
+        (
+            JournalState::Invalid,
+            Some(format!("could not be applied: {e}")),
+        )
+    });
     journal::mark(conn, id, state, detail.as_deref(), now)?;
     Ok(EntryOutcome { id, state, detail })
+}
+
+/// Runs `f` in the savepoint `name`. If `f` fails, what it wrote is rolled back, the events it
+/// pushed are dropped, and its error comes back inside the `Ok` (an outer `Err` is the
+/// savepoint's own failure).
+pub fn in_savepoint<T>(
+    conn: &rusqlite::Connection,
+    name: &str,
+    events: &mut Vec<StoreEvent>,
+    f: impl FnOnce(&mut Vec<StoreEvent>) -> Result<T>,
+) -> Result<Result<T>> {
+    conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+    let events_before = events.len();
+    match f(events) {
+        Ok(value) => {
+            conn.execute_batch(&format!("RELEASE {name}"))?;
+            Ok(Ok(value))
+        }
+        Err(e) => {
+            conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?;
+            events.truncate(events_before);
+            Ok(Err(e))
+        }
+    }
 }
 
 /// Parses a delivery. A panic in the parser (a bug meeting a hostile body) makes it invalid,

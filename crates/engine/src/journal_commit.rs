@@ -201,40 +201,30 @@ fn apply_as_journaled(
     appends: &[Append],
     now: i64,
 ) -> store::Result<Option<(Journaled, Vec<EntryOutcome>)>> {
-    ctx.conn.execute_batch("SAVEPOINT arrivals")?;
-    let events_before = ctx.events.len();
-    let mut ids = Vec::with_capacity(appends.len());
-    let mut outcomes = Vec::with_capacity(appends.len());
-    let applied = (|| -> store::Result<()> {
+    let conn = &ctx.conn;
+    let applied = ingest::in_savepoint(conn, "arrivals", &mut ctx.events, |events| {
+        let mut ids = Vec::with_capacity(appends.len());
+        let mut outcomes = Vec::with_capacity(appends.len());
         for (a, _) in appends {
             let (id, new) =
-                journal::append(&ctx.conn, &a.body, &a.digest, JournalState::Processed, now)?;
+                journal::append(conn, &a.body, &a.digest, JournalState::Processed, now)?;
             ids.push((id, new));
             if !new {
                 continue;
             }
-            let (state, detail) =
-                ingest::apply_parsed(&ctx.conn, id, &a.parsed, now, &mut ctx.events)?;
+            let (state, detail) = ingest::apply_parsed(conn, id, &a.parsed, now, events)?;
             if state != JournalState::Processed {
-                journal::mark(&ctx.conn, id, state, detail.as_deref(), now)?;
+                journal::mark(conn, id, state, detail.as_deref(), now)?;
             }
             outcomes.push(EntryOutcome { id, state, detail });
         }
-        Ok(())
-    })();
-    match applied {
-        Ok(()) => {
-            ctx.conn.execute_batch("RELEASE arrivals")?;
-            Ok(Some((ids, outcomes)))
-        }
-        Err(e) => {
-            ctx.conn
-                .execute_batch("ROLLBACK TO arrivals; RELEASE arrivals")?;
-            ctx.events.truncate(events_before);
+        Ok((ids, outcomes))
+    })?;
+    Ok(applied
+        .inspect_err(|e| {
             tracing::warn!(error = %e, count = appends.len(), "a delivery could not be applied as it arrived; its group is journaled to be applied one by one");
-            Ok(None)
-        }
-    }
+        })
+        .ok())
 }
 
 /// A store error inside a journal commit, as the SQLite error the callers are answered with.
