@@ -161,6 +161,11 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(WRITER_BUSY_TIMEOUT)?;
+    // Every write runs in a savepoint (a job, a group of deliveries), whose undo copy of each page
+    // it touches SQLite keeps in a statement journal: past 64 KiB, in a temporary file, written
+    // page by page (1.5 million writes over 100,000 deliveries). Kept in memory it costs no
+    // system call, and it never outlives its transaction.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     // Applying one delivery runs more distinct statements than rusqlite keeps by default (16):
     // past that, each would be parsed and planned again for every message.
     conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
@@ -195,5 +200,17 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         super::migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn the_writer_keeps_its_savepoints_undo_in_memory() {
+        let (_dir, conn) = super::testing::store();
+        let temp_store: i64 = conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            temp_store, 2,
+            "MEMORY: no temporary file written page by page"
+        );
     }
 }
