@@ -13,6 +13,12 @@
 //! here, the RESTART had to win the writer's lock, which a writer under a stream of webhooks
 //! never leaves long enough: the log grew to 2.7 GB over 100,000 deliveries. From the writer it
 //! waits only for readers, at most `wal::RESTART_PATIENCE`.
+//!
+//! SQLite syncs the database file only when a copy takes all of the log, so the copy that lets
+//! the log start over must write out every page the partial copies before it left in the
+//! kernel's cache. Before it asks the writer for that copy, this thread syncs the database file
+//! itself and copies again (`make_ready_to_restart`): the writer's RESTART used to take 40-60 ms
+//! of its time, 20% of the ingest bench's; it now finds a few hundred pages to write.
 
 use std::cell::Cell;
 use std::path::Path;
@@ -23,10 +29,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use wabox_store::{self as store, wal};
 
-/// The least time between two copies: each one fsyncs the log and the database file.
+/// The least time between two copies: each one fsyncs the log (and, when it copies all of it,
+/// the database file).
 const INTERVAL: Duration = Duration::from_millis(25);
 /// Pages in the log past which it is made to start over (16 MiB of 4 KiB pages).
 const RESTART_FRAMES: i64 = 4_096;
+/// Rounds of syncing the database file and copying again before the writer starts the log over.
+const PRE_FLUSHES: usize = 2;
 /// Copies skipped while the writer is to start the log over (8 × `INTERVAL`: 200 ms).
 const HOLD_BACK_MAX: u32 = 8;
 /// The least time between two tries to start the log over while readers keep it in use.
@@ -44,11 +53,23 @@ pub(super) struct Checkpointer {
 impl Checkpointer {
     /// Takes checkpoints off `writer`'s connection and starts the thread that does them.
     pub(super) fn start(db_path: &Path, writer: &rusqlite::Connection) -> store::Result<Self> {
+        Checkpointer::with_restart_at(db_path, writer, RESTART_FRAMES)
+    }
+
+    /// As `start`, with the log made to start over past `restart_frames` pages.
+    fn with_restart_at(
+        db_path: &Path,
+        writer: &rusqlite::Connection,
+        restart_frames: i64,
+    ) -> store::Result<Self> {
         let conn = wal::open_checkpointer(db_path)?;
         wal::stop_automatic_checkpoints(writer)?;
         let (nudge, wake) = mpsc::sync_channel::<()>(1);
         let long = Arc::new(AtomicBool::new(false));
         let found_long = long.clone();
+        let database = wal::database_flusher(db_path).map_err(|e| {
+            store::StoreError::invalid(format!("could not open the database file to sync it: {e}"))
+        })?;
         let thread = std::thread::Builder::new()
             .name("wabox-checkpoint".into())
             .spawn(move || {
@@ -63,22 +84,12 @@ impl Checkpointer {
                         continue;
                     }
                     held_back = 0;
-                    match wal::checkpoint(&conn) {
-                        Ok(state) => {
-                            found_long.store(state.frames > RESTART_FRAMES, Ordering::Relaxed)
+                    if let Some(state) = copy(&conn) {
+                        let long = state.frames > restart_frames;
+                        if long {
+                            make_ready_to_restart(&conn, &database);
                         }
-                        // The checkpoint syncs the log too: after a failed sync, a later one
-                        // that succeeds would not bring back what the kernel dropped, so the
-                        // engine stops as the syncer does, rather than answer anyone.
-                        Err(store::StoreError::Sqlite(e))
-                            if e.sqlite_error_code()
-                                == Some(rusqlite::ErrorCode::SystemIoFailure) =>
-                        {
-                            tracing::error!(error = %e, "could not sync the store while copying its log; stopping the engine");
-                            eprintln!("wabox: could not sync the store ({e}); stopping");
-                            std::process::abort();
-                        }
-                        Err(e) => tracing::warn!(error = %e, "could not checkpoint the log"),
+                        found_long.store(long, Ordering::Relaxed);
                     }
                     std::thread::sleep(INTERVAL);
                 }
@@ -122,6 +133,44 @@ impl Checkpointer {
     }
 }
 
+/// Copies what it can of the log (PASSIVE); None if it could not (logged).
+fn copy(conn: &rusqlite::Connection) -> Option<wal::WalState> {
+    match wal::checkpoint(conn) {
+        Ok(state) => Some(state),
+        // The checkpoint syncs the log too: after a failed sync, a later one that succeeds would
+        // not bring back what the kernel dropped, so the engine stops as the syncer does, rather
+        // than answer anyone.
+        Err(store::StoreError::Sqlite(e))
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>
+        {
+            stop_engine(&e)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not checkpoint the log");
+            None
+        }
+    }
+}
+
+/// Leaves the writer's RESTART little to do: the pages the partial copies wrote are synced
+/// here, off the writer's thread, then what was committed meanwhile is copied, twice over (each
+/// round is shorter than the one before, so each leaves fewer pages behind). The RESTART then
+/// copies and syncs only what came after: 5-10 ms instead of 40-60.
+fn make_ready_to_restart(conn: &rusqlite::Connection, database: &std::fs::File) {
+    for _ in 0..PRE_FLUSHES {
+        if let Err(e) = wal::flush_database(database) {
+            stop_engine(&e);
+        }
+        copy(conn);
+    }
+}
+
+fn stop_engine(e: &dyn std::fmt::Display) -> ! {
+    tracing::error!(error = %e, "could not sync the store while copying its log; stopping the engine");
+    eprintln!("wabox: could not sync the store ({e}); stopping");
+    std::process::abort();
+}
+
 impl Drop for Checkpointer {
     fn drop(&mut self) {
         // Its channel closed, the thread finishes the copy it is in and ends.
@@ -129,5 +178,63 @@ impl Drop for Checkpointer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_a_stream_of_commits_the_log_starts_over_and_stays_bounded() {
+        let (_dir, writer) = store::testing::store();
+        let db = Path::new(writer.path().unwrap()).to_owned();
+        // 256 pages: the log is to start over past 1 MiB.
+        let checkpointer = Checkpointer::with_restart_at(&db, &writer, 256).unwrap();
+        writer.execute_batch("CREATE TABLE probe (x BLOB)").unwrap();
+        let log_bytes = || std::fs::metadata(wal::log_path(&db)).map_or(0, |m| m.len());
+        let mut largest = 0;
+        // About 80 MiB in commits of 10 pages, with no pause the copier could finish in: as
+        // webhooks keep the writer busy.
+        for _ in 0..2_000 {
+            writer
+                .execute_batch(
+                    "BEGIN IMMEDIATE;
+                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+                     INSERT INTO probe (x) SELECT zeroblob(4000) FROM n;
+                     COMMIT;",
+                )
+                .unwrap();
+            checkpointer.committed();
+            checkpointer.restart_if_long(&writer);
+            largest = largest.max(log_bytes());
+        }
+        // Grown without bound, the log would hold every page written: 80 MiB. It starts over
+        // past 1 MiB, plus what commits while the copier syncs and the writer waits its turn.
+        assert!(
+            largest < 24 << 20,
+            "the log reached {largest} bytes: it never started over"
+        );
+        drop(checkpointer);
+        let rows: i64 = writer
+            .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 20_000, "nothing was lost on the way");
+    }
+
+    #[test]
+    fn the_database_file_is_flushed_through_one_kept_descriptor() {
+        let (dir, writer) = store::testing::store();
+        let db = Path::new(writer.path().unwrap()).to_owned();
+        let a = wal::database_flusher(&db).unwrap();
+        let b = wal::database_flusher(&db).unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "one descriptor per file, never a second"
+        );
+        wal::flush_database(&a).unwrap();
+        let other = dir.path().join("other.db");
+        drop(store::open_writer(&other).unwrap());
+        assert!(!Arc::ptr_eq(&a, &wal::database_flusher(&other).unwrap()));
     }
 }
