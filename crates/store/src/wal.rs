@@ -29,8 +29,9 @@ pub fn stop_automatic_checkpoints(writer: &Connection) -> Result<()> {
 pub const RESTART_PATIENCE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The size the log's file is cut back to once it starts over: a burst that grew it must not
-/// keep that much disk for good.
-const LOG_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+/// keep that much disk for good. Above the engine's 64 MiB at which the log starts over, so a
+/// steady stream reuses the file rather than cutting it back and growing it again.
+const LOG_SIZE_LIMIT: i64 = 128 * 1024 * 1024;
 
 /// Opens a connection that only checkpoints. It is not read-only (a checkpoint writes the
 /// database file), and it fsyncs as the writer does: the copied pages are durable before the
