@@ -31,15 +31,15 @@ use wabox_store::{self as store, wal};
 
 /// The least time between two copies: each one fsyncs the log (and, when it copies all of it,
 /// the database file).
-const INTERVAL: Duration = Duration::from_millis(25);
+const INTERVAL: Duration = Duration::from_millis(100);
 /// Pages in the log past which it is made to start over (64 MiB of 4 KiB pages). Each time
 /// costs a sync of the database file's scattered pages, and a page changed many times in
 /// between is written once: at 16 MiB, starting over cost the writer four times as much.
 const RESTART_FRAMES: i64 = 16_384;
 /// Rounds of syncing the database file and copying again before the writer starts the log over.
 const PRE_FLUSHES: usize = 2;
-/// Copies skipped while the writer is to start the log over (8 × `INTERVAL`: 200 ms).
-const HOLD_BACK_MAX: u32 = 8;
+/// Copies skipped while the writer is to start the log over (2 × `INTERVAL`: 200 ms).
+const HOLD_BACK_MAX: u32 = 2;
 /// The least time between two tries to start the log over while readers keep it in use.
 const RESTART_EVERY: Duration = Duration::from_millis(100);
 
