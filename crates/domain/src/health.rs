@@ -92,9 +92,13 @@ fn check(what: &str, level: Level, detail: String, fix: Option<String>) -> Check
 }
 
 /// Days (rounded down, at least 0) in words.
+/// A span in whole days, rounded to the nearest: a token set to expire in three days still
+/// expires "in 3 days" a second later, not in 2.
 fn days(seconds: i64) -> String {
-    match seconds.max(0) / 86_400 {
-        0 => "less than a day".into(),
+    if seconds < 86_400 {
+        return "less than a day".into();
+    }
+    match (seconds + 43_200) / 86_400 {
         1 => "1 day".into(),
         n => format!("{n} days"),
     }
@@ -355,6 +359,16 @@ mod tests {
     }
 
     #[test]
+    fn spans_are_worded_in_whole_days_to_the_nearest() {
+        assert_eq!(days(-5), "less than a day");
+        assert_eq!(days(86_399), "less than a day");
+        assert_eq!(days(86_400), "1 day");
+        assert_eq!(days(86_400 + 43_199), "1 day");
+        assert_eq!(days(86_400 + 43_200), "2 days");
+        assert_eq!(days(3 * 86_400 - 1), "3 days");
+    }
+
+    #[test]
     fn a_token_warns_a_week_before_it_expires_and_fails_after() {
         let now = 1_000_000;
         let mut f = healthy();
@@ -370,6 +384,8 @@ mod tests {
         assert!(
             c[0].detail.contains("3 days") && c[0].fix.as_ref().unwrap().contains("connect meta")
         );
+        // A moment later it is still three days away, not two.
+        assert!(assess(&f, now + 1)[0].detail.contains("3 days"));
         f.token = TokenFact::Valid { expires_at: now };
         assert_eq!(level(&assess(&f, now), "token"), Level::Fail);
     }
