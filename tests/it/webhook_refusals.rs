@@ -21,12 +21,7 @@ async fn a_bad_or_missing_signature_is_refused_and_nothing_is_stored() {
     // A signature of another body.
     let other = sign(b"{}");
     assert_eq!(engine.post(body, Some(other)).await, 401);
-    assert!(
-        home.json(&["journal", "--all"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(home.journal("--all").is_empty());
     assert!(home.conversations().is_empty());
 }
 
@@ -43,8 +38,7 @@ async fn an_unknown_number_is_kept_unrouted_and_replayed_after_it_is_added() {
         200
     );
     home.wait_processed();
-    let unrouted = home.json(&["journal", "--unrouted"]);
-    let unrouted = unrouted.as_array().unwrap();
+    let unrouted = home.journal("--unrouted");
     assert_eq!(unrouted.len(), 1);
     let detail = unrouted[0]["detail"].as_str().unwrap();
     assert!(
@@ -80,12 +74,7 @@ async fn an_unknown_number_is_kept_unrouted_and_replayed_after_it_is_added() {
     let id = unrouted[0]["id"].as_i64().unwrap().to_string();
     let replay = home.json(&["journal", "replay", &id]);
     assert_eq!(replay[0]["state"], "processed");
-    assert!(
-        home.json(&["journal", "--unrouted"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(home.journal("--unrouted").is_empty());
     // The batch touched two numbers: one conversation each, each message once.
     let conversations = home.conversations();
     assert_eq!(conversations.len(), 2);
@@ -126,8 +115,7 @@ async fn malformed_json_with_a_valid_signature_is_acknowledged_and_kept_invalid(
     );
     assert_eq!(engine.deliver(&no_id).await, 200);
     home.wait_processed();
-    let invalid = home.json(&["journal", "--invalid"]);
-    let invalid = invalid.as_array().unwrap();
+    let invalid = home.journal("--invalid");
     assert_eq!(invalid.len(), 2, "{invalid:#?}");
     assert_eq!(invalid[1]["bytes"], garbage.len());
     assert!(invalid[1]["detail"].as_str().unwrap().contains("not JSON"));
@@ -162,12 +150,7 @@ async fn a_body_over_3_mib_is_refused_with_413() {
         .unwrap();
     let answer = String::from_utf8_lossy(&answer[..n]).to_string();
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(
-        home.json(&["journal", "--all"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(home.journal("--all").is_empty());
     // Just under the limit is read (and, not being JSON, kept as invalid).
     let mut near = b"[".to_vec();
     near.extend(vec![b' '; 3 * 1024 * 1024 - 100]);

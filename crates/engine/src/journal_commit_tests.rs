@@ -35,6 +35,12 @@ fn answered(mut answer: Answer) -> i64 {
         .expect("acknowledged")
 }
 
+fn assert_processed(conn: &rusqlite::Connection, ids: impl IntoIterator<Item = i64>) {
+    for id in ids {
+        assert_eq!(journal::state(conn, id).unwrap(), JournalState::Processed);
+    }
+}
+
 fn message_added(events: &[StoreEvent]) -> usize {
     events
         .iter()
@@ -52,10 +58,7 @@ fn a_delivery_with_nothing_before_it_is_applied_in_the_commit_that_journals_it()
     assert!(done.committed && !done.left_pending);
     let id = answered(answer);
     assert_eq!(answered(repeat), id, "the same bytes are the same delivery");
-    assert_eq!(
-        journal::state(&ctx.conn, id).unwrap(),
-        JournalState::Processed
-    );
+    assert_processed(&ctx.conn, [id]);
     assert!(fx::row(&ctx.conn, "wamid.A").is_some());
     assert!(!journal::any_pending(&ctx.conn).unwrap());
     assert_eq!(message_added(&ctx.events), 1, "applied once, not twice");
@@ -96,10 +99,7 @@ fn one_delivery_that_cannot_be_applied_costs_only_itself() {
         .unwrap()
         .expect("pending entries");
     assert!(journal_commit::commit(&mut ctx, open, &stats));
-    assert_eq!(
-        journal::state(&ctx.conn, good).unwrap(),
-        JournalState::Processed
-    );
+    assert_processed(&ctx.conn, [good]);
     assert!(fx::row(&ctx.conn, "wamid.OK").is_some());
     assert_eq!(
         journal::state(&ctx.conn, bad).unwrap(),
@@ -150,12 +150,7 @@ fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
         .unwrap()
         .expect("pending entries");
     assert!(journal_commit::commit(&mut ctx, open, &stats));
-    for id in [older, newer] {
-        assert_eq!(
-            journal::state(&ctx.conn, id).unwrap(),
-            JournalState::Processed
-        );
-    }
+    assert_processed(&ctx.conn, [older, newer]);
     let (one, two) = (
         fx::row(&ctx.conn, "wamid.1").unwrap(),
         fx::row(&ctx.conn, "wamid.2").unwrap(),
@@ -197,12 +192,7 @@ fn a_burst_is_acknowledged_first_and_applied_after_in_order() {
         assert!(journal_commit::commit(&mut ctx, open, &stats));
     }
     assert_eq!(applied, 65);
-    for id in ids {
-        assert_eq!(
-            journal::state(&ctx.conn, id).unwrap(),
-            JournalState::Processed
-        );
-    }
+    assert_processed(&ctx.conn, ids);
     let (first, last) = (
         fx::row(&ctx.conn, "wamid.B0").unwrap(),
         fx::row(&ctx.conn, "wamid.B64").unwrap(),
@@ -224,10 +214,7 @@ async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscri
         .unwrap();
     // Once answered, any connection finds the delivery applied.
     let reader = store::open_reader(&path).unwrap();
-    assert_eq!(
-        journal::state(&reader, id).unwrap(),
-        JournalState::Processed
-    );
+    assert_processed(&reader, [id]);
     assert!(fx::row(&reader, "wamid.S").is_some());
     let event = tokio::time::timeout(std::time::Duration::from_secs(5), seen.recv())
         .await

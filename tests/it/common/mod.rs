@@ -246,6 +246,14 @@ impl Home {
             .unwrap_or_else(|| panic!("no message {wamid}"))
     }
 
+    /// The journal's entries `wabox journal <filter>` lists (`--all`, `--unrouted`...).
+    pub fn journal(&self, filter: &str) -> Vec<Value> {
+        match self.json(&["journal", filter]) {
+            Value::Array(entries) => entries,
+            other => panic!("journal {filter} printed no list: {other}"),
+        }
+    }
+
     /// Waits until the engine has processed every journaled delivery.
     pub fn wait_processed(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
