@@ -112,14 +112,15 @@ pub fn queue_download(
     Ok(())
 }
 
+const PENDING_SQL: &str =
+    "SELECT md.message_id, md.media_id, md.sha256, md.mime_type, n.access_token_sealed, md.attempts
+     FROM media md JOIN numbers n ON n.id = md.number_id
+     WHERE md.state = 'pending' AND md.lane = ?3 AND md.next_attempt_at <= ?1
+     ORDER BY md.next_attempt_at, md.message_id LIMIT ?2";
+
 /// Files of `lane` due for a download attempt, oldest due first.
 pub fn pending(conn: &Connection, now: i64, lane: Lane, limit: usize) -> Result<Vec<PendingMedia>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT md.message_id, md.media_id, md.sha256, md.mime_type, n.access_token_sealed, md.attempts
-         FROM media md JOIN numbers n ON n.id = md.number_id
-         WHERE md.state = 'pending' AND md.lane = ?3 AND md.next_attempt_at <= ?1
-         ORDER BY md.next_attempt_at, md.message_id LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(PENDING_SQL)?;
     let rows = stmt.query_map(params![now, limit as i64, lane.as_str()], |r| {
         Ok(PendingMedia {
             message_id: r.get(0)?,
@@ -233,4 +234,59 @@ pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -
         ));
     }
     changed(conn, message_id, events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::{NewNumber, add_number, add_tenant};
+    use wabox_domain::ConnectionKind;
+
+    #[test]
+    fn each_lane_finds_its_own_files_and_the_statement_is_parsed_once() {
+        let (_dir, conn) = crate::testing::store();
+        add_tenant(&conn, "Acme", 1).unwrap();
+        let number = add_number(
+            &conn,
+            &NewNumber {
+                tenant: "Acme",
+                phone_number_id: "106540352242922",
+                waba_id: "104829357711032",
+                display_phone: "+1 555 078 3881",
+                connection: ConnectionKind::Dedicated,
+                access_token_sealed: None,
+            },
+            1,
+        )
+        .unwrap();
+        // The files alone: their messages do not matter to the lanes.
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        for (message, lane, due) in [(1, "live", 10), (2, "history", 10), (3, "live", 99)] {
+            conn.execute(
+                "INSERT INTO media (message_id, number_id, media_id, lane, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![message, number.id, format!("m{message}"), lane, due],
+            )
+            .unwrap();
+        }
+        let ids = |lane| -> Vec<i64> {
+            pending(&conn, 50, lane, 10)
+                .unwrap()
+                .iter()
+                .map(|m| m.message_id)
+                .collect()
+        };
+        for _ in 0..3 {
+            assert_eq!(ids(Lane::Live), [1], "live and due only");
+            assert_eq!(ids(Lane::History), [2]);
+        }
+        // The limit, the lane and the time are bound anew each call; SQLite would plan for the
+        // values bound, and so parse the statement again each time, unless told not to.
+        let stmt = conn.prepare_cached(PENDING_SQL).unwrap();
+        assert_eq!(
+            stmt.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "prepared once, never parsed again"
+        );
+    }
 }
