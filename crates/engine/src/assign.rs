@@ -38,99 +38,131 @@ impl Presence {
     }
 }
 
+/// The conversations of new messages in `event`, once each.
+fn take(event: StoreEvent, into: &mut Vec<i64>) {
+    if let StoreEvent::MessageAdded {
+        conversation_id, ..
+    } = event
+        && !into.contains(&conversation_id)
+    {
+        into.push(conversation_id);
+    }
+}
+
 /// Runs until the engine's events end.
 pub async fn run(engine: Arc<Engine>) {
     let mut events = engine.writer.events.subscribe();
     loop {
-        let conversation_id = match events.recv().await {
-            Ok(StoreEvent::MessageAdded {
-                conversation_id, ..
-            }) => conversation_id,
-            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+        let mut arrived = Vec::new();
+        match events.recv().await {
+            Ok(event) => take(event, &mut arrived),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
             Err(_) => return,
-        };
+        }
+        // The rest of the burst is looked at together: one read for all of it.
+        if !crate::wake::drain(&mut events, |e| take(e, &mut arrived)) {
+            return;
+        }
+        if arrived.is_empty() {
+            continue;
+        }
         let online = engine.presence.online();
         if online.is_empty() {
             continue;
         }
-        // Most messages are not a new conversation in a queue that assigns: find that out on a
-        // reader, so only the few that are cost the writer a transaction.
-        let candidate = {
-            let engine = engine.clone();
-            tokio::task::spawn_blocking(move || {
-                engine.readers.with(move |c| {
-                    Ok(c.query_row(
-                        "SELECT 1 FROM conversations c JOIN queues q ON q.id = c.queue_id
-                         JOIN numbers n ON n.id = c.number_id
-                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
-                           AND q.tenant_id = n.tenant_id",
-                        [conversation_id],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .optional()?
-                    .is_some())
-                })
-            })
-            .await
-        };
-        if !matches!(candidate, Ok(Ok(true))) {
-            continue;
+        for conversation_id in candidates(&engine, arrived).await {
+            assign(&engine, conversation_id, online.clone()).await;
         }
-        let now = wabox_domain::time::now_unix();
-        let result = engine
-            .writer
-            .run(move |ctx| -> wabox_store::Result<()> {
-                let waiting: Option<(i64, Option<String>)> = ctx
-                    .conn
-                    .query_row(
-                        "SELECT q.id, q.last_assigned FROM conversations c
+    }
+}
+
+/// Most messages are not a new conversation in a queue that assigns: that is found out on a
+/// reader, so only the few that are cost the writer a transaction.
+async fn candidates(engine: &Arc<Engine>, arrived: Vec<i64>) -> Vec<i64> {
+    let engine = engine.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        engine.readers.with(move |c| {
+            let mut waiting = c.prepare_cached(
+                "SELECT 1 FROM conversations c JOIN queues q ON q.id = c.queue_id
+                 JOIN numbers n ON n.id = c.number_id
+                 WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
+                   AND q.tenant_id = n.tenant_id",
+            )?;
+            let mut found = Vec::new();
+            for id in arrived {
+                if waiting.exists([id])? {
+                    found.push(id);
+                }
+            }
+            Ok(found)
+        })
+    })
+    .await;
+    match read {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "automatic assignment could not read the new conversations");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Gives the conversation to the next of its queue's agents who is online, if it still waits.
+async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Vec<String>) {
+    let now = wabox_domain::time::now_unix();
+    let result = engine
+        .writer
+        .run(move |ctx| -> wabox_store::Result<()> {
+            let waiting: Option<(i64, Option<String>)> = ctx
+                .conn
+                .query_row(
+                    "SELECT q.id, q.last_assigned FROM conversations c
                          JOIN queues q ON q.id = c.queue_id JOIN numbers n ON n.id = c.number_id
                          WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
                            AND q.tenant_id = n.tenant_id",
-                        [conversation_id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                let Some((queue_id, last)) = waiting else {
-                    return Ok(());
-                };
-                let members: Vec<String> = ctx
-                    .conn
-                    .prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1")?
-                    .query_map([queue_id], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let available: Vec<&str> = members
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|m| online.iter().any(|o| o == m))
-                    .collect();
-                let Some(agent) = wabox_domain::routing::next_agent(&available, last.as_deref())
-                else {
-                    return Ok(());
-                };
-                let agent = agent.to_string();
-                let taken = ctx.conn.execute(
-                    "UPDATE conversations SET assignee = ?2 WHERE id = ?1 AND assignee IS NULL",
-                    params![conversation_id, agent],
+                    [conversation_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((queue_id, last)) = waiting else {
+                return Ok(());
+            };
+            let members: Vec<String> = ctx
+                .conn
+                .prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1")?
+                .query_map([queue_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let available: Vec<&str> = members
+                .iter()
+                .map(String::as_str)
+                .filter(|m| online.iter().any(|o| o == m))
+                .collect();
+            let Some(agent) = wabox_domain::routing::next_agent(&available, last.as_deref()) else {
+                return Ok(());
+            };
+            let agent = agent.to_string();
+            let taken = ctx.conn.execute(
+                "UPDATE conversations SET assignee = ?2 WHERE id = ?1 AND assignee IS NULL",
+                params![conversation_id, agent],
+            )?;
+            if taken == 1 {
+                ctx.conn.execute(
+                    "UPDATE queues SET last_assigned = ?2 WHERE id = ?1",
+                    params![queue_id, agent],
                 )?;
-                if taken == 1 {
-                    ctx.conn.execute(
-                        "UPDATE queues SET last_assigned = ?2 WHERE id = ?1",
-                        params![queue_id, agent],
-                    )?;
-                    ctx.conn.execute(
-                        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
+                ctx.conn.execute(
+                    "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
                          VALUES (?1, ?2, 'wabox', 'assigned', ?3)",
-                        params![conversation_id, now, format!("to {agent} (round-robin)")],
-                    )?;
-                    ctx.events
-                        .push(StoreEvent::ConversationChanged { conversation_id });
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, conversation_id, "automatic assignment failed");
-        }
+                    params![conversation_id, now, format!("to {agent} (round-robin)")],
+                )?;
+                ctx.events
+                    .push(StoreEvent::ConversationChanged { conversation_id });
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, conversation_id, "automatic assignment failed");
     }
 }

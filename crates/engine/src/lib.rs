@@ -40,6 +40,7 @@ mod syncer;
 pub mod templates;
 mod tenants;
 mod uploads;
+mod wake;
 mod webhook_journal;
 pub mod writer;
 

@@ -107,6 +107,10 @@ pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
             if live.is_empty() && history.is_empty() {
                 // New messages may carry media: look again when one arrives, or every few seconds.
                 let _ = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+                // One look for the whole burst of events.
+                if !super::wake::drain(&mut events, |_| {}) {
+                    return;
+                }
             }
         }
     })

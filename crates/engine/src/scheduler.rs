@@ -70,7 +70,12 @@ async fn run(engine: Arc<Engine>) {
             _ = tokio::time::sleep(sleep) => {}
             _ = engine.scheduler_wake.notified() => {}
             event = events.recv() => match event {
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // The rest of the burst is covered by the one look that follows.
+                    if !super::wake::drain(&mut events, |_| {}) {
+                        return;
+                    }
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             },
         }
@@ -90,11 +95,9 @@ async fn look(engine: &Arc<Engine>) -> Option<Look> {
         engine.readers.with(|c| {
             Ok(Look {
                 cursor: store::cursor(c)?,
-                newest_message: c.query_row(
-                    "SELECT COALESCE(MAX(id), 0) FROM messages",
-                    [],
-                    |r| r.get(0),
-                )?,
+                newest_message: c
+                    .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM messages")?
+                    .query_row([], |r| r.get(0))?,
                 next_due: store::next_due(c)?,
             })
         })
@@ -140,10 +143,11 @@ fn scan_batch(ctx: &mut WriterCtx, loaded: &Loaded) -> wabox_store::Result<Looke
     if loaded.sequences.is_empty() {
         // Nothing to start or pause: step over every new message at once. (A reply awaited by
         // a sequence whose file is gone would only pause it, as its next run does anyway.)
-        ctx.conn.execute(
-            "UPDATE sequence_cursor SET last_message_id = (SELECT COALESCE(MAX(id), 0) FROM messages)",
-            [],
-        )?;
+        ctx.conn
+            .prepare_cached(
+                "UPDATE sequence_cursor SET last_message_id = (SELECT COALESCE(MAX(id), 0) FROM messages)",
+            )?
+            .execute([])?;
         return Ok(Looked::default());
     }
     let after = store::cursor(&ctx.conn)?;
