@@ -109,6 +109,18 @@ impl Report {
         Some(l.engine_cpu_seconds / self.baseline.engine_cpu_seconds.max(1e-9))
     }
 
+    /// What each inbox added to the engine's CPU per message delivered, in microseconds: the
+    /// cost that grows with the team, whatever the engine spends on the messages themselves
+    /// (which the ratio divides by, so making ingest cheaper makes the ratio worse).
+    pub fn inbox_cpu_us_per_message(&self) -> Option<f64> {
+        let l = self.loaded.as_ref()?;
+        if l.inboxes == 0 || l.delivered == 0 {
+            return None;
+        }
+        let extra = l.engine_cpu_seconds - self.baseline.engine_cpu_seconds;
+        Some(extra * 1e6 / l.delivered as f64 / l.inboxes as f64)
+    }
+
     pub fn print(&self) {
         println!(
             "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs",
@@ -195,8 +207,10 @@ impl Report {
                 ratio <= 1.5,
                 "engine CPU at most 1.5x its CPU with no inbox".into(),
                 format!(
-                    "{ratio:.2}x ({:.2} CPU s against {:.2})",
-                    l.engine_cpu_seconds, self.baseline.engine_cpu_seconds
+                    "{ratio:.2}x ({:.2} CPU s against {:.2}; {:.1} µs per message per inbox)",
+                    l.engine_cpu_seconds,
+                    self.baseline.engine_cpu_seconds,
+                    self.inbox_cpu_us_per_message().unwrap_or(0.0)
                 ),
             ),
             (
@@ -257,6 +271,33 @@ mod tests {
         let (listed, _) = latencies_ms(&posts, &arrivals, |a| a.listed);
         assert_eq!(listed.len(), 1, "only the listed arrivals are timed");
         assert_eq!(listed[0].round() as u64, 400);
+    }
+
+    #[test]
+    fn an_inboxs_cpu_is_what_the_engine_spent_beyond_the_baseline_per_message() {
+        let run = |inboxes, cpu| Run {
+            inboxes,
+            delivered: 2_000,
+            engine_cpu_seconds: cpu,
+            ..Run::default()
+        };
+        let report = |loaded| Report {
+            rate: 100,
+            seconds: 20,
+            conversations: 1_000,
+            messages: 20_000,
+            cpus: 2,
+            baseline: run(0, 4.0),
+            loaded,
+        };
+        let us = report(Some(run(200, 6.0)))
+            .inbox_cpu_us_per_message()
+            .unwrap();
+        assert!(
+            (us - 5.0).abs() < 1e-9,
+            "2 s over 2,000 messages and 200 inboxes: {us}"
+        );
+        assert_eq!(report(None).inbox_cpu_us_per_message(), None);
     }
 
     #[test]
