@@ -12,22 +12,43 @@ use wabox_protocol::{ApiError, Request, Response};
 use wabox_store::StoreError;
 use wabox_store::{queue_tenant, queues};
 
-impl Engine {
-    /// Records an admin action (with who acted as whom).
-    async fn audited(self: &Arc<Self>, access: &Access, action: &str, detail: String, now: i64) {
-        let actor = access.actor.clone();
-        let as_user = (access.user != access.actor).then(|| access.user.clone());
-        let action = action.to_string();
-        let written = self
-            .write(move |ctx| {
-                queues::audit(&ctx.conn, &actor, as_user.as_deref(), &action, &detail, now)
-            })
-            .await;
-        if let Err(e) = written {
-            tracing::error!(error = %e, "an audit entry could not be written");
+/// Who did an admin action, for its audit entry. The entry is written in the action's own job,
+/// so an action is never stored without its entry, nor an entry without its action.
+#[derive(Clone)]
+pub(super) struct Auditor {
+    actor: String,
+    /// The user acted as (`--as`), when not the actor.
+    as_user: Option<String>,
+    now: i64,
+}
+
+impl Auditor {
+    pub(super) fn of(access: &Access, now: i64) -> Auditor {
+        Auditor {
+            actor: access.actor.clone(),
+            as_user: (access.user != access.actor).then(|| access.user.clone()),
+            now,
         }
     }
 
+    pub(super) fn record(
+        &self,
+        conn: &rusqlite::Connection,
+        action: &str,
+        detail: &str,
+    ) -> wabox_store::Result<()> {
+        queues::audit(
+            conn,
+            &self.actor,
+            self.as_user.as_deref(),
+            action,
+            detail,
+            self.now,
+        )
+    }
+}
+
+impl Engine {
     pub(super) async fn routing(
         self: &Arc<Self>,
         access: &Access,
@@ -120,17 +141,18 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         let scope = access.scope.clone();
         let detail = format!("queue {name:?} added");
+        let audit = Auditor::of(access, now);
         self.write(move |ctx| {
             let tenant_id = match (scope.tenant(), tenant.as_deref()) {
                 (None, None) => queue_tenant::tenant_for_new_queue(&ctx.conn, &name)?,
                 _ => tenant_for(&ctx.conn, &scope, tenant.as_deref())?,
             };
             queues::add_queue(&ctx.conn, tenant_id, &name, auto_assign, now)?;
+            audit.record(&ctx.conn, "queue_add", &detail)?;
             ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
             Ok(())
         })
         .await?;
-        self.audited(access, "queue_add", detail, now).await;
         self.queues_response(access).await
     }
 
@@ -144,14 +166,15 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         let scope = access.scope.clone();
         let detail = format!("queue {from:?} renamed {to:?}");
+        let audit = Auditor::of(access, now);
         self.write(move |ctx| {
             let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &from)?;
             queues::rename_queue(&ctx.conn, tenant_id, &from, &to)?;
+            audit.record(&ctx.conn, "queue_rename", &detail)?;
             ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
             Ok(())
         })
         .await?;
-        self.audited(access, "queue_rename", detail, now).await;
         self.queues_response(access).await
     }
 
@@ -164,14 +187,15 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         let scope = access.scope.clone();
         let detail = format!("queue {name:?} removed");
+        let audit = Auditor::of(access, now);
         self.write(move |ctx| {
             let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &name)?;
             queues::remove_queue(&ctx.conn, tenant_id, &name)?;
+            audit.record(&ctx.conn, "queue_remove", &detail)?;
             ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
             Ok(())
         })
         .await?;
-        self.audited(access, "queue_remove", detail, now).await;
         self.queues_response(access).await
     }
 
@@ -188,12 +212,13 @@ impl Engine {
             "queue {name:?} assigns automatically: {}",
             if on { "on" } else { "off" }
         );
+        let audit = Auditor::of(access, now);
         self.write(move |ctx| {
             let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &name)?;
-            queues::set_auto_assign(&ctx.conn, tenant_id, &name, on)
+            queues::set_auto_assign(&ctx.conn, tenant_id, &name, on)?;
+            audit.record(&ctx.conn, "queue_auto_assign", &detail)
         })
         .await?;
-        self.audited(access, "queue_auto_assign", detail, now).await;
         self.queues_response(access).await
     }
 
@@ -206,24 +231,19 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         let scope = access.scope.clone();
         let detail = format!("number {number} to queue {queue:?}");
-        let moved = self
-            .write(move |ctx| {
-                let (_, tenant_id, _) = queues::number_ref(&ctx.conn, &number)?;
-                if scope.tenant().is_some_and(|t| t != tenant_id) {
-                    return Err(StoreError::NotFound(wabox_protocol::ErrorCode::NoNumber {
-                        number: number.to_string(),
-                    }));
-                }
-                queues::assign_number(&ctx.conn, &number, &queue, &mut ctx.events)
-            })
-            .await?;
-        self.audited(
-            access,
-            "number_assign",
-            format!("{detail} ({moved} conversations moved)"),
-            now,
-        )
-        .await;
+        let audit = Auditor::of(access, now);
+        self.write(move |ctx| {
+            let (_, tenant_id, _) = queues::number_ref(&ctx.conn, &number)?;
+            if scope.tenant().is_some_and(|t| t != tenant_id) {
+                return Err(StoreError::NotFound(wabox_protocol::ErrorCode::NoNumber {
+                    number: number.to_string(),
+                }));
+            }
+            let moved = queues::assign_number(&ctx.conn, &number, &queue, &mut ctx.events)?;
+            let detail = format!("{detail} ({moved} conversations moved)");
+            audit.record(&ctx.conn, "number_assign", &detail)
+        })
+        .await?;
         self.queues_response(access).await
     }
 
@@ -252,6 +272,7 @@ impl Engine {
             ));
         }
         let detail = format!("agent {user} as {role} in {}", names.join(", "));
+        let audit = Auditor::of(access, now);
         self.write(move |ctx| {
             // A tenant's admin changes only users already within their tenant (or new
             // ones): never another tenant's, nor an installation admin's record.
@@ -275,12 +296,12 @@ impl Engine {
                 (None, None) => None,
             };
             let added = queues::add_agent(&ctx.conn, &user, role, tenant.as_deref(), &names, now)?;
+            audit.record(&ctx.conn, "agent_add", &detail)?;
             // What the agent sees changed with their queues.
             ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
             Ok(added)
         })
         .await?;
-        self.audited(access, "agent_add", detail, now).await;
         self.read(move |c| queues::list_agents_in(c, &scope_after))
             .await
             .map(Response::Agents)
@@ -326,6 +347,7 @@ impl Engine {
             .collect::<Vec<_>>()
             .join(" and ")
         );
+        let audit = Auditor::of(access, now);
         self.write(move |ctx| {
             queues::transfer(
                 &ctx.conn,
@@ -336,10 +358,10 @@ impl Engine {
                 &actor,
                 now,
                 &mut ctx.events,
-            )
+            )?;
+            audit.record(&ctx.conn, "transfer", &detail)
         })
         .await?;
-        self.audited(access, "transfer", detail, now).await;
         self.conversation_response(conversation_id, now).await
     }
 
@@ -419,3 +441,6 @@ fn within_tenant(
     Ok(wabox_store::scope::Scope::Tenant(tenant)
         .contains(&queues::record_scope(user, &record), &queue_tenants))
 }
+
+#[cfg(test)]
+mod tests;

@@ -41,6 +41,7 @@ impl Engine {
         let queue = queue
             .map(|q| q.trim().to_string())
             .filter(|q| !q.is_empty());
+        let audit = super::Auditor::of(access, now);
         let report = self
             .write(move |ctx| {
                 let seal = |t: &str| Ok(engine.sealer.seal(t));
@@ -79,27 +80,20 @@ impl Engine {
                 if dry_run {
                     drop(sp);
                 } else {
+                    let detail = format!(
+                        "{file_name}: {} added, {} updated, {} corrected, {} unchanged",
+                        report.added.len(),
+                        report.updated.len(),
+                        report.corrected.len(),
+                        report.unchanged
+                    );
+                    audit.record(&sp, "sync", &detail)?;
                     sp.commit()?;
                     ctx.events.extend(events);
                 }
                 Ok(report)
             })
             .await?;
-        if !dry_run {
-            self.audited(
-                access,
-                "sync",
-                format!(
-                    "{file_name}: {} added, {} updated, {} corrected, {} unchanged",
-                    report.added.len(),
-                    report.updated.len(),
-                    report.corrected.len(),
-                    report.unchanged
-                ),
-                now,
-            )
-            .await;
-        }
         Ok(Response::Synced(Box::new(report)))
     }
 }
