@@ -239,38 +239,23 @@ pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::directory::{NewNumber, add_number, add_tenant};
-    use wabox_domain::ConnectionKind;
 
     #[test]
     fn each_lane_finds_its_own_files_and_the_statement_is_parsed_once() {
-        let (_dir, conn) = crate::testing::store();
-        add_tenant(&conn, "Acme", 1).unwrap();
-        let number = add_number(
-            &conn,
-            &NewNumber {
-                tenant: "Acme",
-                phone_number_id: "106540352242922",
-                waba_id: "104829357711032",
-                display_phone: "+1 555 078 3881",
-                connection: ConnectionKind::Dedicated,
-                access_token_sealed: None,
-            },
-            1,
-        )
-        .unwrap();
+        let fixture = crate::test_fixtures::store_with_token(None);
+        let conn = &fixture.conn;
         // The files alone: their messages do not matter to the lanes.
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         for (message, lane, due) in [(1, "live", 10), (2, "history", 10), (3, "live", 99)] {
             conn.execute(
                 "INSERT INTO media (message_id, number_id, media_id, lane, next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![message, number.id, format!("m{message}"), lane, due],
+                rusqlite::params![message, fixture.number_id, format!("m{message}"), lane, due],
             )
             .unwrap();
         }
         let ids = |lane| -> Vec<i64> {
-            pending(&conn, 50, lane, 10)
+            pending(conn, 50, lane, 10)
                 .unwrap()
                 .iter()
                 .map(|m| m.message_id)
