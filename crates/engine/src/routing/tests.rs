@@ -56,6 +56,10 @@ async fn an_admin_action_and_its_audit_entry_are_stored_together_or_not_at_all()
         .await
         .unwrap();
     assert!(engine.handle(&me, add_queue("Support")).await.is_err());
-    assert_eq!(queue_names(&engine).await, ["Sales"], "no queue without its entry");
+    assert_eq!(
+        queue_names(&engine).await,
+        ["Sales"],
+        "no queue without its entry"
+    );
     engine.shutdown();
 }
