@@ -4,6 +4,7 @@
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::Engine;
 use crate::access::Access;
+use rusqlite::OptionalExtension;
 use std::sync::Arc;
 use wabox_protocol::{ApiError, Request, Response};
 use wabox_store::{self as store, StoreError, outbox, views};
@@ -135,29 +136,32 @@ impl Engine {
             .read(move |c| {
                 let target = outbox::send_target(c, conversation_id)?;
                 let last: Option<String> = c
-                    .query_row(
+                    .prepare_cached(
                         "SELECT wamid FROM messages WHERE conversation_id = ?1 AND direction = 'in'
                          AND origin = 'customer' ORDER BY at DESC, id DESC LIMIT 1",
-                        [conversation_id],
-                        |r| r.get(0),
-                    )
-                    .ok();
-                let sealed: Option<Vec<u8>> = c.query_row(
-                    "SELECT access_token_sealed FROM numbers WHERE id = ?1",
-                    [target.number_id],
-                    |r| r.get(0),
-                )?;
+                    )?
+                    .query_row([conversation_id], |r| r.get(0))
+                    .optional()?;
+                let sealed: Option<Vec<u8>> = c
+                    .prepare_cached("SELECT access_token_sealed FROM numbers WHERE id = ?1")?
+                    .query_row([target.number_id], |r| r.get(0))?;
                 Ok((target, last, sealed))
             })
             .await?;
         let (target, last, sealed) = found;
         self.write(move |ctx| {
-            ctx.conn.execute(
-                "UPDATE conversations SET unread = 0 WHERE id = ?1",
-                [conversation_id],
-            )?;
-            ctx.events
-                .push(store::StoreEvent::ConversationChanged { conversation_id });
+            // Every inbox with the conversation open asks as a message arrives: only the first
+            // changes anything, and only a change is told to every subscriber.
+            let changed = ctx
+                .conn
+                .prepare_cached(
+                    "UPDATE conversations SET unread = 0 WHERE id = ?1 AND unread != 0",
+                )?
+                .execute([conversation_id])?;
+            if changed > 0 {
+                ctx.events
+                    .push(store::StoreEvent::ConversationChanged { conversation_id });
+            }
             Ok(())
         })
         .await?;

@@ -158,3 +158,53 @@ async fn a_token_is_sealed_before_it_is_stored() {
     engine.shutdown();
     drop(d);
 }
+
+#[tokio::test]
+async fn marking_read_a_conversation_already_read_changes_and_tells_nothing() {
+    use wabox_store::test_fixtures as fx;
+    let (_d, engine) = engine(&[]);
+    let conversation_id = engine
+        .write(|ctx| {
+            wabox_store::directory::add_tenant(&ctx.conn, fx::TENANT, 1)?;
+            let number = wabox_store::directory::NewNumber {
+                tenant: fx::TENANT,
+                phone_number_id: fx::PNID,
+                waba_id: fx::WABA,
+                display_phone: fx::DISPLAY,
+                connection: wabox_domain::ConnectionKind::Dedicated,
+                access_token_sealed: None,
+            };
+            wabox_store::directory::add_number(&ctx.conn, &number, 1)?;
+            fx::apply(
+                &ctx.conn,
+                1,
+                &fx::messages(vec![fx::text("wamid.A", 10, "hola")]),
+            );
+            Ok(fx::conversation(&ctx.conn).expect("the customer's conversation"))
+        })
+        .await
+        .unwrap();
+    let mut events = engine.writer.events.subscribe();
+    let mark = || Request::MarkRead { conversation_id };
+    let unread = || async {
+        engine
+            .read(move |c| wabox_store::views::conversation(c, conversation_id, 0))
+            .await
+            .unwrap()
+            .unread
+    };
+    assert_eq!(unread().await, 1);
+    engine.handle(&Caller::current(), mark()).await.unwrap();
+    assert_eq!(unread().await, 0);
+    assert!(
+        matches!(
+            events.try_recv(),
+            Ok(wabox_store::StoreEvent::ConversationChanged { conversation_id: c }) if c == conversation_id
+        ),
+        "the change is told"
+    );
+    // A second inbox with it open asks again: nothing to change, nothing pushed to everyone.
+    engine.handle(&Caller::current(), mark()).await.unwrap();
+    assert!(events.try_recv().is_err(), "no event for no change");
+    engine.shutdown();
+}
