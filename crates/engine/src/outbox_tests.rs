@@ -145,16 +145,7 @@ async fn engine_with_a_queued_text(
     engine
         .writer
         .run(move |ctx| -> wabox_store::Result<()> {
-            wabox_store::directory::add_tenant(&ctx.conn, fx::TENANT, 0)?;
-            let number = wabox_store::directory::NewNumber {
-                tenant: fx::TENANT,
-                phone_number_id: fx::PNID,
-                waba_id: fx::WABA,
-                display_phone: fx::DISPLAY,
-                connection: ConnectionKind::Dedicated,
-                access_token_sealed: token,
-            };
-            wabox_store::directory::add_number(&ctx.conn, &number, 0)?;
+            fx::add_number(&ctx.conn, token)?;
             fx::apply(
                 &ctx.conn,
                 1,

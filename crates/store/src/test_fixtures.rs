@@ -30,7 +30,21 @@ pub fn store() -> Fixture {
 pub fn store_with_token(access_token_sealed: Option<Vec<u8>>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let conn = super::open_writer(&dir.path().join("wabox.db")).unwrap();
-    let tenant_id = super::directory::add_tenant(&conn, TENANT, 0).unwrap().id;
+    let (tenant_id, number_id) = add_number(&conn, access_token_sealed).unwrap();
+    Fixture {
+        conn,
+        tenant_id,
+        number_id,
+        _dir: dir,
+    }
+}
+
+/// Adds tenant Acme and its number `PNID` to a store (an engine's, say); their ids.
+pub fn add_number(
+    conn: &Connection,
+    access_token_sealed: Option<Vec<u8>>,
+) -> super::Result<(i64, i64)> {
+    let tenant_id = super::directory::add_tenant(conn, TENANT, 0)?.id;
     let number = super::directory::NewNumber {
         tenant: TENANT,
         phone_number_id: PNID,
@@ -39,13 +53,10 @@ pub fn store_with_token(access_token_sealed: Option<Vec<u8>>) -> Fixture {
         connection: ConnectionKind::Dedicated,
         access_token_sealed,
     };
-    let number_id = super::directory::add_number(&conn, &number, 0).unwrap().id;
-    Fixture {
-        conn,
+    Ok((
         tenant_id,
-        number_id,
-        _dir: dir,
-    }
+        super::directory::add_number(conn, &number, 0)?.id,
+    ))
 }
 
 /// Applies a webhook body as journal entry `journal_id`, as the writer does.

@@ -165,16 +165,7 @@ async fn marking_read_a_conversation_already_read_changes_and_tells_nothing() {
     let (_d, engine) = engine(&[]);
     let conversation_id = engine
         .write(|ctx| {
-            wabox_store::directory::add_tenant(&ctx.conn, fx::TENANT, 1)?;
-            let number = wabox_store::directory::NewNumber {
-                tenant: fx::TENANT,
-                phone_number_id: fx::PNID,
-                waba_id: fx::WABA,
-                display_phone: fx::DISPLAY,
-                connection: wabox_domain::ConnectionKind::Dedicated,
-                access_token_sealed: None,
-            };
-            wabox_store::directory::add_number(&ctx.conn, &number, 1)?;
+            fx::add_number(&ctx.conn, None)?;
             fx::apply(
                 &ctx.conn,
                 1,
