@@ -143,12 +143,9 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
-/// Prepared statements the writer keeps: every statement of the ingest path, with room for the
-/// API's writes around them.
-const WRITER_STATEMENTS: usize = 256;
-
-/// Prepared statements each pooled reader keeps.
-const READER_STATEMENTS: usize = 256;
+/// Prepared statements each connection keeps: for the writer every statement of the ingest path,
+/// with room for the API's writes around them; for a pooled reader every kind of request.
+const KEPT_STATEMENTS: usize = 256;
 
 /// How long the writer waits for a lock another connection holds (a checkpoint, a one-shot
 /// command's writer while the engine starts).
@@ -171,7 +168,7 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     // Applying one delivery runs more distinct statements than rusqlite keeps by default (16):
     // past that, each would be parsed and planned again for every message.
-    conn.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
+    conn.set_prepared_statement_cache_capacity(KEPT_STATEMENTS);
     plan_once(&conn)?;
     migrations().to_latest(&mut conn)?;
     Ok(conn)
@@ -186,7 +183,7 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // A pooled reader serves every kind of request in turn (lists, counts, the hub's rows,
     // the sidebar): with rusqlite's 16, each would evict another and be parsed again.
-    conn.set_prepared_statement_cache_capacity(READER_STATEMENTS);
+    conn.set_prepared_statement_cache_capacity(KEPT_STATEMENTS);
     plan_once(&conn)?;
     Ok(conn)
 }
