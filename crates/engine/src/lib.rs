@@ -35,6 +35,7 @@ pub mod serve;
 mod signup;
 pub mod signup_http;
 pub mod socket;
+mod socket_halves;
 mod store_error;
 mod syncer;
 pub mod templates;

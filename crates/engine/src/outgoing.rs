@@ -8,9 +8,9 @@
 
 use super::hub::Delivery;
 use super::hub::subscribers::{Offer, Sink};
+use super::socket_halves::WriteSide;
 use std::io::ErrorKind;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::net::unix::OwnedWriteHalf;
 use tokio::sync::Notify;
 use wabox_protocol::ServerFrame;
 
@@ -19,7 +19,7 @@ use wabox_protocol::ServerFrame;
 const MAX_BACKLOG: usize = 4 << 20;
 
 pub struct Outgoing {
-    half: OwnedWriteHalf,
+    half: WriteSide,
     backlog: Mutex<Backlog>,
     /// Something was added to the backlog, or the connection is ending.
     more: Notify,
@@ -37,7 +37,7 @@ struct Backlog {
 }
 
 impl Outgoing {
-    pub fn new(half: OwnedWriteHalf) -> Arc<Outgoing> {
+    pub fn new(half: WriteSide) -> Arc<Outgoing> {
         Arc::new(Outgoing {
             half,
             backlog: Mutex::new(Backlog::default()),
@@ -110,13 +110,6 @@ impl Outgoing {
         self.more.notify_one();
     }
 
-    fn shut_write(&self) {
-        use std::os::fd::AsRawFd;
-        let fd = self.half.as_ref().as_raw_fd();
-        // Already gone is as good as shut.
-        let _ = nix::sys::socket::shutdown(fd, nix::sys::socket::Shutdown::Write);
-    }
-
     /// The connection's writer: drains the backlog as the socket takes it.
     pub async fn drain(self: Arc<Outgoing>) {
         loop {
@@ -129,7 +122,7 @@ impl Outgoing {
                         b.closed = true;
                         // The peer reads an end now, though the hub may hold this side a
                         // while longer (until it sees it closed).
-                        self.shut_write();
+                        self.half.shut_write();
                         return;
                     }
                 } else {
@@ -188,7 +181,7 @@ mod tests {
     #[tokio::test]
     async fn pushes_and_answers_arrive_whole_and_in_order_even_when_the_peer_is_slow() {
         let (ours, theirs) = tokio::net::UnixStream::pair().unwrap();
-        let (_read, write) = ours.into_split();
+        let (_read, write) = crate::socket_halves::split(ours).unwrap();
         let out = Outgoing::new(write);
         let writer = tokio::spawn(out.clone().drain());
         // The peer reads nothing yet: the socket fills, then the backlog, then pushes are

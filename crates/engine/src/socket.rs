@@ -4,6 +4,7 @@ use super::Engine;
 use super::admission::{Admission, Refusal, Ticket};
 use super::api::Caller;
 use super::outgoing::Outgoing;
+use super::socket_halves::{self, ReadSide};
 use wabox_protocol::{
     AnswerResult, ApiError, MAX_REQUEST_BYTES, Request, RequestFrame, ServerFrame,
 };
@@ -14,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::unix::OwnedReadHalf;
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
@@ -115,7 +115,7 @@ async fn connection(
     (uid, user): (u32, String),
 ) -> std::io::Result<()> {
     let caller = Caller { uid, user };
-    let (read, write) = stream.into_split();
+    let (read, write) = socket_halves::split(stream)?;
     let out = Outgoing::new(write);
     let writer_task = tokio::spawn(out.clone().drain());
     let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES));
@@ -186,7 +186,7 @@ async fn connection(
 /// line over `MAX_REQUEST_BYTES` (answered with the limit first; never more than that is held),
 /// sent something that is not text, or completed no first request in time.
 async fn next_request(
-    lines: &mut FramedRead<OwnedReadHalf, LinesCodec>,
+    lines: &mut FramedRead<ReadSide, LinesCodec>,
     answered_one: bool,
     out: &Outgoing,
 ) -> Option<String> {

@@ -1,0 +1,124 @@
+//! A client connection split so that only its reading side is watched by the runtime.
+//!
+//! Tokio registers a socket for both reading and writing, edge-triggered. A Unix socket then
+//! reports "writable" every time its peer reads: for a subscribed inbox that is once per push,
+//! so the engine woke, and turned its event loop, once per push per inbox for nothing (a fifth
+//! of the cost each inbox added in `bench fanout`). Here the reading side is registered for
+//! reading only; the writing side is a second descriptor of the same socket, written to without
+//! the runtime, and registered for writing only while a write is waiting for room, which
+//! happens only when a client stops reading.
+
+use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream as StdStream;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use tokio::io::unix::AsyncFd;
+use tokio::io::{AsyncRead, Interest, ReadBuf};
+
+/// Splits a connection into its two sides; the socket closes once both are dropped.
+pub fn split(stream: tokio::net::UnixStream) -> io::Result<(ReadSide, WriteSide)> {
+    // Leaves the runtime's registration (both directions) behind; stays non-blocking.
+    let read = stream.into_std()?;
+    let write = read.try_clone()?;
+    // SAFETY: the descriptor is `read`'s own, and `read` is owned by the `AsyncFd`.
+    let read = unsafe { AsyncFd::register_with_interest(read, Interest::READABLE) }
+        .map_err(io::Error::from)?;
+    Ok((ReadSide(read), WriteSide(write)))
+}
+
+pub struct ReadSide(AsyncFd<StdStream>);
+
+impl AsyncRead for ReadSide {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            let mut ready = ready!(self.0.poll_read_ready(cx))?;
+            let unfilled = buf.initialize_unfilled();
+            match ready.try_io(|fd| fd.get_ref().read(unfilled)) {
+                Ok(Ok(n)) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(Err(e)) => return Poll::Ready(Err(e)),
+                // Readiness was stale and is now cleared: wait for the next.
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+pub struct WriteSide(StdStream);
+
+impl WriteSide {
+    /// Writes what the socket takes now, without waiting: `WouldBlock` when it takes nothing.
+    pub fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
+        (&self.0).write(bytes)
+    }
+
+    /// Waits until the socket has room again. Registering reports a socket that already has
+    /// room at once, so room made between a refused write and this call is not missed.
+    pub async fn writable(&self) -> io::Result<()> {
+        // SAFETY: the descriptor is borrowed from `self.0`, which outlives `watched` (dropped
+        // at the end of this call, which unregisters it and leaves it open).
+        let watched =
+            unsafe { AsyncFd::register_with_interest(self.0.as_fd(), Interest::WRITABLE) }
+                .map_err(io::Error::from)?;
+        let _ready = watched.writable().await?;
+        Ok(())
+    }
+
+    /// The peer reads an end from now on.
+    pub fn shut_write(&self) {
+        // Already gone is as good as shut.
+        let _ = self.0.shutdown(std::net::Shutdown::Write);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn both_sides_carry_bytes_and_a_full_socket_waits_for_its_reader() {
+        let (ours, mut theirs) = tokio::net::UnixStream::pair().unwrap();
+        let (mut read, write) = split(ours).unwrap();
+        theirs.write_all(b"ping\n").await.unwrap();
+        let mut got = [0u8; 5];
+        read.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"ping\n");
+
+        // Fill the socket until it refuses, then let the peer read: `writable` must return.
+        let chunk = vec![7u8; 64 << 10];
+        let mut written = 0usize;
+        loop {
+            match write.try_write(&chunk) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let waiting = tokio::spawn(async move {
+            write.writable().await.unwrap();
+            write
+        });
+        tokio::task::yield_now().await;
+        let mut drained = vec![0u8; written];
+        theirs.read_exact(&mut drained).await.unwrap();
+        let write = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+            .await
+            .expect("room is noticed")
+            .unwrap();
+        assert!(write.try_write(b"more").unwrap() > 0);
+
+        // Shutting the writing side gives the peer an end once it has read what was sent.
+        write.shut_write();
+        let mut rest = Vec::new();
+        theirs.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"more");
+    }
+}
