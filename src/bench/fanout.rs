@@ -272,6 +272,7 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
     let posts = traffic.posts.lock().map(|p| p.clone()).unwrap_or_default();
     let (latencies, unmatched) = figures::latencies_ms(&posts, &arrivals, |a| Some(a.at));
     let (listed, _) = figures::latencies_ms(&posts, &arrivals, |a| a.listed);
+    let first = figures::first_arrivals_ms(&posts, &arrivals);
     let delivered = traffic.delivered;
     let per = |i: usize| figures::per_message_per_inbox(after[i] - before[i], delivered, inboxes);
     let missed = counters
@@ -295,6 +296,8 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
         listed_p50_ms: figures::quantile(&listed, 0.50),
         listed_p99_ms: figures::quantile(&listed, 0.99),
         listed_samples: listed.len(),
+        first_p50_ms: figures::quantile(&first, 0.50),
+        first_p99_ms: figures::quantile(&first, 0.99),
         missed: if inboxes == 0 { 0 } else { missed },
         bytes_per_message_per_inbox: per(0),
         events_per_message_per_inbox: per(2),
