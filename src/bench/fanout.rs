@@ -327,7 +327,9 @@ struct Traffic {
 /// Posts `rate` deliveries a second on schedule, each on its own task (a slow answer does not
 /// delay the next), going round the conversations; answers once all are answered.
 async fn send(o: &FanoutOptions, port: u16, secret: &str) -> anyhow::Result<Traffic> {
-    let http = reqwest::Client::new();
+    let http = wabox_cloud::client_builder()
+        .build()
+        .expect("an HTTP client");
     let url = format!("http://127.0.0.1:{port}/webhook");
     let total = o.rate * o.seconds;
     let period = Duration::from_secs_f64(1.0 / o.rate as f64);

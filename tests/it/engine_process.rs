@@ -20,7 +20,9 @@ async fn every_delivery_answered_200_survives_kill_9_and_is_processed_exactly_on
     for task in 0..16 {
         let (url, acked, answered) = (url.clone(), acked.clone(), answered.clone());
         senders.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = wabox_cloud::client_builder()
+                .build()
+                .expect("an HTTP client");
             for i in 0..200 {
                 let wamid = format!("wamid.CRASH.{task}.{i}");
                 let customer = format!("1650555{:04}", (task * 7 + i) % 20);

@@ -151,7 +151,7 @@ async fn proxy(blocked: Vec<&'static str>) -> (String, std::sync::Arc<std::sync:
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let to = target.clone();
-    let http = reqwest::Client::builder()
+    let http = wabox_cloud::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

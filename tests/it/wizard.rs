@@ -139,7 +139,7 @@ async fn the_wizard_connects_a_dedicated_number_through_metas_signup_end_to_end(
     // The business opens the link (the simulator's dialog logs in and redirects back).
     let signups = home.json(&["connect", "signups"]);
     let url = signups[0]["url"].as_str().unwrap().to_string();
-    let page = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let page = super::common::browser::open(&url).await.1;
     assert!(page.contains("Go back to the terminal"), "{page}");
 
     // A wrong PIN is refused by Meta and typed again.

@@ -147,7 +147,7 @@ mod tests {
 
         // The remembered customer makes a setup link; the number it connects is a new one (a
         // fresh Kapso would number it 3 again: one id for the forwarding, the link, the setup).
-        let http = reqwest::Client::builder()
+        let http = wabox_cloud::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

@@ -170,7 +170,7 @@ mod tests {
     }
 
     fn http() -> reqwest::Client {
-        reqwest::Client::builder()
+        wabox_cloud::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()

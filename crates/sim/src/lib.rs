@@ -168,7 +168,7 @@ impl Simulator {
             clock_offset: std::sync::atomic::AtomicI64::new(0),
             // The simulator's own calls (webhooks to the engine, Kapso's proxy hop to "Meta")
             // name themselves, so they are never taken for wabox's.
-            http: reqwest::Client::builder()
+            http: wabox_cloud::client_builder()
                 .user_agent(concat!("wabox-sim/", env!("CARGO_PKG_VERSION")))
                 .timeout(std::time::Duration::from_secs(10))
                 .build()?,

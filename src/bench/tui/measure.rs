@@ -265,7 +265,9 @@ async fn idle_bytes(
     secret: &str,
     conversations: u64,
 ) -> anyhow::Result<IdleBytes> {
-    let http = reqwest::Client::new();
+    let http = wabox_cloud::client_builder()
+        .build()
+        .expect("an HTTP client");
     let url = format!("http://127.0.0.1:{port}/webhook");
     ui.app.focus = Focus::Messages;
     let open_id = ui.app.open.as_ref().map(|c| c.id()).unwrap_or(1);

@@ -78,14 +78,15 @@ pub fn event<'a>(events: &'a [Value], name: &str) -> &'a Value {
 /// The business opens the link in a browser: every redirect followed, the last page's status
 /// and text.
 pub async fn open(url: &str) -> (u16, String) {
-    let r = reqwest::get(url).await.unwrap();
+    let http = wabox_cloud::client_builder().build().unwrap();
+    let r = http.get(url).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
 /// Opens the link but stops before the engine: the first redirect whose URL contains `engine_path`
 /// (`/oauth/callback`, `/kapso/`).
 pub async fn callback_of(url: &str, engine_path: &str) -> String {
-    let http = reqwest::Client::builder()
+    let http = wabox_cloud::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -344,7 +344,9 @@ impl Engine {
         Engine {
             child,
             addr,
-            http: reqwest::Client::new(),
+            http: wabox_cloud::client_builder()
+                .build()
+                .expect("an HTTP client"),
         }
     }
 

@@ -272,7 +272,9 @@ async fn a_reply_to_a_group_goes_to_the_group_and_an_unknown_group_is_refused() 
 
     // The simulator refuses a group the number does not have, as Meta does.
     let refused_before = w.sim.refused().len();
-    let client = reqwest::Client::new();
+    let client = wabox_cloud::client_builder()
+        .build()
+        .expect("an HTTP client");
     let r = client
         .post(format!("{}/v23.0/{PNID}/messages", w.sim.base_url()))
         .bearer_auth(ACCESS_TOKEN)

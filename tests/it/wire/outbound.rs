@@ -297,7 +297,9 @@ async fn the_simulator_refuses_a_template_missing_its_media_header_as_meta_does(
         "Demo Shop",
     )])
     .await;
-    let http = reqwest::Client::new();
+    let http = wabox_cloud::client_builder()
+        .build()
+        .expect("an HTTP client");
     let post = |components: Value| {
         let body = json!({"messaging_product": "whatsapp", "to": "59171004444", "type": "template",
             "template": {"name": "summer_sale", "language": {"code": "en_US"}, "components": components}});
