@@ -8,7 +8,7 @@
 //! the runtime, and registered for writing only while a write is waiting for room, which
 //! happens only when a client stops reading.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream as StdStream;
 use std::pin::Pin;
@@ -55,8 +55,11 @@ pub struct WriteSide(StdStream);
 
 impl WriteSide {
     /// Writes what the socket takes now, without waiting: `WouldBlock` when it takes nothing.
+    /// A peer that has gone is an error (`EPIPE`), never a signal, whatever SIGPIPE is set to.
     pub fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
-        (&self.0).write(bytes)
+        use std::os::fd::AsRawFd;
+        let flags = nix::sys::socket::MsgFlags::MSG_NOSIGNAL;
+        nix::sys::socket::send(self.0.as_raw_fd(), bytes, flags).map_err(io::Error::from)
     }
 
     /// Waits until the socket has room again. Registering reports a socket that already has
@@ -120,5 +123,14 @@ mod tests {
         let mut rest = Vec::new();
         theirs.read_to_end(&mut rest).await.unwrap();
         assert_eq!(rest, b"more");
+    }
+
+    #[tokio::test]
+    async fn writing_to_a_peer_that_has_gone_is_an_error() {
+        let (ours, theirs) = tokio::net::UnixStream::pair().unwrap();
+        let (_read, write) = split(ours).unwrap();
+        drop(theirs);
+        let e = write.try_write(b"anyone?").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
     }
 }
