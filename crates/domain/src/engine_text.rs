@@ -42,6 +42,8 @@ texts! {
         => "pasó por {} pasos sin esperar (¿un bucle de goto?): corrige el archivo y reanúdala";
     PAUSED_AGENT_REPLIED: "{} replied"
         => "{} respondió";
+    SEQUENCE_FILE_GONE: "its sequence file {}.toml is gone or refused (`wabox sequences list` says why); resume once it loads"
+        => "su archivo de secuencia {}.toml ya no está o fue rechazado (`wabox sequences list` dice por qué); reanúdala cuando cargue";
     STEP: "step {}"
         => "paso {}";
     THE_END: "the end"

@@ -267,10 +267,7 @@ fn run_one(
             ctx,
             e,
             e.position,
-            &format!(
-                "its sequence file {}.toml is gone or refused (`wabox sequences list` says why); resume once it loads",
-                e.sequence
-            ),
+            &wabox_i18n::engine::SEQUENCE_FILE_GONE.en(&[&e.sequence]),
             now,
         )?;
         return Ok(false);

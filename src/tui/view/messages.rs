@@ -80,7 +80,7 @@ pub fn automation_line(app: &App, open: &OpenConversation) -> Option<String> {
     let mut line = format!(
         "{icon} {} · {} ({}/{})",
         e.sequence_name,
-        e.step_name,
+        crate::i18n::engine::localize(app.t.lang, &e.step_name),
         (e.step + 1).min(e.steps.max(1)),
         e.steps
     );

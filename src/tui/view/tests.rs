@@ -360,6 +360,19 @@ fn the_sequence_running_in_a_conversation_shows_above_its_messages() {
 }
 
 #[test]
+fn a_paused_sequence_s_step_and_reason_read_in_the_agent_s_language() {
+    let mut app = with_automation("es");
+    // Only the paused one is live: it is the one the banner shows.
+    app.open.as_mut().unwrap().automation.remove(0);
+    let open = app.open.as_ref().unwrap();
+    let line = super::messages::automation_line(&app, open).expect("a banner");
+    assert_eq!(
+        line,
+        "⏸ Follow-up · paso 2 (2/8) · en pausa: alice respondió"
+    );
+}
+
+#[test]
 fn the_sequences_popup_lists_what_runs_and_what_may_start() {
     for lang in ["en", "es"] {
         let mut app = with_automation(lang);
