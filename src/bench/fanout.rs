@@ -42,6 +42,11 @@ pub struct FanoutOptions {
     /// Build the store even if a cached copy exists.
     #[arg(long)]
     pub no_cache: bool,
+    /// Runs of the pair (no inbox, then the inboxes), one after the other. On a machine whose
+    /// speed moves between runs, one ratio says little: the targets are then checked on the
+    /// median pair, and every pair is printed.
+    #[arg(long, default_value_t = 1)]
+    pub pairs: usize,
     #[arg(long)]
     pub json: bool,
 }
@@ -52,8 +57,8 @@ macro_rules! say {
 
 pub async fn run(o: FanoutOptions) -> anyhow::Result<()> {
     anyhow::ensure!(
-        o.rate > 0 && o.seconds > 0 && o.conversations >= 2,
-        "--rate and --seconds must be at least 1, --conversations at least 2"
+        o.rate > 0 && o.seconds > 0 && o.conversations >= 2 && o.pairs >= 1,
+        "--rate, --seconds and --pairs must be at least 1, --conversations at least 2"
     );
     let root = std::env::temp_dir().join(format!(
         "wabox-bench-fanout-{}-{:08x}",
@@ -61,14 +66,47 @@ pub async fn run(o: FanoutOptions) -> anyhow::Result<()> {
         rand::random::<u32>()
     ));
     std::fs::create_dir_all(&root)?;
-    let result = both_runs(&o, &root).await;
-    let _ = std::fs::remove_dir_all(&root);
-    let report = result?;
-    if o.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        report.print();
+    let mut reports = Vec::with_capacity(o.pairs);
+    let mut failed = None;
+    for pair in 1..=o.pairs {
+        if o.pairs > 1 {
+            say!("pair {pair} of {}", o.pairs);
+        }
+        match both_runs(&o, &root).await {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
     }
+    let _ = std::fs::remove_dir_all(&root);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let median = figures::median_pair(&reports).expect("at least one pair");
+    if o.json {
+        let json = match reports.len() {
+            1 => serde_json::to_string_pretty(&reports[0])?,
+            _ => serde_json::to_string_pretty(&serde_json::json!({
+                "pairs": reports,
+                "median_pair": median,
+            }))?,
+        };
+        println!("{json}");
+        return Ok(());
+    }
+    if reports.len() == 1 {
+        reports[0].print();
+        return Ok(());
+    }
+    for (i, r) in reports.iter().enumerate() {
+        println!("--- pair {} of {}", i + 1, reports.len());
+        r.print_runs();
+    }
+    println!("--- the median pair (by CPU ratio): pair {}", median + 1);
+    figures::print_pairs(&reports);
+    reports[median].print();
     Ok(())
 }
 

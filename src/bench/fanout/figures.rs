@@ -64,6 +64,37 @@ pub fn first_arrivals_ms(posts: &HashMap<i64, Vec<Instant>>, arrivals: &[Arrival
     ms
 }
 
+/// The index of the pair whose CPU ratio is the median (the lower of the two middle ones when
+/// their number is even); none when there is no pair.
+pub fn median_pair(reports: &[Report]) -> Option<usize> {
+    let mut by_ratio: Vec<(usize, f64)> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i, r.cpu_ratio().unwrap_or(f64::INFINITY)))
+        .collect();
+    by_ratio.sort_by(|a, b| a.1.total_cmp(&b.1));
+    by_ratio
+        .get((by_ratio.len().max(1) - 1) / 2)
+        .map(|(i, _)| *i)
+}
+
+/// One line per pair: the figures that move from run to run, side by side.
+pub fn print_pairs(reports: &[Report]) {
+    println!("pair   engine s none / inboxes   ratio   µs/msg/inbox   p99 ms");
+    for (i, r) in reports.iter().enumerate() {
+        let Some(l) = &r.loaded else { continue };
+        println!(
+            "{:<6} {:>10.2} / {:<10.2} {:>6.2}x {:>14.1} {:>8.1}",
+            i + 1,
+            r.baseline.engine_cpu_seconds,
+            l.engine_cpu_seconds,
+            r.cpu_ratio().unwrap_or(0.0),
+            r.inbox_cpu_us_per_message().unwrap_or(0.0),
+            l.latency_p99_ms
+        );
+    }
+}
+
 /// Bytes the inboxes read per delivered message, per inbox.
 pub fn per_message_per_inbox(total: u64, delivered: u64, inboxes: usize) -> f64 {
     if delivered == 0 || inboxes == 0 {
@@ -147,6 +178,12 @@ impl Report {
     }
 
     pub fn print(&self) {
+        self.print_runs();
+        self.print_targets();
+    }
+
+    /// The table of the pair's two runs.
+    pub fn print_runs(&self) {
         println!(
             "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs",
             self.rate, self.seconds, self.messages, self.conversations, self.cpus
@@ -206,6 +243,10 @@ impl Report {
             "POST to the first inbox that saw it (the engine's share): p50 {:.1} ms, p99 {:.1} ms",
             l.first_p50_ms, l.first_p99_ms
         );
+    }
+
+    /// Each of the targets, met or not, with what was measured.
+    pub fn print_targets(&self) {
         for (met, target, measured) in self.targets() {
             println!(
                 "{:<9} {}: {}",
@@ -324,6 +365,39 @@ mod tests {
             vec![10, 20],
             "the earliest of each, unmatched left out"
         );
+    }
+
+    #[test]
+    fn the_median_pair_is_the_one_with_the_middle_ratio() {
+        let pair = |none: f64, with: f64| Report {
+            rate: 100,
+            seconds: 20,
+            conversations: 1_000,
+            messages: 20_000,
+            cpus: 2,
+            baseline: Run {
+                engine_cpu_seconds: none,
+                ..Run::default()
+            },
+            loaded: Some(Run {
+                inboxes: 200,
+                delivered: 2_000,
+                engine_cpu_seconds: with,
+                ..Run::default()
+            }),
+        };
+        // Ratios 1.8, 1.2, 1.5: the median is the third pair's.
+        let reports = [pair(2.0, 3.6), pair(3.0, 3.6), pair(2.0, 3.0)];
+        assert_eq!(median_pair(&reports), Some(2));
+        // Of an even number, the lower middle one: 1.2 and 1.5 of 1.2, 1.5, 1.8, 2.0.
+        let reports = [
+            pair(2.0, 3.6),
+            pair(3.0, 3.6),
+            pair(2.0, 3.0),
+            pair(1.0, 2.0),
+        ];
+        assert_eq!(median_pair(&reports), Some(2));
+        assert_eq!(median_pair(&[]), None);
     }
 
     #[test]
