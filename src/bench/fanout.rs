@@ -67,46 +67,44 @@ pub async fn run(o: FanoutOptions) -> anyhow::Result<()> {
     ));
     std::fs::create_dir_all(&root)?;
     let mut reports = Vec::with_capacity(o.pairs);
-    let mut failed = None;
-    for pair in 1..=o.pairs {
-        if o.pairs > 1 {
-            say!("pair {pair} of {}", o.pairs);
-        }
-        match both_runs(&o, &root).await {
-            Ok(r) => reports.push(r),
-            Err(e) => {
-                failed = Some(e);
-                break;
+    let ran: anyhow::Result<()> = async {
+        for pair in 1..=o.pairs {
+            if o.pairs > 1 {
+                say!("pair {pair} of {}", o.pairs);
             }
+            reports.push(both_runs(&o, &root).await?);
         }
+        Ok(())
     }
+    .await;
     let _ = std::fs::remove_dir_all(&root);
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    let median = figures::median_pair(&reports).expect("at least one pair");
-    if o.json {
-        let json = match reports.len() {
-            1 => serde_json::to_string_pretty(&reports[0])?,
-            _ => serde_json::to_string_pretty(&serde_json::json!({
+    ran?;
+    print_reports(&reports, o.json)
+}
+
+/// One pair as before; several each in turn, then the median one with its targets.
+fn print_reports(reports: &[Report], json: bool) -> anyhow::Result<()> {
+    let median = figures::median_pair(reports).expect("at least one pair");
+    match (reports, json) {
+        ([one], true) => println!("{}", serde_json::to_string_pretty(one)?),
+        (_, true) => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
                 "pairs": reports,
                 "median_pair": median,
-            }))?,
-        };
-        println!("{json}");
-        return Ok(());
+            }))?
+        ),
+        ([one], false) => one.print(),
+        (_, false) => {
+            for (i, r) in reports.iter().enumerate() {
+                println!("--- pair {} of {}", i + 1, reports.len());
+                r.print_runs();
+            }
+            println!("--- the median pair (by CPU ratio): pair {}", median + 1);
+            figures::print_pairs(reports);
+            reports[median].print();
+        }
     }
-    if reports.len() == 1 {
-        reports[0].print();
-        return Ok(());
-    }
-    for (i, r) in reports.iter().enumerate() {
-        println!("--- pair {} of {}", i + 1, reports.len());
-        r.print_runs();
-    }
-    println!("--- the median pair (by CPU ratio): pair {}", median + 1);
-    figures::print_pairs(&reports);
-    reports[median].print();
     Ok(())
 }
 
