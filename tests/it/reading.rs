@@ -62,6 +62,9 @@ async fn reading_a_conversation_marks_the_customers_last_message_read_on_whatsap
     // One call, for the newest message the customer wrote (Meta marks the earlier ones too).
     assert_eq!(w.sim.marked_read(), [wamids[1].clone()]);
     assert_eq!(unread(&w, c), 0);
+    // A second inbox reading it too: Meta already knows, and is not asked again.
+    w.home.ok(&["read", &c.to_string()]);
+    assert_eq!(w.sim.marked_read(), [wamids[1].clone()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

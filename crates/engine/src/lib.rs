@@ -113,6 +113,8 @@ pub struct Engine {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// Who has an inbox open, for automatic assignment.
     pub presence: assign::Presence,
+    /// The customer message each conversation was last marked read up to on WhatsApp.
+    read_receipts: std::sync::Mutex<std::collections::HashMap<i64, String>>,
     /// The sequence files, as last read.
     pub sequences: sequences::Registry,
     /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).
@@ -240,6 +242,7 @@ impl Engine {
             kapso,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             presence: assign::Presence::default(),
+            read_receipts: Default::default(),
             sequences: sequences::Registry::new(config.sequences_dir.clone()),
             scheduler_wake: Arc::new(tokio::sync::Notify::new()),
             movable_clock,

@@ -172,6 +172,11 @@ impl Engine {
             self.config.outbox.mark_read_on_open,
             &target.group_id,
         ) {
+            // Every inbox with the conversation open asks as a message arrives: Meta hears
+            // once per customer message, and again only after a call that failed.
+            if self.receipt_sent(conversation_id).as_deref() == Some(wamid.as_str()) {
+                return Ok(Response::Done);
+            }
             let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
             self.graph
                 .mark_read(&target.phone_number_id, &credential, &wamid)
@@ -181,7 +186,18 @@ impl Engine {
                         meta: e.to_string(),
                     })
                 })?;
+            self.receipts().insert(conversation_id, wamid);
         }
         Ok(Response::Done)
+    }
+
+    fn receipts(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, String>> {
+        // A panic while holding it leaves plain ids behind: still usable.
+        self.read_receipts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The customer message this conversation was last marked read up to on WhatsApp.
+    fn receipt_sent(&self, conversation_id: i64) -> Option<String> {
+        self.receipts().get(&conversation_id).cloned()
     }
 }
