@@ -76,18 +76,19 @@ pub async fn run(engine: Arc<Engine>) {
     }
 }
 
+/// A conversation nobody holds, in a queue of its own tenant that assigns by itself: its queue
+/// and who that queue gave the last one to.
+const WAITING_SQL: &str = "SELECT q.id, q.last_assigned FROM conversations c
+     JOIN queues q ON q.id = c.queue_id JOIN numbers n ON n.id = c.number_id
+     WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign AND q.tenant_id = n.tenant_id";
+
 /// Most messages are not a new conversation in a queue that assigns: that is found out on a
 /// reader, so only the few that are cost the writer a transaction.
 async fn candidates(engine: &Arc<Engine>, arrived: Vec<i64>) -> Vec<i64> {
     let engine = engine.clone();
     let read = tokio::task::spawn_blocking(move || {
         engine.readers.with(move |c| {
-            let mut waiting = c.prepare_cached(
-                "SELECT 1 FROM conversations c JOIN queues q ON q.id = c.queue_id
-                 JOIN numbers n ON n.id = c.number_id
-                 WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
-                   AND q.tenant_id = n.tenant_id",
-            )?;
+            let mut waiting = c.prepare_cached(WAITING_SQL)?;
             let mut found = Vec::new();
             for id in arrived {
                 if waiting.exists([id])? {
@@ -116,14 +117,9 @@ async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Vec<String>)
         .run(move |ctx| -> wabox_store::Result<()> {
             let waiting: Option<(i64, Option<String>)> = ctx
                 .conn
-                .query_row(
-                    "SELECT q.id, q.last_assigned FROM conversations c
-                         JOIN queues q ON q.id = c.queue_id JOIN numbers n ON n.id = c.number_id
-                         WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign
-                           AND q.tenant_id = n.tenant_id",
-                    [conversation_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .query_row(WAITING_SQL, [conversation_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()?;
             let Some((queue_id, last)) = waiting else {
                 return Ok(());
