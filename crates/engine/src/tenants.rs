@@ -4,6 +4,7 @@
 
 use super::Engine;
 use super::access::Access;
+use super::routing::Auditor;
 use std::sync::Arc;
 use wabox_protocol::{ApiError, Request, Response};
 use wabox_store::{StoreEvent, tenants};
@@ -17,28 +18,39 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         match request {
             Request::RenameTenant { from, to } => {
+                let audit = Auditor::of(access, now);
                 let change = self
                     .write(move |ctx| {
                         let change = tenants::rename_tenant(&ctx.conn, &from, &to)?;
+                        let detail = format!(
+                            "tenant {:?} renamed {:?}",
+                            change.renamed_from.as_deref().unwrap_or_default(),
+                            change.tenant
+                        );
+                        audit.record(&ctx.conn, "tenant_rename", &detail)?;
                         ctx.events.push(StoreEvent::DirectoryChanged);
                         Ok(change)
                     })
                     .await?;
-                let detail = format!(
-                    "tenant {:?} renamed {:?}",
-                    change.renamed_from.as_deref().unwrap_or_default(),
-                    change.tenant
-                );
-                self.tenant_audit(access, "tenant_rename", detail, now)
-                    .await;
                 Ok(Response::TenantChanged(Box::new(change)))
             }
             Request::RemoveTenant { name, force } => {
+                let audit = Auditor::of(access, now);
                 let (change, files) = self
                     .write(move |ctx| {
-                        let removed = tenants::remove_tenant(&ctx.conn, &name, force)?;
+                        let (change, files) = tenants::remove_tenant(&ctx.conn, &name, force)?;
+                        let detail = format!(
+                            "tenant {:?} removed with {}",
+                            change.tenant,
+                            change
+                                .removed
+                                .as_ref()
+                                .map(|r| r.describe())
+                                .unwrap_or_default()
+                        );
+                        audit.record(&ctx.conn, "tenant_remove", &detail)?;
                         ctx.events.push(StoreEvent::DirectoryChanged);
-                        Ok(removed)
+                        Ok((change, files))
                     })
                     .await?;
                 // The rows are gone for good: the files they pointed at go too.
@@ -55,17 +67,6 @@ impl Engine {
                     }
                 })
                 .await;
-                let detail = format!(
-                    "tenant {:?} removed with {}",
-                    change.tenant,
-                    change
-                        .removed
-                        .as_ref()
-                        .map(|r| r.describe())
-                        .unwrap_or_default()
-                );
-                self.tenant_audit(access, "tenant_remove", detail, now)
-                    .await;
                 tracing::info!(tenant = %change.tenant, by = %access.actor, "tenant removed");
                 Ok(Response::TenantChanged(Box::new(change)))
             }
@@ -73,33 +74,6 @@ impl Engine {
                 area: "tenant".into(),
                 request: format!("{other:?}"),
             })),
-        }
-    }
-
-    async fn tenant_audit(
-        self: &Arc<Self>,
-        access: &Access,
-        action: &str,
-        detail: String,
-        now: i64,
-    ) {
-        let actor = access.actor.clone();
-        let as_user = (access.user != access.actor).then(|| access.user.clone());
-        let action = action.to_string();
-        if let Err(e) = self
-            .write(move |ctx| {
-                wabox_store::queues::audit(
-                    &ctx.conn,
-                    &actor,
-                    as_user.as_deref(),
-                    &action,
-                    &detail,
-                    now,
-                )
-            })
-            .await
-        {
-            tracing::error!(error = %e, "an audit entry could not be written");
         }
     }
 }
