@@ -12,6 +12,7 @@ mod demo_restart;
 mod engine_now;
 mod engine_process;
 mod failures;
+mod focus;
 mod json_shape;
 mod kapso;
 mod protocol_version;

@@ -70,7 +70,8 @@ pub fn need(request: &Request) -> Need {
     use Request::*;
     match request {
         // An upload is only ever usable by its own uploader, in a Send that is checked.
-        Hello | Subscribe | BeginUpload { .. } | UploadChunk { .. } => Need::Anyone,
+        // A focus only narrows what the hub pushes within the caller's scope.
+        Hello | Subscribe | Focus { .. } | BeginUpload { .. } | UploadChunk { .. } => Need::Anyone,
         AddTenant { .. }
         | RenameTenant { .. }
         | RemoveTenant { .. }

@@ -7,6 +7,7 @@
 //! backlog's lock, and a line goes straight to the socket only when the backlog is empty.
 
 use super::hub::Delivery;
+use super::hub::focus::{Focus, Wants};
 use super::hub::subscribers::{Offer, Sink};
 use super::socket_halves::WriteSide;
 use std::io::ErrorKind;
@@ -20,6 +21,8 @@ const MAX_BACKLOG: usize = 4 << 20;
 
 pub struct Outgoing {
     half: WriteSide,
+    /// Which conversation's messages this connection's pushes carry (`Request::Focus`).
+    pub focus: Focus,
     backlog: Mutex<Backlog>,
     /// Something was added to the backlog, or the connection is ending.
     more: Notify,
@@ -40,6 +43,7 @@ impl Outgoing {
     pub fn new(half: WriteSide) -> Arc<Outgoing> {
         Arc::new(Outgoing {
             half,
+            focus: Focus::default(),
             backlog: Mutex::new(Backlog::default()),
             more: Notify::new(),
             drained: Notify::new(),
@@ -162,6 +166,10 @@ impl Sink for Arc<Outgoing> {
 
     fn is_closed(&self) -> bool {
         self.lock().closed
+    }
+
+    fn wants(&self) -> Wants {
+        self.focus.wants()
     }
 }
 

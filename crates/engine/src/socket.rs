@@ -143,6 +143,10 @@ async fn connection(
             }
         };
         let subscribe = matches!(frame.request, Request::Subscribe);
+        let focus = match frame.request {
+            Request::Focus { conversation_id } => Some(conversation_id),
+            _ => None,
+        };
         let result = match engine
             .handle_as(&caller, frame.act_as.as_deref(), frame.request)
             .await
@@ -151,6 +155,11 @@ async fn connection(
             Err(e) => AnswerResult::Error(e),
         };
         let ok = matches!(result, AnswerResult::Ok(_));
+        if let Some(conversation_id) = focus.filter(|_| ok) {
+            // Set before the answer goes, so whatever the client reads after it (the
+            // conversation's messages) and the pushes from then on leave no gap between them.
+            out.focus.set(conversation_id);
+        }
         out.answer(&ServerFrame::Answer {
             id: frame.id,
             result,

@@ -18,7 +18,9 @@ pub struct Push {
     /// Conversations that left the subscriber's sight (handed to a queue they do not serve).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gone: Vec<i64>,
-    /// Messages added or changed (a status, an edit, a reaction, a download), oldest first.
+    /// Messages added or changed (a status, an edit, a reaction, a download), oldest first: of
+    /// the focused conversation only once the connection sent `Request::Focus`, else of every
+    /// conversation in `conversations`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<MessageView>,
     /// The sidebar's numbers, queues and counts as they are now, when they may have changed.

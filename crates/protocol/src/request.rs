@@ -256,6 +256,13 @@ pub enum Request {
     },
     /// From now on, pushed events arrive on this connection.
     Subscribe,
+    /// Pushes on this connection carry the messages of this conversation only (none when
+    /// `None`): an inbox shows one conversation's messages, and every other conversation's
+    /// change reaches it as its row. A connection that never asks gets the messages of every
+    /// conversation it may see (a script following everything).
+    Focus {
+        conversation_id: Option<i64>,
+    },
     /// Queue a message in a conversation; refused up front if Meta would refuse it.
     Send {
         conversation_id: i64,

@@ -177,6 +177,8 @@ impl Engine {
             Request::Subscribe => Ok(Response::Subscribed(wabox_protocol::Subscription {
                 user: caller.user.clone(),
             })),
+            // The connection keeps it (`socket`); an in-process client is pushed everything.
+            Request::Focus { .. } => Ok(Response::Done),
             Request::RenameTenant { .. } | Request::RemoveTenant { .. } => {
                 self.tenants_request(&access, request, now).await
             }

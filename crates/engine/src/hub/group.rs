@@ -1,6 +1,7 @@
 //! The subscribers who share one view (the same user, the same `--as`): what of a tick they
 //! may see, serialized once for all of them.
 
+use super::fitted::Fitted;
 use super::rows::Read;
 use super::subscribers::Subscribers;
 use super::{Delivery, SIDEBAR_EVERY, Tick};
@@ -154,7 +155,7 @@ impl Group {
         if !push.conversations.is_empty() || !push.gone.is_empty() {
             self.sidebar_dirty = true;
         }
-        push.messages = read
+        let messages = read
             .messages
             .iter()
             .filter(|m| shown.contains(&m.conversation_id))
@@ -178,12 +179,15 @@ impl Group {
         }
         // Everyone's windows and times are worded at the engine's now.
         push.clock_offset_seconds = tick.clock;
-        if !push.is_empty() {
-            push.sidebar = self.sidebar_ready.take().map(|(s, _)| s);
+        let mut fitted = Fitted::new(push, messages);
+        if fitted.is_empty() {
+            return;
         }
-        if !push.is_empty() {
-            self.send(&Delivery::new(push));
+        if let Some((sidebar, _)) = self.sidebar_ready.take() {
+            fitted = fitted.with_sidebar(sidebar);
         }
+        self.subscribers
+            .send_fitted(&mut |wants| fitted.for_wants(wants));
     }
 
     /// Starts reading the sidebar; the answer comes back through `done` to `sidebar_read`.

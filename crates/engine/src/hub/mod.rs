@@ -10,6 +10,8 @@
 //! and only when something it shows may have changed. A subscriber whose queue is full misses
 //! pushes and, once it has room again, gets one `resync`.
 
+mod fitted;
+pub mod focus;
 mod group;
 mod rows;
 pub mod subscribers;

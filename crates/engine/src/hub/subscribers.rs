@@ -2,6 +2,7 @@
 //! that fell behind is told to read everything again, once, as soon as it has room.
 
 use super::Delivery;
+use super::focus::Wants;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use wabox_protocol::push::Push;
@@ -12,6 +13,10 @@ pub trait Sink: Send {
     /// Hands a push over without waiting.
     fn offer(&self, push: Arc<Delivery>) -> Offer;
     fn is_closed(&self) -> bool;
+    /// Which messages it wants pushed (`Request::Focus`); all unless it said.
+    fn wants(&self) -> Wants {
+        Wants::All
+    }
 }
 
 pub enum Offer {
@@ -58,6 +63,12 @@ impl Subscribers {
     /// gets a `resync` first when it has room again (the push it missed is then not needed:
     /// it reads everything).
     pub fn send(&mut self, delivery: &Arc<Delivery>) {
+        self.send_fitted(&mut |_| delivery.clone());
+    }
+
+    /// As `send`, with each subscriber's push fitted to what it wants (`fit` is asked once per
+    /// subscriber and may hand several the same bytes).
+    pub fn send_fitted(&mut self, fit: &mut dyn FnMut(Wants) -> Arc<Delivery>) {
         let mut resync: Option<Arc<Delivery>> = None;
         self.0.retain_mut(|s| {
             if s.behind {
@@ -75,7 +86,7 @@ impl Subscribers {
                     Offer::Closed => return false,
                 }
             }
-            match s.out.offer(delivery.clone()) {
+            match s.out.offer(fit(s.out.wants())) {
                 Offer::Taken => true,
                 Offer::Full => {
                     s.behind = true;
