@@ -185,7 +185,7 @@ impl App {
         match &mut self.open {
             Some(open) => {
                 open.loading = true;
-                vec![messages_request(open.id(), None)]
+                vec![focus_request(open.id()), messages_request(open.id(), None)]
             }
             None => Vec::new(),
         }
@@ -265,6 +265,17 @@ pub(super) fn enrollments_request(conversation_id: i64) -> Effect {
         Request::ListEnrollments {
             conversation_id: Some(conversation_id),
             all: false,
+        },
+    )
+}
+
+/// Pushes carry this conversation's messages from now on (the others reach the inbox as their
+/// rows); asked before its messages are read, so none falls between the read and the pushes.
+pub(super) fn focus_request(conversation_id: i64) -> Effect {
+    Effect::Call(
+        Tag::Focus,
+        Request::Focus {
+            conversation_id: Some(conversation_id),
         },
     )
 }

@@ -183,6 +183,7 @@ impl App {
         }
         self.focus = focus;
         let mut out = vec![
+            super::app::focus_request(id),
             messages_request(id, None),
             super::app::enrollments_request(id),
         ];

@@ -118,13 +118,17 @@ fn numbers_without_a_queue_are_listed_under_no_queue_for_admins() {
 }
 
 #[test]
-fn opening_a_conversation_loads_its_last_page_and_marks_it_read() {
+fn opening_a_conversation_focuses_it_loads_its_last_page_and_marks_it_read() {
     let mut app = fixtures::inbox("en");
     press(&mut app, KeyCode::Char('j')); // Priya, 1 unread
     let effects = press(&mut app, KeyCode::Enter);
     assert_eq!(
         requests(&effects),
         [
+            // First: pushes carry its messages from then on, so none falls between.
+            &Request::Focus {
+                conversation_id: Some(3)
+            },
             &Request::ListMessages {
                 conversation_id: 3,
                 before: None,

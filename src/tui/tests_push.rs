@@ -161,5 +161,15 @@ fn a_resync_reads_the_lists_and_the_open_conversation_again_once() {
     assert_eq!(count(|r| matches!(r, Request::ListNumbers)), 1);
     assert_eq!(count(|r| matches!(r, Request::ListConversations { .. })), 1);
     assert_eq!(count(|r| matches!(r, Request::ListMessages { .. })), 1);
+    // After a reconnect the connection is new: it is told again which conversation is shown.
+    assert_eq!(
+        count(|r| matches!(
+            r,
+            Request::Focus {
+                conversation_id: Some(1)
+            }
+        )),
+        1
+    );
     assert!(requests(&app.flush()).is_empty(), "once");
 }

@@ -33,6 +33,8 @@ pub enum Tag {
     React,
     MarkRead,
     MarkUnread,
+    /// The engine was told which conversation this inbox shows.
+    Focus,
     Media {
         message_id: i64,
         open: bool,

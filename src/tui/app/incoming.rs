@@ -16,6 +16,9 @@ impl App {
             self.hello_reply(result);
             return Vec::new();
         }
+        if let (Tag::Focus, Ok(_)) = (&tag, &result) {
+            return Vec::new(); // nothing to show
+        }
         self.dirty = true;
         let mut out = Vec::new();
         let response = match result {
