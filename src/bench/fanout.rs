@@ -16,7 +16,6 @@ use super::sys;
 use super::tui::{EngineProcess, delivery, rss_of};
 use figures::{Report, Run};
 use inbox::{Counters, Inbox};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -306,8 +305,7 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
     drop(engine);
 
     let posts = traffic.posts.lock().map(|p| p.clone()).unwrap_or_default();
-    let (latencies, unmatched) = figures::latencies_ms(&posts, &arrivals, |a| Some(a.at));
-    let (listed, _) = figures::latencies_ms(&posts, &arrivals, |a| a.listed);
+    let (latencies, unmatched) = figures::latencies_ms(&posts, &arrivals);
     let first = figures::first_arrivals_ms(&posts, &arrivals);
     let delivered = traffic.delivered;
     let per = |i: usize| figures::per_message_per_inbox(after[i] - before[i], delivered, inboxes);
@@ -329,9 +327,6 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
         latency_max_ms: latencies.last().copied().unwrap_or(0.0),
         latency_samples: latencies.len(),
         unmatched,
-        listed_p50_ms: figures::quantile(&listed, 0.50),
-        listed_p99_ms: figures::quantile(&listed, 0.99),
-        listed_samples: listed.len(),
         first_p50_ms: figures::quantile(&first, 0.50),
         first_p99_ms: figures::quantile(&first, 0.99),
         missed: if inboxes == 0 { 0 } else { missed },
@@ -356,8 +351,8 @@ struct Traffic {
     posted: u64,
     delivered: u64,
     seconds: f64,
-    /// When each delivery was posted, by conversation, in order.
-    posts: Arc<Mutex<HashMap<i64, Vec<Instant>>>>,
+    /// When each delivery was posted: the `k`th at `k`.
+    posts: Arc<Mutex<Vec<Instant>>>,
 }
 
 /// Posts `rate` deliveries a second on schedule, each on its own task (a slow answer does not
@@ -369,7 +364,7 @@ async fn send(o: &FanoutOptions, port: u16, secret: &str) -> anyhow::Result<Traf
     let url = format!("http://127.0.0.1:{port}/webhook");
     let total = o.rate * o.seconds;
     let period = Duration::from_secs_f64(1.0 / o.rate as f64);
-    let posts: Arc<Mutex<HashMap<i64, Vec<Instant>>>> = Arc::default();
+    let posts: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let delivered = Arc::new(AtomicU64::new(0));
     let first_error: Arc<Mutex<Option<String>>> = Arc::default();
     let mut tasks = tokio::task::JoinSet::new();
@@ -384,7 +379,7 @@ async fn send(o: &FanoutOptions, port: u16, secret: &str) -> anyhow::Result<Traf
             .header("x-hub-signature-256", signature)
             .body(body);
         if let Ok(mut p) = posts.lock() {
-            p.entry(c as i64 + 1).or_default().push(Instant::now());
+            p.push(Instant::now());
         }
         let (delivered, first_error) = (delivered.clone(), first_error.clone());
         tasks.spawn(async move {

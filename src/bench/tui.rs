@@ -11,7 +11,7 @@ use super::prefill::{self, Shape};
 use std::path::PathBuf;
 
 // Fanout's bench sends the same deliveries to the same store.
-pub(super) use ui::delivery;
+pub(super) use ui::{delivery, delivery_number};
 
 #[derive(clap::Args, Debug)]
 pub struct TuiBenchOptions {

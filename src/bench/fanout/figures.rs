@@ -14,27 +14,14 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-/// Milliseconds from each delivery's POST to the moment `when` picks from its arrival at an
-/// inbox (none: not timed), sorted, and how many arrivals matched no POST. `posts[c][n]` is
-/// when the `n`th delivery to conversation `c` was posted; an inbox's `n`th `MessageAdded` of
-/// `c` is that delivery's.
-pub fn latencies_ms(
-    posts: &HashMap<i64, Vec<Instant>>,
-    arrivals: &[Arrival],
-    when: impl Fn(&Arrival) -> Option<Instant>,
-) -> (Vec<f64>, usize) {
+/// Milliseconds from each delivery's POST to its arrival at an inbox, sorted, and how many
+/// arrivals matched no POST. `posts[k]` is when the `k`th delivery was posted.
+pub fn latencies_ms(posts: &[Instant], arrivals: &[Arrival]) -> (Vec<f64>, usize) {
     let mut ms = Vec::with_capacity(arrivals.len());
     let mut unmatched = 0;
     for a in arrivals {
-        match posts
-            .get(&a.conversation_id)
-            .and_then(|p| p.get(a.nth as usize))
-        {
-            Some(posted) => {
-                if let Some(at) = when(a) {
-                    ms.push(at.saturating_duration_since(*posted).as_secs_f64() * 1000.0);
-                }
-            }
+        match posts.get(a.delivery as usize) {
+            Some(posted) => ms.push(since_ms(*posted, a.at)),
             None => unmatched += 1,
         }
     }
@@ -45,23 +32,24 @@ pub fn latencies_ms(
 /// Milliseconds from each delivery's POST to its arrival at the first inbox that saw it,
 /// sorted. Beside `latencies_ms` it tells a late engine (every inbox late together) from a
 /// late reader (the bench's own inboxes, run on the same cores, reaching the push late).
-pub fn first_arrivals_ms(posts: &HashMap<i64, Vec<Instant>>, arrivals: &[Arrival]) -> Vec<f64> {
-    let mut first: HashMap<(i64, u32), Instant> = HashMap::new();
+pub fn first_arrivals_ms(posts: &[Instant], arrivals: &[Arrival]) -> Vec<f64> {
+    let mut first: HashMap<u64, Instant> = HashMap::new();
     for a in arrivals {
         first
-            .entry((a.conversation_id, a.nth))
+            .entry(a.delivery)
             .and_modify(|at| *at = (*at).min(a.at))
             .or_insert(a.at);
     }
     let mut ms: Vec<f64> = first
         .into_iter()
-        .filter_map(|((c, n), at)| {
-            let posted = posts.get(&c)?.get(n as usize)?;
-            Some(at.saturating_duration_since(*posted).as_secs_f64() * 1000.0)
-        })
+        .filter_map(|(k, at)| Some(since_ms(*posts.get(k as usize)?, at)))
         .collect();
     ms.sort_by(f64::total_cmp);
     ms
+}
+
+fn since_ms(posted: Instant, at: Instant) -> f64 {
+    at.saturating_duration_since(posted).as_secs_f64() * 1000.0
 }
 
 /// The index of the pair whose CPU ratio is the median (the lower of the two middle ones when
@@ -121,16 +109,12 @@ pub struct Run {
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
     pub latency_max_ms: f64,
-    /// Event arrivals timed, and `MessageAdded` events that matched no POST.
+    /// Arrivals timed, and arrivals that matched no POST.
     pub latency_samples: usize,
     pub unmatched: usize,
-    /// From the POST to the answer of the first conversation list asked for after the event.
-    pub listed_p50_ms: f64,
-    pub listed_p99_ms: f64,
     /// Each delivery's latency to the first inbox that saw it.
     pub first_p50_ms: f64,
     pub first_p99_ms: f64,
-    pub listed_samples: usize,
     /// Deliveries each inbox should have seen but did not, summed over the inboxes.
     pub missed: u64,
     pub bytes_per_message_per_inbox: f64,
@@ -236,10 +220,6 @@ impl Report {
             l.missed
         );
         println!(
-            "POST to the inbox's conversation list re-read after the event: p50 {:.1} ms, p99 {:.1} ms ({} samples)",
-            l.listed_p50_ms, l.listed_p99_ms, l.listed_samples
-        );
-        println!(
             "POST to the first inbox that saw it (the engine's share): p50 {:.1} ms, p99 {:.1} ms",
             l.first_p50_ms, l.first_p99_ms
         );
@@ -316,43 +296,29 @@ mod tests {
     }
 
     #[test]
-    fn arrivals_match_the_nth_post_of_their_conversation() {
+    fn arrivals_match_the_post_of_their_delivery() {
         let t0 = Instant::now();
         let ms = |n| Duration::from_millis(n);
-        let posts = HashMap::from([(1, vec![t0, t0 + ms(100)]), (2, vec![t0 + ms(50)])]);
-        let at = |conversation_id, nth, after| Arrival {
-            conversation_id,
-            nth,
+        let posts = [t0, t0 + ms(50), t0 + ms(100)];
+        let at = |delivery, after| Arrival {
+            delivery,
             at: t0 + ms(after),
-            listed: None,
         };
-        let mut arrivals = [
-            at(1, 0, 10),
-            at(2, 0, 70),
-            at(1, 1, 130),
-            at(1, 2, 140),
-            at(3, 0, 1),
-        ];
-        let (lat, unmatched) = latencies_ms(&posts, &arrivals, |a| Some(a.at));
+        let arrivals = [at(0, 10), at(1, 70), at(2, 130), at(3, 140), at(9, 1)];
+        let (lat, unmatched) = latencies_ms(&posts, &arrivals);
         assert_eq!(unmatched, 2);
         let rounded: Vec<u64> = lat.iter().map(|l| l.round() as u64).collect();
         assert_eq!(rounded, vec![10, 20, 30]);
-        arrivals[0].listed = Some(t0 + ms(400));
-        let (listed, _) = latencies_ms(&posts, &arrivals, |a| a.listed);
-        assert_eq!(listed.len(), 1, "only the listed arrivals are timed");
-        assert_eq!(listed[0].round() as u64, 400);
     }
 
     #[test]
     fn the_first_arrival_of_each_delivery_is_its_earliest_at_any_inbox() {
         let t0 = Instant::now();
         let ms = |n| Duration::from_millis(n);
-        let posts = HashMap::from([(1, vec![t0, t0 + ms(100)])]);
-        let at = |nth, after| Arrival {
-            conversation_id: 1,
-            nth,
+        let posts = [t0, t0 + ms(100)];
+        let at = |delivery, after| Arrival {
+            delivery,
             at: t0 + ms(after),
-            listed: None,
         };
         // Two inboxes: the second reads the first delivery late, the first the second one.
         let arrivals = [at(0, 10), at(1, 190), at(0, 80), at(1, 120), at(2, 5)];

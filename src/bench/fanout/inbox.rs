@@ -3,13 +3,14 @@
 //! at a time as `tui::link` runs them), minus drawing. It opens one conversation and then
 //! only looks, as an agent reading would; it reconnects after a loss as the link does.
 
+use super::super::tui::delivery_number;
 use super::wire::{Lost, Wire};
 use crate::protocol::Request;
 use crate::protocol::push::Push;
 use crate::tui::app::{App, Effect, Focus};
 use crate::tui::keymap::Keymap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,7 +23,7 @@ pub struct Counters {
     pub bytes: AtomicU64,
     pub requests: AtomicU64,
     pub events: AtomicU64,
-    /// `MessageAdded` events seen.
+    /// Deliveries seen (`Arrival`).
     pub added: AtomicU64,
     /// `Lagged` notices: the engine dropped events this inbox had not read in time.
     pub lagged: AtomicU64,
@@ -30,15 +31,12 @@ pub struct Counters {
     pub reconnects: AtomicU64,
 }
 
-/// The `nth` (from 0) `MessageAdded` of a conversation, when it came off the socket, and when
-/// the answer to the first conversation list asked for after it came back (the list on screen
-/// showing the message).
+/// A delivery (the `k`th posted) seen at an inbox: when the push carrying its conversation's
+/// row, the line the agent sees in the list, came off the socket.
 #[derive(Debug, Clone, Copy)]
 pub struct Arrival {
-    pub conversation_id: i64,
-    pub nth: u32,
+    pub delivery: u64,
     pub at: Instant,
-    pub listed: Option<Instant>,
 }
 
 pub struct Inbox {
@@ -48,12 +46,9 @@ pub struct Inbox {
     counters: Arc<Counters>,
     /// Bytes and requests of the connections before this one.
     carried: (u64, u64),
-    seen: HashMap<i64, u32>,
-    /// Messages already counted (a later push may carry one again, changed).
-    messages: HashSet<i64>,
+    /// Deliveries already counted (a later push may carry a row again, changed).
+    deliveries: HashSet<u64>,
     pub arrivals: Vec<Arrival>,
-    /// The first arrival no conversation list was asked for since.
-    unlisted: usize,
 }
 
 impl Inbox {
@@ -78,10 +73,8 @@ impl Inbox {
             data_dir,
             counters,
             carried: (0, 0),
-            seen: HashMap::new(),
-            messages: HashSet::new(),
+            deliveries: HashSet::new(),
             arrivals: Vec::new(),
-            unlisted: 0,
         };
         let lost = |l: Lost| anyhow::anyhow!(l.0);
         match inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
@@ -139,26 +132,20 @@ impl Inbox {
 
     fn on_event(&mut self, (push, at): (Push, Instant)) -> Vec<Effect> {
         self.counters.events.fetch_add(1, Ordering::Relaxed);
-        // A customer's message seen for the first time is an arrival; it is on the screen at
-        // once when the same push carries its conversation's row (the list is patched).
-        for m in &push.messages {
-            if m.direction != crate::protocol::Direction::In || !self.messages.insert(m.id) {
+        // A delivery seen for the first time is an arrival: its conversation's row, which
+        // the list shows, carries its text (the open conversation's message comes with it).
+        for row in &push.conversations {
+            let Some(k) = row
+                .last_message
+                .as_ref()
+                .and_then(|m| delivery_number(&m.text))
+            else {
                 continue;
+            };
+            if self.deliveries.insert(k) {
+                self.arrivals.push(Arrival { delivery: k, at });
+                self.counters.added.fetch_add(1, Ordering::Relaxed);
             }
-            let nth = self.seen.entry(m.conversation_id).or_insert(0);
-            let listed = push
-                .conversations
-                .iter()
-                .any(|c| c.id == m.conversation_id)
-                .then_some(at);
-            self.arrivals.push(Arrival {
-                conversation_id: m.conversation_id,
-                nth: *nth,
-                at,
-                listed,
-            });
-            *nth += 1;
-            self.counters.added.fetch_add(1, Ordering::Relaxed);
         }
         if push.resync {
             self.counters.lagged.fetch_add(1, Ordering::Relaxed);
@@ -180,17 +167,7 @@ impl Inbox {
                 return Ok(());
             };
             if let Effect::Call(tag, request) = effect {
-                // The arrivals taken in so far are on the screen once this list is back.
-                let lists = matches!(request, Request::ListConversations { .. });
-                let covers = self.unlisted..self.arrivals.len();
                 let answer = self.wire.call(request).await?;
-                if lists {
-                    let now = Instant::now();
-                    for a in &mut self.arrivals[covers.clone()] {
-                        a.listed.get_or_insert(now);
-                    }
-                    self.unlisted = covers.end;
-                }
                 queue.extend(self.app.on_reply(tag, answer));
             }
         }

@@ -94,10 +94,12 @@ impl Customers<'_> {
                 .await?
                 .status();
             anyhow::ensure!(status.is_success(), "the webhook answered {status}");
-            // Until the message is in, then what follows closely, as one batch would be.
+            // Until the message is in (its conversation's row: the message itself comes only
+            // to an inbox showing that conversation), then what follows closely, as one batch
+            // would be.
             let mut wait = Duration::from_secs(5);
             while let Ok(Some(push)) = tokio::time::timeout(wait, ui.client.next_push()).await {
-                if !push.messages.is_empty() {
+                if !push.conversations.is_empty() {
                     wait = Duration::from_millis(30);
                 }
                 let effects = ui.app.on_push(push);
@@ -108,7 +110,16 @@ impl Customers<'_> {
     }
 }
 
-/// A customer's text message as Meta delivers it, for contact `c` of the prefilled store.
+/// Which `delivery` a message's text is (its `i`), if it is one.
+pub(in crate::bench) fn delivery_number(text: &str) -> Option<u64> {
+    let inner = text.strip_prefix(DELIVERY_TEXT)?.strip_suffix(')')?;
+    inner.strip_prefix('(')?.parse().ok()
+}
+
+const DELIVERY_TEXT: &str = "Any news about my order? ";
+
+/// A customer's text message as Meta delivers it, for contact `c` of the prefilled store; its
+/// text ends with `i`, so whoever sees it knows which delivery it was (`delivery_number`).
 pub(in crate::bench) fn delivery(c: u64, i: usize) -> Vec<u8> {
     let numbers = 2;
     let n = c % numbers;
@@ -122,8 +133,25 @@ pub(in crate::bench) fn delivery(c: u64, i: usize) -> Vec<u8> {
             "contacts": [{"profile": {"name": deliveries::customer_name(c)}, "wa_id": wa_id}],
             "messages": [{"from": wa_id, "id": format!("wamid.TUIBENCH.{c}.{i}.{}", rand::random::<u32>()),
                           "timestamp": crate::domain::time::now_unix().to_string(),
-                          "type": "text", "text": {"body": format!("Any news about my order? ({i})")}}]
+                          "type": "text", "text": {"body": format!("{DELIVERY_TEXT}({i})")}}]
         }}]}]
     });
     serde_json::to_vec(&body).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_says_which_it_is() {
+        let body: serde_json::Value = serde_json::from_slice(&delivery(3, 41)).unwrap();
+        let text = body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"]
+            .as_str()
+            .unwrap();
+        assert_eq!(delivery_number(text), Some(41));
+        assert_eq!(delivery_number("Any news about my order?"), None);
+        assert_eq!(delivery_number("Hello (41)"), None);
+        assert_eq!(delivery_number("Any news about my order? (x)"), None);
+    }
 }
