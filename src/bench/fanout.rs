@@ -32,6 +32,11 @@ pub struct FanoutOptions {
     /// How long the customers write, in each of the two runs.
     #[arg(long, default_value_t = 30)]
     pub seconds: u64,
+    /// Agents the inboxes belong to, in turn (each inbox acts as one, as an admin may): each
+    /// agent is one view the engine serves (its own sidebar, its own "mine"). With none, every
+    /// inbox is the engine's admin's, one view for all.
+    #[arg(long, default_value_t = 0)]
+    pub agents: usize,
     /// Conversations in the store; the deliveries go round them.
     #[arg(long, default_value_t = 1_000)]
     pub conversations: u64,
@@ -116,6 +121,7 @@ async fn both_runs(o: &FanoutOptions, root: &Path) -> anyhow::Result<Report> {
     Ok(Report {
         rate: o.rate,
         seconds: o.seconds,
+        agents: o.agents,
         conversations: o.conversations,
         messages: o.messages,
         cpus: sys::cpus(),
@@ -200,7 +206,7 @@ async fn prefill_store(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow
     }
     crate::engine::ensure_data_dir(&data)?;
     let shape = Shape {
-        numbers: 2,
+        numbers: NUMBERS,
         contacts: o.conversations,
         messages: o.messages,
         journal: false,
@@ -222,6 +228,7 @@ type Watching = tokio::task::JoinHandle<Vec<inbox::Arrival>>;
 async fn open_inboxes(
     data: &Path,
     inboxes: usize,
+    agents: usize,
     stop: &Arc<AtomicBool>,
 ) -> anyhow::Result<(Vec<Arc<Counters>>, Vec<Watching>)> {
     if inboxes > 0 {
@@ -230,13 +237,65 @@ async fn open_inboxes(
     let counters: Vec<Arc<Counters>> = (0..inboxes).map(|_| Arc::default()).collect();
     let mut opened = Vec::with_capacity(inboxes);
     for (i, c) in counters.iter().enumerate() {
-        opened.push(Inbox::open(data.to_path_buf(), i, c.clone()).await?);
+        let act_as = (agents > 0).then(|| agent_name(i % agents));
+        opened.push(Inbox::open(data.to_path_buf(), act_as, i, c.clone()).await?);
     }
     let watching = opened
         .into_iter()
         .map(|inbox| tokio::spawn(inbox.watch(stop.clone())))
         .collect();
     Ok((counters, watching))
+}
+
+/// The store's numbers (the deliveries alternate between them).
+const NUMBERS: u64 = 2;
+
+fn agent_name(k: usize) -> String {
+    format!("agent{k}")
+}
+
+/// With `agents`, a queue that both numbers' conversations wait in and that every agent
+/// serves, so each agent's inbox sees every delivery as the admin's would.
+async fn set_up_team(data: &Path, agents: usize) -> anyhow::Result<()> {
+    use crate::protocol::{Request, Role};
+    if agents == 0 {
+        return Ok(());
+    }
+    let mut wire = wire::Wire::connect(data)
+        .await
+        .map_err(|l| anyhow::anyhow!(l.0))?;
+    let mut ask = async |request: Request| -> anyhow::Result<()> {
+        match wire.call(request).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => anyhow::bail!("setting up the team: {}", e.english()),
+            Err(lost) => anyhow::bail!("setting up the team: {}", lost.0),
+        }
+    };
+    let (tenant, queue) = (super::deliveries::TENANT.to_string(), "Team".to_string());
+    ask(Request::AddQueue {
+        tenant: Some(tenant.clone()),
+        name: queue.clone(),
+        auto_assign: false,
+    })
+    .await?;
+    for n in 0..NUMBERS {
+        ask(Request::AssignNumber {
+            number: super::deliveries::phone_number_id(n),
+            queue: queue.clone(),
+        })
+        .await?;
+    }
+    for k in 0..agents {
+        ask(Request::AddAgent {
+            user: agent_name(k),
+            role: Role::Agent,
+            tenant: Some(tenant.clone()),
+            queues: vec![queue.clone()],
+        })
+        .await?;
+    }
+    say!("{agents} agents serving one queue of both numbers");
+    Ok(())
 }
 
 /// Until every inbox has seen every delivery (or stops getting any for 10 s), or `deadline`.
@@ -274,9 +333,11 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
     let secret = format!("{:032x}", rand::random::<u128>());
     let (engine, port) = start_engine(&data, &secret).await?;
     let pid = engine.0.id();
+    // In both runs, so the engine's own work is the same: only the inboxes differ.
+    set_up_team(&data, o.agents).await?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let (counters, watching) = open_inboxes(&data, inboxes, &stop).await?;
+    let (counters, watching) = open_inboxes(&data, inboxes, o.agents, &stop).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     say!("{inboxes} inboxes: {} msg/s for {} s", o.rate, o.seconds);

@@ -135,6 +135,8 @@ impl Run {
 pub struct Report {
     pub rate: u64,
     pub seconds: u64,
+    /// The agents the inboxes belong to (0: all the engine's admin's).
+    pub agents: usize,
     pub conversations: u64,
     pub messages: u64,
     pub cpus: usize,
@@ -169,8 +171,16 @@ impl Report {
     /// The table of the pair's two runs.
     pub fn print_runs(&self) {
         println!(
-            "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs",
-            self.rate, self.seconds, self.messages, self.conversations, self.cpus
+            "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs, {}",
+            self.rate,
+            self.seconds,
+            self.messages,
+            self.conversations,
+            self.cpus,
+            match self.agents {
+                0 => "every inbox the admin's".to_string(),
+                n => format!("the inboxes of {n} agents"),
+            }
         );
         println!(
             "{:<9} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9} {:>10} {:>8} {:>8} {:>7} {:>7}",
@@ -337,6 +347,7 @@ mod tests {
     fn the_median_pair_is_the_one_with_the_middle_ratio() {
         let pair = |none: f64, with: f64| Report {
             rate: 100,
+            agents: 0,
             seconds: 20,
             conversations: 1_000,
             messages: 20_000,
@@ -376,6 +387,7 @@ mod tests {
         };
         let report = |loaded| Report {
             rate: 100,
+            agents: 0,
             seconds: 20,
             conversations: 1_000,
             messages: 20_000,

@@ -43,6 +43,8 @@ pub struct Inbox {
     app: App,
     wire: Wire,
     data_dir: PathBuf,
+    /// The agent whose inbox this is; none: the engine's admin's.
+    act_as: Option<String>,
     counters: Arc<Counters>,
     /// Bytes and requests of the connections before this one.
     carried: (u64, u64),
@@ -52,15 +54,18 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// Connects, subscribes, loads the lists and opens the `pick`-th conversation shown.
+    /// Connects (as `act_as`), subscribes, loads the lists and opens the `pick`-th conversation
+    /// shown.
     pub async fn open(
         data_dir: PathBuf,
+        act_as: Option<String>,
         pick: usize,
         counters: Arc<Counters>,
     ) -> anyhow::Result<Inbox> {
-        let wire = Wire::connect(&data_dir)
+        let mut wire = Wire::connect(&data_dir)
             .await
             .map_err(|l| anyhow::anyhow!(l.0))?;
+        wire.act_as = act_as.clone();
         let app = App::new(
             crate::i18n::Strings::for_code("en"),
             Keymap::defaults(),
@@ -71,6 +76,7 @@ impl Inbox {
             app,
             wire,
             data_dir,
+            act_as,
             counters,
             carried: (0, 0),
             deliveries: HashSet::new(),
@@ -189,6 +195,7 @@ impl Inbox {
                 continue;
             };
             self.wire = wire;
+            self.wire.act_as = self.act_as.clone();
             if !matches!(self.wire.call(Request::Subscribe).await, Ok(Ok(_))) {
                 continue;
             }

@@ -25,6 +25,8 @@ pub struct Wire {
     pub bytes: u64,
     /// Requests sent so far.
     pub requests: u64,
+    /// The agent this connection acts as (the engine's admin running the bench may).
+    pub act_as: Option<String>,
 }
 
 impl Wire {
@@ -41,6 +43,7 @@ impl Wire {
             pending: VecDeque::new(),
             bytes: 0,
             requests: 0,
+            act_as: None,
         })
     }
 
@@ -67,7 +70,7 @@ impl Wire {
         let mut line = serde_json::to_vec(&RequestFrame {
             id,
             request,
-            act_as: None,
+            act_as: self.act_as.clone(),
             protocol: None,
         })
         .map_err(|e| Lost(format!("encoding a request: {e}")))?;
