@@ -5,7 +5,7 @@
 use super::{Result, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     Everything,
     Tenant(i64),

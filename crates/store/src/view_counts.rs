@@ -50,6 +50,28 @@ pub fn counts(
     Ok(counts)
 }
 
+/// `counts(..).mine` alone: the open conversations of `user` within `scope`. Read through the
+/// assignee's index, so it costs a user's own conversations, not the scope's: views that share
+/// everything else in their sidebar (agents of the same queues) share one `counts` and each
+/// reads only this.
+pub fn mine(conn: &Connection, scope: &Scope, user: &str, now: i64) -> Result<i64> {
+    let sql = format!(
+        "SELECT count(*) FROM conversations c JOIN numbers n ON n.id = c.number_id
+         WHERE c.assignee = :user AND {} AND {SCOPE_SQL}",
+        STATE_SQL.replace(":state", "'open'")
+    );
+    let mine = conn.prepare_cached(&sql)?.query_row(
+        rusqlite::named_params! {
+            ":user": user,
+            ":now": now,
+            ":scope_tenant": scope.tenant(),
+            ":scope_agent": scope.agent(),
+        },
+        |r| r.get(0),
+    )?;
+    Ok(mine)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +201,14 @@ mod tests {
             };
             assert_eq!(listed, counted, "{state:?}");
         }
+        for user in ["alice", "bob", "carol"] {
+            assert_eq!(
+                mine(&conn, &Scope::Everything, user, NOW).unwrap(),
+                counts(&conn, &Scope::Everything, user, NOW).unwrap().mine,
+                "{user}: mine alone is the counts' mine"
+            );
+        }
+        assert_eq!(mine(&conn, &Scope::Tenant(99), "alice", NOW).unwrap(), 0);
         // Another tenant's scope sees none of it.
         assert_eq!(
             counts(&conn, &Scope::Tenant(99), "alice", NOW).unwrap(),
