@@ -2,18 +2,18 @@
 //! may see, serialized once for all of them.
 
 use super::fitted::Fitted;
-use super::rows::Read;
+use super::rows::{Placements, Read};
+use super::sidebar::Member;
 use super::subscribers::Subscribers;
+use super::view_key::ViewKey;
 use super::{Delivery, SIDEBAR_EVERY, Tick};
 use crate::Engine;
 use crate::api::Caller;
 use crate::event_scope::EventFilter;
 use std::collections::HashSet;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
-use wabox_protocol::push::{Attention, JournalChange, Push, Sidebar};
-use wabox_protocol::{Request, Response};
+use wabox_protocol::push::{JournalChange, Push, Sidebar};
 
 pub struct Group {
     caller: Caller,
@@ -77,17 +77,14 @@ impl Group {
         Some(self.sidebar_sent.map_or(now, |t| t + SIDEBAR_EVERY))
     }
 
-    /// Does what is due by `now`: starts a sidebar read, or sends a waiting sidebar alone.
+    /// Does what is due by `now`: sends a waiting sidebar alone, and answers this view when its
+    /// sidebar is to be read (the hub reads the due ones together, `sidebar::read`).
     pub fn act(
         &mut self,
-        engine: &Arc<Engine>,
         now: Instant,
-        key: super::GroupKey,
-        done: &mpsc::UnboundedSender<(super::GroupKey, Option<Sidebar>)>,
-    ) {
-        if self.sidebar_read_due(now).is_some_and(|due| due <= now) {
-            self.read_sidebar(engine, key, done.clone());
-        }
+        key: &super::GroupKey,
+        placements: &Placements,
+    ) -> Option<(ViewKey, Member)> {
         if self
             .sidebar_ready
             .as_ref()
@@ -99,6 +96,29 @@ impl Group {
                 ..Push::default()
             }));
         }
+        if self.sidebar_read_due(now).is_none_or(|due| due > now) {
+            return None;
+        }
+        let scope = self.filter.scope()?.clone();
+        self.sidebar_dirty = false;
+        self.sidebar_reading = true;
+        let user = match &scope {
+            wabox_store::scope::Scope::Agent(agent) => agent.clone(),
+            _ => self
+                .act_as
+                .clone()
+                .unwrap_or_else(|| self.caller.user.clone()),
+        };
+        Some((
+            ViewKey::of(&scope, &self.agent_queues, placements),
+            Member {
+                group: key.clone(),
+                caller: self.caller.clone(),
+                act_as: self.act_as.clone(),
+                scope,
+                user,
+            },
+        ))
     }
 
     async fn read_queues(&mut self, engine: &Arc<Engine>) {
@@ -188,54 +208,6 @@ impl Group {
         }
         self.subscribers
             .send_fitted(&mut |wants| fitted.for_wants(wants));
-    }
-
-    /// Starts reading the sidebar; the answer comes back through `done` to `sidebar_read`.
-    fn read_sidebar(
-        &mut self,
-        engine: &Arc<Engine>,
-        key: super::GroupKey,
-        done: mpsc::UnboundedSender<(super::GroupKey, Option<Sidebar>)>,
-    ) {
-        self.sidebar_dirty = false;
-        self.sidebar_reading = true;
-        let (engine, caller, act_as) = (engine.clone(), self.caller.clone(), self.act_as.clone());
-        tokio::spawn(async move {
-            let ask = |request| {
-                let (engine, caller, act_as) = (engine.clone(), caller.clone(), act_as.clone());
-                async move {
-                    engine
-                        .answer_unaudited(&caller, act_as.as_deref(), request)
-                        .await
-                }
-            };
-            let sidebar = async {
-                let Ok(Response::Numbers(numbers)) = ask(Request::ListNumbers).await else {
-                    return None;
-                };
-                let Ok(Response::Queues(queues)) = ask(Request::ListQueues).await else {
-                    return None;
-                };
-                let Ok(Response::ConversationCounts(counts)) =
-                    ask(Request::ConversationCounts).await
-                else {
-                    return None;
-                };
-                let attention = match ask(Request::Attention).await {
-                    Ok(Response::Attention { unrouted, invalid }) => {
-                        Some(Attention { unrouted, invalid })
-                    }
-                    _ => None,
-                };
-                Some(Sidebar {
-                    numbers,
-                    queues,
-                    counts,
-                    attention,
-                })
-            };
-            let _ = done.send((key, sidebar.await));
-        });
     }
 
     /// A sidebar read is back: it waits for the next push (unless it failed: nothing then).

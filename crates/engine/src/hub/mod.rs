@@ -14,7 +14,11 @@ mod fitted;
 pub mod focus;
 mod group;
 mod rows;
+mod sidebar;
 pub mod subscribers;
+#[cfg(test)]
+mod tests;
+mod view_key;
 
 use super::Engine;
 use super::api::Caller;
@@ -261,9 +265,11 @@ async fn run(
             }
         }
         let now = Instant::now();
-        for (key, group) in groups.iter_mut() {
-            group.act(&engine, now, key.clone(), &sidebars_done);
-        }
+        let due: Vec<_> = groups
+            .iter_mut()
+            .filter_map(|(key, group)| group.act(now, key, &placements))
+            .collect();
+        sidebar::read(&engine, due, &sidebars_done);
     }
 }
 

@@ -28,6 +28,20 @@ impl Placements {
     }
 }
 
+impl Placements {
+    /// Whether a conversation outside `queues` is assigned to `user`.
+    pub fn assigned_outside(&self, user: &str, queues: &std::collections::HashSet<i64>) -> bool {
+        self.0.values().any(|p| {
+            p.assignee.as_deref() == Some(user) && !p.queue_id.is_some_and(|q| queues.contains(&q))
+        })
+    }
+
+    #[cfg(test)]
+    pub fn of(all: Vec<(i64, Placement)>) -> Placements {
+        Placements(all.into_iter().collect())
+    }
+}
+
 /// One changed conversation: where it sat and sits, and its row (none once it is deleted).
 pub struct Changed {
     pub id: i64,

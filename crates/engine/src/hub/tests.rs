@@ -1,0 +1,100 @@
+//! The hub against a real engine and store: what each view is pushed.
+
+use crate::api::Caller;
+use crate::{Engine, EngineMode};
+use std::sync::Arc;
+use std::time::Duration;
+use wabox_config::Config;
+use wabox_protocol::push::Sidebar;
+use wabox_protocol::{Request, Role};
+use wabox_store::test_fixtures as fx;
+
+fn engine() -> (tempfile::TempDir, Arc<Engine>) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::loopback(&dir.path().join("data"), None, None, "http://127.0.0.1:9");
+    (dir, Engine::start(config, EngineMode::InProcess).unwrap())
+}
+
+fn agent(name: &str) -> Caller {
+    Caller {
+        uid: 4_000_200,
+        user: name.into(),
+    }
+}
+
+/// The first sidebar pushed to this subscriber.
+async fn sidebar(pushes: &mut super::Pushes) -> Sidebar {
+    loop {
+        let delivery = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
+            .await
+            .expect("a sidebar within ten seconds")
+            .expect("the hub is running");
+        if let Some(sidebar) = &delivery.push.sidebar {
+            return (**sidebar).clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
+    let (_d, engine) = engine();
+    let conversation_id = engine
+        .write(|ctx| {
+            fx::add_number(&ctx.conn, None)?;
+            fx::apply(
+                &ctx.conn,
+                1,
+                &fx::messages(vec![fx::text("wamid.A", 10, "hola")]),
+            );
+            Ok(fx::conversation(&ctx.conn).expect("the customer's conversation"))
+        })
+        .await
+        .unwrap();
+    let admin = Caller::current();
+    for request in [
+        Request::AddQueue {
+            tenant: Some(fx::TENANT.into()),
+            name: "Sales".into(),
+            auto_assign: false,
+        },
+        Request::AssignNumber {
+            number: fx::PNID.into(),
+            queue: "Sales".into(),
+        },
+    ]
+    .into_iter()
+    .chain(["ana", "ben"].map(|user| Request::AddAgent {
+        user: user.into(),
+        role: Role::Agent,
+        tenant: Some(fx::TENANT.into()),
+        queues: vec!["Sales".into()],
+    })) {
+        engine.handle(&admin, request).await.unwrap();
+    }
+    engine
+        .handle(&agent("ana"), Request::Claim { conversation_id })
+        .await
+        .unwrap();
+
+    let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
+    let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
+    // A change both see: both sidebars are due at once, and read together.
+    engine
+        .write(move |ctx| {
+            ctx.events
+                .push(wabox_store::StoreEvent::ConversationChanged { conversation_id });
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (ana, ben) = (sidebar(&mut ana).await, sidebar(&mut ben).await);
+    assert_eq!(ana.numbers, ben.numbers);
+    assert_eq!(ana.queues, ben.queues);
+    assert_eq!((ana.counts.open, ben.counts.open), (1, 1));
+    assert_eq!(ana.counts.mine, 1, "Ana claimed it");
+    assert_eq!(
+        ben.counts.mine, 0,
+        "not Ben's, though his sidebar is Ana's read"
+    );
+    engine.shutdown();
+}

@@ -1,0 +1,91 @@
+//! What a view sees depends on its scope, not on whose it is: views with the same key are told
+//! the same of every change, and their sidebars differ only in "mine". Fifty agents serving the
+//! same queues are one view to the hub: it reads their sidebar and builds their push once.
+
+use super::rows::Placements;
+use std::collections::HashSet;
+use wabox_store::scope::Scope;
+
+/// What a view depends on: views with the same key see the same conversations, numbers, queues
+/// and counts (but for "mine").
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ViewKey {
+    /// An installation admin's or a tenant admin's: their scope.
+    Admin(Scope),
+    /// An agent's: the queues they serve, when nothing outside them is assigned to them.
+    Queues(Vec<i64>),
+    /// An agent with a conversation of their own outside their queues: a sidebar of their own.
+    Own(String),
+}
+
+impl ViewKey {
+    /// The key of a view of `scope`; `queues` are an agent's. An agent's scope is their queues'
+    /// conversations and those assigned to them (`SCOPE_SQL`), so two agents of the same queues
+    /// see the same only while neither has one assigned outside them.
+    pub fn of(scope: &Scope, queues: &HashSet<i64>, placements: &Placements) -> ViewKey {
+        match scope {
+            Scope::Agent(user) if placements.assigned_outside(user, queues) => {
+                ViewKey::Own(user.clone())
+            }
+            Scope::Agent(_) => {
+                let mut queues: Vec<i64> = queues.iter().copied().collect();
+                queues.sort_unstable();
+                ViewKey::Queues(queues)
+            }
+            admin => ViewKey::Admin(admin.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wabox_store::scope::Placement;
+
+    fn placed(queue: Option<i64>, assignee: Option<&str>) -> Placement {
+        Placement {
+            tenant_id: 1,
+            queue_id: queue,
+            assignee: assignee.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn agents_of_the_same_queues_share_a_sidebar_until_one_holds_a_conversation_outside_them() {
+        let placements = Placements::of(vec![
+            (1, placed(Some(10), Some("ana"))),
+            (2, placed(Some(20), Some("ben"))),
+            (3, placed(None, None)),
+        ]);
+        let queues = |q: &[i64]| q.iter().copied().collect::<HashSet<i64>>();
+        let agent = |name: &str| Scope::Agent(name.into());
+        // Ana's own conversation is in her queue: hers is the queue's sidebar.
+        let ana = ViewKey::of(&agent("ana"), &queues(&[10]), &placements);
+        let cleo = ViewKey::of(&agent("cleo"), &queues(&[10]), &placements);
+        assert_eq!(ana, ViewKey::Queues(vec![10]));
+        assert_eq!(ana, cleo);
+        // Ben holds one in queue 20, which he does not serve: he sees more than queue 10's.
+        assert_eq!(
+            ViewKey::of(&agent("ben"), &queues(&[10]), &placements),
+            ViewKey::Own("ben".into())
+        );
+        // The queues, not their order.
+        assert_eq!(
+            ViewKey::of(&agent("dan"), &queues(&[20, 10]), &placements),
+            ViewKey::of(&agent("eve"), &queues(&[10, 20]), &placements)
+        );
+        assert_ne!(
+            ViewKey::of(&agent("dan"), &queues(&[20, 10]), &placements),
+            cleo
+        );
+        // Admins: by scope.
+        assert_eq!(
+            ViewKey::of(&Scope::Tenant(1), &queues(&[]), &placements),
+            ViewKey::Admin(Scope::Tenant(1))
+        );
+        assert_ne!(
+            ViewKey::of(&Scope::Tenant(1), &queues(&[]), &placements),
+            ViewKey::of(&Scope::Everything, &queues(&[]), &placements)
+        );
+    }
+}
