@@ -11,7 +11,12 @@ use wabox_store::scope::{self, Placement};
 use wabox_store::views;
 
 /// Where each conversation sat when the hub last looked: who saw it before a change.
-pub struct Placements(HashMap<i64, Placement>);
+pub struct Placements {
+    all: HashMap<i64, Placement>,
+    /// Each assignee's conversations and their queues: who holds what outside their queues is
+    /// asked per view per tick, and must not cost every conversation each time.
+    held: HashMap<String, HashMap<i64, Option<i64>>>,
+}
 
 impl Placements {
     /// Every conversation's placement now. On failure the hub starts empty, and a conversation
@@ -19,10 +24,10 @@ impl Placements {
     /// until their next read).
     pub async fn load(engine: &Arc<Engine>) -> Placements {
         match engine.read(scope::placements).await {
-            Ok(all) => Placements(all.into_iter().collect()),
+            Ok(all) => Placements::of(all),
             Err(e) => {
                 tracing::warn!(error = %e, "the event hub could not read where conversations sit");
-                Placements(HashMap::new())
+                Placements::of(Vec::new())
             }
         }
     }
@@ -31,14 +36,48 @@ impl Placements {
 impl Placements {
     /// Whether a conversation outside `queues` is assigned to `user`.
     pub fn assigned_outside(&self, user: &str, queues: &std::collections::HashSet<i64>) -> bool {
-        self.0.values().any(|p| {
-            p.assignee.as_deref() == Some(user) && !p.queue_id.is_some_and(|q| queues.contains(&q))
+        self.held.get(user).is_some_and(|held| {
+            held.values()
+                .any(|queue| !queue.is_some_and(|q| queues.contains(&q)))
         })
     }
 
-    #[cfg(test)]
     pub fn of(all: Vec<(i64, Placement)>) -> Placements {
-        Placements(all.into_iter().collect())
+        let mut placements = Placements {
+            all: HashMap::with_capacity(all.len()),
+            held: HashMap::new(),
+        };
+        for (id, p) in all {
+            placements.set(id, Some(p));
+        }
+        placements
+    }
+
+    /// Where conversation `id` sits now (none: deleted); where it sat before.
+    fn set(&mut self, id: i64, now: Option<Placement>) -> Option<Placement> {
+        if let Some(p) = &now
+            && let Some(assignee) = &p.assignee
+        {
+            self.held
+                .entry(assignee.clone())
+                .or_default()
+                .insert(id, p.queue_id);
+        }
+        let before = match now.clone() {
+            Some(p) => self.all.insert(id, p),
+            None => self.all.remove(&id),
+        };
+        if let Some(b) = &before
+            && let Some(assignee) = &b.assignee
+            && now.as_ref().and_then(|p| p.assignee.as_ref()) != Some(assignee)
+            && let Some(held) = self.held.get_mut(assignee)
+        {
+            held.remove(&id);
+            if held.is_empty() {
+                self.held.remove(assignee);
+            }
+        }
+        before
     }
 }
 
@@ -91,10 +130,7 @@ pub async fn read(engine: &Arc<Engine>, tick: &Tick, placements: &mut Placements
         .into_iter()
         .map(|(id, row)| {
             let now = placed.remove(&id);
-            let before = match &now {
-                Some(p) => placements.0.insert(id, p.clone()),
-                None => placements.0.remove(&id),
-            };
+            let before = placements.set(id, now.clone());
             Changed {
                 id,
                 before,
@@ -106,5 +142,44 @@ pub async fn read(engine: &Arc<Engine>, tick: &Tick, placements: &mut Placements
     Read {
         conversations,
         messages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn at(queue: Option<i64>, assignee: Option<&str>) -> Placement {
+        Placement {
+            tenant_id: 1,
+            queue_id: queue,
+            assignee: assignee.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn who_holds_what_outside_their_queues_follows_every_move() {
+        let sales: HashSet<i64> = [10].into();
+        let mut p = Placements::of(vec![(1, at(Some(10), Some("ana")))]);
+        assert!(!p.assigned_outside("ana", &sales));
+        // Moved to queue 20, still hers.
+        assert_eq!(
+            p.set(1, Some(at(Some(20), Some("ana")))),
+            Some(at(Some(10), Some("ana")))
+        );
+        assert!(p.assigned_outside("ana", &sales));
+        // Handed to Ben: no longer hers.
+        p.set(1, Some(at(Some(20), Some("ben"))));
+        assert!(!p.assigned_outside("ana", &sales));
+        assert!(p.assigned_outside("ben", &sales));
+        // Unassigned, then deleted.
+        p.set(1, Some(at(None, None)));
+        assert!(!p.assigned_outside("ben", &sales));
+        p.set(2, Some(at(None, Some("ben"))));
+        assert!(p.assigned_outside("ben", &sales), "no queue is outside his");
+        assert_eq!(p.set(2, None), Some(at(None, Some("ben"))));
+        assert!(!p.assigned_outside("ben", &sales));
+        assert!(p.held.is_empty());
     }
 }
