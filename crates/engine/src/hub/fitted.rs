@@ -27,11 +27,11 @@ impl Fitted {
         }
     }
 
-    /// The sidebar rides with this push (made before any fitting is).
-    pub fn with_sidebar(mut self, sidebar: Box<Sidebar>) -> Fitted {
-        debug_assert!(self.made.is_empty());
-        self.base.sidebar = Some(sidebar);
-        self
+    /// This push with a sidebar riding along (one view's: the others' stay without it).
+    pub fn with_sidebar(&self, sidebar: Box<Sidebar>) -> Fitted {
+        let mut base = self.base.clone();
+        base.sidebar = Some(sidebar);
+        Fitted::new(base, self.messages.clone())
     }
 
     /// Nothing to push to anyone: a message is only ever seen with its conversation's row,

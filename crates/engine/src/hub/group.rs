@@ -15,6 +15,13 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use wabox_protocol::push::{JournalChange, Push, Sidebar};
 
+/// What the views of one key see of a tick: built once, serialized once per focus.
+pub struct Content {
+    fitted: Fitted,
+    /// Rows came or went, or journal entries changed: the sidebar is read again.
+    moves_sidebar: bool,
+}
+
 pub struct Group {
     caller: Caller,
     act_as: Option<String>,
@@ -77,14 +84,8 @@ impl Group {
         Some(self.sidebar_sent.map_or(now, |t| t + SIDEBAR_EVERY))
     }
 
-    /// Does what is due by `now`: sends a waiting sidebar alone, and answers this view when its
-    /// sidebar is to be read (the hub reads the due ones together, `sidebar::read`).
-    pub fn act(
-        &mut self,
-        now: Instant,
-        key: &super::GroupKey,
-        placements: &Placements,
-    ) -> Option<(ViewKey, Member)> {
+    /// Sends a sidebar read and not carried by a push within `TICK`, alone.
+    pub fn send_waiting_sidebar(&mut self, now: Instant) {
         if self
             .sidebar_ready
             .as_ref()
@@ -96,9 +97,27 @@ impl Group {
                 ..Push::default()
             }));
         }
-        if self.sidebar_read_due(now).is_none_or(|due| due > now) {
-            return None;
-        }
+    }
+
+    /// Whether this view's sidebar is to be read: due by `now` (true), or changed and due later
+    /// (false); none when nothing changed or a read is under way.
+    pub fn sidebar_wanted(&self, now: Instant) -> Option<bool> {
+        self.sidebar_read_due(now).map(|due| due <= now)
+    }
+
+    /// Which views share this one's sidebar but for "mine"; none once it is no longer a user's.
+    pub fn sidebar_key(&self, placements: &Placements) -> Option<ViewKey> {
+        let scope = self.filter.scope()?;
+        Some(ViewKey::of(scope, &self.agent_queues, placements))
+    }
+
+    /// Starts reading this view's sidebar: who it is, for `sidebar::read`.
+    pub fn start_sidebar(
+        &mut self,
+        key: &super::GroupKey,
+        placements: &Placements,
+    ) -> Option<(ViewKey, Member)> {
+        let view = self.sidebar_key(placements)?;
         let scope = self.filter.scope()?.clone();
         self.sidebar_dirty = false;
         self.sidebar_reading = true;
@@ -110,7 +129,7 @@ impl Group {
                 .unwrap_or_else(|| self.caller.user.clone()),
         };
         Some((
-            ViewKey::of(&scope, &self.agent_queues, placements),
+            view,
             Member {
                 group: key.clone(),
                 caller: self.caller.clone(),
@@ -134,8 +153,9 @@ impl Group {
         };
     }
 
-    /// Takes in one tick: what this view may see of it goes to every subscriber, as one push.
-    pub async fn take(&mut self, engine: &Arc<Engine>, tick: &Tick, read: &Read) {
+    /// Before a tick's push: a lagged hub tells this view to read everything again (false:
+    /// nothing more this tick); a directory change has its scope read again.
+    pub async fn prepare(&mut self, engine: &Arc<Engine>, tick: &Tick) -> bool {
         if tick.lagged {
             self.filter.refresh(engine).await;
             self.read_queues(engine).await;
@@ -145,21 +165,40 @@ impl Group {
                 ..Push::default()
             });
             self.send(&resync);
-            return;
+            return false;
         }
-        let mut push = Push::default();
         if tick.directory {
             self.filter.refresh(engine).await;
             self.read_queues(engine).await;
-            push.directory = true;
             self.sidebar_dirty = true;
         }
-        let Some(scope) = self.filter.scope().cloned() else {
-            return; // no longer a user: hears nothing more
+        true
+    }
+
+    /// Which views see the same of this tick as this one; none once it is no longer a user's.
+    pub fn view_key(&self, read: &Read, placements: &Placements) -> Option<ViewKey> {
+        let scope = self.filter.scope()?;
+        Some(ViewKey::of_tick(
+            scope,
+            &self.agent_queues,
+            placements,
+            read,
+        ))
+    }
+
+    /// What this view may see of one tick, for it and every view with the same key.
+    pub async fn content(&mut self, engine: &Arc<Engine>, tick: &Tick, read: &Read) -> Content {
+        let mut push = Push {
+            directory: tick.directory,
+            // Everyone's windows and times are worded at the engine's now.
+            clock_offset_seconds: tick.clock,
+            ..Push::default()
         };
+        let scope = self.filter.scope().cloned();
         let sees = |p: &Option<wabox_store::scope::Placement>| {
             p.as_ref()
-                .is_some_and(|p| scope.sees(p, &self.agent_queues))
+                .zip(scope.as_ref())
+                .is_some_and(|(p, scope)| scope.sees(p, &self.agent_queues))
         };
         let mut shown = HashSet::new();
         for changed in &read.conversations {
@@ -171,9 +210,6 @@ impl Group {
                 _ if sees(&changed.before) => push.gone.push(changed.id),
                 _ => {}
             }
-        }
-        if !push.conversations.is_empty() || !push.gone.is_empty() {
-            self.sidebar_dirty = true;
         }
         let messages = read
             .messages
@@ -195,19 +231,34 @@ impl Group {
                     state: *state,
                 })
                 .collect();
+        }
+        // What the sidebar shows may have changed with these.
+        let moves_sidebar =
+            !push.conversations.is_empty() || !push.gone.is_empty() || !push.journal.is_empty();
+        Content {
+            fitted: Fitted::new(push, messages),
+            moves_sidebar,
+        }
+    }
+
+    /// Sends a tick's content to every subscriber, with this view's sidebar when one waits.
+    pub fn deliver(&mut self, content: &mut Content) {
+        if content.moves_sidebar {
             self.sidebar_dirty = true;
         }
-        // Everyone's windows and times are worded at the engine's now.
-        push.clock_offset_seconds = tick.clock;
-        let mut fitted = Fitted::new(push, messages);
-        if fitted.is_empty() {
+        if content.fitted.is_empty() {
             return;
         }
-        if let Some((sidebar, _)) = self.sidebar_ready.take() {
-            fitted = fitted.with_sidebar(sidebar);
+        match self.sidebar_ready.take() {
+            Some((sidebar, _)) => {
+                let mut own = content.fitted.with_sidebar(sidebar);
+                self.subscribers
+                    .send_fitted(&mut |wants| own.for_wants(wants));
+            }
+            None => self
+                .subscribers
+                .send_fitted(&mut |wants| content.fitted.for_wants(wants)),
         }
-        self.subscribers
-            .send_fitted(&mut |wants| fitted.for_wants(wants));
     }
 
     /// A sidebar read is back: it waits for the next push (unless it failed: nothing then).

@@ -25,6 +25,7 @@ use super::api::Caller;
 use bytes::Bytes;
 use group::Group;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -217,8 +218,8 @@ async fn run(
                 let Some(engine) = engine.upgrade() else { return };
                 let key = (join.caller.user.clone(), join.act_as.clone());
                 let group = match groups.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(g) => g.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(v) => {
+                    Entry::Occupied(g) => g.into_mut(),
+                    Entry::Vacant(v) => {
                         match Group::new(&engine, &join.caller, join.act_as.as_deref()).await {
                             Some(g) => v.insert(g),
                             None => continue, // no longer a user: `joined` dropped, refused
@@ -260,17 +261,67 @@ async fn run(
         groups.retain(|_, g| g.has_subscribers());
         if !tick.is_empty() {
             let read = rows::read(&engine, &tick, &mut placements).await;
+            // Views that see the same share one push (built by the first of them).
+            let mut contents: HashMap<view_key::ViewKey, group::Content> = HashMap::new();
             for group in groups.values_mut() {
-                group.take(&engine, &tick, &read).await;
+                if !group.prepare(&engine, &tick).await {
+                    continue;
+                }
+                let Some(key) = group.view_key(&read, &placements) else {
+                    continue; // no longer a user: hears nothing more
+                };
+                let content = match contents.entry(key) {
+                    Entry::Occupied(c) => c.into_mut(),
+                    Entry::Vacant(v) => v.insert(group.content(&engine, &tick, &read).await),
+                };
+                group.deliver(content);
             }
         }
-        let now = Instant::now();
-        let due: Vec<_> = groups
-            .iter_mut()
-            .filter_map(|(key, group)| group.act(now, key, &placements))
-            .collect();
-        sidebar::read(&engine, due, &sidebars_done);
+        start_sidebars(&engine, &mut groups, &placements, &sidebars_done);
     }
+}
+
+/// Sends the sidebars waiting for a push that did not come, and starts reading those due. The
+/// views of the same kind whose sidebars changed too are read with them, a little early, rather
+/// than each alone a moment later (their reads would drift apart and never be shared again).
+fn start_sidebars(
+    engine: &Arc<Engine>,
+    groups: &mut HashMap<GroupKey, Group>,
+    placements: &rows::Placements,
+    done: &sidebar::Done,
+) {
+    let now = Instant::now();
+    let (mut due, mut later) = (Vec::new(), Vec::new());
+    for (key, group) in groups.iter_mut() {
+        group.send_waiting_sidebar(now);
+        match group.sidebar_wanted(now) {
+            Some(true) => due.push(key.clone()),
+            Some(false) => later.push(key.clone()),
+            None => {}
+        }
+    }
+    let mut started: Vec<_> = due
+        .iter()
+        .filter_map(|key| groups.get_mut(key)?.start_sidebar(key, placements))
+        .collect();
+    if started.is_empty() {
+        return;
+    }
+    let kinds: std::collections::HashSet<view_key::ViewKey> =
+        started.iter().map(|(view, _)| view.clone()).collect();
+    for key in later {
+        let Some(group) = groups.get_mut(&key) else {
+            continue;
+        };
+        if group
+            .sidebar_key(placements)
+            .is_some_and(|view| kinds.contains(&view))
+            && let Some(member) = group.start_sidebar(&key, placements)
+        {
+            started.push(member);
+        }
+    }
+    sidebar::read(engine, started, done);
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -98,3 +98,100 @@ async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
     );
     engine.shutdown();
 }
+
+/// Pushes to this subscriber until one says `until`; all of them.
+async fn pushes_until(
+    pushes: &mut super::Pushes,
+    until: impl Fn(&wabox_protocol::push::Push) -> bool,
+) -> Vec<wabox_protocol::push::Push> {
+    let mut seen = Vec::new();
+    loop {
+        let delivery = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
+            .await
+            .expect("a push within ten seconds")
+            .expect("the hub is running");
+        seen.push(delivery.push.clone());
+        if until(&delivery.push) {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gone_alone() {
+    let (_d, engine) = engine();
+    let conversation_id = engine
+        .write(|ctx| {
+            fx::add_number(&ctx.conn, None)?;
+            fx::apply(
+                &ctx.conn,
+                1,
+                &fx::messages(vec![fx::text("wamid.A", 10, "hola")]),
+            );
+            Ok(fx::conversation(&ctx.conn).expect("the customer's conversation"))
+        })
+        .await
+        .unwrap();
+    let admin = Caller::current();
+    let queue = |name: &str| Request::AddQueue {
+        tenant: Some(fx::TENANT.into()),
+        name: name.into(),
+        auto_assign: false,
+    };
+    let agent_of = |user: &str, queue: &str| Request::AddAgent {
+        user: user.into(),
+        role: Role::Agent,
+        tenant: Some(fx::TENANT.into()),
+        queues: vec![queue.into()],
+    };
+    for request in [
+        queue("Sales"),
+        queue("Support"),
+        Request::AssignNumber {
+            number: fx::PNID.into(),
+            queue: "Sales".into(),
+        },
+        agent_of("ana", "Sales"),
+        agent_of("ben", "Sales"),
+        agent_of("cleo", "Support"),
+        // Ben holds it in a queue he does not serve: he sees more than Ana, of the same queue.
+        Request::Transfer {
+            conversation_id,
+            queue: Some("Support".into()),
+            agent: Some("ben".into()),
+            note: None,
+        },
+    ] {
+        engine.handle(&admin, request).await.unwrap();
+    }
+    let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
+    let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
+    // Handed to Cleo: out of Ben's sight, never in Ana's.
+    engine
+        .handle(
+            &admin,
+            Request::Transfer {
+                conversation_id,
+                queue: None,
+                agent: Some("cleo".into()),
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    pushes_until(&mut ben, |p| p.gone == [conversation_id]).await;
+    engine
+        .write(|ctx| {
+            ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let anas = pushes_until(&mut ana, |p| p.directory).await;
+    assert!(
+        anas.iter()
+            .all(|p| p.gone.is_empty() && p.conversations.is_empty()),
+        "Ana never saw it: {anas:?}"
+    );
+    engine.shutdown();
+}

@@ -2,7 +2,7 @@
 //! the same of every change, and their sidebars differ only in "mine". Fifty agents serving the
 //! same queues are one view to the hub: it reads their sidebar and builds their push once.
 
-use super::rows::Placements;
+use super::rows::{Placements, Read};
 use std::collections::HashSet;
 use wabox_store::scope::Scope;
 
@@ -34,6 +34,29 @@ impl ViewKey {
             }
             admin => ViewKey::Admin(admin.clone()),
         }
+    }
+
+    /// As `of`, for a tick that changed `read`: an agent who held a conversation outside their
+    /// queues before this tick is told it is gone, which the other agents of their queues are
+    /// not, so they are a view of their own this tick.
+    pub fn of_tick(
+        scope: &Scope,
+        queues: &HashSet<i64>,
+        placements: &Placements,
+        read: &Read,
+    ) -> ViewKey {
+        if let Scope::Agent(user) = scope {
+            let held_outside = read.conversations.iter().any(|c| {
+                c.before.as_ref().is_some_and(|p| {
+                    p.assignee.as_deref() == Some(user.as_str())
+                        && !p.queue_id.is_some_and(|q| queues.contains(&q))
+                })
+            });
+            if held_outside {
+                return ViewKey::Own(user.clone());
+            }
+        }
+        ViewKey::of(scope, queues, placements)
     }
 }
 
