@@ -59,6 +59,13 @@ pub fn add_number(
     ))
 }
 
+/// Tenant Acme, its number, and a customer's conversation opened by one message; its id.
+pub fn number_and_conversation(conn: &Connection) -> super::Result<i64> {
+    add_number(conn, None)?;
+    apply(conn, 1, &messages(vec![text("wamid.A", 10, "hola")]));
+    Ok(conversation(conn).expect("the customer's conversation"))
+}
+
 /// Applies a webhook body as journal entry `journal_id`, as the writer does.
 pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<StoreEvent>) {
     let delivery =

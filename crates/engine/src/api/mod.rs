@@ -73,6 +73,17 @@ impl Engine {
         Ok(self.writer.run(f).await?)
     }
 
+    /// Tells subscribers of `event` as if a write had made it (a test's marker or nudge).
+    #[cfg(test)]
+    pub(crate) async fn tell(self: &Arc<Self>, event: wabox_store::StoreEvent) {
+        self.write(move |ctx| {
+            ctx.events.push(event);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
+
     /// Answers one request.
     pub async fn handle(
         self: &Arc<Self>,

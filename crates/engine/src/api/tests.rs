@@ -164,15 +164,7 @@ async fn marking_read_a_conversation_already_read_changes_and_tells_nothing() {
     use wabox_store::test_fixtures as fx;
     let (_d, engine) = engine(&[]);
     let conversation_id = engine
-        .write(|ctx| {
-            fx::add_number(&ctx.conn, None)?;
-            fx::apply(
-                &ctx.conn,
-                1,
-                &fx::messages(vec![fx::text("wamid.A", 10, "hola")]),
-            );
-            Ok(fx::conversation(&ctx.conn).expect("the customer's conversation"))
-        })
+        .write(|ctx| fx::number_and_conversation(&ctx.conn))
         .await
         .unwrap();
     let mut events = engine.writer.events.subscribe();
@@ -206,13 +198,7 @@ async fn marking_read_a_conversation_already_read_changes_and_tells_nothing() {
     // A second inbox with it open asks again: nothing to change, nothing pushed to everyone.
     engine.handle(&Caller::current(), mark()).await.unwrap();
     // A marker written after it: the next event heard must be the marker, not a change.
-    engine
-        .write(|ctx| {
-            ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
-            Ok(())
-        })
-        .await
-        .unwrap();
+    engine.tell(wabox_store::StoreEvent::DirectoryChanged).await;
     assert!(
         matches!(
             next(&mut events).await,

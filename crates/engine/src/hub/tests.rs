@@ -39,15 +39,7 @@ async fn sidebar(pushes: &mut super::Pushes) -> Sidebar {
 async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
     let (_d, engine) = engine();
     let conversation_id = engine
-        .write(|ctx| {
-            fx::add_number(&ctx.conn, None)?;
-            fx::apply(
-                &ctx.conn,
-                1,
-                &fx::messages(vec![fx::text("wamid.A", 10, "hola")]),
-            );
-            Ok(fx::conversation(&ctx.conn).expect("the customer's conversation"))
-        })
+        .write(|ctx| fx::number_and_conversation(&ctx.conn))
         .await
         .unwrap();
     let admin = Caller::current();
@@ -80,13 +72,8 @@ async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
     let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
     // A change both see: both sidebars are due at once, and read together.
     engine
-        .write(move |ctx| {
-            ctx.events
-                .push(wabox_store::StoreEvent::ConversationChanged { conversation_id });
-            Ok(())
-        })
-        .await
-        .unwrap();
+        .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
+        .await;
     let (ana, ben) = (sidebar(&mut ana).await, sidebar(&mut ben).await);
     assert_eq!(ana.numbers, ben.numbers);
     assert_eq!(ana.queues, ben.queues);
@@ -121,15 +108,7 @@ async fn pushes_until(
 async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gone_alone() {
     let (_d, engine) = engine();
     let conversation_id = engine
-        .write(|ctx| {
-            fx::add_number(&ctx.conn, None)?;
-            fx::apply(
-                &ctx.conn,
-                1,
-                &fx::messages(vec![fx::text("wamid.A", 10, "hola")]),
-            );
-            Ok(fx::conversation(&ctx.conn).expect("the customer's conversation"))
-        })
+        .write(|ctx| fx::number_and_conversation(&ctx.conn))
         .await
         .unwrap();
     let admin = Caller::current();
@@ -180,13 +159,7 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
         .await
         .unwrap();
     pushes_until(&mut ben, |p| p.gone == [conversation_id]).await;
-    engine
-        .write(|ctx| {
-            ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
-            Ok(())
-        })
-        .await
-        .unwrap();
+    engine.tell(wabox_store::StoreEvent::DirectoryChanged).await;
     let anas = pushes_until(&mut ana, |p| p.directory).await;
     assert!(
         anas.iter()
