@@ -1,14 +1,16 @@
 //! The event hub: one task between the writer's events and every subscribed client.
 //!
 //! Per tick (the events that arrive within `TICK` of the first), it reads each changed
-//! conversation and message once, then, per group of subscribers with the same view (the same
-//! user and `--as`), keeps what that scope may see, serializes one push and hands the same bytes
-//! to every subscriber of the group. A subscriber's cost is a channel send and a socket write per
-//! tick, whatever happened in it; the database is read per change, not per subscriber.
+//! conversation and message once. Subscribers with the same user and `--as` form a group; groups
+//! that see the same (`view_key`: an admin's scope, an agent's queues) share one push, built by
+//! the first of them and serialized once per focus (`fitted`), and every subscriber gets those
+//! same bytes. A subscriber's cost is a channel send and a socket write per tick, whatever
+//! happened in it; the database is read per change, not per subscriber nor per agent.
 //!
-//! The sidebar (numbers, queues, counts) is read again per group, at most every `SIDEBAR_EVERY`,
-//! and only when something it shows may have changed. A subscriber whose queue is full misses
-//! pushes and, once it has room again, gets one `resync`.
+//! The sidebar (numbers, queues, counts) is read again per kind of view (`sidebar`), at most
+//! every `SIDEBAR_EVERY`, and only when something it shows may have changed; each group then
+//! counts only its own "mine". A subscriber whose queue is full misses pushes and, once it has
+//! room again, gets one `resync`.
 
 mod fitted;
 pub mod focus;
