@@ -4,7 +4,7 @@
 
 use super::Engine;
 use rusqlite::{OptionalExtension, params};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use wabox_store::StoreEvent;
 
@@ -30,11 +30,15 @@ impl Presence {
         }
     }
 
-    pub fn online(&self) -> Vec<String> {
+    pub fn online(&self) -> HashSet<String> {
         self.0
             .lock()
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    pub fn anyone_online(&self) -> bool {
+        self.0.lock().is_ok_and(|m| !m.is_empty())
     }
 }
 
@@ -66,11 +70,17 @@ pub async fn run(engine: Arc<Engine>) {
         if arrived.is_empty() {
             continue;
         }
-        let online = engine.presence.online();
-        if online.is_empty() {
+        // Who is online is asked only for a conversation to give: with a team's inboxes open,
+        // it is a copy of every name, and most bursts have nothing to assign.
+        if !engine.presence.anyone_online() {
             continue;
         }
-        for conversation_id in candidates(&engine, arrived).await {
+        let waiting = candidates(&engine, arrived).await;
+        if waiting.is_empty() {
+            continue;
+        }
+        let online = Arc::new(engine.presence.online());
+        for conversation_id in waiting {
             assign(&engine, conversation_id, online.clone()).await;
         }
     }
@@ -110,7 +120,7 @@ async fn candidates(engine: &Arc<Engine>, arrived: Vec<i64>) -> Vec<i64> {
 }
 
 /// Gives the conversation to the next of its queue's agents who is online, if it still waits.
-async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Vec<String>) {
+async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Arc<HashSet<String>>) {
     let now = wabox_domain::time::now_unix();
     let result = engine
         .writer
@@ -132,7 +142,7 @@ async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Vec<String>)
             let available: Vec<&str> = members
                 .iter()
                 .map(String::as_str)
-                .filter(|m| online.iter().any(|o| o == m))
+                .filter(|m| online.contains(*m))
                 .collect();
             let Some(agent) = wabox_domain::routing::next_agent(&available, last.as_deref()) else {
                 return Ok(());
