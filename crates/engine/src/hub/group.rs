@@ -15,9 +15,11 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use wabox_protocol::push::{JournalChange, Push, Sidebar};
 
-/// What the views of one key see of a tick: built once, serialized once per focus.
+/// What the views of one key see of a tick: built once, serialized once per focus (and per
+/// sidebar riding along: the views of a key read theirs together, so most are the same).
 pub struct Content {
     fitted: Fitted,
+    with_sidebars: Vec<(Box<Sidebar>, Fitted)>,
     /// Rows came or went, or journal entries changed: the sidebar is read again.
     moves_sidebar: bool,
 }
@@ -84,19 +86,32 @@ impl Group {
         Some(self.sidebar_sent.map_or(now, |t| t + SIDEBAR_EVERY))
     }
 
-    /// Sends a sidebar read and not carried by a push within `TICK`, alone.
-    pub fn send_waiting_sidebar(&mut self, now: Instant) {
-        if self
-            .sidebar_ready
+    /// Whether a sidebar read has waited `TICK` for a push to carry it.
+    pub fn sidebar_waited(&self, now: Instant) -> bool {
+        self.sidebar_ready
             .as_ref()
             .is_some_and(|(_, at)| *at + super::TICK <= now)
-            && let Some((sidebar, _)) = self.sidebar_ready.take()
-        {
-            self.send(&Delivery::new(Push {
+    }
+
+    /// Sends the sidebar waiting for a push, alone; `sent` are the pushes of sidebars already
+    /// sent so this turn, whose bytes a view with the same sidebar shares.
+    pub fn send_waiting_sidebar(&mut self, sent: &mut Vec<Arc<Delivery>>) {
+        let Some((sidebar, _)) = self.sidebar_ready.take() else {
+            return;
+        };
+        let same = sent
+            .iter()
+            .find(|d| d.push.sidebar.as_ref() == Some(&sidebar))
+            .cloned();
+        let delivery = same.unwrap_or_else(|| {
+            let d = Delivery::new(Push {
                 sidebar: Some(sidebar),
                 ..Push::default()
-            }));
-        }
+            });
+            sent.push(d.clone());
+            d
+        });
+        self.send(&delivery);
     }
 
     /// Whether this view's sidebar is to be read: due by `now` (true), or changed and due later
@@ -237,6 +252,7 @@ impl Group {
             !push.conversations.is_empty() || !push.gone.is_empty() || !push.journal.is_empty();
         Content {
             fitted: Fitted::new(push, messages),
+            with_sidebars: Vec::new(),
             moves_sidebar,
         }
     }
@@ -249,16 +265,23 @@ impl Group {
         if content.fitted.is_empty() {
             return;
         }
-        match self.sidebar_ready.take() {
+        let fitted = match self.sidebar_ready.take() {
             Some((sidebar, _)) => {
-                let mut own = content.fitted.with_sidebar(sidebar);
-                self.subscribers
-                    .send_fitted(&mut |wants| own.for_wants(wants));
+                let same = content
+                    .with_sidebars
+                    .iter()
+                    .position(|(s, _)| *s == sidebar);
+                let i = same.unwrap_or_else(|| {
+                    let own = content.fitted.with_sidebar(sidebar.clone());
+                    content.with_sidebars.push((sidebar, own));
+                    content.with_sidebars.len() - 1
+                });
+                &mut content.with_sidebars[i].1
             }
-            None => self
-                .subscribers
-                .send_fitted(&mut |wants| content.fitted.for_wants(wants)),
-        }
+            None => &mut content.fitted,
+        };
+        self.subscribers
+            .send_fitted(&mut |wants| fitted.for_wants(wants));
     }
 
     /// A sidebar read is back: it waits for the next push (unless it failed: nothing then).

@@ -293,9 +293,16 @@ fn start_sidebars(
     done: &sidebar::Done,
 ) {
     let now = Instant::now();
+    // When one view's sidebar has waited long enough for a push, every waiting one goes: they
+    // were read together, and sent together they share their bytes.
+    if groups.values().any(|g| g.sidebar_waited(now)) {
+        let mut sent = Vec::new();
+        for group in groups.values_mut() {
+            group.send_waiting_sidebar(&mut sent);
+        }
+    }
     let (mut due, mut later) = (Vec::new(), Vec::new());
     for (key, group) in groups.iter_mut() {
-        group.send_waiting_sidebar(now);
         match group.sidebar_wanted(now) {
             Some(true) => due.push(key.clone()),
             Some(false) => later.push(key.clone()),

@@ -168,3 +168,55 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
     );
     engine.shutdown();
 }
+
+#[tokio::test]
+async fn agents_of_one_queue_with_the_same_sidebar_are_sent_the_same_bytes() {
+    let (_d, engine) = engine();
+    let conversation_id = engine
+        .write(|ctx| fx::number_and_conversation(&ctx.conn))
+        .await
+        .unwrap();
+    let admin = Caller::current();
+    for request in [
+        Request::AddQueue {
+            tenant: Some(fx::TENANT.into()),
+            name: "Sales".into(),
+            auto_assign: false,
+        },
+        Request::AssignNumber {
+            number: fx::PNID.into(),
+            queue: "Sales".into(),
+        },
+    ]
+    .into_iter()
+    .chain(["ana", "ben"].map(|user| Request::AddAgent {
+        user: user.into(),
+        role: Role::Agent,
+        tenant: Some(fx::TENANT.into()),
+        queues: vec!["Sales".into()],
+    })) {
+        engine.handle(&admin, request).await.unwrap();
+    }
+    let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
+    let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
+    engine
+        .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
+        .await;
+    async fn with_sidebar(pushes: &mut super::Pushes) -> Arc<super::Delivery> {
+        loop {
+            let delivery = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
+                .await
+                .expect("a sidebar within ten seconds")
+                .expect("the hub is running");
+            if delivery.push.sidebar.is_some() {
+                return delivery;
+            }
+        }
+    }
+    let (a, b) = (with_sidebar(&mut ana).await, with_sidebar(&mut ben).await);
+    assert!(
+        Arc::ptr_eq(&a, &b),
+        "neither holds one: the same sidebar, serialized once"
+    );
+    engine.shutdown();
+}
