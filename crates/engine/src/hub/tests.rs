@@ -22,47 +22,72 @@ fn agent(name: &str) -> Caller {
     }
 }
 
-/// The first sidebar pushed to this subscriber.
-async fn sidebar(pushes: &mut super::Pushes) -> Sidebar {
+/// Pushes to this subscriber until one says `until`; all of them, that one last.
+async fn pushes_until(
+    pushes: &mut super::Pushes,
+    until: impl Fn(&wabox_protocol::push::Push) -> bool,
+) -> Vec<Arc<super::Delivery>> {
+    let mut seen = Vec::new();
     loop {
         let delivery = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
             .await
-            .expect("a sidebar within ten seconds")
+            .expect("a push within ten seconds")
             .expect("the hub is running");
-        if let Some(sidebar) = &delivery.push.sidebar {
-            return (**sidebar).clone();
+        let done = until(&delivery.push);
+        seen.push(delivery);
+        if done {
+            return seen;
         }
     }
+}
+
+/// The first push to this subscriber that carries a sidebar.
+async fn with_sidebar(pushes: &mut super::Pushes) -> Arc<super::Delivery> {
+    let seen = pushes_until(pushes, |p| p.sidebar.is_some()).await;
+    seen.last().expect("the push with a sidebar").clone()
+}
+
+/// The first sidebar pushed to this subscriber.
+async fn sidebar(pushes: &mut super::Pushes) -> Sidebar {
+    let delivery = with_sidebar(pushes).await;
+    (**delivery.push.sidebar.as_ref().expect("a sidebar")).clone()
+}
+
+/// Tenant Acme's number and a customer's conversation (its id), the number's conversations
+/// waiting in `queues[0]`, and each `(agent, queue)` serving their queue.
+async fn team(engine: &Arc<Engine>, queues: &[&str], agents: &[(&str, &str)]) -> i64 {
+    let conversation_id = engine
+        .write(|ctx| fx::number_and_conversation(&ctx.conn))
+        .await
+        .unwrap();
+    let queue = |name: &str| Request::AddQueue {
+        tenant: Some(fx::TENANT.into()),
+        name: name.into(),
+        auto_assign: false,
+    };
+    let requests = queues
+        .iter()
+        .map(|q| queue(q))
+        .chain([Request::AssignNumber {
+            number: fx::PNID.into(),
+            queue: queues[0].into(),
+        }])
+        .chain(agents.iter().map(|(user, queue)| Request::AddAgent {
+            user: (*user).into(),
+            role: Role::Agent,
+            tenant: Some(fx::TENANT.into()),
+            queues: vec![(*queue).into()],
+        }));
+    for request in requests {
+        engine.handle(&Caller::current(), request).await.unwrap();
+    }
+    conversation_id
 }
 
 #[tokio::test]
 async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
     let (_d, engine) = engine();
-    let conversation_id = engine
-        .write(|ctx| fx::number_and_conversation(&ctx.conn))
-        .await
-        .unwrap();
-    let admin = Caller::current();
-    for request in [
-        Request::AddQueue {
-            tenant: Some(fx::TENANT.into()),
-            name: "Sales".into(),
-            auto_assign: false,
-        },
-        Request::AssignNumber {
-            number: fx::PNID.into(),
-            queue: "Sales".into(),
-        },
-    ]
-    .into_iter()
-    .chain(["ana", "ben"].map(|user| Request::AddAgent {
-        user: user.into(),
-        role: Role::Agent,
-        tenant: Some(fx::TENANT.into()),
-        queues: vec!["Sales".into()],
-    })) {
-        engine.handle(&admin, request).await.unwrap();
-    }
+    let conversation_id = team(&engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
     engine
         .handle(&agent("ana"), Request::Claim { conversation_id })
         .await
@@ -86,63 +111,29 @@ async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
     engine.shutdown();
 }
 
-/// Pushes to this subscriber until one says `until`; all of them.
-async fn pushes_until(
-    pushes: &mut super::Pushes,
-    until: impl Fn(&wabox_protocol::push::Push) -> bool,
-) -> Vec<wabox_protocol::push::Push> {
-    let mut seen = Vec::new();
-    loop {
-        let delivery = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
-            .await
-            .expect("a push within ten seconds")
-            .expect("the hub is running");
-        seen.push(delivery.push.clone());
-        if until(&delivery.push) {
-            return seen;
-        }
-    }
-}
-
 #[tokio::test]
 async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gone_alone() {
     let (_d, engine) = engine();
-    let conversation_id = engine
-        .write(|ctx| fx::number_and_conversation(&ctx.conn))
+    let conversation_id = team(
+        &engine,
+        &["Sales", "Support"],
+        &[("ana", "Sales"), ("ben", "Sales"), ("cleo", "Support")],
+    )
+    .await;
+    let admin = Caller::current();
+    // Ben holds it in a queue he does not serve: he sees more than Ana, of the same queue.
+    engine
+        .handle(
+            &admin,
+            Request::Transfer {
+                conversation_id,
+                queue: Some("Support".into()),
+                agent: Some("ben".into()),
+                note: None,
+            },
+        )
         .await
         .unwrap();
-    let admin = Caller::current();
-    let queue = |name: &str| Request::AddQueue {
-        tenant: Some(fx::TENANT.into()),
-        name: name.into(),
-        auto_assign: false,
-    };
-    let agent_of = |user: &str, queue: &str| Request::AddAgent {
-        user: user.into(),
-        role: Role::Agent,
-        tenant: Some(fx::TENANT.into()),
-        queues: vec![queue.into()],
-    };
-    for request in [
-        queue("Sales"),
-        queue("Support"),
-        Request::AssignNumber {
-            number: fx::PNID.into(),
-            queue: "Sales".into(),
-        },
-        agent_of("ana", "Sales"),
-        agent_of("ben", "Sales"),
-        agent_of("cleo", "Support"),
-        // Ben holds it in a queue he does not serve: he sees more than Ana, of the same queue.
-        Request::Transfer {
-            conversation_id,
-            queue: Some("Support".into()),
-            agent: Some("ben".into()),
-            note: None,
-        },
-    ] {
-        engine.handle(&admin, request).await.unwrap();
-    }
     let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
     let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
     // Handed to Cleo: out of Ben's sight, never in Ana's.
@@ -163,7 +154,7 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
     let anas = pushes_until(&mut ana, |p| p.directory).await;
     assert!(
         anas.iter()
-            .all(|p| p.gone.is_empty() && p.conversations.is_empty()),
+            .all(|d| d.push.gone.is_empty() && d.push.conversations.is_empty()),
         "Ana never saw it: {anas:?}"
     );
     engine.shutdown();
@@ -172,47 +163,12 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
 #[tokio::test]
 async fn agents_of_one_queue_with_the_same_sidebar_are_sent_the_same_bytes() {
     let (_d, engine) = engine();
-    let conversation_id = engine
-        .write(|ctx| fx::number_and_conversation(&ctx.conn))
-        .await
-        .unwrap();
-    let admin = Caller::current();
-    for request in [
-        Request::AddQueue {
-            tenant: Some(fx::TENANT.into()),
-            name: "Sales".into(),
-            auto_assign: false,
-        },
-        Request::AssignNumber {
-            number: fx::PNID.into(),
-            queue: "Sales".into(),
-        },
-    ]
-    .into_iter()
-    .chain(["ana", "ben"].map(|user| Request::AddAgent {
-        user: user.into(),
-        role: Role::Agent,
-        tenant: Some(fx::TENANT.into()),
-        queues: vec!["Sales".into()],
-    })) {
-        engine.handle(&admin, request).await.unwrap();
-    }
+    let conversation_id = team(&engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
     let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
     let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
     engine
         .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
         .await;
-    async fn with_sidebar(pushes: &mut super::Pushes) -> Arc<super::Delivery> {
-        loop {
-            let delivery = tokio::time::timeout(Duration::from_secs(10), pushes.recv())
-                .await
-                .expect("a sidebar within ten seconds")
-                .expect("the hub is running");
-            if delivery.push.sidebar.is_some() {
-                return delivery;
-            }
-        }
-    }
     let (a, b) = (with_sidebar(&mut ana).await, with_sidebar(&mut ben).await);
     assert!(
         Arc::ptr_eq(&a, &b),
