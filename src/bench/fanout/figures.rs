@@ -343,25 +343,35 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_median_pair_is_the_one_with_the_middle_ratio() {
-        let pair = |none: f64, with: f64| Report {
+    /// A report of the default run's shape (200 inboxes' worth of traffic, one admin).
+    fn report_of(baseline: Run, loaded: Option<Run>) -> Report {
+        Report {
             rate: 100,
             agents: 0,
             seconds: 20,
             conversations: 1_000,
             messages: 20_000,
             cpus: 2,
-            baseline: Run {
-                engine_cpu_seconds: none,
-                ..Run::default()
-            },
-            loaded: Some(Run {
-                inboxes: 200,
-                delivered: 2_000,
-                engine_cpu_seconds: with,
-                ..Run::default()
-            }),
+            baseline,
+            loaded,
+        }
+    }
+
+    #[test]
+    fn the_median_pair_is_the_one_with_the_middle_ratio() {
+        let pair = |none: f64, with: f64| {
+            report_of(
+                Run {
+                    engine_cpu_seconds: none,
+                    ..Run::default()
+                },
+                Some(Run {
+                    inboxes: 200,
+                    delivered: 2_000,
+                    engine_cpu_seconds: with,
+                    ..Run::default()
+                }),
+            )
         };
         // Ratios 1.8, 1.2, 1.5: the median is the third pair's.
         let reports = [pair(2.0, 3.6), pair(3.0, 3.6), pair(2.0, 3.0)];
@@ -385,16 +395,7 @@ mod tests {
             engine_cpu_seconds: cpu,
             ..Run::default()
         };
-        let report = |loaded| Report {
-            rate: 100,
-            agents: 0,
-            seconds: 20,
-            conversations: 1_000,
-            messages: 20_000,
-            cpus: 2,
-            baseline: run(0, 4.0),
-            loaded,
-        };
+        let report = |loaded| report_of(run(0, 4.0), loaded);
         let us = report(Some(run(200, 6.0)))
             .inbox_cpu_us_per_message()
             .unwrap();
