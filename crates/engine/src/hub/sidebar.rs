@@ -47,28 +47,38 @@ pub fn read(engine: &Arc<Engine>, due: Vec<(ViewKey, Member)>, done: &Done) {
 async fn read_together(engine: Arc<Engine>, members: Vec<Member>, done: Done) {
     let Some(first) = members.first() else { return };
     let shared = shared_part(&engine, first).await;
+    // The others' own counts, in one read: the first's is in the shared part.
+    let others: Vec<(Scope, String)> = members[1..]
+        .iter()
+        .map(|m| (m.scope.clone(), m.user.clone()))
+        .collect();
+    let mines = match (&shared, others.is_empty()) {
+        (Some(_), false) => {
+            let now = now_unix();
+            let read = engine
+                .read(move |c| {
+                    others
+                        .iter()
+                        .map(|(scope, user)| wabox_store::view_counts::mine(c, scope, user, now))
+                        .collect::<wabox_store::Result<Vec<i64>>>()
+                })
+                .await;
+            read.map_err(|e| {
+                tracing::warn!(error = %e, "the event hub could not count the views' own");
+            })
+            .ok()
+        }
+        _ => Some(Vec::new()),
+    };
     for (i, member) in members.iter().enumerate() {
-        let sidebar = match &shared {
-            Some(shared) if i == 0 => Some(shared.clone()),
-            Some(shared) => {
-                let (scope, user) = (member.scope.clone(), member.user.clone());
-                let now = now_unix();
-                match engine
-                    .read(move |c| wabox_store::view_counts::mine(c, &scope, &user, now))
-                    .await
-                {
-                    Ok(mine) => {
-                        let mut own = shared.clone();
-                        own.counts.mine = mine;
-                        Some(own)
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the event hub could not count a view's own");
-                        None
-                    }
-                }
-            }
-            None => None,
+        let sidebar = match (&shared, &mines) {
+            (Some(shared), _) if i == 0 => Some(shared.clone()),
+            (Some(shared), Some(mines)) => mines.get(i - 1).map(|mine| {
+                let mut own = shared.clone();
+                own.counts.mine = *mine;
+                own
+            }),
+            _ => None,
         };
         let _ = done.send((member.group.clone(), sidebar));
     }
