@@ -5,7 +5,7 @@ use super::fitted::Fitted;
 use super::rows::{Placements, Read};
 use super::sidebar::Member;
 use super::subscribers::Subscribers;
-use super::view_key::ViewKey;
+use super::view_key::{AgentQueues, ViewKey};
 use super::{Delivery, SIDEBAR_EVERY, Tick};
 use crate::Engine;
 use crate::api::Caller;
@@ -29,7 +29,7 @@ pub struct Group {
     act_as: Option<String>,
     filter: EventFilter,
     /// The agent's queues (empty for admins), for `Scope::sees`.
-    agent_queues: HashSet<i64>,
+    agent_queues: AgentQueues,
     subscribers: Subscribers,
     sidebar_dirty: bool,
     sidebar_sent: Option<Instant>,
@@ -48,7 +48,7 @@ impl Group {
             caller: caller.clone(),
             act_as: act_as.map(str::to_string),
             filter,
-            agent_queues: HashSet::new(),
+            agent_queues: AgentQueues::default(),
             subscribers: Subscribers::default(),
             sidebar_dirty: false,
             sidebar_sent: None,
@@ -156,7 +156,7 @@ impl Group {
     }
 
     async fn read_queues(&mut self, engine: &Arc<Engine>) {
-        self.agent_queues = match self.filter.scope() {
+        self.agent_queues = AgentQueues::new(match self.filter.scope() {
             Some(wabox_store::scope::Scope::Agent(user)) => {
                 let user = user.clone();
                 engine
@@ -165,7 +165,7 @@ impl Group {
                     .unwrap_or_default()
             }
             _ => HashSet::new(),
-        };
+        });
     }
 
     /// Before a tick's push: a lagged hub tells this view to read everything again (false:
@@ -213,7 +213,7 @@ impl Group {
         let sees = |p: &Option<wabox_store::scope::Placement>| {
             p.as_ref()
                 .zip(scope.as_ref())
-                .is_some_and(|(p, scope)| scope.sees(p, &self.agent_queues))
+                .is_some_and(|(p, scope)| scope.sees(p, &self.agent_queues.set))
         };
         let mut shown = HashSet::new();
         for changed in &read.conversations {

@@ -4,7 +4,27 @@
 
 use super::rows::{Placements, Read};
 use std::collections::HashSet;
+use std::sync::Arc;
 use wabox_store::scope::Scope;
+
+/// The queues an agent serves, as a set (what they see) and as the sorted list that keys their
+/// view, made once when they are read rather than per view per tick.
+#[derive(Debug, Clone, Default)]
+pub struct AgentQueues {
+    pub set: HashSet<i64>,
+    sorted: Arc<[i64]>,
+}
+
+impl AgentQueues {
+    pub fn new(set: HashSet<i64>) -> AgentQueues {
+        let mut sorted: Vec<i64> = set.iter().copied().collect();
+        sorted.sort_unstable();
+        AgentQueues {
+            set,
+            sorted: sorted.into(),
+        }
+    }
+}
 
 /// What a view depends on: views with the same key see the same conversations, numbers, queues
 /// and counts (but for "mine").
@@ -13,7 +33,7 @@ pub enum ViewKey {
     /// An installation admin's or a tenant admin's: their scope.
     Admin(Scope),
     /// An agent's: the queues they serve, when nothing outside them is assigned to them.
-    Queues(Vec<i64>),
+    Queues(Arc<[i64]>),
     /// An agent with a conversation of their own outside their queues: a sidebar of their own.
     Own(String),
 }
@@ -22,16 +42,12 @@ impl ViewKey {
     /// The key of a view of `scope`; `queues` are an agent's. An agent's scope is their queues'
     /// conversations and those assigned to them (`SCOPE_SQL`), so two agents of the same queues
     /// see the same only while neither has one assigned outside them.
-    pub fn of(scope: &Scope, queues: &HashSet<i64>, placements: &Placements) -> ViewKey {
+    pub fn of(scope: &Scope, queues: &AgentQueues, placements: &Placements) -> ViewKey {
         match scope {
-            Scope::Agent(user) if placements.assigned_outside(user, queues) => {
+            Scope::Agent(user) if placements.assigned_outside(user, &queues.set) => {
                 ViewKey::Own(user.clone())
             }
-            Scope::Agent(_) => {
-                let mut queues: Vec<i64> = queues.iter().copied().collect();
-                queues.sort_unstable();
-                ViewKey::Queues(queues)
-            }
+            Scope::Agent(_) => ViewKey::Queues(queues.sorted.clone()),
             admin => ViewKey::Admin(admin.clone()),
         }
     }
@@ -41,7 +57,7 @@ impl ViewKey {
     /// not, so they are a view of their own this tick.
     pub fn of_tick(
         scope: &Scope,
-        queues: &HashSet<i64>,
+        queues: &AgentQueues,
         placements: &Placements,
         read: &Read,
     ) -> ViewKey {
@@ -49,7 +65,7 @@ impl ViewKey {
             let held_outside = read.conversations.iter().any(|c| {
                 c.before.as_ref().is_some_and(|p| {
                     p.assignee.as_deref() == Some(user.as_str())
-                        && !p.queue_id.is_some_and(|q| queues.contains(&q))
+                        && !p.queue_id.is_some_and(|q| queues.set.contains(&q))
                 })
             });
             if held_outside {
@@ -80,12 +96,12 @@ mod tests {
             (2, placed(Some(20), Some("ben"))),
             (3, placed(None, None)),
         ]);
-        let queues = |q: &[i64]| q.iter().copied().collect::<HashSet<i64>>();
+        let queues = |q: &[i64]| AgentQueues::new(q.iter().copied().collect());
         let agent = |name: &str| Scope::Agent(name.into());
         // Ana's own conversation is in her queue: hers is the queue's sidebar.
         let ana = ViewKey::of(&agent("ana"), &queues(&[10]), &placements);
         let cleo = ViewKey::of(&agent("cleo"), &queues(&[10]), &placements);
-        assert_eq!(ana, ViewKey::Queues(vec![10]));
+        assert_eq!(ana, ViewKey::Queues(Arc::from([10])));
         assert_eq!(ana, cleo);
         // Ben holds one in queue 20, which he does not serve: he sees more than queue 10's.
         assert_eq!(
