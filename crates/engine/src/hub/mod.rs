@@ -233,10 +233,14 @@ async fn run(
                 continue;
             }
             read = sidebars.recv() => {
-                if let Some((key, sidebar)) = read
-                    && let Some(group) = groups.get_mut(&key)
-                {
-                    group.sidebar_read(sidebar);
+                // The views of a kind come back together: all of them in one turn, rather than
+                // one turn (and a look at every group) each.
+                let mut next = read;
+                while let Some((key, sidebar)) = next {
+                    if let Some(group) = groups.get_mut(&key) {
+                        group.sidebar_read(sidebar);
+                    }
+                    next = sidebars.try_recv().ok();
                 }
                 continue;
             }
