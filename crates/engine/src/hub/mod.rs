@@ -39,7 +39,7 @@ use wabox_store::StoreEvent;
 /// How long after a first event the hub waits for more before pushing them together.
 const TICK: Duration = Duration::from_millis(40);
 /// The most often a group's sidebar is read again.
-const SIDEBAR_EVERY: Duration = Duration::from_millis(500);
+const SIDEBAR_EVERY: Duration = Duration::from_millis(1000);
 /// Pushes waiting for one subscriber before it is counted as fallen behind.
 const SUBSCRIBER_QUEUE: usize = 256;
 
