@@ -213,7 +213,7 @@ impl Group {
         let sees = |p: &Option<wabox_store::scope::Placement>| {
             p.as_ref()
                 .zip(scope.as_ref())
-                .is_some_and(|(p, scope)| scope.sees(p, &self.agent_queues.set))
+                .is_some_and(|(p, scope)| scope.sees(p, self.agent_queues.set()))
         };
         let mut shown = HashSet::new();
         for changed in &read.conversations {

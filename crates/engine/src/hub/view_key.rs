@@ -11,7 +11,7 @@ use wabox_store::scope::Scope;
 /// view, made once when they are read rather than per view per tick.
 #[derive(Debug, Clone, Default)]
 pub struct AgentQueues {
-    pub set: HashSet<i64>,
+    set: HashSet<i64>,
     sorted: Arc<[i64]>,
 }
 
@@ -23,6 +23,11 @@ impl AgentQueues {
             set,
             sorted: sorted.into(),
         }
+    }
+
+    /// The queues, to ask whether one is among them (the list follows them: read-only).
+    pub fn set(&self) -> &HashSet<i64> {
+        &self.set
     }
 }
 
