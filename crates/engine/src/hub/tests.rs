@@ -53,6 +53,14 @@ async fn sidebar(pushes: &mut super::Pushes) -> Sidebar {
     (**delivery.push.sidebar.as_ref().expect("a sidebar")).clone()
 }
 
+/// Ana's and Ben's inboxes, subscribed.
+async fn ana_and_ben(engine: &Arc<Engine>) -> (super::Pushes, super::Pushes) {
+    let hub = engine.hub();
+    let ana = hub.subscribe(&agent("ana"), None).await.unwrap();
+    let ben = hub.subscribe(&agent("ben"), None).await.unwrap();
+    (ana, ben)
+}
+
 /// Tenant Acme's number and a customer's conversation (its id), the number's conversations
 /// waiting in `queues[0]`, and each `(agent, queue)` serving their queue.
 async fn team(engine: &Arc<Engine>, queues: &[&str], agents: &[(&str, &str)]) -> i64 {
@@ -93,8 +101,7 @@ async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
         .await
         .unwrap();
 
-    let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
-    let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
+    let (mut ana, mut ben) = ana_and_ben(&engine).await;
     // A change both see: both sidebars are due at once, and read together.
     engine
         .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
@@ -134,8 +141,7 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
         )
         .await
         .unwrap();
-    let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
-    let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
+    let (mut ana, mut ben) = ana_and_ben(&engine).await;
     // Handed to Cleo: out of Ben's sight, never in Ana's.
     engine
         .handle(
@@ -164,8 +170,7 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
 async fn agents_of_one_queue_with_the_same_sidebar_are_sent_the_same_bytes() {
     let (_d, engine) = engine();
     let conversation_id = team(&engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
-    let mut ana = engine.hub().subscribe(&agent("ana"), None).await.unwrap();
-    let mut ben = engine.hub().subscribe(&agent("ben"), None).await.unwrap();
+    let (mut ana, mut ben) = ana_and_ben(&engine).await;
     engine
         .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
         .await;
