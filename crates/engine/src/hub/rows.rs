@@ -31,9 +31,7 @@ impl Placements {
             }
         }
     }
-}
 
-impl Placements {
     /// Whether a conversation outside `queues` is assigned to `user`.
     pub fn assigned_outside(&self, user: &str, queues: &std::collections::HashSet<i64>) -> bool {
         self.held.get(user).is_some_and(|held| {
