@@ -323,17 +323,15 @@ pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>
 }
 
 pub fn agent_record(conn: &Connection, user: &str) -> Result<Option<AgentRecord>> {
+    // Asked for every request: prepared once per connection.
     Ok(conn
-        .query_row(
-            "SELECT role, tenant_id FROM agents WHERE user = ?1",
-            [user],
-            |r| {
-                Ok(AgentRecord {
-                    role: r.word(0)?,
-                    tenant_id: r.get(1)?,
-                })
-            },
-        )
+        .prepare_cached("SELECT role, tenant_id FROM agents WHERE user = ?1")?
+        .query_row([user], |r| {
+            Ok(AgentRecord {
+                role: r.word(0)?,
+                tenant_id: r.get(1)?,
+            })
+        })
         .optional()?)
 }
 
