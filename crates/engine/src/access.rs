@@ -234,10 +234,19 @@ impl Engine {
         act_as: Option<&str>,
     ) -> Result<Resolved, ApiError> {
         let user = caller.user.clone();
-        let record = self
+        let target = act_as.filter(|t| *t != user).map(str::to_string);
+        // The caller's record and, when they act as someone, the target's: one look.
+        let (record, as_target) = self
             .read({
-                let user = user.clone();
-                move |c| queues::agent_record(c, &user)
+                let (user, target) = (user.clone(), target.clone());
+                move |c| {
+                    let record = queues::agent_record(c, &user)?;
+                    let as_target = match target {
+                        Some(t) => Some((queues::agent_record(c, &t)?, queue_tenants(c, &t)?)),
+                        None => None,
+                    };
+                    Ok((record, as_target))
+                }
             })
             .await?;
         let own = if self.installation_admin(caller) {
@@ -245,14 +254,13 @@ impl Engine {
         } else {
             self.scope_of(&user, record)?
         };
-        let Some(target) = act_as.filter(|t| *t != user) else {
+        let (Some(target), Some((record, queue_tenants))) = (target, as_target) else {
             return Ok(Resolved::Own(Access {
                 user: user.clone(),
                 actor: user,
                 scope: own,
             }));
         };
-        let target = target.to_string();
         let refuse = |why: wabox_protocol::ErrorCode| Resolved::Refused {
             actor: user.clone(),
             target: target.clone(),
@@ -263,17 +271,6 @@ impl Engine {
                 user: user.clone(),
             }));
         }
-        let (record, queue_tenants) = self
-            .read({
-                let target = target.clone();
-                move |c| {
-                    Ok((
-                        queues::agent_record(c, &target)?,
-                        queue_tenants(c, &target)?,
-                    ))
-                }
-            })
-            .await?;
         let scope = if self.installation_admin_named(&target) {
             Scope::Everything
         } else {
