@@ -149,6 +149,7 @@ impl Group {
                 group: key.clone(),
                 caller: self.caller.clone(),
                 act_as: self.act_as.clone(),
+                holds_nothing: placements.holds_nothing(&user),
                 scope,
                 user,
             },

@@ -16,6 +16,9 @@ pub struct Placements {
     /// Each assignee's conversations and their queues: who holds what outside their queues is
     /// asked per view per tick, and must not cost every conversation each time.
     held: HashMap<String, HashMap<i64, Option<i64>>>,
+    /// Every conversation was read at the start (false: the first read failed, and who holds
+    /// nothing cannot be told from this).
+    complete: bool,
 }
 
 impl Placements {
@@ -27,7 +30,10 @@ impl Placements {
             Ok(all) => Placements::of(all),
             Err(e) => {
                 tracing::warn!(error = %e, "the event hub could not read where conversations sit");
-                Placements::of(Vec::new())
+                Placements {
+                    complete: false,
+                    ..Placements::of(Vec::new())
+                }
             }
         }
     }
@@ -40,10 +46,16 @@ impl Placements {
         })
     }
 
+    /// Whether `user` is known to hold no conversation at all (so none of theirs is open).
+    pub fn holds_nothing(&self, user: &str) -> bool {
+        self.complete && !self.held.contains_key(user)
+    }
+
     pub fn of(all: Vec<(i64, Placement)>) -> Placements {
         let mut placements = Placements {
             all: HashMap::with_capacity(all.len()),
             held: HashMap::new(),
+            complete: true,
         };
         for (id, p) in all {
             placements.set(id, Some(p));
@@ -179,5 +191,17 @@ mod tests {
         assert_eq!(p.set(2, None), Some(at(None, Some("ben"))));
         assert!(!p.assigned_outside("ben", &sales));
         assert!(p.held.is_empty());
+        assert!(p.holds_nothing("ben") && p.holds_nothing("ana"));
+        p.set(3, Some(at(Some(10), Some("ana"))));
+        assert!(!p.holds_nothing("ana"), "in her own queue, still hers");
+    }
+
+    #[test]
+    fn without_the_first_read_nobody_is_known_to_hold_nothing() {
+        let p = Placements {
+            complete: false,
+            ..Placements::of(Vec::new())
+        };
+        assert!(!p.holds_nothing("ana"));
     }
 }

@@ -28,6 +28,8 @@ pub struct Member {
     pub scope: Scope,
     /// Whose "mine" it shows.
     pub user: String,
+    /// The hub knows `user` holds no conversation: "mine" is 0 without asking the store.
+    pub holds_nothing: bool,
 }
 
 /// Each read sidebar (none when it could not be read) goes back through `done`.
@@ -47,19 +49,25 @@ pub fn read(engine: &Arc<Engine>, due: Vec<(ViewKey, Member)>, done: &Done) {
 async fn read_together(engine: Arc<Engine>, members: Vec<Member>, done: Done) {
     let Some(first) = members.first() else { return };
     let shared = shared_part(&engine, first).await;
-    // The others' own counts, in one read: the first's is in the shared part.
-    let others: Vec<(Scope, String)> = members[1..]
+    // The others' own counts, in one read: the first's is in the shared part. Most agents of
+    // a team hold nothing at a given moment: theirs is 0 without a look.
+    let others: Vec<Option<(Scope, String)>> = members[1..]
         .iter()
-        .map(|m| (m.scope.clone(), m.user.clone()))
+        .map(|m| (!m.holds_nothing).then(|| (m.scope.clone(), m.user.clone())))
         .collect();
-    let mines = match (&shared, others.is_empty()) {
-        (Some(_), false) => {
+    let mines = match (&shared, others.iter().any(Option::is_some)) {
+        (Some(_), true) => {
             let now = now_unix();
             let read = engine
                 .read(move |c| {
                     others
                         .iter()
-                        .map(|(scope, user)| wabox_store::view_counts::mine(c, scope, user, now))
+                        .map(|who| match who {
+                            Some((scope, user)) => {
+                                wabox_store::view_counts::mine(c, scope, user, now)
+                            }
+                            None => Ok(0),
+                        })
                         .collect::<wabox_store::Result<Vec<i64>>>()
                 })
                 .await;
@@ -68,7 +76,8 @@ async fn read_together(engine: Arc<Engine>, members: Vec<Member>, done: Done) {
             })
             .ok()
         }
-        _ => Some(Vec::new()),
+        (Some(_), false) => Some(vec![0; others.len()]),
+        (None, _) => None,
     };
     for (i, member) in members.iter().enumerate() {
         let sidebar = match (&shared, &mines) {

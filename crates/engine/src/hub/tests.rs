@@ -119,6 +119,23 @@ async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
 }
 
 #[tokio::test]
+async fn an_agent_who_claims_while_watching_counts_it_as_theirs_at_once() {
+    let (_d, engine) = engine();
+    let conversation_id = team(&engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
+    let (mut ana, mut ben) = ana_and_ben(&engine).await;
+    // Neither held anything when they subscribed: the hub learns of Ana's from the claim.
+    engine
+        .handle(&agent("ana"), Request::Claim { conversation_id })
+        .await
+        .unwrap();
+    let mine = |p: &wabox_protocol::push::Push| p.sidebar.as_ref().map(|s| s.counts.mine);
+    pushes_until(&mut ana, |p| mine(p) == Some(1)).await;
+    let bens = sidebar(&mut ben).await;
+    assert_eq!((bens.counts.open, bens.counts.mine), (1, 0));
+    engine.shutdown();
+}
+
+#[tokio::test]
 async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gone_alone() {
     let (_d, engine) = engine();
     let conversation_id = team(
