@@ -19,7 +19,7 @@ use wabox_protocol::push::{JournalChange, Push, Sidebar};
 /// sidebar riding along: the views of a key read theirs together, so most are the same).
 pub struct Content {
     fitted: Fitted,
-    with_sidebars: Vec<(Box<Sidebar>, Fitted)>,
+    with_sidebars: Vec<(Arc<Sidebar>, Fitted)>,
     /// Rows came or went, or journal entries changed: the sidebar is read again.
     moves_sidebar: bool,
 }
@@ -37,7 +37,7 @@ pub struct Group {
     sidebar_reading: bool,
     /// A sidebar read and not sent yet: it rides with the next push, or goes alone after
     /// `TICK` if none comes (a push fewer per subscriber while changes keep coming).
-    sidebar_ready: Option<(Box<Sidebar>, Instant)>,
+    sidebar_ready: Option<(Arc<Sidebar>, Instant)>,
 }
 
 impl Group {
@@ -93,22 +93,22 @@ impl Group {
             .is_some_and(|(_, at)| *at + super::TICK <= now)
     }
 
-    /// Sends the sidebar waiting for a push, alone; `sent` are the pushes of sidebars already
-    /// sent so this turn, whose bytes a view with the same sidebar shares.
-    pub fn send_waiting_sidebar(&mut self, sent: &mut Vec<Arc<Delivery>>) {
+    /// Sends the sidebar waiting for a push, alone; `sent` are the sidebars already sent so
+    /// this turn and their pushes, whose bytes a view with the same sidebar shares.
+    pub fn send_waiting_sidebar(&mut self, sent: &mut Vec<(Arc<Sidebar>, Arc<Delivery>)>) {
         let Some((sidebar, _)) = self.sidebar_ready.take() else {
             return;
         };
         let same = sent
             .iter()
-            .find(|d| d.push.sidebar.as_ref() == Some(&sidebar))
-            .cloned();
+            .find(|(s, _)| same_sidebar(s, &sidebar))
+            .map(|(_, d)| d.clone());
         let delivery = same.unwrap_or_else(|| {
             let d = Delivery::new(Push {
-                sidebar: Some(sidebar),
+                sidebar: Some(Box::new(Sidebar::clone(&sidebar))),
                 ..Push::default()
             });
-            sent.push(d.clone());
+            sent.push((sidebar, d.clone()));
             d
         });
         self.send(&delivery);
@@ -271,9 +271,11 @@ impl Group {
                 let same = content
                     .with_sidebars
                     .iter()
-                    .position(|(s, _)| *s == sidebar);
+                    .position(|(s, _)| same_sidebar(s, &sidebar));
                 let i = same.unwrap_or_else(|| {
-                    let own = content.fitted.with_sidebar(sidebar.clone());
+                    let own = content
+                        .fitted
+                        .with_sidebar(Box::new(Sidebar::clone(&sidebar)));
                     content.with_sidebars.push((sidebar, own));
                     content.with_sidebars.len() - 1
                 });
@@ -286,16 +288,21 @@ impl Group {
     }
 
     /// A sidebar read is back: it waits for the next push (unless it failed: nothing then).
-    pub fn sidebar_read(&mut self, sidebar: Option<Sidebar>) {
+    pub fn sidebar_read(&mut self, sidebar: Option<Arc<Sidebar>>) {
         self.sidebar_reading = false;
         let now = Instant::now();
         self.sidebar_sent = Some(now);
         if let Some(sidebar) = sidebar {
-            self.sidebar_ready = Some((Box::new(sidebar), now));
+            self.sidebar_ready = Some((sidebar, now));
         }
     }
 
     fn send(&mut self, delivery: &Arc<Delivery>) {
         self.subscribers.send(delivery);
     }
+}
+
+/// Views read together hold the very same sidebar; one read apart may still be equal.
+fn same_sidebar(a: &Arc<Sidebar>, b: &Arc<Sidebar>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }

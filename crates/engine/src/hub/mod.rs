@@ -205,7 +205,7 @@ async fn run(
 ) {
     let mut groups: HashMap<GroupKey, Group> = HashMap::new();
     let (sidebars_done, mut sidebars) =
-        mpsc::unbounded_channel::<(GroupKey, Option<push::Sidebar>)>();
+        mpsc::unbounded_channel::<(GroupKey, Option<Arc<push::Sidebar>>)>();
     let mut placements = match engine.upgrade() {
         Some(e) => rows::Placements::load(&e).await,
         None => return,

@@ -33,7 +33,7 @@ pub struct Member {
 }
 
 /// Each read sidebar (none when it could not be read) goes back through `done`.
-pub type Done = mpsc::UnboundedSender<(GroupKey, Option<Sidebar>)>;
+pub type Done = mpsc::UnboundedSender<(GroupKey, Option<Arc<Sidebar>>)>;
 
 /// Reads the sidebars of `due`, each key's shared part once, on tasks of their own.
 pub fn read(engine: &Arc<Engine>, due: Vec<(ViewKey, Member)>, done: &Done) {
@@ -79,16 +79,28 @@ async fn read_together(engine: Arc<Engine>, members: Vec<Member>, done: Done) {
         (Some(_), false) => Some(vec![0; others.len()]),
         (None, _) => None,
     };
+    // Views whose "mine" is the same share one sidebar (most of a team: nothing of their own),
+    // so the hub neither copies it per view nor compares the copies to share their bytes.
+    let shared = shared.map(Arc::new);
+    let mut made: Vec<Arc<Sidebar>> = shared.iter().cloned().collect();
     for (i, member) in members.iter().enumerate() {
-        let sidebar = match (&shared, &mines) {
-            (Some(shared), _) if i == 0 => Some(shared.clone()),
-            (Some(shared), Some(mines)) => mines.get(i - 1).map(|mine| {
-                let mut own = shared.clone();
-                own.counts.mine = *mine;
-                own
-            }),
+        let mine = match (&shared, &mines) {
+            (Some(shared), _) if i == 0 => Some(shared.counts.mine),
+            (Some(_), Some(mines)) => mines.get(i - 1).copied(),
             _ => None,
         };
+        let sidebar = shared.as_ref().zip(mine).map(|(shared, mine)| {
+            match made.iter().find(|s| s.counts.mine == mine) {
+                Some(same) => same.clone(),
+                None => {
+                    let mut own = Sidebar::clone(shared);
+                    own.counts.mine = mine;
+                    let own = Arc::new(own);
+                    made.push(own.clone());
+                    own
+                }
+            }
+        });
         let _ = done.send((member.group.clone(), sidebar));
     }
 }
