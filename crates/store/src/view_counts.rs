@@ -19,14 +19,20 @@ pub fn counts(
     // the list it stands beside.
     let in_state = |name: &str| STATE_SQL.replace(":state", name);
     let open = in_state("'open'");
+    // Each row's states are found once (the CTE is materialized, not folded back into the
+    // sums), rather than "open" once per count that needs it: half the cost over a scope of
+    // a thousand conversations, read once a second per kind of view.
     let sql = format!(
-        "SELECT coalesce(sum({open}), 0),
-                coalesce(sum(({open}) AND c.assignee = :user), 0),
-                coalesce(sum(({open}) AND c.assignee IS NULL), 0),
-                coalesce(sum({}), 0),
-                coalesce(sum({}), 0)
-         FROM conversations c JOIN numbers n ON n.id = c.number_id
-         WHERE {SCOPE_SQL}",
+        "WITH k AS MATERIALIZED (
+             SELECT {open} AS open, {} AS snoozed, {} AS closed, c.assignee AS assignee
+             FROM conversations c JOIN numbers n ON n.id = c.number_id
+             WHERE {SCOPE_SQL})
+         SELECT coalesce(sum(open), 0),
+                coalesce(sum(open AND assignee = :user), 0),
+                coalesce(sum(open AND assignee IS NULL), 0),
+                coalesce(sum(snoozed), 0),
+                coalesce(sum(closed), 0)
+         FROM k",
         in_state("'snoozed'"),
         in_state("'closed'"),
     );
