@@ -264,8 +264,10 @@ async fn run(
         let Some(engine) = engine.upgrade() else {
             return;
         };
-        groups.retain(|_, g| g.has_subscribers());
         if !tick.is_empty() {
+            // Looked for once per tick, not per turn: a view whose inboxes all left costs
+            // nothing in between (nothing changes its sidebar without a tick).
+            groups.retain(|_, g| g.has_subscribers());
             let read = rows::read(&engine, &tick, &mut placements).await;
             // Views that see the same share one push (built by the first of them).
             let mut contents: HashMap<view_key::ViewKey, group::Content> = HashMap::new();
@@ -305,14 +307,16 @@ fn start_sidebars(
             group.send_waiting_sidebar(&mut sent);
         }
     }
-    let (mut due, mut later) = (Vec::new(), Vec::new());
-    for (key, group) in groups.iter_mut() {
-        match group.sidebar_wanted(now) {
-            Some(true) => due.push(key.clone()),
-            Some(false) => later.push(key.clone()),
-            None => {}
-        }
-    }
+    // Most turns start nothing: every view changed, none due yet. Those are looked at, not
+    // copied, until one is due.
+    let wanted = |groups: &HashMap<GroupKey, Group>, due: bool| -> Vec<GroupKey> {
+        groups
+            .iter()
+            .filter(|(_, g)| g.sidebar_wanted(now) == Some(due))
+            .map(|(key, _)| key.clone())
+            .collect()
+    };
+    let due = wanted(groups, true);
     let mut started: Vec<_> = due
         .iter()
         .filter_map(|key| groups.get_mut(key)?.start_sidebar(key, placements))
@@ -322,7 +326,7 @@ fn start_sidebars(
     }
     let kinds: std::collections::HashSet<view_key::ViewKey> =
         started.iter().map(|(view, _)| view.clone()).collect();
-    for key in later {
+    for key in wanted(groups, false) {
         let Some(group) = groups.get_mut(&key) else {
             continue;
         };
