@@ -92,6 +92,13 @@ async fn team(engine: &Arc<Engine>, queues: &[&str], agents: &[(&str, &str)]) ->
     conversation_id
 }
 
+/// Ana and Ben serving Sales, where the conversation waits, with their inboxes subscribed.
+async fn sales_of_ana_and_ben(engine: &Arc<Engine>) -> (i64, super::Pushes, super::Pushes) {
+    let conversation_id = team(engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
+    let (ana, ben) = ana_and_ben(engine).await;
+    (conversation_id, ana, ben)
+}
+
 #[tokio::test]
 async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
     let (_d, engine) = engine();
@@ -121,8 +128,7 @@ async fn agents_of_one_queue_share_its_sidebar_and_each_counts_their_own() {
 #[tokio::test]
 async fn an_agent_who_claims_while_watching_counts_it_as_theirs_at_once() {
     let (_d, engine) = engine();
-    let conversation_id = team(&engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
-    let (mut ana, mut ben) = ana_and_ben(&engine).await;
+    let (conversation_id, mut ana, mut ben) = sales_of_ana_and_ben(&engine).await;
     // Neither held anything when they subscribed: the hub learns of Ana's from the claim.
     engine
         .handle(&agent("ana"), Request::Claim { conversation_id })
@@ -186,8 +192,7 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
 #[tokio::test]
 async fn agents_of_one_queue_with_the_same_sidebar_are_sent_the_same_bytes() {
     let (_d, engine) = engine();
-    let conversation_id = team(&engine, &["Sales"], &[("ana", "Sales"), ("ben", "Sales")]).await;
-    let (mut ana, mut ben) = ana_and_ben(&engine).await;
+    let (conversation_id, mut ana, mut ben) = sales_of_ana_and_ben(&engine).await;
     engine
         .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
         .await;
