@@ -26,6 +26,7 @@ mod numbers_cache;
 pub mod outbox;
 mod outgoing;
 mod public_paths;
+mod read_receipts;
 mod routing;
 pub mod scheduler;
 mod send;
@@ -114,7 +115,7 @@ pub struct Engine {
     /// Who has an inbox open, for automatic assignment.
     pub presence: assign::Presence,
     /// The customer message each conversation was last marked read up to on WhatsApp.
-    read_receipts: std::sync::Mutex<std::collections::HashMap<i64, String>>,
+    read_receipts: read_receipts::ReadReceipts,
     /// The sequence files, as last read.
     pub sequences: sequences::Registry,
     /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).

@@ -174,7 +174,7 @@ impl Engine {
         ) {
             // Every inbox with the conversation open asks as a message arrives: Meta hears
             // once per customer message, and again only after a call that failed.
-            if self.receipt_sent(conversation_id).as_deref() == Some(wamid.as_str()) {
+            if self.read_receipts.told(conversation_id, &wamid) {
                 return Ok(Response::Done);
             }
             let credential = self.open_credential(&sealed).map_err(ApiError::internal)?;
@@ -186,18 +186,8 @@ impl Engine {
                         meta: e.to_string(),
                     })
                 })?;
-            self.receipts().insert(conversation_id, wamid);
+            self.read_receipts.record(conversation_id, wamid);
         }
         Ok(Response::Done)
-    }
-
-    fn receipts(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, String>> {
-        // A panic while holding it leaves plain ids behind: still usable.
-        self.read_receipts.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The customer message this conversation was last marked read up to on WhatsApp.
-    fn receipt_sent(&self, conversation_id: i64) -> Option<String> {
-        self.receipts().get(&conversation_id).cloned()
     }
 }
