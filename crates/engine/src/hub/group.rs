@@ -99,18 +99,13 @@ impl Group {
         let Some((sidebar, _)) = self.sidebar_ready.take() else {
             return;
         };
-        let same = sent
-            .iter()
-            .find(|(s, _)| same_sidebar(s, &sidebar))
-            .map(|(_, d)| d.clone());
-        let delivery = same.unwrap_or_else(|| {
-            let d = Delivery::new(Push {
-                sidebar: Some(Box::new(Sidebar::clone(&sidebar))),
+        let delivery = made_for(sent, sidebar, |sidebar| {
+            Delivery::new(Push {
+                sidebar: Some(sidebar),
                 ..Push::default()
-            });
-            sent.push((sidebar, d.clone()));
-            d
-        });
+            })
+        })
+        .clone();
         self.send(&delivery);
     }
 
@@ -267,20 +262,9 @@ impl Group {
             return;
         }
         let fitted = match self.sidebar_ready.take() {
-            Some((sidebar, _)) => {
-                let same = content
-                    .with_sidebars
-                    .iter()
-                    .position(|(s, _)| same_sidebar(s, &sidebar));
-                let i = same.unwrap_or_else(|| {
-                    let own = content
-                        .fitted
-                        .with_sidebar(Box::new(Sidebar::clone(&sidebar)));
-                    content.with_sidebars.push((sidebar, own));
-                    content.with_sidebars.len() - 1
-                });
-                &mut content.with_sidebars[i].1
-            }
+            Some((sidebar, _)) => made_for(&mut content.with_sidebars, sidebar, |sidebar| {
+                content.fitted.with_sidebar(sidebar)
+            }),
             None => &mut content.fitted,
         };
         self.subscribers
@@ -302,7 +286,21 @@ impl Group {
     }
 }
 
-/// Views read together hold the very same sidebar; one read apart may still be equal.
-fn same_sidebar(a: &Arc<Sidebar>, b: &Arc<Sidebar>) -> bool {
-    Arc::ptr_eq(a, b) || a == b
+/// What was made this turn for a sidebar equal to `sidebar`, or `make`'s, made now and kept:
+/// views whose sidebars are equal share one push. Views read together hold the very same
+/// sidebar (a pointer says so); one read apart may still be equal.
+fn made_for<T>(
+    made: &mut Vec<(Arc<Sidebar>, T)>,
+    sidebar: Arc<Sidebar>,
+    make: impl FnOnce(Box<Sidebar>) -> T,
+) -> &mut T {
+    let same = made
+        .iter()
+        .position(|(s, _)| Arc::ptr_eq(s, &sidebar) || *s == sidebar);
+    let i = same.unwrap_or_else(|| {
+        let own = make(Box::new(Sidebar::clone(&sidebar)));
+        made.push((sidebar, own));
+        made.len() - 1
+    });
+    &mut made[i].1
 }
