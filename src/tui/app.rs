@@ -161,7 +161,7 @@ impl App {
         if self.link != LinkState::Connected {
             return out;
         }
-        out.extend(self.sidebar.request(self.now));
+        out.extend(self.sidebar.request());
         out.extend(self.list.request(self.sidebar.chosen_view()));
         out
     }
@@ -204,7 +204,6 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
-        self.sidebar.tick(now);
         self.expire_notice(now);
     }
 

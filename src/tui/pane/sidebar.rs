@@ -22,11 +22,6 @@ pub struct Sidebar {
     pub(in crate::tui) stale: bool,
     /// One request at a time: counting waiting customers is not free on a big store.
     pub(in crate::tui) loading: bool,
-    /// The engine caches the counts for a second: after a burst of changes, ask once more when
-    /// that has passed, so the last answer of a burst is not a stale one.
-    recheck_at: Option<i64>,
-    /// The coming request is that second look (it schedules no other).
-    rechecking: bool,
 }
 
 impl Default for Sidebar {
@@ -40,38 +35,24 @@ impl Default for Sidebar {
             invalid: 0,
             stale: true,
             loading: false,
-            recheck_at: None,
-            rechecking: false,
         }
     }
 }
 
 impl Sidebar {
     /// The directory's requests, when stale and none is running.
-    pub fn request(&mut self, now: i64) -> Vec<Effect> {
+    pub fn request(&mut self) -> Vec<Effect> {
         if !self.stale || self.loading {
             return Vec::new();
         }
         self.stale = false;
         self.loading = true;
-        if !std::mem::take(&mut self.rechecking) {
-            self.recheck_at = Some(now + 2);
-        }
         vec![
             Effect::Call(Tag::Numbers, Request::ListNumbers),
             Effect::Call(Tag::Queues, Request::ListQueues),
             Effect::Call(Tag::Attention, Request::Attention),
             Effect::Call(Tag::Counts, Request::ConversationCounts),
         ]
-    }
-
-    /// The second look, when its time has come.
-    pub fn tick(&mut self, now: i64) {
-        if self.recheck_at.is_some_and(|at| now >= at) {
-            self.recheck_at = None;
-            self.stale = true;
-            self.rechecking = true;
-        }
     }
 
     /// Connected again: everything is read again.
