@@ -63,9 +63,14 @@ impl Group {
         self.subscribers.add(out);
     }
 
-    /// Forgets subscribers that have gone; false once none is left.
-    pub fn has_subscribers(&mut self) -> bool {
-        self.subscribers.any_left()
+    /// False once no subscriber is left; with `look`, those that have gone are looked for and
+    /// forgotten first (else only those a push found gone were).
+    pub fn has_subscribers(&mut self, look: bool) -> bool {
+        if look {
+            self.subscribers.any_left()
+        } else {
+            !self.subscribers.is_empty()
+        }
     }
 
     /// When the hub must next act for this group without a change: a sidebar to read again,

@@ -206,6 +206,7 @@ async fn run(
     let mut groups: HashMap<GroupKey, Group> = HashMap::new();
     let (sidebars_done, mut sidebars) =
         mpsc::unbounded_channel::<(GroupKey, Option<Arc<push::Sidebar>>)>();
+    let mut swept = Instant::now();
     let mut placements = match engine.upgrade() {
         Some(e) => rows::Placements::load(&e).await,
         None => return,
@@ -266,8 +267,14 @@ async fn run(
         };
         if !tick.is_empty() {
             // Looked for once per tick, not per turn: a view whose inboxes all left costs
-            // nothing in between (nothing changes its sidebar without a tick).
-            groups.retain(|_, g| g.has_subscribers());
+            // nothing in between (nothing changes its sidebar without a tick). Asking each
+            // connection whether it has gone takes its lock: once a second is enough, as a
+            // push finds a gone one at once.
+            let look = swept.elapsed() >= SIDEBAR_EVERY;
+            if look {
+                swept = Instant::now();
+            }
+            groups.retain(|_, g| g.has_subscribers(look));
             let read = rows::read(&engine, &tick, &mut placements).await;
             // Views that see the same share one push (built by the first of them).
             let mut contents: HashMap<view_key::ViewKey, group::Content> = HashMap::new();

@@ -53,6 +53,10 @@ impl Subscribers {
         self.0.push(Subscriber { out, behind: false });
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Forgets those that have gone; false once none is left.
     pub fn any_left(&mut self) -> bool {
         self.0.retain(|s| !s.out.is_closed());
@@ -163,7 +167,13 @@ mod tests {
         subs.add(Box::new(a));
         assert!(subs.any_left());
         drop(ra);
+        assert!(!subs.is_empty(), "not looked for yet");
         subs.send(&push(1));
+        assert!(subs.is_empty(), "a push finds it gone");
         assert!(!subs.any_left());
+        let (b, rb) = mpsc::channel::<Arc<Delivery>>(2);
+        subs.add(Box::new(b));
+        drop(rb);
+        assert!(!subs.any_left(), "or looking for it");
     }
 }
