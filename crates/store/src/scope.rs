@@ -233,12 +233,13 @@ pub fn placements(conn: &Connection) -> Result<Vec<(i64, Placement)>> {
 }
 
 /// The placements of these conversations (those that still exist).
+/// One statement for all of them: a tick's few ids cost one look, not one each.
 pub fn placements_of(conn: &Connection, ids: &[i64]) -> Result<Vec<(i64, Placement)>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.extend(placements_where(conn, "c.id = ?1", [id])?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let list = serde_json::to_string(ids).map_err(StoreError::invalid)?;
+    placements_where(conn, "c.id IN (SELECT value FROM json_each(?1))", [list])
 }
 
 fn placements_where<P: rusqlite::Params>(
@@ -305,5 +306,41 @@ mod placement_tests {
         assert!(ana.sees(&at(2, Some(7), Some("ana")), &queues));
         assert!(!ana.sees(&at(1, Some(7), Some("bob")), &queues));
         assert!(!ana.sees(&at(1, None, None), &queues));
+    }
+
+    #[test]
+    fn the_placements_of_a_few_conversations_are_read_in_one_look() {
+        use crate::test_fixtures::{PNID, WABA, apply, change_for, count, number_and_conversation};
+        let (_dir, conn) = crate::testing::store();
+        let first = number_and_conversation(&conn).unwrap();
+        let other_customer = serde_json::json!({
+            "contacts": [{"profile": {"name": "Ben"}, "wa_id": "5491100000002"}],
+            "messages": [{"from": "5491100000002", "id": "wamid.B", "timestamp": "11",
+                          "type": "text", "text": {"body": "hi"}}]});
+        apply(
+            &conn,
+            2,
+            &change_for(WABA, Some(PNID), "messages", other_customer),
+        );
+        assert_eq!(count(&conn, "SELECT count(*) FROM conversations"), 2);
+        conn.execute(
+            "UPDATE conversations SET assignee = 'ana' WHERE id = ?1",
+            [first],
+        )
+        .unwrap();
+        let all = super::placements(&conn).unwrap();
+        // Asked for one that exists, one twice and one that does not: each that exists, once,
+        // placed as the full read places it.
+        let got = super::placements_of(&conn, &[first, first, 999_999]).unwrap();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1.assignee.as_deref(), Some("ana"));
+        assert!(all.contains(&got[0]));
+        let both: Vec<i64> = all.iter().map(|(id, _)| *id).collect();
+        let mut got = super::placements_of(&conn, &both).unwrap();
+        got.sort_by_key(|(id, _)| *id);
+        let mut all = all;
+        all.sort_by_key(|(id, _)| *id);
+        assert_eq!(got, all);
+        assert!(super::placements_of(&conn, &[]).unwrap().is_empty());
     }
 }
