@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod apply;
+pub mod backup;
 pub mod business;
 pub mod calls;
 pub mod contacts;
