@@ -3,7 +3,8 @@
 //! conversations.rs, send.rs…), so adding a command touches its family's file and one arm here.
 
 use super::{
-    conversations, journal, media, numbers, react, send, sequences, team, templates, tenants,
+    conversations, journal, media, numbers, react, send, sequences, store_files, team, templates,
+    tenants,
 };
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -99,6 +100,11 @@ pub enum Command {
     /// Measure the engine (see the README's table).
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// A consistent copy of the store, made while the engine runs (as the engine's user).
+    Backup(store_files::BackupArgs),
+    /// Put a backup in place of the store, with the engine stopped; the store it replaces is
+    /// kept beside it.
+    Restore(store_files::RestoreArgs),
 }
 
 /// A duration that may be nothing at all (`0s`: do not wait).

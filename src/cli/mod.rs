@@ -61,6 +61,7 @@ mod send;
 mod send_file;
 pub mod sequences;
 pub mod signup;
+pub mod store_files;
 mod sync_report;
 pub mod team;
 mod template_header;
@@ -77,6 +78,8 @@ use crate::protocol::Request;
 pub async fn run(config: Config, command: Command, act_as: Option<String>) -> anyhow::Result<()> {
     let (request, json) = match command {
         Command::Send(args) => return send::send(config, args, act_as).await,
+        Command::Backup(args) => return store_files::backup(&config, args),
+        Command::Restore(args) => return store_files::restore(&config, args),
         Command::Media(media::MediaCommand::Get { message_id, out }) => {
             return media::save(config, message_id, out, act_as).await;
         }
@@ -129,6 +132,8 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         | Command::Serve { .. }
         | Command::Bench(_)
         | Command::Demo(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
         | Command::Tui => anyhow::bail!("this command is not one request: `run` starts it"),
     })
 }

@@ -21,6 +21,7 @@ mod security;
 mod sending;
 mod sequences;
 mod signup;
+mod store_files;
 mod team;
 mod tui_demo;
 mod tui_link;

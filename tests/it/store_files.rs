@@ -1,0 +1,179 @@
+//! `wabox backup` while the engine runs and `wabox restore` with it stopped, through the binary.
+
+use crate::common::*;
+use std::os::unix::fs::PermissionsExt;
+
+fn said(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Messages in a store file, read beside whoever has it open (WAL lets a reader in).
+fn messages_in(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap()
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap()
+}
+
+async fn customer_writes(engine: &Engine, k: usize) {
+    let from = format!("54911000{k:05}");
+    let body = inbound(
+        PNID,
+        Some(&from),
+        None,
+        &format!("Customer {k}"),
+        vec![text(&from, &format!("wamid.backup.{k}"), now(), "hola")],
+    );
+    assert_eq!(engine.deliver(&body).await, 200);
+}
+
+#[tokio::test]
+async fn a_backup_made_while_the_engine_writes_restores_what_it_held_and_nothing_is_lost() {
+    let home = Home::new();
+    home.with_acme();
+    let mut engine = home.start_engine();
+    for k in 0..20 {
+        customer_writes(&engine, k).await;
+    }
+    home.wait_processed();
+
+    // While customers keep writing, the backup is taken.
+    let backup = home.dir.path().join("monday.db");
+    let backup_arg = backup.display().to_string();
+    let writing = {
+        let url = engine.url();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for k in 100..160 {
+                let from = format!("54911000{k:05}");
+                let body = inbound(
+                    PNID,
+                    Some(&from),
+                    None,
+                    "Later",
+                    vec![text(&from, &format!("wamid.backup.{k}"), now(), "hola")],
+                );
+                let answer = http
+                    .post(&url)
+                    .header("x-hub-signature-256", sign(&body))
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(answer.status().is_success());
+            }
+        })
+    };
+    let made = home.json(&["backup", "--to", &backup_arg]);
+    writing.await.unwrap();
+    home.wait_processed();
+    let taken = made["store"]["messages"].as_i64().unwrap();
+    assert!(
+        (20..=80).contains(&taken),
+        "every message acknowledged before it, some after: {made}"
+    );
+    assert_eq!(made["store"]["tenants"], 1);
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a backup is as private as the store");
+
+    // A file is never replaced by a backup.
+    let again = home.run(&["backup", "--to", &backup_arg]);
+    assert!(!again.status.success());
+    assert!(said(&again).contains("already exists"), "{}", said(&again));
+
+    // Not while the engine runs: the store is untouched.
+    let refused = home.run(&["restore", &backup_arg]);
+    assert!(!refused.status.success());
+    assert!(
+        said(&refused).contains("an engine is running"),
+        "{}",
+        said(&refused)
+    );
+    let live = home.data.join("wabox.db");
+    assert_eq!(messages_in(&live), 80);
+
+    engine.stop();
+    let restored = home.json(&["restore", &backup_arg]);
+    assert_eq!(restored["store"]["messages"].as_i64().unwrap(), taken);
+    let kept = restored["replaced_kept_at"].as_str().unwrap().to_string();
+    assert!(kept.contains("wabox.db.before-restore-"), "{restored}");
+
+    // The engine starts on the restored store; the store it replaced is whole beside it.
+    let _engine = home.start_engine();
+    let listed = home.json(&["conversations", "--limit", "500"]);
+    assert_eq!(
+        listed.as_array().unwrap().len() as i64,
+        taken,
+        "one message each"
+    );
+    assert_eq!(messages_in(&live), taken);
+    assert_eq!(
+        messages_in(std::path::Path::new(&kept)),
+        80,
+        "nothing of the replaced store is lost"
+    );
+    assert!(
+        !home.everything_printed().contains(ACCESS_TOKEN),
+        "a token was printed"
+    );
+}
+
+#[test]
+fn a_restore_refuses_what_is_not_a_wabox_store_and_tokens_its_seal_key_cannot_open() {
+    let home = Home::new();
+    home.with_acme();
+    let backup = home.dir.path().join("acme.db");
+    home.ok(&["backup", "--to", &backup.display().to_string()]);
+
+    // Not a store at all, and a SQLite file of something else: nothing replaced.
+    let text = home.dir.path().join("notes.txt");
+    std::fs::write(&text, "these are not messages").unwrap();
+    let out = home.run(&["restore", &text.display().to_string()]);
+    assert!(!out.status.success());
+    assert!(
+        said(&out).contains("is not a SQLite database"),
+        "{}",
+        said(&out)
+    );
+    let other = home.dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE things(x)")
+        .unwrap();
+    let out = home.run(&["restore", &other.display().to_string()]);
+    assert!(said(&out).contains("not a wabox store"), "{}", said(&out));
+    assert_eq!(home.json(&["numbers", "list"]).as_array().unwrap().len(), 1);
+
+    // Another installation without this one's seal key cannot open the number's token.
+    let elsewhere = Home::new();
+    let out = elsewhere.run(&["restore", &backup.display().to_string()]);
+    assert!(!out.status.success());
+    assert!(said(&out).contains("no seal key here"), "{}", said(&out));
+    assert!(
+        !elsewhere.data.join("wabox.db").exists(),
+        "nothing was put in place"
+    );
+    // With a key of its own (a different one), still refused.
+    elsewhere.ok(&["tenants", "add", "Other"]);
+    let out = elsewhere.run(&["restore", &backup.display().to_string()]);
+    assert!(
+        said(&out).contains("sealed with another key"),
+        "{}",
+        said(&out)
+    );
+    // With the installation's key, restored: the number and its token come across.
+    std::fs::copy(
+        home.data.join("keys/seal.key"),
+        elsewhere.data.join("keys/seal.key"),
+    )
+    .unwrap();
+    elsewhere.ok(&["restore", &backup.display().to_string()]);
+    let numbers = elsewhere.json(&["numbers", "list"]);
+    assert_eq!(numbers[0]["phone_number_id"], PNID, "{numbers}");
+    assert_eq!(numbers[0]["has_token"], true, "{numbers}");
+    assert!(!elsewhere.everything_printed().contains(ACCESS_TOKEN));
+}
