@@ -8,6 +8,7 @@ pub mod business;
 pub mod calls;
 pub mod contacts;
 pub mod directory;
+pub mod gauges;
 pub mod groups;
 pub mod history_media;
 pub mod identity;
