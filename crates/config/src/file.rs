@@ -2,7 +2,9 @@
 //! others can read.
 
 use super::ConfigError;
-use super::settings::{KapsoSettings, KeyEntry, MediaSettings, OutboxSettings, UiSettings};
+use super::settings::{
+    KapsoSettings, KeyEntry, MediaSettings, MetricsSettings, OutboxSettings, UiSettings,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -27,6 +29,8 @@ pub(crate) struct ConfigFile {
     pub(crate) media: MediaSettings,
     #[serde(default)]
     pub(crate) ui: UiSettings,
+    #[serde(default)]
+    pub(crate) metrics: MetricsSettings,
     /// Key bindings over the defaults: `action = "key"` or `action = ["key", "key"]`.
     #[serde(default)]
     pub(crate) keys: BTreeMap<String, KeyEntry>,

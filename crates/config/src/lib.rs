@@ -7,7 +7,9 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
-pub use settings::{KapsoSettings, KeyEntry, KeyList, MediaSettings, OutboxSettings, UiSettings};
+pub use settings::{
+    KapsoSettings, KeyEntry, KeyList, MediaSettings, MetricsSettings, OutboxSettings, UiSettings,
+};
 
 use file::{default_access_group, default_dialog_base_url, default_graph_version};
 use std::collections::BTreeMap;
@@ -62,6 +64,7 @@ pub struct Config {
     pub outbox: OutboxSettings,
     pub media: MediaSettings,
     pub ui: UiSettings,
+    pub metrics: MetricsSettings,
     pub keys: BTreeMap<String, KeyEntry>,
     /// Where sequence files are (`sequences/` beside the config file, or in the user's config
     /// dir); none: no sequences.
@@ -97,6 +100,7 @@ impl Config {
             outbox: OutboxSettings::default(),
             media: MediaSettings::default(),
             ui: UiSettings::default(),
+            metrics: MetricsSettings::default(),
             keys: BTreeMap::new(),
             sequences_dir: None,
             movable_clock: false,

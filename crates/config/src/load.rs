@@ -83,6 +83,7 @@ impl Config {
             outbox: file.outbox,
             media: file.media,
             ui: file.ui,
+            metrics: file.metrics,
             keys: file.keys,
             sequences_dir,
             movable_clock: std::env::var("WABOX_MOVABLE_CLOCK").is_ok_and(|v| v == "1"),

@@ -30,6 +30,14 @@ impl KeyList {
     }
 }
 
+/// Who may read `GET /metrics` besides this machine (a scrape from loopback, not through a proxy).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Addresses of Prometheus servers allowed to scrape from elsewhere: `["10.0.0.7"]`.
+    pub allow: Vec<std::net::IpAddr>,
+}
+
 /// The inbox's look and manners.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
