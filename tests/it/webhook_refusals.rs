@@ -156,3 +156,46 @@ async fn a_body_over_3_mib_is_refused_with_413() {
     near.extend(vec![b' '; 3 * 1024 * 1024 - 100]);
     assert_eq!(engine.deliver(&near).await, 200);
 }
+
+#[tokio::test]
+async fn the_metrics_count_what_the_listener_answered_for_this_machine_only() {
+    let home = Home::new();
+    home.with_acme();
+    let engine = home.start_engine();
+    let body = fixture("01_inbound_text.json");
+    assert_eq!(engine.deliver(&body).await, 200);
+    assert_eq!(
+        engine.post(body.clone(), Some("sha256=00".into())).await,
+        401
+    );
+    home.wait_processed();
+    let metrics = engine.url().replace("/webhook", "/metrics");
+    let http = reqwest::Client::new();
+    let scrape = http.get(&metrics).send().await.unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(
+        scrape.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = scrape.text().await.unwrap();
+    for line in [
+        "wabox_deliveries_acknowledged_total 1",
+        "wabox_deliveries_refused_total{reason=\"signature\"} 1",
+        "wabox_journal_pending 0",
+        "wabox_journal_lag_seconds 0",
+        "wabox_store_info{backend=\"sqlite\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    }
+    assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_SECRET));
+    // Through a proxy on this machine, it is somebody else asking: nothing here.
+    let proxied = http
+        .get(&metrics)
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 404);
+}

@@ -22,6 +22,7 @@ mod kept_clock;
 pub mod kept_demo;
 pub mod lock;
 pub mod media;
+pub mod metrics;
 mod numbers_cache;
 pub mod outbox;
 mod outgoing;
@@ -128,6 +129,8 @@ pub struct Engine {
     /// The listener's own address when it is on loopback: the public URL for a browser on this
     /// machine (the demo, tests) while `[webhook] public_url` is not set.
     pub(crate) loopback_url: std::sync::OnceLock<String>,
+    /// Pushes handed to subscribers since start (`GET /metrics`).
+    pub pushes: Arc<std::sync::atomic::AtomicU64>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -250,6 +253,7 @@ impl Engine {
             numbers_cache: numbers_cache::NumbersCache::default(),
             uploads: uploads::Uploads::new(&config.data_dir),
             loopback_url: std::sync::OnceLock::new(),
+            pushes: Arc::default(),
             readers: ReadPool::new(&db),
             demo_numbers: std::sync::OnceLock::new(),
             hub: std::sync::OnceLock::new(),

@@ -36,6 +36,7 @@ pub async fn spawn_webhook_listener(
         verify_token: engine.config.require_verify_token()?.clone(),
         kapso_secret: engine.config.kapso.webhook_secret.clone(),
         refused: AtomicU64::new(0),
+        counts: Default::default(),
         refusals: wabox_logging::repeated::Repeated::per_minute(),
     });
     let tcp = tokio::net::TcpListener::bind(listen)
@@ -45,7 +46,9 @@ pub async fn spawn_webhook_listener(
     if addr.ip().is_loopback() {
         let _ = engine.loopback_url.set(format!("http://{addr}"));
     }
-    let app = router(state).merge(super::signup_http::router(engine.clone()));
+    let app = router(state.clone())
+        .merge(super::signup_http::router(engine.clone()))
+        .merge(super::metrics::router(engine.clone(), state));
     let task = tokio::spawn(wabox_webhook::listener::serve(tcp, app));
     Ok((addr, task))
 }

@@ -28,9 +28,19 @@ pub struct WebhookState {
     pub kapso_secret: Option<Secret>,
     /// Deliveries refused for their signature: counted and logged, stored nowhere.
     pub refused: AtomicU64,
+    /// What the listener answered, counted for `GET /metrics`: deliveries journaled and
+    /// answered 200, bodies over 3 MiB, and deliveries answered 503 (not journaled).
+    pub counts: DeliveryCounts,
     /// Refusals anyone can cause at will, logged in full once and then summarised once a minute:
     /// a flood of forged requests must not fill the disk through the log.
     pub refusals: Repeated,
+}
+
+#[derive(Debug, Default)]
+pub struct DeliveryCounts {
+    pub acknowledged: AtomicU64,
+    pub too_large: AtomicU64,
+    pub unavailable: AtomicU64,
 }
 
 /// Seconds since the epoch by the wall clock (not the movable domain clock: a summary says when
@@ -138,8 +148,12 @@ async fn delivery(
         return status.into_response();
     }
     match state.writer.journal(body).await {
-        Ok(_) => StatusCode::OK.into_response(),
+        Ok(_) => {
+            state.counts.acknowledged.fetch_add(1, Ordering::Relaxed);
+            StatusCode::OK.into_response()
+        }
         Err(e) => {
+            state.counts.unavailable.fetch_add(1, Ordering::Relaxed);
             tracing::error!(error = %e, "delivery not journaled; Meta will retry it");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
@@ -156,13 +170,17 @@ async fn read_body(
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    let too_large = || {
+        state.counts.too_large.fetch_add(1, Ordering::Relaxed);
+        StatusCode::PAYLOAD_TOO_LARGE.into_response()
+    };
     if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
         log_refusal(state, "over 3 MiB", announced);
-        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+        return Err(too_large());
     }
     axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())
+        .map_err(|_| too_large())
 }
 
 /// `POST /kapso/webhook`: Meta's raw webhooks for the numbers Kapso connected, forwarded by
@@ -221,9 +239,11 @@ async fn kapso_delivery(
     };
     for delivery in deliveries {
         if let Err(e) = state.writer.journal(delivery).await {
+            state.counts.unavailable.fetch_add(1, Ordering::Relaxed);
             tracing::error!(error = %e, "Kapso delivery not journaled; Kapso will retry it");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
+        state.counts.acknowledged.fetch_add(1, Ordering::Relaxed);
     }
     StatusCode::OK.into_response()
 }

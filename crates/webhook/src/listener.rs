@@ -25,6 +25,10 @@ pub const HEADER_DEADLINE: Duration = Duration::from_secs(10);
 /// The rest of a request (its body, at most 3 MiB, and the answer) must be done by then.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
+/// The address a request's connection came from (set on every request by `serve`).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// Accepts and serves connections until the task is dropped.
 pub async fn serve(tcp: TcpListener, app: Router) {
     let app = app.layer(axum::middleware::from_fn(within_deadline));
@@ -35,7 +39,7 @@ pub async fn serve(tcp: TcpListener, app: Router) {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return; // never closed; nothing left to serve if it were
         };
-        let (stream, _) = match tcp.accept().await {
+        let (stream, peer) = match tcp.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of descriptors, most likely: wait for some to close rather than spin.
@@ -44,7 +48,8 @@ pub async fn serve(tcp: TcpListener, app: Router) {
                 continue;
             }
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Who connected, for the routes that answer only some peers (`GET /metrics`).
+        let service = TowerToHyperService::new(app.clone().layer(axum::Extension(Peer(peer))));
         tokio::spawn(async move {
             let served = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

@@ -49,7 +49,7 @@ impl Group {
             act_as: act_as.map(str::to_string),
             filter,
             agent_queues: AgentQueues::default(),
-            subscribers: Subscribers::default(),
+            subscribers: Subscribers::counted(engine.pushes.clone()),
             sidebar_dirty: false,
             sidebar_sent: None,
             sidebar_reading: false,

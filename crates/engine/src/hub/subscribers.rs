@@ -4,6 +4,7 @@
 use super::Delivery;
 use super::focus::Wants;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 use wabox_protocol::push::Push;
 
@@ -46,21 +47,33 @@ struct Subscriber {
 }
 
 #[derive(Default)]
-pub struct Subscribers(Vec<Subscriber>);
+pub struct Subscribers {
+    list: Vec<Subscriber>,
+    /// Pushes handed over, every view's together (`GET /metrics`).
+    handed: Arc<AtomicU64>,
+}
 
 impl Subscribers {
+    /// Subscribers whose pushes are counted in `handed`.
+    pub fn counted(handed: Arc<AtomicU64>) -> Subscribers {
+        Subscribers {
+            list: Vec::new(),
+            handed,
+        }
+    }
+
     pub fn add(&mut self, out: Box<dyn Sink>) {
-        self.0.push(Subscriber { out, behind: false });
+        self.list.push(Subscriber { out, behind: false });
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.list.is_empty()
     }
 
     /// Forgets those that have gone; false once none is left.
     pub fn any_left(&mut self) -> bool {
-        self.0.retain(|s| !s.out.is_closed());
-        !self.0.is_empty()
+        self.list.retain(|s| !s.out.is_closed());
+        !self.list.is_empty()
     }
 
     /// Hands the push to every subscriber that has room; one without room is marked behind and
@@ -74,7 +87,8 @@ impl Subscribers {
     /// subscriber and may hand several the same bytes).
     pub fn send_fitted(&mut self, fit: &mut dyn FnMut(Wants) -> Arc<Delivery>) {
         let mut resync: Option<Arc<Delivery>> = None;
-        self.0.retain_mut(|s| {
+        let mut handed = 0;
+        self.list.retain_mut(|s| {
             if s.behind {
                 let r = resync
                     .get_or_insert_with(|| {
@@ -91,7 +105,10 @@ impl Subscribers {
                 }
             }
             match s.out.offer(fit(s.out.wants())) {
-                Offer::Taken => true,
+                Offer::Taken => {
+                    handed += 1;
+                    true
+                }
                 Offer::Full => {
                     s.behind = true;
                     true
@@ -99,6 +116,7 @@ impl Subscribers {
                 Offer::Closed => false,
             }
         });
+        self.handed.fetch_add(handed, Ordering::Relaxed);
     }
 }
 
@@ -158,6 +176,19 @@ mod tests {
         assert_eq!(got[1].gone, [6]);
         subs.send(&push(7));
         assert!(!drain(&mut rx)[0].resync, "once");
+    }
+
+    #[test]
+    fn the_pushes_handed_over_are_counted() {
+        let handed = Arc::new(AtomicU64::new(0));
+        let mut subs = Subscribers::counted(handed.clone());
+        let (a, _ra) = mpsc::channel(1);
+        let (b, _rb) = mpsc::channel(4);
+        subs.add(Box::new(a));
+        subs.add(Box::new(b));
+        subs.send(&push(1));
+        subs.send(&push(2)); // the first is full: not handed
+        assert_eq!(handed.load(Ordering::Relaxed), 3);
     }
 
     #[test]
