@@ -39,9 +39,8 @@ pub fn read(conn: &Connection) -> Result<StoreGauges> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::{NewSend, queue, send_target};
-    use crate::test_fixtures::{PNID, apply, conversation, messages, store, text};
-    use serde_json::json;
+    use crate::outbox::send_target;
+    use crate::test_fixtures::{PNID, apply, conversation, messages, queue_text, store, text};
 
     #[test]
     fn the_backlog_and_the_outbox_per_number_as_they_stand() {
@@ -58,17 +57,8 @@ mod tests {
 
         apply(&f.conn, 3, &messages(vec![text("wamid.A", 10, "hola")]));
         let target = send_target(&f.conn, conversation(&f.conn).unwrap()).unwrap();
-        let request = json!({"type": "text", "text": {"body": "hi"}});
-        let send = NewSend {
-            kind: "text",
-            request: &request,
-            rendered: "hi",
-            requested_by: "ana",
-            origin: "agent",
-            reply_to: None,
-        };
         for _ in 0..3 {
-            queue(&f.conn, &target, &send, 1_000, &mut Vec::new()).unwrap();
+            queue_text(&f.conn, &target, "hi", 1_000);
         }
         f.conn
             .execute(

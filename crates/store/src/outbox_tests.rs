@@ -13,19 +13,6 @@ fn target(f: &Fixture) -> SendTarget {
     send_target(&f.conn, conversation(&f.conn).unwrap()).unwrap()
 }
 
-fn queue_text(conn: &Connection, target: &SendTarget, body: &str, now_ms: i64) -> QueuedView {
-    let request = json!({"type": "text", "text": {"body": body}});
-    let send = NewSend {
-        kind: "text",
-        request: &request,
-        rendered: body,
-        requested_by: "ana",
-        origin: "agent",
-        reply_to: None,
-    };
-    queue(conn, target, &send, now_ms, &mut Vec::new()).unwrap()
-}
-
 fn state(conn: &Connection, outbox_id: i64) -> (String, i64) {
     conn.query_row(
         "SELECT state, attempts FROM outbox WHERE id = ?1",

@@ -182,3 +182,22 @@ pub fn row(conn: &Connection, wamid: &str) -> Option<Row> {
 pub fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// Queues a text send on `target` as agent Ana would, in the caller's transaction.
+pub fn queue_text(
+    conn: &Connection,
+    target: &super::outbox::SendTarget,
+    body: &str,
+    now_ms: i64,
+) -> super::outbox::QueuedView {
+    let request = json!({"type": "text", "text": {"body": body}});
+    let send = super::outbox::NewSend {
+        kind: "text",
+        request: &request,
+        rendered: body,
+        requested_by: "ana",
+        origin: "agent",
+        reply_to: None,
+    };
+    super::outbox::queue(conn, target, &send, now_ms, &mut Vec::new()).unwrap()
+}
