@@ -80,7 +80,7 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
         return super::json::print(json!({
             "restored": args.file.display().to_string(),
             "store": facts_json(&facts),
-            "replaced_kept_at": kept.map(|k| k.display().to_string()),
+            "replaced_store_kept": kept.map(|k| k.display().to_string()),
         }));
     }
     say!(

@@ -157,6 +157,8 @@ async fn every_json_command_prints_one_shape() {
     let connections = home.dir.path().join("whatsapp-connections.json");
     std::fs::write(&connections, "[]").unwrap();
     let connections = connections.to_str().unwrap().to_string();
+    let backup = home.dir.path().join("shape-backup.db");
+    let backup = backup.to_str().unwrap().to_string();
     let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
         (vec!["tenants", "list"], None),
         (vec!["tenants", "add", "Beta"], None),
@@ -271,6 +273,9 @@ async fn every_json_command_prints_one_shape() {
         (vec!["sequences", "pause", "1"], None),
         (vec!["sequences", "resume", "1"], None),
         (vec!["sequences", "stop", "1"], None),
+        (vec!["backup", "--to", &backup], None),
+        // Refused while the engine runs: the error's shape.
+        (vec!["restore", &backup], None),
     ];
     let mut covered = BTreeSet::new();
     let every = json_commands();

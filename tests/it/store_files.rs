@@ -99,7 +99,10 @@ async fn a_backup_made_while_the_engine_writes_restores_what_it_held_and_nothing
     engine.stop();
     let restored = home.json(&["restore", &backup_arg]);
     assert_eq!(restored["store"]["messages"].as_i64().unwrap(), taken);
-    let kept = restored["replaced_kept_at"].as_str().unwrap().to_string();
+    let kept = restored["replaced_store_kept"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(kept.contains("wabox.db.before-restore-"), "{restored}");
 
     // The engine starts on the restored store; the store it replaced is whole beside it.
