@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod queue_tenant;
 pub mod queues;
 pub mod scope;
+pub mod seal_check;
 pub mod search;
 pub mod sequences;
 pub mod signups;
@@ -60,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_history_media.sql"),
     include_str!("../migrations/0015_replies_reactions.sql"),
     include_str!("../migrations/0016_business_ids.sql"),
+    include_str!("../migrations/0017_store_facts.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
