@@ -8,7 +8,6 @@ use crate::config::Config;
 use crate::engine::lock::{EngineLock, Holder, LockError};
 use crate::store::backup::{self, StoreFacts};
 use clap::Args;
-use rusqlite::OptionalExtension;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -64,7 +63,7 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
     // Refused before anything is touched: not a store, or one whose tokens this data dir's key
     // cannot open (the inbox would then fail every send).
     backup::check(&args.file)?;
-    seal_key_opens(&config.data_dir, &args.file)?;
+    let holds_tokens = seal_key_opens(&config.data_dir, &args.file)?;
     crate::engine::ensure_data_dir(&config.data_dir)?;
     let _lock = EngineLock::acquire(&config.data_dir, Holder::OneShot, std::time::Duration::ZERO)
         .map_err(|e| match e {
@@ -76,6 +75,10 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
     let db = crate::engine::db_path(&config.data_dir);
     let stamp = crate::domain::time::rfc3339(crate::domain::time::now_unix()).replace(':', "");
     let (facts, kept) = backup::restore(&args.file, &db, &stamp)?;
+    if !holds_tokens {
+        // Nothing sealed but the check: the engine seals a new one with this data dir's key.
+        crate::store::seal_check::forget(&crate::store::open_writer(&db)?)?;
+    }
     if args.json {
         return super::json::print(json!({
             "restored": args.file.display().to_string(),
@@ -97,19 +100,13 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
 }
 
 /// When the store holds sealed tokens, this data dir's seal key must open them. A missing key
-/// would be made anew at the engine's start, and would open none of them.
-fn seal_key_opens(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
+/// would be made anew at the engine's start, and would open none of them. Whether it holds any.
+fn seal_key_opens(data_dir: &Path, file: &Path) -> anyhow::Result<bool> {
     let conn =
         rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let sealed: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT access_token_sealed FROM numbers WHERE access_token_sealed IS NOT NULL LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let sealed = crate::store::seal_check::any_token(&conn)?;
     let Some(sealed) = sealed else {
-        return Ok(());
+        return Ok(false);
     };
     let key_file = data_dir.join("keys/seal.key");
     let from_env = std::env::var_os("WABOX_SEAL_KEY").is_some();
@@ -133,7 +130,7 @@ fn seal_key_opens(data_dir: &Path, file: &Path) -> anyhow::Result<()> {
             }
         );
     }
-    Ok(())
+    Ok(true)
 }
 
 fn described(f: &StoreFacts) -> String {

@@ -180,3 +180,43 @@ fn a_restore_refuses_what_is_not_a_wabox_store_and_tokens_its_seal_key_cannot_op
     assert_eq!(numbers[0]["has_token"], true, "{numbers}");
     assert!(!elsewhere.everything_printed().contains(ACCESS_TOKEN));
 }
+
+#[test]
+fn an_engine_given_another_seal_key_than_its_store_was_sealed_with_does_not_start() {
+    let home = Home::new();
+    // No token yet: the store still remembers which key it was first opened with.
+    home.ok(&["tenants", "add", "Acme"]);
+    let key = home.data.join("keys/seal.key");
+    let mine = std::fs::read(&key).unwrap();
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    let out = home.run(&["tenants", "list"]);
+    assert!(!out.status.success());
+    assert!(
+        said(&out).contains("sealed with another key than") && said(&out).contains("seal.key"),
+        "{}",
+        said(&out)
+    );
+    let out = home.run(&["serve"]);
+    assert!(!out.status.success(), "the engine does not start");
+    assert!(
+        said(&out).contains("sealed with another key"),
+        "{}",
+        said(&out)
+    );
+    // The right key back: all is as it was.
+    std::fs::write(&key, mine).unwrap();
+    assert!(home.ok(&["tenants", "list"]).contains("Acme"));
+}
+
+#[test]
+fn a_store_without_tokens_may_go_to_an_installation_with_another_key() {
+    let home = Home::new();
+    home.ok(&["tenants", "add", "Acme"]);
+    let backup = home.dir.path().join("no-tokens.db");
+    home.ok(&["backup", "--to", &backup.display().to_string()]);
+    let elsewhere = Home::new();
+    elsewhere.ok(&["tenants", "add", "Other"]);
+    elsewhere.ok(&["restore", &backup.display().to_string()]);
+    let tenants = elsewhere.json(&["tenants", "list"]);
+    assert_eq!(tenants[0]["name"], "Acme", "{tenants}");
+}

@@ -147,10 +147,32 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Seal(#[from] wabox_secret::crypto::SealError),
+    #[error(
+        "this store's tokens were sealed with another key than {key}: put back the key they were sealed with, then start again (with this one every send would fail)"
+    )]
+    SealKeyChanged { key: String },
     #[error(transparent)]
     Graph(#[from] wabox_cloud::GraphError),
     #[error(transparent)]
     Kapso(#[from] wabox_cloud::kapso::KapsoError),
+}
+
+/// Refuses a seal key that does not open what the store sealed; a store that has no check yet
+/// gets one, sealed with this key.
+fn seal_key_fits(db: &Path, sealer: &Sealer, data_dir: &Path) -> Result<(), StartError> {
+    let conn = wabox_store::open_writer(db)?;
+    let sealed = wabox_store::seal_check::something_sealed(&conn)?;
+    if sealed.is_some_and(|s| sealer.open(&s).is_err()) {
+        let key = match std::env::var_os("WABOX_SEAL_KEY") {
+            Some(_) => "WABOX_SEAL_KEY".to_string(),
+            None => data_dir.join("keys/seal.key").display().to_string(),
+        };
+        return Err(StartError::SealKeyChanged { key });
+    }
+    if wabox_store::seal_check::read(&conn)?.is_none() {
+        wabox_store::seal_check::write(&conn, &sealer.seal(wabox_store::seal_check::TEXT))?;
+    }
+    Ok(())
 }
 
 /// The database file inside a data dir.
@@ -212,8 +234,9 @@ impl Engine {
         // This process owns the data dir now (the caller holds the lock): its log goes there.
         wabox_logging::open_file(&config.data_dir);
         let db = db_path(&config.data_dir);
-        let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
         let sealer = Sealer::load(&config.data_dir)?;
+        seal_key_fits(&db, &sealer, &config.data_dir)?;
+        let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
         let movable_clock = config.movable_clock;
         if movable_clock
             && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
