@@ -220,3 +220,38 @@ fn a_store_without_tokens_may_go_to_an_installation_with_another_key() {
     let tenants = elsewhere.json(&["tenants", "list"]);
     assert_eq!(tenants[0]["name"], "Acme", "{tenants}");
 }
+
+#[test]
+fn the_doctor_says_when_the_journal_is_behind() {
+    let home = Home::new();
+    home.with_acme();
+    // A number without a queue already needs an admin (exit 3): the report is printed all the same.
+    let doctor = || -> serde_json::Value {
+        serde_json::from_str(&home.ok_or_attention(&["doctor", "--offline", "--json"])).unwrap()
+    };
+    let report = doctor();
+    assert_eq!(report["journal_pending"], 0, "{report}");
+    // Two deliveries journaled ten minutes ago and never processed (no engine running since).
+    let db = rusqlite::Connection::open(home.data.join("wabox.db")).unwrap();
+    for k in 0..2u8 {
+        db.execute(
+            "INSERT INTO journal (received_at, body, body_sha256, state) VALUES (?1, '{}', ?2, 'pending')",
+            rusqlite::params![now() - 600, vec![k; 32]],
+        )
+        .unwrap();
+    }
+    drop(db);
+    let report = doctor();
+    assert_eq!(report["journal_pending"], 2, "{report}");
+    assert!(
+        report["journal_lag_seconds"].as_i64().unwrap() >= 600,
+        "{report}"
+    );
+    let out = home.run(&["doctor", "--offline"]);
+    assert!(
+        said(&out).contains("BEHIND: 2 deliveries wait"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(out.status.code(), Some(3), "needs an admin");
+}

@@ -21,7 +21,16 @@ pub struct DoctorReport {
     /// removed, capability changes, alerts), newest first: to read, not a failure in itself.
     #[serde(default)]
     pub account_events: Vec<crate::admin::AccountEventView>,
+    /// Deliveries journaled and not processed yet, and how long the oldest has waited
+    /// (installation admins only; 0 for others).
+    #[serde(default)]
+    pub journal_pending: i64,
+    #[serde(default)]
+    pub journal_lag_seconds: i64,
 }
+
+/// A journal whose oldest unprocessed delivery has waited this long is behind, not busy.
+pub const JOURNAL_BEHIND_SECONDS: i64 = 60;
 
 /// One number's checks in `wabox doctor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +49,7 @@ impl DoctorReport {
             && self.unrouted == 0
             && self.invalid == 0
             && self.without_token.is_empty()
+            && self.journal_lag_seconds < JOURNAL_BEHIND_SECONDS
             && self
                 .numbers
                 .iter()

@@ -70,6 +70,19 @@ fn print_findings(d: &DoctorReport) {
     for n in &d.without_token {
         say!("NO TOKEN: {n} can receive but not send: connect it again");
     }
+    if d.journal_lag_seconds >= crate::protocol::JOURNAL_BEHIND_SECONDS {
+        say!(
+            "BEHIND: {} deliveries wait to be processed, the oldest for {} s: is the engine running? `wabox journal --pending`",
+            d.journal_pending,
+            d.journal_lag_seconds
+        );
+    } else if d.journal_pending > 0 {
+        say!(
+            "journal: {} deliveries being processed (the oldest {} s ago)",
+            d.journal_pending,
+            d.journal_lag_seconds
+        );
+    }
 }
 
 pub fn dashboard(d: &DashboardView) {

@@ -54,7 +54,16 @@ fn doctor_report(
     };
     // Deliveries are not divided by tenant: installation admins only.
     let admin = *scope == wabox_store::scope::Scope::Everything;
+    let gauges = if admin {
+        wabox_store::gauges::read(c)?
+    } else {
+        Default::default()
+    };
     Ok(DoctorReport {
+        journal_pending: gauges.journal_pending,
+        journal_lag_seconds: gauges
+            .journal_oldest_pending_at
+            .map_or(0, |at| (now - at).max(0)),
         without_queue: queues::orphans(c, scope)?,
         unrouted: if admin {
             of(journal::JournalState::Unrouted)
