@@ -54,18 +54,10 @@ async fn metrics(
     if !allowed(peer.map(|p| p.0), &headers, &engine.config.metrics.allow) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let read = {
-        let engine = engine.clone();
-        tokio::task::spawn_blocking(move || engine.readers.with(wabox_store::gauges::read)).await
-    };
-    let gauges = match read {
-        Ok(Ok(g)) => g,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "metrics: the store could not be read");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+    let gauges = match engine.read(wabox_store::gauges::read).await {
+        Ok(g) => g,
         Err(e) => {
-            tracing::warn!(error = %e, "metrics: the read did not finish");
+            tracing::warn!(error = %e.english(), "metrics: the store could not be read");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
