@@ -130,9 +130,7 @@ impl Figures {
             "Deliveries journaled and not yet processed.",
             &one(g.journal_pending.to_string()),
         );
-        let lag = g
-            .journal_oldest_pending_at
-            .map_or(0, |at| (self.now - at).max(0));
+        let lag = g.journal_lag_seconds(self.now);
         family(
             "wabox_journal_lag_seconds",
             "gauge",

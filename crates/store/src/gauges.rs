@@ -13,6 +13,14 @@ pub struct StoreGauges {
     pub outbox: Vec<(String, String, i64)>,
 }
 
+impl StoreGauges {
+    /// How long the oldest unprocessed delivery has waited at `now`: 0 when none waits.
+    pub fn journal_lag_seconds(&self, now: i64) -> i64 {
+        self.journal_oldest_pending_at
+            .map_or(0, |at| (now - at).max(0))
+    }
+}
+
 pub fn read(conn: &Connection) -> Result<StoreGauges> {
     // `state != 'processed'` lets SQLite use the partial index of unprocessed entries.
     let (journal_pending, journal_oldest_pending_at) = conn
@@ -53,6 +61,12 @@ mod tests {
         assert_eq!(
             (g.journal_pending, g.journal_oldest_pending_at),
             (2, Some(100))
+        );
+        assert_eq!(g.journal_lag_seconds(130), 30);
+        assert_eq!(
+            g.journal_lag_seconds(90),
+            0,
+            "a clock behind the journal is no lag"
         );
 
         apply(&f.conn, 3, &messages(vec![text("wamid.A", 10, "hola")]));

@@ -61,9 +61,7 @@ fn doctor_report(
     };
     Ok(DoctorReport {
         journal_pending: gauges.journal_pending,
-        journal_lag_seconds: gauges
-            .journal_oldest_pending_at
-            .map_or(0, |at| (now - at).max(0)),
+        journal_lag_seconds: gauges.journal_lag_seconds(now),
         without_queue: queues::orphans(c, scope)?,
         unrouted: if admin {
             of(journal::JournalState::Unrouted)
