@@ -53,7 +53,7 @@ pub fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<()> {
     say!(
         "It holds every tenant's messages and their sealed tokens: keep it as private as the data dir. \
          The tokens open only with this installation's seal key ({}), which the backup does not hold.",
-        config.data_dir.join("keys/seal.key").display()
+        crate::crypto::Sealer::key_source(&config.data_dir)
     );
     Ok(())
 }
@@ -108,7 +108,7 @@ fn seal_key_opens(data_dir: &Path, file: &Path) -> anyhow::Result<bool> {
     let Some(sealed) = sealed else {
         return Ok(false);
     };
-    let key_file = data_dir.join("keys/seal.key");
+    let key_file = crate::crypto::Sealer::key_file(data_dir);
     let from_env = std::env::var_os("WABOX_SEAL_KEY").is_some();
     anyhow::ensure!(
         from_env || key_file.exists(),
@@ -123,11 +123,7 @@ fn seal_key_opens(data_dir: &Path, file: &Path) -> anyhow::Result<bool> {
             "{} holds tokens sealed with another key than this data dir's ({}): use the seal key \
              of the installation it came from, then restore again",
             file.display(),
-            if from_env {
-                "WABOX_SEAL_KEY".to_string()
-            } else {
-                key_file.display().to_string()
-            }
+            crate::crypto::Sealer::key_source(data_dir)
         );
     }
     Ok(true)

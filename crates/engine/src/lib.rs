@@ -163,11 +163,9 @@ fn seal_key_fits(db: &Path, sealer: &Sealer, data_dir: &Path) -> Result<(), Star
     let conn = wabox_store::open_writer(db)?;
     let sealed = wabox_store::seal_check::something_sealed(&conn)?;
     if sealed.is_some_and(|s| sealer.open(&s).is_err()) {
-        let key = match std::env::var_os("WABOX_SEAL_KEY") {
-            Some(_) => "WABOX_SEAL_KEY".to_string(),
-            None => data_dir.join("keys/seal.key").display().to_string(),
-        };
-        return Err(StartError::SealKeyChanged { key });
+        return Err(StartError::SealKeyChanged {
+            key: Sealer::key_source(data_dir),
+        });
     }
     if wabox_store::seal_check::read(&conn)?.is_none() {
         wabox_store::seal_check::write(&conn, &sealer.seal(wabox_store::seal_check::TEXT))?;

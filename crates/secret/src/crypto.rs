@@ -33,14 +33,27 @@ pub struct Sealer {
 }
 
 impl Sealer {
+    /// The key file of a data dir (used unless `WABOX_SEAL_KEY` is set).
+    pub fn key_file(data_dir: &Path) -> std::path::PathBuf {
+        data_dir.join("keys").join("seal.key")
+    }
+
+    /// Where `load` takes the key from, as an admin would name it.
+    pub fn key_source(data_dir: &Path) -> String {
+        match std::env::var_os("WABOX_SEAL_KEY") {
+            Some(_) => "WABOX_SEAL_KEY".to_string(),
+            None => Self::key_file(data_dir).display().to_string(),
+        }
+    }
+
     /// The engine's sealer: from `WABOX_SEAL_KEY`, else `DATA_DIR/keys/seal.key` (made if absent).
     pub fn load(data_dir: &Path) -> Result<Self, SealError> {
         if let Ok(b64) = std::env::var("WABOX_SEAL_KEY") {
             let key = B64.decode(b64.trim()).map_err(|_| SealError::BadEnvKey)?;
             return Self::from_key(&key).ok_or(SealError::BadEnvKey);
         }
-        let dir = data_dir.join("keys");
-        let path = dir.join("seal.key");
+        let path = Self::key_file(data_dir);
+        let dir = path.parent().unwrap_or(data_dir).to_path_buf();
         let shown = path.display().to_string();
         let io = |source| SealError::Io {
             path: shown.clone(),
