@@ -63,7 +63,7 @@ async fn metrics(
     };
     let figures = Figures {
         acknowledged: sources.webhook.counts.acknowledged.load(Ordering::Relaxed),
-        refused_signature: sources.webhook.refused.load(Ordering::Relaxed),
+        refused_signature: sources.webhook.counts.bad_signature.load(Ordering::Relaxed),
         refused_too_large: sources.webhook.counts.too_large.load(Ordering::Relaxed),
         unavailable: sources.webhook.counts.unavailable.load(Ordering::Relaxed),
         pushes: engine.pushes.load(Ordering::Relaxed),

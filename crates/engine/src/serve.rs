@@ -4,7 +4,6 @@ use super::lock::{EngineLock, Holder};
 use super::{Engine, EngineMode, socket};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use wabox_config::Config;
 use wabox_webhook::http::{WebhookState, router};
@@ -35,7 +34,6 @@ pub async fn spawn_webhook_listener(
         app_secret: engine.config.require_app_secret()?.clone(),
         verify_token: engine.config.require_verify_token()?.clone(),
         kapso_secret: engine.config.kapso.webhook_secret.clone(),
-        refused: AtomicU64::new(0),
         counts: Default::default(),
         refusals: wabox_logging::repeated::Repeated::per_minute(),
     });

@@ -26,10 +26,7 @@ pub struct WebhookState {
     pub verify_token: Secret,
     /// `[kapso] webhook_secret`: Kapso's forwarded deliveries are refused without it.
     pub kapso_secret: Option<Secret>,
-    /// Deliveries refused for their signature: counted and logged, stored nowhere.
-    pub refused: AtomicU64,
-    /// What the listener answered, counted for `GET /metrics`: deliveries journaled and
-    /// answered 200, bodies over 3 MiB, and deliveries answered 503 (not journaled).
+    /// What the listener answered, counted (`/healthz`, `GET /metrics`).
     pub counts: DeliveryCounts,
     /// Refusals anyone can cause at will, logged in full once and then summarised once a minute:
     /// a flood of forged requests must not fill the disk through the log.
@@ -38,8 +35,13 @@ pub struct WebhookState {
 
 #[derive(Debug, Default)]
 pub struct DeliveryCounts {
+    /// Journaled and answered 200.
     pub acknowledged: AtomicU64,
+    /// Refused for their signature: logged, stored nowhere.
+    pub bad_signature: AtomicU64,
+    /// Bodies over 3 MiB.
     pub too_large: AtomicU64,
+    /// Answered 503: not journaled (Meta retries).
     pub unavailable: AtomicU64,
 }
 
@@ -58,7 +60,7 @@ fn log_refusal(state: &Arc<WebhookState>, reason: &'static str, bytes: Option<us
         Noted::Say => tracing::warn!(
             reason,
             bytes,
-            refused_total = state.refused.load(Ordering::Relaxed),
+            refused_total = state.counts.bad_signature.load(Ordering::Relaxed),
             "webhook request refused (more like it are summarised once a minute)"
         ),
         Noted::Counted { first: true } => {
@@ -133,7 +135,7 @@ async fn delivery(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if let Err(e) = signature::verify(state.app_secret.expose().as_bytes(), &body, header) {
-        state.refused.fetch_add(1, Ordering::Relaxed);
+        state.counts.bad_signature.fetch_add(1, Ordering::Relaxed);
         let reason = match e {
             SignatureError::Missing => "no X-Hub-Signature-256",
             SignatureError::Malformed => "malformed X-Hub-Signature-256",
@@ -208,7 +210,7 @@ async fn kapso_delivery(
         .get("x-webhook-signature")
         .and_then(|v| v.to_str().ok());
     if let Err(e) = signature::verify_kapso(secret.expose().as_bytes(), &body, header) {
-        state.refused.fetch_add(1, Ordering::Relaxed);
+        state.counts.bad_signature.fetch_add(1, Ordering::Relaxed);
         let reason = match e {
             SignatureError::Missing => "no X-Webhook-Signature header",
             SignatureError::Malformed => "X-Webhook-Signature is not 64 hex digits",
@@ -259,7 +261,7 @@ async fn healthz(State(state): State<Arc<WebhookState>>) -> Response {
         "unrouted": s.unrouted,
         "invalid": s.invalid,
         "backlog": journaled.saturating_sub(processed),
-        "refused": state.refused.load(Ordering::Relaxed),
+        "refused": state.counts.bad_signature.load(Ordering::Relaxed),
     }))
     .into_response()
 }
