@@ -19,16 +19,20 @@ fn messages_in(db: &std::path::Path) -> i64 {
         .unwrap()
 }
 
-async fn customer_writes(engine: &Engine, k: usize) {
+/// Customer `k`'s first message, as Meta delivers it.
+fn customer_delivery(k: usize) -> Vec<u8> {
     let from = format!("54911000{k:05}");
-    let body = inbound(
+    inbound(
         PNID,
         Some(&from),
         None,
         &format!("Customer {k}"),
         vec![text(&from, &format!("wamid.backup.{k}"), now(), "hola")],
-    );
-    assert_eq!(engine.deliver(&body).await, 200);
+    )
+}
+
+async fn customer_writes(engine: &Engine, k: usize) {
+    assert_eq!(engine.deliver(&customer_delivery(k)).await, 200);
 }
 
 #[tokio::test]
@@ -49,14 +53,7 @@ async fn a_backup_made_while_the_engine_writes_restores_what_it_held_and_nothing
         tokio::spawn(async move {
             let http = reqwest::Client::new();
             for k in 100..160 {
-                let from = format!("54911000{k:05}");
-                let body = inbound(
-                    PNID,
-                    Some(&from),
-                    None,
-                    "Later",
-                    vec![text(&from, &format!("wamid.backup.{k}"), now(), "hola")],
-                );
+                let body = customer_delivery(k);
                 let answer = http
                     .post(&url)
                     .header("x-hub-signature-256", sign(&body))
