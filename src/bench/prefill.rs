@@ -4,10 +4,10 @@
 
 use super::deliveries::{self, DeliveryGen, TENANT, WABA_ID};
 use anyhow::Context as _;
-use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use wabox_store::db::{Connection, params};
 
 /// Rows per transaction while prefilling.
 const PREFILL_BATCH: u64 = 10_000;
@@ -117,7 +117,7 @@ fn insert_tenant_and_numbers(
         "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
         params![TENANT, base],
     )?;
-    let tenant_id = tx.last_insert_rowid();
+    let tenant_id = tx.last_insert_rowid()?;
     let mut number_ids = Vec::new();
     for n in 0..shape.numbers {
         tx.execute(
@@ -132,7 +132,7 @@ fn insert_tenant_and_numbers(
                 base
             ],
         )?;
-        number_ids.push(tx.last_insert_rowid());
+        number_ids.push(tx.last_insert_rowid()?);
     }
     tx.commit()?;
     Ok((tenant_id, number_ids))
@@ -391,7 +391,7 @@ fn build(db: &Path, shape: &Shape, quiet: bool) -> anyhow::Result<PrefillInfo> {
     {
         let mut conn = crate::store::open_writer(db)?;
         // A big page cache for the bulk load only (the engine keeps SQLite's default).
-        conn.pragma_update(None, "cache_size", -262_144)?;
+        conn.execute_batch("PRAGMA cache_size = -262144")?;
         prefill(&mut conn, shape, crate::domain::time::now_unix(), quiet)?;
     }
     Ok(PrefillInfo {

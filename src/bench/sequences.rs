@@ -14,8 +14,8 @@ use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::{Engine, EngineMode};
 use crate::secret::Secret;
 use clap::Args;
-use rusqlite::params;
 use std::time::{Duration, Instant};
+use wabox_store::db::params;
 
 #[derive(Args, Debug)]
 pub struct SequencesBenchOptions {
@@ -100,10 +100,10 @@ struct Throughput {
 /// taken before the scheduler was spawned.
 async fn throughput(
     o: &SequencesBenchOptions,
-    reader: &rusqlite::Connection,
+    reader: &wabox_store::db::Connection,
     started: Instant,
 ) -> anyhow::Result<Throughput> {
-    let advanced = |conn: &rusqlite::Connection| -> rusqlite::Result<i64> {
+    let advanced = |conn: &wabox_store::db::Connection| -> wabox_store::db::Result<i64> {
         conn.query_row(
             "SELECT COUNT(*) FROM enrollments WHERE step = 2 AND id > ?1",
             [o.active as i64],
@@ -137,7 +137,7 @@ async fn throughput(
 async fn lateness(
     o: &SequencesBenchOptions,
     engine: &std::sync::Arc<Engine>,
-    reader: &rusqlite::Connection,
+    reader: &wabox_store::db::Connection,
 ) -> anyhow::Result<(i64, i64)> {
     let total = o.active + o.due + o.probes;
     let first_due = crate::domain::time::now_unix() + 2;
@@ -236,7 +236,7 @@ fn print(o: &SequencesBenchOptions, t: &Throughput, p50: i64, max: i64) -> anyho
 /// enrollment each: the first `active` due in an hour, the next `due` due now, the rest (the
 /// probes) paused until the lateness phase sets their time.
 fn fill(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     total: usize,
     active: usize,
     due: usize,

@@ -102,8 +102,7 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
 /// When the store holds sealed tokens, this data dir's seal key must open them. A missing key
 /// would be made anew at the engine's start, and would open none of them. Whether it holds any.
 fn seal_key_opens(data_dir: &Path, file: &Path) -> anyhow::Result<bool> {
-    let conn =
-        rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = wabox_store::db::Connection::open_sqlite_read_only(file)?;
     let sealed = crate::store::seal_check::any_token(&conn)?;
     let Some(sealed) = sealed else {
         return Ok(false);

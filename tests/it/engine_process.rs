@@ -68,7 +68,7 @@ async fn every_delivery_answered_200_survives_kill_9_and_is_processed_exactly_on
 
     let _engine = home.start_engine();
     home.wait_processed();
-    let db = rusqlite::Connection::open(home.data.join("wabox.db")).unwrap();
+    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
     let mut stmt = db.prepare("SELECT wamid FROM messages").unwrap();
     let stored: Vec<String> = stmt
         .query_map([], |r| r.get(0))

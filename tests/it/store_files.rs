@@ -13,7 +13,7 @@ fn said(out: &std::process::Output) -> String {
 
 /// Messages in a store file, read beside whoever has it open (WAL lets a reader in).
 fn messages_in(db: &std::path::Path) -> i64 {
-    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    wabox_store::db::Connection::open_sqlite_read_only(db)
         .unwrap()
         .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
         .unwrap()
@@ -140,7 +140,7 @@ fn a_restore_refuses_what_is_not_a_wabox_store_and_tokens_its_seal_key_cannot_op
         said(&out)
     );
     let other = home.dir.path().join("other.db");
-    rusqlite::Connection::open(&other)
+    wabox_store::db::Connection::open_sqlite(&other)
         .unwrap()
         .execute_batch("CREATE TABLE things(x)")
         .unwrap();
@@ -229,11 +229,11 @@ fn the_doctor_says_when_the_journal_is_behind() {
     let report = doctor();
     assert_eq!(report["journal_pending"], 0, "{report}");
     // Two deliveries journaled ten minutes ago and never processed (no engine running since).
-    let db = rusqlite::Connection::open(home.data.join("wabox.db")).unwrap();
+    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
     for k in 0..2u8 {
         db.execute(
             "INSERT INTO journal (received_at, body, body_sha256, state) VALUES (?1, '{}', ?2, 'pending')",
-            rusqlite::params![now() - 600, vec![k; 32]],
+            wabox_store::params![now() - 600, vec![k; 32]],
         )
         .unwrap();
     }

@@ -3,10 +3,10 @@
 //! of the conversation's own tenant assigns, so its members are always of that tenant.
 
 use super::Engine;
-use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use wabox_store::StoreEvent;
+use wabox_store::db::{OptionalExtension, params};
 
 /// Who has an inbox open (a subscribed client), by user, with how many.
 #[derive(Debug, Default)]
@@ -138,7 +138,7 @@ async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Arc<HashSet<
                 .conn
                 .prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1")?
                 .query_map([queue_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<wabox_store::db::Result<_>>()?;
             let available: Vec<&str> = members
                 .iter()
                 .map(String::as_str)

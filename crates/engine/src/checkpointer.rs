@@ -142,8 +142,9 @@ fn copy(conn: &rusqlite::Connection) -> Option<wal::WalState> {
         // The checkpoint syncs the log too: after a failed sync, a later one that succeeds would
         // not bring back what the kernel dropped, so the engine stops as the syncer does, rather
         // than answer anyone.
-        Err(store::StoreError::Sqlite(e))
-            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>
+        Err(store::StoreError::Db(e))
+            if e.as_sqlite().and_then(rusqlite::Error::sqlite_error_code)
+                == Some(rusqlite::ErrorCode::SystemIoFailure) =>
         {
             stop_engine(&e)
         }
@@ -191,9 +192,10 @@ mod tests {
     #[test]
     fn under_a_stream_of_commits_the_log_starts_over_and_stays_bounded() {
         let (_dir, writer) = store::testing::store();
+        let writer = writer.as_sqlite().unwrap();
         let db = Path::new(writer.path().unwrap()).to_owned();
         // 256 pages: the log is to start over past 1 MiB.
-        let checkpointer = Checkpointer::with_restart_at(&db, &writer, 256).unwrap();
+        let checkpointer = Checkpointer::with_restart_at(&db, writer, 256).unwrap();
         writer.execute_batch("CREATE TABLE probe (x BLOB)").unwrap();
         let log_bytes = || std::fs::metadata(wal::log_path(&db)).map_or(0, |m| m.len());
         let mut largest = 0;
@@ -209,7 +211,7 @@ mod tests {
                 )
                 .unwrap();
             checkpointer.committed();
-            checkpointer.restart_if_long(&writer);
+            checkpointer.restart_if_long(writer);
             largest = largest.max(log_bytes());
         }
         // Grown without bound, the log would hold every page written: 80 MiB. It starts over
@@ -228,6 +230,7 @@ mod tests {
     #[test]
     fn the_database_file_is_flushed_through_one_kept_descriptor() {
         let (dir, writer) = store::testing::store();
+        let writer = writer.as_sqlite().unwrap();
         let db = Path::new(writer.path().unwrap()).to_owned();
         let a = wal::database_flusher(&db).unwrap();
         let b = wal::database_flusher(&db).unwrap();

@@ -5,7 +5,6 @@
 
 use super::Engine;
 use super::access::Access;
-use rusqlite::{OptionalExtension, params};
 use std::sync::Arc;
 use wabox_cloud::Credential;
 use wabox_domain::ConnectionKind;
@@ -13,6 +12,7 @@ use wabox_domain::connections::{display_digits, is_meta_id};
 use wabox_protocol::SmbData;
 use wabox_protocol::{ApiError, ConnectReport, Response};
 use wabox_secret::Secret;
+use wabox_store::db::{OptionalExtension, params};
 use wabox_store::{StoreError, directory, queues};
 
 /// A number to store, from whichever path confirmed it.
@@ -343,7 +343,7 @@ impl Engine {
                 Ok(c.query_row(
                     "SELECT access_token_sealed, connection FROM numbers
                      WHERE phone_number_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
-                    rusqlite::params![&pnid, tenant],
+                    wabox_store::params![&pnid, tenant],
                     |r| Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, String>(1)?)),
                 )
                 .optional()?)

@@ -224,7 +224,7 @@ impl EventFilter {
 
 async fn lookup(
     engine: &Arc<Engine>,
-    f: impl FnOnce(&rusqlite::Connection) -> wabox_store::Result<bool> + Send + 'static,
+    f: impl FnOnce(&wabox_store::db::Connection) -> wabox_store::Result<bool> + Send + 'static,
 ) -> Option<bool> {
     let engine = engine.clone();
     match tokio::task::spawn_blocking(move || engine.readers.with(f)).await {
@@ -237,13 +237,17 @@ async fn lookup(
     }
 }
 
-fn sees_waba(conn: &rusqlite::Connection, scope: &Scope, waba: &str) -> wabox_store::Result<bool> {
-    use rusqlite::OptionalExtension;
+fn sees_waba(
+    conn: &wabox_store::db::Connection,
+    scope: &Scope,
+    waba: &str,
+) -> wabox_store::Result<bool> {
+    use wabox_store::db::OptionalExtension;
     let sql = format!("SELECT 1 FROM numbers n WHERE n.waba_id = :waba AND {NUMBER_SCOPE_SQL}");
     let seen: Option<i64> = conn
         .prepare_cached(&sql)?
         .query_row(
-            rusqlite::named_params! {
+            wabox_store::named_params! {
                 ":waba": waba,
                 ":scope_tenant": scope.tenant(),
                 ":scope_agent": scope.agent(),

@@ -4,13 +4,13 @@
 
 use super::Engine;
 use futures_util::StreamExt;
-use rusqlite::params;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use wabox_cloud::Credential;
 use wabox_domain::health::{NumberFacts, NumberMetaState, TokenFact, assess};
 use wabox_protocol::NumberHealth;
+use wabox_store::db::params;
 use wabox_store::scope::Scope;
 
 /// How often the watch asks Meta about every token.
@@ -33,7 +33,10 @@ struct Stored {
     history_media: wabox_protocol::HistoryMediaProgress,
 }
 
-fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> wabox_store::Result<Vec<Stored>> {
+fn stored_numbers(
+    c: &wabox_store::db::Connection,
+    scope: &Scope,
+) -> wabox_store::Result<Vec<Stored>> {
     let sql = format!(
         "SELECT n.id, t.name, n.phone_number_id, n.waba_id, n.display_phone, n.connected_via,
                 n.connection = 'coexistence', n.access_token_sealed,
@@ -48,7 +51,7 @@ fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> wabox_store::Resul
     );
     let mut stmt = c.prepare(&sql)?;
     let rows = stmt.query_map(
-        rusqlite::named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
+        wabox_store::named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
         |r| {
             Ok(Stored {
                 id: r.get(0)?,
@@ -65,7 +68,7 @@ fn stored_numbers(c: &rusqlite::Connection, scope: &Scope) -> wabox_store::Resul
             })
         },
     )?;
-    let mut numbers: Vec<Stored> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut numbers: Vec<Stored> = rows.collect::<wabox_store::db::Result<_>>()?;
     for n in &mut numbers {
         n.history_media = wabox_store::history_media::progress(c, n.id)?;
     }

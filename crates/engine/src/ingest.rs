@@ -13,7 +13,7 @@ use wabox_store::{Result, StoreError, StoreEvent, apply};
 /// the writer keeps open for the next journal appends to commit in). Once that transaction
 /// commits, the caller passes the outcomes to `settle`.
 pub fn apply_pending(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     limit: usize,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Vec<EntryOutcome>> {
@@ -79,7 +79,7 @@ fn count(stats: &WriterStats, state: JournalState) {
 /// An `Err` (or a panic, turned into one) means some of its writes may have been made: the
 /// caller rolls them back.
 pub fn apply_parsed(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     id: i64,
     parsed: &std::result::Result<Delivery, ParseError>,
     now: i64,
@@ -103,7 +103,7 @@ pub fn apply_parsed(
 }
 
 fn process_entry(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     id: i64,
     body: &[u8],
     events: &mut Vec<StoreEvent>,
@@ -129,7 +129,7 @@ fn process_entry(
 /// pushed are dropped, and its error comes back inside the `Ok` (an outer `Err` is the
 /// savepoint's own failure).
 pub fn in_savepoint<T>(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     name: &str,
     events: &mut Vec<StoreEvent>,
     f: impl FnOnce(&mut Vec<StoreEvent>) -> Result<T>,

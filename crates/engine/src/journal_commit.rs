@@ -122,7 +122,7 @@ pub(super) fn commit_appends(
 ) -> AppendsCommitted {
     let now = now_unix();
     let events_before = open.as_ref().map_or(ctx.events.len(), |o| o.events_before);
-    let result = (|| -> Result<(Journaled, Option<Vec<EntryOutcome>>), rusqlite::Error> {
+    let result = (|| -> Result<(Journaled, Option<Vec<EntryOutcome>>), store::db::Error> {
         if open.is_none() {
             ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
         }
@@ -227,10 +227,10 @@ fn apply_as_journaled(
         .ok())
 }
 
-/// A store error inside a journal commit, as the SQLite error the callers are answered with.
-fn sqlite(e: StoreError) -> rusqlite::Error {
+/// A store error inside a journal commit, as the database error the callers are answered with.
+fn sqlite(e: StoreError) -> store::db::Error {
     match e {
-        StoreError::Sqlite(e) => e,
-        other => rusqlite::Error::ToSqlConversionFailure(other.to_string().into()),
+        StoreError::Db(e) => e,
+        other => store::db::Error::Store(other.to_string()),
     }
 }

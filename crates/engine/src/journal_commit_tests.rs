@@ -35,7 +35,7 @@ fn answered(mut answer: Answer) -> i64 {
         .expect("acknowledged")
 }
 
-fn assert_processed(conn: &rusqlite::Connection, ids: impl IntoIterator<Item = i64>) {
+fn assert_processed(conn: &wabox_store::db::Connection, ids: impl IntoIterator<Item = i64>) {
     for id in ids {
         assert_eq!(journal::state(conn, id).unwrap(), JournalState::Processed);
     }
@@ -203,7 +203,7 @@ fn a_burst_is_acknowledged_first_and_applied_after_in_order() {
 #[tokio::test]
 async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscribers_then() {
     let f = fx::store();
-    let path = std::path::PathBuf::from(f.conn.path().unwrap());
+    let path = std::path::PathBuf::from(f.conn.as_sqlite().unwrap().path().unwrap());
     drop(f.conn);
     let (writer, thread) = super::writer::start(&path, true).unwrap();
     let mut seen = writer.events.subscribe();

@@ -4,12 +4,12 @@
 //! stored number in place: same conversations, same queue, no second number.
 
 use super::Engine;
-use rusqlite::{OptionalExtension, params};
 use std::sync::Arc;
 use wabox_domain::ConnectionKind;
 use wabox_domain::connections::display_digits;
 use wabox_protocol::{ApiError, SignupPath};
 use wabox_store::RowWords;
+use wabox_store::db::{OptionalExtension, params};
 
 /// The stored number a reconnection is for.
 pub(super) struct ReconnectTarget {

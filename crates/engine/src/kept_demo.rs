@@ -57,7 +57,7 @@ impl Engine {
                         r.get::<_, Vec<u8>>(2)?,
                     ))
                 })?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                Ok(rows.collect::<wabox_store::db::Result<Vec<_>>>()?)
             })
             .await?;
         Ok(rows
@@ -96,7 +96,7 @@ impl Engine {
                     last_inbound_at: r.get(3)?,
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(rows.collect::<wabox_store::db::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -121,7 +121,7 @@ impl Engine {
                             id: r.get(2)?,
                         })
                     })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                    .collect::<wabox_store::db::Result<Vec<_>>>()?;
                 let mut stmt = c.prepare(
                     "SELECT n.phone_number_id, n.waba_id, n.display_phone, n.connection,
                             t.kapso_customer_id, n.access_token_sealed
@@ -141,7 +141,7 @@ impl Engine {
                             r.get::<_, Vec<u8>>(5)?,
                         ))
                     })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                    .collect::<wabox_store::db::Result<Vec<_>>>()?;
                 Ok((customers, numbers))
             })
             .await?;

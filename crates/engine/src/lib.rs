@@ -47,11 +47,11 @@ mod wake;
 mod webhook_journal;
 pub mod writer;
 
-use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use wabox_config::Config;
 use wabox_secret::crypto::Sealer;
+use wabox_store::db::Connection;
 use wabox_store::{self as store, StoreError};
 use writer::WriterHandle;
 

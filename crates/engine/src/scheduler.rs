@@ -410,7 +410,7 @@ fn pause(
 
 /// Does one action; says what was done (for the log) and the message it queued.
 fn apply(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     seq: &Sequence,
     e: &store::Enrollment,
     action: &Action,
@@ -468,7 +468,7 @@ fn apply(
 }
 
 fn queue(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     target: &outbox::SendTarget,
     kind: &str,
     request: &serde_json::Value,

@@ -3,8 +3,8 @@
 //! or stamped from the engine's clock (scans), so nothing sleeps.
 
 use super::*;
-use rusqlite::Connection;
 use std::collections::BTreeMap;
+use wabox_store::db::Connection;
 use wabox_store::test_fixtures::{self as fx, Fixture};
 
 const WELCOME: &str = r#"
@@ -69,7 +69,7 @@ fn outbox_texts(conn: &Connection) -> Vec<(String, String)> {
     .unwrap()
     .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
     .unwrap()
-    .collect::<rusqlite::Result<_>>()
+    .collect::<wabox_store::db::Result<_>>()
     .unwrap()
 }
 

@@ -292,7 +292,7 @@ pub(super) fn text_content(request: &mut serde_json::Value, body: &str) -> Resul
 /// Fills a synced template with its parameters into `request` (addressed already); the request
 /// and the text as the customer reads it.
 pub(super) fn template_content(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     target: &SendTarget,
     mut request: serde_json::Value,
     name: &str,

@@ -251,10 +251,10 @@ impl Engine {
                         WHERE a.user = :agent))";
             Ok(c.prepare(sql)?
                 .query_map(
-                    rusqlite::named_params! {":tenant": scope.tenant(), ":agent": scope.agent()},
+                    wabox_store::named_params! {":tenant": scope.tenant(), ":agent": scope.agent()},
                     |r| r.get::<_, String>(0),
                 )?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
+                .collect::<wabox_store::db::Result<Vec<_>>>()?)
         })
         .await
         .map(Some)

@@ -18,7 +18,7 @@ pub async fn sync(engine: &Arc<Engine>, waba: Option<String>) -> Vec<SyncReport>
                  GROUP BY waba_id",
             )?;
             let rows = stmt.query_map([waba], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<wabox_store::db::Result<_>>()?)
         })
     })
     .await

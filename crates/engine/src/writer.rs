@@ -12,13 +12,13 @@ use super::checkpointer::Checkpointer;
 use super::journal_commit::{self, Arrival, OpenIngest};
 use super::syncer::{self, Answer, Syncer};
 use bytes::Bytes;
-use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
+use wabox_store::db::Connection;
 use wabox_store::{self as store, StoreError, StoreEvent};
 
 /// At most this many queued jobs are taken per wake-up (one journal transaction at most).
@@ -152,15 +152,16 @@ pub fn start(
     let conn = store::open_writer(db_path)?;
     // The engine's writer leaves copying the log into the database to a thread of its own; a
     // one-shot command's writer keeps SQLite's automatic checkpoints.
+    let sqlite = conn.sqlite_only("the engine's writer")?;
     let checkpointer = if ingest {
-        Some(Checkpointer::start(db_path, &conn)?)
+        Some(Checkpointer::start(db_path, sqlite)?)
     } else {
         None
     };
     // The engine's writer commits without waiting for the disk, and a thread of its own syncs
     // the log before anyone hears back (`syncer`); a one-shot command's commits wait for it.
     let syncer = if ingest {
-        store::wal::defer_log_sync(&conn)?;
+        store::wal::defer_log_sync(sqlite)?;
         Some(Syncer::start(db_path).map_err(|e| {
             store::StoreError::invalid(format!("could not start the sync thread: {e}"))
         })?)
@@ -304,7 +305,9 @@ fn run_loop(
         // No transaction is open here.
         if let Some(c) = checkpointer.filter(|_| wrote) {
             c.committed();
-            c.restart_if_long(&ctx.conn);
+            if let Some(sqlite) = ctx.conn.as_sqlite() {
+                c.restart_if_long(sqlite);
+            }
         }
         if backlog {
             match journal_commit::begin(ctx, INGEST_BATCH) {

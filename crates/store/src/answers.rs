@@ -4,7 +4,7 @@
 
 use super::outbox::{self, NewSend, QueuedView, SendTarget};
 use super::{Result, StoreError, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use wabox_domain::reply::Target;
 pub use wabox_protocol::views::MessageRef;
@@ -41,7 +41,7 @@ impl StoredTarget {
 pub fn target(conn: &Connection, message: &MessageRef) -> Result<StoredTarget> {
     const SELECT: &str = "SELECT id, conversation_id, wamid, direction, type, status, revoked, at
                           FROM messages";
-    let row = |r: &rusqlite::Row<'_>| {
+    let row = |r: &crate::db::Row<'_>| {
         Ok(StoredTarget {
             id: r.get(0)?,
             conversation_id: r.get(1)?,

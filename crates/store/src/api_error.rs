@@ -19,7 +19,7 @@ impl From<StoreError> for ApiError {
             | StoreError::NotCommitted(_)
             | StoreError::JobPanicked
             | StoreError::JournalNotCommitted(_) => ApiError::internal(e),
-            other @ (StoreError::Sqlite(_) | StoreError::Migration(_)) => {
+            other @ (StoreError::Db(_) | StoreError::Migration(_)) => {
                 tracing::error!(error = %other, "store error while answering a client");
                 ApiError::internal(other)
             }

@@ -14,7 +14,7 @@ use super::history_media;
 use super::identity;
 use super::media::{self, Lane};
 use super::{Result, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use wabox_domain::delivery::{
     Change, ChangePayload, ContactProfile, CustomerKey, Delivery, Echo, HistoryChunk,
@@ -337,7 +337,7 @@ impl Ctx<'_> {
                  VALUES (?1, ?2, ?3, (SELECT queue_id FROM numbers WHERE id = ?1))",
             )?
             .execute(params![number_id, contact_id, self.now])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn.last_insert_rowid()?)
     }
 
     /// Stores a message unless its wamid is already stored; returns the new row id if it was not.
@@ -377,7 +377,7 @@ impl Ctx<'_> {
         if inserted == 0 {
             return Ok(None);
         }
-        let id = self.conn.last_insert_rowid();
+        let id = self.conn.last_insert_rowid()?;
         if m.direction == "out" {
             self.settle_status_from_history(id, m.wamid)?;
         }

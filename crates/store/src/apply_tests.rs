@@ -4,7 +4,7 @@ use super::StoreEvent;
 use super::test_fixtures::*;
 use serde_json::json;
 
-fn conversation_row(conn: &rusqlite::Connection, id: i64) -> (i64, Option<i64>, String, String) {
+fn conversation_row(conn: &crate::db::Connection, id: i64) -> (i64, Option<i64>, String, String) {
     conn.query_row(
         "SELECT unread, last_inbound_at, state, coalesce(last_message_text, '')
          FROM conversations WHERE id = ?1",
@@ -135,7 +135,7 @@ fn a_template_status_update_keeps_the_template_and_tells_clients() {
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
-        .collect::<rusqlite::Result<_>>()
+        .collect::<crate::db::Result<_>>()
         .unwrap();
     assert_eq!(rows, [("hello".to_string(), "PAUSED".to_string())]);
 }
@@ -195,7 +195,7 @@ fn a_message_reopens_a_closed_or_snoozed_conversation() {
         f.conn
             .execute(
                 "UPDATE conversations SET state = ?2 WHERE id = ?1",
-                rusqlite::params![id, state],
+                crate::params![id, state],
             )
             .unwrap();
         apply(&f.conn, 2, &messages(vec![text("wamid.B", 200, "again")]));
@@ -425,8 +425,8 @@ fn reaction(wamid: &str, target: &str, emoji: &str, at: i64) -> serde_json::Valu
            "reaction": {"message_id": target, "emoji": emoji}})
 }
 
-fn reaction_of(conn: &rusqlite::Connection, target: &str) -> Option<String> {
-    use rusqlite::OptionalExtension;
+fn reaction_of(conn: &crate::db::Connection, target: &str) -> Option<String> {
+    use crate::db::OptionalExtension;
     conn.query_row(
         "SELECT emoji FROM reactions WHERE message_wamid = ?1 AND reactor = 'customer'",
         [target],

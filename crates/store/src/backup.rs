@@ -281,7 +281,7 @@ mod tests {
         let facts = backup(&db, &to).unwrap();
         assert_eq!((facts.tenants, facts.numbers, facts.messages), (1, 1, 1));
         assert_eq!(facts.schema, crate::MIGRATIONS.len() as i64);
-        let copy = Connection::open(&to).unwrap();
+        let copy: crate::db::Connection = Connection::open(&to).unwrap().into();
         assert_eq!(count(&copy, "SELECT count(*) FROM messages"), 1);
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&to).unwrap().permissions().mode() & 0o777;
@@ -354,7 +354,7 @@ mod tests {
         );
         let now = crate::open_writer(&db).unwrap();
         assert_eq!(count(&now, "SELECT count(*) FROM tenants"), 1, "Monday's");
-        let before = Connection::open(&kept).unwrap();
+        let before: crate::db::Connection = Connection::open(&kept).unwrap().into();
         assert_eq!(
             count(&before, "SELECT count(*) FROM tenants"),
             2,

@@ -3,7 +3,7 @@
 
 use super::Result;
 use super::scope::Scope;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use wabox_domain::account_event::{describe, route_keys};
 use wabox_domain::delivery::Change;
 pub use wabox_protocol::admin::AccountEventView;
@@ -14,7 +14,7 @@ pub fn tenant_of_business(conn: &Connection, business_id: &str) -> Result<Option
     let tenants: Vec<i64> = conn
         .prepare_cached("SELECT DISTINCT tenant_id FROM numbers WHERE business_id = ?1 LIMIT 2")?
         .query_map([business_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     Ok(match tenants.as_slice() {
         [only] => Some(*only),
         _ => None,
@@ -97,7 +97,7 @@ pub fn recent_events(
             payload,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 #[cfg(test)]

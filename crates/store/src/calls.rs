@@ -4,7 +4,7 @@
 use super::apply::{Ctx, profile_of};
 use super::directory::RoutedNumber;
 use super::{Result, StoreEvent};
-use rusqlite::{OptionalExtension, params};
+use crate::db::{OptionalExtension, params};
 use wabox_domain::calls::{CallDirection, CallEvent, record_of};
 use wabox_domain::delivery::{ContactProfile, CustomerKey, customer_key_from_id};
 
@@ -102,7 +102,7 @@ fn show_call(
                 recipient: None,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     let Some(call) = record_of(&recorded) else {
         return Ok(());
     };
@@ -140,7 +140,7 @@ fn show_call(
                     call.at,
                     ctx.journal_id
                 ])?;
-            let id = ctx.conn.last_insert_rowid();
+            let id = ctx.conn.last_insert_rowid()?;
             events.push(StoreEvent::MessageAdded {
                 conversation_id,
                 message_id: id,

@@ -2,7 +2,7 @@
 //! they put a conversation in (closed, snoozed).
 
 use super::{Result, StoreError, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 pub use wabox_protocol::admin::ContactDetails;
 pub use wabox_protocol::admin::NoteView;
 
@@ -31,7 +31,7 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
     let labels = conn
         .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1 ORDER BY label")?
         .query_map([contact_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     let notes = conn
         .prepare_cached(
             "SELECT author, text, at FROM contact_notes WHERE contact_id = ?1 ORDER BY at, id",
@@ -43,7 +43,7 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
                 at: r.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     Ok(ContactDetails {
         contact_id,
         name,
@@ -86,7 +86,7 @@ pub fn change_labels(
         let has: Vec<String> = conn
             .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
             .query_map([contact_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         if has
             .iter()
             .any(|l| wabox_domain::text::normalised_name(l) == wanted)

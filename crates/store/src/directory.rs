@@ -1,8 +1,8 @@
 //! Tenants and numbers: who owns which phone number, and how a webhook change finds its owner.
 
 use super::{Result, StoreError};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use wabox_domain::text::{check_name, normalised_name};
 use wabox_domain::{ConnectionKind, PhoneNumberId};
 pub use wabox_protocol::directory::{NumberView, TenantView};
@@ -32,7 +32,7 @@ pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView>
     let existing: Vec<String> = conn
         .prepare_cached("SELECT name FROM tenants")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     if let Some(same) = existing.iter().find(|t| normalised_name(t) == wanted) {
         return Err(StoreError::Conflict(
             wabox_protocol::ErrorCode::TenantExists {
@@ -44,7 +44,7 @@ pub fn add_tenant(conn: &Connection, name: &str, now: i64) -> Result<TenantView>
         "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
         params![name, now],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     Ok(TenantView {
         id,
         name: name.to_string(),
@@ -67,7 +67,7 @@ pub fn list_tenants(conn: &Connection) -> Result<Vec<TenantView>> {
             numbers: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 fn tenant_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
@@ -111,7 +111,7 @@ pub fn add_number(conn: &Connection, new: &NewNumber<'_>, now: i64) -> Result<Nu
             now
         ],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     list_numbers(conn)?
         .into_iter()
         .find(|n| n.id == id)
@@ -141,7 +141,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
     let mut stmt = conn.prepare_cached(&sql)?;
     let now = wabox_domain::time::now_unix();
     let rows = stmt.query_map(
-        rusqlite::named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
+        crate::named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
         |r| {
             let (active, has_token, expires) = (r.get(9)?, r.get(6)?, r.get(14)?);
             Ok(NumberView {
@@ -166,7 +166,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 /// The number a change is addressed to, or none: an unknown id is never guessed.

@@ -1,7 +1,7 @@
 //! What `GET /metrics` reads from the store: the journal's backlog and the outbox per number.
 
 use super::Result;
-use rusqlite::Connection;
+use crate::db::Connection;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreGauges {
@@ -36,7 +36,7 @@ pub fn read(conn: &Connection) -> Result<StoreGauges> {
              GROUP BY n.phone_number_id, o.state ORDER BY n.phone_number_id, o.state",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     Ok(StoreGauges {
         journal_pending,
         journal_oldest_pending_at,

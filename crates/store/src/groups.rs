@@ -3,7 +3,7 @@
 
 use super::Result;
 use super::apply::Ctx;
-use rusqlite::{OptionalExtension, params};
+use crate::db::{OptionalExtension, params};
 use wabox_domain::groups::contact_key;
 
 /// The conversation of `group_id` on a number, made on the group's first message.
@@ -28,7 +28,7 @@ fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<i64> {
             "INSERT INTO contacts (tenant_id, user_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
         )?
         .execute(params![ctx.tenant_id, contact_key(group_id), ctx.now])?;
-    let contact_id = ctx.conn.last_insert_rowid();
+    let contact_id = ctx.conn.last_insert_rowid()?;
     ctx.conn
         .prepare_cached(
             "INSERT INTO whatsapp_groups (contact_id, tenant_id, group_id) VALUES (?1, ?2, ?3)",

@@ -6,7 +6,7 @@
 
 use super::media::{self, Lane};
 use super::{Result, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use wabox_domain::MessageContent;
 use wabox_domain::delivery::HistoryMessage;
 use wabox_protocol::HistoryMediaProgress;

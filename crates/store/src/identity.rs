@@ -5,7 +5,7 @@
 //! transaction, so a merge is all or nothing, and every step is idempotent.
 
 use super::{Result, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use wabox_domain::delivery::{ContactProfile, CustomerKey, StatusReport, customer_key_from_id};
 use wabox_domain::identity::{
     ChangeKind, IdentityChange, Ids, Known, Pairing, after_change, merged_state, pair,
@@ -52,7 +52,7 @@ pub fn resolve(
         s.username,
         now
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 /// Pairs the ids of a sighting on the contacts that hold them (filling a missing id, or merging
@@ -324,7 +324,7 @@ fn timeline(
     let conversations: Vec<i64> = conn
         .prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1")?
         .query_map([contact_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     for conversation_id in conversations {
         conn.prepare_cached(
             "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)

@@ -2,8 +2,8 @@
 //! the same transaction), and applied from here in order when it is not.
 
 use super::{Result, StoreError};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 pub use wabox_protocol::admin::JournalState;
 pub use wabox_protocol::admin::{JournalEntryView, JournalFilter};
@@ -56,7 +56,7 @@ pub fn any_pending(conn: &Connection) -> Result<bool> {
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
     let mut stmt = conn.prepare_cached(PENDING)?;
     let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
@@ -111,7 +111,7 @@ pub fn unrouted_ids(conn: &Connection) -> Result<Vec<i64>> {
         "SELECT id FROM journal WHERE state != 'processed' AND state = 'unrouted' ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 /// Counts by state, for `healthz` and the bench.
@@ -119,7 +119,7 @@ pub fn counts(conn: &Connection) -> Result<Vec<(JournalState, i64)>> {
     let mut stmt = conn
         .prepare("SELECT state, count(*) FROM journal WHERE state != 'processed' GROUP BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.word(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 /// Lists journal entries, newest first.
@@ -163,7 +163,7 @@ pub fn list(
             bytes: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 #[cfg(test)]
@@ -232,12 +232,15 @@ mod tests {
     fn the_pending_queries_use_the_partial_index_not_a_scan() {
         let (_d, conn) = store();
         for sql in [PENDING, ANY_PENDING] {
+            let sqlite = conn.as_sqlite().unwrap();
+            let limit = vec![64; sqlite.prepare(sql).unwrap().parameter_count()];
             let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let limit = vec![64; explain.parameter_count()];
             let plan: Vec<String> = explain
-                .query_map(rusqlite::params_from_iter(limit), |r| r.get::<_, String>(3))
+                .query_map(crate::db::params_from_iter(limit), |r| {
+                    r.get::<_, String>(3)
+                })
                 .unwrap()
-                .map(|row: rusqlite::Result<String>| row.unwrap())
+                .map(|row: crate::db::Result<String>| row.unwrap())
                 .collect();
             assert!(
                 plan.iter().any(|p| p.contains("journal_not_processed")),

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod business;
 pub mod calls;
 pub mod contacts;
+pub mod db;
 pub mod directory;
 pub mod gauges;
 pub mod groups;
@@ -68,9 +69,10 @@ const MIGRATIONS: &[&str] = &[
 /// write job returns and its caller hears, with no second level to unwrap.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A statement failed (the database busy, full, damaged, or a constraint broken).
+    /// A statement failed (the database busy, full, damaged, unreachable, or a constraint
+    /// broken).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Db(#[from] db::Error),
     #[error("could not bring the database schema up to date: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("{0}")]
@@ -85,16 +87,22 @@ pub enum StoreError {
     /// No transaction or savepoint could be opened for the job: it did not run. Shared by the
     /// jobs of one batch, hence the `Arc`.
     #[error("the write could not start: the store is busy or failing")]
-    NotStarted(#[source] std::sync::Arc<rusqlite::Error>),
+    NotStarted(#[source] std::sync::Arc<db::Error>),
     /// The job ran, but the transaction holding it could not be committed: nothing of it stands.
     #[error("the write could not be committed")]
-    NotCommitted(#[source] std::sync::Arc<rusqlite::Error>),
+    NotCommitted(#[source] std::sync::Arc<db::Error>),
     /// The job panicked (a bug, logged): its writes were rolled back.
     #[error("the write failed inside the engine (logged); nothing of it was kept")]
     JobPanicked,
     /// A group of journal appends could not be committed: the sender must deliver again.
     #[error("journal commit failed: {0}")]
-    JournalNotCommitted(#[source] std::sync::Arc<rusqlite::Error>),
+    JournalNotCommitted(#[source] std::sync::Arc<db::Error>),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Db(e.into())
+    }
 }
 
 impl StoreError {
@@ -159,7 +167,7 @@ const WRITER_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// survive a power cut, not only a crash), foreign keys, and the schema brought up to date. The
 /// engine's writer then defers the sync to a thread of its own (`wal::defer_log_sync`), which
 /// keeps that promise by syncing before anyone is answered.
-pub fn open_writer(path: &Path) -> Result<Connection> {
+pub fn open_writer(path: &Path) -> Result<db::Connection> {
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -175,11 +183,11 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     conn.set_prepared_statement_cache_capacity(KEPT_STATEMENTS);
     plan_once(&conn)?;
     migrations().to_latest(&mut conn)?;
-    Ok(conn)
+    Ok(conn.into())
 }
 
 /// Opens a read-only connection beside the writer (WAL lets readers run while it writes).
-pub fn open_reader(path: &Path) -> Result<Connection> {
+pub fn open_reader(path: &Path) -> Result<db::Connection> {
     let conn = Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -189,7 +197,7 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
     // the sidebar): with rusqlite's 16, each would evict another and be parsed again.
     conn.set_prepared_statement_cache_capacity(KEPT_STATEMENTS);
     plan_once(&conn)?;
-    Ok(conn)
+    Ok(conn.into())
 }
 
 /// A kept statement is planned once, whatever is bound to it. By default SQLite plans some
@@ -205,16 +213,7 @@ fn plan_once(conn: &Connection) -> Result<()> {
 }
 
 #[cfg(any(test, feature = "test-fixtures"))]
-pub mod testing {
-    use super::*;
-
-    /// A migrated store in a temp dir; the dir lives as long as the returned guard.
-    pub fn store() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = open_writer(&dir.path().join("wabox.db")).unwrap();
-        (dir, conn)
-    }
-}
+pub mod testing;
 
 #[cfg(test)]
 mod tests {
@@ -229,6 +228,8 @@ mod tests {
         let reader = super::open_reader(&dir.path().join("wabox.db")).unwrap();
         for conn in [&writer, &reader] {
             let once = conn
+                .as_sqlite()
+                .unwrap()
                 .db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
                 .unwrap();
             assert!(once, "not planned again for each value bound");

@@ -2,8 +2,8 @@
 //! engine downloads them; the business's own are stored when queued, before they are uploaded.
 
 use super::{Result, StoreError, StoreEvent};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use wabox_domain::MessageContent;
 pub use wabox_protocol::views::MediaView;
@@ -131,7 +131,7 @@ pub fn pending(conn: &Connection, now: i64, lane: Lane, limit: usize) -> Result<
             attempts: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 fn changed(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -> Result<()> {
@@ -245,12 +245,12 @@ mod tests {
         let fixture = crate::test_fixtures::store_with_token(None);
         let conn = &fixture.conn;
         // The files alone: their messages do not matter to the lanes.
-        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
         for (message, lane, due) in [(1, "live", 10), (2, "history", 10), (3, "live", 99)] {
             conn.execute(
                 "INSERT INTO media (message_id, number_id, media_id, lane, next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![message, fixture.number_id, format!("m{message}"), lane, due],
+                crate::params![message, fixture.number_id, format!("m{message}"), lane, due],
             )
             .unwrap();
         }
@@ -267,7 +267,8 @@ mod tests {
         }
         // The limit, the lane and the time are bound anew each call; SQLite would plan for the
         // values bound, and so parse the statement again each time, unless told not to.
-        let stmt = conn.prepare_cached(PENDING_SQL).unwrap();
+        let sqlite = conn.as_sqlite().unwrap();
+        let stmt = sqlite.prepare_cached(PENDING_SQL).unwrap();
         assert_eq!(
             stmt.get_status(rusqlite::StatementStatus::RePrepare),
             0,

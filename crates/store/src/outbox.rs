@@ -4,8 +4,8 @@
 
 use super::apply::settle_status;
 use super::{Result, StoreError, StoreEvent};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use wabox_domain::ConnectionKind;
 pub use wabox_protocol::admin::QueuedView;
@@ -101,7 +101,7 @@ pub fn queue(
          VALUES (?1, ?2, 'out', ?7, ?3, ?4, ?5, 'queued', ?6, ?8)",
     )?
     .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string(), send.origin, send.reply_to])?;
-    let message_id = conn.last_insert_rowid();
+    let message_id = conn.last_insert_rowid()?;
     conn.prepare_cached(
         "INSERT INTO outbox (conversation_id, number_id, message_id, kind, request, next_attempt_at,
                              requested_by, created_at, updated_at)
@@ -117,7 +117,7 @@ pub fn queue(
         send.requested_by,
         now
     ])?;
-    let outbox_id = conn.last_insert_rowid();
+    let outbox_id = conn.last_insert_rowid()?;
     // Our message is the latest activity, but it never touches the service window. A reaction
     // is not a message of the timeline: the list keeps showing the last real one.
     if send.kind != "reaction" {
@@ -217,7 +217,7 @@ pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
             },
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 fn set_message_status(
@@ -378,7 +378,7 @@ pub fn recover_in_flight(
     let ids: Vec<i64> = conn
         .prepare("SELECT id FROM outbox WHERE state = 'sending'")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     for &id in &ids {
         mark_uncertain(
             conn,
@@ -437,7 +437,7 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     let mut stmt =
         conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 #[cfg(test)]
@@ -524,7 +524,7 @@ mod tests {
             .unwrap()
             .query_map([200], |r| r.get::<_, String>(3))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::Result<_>>()
             .unwrap();
         let plan = plan.join("\n");
         assert!(

@@ -4,7 +4,7 @@
 use super::StoreError;
 use super::outbox::*;
 use super::test_fixtures::*;
-use rusqlite::Connection;
+use crate::db::Connection;
 use serde_json::json;
 
 /// The customer's conversation (opened by their message), as a send target.

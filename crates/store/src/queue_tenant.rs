@@ -2,7 +2,7 @@
 //! name two tenants share is refused with both named, and how to say which.
 
 use super::{Result, StoreError};
-use rusqlite::Connection;
+use crate::db::Connection;
 
 /// The tenant having every one of `queues` (names as stored, exactly); with no names, the only
 /// tenant there is.
@@ -19,7 +19,7 @@ pub fn tenant_of_queues(conn: &Connection, queues: &[&str]) -> Result<i64> {
                  WHERE q.name = ?1 ORDER BY t.name",
             )?
             .query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         if having.is_empty() {
             return Err(StoreError::NotFound(
                 wabox_protocol::ErrorCode::NoQueueAnywhere {
@@ -67,7 +67,7 @@ pub fn tenant_for_new_queue(conn: &Connection, queue: &str) -> Result<i64> {
     let names: Vec<String> = conn
         .prepare_cached("SELECT name FROM tenants ORDER BY name")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     if names.len() < 2 {
         return super::queues::default_tenant(conn, None);
     }

@@ -3,8 +3,8 @@
 
 use super::scope::{NUMBER_SCOPE_SQL, Scope};
 use super::{Result, StoreError, StoreEvent};
+use crate::db::{Connection, OptionalExtension, named_params, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, named_params, params};
 use wabox_domain::text::normalised_name;
 pub use wabox_protocol::directory::{AgentView, AuditEntry, HandEvent, Orphan, QueueView};
 
@@ -37,7 +37,7 @@ pub fn default_tenant(conn: &Connection, named: Option<&str>) -> Result<i64> {
     let ids: Vec<i64> = conn
         .prepare_cached("SELECT id FROM tenants ORDER BY id LIMIT 2")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     match ids.as_slice() {
         [one] => Ok(*one),
         [] => Err(StoreError::Invalid(
@@ -104,7 +104,7 @@ pub fn add_queue(
         "INSERT INTO queues (tenant_id, name, auto_assign, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![tenant_id, name, auto_assign, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 pub fn rename_queue(conn: &Connection, tenant_id: i64, from: &str, to: &str) -> Result<()> {
@@ -130,7 +130,7 @@ pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()>
     let numbers: Vec<String> = conn
         .prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1")?
         .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     if !numbers.is_empty() {
         return Err(StoreError::Conflict(
             wabox_protocol::ErrorCode::QueueStillReceives {
@@ -211,7 +211,7 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
                 })
             },
         )?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     let mut numbers =
         conn.prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1 ORDER BY 1")?;
     let mut agents =
@@ -219,10 +219,10 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
     for q in &mut queues {
         q.numbers = numbers
             .query_map([q.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         q.agents = agents
             .query_map([q.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
     }
     Ok(queues)
 }
@@ -309,7 +309,7 @@ pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>
                 queues: Vec::new(),
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     let mut queues = conn.prepare_cached(
         "SELECT q.name FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
          WHERE aq.user = ?1 AND (?2 IS NULL OR q.tenant_id = ?2) ORDER BY q.name",
@@ -317,7 +317,7 @@ pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>
     for a in &mut agents {
         a.queues = queues
             .query_map(params![&a.user, tenant], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
     }
     Ok(agents)
 }
@@ -482,7 +482,7 @@ pub fn hands(conn: &Connection, conversation_id: i64) -> Result<Vec<HandEvent>> 
                 note: r.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 pub fn audit(
@@ -514,7 +514,7 @@ pub fn audit_log(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
                 detail: r.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     entries.reverse();
     Ok(entries)
 }
@@ -541,5 +541,5 @@ pub fn orphans(conn: &Connection, scope: &Scope) -> Result<Vec<Orphan>> {
                 })
             },
         )?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }

@@ -3,7 +3,7 @@
 //! two named parameters, `:scope_tenant` and `:scope_agent`, and filter with `SCOPE_SQL`.
 
 use super::{Result, StoreError};
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Connection, OptionalExtension};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -79,7 +79,7 @@ impl Scope {
         let seen: Option<i64> = conn
             .prepare_cached(&sql)?
             .query_row(
-                rusqlite::named_params! {
+                crate::named_params! {
                     ":id": conversation_id,
                     ":scope_tenant": self.tenant(),
                     ":scope_agent": self.agent(),
@@ -132,7 +132,7 @@ pub fn queue_tenants(conn: &Connection, user: &str) -> Result<Vec<i64>> {
              WHERE aq.user = ?1",
         )?
         .query_map([user], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 /// The tenant whose number a conversation is on.
@@ -242,7 +242,7 @@ pub fn placements_of(conn: &Connection, ids: &[i64]) -> Result<Vec<(i64, Placeme
     placements_where(conn, "c.id IN (SELECT value FROM json_each(?1))", [list])
 }
 
-fn placements_where<P: rusqlite::Params>(
+fn placements_where<P: crate::db::Params>(
     conn: &Connection,
     condition: &str,
     params: P,
@@ -262,7 +262,7 @@ fn placements_where<P: rusqlite::Params>(
             },
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 /// The queues an agent serves.
@@ -270,7 +270,7 @@ pub fn agent_queues(conn: &Connection, user: &str) -> Result<std::collections::H
     Ok(conn
         .prepare_cached("SELECT queue_id FROM agent_queues WHERE user = ?1")?
         .query_map([user], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! second engine on a shared store) is told so before it starts rather than failing every send.
 
 use super::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 
 /// What is sealed: nothing secret, only proof of the key.
 pub const TEXT: &str = "wabox seal check";

@@ -1,8 +1,8 @@
 //! Search over all messages (FTS5), newest first.
 
 use super::{Result, StoreError};
+use crate::db::Connection;
 use crate::words::RowWords;
-use rusqlite::Connection;
 pub use wabox_protocol::admin::SearchHit;
 
 /// Each word of what the agent typed as a quoted term, the last one also as a prefix (it may
@@ -30,15 +30,15 @@ pub fn index_pending(conn: &mut Connection, limit: usize) -> Result<usize> {
     let upto: i64 = tx.query_row("SELECT indexed_upto FROM search_progress", [], |r| r.get(0))?;
     let ids: Vec<i64> = tx
         .prepare_cached("SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2")?
-        .query_map(rusqlite::params![upto, limit as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(crate::params![upto, limit as i64], |r| r.get(0))?
+        .collect::<crate::db::Result<_>>()?;
     let Some(&end) = ids.last() else {
         return Ok(0);
     };
     tx.execute(
         "INSERT INTO message_search (rowid, text)
          SELECT id, text FROM messages WHERE id > ?1 AND id <= ?2",
-        rusqlite::params![upto, end],
+        crate::params![upto, end],
     )?;
     tx.execute("UPDATE search_progress SET indexed_upto = ?1", [end])?;
     tx.commit()?;
@@ -77,7 +77,7 @@ pub fn search(
         super::scope::SCOPE_SQL
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let params = rusqlite::named_params! {
+    let params = crate::named_params! {
         ":query": query,
         ":limit": limit as i64,
         ":before": before,
@@ -94,7 +94,7 @@ pub fn search(
             snippet: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use super::scope::Scope;
 use super::{Result, StoreError, StoreEvent};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use wabox_domain::sequence::{ContactFields, Position};
 use wabox_protocol::{EnrollmentLogEntry, EnrollmentView};
 
@@ -28,7 +28,7 @@ pub struct Enrollment {
 const ENROLLMENT_COLUMNS: &str = "e.id, e.tenant_id, e.conversation_id, e.sequence, e.state, e.step, \
      e.waiting_since, e.reply_after, e.step_id, e.due_at";
 
-fn enrollment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Enrollment> {
+fn enrollment(r: &crate::db::Row<'_>) -> crate::db::Result<Enrollment> {
     Ok(Enrollment {
         id: r.get(0)?,
         tenant_id: r.get(1)?,
@@ -72,7 +72,7 @@ pub fn enroll(
     if added == 0 {
         return Ok(None);
     }
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     log(conn, id, now, None, &format!("enrolled by {by}"), None)?;
     Ok(Some(id))
 }
@@ -87,7 +87,7 @@ pub fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Enrollment>>
     Ok(conn
         .prepare_cached(&sql)?
         .query_map(params![now, limit as i64], enrollment)?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 /// One enrollment, if it is due by `now` (it may have been paused or run since it was listed).
@@ -196,7 +196,7 @@ pub fn run_facts(
                      AND direction = 'in' AND origin = 'customer' ORDER BY id LIMIT 50",
                 )?
                 .query_map(params![conversation_id, after], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::db::Result<_>>()?;
             (!texts.is_empty()).then(|| texts.join("\n"))
         }
         None => conn
@@ -245,7 +245,7 @@ pub fn pause_in_conversation(
              WHERE conversation_id = ?1 AND state IN ('active', 'waiting_reply')",
         )?
         .query_map([conversation_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     let mut paused = 0;
     for (id, sequence) in ids {
         if !sequences.contains(&sequence) {
@@ -320,7 +320,7 @@ pub fn messages_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec
                 first: r.get(9)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 /// Pause, resume (due now, at the step it stopped on) or stop an enrollment.
@@ -387,7 +387,7 @@ pub fn list(
     Ok(conn
         .prepare_cached(&sql)?
         .query_map(
-            rusqlite::named_params! {
+            crate::named_params! {
                 ":conversation": conversation_id,
                 ":all": all,
                 ":limit": limit as i64,
@@ -410,7 +410,7 @@ pub fn list(
                 })
             },
         )?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 /// An enrollment's row, before the engine names its sequence and step.
@@ -488,7 +488,7 @@ pub fn log_of(conn: &Connection, id: i64) -> Result<Vec<EnrollmentLogEntry>> {
                 message_id: r.get(3)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 /// Live enrollments per sequence, for listings.
@@ -499,5 +499,5 @@ pub fn live_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     Ok(conn
         .prepare_cached(&sql)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }

@@ -4,8 +4,8 @@
 
 use super::scope::Scope;
 use super::{Result, StoreError};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use wabox_domain::signup::{StateRecord, StateRefusal, admit};
 use wabox_protocol::{SignupCandidate, SignupStatus, SignupView};
@@ -68,7 +68,7 @@ pub fn create(conn: &Connection, new: &NewSignup<'_>, now: i64) -> Result<i64> {
             new.short_code,
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.last_insert_rowid()?)
 }
 
 /// The signup a callback's state names, if the rule admits it; it is marked used in the same
@@ -238,7 +238,7 @@ const VIEW_SQL: &str = "SELECT s.id, t.name, s.path, s.coexistence, s.url, s.cre
         s.token_expires_at, s.number_id, s.short_code, s.report
     FROM signups s JOIN tenants t ON t.id = s.tenant_id";
 
-fn view_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<(SignupView, Option<i64>)> {
+fn view_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<(SignupView, Option<i64>)> {
     let status: String = r.get(8)?;
     let expires_at: i64 = r.get(7)?;
     let status = match status.as_str() {
@@ -316,7 +316,7 @@ pub fn list(
     ))?;
     let rows = stmt
         .query_map(params![scope.tenant(), tenant_id], |r| view_row(r, now))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     rows.into_iter().map(|r| with_number(conn, r)).collect()
 }
 

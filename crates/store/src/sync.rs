@@ -4,7 +4,7 @@
 use super::queues::orphans;
 use super::scope::Scope;
 use super::{Result, StoreError, StoreEvent};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use wabox_domain::connections::{ConnectionEntry, display_digits, is_meta_id};
 pub use wabox_protocol::admin::SyncReport;
 
@@ -170,7 +170,7 @@ pub fn apply(
                     ],
                 )
                 .map_err(|err| match err {
-                    rusqlite::Error::SqliteFailure(_, _) => {
+                    crate::db::Error::Sqlite(_) | crate::db::Error::Postgres(_) => {
                         StoreError::Invalid(wabox_protocol::ErrorCode::SyncRowNotStored {
                             label: e.label(i).to_string(),
                             digits: digits.to_string(),
@@ -179,7 +179,7 @@ pub fn apply(
                     }
                     other => other.into(),
                 })?;
-                let id = conn.last_insert_rowid();
+                let id = conn.last_insert_rowid()?;
                 super::business::set_business_id(conn, id, e.business_id.as_deref())?;
                 report.added.push(shown);
             }

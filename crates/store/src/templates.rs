@@ -1,7 +1,7 @@
 //! Synced message templates, per WABA.
 
 use super::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use wabox_domain::template::{Slot, TemplateSpec};
 pub use wabox_protocol::admin::TemplateView;
 

@@ -4,7 +4,7 @@
 //! agents. The refusal without `force` names all of that first, so nothing goes unannounced.
 
 use super::{Result, StoreError};
-use rusqlite::{Connection, params};
+use crate::db::{Connection, params};
 use wabox_domain::text::{check_name, normalised_name};
 pub use wabox_protocol::directory::TenantChange;
 pub use wabox_protocol::directory::TenantContents;
@@ -15,7 +15,7 @@ fn find(conn: &Connection, name: &str) -> Result<(i64, String)> {
     let all: Vec<(i64, String)> = conn
         .prepare_cached("SELECT id, name FROM tenants ORDER BY id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     all.into_iter()
         .find(|(_, n)| normalised_name(n) == wanted)
         .ok_or_else(|| {
@@ -32,7 +32,7 @@ pub fn rename_tenant(conn: &Connection, from: &str, to: &str) -> Result<TenantCh
     let clash: Option<String> = conn
         .prepare_cached("SELECT name FROM tenants WHERE id != ?1")?
         .query_map([id], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<crate::db::Result<Vec<_>>>()?
         .into_iter()
         .find(|n| normalised_name(n) == wanted);
     if let Some(other) = clash {
@@ -56,7 +56,7 @@ pub fn contents(conn: &Connection, tenant_id: i64) -> Result<TenantContents> {
         Ok(conn
             .prepare(sql)?
             .query_map([tenant_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+            .collect::<crate::db::Result<_>>()?)
     };
     let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [tenant_id], |r| r.get(0))?) };
     Ok(TenantContents {
@@ -103,7 +103,7 @@ pub fn remove_tenant(
              WHERE n.tenant_id = ?1 AND md.path IS NOT NULL",
         )?
         .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     // Rows keyed by a message's wamid have no foreign key to follow.
     let wamids = "SELECT m.wamid FROM messages m JOIN conversations c ON c.id = m.conversation_id
                   JOIN numbers n ON n.id = c.number_id WHERE n.tenant_id = ?1";
@@ -155,7 +155,7 @@ fn referrers(conn: &Connection, table: &str) -> Result<Vec<(String, String, Stri
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES%'",
         )?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     let mut out = Vec::new();
     for t in tables {
         let keys = conn
@@ -167,7 +167,7 @@ fn referrers(conn: &Connection, table: &str) -> Result<Vec<(String, String, Stri
                     r.get::<_, Option<String>>(2)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::Result<Vec<_>>>()?;
         for (target, from, to) in keys {
             if target.eq_ignore_ascii_case(table) {
                 // No column named: the target's primary key, which is `id` throughout.

@@ -3,7 +3,7 @@
 
 use super::StoreEvent;
 use super::apply::{Applied, apply_delivery};
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Connection, OptionalExtension};
 use serde_json::{Value, json};
 use wabox_domain::ConnectionKind;
 

@@ -5,7 +5,7 @@
 use super::Result;
 use super::scope::{SCOPE_SQL, Scope};
 use super::views::STATE_SQL;
-use rusqlite::Connection;
+use crate::db::Connection;
 pub use wabox_protocol::directory::ConversationCounts;
 
 /// The counts for `user` within `scope`, at `now` (a snooze that has ended counts as open).
@@ -37,7 +37,7 @@ pub fn counts(
         in_state("'closed'"),
     );
     let counts = conn.prepare_cached(&sql)?.query_row(
-        rusqlite::named_params! {
+        crate::named_params! {
             ":user": user,
             ":now": now,
             ":scope_tenant": scope.tenant(),
@@ -67,7 +67,7 @@ pub fn mine(conn: &Connection, scope: &Scope, user: &str, now: i64) -> Result<i6
         STATE_SQL.replace(":state", "'open'")
     );
     let mine = conn.prepare_cached(&sql)?.query_row(
-        rusqlite::named_params! {
+        crate::named_params! {
             ":user": user,
             ":now": now,
             ":scope_tenant": scope.tenant(),
@@ -81,11 +81,11 @@ pub fn mine(conn: &Connection, scope: &Scope, user: &str, now: i64) -> Result<i6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::params;
     use crate::directory::{NewNumber, add_number, add_tenant};
     use crate::testing::store;
     use crate::views::StateFilter;
     use crate::views::{ConversationFilter, QueueSelection, conversations};
-    use rusqlite::params;
     use wabox_domain::ConnectionKind;
 
     const NOW: i64 = 1_800_000_000;
@@ -114,7 +114,7 @@ mod tests {
                 params![format!("5917000000{i}"), name],
             )
             .unwrap();
-            let contact = conn.last_insert_rowid();
+            let contact = conn.last_insert_rowid().unwrap();
             conn.execute(
                 "INSERT INTO conversations (number_id, contact_id, state, snoozed_until, assignee,
                                             last_message_at, last_message_text, created_at)

@@ -1,8 +1,8 @@
 //! Read models for clients: conversations and messages as the CLI's `--json` and the TUI show them.
 
 use super::{Result, StoreError};
+use crate::db::{Connection, OptionalExtension, params};
 use crate::words::RowWords;
-use rusqlite::{Connection, OptionalExtension, params};
 use wabox_domain::ServiceWindow;
 use wabox_protocol::states::{ConversationState, MessageStatus};
 pub use wabox_protocol::views::{
@@ -30,7 +30,7 @@ const CONVERSATION_SELECT: &str = "
     LEFT JOIN queues q ON q.id = c.queue_id
     LEFT JOIN whatsapp_groups g ON g.contact_id = c.contact_id";
 
-fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<ConversationView> {
+fn conversation_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<ConversationView> {
     let last_inbound_at: Option<i64> = r.get(9)?;
     let text: Option<String> = r.get(11)?;
     let at: Option<i64> = r.get(12)?;
@@ -38,7 +38,7 @@ fn conversation_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<Convers
     let mut state: ConversationState = r.word(7)?;
     let group = r
         .get::<_, Option<String>>(17)?
-        .map(|group_id| -> rusqlite::Result<GroupView> {
+        .map(|group_id| -> crate::db::Result<GroupView> {
             Ok(GroupView {
                 group_id,
                 subject: r.get(18)?,
@@ -163,7 +163,7 @@ pub fn conversations(
     };
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        rusqlite::named_params! {
+        crate::named_params! {
             ":pnid": phone_number_id,
             ":pattern": pattern,
             ":queue": queue,
@@ -179,7 +179,7 @@ pub fn conversations(
         },
         |r| conversation_row(r, now),
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 /// `%`, `_` and the escape itself match literally in a LIKE pattern.
@@ -214,7 +214,7 @@ const MESSAGE_SELECT: &str = "
     FROM messages m LEFT JOIN media md ON md.message_id = m.id
     LEFT JOIN contacts a ON a.id = m.author_contact_id";
 
-fn message_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageView> {
+fn message_row(r: &crate::db::Row<'_>) -> crate::db::Result<MessageView> {
     let code: Option<i64> = r.get(8)?;
     let title: Option<String> = r.get(9)?;
     let status: Option<MessageStatus> = r.word_opt(7)?;
@@ -295,12 +295,12 @@ fn decorate(conn: &Connection, messages: &mut [MessageView]) -> Result<()> {
                     by: r.word(1)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         if m.edited || m.revoked {
             m.previous_texts = revisions
                 .query_map([m.id], |r| r.get::<_, Option<String>>(0))?
                 .filter_map(|t| t.transpose())
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::db::Result<_>>()?;
         }
     }
     Ok(())
@@ -334,7 +334,7 @@ pub fn messages(
     let mut out: Vec<MessageView> = conn
         .prepare_cached(&sql)?
         .query_map(params![conversation_id, before, limit as i64], message_row)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     out.reverse();
     decorate(conn, &mut out)?;
     Ok(out)
@@ -346,7 +346,7 @@ pub fn message(conn: &Connection, id: i64) -> Result<MessageView> {
     let mut found: Vec<MessageView> = conn
         .prepare_cached(&sql)?
         .query_map([id], message_row)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     if found.is_empty() {
         return Err(StoreError::NotFound(wabox_protocol::ErrorCode::NoMessage {
             message: id,

@@ -165,7 +165,8 @@ mod tests {
     #[test]
     fn a_deferred_commit_is_in_the_log_and_synced_on_demand() {
         let (_dir, writer) = crate::testing::store();
-        defer_log_sync(&writer).unwrap();
+        let writer = writer.as_sqlite().unwrap();
+        defer_log_sync(writer).unwrap();
         let mode: i64 = writer
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
             .unwrap();
@@ -173,7 +174,7 @@ mod tests {
         let db = Path::new(writer.path().unwrap());
         let log = open_log(db).unwrap();
         writer.execute_batch("CREATE TABLE probe (x)").unwrap();
-        assert!(log_bytes(&writer) > 0, "the commit went to the log");
+        assert!(log_bytes(writer) > 0, "the commit went to the log");
         sync_log(&log).unwrap();
         let missing = open_log(&db.with_file_name("elsewhere.db")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
@@ -182,7 +183,8 @@ mod tests {
     #[test]
     fn a_restart_gives_up_while_a_reader_holds_the_log_and_succeeds_once_it_left() {
         let (_dir, writer) = crate::testing::store();
-        stop_automatic_checkpoints(&writer).unwrap();
+        let writer = writer.as_sqlite().unwrap();
+        stop_automatic_checkpoints(writer).unwrap();
         writer.execute_batch("CREATE TABLE probe (x BLOB)").unwrap();
         let db = Path::new(writer.path().unwrap()).to_owned();
         let reader = crate::open_reader(&db).unwrap();
@@ -198,10 +200,10 @@ mod tests {
             .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
             .unwrap();
         insert();
-        let held = restart_between_writes(&writer).unwrap();
+        let held = restart_between_writes(writer).unwrap();
         assert!(!held.complete, "{held:?}");
         reader.execute_batch("COMMIT").unwrap();
-        let done = restart_between_writes(&writer).unwrap();
+        let done = restart_between_writes(writer).unwrap();
         assert!(done.complete, "{done:?}");
         assert_eq!(done.frames, done.copied);
         // The writer's own busy timeout is back: it waits for other connections' locks again.
@@ -218,7 +220,8 @@ mod tests {
     #[test]
     fn the_writer_only_appends_and_the_checkpointer_copies_everything() {
         let (_dir, writer) = crate::testing::store();
-        stop_automatic_checkpoints(&writer).unwrap();
+        let writer = writer.as_sqlite().unwrap();
+        stop_automatic_checkpoints(writer).unwrap();
         writer.execute_batch("CREATE TABLE probe (x BLOB)").unwrap();
         for _ in 0..1_500 {
             writer
@@ -226,7 +229,7 @@ mod tests {
                 .unwrap();
         }
         // Past SQLite's 1,000-page default, the writer copied nothing and the log kept growing.
-        assert!(log_bytes(&writer) > 1_500 * 4096, "{}", log_bytes(&writer));
+        assert!(log_bytes(writer) > 1_500 * 4096, "{}", log_bytes(writer));
 
         let checkpointer = open_checkpointer(Path::new(writer.path().unwrap())).unwrap();
         let state = checkpoint(&checkpointer).unwrap();
@@ -234,13 +237,13 @@ mod tests {
         assert_eq!(state.frames, state.copied, "{state:?}");
 
         // All of it copied: the next write starts the log over, and the file stops growing.
-        let size = log_bytes(&writer);
+        let size = log_bytes(writer);
         writer
             .execute("INSERT INTO probe (x) VALUES (zeroblob(10))", [])
             .unwrap();
         let after = checkpoint(&checkpointer).unwrap();
         assert!(after.frames < 10, "{after:?}");
-        assert_eq!(log_bytes(&writer), size);
+        assert_eq!(log_bytes(writer), size);
         let rows: i64 = checkpointer
             .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
             .unwrap();

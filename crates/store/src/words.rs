@@ -1,8 +1,7 @@
 //! The states the store keeps as text, read into their enums in one place: a word that names
 //! no state is a damaged row and is reported as such, never guessed.
 
-use rusqlite::Row;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use crate::db::{FromSql, Row, ValueRef};
 use wabox_domain::number::NumberStatus;
 use wabox_protocol::admin::JournalState;
 use wabox_protocol::states::{
@@ -23,26 +22,26 @@ pub trait StoreWord: Sized + Copy {
 pub struct Word<T>(pub T);
 
 impl<T: StoreWord> FromSql for Word<T> {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+    fn from_sql(value: ValueRef<'_>) -> Result<Self, String> {
         let text = value.as_str()?;
         T::parse_word(text)
             .map(Word)
-            .ok_or_else(|| FromSqlError::Other(format!("unknown {} {text:?}", T::WHAT).into()))
+            .ok_or_else(|| format!("unknown {} {text:?}", T::WHAT))
     }
 }
 
 /// `row.word(i)` reads a state as `row.get(i)` reads anything else.
 pub trait RowWords {
-    fn word<T: StoreWord>(&self, index: usize) -> rusqlite::Result<T>;
-    fn word_opt<T: StoreWord>(&self, index: usize) -> rusqlite::Result<Option<T>>;
+    fn word<T: StoreWord>(&self, index: usize) -> crate::db::Result<T>;
+    fn word_opt<T: StoreWord>(&self, index: usize) -> crate::db::Result<Option<T>>;
 }
 
 impl RowWords for Row<'_> {
-    fn word<T: StoreWord>(&self, index: usize) -> rusqlite::Result<T> {
+    fn word<T: StoreWord>(&self, index: usize) -> crate::db::Result<T> {
         Ok(self.get::<_, Word<T>>(index)?.0)
     }
 
-    fn word_opt<T: StoreWord>(&self, index: usize) -> rusqlite::Result<Option<T>> {
+    fn word_opt<T: StoreWord>(&self, index: usize) -> crate::db::Result<Option<T>> {
         Ok(self.get::<_, Option<Word<T>>>(index)?.map(|w| w.0))
     }
 }
@@ -82,7 +81,7 @@ mod tests {
 
     #[test]
     fn a_state_reads_back_as_written_and_a_damaged_one_is_reported() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let conn: crate::db::Connection = rusqlite::Connection::open_in_memory().unwrap().into();
         let read: MessageStatus = conn
             .query_row("SELECT ?1", [MessageStatus::Uncertain.as_str()], |r| {
                 r.word(0)

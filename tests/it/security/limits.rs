@@ -21,8 +21,11 @@ fn a_rate_of_zero_or_less_is_refused_at_start_naming_the_setting() {
 
 /// 10,050 of each (more than one answer's 10,000 rows), written straight into the store.
 fn fill_past_one_page(home: &Home) {
-    let db = rusqlite::Connection::open(home.data.join("wabox.db")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
+    db.as_sqlite()
+        .unwrap()
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
     db.execute_batch(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050)
          INSERT INTO contacts (tenant_id, wa_id, name, created_at, updated_at)

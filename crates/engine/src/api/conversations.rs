@@ -4,9 +4,9 @@
 use super::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::Engine;
 use crate::access::Access;
-use rusqlite::OptionalExtension;
 use std::sync::Arc;
 use wabox_protocol::{ApiError, Request, Response};
+use wabox_store::db::OptionalExtension;
 use wabox_store::{self as store, StoreError, outbox, views};
 
 impl Engine {

@@ -50,7 +50,7 @@ const MAX_LIMIT: usize = wabox_protocol::MAX_PAGE;
 impl Engine {
     pub(super) async fn read<R: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&rusqlite::Connection) -> store::Result<R> + Send + 'static,
+        f: impl FnOnce(&wabox_store::db::Connection) -> store::Result<R> + Send + 'static,
     ) -> Result<R, ApiError> {
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.readers.with(f))

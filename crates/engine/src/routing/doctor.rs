@@ -41,7 +41,7 @@ impl Engine {
 
 /// What `doctor` reads from the store: everything but the numbers' health and the files.
 fn doctor_report(
-    c: &rusqlite::Connection,
+    c: &wabox_store::db::Connection,
     scope: &wabox_store::scope::Scope,
     now: i64,
 ) -> wabox_store::Result<DoctorReport> {

@@ -33,7 +33,7 @@ impl Auditor {
 
     pub(super) fn record(
         &self,
-        conn: &rusqlite::Connection,
+        conn: &wabox_store::db::Connection,
         action: &str,
         detail: &str,
     ) -> wabox_store::Result<()> {
@@ -386,7 +386,7 @@ impl Engine {
 /// The tenant an admin means: a tenant's admin always their own; an installation admin the one
 /// named (or the only one).
 fn tenant_for(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     scope: &wabox_store::scope::Scope,
     named: Option<&str>,
 ) -> wabox_store::Result<i64> {
@@ -408,7 +408,7 @@ fn tenant_for(
 /// The tenant of an existing queue: the one named, the admin's own, or the only tenant that has
 /// a queue of that name.
 fn queue_owner(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     scope: &wabox_store::scope::Scope,
     named: Option<&str>,
     queue: &str,
@@ -419,7 +419,7 @@ fn queue_owner(
     }
 }
 
-fn tenant_name(conn: &rusqlite::Connection, id: i64) -> wabox_store::Result<String> {
+fn tenant_name(conn: &wabox_store::db::Connection, id: i64) -> wabox_store::Result<String> {
     Ok(conn.query_row("SELECT name FROM tenants WHERE id = ?1", [id], |r| r.get(0))?)
 }
 
@@ -427,7 +427,7 @@ fn tenant_name(conn: &rusqlite::Connection, id: i64) -> wabox_store::Result<Stri
 /// same tenant, or an agent all of whose queues are the tenant's (one with no queue yet: by the
 /// tenant on their record).
 fn within_tenant(
-    conn: &rusqlite::Connection,
+    conn: &wabox_store::db::Connection,
     user: &str,
     tenant: i64,
 ) -> wabox_store::Result<bool> {

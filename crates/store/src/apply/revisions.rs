@@ -109,7 +109,7 @@ impl Ctx<'_> {
             .query_map([wamid.as_str()], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         for (revision_id, kind, new_text, new_type) in waiting {
             let previous: String = self.conn.query_row(
                 "SELECT text FROM messages WHERE id = ?1",

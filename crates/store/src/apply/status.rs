@@ -84,7 +84,7 @@ pub fn settle_status(conn: &Connection, message_id: i64, wamid: &str) -> Result<
         .prepare_cached("SELECT status, error_code, error_title FROM statuses WHERE wamid = ?1")?;
     let reports: Vec<(String, Option<i64>, Option<String>)> = stmt
         .query_map([wamid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     if reports.is_empty() {
         return Ok(());
     }

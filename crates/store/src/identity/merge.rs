@@ -33,7 +33,7 @@ fn referencing(conn: &Connection, table: &str) -> Result<Vec<(String, String)>> 
              WHERE m.type = 'table' AND f.\"table\" = ?1 AND (f.\"to\" IS NULL OR f.\"to\" = 'id')",
         )?
         .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?)
+        .collect::<crate::db::Result<_>>()?)
 }
 
 fn quoted(name: &str) -> String {
@@ -70,7 +70,7 @@ fn merge(
     let theirs: Vec<(i64, i64)> = conn
         .prepare_cached("SELECT id, number_id FROM conversations WHERE contact_id = ?1")?
         .query_map([loser], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     for (conversation_id, number_id) in theirs {
         let ours: Option<i64> = conn
             .prepare_cached(

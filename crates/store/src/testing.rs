@@ -1,0 +1,101 @@
+//! Stores for tests: a migrated SQLite store in a temp dir, and a database of its own on the
+//! PostgreSQL cluster the tests were given (`WABOX_TEST_PG`, a connection string; `.ci/run`
+//! starts a throwaway cluster and sets it).
+
+use super::*;
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A migrated store in a temp dir; the dir lives as long as the returned guard.
+pub fn store() -> (tempfile::TempDir, db::Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open_writer(&dir.path().join("wabox.db")).unwrap();
+    (dir, conn)
+}
+
+/// A database made for one test on the tests' cluster, dropped with this guard.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    /// The connection string of this database.
+    pub url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A new empty database, or `None` where the tests were given no cluster: then the test says
+/// so on the terminal (past the test harness's capture), and fails where `WABOX_REQUIRE_PG` is
+/// set, as in CI, so PostgreSQL is never skipped silently there.
+pub fn postgres_database() -> Option<PgDatabase> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let Some(admin) = std::env::var("WABOX_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        assert!(
+            std::env::var_os("WABOX_REQUIRE_PG").is_none(),
+            "WABOX_REQUIRE_PG is set but WABOX_TEST_PG is not: start a cluster with .ci/postgres"
+        );
+        let test = std::thread::current().name().unwrap_or("a test").to_owned();
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: skipped on PostgreSQL (WABOX_TEST_PG is not set; `.ci/run` starts a cluster)"
+        );
+        return None;
+    };
+    let name = format!(
+        "wabox_t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    );
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("the tests' PostgreSQL cluster ({admin}): {e}"));
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{admin} dbname={name}");
+    Some(PgDatabase { admin, name, url })
+}
+
+/// Runs `test` on a fresh SQLite connection and, where the tests have a cluster, on a fresh
+/// PostgreSQL database: the seam's own tests, before any schema.
+pub fn each_store(test: impl Fn(&mut db::Connection) -> db::Result<()>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite: db::Connection = rusqlite::Connection::open(dir.path().join("t.db"))
+        .unwrap()
+        .into();
+    test(&mut sqlite).unwrap_or_else(|e| panic!("on SQLite: {e}"));
+    if let Some(database) = postgres_database() {
+        let mut pg = db::Connection::connect_postgres(&database.url).unwrap();
+        test(&mut pg).unwrap_or_else(|e| panic!("on PostgreSQL: {e}"));
+    }
+}
+
+/// Texts in SQLite's placeholders and what PostgreSQL is given, with the names in order.
+pub fn pg_translate_cases() -> Vec<(&'static str, &'static str, Vec<String>)> {
+    let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        ("SELECT ?1, ?2, ?1", "SELECT $1, $2, $1", vec![]),
+        ("SELECT ?, ?5, ?", "SELECT $1, $5, $6", vec![]),
+        (
+            "SELECT '?1 it''s', \"a?\" -- ?3\n, ?2 /* :x */",
+            "SELECT '?1 it''s', \"a?\" -- ?3\n, $2 /* :x */",
+            vec![],
+        ),
+        (
+            "WHERE t = :tenant AND (a = :agent OR :tenant IS NULL) AND x::bigint = 1",
+            "WHERE t = $1 AND (a = $2 OR $1 IS NULL) AND x::bigint = 1",
+            names(&[":tenant", ":agent"]),
+        ),
+    ]
+}
