@@ -37,6 +37,8 @@ mod api_error;
 mod apply_tests;
 #[cfg(test)]
 mod outbox_tests;
+#[cfg(test)]
+mod schema_tests;
 #[cfg(any(test, feature = "test-fixtures"))]
 pub mod test_fixtures;
 
@@ -64,6 +66,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_business_ids.sql"),
     include_str!("../migrations/0017_store_facts.sql"),
 ];
+
+/// The schema on PostgreSQL, in its own folder: it starts at SQLite's 17th step, whole, and
+/// takes each later step in its own dialect.
+const PG_MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_schema.sql")];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
 /// write job returns and its caller hears, with no second level to unwrap.
@@ -184,6 +190,70 @@ pub fn open_writer(path: &Path) -> Result<db::Connection> {
     plan_once(&conn)?;
     migrations().to_latest(&mut conn)?;
     Ok(conn.into())
+}
+
+/// Connects to a PostgreSQL store and brings its schema up to date. Engines starting together
+/// take turns: the first applies what is missing, in one transaction, while the others wait on
+/// its lock (held by that transaction only, so a pooler in front does not matter), then find
+/// nothing to do.
+pub fn open_postgres(url: &str) -> Result<db::Connection> {
+    let conn = db::Connection::connect_postgres(url)?;
+    migrate_postgres(&conn)?;
+    Ok(conn)
+}
+
+/// The key of the lock that migrations take (an arbitrary number, the same on every engine).
+const MIGRATION_LOCK: i64 = 0x7761_626f_785f_6d67; // "wabox_mg"
+
+fn migrate_postgres(conn: &db::Connection) -> Result<()> {
+    conn.execute_batch("BEGIN")?;
+    let applied = (|| -> Result<()> {
+        conn.query_row("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK], |_| {
+            Ok(())
+        })?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version     BIGINT PRIMARY KEY,
+                 applied_at  BIGINT NOT NULL
+             )",
+        )?;
+        let version: i64 = conn.query_row(
+            "SELECT COALESCE(max(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?;
+        if version > PG_MIGRATIONS.len() as i64 {
+            return Err(StoreError::invalid(format!(
+                "the PostgreSQL store is at schema {version}, newer than this wabox knows                  ({}): upgrade wabox on this host",
+                PG_MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in PG_MIGRATIONS.iter().enumerate().skip(version as usize) {
+            conn.execute_batch(sql)?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                params![i as i64 + 1, wabox_domain::time::now_unix()],
+            )?;
+        }
+        Ok(())
+    })();
+    match applied {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// The schema version a PostgreSQL store is at (0: none).
+pub fn postgres_schema_version(conn: &db::Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0
+                ELSE (SELECT COALESCE(max(version), 0) FROM schema_migrations) END",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Opens a read-only connection beside the writer (WAL lets readers run while it writes).
