@@ -1,6 +1,10 @@
 //! The SQLite store: migrations, repositories and the code that applies webhook changes.
 //! Only the engine's writer thread writes; readers open their own connections (WAL).
 
+// `#[both_stores]` names the testing module by the crate's name, here too.
+#[cfg(any(test, feature = "test-fixtures"))]
+extern crate self as wabox_store;
+
 pub mod answers;
 pub mod apply;
 pub mod backup;

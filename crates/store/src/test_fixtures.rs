@@ -19,7 +19,7 @@ pub struct Fixture {
     pub tenant_id: i64,
     pub number_id: i64,
     /// Held so the database outlives the test; removed with it.
-    pub _dir: tempfile::TempDir,
+    pub _dir: crate::testing::StoreGuard,
 }
 
 /// A store whose number has a token (sealed bytes that only the engine could open).
@@ -28,8 +28,7 @@ pub fn store() -> Fixture {
 }
 
 pub fn store_with_token(access_token_sealed: Option<Vec<u8>>) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = super::open_writer(&dir.path().join("wabox.db")).unwrap();
+    let (dir, conn) = crate::testing::store();
     let (tenant_id, number_id) = add_number(&conn, access_token_sealed).unwrap();
     Fixture {
         conn,

@@ -3,14 +3,66 @@
 //! starts a throwaway cluster and sets it).
 
 use super::*;
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A migrated store in a temp dir; the dir lives as long as the returned guard.
-pub fn store() -> (tempfile::TempDir, db::Connection) {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = open_writer(&dir.path().join("wabox.db")).unwrap();
-    (dir, conn)
+pub use wabox_test_macros::both_stores;
+
+/// Which store `store()` gives on this thread: SQLite unless a `#[both_stores]` test asked
+/// for PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static KIND: Cell<StoreKind> = const { Cell::new(StoreKind::Sqlite) };
+}
+
+/// Runs a test with `store()` giving `kind` (what `#[both_stores]` expands to). Where the
+/// tests have no cluster, a PostgreSQL run says it is skipped and returns.
+pub fn on_store(kind: StoreKind, test: fn()) {
+    if kind == StoreKind::Postgres && cluster().is_none() {
+        return;
+    }
+    KIND.with(|k| k.set(kind));
+    test();
+    KIND.with(|k| k.set(StoreKind::Sqlite));
+}
+
+/// What keeps a test's store alive: its temp dir, or its database on the cluster.
+pub enum StoreGuard {
+    Dir(tempfile::TempDir),
+    Postgres(PgDatabase),
+}
+
+impl StoreGuard {
+    /// The temp dir of a SQLite store (a test about files is a SQLite test).
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            StoreGuard::Dir(d) => d.path(),
+            StoreGuard::Postgres(_) => panic!("a test of the store's files ran on PostgreSQL"),
+        }
+    }
+}
+
+/// A migrated store, SQLite in a temp dir or, in the PostgreSQL run of a `#[both_stores]`
+/// test, a database of its own; it lives as long as the returned guard.
+pub fn store() -> (StoreGuard, db::Connection) {
+    match KIND.with(Cell::get) {
+        StoreKind::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let conn = open_writer(&dir.path().join("wabox.db")).unwrap();
+            (StoreGuard::Dir(dir), conn)
+        }
+        StoreKind::Postgres => {
+            let database = postgres_database().expect("on_store checked for a cluster");
+            let conn = open_postgres(&database.url).unwrap();
+            (StoreGuard::Postgres(database), conn)
+        }
+    }
 }
 
 /// A database made for one test on the tests' cluster, dropped with this guard.
@@ -37,6 +89,24 @@ impl Drop for PgDatabase {
 /// set, as in CI, so PostgreSQL is never skipped silently there.
 pub fn postgres_database() -> Option<PgDatabase> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let admin = cluster()?;
+    let name = format!(
+        "wabox_t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    );
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("the tests' PostgreSQL cluster ({admin}): {e}"));
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{admin} dbname={name}");
+    Some(PgDatabase { admin, name, url })
+}
+
+/// The tests' cluster (`WABOX_TEST_PG`), or `None` after saying so.
+fn cluster() -> Option<String> {
     let Some(admin) = std::env::var("WABOX_TEST_PG")
         .ok()
         .filter(|s| !s.is_empty())
@@ -52,19 +122,7 @@ pub fn postgres_database() -> Option<PgDatabase> {
         );
         return None;
     };
-    let name = format!(
-        "wabox_t_{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst),
-        rand::random::<u32>()
-    );
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("the tests' PostgreSQL cluster ({admin}): {e}"));
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let url = format!("{admin} dbname={name}");
-    Some(PgDatabase { admin, name, url })
+    Some(admin)
 }
 
 /// Runs `test` on a fresh SQLite connection and, where the tests have a cluster, on a fresh

@@ -91,7 +91,9 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     /// A tenant, one number, and a conversation per (name, state, snoozed_until, assignee).
-    fn inbox(rows: &[(&str, &str, Option<i64>, Option<&str>)]) -> (tempfile::TempDir, Connection) {
+    fn inbox(
+        rows: &[(&str, &str, Option<i64>, Option<&str>)],
+    ) -> (crate::testing::StoreGuard, Connection) {
         let (dir, conn) = store();
         add_tenant(&conn, "Acme", 1).unwrap();
         let number = add_number(
