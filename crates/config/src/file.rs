@@ -31,6 +31,8 @@ pub(crate) struct ConfigFile {
     pub(crate) ui: UiSettings,
     #[serde(default)]
     pub(crate) metrics: MetricsSettings,
+    #[serde(default)]
+    pub(crate) store: StoreSection,
     /// Key bindings over the defaults: `action = "key"` or `action = ["key", "key"]`.
     #[serde(default)]
     pub(crate) keys: BTreeMap<String, KeyEntry>,
@@ -65,6 +67,14 @@ impl Default for MetaSection {
             dialog_base_url: default_dialog_base_url(),
         }
     }
+}
+
+/// Where the store is: unset, SQLite in the data dir; a PostgreSQL URL (or `key=value` words),
+/// shared by every engine given the same one.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreSection {
+    pub(crate) url: Option<Secret>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,7 +165,12 @@ pub(crate) fn read_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> 
     let holds_secrets = file.meta.app_secret.is_some()
         || file.meta.verify_token.is_some()
         || file.kapso.api_key.is_some()
-        || file.kapso.webhook_secret.is_some();
+        || file.kapso.webhook_secret.is_some()
+        || file
+            .store
+            .url
+            .as_ref()
+            .is_some_and(|u| crate::store_url::has_password(u.expose()));
     if holds_secrets {
         let mode = std::fs::metadata(path)
             .map_err(|source| ConfigError::Read {

@@ -4,6 +4,7 @@ mod check;
 mod file;
 mod load;
 mod settings;
+pub mod store_url;
 #[cfg(test)]
 mod tests;
 
@@ -65,6 +66,9 @@ pub struct Config {
     pub media: MediaSettings,
     pub ui: UiSettings,
     pub metrics: MetricsSettings,
+    /// The PostgreSQL store every engine given it shares (`[store] url`, `WABOX_STORE_URL`); none:
+    /// SQLite in the data dir. A secret: it may hold a password.
+    pub store_url: Option<Secret>,
     pub keys: BTreeMap<String, KeyEntry>,
     /// Where sequence files are (`sequences/` beside the config file, or in the user's config
     /// dir); none: no sequences.
@@ -101,6 +105,7 @@ impl Config {
             media: MediaSettings::default(),
             ui: UiSettings::default(),
             metrics: MetricsSettings::default(),
+            store_url: None,
             keys: BTreeMap::new(),
             sequences_dir: None,
             movable_clock: false,

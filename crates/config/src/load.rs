@@ -47,6 +47,21 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .map(Secret::new)
         };
+        let from_env = env_secret("WABOX_STORE_URL");
+        let store_from = match (&from_env, &path) {
+            (Some(_), _) => "WABOX_STORE_URL".to_string(),
+            (None, Some(p)) => p.display().to_string(),
+            (None, None) => "the config".to_string(),
+        };
+        let store_url = from_env
+            .or(file.store.url)
+            .filter(|s| !s.expose().trim().is_empty());
+        if let Some(url) = &store_url {
+            crate::store_url::check(url.expose()).map_err(|message| ConfigError::Invalid {
+                path: store_from,
+                message,
+            })?;
+        }
         Ok(Config {
             path,
             data_dir,
@@ -84,6 +99,7 @@ impl Config {
             media: file.media,
             ui: file.ui,
             metrics: file.metrics,
+            store_url,
             keys: file.keys,
             sequences_dir,
             movable_clock: std::env::var("WABOX_MOVABLE_CLOCK").is_ok_and(|v| v == "1"),
