@@ -9,7 +9,9 @@ pub fn check(address: &str) -> Result<(), String> {
     if is_url(address) {
         let parsed = url::Url::parse(address)
             .map_err(|e| format!("[store] url is not a valid URL ({e})"))?;
-        if parsed.host_str().is_none_or(str::is_empty) && !parsed.query().is_some_and(|q| q.contains("host=")) {
+        if parsed.host_str().is_none_or(str::is_empty)
+            && !parsed.query().is_some_and(|q| q.contains("host="))
+        {
             return Err("[store] url names no host: postgres://USER@HOST/DATABASE".into());
         }
         return Ok(());
@@ -47,7 +49,11 @@ pub fn redacted(address: &str) -> String {
                     let pairs: Vec<(String, String)> = u
                         .query_pairs()
                         .map(|(k, v)| {
-                            let v = if k == "password" { "***".into() } else { v.into_owned() };
+                            let v = if k == "password" {
+                                "***".into()
+                            } else {
+                                v.into_owned()
+                            };
                             (k.into_owned(), v)
                         })
                         .collect();
@@ -118,13 +124,21 @@ mod tests {
                 true,
                 "postgresql://wabox@db.internal/wabox?password=***&sslmode=disable",
             ),
-            ("postgres://wabox@db.internal/wabox", false, "postgres://wabox@db.internal/wabox"),
+            (
+                "postgres://wabox@db.internal/wabox",
+                false,
+                "postgres://wabox@db.internal/wabox",
+            ),
             (
                 "host=/run/postgresql dbname=wabox password='two words'",
                 true,
                 "host=/run/postgresql dbname=wabox password=***",
             ),
-            ("host=/run/postgresql dbname=wabox", false, "host=/run/postgresql dbname=wabox"),
+            (
+                "host=/run/postgresql dbname=wabox",
+                false,
+                "host=/run/postgresql dbname=wabox",
+            ),
         ] {
             assert_eq!(has_password(address), password, "{address}");
             assert_eq!(redacted(address), shown);

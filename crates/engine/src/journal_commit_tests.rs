@@ -12,7 +12,7 @@ use wabox_store::journal::{self, JournalState};
 use wabox_store::test_fixtures::{self as fx, Fixture};
 use wabox_store::{self as store, StoreEvent};
 
-fn writer_on(f: Fixture) -> (WriterCtx, tempfile::TempDir) {
+fn writer_on(f: Fixture) -> (WriterCtx, wabox_store::testing::StoreGuard) {
     let ctx = WriterCtx {
         conn: f.conn,
         events: Vec::new(),
@@ -205,7 +205,8 @@ async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscri
     let f = fx::store();
     let path = std::path::PathBuf::from(f.conn.as_sqlite().unwrap().path().unwrap());
     drop(f.conn);
-    let (writer, thread) = super::writer::start(&path, true).unwrap();
+    let (writer, thread) =
+        super::writer::start(&crate::store_at::StoreAt::Sqlite(path.clone()), true).unwrap();
     let mut seen = writer.events.subscribe();
     let body = fx::messages(vec![fx::text("wamid.S", 1_000, "hola")]);
     let id = writer

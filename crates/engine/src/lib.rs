@@ -38,6 +38,7 @@ mod signup;
 pub mod signup_http;
 pub mod socket;
 mod socket_halves;
+pub mod store_at;
 mod store_error;
 mod syncer;
 pub mod templates;
@@ -57,14 +58,14 @@ use writer::WriterHandle;
 
 /// Read-only connections beside the writer, reused across requests.
 pub struct ReadPool {
-    path: PathBuf,
+    at: store_at::StoreAt,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl ReadPool {
-    pub fn new(path: &Path) -> Self {
+    pub fn new(at: store_at::StoreAt) -> Self {
         ReadPool {
-            path: path.to_path_buf(),
+            at,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -74,7 +75,7 @@ impl ReadPool {
         let conn = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
         let conn = match conn {
             Some(c) => c,
-            None => store::open_reader(&self.path)?,
+            None => self.at.open_reader()?,
         };
         let result = f(&conn);
         if let Ok(mut idle) = self.idle.lock()
@@ -101,6 +102,8 @@ pub struct Engine {
     pub mode: EngineMode,
     pub writer: WriterHandle,
     pub readers: ReadPool,
+    /// Where the store is (SQLite's file, or the shared PostgreSQL database).
+    pub store_at: store_at::StoreAt,
     pub sealer: Sealer,
     /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
     pub demo_numbers: std::sync::OnceLock<Vec<wabox_protocol::DemoNumber>>,
@@ -159,8 +162,12 @@ pub enum StartError {
 
 /// Refuses a seal key that does not open what the store sealed; a store that has no check yet
 /// gets one, sealed with this key.
-fn seal_key_fits(db: &Path, sealer: &Sealer, data_dir: &Path) -> Result<(), StartError> {
-    let conn = wabox_store::open_writer(db)?;
+fn seal_key_fits(
+    at: &store_at::StoreAt,
+    sealer: &Sealer,
+    data_dir: &Path,
+) -> Result<(), StartError> {
+    let conn = at.open_writer()?;
     let sealed = wabox_store::seal_check::something_sealed(&conn)?;
     if sealed.is_some_and(|s| sealer.open(&s).is_err()) {
         return Err(StartError::SealKeyChanged {
@@ -231,10 +238,10 @@ impl Engine {
         files::secure(&config.data_dir, &config.group, own_uid)?;
         // This process owns the data dir now (the caller holds the lock): its log goes there.
         wabox_logging::open_file(&config.data_dir);
-        let db = db_path(&config.data_dir);
+        let at = store_at::StoreAt::from_config(&config);
         let sealer = Sealer::load(&config.data_dir)?;
-        seal_key_fits(&db, &sealer, &config.data_dir)?;
-        let (writer, thread) = writer::start(&db, mode == EngineMode::Serve)?;
+        seal_key_fits(&at, &sealer, &config.data_dir)?;
+        let (writer, thread) = writer::start(&at, mode == EngineMode::Serve)?;
         let movable_clock = config.movable_clock;
         if movable_clock
             && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
@@ -275,7 +282,8 @@ impl Engine {
             uploads: uploads::Uploads::new(&config.data_dir),
             loopback_url: std::sync::OnceLock::new(),
             pushes: Arc::default(),
-            readers: ReadPool::new(&db),
+            readers: ReadPool::new(at.clone()),
+            store_at: at,
             demo_numbers: std::sync::OnceLock::new(),
             hub: std::sync::OnceLock::new(),
             config,

@@ -35,7 +35,7 @@ fn loaded(files: &[(&str, &str)]) -> Loaded {
 }
 
 /// The store as the writer holds it, with the temp dir kept alive beside it.
-fn ctx(f: Fixture) -> (tempfile::TempDir, WriterCtx) {
+fn ctx(f: Fixture) -> (wabox_store::testing::StoreGuard, WriterCtx) {
     let Fixture { conn, _dir, .. } = f;
     (
         _dir,

@@ -9,7 +9,11 @@ mod tests {
     #[tokio::test]
     async fn a_stopped_writer_answers_one_flat_error_that_reads_as_before() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, thread) = crate::writer::start(&dir.path().join("wabox.db"), false).unwrap();
+        let (writer, thread) = crate::writer::start(
+            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
+            false,
+        )
+        .unwrap();
         writer.stop();
         thread.join().unwrap();
         match writer.run(|_| Ok(())).await {

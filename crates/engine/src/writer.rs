@@ -12,7 +12,6 @@ use super::checkpointer::Checkpointer;
 use super::journal_commit::{self, Arrival, OpenIngest};
 use super::syncer::{self, Answer, Syncer};
 use bytes::Bytes;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
@@ -146,27 +145,28 @@ impl WriterHandle {
 /// Opens the store and starts the writer thread. With `ingest`, it also applies pending journal
 /// entries (the engine); without, it only runs the jobs it is given (a one-shot CLI command).
 pub fn start(
-    db_path: &Path,
+    at: &crate::store_at::StoreAt,
     ingest: bool,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), store::StoreError> {
-    let conn = store::open_writer(db_path)?;
-    // The engine's writer leaves copying the log into the database to a thread of its own; a
-    // one-shot command's writer keeps SQLite's automatic checkpoints.
-    let sqlite = conn.sqlite_only("the engine's writer")?;
-    let checkpointer = if ingest {
-        Some(Checkpointer::start(db_path, sqlite)?)
-    } else {
-        None
+    let conn = at.open_writer()?;
+    // On SQLite, the engine's writer leaves copying the log into the database to a thread of
+    // its own; a one-shot command's writer keeps SQLite's automatic checkpoints. PostgreSQL's
+    // commit returns once its log is flushed: no helper is needed there.
+    let sqlite = conn.as_sqlite().zip(at.sqlite_path());
+    let checkpointer = match sqlite {
+        Some((sqlite, db_path)) if ingest => Some(Checkpointer::start(db_path, sqlite)?),
+        _ => None,
     };
     // The engine's writer commits without waiting for the disk, and a thread of its own syncs
     // the log before anyone hears back (`syncer`); a one-shot command's commits wait for it.
-    let syncer = if ingest {
-        store::wal::defer_log_sync(sqlite)?;
-        Some(Syncer::start(db_path).map_err(|e| {
-            store::StoreError::invalid(format!("could not start the sync thread: {e}"))
-        })?)
-    } else {
-        None
+    let syncer = match sqlite {
+        Some((sqlite, db_path)) if ingest => {
+            store::wal::defer_log_sync(sqlite)?;
+            Some(Syncer::start(db_path).map_err(|e| {
+                store::StoreError::invalid(format!("could not start the sync thread: {e}"))
+            })?)
+        }
+        _ => None,
     };
     let (tx, rx) = mpsc::channel();
     let (events, _) = broadcast::channel(4096);
@@ -463,7 +463,11 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_job_is_rolled_back_and_the_writer_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let (writer, _thread) = start(
+            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
+            false,
+        )
+        .unwrap();
         let mut seen = writer.events.subscribe();
         let before = writer.run(|ctx| Ok(probe_tables(&ctx.conn))).await.unwrap();
         let failed = writer
@@ -497,7 +501,11 @@ mod tests {
     #[tokio::test]
     async fn a_job_that_fails_half_way_keeps_nothing_and_sends_no_event() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let (writer, _thread) = start(
+            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
+            false,
+        )
+        .unwrap();
         let mut seen = writer.events.subscribe();
         let failed: store::Result<()> = writer
             .run(|ctx| {
@@ -522,7 +530,11 @@ mod tests {
     #[tokio::test]
     async fn jobs_of_one_batch_stand_or_fall_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(&dir.path().join("wabox.db"), false).unwrap();
+        let (writer, _thread) = start(
+            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
+            false,
+        )
+        .unwrap();
         // Queued together, these share a transaction: the panic in the middle costs only its job.
         let a = writer.run(|ctx| Ok(ctx.conn.execute_batch("CREATE TABLE probe_1(x)")?));
         let b = writer.run(|ctx| -> store::Result<()> {
