@@ -13,7 +13,8 @@ use std::sync::Arc;
 const KEPT_STATEMENTS: usize = 1024;
 
 pub struct PgConn {
-    client: RefCell<postgres::Client>,
+    /// Always there but while dropped (see `Drop`).
+    client: Option<RefCell<postgres::Client>>,
     kept: RefCell<HashMap<String, Prepared>>,
     /// Whether a `BEGIN` is open (the client does not say: its transactions are ours).
     in_transaction: std::cell::Cell<bool>,
@@ -31,11 +32,27 @@ pub struct PgStatement<'c> {
     prepared: Prepared,
 }
 
+/// Closing the client blocks on its runtime, and dropping a runtime on a thread that drives
+/// tasks panics: both happen off the runtime.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            off_the_runtime(move || drop(client));
+        }
+    }
+}
+
 impl PgConn {
+    fn client(&self) -> &RefCell<postgres::Client> {
+        self.client
+            .as_ref()
+            .expect("the client is there until the connection is dropped")
+    }
+
     pub fn connect(url: &str) -> Result<PgConn> {
-        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        let client = off_the_runtime(|| postgres::Client::connect(url, postgres::NoTls))?;
         Ok(PgConn {
-            client: RefCell::new(client),
+            client: Some(RefCell::new(client)),
             kept: RefCell::new(HashMap::new()),
             in_transaction: std::cell::Cell::new(false),
         })
@@ -49,7 +66,11 @@ impl PgConn {
             });
         }
         let (text, names) = translate(sql)?;
-        let stmt = self.client.borrow_mut().prepare(&text)?;
+        let stmt = {
+            let mut client = self.client().borrow_mut();
+            let client: &mut postgres::Client = &mut client;
+            off_the_runtime(|| client.prepare(&text))?
+        };
         let prepared = Prepared {
             stmt,
             names: names.into(),
@@ -71,13 +92,17 @@ impl PgConn {
         } else {
             sql
         };
-        let result = self.client.borrow_mut().batch_execute(sql);
+        let result = {
+            let mut client = self.client().borrow_mut();
+            let client: &mut postgres::Client = &mut client;
+            off_the_runtime(|| client.batch_execute(sql))
+        };
         self.note_transaction(sql, result.is_ok());
         Ok(result?)
     }
 
     pub fn is_autocommit(&self) -> bool {
-        !self.in_transaction.get() && !self.client.borrow().is_closed()
+        !self.in_transaction.get() && !self.client().borrow().is_closed()
     }
 
     /// Follows `BEGIN`, `COMMIT` and `ROLLBACK` (a savepoint's `ROLLBACK TO` leaves the
@@ -122,11 +147,9 @@ impl PgStatement<'_> {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        let n = self
-            .conn
-            .client
-            .borrow_mut()
-            .execute(&self.prepared.stmt, &refs)?;
+        let mut client = self.conn.client().borrow_mut();
+        let client: &mut postgres::Client = &mut client;
+        let n = off_the_runtime(|| client.execute(&self.prepared.stmt, &refs))?;
         Ok(n as usize)
     }
 
@@ -136,11 +159,31 @@ impl PgStatement<'_> {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        Ok(self
-            .conn
-            .client
-            .borrow_mut()
-            .query(&self.prepared.stmt, &refs)?)
+        let mut client = self.conn.client().borrow_mut();
+        let client: &mut postgres::Client = &mut client;
+        Ok(off_the_runtime(|| {
+            client.query(&self.prepared.stmt, &refs)
+        })?)
+    }
+}
+
+/// Runs a call of the blocking client where it may block. The client drives its connection on
+/// a runtime of its own, which cannot start on a thread that drives tokio's tasks (it panics);
+/// the store's callers are the writer's thread and tokio's blocking pool, where it can, but a
+/// command's start runs on a task. There the worker hands its tasks over while the call
+/// blocks (`block_in_place`), or, on a single-threaded runtime (tests), the call runs on a
+/// thread of its own.
+fn off_the_runtime<R: Send>(call: impl FnOnce() -> R + Send) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Err(_) => call(),
+        Ok(handle) => match handle.runtime_flavor() {
+            tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(call),
+            _ => std::thread::scope(|s| {
+                s.spawn(call)
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }),
+        },
     }
 }
 
