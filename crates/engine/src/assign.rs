@@ -136,7 +136,7 @@ async fn assign(engine: &Arc<Engine>, conversation_id: i64, online: Arc<HashSet<
             };
             let members: Vec<String> = ctx
                 .conn
-                .prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1")?
+                .prepare_cached("SELECT \"user\" FROM agent_queues WHERE queue_id = ?1")?
                 .query_map([queue_id], |r| r.get(0))?
                 .collect::<wabox_store::db::Result<_>>()?;
             let available: Vec<&str> = members

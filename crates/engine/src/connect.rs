@@ -342,7 +342,7 @@ impl Engine {
             self.read(move |c| {
                 Ok(c.query_row(
                     "SELECT access_token_sealed, connection FROM numbers
-                     WHERE phone_number_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
+                     WHERE phone_number_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR tenant_id = ?2)",
                     wabox_store::params![&pnid, tenant],
                     |r| Ok((r.get::<_, Option<Vec<u8>>>(0)?, r.get::<_, String>(1)?)),
                 )

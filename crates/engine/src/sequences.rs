@@ -245,10 +245,10 @@ impl Engine {
         }
         self.read(move |c| {
             let sql = "SELECT DISTINCT t.name FROM tenants t
-                 WHERE (:tenant IS NOT NULL AND t.id = :tenant)
-                    OR (:agent IS NOT NULL AND t.id IN (
+                 WHERE (CAST(:tenant AS BIGINT) IS NOT NULL AND t.id = :tenant)
+                    OR (CAST(:agent AS TEXT) IS NOT NULL AND t.id IN (
                         SELECT q.tenant_id FROM queues q JOIN agent_queues a ON a.queue_id = q.id
-                        WHERE a.user = :agent))";
+                        WHERE a.\"user\" = :agent))";
             Ok(c.prepare(sql)?
                 .query_map(
                     wabox_store::named_params! {":tenant": scope.tenant(), ":agent": scope.agent()},

@@ -13,9 +13,12 @@ pub async fn sync(engine: &Arc<Engine>, waba: Option<String>) -> Vec<SyncReport>
     let wabas: Vec<(String, i64, Vec<u8>)> = tokio::task::spawn_blocking(move || {
         e.readers.with(|c| {
             let mut stmt = c.prepare(
+                // One number's token per WABA (any of them reaches its templates).
                 "SELECT waba_id, tenant_id, access_token_sealed FROM numbers
-                 WHERE access_token_sealed IS NOT NULL AND (?1 IS NULL OR waba_id = ?1)
-                 GROUP BY waba_id",
+                 WHERE id IN (SELECT min(id) FROM numbers
+                              WHERE access_token_sealed IS NOT NULL
+                                AND (CAST(?1 AS TEXT) IS NULL OR waba_id = ?1)
+                              GROUP BY waba_id)",
             )?;
             let rows = stmt.query_map([waba], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             Ok(rows.collect::<wabox_store::db::Result<_>>()?)
