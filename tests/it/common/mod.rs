@@ -43,6 +43,9 @@ pub struct Home {
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
     pub data: PathBuf,
+    /// The PostgreSQL database this home's engines share, when the tests run on PostgreSQL
+    /// (`WABOX_IT_STORE=postgres`) or a test asked for one.
+    pub postgres: Option<wabox_store::testing::PgDatabase>,
 }
 
 impl Home {
@@ -64,7 +67,29 @@ impl Home {
         .unwrap();
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
         let data = dir.path().join("data");
-        Home { dir, config, data }
+        let mut home = Home {
+            dir,
+            config,
+            data,
+            postgres: None,
+        };
+        if std::env::var("WABOX_IT_STORE").is_ok_and(|s| s == "postgres") {
+            home.use_postgres();
+        }
+        home
+    }
+
+    /// Points this home's config at a new PostgreSQL database of its own (`[store] url`), or
+    /// returns false where the tests have no cluster (which the test is told, and says).
+    pub fn use_postgres(&mut self) -> bool {
+        let Some(database) = wabox_store::testing::postgres_database() else {
+            return false;
+        };
+        let mut text = std::fs::read_to_string(&self.config).unwrap();
+        text.push_str(&format!("\n[store]\nurl = \"{}\"\n", database.url));
+        std::fs::write(&self.config, text).unwrap();
+        self.postgres = Some(database);
+        true
     }
 
     /// A `wabox` command with this home's config and data dir, and no secrets from the environment.
