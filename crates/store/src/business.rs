@@ -77,7 +77,7 @@ pub fn recent_events(
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, t.name, e.field, e.event, e.waba_id, e.phone_number_id, e.payload, e.at
          FROM account_events e JOIN tenants t ON t.id = e.tenant_id
-         WHERE (?1 IS NULL OR e.tenant_id = ?1) AND e.at >= ?2
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR e.tenant_id = ?1) AND e.at >= ?2
          ORDER BY e.at DESC, e.id DESC LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![scope.tenant(), since, limit as i64], |r| {
@@ -124,7 +124,7 @@ mod tests {
         .id
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_business_routes_to_its_one_tenant_and_never_to_a_guess() {
         let (_d, conn) = store();
         let acme = add_tenant(&conn, "Acme", 1).unwrap().id;

@@ -94,7 +94,7 @@ pub fn change_labels(
             continue;
         }
         conn.execute(
-            "INSERT OR IGNORE INTO contact_labels (contact_id, label) VALUES (?1, ?2)",
+            "INSERT INTO contact_labels (contact_id, label) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![contact_id, label],
         )?;
     }

@@ -128,7 +128,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
         "SELECT n.id, t.name, n.phone_number_id, n.waba_id, n.display_phone, n.connection,
                 n.access_token_sealed IS NOT NULL, n.created_at, q.name, n.active, n.alias,
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id),
-                (SELECT total(c.unread) FROM conversations c
+                (SELECT CAST(COALESCE(sum(c.unread), 0) AS BIGINT) FROM conversations c
                  WHERE c.number_id = n.id AND c.unread > 0),
                 (SELECT count(*) FROM conversations c WHERE c.number_id = n.id AND c.unread > 0),
                 n.token_expires_at, n.connected_via, n.business_id
@@ -158,7 +158,7 @@ pub fn list_numbers_in(conn: &Connection, scope: &super::scope::Scope) -> Result
                 active,
                 alias: r.get(10)?,
                 conversations: r.get(11)?,
-                unread: r.get::<_, f64>(12)? as i64,
+                unread: r.get(12)?,
                 waiting: r.get(13)?,
                 token_expires_at: expires,
                 connected_via: r.word_opt(15)?,
@@ -187,8 +187,8 @@ pub fn route_number(conn: &Connection, id: &PhoneNumberId) -> Result<Option<Rout
 
 /// The tenant owning a WABA, for fields that arrive without a phone number id (templates, account).
 pub fn tenant_of_waba(conn: &Connection, waba_id: &str) -> Result<Option<i64>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT tenant_id FROM numbers WHERE waba_id = ?1 LIMIT 1")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT tenant_id FROM numbers WHERE waba_id = ?1 ORDER BY id LIMIT 1")?;
     Ok(stmt.query_row([waba_id], |r| r.get(0)).optional()?)
 }
 
@@ -208,7 +208,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn tenants_are_unique_by_name_ignoring_case() {
         let (_d, conn) = store();
         add_tenant(&conn, "Acme", 1).unwrap();
@@ -218,7 +218,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn numbers_need_an_existing_tenant_and_a_meta_id() {
         let (_d, conn) = store();
         assert!(matches!(

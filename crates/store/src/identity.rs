@@ -104,7 +104,8 @@ pub fn pair_known(
     conn.prepare_cached(
         "UPDATE contacts SET name = coalesce(?2, name), username = coalesce(?3, username),
                              updated_at = ?4
-         WHERE id = ?1 AND (name IS NOT coalesce(?2, name) OR username IS NOT coalesce(?3, username))",
+         WHERE id = ?1 AND (name IS DISTINCT FROM coalesce(?2, name)
+                            OR username IS DISTINCT FROM coalesce(?3, username))",
     )?
     .execute(params![id, s.name, s.username, now])?;
     Ok(Some(id))
@@ -186,7 +187,9 @@ pub fn apply_change(
                 "INSERT INTO contact_former_ids (tenant_id, kind, value, contact_id, until)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (tenant_id, kind, value) DO UPDATE SET
-                    contact_id = excluded.contact_id, until = max(until, excluded.until)",
+                    contact_id = excluded.contact_id,
+                    until = CASE WHEN contact_former_ids.until > excluded.until
+                            THEN contact_former_ids.until ELSE excluded.until END",
             )?
             .execute(params![tenant_id, kind.column(), old, x, at])?;
         }
@@ -322,7 +325,7 @@ fn timeline(
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     let conversations: Vec<i64> = conn
-        .prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1")?
+        .prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1 ORDER BY id")?
         .query_map([contact_id], |r| r.get(0))?
         .collect::<crate::db::Result<_>>()?;
     for conversation_id in conversations {

@@ -111,7 +111,7 @@ mod tests {
     use crate::queues::add_queue;
     use crate::testing::store;
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_queue_only_one_tenant_has_is_that_tenants() {
         let (_d, conn) = store();
         let acme = add_tenant(&conn, "Acme", 1).unwrap().id;

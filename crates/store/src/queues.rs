@@ -128,7 +128,7 @@ pub fn set_auto_assign(conn: &Connection, tenant_id: i64, name: &str, on: bool) 
 pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()> {
     let id = queue_named(conn, tenant_id, name)?;
     let numbers: Vec<String> = conn
-        .prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1")?
+        .prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1 ORDER BY id")?
         .query_map([id], |r| r.get(0))?
         .collect::<crate::db::Result<_>>()?;
     if !numbers.is_empty() {
@@ -153,13 +153,16 @@ pub fn number_ref(conn: &Connection, reference: &str) -> Result<(i64, i64, Strin
     let digits: String = reference.chars().filter(char::is_ascii_digit).collect();
     conn.query_row(
         "SELECT id, tenant_id, display_phone FROM numbers
-         WHERE phone_number_id = ?1 OR display_phone = ?2 ORDER BY phone_number_id = ?1 DESC LIMIT 1",
+         WHERE phone_number_id = ?1 OR display_phone = ?2
+         ORDER BY phone_number_id = ?1 DESC, id LIMIT 1",
         params![reference.trim(), digits],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
     .optional()?
     .ok_or_else(|| {
-        StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed { number: reference.to_string() })
+        StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
+            number: reference.to_string(),
+        })
     })
 }
 
@@ -190,9 +193,9 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
                 (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id),
                 (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id AND c.unread > 0)
          FROM queues q JOIN tenants t ON t.id = q.tenant_id
-         WHERE (:scope_tenant IS NULL OR q.tenant_id = :scope_tenant)
-           AND (:scope_agent IS NULL
-                OR q.id IN (SELECT queue_id FROM agent_queues WHERE user = :scope_agent))
+         WHERE (CAST(:scope_tenant AS BIGINT) IS NULL OR q.tenant_id = :scope_tenant)
+           AND (CAST(:scope_agent AS TEXT) IS NULL
+                OR q.id IN (SELECT queue_id FROM agent_queues WHERE \"user\" = :scope_agent))
          ORDER BY t.name, q.name",
     )?;
     let mut queues: Vec<QueueView> = stmt
@@ -215,7 +218,7 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
     let mut numbers =
         conn.prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1 ORDER BY 1")?;
     let mut agents =
-        conn.prepare_cached("SELECT user FROM agent_queues WHERE queue_id = ?1 ORDER BY 1")?;
+        conn.prepare_cached(r#"SELECT "user" FROM agent_queues WHERE queue_id = ?1 ORDER BY 1"#)?;
     for q in &mut queues {
         q.numbers = numbers
             .query_map([q.id], |r| r.get(0))?
@@ -248,16 +251,16 @@ pub fn add_agent(
         }
     };
     conn.execute(
-        "INSERT INTO agents (user, role, tenant_id, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (user) DO UPDATE SET role = excluded.role, tenant_id = excluded.tenant_id",
+        r#"INSERT INTO agents ("user", role, tenant_id, created_at) VALUES (?1, ?2, ?3, ?4)
+           ON CONFLICT ("user") DO UPDATE SET role = excluded.role, tenant_id = excluded.tenant_id"#,
         params![user, role.as_str(), tenant_id, now],
     )?;
     // Moved to another tenant: the queues of the old one are no longer theirs (the agent's
     // scope is their queues, so a membership left behind would keep the old tenant in sight).
     if let Some(tenant_id) = tenant_id {
         conn.execute(
-            "DELETE FROM agent_queues WHERE user = ?1
-               AND queue_id NOT IN (SELECT id FROM queues WHERE tenant_id = ?2)",
+            r#"DELETE FROM agent_queues WHERE "user" = ?1
+                 AND queue_id NOT IN (SELECT id FROM queues WHERE tenant_id = ?2)"#,
             params![user, tenant_id],
         )?;
     }
@@ -267,10 +270,10 @@ pub fn add_agent(
             .iter()
             .map(|q| queue_named(conn, tenant_id, q))
             .collect::<Result<Vec<_>>>()?;
-        conn.execute("DELETE FROM agent_queues WHERE user = ?1", [&user])?;
+        conn.execute(r#"DELETE FROM agent_queues WHERE "user" = ?1"#, [&user])?;
         for id in ids {
             conn.execute(
-                "INSERT INTO agent_queues (user, queue_id) VALUES (?1, ?2)",
+                r#"INSERT INTO agent_queues ("user", queue_id) VALUES (?1, ?2)"#,
                 params![user, id],
             )?;
         }
@@ -294,11 +297,11 @@ pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
 pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>> {
     let tenant = scope.tenant();
     let mut stmt = conn.prepare_cached(
-        "SELECT a.user, a.role, t.name FROM agents a LEFT JOIN tenants t ON t.id = a.tenant_id
-         WHERE ?1 IS NULL OR a.tenant_id = ?1
-            OR a.user IN (SELECT aq.user FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
-                          WHERE q.tenant_id = ?1)
-         ORDER BY a.user",
+        r#"SELECT a."user", a.role, t.name FROM agents a LEFT JOIN tenants t ON t.id = a.tenant_id
+           WHERE CAST(?1 AS BIGINT) IS NULL OR a.tenant_id = ?1
+              OR a."user" IN (SELECT aq."user" FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
+                              WHERE q.tenant_id = ?1)
+           ORDER BY a."user""#,
     )?;
     let mut agents: Vec<AgentView> = stmt
         .query_map([tenant], |r| {
@@ -311,8 +314,9 @@ pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>
         })?
         .collect::<crate::db::Result<_>>()?;
     let mut queues = conn.prepare_cached(
-        "SELECT q.name FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
-         WHERE aq.user = ?1 AND (?2 IS NULL OR q.tenant_id = ?2) ORDER BY q.name",
+        r#"SELECT q.name FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
+           WHERE aq."user" = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR q.tenant_id = ?2)
+           ORDER BY q.name"#,
     )?;
     for a in &mut agents {
         a.queues = queues
@@ -325,7 +329,7 @@ pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>
 pub fn agent_record(conn: &Connection, user: &str) -> Result<Option<AgentRecord>> {
     // Asked for every request: prepared once per connection.
     Ok(conn
-        .prepare_cached("SELECT role, tenant_id FROM agents WHERE user = ?1")?
+        .prepare_cached(r#"SELECT role, tenant_id FROM agents WHERE "user" = ?1"#)?
         .query_row([user], |r| {
             Ok(AgentRecord {
                 role: r.word(0)?,

@@ -3,7 +3,7 @@
 //! two named parameters, `:scope_tenant` and `:scope_agent`, and filter with `SCOPE_SQL`.
 
 use super::{Result, StoreError};
-use crate::db::{Connection, OptionalExtension};
+use crate::db::{Connection, Dialect, OptionalExtension};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -13,14 +13,17 @@ pub enum Scope {
 }
 
 /// Restricts a query over `conversations c JOIN numbers n` to the scope.
-pub const SCOPE_SQL: &str = "(:scope_tenant IS NULL OR n.tenant_id = :scope_tenant)
-    AND (:scope_agent IS NULL OR c.assignee = :scope_agent
-         OR c.queue_id IN (SELECT queue_id FROM agent_queues WHERE user = :scope_agent))";
+/// The casts type the parameters for PostgreSQL, which cannot tell the type of one tested only
+/// with `IS NULL`; `"user"` is quoted, as PostgreSQL reads a bare `user` as `current_user`.
+pub const SCOPE_SQL: &str = "(CAST(:scope_tenant AS BIGINT) IS NULL OR n.tenant_id = :scope_tenant)
+    AND (CAST(:scope_agent AS TEXT) IS NULL OR c.assignee = :scope_agent
+         OR c.queue_id IN (SELECT queue_id FROM agent_queues WHERE \"user\" = :scope_agent))";
 
 /// Restricts a query over `numbers n` to the numbers whose conversations the scope may see.
-pub const NUMBER_SCOPE_SQL: &str = "(:scope_tenant IS NULL OR n.tenant_id = :scope_tenant)
-    AND (:scope_agent IS NULL
-         OR n.queue_id IN (SELECT queue_id FROM agent_queues WHERE user = :scope_agent))";
+pub const NUMBER_SCOPE_SQL: &str =
+    "(CAST(:scope_tenant AS BIGINT) IS NULL OR n.tenant_id = :scope_tenant)
+    AND (CAST(:scope_agent AS TEXT) IS NULL
+         OR n.queue_id IN (SELECT queue_id FROM agent_queues WHERE \"user\" = :scope_agent))";
 
 impl Scope {
     pub fn tenant(&self) -> Option<i64> {
@@ -129,7 +132,7 @@ pub fn queue_tenants(conn: &Connection, user: &str) -> Result<Vec<i64>> {
     Ok(conn
         .prepare_cached(
             "SELECT q.tenant_id FROM agent_queues aq JOIN queues q ON q.id = aq.queue_id
-             WHERE aq.user = ?1",
+             WHERE aq.\"user\" = ?1",
         )?
         .query_map([user], |r| r.get(0))?
         .collect::<crate::db::Result<_>>()?)
@@ -239,7 +242,15 @@ pub fn placements_of(conn: &Connection, ids: &[i64]) -> Result<Vec<(i64, Placeme
         return Ok(Vec::new());
     }
     let list = serde_json::to_string(ids).map_err(StoreError::invalid)?;
-    placements_where(conn, "c.id IN (SELECT value FROM json_each(?1))", [list])
+    // The ids as one JSON array, read by each dialect's own JSON function.
+    let condition = match conn.dialect() {
+        Dialect::Sqlite => "c.id IN (SELECT value FROM json_each(?1))",
+        Dialect::Postgres => {
+            "c.id IN (SELECT CAST(value AS BIGINT)
+                      FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON)))"
+        }
+    };
+    placements_where(conn, condition, [list])
 }
 
 fn placements_where<P: crate::db::Params>(
@@ -268,7 +279,7 @@ fn placements_where<P: crate::db::Params>(
 /// The queues an agent serves.
 pub fn agent_queues(conn: &Connection, user: &str) -> Result<std::collections::HashSet<i64>> {
     Ok(conn
-        .prepare_cached("SELECT queue_id FROM agent_queues WHERE user = ?1")?
+        .prepare_cached("SELECT queue_id FROM agent_queues WHERE \"user\" = ?1")?
         .query_map([user], |r| r.get(0))?
         .collect::<crate::db::Result<_>>()?)
 }
@@ -308,7 +319,7 @@ mod placement_tests {
         assert!(!ana.sees(&at(1, None, None), &queues));
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn the_placements_of_a_few_conversations_are_read_in_one_look() {
         use crate::test_fixtures::{PNID, WABA, apply, change_for, count, number_and_conversation};
         let (_dir, conn) = crate::testing::store();

@@ -63,7 +63,7 @@ mod tests {
     use super::*;
     use crate::test_fixtures::{store, store_with_token};
 
-    #[test]
+    #[crate::testing::both_stores]
     fn the_check_else_a_token_else_nothing() {
         let none = store_with_token(None);
         assert_eq!(something_sealed(&none.conn).unwrap(), None);

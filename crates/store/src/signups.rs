@@ -294,7 +294,9 @@ fn with_number(
 pub fn view(conn: &Connection, scope: &Scope, id: i64, now: i64) -> Result<SignupView> {
     let found = conn
         .query_row(
-            &format!("{VIEW_SQL} WHERE s.id = ?1 AND (?2 IS NULL OR s.tenant_id = ?2)"),
+            &format!(
+                "{VIEW_SQL} WHERE s.id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR s.tenant_id = ?2)"
+            ),
             params![id, scope.tenant()],
             |r| view_row(r, now),
         )
@@ -311,7 +313,8 @@ pub fn list(
     now: i64,
 ) -> Result<Vec<SignupView>> {
     let mut stmt = conn.prepare(&format!(
-        "{VIEW_SQL} WHERE (?1 IS NULL OR s.tenant_id = ?1) AND (?2 IS NULL OR s.tenant_id = ?2)
+        "{VIEW_SQL} WHERE (CAST(?1 AS BIGINT) IS NULL OR s.tenant_id = ?1)
+           AND (CAST(?2 AS BIGINT) IS NULL OR s.tenant_id = ?2)
          ORDER BY s.id DESC LIMIT 200"
     ))?;
     let rows = stmt
@@ -328,7 +331,8 @@ pub fn history_progress(
 ) -> Result<wabox_protocol::HistoryProgressView> {
     let number_id: i64 = conn
         .query_row(
-            "SELECT id FROM numbers WHERE phone_number_id = ?1 AND (?2 IS NULL OR tenant_id = ?2)",
+            "SELECT id FROM numbers WHERE phone_number_id = ?1
+             AND (CAST(?2 AS BIGINT) IS NULL OR tenant_id = ?2)",
             params![phone_number_id, scope.tenant()],
             |r| r.get(0),
         )
@@ -380,9 +384,8 @@ pub fn history_progress(
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Connection, i64) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::open_writer(&dir.path().join("w.db")).unwrap();
+    fn store() -> (crate::testing::StoreGuard, Connection, i64) {
+        let (dir, conn) = crate::testing::store();
         let t = crate::directory::add_tenant(&conn, "Acme", 0).unwrap();
         (dir, conn, t.id)
     }
@@ -403,7 +406,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_state_is_consumed_once_and_only_its_hash_is_kept() {
         let (_d, conn, t) = store();
         let state = fresh_state();
@@ -423,7 +426,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn an_expired_or_revoked_state_is_refused_and_shown_so() {
         let (_d, conn, t) = store();
         let (a, b) = (fresh_state(), fresh_state());
@@ -444,7 +447,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_new_kapso_link_revokes_the_tenants_older_waiting_ones_only() {
         let (_d, conn, t) = store();
         let other = crate::directory::add_tenant(&conn, "Globex", 0).unwrap();
@@ -476,7 +479,7 @@ mod tests {
         assert_eq!(kapso_customer(&conn, t).unwrap().as_deref(), Some("cust-1"));
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn another_tenants_admin_does_not_see_the_signup() {
         let (_d, conn, t) = store();
         let other = crate::directory::add_tenant(&conn, "Globex", 0).unwrap();

@@ -4,7 +4,7 @@
 //! agents. The refusal without `force` names all of that first, so nothing goes unannounced.
 
 use super::{Result, StoreError};
-use crate::db::{Connection, params};
+use crate::db::{Connection, Dialect, params};
 use wabox_domain::text::{check_name, normalised_name};
 pub use wabox_protocol::directory::TenantChange;
 pub use wabox_protocol::directory::TenantContents;
@@ -74,7 +74,7 @@ pub fn contents(conn: &Connection, tenant_id: i64) -> Result<TenantContents> {
              JOIN numbers n ON n.id = c.number_id WHERE n.tenant_id = ?1",
         )?,
         contacts: count("SELECT count(*) FROM contacts WHERE tenant_id = ?1")?,
-        agents: names("SELECT user FROM agents WHERE tenant_id = ?1 ORDER BY user")?,
+        agents: names(r#"SELECT "user" FROM agents WHERE tenant_id = ?1 ORDER BY "user""#)?,
     })
 }
 
@@ -148,34 +148,31 @@ fn purge(conn: &Connection, table: &str, condition: &str, depth: usize) -> Resul
     Ok(())
 }
 
-/// `(table, column, referenced column)` of every foreign key pointing at `table`.
-fn referrers(conn: &Connection, table: &str) -> Result<Vec<(String, String, String)>> {
-    let tables: Vec<String> = conn
-        .prepare_cached(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES%'",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<crate::db::Result<_>>()?;
-    let mut out = Vec::new();
-    for t in tables {
-        let keys = conn
-            .prepare("SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?1)")?
-            .query_map([&t], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?
-            .collect::<crate::db::Result<Vec<_>>>()?;
-        for (target, from, to) in keys {
-            if target.eq_ignore_ascii_case(table) {
-                // No column named: the target's primary key, which is `id` throughout.
-                out.push((t.clone(), from, to.unwrap_or_else(|| "id".into())));
-            }
-        }
-    }
-    Ok(out)
+/// `(table, column, referenced column)` of every foreign key pointing at `table`, read from
+/// each dialect's own catalog (the store's keys are of one column each).
+pub(crate) fn referrers(conn: &Connection, table: &str) -> Result<Vec<(String, String, String)>> {
+    const SQLITE: &str = "SELECT m.name, f.\"from\", coalesce(f.\"to\", 'id')
+         FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+         WHERE m.type = 'table' AND m.sql LIKE '%REFERENCES%' AND f.\"table\" = ?1 COLLATE NOCASE";
+    // No column named: the target's primary key, which is `id` throughout (SQLite above).
+    const POSTGRES: &str = "SELECT CAST(c.relname AS TEXT), CAST(a.attname AS TEXT),
+                CAST(r.attname AS TEXT)
+         FROM pg_constraint k
+         JOIN pg_class c ON c.oid = k.conrelid
+         JOIN pg_class t ON t.oid = k.confrelid
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+         JOIN pg_attribute r ON r.attrelid = k.confrelid AND r.attnum = k.confkey[1]
+         WHERE k.contype = 'f' AND t.relname = CAST(?1 AS TEXT)
+           AND t.relnamespace = CAST(current_schema() AS regnamespace)
+         ORDER BY c.oid, k.oid";
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<crate::db::Result<_>>()?)
 }
 
 #[cfg(test)]
@@ -183,7 +180,7 @@ mod tests {
     use super::*;
     use crate::testing::store;
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_tenant_is_renamed_unless_the_name_is_taken() {
         let (_d, conn) = store();
         crate::directory::add_tenant(&conn, "jTacos Lupita", 1).unwrap();

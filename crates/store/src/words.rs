@@ -79,9 +79,9 @@ text_words! {
 mod tests {
     use super::*;
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_state_reads_back_as_written_and_a_damaged_one_is_reported() {
-        let conn: crate::db::Connection = rusqlite::Connection::open_in_memory().unwrap().into();
+        let (_d, conn) = crate::testing::store();
         let read: MessageStatus = conn
             .query_row("SELECT ?1", [MessageStatus::Uncertain.as_str()], |r| {
                 r.word(0)

@@ -27,13 +27,11 @@ pub(super) fn merge_pair(
 /// Tables with a foreign key to `table`, and the column: the merge moves every row that points
 /// at the contact or conversation going away, including rows of tables added after this code.
 fn referencing(conn: &Connection, table: &str) -> Result<Vec<(String, String)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
-             WHERE m.type = 'table' AND f.\"table\" = ?1 AND (f.\"to\" IS NULL OR f.\"to\" = 'id')",
-        )?
-        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<crate::db::Result<_>>()?)
+    Ok(crate::tenants::referrers(conn, table)?
+        .into_iter()
+        .filter(|(_, _, to)| to == "id")
+        .map(|(t, from, _)| (t, from))
+        .collect())
 }
 
 fn quoted(name: &str) -> String {
@@ -68,7 +66,9 @@ fn merge(
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     let theirs: Vec<(i64, i64)> = conn
-        .prepare_cached("SELECT id, number_id FROM conversations WHERE contact_id = ?1")?
+        .prepare_cached(
+            "SELECT id, number_id FROM conversations WHERE contact_id = ?1 ORDER BY id",
+        )?
         .query_map([loser], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<crate::db::Result<_>>()?;
     for (conversation_id, number_id) in theirs {
@@ -90,8 +90,9 @@ fn merge(
         }
     }
     conn.execute(
-        "INSERT OR IGNORE INTO contact_labels (contact_id, label)
-         SELECT ?2, label FROM contact_labels WHERE contact_id = ?1",
+        "INSERT INTO contact_labels (contact_id, label)
+         SELECT ?2, label FROM contact_labels WHERE contact_id = ?1
+         ON CONFLICT DO NOTHING",
         params![loser, survivor],
     )?;
     conn.execute("DELETE FROM contact_labels WHERE contact_id = ?1", [loser])?;
