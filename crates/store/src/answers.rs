@@ -136,7 +136,7 @@ pub fn queue_reaction(
          VALUES (?1, 'business', ?2, ?3, ?4)
          ON CONFLICT (message_wamid, reactor) DO UPDATE SET
             emoji = excluded.emoji, reaction_wamid = excluded.reaction_wamid,
-            at = max(excluded.at, reactions.at)",
+            at = CASE WHEN excluded.at > reactions.at THEN excluded.at ELSE reactions.at END",
     )?
     .execute(params![reacted.wamid, emoji, placeholder, now_ms / 1000])?;
     events.push(StoreEvent::MessageChanged {

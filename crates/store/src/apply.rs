@@ -255,12 +255,16 @@ impl Ctx<'_> {
                 window_opened(m.content.opens_window(), group.is_some()) != WindowOpened::None;
             self.conn
                 .prepare_cached(
+                    // The later of the two times, in a CASE: SQLite's two-argument `max` is
+                    // PostgreSQL's `GREATEST`, and neither has the other's.
                     "UPDATE conversations SET
                         unread = unread + 1,
-                        last_inbound_at = CASE WHEN ?3 THEN max(coalesce(last_inbound_at, 0), ?2)
-                                          ELSE last_inbound_at END,
-                        referral_at = CASE WHEN ?4 THEN max(coalesce(referral_at, 0), ?2)
-                                      ELSE referral_at END,
+                        last_inbound_at = CASE WHEN NOT ?3 THEN last_inbound_at
+                                          WHEN coalesce(last_inbound_at, 0) > ?2
+                                          THEN coalesce(last_inbound_at, 0) ELSE ?2 END,
+                        referral_at = CASE WHEN NOT ?4 THEN referral_at
+                                      WHEN coalesce(referral_at, 0) > ?2
+                                      THEN coalesce(referral_at, 0) ELSE ?2 END,
                         state = CASE WHEN state IN ('closed', 'snoozed') THEN 'open' ELSE state END
                      WHERE id = ?1",
                 )?

@@ -16,7 +16,7 @@ fn conversation_row(conn: &crate::db::Connection, id: i64) -> (i64, Option<i64>,
 
 // --- Routing ---
 
-#[test]
+#[crate::testing::both_stores]
 fn a_change_for_an_unknown_phone_number_id_is_unrouted_and_stores_nothing() {
     let f = store();
     let body = change_for(
@@ -36,7 +36,7 @@ fn a_change_for_an_unknown_phone_number_id_is_unrouted_and_stores_nothing() {
     assert!(events.is_empty());
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_change_for_an_unknown_waba_without_a_number_is_unrouted() {
     let f = store();
     let body = change_for(
@@ -51,7 +51,7 @@ fn a_change_for_an_unknown_waba_without_a_number_is_unrouted() {
     assert_eq!(count(&f.conn, "SELECT count(*) FROM account_events"), 0);
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_account_event_of_a_known_waba_is_recorded_once_however_often_it_is_replayed() {
     let f = store();
     let body = change_for(
@@ -73,7 +73,7 @@ fn an_account_event_of_a_known_waba_is_recorded_once_however_often_it_is_replaye
     assert_eq!(count(&f.conn, "SELECT count(*) FROM account_events"), 1);
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_message_change_without_metadata_is_kept_on_record_not_lost() {
     let f = store();
     let body = change_for(
@@ -92,7 +92,7 @@ fn a_message_change_without_metadata_is_kept_on_record_not_lost() {
     assert_eq!(event, "no phone number id");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn errors_in_a_messages_change_are_kept_on_record() {
     let f = store();
     let body = change_for(
@@ -112,7 +112,7 @@ fn errors_in_a_messages_change_are_kept_on_record() {
     assert!(payload.contains("131000"), "{payload}");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_template_status_update_keeps_the_template_and_tells_clients() {
     let f = store();
     let update = |event: &str| {
@@ -142,7 +142,7 @@ fn a_template_status_update_keeps_the_template_and_tells_clients() {
 
 // --- Inbound messages ---
 
-#[test]
+#[crate::testing::both_stores]
 fn a_customers_first_message_creates_its_conversation_and_is_stored_as_inbound() {
     let f = store();
     let (_, events) = apply(&f.conn, 1, &messages(vec![text("wamid.A", 100, "hola")]));
@@ -159,7 +159,7 @@ fn a_customers_first_message_creates_its_conversation_and_is_stored_as_inbound()
     }));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_duplicate_wamid_is_stored_once_and_counted_unread_once() {
     let f = store();
     let body = messages(vec![text("wamid.A", 100, "hola")]);
@@ -171,7 +171,7 @@ fn a_duplicate_wamid_is_stored_once_and_counted_unread_once() {
     assert!(events.is_empty(), "a repeat tells no one: {events:?}");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_customers_message_opens_the_window_and_a_late_older_one_never_moves_it_back() {
     let f = store();
     apply(&f.conn, 1, &messages(vec![text("wamid.B", 200, "later")]));
@@ -186,7 +186,7 @@ fn a_customers_message_opens_the_window_and_a_late_older_one_never_moves_it_back
     );
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_message_reopens_a_closed_or_snoozed_conversation() {
     for state in ["closed", "snoozed"] {
         let f = store();
@@ -203,7 +203,7 @@ fn a_message_reopens_a_closed_or_snoozed_conversation() {
     }
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_reaction_does_not_open_the_window_nor_become_a_message() {
     let f = store();
     apply(&f.conn, 1, &messages(vec![text("wamid.A", 100, "hola")]));
@@ -215,7 +215,7 @@ fn a_reaction_does_not_open_the_window_nor_become_a_message() {
     assert!(row(&f.conn, "wamid.R").is_none());
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_ad_referral_is_kept_on_the_message_and_marks_the_conversation() {
     let f = store();
     let mut m = text("wamid.AD", 100, "I saw your ad");
@@ -237,7 +237,7 @@ fn an_ad_referral_is_kept_on_the_message_and_marks_the_conversation() {
     assert_eq!(referral_at, Some(100));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_inbound_file_is_queued_for_download_once() {
     let f = store();
     let image = json!({"from": CUSTOMER, "id": "wamid.IMG", "timestamp": "100", "type": "image",
@@ -255,7 +255,7 @@ fn an_inbound_file_is_queued_for_download_once() {
     assert_eq!(count(&f.conn, "SELECT count(*) FROM media"), 1);
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_group_message_goes_to_the_groups_conversation_with_its_author() {
     let f = store();
     let mut m = text("wamid.G", 100, "Saturday at 7?");
@@ -294,7 +294,7 @@ fn a_group_message_goes_to_the_groups_conversation_with_its_author() {
 
 // --- Echoes ---
 
-#[test]
+#[crate::testing::both_stores]
 fn an_echo_is_our_own_message_never_unread_and_never_opening_the_window() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "on my way")]));
@@ -309,7 +309,7 @@ fn an_echo_is_our_own_message_never_unread_and_never_opening_the_window() {
 
 // --- Statuses ---
 
-#[test]
+#[crate::testing::both_stores]
 fn a_status_never_moves_a_message_backwards() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "hi")]));
@@ -333,7 +333,7 @@ fn a_status_never_moves_a_message_backwards() {
     assert_eq!(count(&f.conn, "SELECT count(*) FROM statuses"), 2);
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_status_moves_a_message_forward_and_tells_clients() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "hi")]));
@@ -350,7 +350,7 @@ fn a_status_moves_a_message_forward_and_tells_clients() {
     }));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_failed_status_wins_over_read_and_keeps_its_error() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "hi")]));
@@ -366,7 +366,7 @@ fn a_failed_status_wins_over_read_and_keeps_its_error() {
     );
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_repeated_status_is_recorded_once() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "hi")]));
@@ -377,7 +377,7 @@ fn a_repeated_status_is_recorded_once() {
     assert!(events.is_empty(), "{events:?}");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_status_for_an_unknown_message_is_kept_and_settles_it_when_it_arrives() {
     let f = store();
     let (applied, events) = apply(
@@ -396,7 +396,7 @@ fn a_status_for_an_unknown_message_is_kept_and_settles_it_when_it_arrives() {
     );
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_status_meta_adds_later_is_kept_on_record_and_changes_nothing_shown() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "hi")]));
@@ -436,7 +436,7 @@ fn reaction_of(conn: &crate::db::Connection, target: &str) -> Option<String> {
     .unwrap()
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_newer_reaction_replaces_the_customers_earlier_one_and_an_older_repeat_does_not() {
     let f = store();
     apply(&f.conn, 1, &echoes(vec![echo("wamid.E", 100, "hi")]));
@@ -465,7 +465,7 @@ fn a_newer_reaction_replaces_the_customers_earlier_one_and_an_older_repeat_does_
     assert!(events.is_empty(), "{events:?}");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_edit_changes_the_text_once_and_marks_the_message_edited() {
     let f = store();
     apply(&f.conn, 1, &messages(vec![text("wamid.A", 100, "helo")]));
@@ -486,7 +486,7 @@ fn an_edit_changes_the_text_once_and_marks_the_message_edited() {
     assert_eq!(count(&f.conn, "SELECT count(*) FROM message_revisions"), 1);
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_edit_that_arrives_before_its_message_is_applied_when_the_message_comes() {
     let f = store();
     let edit = json!({"from": CUSTOMER, "id": "wamid.ED", "timestamp": "110", "type": "edit",
@@ -499,7 +499,7 @@ fn an_edit_that_arrives_before_its_message_is_applied_when_the_message_comes() {
     assert_eq!((m.text.as_str(), m.edited), ("hello", true));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_revoke_marks_the_message_deleted() {
     let f = store();
     apply(&f.conn, 1, &messages(vec![text("wamid.A", 100, "oops")]));
@@ -516,7 +516,7 @@ fn history(value: serde_json::Value) -> serde_json::Value {
     change_for(WABA, Some(PNID), "history", value)
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn imported_history_is_silent_and_tells_our_messages_from_the_customers() {
     let f = store();
     let thread = json!({"history": [{"metadata": {"phase": 0, "chunk_order": 1, "progress": 40},
@@ -540,7 +540,7 @@ fn imported_history_is_silent_and_tells_our_messages_from_the_customers() {
     assert_eq!((unread, last_inbound), (0, None));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn history_progress_never_goes_backwards() {
     let f = store();
     let chunk = |progress: i64| {

@@ -81,8 +81,9 @@ fn show_call(
     let recorded: Vec<CallEvent> = ctx
         .conn
         .prepare_cached(
+            // In key order, as SQLite walks its key; PostgreSQL must be told.
             "SELECT event, at, direction, outcome, duration, start_time, end_time
-             FROM call_events WHERE number_id = ?1 AND call_id = ?2",
+             FROM call_events WHERE number_id = ?1 AND call_id = ?2 ORDER BY event",
         )?
         .query_map(params![number_id, call_id], |r| {
             Ok(CallEvent {
@@ -161,7 +162,10 @@ fn show_call(
     if call.opens_window {
         ctx.conn
             .prepare_cached(
-                "UPDATE conversations SET last_inbound_at = max(coalesce(last_inbound_at, 0), ?2)
+                // The later of the two (SQLite's `max(a, b)` is PostgreSQL's `GREATEST`).
+                "UPDATE conversations SET last_inbound_at = CASE
+                     WHEN coalesce(last_inbound_at, 0) > ?2 THEN coalesce(last_inbound_at, 0)
+                     ELSE ?2 END
                  WHERE id = ?1",
             )?
             .execute(params![conversation_id, call.at])?;

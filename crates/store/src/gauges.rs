@@ -50,7 +50,7 @@ mod tests {
     use crate::outbox::send_target;
     use crate::test_fixtures::{PNID, apply, conversation, messages, queue_text, store, text};
 
-    #[test]
+    #[crate::testing::both_stores]
     fn the_backlog_and_the_outbox_per_number_as_they_stand() {
         let f = store();
         assert_eq!(read(&f.conn).unwrap(), StoreGauges::default());

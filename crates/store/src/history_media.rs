@@ -106,9 +106,8 @@ mod tests {
     const WABA: &str = "104829357711032";
 
     /// A store with one coexistence number.
-    fn store() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::open_writer(&dir.path().join("w.db")).unwrap();
+    fn store() -> (crate::testing::StoreGuard, Connection) {
+        let (dir, conn) = crate::testing::store();
         crate::directory::add_tenant(&conn, "Acme", 0).unwrap();
         let number = crate::directory::NewNumber {
             tenant: "Acme",
@@ -154,7 +153,7 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn the_file_fills_its_placeholder_and_is_queued_in_the_history_lane() {
         let (_d, conn) = store();
         apply(&conn, vec![placeholder()]);
@@ -177,7 +176,7 @@ mod tests {
         assert_eq!((p.total, p.waiting, p.fetched, p.failed), (1, 1, 0, 0));
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_media_id_no_meta_id_looks_like_is_never_fetched() {
         let (_d, conn) = store();
         apply(&conn, vec![image("../../me?x=1")]);

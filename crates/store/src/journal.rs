@@ -24,10 +24,12 @@ pub fn append(
     state: JournalState,
     now: i64,
 ) -> Result<(i64, bool)> {
+    // The cast types `?1` for PostgreSQL, which would take a CASE of NULL and a parameter for
+    // text; `journal.deliveries`, qualified, as PostgreSQL finds a bare one ambiguous.
     let mut stmt = conn.prepare_cached(
         "INSERT INTO journal (received_at, body, body_sha256, state, processed_at)
-         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 = 'pending' THEN NULL ELSE ?1 END)
-         ON CONFLICT (body_sha256) DO UPDATE SET deliveries = deliveries + 1
+         VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 = 'pending' THEN NULL ELSE CAST(?1 AS BIGINT) END)
+         ON CONFLICT (body_sha256) DO UPDATE SET deliveries = journal.deliveries + 1
          RETURNING id, deliveries",
     )?;
     Ok(
@@ -117,7 +119,7 @@ pub fn unrouted_ids(conn: &Connection) -> Result<Vec<i64>> {
 /// Counts by state, for `healthz` and the bench.
 pub fn counts(conn: &Connection) -> Result<Vec<(JournalState, i64)>> {
     let mut stmt = conn
-        .prepare("SELECT state, count(*) FROM journal WHERE state != 'processed' GROUP BY state")?;
+        .prepare("SELECT state, count(*) FROM journal WHERE state != 'processed' GROUP BY state ORDER BY state")?;
     let rows = stmt.query_map([], |r| Ok((r.word(0)?, r.get(1)?)))?;
     Ok(rows.collect::<crate::db::Result<_>>()?)
 }
@@ -130,25 +132,30 @@ pub fn list(
     before: Option<i64>,
 ) -> Result<Vec<JournalEntryView>> {
     // One statement per filter, so the partial index on unprocessed entries serves the default.
+    // The casts type for PostgreSQL the parameters a filter only tests for NULL.
     let (sql, state) = match filter {
         JournalFilter::NotProcessed => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE state != 'processed' AND ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+             WHERE state != 'processed' AND CAST(?1 AS TEXT) IS NULL
+               AND (CAST(?3 AS BIGINT) IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             None,
         ),
         JournalFilter::All => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+             WHERE CAST(?1 AS TEXT) IS NULL
+               AND (CAST(?3 AS BIGINT) IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             None,
         ),
         JournalFilter::Only(JournalState::Processed) => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE state = 'processed' AND ?1 IS NULL AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+             WHERE state = 'processed' AND CAST(?1 AS TEXT) IS NULL
+               AND (CAST(?3 AS BIGINT) IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             None,
         ),
         JournalFilter::Only(s) => (
             "SELECT id, received_at, deliveries, state, detail, length(body) FROM journal
-             WHERE state != 'processed' AND state = ?1 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
+             WHERE state != 'processed' AND state = ?1
+               AND (CAST(?3 AS BIGINT) IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?2",
             Some(s.as_str()),
         ),
     };
@@ -176,7 +183,7 @@ mod tests {
         append(conn, body, &digest(body), JournalState::Pending, now)
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_delivery_applied_as_it_is_journaled_is_never_pending() {
         let (_d, conn) = store();
         let (a, _) = put(&conn, b"a", 1).unwrap();
@@ -199,7 +206,7 @@ mod tests {
         assert_eq!(state(&conn, b).unwrap(), JournalState::Processed);
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_long_detail_is_cut_on_a_character_boundary_and_marked() {
         let (_d, conn) = store();
         let (id, _) = put(&conn, b"{}", 10).unwrap();
@@ -214,7 +221,7 @@ mod tests {
         assert_eq!(capped_detail("short"), "short");
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn a_repeated_body_is_journaled_once_and_counted() {
         let (_d, conn) = store();
         let (a, new_a) = put(&conn, b"{\"x\":1}", 10).unwrap();
@@ -228,6 +235,7 @@ mod tests {
         assert_eq!(pending(&conn, 10).unwrap().len(), 2);
     }
 
+    // SQLite's plan (EXPLAIN QUERY PLAN); PostgreSQL plans by its statistics.
     #[test]
     fn the_pending_queries_use_the_partial_index_not_a_scan() {
         let (_d, conn) = store();
@@ -249,7 +257,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn marking_moves_entries_out_of_pending() {
         let (_d, conn) = store();
         let (a, _) = put(&conn, b"a", 1).unwrap();

@@ -96,8 +96,8 @@ pub fn queue_download(
         Err(e) => ("failed", Some(format!("not fetched: {e}"))),
     };
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO media (message_id, number_id, media_id, mime_type, sha256, state, error, lane)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO media (message_id, number_id, media_id, mime_type, sha256, state, error, lane)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
     )?
     .execute(params![
         message_id,
@@ -240,30 +240,71 @@ pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_lane_finds_its_own_files_and_the_statement_is_parsed_once() {
-        let fixture = crate::test_fixtures::store_with_token(None);
+    /// Files of three messages of the fixture's conversation, each in its lane and due then;
+    /// the message ids, in order.
+    fn three_files(fixture: &crate::test_fixtures::Fixture) -> Vec<i64> {
+        use crate::test_fixtures::{apply, messages, text};
         let conn = &fixture.conn;
-        // The files alone: their messages do not matter to the lanes.
-        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-        for (message, lane, due) in [(1, "live", 10), (2, "history", 10), (3, "live", 99)] {
+        apply(
+            conn,
+            1,
+            &messages(vec![
+                text("wamid.1", 1, "a"),
+                text("wamid.2", 2, "b"),
+                text("wamid.3", 3, "c"),
+            ]),
+        );
+        let mut ids = Vec::new();
+        for (wamid, lane, due) in [
+            ("wamid.1", "live", 10),
+            ("wamid.2", "history", 10),
+            ("wamid.3", "live", 99),
+        ] {
+            let id: i64 = conn
+                .query_row("SELECT id FROM messages WHERE wamid = ?1", [wamid], |r| {
+                    r.get(0)
+                })
+                .unwrap();
             conn.execute(
                 "INSERT INTO media (message_id, number_id, media_id, lane, next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                crate::params![message, fixture.number_id, format!("m{message}"), lane, due],
+                crate::params![id, fixture.number_id, format!("m{id}"), lane, due],
             )
             .unwrap();
+            ids.push(id);
         }
-        let ids = |lane| -> Vec<i64> {
-            pending(conn, 50, lane, 10)
-                .unwrap()
-                .iter()
-                .map(|m| m.message_id)
-                .collect()
-        };
+        ids
+    }
+
+    fn ids(conn: &Connection, lane: Lane) -> Vec<i64> {
+        pending(conn, 50, lane, 10)
+            .unwrap()
+            .iter()
+            .map(|m| m.message_id)
+            .collect()
+    }
+
+    #[crate::testing::both_stores]
+    fn each_lane_finds_its_own_files() {
+        let fixture = crate::test_fixtures::store_with_token(None);
+        let files = three_files(&fixture);
+        assert_eq!(
+            ids(&fixture.conn, Lane::Live),
+            [files[0]],
+            "live and due only"
+        );
+        assert_eq!(ids(&fixture.conn, Lane::History), [files[1]]);
+    }
+
+    // SQLite's statement cache: whether it parses a kept statement again.
+    #[test]
+    fn the_pending_statement_is_parsed_once() {
+        let fixture = crate::test_fixtures::store_with_token(None);
+        let files = three_files(&fixture);
+        let conn = &fixture.conn;
         for _ in 0..3 {
-            assert_eq!(ids(Lane::Live), [1], "live and due only");
-            assert_eq!(ids(Lane::History), [2]);
+            assert_eq!(ids(conn, Lane::Live), [files[0]]);
+            assert_eq!(ids(conn, Lane::History), [files[1]]);
         }
         // The limit, the lane and the time are bound anew each call; SQLite would plan for the
         // values bound, and so parse the statement again each time, unless told not to.

@@ -283,11 +283,14 @@ pub fn mark_sent(
     settle_status(conn, message_id, wamid)?;
     // Meta maps the number we typed to the customer's real wa_id (Brazil's ninth digit, Mexico's
     // 521/52): key the contact by what Meta says, so one person stays one contact.
+    // Left as it is when another contact of the tenant holds that wa_id already (SQLite's
+    // `UPDATE OR IGNORE`, which PostgreSQL has not: the test is spelled out).
     if let Some(w) = wa_id {
         conn.execute(
-            "UPDATE OR IGNORE contacts SET wa_id = ?2
+            "UPDATE contacts SET wa_id = ?2
              WHERE id = (SELECT contact_id FROM conversations WHERE id = ?1) AND (wa_id IS NULL OR wa_id != ?2)
-               AND id NOT IN (SELECT contact_id FROM whatsapp_groups)",
+               AND id NOT IN (SELECT contact_id FROM whatsapp_groups)
+               AND NOT EXISTS (SELECT 1 FROM contacts o WHERE o.tenant_id = contacts.tenant_id AND o.wa_id = ?2)",
             params![conversation_id, w],
         )?;
     }
@@ -376,7 +379,7 @@ pub fn recover_in_flight(
     events: &mut Vec<StoreEvent>,
 ) -> Result<usize> {
     let ids: Vec<i64> = conn
-        .prepare("SELECT id FROM outbox WHERE state = 'sending'")?
+        .prepare("SELECT id FROM outbox WHERE state = 'sending' ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<crate::db::Result<_>>()?;
     for &id in &ids {
@@ -480,7 +483,7 @@ mod tests {
         queued(conn, 200).unwrap().iter().map(|s| s.id).collect()
     }
 
-    #[test]
+    #[crate::testing::both_stores]
     fn only_the_oldest_unsent_message_of_a_conversation_is_eligible() {
         let (_d, conn) = store();
         let (a, b) = two_conversations(&conn);
@@ -516,6 +519,7 @@ mod tests {
         assert_eq!(eligible(&conn), [b1, a3]);
     }
 
+    // SQLite's plan (EXPLAIN QUERY PLAN); PostgreSQL plans by its statistics.
     #[test]
     fn finding_each_conversations_oldest_message_uses_the_indexes() {
         let (_d, conn) = store();

@@ -31,7 +31,7 @@ fn message_status(conn: &Connection, message_id: i64) -> (String, Option<String>
     .unwrap()
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_queued_send_shows_at_once_as_a_queued_message_due_now() {
     let f = store();
     let t = target(&f);
@@ -62,7 +62,7 @@ fn a_queued_send_shows_at_once_as_a_queued_message_due_now() {
     assert_eq!(preview, "on its way");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_queued_reaction_does_not_replace_the_conversations_preview() {
     let f = store();
     let t = target(&f);
@@ -88,7 +88,7 @@ fn a_queued_reaction_does_not_replace_the_conversations_preview() {
     assert_eq!(preview, "hola");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_claim_is_taken_once_and_counts_an_attempt() {
     let f = store();
     let t = target(&f);
@@ -102,7 +102,7 @@ fn a_claim_is_taken_once_and_counts_an_attempt() {
     assert!(queued(&f.conn, 200).unwrap().is_empty());
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_sent_message_takes_metas_wamid_and_shows_accepted() {
     let f = store();
     let t = target(&f);
@@ -121,7 +121,7 @@ fn a_sent_message_takes_metas_wamid_and_shows_accepted() {
     }));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn statuses_that_arrived_before_the_send_was_recorded_are_folded_in() {
     let f = store();
     let t = target(&f);
@@ -148,7 +148,7 @@ fn statuses_that_arrived_before_the_send_was_recorded_are_folded_in() {
     assert_eq!(message_status(&f.conn, q.message_id).0, "delivered");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn the_wa_id_meta_maps_the_number_to_becomes_the_contacts() {
     let f = store();
     let t = target(&f);
@@ -167,7 +167,7 @@ fn the_wa_id_meta_maps_the_number_to_becomes_the_contacts() {
     assert_eq!(after.wa_id.as_deref(), Some("591710000019"));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_retry_puts_the_send_back_in_the_queue_due_at_its_time_with_why() {
     let f = store();
     let t = target(&f);
@@ -199,7 +199,7 @@ fn a_retry_puts_the_send_back_in_the_queue_due_at_its_time_with_why() {
     assert_eq!(message_status(&f.conn, q.message_id).0, "queued");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_failed_send_shows_its_error_on_the_message() {
     let f = store();
     let t = target(&f);
@@ -229,7 +229,7 @@ fn a_failed_send_shows_its_error_on_the_message() {
     );
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_send_left_in_sending_by_a_crash_becomes_uncertain_never_resent() {
     let f = store();
     let t = target(&f);
@@ -269,7 +269,7 @@ fn a_send_left_in_sending_by_a_crash_becomes_uncertain_never_resent() {
     );
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_agent_may_retry_a_failed_or_uncertain_send_and_it_is_due_at_once() {
     let f = store();
     let t = target(&f);
@@ -294,7 +294,7 @@ fn an_agent_may_retry_a_failed_or_uncertain_send_and_it_is_due_at_once() {
     assert_eq!(state(&f.conn, q.outbox_id), ("queued".into(), 2));
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_send_that_is_queued_sending_or_sent_cannot_be_retried() {
     let f = store();
     let t = target(&f);
@@ -325,7 +325,7 @@ fn a_send_that_is_queued_sending_or_sent_cannot_be_retried() {
     assert_eq!(state(&f.conn, q.outbox_id).0, "sent");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_message_wabox_did_not_send_cannot_be_retried() {
     let f = store();
     target(&f);
@@ -334,7 +334,7 @@ fn a_message_wabox_did_not_send_cannot_be_retried() {
     assert!(matches!(refused, StoreError::NotFound(_)), "{refused}");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn each_number_offers_its_own_soonest_sends_so_a_backlog_never_hides_another_number() {
     let f = store();
     let t = target(&f);
@@ -401,7 +401,7 @@ fn each_number_offers_its_own_soonest_sends_so_a_backlog_never_hides_another_num
     assert!(offered.contains(&late.outbox_id), "{offered:?}");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn an_uploaded_files_media_id_is_kept_so_a_retry_sends_by_it() {
     let f = store();
     let t = target(&f);
@@ -432,7 +432,7 @@ fn an_uploaded_files_media_id_is_kept_so_a_retry_sends_by_it() {
     assert_eq!(file.path, "outbox-media/ab");
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_send_is_addressed_to_the_group_else_the_wa_id_else_the_bsuid() {
     let base = SendTarget {
         conversation_id: 1,
@@ -465,7 +465,7 @@ fn a_send_is_addressed_to_the_group_else_the_wa_id_else_the_bsuid() {
     assert_eq!(nobody.address(), None);
 }
 
-#[test]
+#[crate::testing::both_stores]
 fn a_missing_conversation_is_not_found_with_how_to_list_them() {
     let f = store();
     let Err(StoreError::NotFound(why)) = send_target(&f.conn, 4242) else {

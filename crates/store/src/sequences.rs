@@ -64,11 +64,18 @@ pub fn enroll(
         .ok_or_else(|| StoreError::NotFound(wabox_protocol::ErrorCode::NoConversation { conversation: conversation_id }))?;
     let added = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO enrollments (tenant_id, conversation_id, sequence, state, step, step_id,
-                                                due_at, enrolled_by, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'active', 0, ?4, ?5, ?6, ?5, ?5)",
+            "INSERT INTO enrollments (tenant_id, conversation_id, sequence, state, step, step_id,
+                                      due_at, enrolled_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'active', 0, ?4, ?5, ?6, ?5, ?5) ON CONFLICT DO NOTHING",
         )?
-        .execute(params![tenant_id, conversation_id, sequence, first_step_id, now, by])?;
+        .execute(params![
+            tenant_id,
+            conversation_id,
+            sequence,
+            first_step_id,
+            now,
+            by
+        ])?;
     if added == 0 {
         return Ok(None);
     }
@@ -242,7 +249,7 @@ pub fn pause_in_conversation(
     let ids: Vec<(i64, String)> = conn
         .prepare_cached(
             "SELECT id, sequence FROM enrollments
-             WHERE conversation_id = ?1 AND state IN ('active', 'waiting_reply')",
+             WHERE conversation_id = ?1 AND state IN ('active', 'waiting_reply') ORDER BY id",
         )?
         .query_map([conversation_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<crate::db::Result<_>>()?;
@@ -378,7 +385,7 @@ pub fn list(
                 e.enrolled_by, e.created_at, e.updated_at
          FROM enrollments e JOIN conversations c ON c.id = e.conversation_id
          JOIN numbers n ON n.id = c.number_id
-         WHERE (:conversation IS NULL OR e.conversation_id = :conversation)
+         WHERE (CAST(:conversation AS BIGINT) IS NULL OR e.conversation_id = :conversation)
            AND (:all OR e.state IN {LIVE_STATES})
            AND {}
          ORDER BY e.id DESC LIMIT :limit",
@@ -494,7 +501,8 @@ pub fn log_of(conn: &Connection, id: i64) -> Result<Vec<EnrollmentLogEntry>> {
 /// Live enrollments per sequence, for listings.
 pub fn live_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     let sql = format!(
-        "SELECT sequence, COUNT(*) FROM enrollments WHERE state IN {LIVE_STATES} GROUP BY sequence"
+        "SELECT sequence, COUNT(*) FROM enrollments WHERE state IN {LIVE_STATES}
+         GROUP BY sequence ORDER BY sequence"
     );
     Ok(conn
         .prepare_cached(&sql)?

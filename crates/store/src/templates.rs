@@ -68,7 +68,7 @@ pub fn find(
 pub fn list(conn: &Connection, waba_id: Option<&str>) -> Result<Vec<TemplateView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT waba_id, name, language, status, category, spec FROM templates
-         WHERE (?1 IS NULL OR waba_id = ?1) AND spec IS NOT NULL ORDER BY name, language",
+         WHERE (CAST(?1 AS TEXT) IS NULL OR waba_id = ?1) AND spec IS NOT NULL ORDER BY name, language",
     )?;
     let rows = stmt.query_map(params![waba_id], |r| {
         Ok((

@@ -17,9 +17,12 @@ impl Ctx<'_> {
                                                error_title, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (number_id, phase, chunk_order) DO UPDATE SET
-                    progress = max(coalesce(progress, 0), coalesce(excluded.progress, 0)),
-                    error_code = coalesce(excluded.error_code, error_code),
-                    error_title = coalesce(excluded.error_title, error_title)",
+                    progress = CASE
+                        WHEN coalesce(history_progress.progress, 0) > coalesce(excluded.progress, 0)
+                        THEN coalesce(history_progress.progress, 0)
+                        ELSE coalesce(excluded.progress, 0) END,
+                    error_code = coalesce(excluded.error_code, history_progress.error_code),
+                    error_title = coalesce(excluded.error_title, history_progress.error_title)",
             )?
             .execute(params![
                 number.id,

@@ -12,9 +12,9 @@ impl Ctx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (waba_id, template_id) DO UPDATE SET
                     status = excluded.status, reason = excluded.reason,
-                    name = coalesce(excluded.name, name),
-                    language = coalesce(excluded.language, language),
-                    category = coalesce(excluded.category, category),
+                    name = coalesce(excluded.name, templates.name),
+                    language = coalesce(excluded.language, templates.language),
+                    category = coalesce(excluded.category, templates.category),
                     updated_at = excluded.updated_at",
             )?
             .execute(params![

@@ -80,8 +80,10 @@ impl Ctx<'_> {
 /// Statuses may arrive before the message they describe (or before a send's wamid is known);
 /// folds what is already recorded into the message's shown status.
 pub fn settle_status(conn: &Connection, message_id: i64, wamid: &str) -> Result<()> {
-    let mut stmt = conn
-        .prepare_cached("SELECT status, error_code, error_title FROM statuses WHERE wamid = ?1")?;
+    // In key order, as SQLite walks its key; PostgreSQL must be told.
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, error_code, error_title FROM statuses WHERE wamid = ?1 ORDER BY status",
+    )?;
     let reports: Vec<(String, Option<i64>, Option<String>)> = stmt
         .query_map([wamid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<crate::db::Result<_>>()?;
