@@ -1,7 +1,8 @@
-//! Search over all messages (FTS5), newest first.
+//! Search over all messages, newest first: SQLite's FTS5 table `message_search`, indexed a batch
+//! behind the writer, or PostgreSQL's text-search index `messages_search`, kept as it writes.
 
 use super::{Result, StoreError};
-use crate::db::Connection;
+use crate::db::{Connection, Dialect};
 use crate::words::RowWords;
 pub use wabox_protocol::admin::SearchHit;
 
@@ -23,9 +24,24 @@ pub fn fts_query(input: &str) -> Option<String> {
     Some(terms.join(" "))
 }
 
+/// The same words as a PostgreSQL `tsquery`: each word a quoted lexeme (quotes and operators in
+/// the input are text, never query syntax), matched as a prefix, all of them required. Its
+/// accents are taken off in SQL, as the index takes them off the messages.
+pub fn ts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = input
+        .split_whitespace()
+        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
 /// Indexes up to `limit` messages not indexed yet, atomically (a savepoint, so it also runs
-/// inside the writer's batch transaction); answers how many.
+/// inside the writer's batch transaction); answers how many. Nothing on PostgreSQL, whose index
+/// keeps itself.
 pub fn index_pending(conn: &mut Connection, limit: usize) -> Result<usize> {
+    if conn.dialect() == Dialect::Postgres {
+        return Ok(0);
+    }
     let tx = conn.savepoint()?;
     let upto: i64 = tx.query_row("SELECT indexed_upto FROM search_progress", [], |r| r.get(0))?;
     let ids: Vec<i64> = tx
@@ -58,24 +74,53 @@ pub fn search(
     limit: usize,
     before: Option<i64>,
 ) -> Result<Vec<SearchHit>> {
-    let Some(query) = fts_query(input) else {
+    // Each dialect's full-text search: FTS5's MATCH and snippet, or PostgreSQL's `@@` on the
+    // expression its index is built on, and a headline in the `wabox_search` configuration,
+    // which takes accents off as the index does, so `envio` marks `envío` in the message's text.
+    let (query, sql) = match conn.dialect() {
+        // Newest first by rowid (arrival order), which FTS5 walks without sorting every match.
+        Dialect::Sqlite => (
+            fts_query(input),
+            format!(
+                "SELECT m.id, m.conversation_id, coalesce(k.name, '+' || k.wa_id, k.user_id),
+                        m.direction, m.at, snippet(message_search, 0, '[', ']', '…', 10)
+                 FROM message_search s
+                 JOIN messages m ON m.id = s.rowid
+                 JOIN conversations c ON c.id = m.conversation_id
+                 JOIN numbers n ON n.id = c.number_id
+                 JOIN contacts k ON k.id = c.contact_id
+                 WHERE message_search MATCH :query
+                   AND (CAST(:before AS BIGINT) IS NULL OR s.rowid < :before) AND {}
+                 ORDER BY s.rowid DESC LIMIT :limit",
+                super::scope::SCOPE_SQL
+            ),
+        ),
+        Dialect::Postgres => (
+            ts_query(input),
+            format!(
+                "SELECT m.id, m.conversation_id, coalesce(k.name, '+' || k.wa_id, k.user_id),
+                        m.direction, m.at,
+                        ts_headline('wabox_search', m.text,
+                                    to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT))),
+                                    'StartSel=[, StopSel=], MaxWords=10, MinWords=5,
+                                     MaxFragments=1, FragmentDelimiter=…')
+                 FROM messages m
+                 JOIN conversations c ON c.id = m.conversation_id
+                 JOIN numbers n ON n.id = c.number_id
+                 JOIN contacts k ON k.id = c.contact_id
+                 WHERE to_tsvector('simple', wabox_unaccent(m.text))
+                       @@ to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT)))
+                   AND (CAST(:before AS BIGINT) IS NULL OR m.id < :before) AND {}
+                 ORDER BY m.id DESC LIMIT :limit",
+                super::scope::SCOPE_SQL
+            ),
+        ),
+    };
+    let Some(query) = query else {
         return Err(StoreError::Invalid(
             wabox_protocol::ErrorCode::SearchAWord {},
         ));
     };
-    // Newest first by rowid (arrival order), which FTS5 walks without sorting every match.
-    let sql = format!(
-        "SELECT m.id, m.conversation_id, coalesce(k.name, '+' || k.wa_id, k.user_id), m.direction,
-                m.at, snippet(message_search, 0, '[', ']', '…', 10)
-         FROM message_search s
-         JOIN messages m ON m.id = s.rowid
-         JOIN conversations c ON c.id = m.conversation_id
-         JOIN numbers n ON n.id = c.number_id
-         JOIN contacts k ON k.id = c.contact_id
-         WHERE message_search MATCH :query AND (:before IS NULL OR s.rowid < :before) AND {}
-         ORDER BY s.rowid DESC LIMIT :limit",
-        super::scope::SCOPE_SQL
-    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let params = crate::named_params! {
         ":query": query,
@@ -109,5 +154,67 @@ mod tests {
             "\"say\" \"\"\"hi\"\"\" \"-x\"*"
         );
         assert_eq!(fts_query("   "), None);
+    }
+
+    #[test]
+    fn user_input_becomes_quoted_prefixes_for_postgresql() {
+        assert_eq!(ts_query("envío rápido").unwrap(), "'envío':* & 'rápido':*");
+        assert_eq!(
+            ts_query("it's a\\b !x|y").unwrap(),
+            "'it''s':* & 'a\\\\b':* & '!x|y':*"
+        );
+        assert_eq!(ts_query("   "), None);
+    }
+
+    #[crate::testing::both_stores]
+    fn words_find_messages_without_their_accents_newest_first_within_the_scope() {
+        use crate::scope::Scope;
+        use crate::test_fixtures::{apply, messages, store, text};
+        let mut f = store();
+        apply(
+            &f.conn,
+            1,
+            &messages(vec![
+                text("wamid.1", 10, "Tu envío rápido llegó"),
+                text("wamid.2", 11, "hola"),
+                text("wamid.3", 12, "otro ENVIO, rapidísimo"),
+                text("wamid.4", 13, "it's \"quoted\" | !odd"),
+            ]),
+        );
+        index_all(&mut f.conn).unwrap();
+        let ids = |input: &str, scope: &Scope, before: Option<i64>| -> Vec<String> {
+            search(&f.conn, scope, input, 10, before)
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    f.conn
+                        .query_row(
+                            "SELECT wamid FROM messages WHERE id = ?1",
+                            [h.message_id],
+                            |r| r.get(0),
+                        )
+                        .unwrap()
+                })
+                .collect()
+        };
+        let all = Scope::Everything;
+        assert_eq!(ids("envio rap", &all, None), ["wamid.3", "wamid.1"]);
+        assert_eq!(ids("ENVÍO", &all, None), ["wamid.3", "wamid.1"]);
+        assert_eq!(ids("hola", &all, None), ["wamid.2"]);
+        assert_eq!(ids("\"quoted\" !odd", &all, None), ["wamid.4"]);
+        assert!(ids("nada", &all, None).is_empty());
+        let newest: i64 = f
+            .conn
+            .query_row("SELECT id FROM messages WHERE wamid = 'wamid.3'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(ids("envio", &all, Some(newest)), ["wamid.1"]);
+        assert!(ids("envio", &Scope::Tenant(f.tenant_id + 1), None).is_empty());
+        assert!(ids("envio", &Scope::Agent("nobody".into()), None).is_empty());
+        let hit = &search(&f.conn, &all, "rápido llegó", 10, None).unwrap()[0];
+        assert!(hit.snippet.contains("[rápido]"), "{}", hit.snippet);
+        assert_eq!(hit.contact, "Wara");
+        assert!(search(&f.conn, &all, "  ", 10, None).is_err());
     }
 }

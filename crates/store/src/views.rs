@@ -1,7 +1,7 @@
 //! Read models for clients: conversations and messages as the CLI's `--json` and the TUI show them.
 
 use super::{Result, StoreError};
-use crate::db::{Connection, OptionalExtension, params};
+use crate::db::{Connection, Dialect, OptionalExtension, params};
 use crate::words::RowWords;
 use wabox_domain::ServiceWindow;
 use wabox_protocol::states::{ConversationState, MessageStatus};
@@ -90,7 +90,7 @@ fn conversation_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<Conve
 
 /// Restricts `conversations c` to the state named by `:state` (all when NULL); `:now` decides
 /// whether a snooze has ended, as `conversation_row` shows it.
-pub(super) const STATE_SQL: &str = "(:state IS NULL
+pub(super) const STATE_SQL: &str = "(CAST(:state AS TEXT) IS NULL
     OR (:state = 'open' AND (c.state IN ('open', 'pending')
                              OR (c.state = 'snoozed' AND c.snoozed_until <= :now)))
     OR (:state = 'snoozed' AND c.state = 'snoozed'
@@ -134,21 +134,28 @@ pub fn conversations(
             ));
         }
     }
+    // SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's is exact, its ILIKE is not.
+    let like = match conn.dialect() {
+        Dialect::Sqlite => "LIKE",
+        Dialect::Postgres => "ILIKE",
+    };
+    // Conversations without a message last (SQLite's order for NULLs in a descending sort,
+    // PostgreSQL's the other way round unless told).
     let sql = format!(
         "{CONVERSATION_SELECT}
-         WHERE (:pnid IS NULL OR n.phone_number_id = :pnid)
-           AND (:pattern IS NULL OR k.name LIKE :pattern ESCAPE '\\'
-                OR k.wa_id LIKE :pattern ESCAPE '\\' OR k.user_id LIKE :pattern ESCAPE '\\'
-                OR c.last_message_text LIKE :pattern ESCAPE '\\')
-           AND (:queue IS NULL OR c.queue_id = :queue)
+         WHERE (CAST(:pnid AS TEXT) IS NULL OR n.phone_number_id = :pnid)
+           AND (CAST(:pattern AS TEXT) IS NULL OR k.name {like} :pattern ESCAPE '\\'
+                OR k.wa_id {like} :pattern ESCAPE '\\' OR k.user_id {like} :pattern ESCAPE '\\'
+                OR c.last_message_text {like} :pattern ESCAPE '\\')
+           AND (CAST(:queue AS BIGINT) IS NULL OR c.queue_id = :queue)
            AND (:no_queue = 0 OR c.queue_id IS NULL)
-           AND (:mine IS NULL OR c.assignee = :mine)
+           AND (CAST(:mine AS TEXT) IS NULL OR c.assignee = :mine)
            AND (:unassigned = 0 OR c.assignee IS NULL)
-           AND (:before IS NULL OR (c.last_message_at, c.id)
+           AND (CAST(:before AS BIGINT) IS NULL OR (c.last_message_at, c.id)
                 < (SELECT last_message_at, id FROM conversations WHERE id = :before))
            AND {STATE_SQL}
            AND {}
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT :limit",
+         ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT :limit",
         super::scope::SCOPE_SQL
     );
     let pattern = filter
@@ -282,7 +289,8 @@ fn message_row(r: &crate::db::Row<'_>) -> crate::db::Result<MessageView> {
 /// Adds reactions and earlier texts to messages read by `message_row`.
 fn decorate(conn: &Connection, messages: &mut [MessageView]) -> Result<()> {
     let mut reactions = conn.prepare_cached(
-        "SELECT emoji, reactor FROM reactions WHERE message_wamid = ?1 AND emoji != '' ORDER BY at",
+        "SELECT emoji, reactor FROM reactions WHERE message_wamid = ?1 AND emoji != ''
+         ORDER BY at, reactor",
     )?;
     let mut revisions = conn.prepare_cached(
         "SELECT previous_text FROM message_revisions WHERE message_id = ?1 ORDER BY at, id",
@@ -328,7 +336,8 @@ pub fn messages(
         "{MESSAGE_SELECT}
          WHERE m.conversation_id = ?1
            AND (m.type != 'reaction' OR m.status IN ('failed', 'uncertain'))
-           AND (?2 IS NULL OR (m.at, m.id) < (SELECT at, id FROM messages WHERE id = ?2))
+           AND (CAST(?2 AS BIGINT) IS NULL
+                OR (m.at, m.id) < (SELECT at, id FROM messages WHERE id = ?2))
          ORDER BY m.at DESC, m.id DESC LIMIT ?3"
     );
     let mut out: Vec<MessageView> = conn
