@@ -22,5 +22,6 @@ pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod migrate;
 pub mod qr;
 pub mod tui;

@@ -3,8 +3,8 @@
 //! conversations.rs, send.rs…), so adding a command touches its family's file and one arm here.
 
 use super::{
-    conversations, journal, media, numbers, react, send, sequences, store_files, team, templates,
-    tenants,
+    conversations, journal, media, migrate, numbers, react, send, sequences, store_files, team,
+    templates, tenants,
 };
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -105,6 +105,9 @@ pub enum Command {
     /// Put a backup in place of the store, with the engine stopped; the store it replaces is
     /// kept beside it.
     Restore(store_files::RestoreArgs),
+    /// Copy this SQLite store into an empty PostgreSQL database, with the engine stopped (the
+    /// SQLite file is left as it is).
+    Migrate(migrate::MigrateArgs),
 }
 
 /// A duration that may be nothing at all (`0s`: do not wait).

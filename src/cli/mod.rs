@@ -52,6 +52,7 @@ mod file_content;
 mod journal;
 pub mod json;
 mod media;
+pub mod migrate;
 mod numbers;
 mod output;
 mod paging;
@@ -80,6 +81,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         Command::Send(args) => return send::send(config, args, act_as).await,
         Command::Backup(args) => return store_files::backup(&config, args),
         Command::Restore(args) => return store_files::restore(&config, args),
+        Command::Migrate(args) => return migrate::migrate(&config, args),
         Command::Media(media::MediaCommand::Get { message_id, out }) => {
             return media::save(config, message_id, out, act_as).await;
         }
@@ -134,6 +136,7 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         | Command::Demo(_)
         | Command::Backup(_)
         | Command::Restore(_)
+        | Command::Migrate(_)
         | Command::Tui => anyhow::bail!("this command is not one request: `run` starts it"),
     })
 }

@@ -276,6 +276,10 @@ async fn every_json_command_prints_one_shape() {
         (vec!["backup", "--to", &backup], None),
         // Refused while the engine runs: the error's shape.
         (vec!["restore", &backup], None),
+        (
+            vec!["migrate", "--to", "host=/nonexistent dbname=wabox"],
+            None,
+        ),
     ];
     let mut covered = BTreeSet::new();
     let every = json_commands();

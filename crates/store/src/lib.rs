@@ -71,6 +71,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_store_facts.sql"),
 ];
 
+/// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
+pub fn sqlite_schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
 /// The schema on PostgreSQL, in its own folder: it starts at SQLite's 17th step, whole, and
 /// takes each later step in its own dialect.
 const PG_MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_schema.sql")];

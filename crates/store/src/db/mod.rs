@@ -220,6 +220,14 @@ impl Connection {
         }
     }
 
+    /// PostgreSQL's `COPY ... FROM STDIN`, given the rows in its text format; the count copied.
+    pub fn copy_in(&self, sql: &str, data: &[u8]) -> Result<u64> {
+        match &self.inner {
+            Inner::Sqlite(_) => Err(Error::Unsupported("COPY is PostgreSQL's".into())),
+            Inner::Postgres(c) => c.copy_in(sql, data),
+        }
+    }
+
     /// Whether no transaction is open.
     pub fn is_autocommit(&self) -> bool {
         match &self.inner {

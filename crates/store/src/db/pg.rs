@@ -101,6 +101,21 @@ impl PgConn {
         Ok(result?)
     }
 
+    /// `COPY ... FROM STDIN` with `data` in the statement's format: the fastest way in for many
+    /// rows (`wabox migrate`).
+    pub fn copy_in(&self, sql: &str, data: &[u8]) -> Result<u64> {
+        use std::io::Write;
+        let mut client = self.client().borrow_mut();
+        let client: &mut postgres::Client = &mut client;
+        off_the_runtime(|| {
+            let mut writer = client.copy_in(sql)?;
+            writer
+                .write_all(data)
+                .map_err(|e| Error::ToSql(e.to_string()))?;
+            Ok(writer.finish()?)
+        })
+    }
+
     pub fn is_autocommit(&self) -> bool {
         !self.in_transaction.get() && !self.client().borrow().is_closed()
     }
