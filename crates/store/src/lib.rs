@@ -43,6 +43,8 @@ mod apply_tests;
 mod outbox_tests;
 #[cfg(test)]
 mod schema_tests;
+#[cfg(test)]
+mod statement_tests;
 #[cfg(any(test, feature = "test-fixtures"))]
 pub mod test_fixtures;
 

@@ -96,10 +96,15 @@ pub fn consume_state(
         return Ok(Err(refusal));
     }
     let id = found.map(|f| f.0).unwrap_or_default();
-    conn.execute(
-        "UPDATE signups SET used_at = ?2 WHERE id = ?1",
+    // Only if still unused: on PostgreSQL another engine may have consumed it since it was read
+    // (SQLite's one writer cannot have).
+    let consumed = conn.execute(
+        "UPDATE signups SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
         params![id, now],
     )?;
+    if consumed == 0 {
+        return Ok(Err(StateRefusal::Used));
+    }
     Ok(Ok(id))
 }
 
