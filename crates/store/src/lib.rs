@@ -10,6 +10,7 @@ pub mod apply;
 pub mod backup;
 pub mod business;
 pub mod calls;
+pub mod cluster;
 pub mod contacts;
 pub mod db;
 pub mod directory;
@@ -71,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_replies_reactions.sql"),
     include_str!("../migrations/0016_business_ids.sql"),
     include_str!("../migrations/0017_store_facts.sql"),
+    include_str!("../migrations/0018_journal_partition.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -80,7 +82,10 @@ pub fn sqlite_schema_version() -> i64 {
 
 /// The schema on PostgreSQL, in its own folder: it starts at SQLite's 17th step, whole, and
 /// takes each later step in its own dialect.
-const PG_MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_schema.sql")];
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_schema.sql"),
+    include_str!("../migrations/postgres/0002_cluster.sql"),
+];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
 /// write job returns and its caller hears, with no second level to unwrap.

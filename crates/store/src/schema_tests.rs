@@ -18,6 +18,10 @@ const SQLITE_ONLY: &[&str] = &[
 const POSTGRES_ONLY: &[&str] = &[
     // SQLite keeps its schema version in `PRAGMA user_version`.
     "schema_migrations",
+    // Several engines share a PostgreSQL store only: their heartbeats, leases and events.
+    "engines",
+    "partition_leases",
+    "store_events",
 ];
 
 fn sqlite_schema() -> Schema {

@@ -1,0 +1,402 @@
+//! What several engines sharing one PostgreSQL store agree through, in the store itself (no
+//! broker): who is alive (`engines`), who owns which partition of the work (`partition_leases`,
+//! one row each, judged by the database's clock), and the events they pass each other
+//! (`store_events`, with a NOTIFY to wake them). PostgreSQL only: a SQLite store has one engine.
+
+use crate::db::{Connection, OptionalExtension};
+use crate::{Result, StoreEvent, params};
+
+/// The work is split by tenant into this many partitions.
+pub const PARTITIONS: i64 = 64;
+
+/// The channel that wakes engines to new events.
+pub const EVENTS_CHANNEL: &str = "wabox_events";
+/// The channel that wakes a partition's owner to a delivery another engine journaled for it.
+pub const JOURNAL_CHANNEL: &str = "wabox_journal";
+
+/// A tenant's partition.
+pub fn partition_of_tenant(tenant_id: i64) -> i64 {
+    tenant_id.rem_euclid(PARTITIONS)
+}
+
+/// A partition held, and the epoch it is held at (one more at each change of owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lease {
+    pub partition: i64,
+    pub epoch: i64,
+}
+
+/// An engine as it registers itself.
+#[derive(Debug, Clone)]
+pub struct EngineRow {
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    pub listen: Option<String>,
+    pub started_at: i64,
+}
+
+/// Registers the engine, or says it is still alive.
+pub fn heartbeat(conn: &Connection, engine: &EngineRow) -> Result<()> {
+    conn.execute(
+        "INSERT INTO engines (id, host, pid, listen, started_at, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, clock_timestamp())
+         ON CONFLICT (id) DO UPDATE SET seen_at = clock_timestamp(), stopped = 0",
+        params![
+            engine.id,
+            engine.host,
+            engine.pid,
+            engine.listen,
+            engine.started_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Engines seen within `ttl` seconds and not stopped.
+pub fn live_engines(conn: &Connection, ttl: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM engines
+         WHERE stopped = 0 AND seen_at > clock_timestamp() - make_interval(secs => ?1)",
+        [ttl as f64],
+        |r| r.get(0),
+    )?)
+}
+
+/// Extends the leases this engine holds that have not lapsed, by `ttl` seconds from now; the
+/// ones extended. A lapsed one is not extended (another may be taking it): it is claimed anew,
+/// at a new epoch, like any free partition.
+pub fn renew(conn: &Connection, me: &str, ttl: i64) -> Result<Vec<Lease>> {
+    let leases = conn
+        .prepare_cached(
+            "UPDATE partition_leases
+             SET expires_at = clock_timestamp() + make_interval(secs => ?2)
+             WHERE owner = ?1 AND expires_at > clock_timestamp()
+             RETURNING partition, epoch",
+        )?
+        .query_map(params![me, ttl as f64], |r| {
+            Ok(Lease {
+                partition: r.get(0)?,
+                epoch: r.get(1)?,
+            })
+        })?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(leases)
+}
+
+/// Takes up to `n` partitions no one holds (never held, lapsed, or given back), for `ttl`
+/// seconds; the ones taken, each at its new epoch. Engines claiming at once take different ones.
+pub fn claim(conn: &Connection, me: &str, ttl: i64, n: i64) -> Result<Vec<Lease>> {
+    let leases = conn
+        .prepare_cached(
+            "UPDATE partition_leases
+             SET owner = ?1, epoch = epoch + 1,
+                 expires_at = clock_timestamp() + make_interval(secs => ?2)
+             WHERE partition IN (
+                 SELECT partition FROM partition_leases
+                 WHERE expires_at <= clock_timestamp()
+                 ORDER BY partition LIMIT ?3
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING partition, epoch",
+        )?
+        .query_map(params![me, ttl as f64, n], |r| {
+            Ok(Lease {
+                partition: r.get(0)?,
+                epoch: r.get(1)?,
+            })
+        })?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(leases)
+}
+
+/// Gives a partition back at once, for another engine to take at its next look.
+pub fn release(conn: &Connection, me: &str, lease: Lease) -> Result<()> {
+    conn.execute(
+        "UPDATE partition_leases SET expires_at = clock_timestamp()
+         WHERE partition = ?1 AND owner = ?2 AND epoch = ?3",
+        params![lease.partition, me, lease.epoch],
+    )?;
+    Ok(())
+}
+
+/// The engine is stopping: it no longer counts among the live ones.
+pub fn stopping(conn: &Connection, me: &str) -> Result<()> {
+    conn.execute("UPDATE engines SET stopped = 1 WHERE id = ?1", [me])?;
+    Ok(())
+}
+
+/// In the caller's transaction: whether this engine still holds the lease, and if so, no other
+/// engine can take it until that transaction ends (its row is locked for share). Every claim
+/// and mark of a partition's work asks this first.
+pub fn holds(conn: &Connection, me: &str, lease: Lease) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM partition_leases
+             WHERE partition = ?1 AND owner = ?2 AND epoch = ?3
+               AND expires_at > clock_timestamp()
+             FOR SHARE",
+        )?
+        .query_row(params![lease.partition, me, lease.epoch], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The partition a delivery belongs to: its number's tenant's (by phone number id, else by
+/// WhatsApp Business Account); partition 0 for one no number of ours names.
+pub fn partition_of(
+    conn: &Connection,
+    phone_number_id: Option<&str>,
+    waba_id: Option<&str>,
+) -> Result<i64> {
+    let tenant: Option<i64> = match (phone_number_id, waba_id) {
+        (Some(p), _) => conn
+            .prepare_cached("SELECT tenant_id FROM numbers WHERE phone_number_id = ?1")?
+            .query_row([p], |r| r.get(0))
+            .optional()?,
+        (None, Some(w)) => conn
+            .prepare_cached("SELECT min(tenant_id) FROM numbers WHERE waba_id = ?1")?
+            .query_row([w], |r| r.get(0))
+            .optional()?
+            .flatten(),
+        (None, None) => None,
+    };
+    Ok(tenant.map_or(0, partition_of_tenant))
+}
+
+/// A number's partition.
+pub fn partition_of_number(conn: &Connection, number_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT tenant_id FROM numbers WHERE id = ?1")?
+        .query_row([number_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(partition_of_tenant))
+}
+
+/// Writes events in the caller's transaction, and a NOTIFY that PostgreSQL sends at its commit.
+pub fn write_events(conn: &Connection, me: &str, events: &[StoreEvent]) -> Result<()> {
+    let mut insert =
+        conn.prepare_cached("INSERT INTO store_events (engine, event) VALUES (?1, ?2)")?;
+    for event in events {
+        // Each engine knows the clock and lag of its own subscribers: those stay local.
+        if matches!(
+            event,
+            StoreEvent::Lagged { .. } | StoreEvent::ClockMoved { .. }
+        ) {
+            continue;
+        }
+        let text = serde_json::to_string(event).map_err(crate::StoreError::invalid)?;
+        insert.execute(params![me, text])?;
+    }
+    conn.execute_batch(&format!("NOTIFY {EVENTS_CHANNEL}"))?;
+    Ok(())
+}
+
+/// Events other engines wrote after `after` (an id), oldest first, at most `limit`: (id, event).
+pub fn events_after(
+    conn: &Connection,
+    me: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, StoreEvent)>> {
+    let rows: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, event FROM store_events WHERE id > ?1 AND engine != ?2
+             ORDER BY id LIMIT ?3",
+        )?
+        .query_map(params![after, me, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, text)| serde_json::from_str(&text).ok().map(|e| (id, e)))
+        .collect())
+}
+
+/// The newest event's id (where an engine starting up begins to follow).
+pub fn last_event(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(max(id), 0) FROM store_events", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Drops events older than `seconds`.
+pub fn forget_events(conn: &Connection, seconds: i64) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM store_events WHERE at < clock_timestamp() - make_interval(secs => ?1)",
+        [seconds as f64],
+    )?)
+}
+
+/// An engine as `doctor` shows it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct EngineView {
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    pub listen: Option<String>,
+    pub seen_seconds_ago: i64,
+    pub live: bool,
+    /// The partitions it holds a lease on now.
+    pub partitions: Vec<i64>,
+}
+
+/// Every engine seen in the last hour, with the partitions each holds now.
+pub fn engines(conn: &Connection, ttl: i64) -> Result<Vec<EngineView>> {
+    let mut engines: Vec<EngineView> = conn
+        .prepare(
+            "SELECT id, host, pid, listen,
+                    CAST(extract(epoch FROM clock_timestamp() - seen_at) AS BIGINT),
+                    stopped = 0 AND seen_at > clock_timestamp() - make_interval(secs => ?1)
+             FROM engines WHERE seen_at > clock_timestamp() - interval '1 hour'
+             ORDER BY id",
+        )?
+        .query_map([ttl as f64], |r| {
+            Ok(EngineView {
+                id: r.get(0)?,
+                host: r.get(1)?,
+                pid: r.get(2)?,
+                listen: r.get(3)?,
+                seen_seconds_ago: r.get(4)?,
+                live: r.get(5)?,
+                partitions: Vec::new(),
+            })
+        })?
+        .collect::<crate::db::Result<_>>()?;
+    let held: Vec<(String, i64)> = conn
+        .prepare(
+            "SELECT owner, partition FROM partition_leases
+             WHERE owner IS NOT NULL AND expires_at > clock_timestamp() ORDER BY partition",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<crate::db::Result<_>>()?;
+    for (owner, partition) in held {
+        if let Some(e) = engines.iter_mut().find(|e| e.id == owner) {
+            e.partitions.push(partition);
+        }
+    }
+    Ok(engines)
+}
+
+/// Partitions no live lease covers (their work waits for an engine to take them).
+pub fn unowned_partitions(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM partition_leases WHERE expires_at <= clock_timestamp()",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::postgres_database;
+
+    fn engine(id: &str) -> EngineRow {
+        EngineRow {
+            id: id.into(),
+            host: "test".into(),
+            pid: 1,
+            listen: None,
+            started_at: 0,
+        }
+    }
+
+    #[test]
+    fn engines_split_the_partitions_and_a_lapsed_lease_passes_at_a_new_epoch() {
+        let Some(database) = postgres_database() else {
+            return;
+        };
+        let a = crate::open_postgres(&database.url).unwrap();
+        let b = crate::open_postgres(&database.url).unwrap();
+        heartbeat(&a, &engine("a")).unwrap();
+        heartbeat(&b, &engine("b")).unwrap();
+        assert_eq!(live_engines(&a, 10).unwrap(), 2);
+        let of_a = claim(&a, "a", 10, 32).unwrap();
+        let of_b = claim(&b, "b", 10, 64).unwrap();
+        assert_eq!(
+            (of_a.len(), of_b.len()),
+            (32, 32),
+            "what is taken is not free"
+        );
+        assert!(of_a.iter().all(|l| l.epoch == 1));
+        assert_eq!(renew(&a, "a", 10).unwrap().len(), 32);
+        assert_eq!(unowned_partitions(&a).unwrap(), 0);
+        // a stops renewing; its leases lapse (here: given back) and b takes them, one epoch on.
+        for lease in &of_a {
+            release(&a, "a", *lease).unwrap();
+        }
+        assert!(
+            renew(&a, "a", 10).unwrap().is_empty(),
+            "a lapsed lease is not renewed"
+        );
+        let taken = claim(&b, "b", 10, 64).unwrap();
+        assert_eq!(taken.len(), 32);
+        assert!(taken.iter().all(|l| l.epoch == 2));
+        assert!(!holds(&a, "a", of_a[0]).unwrap());
+        assert!(holds(&b, "b", taken[0]).unwrap());
+        let shown = engines(&a, 10).unwrap();
+        assert_eq!(
+            shown.iter().find(|e| e.id == "b").unwrap().partitions.len(),
+            64
+        );
+    }
+
+    #[test]
+    fn a_lease_checked_in_a_transaction_cannot_pass_until_it_ends() {
+        let Some(database) = postgres_database() else {
+            return;
+        };
+        let a = crate::open_postgres(&database.url).unwrap();
+        let b = crate::open_postgres(&database.url).unwrap();
+        let lease = claim(&a, "a", 1, 1).unwrap()[0];
+        a.execute_batch("BEGIN").unwrap();
+        assert!(holds(&a, "a", lease).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(1500)); // a's lease lapses
+        let while_held = claim(&b, "b", 10, 64).unwrap();
+        assert!(
+            !while_held.iter().any(|l| l.partition == lease.partition),
+            "skipped while a's transaction holds it"
+        );
+        a.execute_batch("COMMIT").unwrap();
+        let taken = claim(&b, "b", 10, 64).unwrap();
+        assert_eq!(
+            taken,
+            vec![Lease {
+                partition: lease.partition,
+                epoch: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn events_written_by_one_engine_are_read_by_the_others_only() {
+        let Some(database) = postgres_database() else {
+            return;
+        };
+        let a = crate::open_postgres(&database.url).unwrap();
+        let start = last_event(&a).unwrap();
+        a.execute_batch("BEGIN").unwrap();
+        write_events(
+            &a,
+            "a",
+            &[
+                StoreEvent::ConversationChanged { conversation_id: 7 },
+                StoreEvent::Lagged { missed: 1 },
+            ],
+        )
+        .unwrap();
+        a.execute_batch("COMMIT").unwrap();
+        let seen = events_after(&a, "b", start, 10).unwrap();
+        assert_eq!(seen.len(), 1, "a lag stays with its own engine");
+        assert_eq!(
+            seen[0].1,
+            StoreEvent::ConversationChanged { conversation_id: 7 }
+        );
+        assert!(
+            events_after(&a, "a", start, 10).unwrap().is_empty(),
+            "not its own"
+        );
+        assert_eq!(forget_events(&a, 3600).unwrap(), 0);
+    }
+}
