@@ -228,6 +228,15 @@ impl Connection {
         }
     }
 
+    /// PostgreSQL: waits up to `timeout` for a notification on a channel this connection
+    /// `LISTEN`s to, and says which (several that came together count as one wake-up).
+    pub fn wait_notification(&self, timeout: std::time::Duration) -> Result<Option<String>> {
+        match &self.inner {
+            Inner::Sqlite(_) => Err(Error::Unsupported("notifications are PostgreSQL's".into())),
+            Inner::Postgres(c) => c.wait_notification(timeout),
+        }
+    }
+
     /// Whether no transaction is open.
     pub fn is_autocommit(&self) -> bool {
         match &self.inner {

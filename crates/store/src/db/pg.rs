@@ -18,6 +18,9 @@ pub struct PgConn {
     kept: RefCell<HashMap<String, Prepared>>,
     /// Whether a `BEGIN` is open (the client does not say: its transactions are ours).
     in_transaction: std::cell::Cell<bool>,
+    /// Where it connected, to connect again once the server closed the connection (a restart,
+    /// a failover to a standby).
+    url: String,
 }
 
 #[derive(Clone)]
@@ -55,10 +58,28 @@ impl PgConn {
             client: Some(RefCell::new(client)),
             kept: RefCell::new(HashMap::new()),
             in_transaction: std::cell::Cell::new(false),
+            url: url.to_owned(),
         })
     }
 
+    /// A connection the server closed is opened again, between transactions only (one that was
+    /// open is lost with its connection: its caller hears the error and rolls back, which
+    /// ends it here). Statements prepared on the old one are forgotten.
+    fn reopen_if_closed(&self) -> Result<()> {
+        if self.in_transaction.get() || !self.client().borrow().is_closed() {
+            return Ok(());
+        }
+        let url = self.url.as_str();
+        let fresh = off_the_runtime(|| postgres::Client::connect(url, postgres::NoTls))?;
+        let old = std::mem::replace(&mut *self.client().borrow_mut(), fresh);
+        off_the_runtime(move || drop(old));
+        self.kept.borrow_mut().clear();
+        tracing::info!("connected to PostgreSQL again");
+        Ok(())
+    }
+
     pub fn prepare(&self, sql: &str) -> Result<PgStatement<'_>> {
+        self.reopen_if_closed()?;
         if let Some(prepared) = self.kept.borrow().get(sql) {
             return Ok(PgStatement {
                 conn: self,
@@ -87,6 +108,7 @@ impl PgConn {
     }
 
     pub fn batch(&self, sql: &str) -> Result<()> {
+        self.reopen_if_closed()?;
         let sql = if sql.trim().eq_ignore_ascii_case("BEGIN IMMEDIATE") {
             "BEGIN"
         } else {
@@ -113,6 +135,19 @@ impl PgConn {
                 .write_all(data)
                 .map_err(|e| Error::ToSql(e.to_string()))?;
             Ok(writer.finish()?)
+        })
+    }
+
+    /// Waits up to `timeout` for a notification on a channel this connection listens to
+    /// (`LISTEN`); its channel, or `None` when none came.
+    pub fn wait_notification(&self, timeout: std::time::Duration) -> Result<Option<String>> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut client = self.client().borrow_mut();
+        let client: &mut postgres::Client = &mut client;
+        off_the_runtime(|| {
+            let mut notifications = client.notifications();
+            let first = notifications.timeout_iter(timeout).next()?;
+            Ok(first.map(|n| n.channel().to_owned()))
         })
     }
 

@@ -129,3 +129,29 @@ fn a_duplicate_key_is_told_apart_and_the_last_id_is_known() {
         Ok(())
     });
 }
+
+#[test]
+fn a_postgres_connection_the_server_closed_is_opened_again_between_transactions() {
+    let Some(database) = crate::testing::postgres_database() else {
+        return;
+    };
+    let conn = Connection::connect_postgres(&database.url).unwrap();
+    let other = Connection::connect_postgres(&database.url).unwrap();
+    let pid: i64 = conn
+        .query_row("SELECT CAST(pg_backend_pid() AS BIGINT)", [], |r| r.get(0))
+        .unwrap();
+    other
+        .query_row(
+            "SELECT pg_terminate_backend(CAST(?1 AS INTEGER))",
+            [pid],
+            |_| Ok(()),
+        )
+        .unwrap();
+    // The first call finds the connection gone; the next one opens another.
+    let first = conn.query_row("SELECT CAST(1 AS BIGINT)", [], |r| r.get::<_, i64>(0));
+    assert!(first.is_err(), "{first:?}");
+    let again: i64 = conn
+        .query_row("SELECT CAST(pg_backend_pid() AS BIGINT)", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(again, pid, "a new server process");
+}
