@@ -108,7 +108,8 @@ pub struct Connection {
 
 enum Inner {
     Sqlite(rusqlite::Connection),
-    Postgres(pg::PgConn),
+    /// Boxed: its client and kept statements are several times SQLite's handle.
+    Postgres(Box<pg::PgConn>),
 }
 
 impl From<rusqlite::Connection> for Connection {
@@ -124,7 +125,7 @@ impl Connection {
     /// private network.
     pub fn connect_postgres(url: &str) -> Result<Connection> {
         Ok(Connection {
-            inner: Inner::Postgres(pg::PgConn::connect(url)?),
+            inner: Inner::Postgres(Box::new(pg::PgConn::connect(url)?)),
         })
     }
 

@@ -158,7 +158,7 @@ impl PgConn {
     /// Follows `BEGIN`, `COMMIT` and `ROLLBACK` (a savepoint's `ROLLBACK TO` leaves the
     /// transaction open), for `is_autocommit`.
     fn note_transaction(&self, sql: &str, ok: bool) {
-        let first = sql.trim_start().split_whitespace().next().unwrap_or("");
+        let first = sql.split_whitespace().next().unwrap_or("");
         let rollback_to = sql.trim_start()[first.len()..]
             .trim_start()
             .to_ascii_uppercase()
