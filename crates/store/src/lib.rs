@@ -308,6 +308,7 @@ mod tests {
         super::migrations().validate().unwrap();
     }
 
+    // SQLite's own settings (a db_config flag, a pragma): SQLite stores only.
     #[test]
     fn the_writer_and_readers_plan_a_kept_statement_once() {
         let (dir, writer) = super::testing::store();
