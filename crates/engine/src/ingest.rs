@@ -14,10 +14,15 @@ use wabox_store::{Result, StoreError, StoreEvent, apply};
 /// commits, the caller passes the outcomes to `settle`.
 pub fn apply_pending(
     conn: &wabox_store::db::Connection,
+    cluster_me: Option<&str>,
     limit: usize,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Vec<EntryOutcome>> {
-    let pending = journal::pending(conn, limit)?;
+    // With other engines, only the partitions this one holds (`cluster_me` names it).
+    let pending = match cluster_me {
+        Some(me) => wabox_store::cluster::pending_owned(conn, me, limit)?,
+        None => journal::pending(conn, limit)?,
+    };
     let mut outcomes = Vec::with_capacity(pending.len());
     for (id, body) in &pending {
         outcomes.push(process_entry(conn, *id, body, events)?);

@@ -56,7 +56,8 @@ impl OpenIngest {
 pub(super) fn begin(ctx: &mut WriterCtx, limit: usize) -> store::Result<Option<OpenIngest>> {
     ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
     let events_before = ctx.events.len();
-    match ingest::apply_pending(&ctx.conn, limit, &mut ctx.events) {
+    let me = ctx.cluster.as_ref().map(|c| c.me.clone());
+    match ingest::apply_pending(&ctx.conn, me.as_deref(), limit, &mut ctx.events) {
         Ok(outcomes) if !outcomes.is_empty() => Ok(Some(OpenIngest {
             outcomes,
             events_before,
@@ -76,7 +77,11 @@ pub(super) fn begin(ctx: &mut WriterCtx, limit: usize) -> store::Result<Option<O
 /// Commits an open ingest transaction with no appends; returns whether it stood. A failed
 /// commit leaves its entries pending, to be applied again.
 pub(super) fn commit(ctx: &mut WriterCtx, open: OpenIngest, stats: &WriterStats) -> bool {
-    match ctx.conn.execute_batch("COMMIT") {
+    let committed = ctx
+        .share_events(open.events_before)
+        .map_err(db_error)
+        .and_then(|()| ctx.conn.execute_batch("COMMIT"));
+    match committed {
         Ok(()) => {
             ingest::settle(&open.outcomes, stats, &mut ctx.events);
             true
@@ -126,27 +131,57 @@ pub(super) fn commit_appends(
         if open.is_none() {
             ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
         }
+        // With other engines, each delivery goes to its partition, applied by its owner.
+        let partitions = match &ctx.cluster {
+            Some(_) => Some(partitions_of(ctx, &appends).map_err(db_error)?),
+            None => None,
+        };
         // Inside an open transaction too: the entries it applied are no longer pending.
         let in_order = appends.len() <= APPLY_ON_ARRIVAL_MAX
-            && !journal::any_pending(&ctx.conn).map_err(sqlite)?;
+            && match (&ctx.cluster, &partitions) {
+                (Some(c), Some(p)) => {
+                    all_held(ctx, p).map_err(db_error)?
+                        && !store::cluster::any_pending_owned(&ctx.conn, &c.me).map_err(db_error)?
+                }
+                _ => !journal::any_pending(&ctx.conn).map_err(db_error)?,
+            };
         let applied = match in_order {
-            true => apply_as_journaled(ctx, &appends, now).map_err(sqlite)?,
+            true => {
+                apply_as_journaled(ctx, &appends, partitions.as_deref(), now).map_err(db_error)?
+            }
             false => None,
         };
         let (ids, outcomes) = match applied {
             Some((ids, outcomes)) => (ids, Some(outcomes)),
             None => {
                 let mut ids = Vec::with_capacity(appends.len());
-                for (arrival, _) in &appends {
+                for (i, (arrival, _)) in appends.iter().enumerate() {
                     let (body, digest) = (&arrival.body, &arrival.digest);
                     ids.push(
-                        journal::append(&ctx.conn, body, digest, JournalState::Pending, now)
-                            .map_err(sqlite)?,
+                        match partitions.as_ref().map(|p| p[i]) {
+                            Some(partition) => store::cluster::append(
+                                &ctx.conn,
+                                body,
+                                digest,
+                                JournalState::Pending,
+                                now,
+                                partition,
+                            ),
+                            None => {
+                                journal::append(&ctx.conn, body, digest, JournalState::Pending, now)
+                            }
+                        }
+                        .map_err(db_error)?,
                     );
+                }
+                if partitions.is_some() {
+                    // Their owners (this engine, or others) are woken at the commit.
+                    store::cluster::wake_owners(&ctx.conn).map_err(db_error)?;
                 }
                 (ids, None)
             }
         };
+        ctx.share_events(events_before).map_err(db_error)?;
         ctx.conn.execute_batch("COMMIT")?;
         Ok((ids, outcomes))
     })();
@@ -199,15 +234,25 @@ pub(super) fn commit_appends(
 fn apply_as_journaled(
     ctx: &mut WriterCtx,
     appends: &[Append],
+    partitions: Option<&[i64]>,
     now: i64,
 ) -> store::Result<Option<(Journaled, Vec<EntryOutcome>)>> {
     let conn = &ctx.conn;
     let applied = ingest::in_savepoint(conn, "arrivals", &mut ctx.events, |events| {
         let mut ids = Vec::with_capacity(appends.len());
         let mut outcomes = Vec::with_capacity(appends.len());
-        for (a, _) in appends {
-            let (id, new) =
-                journal::append(conn, &a.body, &a.digest, JournalState::Processed, now)?;
+        for (i, (a, _)) in appends.iter().enumerate() {
+            let (id, new) = match partitions {
+                Some(p) => store::cluster::append(
+                    conn,
+                    &a.body,
+                    &a.digest,
+                    JournalState::Processed,
+                    now,
+                    p[i],
+                )?,
+                None => journal::append(conn, &a.body, &a.digest, JournalState::Processed, now)?,
+            };
             ids.push((id, new));
             if !new {
                 continue;
@@ -227,8 +272,44 @@ fn apply_as_journaled(
         .ok())
 }
 
+/// Each arrival's partition: its first change's number's tenant's (a delivery names one
+/// business's numbers), partition 0 for one that names none of ours or cannot be read.
+fn partitions_of(ctx: &WriterCtx, appends: &[Append]) -> store::Result<Vec<i64>> {
+    appends
+        .iter()
+        .map(|(a, _)| {
+            let first = a.parsed.as_ref().ok().and_then(|d| d.changes.first());
+            store::cluster::partition_of(
+                &ctx.conn,
+                first
+                    .and_then(|c| c.phone_number_id.as_ref())
+                    .map(|p| p.0.as_str()),
+                first.map(|c| c.waba_id.0.as_str()),
+            )
+        })
+        .collect()
+}
+
+/// Whether this engine holds every partition now, by its own clock and in the store (whose
+/// lease rows stay locked until the commit, so none can pass meanwhile).
+fn all_held(ctx: &WriterCtx, partitions: &[i64]) -> store::Result<bool> {
+    let Some(cluster) = &ctx.cluster else {
+        return Ok(true);
+    };
+    let mut distinct = partitions.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for partition in distinct {
+        match cluster.lease(partition) {
+            Some(lease) if store::cluster::holds(&ctx.conn, &cluster.me, lease)? => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
 /// A store error inside a journal commit, as the database error the callers are answered with.
-fn sqlite(e: StoreError) -> store::db::Error {
+pub(super) fn db_error(e: StoreError) -> store::db::Error {
     match e {
         StoreError::Db(e) => e,
         other => store::db::Error::Store(other.to_string()),

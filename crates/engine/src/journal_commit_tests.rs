@@ -16,6 +16,7 @@ fn writer_on(f: Fixture) -> (WriterCtx, wabox_store::testing::StoreGuard) {
     let ctx = WriterCtx {
         conn: f.conn,
         events: Vec::new(),
+        cluster: None,
     };
     (ctx, f._dir)
 }
@@ -206,7 +207,7 @@ async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscri
     let path = std::path::PathBuf::from(f.conn.as_sqlite().unwrap().path().unwrap());
     drop(f.conn);
     let (writer, thread) =
-        super::writer::start(&crate::store_at::StoreAt::Sqlite(path.clone()), true).unwrap();
+        super::writer::start(&crate::store_at::StoreAt::Sqlite(path.clone()), true, None).unwrap();
     let mut seen = writer.events.subscribe();
     let body = fx::messages(vec![fx::text("wamid.S", 1_000, "hola")]);
     let id = writer

@@ -6,6 +6,7 @@ mod answers;
 pub mod api;
 pub mod assign;
 mod checkpointer;
+pub mod cluster;
 mod connect;
 mod dashboard;
 pub mod event_scope;
@@ -104,6 +105,9 @@ pub struct Engine {
     pub readers: ReadPool,
     /// Where the store is (SQLite's file, or the shared PostgreSQL database).
     pub store_at: store_at::StoreAt,
+    /// With a PostgreSQL store: this engine among the others (`cluster.rs`).
+    pub cluster: Option<Arc<cluster::Cluster>>,
+    cluster_threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     pub sealer: Sealer,
     /// Set by the demo only: its simulator's numbers and tokens, for the wizard (`kept_demo.rs`).
     pub demo_numbers: std::sync::OnceLock<Vec<wabox_protocol::DemoNumber>>,
@@ -241,7 +245,12 @@ impl Engine {
         let at = store_at::StoreAt::from_config(&config);
         let sealer = Sealer::load(&config.data_dir)?;
         seal_key_fits(&at, &sealer, &config.data_dir)?;
-        let (writer, thread) = writer::start(&at, mode == EngineMode::Serve)?;
+        // On PostgreSQL, other engines may share the store: this one's name on its events, and
+        // (serving) its leases on the work.
+        let cluster = at
+            .is_postgres()
+            .then(|| Arc::new(cluster::Cluster::new(mode == EngineMode::Serve)));
+        let (writer, thread) = writer::start(&at, mode == EngineMode::Serve, cluster.clone())?;
         let movable_clock = config.movable_clock;
         if movable_clock
             && let Some(offset) = std::env::var("WABOX_CLOCK_OFFSET")
@@ -284,6 +293,8 @@ impl Engine {
             pushes: Arc::default(),
             readers: ReadPool::new(at.clone()),
             store_at: at,
+            cluster,
+            cluster_threads: Mutex::new(Vec::new()),
             demo_numbers: std::sync::OnceLock::new(),
             hub: std::sync::OnceLock::new(),
             config,
@@ -305,8 +316,36 @@ impl Engine {
             .map(wabox_cloud::Credential::from_stored)
     }
 
+    /// With a PostgreSQL store, a serving engine joins the others: its lease keeper and event
+    /// relay start (threads of their own, with connections of their own).
+    pub fn join_cluster(self: &Arc<Self>) -> std::io::Result<()> {
+        let Some(cluster) = self.cluster.clone().filter(|c| c.takes_work) else {
+            return Ok(());
+        };
+        let runtime = tokio::runtime::Handle::current();
+        let keeper = cluster::keeper::start(self.clone(), cluster.clone(), runtime)?;
+        let relay = cluster::relay::start(self.clone(), cluster)?;
+        if let Ok(mut threads) = self.cluster_threads.lock() {
+            threads.extend([keeper, relay]);
+        }
+        Ok(())
+    }
+
     /// Stops the writer after the jobs already queued, and waits for it.
     pub fn shutdown(self: Arc<Self>) {
+        // Its leases go back first (once its sends in flight are done), for the other engines
+        // to take at once rather than when they would lapse.
+        if let Some(cluster) = &self.cluster {
+            cluster.stop();
+        }
+        let threads = self
+            .cluster_threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        for t in threads {
+            let _ = t.join();
+        }
         let thread = self.writer_thread.lock().ok().and_then(|mut t| t.take());
         self.writer.stop();
         drop(self);

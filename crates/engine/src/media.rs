@@ -86,8 +86,21 @@ const HISTORY_PER_ROUND: usize = 1;
 async fn due(engine: &Arc<Engine>, lane: Lane, limit: usize) -> Vec<PendingMedia> {
     let e = engine.clone();
     tokio::task::spawn_blocking(move || {
-        e.readers
-            .with(|c| media::pending(c, now_unix(), lane, limit))
+        e.readers.with(|c| {
+            let due = media::pending(c, now_unix(), lane, limit)?;
+            let Some(cluster) = &e.cluster else {
+                return Ok(due);
+            };
+            // With other engines, each fetches the files of its own partitions.
+            let mut mine = Vec::with_capacity(due.len());
+            for item in due {
+                let partition = wabox_store::cluster::partition_of_message(c, item.message_id)?;
+                if partition.is_some_and(|p| cluster.lease(p).is_some()) {
+                    mine.push(item);
+                }
+            }
+            Ok(mine)
+        })
     })
     .await
     .ok()

@@ -3,6 +3,7 @@
 //! the order they were queued: `outbox::queued` offers only each conversation's oldest unsent one.
 
 use super::Engine;
+use crate::cluster::Lease;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +23,11 @@ pub fn now_ms() -> i64 {
 
 /// Marks what a crash left in flight as uncertain, then starts the worker.
 pub async fn start(engine: Arc<Engine>) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    if engine.cluster.is_some() {
+        // With other engines, the sends in flight of a partition are the concern of whoever
+        // takes it over (`cluster::keeper`): another engine's may be on their way right now.
+        return Ok(tokio::spawn(run(engine)));
+    }
     let recovered = engine
         .writer
         .run(|ctx| outbox::recover_in_flight(&ctx.conn, now_ms(), &mut ctx.events))
@@ -43,6 +49,8 @@ async fn run(engine: Arc<Engine>) {
     let mut customers: HashMap<i64, Bucket> = HashMap::new();
     let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    // With other engines: each number's partition, for the lease it is sent under.
+    let mut partitions: HashMap<i64, i64> = HashMap::new();
     loop {
         let queued = {
             let e = engine.clone();
@@ -64,6 +72,21 @@ async fn run(engine: Arc<Engine>) {
                 wake_in = wake_in.min(Duration::from_millis((send.next_attempt_at - now) as u64));
                 break; // sorted by due time: nothing after this is due either
             }
+            // Another engine's partition is its to send (each number has one sender).
+            let lease = match &engine.cluster {
+                None => None,
+                Some(cluster) => {
+                    let Some(partition) =
+                        partition_of(&engine, &mut partitions, send.number_id).await
+                    else {
+                        continue;
+                    };
+                    match cluster.lease(partition) {
+                        Some(lease) => Some(lease),
+                        None => continue,
+                    }
+                }
+            };
             let busy = in_flight
                 .lock()
                 .map(|f| f.contains(&send.conversation_id))
@@ -106,10 +129,19 @@ async fn run(engine: Arc<Engine>) {
             let id = send.id;
             let claimed = engine
                 .writer
-                .run(move |ctx| outbox::mark_sending(&ctx.conn, id, now_ms()))
+                .run(move |ctx| {
+                    // The claim checks the lease in its own transaction.
+                    if !holds(ctx, lease)? {
+                        return Ok(false);
+                    }
+                    outbox::mark_sending(&ctx.conn, id, now_ms())
+                })
                 .await;
             if !matches!(claimed, Ok(true)) {
                 continue;
+            }
+            if let (Some(cluster), Some(lease)) = (&engine.cluster, lease) {
+                cluster.send_started(lease.partition);
             }
             number.take(t);
             customer.take(t);
@@ -127,9 +159,12 @@ async fn run(engine: Arc<Engine>) {
                 if hold > 0.0 {
                     tokio::time::sleep(Duration::from_secs_f64(hold)).await;
                 }
-                deliver(&engine, send).await;
+                deliver(&engine, send, lease).await;
                 if let Ok(mut f) = in_flight.lock() {
                     f.remove(&conversation);
+                }
+                if let (Some(cluster), Some(lease)) = (&engine.cluster, lease) {
+                    cluster.send_ended(lease.partition);
                 }
                 drop(permit);
                 engine.outbox_wake.notify_one();
@@ -143,7 +178,7 @@ async fn run(engine: Arc<Engine>) {
 }
 
 /// One network attempt, and its outcome recorded.
-async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
+async fn deliver(engine: &Arc<Engine>, mut send: DueSend, lease: Option<Lease>) {
     let id = send.id;
     let credential = match send
         .token_sealed
@@ -151,10 +186,12 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
         .map(|t| engine.open_credential(t))
     {
         Some(Ok(c)) => c,
-        Some(Err(e)) => return record(engine, id, Outcome::Failed(None, e.to_string())).await,
+        Some(Err(e)) => {
+            return record(engine, id, lease, Outcome::Failed(None, e.to_string())).await;
+        }
         None => {
             let text = wabox_i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[]);
-            return record(engine, id, Outcome::Failed(None, text)).await;
+            return record(engine, id, lease, Outcome::Failed(None, text)).await;
         }
     };
     if let Some(file) = send.file.clone() {
@@ -162,7 +199,7 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
             Some(m) => m,
             None => match upload(engine, &send, &file, &credential).await {
                 Ok(m) => m,
-                Err(outcome) => return record(engine, id, outcome).await,
+                Err(outcome) => return record(engine, id, lease, outcome).await,
             },
         };
         if send.kind == "template" {
@@ -182,7 +219,7 @@ async fn deliver(engine: &Arc<Engine>, mut send: DueSend) {
         }
         Err(e) => retry_or_fail(&send, e),
     };
-    record(engine, id, outcome).await;
+    record(engine, id, lease, outcome).await;
 }
 
 /// Uploads a media send's file and keeps Meta's id on the row before the send uses it, so that
@@ -275,11 +312,20 @@ enum Outcome {
     Uncertain(String),
 }
 
-async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
+async fn record(engine: &Arc<Engine>, id: i64, lease: Option<Lease>, outcome: Outcome) {
     let result = engine
         .writer
         .run(move |ctx| {
             let now = now_ms();
+            // A mark checks the lease the send was claimed under: once the partition passed
+            // to another engine, that engine made the send uncertain, and it stays so.
+            if !holds(ctx, lease)? {
+                tracing::warn!(
+                    outbox_id = id,
+                    "a send's outcome came after its partition passed to another engine: it stays uncertain"
+                );
+                return Ok(());
+            }
             match outcome {
                 Outcome::Sent(wamid, wa_id) => outbox::mark_sent(
                     &ctx.conn,
@@ -304,6 +350,37 @@ async fn record(engine: &Arc<Engine>, id: i64, outcome: Outcome) {
     if let Err(e) = result {
         tracing::error!(outbox_id = id, error = %e, "could not record a send's outcome");
     }
+}
+
+/// Whether this engine still holds `lease` in the store (locked for the rest of the
+/// transaction); no lease (a store of one engine) always holds.
+fn holds(ctx: &crate::writer::WriterCtx, lease: Option<Lease>) -> wabox_store::Result<bool> {
+    match (&ctx.cluster, lease) {
+        (Some(cluster), Some(lease)) => wabox_store::cluster::holds(&ctx.conn, &cluster.me, lease),
+        (Some(_), None) => Ok(false),
+        (None, _) => Ok(true),
+    }
+}
+
+/// A number's partition, asked of the store once.
+async fn partition_of(
+    engine: &Arc<Engine>,
+    known: &mut HashMap<i64, i64>,
+    number_id: i64,
+) -> Option<i64> {
+    if let Some(p) = known.get(&number_id) {
+        return Some(*p);
+    }
+    let e = engine.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        e.readers
+            .with(|c| wabox_store::cluster::partition_of_number(c, number_id))
+    })
+    .await
+    .ok()?
+    .ok()??;
+    known.insert(number_id, found);
+    Some(found)
 }
 
 #[cfg(test)]

@@ -206,7 +206,7 @@ async fn an_accepted_send_is_recorded_sent_with_metas_wamid() {
     .await;
     let (_d, engine, send) = engine_with_a_queued_text(&graph, true).await;
     let id = send.id;
-    deliver(&engine, send).await;
+    deliver(&engine, send, None).await;
     let (state, _, status, wamid) = outcome_of(&engine, id).await;
     assert_eq!(
         (state.as_str(), status.as_str(), wamid.as_str()),
@@ -220,7 +220,7 @@ async fn a_send_without_an_answer_is_uncertain_never_retried_by_itself() {
     let graph = graph_hanging_up().await;
     let (_d, engine, send) = engine_with_a_queued_text(&graph, true).await;
     let id = send.id;
-    deliver(&engine, send).await;
+    deliver(&engine, send, None).await;
     let (state, why, status, _) = outcome_of(&engine, id).await;
     assert_eq!(
         (state.as_str(), status.as_str()),
@@ -242,7 +242,7 @@ async fn a_throttled_send_goes_back_in_the_queue_for_later() {
     .await;
     let (_d, engine, send) = engine_with_a_queued_text(&graph, true).await;
     let (id, before) = (send.id, now_ms());
-    deliver(&engine, send).await;
+    deliver(&engine, send, None).await;
     let (state, ..) = outcome_of(&engine, id).await;
     assert_eq!(state, "queued");
     let next: i64 = engine
@@ -268,7 +268,7 @@ async fn a_number_without_a_token_fails_the_send_and_says_to_connect_it() {
     // Nothing listens here: the send must fail before any call.
     let (_d, engine, send) = engine_with_a_queued_text("http://127.0.0.1:9", false).await;
     let id = send.id;
-    deliver(&engine, send).await;
+    deliver(&engine, send, None).await;
     let (state, why, status, _) = outcome_of(&engine, id).await;
     assert_eq!((state.as_str(), status.as_str()), ("failed", "failed"));
     assert_eq!(

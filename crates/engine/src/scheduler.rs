@@ -140,6 +140,10 @@ struct Looked {
 
 fn scan_batch(ctx: &mut WriterCtx, loaded: &Loaded) -> wabox_store::Result<Looked> {
     let now = wabox_domain::time::now_unix();
+    // With other engines, one scans for every tenant: the owner of partition 0.
+    if !holds_tenant(ctx, 0)? {
+        return Ok(Looked::default());
+    }
     if loaded.sequences.is_empty() {
         // Nothing to start or pause: step over every new message at once. (A reply awaited by
         // a sequence whose file is gone would only pause it, as its next run does anyway.)
@@ -229,17 +233,22 @@ async fn run_due(engine: &Arc<Engine>, loaded: &Arc<Loaded>) -> Result<usize, St
     let mut total = 0;
     loop {
         let loaded = loaded.clone();
-        let (ran, queued) = engine
+        let (ran, looked, queued) = engine
             .writer
-            .run(move |ctx| -> wabox_store::Result<(usize, bool)> {
+            .run(move |ctx| -> wabox_store::Result<(usize, usize, bool)> {
                 let now = wabox_domain::time::now_unix();
                 let due = store::due(&ctx.conn, now, RUN_BATCH)?;
-                let mut queued = false;
+                let (mut queued, mut ran) = (false, 0);
                 for e in &due {
+                    // With other engines, each runs its own partitions' enrollments.
+                    if !holds_tenant(ctx, e.tenant_id)? {
+                        continue;
+                    }
+                    ran += 1;
                     queued |=
                         run_one(ctx, loaded.sequences.get(&e.sequence).map(|s| &**s), e, now)?;
                 }
-                Ok((due.len(), queued))
+                Ok((ran, due.len(), queued))
             })
             .await
             .map_err(|e| e.to_string())?;
@@ -247,9 +256,20 @@ async fn run_due(engine: &Arc<Engine>, loaded: &Arc<Loaded>) -> Result<usize, St
             engine.outbox_wake.notify_one();
         }
         total += ran;
-        if ran < RUN_BATCH {
+        // Another engine's due ones in a full batch: this one's wait for its next look.
+        if looked < RUN_BATCH || ran < looked {
             return Ok(total);
         }
+    }
+}
+
+/// Whether this engine works the tenant's partition now (checked in the store, inside this
+/// transaction); always, with no other engine.
+fn holds_tenant(ctx: &WriterCtx, tenant_id: i64) -> wabox_store::Result<bool> {
+    match (&ctx.cluster, ctx.lease_of_tenant(tenant_id).flatten()) {
+        (None, _) => Ok(true),
+        (Some(c), Some(lease)) => wabox_store::cluster::holds(&ctx.conn, &c.me, lease),
+        (Some(_), None) => Ok(false),
     }
 }
 

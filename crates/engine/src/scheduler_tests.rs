@@ -42,6 +42,7 @@ fn ctx(f: Fixture) -> (wabox_store::testing::StoreGuard, WriterCtx) {
         WriterCtx {
             conn,
             events: Vec::new(),
+            cluster: None,
         },
     )
 }

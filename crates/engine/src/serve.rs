@@ -91,6 +91,9 @@ impl RunningEngine {
         let data_dir = config.data_dir.clone();
         let group = config.group.clone();
         let engine = Engine::start(config, EngineMode::Serve)?;
+        // With a PostgreSQL store: leases taken (its share of the work) and the other engines'
+        // events followed, before anything works a partition.
+        engine.join_cluster()?;
         let unix = socket::bind(&data_dir, &group)?;
         let socket = socket::socket_path(&data_dir);
         let (webhook_addr, http) = spawn_webhook_listener(&engine, listen).await?;

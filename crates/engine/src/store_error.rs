@@ -12,6 +12,7 @@ mod tests {
         let (writer, thread) = crate::writer::start(
             &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
             false,
+            None,
         )
         .unwrap();
         writer.stop();

@@ -47,6 +47,8 @@ enum Job {
         reply: oneshot::Sender<store::Result<i64>>,
     },
     Run(WriteFn),
+    /// Another engine journaled a delivery this one applies: look at the journal.
+    Backlog,
     /// Finish what was taken with it, then end the thread.
     Stop,
 }
@@ -55,6 +57,27 @@ enum Job {
 pub struct WriterCtx {
     pub conn: Connection,
     pub events: Vec<StoreEvent>,
+    /// With several engines on one PostgreSQL store: this engine's leases, and its name on the
+    /// events it writes for the others.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
+}
+
+impl WriterCtx {
+    /// Before a commit: with other engines, the events of the transaction (from `from` in the
+    /// buffer) go into the store with it, and PostgreSQL wakes the others at its commit.
+    pub fn share_events(&self, from: usize) -> store::Result<()> {
+        match &self.cluster {
+            Some(c) if self.events.len() > from => {
+                store::cluster::write_events(&self.conn, &c.me, &self.events[from..])
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The lease this engine applies a tenant's deliveries under; every tenant's, alone.
+    pub fn lease_of_tenant(&self, tenant_id: i64) -> Option<Option<store::cluster::Lease>> {
+        self.cluster.as_ref().map(|c| c.lease_of_tenant(tenant_id))
+    }
 }
 
 /// Counters the HTTP `healthz` and the bench read without touching the database.
@@ -136,6 +159,11 @@ impl WriterHandle {
         rx.await.map_err(|_| StoreError::WriterStopped)?
     }
 
+    /// Asks the thread to look at the journal for deliveries to apply.
+    pub fn wake_backlog(&self) {
+        let _ = self.tx.send(Job::Backlog);
+    }
+
     /// Asks the thread to end once the jobs queued before this are done.
     pub fn stop(&self) {
         let _ = self.tx.send(Job::Stop);
@@ -147,6 +175,7 @@ impl WriterHandle {
 pub fn start(
     at: &crate::store_at::StoreAt,
     ingest: bool,
+    cluster: Option<Arc<crate::cluster::Cluster>>,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>), store::StoreError> {
     let conn = at.open_writer()?;
     // On SQLite, the engine's writer leaves copying the log into the database to a thread of
@@ -182,6 +211,7 @@ pub fn start(
             let mut ctx = WriterCtx {
                 conn,
                 events: Vec::new(),
+                cluster,
             };
             let durability = Durability {
                 checkpointer: checkpointer.as_ref(),
@@ -274,6 +304,7 @@ fn run_loop(
                 match job {
                     Job::Journal { arrival, reply } => appends.push((arrival, reply)),
                     Job::Run(f) => runs.push(f),
+                    Job::Backlog => backlog |= ingest,
                     Job::Stop => stop = true,
                 }
                 if !stop && appends.len() + runs.len() < MAX_JOBS_PER_COMMIT {
@@ -361,8 +392,13 @@ fn run_batch(
         }
         return;
     }
+    let events_before = ctx.events.len();
     let replies: Vec<Reply> = runs.into_iter().map(|f| run_one(ctx, f)).collect();
-    let committed = match ctx.conn.execute_batch("COMMIT") {
+    let shared = ctx.share_events(events_before);
+    let committed = match shared
+        .map_err(journal_commit::db_error)
+        .and_then(|()| ctx.conn.execute_batch("COMMIT"))
+    {
         Ok(()) => None,
         Err(e) => {
             tracing::error!(error = %e, "a write transaction could not be committed; rolled back");
@@ -466,6 +502,7 @@ mod tests {
         let (writer, _thread) = start(
             &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
             false,
+            None,
         )
         .unwrap();
         let mut seen = writer.events.subscribe();
@@ -504,6 +541,7 @@ mod tests {
         let (writer, _thread) = start(
             &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
             false,
+            None,
         )
         .unwrap();
         let mut seen = writer.events.subscribe();
@@ -533,6 +571,7 @@ mod tests {
         let (writer, _thread) = start(
             &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
             false,
+            None,
         )
         .unwrap();
         // Queued together, these share a transaction: the panic in the middle costs only its job.

@@ -163,6 +163,79 @@ pub fn partition_of(
     Ok(tenant.map_or(0, partition_of_tenant))
 }
 
+/// Journals a delivery (as `journal::append` does) with the partition it belongs to.
+pub fn append(
+    conn: &Connection,
+    body: &[u8],
+    digest: &[u8; 32],
+    state: crate::journal::JournalState,
+    now: i64,
+    partition: i64,
+) -> Result<(i64, bool)> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO journal (received_at, body, body_sha256, state, processed_at, partition)
+             VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 = 'pending' THEN NULL ELSE CAST(?1 AS BIGINT) END, ?5)
+             ON CONFLICT (body_sha256) DO UPDATE SET deliveries = journal.deliveries + 1
+             RETURNING id, deliveries",
+        )?
+        .query_row(
+            params![now, body, digest.as_slice(), state.as_str(), partition],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1)),
+        )?)
+}
+
+/// In the caller's transaction: the oldest pending deliveries of the partitions this engine
+/// holds, locked (another engine skips them until this transaction ends), as long as the
+/// leases they are applied under are held (locked for share: they cannot pass meanwhile).
+/// A delivery journaled before partitions existed counts as partition 0's.
+pub fn pending_owned(conn: &Connection, me: &str, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT j.id, j.body FROM journal j
+             WHERE j.state != 'processed' AND j.state = 'pending'
+               AND COALESCE(j.partition, 0) IN (
+                   SELECT partition FROM partition_leases
+                   WHERE owner = ?1 AND expires_at > clock_timestamp() FOR SHARE)
+             ORDER BY j.id LIMIT ?2
+             FOR UPDATE OF j SKIP LOCKED",
+        )?
+        .query_map(params![me, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Whether any delivery waits to be applied in the partitions this engine holds.
+pub fn any_pending_owned(conn: &Connection, me: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM journal j
+             WHERE j.state != 'processed' AND j.state = 'pending'
+               AND COALESCE(j.partition, 0) IN (
+                   SELECT partition FROM partition_leases
+                   WHERE owner = ?1 AND expires_at > clock_timestamp()))",
+        )?
+        .query_row([me], |r| r.get(0))?)
+}
+
+/// Wakes the owners of partitions to deliveries journaled for them (sent at commit).
+pub fn wake_owners(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!("NOTIFY {JOURNAL_CHANNEL}"))?;
+    Ok(())
+}
+
+/// The partition of a message's conversation.
+pub fn partition_of_message(conn: &Connection, message_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT n.tenant_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             JOIN numbers n ON n.id = c.number_id WHERE m.id = ?1",
+        )?
+        .query_row([message_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(partition_of_tenant))
+}
+
 /// A number's partition.
 pub fn partition_of_number(conn: &Connection, number_id: i64) -> Result<Option<i64>> {
     Ok(conn
@@ -170,6 +243,18 @@ pub fn partition_of_number(conn: &Connection, number_id: i64) -> Result<Option<i
         .query_row([number_id], |r| r.get::<_, i64>(0))
         .optional()?
         .map(partition_of_tenant))
+}
+
+/// The sends of a partition that an engine had on their way (`sending`).
+pub fn sending_in_partition(conn: &Connection, partition: i64) -> Result<Vec<i64>> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT o.id FROM outbox o JOIN numbers n ON n.id = o.number_id
+             WHERE o.state = 'sending' AND n.tenant_id % ?2 = ?1 ORDER BY o.id",
+        )?
+        .query_map(params![partition, PARTITIONS], |r| r.get(0))?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(ids)
 }
 
 /// Writes events in the caller's transaction, and a NOTIFY that PostgreSQL sends at its commit.

@@ -75,8 +75,9 @@ pub struct PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!(
+        // Through the seam, which may be called from a test's runtime.
+        if let Ok(admin) = db::Connection::connect_postgres(&self.admin) {
+            let _ = admin.execute_batch(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
             ));
@@ -96,10 +97,10 @@ pub fn postgres_database() -> Option<PgDatabase> {
         NEXT.fetch_add(1, Ordering::SeqCst),
         rand::random::<u32>()
     );
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+    let client = db::Connection::connect_postgres(&admin)
         .unwrap_or_else(|e| panic!("the tests' PostgreSQL cluster ({admin}): {e}"));
     client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .execute_batch(&format!("CREATE DATABASE {name}"))
         .unwrap();
     let url = format!("{admin} dbname={name}");
     Some(PgDatabase { admin, name, url })

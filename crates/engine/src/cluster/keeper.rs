@@ -1,0 +1,197 @@
+//! The lease keeper: a thread of its own with a connection of its own, so renewals never wait
+//! behind the writer. Every `RENEW_EVERY` it heartbeats, renews, and brings this engine's
+//! share of the partitions to its fair part of the live engines': it takes free ones when under
+//! it, and gives back what is over it once no send of theirs is in flight.
+
+use super::{Cluster, LEASE_SECONDS, PARTITIONS, RENEW_EVERY};
+use crate::Engine;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wabox_store::cluster::{self as leases, EngineRow, Lease};
+use wabox_store::db::Connection;
+
+/// How long a partition given up waits for its sends in flight before it is given back anyway.
+const RELEASE_WAIT: Duration = Duration::from_secs(20);
+
+/// Starts the keeper. It ends once the engine stops (`Cluster::stop`), after giving its leases
+/// back.
+pub fn start(
+    engine: Arc<Engine>,
+    cluster: Arc<Cluster>,
+    runtime: tokio::runtime::Handle,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("wabox-leases".into())
+        .spawn(move || run(&engine, &cluster, &runtime))
+}
+
+fn run(engine: &Arc<Engine>, cluster: &Cluster, runtime: &tokio::runtime::Handle) {
+    let row = EngineRow {
+        id: cluster.me.clone(),
+        host: cluster.me.split(':').next().unwrap_or("").to_owned(),
+        pid: i64::from(std::process::id()),
+        listen: engine.config.public_url.clone(),
+        started_at: wabox_domain::time::now_unix(),
+    };
+    let mut conn: Option<Connection> = None;
+    // Partitions being given back: since when, so a stuck send cannot hold one for ever.
+    let mut releasing: HashMap<i64, (Lease, Instant)> = HashMap::new();
+    loop {
+        let stopping = cluster.is_stopping();
+        if conn.is_none() {
+            conn = engine.store_at.open_reader().ok();
+        }
+        if let Some(c) = &conn {
+            let step = if stopping {
+                give_everything_back(c, cluster, &mut releasing)
+            } else {
+                step(c, engine, cluster, runtime, &row, &mut releasing)
+            };
+            if let Err(e) = step {
+                tracing::warn!(error = %e, "could not renew the leases; retrying (work stops before they lapse)");
+                conn = None;
+            } else if stopping {
+                return;
+            }
+        }
+        let wait = if stopping {
+            Duration::from_millis(200)
+        } else {
+            RENEW_EVERY
+        };
+        let until = Instant::now() + wait;
+        while Instant::now() < until && cluster.is_stopping() == stopping {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn step(
+    conn: &Connection,
+    engine: &Arc<Engine>,
+    cluster: &Cluster,
+    runtime: &tokio::runtime::Handle,
+    row: &EngineRow,
+    releasing: &mut HashMap<i64, (Lease, Instant)>,
+) -> wabox_store::Result<()> {
+    leases::heartbeat(conn, row)?;
+    let asked = Instant::now();
+    let renewed = leases::renew(conn, &cluster.me, LEASE_SECONDS)?;
+    // What the store no longer says is ours is not used another moment.
+    for partition in cluster.held_partitions() {
+        if !renewed.iter().any(|l| l.partition == partition) {
+            cluster.drop_lease(partition);
+            tracing::warn!(
+                partition,
+                "a lease lapsed before it was renewed: its work stops here"
+            );
+        }
+    }
+    for lease in &renewed {
+        if !releasing.contains_key(&lease.partition) {
+            cluster.hold(*lease, asked);
+        }
+    }
+    // Given-up partitions go back once none of their sends is in flight.
+    let ready: Vec<i64> = releasing
+        .iter()
+        .filter(|(p, (_, since))| {
+            cluster.sends_in_flight(**p) == 0 || since.elapsed() > RELEASE_WAIT
+        })
+        .map(|(p, _)| *p)
+        .collect();
+    for partition in ready {
+        if let Some((lease, _)) = releasing.remove(&partition) {
+            leases::release(conn, &cluster.me, lease)?;
+        }
+    }
+    if !cluster.takes_work {
+        return Ok(());
+    }
+    let live = leases::live_engines(conn, LEASE_SECONDS)?.max(1);
+    let share = (PARTITIONS + live - 1) / live;
+    let mine = (cluster.held_partitions().len() + releasing.len()) as i64;
+    if mine < share {
+        let asked = Instant::now();
+        for lease in leases::claim(conn, &cluster.me, LEASE_SECONDS, share - mine)? {
+            match take_over(engine, runtime, cluster, lease) {
+                Ok(uncertain) => {
+                    if uncertain > 0 {
+                        tracing::warn!(
+                            partition = lease.partition,
+                            count = uncertain,
+                            "sends in flight at the partition's previous owner are now uncertain: an agent decides whether to retry"
+                        );
+                    }
+                    cluster.hold(lease, asked);
+                }
+                Err(e) => {
+                    tracing::warn!(partition = lease.partition, error = %e, "could not take a partition over; giving it back");
+                    leases::release(conn, &cluster.me, lease)?;
+                }
+            }
+        }
+    } else if mine > share && live > 1 {
+        // Over this engine's share: the highest partitions are given up, their new work
+        // stopped at once, and given back once their sends in flight are done.
+        let mut held = cluster.held_partitions();
+        held.sort_unstable();
+        for partition in held.into_iter().rev().take((mine - share) as usize) {
+            if let Some(lease) = cluster.drop_lease(partition) {
+                releasing.insert(partition, (lease, Instant::now()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The previous owner's sends in flight in the partition become uncertain (it may have sent
+/// them, or not), in a write that checks this engine holds the lease; how many.
+fn take_over(
+    engine: &Arc<Engine>,
+    runtime: &tokio::runtime::Handle,
+    cluster: &Cluster,
+    lease: Lease,
+) -> wabox_store::Result<usize> {
+    let me = cluster.me.clone();
+    runtime.block_on(engine.writer.run(move |ctx| {
+        if !leases::holds(&ctx.conn, &me, lease)? {
+            return Ok(0);
+        }
+        let now_ms = crate::outbox::now_ms();
+        let ids = leases::sending_in_partition(&ctx.conn, lease.partition)?;
+        for &id in &ids {
+            wabox_store::outbox::mark_uncertain(
+                &ctx.conn,
+                id,
+                "the engine sending it stopped while it was on its way: it may or may not have reached the customer",
+                now_ms,
+                &mut ctx.events,
+            )?;
+        }
+        Ok(ids.len())
+    }))
+}
+
+/// The engine is stopping: its work has stopped; once no send is in flight (or a while has
+/// passed), every lease goes back and the engine no longer counts as live.
+fn give_everything_back(
+    conn: &Connection,
+    cluster: &Cluster,
+    releasing: &mut HashMap<i64, (Lease, Instant)>,
+) -> wabox_store::Result<()> {
+    for partition in cluster.held_partitions() {
+        if let Some(lease) = cluster.drop_lease(partition) {
+            releasing.insert(partition, (lease, Instant::now()));
+        }
+    }
+    let deadline = Instant::now() + RELEASE_WAIT;
+    while releasing.keys().any(|p| cluster.sends_in_flight(*p) > 0) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for (_, (lease, _)) in releasing.drain() {
+        leases::release(conn, &cluster.me, lease)?;
+    }
+    leases::stopping(conn, &cluster.me)
+}

@@ -1,0 +1,205 @@
+//! Several engines on one PostgreSQL store, and nothing else between them: each ingests every
+//! delivery it is sent, and the work (applying, sending, scheduling) is split by tenant into
+//! partitions, each owned by one engine at a time through a lease row in the store.
+//!
+//! - `keeper`: heartbeats, renews this engine's leases, takes free ones up to its share, gives
+//!   back what is over it, and on taking one over turns its previous owner's sends in flight
+//!   into `uncertain` (as after a crash).
+//! - `relay`: forwards the other engines' events to this engine's subscribers, and wakes the
+//!   writer when another engine journaled a delivery for a partition of this one's.
+//!
+//! A lease is judged twice: in the store, by the database's clock, inside the transaction of
+//! every claim and mark (`store::cluster::holds`); and here, by this engine's own clock, which
+//! stops its work a margin before the store would let another engine take it. An engine that
+//! cannot renew therefore stops before its leases can pass.
+
+pub mod keeper;
+pub mod relay;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+pub use wabox_store::cluster::{Lease, PARTITIONS, partition_of_tenant};
+
+/// How long a lease lasts in the store unless renewed, in seconds.
+pub const LEASE_SECONDS: i64 = 10;
+/// How often the keeper renews.
+pub const RENEW_EVERY: Duration = Duration::from_secs(2);
+/// This engine stops using a lease this long before the store's expiry (counted from before
+/// the renewal was asked, so the store's expiry is later still).
+const MARGIN: Duration = Duration::from_millis(1500);
+
+/// What this engine holds, and what it is doing in each partition.
+pub struct Cluster {
+    /// This engine's name in the store: host, process and a random part.
+    pub me: String,
+    /// Whether this engine takes partitions (`wabox serve`) or only writes its events (the
+    /// engine a command runs in-process).
+    pub takes_work: bool,
+    held: Mutex<HashMap<i64, Held>>,
+    in_flight: Mutex<HashMap<i64, usize>>,
+    stopping: AtomicBool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    epoch: i64,
+    /// Past this (by this engine's clock), the lease is not used.
+    until: Instant,
+}
+
+impl Cluster {
+    pub fn new(takes_work: bool) -> Cluster {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "host".into());
+        Cluster {
+            me: format!(
+                "{host}:{}:{:04x}",
+                std::process::id(),
+                rand::random::<u16>()
+            ),
+            takes_work,
+            held: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    /// The lease this engine may work a partition under now, if any.
+    pub fn lease(&self, partition: i64) -> Option<Lease> {
+        if self.stopping.load(Ordering::SeqCst) {
+            return None;
+        }
+        let held = self.held.lock().ok()?;
+        held.get(&partition)
+            .filter(|h| h.until > Instant::now())
+            .map(|h| Lease {
+                partition,
+                epoch: h.epoch,
+            })
+    }
+
+    /// The lease of a tenant's partition, if this engine may work it now.
+    pub fn lease_of_tenant(&self, tenant_id: i64) -> Option<Lease> {
+        self.lease(partition_of_tenant(tenant_id))
+    }
+
+    /// Every lease this engine may work under now.
+    pub fn leases(&self) -> Vec<Lease> {
+        let now = Instant::now();
+        if self.stopping.load(Ordering::SeqCst) {
+            return Vec::new();
+        }
+        let mut leases: Vec<Lease> = self
+            .held
+            .lock()
+            .map(|held| {
+                held.iter()
+                    .filter(|(_, h)| h.until > now)
+                    .map(|(p, h)| Lease {
+                        partition: *p,
+                        epoch: h.epoch,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        leases.sort_by_key(|l| l.partition);
+        leases
+    }
+
+    /// A send of the partition is on its way (the keeper gives a partition back only once none
+    /// is).
+    pub fn send_started(&self, partition: i64) {
+        if let Ok(mut f) = self.in_flight.lock() {
+            *f.entry(partition).or_default() += 1;
+        }
+    }
+
+    pub fn send_ended(&self, partition: i64) {
+        if let Ok(mut f) = self.in_flight.lock()
+            && let Some(n) = f.get_mut(&partition)
+        {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    fn sends_in_flight(&self, partition: i64) -> usize {
+        self.in_flight
+            .lock()
+            .map(|f| f.get(&partition).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// Stops taking new work (the engine is stopping): the keeper then gives every lease back.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    fn hold(&self, lease: Lease, asked_at: Instant) {
+        let until = asked_at + Duration::from_secs(LEASE_SECONDS as u64) - MARGIN;
+        if let Ok(mut held) = self.held.lock() {
+            held.insert(
+                lease.partition,
+                Held {
+                    epoch: lease.epoch,
+                    until,
+                },
+            );
+        }
+    }
+
+    fn drop_lease(&self, partition: i64) -> Option<Lease> {
+        self.held.lock().ok()?.remove(&partition).map(|h| Lease {
+            partition,
+            epoch: h.epoch,
+        })
+    }
+
+    fn held_partitions(&self) -> Vec<i64> {
+        self.held
+            .lock()
+            .map(|h| h.keys().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_used_only_until_its_margin_and_never_while_stopping() {
+        let cluster = Cluster::new(true);
+        let lease = Lease {
+            partition: 3,
+            epoch: 7,
+        };
+        cluster.hold(lease, Instant::now());
+        assert_eq!(cluster.lease(3), Some(lease));
+        assert_eq!(cluster.lease_of_tenant(67), Some(lease), "67 % 64 = 3");
+        assert_eq!(cluster.lease(4), None);
+        // Renewed long ago: past its margin, no longer used, though the store may still hold it.
+        cluster.hold(lease, Instant::now() - Duration::from_secs(9));
+        assert_eq!(cluster.lease(3), None);
+        cluster.hold(lease, Instant::now());
+        cluster.stop();
+        assert_eq!(cluster.lease(3), None);
+        assert!(cluster.leases().is_empty());
+    }
+
+    #[test]
+    fn sends_in_flight_are_counted_per_partition() {
+        let cluster = Cluster::new(true);
+        cluster.send_started(5);
+        cluster.send_started(5);
+        cluster.send_ended(5);
+        assert_eq!(cluster.sends_in_flight(5), 1);
+        assert_eq!(cluster.sends_in_flight(6), 0);
+    }
+}

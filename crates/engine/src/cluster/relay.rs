@@ -1,0 +1,100 @@
+//! The event relay: a thread with a connection of its own that `LISTEN`s. Another engine's
+//! commit wakes it (one NOTIFY per commit); it reads the events written since and hands them
+//! to this engine's subscribers as if its own writer had made them. A delivery another engine
+//! journaled for one of this engine's partitions wakes this engine's writer to apply it.
+//!
+//! Ids are given when a row is written, not when it is committed, so a slow transaction can
+//! commit an id below one already read: each look goes back `LOOKBACK` ids and skips the ones
+//! seen. An event missed even so costs a subscriber nothing it cannot reload: events are a
+//! courtesy, the store is the truth.
+
+use super::Cluster;
+use crate::Engine;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wabox_store::cluster::{self as shared, EVENTS_CHANNEL, JOURNAL_CHANNEL};
+use wabox_store::db::Connection;
+
+/// How far back each look reads, in ids.
+const LOOKBACK: i64 = 256;
+/// Events read per look.
+const PER_LOOK: i64 = 1_000;
+/// How long events are kept in the store.
+const KEEP_SECONDS: i64 = 600;
+
+pub fn start(
+    engine: Arc<Engine>,
+    cluster: Arc<Cluster>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("wabox-relay".into())
+        .spawn(move || run(&engine, &cluster))
+}
+
+fn run(engine: &Arc<Engine>, cluster: &Cluster) {
+    let mut last: Option<i64> = None;
+    let mut seen: BTreeSet<i64> = BTreeSet::new();
+    let mut forgot = Instant::now();
+    while !cluster.is_stopping() {
+        let conn = match listen(engine) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "the event relay could not reach the store; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        if last.is_none() {
+            last = shared::last_event(&conn).ok();
+            // What was there before this engine started is not news to anyone here.
+            if let Some(l) = last {
+                seen.extend((l - LOOKBACK + 1).max(1)..=l);
+            }
+        }
+        while !cluster.is_stopping() {
+            match conn.wait_notification(Duration::from_millis(500)) {
+                Ok(Some(channel)) if channel == JOURNAL_CHANNEL => engine.writer.wake_backlog(),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the event relay lost the store; connecting again");
+                    break;
+                }
+            }
+            let Some(after) = last else { break };
+            match shared::events_after(&conn, &cluster.me, after - LOOKBACK, PER_LOOK) {
+                Ok(events) => {
+                    for (id, event) in events {
+                        if !seen.insert(id) {
+                            continue;
+                        }
+                        last = Some(last.map_or(id, |l| l.max(id)));
+                        // No subscriber is fine, as for the writer's own events.
+                        let _ = engine.writer.events.send(event);
+                    }
+                    if let Some(l) = last {
+                        seen = seen.split_off(&(l - LOOKBACK));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the event relay could not read events; connecting again");
+                    break;
+                }
+            }
+            if cluster.takes_work && forgot.elapsed() > Duration::from_secs(60) {
+                forgot = Instant::now();
+                if let Err(e) = shared::forget_events(&conn, KEEP_SECONDS) {
+                    tracing::warn!(error = %e, "could not drop old events");
+                }
+            }
+        }
+    }
+}
+
+fn listen(engine: &Arc<Engine>) -> wabox_store::Result<Connection> {
+    let conn = engine.store_at.open_reader()?;
+    conn.execute_batch(&format!(
+        "LISTEN {EVENTS_CHANNEL}; LISTEN {JOURNAL_CHANNEL}"
+    ))?;
+    Ok(conn)
+}
