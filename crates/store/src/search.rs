@@ -100,10 +100,17 @@ pub fn search(
             format!(
                 "SELECT m.id, m.conversation_id, coalesce(k.name, '+' || k.wa_id, k.user_id),
                         m.direction, m.at,
-                        ts_headline('wabox_search', m.text,
-                                    to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT))),
-                                    'StartSel=[, StopSel=], MaxWords=10, MinWords=5,
-                                     MaxFragments=1, FragmentDelimiter=…')
+                        -- As FTS5's snippet of ten words: a short text whole, with its
+                        -- punctuation; a longer one cut around the match, marked by '…'.
+                        CASE WHEN array_length(regexp_split_to_array(btrim(m.text), '[[:space:]]+'), 1) <= 10
+                        THEN ts_headline('wabox_search', m.text,
+                                         to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT))),
+                                         'StartSel=[, StopSel=], HighlightAll=true')
+                        ELSE '…' || ts_headline('wabox_search', m.text,
+                                         to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT))),
+                                         'StartSel=[, StopSel=], MaxWords=10, MinWords=5,
+                                          ShortWord=0, MaxFragments=1, FragmentDelimiter=…') || '…'
+                        END
                  FROM messages m
                  JOIN conversations c ON c.id = m.conversation_id
                  JOIN numbers n ON n.id = c.number_id
