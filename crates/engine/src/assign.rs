@@ -90,7 +90,7 @@ pub async fn run(engine: Arc<Engine>) {
 /// and who that queue gave the last one to.
 const WAITING_SQL: &str = "SELECT q.id, q.last_assigned FROM conversations c
      JOIN queues q ON q.id = c.queue_id JOIN numbers n ON n.id = c.number_id
-     WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign AND q.tenant_id = n.tenant_id";
+     WHERE c.id = ?1 AND c.assignee IS NULL AND q.auto_assign = 1 AND q.tenant_id = n.tenant_id";
 
 /// Most messages are not a new conversation in a queue that assigns: that is found out on a
 /// reader, so only the few that are cost the writer a transaction.
