@@ -7,10 +7,12 @@ mod common;
 
 mod admin_day;
 mod agent_tools;
+mod cluster;
 mod connect;
 mod demo_restart;
 mod engine_now;
 mod engine_process;
+mod failover;
 mod failures;
 mod focus;
 mod json_shape;

@@ -79,15 +79,25 @@ impl Home {
         home
     }
 
+    /// Points this home's config at the PostgreSQL store `url` (shared with other homes, say),
+    /// in place of the one it named, if any.
+    pub fn set_store_url(&self, url: &str) {
+        // First in the file, so that what a test appends later lands in its own section.
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        let rest = match text.strip_prefix("[store]\n") {
+            Some(after) => after.split_once("\n\n").map_or("", |(_, r)| r).to_owned(),
+            None => text,
+        };
+        std::fs::write(&self.config, format!("[store]\nurl = \"{url}\"\n\n{rest}")).unwrap();
+    }
+
     /// Points this home's config at a new PostgreSQL database of its own (`[store] url`), or
     /// returns false where the tests have no cluster (which the test is told, and says).
     pub fn use_postgres(&mut self) -> bool {
         let Some(database) = wabox_store::testing::postgres_database() else {
             return false;
         };
-        let mut text = std::fs::read_to_string(&self.config).unwrap();
-        text.push_str(&format!("\n[store]\nurl = \"{}\"\n", database.url));
-        std::fs::write(&self.config, text).unwrap();
+        self.set_store_url(&database.url);
         self.postgres = Some(database);
         true
     }

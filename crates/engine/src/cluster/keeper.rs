@@ -13,6 +13,9 @@ use wabox_store::db::Connection;
 
 /// How long a partition given up waits for its sends in flight before it is given back anyway.
 const RELEASE_WAIT: Duration = Duration::from_secs(20);
+/// The same, for a stopping engine (a stop should not take long; what is still on its way
+/// then becomes uncertain at the next owner's).
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// Starts the keeper. It ends once the engine stops (`Cluster::stop`), after giving its leases
 /// back.
@@ -96,9 +99,7 @@ fn step(
     // Given-up partitions go back once none of their sends is in flight.
     let ready: Vec<i64> = releasing
         .iter()
-        .filter(|(p, (_, since))| {
-            cluster.sends_in_flight(**p) == 0 || since.elapsed() > RELEASE_WAIT
-        })
+        .filter(|(p, (_, since))| cluster.quiet(**p) || since.elapsed() > RELEASE_WAIT)
         .map(|(p, _)| *p)
         .collect();
     for partition in ready {
@@ -186,8 +187,8 @@ fn give_everything_back(
             releasing.insert(partition, (lease, Instant::now()));
         }
     }
-    let deadline = Instant::now() + RELEASE_WAIT;
-    while releasing.keys().any(|p| cluster.sends_in_flight(*p) > 0) && Instant::now() < deadline {
+    let deadline = Instant::now() + STOP_WAIT;
+    while releasing.keys().any(|p| !cluster.quiet(*p)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     for (_, (lease, _)) in releasing.drain() {

@@ -38,9 +38,14 @@ pub struct Cluster {
     /// engine a command runs in-process).
     pub takes_work: bool,
     held: Mutex<HashMap<i64, Held>>,
-    in_flight: Mutex<HashMap<i64, usize>>,
+    /// Per partition: sends on their way, and when the last one ended.
+    in_flight: Mutex<HashMap<i64, (usize, Option<Instant>)>>,
     stopping: AtomicBool,
 }
+
+/// A partition goes to another engine only this long after its last send here: the next
+/// owner's pacing starts afresh, and a number must not get two engines' sends in one second.
+const QUIET_BEFORE_RELEASE: Duration = Duration::from_millis(1100);
 
 #[derive(Debug, Clone, Copy)]
 struct Held {
@@ -113,23 +118,30 @@ impl Cluster {
     /// is).
     pub fn send_started(&self, partition: i64) {
         if let Ok(mut f) = self.in_flight.lock() {
-            *f.entry(partition).or_default() += 1;
+            f.entry(partition).or_default().0 += 1;
         }
     }
 
     pub fn send_ended(&self, partition: i64) {
         if let Ok(mut f) = self.in_flight.lock()
-            && let Some(n) = f.get_mut(&partition)
+            && let Some((n, last)) = f.get_mut(&partition)
         {
             *n = n.saturating_sub(1);
+            *last = Some(Instant::now());
         }
     }
 
-    fn sends_in_flight(&self, partition: i64) -> usize {
+    /// Whether the partition may go to another engine: no send of it on its way here, and
+    /// none for a second.
+    fn quiet(&self, partition: i64) -> bool {
         self.in_flight
             .lock()
-            .map(|f| f.get(&partition).copied().unwrap_or(0))
-            .unwrap_or(0)
+            .map_or(true, |f| match f.get(&partition) {
+                None => true,
+                Some((n, last)) => {
+                    *n == 0 && last.is_none_or(|t| t.elapsed() >= QUIET_BEFORE_RELEASE)
+                }
+            })
     }
 
     /// Stops taking new work (the engine is stopping): the keeper then gives every lease back.
@@ -194,12 +206,15 @@ mod tests {
     }
 
     #[test]
-    fn sends_in_flight_are_counted_per_partition() {
+    fn a_partition_is_quiet_a_second_after_its_last_send_ended() {
         let cluster = Cluster::new(true);
         cluster.send_started(5);
         cluster.send_started(5);
+        assert!(!cluster.quiet(5));
         cluster.send_ended(5);
-        assert_eq!(cluster.sends_in_flight(5), 1);
-        assert_eq!(cluster.sends_in_flight(6), 0);
+        assert!(!cluster.quiet(5), "one still on its way");
+        cluster.send_ended(5);
+        assert!(!cluster.quiet(5), "the last left less than a second ago");
+        assert!(cluster.quiet(6));
     }
 }

@@ -64,6 +64,10 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster) {
             let Some(after) = last else { break };
             match shared::events_after(&conn, &cluster.me, after - LOOKBACK, PER_LOOK) {
                 Ok(events) => {
+                    // A send another engine queued may be this one's to make.
+                    if !events.is_empty() {
+                        engine.outbox_wake.notify_one();
+                    }
                     for (id, event) in events {
                         if !seen.insert(id) {
                             continue;

@@ -1,0 +1,386 @@
+//! Several `wabox serve` on one PostgreSQL store, through the real binary: they split the work,
+//! and one killed with -9 in the middle of a burst loses nothing, sends nothing twice, and puts
+//! no number over its rate; its partitions pass to the others within 15 seconds.
+
+use crate::common::world::{sim_number, start_simulator};
+use crate::common::*;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wabox_store::db::Connection;
+
+/// Tenants, each with one number: their ids spread them over partitions 1..=TENANTS.
+const TENANTS: usize = 6;
+/// Messages a second per number (set low, so a second with one too many shows).
+const RATE: usize = 4;
+const SENDS_PER_NUMBER: usize = 10;
+const DELIVERIES: usize = 300;
+
+fn pnid(i: usize) -> String {
+    format!("2065403522429{i:02}")
+}
+fn waba(i: usize) -> String {
+    format!("2048293577110{i:02}")
+}
+fn display(i: usize) -> String {
+    format!("155507838{i:02}")
+}
+
+/// A customer's message to number `i`, as Meta delivers it.
+fn customer_message(i: usize, customer: &str, wamid: &str) -> Vec<u8> {
+    delivery(
+        &waba(i),
+        "messages",
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": display(i), "phone_number_id": pnid(i)},
+            "contacts": [{"profile": {"name": customer}, "wa_id": customer}],
+            "messages": [text(customer, wamid, now(), "hola")],
+        }),
+    )
+}
+
+/// Runs a query on the shared store (through the seam, off the test's runtime).
+async fn query<T: Send + 'static>(
+    url: &str,
+    f: impl FnOnce(&Connection) -> wabox_store::db::Result<T> + Send + 'static,
+) -> T {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || f(&Connection::connect_postgres(&url).unwrap()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// Live lease holders and how many partitions each holds.
+async fn holders(url: &str) -> BTreeMap<String, i64> {
+    query(url, |c| {
+        c.prepare(
+            "SELECT owner, count(*) FROM partition_leases
+             WHERE expires_at > clock_timestamp() GROUP BY owner",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+    })
+    .await
+}
+
+/// Posts a delivery to the engines in turn from `first`, as a load balancer and Meta's retries
+/// would, until one acknowledges it; whether one did.
+async fn deliver_somewhere(
+    http: &reqwest::Client,
+    urls: &[String],
+    first: usize,
+    body: &[u8],
+) -> bool {
+    for attempt in 0..(urls.len() * 3) {
+        let url = &urls[(first + attempt) % urls.len()];
+        let answered = http
+            .post(url)
+            .header("x-hub-signature-256", sign(body))
+            .body(body.to_vec())
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        if answered.is_ok_and(|a| a.status() == 200) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engines_share_the_work_and_a_killed_ones_partitions_pass_on_with_nothing_lost_or_sent_twice()
+ {
+    let Some(database) = wabox_store::testing::postgres_database() else {
+        return;
+    };
+    let numbers = (0..TENANTS)
+        .map(|i| {
+            sim_number(
+                &pnid(i),
+                &waba(i),
+                &display(i),
+                ACCESS_TOKEN,
+                &format!("Shop {i}"),
+            )
+        })
+        .collect();
+    let sim = start_simulator(numbers).await;
+    let outbox = format!(
+        "\n[outbox]\nrate_per_second = {RATE}.0\ncustomer_burst = 100\ncustomer_interval_seconds = 0.0\n"
+    );
+    let homes: Vec<Home> = (0..3)
+        .map(|_| {
+            let home = Home::with_graph(&sim.base_url());
+            home.append_config(&outbox);
+            home.set_store_url(&database.url);
+            home
+        })
+        .collect();
+    for i in 0..TENANTS {
+        let tenant = format!("Tenant{i}");
+        homes[0].ok(&["tenants", "add", &tenant]);
+        homes[0].add_number(&tenant, &pnid(i), &waba(i), &display(i), "dedicated");
+    }
+    // Every engine opens the tokens with the key they were sealed with.
+    let key = homes[0].data.join("keys");
+    for home in &homes[1..] {
+        share_seal_key(&key, &home.data.join("keys"));
+    }
+    let mut engines: Vec<Engine> = homes.iter().map(|h| h.start_engine()).collect();
+    sim.set_webhook(&engines[0].url());
+    let url = database.url.clone();
+
+    // The three split the 64 partitions.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let held = holders(&url).await;
+        if held.len() == 3 && held.values().sum::<i64>() == 64 {
+            assert!(held.values().all(|n| (21..=22).contains(n)), "{held:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the partitions were not split: {held:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Two customers of each number write, whichever engine each delivery reaches.
+    let urls: Vec<String> = engines.iter().map(Engine::url).collect();
+    let http = reqwest::Client::new();
+    for i in 0..TENANTS {
+        for c in 0..2 {
+            let customer = format!("5917{i:02}{c:05}");
+            let body = customer_message(i, &customer, &format!("wamid.first.{i}.{c}"));
+            assert!(deliver_somewhere(&http, &urls, i + c, &body).await);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let conversations: Vec<(usize, i64)> = loop {
+        let found: Vec<(String, i64)> = query(&url, |c| {
+            c.prepare(
+                "SELECT n.phone_number_id, v.id FROM conversations v
+                 JOIN numbers n ON n.id = v.number_id ORDER BY v.id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+        })
+        .await;
+        if found.len() == TENANTS * 2 {
+            break found
+                .into_iter()
+                .map(|(p, id)| ((0..TENANTS).find(|i| pnid(*i) == p).unwrap(), id))
+                .collect();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "applied by their owners: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+
+    // A burst of deliveries to all three, and sends queued, while one engine is killed.
+    let acknowledged = {
+        let (urls, http) = (urls.clone(), http.clone());
+        tokio::spawn(async move {
+            let mut acked = Vec::new();
+            let mut tasks = tokio::task::JoinSet::new();
+            let bodies: Vec<(String, Vec<u8>)> = (0..DELIVERIES)
+                .map(|k| {
+                    let i = k % TENANTS;
+                    let wamid = format!("wamid.burst.{k}");
+                    let body = customer_message(i, &format!("5917{i:02}{:05}", k % 2), &wamid);
+                    (wamid, body)
+                })
+                .collect();
+            let bodies = Arc::new(bodies);
+            for lane in 0..6 {
+                let (urls, http, bodies) = (urls.clone(), http.clone(), bodies.clone());
+                tasks.spawn(async move {
+                    let mut acked = Vec::new();
+                    for k in (lane..DELIVERIES).step_by(6) {
+                        let (wamid, body) = &bodies[k];
+                        if deliver_somewhere(&http, &urls, k, body).await {
+                            acked.push(wamid.clone());
+                        }
+                    }
+                    acked
+                });
+            }
+            while let Some(done) = tasks.join_next().await {
+                acked.extend(done.unwrap());
+            }
+            acked
+        })
+    };
+    let queue_home = homes[0].config.clone();
+    let queued_texts: Vec<String> = (0..SENDS_PER_NUMBER * TENANTS)
+        .map(|k| format!("reply {k}"))
+        .collect();
+    let queuing = {
+        let texts = queued_texts.clone();
+        let conversations = conversations.clone();
+        let home_data = homes[0].data.clone();
+        tokio::task::spawn_blocking(move || {
+            for (k, text) in texts.iter().enumerate() {
+                let (_, conversation) = conversations[k % conversations.len()];
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_wabox"))
+                    .arg("--config")
+                    .arg(&queue_home)
+                    .arg("--data-dir")
+                    .arg(&home_data)
+                    .args([
+                        "send",
+                        "--conversation",
+                        &conversation.to_string(),
+                        "--text",
+                        text,
+                    ])
+                    .env_remove("WABOX_STORE_URL")
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let killed = Instant::now();
+    engines[1].kill9();
+    queuing.await.unwrap();
+    let acknowledged = acknowledged.await.unwrap();
+    assert_eq!(
+        acknowledged.len(),
+        DELIVERIES,
+        "each delivery was acknowledged by some engine"
+    );
+
+    // The killed engine's partitions pass to the two others.
+    let taken_over = loop {
+        let held = holders(&url).await;
+        if held.len() == 2 && held.values().sum::<i64>() == 64 {
+            break killed.elapsed();
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "not taken over: {held:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        taken_over < Duration::from_secs(15),
+        "taken over in {taken_over:?}"
+    );
+
+    // Every acknowledged delivery is stored, once.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (stored, repeated, pending): (i64, i64, i64) = query(&url, |c| {
+            c.query_row(
+                "SELECT (SELECT count(*) FROM messages WHERE wamid LIKE 'wamid.burst.%'),
+                        (SELECT count(*) FROM (SELECT wamid FROM messages GROUP BY wamid
+                                               HAVING count(*) > 1) AS r),
+                        (SELECT count(*) FROM journal WHERE state = 'pending')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
+        .await;
+        assert_eq!(repeated, 0, "no message stored twice");
+        if stored == DELIVERIES as i64 && pending == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stored {stored} of {DELIVERIES}, {pending} pending"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Every send ends sent once, or uncertain (the killed engine had it on its way); none twice.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let uncertain = loop {
+        let states: Vec<(String, i64)> = query(&url, |c| {
+            c.prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .await;
+        let count = |s: &str| states.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+        if count("queued") + count("sending") == 0 {
+            assert_eq!(count("failed"), 0, "{states:?}");
+            break count("uncertain");
+        }
+        assert!(Instant::now() < deadline, "sends still waiting: {states:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let sent = sim.sent();
+    let mut times: HashMap<&str, usize> = HashMap::new();
+    for s in &sent {
+        *times.entry(s.text.as_str()).or_default() += 1;
+    }
+    let twice: Vec<_> = times.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    let reached: BTreeSet<&str> = queued_texts
+        .iter()
+        .map(String::as_str)
+        .filter(|t| times.contains_key(t))
+        .collect();
+    assert_eq!(
+        reached.len() as i64 + uncertain,
+        queued_texts.len() as i64,
+        "each send reached the customer, or is uncertain"
+    );
+    assert!(
+        uncertain <= 8,
+        "only what the killed engine had on its way: {uncertain}"
+    );
+
+    // No number got more than its rate in any second, whichever engine sent.
+    let mut by_number: HashMap<&str, Vec<i64>> = HashMap::new();
+    for s in &sent {
+        by_number
+            .entry(&s.phone_number_id)
+            .or_default()
+            .push(s.at_unix_ms);
+    }
+    for (number, mut at) in by_number {
+        at.sort_unstable();
+        for (k, start) in at.iter().enumerate() {
+            let in_second = at[k..].iter().take_while(|t| **t - start < 1000).count();
+            assert!(
+                in_second <= RATE,
+                "{number}: {in_second} sends in the second from {start}"
+            );
+        }
+    }
+    println!(
+        "taken over in {taken_over:?}; {uncertain} uncertain of {}",
+        queued_texts.len()
+    );
+    drop(engines);
+}
+
+/// Gives another data dir the seal key of the first (0700 dir, 0600 file, as the engine keeps
+/// them).
+fn share_seal_key(from: &std::path::Path, to: &std::path::Path) {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(to)
+        .unwrap();
+    std::fs::set_permissions(to.parent().unwrap(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &target).unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
