@@ -61,7 +61,36 @@ async fn metrics(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    // With other engines on the store: this one's leases, and who else is there.
+    let leases = match &engine.cluster {
+        None => None,
+        Some(cluster) => {
+            let held = cluster.leases().len();
+            let me = cluster.me.clone();
+            match engine
+                .read(|c| {
+                    Ok((
+                        wabox_store::cluster::live_engines(c, crate::cluster::LEASE_SECONDS)?,
+                        wabox_store::cluster::unowned_partitions(c)?,
+                    ))
+                })
+                .await
+            {
+                Ok((live, unowned)) => Some(LeaseFigures {
+                    engine: me,
+                    held,
+                    live,
+                    unowned,
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e.english(), "metrics: the leases could not be read");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+            }
+        }
+    };
     let figures = Figures {
+        leases,
         acknowledged: sources.webhook.counts.acknowledged.load(Ordering::Relaxed),
         refused_signature: sources.webhook.counts.bad_signature.load(Ordering::Relaxed),
         refused_too_large: sources.webhook.counts.too_large.load(Ordering::Relaxed),
@@ -78,8 +107,18 @@ async fn metrics(
         .into_response()
 }
 
+/// With several engines on one PostgreSQL store: the partitions this one holds, the engines
+/// alive, and the partitions none holds.
+pub struct LeaseFigures {
+    pub engine: String,
+    pub held: usize,
+    pub live: i64,
+    pub unowned: i64,
+}
+
 /// Everything one scrape answers.
 pub struct Figures {
+    pub leases: Option<LeaseFigures>,
     pub acknowledged: u64,
     pub refused_signature: u64,
     pub refused_too_large: u64,
@@ -185,12 +224,37 @@ impl Figures {
             "Pushes handed to subscribed inboxes since the engine started.",
             &one(self.pushes.to_string()),
         );
+        let backend = if self.leases.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
         family(
             "wabox_store_info",
             "gauge",
             "The store this engine runs on (SQLite: one engine owns every partition).",
-            &[(label("backend", "sqlite"), "1".to_string())],
+            &[(label("backend", backend), "1".to_string())],
         );
+        if let Some(l) = &self.leases {
+            family(
+                "wabox_partitions_held",
+                "gauge",
+                "Partitions of the work this engine holds a lease on (of 64).",
+                &[(label("engine", &l.engine), l.held.to_string())],
+            );
+            family(
+                "wabox_partitions_unowned",
+                "gauge",
+                "Partitions no engine holds: their work waits.",
+                &one(l.unowned.to_string()),
+            );
+            family(
+                "wabox_engines_live",
+                "gauge",
+                "Engines sharing the store that renewed their heartbeat lately.",
+                &one(l.live.to_string()),
+            );
+        }
         out
     }
 }
@@ -238,6 +302,7 @@ mod tests {
     #[test]
     fn the_figures_in_prometheus_text_format() {
         let figures = Figures {
+            leases: None,
             acknowledged: 12,
             refused_signature: 2,
             refused_too_large: 1,
@@ -277,6 +342,41 @@ mod tests {
         // Every sample line is `name{labels} value`, one per line: nothing a value could break.
         for l in text.lines().filter(|l| !l.starts_with('#')) {
             assert!(l.rsplit(' ').next().unwrap().parse::<f64>().is_ok(), "{l}");
+        }
+        assert!(
+            !text.contains("wabox_partitions_held"),
+            "one engine: no leases"
+        );
+    }
+
+    #[test]
+    fn with_other_engines_the_leases_are_shown() {
+        let figures = Figures {
+            leases: Some(LeaseFigures {
+                engine: "db1:42:beef".into(),
+                held: 21,
+                live: 3,
+                unowned: 1,
+            }),
+            acknowledged: 0,
+            refused_signature: 0,
+            refused_too_large: 0,
+            unavailable: 0,
+            pushes: 0,
+            now: 0,
+            gauges: StoreGauges::default(),
+        };
+        let text = figures.text();
+        for line in [
+            "wabox_store_info{backend=\"postgres\"} 1",
+            "wabox_partitions_held{engine=\"db1:42:beef\"} 21",
+            "wabox_partitions_unowned 1",
+            "wabox_engines_live 3",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line:?} missing from:\n{text}"
+            );
         }
     }
 }

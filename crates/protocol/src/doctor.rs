@@ -27,6 +27,28 @@ pub struct DoctorReport {
     pub journal_pending: i64,
     #[serde(default)]
     pub journal_lag_seconds: i64,
+    /// With several engines on one PostgreSQL store (installation admins only): each engine
+    /// seen in the last hour and the partitions of the work it holds now.
+    #[serde(default)]
+    pub engines: Vec<EngineStatus>,
+    /// Partitions no engine holds: their deliveries, sends and sequences wait.
+    #[serde(default)]
+    pub unowned_partitions: i64,
+}
+
+/// One engine sharing the store, as `doctor` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineStatus {
+    /// host:process:random, as it registered itself.
+    pub id: String,
+    pub host: String,
+    pub pid: i64,
+    /// The engine answering this `doctor`.
+    pub this: bool,
+    /// Seen within its lease's life and not stopped.
+    pub live: bool,
+    pub seen_seconds_ago: i64,
+    pub partitions: Vec<i64>,
 }
 
 /// A journal whose oldest unprocessed delivery has waited this long is behind, not busy.
@@ -50,6 +72,7 @@ impl DoctorReport {
             && self.invalid == 0
             && self.without_token.is_empty()
             && self.journal_lag_seconds < JOURNAL_BEHIND_SECONDS
+            && self.unowned_partitions == 0
             && self
                 .numbers
                 .iter()

@@ -29,7 +29,7 @@ pub use signup::{
     SignupCandidate, SignupPath, SignupStatus, SignupView,
 };
 mod doctor;
-pub use doctor::{DoctorReport, JOURNAL_BEHIND_SECONDS, NumberHealth};
+pub use doctor::{DoctorReport, EngineStatus, JOURNAL_BEHIND_SECONDS, NumberHealth};
 mod request;
 pub use request::{ReplayTarget, Request, SendContent};
 mod response;

@@ -70,6 +70,26 @@ fn print_findings(d: &DoctorReport) {
     for n in &d.without_token {
         say!("NO TOKEN: {n} can receive but not send: connect it again");
     }
+    for e in &d.engines {
+        let state = match (e.live, e.this) {
+            (true, true) => "live (this one)",
+            (true, false) => "live",
+            (false, _) => "gone",
+        };
+        say!(
+            "engine {}: {state}, seen {} s ago, {} partitions {}",
+            e.id,
+            e.seen_seconds_ago,
+            e.partitions.len(),
+            ranges(&e.partitions)
+        );
+    }
+    if d.unowned_partitions > 0 {
+        say!(
+            "UNOWNED: {} partitions of the work have no engine: their deliveries, sends and sequences wait until one takes them (is any `wabox serve` running on this store?)",
+            d.unowned_partitions
+        );
+    }
     if d.journal_lag_seconds >= crate::protocol::JOURNAL_BEHIND_SECONDS {
         say!(
             "BEHIND: {} deliveries wait to be processed, the oldest for {} s: is the engine running? `wabox journal --pending`",
@@ -83,6 +103,27 @@ fn print_findings(d: &DoctorReport) {
             d.journal_lag_seconds
         );
     }
+}
+
+/// Partitions as ranges: `0-21, 40`.
+fn ranges(partitions: &[i64]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < partitions.len() {
+        let start = partitions[i];
+        let mut end = start;
+        while i + 1 < partitions.len() && partitions[i + 1] == end + 1 {
+            i += 1;
+            end = partitions[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
 }
 
 pub fn dashboard(d: &DashboardView) {

@@ -23,6 +23,28 @@ impl Engine {
         let installation_admin = scope == wabox_store::scope::Scope::Everything;
         let mut report = self.read(move |c| doctor_report(c, &scope, now)).await?;
         report.numbers = numbers;
+        if installation_admin && let Some(cluster) = &self.cluster {
+            let me = cluster.me.clone();
+            let (engines, unowned) = self
+                .read(move |c| {
+                    let engines = wabox_store::cluster::engines(c, crate::cluster::LEASE_SECONDS)?;
+                    Ok((engines, wabox_store::cluster::unowned_partitions(c)?))
+                })
+                .await?;
+            report.unowned_partitions = unowned;
+            report.engines = engines
+                .into_iter()
+                .map(|e| wabox_protocol::EngineStatus {
+                    this: e.id == me,
+                    id: e.id,
+                    host: e.host,
+                    pid: e.pid,
+                    live: e.live,
+                    seen_seconds_ago: e.seen_seconds_ago,
+                    partitions: e.partitions,
+                })
+                .collect();
+        }
         if installation_admin {
             // The data dir is the installation's: its modes are for its admins alone.
             let (dir, group, uid) = (
@@ -60,6 +82,8 @@ fn doctor_report(
         Default::default()
     };
     Ok(DoctorReport {
+        engines: Vec::new(),
+        unowned_partitions: 0,
         journal_pending: gauges.journal_pending,
         journal_lag_seconds: gauges.journal_lag_seconds(now),
         without_queue: queues::orphans(c, scope)?,
