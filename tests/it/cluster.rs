@@ -138,7 +138,8 @@ async fn engines_share_the_work_and_a_killed_ones_partitions_pass_on_with_nothin
     loop {
         let held = holders(&url).await;
         if held.len() == 3 && held.values().sum::<i64>() == 64 {
-            assert!(held.values().all(|n| (21..=22).contains(n)), "{held:?}");
+            // ceil(64 / 3) = 22 each at most: 22, 22 and 20, or 22, 21 and 21.
+            assert!(held.values().all(|n| (20..=22).contains(n)), "{held:?}");
             break;
         }
         assert!(

@@ -247,7 +247,7 @@ impl Engine {
                 };
                 ctx.conn.execute(
                     "UPDATE numbers SET connected_via = ?2, token_expires_at = ?3,
-                         token_checked_at = CASE WHEN ?3 IS NULL THEN NULL ELSE CAST(?4 AS BIGINT) END
+                         token_checked_at = CASE WHEN CAST(?3 AS BIGINT) IS NULL THEN NULL ELSE CAST(?4 AS BIGINT) END
                      WHERE id = ?1",
                     params![id, via, token_expires_at, now],
                 )?;
