@@ -7,7 +7,7 @@ mod deliveries;
 mod fanout;
 mod ingest;
 mod load;
-mod prefill;
+pub mod prefill;
 mod send;
 pub mod sequences;
 mod sys;

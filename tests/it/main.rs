@@ -17,6 +17,7 @@ mod failures;
 mod focus;
 mod json_shape;
 mod kapso;
+mod migrate;
 mod protocol_version;
 mod reading;
 mod security;
