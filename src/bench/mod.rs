@@ -7,6 +7,7 @@ mod deliveries;
 mod fanout;
 mod ingest;
 mod load;
+mod migrate;
 pub mod prefill;
 mod send;
 pub mod sequences;
@@ -35,6 +36,9 @@ pub enum BenchCommand {
     /// time to answer) and on a prefilled one (fully processed/s, journal backlog), and prints a
     /// table with the targets met or not.
     Ingest(ingest::IngestOptions),
+    /// `wabox migrate` of a prefilled SQLite store (1M messages by default) into an empty
+    /// PostgreSQL database, timed.
+    Migrate(migrate::MigrateBenchOptions),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -44,5 +48,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Sequences(options) => sequences::run(options).await,
         BenchCommand::Send(options) => send::run(options).await,
         BenchCommand::Ingest(options) => ingest::run(options).await,
+        BenchCommand::Migrate(options) => migrate::run(options).await,
     }
 }
