@@ -69,9 +69,14 @@ pub fn live_engines(conn: &Connection, ttl: i64) -> Result<i64> {
 pub fn renew(conn: &Connection, me: &str, ttl: i64) -> Result<Vec<Lease>> {
     let leases = conn
         .prepare_cached(
+            // Rows locked in partition order, as the writer locks them (`holds`, `pending_owned`):
+            // two orders could deadlock.
             "UPDATE partition_leases
              SET expires_at = clock_timestamp() + make_interval(secs => ?2)
-             WHERE owner = ?1 AND expires_at > clock_timestamp()
+             WHERE partition IN (
+                 SELECT partition FROM partition_leases
+                 WHERE owner = ?1 AND expires_at > clock_timestamp()
+                 ORDER BY partition FOR UPDATE)
              RETURNING partition, epoch",
         )?
         .query_map(params![me, ttl as f64], |r| {
@@ -196,7 +201,8 @@ pub fn pending_owned(conn: &Connection, me: &str, limit: usize) -> Result<Vec<(i
              WHERE j.state != 'processed' AND j.state = 'pending'
                AND COALESCE(j.partition, 0) IN (
                    SELECT partition FROM partition_leases
-                   WHERE owner = ?1 AND expires_at > clock_timestamp() FOR SHARE)
+                   WHERE owner = ?1 AND expires_at > clock_timestamp()
+                   ORDER BY partition FOR SHARE)
              ORDER BY j.id LIMIT ?2
              FOR UPDATE OF j SKIP LOCKED",
         )?
