@@ -112,6 +112,14 @@ async fn a_sqlite_store_moves_to_postgres_whole_and_the_engine_goes_on_there() {
     ]));
     w.wait_status(reply["id"].as_i64().unwrap(), "read");
     assert_eq!(w.sent_with_text("Desde PostgreSQL"), 1);
+
+    // Another installation on the same store, with a seal key of its own, is refused.
+    let stranger = Home::new();
+    stranger.set_store_url(&database.url);
+    let refused = stranger.run(&["tenants", "list"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("sealed with another key"), "{said}");
 }
 
 #[test]
