@@ -18,6 +18,9 @@ pub struct PgConn {
     kept: RefCell<HashMap<String, Prepared>>,
     /// Whether a `BEGIN` is open (the client does not say: its transactions are ours).
     in_transaction: std::cell::Cell<bool>,
+    /// Whether a call failed in a way that ends the connection (`ends_connection`), though the
+    /// client may not call itself closed until a later call fails too.
+    broken: std::cell::Cell<bool>,
     /// Where it connected, to connect again once the server closed the connection (a restart,
     /// a failover to a standby).
     url: String,
@@ -58,15 +61,17 @@ impl PgConn {
             client: Some(RefCell::new(client)),
             kept: RefCell::new(HashMap::new()),
             in_transaction: std::cell::Cell::new(false),
+            broken: std::cell::Cell::new(false),
             url: url.to_owned(),
         })
     }
 
-    /// A connection the server closed is opened again, between transactions only (one that was
-    /// open is lost with its connection: its caller hears the error and rolls back, which
-    /// ends it here). Statements prepared on the old one are forgotten.
+    /// A connection the server closed, or that a call found ended (`ends_connection`), is
+    /// opened again, between transactions only (one that was open is lost with its
+    /// connection: its caller hears the error and rolls back, which ends it here). Statements
+    /// prepared on the old one are forgotten.
     fn reopen_if_closed(&self) -> Result<()> {
-        if self.in_transaction.get() || !self.client().borrow().is_closed() {
+        if self.in_transaction.get() || !(self.broken.get() || self.client().borrow().is_closed()) {
             return Ok(());
         }
         let url = self.url.as_str();
@@ -74,8 +79,19 @@ impl PgConn {
         let old = std::mem::replace(&mut *self.client().borrow_mut(), fresh);
         off_the_runtime(move || drop(old));
         self.kept.borrow_mut().clear();
+        self.broken.set(false);
         tracing::info!("connected to PostgreSQL again");
         Ok(())
+    }
+
+    /// A client call's result, noting an error that ends the connection.
+    fn noted<T>(&self, result: std::result::Result<T, postgres::Error>) -> Result<T> {
+        if let Err(e) = &result
+            && ends_connection(e)
+        {
+            self.broken.set(true);
+        }
+        Ok(result?)
     }
 
     pub fn prepare(&self, sql: &str) -> Result<PgStatement<'_>> {
@@ -90,7 +106,7 @@ impl PgConn {
         let stmt = {
             let mut client = self.client().borrow_mut();
             let client: &mut postgres::Client = &mut client;
-            off_the_runtime(|| client.prepare(&text))?
+            self.noted(off_the_runtime(|| client.prepare(&text)))?
         };
         let prepared = Prepared {
             stmt,
@@ -120,7 +136,7 @@ impl PgConn {
             off_the_runtime(|| client.batch_execute(sql))
         };
         self.note_transaction(sql, result.is_ok());
-        Ok(result?)
+        self.noted(result)
     }
 
     /// `COPY ... FROM STDIN` with `data` in the statement's format: the fastest way in for many
@@ -199,7 +215,9 @@ impl PgStatement<'_> {
             .collect();
         let mut client = self.conn.client().borrow_mut();
         let client: &mut postgres::Client = &mut client;
-        let n = off_the_runtime(|| client.execute(&self.prepared.stmt, &refs))?;
+        let n = self.conn.noted(off_the_runtime(|| {
+            client.execute(&self.prepared.stmt, &refs)
+        }))?;
         Ok(n as usize)
     }
 
@@ -211,10 +229,26 @@ impl PgStatement<'_> {
             .collect();
         let mut client = self.conn.client().borrow_mut();
         let client: &mut postgres::Client = &mut client;
-        Ok(off_the_runtime(|| {
-            client.query(&self.prepared.stmt, &refs)
-        })?)
+        self.conn
+            .noted(off_the_runtime(|| client.query(&self.prepared.stmt, &refs)))
     }
+}
+
+/// Whether an error means the connection itself is gone: the client saw it close, a read or
+/// write on its socket failed, or the server ended the session (a FATAL error: the backend
+/// was terminated, the server is shutting down). After such an error the client can still
+/// call itself open (it has not read the end of the socket yet), and the next call would fail
+/// too; the connection is opened again before that call instead.
+fn ends_connection(e: &postgres::Error) -> bool {
+    use postgres::error::Severity;
+    e.is_closed()
+        || e.as_db_error().is_some_and(|db| {
+            matches!(
+                db.parsed_severity(),
+                Some(Severity::Fatal | Severity::Panic)
+            )
+        })
+        || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// Runs a call of the blocking client where it may block. The client drives its connection on
