@@ -91,10 +91,27 @@ fn step(
             );
         }
     }
+    // Ours in the store but never taken over: the store went away between the claim and the
+    // take-over (a failover), or with the claim's answer. Worked as they are, a send their
+    // previous owner had on its way would stay `sending` for ever; they go back instead, to be
+    // claimed and taken over anew.
+    let mut not_taken_over = 0;
     for lease in &renewed {
-        if !releasing.contains_key(&lease.partition) {
-            cluster.hold(*lease, asked);
+        if releasing.contains_key(&lease.partition) {
+            continue;
         }
+        if taken_over(cluster, lease) {
+            cluster.hold(*lease, asked);
+        } else {
+            releasing.insert(lease.partition, (*lease, Instant::now()));
+            not_taken_over += 1;
+        }
+    }
+    if not_taken_over > 0 {
+        tracing::warn!(
+            count = not_taken_over,
+            "partitions claimed but not taken over go back, to be taken over anew"
+        );
     }
     // Given-up partitions go back once none of their sends is in flight.
     let ready: Vec<i64> = releasing
@@ -145,6 +162,14 @@ fn step(
         }
     }
     Ok(())
+}
+
+/// Whether this engine took the partition over at the lease's epoch (and so may renew it).
+fn taken_over(cluster: &Cluster, lease: &Lease) -> bool {
+    cluster.held.lock().is_ok_and(|held| {
+        held.get(&lease.partition)
+            .is_some_and(|h| h.epoch == lease.epoch)
+    })
 }
 
 /// The previous owner's sends in flight in the partition become uncertain (it may have sent
