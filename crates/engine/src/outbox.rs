@@ -159,7 +159,21 @@ async fn run(engine: Arc<Engine>) {
                 if hold > 0.0 {
                     tokio::time::sleep(Duration::from_secs_f64(hold)).await;
                 }
-                deliver(&engine, send, lease).await;
+                // A lease that lapsed here meanwhile (renewals failing) sends nothing: the send
+                // goes back to the queue if the store still says the partition is this
+                // engine's, else its next owner makes it uncertain.
+                let lapsed = match (&engine.cluster, lease) {
+                    (Some(cluster), Some(l)) => cluster.lease(l.partition) != Some(l),
+                    _ => false,
+                };
+                if lapsed {
+                    let why =
+                        "this engine's lease on the number lapsed before it was sent: queued again";
+                    let outcome = Outcome::Retry(now_ms(), None, why.into());
+                    record(&engine, send.id, lease, outcome).await;
+                } else {
+                    deliver(&engine, send, lease).await;
+                }
                 if let Ok(mut f) = in_flight.lock() {
                     f.remove(&conversation);
                 }
