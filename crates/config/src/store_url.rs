@@ -6,12 +6,8 @@
 /// Whether the address is one PostgreSQL's clients take; the error says what is wrong.
 pub fn check(address: &str) -> Result<(), String> {
     let address = address.trim();
-    if is_url(address) {
-        let parsed = url::Url::parse(address)
-            .map_err(|e| format!("[store] url is not a valid URL ({e})"))?;
-        if parsed.host_str().is_none_or(str::is_empty)
-            && !parsed.query().is_some_and(|q| q.contains("host="))
-        {
+    if let Some(url) = Url::split(address) {
+        if url.hosts.is_empty() && !url.query.contains("host=") {
             return Err("[store] url names no host: postgres://USER@HOST/DATABASE".into());
         }
         return Ok(());
@@ -28,41 +24,38 @@ pub fn check(address: &str) -> Result<(), String> {
 /// Whether it carries a password, which makes the config file's mode rule apply.
 pub fn has_password(address: &str) -> bool {
     let address = address.trim();
-    if is_url(address) {
-        return url::Url::parse(address).is_ok_and(|u| {
-            u.password().is_some() || u.query_pairs().any(|(k, _)| k == "password")
-        });
+    match Url::split(address) {
+        Some(url) => {
+            url.password().is_some() || query_pairs(url.query).any(|(k, _)| k == "password")
+        }
+        None => words(address).any(|(k, _)| k == "password"),
     }
-    words(address).any(|(k, _)| k == "password")
 }
 
 /// The address with its password replaced by `***`, to show.
 pub fn redacted(address: &str) -> String {
     let address = address.trim();
-    if is_url(address) {
-        return match url::Url::parse(address) {
-            Ok(mut u) => {
-                if u.password().is_some() {
-                    let _ = u.set_password(Some("***"));
-                }
-                if u.query_pairs().any(|(k, _)| k == "password") {
-                    let pairs: Vec<(String, String)> = u
-                        .query_pairs()
-                        .map(|(k, v)| {
-                            let v = if k == "password" {
-                                "***".into()
-                            } else {
-                                v.into_owned()
-                            };
-                            (k.into_owned(), v)
-                        })
-                        .collect();
-                    u.query_pairs_mut().clear().extend_pairs(pairs);
-                }
-                u.to_string()
-            }
-            Err(_) => "postgres://(not a valid URL)".into(),
+    if let Some(url) = Url::split(address) {
+        let user = match url.password() {
+            Some(_) => format!("{}:***@", url.user()),
+            None if url.userinfo.is_empty() => String::new(),
+            None => format!("{}@", url.userinfo),
         };
+        let query = if url.query.is_empty() {
+            String::new()
+        } else {
+            let pairs: Vec<String> = query_pairs(url.query)
+                .map(|(k, v)| {
+                    if k == "password" {
+                        "password=***".to_string()
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
+                .collect();
+            format!("?{}", pairs.join("&"))
+        };
+        return format!("{}://{user}{}{}{query}", url.scheme, url.hosts, url.path);
     }
     words(address)
         .map(|(k, v)| {
@@ -76,8 +69,53 @@ pub fn redacted(address: &str) -> String {
         .join(" ")
 }
 
-fn is_url(address: &str) -> bool {
-    address.starts_with("postgres://") || address.starts_with("postgresql://")
+/// A `postgres://` URL's parts, read by hand: it may name several hosts
+/// (`db1:5432,db2:5432`), which a general URL parser refuses.
+struct Url<'a> {
+    scheme: &'a str,
+    userinfo: &'a str,
+    hosts: &'a str,
+    path: &'a str,
+    query: &'a str,
+}
+
+impl<'a> Url<'a> {
+    fn split(address: &'a str) -> Option<Url<'a>> {
+        let (scheme, rest) = address.split_once("://")?;
+        if scheme != "postgres" && scheme != "postgresql" {
+            return None;
+        }
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (userinfo, hosts) = authority.rsplit_once('@').unwrap_or(("", authority));
+        Some(Url {
+            scheme,
+            userinfo,
+            hosts,
+            path,
+            query,
+        })
+    }
+
+    fn user(&self) -> &'a str {
+        self.userinfo
+            .split_once(':')
+            .map_or(self.userinfo, |(u, _)| u)
+    }
+
+    fn password(&self) -> Option<&'a str> {
+        self.userinfo.split_once(':').map(|(_, p)| p)
+    }
+}
+
+fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
 /// `key=value` words, a value quoted with '...' when it holds spaces.
