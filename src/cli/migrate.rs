@@ -3,7 +3,6 @@
 
 use super::output::say;
 use crate::config::Config;
-use crate::engine::lock::{EngineLock, Holder, LockError};
 use crate::migrate::{self, JournalCopy};
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -37,13 +36,8 @@ pub fn migrate(config: &Config, args: MigrateArgs) -> anyhow::Result<()> {
         "there is no SQLite store at {}: nothing to migrate (is --data-dir the engine's?)",
         db.display()
     );
-    let _lock = EngineLock::acquire(&config.data_dir, Holder::OneShot, std::time::Duration::ZERO)
-        .map_err(|e| match e {
-            LockError::Held { dir, .. } => anyhow::anyhow!(
-                "an engine is running on {dir}: stop it first (what it writes during the copy would be lost)"
-            ),
-            other => other.into(),
-        })?;
+    let _lock =
+        super::store_files::engine_stopped(config, "what it writes during the copy would be lost")?;
     let journal = match args.journal {
         JournalArg::Recent => JournalCopy::Recent,
         JournalArg::All => JournalCopy::All,

@@ -59,6 +59,18 @@ pub fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The engine lock, for a command that needs the engine stopped; `why` says so when it runs.
+pub fn engine_stopped(config: &Config, why: &str) -> anyhow::Result<EngineLock> {
+    EngineLock::acquire(&config.data_dir, Holder::OneShot, std::time::Duration::ZERO).map_err(|e| {
+        match e {
+            LockError::Held { dir, .. } => {
+                anyhow::anyhow!("an engine is running on {dir}: stop it first ({why})")
+            }
+            other => other.into(),
+        }
+    })
+}
+
 /// A PostgreSQL store is copied and put back with PostgreSQL's own tools, which do it while
 /// every engine runs (see the README).
 fn not_postgres(config: &Config, what: &str) -> anyhow::Result<()> {
@@ -81,13 +93,7 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
     backup::check(&args.file)?;
     let holds_tokens = seal_key_opens(&config.data_dir, &args.file)?;
     crate::engine::ensure_data_dir(&config.data_dir)?;
-    let _lock = EngineLock::acquire(&config.data_dir, Holder::OneShot, std::time::Duration::ZERO)
-        .map_err(|e| match e {
-            LockError::Held { dir, .. } => anyhow::anyhow!(
-                "an engine is running on {dir}: stop it first (a restore replaces the store it has open)"
-            ),
-            other => other.into(),
-        })?;
+    let _lock = engine_stopped(config, "a restore replaces the store it has open")?;
     let db = crate::engine::db_path(&config.data_dir);
     let stamp = crate::domain::time::rfc3339(crate::domain::time::now_unix()).replace(':', "");
     let (facts, kept) = backup::restore(&args.file, &db, &stamp)?;

@@ -79,14 +79,17 @@ pub fn renew(conn: &Connection, me: &str, ttl: i64) -> Result<Vec<Lease>> {
                  ORDER BY partition FOR UPDATE)
              RETURNING partition, epoch",
         )?
-        .query_map(params![me, ttl as f64], |r| {
-            Ok(Lease {
-                partition: r.get(0)?,
-                epoch: r.get(1)?,
-            })
-        })?
+        .query_map(params![me, ttl as f64], lease_row)?
         .collect::<crate::db::Result<_>>()?;
     Ok(leases)
+}
+
+/// A `RETURNING partition, epoch` row.
+fn lease_row(r: &crate::db::Row<'_>) -> crate::db::Result<Lease> {
+    Ok(Lease {
+        partition: r.get(0)?,
+        epoch: r.get(1)?,
+    })
 }
 
 /// Takes up to `n` partitions no one holds (never held, lapsed, or given back), for `ttl`
@@ -104,12 +107,7 @@ pub fn claim(conn: &Connection, me: &str, ttl: i64, n: i64) -> Result<Vec<Lease>
                  FOR UPDATE SKIP LOCKED)
              RETURNING partition, epoch",
         )?
-        .query_map(params![me, ttl as f64, n], |r| {
-            Ok(Lease {
-                partition: r.get(0)?,
-                epoch: r.get(1)?,
-            })
-        })?
+        .query_map(params![me, ttl as f64, n], lease_row)?
         .collect::<crate::db::Result<_>>()?;
     Ok(leases)
 }
