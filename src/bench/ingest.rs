@@ -17,6 +17,9 @@ macro_rules! say {
 mod bench_dir;
 mod engine;
 mod monitor;
+mod pg_engines;
+mod pg_report;
+mod pg_run;
 mod phases;
 mod report;
 mod table;
@@ -74,6 +77,27 @@ pub struct IngestOptions {
     /// Build the prefilled store even if a cached copy exists, and do not cache it.
     #[arg(long)]
     pub no_cache: bool,
+    /// Run on this PostgreSQL store instead of SQLite (a connection string: `postgres://…` or
+    /// `host=… user=…` words). The bench makes a scratch database on that server for each
+    /// engine count and drops it at the end; where the user may not create databases, it uses
+    /// the database named if that is empty, and refuses one that is not. The phases are then
+    /// one: `--engines` `wabox serve` processes on an empty store, the deliveries round robin
+    /// over their webhooks, until every one is applied.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// With --store: how many `wabox serve` share the store; a list (`1,3`) runs each count in
+    /// turn, each on a database of its own.
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize], value_name = "N")]
+    pub engines: Vec<usize>,
+    /// With --store: the tenants the numbers belong to (number n is tenant n mod T's). The
+    /// work is split by tenant into 64 partitions, so with one tenant one engine applies all.
+    #[arg(long, default_value_t = 1)]
+    pub tenants: u64,
+    /// With --store and 2 engines or more: SIGKILL the last engine once half the deliveries are
+    /// answered, and measure how long until the live engines hold all 64 partitions (the load
+    /// generator then retries on the next engine, as a load balancer would).
+    #[arg(long)]
+    pub kill_one: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +172,18 @@ async fn ingest(o: IngestOptions) -> anyhow::Result<()> {
     if o.body_bytes < 700 {
         anyhow::bail!("--body-bytes must be at least 700 (the JSON around the text takes ~650)");
     }
+    if o.store.is_none() && (o.engines != [1] || o.tenants != 1 || o.kill_one) {
+        anyhow::bail!("--engines, --tenants and --kill-one need --store (SQLite has one engine)");
+    }
+    if o.engines.is_empty() || o.engines.contains(&0) {
+        anyhow::bail!("--engines must be at least 1");
+    }
+    if o.kill_one && !o.engines.iter().any(|n| *n >= 2) {
+        anyhow::bail!("--kill-one needs --engines 2 or more (a survivor takes the partitions)");
+    }
+    if let Some(store) = o.store.clone() {
+        return on_postgres(o, &store).await;
+    }
     let bench = IngestRun {
         dir: BenchDir::new(o.data_dir.clone())?,
         o,
@@ -175,6 +211,37 @@ async fn ingest(o: IngestOptions) -> anyhow::Result<()> {
         bench.process(&d, &mut report).await?;
     }
     finish(report, bench.o.json)
+}
+
+/// `--store`: the engines on PostgreSQL, judged and printed as `finish` does.
+async fn on_postgres(o: IngestOptions, store: &str) -> anyhow::Result<()> {
+    let dir = BenchDir::new(o.data_dir.clone())?;
+    let secret = hex::encode(rand::random::<[u8; 16]>());
+    let tag = format!("{:06X}", rand::random::<u32>() & 0xFF_FFFF);
+    let exe = std::env::current_exe()?;
+    let bench = pg_run::PgBench {
+        o: &o,
+        exe: &exe,
+        store,
+        dir: &dir,
+        secret: &secret,
+        tag: &tag,
+        now: crate::domain::time::now_unix(),
+    };
+    let mut report = bench.run().await?;
+    report.judge();
+    if o.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        report.print_table();
+    }
+    if !report.problems.is_empty() {
+        anyhow::bail!(
+            "the bench saw problems (above): its figures cannot be trusted: {}",
+            report.problems.join("; ")
+        );
+    }
+    Ok(())
 }
 
 /// Judges and prints the figures; any problem makes the command fail, as figures that cannot

@@ -122,8 +122,13 @@ pub struct LoadResult {
     pub errors: u64,
     pub first_error: Option<String>,
     pub elapsed: Duration,
-    /// Latency of the 200s, request written to response read.
+    /// Latency of the 200s, request written to response read (over every try of it).
     pub latency: Histogram,
+    /// 200s by target, in the order the targets were given.
+    pub ok_by_target: Vec<u64>,
+    /// Tries that got no answer from a target and went on to the next one (several targets
+    /// only, as a load balancer that retries elsewhere would).
+    pub failovers: u64,
 }
 
 /// A connection stops after this many requests in a row got no answer.
@@ -144,6 +149,29 @@ pub async fn drive(
     progress: Arc<Progress>,
     rate: Option<u64>,
 ) -> LoadResult {
+    drive_spread(
+        Arc::new(vec![addr]),
+        count,
+        connections,
+        generator,
+        progress,
+        rate,
+    )
+    .await
+}
+
+/// Sends deliveries `0..count` of `generator` over `connections` connections, each delivery to
+/// the next of `targets` in turn (round robin by delivery, as a load balancer keeping a
+/// keep-alive connection to every backend would). A try that gets no answer (a target down)
+/// goes on to the next target, up to one try per target.
+pub async fn drive_spread(
+    targets: Arc<Vec<SocketAddr>>,
+    count: u64,
+    connections: usize,
+    generator: Arc<DeliveryGen>,
+    progress: Arc<Progress>,
+    rate: Option<u64>,
+) -> LoadResult {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     // Paced: delivery `seq` leaves no earlier than `seq / rate` seconds after the start.
@@ -153,17 +181,25 @@ pub async fn drive(
         let next = next.clone();
         let generator = generator.clone();
         let progress = progress.clone();
+        let targets = targets.clone();
         tasks.push(tokio::spawn(async move {
-            connection_task(addr, count, &next, &generator, &progress, pace).await
+            connection_task(&targets, count, &next, &generator, &progress, pace).await
         }));
     }
-    let mut total = LoadResult::default();
+    let mut total = LoadResult {
+        ok_by_target: vec![0; targets.len()],
+        ..LoadResult::default()
+    };
     for t in tasks {
         match t.await {
             Ok(r) => {
                 total.sent += r.sent;
                 total.ok += r.ok;
                 total.errors += r.errors;
+                total.failovers += r.failovers;
+                for (t, ok) in total.ok_by_target.iter_mut().zip(&r.ok_by_target) {
+                    *t += ok;
+                }
                 for (k, v) in r.non_200 {
                     *total.non_200.entry(k).or_default() += v;
                 }
@@ -200,18 +236,22 @@ fn write_request(request: &mut Vec<u8>, host: &str, built: &Built) {
 }
 
 async fn connection_task(
-    addr: SocketAddr,
+    targets: &[SocketAddr],
     count: u64,
     next: &AtomicU64,
     generator: &DeliveryGen,
     progress: &Progress,
     pace: Option<(Instant, f64)>,
 ) -> LoadResult {
-    let mut result = LoadResult::default();
-    let mut conn: Option<Conn> = None;
+    let mut result = LoadResult {
+        ok_by_target: vec![0; targets.len()],
+        ..LoadResult::default()
+    };
+    // One keep-alive connection per target, opened when first needed.
+    let mut conns: Vec<Option<Conn>> = targets.iter().map(|_| None).collect();
+    let hosts: Vec<String> = targets.iter().map(|a| a.to_string()).collect();
     let mut built = Built::default();
     let mut request = Vec::with_capacity(4096);
-    let host = addr.to_string();
     let mut failing = 0;
     loop {
         let seq = next.fetch_add(1, Ordering::Relaxed);
@@ -224,17 +264,31 @@ async fn connection_task(
         }
         // Built before the clock starts: the latency is the server's (and the loopback's).
         generator.build(seq, &mut built, true);
-        write_request(&mut request, &host, &built);
         result.sent += 1;
 
         let started = Instant::now();
-        let answer = match conn.as_mut() {
-            Some(c) => c.round_trip(&request).await,
-            None => match Conn::open(addr).await {
-                Ok(c) => conn.insert(c).round_trip(&request).await,
-                Err(e) => Err(e),
-            },
-        };
+        let first = (seq % targets.len() as u64) as usize;
+        let mut answer = Err(bad("no target"));
+        let mut answered_by = first;
+        for attempt in 0..targets.len() {
+            let t = (first + attempt) % targets.len();
+            if attempt > 0 {
+                result.failovers += 1;
+            }
+            write_request(&mut request, &hosts[t], &built);
+            answer = match conns[t].as_mut() {
+                Some(c) => c.round_trip(&request).await,
+                None => match Conn::open(targets[t]).await {
+                    Ok(c) => conns[t].insert(c).round_trip(&request).await,
+                    Err(e) => Err(e),
+                },
+            };
+            answered_by = t;
+            if answer.is_ok() {
+                break;
+            }
+            conns[t] = None;
+        }
         let micros = started.elapsed().as_micros() as u64;
         progress.answered.fetch_add(1, Ordering::Relaxed);
         match answer {
@@ -242,12 +296,13 @@ async fn connection_task(
                 failing = 0;
                 if status == 200 {
                     result.ok += 1;
+                    result.ok_by_target[answered_by] += 1;
                     result.latency.record(micros);
                 } else {
                     *result.non_200.entry(status).or_default() += 1;
                 }
                 if close {
-                    conn = None;
+                    conns[answered_by] = None;
                 }
             }
             Err(e) => {
@@ -255,7 +310,6 @@ async fn connection_task(
                 result
                     .first_error
                     .get_or_insert_with(|| format!("request {seq}: {e}"));
-                conn = None;
                 failing += 1;
                 if failing >= GIVE_UP_AFTER {
                     // The server is gone: stop this connection (what it did not send shows).
