@@ -65,16 +65,19 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster) {
             match shared::events_after(&conn, &cluster.me, after - LOOKBACK, PER_LOOK) {
                 Ok(events) => {
                     // A send another engine queued may be this one's to make.
-                    if !events.is_empty() {
+                    if events.iter().any(|(_, e)| e.is_some()) {
                         engine.outbox_wake.notify_one();
                     }
                     for (id, event) in events {
+                        last = Some(last.map_or(id, |l| l.max(id)));
                         if !seen.insert(id) {
                             continue;
                         }
-                        last = Some(last.map_or(id, |l| l.max(id)));
-                        // No subscriber is fine, as for the writer's own events.
-                        let _ = engine.writer.events.send(event);
+                        // This engine's own were pushed by its writer already. No subscriber
+                        // is fine, as for the writer's own events.
+                        if let Some(event) = event {
+                            let _ = engine.writer.events.send(event);
+                        }
                     }
                     if let Some(l) = last {
                         seen = seen.split_off(&(l - LOOKBACK));
