@@ -68,21 +68,32 @@ pub async fn register_numbers(engine: &Arc<Engine>, numbers: u64) -> anyhow::Res
         .await
         .map_err(|e| anyhow::anyhow!("adding the bench tenant: {e}"))?;
     for n in 0..numbers {
-        engine
-            .handle(
-                &caller,
-                Request::AddNumber {
-                    tenant: deliveries::TENANT.into(),
-                    phone_number_id: deliveries::phone_number_id(n),
-                    waba_id: deliveries::WABA_ID.into(),
-                    display_phone: deliveries::display_phone(n),
-                    connection: ConnectionKind::Dedicated,
-                    access_token: None,
-                    business_id: None,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("adding bench number {n}: {e}"))?;
+        add_number(engine, &caller, n, deliveries::TENANT.into()).await?;
     }
+    Ok(())
+}
+
+/// Adds bench number `n` (no token: the bench never sends) to `tenant`.
+pub async fn add_number(
+    engine: &Arc<Engine>,
+    caller: &Caller,
+    n: u64,
+    tenant: String,
+) -> anyhow::Result<()> {
+    engine
+        .handle(
+            caller,
+            Request::AddNumber {
+                tenant,
+                phone_number_id: deliveries::phone_number_id(n),
+                waba_id: deliveries::WABA_ID.into(),
+                display_phone: deliveries::display_phone(n),
+                connection: ConnectionKind::Dedicated,
+                access_token: None,
+                business_id: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("adding bench number {n}: {e}"))?;
     Ok(())
 }

@@ -8,7 +8,6 @@
 
 use crate::bench::deliveries;
 use crate::config::Config;
-use crate::domain::ConnectionKind;
 use crate::engine::api::Caller;
 use crate::engine::lock::{EngineLock, Holder};
 use crate::engine::{Engine, EngineMode};
@@ -198,21 +197,7 @@ pub async fn prepare_store(
                 .map_err(|e| anyhow::anyhow!("adding a bench tenant: {e}"))?;
         }
         for n in 0..numbers {
-            engine
-                .handle(
-                    &caller,
-                    Request::AddNumber {
-                        tenant: tenant_of(n, tenants),
-                        phone_number_id: deliveries::phone_number_id(n),
-                        waba_id: deliveries::WABA_ID.into(),
-                        display_phone: deliveries::display_phone(n),
-                        connection: ConnectionKind::Dedicated,
-                        access_token: None,
-                        business_id: None,
-                    },
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("adding bench number {n}: {e}"))?;
+            super::engine::add_number(&engine, &caller, n, tenant_of(n, tenants)).await?;
         }
         anyhow::Ok(())
     }

@@ -310,20 +310,7 @@ impl PgReport {
             println!("     pending over time: {}", sparse(&r.samples));
         }
         println!();
-        for t in &self.targets {
-            println!(
-                "{:<9} {}: {}",
-                if t.met { "[met]" } else { "[NOT MET]" },
-                t.target,
-                t.measured
-            );
-        }
-        for n in &self.notes {
-            println!("[NOTE]    {n}");
-        }
-        for p in &self.problems {
-            println!("[PROBLEM] {p}");
-        }
+        super::table::print_verdicts(&self.targets, &self.notes, &self.problems);
     }
 }
 

@@ -194,20 +194,25 @@ impl Report {
     }
 
     fn print_verdicts(&self) {
-        for t in &self.targets {
-            println!(
-                "{:<9} {}: {}",
-                if t.met { "[met]" } else { "[NOT MET]" },
-                t.target,
-                t.measured
-            );
-        }
-        for n in &self.notes {
-            println!("[NOTE]    {n}");
-        }
-        for p in &self.problems {
-            println!("[PROBLEM] {p}");
-        }
+        print_verdicts(&self.targets, &self.notes, &self.problems);
+    }
+}
+
+/// The targets met or not, then the notes and the problems: how every ingest report ends.
+pub fn print_verdicts(targets: &[super::report::Verdict], notes: &[String], problems: &[String]) {
+    for t in targets {
+        println!(
+            "{:<9} {}: {}",
+            if t.met { "[met]" } else { "[NOT MET]" },
+            t.target,
+            t.measured
+        );
+    }
+    for n in notes {
+        println!("[NOTE]    {n}");
+    }
+    for p in problems {
+        println!("[PROBLEM] {p}");
     }
 }
 
