@@ -334,14 +334,15 @@ impl Ctx<'_> {
         if let Some(id) = existing {
             return Ok(id);
         }
-        self.conn
+        Ok(self
+            .conn
             .prepare_cached(
                 // A new conversation lands in its number's queue (none: admins see it as such).
                 "INSERT INTO conversations (number_id, contact_id, created_at, queue_id)
-                 VALUES (?1, ?2, ?3, (SELECT queue_id FROM numbers WHERE id = ?1))",
+                 VALUES (?1, ?2, ?3, (SELECT queue_id FROM numbers WHERE id = ?1))
+                 RETURNING id",
             )?
-            .execute(params![number_id, contact_id, self.now])?;
-        Ok(self.conn.last_insert_rowid()?)
+            .query_row(params![number_id, contact_id, self.now], |r| r.get(0))?)
     }
 
     /// Stores a message unless its wamid is already stored; returns the new row id if it was not.
@@ -358,30 +359,35 @@ impl Ctx<'_> {
                                        status, reply_to, forwarded, referral, payload, journal_id,
                                        author_contact_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (wamid) DO NOTHING",
+                 ON CONFLICT (wamid) DO NOTHING
+                 RETURNING id",
             )?
-            .execute(params![
-                m.conversation_id,
-                m.wamid.as_str(),
-                m.direction,
-                m.origin.as_str(),
-                m.content.kind(),
-                text,
-                m.at,
-                m.status,
-                m.context
-                    .and_then(|c| c.quoted.as_ref())
-                    .map(|w| w.as_str()),
-                m.context.is_some_and(|c| c.forwarded),
-                m.referral.map(Value::to_string),
-                (!m.payload.is_null()).then(|| m.payload.to_string()),
-                self.journal_id,
-                m.author,
-            ])?;
-        if inserted == 0 {
+            .query_row(
+                params![
+                    m.conversation_id,
+                    m.wamid.as_str(),
+                    m.direction,
+                    m.origin.as_str(),
+                    m.content.kind(),
+                    text,
+                    m.at,
+                    m.status,
+                    m.context
+                        .and_then(|c| c.quoted.as_ref())
+                        .map(|w| w.as_str()),
+                    m.context.is_some_and(|c| c.forwarded),
+                    m.referral.map(Value::to_string),
+                    (!m.payload.is_null()).then(|| m.payload.to_string()),
+                    self.journal_id,
+                    m.author,
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?;
+        // One statement either way: with RETURNING, PostgreSQL needs no `lastval()` after.
+        let Some(id) = inserted else {
             return Ok(None);
-        }
-        let id = self.conn.last_insert_rowid()?;
+        };
         if m.direction == "out" {
             self.settle_status_from_history(id, m.wamid)?;
         }

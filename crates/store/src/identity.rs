@@ -40,19 +40,20 @@ pub fn resolve(
     if let Some(id) = pair_known(conn, tenant_id, s, now, events)? {
         return Ok(id);
     }
-    conn.prepare_cached(
+    Ok(conn.prepare_cached(
         "INSERT INTO contacts (tenant_id, wa_id, user_id, name, username, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         tenant_id,
         s.ids.wa_id.as_ref().map(WaId::as_str),
         s.ids.user_id.as_ref().map(Bsuid::as_str),
         s.name,
         s.username,
         now
-    ])?;
-    Ok(conn.last_insert_rowid()?)
+    ],
+    |r| r.get(0))?)
 }
 
 /// Pairs the ids of a sighting on the contacts that hold them (filling a missing id, or merging
