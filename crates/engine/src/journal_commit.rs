@@ -275,18 +275,32 @@ fn apply_as_journaled(
 /// Each arrival's partition: its first change's number's tenant's (a delivery names one
 /// business's numbers), partition 0 for one that names none of ours or cannot be read.
 fn partitions_of(ctx: &WriterCtx, appends: &[Append]) -> store::Result<Vec<i64>> {
-    appends
+    let firsts: Vec<_> = appends
         .iter()
-        .map(|(a, _)| {
-            let first = a.parsed.as_ref().ok().and_then(|d| d.changes.first());
-            store::cluster::partition_of(
-                &ctx.conn,
-                first
-                    .and_then(|c| c.phone_number_id.as_ref())
-                    .map(|p| p.0.as_str()),
-                first.map(|c| c.waba_id.0.as_str()),
-            )
-        })
+        .map(|(a, _)| a.parsed.as_ref().ok().and_then(|d| d.changes.first()))
+        .collect();
+    fn number_of(c: &wabox_domain::delivery::Change) -> Option<&str> {
+        c.phone_number_id.as_ref().map(|p| p.0.as_str())
+    }
+    // The group's numbers in one look; a delivery naming none (or an unknown one) alone.
+    let named: Vec<&str> = firsts
+        .iter()
+        .flatten()
+        .filter_map(|c| number_of(c))
+        .collect();
+    let tenants = store::cluster::tenants_of_numbers(&ctx.conn, &named)?;
+    firsts
+        .iter()
+        .map(
+            |&first| match first.and_then(number_of).and_then(|p| tenants.get(p)) {
+                Some(&tenant) => Ok(store::cluster::partition_of_tenant(tenant)),
+                None => store::cluster::partition_of(
+                    &ctx.conn,
+                    first.and_then(number_of),
+                    first.map(|c| c.waba_id.0.as_str()),
+                ),
+            },
+        )
         .collect()
 }
 
@@ -296,16 +310,14 @@ fn all_held(ctx: &WriterCtx, partitions: &[i64]) -> store::Result<bool> {
     let Some(cluster) = &ctx.cluster else {
         return Ok(true);
     };
-    let mut distinct = partitions.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    for partition in distinct {
+    let mut leases = Vec::with_capacity(partitions.len());
+    for &partition in partitions {
         match cluster.lease(partition) {
-            Some(lease) if store::cluster::holds(&ctx.conn, &cluster.me, lease)? => {}
-            _ => return Ok(false),
+            Some(lease) => leases.push(lease),
+            None => return Ok(false),
         }
     }
-    Ok(true)
+    store::cluster::holds_all(&ctx.conn, &cluster.me, &leases)
 }
 
 /// A store error inside a journal commit, as the database error the callers are answered with.
