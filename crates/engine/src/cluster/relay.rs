@@ -4,8 +4,8 @@
 //! journaled for one of this engine's partitions wakes this engine's writer to apply it.
 //!
 //! Ids are given when a row is written, not when it is committed, so a slow transaction can
-//! commit an id below one already read: each look goes back `LOOKBACK` ids and skips the ones
-//! seen. An event missed even so costs a subscriber nothing it cannot reload: events are a
+//! commit an id below one already read: each look reads again the ids of the last `LOOKBACK`
+//! it has not seen (in flight then, or rolled back), and what is new. An event missed even so costs a subscriber nothing it cannot reload: events are a
 //! courtesy, the store is the truth.
 
 use super::Cluster;
@@ -62,7 +62,11 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster) {
                 }
             }
             let Some(after) = last else { break };
-            match shared::events_after(&conn, &cluster.me, after - LOOKBACK, PER_LOOK) {
+            // Ids in the window behind `after` not seen yet: in flight then, or rolled back.
+            let gaps: Vec<i64> = ((after - LOOKBACK + 1).max(1)..=after)
+                .filter(|id| !seen.contains(id))
+                .collect();
+            match shared::events_after(&conn, &cluster.me, after, &gaps, PER_LOOK) {
                 Ok(events) => {
                     // A send another engine queued may be this one's to make.
                     if events.iter().any(|(_, e)| e.is_some()) {
