@@ -85,6 +85,7 @@ pub fn sqlite_schema_version() -> i64 {
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_schema.sql"),
     include_str!("../migrations/postgres/0002_cluster.sql"),
+    include_str!("../migrations/postgres/0003_search_deferred.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

@@ -8,7 +8,7 @@ type Schema = BTreeMap<String, BTreeSet<String>>;
 
 /// Tables only one store has, and why.
 const SQLITE_ONLY: &[&str] = &[
-    // FTS5's table and its shadow tables; PostgreSQL searches through an index on `messages`.
+    // FTS5's table and its shadow tables; PostgreSQL's words are in `message_search_words`.
     "message_search",
     "message_search_data",
     "message_search_idx",
@@ -22,6 +22,10 @@ const POSTGRES_ONLY: &[&str] = &[
     "engines",
     "partition_leases",
     "store_events",
+    // Full-text search: each message's words (a GIN index over them), and the messages whose
+    // words are still to be worked out (SQLite's FTS5 table and its high-water mark instead).
+    "message_search_words",
+    "search_queue",
 ];
 
 fn sqlite_schema() -> Schema {

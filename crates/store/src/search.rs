@@ -36,11 +36,27 @@ pub fn ts_query(input: &str) -> Option<String> {
 }
 
 /// Indexes up to `limit` messages not indexed yet, atomically (a savepoint, so it also runs
-/// inside the writer's batch transaction); answers how many. Nothing on PostgreSQL, whose index
-/// keeps itself.
+/// inside the writer's batch transaction); answers how many. On PostgreSQL, the oldest of the
+/// queue, skipping what another engine is indexing.
 pub fn index_pending(conn: &mut Connection, limit: usize) -> Result<usize> {
     if conn.dialect() == Dialect::Postgres {
-        return Ok(0);
+        let taken: i64 = conn
+            .prepare_cached(
+                "WITH taken AS (
+                     DELETE FROM search_queue WHERE message_id IN (
+                         SELECT message_id FROM search_queue ORDER BY message_id
+                         LIMIT ?1 FOR UPDATE SKIP LOCKED)
+                     RETURNING message_id),
+                 indexed AS (
+                     INSERT INTO message_search_words (message_id, words)
+                     SELECT m.id, to_tsvector('simple', wabox_unaccent(coalesce(m.text, '')))
+                     FROM messages m JOIN taken t ON t.message_id = m.id
+                     ON CONFLICT (message_id) DO UPDATE SET words = excluded.words
+                     RETURNING 1)
+                 SELECT count(*) FROM taken",
+            )?
+            .query_row([limit as i64], |r| r.get(0))?;
+        return Ok(taken as usize);
     }
     let tx = conn.savepoint()?;
     let upto: i64 = tx.query_row("SELECT indexed_upto FROM search_progress", [], |r| r.get(0))?;
@@ -74,8 +90,8 @@ pub fn search(
     limit: usize,
     before: Option<i64>,
 ) -> Result<Vec<SearchHit>> {
-    // Each dialect's full-text search: FTS5's MATCH and snippet, or PostgreSQL's `@@` on the
-    // expression its index is built on, and a headline in the `wabox_search` configuration,
+    // Each dialect's full-text search: FTS5's MATCH and snippet, or PostgreSQL's `@@` on each
+    // message's words (`message_search_words`, indexed), and a headline in the `wabox_search` configuration,
     // which takes accents off as the index does, so `envio` marks `envío` in the message's text.
     let (query, sql) = match conn.dialect() {
         // Newest first by rowid (arrival order), which FTS5 walks without sorting every match.
@@ -111,12 +127,12 @@ pub fn search(
                                          'StartSel=[, StopSel=], MaxWords=10, MinWords=5,
                                           ShortWord=0, MaxFragments=1, FragmentDelimiter=…') || '…'
                         END
-                 FROM messages m
+                 FROM message_search_words w
+                 JOIN messages m ON m.id = w.message_id
                  JOIN conversations c ON c.id = m.conversation_id
                  JOIN numbers n ON n.id = c.number_id
                  JOIN contacts k ON k.id = c.contact_id
-                 WHERE to_tsvector('simple', wabox_unaccent(m.text))
-                       @@ to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT)))
+                 WHERE w.words @@ to_tsquery('simple', wabox_unaccent(CAST(:query AS TEXT)))
                    AND (CAST(:before AS BIGINT) IS NULL OR m.id < :before) AND {}
                  ORDER BY m.id DESC LIMIT :limit",
                 super::scope::SCOPE_SQL
@@ -189,39 +205,59 @@ mod tests {
             ]),
         );
         index_all(&mut f.conn).unwrap();
-        let ids = |input: &str, scope: &Scope, before: Option<i64>| -> Vec<String> {
-            search(&f.conn, scope, input, 10, before)
-                .unwrap()
-                .iter()
-                .map(|h| {
-                    f.conn
-                        .query_row(
+        let ids =
+            |conn: &Connection, input: &str, scope: &Scope, before: Option<i64>| -> Vec<String> {
+                search(conn, scope, input, 10, before)
+                    .unwrap()
+                    .iter()
+                    .map(|h| {
+                        conn.query_row(
                             "SELECT wamid FROM messages WHERE id = ?1",
                             [h.message_id],
                             |r| r.get(0),
                         )
                         .unwrap()
-                })
-                .collect()
-        };
+                    })
+                    .collect()
+            };
         let all = Scope::Everything;
-        assert_eq!(ids("envio rap", &all, None), ["wamid.3", "wamid.1"]);
-        assert_eq!(ids("ENVÍO", &all, None), ["wamid.3", "wamid.1"]);
-        assert_eq!(ids("hola", &all, None), ["wamid.2"]);
-        assert_eq!(ids("\"quoted\" !odd", &all, None), ["wamid.4"]);
-        assert!(ids("nada", &all, None).is_empty());
+        assert_eq!(
+            ids(&f.conn, "envio rap", &all, None),
+            ["wamid.3", "wamid.1"]
+        );
+        assert_eq!(ids(&f.conn, "ENVÍO", &all, None), ["wamid.3", "wamid.1"]);
+        assert_eq!(ids(&f.conn, "hola", &all, None), ["wamid.2"]);
+        assert_eq!(ids(&f.conn, "\"quoted\" !odd", &all, None), ["wamid.4"]);
+        assert!(ids(&f.conn, "nada", &all, None).is_empty());
         let newest: i64 = f
             .conn
             .query_row("SELECT id FROM messages WHERE wamid = 'wamid.3'", [], |r| {
                 r.get(0)
             })
             .unwrap();
-        assert_eq!(ids("envio", &all, Some(newest)), ["wamid.1"]);
-        assert!(ids("envio", &Scope::Tenant(f.tenant_id + 1), None).is_empty());
-        assert!(ids("envio", &Scope::Agent("nobody".into()), None).is_empty());
+        assert_eq!(ids(&f.conn, "envio", &all, Some(newest)), ["wamid.1"]);
+        assert!(ids(&f.conn, "envio", &Scope::Tenant(f.tenant_id + 1), None).is_empty());
+        assert!(ids(&f.conn, "envio", &Scope::Agent("nobody".into()), None).is_empty());
         let hit = &search(&f.conn, &all, "rápido llegó", 10, None).unwrap()[0];
         assert!(hit.snippet.contains("[rápido]"), "{}", hit.snippet);
         assert_eq!(hit.contact, "Wara");
         assert!(search(&f.conn, &all, "  ", 10, None).is_err());
+        // An edited text is searched by its new words once indexed again; a new message is
+        // found once indexed.
+        f.conn
+            .execute(
+                "UPDATE messages SET text = 'adiós, amigo' WHERE wamid = 'wamid.2'",
+                [],
+            )
+            .unwrap();
+        apply(
+            &f.conn,
+            2,
+            &messages(vec![text("wamid.5", 14, "Hola otra vez")]),
+        );
+        index_all(&mut f.conn).unwrap();
+        assert_eq!(ids(&f.conn, "adios", &all, None), ["wamid.2"]);
+        assert_eq!(ids(&f.conn, "hola", &all, None), ["wamid.5"]);
+        assert_eq!(index_pending(&mut f.conn, 10).unwrap(), 0, "nothing left");
     }
 }
