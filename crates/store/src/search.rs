@@ -25,14 +25,21 @@ pub fn fts_query(input: &str) -> Option<String> {
 }
 
 /// The same words as a PostgreSQL `tsquery`: each word a quoted lexeme (quotes and operators in
-/// the input are text, never query syntax), matched as a prefix, all of them required. Its
-/// accents are taken off in SQL, as the index takes them off the messages.
+/// the input are text, never query syntax), all of them required, the last one a prefix (the
+/// word being typed) and the others whole words, as in FTS5. Its accents are taken off in SQL,
+/// as they are taken off the messages' words.
 pub fn ts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split_whitespace()
-        .map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''")))
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let last = words.len().checked_sub(1)?;
+    let terms: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let quoted = format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
+            if i == last { quoted + ":*" } else { quoted }
+        })
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" & "))
+    Some(terms.join(" & "))
 }
 
 /// Indexes up to `limit` messages not indexed yet, atomically (a savepoint, so it also runs
@@ -180,11 +187,11 @@ mod tests {
     }
 
     #[test]
-    fn user_input_becomes_quoted_prefixes_for_postgresql() {
-        assert_eq!(ts_query("envío rápido").unwrap(), "'envío':* & 'rápido':*");
+    fn user_input_becomes_quoted_words_the_last_one_a_prefix_for_postgresql() {
+        assert_eq!(ts_query("envío rápido").unwrap(), "'envío' & 'rápido':*");
         assert_eq!(
             ts_query("it's a\\b !x|y").unwrap(),
-            "'it''s':* & 'a\\\\b':* & '!x|y':*"
+            "'it''s' & 'a\\\\b' & '!x|y':*"
         );
         assert_eq!(ts_query("   "), None);
     }
@@ -227,6 +234,10 @@ mod tests {
         );
         assert_eq!(ids(&f.conn, "ENVÍO", &all, None), ["wamid.3", "wamid.1"]);
         assert_eq!(ids(&f.conn, "hola", &all, None), ["wamid.2"]);
+        assert!(
+            ids(&f.conn, "envi rapido", &all, None).is_empty(),
+            "only the last word is a prefix"
+        );
         assert_eq!(ids(&f.conn, "\"quoted\" !odd", &all, None), ["wamid.4"]);
         assert!(ids(&f.conn, "nada", &all, None).is_empty());
         let newest: i64 = f
