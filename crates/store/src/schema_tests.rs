@@ -96,6 +96,29 @@ fn both_stores_have_the_same_tables_and_columns() {
 }
 
 #[test]
+fn postgresql_vacuums_the_queue_tables_after_a_fixed_number_of_changes() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let pg = crate::open_postgres(&database.url).unwrap();
+    for table in ["journal", "search_queue", "store_events"] {
+        let options: Option<String> = pg
+            .query_row(
+                "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let options = options.unwrap_or_default();
+        assert!(
+            options.contains("autovacuum_vacuum_scale_factor=0")
+                && options.contains("autovacuum_vacuum_threshold=10000"),
+            "{table}: {options}"
+        );
+    }
+}
+
+#[test]
 fn engines_starting_together_migrate_once() {
     let Some(database) = postgres_database() else {
         return;
