@@ -31,7 +31,7 @@ pub struct RestoreArgs {
 
 /// A consistent copy of the store while the engine runs.
 pub fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<()> {
-    not_postgres(config, "back up")?;
+    not_postgres(config, "back it up")?;
     let db = crate::engine::db_path(&config.data_dir);
     anyhow::ensure!(
         db.exists(),
@@ -76,7 +76,7 @@ pub fn engine_stopped(config: &Config, why: &str) -> anyhow::Result<EngineLock> 
 fn not_postgres(config: &Config, what: &str) -> anyhow::Result<()> {
     if let Some(url) = &config.store_url {
         anyhow::bail!(
-            "the store is PostgreSQL ({}): {what} it with PostgreSQL's own tools (pg_dump and \
+            "the store is PostgreSQL ({}): {what} with PostgreSQL's own tools (pg_dump and \
              pg_restore, or pg_basebackup with its WAL archived), as the README's \
              \"PostgreSQL\" section shows",
             crate::config::store_url::redacted(url.expose())
@@ -87,7 +87,7 @@ fn not_postgres(config: &Config, what: &str) -> anyhow::Result<()> {
 
 /// Puts a backup in place of the store, with the engine stopped.
 pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<()> {
-    not_postgres(config, "restore")?;
+    not_postgres(config, "restore it")?;
     // Refused before anything is touched: not a store, or one whose tokens this data dir's key
     // cannot open (the inbox would then fail every send).
     backup::check(&args.file)?;
