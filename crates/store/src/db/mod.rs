@@ -258,6 +258,10 @@ impl Connection {
     /// A savepoint inside the open transaction (or a transaction of its own outside one),
     /// rolled back unless committed.
     pub fn savepoint(&mut self) -> Result<Transaction<'_>> {
+        // SQLite makes a savepoint outside a transaction a transaction; PostgreSQL refuses it.
+        if self.is_autocommit() {
+            return self.transaction();
+        }
         self.execute_batch("SAVEPOINT db_savepoint")?;
         Ok(Transaction {
             conn: self,

@@ -100,6 +100,18 @@ fn a_transaction_is_rolled_back_unless_committed_and_a_savepoint_alone() {
             .query_map([], |r| r.get(0))?
             .collect::<Result<_>>()?;
         assert_eq!(ids, [2, 4]);
+        // Outside a transaction, a savepoint is a transaction of its own, on both stores.
+        {
+            let sp = conn.savepoint()?;
+            sp.execute("INSERT INTO t (id) VALUES (5)", [])?;
+            assert!(!sp.is_autocommit());
+        }
+        assert!(conn.is_autocommit());
+        let sp = conn.savepoint()?;
+        sp.execute("INSERT INTO t (id) VALUES (6)", [])?;
+        sp.commit()?;
+        assert!(conn.is_autocommit());
+        assert_eq!(count(conn)?, 3, "5 rolled back, 6 committed");
         Ok(())
     });
 }
