@@ -49,7 +49,7 @@ fn message_added(events: &[StoreEvent]) -> usize {
         .count()
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_delivery_with_nothing_before_it_is_applied_in_the_commit_that_journals_it() {
     let (mut ctx, _dir) = writer_on(fx::store());
     let stats = WriterStats::default();
@@ -67,16 +67,23 @@ fn a_delivery_with_nothing_before_it_is_applied_in_the_commit_that_journals_it()
     assert_eq!(stats.processed.load(Ordering::Relaxed), 1);
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn one_delivery_that_cannot_be_applied_costs_only_itself() {
     let (mut ctx, _dir) = writer_on(fx::store());
     // A store that refuses one message, as a bug or a full disk would.
-    ctx.conn
-        .execute_batch(
+    let refuse = match ctx.conn.dialect() {
+        store::db::Dialect::Sqlite => {
             "CREATE TEMP TRIGGER refuse_bad BEFORE INSERT ON messages
-             WHEN new.wamid = 'wamid.BAD' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
-        )
-        .unwrap();
+             WHEN new.wamid = 'wamid.BAD' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+        }
+        store::db::Dialect::Postgres => {
+            "CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+             CREATE TRIGGER refuse_bad BEFORE INSERT ON messages
+             FOR EACH ROW WHEN (new.wamid = 'wamid.BAD') EXECUTE FUNCTION refuse_bad();"
+        }
+    };
+    ctx.conn.execute_batch(refuse).unwrap();
     let stats = WriterStats::default();
     let (good, good_answer) = arrival(&fx::messages(vec![fx::text("wamid.OK", 1_000, "a")]));
     let (bad, bad_answer) = arrival(&fx::messages(vec![fx::text("wamid.BAD", 1_001, "b")]));
@@ -124,7 +131,7 @@ fn one_delivery_that_cannot_be_applied_costs_only_itself() {
     assert_eq!(stats.invalid.load(Ordering::Relaxed), 2);
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
     let (mut ctx, _dir) = writer_on(fx::store());
     let stats = WriterStats::default();
@@ -165,7 +172,7 @@ fn behind_a_backlog_arrivals_wait_their_turn_and_are_applied_in_order() {
     assert!(fx::row(&ctx.conn, "wamid.3").is_some());
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_burst_is_acknowledged_first_and_applied_after_in_order() {
     let (mut ctx, _dir) = writer_on(fx::store());
     let stats = WriterStats::default();

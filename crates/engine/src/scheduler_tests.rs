@@ -96,7 +96,7 @@ fn run_at(ctx: &mut WriterCtx, seq: Option<&Sequence>, id: i64, now: i64) -> boo
 
 // --- Scanning new messages ---
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_customers_first_message_enrolls_them_in_a_first_message_sequence_due_now() {
     let (_d, mut ctx) = ctx(fx::store());
     let now = wabox_domain::time::now_unix();
@@ -117,7 +117,7 @@ fn a_customers_first_message_enrolls_them_in_a_first_message_sequence_due_now() 
     assert!(store::due_one(&ctx.conn, id, now).unwrap().is_some());
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_keyword_enrolls_on_a_later_message_and_a_trigger_firing_twice_enrolls_once() {
     let (_d, mut ctx) = ctx(fx::store());
     let prices = r#"
@@ -137,7 +137,7 @@ text = "Our prices: …"
     assert_eq!(fx::count(&ctx.conn, "SELECT count(*) FROM enrollments"), 1);
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_message_first_seen_more_than_a_day_late_starts_nothing_but_is_looked_at() {
     let (_d, mut ctx) = ctx(fx::store());
     let old = wabox_domain::time::now_unix() - TRIGGER_MAX_AGE_SECONDS - 60;
@@ -151,7 +151,7 @@ fn a_message_first_seen_more_than_a_day_late_starts_nothing_but_is_looked_at() {
     assert_eq!(store::cursor(&ctx.conn).unwrap(), newest);
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_sequence_of_another_tenant_or_another_number_does_not_enroll() {
     let (_d, mut ctx) = ctx(fx::store());
     let other_tenant = WELCOME.replace("tenant = \"Acme\"", "tenant = \"Globex\"");
@@ -165,7 +165,7 @@ fn a_sequence_of_another_tenant_or_another_number_does_not_enroll() {
     assert_eq!(scan_batch(&mut ctx, &sequences).unwrap().enrolled, 0);
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn each_message_is_looked_at_once_the_cursor_moves_past_it() {
     let (_d, mut ctx) = ctx(fx::store());
     let now = wabox_domain::time::now_unix();
@@ -180,7 +180,7 @@ fn each_message_is_looked_at_once_the_cursor_moves_past_it() {
     assert_eq!((again.messages, again.enrolled), (0, 0));
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn without_sequences_the_cursor_steps_over_every_new_message_at_once() {
     let (_d, mut ctx) = ctx(fx::store());
     let now = wabox_domain::time::now_unix();
@@ -194,7 +194,7 @@ fn without_sequences_the_cursor_steps_over_every_new_message_at_once() {
     assert_eq!(store::cursor(&ctx.conn).unwrap(), newest);
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_customers_reply_makes_an_enrollment_waiting_for_it_due_now() {
     let (_d, mut ctx) = ctx(fx::store());
     let asks = r#"
@@ -226,7 +226,7 @@ text = "Thanks!"
     );
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn the_business_answering_from_the_phone_app_pauses_the_conversations_sequence() {
     let (_d, mut ctx) = ctx(fx::store());
     let now = wabox_domain::time::now_unix();
@@ -253,7 +253,7 @@ fn the_business_answering_from_the_phone_app_pauses_the_conversations_sequence()
 
 // --- Running due enrollments ---
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_due_text_step_queues_the_text_once_and_the_wait_after_it_sets_a_timer() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -288,7 +288,7 @@ fn a_due_text_step_queues_the_text_once_and_the_wait_after_it_sets_a_timer() {
     assert_eq!(origin, "sequence");
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_due_timer_runs_the_step_after_the_wait_and_a_finished_sequence_is_done() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -308,7 +308,7 @@ fn a_due_timer_runs_the_step_after_the_wait_and_a_finished_sequence_is_done() {
     );
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_text_step_with_the_window_closed_and_no_fallback_pauses_and_sends_nothing() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -326,7 +326,7 @@ fn a_text_step_with_the_window_closed_and_no_fallback_pauses_and_sends_nothing()
     assert!(reason.unwrap().contains("24-hour window is closed"));
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_window_closing_within_the_margin_counts_as_closed() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -339,7 +339,7 @@ fn a_window_closing_within_the_margin_counts_as_closed() {
     assert_eq!(enrollment(&ctx.conn, e.id).0, "paused");
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn an_enrollment_whose_sequence_file_is_gone_pauses_and_says_so() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -350,7 +350,7 @@ fn an_enrollment_whose_sequence_file_is_gone_pauses_and_says_so() {
     assert!(reason.unwrap().contains("welcome.toml is gone"));
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_step_moved_by_an_edit_is_found_by_its_id_and_a_removed_one_pauses() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -376,7 +376,7 @@ fn a_step_moved_by_an_edit_is_found_by_its_id_and_a_removed_one_pauses() {
     assert!(outbox_texts(&ctx.conn).is_empty());
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn a_step_that_cannot_be_done_keeps_nothing_of_the_run_and_pauses_where_it_stood() {
     let (_d, mut ctx) = ctx(fx::store_with_token(None));
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
@@ -407,7 +407,7 @@ text = "Hi"
     assert!(reason.unwrap().contains("no access token"));
 }
 
-#[test]
+#[wabox_store::testing::both_stores]
 fn every_run_is_logged_with_the_message_it_queued() {
     let (_d, mut ctx) = ctx(fx::store());
     let conversation = customer_writes(&ctx.conn, "wamid.A", 1_000, "hola");
