@@ -1,6 +1,6 @@
 //! One test per rule of the outbox worker: what a refused send becomes (retry, with what backoff,
 //! or failed), and what one network attempt records, against an engine on a temp dir and a
-//! stand-in Graph API on 127.0.0.1.
+//! stand-in Graph API on 127.0.0.1. The attempts run on both stores (`on_each_store`).
 
 use super::*;
 use crate::EngineMode;
@@ -132,14 +132,30 @@ async fn graph_hanging_up() -> String {
     url
 }
 
-/// An engine on a temp dir whose number has a token (or not), and one text queued to the
-/// customer; returns the engine and the send as the worker reads it.
+/// Runs a test on a SQLite store, then on a PostgreSQL database where the tests have a cluster
+/// (said skipped otherwise, and failed where `WABOX_REQUIRE_PG` is set, as in CI).
+async fn on_each_store<F, Fut>(test: F)
+where
+    F: Fn(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    test(None).await;
+    if let Some(database) = wabox_store::testing::postgres_database() {
+        test(Some(database.url.clone())).await;
+    }
+}
+
+/// An engine on a temp dir (its store there, or at `store_url`) whose number has a token (or
+/// not), and one text queued to the customer; returns the engine and the send as the worker
+/// reads it.
 async fn engine_with_a_queued_text(
     graph: &str,
     with_token: bool,
+    store_url: Option<String>,
 ) -> (tempfile::TempDir, Arc<Engine>, DueSend) {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::loopback(&dir.path().join("data"), None, None, graph);
+    let mut config = Config::loopback(&dir.path().join("data"), None, None, graph);
+    config.store_url = store_url.map(wabox_secret::Secret::new);
     let engine = Engine::start(config, EngineMode::InProcess).unwrap();
     let token = with_token.then(|| engine.sealer.seal("EAAG-test-token"));
     engine
@@ -180,6 +196,22 @@ async fn engine_with_a_queued_text(
     (dir, engine, send)
 }
 
+/// The lease an outcome is marked under: none on SQLite; on PostgreSQL the number's
+/// partition's, which this engine takes first (every claim and mark checks it in the store).
+async fn lease_for(engine: &Arc<Engine>, number_id: i64) -> Option<Lease> {
+    let cluster = engine.cluster.clone()?;
+    engine
+        .writer
+        .run(move |ctx| {
+            let partition = wabox_store::cluster::partition_of_number(&ctx.conn, number_id)?
+                .expect("the number is ours");
+            let taken = wabox_store::cluster::claim(&ctx.conn, &cluster.me, 60, 64)?;
+            Ok(taken.into_iter().find(|l| l.partition == partition))
+        })
+        .await
+        .unwrap()
+}
+
 /// The outbox row's state and error text, and the message's status and wamid.
 async fn outcome_of(engine: &Arc<Engine>, id: i64) -> (String, Option<String>, String, String) {
     engine
@@ -198,82 +230,99 @@ async fn outcome_of(engine: &Arc<Engine>, id: i64) -> (String, Option<String>, S
 
 #[tokio::test]
 async fn an_accepted_send_is_recorded_sent_with_metas_wamid() {
-    let graph = graph_answering(
-        200,
-        json!({"messaging_product": "whatsapp", "contacts": [{"input": fx::CUSTOMER, "wa_id": fx::CUSTOMER}],
-               "messages": [{"id": "wamid.FROM-META"}]}),
-    )
+    on_each_store(|store| async move {
+        let graph = graph_answering(
+            200,
+            json!({"messaging_product": "whatsapp", "contacts": [{"input": fx::CUSTOMER, "wa_id": fx::CUSTOMER}],
+                   "messages": [{"id": "wamid.FROM-META"}]}),
+        )
+        .await;
+        let (_d, engine, send) = engine_with_a_queued_text(&graph, true, store.clone()).await;
+        let id = send.id;
+        let lease = lease_for(&engine, send.number_id).await;
+        deliver(&engine, send, lease).await;
+        let (state, _, status, wamid) = outcome_of(&engine, id).await;
+        assert_eq!(
+            (state.as_str(), status.as_str(), wamid.as_str()),
+            ("sent", "accepted", "wamid.FROM-META")
+        );
+        engine.shutdown();
+    })
     .await;
-    let (_d, engine, send) = engine_with_a_queued_text(&graph, true).await;
-    let id = send.id;
-    deliver(&engine, send, None).await;
-    let (state, _, status, wamid) = outcome_of(&engine, id).await;
-    assert_eq!(
-        (state.as_str(), status.as_str(), wamid.as_str()),
-        ("sent", "accepted", "wamid.FROM-META")
-    );
-    engine.shutdown();
 }
 
 #[tokio::test]
 async fn a_send_without_an_answer_is_uncertain_never_retried_by_itself() {
-    let graph = graph_hanging_up().await;
-    let (_d, engine, send) = engine_with_a_queued_text(&graph, true).await;
-    let id = send.id;
-    deliver(&engine, send, None).await;
-    let (state, why, status, _) = outcome_of(&engine, id).await;
-    assert_eq!(
-        (state.as_str(), status.as_str()),
-        ("uncertain", "uncertain")
-    );
-    assert!(
-        why.unwrap()
-            .contains("may or may not have reached the customer")
-    );
-    engine.shutdown();
+    on_each_store(|store| async move {
+        let graph = graph_hanging_up().await;
+        let (_d, engine, send) = engine_with_a_queued_text(&graph, true, store.clone()).await;
+        let id = send.id;
+        let lease = lease_for(&engine, send.number_id).await;
+        deliver(&engine, send, lease).await;
+        let (state, why, status, _) = outcome_of(&engine, id).await;
+        assert_eq!(
+            (state.as_str(), status.as_str()),
+            ("uncertain", "uncertain")
+        );
+        assert!(
+            why.unwrap()
+                .contains("may or may not have reached the customer")
+        );
+        engine.shutdown();
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_throttled_send_goes_back_in_the_queue_for_later() {
-    let graph = graph_answering(
-        429,
-        json!({"error": {"message": "Rate limit hit", "type": "OAuthException", "code": 130429}}),
-    )
+    on_each_store(|store| async move {
+        let graph = graph_answering(
+            429,
+            json!({"error": {"message": "Rate limit hit", "type": "OAuthException", "code": 130429}}),
+        )
+        .await;
+        let (_d, engine, send) = engine_with_a_queued_text(&graph, true, store.clone()).await;
+        let (id, before) = (send.id, now_ms());
+        let lease = lease_for(&engine, send.number_id).await;
+        deliver(&engine, send, lease).await;
+        let (state, ..) = outcome_of(&engine, id).await;
+        assert_eq!(state, "queued");
+        let next: i64 = engine
+            .writer
+            .run(move |ctx| {
+                Ok(ctx.conn.query_row(
+                    "SELECT next_attempt_at FROM outbox WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert!(
+            next >= before + 500,
+            "not due again at once: {next} vs {before}"
+        );
+        engine.shutdown();
+    })
     .await;
-    let (_d, engine, send) = engine_with_a_queued_text(&graph, true).await;
-    let (id, before) = (send.id, now_ms());
-    deliver(&engine, send, None).await;
-    let (state, ..) = outcome_of(&engine, id).await;
-    assert_eq!(state, "queued");
-    let next: i64 = engine
-        .writer
-        .run(move |ctx| {
-            Ok(ctx.conn.query_row(
-                "SELECT next_attempt_at FROM outbox WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
-    assert!(
-        next >= before + 500,
-        "not due again at once: {next} vs {before}"
-    );
-    engine.shutdown();
 }
 
 #[tokio::test]
 async fn a_number_without_a_token_fails_the_send_and_says_to_connect_it() {
-    // Nothing listens here: the send must fail before any call.
-    let (_d, engine, send) = engine_with_a_queued_text("http://127.0.0.1:9", false).await;
-    let id = send.id;
-    deliver(&engine, send, None).await;
-    let (state, why, status, _) = outcome_of(&engine, id).await;
-    assert_eq!((state.as_str(), status.as_str()), ("failed", "failed"));
-    assert_eq!(
-        why.unwrap(),
-        wabox_i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[])
-    );
-    engine.shutdown();
+    on_each_store(|store| async move {
+        // Nothing listens here: the send must fail before any call.
+        let (_d, engine, send) =
+            engine_with_a_queued_text("http://127.0.0.1:9", false, store.clone()).await;
+        let id = send.id;
+        let lease = lease_for(&engine, send.number_id).await;
+        deliver(&engine, send, lease).await;
+        let (state, why, status, _) = outcome_of(&engine, id).await;
+        assert_eq!((state.as_str(), status.as_str()), ("failed", "failed"));
+        assert_eq!(
+            why.unwrap(),
+            wabox_i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[])
+        );
+        engine.shutdown();
+    })
+    .await;
 }
