@@ -11,17 +11,12 @@ pub use wabox_protocol::admin::SearchHit;
 /// are text, never FTS syntax. Whole words rather than prefixes everywhere: a long prefix makes
 /// FTS5 merge every matching word's list, which costs tens of milliseconds on a big store.
 pub fn fts_query(input: &str) -> Option<String> {
-    let words: Vec<&str> = input.split_whitespace().collect();
-    let last = words.len().checked_sub(1)?;
-    let terms: Vec<String> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let quoted = format!("\"{}\"", w.replace('"', "\"\""));
-            if i == last { quoted + "*" } else { quoted }
-        })
-        .collect();
-    Some(terms.join(" "))
+    query_terms(
+        input,
+        |w| format!("\"{}\"", w.replace('"', "\"\"")),
+        "*",
+        " ",
+    )
 }
 
 /// The same words as a PostgreSQL `tsquery`: each word a quoted lexeme (quotes and operators in
@@ -29,17 +24,32 @@ pub fn fts_query(input: &str) -> Option<String> {
 /// word being typed) and the others whole words, as in FTS5. Its accents are taken off in SQL,
 /// as they are taken off the messages' words.
 pub fn ts_query(input: &str) -> Option<String> {
+    query_terms(
+        input,
+        |w| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''")),
+        ":*",
+        " & ",
+    )
+}
+
+/// Each word quoted, the last one marked a prefix, joined; none for no words.
+fn query_terms(
+    input: &str,
+    quote: impl Fn(&str) -> String,
+    prefix: &str,
+    join: &str,
+) -> Option<String> {
     let words: Vec<&str> = input.split_whitespace().collect();
     let last = words.len().checked_sub(1)?;
     let terms: Vec<String> = words
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let quoted = format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
-            if i == last { quoted + ":*" } else { quoted }
+            let quoted = quote(w);
+            if i == last { quoted + prefix } else { quoted }
         })
         .collect();
-    Some(terms.join(" & "))
+    Some(terms.join(join))
 }
 
 /// Indexes up to `limit` messages not indexed yet, atomically (a savepoint, so it also runs
