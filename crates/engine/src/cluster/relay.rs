@@ -5,8 +5,8 @@
 //!
 //! Ids are given when a row is written, not when it is committed, so a slow transaction can
 //! commit an id below one already read: each look reads again the ids of the last `LOOKBACK`
-//! it has not seen (in flight then, or rolled back), and what is new. An event missed even so costs a subscriber nothing it cannot reload: events are a
-//! courtesy, the store is the truth.
+//! it has not seen (in flight then, or rolled back), and what is new. An event missed even so
+//! costs a subscriber nothing it cannot reload: events are a courtesy, the store is the truth.
 
 use super::Cluster;
 use crate::Engine;
