@@ -8,7 +8,10 @@
 //! search, JSON, SQLite's pragmas) the caller asks `dialect()`.
 
 mod pg;
+mod pg_tls;
 mod sqlite;
+#[cfg(test)]
+mod tls_tests;
 mod value;
 
 pub use crate::{named_params, params};

@@ -21,9 +21,9 @@ pub struct PgConn {
     /// Whether a call failed in a way that ends the connection (`ends_connection`), though the
     /// client may not call itself closed until a later call fails too.
     broken: std::cell::Cell<bool>,
-    /// Where it connected, to connect again once the server closed the connection (a restart,
-    /// a failover to a standby).
-    url: String,
+    /// Where it connected and with what TLS, to connect again once the server closed the
+    /// connection (a restart, a failover to a standby).
+    tls: super::pg_tls::Tls,
 }
 
 #[derive(Clone)]
@@ -48,6 +48,14 @@ impl Drop for PgConn {
     }
 }
 
+/// A client for the address, with TLS where it asks for it.
+fn open(tls: &super::pg_tls::Tls) -> std::result::Result<postgres::Client, postgres::Error> {
+    match &tls.connector {
+        Some(connector) => postgres::Client::connect(&tls.conninfo, connector.clone()),
+        None => postgres::Client::connect(&tls.conninfo, postgres::NoTls),
+    }
+}
+
 impl PgConn {
     fn client(&self) -> &RefCell<postgres::Client> {
         self.client
@@ -56,13 +64,14 @@ impl PgConn {
     }
 
     pub fn connect(url: &str) -> Result<PgConn> {
-        let client = off_the_runtime(|| postgres::Client::connect(url, postgres::NoTls))?;
+        let tls = super::pg_tls::prepare(url).map_err(Error::Store)?;
+        let client = off_the_runtime(|| open(&tls))?;
         Ok(PgConn {
             client: Some(RefCell::new(client)),
             kept: RefCell::new(HashMap::new()),
             in_transaction: std::cell::Cell::new(false),
             broken: std::cell::Cell::new(false),
-            url: url.to_owned(),
+            tls,
         })
     }
 
@@ -74,8 +83,8 @@ impl PgConn {
         if self.in_transaction.get() || !(self.broken.get() || self.client().borrow().is_closed()) {
             return Ok(());
         }
-        let url = self.url.as_str();
-        let fresh = off_the_runtime(|| postgres::Client::connect(url, postgres::NoTls))?;
+        let tls = &self.tls;
+        let fresh = off_the_runtime(|| open(tls))?;
         let old = std::mem::replace(&mut *self.client().borrow_mut(), fresh);
         off_the_runtime(move || drop(old));
         self.kept.borrow_mut().clear();
