@@ -125,16 +125,26 @@ fn read(address: &str) -> Wanted {
         }
         None => words(address)
             .filter_map(|(key, value)| {
-                keep(key, value).map(|kept| match kept.contains(char::is_whitespace) {
-                    true => format!("{key}='{kept}'"),
-                    false => format!("{key}={kept}"),
+                keep(key, &value).map(|kept| {
+                    let quoted = kept.replace('\\', "\\\\").replace('\'', "\\'");
+                    match kept.contains(char::is_whitespace) || quoted != kept || kept.is_empty() {
+                        true => format!("{key}='{quoted}'"),
+                        false => format!("{key}={kept}"),
+                    }
                 })
             })
             .collect::<Vec<_>>()
             .join(" "),
     };
+    // An address with nothing to take out is given as it was written: the words read here
+    // need not know every escape the client does.
+    let untouched = root_cert.is_none() && !address.contains("sslmode=verify-");
     Wanted {
-        conninfo,
+        conninfo: if untouched {
+            address.to_owned()
+        } else {
+            conninfo
+        },
         required,
         root_cert,
     }
@@ -149,8 +159,9 @@ fn split_url(address: &str) -> Option<(&str, &str)> {
     Some(address.split_once('?').unwrap_or((address, "")))
 }
 
-/// `key=value` words, a value quoted with '...' when it holds spaces.
-fn words(address: &str) -> impl Iterator<Item = (&str, &str)> {
+/// `key=value` words, a value quoted with '...' when it holds spaces, `\'` and `\\` escaped
+/// inside, as libpq reads them.
+fn words(address: &str) -> impl Iterator<Item = (&str, String)> {
     let mut rest = address;
     std::iter::from_fn(move || {
         rest = rest.trim_start();
@@ -159,11 +170,28 @@ fn words(address: &str) -> impl Iterator<Item = (&str, &str)> {
         }
         let (key, after) = rest.split_once('=').unwrap_or((rest, ""));
         let after = after.trim_start();
-        let (value, next) = match after.strip_prefix('\'') {
-            Some(quoted) => quoted.split_once('\'').unwrap_or((quoted, "")),
-            None => after.split_at(after.find(char::is_whitespace).unwrap_or(after.len())),
-        };
-        rest = next;
+        let mut value = String::new();
+        match after.strip_prefix('\'') {
+            Some(quoted) => {
+                let mut chars = quoted.char_indices();
+                rest = "";
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                        '\'' => {
+                            rest = &quoted[i + 1..];
+                            break;
+                        }
+                        c => value.push(c),
+                    }
+                }
+            }
+            None => {
+                let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                value.push_str(&after[..end]);
+                rest = &after[end..];
+            }
+        }
         Some((key.trim(), value))
     })
 }
@@ -210,6 +238,20 @@ mod tests {
                 "postgres://db/wabox?sslmode=prefer",
                 false,
                 None,
+            ),
+            // Nothing to take out: as written.
+            (
+                r"host=db password='it\'s' sslmode=require",
+                r"host=db password='it\'s' sslmode=require",
+                true,
+                None,
+            ),
+            // Taken out: the other values written again, escaped as they came.
+            (
+                r"host=db password='it\'s a \\' sslmode=verify-full sslrootcert='/my ca.pem'",
+                r"host=db password='it\'s a \\' sslmode=require",
+                true,
+                Some("/my ca.pem"),
             ),
         ] {
             assert_eq!(
