@@ -53,10 +53,17 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &TemplatePicker) {
             );
             let lines: Vec<Line> = match &picker.templates {
                 None => vec![Line::styled(app.t.loading, dim)],
-                Some(_) => {
+                Some(all) => {
                     let visible = picker.visible();
                     if visible.is_empty() {
-                        wrap(app.t.templates_none, w)
+                        // None approved, or only none matching what was typed: each says what
+                        // to do about it.
+                        let why = if all.is_empty() || picker.query.is_empty() {
+                            app.t.templates_none
+                        } else {
+                            app.t.templates_no_match
+                        };
+                        wrap(why, w)
                             .into_iter()
                             .map(|l| Line::styled(l, dim))
                             .collect()

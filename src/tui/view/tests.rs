@@ -118,6 +118,29 @@ fn closed_window_opens_the_template_picker_instead_of_the_composer() {
 }
 
 #[test]
+fn a_search_no_template_matches_says_so_rather_than_that_there_are_none() {
+    let mut app = fixtures::inbox("en");
+    app.list.selected = 3;
+    press(&mut app, KeyCode::Char('i'));
+    let answer = |app: &mut App, templates| {
+        let _ = app.on_reply(
+            crate::tui::app::Tag::Templates {
+                waba_id: "waba-106540352242922".into(),
+            },
+            Ok(crate::protocol::Response::Templates(templates)),
+        );
+    };
+    answer(&mut app, fixtures::templates());
+    // What an agent types for a reply lands in the picker's search when the window is closed.
+    type_text(&mut app, "Hola, te ayudo");
+    let shown = |app: &App| format!("{:?}", render(app, 100, 24).backend());
+    assert!(shown(&app).contains("No approved template matches the search"));
+    assert!(!shown(&app).contains("sync them"));
+    answer(&mut app, Vec::new());
+    assert!(shown(&app).contains("No approved templates for this number: sync them"));
+}
+
+#[test]
 fn template_form_previews_the_exact_text() {
     let mut app = fixtures::inbox("en");
     app.list.selected = 3;
