@@ -49,28 +49,36 @@ fn openssl(args: &[&str], dir: &Path) {
     run(c, &format!("openssl {args:?}"));
 }
 
+/// `openssl req` with a new P-256 key, unencrypted, and `args`.
+fn request(dir: &Path, args: &[&str]) {
+    let new_key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let all: Vec<&str> = ["req"]
+        .iter()
+        .chain(&new_key)
+        .chain(args)
+        .copied()
+        .collect();
+    openssl(&all, dir);
+}
+
 /// A certificate authority (`NAME.crt`, `NAME.key`) in `dir`.
 fn authority(dir: &Path, name: &str) {
-    let (key, crt) = (format!("{name}.key"), format!("{name}.crt"));
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &crt,
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN=wabox test {name}"),
-        ],
+    let (key, crt, subject) = (
+        format!("{name}.key"),
+        format!("{name}.crt"),
+        format!("/CN=wabox test {name}"),
+    );
+    request(
         dir,
+        &[
+            "-x509", "-keyout", &key, "-out", &crt, "-days", "2", "-subj", &subject,
+        ],
     );
 }
 
@@ -81,14 +89,9 @@ impl Server {
         set_mode(d, 0o755);
         authority(d, "ca");
         authority(d, "other");
-        openssl(
+        request(
+            d,
             &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
                 "-keyout",
                 "server.key",
                 "-out",
@@ -96,7 +99,6 @@ impl Server {
                 "-subj",
                 "/CN=localhost",
             ],
-            d,
         );
         std::fs::write(
             d.join("server.ext"),
