@@ -228,35 +228,69 @@ async fn on_postgres(o: IngestOptions, store: &str) -> anyhow::Result<()> {
         tag: &tag,
         now: crate::domain::time::now_unix(),
     };
-    let mut report = bench.run().await?;
-    report.judge();
-    if o.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        report.print_table();
+    finish(bench.run().await?, o.json)
+}
+
+impl IngestOptions {
+    /// The deliveries of a run: these options' numbers, customers and size, signed with
+    /// `secret`, `tag` in their wamids.
+    fn delivery_gen(&self, secret: &str, tag: String, now: i64) -> Arc<DeliveryGen> {
+        Arc::new(DeliveryGen::new(
+            self.numbers,
+            self.customers_per_number,
+            secret.as_bytes(),
+            tag,
+            rand::random(),
+            self.body_bytes,
+            now,
+        ))
     }
-    if !report.problems.is_empty() {
-        anyhow::bail!(
-            "the bench saw problems (above): its figures cannot be trusted: {}",
-            report.problems.join("; ")
-        );
+}
+
+/// A bench's figures: judged against the targets, printed as a table, and what went wrong.
+trait Judged: serde::Serialize {
+    fn judge(&mut self);
+    fn print_table(&self);
+    fn problems(&self) -> &[String];
+}
+
+impl Judged for Report {
+    fn judge(&mut self) {
+        Report::judge(self)
     }
-    Ok(())
+    fn print_table(&self) {
+        Report::print_table(self)
+    }
+    fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl Judged for pg_report::PgReport {
+    fn judge(&mut self) {
+        pg_report::PgReport::judge(self)
+    }
+    fn print_table(&self) {
+        pg_report::PgReport::print_table(self)
+    }
+    fn problems(&self) -> &[String] {
+        &self.problems
+    }
 }
 
 /// Judges and prints the figures; any problem makes the command fail, as figures that cannot
 /// be trusted must not pass for a result.
-fn finish(mut report: Report, json: bool) -> anyhow::Result<()> {
+fn finish(mut report: impl Judged, json: bool) -> anyhow::Result<()> {
     report.judge();
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         report.print_table();
     }
-    if !report.problems.is_empty() {
+    if !report.problems().is_empty() {
         anyhow::bail!(
             "the bench saw problems (above): its figures cannot be trusted: {}",
-            report.problems.join("; ")
+            report.problems().join("; ")
         );
     }
     Ok(())
@@ -273,16 +307,8 @@ impl IngestRun {
 
     /// Deliveries for one phase: the phase's letter in their wamids keeps phases apart.
     fn generator(&self, phase: &str) -> Arc<DeliveryGen> {
-        let o = &self.o;
-        Arc::new(DeliveryGen::new(
-            o.numbers,
-            o.customers_per_number,
-            self.secret.as_bytes(),
-            format!("{phase}{}", self.tag),
-            rand::random(),
-            o.body_bytes,
-            self.now,
-        ))
+        self.o
+            .delivery_gen(&self.secret, format!("{phase}{}", self.tag), self.now)
     }
 
     fn empty_report(&self) -> Report {

@@ -11,7 +11,6 @@ use super::pg_engines::{
 use super::pg_report::{ClusterCpu, EnginesRun, JournalCounts, PgReport, PgSetup, Takeover};
 use super::phases::check_http;
 use super::report::HttpFigures;
-use crate::bench::deliveries::DeliveryGen;
 use crate::bench::load::{self, Progress};
 use crate::bench::sys;
 use crate::store::db::Connection;
@@ -141,15 +140,7 @@ impl PgBench<'_> {
         engines: &mut [ChildEngine],
     ) -> anyhow::Result<EnginesRun> {
         let o = self.o;
-        let generator = Arc::new(DeliveryGen::new(
-            o.numbers,
-            o.customers_per_number,
-            self.secret.as_bytes(),
-            format!("G{}", self.tag),
-            rand::random(),
-            o.body_bytes,
-            self.now,
-        ));
+        let generator = o.delivery_gen(self.secret, format!("G{}", self.tag), self.now);
         let tag = generator.tag.clone();
         let postmaster = query(url, |c| Ok(postmaster_of(c))).await?;
         let progress = Arc::new(Progress::default());
