@@ -1,11 +1,13 @@
 //! Turns journal entries into store changes: parse, route, apply, mark — all in one transaction
-//! per batch, with a savepoint per entry so one bad entry cannot hold back the others.
+//! per batch, in one savepoint, and again with a savepoint per entry when one of them fails, so
+//! one bad entry cannot hold back the others.
 
 use super::writer::{WriterCtx, WriterStats};
 use std::sync::atomic::Ordering;
 use wabox_domain::delivery::{Delivery, ParseError, parse_delivery};
 use wabox_domain::time::now_unix;
 pub use wabox_protocol::admin::EntryOutcome;
+use wabox_store::cluster::Lane;
 use wabox_store::journal::{self, JournalState};
 use wabox_store::{Result, StoreError, StoreEvent, apply};
 
@@ -14,20 +16,56 @@ use wabox_store::{Result, StoreError, StoreEvent, apply};
 /// commits, the caller passes the outcomes to `settle`.
 pub fn apply_pending(
     conn: &wabox_store::db::Connection,
-    cluster_me: Option<&str>,
+    cluster_me: Option<(&str, Lane)>,
     limit: usize,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Vec<EntryOutcome>> {
-    // With other engines, only the partitions this one holds (`cluster_me` names it).
+    // With other engines, only the partitions this one holds (`cluster_me` names it), those
+    // of its lane.
     let pending = match cluster_me {
-        Some(me) => wabox_store::cluster::pending_owned(conn, me, limit)?,
+        Some((me, lane)) => wabox_store::cluster::pending_owned(conn, me, lane, limit)?,
         None => journal::pending(conn, limit)?,
     };
-    let mut outcomes = Vec::with_capacity(pending.len());
-    for (id, body) in &pending {
-        outcomes.push(process_entry(conn, *id, body, events)?);
+    if pending.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(outcomes)
+    // All of them in one savepoint, marked in one statement: a savepoint and a mark each were
+    // three round trips a delivery on PostgreSQL. If one cannot be applied, nothing of the
+    // group stays, and each goes again in a savepoint of its own, so that the one that fails
+    // is kept as invalid and the others stand.
+    let now = now_unix();
+    let grouped = in_savepoint(conn, "entries", events, |events| {
+        let mut outcomes = Vec::with_capacity(pending.len());
+        for (id, body) in &pending {
+            let (state, detail) = apply_parsed(conn, *id, &parse(body), now, events)?;
+            if state != JournalState::Processed {
+                journal::mark(conn, *id, state, detail.as_deref(), now)?;
+            }
+            outcomes.push(EntryOutcome {
+                id: *id,
+                state,
+                detail,
+            });
+        }
+        let processed: Vec<i64> = outcomes
+            .iter()
+            .filter(|o| o.state == JournalState::Processed)
+            .map(|o| o.id)
+            .collect();
+        journal::mark_processed(conn, &processed, now)?;
+        Ok(outcomes)
+    })?;
+    match grouped {
+        Ok(outcomes) => Ok(outcomes),
+        Err(e) => {
+            tracing::warn!(error = %e, count = pending.len(), "a pending delivery could not be applied with its group; applying them one by one");
+            let mut outcomes = Vec::with_capacity(pending.len());
+            for (id, body) in &pending {
+                outcomes.push(process_entry(conn, *id, body, events)?);
+            }
+            Ok(outcomes)
+        }
+    }
 }
 
 /// Counts committed outcomes, logs the invalid ones and tells subscribers of the entries that

@@ -57,7 +57,9 @@ pub(super) fn begin(ctx: &mut WriterCtx, limit: usize) -> store::Result<Option<O
     ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
     let events_before = ctx.events.len();
     let me = ctx.cluster.as_ref().map(|c| c.me.clone());
-    match ingest::apply_pending(&ctx.conn, me.as_deref(), limit, &mut ctx.events) {
+    let lane = ctx.lane;
+    let cluster_me = me.as_deref().map(|me| (me, lane));
+    match ingest::apply_pending(&ctx.conn, cluster_me, limit, &mut ctx.events) {
         Ok(outcomes) if !outcomes.is_empty() => Ok(Some(OpenIngest {
             outcomes,
             events_before,
@@ -133,7 +135,10 @@ pub(super) fn commit_appends(
         }
         // With other engines, each delivery goes to its partition, applied by its owner.
         let partitions = match &ctx.cluster {
-            Some(_) => Some(partitions_of(ctx, &appends).map_err(db_error)?),
+            Some(_) => {
+                let arrivals: Vec<&Arrival> = appends.iter().map(|(a, _)| a).collect();
+                Some(partitions_of(&ctx.conn, &arrivals).map_err(db_error)?)
+            }
             None => None,
         };
         // Inside an open transaction too: the entries it applied are no longer pending.
@@ -274,10 +279,13 @@ fn apply_as_journaled(
 
 /// Each arrival's partition: its first change's number's tenant's (a delivery names one
 /// business's numbers), partition 0 for one that names none of ours or cannot be read.
-fn partitions_of(ctx: &WriterCtx, appends: &[Append]) -> store::Result<Vec<i64>> {
-    let firsts: Vec<_> = appends
+pub(super) fn partitions_of(
+    conn: &store::db::Connection,
+    arrivals: &[&Arrival],
+) -> store::Result<Vec<i64>> {
+    let firsts: Vec<_> = arrivals
         .iter()
-        .map(|(a, _)| a.parsed.as_ref().ok().and_then(|d| d.changes.first()))
+        .map(|a| a.parsed.as_ref().ok().and_then(|d| d.changes.first()))
         .collect();
     fn number_of(c: &wabox_domain::delivery::Change) -> Option<&str> {
         c.phone_number_id.as_ref().map(|p| p.0.as_str())
@@ -288,14 +296,14 @@ fn partitions_of(ctx: &WriterCtx, appends: &[Append]) -> store::Result<Vec<i64>>
         .flatten()
         .filter_map(|c| number_of(c))
         .collect();
-    let tenants = store::cluster::tenants_of_numbers(&ctx.conn, &named)?;
+    let tenants = store::cluster::tenants_of_numbers(conn, &named)?;
     firsts
         .iter()
         .map(
             |&first| match first.and_then(number_of).and_then(|p| tenants.get(p)) {
                 Some(&tenant) => Ok(store::cluster::partition_of_tenant(tenant)),
                 None => store::cluster::partition_of(
-                    &ctx.conn,
+                    conn,
                     first.and_then(number_of),
                     first.map(|c| c.waba_id.0.as_str()),
                 ),

@@ -17,6 +17,7 @@ fn writer_on(f: Fixture) -> (WriterCtx, wabox_store::testing::StoreGuard) {
         conn: f.conn,
         events: Vec::new(),
         cluster: None,
+        lane: wabox_store::cluster::Lane::ALL,
     };
     (ctx, f._dir)
 }

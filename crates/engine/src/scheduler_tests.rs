@@ -43,6 +43,7 @@ fn ctx(f: Fixture) -> (wabox_store::testing::StoreGuard, WriterCtx) {
             conn,
             events: Vec::new(),
             cluster: None,
+            lane: wabox_store::cluster::Lane::ALL,
         },
     )
 }

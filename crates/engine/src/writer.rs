@@ -63,6 +63,8 @@ pub struct WriterCtx {
     /// With several engines on one PostgreSQL store: this engine's leases, and its name on the
     /// events it writes for the others.
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// With a cluster: the partitions this connection applies deliveries of.
+    pub lane: store::cluster::Lane,
 }
 
 impl WriterCtx {
@@ -215,6 +217,7 @@ pub fn start(
                 conn,
                 events: Vec::new(),
                 cluster,
+                lane: store::cluster::Lane::ALL,
             };
             let durability = Durability {
                 checkpointer: checkpointer.as_ref(),

@@ -231,32 +231,79 @@ pub fn append(
 /// holds, locked (another engine skips them until this transaction ends), as long as the
 /// leases they are applied under are held (locked for share: they cannot pass meanwhile).
 /// A delivery journaled before partitions existed counts as partition 0's.
-pub fn pending_owned(conn: &Connection, me: &str, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
+///
+/// Each partition's oldest are read through `journal_pending_by_partition`, and only the ids
+/// are sorted before the bodies are read: filtering the journal in id order walked every
+/// processed row before the first pending one (18 ms behind 15,000 of them), and sorting the
+/// candidates with their bodies took as long. Across partitions the order does not matter
+/// (they are different tenants); within one, the entries taken are always its oldest.
+pub fn pending_owned(
+    conn: &Connection,
+    me: &str,
+    lane: Lane,
+    limit: usize,
+) -> Result<Vec<(i64, Vec<u8>)>> {
     let rows = conn
         .prepare_cached(
-            "SELECT j.id, j.body FROM journal j
-             WHERE j.state != 'processed' AND j.state = 'pending'
-               AND COALESCE(j.partition, 0) IN (
-                   SELECT partition FROM partition_leases
-                   WHERE owner = ?1 AND expires_at > clock_timestamp()
-                   ORDER BY partition FOR SHARE)
-             ORDER BY j.id LIMIT ?2
+            "WITH held AS (
+                 SELECT partition FROM partition_leases
+                 WHERE owner = ?1 AND expires_at > clock_timestamp()
+                   AND partition % ?4 = ?3
+                 ORDER BY partition FOR SHARE),
+             oldest AS (
+                 SELECT p.id FROM held CROSS JOIN LATERAL (
+                     SELECT id FROM journal
+                     WHERE state = 'pending' AND partition = held.partition
+                     ORDER BY id LIMIT ?2) p
+                 UNION ALL
+                 (SELECT id FROM journal
+                  WHERE state = 'pending' AND partition IS NULL
+                    AND EXISTS (SELECT 1 FROM held WHERE partition = 0)
+                  ORDER BY id LIMIT ?2)
+                 ORDER BY id LIMIT ?2)
+             SELECT j.id, j.body FROM journal j
+             WHERE j.id IN (SELECT id FROM oldest) AND j.state = 'pending'
+             ORDER BY j.id
              FOR UPDATE OF j SKIP LOCKED",
         )?
-        .query_map(params![me, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![me, limit as i64, lane.index, lane.of], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<crate::db::Result<_>>()?;
     Ok(rows)
 }
 
-/// Whether any delivery waits to be applied in the partitions this engine holds.
+/// Which of an engine's partitions a connection applies: those whose number, divided by `of`,
+/// leaves `index`. Each lane is a connection of its own, so that an engine applies several
+/// tenants' deliveries at once instead of waiting on one round trip after another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lane {
+    pub index: i64,
+    pub of: i64,
+}
+
+impl Lane {
+    /// Every partition, on one connection.
+    pub const ALL: Lane = Lane { index: 0, of: 1 };
+
+    pub fn has(self, partition: i64) -> bool {
+        partition.rem_euclid(self.of) == self.index
+    }
+}
+
+/// Whether any delivery waits to be applied in the partitions this engine holds (looked up
+/// partition by partition, as `pending_owned` does).
 pub fn any_pending_owned(conn: &Connection, me: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM journal j
-             WHERE j.state != 'processed' AND j.state = 'pending'
-               AND COALESCE(j.partition, 0) IN (
-                   SELECT partition FROM partition_leases
-                   WHERE owner = ?1 AND expires_at > clock_timestamp()))",
+            "SELECT EXISTS (
+                 SELECT 1 FROM partition_leases l
+                 WHERE l.owner = ?1 AND l.expires_at > clock_timestamp()
+                   AND (EXISTS (SELECT 1 FROM journal j
+                                WHERE j.state = 'pending' AND j.partition = l.partition)
+                        OR (l.partition = 0
+                            AND EXISTS (SELECT 1 FROM journal j
+                                        WHERE j.state = 'pending' AND j.partition IS NULL))))",
         )?
         .query_row([me], |r| r.get(0))?)
 }
@@ -447,6 +494,79 @@ mod tests {
             listen: None,
             started_at: 0,
         }
+    }
+
+    #[test]
+    fn each_lane_takes_its_own_partitions_oldest_first() {
+        use crate::journal::{JournalState, digest};
+        let Some(database) = postgres_database() else {
+            return;
+        };
+        let a = crate::open_postgres(&database.url).unwrap();
+        heartbeat(&a, &engine("a")).unwrap();
+        assert_eq!(claim(&a, "a", 10, 64).unwrap().len(), 64);
+        let held = |p: i64| Lease {
+            partition: p,
+            epoch: 1,
+        };
+        release(&a, "a", held(5)).unwrap();
+        let append_to = |name: &str, partition: i64, state: JournalState| {
+            append(
+                &a,
+                name.as_bytes(),
+                &digest(name.as_bytes()),
+                state,
+                1,
+                partition,
+            )
+            .unwrap();
+        };
+        append_to("old, processed", 2, JournalState::Processed);
+        append_to("p3 first", 3, JournalState::Pending);
+        append_to("p2 first", 2, JournalState::Pending);
+        append_to("p5, not held", 5, JournalState::Pending);
+        append_to("p2 second", 2, JournalState::Pending);
+        append_to("p3 second", 3, JournalState::Pending);
+        append_to("p0", 0, JournalState::Pending);
+        // Journaled before partitions existed: partition 0's.
+        a.execute(
+            "INSERT INTO journal (received_at, body, body_sha256, state) VALUES (1, ?1, ?2, 'pending')",
+            params![b"no partition".as_slice(), digest(b"no partition").as_slice()],
+        )
+        .unwrap();
+        let taken = |lane: Lane, limit: usize| -> Vec<String> {
+            pending_owned(&a, "a", lane, limit)
+                .unwrap()
+                .into_iter()
+                .map(|(_, body)| String::from_utf8(body).unwrap())
+                .collect()
+        };
+        let even = Lane { index: 0, of: 2 };
+        let odd = Lane { index: 1, of: 2 };
+        assert_eq!(
+            taken(even, 10),
+            ["p2 first", "p2 second", "p0", "no partition"]
+        );
+        assert_eq!(taken(odd, 10), ["p3 first", "p3 second"], "5 is not held");
+        assert_eq!(
+            taken(Lane::ALL, 3),
+            ["p3 first", "p2 first", "p2 second"],
+            "the oldest, and each partition's in order"
+        );
+        assert!(even.has(4) && !even.has(5) && odd.has(5) && Lane::ALL.has(63));
+        assert!(any_pending_owned(&a, "a").unwrap());
+        let pending: Vec<i64> = pending_owned(&a, "a", Lane::ALL, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(pending.len(), 6);
+        crate::journal::mark_processed(&a, &pending, 2).unwrap();
+        assert!(
+            !any_pending_owned(&a, "a").unwrap(),
+            "only the unheld partition's is left"
+        );
+        assert!(taken(Lane::ALL, 10).is_empty());
     }
 
     #[test]

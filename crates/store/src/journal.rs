@@ -107,6 +107,28 @@ pub fn mark(
     Ok(())
 }
 
+/// Marks these entries processed, in one statement (a round trip each was a tenth of a
+/// delivery's on PostgreSQL).
+pub fn mark_processed(conn: &Connection, ids: &[i64], now: i64) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list = serde_json::to_string(ids).map_err(crate::StoreError::invalid)?;
+    let sql = match conn.dialect() {
+        crate::db::Dialect::Sqlite => {
+            "UPDATE journal SET state = 'processed', detail = NULL, processed_at = ?2
+             WHERE id IN (SELECT value FROM json_each(?1))"
+        }
+        crate::db::Dialect::Postgres => {
+            "UPDATE journal SET state = 'processed', detail = NULL, processed_at = ?2
+             WHERE id IN (SELECT CAST(value AS BIGINT)
+                          FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON)))"
+        }
+    };
+    conn.prepare_cached(sql)?.execute(params![list, now])?;
+    Ok(())
+}
+
 /// Ids of every unrouted delivery, oldest first.
 pub fn unrouted_ids(conn: &Connection) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare(

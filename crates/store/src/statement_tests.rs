@@ -980,6 +980,21 @@ fn the_journal_and_the_outbox_counted_and_account_events_shown_to_admins() {
     );
     assert_eq!(journal::body(conn, b).unwrap(), b"[]");
     assert!(journal::body(conn, 999_999).is_err());
+    // Many marked processed in one statement: only those named, their detail gone.
+    let (c, _) =
+        journal::append(conn, b"1", &journal::digest(b"1"), JournalState::Pending, 4).unwrap();
+    journal::mark_processed(conn, &[a, c], 5).unwrap();
+    journal::mark_processed(conn, &[], 5).unwrap();
+    assert_eq!(journal::counts(conn).unwrap(), [(JournalState::Invalid, 1)]);
+    let (state, detail, at): (String, Option<String>, i64) = conn
+        .query_row(
+            "SELECT state, detail, processed_at FROM journal WHERE id = ?1",
+            [a],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((state.as_str(), detail, at), ("processed", None, 5));
+    journal::mark(conn, a, JournalState::Unrouted, Some("unknown"), 6).unwrap();
     assert_eq!(
         journal::list(conn, journal::JournalFilter::All, 10, Some(b))
             .unwrap()
