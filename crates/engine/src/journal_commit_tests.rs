@@ -248,3 +248,61 @@ async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscri
     thread.join().unwrap();
     drop(f._dir);
 }
+
+/// On PostgreSQL a serving engine answers once the delivery is journaled (`appender`), and the
+/// lane of its partition applies it after (`apply_lanes`; which lane takes which partitions is
+/// `store::cluster`'s test).
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgres_a_delivery_is_answered_once_journaled_and_applied_by_its_lane_after() {
+    use wabox_store::cluster::{self as lease, EngineRow};
+    let Some(database) = wabox_store::testing::postgres_database() else {
+        return;
+    };
+    let conn = store::open_postgres(&database.url).unwrap();
+    let (tenant_id, _) = fx::add_number(&conn, None).unwrap();
+    let cluster = std::sync::Arc::new(crate::cluster::Cluster::new(true));
+    // This engine holds every partition, as its keeper would have claimed them.
+    let row = EngineRow {
+        id: cluster.me.clone(),
+        host: "test".into(),
+        pid: 1,
+        listen: None,
+        started_at: 0,
+    };
+    lease::heartbeat(&conn, &row).unwrap();
+    assert_eq!(lease::claim(&conn, &cluster.me, 60, 64).unwrap().len(), 64);
+    let at = crate::store_at::StoreAt::Postgres(wabox_secret::Secret::new(database.url.clone()));
+    let (writer, thread) = super::writer::start(&at, true, Some(cluster.clone())).unwrap();
+    let mut seen = writer.events.subscribe();
+    let body = fx::messages(vec![fx::text("wamid.PG", 1_000, "hola")]);
+    let id = writer
+        .journal(Bytes::from(serde_json::to_vec(&body).unwrap()))
+        .await
+        .unwrap();
+    // Journaled under its tenant's partition, whatever became of it since.
+    let partition: i64 = conn
+        .query_row("SELECT partition FROM journal WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(partition, lease::partition_of_tenant(tenant_id));
+    // Applied after, and the subscribers told then.
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), seen.recv())
+        .await
+        .expect("an event once applied")
+        .unwrap();
+    assert!(
+        matches!(event, StoreEvent::MessageAdded { .. }),
+        "{event:?}"
+    );
+    assert_processed(&conn, [id]);
+    assert!(fx::row(&conn, "wamid.PG").is_some());
+    // The same bytes again are the same delivery, answered with the same id.
+    let again = writer
+        .journal(Bytes::from(serde_json::to_vec(&body).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(again, id);
+    writer.stop();
+    thread.join().unwrap();
+}

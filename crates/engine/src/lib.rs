@@ -4,6 +4,8 @@ pub mod access;
 mod admission;
 mod answers;
 pub mod api;
+mod appender;
+mod apply_lanes;
 pub mod assign;
 mod checkpointer;
 pub mod cluster;

@@ -8,6 +8,8 @@
 //! while processing catches up and both share one commit. The engine's commits do not wait
 //! for the disk: `syncer` syncs the log and answers after (`Durability`).
 
+use super::appender::{self, AppendJob};
+use super::apply_lanes::{self, Lanes};
 use super::checkpointer::Checkpointer;
 use super::journal_commit::{self, Arrival, OpenIngest};
 use super::syncer::{self, Answer, Syncer};
@@ -103,6 +105,11 @@ pub struct WriterStats {
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<Job>,
+    /// On PostgreSQL, the journal's own thread (`appender`): deliveries are acknowledged once
+    /// journaled, and applied after.
+    journal: Option<mpsc::Sender<AppendJob>>,
+    /// On PostgreSQL, the connections that apply the journal (`apply_lanes`).
+    lanes: Option<Arc<Lanes>>,
     pub stats: Arc<WriterStats>,
     pub events: broadcast::Sender<StoreEvent>,
 }
@@ -111,14 +118,19 @@ impl WriterHandle {
     /// Journals a delivery; resolves once it is committed.
     pub async fn journal(&self, body: Bytes) -> store::Result<i64> {
         let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Job::Journal {
-                // Hashed and parsed here, on the caller's thread: the writer's is the one
-                // every delivery waits for.
-                arrival: Arrival::new(body),
-                reply,
-            })
-            .map_err(|_| StoreError::WriterStopped)?;
+        // Hashed and parsed here, on the caller's thread: the writer's is the one every
+        // delivery waits for.
+        let arrival = Arrival::new(body);
+        let sent = match &self.journal {
+            Some(journal) => journal
+                .send(AppendJob::Append((arrival, reply)))
+                .map_err(|_| ()),
+            None => self
+                .tx
+                .send(Job::Journal { arrival, reply })
+                .map_err(|_| ()),
+        };
+        sent.map_err(|_| StoreError::WriterStopped)?;
         rx.await.map_err(|_| StoreError::WriterStopped)?
     }
 
@@ -166,11 +178,19 @@ impl WriterHandle {
 
     /// Asks the thread to look at the journal for deliveries to apply.
     pub fn wake_backlog(&self) {
-        let _ = self.tx.send(Job::Backlog);
+        match &self.lanes {
+            Some(lanes) => lanes.wake(),
+            None => {
+                let _ = self.tx.send(Job::Backlog);
+            }
+        }
     }
 
     /// Asks the thread to end once the jobs queued before this are done.
     pub fn stop(&self) {
+        if let Some(journal) = &self.journal {
+            let _ = journal.send(AppendJob::Stop);
+        }
         let _ = self.tx.send(Job::Stop);
     }
 }
@@ -205,8 +225,34 @@ pub fn start(
     let (tx, rx) = mpsc::channel();
     let (events, _) = broadcast::channel(4096);
     let stats = Arc::new(WriterStats::default());
+    // A serving engine on PostgreSQL journals on a connection of its own (`appender`) and
+    // applies on others (`apply_lanes`).
+    let serving_cluster = cluster.clone().filter(|c| ingest && c.takes_work);
+    let lanes = match serving_cluster.clone() {
+        Some(c) => Some(Arc::new(
+            Lanes::start(apply_lanes::connect(at)?, c, stats.clone(), events.clone()).map_err(
+                |e| store::StoreError::invalid(format!("could not start the apply threads: {e}")),
+            )?,
+        )),
+        None => None,
+    };
+    let appender = match (&serving_cluster, &lanes) {
+        (Some(_), Some(lanes)) => {
+            let lanes = lanes.clone();
+            let wake = Box::new(move || lanes.wake());
+            let (journal, thread) = appender::start(at.open_reader()?, stats.clone(), wake)
+                .map_err(|e| {
+                    store::StoreError::invalid(format!("could not start the journal thread: {e}"))
+                })?;
+            Some((journal, thread))
+        }
+        _ => None,
+    };
+    let (journal, appender_thread) = appender.unzip();
     let handle = WriterHandle {
         tx,
+        journal,
+        lanes: lanes.clone(),
         stats: stats.clone(),
         events: events.clone(),
     };
@@ -223,7 +269,23 @@ pub fn start(
                 checkpointer: checkpointer.as_ref(),
                 syncer: syncer.as_ref(),
             };
-            run_loop(&mut ctx, rx, ingest, &stats, &events, durability);
+            run_loop(
+                &mut ctx,
+                rx,
+                ingest,
+                lanes.as_deref(),
+                &stats,
+                &events,
+                durability,
+            );
+            // The journal's thread was told to stop with this one: what it took commits, and
+            // the lanes apply what they hold.
+            if let Some(t) = appender_thread {
+                let _ = t.join();
+            }
+            if let Some(lanes) = &lanes {
+                lanes.stop();
+            }
             // Answer what waits for the disk before anything closes the store: the connection
             // closed last checkpoints and removes the log.
             drop(syncer);
@@ -248,6 +310,7 @@ fn run_loop(
     ctx: &mut WriterCtx,
     rx: mpsc::Receiver<Job>,
     ingest: bool,
+    lanes: Option<&Lanes>,
     stats: &WriterStats,
     events: &broadcast::Sender<StoreEvent>,
     Durability {
@@ -255,6 +318,8 @@ fn run_loop(
         syncer,
     }: Durability<'_>,
 ) {
+    // With lanes, they apply the journal, and this thread does everything else.
+    let ingest = ingest && lanes.is_none();
     // Entries left pending by a crash are processed first thing.
     let mut backlog = ingest;
     // Messages not in the search index yet are indexed when nothing else waits.
@@ -361,7 +426,11 @@ fn run_loop(
                     std::thread::sleep(Duration::from_millis(200));
                 }
             }
-        } else if search_behind && idle && open.is_none() {
+        } else if search_behind
+            && idle
+            && open.is_none()
+            && lanes.is_none_or(|l| l.quiet_for(SEARCH_QUIET))
+        {
             match store::search::index_pending(&mut ctx.conn, search_batch) {
                 Ok(n) => {
                     search_behind = n == search_batch;
@@ -476,7 +545,11 @@ fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
 /// scheduler, an inbox) is told of a write that a crash could still undo. (A reader can still
 /// see it sooner: SQLite shows a commit to every connection at once. The outbox sends only
 /// what it marked through the writer, so after that mark is durable.)
-fn publish(ctx: &mut WriterCtx, events: &broadcast::Sender<StoreEvent>, syncer: Option<&Syncer>) {
+pub(super) fn publish(
+    ctx: &mut WriterCtx,
+    events: &broadcast::Sender<StoreEvent>,
+    syncer: Option<&Syncer>,
+) {
     if ctx.events.is_empty() {
         return;
     }
