@@ -53,13 +53,18 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster) {
             }
         }
         while !cluster.is_stopping() {
-            match conn.wait_notification(Duration::from_millis(500)) {
-                Ok(Some(channel)) if channel == JOURNAL_CHANNEL => engine.writer.wake_backlog(),
-                Ok(_) => {}
+            let heard = match heard_since(&conn) {
+                Ok(heard) => heard,
                 Err(e) => {
                     tracing::warn!(error = %e, "the event relay lost the store; connecting again");
                     break;
                 }
+            };
+            if heard.journal {
+                engine.writer.wake_backlog();
+            }
+            if !heard.events {
+                continue;
             }
             let Some(after) = last else { break };
             // Ids in the window behind `after` not seen yet: in flight then, or rolled back.
@@ -108,4 +113,46 @@ fn listen(engine: &Arc<Engine>) -> wabox_store::Result<Connection> {
         "LISTEN {EVENTS_CHANNEL}; LISTEN {JOURNAL_CHANNEL}"
     ))?;
     Ok(conn)
+}
+
+/// What the store's notifications asked for since the last look.
+struct Heard {
+    /// Deliveries were journaled: the writer may have some to apply.
+    journal: bool,
+    /// Events were written (or nothing was heard for a while: look anyway).
+    events: bool,
+}
+
+/// How long the relay gathers notifications before acting on them: every engine's journal and
+/// lanes notify at each commit, hundreds a second together, and reading the events after each
+/// took more of the server than applying the deliveries (1.8 ms a look, 18,000 looks for
+/// 30,000 deliveries on three engines). An event reaches another engine's inbox this much later.
+const GATHER: Duration = Duration::from_millis(20);
+
+/// Waits for a notification (half a second at most), then takes those that come within
+/// `GATHER`.
+fn heard_since(conn: &Connection) -> wabox_store::Result<Heard> {
+    let mut heard = Heard {
+        journal: false,
+        events: false,
+    };
+    let mut note = |channel: Option<String>| match channel.as_deref() {
+        Some(JOURNAL_CHANNEL) => heard.journal = true,
+        _ => heard.events = true,
+    };
+    match conn.wait_notification(Duration::from_millis(500))? {
+        None => {
+            note(None);
+            return Ok(heard);
+        }
+        first => note(first),
+    }
+    let until = Instant::now() + GATHER;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match conn.wait_notification(left)? {
+            Some(channel) => note(Some(channel)),
+            None => break,
+        }
+    }
+    Ok(heard)
 }
