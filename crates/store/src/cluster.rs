@@ -252,7 +252,7 @@ pub fn pending_owned(
     limit: usize,
 ) -> Result<Vec<(i64, Vec<u8>)>> {
     let rows = conn
-        .prepare_cached(
+        .prepare_replanned(
             "WITH held AS (
                  SELECT partition FROM partition_leases
                  WHERE owner = ?1 AND expires_at > clock_timestamp()
@@ -394,7 +394,7 @@ pub fn events_after(
     // every look was 2 million rows (and their payloads) for 15,000 deliveries on 3 engines.
     let gaps = serde_json::to_string(gaps).map_err(crate::StoreError::invalid)?;
     let rows: Vec<(i64, Option<String>)> = conn
-        .prepare_cached(
+        .prepare_replanned(
             "SELECT id, CASE WHEN engine = ?2 THEN NULL ELSE event END FROM store_events
              WHERE id > ?1
              UNION ALL

@@ -125,7 +125,9 @@ pub fn mark_processed(conn: &Connection, ids: &[i64], now: i64) -> Result<()> {
                           FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON)))"
         }
     };
-    conn.prepare_cached(sql)?.execute(params![list, now])?;
+    // Planned anew each time: kept, its plan made while the journal was empty scanned the
+    // whole journal once it was not (6.6 ms for 64 ids).
+    conn.prepare_replanned(sql)?.execute(params![list, now])?;
     Ok(())
 }
 

@@ -183,6 +183,17 @@ impl Connection {
         }
     }
 
+    /// A statement planned anew at every call, for one whose best plan changes as its tables
+    /// grow (a queue's look). PostgreSQL plans a kept statement once for all after a few calls:
+    /// the pending look planned while the journal was empty went on reading every pending row
+    /// with its body and sorting them on disk, 60–90 ms a look, once the journal was not.
+    pub fn prepare_replanned(&self, sql: &str) -> Result<Statement<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(Statement::Sqlite(sqlite::Stmt::Plain(c.prepare(sql)?))),
+            Inner::Postgres(c) => Ok(Statement::Postgres(c.prepare_unkept(sql)?)),
+        }
+    }
+
     /// A statement kept for the next call with the same text (PostgreSQL keeps every
     /// statement a connection prepares: one round trip fewer each time).
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {

@@ -103,6 +103,24 @@ impl PgConn {
         Ok(result?)
     }
 
+    /// A statement prepared for this call only, so that the server plans it anew each time.
+    pub fn prepare_unkept(&self, sql: &str) -> Result<PgStatement<'_>> {
+        self.reopen_if_closed()?;
+        let (text, names) = translate(sql)?;
+        let stmt = {
+            let mut client = self.client().borrow_mut();
+            let client: &mut postgres::Client = &mut client;
+            self.noted(off_the_runtime(|| client.prepare(&text)))?
+        };
+        Ok(PgStatement {
+            conn: self,
+            prepared: Prepared {
+                stmt,
+                names: names.into(),
+            },
+        })
+    }
+
     pub fn prepare(&self, sql: &str) -> Result<PgStatement<'_>> {
         self.reopen_if_closed()?;
         if let Some(prepared) = self.kept.borrow().get(sql) {

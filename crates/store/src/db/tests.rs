@@ -167,3 +167,29 @@ fn a_postgres_connection_the_server_closed_is_opened_again_between_transactions(
         .unwrap();
     assert_ne!(again, pid, "a new server process");
 }
+
+#[test]
+fn a_replanned_statement_binds_and_reads_as_a_kept_one() {
+    each_store(|conn| {
+        conn.execute_batch("CREATE TABLE q (id BIGINT PRIMARY KEY, state TEXT)")?;
+        for id in 1..=5i64 {
+            conn.execute(
+                "INSERT INTO q (id, state) VALUES (?1, ?2)",
+                params![id, if id % 2 == 0 { "done" } else { "waiting" }],
+            )?;
+        }
+        // Called again and again, as a queue's look is, each time prepared (and planned) anew.
+        for limit in [1i64, 2, 3] {
+            let ids: Vec<i64> = conn
+                .prepare_replanned("SELECT id FROM q WHERE state = ?1 ORDER BY id DESC LIMIT ?2")?
+                .query_map(params!["waiting", limit], |r| r.get(0))?
+                .collect::<Result<_>>()?;
+            assert_eq!(ids, [5, 3, 1][..limit as usize]);
+        }
+        let changed = conn
+            .prepare_replanned("UPDATE q SET state = 'done' WHERE state = ?1")?
+            .execute(params!["waiting"])?;
+        assert_eq!(changed, 3);
+        Ok(())
+    });
+}
