@@ -28,8 +28,8 @@ pub(crate) enum AppendJob {
     Stop,
 }
 
-/// Starts the journal's thread on its own connection. `wake` tells this engine's writer that
-/// deliveries were journaled (other engines hear it through the store's NOTIFY).
+/// Starts the journal's thread on its own connection. `wake` tells this engine's lanes, and
+/// the other engines (the partitions' owners), that deliveries were journaled.
 pub(crate) fn start(
     conn: Connection,
     stats: Arc<WriterStats>,
@@ -84,10 +84,6 @@ fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool 
                 now,
                 partition,
             )?);
-        }
-        if ids.iter().any(|(_, new)| *new) {
-            // The partitions' owners, on other engines, are woken at the commit.
-            store::cluster::wake_owners(conn)?;
         }
         conn.execute_batch("COMMIT")?;
         Ok(ids)

@@ -179,10 +179,6 @@ pub(super) fn commit_appends(
                         .map_err(db_error)?,
                     );
                 }
-                if partitions.is_some() {
-                    // Their owners (this engine, or others) are woken at the commit.
-                    store::cluster::wake_owners(&ctx.conn).map_err(db_error)?;
-                }
                 (ids, None)
             }
         };
@@ -199,6 +195,10 @@ pub(super) fn commit_appends(
                 ingest::settle(&open.outcomes, stats, &mut ctx.events);
             }
             let left_pending = outcomes.is_none() && new > 0;
+            if let Some(c) = ctx.cluster.as_ref().filter(|_| left_pending) {
+                // Their owners (this engine, or others) are woken now that they are visible.
+                c.notify(store::cluster::JOURNAL_CHANNEL);
+            }
             if let Some(outcomes) = &outcomes {
                 ingest::settle(outcomes, stats, &mut ctx.events);
             }

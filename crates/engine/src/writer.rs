@@ -227,6 +227,11 @@ pub fn start(
     let stats = Arc::new(WriterStats::default());
     // A serving engine on PostgreSQL journals on a connection of its own (`appender`) and
     // applies on others (`apply_lanes`).
+    if let Some(c) = &cluster {
+        c.start_notifier(at).map_err(|e| {
+            store::StoreError::invalid(format!("could not start the notify thread: {e}"))
+        })?;
+    }
     let serving_cluster = cluster.clone().filter(|c| ingest && c.takes_work);
     let lanes = match serving_cluster.clone() {
         Some(c) => Some(Arc::new(
@@ -237,9 +242,13 @@ pub fn start(
         None => None,
     };
     let appender = match (&serving_cluster, &lanes) {
-        (Some(_), Some(lanes)) => {
+        (Some(c), Some(lanes)) => {
             let lanes = lanes.clone();
-            let wake = Box::new(move || lanes.wake());
+            let cluster = c.clone();
+            let wake = Box::new(move || {
+                lanes.wake();
+                cluster.notify(store::cluster::JOURNAL_CHANNEL);
+            });
             let (journal, thread) = appender::start(at.open_reader()?, stats.clone(), wake)
                 .map_err(|e| {
                     store::StoreError::invalid(format!("could not start the journal thread: {e}"))
@@ -554,6 +563,10 @@ pub(super) fn publish(
         return;
     }
     let batch = std::mem::take(&mut ctx.events);
+    // They were written for the other engines with the commit (`share_events`): wake them.
+    if let Some(c) = &ctx.cluster {
+        c.notify(store::cluster::EVENTS_CHANNEL);
+    }
     let events = events.clone();
     syncer::when_durable(
         syncer,

@@ -316,12 +316,6 @@ pub fn any_pending_owned(conn: &Connection, me: &str) -> Result<bool> {
         .query_row([me], |r| r.get(0))?)
 }
 
-/// Wakes the owners of partitions to deliveries journaled for them (sent at commit).
-pub fn wake_owners(conn: &Connection) -> Result<()> {
-    conn.execute_batch(&format!("NOTIFY {JOURNAL_CHANNEL}"))?;
-    Ok(())
-}
-
 /// The partition of a message's conversation.
 pub fn partition_of_message(conn: &Connection, message_id: i64) -> Result<Option<i64>> {
     Ok(conn
@@ -355,7 +349,8 @@ pub fn sending_in_partition(conn: &Connection, partition: i64) -> Result<Vec<i64
     Ok(ids)
 }
 
-/// Writes events in the caller's transaction, and a NOTIFY that PostgreSQL sends at its commit.
+/// Writes events in the caller's transaction. The other engines are woken after its commit,
+/// by a NOTIFY of `EVENTS_CHANNEL` in a transaction of its own (the engine's notifier).
 pub fn write_events(conn: &Connection, me: &str, events: &[StoreEvent]) -> Result<()> {
     // Each engine knows the clock and lag of its own subscribers: those stay local.
     let shared: Vec<&StoreEvent> = events
@@ -375,7 +370,6 @@ pub fn write_events(conn: &Connection, me: &str, events: &[StoreEvent]) -> Resul
          ORDER BY e.n",
     )?
     .execute(params![me, texts])?;
-    conn.execute_batch(&format!("NOTIFY {EVENTS_CHANNEL}"))?;
     Ok(())
 }
 

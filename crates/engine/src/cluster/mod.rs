@@ -14,6 +14,7 @@
 //! cannot renew therefore stops before its leases can pass.
 
 pub mod keeper;
+pub mod notifier;
 pub mod relay;
 
 use std::collections::HashMap;
@@ -41,6 +42,8 @@ pub struct Cluster {
     /// Per partition: sends on their way, and when the last one ended.
     in_flight: Mutex<HashMap<i64, (usize, Option<Instant>)>>,
     stopping: AtomicBool,
+    /// Wakes the other engines after this one's commits.
+    notifier: std::sync::OnceLock<notifier::Notifier>,
 }
 
 /// A partition goes to another engine only this long after its last send here: the next
@@ -69,6 +72,22 @@ impl Cluster {
             held: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
+            notifier: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Starts the thread that notifies the other engines (once; later calls do nothing).
+    pub fn start_notifier(&self, at: &crate::store_at::StoreAt) -> std::io::Result<()> {
+        if self.notifier.get().is_none() {
+            let _ = self.notifier.set(notifier::Notifier::start(at.clone())?);
+        }
+        Ok(())
+    }
+
+    /// Wakes the other engines listening on `channel`, once what was just committed is visible.
+    pub fn notify(&self, channel: &'static str) {
+        if let Some(n) = self.notifier.get() {
+            n.notify(channel);
         }
     }
 
