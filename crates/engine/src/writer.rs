@@ -7,6 +7,9 @@
 //! in a transaction the next appends commit in (`journal_commit`), so acknowledging stays fast
 //! while processing catches up and both share one commit. The engine's commits do not wait
 //! for the disk: `syncer` syncs the log and answers after (`Durability`).
+//!
+//! On PostgreSQL a serving engine journals on a thread of its own (`appender`) and applies on
+//! others (`apply_lanes`); this thread keeps the API's write jobs and the search index.
 
 use super::appender::{self, AppendJob};
 use super::apply_lanes::{self, Lanes};
