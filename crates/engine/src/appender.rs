@@ -9,15 +9,14 @@
 //! the journal apart, acknowledging costs a few round trips a group and the fsync, whatever
 //! applying costs; a burst waits in the journal, durable, for its owner.
 
-use super::journal_commit::{Append, Arrival, partitions_of};
+use super::journal_commit::{Append, Arrival, append_pending, db_error, partitions_of, refuse_all};
 use super::writer::WriterStats;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use wabox_domain::time::now_unix;
+use wabox_store as store;
 use wabox_store::db::Connection;
-use wabox_store::journal::JournalState;
-use wabox_store::{self as store, StoreError};
 
 /// At most this many appends go into one commit.
 const MAX_APPENDS_PER_COMMIT: usize = 512;
@@ -74,17 +73,7 @@ fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool 
         conn.execute_batch("BEGIN")?;
         let arrivals: Vec<&Arrival> = appends.iter().map(|(a, _)| a).collect();
         let partitions = partitions_of(conn, &arrivals)?;
-        let mut ids = Vec::with_capacity(appends.len());
-        for (arrival, partition) in arrivals.iter().zip(partitions) {
-            ids.push(store::cluster::append(
-                conn,
-                &arrival.body,
-                &arrival.digest,
-                JournalState::Pending,
-                now,
-                partition,
-            )?);
-        }
+        let ids = append_pending(conn, &appends, Some(&partitions), now)?;
         conn.execute_batch("COMMIT")?;
         Ok(ids)
     })();
@@ -102,11 +91,7 @@ fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool 
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK");
             }
-            tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
-            let e = Arc::new(super::journal_commit::db_error(e));
-            for (_, reply) in appends {
-                let _ = reply.send(Err(StoreError::JournalNotCommitted(e.clone())));
-            }
+            refuse_all(appends, db_error(e));
             false
         }
     }

@@ -159,26 +159,8 @@ pub(super) fn commit_appends(
         let (ids, outcomes) = match applied {
             Some((ids, outcomes)) => (ids, Some(outcomes)),
             None => {
-                let mut ids = Vec::with_capacity(appends.len());
-                for (i, (arrival, _)) in appends.iter().enumerate() {
-                    let (body, digest) = (&arrival.body, &arrival.digest);
-                    ids.push(
-                        match partitions.as_ref().map(|p| p[i]) {
-                            Some(partition) => store::cluster::append(
-                                &ctx.conn,
-                                body,
-                                digest,
-                                JournalState::Pending,
-                                now,
-                                partition,
-                            ),
-                            None => {
-                                journal::append(&ctx.conn, body, digest, JournalState::Pending, now)
-                            }
-                        }
-                        .map_err(db_error)?,
-                    );
-                }
+                let ids = append_pending(&ctx.conn, &appends, partitions.as_deref(), now)
+                    .map_err(db_error)?;
                 (ids, None)
             }
         };
@@ -218,16 +200,46 @@ pub(super) fn commit_appends(
                 let _ = ctx.conn.execute_batch("ROLLBACK");
             }
             ctx.events.truncate(events_before);
-            tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
-            let e = Arc::new(e);
-            for (_, reply) in appends {
-                let _ = reply.send(Err(StoreError::JournalNotCommitted(e.clone())));
-            }
+            refuse_all(appends, e);
             AppendsCommitted {
                 committed: false,
                 left_pending: false,
             }
         }
+    }
+}
+
+/// Journals the appends as pending, each under its partition where there are partitions; each
+/// one's journal id and whether it was new.
+pub(super) fn append_pending(
+    conn: &store::db::Connection,
+    appends: &[Append],
+    partitions: Option<&[i64]>,
+    now: i64,
+) -> store::Result<Journaled> {
+    appends
+        .iter()
+        .enumerate()
+        .map(|(i, (a, _))| match partitions.map(|p| p[i]) {
+            Some(partition) => store::cluster::append(
+                conn,
+                &a.body,
+                &a.digest,
+                JournalState::Pending,
+                now,
+                partition,
+            ),
+            None => journal::append(conn, &a.body, &a.digest, JournalState::Pending, now),
+        })
+        .collect()
+}
+
+/// A group's commit failed: every caller hears so (a 500), and Meta delivers again.
+pub(super) fn refuse_all(appends: Vec<Append>, e: store::db::Error) {
+    tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
+    let e = Arc::new(e);
+    for (_, reply) in appends {
+        let _ = reply.send(Err(StoreError::JournalNotCommitted(e.clone())));
     }
 }
 
