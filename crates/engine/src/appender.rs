@@ -9,7 +9,7 @@
 //! the journal apart, acknowledging costs a few round trips a group and the fsync, whatever
 //! applying costs; a burst waits in the journal, durable, for its owner.
 
-use super::journal_commit::{Append, Arrival, append_pending, db_error, partitions_of, refuse_all};
+use super::journal_commit::{Append, append_pending, db_error, partitions_of, refuse_all};
 use super::writer::WriterStats;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -71,8 +71,7 @@ fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool 
     let now = now_unix();
     let result = (|| -> store::Result<Vec<(i64, bool)>> {
         conn.execute_batch("BEGIN")?;
-        let arrivals: Vec<&Arrival> = appends.iter().map(|(a, _)| a).collect();
-        let partitions = partitions_of(conn, &arrivals)?;
+        let partitions = partitions_of(conn, &appends)?;
         let ids = append_pending(conn, &appends, Some(&partitions), now)?;
         conn.execute_batch("COMMIT")?;
         Ok(ids)

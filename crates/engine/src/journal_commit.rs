@@ -135,10 +135,7 @@ pub(super) fn commit_appends(
         }
         // With other engines, each delivery goes to its partition, applied by its owner.
         let partitions = match &ctx.cluster {
-            Some(_) => {
-                let arrivals: Vec<&Arrival> = appends.iter().map(|(a, _)| a).collect();
-                Some(partitions_of(&ctx.conn, &arrivals).map_err(db_error)?)
-            }
+            Some(_) => Some(partitions_of(&ctx.conn, &appends).map_err(db_error)?),
             None => None,
         };
         // Inside an open transaction too: the entries it applied are no longer pending.
@@ -293,11 +290,11 @@ fn apply_as_journaled(
 /// business's numbers), partition 0 for one that names none of ours or cannot be read.
 pub(super) fn partitions_of(
     conn: &store::db::Connection,
-    arrivals: &[&Arrival],
+    appends: &[Append],
 ) -> store::Result<Vec<i64>> {
-    let firsts: Vec<_> = arrivals
+    let firsts: Vec<_> = appends
         .iter()
-        .map(|a| a.parsed.as_ref().ok().and_then(|d| d.changes.first()))
+        .map(|(a, _)| a.parsed.as_ref().ok().and_then(|d| d.changes.first()))
         .collect();
     fn number_of(c: &wabox_domain::delivery::Change) -> Option<&str> {
         c.phone_number_id.as_ref().map(|p| p.0.as_str())

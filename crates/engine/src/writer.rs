@@ -231,36 +231,31 @@ pub fn start(
     // A serving engine on PostgreSQL journals on a connection of its own (`appender`) and
     // applies on others (`apply_lanes`).
     if let Some(c) = &cluster {
-        c.start_notifier(at).map_err(|e| {
-            store::StoreError::invalid(format!("could not start the notify thread: {e}"))
-        })?;
+        c.start_notifier(at).map_err(not_started("notify"))?;
     }
-    let serving_cluster = cluster.clone().filter(|c| ingest && c.takes_work);
-    let lanes = match serving_cluster.clone() {
-        Some(c) => Some(Arc::new(
-            Lanes::start(apply_lanes::connect(at)?, c, stats.clone(), events.clone()).map_err(
-                |e| store::StoreError::invalid(format!("could not start the apply threads: {e}")),
-            )?,
-        )),
-        None => None,
-    };
-    let appender = match (&serving_cluster, &lanes) {
-        (Some(c), Some(lanes)) => {
-            let lanes = lanes.clone();
-            let cluster = c.clone();
+    let (lanes, journal, appender_thread) = match cluster.clone().filter(|c| ingest && c.takes_work)
+    {
+        Some(c) => {
+            let lanes = Arc::new(
+                Lanes::start(
+                    apply_lanes::connect(at)?,
+                    c.clone(),
+                    stats.clone(),
+                    events.clone(),
+                )
+                .map_err(not_started("apply"))?,
+            );
+            let woken = lanes.clone();
             let wake = Box::new(move || {
-                lanes.wake();
-                cluster.notify(store::cluster::JOURNAL_CHANNEL);
+                woken.wake();
+                c.notify(store::cluster::JOURNAL_CHANNEL);
             });
             let (journal, thread) = appender::start(at.open_reader()?, stats.clone(), wake)
-                .map_err(|e| {
-                    store::StoreError::invalid(format!("could not start the journal thread: {e}"))
-                })?;
-            Some((journal, thread))
+                .map_err(not_started("journal"))?;
+            (Some(lanes), Some(journal), Some(thread))
         }
-        _ => None,
+        None => (None, None, None),
     };
-    let (journal, appender_thread) = appender.unzip();
     let handle = WriterHandle {
         tx,
         journal,
@@ -308,6 +303,11 @@ pub fn start(
             store::StoreError::invalid(format!("could not start the writer thread: {e}"))
         })?;
     Ok((handle, thread))
+}
+
+/// The error of a helper thread that could not be started.
+fn not_started(what: &'static str) -> impl Fn(std::io::Error) -> StoreError {
+    move |e| StoreError::invalid(format!("could not start the {what} thread: {e}"))
 }
 
 /// The engine writer's helpers on the way to disk: the thread that copies the log into the
