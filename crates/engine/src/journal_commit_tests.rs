@@ -50,6 +50,21 @@ fn message_added(events: &[StoreEvent]) -> usize {
         .count()
 }
 
+/// The next event the writer publishes (within `seconds`) is a message added.
+async fn assert_message_added_next(
+    seen: &mut tokio::sync::broadcast::Receiver<StoreEvent>,
+    seconds: u64,
+) {
+    let event = tokio::time::timeout(std::time::Duration::from_secs(seconds), seen.recv())
+        .await
+        .expect("an event")
+        .unwrap();
+    assert!(
+        matches!(event, StoreEvent::MessageAdded { .. }),
+        "{event:?}"
+    );
+}
+
 #[wabox_store::testing::both_stores]
 fn a_delivery_with_nothing_before_it_is_applied_in_the_commit_that_journals_it() {
     let (mut ctx, _dir) = writer_on(fx::store());
@@ -226,14 +241,7 @@ async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscri
     let reader = store::open_reader(&path).unwrap();
     assert_processed(&reader, [id]);
     assert!(fx::row(&reader, "wamid.S").is_some());
-    let event = tokio::time::timeout(std::time::Duration::from_secs(5), seen.recv())
-        .await
-        .expect("an event")
-        .unwrap();
-    assert!(
-        matches!(event, StoreEvent::MessageAdded { .. }),
-        "{event:?}"
-    );
+    assert_message_added_next(&mut seen, 5).await;
     // Stopping syncs and answers what waits before the store closes (it used to be able to
     // find the log already removed).
     let mut late = Box::pin(writer.journal(Bytes::from_static(b"{\"entry\":[]}")));
@@ -287,14 +295,7 @@ async fn on_postgres_a_delivery_is_answered_once_journaled_and_applied_by_its_la
         .unwrap();
     assert_eq!(partition, lease::partition_of_tenant(tenant_id));
     // Applied after, and the subscribers told then.
-    let event = tokio::time::timeout(std::time::Duration::from_secs(10), seen.recv())
-        .await
-        .expect("an event once applied")
-        .unwrap();
-    assert!(
-        matches!(event, StoreEvent::MessageAdded { .. }),
-        "{event:?}"
-    );
+    assert_message_added_next(&mut seen, 10).await;
     assert_processed(&conn, [id]);
     assert!(fx::row(&conn, "wamid.PG").is_some());
     // The same bytes again are the same delivery, answered with the same id.
