@@ -118,36 +118,56 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
-/// `key=value` words, a value quoted with '...' when it holds spaces.
-fn words(address: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut rest = address.trim();
+/// `key=value` words, a value quoted with '...' when it holds spaces, `\'` and `\\` escaped
+/// inside, as libpq reads them.
+pub fn words(address: &str) -> impl Iterator<Item = (&str, String)> {
+    let mut rest = address;
     std::iter::from_fn(move || {
         rest = rest.trim_start();
         if rest.is_empty() {
             return None;
         }
         let (key, after) = rest.split_once('=').unwrap_or((rest, ""));
-        let key = key.trim();
         let after = after.trim_start();
-        let (value, next) = if let Some(quoted) = after.strip_prefix('\'') {
-            match quoted.find('\'') {
-                Some(end) => (&quoted[..end], &quoted[end + 1..]),
-                None => (quoted, ""),
+        let mut value = String::new();
+        match after.strip_prefix('\'') {
+            Some(quoted) => {
+                let mut chars = quoted.char_indices();
+                rest = "";
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                        '\'' => {
+                            rest = &quoted[i + 1..];
+                            break;
+                        }
+                        c => value.push(c),
+                    }
+                }
             }
-        } else {
-            match after.find(char::is_whitespace) {
-                Some(end) => (&after[..end], &after[end..]),
-                None => (after, ""),
+            None => {
+                let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                value.push_str(&after[..end]);
+                rest = &after[end..];
             }
-        };
-        rest = next;
-        Some((key, value))
+        }
+        Some((key.trim(), value))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_password_with_an_escaped_quote_is_hidden_whole() {
+        // Read as libpq reads it: the quote after a backslash does not end the value.
+        let address = r"host=db password='it\'s a secret' dbname=wabox";
+        assert!(has_password(address));
+        assert_eq!(redacted(address), "host=db password=*** dbname=wabox");
+        let pairs: Vec<(&str, String)> = words(address).collect();
+        assert_eq!(pairs[1], ("password", "it's a secret".to_string()));
+    }
 
     #[test]
     fn a_password_is_found_and_hidden_in_either_form() {

@@ -123,7 +123,7 @@ fn read(address: &str) -> Wanted {
                 false => format!("{base}?{}", pairs.join("&")),
             }
         }
-        None => words(address)
+        None => wabox_config::store_url::words(address)
             .filter_map(|(key, value)| {
                 keep(key, &value).map(|kept| {
                     let quoted = kept.replace('\\', "\\\\").replace('\'', "\\'");
@@ -157,43 +157,6 @@ fn split_url(address: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some(address.split_once('?').unwrap_or((address, "")))
-}
-
-/// `key=value` words, a value quoted with '...' when it holds spaces, `\'` and `\\` escaped
-/// inside, as libpq reads them.
-fn words(address: &str) -> impl Iterator<Item = (&str, String)> {
-    let mut rest = address;
-    std::iter::from_fn(move || {
-        rest = rest.trim_start();
-        if rest.is_empty() {
-            return None;
-        }
-        let (key, after) = rest.split_once('=').unwrap_or((rest, ""));
-        let after = after.trim_start();
-        let mut value = String::new();
-        match after.strip_prefix('\'') {
-            Some(quoted) => {
-                let mut chars = quoted.char_indices();
-                rest = "";
-                while let Some((i, c)) = chars.next() {
-                    match c {
-                        '\\' => value.extend(chars.next().map(|(_, c)| c)),
-                        '\'' => {
-                            rest = &quoted[i + 1..];
-                            break;
-                        }
-                        c => value.push(c),
-                    }
-                }
-            }
-            None => {
-                let end = after.find(char::is_whitespace).unwrap_or(after.len());
-                value.push_str(&after[..end]);
-                rest = &after[end..];
-            }
-        }
-        Some((key.trim(), value))
-    })
 }
 
 #[cfg(test)]
