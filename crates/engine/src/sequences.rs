@@ -313,7 +313,7 @@ impl Engine {
                     }));
                 };
                 let (scope, by) = (access.scope.clone(), access.who());
-                let id = self
+                let (raw, log) = self
                     .write(move |ctx| {
                         scope.check_conversation(&ctx.conn, conversation_id)?;
                         let (tenant, pnid, display): (String, String, String) = ctx.conn.query_row(
@@ -335,14 +335,15 @@ impl Engine {
                                 StoreError::Conflict(wabox_protocol::ErrorCode::InSequence { conversation: conversation_id, sequence: seq.id.to_string() })
                             })?;
                         ctx.events.push(wabox_store::StoreEvent::ConversationChanged { conversation_id });
-                        Ok(id)
+                        // Answered as enrolled, read in the enrolling transaction: the scheduler
+                        // (woken by anything else meanwhile) may run a short sequence to its end
+                        // before a later read.
+                        Ok((store::get(&ctx.conn, &scope, id)?, store::log_of(&ctx.conn, id)?))
                     })
                     .await?;
-                tracing::info!(enrollment = id, sequence = %sequence, conversation_id, by = %access.who(), "enrolled by hand");
-                // Answered as enrolled, before the scheduler may have run it to its end.
-                let answer = self.enrollment_response(access, id).await;
+                tracing::info!(enrollment = raw.id, sequence = %sequence, conversation_id, by = %access.who(), "enrolled by hand");
                 self.scheduler_wake.notify_one();
-                answer
+                Ok(self.enrollment_view(raw, log))
             }
             Request::ListEnrollments {
                 conversation_id,
@@ -367,13 +368,19 @@ impl Engine {
             Request::GetEnrollment { id } => self.enrollment_response(access, id).await,
             Request::ControlEnrollment { id, control } => {
                 let (scope, actor) = (access.scope.clone(), access.who());
-                self.write(move |ctx| {
-                    store::get(&ctx.conn, &scope, id)?;
-                    store::control(&ctx.conn, id, control, &actor, now, &mut ctx.events)
-                })
-                .await?;
+                let (raw, log) = self
+                    .write(move |ctx| {
+                        store::get(&ctx.conn, &scope, id)?;
+                        store::control(&ctx.conn, id, control, &actor, now, &mut ctx.events)?;
+                        // As for enrolling: answered as this change left it.
+                        Ok((
+                            store::get(&ctx.conn, &scope, id)?,
+                            store::log_of(&ctx.conn, id)?,
+                        ))
+                    })
+                    .await?;
                 self.scheduler_wake.notify_one();
-                self.enrollment_response(access, id).await
+                Ok(self.enrollment_view(raw, log))
             }
             Request::AdvanceClock { seconds } => {
                 if !self.movable_clock {
@@ -417,9 +424,17 @@ impl Engine {
         let (raw, log) = self
             .read(move |c| Ok((store::get(c, &scope, id)?, store::log_of(c, id)?)))
             .await?;
+        Ok(self.enrollment_view(raw, log))
+    }
+
+    fn enrollment_view(
+        &self,
+        raw: store::RawEnrollment,
+        log: Vec<wabox_protocol::EnrollmentLogEntry>,
+    ) -> Response {
         let mut view = name_enrollment(&self.sequences.snapshot(), raw);
         view.log = log;
-        Ok(Response::Enrollment(Box::new(view)))
+        Response::Enrollment(Box::new(view))
     }
 
     /// A person answered or took the conversation: its automation pauses, in the sequences that
