@@ -66,15 +66,11 @@ pub fn pair_known(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Option<i64>> {
-    let by_wa = match &s.ids.wa_id {
-        Some(w) => find(conn, tenant_id, IdKind::WaId, w.as_str(), s.at)?,
-        None => None,
-    };
-    let by_user = match &s.ids.user_id {
-        Some(u) => find(conn, tenant_id, IdKind::UserId, u.as_str(), s.at)?,
-        None => None,
-    };
-    let id = match pair(&s.ids, by_wa.as_ref(), by_user.as_ref()) {
+    let found = find(conn, tenant_id, &s.ids, s.at)?;
+    let by_wa = found.by_wa.as_ref().map(|c| &c.known);
+    let by_user = found.by_user.as_ref().map(|c| &c.known);
+    let mut merged = false;
+    let id = match pair(&s.ids, by_wa, by_user) {
         Pairing::Unknown => return Ok(None),
         Pairing::Contact { id, fill } => {
             if fill != Ids::default() {
@@ -97,11 +93,16 @@ pub fn pair_known(
             ids,
         } => {
             let mut x = survivor;
+            merged = true;
             merge_pair(conn, &mut x, loser, now, events)?;
             set_ids(conn, x, &ids, now)?;
             x
         }
     };
+    if !merged && found.profile_unchanged(id, s) {
+        // Most sightings: the name the contact has already (one statement fewer a delivery).
+        return Ok(Some(id));
+    }
     conn.prepare_cached(
         "UPDATE contacts SET name = coalesce(?2, name), username = coalesce(?3, username),
                              updated_at = ?4
@@ -230,54 +231,99 @@ fn describe(ids: &Ids) -> String {
     }
 }
 
-/// The contact an id names at time `at`: one that held it before a change first (a late
-/// message from the old number), else the one that holds it now. A former phone number counts
-/// only for what was sent before the change (Meta gives a number up to someone else later); a
-/// former BSUID always does, as no one else is ever given it.
-fn find(
-    conn: &Connection,
-    tenant_id: i64,
-    kind: IdKind,
-    value: &str,
-    at: i64,
-) -> Result<Option<Known>> {
-    let former: Option<i64> = conn
-        .prepare_cached(
-            "SELECT contact_id FROM contact_former_ids
-             WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3
-               AND (kind = 'user_id' OR ?4 <= until)",
-        )?
-        .query_row(params![tenant_id, kind.column(), value, at], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = former {
-        return Ok(Some(Known {
-            id,
-            ids: ids_of(conn, id)?,
-            former: true,
-        }));
+/// The contacts a sighting's two ids name at time `at`, with the profile each has now. For each
+/// id: one that held it before a change first (a late message from the old number), else the
+/// one that holds it now. A former phone number counts only for what was sent before the change
+/// (Meta gives a number up to someone else later); a former BSUID always does, as no one else is
+/// ever given it.
+///
+/// One statement for both ids, former and current: this runs for every message and status, and
+/// the four lookups it was cost four round trips on PostgreSQL.
+fn find(conn: &Connection, tenant_id: i64, ids: &Ids, at: i64) -> Result<Found> {
+    let mut found = Found::default();
+    if ids.wa_id.is_none() && ids.user_id.is_none() {
+        return Ok(found);
     }
-    // One lookup with the ids, since this runs for every message and status.
-    let sql = match kind {
-        IdKind::WaId => {
-            "SELECT id, wa_id, user_id FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2"
-        }
-        IdKind::UserId => {
-            "SELECT id, wa_id, user_id FROM contacts WHERE tenant_id = ?1 AND user_id = ?2"
-        }
-    };
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row(params![tenant_id, value], |r| {
-            Ok(Known {
-                id: r.get(0)?,
-                ids: Ids {
-                    wa_id: r.get::<_, Option<String>>(1)?.map(WaId),
-                    user_id: r.get::<_, Option<String>>(2)?.map(Bsuid),
+    let mut stmt = conn.prepare_cached(
+        "SELECT 'wa_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username
+         FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
+         WHERE f.tenant_id = ?1 AND f.kind = 'wa_id' AND f.value = ?2 AND ?4 <= f.until
+         UNION ALL
+         SELECT 'user_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username
+         FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
+         WHERE f.tenant_id = ?1 AND f.kind = 'user_id' AND f.value = ?3
+         UNION ALL
+         SELECT 'wa_id', 0, id, wa_id, user_id, name, username FROM contacts
+         WHERE tenant_id = ?1 AND wa_id = ?2
+         UNION ALL
+         SELECT 'user_id', 0, id, wa_id, user_id, name, username FROM contacts
+         WHERE tenant_id = ?1 AND user_id = ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            tenant_id,
+            ids.wa_id.as_ref().map(WaId::as_str),
+            ids.user_id.as_ref().map(Bsuid::as_str),
+            at
+        ],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)? == "wa_id",
+                FoundContact {
+                    known: Known {
+                        id: r.get(2)?,
+                        ids: Ids {
+                            wa_id: r.get::<_, Option<String>>(3)?.map(WaId),
+                            user_id: r.get::<_, Option<String>>(4)?.map(Bsuid),
+                        },
+                        former: r.get::<_, i64>(1)? == 1,
+                    },
+                    name: r.get(5)?,
+                    username: r.get(6)?,
                 },
-                former: false,
+            ))
+        },
+    )?;
+    for row in rows {
+        let (by_wa, contact) = row?;
+        let slot = if by_wa {
+            &mut found.by_wa
+        } else {
+            &mut found.by_user
+        };
+        // A former holder goes first; the current one counts only without it.
+        if slot.as_ref().is_none_or(|held| !held.known.former) {
+            *slot = Some(contact);
+        }
+    }
+    Ok(found)
+}
+
+/// What `find` found for each id of a sighting.
+#[derive(Default)]
+struct Found {
+    by_wa: Option<FoundContact>,
+    by_user: Option<FoundContact>,
+}
+
+struct FoundContact {
+    known: Known,
+    name: Option<String>,
+    username: Option<String>,
+}
+
+impl Found {
+    /// Whether the sighting's profile would change nothing on contact `id`.
+    fn profile_unchanged(&self, id: i64, s: &Sighting) -> bool {
+        [&self.by_wa, &self.by_user]
+            .into_iter()
+            .flatten()
+            .find(|c| c.known.id == id)
+            .is_some_and(|c| {
+                (s.name.is_none() || s.name == c.name)
+                    && (s.username.is_none() || s.username == c.username)
             })
-        })
-        .optional()?)
+    }
 }
 
 /// The contact that holds an id now.
