@@ -200,6 +200,16 @@ struct NewMessage<'a> {
     payload: &'a Value,
     /// In a group: the participant who wrote it.
     author: Option<i64>,
+    /// Set for a customer's own message: it is unread and reopens its conversation.
+    from_customer: Option<CustomerTurn>,
+}
+
+/// What a customer's new message does to its conversation besides being the latest.
+struct CustomerTurn {
+    /// It opens (or extends) the 24-hour window.
+    opens_window: bool,
+    /// It came from an ad or post (a referral).
+    referred: bool,
 }
 
 impl Ctx<'_> {
@@ -210,7 +220,8 @@ impl Ctx<'_> {
         profiles: &[ContactProfile],
         events: &mut Vec<StoreEvent>,
     ) -> Result<()> {
-        let contact = self.contact(&m.from, profile_of(profiles, &m.from), m.at, events)?;
+        let customer = self.contact(&m.from, profile_of(profiles, &m.from), m.at, events)?;
+        let contact = customer.id;
         if self.modifies_another(&m.wamid, &m.content, "customer", m.at, events)? {
             return Ok(());
         }
@@ -218,7 +229,7 @@ impl Ctx<'_> {
         let group = m.group_id.as_deref().filter(|g| plausible_group_id(g));
         let conversation_id = match group {
             Some(g) => super::groups::conversation(self, number.id, g)?,
-            None => self.conversation(number.id, contact)?,
+            None => self.conversation(number.id, customer)?,
         };
         let inserted = self.insert_message(
             &NewMessage {
@@ -233,6 +244,14 @@ impl Ctx<'_> {
                 referral: m.referral.as_ref(),
                 payload: &m.payload,
                 author: group.map(|_| contact),
+                // Only the customer's own messages open the window, and only they are unread.
+                // In a group, any participant opens the group's window (the conversation
+                // above).
+                from_customer: Some(CustomerTurn {
+                    opens_window: window_opened(m.content.opens_window(), group.is_some())
+                        != WindowOpened::None,
+                    referred: m.referral.is_some(),
+                }),
             },
             events,
         )?;
@@ -247,28 +266,6 @@ impl Ctx<'_> {
                 &m.payload,
                 Lane::Live,
             )?;
-        }
-        if inserted.is_some() {
-            // Only the customer's own messages open the window, and only they are unread.
-            // In a group, any participant opens the group's window (the conversation above).
-            let opens =
-                window_opened(m.content.opens_window(), group.is_some()) != WindowOpened::None;
-            self.conn
-                .prepare_cached(
-                    // The later of the two times, in a CASE: SQLite's two-argument `max` is
-                    // PostgreSQL's `GREATEST`, and neither has the other's.
-                    "UPDATE conversations SET
-                        unread = unread + 1,
-                        last_inbound_at = CASE WHEN NOT ?3 THEN last_inbound_at
-                                          WHEN coalesce(last_inbound_at, 0) > ?2
-                                          THEN coalesce(last_inbound_at, 0) ELSE ?2 END,
-                        referral_at = CASE WHEN NOT ?4 THEN referral_at
-                                      WHEN coalesce(referral_at, 0) > ?2
-                                      THEN coalesce(referral_at, 0) ELSE ?2 END,
-                        state = CASE WHEN state IN ('closed', 'snoozed') THEN 'open' ELSE state END
-                     WHERE id = ?1",
-                )?
-                .execute(params![conversation_id, m.at, opens, m.referral.is_some()])?;
         }
         if inserted.is_some() && matches!(m.content, MessageContent::System { .. }) {
             // After the message is counted: the change may fold its conversation into another.
@@ -305,6 +302,7 @@ impl Ctx<'_> {
                 referral: None,
                 payload: &e.payload,
                 author: None,
+                from_customer: None,
             },
             events,
         )?;
@@ -318,21 +316,25 @@ impl Ctx<'_> {
         profile: Option<&ContactProfile>,
         at: i64,
         events: &mut Vec<StoreEvent>,
-    ) -> Result<i64> {
+    ) -> Result<identity::Resolved> {
         let sighting = identity::sighting(key, profile, at);
         identity::resolve(self.conn, self.tenant_id, &sighting, self.now, events)
     }
 
-    pub(super) fn conversation(&self, number_id: i64, contact_id: i64) -> Result<i64> {
-        let existing: Option<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM conversations WHERE number_id = ?1 AND contact_id = ?2",
-            )?
-            .query_row(params![number_id, contact_id], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = existing {
-            return Ok(id);
+    pub(super) fn conversation(&self, number_id: i64, contact: identity::Resolved) -> Result<i64> {
+        let contact_id = contact.id;
+        // A contact made just now has none: no lookup (a round trip on PostgreSQL).
+        if !contact.created {
+            let existing: Option<i64> = self
+                .conn
+                .prepare_cached(
+                    "SELECT id FROM conversations WHERE number_id = ?1 AND contact_id = ?2",
+                )?
+                .query_row(params![number_id, contact_id], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = existing {
+                return Ok(id);
+            }
         }
         Ok(self
             .conn
@@ -360,7 +362,8 @@ impl Ctx<'_> {
                                        author_contact_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (wamid) DO NOTHING
-                 RETURNING id",
+                 RETURNING id, EXISTS (SELECT 1 FROM message_revisions
+                                       WHERE original_wamid = ?2 AND message_id IS NULL)",
             )?
             .query_row(
                 params![
@@ -381,23 +384,51 @@ impl Ctx<'_> {
                     self.journal_id,
                     m.author,
                 ],
-                |r| r.get::<_, i64>(0),
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
             )
             .optional()?;
-        // One statement either way: with RETURNING, PostgreSQL needs no `lastval()` after.
-        let Some(id) = inserted else {
+        // One statement either way: with RETURNING, PostgreSQL needs no `lastval()` after, and
+        // it says whether an edit or deletion arrived before this message.
+        let Some((id, revised_before)) = inserted else {
             return Ok(None);
         };
         if m.direction == "out" {
             self.settle_status_from_history(id, m.wamid)?;
         }
-        self.apply_waiting_revisions(id, m.wamid)?;
+        if revised_before {
+            self.apply_waiting_revisions(id, m.wamid)?;
+        }
+        let turn = m.from_customer.as_ref();
         self.conn
             .prepare_cached(
-                "UPDATE conversations SET last_message_at = ?2, last_message_text = ?3
-                 WHERE id = ?1 AND (last_message_at IS NULL OR last_message_at <= ?2)",
+                // One UPDATE for being the latest and, for a customer's message, unread and
+                // opening: every right-hand side reads the row as it was. The later of two times
+                // is a CASE: SQLite's two-argument `max` is PostgreSQL's `GREATEST`, and neither
+                // has the other's.
+                "UPDATE conversations SET
+                    last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at <= ?2
+                                      THEN ?2 ELSE last_message_at END,
+                    last_message_text = CASE WHEN last_message_at IS NULL OR last_message_at <= ?2
+                                        THEN ?3 ELSE last_message_text END,
+                    unread = unread + CASE WHEN ?4 THEN 1 ELSE 0 END,
+                    last_inbound_at = CASE WHEN NOT ?5 THEN last_inbound_at
+                                      WHEN coalesce(last_inbound_at, 0) > ?2
+                                      THEN coalesce(last_inbound_at, 0) ELSE ?2 END,
+                    referral_at = CASE WHEN NOT ?6 THEN referral_at
+                                  WHEN coalesce(referral_at, 0) > ?2
+                                  THEN coalesce(referral_at, 0) ELSE ?2 END,
+                    state = CASE WHEN ?4 AND state IN ('closed', 'snoozed') THEN 'open'
+                            ELSE state END
+                 WHERE id = ?1 AND (?4 OR last_message_at IS NULL OR last_message_at <= ?2)",
             )?
-            .execute(params![m.conversation_id, m.at, text])?;
+            .execute(params![
+                m.conversation_id,
+                m.at,
+                text,
+                turn.is_some(),
+                turn.is_some_and(|t| t.opens_window),
+                turn.is_some_and(|t| t.referred),
+            ])?;
         events.push(StoreEvent::MessageAdded {
             conversation_id: m.conversation_id,
             message_id: id,

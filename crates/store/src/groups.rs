@@ -3,6 +3,7 @@
 
 use super::Result;
 use super::apply::Ctx;
+use super::identity::Resolved;
 use crate::db::{OptionalExtension, params};
 use wabox_domain::groups::contact_key;
 
@@ -12,7 +13,7 @@ pub(super) fn conversation(ctx: &Ctx<'_>, number_id: i64, group_id: &str) -> Res
     ctx.conversation(number_id, contact)
 }
 
-fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<i64> {
+fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<Resolved> {
     let found: Option<i64> = ctx
         .conn
         .prepare_cached(
@@ -21,7 +22,7 @@ fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<i64> {
         .query_row(params![ctx.tenant_id, group_id], |r| r.get(0))
         .optional()?;
     if let Some(id) = found {
-        return Ok(id);
+        return Ok(Resolved { id, created: false });
     }
     ctx.conn
         .prepare_cached(
@@ -34,5 +35,8 @@ fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<i64> {
             "INSERT INTO whatsapp_groups (contact_id, tenant_id, group_id) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![contact_id, ctx.tenant_id, group_id])?;
-    Ok(contact_id)
+    Ok(Resolved {
+        id: contact_id,
+        created: true,
+    })
 }

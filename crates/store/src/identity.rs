@@ -29,6 +29,14 @@ pub struct Sighting {
 /// Who wrote a timeline event that wabox records because WhatsApp said so.
 const ACTOR: &str = "whatsapp";
 
+/// A contact as `resolve` found or made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub id: i64,
+    /// Made just now: it has no conversation yet.
+    pub created: bool,
+}
+
 /// The contact the sighting names, created if nobody here knows either id.
 pub fn resolve(
     conn: &Connection,
@@ -36,11 +44,11 @@ pub fn resolve(
     s: &Sighting,
     now: i64,
     events: &mut Vec<StoreEvent>,
-) -> Result<i64> {
+) -> Result<Resolved> {
     if let Some(id) = pair_known(conn, tenant_id, s, now, events)? {
-        return Ok(id);
+        return Ok(Resolved { id, created: false });
     }
-    Ok(conn.prepare_cached(
+    let id = conn.prepare_cached(
         "INSERT INTO contacts (tenant_id, wa_id, user_id, name, username, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
          RETURNING id",
@@ -53,7 +61,8 @@ pub fn resolve(
         s.username,
         now
     ],
-    |r| r.get(0))?)
+    |r| r.get(0))?;
+    Ok(Resolved { id, created: true })
 }
 
 /// Pairs the ids of a sighting on the contacts that hold them (filling a missing id, or merging

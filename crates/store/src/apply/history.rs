@@ -78,6 +78,7 @@ impl Ctx<'_> {
                 referral: None,
                 payload: &m.payload,
                 author: None,
+                from_customer: None,
             },
             events,
         )?;
