@@ -81,6 +81,7 @@ async fn metrics(
                     held,
                     live,
                     unowned,
+                    apply_lanes: engine.writer.apply_lanes(),
                 }),
                 Err(e) => {
                     tracing::warn!(error = %e.english(), "metrics: the leases could not be read");
@@ -114,6 +115,8 @@ pub struct LeaseFigures {
     pub held: usize,
     pub live: i64,
     pub unowned: i64,
+    /// Connections applying the journal now; none for an engine that does not take work.
+    pub apply_lanes: Option<i64>,
 }
 
 /// Everything one scrape answers.
@@ -242,6 +245,15 @@ impl Figures {
                 "Partitions of the work this engine holds a lease on (of 64).",
                 &[(label("engine", &l.engine), l.held.to_string())],
             );
+            if let Some(lanes) = l.apply_lanes {
+                family(
+                    "wabox_apply_lanes",
+                    "gauge",
+                    "Connections this engine applies the journal on now: one for each 32 \
+                     partitions held, at least one, at most two.",
+                    &[(label("engine", &l.engine), lanes.to_string())],
+                );
+            }
             family(
                 "wabox_partitions_unowned",
                 "gauge",
@@ -357,6 +369,7 @@ mod tests {
                 held: 21,
                 live: 3,
                 unowned: 1,
+                apply_lanes: Some(1),
             }),
             acknowledged: 0,
             refused_signature: 0,
@@ -370,6 +383,7 @@ mod tests {
         for line in [
             "wabox_store_info{backend=\"postgres\"} 1",
             "wabox_partitions_held{engine=\"db1:42:beef\"} 21",
+            "wabox_apply_lanes{engine=\"db1:42:beef\"} 1",
             "wabox_partitions_unowned 1",
             "wabox_engines_live 3",
         ] {

@@ -179,6 +179,11 @@ impl WriterHandle {
         rx.await.map_err(|_| StoreError::WriterStopped)?
     }
 
+    /// On PostgreSQL, how many lanes apply the journal now (`apply_lanes::lanes_for`).
+    pub fn apply_lanes(&self) -> Option<i64> {
+        self.lanes.as_ref().map(|l| l.active())
+    }
+
     /// Asks the thread to look at the journal for deliveries to apply.
     pub fn wake_backlog(&self) {
         match &self.lanes {

@@ -192,6 +192,11 @@ impl Cluster {
         })
     }
 
+    /// How many partitions this engine holds now.
+    pub(crate) fn held_count(&self) -> usize {
+        self.held.lock().map(|h| h.len()).unwrap_or(0)
+    }
+
     fn held_partitions(&self) -> Vec<i64> {
         self.held
             .lock()
