@@ -214,21 +214,21 @@ pub(super) fn append_pending(
     partitions: Option<&[i64]>,
     now: i64,
 ) -> store::Result<Journaled> {
-    appends
-        .iter()
-        .enumerate()
-        .map(|(i, (a, _))| match partitions.map(|p| p[i]) {
-            Some(partition) => store::cluster::append(
-                conn,
-                &a.body,
-                &a.digest,
-                JournalState::Pending,
-                now,
-                partition,
-            ),
-            None => journal::append(conn, &a.body, &a.digest, JournalState::Pending, now),
-        })
-        .collect()
+    match partitions {
+        // PostgreSQL: the group in one statement (a round trip each was most of acking one).
+        Some(partitions) => {
+            let group: Vec<(&[u8], &[u8; 32], i64)> = appends
+                .iter()
+                .zip(partitions)
+                .map(|((a, _), p)| (&a.body[..], &a.digest, *p))
+                .collect();
+            store::cluster::append_pending_group(conn, &group, now)
+        }
+        None => appends
+            .iter()
+            .map(|(a, _)| journal::append(conn, &a.body, &a.digest, JournalState::Pending, now))
+            .collect(),
+    }
 }
 
 /// A group's commit failed: every caller hears so (a 500), and Meta delivers again.

@@ -235,6 +235,75 @@ pub fn append(
         )?)
 }
 
+/// Journals a group of deliveries as pending (as `append` does, each with its partition) in
+/// one statement for the distinct bodies: one INSERT a delivery was most of the round trips
+/// of acknowledging one on PostgreSQL. A body twice in the group (Meta retrying one still in
+/// flight) is a repeat like any other: one row, counted twice. Each delivery's journal id comes
+/// back in the group's order, with whether it was new.
+pub fn append_pending_group(
+    conn: &Connection,
+    group: &[(&[u8], &[u8; 32], i64)],
+    now: i64,
+) -> Result<Vec<(i64, bool)>> {
+    let mut firsts: Vec<usize> = Vec::with_capacity(group.len());
+    for (i, (_, digest, _)) in group.iter().enumerate() {
+        if !firsts.iter().any(|&f| group[f].1 == *digest) {
+            firsts.push(i);
+        }
+    }
+    let rows: Vec<String> = (0..firsts.len())
+        .map(|n| {
+            let at = 2 + 3 * n;
+            format!("(?1, ?{at}, ?{}, 'pending', ?{})", at + 1, at + 2)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO journal (received_at, body, body_sha256, state, partition)
+         VALUES {}
+         ON CONFLICT (body_sha256) DO UPDATE SET deliveries = journal.deliveries + 1
+         RETURNING id, deliveries, body_sha256",
+        rows.join(", ")
+    );
+    let digests: Vec<&[u8]> = firsts.iter().map(|&f| group[f].1.as_slice()).collect();
+    let mut values: Vec<&dyn crate::db::ToSql> = vec![&now];
+    for (n, &f) in firsts.iter().enumerate() {
+        let (body, _, partition) = &group[f];
+        values.push(body);
+        values.push(&digests[n]);
+        values.push(partition);
+    }
+    // Matched by body: the order RETURNING gives is not promised.
+    let journaled: std::collections::HashMap<Vec<u8>, (i64, bool)> = conn
+        .prepare_cached(&sql)?
+        .query_map(values.as_slice(), |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(2)?,
+                (r.get(0)?, r.get::<_, i64>(1)? == 1),
+            ))
+        })?
+        .collect::<crate::db::Result<_>>()?;
+    group
+        .iter()
+        .enumerate()
+        .map(|(i, (body, digest, partition))| {
+            if firsts.contains(&i) {
+                journaled.get(digest.as_slice()).copied().ok_or_else(|| {
+                    crate::StoreError::invalid("a journaled delivery came back without its row")
+                })
+            } else {
+                append(
+                    conn,
+                    body,
+                    digest,
+                    crate::journal::JournalState::Pending,
+                    now,
+                    *partition,
+                )
+            }
+        })
+        .collect()
+}
+
 /// In the caller's transaction: the oldest pending deliveries of the partitions this engine
 /// holds, locked (another engine skips them until this transaction ends), as long as the
 /// leases they are applied under are held (locked FOR KEY SHARE: they cannot pass meanwhile).
@@ -638,6 +707,51 @@ mod tests {
             append_to(7, n);
         }
         assert_eq!(pending_owned(&a, "a", Lane::ALL, 64).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn a_group_is_journaled_in_its_order_with_repeats_inside_and_before_it() {
+        use crate::journal::{JournalState, digest};
+        let Some(database) = postgres_database() else {
+            return;
+        };
+        let a = crate::open_postgres(&database.url).unwrap();
+        let (old, x, y) = (
+            b"journaled before".as_slice(),
+            b"x".as_slice(),
+            b"y".as_slice(),
+        );
+        let (d_old, d_x, d_y) = (digest(old), digest(x), digest(y));
+        let (before, _) = append(&a, old, &d_old, JournalState::Processed, 1, 3).unwrap();
+        let ids = append_pending_group(
+            &a,
+            &[(x, &d_x, 5), (old, &d_old, 3), (y, &d_y, 9), (x, &d_x, 5)],
+            2,
+        )
+        .unwrap();
+        assert_eq!(ids[1], (before, false), "a repeat of one journaled before");
+        assert!(ids[0].1 && ids[2].1, "{ids:?}");
+        assert_eq!(
+            ids[3],
+            (ids[0].0, false),
+            "a repeat inside the group: one row"
+        );
+        assert!(ids[0].0 < ids[2].0, "in the group's order");
+        let rows: Vec<(Vec<u8>, String, i64, i64)> = a
+            .prepare("SELECT body, state, partition, deliveries FROM journal ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<crate::db::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (old.to_vec(), "processed".to_string(), 3, 2),
+                (x.to_vec(), "pending".to_string(), 5, 2),
+                (y.to_vec(), "pending".to_string(), 9, 1),
+            ]
+        );
     }
 
     #[test]
