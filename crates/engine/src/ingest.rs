@@ -36,8 +36,9 @@ pub fn apply_pending(
     let now = now_unix();
     let grouped = in_savepoint(conn, "entries", events, |events| {
         let mut outcomes = Vec::with_capacity(pending.len());
+        let routes = apply::Routes::default();
         for (id, body) in &pending {
-            let (state, detail) = apply_parsed(conn, *id, &parse(body), now, events)?;
+            let (state, detail) = apply_parsed(conn, *id, &parse(body), now, &routes, events)?;
             if state != JournalState::Processed {
                 journal::mark(conn, *id, state, detail.as_deref(), now)?;
             }
@@ -126,6 +127,7 @@ pub fn apply_parsed(
     id: i64,
     parsed: &std::result::Result<Delivery, ParseError>,
     now: i64,
+    routes: &apply::Routes,
     events: &mut Vec<StoreEvent>,
 ) -> Result<(JournalState, Option<String>)> {
     let delivery = match parsed {
@@ -135,7 +137,7 @@ pub fn apply_parsed(
     // A bug in applying one delivery must not take the writer thread, and every caller after
     // it, down with it.
     let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        apply::apply_delivery(conn, id, delivery, now, events)
+        apply::apply_routed(conn, id, delivery, now, routes, events)
     }))
     .unwrap_or_else(|_| Err(StoreError::invalid("applying it panicked")))?;
     Ok(if applied.unrouted.is_empty() {
@@ -155,7 +157,7 @@ fn process_entry(
     let parsed = parse(body);
     // A savepoint per entry: if applying fails, nothing of this entry stays applied.
     let applied = in_savepoint(conn, "entry", events, |events| {
-        apply_parsed(conn, id, &parsed, now, events)
+        apply_parsed(conn, id, &parsed, now, &apply::Routes::default(), events)
     })?;
     let (state, detail) = applied.unwrap_or_else(|e| {
         tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");

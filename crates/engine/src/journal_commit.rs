@@ -255,6 +255,7 @@ fn apply_as_journaled(
     let applied = ingest::in_savepoint(conn, "arrivals", &mut ctx.events, |events| {
         let mut ids = Vec::with_capacity(appends.len());
         let mut outcomes = Vec::with_capacity(appends.len());
+        let routes = store::apply::Routes::default();
         for (i, (a, _)) in appends.iter().enumerate() {
             let (id, new) = match partitions {
                 Some(p) => store::cluster::append(
@@ -271,7 +272,7 @@ fn apply_as_journaled(
             if !new {
                 continue;
             }
-            let (state, detail) = ingest::apply_parsed(conn, id, &a.parsed, now, events)?;
+            let (state, detail) = ingest::apply_parsed(conn, id, &a.parsed, now, &routes, events)?;
             if state != JournalState::Processed {
                 journal::mark(conn, id, state, detail.as_deref(), now)?;
             }

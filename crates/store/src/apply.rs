@@ -52,6 +52,29 @@ impl Origin {
     }
 }
 
+/// The numbers a batch of deliveries was routed to, looked up once each: a batch is a moment
+/// of one transaction, and a number is rarely changed (the lookup was one round trip of the
+/// few a delivery costs on PostgreSQL). A batch that fails is applied again with a new one.
+#[derive(Default)]
+pub struct Routes(std::cell::RefCell<std::collections::HashMap<String, Option<RoutedNumber>>>);
+
+impl Routes {
+    fn route(
+        &self,
+        conn: &Connection,
+        id: &wabox_domain::PhoneNumberId,
+    ) -> Result<Option<RoutedNumber>> {
+        if let Some(known) = self.0.borrow().get(id.as_str()) {
+            return Ok(known.clone());
+        }
+        let routed = route_number(conn, id)?;
+        self.0
+            .borrow_mut()
+            .insert(id.as_str().to_string(), routed.clone());
+        Ok(routed)
+    }
+}
+
 pub fn apply_delivery(
     conn: &Connection,
     journal_id: i64,
@@ -59,9 +82,21 @@ pub fn apply_delivery(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Applied> {
+    apply_routed(conn, journal_id, delivery, now, &Routes::default(), events)
+}
+
+/// `apply_delivery` for one of a batch, with the batch's routes.
+pub fn apply_routed(
+    conn: &Connection,
+    journal_id: i64,
+    delivery: &Delivery,
+    now: i64,
+    routes: &Routes,
+    events: &mut Vec<StoreEvent>,
+) -> Result<Applied> {
     let mut applied = Applied::default();
     for change in &delivery.changes {
-        if let Some(reason) = apply_change(conn, journal_id, change, now, events)? {
+        if let Some(reason) = apply_change(conn, journal_id, change, now, routes, events)? {
             applied.unrouted.push(reason);
         }
     }
@@ -74,10 +109,11 @@ fn apply_change(
     journal_id: i64,
     change: &Change,
     now: i64,
+    routes: &Routes,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Option<String>> {
     let number = match &change.phone_number_id {
-        Some(id) => match route_number(conn, id)? {
+        Some(id) => match routes.route(conn, id)? {
             Some(n) => Some(n),
             None => {
                 return Ok(Some(format!(

@@ -37,6 +37,28 @@ fn a_change_for_an_unknown_phone_number_id_is_unrouted_and_stores_nothing() {
 }
 
 #[crate::testing::both_stores]
+fn a_batch_routes_each_number_once_and_the_next_batch_looks_again() {
+    let (_dir, conn) = crate::testing::store();
+    let body = messages(vec![text("wamid.R1", 100, "hola")]);
+    let delivery =
+        wabox_domain::delivery::parse_delivery(&serde_json::to_vec(&body).unwrap()).unwrap();
+    let routes = super::apply::Routes::default();
+    let mut events = Vec::new();
+    let first = super::apply::apply_routed(&conn, 1, &delivery, 1_000, &routes, &mut events);
+    assert_eq!(first.unwrap().unrouted.len(), 1, "no number yet");
+    add_number(&conn, None).unwrap();
+    let again = super::apply::apply_routed(&conn, 2, &delivery, 1_000, &routes, &mut events);
+    assert_eq!(
+        again.unwrap().unrouted.len(),
+        1,
+        "the same batch remembers its routes"
+    );
+    let (applied, _) = apply(&conn, 3, &body);
+    assert!(applied.unrouted.is_empty(), "a new batch sees the number");
+    assert_eq!(count(&conn, "SELECT count(*) FROM messages"), 1);
+}
+
+#[crate::testing::both_stores]
 fn a_change_for_an_unknown_waba_without_a_number_is_unrouted() {
     let f = store();
     let body = change_for(
