@@ -21,6 +21,10 @@ use wabox_store::db::Connection;
 /// At most this many appends go into one commit.
 const MAX_APPENDS_PER_COMMIT: usize = 512;
 
+/// A group smaller than this waits up to `GATHER` once for more before it commits.
+const SMALL_GROUP: usize = 8;
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 pub(crate) enum AppendJob {
     Append(Append),
     /// Commit what was taken with it, then end the thread.
@@ -46,6 +50,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<AppendJob>, stats: &WriterStats, wak
         let mut appends = Vec::new();
         let mut stop = false;
         let mut next = Some(first);
+        let mut gathered = false;
         while let Some(job) = next.take() {
             match job {
                 AppendJob::Append(a) => appends.push(a),
@@ -53,6 +58,10 @@ fn run(conn: Connection, rx: mpsc::Receiver<AppendJob>, stats: &WriterStats, wak
             }
             if !stop && appends.len() < MAX_APPENDS_PER_COMMIT {
                 next = rx.try_recv().ok();
+                if next.is_none() && appends.len() < SMALL_GROUP && !gathered {
+                    gathered = true;
+                    next = rx.recv_timeout(GATHER).ok();
+                }
             }
         }
         if !appends.is_empty() && commit(&conn, appends, stats) {
