@@ -41,9 +41,11 @@ pub fn lanes_for(held: usize) -> i64 {
     let per_lane = (store::cluster::PARTITIONS / LANES) as usize;
     (held.div_ceil(per_lane) as i64).clamp(1, LANES)
 }
-/// Journal entries applied per transaction: at a steady 3,000 offered a second, 128 applied
-/// about a tenth more a second than 64 (1,340–1,449 against 1,107–1,380), 256 no more.
-const BATCH: usize = 128;
+/// Journal entries applied per transaction. A batch's own costs (the pending look, the mark,
+/// the events, the commit) are shared by all of it: at a steady 3,000 offered a second (60,000,
+/// `wabox bench ingest --process-rate`), 256 applied 2,508 a second meanwhile, 128 about 2,000,
+/// 512 2,209 (its look reads twice as much and its transaction holds its rows longer).
+const BATCH: usize = 256;
 
 enum LaneJob {
     /// Deliveries were journaled: look.
