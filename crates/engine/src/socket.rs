@@ -160,11 +160,20 @@ async fn connection(
             // conversation's messages) and the pushes from then on leave no gap between them.
             out.focus.set(conversation_id);
         }
+        let joining = subscribe && ok && !subscribed;
+        if joining {
+            // A subscribed client is an open inbox: its user is online for assignment, from
+            // before the answer goes (a conversation that arrives just after a client heard
+            // "subscribed" went to nobody).
+            let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
+            engine.presence.arrive(&user);
+            present = Some(user);
+        }
         out.answer(&ServerFrame::Answer {
             id: frame.id,
             result,
         });
-        if subscribe && ok && !subscribed {
+        if joining {
             // Only what this subscriber's scope may see is pushed to them (the hub decides).
             let joined = engine
                 .hub()
@@ -175,10 +184,6 @@ async fn connection(
                 break;
             }
             subscribed = true;
-            // A subscribed client is an open inbox: its user is online for assignment.
-            let user = frame.act_as.clone().unwrap_or_else(|| caller.user.clone());
-            engine.presence.arrive(&user);
-            present = Some(user);
         }
     }
     if let Some(user) = present {
