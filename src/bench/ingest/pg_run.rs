@@ -43,6 +43,7 @@ impl PgBench<'_> {
                 body_bytes: o.body_bytes,
                 cpus: sys::cpus(),
                 load_average_at_start: sys::load_average(),
+                offered_per_second: o.process_rate.map(|r| r as f64),
                 server: String::new(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
