@@ -245,12 +245,11 @@ pub fn append_pending_group(
     group: &[(&[u8], &[u8; 32], i64)],
     now: i64,
 ) -> Result<Vec<(i64, bool)>> {
-    let mut firsts: Vec<usize> = Vec::with_capacity(group.len());
-    for (i, (_, digest, _)) in group.iter().enumerate() {
-        if !firsts.iter().any(|&f| group[f].1 == *digest) {
-            firsts.push(i);
-        }
-    }
+    // Each body's first place in the group (a group is up to 512: no search of a list).
+    let mut seen = std::collections::HashSet::with_capacity(group.len());
+    let firsts: Vec<usize> = (0..group.len())
+        .filter(|&i| seen.insert(group[i].1))
+        .collect();
     let rows: Vec<String> = (0..firsts.len())
         .map(|n| {
             let at = 2 + 3 * n;
@@ -286,7 +285,7 @@ pub fn append_pending_group(
         .iter()
         .enumerate()
         .map(|(i, (body, digest, partition))| {
-            if firsts.contains(&i) {
+            if firsts.binary_search(&i).is_ok() {
                 journaled.get(digest.as_slice()).copied().ok_or_else(|| {
                     crate::StoreError::invalid("a journaled delivery came back without its row")
                 })
