@@ -578,30 +578,39 @@ mod tests {
         }
     }
 
+    /// Engine "a" on the store, holding all 64 partitions.
+    fn a_holding_all(url: &str) -> Connection {
+        let a = crate::open_postgres(url).unwrap();
+        heartbeat(&a, &engine("a")).unwrap();
+        assert_eq!(claim(&a, "a", 10, 64).unwrap().len(), 64);
+        a
+    }
+
+    /// Journals `body` in `partition`, as the journal thread does.
+    fn journal_in(
+        conn: &Connection,
+        body: &str,
+        partition: i64,
+        state: crate::journal::JournalState,
+    ) {
+        let digest = crate::journal::digest(body.as_bytes());
+        append(conn, body.as_bytes(), &digest, state, 1, partition).unwrap();
+    }
+
     #[test]
     fn each_lane_takes_its_own_partitions_oldest_first() {
         use crate::journal::{JournalState, digest};
         let Some(database) = postgres_database() else {
             return;
         };
-        let a = crate::open_postgres(&database.url).unwrap();
-        heartbeat(&a, &engine("a")).unwrap();
-        assert_eq!(claim(&a, "a", 10, 64).unwrap().len(), 64);
+        let a = a_holding_all(&database.url);
         let held = |p: i64| Lease {
             partition: p,
             epoch: 1,
         };
         release(&a, "a", held(5)).unwrap();
         let append_to = |name: &str, partition: i64, state: JournalState| {
-            append(
-                &a,
-                name.as_bytes(),
-                &digest(name.as_bytes()),
-                state,
-                1,
-                partition,
-            )
-            .unwrap();
+            journal_in(&a, name, partition, state)
         };
         append_to("old, processed", 2, JournalState::Processed);
         append_to("p3 first", 3, JournalState::Pending);
@@ -653,24 +662,18 @@ mod tests {
 
     #[test]
     fn a_look_takes_each_busy_partitions_oldest_and_a_lone_one_fills_the_batch() {
-        use crate::journal::{JournalState, digest};
+        use crate::journal::JournalState;
         let Some(database) = postgres_database() else {
             return;
         };
-        let a = crate::open_postgres(&database.url).unwrap();
-        heartbeat(&a, &engine("a")).unwrap();
-        claim(&a, "a", 10, 64).unwrap();
+        let a = a_holding_all(&database.url);
         let append_to = |partition: i64, n: usize| {
-            let body = format!("p{partition} #{n}");
-            append(
+            journal_in(
                 &a,
-                body.as_bytes(),
-                &digest(body.as_bytes()),
-                JournalState::Pending,
-                1,
+                &format!("p{partition} #{n}"),
                 partition,
+                JournalState::Pending,
             )
-            .unwrap();
         };
         // A burst of one tenant, then of two others.
         for p in [2, 3, 4] {
