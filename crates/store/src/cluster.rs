@@ -586,6 +586,15 @@ mod tests {
         a
     }
 
+    /// The ids a look of engine "a" over all its partitions takes.
+    fn pending_ids(a: &Connection, limit: usize) -> Vec<i64> {
+        pending_owned(a, "a", Lane::ALL, limit)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
     /// Journals `body` in `partition`, as the journal thread does.
     fn journal_in(
         conn: &Connection,
@@ -646,11 +655,7 @@ mod tests {
         );
         assert!(even.has(4) && !even.has(5) && odd.has(5) && Lane::ALL.has(63));
         assert!(any_pending_owned(&a, "a").unwrap());
-        let pending: Vec<i64> = pending_owned(&a, "a", Lane::ALL, 10)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let pending = pending_ids(&a, 10);
         assert_eq!(pending.len(), 6);
         crate::journal::mark_processed(&a, &pending, 2).unwrap();
         assert!(
@@ -697,11 +702,7 @@ mod tests {
             let oldest: Vec<String> = (0..count).map(|n| format!("p{p} #{n}")).collect();
             assert_eq!(of_p, oldest.iter().collect::<Vec<_>>());
         }
-        let ids: Vec<i64> = pending_owned(&a, "a", Lane::ALL, 200)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let ids = pending_ids(&a, 200);
         assert_eq!(ids.len(), 120);
         crate::journal::mark_processed(&a, &ids, 2).unwrap();
         // One tenant alone: its share is the whole batch, not a thirty-second of it.
