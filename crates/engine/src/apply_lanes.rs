@@ -83,15 +83,11 @@ impl Lanes {
         let mut threads = Vec::new();
         for (index, conn) in conns.into_iter().enumerate() {
             let (tx, rx) = mpsc::channel();
-            let ctx = WriterCtx {
-                conn,
-                events: Vec::new(),
-                cluster: Some(cluster.clone()),
-                lane: Lane {
-                    index: index as i64,
-                    of,
-                },
+            let lane = Lane {
+                index: index as i64,
+                of,
             };
+            let ctx = WriterCtx::new(conn, Some(cluster.clone()), lane);
             let (stats, events, busy_at) = (stats.clone(), events.clone(), busy_at.clone());
             let (active, cluster) = (active.clone(), cluster.clone());
             let thread = std::thread::Builder::new()

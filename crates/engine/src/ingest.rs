@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use wabox_domain::delivery::{Delivery, ParseError, parse_delivery};
 use wabox_domain::time::now_unix;
 pub use wabox_protocol::admin::EntryOutcome;
-use wabox_store::cluster::Lane;
+use wabox_store::cluster::{Floors, Lane};
 use wabox_store::journal::{self, JournalState};
 use wabox_store::{Result, StoreError, StoreEvent, apply};
 
@@ -16,14 +16,17 @@ use wabox_store::{Result, StoreError, StoreEvent, apply};
 /// commits, the caller passes the outcomes to `settle`.
 pub fn apply_pending(
     conn: &wabox_store::db::Connection,
-    cluster_me: Option<(&str, Lane)>,
+    cluster_me: Option<(&str, Lane, &mut Floors)>,
     limit: usize,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Vec<EntryOutcome>> {
     // With other engines, only the partitions this one holds (`cluster_me` names it), those
-    // of its lane.
+    // of its lane, from where this connection's last look left each.
     let pending = match cluster_me {
-        Some((me, lane)) => wabox_store::cluster::pending_owned(conn, me, lane, limit)?,
+        Some((me, lane, floors)) => {
+            let now = std::time::Instant::now();
+            wabox_store::cluster::pending_owned_from(conn, me, lane, limit, floors, now)?
+        }
         None => journal::pending(conn, limit)?,
     };
     if pending.is_empty() {

@@ -57,8 +57,7 @@ pub(super) fn begin(ctx: &mut WriterCtx, limit: usize) -> store::Result<Option<O
     ctx.conn.execute_batch("BEGIN IMMEDIATE")?;
     let events_before = ctx.events.len();
     let me = ctx.cluster.as_ref().map(|c| c.me.clone());
-    let lane = ctx.lane;
-    let cluster_me = me.as_deref().map(|me| (me, lane));
+    let cluster_me = me.as_deref().map(|me| (me, ctx.lane, &mut ctx.floors));
     match ingest::apply_pending(&ctx.conn, cluster_me, limit, &mut ctx.events) {
         Ok(outcomes) if !outcomes.is_empty() => Ok(Some(OpenIngest {
             outcomes,
@@ -70,6 +69,7 @@ pub(super) fn begin(ctx: &mut WriterCtx, limit: usize) -> store::Result<Option<O
         }
         Err(e) => {
             ctx.events.truncate(events_before);
+            ctx.floors.forget();
             let _ = ctx.conn.execute_batch("ROLLBACK");
             Err(e)
         }
@@ -92,6 +92,8 @@ pub(super) fn commit(ctx: &mut WriterCtx, open: OpenIngest, stats: &WriterStats)
             tracing::error!(error = %e, "could not commit the processed journal entries; they stay pending");
             let _ = ctx.conn.execute_batch("ROLLBACK");
             ctx.events.truncate(open.events_before);
+            // Its entries are pending again, below the floors their look raised.
+            ctx.floors.forget();
             false
         }
     }
@@ -197,6 +199,7 @@ pub(super) fn commit_appends(
                 let _ = ctx.conn.execute_batch("ROLLBACK");
             }
             ctx.events.truncate(events_before);
+            ctx.floors.forget();
             refuse_all(appends, e);
             AppendsCommitted {
                 committed: false,

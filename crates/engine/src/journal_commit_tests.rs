@@ -13,12 +13,7 @@ use wabox_store::test_fixtures::{self as fx, Fixture};
 use wabox_store::{self as store, StoreEvent};
 
 fn writer_on(f: Fixture) -> (WriterCtx, wabox_store::testing::StoreGuard) {
-    let ctx = WriterCtx {
-        conn: f.conn,
-        events: Vec::new(),
-        cluster: None,
-        lane: wabox_store::cluster::Lane::ALL,
-    };
+    let ctx = WriterCtx::new(f.conn, None, wabox_store::cluster::Lane::ALL);
     (ctx, f._dir)
 }
 

@@ -39,12 +39,7 @@ fn ctx(f: Fixture) -> (wabox_store::testing::StoreGuard, WriterCtx) {
     let Fixture { conn, _dir, .. } = f;
     (
         _dir,
-        WriterCtx {
-            conn,
-            events: Vec::new(),
-            cluster: None,
-            lane: wabox_store::cluster::Lane::ALL,
-        },
+        WriterCtx::new(conn, None, wabox_store::cluster::Lane::ALL),
     )
 }
 

@@ -70,9 +70,25 @@ pub struct WriterCtx {
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// With a cluster: the partitions this connection applies deliveries of.
     pub lane: store::cluster::Lane,
+    /// With a cluster: how far this connection has applied each partition.
+    pub floors: store::cluster::Floors,
 }
 
 impl WriterCtx {
+    pub fn new(
+        conn: Connection,
+        cluster: Option<Arc<crate::cluster::Cluster>>,
+        lane: store::cluster::Lane,
+    ) -> WriterCtx {
+        WriterCtx {
+            conn,
+            events: Vec::new(),
+            cluster,
+            lane,
+            floors: store::cluster::Floors::default(),
+        }
+    }
+
     /// Before a commit: with other engines, the events of the transaction (from `from` in the
     /// buffer) go into the store with it, and PostgreSQL wakes the others at its commit.
     pub fn share_events(&self, from: usize) -> store::Result<()> {
@@ -271,12 +287,7 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name("wabox-writer".into())
         .spawn(move || {
-            let mut ctx = WriterCtx {
-                conn,
-                events: Vec::new(),
-                cluster,
-                lane: store::cluster::Lane::ALL,
-            };
+            let mut ctx = WriterCtx::new(conn, cluster, store::cluster::Lane::ALL);
             let durability = Durability {
                 checkpointer: checkpointer.as_ref(),
                 syncer: syncer.as_ref(),

@@ -324,6 +324,103 @@ pub fn pending_owned(
     lane: Lane,
     limit: usize,
 ) -> Result<Vec<(i64, Vec<u8>)>> {
+    Ok(pending_above(conn, me, lane, limit, &Floors::default())?
+        .into_iter()
+        .map(|(id, _, body)| (id, body))
+        .collect())
+}
+
+/// How far each partition's deliveries have been applied by one lane, so that its next look
+/// starts there instead of at the partition's first entry in `journal_pending_by_partition`.
+///
+/// Why: an applied entry leaves a dead entry in that index until the journal is vacuumed, and
+/// PostgreSQL can only mark it dead once every transaction older than its mark has ended,
+/// which on a busy engine is not before the next look. Each look walked over the last hundred
+/// or so of each partition (3,943 rows read for 32 partitions at 3,000 deliveries a second:
+/// 11.7 ms a look, 13% of the server's time).
+///
+/// An entry below a floor is still found: ids are drawn before their transactions commit, so
+/// on several engines one can become visible after a larger one was applied. A look that finds
+/// nothing above the floors looks again from the start, and so does one every `FULL_LOOK_EVERY`
+/// while the lane is busy; such an entry waits that long at most.
+#[derive(Debug, Default)]
+pub struct Floors {
+    /// The largest id applied in each partition.
+    applied: std::collections::BTreeMap<i64, i64>,
+    /// When the last look from the start was.
+    full_at: Option<std::time::Instant>,
+}
+
+/// How often a busy lane looks from each partition's start.
+pub const FULL_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl Floors {
+    /// Whether the next look at `now` starts at each partition's start.
+    pub fn full_look_due(&self, now: std::time::Instant) -> bool {
+        self.full_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= FULL_LOOK_EVERY)
+    }
+
+    /// Remembers what a look took (id, partition) and, if it was from the start, when.
+    pub fn took(&mut self, taken: &[(i64, i64)], full: bool, now: std::time::Instant) {
+        for &(id, partition) in taken {
+            let floor = self.applied.entry(partition).or_insert(id);
+            *floor = (*floor).max(id);
+        }
+        if full {
+            self.full_at = Some(now);
+        }
+    }
+
+    /// Forgets the floors (what was taken may still be pending: its transaction failed).
+    pub fn forget(&mut self) {
+        *self = Floors::default();
+    }
+
+    /// The floors as the look reads them: a JSON object from partition to id.
+    fn as_json(&self) -> String {
+        let pairs: Vec<String> = self
+            .applied
+            .iter()
+            .map(|(p, id)| format!("\"{p}\":{id}"))
+            .collect();
+        format!("{{{}}}", pairs.join(","))
+    }
+}
+
+/// In the caller's transaction: the pending deliveries of the engine's partitions in `lane`,
+/// starting above `floors` (or from the start when a full look is due, or when nothing is
+/// above them), as `pending_owned` takes them; `floors` learn what was taken.
+pub fn pending_owned_from(
+    conn: &Connection,
+    me: &str,
+    lane: Lane,
+    limit: usize,
+    floors: &mut Floors,
+    now: std::time::Instant,
+) -> Result<Vec<(i64, Vec<u8>)>> {
+    let mut full = floors.full_look_due(now);
+    let mut rows = match full {
+        true => pending_above(conn, me, lane, limit, &Floors::default())?,
+        false => pending_above(conn, me, lane, limit, floors)?,
+    };
+    if rows.is_empty() && !full {
+        full = true;
+        rows = pending_above(conn, me, lane, limit, &Floors::default())?;
+    }
+    let taken: Vec<(i64, i64)> = rows.iter().map(|(id, p, _)| (*id, *p)).collect();
+    floors.took(&taken, full, now);
+    Ok(rows.into_iter().map(|(id, _, body)| (id, body)).collect())
+}
+
+/// `pending_owned` above `floors`: each row's id, partition (0 for none) and body.
+fn pending_above(
+    conn: &Connection,
+    me: &str,
+    lane: Lane,
+    limit: usize,
+    floors: &Floors,
+) -> Result<Vec<(i64, i64, Vec<u8>)>> {
     let rows = conn
         .prepare_replanned(
             "WITH held AS (
@@ -331,14 +428,22 @@ pub fn pending_owned(
                  WHERE owner = ?1 AND expires_at > clock_timestamp()
                    AND partition % ?4 = ?3
                  ORDER BY partition FOR KEY SHARE),
+             floors AS (
+                 SELECT CAST(key AS BIGINT) AS partition, CAST(value AS BIGINT) AS id
+                 FROM json_each_text(CAST(CAST(?5 AS TEXT) AS json))),
+             above AS (
+                 SELECT held.partition, coalesce(floors.id, 0) AS floor
+                 FROM held LEFT JOIN floors USING (partition)),
              busy AS (
-                 SELECT partition FROM held WHERE EXISTS (
+                 SELECT partition, floor FROM above WHERE EXISTS (
                      SELECT 1 FROM journal
-                     WHERE state = 'pending' AND partition = held.partition)),
+                     WHERE state = 'pending' AND partition = above.partition
+                       AND id > above.floor)),
              oldest AS (
                  SELECT p.id FROM busy CROSS JOIN LATERAL (
                      SELECT id FROM journal
                      WHERE state = 'pending' AND partition = busy.partition
+                       AND id > busy.floor
                      ORDER BY partition, id
                      LIMIT (SELECT least(per.limit_, greatest(16, 2 * per.limit_ / count(*)))
                             FROM busy, (SELECT CAST(?2 AS BIGINT) AS limit_) per
@@ -349,14 +454,15 @@ pub fn pending_owned(
                     AND EXISTS (SELECT 1 FROM held WHERE partition = 0)
                   ORDER BY id LIMIT ?2)
                  ORDER BY id LIMIT ?2)
-             SELECT j.id, j.body FROM journal j
+             SELECT j.id, coalesce(j.partition, 0), j.body FROM journal j
              WHERE j.id IN (SELECT id FROM oldest) AND j.state = 'pending'
              ORDER BY j.id
              FOR UPDATE OF j SKIP LOCKED",
         )?
-        .query_map(params![me, limit as i64, lane.index, lane.of], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+        .query_map(
+            params![me, limit as i64, lane.index, lane.of, floors.as_json()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
         .collect::<crate::db::Result<_>>()?;
     Ok(rows)
 }
@@ -710,6 +816,77 @@ mod tests {
             append_to(7, n);
         }
         assert_eq!(pending_owned(&a, "a", Lane::ALL, 64).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn floors_say_when_a_look_starts_from_the_beginning() {
+        use std::time::{Duration, Instant};
+        let t0 = Instant::now();
+        let mut floors = Floors::default();
+        assert!(floors.full_look_due(t0), "a lane's first look");
+        floors.took(&[(7, 2), (9, 2), (4, 3)], true, t0);
+        assert_eq!(floors.as_json(), r#"{"2":9,"3":4}"#);
+        assert!(!floors.full_look_due(t0 + Duration::from_millis(100)));
+        floors.took(&[(12, 2)], false, t0 + Duration::from_millis(100));
+        assert_eq!(floors.as_json(), r#"{"2":12,"3":4}"#, "only ever raised");
+        assert!(
+            !floors.full_look_due(t0 + Duration::from_millis(499)),
+            "a look above the floors does not reset the clock"
+        );
+        assert!(floors.full_look_due(t0 + FULL_LOOK_EVERY));
+        floors.forget();
+        assert_eq!(floors.as_json(), "{}");
+        assert!(floors.full_look_due(t0));
+    }
+
+    #[test]
+    fn a_look_starts_above_the_floors_and_still_finds_what_is_below() {
+        use crate::journal::JournalState;
+        use std::time::{Duration, Instant};
+        let Some(database) = postgres_database() else {
+            return;
+        };
+        let a = a_holding_all(&database.url);
+        for name in ["e1", "e2", "e3"] {
+            journal_in(&a, name, 2, JournalState::Pending);
+        }
+        let t0 = Instant::now();
+        let mut floors = Floors::default();
+        let mut look = |limit: usize, after_ms: u64| -> Vec<(i64, String)> {
+            let at = t0 + Duration::from_millis(after_ms);
+            pending_owned_from(&a, "a", Lane::ALL, limit, &mut floors, at)
+                .unwrap()
+                .into_iter()
+                .map(|(id, body)| (id, String::from_utf8(body).unwrap()))
+                .collect()
+        };
+        let bodies = |taken: &[(i64, String)]| -> Vec<String> {
+            taken.iter().map(|(_, b)| b.clone()).collect()
+        };
+        let first = look(2, 0);
+        assert_eq!(bodies(&first), ["e1", "e2"]);
+        // e1 stays pending below the partition's floor, as an entry whose transaction commits
+        // after a later one was applied would; e2 is applied.
+        crate::journal::mark_processed(&a, &[first[1].0], 2).unwrap();
+        assert_eq!(bodies(&look(10, 100)), ["e3"], "above the floors only");
+        let e3 = pending_ids(&a, 10).into_iter().max().unwrap();
+        crate::journal::mark_processed(&a, &[e3], 2).unwrap();
+        assert_eq!(
+            bodies(&look(10, 200)),
+            ["e1"],
+            "nothing above the floors: a look from the start"
+        );
+        journal_in(&a, "e4", 2, JournalState::Pending);
+        assert_eq!(
+            bodies(&look(10, 300)),
+            ["e4"],
+            "the look from the start reset the clock"
+        );
+        assert_eq!(
+            bodies(&look(10, 300 + FULL_LOOK_EVERY.as_millis() as u64)),
+            ["e1", "e4"],
+            "a busy lane looks from the start now and then"
+        );
     }
 
     #[test]
