@@ -240,6 +240,46 @@ struct NewMessage<'a> {
     from_customer: Option<CustomerTurn>,
 }
 
+/// Makes a message (?2 its time, ?3 its text) the latest of its conversation (?1) unless a
+/// later one is; a customer's (?4) is also unread and reopens it, and may open the window (?5)
+/// or come from an ad (?6). One UPDATE: every right-hand side reads the row as it was. The
+/// later of two times is a CASE: SQLite's two-argument `max` is PostgreSQL's `GREATEST`, and
+/// neither has the other's.
+const MAKE_LATEST: &str = "UPDATE conversations SET
+    last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at <= ?2
+                      THEN ?2 ELSE last_message_at END,
+    last_message_text = CASE WHEN last_message_at IS NULL OR last_message_at <= ?2
+                        THEN ?3 ELSE last_message_text END,
+    unread = unread + CASE WHEN ?4 THEN 1 ELSE 0 END,
+    last_inbound_at = CASE WHEN NOT ?5 THEN last_inbound_at
+                      WHEN coalesce(last_inbound_at, 0) > ?2
+                      THEN coalesce(last_inbound_at, 0) ELSE ?2 END,
+    referral_at = CASE WHEN NOT ?6 THEN referral_at
+                  WHEN coalesce(referral_at, 0) > ?2
+                  THEN coalesce(referral_at, 0) ELSE ?2 END,
+    state = CASE WHEN ?4 AND state IN ('closed', 'snoozed') THEN 'open'
+            ELSE state END
+ WHERE id = ?1 AND (?4 OR last_message_at IS NULL OR last_message_at <= ?2)";
+
+/// Stores a message (?1..?3 as `MAKE_LATEST`, the rest from ?7) unless its wamid is stored;
+/// returns its id and whether an edit or deletion of it waits (`message_revisions`).
+const INSERT_MESSAGE: &str = "INSERT INTO messages (conversation_id, at, text, wamid, direction,
+        origin, type, status, reply_to, forwarded, referral, payload, journal_id,
+        author_contact_id)
+    VALUES (?1, ?2, ?3, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING id, EXISTS (SELECT 1 FROM message_revisions
+                          WHERE original_wamid = ?7 AND message_id IS NULL)";
+
+/// PostgreSQL: `INSERT_MESSAGE` and, if it stored the message, `MAKE_LATEST`, in one statement.
+static INSERT_AS_LATEST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH stored AS ({INSERT_MESSAGE}),
+              latest AS ({MAKE_LATEST} AND EXISTS (SELECT 1 FROM stored))
+         SELECT * FROM stored"
+    )
+});
+
 /// What a customer's new message does to its conversation besides being the latest.
 struct CustomerTurn {
     /// It opens (or extends) the 24-hour window.
@@ -383,33 +423,36 @@ impl Ctx<'_> {
             .query_row(params![number_id, contact_id, self.now], |r| r.get(0))?)
     }
 
-    /// Stores a message unless its wamid is already stored; returns the new row id if it was not.
+    /// Stores a message unless its wamid is already stored, and makes it its conversation's
+    /// latest; returns the new row id if it was not stored before.
     fn insert_message(
         &self,
         m: &NewMessage<'_>,
         events: &mut Vec<StoreEvent>,
     ) -> Result<Option<i64>> {
         let text = m.content.summary();
+        let turn = m.from_customer.as_ref();
+        // PostgreSQL makes it the latest in the same statement (a round trip less a message);
+        // SQLite has no INSERT inside WITH, and no round trips to save.
+        let postgres = self.conn.dialect() == crate::db::Dialect::Postgres;
         let inserted = self
             .conn
-            .prepare_cached(
-                "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at,
-                                       status, reply_to, forwarded, referral, payload, journal_id,
-                                       author_contact_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (wamid) DO NOTHING
-                 RETURNING id, EXISTS (SELECT 1 FROM message_revisions
-                                       WHERE original_wamid = ?2 AND message_id IS NULL)",
-            )?
+            .prepare_cached(match postgres {
+                true => &INSERT_AS_LATEST,
+                false => INSERT_MESSAGE,
+            })?
             .query_row(
                 params![
                     m.conversation_id,
+                    m.at,
+                    text,
+                    turn.is_some(),
+                    turn.is_some_and(|t| t.opens_window),
+                    turn.is_some_and(|t| t.referred),
                     m.wamid.as_str(),
                     m.direction,
                     m.origin.as_str(),
                     m.content.kind(),
-                    text,
-                    m.at,
                     m.status,
                     m.context
                         .and_then(|c| c.quoted.as_ref())
@@ -423,41 +466,13 @@ impl Ctx<'_> {
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
             )
             .optional()?;
-        // One statement either way: with RETURNING, PostgreSQL needs no `lastval()` after, and
-        // it says whether an edit or deletion arrived before this message.
+        // With RETURNING, PostgreSQL needs no `lastval()` after, and it says whether an edit or
+        // deletion arrived before this message.
         let Some((id, revised_before)) = inserted else {
             return Ok(None);
         };
-        if m.direction == "out" {
-            self.settle_status_from_history(id, m.wamid)?;
-        }
-        if revised_before {
-            self.apply_waiting_revisions(id, m.wamid)?;
-        }
-        let turn = m.from_customer.as_ref();
-        self.conn
-            .prepare_cached(
-                // One UPDATE for being the latest and, for a customer's message, unread and
-                // opening: every right-hand side reads the row as it was. The later of two times
-                // is a CASE: SQLite's two-argument `max` is PostgreSQL's `GREATEST`, and neither
-                // has the other's.
-                "UPDATE conversations SET
-                    last_message_at = CASE WHEN last_message_at IS NULL OR last_message_at <= ?2
-                                      THEN ?2 ELSE last_message_at END,
-                    last_message_text = CASE WHEN last_message_at IS NULL OR last_message_at <= ?2
-                                        THEN ?3 ELSE last_message_text END,
-                    unread = unread + CASE WHEN ?4 THEN 1 ELSE 0 END,
-                    last_inbound_at = CASE WHEN NOT ?5 THEN last_inbound_at
-                                      WHEN coalesce(last_inbound_at, 0) > ?2
-                                      THEN coalesce(last_inbound_at, 0) ELSE ?2 END,
-                    referral_at = CASE WHEN NOT ?6 THEN referral_at
-                                  WHEN coalesce(referral_at, 0) > ?2
-                                  THEN coalesce(referral_at, 0) ELSE ?2 END,
-                    state = CASE WHEN ?4 AND state IN ('closed', 'snoozed') THEN 'open'
-                            ELSE state END
-                 WHERE id = ?1 AND (?4 OR last_message_at IS NULL OR last_message_at <= ?2)",
-            )?
-            .execute(params![
+        if !postgres {
+            self.conn.prepare_cached(MAKE_LATEST)?.execute(params![
                 m.conversation_id,
                 m.at,
                 text,
@@ -465,6 +480,13 @@ impl Ctx<'_> {
                 turn.is_some_and(|t| t.opens_window),
                 turn.is_some_and(|t| t.referred),
             ])?;
+        }
+        if m.direction == "out" {
+            self.settle_status_from_history(id, m.wamid)?;
+        }
+        if revised_before {
+            self.apply_waiting_revisions(id, m.wamid)?;
+        }
         events.push(StoreEvent::MessageAdded {
             conversation_id: m.conversation_id,
             message_id: id,
