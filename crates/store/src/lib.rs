@@ -87,6 +87,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0002_cluster.sql"),
     include_str!("../migrations/postgres/0003_search_deferred.sql"),
     include_str!("../migrations/postgres/0004_queue_vacuum.sql"),
+    include_str!("../migrations/postgres/0005_lz4.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

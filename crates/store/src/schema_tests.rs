@@ -119,6 +119,37 @@ fn postgresql_vacuums_the_queue_tables_after_a_fixed_number_of_changes() {
 }
 
 #[test]
+fn postgresql_compresses_bodies_and_messages_with_lz4_where_the_server_has_it() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let pg = crate::open_postgres(&database.url).unwrap();
+    let has_lz4 = pg
+        .execute_batch("SET default_toast_compression = lz4; RESET default_toast_compression")
+        .is_ok();
+    let methods: Vec<String> = pg
+        .prepare(
+            "SELECT attrelid::regclass::text || '.' || attname || '=' || CAST(attcompression AS TEXT)
+             FROM pg_attribute
+             WHERE (attrelid, attname) IN (('messages'::regclass, 'text'),
+                                           ('messages'::regclass, 'payload'),
+                                           ('journal'::regclass, 'body'))
+             ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let method = if has_lz4 { "l" } else { "" };
+    let expected: Vec<String> = ["journal.body", "messages.payload", "messages.text"]
+        .iter()
+        .map(|c| format!("{c}={method}"))
+        .collect();
+    assert_eq!(methods, expected);
+}
+
+#[test]
 fn engines_starting_together_migrate_once() {
     let Some(database) = postgres_database() else {
         return;
