@@ -224,7 +224,7 @@ pub(super) struct Ctx<'a> {
 
 /// A message about to be stored.
 struct NewMessage<'a> {
-    conversation_id: i64,
+    conversation: Conversation,
     wamid: &'a Wamid,
     direction: &'static str,
     origin: Origin,
@@ -262,14 +262,15 @@ const MAKE_LATEST: &str = "UPDATE conversations SET
  WHERE id = ?1 AND (?4 OR last_message_at IS NULL OR last_message_at <= ?2)";
 
 /// Stores a message (?1..?3 as `MAKE_LATEST`, the rest from ?7) unless its wamid is stored;
-/// returns its id and whether an edit or deletion of it waits (`message_revisions`).
+/// returns its id, whether an edit or deletion of it waits (`message_revisions`), and its
+/// conversation.
 const INSERT_MESSAGE: &str = "INSERT INTO messages (conversation_id, at, text, wamid, direction,
         origin, type, status, reply_to, forwarded, referral, payload, journal_id,
         author_contact_id)
     VALUES (?1, ?2, ?3, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
     ON CONFLICT (wamid) DO NOTHING
     RETURNING id, EXISTS (SELECT 1 FROM message_revisions
-                          WHERE original_wamid = ?7 AND message_id IS NULL)";
+                          WHERE original_wamid = ?7 AND message_id IS NULL), conversation_id";
 
 /// PostgreSQL: `INSERT_MESSAGE` and, if it stored the message, `MAKE_LATEST`, in one statement.
 static INSERT_AS_LATEST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -279,6 +280,42 @@ static INSERT_AS_LATEST: std::sync::LazyLock<String> = std::sync::LazyLock::new(
          SELECT * FROM stored"
     )
 });
+
+/// PostgreSQL: opens the conversation of a number (?1) and a contact (?18) made just now, at ?19,
+/// with the message as its latest (`MAKE_LATEST` on a new row), and stores the message in it;
+/// neither if the wamid is stored already. Returns what `INSERT_MESSAGE` does. The casts give
+/// each parameter its type where it is first read, in a SELECT list that has none to offer.
+const OPEN_WITH_MESSAGE: &str = "WITH opened AS (
+        INSERT INTO conversations (number_id, contact_id, created_at, queue_id, last_message_at,
+                                   last_message_text, unread, last_inbound_at, referral_at)
+        SELECT CAST(?1 AS BIGINT), CAST(?18 AS BIGINT), CAST(?19 AS BIGINT),
+               (SELECT queue_id FROM numbers WHERE id = ?1), CAST(?2 AS BIGINT),
+               CAST(?3 AS TEXT), CASE WHEN CAST(?4 AS BOOLEAN) THEN 1 ELSE 0 END,
+               CASE WHEN CAST(?5 AS BOOLEAN) THEN ?2 END,
+               CASE WHEN CAST(?6 AS BOOLEAN) THEN ?2 END
+        WHERE NOT EXISTS (SELECT 1 FROM messages WHERE wamid = CAST(?7 AS TEXT))
+        RETURNING id)
+    INSERT INTO messages (conversation_id, at, text, wamid, direction, origin, type, status,
+                          reply_to, forwarded, referral, payload, journal_id, author_contact_id)
+    SELECT opened.id, ?2, ?3, ?7, CAST(?8 AS TEXT), CAST(?9 AS TEXT), CAST(?10 AS TEXT),
+           CAST(?11 AS TEXT), CAST(?12 AS TEXT), CAST(?13 AS BIGINT), CAST(?14 AS TEXT),
+           CAST(?15 AS TEXT), CAST(?16 AS BIGINT), CAST(?17 AS BIGINT)
+    FROM opened
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING id, EXISTS (SELECT 1 FROM message_revisions
+                          WHERE original_wamid = ?7 AND message_id IS NULL), conversation_id";
+
+/// Where a new message goes.
+#[derive(Debug, Clone, Copy)]
+enum Conversation {
+    Known(i64),
+    /// None yet: the message opens the conversation of this number and contact, in its
+    /// number's queue, in the statement that stores it (PostgreSQL only: `OPEN_WITH_MESSAGE`).
+    Opens {
+        number_id: i64,
+        contact_id: i64,
+    },
+}
 
 /// What a customer's new message does to its conversation besides being the latest.
 struct CustomerTurn {
@@ -303,13 +340,13 @@ impl Ctx<'_> {
         }
         // A message in a group belongs to the group's conversation, never to the author's own.
         let group = m.group_id.as_deref().filter(|g| plausible_group_id(g));
-        let conversation_id = match group {
-            Some(g) => super::groups::conversation(self, number.id, g)?,
-            None => self.conversation(number.id, customer)?,
+        let conversation = match group {
+            Some(g) => Conversation::Known(super::groups::conversation(self, number.id, g)?),
+            None => self.conversation_for_message(number.id, customer)?,
         };
         let inserted = self.insert_message(
             &NewMessage {
-                conversation_id,
+                conversation,
                 wamid: &m.wamid,
                 direction: "in",
                 origin: Origin::Customer,
@@ -363,11 +400,11 @@ impl Ctx<'_> {
         if self.modifies_another(&e.wamid, &e.content, "business", e.at, events)? {
             return Ok(());
         }
-        let conversation_id = self.conversation(number.id, contact)?;
+        let conversation = self.conversation_for_message(number.id, contact)?;
         // Echoes are ours: they never open or extend the window and are never unread.
         self.insert_message(
             &NewMessage {
-                conversation_id,
+                conversation,
                 wamid: &e.wamid,
                 direction: "out",
                 origin: Origin::PhoneApp,
@@ -423,6 +460,23 @@ impl Ctx<'_> {
             .query_row(params![number_id, contact_id, self.now], |r| r.get(0))?)
     }
 
+    /// The conversation a message of `contact` goes to. On PostgreSQL a contact made just now
+    /// has none, and its first message opens it in the statement that stores it: a round trip
+    /// less for each new customer.
+    fn conversation_for_message(
+        &self,
+        number_id: i64,
+        contact: identity::Resolved,
+    ) -> Result<Conversation> {
+        if contact.created && self.conn.dialect() == crate::db::Dialect::Postgres {
+            return Ok(Conversation::Opens {
+                number_id,
+                contact_id: contact.id,
+            });
+        }
+        Ok(Conversation::Known(self.conversation(number_id, contact)?))
+    }
+
     /// Stores a message unless its wamid is already stored, and makes it its conversation's
     /// latest; returns the new row id if it was not stored before.
     fn insert_message(
@@ -432,53 +486,77 @@ impl Ctx<'_> {
     ) -> Result<Option<i64>> {
         let text = m.content.summary();
         let turn = m.from_customer.as_ref();
-        // PostgreSQL makes it the latest in the same statement (a round trip less a message);
-        // SQLite has no INSERT inside WITH, and no round trips to save.
+        // PostgreSQL makes it the latest (and opens its conversation) in the same statement, a
+        // round trip less a message; SQLite has no INSERT inside WITH, and no round trips to
+        // save.
         let postgres = self.conn.dialect() == crate::db::Dialect::Postgres;
+        let (sql, target, opened_for): (&str, i64, Option<i64>) = match m.conversation {
+            Conversation::Known(id) if postgres => (&INSERT_AS_LATEST, id, None),
+            Conversation::Known(id) => (INSERT_MESSAGE, id, None),
+            Conversation::Opens {
+                number_id,
+                contact_id,
+            } => (OPEN_WITH_MESSAGE, number_id, Some(contact_id)),
+        };
+        let (from_customer, opens, referred) = (
+            turn.is_some(),
+            turn.is_some_and(|t| t.opens_window),
+            turn.is_some_and(|t| t.referred),
+        );
+        let quoted = m
+            .context
+            .and_then(|c| c.quoted.as_ref())
+            .map(|w| w.as_str());
+        let forwarded = m.context.is_some_and(|c| c.forwarded);
+        let referral = m.referral.map(Value::to_string);
+        let payload = (!m.payload.is_null()).then(|| m.payload.to_string());
+        let (wamid, origin, kind) = (m.wamid.as_str(), m.origin.as_str(), m.content.kind());
+        let mut values: Vec<&dyn crate::db::ToSql> = vec![
+            &target,
+            &m.at,
+            &text,
+            &from_customer,
+            &opens,
+            &referred,
+            &wamid,
+            &m.direction,
+            &origin,
+            &kind,
+            &m.status,
+            &quoted,
+            &forwarded,
+            &referral,
+            &payload,
+            &self.journal_id,
+            &m.author,
+        ];
+        if let Some(contact_id) = &opened_for {
+            values.extend([contact_id as &dyn crate::db::ToSql, &self.now]);
+        }
         let inserted = self
             .conn
-            .prepare_cached(match postgres {
-                true => &INSERT_AS_LATEST,
-                false => INSERT_MESSAGE,
-            })?
-            .query_row(
-                params![
-                    m.conversation_id,
-                    m.at,
-                    text,
-                    turn.is_some(),
-                    turn.is_some_and(|t| t.opens_window),
-                    turn.is_some_and(|t| t.referred),
-                    m.wamid.as_str(),
-                    m.direction,
-                    m.origin.as_str(),
-                    m.content.kind(),
-                    m.status,
-                    m.context
-                        .and_then(|c| c.quoted.as_ref())
-                        .map(|w| w.as_str()),
-                    m.context.is_some_and(|c| c.forwarded),
-                    m.referral.map(Value::to_string),
-                    (!m.payload.is_null()).then(|| m.payload.to_string()),
-                    self.journal_id,
-                    m.author,
-                ],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
-            )
+            .prepare_cached(sql)?
+            .query_row(&values[..], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
             .optional()?;
         // With RETURNING, PostgreSQL needs no `lastval()` after, and it says whether an edit or
         // deletion arrived before this message.
-        let Some((id, revised_before)) = inserted else {
+        let Some((id, revised_before, conversation_id)) = inserted else {
             return Ok(None);
         };
         if !postgres {
             self.conn.prepare_cached(MAKE_LATEST)?.execute(params![
-                m.conversation_id,
+                conversation_id,
                 m.at,
                 text,
-                turn.is_some(),
-                turn.is_some_and(|t| t.opens_window),
-                turn.is_some_and(|t| t.referred),
+                from_customer,
+                opens,
+                referred
             ])?;
         }
         if m.direction == "out" {
@@ -488,12 +566,10 @@ impl Ctx<'_> {
             self.apply_waiting_revisions(id, m.wamid)?;
         }
         events.push(StoreEvent::MessageAdded {
-            conversation_id: m.conversation_id,
+            conversation_id,
             message_id: id,
         });
-        events.push(StoreEvent::ConversationChanged {
-            conversation_id: m.conversation_id,
-        });
+        events.push(StoreEvent::ConversationChanged { conversation_id });
         Ok(Some(id))
     }
 }

@@ -179,6 +179,35 @@ fn a_customers_first_message_creates_its_conversation_and_is_stored_as_inbound()
         conversation_id: conversation,
         message_id: m.id
     }));
+    assert!(events.contains(&StoreEvent::ConversationChanged {
+        conversation_id: conversation
+    }));
+    // It is the conversation's latest, unread, and opens the window (on PostgreSQL the
+    // conversation is opened with it, in one statement).
+    assert_eq!(
+        conversation_row(&f.conn, conversation),
+        (1, Some(100), "open".into(), "hola".into())
+    );
+    // In its number's queue.
+    f.conn
+        .execute_batch(
+            "INSERT INTO queues (id, tenant_id, name, created_at)
+                 SELECT 7, tenant_id, 'Ventas', 1 FROM numbers;
+             UPDATE numbers SET queue_id = 7",
+        )
+        .unwrap();
+    let another = serde_json::json!({"from": "5215550002", "id": "wamid.B", "timestamp": "120",
+                                     "type": "text", "text": {"body": "buenas"}});
+    apply(&f.conn, 2, &messages(vec![another]));
+    let queued: Vec<Option<i64>> = f
+        .conn
+        .prepare("SELECT queue_id FROM conversations ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<crate::db::Result<_>>()
+        .unwrap();
+    assert_eq!(queued, [None, Some(7)]);
 }
 
 #[crate::testing::both_stores]

@@ -56,7 +56,7 @@ impl Ctx<'_> {
             return Ok(());
         }
         let contact = self.contact(customer, None, m.at, events)?;
-        let conversation_id = self.conversation(number.id, contact)?;
+        let conversation = self.conversation_for_message(number.id, contact)?;
         let status = if outgoing {
             m.status
                 .as_deref()
@@ -67,7 +67,7 @@ impl Ctx<'_> {
         };
         let inserted = self.insert_message(
             &NewMessage {
-                conversation_id,
+                conversation,
                 wamid: &m.wamid,
                 direction: if outgoing { "out" } else { "in" },
                 origin: Origin::History,
