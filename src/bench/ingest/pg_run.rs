@@ -274,12 +274,66 @@ fn pending(c: &Connection) -> anyhow::Result<i64> {
     )?)
 }
 
+/// Journal rows waiting to be applied, counted often while engines work: each partition from
+/// the oldest pending row the last count found in it, as the engines' lanes look (`Floors`).
+/// Counting from each partition's start walked every row applied since the last vacuum: 48 ms
+/// a count behind 60,000 of them, a tenth of a core taken from the engines at two a second.
+/// A row that commits below its partition's floor is missed until the next exact count.
+#[derive(Default)]
+struct PendingCount {
+    floors: std::collections::BTreeMap<i64, i64>,
+}
+
+impl PendingCount {
+    fn count(&mut self, c: &Connection) -> anyhow::Result<i64> {
+        let floors: Vec<String> = self
+            .floors
+            .iter()
+            .map(|(p, id)| format!("\"{p}\":{id}"))
+            .collect();
+        let rows: Vec<(i64, Option<i64>, i64)> = c
+            .prepare(
+                "WITH floors AS (
+                     SELECT CAST(key AS BIGINT) AS p, CAST(value AS BIGINT) AS floor
+                     FROM json_each_text(CAST(CAST(?1 AS TEXT) AS json)))
+                 SELECT parts.p, s.oldest, s.n
+                 FROM generate_series(0, CAST(?2 AS BIGINT) - 1) AS parts(p)
+                 LEFT JOIN floors USING (p)
+                 CROSS JOIN LATERAL (
+                     SELECT min(id) AS oldest, count(*) AS n FROM journal
+                     WHERE state = 'pending' AND partition = parts.p
+                       AND id >= coalesce(floors.floor, 0)) s",
+            )?
+            .query_map(
+                crate::store::params![
+                    format!("{{{}}}", floors.join(",")),
+                    crate::store::cluster::PARTITIONS
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .collect::<Result<_, _>>()?;
+        let mut total = 0;
+        for (partition, oldest, n) in rows {
+            if let Some(oldest) = oldest {
+                self.floors.insert(partition, oldest);
+            }
+            total += n;
+        }
+        Ok(total)
+    }
+}
+
 /// Waits until nothing is pending; the seconds it took, or None after 60 s without progress.
 fn drain(c: &Connection) -> anyhow::Result<Option<f64>> {
     let started = Instant::now();
     let mut last = (i64::MAX, Instant::now());
+    let mut counter = PendingCount::default();
     loop {
-        let p = pending(c)?;
+        let p = match counter.count(c)? {
+            // Nothing above the floors: counted exactly, from each partition's start.
+            0 => pending(c)?,
+            p => p,
+        };
         if p == 0 {
             return Ok(Some(started.elapsed().as_secs_f64()));
         }
@@ -402,6 +456,7 @@ impl Watch {
             return (samples, most, all_held);
         };
         let mut tick = 0u64;
+        let mut counter = PendingCount::default();
         loop {
             let kill = self.kill.lock().ok().and_then(|k| k.clone());
             let watching = kill.as_ref().is_some_and(|(at, _)| {
@@ -420,7 +475,7 @@ impl Watch {
             }
             if tick.is_multiple_of(5)
                 && !self.stop.load(Ordering::SeqCst)
-                && let Ok(p) = pending(&c)
+                && let Ok(p) = counter.count(&c)
             {
                 most = most.max(p);
                 let answered = self.progress.answered.load(Ordering::Relaxed);
@@ -455,6 +510,47 @@ mod tests {
         let exe = std::env::current_exe().ok()?;
         let bin = exe.parent()?.parent()?.join("wabox");
         bin.exists().then_some(bin)
+    }
+
+    /// The cheap count finds what the exact one does, starting each partition at its oldest
+    /// pending row; a row that commits below that is counted again once the exact count runs.
+    #[test]
+    fn the_pending_count_starts_where_the_last_one_found_the_oldest() {
+        let Some(database) = crate::store::testing::postgres_database() else {
+            return;
+        };
+        let c = crate::store::open_postgres(&database.url).unwrap();
+        let journal = |name: &str, partition: i64, state: &str| -> i64 {
+            c.query_row(
+                "INSERT INTO journal (received_at, body, body_sha256, state, partition)
+                 VALUES (1, CAST(?1 AS BYTEA), sha256(CAST(?1 AS BYTEA)), ?2, ?3) RETURNING id",
+                crate::store::params![name.as_bytes(), state, partition],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        journal("done", 2, "processed");
+        let first = journal("a", 2, "pending");
+        journal("b", 2, "pending");
+        journal("c", 5, "pending");
+        let mut counter = PendingCount::default();
+        assert_eq!(counter.count(&c).unwrap(), 3);
+        assert_eq!(pending(&c).unwrap(), 3);
+        c.execute(
+            "UPDATE journal SET state = 'processed' WHERE id = ?1",
+            [first],
+        )
+        .unwrap();
+        assert_eq!(counter.count(&c).unwrap(), 2);
+        // Pending again below partition 2's floor, as a late commit would be.
+        c.execute(
+            "UPDATE journal SET state = 'pending' WHERE id = ?1",
+            [first],
+        )
+        .unwrap();
+        journal("d", 5, "pending");
+        assert_eq!(counter.count(&c).unwrap(), 3, "partition 2 counted from b");
+        assert_eq!(pending(&c).unwrap(), 4, "the exact count sees it");
     }
 
     /// `bench ingest --store`, small: one engine, then two with one killed; every delivery
