@@ -333,7 +333,13 @@ impl Ctx<'_> {
         profiles: &[ContactProfile],
         events: &mut Vec<StoreEvent>,
     ) -> Result<()> {
-        let customer = self.contact(&m.from, profile_of(profiles, &m.from), m.at, events)?;
+        let customer = self.contact(
+            number.id,
+            &m.from,
+            profile_of(profiles, &m.from),
+            m.at,
+            events,
+        )?;
         let contact = customer.id;
         if self.modifies_another(&m.wamid, &m.content, "customer", m.at, events)? {
             return Ok(());
@@ -396,7 +402,7 @@ impl Ctx<'_> {
     }
 
     fn echo(&self, number: &RoutedNumber, e: &Echo, events: &mut Vec<StoreEvent>) -> Result<()> {
-        let contact = self.contact(&e.to, None, e.at, events)?;
+        let contact = self.contact(number.id, &e.to, None, e.at, events)?;
         if self.modifies_another(&e.wamid, &e.content, "business", e.at, events)? {
             return Ok(());
         }
@@ -422,21 +428,34 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Finds or creates the contact, pairing its ids (`store::identity`).
+    /// Finds or creates the contact, pairing its ids (`store::identity`), with its
+    /// conversation with `number_id` if it has one.
     pub(super) fn contact(
         &self,
+        number_id: i64,
         key: &CustomerKey,
         profile: Option<&ContactProfile>,
         at: i64,
         events: &mut Vec<StoreEvent>,
     ) -> Result<identity::Resolved> {
         let sighting = identity::sighting(key, profile, at);
-        identity::resolve(self.conn, self.tenant_id, &sighting, self.now, events)
+        identity::resolve(
+            self.conn,
+            self.tenant_id,
+            &sighting,
+            number_id,
+            self.now,
+            events,
+        )
     }
 
     pub(super) fn conversation(&self, number_id: i64, contact: identity::Resolved) -> Result<i64> {
         let contact_id = contact.id;
-        // A contact made just now has none: no lookup (a round trip on PostgreSQL).
+        // Found with the contact, or none: a contact made just now has none. No lookup (a
+        // round trip on PostgreSQL).
+        if let Some(id) = contact.conversation {
+            return Ok(id);
+        }
         if !contact.created {
             let existing: Option<i64> = self
                 .conn

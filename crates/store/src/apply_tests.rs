@@ -211,6 +211,47 @@ fn a_customers_first_message_creates_its_conversation_and_is_stored_as_inbound()
 }
 
 #[crate::testing::both_stores]
+fn a_known_customer_comes_with_their_conversation_of_the_number_asked_about() {
+    let f = store();
+    apply(&f.conn, 1, &messages(vec![text("wamid.A", 100, "hola")]));
+    let conversation = conversation(&f.conn).unwrap();
+    let (number, tenant): (i64, i64) = f
+        .conn
+        .query_row("SELECT id, tenant_id FROM numbers", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let key = wabox_domain::delivery::CustomerKey {
+        wa_id: Some(wabox_domain::WaId(CUSTOMER.into())),
+        user_id: None,
+    };
+    let resolve = |number_id: i64| {
+        let seen = crate::identity::sighting(&key, None, 200);
+        crate::identity::resolve(&f.conn, tenant, &seen, number_id, 300, &mut Vec::new()).unwrap()
+    };
+    let found = resolve(number);
+    assert_eq!(
+        (found.created, found.conversation),
+        (false, Some(conversation))
+    );
+    assert_eq!(
+        resolve(number + 1).conversation,
+        None,
+        "none with another number"
+    );
+    // Its next message goes to that conversation.
+    apply(
+        &f.conn,
+        2,
+        &messages(vec![text("wamid.B", 110, "sigo aquí")]),
+    );
+    assert_eq!(
+        row(&f.conn, "wamid.B").unwrap().conversation_id,
+        conversation
+    );
+}
+
+#[crate::testing::both_stores]
 fn a_duplicate_wamid_is_stored_once_and_counted_unread_once() {
     let f = store();
     let body = messages(vec![text("wamid.A", 100, "hola")]);

@@ -22,7 +22,13 @@ pub(super) fn apply(
         let Some(customer) = customer_of(event, business, profiles) else {
             continue; // nobody to file it under; the journal keeps the delivery
         };
-        let contact = ctx.contact(&customer, profile_of(profiles, &customer), event.at, events)?;
+        let contact = ctx.contact(
+            number.id,
+            &customer,
+            profile_of(profiles, &customer),
+            event.at,
+            events,
+        )?;
         let conversation_id = ctx.conversation(number.id, contact)?;
         let inserted = ctx
             .conn

@@ -22,7 +22,11 @@ fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<Resolved> {
         .query_row(params![ctx.tenant_id, group_id], |r| r.get(0))
         .optional()?;
     if let Some(id) = found {
-        return Ok(Resolved { id, created: false });
+        return Ok(Resolved {
+            id,
+            created: false,
+            conversation: None,
+        });
     }
     ctx.conn
         .prepare_cached(
@@ -38,5 +42,6 @@ fn group_contact(ctx: &Ctx<'_>, group_id: &str) -> Result<Resolved> {
     Ok(Resolved {
         id: contact_id,
         created: true,
+        conversation: None,
     })
 }

@@ -35,18 +35,28 @@ pub struct Resolved {
     pub id: i64,
     /// Made just now: it has no conversation yet.
     pub created: bool,
+    /// Its conversation with the number the caller asked about, found with the contact (a
+    /// round trip less a message on PostgreSQL). None when it has none, and after a merge,
+    /// which may have moved conversations.
+    pub conversation: Option<i64>,
 }
 
-/// The contact the sighting names, created if nobody here knows either id.
+/// The contact the sighting names, created if nobody here knows either id, and its
+/// conversation with `number_id` if it has one.
 pub fn resolve(
     conn: &Connection,
     tenant_id: i64,
     s: &Sighting,
+    number_id: i64,
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Resolved> {
-    if let Some(id) = pair_known(conn, tenant_id, s, now, events)? {
-        return Ok(Resolved { id, created: false });
+    if let Some((id, conversation)) = pair_on(conn, tenant_id, s, Some(number_id), now, events)? {
+        return Ok(Resolved {
+            id,
+            created: false,
+            conversation,
+        });
     }
     let id = conn.prepare_cached(
         "INSERT INTO contacts (tenant_id, wa_id, user_id, name, username, created_at, updated_at)
@@ -62,7 +72,11 @@ pub fn resolve(
         now
     ],
     |r| r.get(0))?;
-    Ok(Resolved { id, created: true })
+    Ok(Resolved {
+        id,
+        created: true,
+        conversation: None,
+    })
 }
 
 /// Pairs the ids of a sighting on the contacts that hold them (filling a missing id, or merging
@@ -75,7 +89,19 @@ pub fn pair_known(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Option<i64>> {
-    let found = find(conn, tenant_id, &s.ids, s.at)?;
+    Ok(pair_on(conn, tenant_id, s, None, now, events)?.map(|(id, _)| id))
+}
+
+/// `pair_known`, and the contact's conversation with `number_id` if asked and not merged.
+fn pair_on(
+    conn: &Connection,
+    tenant_id: i64,
+    s: &Sighting,
+    number_id: Option<i64>,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<Option<(i64, Option<i64>)>> {
+    let found = find(conn, tenant_id, &s.ids, s.at, number_id)?;
     let by_wa = found.by_wa.as_ref().map(|c| &c.known);
     let by_user = found.by_user.as_ref().map(|c| &c.known);
     let mut merged = false;
@@ -108,9 +134,13 @@ pub fn pair_known(
             x
         }
     };
+    let conversation = match merged {
+        true => None,
+        false => found.conversation_of(id),
+    };
     if !merged && found.profile_unchanged(id, s) {
         // Most sightings: the name the contact has already (one statement fewer a delivery).
-        return Ok(Some(id));
+        return Ok(Some((id, conversation)));
     }
     conn.prepare_cached(
         "UPDATE contacts SET name = coalesce(?2, name), username = coalesce(?3, username),
@@ -119,7 +149,7 @@ pub fn pair_known(
                             OR username IS DISTINCT FROM coalesce(?3, username))",
     )?
     .execute(params![id, s.name, s.username, now])?;
-    Ok(Some(id))
+    Ok(Some((id, conversation)))
 }
 
 /// Applies a change of id that a `system` message of `contact_id` reports: the contact (its
@@ -248,32 +278,41 @@ fn describe(ids: &Ids) -> String {
 ///
 /// One statement for both ids, former and current: this runs for every message and status, and
 /// the four lookups it was cost four round trips on PostgreSQL.
-fn find(conn: &Connection, tenant_id: i64, ids: &Ids, at: i64) -> Result<Found> {
+///
+/// With `number_id`, each contact comes with its conversation with that number, if any.
+fn find(
+    conn: &Connection,
+    tenant_id: i64,
+    ids: &Ids,
+    at: i64,
+    number_id: Option<i64>,
+) -> Result<Found> {
     let mut found = Found::default();
     if ids.wa_id.is_none() && ids.user_id.is_none() {
         return Ok(found);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT 'wa_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username
-         FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
-         WHERE f.tenant_id = ?1 AND f.kind = 'wa_id' AND f.value = ?2 AND ?4 <= f.until
-         UNION ALL
-         SELECT 'user_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username
-         FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
-         WHERE f.tenant_id = ?1 AND f.kind = 'user_id' AND f.value = ?3
-         UNION ALL
-         SELECT 'wa_id', 0, id, wa_id, user_id, name, username FROM contacts
-         WHERE tenant_id = ?1 AND wa_id = ?2
-         UNION ALL
-         SELECT 'user_id', 0, id, wa_id, user_id, name, username FROM contacts
-         WHERE tenant_id = ?1 AND user_id = ?3",
+        "SELECT kind, former, c.id, c.wa_id, c.user_id, c.name, c.username,
+                (SELECT v.id FROM conversations v WHERE v.number_id = ?5 AND v.contact_id = c.id)
+         FROM (SELECT 'wa_id' AS kind, 1 AS former, f.contact_id AS id
+               FROM contact_former_ids f
+               WHERE f.tenant_id = ?1 AND f.kind = 'wa_id' AND f.value = ?2 AND ?4 <= f.until
+               UNION ALL
+               SELECT 'user_id', 1, f.contact_id FROM contact_former_ids f
+               WHERE f.tenant_id = ?1 AND f.kind = 'user_id' AND f.value = ?3
+               UNION ALL
+               SELECT 'wa_id', 0, id FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2
+               UNION ALL
+               SELECT 'user_id', 0, id FROM contacts WHERE tenant_id = ?1 AND user_id = ?3) hit
+         JOIN contacts c ON c.id = hit.id",
     )?;
     let rows = stmt.query_map(
         params![
             tenant_id,
             ids.wa_id.as_ref().map(WaId::as_str),
             ids.user_id.as_ref().map(Bsuid::as_str),
-            at
+            at,
+            number_id
         ],
         |r| {
             Ok((
@@ -289,6 +328,7 @@ fn find(conn: &Connection, tenant_id: i64, ids: &Ids, at: i64) -> Result<Found> 
                     },
                     name: r.get(5)?,
                     username: r.get(6)?,
+                    conversation: r.get(7)?,
                 },
             ))
         },
@@ -319,9 +359,20 @@ struct FoundContact {
     known: Known,
     name: Option<String>,
     username: Option<String>,
+    /// Its conversation with the number `find` was asked about.
+    conversation: Option<i64>,
 }
 
 impl Found {
+    /// Contact `id`'s conversation with the number asked about.
+    fn conversation_of(&self, id: i64) -> Option<i64> {
+        [&self.by_wa, &self.by_user]
+            .into_iter()
+            .flatten()
+            .find(|c| c.known.id == id)
+            .and_then(|c| c.conversation)
+    }
+
     /// Whether the sighting's profile would change nothing on contact `id`.
     fn profile_unchanged(&self, id: i64, s: &Sighting) -> bool {
         [&self.by_wa, &self.by_user]

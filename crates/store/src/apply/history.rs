@@ -55,7 +55,7 @@ impl Ctx<'_> {
         if self.modifies_another(&m.wamid, &m.content, reactor, m.at, events)? {
             return Ok(());
         }
-        let contact = self.contact(customer, None, m.at, events)?;
+        let contact = self.contact(number.id, customer, None, m.at, events)?;
         let conversation = self.conversation_for_message(number.id, contact)?;
         let status = if outgoing {
             m.status
