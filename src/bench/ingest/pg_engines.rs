@@ -134,7 +134,9 @@ impl Drop for BenchDatabase {
     }
 }
 
-/// The PostgreSQL server's settings that decide what a commit costs, as `name=value`.
+/// The PostgreSQL server's settings that decide what a commit costs, as `name=value`: also how
+/// often checkpoints and autovacuum come (a run that meets either applies up to a third slower:
+/// README, "Speed").
 pub async fn server_settings(url: &str) -> anyhow::Result<String> {
     query(url, |c| {
         let mut s = Vec::new();
@@ -146,7 +148,10 @@ pub async fn server_settings(url: &str) -> anyhow::Result<String> {
             "wal_sync_method",
             "shared_buffers",
             "max_wal_size",
+            "wal_compression",
             "commit_delay",
+            "autovacuum_naptime",
+            "autovacuum_vacuum_cost_delay",
         ] {
             let v: String = c.query_row(&format!("SELECT current_setting('{name}')"), [], |r| {
                 r.get(0)
