@@ -279,7 +279,10 @@ fn describe(ids: &Ids) -> String {
 /// One statement for both ids, former and current: this runs for every message and status, and
 /// the four lookups it was cost four round trips on PostgreSQL.
 ///
-/// With `number_id`, each contact comes with its conversation with that number, if any.
+/// With `number_id`, each contact comes with its conversation with that number, if any. Each
+/// arm reads its contact through an index and the conversation through the unique (number,
+/// contact): joining the four arms' ids to `contacts` once instead gave PostgreSQL a generic
+/// plan that read contacts whole, 0.8 ms a call against 0.02.
 fn find(
     conn: &Connection,
     tenant_id: i64,
@@ -292,19 +295,23 @@ fn find(
         return Ok(found);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, former, c.id, c.wa_id, c.user_id, c.name, c.username,
+        "SELECT 'wa_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username,
                 (SELECT v.id FROM conversations v WHERE v.number_id = ?5 AND v.contact_id = c.id)
-         FROM (SELECT 'wa_id' AS kind, 1 AS former, f.contact_id AS id
-               FROM contact_former_ids f
-               WHERE f.tenant_id = ?1 AND f.kind = 'wa_id' AND f.value = ?2 AND ?4 <= f.until
-               UNION ALL
-               SELECT 'user_id', 1, f.contact_id FROM contact_former_ids f
-               WHERE f.tenant_id = ?1 AND f.kind = 'user_id' AND f.value = ?3
-               UNION ALL
-               SELECT 'wa_id', 0, id FROM contacts WHERE tenant_id = ?1 AND wa_id = ?2
-               UNION ALL
-               SELECT 'user_id', 0, id FROM contacts WHERE tenant_id = ?1 AND user_id = ?3) hit
-         JOIN contacts c ON c.id = hit.id",
+         FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
+         WHERE f.tenant_id = ?1 AND f.kind = 'wa_id' AND f.value = ?2 AND ?4 <= f.until
+         UNION ALL
+         SELECT 'user_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username,
+                (SELECT v.id FROM conversations v WHERE v.number_id = ?5 AND v.contact_id = c.id)
+         FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
+         WHERE f.tenant_id = ?1 AND f.kind = 'user_id' AND f.value = ?3
+         UNION ALL
+         SELECT 'wa_id', 0, c.id, c.wa_id, c.user_id, c.name, c.username,
+                (SELECT v.id FROM conversations v WHERE v.number_id = ?5 AND v.contact_id = c.id)
+         FROM contacts c WHERE c.tenant_id = ?1 AND c.wa_id = ?2
+         UNION ALL
+         SELECT 'user_id', 0, c.id, c.wa_id, c.user_id, c.name, c.username,
+                (SELECT v.id FROM conversations v WHERE v.number_id = ?5 AND v.contact_id = c.id)
+         FROM contacts c WHERE c.tenant_id = ?1 AND c.user_id = ?3",
     )?;
     let rows = stmt.query_map(
         params![
