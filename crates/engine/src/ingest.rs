@@ -25,7 +25,7 @@ pub fn apply_pending(
     let pending = match cluster_me {
         Some((me, lane, floors)) => {
             let now = std::time::Instant::now();
-            wabox_store::cluster::pending_owned_from(conn, me, lane, limit, floors, now)?
+            wabox_store::cluster::pending_owned(conn, me, lane, limit, floors, now)?
         }
         None => journal::pending(conn, limit)?,
     };

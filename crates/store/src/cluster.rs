@@ -303,33 +303,6 @@ pub fn append_pending_group(
         .collect()
 }
 
-/// In the caller's transaction: the oldest pending deliveries of the partitions this engine
-/// holds, locked (another engine skips them until this transaction ends), as long as the
-/// leases they are applied under are held (locked FOR KEY SHARE: they cannot pass meanwhile).
-/// A delivery journaled before partitions existed counts as partition 0's.
-///
-/// Each partition's oldest are read through `journal_pending_by_partition`, and only the ids
-/// are sorted before the bodies are read: filtering the journal in id order walked every
-/// processed row before the first pending one (18 ms behind 15,000 of them), and sorting the
-/// candidates with their bodies took as long. Across partitions the order does not matter
-/// (they are different tenants); within one, the entries taken are always its oldest.
-///
-/// Each partition with something pending (`busy`) gives at most twice its share of `limit`
-/// (at least 16): taking `limit` from each of 32 busy partitions read 4,096 rows, 1.5 KB each,
-/// to keep 128 (12 ms a look, a quarter of the server's time in `wabox bench ingest`). A
-/// partition alone gives the whole `limit`.
-pub fn pending_owned(
-    conn: &Connection,
-    me: &str,
-    lane: Lane,
-    limit: usize,
-) -> Result<Vec<(i64, Vec<u8>)>> {
-    Ok(pending_above(conn, me, lane, limit, &Floors::default())?
-        .into_iter()
-        .map(|(id, _, body)| (id, body))
-        .collect())
-}
-
 /// How far each partition's deliveries have been applied by one lane, so that its next look
 /// starts there instead of at the partition's first entry in `journal_pending_by_partition`.
 ///
@@ -390,8 +363,8 @@ impl Floors {
 
 /// In the caller's transaction: the pending deliveries of the engine's partitions in `lane`,
 /// starting above `floors` (or from the start when a full look is due, or when nothing is
-/// above them), as `pending_owned` takes them; `floors` learn what was taken.
-pub fn pending_owned_from(
+/// above them), as `pending_above` takes them; `floors` learn what was taken.
+pub fn pending_owned(
     conn: &Connection,
     me: &str,
     lane: Lane,
@@ -413,7 +386,23 @@ pub fn pending_owned_from(
     Ok(rows.into_iter().map(|(id, _, body)| (id, body)).collect())
 }
 
-/// `pending_owned` above `floors`: each row's id, partition (0 for none) and body.
+/// In the caller's transaction: the oldest pending deliveries of the partitions this engine
+/// holds, locked (another engine skips them until this transaction ends), as long as the
+/// leases they are applied under are held (locked FOR KEY SHARE: they cannot pass meanwhile).
+/// A delivery journaled before partitions existed counts as partition 0's.
+///
+/// Each partition's oldest are read through `journal_pending_by_partition`, and only the ids
+/// are sorted before the bodies are read: filtering the journal in id order walked every
+/// processed row before the first pending one (18 ms behind 15,000 of them), and sorting the
+/// candidates with their bodies took as long. Across partitions the order does not matter
+/// (they are different tenants); within one, the entries taken are always its oldest.
+///
+/// Each partition with something pending (`busy`) gives at most twice its share of `limit`
+/// (at least 16): taking `limit` from each of 32 busy partitions read 4,096 rows, 1.5 KB each,
+/// to keep 128 (12 ms a look, a quarter of the server's time in `wabox bench ingest`). A
+/// partition alone gives the whole `limit`.
+///
+/// Each row's id, partition (0 for none) and body, above `floors` in its partition.
 fn pending_above(
     conn: &Connection,
     me: &str,
@@ -692,10 +681,15 @@ mod tests {
         a
     }
 
+    /// A look of engine "a" from each partition's start.
+    fn full_look(a: &Connection, lane: Lane, limit: usize) -> Vec<(i64, Vec<u8>)> {
+        let now = std::time::Instant::now();
+        pending_owned(a, "a", lane, limit, &mut Floors::default(), now).unwrap()
+    }
+
     /// The ids a look of engine "a" over all its partitions takes.
     fn pending_ids(a: &Connection, limit: usize) -> Vec<i64> {
-        pending_owned(a, "a", Lane::ALL, limit)
-            .unwrap()
+        full_look(a, Lane::ALL, limit)
             .into_iter()
             .map(|(id, _)| id)
             .collect()
@@ -741,8 +735,7 @@ mod tests {
         )
         .unwrap();
         let taken = |lane: Lane, limit: usize| -> Vec<String> {
-            pending_owned(&a, "a", lane, limit)
-                .unwrap()
+            full_look(&a, lane, limit)
                 .into_iter()
                 .map(|(_, body)| String::from_utf8(body).unwrap())
                 .collect()
@@ -792,8 +785,7 @@ mod tests {
                 append_to(p, n);
             }
         }
-        let taken: Vec<String> = pending_owned(&a, "a", Lane::ALL, 30)
-            .unwrap()
+        let taken: Vec<String> = full_look(&a, Lane::ALL, 30)
             .into_iter()
             .map(|(_, body)| String::from_utf8(body).unwrap())
             .collect();
@@ -815,7 +807,7 @@ mod tests {
         for n in 0..100 {
             append_to(7, n);
         }
-        assert_eq!(pending_owned(&a, "a", Lane::ALL, 64).unwrap().len(), 64);
+        assert_eq!(full_look(&a, Lane::ALL, 64).len(), 64);
     }
 
     #[test]
@@ -854,7 +846,7 @@ mod tests {
         let mut floors = Floors::default();
         let mut look = |limit: usize, after_ms: u64| -> Vec<(i64, String)> {
             let at = t0 + Duration::from_millis(after_ms);
-            pending_owned_from(&a, "a", Lane::ALL, limit, &mut floors, at)
+            pending_owned(&a, "a", Lane::ALL, limit, &mut floors, at)
                 .unwrap()
                 .into_iter()
                 .map(|(id, body)| (id, String::from_utf8(body).unwrap()))
