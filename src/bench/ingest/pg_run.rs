@@ -265,8 +265,9 @@ impl PgBench<'_> {
     }
 }
 
-/// Journal rows waiting to be applied (counted in the index of the rows not processed: the
-/// whole journal took 5 ms a look, which the drain's looks took from the engines).
+/// Journal rows waiting to be applied, counted exactly (through the index of the rows not
+/// processed; the whole journal took 5 ms a count). Only at the last answer and to confirm a
+/// drain: behind a burst it reads every pending row, so samples use `Ids::backlog_since`.
 fn pending(c: &Connection) -> anyhow::Result<i64> {
     Ok(c.query_row(
         "SELECT count(*) FROM journal WHERE state != 'processed' AND state = 'pending'",
@@ -302,8 +303,8 @@ impl Ids {
     /// one by one, so the rows journaled since `before` less the messages stored since are the
     /// backlog. Counting the rows instead read every pending one and every applied one not yet
     /// vacuumed (48 to 119 ms a count behind 40,000, two a second, a tenth of a core or more
-    /// taken from the engines measured). An id drawn by a transaction that rolled back makes
-    /// the estimate low: `drain` confirms with an exact count.
+    /// taken from the engines measured). An id drawn by a transaction that rolled back puts it
+    /// off (a journal id high, a message id low): `drain` confirms with an exact count.
     fn backlog_since(self, before: Ids) -> i64 {
         ((self.journal - before.journal) - (self.messages - before.messages)).max(0)
     }
