@@ -143,7 +143,7 @@ fn a_duplicate_key_is_told_apart_and_the_last_id_is_known() {
 }
 
 #[test]
-fn a_postgres_connection_the_server_closed_is_opened_again_between_transactions() {
+fn a_postgres_connection_the_server_closed_is_opened_again_between_transactions_without_jit() {
     let Some(database) = crate::testing::postgres_database() else {
         return;
     };
@@ -166,6 +166,11 @@ fn a_postgres_connection_the_server_closed_is_opened_again_between_transactions(
         .query_row("SELECT CAST(pg_backend_pid() AS BIGINT)", [], |r| r.get(0))
         .unwrap();
     assert_ne!(again, pid, "a new server process");
+    let jit: String = conn.query_row("SHOW jit", [], |r| r.get(0)).unwrap();
+    assert_eq!(
+        jit, "off",
+        "each connection, the reopened too, compiles nothing"
+    );
 }
 
 #[test]
