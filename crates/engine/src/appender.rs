@@ -9,7 +9,7 @@
 //! the journal apart, acknowledging costs a few round trips a group and the fsync, whatever
 //! applying costs; a burst waits in the journal, durable, for its owner.
 
-use super::journal_commit::{Append, append_pending, db_error, partitions_of, refuse_all};
+use super::journal_commit::{Append, db_error, named_partition, refuse_all};
 use super::writer::WriterStats;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -73,18 +73,18 @@ fn run(conn: Connection, rx: mpsc::Receiver<AppendJob>, stats: &WriterStats, wak
     }
 }
 
-/// Journals the appends as pending in one transaction and answers each caller after its
-/// commit (PostgreSQL's commit returns once its log is flushed). Returns whether any was new.
-/// If the commit fails, every caller hears so, and Meta delivers again.
+/// Journals the appends as pending in one statement, its own transaction (the partitions are
+/// worked out in it, from the numbers the deliveries name), and answers each caller after its
+/// commit (PostgreSQL's commit returns once its log is flushed): one round trip a group.
+/// Returns whether any was new. If the statement fails, every caller hears so, and Meta
+/// delivers again.
 fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool {
-    let now = now_unix();
-    let result = (|| -> store::Result<Vec<(i64, bool)>> {
-        conn.execute_batch("BEGIN")?;
-        let partitions = partitions_of(conn, &appends)?;
-        let ids = append_pending(conn, &appends, Some(&partitions), now)?;
-        conn.execute_batch("COMMIT")?;
-        Ok(ids)
-    })();
+    let group: Vec<_> = appends
+        .iter()
+        .map(|(a, _)| (&a.body[..], &a.digest, named_partition(a)))
+        .collect();
+    let result = store::cluster::append_pending_group(conn, &group, now_unix());
+    drop(group);
     match result {
         Ok(ids) => {
             let new = ids.iter().filter(|(_, new)| *new).count();
@@ -96,9 +96,6 @@ fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool 
             new > 0
         }
         Err(e) => {
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
             refuse_all(appends, db_error(e));
             false
         }

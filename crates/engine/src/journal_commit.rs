@@ -14,6 +14,7 @@ use std::sync::atomic::Ordering;
 use tokio::sync::oneshot;
 use wabox_domain::delivery::{Delivery, ParseError};
 use wabox_domain::time::now_unix;
+use wabox_store::cluster::PartitionOf;
 use wabox_store::journal::JournalState;
 use wabox_store::{self as store, StoreError, journal};
 
@@ -220,10 +221,10 @@ pub(super) fn append_pending(
     match partitions {
         // PostgreSQL: the group in one statement (a round trip each was most of acking one).
         Some(partitions) => {
-            let group: Vec<(&[u8], &[u8; 32], i64)> = appends
+            let group: Vec<(&[u8], &[u8; 32], PartitionOf)> = appends
                 .iter()
                 .zip(partitions)
-                .map(|((a, _), p)| (&a.body[..], &a.digest, *p))
+                .map(|((a, _), p)| (&a.body[..], &a.digest, PartitionOf::Known(*p)))
                 .collect();
             store::cluster::append_pending_group(conn, &group, now)
         }
@@ -296,33 +297,41 @@ pub(super) fn partitions_of(
     conn: &store::db::Connection,
     appends: &[Append],
 ) -> store::Result<Vec<i64>> {
-    let firsts: Vec<_> = appends
-        .iter()
-        .map(|(a, _)| a.parsed.as_ref().ok().and_then(|d| d.changes.first()))
-        .collect();
-    fn number_of(c: &wabox_domain::delivery::Change) -> Option<&str> {
-        c.phone_number_id.as_ref().map(|p| p.0.as_str())
-    }
+    let named: Vec<PartitionOf> = appends.iter().map(|(a, _)| named_partition(a)).collect();
     // The group's numbers in one look; a delivery naming none (or an unknown one) alone.
-    let named: Vec<&str> = firsts
+    let numbers: Vec<&str> = named
         .iter()
-        .flatten()
-        .filter_map(|c| number_of(c))
+        .filter_map(|p| match p {
+            PartitionOf::Named {
+                phone_number_id, ..
+            } => *phone_number_id,
+            PartitionOf::Known(_) => None,
+        })
         .collect();
-    let tenants = store::cluster::tenants_of_numbers(conn, &named)?;
-    firsts
+    let tenants = store::cluster::tenants_of_numbers(conn, &numbers)?;
+    named
         .iter()
-        .map(
-            |&first| match first.and_then(number_of).and_then(|p| tenants.get(p)) {
+        .map(|p| match *p {
+            PartitionOf::Known(p) => Ok(p),
+            PartitionOf::Named {
+                phone_number_id,
+                waba_id,
+            } => match phone_number_id.and_then(|n| tenants.get(n)) {
                 Some(&tenant) => Ok(store::cluster::partition_of_tenant(tenant)),
-                None => store::cluster::partition_of(
-                    conn,
-                    first.and_then(number_of),
-                    first.map(|c| c.waba_id.0.as_str()),
-                ),
+                None => store::cluster::partition_of(conn, phone_number_id, waba_id),
             },
-        )
+        })
         .collect()
+}
+
+/// The number and account a delivery's first change names: its partition's, by
+/// `store::cluster::partition_of`.
+pub(super) fn named_partition(append: &Arrival) -> PartitionOf<'_> {
+    let first = append.parsed.as_ref().ok().and_then(|d| d.changes.first());
+    PartitionOf::Named {
+        phone_number_id: first.and_then(|c| c.phone_number_id.as_ref().map(|p| p.0.as_str())),
+        waba_id: first.map(|c| c.waba_id.0.as_str()),
+    }
 }
 
 /// Whether this engine holds every partition now, by its own clock and in the store (whose
