@@ -34,6 +34,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("agents", "created_at"),
     ("agent_queues", "queue_id"),
     ("audit", "id"),
+    ("api_tokens", "id"),
     ("conversation_events", "id"),
     ("signups", "id"),
     ("enrollments", "id"),

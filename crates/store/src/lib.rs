@@ -6,6 +6,7 @@
 extern crate self as wabox_store;
 
 pub mod answers;
+pub mod api_tokens;
 pub mod apply;
 pub mod backup;
 pub mod business;
@@ -73,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_business_ids.sql"),
     include_str!("../migrations/0017_store_facts.sql"),
     include_str!("../migrations/0018_journal_partition.sql"),
+    include_str!("../migrations/0019_api_tokens.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -88,6 +90,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0003_search_deferred.sql"),
     include_str!("../migrations/postgres/0004_queue_vacuum.sql"),
     include_str!("../migrations/postgres/0005_lz4.sql"),
+    include_str!("../migrations/postgres/0006_api_tokens.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
