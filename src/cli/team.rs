@@ -13,6 +13,9 @@ pub enum TeamCommand {
     /// People who use wabox, by Unix user name.
     #[command(subcommand)]
     Agents(AgentsCommand),
+    /// Tokens for reaching the engine from elsewhere (`wabox login`).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Take an unassigned conversation.
     Claim {
         conversation_id: i64,
@@ -152,6 +155,57 @@ pub enum AgentsCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Make a token for a user (admins); it is printed once, and only its digest is kept.
+    Create {
+        /// The wabox user it acts as (an agent record, or one of the config's `admins`).
+        user: String,
+        /// Until when, from now: 90d, 12h, 2w. Without it, until revoked.
+        #[arg(long, value_name = "DURATION", value_parser = super::args::parse_duration_arg)]
+        expires: Option<i64>,
+        /// What it is for, to tell it apart in `token list` (a laptop's name, say).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The tokens you may see: all for an installation admin, your tenant's users' for its
+    /// admin, your own for an agent.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token: it opens nothing from now on, and its open sessions are closed.
+    Revoke {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl TokenCommand {
+    fn request(self) -> (Request, bool) {
+        match self {
+            TokenCommand::Create {
+                user,
+                expires,
+                name,
+                json,
+            } => (
+                Request::CreateToken {
+                    user,
+                    name,
+                    expires_in: expires,
+                },
+                json,
+            ),
+            TokenCommand::List { json } => (Request::ListTokens, json),
+            TokenCommand::Revoke { id, json } => (Request::RevokeToken { id }, json),
+        }
+    }
+}
+
 impl QueuesCommand {
     fn request(self) -> (Request, bool) {
         match self {
@@ -234,6 +288,7 @@ impl TeamCommand {
         Ok(match self {
             TeamCommand::Queues(q) => q.request(),
             TeamCommand::Agents(a) => a.request(),
+            TeamCommand::Token(t) => t.request(),
             TeamCommand::Claim {
                 conversation_id,
                 json,

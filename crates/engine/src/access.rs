@@ -90,6 +90,7 @@ pub fn need(request: &Request) -> Need {
         | AssignNumber { .. }
         | AddAgent { .. }
         | ListAgents
+        | CreateToken { .. }
         | Sync { .. }
         | ConnectManual { .. }
         | CheckNumber { .. }
@@ -146,13 +147,24 @@ pub fn need(request: &Request) -> Need {
         | ListSequences
         | ListEnrollments { .. }
         | GetEnrollment { .. }
-        | ControlEnrollment { .. } => Need::Scoped,
+        | ControlEnrollment { .. }
+        | ListTokens
+        | RevokeToken { .. } => Need::Scoped,
     }
 }
 
 impl Engine {
     fn installation_admin(&self, caller: &Caller) -> bool {
-        caller.uid == 0 || caller.uid == self.own_uid || self.config.admins.contains(&caller.user)
+        match caller.token {
+            // A token's holder is the name an admin gave it: the Unix account of that name, if
+            // this host has one, is somebody else.
+            Some(_) => self.config.admins.contains(&caller.user),
+            None => {
+                caller.uid == 0
+                    || caller.uid == self.own_uid
+                    || self.config.admins.contains(&caller.user)
+            }
+        }
     }
 
     fn scope_of(&self, user: &str, record: Option<AgentRecord>) -> Result<Scope, ApiError> {

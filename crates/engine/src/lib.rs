@@ -46,6 +46,9 @@ mod store_error;
 mod syncer;
 pub mod templates;
 mod tenants;
+pub mod tokens;
+#[cfg(test)]
+mod tokens_tests;
 mod uploads;
 mod wake;
 mod webhook_journal;
@@ -135,6 +138,8 @@ pub struct Engine {
     numbers_cache: numbers_cache::NumbersCache,
     /// Files clients are sending in chunks.
     uploads: uploads::Uploads,
+    /// Sessions open with a token (`/api`), closed when it is revoked.
+    pub remote_sessions: tokens::RemoteSessions,
     /// The listener's own address when it is on loopback: the public URL for a browser on this
     /// machine (the demo, tests) while `[webhook] public_url` is not set.
     pub(crate) loopback_url: std::sync::OnceLock<String>,
@@ -291,6 +296,7 @@ impl Engine {
             movable_clock,
             numbers_cache: numbers_cache::NumbersCache::default(),
             uploads: uploads::Uploads::new(&config.data_dir),
+            remote_sessions: Default::default(),
             loopback_url: std::sync::OnceLock::new(),
             pushes: Arc::default(),
             readers: ReadPool::new(at.clone()),

@@ -97,7 +97,7 @@ impl Engine {
             } => {
                 // Taken out of the uploads here: whatever happens next, its file is moved into
                 // the outbox or removed, never left behind.
-                let staged = self.uploads.take(caller.uid, &upload_id)?;
+                let staged = self.uploads.take(&caller.owner_key(), &upload_id)?;
                 let checked = self
                     .check_staged(&staged, kind, &mime, &filename, caption)
                     .await;

@@ -35,7 +35,7 @@ impl Engine {
         // left behind.
         let staged = match &header {
             Some(HeaderValue::Upload { upload_id, .. }) => {
-                Some(self.uploads.take(caller.uid, upload_id)?)
+                Some(self.uploads.take(&caller.owner_key(), upload_id)?)
             }
             _ => None,
         };

@@ -114,7 +114,7 @@ async fn connection(
     stream: UnixStream,
     (uid, user): (u32, String),
 ) -> std::io::Result<()> {
-    let caller = Caller { uid, user };
+    let caller = Caller::local(uid, user);
     let (read, write) = socket_halves::split(stream)?;
     let out = Outgoing::new(write);
     let writer_task = tokio::spawn(out.clone().drain());

@@ -31,7 +31,7 @@ pub struct Uploads {
 }
 
 struct Upload {
-    uid: u32,
+    owner: String,
     path: PathBuf,
     bytes: u64,
     received: u64,
@@ -64,7 +64,7 @@ impl Uploads {
         }
     }
 
-    pub async fn begin(&self, uid: u32, bytes: u64) -> Result<UploadProgress, ApiError> {
+    pub async fn begin(&self, owner: String, bytes: u64) -> Result<UploadProgress, ApiError> {
         let largest = MediaKind::ALL
             .iter()
             .map(|k| k.max_bytes(true))
@@ -81,7 +81,7 @@ impl Uploads {
         let path = self.dir.join(&upload_id);
         {
             let mut live = lock(&self.live);
-            if live.values().filter(|u| u.uid == uid).count() >= MAX_PER_USER {
+            if live.values().filter(|u| u.owner == owner).count() >= MAX_PER_USER {
                 return Err(ApiError::from(ErrorCode::UploadsBusy {
                     max: MAX_PER_USER as u64,
                 }));
@@ -89,7 +89,7 @@ impl Uploads {
             live.insert(
                 upload_id.clone(),
                 Upload {
-                    uid,
+                    owner,
                     path: path.clone(),
                     bytes,
                     received: 0,
@@ -141,7 +141,7 @@ impl Uploads {
 
     pub async fn chunk(
         &self,
-        uid: u32,
+        owner: &str,
         upload_id: &str,
         offset: u64,
         data_base64: &str,
@@ -163,7 +163,7 @@ impl Uploads {
             let mut live = lock(&self.live);
             let u = live
                 .get_mut(upload_id)
-                .filter(|u| u.uid == uid)
+                .filter(|u| u.owner == owner)
                 .ok_or_else(|| unknown(upload_id))?;
             if u.busy {
                 return Err(ApiError::from(ErrorCode::ChunkStillWriting {}));
@@ -213,12 +213,12 @@ impl Uploads {
         })
     }
 
-    /// The finished upload of this uid, no longer under way: the caller moves or removes its file.
-    pub fn take(&self, uid: u32, upload_id: &str) -> Result<StagedFile, ApiError> {
+    /// The finished upload of this owner (`Caller::owner_key`), no longer under way: the caller moves or removes its file.
+    pub fn take(&self, owner: &str, upload_id: &str) -> Result<StagedFile, ApiError> {
         let mut live = lock(&self.live);
         let u = live
             .get(upload_id)
-            .filter(|u| u.uid == uid && !u.busy)
+            .filter(|u| u.owner == owner && !u.busy)
             .ok_or_else(|| unknown(upload_id))?;
         if u.received != u.bytes {
             return Err(ApiError::from(ErrorCode::UploadIncomplete {
@@ -260,17 +260,36 @@ mod tests {
     async fn chunks_in_order_make_the_file_and_only_its_uploader_takes_it() {
         let dir = tempfile::tempdir().unwrap();
         let uploads = Uploads::new(dir.path());
-        let p = uploads.begin(1000, 6).await.unwrap();
+        let p = uploads.begin("uid:1000".into(), 6).await.unwrap();
         let id = p.upload_id;
-        uploads.chunk(1000, &id, 0, &b64(b"abc")).await.unwrap();
-        assert!(uploads.chunk(1000, &id, 0, &b64(b"abc")).await.is_err());
-        assert!(uploads.take(1000, &id).is_err(), "not complete yet");
-        assert!(uploads.chunk(1001, &id, 3, &b64(b"def")).await.is_err());
-        let done = uploads.chunk(1000, &id, 3, &b64(b"def")).await.unwrap();
+        uploads
+            .chunk("uid:1000", &id, 0, &b64(b"abc"))
+            .await
+            .unwrap();
+        assert!(
+            uploads
+                .chunk("uid:1000", &id, 0, &b64(b"abc"))
+                .await
+                .is_err()
+        );
+        assert!(uploads.take("uid:1000", &id).is_err(), "not complete yet");
+        assert!(
+            uploads
+                .chunk("user:1000", &id, 3, &b64(b"def"))
+                .await
+                .is_err()
+        );
+        let done = uploads
+            .chunk("uid:1000", &id, 3, &b64(b"def"))
+            .await
+            .unwrap();
         assert_eq!(done.received, 6);
-        assert!(uploads.chunk(1000, &id, 6, &b64(b"g")).await.is_err());
-        assert!(uploads.take(1001, &id).is_err(), "another user's upload");
-        let staged = uploads.take(1000, &id).unwrap();
+        assert!(uploads.chunk("uid:1000", &id, 6, &b64(b"g")).await.is_err());
+        assert!(
+            uploads.take("user:1000", &id).is_err(),
+            "another user's upload"
+        );
+        let staged = uploads.take("uid:1000", &id).unwrap();
         assert_eq!(std::fs::read(&staged.path).unwrap(), b"abcdef");
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&staged.path)
@@ -278,14 +297,17 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert!(uploads.take(1000, &id).is_err(), "taken once");
+        assert!(uploads.take("uid:1000", &id).is_err(), "taken once");
     }
 
     #[tokio::test]
     async fn a_file_larger_than_whatsapp_takes_is_refused_before_any_byte() {
         let dir = tempfile::tempdir().unwrap();
         let uploads = Uploads::new(dir.path());
-        let err = uploads.begin(1000, 200_000_000).await.unwrap_err();
+        let err = uploads
+            .begin("uid:1000".into(), 200_000_000)
+            .await
+            .unwrap_err();
         assert!(err.english().contains("no file larger than"), "{err}");
     }
 }

@@ -92,6 +92,38 @@ pub struct AgentView {
     pub queues: Vec<String>,
 }
 
+/// A token for reaching the engine from elsewhere, as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    /// The wabox user it acts as.
+    pub user: String,
+    pub name: Option<String>,
+    /// Unix seconds, as the three below.
+    pub created_at: i64,
+    pub created_by: String,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// A token just made, with its secret: shown once.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenCreated {
+    pub token: TokenView,
+    pub secret: String,
+}
+
+/// Never the secret, even in a debug print.
+impl std::fmt::Debug for TokenCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCreated")
+            .field("token", &self.token)
+            .field("secret", &"…")
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandEvent {
     /// Unix seconds.

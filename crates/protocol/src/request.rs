@@ -94,6 +94,21 @@ pub enum Request {
         queues: Vec<String>,
     },
     ListAgents,
+    /// Make a token for `user` to reach the engine from elsewhere (`wabox login`). Its secret
+    /// is in the answer, and nowhere else ever again.
+    CreateToken {
+        user: String,
+        name: Option<String>,
+        /// Seconds from now; none: until revoked.
+        expires_in: Option<i64>,
+    },
+    /// The tokens the caller may see: all for an installation admin, their tenant's users'
+    /// for a tenant's admin, their own for an agent.
+    ListTokens,
+    /// Revoke a token; its open sessions are closed.
+    RevokeToken {
+        id: i64,
+    },
     /// Take an unassigned conversation (of two at once, one wins).
     Claim {
         conversation_id: i64,

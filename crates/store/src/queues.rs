@@ -294,6 +294,14 @@ pub fn list_agents(conn: &Connection) -> Result<Vec<AgentView>> {
 
 /// The users a scope may know of: a tenant's admin sees the users of their tenant (by record
 /// or by a queue there) with their queues of that tenant only.
+/// The users whose agent record is of the tenant.
+pub fn users_of_tenant(conn: &Connection, tenant_id: i64) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare_cached(r#"SELECT "user" FROM agents WHERE tenant_id = ?1 ORDER BY "user""#)?
+        .query_map([tenant_id], |r| r.get(0))?
+        .collect::<crate::db::Result<_>>()?)
+}
+
 pub fn list_agents_in(conn: &Connection, scope: &Scope) -> Result<Vec<AgentView>> {
     let tenant = scope.tenant();
     let mut stmt = conn.prepare_cached(

@@ -173,3 +173,72 @@ pub fn audit_log(entries: &[crate::protocol::directory::AuditEntry]) {
             .collect(),
     )
 }
+
+/// The one time a token's secret is shown: on stdout alone, so `| wabox login --token-stdin`
+/// or a redirect takes it; the rest goes to stderr.
+pub fn token_created(made: &crate::protocol::directory::TokenCreated) {
+    let t = &made.token;
+    let until = t.expires_at.map_or_else(
+        || "until revoked".to_string(),
+        |at| format!("until {}", rfc3339(at)),
+    );
+    super::say_err!(
+        "token {} for {}{}, {until}; it is shown only now (`wabox login https://HOST --token-stdin` takes it):",
+        t.id,
+        t.user,
+        t.name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    );
+    // A token is URL-safe base64 after its prefix: shown as it is.
+    say!("{}", made.secret);
+}
+
+pub fn tokens(tokens: &[crate::protocol::directory::TokenView]) {
+    if tokens.is_empty() {
+        say!("no tokens: `wabox token create USER` makes one");
+        return;
+    }
+    let now = crate::domain::time::now_unix();
+    table(
+        &[
+            "ID",
+            "USER",
+            "NAME",
+            "CREATED",
+            "EXPIRES",
+            "LAST USED",
+            "STATE",
+        ],
+        tokens
+            .iter()
+            .map(|t| {
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(at), _) => format!("revoked {}", rfc3339(at)),
+                    (None, Some(at)) if at <= now => "expired".to_string(),
+                    _ => "usable".to_string(),
+                };
+                vec![
+                    t.id.to_string(),
+                    t.user.clone(),
+                    t.name.clone().unwrap_or_default(),
+                    format!("{} by {}", rfc3339(t.created_at), t.created_by),
+                    t.expires_at.map(rfc3339).unwrap_or_else(|| "never".into()),
+                    t.last_used_at
+                        .map(rfc3339)
+                        .unwrap_or_else(|| "never".into()),
+                    state,
+                ]
+            })
+            .collect(),
+    )
+}
+
+pub fn token_revoked(t: &crate::protocol::directory::TokenView) {
+    say!(
+        "token {} of {} revoked: it opens nothing from now on, and its sessions were closed",
+        t.id,
+        t.user
+    );
+}

@@ -15,20 +15,50 @@ use wabox_domain::time::now_unix;
 use wabox_protocol::{ApiError, EngineInfo, Request, Response};
 use wabox_store as store;
 
-/// The Unix user behind a request.
+/// Who is behind a request: a Unix user on this host (by the socket's credentials), or the
+/// holder of a token (`/api`), who has no account here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
+    /// The Unix uid; `REMOTE_UID` for a token's holder, which no account has.
     pub uid: u32,
     pub user: String,
+    /// The token a remote caller came with.
+    pub token: Option<i64>,
 }
+
+/// The uid a token's holder is given: (uid_t)-1, which the kernel never gives an account, so
+/// no check by uid (root, the engine's own user) can ever pass for them.
+pub const REMOTE_UID: u32 = u32::MAX;
 
 impl Caller {
     /// The user running this process.
     pub fn current() -> Caller {
         let uid = nix::unistd::getuid();
+        Caller::local(uid.as_raw(), user_name(uid.as_raw()))
+    }
+
+    pub fn local(uid: u32, user: String) -> Caller {
         Caller {
-            uid: uid.as_raw(),
-            user: user_name(uid.as_raw()),
+            uid,
+            user,
+            token: None,
+        }
+    }
+
+    pub fn remote(user: String, token: i64) -> Caller {
+        Caller {
+            uid: REMOTE_UID,
+            user,
+            token: Some(token),
+        }
+    }
+
+    /// Whose files in flight these are (uploads): a Unix user's by uid, a token holder's by
+    /// name.
+    pub fn owner_key(&self) -> String {
+        match self.token {
+            None => format!("uid:{}", self.uid),
+            Some(_) => format!("user:{}", self.user),
         }
     }
 }
@@ -148,8 +178,8 @@ impl Engine {
         self.check(&access, &request).await?;
         // The rest of this function speaks of the effective user.
         let caller = &Caller {
-            uid: caller.uid,
             user: access.user.clone(),
+            ..caller.clone()
         };
         match request {
             Request::Hello => unreachable!("answered above, before access"),
@@ -190,6 +220,9 @@ impl Engine {
             })),
             // The connection keeps it (`socket`); an in-process client is pushed everything.
             Request::Focus { .. } => Ok(Response::Done),
+            Request::CreateToken { .. } | Request::ListTokens | Request::RevokeToken { .. } => {
+                self.tokens_request(&access, request, now).await
+            }
             Request::RenameTenant { .. } | Request::RemoveTenant { .. } => {
                 self.tenants_request(&access, request, now).await
             }

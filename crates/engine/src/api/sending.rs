@@ -52,7 +52,7 @@ impl Engine {
             } => self.media_chunk(message_id, offset, len).await,
             Request::BeginUpload { bytes } => self
                 .uploads
-                .begin(caller.uid, bytes)
+                .begin(caller.owner_key(), bytes)
                 .await
                 .map(Response::Upload),
             Request::UploadChunk {
@@ -61,7 +61,7 @@ impl Engine {
                 data_base64,
             } => self
                 .uploads
-                .chunk(caller.uid, &upload_id, offset, &data_base64)
+                .chunk(&caller.owner_key(), &upload_id, offset, &data_base64)
                 .await
                 .map(Response::Upload),
             Request::RetryMedia { message_id } => {

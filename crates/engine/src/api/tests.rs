@@ -10,10 +10,7 @@ fn engine(admins: &[&str]) -> (tempfile::TempDir, Arc<Engine>) {
 }
 
 fn stranger(name: &str) -> Caller {
-    Caller {
-        uid: 4_000_123,
-        user: name.into(),
-    }
+    Caller::local(4_000_123, name.into())
 }
 
 #[tokio::test]

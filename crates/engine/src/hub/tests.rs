@@ -16,10 +16,7 @@ fn engine() -> (tempfile::TempDir, Arc<Engine>) {
 }
 
 fn agent(name: &str) -> Caller {
-    Caller {
-        uid: 4_000_200,
-        user: name.into(),
-    }
+    Caller::local(4_000_200, name.into())
 }
 
 /// Pushes to this subscriber until one says `until`; all of them, that one last.

@@ -15,7 +15,7 @@ use wabox_store::{queue_tenant, queues};
 /// Who did an admin action, for its audit entry. The entry is written in the action's own job,
 /// so an action is never stored without its entry, nor an entry without its action.
 #[derive(Clone)]
-pub(super) struct Auditor {
+pub(crate) struct Auditor {
     actor: String,
     /// The user acted as (`--as`), when not the actor.
     as_user: Option<String>,
@@ -23,7 +23,7 @@ pub(super) struct Auditor {
 }
 
 impl Auditor {
-    pub(super) fn of(access: &Access, now: i64) -> Auditor {
+    pub(crate) fn of(access: &Access, now: i64) -> Auditor {
         Auditor {
             actor: access.actor.clone(),
             as_user: (access.user != access.actor).then(|| access.user.clone()),
@@ -31,7 +31,7 @@ impl Auditor {
         }
     }
 
-    pub(super) fn record(
+    pub(crate) fn record(
         &self,
         conn: &wabox_store::db::Connection,
         action: &str,

@@ -19,6 +19,10 @@ codes! {
         format!("{user} already holds {max} connections to the engine: close some (other wabox commands or inboxes) and try again");
     EngineConnectionsFull { max: u64 } : Unavailable =>
         format!("the engine holds {max} connections already: try again in a moment, or ask an admin to look at who holds them");
+    NoToken { id: i64 } : NotFound =>
+        format!("no token {id} that you may see (`wabox token list` shows them)");
+    TokenForNobody { user: String } : NotFound =>
+        format!("{user} is not a wabox user: an admin adds them with `wabox agents add {user}` before making them a token");
     NotYourTenantsUser { user: String } : Forbidden =>
         format!("{user} is not a user of your tenant: an installation admin can change them");
     InstallationAdminOnlyChanges { user: String } : Forbidden =>
@@ -103,6 +107,9 @@ codes! {
     BadRole { role: String } : Invalid => format!("a role is admin or agent, not {role:?}");
     BadLabel { label: String } : Invalid =>
         format!("a label is 1 to 40 printable characters, not {:?}", wabox_domain::text::visible_line(label));
+    TokenForWhom {} : Invalid => "say whom the token is for: `wabox token create USER`".to_string();
+    TokenNameTooLong { max: u64 } : Invalid => format!("a token's name is at most {max} characters");
+    TokenExpiryPast {} : Invalid => "a token's expiry must be in the future".to_string();
     EmptyNote {} : Invalid => "a note needs some text".to_string();
     BadConversationState { state: String } : Invalid =>
         format!("a conversation is open, closed or snoozed, not {state:?}");
