@@ -31,6 +31,7 @@ pub mod outbox;
 mod outgoing;
 mod public_paths;
 mod read_receipts;
+pub mod remote_api;
 mod routing;
 pub mod scheduler;
 mod send;

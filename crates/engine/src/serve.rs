@@ -46,7 +46,8 @@ pub async fn spawn_webhook_listener(
     }
     let app = router(state.clone())
         .merge(super::signup_http::router(engine.clone()))
-        .merge(super::metrics::router(engine.clone(), state));
+        .merge(super::metrics::router(engine.clone(), state))
+        .merge(super::remote_api::router(engine.clone()));
     let task = tokio::spawn(wabox_webhook::listener::serve(tcp, app));
     Ok((addr, task))
 }

@@ -27,6 +27,7 @@ fn spanish(code: &ErrorCode) -> String {
         NotAUserToConnect { user } => format!("{user} no es usuario de wabox: un administrador lo añade con `wabox agents add {user} --queue QUEUE`"),
         UserConnectionsFull { user, max } => format!("{user} ya tiene {max} conexiones con el motor: cierra alguna (otros comandos de wabox o bandejas) y vuelve a intentarlo"),
         EngineConnectionsFull { max } => format!("el motor ya tiene {max} conexiones: vuelve a intentarlo en un momento, o pide a un administrador que mire quién las tiene"),
+        TokenRevoked {} => "tu token fue revocado: pide uno nuevo a un administrador y vuelve a hacer `wabox login`".into(),
         NoToken { id } => format!("no hay ningún token {id} que puedas ver (`wabox token list` los muestra)"),
         TokenForNobody { user } => format!("{user} no es usuario de wabox: un administrador lo añade con `wabox agents add {user}` antes de darle un token"),
         NotYourTenantsUser { user } => format!("{user} no es usuario de tu negocio: un administrador de la instalación puede cambiarlo"),

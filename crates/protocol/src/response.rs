@@ -112,6 +112,10 @@ pub struct EngineInfo {
     /// was moved): the engine's now, at which clients word windows and times.
     #[serde(default)]
     pub clock_offset_seconds: i64,
+    /// For a caller with a token (`/api`): until when it lets them in (Unix seconds); none
+    /// for a token without an expiry, or a local caller.
+    #[serde(default)]
+    pub token_expires_at: Option<i64>,
 }
 
 /// A number connected (or its token renewed), and what was set up around it.

@@ -55,6 +55,8 @@ pub async fn serve(tcp: TcpListener, app: Router) {
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_DEADLINE)
                 .serve_connection(TokioIo::new(stream), service)
+                // `/api` turns its connection into a WebSocket.
+                .with_upgrades()
                 .await;
             if let Err(e) = served {
                 tracing::debug!(error = %e, "webhook connection ended");

@@ -131,13 +131,25 @@ impl Engine {
         request: Request,
     ) -> Result<Response, ApiError> {
         if let Request::Hello = request {
+            let token = match caller.token {
+                Some(id) => self
+                    .read(move |c| wabox_store::api_tokens::get(c, id))
+                    .await
+                    .ok()
+                    .flatten(),
+                None => None,
+            };
             return Ok(Response::Hello(EngineInfo {
                 version: env!("CARGO_PKG_VERSION").into(),
                 mode: match self.mode {
                     super::EngineMode::Serve => wabox_protocol::EngineMode::Engine,
                     super::EngineMode::InProcess => wabox_protocol::EngineMode::InProcess,
                 },
-                data_dir: self.config.data_dir.display().to_string(),
+                // A remote caller has no use for this host's paths.
+                data_dir: match caller.token {
+                    None => self.config.data_dir.display().to_string(),
+                    Some(_) => String::new(),
+                },
                 user: caller.user.clone(),
                 protocol: wabox_protocol::PROTOCOL_VERSION,
                 // Unaudited: saying who one is must not write an `act_as` line per command.
@@ -149,6 +161,7 @@ impl Engine {
                     }
                 }),
                 clock_offset_seconds: wabox_domain::time::clock_offset(),
+                token_expires_at: token.and_then(|t| t.expires_at),
             }));
         }
         let access = self.access(caller, act_as).await?;

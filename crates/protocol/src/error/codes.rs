@@ -19,6 +19,8 @@ codes! {
         format!("{user} already holds {max} connections to the engine: close some (other wabox commands or inboxes) and try again");
     EngineConnectionsFull { max: u64 } : Unavailable =>
         format!("the engine holds {max} connections already: try again in a moment, or ask an admin to look at who holds them");
+    TokenRevoked {} : Forbidden =>
+        "your token was revoked: ask an admin for a new one, then `wabox login` again".to_string();
     NoToken { id: i64 } : NotFound =>
         format!("no token {id} that you may see (`wabox token list` shows them)");
     TokenForNobody { user: String } : NotFound =>

@@ -1,0 +1,356 @@
+//! `/api` on the listener: the client API as a WebSocket, for the holder of a token
+//! (`Authorization: Bearer wabox_…`), so that agents without an account on this host reach the
+//! engine through the same reverse proxy as Meta's webhooks.
+//!
+//! A session is the socket's protocol unchanged: each text message one request or one answer
+//! or push, the same JSON. The engine serves it exactly as a local client's: one end of a Unix
+//! socket pair goes to `socket::connection` (scope, events, focus, a client that does not read
+//! being read no more), and the session carries lines between the other end and the
+//! WebSocket. Who the caller is comes from the token; what they see from their agent record,
+//! at each request.
+
+use super::Engine;
+use super::api::Caller;
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use wabox_domain::time::now_unix;
+use wabox_protocol::MAX_REQUEST_BYTES;
+use wabox_store::api_tokens::{self, TokenRow};
+use wabox_webhook::listener::Peer;
+
+/// Sessions one token may hold at once (an inbox, a few commands, on a laptop or two).
+pub const MAX_SESSIONS_PER_TOKEN: usize = 8;
+
+/// Refused tokens from one address within `FAILURE_WINDOW` before it is told to wait (and
+/// the store is not asked, nor the audit log written, until the window passes).
+const MAX_FAILURES: u32 = 10;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+/// The close code a revoked token's sessions end with (4000–4999 are the application's).
+pub const CLOSE_REVOKED: u16 = 4001;
+
+/// A token's logins from one address are written to the audit log once in this long: a
+/// script running a command a second would otherwise write a line a second.
+const LOGIN_AUDIT_EVERY: Duration = Duration::from_secs(600);
+
+#[derive(Clone)]
+struct ApiState {
+    engine: Arc<Engine>,
+    failures: Arc<Mutex<HashMap<IpAddr, (Instant, u32)>>>,
+    /// When each token's login from each address was last audited.
+    audited: Arc<Mutex<HashMap<(i64, IpAddr), Instant>>>,
+}
+
+/// How often the tokens of open sessions are checked again: one revoked through another
+/// engine (which closes its own sessions at once), or past its expiry, ends its sessions here
+/// within this long.
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// The routes; must be called within the runtime (it starts the sessions' check).
+pub fn router(engine: Arc<Engine>) -> Router {
+    tokio::spawn(check_open_sessions(Arc::downgrade(&engine)));
+    Router::new()
+        .route("/api", get(upgrade))
+        .with_state(ApiState {
+            engine,
+            failures: Arc::default(),
+            audited: Arc::default(),
+        })
+}
+
+/// Until the engine goes: closes the sessions of tokens no longer usable.
+async fn check_open_sessions(engine: std::sync::Weak<Engine>) {
+    loop {
+        tokio::time::sleep(CHECK_EVERY).await;
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        let open = engine.remote_sessions.tokens();
+        if open.is_empty() {
+            continue;
+        }
+        let now = now_unix();
+        let usable = engine
+            .read(move |c| {
+                let mut usable = Vec::new();
+                for id in open {
+                    let ok = api_tokens::get(c, id)?.is_some_and(|t| t.usable_at(now));
+                    usable.push((id, ok));
+                }
+                Ok(usable)
+            })
+            .await;
+        match usable {
+            Ok(usable) => {
+                for (id, ok) in usable {
+                    if !ok {
+                        tracing::info!(
+                            token = id,
+                            "a token was revoked or expired: closing its sessions"
+                        );
+                        engine.remote_sessions.close_token(id);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.english(), "could not check the open sessions' tokens")
+            }
+        }
+    }
+}
+
+/// The token a request carries, if any.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// 401 with the scheme to use, and no word on why (which tokens exist is nobody's business).
+fn unauthorized() -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        "a valid token is needed: `wabox login`\n",
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+impl ApiState {
+    /// Whether this address has been refused too often lately.
+    fn throttled(&self, ip: IpAddr) -> bool {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures
+            .get(&ip)
+            .is_some_and(|(since, n)| since.elapsed() < FAILURE_WINDOW && *n >= MAX_FAILURES)
+    }
+
+    /// Whether this login is to be written to the audit log (the first in a while).
+    fn audit_login(&self, token: i64, ip: IpAddr) -> bool {
+        let mut audited = self.audited.lock().unwrap_or_else(|p| p.into_inner());
+        audited.retain(|_, at| at.elapsed() < LOGIN_AUDIT_EVERY);
+        match audited.entry((token, ip)) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Instant::now());
+                true
+            }
+        }
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Old entries go as new ones come: the map holds only recent offenders.
+        failures.retain(|_, (since, _)| since.elapsed() < FAILURE_WINDOW);
+        let entry = failures.entry(ip).or_insert((Instant::now(), 0));
+        entry.1 += 1;
+    }
+}
+
+async fn upgrade(
+    State(state): State<ApiState>,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let engine = &state.engine;
+    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.0.0.ip().to_canonical());
+    if state.throttled(ip) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many refused tokens from this address: wait a minute\n",
+        )
+            .into_response();
+    }
+    let now = now_unix();
+    let token = match bearer(&headers) {
+        None => None,
+        // Writes the token's last use.
+        Some(secret) => match engine
+            .write(move |ctx| api_tokens::authenticate(&ctx.conn, &secret, now))
+            .await
+        {
+            Ok(token) => token,
+            Err(e) => {
+                tracing::warn!(error = %e.english(), "could not check a token");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+    };
+    let Some(token) = token else {
+        state.failed(ip);
+        audit(
+            engine,
+            "(unknown)",
+            "api_login_refused",
+            format!("from {ip}"),
+            now,
+        )
+        .await;
+        return unauthorized();
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let Some(closed) = engine
+        .remote_sessions
+        .open_within(token.id, MAX_SESSIONS_PER_TOKEN)
+    else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "this token holds {MAX_SESSIONS_PER_TOKEN} sessions already: close some and try again\n"
+            ),
+        )
+            .into_response();
+    };
+    if state.audit_login(token.id, ip) {
+        audit(
+            engine,
+            &token.holder,
+            "api_login",
+            login_detail(&token, ip),
+            now,
+        )
+        .await;
+    }
+    let caller = Caller::remote(token.holder.clone(), token.id);
+    let engine = engine.clone();
+    // A request is a message: no larger than a socket's line (and its newline).
+    ws.max_message_size(MAX_REQUEST_BYTES)
+        .on_upgrade(move |socket| session(engine, socket, caller, closed))
+}
+
+fn login_detail(token: &TokenRow, ip: IpAddr) -> String {
+    format!(
+        "token {}{} from {ip}",
+        token.id,
+        token
+            .name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    )
+}
+
+async fn audit(engine: &Arc<Engine>, actor: &str, action: &'static str, detail: String, now: i64) {
+    let actor = actor.to_string();
+    let written = engine
+        .write(move |ctx| wabox_store::queues::audit(&ctx.conn, &actor, None, action, &detail, now))
+        .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e.english(), action, "could not write the audit log");
+    }
+}
+
+/// Carries one session until either side ends it or its token is revoked.
+async fn session(
+    engine: Arc<Engine>,
+    socket: WebSocket,
+    caller: Caller,
+    mut closed: tokio::sync::watch::Receiver<bool>,
+) {
+    let (ours, theirs) = match tokio::net::UnixStream::pair() {
+        Ok(pair) => pair,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not open a remote session");
+            return;
+        }
+    };
+    let serving = tokio::spawn(super::socket::connection(engine, theirs, caller));
+    let (read, mut write) = ours.into_split();
+    let (mut to_client, mut from_client) = socket.split();
+
+    // Requests in: each text message is a line to the engine. A binary one is not this
+    // protocol; the session ends.
+    let requests = tokio::spawn(async move {
+        while let Some(Ok(message)) = from_client.next().await {
+            let text = match message {
+                Message::Text(text) => text,
+                Message::Close(_) | Message::Binary(_) => break,
+                // Pings are answered by the WebSocket itself.
+                Message::Ping(_) | Message::Pong(_) => continue,
+            };
+            let mut line = Vec::with_capacity(text.len() + 1);
+            line.extend_from_slice(text.as_bytes());
+            line.push(b'\n');
+            if write.write_all(&line).await.is_err() {
+                break;
+            }
+        }
+        // The engine reads an end, and ends the connection.
+        let _ = write.shutdown().await;
+    });
+
+    // Answers and pushes out, a message each, until the engine ends the connection or the
+    // token is revoked.
+    let mut lines = BufReader::new(read).lines();
+    let revoked = loop {
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
+                    if to_client.send(Message::Text(line.into())).await.is_err() {
+                        break false;
+                    }
+                }
+                _ => break false,
+            },
+            changed = closed.changed() => {
+                if changed.is_err() || *closed.borrow() {
+                    break true;
+                }
+            }
+        }
+    };
+    if revoked {
+        // Why, as the socket says it (an answer to no request), before the close.
+        let why = wabox_protocol::ServerFrame::Answer {
+            id: 0,
+            result: wabox_protocol::AnswerResult::Error(
+                wabox_protocol::ErrorCode::TokenRevoked {}.into(),
+            ),
+        };
+        if let Ok(line) = serde_json::to_string(&why) {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                to_client.send(Message::Text(line.into())),
+            )
+            .await;
+        }
+    }
+    let close = match revoked {
+        true => CloseFrame {
+            code: CLOSE_REVOKED,
+            reason: "token revoked".into(),
+        },
+        false => CloseFrame {
+            code: axum::extract::ws::close_code::NORMAL,
+            reason: "".into(),
+        },
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        to_client.send(Message::Close(Some(close))),
+    )
+    .await;
+    requests.abort();
+    drop(lines);
+    let _ = serving.await;
+}
