@@ -63,7 +63,7 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
                     None => return Err(e),
                 },
             };
-            let reconnect = client.is_socket().then(|| config.data_dir.clone());
+            let reconnect = client.redial();
             wabox::tui::run(client, &config, offset, reconnect).await
         }
         command => {

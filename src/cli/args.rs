@@ -100,6 +100,11 @@ pub enum Command {
     /// Measure the engine (see the README's table).
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+    /// Work with a remote engine: check a token (`wabox token create`) with it and keep both
+    /// for this user's commands and inbox.
+    Login(super::login::LoginArgs),
+    /// Forget the remote engine: commands use this machine's engine again.
+    Logout(super::login::LogoutArgs),
     /// A consistent copy of the store, made while the engine runs (as the engine's user).
     Backup(store_files::BackupArgs),
     /// Put a backup in place of the store, with the engine stopped; the store it replaces is

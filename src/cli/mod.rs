@@ -51,6 +51,7 @@ mod failure;
 mod file_content;
 mod journal;
 pub mod json;
+pub mod login;
 mod media;
 pub mod migrate;
 mod numbers;
@@ -79,6 +80,8 @@ use crate::protocol::Request;
 pub async fn run(config: Config, command: Command, act_as: Option<String>) -> anyhow::Result<()> {
     let (request, json) = match command {
         Command::Send(args) => return send::send(config, args, act_as).await,
+        Command::Login(args) => return login::login(args).await,
+        Command::Logout(args) => return login::logout(args),
         Command::Backup(args) => return store_files::backup(&config, args),
         Command::Restore(args) => return store_files::restore(&config, args),
         Command::Migrate(args) => return migrate::migrate(&config, args),
@@ -134,6 +137,8 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         | Command::Serve { .. }
         | Command::Bench(_)
         | Command::Demo(_)
+        | Command::Login(_)
+        | Command::Logout(_)
         | Command::Backup(_)
         | Command::Restore(_)
         | Command::Migrate(_)

@@ -82,6 +82,10 @@ impl Reader {
             o.remove("role");
             o.remove("clock_offset_seconds");
             o.remove("protocol");
+            // Said only to a caller with a token that expires.
+            if o.get("token_expires_at").is_some_and(Value::is_null) {
+                o.remove("token_expires_at");
+            }
         }
         Ok(value)
     }
@@ -189,6 +193,7 @@ mod tests {
             role: Some(Role::Agent),
             clock_offset_seconds: 86_400,
             protocol: crate::protocol::PROTOCOL_VERSION,
+            token_expires_at: None,
         };
         let reader = Reader::from_info(&info);
         let system = crate::domain::time::system_now_unix();

@@ -339,7 +339,7 @@ fn warn_if_no_such_user(user: &str, json: bool) {
     let shaped = crate::domain::text::check_user_name(user).is_ok();
     if !json && shaped && matches!(nix::unistd::User::from_name(user), Ok(None)) {
         super::output::say_err!(
-            "note: there is no Unix user {user} on this host yet: they can open the inbox once the account exists"
+            "note: there is no Unix user {user} on this host: they open the inbox here once the account exists, or from anywhere with a token (`wabox token create {user}`, then `wabox login`)"
         );
     }
 }

@@ -1,7 +1,10 @@
-//! The client side of the API: the engine's socket when one runs, else an in-process engine that
+//! The client side of the API: a remote engine when the user logged in to one (`wabox login`,
+//! or `WABOX_SERVER`), else the engine's socket when one runs, else an in-process engine that
 //! lives only as long as this command (holding the engine lock meanwhile).
 
 mod files;
+pub mod login;
+pub mod remote;
 
 use crate::config::Config;
 use crate::engine::api::Caller;
@@ -31,8 +34,12 @@ pub enum Client {
         next_id: u64,
         pending_events: VecDeque<Push>,
         act_as: Option<String>,
-        /// The engine's socket, to name it when the engine speaks another protocol.
+        /// The engine's socket or address, to name it when the engine speaks another protocol.
         engine: String,
+        /// How to reach the same engine again after a loss.
+        dial: Dial,
+        /// Why the engine closed the connection, when it said (a revoked token).
+        closed_because: Option<Box<ApiError>>,
     },
     InProcess {
         engine: Arc<Engine>,
@@ -43,6 +50,14 @@ pub enum Client {
         /// Held while this client's engine lives; none when the engine is someone else's (the demo).
         _lock: Option<EngineLock>,
     },
+}
+
+/// Where a client's engine is, to reach it again.
+#[derive(Debug, Clone)]
+pub enum Dial {
+    /// The socket in this data dir.
+    Socket(std::path::PathBuf),
+    Remote(remote::Server),
 }
 
 /// For a user who may not even look into the data dir: which group opens it. The data dir's own
@@ -94,6 +109,9 @@ fn refuse_others_data_dir(config: &Config, socket: &std::path::Path) -> anyhow::
 
 impl Client {
     pub async fn connect(config: Config) -> anyhow::Result<Client> {
+        if let Some(server) = login::current()? {
+            return Client::dial(&Dial::Remote(server)).await;
+        }
         let socket = socket_path(&config.data_dir);
         let deadline = Instant::now() + CONNECT_PATIENCE;
         loop {
@@ -106,7 +124,11 @@ impl Client {
             };
             if reachable {
                 match UnixStream::connect(&socket).await {
-                    Ok(stream) => return Ok(Client::over_socket(stream, &socket).await?),
+                    Ok(stream) => {
+                        let dial = Dial::Socket(config.data_dir.clone());
+                        let shown = socket.display().to_string();
+                        return Ok(Client::over_socket(stream, &shown, dial).await?);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                         anyhow::bail!(
                             "not allowed to open the engine's socket {}: ask an admin to add you to its group",
@@ -153,16 +175,36 @@ impl Client {
         }
     }
 
-    /// The engine's socket only: for reconnecting to a `wabox serve` that went away, where
-    /// starting an engine inside this process would surprise everyone.
-    pub async fn connect_socket(data_dir: &std::path::Path) -> anyhow::Result<Client> {
-        let socket = socket_path(data_dir);
-        let stream = UnixStream::connect(&socket).await?;
-        Ok(Client::over_socket(stream, &socket).await?)
+    /// An engine's socket, or a remote engine, only: for reconnecting to one that went away,
+    /// where starting an engine inside this process would surprise everyone.
+    pub async fn dial(dial: &Dial) -> anyhow::Result<Client> {
+        match dial {
+            Dial::Socket(data_dir) => {
+                let socket = socket_path(data_dir);
+                let stream = UnixStream::connect(&socket).await?;
+                Ok(
+                    Client::over_socket(stream, &socket.display().to_string(), dial.clone())
+                        .await?,
+                )
+            }
+            Dial::Remote(server) => {
+                let stream = remote::open(server).await?;
+                let shown = server.url.trim().trim_end_matches('/').to_string();
+                Ok(Client::over_socket(stream, &shown, dial.clone()).await?)
+            }
+        }
+    }
+
+    /// How to reach this client's engine again, if it can go away and come back.
+    pub fn redial(&self) -> Option<Dial> {
+        match self {
+            Client::Socket { dial, .. } => Some(dial.clone()),
+            Client::InProcess { .. } => None,
+        }
     }
 
     /// A client of the engine on this socket, once both have said which protocol they speak.
-    async fn over_socket(stream: UnixStream, socket: &std::path::Path) -> Result<Client, ApiError> {
+    async fn over_socket(stream: UnixStream, engine: &str, dial: Dial) -> Result<Client, ApiError> {
         let (read, write) = stream.into_split();
         let mut client = Client::Socket {
             lines: BufReader::new(read).lines(),
@@ -170,7 +212,9 @@ impl Client {
             next_id: 1,
             pending_events: VecDeque::new(),
             act_as: None,
-            engine: socket.display().to_string(),
+            engine: engine.to_string(),
+            dial,
+            closed_because: None,
         };
         client.handshake().await?;
         Ok(client)
@@ -277,6 +321,7 @@ impl Client {
                 pending_events,
                 act_as,
                 engine,
+                ..
             } => {
                 let id = *next_id;
                 *next_id += 1;
@@ -355,6 +400,7 @@ impl Client {
             Client::Socket {
                 lines,
                 pending_events,
+                closed_because,
                 ..
             } => {
                 if let Some(p) = pending_events.pop_front() {
@@ -362,11 +408,25 @@ impl Client {
                 }
                 loop {
                     let line = lines.next_line().await.ok()??;
-                    if let Ok(ServerFrame::Push { push }) = serde_json::from_str(&line) {
-                        return Some(*push);
+                    match serde_json::from_str(&line) {
+                        Ok(ServerFrame::Push { push }) => return Some(*push),
+                        // An answer to no request: the engine says why it closes.
+                        Ok(ServerFrame::Answer {
+                            id: 0,
+                            result: AnswerResult::Error(e),
+                        }) => *closed_because = Some(Box::new(e)),
+                        _ => {}
                     }
                 }
             }
+        }
+    }
+
+    /// Why the engine closed this client's connection, when it said.
+    pub fn closed_because(&self) -> Option<&ApiError> {
+        match self {
+            Client::Socket { closed_because, .. } => closed_because.as_deref(),
+            Client::InProcess { .. } => None,
         }
     }
 

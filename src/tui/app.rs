@@ -63,6 +63,8 @@ pub enum LinkState {
     Connecting,
     Connected,
     Lost(String),
+    /// Gone for good (the engine refuses the token): nothing more is tried.
+    Ended(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -193,6 +195,11 @@ impl App {
 
     pub fn on_disconnected(&mut self, reason: String) {
         self.link = LinkState::Lost(reason);
+        self.dirty = true;
+    }
+
+    pub fn on_ended(&mut self, reason: String) {
+        self.link = LinkState::Ended(reason);
         self.dirty = true;
     }
 

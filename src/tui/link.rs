@@ -2,10 +2,9 @@
 //! pushed events, and, for an engine behind a socket, reconnects by itself when it goes away.
 
 use super::app::Tag;
-use crate::client::Client;
+use crate::client::{Client, Dial};
 use crate::protocol::push::Push;
 use crate::protocol::{ApiError, Request, Response};
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -16,16 +15,18 @@ pub enum LinkEvent<T = Tag> {
     /// Subscribed, as this user (whose "mine" lists are theirs).
     Connected(Option<String>),
     Lost(String),
+    /// The engine will not take this client back (it refuses the token): the link has ended.
+    Ended(String),
     Reply(T, Box<Result<Response, ApiError>>),
     Engine(Box<Push>),
 }
 
 pub type Requests<T = Tag> = mpsc::UnboundedSender<(T, Request)>;
 
-/// Starts the task; `reconnect_to` is the data dir whose socket to dial again after a loss.
+/// Starts the task; `reconnect_to` is the engine to dial again after a loss.
 pub fn spawn<T: Send + 'static>(
     client: Client,
-    reconnect_to: Option<PathBuf>,
+    reconnect_to: Option<Dial>,
 ) -> (Requests<T>, mpsc::UnboundedReceiver<LinkEvent<T>>) {
     let (requests, mut inbox) = mpsc::unbounded_channel::<(T, Request)>();
     let (events, out) = mpsc::unbounded_channel();
@@ -38,7 +39,7 @@ pub fn spawn<T: Send + 'static>(
                 return; // the TUI is gone
             };
             let _ = events.send(LinkEvent::Lost(reason));
-            let Some(dir) = &reconnect_to else {
+            let Some(dial) = &reconnect_to else {
                 return;
             };
             loop {
@@ -46,9 +47,20 @@ pub fn spawn<T: Send + 'static>(
                 if events.is_closed() {
                     return;
                 }
-                if let Ok(c) = Client::connect_socket(dir).await {
-                    client = c;
-                    break;
+                match Client::dial(dial).await {
+                    Ok(c) => {
+                        client = c;
+                        break;
+                    }
+                    // A token the engine refuses stays refused: say so once, stop dialing.
+                    Err(e)
+                        if e.downcast_ref::<crate::client::remote::TokenRefused>()
+                            .is_some() =>
+                    {
+                        let _ = events.send(LinkEvent::Ended(e.to_string()));
+                        return;
+                    }
+                    Err(_) => {}
                 }
             }
         }
@@ -106,7 +118,12 @@ async fn serve<T>(
                         return None;
                     }
                 }
-                None => return Some("the engine closed the connection".into()),
+                None => {
+                    return Some(client.closed_because().map_or_else(
+                        || "the engine closed the connection".to_string(),
+                        |why| why.english(),
+                    ));
+                }
             },
         }
     }

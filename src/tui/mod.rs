@@ -58,7 +58,6 @@ use futures_util::StreamExt;
 use keymap::Keymap;
 use link::LinkEvent;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 use time::UtcOffset;
 
@@ -78,12 +77,12 @@ pub fn app_from_config(config: &Config, offset: UtcOffset, now: i64) -> anyhow::
     Ok(app)
 }
 
-/// Runs the inbox until the agent quits. `reconnect_to`: the data dir of a socket engine.
+/// Runs the inbox until the agent quits. `reconnect_to`: the engine to dial again after a loss.
 pub async fn run(
     client: Client,
     config: &Config,
     offset: UtcOffset,
-    reconnect_to: Option<PathBuf>,
+    reconnect_to: Option<crate::client::Dial>,
 ) -> anyhow::Result<()> {
     let mut app = app_from_config(config, offset, crate::domain::time::system_now_unix())?;
     let history_path = cmdline::history::path();
@@ -114,7 +113,9 @@ pub async fn run(
             event = link.recv() => match event {
                 Some(event) => on_link_event(&mut app, event),
                 None => {
-                    app.on_disconnected("the engine stopped".into());
+                    if !matches!(app.link, app::LinkState::Ended(_)) {
+                        app.on_disconnected("the engine stopped".into());
+                    }
                     Vec::new()
                 }
             },
@@ -215,6 +216,10 @@ fn on_link_event(app: &mut App, event: LinkEvent) -> Vec<Effect> {
         }
         LinkEvent::Lost(reason) => {
             app.on_disconnected(reason);
+            Vec::new()
+        }
+        LinkEvent::Ended(reason) => {
+            app.on_ended(reason);
             Vec::new()
         }
         LinkEvent::Reply(tag, result) => app.on_reply(tag, *result),

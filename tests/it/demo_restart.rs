@@ -203,7 +203,7 @@ async fn a_kept_demo_s_kapso_number_sends_again_after_a_restart() {
     let pnid = number["phone_number_id"].as_str().unwrap().to_string();
 
     // Its history, asked for as the wizard does, comes through Kapso: a conversation to send on.
-    let mut client = wabox::client::Client::connect_socket(&home.data)
+    let mut client = wabox::client::Client::dial(&wabox::client::Dial::Socket(home.data.clone()))
         .await
         .unwrap();
     client

@@ -19,10 +19,11 @@ async fn the_inbox_reconnects_by_itself_when_the_engine_comes_back() {
     let home = Home::new();
     home.with_acme();
     let mut engine = home.start_engine();
-    let client = wabox::client::Client::connect_socket(&home.data)
+    let client = wabox::client::Client::dial(&wabox::client::Dial::Socket(home.data.clone()))
         .await
         .unwrap();
-    let (requests, mut events) = spawn(client, Some(home.data.clone()));
+    let (requests, mut events) =
+        spawn(client, Some(wabox::client::Dial::Socket(home.data.clone())));
     assert!(matches!(next(&mut events).await, LinkEvent::Connected(_)));
 
     engine.kill9();

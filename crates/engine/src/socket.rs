@@ -60,7 +60,8 @@ pub async fn serve(engine: Arc<Engine>, listener: UnixListener) {
                         Ok(admitted) => admitted,
                         Err(refusal) => return refuse(stream, refusal).await,
                     };
-                    if let Err(e) = connection(engine, stream, user).await {
+                    let (uid, user) = user;
+                    if let Err(e) = connection(engine, stream, Caller::local(uid, user)).await {
                         tracing::debug!(error = %e, "client connection ended");
                     }
                     drop(ticket);
@@ -109,12 +110,13 @@ async fn refuse(mut stream: UnixStream, refusal: Refusal) {
     let _ = stream.shutdown().await;
 }
 
-async fn connection(
+/// Serves one client on a connected stream until it ends: a local user's socket, or the
+/// engine's end of a pair whose other end carries a remote session (`remote_api`).
+pub(crate) async fn connection(
     engine: Arc<Engine>,
     stream: UnixStream,
-    (uid, user): (u32, String),
+    caller: Caller,
 ) -> std::io::Result<()> {
-    let caller = Caller::local(uid, user);
     let (read, write) = socket_halves::split(stream)?;
     let out = Outgoing::new(write);
     let writer_task = tokio::spawn(out.clone().drain());

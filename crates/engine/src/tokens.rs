@@ -202,13 +202,26 @@ pub struct RemoteSessions {
 impl RemoteSessions {
     /// A new session of `token`: its receiver turns true when it is to close.
     pub fn open(&self, token: i64) -> tokio::sync::watch::Receiver<bool> {
-        let (tx, rx) = tokio::sync::watch::channel(false);
+        self.open_within(token, usize::MAX)
+            .expect("no bound, no refusal")
+    }
+
+    /// A new session of `token` if it holds fewer than `max`.
+    pub fn open_within(
+        &self,
+        token: i64,
+        max: usize,
+    ) -> Option<tokio::sync::watch::Receiver<bool>> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let sessions = open.entry(token).or_default();
         // Ended sessions go when another opens.
         sessions.retain(|s| !s.is_closed());
+        if sessions.len() >= max {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::watch::channel(false);
         sessions.push(tx);
-        rx
+        Some(rx)
     }
 
     /// Closes every session of `token`.

@@ -102,7 +102,7 @@ async fn serve(exe: &Path, data: &Path) -> anyhow::Result<Served> {
             .spawn()?,
     );
     let client = loop {
-        if let Ok(c) = Client::connect_socket(data).await {
+        if let Ok(c) = Client::dial(&crate::client::Dial::Socket(data.to_path_buf())).await {
             break c;
         }
         anyhow::ensure!(

@@ -39,6 +39,7 @@ mod tests {
             role,
             clock_offset_seconds,
             protocol: crate::protocol::PROTOCOL_VERSION,
+            token_expires_at: None,
         })
     }
 

@@ -150,6 +150,12 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
                 .fg(Color::Red)
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
+        LinkState::Ended(reason) => (
+            format!("{}: {reason}", app.t.not_connected),
+            Style::default()
+                .fg(Color::Red)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
     };
     let mut spans = vec![
         Span::styled(" wabox ", Style::default().add_modifier(Modifier::BOLD)),

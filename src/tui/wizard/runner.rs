@@ -100,7 +100,9 @@ where
             },
             event = engine.recv() => match event {
                 Some(LinkEvent::Reply(tag, result)) => wizard.on_reply(tag, *result),
-                Some(LinkEvent::Lost(reason)) => anyhow::bail!("lost the engine: {reason}"),
+                Some(LinkEvent::Lost(reason) | LinkEvent::Ended(reason)) => {
+                    anyhow::bail!("lost the engine: {reason}")
+                }
                 Some(LinkEvent::Connected(_) | LinkEvent::Engine(_)) => Vec::new(),
                 None => anyhow::bail!("the engine stopped"),
             },

@@ -42,6 +42,7 @@ pub fn started(lang: &str) -> (Wizard, Vec<Effect>) {
             protocol: crate::protocol::PROTOCOL_VERSION,
             role: None,
             clock_offset_seconds: 0,
+            token_expires_at: None,
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
         Ask::PublicUrl => Some(Ok(Response::Dashboard(Box::new(dashboard_view())))),

@@ -99,6 +99,7 @@ fn browser_paths_are_refused_without_a_listening_engine() {
             protocol: crate::protocol::PROTOCOL_VERSION,
             role: None,
             clock_offset_seconds: 0,
+            token_expires_at: None,
         }))),
         Ask::Tenants => Some(Ok(Response::Tenants(tenants()))),
         _ => None,
@@ -197,6 +198,7 @@ fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leavi
                         protocol: crate::protocol::PROTOCOL_VERSION,
                         role: None,
                         clock_offset_seconds: 0,
+                        token_expires_at: None,
                     })),
                 );
             }
