@@ -20,6 +20,7 @@ mod kapso;
 mod migrate;
 mod protocol_version;
 mod reading;
+mod remote;
 mod security;
 mod sending;
 mod sequences;

@@ -8,8 +8,8 @@ const PNID_B: &str = "223344556677889";
 const DISPLAY_B: &str = "5215512345678";
 
 /// Two numbers, queues Sales (first number) and Support (second), alice in Sales, bob in
-/// Support, and a customer writing to each.
-async fn team(home: &Home, engine: &Engine) -> (i64, i64) {
+/// Support, and a customer writing to each; the conversations' ids (Sales', Support's).
+pub(crate) async fn team(home: &Home, engine: &Engine) -> (i64, i64) {
     home.with_acme();
     home.add_number("Acme", PNID_B, WABA, DISPLAY_B, "coexistence");
     home.ok(&["queues", "add", "Sales"]);

@@ -1,0 +1,516 @@
+//! Agents anywhere: tokens, `wabox login`, and the client API as a WebSocket at `/api`, through
+//! the real binary. The remote user's commands run with a home of their own and a data dir that
+//! does not exist: nothing of this host's engine is reachable to them but `/api`.
+
+use crate::common::*;
+use crate::team::team;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
+
+/// A token for `user`, as `token create` prints it (alone on stdout).
+fn token_for(home: &Home, user: &str) -> String {
+    let out = home.run(&["token", "create", user, "--name", "laptop"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("wabox_"), "{token}");
+    token
+}
+
+/// Someone on another machine: a home of their own, no data dir of the engine's.
+struct Remote {
+    home: tempfile::TempDir,
+}
+
+impl Remote {
+    fn new() -> Remote {
+        Remote {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("--data-dir")
+            .arg(self.home.path().join("no-engine-here"))
+            .args(args)
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env_remove("WABOX_SERVER")
+            .env_remove("WABOX_TOKEN")
+            .env_remove("WABOX_CONFIG")
+            .env_remove("WABOX_DATA_DIR")
+            .env_remove("WABOX_CA_FILE");
+        c
+    }
+
+    fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+        use std::io::Write;
+        let mut c = self.command(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, &[], None);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.run(args, &[], None);
+        assert!(!out.status.success(), "{args:?} was allowed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    fn login_file(&self) -> PathBuf {
+        self.home.path().join(".config/wabox/login.toml")
+    }
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Every file under `dir` holds none of `secrets`.
+fn assert_nowhere(dir: &Path, secrets: &[&str]) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            assert_nowhere(&path, secrets);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            for s in secrets {
+                assert!(!text.contains(s), "a token in {}", path.display());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_agent_with_a_token_works_from_elsewhere_within_their_queues() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    let (sales, support) = team(&home, &engine).await;
+    let token = token_for(&home, "alice");
+    let server = format!("http://{}", engine.addr);
+
+    let alice = Remote::new();
+    let out = alice.run(&["login", &server, "--token-stdin"], &[], Some(&token));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("as alice (agent)") && said.contains("until the token is revoked"),
+        "{said}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(alice.login_file())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the login holds a secret");
+
+    // The same scope as over the socket: Sales' conversation, not Support's.
+    let mine: Value = serde_json::from_str(&alice.ok(&["conversations", "--json"])).unwrap();
+    assert_eq!(ids(&mine), [sales]);
+    let err = alice.refused(&["messages", &support.to_string()]);
+    assert!(err.contains(&format!("no conversation {support}")), "{err}");
+    alice.ok(&["claim", &sales.to_string()]);
+    let claimed: Value = serde_json::from_str(&alice.ok(&["conversations", "--json"])).unwrap();
+    assert_eq!(claimed[0]["assignee"], "alice");
+    let err = alice.refused(&["queues", "add", "Mine"]);
+    assert!(err.contains("only an admin"), "{err}");
+
+    // A script's session: the environment, no saved login, the same JSON.
+    let bob_token = token_for(&home, "bob");
+    let script = Remote::new();
+    let out = script.run(
+        &["conversations", "--json"],
+        &[("WABOX_SERVER", &server), ("WABOX_TOKEN", &bob_token)],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !printed.contains(&bob_token) && !String::from_utf8_lossy(&out.stderr).contains(&bob_token)
+    );
+    let bobs: Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(ids(&bobs), [support]);
+    let half = script.run(&["conversations"], &[("WABOX_SERVER", &server)], None);
+    assert!(String::from_utf8_lossy(&half.stderr).contains("without WABOX_TOKEN"));
+
+    // Plain http:// to anywhere but this machine is refused before anything is sent.
+    let err = alice.refused(&["login", "http://inbox.example.com"]);
+    assert!(err.contains("unencrypted"), "{err}");
+
+    let out = alice.ok(&["logout"]);
+    assert!(out.contains("logged out"), "{out}");
+    assert!(!alice.login_file().exists());
+
+    // No token anywhere the engine writes: its store, its logs, what it printed.
+    assert_nowhere(&home.data, &[&token, &bob_token]);
+    let printed =
+        std::fs::read_to_string(home.dir.path().join("engine-stderr.txt")).unwrap_or_default();
+    assert!(!printed.contains(&token) && !printed.contains(&bob_token));
+    let log: Value = home.json(&["audit"]);
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"token_create") && actions.contains(&"api_login"),
+        "{actions:?}"
+    );
+}
+
+/// A WebSocket session as a script would open it; the handshake's refusal, if any.
+async fn session(
+    addr: &str,
+    token: Option<&str>,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
+    let mut request = format!("ws://{addr}/api").into_client_request().unwrap();
+    if let Some(t) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The next text message, as JSON.
+async fn next_json<S>(ws: &mut S) -> Option<Value>
+where
+    S: futures_util::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
+{
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("the engine answers")?
+            .ok()?;
+        match message {
+            Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
+            Message::Close(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn refused_tokens_and_one_revoked_mid_session() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    team(&home, &engine).await;
+    let token = token_for(&home, "alice");
+
+    assert_eq!(session(&engine.addr, None).await.err(), Some(401));
+    let wrong = format!("{token}x");
+    assert_eq!(session(&engine.addr, Some(&wrong)).await.err(), Some(401));
+
+    let mut ws = session(&engine.addr, Some(&token)).await.unwrap();
+    let hello =
+        json!({"id": 1, "request": {"op": "hello"}, "protocol": wabox::protocol::PROTOCOL_VERSION});
+    ws.send(Message::Text(hello.to_string().into()))
+        .await
+        .unwrap();
+    let answer = next_json(&mut ws).await.unwrap();
+    assert_eq!(answer["ok"]["data"]["user"], "alice", "{answer}");
+    assert_eq!(answer["ok"]["data"]["data_dir"], "", "no path of this host");
+    ws.send(Message::Text(
+        json!({"id": 2, "request": {"op": "subscribe"}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert!(next_json(&mut ws).await.unwrap()["ok"].is_object());
+
+    // Revoked from the engine's host: the session hears why and is closed.
+    let list: Value = home.json(&["token", "list"]);
+    let id = list[0]["id"].as_i64().unwrap();
+    home.ok(&["token", "revoke", &id.to_string()]);
+    let why = loop {
+        let frame = next_json(&mut ws).await.expect("told before the close");
+        if frame["id"] == 0 {
+            break frame;
+        }
+    };
+    assert!(why.to_string().contains("token_revoked"), "{why}");
+    assert!(next_json(&mut ws).await.is_none(), "then closed");
+    assert_eq!(session(&engine.addr, Some(&token)).await.err(), Some(401));
+
+    let log: Value = home.json(&["audit"]);
+    let refused = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "api_login_refused")
+        .count();
+    assert_eq!(refused, 3, "{log}");
+    assert!(!log.to_string().contains(&token));
+}
+
+#[tokio::test]
+async fn a_session_is_bounded_like_a_socket_connection() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    team(&home, &engine).await;
+    let token = token_for(&home, "alice");
+
+    // A request larger than the socket's line is refused and the session ends.
+    let mut ws = session(&engine.addr, Some(&token)).await.unwrap();
+    let endless = "x".repeat(wabox::protocol::MAX_REQUEST_BYTES + 10);
+    let _ = ws.send(Message::Text(endless.into())).await;
+    assert!(next_json(&mut ws).await.is_none(), "closed");
+
+    // A token holds at most eight sessions at once.
+    let mut open = Vec::new();
+    for _ in 0..8 {
+        open.push(session(&engine.addr, Some(&token)).await.unwrap());
+    }
+    assert_eq!(session(&engine.addr, Some(&token)).await.err(), Some(429));
+    drop(open.pop());
+    // Its place is taken again once the engine has seen it go.
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(ws) = session(&engine.addr, Some(&token)).await {
+            again = Some(ws);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(again.is_some(), "a closed session frees its place");
+
+    // Something that is not this protocol ends the session.
+    let mut ws = open.pop().unwrap();
+    ws.send(Message::Binary(vec![0u8; 4].into())).await.unwrap();
+    assert!(next_json(&mut ws).await.is_none());
+}
+
+fn openssl(args: &[&str], dir: &Path) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA (`NAME.crt`) and, signed by it, a certificate for localhost and 127.0.0.1
+/// (`NAME-server.crt`, `NAME-server.key`).
+fn authority_and_server(dir: &Path, name: &str) {
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca_key = format!("{name}.key");
+    let ca_crt = format!("{name}.crt");
+    let subject = format!("/CN=wabox test {name}");
+    let mut args = vec!["req"];
+    args.extend(key);
+    args.extend([
+        "-x509", "-keyout", &ca_key, "-out", &ca_crt, "-days", "2", "-subj", &subject,
+    ]);
+    openssl(&args, dir);
+    let (server_key, csr, crt, ext) = (
+        format!("{name}-server.key"),
+        format!("{name}-server.csr"),
+        format!("{name}-server.crt"),
+        format!("{name}-server.ext"),
+    );
+    let mut args = vec!["req"];
+    args.extend(key);
+    args.extend([
+        "-keyout",
+        &server_key,
+        "-out",
+        &csr,
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(&args, dir);
+    std::fs::write(
+        dir.join(&ext),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca_crt,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-out",
+            &crt,
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+        ],
+        dir,
+    );
+}
+
+/// A TLS terminator in front of the engine, as a reverse proxy would be: TLS with this
+/// certificate outside, the engine's plain listener inside. Its address.
+async fn terminator(dir: &Path, name: &str, engine: String) -> String {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join(format!("{name}-server.crt")))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join(format!("{name}-server.key"))).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, engine) = (acceptor.clone(), engine.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut inside) = tokio::net::TcpStream::connect(&engine).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut inside).await;
+            });
+        }
+    });
+    format!("localhost:{}", addr.port())
+}
+
+// Two workers: the commands run here block one while the terminator serves them on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_through_a_terminator_checked_against_a_private_ca() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    let (sales, _) = team(&home, &engine).await;
+    let token = token_for(&home, "alice");
+    let pki = tempfile::tempdir().unwrap();
+    authority_and_server(pki.path(), "ours");
+    authority_and_server(pki.path(), "theirs");
+    let ours = terminator(pki.path(), "ours", engine.addr.clone()).await;
+    let theirs = terminator(pki.path(), "theirs", engine.addr.clone()).await;
+    let ca = pki.path().join("ours.crt");
+    let ca = ca.to_str().unwrap();
+
+    let alice = Remote::new();
+    let tokio_run = |args: Vec<String>, env: Vec<(String, String)>| {
+        let alice = &alice;
+        let token = token.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            alice.run(&args, &env, Some(&token))
+        }
+    };
+    // The private CA named: logged in, and working.
+    let server = format!("https://{ours}");
+    let out = tokio_run(
+        vec!["login".into(), server.clone(), "--token-stdin".into()],
+        vec![("WABOX_CA_FILE".into(), ca.into())],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = alice.run(&["conversations", "--json"], &[("WABOX_CA_FILE", ca)], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mine: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(ids(&mine), [sales]);
+
+    // Without it, the certificate is nobody's the system trusts; another CA's is refused too.
+    let out = alice.run(&["conversations", "--json"], &[], None);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("TLS refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tokio_run(
+        vec![
+            "login".into(),
+            format!("https://{theirs}"),
+            "--token-stdin".into(),
+        ],
+        vec![("WABOX_CA_FILE".into(), ca.into())],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TLS refused"));
+}
