@@ -36,6 +36,38 @@ pub const MAX_SESSIONS_PER_TOKEN: usize = 8;
 const MAX_FAILURES: u32 = 10;
 const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 
+/// A session reads requests at this rate at most after a burst of `BURST`: a script cannot take
+/// the engine from everyone else. Past it the session stops reading (the client waits, as behind
+/// a slow link); nothing is refused.
+const REQUESTS_PER_SECOND: f64 = 50.0;
+const BURST: f64 = 100.0;
+
+/// A token bucket: how long to wait before the next request.
+struct Pace {
+    allowance: f64,
+    at: Instant,
+}
+
+impl Pace {
+    fn new() -> Pace {
+        Pace {
+            allowance: BURST,
+            at: Instant::now(),
+        }
+    }
+
+    fn wait_for_one(&mut self, now: Instant) -> Duration {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.at = now;
+        self.allowance = (self.allowance + elapsed * REQUESTS_PER_SECOND).min(BURST);
+        self.allowance -= 1.0;
+        match self.allowance >= 0.0 {
+            true => Duration::ZERO,
+            false => Duration::from_secs_f64(-self.allowance / REQUESTS_PER_SECOND),
+        }
+    }
+}
+
 /// The close code a revoked token's sessions end with (4000–4999 are the application's).
 pub const CLOSE_REVOKED: u16 = 4001;
 
@@ -281,6 +313,7 @@ async fn session(
     // Requests in: each text message is a line to the engine. A binary one is not this
     // protocol; the session ends.
     let requests = tokio::spawn(async move {
+        let mut pace = Pace::new();
         while let Some(Ok(message)) = from_client.next().await {
             let text = match message {
                 Message::Text(text) => text,
@@ -288,6 +321,10 @@ async fn session(
                 // Pings are answered by the WebSocket itself.
                 Message::Ping(_) | Message::Pong(_) => continue,
             };
+            let wait = pace.wait_for_one(Instant::now());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
             let mut line = Vec::with_capacity(text.len() + 1);
             line.extend_from_slice(text.as_bytes());
             line.push(b'\n');
@@ -353,4 +390,46 @@ async fn session(
     requests.abort();
     drop(lines);
     let _ = serving.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_goes_at_once_then_requests_are_paced() {
+        let mut pace = Pace::new();
+        let t0 = pace.at;
+        for _ in 0..BURST as usize {
+            assert_eq!(pace.wait_for_one(t0), Duration::ZERO);
+        }
+        let wait = pace.wait_for_one(t0);
+        assert!(
+            (wait.as_secs_f64() - 1.0 / REQUESTS_PER_SECOND).abs() < 1e-9,
+            "{wait:?}"
+        );
+        // A second later, fifty more are allowed, and no more than the burst builds up.
+        let later = t0 + Duration::from_secs(1);
+        let allowed = (0..200)
+            .filter(|_| pace.wait_for_one(later).is_zero())
+            .count();
+        assert_eq!(allowed, REQUESTS_PER_SECOND as usize - 1);
+        let much_later = later + Duration::from_secs(3_600);
+        let allowed = (0..500)
+            .filter(|_| pace.wait_for_one(much_later).is_zero())
+            .count();
+        assert!(allowed <= BURST as usize + 1, "{allowed}");
+    }
+
+    #[test]
+    fn a_bearer_token_is_read_from_its_header_only() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, "Bearer wabox_abc".parse().unwrap());
+        assert_eq!(bearer(&h).as_deref(), Some("wabox_abc"));
+        h.insert(header::AUTHORIZATION, "bearer  wabox_abc ".parse().unwrap());
+        assert_eq!(bearer(&h).as_deref(), Some("wabox_abc"));
+        h.insert(header::AUTHORIZATION, "Basic d2Fib3g=".parse().unwrap());
+        assert_eq!(bearer(&h), None);
+    }
 }
