@@ -214,6 +214,7 @@ async fn the_dashboard_test_names_the_public_path_the_proxy_does_not_forward() {
         "/oauth/callback: ok",
         "/kapso/failed: ok",
         "/c/: ok",
+        "/api: ok",
         "/healthz: ok",
     ] {
         assert!(said.contains(fine), "{fine}: {said}");

@@ -20,6 +20,10 @@ pub const PUBLIC_PATHS: &[(&str, &str)] = &[
         "Kapso forwards the numbers' webhooks here",
     ),
     ("/c/", "the short links of QR codes"),
+    (
+        "/api",
+        "agents' inboxes and commands from elsewhere (`wabox login`) come here, as a WebSocket",
+    ),
 ];
 
 /// Tries each public path, then `/healthz` (only when a public URL is configured: the loopback
@@ -47,6 +51,14 @@ pub async fn try_all(config: &Config, public: &str) -> Vec<PathCheck> {
             "/kapso/webhook" => {
                 let answer = http.post(format!("{public}{path}")).body("{}").send().await;
                 judge(path, what, answer, |status, _| status == 401).await
+            }
+            // Without a token: the engine's 401, which names `wabox login`.
+            "/api" => {
+                let answer = http.get(format!("{public}{path}")).send().await;
+                judge(path, what, answer, |status, body| {
+                    status == 401 && body.contains("wabox login")
+                })
+                .await
             }
             "/c/" => {
                 let answer = http.get(format!("{public}/c/wabox-test")).send().await;
