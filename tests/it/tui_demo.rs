@@ -12,7 +12,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(command: &str) -> Tmux {
-        let socket = format!("wabox-test-{}", std::process::id());
+        // A server of its own per test: tests of one process run at once.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("wabox-test-{}-{n}", std::process::id());
         let status = Command::new("tmux")
             .args(["-L", &socket, "new-session", "-d", "-x", "100", "-y", "30"])
             .arg(command)
@@ -103,6 +106,31 @@ fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
         s.contains("Sheena Nelson") && s.contains("Carlos Mamani") && s.contains("connected")
     });
 
+    reply_and_template(&tmux);
+
+    // Quitting leaves nothing running.
+    tmux.keys(&["Escape", "Escape", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() {
+        assert!(
+            Instant::now() < deadline,
+            "the demo is still running after q"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let errors = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!errors.contains("panicked"), "{errors}");
+    // The engine's socket went with it: another command would find no engine.
+    assert!(!wabox::engine::socket::socket_path(&data).exists());
+    assert!(
+        Path::new(&data).join("wabox.db").exists(),
+        "--data-dir is kept"
+    );
+}
+
+/// Inside the window, a plain reply, delivered and read; in a closed one, a template, offered
+/// with the reason, previewed, reviewed, sent and read.
+fn reply_and_template(tmux: &Tmux) {
     // Inside the window: a plain reply, delivered and read.
     tmux.keys(&["/"]);
     tmux.text("Sheena");
@@ -134,23 +162,91 @@ fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
     tmux.wait_for("the template to be read", |s| {
         s.contains("¡Hola Carlos Mamani! ¿Seguimos") && s.contains("✓✓ read")
     });
+}
 
-    // Quitting leaves nothing running.
+/// The same, by an agent elsewhere: `wabox login` to the demo's listener with a token, then the
+/// inbox with no way to this host's engine but `/api`.
+#[test]
+fn an_agent_logged_in_from_elsewhere_replies_and_sends_a_template() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let home = crate::common::Home::new();
+    let mut demo = home.spawn(&["demo", "--headless", "--traffic", "0"], &[]);
+    let mut out = BufReader::new(demo.stdout.take().unwrap());
+    let mut addr = None;
+    let mut seen = String::new();
+    while !seen.contains("Press Ctrl-C") {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the demo stopped: {seen}"
+        );
+        if let Some(rest) = line.trim().strip_prefix("webhook:") {
+            addr = Some(rest.trim().trim_end_matches("/webhook").to_string());
+        }
+        seen.push_str(&line);
+    }
+    std::thread::spawn(move || for _ in out.lines() {});
+    let server = addr.expect("the demo names its listener");
+    home.ok(&["agents", "add", "ana", "--role", "admin"]);
+    let token = home
+        .ok(&["token", "create", "ana", "--name", "test"])
+        .trim()
+        .to_string();
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let env = format!(
+        "HOME={0} XDG_CONFIG_HOME={0}/.config",
+        elsewhere.path().display()
+    );
+    let mut login = Command::new(env!("CARGO_BIN_EXE_wabox"))
+        .args(["login", &server, "--token-stdin"])
+        .env("HOME", elsewhere.path())
+        .env("XDG_CONFIG_HOME", elsewhere.path().join(".config"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(token.as_bytes())
+        .unwrap();
+    let said = login.wait_with_output().unwrap();
+    assert!(
+        said.status.success(),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
+
+    let log = elsewhere.path().join("inbox.err");
+    let config = elsewhere.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nbell = false\n").unwrap();
+    let tmux = Tmux::start(&format!(
+        "{env} {} --config {} --data-dir {}/nothing-here 2>{}",
+        env!("CARGO_BIN_EXE_wabox"),
+        config.display(),
+        elsewhere.path().display(),
+        log.display()
+    ));
+    tmux.wait_for("the demo's conversations, from elsewhere", |s| {
+        s.contains("Sheena Nelson") && s.contains("Carlos Mamani") && s.contains("connected")
+    });
+    reply_and_template(&tmux);
     tmux.keys(&["Escape", "Escape", "q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.alive() {
         assert!(
             Instant::now() < deadline,
-            "the demo is still running after q"
+            "the inbox is still running after q"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
     let errors = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(!errors.contains("panicked"), "{errors}");
-    // The engine's socket went with it: another command would find no engine.
-    assert!(!wabox::engine::socket::socket_path(&data).exists());
-    assert!(
-        Path::new(&data).join("wabox.db").exists(),
-        "--data-dir is kept"
-    );
+    let pid = nix::unistd::Pid::from_raw(demo.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+    let _ = demo.wait();
 }
