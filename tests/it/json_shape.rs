@@ -212,6 +212,26 @@ async fn every_json_command_prints_one_shape() {
         (vec!["queues", "assign", PNID, "Sales"], None),
         (vec!["agents", "list"], None),
         (vec!["agents", "add", "root", "--role", "admin"], None),
+        (
+            vec![
+                "token",
+                "create",
+                "root",
+                "--name",
+                "shape",
+                "--expires",
+                "1d",
+            ],
+            None,
+        ),
+        (vec!["token", "list"], None),
+        (vec!["token", "revoke", "1"], None),
+        // Nothing answers there: the failure's shape. Then the logout of nobody.
+        (
+            vec!["login", "http://127.0.0.1:9", "--token-stdin"],
+            Some("wabox_not-a-real-token"),
+        ),
+        (vec!["logout"], None),
         (vec!["claim", &c], None),
         (
             vec!["transfer", &c, "--queue", "Sales", "--note", "for sales"],

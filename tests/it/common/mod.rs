@@ -114,7 +114,12 @@ impl Home {
             .env_remove("WABOX_APP_SECRET")
             .env_remove("WABOX_VERIFY_TOKEN")
             .env_remove("WABOX_CONFIG")
-            .env_remove("WABOX_DATA_DIR");
+            .env_remove("WABOX_DATA_DIR")
+            // A login of the person running the tests (`wabox login`) must not send the
+            // tests' commands elsewhere: the home's config dir is its own.
+            .env_remove("WABOX_SERVER")
+            .env_remove("WABOX_TOKEN")
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg-config"));
         c
     }
 
