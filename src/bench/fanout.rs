@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use wire::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct FanoutOptions {
@@ -51,6 +52,10 @@ pub struct FanoutOptions {
     /// median pair, and every pair is printed.
     #[arg(long, default_value_t = 1)]
     pub pairs: usize,
+    /// The inboxes reach the engine at `/api` on its listener with tokens, as agents elsewhere
+    /// do (`wabox login`), instead of through its socket.
+    #[arg(long)]
+    pub remote: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -125,6 +130,7 @@ async fn both_runs(o: &FanoutOptions, root: &Path) -> anyhow::Result<Report> {
         conversations: o.conversations,
         messages: o.messages,
         cpus: sys::cpus(),
+        remote: o.remote,
         baseline,
         loaded,
     })
@@ -163,7 +169,9 @@ async fn start_engine(data: &Path, secret: &str) -> anyhow::Result<(EngineProces
             .spawn()?,
     );
     let started = Instant::now();
-    while wire::Wire::connect(data).await.is_err()
+    while wire::Wire::connect(&Target::Socket(data.to_path_buf()))
+        .await
+        .is_err()
         || tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_err()
@@ -223,10 +231,63 @@ async fn prefill_store(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow
 /// An inbox watching the engine; joined, what it saw arrive.
 type Watching = tokio::task::JoinHandle<Vec<inbox::Arrival>>;
 
-/// Opens `inboxes` inboxes on the engine and sets each watching, until `stop`; their counters
-/// and what each saw arrive, once stopped.
-async fn open_inboxes(
+/// Where each of `inboxes` inboxes connects: the socket, or (`--remote`) `/api` with a token of
+/// an admin of every tenant (one token for each `MAX_SESSIONS_PER_TOKEN` inboxes), who acts as
+/// the agents as the engine's own admin does over the socket.
+async fn targets(
     data: &Path,
+    port: u16,
+    inboxes: usize,
+    remote: bool,
+) -> anyhow::Result<Vec<Target>> {
+    use crate::protocol::{Request, Response, Role};
+    if !remote {
+        return Ok(vec![Target::Socket(data.to_path_buf()); inboxes]);
+    }
+    let mut wire = wire::Wire::connect(&Target::Socket(data.to_path_buf()))
+        .await
+        .map_err(|l| anyhow::anyhow!(l.0))?;
+    let mut ask = async |request: Request| -> anyhow::Result<Response> {
+        match wire.call(request).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => anyhow::bail!("making the remote inboxes' tokens: {}", e.english()),
+            Err(lost) => anyhow::bail!("making the remote inboxes' tokens: {}", lost.0),
+        }
+    };
+    let holder = "bench-remote".to_string();
+    ask(Request::AddAgent {
+        user: holder.clone(),
+        role: Role::Admin,
+        tenant: None,
+        queues: Vec::new(),
+    })
+    .await?;
+    let per_token = crate::engine::remote_api::MAX_SESSIONS_PER_TOKEN;
+    let mut servers = Vec::new();
+    for _ in 0..inboxes.div_ceil(per_token) {
+        let Response::TokenCreated(made) = ask(Request::CreateToken {
+            user: holder.clone(),
+            name: Some("bench".into()),
+            expires_in: None,
+        })
+        .await?
+        else {
+            anyhow::bail!("the engine made no token");
+        };
+        servers.push(crate::client::remote::Server {
+            url: format!("http://127.0.0.1:{port}"),
+            token: made.secret,
+        });
+    }
+    Ok((0..inboxes)
+        .map(|i| Target::Remote(servers[i / per_token].clone()))
+        .collect())
+}
+
+/// Opens the inboxes on the engine, one for each target, and sets each watching, until `stop`;
+/// their counters and what each saw arrive, once stopped.
+async fn open_inboxes(
+    targets: Vec<Target>,
     inboxes: usize,
     agents: usize,
     stop: &Arc<AtomicBool>,
@@ -236,9 +297,9 @@ async fn open_inboxes(
     }
     let counters: Vec<Arc<Counters>> = (0..inboxes).map(|_| Arc::default()).collect();
     let mut opened = Vec::with_capacity(inboxes);
-    for (i, c) in counters.iter().enumerate() {
+    for ((i, c), target) in counters.iter().enumerate().zip(targets) {
         let act_as = (agents > 0).then(|| agent_name(i % agents));
-        opened.push(Inbox::open(data.to_path_buf(), act_as, i, c.clone()).await?);
+        opened.push(Inbox::open(target, act_as, i, c.clone()).await?);
     }
     let watching = opened
         .into_iter()
@@ -261,7 +322,7 @@ async fn set_up_team(data: &Path, agents: usize) -> anyhow::Result<()> {
     if agents == 0 {
         return Ok(());
     }
-    let mut wire = wire::Wire::connect(data)
+    let mut wire = wire::Wire::connect(&Target::Socket(data.to_path_buf()))
         .await
         .map_err(|l| anyhow::anyhow!(l.0))?;
     let mut ask = async |request: Request| -> anyhow::Result<()> {
@@ -337,7 +398,8 @@ async fn one_run(o: &FanoutOptions, root: &Path, inboxes: usize) -> anyhow::Resu
     set_up_team(&data, o.agents).await?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let (counters, watching) = open_inboxes(&data, inboxes, o.agents, &stop).await?;
+    let targets = targets(&data, port, inboxes, o.remote).await?;
+    let (counters, watching) = open_inboxes(targets, inboxes, o.agents, &stop).await?;
     // The window measures the traffic, not the opening: the inboxes' first looks (and the
     // engine's answers to them) are over before it starts, however long they take.
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -140,6 +140,8 @@ pub struct Report {
     pub conversations: u64,
     pub messages: u64,
     pub cpus: usize,
+    /// The inboxes were on `/api` with tokens, not on the socket.
+    pub remote: bool,
     pub baseline: Run,
     pub loaded: Option<Run>,
 }
@@ -171,7 +173,7 @@ impl Report {
     /// The table of the pair's two runs.
     pub fn print_runs(&self) {
         println!(
-            "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs, {}",
+            "fan-out: {} msg/s for {} s, store of {} messages in {} conversations, {} CPUs, {}, {}",
             self.rate,
             self.seconds,
             self.messages,
@@ -180,6 +182,10 @@ impl Report {
             match self.agents {
                 0 => "every inbox the admin's".to_string(),
                 n => format!("the inboxes of {n} agents"),
+            },
+            match self.remote {
+                true => "inboxes on /api (WebSocket, tokens)",
+                false => "inboxes on the socket",
             }
         );
         println!(
@@ -352,6 +358,7 @@ mod tests {
             conversations: 1_000,
             messages: 20_000,
             cpus: 2,
+            remote: false,
             baseline,
             loaded,
         }

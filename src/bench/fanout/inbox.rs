@@ -4,14 +4,13 @@
 //! only looks, as an agent reading would; it reconnects after a loss as the link does.
 
 use super::super::tui::delivery_number;
-use super::wire::{Lost, Wire};
+use super::wire::{Lost, Target, Wire};
 use crate::protocol::Request;
 use crate::protocol::push::Push;
 use crate::tui::app::{App, Effect, Focus};
 use crate::tui::keymap::Keymap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashSet, VecDeque};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -42,7 +41,7 @@ pub struct Arrival {
 pub struct Inbox {
     app: App,
     wire: Wire,
-    data_dir: PathBuf,
+    target: Target,
     /// The agent whose inbox this is; none: the engine's admin's.
     act_as: Option<String>,
     counters: Arc<Counters>,
@@ -57,12 +56,12 @@ impl Inbox {
     /// Connects (as `act_as`), subscribes, loads the lists and opens the `pick`-th conversation
     /// shown.
     pub async fn open(
-        data_dir: PathBuf,
+        target: Target,
         act_as: Option<String>,
         pick: usize,
         counters: Arc<Counters>,
     ) -> anyhow::Result<Inbox> {
-        let mut wire = Wire::connect(&data_dir)
+        let mut wire = Wire::connect(&target)
             .await
             .map_err(|l| anyhow::anyhow!(l.0))?;
         wire.act_as = act_as.clone();
@@ -75,7 +74,7 @@ impl Inbox {
         let mut inbox = Inbox {
             app,
             wire,
-            data_dir,
+            target,
             act_as,
             counters,
             carried: (0, 0),
@@ -191,7 +190,7 @@ impl Inbox {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
-            let Ok(wire) = Wire::connect(&self.data_dir).await else {
+            let Ok(wire) = Wire::connect(&self.target).await else {
                 continue;
             };
             self.wire = wire;

@@ -5,11 +5,18 @@
 use crate::protocol::push::Push;
 use crate::protocol::{AnswerResult, ApiError, Request, RequestFrame, Response, ServerFrame};
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+/// Where an inbox reaches the engine: its socket, or `/api` with a token (`--remote`).
+#[derive(Debug, Clone)]
+pub enum Target {
+    Socket(PathBuf),
+    Remote(crate::client::remote::Server),
+}
 
 /// The connection is gone (or was refused); the text says why.
 #[derive(Debug)]
@@ -30,11 +37,20 @@ pub struct Wire {
 }
 
 impl Wire {
-    pub async fn connect(data_dir: &Path) -> Result<Wire, Lost> {
-        let socket = crate::engine::socket::socket_path(data_dir);
-        let stream = UnixStream::connect(&socket)
-            .await
-            .map_err(|e| Lost(format!("connecting to {}: {e}", socket.display())))?;
+    /// Over `/api` the client's own carrier is used (`client::remote`): the inbox then costs
+    /// what a remote agent's costs, the WebSocket's carrying on both sides included.
+    pub async fn connect(target: &Target) -> Result<Wire, Lost> {
+        let stream = match target {
+            Target::Socket(data_dir) => {
+                let socket = crate::engine::socket::socket_path(data_dir);
+                UnixStream::connect(&socket)
+                    .await
+                    .map_err(|e| Lost(format!("connecting to {}: {e}", socket.display())))?
+            }
+            Target::Remote(server) => crate::client::remote::open(server)
+                .await
+                .map_err(|e| Lost(format!("connecting to {}: {e:#}", server.url)))?,
+        };
         let (read, write) = stream.into_split();
         Ok(Wire {
             lines: BufReader::new(read).lines(),
