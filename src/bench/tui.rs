@@ -3,6 +3,7 @@
 //! incoming message while the agent does nothing. The TUI's own code runs here (state, the
 //! engine's answers, drawing through crossterm into a byte counter instead of a terminal).
 
+mod delay;
 mod measure;
 mod report;
 mod ui;
@@ -31,6 +32,14 @@ pub struct TuiBenchOptions {
     /// Build the store even if a cached copy exists.
     #[arg(long)]
     pub no_cache: bool,
+    /// The inbox reaches the engine at `/api` with a token, as an agent elsewhere does
+    /// (`wabox login`), instead of through its socket.
+    #[arg(long)]
+    pub remote: bool,
+    /// With --remote: this round trip added between the inbox and the engine (a delaying
+    /// proxy on loopback), as over a distant link.
+    #[arg(long, value_name = "MS", default_value_t = 0, requires = "remote")]
+    pub latency_ms: u64,
     #[arg(long)]
     pub json: bool,
 }

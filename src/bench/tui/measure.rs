@@ -42,9 +42,13 @@ pub async fn measure(
         secret,
         start: engine_start,
     } = serve(exe, data).await?;
+    let client = match o.remote {
+        false => client,
+        true => remote_client(client, port, o.latency_ms).await?,
+    };
     let (mut ui, first_frame, first_frame_bytes) = first_frame(client).await?;
     let open = open_conversations(&mut ui, o.samples, o.conversations).await?;
-    let keys = key_presses(&mut ui, o.samples).await?;
+    let (keys, keys_first) = key_presses(&mut ui, o.samples).await?;
     let searches = searches(&mut ui, o.samples).await?;
     let memory = crate::bench::sys::rss();
     let idle = idle_bytes(&mut ui, port, &secret, o.conversations).await?;
@@ -56,12 +60,18 @@ pub async fn measure(
         messages: o.messages,
         conversations: o.conversations,
         terminal: format!("{WIDTH}x{HEIGHT}"),
+        link: match (o.remote, o.latency_ms) {
+            (false, _) => "the engine's socket".into(),
+            (true, 0) => "/api on loopback".into(),
+            (true, ms) => format!("/api with {ms} ms round trip added"),
+        },
         engine_start_ms: engine_start.as_secs_f64() * 1000.0,
         engine_rss_mib: engine_rss as f64 / 1024.0,
         first_frame_ms: first_frame.as_secs_f64() * 1000.0,
         first_frame_bytes,
         open_conversation: timing(open),
         key_to_frame: timing(keys),
+        key_to_first_frame: timing(keys_first),
         search: timing(searches),
         rss_mib: memory.rss_kib as f64 / 1024.0,
         peak_rss_mib: memory.peak_kib as f64 / 1024.0,
@@ -69,6 +79,44 @@ pub async fn measure(
         bytes_per_message_elsewhere: idle.elsewhere,
         bytes_per_idle_minute_tick: idle.tick,
     })
+}
+
+/// A client of the same engine over `/api`: a token of an admin of every tenant (made through
+/// the socket client, which is the engine's own user's), through a delaying proxy when asked.
+async fn remote_client(mut socket: Client, port: u16, latency_ms: u64) -> anyhow::Result<Client> {
+    use crate::protocol::{Request, Response, Role};
+    let holder = "bench-remote".to_string();
+    socket
+        .call(Request::AddAgent {
+            user: holder.clone(),
+            role: Role::Admin,
+            tenant: None,
+            queues: Vec::new(),
+        })
+        .await?;
+    let Response::TokenCreated(made) = socket
+        .call(Request::CreateToken {
+            user: holder,
+            name: Some("bench".into()),
+            expires_in: None,
+        })
+        .await?
+    else {
+        anyhow::bail!("the engine made no token");
+    };
+    socket.close().await;
+    let port = match latency_ms {
+        0 => port,
+        ms => {
+            let engine = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            super::delay::start(engine, Duration::from_millis(ms)).await?
+        }
+    };
+    let server = crate::client::remote::Server {
+        url: format!("http://127.0.0.1:{port}"),
+        token: made.secret,
+    };
+    Client::dial(&crate::client::Dial::Remote(server)).await
 }
 
 /// Starts `wabox serve` with a config of its own (a fresh secret, a free port) and connects to
@@ -185,9 +233,13 @@ async fn open_conversations(
     Ok(open)
 }
 
-/// Key press to the next frame: down and up through the messages, then the list.
-async fn key_presses(ui: &mut Ui, samples: usize) -> anyhow::Result<Vec<Duration>> {
-    let mut keys = Vec::new();
+/// Key press to the next frame with what it asked for, and to the first frame after it: down
+/// and up through the messages, then the list.
+async fn key_presses(
+    ui: &mut Ui,
+    samples: usize,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    let (mut whole, mut first) = (Vec::new(), Vec::new());
     for i in 0..samples * 5 {
         let code = if (i / 40) % 2 == 0 {
             KeyCode::Char('k')
@@ -195,16 +247,16 @@ async fn key_presses(ui: &mut Ui, samples: usize) -> anyhow::Result<Vec<Duration
             KeyCode::Char('j')
         };
         let t = Instant::now();
-        ui.key(code).await?;
-        keys.push(t.elapsed());
+        first.push(ui.key(code).await?);
+        whole.push(t.elapsed());
     }
     ui.app.focus = Focus::Conversations;
     for _ in 0..samples * 5 {
         let t = Instant::now();
-        ui.key(KeyCode::Char('j')).await?;
-        keys.push(t.elapsed());
+        first.push(ui.key(KeyCode::Char('j')).await?);
+        whole.push(t.elapsed());
     }
-    Ok(keys)
+    Ok((whole, first))
 }
 
 /// Search over every message, newest first: one word, or two every third time.

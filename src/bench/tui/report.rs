@@ -30,12 +30,16 @@ pub struct Report {
     pub messages: u64,
     pub conversations: u64,
     pub terminal: String,
+    /// How the inbox reached the engine: its socket, or `/api` (with the round trip added).
+    pub link: String,
     pub engine_start_ms: f64,
     pub engine_rss_mib: f64,
     pub first_frame_ms: f64,
     pub first_frame_bytes: usize,
     pub open_conversation: Timing,
     pub key_to_frame: Timing,
+    /// To the frame drawn at once, before any answer the key asked for.
+    pub key_to_first_frame: Timing,
     pub search: Timing,
     pub rss_mib: f64,
     pub peak_rss_mib: f64,
@@ -47,8 +51,8 @@ pub struct Report {
 pub fn print_report(r: &Report) {
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
-        "TUI on {} messages in {} conversations, {} terminal",
-        r.messages, r.conversations, r.terminal
+        "TUI on {} messages in {} conversations, {} terminal, {}",
+        r.messages, r.conversations, r.terminal, r.link
     );
     println!("{:<44} {:>12} {:>12}  target", "", "measured", "");
     println!(
@@ -79,6 +83,11 @@ pub fn print_report(r: &Report) {
         10.0,
     );
     row("key press to next frame", &r.key_to_frame, 8.0);
+    row(
+        "key press to the frame drawn at once",
+        &r.key_to_first_frame,
+        8.0,
+    );
     row("search all messages, newest first", &r.search, 50.0);
     println!(
         "{:<44} {:>9.1} MiB {:>8.1} MiB  < 100 MiB {} (now, peak)",

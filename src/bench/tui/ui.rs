@@ -64,9 +64,16 @@ impl Ui {
         Ok(())
     }
 
-    pub async fn key(&mut self, code: KeyCode) -> anyhow::Result<()> {
+    /// A key press, until every answer it asked for is in and drawn; how long until the first
+    /// frame after it, which the inbox draws before any answer (its loop draws whenever the
+    /// state changed, and requests go through the link meanwhile).
+    pub async fn key(&mut self, code: KeyCode) -> anyhow::Result<Duration> {
+        let t = std::time::Instant::now();
         let effects = self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-        self.settle(effects).await
+        self.draw()?;
+        let first = t.elapsed();
+        self.settle(effects).await?;
+        Ok(first)
     }
 }
 
