@@ -25,6 +25,7 @@ mod kept_clock;
 pub mod kept_demo;
 pub mod lock;
 pub mod media;
+mod memory_halves;
 pub mod metrics;
 mod numbers_cache;
 pub mod outbox;

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use wabox_domain::time::now_unix;
 use wabox_protocol::MAX_REQUEST_BYTES;
 use wabox_store::api_tokens::{self, TokenRow};
@@ -293,6 +293,11 @@ async fn audit(engine: &Arc<Engine>, actor: &str, action: &'static str, detail: 
     }
 }
 
+/// The requests a session may have in its pipe to the engine, unread (as a socket's buffer).
+const REQUEST_PIPE_BYTES: usize = 256 << 10;
+/// What the engine may have sent that the session has not taken yet (as a socket's buffer).
+const OUTBOUND_BYTES: usize = 256 << 10;
+
 /// Carries one session until either side ends it or its token is revoked.
 async fn session(
     engine: Arc<Engine>,
@@ -300,22 +305,29 @@ async fn session(
     caller: Caller,
     mut closed: tokio::sync::watch::Receiver<bool>,
 ) {
-    let (ours, theirs) = match tokio::net::UnixStream::pair() {
-        Ok(pair) => pair,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not open a remote session");
-            return;
-        }
-    };
-    let serving = tokio::spawn(super::socket::connection(engine, theirs, caller));
-    let (read, mut write) = ours.into_split();
+    use super::socket_halves::{ReadSide, WriteSide};
+    let (requests_in, mut requests_out) = tokio::io::simplex(REQUEST_PIPE_BYTES);
+    let outbound = super::memory_halves::Outbound::new(OUTBOUND_BYTES);
+    let serving = tokio::spawn(super::socket::serve_halves(
+        engine,
+        ReadSide::Memory(requests_in),
+        WriteSide::Memory(outbound.clone()),
+        caller,
+    ));
     let (mut to_client, mut from_client) = socket.split();
 
     // Requests in: each text message is a line to the engine. A binary one is not this
     // protocol; the session ends.
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
     let requests = tokio::spawn(async move {
         let mut pace = Pace::new();
-        while let Some(Ok(message)) = from_client.next().await {
+        loop {
+            let message = tokio::select! {
+                m = from_client.next() => m,
+                _ = stopped.notified() => None,
+            };
+            let Some(Ok(message)) = message else { break };
             let text = match message {
                 Message::Text(text) => text,
                 Message::Close(_) | Message::Binary(_) => break,
@@ -329,26 +341,34 @@ async fn session(
             let mut line = Vec::with_capacity(text.len() + 1);
             line.extend_from_slice(text.as_bytes());
             line.push(b'\n');
-            if write.write_all(&line).await.is_err() {
+            if requests_out.write_all(&line).await.is_err() {
                 break;
             }
         }
         // The engine reads an end, and ends the connection.
-        let _ = write.shutdown().await;
+        let _ = requests_out.shutdown().await;
     });
 
-    // Answers and pushes out, a message each, until the engine ends the connection or the
-    // token is revoked.
-    let mut lines = BufReader::new(read).lines();
-    let revoked = loop {
+    // Answers and pushes out, a message a line, until the engine ends the connection or the
+    // token is revoked. What is taken at once goes out in one flush.
+    let mut partial: Vec<u8> = Vec::new();
+    let revoked = 'carry: loop {
         tokio::select! {
-            line = lines.next_line() => match line {
-                Ok(Some(line)) => {
-                    if to_client.send(Message::Text(line.into())).await.is_err() {
-                        break false;
+            taken = outbound.take() => {
+                let Some(bytes) = taken else { break false };
+                partial.extend_from_slice(&bytes);
+                let Some(last) = partial.iter().rposition(|&b| b == b'\n') else { continue };
+                let rest = partial.split_off(last + 1);
+                for line in partial.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    let text = String::from_utf8_lossy(line).into_owned();
+                    if to_client.feed(Message::Text(text.into())).await.is_err() {
+                        break 'carry false;
                     }
                 }
-                _ => break false,
+                partial = rest;
+                if to_client.flush().await.is_err() {
+                    break false;
+                }
             },
             changed = closed.changed() => {
                 if changed.is_err() || *closed.borrow() {
@@ -357,6 +377,8 @@ async fn session(
             }
         }
     };
+    // The engine's writes fail from now on, so its connection ends.
+    outbound.gone();
     if revoked {
         // Why, as the socket says it (an answer to no request), before the close.
         let why = wabox_protocol::ServerFrame::Answer {
@@ -388,8 +410,15 @@ async fn session(
         to_client.send(Message::Close(Some(close))),
     )
     .await;
-    requests.abort();
-    drop(lines);
+    // The requests' side is shut: the engine reads an end (a pipe in memory has no end
+    // until it is shut, dropped or not) and its connection ends.
+    stop.notify_one();
+    if tokio::time::timeout(Duration::from_secs(2), requests)
+        .await
+        .is_err()
+    {
+        tracing::warn!("a remote session's requests did not stop");
+    }
     let _ = serving.await;
 }
 

@@ -110,14 +110,24 @@ async fn refuse(mut stream: UnixStream, refusal: Refusal) {
     let _ = stream.shutdown().await;
 }
 
-/// Serves one client on a connected stream until it ends: a local user's socket, or the
-/// engine's end of a pair whose other end carries a remote session (`remote_api`).
-pub(crate) async fn connection(
+/// Serves one local client on its socket until it ends.
+async fn connection(
     engine: Arc<Engine>,
     stream: UnixStream,
     caller: Caller,
 ) -> std::io::Result<()> {
     let (read, write) = socket_halves::split(stream)?;
+    serve_halves(engine, read, write, caller).await
+}
+
+/// Serves one client on a connection's two sides until it ends: a local user's socket, or a
+/// remote session's pipes in memory (`remote_api`).
+pub(crate) async fn serve_halves(
+    engine: Arc<Engine>,
+    read: ReadSide,
+    write: socket_halves::WriteSide,
+    caller: Caller,
+) -> std::io::Result<()> {
     let out = Outgoing::new(write);
     let writer_task = tokio::spawn(out.clone().drain());
     let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES));

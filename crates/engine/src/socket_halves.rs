@@ -24,10 +24,14 @@ pub fn split(stream: tokio::net::UnixStream) -> io::Result<(ReadSide, WriteSide)
     // SAFETY: the descriptor is `read`'s own, and `read` is owned by the `AsyncFd`.
     let read = unsafe { AsyncFd::register_with_interest(read, Interest::READABLE) }
         .map_err(io::Error::from)?;
-    Ok((ReadSide(read), WriteSide(write)))
+    Ok((ReadSide::Socket(read), WriteSide::Socket(write)))
 }
 
-pub struct ReadSide(AsyncFd<StdStream>);
+/// A connection's reading side: a socket's, or (`/api`) a pipe in memory.
+pub enum ReadSide {
+    Socket(AsyncFd<StdStream>),
+    Memory(tokio::io::ReadHalf<tokio::io::SimplexStream>),
+}
 
 impl AsyncRead for ReadSide {
     fn poll_read(
@@ -35,8 +39,12 @@ impl AsyncRead for ReadSide {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        let fd = match self.get_mut() {
+            ReadSide::Socket(fd) => fd,
+            ReadSide::Memory(pipe) => return Pin::new(pipe).poll_read(cx, buf),
+        };
         loop {
-            let mut ready = ready!(self.0.poll_read_ready(cx))?;
+            let mut ready = ready!(fd.poll_read_ready(cx))?;
             let unfilled = buf.initialize_unfilled();
             match ready.try_io(|fd| fd.get_ref().read(unfilled)) {
                 Ok(Ok(n)) => {
@@ -51,33 +59,50 @@ impl AsyncRead for ReadSide {
     }
 }
 
-pub struct WriteSide(StdStream);
+/// A connection's writing side: a socket's, or (`/api`) a buffer in memory its session drains.
+pub enum WriteSide {
+    Socket(StdStream),
+    Memory(std::sync::Arc<crate::memory_halves::Outbound>),
+}
 
 impl WriteSide {
     /// Writes what the socket takes now, without waiting: `WouldBlock` when it takes nothing.
     /// A peer that has gone is an error (`EPIPE`), never a signal, whatever SIGPIPE is set to.
     pub fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
         use std::os::fd::AsRawFd;
-        let flags = nix::sys::socket::MsgFlags::MSG_NOSIGNAL;
-        nix::sys::socket::send(self.0.as_raw_fd(), bytes, flags).map_err(io::Error::from)
+        match self {
+            WriteSide::Socket(s) => {
+                let flags = nix::sys::socket::MsgFlags::MSG_NOSIGNAL;
+                nix::sys::socket::send(s.as_raw_fd(), bytes, flags).map_err(io::Error::from)
+            }
+            WriteSide::Memory(out) => out.try_write(bytes),
+        }
     }
 
     /// Waits until the socket has room again. Registering reports a socket that already has
     /// room at once, so room made between a refused write and this call is not missed.
     pub async fn writable(&self) -> io::Result<()> {
-        // SAFETY: the descriptor is borrowed from `self.0`, which outlives `watched` (dropped
-        // at the end of this call, which unregisters it and leaves it open).
-        let watched =
-            unsafe { AsyncFd::register_with_interest(self.0.as_fd(), Interest::WRITABLE) }
-                .map_err(io::Error::from)?;
+        let s = match self {
+            WriteSide::Socket(s) => s,
+            WriteSide::Memory(out) => return out.writable().await,
+        };
+        // SAFETY: the descriptor is borrowed from `s`, which outlives `watched` (dropped at the
+        // end of this call, which unregisters it and leaves it open).
+        let watched = unsafe { AsyncFd::register_with_interest(s.as_fd(), Interest::WRITABLE) }
+            .map_err(io::Error::from)?;
         let _ready = watched.writable().await?;
         Ok(())
     }
 
     /// The peer reads an end from now on.
     pub fn shut_write(&self) {
-        // Already gone is as good as shut.
-        let _ = self.0.shutdown(std::net::Shutdown::Write);
+        match self {
+            // Already gone is as good as shut.
+            WriteSide::Socket(s) => {
+                let _ = s.shutdown(std::net::Shutdown::Write);
+            }
+            WriteSide::Memory(out) => out.shut_write(),
+        }
     }
 }
 
