@@ -360,7 +360,9 @@ async fn session(
                 let Some(last) = partial.iter().rposition(|&b| b == b'\n') else { continue };
                 let rest = partial.split_off(last + 1);
                 for line in partial.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                    let text = String::from_utf8_lossy(line).into_owned();
+                    // The engine writes JSON, which is UTF-8: checked (quickly), not repaired.
+                    let text = String::from_utf8(line.to_vec())
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                     if to_client.feed(Message::Text(text.into())).await.is_err() {
                         break 'carry false;
                     }
