@@ -3,7 +3,7 @@
 //! does not exist: nothing of this host's engine is reachable to them but `/api`.
 
 use crate::common::*;
-use crate::team::team;
+use crate::team::{ids, team};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -88,14 +88,6 @@ impl Remote {
     fn login_file(&self) -> PathBuf {
         self.home.path().join(".config/wabox/login.toml")
     }
-}
-
-fn ids(list: &Value) -> Vec<i64> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
 }
 
 /// Every file under `dir` holds none of `secrets`.

@@ -43,7 +43,7 @@ pub(crate) async fn team(home: &Home, engine: &Engine) -> (i64, i64) {
     (id_of(PNID), id_of(PNID_B))
 }
 
-fn ids(list: &Value) -> Vec<i64> {
+pub(crate) fn ids(list: &Value) -> Vec<i64> {
     list.as_array()
         .unwrap()
         .iter()

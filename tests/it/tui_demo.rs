@@ -107,25 +107,25 @@ fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
     });
 
     reply_and_template(&tmux);
-
-    // Quitting leaves nothing running.
-    tmux.keys(&["Escape", "Escape", "q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() {
-        assert!(
-            Instant::now() < deadline,
-            "the demo is still running after q"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let errors = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(!errors.contains("panicked"), "{errors}");
+    quit(&tmux, &log);
     // The engine's socket went with it: another command would find no engine.
     assert!(!wabox::engine::socket::socket_path(&data).exists());
     assert!(
         Path::new(&data).join("wabox.db").exists(),
         "--data-dir is kept"
     );
+}
+
+/// Quitting leaves nothing running, and nothing panicked on the way (`log`: its stderr).
+fn quit(tmux: &Tmux, log: &Path) {
+    tmux.keys(&["Escape", "Escape", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() {
+        assert!(Instant::now() < deadline, "still running after q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let errors = std::fs::read_to_string(log).unwrap_or_default();
+    assert!(!errors.contains("panicked"), "{errors}");
 }
 
 /// Inside the window, a plain reply, delivered and read; in a closed one, a template, offered
@@ -235,17 +235,7 @@ fn an_agent_logged_in_from_elsewhere_replies_and_sends_a_template() {
         s.contains("Sheena Nelson") && s.contains("Carlos Mamani") && s.contains("connected")
     });
     reply_and_template(&tmux);
-    tmux.keys(&["Escape", "Escape", "q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() {
-        assert!(
-            Instant::now() < deadline,
-            "the inbox is still running after q"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let errors = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(!errors.contains("panicked"), "{errors}");
+    quit(&tmux, &log);
     let pid = nix::unistd::Pid::from_raw(demo.id() as i32);
     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
     let _ = demo.wait();
