@@ -152,6 +152,22 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// Who is asking: the peer, or, when the peer is this machine (the reverse proxy in front of
+/// the listener), the address the proxy says it forwarded for (`X-Real-IP`, else the last of
+/// `X-Forwarded-For`, the one the nearest proxy added). Throttling refusals by the proxy's own
+/// address would let anyone's ten wrong tokens a minute lock every agent out.
+fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap) -> IpAddr {
+    let peer = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.to_canonical());
+    if !peer.is_loopback() {
+        return peer;
+    }
+    let said = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    said("x-real-ip")
+        .or_else(|| said("x-forwarded-for").and_then(|v| v.rsplit(',').next()))
+        .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        .map_or(peer, |ip| ip.to_canonical())
+}
+
 /// 401 with the scheme to use, and no word on why (which tokens exist is nobody's business).
 fn unauthorized() -> Response {
     let mut response = (
@@ -203,7 +219,7 @@ async fn upgrade(
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let engine = &state.engine;
-    let ip = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.0.0.ip().to_canonical());
+    let ip = client_ip(peer.map(|p| p.0.0.ip()), &headers);
     if state.throttled(ip) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
@@ -451,6 +467,32 @@ mod tests {
             .filter(|_| pace.wait_for_one(much_later).is_zero())
             .count();
         assert!(allowed <= BURST as usize + 1, "{allowed}");
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_the_peer_is_a_proxy_on_this_machine() {
+        let far: IpAddr = "203.0.113.7".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 192.0.2.9".parse().unwrap(),
+        );
+        assert_eq!(
+            client_ip(Some(far), &h),
+            far,
+            "only a local proxy is believed"
+        );
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(
+            client_ip(Some(local), &h),
+            "192.0.2.9".parse::<IpAddr>().unwrap()
+        );
+        h.insert("x-real-ip", "198.51.100.2".parse().unwrap());
+        assert_eq!(
+            client_ip(Some(local), &h),
+            "198.51.100.2".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_ip(Some(local), &HeaderMap::new()), local);
     }
 
     #[test]
