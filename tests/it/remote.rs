@@ -506,3 +506,76 @@ async fn https_through_a_terminator_checked_against_a_private_ca() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("TLS refused"));
 }
+
+#[tokio::test]
+async fn a_token_reaches_nothing_of_another_tenant() {
+    const BETA_PNID: &str = "106540352247777";
+    const BETA_WABA: &str = "104829357717777";
+    const BETA_DISPLAY: &str = "15550787777";
+    let home = Home::new();
+    let engine = home.start_engine();
+    let (sales, _) = team(&home, &engine).await;
+    home.ok(&["tenants", "add", "Beta"]);
+    home.add_number("Beta", BETA_PNID, BETA_WABA, BETA_DISPLAY, "dedicated");
+    home.ok(&["queues", "add", "Help", "--tenant", "Beta"]);
+    home.ok(&["queues", "assign", BETA_PNID, "Help"]);
+    home.ok(&["agents", "add", "carl", "--queue", "Help"]);
+    home.ok(&[
+        "agents",
+        "add",
+        "beta-boss",
+        "--role",
+        "admin",
+        "--tenant",
+        "Beta",
+    ]);
+    let who = "16505550009";
+    let body = inbound(
+        BETA_PNID,
+        Some(who),
+        None,
+        "Cliente",
+        vec![text(who, "wamid.REMOTE.BETA", now(), "hola")],
+    );
+    assert_eq!(engine.deliver(&body).await, 200);
+    home.wait_processed();
+    let server = format!("http://{}", engine.addr);
+    let as_remote = |token: String| {
+        let remote = Remote::new();
+        let out = remote.run(&["login", &server, "--token-stdin"], &[], Some(&token));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        remote
+    };
+
+    let carl = as_remote(token_for(&home, "carl"));
+    let seen: Value = serde_json::from_str(&carl.ok(&["conversations", "--json"])).unwrap();
+    let betas = ids(&seen);
+    assert_eq!(betas.len(), 1, "{seen}");
+    assert_ne!(betas[0], sales);
+    let err = carl.refused(&["messages", &sales.to_string()]);
+    assert!(err.contains(&format!("no conversation {sales}")), "{err}");
+    let err = carl.refused(&["--as", "alice", "conversations"]);
+    assert!(err.contains("not an admin"), "{err}");
+
+    // Beta's admin: their tenant's users only, for tokens too.
+    let boss = as_remote(token_for(&home, "beta-boss"));
+    let err = boss.refused(&["token", "create", "alice"]);
+    assert!(err.contains("not a user of your tenant"), "{err}");
+    let listed: Value = serde_json::from_str(&boss.ok(&["token", "list", "--json"])).unwrap();
+    let users: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    assert!(
+        !users.is_empty() && users.iter().all(|u| ["carl", "beta-boss"].contains(u)),
+        "{users:?}"
+    );
+    let all: Value = serde_json::from_str(&boss.ok(&["conversations", "--json"])).unwrap();
+    assert_eq!(ids(&all), betas, "the tenant's conversations, not Acme's");
+}
