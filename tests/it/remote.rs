@@ -579,3 +579,61 @@ async fn a_token_reaches_nothing_of_another_tenant() {
     let all: Value = serde_json::from_str(&boss.ok(&["conversations", "--json"])).unwrap();
     assert_eq!(ids(&all), betas, "the tenant's conversations, not Acme's");
 }
+
+// Two workers: the commands run here block one while the engine's simulator serves on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_goes_out_and_comes_back_through_api_byte_exact() {
+    let w = crate::common::world::world().await;
+    let c = w
+        .customer_writes(&crate::common::world::customer(31), 30)
+        .await
+        .to_string();
+    w.home.ok(&["agents", "add", "filer", "--role", "admin"]);
+    let token = token_for(&w.home, "filer");
+    let server = format!("http://{}", w.engine.addr);
+    let filer = Remote::new();
+    let out = filer.run(&["login", &server, "--token-stdin"], &[], Some(&token));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Three chunks and some: each goes as a request of its own, as over the socket.
+    let pdf = crate::security::socket::numbered_pdf(wabox::protocol::FILE_CHUNK_BYTES * 3 + 777);
+    let path = filer.home.path().join("catalogue.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let path = path.to_str().unwrap();
+    let sent: Value = serde_json::from_str(&filer.ok(&[
+        "send",
+        "--conversation",
+        &c,
+        "--file",
+        path,
+        "--wait",
+        "--timeout",
+        "40",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(sent["type"], "document", "{sent}");
+    let uploads = w.sim.uploads();
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert!(
+        w.sim.media(&uploads[0].media_id).unwrap().0 == pdf,
+        "Meta got other bytes"
+    );
+
+    let back = filer.home.path().join("back.pdf");
+    filer.ok(&[
+        "media",
+        "get",
+        &sent["id"].to_string(),
+        "--out",
+        back.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::read(&back).unwrap() == pdf,
+        "media get gave other bytes"
+    );
+}

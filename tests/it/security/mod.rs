@@ -7,5 +7,5 @@ mod access;
 mod access_pushes;
 mod files;
 mod limits;
-mod socket;
+pub(crate) mod socket;
 mod text;

@@ -260,7 +260,7 @@ async fn deliveries_are_answered_while_idle_and_half_sent_connections_flood_the_
 }
 
 /// A PDF of `len` bytes whose every byte depends on its place, so a chunk out of order shows.
-fn numbered_pdf(len: usize) -> Vec<u8> {
+pub(crate) fn numbered_pdf(len: usize) -> Vec<u8> {
     let mut data = b"%PDF-1.7\n".to_vec();
     data.extend((data.len()..len).map(|i| (i % 251) as u8));
     data
