@@ -68,6 +68,54 @@ pub fn spawn<T: Send + 'static>(
     (requests, out)
 }
 
+/// At most this many requests go in one write.
+const MAX_BATCH: usize = 16;
+
+/// Whether a request is one message and one answer (not a file sent or fetched in chunks).
+fn is_plain(request: &Request) -> bool {
+    !matches!(
+        request,
+        Request::GetMedia { offset: 0, .. } | Request::Send { .. }
+    )
+}
+
+/// A request that is more than one message: a file fetched whole, or a send with its files.
+async fn answer_one(client: &mut Client, request: Request) -> Result<Response, ApiError> {
+    match request {
+        // A file comes in chunks; the TUI opens or saves it whole.
+        Request::GetMedia {
+            message_id,
+            offset: 0,
+            ..
+        } => client.media_whole(message_id).await,
+        // A template header's file, or an attached one, goes to the engine before the send
+        // naming it.
+        Request::Send {
+            conversation_id,
+            content,
+            reply_to,
+        } => {
+            let content = match client.with_uploaded_file(content).await {
+                Ok(content) => client.with_uploaded_header(content).await,
+                Err(e) => Err(e),
+            };
+            match content {
+                Ok(content) => {
+                    client
+                        .call(Request::Send {
+                            conversation_id,
+                            content,
+                            reply_to,
+                        })
+                        .await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        request => client.call(request).await,
+    }
+}
+
 /// Runs until the engine goes away (its reason) or the TUI does (none).
 async fn serve<T>(
     client: &mut Client,
@@ -80,35 +128,45 @@ async fn serve<T>(
         Err(e) => return Some(e.english()),
     };
     let _ = events.send(LinkEvent::Connected(user));
+    // A request taken from the inbox behind a batch, to be made next.
+    let mut held: Option<(T, Request)> = None;
     loop {
+        if let Some((tag, request)) = held.take() {
+            let answer = answer_one(client, request).await;
+            if events
+                .send(LinkEvent::Reply(tag, Box::new(answer)))
+                .is_err()
+            {
+                return None;
+            }
+            continue;
+        }
         tokio::select! {
             request = inbox.recv() => {
                 let (tag, request) = request?;
-                let answer = match request {
-                    // A file comes in chunks; the TUI opens or saves it whole.
-                    Request::GetMedia { message_id, offset: 0, .. } => {
-                        client.media_whole(message_id).await
-                    }
-                    // A template header's file, or an attached one, goes to the engine before
-                    // the send naming it.
-                    Request::Send { conversation_id, content, reply_to } => {
-                        let content = match client.with_uploaded_file(content).await {
-                            Ok(content) => client.with_uploaded_header(content).await,
-                            Err(e) => Err(e),
-                        };
-                        match content {
-                            Ok(content) => {
-                                client
-                                    .call(Request::Send { conversation_id, content, reply_to })
-                                    .await
-                            }
-                            Err(e) => Err(e),
+                if !is_plain(&request) {
+                    held = Some((tag, request));
+                    continue;
+                }
+                // The plain requests already waiting go with it, in one write: an opened
+                // conversation's three take one round trip to a remote engine, not three.
+                let mut batch = vec![(tag, request)];
+                while batch.len() < MAX_BATCH {
+                    match inbox.try_recv() {
+                        Ok((t, r)) if is_plain(&r) => batch.push((t, r)),
+                        Ok(other) => {
+                            held = Some(other);
+                            break;
                         }
+                        Err(_) => break,
                     }
-                    request => client.call(request).await,
-                };
-                if events.send(LinkEvent::Reply(tag, Box::new(answer))).is_err() {
-                    return None;
+                }
+                let (tags, requests): (Vec<T>, Vec<Request>) = batch.into_iter().unzip();
+                let answers = client.call_many(requests).await;
+                for (tag, answer) in tags.into_iter().zip(answers) {
+                    if events.send(LinkEvent::Reply(tag, Box::new(answer))).is_err() {
+                        return None;
+                    }
                 }
             }
             // Cancel-safe: an unfinished read is resumed by the next call.

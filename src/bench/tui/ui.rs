@@ -40,9 +40,17 @@ impl Ui {
     pub async fn settle(&mut self, effects: Vec<Effect>) -> anyhow::Result<()> {
         let mut queue: VecDeque<Effect> = effects.into();
         loop {
-            while let Some(effect) = queue.pop_front() {
-                if let Effect::Call(tag, request) = effect {
-                    let answer = self.client.call(request).await;
+            // What is asked at once goes at once, as the inbox's link sends it.
+            while !queue.is_empty() {
+                let (tags, requests): (Vec<_>, Vec<_>) = queue
+                    .drain(..)
+                    .filter_map(|effect| match effect {
+                        Effect::Call(tag, request) => Some((tag, request)),
+                        _ => None,
+                    })
+                    .unzip();
+                let answers = self.client.call_many(requests).await;
+                for (tag, answer) in tags.into_iter().zip(answers) {
                     queue.extend(self.app.on_reply(tag, answer));
                 }
             }
