@@ -222,6 +222,11 @@ async fn deliveries_are_answered_while_idle_and_half_sent_connections_flood_the_
     );
     setrlimit(Resource::RLIMIT_NOFILE, 1024.min(soft), hard).unwrap();
     let engine = home.start_engine();
+    home.ok(&["agents", "add", "remote-ana", "--role", "admin"]);
+    let token = home
+        .ok(&["token", "create", "remote-ana"])
+        .trim()
+        .to_string();
     // This process holds the flood's 1,300 connections: its own soft limit goes to the hard one.
     setrlimit(Resource::RLIMIT_NOFILE, hard, hard).unwrap();
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", engine.child.id())).unwrap();
@@ -240,7 +245,10 @@ async fn deliveries_are_answered_while_idle_and_half_sent_connections_flood_the_
     }
     for i in 0..200 {
         let mut s = std::net::TcpStream::connect(&engine.addr).unwrap();
-        let half = if i % 2 == 0 {
+        let half = if i % 4 == 1 {
+            // An upgrade to `/api` never finished.
+            "GET /api HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgr".to_string()
+        } else if i % 2 == 0 {
             "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Le".to_string()
         } else {
             "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{\"object\""
@@ -256,6 +264,29 @@ async fn deliveries_are_answered_while_idle_and_half_sent_connections_flood_the_
         Some(200),
         "a signed delivery was not acknowledged within 5 s of the flood"
     );
+    // An agent elsewhere is let in and answered too.
+    let answered = tokio::time::timeout(Duration::from_secs(5), async {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+        let mut request = format!("ws://{}/api", engine.addr)
+            .into_client_request()
+            .unwrap();
+        let bearer = format!("Bearer {token}").parse().unwrap();
+        request.headers_mut().insert("authorization", bearer);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let hello = serde_json::json!({"id": 1, "request": {"op": "hello"}});
+        ws.send(Message::Text(hello.to_string().into()))
+            .await
+            .unwrap();
+        loop {
+            if let Some(Ok(Message::Text(t))) = ws.next().await {
+                break serde_json::from_str::<serde_json::Value>(&t).unwrap();
+            }
+        }
+    })
+    .await
+    .expect("an /api session was not answered within 5 s of the flood");
+    assert_eq!(answered["ok"]["data"]["user"], "remote-ana", "{answered}");
     drop(flood);
 }
 
