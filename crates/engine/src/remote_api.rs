@@ -230,11 +230,21 @@ async fn upgrade(
     let now = now_unix();
     let token = match bearer(&headers) {
         None => None,
-        // Writes the token's last use.
+        // Read on a reader; the writer is asked only to note a use, once a minute a token.
         Some(secret) => match engine
-            .write(move |ctx| api_tokens::authenticate(&ctx.conn, &secret, now))
+            .read(move |c| api_tokens::find_usable(c, &secret, now))
             .await
         {
+            Ok(Some(token)) if token.use_to_note(now) => {
+                let noted = token.clone();
+                let written = engine
+                    .write(move |ctx| api_tokens::note_use(&ctx.conn, &noted, now))
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e.english(), "could not note a token's use");
+                }
+                Some(token)
+            }
             Ok(token) => token,
             Err(e) => {
                 tracing::warn!(error = %e.english(), "could not check a token");

@@ -42,6 +42,11 @@ impl TokenRow {
     pub fn usable_at(&self, now: i64) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
     }
+
+    /// Whether a use at `now` is to be written (the last noted a minute ago or more).
+    pub fn use_to_note(&self, now: i64) -> bool {
+        self.last_used_at.is_none_or(|at| now - at >= 60)
+    }
 }
 
 const COLUMNS: &str =
@@ -106,9 +111,9 @@ pub fn list(conn: &Connection, holders: Option<&[String]>) -> Result<Vec<TokenRo
     })
 }
 
-/// The token a secret is, if it is one that may be used now; its use is noted (to the
-/// minute: a busy client does not write at each connection).
-pub fn authenticate(conn: &Connection, secret: &str, now: i64) -> Result<Option<TokenRow>> {
+/// The token a secret is, if it is one that may be used now. Reads only: a refused secret
+/// (a flood of them) never reaches the writer.
+pub fn find_usable(conn: &Connection, secret: &str, now: i64) -> Result<Option<TokenRow>> {
     if !secret.starts_with(PREFIX) {
         return Ok(None);
     }
@@ -118,14 +123,16 @@ pub fn authenticate(conn: &Connection, secret: &str, now: i64) -> Result<Option<
         ))?
         .query_row([digest(secret)], row)
         .optional()?;
-    let Some(token) = found.filter(|t| t.usable_at(now)) else {
-        return Ok(None);
-    };
-    if token.last_used_at.is_none_or(|at| now - at >= 60) {
+    Ok(found.filter(|t| t.usable_at(now)))
+}
+
+/// Notes a token's use, to the minute: a busy client does not write at each connection.
+pub fn note_use(conn: &Connection, token: &TokenRow, now: i64) -> Result<()> {
+    if token.use_to_note(now) {
         conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")?
             .execute(params![token.id, now])?;
     }
-    Ok(Some(token))
+    Ok(())
 }
 
 /// Revokes a token; whether it was usable until now (revoking twice changes nothing).
@@ -142,6 +149,15 @@ pub fn revoke(conn: &Connection, id: i64, by: &str, now: i64) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `find_usable`, and its use noted, as `/api` does at each connection.
+    fn authenticate(conn: &Connection, secret: &str, now: i64) -> Result<Option<TokenRow>> {
+        let token = find_usable(conn, secret, now)?;
+        if let Some(t) = &token {
+            note_use(conn, t, now)?;
+        }
+        Ok(token)
+    }
 
     #[crate::testing::both_stores]
     fn a_token_lets_in_until_it_expires_or_is_revoked() {
