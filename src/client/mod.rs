@@ -353,10 +353,15 @@ impl Client {
                 act_as,
                 ..
             } => {
-                let subscribe = matches!(request, Request::Subscribe) && events.is_none();
-                let answer = engine.handle_as(caller, act_as.as_deref(), request).await?;
+                let subscribe = matches!(request, Request::Subscribe { .. }) && events.is_none();
+                let mut answer = engine.handle_as(caller, act_as.as_deref(), request).await?;
                 if subscribe {
-                    *events = Some(engine.hub().subscribe(caller, act_as.as_deref()).await?);
+                    let (pushes, joined) =
+                        engine.hub().subscribe(caller, act_as.as_deref()).await?;
+                    *events = Some(pushes);
+                    if let Response::Subscribed(s) = &mut answer {
+                        s.cursor = Some(joined.cursor);
+                    }
                 }
                 Ok(answer)
             }

@@ -174,11 +174,15 @@ impl App {
         self.dirty = true;
     }
 
-    pub fn on_connected(&mut self) {
+    /// Connected, or again after a loss: everything shown is read again unless the link took
+    /// the pushes up where they stopped (`resumed`).
+    pub fn on_connected(&mut self, resumed: bool) {
         self.link = LinkState::Connected;
-        self.sidebar.reconnected();
-        self.list.stale = true;
-        self.list.loading = false;
+        if !resumed {
+            self.sidebar.reconnected();
+            self.list.stale = true;
+            self.list.loading = false;
+        }
         self.dirty = true;
     }
 

@@ -283,7 +283,7 @@ pub fn inbox(lang: &str) -> App {
         UtcOffset::UTC,
         NOW,
     );
-    app.on_connected();
+    app.on_connected(false);
     let _ = app.flush();
     // Answered as the engine answers the first requests.
     let numbers = vec![

@@ -3,7 +3,7 @@
 
 use super::app::Tag;
 use crate::client::{Client, Dial};
-use crate::protocol::push::Push;
+use crate::protocol::push::{Push, PushCursor};
 use crate::protocol::{ApiError, Request, Response};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -12,8 +12,12 @@ use tokio::sync::mpsc;
 /// wizard's when it runs alone).
 #[derive(Debug)]
 pub enum LinkEvent<T = Tag> {
-    /// Subscribed, as this user (whose "mine" lists are theirs).
-    Connected(Option<String>),
+    /// Subscribed, as this user (whose "mine" lists are theirs). `resumed`: the changes made
+    /// while the connection was lost come as pushes, and nothing shown needs reading again.
+    Connected {
+        user: Option<String>,
+        resumed: bool,
+    },
     Lost(String),
     /// The engine will not take this client back (it refuses the token): the link has ended.
     Ended(String),
@@ -32,8 +36,9 @@ pub fn spawn<T: Send + 'static>(
     let (events, out) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut client = client;
+        let mut resume = Resume::default();
         loop {
-            let reason = serve(&mut client, &mut inbox, &events).await;
+            let reason = serve(&mut client, &mut inbox, &events, &mut resume).await;
             let Some(reason) = reason else {
                 client.close().await;
                 return; // the TUI is gone
@@ -66,6 +71,45 @@ pub fn spawn<T: Send + 'static>(
         }
     });
     (requests, out)
+}
+
+/// What a lost connection needs to be taken up where it was: where the pushes stood, and the
+/// conversation the inbox had focused (a new connection starts without one).
+#[derive(Default)]
+struct Resume {
+    cursor: Option<PushCursor>,
+    focus: Option<Option<i64>>,
+}
+
+impl Resume {
+    /// Follows what the inbox asks and hears: its focus, and whether an answer was lost with
+    /// the connection (the inbox then shows that failure, and reads everything again on the
+    /// next connection rather than resume without what it asked for).
+    fn heard(&mut self, request: Option<&Request>, answer: &Result<Response, ApiError>) {
+        match answer {
+            Ok(_) => {
+                if let Some(Request::Focus { conversation_id }) = request {
+                    self.focus = Some(*conversation_id);
+                }
+            }
+            Err(e) if is_lost(e) => self.cursor = None,
+            Err(_) => {}
+        }
+    }
+
+    fn pushed(&mut self, push: &Push) {
+        if let Some(cursor) = &mut self.cursor {
+            cursor.seq = cursor.seq.max(push.seq);
+        }
+    }
+}
+
+/// Whether an answer failed because the connection went.
+fn is_lost(e: &ApiError) -> bool {
+    matches!(
+        e.code,
+        crate::protocol::ErrorCode::SocketLost { .. } | crate::protocol::ErrorCode::EngineClosed {}
+    )
 }
 
 /// At most this many requests go in one write.
@@ -121,18 +165,31 @@ async fn serve<T>(
     client: &mut Client,
     inbox: &mut mpsc::UnboundedReceiver<(T, Request)>,
     events: &mpsc::UnboundedSender<LinkEvent<T>>,
+    resume: &mut Resume,
 ) -> Option<String> {
-    let user = match client.call(Request::Subscribe).await {
-        Ok(Response::Subscribed(s)) => Some(s.user),
-        Ok(_) => None,
+    // Taken up where it was: the focus first, so the changes missed come fitted to it.
+    let since = resume.cursor.take();
+    if since.is_some()
+        && let Some(conversation_id) = resume.focus
+        && let Err(e) = client.call(Request::Focus { conversation_id }).await
+    {
+        return Some(e.english());
+    }
+    let (user, resumed) = match client.call(Request::Subscribe { since }).await {
+        Ok(Response::Subscribed(s)) => {
+            resume.cursor = s.cursor;
+            (Some(s.user), s.resumed && since.is_some())
+        }
+        Ok(_) => (None, false),
         Err(e) => return Some(e.english()),
     };
-    let _ = events.send(LinkEvent::Connected(user));
+    let _ = events.send(LinkEvent::Connected { user, resumed });
     // A request taken from the inbox behind a batch, to be made next.
     let mut held: Option<(T, Request)> = None;
     loop {
         if let Some((tag, request)) = held.take() {
             let answer = answer_one(client, request).await;
+            resume.heard(None, &answer);
             if events
                 .send(LinkEvent::Reply(tag, Box::new(answer)))
                 .is_err()
@@ -162,8 +219,13 @@ async fn serve<T>(
                     }
                 }
                 let (tags, requests): (Vec<T>, Vec<Request>) = batch.into_iter().unzip();
+                let focus: Vec<Option<Request>> = requests
+                    .iter()
+                    .map(|r| matches!(r, Request::Focus { .. }).then(|| r.clone()))
+                    .collect();
                 let answers = client.call_many(requests).await;
-                for (tag, answer) in tags.into_iter().zip(answers) {
+                for ((tag, answer), asked) in tags.into_iter().zip(answers).zip(focus) {
+                    resume.heard(asked.as_ref(), &answer);
                     if events.send(LinkEvent::Reply(tag, Box::new(answer))).is_err() {
                         return None;
                     }
@@ -172,6 +234,7 @@ async fn serve<T>(
             // Cancel-safe: an unfinished read is resumed by the next call.
             event = client.next_push() => match event {
                 Some(e) => {
+                    resume.pushed(&e);
                     if events.send(LinkEvent::Engine(Box::new(e))).is_err() {
                         return None;
                     }

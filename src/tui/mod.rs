@@ -204,14 +204,17 @@ pub async fn run(
 
 fn on_link_event(app: &mut App, event: LinkEvent) -> Vec<Effect> {
     match event {
-        LinkEvent::Connected(user) => {
+        LinkEvent::Connected { user, resumed } => {
             app.user = user;
-            app.on_connected();
+            app.on_connected(resumed);
             let mut out = vec![Effect::Call(
                 app::Tag::Hello,
                 crate::protocol::Request::Hello,
             )];
-            out.extend(app.reload_open());
+            // Taken up where it was, the changes missed come as a push: nothing to read again.
+            if !resumed {
+                out.extend(app.reload_open());
+            }
             out
         }
         LinkEvent::Lost(reason) => {

@@ -173,3 +173,37 @@ fn a_resync_reads_the_lists_and_the_open_conversation_again_once() {
     );
     assert!(requests(&app.flush()).is_empty(), "once");
 }
+
+#[test]
+fn a_connection_taken_up_where_it_was_reads_nothing_again() {
+    use super::link::LinkEvent;
+    let connected = |resumed| LinkEvent::Connected {
+        user: Some("ana".into()),
+        resumed,
+    };
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    app.on_disconnected("the link went".into());
+    let effects = super::on_link_event(&mut app, connected(true));
+    assert!(
+        matches!(requests(&effects)[..], [Request::Hello]),
+        "{effects:?}"
+    );
+    assert!(
+        !app.list.stale && !app.sidebar.stale,
+        "nothing to read again"
+    );
+    assert!(!app.open.as_ref().unwrap().loading);
+
+    // Not taken up (another engine, or too much was missed): what is shown is read again.
+    app.on_disconnected("the link went".into());
+    let effects = super::on_link_event(&mut app, connected(false));
+    let asked = requests(&effects);
+    assert!(
+        asked.iter().any(|r| matches!(r, Request::Focus { .. }))
+            && asked
+                .iter()
+                .any(|r| matches!(r, Request::ListMessages { .. })),
+        "{asked:?}"
+    );
+    assert!(app.list.stale && app.sidebar.stale);
+}

@@ -336,7 +336,7 @@ fn the_sidebar_lists_open_conversations_and_has_views_for_snoozed_and_closed() {
         "a queue lists its open conversations"
     );
     // The counts are asked for with the numbers, and kept.
-    app.on_connected();
+    app.on_connected(false);
     let effects = app.flush();
     assert!(requests(&effects).contains(&&Request::ConversationCounts));
     let counts = crate::protocol::directory::ConversationCounts {

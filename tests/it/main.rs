@@ -21,6 +21,7 @@ mod migrate;
 mod protocol_version;
 mod reading;
 mod remote;
+mod remote_resume;
 mod security;
 mod sending;
 mod sequences;

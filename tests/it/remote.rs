@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
 
 /// A token for `user`, as `token create` prints it (alone on stdout).
-fn token_for(home: &Home, user: &str) -> String {
+pub(crate) fn token_for(home: &Home, user: &str) -> String {
     let out = home.run(&["token", "create", user, "--name", "laptop"]);
     assert!(
         out.status.success(),

@@ -71,7 +71,9 @@ pub fn need(request: &Request) -> Need {
     match request {
         // An upload is only ever usable by its own uploader, in a Send that is checked.
         // A focus only narrows what the hub pushes within the caller's scope.
-        Hello | Subscribe | Focus { .. } | BeginUpload { .. } | UploadChunk { .. } => Need::Anyone,
+        Hello | Subscribe { .. } | Focus { .. } | BeginUpload { .. } | UploadChunk { .. } => {
+            Need::Anyone
+        }
         AddTenant { .. }
         | RenameTenant { .. }
         | RemoveTenant { .. }

@@ -154,7 +154,10 @@ pub(crate) async fn serve_halves(
                 continue;
             }
         };
-        let subscribe = matches!(frame.request, Request::Subscribe);
+        let since = match &frame.request {
+            Request::Subscribe { since } => Some(*since),
+            _ => None,
+        };
         let focus = match frame.request {
             Request::Focus { conversation_id } => Some(conversation_id),
             _ => None,
@@ -172,7 +175,7 @@ pub(crate) async fn serve_halves(
             // conversation's messages) and the pushes from then on leave no gap between them.
             out.focus.set(conversation_id);
         }
-        let joining = subscribe && ok && !subscribed;
+        let joining = since.is_some() && ok && !subscribed;
         if joining {
             // A subscribed client is an open inbox: its user is online for assignment, from
             // before the answer goes (a conversation that arrives just after a client heard
@@ -181,15 +184,36 @@ pub(crate) async fn serve_halves(
             engine.presence.arrive(&user);
             present = Some(user);
         }
-        out.answer(&ServerFrame::Answer {
-            id: frame.id,
-            result,
-        });
-        if joining {
+        if !joining {
+            out.answer(&ServerFrame::Answer {
+                id: frame.id,
+                result,
+            });
+        } else {
             // Only what this subscriber's scope may see is pushed to them (the hub decides).
+            // The hub answers (where the pushes stand, whether the missed ones follow) before
+            // its first push.
+            let answering = out.clone();
+            let id = frame.id;
+            let answer = move |joined: crate::hub::Joined| {
+                let mut result = result;
+                if let AnswerResult::Ok(response) = &mut result
+                    && let wabox_protocol::Response::Subscribed(s) = response.as_mut()
+                {
+                    s.cursor = Some(joined.cursor);
+                    s.resumed = joined.resumed;
+                }
+                answering.answer(&ServerFrame::Answer { id, result });
+            };
             let joined = engine
                 .hub()
-                .subscribe_to(&caller, frame.act_as.as_deref(), Box::new(out.clone()))
+                .subscribe_to(
+                    &caller,
+                    frame.act_as.as_deref(),
+                    since.flatten(),
+                    Box::new(out.clone()),
+                    Box::new(answer),
+                )
                 .await;
             if let Err(e) = joined {
                 tracing::debug!(error = %e.english(), "could not subscribe");

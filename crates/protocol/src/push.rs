@@ -41,6 +41,23 @@ pub struct Push {
     /// Changes were missed (the subscriber fell behind): read everything shown again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resync: bool,
+    /// The engine's count of changes this push brings the subscriber up to (0: a push that
+    /// moves no cursor, such as a sidebar alone). A client keeps the largest it has seen and
+    /// gives it back in `Subscribe { since }` after a lost connection.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seq: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Where a subscriber stands in one engine's pushes: `hub` names the engine's run (another
+/// engine, or the same one restarted, has another), `seq` the last change it was pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushCursor {
+    pub hub: u64,
+    pub seq: u64,
 }
 
 impl Push {

@@ -269,8 +269,13 @@ pub enum Request {
     ReplayJournal {
         target: ReplayTarget,
     },
-    /// From now on, pushed events arrive on this connection.
-    Subscribe,
+    /// From now on, pushed events arrive on this connection. With `since` (the cursor of the
+    /// last push a lost connection received), the changes made meanwhile come as one push
+    /// instead of a reload, when this engine still remembers them (`Subscription::resumed`).
+    Subscribe {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<crate::push::PushCursor>,
+    },
     /// Pushes on this connection carry the messages of this conversation only (none when
     /// `None`): an inbox shows one conversation's messages, and every other conversation's
     /// change reaches it as its row. A connection that never asks gets the messages of every

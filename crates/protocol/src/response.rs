@@ -93,6 +93,14 @@ pub enum Response {
 pub struct Subscription {
     /// Whose view the pushes are of (the `--as` user, or the caller): "mine" means theirs.
     pub user: String,
+    /// Where this engine's pushes stand: what to give `Subscribe { since }` after a lost
+    /// connection when no push came since (each push carries its own `seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<crate::push::PushCursor>,
+    /// The `since` asked for was remembered: the changes missed come as the next push, and
+    /// nothing needs reading again. False: read what is shown again, as after `resync`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

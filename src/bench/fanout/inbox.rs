@@ -82,12 +82,17 @@ impl Inbox {
             arrivals: Vec::new(),
         };
         let lost = |l: Lost| anyhow::anyhow!(l.0);
-        match inbox.wire.call(Request::Subscribe).await.map_err(lost)? {
+        match inbox
+            .wire
+            .call(Request::Subscribe { since: None })
+            .await
+            .map_err(lost)?
+        {
             Ok(crate::protocol::Response::Subscribed(s)) => inbox.app.user = Some(s.user),
             Ok(_) => {}
             Err(e) => anyhow::bail!("subscribing: {}", e.english()),
         }
-        inbox.app.on_connected();
+        inbox.app.on_connected(false);
         inbox.settle(Vec::new()).await.map_err(lost)?;
         let shown = inbox.app.list.rows.len();
         anyhow::ensure!(shown > 0, "the inbox shows no conversation");
@@ -195,10 +200,13 @@ impl Inbox {
             };
             self.wire = wire;
             self.wire.act_as = self.act_as.clone();
-            if !matches!(self.wire.call(Request::Subscribe).await, Ok(Ok(_))) {
+            if !matches!(
+                self.wire.call(Request::Subscribe { since: None }).await,
+                Ok(Ok(_))
+            ) {
                 continue;
             }
-            self.app.on_connected();
+            self.app.on_connected(false);
             let effects = self.app.reload_open();
             if self.settle(effects).await.is_ok() {
                 return true;

@@ -179,7 +179,7 @@ async fn first_frame(mut client: Client) -> anyhow::Result<(Ui, Duration, usize)
             viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)),
         },
     )?;
-    client.call(Request::Subscribe).await?;
+    client.call(Request::Subscribe { since: None }).await?;
     let offset = time::UtcOffset::UTC;
     let app = App::new(
         crate::i18n::Strings::for_code("en"),
@@ -193,7 +193,7 @@ async fn first_frame(mut client: Client) -> anyhow::Result<(Ui, Duration, usize)
         terminal,
         bytes: bytes.clone(),
     };
-    ui.app.on_connected();
+    ui.app.on_connected(false);
     ui.settle(Vec::new()).await?;
     let first_frame = t0.elapsed();
     let first_frame_bytes = bytes.0.load(Ordering::Relaxed);

@@ -103,7 +103,7 @@ where
                 Some(LinkEvent::Lost(reason) | LinkEvent::Ended(reason)) => {
                     anyhow::bail!("lost the engine: {reason}")
                 }
-                Some(LinkEvent::Connected(_) | LinkEvent::Engine(_)) => Vec::new(),
+                Some(LinkEvent::Connected { .. } | LinkEvent::Engine(_)) => Vec::new(),
                 None => anyhow::bail!("the engine stopped"),
             },
             _ = tick.tick() => wizard.on_tick(crate::domain::time::now_unix()),

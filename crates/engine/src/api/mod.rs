@@ -228,8 +228,11 @@ impl Engine {
             | Request::GetEnrollment { .. }
             | Request::ControlEnrollment { .. }
             | Request::AdvanceClock { .. } => self.sequences_request(&access, request, now).await,
-            Request::Subscribe => Ok(Response::Subscribed(wabox_protocol::Subscription {
+            // The connection joins the hub, which tells where its pushes stand (`socket`).
+            Request::Subscribe { .. } => Ok(Response::Subscribed(wabox_protocol::Subscription {
                 user: caller.user.clone(),
+                cursor: None,
+                resumed: false,
             })),
             // The connection keeps it (`socket`); an in-process client is pushed everything.
             Request::Focus { .. } => Ok(Response::Done),

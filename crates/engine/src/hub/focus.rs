@@ -19,6 +19,17 @@ pub enum Wants {
     One(i64),
 }
 
+impl Wants {
+    /// Whether a message of `conversation` is wanted.
+    pub fn keeps(self, conversation: i64) -> bool {
+        match self {
+            Wants::All => true,
+            Wants::Nothing => false,
+            Wants::One(id) => id == conversation,
+        }
+    }
+}
+
 /// A subscriber's focus, set by its connection and read by the hub without a lock.
 #[derive(Debug, Default)]
 pub struct Focus(AtomicI64);

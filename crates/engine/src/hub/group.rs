@@ -171,13 +171,14 @@ impl Group {
 
     /// Before a tick's push: a lagged hub tells this view to read everything again (false:
     /// nothing more this tick); a directory change has its scope read again.
-    pub async fn prepare(&mut self, engine: &Arc<Engine>, tick: &Tick) -> bool {
+    pub async fn prepare(&mut self, engine: &Arc<Engine>, tick: &Tick, seq: u64) -> bool {
         if tick.lagged {
             self.filter.refresh(engine).await;
             self.read_queues(engine).await;
             self.sidebar_dirty = true;
             let resync = Delivery::new(Push {
                 resync: true,
+                seq,
                 ..Push::default()
             });
             self.send(&resync);
@@ -202,9 +203,17 @@ impl Group {
         ))
     }
 
-    /// What this view may see of one tick, for it and every view with the same key.
-    pub async fn content(&mut self, engine: &Arc<Engine>, tick: &Tick, read: &Read) -> Content {
+    /// What this view may see of one tick (number `seq`), for it and every view with the same
+    /// key.
+    pub async fn content(
+        &mut self,
+        engine: &Arc<Engine>,
+        tick: &Tick,
+        read: &Read,
+        seq: u64,
+    ) -> Content {
         let mut push = Push {
+            seq,
             directory: tick.directory,
             // Everyone's windows and times are worded at the engine's now.
             clock_offset_seconds: tick.clock,
@@ -223,7 +232,7 @@ impl Group {
                     push.conversations.push(row.clone());
                     shown.insert(changed.id);
                 }
-                _ if sees(&changed.before) => push.gone.push(changed.id),
+                _ if read.unseen_is_gone || sees(&changed.before) => push.gone.push(changed.id),
                 _ => {}
             }
         }
@@ -256,6 +265,29 @@ impl Group {
             with_sidebars: Vec::new(),
             moves_sidebar,
         }
+    }
+
+    /// A subscriber coming back with a cursor: the push of the changes it missed (`missed`, up
+    /// to `seq`), as its scope sees them now, fitted to what it `wants`; none when it missed
+    /// nothing it may see.
+    pub async fn missed(
+        &mut self,
+        engine: &Arc<Engine>,
+        wants: super::focus::Wants,
+        missed: &Tick,
+        seq: u64,
+    ) -> Option<Arc<Delivery>> {
+        if missed.is_empty() {
+            return None;
+        }
+        let read = super::rows::read_missed(engine, missed).await;
+        let mut content = self.content(engine, missed, &read, seq).await;
+        // The counts and queues may have moved meanwhile: read and pushed again.
+        self.sidebar_dirty = true;
+        if content.fitted.is_empty() {
+            return None;
+        }
+        Some(content.fitted.for_wants(wants))
     }
 
     /// Sends a tick's content to every subscriber, with this view's sidebar when one waits.

@@ -15,6 +15,7 @@
 mod fitted;
 pub mod focus;
 mod group;
+mod replay;
 mod rows;
 mod sidebar;
 pub mod subscribers;
@@ -32,7 +33,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
-use wabox_protocol::push::{self, Push};
+use wabox_protocol::push::{self, Push, PushCursor};
 use wabox_protocol::{ApiError, ServerFrame};
 use wabox_store::StoreEvent;
 
@@ -77,8 +78,24 @@ pub type Pushes = mpsc::Receiver<Arc<Delivery>>;
 struct Join {
     caller: Caller,
     act_as: Option<String>,
+    /// The cursor of a lost connection's last push: the changes after it are pushed first.
+    since: Option<PushCursor>,
     out: Box<dyn subscribers::Sink>,
-    joined: oneshot::Sender<()>,
+    /// Called with where the pushes stand before the first push is handed over: the socket
+    /// writes its answer to `Subscribe` here, so that answer comes before every push.
+    first: First,
+    joined: oneshot::Sender<Joined>,
+}
+
+/// What a joining subscriber does before its first push (see `Join::first`).
+pub type First = Box<dyn FnOnce(Joined) + Send>;
+
+/// A subscriber joined: where the pushes stand, and whether the changes after its `since`
+/// were handed to it (false: it reads what it shows again).
+#[derive(Debug, Clone, Copy)]
+pub struct Joined {
+    pub cursor: PushCursor,
+    pub resumed: bool,
 }
 
 /// The hub's handle: cheap to clone; the task ends with the engine.
@@ -102,26 +119,34 @@ impl Hub {
         &self,
         caller: &Caller,
         act_as: Option<&str>,
-    ) -> Result<Pushes, ApiError> {
+    ) -> Result<(Pushes, Joined), ApiError> {
         let (out, pushes) = mpsc::channel(SUBSCRIBER_QUEUE);
-        self.subscribe_to(caller, act_as, Box::new(out)).await?;
-        Ok(pushes)
+        let joined = self
+            .subscribe_to(caller, act_as, None, Box::new(out), Box::new(|_| {}))
+            .await?;
+        Ok((pushes, joined))
     }
 
-    /// Pushes for this caller from now on, handed to `sink` (a socket connection's writer).
+    /// Pushes for this caller from now on, handed to `sink` (a socket connection's writer),
+    /// after those it missed since `since` when the hub still has them; `first` is called
+    /// before any of them.
     pub async fn subscribe_to(
         &self,
         caller: &Caller,
         act_as: Option<&str>,
+        since: Option<PushCursor>,
         sink: Box<dyn subscribers::Sink>,
-    ) -> Result<(), ApiError> {
+        first: First,
+    ) -> Result<Joined, ApiError> {
         let (joined, done) = oneshot::channel();
         let stopped = || ApiError::from(wabox_protocol::ErrorCode::EngineStopping {});
         self.joins
             .send(Join {
                 caller: caller.clone(),
                 act_as: act_as.map(str::to_string),
+                since,
                 out: sink,
+                first,
                 joined,
             })
             .map_err(|_| stopped())?;
@@ -130,11 +155,12 @@ impl Hub {
 }
 
 /// What arrived in one tick, each change once.
-#[derive(Default)]
+#[derive(Debug, Default, Clone)]
 struct Tick {
     /// Conversations with a change, and whether their placement (queue, assignee) may have moved.
     conversations: Vec<(i64, bool)>,
-    messages: Vec<i64>,
+    /// Each changed message and its conversation.
+    messages: Vec<(i64, i64)>,
     directory: bool,
     templates: Vec<String>,
     journal: Vec<(i64, wabox_protocol::admin::JournalState)>,
@@ -156,8 +182,8 @@ impl Tick {
                 message_id,
             } => {
                 self.conversation(conversation_id, false);
-                if !self.messages.contains(&message_id) {
-                    self.messages.push(message_id);
+                if !self.messages.iter().any(|(m, _)| *m == message_id) {
+                    self.messages.push((message_id, conversation_id));
                 }
             }
             StoreEvent::ConversationChanged { conversation_id } => {
@@ -207,6 +233,7 @@ async fn run(
     let (sidebars_done, mut sidebars) =
         mpsc::unbounded_channel::<(GroupKey, Option<Arc<push::Sidebar>>)>();
     let mut swept = Instant::now();
+    let mut replay = replay::Replay::new(replay::Replay::random_run());
     let mut placements = match engine.upgrade() {
         Some(e) => rows::Placements::load(&e).await,
         None => return,
@@ -229,8 +256,22 @@ async fn run(
                         }
                     }
                 };
+                // The changes it missed go before any other push, and before it joins.
+                let missed = match join.since {
+                    Some(since) => missed(&engine, group, &replay, since, join.out.wants()).await,
+                    None => None,
+                };
+                let joined = Joined {
+                    cursor: replay.cursor(),
+                    resumed: missed.is_some(),
+                };
+                (join.first)(joined);
+                if let Some(Some(push)) = missed {
+                    // A new connection's queue is empty: it takes this one.
+                    let _ = join.out.offer(push);
+                }
                 group.add(join.out);
-                let _ = join.joined.send(());
+                let _ = join.joined.send(joined);
                 continue;
             }
             read = sidebars.recv() => {
@@ -266,6 +307,7 @@ async fn run(
             return;
         };
         if !tick.is_empty() {
+            let seq = replay.record(&tick);
             // Looked for once per tick, not per turn: a view whose inboxes all left costs
             // nothing in between (nothing changes its sidebar without a tick). Asking each
             // connection whether it has gone takes its lock: once a second is enough, as a
@@ -279,7 +321,7 @@ async fn run(
             // Views that see the same share one push (built by the first of them).
             let mut contents: HashMap<view_key::ViewKey, group::Content> = HashMap::new();
             for group in groups.values_mut() {
-                if !group.prepare(&engine, &tick).await {
+                if !group.prepare(&engine, &tick, seq).await {
                     continue;
                 }
                 let Some(key) = group.view_key(&read, &placements) else {
@@ -287,12 +329,34 @@ async fn run(
                 };
                 let content = match contents.entry(key) {
                     Entry::Occupied(c) => c.into_mut(),
-                    Entry::Vacant(v) => v.insert(group.content(&engine, &tick, &read).await),
+                    Entry::Vacant(v) => v.insert(group.content(&engine, &tick, &read, seq).await),
                 };
                 group.deliver(content);
             }
         }
         start_sidebars(&engine, &mut groups, &placements, &sidebars_done);
+    }
+}
+
+/// The push of the changes after `since` for a subscriber coming back (`Some(None)`: none it
+/// may see); none when they are not kept, or too many (it reads everything again).
+async fn missed(
+    engine: &Arc<Engine>,
+    group: &mut Group,
+    replay: &replay::Replay,
+    since: PushCursor,
+    wants: focus::Wants,
+) -> Option<Option<Arc<Delivery>>> {
+    match replay.since(since, wants) {
+        Ok(missed) => Some(
+            group
+                .missed(engine, wants, &missed, replay.cursor().seq)
+                .await,
+        ),
+        Err(why) => {
+            tracing::debug!(?why, "a subscriber's cursor could not be resumed");
+            None
+        }
     }
 }
 

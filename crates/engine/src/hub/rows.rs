@@ -102,12 +102,77 @@ pub struct Changed {
 pub struct Read {
     pub conversations: Vec<Changed>,
     pub messages: Vec<MessageView>,
+    /// Read for a subscriber coming back (`replay`): where a row sat before is not known, so
+    /// one it does not see now is told as gone, whether it saw it or not.
+    pub unseen_is_gone: bool,
 }
 
 /// Reads what the tick changed; what cannot be read is left out (and logged), never guessed.
 pub async fn read(engine: &Arc<Engine>, tick: &Tick, placements: &mut Placements) -> Read {
+    let Some((mut placed, rows, messages)) = fetch(engine, tick).await else {
+        return Read::nothing();
+    };
+    let conversations = rows
+        .into_iter()
+        .map(|(id, row)| {
+            let now = placed.remove(&id);
+            let before = placements.set(id, now.clone());
+            Changed {
+                id,
+                before,
+                now,
+                row,
+            }
+        })
+        .collect();
+    Read {
+        conversations,
+        messages,
+        unseen_is_gone: false,
+    }
+}
+
+/// Reads the rows of the changes a subscriber missed, as they are now; the hub's placements
+/// (where each sat at its last tick) are neither used nor moved.
+pub async fn read_missed(engine: &Arc<Engine>, tick: &Tick) -> Read {
+    let Some((mut placed, rows, messages)) = fetch(engine, tick).await else {
+        return Read::nothing();
+    };
+    let conversations = rows
+        .into_iter()
+        .map(|(id, row)| Changed {
+            id,
+            before: None,
+            now: placed.remove(&id),
+            row,
+        })
+        .collect();
+    Read {
+        conversations,
+        messages,
+        unseen_is_gone: true,
+    }
+}
+
+impl Read {
+    fn nothing() -> Read {
+        Read {
+            conversations: Vec::new(),
+            messages: Vec::new(),
+            unseen_is_gone: false,
+        }
+    }
+}
+
+type Fetched = (
+    HashMap<i64, Placement>,
+    Vec<(i64, Option<ConversationView>)>,
+    Vec<MessageView>,
+);
+
+async fn fetch(engine: &Arc<Engine>, tick: &Tick) -> Option<Fetched> {
     let ids: Vec<i64> = tick.conversations.iter().map(|(id, _)| *id).collect();
-    let message_ids = tick.messages.clone();
+    let message_ids: Vec<i64> = tick.messages.iter().map(|(m, _)| *m).collect();
     let now = now_unix();
     let read = engine
         .read(move |c| {
@@ -126,32 +191,12 @@ pub async fn read(engine: &Arc<Engine>, tick: &Tick, placements: &mut Placements
             Ok((placed, rows, messages))
         })
         .await;
-    let (mut placed, rows, messages) = match read {
-        Ok(read) => read,
+    match read {
+        Ok(read) => Some(read),
         Err(e) => {
             tracing::warn!(error = %e, "the event hub could not read the rows of a change");
-            return Read {
-                conversations: Vec::new(),
-                messages: Vec::new(),
-            };
+            None
         }
-    };
-    let conversations = rows
-        .into_iter()
-        .map(|(id, row)| {
-            let now = placed.remove(&id);
-            let before = placements.set(id, now.clone());
-            Changed {
-                id,
-                before,
-                now,
-                row,
-            }
-        })
-        .collect();
-    Read {
-        conversations,
-        messages,
     }
 }
 

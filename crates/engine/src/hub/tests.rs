@@ -53,8 +53,8 @@ async fn sidebar(pushes: &mut super::Pushes) -> Sidebar {
 /// Ana's and Ben's inboxes, subscribed.
 async fn ana_and_ben(engine: &Arc<Engine>) -> (super::Pushes, super::Pushes) {
     let hub = engine.hub();
-    let ana = hub.subscribe(&agent("ana"), None).await.unwrap();
-    let ben = hub.subscribe(&agent("ben"), None).await.unwrap();
+    let ana = hub.subscribe(&agent("ana"), None).await.unwrap().0;
+    let ben = hub.subscribe(&agent("ben"), None).await.unwrap().0;
     (ana, ben)
 }
 
@@ -198,5 +198,136 @@ async fn agents_of_one_queue_with_the_same_sidebar_are_sent_the_same_bytes() {
         Arc::ptr_eq(&a, &b),
         "neither holds one: the same sidebar, serialized once"
     );
+    engine.shutdown();
+}
+
+/// A subscriber coming back with `since`: its pushes, and how it joined.
+async fn subscribe_since(
+    engine: &Arc<Engine>,
+    caller: &Caller,
+    since: Option<wabox_protocol::push::PushCursor>,
+) -> (super::Pushes, super::Joined) {
+    let (out, pushes) = tokio::sync::mpsc::channel(super::SUBSCRIBER_QUEUE);
+    let first = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = first.clone();
+    let joined = engine
+        .hub()
+        .subscribe_to(
+            caller,
+            None,
+            since,
+            Box::new(out),
+            Box::new(move |j| *seen.lock().unwrap() = Some(j)),
+        )
+        .await
+        .unwrap();
+    let told = first.lock().unwrap().expect("told before the first push");
+    assert_eq!((told.cursor, told.resumed), (joined.cursor, joined.resumed));
+    (pushes, joined)
+}
+
+/// A customer's message `wamid` applied, and its events told to the hub.
+async fn customer_writes(engine: &Arc<Engine>, journal_id: i64, wamid: &str, at: i64) {
+    let body = fx::messages(vec![fx::text(wamid, at, "¿siguen ahí?")]);
+    let events = engine
+        .write(move |ctx| Ok(fx::apply(&ctx.conn, journal_id, &body).1))
+        .await
+        .unwrap();
+    for event in events {
+        engine.tell(event).await;
+    }
+}
+
+#[tokio::test]
+async fn a_subscriber_coming_back_is_pushed_what_it_missed_once_as_it_is_now() {
+    let (_d, engine) = engine();
+    let conversation_id = team(&engine, &["Sales", "Support"], &[("ana", "Sales")]).await;
+    let (mut ana, joined) = subscribe_since(&engine, &agent("ana"), None).await;
+    assert!(!joined.resumed, "nothing asked to resume");
+    customer_writes(&engine, 2, "wamid.B", 20).await;
+    let seen = pushes_until(&mut ana, |p| !p.messages.is_empty()).await;
+    let cursor = wabox_protocol::push::PushCursor {
+        seq: seen.last().unwrap().push.seq,
+        ..joined.cursor
+    };
+    assert!(cursor.seq > joined.cursor.seq, "a push carries its number");
+    drop(ana); // the connection is lost
+
+    // Meanwhile: two messages, the second one read, and a conversation she no longer sees.
+    customer_writes(&engine, 3, "wamid.C", 30).await;
+    customer_writes(&engine, 4, "wamid.D", 40).await;
+    let (mut back, joined) = subscribe_since(&engine, &agent("ana"), Some(cursor)).await;
+    assert!(joined.resumed);
+    assert!(joined.cursor.seq > cursor.seq);
+    let missed = pushes_until(&mut back, |p| p.seq > 0).await;
+    let push = &missed.last().unwrap().push;
+    assert_eq!(
+        push.seq, joined.cursor.seq,
+        "it brings her up to the cursor"
+    );
+    let wamids: Vec<&str> = push.messages.iter().map(|m| m.wamid.as_str()).collect();
+    assert_eq!(wamids, ["wamid.C", "wamid.D"], "each missed message once");
+    assert_eq!(push.conversations.len(), 1, "the row once, as it is now");
+    assert_eq!(push.conversations[0].id, conversation_id);
+    assert!(!push.resync && !push.directory, "nothing to read again");
+    drop(back);
+
+    // Moved to a queue she does not serve while she was away: told as gone.
+    engine
+        .handle(
+            &Caller::current(),
+            Request::Transfer {
+                conversation_id,
+                queue: Some("Support".into()),
+                agent: None,
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (mut again, rejoined) = subscribe_since(&engine, &agent("ana"), Some(joined.cursor)).await;
+    assert!(rejoined.resumed);
+    let missed = pushes_until(&mut again, |p| p.seq > 0).await;
+    let push = &missed.last().unwrap().push;
+    assert_eq!(push.gone, [conversation_id]);
+    assert!(push.conversations.is_empty() && push.messages.is_empty());
+    engine.shutdown();
+}
+
+#[tokio::test]
+async fn a_cursor_this_hub_never_gave_is_not_resumed_and_pushes_nothing_first() {
+    let (_d, engine) = engine();
+    team(&engine, &["Sales"], &[("ana", "Sales")]).await;
+    let (_ana, joined) = subscribe_since(&engine, &agent("ana"), None).await;
+    let elsewhere = wabox_protocol::push::PushCursor {
+        hub: joined.cursor.hub ^ 1,
+        seq: 0,
+    };
+    let (mut other, rejoined) = subscribe_since(&engine, &agent("ana"), Some(elsewhere)).await;
+    assert!(!rejoined.resumed, "another engine's, or a restarted one's");
+    let ahead = wabox_protocol::push::PushCursor {
+        seq: joined.cursor.seq + 5,
+        ..joined.cursor
+    };
+    assert!(
+        !subscribe_since(&engine, &agent("ana"), Some(ahead))
+            .await
+            .1
+            .resumed
+    );
+    // Nothing happened: resumed with nothing to push.
+    let (mut same, same_joined) =
+        subscribe_since(&engine, &agent("ana"), Some(rejoined.cursor)).await;
+    assert!(same_joined.resumed);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // (The team's own changes may still reach them as a directory push; no rows.)
+    for pushes in [&mut other, &mut same] {
+        while let Ok(d) = pushes.try_recv() {
+            assert!(
+                d.push.conversations.is_empty() && d.push.messages.is_empty(),
+                "{d:?}"
+            );
+        }
+    }
     engine.shutdown();
 }
