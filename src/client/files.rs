@@ -154,16 +154,6 @@ impl Client {
             }
         }
     }
-
-    /// A media message's whole file in one `MediaFile` (for the TUI, which opens or saves it).
-    pub async fn media_whole(&mut self, message_id: i64) -> Result<Response, ApiError> {
-        let mut data = Vec::new();
-        let file = self.download_media(message_id, &mut data).await?;
-        Ok(Response::Media(MediaFile {
-            data_base64: base64::engine::general_purpose::STANDARD.encode(&data),
-            ..file
-        }))
-    }
 }
 
 /// Reads until `buf` is full or the file ends: chunks other than the last are whole.

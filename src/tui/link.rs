@@ -126,12 +126,14 @@ fn is_plain(request: &Request) -> bool {
 /// A request that is more than one message: a file fetched whole, or a send with its files.
 async fn answer_one(client: &mut Client, request: Request) -> Result<Response, ApiError> {
     match request {
-        // A file comes in chunks; the TUI opens or saves it whole.
+        // A file comes in chunks, each written as it comes to the private directory, where
+        // the inbox opens or saves it from (`scratch::fetched_path`): the answer carries its
+        // description, not its bytes.
         Request::GetMedia {
             message_id,
             offset: 0,
             ..
-        } => client.media_whole(message_id).await,
+        } => fetch_to_file(client, message_id).await,
         // A template header's file, or an attached one, goes to the engine before the send
         // naming it.
         Request::Send {
@@ -157,6 +159,29 @@ async fn answer_one(client: &mut Client, request: Request) -> Result<Response, A
             }
         }
         request => client.call(request).await,
+    }
+}
+
+async fn fetch_to_file(client: &mut Client, message_id: i64) -> Result<Response, ApiError> {
+    let not_written = |e: std::io::Error| {
+        ApiError::from(crate::protocol::ErrorCode::LocalFileNotWritten {
+            detail: e.to_string(),
+        })
+    };
+    let (path, file) = super::scratch::create_fetched(message_id).map_err(not_written)?;
+    let mut out = std::io::BufWriter::new(file);
+    let fetched = match client.download_media(message_id, &mut out).await {
+        Ok(described) => std::io::Write::flush(&mut out)
+            .map(|()| described)
+            .map_err(not_written),
+        Err(e) => Err(e),
+    };
+    match fetched {
+        Ok(described) => Ok(Response::Media(described)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
     }
 }
 

@@ -179,7 +179,14 @@ pub async fn run(
                 }
                 Effect::SaveFileAs { file, path } => {
                     let v = crate::i18n::views::for_lang(app.t.lang);
-                    match save::write(&file, &path, v) {
+                    let saved = scratch::fetched_path(file.message_id)
+                        .map_err(|e| e.to_string())
+                        .and_then(|from| {
+                            let saved = save::write(&from, &path, v);
+                            let _ = std::fs::remove_file(&from);
+                            saved
+                        });
+                    match saved {
                         Ok(()) => {
                             let shown = path.display().to_string();
                             app.info(&fill(app.t.saved_to, &[&shown]));

@@ -5,7 +5,6 @@
 use super::app::{App, Effect, Popup};
 use crate::i18n::fill;
 use crate::i18n::views::ViewStrings;
-use crate::protocol::MediaFile;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -61,14 +60,12 @@ pub fn resolve(typed: &str, home: Option<&Path>, message_id: i64, mime: Option<&
     path
 }
 
-/// Writes the file as a new one: an existing file (or a link) under the name is refused.
-pub fn write(file: &MediaFile, path: &Path, v: &ViewStrings) -> Result<(), String> {
-    use base64::Engine as _;
+/// Copies the fetched file `from` to `path` as a new file: an existing file (or a link) under
+/// the name is refused. A chunk at a time, never the whole file in memory.
+pub fn write(from: &Path, path: &Path, v: &ViewStrings) -> Result<(), String> {
     let shown = path.display().to_string();
     let failed = |why: String| fill(v.save_failed, &[&shown, &why]);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(&file.data_base64)
-        .map_err(|e| failed(e.to_string()))?;
+    let mut source = std::fs::File::open(from).map_err(|e| failed(e.to_string()))?;
     let created = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -82,7 +79,9 @@ pub fn write(file: &MediaFile, path: &Path, v: &ViewStrings) -> Result<(), Strin
         }
         Err(e) => return Err(failed(e.to_string())),
     };
-    f.write_all(&bytes).map_err(|e| failed(e.to_string()))
+    std::io::copy(&mut source, &mut f)
+        .and_then(|_| f.flush())
+        .map_err(|e| failed(e.to_string()))
 }
 
 impl App {
@@ -116,15 +115,11 @@ impl App {
 mod tests {
     use super::*;
 
-    fn file(text: &str) -> MediaFile {
-        use base64::Engine as _;
-        MediaFile {
-            message_id: 7,
-            mime_type: Some("image/jpeg".into()),
-            bytes: text.len(),
-            offset: 0,
-            data_base64: base64::engine::general_purpose::STANDARD.encode(text),
-        }
+    /// A fetched file holding `text`.
+    fn fetched(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join(format!("fetched-{}", text.len()));
+        std::fs::write(&path, text).unwrap();
+        path
     }
 
     #[test]
@@ -153,16 +148,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let v = crate::i18n::views::for_lang(crate::i18n::Lang::En);
         let path = dir.path().join("photo.jpg");
-        write(&file("jpeg bytes"), &path, v).unwrap();
+        let from = tempfile::tempdir().unwrap();
+        write(&fetched(from.path(), "jpeg bytes"), &path, v).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"jpeg bytes");
-        let again = write(&file("other"), &path, v).unwrap_err();
+        let again = write(&fetched(from.path(), "other"), &path, v).unwrap_err();
         assert!(again.contains("already exists"), "{again}");
         assert_eq!(std::fs::read(&path).unwrap(), b"jpeg bytes");
         let victim = dir.path().join("victim");
         std::fs::write(&victim, b"keep").unwrap();
         let link = dir.path().join("link.jpg");
         std::os::unix::fs::symlink(&victim, &link).unwrap();
-        assert!(write(&file("x"), &link, v).is_err());
+        assert!(write(&fetched(from.path(), "x"), &link, v).is_err());
         assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
     }
 }

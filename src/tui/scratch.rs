@@ -150,15 +150,28 @@ pub(super) fn extension(mime: Option<&str>) -> &'static str {
     }
 }
 
-/// Opening writes to the private temp dir and hands the file over; saving writes to the
+/// Where the link writes a message's file as it arrives, a chunk at a time, so a file of any
+/// size is never held whole in memory (a video over a remote link): this process's own name in
+/// the private directory. Opening or saving it then moves or copies it from there.
+pub fn fetched_path(message_id: i64) -> std::io::Result<PathBuf> {
+    Ok(private_dir()?.join(format!("fetch-{}-{message_id}", std::process::id())))
+}
+
+/// A new, empty fetched file for `message_id` (a leftover of an earlier fetch replaced).
+pub fn create_fetched(message_id: i64) -> std::io::Result<(PathBuf, File)> {
+    let path = fetched_path(message_id)?;
+    let file = create_private_file(&path)?;
+    Ok((path, file))
+}
+
+/// Opening hands the fetched file over from the private temp dir; saving copies it to the
 /// current directory (never through a link planted under the file's name).
 pub fn save_media(
     file: &MediaFile,
     open: bool,
     open_command: Option<&str>,
 ) -> anyhow::Result<PathBuf> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(&file.data_base64)?;
+    let fetched = fetched_path(file.message_id)?;
     let name = format!(
         "wabox-{}.{}",
         file.message_id,
@@ -166,18 +179,21 @@ pub fn save_media(
     );
     if !open {
         let path = Path::new(".").join(name);
-        OpenOptions::new()
+        let copied = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&path)
-            .and_then(|mut f| f.write_all(&bytes))
-            .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+            .and_then(|mut to| std::io::copy(&mut File::open(&fetched)?, &mut to));
+        let _ = std::fs::remove_file(&fetched);
+        copied.map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
         return Ok(path);
     }
+    // The same private directory: a rename, whatever the size.
     let path = private_dir()?.join(name);
-    create_private_file(&path)?.write_all(&bytes)?;
+    let _ = std::fs::remove_file(&path);
+    std::fs::rename(&fetched, &path)?;
     let command = open_command.unwrap_or(if cfg!(target_os = "macos") {
         "open"
     } else {

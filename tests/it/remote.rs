@@ -636,4 +636,42 @@ async fn a_file_goes_out_and_comes_back_through_api_byte_exact() {
         std::fs::read(&back).unwrap() == pdf,
         "media get gave other bytes"
     );
+
+    // The inbox's link fetches it to its private directory a chunk at a time: the answer
+    // describes the file and carries none of it.
+    let message_id = sent["id"].as_i64().unwrap();
+    let dial = wabox::client::Dial::Remote(wabox::client::remote::Server {
+        url: server.clone(),
+        token: token.clone(),
+    });
+    let client = wabox::client::Client::dial(&dial).await.unwrap();
+    let (requests, mut events) = wabox::tui::link::spawn::<&'static str>(client, None);
+    let get = wabox::protocol::Request::GetMedia {
+        message_id,
+        offset: 0,
+        len: None,
+    };
+    requests.send(("open", get)).unwrap();
+    let answer = loop {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(30), events.recv())
+            .await
+            .expect("an answer within 30 s")
+            .expect("the link runs");
+        if let wabox::tui::link::LinkEvent::Reply("open", answer) = event {
+            break *answer;
+        }
+    };
+    let Ok(wabox::protocol::Response::Media(described)) = answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(
+        (described.bytes, described.data_base64.as_str()),
+        (pdf.len(), "")
+    );
+    let fetched = wabox::tui::scratch::fetched_path(message_id).unwrap();
+    assert!(
+        std::fs::read(&fetched).unwrap() == pdf,
+        "the link fetched other bytes"
+    );
+    std::fs::remove_file(fetched).unwrap();
 }
