@@ -183,7 +183,8 @@ fn media_text(app: &App, m: &MessageRow) -> String {
         return text;
     };
     let mut text = match (media.bytes, text.find(']')) {
-        (Some(bytes), Some(end)) if text.starts_with('[') => {
+        // Our own files already say their size (`[document 1.5 MB] a.pdf`): once is enough.
+        (Some(bytes), Some(end)) if text.starts_with('[') && !text[..end].contains(' ') => {
             format!("{} {}{}", &text[..end], human_bytes(bytes), &text[end..])
         }
         _ => text,
@@ -200,15 +201,9 @@ fn media_text(app: &App, m: &MessageRow) -> String {
     text
 }
 
+/// In the units our own files are summarized in (and Meta's limits given): decimal.
 pub fn human_bytes(bytes: i64) -> String {
-    let b = bytes.max(0) as f64;
-    if b >= 1024.0 * 1024.0 {
-        format!("{:.1} MB", b / 1024.0 / 1024.0)
-    } else if b >= 1024.0 {
-        format!("{:.0} KB", b / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
+    crate::domain::media::size_label(bytes.max(0) as u64)
 }
 
 /// `✓✓ read`: a symbol and a word, so a colour-blind agent (or a 16-colour terminal) reads it.
@@ -513,4 +508,33 @@ fn author_label(a: &crate::protocol::views::ContactView) -> String {
 
 fn width_of(s: &str) -> usize {
     text_width(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::views::MediaView;
+    use crate::tui::fixtures;
+
+    fn with_file(text: &str, bytes: i64) -> MessageRow {
+        let mut m = fixtures::message(1, "out", "agent", text, 0);
+        m.view.media = Some(MediaView {
+            state: MediaState::Downloaded,
+            mime_type: Some("application/pdf".into()),
+            bytes: Some(bytes),
+            error: None,
+            path: None,
+        });
+        m
+    }
+
+    #[test]
+    fn a_files_size_is_said_once_in_decimal_units() {
+        let app = fixtures::inbox("en");
+        // Ours say their size already (as sent); a customer's get it from the download.
+        let ours = with_file("[document 1.5 MB] catalogue.pdf", 1_500_009);
+        assert_eq!(media_text(&app, &ours), "[document 1.5 MB] catalogue.pdf");
+        let theirs = with_file("[document] catalogue.pdf", 1_500_009);
+        assert_eq!(media_text(&app, &theirs), "[document 1.5 MB] catalogue.pdf");
+    }
 }
