@@ -69,6 +69,17 @@ impl Screen {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wizard_connects_a_dedicated_number_through_metas_signup_end_to_end() {
+    dedicated_number_through_the_wizard(false).await;
+}
+
+/// The same, by an admin on another machine: the wizard against the engine's `/api` with a
+/// token (`wabox login`), not its socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_connects_a_number_from_elsewhere_through_api() {
+    dedicated_number_through_the_wizard(true).await;
+}
+
+async fn dedicated_number_through_the_wizard(over_api: bool) {
     let numbers = vec![SimNumber {
         phone_number_id: DED_PNID.into(),
         waba_id: DED_WABA.into(),
@@ -85,13 +96,31 @@ async fn the_wizard_connects_a_dedicated_number_through_metas_signup_end_to_end(
     .unwrap();
     sim.set_pin(DED_PNID, PIN);
     let home = Home::with_graph(&sim.base_url());
+    if over_api {
+        // An installation admin by name: a token's holder is no Unix account here.
+        let mut config = std::fs::read_to_string(&home.config).unwrap();
+        config.push_str("\n[access]\nadmins = [\"boss\"]\n");
+        std::fs::write(&home.config, config).unwrap();
+    }
     let engine = home.start_engine();
     sim.set_webhook(&engine.url());
     home.ok(&["tenants", "add", "Acme"]);
 
-    let config = wabox::config::Config::load(Some(&home.config), Some(&home.data)).unwrap();
-    let client = wabox::client::Client::connect(config).await.unwrap();
-    assert!(client.is_socket());
+    let client = if over_api {
+        let token = crate::remote::token_for(&home, "boss");
+        let dial = wabox::client::Dial::Remote(wabox::client::remote::Server {
+            url: format!("http://{}", engine.addr),
+            token,
+        });
+        wabox::client::Client::dial(&dial).await.unwrap()
+    } else {
+        let config = wabox::config::Config::load(Some(&home.config), Some(&home.data)).unwrap();
+        wabox::client::Client::connect(config).await.unwrap()
+    };
+    assert!(
+        client.is_socket(),
+        "an engine's connection, not one in this process"
+    );
     let (wizard, first) = wabox::tui::wizard::Wizard::start(
         wabox::i18n::wizard::WizardStrings::for_code("en"),
         wabox::domain::time::now_unix(),
