@@ -25,7 +25,6 @@ mod kept_clock;
 pub mod kept_demo;
 pub mod lock;
 pub mod media;
-mod memory_halves;
 pub mod metrics;
 mod numbers_cache;
 pub mod outbox;
@@ -54,6 +53,7 @@ mod tokens_tests;
 mod uploads;
 mod wake;
 mod webhook_journal;
+mod websocket_frame;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -21,6 +21,9 @@ const MAX_BACKLOG: usize = 4 << 20;
 
 pub struct Outgoing {
     half: WriteSide,
+    /// How a line goes on this connection: as it is (a socket), or as a WebSocket text frame
+    /// (`/api`).
+    framing: Framing,
     /// Which conversation's messages this connection's pushes carry (`Request::Focus`).
     pub focus: Focus,
     backlog: Mutex<Backlog>,
@@ -30,9 +33,17 @@ pub struct Outgoing {
     drained: Notify,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Lines,
+    WebSocket,
+}
+
 #[derive(Default)]
 struct Backlog {
     bytes: Vec<u8>,
+    /// Written last, once everything before it is (a WebSocket's closing frame).
+    farewell: Option<Vec<u8>>,
     /// No more will be added: the writer ends once the backlog is written.
     ending: bool,
     /// The writer has ended (the peer went away, or everything was written after `end`).
@@ -41,8 +52,13 @@ struct Backlog {
 
 impl Outgoing {
     pub fn new(half: WriteSide) -> Arc<Outgoing> {
+        Outgoing::framed(half, Framing::Lines)
+    }
+
+    pub fn framed(half: WriteSide, framing: Framing) -> Arc<Outgoing> {
         Arc::new(Outgoing {
             half,
+            framing,
             focus: Focus::default(),
             backlog: Mutex::new(Backlog::default()),
             more: Notify::new(),
@@ -87,10 +103,27 @@ impl Outgoing {
         match serde_json::to_vec(frame) {
             Ok(mut line) => {
                 line.push(b'\n');
-                self.put(&line, None);
+                match self.framing {
+                    Framing::Lines => self.put(&line, None),
+                    Framing::WebSocket => self.put(&crate::websocket_frame::text(&line), None),
+                };
             }
             Err(e) => tracing::error!(error = %e, "could not encode a frame"),
         }
+    }
+
+    /// Queues bytes already framed for this connection (a WebSocket's pong or close reply).
+    pub fn raw(&self, bytes: &[u8]) -> bool {
+        !matches!(self.put(bytes, None), Offer::Closed)
+    }
+
+    /// Nothing more is added; `farewell` goes last, after what waits (a closing frame).
+    pub fn end_with(&self, farewell: Vec<u8>) {
+        let mut b = self.lock();
+        b.farewell = Some(farewell);
+        b.ending = true;
+        drop(b);
+        self.more.notify_one();
     }
 
     /// Waits while the backlog is over its limit: a client that does not read its answers
@@ -121,6 +154,9 @@ impl Outgoing {
             let mut wait_writable = false;
             {
                 let mut b = self.lock();
+                if b.bytes.is_empty() && b.ending && b.farewell.is_some() {
+                    b.bytes = b.farewell.take().unwrap_or_default();
+                }
                 if b.bytes.is_empty() {
                     if b.ending {
                         b.closed = true;
@@ -161,7 +197,11 @@ impl Outgoing {
 /// The hub hands pushes straight to the connection: no task in between.
 impl Sink for Arc<Outgoing> {
     fn offer(&self, push: Arc<Delivery>) -> Offer {
-        self.put(&push.line, Some(MAX_BACKLOG))
+        match self.framing {
+            Framing::Lines => self.put(&push.line, Some(MAX_BACKLOG)),
+            // Framed once for every session it goes to.
+            Framing::WebSocket => self.put(push.websocket_frame(), Some(MAX_BACKLOG)),
+        }
     }
 
     fn is_closed(&self) -> bool {

@@ -3,21 +3,25 @@
 //! engine through the same reverse proxy as Meta's webhooks.
 //!
 //! A session is the socket's protocol unchanged: each text message one request or one answer
-//! or push, the same JSON. The engine serves it exactly as a local client's: one end of a Unix
-//! socket pair goes to `socket::connection` (scope, events, focus, a client that does not read
-//! being read no more), and the session carries lines between the other end and the
-//! WebSocket. Who the caller is comes from the token; what they see from their agent record,
-//! at each request.
+//! or push, the same JSON. The engine serves it exactly as a local client's
+//! (`socket::serve_halves`: scope, events, focus, a client that does not read being read no
+//! more). After the handshake the connection is taken back from the HTTP server: what the engine
+//! sends goes into its TCP socket as WebSocket frames it makes itself (`websocket_frame`), so
+//! the hub writes a push there directly, as into a Unix socket, and wakes no task; the session's
+//! task reads the client's frames (tungstenite) and hands each text message to the engine as a
+//! line. Who the caller is comes from the token; what they see from their agent record, at each
+//! request.
 
 use super::Engine;
 use super::api::Caller;
+use super::outgoing::{Framing, Outgoing};
+use super::socket_halves::{self, ReadSide};
 use axum::Router;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -71,6 +75,8 @@ impl Pace {
 
 /// The close code a revoked token's sessions end with (4000–4999 are the application's).
 pub const CLOSE_REVOKED: u16 = 4001;
+/// A session ended by either side in the ordinary way.
+const CLOSE_NORMAL: u16 = 1000;
 
 /// A token's logins from one address are written to the audit log once in this long: a
 /// script running a command a second would otherwise write a line a second.
@@ -212,11 +218,37 @@ impl ApiState {
     }
 }
 
+/// The handshake's answer (RFC 6455, 4.2.2), or why the request is no WebSocket handshake.
+fn handshake(headers: &HeaderMap) -> Result<HeaderValue, &'static str> {
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    if !has(header::CONNECTION, "upgrade") || !has(header::UPGRADE, "websocket") {
+        return Err("this is a WebSocket endpoint: connect with `wabox login`\n");
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v != "13")
+    {
+        return Err("only WebSocket version 13 is spoken here\n");
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .ok_or("the WebSocket handshake has no key\n")?;
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    HeaderValue::from_str(&accept).map_err(|_| "the WebSocket handshake's key is not text\n")
+}
+
 async fn upgrade(
     State(state): State<ApiState>,
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    mut request: axum::extract::Request,
 ) -> Response {
     let engine = &state.engine;
     let ip = client_ip(peer.map(|p| p.0.0.ip()), &headers);
@@ -264,9 +296,15 @@ async fn upgrade(
         .await;
         return unauthorized();
     };
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+    let accept = match handshake(&headers) {
+        Ok(accept) => accept,
+        Err(why) => {
+            let mut refused = (StatusCode::UPGRADE_REQUIRED, why).into_response();
+            refused
+                .headers_mut()
+                .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+            return refused;
+        }
     };
     let Some(closed) = engine
         .remote_sessions
@@ -292,9 +330,19 @@ async fn upgrade(
     }
     let caller = Caller::remote(token.holder.clone(), token.id);
     let engine = engine.clone();
-    // A request is a message: no larger than a socket's line (and its newline).
-    ws.max_message_size(MAX_REQUEST_BYTES)
-        .on_upgrade(move |socket| session(engine, socket, caller, closed))
+    let upgraded = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        match upgraded.await {
+            Ok(connection) => session(engine, connection, caller, closed).await,
+            Err(e) => tracing::debug!(error = %e, "an /api handshake was not completed"),
+        }
+    });
+    let mut switching = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = switching.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    switching
 }
 
 fn login_detail(token: &TokenRow, ip: IpAddr) -> String {
@@ -321,133 +369,161 @@ async fn audit(engine: &Arc<Engine>, actor: &str, action: &'static str, detail: 
 
 /// The requests a session may have in its pipe to the engine, unread (as a socket's buffer).
 const REQUEST_PIPE_BYTES: usize = 256 << 10;
-/// What the engine may have sent that the session has not taken yet (as a socket's buffer).
-const OUTBOUND_BYTES: usize = 256 << 10;
+
+/// The client's side of the WebSocket for tungstenite: it reads the connection's reading side
+/// (after what the HTTP server had read past the handshake) and writes its own frames (a pong,
+/// a close reply) through the engine's outgoing side, between whole lines.
+struct ClientSide {
+    read: tokio::io::Chain<std::io::Cursor<bytes::Bytes>, ReadSide>,
+    out: Arc<Outgoing>,
+}
+
+impl tokio::io::AsyncRead for ClientSide {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.read).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for ClientSide {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        bytes: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        // Taken whole (tungstenite writes a frame at a time), or the connection has ended.
+        std::task::Poll::Ready(match self.out.raw(bytes) {
+            true => Ok(bytes.len()),
+            false => Err(std::io::ErrorKind::BrokenPipe.into()),
+        })
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
 
 /// Carries one session until either side ends it or its token is revoked.
 async fn session(
     engine: Arc<Engine>,
-    socket: WebSocket,
+    connection: hyper::upgrade::Upgraded,
     caller: Caller,
     mut closed: tokio::sync::watch::Receiver<bool>,
 ) {
-    use super::socket_halves::{ReadSide, WriteSide};
+    use tokio_tungstenite::tungstenite::protocol::{Message, Role, WebSocketConfig};
+    // The listener serves plain TCP connections (`wabox_webhook::listener`): its own socket.
+    let parts = match connection.downcast::<hyper_util::rt::TokioIo<tokio::net::TcpStream>>() {
+        Ok(parts) => parts,
+        Err(_) => {
+            tracing::error!("an /api connection is not a TCP socket of the listener's");
+            return;
+        }
+    };
+    let (read, write) = match socket_halves::split_tcp(parts.io.into_inner()) {
+        Ok(halves) => halves,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not take an /api connection over");
+            return;
+        }
+    };
+    let out = Outgoing::framed(write, Framing::WebSocket);
     let (requests_in, mut requests_out) = tokio::io::simplex(REQUEST_PIPE_BYTES);
-    let outbound = super::memory_halves::Outbound::new(OUTBOUND_BYTES);
-    let serving = tokio::spawn(super::socket::serve_halves(
+    let mut serving = tokio::spawn(super::socket::serve_halves(
         engine,
         ReadSide::Memory(requests_in),
-        WriteSide::Memory(outbound.clone()),
+        out.clone(),
         caller,
     ));
-    let (mut to_client, mut from_client) = socket.split();
+    // A request is a message: no larger than a socket's line (and its newline).
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_REQUEST_BYTES))
+        .max_frame_size(Some(MAX_REQUEST_BYTES));
+    let client_side = ClientSide {
+        read: tokio::io::AsyncReadExt::chain(std::io::Cursor::new(parts.read_buf), read),
+        out: out.clone(),
+    };
+    let mut from_client = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        client_side,
+        Role::Server,
+        Some(config),
+    )
+    .await;
 
     // Requests in: each text message is a line to the engine. A binary one is not this
-    // protocol; the session ends.
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let stopped = stop.clone();
-    let requests = tokio::spawn(async move {
-        let mut pace = Pace::new();
-        loop {
-            let message = tokio::select! {
-                m = from_client.next() => m,
-                _ = stopped.notified() => None,
-            };
-            let Some(Ok(message)) = message else { break };
-            let text = match message {
-                Message::Text(text) => text,
-                Message::Close(_) | Message::Binary(_) => break,
-                // Pings are answered by the WebSocket itself.
-                Message::Ping(_) | Message::Pong(_) => continue,
-            };
-            let wait = pace.wait_for_one(Instant::now());
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
+    // protocol; the session ends. What the engine sends goes out without this task.
+    let mut pace = Pace::new();
+    let mut served = false;
+    let revoked = loop {
+        let message = tokio::select! {
+            m = from_client.next() => m,
+            // The engine ended the connection (it is stopping).
+            _ = &mut serving => {
+                served = true;
+                break false;
             }
-            let mut line = Vec::with_capacity(text.len() + 1);
-            line.extend_from_slice(text.as_bytes());
-            line.push(b'\n');
-            if requests_out.write_all(&line).await.is_err() {
-                break;
-            }
-        }
-        // The engine reads an end, and ends the connection.
-        let _ = requests_out.shutdown().await;
-    });
-
-    // Answers and pushes out, a message a line, until the engine ends the connection or the
-    // token is revoked. What is taken at once goes out in one flush.
-    let mut partial: Vec<u8> = Vec::new();
-    let revoked = 'carry: loop {
-        tokio::select! {
-            taken = outbound.take() => {
-                let Some(bytes) = taken else { break false };
-                partial.extend_from_slice(&bytes);
-                let Some(last) = partial.iter().rposition(|&b| b == b'\n') else { continue };
-                let rest = partial.split_off(last + 1);
-                for line in partial.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                    // The engine writes JSON, which is UTF-8: checked (quickly), not repaired.
-                    let text = String::from_utf8(line.to_vec())
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                    if to_client.feed(Message::Text(text.into())).await.is_err() {
-                        break 'carry false;
-                    }
-                }
-                partial = rest;
-                if to_client.flush().await.is_err() {
-                    break false;
-                }
-            },
             changed = closed.changed() => {
                 if changed.is_err() || *closed.borrow() {
                     break true;
                 }
+                continue;
             }
+        };
+        let Some(Ok(message)) = message else {
+            break false;
+        };
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) | Message::Binary(_) | Message::Frame(_) => break false,
+            // Pings are answered by the WebSocket itself (through `ClientSide`).
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        let wait = pace.wait_for_one(Instant::now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        let mut line = Vec::with_capacity(text.len() + 1);
+        line.extend_from_slice(text.as_bytes());
+        line.push(b'\n');
+        if requests_out.write_all(&line).await.is_err() {
+            break false;
         }
     };
-    // The engine's writes fail from now on, so its connection ends.
-    outbound.gone();
     if revoked {
-        // Why, as the socket says it (an answer to no request), before the close.
-        let why = wabox_protocol::ServerFrame::Answer {
+        // Why, as the socket says it (an answer to no request), then the close; nothing the
+        // engine sends after them goes out.
+        out.answer(&wabox_protocol::ServerFrame::Answer {
             id: 0,
             result: wabox_protocol::AnswerResult::Error(
                 wabox_protocol::ErrorCode::TokenRevoked {}.into(),
             ),
-        };
-        if let Ok(line) = serde_json::to_string(&why) {
-            let _ = tokio::time::timeout(
-                Duration::from_secs(2),
-                to_client.send(Message::Text(line.into())),
-            )
-            .await;
-        }
+        });
+        out.end_with(crate::websocket_frame::close(CLOSE_REVOKED, "token revoked"));
+    } else {
+        out.end_with(crate::websocket_frame::close(CLOSE_NORMAL, ""));
     }
-    let close = match revoked {
-        true => CloseFrame {
-            code: CLOSE_REVOKED,
-            reason: "token revoked".into(),
-        },
-        false => CloseFrame {
-            code: axum::extract::ws::close_code::NORMAL,
-            reason: "".into(),
-        },
-    };
-    let _ = tokio::time::timeout(
-        Duration::from_secs(2),
-        to_client.send(Message::Close(Some(close))),
-    )
-    .await;
-    // The requests' side is shut: the engine reads an end (a pipe in memory has no end
-    // until it is shut, dropped or not) and its connection ends.
-    stop.notify_one();
-    if tokio::time::timeout(Duration::from_secs(2), requests)
-        .await
-        .is_err()
+    // The requests' side is shut: the engine reads an end (a pipe in memory has no end until
+    // it is shut) and its connection ends, once what waits to go out has gone.
+    let _ = requests_out.shutdown().await;
+    if !served
+        && tokio::time::timeout(Duration::from_secs(5), serving)
+            .await
+            .is_err()
     {
-        tracing::warn!("a remote session's requests did not stop");
+        tracing::warn!("a remote session's connection did not end");
     }
-    let _ = serving.await;
 }
 
 #[cfg(test)]

@@ -117,18 +117,17 @@ async fn connection(
     caller: Caller,
 ) -> std::io::Result<()> {
     let (read, write) = socket_halves::split(stream)?;
-    serve_halves(engine, read, write, caller).await
+    serve_halves(engine, read, Outgoing::new(write), caller).await
 }
 
 /// Serves one client on a connection's two sides until it ends: a local user's socket, or a
-/// remote session's pipes in memory (`remote_api`).
+/// remote session (`remote_api`: its requests through a pipe, `out` its TCP socket, framed).
 pub(crate) async fn serve_halves(
     engine: Arc<Engine>,
     read: ReadSide,
-    write: socket_halves::WriteSide,
+    out: Arc<Outgoing>,
     caller: Caller,
 ) -> std::io::Result<()> {
-    let out = Outgoing::new(write);
     let writer_task = tokio::spawn(out.clone().drain());
     let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES));
     let mut subscribed = false;

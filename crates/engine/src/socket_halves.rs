@@ -1,4 +1,5 @@
-//! A client connection split so that only its reading side is watched by the runtime.
+//! A client connection split so that only its reading side is watched by the runtime: a
+//! local user's Unix socket, or the TCP connection of an `/api` WebSocket.
 //!
 //! Tokio registers a socket for both reading and writing, edge-triggered. A Unix socket then
 //! reports "writable" every time its peer reads: for a subscribed inbox that is once per push,
@@ -8,9 +9,8 @@
 //! the runtime, and registered for writing only while a write is waiting for room, which
 //! happens only when a client stops reading.
 
-use std::io::{self, Read};
-use std::os::fd::AsFd;
-use std::os::unix::net::UnixStream as StdStream;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use tokio::io::unix::AsyncFd;
@@ -19,7 +19,16 @@ use tokio::io::{AsyncRead, Interest, ReadBuf};
 /// Splits a connection into its two sides; the socket closes once both are dropped.
 pub fn split(stream: tokio::net::UnixStream) -> io::Result<(ReadSide, WriteSide)> {
     // Leaves the runtime's registration (both directions) behind; stays non-blocking.
-    let read = stream.into_std()?;
+    split_fd(OwnedFd::from(stream.into_std()?))
+}
+
+/// The same for a TCP connection (`/api`, once its WebSocket handshake is done).
+pub fn split_tcp(stream: tokio::net::TcpStream) -> io::Result<(ReadSide, WriteSide)> {
+    split_fd(OwnedFd::from(stream.into_std()?))
+}
+
+/// `read` must be a non-blocking socket.
+fn split_fd(read: OwnedFd) -> io::Result<(ReadSide, WriteSide)> {
     let write = read.try_clone()?;
     // SAFETY: the descriptor is `read`'s own, and `read` is owned by the `AsyncFd`.
     let read = unsafe { AsyncFd::register_with_interest(read, Interest::READABLE) }
@@ -29,7 +38,7 @@ pub fn split(stream: tokio::net::UnixStream) -> io::Result<(ReadSide, WriteSide)
 
 /// A connection's reading side: a socket's, or (`/api`) a pipe in memory.
 pub enum ReadSide {
-    Socket(AsyncFd<StdStream>),
+    Socket(AsyncFd<OwnedFd>),
     Memory(tokio::io::ReadHalf<tokio::io::SimplexStream>),
 }
 
@@ -46,7 +55,10 @@ impl AsyncRead for ReadSide {
         loop {
             let mut ready = ready!(fd.poll_read_ready(cx))?;
             let unfilled = buf.initialize_unfilled();
-            match ready.try_io(|fd| fd.get_ref().read(unfilled)) {
+            let read = |fd: &AsyncFd<OwnedFd>| {
+                nix::unistd::read(fd.get_ref().as_fd(), unfilled).map_err(io::Error::from)
+            };
+            match ready.try_io(read) {
                 Ok(Ok(n)) => {
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
@@ -59,33 +71,24 @@ impl AsyncRead for ReadSide {
     }
 }
 
-/// A connection's writing side: a socket's, or (`/api`) a buffer in memory its session drains.
+/// A connection's writing side: a second descriptor of its socket.
 pub enum WriteSide {
-    Socket(StdStream),
-    Memory(std::sync::Arc<crate::memory_halves::Outbound>),
+    Socket(OwnedFd),
 }
 
 impl WriteSide {
     /// Writes what the socket takes now, without waiting: `WouldBlock` when it takes nothing.
     /// A peer that has gone is an error (`EPIPE`), never a signal, whatever SIGPIPE is set to.
     pub fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
-        match self {
-            WriteSide::Socket(s) => {
-                let flags = nix::sys::socket::MsgFlags::MSG_NOSIGNAL;
-                nix::sys::socket::send(s.as_raw_fd(), bytes, flags).map_err(io::Error::from)
-            }
-            WriteSide::Memory(out) => out.try_write(bytes),
-        }
+        let WriteSide::Socket(s) = self;
+        let flags = nix::sys::socket::MsgFlags::MSG_NOSIGNAL;
+        nix::sys::socket::send(s.as_raw_fd(), bytes, flags).map_err(io::Error::from)
     }
 
     /// Waits until the socket has room again. Registering reports a socket that already has
     /// room at once, so room made between a refused write and this call is not missed.
     pub async fn writable(&self) -> io::Result<()> {
-        let s = match self {
-            WriteSide::Socket(s) => s,
-            WriteSide::Memory(out) => return out.writable().await,
-        };
+        let WriteSide::Socket(s) = self;
         // SAFETY: the descriptor is borrowed from `s`, which outlives `watched` (dropped at the
         // end of this call, which unregisters it and leaves it open).
         let watched = unsafe { AsyncFd::register_with_interest(s.as_fd(), Interest::WRITABLE) }
@@ -96,13 +99,9 @@ impl WriteSide {
 
     /// The peer reads an end from now on.
     pub fn shut_write(&self) {
-        match self {
-            // Already gone is as good as shut.
-            WriteSide::Socket(s) => {
-                let _ = s.shutdown(std::net::Shutdown::Write);
-            }
-            WriteSide::Memory(out) => out.shut_write(),
-        }
+        let WriteSide::Socket(s) = self;
+        // Already gone is as good as shut.
+        let _ = nix::sys::socket::shutdown(s.as_raw_fd(), nix::sys::socket::Shutdown::Write);
     }
 }
 

@@ -50,6 +50,16 @@ pub struct Delivery {
     pub push: Push,
     /// `ServerFrame::Push` as one JSON line, newline included.
     pub line: Bytes,
+    /// The same as a WebSocket text frame (`/api`), made once for every session it goes to.
+    frame: std::sync::OnceLock<Vec<u8>>,
+}
+
+impl Delivery {
+    /// The push as an `/api` session's WebSocket frame.
+    pub fn websocket_frame(&self) -> &[u8] {
+        self.frame
+            .get_or_init(|| crate::websocket_frame::text(&self.line))
+    }
 }
 
 impl Delivery {
@@ -68,6 +78,7 @@ impl Delivery {
         Arc::new(Delivery {
             push: *push,
             line: Bytes::from(line),
+            frame: std::sync::OnceLock::new(),
         })
     }
 }
