@@ -82,6 +82,15 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         Command::Send(args) => return send::send(config, args, act_as).await,
         Command::Login(args) => return login::login(args).await,
         Command::Logout(args) => return login::logout(args),
+        Command::Backup(_) | Command::Restore(_) | Command::Migrate(_)
+            if let Some(server) = crate::client::login::current()? =>
+        {
+            anyhow::bail!(
+                "backup, restore and migrate work on the engine's host, on its data dir; you are \
+                 logged in to {}: run it there (here: `wabox logout`, or unset WABOX_SERVER)",
+                crate::domain::text::visible(&server.url)
+            )
+        }
         Command::Backup(args) => return store_files::backup(&config, args),
         Command::Restore(args) => return store_files::restore(&config, args),
         Command::Migrate(args) => return migrate::migrate(&config, args),

@@ -101,8 +101,12 @@ pub enum ClockCommand {
 }
 
 pub fn print_sequences(v: &SequencesView) {
+    let remote = crate::client::login::current().ok().flatten().is_some();
     match &v.dir {
         Some(dir) => say!("sequences in {dir}"),
+        None if remote => {
+            say!("sequences of the engine you are logged in to (its folder is not shown)")
+        }
         None => say!("no config dir: no sequences"),
     }
     if v.sequences.is_empty() && v.errors.is_empty() {

@@ -142,6 +142,12 @@ async fn an_agent_with_a_token_works_from_elsewhere_within_their_queues() {
     assert_eq!(claimed[0]["assignee"], "alice");
     let err = alice.refused(&["queues", "add", "Mine"]);
     assert!(err.contains("only an admin"), "{err}");
+    // Nothing of the engine host's paths, and no command that needs its disk.
+    let sequences: Value =
+        serde_json::from_str(&alice.ok(&["sequences", "list", "--json"])).unwrap();
+    assert_eq!(sequences.get("dir"), Some(&Value::Null), "{sequences}");
+    let err = alice.refused(&["backup", "--to", "/tmp/wabox-remote-backup.db"]);
+    assert!(err.contains("on the engine's host"), "{err}");
 
     // A script's session: the environment, no saved login, the same JSON.
     let bob_token = token_for(&home, "bob");

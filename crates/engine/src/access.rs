@@ -16,6 +16,9 @@ pub struct Access {
     /// Who is really asking.
     pub actor: String,
     pub scope: Scope,
+    /// The actor came with a token (`/api`), from elsewhere: nothing of this host's paths is
+    /// theirs to see.
+    pub remote: bool,
 }
 
 impl Access {
@@ -273,6 +276,7 @@ impl Engine {
                 user: user.clone(),
                 actor: user,
                 scope: own,
+                remote: caller.token.is_some(),
             }));
         };
         let refuse = |why: wabox_protocol::ErrorCode| Resolved::Refused {
@@ -309,6 +313,7 @@ impl Engine {
             user: target.clone(),
             actor: user.clone(),
             scope,
+            remote: caller.token.is_some(),
         }))
     }
 

@@ -510,7 +510,10 @@ async fn session(
                 wabox_protocol::ErrorCode::TokenRevoked {}.into(),
             ),
         });
-        out.end_with(crate::websocket_frame::close(CLOSE_REVOKED, "token revoked"));
+        out.end_with(crate::websocket_frame::close(
+            CLOSE_REVOKED,
+            "token revoked",
+        ));
     } else {
         out.end_with(crate::websocket_frame::close(CLOSE_NORMAL, ""));
     }

@@ -294,7 +294,11 @@ impl Engine {
                     Vec::new()
                 };
                 Ok(Response::Sequences(Box::new(SequencesView {
-                    dir: self.sequences.dir().map(|d| d.display().to_string()),
+                    // A path of this host: not for a caller from elsewhere.
+                    dir: match access.remote {
+                        false => self.sequences.dir().map(|d| d.display().to_string()),
+                        true => None,
+                    },
                     sequences,
                     errors,
                 })))

@@ -75,6 +75,9 @@ mod tests {
         let Message::Close(Some(c)) = &got[lengths.len()] else {
             panic!("{:?}", got.last())
         };
-        assert_eq!((u16::from(c.code), c.reason.as_str()), (4001, "token revoked"));
+        assert_eq!(
+            (u16::from(c.code), c.reason.as_str()),
+            (4001, "token revoked")
+        );
     }
 }

@@ -35,7 +35,7 @@ pub struct SequenceFileError {
 /// Every sequence the caller may see, and the files refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SequencesView {
-    /// Where the files are (none: no config dir).
+    /// Where the files are (none: no config dir, or a caller from elsewhere, over `/api`).
     pub dir: Option<String>,
     pub sequences: Vec<SequenceView>,
     pub errors: Vec<SequenceFileError>,

@@ -317,6 +317,7 @@ impl Engine {
             user: user.clone(),
             actor: user,
             scope: wabox_store::scope::Scope::Tenant(tenant_id),
+            remote: false,
         })
     }
 
