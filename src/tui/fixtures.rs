@@ -94,6 +94,7 @@ pub fn conversation(
         group: None,
         queue_id: Some(1),
         last_activity: Some(NOW - last_ago),
+        blocked: None,
     })
 }
 

@@ -105,6 +105,7 @@ mod tests {
             group: None,
             queue_id: Some(5),
             last_activity: Some(1_800_000_000 + id),
+            blocked: None,
         }
     }
 

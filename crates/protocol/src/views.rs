@@ -81,6 +81,17 @@ pub struct ConversationView {
     /// When its last message came or went (unix seconds): lists are newest first by it.
     #[serde(default)]
     pub last_activity: Option<i64>,
+    /// The business blocked this customer on this number (Meta's Block Users API): neither
+    /// writes to the other until it is lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<BlockedView>,
+}
+
+/// Who blocked a customer, and when.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BlockedView {
+    pub at: i64,
+    pub by: String,
 }
 
 /// Why a send failed, as Meta (or wabox) said it. What it means and what to do depends on who

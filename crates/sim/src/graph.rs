@@ -36,6 +36,12 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/{version}/{id}/register", post(super::signup::register))
         .route("/{version}/{id}/smb_app_data", post(smb_app_data))
         .route(
+            "/{version}/{id}/block_users",
+            post(super::blocking::block_users)
+                .delete(super::blocking::block_users)
+                .get(super::blocking::block_users),
+        )
+        .route(
             "/{version}/{id}/media",
             post(super::media::upload).layer(DefaultBodyLimit::max(
                 super::media::MAX_UPLOAD_BYTES + 64 * 1024,

@@ -6,6 +6,7 @@
 //! `delivered`.
 
 mod answers;
+mod blocking;
 pub mod business;
 mod controls;
 pub mod customers;

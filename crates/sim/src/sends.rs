@@ -58,8 +58,12 @@ async fn send(
     sim.check_pace(&number, pnid, &recipient)?;
     let wamid = sim.fresh_id("wamid.SIMOUT");
     let template = kind == "template";
-    // Free-form outside the window: accepted now, failed later, as Meta does.
-    let ending = if !template && !sim.window_open(pnid, &recipient) {
+    // Free-form outside the window: accepted now, failed later, as Meta does. To a customer the
+    // business blocked: accepted, then failed as undeliverable (Meta documents only that it
+    // fails).
+    let ending = if sim.is_blocked(pnid, &recipient) {
+        Ending::Blocked
+    } else if !template && !sim.window_open(pnid, &recipient) {
         Ending::ClosedWindow
     } else if answering.reaction_refused {
         Ending::UnknownReactionTarget
@@ -339,6 +343,8 @@ enum Ending {
     ReactionSent,
     /// A reaction to a message the chat does not have: failed 131009.
     UnknownReactionTarget,
+    /// To a customer the business blocked: failed 131026.
+    Blocked,
 }
 
 async fn report_statuses(
@@ -376,6 +382,19 @@ async fn report_statuses(
                 131009,
                 "Parameter value is not valid",
                 "The message reacted to is not in this chat, was deleted, is a reaction or is more than 30 days old.",
+            )),
+        );
+        let _ = sim.deliver(body).await;
+        return;
+    }
+    if ending == Ending::Blocked {
+        tokio::time::sleep(pause()).await;
+        let body = send(
+            "failed",
+            Some((
+                131026,
+                "Message undeliverable",
+                "Unable to deliver message: the business blocked this user.",
             )),
         );
         let _ = sim.deliver(body).await;

@@ -9,6 +9,10 @@ pub(crate) struct SimState {
     pub webhook_url: Option<String>,
     /// (phone number id, customer wa_id or BSUID) → the customer's last message, unix seconds.
     pub last_inbound: HashMap<(String, String), i64>,
+    /// (phone number id, customer wa_id): customers the business blocked (Block Users API).
+    pub blocked: HashSet<(String, String)>,
+    /// Messages blocked customers wrote, which never reached the business.
+    pub from_blocked: usize,
     /// (phone number id, group id): the groups each number has (Groups API).
     pub groups: HashSet<(String, String)>,
     pub number_buckets: HashMap<String, Bucket>,

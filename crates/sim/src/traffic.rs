@@ -16,6 +16,13 @@ impl Simulator {
         let number = self
             .number(phone_number_id)
             .ok_or_else(|| anyhow::anyhow!("the simulator has no number {phone_number_id}"))?;
+        // A customer the business blocked cannot reach it: the message goes nowhere.
+        if let Some(wa_id) = &customer.wa_id
+            && self.is_blocked(phone_number_id, wa_id)
+        {
+            self.lock().from_blocked += 1;
+            return Ok(());
+        }
         let ts = message
             .get("timestamp")
             .and_then(Value::as_str)

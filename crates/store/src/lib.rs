@@ -9,6 +9,7 @@ pub mod answers;
 pub mod api_tokens;
 pub mod apply;
 pub mod backup;
+pub mod blocking;
 pub mod business;
 pub mod calls;
 pub mod cluster;
@@ -75,6 +76,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_store_facts.sql"),
     include_str!("../migrations/0018_journal_partition.sql"),
     include_str!("../migrations/0019_api_tokens.sql"),
+    include_str!("../migrations/0020_blocked.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -91,6 +93,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0004_queue_vacuum.sql"),
     include_str!("../migrations/postgres/0005_lz4.sql"),
     include_str!("../migrations/postgres/0006_api_tokens.sql"),
+    include_str!("../migrations/postgres/0007_blocked.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

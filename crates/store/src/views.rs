@@ -6,7 +6,7 @@ use crate::words::RowWords;
 use wabox_domain::ServiceWindow;
 use wabox_protocol::states::{ConversationState, MessageStatus};
 pub use wabox_protocol::views::{
-    ContactView, ConversationView, ErrorView, GroupView, LastMessageView, MessageView,
+    BlockedView, ContactView, ConversationView, ErrorView, GroupView, LastMessageView, MessageView,
     QueueSelection, ReactionView, StateFilter, WindowView,
 };
 
@@ -22,7 +22,7 @@ const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
            c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username, g.group_id, g.subject,
-           c.queue_id
+           c.queue_id, c.blocked_at, c.blocked_by
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
@@ -85,6 +85,16 @@ fn conversation_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<Conve
         group,
         queue_id: r.get(19)?,
         last_activity: at,
+        blocked: match (
+            r.get::<_, Option<i64>>(20)?,
+            r.get::<_, Option<String>>(21)?,
+        ) {
+            (Some(at), by) => Some(BlockedView {
+                at,
+                by: by.unwrap_or_default(),
+            }),
+            (None, _) => None,
+        },
     })
 }
 

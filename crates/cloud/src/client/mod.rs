@@ -2,6 +2,7 @@
 //! and never into an error or a log line.
 
 mod account;
+mod blocking;
 mod error;
 mod media;
 mod messages;
@@ -165,6 +166,12 @@ impl GraphClient {
 
     /// A call whose credentials are already in the request (the code exchange's query).
     async fn call_without_token(&self, req: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+        let (status, body) = self.fetch(req).await?;
+        interpret(status, body)
+    }
+
+    /// The answer's status and JSON, whatever it says (an error object included).
+    async fn fetch(&self, req: reqwest::RequestBuilder) -> Result<(u16, Value), GraphError> {
         let resp = req.send().await.map_err(|e| {
             if e.is_connect() {
                 GraphError::Unreachable(strip_secrets(&e))
@@ -191,42 +198,47 @@ impl GraphClient {
                 )));
             }
         };
-        if let Some(Value::String(message)) = body.get("error") {
-            // Kapso (and some proxies) answer `{"error": "…"}` rather than Graph's object.
-            return Err(GraphError::Api {
-                http_status: status,
-                code: 0,
-                subcode: None,
-                message: message.clone(),
-                action: match status {
-                    401 | 403 => ErrorAction::Reauthorize,
-                    _ => classify(-1, status),
-                },
-            });
-        }
-        if let Some(err) = body.get("error") {
-            let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
-            return Err(GraphError::Api {
-                http_status: status,
-                code,
-                subcode: err.get("error_subcode").and_then(Value::as_i64),
-                message: err
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("error without a message")
-                    .to_string(),
-                action: classify(code, status),
-            });
-        }
-        if status >= 400 {
-            return Err(GraphError::Api {
-                http_status: status,
-                code: 0,
-                subcode: None,
-                message: format!("HTTP {status}"),
-                action: classify(0, status),
-            });
-        }
-        Ok(body)
+        Ok((status, body))
     }
+}
+
+/// Graph's answer as a result: its error object (or a proxy's error string) as `GraphError`.
+fn interpret(status: u16, body: Value) -> Result<Value, GraphError> {
+    if let Some(Value::String(message)) = body.get("error") {
+        // Kapso (and some proxies) answer `{"error": "…"}` rather than Graph's object.
+        return Err(GraphError::Api {
+            http_status: status,
+            code: 0,
+            subcode: None,
+            message: message.clone(),
+            action: match status {
+                401 | 403 => ErrorAction::Reauthorize,
+                _ => classify(-1, status),
+            },
+        });
+    }
+    if let Some(err) = body.get("error") {
+        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+        return Err(GraphError::Api {
+            http_status: status,
+            code,
+            subcode: err.get("error_subcode").and_then(Value::as_i64),
+            message: err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("error without a message")
+                .to_string(),
+            action: classify(code, status),
+        });
+    }
+    if status >= 400 {
+        return Err(GraphError::Api {
+            http_status: status,
+            code: 0,
+            subcode: None,
+            message: format!("HTTP {status}"),
+            action: classify(0, status),
+        });
+    }
+    Ok(body)
 }
