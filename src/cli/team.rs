@@ -22,6 +22,19 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Block the conversation's customer on its number (Meta's Block Users API): they can no
+    /// longer write to it, nor it to them. Only a customer who wrote in the last 24 hours.
+    Block {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lift a block.
+    Unblock {
+        conversation_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Hand a conversation to another queue and/or agent, with an internal note.
     Transfer {
         conversation_id: i64,
@@ -293,6 +306,14 @@ impl TeamCommand {
                 conversation_id,
                 json,
             } => (Request::Claim { conversation_id }, json),
+            TeamCommand::Block {
+                conversation_id,
+                json,
+            } => (Request::Block { conversation_id }, json),
+            TeamCommand::Unblock {
+                conversation_id,
+                json,
+            } => (Request::Unblock { conversation_id }, json),
             TeamCommand::Transfer {
                 conversation_id,
                 queue,

@@ -526,3 +526,47 @@ fn the_wildmenu_shows_the_candidates_above_the_prompt() {
     );
     assert!(lines[lines.len() - 1].contains(":admin▏"), "{screen}");
 }
+
+#[test]
+fn block_asks_meta_through_the_engine_and_the_title_says_so_once_it_has() {
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    let id = app.open.as_ref().unwrap().id();
+    let effects = command(&mut app, "block");
+    assert!(
+        matches!(&effects[..], [Effect::Call(Tag::Cmdline(CmdTag::Blocked { block: true }), Request::Block { conversation_id })] if *conversation_id == id),
+        "{effects:?}"
+    );
+    let mut row = app.open.as_ref().unwrap().row.view.clone();
+    row.blocked = Some(crate::protocol::views::BlockedView {
+        at: NOW,
+        by: "ana".into(),
+    });
+    app.on_reply(
+        Tag::Cmdline(CmdTag::Blocked { block: true }),
+        Ok(Response::Conversation(Box::new(row.clone()))),
+    );
+    assert!(notice(&app).0.starts_with("Blocked"), "{:?}", notice(&app));
+    // The engine pushes the changed row: the open conversation's title shows the block.
+    app.on_push(crate::protocol::push::Push {
+        conversations: vec![row],
+        ..Default::default()
+    });
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("· blocked"), "{screen}");
+
+    // Meta's refusal is said in the agent's words, and nothing is marked.
+    let effects = command(&mut app, "unblock");
+    assert!(matches!(
+        &effects[..],
+        [Effect::Call(_, Request::Unblock { .. })]
+    ));
+    let refused = ApiError::from(crate::protocol::ErrorCode::UnblockRefused {
+        meta: "(#139103) Internal error".into(),
+    });
+    app.on_reply(Tag::Cmdline(CmdTag::Blocked { block: false }), Err(refused));
+    let (text, error) = notice(&app);
+    assert!(
+        error && text.contains(":unblock") && text.contains("139103"),
+        "{text}"
+    );
+}

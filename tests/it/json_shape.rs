@@ -233,6 +233,8 @@ async fn every_json_command_prints_one_shape() {
         ),
         (vec!["logout"], None),
         (vec!["claim", &c], None),
+        (vec!["block", &c], None),
+        (vec!["unblock", &c], None),
         (
             vec!["transfer", &c, "--queue", "Sales", "--note", "for sales"],
             None,

@@ -7,6 +7,7 @@ mod common;
 
 mod admin_day;
 mod agent_tools;
+mod blocking;
 mod cluster;
 mod connect;
 mod demo_restart;

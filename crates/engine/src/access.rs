@@ -129,6 +129,8 @@ pub fn need(request: &Request) -> Need {
             conversation_id, ..
         }
         | Claim { conversation_id }
+        | Block { conversation_id }
+        | Unblock { conversation_id }
         | Transfer {
             conversation_id, ..
         }

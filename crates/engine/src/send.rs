@@ -33,9 +33,18 @@ impl Engine {
         reply_to: Option<MessageRef>,
         now: i64,
     ) -> Result<Response, ApiError> {
-        let target = self
-            .read(move |c| outbox::send_target(c, conversation_id))
+        let (target, blocked) = self
+            .read(move |c| {
+                let blocked = wabox_store::blocking::is_blocked(c, conversation_id)?;
+                Ok((outbox::send_target(c, conversation_id)?, blocked))
+            })
             .await?;
+        // Meta would accept it and fail it: said now, before anything is queued.
+        if blocked {
+            return Err(ApiError::from(wabox_protocol::ErrorCode::CustomerBlocked {
+                conversation: conversation_id,
+            }));
+        }
         let mut request = addressed(&target).map_err(ApiError::invalid)?;
         let warning = match reply_to {
             Some(quoted) => {

@@ -269,6 +269,16 @@ pub enum Request {
     ReplayJournal {
         target: ReplayTarget,
     },
+    /// Blocks the conversation's customer on its number (Meta's Block Users API): they can no
+    /// longer write to it, nor it to them. Meta can block only a customer who wrote in the
+    /// last 24 hours.
+    Block {
+        conversation_id: i64,
+    },
+    /// Lifts that block.
+    Unblock {
+        conversation_id: i64,
+    },
     /// From now on, pushed events arrive on this connection. With `since` (the cursor of the
     /// last push a lost connection received), the changes made meanwhile come as one push
     /// instead of a reload, when this engine still remembers them (`Subscription::resumed`).

@@ -34,7 +34,10 @@ pub fn conversations(cs: &[ConversationView], reader: &Reader) {
                     c.id.to_string(),
                     format!("+{}", c.display_phone),
                     clip(&who, 24),
-                    c.state.to_string(),
+                    match &c.blocked {
+                        Some(_) => format!("{} (blocked)", c.state),
+                        None => c.state.to_string(),
+                    },
                     c.unread.to_string(),
                     format!(
                         "{}{}",

@@ -45,6 +45,9 @@ impl App {
                     CmdTag::Moved { to, agent } => {
                         format!(":{} {to}", if *agent { "assign" } else { "transfer" })
                     }
+                    CmdTag::Blocked { block } => {
+                        format!(":{}", if *block { "block" } else { "unblock" })
+                    }
                     CmdTag::Agents | CmdTag::Labels { .. } => String::new(),
                 };
                 let why = crate::i18n::errors::word(self.t.lang, &e);
@@ -70,6 +73,9 @@ impl App {
             (CmdTag::Noted { conversation_id }, Ok(Response::Contact(details))) => {
                 self.contact_answered(conversation_id, *details);
                 self.info(s.note_added);
+            }
+            (CmdTag::Blocked { block }, Ok(_)) => {
+                self.info(if block { s.blocked } else { s.unblocked });
             }
             (CmdTag::Moved { to, agent }, Ok(_)) => {
                 let text = if agent {

@@ -43,6 +43,10 @@ pub enum CmdTag {
     Noted {
         conversation_id: i64,
     },
+    /// `:block` or `:unblock`.
+    Blocked {
+        block: bool,
+    },
     /// `:transfer` (to a queue) or `:assign` (to an agent).
     Moved {
         to: String,

@@ -159,6 +159,20 @@ pub const COMMANDS: &[Command] = &[
         admin: false,
     },
     Command {
+        name: "block",
+        args: &[],
+        en: "block the customer on this number (they wrote in the last 24 h)",
+        es: "bloquea al cliente en este número (escribió en las últimas 24 h)",
+        admin: false,
+    },
+    Command {
+        name: "unblock",
+        args: &[],
+        en: "lift the block",
+        es: "levanta el bloqueo",
+        admin: false,
+    },
+    Command {
         name: "attach",
         args: &[rest(ArgKind::Path, "PATH", "RUTA")],
         en: "send a file (Tab completes the path)",

@@ -24,7 +24,9 @@ impl App {
             "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
             | "agent-admin" => self.admin_command(name, arg.trim()),
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"
-            | "transfer" | "assign" => self.conversation_command(name, arg.trim()),
+            | "transfer" | "assign" | "block" | "unblock" => {
+                self.conversation_command(name, arg.trim())
+            }
             "filter" => {
                 self.list.filter = arg.trim().to_string();
                 let s = self.cmdline_words();
@@ -144,6 +146,14 @@ impl App {
                     },
                 )]
             }
+            "block" => vec![Effect::Call(
+                Tag::Cmdline(CmdTag::Blocked { block: true }),
+                Request::Block { conversation_id },
+            )],
+            "unblock" => vec![Effect::Call(
+                Tag::Cmdline(CmdTag::Blocked { block: false }),
+                Request::Unblock { conversation_id },
+            )],
             "close" => vec![state_request(
                 conversation_id,
                 ConversationState::Closed,

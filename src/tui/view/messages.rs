@@ -20,7 +20,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Some(open) => {
             let who = open.row.title();
             let via = format!("+{}", open.row.view.display_phone);
-            format!("{who} → {via}")
+            match open.row.view.blocked {
+                Some(_) => format!("{who} → {via} · {}", app.t.blocked_mark),
+                None => format!("{who} → {via}"),
+            }
         }
         None => app.t.messages.to_string(),
     };

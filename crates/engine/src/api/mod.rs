@@ -1,6 +1,7 @@
 //! Answers client requests. Who is asking comes from the transport (peer credentials on the
 //! socket, the process's own user in-process), never from the request.
 
+mod blocking;
 mod connecting;
 mod contacts;
 mod conversations;
@@ -210,6 +211,9 @@ impl Engine {
             | Request::Audit { .. }
             | Request::Doctor { .. }
             | Request::Sync { .. } => self.routing(&access, request, now).await,
+            Request::Block { .. } | Request::Unblock { .. } => {
+                self.blocking_request(&access, request, now).await
+            }
             Request::CheckNumber { .. }
             | Request::DemoNumbers
             | Request::HistoryProgress { .. }

@@ -218,6 +218,14 @@ codes! {
     MetaDidNotAnswerToken { meta: String } : TokenRefused => format!("Meta did not answer about the number: {meta}");
     NoDisplayNumber {} : RefusedByMeta =>
         "Meta answered without the number's display number".to_string();
+    BlockRefused { meta: String } : RefusedByMeta =>
+        format!("Meta did not block the customer: {meta}");
+    UnblockRefused { meta: String } : RefusedByMeta =>
+        format!("Meta did not lift the block: {meta}");
+    CustomerBlocked { conversation: i64 } : Invalid =>
+        format!("the customer of conversation {conversation} is blocked on this number: neither of you can write to the other until `wabox unblock {conversation}`");
+    NotBlockable { conversation: i64 } : Invalid =>
+        format!("conversation {conversation} cannot be blocked: Meta blocks a customer by their phone number, and this one is a group or has none");
     SubscribeFailed { waba: String, meta: String } : RefusedByMeta =>
         format!("the number is fine, but the app could not subscribe to WABA {waba}: {meta}");
     NoConnectedNumber { phone_number_id: String } : NotFound =>
