@@ -11,6 +11,7 @@ pub mod files;
 pub mod forms;
 pub mod groups;
 pub mod health;
+pub mod hours;
 pub mod identity;
 pub mod ids;
 pub mod keywords;
