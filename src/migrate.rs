@@ -43,6 +43,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("call_events", "at"),
     ("whatsapp_groups", "contact_id"),
     ("outbox", "id"),
+    ("queue_hours", "queue_id"),
+    ("queue_holidays", "queue_id"),
+    ("away_replies", "conversation_id"),
     ("store_facts", ""),
 ];
 

@@ -16,6 +16,9 @@ pub enum TeamCommand {
     /// Tokens for reaching the engine from elsewhere (`wabox login`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Business hours per queue: outside them, an away reply goes once a closed period.
+    #[command(subcommand)]
+    Hours(HoursCommand),
     /// Take an unassigned conversation.
     Claim {
         conversation_id: i64,
@@ -90,6 +93,84 @@ pub struct SyncArgs {
     pub queue: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HoursCommand {
+    /// A queue's time zone and week, and the away reply sent outside them.
+    Set {
+        queue: String,
+        /// An IANA time zone: America/La_Paz, Europe/Madrid.
+        #[arg(long, value_name = "ZONE")]
+        tz: String,
+        /// Days and hours: "mon-fri 09:00-18:00, sat 09:00-13:00" (a range may pass midnight).
+        #[arg(long, value_name = "WEEK")]
+        week: String,
+        /// What a customer writing outside the hours is answered, once a closed period.
+        #[arg(long, value_name = "TEXT")]
+        away: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A day the queue stays closed (its local date), or, with --remove, one taken back.
+    Holiday {
+        queue: String,
+        /// YYYY-MM-DD.
+        date: String,
+        #[arg(long)]
+        remove: bool,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every queue's hours: open now or not, and until when.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl HoursCommand {
+    fn request(self) -> (Request, bool) {
+        match self {
+            HoursCommand::Set {
+                queue,
+                tz,
+                week,
+                away,
+                tenant,
+                json,
+            } => (
+                Request::SetHours {
+                    tenant,
+                    queue,
+                    zone: tz,
+                    week,
+                    away,
+                },
+                json,
+            ),
+            HoursCommand::Holiday {
+                queue,
+                date,
+                remove,
+                tenant,
+                json,
+            } => (
+                Request::Holiday {
+                    tenant,
+                    queue,
+                    date,
+                    remove,
+                },
+                json,
+            ),
+            HoursCommand::Show { json } => (Request::ListHours, json),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -300,6 +381,7 @@ impl TeamCommand {
     pub fn request(self) -> anyhow::Result<(Request, bool)> {
         Ok(match self {
             TeamCommand::Queues(q) => q.request(),
+            TeamCommand::Hours(h) => h.request(),
             TeamCommand::Agents(a) => a.request(),
             TeamCommand::Token(t) => t.request(),
             TeamCommand::Claim {

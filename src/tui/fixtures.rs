@@ -314,6 +314,7 @@ pub fn inbox(lang: &str) -> App {
             agents: vec!["alice".into()],
             conversations: 3,
             waiting,
+            hours: None,
         };
     let queues = vec![
         queue(1, "Sales", "15550783881", 3),

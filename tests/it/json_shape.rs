@@ -233,6 +233,22 @@ async fn every_json_command_prints_one_shape() {
         ),
         (vec!["logout"], None),
         (vec!["claim", &c], None),
+        (
+            vec![
+                "hours",
+                "set",
+                "Sales",
+                "--tz",
+                "America/La_Paz",
+                "--week",
+                "mon-fri 09:00-18:00, sat 09:00-13:00",
+                "--away",
+                "Back at nine",
+            ],
+            None,
+        ),
+        (vec!["hours", "holiday", "Sales", "2026-12-25"], None),
+        (vec!["hours", "show"], None),
         (vec!["block", &c], None),
         (vec!["unblock", &c], None),
         (

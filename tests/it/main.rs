@@ -16,6 +16,7 @@ mod engine_process;
 mod failover;
 mod failures;
 mod focus;
+mod hours;
 mod json_shape;
 mod kapso;
 mod migrate;

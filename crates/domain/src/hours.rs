@@ -325,15 +325,42 @@ impl Hours {
 
     /// `Mon 09:00` (or `2026-12-26 09:00` beyond the coming week), in the queue's zone.
     pub fn local_label(&self, at: i64, now: i64) -> String {
+        const EN: [&str; 7] = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        self.local_label_in(at, now, &EN)
+    }
+
+    /// The same with the reader's day names (`weekdays`, Monday first; their first three
+    /// letters are shown).
+    pub fn local_label_in(&self, at: i64, now: i64, weekdays: &[&str; 7]) -> String {
         let z = self.local(at);
         let days = (at - now) / 86_400;
-        let day = DAYS[weekday_index(z.date().weekday())].0;
-        let day = format!("{}{}", day[..1].to_uppercase(), &day[1..]);
+        let day: String = weekdays[weekday_index(z.date().weekday())]
+            .chars()
+            .take(3)
+            .collect();
         if days < 6 {
             format!("{day} {:02}:{:02}", z.hour(), z.minute())
         } else {
             format!("{} {:02}:{:02}", z.date(), z.hour(), z.minute())
         }
+    }
+}
+
+impl Hours {
+    /// Hours as stored or sent (`zone`, a week spec, `YYYY-MM-DD` holidays); none when they no
+    /// longer read (a zone this build does not know).
+    pub fn from_parts(zone: &str, week: &str, holidays: &[String]) -> Option<Hours> {
+        let week = Week::parse(week).ok()?;
+        let holidays = holidays.iter().filter_map(|d| parse_date(d).ok()).collect();
+        Hours::new(zone, week, holidays).ok()
     }
 }
 

@@ -92,6 +92,8 @@ pub fn need(request: &Request) -> Need {
         | RenameQueue { .. }
         | RemoveQueue { .. }
         | SetAutoAssign { .. }
+        | SetHours { .. }
+        | Holiday { .. }
         | AssignNumber { .. }
         | AddAgent { .. }
         | ListAgents
@@ -150,6 +152,7 @@ pub fn need(request: &Request) -> Need {
         | ListTemplates { .. }
         | Attention
         | ListQueues
+        | ListHours
         | Doctor { .. }
         | ListSequences
         | ListEnrollments { .. }

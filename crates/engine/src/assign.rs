@@ -56,17 +56,8 @@ fn take(event: StoreEvent, into: &mut Vec<i64>) {
 /// Runs until the engine's events end.
 pub async fn run(engine: Arc<Engine>) {
     let mut events = engine.writer.events.subscribe();
-    loop {
-        let mut arrived = Vec::new();
-        match events.recv().await {
-            Ok(event) => take(event, &mut arrived),
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-            Err(_) => return,
-        }
-        // The rest of the burst is looked at together: one read for all of it.
-        if !crate::wake::drain(&mut events, |e| take(e, &mut arrived)) {
-            return;
-        }
+    // A burst is looked at together: one read for all of it.
+    while let Some(arrived) = crate::wake::next_burst(&mut events, take).await {
         if arrived.is_empty() {
             continue;
         }

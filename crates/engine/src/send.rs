@@ -281,7 +281,7 @@ impl Engine {
 }
 
 /// Fills a free-form text into `request` (addressed already); the body as the customer reads it.
-pub(super) fn text_content(request: &mut serde_json::Value, body: &str) -> Result<String, String> {
+pub(crate) fn text_content(request: &mut serde_json::Value, body: &str) -> Result<String, String> {
     let body = body.trim_end().to_string();
     if body.trim().is_empty() {
         return Err("the message is empty".into());
@@ -344,7 +344,7 @@ pub(super) fn template_content(
 }
 
 /// A message addressed to the conversation's customer, before its content.
-pub(super) fn addressed(target: &SendTarget) -> Result<serde_json::Value, String> {
+pub(crate) fn addressed(target: &SendTarget) -> Result<serde_json::Value, String> {
     let Some((field, address)) = target.address() else {
         return Err("this contact has neither a phone number nor a user id to send to".into());
     };

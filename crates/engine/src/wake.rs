@@ -18,6 +18,21 @@ pub fn drain<T: Clone>(events: &mut broadcast::Receiver<T>, mut each: impl FnMut
     }
 }
 
+/// Waits for the next event, then takes the rest of its burst: what `take` kept of them (it may
+/// keep nothing; the caller then waits again). None once the events have ended.
+pub async fn next_burst<T: Clone, K>(
+    events: &mut broadcast::Receiver<T>,
+    mut take: impl FnMut(T, &mut Vec<K>),
+) -> Option<Vec<K>> {
+    let mut kept = Vec::new();
+    match events.recv().await {
+        Ok(event) => take(event, &mut kept),
+        Err(broadcast::error::RecvError::Lagged(_)) => {}
+        Err(broadcast::error::RecvError::Closed) => return None,
+    }
+    drain(events, |e| take(e, &mut kept)).then_some(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

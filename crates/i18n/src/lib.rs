@@ -70,6 +70,10 @@ pub struct Strings {
     pub composer_closed: &'static str,
     pub composer_closing: &'static str,
     pub composer_open: &'static str,
+    /// A queue outside its business hours: `{}` when it opens (`Mon 09:00`).
+    pub outside_hours: &'static str,
+    /// The same, never opening within a year.
+    pub outside_hours_always: &'static str,
     pub canned_hint: &'static str,
     pub templates: &'static str,
     pub templates_none: &'static str,
@@ -158,6 +162,8 @@ pub struct Strings {
     pub automation_enrolled: &'static str,
     /// Who wrote a message a sequence sent.
     pub sequence_origin: &'static str,
+    /// Who sent a queue's away reply (outside business hours).
+    pub away_origin: &'static str,
 }
 
 impl Strings {
@@ -219,6 +225,8 @@ pub static EN: Strings = Strings {
     composer_closed: "The 24-hour window is closed: only a template can be sent ({})",
     composer_closing: "The window closes in {}: answer now, or use a template after",
     composer_open: "Window open: {} left",
+    outside_hours: "outside hours, opens {}",
+    outside_hours_always: "outside hours",
     canned_hint: " Tab completes: {} ",
     templates: "Templates",
     templates_none: "No approved templates for this number: sync them with `wabox templates sync`.",
@@ -319,6 +327,7 @@ pub static EN: Strings = Strings {
     automation_paused: "paused",
     automation_enrolled: "sequence started",
     sequence_origin: "automation",
+    away_origin: "away reply",
 };
 
 pub static ES: Strings = Strings {
@@ -371,6 +380,8 @@ pub static ES: Strings = Strings {
     composer_closed: "La ventana de 24 horas está cerrada: solo se puede enviar una plantilla ({})",
     composer_closing: "La ventana cierra en {}: responde ahora, o usa una plantilla después",
     composer_open: "Ventana abierta: quedan {}",
+    outside_hours: "fuera de horario, abre {}",
+    outside_hours_always: "fuera de horario",
     canned_hint: " Tab completa: {} ",
     templates: "Plantillas",
     templates_none: "No hay plantillas aprobadas para este número: sincronízalas con `wabox templates sync`.",
@@ -471,6 +482,7 @@ pub static ES: Strings = Strings {
     automation_paused: "en pausa",
     automation_enrolled: "secuencia iniciada",
     sequence_origin: "automático",
+    away_origin: "fuera de horario",
 };
 
 #[cfg(test)]

@@ -82,6 +82,18 @@ pub struct QueueView {
     pub conversations: i64,
     /// Conversations with unread customer messages.
     pub waiting: i64,
+    /// Its business hours, if it has any: clients say whether it is open at their now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<QueueHours>,
+}
+
+/// A queue's business hours as `domain::hours` reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueHours {
+    pub zone: String,
+    pub week: String,
+    #[serde(default)]
+    pub holidays: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,4 +232,24 @@ impl TenantContents {
         }
         parts.join(", ")
     }
+}
+
+/// A queue's business hours and where they stand now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoursView {
+    pub tenant: String,
+    pub queue: String,
+    pub zone: String,
+    pub week: String,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away: Option<String>,
+    pub open: bool,
+    /// When it next opens (closed) or closes (open), unix seconds; none: never within a year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_change_at: Option<i64>,
+    /// That moment on the queue's wall clock: `Mon 09:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_label: Option<String>,
 }

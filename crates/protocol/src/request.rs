@@ -81,6 +81,27 @@ pub enum Request {
         name: String,
         on: bool,
     },
+    /// A queue's business hours: its IANA zone, its week (`mon-fri 09:00-18:00, sat
+    /// 09:00-13:00`) and the away reply sent once a closed period (none: no reply).
+    SetHours {
+        tenant: Option<String>,
+        queue: String,
+        zone: String,
+        week: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        away: Option<String>,
+    },
+    /// A holiday (`YYYY-MM-DD`, the queue's local date) closes the queue all day; `remove`
+    /// takes one back.
+    Holiday {
+        tenant: Option<String>,
+        queue: String,
+        date: String,
+        #[serde(default)]
+        remove: bool,
+    },
+    /// The hours of the queues the caller may see, open or not now.
+    ListHours,
     /// Route a number (Meta's id or its display number) to a queue.
     AssignNumber {
         number: String,

@@ -72,6 +72,7 @@ pub enum Response {
     Journal(Vec<JournalEntryView>),
     Replayed(Vec<EntryOutcome>),
     Subscribed(Subscription),
+    Hours(Vec<crate::directory::HoursView>),
     Queued(QueuedView),
     Message(Box<MessageView>),
     Templates(Vec<TemplateView>),

@@ -40,6 +40,8 @@ words! {
         Agent = "agent",
         /// A sequence sent it.
         Sequence = "sequence",
+        /// The away reply of a queue outside its business hours.
+        Away = "away",
         /// A call (not a message: nothing answers, quotes or marks it read).
         Call = "call",
     }

@@ -19,6 +19,7 @@ pub mod directory;
 pub mod gauges;
 pub mod groups;
 pub mod history_media;
+pub mod hours;
 pub mod identity;
 pub mod journal;
 pub mod media;
@@ -77,6 +78,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_journal_partition.sql"),
     include_str!("../migrations/0019_api_tokens.sql"),
     include_str!("../migrations/0020_blocked.sql"),
+    include_str!("../migrations/0021_business_hours.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -94,6 +96,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0005_lz4.sql"),
     include_str!("../migrations/postgres/0006_api_tokens.sql"),
     include_str!("../migrations/postgres/0007_blocked.sql"),
+    include_str!("../migrations/postgres/0008_business_hours.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

@@ -49,7 +49,7 @@ pub fn default_tenant(conn: &Connection, named: Option<&str>) -> Result<i64> {
     }
 }
 
-fn queue_named(conn: &Connection, tenant_id: i64, name: &str) -> Result<i64> {
+pub fn queue_named(conn: &Connection, tenant_id: i64, name: &str) -> Result<i64> {
     conn.query_row(
         "SELECT id FROM queues WHERE tenant_id = ?1 AND name = ?2",
         params![tenant_id, name.trim()],
@@ -211,6 +211,7 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
                     agents: Vec::new(),
                     conversations: r.get(4)?,
                     waiting: r.get(5)?,
+                    hours: None,
                 })
             },
         )?
@@ -219,7 +220,16 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
         conn.prepare_cached("SELECT display_phone FROM numbers WHERE queue_id = ?1 ORDER BY 1")?;
     let mut agents =
         conn.prepare_cached(r#"SELECT "user" FROM agent_queues WHERE queue_id = ?1 ORDER BY 1"#)?;
+    let tenant = scope.tenant();
+    let hours = super::hours::list(conn, tenant)?;
     for q in &mut queues {
+        q.hours = hours.iter().find(|h| h.queue_id == q.id).map(|h| {
+            wabox_protocol::directory::QueueHours {
+                zone: h.zone.clone(),
+                week: h.week.clone(),
+                holidays: h.holidays.clone(),
+            }
+        });
         q.numbers = numbers
             .query_map([q.id], |r| r.get(0))?
             .collect::<crate::db::Result<_>>()?;

@@ -242,3 +242,30 @@ pub fn token_revoked(t: &crate::protocol::directory::TokenView) {
         t.user
     );
 }
+
+/// `hours show` (and what `hours set` and `hours holiday` answer).
+pub fn hours(hs: &[crate::protocol::directory::HoursView]) {
+    if hs.is_empty() {
+        say!(
+            "no queue has business hours: `wabox hours set QUEUE --tz ZONE --week \"mon-fri 09:00-18:00\"`"
+        );
+        return;
+    }
+    for h in hs {
+        let now = match (h.open, &h.next_label) {
+            (true, Some(at)) => format!("open, closes {at}"),
+            (true, None) => "open".to_string(),
+            (false, Some(at)) => format!("outside hours, opens {at}"),
+            (false, None) => "outside hours, opens never (every day ahead is closed)".to_string(),
+        };
+        say!("{} ({}): {} [{}]", h.queue, h.tenant, now, h.zone);
+        say!("  {}", h.week);
+        if !h.holidays.is_empty() {
+            say!("  holidays: {}", h.holidays.join(", "));
+        }
+        match &h.away {
+            Some(text) => say!("  away reply: {}", text),
+            None => say!("  no away reply"),
+        }
+    }
+}

@@ -202,6 +202,9 @@ impl Engine {
             | Request::RenameQueue { .. }
             | Request::RemoveQueue { .. }
             | Request::SetAutoAssign { .. }
+            | Request::SetHours { .. }
+            | Request::Holiday { .. }
+            | Request::ListHours
             | Request::AssignNumber { .. }
             | Request::AddAgent { .. }
             | Request::ListAgents

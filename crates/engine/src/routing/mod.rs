@@ -2,6 +2,7 @@
 //! conversation, and the admin actions that decide it.
 
 mod doctor;
+mod hours;
 mod sync_file;
 
 use super::Engine;
@@ -71,6 +72,9 @@ impl Engine {
             }
             Request::SetAutoAssign { tenant, name, on } => {
                 self.set_auto_assign(access, tenant, name, on, now).await
+            }
+            Request::SetHours { .. } | Request::Holiday { .. } | Request::ListHours => {
+                self.hours_request(access, request, now).await
             }
             Request::AssignNumber { number, queue } => {
                 self.assign_number(access, number, queue, now).await

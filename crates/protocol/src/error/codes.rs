@@ -218,6 +218,7 @@ codes! {
     MetaDidNotAnswerToken { meta: String } : TokenRefused => format!("Meta did not answer about the number: {meta}");
     NoDisplayNumber {} : RefusedByMeta =>
         "Meta answered without the number's display number".to_string();
+    BadHours { detail: String } : Invalid => detail.clone();
     BlockRefused { meta: String } : RefusedByMeta =>
         format!("Meta did not block the customer: {meta}");
     UnblockRefused { meta: String } : RefusedByMeta =>

@@ -207,6 +207,7 @@ pub fn queue(tenant: &str, name: &str) -> crate::protocol::directory::QueueView 
         agents: vec!["alice".into()],
         conversations: 0,
         waiting: 0,
+        hours: None,
     }
 }
 

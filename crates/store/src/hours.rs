@@ -1,0 +1,209 @@
+//! Queues' business hours as stored (`queue_hours`, `queue_holidays`), read back as the
+//! domain's `Hours`, and the away replies already sent (`away_replies`: one a conversation a
+//! closed period).
+
+use super::Result;
+use crate::db::{Connection, OptionalExtension, params};
+use wabox_domain::hours::Hours;
+
+/// One queue's hours as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredHours {
+    pub queue_id: i64,
+    pub queue: String,
+    pub tenant_id: i64,
+    pub tenant: String,
+    pub zone: String,
+    pub week: String,
+    pub away_text: Option<String>,
+    pub holidays: Vec<String>,
+}
+
+impl StoredHours {
+    /// The rule; none when what is stored no longer reads (a zone this build does not know).
+    pub fn hours(&self) -> Option<Hours> {
+        Hours::from_parts(&self.zone, &self.week, &self.holidays)
+    }
+}
+
+/// Sets a queue's zone, week and away reply (the week already checked by the caller).
+pub fn set(
+    conn: &Connection,
+    queue_id: i64,
+    zone: &str,
+    week: &str,
+    away_text: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO queue_hours (queue_id, zone, week, away_text, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (queue_id) DO UPDATE SET zone = excluded.zone, week = excluded.week,
+             away_text = excluded.away_text, updated_at = excluded.updated_at",
+    )?
+    .execute(params![queue_id, zone, week, away_text, now])?;
+    Ok(())
+}
+
+/// Adds (or, with `remove`, takes away) a holiday: `YYYY-MM-DD`, already checked.
+pub fn holiday(conn: &Connection, queue_id: i64, day: &str, remove: bool) -> Result<bool> {
+    let changed = if remove {
+        conn.prepare_cached("DELETE FROM queue_holidays WHERE queue_id = ?1 AND day = ?2")?
+            .execute(params![queue_id, day])?
+    } else {
+        conn.prepare_cached(
+            "INSERT INTO queue_holidays (queue_id, day) VALUES (?1, ?2)
+             ON CONFLICT (queue_id, day) DO NOTHING",
+        )?
+        .execute(params![queue_id, day])?
+    };
+    Ok(changed > 0)
+}
+
+/// Every queue with hours, of one tenant or (none) all; by tenant, then queue.
+pub fn list(conn: &Connection, tenant_id: Option<i64>) -> Result<Vec<StoredHours>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT h.queue_id, q.name, q.tenant_id, t.name, h.zone, h.week, h.away_text
+         FROM queue_hours h JOIN queues q ON q.id = h.queue_id JOIN tenants t ON t.id = q.tenant_id
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR q.tenant_id = ?1)
+         ORDER BY t.name, q.name",
+    )?;
+    let rows = stmt.query_map(params![tenant_id], |r| {
+        Ok(StoredHours {
+            queue_id: r.get(0)?,
+            queue: r.get(1)?,
+            tenant_id: r.get(2)?,
+            tenant: r.get(3)?,
+            zone: r.get(4)?,
+            week: r.get(5)?,
+            away_text: r.get(6)?,
+            holidays: Vec::new(),
+        })
+    })?;
+    let mut out: Vec<StoredHours> = rows.collect::<crate::db::Result<_>>()?;
+    for h in &mut out {
+        h.holidays = holidays(conn, h.queue_id)?;
+    }
+    Ok(out)
+}
+
+fn holidays(conn: &Connection, queue_id: i64) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT day FROM queue_holidays WHERE queue_id = ?1 ORDER BY day")?;
+    let rows = stmt.query_map([queue_id], |r| r.get(0))?;
+    Ok(rows.collect::<crate::db::Result<_>>()?)
+}
+
+/// The hours of the queue a conversation waits in, if it has any.
+pub fn of_conversation(conn: &Connection, conversation_id: i64) -> Result<Option<StoredHours>> {
+    let queue: Option<i64> = conn
+        .prepare_cached(
+            "SELECT h.queue_id FROM conversations c JOIN queue_hours h ON h.queue_id = c.queue_id
+             WHERE c.id = ?1",
+        )?
+        .query_row([conversation_id], |r| r.get(0))
+        .optional()?;
+    let Some(queue) = queue else { return Ok(None) };
+    Ok(list(conn, None)?.into_iter().find(|h| h.queue_id == queue))
+}
+
+/// Claims the away reply of a conversation's closed period: true the first time only, in the
+/// caller's transaction (with the reply's send, so a crash leaves both or neither).
+pub fn claim_away(conn: &Connection, conversation_id: i64, period: i64, now: i64) -> Result<bool> {
+    let claimed = conn
+        .prepare_cached(
+            "INSERT INTO away_replies (conversation_id, period, sent_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (conversation_id, period) DO NOTHING",
+        )?
+        .execute(params![conversation_id, period, now])?;
+    Ok(claimed > 0)
+}
+
+/// The message an away reply became.
+pub fn note_away_message(
+    conn: &Connection,
+    conversation_id: i64,
+    period: i64,
+    message_id: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE away_replies SET message_id = ?3 WHERE conversation_id = ?1 AND period = ?2",
+    )?
+    .execute(params![conversation_id, period, message_id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_fixtures as fx;
+    use crate::testing::store;
+
+    #[crate::testing::both_stores]
+    fn hours_are_kept_per_queue_read_back_and_an_away_reply_claimed_once() {
+        let (_d, conn) = store();
+        let conversation = fx::number_and_conversation(&conn).unwrap();
+        let tenant: i64 = conn
+            .query_row("SELECT id FROM tenants", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "INSERT INTO queues (tenant_id, name, created_at) VALUES (?1, 'Sales', 1)",
+            [tenant],
+        )
+        .unwrap();
+        let queue: i64 = conn
+            .query_row("SELECT id FROM queues", [], |r| r.get(0))
+            .unwrap();
+        conn.execute(
+            "UPDATE conversations SET queue_id = ?1 WHERE id = ?2",
+            params![queue, conversation],
+        )
+        .unwrap();
+        assert_eq!(of_conversation(&conn, conversation).unwrap(), None);
+
+        set(
+            &conn,
+            queue,
+            "America/La_Paz",
+            "mon-fri 09:00-18:00",
+            Some("Volvemos a las 9"),
+            5,
+        )
+        .unwrap();
+        assert!(holiday(&conn, queue, "2026-12-25", false).unwrap());
+        assert!(!holiday(&conn, queue, "2026-12-25", false).unwrap(), "once");
+        let stored = of_conversation(&conn, conversation)
+            .unwrap()
+            .expect("its queue's hours");
+        assert_eq!(
+            (
+                stored.queue.as_str(),
+                stored.zone.as_str(),
+                stored.holidays.clone()
+            ),
+            ("Sales", "America/La_Paz", vec!["2026-12-25".to_string()])
+        );
+        assert_eq!(stored.away_text.as_deref(), Some("Volvemos a las 9"));
+        assert!(stored.hours().is_some());
+        set(&conn, queue, "Europe/Madrid", "sat 10:00-14:00", None, 6).unwrap();
+        let listed = list(&conn, Some(tenant)).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].zone.as_str(), listed[0].away_text.clone()),
+            ("Europe/Madrid", None)
+        );
+        assert!(list(&conn, Some(tenant + 1)).unwrap().is_empty());
+        assert!(holiday(&conn, queue, "2026-12-25", true).unwrap());
+
+        assert!(claim_away(&conn, conversation, 1_000, 7).unwrap());
+        assert!(
+            !claim_away(&conn, conversation, 1_000, 8).unwrap(),
+            "once a period"
+        );
+        assert!(
+            claim_away(&conn, conversation, 2_000, 9).unwrap(),
+            "the next period"
+        );
+        note_away_message(&conn, conversation, 1_000, 42).unwrap();
+    }
+}
