@@ -72,6 +72,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             fill(app.t.canned_hint, &[&canned.join(", ")]),
             Style::default().add_modifier(Modifier::BOLD),
         ));
+    } else if let Some(outside) = super::hours::open_conversation_outside(app) {
+        // The customer hears the queue's away reply; the agent may still answer.
+        block = block.title_bottom(Span::styled(
+            format!(" ☾ {outside} "),
+            Style::default().fg(Color::Yellow),
+        ));
     }
     let mut inner = block.inner(area);
     frame.render_widget(block, area);

@@ -6,6 +6,7 @@ mod composer;
 mod contact;
 mod conversations;
 pub mod help;
+mod hours;
 pub mod layout;
 mod messages;
 mod picker;

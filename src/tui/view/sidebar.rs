@@ -97,8 +97,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 truncate(name, width),
                 Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             ),
+            // Outside its hours: when it opens, after a moon (the composer says it in words).
             SidebarItem::Queue(q) => {
-                counted(marker, &format!(" {}", q.name), q.waiting, width, style)
+                let label = match super::hours::closed_until(app, q) {
+                    // When it opens, where there is room for it whole; else the moon alone.
+                    Some(opens) => {
+                        let whole = format!(" {} ☾{opens}", q.name);
+                        let room = width.saturating_sub(q.waiting.to_string().len() + 2);
+                        match super::text::width(&whole) <= room {
+                            true => whole,
+                            false => format!(" {} ☾", q.name),
+                        }
+                    }
+                    None => format!(" {}", q.name),
+                };
+                counted(marker, &label, q.waiting, width, style)
             }
             SidebarItem::NoQueue(tenant) => {
                 let waiting: i64 = app

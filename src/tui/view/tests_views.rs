@@ -281,3 +281,48 @@ fn the_save_prompt_shows_the_end_of_the_path() {
     assert!(footer.contains("wabox-2.jpg▏"), "{footer}");
     assert!(footer.contains("Esc cancel"), "{footer}");
 }
+
+/// Sales keeps La Paz's hours, 13:00 to 18:00 on weekdays: at the fixtures' now (Thursday
+/// 12:00 there) it is closed, and opens at one.
+fn sales_outside_hours(lang: &str) -> App {
+    let mut app = fixtures::open(counted(lang), 0, fixtures::sheena_messages());
+    for q in &mut app.sidebar.queues {
+        if q.name == "Sales" {
+            q.hours = Some(crate::protocol::directory::QueueHours {
+                zone: "America/La_Paz".into(),
+                week: "mon-fri 13:00-18:00".into(),
+                holidays: vec!["2026-12-25".into()],
+            });
+        }
+    }
+    app
+}
+
+#[test]
+fn a_queue_outside_its_hours_says_when_it_opens_in_the_sidebar_and_the_composer_80x24() {
+    for lang in ["en", "es"] {
+        let app = sales_outside_hours(lang);
+        let text = screen(&app, 80, 24);
+        // The sidebar has room for the moon alone; the composer says when, in words.
+        let (moon, words) = match lang {
+            "en" => ("Sales ☾ ", "outside hours, opens Thu 13:00"),
+            _ => ("Sales ☾ ", "fuera de horario, abre jue 13:00"),
+        };
+        assert!(
+            text.contains(moon) && text.contains(words),
+            "{lang}:\n{text}"
+        );
+        insta::assert_snapshot!(format!("outside_hours_{lang}"), text);
+    }
+    // Wider, the sidebar says when too.
+    let wide = screen(&sales_outside_hours("es"), 120, 30);
+    assert!(wide.contains("Sales ☾jue 13:00"), "{wide}");
+    // At one o'clock it is open: neither says anything.
+    let mut app = sales_outside_hours("en");
+    app.now = fixtures::NOW + 3600;
+    let text = screen(&app, 80, 24);
+    assert!(
+        !text.contains('☾') && !text.contains("outside hours"),
+        "{text}"
+    );
+}
