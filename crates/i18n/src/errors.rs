@@ -142,7 +142,7 @@ fn spanish(code: &ErrorCode) -> String {
         MetaDidNotConfirm { meta } | MetaDidNotConfirmToken { meta } => format!("Meta no confirmó el número: {meta}"),
         MetaDidNotAnswer { meta } | MetaDidNotAnswerToken { meta } => format!("Meta no respondió sobre el número: {meta}"),
         NoDisplayNumber {} => "Meta respondió sin el número visible del número".into(),
-        BadHours { detail } => detail.clone(),
+        BadHours { detail } => format!("horario no válido: {detail}"),
         BlockRefused { meta } => format!("Meta no bloqueó al cliente: {meta}"),
         UnblockRefused { meta } => format!("Meta no levantó el bloqueo: {meta}"),
         CustomerBlocked { conversation } => format!("el cliente de la conversación {conversation} está bloqueado en este número: ninguno puede escribir al otro hasta `wabox unblock {conversation}`"),
