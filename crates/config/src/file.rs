@@ -32,6 +32,8 @@ pub(crate) struct ConfigFile {
     #[serde(default)]
     pub(crate) metrics: MetricsSettings,
     #[serde(default)]
+    pub(crate) optout: crate::settings::OptOutSettings,
+    #[serde(default)]
     pub(crate) store: StoreSection,
     /// Key bindings over the defaults: `action = "key"` or `action = ["key", "key"]`.
     #[serde(default)]

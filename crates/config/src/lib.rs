@@ -9,7 +9,8 @@ pub mod store_url;
 mod tests;
 
 pub use settings::{
-    KapsoSettings, KeyEntry, KeyList, MediaSettings, MetricsSettings, OutboxSettings, UiSettings,
+    KapsoSettings, KeyEntry, KeyList, MediaSettings, MetricsSettings, OptOutSettings,
+    OutboxSettings, UiSettings,
 };
 
 use file::{default_access_group, default_dialog_base_url, default_graph_version};
@@ -66,6 +67,8 @@ pub struct Config {
     pub media: MediaSettings,
     pub ui: UiSettings,
     pub metrics: MetricsSettings,
+    /// Marketing opt-outs: the stop words and the answer, by language (`[optout]`).
+    pub optout: OptOutSettings,
     /// The PostgreSQL store every engine given it shares (`[store] url`, `WABOX_STORE_URL`); none:
     /// SQLite in the data dir. A secret: it may hold a password.
     pub store_url: Option<Secret>,
@@ -105,6 +108,7 @@ impl Config {
             media: MediaSettings::default(),
             ui: UiSettings::default(),
             metrics: MetricsSettings::default(),
+            optout: OptOutSettings::default(),
             store_url: None,
             keys: BTreeMap::new(),
             sequences_dir: None,

@@ -99,6 +99,7 @@ impl Config {
             media: file.media,
             ui: file.ui,
             metrics: file.metrics,
+            optout: file.optout,
             store_url,
             keys: file.keys,
             sequences_dir,

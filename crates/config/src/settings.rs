@@ -66,6 +66,46 @@ impl Default for UiSettings {
     }
 }
 
+/// Marketing opt-outs: a customer who writes one of these words alone is opted out of
+/// broadcasts and answered once, in the language of the word.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OptOutSettings {
+    /// Per language (`en`, `es`, ...): the stop words, matched whole, case and accents ignored.
+    pub words: BTreeMap<String, Vec<String>>,
+    /// Per language: the answer to an opt-out (none for a language: no answer).
+    pub replies: BTreeMap<String, String>,
+}
+
+impl Default for OptOutSettings {
+    fn default() -> Self {
+        let words = [
+            ("en", vec!["STOP", "UNSUBSCRIBE"]),
+            ("es", vec!["BAJA", "STOP"]),
+        ];
+        let replies = [
+            (
+                "en",
+                "Done: you will not get our promotions any more. You can still write to us.",
+            ),
+            (
+                "es",
+                "Listo: ya no recibirás nuestras promociones. Puedes seguir escribiéndonos.",
+            ),
+        ];
+        OptOutSettings {
+            words: words
+                .into_iter()
+                .map(|(l, w)| (l.to_string(), w.into_iter().map(String::from).collect()))
+                .collect(),
+            replies: replies
+                .into_iter()
+                .map(|(l, r)| (l.to_string(), r.to_string()))
+                .collect(),
+        }
+    }
+}
+
 /// Downloads of customers' files.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]

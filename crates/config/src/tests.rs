@@ -26,6 +26,8 @@ fn reads_every_documented_key_from_the_example() {
     assert_eq!(c.ui.language, "en");
     assert!(c.ui.canned.contains_key("hours"));
     assert!(c.keys.contains_key("quit") && c.keys.contains_key("composer"));
+    assert_eq!(c.optout.words["es"], ["BAJA", "STOP"]);
+    assert!(c.optout.replies["en"].starts_with("Done"));
 }
 
 #[test]

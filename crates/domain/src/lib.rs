@@ -21,6 +21,7 @@ pub mod media_content;
 pub mod meta_errors;
 pub mod number;
 pub mod onboarding;
+pub mod optout;
 pub mod pace;
 pub mod reply;
 pub mod routing;

@@ -1,0 +1,55 @@
+//! Marketing opt-outs: a customer who writes a stop word alone (`STOP`, `baja.`, `Stop!`) no
+//! longer gets broadcasts. Matched whole, ignoring case, accents and the punctuation around it,
+//! so "stop sending me the catalogue" is a message, not an opt-out.
+
+use std::collections::BTreeMap;
+
+/// The language whose stop word `text` is, if it is one; `words` by language.
+pub fn language_of_stop<'a>(
+    words: &'a BTreeMap<String, Vec<String>>,
+    text: &str,
+) -> Option<&'a str> {
+    let said = crate::keywords::fold(text.trim().trim_matches(|c: char| !c.is_alphanumeric()));
+    if said.is_empty() {
+        return None;
+    }
+    words
+        .iter()
+        .find(|(_, list)| list.iter().any(|w| crate::keywords::fold(w.trim()) == said))
+        .map(|(lang, _)| lang.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words() -> BTreeMap<String, Vec<String>> {
+        [
+            ("en", vec!["STOP", "UNSUBSCRIBE"]),
+            ("es", vec!["BAJA", "Dar de baja"]),
+        ]
+        .into_iter()
+        .map(|(l, w)| (l.to_string(), w.into_iter().map(String::from).collect()))
+        .collect()
+    }
+
+    #[test]
+    fn a_stop_word_alone_is_an_opt_out_in_its_language_and_a_sentence_is_not() {
+        let w = words();
+        for (text, lang) in [
+            ("STOP", Some("en")),
+            ("  stop!! ", Some("en")),
+            ("Unsubscribe.", Some("en")),
+            ("baja", Some("es")),
+            ("¡BAJA!", Some("es")),
+            ("dar  de  BAJA", Some("es")),
+            ("stop sending me the catalogue", None),
+            ("¿me das de baja?", None),
+            ("bajá", Some("es")),
+            ("", None),
+            ("!!!", None),
+        ] {
+            assert_eq!(language_of_stop(&w, text), lang, "{text:?}");
+        }
+    }
+}
