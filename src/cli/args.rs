@@ -85,8 +85,9 @@ pub enum Command {
     Clock(sequences::ClockCommand),
     /// Every message with these words (prefixes, accents ignored), newest first.
     Search(conversations::SearchArgs),
-    /// A conversation's contact: numbers and ids, labels, private notes.
-    Contact(conversations::ConversationArgs),
+    /// A conversation's contact: numbers and ids, labels, private notes, marketing opt-out;
+    /// `contact optout|optin ID` opts them out of broadcasts or back in.
+    Contact(conversations::ContactArgs),
     /// Add a private note to a conversation's contact (stored, never sent).
     Note(conversations::NoteArgs),
     /// Label a conversation's contact.

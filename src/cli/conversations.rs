@@ -115,6 +115,44 @@ impl SearchArgs {
     }
 }
 
+/// `contact ID`, or `contact optout ID` / `contact optin ID`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ContactArgs {
+    #[command(subcommand)]
+    command: Option<ContactCommand>,
+    #[arg(required = true)]
+    conversation_id: Option<i64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ContactCommand {
+    /// Opt the customer out of marketing: broadcasts skip them (they may write STOP too).
+    Optout(ConversationArgs),
+    /// Opt them back in (they asked for promotions again).
+    Optin(ConversationArgs),
+}
+
+impl ContactArgs {
+    pub fn contact(self) -> (Request, bool) {
+        let (conversation_id, opted_out, json) = match self.command {
+            Some(ContactCommand::Optout(a)) => (a.conversation_id, Some(true), a.json),
+            Some(ContactCommand::Optin(a)) => (a.conversation_id, Some(false), a.json),
+            None => (self.conversation_id.unwrap_or_default(), None, self.json),
+        };
+        let request = match opted_out {
+            Some(opted_out) => Request::SetOptOut {
+                conversation_id,
+                opted_out,
+            },
+            None => Request::GetContact { conversation_id },
+        };
+        (request, json)
+    }
+}
+
 /// The conversation a command acts on: `contact`, `close` and `reopen` need nothing else.
 #[derive(Args, Debug)]
 pub struct ConversationArgs {
@@ -124,11 +162,6 @@ pub struct ConversationArgs {
 }
 
 impl ConversationArgs {
-    pub fn contact(self) -> (Request, bool) {
-        let conversation_id = self.conversation_id;
-        (Request::GetContact { conversation_id }, self.json)
-    }
-
     pub fn close(self) -> (Request, bool) {
         let request = state_request(self.conversation_id, ConversationState::Closed, None);
         (request, self.json)

@@ -59,6 +59,7 @@ fn contact(labels: &[&str]) -> Response {
         tenant: "Demo Shop".into(),
         labels: labels.iter().map(|l| l.to_string()).collect(),
         notes: Vec::new(),
+        opted_out: None,
     }))
 }
 

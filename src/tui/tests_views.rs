@@ -267,6 +267,7 @@ fn the_contact_panel_follows_n_to_the_new_conversation() {
         tenant: "Demo Shop".into(),
         labels: vec!["vip".into()],
         notes: Vec::new(),
+        opted_out: None,
     };
     app.on_reply(
         Tag::Contact { conversation_id: 1 },

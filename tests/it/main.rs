@@ -20,6 +20,7 @@ mod hours;
 mod json_shape;
 mod kapso;
 mod migrate;
+mod optout;
 mod protocol_version;
 mod reading;
 mod remote;

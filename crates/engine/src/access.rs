@@ -132,6 +132,9 @@ pub fn need(request: &Request) -> Need {
         }
         | Claim { conversation_id }
         | Block { conversation_id }
+        | SetOptOut {
+            conversation_id, ..
+        }
         | Unblock { conversation_id }
         | Transfer {
             conversation_id, ..

@@ -80,8 +80,7 @@ async fn due(engine: &Arc<Engine>, arrived: Vec<(i64, i64)>, now: i64) -> Vec<(i
                     continue;
                 };
                 if kind == "text"
-                    && let Some(lang) =
-                        wabox_domain::optout::language_of_stop(&optout.words, &text)
+                    && let Some(lang) = wabox_domain::optout::language_of_stop(&optout.words, &text)
                 {
                     let reply = optout.replies.get(lang).cloned();
                     out.push((conversation_id, Due::OptOut { reply }));

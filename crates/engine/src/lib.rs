@@ -7,7 +7,7 @@ pub mod api;
 mod appender;
 mod apply_lanes;
 pub mod assign;
-mod away;
+mod auto_reply;
 mod checkpointer;
 pub mod cluster;
 mod connect;

@@ -103,7 +103,7 @@ impl RunningEngine {
         let templates = super::templates::spawn_periodic(engine.clone());
         let media = super::media::spawn(engine.clone());
         let assign = tokio::spawn(super::assign::run(engine.clone()));
-        let away = tokio::spawn(super::away::run(engine.clone()));
+        let auto_reply = tokio::spawn(super::auto_reply::run(engine.clone()));
         let tokens = super::health::spawn_token_watch(engine.clone());
         let sequences = super::scheduler::spawn(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
@@ -112,7 +112,7 @@ impl RunningEngine {
             webhook_addr,
             socket,
             tasks: vec![
-                http, clients, outbox, templates, media, assign, away, tokens, sequences,
+                http, clients, outbox, templates, media, assign, auto_reply, tokens, sequences,
             ],
             lock,
         })

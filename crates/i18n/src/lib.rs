@@ -70,6 +70,8 @@ pub struct Strings {
     pub composer_closed: &'static str,
     pub composer_closing: &'static str,
     pub composer_open: &'static str,
+    /// The contact panel: opted out of marketing since `{}`.
+    pub opted_out: &'static str,
     /// A queue outside its business hours: `{}` when it opens (`Mon 09:00`).
     pub outside_hours: &'static str,
     /// The same, never opening within a year.
@@ -225,6 +227,7 @@ pub static EN: Strings = Strings {
     composer_closed: "The 24-hour window is closed: only a template can be sent ({})",
     composer_closing: "The window closes in {}: answer now, or use a template after",
     composer_open: "Window open: {} left",
+    opted_out: "No marketing (opted out {})",
     outside_hours: "outside hours, opens {}",
     outside_hours_always: "outside hours",
     canned_hint: " Tab completes: {} ",
@@ -327,7 +330,7 @@ pub static EN: Strings = Strings {
     automation_paused: "paused",
     automation_enrolled: "sequence started",
     sequence_origin: "automation",
-    away_origin: "away reply",
+    away_origin: "automatic answer",
 };
 
 pub static ES: Strings = Strings {
@@ -380,6 +383,7 @@ pub static ES: Strings = Strings {
     composer_closed: "La ventana de 24 horas está cerrada: solo se puede enviar una plantilla ({})",
     composer_closing: "La ventana cierra en {}: responde ahora, o usa una plantilla después",
     composer_open: "Ventana abierta: quedan {}",
+    opted_out: "Sin promociones (se dio de baja {})",
     outside_hours: "fuera de horario, abre {}",
     outside_hours_always: "fuera de horario",
     canned_hint: " Tab completa: {} ",
@@ -482,7 +486,7 @@ pub static ES: Strings = Strings {
     automation_paused: "en pausa",
     automation_enrolled: "secuencia iniciada",
     sequence_origin: "automático",
-    away_origin: "fuera de horario",
+    away_origin: "respuesta automática",
 };
 
 #[cfg(test)]

@@ -132,6 +132,16 @@ pub struct ContactDetails {
     pub tenant: String,
     pub labels: Vec<String>,
     pub notes: Vec<NoteView>,
+    /// Opted out of marketing: broadcasts skip them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opted_out: Option<OptOutView>,
+}
+
+/// When a customer opted out of marketing, and who did it (`customer`: they wrote a stop word).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptOutView {
+    pub at: i64,
+    pub by: String,
 }
 
 /// Where a delivery stands.

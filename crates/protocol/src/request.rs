@@ -300,6 +300,11 @@ pub enum Request {
     Unblock {
         conversation_id: i64,
     },
+    /// Opts the conversation's customer out of marketing (broadcasts skip them), or back in.
+    SetOptOut {
+        conversation_id: i64,
+        opted_out: bool,
+    },
     /// From now on, pushed events arrive on this connection. With `since` (the cursor of the
     /// last push a lost connection received), the changes made meanwhile come as one push
     /// instead of a reload, when this engine still remembers them (`Subscription::resumed`).

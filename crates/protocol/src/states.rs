@@ -42,6 +42,8 @@ words! {
         Sequence = "sequence",
         /// The away reply of a queue outside its business hours.
         Away = "away",
+        /// The answer to a customer's opt-out (a stop word).
+        OptOut = "opt_out",
         /// A call (not a message: nothing answers, quotes or marks it read).
         Call = "call",
     }

@@ -22,11 +22,21 @@ fn contact_of(conn: &Connection, conversation_id: i64) -> Result<i64> {
 
 pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails> {
     let contact_id = contact_of(conn, conversation_id)?;
-    let (name, wa_id, user_id, username, tenant) = conn.query_row(
-        "SELECT k.name, k.wa_id, k.user_id, k.username, t.name FROM contacts k
-         JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1",
+    let (name, wa_id, user_id, username, tenant, opted_out_at, opted_out_by) = conn.query_row(
+        "SELECT k.name, k.wa_id, k.user_id, k.username, t.name, k.opted_out_at, k.opted_out_by
+         FROM contacts k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?1",
         [contact_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        },
     )?;
     let labels = conn
         .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1 ORDER BY label")?
@@ -53,7 +63,36 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
         tenant,
         labels,
         notes,
+        opted_out: opted_out_at.map(|at| wabox_protocol::admin::OptOutView {
+            at,
+            by: opted_out_by.unwrap_or_default(),
+        }),
     })
+}
+
+/// Opts the conversation's customer out of marketing (`Some((at, by))`) or back in (`None`).
+/// True when that changed anything (a second STOP changes nothing, and is not answered).
+pub fn set_opted_out(
+    conn: &Connection,
+    conversation_id: i64,
+    opted_out: Option<(i64, &str)>,
+) -> Result<bool> {
+    let contact_id = contact_of(conn, conversation_id)?;
+    let changed = match opted_out {
+        Some((at, by)) => conn
+            .prepare_cached(
+                "UPDATE contacts SET opted_out_at = ?2, opted_out_by = ?3
+                 WHERE id = ?1 AND opted_out_at IS NULL",
+            )?
+            .execute(params![contact_id, at, by])?,
+        None => conn
+            .prepare_cached(
+                "UPDATE contacts SET opted_out_at = NULL, opted_out_by = NULL
+                 WHERE id = ?1 AND opted_out_at IS NOT NULL",
+            )?
+            .execute([contact_id])?,
+    };
+    Ok(changed > 0)
 }
 
 fn clean_label(label: &str) -> Result<String> {

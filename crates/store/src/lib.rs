@@ -79,6 +79,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_api_tokens.sql"),
     include_str!("../migrations/0020_blocked.sql"),
     include_str!("../migrations/0021_business_hours.sql"),
+    include_str!("../migrations/0022_optout.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -97,6 +98,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0006_api_tokens.sql"),
     include_str!("../migrations/postgres/0007_blocked.sql"),
     include_str!("../migrations/postgres/0008_business_hours.sql"),
+    include_str!("../migrations/postgres/0009_optout.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

@@ -155,6 +155,16 @@ pub fn contact(c: &ContactDetails) {
             c.labels.join(", ")
         }
     );
+    if let Some(o) = &c.opted_out {
+        let by = match o.by.as_str() {
+            "customer" => "by writing a stop word".to_string(),
+            user => format!("by {user}"),
+        };
+        say!(
+            "opted out of marketing {} ({by}): broadcasts skip them",
+            crate::domain::time::rfc3339(o.at)
+        );
+    }
     for n in &c.notes {
         say!("note by {} at {}: {}", n.author, n.at, n.text);
     }

@@ -38,6 +38,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         (None, None) => {}
     }
     push(c.tenant.clone(), dim);
+    if let Some(o) = &c.opted_out {
+        let when = list_time(o.at, app.now, app.offset, app.t);
+        push(
+            crate::i18n::fill(app.t.opted_out, &[&when]),
+            Style::default().fg(ratatui::style::Color::Yellow),
+        );
+    }
     push(String::new(), Style::default());
     push(format!("{}:", app.t.labels), bold);
     if c.labels.is_empty() {

@@ -248,6 +248,10 @@ fn contact_panel_shows_labels_and_private_notes() {
                     text: "Prefers calls after 6pm".into(),
                     at: NOW - 3600,
                 }],
+                opted_out: Some(crate::protocol::admin::OptOutView {
+                    at: NOW - 86_400,
+                    by: "customer".into(),
+                }),
             },
         ))),
     );

@@ -14,6 +14,28 @@ impl Engine {
     ) -> Result<Response, ApiError> {
         match request {
             Request::GetContact { conversation_id } => self.contact_response(conversation_id).await,
+            Request::SetOptOut {
+                conversation_id,
+                opted_out,
+            } => {
+                let by = caller.user.clone();
+                let detail = format!(
+                    "conversation {conversation_id}'s customer opted {}",
+                    if opted_out { "out" } else { "back in" }
+                );
+                self.write(move |ctx| {
+                    let mark = opted_out.then_some((now, by.as_str()));
+                    if wabox_store::contacts::set_opted_out(&ctx.conn, conversation_id, mark)? {
+                        ctx.events
+                            .push(wabox_store::StoreEvent::ConversationChanged { conversation_id });
+                        let action = if opted_out { "opt_out" } else { "opt_in" };
+                        wabox_store::queues::audit(&ctx.conn, &by, None, action, &detail, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                self.contact_response(conversation_id).await
+            }
             Request::ChangeLabels {
                 conversation_id,
                 add,

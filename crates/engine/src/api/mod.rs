@@ -277,9 +277,10 @@ impl Engine {
             Request::ListTemplates { .. } | Request::SyncTemplates { .. } => {
                 self.templates_request(&access, request).await
             }
-            Request::GetContact { .. } | Request::ChangeLabels { .. } | Request::AddNote { .. } => {
-                self.contacts_request(caller, request, now).await
-            }
+            Request::GetContact { .. }
+            | Request::ChangeLabels { .. }
+            | Request::AddNote { .. }
+            | Request::SetOptOut { .. } => self.contacts_request(caller, request, now).await,
         }
     }
 }
