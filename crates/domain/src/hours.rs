@@ -83,8 +83,9 @@ impl Week {
                 }
                 return Err(HoursError::BadWeek(item.to_string()));
             };
+            let days = day_span(days)?;
             let range = parse_range(hours)?;
-            for day in day_span(days)? {
+            for day in days {
                 week.days[day].push(range);
             }
         }
@@ -94,27 +95,58 @@ impl Week {
         Ok(week)
     }
 
-    /// The spec again, one item per day and range, in the form `parse` reads.
+    /// The spec again in the form `parse` reads, days with the same range run together:
+    /// `mon-fri 09:00-18:00, sat 09:00-13:00`.
     pub fn spec(&self) -> String {
-        let mut items = Vec::new();
-        for (day, ranges) in self.days.iter().enumerate() {
-            for r in ranges {
-                items.push(format!(
-                    "{} {}-{}",
-                    DAYS[day].0,
-                    clock(r.start),
-                    clock(r.end)
-                ));
+        // Each distinct range, with the days it is on, in the order first met (Monday first).
+        let mut ranges: Vec<(Range, [bool; 7])> = Vec::new();
+        for (day, list) in self.days.iter().enumerate() {
+            for r in list {
+                match ranges.iter_mut().find(|(known, _)| known == r) {
+                    Some((_, days)) => days[day] = true,
+                    None => {
+                        let mut days = [false; 7];
+                        days[day] = true;
+                        ranges.push((*r, days));
+                    }
+                }
             }
         }
+        let mut items: Vec<(usize, u16, String)> = Vec::new();
+        for (r, days) in ranges {
+            let mut day = 0;
+            while day < 7 {
+                if !days[day] {
+                    day += 1;
+                    continue;
+                }
+                let first = day;
+                while day + 1 < 7 && days[day + 1] {
+                    day += 1;
+                }
+                let run = match first == day {
+                    true => DAYS[first].0.to_string(),
+                    false => format!("{}-{}", DAYS[first].0, DAYS[day].0),
+                };
+                let item = format!("{run} {}-{}", clock(r.start), clock(r.end));
+                items.push((first, r.start, item));
+                day += 1;
+            }
+        }
+        items.sort();
+        let items: Vec<String> = items.into_iter().map(|(_, _, item)| item).collect();
         items.join(", ")
     }
 }
 
+/// Spanish abbreviations too (`lun-vie`), accents optional.
+const DIAS: [&str; 7] = ["lun", "mar", "mie", "jue", "vie", "sab", "dom"];
+
 fn day_index(word: &str) -> Result<usize, HoursError> {
-    let w = word.to_ascii_lowercase();
+    let w = crate::keywords::fold(word);
     DAYS.iter()
         .position(|(name, _)| w == *name || (w.len() > 3 && full_name(name).starts_with(&w)))
+        .or_else(|| DIAS.iter().position(|d| w == *d))
         .ok_or_else(|| HoursError::BadDay(word.to_string()))
 }
 
@@ -418,11 +450,24 @@ mod tests {
             [1, 0, 0, 0, 1, 1, 1]
         );
         assert!(Week::parse("Monday 08:00-24:00").is_ok());
+        assert_eq!(
+            Week::parse("lun-vie 09:00-18:00, sáb 09:00-13:00").unwrap(),
+            w
+        );
+        let split =
+            Week::parse("mon-fri 09:00-14:00, mon-thu 16:00-19:00, sat 10:00-13:00").unwrap();
+        assert_eq!(
+            split.spec(),
+            "mon-fri 09:00-14:00, mon-thu 16:00-19:00, sat 10:00-13:00",
+            "days with the same range run together"
+        );
+        assert_eq!(Week::parse(&split.spec()).unwrap(), split);
         for (bad, says) in [
             ("", "cannot read"),
             ("mon", "cannot read"),
             ("mon 9-18", "no time"),
             ("funday 09:00-10:00", "no day"),
+            ("funday 9-10", "no day"),
             ("mon 09:00-09:00", "empty range"),
             ("mon 25:00-26:00", "no time"),
             ("mon 09:00-18:00 extra", "cannot read"),
