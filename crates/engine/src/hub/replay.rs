@@ -223,13 +223,13 @@ mod tests {
     #[test]
     fn many_ids_in_few_ticks_are_bounded_too() {
         let mut r = Replay::new(1);
-        let mut big = Tick::default();
-        for i in 0..(KEPT_IDS as i64 / 4) {
-            big.take(StoreEvent::MessageAdded {
-                conversation_id: i,
-                message_id: i,
-            });
-        }
+        // Built whole: taking 50,000 events one by one checks each against the others.
+        let n = KEPT_IDS as i64 / 4;
+        let big = Tick {
+            conversations: (0..n).map(|i| (i, false)).collect(),
+            messages: (0..n).map(|i| (i, i)).collect(),
+            ..Tick::default()
+        };
         r.record(&big);
         r.record(&big);
         assert_eq!(r.ticks.len(), 1, "the first went to make room");

@@ -38,6 +38,11 @@ async fn pushes_until(
     }
 }
 
+/// Takes this subscriber's pushes until none has come for half a second.
+async fn settle(pushes: &mut super::Pushes) {
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(500), pushes.recv()).await {}
+}
+
 /// The first push to this subscriber that carries a sidebar.
 async fn with_sidebar(pushes: &mut super::Pushes) -> Arc<super::Delivery> {
     let seen = pushes_until(pushes, |p| p.sidebar.is_some()).await;
@@ -190,6 +195,10 @@ async fn an_agent_who_held_a_conversation_outside_their_queues_is_told_it_is_gon
 async fn agents_of_one_queue_with_the_same_sidebar_are_sent_the_same_bytes() {
     let (_d, engine) = engine();
     let (conversation_id, mut ana, mut ben) = sales_of_ana_and_ben(&engine).await;
+    // The team's own changes may reach the hub between the two joins, and have each sidebar
+    // read on its own: once they are pushed, the next change has both read together.
+    settle(&mut ana).await;
+    settle(&mut ben).await;
     engine
         .tell(wabox_store::StoreEvent::ConversationChanged { conversation_id })
         .await;
