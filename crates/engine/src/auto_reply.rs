@@ -13,7 +13,6 @@
 
 use super::Engine;
 use std::sync::Arc;
-use wabox_store::db::{OptionalExtension, params};
 use wabox_store::{StoreEvent, outbox};
 
 /// New messages in `event`, once each: (conversation, message).
@@ -53,45 +52,35 @@ pub async fn run(engine: Arc<Engine>) {
     }
 }
 
-/// A customer's own text, fresh (not history, not a late delivery of an old one), to a
-/// customer not blocked; with its queue's away text when the queue keeps hours.
-const DUE_SQL: &str = "SELECT m.at, m.type, m.text, h.away_text
-     FROM messages m JOIN conversations c ON c.id = m.conversation_id
-     LEFT JOIN queue_hours h ON h.queue_id = c.queue_id
-     WHERE m.id = ?1 AND m.direction = 'in' AND m.origin = 'customer' AND c.blocked_at IS NULL";
-
-/// The answers due. Looked for on a reader: most messages need none, and cost the writer
-/// nothing.
+/// The answers due to the customers' fresh messages (not history, not a late delivery of an
+/// old one), read in one query a burst on a reader: most messages need none, and cost the
+/// writer nothing.
 async fn due(engine: &Arc<Engine>, arrived: Vec<(i64, i64)>, now: i64) -> Vec<(i64, Due)> {
     let optout = engine.config.optout.clone();
+    let ids: Vec<i64> = arrived.iter().map(|(_, m)| *m).collect();
     let read = engine
         .read(move |c| {
             let mut out = Vec::new();
-            for (conversation_id, message_id) in arrived {
-                let found: Option<(i64, String, String, Option<String>)> = c
-                    .prepare_cached(DUE_SQL)?
-                    .query_row(params![message_id], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .optional()?;
-                // A message from before the last day (a late delivery, an import) is answered
-                // by nobody: its moment has passed.
-                let Some((_, kind, text, away)) = found.filter(|f| now - f.0 < 86_400) else {
-                    continue;
-                };
-                if kind == "text"
-                    && let Some(lang) = wabox_domain::optout::language_of_stop(&optout.words, &text)
-                {
-                    let reply = optout.replies.get(lang).cloned();
-                    out.push((conversation_id, Due::OptOut { reply }));
+            for m in wabox_store::hours::customers_messages(c, &ids)? {
+                // A message from before the last day is answered by nobody: its moment passed.
+                if now - m.at >= 86_400 {
                     continue;
                 }
-                let Some(text) = away else { continue };
-                let Some(stored) = wabox_store::hours::of_conversation(c, conversation_id)? else {
+                if m.kind == "text"
+                    && let Some(lang) =
+                        wabox_domain::optout::language_of_stop(&optout.words, &m.text)
+                {
+                    let reply = optout.replies.get(lang).cloned();
+                    out.push((m.conversation_id, Due::OptOut { reply }));
+                    continue;
+                }
+                let Some(text) = m.away_text else { continue };
+                let Some(stored) = wabox_store::hours::of_conversation(c, m.conversation_id)?
+                else {
                     continue;
                 };
                 if let Some(period) = stored.hours().and_then(|rule| rule.closed_period(now)) {
-                    out.push((conversation_id, Due::Away { period, text }));
+                    out.push((m.conversation_id, Due::Away { period, text }));
                 }
             }
             Ok(out)

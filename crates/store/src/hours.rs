@@ -62,13 +62,22 @@ pub fn holiday(conn: &Connection, queue_id: i64, day: &str, remove: bool) -> Res
 
 /// Every queue with hours, of one tenant or (none) all; by tenant, then queue.
 pub fn list(conn: &Connection, tenant_id: Option<i64>) -> Result<Vec<StoredHours>> {
+    list_where(conn, tenant_id, None)
+}
+
+fn list_where(
+    conn: &Connection,
+    tenant_id: Option<i64>,
+    queue_id: Option<i64>,
+) -> Result<Vec<StoredHours>> {
     let mut stmt = conn.prepare_cached(
         "SELECT h.queue_id, q.name, q.tenant_id, t.name, h.zone, h.week, h.away_text
          FROM queue_hours h JOIN queues q ON q.id = h.queue_id JOIN tenants t ON t.id = q.tenant_id
          WHERE (CAST(?1 AS BIGINT) IS NULL OR q.tenant_id = ?1)
+           AND (CAST(?2 AS BIGINT) IS NULL OR h.queue_id = ?2)
          ORDER BY t.name, q.name",
     )?;
-    let rows = stmt.query_map(params![tenant_id], |r| {
+    let rows = stmt.query_map(params![tenant_id, queue_id], |r| {
         Ok(StoredHours {
             queue_id: r.get(0)?,
             queue: r.get(1)?,
@@ -104,7 +113,53 @@ pub fn of_conversation(conn: &Connection, conversation_id: i64) -> Result<Option
         .query_row([conversation_id], |r| r.get(0))
         .optional()?;
     let Some(queue) = queue else { return Ok(None) };
-    Ok(list(conn, None)?.into_iter().find(|h| h.queue_id == queue))
+    Ok(list_where(conn, None, Some(queue))?.into_iter().next())
+}
+
+/// A customer's fresh message, as the automatic answers look at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrived {
+    pub conversation_id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub text: String,
+    /// The away text of the queue it waits in, when that queue keeps hours.
+    pub away_text: Option<String>,
+}
+
+/// Of these messages, the customers' own (not to a blocked customer), in one query: the
+/// automatic answers look at every message, and one query a message cost a round trip each
+/// on PostgreSQL.
+pub fn customers_messages(conn: &Connection, message_ids: &[i64]) -> Result<Vec<Arrived>> {
+    if message_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(message_ids).map_err(crate::StoreError::invalid)?;
+    let ids = match conn.dialect() {
+        crate::db::Dialect::Sqlite => "SELECT value FROM json_each(?1)",
+        crate::db::Dialect::Postgres => {
+            "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON))"
+        }
+    };
+    let sql = format!(
+        "SELECT m.conversation_id, m.at, m.type, m.text, h.away_text
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         LEFT JOIN queue_hours h ON h.queue_id = c.queue_id
+         WHERE m.id IN ({ids}) AND m.direction = 'in' AND m.origin = 'customer'
+           AND c.blocked_at IS NULL
+         ORDER BY m.id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([list], |r| {
+        Ok(Arrived {
+            conversation_id: r.get(0)?,
+            at: r.get(1)?,
+            kind: r.get(2)?,
+            text: r.get(3)?,
+            away_text: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 /// Claims the away reply of a conversation's closed period: true the first time only, in the
@@ -205,5 +260,30 @@ mod tests {
             "the next period"
         );
         note_away_message(&conn, conversation, 1_000, 42).unwrap();
+
+        let first: i64 = conn
+            .query_row("SELECT min(id) FROM messages", [], |r| r.get(0))
+            .unwrap();
+        let arrived = customers_messages(&conn, &[first, first + 1000]).unwrap();
+        assert_eq!(
+            arrived.len(),
+            1,
+            "the customer's one message, nothing for an unknown id"
+        );
+        assert_eq!(arrived[0].conversation_id, conversation);
+        assert_eq!(
+            (arrived[0].kind.as_str(), arrived[0].text.as_str()),
+            ("text", "hola")
+        );
+        assert_eq!(
+            arrived[0].away_text, None,
+            "Sales keeps hours without an away text now"
+        );
+        conn.execute("UPDATE conversations SET blocked_at = 1", [])
+            .unwrap();
+        assert!(
+            customers_messages(&conn, &[first]).unwrap().is_empty(),
+            "blocked: nothing"
+        );
     }
 }
