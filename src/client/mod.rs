@@ -374,18 +374,8 @@ impl Client {
                 engine,
                 ..
             } => {
-                let id = *next_id;
-                *next_id += 1;
-                let mut line = serde_json::to_vec(&RequestFrame {
-                    id,
-                    request,
-                    act_as: act_as.clone(),
-                    protocol: None,
-                })
-                .map_err(|e| ErrorCode::EncodeFailed {
-                    detail: e.to_string(),
-                })?;
-                line.push(b'\n');
+                let mut line = Vec::new();
+                let id = push_frame(&mut line, next_id, request, act_as)?;
                 let lost = |e: std::io::Error| {
                     ApiError::from(ErrorCode::SocketLost {
                         detail: e.to_string(),
@@ -434,21 +424,9 @@ impl Client {
         let first = *next_id;
         let mut bytes = Vec::new();
         for request in requests {
-            let id = *next_id;
-            *next_id += 1;
-            let frame = RequestFrame {
-                id,
-                request,
-                act_as: act_as.clone(),
-                protocol: None,
-            };
-            if let Err(e) = serde_json::to_writer(&mut bytes, &frame) {
-                let e = ApiError::from(ErrorCode::EncodeFailed {
-                    detail: e.to_string(),
-                });
+            if let Err(e) = push_frame(&mut bytes, next_id, request, act_as) {
                 return (first..*next_id).map(|_| Err(e.clone())).collect();
             }
-            bytes.push(b'\n');
         }
         if let Err(e) = write.write_all(&bytes).await {
             let e = ApiError::from(ErrorCode::SocketLost {
@@ -516,4 +494,28 @@ impl Client {
             drop(lock);
         }
     }
+}
+
+/// Appends `request` as the next numbered line of this connection; its id.
+fn push_frame(
+    out: &mut Vec<u8>,
+    next_id: &mut u64,
+    request: Request,
+    act_as: &Option<String>,
+) -> Result<u64, ApiError> {
+    let id = *next_id;
+    *next_id += 1;
+    let frame = RequestFrame {
+        id,
+        request,
+        act_as: act_as.clone(),
+        protocol: None,
+    };
+    serde_json::to_writer(&mut *out, &frame).map_err(|e| {
+        ApiError::from(ErrorCode::EncodeFailed {
+            detail: e.to_string(),
+        })
+    })?;
+    out.push(b'\n');
+    Ok(id)
 }

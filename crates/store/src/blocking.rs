@@ -1,7 +1,7 @@
 //! Customers the business blocked on a number (Meta's Block Users API), kept on their
 //! conversation: Meta is asked first, and the store says so only once Meta has.
 
-use super::{Result, StoreError, StoreEvent};
+use super::{Result, StoreEvent};
 use crate::db::{Connection, OptionalExtension};
 
 /// Marks the conversation's customer blocked (`Some((at, by))`) or no longer (`None`).
@@ -19,11 +19,7 @@ pub fn set(
         .prepare_cached("UPDATE conversations SET blocked_at = ?2, blocked_by = ?3 WHERE id = ?1")?
         .execute(crate::db::params![conversation_id, at, by])?;
     if changed == 0 {
-        return Err(StoreError::NotFound(
-            wabox_protocol::ErrorCode::NoConversationListed {
-                conversation: conversation_id,
-            },
-        ));
+        return Err(crate::views::no_conversation(conversation_id));
     }
     events.push(StoreEvent::ConversationChanged { conversation_id });
     Ok(())
@@ -41,6 +37,7 @@ pub fn is_blocked(conn: &Connection, conversation_id: i64) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StoreError;
     use crate::test_fixtures as fx;
     use crate::testing::store;
 

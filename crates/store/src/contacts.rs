@@ -188,11 +188,7 @@ pub fn set_state(
         params![conversation_id, state, snoozed_until],
     )?;
     if changed == 0 {
-        return Err(StoreError::NotFound(
-            wabox_protocol::ErrorCode::NoConversationListed {
-                conversation: conversation_id,
-            },
-        ));
+        return Err(crate::views::no_conversation(conversation_id));
     }
     events.push(StoreEvent::ConversationChanged { conversation_id });
     Ok(())

@@ -219,7 +219,8 @@ pub fn conversation(conn: &Connection, id: i64, now: i64) -> Result<Conversation
         .ok_or_else(|| no_conversation(id))
 }
 
-fn no_conversation(id: i64) -> StoreError {
+/// `no conversation N`, as every lookup of one says it.
+pub(crate) fn no_conversation(id: i64) -> StoreError {
     StoreError::NotFound(wabox_protocol::ErrorCode::NoConversationListed { conversation: id })
 }
 
