@@ -24,6 +24,7 @@ pub mod onboarding;
 pub mod optout;
 pub mod pace;
 pub mod reply;
+pub mod report;
 pub mod routing;
 pub mod sequence;
 pub mod signup;
