@@ -315,6 +315,7 @@ pub fn inbox(lang: &str) -> App {
             conversations: 3,
             waiting,
             hours: None,
+            sla_minutes: None,
         };
     let queues = vec![
         queue(1, "Sales", "15550783881", 3),

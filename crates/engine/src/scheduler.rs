@@ -479,8 +479,16 @@ fn apply(
             Ok((format!("assigned to {to}"), None))
         }
         Action::Close => {
-            wabox_store::contacts::set_state(conn, e.conversation_id, "closed", None, events)
-                .map_err(|x| x.to_string())?;
+            wabox_store::contacts::set_state(
+                conn,
+                e.conversation_id,
+                "closed",
+                None,
+                &by,
+                now,
+                events,
+            )
+            .map_err(|x| x.to_string())?;
             Ok(("closed the conversation".into(), None))
         }
         Action::Skipped { why } => Ok((format!("skipped {why}"), None)),

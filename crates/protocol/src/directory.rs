@@ -85,6 +85,9 @@ pub struct QueueView {
     /// Its business hours, if it has any: clients say whether it is open at their now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<QueueHours>,
+    /// Its first-response target in minutes: a conversation waiting longer is marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_minutes: Option<u32>,
 }
 
 /// A queue's business hours as `domain::hours` reads them.

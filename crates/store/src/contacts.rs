@@ -174,6 +174,8 @@ pub fn set_state(
     conversation_id: i64,
     state: &str,
     snoozed_until: Option<i64>,
+    actor: &str,
+    now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     if !matches!(state, "open" | "closed" | "snoozed") {
@@ -183,12 +185,30 @@ pub fn set_state(
             },
         ));
     }
-    let changed = conn.execute(
+    let before: Option<String> = conn
+        .prepare_cached("SELECT state FROM conversations WHERE id = ?1")?
+        .query_row([conversation_id], |r| r.get(0))
+        .optional()?;
+    let Some(before) = before else {
+        return Err(crate::views::no_conversation(conversation_id));
+    };
+    conn.execute(
         "UPDATE conversations SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
         params![conversation_id, state, snoozed_until],
     )?;
-    if changed == 0 {
-        return Err(crate::views::no_conversation(conversation_id));
+    // A close ends a thread for the reports, and shows in the conversation's history; so does
+    // a reopening by hand (a customer's message reopens without one: it starts a thread).
+    let kind = match (before.as_str(), state) {
+        (b, "closed") if b != "closed" => Some("closed"),
+        ("closed", "open") => Some("reopened"),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        conn.prepare_cached(
+            "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
+             VALUES (?1, ?2, ?3, ?4, '')",
+        )?
+        .execute(params![conversation_id, now, actor, kind])?;
     }
     events.push(StoreEvent::ConversationChanged { conversation_id });
     Ok(())

@@ -26,6 +26,7 @@ pub mod media;
 pub mod outbox;
 pub mod queue_tenant;
 pub mod queues;
+pub mod report;
 pub mod scope;
 pub mod seal_check;
 pub mod search;
@@ -80,6 +81,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0020_blocked.sql"),
     include_str!("../migrations/0021_business_hours.sql"),
     include_str!("../migrations/0022_optout.sql"),
+    include_str!("../migrations/0023_reports.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -99,6 +101,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0007_blocked.sql"),
     include_str!("../migrations/postgres/0008_business_hours.sql"),
     include_str!("../migrations/postgres/0009_optout.sql"),
+    include_str!("../migrations/postgres/0010_reports.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

@@ -191,7 +191,8 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT q.id, t.name, q.name, q.auto_assign,
                 (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id),
-                (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id AND c.unread > 0)
+                (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id AND c.unread > 0),
+                q.sla_minutes
          FROM queues q JOIN tenants t ON t.id = q.tenant_id
          WHERE (CAST(:scope_tenant AS BIGINT) IS NULL OR q.tenant_id = :scope_tenant)
            AND (CAST(:scope_agent AS TEXT) IS NULL
@@ -212,6 +213,7 @@ pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
                     conversations: r.get(4)?,
                     waiting: r.get(5)?,
                     hours: None,
+                    sla_minutes: r.get::<_, Option<i64>>(6)?.map(|m| m as u32),
                 })
             },
         )?

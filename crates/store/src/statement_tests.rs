@@ -225,9 +225,9 @@ fn labels_notes_and_states_of_a_conversation() {
         (d.tenant.as_str(), d.wa_id.as_deref()),
         (TENANT, Some(CUSTOMER))
     );
-    set_state(conn, c, "snoozed", Some(99), &mut events()).unwrap();
-    assert!(set_state(conn, c, "lost", None, &mut events()).is_err());
-    assert!(set_state(conn, 999_999, "open", None, &mut events()).is_err());
+    set_state(conn, c, "snoozed", Some(99), "ana", 5, &mut events()).unwrap();
+    assert!(set_state(conn, c, "lost", None, "ana", 5, &mut events()).is_err());
+    assert!(set_state(conn, 999_999, "open", None, "ana", 5, &mut events()).is_err());
     assert!(details(conn, 999_999).is_err());
 }
 

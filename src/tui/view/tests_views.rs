@@ -140,6 +140,7 @@ fn a_long_queues_pane_scrolls_with_the_cursor_and_says_there_is_more() {
             conversations: 0,
             waiting: 0,
             hours: None,
+            sla_minutes: None,
         })
         .collect();
     let _ = app.on_reply(Tag::Queues, Ok(Response::Queues(queues)));

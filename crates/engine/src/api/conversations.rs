@@ -61,12 +61,16 @@ impl Engine {
                 state,
                 snoozed_until,
             } => {
+                // The view's user: reports credit the close to the agent whose inbox it was.
+                let actor = access.user.clone();
                 self.write(move |ctx| {
                     wabox_store::contacts::set_state(
                         &ctx.conn,
                         conversation_id,
                         state.as_str(),
                         snoozed_until,
+                        &actor,
+                        now,
                         &mut ctx.events,
                     )
                 })

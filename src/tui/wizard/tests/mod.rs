@@ -208,6 +208,7 @@ pub fn queue(tenant: &str, name: &str) -> crate::protocol::directory::QueueView 
         conversations: 0,
         waiting: 0,
         hours: None,
+        sla_minutes: None,
     }
 }
 
