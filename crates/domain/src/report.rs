@@ -229,8 +229,21 @@ pub struct Report {
     period: Period,
     groups: Vec<Figures>,
     keys: HashMap<Arc<str>, usize>,
+    /// The group last found: most steps in a row fall in the same one, and the names are
+    /// shared, so a pointer comparison spares hashing the name again.
+    last_group: Option<(Arc<str>, usize)>,
     /// The local day last looked up: most steps of a conversation fall on few days.
     day_cache: Option<(i64, i64, Arc<str>)>,
+    names: Names,
+}
+
+/// The groups' fixed names, made once.
+struct Names {
+    whole: Arc<str>,
+    unassigned: Arc<str>,
+    no_queue: Arc<str>,
+    phone_app: Arc<str>,
+    automatic: Arc<str>,
 }
 
 /// A thread open while a conversation's steps are folded.
@@ -249,7 +262,15 @@ impl Report {
             period,
             groups: Vec::new(),
             keys: HashMap::new(),
+            last_group: None,
             day_cache: None,
+            names: Names {
+                whole: Arc::from(""),
+                unassigned: Arc::from(UNASSIGNED),
+                no_queue: Arc::from(NO_QUEUE),
+                phone_app: Arc::from(PHONE_APP),
+                automatic: Arc::from(AUTOMATIC),
+            },
         }
     }
 
@@ -296,8 +317,8 @@ impl Report {
                     if self.counts(c, *at) {
                         let who: Arc<str> = match sender {
                             Sender::Agent(name) => name.clone(),
-                            Sender::PhoneApp => PHONE_APP.into(),
-                            Sender::Automatic => AUTOMATIC.into(),
+                            Sender::PhoneApp => self.names.phone_app.clone(),
+                            Sender::Automatic => self.names.automatic.clone(),
                         };
                         let f = self.figures(c, Some(who), *at);
                         f.messages_out += 1;
@@ -310,7 +331,7 @@ impl Report {
                     }
                     let by_person = match sender {
                         Sender::Agent(name) => Some(name.clone()),
-                        Sender::PhoneApp => Some(Arc::from(PHONE_APP)),
+                        Sender::PhoneApp => Some(self.names.phone_app.clone()),
                         Sender::Automatic => None,
                     };
                     if let (Some(t), Some(person), None) = (thread.as_mut(), by_person, failed) {
@@ -405,24 +426,33 @@ impl Report {
         Some(
             person
                 .or_else(|| c.assignee.clone())
-                .unwrap_or_else(|| UNASSIGNED.into()),
+                .unwrap_or_else(|| self.names.unassigned.clone()),
         )
     }
 
     /// The figures of the group a moment falls in; `agent` names the agent group.
     fn figures(&mut self, c: &Conversation, agent: Option<Arc<str>>, at: i64) -> &mut Figures {
         let key: Arc<str> = match self.period.by {
-            None => Arc::from(""),
-            Some(GroupBy::Agent) => agent.unwrap_or_else(|| UNASSIGNED.into()),
-            Some(GroupBy::Queue) => c.queue.clone().unwrap_or_else(|| NO_QUEUE.into()),
+            None => self.names.whole.clone(),
+            Some(GroupBy::Agent) => agent.unwrap_or_else(|| self.names.unassigned.clone()),
+            Some(GroupBy::Queue) => c
+                .queue
+                .clone()
+                .unwrap_or_else(|| self.names.no_queue.clone()),
             Some(GroupBy::Number) => c.number.clone(),
             Some(GroupBy::Day) => self.day_of(at),
         };
+        if let Some((last, i)) = &self.last_group
+            && Arc::ptr_eq(last, &key)
+        {
+            return &mut self.groups[*i];
+        }
         let next = self.groups.len();
-        let i = *self.keys.entry(key).or_insert(next);
+        let i = *self.keys.entry(key.clone()).or_insert(next);
         if i == next {
             self.groups.push(Figures::default());
         }
+        self.last_group = Some((key, i));
         &mut self.groups[i]
     }
 
@@ -459,14 +489,16 @@ pub fn day_start(zone: &TimeZone, date: Date) -> i64 {
         .unwrap_or(0)
 }
 
-/// A period of whole local days, `from` to `to` inclusive, ending at `now` at the latest.
+/// A period of whole local days, `from` to `to` inclusive, ending with `now`'s second at the
+/// latest.
 pub fn days(zone: TimeZone, from: Date, to: Date, now: i64) -> Option<(i64, i64)> {
     if to < from {
         return None;
     }
     let start = day_start(&zone, from);
     let end = to.tomorrow().map(|d| day_start(&zone, d)).ok()?;
-    Some((start, end.min(now.max(start))))
+    // The current second counts: what happened just now is in today's figures.
+    Some((start, end.min(now.saturating_add(1).max(start))))
 }
 
 /// The local date of an instant.
@@ -540,6 +572,22 @@ pub fn period(asked: &Asked<'_>, now: i64) -> Result<(Period, Date, Date, String
 /// The name of this machine's time zone, when it has one.
 pub fn system_zone_name() -> Option<String> {
     TimeZone::system().iana_name().map(str::to_string)
+}
+
+/// The `span` days ending `back` spans before today (in `zone`, the system's when unknown), as
+/// `(first, last)` dates: the report screen's period, moved a span at a time.
+pub fn days_ending(now: i64, zone: Option<&str>, span: i64, back: i64) -> (String, String) {
+    let tz = zone
+        .and_then(|z| TimeZone::get(z).ok())
+        .unwrap_or_else(TimeZone::system);
+    let today = date_of(&tz, now);
+    let to = today
+        .checked_sub(jiff::Span::new().days(span * back))
+        .unwrap_or(today);
+    let from = to
+        .checked_sub(jiff::Span::new().days(span - 1))
+        .unwrap_or(to);
+    (from.to_string(), to.to_string())
 }
 
 /// Every local day from `from` to `to`, in order: a split by day lists empty days too.
@@ -757,7 +805,7 @@ mod tests {
             days(TimeZone::UTC, d("2026-12-01"), d("2026-12-02"), i64::MAX).unwrap();
         assert_eq!((from, until), (DAY1, DAY1 + 48 * H));
         let (_, until) = days(TimeZone::UTC, d("2026-12-01"), d("2026-12-02"), DAY1 + H).unwrap();
-        assert_eq!(until, DAY1 + H);
+        assert_eq!(until, DAY1 + H + 1);
         assert!(days(TimeZone::UTC, d("2026-12-02"), d("2026-12-01"), 0).is_none());
         assert_eq!(GroupBy::parse("día"), Some(GroupBy::Day));
         assert_eq!(HoursFilter::parse("out"), Some(HoursFilter::Outside));
@@ -776,7 +824,7 @@ mod tests {
         );
         assert_eq!(
             (p.from, p.until, zone.as_str()),
-            (DAY1 - 6 * 24 * H, DAY1 + 10 * H, "UTC")
+            (DAY1 - 6 * 24 * H, DAY1 + 10 * H + 1, "UTC")
         );
         for bad in [
             Asked {
@@ -805,6 +853,8 @@ mod tests {
         }
         let d = |s: &str| s.parse::<Date>().unwrap();
         assert_eq!(each_day(d("2026-11-30"), d("2026-12-02")).len(), 3);
+        let week = days_ending(DAY1 + H, Some("UTC"), 7, 1);
+        assert_eq!(week, ("2026-11-18".into(), "2026-11-24".into()));
     }
 
     #[test]
