@@ -94,6 +94,8 @@ pub fn need(request: &Request) -> Need {
         | SetAutoAssign { .. }
         | SetHours { .. }
         | Holiday { .. }
+        | SetSla { .. }
+        | Report(_)
         | AssignNumber { .. }
         | AddAgent { .. }
         | ListAgents

@@ -146,6 +146,7 @@ fn spanish(code: &ErrorCode) -> String {
         BlockRefused { meta } => format!("Meta no bloqueó al cliente: {meta}"),
         UnblockRefused { meta } => format!("Meta no levantó el bloqueo: {meta}"),
         CustomerBlocked { conversation } => format!("el cliente de la conversación {conversation} está bloqueado en este número: ninguno puede escribir al otro hasta `wabox unblock {conversation}`"),
+        BadReport { detail } => format!("no se puede hacer el informe: {detail}"),
         NotBlockable { conversation } => format!("la conversación {conversation} no se puede bloquear: Meta bloquea a un cliente por su número de teléfono, y esta es un grupo o no lo tiene"),
         SubscribeFailed { waba, meta } => format!("el número está bien, pero la app no pudo suscribirse a la WABA {waba}: {meta}"),
         NoConnectedNumber { phone_number_id } => format!("no hay ningún número {phone_number_id} conectado: conéctalo primero (`wabox connect coexistence`)"),

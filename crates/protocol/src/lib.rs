@@ -15,6 +15,7 @@ pub use states::{
 pub mod directory;
 pub mod listing;
 pub mod push;
+pub mod report;
 pub mod template_sync;
 pub mod views;
 pub use demo::DemoNumber;

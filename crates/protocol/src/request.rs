@@ -102,6 +102,14 @@ pub enum Request {
     },
     /// The hours of the queues the caller may see, open or not now.
     ListHours,
+    /// A queue's first-response target in minutes (its SLA); none clears it.
+    SetSla {
+        tenant: Option<String>,
+        queue: String,
+        minutes: Option<u32>,
+    },
+    /// The team's figures over a period (admins: every tenant or one; a tenant's admin: theirs).
+    Report(crate::report::ReportQuery),
     /// Route a number (Meta's id or its display number) to a queue.
     AssignNumber {
         number: String,

@@ -73,6 +73,7 @@ pub enum Response {
     Replayed(Vec<EntryOutcome>),
     Subscribed(Subscription),
     Hours(Vec<crate::directory::HoursView>),
+    Report(Box<crate::report::ReportView>),
     Queued(QueuedView),
     Message(Box<MessageView>),
     Templates(Vec<TemplateView>),

@@ -205,6 +205,8 @@ impl Engine {
             | Request::SetHours { .. }
             | Request::Holiday { .. }
             | Request::ListHours
+            | Request::SetSla { .. }
+            | Request::Report(_)
             | Request::AssignNumber { .. }
             | Request::AddAgent { .. }
             | Request::ListAgents

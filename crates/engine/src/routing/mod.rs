@@ -3,6 +3,7 @@
 
 mod doctor;
 mod hours;
+mod report;
 mod sync_file;
 
 use super::Engine;
@@ -76,6 +77,12 @@ impl Engine {
             Request::SetHours { .. } | Request::Holiday { .. } | Request::ListHours => {
                 self.hours_request(access, request, now).await
             }
+            Request::SetSla {
+                tenant,
+                queue,
+                minutes,
+            } => self.set_sla(access, tenant, queue, minutes, now).await,
+            Request::Report(query) => self.report(access, query, now).await,
             Request::AssignNumber { number, queue } => {
                 self.assign_number(access, number, queue, now).await
             }

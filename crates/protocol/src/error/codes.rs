@@ -227,6 +227,7 @@ codes! {
         format!("the customer of conversation {conversation} is blocked on this number: neither of you can write to the other until `wabox unblock {conversation}`");
     NotBlockable { conversation: i64 } : Invalid =>
         format!("conversation {conversation} cannot be blocked: Meta blocks a customer by their phone number, and this one is a group or has none");
+    BadReport { detail: String } : Invalid => format!("cannot make the report: {detail}");
     SubscribeFailed { waba: String, meta: String } : RefusedByMeta =>
         format!("the number is fine, but the app could not subscribe to WABA {waba}: {meta}");
     NoConnectedNumber { phone_number_id: String } : NotFound =>
