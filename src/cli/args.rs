@@ -85,6 +85,10 @@ pub enum Command {
     Clock(sequences::ClockCommand),
     /// Every message with these words (prefixes, accents ignored), newest first.
     Search(conversations::SearchArgs),
+    /// The team's figures over a period: conversations opened, closed and waiting, first
+    /// response and resolution times, messages, templates, failures; by agent, queue, number
+    /// or day (admins; a tenant's admins see their tenant).
+    Report(super::report::ReportArgs),
     /// A conversation's contact: numbers and ids, labels, private notes, marketing opt-out;
     /// `contact optout|optin ID` opts them out of broadcasts or back in.
     Contact(conversations::ContactArgs),

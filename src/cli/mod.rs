@@ -59,6 +59,7 @@ mod output;
 mod paging;
 mod react;
 mod reader;
+mod report;
 mod send;
 mod send_file;
 pub mod sequences;
@@ -80,6 +81,7 @@ use crate::protocol::Request;
 pub async fn run(config: Config, command: Command, act_as: Option<String>) -> anyhow::Result<()> {
     let (request, json) = match command {
         Command::Send(args) => return send::send(config, args, act_as).await,
+        Command::Report(args) => return report::report(config, args, act_as).await,
         Command::Login(args) => return login::login(args).await,
         Command::Logout(args) => return login::logout(args),
         Command::Backup(_) | Command::Restore(_) | Command::Migrate(_)
@@ -141,6 +143,7 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         Command::Team(team) => team.request()?,
         Command::Connect(connect::ConnectArgs { command: Some(c) }) => c.request()?,
         Command::Send(_)
+        | Command::Report(_)
         | Command::Media(media::MediaCommand::Get { .. })
         | Command::Connect(connect::ConnectArgs { command: None })
         | Command::Serve { .. }

@@ -208,6 +208,18 @@ pub enum QueuesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A queue's first-response target (its SLA): a conversation waiting longer for a first
+    /// answer is marked in the inbox and counted in `wabox report`. `off` removes it.
+    Sla {
+        name: String,
+        /// Minutes (e.g. 15), or `off`.
+        #[arg(value_name = "MINUTES|off")]
+        minutes: String,
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Round-robin assignment of a queue's new conversations to its agents with an inbox open.
     AutoAssign {
         name: String,
@@ -301,8 +313,8 @@ impl TokenCommand {
 }
 
 impl QueuesCommand {
-    fn request(self) -> (Request, bool) {
-        match self {
+    fn request(self) -> anyhow::Result<(Request, bool)> {
+        Ok(match self {
             QueuesCommand::Add {
                 name,
                 tenant,
@@ -326,6 +338,27 @@ impl QueuesCommand {
             QueuesCommand::Remove { name, tenant, json } => {
                 (Request::RemoveQueue { tenant, name }, json)
             }
+            QueuesCommand::Sla {
+                name,
+                minutes,
+                tenant,
+                json,
+            } => {
+                let minutes = match minutes.trim() {
+                    "off" | "none" | "0" => None,
+                    m => Some(m.parse::<u32>().map_err(|_| {
+                        anyhow::anyhow!("{m:?} is not a number of minutes: write 15, 60, or off")
+                    })?),
+                };
+                (
+                    Request::SetSla {
+                        tenant,
+                        queue: name,
+                        minutes,
+                    },
+                    json,
+                )
+            }
             QueuesCommand::AutoAssign {
                 name,
                 state,
@@ -344,7 +377,7 @@ impl QueuesCommand {
                 queue,
                 json,
             } => (Request::AssignNumber { number, queue }, json),
-        }
+        })
     }
 }
 
@@ -380,7 +413,7 @@ impl TeamCommand {
     /// The request, whether `--json` was asked for, and (for sync) nothing else to read.
     pub fn request(self) -> anyhow::Result<(Request, bool)> {
         Ok(match self {
-            TeamCommand::Queues(q) => q.request(),
+            TeamCommand::Queues(q) => q.request()?,
             TeamCommand::Hours(h) => h.request(),
             TeamCommand::Agents(a) => a.request(),
             TeamCommand::Token(t) => t.request(),

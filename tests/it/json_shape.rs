@@ -249,6 +249,8 @@ async fn every_json_command_prints_one_shape() {
         ),
         (vec!["hours", "holiday", "Sales", "2026-12-25"], None),
         (vec!["hours", "show"], None),
+        (vec!["queues", "sla", "Sales", "30"], None),
+        (vec!["report", "--by", "agent", "--tz", "UTC"], None),
         (vec!["contact", "optout", &c], None),
         (vec!["contact", "optin", &c], None),
         (vec!["block", &c], None),

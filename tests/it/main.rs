@@ -25,6 +25,7 @@ mod protocol_version;
 mod reading;
 mod remote;
 mod remote_resume;
+mod report;
 mod security;
 mod sending;
 mod sequences;

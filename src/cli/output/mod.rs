@@ -56,6 +56,7 @@ pub fn json(response: &Response, reader: &Reader) -> anyhow::Result<()> {
         Response::Conversation(v) => reader.conversation_json(v),
         Response::Queues(v) => serde_json::to_value(v),
         Response::Hours(v) => serde_json::to_value(v),
+        Response::Report(v) => serde_json::to_value(v),
         Response::Agents(v) => serde_json::to_value(v),
         Response::TokenCreated(v) => serde_json::to_value(v),
         Response::Tokens(v) => serde_json::to_value(v),
@@ -135,7 +136,7 @@ pub(super) fn table(header: &[&str], rows: Vec<Vec<String>>) {
 }
 
 /// One line of at most `max` characters, an ellipsis marking what was cut.
-fn clip(s: &str, max: usize) -> String {
+pub(super) fn clip(s: &str, max: usize) -> String {
     let one_line = s.replace(['\n', '\r'], " ");
     if one_line.chars().count() <= max {
         one_line
@@ -186,6 +187,7 @@ pub fn human(response: &Response, reader: &Reader) {
         Response::Numbers(ns) => directory::numbers(ns),
         Response::Queues(qs) => directory::queues(qs),
         Response::Hours(hs) => directory::hours(hs),
+        Response::Report(r) => super::report::print(r),
         Response::Agents(agents) => directory::agents(agents),
         Response::TokenCreated(made) => directory::token_created(made),
         Response::Tokens(tokens) => directory::tokens(tokens),
