@@ -95,6 +95,7 @@ pub fn conversation(
         queue_id: Some(1),
         last_activity: Some(NOW - last_ago),
         blocked: None,
+        sla_due_at: None,
     })
 }
 

@@ -12,6 +12,7 @@ mod kapso;
 pub use kapso::kapso_failure;
 pub mod cmdline;
 pub mod failures;
+pub mod report;
 pub mod views;
 pub mod wizard;
 

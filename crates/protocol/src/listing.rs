@@ -106,6 +106,7 @@ mod tests {
             queue_id: Some(5),
             last_activity: Some(1_800_000_000 + id),
             blocked: None,
+            sla_due_at: None,
         }
     }
 

@@ -85,6 +85,10 @@ pub struct ConversationView {
     /// writes to the other until it is lifted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<BlockedView>,
+    /// When its queue's first-response target passes for the customer's oldest unanswered
+    /// message (none: no target, nothing unanswered, or closed). Past it, the list marks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_due_at: Option<i64>,
 }
 
 /// Who blocked a customer, and when.

@@ -22,7 +22,17 @@ const CONVERSATION_SELECT: &str = "
     SELECT c.id, n.phone_number_id, n.display_phone, t.name, k.wa_id, k.user_id, k.name,
            c.state, c.unread, c.last_inbound_at, c.referral_at, c.last_message_text,
            c.last_message_at, c.snoozed_until, q.name, c.assignee, k.username, g.group_id, g.subject,
-           c.queue_id, c.blocked_at, c.blocked_by
+           c.queue_id, c.blocked_at, c.blocked_by,
+           CASE WHEN q.sla_minutes IS NULL OR c.state = 'closed' THEN NULL
+                ELSE q.sla_minutes * 60 + (SELECT i.at FROM messages i
+                     WHERE i.conversation_id = c.id AND i.direction = 'in'
+                       AND i.origin = 'customer'
+                       AND i.at > COALESCE((SELECT o.at FROM messages o
+                           WHERE o.conversation_id = c.id AND o.direction = 'out'
+                             AND o.origin IN ('agent', 'phone_app')
+                             AND (o.status IS NULL OR o.status <> 'failed')
+                           ORDER BY o.at DESC, o.id DESC LIMIT 1), -1)
+                     ORDER BY i.at, i.id LIMIT 1) END
     FROM conversations c
     JOIN numbers n ON n.id = c.number_id
     JOIN tenants t ON t.id = n.tenant_id
@@ -95,6 +105,7 @@ fn conversation_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<Conve
             }),
             (None, _) => None,
         },
+        sla_due_at: r.get(22)?,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use super::pane_block;
 use super::text::{tail, truncate, width, wrap};
+use crate::domain::time::short_duration;
 use crate::i18n::fill;
 use crate::protocol::ConversationState;
 use crate::tui::app::{App, ConversationRow, Focus};
@@ -203,14 +204,27 @@ fn row_lines<'a>(
         ConversationState::Snoozed => unread.push_str(&format!(" [{}]", app.t.state_snoozed)),
         ConversationState::Open | ConversationState::Pending => {}
     }
-    let name_room = w.saturating_sub(width(&when) + width(&unread) + 2);
+    // Past the queue's first-response target with the customer still unanswered: marked.
+    let late = match row.view.sla_due_at {
+        Some(due) if due <= app.now && row.view.state != ConversationState::Closed => {
+            let words = crate::i18n::report::for_lang(app.t.lang);
+            format!(
+                " {}",
+                fill(words.sla_late, &[&short_duration(app.now - due)])
+            )
+        }
+        _ => String::new(),
+    };
+    let name_room = w.saturating_sub(width(&when) + width(&unread) + width(&late) + 2);
     // Which conversation, where there is room once the name has its own (up to 14 columns).
     let title = row.title();
     let keep = width(&super::text::shown(&title)).min(14);
     let identity = row_identity(app, row, name_room.saturating_sub(keep));
     let name = truncate(&title, name_room.saturating_sub(width(&identity)));
     let identity_shown = identity.clone();
-    let pad = w.saturating_sub(1 + width(&name) + width(&identity) + width(&unread) + width(&when));
+    let pad = w.saturating_sub(
+        1 + width(&name) + width(&identity) + width(&unread) + width(&late) + width(&when),
+    );
     let name_style = if row.view.unread > 0 {
         base.add_modifier(Modifier::BOLD)
     } else {
@@ -221,6 +235,7 @@ fn row_lines<'a>(
         Span::styled(name, name_style),
         Span::styled(identity_shown, base.add_modifier(Modifier::DIM)),
         Span::styled(unread, base.add_modifier(Modifier::BOLD)),
+        Span::styled(late, base.fg(Color::Red).add_modifier(Modifier::BOLD)),
         Span::styled(" ".repeat(pad), base),
         Span::styled(when, base.add_modifier(Modifier::DIM)),
     ]);
