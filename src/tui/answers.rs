@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn a_reply_shows_what_it_answers_and_the_send_quotes_it() {
         let mut app = on_message(3);
-        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('Q'));
         assert_eq!(app.focus, Focus::Composer);
         for c in "Yes, to any address".chars() {
             press(&mut app, KeyCode::Char(c));
@@ -232,7 +232,7 @@ mod tests {
     #[test]
     fn a_refused_reply_comes_back_with_its_quote() {
         let mut app = on_message(3);
-        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('Q'));
         for c in "Yes".chars() {
             press(&mut app, KeyCode::Char(c));
         }
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn esc_cancels_the_reply_before_it_leaves_the_composer() {
         let mut app = on_message(3);
-        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('Q'));
         press(&mut app, KeyCode::Char('x'));
         press(&mut app, KeyCode::Esc);
         assert!(app.reply_draft().is_none());
@@ -276,7 +276,7 @@ mod tests {
         let queued = open.selected;
         open.messages[queued].view.wamid =
             format!("{}abc", crate::domain::reply::PLACEHOLDER_PREFIX);
-        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('Q'));
         assert_eq!(app.focus, Focus::Messages);
         assert!(app.reply_draft().is_none());
         let notice = app.notice.clone().unwrap();

@@ -56,6 +56,8 @@ pub enum Popup {
     },
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
     Automation(super::popup::automation::AutomationPopup),
+    /// The team's figures with charts (`R`, admins).
+    Report(Box<super::popup::report::ReportScreen>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

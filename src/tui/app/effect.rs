@@ -42,6 +42,11 @@ pub enum Tag {
     Search {
         generation: u64,
     },
+    /// The report screen's period, split by day or by agent.
+    Report {
+        generation: u64,
+        by_agent: bool,
+    },
     /// Open this conversation at this message (from a search result).
     Jump {
         message_id: i64,

@@ -59,6 +59,17 @@ impl App {
             }
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
             (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
+            (
+                Tag::Report {
+                    generation,
+                    by_agent,
+                },
+                Response::Report(report),
+            ) => {
+                if let Some(Popup::Report(screen)) = &mut self.popup {
+                    screen.answered(generation, by_agent, *report);
+                }
+            }
             (Tag::Agents, Response::Agents(list)) => {
                 if let Some(Popup::Admin(admin)) = &mut self.popup {
                     admin.agents = Some(list);

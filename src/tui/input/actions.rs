@@ -169,6 +169,24 @@ impl App {
                 self.popup = Some(Popup::Search(SearchState::default()));
                 Vec::new()
             }
+            Action::Report => {
+                if !self.admin {
+                    let words = crate::i18n::report::for_lang(self.t.lang);
+                    self.info(words.only_admins);
+                    return Vec::new();
+                }
+                let mut screen = crate::tui::popup::report::ReportScreen::default();
+                let asks = screen.ask(self.now);
+                self.popup = Some(Popup::Report(Box::new(screen)));
+                asks.into_iter()
+                    .filter_map(|e| match e {
+                        crate::tui::popup::PopupEvent::Call(tag, request) => {
+                            Some(Effect::Call(tag, request))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            }
             Action::Admin => {
                 self.popup = Some(Popup::Admin(Default::default()));
                 vec![Effect::Call(Tag::Agents, Request::ListAgents)]

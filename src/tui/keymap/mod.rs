@@ -51,6 +51,8 @@ pub enum Action {
     Snooze,
     Claim,
     Admin,
+    /// The team's figures with charts (admins).
+    Report,
     Automation,
     /// The connect wizard (admins).
     Connect,
@@ -95,6 +97,7 @@ impl Action {
             Action::Snooze => "snooze",
             Action::Claim => "claim",
             Action::Admin => "admin",
+            Action::Report => "report",
             Action::Automation => "sequences",
             Action::Connect => "connect",
             Action::Messages => "messages",
@@ -133,7 +136,7 @@ pub(in crate::tui::keymap) const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Filter, &["/"]),
     (Scope::Lists, Action::NextUnread, &["n"]),
     (Scope::Lists, Action::Retry, &["r"]),
-    (Scope::Lists, Action::Reply, &["R"]),
+    (Scope::Lists, Action::Reply, &["Q"]),
     (Scope::Lists, Action::React, &["e"]),
     (Scope::Lists, Action::Unreact, &["E"]),
     (Scope::Lists, Action::MarkUnread, &["u"]),
@@ -145,6 +148,7 @@ pub(in crate::tui::keymap) const DEFAULTS: &[(Scope, Action, &[&str])] = &[
     (Scope::Lists, Action::Snooze, &["z"]),
     (Scope::Lists, Action::Claim, &["a"]),
     (Scope::Lists, Action::Admin, &["A"]),
+    (Scope::Lists, Action::Report, &["R"]),
     (Scope::Lists, Action::Automation, &["S"]),
     (Scope::Lists, Action::Connect, &["C"]),
     (Scope::Lists, Action::Messages, &["L"]),

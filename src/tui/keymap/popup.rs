@@ -14,6 +14,8 @@ pub enum PopupKind {
     Templates,
     Automation,
     Admin,
+    /// The report screen (`R`).
+    Report,
     React,
     SaveAs,
     CommandLine,
@@ -22,12 +24,13 @@ pub enum PopupKind {
 }
 
 impl PopupKind {
-    pub const ALL: [PopupKind; 9] = [
+    pub const ALL: [PopupKind; 10] = [
         PopupKind::Pager,
         PopupKind::Search,
         PopupKind::Templates,
         PopupKind::Automation,
         PopupKind::Admin,
+        PopupKind::Report,
         PopupKind::React,
         PopupKind::SaveAs,
         PopupKind::CommandLine,
@@ -42,6 +45,7 @@ impl PopupKind {
             PopupKind::Templates => "templates",
             PopupKind::Automation => "sequences",
             PopupKind::Admin => "admin",
+            PopupKind::Report => "report",
             PopupKind::React => "react",
             PopupKind::SaveAs => "save",
             PopupKind::CommandLine => "command",
@@ -146,6 +150,10 @@ pub(super) const POPUP_DEFAULTS: &[(PopupKind, PopupAction, &[&str])] = &[
     (K::Automation, A::Close, &["esc", "q"]),
     (K::Automation, A::Down, &["down", "j"]),
     (K::Automation, A::Up, &["up", "k"]),
+    (K::Report, A::Older, &["left", "h"]),
+    (K::Report, A::Newer, &["right", "l"]),
+    (K::Report, A::Choose, &["m", "enter"]),
+    (K::Report, A::Close, &["esc", "q", "R"]),
     (K::Admin, A::Down, &["down", "j"]),
     (K::Admin, A::Up, &["up", "k"]),
     (K::Admin, A::CommandLine, &[":"]),

@@ -16,6 +16,7 @@ pub mod admin;
 pub mod automation;
 mod pager;
 mod react;
+pub mod report;
 mod save;
 pub mod search;
 mod templates;
@@ -48,6 +49,8 @@ pub struct Context<'a> {
     pub keymap: &'a Keymap,
     pub t: &'static Strings,
     pub open: Option<&'a OpenConversation>,
+    /// The engine's now, at which the inbox words times.
+    pub now: i64,
 }
 
 /// What a popup asks of the inbox.
@@ -86,6 +89,7 @@ impl Popup {
             Popup::Admin(a) => Some(a),
             Popup::React(r) => Some(r),
             Popup::Automation(a) => Some(a),
+            Popup::Report(r) => Some(r.as_mut()),
             Popup::Command(_) | Popup::ConfirmQuit { .. } => None,
         }
     }
@@ -103,6 +107,7 @@ impl App {
                     keymap: &self.keymap,
                     t: self.t,
                     open: self.open.as_ref(),
+                    now: self.now,
                 };
                 component.on_key(&key, &cx)
             }

@@ -11,6 +11,7 @@ pub mod layout;
 mod messages;
 mod picker;
 mod react;
+mod report;
 mod search;
 mod sidebar;
 mod status;
@@ -96,6 +97,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
         Some(Popup::React(choice)) => react::draw(frame, app, choice),
         Some(Popup::Admin(a)) => admin::draw(frame, app, a.agents.as_deref(), a.scroll),
         Some(Popup::Automation(a)) => automation::draw(frame, app, a),
+        Some(Popup::Report(r)) => report::draw(frame, app, r),
         Some(Popup::Command(_) | Popup::SaveAs(_) | Popup::ConfirmQuit { .. }) | None => {}
     }
 }
@@ -236,5 +238,7 @@ pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
 mod tests;
 #[cfg(test)]
 mod tests_content;
+#[cfg(test)]
+mod tests_report;
 #[cfg(test)]
 mod tests_views;

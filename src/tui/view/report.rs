@@ -1,0 +1,230 @@
+//! The report screen: the period's totals in words, a sparkline of the customers' messages per
+//! day, a bar chart of conversations opened per day and one of first-response time per agent.
+//! Agents' names are admins' words, but go through `shown` like any text on screen.
+
+use super::centered;
+use super::text::{shown, truncate};
+use crate::domain::time::short_duration;
+use crate::i18n::fill;
+use crate::protocol::report::ReportView;
+use crate::tui::app::App;
+use crate::tui::popup::Component;
+use crate::tui::popup::report::ReportScreen;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, BorderType, Borders, Clear, Paragraph, Sparkline,
+};
+
+pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
+    let words = crate::i18n::report::for_lang(app.t.lang);
+    let area = centered(frame.area(), 96, 96);
+    frame.render_widget(Clear, area);
+    let title = match &screen.by_day {
+        Some(r) => fill(words.title, &[&r.from, &r.to, &r.zone]),
+        None => words.loading.to_string(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .title(format!(" {} ", shown(&title)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let dim = Style::default().add_modifier(Modifier::DIM);
+    let hint = screen.hint(&app.keymap, app.t.lang, words.hint);
+    let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(truncate(&hint, foot.width as usize)).style(dim),
+        foot,
+    );
+    let Some(days) = &screen.by_day else {
+        let text = screen.error.as_deref().unwrap_or(words.loading);
+        frame.render_widget(Paragraph::new(truncate(text, body.width as usize)), body);
+        return;
+    };
+    let agents = agent_bars(screen.by_agent.as_ref());
+    let agent_rows = (agents.len() as u16).clamp(1, 6);
+    let [
+        totals,
+        spark,
+        day_title,
+        day_chart,
+        agent_title,
+        agent_chart,
+    ] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(4),
+        Constraint::Length(1),
+        Constraint::Length(agent_rows),
+    ])
+    .areas(body);
+    draw_totals(frame, totals, days, words);
+    draw_sparkline(frame, spark, days, words);
+    let heading = Style::default().add_modifier(Modifier::BOLD);
+    frame.render_widget(Paragraph::new(words.per_day).style(heading), day_title);
+    draw_days(frame, day_chart, days);
+    frame.render_widget(Paragraph::new(words.per_agent).style(heading), agent_title);
+    if agents.is_empty() {
+        let text = if screen.by_agent.is_some() {
+            words.nothing
+        } else {
+            words.loading
+        };
+        frame.render_widget(Paragraph::new(text).style(dim), agent_chart);
+    } else {
+        let chart = BarChart::horizontal(agents)
+            .bar_width(1)
+            .bar_gap(0)
+            .bar_style(Style::default().fg(Color::Cyan))
+            .value_style(Style::default().add_modifier(Modifier::BOLD));
+        frame.render_widget(chart, agent_chart);
+    }
+}
+
+fn draw_totals(
+    frame: &mut Frame,
+    area: Rect,
+    r: &ReportView,
+    words: &crate::i18n::report::ReportStrings,
+) {
+    let t = &r.total;
+    let d = |s: Option<i64>| s.map(short_duration).unwrap_or_else(|| "-".into());
+    let mut lines = vec![
+        Line::raw(format!(
+            "{} {} · {} {} · {} {}",
+            words.opened, t.opened, words.closed, t.closed, words.waiting, t.waiting,
+        )),
+        Line::raw(format!(
+            "{} {} · {} {} · {} {}",
+            words.messages_in,
+            t.messages_in,
+            words.messages_out,
+            t.messages_out,
+            words.templates,
+            t.templates_sent
+        )),
+        Line::raw(format!(
+            "{} · {}",
+            fill(
+                words.first_response,
+                &[
+                    &d(t.first_response.median_seconds),
+                    &d(t.first_response.p90_seconds)
+                ]
+            ),
+            fill(words.resolution, &[&d(t.resolution.median_seconds)])
+        )),
+    ];
+    let mut third = Vec::new();
+    if t.sla_counted > 0 {
+        third.push(fill(
+            words.sla,
+            &[&t.sla_missed.to_string(), &t.sla_counted.to_string()],
+        ));
+    }
+    if !t.failures.is_empty() {
+        let codes: Vec<String> = t
+            .failures
+            .iter()
+            .map(|(code, n)| format!("{code}×{n}"))
+            .collect();
+        third.push(format!("{}: {}", words.failures, codes.join(" ")));
+    }
+    let late = t.sla_missed > 0 || !t.failures.is_empty();
+    let style = if late {
+        Style::default().fg(Color::Red)
+    } else {
+        Style::default()
+    };
+    lines.push(Line::styled(third.join(" · "), style));
+    let w = area.width as usize;
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            Line::styled(truncate(&text, w), l.style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn draw_sparkline(
+    frame: &mut Frame,
+    area: Rect,
+    r: &ReportView,
+    words: &crate::i18n::report::ReportStrings,
+) {
+    let [label, line] = Layout::horizontal([
+        Constraint::Length(words.messages_per_day.chars().count() as u16 + 2),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(words.messages_per_day).style(Style::default().add_modifier(Modifier::DIM)),
+        label,
+    );
+    let data: Vec<u64> = r.rows.iter().map(|row| row.figures.messages_in).collect();
+    // One column a day, as wide as there is room for.
+    let per_day = (line.width as usize / data.len().max(1)).max(1);
+    let wide: Vec<u64> = data
+        .iter()
+        .flat_map(|v| std::iter::repeat_n(*v, per_day))
+        .collect();
+    frame.render_widget(
+        Sparkline::default()
+            .data(&wide)
+            .style(Style::default().fg(Color::Green)),
+        line,
+    );
+}
+
+fn draw_days(frame: &mut Frame, area: Rect, r: &ReportView) {
+    let n = r.rows.len().max(1) as u16;
+    // Bars as wide as fit, a column apart; a day's label (MM-DD) when five columns fit it.
+    let bar_width = (area.width.saturating_sub(n) / n).clamp(1, 9);
+    let labelled = bar_width >= 5;
+    let bars: Vec<Bar> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let bar = Bar::new(row.figures.opened).text_value(row.figures.opened.to_string());
+            if labelled {
+                bar.label(Line::from(row.key.get(5..).unwrap_or(&row.key).to_string()))
+            } else {
+                bar
+            }
+        })
+        .collect();
+    let chart = BarChart::default()
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(bar_width)
+        .bar_gap(1)
+        .bar_style(Style::default().fg(Color::Blue))
+        .value_style(Style::default().fg(Color::White).bg(Color::Blue));
+    frame.render_widget(chart, area);
+}
+
+/// One bar an agent who answered first, their median first-response time as its value.
+fn agent_bars(r: Option<&ReportView>) -> Vec<Bar<'static>> {
+    let Some(r) = r else {
+        return Vec::new();
+    };
+    let mut rows: Vec<(String, i64)> = r
+        .rows
+        .iter()
+        .filter_map(|row| Some((row.key.clone(), row.figures.first_response.median_seconds?)))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.into_iter()
+        .take(6)
+        .map(|(agent, seconds)| {
+            Bar::new(seconds.max(0) as u64)
+                .label(Line::from(truncate(&shown(&agent), 14)))
+                .text_value(short_duration(seconds))
+        })
+        .collect()
+}
