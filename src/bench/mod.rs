@@ -9,6 +9,7 @@ mod ingest;
 mod load;
 mod migrate;
 pub mod prefill;
+mod report;
 mod send;
 pub mod sequences;
 mod sys;
@@ -39,6 +40,9 @@ pub enum BenchCommand {
     /// `wabox migrate` of a prefilled SQLite store (1M messages by default) into an empty
     /// PostgreSQL database, timed.
     Migrate(migrate::MigrateBenchOptions),
+    /// The team report (`wabox report`) over a prefilled store's whole history (1M messages by
+    /// default): totals and each split, timed.
+    Report(report::ReportBenchOptions),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -49,5 +53,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Send(options) => send::run(options).await,
         BenchCommand::Ingest(options) => ingest::run(options).await,
         BenchCommand::Migrate(options) => migrate::run(options).await,
+        BenchCommand::Report(options) => report::run(options).await,
     }
 }

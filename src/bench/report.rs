@@ -1,0 +1,89 @@
+//! `wabox bench report`: the team report over a prefilled store's whole history (1M messages by
+//! default, spread over 90 days and a tenth as many conversations, a close for every third
+//! conversation), totals and each split, timed. The README's target: under a second.
+
+use clap::Args;
+use std::time::Instant;
+use wabox_store::db::Connection;
+
+#[derive(Args, Debug)]
+pub struct ReportBenchOptions {
+    /// Messages in the store (prefilled and cached as for the other benches).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub messages: u64,
+    /// Runs of each report; the best and the median are printed.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+pub async fn run(options: ReportBenchOptions) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || measure(&options)).await?
+}
+
+fn measure(options: &ReportBenchOptions) -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let db = scratch.path().join("wabox.db");
+    let shape = super::prefill::Shape::for_messages(options.messages, 4, 1, false);
+    let started = Instant::now();
+    super::prefill::prepare(
+        &db,
+        &shape,
+        super::prefill::default_cache_dir().as_deref(),
+        scratch.path(),
+        false,
+    )?;
+    let conn = Connection::open_sqlite(&db)?;
+    // Closes, so threads end and resolution times are measured too: one a third conversation,
+    // a minute after its last message.
+    let closes = conn.execute(
+        "INSERT INTO conversation_events (conversation_id, at, actor, kind, detail)
+         SELECT id, last_message_at + 60, 'bench', 'closed', '' FROM conversations
+         WHERE id % 3 = 0 AND last_message_at IS NOT NULL",
+        (),
+    )?;
+    eprintln!(
+        "store of {} messages and {closes} closes ready in {:.1} s",
+        options.messages,
+        started.elapsed().as_secs_f64()
+    );
+    let now = wabox_domain::time::now_unix();
+    for by in [
+        None,
+        Some("agent"),
+        Some("queue"),
+        Some("number"),
+        Some("day"),
+    ] {
+        let mut times = Vec::new();
+        let mut cpu = Vec::new();
+        let mut opened = 0;
+        for _ in 0..options.runs.max(1) {
+            let asked = wabox_domain::report::Asked {
+                from: Some("2000-01-01"),
+                by,
+                zone: Some("UTC"),
+                ..Default::default()
+            };
+            let (period, ..) =
+                wabox_domain::report::period(&asked, now).map_err(|e| anyhow::anyhow!(e))?;
+            let (t, c) = (Instant::now(), super::sys::process_cpu());
+            let figured = wabox_store::report::report(&conn, None, period)?;
+            times.push(t.elapsed().as_secs_f64());
+            cpu.push(super::sys::process_cpu() - c);
+            opened = figured.total.opened;
+        }
+        times.sort_by(f64::total_cmp);
+        cpu.sort_by(f64::total_cmp);
+        // CPU time beside the wall time: on a shared machine the wall time counts the others.
+        println!(
+            "report {:<7} {} messages, {opened} threads: best {:.0} ms, median {:.0} ms, CPU {:.0} ms, load {:.1} (target under 1,000 ms)",
+            by.unwrap_or("totals"),
+            options.messages,
+            times[0] * 1000.0,
+            times[times.len() / 2] * 1000.0,
+            cpu[cpu.len() / 2] * 1000.0,
+            super::sys::load_average(),
+        );
+    }
+    Ok(())
+}
