@@ -275,6 +275,29 @@ async fn set_up_shop(engine: &Arc<Engine>, numbers: &[SimNumber]) -> anyhow::Res
                 )
                 .await?;
         }
+        // Support shows business hours and a first-response target: La Paz's hours (UTC-4 all
+        // year), opening three hours from now, so the queue is closed as the demo starts (☾,
+        // "outside hours, opens …" in the composer); no away text, so nothing is sent for it.
+        let la_paz_hour = (crate::domain::time::now_unix() / 3600 + 20) % 24;
+        let opens = (la_paz_hour + 3) % 24;
+        let week = format!("mon-sun {opens:02}:00-{:02}:00", (opens + 8) % 24);
+        let support_rules = [
+            Request::SetHours {
+                tenant: None,
+                queue: "Support".into(),
+                zone: "America/La_Paz".into(),
+                week,
+                away: None,
+            },
+            Request::SetSla {
+                tenant: None,
+                queue: "Support".into(),
+                minutes: Some(30),
+            },
+        ];
+        for request in support_rules {
+            engine.handle(&me, request).await?;
+        }
     }
     engine
         .handle(
