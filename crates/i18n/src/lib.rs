@@ -166,6 +166,8 @@ pub struct Strings {
     pub sequence_origin: &'static str,
     /// Who sent a queue's away reply (outside business hours).
     pub away_origin: &'static str,
+    /// Who sent a broadcast's template.
+    pub broadcast_origin: &'static str,
 }
 
 impl Strings {
@@ -331,6 +333,7 @@ pub static EN: Strings = Strings {
     automation_enrolled: "sequence started",
     sequence_origin: "automation",
     away_origin: "automatic answer",
+    broadcast_origin: "broadcast",
 };
 
 pub static ES: Strings = Strings {
@@ -487,6 +490,7 @@ pub static ES: Strings = Strings {
     automation_enrolled: "secuencia iniciada",
     sequence_origin: "automático",
     away_origin: "respuesta automática",
+    broadcast_origin: "difusión",
 };
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod apply;
 pub mod backup;
 pub mod blocking;
+pub mod broadcasts;
 pub mod business;
 pub mod calls;
 pub mod cluster;
@@ -43,6 +44,8 @@ mod api_error;
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod broadcasts_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
@@ -80,6 +83,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0020_blocked.sql"),
     include_str!("../migrations/0021_business_hours.sql"),
     include_str!("../migrations/0022_optout.sql"),
+    include_str!("../migrations/0024_broadcasts.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -99,6 +103,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0007_blocked.sql"),
     include_str!("../migrations/postgres/0008_business_hours.sql"),
     include_str!("../migrations/postgres/0009_optout.sql"),
+    include_str!("../migrations/postgres/0011_broadcasts.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
