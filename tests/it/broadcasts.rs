@@ -224,6 +224,33 @@ async fn pause_holds_resume_goes_on_and_cancel_ends_it_all_audited() {
     let id = create(&w, "label:promo", &[])["id"].as_i64().unwrap();
     let id_s = id.to_string();
     assert_eq!(status(&w, id)["state"], "draft");
+    // An agent of the number's queue follows it, and may neither create nor start one.
+    w.home.ok(&["queues", "add", "Sales", "--tenant", "Acme"]);
+    w.home.ok(&["queues", "assign", PNID, "Sales"]);
+    w.home.ok(&["agents", "add", "alice", "--queue", "Sales"]);
+    let theirs: Value = w
+        .home
+        .json(&["--as", "alice", "broadcast", "status", &id_s]);
+    assert_eq!(theirs["state"], "draft", "{theirs}");
+    for args in [
+        vec!["--as", "alice", "broadcast", "start", &id_s],
+        vec![
+            "--as",
+            "alice",
+            "broadcast",
+            "create",
+            "--template",
+            "follow_up",
+            "--lang",
+            "en_US",
+            "--to",
+            "label:promo",
+        ],
+    ] {
+        let refused = w.home.run(&args);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(err.contains("only an admin"), "{args:?}: {err}");
+    }
     // A draft is not paused: it was never started.
     let out = w.home.run(&["broadcast", "pause", &id_s]);
     assert!(!out.status.success());
