@@ -25,6 +25,9 @@ use wabox_store::outbox::{self, NewSend};
 const TICK: Duration = Duration::from_millis(200);
 /// How often it looks when none runs (a start wakes it at once).
 const IDLE_WAKE: Duration = Duration::from_secs(2);
+/// A broadcast held by its number's tier is looked at again after this, not every tick: room
+/// comes back only as its customers leave the last 24 hours.
+const TIER_RETRY: Duration = Duration::from_secs(2);
 
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(run(engine))
@@ -34,6 +37,8 @@ async fn run(engine: Arc<Engine>) {
     let settings = engine.config.broadcast.clone();
     // When each number was last fed: its pace is counted from there.
     let mut fed_at: HashMap<i64, Instant> = HashMap::new();
+    // Broadcasts held by the tier, and since when.
+    let mut held: HashMap<i64, Instant> = HashMap::new();
     loop {
         let running = engine.read(store::running).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e.english(), "broadcasts: could not look for running ones");
@@ -50,7 +55,11 @@ async fn run(engine: Arc<Engine>) {
         let mut queued = 0;
         // One number's broadcasts share its pace, oldest first.
         let mut room: HashMap<i64, usize> = HashMap::new();
+        held.retain(|_, at| at.elapsed() < TIER_RETRY);
         for b in running {
+            if held.contains_key(&b.id) {
+                continue;
+            }
             let since = fed_at
                 .get(&b.number_id)
                 .map_or(1.0, |at| at.elapsed().as_secs_f64());
@@ -62,12 +71,20 @@ async fn run(engine: Arc<Engine>) {
                 continue;
             }
             let settings = settings.clone();
+            let id = b.id;
             let fed = engine
                 .writer
                 .run(move |ctx| feed(ctx, &b, left, &settings))
                 .await;
             match fed {
-                Ok((number_id, n)) => {
+                Ok(Fed {
+                    number_id,
+                    queued: n,
+                    tier_full,
+                }) => {
+                    if tier_full {
+                        held.insert(id, Instant::now());
+                    }
                     if n > 0 {
                         fed_at.insert(number_id, Instant::now());
                         queued += n;
@@ -141,14 +158,26 @@ fn tier(
     })
 }
 
-/// Queues up to `room` pending recipients of one broadcast, in one transaction; the number fed
-/// and how many were queued.
+/// What one feed did.
+struct Fed {
+    number_id: i64,
+    queued: usize,
+    /// It stopped at a customer outside their window with the number's tier reached.
+    tier_full: bool,
+}
+
+/// Queues up to `room` pending recipients of one broadcast, in one transaction.
 fn feed(
     ctx: &mut WriterCtx,
     b: &BroadcastRow,
     room: usize,
     settings: &wabox_config::BroadcastSettings,
-) -> wabox_store::Result<(i64, usize)> {
+) -> wabox_store::Result<Fed> {
+    let fed = |queued, tier_full| Fed {
+        number_id: b.number_id,
+        queued,
+        tier_full,
+    };
     let now = wabox_domain::time::now_unix();
     // With other engines, the owner of the tenant's partition sends its broadcasts.
     if let Some(lease) = ctx.lease_of_tenant(b.tenant_id) {
@@ -157,7 +186,7 @@ fn feed(
             _ => false,
         };
         if !mine {
-            return Ok((b.number_id, 0));
+            return Ok(fed(0, false));
         }
     }
     if let Some(reason) = stop_reason(ctx, b, settings)? {
@@ -171,7 +200,7 @@ fn feed(
             &format!("broadcast {}: {reason}", b.id),
             now,
         )?;
-        return Ok((b.number_id, 0));
+        return Ok(fed(0, false));
     }
     let tier = tier(ctx, b, settings)?;
     let used = store::tier_used(&ctx.conn, b.number_id, now - 86_400)?;
@@ -182,20 +211,20 @@ fn feed(
             Outcome::Queued => queued += 1,
             Outcome::Skipped => {}
             // The tier is reached: the rest wait for customers to leave the last 24 hours.
-            Outcome::TierFull => return Ok((b.number_id, queued)),
+            Outcome::TierFull => return Ok(fed(queued, true)),
             // Nobody can be sent it (the template paused, the number's token gone): stopped,
             // with why, for an admin to fix and resume.
             Outcome::Cannot(reason) => {
                 tracing::warn!(broadcast = b.id, %reason, "broadcast stopped");
                 store::set_state(&ctx.conn, b.id, &["running"], "stopped", Some(&reason), now)?;
-                return Ok((b.number_id, queued));
+                return Ok(fed(queued, false));
             }
         }
     }
     if store::finish_done(&ctx.conn, b.id, now)? {
         tracing::info!(broadcast = b.id, "broadcast done");
     }
-    Ok((b.number_id, queued))
+    Ok(fed(queued, false))
 }
 
 /// What became of one pending recipient.
