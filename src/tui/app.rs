@@ -56,6 +56,8 @@ pub enum Popup {
     },
     /// The open conversation's sequences (pause, resume, stop) and those it may start.
     Automation(super::popup::automation::AutomationPopup),
+    /// The broadcasts the user may see, with their progress (`:broadcasts`).
+    Broadcasts(super::popup::broadcasts::BroadcastsPopup),
 }
 
 #[derive(Debug, Clone, PartialEq)]

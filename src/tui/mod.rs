@@ -33,6 +33,8 @@ mod tests;
 #[cfg(test)]
 mod tests_admin;
 #[cfg(test)]
+mod tests_broadcasts;
+#[cfg(test)]
 mod tests_cmdline;
 #[cfg(test)]
 mod tests_composer;

@@ -168,6 +168,27 @@ pub struct Strings {
     pub away_origin: &'static str,
     /// Who sent a broadcast's template.
     pub broadcast_origin: &'static str,
+    pub broadcasts_title: &'static str,
+    pub broadcasts_none: &'static str,
+    /// The broadcasts popup's keys: start, pause/resume, cancel, close.
+    pub broadcasts_hint: &'static str,
+}
+
+/// A broadcast's state (`draft`, `running`...) in `lang`.
+pub fn broadcast_state(lang: Lang, state: &str) -> String {
+    let es = match state {
+        "draft" => "borrador",
+        "running" => "enviándose",
+        "paused" => "en pausa",
+        "cancelled" => "cancelada",
+        "done" => "terminada",
+        "stopped" => "detenida",
+        other => other,
+    };
+    match lang {
+        Lang::Es => es.to_string(),
+        _ => state.to_string(),
+    }
 }
 
 impl Strings {
@@ -334,6 +355,9 @@ pub static EN: Strings = Strings {
     sequence_origin: "automation",
     away_origin: "automatic answer",
     broadcast_origin: "broadcast",
+    broadcasts_title: "Broadcasts",
+    broadcasts_none: "No broadcast yet: `wabox broadcast create` makes one.",
+    broadcasts_hint: "{} start · {} pause/resume · {} cancel · {} close",
 };
 
 pub static ES: Strings = Strings {
@@ -491,6 +515,9 @@ pub static ES: Strings = Strings {
     sequence_origin: "automático",
     away_origin: "respuesta automática",
     broadcast_origin: "difusión",
+    broadcasts_title: "Difusiones",
+    broadcasts_none: "Todavía no hay difusiones: `wabox broadcast create` crea una.",
+    broadcasts_hint: "{} iniciar · {} pausar/reanudar · {} cancelar · {} cerrar",
 };
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub enum PopupKind {
     Search,
     Templates,
     Automation,
+    /// The broadcasts (`:broadcasts`).
+    Broadcasts,
     Admin,
     React,
     SaveAs,
@@ -22,11 +24,12 @@ pub enum PopupKind {
 }
 
 impl PopupKind {
-    pub const ALL: [PopupKind; 9] = [
+    pub const ALL: [PopupKind; 10] = [
         PopupKind::Pager,
         PopupKind::Search,
         PopupKind::Templates,
         PopupKind::Automation,
+        PopupKind::Broadcasts,
         PopupKind::Admin,
         PopupKind::React,
         PopupKind::SaveAs,
@@ -41,6 +44,7 @@ impl PopupKind {
             PopupKind::Search => "search",
             PopupKind::Templates => "templates",
             PopupKind::Automation => "sequences",
+            PopupKind::Broadcasts => "broadcasts",
             PopupKind::Admin => "admin",
             PopupKind::React => "react",
             PopupKind::SaveAs => "save",
@@ -146,6 +150,12 @@ pub(super) const POPUP_DEFAULTS: &[(PopupKind, PopupAction, &[&str])] = &[
     (K::Automation, A::Close, &["esc", "q"]),
     (K::Automation, A::Down, &["down", "j"]),
     (K::Automation, A::Up, &["up", "k"]),
+    (K::Broadcasts, A::Choose, &["enter"]),
+    (K::Broadcasts, A::PauseResume, &["p", "space"]),
+    (K::Broadcasts, A::Stop, &["x"]),
+    (K::Broadcasts, A::Close, &["esc", "q"]),
+    (K::Broadcasts, A::Down, &["down", "j"]),
+    (K::Broadcasts, A::Up, &["up", "k"]),
     (K::Admin, A::Down, &["down", "j"]),
     (K::Admin, A::Up, &["up", "k"]),
     (K::Admin, A::CommandLine, &[":"]),

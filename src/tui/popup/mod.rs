@@ -14,6 +14,7 @@ use crossterm::event::KeyEvent;
 
 pub mod admin;
 pub mod automation;
+pub mod broadcasts;
 mod pager;
 mod react;
 mod save;
@@ -86,6 +87,7 @@ impl Popup {
             Popup::Admin(a) => Some(a),
             Popup::React(r) => Some(r),
             Popup::Automation(a) => Some(a),
+            Popup::Broadcasts(b) => Some(b),
             Popup::Command(_) | Popup::ConfirmQuit { .. } => None,
         }
     }
