@@ -135,6 +135,32 @@ fn each_rows_key_asks_the_control_its_state_allows() {
     }
     press(&mut app, KeyCode::Esc);
     assert!(app.popup.is_none());
+    assert!(
+        app.broadcasts_tick().is_empty(),
+        "nothing asked once closed"
+    );
+}
+
+#[test]
+fn the_list_is_asked_again_each_second_one_request_at_a_time() {
+    let mut app = opened("en");
+    let asked = app.broadcasts_tick();
+    assert!(
+        matches!(
+            &asked[..],
+            [Effect::Call(Tag::Broadcasts, Request::ListBroadcasts)]
+        ),
+        "{asked:?}"
+    );
+    assert!(
+        app.broadcasts_tick().is_empty(),
+        "not again before the answer"
+    );
+    app.on_reply(
+        Tag::Broadcasts,
+        Ok(Response::Broadcasts(vec![broadcast(3, "done", 100, 100)])),
+    );
+    assert_eq!(app.broadcasts_tick().len(), 1);
 }
 
 #[test]

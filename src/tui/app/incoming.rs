@@ -79,6 +79,7 @@ impl App {
                 if let Some(Popup::Broadcasts(popup)) = &mut self.popup {
                     popup.selected = popup.selected.min(list.len().saturating_sub(1));
                     popup.list = Some(list);
+                    popup.asking = false;
                 }
             }
             (Tag::BroadcastChange, Response::Broadcast(view)) => {

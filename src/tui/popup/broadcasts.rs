@@ -13,6 +13,8 @@ pub struct BroadcastsPopup {
     /// Newest first, once loaded.
     pub list: Option<Vec<BroadcastView>>,
     pub selected: usize,
+    /// A fresh list was asked for and has not come yet.
+    pub asking: bool,
 }
 
 impl BroadcastsPopup {
@@ -24,6 +26,23 @@ impl BroadcastsPopup {
             .and_then(|l| l.iter_mut().find(|b| b.id == view.id))
         {
             *row = view;
+        }
+    }
+}
+
+impl crate::tui::app::App {
+    /// Each second while the popup shows, its list is asked again (one at a time), so the
+    /// gauges move as the engine sends: broadcasts have no push of their own.
+    pub fn broadcasts_tick(&mut self) -> Vec<crate::tui::app::Effect> {
+        match &mut self.popup {
+            Some(crate::tui::app::Popup::Broadcasts(p)) if p.list.is_some() && !p.asking => {
+                p.asking = true;
+                vec![crate::tui::app::Effect::Call(
+                    Tag::Broadcasts,
+                    Request::ListBroadcasts,
+                )]
+            }
+            _ => Vec::new(),
         }
     }
 }
