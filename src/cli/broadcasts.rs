@@ -95,18 +95,25 @@ impl BroadcastCommand {
                     // Anything else (a wrong segment too) is the engine's to judge.
                     _ => None,
                 };
-                (
-                    Request::CreateBroadcast {
-                        template,
-                        language,
-                        segment,
-                        from,
-                        params,
-                        csv,
-                        dry_run,
-                    },
-                    json,
-                )
+                let request = Request::CreateBroadcast {
+                    template,
+                    language,
+                    segment,
+                    from,
+                    params,
+                    csv,
+                    dry_run,
+                };
+                // The rows travel in the one request line, which the engine reads up to
+                // MAX_REQUEST_BYTES: said here, before the engine would drop the connection.
+                let size = serde_json::to_vec(&request)?.len();
+                let max = crate::protocol::MAX_REQUEST_BYTES - 4096;
+                if size > max {
+                    anyhow::bail!(
+                        "the CSV makes a request of {size} bytes, more than the {max} one request may carry: split it into several broadcasts"
+                    );
+                }
+                (request, json)
             }
             BroadcastCommand::Start { id, json } => (control(id, BroadcastControl::Start), json),
             BroadcastCommand::Pause { id, json } => (control(id, BroadcastControl::Pause), json),

@@ -139,6 +139,26 @@ async fn a_dry_run_counts_skips_an_opted_out_and_a_blocked_customer_and_prices_i
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("takes 2 parameter(s)"), "{err}");
+    // A CSV too large for one request is refused by the client, saying how to go on.
+    let big: String = std::iter::once("phone,first_name,note\n".to_string())
+        .chain((0..20_000).map(|n| format!("+5917{n:07},Name{n},{}\n", "x".repeat(40))))
+        .collect();
+    let path = w.home.dir.path().join("big.csv");
+    std::fs::write(&path, big).unwrap();
+    let out = w.home.run(&[
+        "broadcast",
+        "create",
+        "--template",
+        "follow_up",
+        "--lang",
+        "en_US",
+        "--to",
+        &format!("csv:{}", path.display()),
+        "--dry-run",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("split it into several broadcasts"), "{err}");
     // A utility template: its own category's price.
     let plan: Value = w.home.json(&[
         "broadcast",
