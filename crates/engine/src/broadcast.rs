@@ -244,14 +244,21 @@ fn queue_one(
     outside_room: &mut usize,
     now: i64,
 ) -> wabox_store::Result<Outcome> {
-    let contact_id = match p.contact_id {
+    let known = match p.contact_id {
+        Some(id) if store::contact_exists(&ctx.conn, id)? => Some(id),
+        _ => None,
+    };
+    let contact_id = match known {
         Some(id) => id,
-        // A CSV's number nobody here knew: a contact now, as a customer's first message makes.
+        // A CSV's number nobody here knew: a contact now, as a customer's first message makes;
+        // or a contact merged into another since the create: the one holding the number now.
         None => {
+            // The key is the phone number, or the BSUID (`US.1349…`) of one who hides it.
+            let bsuid = p.wa_id.contains('.');
             let sighting = Sighting {
                 ids: Ids {
-                    wa_id: Some(p.wa_id.as_str().into()),
-                    user_id: None,
+                    wa_id: (!bsuid).then(|| p.wa_id.as_str().into()),
+                    user_id: bsuid.then(|| p.wa_id.as_str().into()),
                 },
                 name: p.name.clone(),
                 username: None,

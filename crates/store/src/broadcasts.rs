@@ -331,6 +331,15 @@ pub fn mark_skipped(conn: &Connection, recipient_id: i64, reason: SkipReason) ->
     Ok(())
 }
 
+/// Whether a contact is still there (two contacts found to be one person are merged into one).
+pub fn contact_exists(conn: &Connection, contact_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1")?
+        .query_row([contact_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Whether a customer may still be sent marketing on the number: (opted out, blocked).
 pub fn still_reachable(conn: &Connection, contact_id: i64, number_id: i64) -> Result<(bool, bool)> {
     Ok(conn
