@@ -3,7 +3,7 @@
 //! customer getting it twice; pause, resume, cancel; the stops by themselves (131049 piling
 //! up, the number's quality falling); an opted-out customer skipped; the messaging tier.
 
-use crate::common::world::{World, customer, world_started};
+use crate::common::world::{World, customer, json_of, world_started};
 use crate::common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -429,4 +429,65 @@ async fn the_tier_bounds_customers_outside_their_window_per_24_hours() {
     w.home.ok(&["clock", "advance", "24h1m"]);
     w.sim.advance_clock(24 * 3_600 + 60);
     wait_for(&w, id, "done", |s| s["state"] == "done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_tenant() {
+    const TACOS_PNID: &str = "223344556677889";
+    const TACOS_WABA: &str = "118273645590011";
+    let w = broadcast_world(
+        |o| {
+            o.numbers.push(crate::common::world::sim_number(
+                TACOS_PNID,
+                TACOS_WABA,
+                "5215512345678",
+                ACCESS_TOKEN,
+                "Tacos",
+            ))
+        },
+        "",
+    )
+    .await;
+    w.home.ok(&["tenants", "add", "Tacos"]);
+    w.home.add_number(
+        "Tacos",
+        TACOS_PNID,
+        TACOS_WABA,
+        "+5215512345678",
+        "dedicated",
+    );
+    w.home.ok(&["templates", "sync"]);
+    let dry = |args: &[&str]| {
+        let mut all = vec![
+            "broadcast",
+            "create",
+            "--template",
+            "follow_up",
+            "--lang",
+            "en_US",
+            "--to",
+            "label:none",
+            "--dry-run",
+        ];
+        all.extend_from_slice(args);
+        w.home.run(&all)
+    };
+    let out = dry(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--from") && err.contains("+5215512345678"),
+        "{err}"
+    );
+    let plan = json_of(&dry(&["--from", "+52 1 55 1234 5678", "--json"]));
+    assert_eq!(plan["number"], "5215512345678", "{plan}");
+
+    // Acme's admin sees one number, theirs, and cannot send from another tenant's.
+    w.home.ok(&[
+        "agents", "add", "ana", "--role", "admin", "--tenant", "Acme",
+    ]);
+    let plan = json_of(&dry(&["--as", "ana", "--json"]));
+    assert_eq!(plan["number"], DISPLAY, "{plan}");
+    let out = dry(&["--as", "ana", "--from", TACOS_PNID]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no number"), "{err}");
 }
