@@ -46,6 +46,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("queue_hours", "queue_id"),
     ("queue_holidays", "queue_id"),
     ("away_replies", "conversation_id"),
+    ("broadcasts", "id"),
+    ("broadcast_recipients", "id"),
     ("store_facts", ""),
 ];
 

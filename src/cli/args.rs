@@ -80,6 +80,10 @@ pub enum Command {
     /// going through them.
     #[command(subcommand)]
     Sequences(sequences::SequencesCommand),
+    /// Broadcasts: one approved template to a segment of customers (a label, a queue, who
+    /// wrote between two days, a CSV file), paced under the number's limits; admins only.
+    #[command(subcommand)]
+    Broadcast(super::broadcasts::BroadcastCommand),
     /// Move a test or demo engine's clock (WABOX_MOVABLE_CLOCK=1).
     #[command(subcommand, hide = true)]
     Clock(sequences::ClockCommand),

@@ -45,6 +45,7 @@ macro_rules! eprint {
 mod account_events;
 mod answer;
 mod args;
+mod broadcasts;
 pub mod connect;
 mod conversations;
 mod failure;
@@ -137,6 +138,7 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         Command::Reopen(a) => a.reopen(),
         Command::Snooze(a) => a.request(),
         Command::Sequences(c) => c.request(),
+        Command::Broadcast(c) => c.request()?,
         Command::Clock(sequences::ClockCommand::Advance { by }) => {
             (Request::AdvanceClock { seconds: by }, false)
         }

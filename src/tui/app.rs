@@ -58,6 +58,8 @@ pub enum Popup {
     Automation(super::popup::automation::AutomationPopup),
     /// The team's figures with charts (`R`, admins).
     Report(Box<super::popup::report::ReportScreen>),
+    /// The broadcasts the user may see, with their progress (`:broadcasts`).
+    Broadcasts(super::popup::broadcasts::BroadcastsPopup),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -33,6 +33,8 @@ mod tests;
 #[cfg(test)]
 mod tests_admin;
 #[cfg(test)]
+mod tests_broadcasts;
+#[cfg(test)]
 mod tests_cmdline;
 #[cfg(test)]
 mod tests_composer;
@@ -122,7 +124,9 @@ pub async fn run(
             _ = tick.tick() => {
                 app.on_tick(crate::domain::time::system_now_unix());
                 app.save_drafts();
-                app.wizard_tick()
+                let mut out = app.wizard_tick();
+                out.extend(app.broadcasts_tick());
+                out
             }
         };
         // Drain what else is queued before drawing: a burst of events makes one frame.

@@ -34,6 +34,10 @@ pub(crate) struct ConfigFile {
     #[serde(default)]
     pub(crate) optout: crate::settings::OptOutSettings,
     #[serde(default)]
+    pub(crate) pricing: crate::settings::PricingSettings,
+    #[serde(default)]
+    pub(crate) broadcast: crate::settings::BroadcastSettings,
+    #[serde(default)]
     pub(crate) store: StoreSection,
     /// Key bindings over the defaults: `action = "key"` or `action = ["key", "key"]`.
     #[serde(default)]

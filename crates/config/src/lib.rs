@@ -9,8 +9,8 @@ pub mod store_url;
 mod tests;
 
 pub use settings::{
-    KapsoSettings, KeyEntry, KeyList, MediaSettings, MetricsSettings, OptOutSettings,
-    OutboxSettings, UiSettings,
+    BroadcastSettings, KapsoSettings, KeyEntry, KeyList, MediaSettings, MetricsSettings,
+    OptOutSettings, OutboxSettings, PricingSettings, UiSettings,
 };
 
 use file::{default_access_group, default_dialog_base_url, default_graph_version};
@@ -69,6 +69,11 @@ pub struct Config {
     pub metrics: MetricsSettings,
     /// Marketing opt-outs: the stop words and the answer, by language (`[optout]`).
     pub optout: OptOutSettings,
+    /// Meta's price of a template by category (`[pricing]`): a broadcast's dry run gives its
+    /// cost from it.
+    pub pricing: PricingSettings,
+    /// Broadcasts' pace and when they stop by themselves (`[broadcast]`).
+    pub broadcast: BroadcastSettings,
     /// The PostgreSQL store every engine given it shares (`[store] url`, `WABOX_STORE_URL`); none:
     /// SQLite in the data dir. A secret: it may hold a password.
     pub store_url: Option<Secret>,
@@ -109,6 +114,8 @@ impl Config {
             ui: UiSettings::default(),
             metrics: MetricsSettings::default(),
             optout: OptOutSettings::default(),
+            pricing: PricingSettings::default(),
+            broadcast: BroadcastSettings::default(),
             store_url: None,
             keys: BTreeMap::new(),
             sequences_dir: None,

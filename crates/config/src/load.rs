@@ -100,6 +100,8 @@ impl Config {
             ui: file.ui,
             metrics: file.metrics,
             optout: file.optout,
+            pricing: file.pricing,
+            broadcast: file.broadcast,
             store_url,
             keys: file.keys,
             sequences_dir,

@@ -106,6 +106,44 @@ impl Default for OptOutSettings {
     }
 }
 
+/// Meta's price of one delivered template by category, in `currency` (Meta charges by the
+/// recipient's country too: give the prices of the country most customers are in). A category
+/// without a price makes a broadcast's cost unknown, never zero.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PricingSettings {
+    pub currency: Option<String>,
+    pub marketing: Option<f64>,
+    pub utility: Option<f64>,
+    pub authentication: Option<f64>,
+}
+
+/// Broadcasts: how fast they go out and when they stop by themselves.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BroadcastSettings {
+    /// Recipients queued per second per number (Meta's floor is 20 messages/s for coexistence
+    /// numbers, 80 for others; the outbox paces each send under that too).
+    pub rate_per_second: u32,
+    /// Unique customers outside their 24-hour window a number may reach per rolling 24 hours,
+    /// until Meta says its tier (`phone_number_quality_update`'s `current_limit`): 250 is
+    /// where every number starts. 0: no limit.
+    pub default_tier: u64,
+    /// A broadcast stops itself once this many of its recipients failed with Meta's 131049
+    /// (the customer's marketing limit for the day). 0: never.
+    pub stop_after_marketing_limit: u64,
+}
+
+impl Default for BroadcastSettings {
+    fn default() -> Self {
+        BroadcastSettings {
+            rate_per_second: 20,
+            default_tier: 250,
+            stop_after_marketing_limit: 10,
+        }
+    }
+}
+
 /// Downloads of customers' files.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]

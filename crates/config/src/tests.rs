@@ -28,6 +28,10 @@ fn reads_every_documented_key_from_the_example() {
     assert!(c.keys.contains_key("quit") && c.keys.contains_key("composer"));
     assert_eq!(c.optout.words["es"], ["BAJA", "STOP"]);
     assert!(c.optout.replies["en"].starts_with("Done"));
+    assert_eq!(c.pricing.marketing, Some(0.025));
+    assert_eq!(c.pricing.currency.as_deref(), Some("USD"));
+    assert_eq!(c.broadcast.rate_per_second, 20);
+    assert_eq!(c.broadcast.stop_after_marketing_limit, 10);
 }
 
 #[test]

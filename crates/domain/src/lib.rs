@@ -2,6 +2,7 @@
 //! Nothing here does IO; everything here is unit-tested beside the code.
 
 pub mod account_event;
+pub mod broadcast;
 pub mod calls;
 pub mod connections;
 pub mod content;

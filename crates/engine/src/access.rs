@@ -112,7 +112,10 @@ pub fn need(request: &Request) -> Need {
         | RevokeSignup { .. }
         | RegenerateSignup { .. }
         | Dashboard { .. }
-        | HistoryProgress { .. } => Need::Admin,
+        | HistoryProgress { .. }
+        // A tenant's admin only from their tenant's numbers (the handler keeps them there).
+        | CreateBroadcast { .. }
+        | ControlBroadcast { .. } => Need::Admin,
         ListMessages {
             conversation_id, ..
         }
@@ -164,6 +167,8 @@ pub fn need(request: &Request) -> Need {
         | GetEnrollment { .. }
         | ControlEnrollment { .. }
         | ListTokens
+        | GetBroadcast { .. }
+        | ListBroadcasts
         | RevokeToken { .. } => Need::Scoped,
     }
 }

@@ -8,6 +8,7 @@ mod appender;
 mod apply_lanes;
 pub mod assign;
 mod auto_reply;
+mod broadcast;
 mod checkpointer;
 pub mod cluster;
 mod connect;
@@ -136,6 +137,8 @@ pub struct Engine {
     pub sequences: sequences::Registry,
     /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).
     pub scheduler_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the broadcast task (a broadcast started or resumed).
+    pub broadcast_wake: Arc<tokio::sync::Notify>,
     /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
     pub movable_clock: bool,
     numbers_cache: numbers_cache::NumbersCache,
@@ -296,6 +299,7 @@ impl Engine {
             read_receipts: Default::default(),
             sequences: sequences::Registry::new(config.sequences_dir.clone()),
             scheduler_wake: Arc::new(tokio::sync::Notify::new()),
+            broadcast_wake: Arc::new(tokio::sync::Notify::new()),
             movable_clock,
             numbers_cache: numbers_cache::NumbersCache::default(),
             uploads: uploads::Uploads::new(&config.data_dir),

@@ -106,6 +106,7 @@ impl RunningEngine {
         let auto_reply = tokio::spawn(super::auto_reply::run(engine.clone()));
         let tokens = super::health::spawn_token_watch(engine.clone());
         let sequences = super::scheduler::spawn(engine.clone());
+        let broadcasts = super::broadcast::spawn(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
@@ -113,6 +114,7 @@ impl RunningEngine {
             socket,
             tasks: vec![
                 http, clients, outbox, templates, media, assign, auto_reply, tokens, sequences,
+                broadcasts,
             ],
             lock,
         })

@@ -167,6 +167,29 @@ pub struct Strings {
     pub sequence_origin: &'static str,
     /// Who sent a queue's away reply (outside business hours).
     pub away_origin: &'static str,
+    /// Who sent a broadcast's template.
+    pub broadcast_origin: &'static str,
+    pub broadcasts_title: &'static str,
+    pub broadcasts_none: &'static str,
+    /// The broadcasts popup's keys: start, pause/resume, cancel, close.
+    pub broadcasts_hint: &'static str,
+}
+
+/// A broadcast's state (`draft`, `running`...) in `lang`.
+pub fn broadcast_state(lang: Lang, state: &str) -> String {
+    let es = match state {
+        "draft" => "borrador",
+        "running" => "enviándose",
+        "paused" => "en pausa",
+        "cancelled" => "cancelada",
+        "done" => "terminada",
+        "stopped" => "detenida",
+        other => other,
+    };
+    match lang {
+        Lang::Es => es.to_string(),
+        _ => state.to_string(),
+    }
 }
 
 impl Strings {
@@ -332,6 +355,10 @@ pub static EN: Strings = Strings {
     automation_enrolled: "sequence started",
     sequence_origin: "automation",
     away_origin: "automatic answer",
+    broadcast_origin: "broadcast",
+    broadcasts_title: "Broadcasts",
+    broadcasts_none: "No broadcast yet: `wabox broadcast create` makes one.",
+    broadcasts_hint: "{} start · {} pause/resume · {} cancel · {} close",
 };
 
 pub static ES: Strings = Strings {
@@ -488,6 +515,10 @@ pub static ES: Strings = Strings {
     automation_enrolled: "secuencia iniciada",
     sequence_origin: "automático",
     away_origin: "respuesta automática",
+    broadcast_origin: "difusión",
+    broadcasts_title: "Difusiones",
+    broadcasts_none: "Todavía no hay difusiones: `wabox broadcast create` crea una.",
+    broadcasts_hint: "{} iniciar · {} pausar/reanudar · {} cancelar · {} cerrar",
 };
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub use crate::views::QueueSelection;
 
 pub mod admin;
+pub mod broadcasts;
 mod demo;
 pub mod error;
 pub use error::{ApiError, ErrorCode, ErrorKind, PROTOCOL_VERSION};

@@ -403,6 +403,33 @@ pub enum Request {
         id: i64,
         control: EnrollmentControl,
     },
+    /// A broadcast of an approved template to a segment (`label:NAME`, `queue:NAME`,
+    /// `wrote:YYYY-MM-DD..YYYY-MM-DD`, `csv:PATH` with the file's rows in `csv`), from one
+    /// number; its recipients are resolved now, once. With `dry_run` nothing is stored.
+    CreateBroadcast {
+        template: String,
+        language: String,
+        segment: String,
+        /// The sending number (Meta's id or its display number); none: the only one visible.
+        #[serde(default)]
+        from: Option<String>,
+        /// `KEY=SOURCE`: `1=contact.name`, `first_name=csv.first_name`, `2=literal text`.
+        #[serde(default)]
+        params: Vec<String>,
+        /// A CSV segment's rows, read by the client (the engine may be on another host).
+        #[serde(default)]
+        csv: Option<wabox_domain::broadcast::CsvRows>,
+        #[serde(default)]
+        dry_run: bool,
+    },
+    ControlBroadcast {
+        id: i64,
+        control: crate::broadcasts::BroadcastControl,
+    },
+    GetBroadcast {
+        id: i64,
+    },
+    ListBroadcasts,
     /// Moves the engine's clock ahead (only an engine started with WABOX_MOVABLE_CLOCK=1: the
     /// tests and the demo), so that waits and windows pass in moments.
     AdvanceClock {

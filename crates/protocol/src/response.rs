@@ -83,6 +83,9 @@ pub enum Response {
     Sequences(Box<SequencesView>),
     Enrollment(Box<EnrollmentView>),
     Enrollments(Vec<EnrollmentView>),
+    BroadcastPlan(Box<crate::broadcasts::BroadcastPlan>),
+    Broadcast(Box<crate::broadcasts::BroadcastView>),
+    Broadcasts(Vec<crate::broadcasts::BroadcastView>),
     /// The clock's offset from the system's, in seconds.
     Clock {
         offset_seconds: i64,

@@ -44,6 +44,8 @@ words! {
         Away = "away",
         /// The answer to a customer's opt-out (a stop word).
         OptOut = "opt_out",
+        /// A broadcast sent it (`wabox broadcast`).
+        Broadcast = "broadcast",
         /// A call (not a message: nothing answers, quotes or marks it read).
         Call = "call",
     }

@@ -15,6 +15,25 @@ impl Simulator {
             .extend(failures.iter().copied());
     }
 
+    /// Meta lowers (or raises) a number's quality: its `phone_number_quality_update` webhook
+    /// is delivered now (e.g. `DOWNGRADE`, `TIER_250`).
+    pub async fn quality_update(
+        &self,
+        phone_number_id: &str,
+        event: &str,
+        current_limit: &str,
+    ) -> anyhow::Result<()> {
+        let number = self
+            .number(phone_number_id)
+            .ok_or_else(|| anyhow::anyhow!("no simulated number {phone_number_id}"))?;
+        self.deliver(super::webhooks::quality_update(
+            &number,
+            event,
+            current_limit,
+        ))
+        .await
+    }
+
     /// Every accepted upload so far.
     pub fn uploads(&self) -> Vec<UploadRecord> {
         self.lock().uploads.clone()

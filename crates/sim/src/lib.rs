@@ -64,6 +64,10 @@ pub struct SimOptions {
     pub history_pause: std::time::Duration,
     /// The key Kapso's Platform API and Meta proxy accept (`X-API-Key`).
     pub kapso_api_key: String,
+    /// Meta's per-customer marketing limit ("healthy ecosystem"): a customer who already got
+    /// this many marketing templates from the business in the last 24 hours gets the next one
+    /// accepted, then failed with 131049. None: no limit.
+    pub marketing_per_customer_per_day: Option<usize>,
 }
 
 impl SimOptions {
@@ -79,6 +83,7 @@ impl SimOptions {
             status_delay_ms: (20, 120),
             history_pause: std::time::Duration::from_millis(800),
             kapso_api_key: SIM_KAPSO_API_KEY.to_string(),
+            marketing_per_customer_per_day: None,
         }
     }
 }

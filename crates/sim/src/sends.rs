@@ -63,6 +63,8 @@ async fn send(
     // fails).
     let ending = if sim.is_blocked(pnid, &recipient) {
         Ending::Blocked
+    } else if template && sim.over_marketing_limit(&recipient, &v) {
+        Ending::MarketingLimit
     } else if !template && !sim.window_open(pnid, &recipient) {
         Ending::ClosedWindow
     } else if answering.reaction_refused {
@@ -96,6 +98,31 @@ async fn send(
         group,
     ));
     Ok(accepted(&recipient, &wamid, template, group, by_bsuid))
+}
+
+impl Simulator {
+    /// Whether a template send would pass the customer's marketing limit; a marketing one that
+    /// does not counts toward it.
+    fn over_marketing_limit(&self, recipient: &str, v: &Value) -> bool {
+        let Some(limit) = self.options.marketing_per_customer_per_day else {
+            return false;
+        };
+        if super::templates::category_of_send(v).as_deref() != Some("MARKETING") {
+            return false;
+        }
+        let now = self.now();
+        let mut state = self.lock();
+        let got = state
+            .marketing_received
+            .entry(recipient.to_string())
+            .or_default();
+        got.retain(|at| now - at < 86_400);
+        if got.len() >= limit {
+            return true;
+        }
+        got.push(now);
+        false
+    }
 }
 
 /// The request's JSON, which must be for WhatsApp.
@@ -345,6 +372,8 @@ enum Ending {
     UnknownReactionTarget,
     /// To a customer the business blocked: failed 131026.
     Blocked,
+    /// A marketing template to a customer at Meta's per-customer limit: failed 131049.
+    MarketingLimit,
 }
 
 async fn report_statuses(
@@ -395,6 +424,19 @@ async fn report_statuses(
                 131026,
                 "Message undeliverable",
                 "Unable to deliver message: the business blocked this user.",
+            )),
+        );
+        let _ = sim.deliver(body).await;
+        return;
+    }
+    if ending == Ending::MarketingLimit {
+        tokio::time::sleep(pause()).await;
+        let body = send(
+            "failed",
+            Some((
+                131049,
+                "This message was not delivered to maintain healthy ecosystem engagement.",
+                "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
             )),
         );
         let _ = sim.deliver(body).await;

@@ -11,6 +11,9 @@ pub(crate) struct SimState {
     pub last_inbound: HashMap<(String, String), i64>,
     /// (phone number id, customer wa_id): customers the business blocked (Block Users API).
     pub blocked: HashSet<(String, String)>,
+    /// Customer wa_id → when each marketing template reached them (unix seconds), for
+    /// `SimOptions::marketing_per_customer_per_day`.
+    pub marketing_received: HashMap<String, Vec<i64>>,
     /// Messages blocked customers wrote, which never reached the business.
     pub from_blocked: usize,
     /// (phone number id, group id): the groups each number has (Groups API).

@@ -79,6 +79,16 @@ fn media_header(component: &Value) -> Option<String> {
 }
 
 /// Validates a template send the way Meta does; the text the simulator records.
+/// The catalogue's category of the template a send names (MARKETING, UTILITY...).
+pub fn category_of_send(v: &Value) -> Option<String> {
+    let name = v.pointer("/template/name")?;
+    let lang = v.pointer("/template/language/code")?;
+    catalogue()
+        .into_iter()
+        .find(|t| &t["name"] == name && &t["language"] == lang)
+        .and_then(|t| t["category"].as_str().map(str::to_string))
+}
+
 pub fn check_send(v: &Value) -> Result<String, (i64, String)> {
     let missing = |what: &str| {
         (

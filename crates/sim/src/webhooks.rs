@@ -16,6 +16,20 @@ fn envelope(number: &SimNumber, field: &str, mut value: Value) -> Vec<u8> {
     .unwrap_or_default()
 }
 
+/// `phone_number_quality_update`: Meta's word on a number's quality and messaging limit, sent
+/// to the app by WABA and naming the number by its display phone (no `metadata`). `event`:
+/// FLAGGED, UNFLAGGED, UPGRADE, DOWNGRADE; `current_limit`: TIER_250, TIER_1K... TIER_UNLIMITED.
+pub fn quality_update(number: &SimNumber, event: &str, current_limit: &str) -> Vec<u8> {
+    let value = json!({"display_phone_number": number.display_phone, "event": event,
+                       "current_limit": current_limit});
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": number.waba_id, "time": 0,
+                   "changes": [{"value": value, "field": "phone_number_quality_update"}]}]
+    }))
+    .unwrap_or_default()
+}
+
 /// A customer's message; `message` holds `id`, `timestamp`, `type` and its content.
 pub fn inbound(number: &SimNumber, customer: &SimCustomer, mut message: Value) -> Vec<u8> {
     let mut contact = json!({"profile": {"name": customer.name}});

@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod apply;
 pub mod backup;
 pub mod blocking;
+pub mod broadcasts;
 pub mod business;
 pub mod calls;
 pub mod cluster;
@@ -44,6 +45,8 @@ mod api_error;
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod broadcasts_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
@@ -82,6 +85,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0021_business_hours.sql"),
     include_str!("../migrations/0022_optout.sql"),
     include_str!("../migrations/0023_reports.sql"),
+    include_str!("../migrations/0024_broadcasts.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -102,6 +106,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0008_business_hours.sql"),
     include_str!("../migrations/postgres/0009_optout.sql"),
     include_str!("../migrations/postgres/0010_reports.sql"),
+    include_str!("../migrations/postgres/0011_broadcasts.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

@@ -94,6 +94,9 @@ pub fn json(response: &Response, reader: &Reader) -> anyhow::Result<()> {
         Response::Sequences(v) => serde_json::to_value(v),
         Response::Enrollment(v) => serde_json::to_value(v),
         Response::Enrollments(v) => serde_json::to_value(v),
+        Response::BroadcastPlan(v) => serde_json::to_value(v),
+        Response::Broadcast(v) => serde_json::to_value(v),
+        Response::Broadcasts(v) => serde_json::to_value(v),
         Response::Clock { offset_seconds } => {
             Ok(serde_json::json!({"offset_seconds": offset_seconds}))
         }
@@ -161,6 +164,9 @@ pub fn human(response: &Response, reader: &Reader) {
         Response::Sequences(v) => super::sequences::print_sequences(v),
         Response::Enrollments(v) => super::sequences::print_enrollments(v),
         Response::Enrollment(v) => super::sequences::print_enrollment(v),
+        Response::BroadcastPlan(v) => super::broadcasts::print_plan(v),
+        Response::Broadcast(v) => super::broadcasts::print_view(v),
+        Response::Broadcasts(v) => super::broadcasts::print_list(v),
         Response::Clock { offset_seconds } => say!(
             "the engine's clock runs {} ahead",
             crate::domain::time::short_duration(*offset_seconds)

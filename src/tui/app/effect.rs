@@ -79,6 +79,10 @@ pub enum Tag {
     Sequences,
     /// Started, paused, resumed or stopped a sequence.
     EnrollmentChange,
+    /// The broadcasts for their popup.
+    Broadcasts,
+    /// Started, paused, resumed or cancelled a broadcast.
+    BroadcastChange,
     /// For the connect wizard, which handles its own answers.
     Wizard(crate::tui::wizard::Tag),
     /// For a `:` command that answers in its own words, and for Tab's look-ups.

@@ -86,6 +86,19 @@ impl App {
                 }
             }
             (Tag::Sequences, Response::Sequences(v)) => self.sequences_reply(*v),
+            (Tag::Broadcasts, Response::Broadcasts(list)) => {
+                if let Some(Popup::Broadcasts(popup)) = &mut self.popup {
+                    popup.selected = popup.selected.min(list.len().saturating_sub(1));
+                    popup.list = Some(list);
+                    popup.asking = false;
+                }
+            }
+            (Tag::BroadcastChange, Response::Broadcast(view)) => {
+                if let Some(Popup::Broadcasts(popup)) = &mut self.popup {
+                    popup.changed(*view);
+                }
+                self.info(self.t.done);
+            }
             (Tag::EnrollmentChange, Response::Enrollment(e)) => {
                 out.push(self.enrollment_changed(&e));
             }

@@ -180,6 +180,13 @@ pub const COMMANDS: &[Command] = &[
         admin: false,
     },
     Command {
+        name: "broadcasts",
+        args: &[],
+        en: "broadcasts and their progress",
+        es: "las difusiones y su avance",
+        admin: false,
+    },
+    Command {
         name: "messages",
         args: &[],
         en: "this session's answers, whole",

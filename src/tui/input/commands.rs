@@ -21,6 +21,10 @@ impl App {
                 Vec::new()
             }
             "attach" => self.attach_command(arg.trim()),
+            "broadcasts" => {
+                self.popup = Some(Popup::Broadcasts(Default::default()));
+                vec![Effect::Call(Tag::Broadcasts, Request::ListBroadcasts)]
+            }
             "queue-add" | "queue-rename" | "queue-remove" | "assign-number" | "agent-add"
             | "agent-admin" => self.admin_command(name, arg.trim()),
             "note" | "label" | "unlabel" | "close" | "reopen" | "snooze" | "search"

@@ -13,6 +13,8 @@ pub enum PopupKind {
     Search,
     Templates,
     Automation,
+    /// The broadcasts (`:broadcasts`).
+    Broadcasts,
     Admin,
     /// The report screen (`R`).
     Report,
@@ -24,11 +26,12 @@ pub enum PopupKind {
 }
 
 impl PopupKind {
-    pub const ALL: [PopupKind; 10] = [
+    pub const ALL: [PopupKind; 11] = [
         PopupKind::Pager,
         PopupKind::Search,
         PopupKind::Templates,
         PopupKind::Automation,
+        PopupKind::Broadcasts,
         PopupKind::Admin,
         PopupKind::Report,
         PopupKind::React,
@@ -44,6 +47,7 @@ impl PopupKind {
             PopupKind::Search => "search",
             PopupKind::Templates => "templates",
             PopupKind::Automation => "sequences",
+            PopupKind::Broadcasts => "broadcasts",
             PopupKind::Admin => "admin",
             PopupKind::Report => "report",
             PopupKind::React => "react",
@@ -154,6 +158,12 @@ pub(super) const POPUP_DEFAULTS: &[(PopupKind, PopupAction, &[&str])] = &[
     (K::Report, A::Newer, &["right", "l"]),
     (K::Report, A::Choose, &["m", "enter"]),
     (K::Report, A::Close, &["esc", "q", "R"]),
+    (K::Broadcasts, A::Choose, &["enter"]),
+    (K::Broadcasts, A::PauseResume, &["p", "space"]),
+    (K::Broadcasts, A::Stop, &["x"]),
+    (K::Broadcasts, A::Close, &["esc", "q"]),
+    (K::Broadcasts, A::Down, &["down", "j"]),
+    (K::Broadcasts, A::Up, &["up", "k"]),
     (K::Admin, A::Down, &["down", "j"]),
     (K::Admin, A::Up, &["up", "k"]),
     (K::Admin, A::CommandLine, &[":"]),

@@ -14,6 +14,7 @@ use crossterm::event::KeyEvent;
 
 pub mod admin;
 pub mod automation;
+pub mod broadcasts;
 mod pager;
 mod react;
 pub mod report;
@@ -90,6 +91,7 @@ impl Popup {
             Popup::React(r) => Some(r),
             Popup::Automation(a) => Some(a),
             Popup::Report(r) => Some(r.as_mut()),
+            Popup::Broadcasts(b) => Some(b),
             Popup::Command(_) | Popup::ConfirmQuit { .. } => None,
         }
     }

@@ -357,6 +357,7 @@ fn header_lines<'a>(
         (Direction::Out, Origin::PhoneApp) => t.phone_app.to_string(),
         (Direction::Out, Origin::Sequence) => t.sequence_origin.to_string(),
         (Direction::Out, Origin::Away | Origin::OptOut) => t.away_origin.to_string(),
+        (Direction::Out, Origin::Broadcast) => t.broadcast_origin.to_string(),
         (Direction::Out, _) => t.you.to_string(),
         // In a group, each message is its participant's.
         _ => match &v.author {

@@ -2,6 +2,7 @@
 
 mod admin;
 mod automation;
+mod broadcasts;
 mod composer;
 mod contact;
 mod conversations;
@@ -98,6 +99,7 @@ fn draw_inbox(frame: &mut Frame, app: &App) {
         Some(Popup::Admin(a)) => admin::draw(frame, app, a.agents.as_deref(), a.scroll),
         Some(Popup::Automation(a)) => automation::draw(frame, app, a),
         Some(Popup::Report(r)) => report::draw(frame, app, r),
+        Some(Popup::Broadcasts(b)) => broadcasts::draw(frame, app, b),
         Some(Popup::Command(_) | Popup::SaveAs(_) | Popup::ConfirmQuit { .. }) | None => {}
     }
 }

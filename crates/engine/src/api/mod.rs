@@ -2,6 +2,7 @@
 //! socket, the process's own user in-process), never from the request.
 
 mod blocking;
+mod broadcasts;
 mod connecting;
 mod contacts;
 mod conversations;
@@ -283,6 +284,10 @@ impl Engine {
             | Request::ChangeLabels { .. }
             | Request::AddNote { .. }
             | Request::SetOptOut { .. } => self.contacts_request(caller, request, now).await,
+            Request::CreateBroadcast { .. }
+            | Request::ControlBroadcast { .. }
+            | Request::GetBroadcast { .. }
+            | Request::ListBroadcasts => self.broadcasts_request(&access, request, now).await,
         }
     }
 }

@@ -223,6 +223,14 @@ codes! {
         format!("Meta did not block the customer: {meta}");
     UnblockRefused { meta: String } : RefusedByMeta =>
         format!("Meta did not lift the block: {meta}");
+    BroadcastRefused { detail: String } : Invalid =>
+        format!("the broadcast is not created: {detail}");
+    NoBroadcast { id: i64 } : NotFound =>
+        format!("no broadcast {id} that you may see (`wabox broadcast list` shows them)");
+    BroadcastNotNow { id: i64, state: String, action: String } : Conflict =>
+        format!("broadcast {id} is {state}: it cannot {action} now (`wabox broadcast status {id}`)");
+    BroadcastNeedsNumber { numbers: Vec<String> } : Invalid =>
+        format!("say which number sends it: --from NUMBER (one of {})", numbers.join(", "));
     CustomerBlocked { conversation: i64 } : Invalid =>
         format!("the customer of conversation {conversation} is blocked on this number: neither of you can write to the other until `wabox unblock {conversation}`");
     NotBlockable { conversation: i64 } : Invalid =>

@@ -1,0 +1,360 @@
+//! Broadcasts' requests: create (or its dry run), start, pause, resume, cancel, status, list.
+//! A create resolves its recipients once, in one transaction with the broadcast; the dry run
+//! runs the same code on a reader and stores nothing. Admins and a tenant's admins (of their
+//! tenant) act; anyone sees the broadcasts of the numbers they see.
+
+use super::super::Engine;
+use super::super::access::Access;
+use crate::routing::Auditor;
+use std::collections::HashSet;
+use std::sync::Arc;
+use wabox_domain::broadcast::{
+    self as rules, CsvRows, ParamSpec, RecipientFacts, Segment, SkipReason,
+};
+use wabox_protocol::broadcasts::{BroadcastControl, BroadcastPlan, SkippedCount};
+use wabox_protocol::{ApiError, ErrorCode, Request, Response};
+use wabox_store::broadcasts::{self as store, Candidate, NewBroadcast, NewRecipient};
+use wabox_store::db::Connection;
+use wabox_store::scope::Scope;
+use wabox_store::{StoreError, queues, templates};
+
+/// What a create was asked.
+struct Ask {
+    template: String,
+    language: String,
+    segment: String,
+    from: Option<String>,
+    params: Vec<String>,
+    csv: Option<CsvRows>,
+}
+
+fn refused(detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(ErrorCode::BroadcastRefused {
+        detail: detail.to_string(),
+    })
+}
+
+impl Engine {
+    pub(super) async fn broadcasts_request(
+        self: &Arc<Self>,
+        access: &Access,
+        request: Request,
+        now: i64,
+    ) -> Result<Response, ApiError> {
+        let scope = access.scope.clone();
+        match request {
+            Request::CreateBroadcast {
+                template,
+                language,
+                segment,
+                from,
+                params,
+                csv,
+                dry_run,
+            } => {
+                let ask = Ask {
+                    template,
+                    language,
+                    segment,
+                    from,
+                    params,
+                    csv,
+                };
+                let pricing = self.config.pricing.clone();
+                let pricing = rules::Pricing {
+                    currency: pricing.currency,
+                    marketing: pricing.marketing,
+                    utility: pricing.utility,
+                    authentication: pricing.authentication,
+                };
+                let plan = if dry_run {
+                    self.read(move |c| {
+                        plan(c, &scope, &ask, &pricing)
+                            .map(|(p, _)| BroadcastPlan { dry_run: true, ..p })
+                    })
+                    .await?
+                } else {
+                    let audit = Auditor::of(access, now);
+                    let by = access.who();
+                    self.write(move |ctx| {
+                        let sp = ctx.conn.savepoint()?;
+                        let (mut plan, stored) = plan(&sp, &scope, &ask, &pricing)?;
+                        let params = serde_json::to_string(&ask.params)
+                            .map_err(|e| StoreError::invalid(e.to_string()))?;
+                        let id = store::create(
+                            &sp,
+                            &NewBroadcast {
+                                tenant_id: stored.tenant_id,
+                                number_id: stored.number_id,
+                                template: &plan.template,
+                                language: &plan.language,
+                                category: &plan.category,
+                                segment: &plan.segment,
+                                params: &params,
+                                created_by: &by,
+                                created_at: now,
+                                skipped_rows: &stored.skipped_rows,
+                            },
+                            &stored.recipients,
+                        )?;
+                        audit.record(
+                            &sp,
+                            "broadcast_create",
+                            &format!(
+                                "broadcast {id}: template {} ({}) to {} from +{}, {} recipients",
+                                plan.template,
+                                plan.language,
+                                plan.segment,
+                                plan.number,
+                                plan.recipients
+                            ),
+                        )?;
+                        sp.commit()?;
+                        plan.id = Some(id);
+                        Ok(plan)
+                    })
+                    .await?
+                };
+                Ok(Response::BroadcastPlan(Box::new(plan)))
+            }
+            Request::ControlBroadcast { id, control } => {
+                let audit = Auditor::of(access, now);
+                self.write(move |ctx| {
+                    let Some(view) = store::view(&ctx.conn, &scope, id)? else {
+                        return Err(StoreError::NotFound(ErrorCode::NoBroadcast { id }));
+                    };
+                    let (from, to): (&[&str], &str) = match control {
+                        BroadcastControl::Start => (&["draft"], "running"),
+                        BroadcastControl::Pause => (&["running"], "paused"),
+                        BroadcastControl::Resume => (&["paused", "stopped"], "running"),
+                        BroadcastControl::Cancel => {
+                            (&["draft", "running", "paused", "stopped"], "cancelled")
+                        }
+                    };
+                    if !store::set_state(&ctx.conn, id, from, to, None, now)? {
+                        return Err(StoreError::Conflict(ErrorCode::BroadcastNotNow {
+                            id,
+                            state: view.state,
+                            action: control.as_str().to_string(),
+                        }));
+                    }
+                    audit.record(
+                        &ctx.conn,
+                        &format!("broadcast_{}", control.as_str()),
+                        &format!("broadcast {id} ({} to {})", view.template, view.segment),
+                    )
+                })
+                .await?;
+                self.broadcast_wake.notify_one();
+                let scope = access.scope.clone();
+                self.broadcast_view(scope, id).await
+            }
+            Request::GetBroadcast { id } => self.broadcast_view(scope, id).await,
+            Request::ListBroadcasts => self
+                .read(move |c| store::list(c, &scope, 200))
+                .await
+                .map(Response::Broadcasts),
+            _ => unreachable!("only broadcast requests are routed here"),
+        }
+    }
+
+    async fn broadcast_view(self: &Arc<Self>, scope: Scope, id: i64) -> Result<Response, ApiError> {
+        self.read(move |c| {
+            store::view(c, &scope, id)?.ok_or(StoreError::NotFound(ErrorCode::NoBroadcast { id }))
+        })
+        .await
+        .map(|v| Response::Broadcast(Box::new(v)))
+    }
+}
+
+/// What a create stores besides its plan.
+struct ToStore {
+    tenant_id: i64,
+    number_id: i64,
+    recipients: Vec<NewRecipient>,
+    skipped_rows: Vec<SkippedCount>,
+}
+
+/// The sending number the caller may use: the one named, or the only one they see.
+fn sending_number(
+    conn: &Connection,
+    scope: &Scope,
+    from: Option<&str>,
+) -> wabox_store::Result<(i64, i64, String)> {
+    match from {
+        Some(number) => {
+            let found = queues::number_ref(conn, number)?;
+            if scope.tenant().is_some_and(|t| t != found.1) {
+                return Err(StoreError::NotFound(ErrorCode::NoNumber {
+                    number: number.to_string(),
+                }));
+            }
+            Ok(found)
+        }
+        None => {
+            let numbers = wabox_store::directory::list_numbers_in(conn, scope)?;
+            match numbers.as_slice() {
+                [one] => queues::number_ref(conn, &one.phone_number_id),
+                _ => Err(StoreError::Invalid(ErrorCode::BroadcastNeedsNumber {
+                    numbers: numbers
+                        .iter()
+                        .map(|n| format!("+{}", n.display_phone))
+                        .collect(),
+                })),
+            }
+        }
+    }
+}
+
+/// Resolves a create: the number, the template and its parameters, each recipient or why not.
+fn plan(
+    conn: &Connection,
+    scope: &Scope,
+    ask: &Ask,
+    pricing: &rules::Pricing,
+) -> wabox_store::Result<(BroadcastPlan, ToStore)> {
+    let segment = Segment::parse(&ask.segment).map_err(refused)?;
+    let specs = ask
+        .params
+        .iter()
+        .map(|p| ParamSpec::parse(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(refused)?;
+    let csv = match (&segment, &ask.csv) {
+        (Segment::Csv { .. }, Some(csv)) => Some(csv),
+        (Segment::Csv { path }, None) => {
+            return Err(refused(format!(
+                "the rows of {path} did not come with the request: the client reads the file"
+            )));
+        }
+        _ => None,
+    };
+    let (number_id, tenant_id, display) = sending_number(conn, scope, ask.from.as_deref())?;
+    let waba: String = conn.query_row(
+        "SELECT waba_id FROM numbers WHERE id = ?1",
+        [number_id],
+        |r| r.get(0),
+    )?;
+    let spec = templates::find(conn, &waba, &ask.template, &ask.language)?.ok_or_else(|| {
+        refused(format!(
+            "no template {} ({}) is synced for +{display}: `wabox templates sync`, then `wabox templates --number {display}`",
+            ask.template, ask.language
+        ))
+    })?;
+    if !spec.is_approved() {
+        return Err(refused(format!(
+            "template {} ({}) is {}, not APPROVED",
+            spec.name, spec.language, spec.status
+        )));
+    }
+    if spec.header_media.is_some() {
+        return Err(refused(format!(
+            "template {} ({}) has a media header: broadcasts send templates without one",
+            spec.name, spec.language
+        )));
+    }
+    let slots = spec.slots();
+    let sources = rules::check_params(
+        &slots,
+        spec.parameter_format,
+        &specs,
+        csv.map(|c| c.columns.as_slice()),
+    )
+    .map_err(refused)?;
+
+    // Who: (candidate, their CSV row).
+    let mut skipped_rows: Vec<SkippedCount> = Vec::new();
+    let mut who: Vec<(Candidate, Option<std::collections::HashMap<String, String>>)> = Vec::new();
+    match csv {
+        Some(csv) => {
+            let phone = csv.phone_column().map_err(refused)?;
+            let mut seen = HashSet::new();
+            for row in &csv.rows {
+                let raw = row.get(phone).map(String::as_str).unwrap_or_default();
+                let Some(wa_id) = rules::phone_digits(raw) else {
+                    store::add_skip(
+                        &mut skipped_rows,
+                        SkipReason::InvalidPhone.as_str(),
+                        raw.to_string(),
+                    );
+                    continue;
+                };
+                if !seen.insert(wa_id.clone()) {
+                    store::add_skip(
+                        &mut skipped_rows,
+                        SkipReason::Duplicate.as_str(),
+                        format!("+{wa_id}"),
+                    );
+                    continue;
+                }
+                let map = csv.row_map(row);
+                let name = map.get("name").map(String::as_str);
+                let candidate = store::csv_candidate(conn, tenant_id, number_id, &wa_id, name)?;
+                who.push((candidate, Some(map)));
+            }
+        }
+        None => {
+            for c in store::segment_candidates(conn, tenant_id, number_id, &segment)? {
+                who.push((c, None));
+            }
+        }
+    }
+    let mut recipients = Vec::with_capacity(who.len());
+    let mut skipped = skipped_rows.clone();
+    for (candidate, row) in who {
+        let rendered = rules::render(
+            &sources,
+            &slots,
+            spec.parameter_format,
+            RecipientFacts {
+                name: candidate.name.as_deref(),
+                phone: Some(&candidate.wa_id),
+                row: row.as_ref(),
+            },
+        );
+        let skip = if candidate.opted_out {
+            Some(SkipReason::OptedOut)
+        } else if candidate.blocked {
+            Some(SkipReason::Blocked)
+        } else if rendered.is_err() {
+            Some(SkipReason::MissingParameter)
+        } else {
+            None
+        };
+        if let Some(reason) = skip {
+            let example = match &candidate.name {
+                Some(n) => format!("{n} (+{})", candidate.wa_id),
+                None => format!("+{}", candidate.wa_id),
+            };
+            store::add_skip(&mut skipped, reason.as_str(), example);
+        }
+        recipients.push(NewRecipient {
+            params: rendered.unwrap_or_default(),
+            candidate,
+            skip,
+        });
+    }
+    let count = recipients.iter().filter(|r| r.skip.is_none()).count();
+    let plan = BroadcastPlan {
+        id: None,
+        dry_run: false,
+        template: spec.name.clone(),
+        language: spec.language.clone(),
+        category: spec.category.clone(),
+        number: display,
+        segment: ask.segment.clone(),
+        recipients: count as u64,
+        skipped,
+        cost: pricing.cost(&spec.category, count),
+        currency: pricing.currency.clone(),
+    };
+    Ok((
+        plan,
+        ToStore {
+            tenant_id,
+            number_id,
+            recipients,
+            skipped_rows,
+        },
+    ))
+}

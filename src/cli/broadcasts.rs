@@ -1,0 +1,242 @@
+//! `wabox broadcast`: an approved template to a segment of customers, created (or tried with
+//! `--dry-run`), started, paused, resumed, cancelled, and followed. A CSV segment is read here,
+//! not by the engine, which may be on another host.
+
+use super::output::say;
+use crate::domain::broadcast::{CsvRows, Segment};
+use crate::protocol::Request;
+use crate::protocol::broadcasts::{BroadcastControl, BroadcastPlan, BroadcastView, SkippedCount};
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum BroadcastCommand {
+    /// Resolve a segment's recipients now, once, and keep them as a draft to start; with
+    /// --dry-run, only say how many, who is skipped and why, and the cost.
+    Create {
+        /// The approved template's name.
+        #[arg(long)]
+        template: String,
+        /// Its language code (en, es_MX...).
+        #[arg(long = "lang")]
+        language: String,
+        /// label:NAME, queue:NAME, wrote:YYYY-MM-DD..YYYY-MM-DD, or csv:PATH (a header row
+        /// with a phone, number or wa_id column and one column per parameter).
+        #[arg(long = "to", value_name = "SEGMENT")]
+        segment: String,
+        /// The sending number (Meta's id or the display number), when there are several.
+        #[arg(long, value_name = "NUMBER")]
+        from: Option<String>,
+        /// KEY=SOURCE, one per template parameter: 1=contact.name, name=csv.first_name,
+        /// 2=literal text (KEY: the placeholder's number from 1, or its name).
+        #[arg(long = "param", value_name = "KEY=SOURCE")]
+        params: Vec<String>,
+        /// Store nothing: say what a create would do.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start sending a draft.
+    Start {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop queueing its recipients (those queued already go on).
+    Pause {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Go on with a paused or stopped broadcast where it was.
+    Resume {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a broadcast for good: its recipients not queued yet are never sent it.
+    Cancel {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where a broadcast stands: counts by state, skipped by reason, failures by code.
+    Status {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The broadcasts you may see, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl BroadcastCommand {
+    pub fn request(self) -> anyhow::Result<(Request, bool)> {
+        let control = |id, control| Request::ControlBroadcast { id, control };
+        Ok(match self {
+            BroadcastCommand::Create {
+                template,
+                language,
+                segment,
+                from,
+                params,
+                dry_run,
+                json,
+            } => {
+                let csv = match Segment::parse(&segment) {
+                    Ok(Segment::Csv { path }) => {
+                        let text = std::fs::read_to_string(&path)
+                            .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+                        Some(CsvRows::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?)
+                    }
+                    // Anything else (a wrong segment too) is the engine's to judge.
+                    _ => None,
+                };
+                let request = Request::CreateBroadcast {
+                    template,
+                    language,
+                    segment,
+                    from,
+                    params,
+                    csv,
+                    dry_run,
+                };
+                // The rows travel in the one request line, which the engine reads up to
+                // MAX_REQUEST_BYTES: said here, before the engine would drop the connection.
+                let size = serde_json::to_vec(&request)?.len();
+                let max = crate::protocol::MAX_REQUEST_BYTES - 4096;
+                if size > max {
+                    anyhow::bail!(
+                        "the CSV makes a request of {size} bytes, more than the {max} one request may carry: split it into several broadcasts"
+                    );
+                }
+                (request, json)
+            }
+            BroadcastCommand::Start { id, json } => (control(id, BroadcastControl::Start), json),
+            BroadcastCommand::Pause { id, json } => (control(id, BroadcastControl::Pause), json),
+            BroadcastCommand::Resume { id, json } => (control(id, BroadcastControl::Resume), json),
+            BroadcastCommand::Cancel { id, json } => (control(id, BroadcastControl::Cancel), json),
+            BroadcastCommand::Status { id, json } => (Request::GetBroadcast { id }, json),
+            BroadcastCommand::List { json } => (Request::ListBroadcasts, json),
+        })
+    }
+}
+
+fn reason_words(reason: &str) -> &str {
+    match reason {
+        "opted_out" => "opted out of marketing",
+        "blocked" => "blocked on this number",
+        "duplicate" => "in the file twice",
+        "invalid_phone" => "not a phone number",
+        "missing_parameter" => "a parameter would be empty",
+        other => other,
+    }
+}
+
+fn print_skipped(skipped: &[SkippedCount]) {
+    for s in skipped {
+        // Names and CSV cells are the customers' text: `say!` shows anything hidden in them.
+        say!(
+            "  skipped {} ({}): {}",
+            s.count,
+            reason_words(&s.reason),
+            s.examples.join(", ")
+        );
+    }
+}
+
+fn money(cost: Option<f64>, currency: Option<&str>) -> String {
+    match cost {
+        Some(c) => format!("{c:.2} {}", currency.unwrap_or(""))
+            .trim_end()
+            .to_string(),
+        None => "unknown (no price for this category in the config's [pricing])".into(),
+    }
+}
+
+pub fn print_plan(p: &BroadcastPlan) {
+    let head = match p.id {
+        Some(id) => format!("broadcast {id} created as a draft (`wabox broadcast start {id}`)"),
+        None => "dry run: nothing stored".to_string(),
+    };
+    say!("{head}");
+    say!(
+        "template {} ({}, {}) from +{} to {}",
+        p.template,
+        p.language,
+        p.category,
+        p.number,
+        p.segment
+    );
+    say!("recipients: {}", p.recipients);
+    print_skipped(&p.skipped);
+    say!("cost: {}", money(p.cost, p.currency.as_deref()));
+}
+
+fn when(at: Option<i64>) -> String {
+    at.map(crate::domain::time::rfc3339)
+        .unwrap_or_else(|| "-".into())
+}
+
+pub fn print_view(v: &BroadcastView) {
+    say!(
+        "broadcast {}: {} ({}) from +{} to {}: {}",
+        v.id,
+        v.template,
+        v.language,
+        v.number,
+        v.segment,
+        v.state
+    );
+    if let Some(r) = &v.stop_reason {
+        say!("stopped: {r}");
+    }
+    say!(
+        "progress: {}/{} (pending {}, queued {}, sent {}, delivered {}, read {}, failed {}, uncertain {})",
+        v.done(),
+        v.recipients,
+        v.pending,
+        v.queued,
+        v.sent,
+        v.delivered,
+        v.read,
+        v.failed,
+        v.uncertain
+    );
+    print_skipped(&v.skipped);
+    for f in &v.failures {
+        let code = f.code.map_or("no code".to_string(), |c| c.to_string());
+        say!("  failed {}: {code}", f.count);
+    }
+    say!(
+        "created by {} at {}; started {}; finished {}",
+        v.created_by,
+        crate::domain::time::rfc3339(v.created_at),
+        when(v.started_at),
+        when(v.finished_at)
+    );
+}
+
+pub fn print_list(list: &[BroadcastView]) {
+    if list.is_empty() {
+        say!("no broadcast yet (`wabox broadcast create --help`)");
+        return;
+    }
+    let rows = list
+        .iter()
+        .map(|v| {
+            vec![
+                v.id.to_string(),
+                v.state.clone(),
+                format!("{}/{}", v.done(), v.recipients),
+                format!("+{}", v.number),
+                format!("{} ({})", v.template, v.language),
+                v.segment.clone(),
+            ]
+        })
+        .collect();
+    super::output::table(&["ID", "STATE", "DONE", "FROM", "TEMPLATE", "TO"], rows);
+}
