@@ -232,8 +232,9 @@ pub struct Report {
     /// The group last found: most steps in a row fall in the same one, and the names are
     /// shared, so a pointer comparison spares hashing the name again.
     last_group: Option<(Arc<str>, usize)>,
-    /// The local day last looked up: most steps of a conversation fall on few days.
-    day_cache: Option<(i64, i64, Arc<str>)>,
+    /// The local days met so far by their first instant: their end and name. A conversation's
+    /// steps jump between days, so one remembered day would be looked up again and again.
+    days: std::collections::BTreeMap<i64, (i64, Arc<str>)>,
     names: Names,
 }
 
@@ -263,7 +264,7 @@ impl Report {
             groups: Vec::new(),
             keys: HashMap::new(),
             last_group: None,
-            day_cache: None,
+            days: Default::default(),
             names: Names {
                 whole: Arc::from(""),
                 unassigned: Arc::from(UNASSIGNED),
@@ -457,15 +458,14 @@ impl Report {
     }
 
     fn day_of(&mut self, at: i64) -> Arc<str> {
-        if let Some((start, end, name)) = &self.day_cache
-            && at >= *start
+        if let Some((_, (end, name))) = self.days.range(..=at).next_back()
             && at < *end
         {
             return name.clone();
         }
         let (start, end, date) = local_day(&self.period.zone, at);
         let name: Arc<str> = date.to_string().into();
-        self.day_cache = Some((start, end, name.clone()));
+        self.days.insert(start, (end, name.clone()));
         name
     }
 }
