@@ -93,6 +93,7 @@ pub async fn run(
     let both = vec![DEDICATED.to_string(), COEXISTENCE.to_string()];
     let cast = tokio::spawn(customers_write_in(
         sim.clone(),
+        engine.clone(),
         both.clone(),
         fresh,
         sequences_dir,
@@ -314,6 +315,7 @@ async fn set_up_shop(engine: &Arc<Engine>, numbers: &[SimNumber]) -> anyhow::Res
 /// customer answers replies from then on.
 async fn customers_write_in(
     sim: Arc<Simulator>,
+    engine: Arc<Engine>,
     both: Vec<String>,
     fresh: bool,
     sequences_dir: PathBuf,
@@ -331,8 +333,26 @@ async fn customers_write_in(
         if let Err(e) = install_sequences(&sequences_dir) {
             tracing::warn!(error = %e, "the demo's sequences could not be written");
         }
+        draft_broadcast(&engine).await;
     }
     answer_replies(sim, cast).await;
+}
+
+/// A broadcast drafted, not started, to the Support queue's customers: `:broadcasts` shows it
+/// with who it skips, and Enter starts it (nothing is sent until then).
+async fn draft_broadcast(engine: &Arc<Engine>) {
+    let draft = Request::CreateBroadcast {
+        template: "welcome_back".into(),
+        language: "en_US".into(),
+        segment: "queue:Support".into(),
+        from: Some(COEXISTENCE.into()),
+        params: vec!["customer_name=contact.name".into(), "code=HELLO10".into()],
+        csv: None,
+        dry_run: false,
+    };
+    if let Err(e) = engine.handle(&Caller::current(), draft).await {
+        tracing::warn!(error = %e, "the demo's broadcast could not be drafted");
+    }
 }
 
 /// Headless: where things are, and commands to try from another terminal.
