@@ -145,3 +145,49 @@ async fn the_away_reply_goes_once_a_closed_period_across_a_restart_and_not_while
         "kept as the queue's, not an agent's: {mine:?}"
     );
 }
+
+/// Madrid's clocks go forward on Sunday 28 March 2027: the hours stay on the wall clock, so the
+/// same UTC instant is inside them on the Friday before and outside on the Monday after, and the
+/// next opening is an hour earlier in UTC.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hours_follow_the_wall_clock_across_a_daylight_saving_change() {
+    let clock = &[("WABOX_MOVABLE_CLOCK", "1")];
+    let w = world_started(|_| {}, "", |_| {}, clock).await;
+    w.home.ok(&["queues", "add", "Sales"]);
+    w.home.ok(&[
+        "hours",
+        "set",
+        "Sales",
+        "--tz",
+        "Europe/Madrid",
+        "--week",
+        "mon-sun 09:00-10:00",
+    ]);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Friday 26 March 2027, 08:30 UTC: 09:30 in Madrid (CET, UTC+1).
+    let friday = 1_806_049_800;
+    assert!(
+        now < friday,
+        "this test moves the clock forward to March 2027"
+    );
+    w.home
+        .ok(&["clock", "advance", &format!("{}s", friday - now)]);
+    let shown: Value = w.home.json(&["hours", "show"]);
+    assert_eq!(shown[0]["open"], true, "{shown}");
+    assert_eq!(
+        shown[0]["next_change_at"], "2027-03-26T09:00:00Z",
+        "{shown}"
+    );
+    // Monday 29 March, the same 08:30 UTC: 10:30 in Madrid (CEST, UTC+2), closed; it opens at
+    // 09:00 on the wall clock, 07:00 UTC.
+    w.home.ok(&["clock", "advance", "3d"]);
+    let shown: Value = w.home.json(&["hours", "show"]);
+    assert_eq!(shown[0]["open"], false, "{shown}");
+    assert_eq!(
+        shown[0]["next_change_at"], "2027-03-30T07:00:00Z",
+        "{shown}"
+    );
+}
