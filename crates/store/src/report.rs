@@ -23,12 +23,9 @@ pub fn report(conn: &Connection, tenant: Option<i64>, period: Period) -> Result<
     // million random lookups), then sorted in memory by conversation and time. Only our
     // messages ask the outbox who sent them, through its unique index.
     let mut stmt = conn.prepare(
-        "SELECT m.conversation_id, m.at, m.id, m.direction = 'out',
-                CASE WHEN m.direction = 'out' THEN m.origin END,
-                CASE WHEN m.direction = 'out' THEN m.type = 'template' END,
-                CASE WHEN m.direction = 'out' AND m.status = 'failed'
-                     THEN COALESCE(m.error_code, 0) END,
-                CASE WHEN m.direction = 'out' AND m.origin = 'agent'
+        "SELECT m.conversation_id, m.at, m.id, m.direction, m.origin, m.type, m.status,
+                m.error_code,
+                CASE WHEN m.origin = 'agent'
                      THEN (SELECT o.requested_by FROM outbox o WHERE o.message_id = m.id) END
          FROM messages m
          WHERE m.origin NOT IN ('history', 'call')
@@ -44,23 +41,26 @@ pub fn report(conn: &Connection, tenant: Option<i64>, period: Period) -> Result<
         let conversation: i64 = row.get(0)?;
         let at: i64 = row.get(1)?;
         let id: i64 = row.get(2)?;
-        let outbound: i64 = row.get(3)?;
-        let step = if outbound == 0 {
+        let step = if matches!(row.get_ref(3)?, Value::Text("in")) {
             Step::In { at }
         } else {
             let sender = match row.get_ref(4)? {
-                Value::Text("agent") => Sender::Agent(match row.get_ref(7)? {
+                Value::Text("agent") => Sender::Agent(match row.get_ref(8)? {
                     Value::Text(name) => intern(&mut names, name),
                     _ => intern(&mut names, "(unknown)"),
                 }),
                 Value::Text("phone_app") => Sender::PhoneApp,
                 _ => Sender::Automatic,
             };
+            let failed = match row.get_ref(6)? {
+                Value::Text("failed") => Some(row.get::<_, Option<i64>>(7)?.unwrap_or(0)),
+                _ => None,
+            };
             Step::Out {
                 at,
                 sender,
-                template: row.get::<_, Option<i64>>(5)? == Some(1),
-                failed: row.get(6)?,
+                template: matches!(row.get_ref(5)?, Value::Text("template")),
+                failed,
             }
         };
         all.push((conversation, at, id, step));
