@@ -3,7 +3,6 @@
 
 use crate::migrate::{self, JournalCopy};
 use clap::Args;
-use std::time::Instant;
 
 #[derive(Args, Debug)]
 pub struct MigrateBenchOptions {
@@ -20,23 +19,7 @@ pub async fn run(options: MigrateBenchOptions) -> anyhow::Result<()> {
 }
 
 fn measure(options: &MigrateBenchOptions) -> anyhow::Result<()> {
-    let scratch = tempfile::tempdir()?;
-    let db = scratch.path().join("wabox.db");
-    let shape = super::prefill::Shape::for_messages(options.messages, 4, 1, true);
-    let started = Instant::now();
-    super::prefill::prepare(
-        &db,
-        &shape,
-        super::prefill::default_cache_dir().as_deref(),
-        scratch.path(),
-        false,
-    )?;
-    eprintln!(
-        "store of {} messages ready in {:.1} s ({:.0} MB)",
-        options.messages,
-        started.elapsed().as_secs_f64(),
-        super::prefill::file_len(&db) as f64 / 1e6
-    );
+    let (_scratch, db) = super::prefill::scratch_store(options.messages, true)?;
     let mut progress = |t: &migrate::TableCopied| {
         if t.rows > 0 {
             eprintln!("  {:<20} {:>10} rows  {:.1} s", t.table, t.rows, t.seconds);

@@ -321,6 +321,28 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .map(|t| t.join("bench-cache"))
 }
 
+/// A prefilled store of `messages` in a scratch dir of its own (kept as long as the dir): what
+/// the benches of a whole store (migrate, report) start from; says on stderr when it is ready.
+pub fn scratch_store(messages: u64, journal: bool) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let scratch = tempfile::tempdir()?;
+    let db = scratch.path().join("wabox.db");
+    let shape = Shape::for_messages(messages, 4, 1, journal);
+    let started = Instant::now();
+    prepare(
+        &db,
+        &shape,
+        default_cache_dir().as_deref(),
+        scratch.path(),
+        false,
+    )?;
+    eprintln!(
+        "store of {messages} messages ready in {:.1} s ({:.0} MB)",
+        started.elapsed().as_secs_f64(),
+        file_len(&db) as f64 / 1e6
+    );
+    Ok((scratch, db))
+}
+
 /// Puts a prefilled store at `db` (which must not exist): copied from the cache when one of the
 /// same shape and schema is there, else built (and then cached).
 pub fn prepare(

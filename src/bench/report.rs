@@ -21,17 +21,7 @@ pub async fn run(options: ReportBenchOptions) -> anyhow::Result<()> {
 }
 
 fn measure(options: &ReportBenchOptions) -> anyhow::Result<()> {
-    let scratch = tempfile::tempdir()?;
-    let db = scratch.path().join("wabox.db");
-    let shape = super::prefill::Shape::for_messages(options.messages, 4, 1, false);
-    let started = Instant::now();
-    super::prefill::prepare(
-        &db,
-        &shape,
-        super::prefill::default_cache_dir().as_deref(),
-        scratch.path(),
-        false,
-    )?;
+    let (_scratch, db) = super::prefill::scratch_store(options.messages, false)?;
     let conn = Connection::open_sqlite(&db)?;
     // Closes, so threads end and resolution times are measured too: one a third conversation,
     // a minute after its last message.
@@ -41,11 +31,7 @@ fn measure(options: &ReportBenchOptions) -> anyhow::Result<()> {
          WHERE id % 3 = 0 AND last_message_at IS NOT NULL",
         (),
     )?;
-    eprintln!(
-        "store of {} messages and {closes} closes ready in {:.1} s",
-        options.messages,
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("{closes} conversations closed");
     let now = wabox_domain::time::now_unix();
     for by in [
         None,

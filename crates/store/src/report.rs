@@ -183,30 +183,9 @@ pub fn set_sla(conn: &Connection, queue_id: i64, minutes: Option<i64>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_fixtures::{self as fx, CUSTOMER, PNID, WABA};
+    use crate::test_fixtures::{self as fx, CUSTOMER, PNID, customer_writes};
     use serde_json::json;
     use wabox_domain::report::{GroupBy, HoursFilter};
-
-    /// A second customer's first message, at `at`; their conversation.
-    fn customer_writes(conn: &Connection, journal_id: i64, wa_id: &str, at: i64) -> i64 {
-        let body = fx::change_for(
-            WABA,
-            Some(PNID),
-            "messages",
-            json!({"contacts": [{"profile": {"name": "Ben"}, "wa_id": wa_id}],
-                   "messages": [{"from": wa_id, "id": format!("wamid.{wa_id}.{at}"),
-                                 "timestamp": at.to_string(), "type": "text",
-                                 "text": {"body": "hello?"}}]}),
-        );
-        fx::apply(conn, journal_id, &body);
-        conn.query_row(
-            "SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id
-             WHERE k.wa_id = ?1",
-            [wa_id],
-            |r| r.get(0),
-        )
-        .unwrap()
-    }
 
     fn send(
         conn: &Connection,

@@ -14,30 +14,6 @@ fn events() -> Vec<StoreEvent> {
     Vec::new()
 }
 
-/// A second customer's message, on its own conversation; that conversation's id.
-fn second_customer(conn: &Connection, journal_id: i64, wa_id: &str, at: i64) -> i64 {
-    apply(
-        conn,
-        journal_id,
-        &change_for(
-            WABA,
-            Some(PNID),
-            "messages",
-            json!({"contacts": [{"profile": {"name": "Ben"}, "wa_id": wa_id}],
-                   "messages": [{"from": wa_id, "id": format!("wamid.{wa_id}"),
-                                 "timestamp": at.to_string(), "type": "text",
-                                 "text": {"body": "hi there"}}]}),
-        ),
-    );
-    conn.query_row(
-        "SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id
-         WHERE k.wa_id = ?1",
-        [wa_id],
-        |r| r.get(0),
-    )
-    .unwrap()
-}
-
 #[crate::testing::both_stores]
 fn queues_agents_claims_and_transfers() {
     use crate::queues::*;
@@ -439,7 +415,7 @@ fn conversations_and_messages_as_clients_read_them() {
     let f = store();
     let conn = &f.conn;
     let first = number_and_conversation_of(&f);
-    let second = second_customer(conn, 2, "59171000002", 20);
+    let second = customer_writes(conn, 2, "59171000002", 20);
     // An edit and a reaction, for the messages' decorations.
     let edit = json!({"from": CUSTOMER, "id": "wamid.ED", "timestamp": "30", "type": "edit",
                       "edit": {"original_message_id": "wamid.A",

@@ -65,6 +65,27 @@ pub fn number_and_conversation(conn: &Connection) -> super::Result<i64> {
     Ok(conversation(conn).expect("the customer's conversation"))
 }
 
+/// Another customer's text at `at`, applied as journal entry `journal_id`; their conversation.
+pub fn customer_writes(conn: &Connection, journal_id: i64, wa_id: &str, at: i64) -> i64 {
+    let body = change_for(
+        WABA,
+        Some(PNID),
+        "messages",
+        json!({"contacts": [{"profile": {"name": "Ben"}, "wa_id": wa_id}],
+               "messages": [{"from": wa_id, "id": format!("wamid.{wa_id}.{at}"),
+                             "timestamp": at.to_string(), "type": "text",
+                             "text": {"body": "hi there"}}]}),
+    );
+    apply(conn, journal_id, &body);
+    conn.query_row(
+        "SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id
+         WHERE k.wa_id = ?1",
+        [wa_id],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 /// Applies a webhook body as journal entry `journal_id`, as the writer does.
 pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<StoreEvent>) {
     let delivery =
