@@ -148,21 +148,39 @@ async fn the_away_reply_goes_once_a_closed_period_across_a_restart_and_not_while
 
 /// Madrid's clocks go forward on Sunday 28 March 2027: the hours stay on the wall clock, so the
 /// same UTC instant is inside them on the Friday before and outside on the Monday after, and the
-/// next opening is an hour earlier in UTC.
+/// next opening is an hour earlier in UTC. A night range past midnight holds Sunday's first
+/// hours, the night of the change included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hours_follow_the_wall_clock_across_a_daylight_saving_change() {
+async fn hours_follow_the_wall_clock_across_midnight_and_a_daylight_saving_change() {
     let clock = &[("WABOX_MOVABLE_CLOCK", "1")];
     let w = world_started(|_| {}, "", |_| {}, clock).await;
-    w.home.ok(&["queues", "add", "Sales"]);
-    w.home.ok(&[
-        "hours",
-        "set",
-        "Sales",
-        "--tz",
-        "Europe/Madrid",
-        "--week",
-        "mon-sun 09:00-10:00",
-    ]);
+    for (queue, week) in [
+        ("Sales", "mon-sun 09:00-10:00"),
+        ("Night", "sat 22:00-02:00"),
+    ] {
+        w.home.ok(&["queues", "add", queue]);
+        w.home.ok(&[
+            "hours",
+            "set",
+            queue,
+            "--tz",
+            "Europe/Madrid",
+            "--week",
+            week,
+        ]);
+    }
+    let hours = |queue: &str| -> (Value, Value) {
+        let shown: Value = w.home.json(&["hours", "show"]);
+        let q = shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["queue"] == queue)
+            .unwrap_or_else(|| panic!("{queue} in {shown}"))
+            .clone();
+        (q["open"].clone(), q["next_change_at"].clone())
+    };
+    let advance = |seconds: i64| w.home.ok(&["clock", "advance", &format!("{seconds}s")]);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -173,21 +191,18 @@ async fn hours_follow_the_wall_clock_across_a_daylight_saving_change() {
         now < friday,
         "this test moves the clock forward to March 2027"
     );
-    w.home
-        .ok(&["clock", "advance", &format!("{}s", friday - now)]);
-    let shown: Value = w.home.json(&["hours", "show"]);
-    assert_eq!(shown[0]["open"], true, "{shown}");
-    assert_eq!(
-        shown[0]["next_change_at"], "2027-03-26T09:00:00Z",
-        "{shown}"
-    );
-    // Monday 29 March, the same 08:30 UTC: 10:30 in Madrid (CEST, UTC+2), closed; it opens at
+    advance(friday - now);
+    assert_eq!(hours("Sales"), (true.into(), "2027-03-26T09:00:00Z".into()));
+    assert_eq!(hours("Night").0, false);
+    // Sunday 28 March, 00:30 UTC: 01:30 in Madrid, still CET, past midnight in Saturday's night
+    // range; it closes at 02:00 on the wall clock, when the clocks jump: 01:00 UTC.
+    advance(40 * 3600);
+    assert_eq!(hours("Night"), (true.into(), "2027-03-28T01:00:00Z".into()));
+    // Monday 29 March, 08:30 UTC again: 10:30 in Madrid (CEST, UTC+2), closed; it opens at
     // 09:00 on the wall clock, 07:00 UTC.
-    w.home.ok(&["clock", "advance", "3d"]);
-    let shown: Value = w.home.json(&["hours", "show"]);
-    assert_eq!(shown[0]["open"], false, "{shown}");
+    advance(32 * 3600);
     assert_eq!(
-        shown[0]["next_change_at"], "2027-03-30T07:00:00Z",
-        "{shown}"
+        hours("Sales"),
+        (false.into(), "2027-03-30T07:00:00Z".into())
     );
 }
