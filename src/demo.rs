@@ -212,6 +212,17 @@ fn engine_config(
     // and a clock that `wabox clock advance 1h` moves from another terminal.
     config.sequences_dir = Some(data_dir.join("sequences"));
     config.movable_clock = true;
+    // Prices for the broadcasts' dry run, unless the user's config names their own.
+    config.pricing = if user.pricing.marketing.is_some() {
+        user.pricing.clone()
+    } else {
+        crate::config::PricingSettings {
+            currency: Some("USD".into()),
+            marketing: Some(0.025),
+            utility: Some(0.004),
+            authentication: Some(0.004),
+        }
+    };
     // Kapso's setup links and Meta proxy, simulated on the same loopback address.
     config.kapso = crate::config::KapsoSettings {
         api_key: Some(Secret::new(kapso_key)),
