@@ -168,6 +168,14 @@ impl App {
                     p.set_templates(Vec::new());
                 }
             }
+            // The report screen says why instead of counting for ever.
+            Tag::Report { generation, .. } => {
+                if let Some(Popup::Report(screen)) = &mut self.popup
+                    && screen.generation == generation
+                {
+                    screen.error = Some(crate::i18n::errors::word(self.t.lang, e));
+                }
+            }
             _ => {}
         }
         self.error(crate::i18n::errors::word(self.t.lang, e));

@@ -21,6 +21,8 @@ pub struct ReportScreen {
     pub back: i64,
     /// Names the period asked for: answers carry it back.
     pub generation: u64,
+    /// The period asked for: first and last day, and the zone they are days in.
+    pub period: (String, String, String),
     pub by_day: Option<ReportView>,
     pub by_agent: Option<ReportView>,
     pub error: Option<String>,
@@ -32,6 +34,7 @@ impl Default for ReportScreen {
             span: WEEK,
             back: 0,
             generation: 0,
+            period: Default::default(),
             by_day: None,
             by_agent: None,
             error: None,
@@ -49,6 +52,11 @@ impl ReportScreen {
         let zone = crate::domain::report::system_zone_name();
         let (from, to) =
             crate::domain::report::days_ending(now, zone.as_deref(), self.span, self.back);
+        self.period = (
+            from.clone(),
+            to.clone(),
+            zone.clone().unwrap_or_else(|| "UTC".into()),
+        );
         ["day", "agent"]
             .into_iter()
             .map(|by| {

@@ -22,9 +22,13 @@ pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
     let words = crate::i18n::report::for_lang(app.t.lang);
     let area = centered(frame.area(), 96, 96);
     frame.render_widget(Clear, area);
+    // The period as the engine counted it, else as asked (while counting, or refused).
     let title = match &screen.by_day {
         Some(r) => fill(words.title, &[&r.from, &r.to, &r.zone]),
-        None => words.loading.to_string(),
+        None => {
+            let (from, to, zone) = &screen.period;
+            fill(words.title, &[from, to, zone])
+        }
     };
     let block = Block::default()
         .borders(Borders::ALL)

@@ -214,3 +214,16 @@ fn a_conversation_past_its_queues_target_is_marked_late_in_the_list() {
     es.list.rows[0].view.sla_due_at = Some(fixtures::NOW - 3 * 3600);
     assert!(screen(&es, 80, 24).contains("tarde 3h 0m"));
 }
+
+#[test]
+fn a_refused_report_says_why_on_the_screen_instead_of_counting() {
+    let mut app = admin_inbox("en");
+    let asked = reports(&press(&mut app, KeyCode::Char('R')));
+    let refusal = crate::protocol::ApiError::from(crate::protocol::ErrorCode::BadReport {
+        detail: "no time zone Mars/Base".into(),
+    });
+    let _ = app.on_reply(asked[0].0.clone(), Err(refusal));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("no time zone Mars/Base"), "{text}");
+    assert!(!text.contains("counting"), "{text}");
+}
