@@ -175,17 +175,10 @@ impl App {
                     self.info(words.only_admins);
                     return Vec::new();
                 }
+                // Opened as its own keys would leave it: its questions go out as calls.
                 let mut screen = crate::tui::popup::report::ReportScreen::default();
                 let asks = screen.ask(self.now);
-                self.popup = Some(Popup::Report(Box::new(screen)));
-                asks.into_iter()
-                    .filter_map(|e| match e {
-                        crate::tui::popup::PopupEvent::Call(tag, request) => {
-                            Some(Effect::Call(tag, request))
-                        }
-                        _ => None,
-                    })
-                    .collect()
+                self.apply(Popup::Report(Box::new(screen)), asks)
             }
             Action::Admin => {
                 self.popup = Some(Popup::Admin(Default::default()));

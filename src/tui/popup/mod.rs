@@ -125,7 +125,7 @@ impl App {
     }
 
     /// Applies what the popup asked, in order; it stays open unless it closed or gave way.
-    fn apply(&mut self, popup: Popup, events: Vec<PopupEvent>) -> Vec<Effect> {
+    pub(super) fn apply(&mut self, popup: Popup, events: Vec<PopupEvent>) -> Vec<Effect> {
         let mut kept = Some(popup);
         let mut out = Vec::new();
         for event in events {
