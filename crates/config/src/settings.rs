@@ -108,15 +108,9 @@ impl Default for OptOutSettings {
 
 /// Meta's price of one delivered template by category, in `currency` (Meta charges by the
 /// recipient's country too: give the prices of the country most customers are in). A category
-/// without a price makes a broadcast's cost unknown, never zero.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct PricingSettings {
-    pub currency: Option<String>,
-    pub marketing: Option<f64>,
-    pub utility: Option<f64>,
-    pub authentication: Option<f64>,
-}
+/// without a price makes a broadcast's cost unknown, never zero. The domain's own price list,
+/// read from `[pricing]` as it is.
+pub type PricingSettings = wabox_domain::broadcast::Pricing;
 
 /// Broadcasts: how fast they go out and when they stop by themselves.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

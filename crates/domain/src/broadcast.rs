@@ -391,8 +391,10 @@ impl SkipReason {
     }
 }
 
-/// Meta's price list by template category, from the config's `[pricing]`.
+/// Meta's price list by template category, from the config's `[pricing]` (read as this type:
+/// an unknown key there is refused, a missing one is no price).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Pricing {
     pub currency: Option<String>,
     pub marketing: Option<f64>,

@@ -61,12 +61,6 @@ impl Engine {
                     csv,
                 };
                 let pricing = self.config.pricing.clone();
-                let pricing = rules::Pricing {
-                    currency: pricing.currency,
-                    marketing: pricing.marketing,
-                    utility: pricing.utility,
-                    authentication: pricing.authentication,
-                };
                 let plan = if dry_run {
                     self.read(move |c| {
                         plan(c, &scope, &ask, &pricing)
