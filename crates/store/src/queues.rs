@@ -187,6 +187,13 @@ pub fn assign_number(
     Ok(moved as i64)
 }
 
+/// Sets (or, with none, clears) a queue's first-response target.
+pub fn set_sla(conn: &Connection, queue_id: i64, minutes: Option<i64>) -> Result<()> {
+    conn.prepare_cached("UPDATE queues SET sla_minutes = ?2 WHERE id = ?1")?
+        .execute(params![queue_id, minutes])?;
+    Ok(())
+}
+
 pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT q.id, t.name, q.name, q.auto_assign,

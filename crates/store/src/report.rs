@@ -173,13 +173,6 @@ fn closes(conn: &Connection, tenant: Option<i64>) -> Result<HashMap<i64, Vec<Ste
     Ok(out)
 }
 
-/// Sets (or, with none, clears) a queue's first-response target.
-pub fn set_sla(conn: &Connection, queue_id: i64, minutes: Option<i64>) -> Result<()> {
-    conn.prepare_cached("UPDATE queues SET sla_minutes = ?2 WHERE id = ?1")?
-        .execute(params![queue_id, minutes])?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +228,7 @@ mod tests {
         let conn = &f.conn;
         let sales = crate::queues::add_queue(conn, f.tenant_id, "Sales", false, 0).unwrap();
         crate::queues::assign_number(conn, PNID, "Sales", &mut Vec::new()).unwrap();
-        set_sla(conn, sales, Some(10)).unwrap();
+        crate::queues::set_sla(conn, sales, Some(10)).unwrap();
         let a = customer_writes(conn, 1, CUSTOMER, 1_000);
         send(conn, a, "text", "agent", "ana", 1_300);
         crate::contacts::set_state(conn, a, "closed", None, "ana", 2_000, &mut Vec::new()).unwrap();

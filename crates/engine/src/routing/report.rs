@@ -89,7 +89,7 @@ impl Engine {
         self.write(move |ctx| {
             let tenant_id = queue_owner(&ctx.conn, &scope, tenant.as_deref(), &queue)?;
             let queue_id = queues::queue_named(&ctx.conn, tenant_id, &queue)?;
-            wabox_store::report::set_sla(&ctx.conn, queue_id, minutes.map(i64::from))?;
+            queues::set_sla(&ctx.conn, queue_id, minutes.map(i64::from))?;
             ctx.events.push(wabox_store::StoreEvent::DirectoryChanged);
             audit.record(&ctx.conn, "queue_sla", &detail)
         })
