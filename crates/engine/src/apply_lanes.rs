@@ -26,10 +26,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast;
+use wabox_store as store;
 use wabox_store::cluster::Lane;
 use wabox_store::db::Connection;
-use wabox_store::{self as store, StoreEvent};
 
 /// Lanes a serving engine applies on at most. Two already keep both cores of this machine busy
 /// (`wabox bench ingest --store`, in the README); more connections than cores only queue.
@@ -73,7 +72,7 @@ impl Lanes {
         conns: Vec<Connection>,
         cluster: Arc<crate::cluster::Cluster>,
         stats: Arc<WriterStats>,
-        events: broadcast::Sender<StoreEvent>,
+        events: crate::writer::EventSenders,
     ) -> std::io::Result<Lanes> {
         let started = Instant::now();
         let busy_at = Arc::new(AtomicU64::new(0));
@@ -177,7 +176,7 @@ fn run(
     mut ctx: WriterCtx,
     rx: mpsc::Receiver<LaneJob>,
     stats: &WriterStats,
-    events: &broadcast::Sender<StoreEvent>,
+    events: &crate::writer::EventSenders,
     share: Share<'_>,
     busy: impl Fn(),
 ) {

@@ -38,7 +38,8 @@ enum Due {
 
 /// Runs until the engine's events end.
 pub async fn run(engine: Arc<Engine>) {
-    let mut events = engine.writer.events.subscribe();
+    // This engine's own writes only: the engine that applied a message answers it.
+    let mut events = engine.writer.own_events.subscribe();
     while let Some(arrived) = crate::wake::next_burst(&mut events, take).await {
         if arrived.is_empty() {
             continue;

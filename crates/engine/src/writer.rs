@@ -130,7 +130,20 @@ pub struct WriterHandle {
     /// On PostgreSQL, the connections that apply the journal (`apply_lanes`).
     lanes: Option<Arc<Lanes>>,
     pub stats: Arc<WriterStats>,
+    /// Every committed change this engine hears of: its own writes, and (with other engines on
+    /// the store) theirs, which the event relay adds.
     pub events: broadcast::Sender<StoreEvent>,
+    /// Only this engine's own writes. What must happen once per change in the whole cluster
+    /// (an automatic answer to a customer's message) follows these: the engine that applied a
+    /// message is the one that answers it, and the others do not read it at all.
+    pub own_events: broadcast::Sender<StoreEvent>,
+}
+
+/// Where the events of a commit go: to every subscriber, and to those of this engine's own.
+#[derive(Clone)]
+pub(crate) struct EventSenders {
+    pub all: broadcast::Sender<StoreEvent>,
+    pub own: broadcast::Sender<StoreEvent>,
 }
 
 impl WriterHandle {
@@ -247,7 +260,10 @@ pub fn start(
         _ => None,
     };
     let (tx, rx) = mpsc::channel();
-    let (events, _) = broadcast::channel(4096);
+    let events = EventSenders {
+        all: broadcast::channel(4096).0,
+        own: broadcast::channel(4096).0,
+    };
     let stats = Arc::new(WriterStats::default());
     // A serving engine on PostgreSQL journals on a connection of its own (`appender`) and
     // applies on others (`apply_lanes`).
@@ -282,7 +298,8 @@ pub fn start(
         journal,
         lanes: lanes.clone(),
         stats: stats.clone(),
-        events: events.clone(),
+        events: events.all.clone(),
+        own_events: events.own.clone(),
     };
     let thread = std::thread::Builder::new()
         .name("wabox-writer".into())
@@ -340,7 +357,7 @@ fn run_loop(
     ingest: bool,
     lanes: Option<&Lanes>,
     stats: &WriterStats,
-    events: &broadcast::Sender<StoreEvent>,
+    events: &EventSenders,
     Durability {
         checkpointer,
         syncer,
@@ -484,7 +501,7 @@ fn run_loop(
 fn run_batch(
     ctx: &mut WriterCtx,
     runs: Vec<WriteFn>,
-    events: &broadcast::Sender<StoreEvent>,
+    events: &EventSenders,
     stats: &WriterStats,
     syncer: Option<&Syncer>,
 ) {
@@ -573,11 +590,7 @@ fn run_one(ctx: &mut WriterCtx, f: WriteFn) -> Reply {
 /// scheduler, an inbox) is told of a write that a crash could still undo. (A reader can still
 /// see it sooner: SQLite shows a commit to every connection at once. The outbox sends only
 /// what it marked through the writer, so after that mark is durable.)
-pub(super) fn publish(
-    ctx: &mut WriterCtx,
-    events: &broadcast::Sender<StoreEvent>,
-    syncer: Option<&Syncer>,
-) {
+pub(super) fn publish(ctx: &mut WriterCtx, events: &EventSenders, syncer: Option<&Syncer>) {
     if ctx.events.is_empty() {
         return;
     }
@@ -592,7 +605,10 @@ pub(super) fn publish(
         vec![Box::new(move || {
             for e in batch {
                 // No subscriber is fine: events are a courtesy, the store is the truth.
-                let _ = events.send(e);
+                if events.own.receiver_count() > 0 {
+                    let _ = events.own.send(e.clone());
+                }
+                let _ = events.all.send(e);
             }
         })],
     );
