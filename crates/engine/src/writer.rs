@@ -475,6 +475,10 @@ fn run_loop(
             && idle
             && open.is_none()
             && lanes.is_none_or(|l| l.quiet_for(SEARCH_QUIET))
+            && ctx
+                .cluster
+                .as_ref()
+                .is_none_or(|c| c.journal_quiet_for(SEARCH_QUIET))
         {
             match store::search::index_pending(&mut ctx.conn, search_batch) {
                 Ok(n) => {

@@ -44,6 +44,8 @@ pub struct Cluster {
     stopping: AtomicBool,
     /// Wakes the other engines after this one's commits.
     notifier: std::sync::OnceLock<notifier::Notifier>,
+    /// When the relay last heard that some engine journaled deliveries.
+    journal_heard: Mutex<Option<Instant>>,
 }
 
 /// A partition goes to another engine only this long after its last send here: the next
@@ -73,6 +75,7 @@ impl Cluster {
             in_flight: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             notifier: std::sync::OnceLock::new(),
+            journal_heard: Mutex::new(None),
         }
     }
 
@@ -240,5 +243,23 @@ mod tests {
         cluster.send_ended(5);
         assert!(!cluster.quiet(5), "the last left less than a second ago");
         assert!(cluster.quiet(6));
+    }
+}
+
+impl Cluster {
+    /// Some engine (this one or another) journaled deliveries: the store is taking a stream.
+    pub fn heard_journal(&self) {
+        if let Ok(mut at) = self.journal_heard.lock() {
+            *at = Some(Instant::now());
+        }
+    }
+
+    /// Whether no engine has journaled anything for `quiet`: a pause in the whole cluster's
+    /// deliveries, not only in this engine's. Work that can wait (the search index) waits for
+    /// one: it shares the store's cores with the engines still applying.
+    pub fn journal_quiet_for(&self, quiet: Duration) -> bool {
+        self.journal_heard
+            .lock()
+            .map_or(true, |at| at.is_none_or(|at| at.elapsed() >= quiet))
     }
 }

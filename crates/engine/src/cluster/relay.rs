@@ -61,6 +61,7 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster) {
                 }
             };
             if heard.journal {
+                cluster.heard_journal();
                 engine.writer.wake_backlog();
             }
             if !heard.events {
