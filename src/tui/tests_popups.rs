@@ -85,6 +85,35 @@ fn the_admin_screens_command_key_opens_the_command_line_keeping_its_agents() {
 }
 
 #[test]
+fn help_lists_the_keys_of_every_popup() {
+    use crate::tui::keymap::PopupKind;
+    let app = crate::tui::fixtures::inbox("en");
+    let text: String = super::view::help::lines(&app, 200)
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for popup in PopupKind::ALL {
+        // Each popup's line lists its bindings as "KEY action" from its own table.
+        let bindings: Vec<String> = app
+            .keymap
+            .in_popup(popup)
+            .filter(|b| !b.keys.is_empty())
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
+                format!("{} {}", keys.join(" "), b.action.name())
+            })
+            .collect();
+        let line = bindings.join(" · ");
+        assert!(
+            text.lines().any(|l| l.contains(&line)),
+            "{}: no line lists {line:?}:\n{text}",
+            popup.name()
+        );
+    }
+    assert!(text.contains(":broadcasts: "), "{text}");
+}
+
+#[test]
 fn the_help_lists_each_popups_keys_from_its_table() {
     let app = rebound("sequences", "stop", "ctrl+x");
     let help: Vec<String> = crate::tui::view::help::lines(&app, 200)

@@ -77,20 +77,23 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// Each popup's keys from its own table, named as `[keys.<popup>]` names them, after the
-/// action that opens it.
+/// Each popup's keys from its own table, named as `[keys.<popup>]` names them, after what
+/// opens it: its key's action, or its command for one that has no key.
 fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
     use crate::tui::keymap::{Action, PopupKind};
+    let by_key = |action| crate::tui::action_words::action_word(app.t.lang, action).to_string();
     let popups = [
-        (PopupKind::Pager, Action::Help),
-        (PopupKind::Search, Action::Search),
-        (PopupKind::Templates, Action::Templates),
-        (PopupKind::Automation, Action::Automation),
-        (PopupKind::Admin, Action::Admin),
-        (PopupKind::React, Action::React),
-        (PopupKind::SaveAs, Action::SaveMedia),
-        (PopupKind::CommandLine, Action::CommandLine),
-        (PopupKind::Filter, Action::Filter),
+        (PopupKind::Pager, by_key(Action::Help)),
+        (PopupKind::Search, by_key(Action::Search)),
+        (PopupKind::Templates, by_key(Action::Templates)),
+        (PopupKind::Automation, by_key(Action::Automation)),
+        (PopupKind::Broadcasts, ":broadcasts".to_string()),
+        (PopupKind::Admin, by_key(Action::Admin)),
+        (PopupKind::Report, by_key(Action::Report)),
+        (PopupKind::React, by_key(Action::React)),
+        (PopupKind::SaveAs, by_key(Action::SaveMedia)),
+        (PopupKind::CommandLine, by_key(Action::CommandLine)),
+        (PopupKind::Filter, by_key(Action::Filter)),
     ];
     for (popup, opener) in popups {
         let keys: Vec<String> = app
@@ -102,11 +105,7 @@ fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
                 format!("{} {}", keys.join(" "), b.action.name())
             })
             .collect();
-        let text = format!(
-            "{}: {}",
-            crate::tui::action_words::action_word(app.t.lang, opener),
-            keys.join(" · ")
-        );
+        let text = format!("{opener}: {}", keys.join(" · "));
         for line in text::wrap(&text, width.saturating_sub(4)) {
             lines.push(Line::raw(format!("  {line}")));
         }
