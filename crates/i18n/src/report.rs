@@ -26,7 +26,10 @@ pub struct ReportStrings {
     pub nothing: &'static str,
     pub loading: &'static str,
     pub only_admins: &'static str,
-    /// `{}` earlier, `{}` later, `{}` week/month, `{}` close.
+    /// After the title while the hours filter is on.
+    pub in_hours: &'static str,
+    pub out_of_hours: &'static str,
+    /// `{}` earlier, `{}` later, `{}` week/month, `{}` hours filter, `{}` close.
     pub hint: &'static str,
     /// In a list row: `{}` how long past the queue's first-response target.
     pub sla_late: &'static str,
@@ -50,7 +53,9 @@ pub static EN: ReportStrings = ReportStrings {
     nothing: "nothing in this period",
     loading: "counting…",
     only_admins: "the report is for admins: ask yours",
-    hint: "{} earlier · {} later · {} week/month · {} close",
+    in_hours: "in business hours",
+    out_of_hours: "outside business hours",
+    hint: "{} earlier · {} later · {} week/month · {} in/out of hours · {} close",
     sla_late: "late {}",
 };
 
@@ -72,7 +77,9 @@ pub static ES: ReportStrings = ReportStrings {
     nothing: "nada en este periodo",
     loading: "contando…",
     only_admins: "el informe es para administradores: pídeselo al tuyo",
-    hint: "{} antes · {} después · {} semana/mes · {} cerrar",
+    in_hours: "en horario",
+    out_of_hours: "fuera de horario",
+    hint: "{} antes · {} después · {} semana/mes · {} en/fuera de horario · {} cerrar",
     sla_late: "tarde {}",
 };
 

@@ -88,6 +88,8 @@ pub enum PopupAction {
     CompleteBack,
     Older,
     Newer,
+    /// The report's business-hours filter: all, inside the queues' hours, outside them.
+    Hours,
 }
 
 impl PopupAction {
@@ -112,6 +114,7 @@ impl PopupAction {
             PopupAction::CompleteBack => "complete_back",
             PopupAction::Older => "older",
             PopupAction::Newer => "newer",
+            PopupAction::Hours => "hours",
         }
     }
 }
@@ -157,6 +160,7 @@ pub(super) const POPUP_DEFAULTS: &[(PopupKind, PopupAction, &[&str])] = &[
     (K::Report, A::Older, &["left", "h"]),
     (K::Report, A::Newer, &["right", "l"]),
     (K::Report, A::Choose, &["m", "enter"]),
+    (K::Report, A::Hours, &["o"]),
     (K::Report, A::Close, &["esc", "q", "R"]),
     (K::Broadcasts, A::Choose, &["enter"]),
     (K::Broadcasts, A::PauseResume, &["p", "space"]),

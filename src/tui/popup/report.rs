@@ -23,6 +23,9 @@ pub struct ReportScreen {
     pub generation: u64,
     /// The period asked for: first and last day, and the zone they are days in.
     pub period: (String, String, String),
+    /// Only what happened inside (`in`) or outside (`out`) the queues' business hours; none
+    /// for both.
+    pub hours: Option<&'static str>,
     pub by_day: Option<ReportView>,
     pub by_agent: Option<ReportView>,
     pub error: Option<String>,
@@ -35,6 +38,7 @@ impl Default for ReportScreen {
             back: 0,
             generation: 0,
             period: Default::default(),
+            hours: None,
             by_day: None,
             by_agent: None,
             error: None,
@@ -65,6 +69,7 @@ impl ReportScreen {
                     to: Some(to.clone()),
                     by: Some(by.to_string()),
                     zone: zone.clone(),
+                    hours: self.hours.map(str::to_string),
                     ..ReportQuery::default()
                 };
                 let tag = Tag::Report {
@@ -103,6 +108,13 @@ impl Component for ReportScreen {
                 self.span = if self.span == WEEK { MONTH } else { WEEK };
                 self.back = 0;
             }
+            Some(PopupAction::Hours) => {
+                self.hours = match self.hours {
+                    None => Some("in"),
+                    Some("in") => Some("out"),
+                    Some(_) => None,
+                }
+            }
             Some(PopupAction::Close) => return vec![PopupEvent::Close],
             _ => return Vec::new(),
         }
@@ -114,6 +126,7 @@ impl Component for ReportScreen {
             PopupAction::Older,
             PopupAction::Newer,
             PopupAction::Choose,
+            PopupAction::Hours,
             PopupAction::Close,
         ]
     }

@@ -30,6 +30,11 @@ pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
             fill(words.title, &[from, to, zone])
         }
     };
+    let title = match screen.hours {
+        Some("in") => format!("{title} · {}", words.in_hours),
+        Some(_) => format!("{title} · {}", words.out_of_hours),
+        None => title,
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

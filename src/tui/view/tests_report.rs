@@ -158,6 +158,48 @@ fn r_asks_for_the_last_week_by_day_and_by_agent_in_the_machines_zone() {
 }
 
 #[test]
+fn o_cycles_the_hours_filter_and_the_title_says_which() {
+    for (lang, inside, outside) in [
+        ("en", "in business hours", "outside business hours"),
+        ("es", "en horario", "fuera de horario"),
+    ] {
+        let mut app = admin_inbox(lang);
+        let first = reports(&press(&mut app, KeyCode::Char('R')));
+        assert!(first.iter().all(|(_, q)| q.hours.is_none()), "{first:?}");
+        let shown = |app: &mut App, key| {
+            let asked = reports(&press(app, key));
+            assert_eq!(asked.len(), 2, "{asked:?}");
+            // Both questions carry the same filter.
+            assert_eq!(asked[0].1.hours, asked[1].1.hours);
+            (asked[0].1.hours.clone(), screen(app, 80, 24))
+        };
+        let (hours, text) = shown(&mut app, KeyCode::Char('o'));
+        assert_eq!(hours.as_deref(), Some("in"));
+        let Some(Popup::Report(r)) = &app.popup else {
+            panic!("the report screen is open")
+        };
+        assert_eq!(
+            r.period.1,
+            first[0].1.to.clone().unwrap(),
+            "the same period"
+        );
+        let title = |text: &str| text.lines().next().unwrap_or_default().to_string();
+        assert!(title(&text).contains(inside), "{lang}:\n{text}");
+        let (hours, text) = shown(&mut app, KeyCode::Char('o'));
+        assert_eq!(hours.as_deref(), Some("out"));
+        assert!(title(&text).contains(outside), "{lang}:\n{text}");
+        // The filter stays while the period moves.
+        let (hours, _) = shown(&mut app, KeyCode::Left);
+        assert_eq!(hours.as_deref(), Some("out"));
+        let (hours, text) = shown(&mut app, KeyCode::Char('o'));
+        assert_eq!(hours, None);
+        // The hint names the filter too: the title (the box's top line) is what says it.
+        let top = title(&text);
+        assert!(!top.contains(inside) && !top.contains(outside), "{text}");
+    }
+}
+
+#[test]
 fn an_agent_is_told_the_report_is_for_admins_and_nothing_is_asked() {
     for (lang, words) in [("en", "for admins"), ("es", "para administradores")] {
         let mut app = fixtures::inbox(lang);
