@@ -60,6 +60,22 @@ struct Held {
 }
 
 impl Cluster {
+    /// Some engine (this one or another) journaled deliveries: the store is taking a stream.
+    pub fn heard_journal(&self) {
+        if let Ok(mut at) = self.journal_heard.lock() {
+            *at = Some(Instant::now());
+        }
+    }
+
+    /// Whether no engine has journaled anything for `quiet`: a pause in the whole cluster's
+    /// deliveries, not only in this engine's. Work that can wait (the search index) waits for
+    /// one: it shares the store's cores with the engines still applying.
+    pub fn journal_quiet_for(&self, quiet: Duration) -> bool {
+        self.journal_heard
+            .lock()
+            .map_or(true, |at| at.is_none_or(|at| at.elapsed() >= quiet))
+    }
+
     pub fn new(takes_work: bool) -> Cluster {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
@@ -243,23 +259,5 @@ mod tests {
         cluster.send_ended(5);
         assert!(!cluster.quiet(5), "the last left less than a second ago");
         assert!(cluster.quiet(6));
-    }
-}
-
-impl Cluster {
-    /// Some engine (this one or another) journaled deliveries: the store is taking a stream.
-    pub fn heard_journal(&self) {
-        if let Ok(mut at) = self.journal_heard.lock() {
-            *at = Some(Instant::now());
-        }
-    }
-
-    /// Whether no engine has journaled anything for `quiet`: a pause in the whole cluster's
-    /// deliveries, not only in this engine's. Work that can wait (the search index) waits for
-    /// one: it shares the store's cores with the engines still applying.
-    pub fn journal_quiet_for(&self, quiet: Duration) -> bool {
-        self.journal_heard
-            .lock()
-            .map_or(true, |at| at.is_none_or(|at| at.elapsed() >= quiet))
     }
 }
