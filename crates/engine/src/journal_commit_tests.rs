@@ -252,6 +252,45 @@ async fn the_engine_writer_answers_once_the_delivery_is_stored_and_tells_subscri
     drop(f._dir);
 }
 
+/// A stream of deliveries with no quiet moment (one every 10 ms) still gets its messages into
+/// the search index while it lasts: the index takes a batch every couple of seconds anyway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_without_pauses_is_still_indexed_for_search_while_it_lasts() {
+    let f = fx::store();
+    let path = std::path::PathBuf::from(f.conn.as_sqlite().unwrap().path().unwrap());
+    drop(f.conn);
+    let (writer, thread) =
+        super::writer::start(&crate::store_at::StoreAt::Sqlite(path.clone()), true, None).unwrap();
+    let reader = store::open_reader(&path).unwrap();
+    let indexed = || -> i64 {
+        reader
+            .query_row("SELECT indexed_upto FROM search_progress", [], |r| r.get(0))
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let mut k = 0;
+    while indexed() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "nothing indexed after {k} deliveries"
+        );
+        let body = fx::messages(vec![fx::text(
+            &format!("wamid.stream.{k}"),
+            1_000 + k,
+            "hola",
+        )]);
+        writer
+            .journal(Bytes::from(serde_json::to_vec(&body).unwrap()))
+            .await
+            .unwrap();
+        k += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    writer.stop();
+    thread.join().unwrap();
+    drop(f._dir);
+}
+
 /// On PostgreSQL a serving engine answers once the delivery is journaled (`appender`), and the
 /// lane of its partition applies it after (`apply_lanes`; which lane takes which partitions is
 /// `store::cluster`'s test).
