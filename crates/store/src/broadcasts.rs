@@ -8,6 +8,7 @@ use crate::db::{Connection, OptionalExtension, params};
 use crate::scope::Scope;
 use std::collections::BTreeMap;
 use wabox_domain::broadcast::{Segment, SkipReason};
+use wabox_domain::template_header::HeaderValue;
 use wabox_protocol::broadcasts::{BroadcastView, FailureCount, SkippedCount};
 
 /// Examples kept per skip reason.
@@ -136,6 +137,8 @@ pub struct NewBroadcast<'a> {
     pub created_at: i64,
     /// CSV rows with nobody to send to (duplicates, not numbers).
     pub skipped_rows: &'a [SkippedCount],
+    /// What every send carries for the template's media header.
+    pub header: Option<&'a HeaderValue>,
 }
 
 /// One recipient: sent to, or skipped with why.
@@ -150,10 +153,15 @@ pub struct NewRecipient {
 pub fn create(conn: &Connection, b: &NewBroadcast<'_>, recipients: &[NewRecipient]) -> Result<i64> {
     let skipped_rows =
         serde_json::to_string(&b.skipped_rows).map_err(|e| StoreError::invalid(e.to_string()))?;
+    let header = b
+        .header
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::invalid(e.to_string()))?;
     let id: i64 = conn.query_row(
         "INSERT INTO broadcasts (tenant_id, number_id, template, language, category, segment,
-                                 params, state, created_by, created_at, skipped_rows)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8, ?9, ?10) RETURNING id",
+                                 params, state, created_by, created_at, skipped_rows, header)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8, ?9, ?10, ?11) RETURNING id",
         params![
             b.tenant_id,
             b.number_id,
@@ -164,7 +172,8 @@ pub fn create(conn: &Connection, b: &NewBroadcast<'_>, recipients: &[NewRecipien
             b.params,
             b.created_by,
             b.created_at,
-            skipped_rows
+            skipped_rows,
+            header
         ],
         |r| r.get(0),
     )?;
@@ -204,9 +213,12 @@ pub struct BroadcastRow {
     pub language: String,
     pub state: String,
     pub quality_mark: i64,
+    /// What every send carries for the template's media header.
+    pub header: Option<HeaderValue>,
 }
 
-const ROW_SQL: &str = "SELECT id, tenant_id, number_id, template, language, state, quality_mark
+const ROW_SQL: &str =
+    "SELECT id, tenant_id, number_id, template, language, state, quality_mark, header
      FROM broadcasts";
 
 fn row(r: &crate::db::Row<'_>) -> crate::db::Result<BroadcastRow> {
@@ -218,6 +230,11 @@ fn row(r: &crate::db::Row<'_>) -> crate::db::Result<BroadcastRow> {
         language: r.get(4)?,
         state: r.get(5)?,
         quality_mark: r.get(6)?,
+        // Written by `create` from the same type. One that did not read would be no header, and
+        // the template's check would stop the broadcast with the reason, sending nothing.
+        header: r
+            .get::<_, Option<String>>(7)?
+            .and_then(|h| serde_json::from_str(&h).ok()),
     })
 }
 

@@ -50,6 +50,7 @@ fn new<'a>(
         created_by: "root",
         created_at: 1_000,
         skipped_rows,
+        header: None,
     }
 }
 
@@ -115,6 +116,25 @@ fn pending_recipients_are_queued_once_in_order_and_the_broadcast_ends_done() {
         })
         .collect();
     let id = create(&f.conn, &new(&f, &[]), &recipients).unwrap();
+    assert_eq!(get(&f.conn, id).unwrap().unwrap().header, None);
+    // A media header's value is kept for every send.
+    let image = wabox_domain::template_header::HeaderValue::Link {
+        url: "https://shop.example/sale.jpg".into(),
+        filename: None,
+    };
+    let with_header = create(
+        &f.conn,
+        &NewBroadcast {
+            header: Some(&image),
+            ..new(&f, &[])
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        get(&f.conn, with_header).unwrap().unwrap().header,
+        Some(image)
+    );
     // A customer is in a broadcast once.
     let twice = create(
         &f.conn,
@@ -169,7 +189,7 @@ fn pending_recipients_are_queued_once_in_order_and_the_broadcast_ends_done() {
             .unwrap()
             .is_none()
     );
-    assert_eq!(list(&f.conn, &Scope::Everything, 10).unwrap().len(), 2);
+    assert_eq!(list(&f.conn, &Scope::Everything, 10).unwrap().len(), 3);
 }
 
 #[crate::testing::both_stores]

@@ -86,6 +86,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0022_optout.sql"),
     include_str!("../migrations/0023_reports.sql"),
     include_str!("../migrations/0024_broadcasts.sql"),
+    include_str!("../migrations/0025_broadcast_header.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -107,6 +108,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0009_optout.sql"),
     include_str!("../migrations/postgres/0010_reports.sql"),
     include_str!("../migrations/postgres/0011_broadcasts.sql"),
+    include_str!("../migrations/postgres/0012_broadcast_header.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
