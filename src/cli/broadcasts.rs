@@ -30,6 +30,10 @@ pub enum BroadcastCommand {
         /// 2=literal text (KEY: the placeholder's number from 1, or its name).
         #[arg(long = "param", value_name = "KEY=SOURCE")]
         params: Vec<String>,
+        /// What every send carries for a template with a media header (the same for all; a
+        /// file is refused: it would be uploaded once per customer).
+        #[command(flatten)]
+        header: Box<crate::cli::template_header::HeaderArgs>,
         /// Store nothing: say what a create would do.
         #[arg(long)]
         dry_run: bool,
@@ -83,9 +87,16 @@ impl BroadcastCommand {
                 segment,
                 from,
                 params,
+                header,
                 dry_run,
                 json,
             } => {
+                if header.header_file.is_some() {
+                    anyhow::bail!(
+                        "a broadcast's header goes to every customer: give --header-link or --header-media-id (a file would be uploaded to Meta once per customer)"
+                    );
+                }
+                let header = (*header).value()?.map(Box::new);
                 let csv = match Segment::parse(&segment) {
                     Ok(Segment::Csv { path }) => {
                         let text = std::fs::read_to_string(&path)
@@ -102,6 +113,7 @@ impl BroadcastCommand {
                     from,
                     params,
                     csv,
+                    header,
                     dry_run,
                 };
                 // The rows travel in the one request line, which the engine reads up to

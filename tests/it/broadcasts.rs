@@ -491,3 +491,72 @@ async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no number"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
+    let w = broadcast_world(|_| {}, "").await;
+    labelled(&w, 100, 2, "summer").await;
+    let sale = |extra: &[&str]| {
+        let mut args = vec![
+            "broadcast",
+            "create",
+            "--template",
+            "summer_sale",
+            "--lang",
+            "en_US",
+            "--param",
+            "1=contact.name",
+            "--to",
+            "label:summer",
+        ];
+        args.extend_from_slice(extra);
+        w.home.run(&args)
+    };
+    // Without the header's image, or with a file, nothing is created and the reason is said.
+    for (extra, words) in [
+        (&[][..], "IMAGE header"),
+        (
+            &["--header-file", "/etc/hostname"][..],
+            "--header-link or --header-media-id",
+        ),
+        (&["--header-location", "-16.5,-68.15"][..], "IMAGE header"),
+    ] {
+        let out = sale(extra);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?}: {said}");
+        assert!(said.contains(words), "{extra:?}: {said}");
+    }
+    let list: Value = w.home.json(&["broadcast", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+
+    let link = "https://shop.example/summer.jpg";
+    let out = sale(&["--header-link", link, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = json_of(&out)["id"].as_i64().unwrap();
+    w.home.ok(&["broadcast", "start", &id.to_string()]);
+    wait_for(&w, id, "done", |s| s["state"] == "done" && s["queued"] == 0);
+    let sent: Vec<_> = w
+        .sim
+        .sent()
+        .into_iter()
+        .filter(|s| s.kind == "template" && s.text == "template:summer_sale")
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    for s in &sent {
+        let header = &s.body["template"]["components"][0];
+        assert_eq!(header["type"], "header", "{}", s.body);
+        assert_eq!(header["parameters"][0]["image"]["link"], link, "{}", s.body);
+    }
+    // The timeline shows what the header carried.
+    let message = w.home.all_messages().into_iter().find(|m| {
+        m["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("summer sale"))
+    });
+    let text = message.expect("the broadcast's message")["text"].clone();
+    assert!(text.as_str().unwrap().contains("IMAGE header"), "{text}");
+}

@@ -313,7 +313,7 @@ fn queue_one(
         &b.template,
         &b.language,
         &p.params,
-        None,
+        b.header.as_ref(),
     );
     let (request, rendered) = match filled {
         Ok(f) => f,

@@ -419,6 +419,10 @@ pub enum Request {
         /// A CSV segment's rows, read by the client (the engine may be on another host).
         #[serde(default)]
         csv: Option<wabox_domain::broadcast::CsvRows>,
+        /// What every send carries for the template's media header: a link, a media id already
+        /// uploaded to Meta, or a place (a file would be uploaded once per customer: refused).
+        #[serde(default)]
+        header: Option<Box<wabox_domain::template_header::HeaderValue>>,
         #[serde(default)]
         dry_run: bool,
     },

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use wabox_domain::broadcast::{
     self as rules, CsvRows, ParamSpec, RecipientFacts, Segment, SkipReason,
 };
+use wabox_domain::template_header::{self, HeaderValue};
 use wabox_protocol::broadcasts::{BroadcastControl, BroadcastPlan, SkippedCount};
 use wabox_protocol::{ApiError, ErrorCode, Request, Response};
 use wabox_store::broadcasts::{self as store, Candidate, NewBroadcast, NewRecipient};
@@ -26,6 +27,7 @@ struct Ask {
     from: Option<String>,
     params: Vec<String>,
     csv: Option<CsvRows>,
+    header: Option<HeaderValue>,
 }
 
 fn refused(detail: impl std::fmt::Display) -> StoreError {
@@ -50,6 +52,7 @@ impl Engine {
                 from,
                 params,
                 csv,
+                header,
                 dry_run,
             } => {
                 let ask = Ask {
@@ -59,6 +62,7 @@ impl Engine {
                     from,
                     params,
                     csv,
+                    header: header.map(|h| *h),
                 };
                 let pricing = self.config.pricing.clone();
                 let plan = if dry_run {
@@ -88,6 +92,7 @@ impl Engine {
                                 created_by: &by,
                                 created_at: now,
                                 skipped_rows: &stored.skipped_rows,
+                                header: ask.header.as_ref(),
                             },
                             &stored.recipients,
                         )?;
@@ -241,12 +246,19 @@ fn plan(
             spec.name, spec.language, spec.status
         )));
     }
-    if spec.header_media.is_some() {
-        return Err(refused(format!(
-            "template {} ({}) has a media header: broadcasts send templates without one",
-            spec.name, spec.language
-        )));
+    // The same header goes to everyone: a link Meta fetches, a media id, or a place. A file
+    // would be uploaded to Meta once per customer.
+    if matches!(
+        ask.header,
+        Some(HeaderValue::LocalFile { .. } | HeaderValue::Upload { .. })
+    ) {
+        return Err(refused(
+            "a broadcast's header goes to every customer: give --header-link or --header-media-id \
+             (a file would be uploaded to Meta once per customer)",
+        ));
     }
+    let shown = format!("{} ({})", spec.name, spec.language);
+    template_header::check(&shown, spec.header_media, ask.header.as_ref()).map_err(refused)?;
     let slots = spec.slots();
     let sources = rules::check_params(
         &slots,
