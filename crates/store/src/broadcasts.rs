@@ -410,13 +410,19 @@ pub fn finish_done(conn: &Connection, broadcast_id: i64, now: i64) -> Result<boo
     set_state(conn, broadcast_id, &["running"], "done", None, now)
 }
 
-/// Unique customers outside their window that broadcasts reached from the number since `since`.
+/// Unique customers outside their window that broadcasts reached since `since`, from the
+/// number and every other number of its Meta business portfolio: Meta's messaging limit is the
+/// portfolio's, shared by its numbers. A number whose portfolio is not known yet counts alone.
 pub fn tier_used(conn: &Connection, number_id: i64, since: i64) -> Result<u64> {
     let n: i64 = conn
         .prepare_cached(
             "SELECT count(DISTINCT r.wa_id) FROM broadcast_recipients r
              JOIN broadcasts b ON b.id = r.broadcast_id
-             WHERE b.number_id = ?1 AND r.outside_window = 1 AND r.queued_at >= ?2",
+             WHERE b.number_id IN (
+                     SELECT p.id FROM numbers n JOIN numbers p
+                       ON p.id = n.id OR p.business_id = n.business_id
+                     WHERE n.id = ?1)
+               AND r.outside_window = 1 AND r.queued_at >= ?2",
         )?
         .query_row(params![number_id, since], |r| r.get(0))?;
     Ok(n as u64)

@@ -165,6 +165,37 @@ fn pending_recipients_are_queued_once_in_order_and_the_broadcast_ends_done() {
     assert!(pending(&f.conn, id, 10).unwrap().is_empty());
     assert_eq!(tier_used(&f.conn, f.number_id, 1_000).unwrap(), 1);
     assert_eq!(tier_used(&f.conn, f.number_id, 1_003).unwrap(), 0);
+    // Meta's limit is the business portfolio's: another number of the same portfolio counts
+    // that customer too; one of another portfolio, or of none known, does not.
+    let other = crate::directory::add_number(
+        &f.conn,
+        &crate::directory::NewNumber {
+            tenant: TENANT,
+            phone_number_id: "222000",
+            waba_id: WABA,
+            display_phone: "15550002222",
+            connection: wabox_domain::ConnectionKind::Dedicated,
+            access_token_sealed: None,
+        },
+        0,
+    )
+    .unwrap()
+    .id;
+    assert_eq!(tier_used(&f.conn, other, 1_000).unwrap(), 0, "no portfolio known");
+    let in_portfolio = |number: i64, business: &str| {
+        f.conn
+            .execute(
+                "UPDATE numbers SET business_id = ?2 WHERE id = ?1",
+                crate::params![number, business],
+            )
+            .unwrap();
+    };
+    in_portfolio(f.number_id, "BIZ1");
+    in_portfolio(other, "BIZ2");
+    assert_eq!(tier_used(&f.conn, other, 1_000).unwrap(), 0, "another portfolio");
+    in_portfolio(other, "BIZ1");
+    assert_eq!(tier_used(&f.conn, other, 1_000).unwrap(), 1, "the same portfolio");
+    assert_eq!(tier_used(&f.conn, f.number_id, 1_000).unwrap(), 1);
     assert!(finish_done(&f.conn, id, 1_003).unwrap());
 
     let v = view(&f.conn, &Scope::Everything, id).unwrap().unwrap();
