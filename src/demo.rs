@@ -359,6 +359,7 @@ async fn draft_broadcast(engine: &Arc<Engine>) {
         from: Some(COEXISTENCE.into()),
         params: vec!["customer_name=contact.name".into(), "code=HELLO10".into()],
         csv: None,
+        csv_upload: None,
         header: None,
         dry_run: false,
     };

@@ -19,7 +19,14 @@ pub async fn call_and_print(
     let mut client = Client::connect(config).await?.acting_as(act_as);
     let result = reader::call(&mut client, request).await;
     client.close().await;
-    let (response, reader) = result?;
+    print_answer(result?, as_json)
+}
+
+/// Prints an answer (as JSON or for people) and sets the exit status from what it says.
+pub fn print_answer(
+    (response, reader): (Response, reader::Reader),
+    as_json: bool,
+) -> anyhow::Result<()> {
     if as_json {
         output::json(&response, &reader)?;
     } else {

@@ -1,6 +1,7 @@
 //! `wabox broadcast`: an approved template to a segment of customers, created (or tried with
 //! `--dry-run`), started, paused, resumed, cancelled, and followed. A CSV segment is read here,
-//! not by the engine, which may be on another host.
+//! not by the engine, which may be on another host: checked, then uploaded in chunks, so a list
+//! of any size goes.
 
 use super::output::say;
 use crate::domain::broadcast::{CsvRows, Segment};
@@ -78,6 +79,17 @@ pub enum BroadcastCommand {
 }
 
 impl BroadcastCommand {
+    /// A create to a CSV segment: the file's path.
+    pub fn csv_path(&self) -> Option<String> {
+        match self {
+            BroadcastCommand::Create { segment, .. } => match Segment::parse(segment) {
+                Ok(Segment::Csv { path }) => Some(path),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn request(self) -> anyhow::Result<(Request, bool)> {
         let control = |id, control| Request::ControlBroadcast { id, control };
         Ok(match self {
@@ -97,34 +109,17 @@ impl BroadcastCommand {
                     );
                 }
                 let header = (*header).value()?.map(Box::new);
-                let csv = match Segment::parse(&segment) {
-                    Ok(Segment::Csv { path }) => {
-                        let text = std::fs::read_to_string(&path)
-                            .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
-                        Some(CsvRows::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?)
-                    }
-                    // Anything else (a wrong segment too) is the engine's to judge.
-                    _ => None,
-                };
                 let request = Request::CreateBroadcast {
                     template,
                     language,
                     segment,
                     from,
                     params,
-                    csv,
+                    csv: None,
+                    csv_upload: None,
                     header,
                     dry_run,
                 };
-                // The rows travel in the one request line, which the engine reads up to
-                // MAX_REQUEST_BYTES: said here, before the engine would drop the connection.
-                let size = serde_json::to_vec(&request)?.len();
-                let max = crate::protocol::MAX_REQUEST_BYTES - 4096;
-                if size > max {
-                    anyhow::bail!(
-                        "the CSV makes a request of {size} bytes, more than the {max} one request may carry: split it into several broadcasts"
-                    );
-                }
                 (request, json)
             }
             BroadcastCommand::Start { id, json } => (control(id, BroadcastControl::Start), json),
@@ -251,4 +246,31 @@ pub fn print_list(list: &[BroadcastView]) {
         })
         .collect();
     super::output::table(&["ID", "STATE", "DONE", "FROM", "TEMPLATE", "TO"], rows);
+}
+
+/// A create to a CSV segment: the file is read and checked here (a wrong file fails without
+/// touching the engine), uploaded in chunks, and named in the create by its upload.
+pub async fn create_from_csv(
+    config: crate::config::Config,
+    command: BroadcastCommand,
+    path: String,
+    act_as: Option<String>,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    CsvRows::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let (mut request, json) = command.request()?;
+    let mut client = crate::client::Client::connect(config)
+        .await?
+        .acting_as(act_as);
+    let result = async {
+        let upload_id = client.upload_file(std::path::Path::new(&path)).await?;
+        if let Request::CreateBroadcast { csv_upload, .. } = &mut request {
+            *csv_upload = Some(upload_id);
+        }
+        super::reader::call(&mut client, request).await
+    }
+    .await;
+    client.close().await;
+    super::answer::print_answer(result?, json)
 }

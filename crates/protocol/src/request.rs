@@ -419,6 +419,10 @@ pub enum Request {
         /// A CSV segment's rows, read by the client (the engine may be on another host).
         #[serde(default)]
         csv: Option<wabox_domain::broadcast::CsvRows>,
+        /// Or the CSV file itself, uploaded before in chunks (`BeginUpload`, `UploadChunk`): a
+        /// list of any size, where `csv` must fit in one request.
+        #[serde(default)]
+        csv_upload: Option<String>,
         /// What every send carries for the template's media header: a link, a media id already
         /// uploaded to Meta, or a place (a file would be uploaded once per customer: refused).
         #[serde(default)]

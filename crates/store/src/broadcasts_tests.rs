@@ -181,7 +181,11 @@ fn pending_recipients_are_queued_once_in_order_and_the_broadcast_ends_done() {
     )
     .unwrap()
     .id;
-    assert_eq!(tier_used(&f.conn, other, 1_000).unwrap(), 0, "no portfolio known");
+    assert_eq!(
+        tier_used(&f.conn, other, 1_000).unwrap(),
+        0,
+        "no portfolio known"
+    );
     let in_portfolio = |number: i64, business: &str| {
         f.conn
             .execute(
@@ -192,9 +196,17 @@ fn pending_recipients_are_queued_once_in_order_and_the_broadcast_ends_done() {
     };
     in_portfolio(f.number_id, "BIZ1");
     in_portfolio(other, "BIZ2");
-    assert_eq!(tier_used(&f.conn, other, 1_000).unwrap(), 0, "another portfolio");
+    assert_eq!(
+        tier_used(&f.conn, other, 1_000).unwrap(),
+        0,
+        "another portfolio"
+    );
     in_portfolio(other, "BIZ1");
-    assert_eq!(tier_used(&f.conn, other, 1_000).unwrap(), 1, "the same portfolio");
+    assert_eq!(
+        tier_used(&f.conn, other, 1_000).unwrap(),
+        1,
+        "the same portfolio"
+    );
     assert_eq!(tier_used(&f.conn, f.number_id, 1_000).unwrap(), 1);
     assert!(finish_done(&f.conn, id, 1_003).unwrap());
 

@@ -39,6 +39,7 @@ fn refused(detail: impl std::fmt::Display) -> StoreError {
 impl Engine {
     pub(super) async fn broadcasts_request(
         self: &Arc<Self>,
+        caller: &super::Caller,
         access: &Access,
         request: Request,
         now: i64,
@@ -52,9 +53,17 @@ impl Engine {
                 from,
                 params,
                 csv,
+                csv_upload,
                 header,
                 dry_run,
             } => {
+                let csv = match (csv, csv_upload) {
+                    (Some(_), Some(_)) => {
+                        return Err(refused("give the CSV's rows or its upload, not both").into());
+                    }
+                    (None, Some(upload_id)) => Some(self.uploaded_csv(caller, &upload_id).await?),
+                    (csv, None) => csv,
+                };
                 let ask = Ask {
                     template,
                     language,
@@ -202,6 +211,24 @@ fn sending_number(
                 })),
             }
         }
+    }
+}
+
+impl Engine {
+    /// A CSV segment's file, uploaded in chunks: read, parsed, and removed.
+    async fn uploaded_csv(
+        self: &Arc<Self>,
+        caller: &super::Caller,
+        upload_id: &str,
+    ) -> Result<CsvRows, ApiError> {
+        let staged = self.uploads.take(&caller.owner_key(), upload_id)?;
+        let read = tokio::fs::read(&staged.path).await;
+        let _ = tokio::fs::remove_file(&staged.path).await;
+        let bytes =
+            read.map_err(|e| refused(format!("the uploaded CSV could not be read: {e}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| refused("the uploaded CSV is not UTF-8 text"))?;
+        Ok(CsvRows::parse(&text).map_err(refused)?)
     }
 }
 

@@ -287,7 +287,9 @@ impl Engine {
             Request::CreateBroadcast { .. }
             | Request::ControlBroadcast { .. }
             | Request::GetBroadcast { .. }
-            | Request::ListBroadcasts => self.broadcasts_request(&access, request, now).await,
+            | Request::ListBroadcasts => {
+                self.broadcasts_request(caller, &access, request, now).await
+            }
         }
     }
 }
