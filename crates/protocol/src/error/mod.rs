@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The version of this protocol: a client and an engine of different versions cannot be sure to
 /// read each other, so the client says so instead of failing on a line it cannot parse. Raise
 /// it whenever a request, an answer or an event changes shape.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// What kind of refusal: what a client acts on without knowing every code.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
