@@ -93,17 +93,9 @@ fn help_lists_the_keys_of_every_popup() {
         .map(|l| format!("{l}\n"))
         .collect();
     for popup in PopupKind::ALL {
-        // Each popup's line lists its bindings as "KEY action" from its own table.
-        let bindings: Vec<String> = app
-            .keymap
-            .in_popup(popup)
-            .filter(|b| !b.keys.is_empty())
-            .map(|b| {
-                let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
-                format!("{} {}", keys.join(" "), b.action.name())
-            })
-            .collect();
-        let line = bindings.join(" · ");
+        // Each popup's line lists its bindings from its own table.
+        let line = super::view::help::popup_bindings(&app.keymap, popup);
+        assert!(!line.is_empty(), "{}", popup.name());
         assert!(
             text.lines().any(|l| l.contains(&line)),
             "{}: no line lists {line:?}:\n{text}",

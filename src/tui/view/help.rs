@@ -96,20 +96,24 @@ fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
         (PopupKind::Filter, by_key(Action::Filter)),
     ];
     for (popup, opener) in popups {
-        let keys: Vec<String> = app
-            .keymap
-            .in_popup(popup)
-            .filter(|b| !b.keys.is_empty())
-            .map(|b| {
-                let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
-                format!("{} {}", keys.join(" "), b.action.name())
-            })
-            .collect();
-        let text = format!("{opener}: {}", keys.join(" · "));
+        let text = format!("{opener}: {}", popup_bindings(&app.keymap, popup));
         for line in text::wrap(&text, width.saturating_sub(4)) {
             lines.push(Line::raw(format!("  {line}")));
         }
     }
+}
+
+/// A popup's bound keys as the help lists them: `KEYS action · KEYS action…`.
+pub fn popup_bindings(keymap: &Keymap, popup: crate::tui::keymap::PopupKind) -> String {
+    let bindings: Vec<String> = keymap
+        .in_popup(popup)
+        .filter(|b| !b.keys.is_empty())
+        .map(|b| {
+            let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
+            format!("{} {}", keys.join(" "), b.action.name())
+        })
+        .collect();
+    bindings.join(" · ")
 }
 
 /// `:usage` then its description, on the same line when it fits, wrapped under the column.
