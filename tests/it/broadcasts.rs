@@ -515,7 +515,10 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
     };
     // Without the header's image, or with a file, nothing is created and the reason is said.
     for (extra, words) in [
-        (&[][..], "IMAGE header"),
+        (
+            &[][..],
+            "IMAGE header: give --header-link or --header-media-id (one for everyone)",
+        ),
         (
             &["--header-file", "/etc/hostname"][..],
             "--header-link or --header-media-id",

@@ -67,6 +67,15 @@ impl MediaHeader {
             _ => "give --header-file, --header-link or --header-media-id",
         }
     }
+
+    /// How to give it to a whole broadcast, where one value goes to everyone (a file would be
+    /// uploaded once per customer).
+    pub fn how_to_give_to_all(self) -> &'static str {
+        match self {
+            MediaHeader::Location => self.how_to_give(),
+            _ => "give --header-link or --header-media-id (one for everyone)",
+        }
+    }
 }
 
 /// What a send gives for a template's media header.
