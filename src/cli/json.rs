@@ -9,13 +9,15 @@ use std::io::Write;
 
 /// Prints a value as one pretty JSON document, shaped.
 pub fn print(value: Value) -> anyhow::Result<()> {
-    std::println!("{}", serde_json::to_string_pretty(&shape(value))?);
+    let text = serde_json::to_string_pretty(&shape(value))?;
+    super::output::write_out(format_args!("{text}\n"));
     Ok(())
 }
 
 /// Prints a value as one compact line (the event streams of `connect meta|kapso`), shaped.
 pub fn print_line(value: Value) -> anyhow::Result<()> {
-    std::println!("{}", serde_json::to_string(&shape(value))?);
+    let text = serde_json::to_string(&shape(value))?;
+    super::output::write_out(format_args!("{text}\n"));
     std::io::stdout().flush()?;
     Ok(())
 }

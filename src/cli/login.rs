@@ -61,7 +61,8 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
             "expires_at": until,
             "saved_to": path.display().to_string(),
         });
-        std::println!("{}", serde_json::to_string_pretty(&value)?);
+        let text = serde_json::to_string_pretty(&value)?;
+        super::output::write_out(format_args!("{text}\n"));
         return Ok(());
     }
     say!(
@@ -89,7 +90,10 @@ pub fn logout(args: LogoutArgs) -> anyhow::Result<()> {
     let path = login::path()?;
     let was = login::forget()?;
     if args.json {
-        std::println!("{}", serde_json::json!({ "logged_out": was }));
+        super::output::write_out(format_args!(
+            "{}\n",
+            serde_json::json!({ "logged_out": was })
+        ));
         return Ok(());
     }
     match was {

@@ -7,8 +7,9 @@
 
 // Human output goes through `say!`, `say_err!` and `ask!` (output/mod.rs), which show hidden
 // characters visibly. These shadow the std macros in every module of the CLI, so a new print
-// that would put a customer's escapes on the terminal does not compile; `--json` output, exact
-// by design, says `std::println!`.
+// that would put a customer's escapes on the terminal does not compile; `--json` and CSV
+// output, exact by design, go through `output::write_out` as they are (which also ends the
+// command quietly when its reader has gone).
 #[allow(unused_macros)] // There to be unused.
 macro_rules! println {
     ($($t:tt)*) => {

@@ -67,7 +67,8 @@ pub async fn report(
     match result? {
         crate::protocol::Response::Report(r) => {
             // CSV is exact data, as --json is: printed as written, quoted by the csv crate.
-            std::print!("{}", csv(&r)?);
+            let text = csv(&r)?;
+            super::output::write_out(format_args!("{text}"));
             Ok(())
         }
         other => anyhow::bail!("the engine answered a report with {other:?}"),

@@ -78,3 +78,31 @@ async fn with_mark_read_on_open_off_reading_stays_local() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no conversation 999999"));
 }
+
+/// `wabox conversations | head -1`: the reader goes before the output ends, and the command
+/// ends quietly with success (it panicked, with a backtrace, at its next line).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_into_a_reader_that_has_gone_ends_quietly() {
+    let w = world().await;
+    w.customer_writes(&customer(31), 0).await;
+    for args in [
+        &["conversations"][..],
+        &["conversations", "--json"][..],
+        &["report", "--csv"][..],
+    ] {
+        let mut child = w
+            .home
+            .command(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Gone before the first line: every write meets a closed pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {said}", out.status);
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+    }
+}

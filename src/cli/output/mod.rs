@@ -19,7 +19,7 @@ use crate::protocol::Response;
 
 /// `println!` for people: the line with every hidden character shown visibly.
 macro_rules! say {
-    () => { std::println!() };
+    () => { $crate::cli::output::write_out(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::cli::output::say_line(&format!($($arg)*)) };
 }
 /// `eprintln!` for people.
@@ -35,7 +35,22 @@ pub(crate) use {ask, say, say_err};
 
 #[doc(hidden)]
 pub fn say_line(line: &str) {
-    std::println!("{}", visible(line));
+    write_out(format_args!("{}\n", visible(line)));
+}
+
+/// Writes to standard output. A reader that has gone (`wabox conversations | head -1`) ends
+/// the command at once and quietly, with success: it had all it wanted. (`println!` panicked
+/// there, with a backtrace.) Any other failure to write ends it with the reason.
+pub fn write_out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        std::eprintln!("wabox: error: could not write the output: {e}");
+        std::process::exit(1);
+    }
 }
 
 #[doc(hidden)]
