@@ -104,9 +104,7 @@ impl BroadcastCommand {
                 json,
             } => {
                 if header.header_file.is_some() {
-                    anyhow::bail!(
-                        "a broadcast's header goes to every customer: give --header-link or --header-media-id (a file would be uploaded to Meta once per customer)"
-                    );
+                    anyhow::bail!(crate::domain::template_header::FILE_FOR_EVERYONE);
                 }
                 let header = (*header).value()?.map(Box::new);
                 let request = Request::CreateBroadcast {

@@ -69,7 +69,7 @@ impl MediaHeader {
     }
 
     /// How to give it to a whole broadcast, where one value goes to everyone (a file would be
-    /// uploaded once per customer).
+    /// uploaded once per customer: `FILE_FOR_EVERYONE`).
     pub fn how_to_give_to_all(self) -> &'static str {
         match self {
             MediaHeader::Location => self.how_to_give(),
@@ -77,6 +77,10 @@ impl MediaHeader {
         }
     }
 }
+
+/// Why a broadcast's header may not be a file (said by the CLI and by the engine).
+pub const FILE_FOR_EVERYONE: &str = "a broadcast's header goes to every customer: give \
+    --header-link or --header-media-id (a file would be uploaded to Meta once per customer)";
 
 /// What a send gives for a template's media header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -279,10 +279,7 @@ fn plan(
         ask.header,
         Some(HeaderValue::LocalFile { .. } | HeaderValue::Upload { .. })
     ) {
-        return Err(refused(
-            "a broadcast's header goes to every customer: give --header-link or --header-media-id \
-             (a file would be uploaded to Meta once per customer)",
-        ));
+        return Err(refused(template_header::FILE_FOR_EVERYONE));
     }
     let shown = format!("{} ({})", spec.name, spec.language);
     template_header::check(&shown, spec.header_media, ask.header.as_ref()).map_err(
