@@ -174,6 +174,26 @@ pub fn check(
     header: Option<MediaHeader>,
     given: Option<&HeaderValue>,
 ) -> Result<(), HeaderError> {
+    check_saying(template, header, given, MediaHeader::how_to_give)
+}
+
+/// `check` for a broadcast, whose one header goes to everyone: a missing one is asked for as
+/// a link or media id, not a file (a file it refuses before: `FILE_FOR_EVERYONE`).
+pub fn check_for_everyone(
+    template: &str,
+    header: Option<MediaHeader>,
+    given: Option<&HeaderValue>,
+) -> Result<(), HeaderError> {
+    check_saying(template, header, given, MediaHeader::how_to_give_to_all)
+}
+
+/// `check`, a missing header asked for in the words `how` gives.
+fn check_saying(
+    template: &str,
+    header: Option<MediaHeader>,
+    given: Option<&HeaderValue>,
+    how: fn(MediaHeader) -> &'static str,
+) -> Result<(), HeaderError> {
     let (format, given) = match (header, given) {
         (None, None) => return Ok(()),
         (None, Some(_)) => {
@@ -186,7 +206,7 @@ pub fn check(
                 template: template.into(),
                 article: article(format),
                 format: format.as_str(),
-                how: format.how_to_give(),
+                how: how(format),
             });
         }
         (Some(format), Some(given)) => (format, given),

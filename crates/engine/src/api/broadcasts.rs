@@ -282,25 +282,8 @@ fn plan(
         return Err(refused(template_header::FILE_FOR_EVERYONE));
     }
     let shown = format!("{} ({})", spec.name, spec.language);
-    template_header::check(&shown, spec.header_media, ask.header.as_ref()).map_err(
-        |e| match e {
-            // Said as a broadcast takes it: not a file.
-            template_header::HeaderError::Missing {
-                template,
-                article,
-                format,
-                ..
-            } => refused(template_header::HeaderError::Missing {
-                template,
-                article,
-                format,
-                how: spec
-                    .header_media
-                    .map_or("", template_header::MediaHeader::how_to_give_to_all),
-            }),
-            other => refused(other),
-        },
-    )?;
+    template_header::check_for_everyone(&shown, spec.header_media, ask.header.as_ref())
+        .map_err(refused)?;
     let slots = spec.slots();
     let sources = rules::check_params(
         &slots,
