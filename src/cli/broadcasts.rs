@@ -31,8 +31,8 @@ pub enum BroadcastCommand {
         /// 2=literal text (KEY: the placeholder's number from 1, or its name).
         #[arg(long = "param", value_name = "KEY=SOURCE")]
         params: Vec<String>,
-        /// What every send carries for a template with a media header (the same for all; a
-        /// file is refused: it would be uploaded once per customer).
+        /// What every send carries for a template with a media header, the same for all: a
+        /// file is uploaded to Meta once, when the broadcast is created (Meta keeps it 30 days).
         #[command(flatten)]
         header: Box<crate::cli::template_header::HeaderArgs>,
         /// Store nothing: say what a create would do.
@@ -90,6 +90,13 @@ impl BroadcastCommand {
         }
     }
 
+    /// Whether it is a create with a file on this side (a CSV, or the header's file), which
+    /// goes to the engine in chunks before the create.
+    pub fn has_files(&self) -> bool {
+        self.csv_path().is_some()
+            || matches!(self, BroadcastCommand::Create { header, .. } if header.header_file.is_some())
+    }
+
     pub fn request(self) -> anyhow::Result<(Request, bool)> {
         let control = |id, control| Request::ControlBroadcast { id, control };
         Ok(match self {
@@ -103,9 +110,6 @@ impl BroadcastCommand {
                 dry_run,
                 json,
             } => {
-                if header.header_file.is_some() {
-                    anyhow::bail!(crate::domain::template_header::FILE_FOR_EVERYONE);
-                }
                 let header = (*header).value()?.map(Box::new);
                 let request = Request::CreateBroadcast {
                     template,
@@ -246,25 +250,35 @@ pub fn print_list(list: &[BroadcastView]) {
     super::output::table(&["ID", "STATE", "DONE", "FROM", "TEMPLATE", "TO"], rows);
 }
 
-/// A create to a CSV segment: the file is read and checked here (a wrong file fails without
-/// touching the engine), uploaded in chunks, and named in the create by its upload.
-pub async fn create_from_csv(
+/// A create with files on this side. A CSV is read and checked here (a wrong file fails
+/// without touching the engine); it and the header's file are uploaded in chunks, and the
+/// create names their uploads.
+pub async fn create_with_files(
     config: crate::config::Config,
     command: BroadcastCommand,
-    path: String,
     act_as: Option<String>,
 ) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
-    CsvRows::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let csv = command.csv_path();
+    if let Some(path) = &csv {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+        CsvRows::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    }
     let (mut request, json) = command.request()?;
     let mut client = crate::client::Client::connect(config)
         .await?
         .acting_as(act_as);
     let result = async {
-        let upload_id = client.upload_file(std::path::Path::new(&path)).await?;
-        if let Request::CreateBroadcast { csv_upload, .. } = &mut request {
-            *csv_upload = Some(upload_id);
+        if let Request::CreateBroadcast {
+            csv_upload, header, ..
+        } = &mut request
+        {
+            if let Some(path) = &csv {
+                *csv_upload = Some(client.upload_file(std::path::Path::new(path)).await?);
+            }
+            if let Some(h) = header.take() {
+                *header = Some(Box::new(client.uploaded_header(*h).await?));
+            }
         }
         super::reader::call(&mut client, request).await
     }

@@ -84,8 +84,8 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
     let (request, json) = match command {
         Command::Send(args) => return send::send(config, args, act_as).await,
         Command::Report(args) => return report::report(config, args, act_as).await,
-        Command::Broadcast(c) if let Some(path) = c.csv_path() => {
-            return broadcasts::create_from_csv(config, c, path, act_as).await;
+        Command::Broadcast(c) if c.has_files() => {
+            return broadcasts::create_with_files(config, c, act_as).await;
         }
         Command::Login(args) => return login::login(args).await,
         Command::Logout(args) => return login::logout(args),

@@ -18,14 +18,27 @@ impl Client {
         &mut self,
         content: SendContent,
     ) -> Result<SendContent, ApiError> {
-        let (name, language, params, path, filename) = match content {
+        match content {
             SendContent::Template {
                 name,
                 language,
                 params,
-                header: Some(HeaderValue::LocalFile { path, filename }),
-            } => (name, language, params, path, filename),
-            other => return Ok(other),
+                header: Some(header),
+            } => Ok(SendContent::Template {
+                name,
+                language,
+                params,
+                header: Some(self.uploaded_header(header).await?),
+            }),
+            other => Ok(other),
+        }
+    }
+
+    /// A template header that is a file on this side (`LocalFile`), sent to the engine and
+    /// named by its upload (with the file's name and type); any other header as it is.
+    pub async fn uploaded_header(&mut self, header: HeaderValue) -> Result<HeaderValue, ApiError> {
+        let HeaderValue::LocalFile { path, filename } = header else {
+            return Ok(header);
         };
         let mime = mime_guess::from_path(&path)
             .first_raw()
@@ -37,15 +50,10 @@ impl Client {
                 .unwrap_or_else(|| "file".into())
         });
         let upload_id = self.upload_file(&path).await?;
-        Ok(SendContent::Template {
-            name,
-            language,
-            params,
-            header: Some(HeaderValue::Upload {
-                upload_id,
-                filename,
-                mime,
-            }),
+        Ok(HeaderValue::Upload {
+            upload_id,
+            filename,
+            mime,
         })
     }
 

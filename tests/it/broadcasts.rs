@@ -513,15 +513,16 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
         args.extend_from_slice(extra);
         w.home.run(&args)
     };
-    // Without the header's image, or with a file, nothing is created and the reason is said.
+    // Without the header's image, or with a file or a place that is not one, nothing is
+    // created and the reason is said.
     for (extra, words) in [
         (
             &[][..],
-            "IMAGE header: give --header-link or --header-media-id (one for everyone)",
+            "IMAGE header: give --header-file, --header-link or --header-media-id",
         ),
         (
             &["--header-file", "/etc/hostname"][..],
-            "--header-link or --header-media-id",
+            "hostname (application/octet-stream) is not image",
         ),
         (&["--header-location", "-16.5,-68.15"][..], "IMAGE header"),
     ] {
@@ -532,6 +533,7 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
     }
     let list: Value = w.home.json(&["broadcast", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+    assert!(w.sim.uploads().is_empty(), "{:?}", w.sim.uploads());
 
     let link = "https://shop.example/summer.jpg";
     let out = sale(&["--header-link", link, "--json"]);
@@ -563,4 +565,143 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
     });
     let text = message.expect("the broadcast's message")["text"].clone();
     assert!(text.as_str().unwrap().contains("IMAGE header"), "{text}");
+}
+
+/// A JPEG of `len` bytes in the test's home; its path.
+fn jpeg(w: &World, name: &str, len: usize) -> String {
+    let mut bytes = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
+    bytes.resize(len, 0x2a);
+    let path = w.home.dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_days() {
+    let w = broadcast_world(|_| {}, "").await;
+    labelled(&w, 110, 3, "summer").await;
+    let promo = jpeg(&w, "promo.jpg", 4_000);
+    let sale = |extra: &[&str]| {
+        let mut args = vec![
+            "broadcast",
+            "create",
+            "--template",
+            "summer_sale",
+            "--lang",
+            "en_US",
+            "--to",
+            "label:summer",
+            "--header-file",
+            &promo,
+        ];
+        args.extend_from_slice(extra);
+        w.home.run(&args)
+    };
+    // A dry run checks the file and uploads nothing; a create refused for another reason (a
+    // parameter missing) uploads nothing either.
+    let plan = json_of(&sale(&["--param", "1=contact.name", "--dry-run", "--json"]));
+    assert_eq!(plan["recipients"], 3, "{plan}");
+    let out = sale(&[]);
+    assert!(!out.status.success());
+    assert!(w.sim.uploads().is_empty(), "{:?}", w.sim.uploads());
+    // The bytes, not the name, say what a file is.
+    let fake = w.home.dir.path().join("fake.jpg");
+    std::fs::write(&fake, b"not a picture at all").unwrap();
+    let out = w.home.run(&[
+        "broadcast",
+        "create",
+        "--template",
+        "summer_sale",
+        "--lang",
+        "en_US",
+        "--to",
+        "label:summer",
+        "--param",
+        "1=contact.name",
+        "--header-file",
+        fake.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("fake.jpg"), "{said}");
+    assert!(w.sim.uploads().is_empty(), "{:?}", w.sim.uploads());
+
+    // Created: the file goes to Meta once, from the sending number, before the create answers.
+    let out = sale(&["--param", "1=contact.name", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = json_of(&out)["id"].as_i64().unwrap();
+    let uploads = w.sim.uploads();
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert_eq!(uploads[0].mime_type, "image/jpeg");
+    assert_eq!(uploads[0].bytes, 4_000);
+    let media_id = uploads[0].media_id.clone();
+    // Nothing of the file is left in the engine's uploads.
+    let staged: Vec<_> = std::fs::read_dir(w.home.data.join("uploads"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(staged.is_empty(), "{staged:?}");
+
+    w.home.ok(&["broadcast", "start", &id.to_string()]);
+    wait_for(&w, id, "done", |s| s["state"] == "done" && s["queued"] == 0);
+    let sent: Vec<_> = w
+        .sim
+        .sent()
+        .into_iter()
+        .filter(|s| s.text == "template:summer_sale")
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    for s in &sent {
+        let header = &s.body["template"]["components"][0];
+        assert_eq!(
+            header["parameters"][0]["image"],
+            serde_json::json!({"id": media_id}),
+            "{}",
+            s.body
+        );
+    }
+    assert_eq!(
+        w.sim.uploads().len(),
+        1,
+        "uploaded once for three customers"
+    );
+    let shown = w
+        .home
+        .all_messages()
+        .into_iter()
+        .filter_map(|m| m["text"].as_str().map(str::to_string))
+        .filter(|t| t.starts_with("[IMAGE header: promo.jpg]"))
+        .count();
+    assert_eq!(shown, 3);
+
+    // Thirty days on, Meta no longer has the file: a broadcast still running stops, saying so.
+    labelled(&w, 120, 1, "late").await;
+    let out = w.home.run(&[
+        "broadcast",
+        "create",
+        "--template",
+        "summer_sale",
+        "--lang",
+        "en_US",
+        "--to",
+        "label:late",
+        "--param",
+        "1=contact.name",
+        "--header-file",
+        &promo,
+        "--json",
+    ]);
+    let late = json_of(&out)["id"].as_i64().unwrap();
+    w.home.ok(&["clock", "advance", "30d"]);
+    w.sim.advance_clock(30 * 86_400);
+    w.home.ok(&["broadcast", "start", &late.to_string()]);
+    let s = wait_for(&w, late, "stopped", |s| s["state"] == "stopped");
+    let reason = s["stop_reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("30 days") && reason.contains("promo.jpg"),
+        "{s}"
+    );
+    assert_eq!(received(&w, &wa_id(120)), 0);
 }

@@ -67,20 +67,10 @@ impl MediaHeader {
             _ => "give --header-file, --header-link or --header-media-id",
         }
     }
-
-    /// How to give it to a whole broadcast, where one value goes to everyone (a file would be
-    /// uploaded once per customer: `FILE_FOR_EVERYONE`).
-    pub fn how_to_give_to_all(self) -> &'static str {
-        match self {
-            MediaHeader::Location => self.how_to_give(),
-            _ => "give --header-link or --header-media-id (one for everyone)",
-        }
-    }
 }
 
-/// Why a broadcast's header may not be a file (said by the CLI and by the engine).
-pub const FILE_FOR_EVERYONE: &str = "a broadcast's header goes to every customer: give \
-    --header-link or --header-media-id (a file would be uploaded to Meta once per customer)";
+/// How long Meta keeps a file uploaded to it (`POST /{phone-number-id}/media`), in seconds.
+pub const UPLOAD_KEPT_SECONDS: i64 = 30 * 86_400;
 
 /// What a send gives for a template's media header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +98,14 @@ pub enum HeaderValue {
         id: String,
         filename: Option<String>,
     },
+    /// A file the engine uploaded to Meta itself, once for a whole broadcast: sent by its id,
+    /// shown by its name. Meta keeps it `UPLOAD_KEPT_SECONDS` from `uploaded_at`.
+    Uploaded {
+        id: String,
+        filename: String,
+        mime: String,
+        uploaded_at: i64,
+    },
     Location {
         latitude: f64,
         longitude: f64,
@@ -122,9 +120,17 @@ impl HeaderValue {
             HeaderValue::LocalFile { filename, .. }
             | HeaderValue::Link { filename, .. }
             | HeaderValue::MediaId { filename, .. } => filename.as_deref(),
-            HeaderValue::Upload { filename, .. } => Some(filename),
+            HeaderValue::Upload { filename, .. } | HeaderValue::Uploaded { filename, .. } => {
+                Some(filename)
+            }
             HeaderValue::Location { .. } => None,
         }
+    }
+
+    /// A file the engine uploaded that Meta no longer keeps at `now`.
+    pub fn upload_expired(&self, now: i64) -> bool {
+        matches!(self, HeaderValue::Uploaded { uploaded_at, .. }
+            if now >= uploaded_at.saturating_add(UPLOAD_KEPT_SECONDS))
     }
 }
 
@@ -174,26 +180,6 @@ pub fn check(
     header: Option<MediaHeader>,
     given: Option<&HeaderValue>,
 ) -> Result<(), HeaderError> {
-    check_saying(template, header, given, MediaHeader::how_to_give)
-}
-
-/// `check` for a broadcast, whose one header goes to everyone: a missing one is asked for as
-/// a link or media id, not a file (a file it refuses before: `FILE_FOR_EVERYONE`).
-pub fn check_for_everyone(
-    template: &str,
-    header: Option<MediaHeader>,
-    given: Option<&HeaderValue>,
-) -> Result<(), HeaderError> {
-    check_saying(template, header, given, MediaHeader::how_to_give_to_all)
-}
-
-/// `check`, a missing header asked for in the words `how` gives.
-fn check_saying(
-    template: &str,
-    header: Option<MediaHeader>,
-    given: Option<&HeaderValue>,
-    how: fn(MediaHeader) -> &'static str,
-) -> Result<(), HeaderError> {
     let (format, given) = match (header, given) {
         (None, None) => return Ok(()),
         (None, Some(_)) => {
@@ -206,7 +192,7 @@ fn check_saying(
                 template: template.into(),
                 article: article(format),
                 format: format.as_str(),
-                how: how(format),
+                how: format.how_to_give(),
             });
         }
         (Some(format), Some(given)) => (format, given),
@@ -225,7 +211,10 @@ fn check_saying(
         }
     };
     // An upload's name is the file's own, not asked for: only a name given on purpose is refused.
-    let asked_name = !matches!(given, HeaderValue::Upload { .. }) && given.filename().is_some();
+    let asked_name = !matches!(
+        given,
+        HeaderValue::Upload { .. } | HeaderValue::Uploaded { .. }
+    ) && given.filename().is_some();
     if asked_name && format != MediaHeader::Document {
         return Err(HeaderError::FilenameNotShown {
             template: template.into(),
@@ -244,7 +233,11 @@ fn check_saying(
     match given {
         HeaderValue::Location { .. } => Err(wrong_kind("a location".into())),
         HeaderValue::LocalFile { .. } => Err(HeaderError::NotUploaded),
-        HeaderValue::Upload { filename, mime, .. } => {
+        HeaderValue::Uploaded { id, .. } if super::ids::check_url_id("media id", id).is_err() => {
+            Err(HeaderError::BadMediaId(shown(id)))
+        }
+        HeaderValue::Upload { filename, mime, .. }
+        | HeaderValue::Uploaded { filename, mime, .. } => {
             let mime = essence(mime);
             if kind.mime_types().contains(&mime.as_str()) {
                 Ok(())
@@ -333,7 +326,7 @@ pub fn component(format: MediaHeader, given: &HeaderValue) -> Value {
             o
         }
         HeaderValue::Link { url, .. } => json!({"link": url}),
-        HeaderValue::MediaId { id, .. } => json!({"id": id}),
+        HeaderValue::MediaId { id, .. } | HeaderValue::Uploaded { id, .. } => json!({"id": id}),
         HeaderValue::Upload { .. } | HeaderValue::LocalFile { .. } => json!({}),
     };
     let mut object = object;
@@ -378,7 +371,9 @@ pub fn set_uploaded_id(request: &mut Value, media_id: &str) -> bool {
 /// The header as a line of the timeline: `[IMAGE header: promo.jpg]`.
 pub fn summary(format: MediaHeader, given: &HeaderValue) -> String {
     let what = match given {
-        HeaderValue::Upload { filename, .. } => filename.clone(),
+        HeaderValue::Upload { filename, .. } | HeaderValue::Uploaded { filename, .. } => {
+            filename.clone()
+        }
         HeaderValue::LocalFile { path, .. } => path.display().to_string(),
         HeaderValue::Link { url, filename } => filename.clone().unwrap_or_else(|| url.clone()),
         HeaderValue::MediaId { id, filename } => {
@@ -597,5 +592,59 @@ mod tests {
             summary(MediaHeader::Location, &parse_location("1,2,Shop").unwrap()),
             "[LOCATION header: Shop · 1, 2]"
         );
+    }
+
+    fn uploaded(name: &str, mime: &str, at: i64) -> HeaderValue {
+        HeaderValue::Uploaded {
+            id: "9876543210".into(),
+            filename: name.into(),
+            mime: mime.into(),
+            uploaded_at: at,
+        }
+    }
+
+    #[test]
+    fn a_file_the_engine_uploaded_goes_by_its_id_and_shows_its_name() {
+        let photo = uploaded("promo.jpg", "image/jpeg", 0);
+        // Its name is the file's own, not asked for: an image header takes it.
+        assert_eq!(check("t", Some(MediaHeader::Image), Some(&photo)), Ok(()));
+        assert!(matches!(
+            check("t", Some(MediaHeader::Video), Some(&photo)),
+            Err(HeaderError::WrongKind { .. })
+        ));
+        let odd = HeaderValue::Uploaded {
+            id: "../me".into(),
+            filename: "a.jpg".into(),
+            mime: "image/jpeg".into(),
+            uploaded_at: 0,
+        };
+        assert!(matches!(
+            check("t", Some(MediaHeader::Image), Some(&odd)),
+            Err(HeaderError::BadMediaId(_))
+        ));
+        assert_eq!(
+            component(MediaHeader::Image, &photo)["parameters"][0]["image"],
+            json!({"id": "9876543210"})
+        );
+        let menu = uploaded("menu.pdf", "application/pdf", 0);
+        assert_eq!(
+            component(MediaHeader::Document, &menu)["parameters"][0]["document"],
+            json!({"id": "9876543210", "filename": "menu.pdf"})
+        );
+        assert_eq!(
+            summary(MediaHeader::Image, &photo),
+            "[IMAGE header: promo.jpg]"
+        );
+    }
+
+    #[test]
+    fn meta_keeps_an_upload_thirty_days() {
+        let at = 1_700_000_000;
+        let photo = uploaded("promo.jpg", "image/jpeg", at);
+        assert!(!photo.upload_expired(at));
+        assert!(!photo.upload_expired(at + UPLOAD_KEPT_SECONDS - 1));
+        assert!(photo.upload_expired(at + UPLOAD_KEPT_SECONDS));
+        // Anything else is not an upload of the engine's.
+        assert!(!link("https://a.example/x.jpg").upload_expired(i64::MAX));
     }
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use wabox_domain::ServiceWindow;
 use wabox_domain::broadcast::{self as rules, SkipReason};
 use wabox_domain::identity::Ids;
+use wabox_domain::template_header::HeaderValue;
 use wabox_store::broadcasts::{self as store, BroadcastRow, Pending};
 use wabox_store::identity::{self, Sighting};
 use wabox_store::outbox::{self, NewSend};
@@ -128,6 +129,17 @@ fn stop_reason(
                 event.or(rating.map(str::to_string)).unwrap_or_default()
             )));
         }
+    }
+    if let Some(HeaderValue::Uploaded { filename, .. }) = b
+        .header
+        .as_ref()
+        .filter(|h| h.upload_expired(wabox_domain::time::now_unix()))
+    {
+        return Ok(Some(format!(
+            "Meta keeps an uploaded file 30 days: the header's {} is gone from Meta; create \
+             the broadcast again with the file",
+            wabox_domain::text::visible_line(filename)
+        )));
     }
     let limited = store::failures_with(&ctx.conn, b.id, rules::MARKETING_LIMIT_ERROR)?;
     if rules::marketing_limit_reached(limited, settings.stop_after_marketing_limit) {

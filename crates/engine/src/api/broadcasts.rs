@@ -57,14 +57,33 @@ impl Engine {
                 header,
                 dry_run,
             } => {
-                let csv = match (csv, csv_upload) {
-                    (Some(_), Some(_)) => {
-                        return Err(refused("give the CSV's rows or its upload, not both").into());
+                // The header's file is taken out of the uploads first: whatever is refused next,
+                // it is removed, never left behind.
+                let header_file = match header.as_deref() {
+                    Some(HeaderValue::Upload { upload_id, .. }) => {
+                        Some(self.uploads.take(&caller.owner_key(), upload_id)?)
                     }
-                    (None, Some(upload_id)) => Some(self.uploaded_csv(caller, &upload_id).await?),
-                    (csv, None) => csv,
+                    _ => None,
                 };
-                let ask = Ask {
+                let csv = match (csv, csv_upload) {
+                    (Some(_), Some(_)) => Err(ApiError::from(refused(
+                        "give the CSV's rows or its upload, not both",
+                    ))),
+                    (None, Some(upload_id)) => {
+                        self.uploaded_csv(caller, &upload_id).await.map(Some)
+                    }
+                    (csv, None) => Ok(csv),
+                };
+                let csv = match csv {
+                    Ok(csv) => csv,
+                    Err(e) => {
+                        if let Some(staged) = header_file {
+                            let _ = tokio::fs::remove_file(&staged.path).await;
+                        }
+                        return Err(e);
+                    }
+                };
+                let mut ask = Ask {
                     template,
                     language,
                     segment,
@@ -74,6 +93,12 @@ impl Engine {
                     header: header.map(|h| *h),
                 };
                 let pricing = self.config.pricing.clone();
+                if let Some(staged) = header_file {
+                    // Checked, and (unless a dry run) uploaded to Meta once for everyone.
+                    ask = self
+                        .header_file_for_everyone(&scope, ask, staged, dry_run)
+                        .await?;
+                }
                 let plan = if dry_run {
                     self.read(move |c| {
                         plan(c, &scope, &ask, &pricing)
@@ -215,6 +240,96 @@ fn sending_number(
 }
 
 impl Engine {
+    /// A header's file uploaded to the engine, for a broadcast whose one header goes to
+    /// everyone: checked against the template and WhatsApp's rules for its kind, then (unless a
+    /// dry run) uploaded to Meta once from the sending number, and the create carries Meta's id.
+    /// The staged file is removed whatever happens.
+    async fn header_file_for_everyone(
+        self: &Arc<Self>,
+        scope: &Scope,
+        ask: Ask,
+        staged: crate::uploads::StagedFile,
+        dry_run: bool,
+    ) -> Result<Ask, ApiError> {
+        let path = staged.path.clone();
+        let result = self.upload_header_once(scope, ask, staged, dry_run).await;
+        let _ = tokio::fs::remove_file(&path).await;
+        result
+    }
+
+    async fn upload_header_once(
+        self: &Arc<Self>,
+        scope: &Scope,
+        mut ask: Ask,
+        staged: crate::uploads::StagedFile,
+        dry_run: bool,
+    ) -> Result<Ask, ApiError> {
+        let Some(HeaderValue::Upload { filename, mime, .. }) = ask.header.clone() else {
+            return Ok(ask);
+        };
+        // The whole create is checked before anything goes to Meta: a refused one uploads nothing.
+        let (scope_c, pricing) = (scope.clone(), self.config.pricing.clone());
+        let (ask_back, sender) = self
+            .read(move |c| {
+                let (_, stored) = plan(c, &scope_c, &ask, &pricing)?;
+                let sender: (String, Option<Vec<u8>>) = c.query_row(
+                    "SELECT phone_number_id, access_token_sealed FROM numbers WHERE id = ?1",
+                    [stored.number_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                Ok((ask, sender))
+            })
+            .await?;
+        ask = ask_back;
+        let kind = wabox_domain::MediaKind::for_mime(&mime).ok_or_else(|| {
+            ApiError::from(ErrorCode::HeaderMimeRefused {
+                filename: filename.clone(),
+                mime: mime.clone(),
+            })
+        })?;
+        self.check_staged(&staged, kind, &mime, &filename, None)
+            .await?;
+        if dry_run {
+            return Ok(ask);
+        }
+        let (phone_number_id, sealed) = sender;
+        let credential = sealed
+            .map(|s| self.open_credential(&s))
+            .transpose()
+            .map_err(|e| refused(e.to_string()))?
+            .ok_or_else(|| refused(wabox_i18n::engine::NO_TOKEN_CONNECT_AGAIN.en(&[])))?;
+        let file = tokio::fs::File::open(&staged.path).await.map_err(|e| {
+            ApiError::from(ErrorCode::UploadUnreadable {
+                filename: filename.clone(),
+                detail: e.to_string(),
+            })
+        })?;
+        let mime = wabox_domain::media::essence(&mime);
+        let id = self
+            .graph
+            .upload_media_from(
+                &phone_number_id,
+                &credential,
+                &filename,
+                &mime,
+                reqwest::Body::from(file),
+                staged.bytes,
+            )
+            .await
+            .map_err(|e| refused(format!("uploading the header's file to Meta: {e}")))?;
+        tracing::info!(
+            bytes = staged.bytes,
+            "a broadcast's header file was uploaded to Meta"
+        );
+        ask.header = Some(HeaderValue::Uploaded {
+            id,
+            filename,
+            mime,
+            uploaded_at: wabox_domain::time::now_unix(),
+        });
+        Ok(ask)
+    }
+
     /// A CSV segment's file, uploaded in chunks: read, parsed, and removed.
     async fn uploaded_csv(
         self: &Arc<Self>,
@@ -273,17 +388,12 @@ fn plan(
             spec.name, spec.language, spec.status
         )));
     }
-    // The same header goes to everyone: a link Meta fetches, a media id, or a place. A file
-    // would be uploaded to Meta once per customer.
-    if matches!(
-        ask.header,
-        Some(HeaderValue::LocalFile { .. } | HeaderValue::Upload { .. })
-    ) {
-        return Err(refused(template_header::FILE_FOR_EVERYONE));
+    // The engine never reads a client's files: a client uploads the file first.
+    if matches!(ask.header, Some(HeaderValue::LocalFile { .. })) {
+        return Err(StoreError::Invalid(ErrorCode::HeaderFileNotUploaded {}));
     }
     let shown = format!("{} ({})", spec.name, spec.language);
-    template_header::check_for_everyone(&shown, spec.header_media, ask.header.as_ref())
-        .map_err(refused)?;
+    template_header::check(&shown, spec.header_media, ask.header.as_ref()).map_err(refused)?;
     let slots = spec.slots();
     let sources = rules::check_params(
         &slots,
