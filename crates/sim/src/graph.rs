@@ -276,7 +276,10 @@ async fn object(
     {
         return graph_error(401, 190, INVALID_TOKEN);
     }
-    let media = sim.lock().media.get(&id).cloned();
+    let media = sim
+        .media_exists(&id)
+        .then(|| sim.lock().media.get(&id).cloned())
+        .flatten();
     match media {
         Some((bytes, mime)) => axum::Json(json!({
             "messaging_product": "whatsapp", "id": id, "mime_type": mime, "file_size": bytes.len(),

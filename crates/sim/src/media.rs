@@ -10,6 +10,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use wabox_domain::media::{MediaKind, essence, is_animated_webp, size_label};
+use wabox_domain::template_header::UPLOAD_KEPT_SECONDS;
 
 /// The largest upload the simulator reads (Meta's largest kind, documents, is 100 MB).
 pub const MAX_UPLOAD_BYTES: usize = 101 * 1000 * 1000;
@@ -21,8 +22,14 @@ impl Simulator {
             .insert(id.to_string(), (bytes, mime.to_string()));
     }
 
+    /// Whether a media id names a file Meta still has: an upload is kept 30 days.
     pub(crate) fn media_exists(&self, id: &str) -> bool {
-        self.lock().media.contains_key(id)
+        let now = self.now();
+        let s = self.lock();
+        s.media.contains_key(id)
+            && s.uploaded_at
+                .get(id)
+                .is_none_or(|at| now < at + UPLOAD_KEPT_SECONDS)
     }
 }
 
@@ -128,6 +135,8 @@ pub(super) async fn upload(
     };
     let len = bytes.len();
     sim.media_put(&media_id, bytes, &mime);
+    let now = sim.now();
+    sim.lock().uploaded_at.insert(media_id.clone(), now);
     sim.lock().uploads.push(UploadRecord {
         phone_number_id: pnid,
         media_id: media_id.clone(),
@@ -158,6 +167,9 @@ pub(super) async fn download(
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         sim.lock().media_waiting -= 1;
+    }
+    if !sim.media_exists(&id) {
+        return StatusCode::NOT_FOUND.into_response();
     }
     match sim.lock().media.get(&id).cloned() {
         Some((bytes, mime)) => ([("content-type", mime)], bytes).into_response(),
@@ -259,5 +271,24 @@ mod tests {
         let unknown = graph.send_message(PNID, &token, &body).await.unwrap_err();
         assert_eq!(code(unknown), Some(131053));
         assert!(sim.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn meta_forgets_an_upload_after_thirty_days() {
+        let (sim, graph) = simulator().await;
+        let token = wabox_cloud::Credential::Token(Secret::new(TOKEN));
+        let id = graph
+            .upload_media(PNID, &token, "a.jpg", "image/jpeg", vec![1; 100])
+            .await
+            .unwrap();
+        let body = json!({"messaging_product": "whatsapp", "to": "59171000001",
+                          "type": "image", "image": {"id": id}});
+        sim.advance_clock(UPLOAD_KEPT_SECONDS - 60);
+        graph.send_message(PNID, &token, &body).await.unwrap();
+        assert!(graph.media_info(&id, &token).await.is_ok());
+        sim.advance_clock(60);
+        let gone = graph.send_message(PNID, &token, &body).await.unwrap_err();
+        assert_eq!(code(gone), Some(131053));
+        assert!(graph.media_info(&id, &token).await.is_err());
     }
 }

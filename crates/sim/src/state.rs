@@ -36,6 +36,9 @@ pub(crate) struct SimState {
     pub injected_uploads: VecDeque<Injected>,
     pub uploads: Vec<UploadRecord>,
     pub media: HashMap<String, (Vec<u8>, String)>,
+    /// When each file uploaded through `POST /{phone-number-id}/media` was (by the simulator's
+    /// clock): Meta keeps an upload 30 days.
+    pub uploaded_at: HashMap<String, i64>,
     /// Media ids of the files downloaded (`GET` on a media URL), in the order asked for.
     pub media_downloads: Vec<String>,
     /// Media downloads wait while this is set (`hold_media_downloads`), and how many wait now.
