@@ -180,6 +180,10 @@ pub fn print_plan(p: &BroadcastPlan) {
         p.number,
         p.segment
     );
+    if let Some(h) = &p.header {
+        // A file's name or a place's is the creator's text: `say!` shows anything hidden in it.
+        say!("header: {h}");
+    }
     say!("recipients: {}", p.recipients);
     print_skipped(&p.skipped);
     say!("cost: {}", money(p.cost, p.currency.as_deref()));

@@ -601,6 +601,7 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
     // parameter missing) uploads nothing either.
     let plan = json_of(&sale(&["--param", "1=contact.name", "--dry-run", "--json"]));
     assert_eq!(plan["recipients"], 3, "{plan}");
+    assert_eq!(plan["header"], "[IMAGE header: promo.jpg]", "{plan}");
     let out = sale(&[]);
     assert!(!out.status.success());
     assert!(w.sim.uploads().is_empty(), "{:?}", w.sim.uploads());
@@ -632,7 +633,9 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let id = json_of(&out)["id"].as_i64().unwrap();
+    let created = json_of(&out);
+    assert_eq!(created["header"], "[IMAGE header: promo.jpg]", "{created}");
+    let id = created["id"].as_i64().unwrap();
     let uploads = w.sim.uploads();
     assert_eq!(uploads.len(), 1, "{uploads:?}");
     assert_eq!(uploads[0].mime_type, "image/jpeg");

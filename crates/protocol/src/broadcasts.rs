@@ -52,6 +52,10 @@ pub struct BroadcastPlan {
     /// recipients × the category's price from the config's `[pricing]`; none: no price.
     pub cost: Option<f64>,
     pub currency: Option<String>,
+    /// What every send carries for the template's media header, as the timeline shows it
+    /// (`[IMAGE header: promo.jpg]`); none without one.
+    #[serde(default)]
+    pub header: Option<String>,
 }
 
 /// A broadcast as it stands.

@@ -488,6 +488,10 @@ fn plan(
         skipped,
         cost: pricing.cost(&spec.category, count),
         currency: pricing.currency.clone(),
+        header: spec
+            .header_media
+            .zip(ask.header.as_ref())
+            .map(|(format, given)| template_header::summary(format, given)),
     };
     Ok((
         plan,
