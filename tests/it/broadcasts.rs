@@ -498,20 +498,11 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
     let w = broadcast_world(|_| {}, "").await;
     labelled(&w, 100, 2, "summer").await;
     let sale = |extra: &[&str]| {
-        let mut args = vec![
-            "broadcast",
-            "create",
-            "--template",
-            "summer_sale",
-            "--lang",
-            "en_US",
-            "--param",
-            "1=contact.name",
-            "--to",
+        summer_sale(
+            &w,
             "label:summer",
-        ];
-        args.extend_from_slice(extra);
-        w.home.run(&args)
+            &[&["--param", "1=contact.name"], extra].concat(),
+        )
     };
     // Without the header's image, or with a file or a place that is not one, nothing is
     // created and the reason is said.
@@ -543,14 +534,7 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
         String::from_utf8_lossy(&out.stderr)
     );
     let id = json_of(&out)["id"].as_i64().unwrap();
-    w.home.ok(&["broadcast", "start", &id.to_string()]);
-    wait_for(&w, id, "done", |s| s["state"] == "done" && s["queued"] == 0);
-    let sent: Vec<_> = w
-        .sim
-        .sent()
-        .into_iter()
-        .filter(|s| s.kind == "template" && s.text == "template:summer_sale")
-        .collect();
+    let sent = summer_sale_sent(&w, id);
     assert_eq!(sent.len(), 2, "{sent:?}");
     for s in &sent {
         let header = &s.body["template"]["components"][0];
@@ -567,35 +551,44 @@ async fn a_template_with_an_image_header_goes_with_the_same_link_to_everyone() {
     assert!(text.as_str().unwrap().contains("IMAGE header"), "{text}");
 }
 
-/// A JPEG of `len` bytes in the test's home; its path.
-fn jpeg(w: &World, name: &str, len: usize) -> String {
-    let mut bytes = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
-    bytes.resize(len, 0x2a);
-    let path = w.home.dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_string()
+/// `broadcast create` of summer_sale (an IMAGE header, one body parameter) to `to`.
+fn summer_sale(w: &World, to: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "broadcast",
+        "create",
+        "--template",
+        "summer_sale",
+        "--lang",
+        "en_US",
+        "--to",
+        to,
+    ];
+    args.extend_from_slice(extra);
+    w.home.run(&args)
+}
+
+/// Starts a summer_sale broadcast, waits until it is done; the sends the simulator took.
+fn summer_sale_sent(w: &World, id: i64) -> Vec<wabox::sim::SentRecord> {
+    w.home.ok(&["broadcast", "start", &id.to_string()]);
+    wait_for(w, id, "done", |s| s["state"] == "done" && s["queued"] == 0);
+    w.sim
+        .sent()
+        .into_iter()
+        .filter(|s| s.kind == "template" && s.text == "template:summer_sale")
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_days() {
     let w = broadcast_world(|_| {}, "").await;
     labelled(&w, 110, 3, "summer").await;
-    let promo = jpeg(&w, "promo.jpg", 4_000);
+    let promo = w.home.file("promo.jpg", JPEG_HEAD, 4_000);
     let sale = |extra: &[&str]| {
-        let mut args = vec![
-            "broadcast",
-            "create",
-            "--template",
-            "summer_sale",
-            "--lang",
-            "en_US",
-            "--to",
+        summer_sale(
+            &w,
             "label:summer",
-            "--header-file",
-            &promo,
-        ];
-        args.extend_from_slice(extra);
-        w.home.run(&args)
+            &[&["--header-file", &promo], extra].concat(),
+        )
     };
     // A dry run checks the file and uploads nothing; a create refused for another reason (a
     // parameter missing) uploads nothing either.
@@ -608,20 +601,12 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
     // The bytes, not the name, say what a file is.
     let fake = w.home.dir.path().join("fake.jpg");
     std::fs::write(&fake, b"not a picture at all").unwrap();
-    let out = w.home.run(&[
-        "broadcast",
-        "create",
-        "--template",
-        "summer_sale",
-        "--lang",
-        "en_US",
-        "--to",
+    let fake = fake.to_str().unwrap();
+    let out = summer_sale(
+        &w,
         "label:summer",
-        "--param",
-        "1=contact.name",
-        "--header-file",
-        fake.to_str().unwrap(),
-    ]);
+        &["--param", "1=contact.name", "--header-file", fake],
+    );
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && said.contains("fake.jpg"), "{said}");
     assert!(w.sim.uploads().is_empty(), "{:?}", w.sim.uploads());
@@ -647,14 +632,7 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
         .unwrap_or_default();
     assert!(staged.is_empty(), "{staged:?}");
 
-    w.home.ok(&["broadcast", "start", &id.to_string()]);
-    wait_for(&w, id, "done", |s| s["state"] == "done" && s["queued"] == 0);
-    let sent: Vec<_> = w
-        .sim
-        .sent()
-        .into_iter()
-        .filter(|s| s.text == "template:summer_sale")
-        .collect();
+    let sent = summer_sale_sent(&w, id);
     assert_eq!(sent.len(), 3, "{sent:?}");
     for s in &sent {
         let header = &s.body["template"]["components"][0];
@@ -681,21 +659,17 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
 
     // Thirty days on, Meta no longer has the file: a broadcast still running stops, saying so.
     labelled(&w, 120, 1, "late").await;
-    let out = w.home.run(&[
-        "broadcast",
-        "create",
-        "--template",
-        "summer_sale",
-        "--lang",
-        "en_US",
-        "--to",
+    let out = summer_sale(
+        &w,
         "label:late",
-        "--param",
-        "1=contact.name",
-        "--header-file",
-        &promo,
-        "--json",
-    ]);
+        &[
+            "--param",
+            "1=contact.name",
+            "--header-file",
+            &promo,
+            "--json",
+        ],
+    );
     let late = json_of(&out)["id"].as_i64().unwrap();
     w.home.ok(&["clock", "advance", "30d"]);
     w.sim.advance_clock(30 * 86_400);

@@ -21,6 +21,9 @@ pub const PNID: &str = "106540352242922";
 pub const WABA: &str = "104829357711032";
 pub const DISPLAY: &str = "15550783881";
 
+/// The first bytes of a JPEG file: what a file's type is told by.
+pub const JPEG_HEAD: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00";
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_wabox")
 }
@@ -124,6 +127,15 @@ impl Home {
     }
 
     /// Runs a CLI command to completion, with empty stdin.
+    /// A file of `len` bytes in this home, starting with `head` (a type's magic bytes); its path.
+    pub fn file(&self, name: &str, head: &[u8], len: usize) -> String {
+        let mut bytes = head.to_vec();
+        bytes.resize(len, 0x2a);
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         let out = self
             .command(args)

@@ -21,14 +21,6 @@ fn components_sent(w: &World, name: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn write(w: &World, name: &str, head: &[u8], len: usize) -> String {
-    let mut bytes = head.to_vec();
-    bytes.resize(len, 0x2a);
-    let path = w.home.dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_media_header_goes_out_in_metas_shape_and_the_simulator_accepts_it() {
     let w = world().await;
@@ -42,7 +34,7 @@ async fn each_media_header_goes_out_in_metas_shape_and_the_simulator_accepts_it(
     };
 
     // IMAGE, from a file: uploaded to Meta by the outbox, then sent by its id.
-    let promo = write(&w, "promo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", 3_000);
+    let promo = w.home.file("promo.jpg", JPEG_HEAD, 3_000);
     let sent = send(&[
         "--template",
         "summer_sale",
@@ -86,7 +78,7 @@ async fn each_media_header_goes_out_in_metas_shape_and_the_simulator_accepts_it(
     assert_eq!(w.sim.uploads().len(), 1);
 
     // DOCUMENT, from a file, with the name the customer sees.
-    let pdf = write(&w, "f1093.pdf", b"%PDF-1.7\n", 2_000);
+    let pdf = w.home.file("f1093.pdf", b"%PDF-1.7\n", 2_000);
     let sent = send(&[
         "--template",
         "invoice_ready",
@@ -225,7 +217,7 @@ async fn a_template_send_meta_would_refuse_for_its_header_is_refused_before_it_i
         "{err}"
     );
     // The wrong kind, by its type: a video for an IMAGE header, a link to one, a place.
-    let video = write(&w, "tour.mp4", b"\x00\x00\x00\x18ftypmp42", 4_000);
+    let video = w.home.file("tour.mp4", b"\x00\x00\x00\x18ftypmp42", 4_000);
     let err = with(&["--header-file", &video]);
     assert!(
         err.contains("summer_sale (en_US) has an IMAGE header: tour.mp4 (video/mp4) is not image"),
