@@ -491,6 +491,16 @@ async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_
     let out = dry(&["--as", "ana", "--from", TACOS_PNID]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no number"), "{err}");
+    // Nor can she have a file uploaded to Meta under the other tenant's number.
+    let promo = w.home.file("promo.jpg", JPEG_HEAD, 2_000);
+    let out = summer_sale(
+        &w,
+        "label:none",
+        &["--as", "ana", "--from", TACOS_PNID, "--header-file", &promo],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no number"), "{err}");
+    assert!(w.sim.uploads().is_empty(), "{:?}", w.sim.uploads());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
