@@ -207,6 +207,9 @@ pub fn print_view(v: &BroadcastView) {
     if let Some(r) = &v.stop_reason {
         say!("stopped: {r}");
     }
+    if let Some(h) = &v.header {
+        say!("header: {h}");
+    }
     say!(
         "progress: {}/{} (pending {}, queued {}, sent {}, delivered {}, read {}, failed {}, uncertain {})",
         v.done(),

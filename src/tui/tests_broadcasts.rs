@@ -60,6 +60,7 @@ fn broadcast(id: i64, state: &str, done: u64, recipients: u64) -> BroadcastView 
             examples: vec!["Ana (+59171000001)".into()],
         }],
         failures: Vec::<FailureCount>::new(),
+        header: None,
     }
 }
 

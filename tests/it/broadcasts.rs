@@ -642,6 +642,13 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
         .unwrap_or_default();
     assert!(staged.is_empty(), "{staged:?}");
 
+    // Its status says which file, and until when Meta keeps it.
+    let said = w.home.ok(&["broadcast", "status", &id.to_string()]);
+    assert!(
+        said.contains("header: promo.jpg, uploaded to Meta ")
+            && said.contains("(Meta keeps it until "),
+        "{said}"
+    );
     let sent = summer_sale_sent(&w, id);
     assert_eq!(sent.len(), 3, "{sent:?}");
     for s in &sent {

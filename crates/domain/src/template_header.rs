@@ -370,7 +370,26 @@ pub fn set_uploaded_id(request: &mut Value, media_id: &str) -> bool {
 
 /// The header as a line of the timeline: `[IMAGE header: promo.jpg]`.
 pub fn summary(format: MediaHeader, given: &HeaderValue) -> String {
-    let what = match given {
+    format!("[{} header: {}]", format.as_str(), what(given))
+}
+
+/// What a stored broadcast's header carries, for its status: a file the engine uploaded says
+/// when, and until when Meta keeps it.
+pub fn described(given: &HeaderValue) -> String {
+    match given {
+        HeaderValue::Uploaded { uploaded_at, .. } => format!(
+            "{}, uploaded to Meta {} (Meta keeps it until {})",
+            what(given),
+            super::time::rfc3339(*uploaded_at),
+            super::time::rfc3339(uploaded_at.saturating_add(UPLOAD_KEPT_SECONDS))
+        ),
+        _ => what(given),
+    }
+}
+
+/// The file, link or place a header carries, in a few words.
+fn what(given: &HeaderValue) -> String {
+    match given {
         HeaderValue::Upload { filename, .. } | HeaderValue::Uploaded { filename, .. } => {
             filename.clone()
         }
@@ -390,8 +409,7 @@ pub fn summary(format: MediaHeader, given: &HeaderValue) -> String {
             .chain([format!("{latitude}, {longitude}")])
             .collect::<Vec<_>>()
             .join(" · "),
-    };
-    format!("[{} header: {what}]", format.as_str())
+    }
 }
 
 #[cfg(test)]
@@ -634,6 +652,18 @@ mod tests {
         assert_eq!(
             summary(MediaHeader::Image, &photo),
             "[IMAGE header: promo.jpg]"
+        );
+    }
+
+    #[test]
+    fn a_broadcasts_status_says_until_when_meta_keeps_its_file() {
+        assert_eq!(
+            described(&uploaded("promo.jpg", "image/jpeg", 1_764_979_200)),
+            "promo.jpg, uploaded to Meta 2025-12-06T00:00:00Z (Meta keeps it until 2026-01-05T00:00:00Z)"
+        );
+        assert_eq!(
+            described(&link("https://a.example/x.jpg")),
+            "https://a.example/x.jpg"
         );
     }
 

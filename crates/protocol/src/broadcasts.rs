@@ -92,6 +92,10 @@ pub struct BroadcastView {
     pub skipped: Vec<SkippedCount>,
     /// Failures by Meta's error code (none: no code).
     pub failures: Vec<FailureCount>,
+    /// What every send carries for the template's media header, and for a file the engine
+    /// uploaded, until when Meta keeps it; none without one.
+    #[serde(default)]
+    pub header: Option<String>,
 }
 
 impl BroadcastView {

@@ -480,7 +480,7 @@ pub fn quality_updates(
 
 const VIEW_SQL: &str = "SELECT b.id, t.name, n.display_phone, n.phone_number_id, b.template,
         b.language, b.category, b.segment, b.state, b.stop_reason, b.created_by, b.created_at,
-        b.started_at, b.finished_at, b.skipped_rows
+        b.started_at, b.finished_at, b.skipped_rows, b.header
      FROM broadcasts b JOIN tenants t ON t.id = b.tenant_id JOIN numbers n ON n.id = b.number_id";
 
 /// One broadcast as it stands, if the scope sees its number.
@@ -556,6 +556,11 @@ fn view_head(r: &crate::db::Row<'_>) -> crate::db::Result<(BroadcastView, String
             uncertain: 0,
             skipped: Vec::new(),
             failures: Vec::new(),
+            // Written by `create` from the same type; one that did not read shows as none.
+            header: r
+                .get::<_, Option<String>>(15)?
+                .and_then(|h| serde_json::from_str::<HeaderValue>(&h).ok())
+                .map(|h| wabox_domain::template_header::described(&h)),
         },
         r.get(14)?,
     ))
