@@ -9,11 +9,23 @@
 //!
 //! Each decision and its send are one transaction (the opt-out's mark, or the claim of the
 //! closed period in `away_replies`), so a restart, a replayed delivery or a second engine never
-//! answers twice.
+//! answers twice. That is what lets the engine look again, at its start and whenever it fell
+//! behind its events, at the customers' recent messages (`LOOK_AGAIN_SECONDS`): one applied
+//! just before a crash, or in a stretch of events the task missed, is answered then, and one
+//! answered already changes nothing.
 
 use super::Engine;
 use std::sync::Arc;
 use wabox_store::{StoreEvent, outbox};
+
+/// How far back (by the customer's clock) the answers look again: a message from longer ago
+/// is left alone even if it had no answer. A customer opted back in since a stop word stays in
+/// (`contacts.opted_in_at`), however far back.
+const LOOK_AGAIN_SECONDS: i64 = 600;
+/// At most the newest this many messages are read when looking again.
+const LOOK_AGAIN_MESSAGES: i64 = 20_000;
+/// Messages read at a time when looking again.
+const LOOK_AGAIN_BATCH: usize = 1_000;
 
 /// New messages in `event`, once each: (conversation, message).
 fn take(event: StoreEvent, into: &mut Vec<(i64, i64)>) {
@@ -40,15 +52,66 @@ enum Due {
 pub async fn run(engine: Arc<Engine>) {
     // This engine's own writes only: the engine that applied a message answers it.
     let mut events = engine.writer.own_events.subscribe();
-    while let Some(arrived) = crate::wake::next_burst(&mut events, take).await {
-        if arrived.is_empty() {
-            continue;
+    // Subscribed first, so nothing applied from now on is missed; what was applied before (by
+    // an engine that died before answering, or as this one started) is looked at again.
+    look_again(&engine).await;
+    while let Some(burst) = crate::wake::next_burst_noting_misses(&mut events, take).await {
+        if !burst.kept.is_empty() {
+            answer_all(&engine, burst.kept).await;
         }
-        let now = wabox_domain::time::now_unix();
-        for (conversation_id, due) in due(&engine, arrived, now).await {
-            if let Err(e) = answer(&engine, conversation_id, due, now).await {
-                tracing::warn!(conversation_id, error = %e.english(), "could not queue an automatic answer");
+        if burst.missed {
+            tracing::warn!(
+                "the automatic answers fell behind the engine's events: looking at the store for the messages they missed"
+            );
+            look_again(&engine).await;
+        }
+    }
+}
+
+/// Answers what is due to these messages.
+async fn answer_all(engine: &Arc<Engine>, arrived: Vec<(i64, i64)>) {
+    let now = wabox_domain::time::now_unix();
+    for (conversation_id, due) in due(engine, arrived, now).await {
+        if let Err(e) = answer(engine, conversation_id, due, now).await {
+            tracing::warn!(conversation_id, error = %e.english(), "could not queue an automatic answer");
+        }
+    }
+}
+
+/// Answers what is due to the customers' messages of the last `LOOK_AGAIN_SECONDS` (among the
+/// newest `LOOK_AGAIN_MESSAGES`), a batch at a time; those answered already change nothing.
+async fn look_again(engine: &Arc<Engine>) {
+    let since = wabox_domain::time::now_unix() - LOOK_AGAIN_SECONDS;
+    let newest = engine.read(wabox_store::hours::last_message_id).await;
+    let mut after = match newest {
+        Ok(newest) => newest - LOOK_AGAIN_MESSAGES,
+        Err(e) => {
+            tracing::warn!(error = %e.english(), "could not look again for automatic answers");
+            return;
+        }
+    };
+    loop {
+        let batch = engine
+            .read(move |c| {
+                wabox_store::hours::customers_messages_after(c, after, since, LOOK_AGAIN_BATCH)
+            })
+            .await;
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e.english(), "could not look again for automatic answers");
+                return;
             }
+        };
+        let full = batch.len() == LOOK_AGAIN_BATCH;
+        if let Some(&(_, last)) = batch.last() {
+            after = last;
+        }
+        if !batch.is_empty() {
+            answer_all(engine, batch).await;
+        }
+        if !full {
+            return;
         }
     }
 }
@@ -67,7 +130,10 @@ async fn due(engine: &Arc<Engine>, arrived: Vec<(i64, i64)>, now: i64) -> Vec<(i
                 if now - m.at >= 86_400 {
                     continue;
                 }
+                // A stop word from before the customer was opted back in is history.
+                let since_opt_in = m.opted_in_at.is_none_or(|at| m.at > at);
                 if m.kind == "text"
+                    && since_opt_in
                     && let Some(lang) =
                         wabox_domain::optout::language_of_stop(&optout.words, &m.text)
                 {
@@ -106,7 +172,8 @@ async fn answer(
                     let changed = wabox_store::contacts::set_opted_out(
                         &ctx.conn,
                         conversation_id,
-                        Some((now, "customer")),
+                        Some("customer"),
+                        now,
                     )?;
                     if changed {
                         ctx.events
@@ -160,3 +227,7 @@ async fn answer(
         })
         .await
 }
+
+#[cfg(test)]
+#[path = "auto_reply_tests.rs"]
+mod tests;

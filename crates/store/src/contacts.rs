@@ -70,27 +70,29 @@ pub fn details(conn: &Connection, conversation_id: i64) -> Result<ContactDetails
     })
 }
 
-/// Opts the conversation's customer out of marketing (`Some((at, by))`) or back in (`None`).
-/// True when that changed anything (a second STOP changes nothing, and is not answered).
+/// Opts the conversation's customer out of marketing at `now` (`Some(by)`: `customer`, or the
+/// wabox user) or back in (`None`, remembered as when). True when that changed anything (a
+/// second STOP changes nothing, and is not answered).
 pub fn set_opted_out(
     conn: &Connection,
     conversation_id: i64,
-    opted_out: Option<(i64, &str)>,
+    opted_out_by: Option<&str>,
+    now: i64,
 ) -> Result<bool> {
     let contact_id = contact_of(conn, conversation_id)?;
-    let changed = match opted_out {
-        Some((at, by)) => conn
+    let changed = match opted_out_by {
+        Some(by) => conn
             .prepare_cached(
                 "UPDATE contacts SET opted_out_at = ?2, opted_out_by = ?3
                  WHERE id = ?1 AND opted_out_at IS NULL",
             )?
-            .execute(params![contact_id, at, by])?,
+            .execute(params![contact_id, now, by])?,
         None => conn
             .prepare_cached(
-                "UPDATE contacts SET opted_out_at = NULL, opted_out_by = NULL
+                "UPDATE contacts SET opted_out_at = NULL, opted_out_by = NULL, opted_in_at = ?2
                  WHERE id = ?1 AND opted_out_at IS NOT NULL",
             )?
-            .execute([contact_id])?,
+            .execute(params![contact_id, now])?,
     };
     Ok(changed > 0)
 }

@@ -125,6 +125,8 @@ pub struct Arrived {
     pub text: String,
     /// The away text of the queue it waits in, when that queue keeps hours.
     pub away_text: Option<String>,
+    /// When the customer was last opted back in to marketing, if ever.
+    pub opted_in_at: Option<i64>,
 }
 
 /// Of these messages, the customers' own (not to a blocked customer), in one query: the
@@ -142,8 +144,9 @@ pub fn customers_messages(conn: &Connection, message_ids: &[i64]) -> Result<Vec<
         }
     };
     let sql = format!(
-        "SELECT m.conversation_id, m.at, m.type, m.text, h.away_text
+        "SELECT m.conversation_id, m.at, m.type, m.text, h.away_text, k.opted_in_at
          FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         LEFT JOIN contacts k ON k.id = c.contact_id
          LEFT JOIN queue_hours h ON h.queue_id = c.queue_id
          WHERE m.id IN ({ids}) AND m.direction = 'in' AND m.origin = 'customer'
            AND c.blocked_at IS NULL
@@ -157,9 +160,39 @@ pub fn customers_messages(conn: &Connection, message_ids: &[i64]) -> Result<Vec<
             kind: r.get(2)?,
             text: r.get(3)?,
             away_text: r.get(4)?,
+            opted_in_at: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<crate::db::Result<_>>()?)
+}
+
+/// The customers' messages after message `after_id` whose own time is `since_at` or later,
+/// oldest first, at most `limit`: (conversation, message). What the automatic answers look at
+/// again when they may have missed some (at their start, or after falling behind the events).
+pub fn customers_messages_after(
+    conn: &Connection,
+    after_id: i64,
+    since_at: i64,
+    limit: usize,
+) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT conversation_id, id FROM messages
+         WHERE id > ?1 AND at >= ?2 AND direction = 'in' AND origin = 'customer'
+         ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![after_id, since_at, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<crate::db::Result<_>>()?)
+}
+
+/// The newest message's id (0 with none).
+pub fn last_message_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(id), 0) FROM messages", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Claims the away reply of a conversation's closed period: true the first time only, in the
@@ -284,6 +317,55 @@ mod tests {
         assert!(
             customers_messages(&conn, &[first]).unwrap().is_empty(),
             "blocked: nothing"
+        );
+    }
+
+    #[crate::testing::both_stores]
+    fn the_customers_messages_after_one_are_found_by_id_and_time() {
+        let (_d, conn) = store();
+        fx::add_number(&conn, None).unwrap();
+        fx::apply(
+            &conn,
+            1,
+            &fx::messages(vec![
+                fx::text("wamid.A", 1_000, "old"),
+                fx::text("wamid.B", 5_000, "new"),
+                fx::text("wamid.C", 6_000, "newer"),
+            ]),
+        );
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM messages ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<crate::db::Result<_>>()
+            .unwrap();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(last_message_id(&conn).unwrap(), ids[2]);
+        let conversation = fx::conversation(&conn).unwrap();
+        assert_eq!(
+            customers_messages_after(&conn, 0, 2_000, 10).unwrap(),
+            [(conversation, ids[1]), (conversation, ids[2])],
+            "the old one is left out by its time"
+        );
+        assert_eq!(
+            customers_messages_after(&conn, ids[1], 0, 10).unwrap(),
+            [(conversation, ids[2])]
+        );
+        assert_eq!(
+            customers_messages_after(&conn, 0, 0, 1).unwrap(),
+            [(conversation, ids[0])]
+        );
+        // Ours are not the customers'.
+        conn.execute(
+            "UPDATE messages SET direction = 'out', origin = 'agent'",
+            [],
+        )
+        .unwrap();
+        assert!(
+            customers_messages_after(&conn, 0, 0, 10)
+                .unwrap()
+                .is_empty()
         );
     }
 }

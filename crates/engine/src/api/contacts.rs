@@ -24,8 +24,9 @@ impl Engine {
                     if opted_out { "out" } else { "back in" }
                 );
                 self.write(move |ctx| {
-                    let mark = opted_out.then_some((now, by.as_str()));
-                    if wabox_store::contacts::set_opted_out(&ctx.conn, conversation_id, mark)? {
+                    let mark = opted_out.then_some(by.as_str());
+                    if wabox_store::contacts::set_opted_out(&ctx.conn, conversation_id, mark, now)?
+                    {
                         ctx.events
                             .push(wabox_store::StoreEvent::ConversationChanged { conversation_id });
                         let action = if opted_out { "opt_out" } else { "opt_in" };

@@ -1,0 +1,114 @@
+//! The automatic answers looking again at the customers' recent messages: what was applied
+//! before they started (a crash between a commit and its answer) is answered once, and a stop
+//! word too old, or older than the customer's opt-in, is left alone. Both stores.
+
+use super::*;
+use crate::EngineMode;
+use std::time::{Duration, Instant};
+use wabox_config::Config;
+use wabox_domain::time::now_unix;
+use wabox_store::test_fixtures as fx;
+
+/// An engine whose number has a token, with `FX::CUSTOMER`'s messages applied (nothing
+/// answered: no answering task runs in-process).
+async fn engine_with(
+    store_url: Option<String>,
+    messages: Vec<serde_json::Value>,
+) -> (tempfile::TempDir, Arc<Engine>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::loopback(&dir.path().join("data"), None, None, "http://127.0.0.1:9");
+    config.store_url = store_url.map(wabox_secret::Secret::new);
+    let engine = Engine::start(config, EngineMode::InProcess).unwrap();
+    let token = engine.sealer.seal("EAAG-test-token");
+    engine
+        .writer
+        .run(move |ctx| -> wabox_store::Result<()> {
+            fx::add_number(&ctx.conn, Some(token))?;
+            fx::apply(&ctx.conn, 1, &fx::messages(messages));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    (dir, engine)
+}
+
+/// The opt-out answers queued, and whether the customer is opted out.
+async fn opt_out_state(engine: &Arc<Engine>) -> (i64, bool) {
+    engine
+        .read(|c| {
+            let answers: i64 = c.query_row(
+                "SELECT count(*) FROM messages WHERE origin = 'opt_out'",
+                [],
+                |r| r.get(0),
+            )?;
+            let out: Option<i64> =
+                c.query_row("SELECT opted_out_at FROM contacts", [], |r| r.get(0))?;
+            Ok((answers, out.is_some()))
+        })
+        .await
+        .unwrap()
+}
+
+async fn each_store<F, Fut>(test: F)
+where
+    F: Fn(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    test(None).await;
+    if let Some(database) = wabox_store::testing::postgres_database() {
+        test(Some(database.url.clone())).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stop_word_applied_before_the_answers_started_is_answered_once_when_they_start() {
+    each_store(|url| async move {
+        let now = now_unix();
+        let (_d, engine) = engine_with(url, vec![fx::text("wamid.STOP", now - 30, "STOP")]).await;
+        assert_eq!(opt_out_state(&engine).await, (0, false));
+        let task = tokio::spawn(run(engine.clone()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while opt_out_state(&engine).await != (1, true) {
+            assert!(Instant::now() < deadline, "never answered");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Looking again (a second start, or after falling behind) answers nothing twice.
+        look_again(&engine).await;
+        assert_eq!(opt_out_state(&engine).await, (1, true));
+        task.abort();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stop_word_older_than_is_looked_at_again_is_left_alone() {
+    each_store(|url| async move {
+        let now = now_unix();
+        let old = fx::text("wamid.OLD", now - LOOK_AGAIN_SECONDS - 60, "STOP");
+        let (_d, engine) = engine_with(url, vec![old]).await;
+        look_again(&engine).await;
+        assert_eq!(opt_out_state(&engine).await, (0, false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stop_word_from_before_the_customer_was_opted_back_in_leaves_them_in() {
+    each_store(|url| async move {
+        let now = now_unix();
+        let (_d, engine) = engine_with(url, vec![fx::text("wamid.S", now - 60, "STOP")]).await;
+        engine
+            .writer
+            .run(move |ctx| -> wabox_store::Result<()> {
+                let c = fx::conversation(&ctx.conn).unwrap();
+                wabox_store::contacts::set_opted_out(&ctx.conn, c, Some("customer"), now - 50)?;
+                wabox_store::contacts::set_opted_out(&ctx.conn, c, None, now - 10)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        look_again(&engine).await;
+        assert_eq!(opt_out_state(&engine).await, (0, false));
+    })
+    .await;
+}
