@@ -55,7 +55,16 @@ pub async fn run(engine: Arc<Engine>) {
     // Subscribed first, so nothing applied from now on is missed; what was applied before (by
     // an engine that died before answering, or as this one started) is looked at again.
     look_again(&engine).await;
-    while let Some(burst) = crate::wake::next_burst_noting_misses(&mut events, take).await {
+    loop {
+        let burst = tokio::select! {
+            burst = crate::wake::next_burst_noting_misses(&mut events, take) => burst,
+            // Partitions taken over from another engine (PostgreSQL, several engines).
+            _ = engine.answers_look_again.notified() => {
+                look_again(&engine).await;
+                continue;
+            }
+        };
+        let Some(burst) = burst else { return };
         if !burst.kept.is_empty() {
             answer_all(&engine, burst.kept).await;
         }

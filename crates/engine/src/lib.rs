@@ -138,6 +138,9 @@ pub struct Engine {
     /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).
     pub scheduler_wake: Arc<tokio::sync::Notify>,
     /// Wakes the broadcast task (a broadcast started or resumed).
+    /// Tells the automatic answers to look again at recent messages: this engine took over
+    /// partitions, whose previous owner may have died between a commit and its answer.
+    pub answers_look_again: Arc<tokio::sync::Notify>,
     pub broadcast_wake: Arc<tokio::sync::Notify>,
     /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
     pub movable_clock: bool,
@@ -300,6 +303,7 @@ impl Engine {
             sequences: sequences::Registry::new(config.sequences_dir.clone()),
             scheduler_wake: Arc::new(tokio::sync::Notify::new()),
             broadcast_wake: Arc::new(tokio::sync::Notify::new()),
+            answers_look_again: Arc::new(tokio::sync::Notify::new()),
             movable_clock,
             numbers_cache: numbers_cache::NumbersCache::default(),
             uploads: uploads::Uploads::new(&config.data_dir),

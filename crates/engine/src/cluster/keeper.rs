@@ -132,7 +132,12 @@ fn step(
     let mine = (cluster.held_partitions().len() + releasing.len()) as i64;
     if mine < share {
         let asked = Instant::now();
-        for lease in leases::claim(conn, &cluster.me, LEASE_SECONDS, share - mine)? {
+        let claimed = leases::claim(conn, &cluster.me, LEASE_SECONDS, share - mine)?;
+        if !claimed.is_empty() {
+            // A previous owner may have died between a commit and its automatic answer.
+            engine.answers_look_again.notify_one();
+        }
+        for lease in claimed {
             match take_over(engine, runtime, cluster, lease) {
                 Ok(uncertain) => {
                     if uncertain > 0 {
