@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::EngineMode;
+use crate::test_stores::on_each_store;
 use std::time::{Duration, Instant};
 use wabox_config::Config;
 use wabox_domain::time::now_unix;
@@ -49,20 +50,9 @@ async fn opt_out_state(engine: &Arc<Engine>) -> (i64, bool) {
         .unwrap()
 }
 
-async fn each_store<F, Fut>(test: F)
-where
-    F: Fn(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    test(None).await;
-    if let Some(database) = wabox_store::testing::postgres_database() {
-        test(Some(database.url.clone())).await;
-    }
-}
-
 #[tokio::test]
 async fn a_stop_word_applied_before_the_answers_started_is_answered_once_when_they_start() {
-    each_store(|url| async move {
+    on_each_store(|url| async move {
         let now = now_unix();
         let (_d, engine) = engine_with(url, vec![fx::text("wamid.STOP", now - 30, "STOP")]).await;
         assert_eq!(opt_out_state(&engine).await, (0, false));
@@ -82,7 +72,7 @@ async fn a_stop_word_applied_before_the_answers_started_is_answered_once_when_th
 
 #[tokio::test]
 async fn a_stop_word_older_than_is_looked_at_again_is_left_alone() {
-    each_store(|url| async move {
+    on_each_store(|url| async move {
         let now = now_unix();
         let old = fx::text("wamid.OLD", now - LOOK_AGAIN_SECONDS - 60, "STOP");
         let (_d, engine) = engine_with(url, vec![old]).await;
@@ -94,7 +84,7 @@ async fn a_stop_word_older_than_is_looked_at_again_is_left_alone() {
 
 #[tokio::test]
 async fn a_stop_word_from_before_the_customer_was_opted_back_in_leaves_them_in() {
-    each_store(|url| async move {
+    on_each_store(|url| async move {
         let now = now_unix();
         let (_d, engine) = engine_with(url, vec![fx::text("wamid.S", now - 60, "STOP")]).await;
         engine

@@ -49,6 +49,8 @@ mod store_error;
 mod syncer;
 pub mod templates;
 mod tenants;
+#[cfg(test)]
+mod test_stores;
 pub mod tokens;
 #[cfg(test)]
 mod tokens_tests;

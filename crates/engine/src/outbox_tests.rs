@@ -132,18 +132,7 @@ async fn graph_hanging_up() -> String {
     url
 }
 
-/// Runs a test on a SQLite store, then on a PostgreSQL database where the tests have a cluster
-/// (said skipped otherwise, and failed where `WABOX_REQUIRE_PG` is set, as in CI).
-async fn on_each_store<F, Fut>(test: F)
-where
-    F: Fn(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    test(None).await;
-    if let Some(database) = wabox_store::testing::postgres_database() {
-        test(Some(database.url.clone())).await;
-    }
-}
+use crate::test_stores::on_each_store;
 
 /// An engine on a temp dir (its store there, or at `store_url`) whose number has a token (or
 /// not), and one text queued to the customer; returns the engine and the send as the worker
