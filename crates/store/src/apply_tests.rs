@@ -199,14 +199,8 @@ fn a_customers_first_message_creates_its_conversation_and_is_stored_as_inbound()
     let another = serde_json::json!({"from": "5215550002", "id": "wamid.B", "timestamp": "120",
                                      "type": "text", "text": {"body": "buenas"}});
     apply(&f.conn, 2, &messages(vec![another]));
-    let queued: Vec<Option<i64>> = f
-        .conn
-        .prepare("SELECT queue_id FROM conversations ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<crate::db::Result<_>>()
-        .unwrap();
+    let queued: Vec<Option<i64>> =
+        crate::test_fixtures::column(&f.conn, "SELECT queue_id FROM conversations ORDER BY id");
     assert_eq!(queued, [None, Some(7)]);
 }
 

@@ -333,13 +333,7 @@ mod tests {
                 fx::text("wamid.C", 6_000, "newer"),
             ]),
         );
-        let ids: Vec<i64> = conn
-            .prepare("SELECT id FROM messages ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<crate::db::Result<_>>()
-            .unwrap();
+        let ids: Vec<i64> = fx::column(&conn, "SELECT id FROM messages ORDER BY id");
         assert_eq!(ids.len(), 3);
         assert_eq!(last_message_id(&conn).unwrap(), ids[2]);
         let conversation = fx::conversation(&conn).unwrap();

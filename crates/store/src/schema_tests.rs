@@ -30,13 +30,10 @@ const POSTGRES_ONLY: &[&str] = &[
 
 fn sqlite_schema() -> Schema {
     let (_dir, conn) = crate::testing::store();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<crate::db::Result<_>>()
-        .unwrap();
+    let tables: Vec<String> = crate::test_fixtures::column(
+        &conn,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    );
     tables
         .into_iter()
         .filter(|t| !SQLITE_ONLY.contains(&t.as_str()))

@@ -203,6 +203,16 @@ pub fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// The first column of every row of a query with no parameters.
+pub fn column<T: crate::db::FromSql>(conn: &Connection, sql: &str) -> Vec<T> {
+    conn.prepare(sql)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<crate::db::Result<_>>()
+        .unwrap()
+}
+
 /// Queues a text send on `target` as agent Ana would, in the caller's transaction.
 pub fn queue_text(
     conn: &Connection,
