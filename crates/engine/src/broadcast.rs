@@ -107,11 +107,12 @@ async fn run(engine: Arc<Engine>) {
     }
 }
 
-/// Why a running broadcast must stop now, if it must.
+/// Why a running broadcast must stop at `now`, if it must.
 fn stop_reason(
     ctx: &WriterCtx,
     b: &BroadcastRow,
     settings: &wabox_config::BroadcastSettings,
+    now: i64,
 ) -> wabox_store::Result<Option<String>> {
     for (_, event, value) in store::quality_updates(&ctx.conn, b.number_id, b.quality_mark)? {
         let rating = value
@@ -130,10 +131,8 @@ fn stop_reason(
             )));
         }
     }
-    if let Some(HeaderValue::Uploaded { filename, .. }) = b
-        .header
-        .as_ref()
-        .filter(|h| h.upload_expired(wabox_domain::time::now_unix()))
+    if let Some(HeaderValue::Uploaded { filename, .. }) =
+        b.header.as_ref().filter(|h| h.upload_expired(now))
     {
         return Ok(Some(format!(
             "Meta keeps an uploaded file 30 days: the header's {} is gone from Meta; create \
@@ -201,7 +200,7 @@ fn feed(
             return Ok(fed(0, false));
         }
     }
-    if let Some(reason) = stop_reason(ctx, b, settings)? {
+    if let Some(reason) = stop_reason(ctx, b, settings, now)? {
         tracing::warn!(broadcast = b.id, %reason, "broadcast stopped");
         store::set_state(&ctx.conn, b.id, &["running"], "stopped", Some(&reason), now)?;
         wabox_store::queues::audit(
