@@ -18,9 +18,10 @@ use super::Engine;
 use std::sync::Arc;
 use wabox_store::{StoreEvent, outbox};
 
-/// How far back (by the customer's clock) the answers look again: a message from longer ago
-/// is left alone even if it had no answer. A customer opted back in since a stop word stays in
-/// (`contacts.opted_in_at`), however far back.
+/// How far back the answers look again, by when messages were stored (the engine's clock: a
+/// delivery Meta retried hours late is as fresh as the live answers find it): one stored
+/// longer ago is left alone even if it had no answer. A customer opted back in since a stop
+/// word stays in (`contacts.opted_in_at`), however far back.
 const LOOK_AGAIN_SECONDS: i64 = 600;
 /// At most the newest this many messages are read when looking again.
 const LOOK_AGAIN_MESSAGES: i64 = 20_000;
@@ -87,8 +88,9 @@ async fn answer_all(engine: &Arc<Engine>, arrived: Vec<(i64, i64)>) {
     }
 }
 
-/// Answers what is due to the customers' messages of the last `LOOK_AGAIN_SECONDS` (among the
-/// newest `LOOK_AGAIN_MESSAGES`), a batch at a time; those answered already change nothing.
+/// Answers what is due to the customers' messages stored in the last `LOOK_AGAIN_SECONDS`
+/// (among the newest `LOOK_AGAIN_MESSAGES`), a batch at a time, by the same rules as the live
+/// answers (`due`); those answered already change nothing.
 async fn look_again(engine: &Arc<Engine>) {
     let since = wabox_domain::time::now_unix() - LOOK_AGAIN_SECONDS;
     let newest = engine.read(wabox_store::hours::last_message_id).await;

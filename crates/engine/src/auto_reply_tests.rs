@@ -10,11 +10,12 @@ use wabox_config::Config;
 use wabox_domain::time::now_unix;
 use wabox_store::test_fixtures as fx;
 
-/// An engine whose number has a token, with `FX::CUSTOMER`'s messages applied (nothing
-/// answered: no answering task runs in-process).
+/// An engine whose number has a token, with `FX::CUSTOMER`'s messages stored (journaled and
+/// applied) at `stored_at` (nothing answered: no answering task runs in-process).
 async fn engine_with(
     store_url: Option<String>,
     messages: Vec<serde_json::Value>,
+    stored_at: i64,
 ) -> (tempfile::TempDir, Arc<Engine>) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::loopback(&dir.path().join("data"), None, None, "http://127.0.0.1:9");
@@ -25,7 +26,7 @@ async fn engine_with(
         .writer
         .run(move |ctx| -> wabox_store::Result<()> {
             fx::add_number(&ctx.conn, Some(token))?;
-            fx::apply(&ctx.conn, 1, &fx::messages(messages));
+            fx::journaled(&ctx.conn, &fx::messages(messages), stored_at);
             Ok(())
         })
         .await
@@ -54,7 +55,8 @@ async fn opt_out_state(engine: &Arc<Engine>) -> (i64, bool) {
 async fn a_stop_word_applied_before_the_answers_started_is_answered_once_when_they_start() {
     on_each_store(|url| async move {
         let now = now_unix();
-        let (_d, engine) = engine_with(url, vec![fx::text("wamid.STOP", now - 30, "STOP")]).await;
+        let stop = fx::text("wamid.STOP", now - 30, "STOP");
+        let (_d, engine) = engine_with(url, vec![stop], now - 20).await;
         assert_eq!(opt_out_state(&engine).await, (0, false));
         let task = tokio::spawn(run(engine.clone()));
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -71,13 +73,28 @@ async fn a_stop_word_applied_before_the_answers_started_is_answered_once_when_th
 }
 
 #[tokio::test]
-async fn a_stop_word_older_than_is_looked_at_again_is_left_alone() {
+async fn a_stop_word_stored_longer_ago_than_is_looked_at_again_is_left_alone() {
     on_each_store(|url| async move {
         let now = now_unix();
-        let old = fx::text("wamid.OLD", now - LOOK_AGAIN_SECONDS - 60, "STOP");
-        let (_d, engine) = engine_with(url, vec![old]).await;
+        let stored_at = now - LOOK_AGAIN_SECONDS - 60;
+        let old = fx::text("wamid.OLD", stored_at - 5, "STOP");
+        let (_d, engine) = engine_with(url, vec![old], stored_at).await;
         look_again(&engine).await;
         assert_eq!(opt_out_state(&engine).await, (0, false));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stop_word_meta_delivered_hours_late_is_answered_when_looked_at_again() {
+    on_each_store(|url| async move {
+        let now = now_unix();
+        // Sent by the customer three hours ago, delivered after an outage, stored just now:
+        // the live answers take it (it is within the day), so looking again does too.
+        let late = fx::text("wamid.LATE", now - 3 * 3_600, "STOP");
+        let (_d, engine) = engine_with(url, vec![late], now - 5).await;
+        look_again(&engine).await;
+        assert_eq!(opt_out_state(&engine).await, (1, true));
     })
     .await;
 }
@@ -86,7 +103,8 @@ async fn a_stop_word_older_than_is_looked_at_again_is_left_alone() {
 async fn a_stop_word_from_before_the_customer_was_opted_back_in_leaves_them_in() {
     on_each_store(|url| async move {
         let now = now_unix();
-        let (_d, engine) = engine_with(url, vec![fx::text("wamid.S", now - 60, "STOP")]).await;
+        let stop = fx::text("wamid.S", now - 60, "STOP");
+        let (_d, engine) = engine_with(url, vec![stop], now - 55).await;
         engine
             .writer
             .run(move |ctx| -> wabox_store::Result<()> {

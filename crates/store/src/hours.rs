@@ -172,21 +172,24 @@ pub fn customers_messages(conn: &Connection, message_ids: &[i64]) -> Result<Vec<
     Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
-/// The customers' messages after message `after_id` whose own time is `since_at` or later,
-/// oldest first, at most `limit`: (conversation, message). What the automatic answers look at
-/// again when they may have missed some (at their start, or after falling behind the events).
+/// The customers' messages after message `after_id` stored at `since` or later (by this
+/// side's clock: when their delivery was applied, not the customer's time, which is hours
+/// old for a delivery Meta retried after an outage), oldest first, at most `limit`:
+/// (conversation, message). What the automatic answers look at again when they may have
+/// missed some (at their start, or after falling behind the events).
 pub fn customers_messages_after(
     conn: &Connection,
     after_id: i64,
-    since_at: i64,
+    since: i64,
     limit: usize,
 ) -> Result<Vec<(i64, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT conversation_id, id FROM messages
-         WHERE id > ?1 AND at >= ?2 AND direction = 'in' AND origin = 'customer'
-         ORDER BY id LIMIT ?3",
+        "SELECT m.conversation_id, m.id FROM messages m JOIN journal j ON j.id = m.journal_id
+         WHERE m.id > ?1 AND j.processed_at >= ?2
+           AND m.direction = 'in' AND m.origin = 'customer'
+         ORDER BY m.id LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![after_id, since_at, limit as i64], |r| {
+    let rows = stmt.query_map(params![after_id, since, limit as i64], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?;
     Ok(rows.collect::<crate::db::Result<_>>()?)
@@ -327,17 +330,25 @@ mod tests {
     }
 
     #[crate::testing::both_stores]
-    fn the_customers_messages_after_one_are_found_by_id_and_time() {
+    fn the_customers_messages_after_one_are_found_by_id_and_time_stored() {
         let (_d, conn) = store();
         fx::add_number(&conn, None).unwrap();
-        fx::apply(
+        // Stored at 1,000, 5,000 and 6,000; the second is the customer's oldest message (a
+        // delivery Meta retried late): what counts is when it was stored.
+        fx::journaled(
             &conn,
-            1,
-            &fx::messages(vec![
-                fx::text("wamid.A", 1_000, "old"),
-                fx::text("wamid.B", 5_000, "new"),
-                fx::text("wamid.C", 6_000, "newer"),
-            ]),
+            &fx::messages(vec![fx::text("wamid.A", 900, "old")]),
+            1_000,
+        );
+        fx::journaled(
+            &conn,
+            &fx::messages(vec![fx::text("wamid.B", 10, "late")]),
+            5_000,
+        );
+        fx::journaled(
+            &conn,
+            &fx::messages(vec![fx::text("wamid.C", 5_900, "newer")]),
+            6_000,
         );
         let ids: Vec<i64> = fx::column(&conn, "SELECT id FROM messages ORDER BY id");
         assert_eq!(ids.len(), 3);
@@ -346,7 +357,7 @@ mod tests {
         assert_eq!(
             customers_messages_after(&conn, 0, 2_000, 10).unwrap(),
             [(conversation, ids[1]), (conversation, ids[2])],
-            "the old one is left out by its time"
+            "the one stored before is left out"
         );
         assert_eq!(
             customers_messages_after(&conn, ids[1], 0, 10).unwrap(),

@@ -86,6 +86,22 @@ pub fn customer_writes(conn: &Connection, journal_id: i64, wa_id: &str, at: i64)
     .unwrap()
 }
 
+/// Journals a webhook body as applied at `stored_at` and applies it as that entry, as the
+/// writer does with a delivery; the entry's id.
+pub fn journaled(conn: &Connection, body: &Value, stored_at: i64) -> i64 {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let (id, _) = super::journal::append(
+        conn,
+        &bytes,
+        &super::journal::digest(&bytes),
+        super::journal::JournalState::Processed,
+        stored_at,
+    )
+    .unwrap();
+    apply(conn, id, body);
+    id
+}
+
 /// Applies a webhook body as journal entry `journal_id`, as the writer does.
 pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<StoreEvent>) {
     let delivery =
