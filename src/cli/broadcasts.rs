@@ -241,20 +241,32 @@ pub fn print_list(list: &[BroadcastView]) {
         say!("no broadcast yet (`wabox broadcast create --help`)");
         return;
     }
+    // A HEADER column only when a broadcast has one: most templates carry none.
+    let headers = list.iter().any(|v| v.header_name.is_some());
     let rows = list
         .iter()
         .map(|v| {
-            vec![
+            let mut row = vec![
                 v.id.to_string(),
                 v.state.clone(),
                 format!("{}/{}", v.done(), v.recipients),
                 format!("+{}", v.number),
                 format!("{} ({})", v.template, v.language),
-                v.segment.clone(),
-            ]
+            ];
+            if headers {
+                // The creator's file name or link: the table shows anything hidden in it.
+                row.push(v.header_name.clone().unwrap_or_else(|| "-".into()));
+            }
+            row.push(v.segment.clone());
+            row
         })
         .collect();
-    super::output::table(&["ID", "STATE", "DONE", "FROM", "TEMPLATE", "TO"], rows);
+    let mut columns = vec!["ID", "STATE", "DONE", "FROM", "TEMPLATE"];
+    if headers {
+        columns.push("HEADER");
+    }
+    columns.push("TO");
+    super::output::table(&columns, rows);
 }
 
 /// A create with files on this side. A CSV is read and checked here (a wrong file fails

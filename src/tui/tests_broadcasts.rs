@@ -61,6 +61,7 @@ fn broadcast(id: i64, state: &str, done: u64, recipients: u64) -> BroadcastView 
         }],
         failures: Vec::<FailureCount>::new(),
         header: None,
+        header_name: None,
     }
 }
 

@@ -316,6 +316,10 @@ async fn pause_holds_resume_goes_on_and_cancel_ends_it_all_audited() {
 
     let list = w.home.ok(&["broadcast", "list"]);
     assert!(list.contains("cancelled") && list.contains("8/8"), "{list}");
+    assert!(
+        !list.contains("HEADER"),
+        "no broadcast has a header: {list}"
+    );
     let audit = w.home.ok(&["audit"]);
     for action in [
         "broadcast_create",
@@ -648,6 +652,15 @@ async fn a_header_file_is_uploaded_to_meta_once_for_everyone_and_kept_thirty_day
         said.contains("header: promo.jpg, uploaded to Meta ")
             && said.contains("(Meta keeps it until "),
         "{said}"
+    );
+    // And the list, which file each broadcast carries.
+    let list = w.home.ok(&["broadcast", "list"]);
+    let mut lines = list.lines();
+    let head = lines.next().unwrap_or_default();
+    assert!(head.contains("HEADER"), "{list}");
+    assert!(
+        lines.any(|l| l.starts_with(&format!("{id} ")) && l.contains("promo.jpg")),
+        "{list}"
     );
     let sent = summer_sale_sent(&w, id);
     assert_eq!(sent.len(), 3, "{sent:?}");

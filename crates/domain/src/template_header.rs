@@ -388,7 +388,7 @@ pub fn described(given: &HeaderValue) -> String {
 }
 
 /// The file, link or place a header carries, in a few words.
-fn what(given: &HeaderValue) -> String {
+pub fn what(given: &HeaderValue) -> String {
     match given {
         HeaderValue::Upload { filename, .. } | HeaderValue::Uploaded { filename, .. } => {
             filename.clone()

@@ -96,6 +96,9 @@ pub struct BroadcastView {
     /// uploaded, until when Meta keeps it; none without one.
     #[serde(default)]
     pub header: Option<String>,
+    /// The header's file, link or place in a few words (its name), for a list.
+    #[serde(default)]
+    pub header_name: Option<String>,
 }
 
 impl BroadcastView {

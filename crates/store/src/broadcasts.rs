@@ -530,6 +530,10 @@ pub fn list(conn: &Connection, scope: &Scope, limit: usize) -> Result<Vec<Broadc
 }
 
 fn view_head(r: &crate::db::Row<'_>) -> crate::db::Result<(BroadcastView, String)> {
+    // Written by `create` from the same type; one that did not read shows as none.
+    let header = r
+        .get::<_, Option<String>>(15)?
+        .and_then(|h| serde_json::from_str::<HeaderValue>(&h).ok());
     Ok((
         BroadcastView {
             id: r.get(0)?,
@@ -556,11 +560,10 @@ fn view_head(r: &crate::db::Row<'_>) -> crate::db::Result<(BroadcastView, String
             uncertain: 0,
             skipped: Vec::new(),
             failures: Vec::new(),
-            // Written by `create` from the same type; one that did not read shows as none.
-            header: r
-                .get::<_, Option<String>>(15)?
-                .and_then(|h| serde_json::from_str::<HeaderValue>(&h).ok())
-                .map(|h| wabox_domain::template_header::described(&h)),
+            header: header
+                .as_ref()
+                .map(wabox_domain::template_header::described),
+            header_name: header.as_ref().map(wabox_domain::template_header::what),
         },
         r.get(14)?,
     ))
