@@ -80,7 +80,10 @@ fn opened(lang: &str) -> App {
         Tag::Broadcasts,
         Ok(Response::Broadcasts(vec![
             broadcast(3, "running", 40, 100),
-            broadcast(2, "draft", 0, 12),
+            BroadcastView {
+                header_name: Some("promo.jpg".into()),
+                ..broadcast(2, "draft", 0, 12)
+            },
             broadcast(1, "stopped", 5, 20),
         ])),
     );

@@ -1,5 +1,5 @@
-//! The broadcasts popup: one row each (state, template, segment) with a gauge of its progress
-//! (recipients sent or failed over all), and why a stopped one stopped.
+//! The broadcasts popup: one row each (state, template and its header's file, segment) with a
+//! gauge of its progress (recipients sent or failed over all), and why a stopped one stopped.
 
 use super::centered;
 use super::text::truncate;
@@ -53,9 +53,14 @@ pub fn draw(frame: &mut Frame, app: &App, popup: &BroadcastsPopup) {
         let cursor = if selected { "▶ " } else { "  " };
         let state = crate::i18n::broadcast_state(t.lang, &b.state);
         let mut text = format!(
-            "{cursor}#{} {state} · {} ({}) · {}",
-            b.id, b.template, b.language, b.segment
+            "{cursor}#{} {state} · {} ({})",
+            b.id, b.template, b.language
         );
+        // The media header's file, link or place, when the template has one.
+        if let Some(header) = &b.header_name {
+            text.push_str(&format!(" + {header}"));
+        }
+        text.push_str(&format!(" · {}", b.segment));
         if let Some(why) = &b.stop_reason {
             text.push_str(&format!(" · {why}"));
         }
