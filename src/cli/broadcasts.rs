@@ -184,7 +184,11 @@ pub fn print_plan(p: &BroadcastPlan) {
         // A file's name or a place's is the creator's text: `say!` shows anything hidden in it.
         say!("header: {h}");
     }
-    say!("recipients: {}", p.recipients);
+    if p.recipients == 0 {
+        say!("recipients: 0 (nobody to send to: a create is refused)");
+    } else {
+        say!("recipients: {}", p.recipients);
+    }
     print_skipped(&p.skipped);
     say!("cost: {}", money(p.cost, p.currency.as_deref()));
 }

@@ -123,6 +123,35 @@ async fn a_dry_run_counts_skips_an_opted_out_and_a_blocked_customer_and_prices_i
     );
     assert!(said.contains("cost: 0.05 USD"), "{said}");
 
+    // A segment nobody in it can get is refused, saying so; its dry run says a create would be.
+    let mut empty = vec!["broadcast", "create"];
+    empty.extend_from_slice(&WELCOME);
+    empty.extend_from_slice(&["--to", "label:nobody"]);
+    let out = w.home.run(&empty);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("nobody to send to: label:nobody has no customer"),
+        "{err}"
+    );
+    w.home.ok(&["contact", "optout", &c[0]]);
+    w.home.ok(&["contact", "optout", &c[3]]);
+    let mut all_skipped = vec!["broadcast", "create"];
+    all_skipped.extend_from_slice(&WELCOME);
+    all_skipped.extend_from_slice(&["--to", "label:vip"]);
+    let out = w.home.run(&all_skipped);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("every customer of label:vip would be skipped (4"),
+        "{err}"
+    );
+    all_skipped.push("--dry-run");
+    let said = w.home.ok(&all_skipped);
+    assert!(said.contains("recipients: 0 (nobody to send to"), "{said}");
+    let list: Value = w.home.json(&["broadcast", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+    w.home.ok(&["contact", "optin", &c[0]]);
+    w.home.ok(&["contact", "optin", &c[3]]);
+
     // A parameter missing is refused before anything is stored, saying what the template takes.
     let out = w.home.run(&[
         "broadcast",

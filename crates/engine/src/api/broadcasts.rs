@@ -111,6 +111,7 @@ impl Engine {
                     self.write(move |ctx| {
                         let sp = ctx.conn.savepoint()?;
                         let (mut plan, stored) = plan(&sp, &scope, &ask, &pricing)?;
+                        refuse_nobody(&plan)?;
                         let params = serde_json::to_string(&ask.params)
                             .map_err(|e| StoreError::invalid(e.to_string()))?;
                         let id = store::create(
@@ -271,7 +272,10 @@ impl Engine {
         let (scope_c, pricing) = (scope.clone(), self.config.pricing.clone());
         let (ask_back, sender) = self
             .read(move |c| {
-                let (_, stored) = plan(c, &scope_c, &ask, &pricing)?;
+                let (planned, stored) = plan(c, &scope_c, &ask, &pricing)?;
+                if !dry_run {
+                    refuse_nobody(&planned)?;
+                }
                 let sender: (String, Option<Vec<u8>>) = c.query_row(
                     "SELECT phone_number_id, access_token_sealed FROM numbers WHERE id = ?1",
                     [stored.number_id],
@@ -348,6 +352,27 @@ impl Engine {
 }
 
 /// Resolves a create: the number, the template and its parameters, each recipient or why not.
+/// A create that would send to nobody is refused (a dry run shows it): a draft of no
+/// recipients could only start and finish at once, and is most likely a mistyped label or a
+/// segment whose customers all opted out.
+fn refuse_nobody(plan: &BroadcastPlan) -> wabox_store::Result<()> {
+    if plan.recipients > 0 {
+        return Ok(());
+    }
+    let skipped: u64 = plan.skipped.iter().map(|s| s.count).sum();
+    let why = if skipped == 0 {
+        format!("{} has no customer of +{}", plan.segment, plan.number)
+    } else {
+        format!(
+            "every customer of {} would be skipped ({skipped}: `--dry-run` says why)",
+            plan.segment
+        )
+    };
+    Err(refused(format!(
+        "nobody to send to: {why}; nothing created"
+    )))
+}
+
 fn plan(
     conn: &Connection,
     scope: &Scope,
