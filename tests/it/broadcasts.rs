@@ -112,10 +112,11 @@ async fn a_dry_run_counts_skips_an_opted_out_and_a_blocked_customer_and_prices_i
     assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
 
     // Said for people too, with the reason and who.
-    let mut args = vec!["broadcast", "create"];
-    args.extend_from_slice(&WELCOME);
-    args.extend_from_slice(&["--to", "label:vip", "--dry-run"]);
-    let said = w.home.ok(&args);
+    let welcome_to =
+        |to: &'static str| [&["broadcast", "create"][..], &WELCOME, &["--to", to]].concat();
+    let said = w
+        .home
+        .ok(&[&welcome_to("label:vip")[..], &["--dry-run"]].concat());
     assert!(said.contains("recipients: 2"), "{said}");
     assert!(
         said.contains("skipped 1 (opted out of marketing): Customer 2"),
@@ -124,28 +125,26 @@ async fn a_dry_run_counts_skips_an_opted_out_and_a_blocked_customer_and_prices_i
     assert!(said.contains("cost: 0.05 USD"), "{said}");
 
     // A segment nobody in it can get is refused, saying so; its dry run says a create would be.
-    let mut empty = vec!["broadcast", "create"];
-    empty.extend_from_slice(&WELCOME);
-    empty.extend_from_slice(&["--to", "label:nobody"]);
-    let out = w.home.run(&empty);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let refused = |args: &[&str]| {
+        let out = w.home.run(args);
+        assert!(!out.status.success(), "{args:?} was not refused");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refused(&welcome_to("label:nobody"));
     assert!(
-        !out.status.success() && err.contains("nobody to send to: label:nobody has no customer"),
+        err.contains("nobody to send to: label:nobody has no customer"),
         "{err}"
     );
     w.home.ok(&["contact", "optout", &c[0]]);
     w.home.ok(&["contact", "optout", &c[3]]);
-    let mut all_skipped = vec!["broadcast", "create"];
-    all_skipped.extend_from_slice(&WELCOME);
-    all_skipped.extend_from_slice(&["--to", "label:vip"]);
-    let out = w.home.run(&all_skipped);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&welcome_to("label:vip"));
     assert!(
-        !out.status.success() && err.contains("every customer of label:vip would be skipped (4"),
+        err.contains("every customer of label:vip would be skipped (4"),
         "{err}"
     );
-    all_skipped.push("--dry-run");
-    let said = w.home.ok(&all_skipped);
+    let said = w
+        .home
+        .ok(&[&welcome_to("label:vip")[..], &["--dry-run"]].concat());
     assert!(said.contains("recipients: 0 (nobody to send to"), "{said}");
     let list: Value = w.home.json(&["broadcast", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
