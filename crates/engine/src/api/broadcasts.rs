@@ -368,9 +368,7 @@ fn refuse_nobody(plan: &BroadcastPlan) -> wabox_store::Result<()> {
             plan.segment
         )
     };
-    Err(refused(format!(
-        "nobody to send to: {why}; nothing created"
-    )))
+    Err(refused(format!("nobody to send to: {why}")))
 }
 
 fn plan(
