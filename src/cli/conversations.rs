@@ -10,8 +10,8 @@ use clap::Args;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// Only this number (Meta's phone number id).
-    #[arg(long, value_name = "PHONE_NUMBER_ID")]
+    /// Only this number (Meta's phone number id, or its +display number).
+    #[arg(long, value_name = "NUMBER")]
     number: Option<String>,
     /// Only conversations whose contact or last message contains this text.
     #[arg(long, value_name = "TEXT")]

@@ -36,7 +36,7 @@ pub enum NumbersCommand {
     },
     /// A coexistence number's history import: its progress, and its files fetched so far.
     History {
-        /// Meta's phone number id.
+        /// The number: Meta's phone number id, or its +display number.
         phone_number_id: String,
         #[arg(long)]
         json: bool,

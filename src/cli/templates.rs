@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 pub struct TemplatesArgs {
     #[command(subcommand)]
     pub action: Option<TemplatesAction>,
-    /// Only this number's templates (Meta's phone number id).
-    #[arg(long, value_name = "PHONE_NUMBER_ID")]
+    /// Only this number's templates (Meta's phone number id, or its +display number).
+    #[arg(long, value_name = "NUMBER")]
     pub number: Option<String>,
     #[arg(long)]
     pub json: bool,
@@ -19,7 +19,8 @@ pub struct TemplatesArgs {
 pub enum TemplatesAction {
     /// Fetch the templates from Meta now.
     Sync {
-        #[arg(long, value_name = "PHONE_NUMBER_ID")]
+        /// Only this number's account (Meta's phone number id, or its +display number).
+        #[arg(long, value_name = "NUMBER")]
         number: Option<String>,
         #[arg(long)]
         json: bool,

@@ -514,6 +514,39 @@ async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_
     let plan = json_of(&dry(&["--from", "+52 1 55 1234 5678", "--json"]));
     assert_eq!(plan["number"], "5215512345678", "{plan}");
 
+    // Every command that takes a number takes it as the tables show it, or by Meta's id.
+    labelled(&w, 1, 1, "x").await;
+    let acme: Value = w
+        .home
+        .json(&["conversations", "--number", "+1 555-078 3881"]);
+    assert_eq!(acme.as_array().unwrap().len(), 1, "{acme}");
+    assert_eq!(acme[0]["phone_number_id"], PNID, "{acme}");
+    let tacos: Value = w
+        .home
+        .json(&["conversations", "--number", "+5215512345678"]);
+    assert_eq!(tacos, serde_json::json!([]));
+    for number in ["+5215512345678", TACOS_PNID] {
+        let listed: Value = w.home.json(&["templates", "--number", number]);
+        let wabas: Vec<&Value> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["waba_id"])
+            .collect();
+        assert!(
+            !wabas.is_empty() && wabas.iter().all(|w| *w == TACOS_WABA),
+            "{listed}"
+        );
+    }
+    let out = w
+        .home
+        .run(&["conversations", "--number", "+44 20 0000 0000"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("no number \"+44 20 0000 0000\""),
+        "{err}"
+    );
+
     // Acme's admin sees one number, theirs, and cannot send from another tenant's.
     w.home.ok(&[
         "agents", "add", "ana", "--role", "admin", "--tenant", "Acme",

@@ -315,7 +315,7 @@ fn bad_input_gets_one_line_naming_the_fix_and_a_non_zero_exit() {
         ),
         (
             &["conversations", "--number", "555"],
-            "no number with phone number id 555",
+            "no number \"555\": `wabox numbers list` shows them",
         ),
         (
             &[

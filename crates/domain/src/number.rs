@@ -47,6 +47,14 @@ pub fn check_meta_id(what: &str, id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether what a user typed names this number: Meta's phone number id, or its display number
+/// in any usual form (`+1 555-078 3881`, `15550783881`), as the tables show it.
+pub fn names_number(reference: &str, phone_number_id: &str, display_phone: &str) -> bool {
+    let reference = reference.trim();
+    reference == phone_number_id
+        || normalize_display_phone(reference).is_ok_and(|digits| digits == display_phone)
+}
+
 /// A display number is stored as digits (`+1 555-078 3881` → `15550783881`), as webhooks carry it.
 pub fn normalize_display_phone(raw: &str) -> Result<String, String> {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
@@ -129,5 +137,27 @@ mod status_tests {
             "disconnected"
         );
         assert_eq!(number_status(false, true, None, 100).as_str(), "inactive");
+    }
+
+    #[test]
+    fn a_number_is_named_by_its_id_or_its_display_number_in_any_usual_form() {
+        for typed in [
+            "106540352242922",
+            " 106540352242922 ",
+            "15550783881",
+            "+15550783881",
+            "+1 555-078 3881",
+        ] {
+            assert!(
+                super::names_number(typed, "106540352242922", "15550783881"),
+                "{typed}"
+            );
+        }
+        for typed in ["", "+", "1555078388", "x15550783881", "10654035224292"] {
+            assert!(
+                !super::names_number(typed, "106540352242922", "15550783881"),
+                "{typed}"
+            );
+        }
     }
 }

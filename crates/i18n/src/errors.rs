@@ -52,7 +52,6 @@ fn spanish(code: &ErrorCode) -> String {
         NoNumber { number } => format!("no existe el número {number:?}"),
         NoNumberBare { number } => format!("no existe el número {number}"),
         NoNumberListed { number } => format!("no existe el número {number:?}: `wabox numbers list` los muestra"),
-        NoNumberWithId { phone_number_id } => format!("no hay ningún número con el id {phone_number_id}: `wabox numbers list` los muestra"),
         TenantHasNoNumber { number } => format!("el negocio no tiene el número {number}: `wabox numbers list` muestra sus números"),
         NoConversation { conversation } => format!("no existe la conversación {conversation}"),
         NoConversationListed { conversation } => format!("no existe la conversación {conversation}: `wabox conversations` las muestra"),

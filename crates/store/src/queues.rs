@@ -150,20 +150,44 @@ pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()>
 
 /// A number by Meta's id or its display number (`+1 555…` or digits).
 pub fn number_ref(conn: &Connection, reference: &str) -> Result<(i64, i64, String)> {
-    let digits: String = reference.chars().filter(char::is_ascii_digit).collect();
-    conn.query_row(
-        "SELECT id, tenant_id, display_phone FROM numbers
-         WHERE phone_number_id = ?1 OR display_phone = ?2
-         ORDER BY phone_number_id = ?1 DESC, id LIMIT 1",
-        params![reference.trim(), digits],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .optional()?
-    .ok_or_else(|| {
-        StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
-            number: reference.to_string(),
+    number_named(conn, reference)?
+        .map(|n| (n.id, n.tenant_id, n.display_phone))
+        .ok_or_else(|| {
+            StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
+                number: reference.to_string(),
+            })
         })
-    })
+}
+
+/// A number as a user named it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedNumber {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub phone_number_id: String,
+    pub display_phone: String,
+}
+
+/// The number that what a user typed names (`domain::number::names_number`: Meta's phone
+/// number id, or its display number in any usual form), if any; an id before a display number.
+pub fn number_named(conn: &Connection, reference: &str) -> Result<Option<NamedNumber>> {
+    let display = wabox_domain::number::normalize_display_phone(reference.trim()).ok();
+    Ok(conn
+        .query_row(
+            "SELECT id, tenant_id, phone_number_id, display_phone FROM numbers
+             WHERE phone_number_id = ?1 OR display_phone = ?2
+             ORDER BY phone_number_id = ?1 DESC, id LIMIT 1",
+            params![reference.trim(), display],
+            |r| {
+                Ok(NamedNumber {
+                    id: r.get(0)?,
+                    tenant_id: r.get(1)?,
+                    phone_number_id: r.get(2)?,
+                    display_phone: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
 }
 
 /// Routes a number to a queue; its conversations without a queue move there with it.

@@ -334,19 +334,15 @@ pub fn history_progress(
     scope: &Scope,
     phone_number_id: &str,
 ) -> Result<wabox_protocol::HistoryProgressView> {
-    let number_id: i64 = conn
-        .query_row(
-            "SELECT id FROM numbers WHERE phone_number_id = ?1
-             AND (CAST(?2 AS BIGINT) IS NULL OR tenant_id = ?2)",
-            params![phone_number_id, scope.tenant()],
-            |r| r.get(0),
-        )
-        .optional()?
+    // By its id or its display number; another tenant's is as unknown as none.
+    let number = super::queues::number_named(conn, phone_number_id)?
+        .filter(|n| scope.tenant().is_none_or(|t| t == n.tenant_id))
         .ok_or_else(|| {
             StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberBare {
                 number: phone_number_id.to_string(),
             })
         })?;
+    let (number_id, phone_number_id) = (number.id, number.phone_number_id.as_str());
     let mut view = wabox_protocol::HistoryProgressView {
         phone_number_id: phone_number_id.to_string(),
         phases: vec![None, None, None],

@@ -874,6 +874,12 @@ fn a_signup_from_its_token_to_its_number() {
     let progress = history_progress(conn, &Scope::Everything, PNID).unwrap();
     assert_eq!(progress.phases[0], Some(40));
     assert!(history_progress(conn, &Scope::Tenant(f.tenant_id + 1), PNID).is_err());
+    // Named as the tables show it, the number is the same, and the view says its id.
+    let shown = format!("+{DISPLAY}");
+    let by_display = history_progress(conn, &Scope::Tenant(f.tenant_id), &shown).unwrap();
+    assert_eq!(by_display, progress);
+    assert_eq!(by_display.phone_number_id, PNID);
+    assert!(history_progress(conn, &Scope::Tenant(f.tenant_id + 1), &shown).is_err());
 }
 
 #[crate::testing::both_stores]

@@ -138,23 +138,19 @@ pub fn conversations(
     limit: usize,
     now: i64,
 ) -> Result<Vec<ConversationView>> {
-    let phone_number_id = filter.phone_number_id.as_deref();
-    if let Some(p) = phone_number_id {
-        let known: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM numbers WHERE phone_number_id = ?1",
-                [p],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if known.is_none() {
-            return Err(StoreError::NotFound(
-                wabox_protocol::ErrorCode::NoNumberWithId {
-                    phone_number_id: p.to_string(),
-                },
-            ));
-        }
-    }
+    // The number as its id or its display number, as the tables show it.
+    let phone_number_id = match filter.phone_number_id.as_deref() {
+        Some(p) => Some(
+            super::queues::number_named(conn, p)?
+                .ok_or_else(|| {
+                    StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
+                        number: p.to_string(),
+                    })
+                })?
+                .phone_number_id,
+        ),
+        None => None,
+    };
     // SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's is exact, its ILIKE is not.
     let like = match conn.dialect() {
         Dialect::Sqlite => "LIKE",

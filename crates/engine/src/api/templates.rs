@@ -56,11 +56,11 @@ impl Engine {
         let numbers = self.numbers_in(scope.clone()).await?;
         numbers
             .into_iter()
-            .find(|n| n.phone_number_id == p)
+            .find(|n| wabox_domain::number::names_number(&p, &n.phone_number_id, &n.display_phone))
             .map(|n| Some(n.waba_id))
             .ok_or_else(|| {
-                ApiError::from(wabox_protocol::ErrorCode::NoNumberWithId {
-                    phone_number_id: p.to_string(),
+                ApiError::from(wabox_protocol::ErrorCode::NoNumberListed {
+                    number: p.to_string(),
                 })
             })
     }

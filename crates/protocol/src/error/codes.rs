@@ -64,8 +64,6 @@ codes! {
     NoNumberBare { number: String } : NotFound => format!("no number {number}");
     NoNumberListed { number: String } : NotFound =>
         format!("no number {number:?}: `wabox numbers list` shows them");
-    NoNumberWithId { phone_number_id: String } : NotFound =>
-        format!("no number with phone number id {phone_number_id}: `wabox numbers list` shows them");
     TenantHasNoNumber { number: String } : NotFound =>
         format!("the tenant has no number {number}: `wabox numbers list` shows its numbers");
     NoConversation { conversation: i64 } : NotFound => format!("no conversation {conversation}");
