@@ -556,6 +556,12 @@ async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_
     let out = dry(&["--as", "ana", "--from", TACOS_PNID]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no number"), "{err}");
+    // Nor learn from the conversations' filter that the other tenant's number exists.
+    let out = w
+        .home
+        .run(&["conversations", "--as", "ana", "--number", "+5215512345678"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("no number"), "{err}");
     // Nor can she have a file uploaded to Meta under the other tenant's number.
     let promo = w.home.file("promo.jpg", JPEG_HEAD, 2_000);
     let out = summer_sale(

@@ -138,10 +138,12 @@ pub fn conversations(
     limit: usize,
     now: i64,
 ) -> Result<Vec<ConversationView>> {
-    // The number as its id or its display number, as the tables show it.
+    // The number as its id or its display number, as the tables show it; another tenant's is
+    // as unknown as none.
     let phone_number_id = match filter.phone_number_id.as_deref() {
         Some(p) => Some(
             super::queues::number_named(conn, p)?
+                .filter(|n| scope.tenant().is_none_or(|t| t == n.tenant_id))
                 .ok_or_else(|| {
                     StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
                         number: p.to_string(),

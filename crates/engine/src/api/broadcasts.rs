@@ -351,7 +351,6 @@ impl Engine {
     }
 }
 
-/// Resolves a create: the number, the template and its parameters, each recipient or why not.
 /// A create that would send to nobody is refused (a dry run shows it): a draft of no
 /// recipients could only start and finish at once, and is most likely a mistyped label or a
 /// segment whose customers all opted out.
@@ -371,6 +370,7 @@ fn refuse_nobody(plan: &BroadcastPlan) -> wabox_store::Result<()> {
     Err(refused(format!("nobody to send to: {why}")))
 }
 
+/// Resolves a create: the number, the template and its parameters, each recipient or why not.
 fn plan(
     conn: &Connection,
     scope: &Scope,
