@@ -131,6 +131,12 @@ async fn closed_and_snoozed_conversations_wake_when_the_customer_writes() {
     let snoozed = home.json(&["snooze", &bruno, "--for", "2h"]);
     assert_eq!(snoozed["state"], "snoozed");
     assert!(snoozed["snoozed_until"].is_string());
+    // For people, how long it has left.
+    let said = home.ok(&["conversations", "--state", "snoozed"]);
+    assert!(
+        said.contains("snoozed 1h 59m") || said.contains("snoozed 2h 0m"),
+        "{said}"
+    );
     let bad = home.run(&["snooze", &bruno, "--for", "soon"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a duration"));
     for (who, name, wamid) in [

@@ -6,6 +6,23 @@ use crate::domain::time::rfc3339;
 use crate::protocol::admin::{ContactDetails, SearchHit};
 use crate::protocol::views::{ConversationView, MessageView};
 
+/// A conversation's state in a table: a snooze says how long it has left (the customer's
+/// next message wakes it sooner), a block says so.
+fn state_words(c: &ConversationView, now: i64) -> String {
+    let state = match (c.state, c.snoozed_until) {
+        (crate::protocol::ConversationState::Snoozed, Some(until)) => format!(
+            "{} {}",
+            c.state,
+            crate::domain::time::short_duration(until - now)
+        ),
+        _ => c.state.to_string(),
+    };
+    match &c.blocked {
+        Some(_) => format!("{state} (blocked)"),
+        None => state,
+    }
+}
+
 pub fn conversations(cs: &[ConversationView], reader: &Reader) {
     if cs.is_empty() {
         say!("no conversations");
@@ -34,10 +51,7 @@ pub fn conversations(cs: &[ConversationView], reader: &Reader) {
                     c.id.to_string(),
                     format!("+{}", c.display_phone),
                     clip(&who, 24),
-                    match &c.blocked {
-                        Some(_) => format!("{} (blocked)", c.state),
-                        None => c.state.to_string(),
-                    },
+                    state_words(c, reader.now),
                     c.unread.to_string(),
                     format!(
                         "{}{}",
