@@ -72,15 +72,21 @@ async fn a_stop_word_applied_before_the_answers_started_is_answered_once_when_th
     .await;
 }
 
+/// The opt-out state after looking again at a STOP the customer sent at `sent_at`, stored at
+/// `stored_at`.
+async fn looked_again_at_a_stop(url: Option<String>, sent_at: i64, stored_at: i64) -> (i64, bool) {
+    let stop = fx::text("wamid.STOP", sent_at, "STOP");
+    let (_d, engine) = engine_with(url, vec![stop], stored_at).await;
+    look_again(&engine).await;
+    opt_out_state(&engine).await
+}
+
 #[tokio::test]
 async fn a_stop_word_stored_longer_ago_than_is_looked_at_again_is_left_alone() {
     on_each_store(|url| async move {
-        let now = now_unix();
-        let stored_at = now - LOOK_AGAIN_SECONDS - 60;
-        let old = fx::text("wamid.OLD", stored_at - 5, "STOP");
-        let (_d, engine) = engine_with(url, vec![old], stored_at).await;
-        look_again(&engine).await;
-        assert_eq!(opt_out_state(&engine).await, (0, false));
+        let stored_at = now_unix() - LOOK_AGAIN_SECONDS - 60;
+        let state = looked_again_at_a_stop(url, stored_at - 5, stored_at).await;
+        assert_eq!(state, (0, false));
     })
     .await;
 }
@@ -91,10 +97,8 @@ async fn a_stop_word_meta_delivered_hours_late_is_answered_when_looked_at_again(
         let now = now_unix();
         // Sent by the customer three hours ago, delivered after an outage, stored just now:
         // the live answers take it (it is within the day), so looking again does too.
-        let late = fx::text("wamid.LATE", now - 3 * 3_600, "STOP");
-        let (_d, engine) = engine_with(url, vec![late], now - 5).await;
-        look_again(&engine).await;
-        assert_eq!(opt_out_state(&engine).await, (1, true));
+        let state = looked_again_at_a_stop(url, now - 3 * 3_600, now - 5).await;
+        assert_eq!(state, (1, true));
     })
     .await;
 }
