@@ -6,10 +6,8 @@
 use super::Engine;
 use std::sync::Arc;
 use wabox_domain::ConnectionKind;
-use wabox_domain::connections::display_digits;
 use wabox_protocol::{ApiError, SignupPath};
 use wabox_store::RowWords;
-use wabox_store::db::{OptionalExtension, params};
 
 /// The stored number a reconnection is for.
 pub(super) struct ReconnectTarget {
@@ -26,25 +24,25 @@ impl Engine {
         number: &str,
     ) -> Result<ReconnectTarget, ApiError> {
         let wanted = number.trim().to_string();
-        let digits = display_digits(&wanted);
         let found = {
             let wanted = wanted.clone();
             self.read(move |c| {
-                Ok(c.query_row(
-                    "SELECT phone_number_id, display_phone, connection, connected_via FROM numbers
-                     WHERE tenant_id = ?1 AND (phone_number_id = ?2 OR display_phone = ?3)
-                     ORDER BY phone_number_id = ?2 DESC LIMIT 1",
-                    params![tenant_id, wanted, digits],
+                let Some(n) = wabox_store::queues::number_named(c, &wanted, Some(tenant_id))?
+                else {
+                    return Ok(None);
+                };
+                Ok(Some(c.query_row(
+                    "SELECT connection, connected_via FROM numbers WHERE id = ?1",
+                    [n.id],
                     |r| {
                         Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.word::<ConnectionKind>(2)?,
-                            r.get::<_, Option<String>>(3)?,
+                            n.phone_number_id.clone(),
+                            n.display_phone.clone(),
+                            r.word::<ConnectionKind>(0)?,
+                            r.get::<_, Option<String>>(1)?,
                         ))
                     },
-                )
-                .optional()?)
+                )?))
             })
             .await?
         };

@@ -150,7 +150,7 @@ pub fn remove_queue(conn: &Connection, tenant_id: i64, name: &str) -> Result<()>
 
 /// A number by Meta's id or its display number (`+1 555…` or digits).
 pub fn number_ref(conn: &Connection, reference: &str) -> Result<(i64, i64, String)> {
-    number_named(conn, reference)?
+    number_named(conn, reference, None)?
         .map(|n| (n.id, n.tenant_id, n.display_phone))
         .ok_or_else(|| {
             StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
@@ -169,15 +169,21 @@ pub struct NamedNumber {
 }
 
 /// The number that what a user typed names (`domain::number::names_number`: Meta's phone
-/// number id, or its display number in any usual form), if any; an id before a display number.
-pub fn number_named(conn: &Connection, reference: &str) -> Result<Option<NamedNumber>> {
+/// number id, or its display number in any usual form), of `tenant` when given (another
+/// tenant's is as unknown as none), if any; an id before a display number.
+pub fn number_named(
+    conn: &Connection,
+    reference: &str,
+    tenant: Option<i64>,
+) -> Result<Option<NamedNumber>> {
     let display = wabox_domain::number::normalize_display_phone(reference.trim()).ok();
     Ok(conn
         .query_row(
             "SELECT id, tenant_id, phone_number_id, display_phone FROM numbers
-             WHERE phone_number_id = ?1 OR display_phone = ?2
+             WHERE (phone_number_id = ?1 OR display_phone = ?2)
+               AND (CAST(?3 AS BIGINT) IS NULL OR tenant_id = ?3)
              ORDER BY phone_number_id = ?1 DESC, id LIMIT 1",
-            params![reference.trim(), display],
+            params![reference.trim(), display, tenant],
             |r| {
                 Ok(NamedNumber {
                     id: r.get(0)?,

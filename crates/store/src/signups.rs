@@ -335,9 +335,8 @@ pub fn history_progress(
     phone_number_id: &str,
 ) -> Result<wabox_protocol::HistoryProgressView> {
     // By its id or its display number; another tenant's is as unknown as none.
-    let number = super::queues::number_named(conn, phone_number_id)?
-        .filter(|n| scope.tenant().is_none_or(|t| t == n.tenant_id))
-        .ok_or_else(|| {
+    let number =
+        super::queues::number_named(conn, phone_number_id, scope.tenant())?.ok_or_else(|| {
             StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberBare {
                 number: phone_number_id.to_string(),
             })

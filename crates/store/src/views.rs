@@ -142,8 +142,7 @@ pub fn conversations(
     // as unknown as none.
     let phone_number_id = match filter.phone_number_id.as_deref() {
         Some(p) => Some(
-            super::queues::number_named(conn, p)?
-                .filter(|n| scope.tenant().is_none_or(|t| t == n.tenant_id))
+            super::queues::number_named(conn, p, scope.tenant())?
                 .ok_or_else(|| {
                     StoreError::NotFound(wabox_protocol::ErrorCode::NoNumberListed {
                         number: p.to_string(),
