@@ -1,6 +1,7 @@
 //! Several `wabox serve` on one PostgreSQL store, through the real binary: they split the work,
 //! and one killed with -9 in the middle of a burst loses nothing, sends nothing twice, and puts
-//! no number over its rate; its partitions pass to the others within 15 seconds.
+//! no number over its rate; its partitions pass to the others within 15 seconds. One killed
+//! between storing a stop word and answering it leaves the answer to the engine taking over.
 
 use crate::common::world::{sim_number, start_simulator};
 use crate::common::*;
@@ -395,6 +396,121 @@ async fn engines_share_the_work_and_a_killed_ones_partitions_pass_on_with_nothin
         "taken over in {taken_over:?}; {uncertain} uncertain of {}",
         queued_texts.len()
     );
+    drop(engines);
+}
+
+/// An engine that died between storing a customer's stop word and answering it: the engine that
+/// takes its partitions over looks again at what was stored, and answers it once. (The answer
+/// task follows its own engine's events, so nothing else would.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_word_whose_engine_died_before_answering_is_answered_by_the_one_taking_over() {
+    let Some(database) = wabox_store::testing::postgres_database() else {
+        return;
+    };
+    let sim = start_simulator(vec![sim_number(
+        &pnid(0),
+        &waba(0),
+        &display(0),
+        ACCESS_TOKEN,
+        "Shop 0",
+    )])
+    .await;
+    let homes: Vec<Home> = (0..2)
+        .map(|_| {
+            let home = Home::with_graph(&sim.base_url());
+            home.set_store_url(&database.url);
+            home
+        })
+        .collect();
+    homes[0].ok(&["tenants", "add", "Tenant0"]);
+    homes[0].add_number("Tenant0", &pnid(0), &waba(0), &display(0), "dedicated");
+    share_seal_key(&homes[0].data.join("keys"), &homes[1].data.join("keys"));
+    let mut engines: Vec<Engine> = homes.iter().map(|h| h.start_engine()).collect();
+    sim.set_webhook(&engines[0].url());
+    let url = database.url.clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !{
+        let held = holders(&url).await;
+        held.len() == 2 && held.values().sum::<i64>() == 64
+    } {
+        assert!(Instant::now() < deadline, "the partitions were not split");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The customer writes (their window opens), whichever engine takes it.
+    let customer = "59170000001";
+    let urls: Vec<String> = engines.iter().map(Engine::url).collect();
+    let http = reqwest::Client::new();
+    let first = customer_message(0, customer, "wamid.first");
+    assert!(deliver_somewhere(&http, &urls, 0, &first).await);
+    let stored = |url: String| async move {
+        query(&url, |c| {
+            c.query_row("SELECT count(*) FROM messages", [], |r| r.get::<_, i64>(0))
+        })
+        .await
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stored(url.clone()).await < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the first message was not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The engine owning the tenant's partition dies, just after committing the customer's stop
+    // word and before answering it: stored as its apply stores it, with no event anyone hears.
+    let owner: String = query(&url, |c| {
+        c.query_row(
+            "SELECT l.owner FROM partition_leases l JOIN numbers n ON l.partition = n.tenant_id % 64
+             WHERE n.phone_number_id = ?1",
+            [pnid(0)],
+            |r| r.get(0),
+        )
+    })
+    .await;
+    let dying = engines
+        .iter()
+        .position(|e| owner.contains(&format!(":{}:", e.child.id())))
+        .expect("a live engine owns the partition");
+    engines[dying].kill9();
+    let stop = customer_says(0, customer, "wamid.stop", "UNSUBSCRIBE");
+    let apply_url = url.clone();
+    tokio::task::spawn_blocking(move || {
+        use wabox_store::journal::{JournalState, append, digest};
+        let c = Connection::connect_postgres(&apply_url).unwrap();
+        let now = wabox::domain::time::now_unix();
+        let (id, _) = append(&c, &stop, &digest(&stop), JournalState::Processed, now).unwrap();
+        let delivery = wabox::domain::delivery::parse_delivery(&stop).unwrap();
+        wabox_store::apply::apply_delivery(&c, id, &delivery, now, &mut Vec::new()).unwrap();
+    })
+    .await
+    .unwrap();
+
+    // The other takes the partitions over (its lease expires first) and answers once.
+    const OPTED_OUT: &str =
+        "Done: you will not get our promotions any more. You can still write to us.";
+    let answers = |sim: &wabox::sim::Simulator| {
+        sim.sent()
+            .into_iter()
+            .filter(|s| s.text == OPTED_OUT && s.to == customer)
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while answers(&sim) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the stop word was never answered: {:?}",
+            sim.sent()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(answers(&sim), 1, "answered once");
+    let opted_out: Option<i64> = query(&url, |c| {
+        c.query_row("SELECT opted_out_at FROM contacts", [], |r| r.get(0))
+    })
+    .await;
+    assert!(opted_out.is_some());
     drop(engines);
 }
 
