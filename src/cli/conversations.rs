@@ -218,19 +218,30 @@ impl LabelArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("when").required(true).args(["duration", "until"])))]
 pub struct SnoozeArgs {
     conversation_id: i64,
     /// How long: `30m`, `2h`, `1d`, `1h30m`.
     #[arg(long = "for", value_name = "DURATION", value_parser = super::parse_duration_arg)]
-    duration: i64,
+    duration: Option<i64>,
+    /// Until when, in this machine's time zone (`TZ`): `17:30` (its next occurrence),
+    /// `tomorrow` (09:00) or `2026-12-24 09:00`.
+    #[arg(long, value_name = "WHEN", value_parser = parse_until_arg)]
+    until: Option<i64>,
     #[arg(long)]
     json: bool,
 }
 
+fn parse_until_arg(text: &str) -> Result<i64, String> {
+    crate::domain::time::parse_until_here(text, crate::domain::time::now_unix())
+}
+
 impl SnoozeArgs {
-    /// Snoozed until now plus the duration, by this machine's clock.
+    /// Snoozed until the time given, or now plus the duration, by this machine's clock.
     pub fn request(self) -> (Request, bool) {
-        let until = crate::domain::time::now_unix() + self.duration;
+        let until = self
+            .until
+            .unwrap_or_else(|| crate::domain::time::now_unix() + self.duration.unwrap_or(0));
         let request = state_request(
             self.conversation_id,
             ConversationState::Snoozed,

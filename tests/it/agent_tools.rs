@@ -139,6 +139,22 @@ async fn closed_and_snoozed_conversations_wake_when_the_customer_writes() {
     );
     let bad = home.run(&["snooze", &bruno, "--for", "soon"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a duration"));
+    // Or until a time of day (in the zone given), never one already past.
+    let out = home
+        .command(&["snooze", &ana, "--until", "tomorrow", "--json"])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let tomorrow: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let until = tomorrow["snoozed_until"]
+        .as_str()
+        .and_then(wabox::domain::time::parse_rfc3339)
+        .expect("an RFC 3339 time");
+    assert_eq!(until % 86_400, 9 * 3_600, "09:00 UTC: {tomorrow}");
+    let past = home.run(&["snooze", &ana, "--until", "2020-01-01 09:00"]);
+    assert!(String::from_utf8_lossy(&past.stderr).contains("has passed already"));
+    let neither = home.run(&["snooze", &ana]);
+    assert!(!neither.status.success());
     for (who, name, wamid) in [
         ("16505550001", "Ana Rojas", "wamid.S5"),
         ("16505550002", "Bruno Lee", "wamid.S6"),

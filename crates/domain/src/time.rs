@@ -43,6 +43,59 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     (number.is_empty() && total > 0).then_some(total)
 }
 
+/// When `text` says, in `zone`, seen at `now` (Unix seconds): `HH:MM` is its next occurrence
+/// (today, or tomorrow once past), `tomorrow` is tomorrow at 09:00, and `YYYY-MM-DD HH:MM` (or
+/// `…THH:MM`) is that moment; a moment already past, or anything else, is refused with what
+/// works.
+pub fn parse_until(text: &str, zone: &jiff::tz::TimeZone, now: i64) -> Result<i64, String> {
+    use jiff::civil::{DateTime, Time};
+    let now = jiff::Timestamp::from_second(now)
+        .map_err(|e| e.to_string())?
+        .to_zoned(zone.clone());
+    let said = text.trim();
+    let next = |time: Time, days: i64| -> Result<i64, String> {
+        let day = now
+            .date()
+            .checked_add(jiff::Span::new().days(days))
+            .map_err(|e| e.to_string())?;
+        let at = day
+            .to_datetime(time)
+            .to_zoned(zone.clone())
+            .map_err(|e| e.to_string())?;
+        Ok(at.timestamp().as_second())
+    };
+    // A date and time first: jiff reads the time of one as a `Time` too.
+    let at = if said.eq_ignore_ascii_case("tomorrow") {
+        next(Time::constant(9, 0, 0, 0), 1)?
+    } else if let Ok(moment) = said.replacen(' ', "T", 1).parse::<DateTime>() {
+        moment
+            .to_zoned(zone.clone())
+            .map_err(|e| e.to_string())?
+            .timestamp()
+            .as_second()
+    } else if let Ok(time) = said.parse::<Time>() {
+        let today = next(time, 0)?;
+        if today > now.timestamp().as_second() {
+            today
+        } else {
+            next(time, 1)?
+        }
+    } else {
+        return Err(format!(
+            "{said:?} is not a time: try 17:30, tomorrow (09:00) or 2026-12-24 09:00"
+        ));
+    };
+    if at <= now.timestamp().as_second() {
+        return Err(format!("{said:?} has passed already"));
+    }
+    Ok(at)
+}
+
+/// `parse_until` in this machine's time zone (`TZ`, else the system's).
+pub fn parse_until_here(text: &str, now: i64) -> Result<i64, String> {
+    parse_until(text, &jiff::tz::TimeZone::system(), now)
+}
+
 /// How far the process's clock has been moved ahead of the system's, in milliseconds. Only
 /// tests and the demo move it (an engine started with `WABOX_MOVABLE_CLOCK=1`), so that a
 /// two-day sequence or a closing window is tested in milliseconds. Everything that asks the time
@@ -98,6 +151,28 @@ pub fn short_duration(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snooze_until_a_time_is_its_next_occurrence_in_the_zone() {
+        let zone = jiff::tz::TimeZone::get("America/La_Paz").unwrap(); // UTC-4, no DST
+        let la_paz = |s: &str| {
+            format!("{s}-04:00[America/La_Paz]")
+                .parse::<jiff::Zoned>()
+                .unwrap()
+                .timestamp()
+                .as_second()
+        };
+        let now = la_paz("2026-12-06T15:00:00");
+        let at = |text: &str| parse_until(text, &zone, now);
+        assert_eq!(at("17:30"), Ok(la_paz("2026-12-06T17:30:00")));
+        assert_eq!(at("09:00"), Ok(la_paz("2026-12-07T09:00:00")), "past today");
+        assert_eq!(at(" Tomorrow "), Ok(la_paz("2026-12-07T09:00:00")));
+        assert_eq!(at("2026-12-09 08:15"), Ok(la_paz("2026-12-09T08:15:00")));
+        assert_eq!(at("2026-12-31T23:59"), Ok(la_paz("2026-12-31T23:59:00")));
+        assert!(at("2026-12-05 08:15").unwrap_err().contains("has passed"));
+        assert!(at("soon").unwrap_err().contains("17:30, tomorrow"));
+        assert!(at("25:00").is_err());
+    }
 
     #[test]
     fn rfc3339_is_utc_with_z() {
