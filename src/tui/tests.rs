@@ -561,6 +561,21 @@ fn notes_labels_close_and_snooze_go_to_the_engine_from_the_command_line() {
         }]
     );
     assert!(requests(&run("snooze soon")).is_empty());
+    // Or until a moment, in this machine's zone (whichever it is: within a day of UTC's).
+    let until = match requests(&run("snooze 2030-01-01 09:00"))[..] {
+        [
+            &Request::SetConversationState {
+                snoozed_until: Some(until),
+                ..
+            },
+        ] => until,
+        ref other => panic!("{other:?}"),
+    };
+    let utc = crate::domain::time::parse_rfc3339("2030-01-01T09:00:00Z").unwrap();
+    assert!(
+        (utc - 14 * 3_600..=utc + 12 * 3_600).contains(&until),
+        "{until}"
+    );
     assert_eq!(
         requests(&press(&mut app, KeyCode::Char('x'))),
         [&Request::SetConversationState {

@@ -168,11 +168,16 @@ impl App {
                 ConversationState::Open,
                 None,
             )],
-            _ => match crate::domain::time::parse_duration(arg) {
-                Some(seconds) => vec![state_request(
+            // A duration (`2h`), or a moment as the CLI's `--until` takes it (`17:30`,
+            // `tomorrow`), in this machine's zone.
+            _ => match crate::domain::time::parse_duration(arg)
+                .map(|seconds| self.now + seconds)
+                .or_else(|| crate::domain::time::parse_until_here(arg, self.now).ok())
+            {
+                Some(until) => vec![state_request(
                     conversation_id,
                     ConversationState::Snoozed,
-                    Some(self.now + seconds),
+                    Some(until),
                 )],
                 None => {
                     self.error(fill(self.t.bad_duration, &[arg]));
