@@ -44,7 +44,8 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 }
 
 /// When `text` says, in `zone`, seen at `now` (Unix seconds): `HH:MM` is its next occurrence
-/// (today, or tomorrow once past), `tomorrow` is tomorrow at 09:00, and `YYYY-MM-DD HH:MM` (or
+/// (today, or tomorrow once past), `tomorrow` (or the Spanish inbox's `mañana`) is tomorrow
+/// at 09:00, and `YYYY-MM-DD HH:MM` (or
 /// `…THH:MM`) is that moment; a moment already past, or anything else, is refused with what
 /// works.
 pub fn parse_until(text: &str, zone: &jiff::tz::TimeZone, now: i64) -> Result<i64, String> {
@@ -65,7 +66,8 @@ pub fn parse_until(text: &str, zone: &jiff::tz::TimeZone, now: i64) -> Result<i6
         Ok(at.timestamp().as_second())
     };
     // A date and time first: jiff reads the time of one as a `Time` too.
-    let at = if said.eq_ignore_ascii_case("tomorrow") {
+    let tomorrow = ["tomorrow", "mañana", "manana"];
+    let at = if tomorrow.iter().any(|w| said.to_lowercase() == *w) {
         next(Time::constant(9, 0, 0, 0), 1)?
     } else if let Ok(moment) = said.replacen(' ', "T", 1).parse::<DateTime>() {
         moment
@@ -167,6 +169,7 @@ mod tests {
         assert_eq!(at("17:30"), Ok(la_paz("2026-12-06T17:30:00")));
         assert_eq!(at("09:00"), Ok(la_paz("2026-12-07T09:00:00")), "past today");
         assert_eq!(at(" Tomorrow "), Ok(la_paz("2026-12-07T09:00:00")));
+        assert_eq!(at("Mañana"), Ok(la_paz("2026-12-07T09:00:00")));
         assert_eq!(at("2026-12-09 08:15"), Ok(la_paz("2026-12-09T08:15:00")));
         assert_eq!(at("2026-12-31T23:59"), Ok(la_paz("2026-12-31T23:59:00")));
         assert!(at("2026-12-05 08:15").unwrap_err().contains("has passed"));

@@ -486,7 +486,7 @@ pub static ES: Strings = Strings {
     closed_notice: "conversación cerrada: el próximo mensaje del cliente la reabre",
     reopened_notice: "conversación reabierta",
     snoozed_notice: "pospuesta hasta {}",
-    bad_duration: "{} no es una duración ni una hora: prueba 30m, 2h, 1d, 17:30 o tomorrow",
+    bad_duration: "{} no es una duración ni una hora: prueba 30m, 2h, 1d, 17:30 o mañana",
     hands: "Asignaciones y traspasos",
     admin_title: "Colas y agentes",
     admin_queues: "Colas",
