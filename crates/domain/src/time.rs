@@ -66,8 +66,7 @@ pub fn parse_until(text: &str, zone: &jiff::tz::TimeZone, now: i64) -> Result<i6
         Ok(at.timestamp().as_second())
     };
     // A date and time first: jiff reads the time of one as a `Time` too.
-    let tomorrow = ["tomorrow", "mañana", "manana"];
-    let at = if tomorrow.iter().any(|w| said.to_lowercase() == *w) {
+    let at = if ["tomorrow", "mañana", "manana"].contains(&said.to_lowercase().as_str()) {
         next(Time::constant(9, 0, 0, 0), 1)?
     } else if let Ok(moment) = said.replacen(' ', "T", 1).parse::<DateTime>() {
         moment

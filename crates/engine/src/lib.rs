@@ -140,10 +140,10 @@ pub struct Engine {
     /// Wakes the sequence scheduler (an enrollment added, resumed, the clock moved).
     pub scheduler_wake: Arc<tokio::sync::Notify>,
     /// Wakes the broadcast task (a broadcast started or resumed).
+    pub broadcast_wake: Arc<tokio::sync::Notify>,
     /// Tells the automatic answers to look again at recent messages: this engine took over
     /// partitions, whose previous owner may have died between a commit and its answer.
     pub answers_look_again: Arc<tokio::sync::Notify>,
-    pub broadcast_wake: Arc<tokio::sync::Notify>,
     /// `WABOX_MOVABLE_CLOCK=1`: clients may move the clock ahead (tests, the demo).
     pub movable_clock: bool,
     numbers_cache: numbers_cache::NumbersCache,
