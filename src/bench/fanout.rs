@@ -56,6 +56,7 @@ pub struct FanoutOptions {
     /// do (`wabox login`), instead of through its socket.
     #[arg(long)]
     pub remote: bool,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

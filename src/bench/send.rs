@@ -30,6 +30,7 @@ pub struct SendBenchOptions {
     /// Messages sent one at a time (10 a second) to time queue → simulator.
     #[arg(long, default_value_t = 200)]
     pub low_load_messages: usize,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

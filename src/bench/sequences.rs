@@ -28,6 +28,7 @@ pub struct SequencesBenchOptions {
     /// Probe enrollments, one due each second.
     #[arg(long, default_value_t = 20)]
     pub probes: usize,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

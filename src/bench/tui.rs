@@ -19,8 +19,10 @@ pub struct TuiBenchOptions {
     /// Only build the store (the bench runs itself this way, so the TUI's memory is its own).
     #[arg(long, hide = true)]
     pub prefill_only: bool,
+    /// Messages in the store the inbox opens
     #[arg(long, default_value_t = 1_000_000)]
     pub messages: u64,
+    /// Conversations the messages are spread over
     #[arg(long, default_value_t = 100_000)]
     pub conversations: u64,
     /// Samples per measurement (key presses are five times this).
@@ -40,6 +42,7 @@ pub struct TuiBenchOptions {
     /// proxy on loopback), as over a distant link.
     #[arg(long, value_name = "MS", default_value_t = 0, requires = "remote")]
     pub latency_ms: u64,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

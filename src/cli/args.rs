@@ -160,4 +160,27 @@ mod help_tests {
             "commands without a description: {missing:?}"
         );
     }
+
+    /// And every option says what it does: a script's author reads `--help`, not the source.
+    /// (A positional argument's name, `<CONVERSATION_ID>`, says enough.)
+    #[test]
+    fn every_option_has_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !arg.is_positional() && !builtin && arg.get_help().is_none() {
+                    missing.push(format!("{path} --{}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "wabox", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "options without a description: {missing:?}"
+        );
+    }
 }

@@ -38,41 +38,48 @@ pub enum BroadcastCommand {
         /// Store nothing: say what a create would do.
         #[arg(long)]
         dry_run: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Start sending a draft.
     Start {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Stop queueing its recipients (those queued already go on).
     Pause {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Go on with a paused or stopped broadcast where it was.
     Resume {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// End a broadcast for good: its recipients not queued yet are never sent it.
     Cancel {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Where a broadcast stands: counts by state, skipped by reason, failures by code.
     Status {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// The broadcasts you may see, newest first.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

@@ -34,10 +34,13 @@ pub async fn wizard(config: crate::config::Config, act_as: Option<String>) -> an
 pub enum ConnectCommand {
     /// Phone number id, WABA id and token (typed hidden, piped, or WABOX_ACCESS_TOKEN).
     Manual {
+        /// The tenant (business) the number is for
         #[arg(long, value_name = "NAME")]
         tenant: String,
+        /// Meta's id of the number (WhatsApp Manager shows it under API Setup)
         #[arg(long, value_name = "ID")]
         phone_number_id: String,
+        /// The id of the WhatsApp Business Account the number is in
         #[arg(long, value_name = "ID")]
         waba_id: String,
         /// The queue its conversations go to (created if it does not exist).
@@ -47,6 +50,7 @@ pub enum ConnectCommand {
         /// webhooks reach this tenant.
         #[arg(long, value_name = "ID")]
         business_id: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -54,12 +58,14 @@ pub enum ConnectCommand {
     /// business to log in with Facebook, waits for Meta to come back to the engine, then connects
     /// the number (a dedicated one is registered with its PIN: typed hidden, or WABOX_PIN).
     Meta {
+        /// The tenant (business) the number is for
         #[arg(long, value_name = "NAME")]
         tenant: String,
         /// A number only for the Cloud API (registered with its PIN), instead of one that stays
         /// on the WhatsApp Business app.
         #[arg(long)]
         dedicated: bool,
+        /// The queue the number's conversations go to
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
         /// Which number, when Meta shares several (phone number id or +display number).
@@ -74,6 +80,7 @@ pub enum ConnectCommand {
         /// Do not draw the QR code.
         #[arg(long)]
         no_qr: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -81,6 +88,7 @@ pub enum ConnectCommand {
     /// the number (the business's own, staying on the WhatsApp Business app or dedicated, or a
     /// new one Kapso buys) and sends the browser back to the engine, which stores it.
     Kapso {
+        /// The tenant (business) the number is for
         #[arg(long, value_name = "NAME")]
         tenant: String,
         /// Only a number that stays on the WhatsApp Business app.
@@ -105,6 +113,7 @@ pub enum ConnectCommand {
         /// the link refreshes the same WABA and number, its conversations stay.
         #[arg(long, value_name = "NUMBER", conflicts_with_all = ["provision_number", "coexistence", "dedicated", "queue"])]
         reconnect: Option<String>,
+        /// The queue the number's conversations go to
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
         /// Give up waiting for the business after this long.
@@ -113,6 +122,7 @@ pub enum ConnectCommand {
         /// Do not draw the QR code.
         #[arg(long)]
         no_qr: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -120,44 +130,53 @@ pub enum ConnectCommand {
     /// the PIN of a dedicated number is typed hidden, piped, or taken from WABOX_PIN.
     Finish {
         id: i64,
+        /// Which number, when Meta shares several (phone number id or +display number).
         #[arg(long, value_name = "NUMBER")]
         number: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// How a signup stands (`connect meta` and `connect kapso` print its id).
     Status {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// The signups you may see, newest first.
     Signups {
+        /// Only this tenant's signups
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Nobody may come back through this signup's link any more.
     Revoke {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// A fresh link for the same tenant and choices (the old one is revoked).
     Regenerate {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// What to enter in Meta's App Dashboard (callback URL, verify token, OAuth redirect) and
     /// in Kapso; `--test` tries Meta's handshake through the public URL.
     Dashboard {
+        /// Try Meta's subscribe handshake through the public URL
         #[arg(long)]
         test: bool,
         /// Print the verify token itself.
         #[arg(long)]
         reveal: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -165,12 +184,16 @@ pub enum ConnectCommand {
     /// checked every few seconds until it is connected (or the time is up, with why), then the
     /// contacts and history imported.
     Coexistence {
+        /// The tenant (business) the number is for
         #[arg(long, value_name = "NAME")]
         tenant: String,
+        /// Meta's id of the number (WhatsApp Manager shows it under API Setup)
         #[arg(long, value_name = "ID")]
         phone_number_id: String,
+        /// The id of the WhatsApp Business Account the number is in
         #[arg(long, value_name = "ID")]
         waba_id: String,
+        /// The queue the number's conversations go to
         #[arg(long, value_name = "NAME")]
         queue: Option<String>,
         /// Give up after this long: `10m`, `30m`, `1h`.
@@ -182,6 +205,7 @@ pub enum ConnectCommand {
         /// How long to show the history import's progress afterwards (0s: do not wait).
         #[arg(long, default_value = "2m", value_parser = super::parse_wait_arg)]
         history_wait: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

@@ -19,8 +19,10 @@ pub struct ListArgs {
     /// Only open (and pending), snoozed or closed ones; every state without it.
     #[arg(long, value_name = "open|snoozed|closed")]
     state: Option<StateFilter>,
+    /// At most this many (the newest)
     #[arg(long, default_value_t = 200)]
     limit: usize,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -47,8 +49,10 @@ pub struct MessagesArgs {
     /// Only messages before this message id (older pages).
     #[arg(long, value_name = "MESSAGE_ID")]
     before: Option<i64>,
+    /// At most this many (the newest)
     #[arg(long, default_value_t = 200)]
     limit: usize,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -81,6 +85,7 @@ impl ReadArgs {
 #[derive(Args, Debug)]
 pub struct RetryArgs {
     message_id: i64,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -96,8 +101,10 @@ impl RetryArgs {
 pub struct SearchArgs {
     #[arg(required = true, num_args = 1..)]
     words: Vec<String>,
+    /// At most this many (the newest)
     #[arg(long, default_value_t = 50)]
     limit: usize,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -123,6 +130,7 @@ pub struct ContactArgs {
     command: Option<ContactCommand>,
     #[arg(required = true)]
     conversation_id: Option<i64>,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -157,6 +165,7 @@ impl ContactArgs {
 #[derive(Args, Debug)]
 pub struct ConversationArgs {
     conversation_id: i64,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -177,6 +186,7 @@ impl ConversationArgs {
 pub struct NoteArgs {
     conversation_id: i64,
     text: String,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -196,10 +206,13 @@ impl NoteArgs {
 #[derive(Args, Debug)]
 pub struct LabelArgs {
     conversation_id: i64,
+    /// A label to add (repeat for several)
     #[arg(long, value_name = "LABEL")]
     add: Vec<String>,
+    /// A label to take off (repeat for several)
     #[arg(long, value_name = "LABEL")]
     remove: Vec<String>,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }
@@ -228,6 +241,7 @@ pub struct SnoozeArgs {
     /// `tomorrow` (09:00) or `2026-12-24 09:00`.
     #[arg(long, value_name = "WHEN", value_parser = parse_until_arg)]
     until: Option<i64>,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     json: bool,
 }

@@ -21,8 +21,10 @@ pub struct JournalArgs {
     /// Every delivery, processed ones included.
     #[arg(long, group = "state")]
     pub all: bool,
+    /// At most this many deliveries (the newest)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }
@@ -40,6 +42,7 @@ pub enum JournalAction {
         /// Every unrouted delivery.
         #[arg(long)]
         all_unrouted: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

@@ -15,12 +15,14 @@ pub struct LoginArgs {
     /// Read the token from standard input (else a prompt that does not show it).
     #[arg(long)]
     pub token_stdin: bool,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

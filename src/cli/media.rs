@@ -11,6 +11,7 @@ pub enum MediaCommand {
     /// Save a media message's file.
     Get {
         message_id: i64,
+        /// Where to write the file
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
     },

@@ -17,6 +17,7 @@ pub struct MigrateArgs {
     /// every one (`all`).
     #[arg(long, value_enum, default_value_t = JournalArg::Recent)]
     pub journal: JournalArg,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

@@ -12,25 +12,32 @@ pub enum NumbersCommand {
     /// Add a number. Its access token, if any, is read from stdin or WABOX_ACCESS_TOKEN, never
     /// from the command line (where `ps` and shell history would show it).
     Add {
+        /// The tenant (business) the number belongs to
         #[arg(long)]
         tenant: String,
+        /// Meta's id of the number (WhatsApp Manager shows it under API Setup)
         #[arg(long, value_name = "ID")]
         phone_number_id: String,
+        /// The id of the WhatsApp Business Account the number is in
         #[arg(long, value_name = "ID")]
         waba_id: String,
+        /// The number as customers see it, e.g. +15550783881
         #[arg(long, value_name = "NUMBER")]
         display_phone: String,
+        /// A number only on the Cloud API, or one that stays on the WhatsApp Business app (coexistence)
         #[arg(long, value_enum, default_value_t = ConnectionArg::Dedicated)]
         connection: ConnectionArg,
         /// The Meta business owning the WABA (Business settings → Business info): its
         /// partner and capability webhooks reach this tenant.
         #[arg(long, value_name = "ID")]
         business_id: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// List numbers.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -38,6 +45,7 @@ pub enum NumbersCommand {
     History {
         /// The number: Meta's phone number id, or its +display number.
         phone_number_id: String,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

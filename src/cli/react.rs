@@ -16,6 +16,7 @@ pub struct ReactArgs {
     /// Remove our reaction instead.
     #[arg(long)]
     pub remove: bool,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

@@ -26,6 +26,7 @@ pub struct ReportArgs {
     /// One tenant (installation admins; a tenant's admin always gets their own).
     #[arg(long, value_name = "NAME")]
     pub tenant: Option<String>,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// One row a group (and the totals), for a spreadsheet.

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("content").required(true).args(["text", "template", "file"])))]
 pub struct SendArgs {
+    /// The conversation to send in (`wabox conversations` shows the ids)
     #[arg(long, value_name = "ID")]
     pub conversation: i64,
     /// Free text (only while the customer's 24-hour window is open).
@@ -55,6 +56,7 @@ pub struct SendArgs {
     /// Seconds to wait with --wait.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

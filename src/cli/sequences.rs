@@ -9,6 +9,7 @@ use clap::Subcommand;
 pub enum SequencesCommand {
     /// The sequences (the files are read again first), and any file refused with its line and why.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -17,40 +18,47 @@ pub enum SequencesCommand {
         /// The sequence (its file name without .toml).
         sequence: String,
         conversation_id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Conversations going through sequences: a conversation's, or every running or paused one.
     Status {
+        /// Only this conversation's enrollments
         #[arg(long, value_name = "ID")]
         conversation: Option<i64>,
         /// Ended ones too.
         #[arg(long)]
         all: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// One enrollment, with what it did step by step.
     Show {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Pause an enrollment (nothing more is sent until it is resumed).
     Pause {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Resume a paused enrollment at the step it stopped on.
     Resume {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// End an enrollment for good.
     Stop {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

@@ -16,6 +16,7 @@ pub struct BackupArgs {
     /// Where the copy goes: a new file (an existing one is never replaced).
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }
@@ -25,6 +26,7 @@ pub struct RestoreArgs {
     /// A file made by `wabox backup` (or a copy of a stopped engine's wabox.db).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }

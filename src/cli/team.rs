@@ -22,6 +22,7 @@ pub enum TeamCommand {
     /// Take an unassigned conversation.
     Claim {
         conversation_id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -29,24 +30,30 @@ pub enum TeamCommand {
     /// longer write to it, nor it to them. Only a customer who wrote in the last 24 hours.
     Block {
         conversation_id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Lift a block.
     Unblock {
         conversation_id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Hand a conversation to another queue and/or agent, with an internal note.
     Transfer {
         conversation_id: i64,
+        /// The queue to hand it to (without --to, nobody has it until one of its agents claims it)
         #[arg(long, value_name = "QUEUE")]
         queue: Option<String>,
+        /// The agent to hand it to (a Unix user name)
         #[arg(long = "to", value_name = "USER")]
         agent: Option<String>,
+        /// An internal note for whoever takes it (kept in its history, never sent)
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -54,13 +61,16 @@ pub enum TeamCommand {
     /// contacts).
     History {
         conversation_id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Admin actions: who connected, imported, assigned, transferred, acted as whom.
     Audit {
+        /// At most this many actions (the newest)
         #[arg(long, default_value_t = 100)]
         limit: usize,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -70,6 +80,7 @@ pub enum TeamCommand {
         /// Only what the store knows; Meta is not asked about tokens and numbers.
         #[arg(long)]
         offline: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -80,6 +91,7 @@ pub enum TeamCommand {
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
+    /// The `whatsapp-connections.json` to import
     #[arg(long = "from", value_name = "FILE")]
     pub from: PathBuf,
     /// Show what would change, and change nothing.
@@ -91,6 +103,7 @@ pub struct SyncArgs {
     /// Route the file's numbers that have no queue yet to this queue (made if new).
     #[arg(long, value_name = "NAME")]
     pub queue: Option<String>,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }
@@ -109,8 +122,10 @@ pub enum HoursCommand {
         /// What a customer writing outside the hours is answered, once a closed period.
         #[arg(long, value_name = "TEXT")]
         away: Option<String>,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -119,15 +134,19 @@ pub enum HoursCommand {
         queue: String,
         /// YYYY-MM-DD.
         date: String,
+        /// Remove the holiday instead of adding it
         #[arg(long)]
         remove: bool,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Every queue's hours: open now or not, and until when.
     Show {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -178,16 +197,19 @@ pub enum QueuesCommand {
     /// Add a queue to a tenant.
     Add {
         name: String,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
         /// Assign new conversations round-robin to the queue's agents who have an inbox open.
         #[arg(long)]
         auto_assign: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// The queues you may see, with their numbers and agents.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -195,16 +217,20 @@ pub enum QueuesCommand {
     Rename {
         from: String,
         to: String,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Refused while numbers route to it.
     Remove {
         name: String,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -215,8 +241,10 @@ pub enum QueuesCommand {
         /// Minutes (e.g. 15), or `off`.
         #[arg(value_name = "MINUTES|off")]
         minutes: String,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -225,8 +253,10 @@ pub enum QueuesCommand {
         name: String,
         #[arg(value_parser = ["on", "off"])]
         state: String,
+        /// The tenant (business) the queue belongs to (needed when there are several)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -235,6 +265,7 @@ pub enum QueuesCommand {
     Assign {
         number: String,
         queue: String,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -245,17 +276,23 @@ pub enum AgentsCommand {
     /// Add (or update) a user: an agent of some queues, or an admin.
     Add {
         user: String,
+        /// An agent sees their queues; an admin manages a tenant (or all of them)
         #[arg(long, default_value = "agent", value_parser = ["admin", "agent"])]
         role: String,
+        /// The tenant (business) of their queues, or the one an admin administers (an admin
+        /// added without it administers every tenant)
         #[arg(long, value_name = "NAME")]
         tenant: Option<String>,
+        /// A queue whose conversations they see (repeat for several); admins need none
         #[arg(long = "queue", value_name = "NAME")]
         queues: Vec<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// The agents and admins you may see, with their queues.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -273,18 +310,21 @@ pub enum TokenCommand {
         /// What it is for, to tell it apart in `token list` (a laptop's name, say).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// The tokens you may see: all for an installation admin, your tenant's users' for its
     /// admin, your own for an agent.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Revoke a token: it opens nothing from now on, and its open sessions are closed.
     Revoke {
         id: i64,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

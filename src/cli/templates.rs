@@ -11,6 +11,7 @@ pub struct TemplatesArgs {
     /// Only this number's templates (Meta's phone number id, or its +display number).
     #[arg(long, value_name = "NUMBER")]
     pub number: Option<String>,
+    /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
 }
@@ -22,6 +23,7 @@ pub enum TemplatesAction {
         /// Only this number's account (Meta's phone number id, or its +display number).
         #[arg(long, value_name = "NUMBER")]
         number: Option<String>,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },

@@ -11,11 +11,13 @@ pub enum TenantsCommand {
     /// Add a tenant (a business with its own Meta account).
     Add {
         name: String,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
     /// List tenants.
     List {
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -23,6 +25,7 @@ pub enum TenantsCommand {
     Rename {
         from: String,
         to: String,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
@@ -33,6 +36,7 @@ pub enum TenantsCommand {
         /// messages, templates, signups and agents' records are removed too, for good.
         #[arg(long)]
         force: bool,
+        /// Print the result as JSON (for scripts) instead of text
         #[arg(long)]
         json: bool,
     },
