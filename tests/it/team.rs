@@ -108,6 +108,17 @@ async fn an_agent_of_one_queue_cannot_list_read_claim_or_send_in_another() {
     let a = sales.to_string();
     let claimed = home.json(&["--as", "alice", "claim", &a]);
     assert_eq!(claimed["assignee"], "alice");
+    // The table says who has it, as the inbox does.
+    let table = home.ok(&["conversations"]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&format!("{a} ")))
+        .unwrap_or_else(|| panic!("no row for {a}: {table}"));
+    assert!(
+        table.starts_with("ID ") && table.contains(" AGENT "),
+        "{table}"
+    );
+    assert!(row.contains(" @alice "), "{row}");
     // An admin transfers it to Support with a note: now bob's, and alice's no longer.
     home.ok(&[
         "transfer",

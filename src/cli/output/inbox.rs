@@ -34,6 +34,7 @@ pub fn conversations(cs: &[ConversationView], reader: &Reader) {
             "NUMBER",
             "CONTACT",
             "STATE",
+            "AGENT",
             "UNREAD",
             "WINDOW",
             "LAST MESSAGE",
@@ -52,6 +53,10 @@ pub fn conversations(cs: &[ConversationView], reader: &Reader) {
                     format!("+{}", c.display_phone),
                     clip(&who, 24),
                     state_words(c, reader.now),
+                    c.assignee
+                        .as_ref()
+                        .map(|a| format!("@{}", clip(a, 16)))
+                        .unwrap_or_default(),
                     c.unread.to_string(),
                     format!(
                         "{}{}",
