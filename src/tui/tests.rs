@@ -460,6 +460,8 @@ fn ctrl_c_quits_from_anywhere_even_a_popup() {
 #[test]
 fn a_search_result_opens_its_conversation_at_that_message_reading_back_as_needed() {
     let mut app = fixtures::inbox("en");
+    // The contact panel was left open: the jump shows the messages in its place.
+    app.contact.shown = true;
     app.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL));
     chars(&mut app, "order");
     let generation = match &app.popup {
@@ -527,6 +529,10 @@ fn a_search_result_opens_its_conversation_at_that_message_reading_back_as_needed
     let open = app.open.as_ref().unwrap();
     assert_eq!(open.selected_message().unwrap().view.id, 1);
     assert_eq!(open.seek, None);
+    assert!(
+        !app.contact.shown,
+        "the message is on screen, not the contact"
+    );
 }
 
 #[test]

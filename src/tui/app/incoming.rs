@@ -122,6 +122,8 @@ impl App {
                 }
             }
             (Tag::Jump { message_id }, Response::Conversation(view)) => {
+                // "Go to the message": the contact panel, if shown, would stand where it is.
+                self.contact.shown = false;
                 out.extend(self.open_conversation(
                     ConversationRow::new(*view),
                     Focus::Messages,
