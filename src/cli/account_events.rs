@@ -18,7 +18,7 @@ pub fn print(events: &[AccountEventView]) {
             .unwrap_or_default();
         say!(
             "  {}  {}  {}{about}: {}",
-            crate::domain::time::rfc3339(e.at),
+            crate::domain::time::rfc3339_here(e.at),
             e.tenant,
             e.field,
             e.summary

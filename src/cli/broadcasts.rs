@@ -201,7 +201,7 @@ pub fn print_plan(p: &BroadcastPlan) {
 }
 
 fn when(at: Option<i64>) -> String {
-    at.map(crate::domain::time::rfc3339)
+    at.map(crate::domain::time::rfc3339_here)
         .unwrap_or_else(|| "-".into())
 }
 
@@ -241,7 +241,7 @@ pub fn print_view(v: &BroadcastView) {
     say!(
         "created by {} at {}; started {}; finished {}",
         v.created_by,
-        crate::domain::time::rfc3339(v.created_at),
+        crate::domain::time::rfc3339_here(v.created_at),
         when(v.started_at),
         when(v.finished_at)
     );

@@ -72,9 +72,9 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
         server.url,
         info.user,
         info.role.map(|r| format!(" ({r})")).unwrap_or_default(),
-        until.map_or_else(
+        info.token_expires_at.map_or_else(
             || "until the token is revoked".to_string(),
-            |u| format!("until {u}")
+            |u| format!("until {}", crate::domain::time::rfc3339_here(u))
         ),
         path.display()
     );

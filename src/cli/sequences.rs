@@ -238,7 +238,7 @@ pub fn print_enrollment(e: &EnrollmentView) {
             .unwrap_or_default();
         say!(
             "  {}  {step}{}{message}",
-            crate::domain::time::rfc3339(l.at),
+            crate::domain::time::rfc3339_here(l.at),
             l.what
         );
     }

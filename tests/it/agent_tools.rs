@@ -104,6 +104,35 @@ async fn labels_and_notes_stay_with_the_contact_and_are_never_sent() {
     assert_eq!(contact["labels"], serde_json::json!(["vip"]));
     assert_eq!(contact["notes"][0]["text"], "Prefers calls after 6pm");
     assert!(!contact["notes"][0]["author"].as_str().unwrap().is_empty());
+    // Tables show the reader's own clock with its offset (a note's time was unix seconds);
+    // --json keeps UTC.
+    assert!(contact["notes"][0]["at"].as_str().unwrap().ends_with('Z'));
+    let in_la_paz = |args: &[&str]| {
+        let out = home
+            .command(args)
+            .env("TZ", "America/La_Paz")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let card = in_la_paz(&["contact", &ana]);
+    let note = card.lines().find(|l| l.starts_with("note by ")).unwrap();
+    let at = note
+        .split(" at ")
+        .nth(1)
+        .unwrap()
+        .split(": ")
+        .next()
+        .unwrap();
+    assert!(at.ends_with("-04:00"), "{note}");
+    assert!(wabox::domain::time::parse_rfc3339(at).is_some(), "{note}");
+    for line in in_la_paz(&["messages", &ana]).lines() {
+        assert!(
+            line.split(' ').next().unwrap().ends_with("-04:00"),
+            "{line}"
+        );
+    }
     // Notes are not messages: nothing new in the conversation.
     assert_eq!(home.messages(ana.parse().unwrap()).len(), 2);
     let refused = home.run(&["label", &ana, "--add", "  "]);

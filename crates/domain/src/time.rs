@@ -1,4 +1,5 @@
-//! Times are unix seconds inside wabox and RFC 3339 UTC at its edges.
+//! Times are unix seconds inside wabox and RFC 3339 at its edges: UTC for programs (`--json`,
+//! the wire), the reader's own zone with its offset for people (tables).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use time::OffsetDateTime;
@@ -10,6 +11,25 @@ pub fn rfc3339(unix_seconds: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| unix_seconds.to_string())
+}
+
+/// Formats unix seconds as RFC 3339 in `zone`, with its offset at that moment
+/// (`2026-07-01T06:02:03-04:00`; in UTC, `…Z` as `rfc3339`): what a table shows people, who
+/// read their own clock. `--json` keeps UTC, which scripts compare as text.
+pub fn rfc3339_in(unix_seconds: i64, zone: &jiff::tz::TimeZone) -> String {
+    let offset = jiff::Timestamp::from_second(unix_seconds)
+        .map(|t| zone.to_offset(t).seconds())
+        .unwrap_or(0);
+    let offset = time::UtcOffset::from_whole_seconds(offset).unwrap_or(time::UtcOffset::UTC);
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.to_offset(offset).format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
+/// `rfc3339_in` this machine's zone (`TZ`).
+pub fn rfc3339_here(unix_seconds: i64) -> String {
+    rfc3339_in(unix_seconds, &jiff::tz::TimeZone::system())
 }
 
 /// Reads an RFC 3339 time (as `rfc3339` writes it) back into unix seconds.
@@ -181,6 +201,34 @@ mod tests {
         assert_eq!(rfc3339(1_782_900_123), "2026-07-01T10:02:03Z");
         assert_eq!(parse_rfc3339("2026-07-01T10:02:03Z"), Some(1_782_900_123));
         assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn a_table_shows_the_readers_own_clock_with_its_offset() {
+        let la_paz = jiff::tz::TimeZone::get("America/La_Paz").unwrap();
+        assert_eq!(
+            rfc3339_in(1_782_900_123, &la_paz),
+            "2026-07-01T06:02:03-04:00"
+        );
+        let madrid = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+        assert_eq!(
+            rfc3339_in(1_782_900_123, &madrid),
+            "2026-07-01T12:02:03+02:00"
+        );
+        assert_eq!(
+            rfc3339_in(1_798_761_600, &madrid),
+            "2027-01-01T01:00:00+01:00"
+        );
+        assert_eq!(
+            rfc3339_in(1_782_900_123, &jiff::tz::TimeZone::UTC),
+            rfc3339(1_782_900_123)
+        );
+        let shown = rfc3339_in(1_782_900_123, &la_paz);
+        assert_eq!(
+            parse_rfc3339(&shown),
+            Some(1_782_900_123),
+            "the same moment"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! its replays.
 
 use super::{clip, say, table};
-use crate::domain::time::rfc3339;
+use crate::domain::time::rfc3339_here;
 use crate::protocol::admin::{EntryOutcome, JournalEntryView, TemplateView};
 use crate::protocol::template_sync::SyncReport;
 
@@ -82,7 +82,7 @@ pub fn journal(es: &[JournalEntryView]) {
             .map(|e| {
                 vec![
                     e.id.to_string(),
-                    rfc3339(e.received_at),
+                    rfc3339_here(e.received_at),
                     e.state.as_str().to_string(),
                     e.deliveries.to_string(),
                     e.bytes.to_string(),

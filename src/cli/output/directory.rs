@@ -2,7 +2,7 @@
 //! hand-over history and the audit log.
 
 use super::{say, table};
-use crate::domain::time::rfc3339;
+use crate::domain::time::rfc3339_here;
 use crate::protocol::directory::HandEvent;
 
 pub fn tenants(ts: &[crate::protocol::directory::TenantView]) {
@@ -18,7 +18,7 @@ pub fn tenants(ts: &[crate::protocol::directory::TenantView]) {
                     t.id.to_string(),
                     t.name.clone(),
                     t.numbers.to_string(),
-                    rfc3339(t.created_at),
+                    rfc3339_here(t.created_at),
                 ]
             })
             .collect(),
@@ -148,9 +148,9 @@ fn history_line(e: &HandEvent) -> String {
     let what = e.kind.replace('_', " ");
     // A claim's detail is its actor ("root claimed root" said nothing twice).
     if e.detail.is_empty() || e.detail == e.actor {
-        format!("{} {} {what}", rfc3339(e.at), e.actor)
+        format!("{} {} {what}", rfc3339_here(e.at), e.actor)
     } else {
-        format!("{} {} {what} {}", rfc3339(e.at), e.actor, e.detail)
+        format!("{} {} {what} {}", rfc3339_here(e.at), e.actor, e.detail)
     }
 }
 
@@ -168,7 +168,7 @@ pub fn audit_log(entries: &[crate::protocol::directory::AuditEntry]) {
                     Some(u) => format!("{} as {u}", e.actor),
                     None => e.actor.clone(),
                 };
-                vec![rfc3339(e.at), who, e.action.clone(), e.detail.clone()]
+                vec![rfc3339_here(e.at), who, e.action.clone(), e.detail.clone()]
             })
             .collect(),
     )
@@ -180,7 +180,7 @@ pub fn token_created(made: &crate::protocol::directory::TokenCreated) {
     let t = &made.token;
     let until = t.expires_at.map_or_else(
         || "until revoked".to_string(),
-        |at| format!("until {}", rfc3339(at)),
+        |at| format!("until {}", rfc3339_here(at)),
     );
     super::say_err!(
         "token {} for {}{}, {until}; it is shown only now (`wabox login https://HOST --token-stdin` takes it):",
@@ -215,7 +215,7 @@ pub fn tokens(tokens: &[crate::protocol::directory::TokenView]) {
             .iter()
             .map(|t| {
                 let state = match (t.revoked_at, t.expires_at) {
-                    (Some(at), _) => format!("revoked {}", rfc3339(at)),
+                    (Some(at), _) => format!("revoked {}", rfc3339_here(at)),
                     (None, Some(at)) if at <= now => "expired".to_string(),
                     _ => "usable".to_string(),
                 };
@@ -223,10 +223,12 @@ pub fn tokens(tokens: &[crate::protocol::directory::TokenView]) {
                     t.id.to_string(),
                     t.user.clone(),
                     t.name.clone().unwrap_or_default(),
-                    format!("{} by {}", rfc3339(t.created_at), t.created_by),
-                    t.expires_at.map(rfc3339).unwrap_or_else(|| "never".into()),
+                    format!("{} by {}", rfc3339_here(t.created_at), t.created_by),
+                    t.expires_at
+                        .map(rfc3339_here)
+                        .unwrap_or_else(|| "never".into()),
                     t.last_used_at
-                        .map(rfc3339)
+                        .map(rfc3339_here)
                         .unwrap_or_else(|| "never".into()),
                     state,
                 ]

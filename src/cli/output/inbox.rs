@@ -2,7 +2,7 @@
 
 use super::{clip, say, table};
 use crate::cli::reader::Reader;
-use crate::domain::time::rfc3339;
+use crate::domain::time::rfc3339_here;
 use crate::protocol::admin::{ContactDetails, SearchHit};
 use crate::protocol::views::{ConversationView, MessageView};
 
@@ -86,7 +86,14 @@ pub fn messages(ms: &[MessageView], reader: &Reader) {
         } else {
             format!("  [{}]", notes.join(", "))
         };
-        say!("{} {} #{} {}{}", rfc3339(m.at), arrow, m.id, m.text, notes);
+        say!(
+            "{} {} #{} {}{}",
+            rfc3339_here(m.at),
+            arrow,
+            m.id,
+            m.text,
+            notes
+        );
     }
 }
 
@@ -142,7 +149,7 @@ pub fn search_results(hits: &[SearchHit]) {
                     h.message_id.to_string(),
                     h.conversation_id.to_string(),
                     h.contact.clone(),
-                    rfc3339(h.at),
+                    rfc3339_here(h.at),
                     h.snippet.replace('\n', " "),
                 ]
             })
@@ -181,10 +188,10 @@ pub fn contact(c: &ContactDetails) {
         };
         say!(
             "opted out of marketing {} ({by}): broadcasts skip them",
-            crate::domain::time::rfc3339(o.at)
+            crate::domain::time::rfc3339_here(o.at)
         );
     }
     for n in &c.notes {
-        say!("note by {} at {}: {}", n.author, n.at, n.text);
+        say!("note by {} at {}: {}", n.author, rfc3339_here(n.at), n.text);
     }
 }
