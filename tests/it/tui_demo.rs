@@ -102,8 +102,10 @@ fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
         log.display()
     );
     let tmux = Tmux::start(&command);
+    // Carlos's conversation (the demo's first) is there once Sheena's (its second) is, but
+    // the list may be full of newer ones by then, him below the fold: the filter finds him.
     tmux.wait_for("the demo's conversations", |s| {
-        s.contains("Sheena Nelson") && s.contains("Carlos Mamani") && s.contains("connected")
+        s.contains("Sheena Nelson") && s.contains("connected")
     });
 
     reply_and_template(&tmux);
@@ -232,7 +234,7 @@ fn an_agent_logged_in_from_elsewhere_replies_and_sends_a_template() {
         log.display()
     ));
     tmux.wait_for("the demo's conversations, from elsewhere", |s| {
-        s.contains("Sheena Nelson") && s.contains("Carlos Mamani") && s.contains("connected")
+        s.contains("Sheena Nelson") && s.contains("connected")
     });
     reply_and_template(&tmux);
     quit(&tmux, &log);
