@@ -119,7 +119,9 @@ pub fn automation_status(app: &App, e: &crate::protocol::EnrollmentView) -> Stri
 }
 
 /// The lines that fill the pane: the newest messages, unless the cursor is further back, in
-/// which case the cursor's message sits at the bottom.
+/// which case the cursor's message sits at the bottom; or, when too few come before it to fill
+/// the pane (a search jump to a conversation's first message), the conversation from its start,
+/// the messages after the cursor filling the rest as a pager's would.
 fn visible_lines<'a>(
     app: &App,
     open: &OpenConversation,
@@ -130,8 +132,49 @@ fn visible_lines<'a>(
     let (mut lines, first_shown) = fill_upwards(app, open, last, width, height);
     if open.selected < first_shown {
         lines = fill_upwards(app, open, open.selected, width, height).0;
+        if lines.len() < height {
+            lines = fill_from_start(app, open, width, height);
+        }
     }
     lines
+}
+
+/// The conversation's first lines (the hint of older ones first, if any), down to `height`.
+fn fill_from_start<'a>(
+    app: &App,
+    open: &OpenConversation,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if let Some(hint) = older_hint(app, open) {
+        lines.push(hint);
+    }
+    for (i, m) in open.messages.iter().enumerate() {
+        if lines.len() >= height {
+            break;
+        }
+        let prev = i.checked_sub(1).map(|p| &open.messages[p]);
+        lines.extend(message_lines(app, open, m, prev, i == open.selected, width));
+    }
+    lines.truncate(height);
+    lines
+}
+
+/// "Loading…" or how to read older messages, above the first one loaded, when there are some.
+fn older_hint<'a>(app: &App, open: &OpenConversation) -> Option<Line<'a>> {
+    if !(open.has_older || open.loading) {
+        return None;
+    }
+    let hint = if open.loading {
+        app.t.loading
+    } else {
+        app.t.older_messages_hint
+    };
+    Some(Line::styled(
+        hint.to_string(),
+        Style::default().add_modifier(Modifier::DIM),
+    ))
 }
 
 fn fill_upwards<'a>(
@@ -161,16 +204,11 @@ fn fill_upwards<'a>(
             break;
         }
     }
-    if first == 0 && used < height && (open.has_older || open.loading) {
-        let hint = if open.loading {
-            app.t.loading
-        } else {
-            app.t.older_messages_hint
-        };
-        blocks.push(vec![Line::styled(
-            hint.to_string(),
-            Style::default().add_modifier(Modifier::DIM),
-        )]);
+    if first == 0
+        && used < height
+        && let Some(hint) = older_hint(app, open)
+    {
+        blocks.push(vec![hint]);
     }
     let mut lines: Vec<Line<'a>> = blocks.into_iter().rev().flatten().collect();
     if lines.len() > height {

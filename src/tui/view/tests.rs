@@ -69,6 +69,27 @@ fn inbox_with_every_kind_of_message() {
     insta::assert_snapshot!(render(&app, 120, 40).backend());
 }
 
+/// A search jump to a conversation's first message: it shows with what came after it below,
+/// not above a blank pane.
+#[test]
+fn the_cursor_on_the_first_message_shows_the_ones_after_it_too() {
+    let mut app = open_sheena();
+    app.open.as_mut().unwrap().selected = 0;
+    let screen = format!("{:?}", render(&app, 80, 24).backend());
+    let row = |text: &str| {
+        screen
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} is not on screen:\n{screen}"))
+    };
+    // The first message, then the photo after it, then the reply after that.
+    assert!(row("Hi! Is my order") < row("The box arrived"), "{screen}");
+    assert!(
+        row("The box arrived") < row("Also, can I change the delivery"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn inbox_fits_80x24() {
     let app = open_sheena();
