@@ -87,6 +87,23 @@ impl Drop for Tmux {
     }
 }
 
+/// A headless demo, stopped however the test ends: Ctrl-C when it passed, killed when an
+/// assertion failed (a failed run had left one running after the test binary ended).
+struct Demo(std::process::Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        use nix::sys::signal::{Signal, kill};
+        let signal = if std::thread::panicking() {
+            Signal::SIGKILL
+        } else {
+            Signal::SIGINT
+        };
+        let _ = kill(nix::unistd::Pid::from_raw(self.0.id() as i32), signal);
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
     let home = tempfile::tempdir().unwrap();
@@ -173,8 +190,8 @@ fn an_agent_logged_in_from_elsewhere_replies_and_sends_a_template() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let home = crate::common::Home::new();
-    let mut demo = home.spawn(&["demo", "--headless", "--traffic", "0"], &[]);
-    let mut out = BufReader::new(demo.stdout.take().unwrap());
+    let mut demo = Demo(home.spawn(&["demo", "--headless", "--traffic", "0"], &[]));
+    let mut out = BufReader::new(demo.0.stdout.take().unwrap());
     let mut addr = None;
     let mut seen = String::new();
     while !seen.contains("Press Ctrl-C") {
@@ -238,7 +255,5 @@ fn an_agent_logged_in_from_elsewhere_replies_and_sends_a_template() {
     });
     reply_and_template(&tmux);
     quit(&tmux, &log);
-    let pid = nix::unistd::Pid::from_raw(demo.id() as i32);
-    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
-    let _ = demo.wait();
+    drop(demo);
 }
