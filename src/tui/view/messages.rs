@@ -129,8 +129,8 @@ fn visible_lines<'a>(
     height: usize,
 ) -> Vec<Line<'a>> {
     let last = open.messages.len() - 1;
-    let (mut lines, first_shown) = fill_upwards(app, open, last, width, height);
-    if open.selected < first_shown {
+    let (mut lines, first_whole) = fill_upwards(app, open, last, width, height);
+    if open.selected < first_whole {
         lines = fill_upwards(app, open, open.selected, width, height).0;
         if lines.len() < height {
             lines = fill_from_start(app, open, width, height);
@@ -177,6 +177,8 @@ fn older_hint<'a>(app: &App, open: &OpenConversation) -> Option<Line<'a>> {
     ))
 }
 
+/// The messages up to `bottom`, newest at the bottom, as many as fill `height`; and the index
+/// of the first one shown whole.
 fn fill_upwards<'a>(
     app: &App,
     open: &OpenConversation,
@@ -212,7 +214,9 @@ fn fill_upwards<'a>(
     }
     let mut lines: Vec<Line<'a>> = blocks.into_iter().rev().flatten().collect();
     if lines.len() > height {
+        // The top message lost its first lines (its sender and time): it is not shown whole.
         lines.drain(..lines.len() - height);
+        first += 1;
     }
     (lines, first)
 }

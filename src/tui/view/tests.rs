@@ -88,6 +88,22 @@ fn the_cursor_on_the_first_message_shows_the_ones_after_it_too() {
         row("The box arrived") < row("Also, can I change the delivery"),
         "{screen}"
     );
+    // Whatever the terminal's height, the chosen message shows whole, who wrote it and when
+    // included (it was cut at the top where the conversation overflowed the pane by a line).
+    for height in 24..=60 {
+        let screen = format!("{:?}", render(&app, 80, height).backend());
+        let lines: Vec<&str> = screen.lines().collect();
+        let text = lines
+            .iter()
+            .position(|l| l.contains("Hi! Is my order #4471 shipped yet?┃"));
+        let header = lines
+            .iter()
+            .position(|l| l.contains("◂ Sheena Nelson · 14:00"));
+        assert!(
+            matches!((header, text), (Some(h), Some(t)) if h + 1 == t),
+            "at {height} rows:\n{screen}"
+        );
+    }
 }
 
 #[test]
