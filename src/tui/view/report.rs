@@ -1,12 +1,13 @@
-//! The report screen: the period's totals in words, a sparkline of the customers' messages per
-//! day, a bar chart of conversations opened per day and one of first-response time per agent.
+//! The report screen: the period's totals in words, bar charts of the customers' messages and of
+//! conversations opened per day (one above the other, a day's bars in the same columns), and one
+//! of first-response time per agent.
 //! Agents' names are admins' words, but go through `shown` like any text on screen.
 
 use super::centered;
 use super::text::{shown, truncate};
 use crate::domain::time::short_duration;
 use crate::i18n::fill;
-use crate::protocol::report::ReportView;
+use crate::protocol::report::{FiguresView, ReportView};
 use crate::tui::app::App;
 use crate::tui::popup::Component;
 use crate::tui::popup::report::ReportScreen;
@@ -14,9 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{
-    Bar, BarChart, BarGroup, Block, BorderType, Borders, Clear, Paragraph, Sparkline,
-};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, BorderType, Borders, Clear, Paragraph};
 
 pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
     let words = crate::i18n::report::for_lang(app.t.lang);
@@ -57,25 +56,34 @@ pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
     let agent_rows = (agents.len() as u16).clamp(1, 6);
     let [
         totals,
-        spark,
+        in_title,
+        in_chart,
         day_title,
         day_chart,
         agent_title,
         agent_chart,
     ] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Length(2),
         Constraint::Length(1),
-        Constraint::Min(4),
+        // The two day charts share the room; the lower one also carries the days' labels.
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
         Constraint::Length(1),
         Constraint::Length(agent_rows),
     ])
     .areas(body);
     draw_totals(frame, totals, days, words);
-    draw_sparkline(frame, spark, days, words);
     let heading = Style::default().add_modifier(Modifier::BOLD);
+    frame.render_widget(
+        Paragraph::new(words.messages_per_day).style(heading),
+        in_title,
+    );
+    draw_days(frame, in_chart, days, Color::Green, false, |f| {
+        f.messages_in
+    });
     frame.render_widget(Paragraph::new(words.per_day).style(heading), day_title);
-    draw_days(frame, day_chart, days);
+    draw_days(frame, day_chart, days, Color::Blue, true, |f| f.opened);
     frame.render_widget(Paragraph::new(words.per_agent).style(heading), agent_title);
     if agents.is_empty() {
         let text = if screen.by_agent.is_some() {
@@ -161,46 +169,25 @@ fn draw_totals(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn draw_sparkline(
+/// One bar a day of `figure`, as wide as fit and a column apart, so that two charts of the same
+/// days put a day in the same columns; `labelled` adds the day (MM-DD) when five columns fit it.
+fn draw_days(
     frame: &mut Frame,
     area: Rect,
     r: &ReportView,
-    words: &crate::i18n::report::ReportStrings,
+    color: Color,
+    labelled: bool,
+    figure: fn(&FiguresView) -> u64,
 ) {
-    let [label, line] = Layout::horizontal([
-        Constraint::Length(words.messages_per_day.chars().count() as u16 + 2),
-        Constraint::Min(1),
-    ])
-    .areas(area);
-    frame.render_widget(
-        Paragraph::new(words.messages_per_day).style(Style::default().add_modifier(Modifier::DIM)),
-        label,
-    );
-    let data: Vec<u64> = r.rows.iter().map(|row| row.figures.messages_in).collect();
-    // One column a day, as wide as there is room for.
-    let per_day = (line.width as usize / data.len().max(1)).max(1);
-    let wide: Vec<u64> = data
-        .iter()
-        .flat_map(|v| std::iter::repeat_n(*v, per_day))
-        .collect();
-    frame.render_widget(
-        Sparkline::default()
-            .data(&wide)
-            .style(Style::default().fg(Color::Green)),
-        line,
-    );
-}
-
-fn draw_days(frame: &mut Frame, area: Rect, r: &ReportView) {
     let n = r.rows.len().max(1) as u16;
-    // Bars as wide as fit, a column apart; a day's label (MM-DD) when five columns fit it.
     let bar_width = (area.width.saturating_sub(n) / n).clamp(1, 9);
-    let labelled = bar_width >= 5;
+    let labelled = labelled && bar_width >= 5;
     let bars: Vec<Bar> = r
         .rows
         .iter()
         .map(|row| {
-            let bar = Bar::new(row.figures.opened).text_value(row.figures.opened.to_string());
+            let value = figure(&row.figures);
+            let bar = Bar::new(value).text_value(value.to_string());
             if labelled {
                 bar.label(Line::from(row.key.get(5..).unwrap_or(&row.key).to_string()))
             } else {
@@ -212,8 +199,8 @@ fn draw_days(frame: &mut Frame, area: Rect, r: &ReportView) {
         .data(BarGroup::default().bars(&bars))
         .bar_width(bar_width)
         .bar_gap(1)
-        .bar_style(Style::default().fg(Color::Blue))
-        .value_style(Style::default().fg(Color::White).bg(Color::Blue));
+        .bar_style(Style::default().fg(color))
+        .value_style(Style::default().fg(Color::White).bg(color));
     frame.render_widget(chart, area);
 }
 

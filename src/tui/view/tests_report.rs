@@ -217,14 +217,16 @@ fn an_agent_is_told_the_report_is_for_admins_and_nothing_is_asked() {
 
 #[test]
 fn the_report_screen_at_80x24_in_both_languages() {
-    for (lang, heading, first) in [
+    for (lang, messages, heading, first) in [
         (
             "en",
+            "Messages in per day",
             "Conversations opened per day",
             "first response: median 4m, p90 12m",
         ),
         (
             "es",
+            "Mensajes recibidos por día",
             "Conversaciones abiertas por día",
             "primera respuesta: mediana 4m, p90 12m",
         ),
@@ -232,6 +234,9 @@ fn the_report_screen_at_80x24_in_both_languages() {
         let app = report_shown(lang);
         let text = screen(&app, 80, 24);
         assert!(text.contains(heading), "{lang}:\n{text}");
+        // The customers' messages a day are counted, not only drawn: 11-23 had 32.
+        assert!(text.contains(messages), "{lang}:\n{text}");
+        assert!(text.contains("32"), "{lang}:\n{text}");
         assert!(text.contains(first), "{lang}:\n{text}");
         assert!(text.contains("11-23"), "days labelled:\n{text}");
         assert!(text.contains("7m"), "bo's median first response:\n{text}");
