@@ -181,15 +181,29 @@ fn draw_days(
 ) {
     let n = r.rows.len().max(1) as u16;
     let bar_width = (area.width.saturating_sub(n) / n).clamp(1, 9);
-    let labelled = labelled && bar_width >= 5;
+    let day = |key: &str| key.get(5..).unwrap_or(key).to_string();
+    let under_each = labelled && bar_width >= 5;
+    // Bars too narrow for their day (a month): a row of their own names every few days.
+    let area = if labelled && !under_each && area.height > 1 {
+        let [chart, axis] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        let keys: Vec<String> = r.rows.iter().map(|row| day(&row.key)).collect();
+        frame.render_widget(
+            Paragraph::new(day_axis(&keys, bar_width + 1, axis.width)),
+            axis,
+        );
+        chart
+    } else {
+        area
+    };
     let bars: Vec<Bar> = r
         .rows
         .iter()
         .map(|row| {
             let value = figure(&row.figures);
             let bar = Bar::new(value).text_value(value.to_string());
-            if labelled {
-                bar.label(Line::from(row.key.get(5..).unwrap_or(&row.key).to_string()))
+            if under_each {
+                bar.label(Line::from(day(&row.key)))
             } else {
                 bar
             }
@@ -202,6 +216,22 @@ fn draw_days(
         .bar_style(Style::default().fg(color))
         .value_style(Style::default().fg(Color::White).bg(color));
     frame.render_widget(chart, area);
+}
+
+/// Day names under bars `stride` columns apart: each at its bar's first column, as many as fit
+/// a column apart, left to right.
+fn day_axis(days: &[String], stride: u16, width: u16) -> String {
+    let mut axis = String::new();
+    for (i, day) in days.iter().enumerate() {
+        let x = i * stride as usize;
+        let taken = axis.chars().count();
+        let free = if taken == 0 { 0 } else { taken + 1 };
+        if x >= free && x + day.chars().count() <= width as usize {
+            axis.extend(std::iter::repeat_n(' ', x - taken));
+            axis.push_str(day);
+        }
+    }
+    axis
 }
 
 /// One bar an agent who answered first, their median first-response time as its value.
@@ -223,4 +253,31 @@ fn agent_bars(r: Option<&ReportView>) -> Vec<Bar<'static>> {
                 .text_value(short_duration(seconds))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_axis;
+
+    fn days(n: usize) -> Vec<String> {
+        (1..=n).map(|d| format!("11-{d:02}")).collect()
+    }
+
+    #[test]
+    fn a_months_days_are_named_every_few_bars_each_under_its_own() {
+        // Bars two columns wide and one apart: a name (five columns and a space) every other day.
+        let axis = day_axis(&days(30), 3, 90);
+        assert!(axis.starts_with("11-01 11-03 11-05"), "{axis}");
+        assert_eq!(axis.find("11-29"), Some(28 * 3), "{axis}");
+        assert!(!axis.contains("11-02"), "{axis}");
+        // One column a bar: every sixth day's name fits.
+        assert!(day_axis(&days(30), 1, 30).starts_with("11-01 11-07 11-13"));
+    }
+
+    #[test]
+    fn no_name_runs_past_the_edge() {
+        let axis = day_axis(&days(30), 3, 20);
+        assert_eq!(axis, "11-01 11-03 11-05");
+        assert_eq!(day_axis(&days(3), 1, 4), "");
+    }
 }

@@ -248,6 +248,48 @@ fn the_report_screen_at_80x24_in_both_languages() {
     }
 }
 
+/// A month's bars are too narrow for their days: the days are named every few bars instead.
+#[test]
+fn a_months_report_names_its_days_under_the_bars() {
+    let mut app = report_shown("en");
+    let asked = reports(&press(&mut app, KeyCode::Char('m')));
+    assert!(!asked.is_empty(), "m asks for the month");
+    for (tag, _) in asked {
+        let Tag::Report {
+            by_agent: agent, ..
+        } = tag
+        else {
+            panic!("{tag:?}")
+        };
+        let answer = if agent {
+            by_agent()
+        } else {
+            let days = (28..=31)
+                .map(|d| format!("2026-10-{d}"))
+                .chain((1..=26).map(|d| format!("2026-11-{d:02}")));
+            let rows = days
+                .zip(0u64..)
+                .map(|(key, i)| ReportRow {
+                    key,
+                    figures: figures(i % 5, i % 7, None),
+                })
+                .collect();
+            ReportView {
+                from: "2026-10-28".into(),
+                to: "2026-11-26".into(),
+                rows,
+                ..by_day()
+            }
+        };
+        let _ = app.on_reply(tag, Ok(Response::Report(Box::new(answer))));
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Report 2026-10-28 to 2026-11-26"), "{text}");
+    assert!(text.contains("10-28"), "the first day is named:\n{text}");
+    assert!(text.contains("11-"), "and later ones:\n{text}");
+    insta::assert_snapshot!("report_screen_month", text);
+}
+
 #[test]
 fn a_conversation_past_its_queues_target_is_marked_late_in_the_list() {
     let mut app = fixtures::inbox("en");
