@@ -10,6 +10,10 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Where the flags every command takes are listed in its help: after its own, under their own
+/// heading, as git and cargo do, not interleaved with them.
+const GLOBAL: &str = "Global options";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "wabox",
@@ -18,13 +22,13 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Config file (else WABOX_CONFIG, else ~/.config/wabox/config.toml).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Data dir: database, logs, keys, socket (else WABOX_DATA_DIR, else ~/.local/share/wabox).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub data_dir: Option<PathBuf>,
     /// Act as this user (admins only; recorded in the audit log): see what they see.
-    #[arg(long = "as", global = true, value_name = "USER")]
+    #[arg(long = "as", global = true, value_name = "USER", help_heading = GLOBAL)]
     pub act_as: Option<String>,
     /// Without a command: the inbox (`wabox tui`).
     #[command(subcommand)]
@@ -182,5 +186,30 @@ mod help_tests {
             missing.is_empty(),
             "options without a description: {missing:?}"
         );
+    }
+
+    /// A command's own options come first in its help, the global ones after under their own
+    /// heading: `--config` and `--as` once sat between `--template` and `--to`.
+    #[test]
+    fn a_commands_own_options_come_before_the_global_ones() {
+        let mut cli = super::Cli::command();
+        // Global options reach the subcommands when the command is built, as when it parses.
+        cli.build();
+        let help = cli
+            .find_subcommand_mut("broadcast")
+            .and_then(|b| b.find_subcommand_mut("create"))
+            .expect("broadcast create")
+            .render_long_help()
+            .to_string();
+        let heading = help.find("Global options:").expect(&help);
+        for own in ["--template", "--to", "--dry-run", "--json"] {
+            assert!(help.find(own).expect(own) < heading, "{own}:\n{help}");
+        }
+        for global in ["--config", "--data-dir", "--as"] {
+            assert!(
+                help.find(global).expect(global) > heading,
+                "{global}:\n{help}"
+            );
+        }
     }
 }
