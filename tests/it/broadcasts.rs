@@ -5,7 +5,7 @@
 
 use crate::common::world::{World, customer, json_of, world_started};
 use crate::common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use wabox::sim::SimOptions;
 
@@ -232,6 +232,22 @@ async fn a_broadcast_killed_mid_run_resumes_and_nobody_gets_it_twice() {
     assert_eq!(plan["recipients"], 12, "{plan}");
     assert_eq!(skipped(&plan, "duplicate"), 1, "{plan}");
     assert_eq!(skipped(&plan, "invalid_phone"), 1, "{plan}");
+    // Each skipped row says where it is in the file (the header is line 1).
+    let examples = |reason: &str| {
+        plan["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["reason"] == reason)
+            .map(|s| s["examples"].clone())
+    };
+    let again = format!("line 14: +{}", wa_id(300));
+    assert_eq!(examples("duplicate"), Some(json!([again])), "{plan}");
+    assert_eq!(
+        examples("invalid_phone"),
+        Some(json!(["line 15: not a phone"])),
+        "{plan}"
+    );
     let id = plan["id"].as_i64().unwrap();
     w.home.ok(&["broadcast", "start", &id.to_string()]);
 

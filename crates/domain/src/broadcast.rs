@@ -62,6 +62,8 @@ pub enum BroadcastError {
     NoPhoneColumn,
     #[error("the CSV file is empty")]
     EmptyCsv,
+    #[error("the CSV file could not be read: {0}")]
+    BadCsv(String),
 }
 
 impl Segment {
@@ -262,11 +264,14 @@ pub fn render(
 }
 
 /// A CSV file's rows, parsed by the client (RFC 4180: quoted fields, doubled quotes, commas and
-/// line breaks inside quotes).
+/// line breaks inside quotes; a spreadsheet's `;` or tab between fields is recognised too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsvRows {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The line of the file each row starts on (1 is the header), to say where a bad row is.
+    #[serde(default)]
+    pub lines: Vec<u64>,
 }
 
 /// The names a CSV's phone column may have.
@@ -274,19 +279,36 @@ pub const PHONE_COLUMNS: [&str; 3] = ["phone", "number", "wa_id"];
 
 impl CsvRows {
     pub fn parse(text: &str) -> Result<CsvRows, BroadcastError> {
-        let mut records = parse_csv(text.trim_start_matches('\u{feff}'));
-        records.retain(|r| !(r.len() == 1 && r[0].trim().is_empty()));
+        let text = text.trim_start_matches('\u{feff}');
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter(text))
+            .from_reader(text.as_bytes());
+        let mut records = Vec::new();
+        let mut lines = LineCounter::new(text);
+        for record in reader.records() {
+            // The text is a `str` and rows may differ in length: nothing here can fail, but a
+            // reader's error is still an error, not a row lost.
+            let record = record.map_err(|e| BroadcastError::BadCsv(e.to_string()))?;
+            let line = record
+                .position()
+                .map_or(0, |p| lines.line_at(p.byte() as usize));
+            let fields: Vec<String> = record.iter().map(str::to_string).collect();
+            if fields.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            records.push((line, fields));
+        }
         if records.is_empty() {
             return Err(BroadcastError::EmptyCsv);
         }
-        let columns: Vec<String> = records
-            .remove(0)
-            .into_iter()
-            .map(|c| c.trim().to_string())
-            .collect();
+        let (_, header) = records.remove(0);
+        let (lines, rows) = records.into_iter().unzip();
         let csv = CsvRows {
-            columns,
-            rows: records,
+            columns: header.into_iter().map(|c| c.trim().to_string()).collect(),
+            rows,
+            lines,
         };
         csv.phone_column()?;
         Ok(csv)
@@ -307,37 +329,57 @@ impl CsvRows {
             .map(|(c, v)| (c.to_ascii_lowercase(), v.clone()))
             .collect()
     }
+
+    /// The line row `index` starts on, when the file said (a client before lines were kept
+    /// sends none).
+    pub fn line(&self, index: usize) -> Option<u64> {
+        self.lines.get(index).copied()
+    }
 }
 
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
+/// The line a record starts on. The reader's own count is where it stood when the record began:
+/// before the line breaks ahead of it (the `\n` of a `\r\n`, blank lines), so it is one short
+/// after either; the record's first character is past them.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            at: 0,
+            line: 1,
         }
     }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
+
+    /// Records come in order, so each count goes on from the last.
+    fn line_at(&mut self, byte: usize) -> u64 {
+        let rest = self.text.get(byte..).unwrap_or_default();
+        let start = byte
+            + rest
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        let between = self.text.get(self.at..start).unwrap_or_default();
+        self.line += between.iter().filter(|b| **b == b'\n').count() as u64;
+        self.at = start.max(self.at);
+        self.line
     }
-    records
+}
+
+/// The header line's separator: a comma, unless it has none and a `;` (a spreadsheet set to a
+/// language that writes decimals with a comma) or a tab does.
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let count = |c| header.matches(c).count();
+    [',', ';', '\t']
+        .into_iter()
+        .max_by_key(|c| (count(*c), *c == ','))
+        .filter(|c| count(*c) > 0)
+        .map_or(b',', |c| c as u8)
 }
 
 /// A phone number as typed in a CSV (`+591 71-000 019`) as WhatsApp's digits, or none when it
@@ -690,6 +732,38 @@ mod tests {
             CsvRows::parse("\n"),
             Err(BroadcastError::EmptyCsv)
         ));
+    }
+
+    #[test]
+    fn a_spreadsheets_semicolons_and_blank_rows_are_read_and_each_row_keeps_its_line() {
+        // As a spreadsheet in Spanish saves it: `;` between fields, a quoted cell over two
+        // lines, and the empty rows it leaves at the end.
+        let csv = CsvRows::parse(
+            "phone;first_name;note\r\n+591 71000001;Ana;\"uno; dos\"\r\n59171000002;Luis;\"two\nlines\"\r\n59171000003;Eva;x\r\n;;\r\n;;\r\n",
+        )
+        .unwrap();
+        assert_eq!(csv.columns, vec!["phone", "first_name", "note"]);
+        assert_eq!(csv.rows.len(), 3, "{csv:?}");
+        assert_eq!(csv.rows[0][2], "uno; dos");
+        assert_eq!(
+            csv.lines,
+            vec![2, 3, 5],
+            "Eva's row follows a cell of two lines"
+        );
+        // A comma is the separator wherever the header has one.
+        let csv = CsvRows::parse("phone,note\n+59171000001,\"a; b\"\n\n+59171000003,c\n").unwrap();
+        assert_eq!(csv.rows[0], vec!["+59171000001", "a; b"]);
+        assert_eq!(
+            csv.line(1),
+            Some(4),
+            "the blank line 3 is counted, not kept"
+        );
+        assert_eq!(
+            CsvRows::parse("phone\tname\n59171000001\tAna\n")
+                .unwrap()
+                .rows[0][1],
+            "Ana"
+        );
     }
 
     #[test]

@@ -418,7 +418,7 @@ pub enum Request {
         params: Vec<String>,
         /// A CSV segment's rows, read by the client (the engine may be on another host).
         #[serde(default)]
-        csv: Option<wabox_domain::broadcast::CsvRows>,
+        csv: Option<Box<wabox_domain::broadcast::CsvRows>>,
         /// Or the CSV file itself, uploaded before in chunks (`BeginUpload`, `UploadChunk`): a
         /// list of any size, where `csv` must fit in one request.
         #[serde(default)]

@@ -72,7 +72,7 @@ impl Engine {
                     (None, Some(upload_id)) => {
                         self.uploaded_csv(caller, &upload_id).await.map(Some)
                     }
-                    (csv, None) => Ok(csv),
+                    (csv, None) => Ok(csv.map(|c| *c)),
                 };
                 let csv = match csv {
                     Ok(csv) => csv,
@@ -433,13 +433,24 @@ fn plan(
         Some(csv) => {
             let phone = csv.phone_column().map_err(refused)?;
             let mut seen = HashSet::new();
-            for row in &csv.rows {
+            for (index, row) in csv.rows.iter().enumerate() {
+                // Where the row is, so a skipped one can be found in the file (an empty cell
+                // has nothing else to show).
+                let at = |what: String| match csv.line(index) {
+                    Some(line) => format!("line {line}: {what}"),
+                    None => what,
+                };
                 let raw = row.get(phone).map(String::as_str).unwrap_or_default();
                 let Some(wa_id) = rules::phone_digits(raw) else {
+                    let raw = if raw.trim().is_empty() {
+                        "(empty)".to_string()
+                    } else {
+                        raw.to_string()
+                    };
                     store::add_skip(
                         &mut skipped_rows,
                         SkipReason::InvalidPhone.as_str(),
-                        raw.to_string(),
+                        at(raw),
                     );
                     continue;
                 };
@@ -447,7 +458,7 @@ fn plan(
                     store::add_skip(
                         &mut skipped_rows,
                         SkipReason::Duplicate.as_str(),
-                        format!("+{wa_id}"),
+                        at(format!("+{wa_id}")),
                     );
                     continue;
                 }
