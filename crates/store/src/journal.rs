@@ -197,6 +197,62 @@ pub fn list(
     Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
+/// Where a prune of old deliveries stands after one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneStep {
+    /// Deliveries deleted by this step.
+    pub deleted: usize,
+    /// The last id this step looked at: the next step (or the next pass) goes on after it.
+    pub after: i64,
+    /// The step met a delivery received since `before`, or the journal's end: nothing older is
+    /// left past `after` until time moves on.
+    pub caught_up: bool,
+}
+
+/// Deletes the deliveries applied before `before` among the `limit` entries after id `after`,
+/// in order of arrival, stopping at the first one received since `before`. An entry not applied
+/// (pending, invalid, unrouted) stays, whatever its age: it is what an admin has yet to see.
+///
+/// The walk goes by id, the journal's key, and not by time, which no index orders: each step
+/// costs its own entries, never a scan of the journal. The newest entry is never deleted: on
+/// SQLite the next id is the largest plus one, and an id given again would be taken by the
+/// messages and account events that name their delivery for the one they came from.
+pub fn prune_processed(
+    conn: &Connection,
+    after: i64,
+    before: i64,
+    limit: usize,
+) -> Result<PruneStep> {
+    let rows: Vec<(i64, i64)> = conn
+        .prepare_cached("SELECT id, received_at FROM journal WHERE id > ?1 ORDER BY id LIMIT ?2")?
+        .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<crate::db::Result<_>>()?;
+    let old = rows
+        .iter()
+        .take_while(|(_, received)| *received < before)
+        .count();
+    let caught_up = old < limit;
+    let Some(&(last, _)) = rows[..old].last() else {
+        return Ok(PruneStep {
+            deleted: 0,
+            after,
+            caught_up,
+        });
+    };
+    let deleted = conn
+        .prepare_cached(
+            "DELETE FROM journal WHERE id > ?1 AND id <= ?2
+               AND state = 'processed' AND processed_at < ?3
+               AND id < (SELECT max(id) FROM journal)",
+        )?
+        .execute(params![after, last, before])?;
+    Ok(PruneStep {
+        deleted,
+        after: last,
+        caught_up,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +284,80 @@ mod tests {
         let (again, new) = put(&conn, b"b", 4).unwrap();
         assert_eq!((again, new), (b, false));
         assert_eq!(state(&conn, b).unwrap(), JournalState::Processed);
+    }
+
+    #[crate::testing::both_stores]
+    fn old_applied_deliveries_are_pruned_in_steps_and_the_rest_stay() {
+        let (_d, conn) = store();
+        // Ids 1-6 received at 10..60; 3 never applied (invalid), 5 applied late (at 95).
+        let mut ids = Vec::new();
+        for (i, body) in [b"a", b"b", b"c", b"d", b"e", b"f"].iter().enumerate() {
+            let at = 10 * (i as i64 + 1);
+            let (id, _) = put(&conn, *body, at).unwrap();
+            ids.push(id);
+            if i != 2 {
+                let done = if i == 4 { 95 } else { at + 1 };
+                mark(&conn, id, JournalState::Processed, None, done).unwrap();
+            }
+        }
+        mark(&conn, ids[2], JournalState::Invalid, Some("bad"), 31).unwrap();
+        let left = |conn: &Connection| -> Vec<i64> {
+            let mut stmt = conn.prepare("SELECT id FROM journal ORDER BY id").unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<crate::db::Result<_>>()
+                .unwrap()
+        };
+
+        // Before 55, two at a time: 1 and 2 go; then 3 stays (invalid) and 4 goes; then 5
+        // (received at 50, applied at 95) stays and the walk meets 6, received at 60.
+        let step = prune_processed(&conn, 0, 55, 2).unwrap();
+        assert_eq!(
+            step,
+            PruneStep {
+                deleted: 2,
+                after: ids[1],
+                caught_up: false
+            }
+        );
+        let step = prune_processed(&conn, step.after, 55, 2).unwrap();
+        assert_eq!(
+            step,
+            PruneStep {
+                deleted: 1,
+                after: ids[3],
+                caught_up: false
+            }
+        );
+        let step = prune_processed(&conn, step.after, 55, 2).unwrap();
+        assert_eq!(
+            step,
+            PruneStep {
+                deleted: 0,
+                after: ids[4],
+                caught_up: true
+            }
+        );
+        assert_eq!(left(&conn), vec![ids[2], ids[4], ids[5]]);
+        // Caught up, a step goes no further.
+        let again = prune_processed(&conn, step.after, 55, 2).unwrap();
+        assert_eq!(
+            again,
+            PruneStep {
+                deleted: 0,
+                after: ids[4],
+                caught_up: true
+            }
+        );
+
+        // Much later, from the start again: 5 goes; 6, the newest, stays.
+        let step = prune_processed(&conn, 0, 1_000, 10).unwrap();
+        assert_eq!(step.deleted, 1);
+        assert!(step.caught_up);
+        assert_eq!(left(&conn), vec![ids[2], ids[5]]);
+        // So the next delivery gets an id never given before.
+        let (next, _) = put(&conn, b"g", 2_000).unwrap();
+        assert!(next > ids[5], "{next} after {}", ids[5]);
     }
 
     #[crate::testing::both_stores]
