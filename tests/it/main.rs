@@ -18,6 +18,7 @@ mod failover;
 mod failures;
 mod focus;
 mod hours;
+mod journal_keep;
 mod json_shape;
 mod kapso;
 mod migrate;

@@ -2,6 +2,10 @@
 
 use super::file::ConfigFile;
 
+/// `[journal] keep_days`, unless 0 (keep every delivery).
+const MIN_KEEP_DAYS: u32 = 7;
+const MAX_KEEP_DAYS: u32 = 36_500;
+
 /// A numeric setting's allowed range, with its unit for the error message.
 struct Range {
     key: &'static str,
@@ -76,9 +80,18 @@ impl ConfigFile {
                 unit: "bytes",
             },
         ];
-        match ranges.iter().find_map(Range::refusal) {
-            Some(message) => Err(message),
-            None => Ok(()),
+        if let Some(message) = ranges.iter().find_map(Range::refusal) {
+            return Err(message);
         }
+        // Meta retries a delivery for up to seven days, and the journal knows a retry by its
+        // body: kept for less, a retry of a pruned delivery would be journaled again.
+        let keep = self.journal.keep_days;
+        if keep != 0 && !(MIN_KEEP_DAYS..=MAX_KEEP_DAYS).contains(&keep) {
+            return Err(format!(
+                "[journal] keep_days = {keep} is out of range: it must be from {MIN_KEEP_DAYS} to \
+                 {MAX_KEEP_DAYS} days (Meta retries a delivery for up to 7), or 0 to keep every one"
+            ));
+        }
+        Ok(())
     }
 }

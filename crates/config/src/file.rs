@@ -3,7 +3,8 @@
 
 use super::ConfigError;
 use super::settings::{
-    KapsoSettings, KeyEntry, MediaSettings, MetricsSettings, OutboxSettings, UiSettings,
+    JournalSettings, KapsoSettings, KeyEntry, MediaSettings, MetricsSettings, OutboxSettings,
+    UiSettings,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -27,6 +28,8 @@ pub(crate) struct ConfigFile {
     pub(crate) outbox: OutboxSettings,
     #[serde(default)]
     pub(crate) media: MediaSettings,
+    #[serde(default)]
+    pub(crate) journal: JournalSettings,
     #[serde(default)]
     pub(crate) ui: UiSettings,
     #[serde(default)]

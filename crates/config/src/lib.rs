@@ -9,8 +9,8 @@ pub mod store_url;
 mod tests;
 
 pub use settings::{
-    BroadcastSettings, KapsoSettings, KeyEntry, KeyList, MediaSettings, MetricsSettings,
-    OptOutSettings, OutboxSettings, PricingSettings, UiSettings,
+    BroadcastSettings, JournalSettings, KapsoSettings, KeyEntry, KeyList, MediaSettings,
+    MetricsSettings, OptOutSettings, OutboxSettings, PricingSettings, UiSettings,
 };
 
 use file::{default_access_group, default_dialog_base_url, default_graph_version};
@@ -65,6 +65,8 @@ pub struct Config {
     pub group: String,
     pub outbox: OutboxSettings,
     pub media: MediaSettings,
+    /// How long applied deliveries stay in the journal (`[journal]`).
+    pub journal: JournalSettings,
     pub ui: UiSettings,
     pub metrics: MetricsSettings,
     /// Marketing opt-outs: the stop words and the answer, by language (`[optout]`).
@@ -111,6 +113,7 @@ impl Config {
             group: default_access_group(),
             outbox: OutboxSettings::default(),
             media: MediaSettings::default(),
+            journal: JournalSettings::default(),
             ui: UiSettings::default(),
             metrics: MetricsSettings::default(),
             optout: OptOutSettings::default(),

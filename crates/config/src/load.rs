@@ -97,6 +97,7 @@ impl Config {
             group: file.access.group,
             outbox: file.outbox,
             media: file.media,
+            journal: file.journal,
             ui: file.ui,
             metrics: file.metrics,
             optout: file.optout,

@@ -154,6 +154,21 @@ impl Default for MediaSettings {
     }
 }
 
+/// How long the journal keeps the raw deliveries it has applied (`[journal]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalSettings {
+    /// Days an applied delivery's raw body is kept; 0 keeps every one. What it said is in the
+    /// store by then: the journal is its evidence and Meta's retries' yardstick.
+    pub keep_days: u32,
+}
+
+impl Default for JournalSettings {
+    fn default() -> Self {
+        JournalSettings { keep_days: 30 }
+    }
+}
+
 /// How the outbox paces sends (Meta's limits by default).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]

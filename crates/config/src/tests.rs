@@ -71,6 +71,7 @@ fn a_numeric_setting_out_of_its_range_is_refused_naming_it() {
             "request_timeout_seconds = 0",
         ),
         ("[media]\nmax_bytes = 0\n", "[media] max_bytes = 0"),
+        ("[journal]\nkeep_days = 3\n", "[journal] keep_days = 3"),
     ] {
         let p = write(dir.path(), toml, 0o600);
         let err = Config::load(Some(&p), Some(dir.path()))
@@ -85,6 +86,15 @@ fn a_numeric_setting_out_of_its_range_is_refused_naming_it() {
         0o600,
     );
     Config::load(Some(&p), Some(dir.path())).expect("the ends of a range are allowed");
+    for (toml, days) in [
+        ("", 30),
+        ("[journal]\nkeep_days = 7\n", 7),
+        ("[journal]\nkeep_days = 0\n", 0),
+    ] {
+        let p = write(dir.path(), toml, 0o600);
+        let c = Config::load(Some(&p), Some(dir.path())).expect(toml);
+        assert_eq!(c.journal.keep_days, days, "{toml}");
+    }
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub mod ingest;
 mod journal_commit;
 #[cfg(test)]
 mod journal_commit_tests;
+mod journal_prune;
 mod kapso;
 mod kapso_reconnect;
 mod kept_clock;

@@ -107,15 +107,19 @@ impl RunningEngine {
         let tokens = super::health::spawn_token_watch(engine.clone());
         let sequences = super::scheduler::spawn(engine.clone());
         let broadcasts = super::broadcast::spawn(engine.clone());
+        let journal_prune = super::journal_prune::spawn(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
             webhook_addr,
             socket,
-            tasks: vec![
+            tasks: [
                 http, clients, outbox, templates, media, assign, auto_reply, tokens, sequences,
                 broadcasts,
-            ],
+            ]
+            .into_iter()
+            .chain(journal_prune)
+            .collect(),
             lock,
         })
     }

@@ -1,0 +1,63 @@
+//! Deletes the raw deliveries applied longer ago than `[journal] keep_days`: the journal was the
+//! store's largest table and nothing bounded it. What a delivery said is in the store once it is
+//! applied; its raw body is evidence for a while, and the yardstick Meta's retries are known by
+//! (for up to seven days, the least the setting allows). Deliveries not applied (pending,
+//! invalid, unrouted) are never deleted here.
+//!
+//! A pass runs when the engine starts and every `EVERY` after, in steps of `STEP` entries, each
+//! its own write job: the writer's other callers (webhooks waiting for their 200) wait for one
+//! step at most, never for a whole pass. The walk goes on from where the last pass stopped. On
+//! PostgreSQL every engine runs it; two deleting the same rows delete them once.
+
+use super::Engine;
+use std::sync::Arc;
+use std::time::Duration;
+use wabox_store::{self as store, journal::PruneStep};
+
+/// Time between two passes.
+const EVERY: Duration = Duration::from_secs(3600);
+/// Entries a step looks at.
+const STEP: usize = 1_000;
+
+/// Starts the pruning task, or none when every delivery is to be kept (`keep_days = 0`).
+pub fn spawn(engine: Arc<Engine>) -> Option<tokio::task::JoinHandle<()>> {
+    let keep_days = engine.config.journal.keep_days;
+    if keep_days == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut after = 0;
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            let before = wabox_domain::time::now_unix() - i64::from(keep_days) * 86_400;
+            match pass(&engine, after, before).await {
+                Ok((deleted, last)) => {
+                    after = last;
+                    if deleted > 0 {
+                        tracing::info!(deleted, keep_days, "pruned applied deliveries");
+                    }
+                }
+                // The next pass starts where this one got to; nothing was lost.
+                Err(e) => tracing::warn!(error = %e, "pruning the journal failed"),
+            }
+        }
+    }))
+}
+
+/// Prunes from after id `after` until caught up with `before`: the entries deleted, and where
+/// the next pass goes on from.
+pub async fn pass(engine: &Engine, mut after: i64, before: i64) -> store::Result<(usize, i64)> {
+    let mut deleted = 0;
+    loop {
+        let step: PruneStep = engine
+            .writer
+            .run(move |ctx| store::journal::prune_processed(&ctx.conn, after, before, STEP))
+            .await?;
+        deleted += step.deleted;
+        after = step.after;
+        if step.caught_up {
+            return Ok((deleted, after));
+        }
+    }
+}
