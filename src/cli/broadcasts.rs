@@ -21,7 +21,8 @@ pub enum BroadcastCommand {
         #[arg(long = "lang")]
         language: String,
         /// label:NAME, queue:NAME, wrote:YYYY-MM-DD..YYYY-MM-DD, or csv:PATH (a header row
-        /// with a phone, number or wa_id column and one column per parameter).
+        /// with a phone, number, wa_id, whatsapp, teléfono or celular column and one column per
+        /// parameter).
         #[arg(long = "to", value_name = "SEGMENT")]
         segment: String,
         /// The sending number (Meta's id or the display number), when there are several.

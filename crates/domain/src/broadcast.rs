@@ -58,7 +58,10 @@ pub enum BroadcastError {
     },
     #[error("parameter {0} reads a CSV column, but the segment is not a CSV file")]
     CsvOnly(String),
-    #[error("the CSV file has no phone column (one of: phone, number, wa_id)")]
+    #[error(
+        "the CSV file has no phone column (one of: phone, number, wa_id, whatsapp, teléfono, \
+         telefono, celular, móvil, movil)"
+    )]
     NoPhoneColumn,
     #[error("the CSV file is empty")]
     EmptyCsv,
@@ -275,7 +278,18 @@ pub struct CsvRows {
 }
 
 /// The names a CSV's phone column may have.
-pub const PHONE_COLUMNS: [&str; 3] = ["phone", "number", "wa_id"];
+/// Spanish ones too: the inbox speaks Spanish, and so do its users' spreadsheets.
+pub const PHONE_COLUMNS: [&str; 9] = [
+    "phone",
+    "number",
+    "wa_id",
+    "whatsapp",
+    "teléfono",
+    "telefono",
+    "celular",
+    "móvil",
+    "movil",
+];
 
 impl CsvRows {
     pub fn parse(text: &str) -> Result<CsvRows, BroadcastError> {
@@ -317,7 +331,7 @@ impl CsvRows {
     pub fn phone_column(&self) -> Result<usize, BroadcastError> {
         self.columns
             .iter()
-            .position(|c| PHONE_COLUMNS.iter().any(|p| c.eq_ignore_ascii_case(p)))
+            .position(|c| PHONE_COLUMNS.contains(&c.to_lowercase().as_str()))
             .ok_or(BroadcastError::NoPhoneColumn)
     }
 
@@ -764,6 +778,9 @@ mod tests {
                 .rows[0][1],
             "Ana"
         );
+        // A Spanish sheet's phone column, whatever its capitals.
+        let csv = CsvRows::parse("Nombre;TELÉFONO\nAna;+59171000001\n").unwrap();
+        assert_eq!(csv.phone_column().unwrap(), 1);
     }
 
     #[test]
