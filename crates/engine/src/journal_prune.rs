@@ -18,6 +18,9 @@ use wabox_store::{self as store, journal::PruneStep};
 const EVERY: Duration = Duration::from_secs(3600);
 /// Entries a step looks at.
 const STEP: usize = 1_000;
+/// The pause between two steps: the first pass after an upgrade may have millions of entries
+/// to delete, and the writer is the webhooks' before it is this task's.
+const BREATHE: Duration = Duration::from_millis(10);
 
 /// Starts the pruning task, or none when every delivery is to be kept (`keep_days = 0`).
 pub fn spawn(engine: Arc<Engine>) -> Option<tokio::task::JoinHandle<()>> {
@@ -59,5 +62,6 @@ pub async fn pass(engine: &Engine, mut after: i64, before: i64) -> store::Result
         if step.caught_up {
             return Ok((deleted, after));
         }
+        tokio::time::sleep(BREATHE).await;
     }
 }
