@@ -87,23 +87,6 @@ impl Drop for Tmux {
     }
 }
 
-/// A headless demo, stopped however the test ends: Ctrl-C when it passed, killed when an
-/// assertion failed (a failed run had left one running after the test binary ended).
-struct Demo(std::process::Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        let signal = if std::thread::panicking() {
-            Signal::SIGKILL
-        } else {
-            Signal::SIGINT
-        };
-        let _ = kill(nix::unistd::Pid::from_raw(self.0.id() as i32), signal);
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn an_agent_replies_sees_it_read_and_answers_a_closed_window_with_a_template() {
     let home = tempfile::tempdir().unwrap();
@@ -187,26 +170,15 @@ fn reply_and_template(tmux: &Tmux) {
 /// inbox with no way to this host's engine but `/api`.
 #[test]
 fn an_agent_logged_in_from_elsewhere_replies_and_sends_a_template() {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::Write;
     use std::process::Stdio;
     let home = crate::common::Home::new();
-    let mut demo = Demo(home.spawn(&["demo", "--headless", "--traffic", "0"], &[]));
-    let mut out = BufReader::new(demo.0.stdout.take().unwrap());
-    let mut addr = None;
-    let mut seen = String::new();
-    while !seen.contains("Press Ctrl-C") {
-        let mut line = String::new();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "the demo stopped: {seen}"
-        );
-        if let Some(rest) = line.trim().strip_prefix("webhook:") {
-            addr = Some(rest.trim().trim_end_matches("/webhook").to_string());
-        }
-        seen.push_str(&line);
-    }
-    std::thread::spawn(move || for _ in out.lines() {});
-    let server = addr.expect("the demo names its listener");
+    // Stopped however the test ends: a demo left running would outlive the test binary.
+    let demo = crate::common::Engine::spawn(
+        &home,
+        home.command(&["demo", "--headless", "--traffic", "0"]),
+    );
+    let server = format!("http://{}", demo.addr);
     home.ok(&["agents", "add", "ana", "--role", "admin"]);
     let token = home
         .ok(&["token", "create", "ana", "--name", "test"])

@@ -362,7 +362,7 @@ impl Engine {
         Engine::spawn(home, command)
     }
 
-    /// Starts `command` (a `wabox serve`) and waits for its webhook address.
+    /// Starts `command` (a `wabox serve`, or a headless demo) and waits for its webhook address.
     pub fn spawn(home: &Home, mut command: Command) -> Engine {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
@@ -387,8 +387,11 @@ impl Engine {
                     )
                 })
                 .unwrap();
-            if let Some(rest) = line.trim().strip_prefix("webhook: http://") {
-                break rest.trim_end_matches("/webhook").to_string();
+            // `webhook: http://…` from `serve`; the demo's banner pads it into a column.
+            if let Some(rest) = line.trim().strip_prefix("webhook:")
+                && let Some(url) = rest.trim().strip_prefix("http://")
+            {
+                break url.trim_end_matches("/webhook").to_string();
             }
         };
         // Keep draining stdout so the engine never blocks on a full pipe.
