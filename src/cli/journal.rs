@@ -18,7 +18,8 @@ pub struct JournalArgs {
     /// Only deliveries that could not be parsed.
     #[arg(long, group = "state")]
     pub invalid: bool,
-    /// Every delivery, processed ones included.
+    /// Every delivery, processed ones included (those applied more than `[journal] keep_days`
+    /// ago are deleted).
     #[arg(long, group = "state")]
     pub all: bool,
     /// At most this many deliveries (the newest)
