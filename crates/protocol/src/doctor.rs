@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What `wabox doctor` finds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DoctorReport {
     pub without_queue: Vec<crate::directory::Orphan>,
     pub unrouted: i64,

@@ -6,10 +6,23 @@ use crate::protocol::{DashboardView, DoctorReport};
 
 pub fn doctor(d: &DoctorReport) {
     print_numbers(d);
-    if d.healthy() {
-        say!("all good: every number has a queue and a token, no delivery waits");
+    if let Some(line) = summary(d) {
+        say!("{line}");
     }
     print_findings(d);
+}
+
+/// The line under the numbers when nothing is wrong. With no number at all, "every number has a
+/// queue" was true and told a new admin nothing: it says what to do first.
+fn summary(d: &DoctorReport) -> Option<&'static str> {
+    match (d.healthy(), d.numbers.is_empty()) {
+        (false, _) => None,
+        (true, true) => Some(
+            "no numbers yet: `wabox connect` connects one (`wabox demo` shows wabox on a \
+             simulated Cloud API)",
+        ),
+        (true, false) => Some("all good: every number has a queue and a token, no delivery waits"),
+    }
 }
 
 /// Each number with its checks; a fix only where a check did not pass.
@@ -202,4 +215,21 @@ fn print_kapso(d: &DashboardView) {
             "[webhook] public_url"
         )
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+    use crate::protocol::DoctorReport;
+
+    #[test]
+    fn with_no_number_the_summary_says_how_to_connect_one() {
+        let empty = DoctorReport::default();
+        assert!(summary(&empty).unwrap().contains("wabox connect"));
+        let unrouted = DoctorReport {
+            unrouted: 2,
+            ..DoctorReport::default()
+        };
+        assert_eq!(summary(&unrouted), None, "the finding speaks instead");
+    }
 }
