@@ -26,7 +26,10 @@ pub struct Strings {
     pub messages: &'static str,
     /// In the open conversation's title: the business blocked this customer.
     pub blocked_mark: &'static str,
+    /// To an agent, who cannot connect one.
     pub no_numbers: &'static str,
+    /// To an admin: `{}` is the key that opens the wizard.
+    pub no_numbers_admin: &'static str,
     pub no_conversations: &'static str,
     pub no_conversation_open: &'static str,
     pub no_messages: &'static str,
@@ -208,7 +211,8 @@ pub static EN: Strings = Strings {
     conversations: "Conversations",
     messages: "Messages",
     blocked_mark: "blocked",
-    no_numbers: "No numbers yet: an admin connects one with `wabox numbers add`.",
+    no_numbers: "No numbers yet: an admin connects one.",
+    no_numbers_admin: "No numbers yet: press {} to connect one.",
     no_conversations: "No conversations here yet.",
     no_conversation_open: "Choose a conversation and press Enter.",
     no_messages: "No messages yet.",
@@ -368,7 +372,8 @@ pub static ES: Strings = Strings {
     conversations: "Conversaciones",
     messages: "Mensajes",
     blocked_mark: "bloqueado",
-    no_numbers: "Aún no hay números: un administrador conecta uno con `wabox numbers add`.",
+    no_numbers: "Aún no hay números: un administrador conecta uno.",
+    no_numbers_admin: "Aún no hay números: pulsa {} para conectar uno.",
     no_conversations: "Aún no hay conversaciones aquí.",
     no_conversation_open: "Elige una conversación y pulsa Enter.",
     no_messages: "Aún no hay mensajes.",

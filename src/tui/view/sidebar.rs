@@ -198,7 +198,17 @@ fn warning_lines<'a>(app: &App, width: usize) -> Vec<Line<'a>> {
     }
     if app.sidebar.numbers.is_empty() {
         lines.push(Line::raw(""));
-        for l in super::text::wrap(app.t.no_numbers, width) {
+        // The wizard is an admin's (`C`), as its key is bound; `wabox numbers add` is a script's.
+        let hint = if app.admin {
+            let key = app.keymap.key_of(
+                crate::tui::keymap::Scope::Lists,
+                crate::tui::keymap::Action::Connect,
+            );
+            crate::i18n::fill(app.t.no_numbers_admin, &[&key])
+        } else {
+            app.t.no_numbers.to_string()
+        };
+        for l in super::text::wrap(&hint, width) {
             lines.push(Line::styled(
                 l,
                 Style::default().add_modifier(Modifier::DIM),

@@ -118,6 +118,16 @@ fn empty_inbox_says_what_to_do() {
     app.sidebar.numbers.clear();
     app.list.rows.clear();
     insta::assert_snapshot!(render(&app, 100, 20).backend());
+    // An admin is told the key that connects one (the wizard), as it is bound.
+    app.admin = true;
+    let lists = [(
+        "connect".to_string(),
+        crate::config::KeyList::One("ctrl+n".into()),
+    )]
+    .into();
+    app.keymap = crate::tui::keymap::Keymap::with_overrides(&lists, &Default::default()).unwrap();
+    let screen = render(&app, 100, 20).backend().to_string();
+    assert!(screen.contains("press Ctrl+N to"), "{screen}");
 }
 
 #[test]
