@@ -239,12 +239,24 @@ pub fn prune_processed(
             caught_up,
         });
     };
-    let deleted = conn
-        .prepare_cached(
+    // On PostgreSQL every engine prunes: rows another engine is deleting are skipped, not
+    // waited for (two deletes locking the same rows in different orders could deadlock).
+    let sql = match conn.dialect() {
+        crate::db::Dialect::Sqlite => {
             "DELETE FROM journal WHERE id > ?1 AND id <= ?2
                AND state = 'processed' AND processed_at < ?3
-               AND id < (SELECT max(id) FROM journal)",
-        )?
+               AND id < (SELECT max(id) FROM journal)"
+        }
+        crate::db::Dialect::Postgres => {
+            "DELETE FROM journal WHERE id IN (
+               SELECT id FROM journal WHERE id > ?1 AND id <= ?2
+                 AND state = 'processed' AND processed_at < ?3
+                 AND id < (SELECT max(id) FROM journal)
+               ORDER BY id FOR UPDATE SKIP LOCKED)"
+        }
+    };
+    let deleted = conn
+        .prepare_cached(sql)?
         .execute(params![after, last, before])?;
     Ok(PruneStep {
         deleted,
@@ -358,6 +370,37 @@ mod tests {
         // So the next delivery gets an id never given before.
         let (next, _) = put(&conn, b"g", 2_000).unwrap();
         assert!(next > ids[5], "{next} after {}", ids[5]);
+    }
+
+    /// Several engines prune one PostgreSQL journal: a row another holds is passed over, not
+    /// waited for (the lock timeout turns a wait into this test's failure, not a hang).
+    #[test]
+    fn on_postgres_a_row_another_engine_holds_is_skipped_not_waited_for() {
+        let Some(database) = crate::testing::postgres_database() else {
+            return;
+        };
+        let a = crate::open_postgres(&database.url).unwrap();
+        let b = crate::open_postgres(&database.url).unwrap();
+        let mut ids = Vec::new();
+        for (i, body) in [b"a", b"b", b"c"].iter().enumerate() {
+            let (id, _) = put(&a, *body, 10 + i as i64).unwrap();
+            mark(&a, id, JournalState::Processed, None, 20).unwrap();
+            ids.push(id);
+        }
+        a.execute_batch(&format!(
+            "BEGIN; SELECT id FROM journal WHERE id = {} FOR UPDATE",
+            ids[0]
+        ))
+        .unwrap();
+        b.execute_batch("SET lock_timeout = '5s'").unwrap();
+        // The first is held, the third the newest: the second goes.
+        let step = prune_processed(&b, 0, 100, 10).unwrap();
+        assert_eq!(step.deleted, 1, "{step:?}");
+        a.execute_batch("ROLLBACK").unwrap();
+        let left: i64 = b
+            .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 2);
     }
 
     #[crate::testing::both_stores]
