@@ -7,7 +7,7 @@
 //! A pass runs when the engine starts and every `EVERY` after, in steps of `STEP` entries, each
 //! its own write job: the writer's other callers (webhooks waiting for their 200) wait for one
 //! step at most, never for a whole pass. The walk goes on from where the last pass stopped. On
-//! PostgreSQL every engine runs it; two deleting the same rows delete them once.
+//! PostgreSQL every engine runs it, each passing over the rows another is deleting.
 
 use super::Engine;
 use std::sync::Arc;
