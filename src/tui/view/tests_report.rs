@@ -1,7 +1,7 @@
 //! The report screen (`R`) and the first-response target's mark in the list: what is asked of
 //! the engine, answers for another period dropped, and the screen at 80x24 in both languages.
 
-use crate::protocol::report::{DurationView, FiguresView, ReportRow, ReportView};
+use crate::protocol::report::{DurationView, FiguresView, ReportQuery, ReportRow, ReportView};
 use crate::protocol::{Request, Response};
 use crate::tui::app::{App, Effect, Popup, Tag};
 use crate::tui::fixtures;
@@ -106,6 +106,12 @@ fn report_shown(lang: &str) -> App {
     let mut app = admin_inbox(lang);
     let asked = reports(&press(&mut app, KeyCode::Char('R')));
     assert_eq!(asked.len(), 2, "{asked:?}");
+    answer(&mut app, asked, by_day());
+    app
+}
+
+/// Answers the reports asked, by day with `days`, by agent with `by_agent()`.
+fn answer(app: &mut App, asked: Vec<(Tag, ReportQuery)>, days: ReportView) {
     for (tag, _) in asked {
         let Tag::Report {
             by_agent: agent, ..
@@ -113,10 +119,9 @@ fn report_shown(lang: &str) -> App {
         else {
             panic!("{tag:?}")
         };
-        let answer = if agent { by_agent() } else { by_day() };
-        let _ = app.on_reply(tag, Ok(Response::Report(Box::new(answer))));
+        let view = if agent { by_agent() } else { days.clone() };
+        let _ = app.on_reply(tag, Ok(Response::Report(Box::new(view))));
     }
-    app
 }
 
 #[test]
@@ -254,35 +259,23 @@ fn a_months_report_names_its_days_under_the_bars() {
     let mut app = report_shown("en");
     let asked = reports(&press(&mut app, KeyCode::Char('m')));
     assert!(!asked.is_empty(), "m asks for the month");
-    for (tag, _) in asked {
-        let Tag::Report {
-            by_agent: agent, ..
-        } = tag
-        else {
-            panic!("{tag:?}")
-        };
-        let answer = if agent {
-            by_agent()
-        } else {
-            let days = (28..=31)
-                .map(|d| format!("2026-10-{d}"))
-                .chain((1..=26).map(|d| format!("2026-11-{d:02}")));
-            let rows = days
-                .zip(0u64..)
-                .map(|(key, i)| ReportRow {
-                    key,
-                    figures: figures(i % 5, i % 7, None),
-                })
-                .collect();
-            ReportView {
-                from: "2026-10-28".into(),
-                to: "2026-11-26".into(),
-                rows,
-                ..by_day()
-            }
-        };
-        let _ = app.on_reply(tag, Ok(Response::Report(Box::new(answer))));
-    }
+    let days = (28..=31)
+        .map(|d| format!("2026-10-{d}"))
+        .chain((1..=26).map(|d| format!("2026-11-{d:02}")));
+    let rows = days
+        .zip(0u64..)
+        .map(|(key, i)| ReportRow {
+            key,
+            figures: figures(i % 5, i % 7, None),
+        })
+        .collect();
+    let month = ReportView {
+        from: "2026-10-28".into(),
+        to: "2026-11-26".into(),
+        rows,
+        ..by_day()
+    };
+    answer(&mut app, asked, month);
     let text = screen(&app, 80, 24);
     assert!(text.contains("Report 2026-10-28 to 2026-11-26"), "{text}");
     assert!(text.contains("10-28"), "the first day is named:\n{text}");
