@@ -224,6 +224,7 @@ impl Bench {
                         filter: None,
                         queue: None,
                         state: None,
+                        queue_name: None,
                     },
                 )
                 .await?

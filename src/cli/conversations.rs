@@ -4,7 +4,7 @@
 //! Each Args struct is held by its variant of `Command` (args.rs), whose doc comment is the
 //! command's `--help`: these structs carry no doc comment so that one stays the only one.
 
-use crate::protocol::views::StateFilter;
+use crate::protocol::views::{QueueName, QueueSelection, StateFilter};
 use crate::protocol::{ConversationState, Request};
 use clap::Args;
 
@@ -19,6 +19,18 @@ pub struct ListArgs {
     /// Only open (and pending), snoozed or closed ones; every state without it.
     #[arg(long, value_name = "open|snoozed|closed")]
     state: Option<StateFilter>,
+    /// Only this queue's (by name, among the queues you see).
+    #[arg(long, value_name = "NAME", group = "view")]
+    queue: Option<String>,
+    /// The queue's tenant, when several you see have a queue of that name.
+    #[arg(long, value_name = "TENANT", requires = "queue")]
+    tenant: Option<String>,
+    /// Only those assigned to you.
+    #[arg(long, group = "view")]
+    mine: bool,
+    /// Only those nobody has claimed.
+    #[arg(long, group = "view")]
+    unassigned: bool,
     /// At most this many (the newest)
     #[arg(long, default_value_t = 200)]
     limit: usize,
@@ -29,14 +41,26 @@ pub struct ListArgs {
 
 impl ListArgs {
     pub fn request(self) -> (Request, bool) {
+        let queue = if self.mine {
+            Some(QueueSelection::Mine)
+        } else if self.unassigned {
+            Some(QueueSelection::Unassigned)
+        } else {
+            None
+        };
+        let queue_name = self.queue.map(|name| QueueName {
+            name,
+            tenant: self.tenant,
+        });
         (
             Request::ListConversations {
                 before: None,
                 phone_number_id: self.number,
                 limit: Some(self.limit),
                 filter: self.filter,
-                queue: None,
+                queue,
                 state: self.state,
+                queue_name,
             },
             self.json,
         )

@@ -217,6 +217,7 @@ fn the_filter_asks_the_engine_as_the_agent_types_and_esc_clears_it() {
             filter: Some("ca".into()),
             queue: None,
             state: Some(crate::protocol::views::StateFilter::Open),
+            queue_name: None,
         }]
     );
     press(&mut app, KeyCode::Esc);

@@ -172,6 +172,43 @@ async fn an_agent_of_one_queue_cannot_list_read_claim_or_send_in_another() {
     drop(engine);
 }
 
+/// `wabox conversations` lists a queue by name, the caller's own, or nobody's, as the inbox's
+/// views do; a queue is found only among those the caller sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conversations_of_a_queue_by_name_mine_and_unassigned() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    let (sales, support) = team(&home, &engine).await;
+    let list = |args: &[&str]| {
+        let mut all = vec!["conversations"];
+        all.extend_from_slice(args);
+        let mut got = ids(&home.json(&all));
+        got.sort();
+        got
+    };
+    let mut both = vec![sales, support];
+    both.sort();
+    assert_eq!(list(&["--queue", "sales"]), [sales], "any case");
+    assert_eq!(list(&["--queue", "Support", "--tenant", "Acme"]), [support]);
+    assert_eq!(list(&["--unassigned"]), both);
+    assert!(list(&["--mine"]).is_empty());
+    let err = refused(&home, &["conversations", "--queue", "Nope"]);
+    assert!(err.contains("no queue named \"Nope\""), "{err}");
+
+    // alice sees Sales; Support is not a queue she can name.
+    assert_eq!(list(&["--as", "alice", "--queue", "Sales"]), [sales]);
+    let err = refused(
+        &home,
+        &["--as", "alice", "conversations", "--queue", "Support"],
+    );
+    assert!(err.contains("no queue named \"Support\""), "{err}");
+    home.ok(&["--as", "alice", "claim", &sales.to_string()]);
+    assert_eq!(list(&["--as", "alice", "--mine"]), [sales]);
+    assert_eq!(list(&["--unassigned"]), [support]);
+    let err = refused(&home, &["conversations", "--mine", "--unassigned"]);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_agents_claiming_at_once_one_wins() {
     let home = Home::new();

@@ -55,6 +55,10 @@ pub enum Request {
         /// Only open, snoozed or closed ones; every state when absent.
         #[serde(default)]
         state: Option<crate::views::StateFilter>,
+        /// One queue by its name, for a client that knows names and not ids (`wabox
+        /// conversations --queue`): found among the queues the caller sees. Not with `queue`.
+        #[serde(default)]
+        queue_name: Option<crate::views::QueueName>,
     },
     /// How many conversations the inbox's own views list (open, mine, unassigned, snoozed,
     /// closed), for the user asking.

@@ -165,6 +165,15 @@ pub enum QueueSelection {
     Unassigned,
 }
 
+/// A queue as a person names it: its name, and its tenant's where several tenants the caller
+/// sees have a queue of that name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueName {
+    pub name: String,
+    #[serde(default)]
+    pub tenant: Option<String>,
+}
+
 /// Which conversations by state: the inbox lists open ones; snoozed and closed ones have views
 /// of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

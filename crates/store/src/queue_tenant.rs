@@ -61,6 +61,41 @@ pub fn tenant_of_queues(conn: &Connection, queues: &[&str]) -> Result<i64> {
     }
 }
 
+/// The queue `name` (of `tenant`, if given) among those `scope` sees; names compare ignoring
+/// case. Several tenants' queues of that name are refused naming them (only tenants the caller
+/// sees, so no other's name is told).
+pub fn visible_queue_named(
+    conn: &Connection,
+    scope: &crate::scope::Scope,
+    name: &str,
+    tenant: Option<&str>,
+) -> Result<i64> {
+    let name = name.trim();
+    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    let found: Vec<(i64, String)> = super::queues::list_queues(conn, scope)?
+        .into_iter()
+        .filter(|q| same(&q.name, name) && tenant.is_none_or(|t| same(&q.tenant, t)))
+        .map(|q| (q.id, q.tenant))
+        .collect();
+    match found.as_slice() {
+        [] => Err(StoreError::NotFound(wabox_protocol::ErrorCode::NoQueue {
+            name: name.to_string(),
+        })),
+        [(id, _)] => Ok(*id),
+        several => {
+            let tenants: Vec<String> = several.iter().map(|(_, t)| t.clone()).collect();
+            Err(StoreError::Invalid(
+                wabox_protocol::ErrorCode::QueueInSeveralTenants {
+                    queue: name.to_string(),
+                    shell: shell_word(&tenants[0]),
+                    inbox: inbox_word(name, &tenants[0]),
+                    tenants,
+                },
+            ))
+        }
+    }
+}
+
 /// The tenant a new queue goes to when none is named: the only one, else the admin is asked to
 /// name it, in the words of the CLI and of the inbox.
 pub fn tenant_for_new_queue(conn: &Connection, queue: &str) -> Result<i64> {

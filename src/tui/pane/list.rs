@@ -83,6 +83,7 @@ impl ConversationList {
                 filter: Some(self.filter.clone()).filter(|f| !f.is_empty()),
                 queue,
                 state: Some(state),
+                queue_name: None,
             },
         ))
     }

@@ -25,12 +25,33 @@ impl Engine {
                 queue,
                 before,
                 state,
+                queue_name,
             } => {
                 let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
                 let user = access.user.clone();
                 if queue == Some(views::QueueSelection::NoQueue) {
                     access.require_admin()?;
                 }
+                let queue = match (queue, queue_name) {
+                    (Some(_), Some(_)) => {
+                        return Err(ApiError::invalid("name a queue or give its id, not both"));
+                    }
+                    (queue, None) => queue,
+                    (None, Some(named)) => {
+                        let scope = scope.clone();
+                        let id = self
+                            .read(move |c| {
+                                store::queue_tenant::visible_queue_named(
+                                    c,
+                                    &scope,
+                                    &named.name,
+                                    named.tenant.as_deref(),
+                                )
+                            })
+                            .await?;
+                        Some(views::QueueSelection::Queue(id))
+                    }
+                };
                 self.read(move |c| {
                     let filter = views::ConversationFilter {
                         phone_number_id,
