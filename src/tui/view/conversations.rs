@@ -167,6 +167,10 @@ fn twin_mark(row: &ConversationRow, phones: &[&str]) -> String {
     }
 }
 
+/// The columns a contact's name keeps before the list's other marks give way: "Cliente 1033"
+/// whole, where eight left every demo customer "Cliente…".
+const MIN_NAME: usize = 12;
+
 fn row_lines<'a>(
     app: &App,
     row: &ConversationRow,
@@ -215,9 +219,26 @@ fn row_lines<'a>(
         }
         _ => String::new(),
     };
-    let name_room = w.saturating_sub(width(&when) + width(&unread) + width(&late) + 2);
-    // Which conversation, where there is room once the name has its own (up to 14 columns).
+    // A late or assigned row in a narrow list (80 columns) left the name a few letters ("Cl…
+    // (8) late 21m 21:29"): the name comes first, so the last message's time goes (the list is
+    // in its order anyway), and then the late mark shrinks to its time.
+    let room_for_name =
+        |when: &str, late: &str| w.saturating_sub(width(when) + width(&unread) + width(late) + 2);
     let title = row.title();
+    let need = width(&super::text::shown(&title)).min(MIN_NAME);
+    // Only the marks a row gains as it is worked (an agent, lateness) push the time out: a
+    // plain row keeps it ("Yesterday" says more than the rest of a long id).
+    let crowded = !late.is_empty() || row.view.assignee.is_some();
+    let (when, late) = if !crowded || room_for_name(&when, &late) >= need {
+        (when, late)
+    } else if late.is_empty() || room_for_name("", &late) >= need {
+        (String::new(), late)
+    } else {
+        let since = row.view.sla_due_at.map_or(0, |due| app.now - due);
+        (String::new(), format!(" !{}", short_duration(since)))
+    };
+    let name_room = room_for_name(&when, &late);
+    // Which conversation, where there is room once the name has its own (up to 14 columns).
     let keep = width(&super::text::shown(&title)).min(14);
     let identity = row_identity(app, row, name_room.saturating_sub(keep));
     let name = truncate(&title, name_room.saturating_sub(width(&identity)));

@@ -294,7 +294,63 @@ fn a_conversation_past_its_queues_target_is_marked_late_in_the_list() {
     assert!(late[0].contains("late 12m"), "{text}");
     let mut es = fixtures::inbox("es");
     es.list.rows[0].view.sla_due_at = Some(fixtures::NOW - 3 * 3600);
-    assert!(screen(&es, 80, 24).contains("tarde 3h 0m"));
+    // The Spanish words are longer: at 80 columns they give way to the name (`!3h 0m`).
+    assert!(screen(&es, 80, 24).contains("!3h 0m"));
+    assert!(screen(&es, 120, 24).contains("tarde 3h 0m"));
+}
+
+/// At 80 columns the list is 25 wide: a late row with unread messages kept two letters of its
+/// name. The name keeps twelve columns; the last message's time gives way, then the mark's
+/// words.
+#[test]
+fn a_late_row_in_a_narrow_list_keeps_the_name_readable() {
+    // (What is left of the name where 128 unread and 3h 5m late take the room.)
+    for (lang, unread, late, mark, name) in [
+        ("en", 8, 21 * 60, "!21m", "Cliente 1008"),
+        ("en", 128, 3 * 3600 + 5 * 60, "!3h 5m", "Cliente…"),
+        ("es", 8, 21 * 60, "!21m", "Cliente 1008"),
+    ] {
+        let mut app = fixtures::inbox(lang);
+        app.list.rows[0] = fixtures::conversation(
+            42,
+            Some("Cliente 1008"),
+            Some("59171000008"),
+            Some(600),
+            unread,
+            "¿Aceptan QR?",
+            60,
+        );
+        app.list.rows[0].view.sla_due_at = Some(fixtures::NOW - late);
+        let text = screen(&app, 80, 24);
+        let row = text
+            .lines()
+            .find(|l| l.contains(mark))
+            .unwrap_or_else(|| panic!("{lang}: no {mark:?}:\n{text}"));
+        assert!(row.contains(name), "{lang}: the name is cut: {row}");
+        // A wider list keeps the words.
+        if unread < 100 {
+            let words = if lang == "en" {
+                "late 21m"
+            } else {
+                "tarde 21m"
+            };
+            assert!(screen(&app, 140, 24).contains(words), "{lang}");
+        }
+    }
+    // So does a claimed one's: "Clien… (1) @root 21:31" before, "Cliente 10… (1) @root" now.
+    let mut app = fixtures::inbox("en");
+    app.list.rows[0] = fixtures::conversation(
+        42,
+        Some("Cliente 1008"),
+        Some("59171000008"),
+        Some(600),
+        1,
+        "¿Aceptan QR?",
+        60,
+    );
+    app.list.rows[0].view.assignee = Some("root".into());
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Cliente 10… (1) @root"), "{text}");
 }
 
 #[test]
