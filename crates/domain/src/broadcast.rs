@@ -384,11 +384,22 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-/// The header line's separator: a comma, unless it has none and a `;` (a spreadsheet set to a
-/// language that writes decimals with a comma) or a tab does.
+/// The header line's separator: whichever of `,`, `;` (a spreadsheet set to a language that
+/// writes decimals with a comma) and tab it has most of outside quotes; a comma on a tie or
+/// with none.
 fn delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or_default();
-    let count = |c| header.matches(c).count();
+    let mut quoted = false;
+    let outside: String = header
+        .chars()
+        .filter(|c| {
+            if *c == '"' {
+                quoted = !quoted;
+            }
+            !quoted
+        })
+        .collect();
+    let count = |c| outside.matches(c).count();
     [',', ';', '\t']
         .into_iter()
         .max_by_key(|c| (count(*c), *c == ','))
@@ -778,6 +789,9 @@ mod tests {
                 .rows[0][1],
             "Ana"
         );
+        // What is quoted in the header does not count.
+        let csv = CsvRows::parse("phone;\"name, full\"\n59171000001;\"Ana, M\"\n").unwrap();
+        assert_eq!(csv.columns, vec!["phone", "name, full"]);
         // A Spanish sheet's phone column, whatever its capitals.
         let csv = CsvRows::parse("Nombre;TELÉFONO\nAna;+59171000001\n").unwrap();
         assert_eq!(csv.phone_column().unwrap(), 1);
