@@ -4,7 +4,7 @@
 
 use super::{
     conversations, journal, media, migrate, numbers, react, send, sequences, store_files, team,
-    templates, tenants,
+    templates, tenants, watch,
 };
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -55,6 +55,9 @@ pub enum Command {
     Conversations(conversations::ListArgs),
     /// A conversation's messages, oldest first.
     Messages(conversations::MessagesArgs),
+    /// Follow messages as they come and change (new, sent, statuses, edits, reactions) in the
+    /// conversations you may see, until Ctrl-C: one line each, or JSON lines with --json.
+    Watch(watch::WatchArgs),
     /// Queue a message: free text or a file inside the 24-hour window, or an approved template.
     Send(send::SendArgs),
     /// Mark a conversation read: its unread count drops to 0 and, unless `[outbox]

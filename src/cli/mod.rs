@@ -72,6 +72,7 @@ pub mod team;
 mod template_header;
 mod templates;
 mod tenants;
+mod watch;
 
 pub use args::{Cli, Command};
 pub(crate) use args::{parse_duration_arg, parse_wait_arg};
@@ -84,6 +85,7 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
     let (request, json) = match command {
         Command::Send(args) => return send::send(config, args, act_as).await,
         Command::Report(args) => return report::report(config, args, act_as).await,
+        Command::Watch(args) => return watch::watch(config, args, act_as).await,
         Command::Broadcast(c) if c.has_files() => {
             return broadcasts::create_with_files(config, c, act_as).await;
         }
@@ -150,6 +152,7 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         Command::Connect(connect::ConnectArgs { command: Some(c) }) => c.request()?,
         Command::Send(_)
         | Command::Report(_)
+        | Command::Watch(_)
         | Command::Media(media::MediaCommand::Get { .. })
         | Command::Connect(connect::ConnectArgs { command: None })
         | Command::Serve { .. }

@@ -27,7 +27,7 @@ pub mod view;
 pub mod wizard;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -36,6 +36,7 @@ mod store_files;
 mod team;
 mod tui_demo;
 mod tui_link;
+mod watch;
 mod webhook_ingest;
 mod webhook_refusals;
 mod wire;

@@ -4,7 +4,7 @@
 use crate::common::*;
 use serde_json::Value;
 
-const PNID_B: &str = "223344556677889";
+pub(crate) const PNID_B: &str = "223344556677889";
 const DISPLAY_B: &str = "5215512345678";
 
 /// Two numbers, queues Sales (first number) and Support (second), alice in Sales, bob in

@@ -41,13 +41,7 @@ pub fn conversations(cs: &[ConversationView], reader: &Reader) {
         ],
         cs.iter()
             .map(|c| {
-                let who = c
-                    .contact
-                    .name
-                    .clone()
-                    .or_else(|| c.contact.wa_id.as_ref().map(|w| format!("+{w}")))
-                    .or_else(|| c.contact.user_id.clone())
-                    .unwrap_or_default();
+                let who = contact_words(c);
                 vec![
                     c.id.to_string(),
                     format!("+{}", c.display_phone),
@@ -76,25 +70,40 @@ pub fn conversations(cs: &[ConversationView], reader: &Reader) {
 /// One line per message: time, direction, id, text, then what happened to it in brackets.
 pub fn messages(ms: &[MessageView], reader: &Reader) {
     for m in ms {
-        let arrow = match m.direction {
-            crate::protocol::Direction::In => "<-",
-            crate::protocol::Direction::Out => "->",
-        };
-        let notes = notes(m, reader);
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", notes.join(", "))
-        };
-        say!(
-            "{} {} #{} {}{}",
-            rfc3339_here(m.at),
-            arrow,
-            m.id,
-            m.text,
-            notes
-        );
+        say!("{}", message_line(m, reader));
     }
+}
+
+/// A message as `messages` prints it (its text still the customer's: print it with `say!`).
+pub fn message_line(m: &MessageView, reader: &Reader) -> String {
+    let arrow = match m.direction {
+        crate::protocol::Direction::In => "<-",
+        crate::protocol::Direction::Out => "->",
+    };
+    let notes = notes(m, reader);
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", notes.join(", "))
+    };
+    format!(
+        "{} {} #{} {}{}",
+        rfc3339_here(m.at),
+        arrow,
+        m.id,
+        m.text,
+        notes
+    )
+}
+
+/// Who a conversation is with, as the tables name them.
+pub fn contact_words(c: &ConversationView) -> String {
+    c.contact
+        .name
+        .clone()
+        .or_else(|| c.contact.wa_id.as_ref().map(|w| format!("+{w}")))
+        .or_else(|| c.contact.user_id.clone())
+        .unwrap_or_default()
 }
 
 /// Where a message came from, its status or failure, edits, its file and reactions.

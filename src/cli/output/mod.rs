@@ -31,6 +31,7 @@ macro_rules! say_err {
 macro_rules! ask {
     ($($arg:tt)*) => { std::eprint!("{}", $crate::domain::text::visible(&format!($($arg)*))) };
 }
+pub(crate) use inbox::{contact_words, message_line};
 pub(crate) use {ask, say, say_err};
 
 #[doc(hidden)]
