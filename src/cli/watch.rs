@@ -1,19 +1,22 @@
 //! `wabox watch`: the messages of the conversations the user may see as they come and change (a
 //! customer writes, a reply goes out, a status, an edit, a reaction), one line each, or one JSON
-//! object a line for scripts, until Ctrl-C or the engine stops. The inbox's own subscription,
-//! so it sees what the user's inbox would.
+//! object a line for scripts, until Ctrl-C. The inbox's own subscription, so it sees what the
+//! user's inbox would; like the inbox, it waits for an engine that went away and takes up where
+//! it was.
 
 use super::json;
-use super::output::{contact_words, message_line, say};
+use super::output::{contact_words, message_line, say, say_err};
 use super::reader::Reader;
 use crate::client::Client;
+use crate::client::remote::TokenRefused;
 use crate::config::Config;
-use crate::protocol::push::Push;
+use crate::protocol::push::{Push, PushCursor};
 use crate::protocol::views::ConversationView;
 use crate::protocol::{Request, Response};
 use clap::Args;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
@@ -27,14 +30,14 @@ pub struct WatchArgs {
 }
 
 pub async fn watch(config: Config, args: WatchArgs, act_as: Option<String>) -> anyhow::Result<()> {
-    let mut client = Client::connect(config).await?.acting_as(act_as);
-    if !client.is_socket() {
+    let mut client = Client::connect(config).await?.acting_as(act_as.clone());
+    let Some(dial) = client.redial() else {
         client.close().await;
         anyhow::bail!(
             "no engine is running to watch: start one (`wabox serve`, or `wabox demo`), or \
              `wabox login` to one elsewhere"
         );
-    }
+    };
     let reader = Reader::ask(&mut client).await?;
     if let Some(id) = args.conversation {
         // Refused (with the engine's words) when the user may not see it.
@@ -43,30 +46,72 @@ pub async fn watch(config: Config, args: WatchArgs, act_as: Option<String>) -> a
                 conversation_id: id,
             })
             .await?;
+    }
+    let mut seen = Seen::default();
+    let mut cursor: Option<PushCursor> = None;
+    loop {
+        follow(&mut client, &args, &reader, &mut seen, &mut cursor).await?;
+        // The engine went: a restart, a deploy. The watch waits for it and takes up where it
+        // was, saying so if the changes in between could not be had ("missed").
+        if let Some(e) = client.closed_because() {
+            anyhow::bail!("the engine closed the connection: {e}");
+        }
+        say_err!("wabox: the engine went away; waiting for it (Ctrl-C stops)");
+        client = loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            match Client::dial(&dial).await {
+                Ok(c) => break c.acting_as(act_as.clone()),
+                Err(e) if e.downcast_ref::<TokenRefused>().is_some() => return Err(e),
+                Err(_) => {}
+            }
+        };
+        say_err!("wabox: the engine is back");
+    }
+}
+
+/// Subscribes (from `cursor`, after a loss) and prints what comes until the connection goes.
+async fn follow(
+    client: &mut Client,
+    args: &WatchArgs,
+    reader: &Reader,
+    seen: &mut Seen,
+    cursor: &mut Option<PushCursor>,
+) -> anyhow::Result<()> {
+    if let Some(id) = args.conversation {
         client
             .call(Request::Focus {
                 conversation_id: Some(id),
             })
             .await?;
     }
-    match client.call(Request::Subscribe { since: None }).await? {
-        Response::Subscribed(_) => {}
-        _ => anyhow::bail!("the engine answered a subscription with something else"),
-    }
-    let mut seen = Seen::default();
-    while let Some(push) = client.next_push().await {
-        for event in events(&push, args.conversation, &mut seen) {
-            if args.json {
-                json::print_line(event.json(&reader)?)?;
-            } else {
-                say!("{}", event.line(&reader));
+    let since = cursor.take();
+    match client.call(Request::Subscribe { since }).await? {
+        Response::Subscribed(s) => {
+            *cursor = s.cursor;
+            if since.is_some() && !s.resumed {
+                print(&Event::Missed, args.json, reader)?;
             }
         }
+        _ => anyhow::bail!("the engine answered a subscription with something else"),
     }
-    match client.closed_because() {
-        Some(e) => anyhow::bail!("the engine closed the connection: {e}"),
-        None => anyhow::bail!("the engine stopped"),
+    while let Some(push) = client.next_push().await {
+        if let Some(c) = cursor.as_mut() {
+            c.seq = c.seq.max(push.seq);
+        }
+        for event in events(&push, args.conversation, seen) {
+            print(&event, args.json, reader)?;
+        }
     }
+    Ok(())
+}
+
+fn print(event: &Event, as_json: bool, reader: &Reader) -> anyhow::Result<()> {
+    if as_json {
+        json::print_line(event.json(reader)?)?;
+    } else {
+        say!("{}", event.line(reader));
+    }
+    Ok(())
 }
 
 /// What a push says, one event a message and a conversation lost.
