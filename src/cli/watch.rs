@@ -187,8 +187,8 @@ impl Event<'_> {
             }
             Event::Left(id) => format!("conversation {id} left your queues"),
             Event::Missed => {
-                "changes were missed (the watch fell behind): `wabox conversations` lists \
-                 what is there now"
+                "changes were missed (the watch fell behind, or the engine restarted): `wabox \
+                 conversations` lists what is there now"
                     .to_string()
             }
         }
