@@ -12,7 +12,7 @@ use crate::client::remote::TokenRefused;
 use crate::config::Config;
 use crate::protocol::push::{Push, PushCursor};
 use crate::protocol::views::ConversationView;
-use crate::protocol::{Request, Response};
+use crate::protocol::{ApiError, ErrorCode, Request, Response};
 use clap::Args;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -50,7 +50,12 @@ pub async fn watch(config: Config, args: WatchArgs, act_as: Option<String>) -> a
     let mut seen = Seen::default();
     let mut cursor: Option<PushCursor> = None;
     loop {
-        follow(&mut client, &args, &reader, &mut seen, &mut cursor).await?;
+        match follow(&mut client, &args, &reader, &mut seen, &mut cursor).await {
+            Ok(()) => {}
+            // Gone again between the dial and the subscription: waited for like any loss.
+            Err(e) if e.downcast_ref::<ApiError>().is_some_and(is_lost) => {}
+            Err(e) => return Err(e),
+        }
         // The engine went: a restart, a deploy. The watch waits for it and takes up where it
         // was, saying so if the changes in between could not be had ("missed").
         if let Some(e) = client.closed_because() {
@@ -67,6 +72,14 @@ pub async fn watch(config: Config, args: WatchArgs, act_as: Option<String>) -> a
         };
         say_err!("wabox: the engine is back");
     }
+}
+
+/// Whether a call failed because the connection went.
+fn is_lost(e: &ApiError) -> bool {
+    matches!(
+        e.code,
+        ErrorCode::SocketLost { .. } | ErrorCode::EngineClosed {}
+    )
 }
 
 /// Subscribes (from `cursor`, after a loss) and prints what comes until the connection goes.
