@@ -73,7 +73,7 @@ pub fn templates_synced(rs: &[SyncReport]) {
 
 pub fn journal(es: &[JournalEntryView]) {
     if es.is_empty() {
-        say!("the journal has no such deliveries");
+        say!("no such deliveries in the journal (`--all` lists the processed ones too)");
         return;
     }
     table(
