@@ -162,6 +162,7 @@ async fn download(engine: &Arc<Engine>, item: PendingMedia) {
                         &path,
                         bytes,
                         mime.as_deref(),
+                        wabox_domain::time::now_unix(),
                         &mut ctx.events,
                     )
                 })

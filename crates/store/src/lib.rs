@@ -88,6 +88,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0024_broadcasts.sql"),
     include_str!("../migrations/0025_broadcast_header.sql"),
     include_str!("../migrations/0026_opted_in.sql"),
+    include_str!("../migrations/0027_media_kept.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -111,6 +112,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0011_broadcasts.sql"),
     include_str!("../migrations/postgres/0012_broadcast_header.sql"),
     include_str!("../migrations/postgres/0013_opted_in.sql"),
+    include_str!("../migrations/postgres/0014_media_kept.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

@@ -153,12 +153,14 @@ pub fn mark_downloaded(
     path: &str,
     bytes: i64,
     mime: Option<&str>,
+    now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     conn.execute(
         "UPDATE media SET state = 'downloaded', path = ?2, bytes = ?3, mime_type = coalesce(?4, mime_type),
-                          error = NULL, attempts = attempts + 1 WHERE message_id = ?1",
-        params![message_id, path, bytes, mime],
+                          error = NULL, attempts = attempts + 1, downloaded_at = ?5
+         WHERE message_id = ?1",
+        params![message_id, path, bytes, mime, now],
     )?;
     changed(conn, message_id, events)
 }
@@ -199,6 +201,61 @@ pub fn get(conn: &Connection, message_id: i64) -> Result<MediaView> {
         StoreError::NotFound(wabox_protocol::ErrorCode::NoMedia {
             message: message_id,
         })
+    })
+}
+
+/// Where a walk over the files stands after one step of `expire_customer_files`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpireStep {
+    /// The files whose rows now say they were deleted: their paths (relative to the data dir),
+    /// for the caller to remove once this commits.
+    pub paths: Vec<String>,
+    /// The last message id this step looked at: the next step goes on after it.
+    pub after: i64,
+    /// The walk reached the last file.
+    pub done: bool,
+}
+
+/// Marks the customers' files downloaded before `before`, among the `limit` files after
+/// message `after`, as deleted (`failed`, with `why`: `media retry` fetches one again while
+/// Meta still has it). Files an agent sent stay: the outbox may yet need one. The walk goes by
+/// message id (no order by time is kept), so a whole walk reads every file's row once.
+pub fn expire_customer_files(
+    conn: &Connection,
+    after: i64,
+    before: i64,
+    limit: usize,
+    why: &str,
+    events: &mut Vec<StoreEvent>,
+) -> Result<ExpireStep> {
+    let rows: Vec<(i64, Option<String>, bool)> = conn
+        .prepare_cached(
+            "SELECT md.message_id, md.path,
+                    md.state = 'downloaded' AND m.direction = 'in'
+                    AND coalesce(md.downloaded_at, 0) < ?2 AND md.path IS NOT NULL
+             FROM media md JOIN messages m ON m.id = md.message_id
+             WHERE md.message_id > ?1 ORDER BY md.message_id LIMIT ?3",
+        )?
+        .query_map(params![after, before, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<crate::db::Result<_>>()?;
+    let mut paths = Vec::new();
+    for (message_id, path, old) in &rows {
+        let (true, Some(path)) = (old, path) else {
+            continue;
+        };
+        conn.prepare_cached(
+            "UPDATE media SET state = 'failed', path = NULL, error = ?2 WHERE message_id = ?1",
+        )?
+        .execute(params![message_id, why])?;
+        changed(conn, *message_id, events)?;
+        paths.push(path.clone());
+    }
+    Ok(ExpireStep {
+        paths,
+        after: rows.last().map_or(after, |(id, _, _)| *id),
+        done: rows.len() < limit,
     })
 }
 

@@ -901,7 +901,7 @@ fn a_file_fails_is_retried_and_downloaded_and_ours_is_sent_by_its_file() {
     );
     mark_attempt_failed(conn, id, "gone", 0, true, &mut events()).unwrap();
     retry(conn, id, &mut events()).unwrap();
-    mark_downloaded(conn, id, "media/x.jpg", 1234, None, &mut events()).unwrap();
+    mark_downloaded(conn, id, "media/x.jpg", 1234, None, 1, &mut events()).unwrap();
     let shown = get(conn, id).unwrap();
     assert_eq!(
         (shown.bytes, shown.mime_type.as_deref()),
@@ -930,6 +930,26 @@ fn a_file_fails_is_retried_and_downloaded_and_ours_is_sent_by_its_file() {
     add_outbound(conn, queued.message_id, f.number_id, &file).unwrap();
     let due = crate::outbox::queued(conn, 10).unwrap();
     assert_eq!(due[0].file.as_ref().unwrap().path, "media/out.png");
+
+    // `[media] keep_days`: the customer's file, downloaded at 1, goes once the cut passes 1;
+    // the agent's stays. One file a step: the walk says where it stopped.
+    let expire = |after, before| {
+        expire_customer_files(conn, after, before, 1, "deleted after 1 day", &mut events()).unwrap()
+    };
+    let kept = expire(0, 1);
+    assert_eq!((kept.paths.len(), kept.after, kept.done), (0, id, false));
+    let step = expire(0, 2);
+    assert_eq!(step.paths, ["media/x.jpg"]);
+    assert!(!step.done);
+    let step = expire(step.after, 2);
+    assert!(step.paths.is_empty(), "the agent's file stays: {step:?}");
+    assert!(expire(step.after, 2).done);
+    let shown = get(conn, id).unwrap();
+    assert_eq!(shown.state, wabox_protocol::states::MediaState::Failed);
+    assert_eq!(shown.error.as_deref(), Some("deleted after 1 day"));
+    assert_eq!(shown.path, None);
+    // Fetched again (`media retry`), it is the customer's file as before.
+    retry(conn, id, &mut events()).unwrap();
 }
 
 #[crate::testing::both_stores]
