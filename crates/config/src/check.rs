@@ -73,6 +73,13 @@ impl ConfigFile {
                 unit: "seconds",
             },
             Range {
+                key: "[media] keep_days",
+                value: f64::from(self.media.keep_days),
+                min: 0.0,
+                max: f64::from(MAX_KEEP_DAYS),
+                unit: "days (0 keeps every file)",
+            },
+            Range {
                 key: "[media] max_bytes",
                 value: self.media.max_bytes as f64,
                 min: 1024.0,

@@ -144,12 +144,15 @@ impl Default for BroadcastSettings {
 pub struct MediaSettings {
     /// Files larger than this are not downloaded (the message says so).
     pub max_bytes: u64,
+    /// Days a customer's file is kept after its download; 0 keeps every one.
+    pub keep_days: u32,
 }
 
 impl Default for MediaSettings {
     fn default() -> Self {
         MediaSettings {
             max_bytes: 100 * 1024 * 1024,
+            keep_days: 0,
         }
     }
 }

@@ -72,6 +72,7 @@ fn a_numeric_setting_out_of_its_range_is_refused_naming_it() {
         ),
         ("[media]\nmax_bytes = 0\n", "[media] max_bytes = 0"),
         ("[journal]\nkeep_days = 3\n", "[journal] keep_days = 3"),
+        ("[media]\nkeep_days = 99999\n", "[media] keep_days = 99999"),
     ] {
         let p = write(dir.path(), toml, 0o600);
         let err = Config::load(Some(&p), Some(dir.path()))

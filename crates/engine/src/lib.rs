@@ -28,6 +28,7 @@ mod kept_clock;
 pub mod kept_demo;
 pub mod lock;
 pub mod media;
+mod media_prune;
 pub mod metrics;
 mod numbers_cache;
 pub mod outbox;

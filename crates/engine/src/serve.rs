@@ -108,6 +108,7 @@ impl RunningEngine {
         let sequences = super::scheduler::spawn(engine.clone());
         let broadcasts = super::broadcast::spawn(engine.clone());
         let journal_prune = super::journal_prune::spawn(engine.clone());
+        let media_prune = super::media_prune::spawn(engine.clone());
         tracing::info!(%webhook_addr, socket = %socket.display(), "engine started");
         Ok(RunningEngine {
             engine,
@@ -119,6 +120,7 @@ impl RunningEngine {
             ]
             .into_iter()
             .chain(journal_prune)
+            .chain(media_prune)
             .collect(),
             lock,
         })
