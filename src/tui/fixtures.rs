@@ -183,6 +183,7 @@ pub fn sheena_messages() -> Vec<MessageRow> {
         bytes: Some(245_760),
         error: None,
         path: Some("media/x".into()),
+        expired: false,
     });
     let mut first = message(
         1,

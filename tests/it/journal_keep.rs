@@ -136,12 +136,13 @@ async fn a_customers_file_older_than_media_keep_days_is_deleted_and_its_message_
         gone["media"]["error"],
         "deleted after 1 day ([media] keep_days)"
     );
+    assert_eq!(gone["media"]["expired"], true, "{gone:#}");
     assert!(!file.exists(), "the file is still there");
     let shown = w
         .home
         .ok(&["messages", &gone["conversation_id"].to_string()]);
     assert!(
-        shown.contains("file failed: deleted after 1 day"),
+        shown.contains("[file deleted after 1 day ([media] keep_days)]"),
         "{shown}"
     );
 }

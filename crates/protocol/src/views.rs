@@ -204,6 +204,10 @@ pub struct MediaView {
     pub error: Option<String>,
     /// Relative to the data dir, once downloaded.
     pub path: Option<String>,
+    /// Downloaded once and deleted since (`[media] keep_days`): `error` says when. Failed, so
+    /// `media retry` fetches it again while Meta still has it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 /// A message as a client names it: wabox's id (`messages --json` `id`) or Meta's wamid.

@@ -184,7 +184,9 @@ pub fn mark_attempt_failed(
 
 pub fn get(conn: &Connection, message_id: i64) -> Result<MediaView> {
     conn.query_row(
-        "SELECT state, mime_type, bytes, error, path FROM media WHERE message_id = ?1",
+        "SELECT state, mime_type, bytes, error, path,
+                state = 'failed' AND downloaded_at IS NOT NULL
+         FROM media WHERE message_id = ?1",
         [message_id],
         |r| {
             Ok(MediaView {
@@ -193,6 +195,7 @@ pub fn get(conn: &Connection, message_id: i64) -> Result<MediaView> {
                 bytes: r.get(2)?,
                 error: r.get(3)?,
                 path: r.get(4)?,
+                expired: r.get(5)?,
             })
         },
     )
@@ -280,7 +283,8 @@ pub fn retry(conn: &Connection, message_id: i64, events: &mut Vec<StoreEvent>) -
         ));
     }
     let n = conn.execute(
-        "UPDATE media SET state = 'pending', next_attempt_at = 0, attempts = 0 WHERE message_id = ?1 AND state = 'failed'",
+        "UPDATE media SET state = 'pending', next_attempt_at = 0, attempts = 0, downloaded_at = NULL
+         WHERE message_id = ?1 AND state = 'failed'",
         [message_id],
     )?;
     if n == 0 {

@@ -948,8 +948,10 @@ fn a_file_fails_is_retried_and_downloaded_and_ours_is_sent_by_its_file() {
     assert_eq!(shown.state, wabox_protocol::states::MediaState::Failed);
     assert_eq!(shown.error.as_deref(), Some("deleted after 1 day"));
     assert_eq!(shown.path, None);
+    assert!(shown.expired, "deleted, not failed to download");
     // Fetched again (`media retry`), it is the customer's file as before.
     retry(conn, id, &mut events()).unwrap();
+    assert!(!get(conn, id).unwrap().expired);
 }
 
 #[crate::testing::both_stores]

@@ -236,7 +236,8 @@ const MESSAGE_SELECT: &str = "
     SELECT m.id, m.wamid, m.direction, m.origin, m.type, m.text, m.at, m.status,
            m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked,
            m.conversation_id, md.state, md.mime_type, md.bytes, md.error, md.path,
-           m.payload, a.wa_id, a.user_id, a.name
+           m.payload, a.wa_id, a.user_id, a.name,
+           md.state = 'failed' AND md.downloaded_at IS NOT NULL
     FROM messages m LEFT JOIN media md ON md.message_id = m.id
     LEFT JOIN contacts a ON a.id = m.author_contact_id";
 
@@ -297,6 +298,7 @@ fn message_row(r: &crate::db::Row<'_>) -> crate::db::Result<MessageView> {
                 bytes: r.get(17)?,
                 error: r.get(18)?,
                 path: r.get(19)?,
+                expired: r.get::<_, Option<bool>>(24)?.unwrap_or(false),
             }),
             None => None,
         },

@@ -130,6 +130,9 @@ fn notes(m: &MessageView, reader: &Reader) -> Vec<String> {
     if let Some(media) = &m.media {
         notes.push(match media.state {
             MediaState::Downloaded => format!("file {} bytes", media.bytes.unwrap_or(0)),
+            MediaState::Failed if media.expired => {
+                format!("file {}", media.error.as_deref().unwrap_or("deleted"))
+            }
             MediaState::Failed => {
                 format!("file failed: {}", media.error.as_deref().unwrap_or(""))
             }

@@ -236,6 +236,10 @@ fn media_text(app: &App, m: &MessageRow) -> String {
     };
     match media.state {
         MediaState::Pending => text.push_str(&format!(" ({})", app.t.downloading)),
+        // A file deleted after `[media] keep_days` did not fail to download: the reason alone.
+        MediaState::Failed if media.expired => {
+            text.push_str(&format!(" ({})", media.error.clone().unwrap_or_default()))
+        }
         MediaState::Failed => text.push_str(&format!(
             " ({}: {})",
             app.t.download_failed,
@@ -571,8 +575,26 @@ mod tests {
             bytes: Some(bytes),
             error: None,
             path: None,
+            expired: false,
         });
         m
+    }
+
+    #[test]
+    fn a_file_deleted_after_keep_days_says_so_and_not_that_its_download_failed() {
+        let app = fixtures::inbox("en");
+        let mut photo = with_file("[image] box", 2_000);
+        let media = photo.view.media.as_mut().unwrap();
+        media.state = MediaState::Failed;
+        media.error = Some("deleted after 30 days ([media] keep_days)".into());
+        media.expired = true;
+        let shown = media_text(&app, &photo);
+        assert!(
+            shown.ends_with("(deleted after 30 days ([media] keep_days))"),
+            "{shown}"
+        );
+        photo.view.media.as_mut().unwrap().expired = false;
+        assert!(media_text(&app, &photo).contains("download failed: deleted"));
     }
 
     #[test]
