@@ -4,18 +4,17 @@
 //! (for up to seven days, the least the setting allows). Deliveries not applied (pending,
 //! invalid, unrouted) are never deleted here.
 //!
-//! A pass runs when the engine starts and every `EVERY` after, in steps of `STEP` entries, each
-//! its own write job: the writer's other callers (webhooks waiting for their 200) wait for one
-//! step at most, never for a whole pass. The walk goes on from where the last pass stopped. On
-//! PostgreSQL every engine runs it, each passing over the rows another is deleting.
+//! A pass runs when the engine starts and every hour after (`retention.rs`), in steps of `STEP`
+//! entries, each its own write job: the writer's other callers (webhooks waiting for their 200)
+//! wait for one step at most, never for a whole pass. The walk goes on from where the last pass
+//! stopped. On PostgreSQL every engine runs it, each passing over the rows another is deleting.
 
 use super::Engine;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use wabox_store::{self as store, journal::PruneStep};
 
-/// Time between two passes.
-const EVERY: Duration = Duration::from_secs(3600);
 /// Entries a step looks at.
 const STEP: usize = 1_000;
 /// The pause between two steps: the first pass after an upgrade may have millions of entries
@@ -24,28 +23,20 @@ const BREATHE: Duration = Duration::from_millis(10);
 
 /// Starts the pruning task, or none when every delivery is to be kept (`keep_days = 0`).
 pub fn spawn(engine: Arc<Engine>) -> Option<tokio::task::JoinHandle<()>> {
-    let keep_days = engine.config.journal.keep_days;
-    if keep_days == 0 {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut after = 0;
-        let mut tick = tokio::time::interval(EVERY);
-        loop {
-            tick.tick().await;
-            let before = wabox_domain::time::now_unix() - i64::from(keep_days) * 86_400;
-            match pass(&engine, after, before).await {
-                Ok((deleted, last)) => {
-                    after = last;
-                    if deleted > 0 {
-                        tracing::info!(deleted, keep_days, "pruned applied deliveries");
-                    }
-                }
-                // The next pass starts where this one got to; nothing was lost.
-                Err(e) => tracing::warn!(error = %e, "pruning the journal failed"),
+    // Where the last pass stopped: the next goes on from there.
+    let after = Arc::new(AtomicI64::new(0));
+    super::retention::spawn_hourly(
+        engine.config.journal.keep_days,
+        "pruned applied deliveries",
+        move |before| {
+            let (engine, after) = (engine.clone(), after.clone());
+            async move {
+                let (deleted, last) = pass(&engine, after.load(Ordering::Relaxed), before).await?;
+                after.store(last, Ordering::Relaxed);
+                Ok(deleted)
             }
-        }
-    }))
+        },
+    )
 }
 
 /// Prunes from after id `after` until caught up with `before`: the entries deleted, and where

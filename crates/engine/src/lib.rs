@@ -36,6 +36,7 @@ mod outgoing;
 mod public_paths;
 mod read_receipts;
 pub mod remote_api;
+mod retention;
 mod routing;
 pub mod scheduler;
 mod send;

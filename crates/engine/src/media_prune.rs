@@ -3,19 +3,17 @@
 //! customer sends. The message stays and says its file was deleted; `media retry` fetches it
 //! again while Meta still has it (about 30 days). Files an agent sent are kept.
 //!
-//! A pass runs when the engine starts and every `EVERY` after. It walks every file's row by
-//! message id, `STEP` at a time, each step a write job of its own that marks the old files
-//! deleted; the files themselves are removed once that job has committed (a crash in between
-//! leaves a file nobody names, never a row naming a file that is gone). On PostgreSQL every
-//! engine runs it: a row already marked is not marked again, and a file already gone is fine.
+//! A pass runs when the engine starts and every hour after (`retention.rs`). It walks every file's
+//! row by message id, `STEP` at a time, each step a write job of its own that marks the old files
+//! deleted; the files themselves are removed once that job has committed (a crash in between leaves
+//! a file nobody names, never a row naming a file that is gone). On PostgreSQL every engine runs
+//! it: a row already marked is not marked again, and a file already gone is fine.
 
 use super::Engine;
 use std::sync::Arc;
 use std::time::Duration;
 use wabox_store::media::ExpireStep;
 
-/// Time between two passes.
-const EVERY: Duration = Duration::from_secs(3600);
 /// Files a step looks at.
 const STEP: usize = 500;
 /// The pause between two steps: the writer is the webhooks' before it is this task's.
@@ -24,21 +22,10 @@ const BREATHE: Duration = Duration::from_millis(10);
 /// Starts the task, or none when every file is to be kept (`keep_days = 0`, the default).
 pub fn spawn(engine: Arc<Engine>) -> Option<tokio::task::JoinHandle<()>> {
     let keep_days = engine.config.media.keep_days;
-    if keep_days == 0 {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
-        loop {
-            tick.tick().await;
-            let before = wabox_domain::time::now_unix() - i64::from(keep_days) * 86_400;
-            match pass(&engine, before, keep_days).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, keep_days, "deleted customers' files"),
-                Err(e) => tracing::warn!(error = %e, "deleting old customers' files failed"),
-            }
-        }
-    }))
+    super::retention::spawn_hourly(keep_days, "deleted customers' files", move |before| {
+        let engine = engine.clone();
+        async move { pass(&engine, before, keep_days).await }
+    })
 }
 
 /// One walk over every file; how many were deleted.
