@@ -72,10 +72,11 @@ pub fn visible_queue_named(
 ) -> Result<i64> {
     let name = name.trim();
     let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
-    let found: Vec<(i64, String)> = super::queues::list_queues(conn, scope)?
+    // The names alone: the queues' counts, numbers, agents and hours are not asked for.
+    let found: Vec<(i64, String)> = super::queues::queue_names(conn, scope)?
         .into_iter()
-        .filter(|q| same(&q.name, name) && tenant.is_none_or(|t| same(&q.tenant, t)))
-        .map(|q| (q.id, q.tenant))
+        .filter(|(_, t, q)| same(q, name) && tenant.is_none_or(|want| same(t, want)))
+        .map(|(id, t, _)| (id, t))
         .collect();
     match found.as_slice() {
         [] => Err(StoreError::NotFound(wabox_protocol::ErrorCode::NoQueue {

@@ -224,18 +224,39 @@ pub fn set_sla(conn: &Connection, queue_id: i64, minutes: Option<i64>) -> Result
     Ok(())
 }
 
+/// The queues (`q`, with their tenant `t`) a scope sees: a tenant's, or an agent's own.
+macro_rules! queues_in_scope {
+    () => {
+        "FROM queues q JOIN tenants t ON t.id = q.tenant_id
+         WHERE (CAST(:scope_tenant AS BIGINT) IS NULL OR q.tenant_id = :scope_tenant)
+           AND (CAST(:scope_agent AS TEXT) IS NULL
+                OR q.id IN (SELECT queue_id FROM agent_queues WHERE \"user\" = :scope_agent))"
+    };
+}
+
+/// Each queue `scope` sees: (its id, its tenant's name, its name), by tenant and name.
+pub fn queue_names(conn: &Connection, scope: &Scope) -> Result<Vec<(i64, String, String)>> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT q.id, t.name, q.name ",
+        queues_in_scope!(),
+        " ORDER BY t.name, q.name"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(rows.collect::<crate::db::Result<_>>()?)
+}
+
 pub fn list_queues(conn: &Connection, scope: &Scope) -> Result<Vec<QueueView>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(concat!(
         "SELECT q.id, t.name, q.name, q.auto_assign,
                 (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id),
                 (SELECT count(*) FROM conversations c WHERE c.queue_id = q.id AND c.unread > 0),
-                q.sla_minutes
-         FROM queues q JOIN tenants t ON t.id = q.tenant_id
-         WHERE (CAST(:scope_tenant AS BIGINT) IS NULL OR q.tenant_id = :scope_tenant)
-           AND (CAST(:scope_agent AS TEXT) IS NULL
-                OR q.id IN (SELECT queue_id FROM agent_queues WHERE \"user\" = :scope_agent))
-         ORDER BY t.name, q.name",
-    )?;
+                q.sla_minutes ",
+        queues_in_scope!(),
+        " ORDER BY t.name, q.name"
+    ))?;
     let mut queues: Vec<QueueView> = stmt
         .query_map(
             named_params! {":scope_tenant": scope.tenant(), ":scope_agent": scope.agent()},
