@@ -12,7 +12,7 @@ use crate::client::remote::TokenRefused;
 use crate::config::Config;
 use crate::protocol::push::{Push, PushCursor};
 use crate::protocol::views::ConversationView;
-use crate::protocol::{ApiError, ErrorCode, Request, Response};
+use crate::protocol::{ApiError, Request, Response};
 use clap::Args;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -53,7 +53,9 @@ pub async fn watch(config: Config, args: WatchArgs, act_as: Option<String>) -> a
         match follow(&mut client, &args, &reader, &mut seen, &mut cursor).await {
             Ok(()) => {}
             // Gone again between the dial and the subscription: waited for like any loss.
-            Err(e) if e.downcast_ref::<ApiError>().is_some_and(is_lost) => {}
+            Err(e)
+                if e.downcast_ref::<ApiError>()
+                    .is_some_and(crate::client::is_lost) => {}
             Err(e) => return Err(e),
         }
         // The engine went: a restart, a deploy. The watch waits for it and takes up where it
@@ -72,14 +74,6 @@ pub async fn watch(config: Config, args: WatchArgs, act_as: Option<String>) -> a
         };
         say_err!("wabox: the engine is back");
     }
-}
-
-/// Whether a call failed because the connection went.
-fn is_lost(e: &ApiError) -> bool {
-    matches!(
-        e.code,
-        ErrorCode::SocketLost { .. } | ErrorCode::EngineClosed {}
-    )
 }
 
 /// Subscribes (from `cursor`, after a loss) and prints what comes until the connection goes.

@@ -24,6 +24,15 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
+/// Whether a call failed because the connection to the engine went (it may come back: the
+/// inbox and `wabox watch` dial again), rather than being refused.
+pub fn is_lost(e: &ApiError) -> bool {
+    matches!(
+        e.code,
+        crate::protocol::ErrorCode::SocketLost { .. } | crate::protocol::ErrorCode::EngineClosed {}
+    )
+}
+
 /// How long a command waits for an engine that holds the lock but is not answering yet.
 const CONNECT_PATIENCE: Duration = Duration::from_secs(10);
 

@@ -92,7 +92,7 @@ impl Resume {
                     self.focus = Some(*conversation_id);
                 }
             }
-            Err(e) if is_lost(e) => self.cursor = None,
+            Err(e) if crate::client::is_lost(e) => self.cursor = None,
             Err(_) => {}
         }
     }
@@ -102,14 +102,6 @@ impl Resume {
             cursor.seq = cursor.seq.max(push.seq);
         }
     }
-}
-
-/// Whether an answer failed because the connection went.
-fn is_lost(e: &ApiError) -> bool {
-    matches!(
-        e.code,
-        crate::protocol::ErrorCode::SocketLost { .. } | crate::protocol::ErrorCode::EngineClosed {}
-    )
 }
 
 /// At most this many requests go in one write.
