@@ -118,8 +118,8 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
-/// `key=value` words, a value quoted with '...' when it holds spaces, `\'` and `\\` escaped
-/// inside, as libpq reads them.
+/// `key=value` words, a value quoted with '...' when it holds spaces, or a space escaped with a
+/// backslash; `\'` and `\\` escaped inside either, as libpq reads them.
 pub fn words(address: &str) -> impl Iterator<Item = (&str, String)> {
     let mut rest = address;
     std::iter::from_fn(move || {
@@ -145,10 +145,21 @@ pub fn words(address: &str) -> impl Iterator<Item = (&str, String)> {
                     }
                 }
             }
+            // Unquoted, a backslash escapes the next character too (`password=two\ words`):
+            // the value ends at the first whitespace not escaped.
             None => {
-                let end = after.find(char::is_whitespace).unwrap_or(after.len());
-                value.push_str(&after[..end]);
-                rest = &after[end..];
+                let mut chars = after.char_indices();
+                rest = "";
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                        c if c.is_whitespace() => {
+                            rest = &after[i..];
+                            break;
+                        }
+                        c => value.push(c),
+                    }
+                }
             }
         }
         Some((key.trim(), value))
@@ -167,6 +178,20 @@ mod tests {
         assert_eq!(redacted(address), "host=db password=*** dbname=wabox");
         let pairs: Vec<(&str, String)> = words(address).collect();
         assert_eq!(pairs[1], ("password", "it's a secret".to_string()));
+    }
+
+    #[test]
+    fn an_unquoted_password_with_escaped_spaces_is_hidden_whole() {
+        // libpq reads `Sec\ ret\ Tail` as one value; split at the spaces, its tail was shown.
+        let address = r"host=db user=w password=Sec\ ret\ Tail dbname=wabox";
+        assert!(has_password(address));
+        assert_eq!(
+            redacted(address),
+            "host=db user=w password=*** dbname=wabox"
+        );
+        let pairs: Vec<(&str, String)> = words(address).collect();
+        assert_eq!(pairs[2], ("password", "Sec ret Tail".to_string()));
+        assert_eq!(pairs[3], ("dbname", "wabox".to_string()));
     }
 
     #[test]
