@@ -30,7 +30,7 @@ fn main() {
     };
     if let Err(e) = runtime.block_on(run(cli, offset)) {
         // An error can quote what a customer or an agent typed: shown, never acted on.
-        let error = format!("{e:#}");
+        let error = wabox::cli::error_text::error_text(&e);
         if json {
             // Exact, as all `--json` output: the reader is a program, not a terminal.
             wabox::cli::json::print_error(&wabox::cli::json::error_code(&e), &error);

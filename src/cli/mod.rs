@@ -49,6 +49,7 @@ mod args;
 mod broadcasts;
 pub mod connect;
 mod conversations;
+pub mod error_text;
 mod failure;
 mod file_content;
 mod journal;

@@ -537,6 +537,18 @@ pub fn describe(e: &postgres::Error) -> String {
             }
             s
         }
-        None => e.to_string(),
+        // The client's own words ("error connecting to server") leave out why: its cause.
+        None => {
+            let mut s = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                let text = c.to_string();
+                if !s.contains(&text) {
+                    s.push_str(&format!(": {text}"));
+                }
+                cause = c.source();
+            }
+            s
+        }
     }
 }
