@@ -58,6 +58,10 @@ pub fn migrate(config: &Config, args: MigrateArgs) -> anyhow::Result<()> {
         say!("Copying {} into {shown}:", db.display());
     }
     let done = migrate::migrate(&db, &args.to, journal, &mut progress)?;
+    // From now on an engine or command here without `[store] url` is refused, not given the
+    // SQLite file (left as it was, the way back).
+    crate::engine::store_marker::write(&config.data_dir, &shown)
+        .map_err(|e| anyhow::anyhow!("the copy is done, but {e}"))?;
     if json {
         return super::json::print(json!({
             "from": db.display().to_string(),
@@ -83,8 +87,10 @@ pub fn migrate(config: &Config, args: MigrateArgs) -> anyhow::Result<()> {
     );
     say!(
         "Next: set [store] url (or WABOX_STORE_URL) to it on every engine, give each engine this \
-         data dir's seal key ({}), and share media and sequence files as the README says.",
-        crate::crypto::Sealer::key_source(&config.data_dir)
+         data dir's seal key ({}), and share media and sequence files as the README says. \
+         Until then nothing here opens the SQLite store ({} says so; remove it to go back).",
+        crate::crypto::Sealer::key_source(&config.data_dir),
+        crate::engine::store_marker::path(&config.data_dir).display()
     );
     Ok(())
 }

@@ -89,6 +89,28 @@ async fn a_sqlite_store_moves_to_postgres_whole_and_the_engine_goes_on_there() {
     let said = String::from_utf8_lossy(&again.stderr);
     assert!(said.contains("already holds a store"), "{said}");
 
+    // The SQLite file is the way back, not a store to go on with unnoticed: a command here
+    // without the store's address is refused, naming it and the way back.
+    let no_store = w.home.dir.path().join("no-store.toml");
+    std::fs::write(&no_store, "").unwrap();
+    let stale = std::process::Command::new(bin())
+        .arg("--config")
+        .arg(&no_store)
+        .arg("--data-dir")
+        .arg(&w.home.data)
+        .arg("conversations")
+        .env_remove("WABOX_STORE_URL")
+        .output()
+        .unwrap();
+    assert!(!stale.status.success());
+    let said = String::from_utf8_lossy(&stale.stderr);
+    assert!(
+        said.contains("this data dir's store is the PostgreSQL database")
+            && said.contains("store.postgres"),
+        "{said}"
+    );
+    assert_eq!(file_digest(&db), digest, "and the file is still as it was");
+
     // The engine goes on on PostgreSQL with everything it had, and new rows get new ids.
     w.home.set_store_url(&database.url);
     w.engine = w.home.start_engine();

@@ -49,6 +49,7 @@ pub mod socket;
 mod socket_halves;
 pub mod store_at;
 mod store_error;
+pub mod store_marker;
 mod syncer;
 pub mod templates;
 mod tenants;
@@ -173,6 +174,18 @@ pub enum StartError {
     Files(#[from] files::FilesError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(
+        "could not connect to the PostgreSQL store {at} ([store] url, or WABOX_STORE_URL): {detail}"
+    )]
+    StoreConnect { at: String, detail: String },
+    #[error(
+        "the PostgreSQL database {at} holds no wabox store but other tables ({tables}): give wabox a database of its own (createdb wabox), or check [store] url (or WABOX_STORE_URL)"
+    )]
+    ForeignDatabase { at: String, tables: String },
+    #[error(
+        "this data dir's store is the PostgreSQL database {to}: set [store] url (or WABOX_STORE_URL) to it (is --config the engine's?); to use the SQLite store here again instead, remove {marker}"
+    )]
+    StoreMoved { to: String, marker: String },
     #[error(transparent)]
     Seal(#[from] wabox_secret::crypto::SealError),
     #[error(
@@ -264,6 +277,31 @@ impl Engine {
         // This process owns the data dir now (the caller holds the lock): its log goes there.
         wabox_logging::open_file(&config.data_dir);
         let at = store_at::StoreAt::from_config(&config);
+        match &at {
+            store_at::StoreAt::Sqlite(_) => {
+                if let Some(moved_to) = store_marker::read(&config.data_dir) {
+                    return Err(StartError::StoreMoved {
+                        to: moved_to,
+                        marker: store_marker::path(&config.data_dir).display().to_string(),
+                    });
+                }
+            }
+            store_at::StoreAt::Postgres(_) => {
+                if let Err(e) = store_marker::write(&config.data_dir, &at.shown()) {
+                    tracing::warn!(error = %e, "could not note the store's address in the data dir");
+                }
+            }
+        }
+        if at.check_postgres()? == Some(true) {
+            let said = format!(
+                "the PostgreSQL database {} holds no wabox store yet: making one (an empty schema)",
+                at.shown()
+            );
+            match mode {
+                EngineMode::Serve => tracing::warn!("{said}"),
+                EngineMode::InProcess => eprintln!("wabox: {said}"),
+            }
+        }
         let sealer = Sealer::load(&config.data_dir)?;
         seal_key_fits(&at, &sealer, &config.data_dir)?;
         // On PostgreSQL, other engines may share the store: this one's name on its events, and

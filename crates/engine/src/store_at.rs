@@ -55,6 +55,35 @@ impl StoreAt {
         }
     }
 
+    /// On PostgreSQL, before anything else opens the store: that the server takes this
+    /// address (an error that names it and the setting, not the client's words alone), and
+    /// whether its database holds a wabox store yet. An empty one gets the schema when it is
+    /// opened, as a fresh SQLite file does; the caller says so, since a mistyped `dbname` of
+    /// another empty database would otherwise get it without a word. One that holds other
+    /// tables is refused, here with its address and when it is opened (`store::open_postgres`).
+    pub fn check_postgres(&self) -> Result<Option<bool>, crate::StartError> {
+        let StoreAt::Postgres(url) = self else {
+            return Ok(None);
+        };
+        let conn = db::Connection::connect_postgres(url.expose()).map_err(|e| {
+            crate::StartError::StoreConnect {
+                at: self.shown(),
+                detail: e.to_string(),
+            }
+        })?;
+        if store::postgres_schema_version(&conn)? > 0 {
+            return Ok(Some(false));
+        }
+        let tables = store::foreign_tables(&conn)?;
+        if !tables.is_empty() {
+            return Err(crate::StartError::ForeignDatabase {
+                at: self.shown(),
+                tables,
+            });
+        }
+        Ok(Some(true))
+    }
+
     /// What may be shown: the file, or the address without its password.
     pub fn shown(&self) -> String {
         match self {

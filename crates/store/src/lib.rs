@@ -255,6 +255,9 @@ fn migrate_postgres(conn: &db::Connection) -> Result<()> {
         conn.query_row("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK], |_| {
             Ok(())
         })?;
+        // `IF NOT EXISTS` on a store that has the table is the rule, not news: without this
+        // the server's NOTICE about it went to every engine's log at each start.
+        conn.execute_batch("SET LOCAL client_min_messages = warning")?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version     BIGINT PRIMARY KEY,
@@ -266,6 +269,9 @@ fn migrate_postgres(conn: &db::Connection) -> Result<()> {
             [],
             |r| r.get(0),
         )?;
+        if version == 0 {
+            refuse_foreign_tables(conn)?;
+        }
         if version > PG_MIGRATIONS.len() as i64 {
             return Err(StoreError::invalid(format!(
                 "the PostgreSQL store is at schema {version}, newer than this wabox knows                  ({}): upgrade wabox on this host",
@@ -290,11 +296,51 @@ fn migrate_postgres(conn: &db::Connection) -> Result<()> {
     }
 }
 
+/// A database that holds no wabox store but other tables is another application's (or a
+/// mistyped `dbname`): wabox's schema is not made beside them, and the operator reads which.
+fn refuse_foreign_tables(conn: &db::Connection) -> Result<()> {
+    let foreign = foreign_tables(conn)?;
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::invalid(format!(
+        "this PostgreSQL database holds no wabox store but other tables ({foreign}): give \
+         wabox a database of its own (createdb wabox), or check the database named",
+    )))
+}
+
+/// The first few tables of a database that are not wabox's bookkeeping, named for a message
+/// (`a, b, c, …`); empty when there are none. Only meaningful where no wabox schema is.
+pub fn foreign_tables(conn: &db::Connection) -> Result<String> {
+    let mut stmt = conn.prepare(
+        "SELECT table_name FROM information_schema.tables
+          WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'
+          ORDER BY table_name LIMIT 4",
+    )?;
+    let mut tables: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    if tables.len() > 3 {
+        tables.truncate(3);
+        tables.push("…".into());
+    }
+    Ok(tables.join(", "))
+}
+
 /// The schema version a PostgreSQL store is at (0: none).
 pub fn postgres_schema_version(conn: &db::Connection) -> Result<i64> {
+    // Two statements: one naming a table that is not there fails as it is planned, whatever
+    // CASE would have read.
+    let exists: bool = conn.query_row(
+        "SELECT to_regclass('schema_migrations') IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(0);
+    }
     Ok(conn.query_row(
-        "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0
-                ELSE (SELECT COALESCE(max(version), 0) FROM schema_migrations) END",
+        "SELECT COALESCE(max(version), 0) FROM schema_migrations",
         [],
         |r| r.get(0),
     )?)

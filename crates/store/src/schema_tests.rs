@@ -189,3 +189,31 @@ fn a_store_newer_than_this_wabox_is_refused() {
         .to_string();
     assert!(refused.contains("newer than this wabox knows"), "{refused}");
 }
+
+#[test]
+fn a_database_of_another_application_is_refused_and_left_as_it_was() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let conn = crate::db::Connection::connect_postgres(&database.url).unwrap();
+    // Empty: no schema yet, read without failing (a statement naming the missing table did).
+    assert_eq!(crate::postgres_schema_version(&conn).unwrap(), 0);
+    assert_eq!(crate::foreign_tables(&conn).unwrap(), "");
+    conn.execute_batch("CREATE TABLE invoices (id BIGINT); CREATE TABLE tenants (x TEXT)")
+        .unwrap();
+    assert_eq!(crate::foreign_tables(&conn).unwrap(), "invoices, tenants");
+    let refused = crate::open_postgres(&database.url)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("holds no wabox store but other tables (invoices, tenants)"),
+        "{refused}"
+    );
+    assert_eq!(
+        crate::postgres_schema_version(&conn).unwrap(),
+        0,
+        "nothing made"
+    );
+    assert_eq!(crate::foreign_tables(&conn).unwrap(), "invoices, tenants");
+}
