@@ -478,6 +478,21 @@ async fn failover_in_a_stream(bin: PathBuf, outage: Duration) {
     )
     .await;
 
+    // Long enough without a store, the health check turns a load balancer away.
+    if outage >= Duration::from_secs(6) {
+        let health = engine
+            .http
+            .get(format!("http://{}/healthz", engine.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status().as_u16(), 503);
+        let said: serde_json::Value = health.json().await.unwrap();
+        assert_eq!(said["status"], "unavailable", "{said}");
+        assert!(said["unavailable"].as_u64().unwrap() > 0, "{said}");
+        assert!(said.get("backlog").is_none(), "a shared journal: {said}");
+    }
+
     // The standby takes over; the engine finds it.
     let promoting = Instant::now();
     pair.run(
@@ -511,6 +526,23 @@ async fn failover_in_a_stream(bin: PathBuf, outage: Duration) {
         |a| a.acked_after(promoted) >= ACKED_AFTER,
     )
     .await;
+    let healthy = Instant::now() + Duration::from_secs(10);
+    loop {
+        let health = engine
+            .http
+            .get(format!("http://{}/healthz", engine.addr))
+            .send()
+            .await
+            .unwrap();
+        if health.status().as_u16() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < healthy,
+            "/healthz not 200 again after the promotion"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     stop.store(true, Ordering::SeqCst);
     for lane in lanes {
         lane.await.unwrap();

@@ -54,40 +54,40 @@ async fn metrics(
     if !allowed(peer.map(|p| p.0), &headers, &engine.config.metrics.allow) {
         return StatusCode::NOT_FOUND.into_response();
     }
+    // The store's figures when it answers; this engine's own counters whatever it does (an
+    // outage is when the refusals are worth reading).
     let gauges = match engine.read(wabox_store::gauges::read).await {
-        Ok(g) => g,
+        Ok(g) => Some(g),
         Err(e) => {
             tracing::warn!(error = %e.english(), "metrics: the store could not be read");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            None
         }
     };
     // With other engines on the store: this one's leases, and who else is there.
     let leases = match &engine.cluster {
         None => None,
         Some(cluster) => {
-            let held = cluster.leases().len();
-            let me = cluster.me.clone();
-            match engine
-                .read(|c| {
-                    Ok((
-                        wabox_store::cluster::live_engines(c, crate::cluster::LEASE_SECONDS)?,
-                        wabox_store::cluster::unowned_partitions(c)?,
-                    ))
-                })
-                .await
-            {
-                Ok((live, unowned)) => Some(LeaseFigures {
-                    engine: me,
-                    held,
-                    live,
-                    unowned,
-                    apply_lanes: engine.writer.apply_lanes(),
-                }),
-                Err(e) => {
-                    tracing::warn!(error = %e.english(), "metrics: the leases could not be read");
-                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
-                }
-            }
+            let shared = match gauges {
+                None => None,
+                Some(_) => engine
+                    .read(|c| {
+                        Ok((
+                            wabox_store::cluster::live_engines(c, crate::cluster::LEASE_SECONDS)?,
+                            wabox_store::cluster::unowned_partitions(c)?,
+                        ))
+                    })
+                    .await
+                    .inspect_err(|e| {
+                        tracing::warn!(error = %e.english(), "metrics: the leases could not be read");
+                    })
+                    .ok(),
+            };
+            Some(LeaseFigures {
+                engine: cluster.me.clone(),
+                held: cluster.leases().len(),
+                shared,
+                apply_lanes: engine.writer.apply_lanes(),
+            })
         }
     };
     let figures = Figures {
@@ -113,8 +113,9 @@ async fn metrics(
 pub struct LeaseFigures {
     pub engine: String,
     pub held: usize,
-    pub live: i64,
-    pub unowned: i64,
+    /// The engines alive and the partitions none holds, as the store says (none while it does
+    /// not answer).
+    pub shared: Option<(i64, i64)>,
     /// Connections applying the journal now; none for an engine that does not take work.
     pub apply_lanes: Option<i64>,
 }
@@ -128,7 +129,8 @@ pub struct Figures {
     pub unavailable: u64,
     pub pushes: u64,
     pub now: i64,
-    pub gauges: wabox_store::gauges::StoreGauges,
+    /// The store's figures; none when it did not answer this scrape.
+    pub gauges: Option<wabox_store::gauges::StoreGauges>,
 }
 
 impl Figures {
@@ -165,68 +167,79 @@ impl Figures {
                 (label("reason", "unavailable"), self.unavailable.to_string()),
             ],
         );
-        let g = &self.gauges;
-        family(
-            "wabox_journal_pending",
-            "gauge",
-            "Deliveries journaled and not yet processed.",
-            &one(g.journal_pending.to_string()),
-        );
-        let lag = g.journal_lag_seconds(self.now);
-        family(
-            "wabox_journal_lag_seconds",
-            "gauge",
-            "How long the oldest unprocessed delivery has waited (0 when none waits).",
-            &one(lag.to_string()),
-        );
-        let by_state = |wanted: &[&str]| -> Vec<(String, String)> {
-            let mut rows: Vec<(String, i64)> = Vec::new();
-            for (number, state, n) in &g.outbox {
-                if !wanted.contains(&state.as_str()) {
-                    continue;
-                }
-                match rows.iter_mut().find(|(k, _)| k == number) {
-                    Some((_, total)) => *total += n,
-                    None => rows.push((number.clone(), *n)),
-                }
-            }
-            rows.into_iter()
-                .map(|(number, n)| (label("number", &number), n.to_string()))
-                .collect()
-        };
-        family(
-            "wabox_outbox_depth",
-            "gauge",
-            "Sends waiting or on their way, per number (phone number id).",
-            &by_state(&["queued", "sending"]),
-        );
-        let sends: Vec<(String, String)> = g
-            .outbox
-            .iter()
-            .filter(|(_, state, _)| !matches!(state.as_str(), "queued" | "sending"))
-            .map(|(number, state, n)| {
-                (
-                    format!(
-                        "{{number=\"{}\",outcome=\"{}\"}}",
-                        escape(number),
-                        escape(state)
-                    ),
-                    n.to_string(),
-                )
-            })
-            .collect();
-        family(
-            "wabox_sends_total",
-            "counter",
-            "Sends that left the outbox, per number and outcome (sent, failed, uncertain), as the store holds them.",
-            &sends,
-        );
         family(
             "wabox_pushes_total",
             "counter",
             "Pushes handed to subscribed inboxes since the engine started.",
             &one(self.pushes.to_string()),
         );
+        family(
+            "wabox_store_up",
+            "gauge",
+            "Whether the store answered this scrape (1) or not (0). Without it, the store-wide \
+             families below are left out; this engine's own counters are still given.",
+            &one(u8::from(self.gauges.is_some()).to_string()),
+        );
+        if let Some(g) = &self.gauges {
+            family(
+                "wabox_journal_pending",
+                "gauge",
+                "Deliveries journaled and not yet processed. Store-wide: every engine on a shared \
+                 store gives the same figure (take one, not the sum).",
+                &one(g.journal_pending.to_string()),
+            );
+            let lag = g.journal_lag_seconds(self.now);
+            family(
+                "wabox_journal_lag_seconds",
+                "gauge",
+                "How long the oldest unprocessed delivery has waited (0 when none waits). \
+                 Store-wide.",
+                &one(lag.to_string()),
+            );
+            let by_state = |wanted: &[&str]| -> Vec<(String, String)> {
+                let mut rows: Vec<(String, i64)> = Vec::new();
+                for (number, state, n) in &g.outbox {
+                    if !wanted.contains(&state.as_str()) {
+                        continue;
+                    }
+                    match rows.iter_mut().find(|(k, _)| k == number) {
+                        Some((_, total)) => *total += n,
+                        None => rows.push((number.clone(), *n)),
+                    }
+                }
+                rows.into_iter()
+                    .map(|(number, n)| (label("number", &number), n.to_string()))
+                    .collect()
+            };
+            family(
+                "wabox_outbox_depth",
+                "gauge",
+                "Sends waiting or on their way, per number (phone number id). Store-wide.",
+                &by_state(&["queued", "sending"]),
+            );
+            let sends: Vec<(String, String)> = g
+                .outbox
+                .iter()
+                .filter(|(_, state, _)| !matches!(state.as_str(), "queued" | "sending"))
+                .map(|(number, state, n)| {
+                    (
+                        format!(
+                            "{{number=\"{}\",outcome=\"{}\"}}",
+                            escape(number),
+                            escape(state)
+                        ),
+                        n.to_string(),
+                    )
+                })
+                .collect();
+            family(
+                "wabox_sends_total",
+                "counter",
+                "Sends that left the outbox, per number and outcome (sent, failed, uncertain), as \
+                 the store holds them. Store-wide.",
+                &sends,
+            );
+        }
         let backend = if self.leases.is_some() {
             "postgres"
         } else {
@@ -254,18 +267,22 @@ impl Figures {
                     &[(label("engine", &l.engine), lanes.to_string())],
                 );
             }
-            family(
-                "wabox_partitions_unowned",
-                "gauge",
-                "Partitions no engine holds: their work waits.",
-                &one(l.unowned.to_string()),
-            );
-            family(
-                "wabox_engines_live",
-                "gauge",
-                "Engines sharing the store that renewed their heartbeat lately.",
-                &one(l.live.to_string()),
-            );
+            if let Some((live, unowned)) = l.shared {
+                family(
+                    "wabox_partitions_unowned",
+                    "gauge",
+                    "Partitions no engine holds: their work waits. Store-wide: every engine \
+                     gives the same figure.",
+                    &one(unowned.to_string()),
+                );
+                family(
+                    "wabox_engines_live",
+                    "gauge",
+                    "Engines sharing the store that renewed their heartbeat lately. Store-wide: \
+                     every engine gives the same figure.",
+                    &one(live.to_string()),
+                );
+            }
         }
         out
     }
@@ -321,7 +338,7 @@ mod tests {
             unavailable: 0,
             pushes: 400,
             now: 1_000,
-            gauges: StoreGauges {
+            gauges: Some(StoreGauges {
                 journal_pending: 3,
                 journal_oldest_pending_at: Some(990),
                 outbox: vec![
@@ -330,7 +347,7 @@ mod tests {
                     ("111".into(), "sent".into(), 7),
                     ("222\"\n".into(), "failed".into(), 2),
                 ],
-            },
+            }),
         };
         let text = figures.text();
         for line in [
@@ -345,6 +362,7 @@ mod tests {
             "wabox_sends_total{number=\"222\\\"\\n\",outcome=\"failed\"} 2",
             "wabox_pushes_total 400",
             "wabox_store_info{backend=\"sqlite\"} 1",
+            "wabox_store_up 1",
         ] {
             assert!(
                 text.lines().any(|l| l == line),
@@ -367,8 +385,7 @@ mod tests {
             leases: Some(LeaseFigures {
                 engine: "db1:42:beef".into(),
                 held: 21,
-                live: 3,
-                unowned: 1,
+                shared: Some((3, 1)),
                 apply_lanes: Some(1),
             }),
             acknowledged: 0,
@@ -377,7 +394,7 @@ mod tests {
             unavailable: 0,
             pushes: 0,
             now: 0,
-            gauges: StoreGauges::default(),
+            gauges: Some(StoreGauges::default()),
         };
         let text = figures.text();
         for line in [
@@ -391,6 +408,45 @@ mod tests {
                 text.lines().any(|l| l == line),
                 "{line:?} missing from:\n{text}"
             );
+        }
+    }
+
+    #[test]
+    fn a_store_that_does_not_answer_leaves_its_figures_out_and_this_engines_in() {
+        let figures = Figures {
+            leases: Some(LeaseFigures {
+                engine: "db1:42:beef".into(),
+                held: 21,
+                shared: None,
+                apply_lanes: Some(1),
+            }),
+            acknowledged: 40,
+            refused_signature: 0,
+            refused_too_large: 0,
+            unavailable: 9,
+            pushes: 0,
+            now: 0,
+            gauges: None,
+        };
+        let text = figures.text();
+        for line in [
+            "wabox_store_up 0",
+            "wabox_deliveries_acknowledged_total 40",
+            "wabox_deliveries_refused_total{reason=\"unavailable\"} 9",
+            "wabox_partitions_held{engine=\"db1:42:beef\"} 21",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line:?} missing from:\n{text}"
+            );
+        }
+        for family in [
+            "wabox_journal_pending",
+            "wabox_outbox_depth",
+            "wabox_partitions_unowned",
+            "wabox_engines_live",
+        ] {
+            assert!(!text.contains(family), "{family} without a store:\n{text}");
         }
     }
 }

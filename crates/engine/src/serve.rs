@@ -30,7 +30,10 @@ pub async fn spawn_webhook_listener(
     listen: SocketAddr,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let state = Arc::new(WebhookState {
-        writer: Arc::new(engine.writer.clone()),
+        writer: Arc::new(super::webhook_journal::ListenerJournal {
+            writer: engine.writer.clone(),
+            cluster: engine.cluster.clone(),
+        }),
         app_secret: engine.config.require_app_secret()?.clone(),
         verify_token: engine.config.require_verify_token()?.clone(),
         kapso_secret: engine.config.kapso.webhook_secret.clone(),

@@ -254,14 +254,26 @@ async fn healthz(State(state): State<Arc<WebhookState>>) -> Response {
     let s = state.writer.counts();
     let journaled = s.journaled;
     let processed = s.processed + s.unrouted + s.invalid;
-    axum::Json(serde_json::json!({
+    let refused = state.counts.bad_signature.load(Ordering::Relaxed)
+        + state.counts.too_large.load(Ordering::Relaxed);
+    let mut body = serde_json::json!({
         "status": "ok",
         "journaled": journaled,
         "processed": s.processed,
         "unrouted": s.unrouted,
         "invalid": s.invalid,
-        "backlog": journaled.saturating_sub(processed),
-        "refused": state.counts.bad_signature.load(Ordering::Relaxed),
-    }))
-    .into_response()
+        "refused": refused,
+        "unavailable": state.counts.unavailable.load(Ordering::Relaxed),
+    });
+    // This engine's own counts are the backlog only where it is the journal's one reader.
+    if !s.shared {
+        body["backlog"] = journaled.saturating_sub(processed).into();
+    }
+    // A load balancer takes 200 for "send deliveries here": not while they cannot be kept.
+    if let Some(reason) = state.writer.unavailable() {
+        body["status"] = "unavailable".into();
+        body["reason"] = reason.into();
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    }
+    axum::Json(body).into_response()
 }

@@ -19,6 +19,9 @@ pub struct JournalCounts {
     pub processed: u64,
     pub unrouted: u64,
     pub invalid: u64,
+    /// Other engines share the journal (PostgreSQL): they apply some of what this one
+    /// journaled and this one some of theirs, so its own counts say nothing of the backlog.
+    pub shared: bool,
 }
 
 pub trait Journal: Send + Sync {
@@ -26,4 +29,9 @@ pub trait Journal: Send + Sync {
     fn journal(&self, body: Bytes) -> Journaled<'_>;
     /// How many deliveries were kept and what became of them.
     fn counts(&self) -> JournalCounts;
+    /// Why a delivery could not be kept now, if the journal knows it cannot (its store has not
+    /// answered for a while): `/healthz` says so, for a load balancer to go elsewhere.
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
 }

@@ -56,6 +56,8 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster, runtime: &tokio::runtime::Handle
                 conn = None;
             } else if stopping {
                 return;
+            } else {
+                cluster.store_answered();
             }
         }
         let wait = if stopping {

@@ -46,7 +46,14 @@ pub struct Cluster {
     notifier: std::sync::OnceLock<notifier::Notifier>,
     /// When the relay last heard that some engine journaled deliveries.
     journal_heard: Mutex<Option<Instant>>,
+    /// When the lease keeper's last round with the store went through (at first: when this
+    /// engine started), for `/healthz`.
+    store_answered: Mutex<Instant>,
 }
+
+/// The store counts as unreachable for `/healthz` once the keeper, which goes to it every
+/// `RENEW_EVERY`, has not got through for this long: two missed rounds and some.
+const STORE_SILENT_AFTER: Duration = Duration::from_secs(5);
 
 /// A partition goes to another engine only this long after its last send here: the next
 /// owner's pacing starts afresh, and a number must not get two engines' sends in one second.
@@ -76,6 +83,21 @@ impl Cluster {
             .map_or(true, |at| at.is_none_or(|at| at.elapsed() >= quiet))
     }
 
+    /// The lease keeper got through to the store.
+    pub fn store_answered(&self) {
+        if let Ok(mut at) = self.store_answered.lock() {
+            *at = Instant::now();
+        }
+    }
+
+    /// How long the store has not answered the lease keeper, once that is past
+    /// `STORE_SILENT_AFTER`: this engine cannot journal a delivery then, and a load balancer
+    /// should send them to another (`/healthz` answers 503).
+    pub fn store_silent_for(&self) -> Option<Duration> {
+        let since = self.store_answered.lock().ok()?.elapsed();
+        (since >= STORE_SILENT_AFTER).then_some(since)
+    }
+
     pub fn new(takes_work: bool) -> Cluster {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
@@ -92,6 +114,7 @@ impl Cluster {
             stopping: AtomicBool::new(false),
             notifier: std::sync::OnceLock::new(),
             journal_heard: Mutex::new(None),
+            store_answered: Mutex::new(Instant::now()),
         }
     }
 
