@@ -36,9 +36,11 @@ impl Engine {
             }
             Request::RemoveTenant { name, force } => {
                 let audit = Auditor::of(access, now);
+                let actor = access.actor.clone();
                 let (change, files) = self
                     .write(move |ctx| {
-                        let (change, files) = tenants::remove_tenant(&ctx.conn, &name, force)?;
+                        let (change, files) =
+                            tenants::remove_tenant(&ctx.conn, &name, force, &actor, now)?;
                         let detail = format!(
                             "tenant {:?} removed with {}",
                             change.tenant,

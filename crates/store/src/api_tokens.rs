@@ -146,6 +146,22 @@ pub fn revoke(conn: &Connection, id: i64, by: &str, now: i64) -> Result<bool> {
     Ok(changed == 1)
 }
 
+/// Revokes every usable token of these users (whose agent records are about to go); how many.
+/// A token of a user with no standing lets nothing in, but it would let them in again with
+/// whatever standing the name is given later, in any tenant.
+pub fn revoke_held_by(conn: &Connection, users: &[String], by: &str, now: i64) -> Result<usize> {
+    let mut revoked = 0;
+    for user in users {
+        revoked += conn
+            .prepare_cached(
+                "UPDATE api_tokens SET revoked_at = ?2, revoked_by = ?3
+                 WHERE holder = ?1 AND revoked_at IS NULL",
+            )?
+            .execute(params![user, now, by])?;
+    }
+    Ok(revoked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

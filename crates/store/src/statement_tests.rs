@@ -761,9 +761,15 @@ fn a_tenant_removed_with_force_takes_everything_it_holds() {
     let target = crate::outbox::send_target(conn, c).unwrap();
     queue_text(conn, &target, "hello", 1_000);
     crate::directory::add_tenant(conn, "Globex", 1).unwrap();
-    let refused = crate::tenants::remove_tenant(conn, "acme", false);
+    let (ana_secret, bo_secret) = (
+        crate::api_tokens::new_secret(),
+        crate::api_tokens::new_secret(),
+    );
+    crate::api_tokens::create(conn, &ana_secret, "ana", None, "root", None, 1).unwrap();
+    crate::api_tokens::create(conn, &bo_secret, "bo", None, "root", None, 1).unwrap();
+    let refused = crate::tenants::remove_tenant(conn, "acme", false, "root", 0);
     assert!(refused.is_err(), "it holds a number");
-    let (change, files) = crate::tenants::remove_tenant(conn, "acme", true).unwrap();
+    let (change, files) = crate::tenants::remove_tenant(conn, "acme", true, "root", 0).unwrap();
     assert!(files.is_empty());
     let held = change.removed.unwrap();
     assert_eq!(
@@ -796,6 +802,18 @@ fn a_tenant_removed_with_force_takes_everything_it_holds() {
         count(conn, "SELECT count(*) FROM tenants"),
         1,
         "Globex stays"
+    );
+    // Her token goes with her record (were "ana" an agent again, it would let her in); one
+    // of someone else stays.
+    assert!(
+        crate::api_tokens::find_usable(conn, &ana_secret, 2)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        crate::api_tokens::find_usable(conn, &bo_secret, 2)
+            .unwrap()
+            .is_some()
     );
 }
 

@@ -85,6 +85,8 @@ pub fn remove_tenant(
     conn: &Connection,
     name: &str,
     force: bool,
+    by: &str,
+    now: i64,
 ) -> Result<(TenantChange, Vec<String>)> {
     let (id, stored) = find(conn, name)?;
     let held = contents(conn, id)?;
@@ -104,6 +106,8 @@ pub fn remove_tenant(
         )?
         .query_map([id], |r| r.get(0))?
         .collect::<crate::db::Result<_>>()?;
+    // The agents' records go, and their tokens with them (kept on record, revoked).
+    crate::api_tokens::revoke_held_by(conn, &held.agents, by, now)?;
     // Rows keyed by a message's wamid have no foreign key to follow.
     let wamids = "SELECT m.wamid FROM messages m JOIN conversations c ON c.id = m.conversation_id
                   JOIN numbers n ON n.id = c.number_id WHERE n.tenant_id = ?1";
@@ -191,7 +195,7 @@ mod tests {
             rename_tenant(&conn, "Tacos Lupita", "ACME"),
             Err(StoreError::Conflict(_))
         ));
-        let (gone, _) = remove_tenant(&conn, "Tacos Lupita", false).unwrap();
+        let (gone, _) = remove_tenant(&conn, "Tacos Lupita", false, "root", 0).unwrap();
         assert_eq!(gone.removed.unwrap().numbers.len(), 0);
     }
 }
