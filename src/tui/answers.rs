@@ -89,7 +89,7 @@ impl App {
         }
         let who = match (&self.open, m.view.direction.as_str()) {
             (Some(open), "in") => open.row.title(),
-            _ => self.t.you.to_string(),
+            _ => self.sender_of(&m.view),
         };
         self.composer.reply_to = Some(ReplyDraft {
             conversation_id: m.view.conversation_id,

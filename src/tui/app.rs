@@ -126,6 +126,16 @@ pub struct App {
 }
 
 impl App {
+    /// Who an outgoing message of an agent is shown as: "You" for this inbox's user, else the
+    /// one who sent it (a colleague, an admin): an admin reading a conversation must tell
+    /// their own answers from the agent's.
+    pub fn sender_of(&self, m: &crate::protocol::views::MessageView) -> String {
+        match (&m.sent_by, &self.user) {
+            (Some(by), Some(me)) if by != me => super::view::text::shown(by),
+            _ => self.t.you.to_string(),
+        }
+    }
+
     pub fn new(t: &'static Strings, keymap: Keymap, offset: UtcOffset, now: i64) -> App {
         App {
             t,

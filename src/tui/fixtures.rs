@@ -120,6 +120,7 @@ pub fn message(id: i64, direction: &str, origin: &str, text: &str, ago: i64) -> 
         media: None,
         author: None,
         form: None,
+        sent_by: None,
     })
 }
 

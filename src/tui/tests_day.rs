@@ -115,3 +115,17 @@ fn two_customers_of_the_same_name_are_told_apart_even_at_80_columns() {
     );
     insta::assert_snapshot!("twins_at_80x24", text);
 }
+
+#[test]
+fn an_agents_answer_is_shown_as_theirs_and_only_the_inboxs_own_as_you() {
+    let mut app = fixtures::inbox("en");
+    app.user = Some("root".into());
+    let mut by_alice = fixtures::message(1, "out", "agent", "Unos 2 días", 120);
+    by_alice.view.sent_by = Some("alice".into());
+    let mut by_me = fixtures::message(2, "out", "agent", "Yes, size 42 is in stock", 60);
+    by_me.view.sent_by = Some("root".into());
+    let app = fixtures::open(app, 0, vec![by_alice, by_me]);
+    let screen = screen(&app, 80, 24).join("\n");
+    assert!(screen.contains("▸ alice ·"), "{screen}");
+    assert!(screen.contains("▸ You ·"), "{screen}");
+}

@@ -143,6 +143,11 @@ pub struct MessageView {
     /// A completed WhatsApp Flow: what the customer filled in, field by field.
     #[serde(default)]
     pub form: Option<Vec<wabox_domain::forms::FormField>>,
+    /// The user who sent an agent's message (from the inbox, the CLI or the API); none for
+    /// the customer's, the phone app's and automatic ones. An inbox says "You" only for its
+    /// own user's.
+    #[serde(default)]
+    pub sent_by: Option<String>,
 }
 
 impl MessageView {

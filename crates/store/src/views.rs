@@ -237,7 +237,9 @@ const MESSAGE_SELECT: &str = "
            m.error_code, m.error_title, m.reply_to, m.forwarded, m.edited, m.revoked,
            m.conversation_id, md.state, md.mime_type, md.bytes, md.error, md.path,
            m.payload, a.wa_id, a.user_id, a.name,
-           md.state = 'failed' AND md.downloaded_at IS NOT NULL
+           md.state = 'failed' AND md.downloaded_at IS NOT NULL,
+           CASE WHEN m.origin = 'agent'
+                THEN (SELECT o.requested_by FROM outbox o WHERE o.message_id = m.id) END
     FROM messages m LEFT JOIN media md ON md.message_id = m.id
     LEFT JOIN contacts a ON a.id = m.author_contact_id";
 
@@ -304,6 +306,7 @@ fn message_row(r: &crate::db::Row<'_>) -> crate::db::Result<MessageView> {
         },
         author,
         form,
+        sent_by: r.get(25)?,
     })
 }
 

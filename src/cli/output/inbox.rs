@@ -115,6 +115,9 @@ fn notes(m: &MessageView, reader: &Reader) -> Vec<String> {
         Origin::History => notes.push("history".to_string()),
         _ => {}
     }
+    if let Some(by) = &m.sent_by {
+        notes.push(format!("by {by}"));
+    }
     if let Some(s) = &m.status {
         notes.push(s.to_string());
     }

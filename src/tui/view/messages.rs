@@ -404,7 +404,7 @@ fn header_lines<'a>(
         (Direction::Out, Origin::Sequence) => t.sequence_origin.to_string(),
         (Direction::Out, Origin::Away | Origin::OptOut) => t.away_origin.to_string(),
         (Direction::Out, Origin::Broadcast) => t.broadcast_origin.to_string(),
-        (Direction::Out, _) => t.you.to_string(),
+        (Direction::Out, _) => app.sender_of(v),
         // In a group, each message is its participant's.
         _ => match &v.author {
             Some(author) => super::text::shown(&author_label(author)),

@@ -96,6 +96,7 @@ mod tests {
             media: None,
             author: None,
             form: None,
+            sent_by: None,
         }
     }
 
