@@ -22,6 +22,10 @@ const SCAN_BATCH: usize = 500;
 /// A message older than this when first seen (a webhook retried for days, an import) starts
 /// nothing: the customer is not waiting for a welcome any more.
 const TRIGGER_MAX_AGE_SECONDS: i64 = 24 * 3_600;
+/// A trigger does not enroll a conversation again in a sequence it was enrolled in this
+/// recently: a customer who writes "envío" twice in a minute gets the shipping answer once,
+/// not once per message after the first run ended. By hand it may be run again at any time.
+const RETRIGGER_AFTER_SECONDS: i64 = 24 * 3_600;
 /// The scheduler looks at the files and the clock at least this often.
 const IDLE_WAKE: Duration = Duration::from_secs(2);
 
@@ -199,6 +203,14 @@ fn scan_batch(ctx: &mut WriterCtx, loaded: &Loaded) -> wabox_store::Result<Looke
                     } else {
                         continue;
                     };
+                    if store::enrolled_since(
+                        &ctx.conn,
+                        m.conversation_id,
+                        &seq.id,
+                        now - RETRIGGER_AFTER_SECONDS,
+                    )? {
+                        continue;
+                    }
                     let first = seq.steps.first().and_then(|s| s.id.as_deref());
                     if store::enroll(&ctx.conn, m.conversation_id, &seq.id, first, by, now)?
                         .is_some()

@@ -134,6 +134,27 @@ text = "Our prices: …"
     customer_writes(&ctx.conn, "wamid.C", now, "price please");
     assert_eq!(scan_batch(&mut ctx, &sequences).unwrap().enrolled, 1);
     assert_eq!(fx::count(&ctx.conn, "SELECT count(*) FROM enrollments"), 1);
+    // Its one step sent, it ends; the customer asks again: the same answer does not go twice.
+    let id: i64 = ctx
+        .conn
+        .query_row("SELECT id FROM enrollments", [], |r| r.get(0))
+        .unwrap();
+    let seq = sequences.sequences.get("prices").cloned();
+    let now = wabox_domain::time::now_unix();
+    run_at(&mut ctx, seq.as_deref(), id, now);
+    assert_eq!(enrollment(&ctx.conn, id).0, "done");
+    customer_writes(&ctx.conn, "wamid.D", now, "and the price of shipping?");
+    assert_eq!(scan_batch(&mut ctx, &sequences).unwrap().enrolled, 0);
+    assert_eq!(outbox_texts(&ctx.conn).len(), 1);
+    // A day later a question about prices is answered again.
+    ctx.conn
+        .execute(
+            "UPDATE enrollments SET created_at = created_at - ?1",
+            [RETRIGGER_AFTER_SECONDS + 1],
+        )
+        .unwrap();
+    customer_writes(&ctx.conn, "wamid.E", now, "price?");
+    assert_eq!(scan_batch(&mut ctx, &sequences).unwrap().enrolled, 1);
 }
 
 #[wabox_store::testing::both_stores]

@@ -84,6 +84,22 @@ pub fn enroll(
     Ok(Some(id))
 }
 
+/// Whether the conversation was enrolled in the sequence at `since` or later, whatever became
+/// of it (a trigger does not start again what it started a moment ago).
+pub fn enrolled_since(
+    conn: &Connection,
+    conversation_id: i64,
+    sequence: &str,
+    since: i64,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM enrollments
+                            WHERE conversation_id = ?1 AND sequence = ?2 AND created_at >= ?3)",
+        )?
+        .query_row(params![conversation_id, sequence, since], |r| r.get(0))?)
+}
+
 /// Enrollments due by `now`, soonest first.
 pub fn due(conn: &Connection, now: i64, limit: usize) -> Result<Vec<Enrollment>> {
     let sql = format!(
