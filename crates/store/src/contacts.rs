@@ -171,6 +171,10 @@ pub fn add_note(
 }
 
 /// Closes, reopens or snoozes a conversation (until a time, or until the customer writes).
+/// The longest snooze: past it, the time is a typo (`--for 1000000000h` was stored as a time
+/// no clock reads) or a close meant.
+pub const MAX_SNOOZE_SECONDS: i64 = 366 * 86_400;
+
 pub fn set_state(
     conn: &Connection,
     conversation_id: i64,
@@ -186,6 +190,20 @@ pub fn set_state(
                 state: state.to_string(),
             },
         ));
+    }
+    if state == "snoozed" {
+        match snoozed_until {
+            Some(until) if until > now && until - now <= MAX_SNOOZE_SECONDS => {}
+            Some(until) if until > now => {
+                return Err(StoreError::invalid(
+                    "a snooze lasts a year at most: close the conversation instead \
+                     (the customer's next message reopens it)",
+                ));
+            }
+            _ => {
+                return Err(StoreError::invalid("a snooze needs a time still to come"));
+            }
+        }
     }
     let before: Option<String> = conn
         .prepare_cached("SELECT state FROM conversations WHERE id = ?1")?

@@ -340,7 +340,8 @@ mod tests {
             ("open", 12),
             ("snoozed", 13),
         ] {
-            crate::contacts::set_state(conn, a, state, None, "ana", at, &mut Vec::new()).unwrap();
+            let until = (state == "snoozed").then_some(at + 3_600);
+            crate::contacts::set_state(conn, a, state, until, "ana", at, &mut Vec::new()).unwrap();
         }
         let kinds: Vec<(String, i64)> = crate::queues::hands(conn, a)
             .unwrap()

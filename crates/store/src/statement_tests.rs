@@ -203,6 +203,27 @@ fn labels_notes_and_states_of_a_conversation() {
     );
     set_state(conn, c, "snoozed", Some(99), "ana", 5, &mut events()).unwrap();
     assert!(set_state(conn, c, "lost", None, "ana", 5, &mut events()).is_err());
+    // A snooze needs a time to come, within a year (a typo made a time no clock reads).
+    for until in [
+        None,
+        Some(5),
+        Some(5 + crate::contacts::MAX_SNOOZE_SECONDS + 1),
+    ] {
+        assert!(
+            set_state(conn, c, "snoozed", until, "ana", 5, &mut events()).is_err(),
+            "{until:?}"
+        );
+    }
+    set_state(
+        conn,
+        c,
+        "snoozed",
+        Some(5 + crate::contacts::MAX_SNOOZE_SECONDS),
+        "ana",
+        5,
+        &mut events(),
+    )
+    .unwrap();
     assert!(set_state(conn, 999_999, "open", None, "ana", 5, &mut events()).is_err());
     assert!(details(conn, 999_999).is_err());
 }
