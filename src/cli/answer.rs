@@ -52,6 +52,8 @@ fn needs_attention(response: &Response) -> bool {
     match response {
         Response::Doctor(d) => !d.healthy(),
         Response::Synced(r) => r.needs_attention(),
+        // A WABA whose templates could not be fetched: the list is as last synced.
+        Response::TemplatesSynced(reports) => reports.iter().any(|r| r.error.is_some()),
         r @ Response::Sequences(_) => sequences::attention(r),
         _ => false,
     }
@@ -65,5 +67,27 @@ fn print_file_checks(checks: &[crate::domain::health::Check]) {
         if let Some(fix) = &c.fix {
             output::say!("       fix: {fix}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::template_sync::SyncReport;
+
+    #[test]
+    fn a_template_sync_that_failed_for_an_account_needs_attention() {
+        let report = |error: Option<&str>| SyncReport {
+            waba_id: "102290129340398".into(),
+            templates: 4,
+            error: error.map(str::to_owned),
+        };
+        let all_fetched = Response::TemplatesSynced(vec![report(None), report(None)]);
+        assert!(!needs_attention(&all_fetched));
+        let one_failed = Response::TemplatesSynced(vec![
+            report(None),
+            report(Some("could not reach the Graph API")),
+        ]);
+        assert!(needs_attention(&one_failed), "cron must hear of it");
     }
 }

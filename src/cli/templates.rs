@@ -18,7 +18,7 @@ pub struct TemplatesArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum TemplatesAction {
-    /// Fetch the templates from Meta now.
+    /// Fetch the templates from Meta now. Exits 3 when an account's could not be fetched
     Sync {
         /// Only this number's account (Meta's phone number id, or its +display number).
         #[arg(long, value_name = "NUMBER")]
