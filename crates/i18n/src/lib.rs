@@ -30,6 +30,8 @@ pub struct Strings {
     pub no_numbers: &'static str,
     /// To an admin: `{}` is the key that opens the wizard.
     pub no_numbers_admin: &'static str,
+    /// An agent pressed the wizard's key.
+    pub connect_admins_only: &'static str,
     pub no_conversations: &'static str,
     pub no_conversation_open: &'static str,
     pub no_messages: &'static str,
@@ -213,6 +215,7 @@ pub static EN: Strings = Strings {
     blocked_mark: "blocked",
     no_numbers: "No numbers yet: an admin connects one.",
     no_numbers_admin: "No numbers yet: press {} to connect one.",
+    connect_admins_only: "connecting numbers is for admins: ask yours",
     no_conversations: "No conversations here yet.",
     no_conversation_open: "Choose a conversation and press Enter.",
     no_messages: "No messages yet.",
@@ -374,6 +377,7 @@ pub static ES: Strings = Strings {
     blocked_mark: "bloqueado",
     no_numbers: "Aún no hay números: un administrador conecta uno.",
     no_numbers_admin: "Aún no hay números: pulsa {} para conectar uno.",
+    connect_admins_only: "conectar números es cosa de administradores: pide a uno",
     no_conversations: "Aún no hay conversaciones aquí.",
     no_conversation_open: "Elige una conversación y pulsa Enter.",
     no_messages: "Aún no hay mensajes.",

@@ -8,8 +8,13 @@ use crate::tui::app::{App, Effect, Tag};
 use crossterm::event::KeyEvent;
 
 impl App {
-    /// `C` or `:connect`: the wizard over the whole screen (the engine refuses non-admins).
+    /// `C` or `:connect`: the wizard over the whole screen. An agent is told it is not theirs
+    /// before it opens (the engine refuses their every step anyway), as the report does.
     pub fn open_wizard(&mut self) -> Vec<Effect> {
+        if !self.admin {
+            self.info(self.t.connect_admins_only);
+            return Vec::new();
+        }
         let t = WizardStrings::for_code(&self.language);
         let (wizard, effects) = Wizard::start(t, self.now, true);
         self.wizard = Some(Box::new(wizard));

@@ -153,6 +153,16 @@ fn with_nothing_under_way_q_leaves_at_once() {
 fn the_inbox_opens_the_wizard_with_its_key_and_by_name_and_gets_it_back_on_leaving() {
     use crate::tui::app::{Effect as AppEffect, Tag as AppTag};
     let mut app = crate::tui::fixtures::inbox("es");
+    // An agent is told it is an admin's, and nothing opens.
+    let out = app.on_key(KeyEvent::new(KeyCode::Char('C'), KeyModifiers::SHIFT));
+    assert!(app.wizard.is_none() && out.is_empty());
+    let said = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("administradores"), "{said}");
+    app.admin = true;
     let out = app.on_key(KeyEvent::new(KeyCode::Char('C'), KeyModifiers::SHIFT));
     assert!(app.wizard.is_some());
     let asked: Vec<&Request> = out
