@@ -6,6 +6,7 @@ use crate::common::world::world;
 use crate::common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -138,6 +139,19 @@ async fn a_sqlite_store_moves_to_postgres_whole_and_the_engine_goes_on_there() {
     // Another installation on the same store, with a seal key of its own, is refused.
     let stranger = Home::new();
     stranger.set_store_url(&database.url);
+    let refused = stranger.run(&["tenants", "list"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    // It had no key: it is told to bring the store's, and the one it made is not left behind.
+    let key = stranger.data.join("keys").join("seal.key");
+    assert!(
+        said.contains("has no seal key") && said.contains("copy keys/seal.key"),
+        "{said}"
+    );
+    assert!(!key.exists(), "a key of its own would be refused next time");
+    // With a key of its own, it is told the store was sealed with another.
+    std::fs::write(&key, rand::random::<[u8; 32]>()).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     let refused = stranger.run(&["tenants", "list"]);
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stderr);

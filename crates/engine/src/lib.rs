@@ -192,6 +192,10 @@ pub enum StartError {
         "this store's tokens were sealed with another key than {key}: put back the key they were sealed with, then start again (with this one every send would fail)"
     )]
     SealKeyChanged { key: String },
+    #[error(
+        "this data dir has no seal key, and the store's tokens were sealed with another engine's: copy keys/seal.key from an engine of this store (or the data dir it was migrated from) to {key} (mode 0600), or set WABOX_SEAL_KEY, then start again"
+    )]
+    SealKeyMissing { key: String },
     #[error(transparent)]
     Graph(#[from] wabox_cloud::GraphError),
     #[error(transparent)]
@@ -302,8 +306,21 @@ impl Engine {
                 EngineMode::InProcess => eprintln!("wabox: {said}"),
             }
         }
+        // A key made just now by `load`, for a data dir that had none (an engine being added):
+        // if the store was sealed with another, this one is taken away again and the operator
+        // told to bring the store's key, rather than to "put back" a key there never was.
+        let key_file = Sealer::key_file(&config.data_dir);
+        let had_key = std::env::var_os("WABOX_SEAL_KEY").is_some() || key_file.exists();
         let sealer = Sealer::load(&config.data_dir)?;
-        seal_key_fits(&at, &sealer, &config.data_dir)?;
+        match seal_key_fits(&at, &sealer, &config.data_dir) {
+            Err(StartError::SealKeyChanged { .. }) if !had_key => {
+                let _ = std::fs::remove_file(&key_file);
+                return Err(StartError::SealKeyMissing {
+                    key: key_file.display().to_string(),
+                });
+            }
+            fits => fits?,
+        }
         // On PostgreSQL, other engines may share the store: this one's name on its events, and
         // (serving) its leases on the work.
         let cluster = at
