@@ -84,11 +84,7 @@ fn print_findings(d: &DoctorReport) {
         say!("NO TOKEN: {n} can receive but not send: connect it again");
     }
     for e in &d.engines {
-        let state = match (e.live, e.this) {
-            (true, true) => "live (this one)",
-            (true, false) => "live",
-            (false, _) => "gone",
-        };
+        let state = engine_state(e.live, e.this, e.seen_seconds_ago);
         say!(
             "engine {}: {state}, seen {} s ago, {} partitions {}",
             e.id,
@@ -119,6 +115,21 @@ fn print_findings(d: &DoctorReport) {
 }
 
 /// Partitions as ranges: `0-21, 40`.
+/// An engine beats every 2 s; one not heard from for longer has stopped or lost the store,
+/// though its leases (and the store's "live") last until they lapse: it is not called live
+/// meanwhile (for 8 s after a kill -9 doctor said so).
+fn engine_state(live: bool, this: bool, seen_seconds_ago: i64) -> &'static str {
+    let silent_after = 2 * crate::engine::cluster::RENEW_EVERY.as_secs() as i64 + 1;
+    match (live, this) {
+        (true, true) => "live (this one)",
+        (true, false) if seen_seconds_ago > silent_after => {
+            "SILENT (stopped, or cut off from the store? its partitions pass on once its leases lapse)"
+        }
+        (true, false) => "live",
+        (false, _) => "gone",
+    }
+}
+
 fn ranges(partitions: &[i64]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
@@ -219,8 +230,16 @@ fn print_kapso(d: &DashboardView) {
 
 #[cfg(test)]
 mod tests {
-    use super::summary;
+    use super::{engine_state, summary};
     use crate::protocol::DoctorReport;
+
+    #[test]
+    fn an_engine_not_heard_from_for_two_beats_is_not_called_live() {
+        assert_eq!(engine_state(true, false, 2), "live");
+        assert!(engine_state(true, false, 8).starts_with("SILENT"));
+        assert_eq!(engine_state(false, false, 30), "gone");
+        assert_eq!(engine_state(true, true, 0), "live (this one)");
+    }
 
     #[test]
     fn with_no_number_the_summary_says_how_to_connect_one() {
