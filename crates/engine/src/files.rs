@@ -46,7 +46,11 @@ struct Seen {
     shared: bool,
 }
 
-/// Every entry of the data dir (itself first), by `lstat`: links are reported, never followed.
+/// The customers' files' directory, the one entry that may be a link (to a shared directory).
+const MEDIA: &str = "media";
+
+/// Every entry of the data dir (itself first), by `lstat`: links are reported, never followed,
+/// but for `media` to a directory.
 fn entries(data_dir: &Path, group: &str) -> Result<Vec<Seen>, FilesError> {
     let team_gid = super::team_group(group).map(|g| g.gid.as_raw());
     let io = |path: &Path| {
@@ -56,12 +60,23 @@ fn entries(data_dir: &Path, group: &str) -> Result<Vec<Seen>, FilesError> {
     let mut out = Vec::new();
     let mut pending = vec![(data_dir.to_path_buf(), String::new())];
     while let Some((path, relative)) = pending.pop() {
-        let meta = match std::fs::symlink_metadata(&path) {
+        let mut meta = match std::fs::symlink_metadata(&path) {
             Ok(m) => m,
             // Gone between the listing and the look (a media part renamed): nothing to check.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io(&path)(e)),
         };
+        // `media` may be a link to the directory every engine of a PostgreSQL store shares
+        // (README, "What every engine must share"): the admin made it, in a data dir only the
+        // engine's user may write. It is judged by what it points at, a directory that must be
+        // the engine user's and closed to others like any other, and walked into.
+        if relative == MEDIA
+            && meta.file_type().is_symlink()
+            && let Ok(target) = std::fs::metadata(&path)
+            && target.is_dir()
+        {
+            meta = target;
+        }
         let kind = if relative.is_empty() {
             EntryKind::DataDir
         } else if meta.file_type().is_symlink() {
@@ -211,5 +226,37 @@ mod tests {
         std::os::unix::fs::symlink(&target, data.join("wabox.db")).unwrap();
         let err = secure(&data, "no-such-wabox-group-for-tests", uid).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
+    }
+
+    #[test]
+    fn media_may_be_a_link_to_a_shared_directory_judged_by_what_it_points_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let shared = dir.path().join("shared-media");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(&shared).unwrap();
+        std::fs::write(shared.join("7.jpg"), b"x").unwrap();
+        set(&shared, 0o777);
+        set(&shared.join("7.jpg"), 0o644);
+        std::os::unix::fs::symlink(&shared, data.join("media")).unwrap();
+        let uid = nix::unistd::getuid().as_raw();
+        let group = "no-such-wabox-group-for-tests";
+        secure(&data, group, uid).unwrap();
+        // Tightened through the link, as a directory of its own would be.
+        assert_eq!(mode(&shared), 0o700);
+        assert_eq!(mode(&shared.join("7.jpg")), 0o600);
+        assert!(
+            checks(&data, group, uid).is_empty(),
+            "{:?}",
+            checks(&data, group, uid)
+        );
+        // Any other link is still refused, a link named media to a file too.
+        std::fs::remove_file(data.join("media")).unwrap();
+        std::os::unix::fs::symlink(shared.join("7.jpg"), data.join("media")).unwrap();
+        let checks = checks(&data, group, uid);
+        assert!(
+            checks.iter().any(|c| c.detail.contains("symbolic link")),
+            "{checks:?}"
+        );
     }
 }
