@@ -207,3 +207,37 @@ fn a_connection_taken_up_where_it_was_reads_nothing_again() {
     );
     assert!(app.list.stale && app.sidebar.stale);
 }
+
+#[test]
+fn the_open_conversation_leaving_the_users_sight_closes_with_a_word_and_keeps_the_draft() {
+    let app = fixtures::inbox("en");
+    let mut app = fixtures::open(app, 0, fixtures::sheena_messages());
+    let open = app.open.as_ref().unwrap().id();
+    let who = app.open.as_ref().unwrap().row.title();
+    app.focus = Focus::Composer;
+    app.set_composer_text("after transfer");
+    app.on_push(Push {
+        gone: vec![open],
+        ..Push::default()
+    });
+    assert!(
+        app.open.is_none(),
+        "no composer left to send into a refusal"
+    );
+    assert_eq!(app.focus, Focus::Conversations);
+    assert!(!ids(&app).contains(&open));
+    let said = app.notice.as_ref().unwrap().text.clone();
+    assert!(
+        said.contains(&who) && said.contains("no longer in your queues"),
+        "{said}"
+    );
+    assert_eq!(app.drafts.get(open), Some("after transfer"));
+    // Another conversation leaving changes nothing of the open one.
+    let mut app = fixtures::open(fixtures::inbox("en"), 0, fixtures::sheena_messages());
+    let open = app.open.as_ref().unwrap().id();
+    app.on_push(Push {
+        gone: vec![open + 1000],
+        ..Push::default()
+    });
+    assert!(app.open.is_some());
+}

@@ -32,6 +32,8 @@ pub struct Strings {
     pub no_numbers_admin: &'static str,
     /// An agent pressed the wizard's key.
     pub connect_admins_only: &'static str,
+    /// The open conversation left the user's queues: `{}` is who it is with.
+    pub conversation_gone: &'static str,
     pub no_conversations: &'static str,
     pub no_conversation_open: &'static str,
     pub no_messages: &'static str,
@@ -216,6 +218,7 @@ pub static EN: Strings = Strings {
     no_numbers: "No numbers yet: an admin connects one.",
     no_numbers_admin: "No numbers yet: press {} to connect one.",
     connect_admins_only: "connecting numbers is for admins: ask yours",
+    conversation_gone: "the conversation with {} is no longer in your queues (your draft is kept)",
     no_conversations: "No conversations here yet.",
     no_conversation_open: "Choose a conversation and press Enter.",
     no_messages: "No messages yet.",
@@ -378,6 +381,7 @@ pub static ES: Strings = Strings {
     no_numbers: "Aún no hay números: un administrador conecta uno.",
     no_numbers_admin: "Aún no hay números: pulsa {} para conectar uno.",
     connect_admins_only: "conectar números es cosa de administradores: pide a uno",
+    conversation_gone: "la conversación con {} ya no está en tus colas (tu borrador se guarda)",
     no_conversations: "Aún no hay conversaciones aquí.",
     no_conversation_open: "Elige una conversación y pulsa Enter.",
     no_messages: "Aún no hay mensajes.",

@@ -65,6 +65,7 @@ impl App {
             out.extend(self.follow_open_row(&row));
             self.list.patch(row, &criteria, self.user.as_deref());
         }
+        self.leave_if_gone(gone);
         self.list.remove(gone);
         self.list.keep_cursor();
         self.follow_open_into_list();
@@ -72,6 +73,24 @@ impl App {
             out.push(Effect::Bell);
         }
         out
+    }
+
+    /// The open conversation left this user's sight (they transferred it to a queue they do
+    /// not serve, an admin moved it): it is closed with a word, its draft kept, rather than
+    /// left open with a composer whose send the engine refuses as "no conversation".
+    fn leave_if_gone(&mut self, gone: &[i64]) {
+        let Some(open) = self.open.as_ref().filter(|o| gone.contains(&o.id())) else {
+            return;
+        };
+        let who = super::super::view::text::shown(&open.row.title());
+        self.keep_draft();
+        self.composer.clear();
+        self.open = None;
+        self.contact.shown = false;
+        if matches!(self.focus, Focus::Messages | Focus::Composer) {
+            self.focus = Focus::Conversations;
+        }
+        self.info(&self.t.conversation_gone.replace("{}", &who));
     }
 
     /// The open conversation's header follows its row; when it was claimed, moved, snoozed or
