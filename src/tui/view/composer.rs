@@ -112,37 +112,53 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// `▶ ✎ Writing to Sheena Nelson · 23h 12m left`: the name gives way first when it is narrow,
-/// so the window's state stays in sight.
+/// `▶ ✎ Writing to Sheena Nelson · 23h 12m left`. Narrower, the words give way before the
+/// name does (`▶ ✎ Writing to Cliente 1002 · 23h 12m`, then `▶ ✎ Cliente 1002 · 23h 12m`):
+/// with dozens of "Cliente 10xx" the name is what tells the agent whom they answer. Only when
+/// even that does not fit is the name cut, and the window's state always stays in sight.
 fn writing_title<'a>(app: &App, last_inbound: Option<i64>, who: &str, width: u16) -> Line<'a> {
     let words = crate::i18n::composer::strings(app.t.lang);
     let (label, tone) = window_label(last_inbound, app.now, app.t);
-    let window = match tone {
+    let long_window = match tone {
         WindowTone::Open => fill(words.window_left, &[&label]),
-        _ => label,
+        _ => label.clone(),
     };
     let mut window_style = window_style(tone);
     if tone == WindowTone::Closed {
         window_style = Style::default().fg(Color::Red).add_modifier(Modifier::BOLD);
     }
     let room = usize::from(width.saturating_sub(2));
-    let tail = format!(" · {window} ");
-    let bare = fill(words.writing_to, &[""]);
-    let for_name = room.saturating_sub(text::width(&tail) + text::width(&bare) + 2);
-    let writing = if for_name >= 6 {
-        format!(
-            "▶ {}",
-            fill(words.writing_to, &[&text::truncate(who, for_name)])
-        )
-    } else {
-        format!("▶ {}", words.writing)
+    let name_only = |name: &str| format!("✎ {name}");
+    let writing_to = |name: &str| fill(words.writing_to, &[name]);
+    let forms: [(&dyn Fn(&str) -> String, &str); 3] = [
+        (&writing_to, &long_window),
+        (&writing_to, &label),
+        (&name_only, &label),
+    ];
+    let fits = |lead: &str, window: &str| text::width(&format!("▶ {lead} · {window} ")) <= room;
+    let chosen = forms
+        .iter()
+        .find(|(form, window)| fits(&form(who), window))
+        .map(|(form, window)| (form(who), window.to_string()));
+    let (writing, window) = match chosen {
+        Some(whole) => whole,
+        None => {
+            let tail = format!(" · {label} ");
+            let for_name =
+                room.saturating_sub(text::width(&tail) + text::width(&name_only("")) + 2);
+            if for_name >= 6 {
+                (name_only(&text::truncate(who, for_name)), label.clone())
+            } else {
+                (words.writing.to_string(), label.clone())
+            }
+        }
     };
     let style = Style::default()
         .fg(Color::Cyan)
         .add_modifier(Modifier::BOLD);
     Line::from(vec![
-        Span::styled(writing, style),
-        Span::styled(tail, window_style),
+        Span::styled(format!("▶ {writing}"), style),
+        Span::styled(format!(" · {window} "), window_style),
     ])
 }
 
