@@ -194,20 +194,31 @@ fn row_lines<'a>(
         .last_at
         .map(|t| list_time(t, app.now, app.offset, app.t))
         .unwrap_or_default();
-    let mut unread = if row.view.unread > 0 {
-        format!(" ({})", row.view.unread)
-    } else {
-        String::new()
+    // Closed and snoozed say so in words (and dimmed), except in the view that lists only
+    // those: "[snoozed]" on every row of Snoozed took the names' room and said nothing.
+    let viewing = app.sidebar.chosen_view().2;
+    let state_tag = match (row.view.state, viewing) {
+        (ConversationState::Closed, crate::protocol::views::StateFilter::Closed)
+        | (ConversationState::Snoozed, crate::protocol::views::StateFilter::Snoozed) => {
+            String::new()
+        }
+        (ConversationState::Closed, _) => format!(" [{}]", app.t.state_closed),
+        (ConversationState::Snoozed, _) => format!(" [{}]", app.t.state_snoozed),
+        (ConversationState::Open | ConversationState::Pending, _) => String::new(),
     };
-    if let Some(who) = &row.view.assignee {
-        unread.push_str(&format!(" @{who}"));
-    }
-    // Closed and snoozed say so in words (and dimmed).
-    match row.view.state {
-        ConversationState::Closed => unread.push_str(&format!(" [{}]", app.t.state_closed)),
-        ConversationState::Snoozed => unread.push_str(&format!(" [{}]", app.t.state_snoozed)),
-        ConversationState::Open | ConversationState::Pending => {}
-    }
+    let marks = |assignee: Option<String>| {
+        let mut marks = if row.view.unread > 0 {
+            format!(" ({})", row.view.unread)
+        } else {
+            String::new()
+        };
+        if let Some(who) = assignee {
+            marks.push_str(&format!(" @{who}"));
+        }
+        marks.push_str(&state_tag);
+        marks
+    };
+    let mut unread = marks(row.view.assignee.clone());
     // Past the queue's first-response target with the customer still unanswered: marked.
     let late = match row.view.sla_due_at {
         Some(due) if due <= app.now && row.view.state != ConversationState::Closed => {
@@ -222,22 +233,33 @@ fn row_lines<'a>(
     // A late or assigned row in a narrow list (80 columns) left the name a few letters ("Cl…
     // (8) late 21m 21:29"): the name comes first, so the last message's time goes (the list is
     // in its order anyway), and then the late mark shrinks to its time.
-    let room_for_name =
-        |when: &str, late: &str| w.saturating_sub(width(when) + width(&unread) + width(late) + 2);
+    let room_for_name = |when: &str, late: &str, unread: &str| {
+        w.saturating_sub(width(when) + width(unread) + width(late) + 2)
+    };
     let title = row.title();
     let need = width(&super::text::shown(&title)).min(MIN_NAME);
     // Only the marks a row gains as it is worked (an agent, lateness) push the time out: a
     // plain row keeps it ("Yesterday" says more than the rest of a long id).
     let crowded = !late.is_empty() || row.view.assignee.is_some();
-    let (when, late) = if !crowded || room_for_name(&when, &late) >= need {
+    let (when, late) = if !crowded || room_for_name(&when, &late, &unread) >= need {
         (when, late)
-    } else if late.is_empty() || room_for_name("", &late) >= need {
+    } else if late.is_empty() || room_for_name("", &late, &unread) >= need {
         (String::new(), late)
     } else {
         let since = row.view.sla_due_at.map_or(0, |due| app.now - due);
         (String::new(), format!(" !{}", short_duration(since)))
     };
-    let name_room = room_for_name(&when, &late);
+    // Still no room ("E… @exa_alice !2h 33m"): the agent's name gives way to its first letters.
+    if crowded && room_for_name(&when, &late, &unread) < need {
+        let short = row.view.assignee.as_deref().map(|who| {
+            if who.chars().count() <= 4 {
+                return who.to_owned();
+            }
+            format!("{}…", who.chars().take(3).collect::<String>())
+        });
+        unread = marks(short);
+    }
+    let name_room = room_for_name(&when, &late, &unread);
     // Which conversation, where there is room once the name has its own (up to 14 columns).
     let keep = width(&super::text::shown(&title)).min(14);
     let identity = row_identity(app, row, name_room.saturating_sub(keep));

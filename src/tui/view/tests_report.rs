@@ -351,6 +351,25 @@ fn a_late_row_in_a_narrow_list_keeps_the_name_readable() {
     app.list.rows[0].view.assignee = Some("root".into());
     let text = screen(&app, 80, 24);
     assert!(text.contains("Cliente 10… (1) @root"), "{text}");
+    // A long user name and lateness together left one letter ("E… @exa_alice !2h 33m"): the
+    // agent's name gives way to its first letters.
+    app.list.rows[0].view.assignee = Some("exa_alice".into());
+    app.list.rows[0].view.unread = 0;
+    app.list.rows[0].view.sla_due_at = Some(fixtures::NOW - 2 * 3600 - 33 * 60);
+    let text = screen(&app, 80, 24);
+    let row = text.lines().find(|l| l.contains("@exa…")).unwrap_or("");
+    assert!(row.contains("Client") && row.contains("!2h 33m"), "{text}");
+    // In the Snoozed view, "[snoozed]" on every row says nothing: it is left out there.
+    let mut app = fixtures::inbox("en");
+    app.list.rows[0].view.state = crate::protocol::ConversationState::Snoozed;
+    assert!(screen(&app, 80, 24).contains("[snoozed]"));
+    app.sidebar.selected = app
+        .sidebar
+        .items()
+        .iter()
+        .position(|i| matches!(i, crate::tui::app::SidebarItem::Snoozed))
+        .unwrap();
+    assert!(!screen(&app, 80, 24).contains("[snoozed]"));
 }
 
 #[test]
