@@ -129,17 +129,17 @@ fn writing_title<'a>(app: &App, last_inbound: Option<i64>, who: &str, width: u16
     }
     let room = usize::from(width.saturating_sub(2));
     let name_only = |name: &str| format!("✎ {name}");
-    let writing_to = |name: &str| fill(words.writing_to, &[name]);
-    let forms: [(&dyn Fn(&str) -> String, &str); 3] = [
-        (&writing_to, &long_window),
-        (&writing_to, &label),
-        (&name_only, &label),
+    // Each with the whole name: "Writing to" and the long window, the short one, the name alone.
+    let forms = [
+        (fill(words.writing_to, &[who]), &long_window),
+        (fill(words.writing_to, &[who]), &label),
+        (name_only(who), &label),
     ];
     let fits = |lead: &str, window: &str| text::width(&format!("▶ {lead} · {window} ")) <= room;
     let chosen = forms
-        .iter()
-        .find(|(form, window)| fits(&form(who), window))
-        .map(|(form, window)| (form(who), window.to_string()));
+        .into_iter()
+        .find(|(lead, window)| fits(lead, window))
+        .map(|(lead, window)| (lead, window.to_string()));
     let (writing, window) = match chosen {
         Some(whole) => whole,
         None => {
