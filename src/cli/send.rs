@@ -205,11 +205,17 @@ async fn until_final(
             return Ok(*m);
         }
         if Instant::now() > deadline {
-            anyhow::bail!(
-                "message {} is still {} after {timeout} s",
-                m.id,
-                m.status.map_or("queued", MessageStatus::as_str)
-            );
+            // Its own code: the message is queued and goes on its way, so a script that sends
+            // again on `failed` would send it twice.
+            return Err(json::CodedError::error(
+                "still_queued",
+                format!(
+                    "message {} is still {} after {timeout} s; it stays in the outbox and goes \
+                     when it can: do not send it again (`wabox messages` shows how it went)",
+                    m.id,
+                    m.status.map_or("queued", MessageStatus::as_str)
+                ),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

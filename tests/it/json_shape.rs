@@ -438,3 +438,51 @@ fn tables_and_json_show_the_same_number() {
     assert_eq!(listed[0]["display_phone"], plus.as_str());
     assert!(home.ok(&["numbers", "list"]).contains(&plus));
 }
+
+/// `send --wait` that runs out of time: the message is still on its way, and a script must not
+/// take that for a failure and send it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_that_times_out_says_still_queued_not_failed() {
+    // The Graph API at graph.invalid: the send is tried again and again, never done.
+    let home = Home::new();
+    home.with_acme();
+    let engine = home.start_engine();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let who = "16505550001";
+    let delivery = inbound(
+        PNID,
+        Some(who),
+        None,
+        "Ana",
+        vec![text(who, "wamid.W1", now, "hola")],
+    );
+    assert_eq!(engine.deliver(&delivery).await, 200);
+    home.wait_processed();
+    let conversation = home.conversations()[0]["id"].as_i64().unwrap().to_string();
+    let out = home.run(&[
+        "send",
+        "--conversation",
+        &conversation,
+        "--text",
+        "¿en qué te ayudo?",
+        "--wait",
+        "--timeout",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error: Value =
+        serde_json::from_str(stderr.trim().lines().last().unwrap()).expect("a JSON object");
+    assert_eq!(error["error"]["code"], "still_queued", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("do not send it again")),
+        "{error}"
+    );
+    drop(engine);
+}
