@@ -24,13 +24,17 @@ pub fn print_line(value: Value) -> anyhow::Result<()> {
 
 /// Fields holding a business number (the customer's `wa_id` is WhatsApp's id, digits as Meta
 /// sends them, and stays so).
-const PHONE_FIELDS: &[&str] = &["display_phone", "phone", "reconnect"];
+const PHONE_FIELDS: &[&str] = &["display_phone", "phone", "reconnect", "number"];
 
 /// Fields holding a list of business numbers (a queue's, a sequence's).
 const PHONE_LIST_FIELDS: &[&str] = &["numbers"];
 
 fn is_time_field(key: &str) -> bool {
-    key == "at" || key == "until" || key.ends_with("_at") || key.ends_with("_until")
+    key == "at"
+        || key == "until"
+        || key == "last_activity"
+        || key.ends_with("_at")
+        || key.ends_with("_until")
 }
 
 /// The shape every `--json` output has (see the module's comment). Pure, for the tests.
@@ -186,6 +190,14 @@ mod tests {
         assert_eq!(v["nested"][0]["display_phone"], "+591700");
         assert_eq!(v["tenants"]["numbers"], 2);
         assert_eq!(v["contact"]["wa_id"], "59170001031");
+        // A broadcast's sending number; a number given whole (an object) is left to its fields.
+        let v = shape(
+            json!({"number": "15550783881", "last_activity": 1_796_599_215,
+                             "row": {"number": {"display_phone": "15550783881"}}}),
+        );
+        assert_eq!(v["number"], "+15550783881");
+        assert_eq!(v["last_activity"], "2026-12-06T23:20:15Z");
+        assert_eq!(v["row"]["number"]["display_phone"], "+15550783881");
     }
 
     #[test]

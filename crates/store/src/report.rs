@@ -181,7 +181,7 @@ fn conversations(conn: &Connection, tenant: Option<i64>) -> Result<HashMap<i64, 
         .filter_map(|h| Some((h.queue_id, Arc::new(h.hours()?))))
         .collect();
     let mut stmt = conn.prepare(
-        "SELECT c.id, COALESCE(n.alias, n.display_phone), q.id, q.name, q.sla_minutes, c.assignee
+        "SELECT c.id, COALESCE(n.alias, '+' || n.display_phone), q.id, q.name, q.sla_minutes, c.assignee
          FROM conversations c JOIN numbers n ON n.id = c.number_id
          LEFT JOIN queues q ON q.id = COALESCE(c.queue_id, n.queue_id)
          WHERE CAST(?1 AS BIGINT) IS NULL OR n.tenant_id = ?1",
