@@ -43,6 +43,7 @@ fn main() {
 
 async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    warn_data_dir_unused(&cli);
     match cli.command.unwrap_or(Command::Tui) {
         Command::Serve { listen } => {
             let _logs = wabox::logging::init(true);
@@ -70,5 +71,34 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> anyhow::Result<()> {
             let _logs = wabox::logging::init(false);
             wabox::cli::run(config, command, cli.act_as).await
         }
+    }
+}
+
+/// Logged in to a remote engine, a client command goes there and `--data-dir` names nothing it
+/// uses: said, since the listing that follows is another engine's (a script pointed at a local
+/// demo read the remote one's conversations).
+fn warn_data_dir_unused(cli: &Cli) {
+    let local_only = matches!(
+        cli.command,
+        Some(
+            Command::Serve { .. }
+                | Command::Bench(_)
+                | Command::Demo(_)
+                | Command::Login(_)
+                | Command::Logout(_)
+                | Command::Backup(_)
+                | Command::Restore(_)
+                | Command::Migrate(_)
+        )
+    );
+    if cli.data_dir.is_none() || local_only {
+        return;
+    }
+    if let Ok(Some(server)) = wabox::client::login::current() {
+        eprintln!(
+            "wabox: warning: logged in to {}: this goes there, and --data-dir is not used \
+             (`wabox logout`, or unset WABOX_SERVER, for this machine's engine)",
+            wabox::domain::text::visible(&server.url)
+        );
     }
 }

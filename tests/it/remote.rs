@@ -168,6 +168,12 @@ async fn an_agent_with_a_token_works_from_elsewhere_within_their_queues() {
     );
     let bobs: Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(ids(&bobs), [support]);
+    // Its --data-dir names nothing used there, and it is told so.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--data-dir is not used"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let half = script.run(&["conversations"], &[("WABOX_SERVER", &server)], None);
     assert!(String::from_utf8_lossy(&half.stderr).contains("without WABOX_TOKEN"));
 
