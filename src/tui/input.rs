@@ -288,6 +288,12 @@ impl App {
         if self.open_window().is_some_and(|w| !w.is_open()) {
             return self.guard_closed_window();
         }
+        // Without the engine the text would leave the composer for a call that waits, unseen,
+        // to go minutes later (or never, if the inbox is quit first): it stays here instead.
+        if !matches!(self.link, super::app::LinkState::Connected) {
+            self.error(self.t.send_while_unreachable.to_string());
+            return Vec::new();
+        }
         let body = trimmed.to_string();
         self.composer.clear();
         self.after_send();

@@ -259,6 +259,14 @@ fn enter_sends_the_reply_and_a_refusal_gives_the_text_back() {
         "nothing typed is lost"
     );
     assert!(app.notice.as_ref().unwrap().error);
+    // Without the engine, nothing leaves the composer to wait unseen for it.
+    app.link = super::app::LinkState::Lost("engine unreachable".into());
+    press(&mut app, KeyCode::Char('i'));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(requests(&effects).is_empty(), "{effects:?}");
+    assert_eq!(app.composer_text(), "It ships today");
+    let said = &app.notice.as_ref().unwrap().text;
+    assert!(said.contains("cannot be reached"), "{said}");
 }
 
 #[test]

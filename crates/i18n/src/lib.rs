@@ -34,6 +34,8 @@ pub struct Strings {
     pub connect_admins_only: &'static str,
     /// The open conversation left the user's queues: `{}` is who it is with.
     pub conversation_gone: &'static str,
+    /// Enter in the composer while the engine cannot be reached.
+    pub send_while_unreachable: &'static str,
     pub no_conversations: &'static str,
     pub no_conversation_open: &'static str,
     pub no_messages: &'static str,
@@ -219,6 +221,7 @@ pub static EN: Strings = Strings {
     no_numbers_admin: "No numbers yet: press {} to connect one.",
     connect_admins_only: "connecting numbers is for admins: ask yours",
     conversation_gone: "the conversation with {} is no longer in your queues (your draft is kept)",
+    send_while_unreachable: "not sent: the engine cannot be reached; your text stays here, send it once connected",
     no_conversations: "No conversations here yet.",
     no_conversation_open: "Choose a conversation and press Enter.",
     no_messages: "No messages yet.",
@@ -382,6 +385,7 @@ pub static ES: Strings = Strings {
     no_numbers_admin: "Aún no hay números: pulsa {} para conectar uno.",
     connect_admins_only: "conectar números es cosa de administradores: pide a uno",
     conversation_gone: "la conversación con {} ya no está en tus colas (tu borrador se guarda)",
+    send_while_unreachable: "no enviado: no se llega al motor; tu texto queda aquí, envíalo al reconectar",
     no_conversations: "Aún no hay conversaciones aquí.",
     no_conversation_open: "Elige una conversación y pulsa Enter.",
     no_messages: "Aún no hay mensajes.",
