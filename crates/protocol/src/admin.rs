@@ -133,7 +133,7 @@ pub struct ContactDetails {
     pub labels: Vec<String>,
     pub notes: Vec<NoteView>,
     /// Opted out of marketing: broadcasts skip them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub opted_out: Option<OptOutView>,
 }
 

@@ -83,10 +83,10 @@ pub struct QueueView {
     /// Conversations with unread customer messages.
     pub waiting: i64,
     /// Its business hours, if it has any: clients say whether it is open at their now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub hours: Option<QueueHours>,
     /// Its first-response target in minutes: a conversation waiting longer is marked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sla_minutes: Option<u32>,
 }
 
@@ -246,13 +246,13 @@ pub struct HoursView {
     pub week: String,
     #[serde(default)]
     pub holidays: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub away: Option<String>,
     pub open: bool,
     /// When it next opens (closed) or closes (open), unix seconds; none: never within a year.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub next_change_at: Option<i64>,
     /// That moment on the queue's wall clock: `Mon 09:00`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub next_label: Option<String>,
 }

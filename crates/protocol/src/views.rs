@@ -83,11 +83,11 @@ pub struct ConversationView {
     pub last_activity: Option<i64>,
     /// The business blocked this customer on this number (Meta's Block Users API): neither
     /// writes to the other until it is lifted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub blocked: Option<BlockedView>,
     /// When its queue's first-response target passes for the customer's oldest unanswered
     /// message (none: no target, nothing unanswered, or closed). Past it, the list marks it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub sla_due_at: Option<i64>,
 }
 
@@ -211,7 +211,7 @@ pub struct MediaView {
     pub path: Option<String>,
     /// Downloaded once and deleted since (`[media] keep_days`): `error` says when. Failed, so
     /// `media retry` fetches it again while Meta still has it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub expired: bool,
 }
 
