@@ -8,10 +8,16 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if json && e.use_stderr() => {
-            // clap's first line is the sentence; the rest is usage for a terminal.
+            // clap's sentence, with what it lists under it (the arguments missing); the usage
+            // and help lines after the first blank one are for a terminal.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            wabox::cli::json::print_error("usage", first.trim_start_matches("error: "));
+            let said: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let said = said.join(" ");
+            wabox::cli::json::print_error("usage", said.trim_start_matches("error: "));
             std::process::exit(2);
         }
         Err(e) => e.exit(),

@@ -419,6 +419,16 @@ fn a_failure_in_json_mode_is_an_error_object_on_stderr_with_a_non_zero_status() 
     let error: Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stderr).trim()).expect("JSON");
     assert_eq!(error["error"]["code"], "usage", "{error}");
+    // A missing argument is named, not only announced.
+    let out = home.run(&["snooze", "7", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).trim()).expect("JSON");
+    let said = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("--for") && said.contains("--until"),
+        "{error}"
+    );
 
     // Without --json, the same failure stays one human line.
     let out = home.run(&["messages", "999999"]);
