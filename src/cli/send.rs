@@ -26,10 +26,10 @@ pub struct SendArgs {
     #[arg(long, requires = "lang")]
     pub template: Option<String>,
     /// The template's language code, e.g. en_US or es.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["text", "file"])]
     pub lang: Option<String>,
     /// A template value, in order (`--param Ana`) or by name (`--param customer_name=Ana`).
-    #[arg(long = "param", value_name = "VALUE")]
+    #[arg(long = "param", value_name = "VALUE", conflicts_with_all = ["text", "file"])]
     pub params: Vec<String>,
     #[command(flatten)]
     pub header: template_header::HeaderArgs,
@@ -37,14 +37,14 @@ pub struct SendArgs {
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// Text shown under an image, video or document.
-    #[arg(long, requires = "file")]
+    #[arg(long, requires = "file", conflicts_with_all = ["text", "template"])]
     pub caption: Option<String>,
     /// How to send the file (else guessed from its type: .jpg is an image, .webp a sticker, .pdf
     /// a document…).
-    #[arg(long, value_enum, requires = "file")]
+    #[arg(long, value_enum, requires = "file", conflicts_with_all = ["text", "template"])]
     pub kind: Option<MediaKindArg>,
     /// The file's MIME type (else guessed from its extension).
-    #[arg(long, requires = "file")]
+    #[arg(long, requires = "file", conflicts_with_all = ["text", "template"])]
     pub mime: Option<String>,
     /// Answer this message of the conversation, quoted above ours: wabox's id (as `messages
     /// --json` shows it) or its wamid.
@@ -54,7 +54,7 @@ pub struct SendArgs {
     #[arg(long)]
     pub wait: bool,
     /// Seconds to wait with --wait.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, requires = "wait")]
     pub timeout: u64,
     /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
@@ -227,5 +227,37 @@ fn is_final(status: MessageStatus) -> bool {
     match status {
         Delivered | Read | Played | Failed | Uncertain => true,
         Queued | Accepted | Sent => false,
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use clap::Parser;
+
+    fn parses(args: &str) -> bool {
+        let mut argv = vec!["wabox", "send", "--conversation", "2"];
+        argv.extend(args.split_whitespace());
+        crate::cli::Cli::try_parse_from(argv).is_ok()
+    }
+
+    /// A flag that cannot apply to what is sent is refused, not dropped (`--text hi --caption
+    /// x` went without its caption, with status 0).
+    #[test]
+    fn flags_of_another_kind_of_message_are_refused() {
+        assert!(parses("--text hi"));
+        assert!(parses("--text hi --wait --timeout 5"));
+        assert!(parses("--template t --lang es --param Ana"));
+        assert!(parses("--file a.jpg --caption hi --kind image"));
+        for refused in [
+            "--text hi --caption x",
+            "--text hi --kind image",
+            "--text hi --lang es",
+            "--text hi --param x",
+            "--file a.jpg --lang es",
+            "--template t --lang es --caption x",
+            "--text hi --timeout 5",
+        ] {
+            assert!(!parses(refused), "{refused}");
+        }
     }
 }
