@@ -486,13 +486,17 @@ text = "Nuestros precios: https://acme.example/precios"
     let wa = ana.wa_id.clone().unwrap();
     let got = wait_received(&w, &wa, 1);
     assert_eq!(got, ["Nuestros precios: https://acme.example/precios"]);
-    // The same keyword again: the sequence has finished, so it starts again; while it runs,
-    // a second trigger does not enroll twice.
+    // The same keyword at once: the sequence has finished, but the answer is not sent twice
+    // in a row; ten minutes on, asked again, it is.
     let conversation = conversation_of(&w.home.conversations(), &wa)["id"]
         .as_i64()
         .unwrap();
     wait_state(&w, conversation, "done");
     writes(&w, &ana, "precios otra vez").await;
+    let got = wait_received(&w, &wa, 1);
+    assert_eq!(got.len(), 1, "{got:?}");
+    advance(&w, 11 * 60);
+    writes(&w, &ana, "¿y los precios?").await;
     let got = wait_received(&w, &wa, 2);
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(

@@ -23,9 +23,11 @@ const SCAN_BATCH: usize = 500;
 /// nothing: the customer is not waiting for a welcome any more.
 const TRIGGER_MAX_AGE_SECONDS: i64 = 24 * 3_600;
 /// A trigger does not enroll a conversation again in a sequence it was enrolled in this
-/// recently: a customer who writes "envío" twice in a minute gets the shipping answer once,
-/// not once per message after the first run ended. By hand it may be run again at any time.
-const RETRIGGER_AFTER_SECONDS: i64 = 24 * 3_600;
+/// recently: a customer who writes "hola, ¿envíos?" and "¿hacen envíos a Oruro?" one after the
+/// other gets the shipping answer once, where a one-step sequence, ended by the time the second
+/// message was looked at, answered both. Asked again later, it answers again; by hand it runs
+/// whenever asked.
+pub(crate) const RETRIGGER_AFTER_SECONDS: i64 = 10 * 60;
 /// The scheduler looks at the files and the clock at least this often.
 const IDLE_WAKE: Duration = Duration::from_secs(2);
 

@@ -134,7 +134,7 @@ text = "Our prices: …"
     customer_writes(&ctx.conn, "wamid.C", now, "price please");
     assert_eq!(scan_batch(&mut ctx, &sequences).unwrap().enrolled, 1);
     assert_eq!(fx::count(&ctx.conn, "SELECT count(*) FROM enrollments"), 1);
-    // Its one step sent, it ends; the customer asks again: the same answer does not go twice.
+    // Its one step sent, it ends; the customer asks again at once: the answer does not go twice.
     let id: i64 = ctx
         .conn
         .query_row("SELECT id FROM enrollments", [], |r| r.get(0))
@@ -146,7 +146,7 @@ text = "Our prices: …"
     customer_writes(&ctx.conn, "wamid.D", now, "and the price of shipping?");
     assert_eq!(scan_batch(&mut ctx, &sequences).unwrap().enrolled, 0);
     assert_eq!(outbox_texts(&ctx.conn).len(), 1);
-    // A day later a question about prices is answered again.
+    // Asked again later, it is answered again.
     ctx.conn
         .execute(
             "UPDATE enrollments SET created_at = created_at - ?1",
