@@ -528,7 +528,7 @@ async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_
         "{err}"
     );
     let plan = json_of(&dry(&["--from", "+52 1 55 1234 5678", "--json"]));
-    assert_eq!(plan["number"], "5215512345678", "{plan}");
+    assert_eq!(plan["number"], "+5215512345678", "{plan}");
 
     // Every command that takes a number takes it as the tables show it, or by Meta's id.
     labelled(&w, 1, 1, "x").await;
@@ -568,7 +568,7 @@ async fn the_sending_number_is_asked_for_when_there_are_several_and_kept_to_the_
         "agents", "add", "ana", "--role", "admin", "--tenant", "Acme",
     ]);
     let plan = json_of(&dry(&["--as", "ana", "--json"]));
-    assert_eq!(plan["number"], DISPLAY, "{plan}");
+    assert_eq!(plan["number"], format!("+{DISPLAY}"), "{plan}");
     let out = dry(&["--as", "ana", "--from", TACOS_PNID]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no number"), "{err}");

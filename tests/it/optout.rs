@@ -15,7 +15,7 @@ async fn a_stop_word_opts_out_once_and_an_admin_can_opt_back_in() {
     let who = customer(61);
     let c = w.customer_writes(&who, 0).await.to_string();
     let contact = |w: &crate::common::world::World| -> Value { w.home.json(&["contact", &c]) };
-    assert!(contact(&w).get("opted_out").is_none());
+    assert!(contact(&w)["opted_out"].is_null());
 
     let stop = |body: &'static str| {
         let sim = w.sim.clone();
@@ -49,10 +49,10 @@ async fn a_stop_word_opts_out_once_and_an_admin_can_opt_back_in() {
 
     // A sentence with the word in it is a message, not an opt-out; an admin opts them in.
     let back: Value = w.home.json(&["contact", "optin", &c]);
-    assert!(back.get("opted_out").is_none(), "{back}");
+    assert!(back["opted_out"].is_null(), "{back}");
     stop("stop sending the catalogue, I bought it").await;
     w.home.wait_processed();
-    assert!(contact(&w).get("opted_out").is_none());
+    assert!(contact(&w)["opted_out"].is_null());
     let out: Value = w.home.json(&["contact", "optout", &c]);
     assert_eq!(out["opted_out"]["by"], "root", "{out}");
     let audit = w.home.ok(&["audit"]);

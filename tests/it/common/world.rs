@@ -74,7 +74,13 @@ pub async fn world_started(
     prepare(&home);
     let engine = home.start_engine_with_env(env);
     sim.set_webhook(&engine.url());
-    home.ok(&["templates", "sync"]);
+    // Exit 3: an account could not be synced (a world made with a broken token, on purpose).
+    let synced = home.run(&["templates", "sync"]);
+    assert!(
+        matches!(synced.status.code(), Some(0 | 3)),
+        "templates sync: {}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
     World { sim, home, engine }
 }
 
