@@ -129,3 +129,19 @@ fn an_agents_answer_is_shown_as_theirs_and_only_the_inboxs_own_as_you() {
     assert!(screen.contains("▸ alice ·"), "{screen}");
     assert!(screen.contains("▸ You ·"), "{screen}");
 }
+
+#[test]
+fn an_actions_answer_names_the_conversation_it_acted_on() {
+    let mut app = fixtures::inbox("en");
+    let mut view = app.list.rows[0].view.clone();
+    let who = app.list.rows[0].title();
+    view.state = crate::protocol::ConversationState::Snoozed;
+    view.snoozed_until = Some(fixtures::NOW + 3_600);
+    app.on_reply(
+        Tag::ConversationState,
+        Ok(Response::Conversation(Box::new(view))),
+    );
+    let said = app.notice.as_ref().unwrap().text.clone();
+    assert!(said.starts_with(&format!("{who}: ")), "{said}");
+    assert!(said.contains("snoozed"), "{said}");
+}

@@ -58,7 +58,10 @@ impl App {
                 }
             }
             (Tag::Send { .. }, Response::Queued(_)) => self.info(self.t.queued_notice),
-            (Tag::Claim, Response::Conversation(_)) => self.info(self.t.claimed),
+            (Tag::Claim, Response::Conversation(view)) => {
+                let said = about(&view, self.t.claimed);
+                self.info(&said)
+            }
             (
                 Tag::Report {
                     generation,
@@ -355,6 +358,14 @@ impl App {
                 self.t.reopened_notice.to_string()
             }
         };
-        self.info(&text);
+        self.info(&about(view, &text));
     }
+}
+
+/// An action's answer with the conversation it was about: `Sheena Nelson: snoozed until 09:00`.
+/// A `:snooze` typed with no conversation open acts on the list's selected row, and the
+/// answers log (`L`) read "snoozed until …" lines that named nobody.
+fn about(view: &ConversationView, said: &str) -> String {
+    let who = super::rows::ConversationRow::new(view.clone()).title();
+    format!("{}: {said}", crate::tui::view::text::shown(&who))
 }
