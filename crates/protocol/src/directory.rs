@@ -149,6 +149,19 @@ pub struct HandEvent {
     pub note: Option<String>,
 }
 
+impl HandEvent {
+    /// The event in words, without its time: "alice claimed", "root transferred to Sales". A
+    /// claim's detail is its actor: "root claimed root" said nothing twice.
+    pub fn words(&self) -> String {
+        let what = self.kind.replace('_', " ");
+        if self.detail.is_empty() || self.detail == self.actor {
+            format!("{} {what}", self.actor)
+        } else {
+            format!("{} {what} {}", self.actor, self.detail)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Unix seconds.

@@ -145,13 +145,7 @@ pub fn history(h: &[HandEvent]) {
 
 /// One hand-over event in words: "alice claimed it", "whatsapp number changed from … to …".
 fn history_line(e: &HandEvent) -> String {
-    let what = e.kind.replace('_', " ");
-    // A claim's detail is its actor ("root claimed root" said nothing twice).
-    if e.detail.is_empty() || e.detail == e.actor {
-        format!("{} {} {what}", rfc3339_here(e.at), e.actor)
-    } else {
-        format!("{} {} {what} {}", rfc3339_here(e.at), e.actor, e.detail)
-    }
+    format!("{} {}", rfc3339_here(e.at), e.words())
 }
 
 pub fn audit_log(entries: &[crate::protocol::directory::AuditEntry]) {

@@ -64,12 +64,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         push(format!("{}:", app.t.hands), bold);
         for e in app.contact.history.iter().rev().take(5) {
             let when = list_time(e.at, app.now, app.offset, app.t);
-            let what = [e.actor.as_str(), e.kind.as_str(), e.detail.as_str()]
-                .into_iter()
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            push(format!("{what} · {when}"), dim);
+            // As `wabox history` words it ("root claimed", not "root claimed root").
+            push(format!("{} · {when}", e.words()), dim);
             if let Some(note) = &e.note {
                 push(format!("  “{note}”"), Style::default());
             }
