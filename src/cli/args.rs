@@ -94,7 +94,7 @@ pub enum Command {
     /// Move a test or demo engine's clock (WABOX_MOVABLE_CLOCK=1).
     #[command(subcommand, hide = true)]
     Clock(sequences::ClockCommand),
-    /// Every message with these words (prefixes, accents ignored), newest first.
+    /// Every message with these words (prefixes, accents ignored), the last stored first (a history import stores old messages late).
     Search(conversations::SearchArgs),
     /// The team's figures over a period: conversations opened, closed and waiting, first
     /// response and resolution times, messages, templates, failures; by agent, queue, number
