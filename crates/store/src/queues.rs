@@ -461,7 +461,7 @@ pub fn claim(
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
     let won = conn.execute(
-        "UPDATE conversations SET assignee = ?2 WHERE id = ?1 AND (assignee IS NULL OR assignee = ?2)",
+        "UPDATE conversations SET assignee = ?2 WHERE id = ?1 AND assignee IS NULL",
         params![conversation_id, user],
     )?;
     if won == 0 {
@@ -473,6 +473,10 @@ pub fn claim(
             )
             .optional()?
             .flatten();
+        // Already theirs: nothing changes, and the history does not say it did twice.
+        if holder.as_deref() == Some(user) {
+            return Ok(());
+        }
         return Err(StoreError::Conflict(
             wabox_protocol::ErrorCode::AlreadyClaimed {
                 conversation: conversation_id,

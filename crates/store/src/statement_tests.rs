@@ -115,6 +115,15 @@ fn queues_agents_claims_and_transfers() {
     claim(conn, conversation, "ana", 10, &mut events()).unwrap();
     claim(conn, conversation, "ana", 11, &mut events()).unwrap();
     assert!(claim(conn, conversation, "boss", 12, &mut events()).is_err());
+    // Claiming what is already yours is fine, and said once in its history.
+    let claims: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversation_events WHERE conversation_id = ?1 AND kind = 'claimed'",
+            [conversation],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(claims, 1);
     transfer(
         conn,
         conversation,
@@ -152,8 +161,8 @@ fn queues_agents_claims_and_transfers() {
     );
     let hands = hands(conn, conversation).unwrap();
     let kinds: Vec<&str> = hands.iter().map(|h| h.kind.as_str()).collect();
-    assert_eq!(kinds, ["claimed", "claimed", "transferred", "transferred"]);
-    assert_eq!(hands[2].note.as_deref(), Some("for you"));
+    assert_eq!(kinds, ["claimed", "transferred", "transferred"]);
+    assert_eq!(hands[1].note.as_deref(), Some("for you"));
     audit(conn, "boss", Some("ana"), "claim", "conversation 1", 16).unwrap();
     audit(conn, "boss", None, "sync", "numbers", 17).unwrap();
     let log = audit_log(conn, 1).unwrap();
