@@ -111,6 +111,21 @@ fn a_second_engine_on_the_same_data_dir_refuses_to_start() {
         "{err}"
     );
     assert!(err.contains("pid "), "{err}");
+    // Without the config (its secrets), that is still what it is told first.
+    let empty = home.dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let out = std::process::Command::new(bin())
+        .arg("--config")
+        .arg(&empty)
+        .arg("--data-dir")
+        .arg(&home.data)
+        .arg("serve")
+        .env_remove("WABOX_APP_SECRET")
+        .env_remove("WABOX_VERIFY_TOKEN")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already running on"), "{err}");
 }
 
 #[tokio::test]

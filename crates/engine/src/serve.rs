@@ -8,14 +8,19 @@ use std::time::Duration;
 use wabox_config::Config;
 use wabox_webhook::http::{WebhookState, router};
 
+/// Whether a serving engine holds the data dir's lock now (a command's brief hold is not one).
+fn engine_serving(config: &Config) -> bool {
+    std::fs::read_to_string(config.data_dir.join("engine.lock"))
+        .map(|who| who.starts_with("engine"))
+        .unwrap_or(false)
+        && EngineLock::is_held(&config.data_dir)
+}
+
 /// Takes the engine lock for a long-running engine. A one-shot command may hold it for a moment,
 /// so wait a little for that; another engine is refused at once.
 pub fn lock_for_engine(config: &Config) -> anyhow::Result<EngineLock> {
     super::ensure_data_dir(&config.data_dir)?;
-    let held_by_engine = std::fs::read_to_string(config.data_dir.join("engine.lock"))
-        .map(|who| who.starts_with("engine"))
-        .unwrap_or(false)
-        && EngineLock::is_held(&config.data_dir);
+    let held_by_engine = engine_serving(config);
     let wait = if held_by_engine {
         Duration::ZERO
     } else {
@@ -86,6 +91,17 @@ impl RunningEngine {
         config: Config,
         listen_override: Option<SocketAddr>,
     ) -> anyhow::Result<RunningEngine> {
+        // An engine already serving this data dir is the first thing to say (a second
+        // `wabox serve` without the config was told about its missing secrets instead).
+        if engine_serving(&config) {
+            let who =
+                std::fs::read_to_string(config.data_dir.join("engine.lock")).unwrap_or_default();
+            return Err(super::lock::LockError::Held {
+                dir: config.data_dir.display().to_string(),
+                holder: who.trim().to_string(),
+            }
+            .into());
+        }
         // Refuse early, before taking anything, if the webhook could not be checked.
         config.require_app_secret()?;
         config.require_verify_token()?;
