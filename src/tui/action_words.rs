@@ -3,6 +3,7 @@
 
 use crate::i18n::Lang;
 use crate::tui::keymap::Action;
+use crate::tui::keymap::PopupAction;
 
 /// The name of a key's action in the footer and the help, in the inbox's language.
 pub fn action_word(lang: Lang, a: Action) -> &'static str {
@@ -93,5 +94,56 @@ fn actions_es(a: Action) -> &'static str {
         Action::Automation => "secuencias",
         Action::Connect => "conectar un número",
         Action::Messages => "registro de mensajes",
+    }
+}
+
+/// The name of a popup key's action in the help, in the inbox's language (its `[keys.<popup>]`
+/// name stays the config's: the help said `pause_resume` and `complete_back`, in English in
+/// the Spanish inbox too). One word serves every popup: `x` stops a sequence and cancels a
+/// broadcast, Enter chooses a row and `m` switches the report's period.
+pub fn popup_action_word(lang: Lang, a: PopupAction) -> &'static str {
+    match lang {
+        Lang::En => match a {
+            PopupAction::Close => "close",
+            PopupAction::Back => "back",
+            PopupAction::Up => "up",
+            PopupAction::Down => "down",
+            PopupAction::PageUp => "page up",
+            PopupAction::PageDown => "page down",
+            PopupAction::Top => "first",
+            PopupAction::Bottom => "last",
+            PopupAction::Left => "left",
+            PopupAction::Right => "right",
+            PopupAction::Choose => "choose or switch",
+            PopupAction::PauseResume => "pause or resume",
+            PopupAction::Stop => "stop or cancel",
+            PopupAction::CommandLine => "command line",
+            PopupAction::Complete => "complete",
+            PopupAction::CompleteBack => "complete backwards",
+            PopupAction::Older => "older",
+            PopupAction::Newer => "newer",
+            PopupAction::Hours => "business hours",
+        },
+        Lang::Es => match a {
+            PopupAction::Close => "cerrar",
+            PopupAction::Back => "atrás",
+            PopupAction::Up => "arriba",
+            PopupAction::Down => "abajo",
+            PopupAction::PageUp => "página arriba",
+            PopupAction::PageDown => "página abajo",
+            PopupAction::Top => "primero",
+            PopupAction::Bottom => "último",
+            PopupAction::Left => "izquierda",
+            PopupAction::Right => "derecha",
+            PopupAction::Choose => "elegir o cambiar",
+            PopupAction::PauseResume => "pausar o reanudar",
+            PopupAction::Stop => "detener o cancelar",
+            PopupAction::CommandLine => "línea de órdenes",
+            PopupAction::Complete => "completar",
+            PopupAction::CompleteBack => "completar hacia atrás",
+            PopupAction::Older => "más antiguo",
+            PopupAction::Newer => "más reciente",
+            PopupAction::Hours => "horario",
+        },
     }
 }

@@ -94,7 +94,7 @@ fn help_lists_the_keys_of_every_popup() {
         .collect();
     for popup in PopupKind::ALL {
         // Each popup's line lists its bindings from its own table.
-        let line = super::view::help::popup_bindings(&app.keymap, popup);
+        let line = super::view::help::popup_bindings(&app.keymap, popup, app.t.lang);
         assert!(!line.is_empty(), "{}", popup.name());
         assert!(
             text.lines().any(|l| l.contains(&line)),
@@ -116,7 +116,19 @@ fn the_help_lists_each_popups_keys_from_its_table() {
         .iter()
         .find(|l| l.trim_start().starts_with("sequences:"))
         .expect("the sequences popup in the help");
-    assert!(sequences.contains("Ctrl+X stop"), "{sequences}");
-    assert!(sequences.contains("p Space pause_resume"), "{sequences}");
+    assert!(sequences.contains("Ctrl+X stop or cancel"), "{sequences}");
+    assert!(sequences.contains("p Space pause or resume"), "{sequences}");
     assert!(!sequences.contains(" x stop"), "{sequences}");
+    // In the Spanish inbox, in Spanish (it listed the config's English names).
+    let mut es = rebound("sequences", "stop", "ctrl+x");
+    es.t = crate::i18n::Strings::for_code("es");
+    let help: String = crate::tui::view::help::lines(&es, 200)
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(help.contains("p Space pausar o reanudar"), "{help}");
+    assert!(
+        !help.contains("pause_resume") && !help.contains(" complete_back"),
+        "{help}"
+    );
 }

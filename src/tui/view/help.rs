@@ -96,21 +96,33 @@ fn popup_lines(lines: &mut Vec<Line<'static>>, app: &App, width: usize) {
         (PopupKind::Filter, by_key(Action::Filter)),
     ];
     for (popup, opener) in popups {
-        let text = format!("{opener}: {}", popup_bindings(&app.keymap, popup));
+        let text = format!(
+            "{opener}: {}",
+            popup_bindings(&app.keymap, popup, app.t.lang)
+        );
         for line in text::wrap(&text, width.saturating_sub(4)) {
             lines.push(Line::raw(format!("  {line}")));
         }
     }
 }
 
-/// A popup's bound keys as the help lists them: `KEYS action · KEYS action…`.
-pub fn popup_bindings(keymap: &Keymap, popup: crate::tui::keymap::PopupKind) -> String {
+/// A popup's bound keys as the help lists them: `KEYS action · KEYS action…`, each action in
+/// the inbox's language.
+pub fn popup_bindings(
+    keymap: &Keymap,
+    popup: crate::tui::keymap::PopupKind,
+    lang: crate::i18n::Lang,
+) -> String {
     let bindings: Vec<String> = keymap
         .in_popup(popup)
         .filter(|b| !b.keys.is_empty())
         .map(|b| {
             let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
-            format!("{} {}", keys.join(" "), b.action.name())
+            format!(
+                "{} {}",
+                keys.join(" "),
+                crate::tui::action_words::popup_action_word(lang, b.action)
+            )
         })
         .collect();
     bindings.join(" · ")
