@@ -105,10 +105,6 @@ pub struct Strings {
     pub unknown_command: &'static str,
     /// `:open` without a number.
     pub open_needs_number: &'static str,
-    /// `{}` the id: not among the conversations this inbox lists.
-    pub open_not_listed: &'static str,
-    /// `{}` the id, `{}` the filter that hides it.
-    pub open_filtered: &'static str,
     pub queued_notice: &'static str,
     pub nothing_to_retry: &'static str,
     /// `{}` who wrote it, `{}` what it said.
@@ -284,8 +280,6 @@ pub static EN: Strings = Strings {
     command_prompt: ":",
     unknown_command: "unknown command {}: try help",
     open_needs_number: ":open takes a conversation number, such as :open 12",
-    open_not_listed: "conversation {} is not in your list: it may be another queue's, or not exist",
-    open_filtered: "conversation {} is hidden by the filter \"{}\": :filter with nothing clears it",
     queued_notice: "queued",
     nothing_to_retry: "only a failed or uncertain message can be sent again",
     replying_to: "↩ Replying to {}: {}",
@@ -448,8 +442,6 @@ pub static ES: Strings = Strings {
     command_prompt: ":",
     unknown_command: "comando desconocido {}: prueba help",
     open_needs_number: ":open necesita el número de una conversación, como :open 12",
-    open_not_listed: "la conversación {} no está en tu lista: puede ser de otra cola, o no existir",
-    open_filtered: "la conversación {} está oculta por el filtro \"{}\": :filter sin nada lo quita",
     queued_notice: "en cola",
     nothing_to_retry: "solo un mensaje fallido o incierto se puede enviar de nuevo",
     replying_to: "↩ Respondiendo a {}: {}",

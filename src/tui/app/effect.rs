@@ -51,6 +51,8 @@ pub enum Tag {
     Jump {
         message_id: i64,
     },
+    /// Open this conversation, which the list does not show (`:open ID`).
+    OpenById,
     /// How many conversations the sidebar's own views list.
     Counts,
     /// A file to write where the agent said (`s`, then the path).

@@ -124,6 +124,13 @@ impl App {
                     s.selected = 0;
                 }
             }
+            (Tag::OpenById, Response::Conversation(view)) => {
+                out.extend(self.open_conversation(
+                    ConversationRow::new(*view),
+                    Focus::Messages,
+                    None,
+                ));
+            }
             (Tag::Jump { message_id }, Response::Conversation(view)) => {
                 // "Go to the message": the contact panel, if shown, would stand where it is.
                 self.contact.shown = false;

@@ -49,16 +49,14 @@ impl App {
                         self.list.selected = i;
                         self.open_selected()
                     }
-                    None => {
-                        let id = id.to_string();
-                        let why = if self.list.filter.is_empty() {
-                            fill(self.t.open_not_listed, &[&id])
-                        } else {
-                            fill(self.t.open_filtered, &[&id, &self.list.filter])
-                        };
-                        self.error(why);
-                        Vec::new()
-                    }
+                    // Not in this list (another view, a filter): asked of the engine and
+                    // opened as a search result is; one the user may not see is "not found".
+                    None => vec![Effect::Call(
+                        Tag::OpenById,
+                        Request::GetConversation {
+                            conversation_id: id,
+                        },
+                    )],
                 },
                 Err(_) => {
                     self.error(self.t.open_needs_number.to_string());
