@@ -109,15 +109,27 @@ fn each_rows_key_asks_the_control_its_state_allows() {
     // Enter starts only a draft.
     assert!(control_of(&press(&mut app, KeyCode::Enter)).is_none());
     press(&mut app, KeyCode::Down);
+    // A start is asked first, with what it will do; the same key again does it.
+    assert!(control_of(&press(&mut app, KeyCode::Enter)).is_none());
+    let asked = render(&app);
+    assert!(
+        asked.contains("Send #2 (") && asked.contains("to 12 customers now?"),
+        "{asked}"
+    );
     assert_eq!(
         control_of(&press(&mut app, KeyCode::Enter)),
         Some((2, BroadcastControl::Start))
     );
+    // Any other key in between keeps it a draft.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('p'));
+    assert!(control_of(&press(&mut app, KeyCode::Enter)).is_none());
     press(&mut app, KeyCode::Down);
     assert_eq!(
         control_of(&press(&mut app, KeyCode::Char('p'))),
         Some((1, BroadcastControl::Resume))
     );
+    assert!(control_of(&press(&mut app, KeyCode::Char('x'))).is_none());
     assert_eq!(
         control_of(&press(&mut app, KeyCode::Char('x'))),
         Some((1, BroadcastControl::Cancel))

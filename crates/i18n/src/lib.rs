@@ -178,6 +178,10 @@ pub struct Strings {
     pub broadcasts_none: &'static str,
     /// The broadcasts popup's keys: start, pause/resume, cancel, close.
     pub broadcasts_hint: &'static str,
+    /// Asked before a start: `{}` the id, `{}` the template, `{}` how many it goes to.
+    pub broadcast_confirm_start: &'static str,
+    /// Asked before a cancel: the same three.
+    pub broadcast_confirm_cancel: &'static str,
 }
 
 /// A broadcast's state (`draft`, `running`...) in `lang`.
@@ -366,6 +370,8 @@ pub static EN: Strings = Strings {
     broadcasts_title: "Broadcasts",
     broadcasts_none: "No broadcast yet: `wabox broadcast create` makes one.",
     broadcasts_hint: "{} start · {} pause/resume · {} cancel · {} close",
+    broadcast_confirm_start: "Send #{} ({}) to {} customers now? The same key again starts it; any other keeps it a draft",
+    broadcast_confirm_cancel: "Cancel #{} ({})? {} not sent yet never go. The same key again cancels it; any other does not",
 };
 
 pub static ES: Strings = Strings {
@@ -528,6 +534,8 @@ pub static ES: Strings = Strings {
     broadcasts_title: "Difusiones",
     broadcasts_none: "Todavía no hay difusiones: `wabox broadcast create` crea una.",
     broadcasts_hint: "{} iniciar · {} pausar/reanudar · {} cancelar · {} cerrar",
+    broadcast_confirm_start: "¿Enviar #{} ({}) a {} clientes ahora? La misma tecla otra vez la inicia; cualquier otra la deja en borrador",
+    broadcast_confirm_cancel: "¿Cancelar #{} ({})? Los {} aún no enviados no se enviarán. La misma tecla otra vez la cancela; cualquier otra no",
 };
 
 #[cfg(test)]

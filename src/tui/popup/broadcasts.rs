@@ -13,6 +13,9 @@ pub struct BroadcastsPopup {
     /// Newest first, once loaded.
     pub list: Option<Vec<BroadcastView>>,
     pub selected: usize,
+    /// A start or a cancel asked once: the same key again does it, any other key does not. A
+    /// marketing template went to every recipient on one Enter.
+    pub confirming: Option<(i64, BroadcastControl)>,
     /// A fresh list was asked for and has not come yet.
     pub asking: bool,
 }
@@ -60,9 +63,19 @@ impl Component for BroadcastsPopup {
     }
 
     fn on_key(&mut self, key: &KeyEvent, cx: &Context) -> Vec<PopupEvent> {
+        let action = cx.keymap.popup_action(self.kind(), key);
         let list = self.list.as_deref().unwrap_or_default();
         let chosen = list.get(self.selected);
-        match cx.keymap.popup_action(self.kind(), key) {
+        let asked = self.confirming.take();
+        // The second press of the same key on the same broadcast does what the first asked.
+        let mut confirm = |id: i64, what: BroadcastControl| {
+            if asked == Some((id, what)) {
+                return control(id, what);
+            }
+            self.confirming = Some((id, what));
+            Vec::new()
+        };
+        match action {
             Some(PopupAction::Close) => return vec![PopupEvent::Close],
             Some(PopupAction::Down) => {
                 self.selected = (self.selected + 1).min(list.len().saturating_sub(1))
@@ -70,7 +83,7 @@ impl Component for BroadcastsPopup {
             Some(PopupAction::Up) => self.selected = self.selected.saturating_sub(1),
             Some(PopupAction::Choose) => {
                 if let Some(b) = chosen.filter(|b| b.state == "draft") {
-                    return control(b.id, BroadcastControl::Start);
+                    return confirm(b.id, BroadcastControl::Start);
                 }
             }
             Some(PopupAction::PauseResume) => match chosen.map(|b| (b.id, b.state.as_str())) {
@@ -80,7 +93,7 @@ impl Component for BroadcastsPopup {
             },
             Some(PopupAction::Stop) => {
                 if let Some(b) = chosen {
-                    return control(b.id, BroadcastControl::Cancel);
+                    return confirm(b.id, BroadcastControl::Cancel);
                 }
             }
             _ => {}

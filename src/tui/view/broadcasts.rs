@@ -23,10 +23,31 @@ pub fn draw(frame: &mut Frame, app: &App, popup: &BroadcastsPopup) {
     frame.render_widget(block, area);
     let w = inner.width as usize;
     let dim = Style::default().add_modifier(Modifier::DIM);
-    let hint = Line::styled(
-        truncate(&super::hint(app, popup, t.broadcasts_hint), w),
-        dim,
-    );
+    // A start or cancel asked once says what it will do, in place of the keys.
+    let asked = popup.confirming.and_then(|(id, what)| {
+        let b = popup.list.as_deref()?.iter().find(|b| b.id == id)?;
+        let words = match what {
+            crate::protocol::broadcasts::BroadcastControl::Start => t.broadcast_confirm_start,
+            _ => t.broadcast_confirm_cancel,
+        };
+        let remaining = b.recipients.saturating_sub(b.done());
+        Some(crate::i18n::fill(
+            words,
+            &[&id.to_string(), &b.template, &remaining.to_string()],
+        ))
+    });
+    let hint = match asked {
+        Some(question) => Line::styled(
+            truncate(&question, w),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ),
+        None => Line::styled(
+            truncate(&super::hint(app, popup, t.broadcasts_hint), w),
+            dim,
+        ),
+    };
     let bottom = Rect {
         y: inner.y + inner.height.saturating_sub(1),
         height: 1.min(inner.height),
