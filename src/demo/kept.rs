@@ -1,8 +1,9 @@
 //! A kept demo started again (`wabox demo --data-dir DIR`, a second time). The store remembers
 //! the earlier run; the simulated Cloud API, a fresh one in this process, does not. Before the
 //! engine sends anything, the simulator is told what it had said: the tokens it gave out (else
-//! every send fails with 190) and which customers wrote in the last 24 hours (else every reply
-//! fails with 131047), as Meta, which forgets neither, would behave. Its Kapso is told the
+//! every send fails with 190), which customers wrote in the last 24 hours (else every reply
+//! fails with 131047) and the chats' messages (else a reaction to one fails with 131009), as
+//! Meta, which forgets none of it, would behave. Its Kapso is told the
 //! tenants' customers and the numbers it connected for them (else their sends find no number
 //! behind Kapso's proxy), and, once the engine listens, where to forward their webhooks.
 
@@ -32,12 +33,19 @@ pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<(
             engine.kept_tokens().await?,
             engine.kept_windows(since).await?,
             engine.kept_kapso().await?,
+            engine
+                .kept_chat_messages(crate::domain::time::now_unix() - 30 * 86_400)
+                .await?,
         ))
     }
     .await;
     let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
     drop(lock);
-    let (tokens, windows, (customers, kapso_numbers)) = read?;
+    let (tokens, windows, (customers, kapso_numbers), chat_messages) = read?;
+    for m in &chat_messages {
+        let ids: Vec<&str> = m.customer_ids.iter().map(String::as_str).collect();
+        sim.remember_in_chat(&m.phone_number_id, &ids, &m.wamid);
+    }
     for kept in &tokens {
         sim.remember_token(&kept.phone_number_id, kept.token.expose());
         // It was connected, so the master app was subscribed to its WABA then.
@@ -66,6 +74,7 @@ pub(super) async fn remind(sim: &Simulator, config: &Config) -> anyhow::Result<(
         tokens = tokens.len(),
         windows = windows.len(),
         kapso_numbers = kapso_numbers.len(),
+        chat_messages = chat_messages.len(),
         "a kept demo: the simulator knows the earlier run's tokens, open windows and Kapso numbers again"
     );
     Ok(())

@@ -133,6 +133,36 @@ fn a_kept_demo_sends_again_after_a_restart_and_keeps_its_clock() {
         "{after:#?}"
     );
 
+    // A reaction to the customer's message of the first run goes through: the simulator knows
+    // the chat's messages again, as Meta would (it failed with 131009).
+    let theirs = after
+        .iter()
+        .filter(|m| m["direction"] == "in" && m["type"] == "text")
+        .filter_map(|m| m["id"].as_i64())
+        .next()
+        .expect("a customer's message of the first run");
+    home.ok(&["react", &theirs.to_string(), "👍"]);
+    wait_for("our reaction on the customer's message", || {
+        let messages = home.messages(conversation);
+        let m = messages.iter().find(|m| m["id"] == theirs)?;
+        m["reactions"]
+            .as_array()?
+            .iter()
+            .any(|r| r["by"] == "business" && r["emoji"] == "👍")
+            .then_some(())
+    });
+    // A reaction that fails shows as a failed message of its own (131009 before): none comes.
+    let settle = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < settle {
+        let failed: Vec<Value> = home
+            .messages(conversation)
+            .into_iter()
+            .filter(|m| m["type"] == "reaction" && m["status"] == "failed")
+            .collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
     // The doctor asks the simulator about the kept tokens: valid, and the WABAs subscribed.
     let report = home.run(&["doctor", "--json"]);
     let doctor: Value = serde_json::from_slice(&report.stdout).unwrap();

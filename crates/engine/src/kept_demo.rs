@@ -24,6 +24,14 @@ pub struct KeptWindow {
     pub last_inbound_at: i64,
 }
 
+/// A message of a chat, as the store remembers it: Meta knows it, so a reaction or a reply to
+/// it goes through.
+pub struct KeptChatMessage {
+    pub phone_number_id: String,
+    pub customer_ids: Vec<String>,
+    pub wamid: String,
+}
+
 /// A tenant's customer on Kapso, as the store remembers it.
 pub struct KeptKapsoCustomer {
     pub id: String,
@@ -94,6 +102,38 @@ impl Engine {
                     phone_number_id: r.get(0)?,
                     customer_ids: ids,
                     last_inbound_at: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<wabox_store::db::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// The messages of every chat since `since` (Meta answers and reacts to those of the last
+    /// 30 days): a fresh simulator knew none, and a reaction to any message of an earlier run
+    /// failed with 131009.
+    pub async fn kept_chat_messages(
+        self: &Arc<Self>,
+        since: i64,
+    ) -> Result<Vec<KeptChatMessage>, ApiError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT n.phone_number_id, k.wa_id, k.user_id, m.wamid
+                 FROM messages m
+                 JOIN conversations v ON v.id = m.conversation_id
+                 JOIN numbers n ON n.id = v.number_id
+                 JOIN contacts k ON k.id = v.contact_id
+                 WHERE m.at >= ?1",
+            )?;
+            let rows = stmt.query_map([since], |r| {
+                let ids: Vec<String> = [r.get::<_, Option<String>>(1)?, r.get(2)?]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                Ok(KeptChatMessage {
+                    phone_number_id: r.get(0)?,
+                    customer_ids: ids,
+                    wamid: r.get(3)?,
                 })
             })?;
             Ok(rows.collect::<wabox_store::db::Result<Vec<_>>>()?)

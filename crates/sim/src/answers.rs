@@ -25,7 +25,7 @@ pub(super) struct Answering {
 
 impl Simulator {
     /// A wamid is now part of the chat between a number and a customer (by wa_id or BSUID).
-    pub(crate) fn remember_in_chat(&self, phone_number_id: &str, customer: &[&str], wamid: &str) {
+    pub fn remember_in_chat(&self, phone_number_id: &str, customer: &[&str], wamid: &str) {
         let mut s = self.lock();
         for c in customer {
             s.chat_wamids.insert((
