@@ -433,6 +433,16 @@ async fn a_standby_promoted_after_the_leases_lapsed_loses_no_acknowledged_delive
     }
 }
 
+/// The engine's `GET /healthz`.
+async fn healthz(engine: &Engine) -> reqwest::Response {
+    engine
+        .http
+        .get(format!("http://{}/healthz", engine.addr))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Deliveries sent through a failover with no primary for `outage`.
 async fn failover_in_a_stream(bin: PathBuf, outage: Duration) {
     let began = Instant::now();
@@ -480,12 +490,7 @@ async fn failover_in_a_stream(bin: PathBuf, outage: Duration) {
 
     // Long enough without a store, the health check turns a load balancer away.
     if outage >= Duration::from_secs(6) {
-        let health = engine
-            .http
-            .get(format!("http://{}/healthz", engine.addr))
-            .send()
-            .await
-            .unwrap();
+        let health = healthz(&engine).await;
         assert_eq!(health.status().as_u16(), 503);
         let said: serde_json::Value = health.json().await.unwrap();
         assert_eq!(said["status"], "unavailable", "{said}");
@@ -528,13 +533,7 @@ async fn failover_in_a_stream(bin: PathBuf, outage: Duration) {
     .await;
     let healthy = Instant::now() + Duration::from_secs(10);
     loop {
-        let health = engine
-            .http
-            .get(format!("http://{}/healthz", engine.addr))
-            .send()
-            .await
-            .unwrap();
-        if health.status().as_u16() == 200 {
+        if healthz(&engine).await.status().as_u16() == 200 {
             break;
         }
         assert!(

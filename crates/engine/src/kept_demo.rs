@@ -24,6 +24,15 @@ pub struct KeptWindow {
     pub last_inbound_at: i64,
 }
 
+/// A customer's ids in columns 1 and 2 (wa_id, BSUID), those it has: the simulator knows a
+/// chat by either.
+fn customer_ids(r: &wabox_store::db::Row<'_>) -> wabox_store::db::Result<Vec<String>> {
+    Ok([r.get::<_, Option<String>>(1)?, r.get(2)?]
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
 /// A message of a chat, as the store remembers it: Meta knows it, so a reaction or a reply to
 /// it goes through.
 pub struct KeptChatMessage {
@@ -94,13 +103,9 @@ impl Engine {
                  WHERE v.last_inbound_at >= ?1",
             )?;
             let rows = stmt.query_map([since], |r| {
-                let ids: Vec<String> = [r.get::<_, Option<String>>(1)?, r.get(2)?]
-                    .into_iter()
-                    .flatten()
-                    .collect();
                 Ok(KeptWindow {
                     phone_number_id: r.get(0)?,
-                    customer_ids: ids,
+                    customer_ids: customer_ids(r)?,
                     last_inbound_at: r.get(3)?,
                 })
             })?;
@@ -126,13 +131,9 @@ impl Engine {
                  WHERE m.at >= ?1",
             )?;
             let rows = stmt.query_map([since], |r| {
-                let ids: Vec<String> = [r.get::<_, Option<String>>(1)?, r.get(2)?]
-                    .into_iter()
-                    .flatten()
-                    .collect();
                 Ok(KeptChatMessage {
                     phone_number_id: r.get(0)?,
-                    customer_ids: ids,
+                    customer_ids: customer_ids(r)?,
                     wamid: r.get(3)?,
                 })
             })?;
