@@ -84,6 +84,9 @@ fn not_postgres(config: &Config, what: &str) -> anyhow::Result<()> {
             crate::config::store_url::redacted(url.expose())
         );
     }
+    // Moved to PostgreSQL by `migrate`: the SQLite file is the way back, not the store to copy
+    // (a cron job's backup of it would be of a store frozen at the move).
+    crate::engine::store_marker::refuse_sqlite(&config.data_dir)?;
     Ok(())
 }
 

@@ -111,6 +111,23 @@ async fn a_sqlite_store_moves_to_postgres_whole_and_the_engine_goes_on_there() {
         "{said}"
     );
     assert_eq!(file_digest(&db), digest, "and the file is still as it was");
+    // Nor is the frozen SQLite file backed up in the store's place.
+    let backup = std::process::Command::new(bin())
+        .arg("--config")
+        .arg(&no_store)
+        .arg("--data-dir")
+        .arg(&w.home.data)
+        .args(["backup", "--to"])
+        .arg(w.home.dir.path().join("stale.db"))
+        .env_remove("WABOX_STORE_URL")
+        .output()
+        .unwrap();
+    assert!(!backup.status.success());
+    assert!(
+        String::from_utf8_lossy(&backup.stderr).contains("store.postgres"),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
 
     // The engine goes on on PostgreSQL with everything it had, and new rows get new ids.
     w.home.set_store_url(&database.url);
@@ -149,6 +166,10 @@ async fn a_sqlite_store_moves_to_postgres_whole_and_the_engine_goes_on_there() {
         "{said}"
     );
     assert!(!key.exists(), "a key of its own would be refused next time");
+    assert!(
+        !stranger.data.join("store.postgres").exists(),
+        "a start the store refused does not mark the data dir"
+    );
     // With a key of its own, it is told the store was sealed with another.
     std::fs::write(&key, rand::random::<[u8; 32]>()).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();

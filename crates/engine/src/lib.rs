@@ -281,20 +281,8 @@ impl Engine {
         // This process owns the data dir now (the caller holds the lock): its log goes there.
         wabox_logging::open_file(&config.data_dir);
         let at = store_at::StoreAt::from_config(&config);
-        match &at {
-            store_at::StoreAt::Sqlite(_) => {
-                if let Some(moved_to) = store_marker::read(&config.data_dir) {
-                    return Err(StartError::StoreMoved {
-                        to: moved_to,
-                        marker: store_marker::path(&config.data_dir).display().to_string(),
-                    });
-                }
-            }
-            store_at::StoreAt::Postgres(_) => {
-                if let Err(e) = store_marker::write(&config.data_dir, &at.shown()) {
-                    tracing::warn!(error = %e, "could not note the store's address in the data dir");
-                }
-            }
+        if !at.is_postgres() {
+            store_marker::refuse_sqlite(&config.data_dir)?;
         }
         if at.check_postgres()? == Some(true) {
             let said = format!(
@@ -313,13 +301,21 @@ impl Engine {
         let had_key = std::env::var_os("WABOX_SEAL_KEY").is_some() || key_file.exists();
         let sealer = Sealer::load(&config.data_dir)?;
         match seal_key_fits(&at, &sealer, &config.data_dir) {
-            Err(StartError::SealKeyChanged { .. }) if !had_key => {
+            // On SQLite there is no other engine to copy from: "put back the key" stands.
+            Err(StartError::SealKeyChanged { .. }) if !had_key && at.is_postgres() => {
                 let _ = std::fs::remove_file(&key_file);
                 return Err(StartError::SealKeyMissing {
                     key: key_file.display().to_string(),
                 });
             }
             fits => fits?,
+        }
+        // Only now that the store took this engine (reached, a wabox store, the same seal key):
+        // a failed try (a mistyped host, a stranger's key) must not mark a SQLite data dir.
+        if at.is_postgres()
+            && let Err(e) = store_marker::write(&config.data_dir, &at.shown())
+        {
+            tracing::warn!(error = %e, "could not note the store's address in the data dir");
         }
         // On PostgreSQL, other engines may share the store: this one's name on its events, and
         // (serving) its leases on the work.

@@ -32,6 +32,18 @@ pub fn read(data_dir: &Path) -> Option<String> {
     )
 }
 
+/// Refuses to open a SQLite store in a data dir whose store moved to PostgreSQL, with the way
+/// back (the engine's start, `backup` and `restore`).
+pub fn refuse_sqlite(data_dir: &Path) -> Result<(), crate::StartError> {
+    match read(data_dir) {
+        Some(to) => Err(crate::StartError::StoreMoved {
+            to,
+            marker: path(data_dir).display().to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Records that the data dir's store is the PostgreSQL database `shown` (already redacted).
 /// Written only when it says something else, so that a command does not write on each run.
 pub fn write(data_dir: &Path, shown: &str) -> std::io::Result<()> {
@@ -62,16 +74,19 @@ mod tests {
             read(dir.path()).as_deref(),
             Some("host=/run/postgresql dbname=wabox password=***")
         );
-        let written = std::fs::metadata(path(dir.path()))
-            .unwrap()
-            .modified()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        // The same address is not written again: a line added by hand stays.
+        let mut text = std::fs::read_to_string(path(dir.path())).unwrap();
+        text.push_str("# kept\n");
+        std::fs::write(path(dir.path()), &text).unwrap();
         write(dir.path(), "host=/run/postgresql dbname=wabox password=***").unwrap();
-        let again = std::fs::metadata(path(dir.path()))
-            .unwrap()
-            .modified()
-            .unwrap();
-        assert_eq!(written, again, "the same address is not written again");
+        assert!(
+            std::fs::read_to_string(path(dir.path()))
+                .unwrap()
+                .ends_with("# kept\n")
+        );
+        // Another address replaces it.
+        write(dir.path(), "host=db2 dbname=wabox").unwrap();
+        assert_eq!(read(dir.path()).as_deref(), Some("host=db2 dbname=wabox"));
+        assert!(refuse_sqlite(dir.path()).is_err());
     }
 }
