@@ -258,20 +258,18 @@ fn migrate_postgres(conn: &db::Connection) -> Result<()> {
         // `IF NOT EXISTS` on a store that has the table is the rule, not news: without this
         // the server's NOTICE about it went to every engine's log at each start.
         conn.execute_batch("SET LOCAL client_min_messages = warning")?;
+        // Another application's database (its own `schema_migrations` included) is refused
+        // before anything is made in it.
+        let version = postgres_schema_version(conn)?;
+        if version == 0 {
+            refuse_foreign_tables(conn)?;
+        }
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version     BIGINT PRIMARY KEY,
                  applied_at  BIGINT NOT NULL
              )",
         )?;
-        let version: i64 = conn.query_row(
-            "SELECT COALESCE(max(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )?;
-        if version == 0 {
-            refuse_foreign_tables(conn)?;
-        }
         if version > PG_MIGRATIONS.len() as i64 {
             return Err(StoreError::invalid(format!(
                 "the PostgreSQL store is at schema {version}, newer than this wabox knows                  ({}): upgrade wabox on this host",
@@ -309,16 +307,29 @@ fn refuse_foreign_tables(conn: &db::Connection) -> Result<()> {
     )))
 }
 
+/// Whether `schema_migrations` is there and wabox's: Rails, golang-migrate and dbmate keep a
+/// table of that name too, without its `applied_at`.
+fn has_own_bookkeeping(conn: &db::Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                         WHERE table_schema = current_schema()
+                           AND table_name = 'schema_migrations' AND column_name = 'applied_at')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// The first few tables of a database that are not wabox's bookkeeping, named for a message
 /// (`a, b, c, …`); empty when there are none. Only meaningful where no wabox schema is.
 pub fn foreign_tables(conn: &db::Connection) -> Result<String> {
+    let own = has_own_bookkeeping(conn)?;
     let mut stmt = conn.prepare(
         "SELECT table_name FROM information_schema.tables
-          WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'
+          WHERE table_schema = current_schema() AND (table_name <> 'schema_migrations' OR NOT ?1)
           ORDER BY table_name LIMIT 4",
     )?;
     let mut tables: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
+        .query_map([own], |r| r.get(0))?
         .collect::<std::result::Result<_, _>>()?;
     if tables.len() > 3 {
         tables.truncate(3);
@@ -331,12 +342,7 @@ pub fn foreign_tables(conn: &db::Connection) -> Result<String> {
 pub fn postgres_schema_version(conn: &db::Connection) -> Result<i64> {
     // Two statements: one naming a table that is not there fails as it is planned, whatever
     // CASE would have read.
-    let exists: bool = conn.query_row(
-        "SELECT to_regclass('schema_migrations') IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )?;
-    if !exists {
+    if !has_own_bookkeeping(conn)? {
         return Ok(0);
     }
     Ok(conn.query_row(

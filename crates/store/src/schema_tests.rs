@@ -216,4 +216,19 @@ fn a_database_of_another_application_is_refused_and_left_as_it_was() {
         "nothing made"
     );
     assert_eq!(crate::foreign_tables(&conn).unwrap(), "invoices, tenants");
+    // A Rails-like schema_migrations (text versions) is theirs, not a wabox store's.
+    conn.execute_batch(
+        "DROP TABLE invoices, tenants; CREATE TABLE schema_migrations (version VARCHAR PRIMARY KEY);
+         INSERT INTO schema_migrations VALUES ('20240101000000')",
+    )
+    .unwrap();
+    assert_eq!(crate::postgres_schema_version(&conn).unwrap(), 0);
+    let refused = crate::open_postgres(&database.url)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("other tables (schema_migrations)"),
+        "{refused}"
+    );
 }
