@@ -371,7 +371,7 @@ pub static EN: Strings = Strings {
     broadcasts_none: "No broadcast yet: `wabox broadcast create` makes one.",
     broadcasts_hint: "{} start · {} pause/resume · {} cancel · {} close",
     broadcast_confirm_start: "Send #{} ({}) to {} customers now? The same key again starts it; any other keeps it a draft",
-    broadcast_confirm_cancel: "Cancel #{} ({})? {} not sent yet never go. The same key again cancels it; any other does not",
+    broadcast_confirm_cancel: "Cancel #{} ({})? The {} not sent yet will not be sent. The same key again cancels it; any other does not",
 };
 
 pub static ES: Strings = Strings {

@@ -170,11 +170,12 @@ pub fn add_note(
     Ok(())
 }
 
-/// Closes, reopens or snoozes a conversation (until a time, or until the customer writes).
 /// The longest snooze: past it, the time is a typo (`--for 1000000000h` was stored as a time
 /// no clock reads) or a close meant.
 pub const MAX_SNOOZE_SECONDS: i64 = 366 * 86_400;
 
+/// Closes, reopens or snoozes a conversation (until a time to come, `MAX_SNOOZE_SECONDS` at
+/// most; the customer's next message wakes it before).
 pub fn set_state(
     conn: &Connection,
     conversation_id: i64,

@@ -114,12 +114,11 @@ fn print_findings(d: &DoctorReport) {
     }
 }
 
-/// Partitions as ranges: `0-21, 40`.
 /// An engine beats every 2 s; one not heard from for longer has stopped or lost the store,
 /// though its leases (and the store's "live") last until they lapse: it is not called live
 /// meanwhile (for 8 s after a kill -9 doctor said so).
 fn engine_state(live: bool, this: bool, seen_seconds_ago: i64) -> &'static str {
-    let silent_after = 2 * crate::engine::cluster::RENEW_EVERY.as_secs() as i64 + 1;
+    let silent_after = crate::engine::cluster::STORE_SILENT_AFTER.as_secs() as i64;
     match (live, this) {
         (true, true) => "live (this one)",
         (true, false) if seen_seconds_ago > silent_after => {
@@ -130,6 +129,7 @@ fn engine_state(live: bool, this: bool, seen_seconds_ago: i64) -> &'static str {
     }
 }
 
+/// Partitions as ranges: `0-21, 40`.
 fn ranges(partitions: &[i64]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;

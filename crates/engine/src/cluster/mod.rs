@@ -52,8 +52,9 @@ pub struct Cluster {
 }
 
 /// The store counts as unreachable for `/healthz` once the keeper, which goes to it every
-/// `RENEW_EVERY`, has not got through for this long: two missed rounds and some.
-const STORE_SILENT_AFTER: Duration = Duration::from_secs(5);
+/// `RENEW_EVERY`, has not got through for this long: two missed rounds and some. `doctor`
+/// calls an engine silent past the same.
+pub const STORE_SILENT_AFTER: Duration = Duration::from_secs(5);
 
 /// A partition goes to another engine only this long after its last send here: the next
 /// owner's pacing starts afresh, and a number must not get two engines' sends in one second.
