@@ -40,6 +40,10 @@ pub enum BroadcastError {
     Param(String),
     #[error("parameter {0} is given twice")]
     ParamTwice(String),
+    #[error(
+        "parameter {key} reads {field:?}, which a contact does not have: contact.name or contact.phone"
+    )]
+    ContactField { key: String, field: String },
     #[error("the template takes {expected} parameter(s) ({slots}); {given} given")]
     ParamCount {
         expected: usize,
@@ -147,6 +151,13 @@ impl ParamSpec {
             "contact.name" => ParamSource::Contact(ContactField::Name),
             "contact.phone" | "contact.wa_id" => ParamSource::Contact(ContactField::Phone),
             s if s.starts_with("csv.") && s.len() > 4 => ParamSource::Csv(s[4..].to_string()),
+            // A typo of a field would go to every customer as it is written, as literal text.
+            s if s.starts_with("contact.") => {
+                return Err(BroadcastError::ContactField {
+                    key: key.to_string(),
+                    field: s.to_string(),
+                });
+            }
             _ => ParamSource::Literal(source.to_string()),
         };
         Ok(ParamSpec {
@@ -616,6 +627,14 @@ mod tests {
         assert_eq!(p.source, ParamSource::Literal("20% off = today".into()));
         assert!(ParamSpec::parse("no equals").is_err());
         assert!(ParamSpec::parse("a b=x").is_err());
+        // A contact field that does not exist is refused, not sent as its own words.
+        assert_eq!(
+            ParamSpec::parse("code=contact.bogus"),
+            Err(BroadcastError::ContactField {
+                key: "code".into(),
+                field: "contact.bogus".into()
+            })
+        );
     }
 
     #[test]
