@@ -129,14 +129,14 @@ pub fn migrate(
         )));
     }
     let from = db::Connection::open_sqlite_read_only(source)?;
-    // Connected once first, for an error that names the address (without its password).
-    db::Connection::connect_postgres(url).map_err(|e| {
+    // Its error names the address (without its password): a connection refused, another
+    // application's database.
+    let to = store::open_postgres(url).map_err(|e| {
         MigrateError::Refused(format!(
-            "could not connect to --to {}: {e}",
+            "--to {}: {e}",
             wabox_config::store_url::redacted(url)
         ))
     })?;
-    let to = store::open_postgres(url)?;
     let fingerprint = fingerprint(source, &from)?;
     let resuming = prepare_target(&to, &fingerprint)?;
     let journal_since = match journal {
