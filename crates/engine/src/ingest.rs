@@ -39,9 +39,10 @@ pub fn apply_pending(
     let now = now_unix();
     let grouped = in_savepoint(conn, "entries", events, |events| {
         let mut outcomes = Vec::with_capacity(pending.len());
-        let routes = apply::Routes::default();
+        // On PostgreSQL its customers' messages are stored together at the end.
+        let batch = apply::Batch::together(conn);
         for (id, body) in &pending {
-            let (state, detail) = apply_parsed(conn, *id, &parse(body), now, &routes, events)?;
+            let (state, detail) = apply_parsed(conn, *id, &parse(body), now, &batch, events)?;
             if state != JournalState::Processed {
                 journal::mark(conn, *id, state, detail.as_deref(), now)?;
             }
@@ -51,6 +52,7 @@ pub fn apply_pending(
                 detail,
             });
         }
+        batch.finish(conn, events)?;
         let processed: Vec<i64> = outcomes
             .iter()
             .filter(|o| o.state == JournalState::Processed)
@@ -130,7 +132,7 @@ pub fn apply_parsed(
     id: i64,
     parsed: &std::result::Result<Delivery, ParseError>,
     now: i64,
-    routes: &apply::Routes,
+    batch: &apply::Batch,
     events: &mut Vec<StoreEvent>,
 ) -> Result<(JournalState, Option<String>)> {
     let delivery = match parsed {
@@ -140,7 +142,7 @@ pub fn apply_parsed(
     // A bug in applying one delivery must not take the writer thread, and every caller after
     // it, down with it.
     let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        apply::apply_routed(conn, id, delivery, now, routes, events)
+        apply::apply_routed(conn, id, delivery, now, batch, events)
     }))
     .unwrap_or_else(|_| Err(StoreError::invalid("applying it panicked")))?;
     Ok(if applied.unrouted.is_empty() {
@@ -160,7 +162,7 @@ fn process_entry(
     let parsed = parse(body);
     // A savepoint per entry: if applying fails, nothing of this entry stays applied.
     let applied = in_savepoint(conn, "entry", events, |events| {
-        apply_parsed(conn, id, &parsed, now, &apply::Routes::default(), events)
+        apply_parsed(conn, id, &parsed, now, &apply::Batch::default(), events)
     })?;
     let (state, detail) = applied.unwrap_or_else(|e| {
         tracing::error!(journal_id = id, error = %e, "a delivery could not be applied");

@@ -259,7 +259,8 @@ fn apply_as_journaled(
     let applied = ingest::in_savepoint(conn, "arrivals", &mut ctx.events, |events| {
         let mut ids = Vec::with_capacity(appends.len());
         let mut outcomes = Vec::with_capacity(appends.len());
-        let routes = store::apply::Routes::default();
+        // On PostgreSQL its customers' messages are stored together at the end.
+        let batch = store::apply::Batch::together(conn);
         for (i, (a, _)) in appends.iter().enumerate() {
             let (id, new) = match partitions {
                 Some(p) => store::cluster::append(
@@ -276,12 +277,13 @@ fn apply_as_journaled(
             if !new {
                 continue;
             }
-            let (state, detail) = ingest::apply_parsed(conn, id, &a.parsed, now, &routes, events)?;
+            let (state, detail) = ingest::apply_parsed(conn, id, &a.parsed, now, &batch, events)?;
             if state != JournalState::Processed {
                 journal::mark(conn, id, state, detail.as_deref(), now)?;
             }
             outcomes.push(EntryOutcome { id, state, detail });
         }
+        batch.finish(conn, events)?;
         Ok((ids, outcomes))
     })?;
     Ok(applied

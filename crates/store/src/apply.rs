@@ -5,6 +5,7 @@ mod history;
 mod records;
 mod revisions;
 mod status;
+mod together;
 
 use history::history_customer;
 pub use status::settle_status;
@@ -52,23 +53,43 @@ impl Origin {
     }
 }
 
-/// The numbers a batch of deliveries was routed to, looked up once each: a batch is a moment
-/// of one transaction, and a number is rarely changed (the lookup was one round trip of the
-/// few a delivery costs on PostgreSQL). A batch that fails is applied again with a new one.
+/// What the deliveries of a batch, applied in one transaction, share. The numbers they were
+/// routed to, looked up once each: a batch is a moment of one transaction, and a number is
+/// rarely changed (the lookup was one round trip of the few a delivery costs on PostgreSQL).
+/// And, for a batch made `together`, its customers' messages waiting to be stored in one
+/// statement (`apply::together`). A batch that fails is applied again with a new one.
 #[derive(Default)]
-pub struct Routes(std::cell::RefCell<std::collections::HashMap<String, Option<RoutedNumber>>>);
+pub struct Batch {
+    routes: std::cell::RefCell<std::collections::HashMap<String, Option<RoutedNumber>>>,
+    together: together::Together,
+}
 
-impl Routes {
+impl Batch {
+    /// A batch whose customers' plain messages wait to be stored together (on PostgreSQL;
+    /// on SQLite, where a statement costs no round trip, each is stored as it comes). The
+    /// caller must call `finish` before its transaction commits, or they are not stored.
+    pub fn together(conn: &Connection) -> Self {
+        Batch {
+            routes: Default::default(),
+            together: together::Together::on(conn),
+        }
+    }
+
+    /// Stores what waits (`together`). A batch's last step, in its transaction.
+    pub fn finish(&self, conn: &Connection, events: &mut Vec<StoreEvent>) -> Result<()> {
+        self.together.store(conn, events)
+    }
+
     fn route(
         &self,
         conn: &Connection,
         id: &wabox_domain::PhoneNumberId,
     ) -> Result<Option<RoutedNumber>> {
-        if let Some(known) = self.0.borrow().get(id.as_str()) {
+        if let Some(known) = self.routes.borrow().get(id.as_str()) {
             return Ok(known.clone());
         }
         let routed = route_number(conn, id)?;
-        self.0
+        self.routes
             .borrow_mut()
             .insert(id.as_str().to_string(), routed.clone());
         Ok(routed)
@@ -82,21 +103,22 @@ pub fn apply_delivery(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Applied> {
-    apply_routed(conn, journal_id, delivery, now, &Routes::default(), events)
+    let batch = Batch::default();
+    apply_routed(conn, journal_id, delivery, now, &batch, events)
 }
 
-/// `apply_delivery` for one of a batch, with the batch's routes.
+/// `apply_delivery` for one of a batch, with what the batch shares.
 pub fn apply_routed(
     conn: &Connection,
     journal_id: i64,
     delivery: &Delivery,
     now: i64,
-    routes: &Routes,
+    batch: &Batch,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Applied> {
     let mut applied = Applied::default();
     for change in &delivery.changes {
-        if let Some(reason) = apply_change(conn, journal_id, change, now, routes, events)? {
+        if let Some(reason) = apply_change(conn, journal_id, change, now, batch, events)? {
             applied.unrouted.push(reason);
         }
     }
@@ -109,11 +131,11 @@ fn apply_change(
     journal_id: i64,
     change: &Change,
     now: i64,
-    routes: &Routes,
+    batch: &Batch,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Option<String>> {
     let number = match &change.phone_number_id {
-        Some(id) => match routes.route(conn, id)? {
+        Some(id) => match batch.route(conn, id)? {
             Some(n) => Some(n),
             None => {
                 return Ok(Some(format!(
@@ -142,7 +164,15 @@ fn apply_change(
         journal_id,
         tenant_id,
         now,
+        together: &batch.together,
     };
+    // Only customers' messages may wait to be stored together; anything else may read what
+    // waits, which is stored first (`apply::together`).
+    let only_messages = matches!(&change.payload, ChangePayload::Messages { statuses, errors, .. }
+        if statuses.is_empty() && errors.is_empty());
+    if !(only_messages && number.is_some()) {
+        batch.together.store(conn, events)?;
+    }
     match (&change.payload, &number) {
         (
             ChangePayload::Messages {
@@ -220,6 +250,8 @@ pub(super) struct Ctx<'a> {
     pub(super) journal_id: i64,
     pub(super) tenant_id: i64,
     pub(super) now: i64,
+    /// The batch's messages waiting to be stored together.
+    together: &'a together::Together,
 }
 
 /// A message about to be stored.
@@ -333,6 +365,20 @@ impl Ctx<'_> {
         profiles: &[ContactProfile],
         events: &mut Vec<StoreEvent>,
     ) -> Result<()> {
+        // A message in a group belongs to the group's conversation, never to the author's own.
+        let group = m.group_id.as_deref().filter(|g| plausible_group_id(g));
+        let waits = self.together.is_on()
+            && group.is_none()
+            && !matches!(
+                m.content,
+                MessageContent::Reaction { .. }
+                    | MessageContent::Edit { .. }
+                    | MessageContent::Revoke { .. }
+                    | MessageContent::System { .. }
+            );
+        if !waits {
+            self.together.store(self.conn, events)?;
+        }
         let customer = self.contact(
             number.id,
             &m.from,
@@ -341,11 +387,12 @@ impl Ctx<'_> {
             events,
         )?;
         let contact = customer.id;
+        if waits {
+            return self.wait_to_store(number, customer, m, events);
+        }
         if self.modifies_another(&m.wamid, &m.content, "customer", m.at, events)? {
             return Ok(());
         }
-        // A message in a group belongs to the group's conversation, never to the author's own.
-        let group = m.group_id.as_deref().filter(|g| plausible_group_id(g));
         let conversation = match group {
             Some(g) => Conversation::Known(super::groups::conversation(self, number.id, g)?),
             None => self.conversation_for_message(number.id, customer)?,
@@ -398,6 +445,61 @@ impl Ctx<'_> {
                 events,
             )?;
         }
+        Ok(())
+    }
+
+    /// A customer's plain message, outside a group, left to be stored with its batch's others
+    /// (`apply::together`): what `insert_message` stores, in a row of theirs.
+    fn wait_to_store(
+        &self,
+        number: &RoutedNumber,
+        customer: identity::Resolved,
+        m: &InboundMessage,
+        events: &mut Vec<StoreEvent>,
+    ) -> Result<()> {
+        if self
+            .together
+            .must_store_first(&m.wamid, number.id, customer.id)
+        {
+            self.together.store(self.conn, events)?;
+        }
+        let conversation = self.conversation_for_message(number.id, customer)?;
+        if let Conversation::Known(id) = conversation
+            && self.together.touches(id)
+        {
+            self.together.store(self.conn, events)?;
+        }
+        let opens = window_opened(m.content.opens_window(), false) != WindowOpened::None;
+        let row = together::row(
+            conversation,
+            self.now,
+            m.at,
+            &m.content.summary(),
+            &m.wamid,
+            m.content.kind(),
+            m.context
+                .as_ref()
+                .and_then(|c| c.quoted.as_ref())
+                .map(|w| w.as_str()),
+            m.context.as_ref().is_some_and(|c| c.forwarded),
+            m.referral.as_ref().map(Value::to_string),
+            (!m.payload.is_null()).then(|| m.payload.to_string()),
+            self.journal_id,
+            opens,
+            m.referral.is_some(),
+        );
+        let media = matches!(m.content, MessageContent::Media { .. })
+            .then(|| (m.content.clone(), m.payload.clone()));
+        self.together.wait(together::Waiting {
+            journal_id: self.journal_id,
+            tenant_id: self.tenant_id,
+            now: self.now,
+            number_id: number.id,
+            conversation,
+            wamid: m.wamid.clone(),
+            row,
+            media,
+        });
         Ok(())
     }
 

@@ -42,7 +42,7 @@ fn a_batch_routes_each_number_once_and_the_next_batch_looks_again() {
     let body = messages(vec![text("wamid.R1", 100, "hola")]);
     let delivery =
         wabox_domain::delivery::parse_delivery(&serde_json::to_vec(&body).unwrap()).unwrap();
-    let routes = super::apply::Routes::default();
+    let routes = super::apply::Batch::default();
     let mut events = Vec::new();
     let first = super::apply::apply_routed(&conn, 1, &delivery, 1_000, &routes, &mut events);
     assert_eq!(first.unwrap().unrouted.len(), 1, "no number yet");

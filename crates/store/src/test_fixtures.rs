@@ -2,7 +2,7 @@
 //! dir with one tenant and one number, and the webhook bodies Meta would send to it.
 
 use super::StoreEvent;
-use super::apply::{Applied, apply_delivery};
+use super::apply::{Applied, Batch, apply_delivery, apply_routed};
 use crate::db::{Connection, OptionalExtension};
 use serde_json::{Value, json};
 use wabox_domain::ConnectionKind;
@@ -102,13 +102,44 @@ pub fn journaled(conn: &Connection, body: &Value, stored_at: i64) -> i64 {
     id
 }
 
-/// Applies a webhook body as journal entry `journal_id`, as the writer does.
+/// Applies a webhook body as journal entry `journal_id`, as the writer does: in a batch of its
+/// own whose customers' messages are stored together (`apply::together`) on PostgreSQL.
 pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<StoreEvent>) {
     let delivery =
         wabox_domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
     let mut events = Vec::new();
-    let applied = apply_delivery(conn, journal_id, &delivery, 1_000, &mut events).unwrap();
+    let batch = Batch::together(conn);
+    let applied = apply_routed(conn, journal_id, &delivery, 1_000, &batch, &mut events).unwrap();
+    batch.finish(conn, &mut events).unwrap();
     (applied, events)
+}
+
+/// Applies webhook bodies as journal entries from `first_id` on, as the writer applies one of
+/// its batches (`together`), or each in a batch of its own as `apply_delivery` does.
+pub fn apply_all(
+    conn: &Connection,
+    first_id: i64,
+    bodies: &[Value],
+    together: bool,
+) -> Vec<StoreEvent> {
+    let mut events = Vec::new();
+    let batch = if together {
+        Batch::together(conn)
+    } else {
+        Batch::default()
+    };
+    for (i, body) in bodies.iter().enumerate() {
+        let delivery =
+            wabox_domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
+        let id = first_id + i as i64;
+        if together {
+            apply_routed(conn, id, &delivery, 1_000, &batch, &mut events).unwrap();
+        } else {
+            apply_delivery(conn, id, &delivery, 1_000, &mut events).unwrap();
+        }
+    }
+    batch.finish(conn, &mut events).unwrap();
+    events
 }
 
 /// One change of `field` for the number `phone_number_id` of WABA `waba`.

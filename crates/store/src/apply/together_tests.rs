@@ -1,0 +1,191 @@
+//! A batch whose customers' messages are stored together must leave the store exactly as the
+//! same deliveries applied one at a time do, whatever the batch mixes.
+
+use crate::StoreEvent;
+use crate::db::Connection;
+use crate::test_fixtures::*;
+use serde_json::{Value, json};
+
+/// A `messages` change from the customer `wa_id`, named `name`.
+fn from(wa_id: &str, name: &str, message: Value) -> Value {
+    change_for(
+        WABA,
+        Some(PNID),
+        "messages",
+        json!({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]}),
+    )
+}
+
+fn says(wa_id: &str, wamid: &str, at: i64, body: &str) -> Value {
+    json!({"from": wa_id, "id": wamid, "timestamp": at.to_string(), "type": "text",
+           "text": {"body": body}})
+}
+
+const BEN: &str = "5215550002";
+const CARA: &str = "5215550003";
+const DORA: &str = "5215550004";
+
+/// Deliveries that give storing together every reason to store early or get it wrong.
+fn mixed_batch() -> Vec<Value> {
+    let edit = |id: &str, of: &str, at: i64, text: &str| {
+        json!({"from": CUSTOMER, "id": id, "timestamp": at.to_string(), "type": "edit",
+               "edit": {"original_message_id": of,
+                        "message": {"type": "text", "text": {"body": text}}}})
+    };
+    let mut referred = says(BEN, "wamid.B1", 100, "saw the ad");
+    referred["referral"] = json!({"source_type": "ad", "source_id": "120210", "ctwa_clid": "AR"});
+    let mut quoting = says(CUSTOMER, "wamid.A3", 115, "as I said");
+    quoting["context"] = json!({"from": DISPLAY, "id": "wamid.A1"});
+    vec![
+        // A new customer's first message, then an older one of theirs: it is not the latest.
+        from(CUSTOMER, "Wara", says(CUSTOMER, "wamid.A1", 100, "hola")),
+        from(CUSTOMER, "Wara", says(CUSTOMER, "wamid.A2", 90, "earlier")),
+        from(BEN, "Ben", referred),
+        // The same delivery again: stored once, counted unread once.
+        from(CUSTOMER, "Wara", says(CUSTOMER, "wamid.A1", 100, "hola")),
+        from(CUSTOMER, "Wara", quoting),
+        // An edit of a message of this batch, and one that comes before its message.
+        messages(vec![edit("wamid.E1", "wamid.A1", 120, "hola!")]),
+        messages(vec![edit("wamid.E2", "wamid.A4", 130, "fixed")]),
+        from(CUSTOMER, "Wara", says(CUSTOMER, "wamid.A4", 125, "fxed")),
+        messages(vec![
+            json!({"from": CUSTOMER, "id": "wamid.R1", "timestamp": "131",
+                             "type": "reaction",
+                             "reaction": {"message_id": "wamid.A4", "emoji": "👍"}}),
+        ]),
+        statuses(vec![status("wamid.unknown", "delivered", 132)]),
+        echoes(vec![echo("wamid.O1", 140, "we are on it")]),
+        from(
+            CARA,
+            "Cara",
+            json!({"from": CARA, "id": "wamid.C1", "timestamp": "141",
+                                  "type": "image",
+                                  "image": {"id": "4411223344", "mime_type": "image/jpeg"}}),
+        ),
+        // Two more of Ben's, the second to the conversation the first waits for.
+        from(BEN, "Ben", says(BEN, "wamid.B2", 150, "any news?")),
+        from(BEN, "Ben", says(BEN, "wamid.B3", 160, "hello?")),
+        // Dora's conversation was closed before the batch: her message reopens it.
+        from(DORA, "Dora", says(DORA, "wamid.D2", 170, "me again")),
+        from(CARA, "Cara", says(CARA, "wamid.C2", 180, "did you get it")),
+    ]
+}
+
+/// What a test can compare of two stores: no row ids, which may be given in another order.
+fn contents(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    let conversation = "(SELECT coalesce(k.wa_id, '') FROM conversations c
+                         JOIN contacts k ON k.id = c.contact_id WHERE c.id = m.conversation_id)";
+    for sql in [
+        format!(
+            "SELECT m.wamid || ' ' || {conversation} || ' ' || m.direction || ' ' || m.origin
+                    || ' ' || m.type || ' ' || m.text || ' ' || m.at || ' ' || m.edited || ' '
+                    || m.revoked || ' ' || coalesce(m.reply_to, '-') || ' '
+                    || coalesce(m.referral, '-') || ' ' || coalesce(m.status, '-') || ' '
+                    || coalesce(m.journal_id, -1) || ' ' || coalesce(m.payload, '-')
+             FROM messages m ORDER BY m.id"
+        ),
+        "SELECT k.wa_id || ' ' || coalesce(k.name, '-') || ' ' || c.unread || ' '
+                || coalesce(c.last_message_at, -1) || ' ' || coalesce(c.last_message_text, '-')
+                || ' ' || coalesce(c.last_inbound_at, -1) || ' ' || coalesce(c.referral_at, -1)
+                || ' ' || c.state || ' ' || c.created_at
+         FROM conversations c JOIN contacts k ON k.id = c.contact_id ORDER BY k.wa_id"
+            .into(),
+        "SELECT m.wamid || ' ' || d.media_id || ' ' || d.state || ' ' || d.lane
+         FROM media d JOIN messages m ON m.id = d.message_id ORDER BY m.wamid"
+            .into(),
+        "SELECT message_wamid || ' ' || reactor || ' ' || emoji FROM reactions ORDER BY 1".into(),
+        "SELECT original_wamid || ' ' || kind || ' ' || coalesce(previous_text, '-') || ' '
+                || (message_id IS NOT NULL) FROM message_revisions ORDER BY 1"
+            .into(),
+        "SELECT wamid || ' ' || status FROM statuses ORDER BY 1".into(),
+    ] {
+        out.push(format!(
+            "-- {}",
+            sql.split_whitespace().take(4).collect::<Vec<_>>().join(" ")
+        ));
+        out.extend(column::<String>(conn, &sql));
+    }
+    out
+}
+
+/// Events by kind and count: their ids differ between two stores.
+fn kinds(events: &[StoreEvent]) -> std::collections::BTreeMap<String, usize> {
+    let mut kinds = std::collections::BTreeMap::new();
+    for e in events {
+        let kind = format!("{e:?}");
+        let kind = kind
+            .split([' ', '{', '('])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        *kinds.entry(kind).or_default() += 1;
+    }
+    kinds
+}
+
+/// Dora wrote once before the batch and her conversation was closed.
+fn before_the_batch(conn: &Connection) {
+    apply(
+        conn,
+        1,
+        &from(DORA, "Dora", says(DORA, "wamid.D1", 50, "hi")),
+    );
+    conn.execute_batch("UPDATE conversations SET state = 'closed', unread = 0")
+        .unwrap();
+}
+
+#[crate::testing::both_stores]
+fn a_batch_stored_together_leaves_what_one_delivery_at_a_time_leaves() {
+    let (one_by_one, together) = (store(), store());
+    before_the_batch(&one_by_one.conn);
+    before_the_batch(&together.conn);
+    let batch = mixed_batch();
+    let events_one = apply_all(&one_by_one.conn, 2, &batch, false);
+    let events_together = apply_all(&together.conn, 2, &batch, true);
+    let expected = contents(&one_by_one.conn);
+    assert_eq!(contents(&together.conn), expected);
+    assert_eq!(kinds(&events_together), kinds(&events_one));
+    // The batch did what it says, not only the same thing twice.
+    let text = |wamid: &str| row(&together.conn, wamid).map(|r| (r.text, r.edited));
+    assert_eq!(text("wamid.A1"), Some(("hola!".into(), true)));
+    assert_eq!(text("wamid.A4"), Some(("fixed".into(), true)));
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.starts_with("5215550002 Ben 3 160 hello? 160 100 open")),
+        "{expected:#?}"
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.starts_with("5215550004 Dora 1 170 me again 170 -1 open")),
+        "{expected:#?}"
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.starts_with(&format!("{CUSTOMER} Wara 4 140 we are on it 125"))),
+        "{expected:#?}"
+    );
+}
+
+#[crate::testing::both_stores]
+fn nothing_waits_past_the_end_of_its_batch() {
+    let f = store();
+    let events = apply_all(
+        &f.conn,
+        1,
+        &[
+            from(BEN, "Ben", says(BEN, "wamid.B1", 100, "hi")),
+            from(BEN, "Ben", says(BEN, "wamid.B2", 110, "?")),
+        ],
+        true,
+    );
+    assert_eq!(count(&f.conn, "SELECT count(*) FROM messages"), 2);
+    let added = events
+        .iter()
+        .filter(|e| matches!(e, StoreEvent::MessageAdded { .. }))
+        .count();
+    assert_eq!(added, 2, "{events:?}");
+}
