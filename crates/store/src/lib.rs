@@ -113,6 +113,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0012_broadcast_header.sql"),
     include_str!("../migrations/postgres/0013_opted_in.sql"),
     include_str!("../migrations/postgres/0014_media_kept.sql"),
+    include_str!("../migrations/postgres/0015_search_queue_per_statement.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a
