@@ -39,10 +39,13 @@ pub fn apply_pending(
     let now = now_unix();
     let grouped = in_savepoint(conn, "entries", events, |events| {
         let mut outcomes = Vec::with_capacity(pending.len());
-        // On PostgreSQL its customers' messages are stored together at the end.
-        let batch = apply::Batch::together(conn);
-        for (id, body) in &pending {
-            let (state, detail) = apply_parsed(conn, *id, &parse(body), now, &batch, events)?;
+        // On PostgreSQL its customers are looked up first, and its customers' messages are
+        // stored together at the end, a statement each instead of one a message.
+        let parsed: Vec<_> = pending.iter().map(|(_, body)| parse(body)).collect();
+        let mut batch = apply::Batch::together(conn);
+        batch.look_ahead(conn, parsed.iter().filter_map(|p| p.as_ref().ok()))?;
+        for ((id, _), parsed) in pending.iter().zip(&parsed) {
+            let (state, detail) = apply_parsed(conn, *id, parsed, now, &batch, events)?;
             if state != JournalState::Processed {
                 journal::mark(conn, *id, state, detail.as_deref(), now)?;
             }

@@ -62,6 +62,8 @@ impl Origin {
 pub struct Batch {
     routes: std::cell::RefCell<std::collections::HashMap<String, Option<RoutedNumber>>>,
     together: together::Together,
+    /// Its customers, looked up before it is applied (`look_ahead`).
+    ahead: identity::LookAhead,
 }
 
 impl Batch {
@@ -72,7 +74,47 @@ impl Batch {
         Batch {
             routes: Default::default(),
             together: together::Together::on(conn),
+            ahead: Default::default(),
         }
+    }
+
+    /// Looks up, in one statement, the customers whose messages the batch's deliveries bring
+    /// (`identity::LookAhead`), when its messages are stored together: on PostgreSQL, where
+    /// that lookup was a round trip a message.
+    pub fn look_ahead<'d>(
+        &mut self,
+        conn: &Connection,
+        deliveries: impl IntoIterator<Item = &'d Delivery>,
+    ) -> Result<()> {
+        if !self.together.is_on() {
+            return Ok(());
+        }
+        let mut wanted = Vec::new();
+        for change in deliveries.into_iter().flat_map(|d| &d.changes) {
+            let ChangePayload::Messages {
+                contacts, messages, ..
+            } = &change.payload
+            else {
+                continue;
+            };
+            let Some(id) = &change.phone_number_id else {
+                continue;
+            };
+            let Some(number) = self.route(conn, id)? else {
+                continue;
+            };
+            for m in messages {
+                let seen = identity::sighting(&m.from, profile_of(contacts, &m.from), m.at);
+                wanted.push(identity::Wanted {
+                    tenant_id: number.tenant_id,
+                    ids: seen.ids,
+                    at: m.at,
+                    number_id: number.id,
+                });
+            }
+        }
+        self.ahead = identity::LookAhead::look(conn, &wanted)?;
+        Ok(())
     }
 
     /// Stores what waits (`together`). A batch's last step, in its transaction.
@@ -165,6 +207,7 @@ fn apply_change(
         tenant_id,
         now,
         together: &batch.together,
+        ahead: &batch.ahead,
     };
     // Only customers' messages may wait to be stored together; anything else may read what
     // waits, which is stored first (`apply::together`).
@@ -172,6 +215,8 @@ fn apply_change(
         if statuses.is_empty() && errors.is_empty());
     if !(only_messages && number.is_some()) {
         batch.together.store(conn, events)?;
+        // Nor may what was looked up ahead be taken for what a lookup would find after it.
+        batch.ahead.spoil();
     }
     match (&change.payload, &number) {
         (
@@ -252,6 +297,8 @@ pub(super) struct Ctx<'a> {
     pub(super) now: i64,
     /// The batch's messages waiting to be stored together.
     together: &'a together::Together,
+    /// The batch's customers, looked up ahead.
+    ahead: &'a identity::LookAhead,
 }
 
 /// A message about to be stored.
@@ -378,6 +425,7 @@ impl Ctx<'_> {
             );
         if !waits {
             self.together.store(self.conn, events)?;
+            self.ahead.spoil();
         }
         let customer = self.contact(
             number.id,
@@ -541,8 +589,9 @@ impl Ctx<'_> {
         events: &mut Vec<StoreEvent>,
     ) -> Result<identity::Resolved> {
         let sighting = identity::sighting(key, profile, at);
-        identity::resolve(
+        identity::resolve_ahead(
             self.conn,
+            Some(self.ahead),
             self.tenant_id,
             &sighting,
             number_id,

@@ -12,7 +12,9 @@ use wabox_domain::identity::{
 };
 use wabox_domain::{Bsuid, WaId};
 
+mod ahead;
 mod merge;
+pub use ahead::{LookAhead, Wanted};
 use merge::merge_pair;
 
 /// Who the customer is, as one message, echo or status names them.
@@ -51,7 +53,21 @@ pub fn resolve(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Resolved> {
-    if let Some((id, conversation)) = pair_on(conn, tenant_id, s, Some(number_id), now, events)? {
+    resolve_ahead(conn, None, tenant_id, s, number_id, now, events)
+}
+
+/// `resolve`, with what its batch looked up ahead (`LookAhead`).
+pub fn resolve_ahead(
+    conn: &Connection,
+    ahead: Option<&LookAhead>,
+    tenant_id: i64,
+    s: &Sighting,
+    number_id: i64,
+    now: i64,
+    events: &mut Vec<StoreEvent>,
+) -> Result<Resolved> {
+    let paired = pair_on(conn, ahead, tenant_id, s, Some(number_id), now, events)?;
+    if let Some((id, conversation)) = paired {
         return Ok(Resolved {
             id,
             created: false,
@@ -89,19 +105,27 @@ pub fn pair_known(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Option<i64>> {
-    Ok(pair_on(conn, tenant_id, s, None, now, events)?.map(|(id, _)| id))
+    Ok(pair_on(conn, None, tenant_id, s, None, now, events)?.map(|(id, _)| id))
 }
 
 /// `pair_known`, and the contact's conversation with `number_id` if asked and not merged.
 fn pair_on(
     conn: &Connection,
+    ahead: Option<&LookAhead>,
     tenant_id: i64,
     s: &Sighting,
     number_id: Option<i64>,
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Option<(i64, Option<i64>)>> {
-    let found = find(conn, tenant_id, &s.ids, s.at, number_id)?;
+    let looked_ahead = ahead.and_then(|a| a.take(tenant_id, &s.ids, s.at, number_id));
+    let found = match looked_ahead {
+        Some(found) => found,
+        None => find(conn, tenant_id, &s.ids, s.at, number_id)?,
+    };
+    if let Some(a) = ahead {
+        a.saw(tenant_id, &s.ids, &found);
+    }
     let by_wa = found.by_wa.as_ref().map(|c| &c.known);
     let by_user = found.by_user.as_ref().map(|c| &c.known);
     let mut merged = false;
@@ -109,6 +133,8 @@ fn pair_on(
         Pairing::Unknown => return Ok(None),
         Pairing::Contact { id, fill } => {
             if fill != Ids::default() {
+                // Another lookup of the batch may have found the contact without the id.
+                ahead.inspect(|a| a.spoil());
                 conn.prepare_cached(
                     "UPDATE contacts SET wa_id = coalesce(wa_id, ?2), user_id = coalesce(user_id, ?3),
                                          updated_at = ?4 WHERE id = ?1",
@@ -129,6 +155,7 @@ fn pair_on(
         } => {
             let mut x = survivor;
             merged = true;
+            ahead.inspect(|a| a.spoil());
             merge_pair(conn, &mut x, loser, now, events)?;
             set_ids(conn, x, &ids, now)?;
             x
@@ -342,15 +369,7 @@ fn find(
     )?;
     for row in rows {
         let (by_wa, contact) = row?;
-        let slot = if by_wa {
-            &mut found.by_wa
-        } else {
-            &mut found.by_user
-        };
-        // A former holder goes first; the current one counts only without it.
-        if slot.as_ref().is_none_or(|held| !held.known.former) {
-            *slot = Some(contact);
-        }
+        found.keep(by_wa, contact);
     }
     Ok(found)
 }
@@ -371,6 +390,19 @@ struct FoundContact {
 }
 
 impl Found {
+    /// Keeps a contact found by the phone number (`by_wa`) or the BSUID.
+    fn keep(&mut self, by_wa: bool, contact: FoundContact) {
+        let slot = if by_wa {
+            &mut self.by_wa
+        } else {
+            &mut self.by_user
+        };
+        // A former holder goes first; the current one counts only without it.
+        if slot.as_ref().is_none_or(|held| !held.known.former) {
+            *slot = Some(contact);
+        }
+    }
+
     /// Contact `id`'s conversation with the number asked about.
     fn conversation_of(&self, id: i64) -> Option<i64> {
         [&self.by_wa, &self.by_user]

@@ -108,14 +108,16 @@ pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<
     let delivery =
         wabox_domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
     let mut events = Vec::new();
-    let batch = Batch::together(conn);
+    let mut batch = Batch::together(conn);
+    batch.look_ahead(conn, [&delivery]).unwrap();
     let applied = apply_routed(conn, journal_id, &delivery, 1_000, &batch, &mut events).unwrap();
     batch.finish(conn, &mut events).unwrap();
     (applied, events)
 }
 
 /// Applies webhook bodies as journal entries from `first_id` on, as the writer applies one of
-/// its batches (`together`), or each in a batch of its own as `apply_delivery` does.
+/// its batches (`together`: its customers looked up ahead, their messages stored together), or
+/// each in a batch of its own as `apply_delivery` does.
 pub fn apply_all(
     conn: &Connection,
     first_id: i64,
@@ -123,19 +125,23 @@ pub fn apply_all(
     together: bool,
 ) -> Vec<StoreEvent> {
     let mut events = Vec::new();
-    let batch = if together {
+    let mut batch = if together {
         Batch::together(conn)
     } else {
         Batch::default()
     };
-    for (i, body) in bodies.iter().enumerate() {
-        let delivery =
-            wabox_domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
+    let deliveries: Vec<_> = (bodies.iter())
+        .map(|b| wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap())
+        .collect();
+    if together {
+        batch.look_ahead(conn, &deliveries).unwrap();
+    }
+    for (i, delivery) in deliveries.iter().enumerate() {
         let id = first_id + i as i64;
         if together {
-            apply_routed(conn, id, &delivery, 1_000, &batch, &mut events).unwrap();
+            apply_routed(conn, id, delivery, 1_000, &batch, &mut events).unwrap();
         } else {
-            apply_delivery(conn, id, &delivery, 1_000, &mut events).unwrap();
+            apply_delivery(conn, id, delivery, 1_000, &mut events).unwrap();
         }
     }
     batch.finish(conn, &mut events).unwrap();

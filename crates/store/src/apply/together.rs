@@ -110,6 +110,7 @@ impl Together {
                 Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
             })?
             .collect::<crate::db::Result<_>>()?;
+        let nothing_ahead = crate::identity::LookAhead::default();
         for w in &waiting {
             let Some(&(id, conversation_id, revised_before)) = stored.get(w.wamid.as_str()) else {
                 continue;
@@ -120,6 +121,7 @@ impl Together {
                 tenant_id: w.tenant_id,
                 now: w.now,
                 together: self,
+                ahead: &nothing_ahead,
             };
             if revised_before {
                 ctx.apply_waiting_revisions(id, &w.wamid)?;

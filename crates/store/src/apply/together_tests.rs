@@ -74,8 +74,9 @@ fn mixed_batch() -> Vec<Value> {
 /// What a test can compare of two stores: no row ids, which may be given in another order.
 fn contents(conn: &Connection) -> Vec<String> {
     let mut out = Vec::new();
-    let conversation = "(SELECT coalesce(k.wa_id, '') FROM conversations c
-                         JOIN contacts k ON k.id = c.contact_id WHERE c.id = m.conversation_id)";
+    let conversation = "(SELECT coalesce(k.wa_id, '') || '/' || coalesce(k.user_id, '')
+                         FROM conversations c JOIN contacts k ON k.id = c.contact_id
+                         WHERE c.id = m.conversation_id)";
     for sql in [
         format!(
             "SELECT m.wamid || ' ' || {conversation} || ' ' || m.direction || ' ' || m.origin
@@ -85,11 +86,15 @@ fn contents(conn: &Connection) -> Vec<String> {
                     || coalesce(m.journal_id, -1) || ' ' || coalesce(m.payload, '-')
              FROM messages m ORDER BY m.id"
         ),
-        "SELECT k.wa_id || ' ' || coalesce(k.name, '-') || ' ' || c.unread || ' '
+        "SELECT coalesce(k.wa_id, '') || '/' || coalesce(k.user_id, '') || ' '
+                || coalesce(k.name, '-') || ' ' || c.unread || ' '
                 || coalesce(c.last_message_at, -1) || ' ' || coalesce(c.last_message_text, '-')
                 || ' ' || coalesce(c.last_inbound_at, -1) || ' ' || coalesce(c.referral_at, -1)
                 || ' ' || c.state || ' ' || c.created_at
-         FROM conversations c JOIN contacts k ON k.id = c.contact_id ORDER BY k.wa_id"
+         FROM conversations c JOIN contacts k ON k.id = c.contact_id ORDER BY 1"
+            .into(),
+        "SELECT coalesce(wa_id, '') || '/' || coalesce(user_id, '') || ' ' || coalesce(name, '-')
+         FROM contacts ORDER BY 1"
             .into(),
         "SELECT m.wamid || ' ' || d.media_id || ' ' || d.state || ' ' || d.lane
          FROM media d JOIN messages m ON m.id = d.message_id ORDER BY m.wamid"
@@ -153,19 +158,19 @@ fn a_batch_stored_together_leaves_what_one_delivery_at_a_time_leaves() {
     assert!(
         expected
             .iter()
-            .any(|l| l.starts_with("5215550002 Ben 3 160 hello? 160 100 open")),
+            .any(|l| l.starts_with("5215550002/ Ben 3 160 hello? 160 100 open")),
         "{expected:#?}"
     );
     assert!(
         expected
             .iter()
-            .any(|l| l.starts_with("5215550004 Dora 1 170 me again 170 -1 open")),
+            .any(|l| l.starts_with("5215550004/ Dora 1 170 me again 170 -1 open")),
         "{expected:#?}"
     );
     assert!(
         expected
             .iter()
-            .any(|l| l.starts_with(&format!("{CUSTOMER} Wara 4 140 we are on it 125"))),
+            .any(|l| l.starts_with(&format!("{CUSTOMER}/ Wara 4 140 we are on it 125"))),
         "{expected:#?}"
     );
 }
@@ -188,4 +193,80 @@ fn nothing_waits_past_the_end_of_its_batch() {
         .filter(|e| matches!(e, StoreEvent::MessageAdded { .. }))
         .count();
     assert_eq!(added, 2, "{events:?}");
+}
+
+/// A message from a customer named by phone number, BSUID or both, with their profile.
+fn by(wa_id: Option<&str>, user_id: Option<&str>, name: &str, wamid: &str, at: i64) -> Value {
+    let mut m = json!({"id": wamid, "timestamp": at.to_string(), "type": "text",
+                       "text": {"body": format!("{name} at {at}")}});
+    let mut contact = json!({"profile": {"name": name}});
+    if let Some(w) = wa_id {
+        m["from"] = json!(w);
+        contact["wa_id"] = json!(w);
+    }
+    if let Some(u) = user_id {
+        m["from_user_id"] = json!(u);
+        contact["user_id"] = json!(u);
+    }
+    change_for(
+        WABA,
+        Some(PNID),
+        "messages",
+        json!({"contacts": [contact], "messages": [m]}),
+    )
+}
+
+const EVE: &str = "5215550005";
+const FAY: &str = "5215550006";
+const GUS: &str = "5215550007";
+
+/// Eve by phone number; Fay as two contacts, one by phone number and one by BSUID; Gus.
+fn people_before_the_batch(conn: &Connection) {
+    let before = [
+        by(Some(EVE), None, "Eve", "wamid.E0", 10),
+        by(Some(FAY), None, "Fay", "wamid.F0", 11),
+        by(None, Some("US.606"), "Fay", "wamid.F1", 12),
+        by(Some(GUS), None, "Gus", "wamid.G0", 13),
+    ];
+    apply_all(conn, 1, &before, false);
+}
+
+#[crate::testing::both_stores]
+fn customers_looked_up_ahead_are_found_as_one_at_a_time_finds_them() {
+    let batch = [
+        // Looked up ahead and still so: a known customer renamed, then renamed back.
+        by(Some(GUS), None, "Gustavo", "wamid.G1", 100),
+        by(Some(GUS), None, "Gus", "wamid.G2", 101),
+        // A new customer by BSUID only, twice: made once.
+        by(None, Some("US.808"), "Hal", "wamid.H1", 102),
+        by(None, Some("US.808"), "Hal", "wamid.H2", 103),
+        // Eve's BSUID joins her number (a pairing: nothing looked up ahead counts after it),
+        // then she writes by BSUID alone.
+        by(Some(EVE), Some("US.505"), "Eve", "wamid.E1", 104),
+        by(None, Some("US.505"), "Eve", "wamid.E2", 105),
+        // Fay's two contacts are one person: merged, then she writes by either id.
+        by(Some(FAY), Some("US.606"), "Fay", "wamid.F2", 106),
+        by(None, Some("US.606"), "Fay", "wamid.F3", 107),
+        by(Some(FAY), None, "Fay", "wamid.F4", 108),
+    ];
+    let (one_by_one, together) = (store(), store());
+    people_before_the_batch(&one_by_one.conn);
+    people_before_the_batch(&together.conn);
+    let events_one = apply_all(&one_by_one.conn, 10, &batch, false);
+    let events_together = apply_all(&together.conn, 10, &batch, true);
+    let expected = contents(&one_by_one.conn);
+    assert_eq!(contents(&together.conn), expected);
+    assert_eq!(kinds(&events_together), kinds(&events_one));
+    for line in [
+        "5215550005/US.505 Eve",
+        "5215550006/US.606 Fay",
+        "5215550007/ Gus",
+        "/US.808 Hal",
+    ] {
+        assert!(
+            expected.contains(&line.to_string()),
+            "{line}: {expected:#?}"
+        );
+    }
+    assert_eq!(count(&together.conn, "SELECT count(*) FROM contacts"), 4);
 }

@@ -1,0 +1,173 @@
+//! A batch's customers looked up before it is applied, in one statement (PostgreSQL), instead
+//! of one lookup a message: after the messages themselves were stored a batch at a time
+//! (`apply::together`), the lookup was the statement left for each one.
+//!
+//! What was looked up ahead is used only while it must still be what a lookup would find: once
+//! for each id (a second sighting of an id, or of a contact seen already in the batch, looks
+//! again, since the first may have made, named or paired that contact), and not at all once
+//! anything in the batch paired or merged contacts, or did anything but resolve a customer's
+//! message (`spoil`).
+
+use super::{Found, FoundContact, Ids, Known};
+use crate::Result;
+use crate::db::Connection;
+use serde_json::json;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use wabox_domain::{Bsuid, WaId};
+
+/// What a lookup is asked: tenant, ids, when, and the number whose conversation it brings.
+type Key = (i64, Option<String>, Option<String>, i64, Option<i64>);
+
+fn key(tenant_id: i64, ids: &Ids, at: i64, number_id: Option<i64>) -> Key {
+    (
+        tenant_id,
+        ids.wa_id.as_ref().map(|w| w.0.clone()),
+        ids.user_id.as_ref().map(|u| u.0.clone()),
+        at,
+        number_id,
+    )
+}
+
+/// One customer a batch will look up: tenant, ids, when, and the number written to.
+pub struct Wanted {
+    pub tenant_id: i64,
+    pub ids: Ids,
+    pub at: i64,
+    pub number_id: i64,
+}
+
+#[derive(Default)]
+pub struct LookAhead {
+    found: RefCell<HashMap<Key, Found>>,
+    /// Ids (tenant, whether a phone number, value) a lookup of the batch named or found.
+    seen: RefCell<HashSet<(i64, bool, String)>>,
+    spoilt: Cell<bool>,
+}
+
+impl LookAhead {
+    /// Looks every wanted customer up in one statement.
+    pub fn look(conn: &Connection, wanted: &[Wanted]) -> Result<LookAhead> {
+        let ahead = LookAhead::default();
+        let keys: Vec<Key> = (wanted.iter())
+            .filter(|w| w.ids.wa_id.is_some() || w.ids.user_id.is_some())
+            .map(|w| key(w.tenant_id, &w.ids, w.at, Some(w.number_id)))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if keys.is_empty() {
+            return Ok(ahead);
+        }
+        let rows: Vec<_> = (keys.iter().enumerate())
+            .map(|(n, (tenant, wa_id, user_id, at, number))| {
+                json!({"n": n, "tenant_id": tenant, "wa_id": wa_id, "user_id": user_id,
+                       "at": at, "number_id": number})
+            })
+            .collect();
+        let rows = serde_json::to_string(&rows).map_err(crate::StoreError::invalid)?;
+        let mut found: Vec<Found> = keys.iter().map(|_| Found::default()).collect();
+        let mut stmt = conn.prepare_cached(LOOK_AHEAD)?;
+        let looked = stmt.query_map([rows], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as usize,
+                r.get::<_, String>(1)? == "wa_id",
+                FoundContact {
+                    known: Known {
+                        id: r.get(3)?,
+                        ids: Ids {
+                            wa_id: r.get::<_, Option<String>>(4)?.map(WaId),
+                            user_id: r.get::<_, Option<String>>(5)?.map(Bsuid),
+                        },
+                        former: r.get::<_, i64>(2)? == 1,
+                    },
+                    name: r.get(6)?,
+                    username: r.get(7)?,
+                    conversation: r.get(8)?,
+                },
+            ))
+        })?;
+        for row in looked {
+            let (n, by_wa, contact) = row?;
+            if let Some(f) = found.get_mut(n) {
+                f.keep(by_wa, contact);
+            }
+        }
+        *ahead.found.borrow_mut() = keys.into_iter().zip(found).collect();
+        Ok(ahead)
+    }
+
+    /// From now on nothing looked up ahead is used: the batch did something that may change
+    /// what a lookup finds.
+    pub fn spoil(&self) {
+        self.spoilt.set(true);
+    }
+
+    /// What the lookup of these ids found ahead, if it still holds.
+    pub(super) fn take(
+        &self,
+        tenant_id: i64,
+        ids: &Ids,
+        at: i64,
+        number_id: Option<i64>,
+    ) -> Option<Found> {
+        if self.spoilt.get() || self.seen_any(tenant_id, ids) {
+            return None;
+        }
+        (self.found.borrow_mut()).remove(&key(tenant_id, ids, at, number_id))
+    }
+
+    /// Notes the ids a lookup named and those of the contacts it found.
+    pub(super) fn saw(&self, tenant_id: i64, ids: &Ids, found: &Found) {
+        let mut seen = self.seen.borrow_mut();
+        let contacts = [&found.by_wa, &found.by_user];
+        let all = std::iter::once(ids).chain(contacts.into_iter().flatten().map(|c| &c.known.ids));
+        for ids in all {
+            if let Some(w) = &ids.wa_id {
+                seen.insert((tenant_id, true, w.0.clone()));
+            }
+            if let Some(u) = &ids.user_id {
+                seen.insert((tenant_id, false, u.0.clone()));
+            }
+        }
+    }
+
+    fn seen_any(&self, tenant_id: i64, ids: &Ids) -> bool {
+        let seen = self.seen.borrow();
+        ids.wa_id
+            .as_ref()
+            .is_some_and(|w| seen.contains(&(tenant_id, true, w.0.clone())))
+            || ids
+                .user_id
+                .as_ref()
+                .is_some_and(|u| seen.contains(&(tenant_id, false, u.0.clone())))
+    }
+}
+
+/// `find`'s four arms for each of a batch's customers (?1: a JSON array of keys numbered `n`).
+const LOOK_AHEAD: &str = "WITH k AS (
+        SELECT * FROM json_to_recordset(CAST(CAST(?1 AS TEXT) AS json))
+            AS k(n BIGINT, tenant_id BIGINT, wa_id TEXT, user_id TEXT, at BIGINT,
+                 number_id BIGINT))
+    SELECT k.n, x.* FROM k CROSS JOIN LATERAL (
+        SELECT 'wa_id' AS by, 1 AS former, c.id, c.wa_id, c.user_id, c.name, c.username,
+               (SELECT v.id FROM conversations v
+                WHERE v.number_id = k.number_id AND v.contact_id = c.id) AS conversation
+        FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
+        WHERE f.tenant_id = k.tenant_id AND f.kind = 'wa_id' AND f.value = k.wa_id
+          AND k.at <= f.until
+        UNION ALL
+        SELECT 'user_id', 1, c.id, c.wa_id, c.user_id, c.name, c.username,
+               (SELECT v.id FROM conversations v
+                WHERE v.number_id = k.number_id AND v.contact_id = c.id)
+        FROM contact_former_ids f JOIN contacts c ON c.id = f.contact_id
+        WHERE f.tenant_id = k.tenant_id AND f.kind = 'user_id' AND f.value = k.user_id
+        UNION ALL
+        SELECT 'wa_id', 0, c.id, c.wa_id, c.user_id, c.name, c.username,
+               (SELECT v.id FROM conversations v
+                WHERE v.number_id = k.number_id AND v.contact_id = c.id)
+        FROM contacts c WHERE c.tenant_id = k.tenant_id AND c.wa_id = k.wa_id
+        UNION ALL
+        SELECT 'user_id', 0, c.id, c.wa_id, c.user_id, c.name, c.username,
+               (SELECT v.id FROM conversations v
+                WHERE v.number_id = k.number_id AND v.contact_id = c.id)
+        FROM contacts c WHERE c.tenant_id = k.tenant_id AND c.user_id = k.user_id) x";
