@@ -182,7 +182,15 @@ fn run(
 ) {
     // Entries left pending by a crash, or journaled by other engines, are looked at first.
     let mut backlog = true;
+    // The last batch was small: more is let arrive before the next look.
+    let mut gather = false;
     loop {
+        if gather {
+            match wait_for_more(&rx) {
+                Some(woken) => backlog |= woken,
+                None => return,
+            }
+        }
         if !backlog {
             // Look now and then even unwoken: a partition just taken over may hold a backlog.
             match rx.recv_timeout(Duration::from_secs(1)) {
@@ -215,6 +223,7 @@ fn run(
             Ok(Some(open)) => {
                 busy();
                 let full = open.applied() == BATCH;
+                gather = open.applied() < SMALL;
                 let committed = journal_commit::commit(&mut ctx, open, stats);
                 publish(&mut ctx, events, None);
                 if !committed {
@@ -223,7 +232,10 @@ fn run(
                 }
                 full || !committed
             }
-            Ok(None) => false,
+            Ok(None) => {
+                gather = false;
+                false
+            }
             Err(e) => {
                 tracing::error!(error = %e, lane = ctx.lane.index, "could not apply the journal; retrying shortly");
                 std::thread::sleep(Duration::from_millis(200));
@@ -237,6 +249,27 @@ fn run(
     }
 }
 
+/// A batch smaller than this is followed by a pause of `GATHER` before the next look: under a
+/// stream, every journaled group woke the lane, which applied a few deliveries a batch, each
+/// batch with the same look, mark, events and commit (a log flush) whatever its size.
+const SMALL: usize = 64;
+const GATHER: Duration = Duration::from_millis(20);
+
+/// Waits `GATHER`, or less if told to stop (`None`): whether deliveries were journaled
+/// meanwhile.
+fn wait_for_more(rx: &mpsc::Receiver<LaneJob>) -> Option<bool> {
+    let until = Instant::now() + GATHER;
+    let mut woken = false;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(LaneJob::Wake) => woken = true,
+            Err(RecvTimeoutError::Timeout) => break,
+            Ok(LaneJob::Stop) | Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+    Some(woken)
+}
+
 /// Opens a lane's connections, one each.
 pub(crate) fn connect(at: &crate::store_at::StoreAt) -> store::Result<Vec<Connection>> {
     (0..LANES).map(|_| at.open_reader()).collect()
@@ -245,6 +278,18 @@ pub(crate) fn connect(at: &crate::store_at::StoreAt) -> store::Result<Vec<Connec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pause_to_gather_says_whether_deliveries_came_and_ends_at_a_stop() {
+        let (tx, rx) = mpsc::channel();
+        assert_eq!(wait_for_more(&rx), Some(false), "nothing came");
+        tx.send(LaneJob::Wake).unwrap();
+        assert_eq!(wait_for_more(&rx), Some(true), "a wake-up is not lost");
+        tx.send(LaneJob::Stop).unwrap();
+        assert_eq!(wait_for_more(&rx), None);
+        drop(tx);
+        assert_eq!(wait_for_more(&rx), None, "nobody left to wake it");
+    }
 
     #[test]
     fn one_lane_works_for_each_32_partitions_held() {
