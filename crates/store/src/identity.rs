@@ -348,30 +348,34 @@ fn find(
             at,
             number_id
         ],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)? == "wa_id",
-                FoundContact {
-                    known: Known {
-                        id: r.get(2)?,
-                        ids: Ids {
-                            wa_id: r.get::<_, Option<String>>(3)?.map(WaId),
-                            user_id: r.get::<_, Option<String>>(4)?.map(Bsuid),
-                        },
-                        former: r.get::<_, i64>(1)? == 1,
-                    },
-                    name: r.get(5)?,
-                    username: r.get(6)?,
-                    conversation: r.get(7)?,
-                },
-            ))
-        },
+        |r| found_contact(r, 0),
     )?;
     for row in rows {
         let (by_wa, contact) = row?;
         found.keep(by_wa, contact);
     }
     Ok(found)
+}
+
+/// A row of `find`'s arms from column `at` on: whether found by the phone number, and the
+/// contact.
+fn found_contact(r: &crate::db::Row, at: usize) -> crate::db::Result<(bool, FoundContact)> {
+    Ok((
+        r.get::<_, String>(at)? == "wa_id",
+        FoundContact {
+            known: Known {
+                id: r.get(at + 2)?,
+                ids: Ids {
+                    wa_id: r.get::<_, Option<String>>(at + 3)?.map(WaId),
+                    user_id: r.get::<_, Option<String>>(at + 4)?.map(Bsuid),
+                },
+                former: r.get::<_, i64>(at + 1)? == 1,
+            },
+            name: r.get(at + 5)?,
+            username: r.get(at + 6)?,
+            conversation: r.get(at + 7)?,
+        },
+    ))
 }
 
 /// What `find` found for each id of a sighting.

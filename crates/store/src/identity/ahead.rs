@@ -8,13 +8,12 @@
 //! anything in the batch paired or merged contacts, or did anything but resolve a customer's
 //! message (`spoil`).
 
-use super::{Found, FoundContact, Ids, Known};
+use super::{Found, Ids};
 use crate::Result;
 use crate::db::Connection;
 use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
-use wabox_domain::{Bsuid, WaId};
 
 /// What a lookup is asked: tenant, ids, when, and the number whose conversation it brings.
 type Key = (i64, Option<String>, Option<String>, i64, Option<i64>);
@@ -68,23 +67,8 @@ impl LookAhead {
         let mut found: Vec<Found> = keys.iter().map(|_| Found::default()).collect();
         let mut stmt = conn.prepare_cached(LOOK_AHEAD)?;
         let looked = stmt.query_map([rows], |r| {
-            Ok((
-                r.get::<_, i64>(0)? as usize,
-                r.get::<_, String>(1)? == "wa_id",
-                FoundContact {
-                    known: Known {
-                        id: r.get(3)?,
-                        ids: Ids {
-                            wa_id: r.get::<_, Option<String>>(4)?.map(WaId),
-                            user_id: r.get::<_, Option<String>>(5)?.map(Bsuid),
-                        },
-                        former: r.get::<_, i64>(2)? == 1,
-                    },
-                    name: r.get(6)?,
-                    username: r.get(7)?,
-                    conversation: r.get(8)?,
-                },
-            ))
+            let (by_wa, contact) = super::found_contact(r, 1)?;
+            Ok((r.get::<_, i64>(0)? as usize, by_wa, contact))
         })?;
         for row in looked {
             let (n, by_wa, contact) = row?;
