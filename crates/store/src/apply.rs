@@ -214,9 +214,7 @@ fn apply_change(
     let only_messages = matches!(&change.payload, ChangePayload::Messages { statuses, errors, .. }
         if statuses.is_empty() && errors.is_empty());
     if !(only_messages && number.is_some()) {
-        batch.together.store(conn, events)?;
-        // Nor may what was looked up ahead be taken for what a lookup would find after it.
-        batch.ahead.spoil();
+        ctx.before_other_work(events)?;
     }
     match (&change.payload, &number) {
         (
@@ -424,8 +422,7 @@ impl Ctx<'_> {
                     | MessageContent::System { .. }
             );
         if !waits {
-            self.together.store(self.conn, events)?;
-            self.ahead.spoil();
+            self.before_other_work(events)?;
         }
         let customer = self.contact(
             number.id,
@@ -496,6 +493,15 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Before anything but a customer's message that waits: what waits is stored, so nothing
+    /// reads around it, and what was looked up ahead no longer counts for what a lookup would
+    /// find after it.
+    fn before_other_work(&self, events: &mut Vec<StoreEvent>) -> Result<()> {
+        self.together.store(self.conn, events)?;
+        self.ahead.spoil();
+        Ok(())
+    }
+
     /// A customer's plain message, outside a group, left to be stored with its batch's others
     /// (`apply::together`): what `insert_message` stores, in a row of theirs.
     fn wait_to_store(
@@ -517,36 +523,28 @@ impl Ctx<'_> {
         {
             self.together.store(self.conn, events)?;
         }
-        let opens = window_opened(m.content.opens_window(), false) != WindowOpened::None;
-        let row = together::row(
-            conversation,
-            self.now,
-            m.at,
-            &m.content.summary(),
-            &m.wamid,
-            m.content.kind(),
-            m.context
-                .as_ref()
-                .and_then(|c| c.quoted.as_ref())
-                .map(|w| w.as_str()),
-            m.context.as_ref().is_some_and(|c| c.forwarded),
-            m.referral.as_ref().map(Value::to_string),
-            (!m.payload.is_null()).then(|| m.payload.to_string()),
-            self.journal_id,
-            opens,
-            m.referral.is_some(),
-        );
-        let media = matches!(m.content, MessageContent::Media { .. })
-            .then(|| (m.content.clone(), m.payload.clone()));
+        let (conversation_id, contact_id) = together::Waiting::to(conversation);
+        let context = m.context.as_ref();
         self.together.wait(together::Waiting {
-            journal_id: self.journal_id,
-            tenant_id: self.tenant_id,
-            now: self.now,
+            conversation_id,
             number_id: number.id,
-            conversation,
+            contact_id,
+            created_at: self.now,
+            at: m.at,
+            text: m.content.summary(),
             wamid: m.wamid.clone(),
-            row,
-            media,
+            kind: m.content.kind().to_string(),
+            reply_to: context.and_then(|c| c.quoted.as_ref()).map(|w| w.0.clone()),
+            forwarded: i64::from(context.is_some_and(|c| c.forwarded)),
+            referral: m.referral.as_ref().map(Value::to_string),
+            payload: (!m.payload.is_null()).then(|| m.payload.to_string()),
+            journal_id: self.journal_id,
+            opens: window_opened(m.content.opens_window(), false) != WindowOpened::None,
+            referred: m.referral.is_some(),
+            ord: 0,
+            tenant_id: self.tenant_id,
+            media: matches!(m.content, MessageContent::Media { .. })
+                .then(|| (m.content.clone(), m.payload.clone())),
         });
         Ok(())
     }

@@ -15,23 +15,52 @@
 
 use super::{Conversation, Ctx, Result, StoreEvent};
 use crate::db::Connection;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use wabox_domain::{MessageContent, Wamid};
 
-/// A customer's message waiting to be stored with the rest of its batch.
+/// A customer's message waiting to be stored with the rest of its batch: the row
+/// `STORE_TOGETHER` reads (`json_to_recordset`), and what storing it needs after.
+#[derive(Serialize)]
 pub(super) struct Waiting {
-    pub(super) journal_id: i64,
-    pub(super) tenant_id: i64,
-    pub(super) now: i64,
+    /// Its conversation, or none yet: then it opens that of `number_id` and `contact_id`.
+    pub(super) conversation_id: Option<i64>,
     pub(super) number_id: i64,
-    pub(super) conversation: Conversation,
+    pub(super) contact_id: Option<i64>,
+    /// The batch's time, a new conversation's `created_at`.
+    pub(super) created_at: i64,
+    pub(super) at: i64,
+    pub(super) text: String,
     pub(super) wamid: Wamid,
-    /// Its row's columns and the window's flags, as `json_to_recordset` reads them.
-    pub(super) row: Value,
+    #[serde(rename = "type")]
+    pub(super) kind: String,
+    pub(super) reply_to: Option<String>,
+    pub(super) forwarded: i64,
+    pub(super) referral: Option<String>,
+    pub(super) payload: Option<String>,
+    pub(super) journal_id: i64,
+    /// It opens (or extends) the window; it came from an ad.
+    pub(super) opens: bool,
+    pub(super) referred: bool,
+    /// Its place in the batch, set by `wait`.
+    pub(super) ord: usize,
+    #[serde(skip)]
+    pub(super) tenant_id: i64,
     /// A file to fetch once it is stored (`media::queue_download`), with its payload.
+    #[serde(skip)]
     pub(super) media: Option<(MessageContent, Value)>,
+}
+
+impl Waiting {
+    /// Where it goes, as `Conversation` says it.
+    pub(super) fn to(conversation: Conversation) -> (Option<i64>, Option<i64>) {
+        match conversation {
+            Conversation::Known(id) => (Some(id), None),
+            Conversation::Opens { contact_id, .. } => (None, Some(contact_id)),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -75,13 +104,11 @@ impl Together {
 
     pub(super) fn wait(&self, mut w: Waiting) {
         let mut q = self.queue.borrow_mut();
-        w.row["ord"] = json!(q.waiting.len());
-        match w.conversation {
-            Conversation::Known(id) => q.conversations.insert(id),
-            Conversation::Opens {
-                number_id,
-                contact_id,
-            } => q.opening.insert((number_id, contact_id)),
+        w.ord = q.waiting.len();
+        match (w.conversation_id, w.contact_id) {
+            (Some(id), _) => q.conversations.insert(id),
+            (None, Some(contact_id)) => q.opening.insert((w.number_id, contact_id)),
+            (None, None) => false,
         };
         q.wamids.insert(w.wamid.as_str().to_string());
         q.waiting.push(w);
@@ -94,16 +121,12 @@ impl Together {
         if waiting.is_empty() {
             return Ok(());
         }
-        let rows: Vec<&Value> = waiting.iter().map(|w| &w.row).collect();
         let known: Vec<String> = (waiting.iter())
-            .filter_map(|w| match w.conversation {
-                Conversation::Known(id) => Some(id.to_string()),
-                Conversation::Opens { .. } => None,
-            })
+            .filter_map(|w| w.conversation_id.map(|id| id.to_string()))
             .collect();
         let known = format!("{{{}}}", known.join(","));
-        let rows =
-            serde_json::to_string(&rows).map_err(|e| crate::StoreError::invalid(e.to_string()))?;
+        let rows = serde_json::to_string(&waiting)
+            .map_err(|e| crate::StoreError::invalid(e.to_string()))?;
         let stored: std::collections::HashMap<String, (i64, i64, bool)> = conn
             .prepare_cached(STORE_TOGETHER)?
             .query_map([rows, known], |r| {
@@ -119,7 +142,7 @@ impl Together {
                 conn,
                 journal_id: w.journal_id,
                 tenant_id: w.tenant_id,
-                now: w.now,
+                now: w.created_at,
                 together: self,
                 ahead: &nothing_ahead,
             };
@@ -144,38 +167,6 @@ impl Together {
         }
         Ok(())
     }
-}
-
-/// The row `STORE_TOGETHER` reads for a waiting message.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn row(
-    conversation: Conversation,
-    now: i64,
-    at: i64,
-    text: &str,
-    wamid: &Wamid,
-    kind: &str,
-    reply_to: Option<&str>,
-    forwarded: bool,
-    referral: Option<String>,
-    payload: Option<String>,
-    journal_id: i64,
-    opens: bool,
-    referred: bool,
-) -> Value {
-    let (conversation_id, number_id, contact_id) = match conversation {
-        Conversation::Known(id) => (Some(id), None, None),
-        Conversation::Opens {
-            number_id,
-            contact_id,
-        } => (None, Some(number_id), Some(contact_id)),
-    };
-    json!({
-        "conversation_id": conversation_id, "number_id": number_id, "contact_id": contact_id,
-        "created_at": now, "at": at, "text": text, "wamid": wamid.as_str(), "type": kind,
-        "reply_to": reply_to, "forwarded": i64::from(forwarded), "referral": referral,
-        "payload": payload, "journal_id": journal_id, "opens": opens, "referred": referred,
-    })
 }
 
 /// Stores a batch's waiting messages (?1, a JSON array of `row`s with their `ord`er; ?2 the
