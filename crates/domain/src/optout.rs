@@ -13,9 +13,13 @@ pub fn language_of_stop<'a>(
     // was a measurable share of an engine's time. Each letter or digit that is not a mark folds
     // to one character at least, so a text with more of them than the longest folded stop
     // word has characters is none.
-    let longest = (words.values().flatten())
-        .map(|w| crate::keywords::fold(w.trim()).chars().count())
-        .max()?;
+    let folded: Vec<(&'a str, String)> = (words.iter())
+        .flat_map(|(lang, list)| {
+            list.iter()
+                .map(|w| (lang.as_str(), crate::keywords::fold(w.trim())))
+        })
+        .collect();
+    let longest = folded.iter().map(|(_, w)| w.chars().count()).max()?;
     let letters = (text.chars())
         .filter(|c| c.is_alphanumeric() && !unicode_normalization::char::is_combining_mark(*c));
     if letters.take(longest + 1).count() > longest {
@@ -25,10 +29,10 @@ pub fn language_of_stop<'a>(
     if said.is_empty() {
         return None;
     }
-    words
-        .iter()
-        .find(|(_, list)| list.iter().any(|w| crate::keywords::fold(w.trim()) == said))
-        .map(|(lang, _)| lang.as_str())
+    folded
+        .into_iter()
+        .find(|(_, w)| *w == said)
+        .map(|(lang, _)| lang)
 }
 
 #[cfg(test)]
