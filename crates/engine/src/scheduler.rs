@@ -330,6 +330,7 @@ fn run_one(
         position,
         &RunContext {
             now,
+            due: e.due_at.unwrap_or(now),
             window_open,
             reply: facts.reply.as_deref(),
             last_message_id: facts.last_message_id,

@@ -19,6 +19,11 @@ pub struct Position {
 #[derive(Debug, Clone)]
 pub struct RunContext<'a> {
     pub now: i64,
+    /// When this run was due: the enrollment was made, or the wait before it ended. A wait the
+    /// run comes to before doing anything counts from then, not from when the engine got to it,
+    /// so a scheduler behind by some seconds (a busy store, a backlog after a restart) does not
+    /// stretch the wait by as much. After a message the run sends, a wait counts from the send.
+    pub due: i64,
     /// The customer's window stays open at least `WINDOW_MARGIN_SECONDS` more.
     pub window_open: bool,
     /// What the customer wrote after `reply_after` (none: nothing yet), or with no reply wait,
@@ -79,6 +84,8 @@ pub struct Run {
 pub fn run(seq: &Sequence, position: Position, ctx: &RunContext<'_>) -> Run {
     let mut pos = position;
     let mut actions = Vec::new();
+    // When the step now reached began: the run's due time, until the run does something.
+    let mut reached = ctx.due.min(ctx.now);
     for _ in 0..MAX_STEPS_PER_RUN {
         let index = pos.step;
         let Some(step) = seq.steps.get(index) else {
@@ -88,7 +95,12 @@ pub fn run(seq: &Sequence, position: Position, ctx: &RunContext<'_>) -> Run {
                 after: After::Finished("completed".into()),
             };
         };
-        let after = match take_step(seq, &step.kind, index, &mut pos, &mut actions, ctx) {
+        let done = actions.len();
+        let flow = take_step(seq, &step.kind, index, &mut pos, &mut actions, reached, ctx);
+        if actions.len() > done {
+            reached = ctx.now;
+        }
+        let after = match flow {
             Flow::Go(target) => jump(seq, &mut pos, target, index),
             Flow::Halt(after) => Some(after),
         };
@@ -124,6 +136,7 @@ fn take_step(
     index: usize,
     pos: &mut Position,
     actions: &mut Vec<(usize, Action)>,
+    reached: i64,
     ctx: &RunContext<'_>,
 ) -> Flow {
     match kind {
@@ -146,7 +159,7 @@ fn take_step(
             actions.push((index, late_or(send_template(t, ctx.contact), ctx, seq)));
             Flow::Go(Target::Next)
         }
-        StepKind::Wait { seconds } => wait(pos, *seconds, ctx),
+        StepKind::Wait { seconds } => wait(pos, *seconds, reached, ctx),
         StepKind::WaitReply {
             timeout,
             on_timeout,
@@ -180,14 +193,16 @@ fn take_step(
     }
 }
 
-/// A wait: it begins now, goes on until its time, or is over.
-fn wait(pos: &mut Position, seconds: i64, ctx: &RunContext<'_>) -> Flow {
+/// A wait: it begins when the step was reached, goes on until its time, or is over.
+fn wait(pos: &mut Position, seconds: i64, reached: i64, ctx: &RunContext<'_>) -> Flow {
     match pos.waiting_since {
         Some(since) if ctx.now >= since + seconds => Flow::Go(Target::Next),
         Some(since) => Flow::Halt(After::RunAt(since + seconds)),
+        // A new wait ends the run even when its time has passed already: its start is saved,
+        // and the next run (at once) goes on from it.
         None => {
-            pos.waiting_since = Some(ctx.now);
-            Flow::Halt(After::RunAt(ctx.now + seconds))
+            pos.waiting_since = Some(reached);
+            Flow::Halt(After::RunAt(reached + seconds))
         }
     }
 }

@@ -75,6 +75,7 @@ fn ctx<'a>(
 ) -> RunContext<'a> {
     RunContext {
         now,
+        due: now,
         window_open,
         reply,
         last_message_id: 10,
@@ -241,6 +242,47 @@ fn late_runs_skip_messages_when_the_sequence_says_so() {
     let runs = parse("x", "tenant = \"Acme\"\n[[step]]\ntext = \"hi\"\n").unwrap();
     let r = run(&runs, Position::default(), &late);
     assert_eq!(r.actions[0].1, Action::SendText { body: "hi".into() });
+}
+
+/// A run the engine got to late (a store behind, a backlog after a restart): a wait it reaches
+/// before doing anything counts from when the run was due; after a message, from the message.
+#[test]
+fn a_wait_counts_from_when_its_step_was_reached() {
+    let c = contact();
+    let seq = parse(
+        "w",
+        "tenant = \"Acme\"\n[[step]]\nwait = \"1h\"\n[[step]]\ntext = \"hi\"\n[[step]]\nwait = \"1h\"\n[[step]]\ntext = \"again\"\n",
+    )
+    .unwrap();
+    let late = |now, due| RunContext {
+        due,
+        ..ctx(now, true, None, &c)
+    };
+
+    // Enrolled at 1,000, run at 1,030: the first wait began at 1,000.
+    let first = run(&seq, Position::default(), &late(1_030, 1_000));
+    assert!(first.actions.is_empty());
+    assert_eq!(first.position.waiting_since, Some(1_000));
+    assert_eq!(first.after, After::RunAt(4_600));
+
+    // Run at 4,620 for 4,600: the text goes, and the wait after it counts from the text.
+    let second = run(&seq, first.position, &late(4_620, 4_600));
+    assert_eq!(second.actions.len(), 1);
+    assert_eq!(second.position.waiting_since, Some(4_620));
+    assert_eq!(second.after, After::RunAt(8_220));
+
+    // A due time in the future (a reply wait's deadline) is no reason to wait less: now.
+    let ahead = run(&seq, Position::default(), &late(1_000, 5_000));
+    assert_eq!(ahead.after, After::RunAt(4_600));
+
+    // Reached when its time has passed (the engine was down): the run stops there, with the
+    // wait's start saved, and the next run, due at once, goes on.
+    let down = run(&seq, Position::default(), &late(9_000, 1_000));
+    assert!(down.actions.is_empty());
+    assert_eq!(down.after, After::RunAt(4_600));
+    let resumed = run(&seq, down.position, &late(9_001, 4_600));
+    assert_eq!(resumed.actions.len(), 1);
+    assert_eq!(resumed.after, After::RunAt(9_001 + 3_600));
 }
 
 #[test]
