@@ -70,7 +70,7 @@ fn message_with<'a>(messages: &'a [Value], text: &str) -> Option<&'a Value> {
 
 #[test]
 fn a_kept_demo_sends_again_after_a_restart_and_keeps_its_clock() {
-    let home = Home::new();
+    let home = Home::new().on_sqlite();
     let demo = start_demo(&home);
     let conversation = open_conversation(&home);
     home.ok(&[
@@ -209,7 +209,7 @@ fn send_template(home: &Home, conversation: i64, marker: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_demo_s_kapso_number_sends_again_after_a_restart() {
-    let home = Home::new();
+    let home = Home::new().on_sqlite();
     let demo = start_demo(&home);
     let link = browser::start(
         &home,

@@ -241,11 +241,7 @@ async fn a_forged_reused_expired_or_cancelled_callback_attaches_nothing() {
     let id = late.link["signup"]["id"].as_i64().unwrap();
     let callback = callback_of(&late.short_url()).await;
     {
-        let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
-        db.as_sqlite()
-            .unwrap()
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .unwrap();
+        let db = home.open_store();
         db.execute("UPDATE signups SET expires_at = 1 WHERE id = ?1", [id])
             .unwrap();
     }

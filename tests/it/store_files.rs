@@ -37,7 +37,7 @@ async fn customer_writes(engine: &Engine, k: usize) {
 
 #[tokio::test]
 async fn a_backup_made_while_the_engine_writes_restores_what_it_held_and_nothing_is_lost() {
-    let home = Home::new();
+    let home = Home::new().on_sqlite();
     home.with_acme();
     let mut engine = home.start_engine();
     for k in 0..20 {
@@ -124,7 +124,7 @@ async fn a_backup_made_while_the_engine_writes_restores_what_it_held_and_nothing
 
 #[test]
 fn a_restore_refuses_what_is_not_a_wabox_store_and_tokens_its_seal_key_cannot_open() {
-    let home = Home::new();
+    let home = Home::new().on_sqlite();
     home.with_acme();
     let backup = home.dir.path().join("acme.db");
     home.ok(&["backup", "--to", &backup.display().to_string()]);
@@ -149,7 +149,7 @@ fn a_restore_refuses_what_is_not_a_wabox_store_and_tokens_its_seal_key_cannot_op
     assert_eq!(home.json(&["numbers", "list"]).as_array().unwrap().len(), 1);
 
     // Another installation without this one's seal key cannot open the number's token.
-    let elsewhere = Home::new();
+    let elsewhere = Home::new().on_sqlite();
     let out = elsewhere.run(&["restore", &backup.display().to_string()]);
     assert!(!out.status.success());
     assert!(said(&out).contains("no seal key here"), "{}", said(&out));
@@ -207,11 +207,11 @@ fn an_engine_given_another_seal_key_than_its_store_was_sealed_with_does_not_star
 
 #[test]
 fn a_store_without_tokens_may_go_to_an_installation_with_another_key() {
-    let home = Home::new();
+    let home = Home::new().on_sqlite();
     home.ok(&["tenants", "add", "Acme"]);
     let backup = home.dir.path().join("no-tokens.db");
     home.ok(&["backup", "--to", &backup.display().to_string()]);
-    let elsewhere = Home::new();
+    let elsewhere = Home::new().on_sqlite();
     elsewhere.ok(&["tenants", "add", "Other"]);
     elsewhere.ok(&["restore", &backup.display().to_string()]);
     let tenants = elsewhere.json(&["tenants", "list"]);
@@ -229,7 +229,7 @@ fn the_doctor_says_when_the_journal_is_behind() {
     let report = doctor();
     assert_eq!(report["journal_pending"], 0, "{report}");
     // Two deliveries journaled ten minutes ago and never processed (no engine running since).
-    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
+    let db = home.open_store();
     for k in 0..2u8 {
         db.execute(
             "INSERT INTO journal (received_at, body, body_sha256, state) VALUES (?1, '{}', ?2, 'pending')",

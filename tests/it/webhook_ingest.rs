@@ -539,7 +539,7 @@ async fn template_and_account_events_are_routed_by_waba() {
             .unwrap()
             .contains("unknown WABA 999000999000")
     );
-    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
+    let db = home.open_store();
     let (name, status): (String, String) = db
         .query_row(
             "SELECT name, status FROM templates WHERE template_id = '594425479261596'",

@@ -180,12 +180,13 @@ async fn the_metrics_count_what_the_listener_answered_for_this_machine_only() {
             .starts_with("text/plain; version=0.0.4")
     );
     let text = scrape.text().await.unwrap();
+    let backend = format!("wabox_store_info{{backend=\"{}\"}} 1", home.store_backend());
     for line in [
         "wabox_deliveries_acknowledged_total 1",
         "wabox_deliveries_refused_total{reason=\"signature\"} 1",
         "wabox_journal_pending 0",
         "wabox_journal_lag_seconds 0",
-        "wabox_store_info{backend=\"sqlite\"} 1",
+        &backend,
     ] {
         assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
     }

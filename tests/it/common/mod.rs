@@ -100,9 +100,88 @@ impl Home {
         let Some(database) = wabox_store::testing::postgres_database() else {
             return false;
         };
+        // With its schema, as an installation's store is after its first start: a test's first
+        // command does not also say that it made one.
+        wabox_store::open_postgres(&database.url).expect("the schema on the tests' cluster");
         self.set_store_url(&database.url);
         self.postgres = Some(database);
         true
+    }
+
+    /// This home on the SQLite file in its data dir, whatever `WABOX_IT_STORE` says: for a test
+    /// of that file itself (its modes, its backup and restore) or of the demo, which has no other.
+    pub fn on_sqlite(mut self) -> Home {
+        if self.postgres.take().is_some() {
+            let text = std::fs::read_to_string(&self.config).unwrap();
+            let rest = text
+                .strip_prefix("[store]\n")
+                .and_then(|after| after.split_once("\n\n"))
+                .map_or(text.as_str(), |(_, rest)| rest)
+                .to_owned();
+            std::fs::write(&self.config, rest).unwrap();
+        }
+        self
+    }
+
+    /// A connection to this home's store, the SQLite file or the PostgreSQL database, for a
+    /// test to look at what the engine kept (in SQLite's dialect, as the store's code is).
+    pub fn open_store(&self) -> wabox_store::db::Connection {
+        let Some(database) = &self.postgres else {
+            let db = wabox_store::db::Connection::open_sqlite(self.data.join("wabox.db")).unwrap();
+            // The engine may be writing.
+            db.as_sqlite()
+                .unwrap()
+                .busy_timeout(Duration::from_secs(10))
+                .unwrap();
+            return db;
+        };
+        wabox_store::db::Connection::connect_postgres(&database.url).expect("the home's store")
+    }
+
+    /// Everything the store holds, as bytes: the SQLite file and its log, or every row of every
+    /// table of the PostgreSQL database as PostgreSQL writes it out as text.
+    pub fn stored_bytes(&self) -> Vec<Vec<u8>> {
+        if self.postgres.is_none() {
+            return ["wabox.db", "wabox.db-wal"]
+                .iter()
+                .map(|f| std::fs::read(self.data.join(f)).unwrap_or_default())
+                .collect();
+        }
+        let db = self.open_store();
+        let tables: Vec<String> = db
+            .prepare(
+                "SELECT table_name FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(tables.iter().any(|t| t == "numbers"), "{tables:?}");
+        tables
+            .iter()
+            .map(|t| {
+                db.query_row(
+                    &format!(
+                        "SELECT COALESCE(string_agg(CAST(t AS TEXT), chr(10)), '') FROM \"{t}\" t"
+                    ),
+                    [],
+                    |r| r.get::<_, String>(0),
+                )
+                .unwrap()
+                .into_bytes()
+            })
+            .collect()
+    }
+
+    /// The name the metrics give this home's store (`wabox_store_info{backend=...}`).
+    pub fn store_backend(&self) -> &'static str {
+        if self.postgres.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 
     /// A `wabox` command with this home's config and data dir, and no secrets from the environment.

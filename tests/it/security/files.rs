@@ -82,7 +82,7 @@ fn under_umask_000_and_over_loose_old_files_only_the_socket_is_open_to_the_group
         return;
     };
     let agent = team.member();
-    let home = Home::for_team(&team);
+    let home = Home::for_team(&team).on_sqlite();
     // An older engine's data dir, left open to everyone.
     home.with_acme();
     home.ok(&["queues", "add", "Sales"]);
@@ -160,7 +160,7 @@ fn under_umask_000_and_over_loose_old_files_only_the_socket_is_open_to_the_group
 
 #[test]
 fn doctor_names_a_mode_made_loose_after_start_with_its_chmod() {
-    let home = Home::new();
+    let home = Home::new().on_sqlite();
     let _engine = home.start_engine();
     home.with_acme();
     home.ok(&["queues", "add", "Sales"]);

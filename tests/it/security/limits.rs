@@ -21,12 +21,16 @@ fn a_rate_of_zero_or_less_is_refused_at_start_naming_the_setting() {
 
 /// 10,050 of each (more than one answer's 10,000 rows), written straight into the store.
 fn fill_past_one_page(home: &Home) {
-    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
-    db.as_sqlite()
-        .unwrap()
-        .busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
-    db.execute_batch(
+    let db = home.open_store();
+    // A body `{}` and 32 bytes of key, in each store's words.
+    let (body, key) = match home.store_backend() {
+        "postgres" => (
+            "decode('7b7d', 'hex')",
+            "sha256(convert_to(CAST(i AS TEXT), 'UTF8'))",
+        ),
+        _ => ("x'7b7d'", "randomblob(32)"),
+    };
+    db.execute_batch(&format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050)
          INSERT INTO contacts (tenant_id, wa_id, name, created_at, updated_at)
            SELECT (SELECT id FROM tenants), '1650' || (1000000 + i), 'Page ' || i, 0, 0 FROM n;
@@ -38,8 +42,8 @@ fn fill_past_one_page(home: &Home) {
                   'text', 'message ' || i, 1700000000 + i FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050)
          INSERT INTO journal (received_at, body, body_sha256, state, detail)
-           SELECT 1700000000 + i, x'7b7d', randomblob(32), 'invalid', 'not JSON' FROM n;",
-    )
+           SELECT 1700000000 + i, {body}, {key}, 'invalid', 'not JSON' FROM n;",
+    ))
     .unwrap();
 }
 

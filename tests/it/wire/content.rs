@@ -166,7 +166,7 @@ async fn an_interactive_without_its_object_says_why_and_keeps_the_whole_message(
         "[interactive reply — not readable: Unsupported webhook payload]"
     );
     // The stored payload is the whole message (the object is missing, nothing else is kept).
-    let db = wabox_store::db::Connection::open_sqlite(home.data.join("wabox.db")).unwrap();
+    let db = home.open_store();
     let payload: String = db
         .query_row(
             "SELECT payload FROM messages WHERE wamid = 'wamid.CONTENTUNREADABLE001'",
