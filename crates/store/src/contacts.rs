@@ -119,19 +119,30 @@ pub fn change_labels(
     remove: &[String],
     events: &mut Vec<StoreEvent>,
 ) -> Result<()> {
+    use wabox_domain::text::normalised_name;
+    // "VIP" and "vip" are one label: on a contact labelled "vip", adding "VIP" adds nothing and
+    // removing "VIP" removes it.
+    if let Some(both) = add.iter().find(|a| {
+        remove
+            .iter()
+            .any(|r| normalised_name(r) == normalised_name(a))
+    }) {
+        return Err(StoreError::invalid(format!(
+            "label {:?} is both added and removed: say which",
+            both.trim()
+        )));
+    }
     let contact_id = contact_of(conn, conversation_id)?;
-    for label in add {
-        let label = clean_label(label)?;
-        // "VIP" on a contact labelled "vip" is the label it has, not a second one.
-        let wanted = wabox_domain::text::normalised_name(&label);
-        let has: Vec<String> = conn
+    let has = |conn: &Connection| -> Result<Vec<String>> {
+        Ok(conn
             .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
             .query_map([contact_id], |r| r.get(0))?
-            .collect::<crate::db::Result<_>>()?;
-        if has
-            .iter()
-            .any(|l| wabox_domain::text::normalised_name(l) == wanted)
-        {
+            .collect::<crate::db::Result<_>>()?)
+    };
+    for label in add {
+        let label = clean_label(label)?;
+        let wanted = normalised_name(&label);
+        if has(conn)?.iter().any(|l| normalised_name(l) == wanted) {
             continue;
         }
         conn.execute(
@@ -139,11 +150,16 @@ pub fn change_labels(
             params![contact_id, label],
         )?;
     }
-    for label in remove {
-        conn.execute(
-            "DELETE FROM contact_labels WHERE contact_id = ?1 AND label = ?2",
-            params![contact_id, label.trim()],
-        )?;
+    if !remove.is_empty() {
+        let unwanted: Vec<String> = remove.iter().map(|r| normalised_name(r)).collect();
+        for label in has(conn)? {
+            if unwanted.contains(&normalised_name(&label)) {
+                conn.execute(
+                    "DELETE FROM contact_labels WHERE contact_id = ?1 AND label = ?2",
+                    params![contact_id, label],
+                )?;
+            }
+        }
     }
     events.push(StoreEvent::ConversationChanged { conversation_id });
     Ok(())

@@ -204,6 +204,25 @@ fn labels_notes_and_states_of_a_conversation() {
     assert!(add_note(conn, c, "ana", "  ", 6, &mut events()).is_err());
     let d = details(conn, c).unwrap();
     assert_eq!(d.labels, ["VIP"]);
+    // Removed as it is added: whatever its case.
+    change_labels(conn, c, &["Late".into()], &[], &mut events()).unwrap();
+    change_labels(conn, c, &[], &[" LATE ".into()], &mut events()).unwrap();
+    assert_eq!(details(conn, c).unwrap().labels, ["VIP"]);
+    // Added and removed at once is a question, not an order: refused, nothing changed.
+    let both = change_labels(
+        conn,
+        c,
+        &["new".into()],
+        &["VIP".into(), "New".into()],
+        &mut events(),
+    );
+    assert!(
+        both.as_ref()
+            .is_err_and(|e| e.to_string().contains("\"new\" is both added and removed")),
+        "{both:?}"
+    );
+    let d = details(conn, c).unwrap();
+    assert_eq!(d.labels, ["VIP"]);
     assert_eq!(d.notes.len(), 1);
     assert_eq!(d.notes[0].text, "called back");
     assert_eq!(
