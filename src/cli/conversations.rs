@@ -97,12 +97,15 @@ impl MessagesArgs {
 #[derive(Args, Debug)]
 pub struct ReadArgs {
     conversation_id: i64,
+    /// Print the result as JSON (for scripts) instead of text
+    #[arg(long)]
+    json: bool,
 }
 
 impl ReadArgs {
     pub fn request(self) -> (Request, bool) {
         let conversation_id = self.conversation_id;
-        (Request::MarkRead { conversation_id }, false)
+        (Request::MarkRead { conversation_id }, self.json)
     }
 }
 

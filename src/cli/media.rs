@@ -14,9 +14,17 @@ pub enum MediaCommand {
         /// Where to write the file
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
+        /// Print what was saved as JSON (for scripts) instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Download a failed file again.
-    Retry { message_id: i64 },
+    Retry {
+        message_id: i64,
+        /// Print the result as JSON (for scripts) instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Streams a message's file from the engine into `out`.
@@ -24,6 +32,7 @@ pub async fn save(
     config: Config,
     message_id: i64,
     out: PathBuf,
+    json: bool,
     act_as: Option<String>,
 ) -> anyhow::Result<()> {
     let mut file = std::fs::File::create(&out)
@@ -37,6 +46,15 @@ pub async fn save(
     .await;
     drop(file);
     match result {
+        Ok(saved) if json => {
+            let path = std::path::absolute(&out).unwrap_or(out);
+            super::json::print(serde_json::json!({
+                "message_id": saved.message_id,
+                "path": path,
+                "bytes": saved.bytes,
+                "mime_type": saved.mime_type,
+            }))
+        }
         Ok(saved) => {
             say!("saved {} bytes to {}", saved.bytes, out.display());
             Ok(())

@@ -104,8 +104,12 @@ pub async fn run(config: Config, command: Command, act_as: Option<String>) -> an
         Command::Backup(args) => return store_files::backup(&config, args),
         Command::Restore(args) => return store_files::restore(&config, args),
         Command::Migrate(args) => return migrate::migrate(&config, args),
-        Command::Media(media::MediaCommand::Get { message_id, out }) => {
-            return media::save(config, message_id, out, act_as).await;
+        Command::Media(media::MediaCommand::Get {
+            message_id,
+            out,
+            json,
+        }) => {
+            return media::save(config, message_id, out, json, act_as).await;
         }
         Command::Connect(connect::ConnectArgs { command: None }) => {
             return connect::wizard(config, act_as).await;
@@ -133,8 +137,8 @@ fn request(command: Command) -> anyhow::Result<(Request, bool)> {
         Command::React(a) => a.request(),
         Command::Retry(a) => a.request(),
         Command::Read(a) => a.request(),
-        Command::Media(media::MediaCommand::Retry { message_id }) => {
-            (Request::RetryMedia { message_id }, false)
+        Command::Media(media::MediaCommand::Retry { message_id, json }) => {
+            (Request::RetryMedia { message_id }, json)
         }
         Command::Templates(a) => a.request(),
         Command::Search(a) => a.request(),

@@ -148,12 +148,46 @@ async fn populated() -> (World, i64, i64) {
     (w, conversation, message)
 }
 
+/// A customer's file, downloaded by the engine: its message id.
+async fn a_customer_file(w: &World) -> i64 {
+    w.sim
+        .media_put("9600", b"%PDF-1.4 shape".to_vec(), "application/pdf");
+    let doc = wabox::sim::customers::message(
+        &w.sim,
+        "document",
+        serde_json::json!({"id": "9600", "mime_type": "application/pdf", "filename": "shape.pdf"}),
+        5,
+    );
+    w.sim
+        .customer_message(PNID, &customer(2), doc)
+        .await
+        .unwrap();
+    w.home.wait_processed();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let all = w.home.all_messages();
+        if let Some(m) = all.iter().find(|m| m["type"] == "document")
+            && m["media"]["state"] == "downloaded"
+        {
+            return m["id"].as_i64().unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not downloaded: {all:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_json_command_prints_one_shape() {
     let (w, conversation, message) = populated().await;
+    let file = a_customer_file(&w).await.to_string();
     let home = &w.home;
     let c = conversation.to_string();
     let m = message.to_string();
+    let saved = home.dir.path().join("shape.pdf");
+    let saved = saved.to_str().unwrap().to_string();
     let connections = home.dir.path().join("whatsapp-connections.json");
     std::fs::write(&connections, "[]").unwrap();
     let connections = connections.to_str().unwrap().to_string();
@@ -186,6 +220,10 @@ async fn every_json_command_prints_one_shape() {
         (vec!["messages", &c], None),
         (vec!["send", "--conversation", &c, "--text", "again"], None),
         (vec!["retry", &m], None),
+        (vec!["read", &c], None),
+        (vec!["media", "get", &file, "--out", &saved], None),
+        // Refused: the file is not a failed one. The error's shape.
+        (vec!["media", "retry", &file], None),
         (vec!["react", &m, "👍"], None),
         (vec!["templates"], None),
         (vec!["templates", "sync"], None),
@@ -360,6 +398,12 @@ async fn every_json_command_prints_one_shape() {
     let every = json_commands();
     for (args, stdin) in &runs {
         let docs = check(home, args, *stdin);
+        if args.starts_with(&["media", "get"]) {
+            assert_eq!(docs[0]["bytes"], 14, "{docs:?}");
+            assert_eq!(docs[0]["mime_type"], "application/pdf", "{docs:?}");
+            assert_eq!(docs[0]["path"], saved.as_str(), "{docs:?}");
+            assert_eq!(std::fs::read(&saved).unwrap(), b"%PDF-1.4 shape");
+        }
         let path = (1..=args.len())
             .rev()
             .map(|n| args[..n].join(" "))
