@@ -267,6 +267,13 @@ impl App {
         out
     }
 
+    /// Who has the open conversation, when it is an agent other than this inbox's user.
+    fn someone_elses(&self, conversation_id: i64) -> Option<String> {
+        let open = self.open.as_ref().filter(|o| o.id() == conversation_id)?;
+        let owner = open.row.view.assignee.as_ref()?;
+        (self.user.as_ref() != Some(owner)).then(|| owner.clone())
+    }
+
     fn send_composer(&mut self) -> Vec<Effect> {
         let text = self.composer_text();
         let trimmed = text.trim();
@@ -292,6 +299,18 @@ impl App {
         // to go minutes later (or never, if the inbox is quit first): it stays here instead.
         if !matches!(self.link, super::app::LinkState::Connected) {
             self.error(self.t.send_while_unreachable.to_string());
+            return Vec::new();
+        }
+        // Two agents answering one customer at once is how a customer gets two answers: the
+        // first Enter in another agent's conversation says whose it is, the second sends.
+        if let Some(owner) = self.someone_elses(conversation_id)
+            && self.composer.theirs_told != Some(conversation_id)
+        {
+            self.composer.theirs_told = Some(conversation_id);
+            self.error(fill(
+                self.t.composer_theirs,
+                &[&crate::domain::text::visible(&owner)],
+            ));
             return Vec::new();
         }
         let body = trimmed.to_string();

@@ -415,3 +415,50 @@ fn a_long_draft_wraps_and_the_composer_grows_then_scrolls() {
     let height = super::view::composer_height(&app, 40);
     assert_eq!(height, 5 + 2);
 }
+
+// ----- another agent's conversation -----
+
+/// Sheena's conversation, open, with `assignee` holding it; this inbox is "root"'s.
+fn sheena_held_by(assignee: Option<&str>) -> App {
+    let mut inbox = fixtures::inbox("en");
+    inbox.user = Some("root".into());
+    inbox.list.rows[0].view.assignee = assignee.map(str::to_string);
+    fixtures::open(inbox, 0, Vec::new())
+}
+
+#[test]
+fn an_answer_in_another_agents_conversation_asks_once_then_goes() {
+    let mut app = sheena_held_by(Some("ana\u{1b}[2J"));
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "Ya lo reviso");
+    assert_eq!(sends(&press(&mut app, KeyCode::Enter)), 0, "asked first");
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.starts_with("ana") && notice.contains("has this conversation: Enter again"),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains('\u{1b}'),
+        "the name is shown, not obeyed: {notice:?}"
+    );
+    assert_eq!(app.composer_text(), "Ya lo reviso", "the text is kept");
+    assert_eq!(sends(&press(&mut app, KeyCode::Enter)), 1, "then sent");
+    // Told once for the conversation: the next answer goes at once.
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "Listo");
+    assert_eq!(sends(&press(&mut app, KeyCode::Enter)), 1);
+}
+
+#[test]
+fn an_answer_in_ones_own_or_an_unassigned_conversation_goes_at_once() {
+    for assignee in [Some("root"), None] {
+        let mut app = sheena_held_by(assignee);
+        press(&mut app, KeyCode::Char('i'));
+        chars(&mut app, "Hola");
+        assert_eq!(sends(&press(&mut app, KeyCode::Enter)), 1, "{assignee:?}");
+    }
+}

@@ -80,6 +80,8 @@ pub struct Strings {
     pub composer_closed: &'static str,
     pub composer_closing: &'static str,
     pub composer_open: &'static str,
+    /// Another agent has the conversation (`{}` who): the first Enter asks, the second sends.
+    pub composer_theirs: &'static str,
     /// The contact panel: opted out of marketing since `{}`.
     pub opted_out: &'static str,
     /// A queue outside its business hours: `{}` when it opens (`Mon 09:00`).
@@ -264,6 +266,7 @@ pub static EN: Strings = Strings {
     composer_closed: "The 24-hour window is closed: only a template can be sent ({})",
     composer_closing: "The window closes in {}: answer now, or use a template after",
     composer_open: "Window open: {} left",
+    composer_theirs: "{} has this conversation: Enter again to answer anyway, Esc to leave it",
     opted_out: "No marketing (opted out {})",
     outside_hours: "outside hours, opens {}",
     outside_hours_always: "outside hours",
@@ -428,6 +431,7 @@ pub static ES: Strings = Strings {
     composer_closed: "La ventana de 24 horas está cerrada: solo se puede enviar una plantilla ({})",
     composer_closing: "La ventana cierra en {}: responde ahora, o usa una plantilla después",
     composer_open: "Ventana abierta: quedan {}",
+    composer_theirs: "{} tiene esta conversación: Enter de nuevo para responder igual, Esc para dejarla",
     opted_out: "Sin promociones (se dio de baja {})",
     outside_hours: "fuera de horario, abre {}",
     outside_hours_always: "fuera de horario",

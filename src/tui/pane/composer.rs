@@ -15,6 +15,8 @@ pub struct Composer {
     pub reply_to: Option<ReplyDraft>,
     /// `/name` → its text, from the config.
     pub canned: BTreeMap<String, String>,
+    /// The conversation another agent has, where this one was told so and may now answer.
+    pub theirs_told: Option<i64>,
 }
 
 impl Default for Composer {
@@ -23,6 +25,7 @@ impl Default for Composer {
             text: empty(),
             reply_to: None,
             canned: BTreeMap::new(),
+            theirs_told: None,
         }
     }
 }
