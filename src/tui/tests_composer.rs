@@ -454,6 +454,19 @@ fn an_answer_in_another_agents_conversation_asks_once_then_goes() {
 }
 
 #[test]
+fn whose_the_conversation_is_is_said_whole_at_80_columns() {
+    let mut app = sheena_held_by(Some("alice"));
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "Hola");
+    press(&mut app, KeyCode::Enter);
+    let shown = screen(&app, 80, 24).backend().to_string();
+    assert!(
+        shown.contains("alice has this conversation: Enter again to answer anyway"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn an_answer_in_ones_own_or_an_unassigned_conversation_goes_at_once() {
     for assignee in [Some("root"), None] {
         let mut app = sheena_held_by(assignee);
