@@ -153,6 +153,24 @@ pub struct DueFile {
     pub media_id: Option<String>,
 }
 
+/// The same, for PostgreSQL. It runs `QUEUED_SQL`'s `IN (… LIMIT)` as a subplan for every
+/// outbox row and number (14.7 s a call with 10,000 queued on four numbers, so a broadcast went
+/// out one look every 15 s); here each number's soonest are a lateral join, which SQLite lacks
+/// (2.5 ms).
+const QUEUED_SQL_POSTGRES: &str = "
+    SELECT q.id, q.message_id, q.conversation_id, q.number_id, n.phone_number_id, n.connection,
+           n.access_token_sealed, q.request, q.attempts, q.next_attempt_at, q.kind,
+           md.path, md.mime_type, md.filename, q.media_id
+    FROM numbers n CROSS JOIN LATERAL (
+        SELECT o.* FROM outbox o
+        WHERE o.number_id = n.id AND o.state = 'queued'
+          AND NOT EXISTS (SELECT 1 FROM outbox p
+                          WHERE p.conversation_id = o.conversation_id
+                            AND p.state IN ('queued', 'sending') AND p.id < o.id)
+        ORDER BY o.next_attempt_at, o.id LIMIT ?1) AS q
+    LEFT JOIN media md ON md.message_id = q.message_id AND q.kind <> 'text'
+    ORDER BY q.next_attempt_at, q.id";
+
 const QUEUED_SQL: &str = "
     SELECT o.id, o.message_id, o.conversation_id, o.number_id, n.phone_number_id, n.connection,
            n.access_token_sealed, o.request, o.attempts, o.next_attempt_at, o.kind,
@@ -191,7 +209,10 @@ pub struct DueSend {
 /// conversation is eligible: one waiting for a retry holds back the messages queued after it, so
 /// the customer reads them in the order they were written.
 pub fn queued(conn: &Connection, per_number: usize) -> Result<Vec<DueSend>> {
-    let mut stmt = conn.prepare_cached(QUEUED_SQL)?;
+    let mut stmt = conn.prepare_cached(match conn.dialect() {
+        crate::db::Dialect::Postgres => QUEUED_SQL_POSTGRES,
+        crate::db::Dialect::Sqlite => QUEUED_SQL,
+    })?;
     let rows = stmt.query_map([per_number as i64], |r| {
         let request: String = r.get(7)?;
         Ok(DueSend {
