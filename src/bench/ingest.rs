@@ -17,7 +17,7 @@ macro_rules! say {
 mod bench_dir;
 mod engine;
 mod monitor;
-mod pg_engines;
+pub(super) mod pg_engines;
 mod pg_report;
 mod pg_run;
 mod phases;

@@ -33,6 +33,10 @@ pub struct SendBenchOptions {
     /// Print the result as JSON (for scripts) instead of text
     #[arg(long)]
     pub json: bool,
+    /// Run the engine on PostgreSQL (a scratch database made beside the one named, dropped at
+    /// the end) instead of SQLite in a temp dir: `host=/run/postgresql dbname=postgres`
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 fn percentile(sorted: &[i64], p: f64) -> i64 {
@@ -68,7 +72,14 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("wabox-bench-send-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    let bench = Bench::start(&dir).await?;
+    let database = match &o.store {
+        Some(given) => Some(super::ingest::pg_engines::BenchDatabase::make(given).await?),
+        None => None,
+    };
+    if let Some(d) = &database {
+        eprintln!("store: PostgreSQL, {}", d.what);
+    }
+    let bench = Bench::start(&dir, database.as_ref().map(|d| d.url.as_str())).await?;
     bench.customers_write_in(o.customers_per_number).await?;
     let conversations = bench.conversations(o.customers_per_number).await?;
     let latencies = bench.low_load(&conversations, o.low_load_messages).await?;
@@ -93,6 +104,9 @@ pub async fn run(o: SendBenchOptions) -> anyhow::Result<()> {
         print_table(o.messages, queue_secs, &rows, latencies.len(), (p50, p99));
     }
     bench.running.stop();
+    if let Some(d) = database {
+        d.drop_now().await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -148,7 +162,7 @@ fn print_table(
 impl Bench {
     /// Four numbers on the simulator (two dedicated, two coexistence), and the engine in
     /// `dir` sending to it, its webhook the simulator's target.
-    async fn start(dir: &Path) -> anyhow::Result<Bench> {
+    async fn start(dir: &Path, store_url: Option<&str>) -> anyhow::Result<Bench> {
         let secret = format!("{:032x}", rand::random::<u128>());
         let numbers: Vec<SimNumber> = (0..4)
             .map(|i| SimNumber {
@@ -163,12 +177,13 @@ impl Bench {
         let mut options = SimOptions::new(&secret, numbers.clone());
         options.status_delay_ms = (5, 50);
         let sim = Simulator::start(options, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let config = Config::loopback(
+        let mut config = Config::loopback(
             dir,
             Some(Secret::new(secret)),
             Some(Secret::new("bench-verify")),
             &sim.base_url(),
         );
+        config.store_url = store_url.map(|u| Secret::new(u.to_owned()));
 
         let limits = (
             config.outbox.rate_per_second,
