@@ -134,8 +134,8 @@ async fn run(engine: Arc<Engine>) {
             picked.push((send, lease, permit));
         }
         // One transaction claims the look's picks, each under its lease: a claim each, awaited
-        // one after the other, was a commit a send, and on PostgreSQL that commit (the log's
-        // flush, behind the writer's other jobs) held a whole engine to about 100 sends a second.
+        // one after the other, was a commit a send (on PostgreSQL, four numbers of 80, 80, 20
+        // and 20 a second sent 35, 35, 15 and 15 that way, and 39, 39, 17 and 17 so).
         let claims: Vec<(i64, Option<Lease>)> = picked.iter().map(|(s, l, _)| (s.id, *l)).collect();
         let claimed = if claims.is_empty() {
             Vec::new()
@@ -164,12 +164,13 @@ async fn run(engine: Arc<Engine>) {
             }
             // The claim's commit took a moment: count the send in its second when it really
             // leaves, holding it back if that second is already full.
-            let Some((_, second)) = numbers.get_mut(&send.number_id) else {
-                continue;
-            };
+            // (Its number's window was made when it was picked; a claimed send always goes.)
             let leaves = secs();
-            let hold = second.wait(leaves);
-            second.take(leaves + hold);
+            let hold = numbers.get_mut(&send.number_id).map_or(0.0, |(_, second)| {
+                let hold = second.wait(leaves);
+                second.take(leaves + hold);
+                hold
+            });
             if let Ok(mut f) = in_flight.lock() {
                 f.insert(send.conversation_id);
             }
