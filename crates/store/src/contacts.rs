@@ -133,26 +133,26 @@ pub fn change_labels(
         )));
     }
     let contact_id = contact_of(conn, conversation_id)?;
-    let has = |conn: &Connection| -> Result<Vec<String>> {
-        Ok(conn
-            .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
-            .query_map([contact_id], |r| r.get(0))?
-            .collect::<crate::db::Result<_>>()?)
-    };
+    // The contact's labels, read once and kept as they change.
+    let mut has: Vec<String> = conn
+        .prepare_cached("SELECT label FROM contact_labels WHERE contact_id = ?1")?
+        .query_map([contact_id], |r| r.get(0))?
+        .collect::<crate::db::Result<_>>()?;
     for label in add {
         let label = clean_label(label)?;
         let wanted = normalised_name(&label);
-        if has(conn)?.iter().any(|l| normalised_name(l) == wanted) {
+        if has.iter().any(|l| normalised_name(l) == wanted) {
             continue;
         }
         conn.execute(
             "INSERT INTO contact_labels (contact_id, label) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![contact_id, label],
         )?;
+        has.push(label);
     }
     if !remove.is_empty() {
         let unwanted: Vec<String> = remove.iter().map(|r| normalised_name(r)).collect();
-        for label in has(conn)? {
+        for label in has {
             if unwanted.contains(&normalised_name(&label)) {
                 conn.execute(
                     "DELETE FROM contact_labels WHERE contact_id = ?1 AND label = ?2",

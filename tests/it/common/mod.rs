@@ -86,12 +86,17 @@ impl Home {
     /// in place of the one it named, if any.
     pub fn set_store_url(&self, url: &str) {
         // First in the file, so that what a test appends later lands in its own section.
+        let rest = self.config_without_store();
+        std::fs::write(&self.config, format!("[store]\nurl = \"{url}\"\n\n{rest}")).unwrap();
+    }
+
+    /// The config's text without the `[store]` section `set_store_url` put first, if any.
+    fn config_without_store(&self) -> String {
         let text = std::fs::read_to_string(&self.config).unwrap();
-        let rest = match text.strip_prefix("[store]\n") {
+        match text.strip_prefix("[store]\n") {
             Some(after) => after.split_once("\n\n").map_or("", |(_, r)| r).to_owned(),
             None => text,
-        };
-        std::fs::write(&self.config, format!("[store]\nurl = \"{url}\"\n\n{rest}")).unwrap();
+        }
     }
 
     /// Points this home's config at a new PostgreSQL database of its own (`[store] url`), or
@@ -112,13 +117,7 @@ impl Home {
     /// of that file itself (its modes, its backup and restore) or of the demo, which has no other.
     pub fn on_sqlite(mut self) -> Home {
         if self.postgres.take().is_some() {
-            let text = std::fs::read_to_string(&self.config).unwrap();
-            let rest = text
-                .strip_prefix("[store]\n")
-                .and_then(|after| after.split_once("\n\n"))
-                .map_or(text.as_str(), |(_, rest)| rest)
-                .to_owned();
-            std::fs::write(&self.config, rest).unwrap();
+            std::fs::write(&self.config, self.config_without_store()).unwrap();
         }
         self
     }
@@ -142,10 +141,11 @@ impl Home {
     /// table of the PostgreSQL database as PostgreSQL writes it out as text.
     pub fn stored_bytes(&self) -> Vec<Vec<u8>> {
         if self.postgres.is_none() {
-            return ["wabox.db", "wabox.db-wal"]
-                .iter()
-                .map(|f| std::fs::read(self.data.join(f)).unwrap_or_default())
-                .collect();
+            // The file must be there; its log may have been folded into it.
+            return vec![
+                std::fs::read(self.data.join("wabox.db")).unwrap(),
+                std::fs::read(self.data.join("wabox.db-wal")).unwrap_or_default(),
+            ];
         }
         let db = self.open_store();
         let tables: Vec<String> = db
