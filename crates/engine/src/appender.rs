@@ -1,4 +1,4 @@
-//! On PostgreSQL, the journal has a thread and a connection of its own: a delivery is answered
+//! On PostgreSQL, the journal has threads and connections of its own: a delivery is answered
 //! 200 once its journal row (pending, with its partition) has committed, and the writer (or
 //! another engine, the partition's owner) applies it afterwards.
 //!
@@ -8,15 +8,25 @@
 //! group to be applied (under 900 acknowledged a second on this 2-core machine, p99 70 ms). With
 //! the journal apart, acknowledging costs a few round trips a group and the fsync, whatever
 //! applying costs; a burst waits in the journal, durable, for its owner.
+//!
+//! Why `JOURNAL_CONNECTIONS` of them, taking groups from one queue: with one, the deliveries
+//! that came while a group's commit was on its way waited for its answer before theirs could
+//! start, so each waited up to two commits. With two, the next group is sent while the last
+//! waits for the server's log flush (the server flushes both together when they meet), and a
+//! delivery waits about one commit. Groups commit in either order, as the groups of two engines
+//! do: nothing depends on the order of journal ids across groups (a tenant's deliveries are
+//! applied by id, and deliveries sent at once have no order of their own).
 
 use super::journal_commit::{Append, db_error, named_partition, refuse_all};
 use super::writer::WriterStats;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use wabox_domain::time::now_unix;
 use wabox_store as store;
 use wabox_store::db::Connection;
+
+/// Connections (and threads) the journal commits on at once.
+pub(crate) const JOURNAL_CONNECTIONS: usize = 2;
 
 /// At most this many appends go into one commit.
 const MAX_APPENDS_PER_COMMIT: usize = 512;
@@ -27,43 +37,51 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 
 pub(crate) enum AppendJob {
     Append(Append),
-    /// Commit what was taken with it, then end the thread.
+    /// Commit what was taken with it, then end the threads.
     Stop,
 }
 
-/// Starts the journal's thread on its own connection. `wake` tells this engine's lanes, and
-/// the other engines (the partitions' owners), that deliveries were journaled.
-pub(crate) fn start(
-    conn: Connection,
-    stats: Arc<WriterStats>,
-    wake: Box<dyn Fn() + Send>,
-) -> std::io::Result<(mpsc::Sender<AppendJob>, std::thread::JoinHandle<()>)> {
-    let (tx, rx) = mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name("wabox-journal".into())
-        .spawn(move || run(conn, rx, &stats, &*wake))?;
-    Ok((tx, thread))
+/// What the journal's threads share: the queue, and whether one of them took the stop.
+struct Queue {
+    rx: Mutex<mpsc::Receiver<AppendJob>>,
+    stopping: AtomicBool,
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<AppendJob>, stats: &WriterStats, wake: &dyn Fn()) {
-    while let Ok(first) = rx.recv() {
-        let mut appends = Vec::new();
-        let mut stop = false;
-        let mut next = Some(first);
-        let mut gathered = false;
-        while let Some(job) = next.take() {
-            match job {
-                AppendJob::Append(a) => appends.push(a),
-                AppendJob::Stop => stop = true,
+/// Starts the journal's threads, one on each connection. `wake` tells this engine's lanes, and
+/// the other engines (the partitions' owners), that deliveries were journaled. The handle
+/// returned ends once every thread has.
+pub(crate) fn start(
+    conns: Vec<Connection>,
+    stats: Arc<WriterStats>,
+    wake: Box<dyn Fn() + Send + Sync>,
+) -> std::io::Result<(mpsc::Sender<AppendJob>, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel();
+    let queue = Arc::new(Queue {
+        rx: Mutex::new(rx),
+        stopping: AtomicBool::new(false),
+    });
+    let wake: Arc<dyn Fn() + Send + Sync> = Arc::from(wake);
+    let mut threads = Vec::with_capacity(conns.len());
+    for (k, conn) in conns.into_iter().enumerate() {
+        let (queue, stats, wake) = (queue.clone(), stats.clone(), wake.clone());
+        threads.push(
+            std::thread::Builder::new()
+                .name(format!("wabox-journal-{k}"))
+                .spawn(move || run(conn, &queue, &stats, &*wake))?,
+        );
+    }
+    let all = std::thread::Builder::new()
+        .name("wabox-journal".into())
+        .spawn(move || {
+            for t in threads {
+                let _ = t.join();
             }
-            if !stop && appends.len() < MAX_APPENDS_PER_COMMIT {
-                next = rx.try_recv().ok();
-                if next.is_none() && appends.len() < SMALL_GROUP && !gathered {
-                    gathered = true;
-                    next = rx.recv_timeout(GATHER).ok();
-                }
-            }
-        }
+        })?;
+    Ok((tx, all))
+}
+
+fn run(conn: Connection, queue: &Queue, stats: &WriterStats, wake: &dyn Fn()) {
+    while let Some((appends, stop)) = take_group(queue) {
         if !appends.is_empty() && commit(&conn, appends, stats) {
             wake();
         }
@@ -71,6 +89,37 @@ fn run(conn: Connection, rx: mpsc::Receiver<AppendJob>, stats: &WriterStats, wak
             return;
         }
     }
+}
+
+/// The next group: what is queued (up to `MAX_APPENDS_PER_COMMIT`), and whether the stop came
+/// with it; `None` once another thread took the stop or the queue is gone. One thread takes at
+/// a time, so each waits for the queue only while no other does.
+fn take_group(queue: &Queue) -> Option<(Vec<Append>, bool)> {
+    let rx = queue.rx.lock().ok()?;
+    if queue.stopping.load(Ordering::SeqCst) {
+        return None;
+    }
+    let mut next = Some(rx.recv().ok()?);
+    let mut appends = Vec::new();
+    let mut stop = false;
+    let mut gathered = false;
+    while let Some(job) = next.take() {
+        match job {
+            AppendJob::Append(a) => appends.push(a),
+            AppendJob::Stop => stop = true,
+        }
+        if !stop && appends.len() < MAX_APPENDS_PER_COMMIT {
+            next = rx.try_recv().ok();
+            if next.is_none() && appends.len() < SMALL_GROUP && !gathered {
+                gathered = true;
+                next = rx.recv_timeout(GATHER).ok();
+            }
+        }
+    }
+    if stop {
+        queue.stopping.store(true, Ordering::SeqCst);
+    }
+    Some((appends, stop))
 }
 
 /// Journals the appends as pending in one statement, its own transaction (the partitions are

@@ -301,25 +301,11 @@ async fn a_stream_without_pauses_is_still_indexed_for_search_while_it_lasts() {
 /// `store::cluster`'s test).
 #[tokio::test(flavor = "multi_thread")]
 async fn on_postgres_a_delivery_is_answered_once_journaled_and_applied_by_its_lane_after() {
-    use wabox_store::cluster::{self as lease, EngineRow};
+    use wabox_store::cluster as lease;
     let Some(database) = wabox_store::testing::postgres_database() else {
         return;
     };
-    let conn = store::open_postgres(&database.url).unwrap();
-    let (tenant_id, _) = fx::add_number(&conn, None).unwrap();
-    let cluster = std::sync::Arc::new(crate::cluster::Cluster::new(true));
-    // This engine holds every partition, as its keeper would have claimed them.
-    let row = EngineRow {
-        id: cluster.me.clone(),
-        host: "test".into(),
-        pid: 1,
-        listen: None,
-        started_at: 0,
-    };
-    lease::heartbeat(&conn, &row).unwrap();
-    assert_eq!(lease::claim(&conn, &cluster.me, 60, 64).unwrap().len(), 64);
-    let at = crate::store_at::StoreAt::Postgres(wabox_secret::Secret::new(database.url.clone()));
-    let (writer, thread) = super::writer::start(&at, true, Some(cluster.clone())).unwrap();
+    let (conn, tenant_id, writer, thread) = serving_on_postgres(&database.url);
     let mut seen = writer.events.subscribe();
     let body = fx::messages(vec![fx::text("wamid.PG", 1_000, "hola")]);
     let id = writer
@@ -345,4 +331,73 @@ async fn on_postgres_a_delivery_is_answered_once_journaled_and_applied_by_its_la
     assert_eq!(again, id);
     writer.stop();
     thread.join().unwrap();
+}
+
+/// A serving engine's writer on a PostgreSQL store with one number, holding every partition as
+/// its keeper would have claimed them: the store, the number's tenant, the writer.
+fn serving_on_postgres(
+    url: &str,
+) -> (
+    wabox_store::db::Connection,
+    i64,
+    super::writer::WriterHandle,
+    std::thread::JoinHandle<()>,
+) {
+    use wabox_store::cluster::{self as lease, EngineRow};
+    let conn = store::open_postgres(url).unwrap();
+    let (tenant_id, _) = fx::add_number(&conn, None).unwrap();
+    let cluster = std::sync::Arc::new(crate::cluster::Cluster::new(true));
+    let row = EngineRow {
+        id: cluster.me.clone(),
+        host: "test".into(),
+        pid: 1,
+        listen: None,
+        started_at: 0,
+    };
+    lease::heartbeat(&conn, &row).unwrap();
+    assert_eq!(lease::claim(&conn, &cluster.me, 60, 64).unwrap().len(), 64);
+    let at = crate::store_at::StoreAt::Postgres(wabox_secret::Secret::new(url.to_owned()));
+    let (writer, thread) = super::writer::start(&at, true, Some(cluster)).unwrap();
+    (conn, tenant_id, writer, thread)
+}
+
+/// The journal commits on several connections at once (`appender`): deliveries sent together
+/// are each answered once, with an id of their own, all stored; and a stop ends every one of
+/// its threads, the idle ones too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_journals_connections_answer_each_delivery_once_and_stop_together() {
+    let Some(database) = wabox_store::testing::postgres_database() else {
+        return;
+    };
+    let (conn, _, writer, thread) = serving_on_postgres(&database.url);
+    const SENT: i64 = 300;
+    let sends: Vec<_> = (0..SENT)
+        .map(|k| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let body = fx::messages(vec![fx::text(&format!("wamid.J{k}"), 1_000 + k, "hola")]);
+                writer
+                    .journal(Bytes::from(serde_json::to_vec(&body).unwrap()))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for send in sends {
+        assert!(ids.insert(send.await.unwrap()), "an id answered twice");
+    }
+    assert_eq!(ids.len() as i64, SENT);
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, SENT, "one journal row each");
+    // Stopped while idle: the thread that waits for the queue and the one that waits for it.
+    writer.stop();
+    let joined = tokio::task::spawn_blocking(move || thread.join().is_ok());
+    let joined = tokio::time::timeout(std::time::Duration::from_secs(30), joined).await;
+    assert!(
+        matches!(joined, Ok(Ok(true))),
+        "the writer and its journal ended"
+    );
 }

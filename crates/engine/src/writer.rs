@@ -8,7 +8,7 @@
 //! while processing catches up and both share one commit. The engine's commits do not wait
 //! for the disk: `syncer` syncs the log and answers after (`Durability`).
 //!
-//! On PostgreSQL a serving engine journals on a thread of its own (`appender`) and applies on
+//! On PostgreSQL a serving engine journals on threads of its own (`appender`) and applies on
 //! others (`apply_lanes`); this thread keeps the API's write jobs and the search index.
 
 use super::appender::{self, AppendJob};
@@ -128,7 +128,7 @@ pub struct WriterStats {
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<Job>,
-    /// On PostgreSQL, the journal's own thread (`appender`): deliveries are acknowledged once
+    /// On PostgreSQL, the journal's own threads (`appender`): deliveries are acknowledged once
     /// journaled, and applied after.
     journal: Option<mpsc::Sender<AppendJob>>,
     /// On PostgreSQL, the connections that apply the journal (`apply_lanes`).
@@ -269,7 +269,7 @@ pub fn start(
         own: broadcast::channel(4096).0,
     };
     let stats = Arc::new(WriterStats::default());
-    // A serving engine on PostgreSQL journals on a connection of its own (`appender`) and
+    // A serving engine on PostgreSQL journals on connections of its own (`appender`) and
     // applies on others (`apply_lanes`).
     if let Some(c) = &cluster {
         c.start_notifier(at).map_err(not_started("notify"))?;
@@ -291,8 +291,11 @@ pub fn start(
                 woken.wake();
                 c.notify(store::cluster::JOURNAL_CHANNEL);
             });
-            let (journal, thread) = appender::start(at.open_reader()?, stats.clone(), wake)
-                .map_err(not_started("journal"))?;
+            let conns = (0..appender::JOURNAL_CONNECTIONS)
+                .map(|_| at.open_reader())
+                .collect::<Result<Vec<_>, _>>()?;
+            let (journal, thread) =
+                appender::start(conns, stats.clone(), wake).map_err(not_started("journal"))?;
             (Some(lanes), Some(journal), Some(thread))
         }
         None => (None, None, None),
