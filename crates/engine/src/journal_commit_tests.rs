@@ -392,7 +392,7 @@ async fn on_postgres_the_journals_connections_answer_each_delivery_once_and_stop
         .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
         .unwrap();
     assert_eq!(rows, SENT, "one journal row each");
-    // Stopped while idle: the thread that waits for the queue and the one that waits for it.
+    // Stopped while idle: one thread waits on the queue, the other for its turn at it.
     writer.stop();
     let joined = tokio::task::spawn_blocking(move || thread.join().is_ok());
     let joined = tokio::time::timeout(std::time::Duration::from_secs(30), joined).await;
