@@ -48,13 +48,12 @@ struct Queue {
 }
 
 /// Starts the journal's threads, one on each connection. `wake` tells this engine's lanes, and
-/// the other engines (the partitions' owners), that deliveries were journaled. The handle
-/// returned ends once every thread has.
+/// the other engines (the partitions' owners), that deliveries were journaled.
 pub(crate) fn start(
     conns: Vec<Connection>,
     stats: Arc<WriterStats>,
     wake: Box<dyn Fn() + Send + Sync>,
-) -> std::io::Result<(mpsc::Sender<AppendJob>, std::thread::JoinHandle<()>)> {
+) -> std::io::Result<(mpsc::Sender<AppendJob>, Vec<std::thread::JoinHandle<()>>)> {
     let (tx, rx) = mpsc::channel();
     let queue = Arc::new(Queue {
         rx: Mutex::new(rx),
@@ -70,14 +69,7 @@ pub(crate) fn start(
                 .spawn(move || run(conn, &queue, &stats, &*wake))?,
         );
     }
-    let all = std::thread::Builder::new()
-        .name("wabox-journal".into())
-        .spawn(move || {
-            for t in threads {
-                let _ = t.join();
-            }
-        })?;
-    Ok((tx, all))
+    Ok((tx, threads))
 }
 
 fn run(conn: Connection, queue: &Queue, stats: &WriterStats, wake: &dyn Fn()) {

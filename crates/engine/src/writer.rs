@@ -274,32 +274,32 @@ pub fn start(
     if let Some(c) = &cluster {
         c.start_notifier(at).map_err(not_started("notify"))?;
     }
-    let (lanes, journal, appender_thread) = match cluster.clone().filter(|c| ingest && c.takes_work)
-    {
-        Some(c) => {
-            let lanes = Arc::new(
-                Lanes::start(
-                    apply_lanes::connect(at)?,
-                    c.clone(),
-                    stats.clone(),
-                    events.clone(),
-                )
-                .map_err(not_started("apply"))?,
-            );
-            let woken = lanes.clone();
-            let wake = Box::new(move || {
-                woken.wake();
-                c.notify(store::cluster::JOURNAL_CHANNEL);
-            });
-            let conns = (0..appender::JOURNAL_CONNECTIONS)
-                .map(|_| at.open_reader())
-                .collect::<Result<Vec<_>, _>>()?;
-            let (journal, thread) =
-                appender::start(conns, stats.clone(), wake).map_err(not_started("journal"))?;
-            (Some(lanes), Some(journal), Some(thread))
-        }
-        None => (None, None, None),
-    };
+    let (lanes, journal, appender_threads) =
+        match cluster.clone().filter(|c| ingest && c.takes_work) {
+            Some(c) => {
+                let lanes = Arc::new(
+                    Lanes::start(
+                        apply_lanes::connect(at)?,
+                        c.clone(),
+                        stats.clone(),
+                        events.clone(),
+                    )
+                    .map_err(not_started("apply"))?,
+                );
+                let woken = lanes.clone();
+                let wake = Box::new(move || {
+                    woken.wake();
+                    c.notify(store::cluster::JOURNAL_CHANNEL);
+                });
+                let conns = (0..appender::JOURNAL_CONNECTIONS)
+                    .map(|_| at.open_reader())
+                    .collect::<Result<Vec<_>, _>>()?;
+                let (journal, threads) =
+                    appender::start(conns, stats.clone(), wake).map_err(not_started("journal"))?;
+                (Some(lanes), Some(journal), threads)
+            }
+            None => (None, None, Vec::new()),
+        };
     let handle = WriterHandle {
         tx,
         journal,
@@ -327,7 +327,7 @@ pub fn start(
             );
             // The journal's thread was told to stop with this one: what it took commits, and
             // the lanes apply what they hold.
-            if let Some(t) = appender_thread {
+            for t in appender_threads {
                 let _ = t.join();
             }
             if let Some(lanes) = &lanes {
