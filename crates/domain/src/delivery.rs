@@ -176,27 +176,33 @@ pub struct TemplateStatusUpdate {
 
 /// Parses a raw body. Fails only on what makes the delivery unusable.
 pub fn parse_delivery(body: &[u8]) -> Result<Delivery, ParseError> {
-    let root: Value = serde_json::from_slice(body)
+    let mut root: Value = serde_json::from_slice(body)
         .map_err(|e| ParseError(format!("the body is not JSON: {e}")))?;
-    let Some(entries) = root.get("entry").and_then(Value::as_array) else {
+    // Taken apart, not cloned: each change keeps its `value`, and copying it was a fifth of
+    // what handling a delivery cost.
+    let Some(Value::Array(entries)) = root.get_mut("entry").map(Value::take) else {
         return err("the body has no `entry` array");
     };
     let mut changes = Vec::new();
-    for (e, entry) in entries.iter().enumerate() {
+    for (e, mut entry) in entries.into_iter().enumerate() {
         let waba_id = match entry.get("id") {
             Some(Value::String(s)) => WabaId(s.clone()),
             Some(Value::Number(n)) => WabaId(n.to_string()),
             _ => return err(format!("entry[{e}] has no `id`")),
         };
-        let Some(entry_changes) = entry.get("changes").and_then(Value::as_array) else {
+        let Some(Value::Array(entry_changes)) = entry.get_mut("changes").map(Value::take) else {
             return err(format!("entry[{e}] has no `changes` array"));
         };
-        for (c, change) in entry_changes.iter().enumerate() {
+        for (c, mut change) in entry_changes.into_iter().enumerate() {
             let at = format!("entry[{e}].changes[{c}]");
-            let Some(field) = change.get("field").and_then(Value::as_str) else {
+            let Some(field) = change
+                .get("field")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            else {
                 return err(format!("{at} has no `field`"));
             };
-            let value = change.get("value").cloned().unwrap_or(Value::Null);
+            let value = change.get_mut("value").map_or(Value::Null, Value::take);
             let metadata = value.get("metadata");
             let phone_number_id = metadata
                 .and_then(|m| m.get("phone_number_id"))
@@ -206,11 +212,11 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, ParseError> {
                 .and_then(|m| m.get("display_phone_number"))
                 .and_then(id_string);
             let payload =
-                parse_change(field, &value).map_err(|e| ParseError(format!("{at}: {}", e.0)))?;
+                parse_change(&field, &value).map_err(|e| ParseError(format!("{at}: {}", e.0)))?;
             changes.push(Change {
                 index: changes.len(),
                 waba_id: waba_id.clone(),
-                field: field.to_string(),
+                field,
                 phone_number_id,
                 display_phone,
                 payload,
