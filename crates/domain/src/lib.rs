@@ -7,6 +7,7 @@ pub mod calls;
 pub mod connections;
 pub mod content;
 pub mod delivery;
+pub mod delivery_route;
 pub mod engine_text;
 pub mod files;
 pub mod forms;

@@ -17,12 +17,16 @@
 //! do: nothing depends on the order of journal ids across groups (a tenant's deliveries are
 //! applied by id, and deliveries sent at once have no order of their own).
 
-use super::journal_commit::{Append, db_error, named_partition, refuse_all};
+use super::journal_commit::{db_error, refuse_all};
 use super::writer::WriterStats;
+use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::oneshot;
+use wabox_domain::delivery_route::{Route, route_of};
 use wabox_domain::time::now_unix;
 use wabox_store as store;
+use wabox_store::cluster::PartitionOf;
 use wabox_store::db::Connection;
 
 /// Connections (and threads) the journal commits on at once.
@@ -34,6 +38,35 @@ const MAX_APPENDS_PER_COMMIT: usize = 512;
 /// A group smaller than this waits up to `GATHER` once for more before it commits.
 const SMALL_GROUP: usize = 8;
 const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// A delivery as the journal files it, worked out on its HTTP handler's thread: its bytes, the
+/// key that tells a repeat, and the number it names (for its partition). It is not parsed
+/// here: the partition's owner parses it when it applies it (`delivery_route`).
+pub(crate) struct Filed {
+    body: Bytes,
+    digest: [u8; 32],
+    route: Route,
+}
+
+impl Filed {
+    pub(crate) fn new(body: Bytes) -> Filed {
+        Filed {
+            digest: store::journal::digest(&body),
+            route: route_of(&body),
+            body,
+        }
+    }
+
+    fn partition(&self) -> PartitionOf<'_> {
+        PartitionOf::Named {
+            phone_number_id: self.route.phone_number_id.as_deref(),
+            waba_id: self.route.waba_id.as_deref(),
+        }
+    }
+}
+
+/// A delivery waiting for its commit, and the caller to answer then.
+pub(crate) type Append = (Filed, oneshot::Sender<store::Result<i64>>);
 
 pub(crate) enum AppendJob {
     Append(Append),
@@ -122,7 +155,7 @@ fn take_group(queue: &Queue) -> Option<(Vec<Append>, bool)> {
 fn commit(conn: &Connection, appends: Vec<Append>, stats: &WriterStats) -> bool {
     let group: Vec<_> = appends
         .iter()
-        .map(|(a, _)| (&a.body[..], &a.digest, named_partition(a)))
+        .map(|(a, _)| (&a.body[..], &a.digest, a.partition()))
         .collect();
     let result = store::cluster::append_pending_group(conn, &group, now_unix());
     drop(group);

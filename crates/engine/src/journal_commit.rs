@@ -236,7 +236,10 @@ pub(super) fn append_pending(
 }
 
 /// A group's commit failed: every caller hears so (a 500), and Meta delivers again.
-pub(super) fn refuse_all(appends: Vec<Append>, e: store::db::Error) {
+pub(super) fn refuse_all<A>(
+    appends: Vec<(A, oneshot::Sender<store::Result<i64>>)>,
+    e: store::db::Error,
+) {
     tracing::error!(error = %e, count = appends.len(), "journal commit failed; answering 500 so Meta retries");
     let e = Arc::new(e);
     for (_, reply) in appends {
@@ -328,7 +331,7 @@ pub(super) fn partitions_of(
 
 /// The number and account a delivery's first change names: its partition's, by
 /// `store::cluster::partition_of`.
-pub(super) fn named_partition(append: &Arrival) -> PartitionOf<'_> {
+fn named_partition(append: &Arrival) -> PartitionOf<'_> {
     let first = append.parsed.as_ref().ok().and_then(|d| d.changes.first());
     PartitionOf::Named {
         phone_number_id: first.and_then(|c| c.phone_number_id.as_ref().map(|p| p.0.as_str())),

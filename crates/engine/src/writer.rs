@@ -154,16 +154,18 @@ impl WriterHandle {
     /// Journals a delivery; resolves once it is committed.
     pub async fn journal(&self, body: Bytes) -> store::Result<i64> {
         let (reply, rx) = oneshot::channel();
-        // Hashed and parsed here, on the caller's thread: the writer's is the one every
-        // delivery waits for.
-        let arrival = Arrival::new(body);
+        // Hashed (and on SQLite parsed) here, on the caller's thread: the writer's is the one
+        // every delivery waits for.
         let sent = match &self.journal {
             Some(journal) => journal
-                .send(AppendJob::Append((arrival, reply)))
+                .send(AppendJob::Append((appender::Filed::new(body), reply)))
                 .map_err(|_| ()),
             None => self
                 .tx
-                .send(Job::Journal { arrival, reply })
+                .send(Job::Journal {
+                    arrival: Arrival::new(body),
+                    reply,
+                })
                 .map_err(|_| ()),
         };
         sent.map_err(|_| StoreError::WriterStopped)?;
