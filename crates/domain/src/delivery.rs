@@ -178,8 +178,8 @@ pub struct TemplateStatusUpdate {
 pub fn parse_delivery(body: &[u8]) -> Result<Delivery, ParseError> {
     let mut root: Value = serde_json::from_slice(body)
         .map_err(|e| ParseError(format!("the body is not JSON: {e}")))?;
-    // Taken apart, not cloned: each change keeps its `value`, and copying it was a fifth of
-    // what handling a delivery cost.
+    // Taken apart, not cloned: each change keeps its `value`, and copying them was about a
+    // third of the parse's time (`perf`, three engines in a burst).
     let Some(Value::Array(entries)) = root.get_mut("entry").map(Value::take) else {
         return err("the body has no `entry` array");
     };
