@@ -61,16 +61,38 @@ struct Change {
     value: Option<ChangeValue>,
 }
 
-#[derive(Deserialize)]
+/// A change's `value`, read only as an object: serde's derived structs also take an array (the
+/// fields in order), where the parse finds no `metadata` in an array at all. Only `metadata`
+/// is kept, as a tree (it is small); the last of keys given twice wins, as in the parse.
 struct ChangeValue {
-    #[serde(default)]
-    metadata: Option<Metadata>,
+    metadata: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct Metadata {
-    #[serde(default)]
-    phone_number_id: Option<Value>,
+impl<'de> Deserialize<'de> for ChangeValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = ChangeValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChangeValue, A::Error> {
+                let mut metadata = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "metadata" {
+                        metadata = Some(map.next_value::<Value>()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(ChangeValue { metadata })
+            }
+        }
+        d.deserialize_map(Fields)
+    }
 }
 
 impl Body {
@@ -88,10 +110,11 @@ impl Body {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
+        // `get` finds nothing in a metadata that is not an object, as in the parse.
         let phone = change
             .value
             .and_then(|v| v.metadata)
-            .and_then(|m| m.phone_number_id);
+            .and_then(|mut m| m.get_mut("phone_number_id").map(Value::take));
         Route {
             waba_id,
             phone_number_id: match phone {
@@ -153,6 +176,11 @@ mod tests {
             format!(r#"{{"entry":[{{"id":"1","changes":[{}]}}]}}"#, change(r#""111""#)),
             // Nothing at all.
             r#"{"entry":[]}"#.to_string(),
+            // A value and a metadata that are arrays hold no metadata and no number id.
+            r#"{"entry":[{"id":"1","changes":[{"field":"messages","value":[{"phone_number_id":"111"}]}]}]}"#.to_string(),
+            format!(r#"{{"entry":[{{"id":"1","changes":[{}]}}]}}"#, change(r#"["111"]"#)),
+            // Metadata given twice: the last counts.
+            r#"{"entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},"metadata":{"phone_number_id":"2"}}}]}]}"#.to_string(),
         ];
         for body in &bodies {
             assert!(parse_delivery(body.as_bytes()).is_ok(), "{body}");
@@ -164,6 +192,12 @@ mod tests {
         }
         let duplicated = route_of(bodies[4].as_bytes());
         assert_eq!(duplicated.waba_id.as_deref(), Some("3"));
+        assert_eq!(route_of(bodies[7].as_bytes()).phone_number_id, None);
+        assert_eq!(route_of(bodies[8].as_bytes()).phone_number_id, None);
+        assert_eq!(
+            route_of(bodies[9].as_bytes()).phone_number_id.as_deref(),
+            Some("2")
+        );
         assert_eq!(
             route_of(bodies[1].as_bytes()).phone_number_id.as_deref(),
             Some("777")
