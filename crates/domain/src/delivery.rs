@@ -299,7 +299,7 @@ fn indexed<T>(
 }
 
 /// Ids arrive as strings, but a number is accepted too (some tools re-serialise them).
-fn id_string(v: &Value) -> Option<String> {
+pub(crate) fn id_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
