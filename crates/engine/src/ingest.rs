@@ -43,7 +43,7 @@ pub fn apply_pending(
         // stored together at the end, a statement each instead of one a message.
         let parsed: Vec<_> = pending.iter().map(|(_, body)| parse(body)).collect();
         let mut batch = apply::Batch::together(conn);
-        batch.look_ahead(conn, parsed.iter().filter_map(|p| p.as_ref().ok()))?;
+        batch.look_ahead(conn, parsed.iter().filter_map(|p| p.as_ref().ok()), now)?;
         for ((id, _), parsed) in pending.iter().zip(&parsed) {
             let (state, detail) = apply_parsed(conn, *id, parsed, now, &batch, events)?;
             if state != JournalState::Processed {

@@ -78,13 +78,15 @@ impl Batch {
         }
     }
 
-    /// Looks up, in one statement, the customers whose messages the batch's deliveries bring
-    /// (`identity::LookAhead`), when its messages are stored together: on PostgreSQL, where
-    /// that lookup was a round trip a message.
+    /// Looks up, in one statement, the customers whose messages the batch's deliveries bring,
+    /// and makes those nobody knows in another (`identity::LookAhead`), when its messages are
+    /// stored together: on PostgreSQL, where each lookup and each new customer was a round
+    /// trip.
     pub fn look_ahead<'d>(
         &mut self,
         conn: &Connection,
         deliveries: impl IntoIterator<Item = &'d Delivery>,
+        now: i64,
     ) -> Result<()> {
         if !self.together.is_on() {
             return Ok(());
@@ -110,10 +112,12 @@ impl Batch {
                     ids: seen.ids,
                     at: m.at,
                     number_id: number.id,
+                    name: seen.name,
+                    username: seen.username,
                 });
             }
         }
-        self.ahead = identity::LookAhead::look(conn, &wanted)?;
+        self.ahead = identity::LookAhead::look(conn, &wanted, now)?;
         Ok(())
     }
 

@@ -56,7 +56,7 @@ pub fn resolve(
     resolve_ahead(conn, None, tenant_id, s, number_id, now, events)
 }
 
-/// `resolve`, with what its batch looked up ahead (`LookAhead`).
+/// `resolve`, with what its batch looked up (or made) ahead (`LookAhead`).
 pub fn resolve_ahead(
     conn: &Connection,
     ahead: Option<&LookAhead>,
@@ -66,6 +66,13 @@ pub fn resolve_ahead(
     now: i64,
     events: &mut Vec<StoreEvent>,
 ) -> Result<Resolved> {
+    if let Some(id) = ahead.and_then(|a| a.take_made(tenant_id, &s.ids)) {
+        return Ok(Resolved {
+            id,
+            created: true,
+            conversation: None,
+        });
+    }
     let paired = pair_on(conn, ahead, tenant_id, s, Some(number_id), now, events)?;
     if let Some((id, conversation)) = paired {
         return Ok(Resolved {

@@ -109,7 +109,7 @@ pub fn apply(conn: &Connection, journal_id: i64, body: &Value) -> (Applied, Vec<
         wabox_domain::delivery::parse_delivery(&serde_json::to_vec(body).unwrap()).unwrap();
     let mut events = Vec::new();
     let mut batch = Batch::together(conn);
-    batch.look_ahead(conn, [&delivery]).unwrap();
+    batch.look_ahead(conn, [&delivery], 1_000).unwrap();
     let applied = apply_routed(conn, journal_id, &delivery, 1_000, &batch, &mut events).unwrap();
     batch.finish(conn, &mut events).unwrap();
     (applied, events)
@@ -134,7 +134,7 @@ pub fn apply_all(
         .map(|b| wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap())
         .collect();
     if together {
-        batch.look_ahead(conn, &deliveries).unwrap();
+        batch.look_ahead(conn, &deliveries, 1_000).unwrap();
     }
     for (i, delivery) in deliveries.iter().enumerate() {
         let id = first_id + i as i64;

@@ -270,3 +270,135 @@ fn customers_looked_up_ahead_are_found_as_one_at_a_time_finds_them() {
     }
     assert_eq!(count(&together.conn, "SELECT count(*) FROM contacts"), 4);
 }
+
+const IVY: &str = "5215550009";
+const JAY: &str = "5215550010";
+const KIM: &str = "5215550011";
+const LEO: &str = "5215550012";
+
+/// New customers of every kind a batch makes ahead, or leaves to be made one at a time.
+fn new_customers() -> Vec<Value> {
+    vec![
+        // By number, twice, renamed the second time: made once, under the first name.
+        by(Some(IVY), None, "Ivy", "wamid.I1", 200),
+        by(Some(IVY), None, "Ivy R.", "wamid.I2", 201),
+        // By number and BSUID at once.
+        by(Some(JAY), Some("US.910"), "Jay", "wamid.J1", 202),
+        // By number alone, then with a BSUID: a pairing, made one at a time.
+        by(Some(KIM), None, "Kim", "wamid.K1", 203),
+        by(Some(KIM), Some("US.911"), "Kim", "wamid.K2", 204),
+        // By BSUID alone, its number given by its profile only.
+        by(None, Some("US.912"), "Lu", "wamid.L1", 205),
+        // Something else than a customer's message (nothing looked up ahead counts after it),
+        // then a new customer's first message.
+        echoes(vec![echo("wamid.O9", 206, "hello all")]),
+        by(Some(LEO), None, "Leo", "wamid.M1", 207),
+        by(Some(LEO), None, "Leo", "wamid.M2", 208),
+    ]
+}
+
+#[crate::testing::both_stores]
+fn new_customers_made_ahead_are_made_as_one_at_a_time_makes_them() {
+    let (one_by_one, together) = (store(), store());
+    people_before_the_batch(&one_by_one.conn);
+    people_before_the_batch(&together.conn);
+    let events_one = apply_all(&one_by_one.conn, 10, &new_customers(), false);
+    let events_together = apply_all(&together.conn, 10, &new_customers(), true);
+    let expected = contents(&one_by_one.conn);
+    assert_eq!(contents(&together.conn), expected);
+    assert_eq!(kinds(&events_together), kinds(&events_one));
+    for line in [
+        "5215550009/ Ivy R.",
+        "5215550010/US.910 Jay",
+        "5215550011/US.911 Kim",
+        "/US.912 Lu",
+        "5215550012/ Leo",
+    ] {
+        assert!(
+            expected.contains(&line.to_string()),
+            "{line}: {expected:#?}"
+        );
+    }
+    // Eve, Fay (two contacts), Gus, the five new ones, and the customer the echo wrote to.
+    let all = contents(&together.conn);
+    assert_eq!(
+        count(&together.conn, "SELECT count(*) FROM contacts"),
+        10,
+        "{all:#?}"
+    );
+}
+
+/// On PostgreSQL a batch's new customers are made in the statement that looks its customers
+/// up, before any of its deliveries is applied, except those a pairing in the batch names.
+#[test]
+fn new_customers_are_made_before_the_batch_is_applied_on_postgres() {
+    crate::testing::on_store(crate::testing::StoreKind::Postgres, || {
+        let f = store();
+        people_before_the_batch(&f.conn);
+        let deliveries: Vec<_> = (new_customers().iter())
+            .map(|b| {
+                wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap()
+            })
+            .collect();
+        let mut batch = crate::apply::Batch::together(&f.conn);
+        batch.look_ahead(&f.conn, &deliveries, 1_000).unwrap();
+        let made = |sql: &str| {
+            let mut stmt = f.conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .collect::<crate::db::Result<Vec<_>>>()
+                .unwrap()
+        };
+        let new = "SELECT coalesce(wa_id, '') || '/' || coalesce(user_id, '') || ' ' || name
+                   || ' ' || created_at FROM contacts WHERE name NOT IN ('Eve', 'Fay', 'Gus')
+                   ORDER BY id";
+        // Kim is paired in the batch: made when its first message is applied, not ahead.
+        assert_eq!(
+            made(new),
+            [
+                "5215550009/ Ivy 1000",
+                "5215550010/US.910 Jay 1000",
+                "/US.912 Lu 1000",
+                "5215550012/ Leo 1000",
+            ]
+        );
+    });
+}
+
+#[crate::testing::both_stores]
+fn a_former_number_is_not_made_a_new_customer_for_what_was_sent_before_the_change() {
+    const OLD: &str = "5215550013";
+    const NEW: &str = "5215550014";
+    let before = [
+        from(OLD, "Ivo", says(OLD, "wamid.V1", 10, "hola")),
+        from(
+            OLD,
+            "Ivo",
+            json!({"from": OLD, "id": "wamid.V2", "timestamp": "50", "type": "system",
+                   "system": {"type": "user_changed_number", "body": "changed", "wa_id": NEW}}),
+        ),
+    ];
+    // A late message sent from the old number before the change (Ivo's), then one from its
+    // new owner after it (someone new).
+    let batch = [
+        from(OLD, "Ivo", says(OLD, "wamid.V3", 45, "sent before")),
+        from(OLD, "Otto", says(OLD, "wamid.V4", 60, "my new number")),
+    ];
+    let (one_by_one, together) = (store(), store());
+    apply_all(&one_by_one.conn, 1, &before, false);
+    apply_all(&together.conn, 1, &before, false);
+    let events_one = apply_all(&one_by_one.conn, 10, &batch, false);
+    let events_together = apply_all(&together.conn, 10, &batch, true);
+    let expected = contents(&one_by_one.conn);
+    assert_eq!(contents(&together.conn), expected);
+    assert_eq!(kinds(&events_together), kinds(&events_one));
+    for line in [
+        "wamid.V3 5215550014/ in customer",
+        "wamid.V4 5215550013/ in customer",
+    ] {
+        assert!(
+            expected.iter().any(|l| l.starts_with(line)),
+            "{line}: {expected:#?}"
+        );
+    }
+}
