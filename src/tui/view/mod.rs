@@ -198,6 +198,11 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(text), area);
         return;
     }
+    // An open popup answers the keys now and names them in its own frame: the focused pane's,
+    // down here, would say Enter sends while it does what the popup says.
+    if app.popup.is_some() {
+        return;
+    }
     let (scope, actions) = app.focused_commands();
     let mut spans = Vec::new();
     for action in actions {
