@@ -91,8 +91,10 @@ impl Batch {
         if !self.together.is_on() {
             return Ok(());
         }
+        let deliveries: Vec<&Delivery> = deliveries.into_iter().collect();
+        self.route_all(conn, &deliveries)?;
         let mut wanted = Vec::new();
-        for change in deliveries.into_iter().flat_map(|d| &d.changes) {
+        for change in deliveries.iter().flat_map(|d| &d.changes) {
             let ChangePayload::Messages {
                 contacts, messages, ..
             } = &change.payload
@@ -124,6 +126,28 @@ impl Batch {
     /// Stores what waits (`together`). A batch's last step, in its transaction.
     pub fn finish(&self, conn: &Connection, events: &mut Vec<StoreEvent>) -> Result<()> {
         self.together.store(conn, events)
+    }
+
+    /// Routes the numbers the deliveries name in one statement (`route` then finds each in
+    /// hand): a batch's changes name a few dozen numbers, each a round trip of its own before.
+    fn route_all(&self, conn: &Connection, deliveries: &[&Delivery]) -> Result<()> {
+        let mut ids: Vec<&str> = (deliveries.iter())
+            .flat_map(|d| &d.changes)
+            .filter_map(|c| c.phone_number_id.as_ref().map(|id| id.as_str()))
+            .filter(|id| !self.routes.borrow().contains_key(*id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut routed = crate::directory::route_numbers(conn, &ids)?;
+        let mut routes = self.routes.borrow_mut();
+        for id in ids {
+            // One wabox does not know is known not to be, as `route` keeps it.
+            routes.insert(id.to_string(), routed.remove(id));
+        }
+        Ok(())
     }
 
     fn route(

@@ -185,6 +185,37 @@ pub fn route_number(conn: &Connection, id: &PhoneNumberId) -> Result<Option<Rout
         .optional()?)
 }
 
+/// `route_number` for several numbers in one statement: each one known, by its Meta id (those
+/// not known are left out).
+pub fn route_numbers(
+    conn: &Connection,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, RoutedNumber>> {
+    let listed = match conn.dialect() {
+        crate::db::Dialect::Postgres => {
+            "SELECT value FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS json))"
+        }
+        crate::db::Dialect::Sqlite => "SELECT value FROM json_each(?1)",
+    };
+    let sql = format!(
+        "SELECT phone_number_id, id, tenant_id, display_phone FROM numbers
+         WHERE phone_number_id IN ({listed})"
+    );
+    let ids = serde_json::to_string(ids).map_err(StoreError::invalid)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([ids], |r| {
+        Ok((
+            r.get(0)?,
+            RoutedNumber {
+                id: r.get(1)?,
+                tenant_id: r.get(2)?,
+                display_phone: r.get(3)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<crate::db::Result<_>>()?)
+}
+
 /// The tenant owning a WABA, for fields that arrive without a phone number id (templates, account).
 pub fn tenant_of_waba(conn: &Connection, waba_id: &str) -> Result<Option<i64>> {
     let mut stmt = conn
@@ -206,6 +237,23 @@ mod tests {
             connection: ConnectionKind::Dedicated,
             access_token_sealed: None,
         }
+    }
+
+    #[crate::testing::both_stores]
+    fn numbers_are_routed_together_as_one_at_a_time() {
+        let (_d, conn) = store();
+        add_tenant(&conn, "Acme", 1).unwrap();
+        add_tenant(&conn, "Beta", 1).unwrap();
+        add_number(&conn, &number("Acme", "106540352242922"), 1).unwrap();
+        add_number(&conn, &number("Beta", "106540352242923"), 1).unwrap();
+        let ids = ["106540352242922", "106540352242923", "106540352242924"];
+        let routed = route_numbers(&conn, &ids).unwrap();
+        for id in ids {
+            let one = route_number(&conn, &PhoneNumberId(id.to_string())).unwrap();
+            assert_eq!(routed.get(id), one.as_ref(), "{id}");
+        }
+        assert_eq!(routed.len(), 2);
+        assert!(route_numbers(&conn, &[]).unwrap().is_empty());
     }
 
     #[crate::testing::both_stores]

@@ -402,3 +402,37 @@ fn a_former_number_is_not_made_a_new_customer_for_what_was_sent_before_the_chang
         );
     }
 }
+
+/// On PostgreSQL a batch routes every number its changes name in one statement before any is
+/// applied: an echo's too, and a number wabox does not know (known not to be).
+#[test]
+fn a_batch_routes_the_numbers_it_names_before_it_is_applied_on_postgres() {
+    crate::testing::on_store(crate::testing::StoreKind::Postgres, || {
+        let f = store();
+        let bodies = [
+            echoes(vec![echo("wamid.O8", 132, "we are on it")]),
+            change_for(
+                WABA,
+                Some("999000111"),
+                "messages",
+                json!({"messages": [{"from": BEN, "id": "wamid.X1", "timestamp": "140",
+                                     "type": "text", "text": {"body": "hi"}}]}),
+            ),
+        ];
+        let deliveries: Vec<_> = (bodies.iter())
+            .map(|b| {
+                wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap()
+            })
+            .collect();
+        let mut batch = crate::apply::Batch::together(&f.conn);
+        batch.look_ahead(&f.conn, &deliveries, 1_000).unwrap();
+        let ours =
+            crate::directory::route_number(&f.conn, &wabox_domain::PhoneNumberId(PNID.into()))
+                .unwrap();
+        assert!(ours.is_some());
+        let routes = batch.routes.borrow();
+        assert_eq!(routes.get(PNID), Some(&ours));
+        assert_eq!(routes.get("999000111"), Some(&None));
+        assert_eq!(routes.len(), 2);
+    });
+}
