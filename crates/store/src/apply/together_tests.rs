@@ -221,14 +221,35 @@ const FAY: &str = "5215550006";
 const GUS: &str = "5215550007";
 
 /// Eve by phone number; Fay as two contacts, one by phone number and one by BSUID; Gus.
-fn people_before_the_batch(conn: &Connection) {
-    let before = [
+fn people_before_the_batch() -> Vec<Value> {
+    vec![
         by(Some(EVE), None, "Eve", "wamid.E0", 10),
         by(Some(FAY), None, "Fay", "wamid.F0", 11),
         by(None, Some("US.606"), "Fay", "wamid.F1", 12),
         by(Some(GUS), None, "Gus", "wamid.G0", 13),
-    ];
-    apply_all(conn, 1, &before, false);
+    ]
+}
+
+/// Applies `batch` after `before` on two stores, one delivery at a time and together, and
+/// checks they end the same with the same events; returns the one-at-a-time store's contents
+/// and the together store.
+fn same_as_one_at_a_time(before: &[Value], batch: &[Value]) -> (Vec<String>, Fixture) {
+    let (one_by_one, together) = (store(), store());
+    apply_all(&one_by_one.conn, 1, before, false);
+    apply_all(&together.conn, 1, before, false);
+    let events_one = apply_all(&one_by_one.conn, 10, batch, false);
+    let events_together = apply_all(&together.conn, 10, batch, true);
+    let expected = contents(&one_by_one.conn);
+    assert_eq!(contents(&together.conn), expected);
+    assert_eq!(kinds(&events_together), kinds(&events_one));
+    (expected, together)
+}
+
+/// The deliveries of `bodies`, parsed.
+fn parsed(bodies: &[Value]) -> Vec<wabox_domain::delivery::Delivery> {
+    (bodies.iter())
+        .map(|b| wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap())
+        .collect()
 }
 
 #[crate::testing::both_stores]
@@ -249,14 +270,7 @@ fn customers_looked_up_ahead_are_found_as_one_at_a_time_finds_them() {
         by(None, Some("US.606"), "Fay", "wamid.F3", 107),
         by(Some(FAY), None, "Fay", "wamid.F4", 108),
     ];
-    let (one_by_one, together) = (store(), store());
-    people_before_the_batch(&one_by_one.conn);
-    people_before_the_batch(&together.conn);
-    let events_one = apply_all(&one_by_one.conn, 10, &batch, false);
-    let events_together = apply_all(&together.conn, 10, &batch, true);
-    let expected = contents(&one_by_one.conn);
-    assert_eq!(contents(&together.conn), expected);
-    assert_eq!(kinds(&events_together), kinds(&events_one));
+    let (expected, together) = same_as_one_at_a_time(&people_before_the_batch(), &batch);
     for line in [
         "5215550005/US.505 Eve",
         "5215550006/US.606 Fay",
@@ -299,14 +313,7 @@ fn new_customers() -> Vec<Value> {
 
 #[crate::testing::both_stores]
 fn new_customers_made_ahead_are_made_as_one_at_a_time_makes_them() {
-    let (one_by_one, together) = (store(), store());
-    people_before_the_batch(&one_by_one.conn);
-    people_before_the_batch(&together.conn);
-    let events_one = apply_all(&one_by_one.conn, 10, &new_customers(), false);
-    let events_together = apply_all(&together.conn, 10, &new_customers(), true);
-    let expected = contents(&one_by_one.conn);
-    assert_eq!(contents(&together.conn), expected);
-    assert_eq!(kinds(&events_together), kinds(&events_one));
+    let (expected, together) = same_as_one_at_a_time(&people_before_the_batch(), &new_customers());
     for line in [
         "5215550009/ Ivy R.",
         "5215550010/US.910 Jay",
@@ -334,12 +341,8 @@ fn new_customers_made_ahead_are_made_as_one_at_a_time_makes_them() {
 fn new_customers_are_made_before_the_batch_is_applied_on_postgres() {
     crate::testing::on_store(crate::testing::StoreKind::Postgres, || {
         let f = store();
-        people_before_the_batch(&f.conn);
-        let deliveries: Vec<_> = (new_customers().iter())
-            .map(|b| {
-                wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap()
-            })
-            .collect();
+        apply_all(&f.conn, 1, &people_before_the_batch(), false);
+        let deliveries = parsed(&new_customers());
         let mut batch = crate::apply::Batch::together(&f.conn);
         batch.look_ahead(&f.conn, &deliveries, 1_000).unwrap();
         let made = |sql: &str| {
@@ -384,14 +387,7 @@ fn a_former_number_is_not_made_a_new_customer_for_what_was_sent_before_the_chang
         from(OLD, "Ivo", says(OLD, "wamid.V3", 45, "sent before")),
         from(OLD, "Otto", says(OLD, "wamid.V4", 60, "my new number")),
     ];
-    let (one_by_one, together) = (store(), store());
-    apply_all(&one_by_one.conn, 1, &before, false);
-    apply_all(&together.conn, 1, &before, false);
-    let events_one = apply_all(&one_by_one.conn, 10, &batch, false);
-    let events_together = apply_all(&together.conn, 10, &batch, true);
-    let expected = contents(&one_by_one.conn);
-    assert_eq!(contents(&together.conn), expected);
-    assert_eq!(kinds(&events_together), kinds(&events_one));
+    let (expected, _) = same_as_one_at_a_time(&before, &batch);
     for line in [
         "wamid.V3 5215550014/ in customer",
         "wamid.V4 5215550013/ in customer",
@@ -419,11 +415,7 @@ fn a_batch_routes_the_numbers_it_names_before_it_is_applied_on_postgres() {
                                      "type": "text", "text": {"body": "hi"}}]}),
             ),
         ];
-        let deliveries: Vec<_> = (bodies.iter())
-            .map(|b| {
-                wabox_domain::delivery::parse_delivery(&serde_json::to_vec(b).unwrap()).unwrap()
-            })
-            .collect();
+        let deliveries = parsed(&bodies);
         let mut batch = crate::apply::Batch::together(&f.conn);
         batch.look_ahead(&f.conn, &deliveries, 1_000).unwrap();
         let ours =
