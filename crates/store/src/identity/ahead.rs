@@ -49,6 +49,14 @@ pub struct Wanted {
 /// A customer made ahead: tenant and ids.
 type Made = (i64, Option<String>, Option<String>);
 
+fn made_of(tenant_id: i64, ids: &Ids) -> Made {
+    (
+        tenant_id,
+        ids.wa_id.as_ref().map(|w| w.0.clone()),
+        ids.user_id.as_ref().map(|u| u.0.clone()),
+    )
+}
+
 #[derive(Default)]
 pub struct LookAhead {
     found: RefCell<HashMap<Key, Found>>,
@@ -115,12 +123,7 @@ impl LookAhead {
         if self.spoilt.get() || self.seen_any(tenant_id, ids) {
             return None;
         }
-        let made = (
-            tenant_id,
-            ids.wa_id.as_ref().map(|w| w.0.clone()),
-            ids.user_id.as_ref().map(|u| u.0.clone()),
-        );
-        let id = self.made.borrow_mut().remove(&made)?;
+        let id = self.made.borrow_mut().remove(&made_of(tenant_id, ids))?;
         self.saw(tenant_id, ids, &Found::default());
         Some(id)
     }
@@ -184,13 +187,7 @@ fn make(
         return Ok(HashMap::new());
     }
     let customers: Vec<Made> = (wanted.iter())
-        .map(|w| {
-            (
-                w.tenant_id,
-                w.ids.wa_id.as_ref().map(|x| x.0.clone()),
-                w.ids.user_id.as_ref().map(|x| x.0.clone()),
-            )
-        })
+        .map(|w| made_of(w.tenant_id, &w.ids))
         .collect();
     // Each id (tenant, whether a number, value) and the customers (ids together) naming it.
     let mut naming: HashMap<(i64, bool, &str), HashSet<&Made>> = HashMap::new();
