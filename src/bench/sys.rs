@@ -63,6 +63,32 @@ pub fn pid_cpu(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// CPU seconds used so far by each thread of another process, by thread id, with the thread's
+/// kind (`thread_kind`); empty once the process is gone.
+pub fn pid_threads_cpu(pid: u32) -> std::collections::BTreeMap<u32, (String, f64)> {
+    let mut threads = std::collections::BTreeMap::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for t in tasks.flatten() {
+            let Some(tid) = t.file_name().to_str().and_then(|n| n.parse().ok()) else {
+                continue;
+            };
+            if let Ok(text) = std::fs::read_to_string(t.path().join("stat"))
+                && let Some((name, s)) = parse_stat(&text)
+            {
+                threads.insert(tid, (thread_kind(&name).to_string(), s));
+            }
+        }
+    }
+    threads
+}
+
+/// A thread's name without the number that tells threads of one kind apart:
+/// `wabox-journal-1` is a `wabox-journal`.
+pub fn thread_kind(name: &str) -> &str {
+    name.trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('-')
+}
+
 /// CPU seconds used so far by the threads whose name starts with `prefix`.
 pub fn threads_cpu(prefix: &str) -> f64 {
     let mut named = 0.0;
@@ -120,5 +146,16 @@ mod tests {
         assert_eq!(name, "wabox writer");
         assert!(secs > 0.0);
         assert!(super::rss().rss_kib > 0);
+    }
+
+    #[test]
+    fn threads_of_a_kind_share_it_and_this_process_has_some() {
+        assert_eq!(super::thread_kind("wabox-journal-1"), "wabox-journal");
+        assert_eq!(super::thread_kind("wabox-apply-12"), "wabox-apply");
+        assert_eq!(super::thread_kind("tokio-rt-worker"), "tokio-rt-worker");
+        assert_eq!(super::thread_kind("wabox"), "wabox");
+        let threads = super::pid_threads_cpu(std::process::id());
+        assert!(threads.contains_key(&std::process::id()), "{threads:?}");
+        assert!(super::pid_threads_cpu(u32::MAX).is_empty());
     }
 }

@@ -92,6 +92,9 @@ pub struct ClusterCpu {
     /// This process: the load generator and the watcher.
     pub bench_cores: f64,
     pub other_programs_cores: f64,
+    /// CPU seconds of the live engines' threads, summed by kind (`sys::thread_kind`), most
+    /// first: threads that ended before the last answer are not counted.
+    pub engine_threads: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -279,6 +282,15 @@ impl PgReport {
                     .unwrap_or_else(|| "-".into()),
                 r.cpu.bench_cores,
                 r.cpu.other_programs_cores
+            );
+            println!(
+                "     engine threads while sending: {}",
+                r.cpu
+                    .engine_threads
+                    .iter()
+                    .map(|(kind, s)| format!("{kind} {s:.2} s"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             println!(
                 "     journal: {} rows, {} processed, {} pending, {} unrouted, {} invalid, {} repeats; {} messages of this run, {} distinct: {}",

@@ -371,6 +371,8 @@ fn check(c: &Connection, tag: &str) -> anyhow::Result<(JournalCounts, i64, i64)>
 struct CpuAt {
     at: Instant,
     engines: Vec<f64>,
+    /// Each engine's threads (`sys::pid_threads_cpu`).
+    threads: Vec<std::collections::BTreeMap<u32, (String, f64)>>,
     server: Option<f64>,
     bench: f64,
     machine: f64,
@@ -381,6 +383,10 @@ impl CpuAt {
         CpuAt {
             at: Instant::now(),
             engines: engines.iter().map(|e| sys::pid_cpu(e.pid)).collect(),
+            threads: engines
+                .iter()
+                .map(|e| sys::pid_threads_cpu(e.pid))
+                .collect(),
             server: postmaster.map(server_cpu),
             bench: sys::process_cpu(),
             machine: sys::machine_busy(),
@@ -414,7 +420,17 @@ impl CpuAt {
         let bench = sys::process_cpu() - self.bench;
         let machine = sys::machine_busy() - self.machine;
         let known = bench + engines_cpu.iter().sum::<f64>() + server.unwrap_or(0.0);
+        let mut by_kind: std::collections::BTreeMap<String, f64> = Default::default();
+        for (e, before) in engines.iter().zip(&self.threads).filter(|(e, _)| !e.killed) {
+            for (tid, (kind, now)) in sys::pid_threads_cpu(e.pid) {
+                let was = before.get(&tid).map_or(0.0, |(_, s)| *s);
+                *by_kind.entry(kind).or_default() += (now - was).max(0.0);
+            }
+        }
+        let mut engine_threads: Vec<(String, f64)> = by_kind.into_iter().collect();
+        engine_threads.sort_by(|a, b| b.1.total_cmp(&a.1));
         ClusterCpu {
+            engine_threads,
             wall_seconds: wall,
             engines_cores: engines_cpu.iter().map(|c| c / wall).collect(),
             postgres_cores: server.map(|s| s / wall),
