@@ -63,7 +63,7 @@ pub fn pid_cpu(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// CPU seconds used so far by each thread of another process, by thread id, with the thread's
+/// CPU seconds used so far by each thread of a process, by thread id, with the thread's
 /// kind (`thread_kind`); empty once the process is gone.
 pub fn pid_threads_cpu(pid: u32) -> std::collections::BTreeMap<u32, (String, f64)> {
     let mut threads = std::collections::BTreeMap::new();
@@ -89,20 +89,13 @@ pub fn thread_kind(name: &str) -> &str {
         .trim_end_matches('-')
 }
 
-/// CPU seconds used so far by the threads whose name starts with `prefix`.
+/// CPU seconds used so far by this process's threads whose name starts with `prefix`.
 pub fn threads_cpu(prefix: &str) -> f64 {
-    let mut named = 0.0;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for t in tasks.flatten() {
-            if let Ok(text) = std::fs::read_to_string(t.path().join("stat"))
-                && let Some((name, s)) = parse_stat(&text)
-                && name.starts_with(prefix)
-            {
-                named += s;
-            }
-        }
-    }
-    named
+    pid_threads_cpu(std::process::id())
+        .into_values()
+        .filter(|(kind, _)| kind.starts_with(prefix))
+        .map(|(_, s)| s)
+        .sum()
 }
 
 /// CPU seconds the whole machine has been busy (all processes, from /proc/stat), to tell how
