@@ -2,14 +2,18 @@
 //! customer (a short burst, then about one every 6 s), and backoff after throttling or errors.
 //! Time is passed in, in seconds, so the rules are tested without a clock.
 
-const WINDOW_SPAN: f64 = 1.01;
+const WINDOW_SPAN: f64 = 1.03;
 
 /// The share of a number's rate the outbox uses.
 pub const NUMBER_HEADROOM: f64 = 0.99;
 
 /// At most `limit` sends in any one-second window: the hard cap under a number's bucket, so that
 /// catching up after a late timer can never put more than the rate into a second. The window
-/// is 10 ms longer than a second, so that network jitter cannot either, at Meta's end.
+/// is 30 ms longer than a second, so that jitter between a send leaving and reaching Meta
+/// cannot either. With 10 ms, every run of `wabox bench send` put 21 sends into one second
+/// at the simulator on a number of 20 (and 81–82 on one of 80): the bucket spaces sends so
+/// that 21 of them span 1.0101 s, and a busy machine delays one more than that. With 30 ms,
+/// none did at 20 and one run in three at 80, for 96–97% of the rate instead of 98%.
 #[derive(Debug, Clone)]
 pub struct SecondWindow {
     limit: usize,
@@ -150,9 +154,10 @@ mod tests {
             assert_eq!(w.wait(0.5 + i as f64 * 0.001), 0.0);
             w.take(0.5 + i as f64 * 0.001);
         }
-        assert!((w.wait(0.6) - 0.91).abs() < 1e-9);
+        assert!((w.wait(0.6) - (0.5 + WINDOW_SPAN - 0.6)).abs() < 1e-9);
         assert!(w.wait(1.5) > 0.0);
-        assert_eq!(w.wait(1.51), 0.0);
+        assert!(w.wait(0.5 + WINDOW_SPAN - 0.001) > 0.0);
+        assert_eq!(w.wait(0.5 + WINDOW_SPAN), 0.0);
     }
 
     #[test]
