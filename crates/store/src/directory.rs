@@ -191,18 +191,12 @@ pub fn route_numbers(
     conn: &Connection,
     ids: &[&str],
 ) -> Result<std::collections::HashMap<String, RoutedNumber>> {
-    let listed = match conn.dialect() {
-        crate::db::Dialect::Postgres => {
-            "SELECT value FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS json))"
-        }
-        crate::db::Dialect::Sqlite => "SELECT value FROM json_each(?1)",
+    let sql = match conn.dialect() {
+        crate::db::Dialect::Postgres => ROUTE_NUMBERS_POSTGRES,
+        crate::db::Dialect::Sqlite => ROUTE_NUMBERS,
     };
-    let sql = format!(
-        "SELECT phone_number_id, id, tenant_id, display_phone FROM numbers
-         WHERE phone_number_id IN ({listed})"
-    );
     let ids = serde_json::to_string(ids).map_err(StoreError::invalid)?;
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([ids], |r| {
         Ok((
             r.get(0)?,
@@ -215,6 +209,14 @@ pub fn route_numbers(
     })?;
     Ok(rows.collect::<crate::db::Result<_>>()?)
 }
+
+/// `route_numbers`' statement: ?1 is a JSON array of Meta's ids.
+const ROUTE_NUMBERS: &str = "SELECT phone_number_id, id, tenant_id, display_phone FROM numbers
+    WHERE phone_number_id IN (SELECT value FROM json_each(?1))";
+const ROUTE_NUMBERS_POSTGRES: &str =
+    "SELECT phone_number_id, id, tenant_id, display_phone FROM numbers
+    WHERE phone_number_id IN (
+        SELECT value FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS json)))";
 
 /// The tenant owning a WABA, for fields that arrive without a phone number id (templates, account).
 pub fn tenant_of_waba(conn: &Connection, waba_id: &str) -> Result<Option<i64>> {
