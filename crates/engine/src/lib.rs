@@ -34,6 +34,7 @@ mod numbers_cache;
 pub mod outbox;
 mod outgoing;
 mod public_paths;
+mod read_pool;
 mod read_receipts;
 pub mod remote_api;
 mod retention;
@@ -64,44 +65,13 @@ mod webhook_journal;
 mod websocket_frame;
 pub mod writer;
 
+pub use read_pool::ReadPool;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use wabox_config::Config;
 use wabox_secret::crypto::Sealer;
-use wabox_store::db::Connection;
-use wabox_store::{self as store, StoreError};
+use wabox_store::StoreError;
 use writer::WriterHandle;
-
-/// Read-only connections beside the writer, reused across requests.
-pub struct ReadPool {
-    at: store_at::StoreAt,
-    idle: Mutex<Vec<Connection>>,
-}
-
-impl ReadPool {
-    pub fn new(at: store_at::StoreAt) -> Self {
-        ReadPool {
-            at,
-            idle: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Runs a query on a pooled connection (blocking: call from `spawn_blocking`).
-    pub fn with<R>(&self, f: impl FnOnce(&Connection) -> store::Result<R>) -> store::Result<R> {
-        let conn = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
-        let conn = match conn {
-            Some(c) => c,
-            None => self.at.open_reader()?,
-        };
-        let result = f(&conn);
-        if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < 8
-        {
-            idle.push(conn);
-        }
-        result
-    }
-}
 
 /// How the engine was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
