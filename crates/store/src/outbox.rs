@@ -96,28 +96,37 @@ pub fn queue(
         wabox_domain::reply::PLACEHOLDER_PREFIX,
         rand::random::<u128>()
     );
-    conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at, status, payload, reply_to)
-         VALUES (?1, ?2, 'out', ?7, ?3, ?4, ?5, 'queued', ?6, ?8)",
-    )?
-    .execute(params![target.conversation_id, placeholder, send.kind, send.rendered, now, send.request.to_string(), send.origin, send.reply_to])?;
-    let message_id = conn.last_insert_rowid()?;
-    conn.prepare_cached(
-        "INSERT INTO outbox (conversation_id, number_id, message_id, kind, request, next_attempt_at,
-                             requested_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-    )?
-    .execute(params![
-        target.conversation_id,
-        target.number_id,
-        message_id,
-        send.kind,
-        send.request.to_string(),
-        now_ms,
-        send.requested_by,
-        now
-    ])?;
-    let outbox_id = conn.last_insert_rowid()?;
+    // Each row's id comes back with it (`RETURNING`): asking for it after was one more round
+    // trip each on PostgreSQL, and the writer runs every agent's send one after the other.
+    let request = send.request.to_string();
+    let message_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO messages (conversation_id, wamid, direction, origin, type, text, at, status, payload, reply_to)
+             VALUES (?1, ?2, 'out', ?7, ?3, ?4, ?5, 'queued', ?6, ?8) RETURNING id",
+        )?
+        .query_row(
+            params![target.conversation_id, placeholder, send.kind, send.rendered, now, request, send.origin, send.reply_to],
+            |r| r.get(0),
+        )?;
+    let outbox_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO outbox (conversation_id, number_id, message_id, kind, request, next_attempt_at,
+                                 requested_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+        )?
+        .query_row(
+            params![
+                target.conversation_id,
+                target.number_id,
+                message_id,
+                send.kind,
+                request,
+                now_ms,
+                send.requested_by,
+                now
+            ],
+            |r| r.get(0),
+        )?;
     // Our message is the latest activity, but it never touches the service window. A reaction
     // is not a message of the timeline: the list keeps showing the last real one.
     if send.kind != "reaction" {
