@@ -143,7 +143,7 @@ async fn run(engine: Arc<Engine>) {
             let count = claims.len();
             engine
                 .writer
-                .run(move |ctx| {
+                .run_first(move |ctx| {
                     let now = now_ms();
                     claims
                         .iter()

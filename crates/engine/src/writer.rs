@@ -59,6 +59,8 @@ enum Job {
         reply: oneshot::Sender<store::Result<i64>>,
     },
     Run(WriteFn),
+    /// The same, run before the `Run`s taken with it, in a transaction of their own.
+    RunFirst(WriteFn),
     /// Another engine journaled a delivery this one applies: look at the journal.
     Backlog,
     /// Finish what was taken with it, then end the thread.
@@ -183,6 +185,25 @@ impl WriterHandle {
         &self,
         f: impl FnOnce(&mut WriterCtx) -> store::Result<T> + Send + 'static,
     ) -> store::Result<T> {
+        self.send_job(f, Job::Run).await
+    }
+
+    /// As `run`, for a write something waits on by the clock (the outbox's claim of the sends a
+    /// number may make now): it runs before the other jobs of its wake-up, in a transaction of
+    /// its own, so it waits at most for the batch in progress. On PostgreSQL, with 32 agents
+    /// queueing, a claim behind their batch took 40 ms, nearly the 50 ms a number's bucket holds.
+    pub async fn run_first<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriterCtx) -> store::Result<T> + Send + 'static,
+    ) -> store::Result<T> {
+        self.send_job(f, Job::RunFirst).await
+    }
+
+    async fn send_job<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriterCtx) -> store::Result<T> + Send + 'static,
+        kind: fn(WriteFn) -> Job,
+    ) -> store::Result<T> {
         let (reply, rx) = oneshot::channel();
         let job: WriteFn = Box::new(move |ctx| {
             let ctx = match ctx {
@@ -209,7 +230,7 @@ impl WriterHandle {
             }
         });
         self.tx
-            .send(Job::Run(job))
+            .send(kind(job))
             .map_err(|_| StoreError::WriterStopped)?;
         rx.await.map_err(|_| StoreError::WriterStopped)?
     }
@@ -429,16 +450,18 @@ fn run_loop(
         if let Some(first) = first {
             let mut appends = Vec::new();
             let mut runs = Vec::new();
+            let mut firsts = Vec::new();
             let mut stop = false;
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
                     Job::Journal { arrival, reply } => appends.push((arrival, reply)),
                     Job::Run(f) => runs.push(f),
+                    Job::RunFirst(f) => firsts.push(f),
                     Job::Backlog => backlog |= ingest,
                     Job::Stop => stop = true,
                 }
-                if !stop && appends.len() + runs.len() < MAX_JOBS_PER_COMMIT {
+                if !stop && appends.len() + runs.len() + firsts.len() < MAX_JOBS_PER_COMMIT {
                     next = rx.try_recv().ok();
                 }
             }
@@ -453,6 +476,10 @@ fn run_loop(
                 // A write job runs in a transaction of its own.
                 search_behind |= journal_commit::commit(ctx, o, stats);
                 publish(ctx, events, syncer);
+            }
+            // After the appends (the journal's answers come first on SQLite), before the rest.
+            if !firsts.is_empty() {
+                run_batch(ctx, firsts, events, stats, syncer);
             }
             if !runs.is_empty() {
                 run_batch(ctx, runs, events, stats, syncer);
@@ -828,6 +855,39 @@ mod tests {
             writer.stop();
         })
         .await;
+    }
+
+    #[tokio::test]
+    async fn a_job_run_first_goes_before_the_jobs_queued_ahead_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _thread) = start(
+            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
+            false,
+            None,
+        )
+        .unwrap();
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mark = |name: &'static str| {
+            let order = order.clone();
+            move |_: &mut WriterCtx| {
+                order.lock().unwrap().push(name);
+                Ok(())
+            }
+        };
+        // The first job holds the writer while the others queue, so they share one wake-up.
+        let hold = writer.run(|_| {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(())
+        });
+        let (hold, a, b, first) = tokio::join!(
+            hold,
+            writer.run(mark("a")),
+            writer.run(mark("b")),
+            writer.run_first(mark("first"))
+        );
+        assert!(hold.is_ok() && a.is_ok() && b.is_ok() && first.is_ok());
+        assert_eq!(*order.lock().unwrap(), ["first", "a", "b"]);
+        writer.stop();
     }
 
     #[tokio::test]
