@@ -16,6 +16,12 @@ use wabox_store::outbox::{self, DueFile, DueSend};
 const MAX_ATTEMPTS: i64 = 8;
 /// Sends in flight at once, across all numbers.
 const MAX_IN_FLIGHT: usize = 256;
+/// On PostgreSQL, a look slower than this has the outbox's statistics taken anew
+/// (`outbox::refresh_statistics`), at most once every `REFRESH_AT_MOST_EVERY`: a look takes
+/// 3–10 ms, and one planned with statistics of an outbox much smaller than it is now took up to
+/// 3 s. (A look slow for another reason, a busy server, costs a sample of the table's rows.)
+const SLOW_LOOK: Duration = Duration::from_millis(50);
+const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(30);
 
 pub fn now_ms() -> i64 {
     wabox_domain::time::now_ms()
@@ -51,11 +57,20 @@ async fn run(engine: Arc<Engine>) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     // With other engines: each number's partition, for the lease it is sent under.
     let mut partitions: HashMap<i64, i64> = HashMap::new();
+    let mut refreshed: Option<Instant> = None;
     loop {
+        let look_started = Instant::now();
         let queued = {
             let e = engine.clone();
             tokio::task::spawn_blocking(move || e.readers.with(|c| outbox::queued(c, 200))).await
         };
+        if engine.store_at.is_postgres()
+            && look_started.elapsed() > SLOW_LOOK
+            && refreshed.is_none_or(|at| at.elapsed() > REFRESH_AT_MOST_EVERY)
+        {
+            refreshed = Some(Instant::now());
+            refresh_statistics(&engine, look_started.elapsed());
+        }
         let queued = match queued {
             Ok(Ok(q)) => q,
             other => {
@@ -210,6 +225,18 @@ async fn run(engine: Arc<Engine>) {
             _ = tokio::time::sleep(wake_in) => {}
         }
     }
+}
+
+/// Takes the outbox's statistics anew on a connection of the pool, while the loop goes on.
+fn refresh_statistics(engine: &Arc<Engine>, look: Duration) {
+    let e = engine.clone();
+    tokio::task::spawn_blocking(move || match e.readers.with(outbox::refresh_statistics) {
+        Ok(()) => tracing::info!(
+            look_ms = look.as_millis() as u64,
+            "a slow look at the outbox: its statistics were taken anew"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not take the outbox's statistics anew"),
+    });
 }
 
 /// One network attempt, and its outcome recorded.

@@ -477,3 +477,28 @@ fn a_missing_conversation_is_not_found_with_how_to_list_them() {
         why.english()
     );
 }
+
+/// On PostgreSQL the outbox's statistics are taken anew (the planner then knows how many are
+/// queued); on SQLite it does nothing, and neither changes a row.
+#[crate::testing::both_stores]
+fn statistics_taken_anew_count_what_is_queued_now() {
+    let f = store();
+    let t = target(&f);
+    refresh_statistics(&f.conn).unwrap();
+    for k in 0..40 {
+        queue_text(&f.conn, &t, &format!("message {k}"), 1_000 + k);
+    }
+    refresh_statistics(&f.conn).unwrap();
+    if f.conn.dialect() == crate::db::Dialect::Postgres {
+        let counted: f64 = f
+            .conn
+            .query_row(
+                "SELECT CAST(reltuples AS DOUBLE PRECISION) FROM pg_class WHERE relname = 'outbox'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(counted, 40.0, "ANALYZE counted the rows queued since the last");
+    }
+    assert_eq!(queued(&f.conn, 200).unwrap().len(), 1, "one conversation: its oldest");
+}
