@@ -498,7 +498,14 @@ fn statistics_taken_anew_count_what_is_queued_now() {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(counted, 40.0, "ANALYZE counted the rows queued since the last");
+        assert_eq!(
+            counted, 40.0,
+            "ANALYZE counted the rows queued since the last"
+        );
     }
-    assert_eq!(queued(&f.conn, 200).unwrap().len(), 1, "one conversation: its oldest");
+    assert_eq!(
+        queued(&f.conn, 200).unwrap().len(),
+        1,
+        "one conversation: its oldest"
+    );
 }
