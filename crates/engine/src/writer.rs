@@ -713,6 +713,19 @@ pub(super) fn publish(ctx: &mut WriterCtx, events: &EventSenders, syncer: Option
 mod tests {
     use super::*;
 
+    fn sqlite_writer(dir: &tempfile::TempDir) -> (WriterHandle, std::thread::JoinHandle<()>) {
+        let at = crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db"));
+        start(&at, false, None).unwrap()
+    }
+
+    /// A job that holds the writer a moment, so that the jobs queued after it share one wake-up.
+    fn hold(writer: &WriterHandle) -> impl std::future::Future<Output = store::Result<()>> + '_ {
+        writer.run(|_| {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(())
+        })
+    }
+
     fn probe_tables(conn: &Connection) -> i64 {
         conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE name LIKE 'probe%'",
@@ -725,12 +738,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_job_is_rolled_back_and_the_writer_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(
-            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
-            false,
-            None,
-        )
-        .unwrap();
+        let (writer, _thread) = sqlite_writer(&dir);
         let mut seen = writer.events.subscribe();
         let before = writer.run(|ctx| Ok(probe_tables(&ctx.conn))).await.unwrap();
         let failed = writer
@@ -764,12 +772,7 @@ mod tests {
     #[tokio::test]
     async fn a_job_that_fails_half_way_keeps_nothing_and_sends_no_event() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(
-            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
-            false,
-            None,
-        )
-        .unwrap();
+        let (writer, _thread) = sqlite_writer(&dir);
         let mut seen = writer.events.subscribe();
         let failed: store::Result<()> = writer
             .run(|ctx| {
@@ -816,11 +819,7 @@ mod tests {
                     .execute("INSERT INTO probe_batch (job) VALUES (?1)", [job])
                     .map(|_| ())
             };
-            // The first job holds the writer while the others queue, so they share one batch.
-            let hold = writer.run(|_| {
-                std::thread::sleep(Duration::from_millis(300));
-                Ok(())
-            });
+            let hold = hold(&writer);
             let a = writer.run(move |ctx| Ok(insert(ctx, "a")?));
             let b = writer.run(move |ctx| -> store::Result<()> {
                 insert(ctx, "b")?;
@@ -860,12 +859,7 @@ mod tests {
     #[tokio::test]
     async fn a_job_run_first_goes_before_the_jobs_queued_ahead_of_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(
-            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
-            false,
-            None,
-        )
-        .unwrap();
+        let (writer, _thread) = sqlite_writer(&dir);
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mark = |name: &'static str| {
             let order = order.clone();
@@ -874,11 +868,7 @@ mod tests {
                 Ok(())
             }
         };
-        // The first job holds the writer while the others queue, so they share one wake-up.
-        let hold = writer.run(|_| {
-            std::thread::sleep(Duration::from_millis(300));
-            Ok(())
-        });
+        let hold = hold(&writer);
         let (hold, a, b, first) = tokio::join!(
             hold,
             writer.run(mark("a")),
@@ -893,12 +883,7 @@ mod tests {
     #[tokio::test]
     async fn jobs_of_one_batch_stand_or_fall_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, _thread) = start(
-            &crate::store_at::StoreAt::Sqlite(dir.path().join("wabox.db")),
-            false,
-            None,
-        )
-        .unwrap();
+        let (writer, _thread) = sqlite_writer(&dir);
         // Queued together, these share a transaction: the panic in the middle costs only its job.
         let a = writer.run(|ctx| Ok(ctx.conn.execute_batch("CREATE TABLE probe_1(x)")?));
         let b = writer.run(|ctx| -> store::Result<()> {
