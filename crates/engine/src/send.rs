@@ -221,13 +221,13 @@ impl Engine {
             .write(move |ctx| {
                 // The writer's savepoint around each job already keeps nothing of one that
                 // fails: one of its own would cost two more round trips on PostgreSQL.
-                let tx = &ctx.conn;
-                let target = outbox::send_target(tx, conversation_id)?;
+                let conn = &ctx.conn;
+                let target = outbox::send_target(conn, conversation_id)?;
                 let reply_to = request
                     .pointer("/context/message_id")
                     .and_then(serde_json::Value::as_str);
                 let q = outbox::queue(
-                    tx,
+                    conn,
                     &target,
                     &outbox::NewSend {
                         kind,
@@ -241,7 +241,7 @@ impl Engine {
                     &mut ctx.events,
                 )?;
                 if let Some(file) = &file {
-                    wabox_store::media::add_outbound(tx, q.message_id, target.number_id, file)?;
+                    wabox_store::media::add_outbound(conn, q.message_id, target.number_id, file)?;
                 }
                 Ok(q)
             })

@@ -572,7 +572,7 @@ fn run_batch(
     }
     let events_before = ctx.events.len();
     let count = runs.len();
-    let mut opened = open_savepoint(ctx, OPEN_JOB);
+    let mut opened = open_savepoint(ctx);
     let mut replies: Vec<Reply> = Vec::with_capacity(count);
     for (k, f) in runs.into_iter().enumerate() {
         let (reply, next) = run_one(ctx, f, opened, k + 1 < count);
@@ -627,9 +627,9 @@ fn refused<R: Send + 'static>(reply: oneshot::Sender<store::Result<R>>, why: Sto
 
 const OPEN_JOB: &str = "SAVEPOINT writer_job";
 
-/// Opens a job's savepoint with `sql` (which may close the job before's first).
-fn open_savepoint(ctx: &mut WriterCtx, sql: &str) -> Result<(), Arc<store::db::Error>> {
-    ctx.conn.execute_batch(sql).map_err(|e| {
+/// Opens a job's savepoint on its own (the first of a batch, or after a failed close).
+fn open_savepoint(ctx: &mut WriterCtx) -> Result<(), Arc<store::db::Error>> {
+    ctx.conn.execute_batch(OPEN_JOB).map_err(|e| {
         tracing::error!(error = %e, "could not open a job's savepoint; the job fails");
         Arc::new(e)
     })
@@ -650,7 +650,7 @@ fn run_one(
     if let Err(e) = opened {
         let reply = f(Err(StoreError::NotStarted(e))).0;
         let next = match another {
-            true => open_savepoint(ctx, OPEN_JOB),
+            true => open_savepoint(ctx),
             false => Ok(()),
         };
         return (reply, next);
@@ -674,7 +674,7 @@ fn run_one(
         Err(e) => {
             // Which of the two failed is not known: the next job opens its own, or fails.
             tracing::error!(error = %e, "could not close a job's savepoint");
-            open_savepoint(ctx, OPEN_JOB)
+            open_savepoint(ctx)
         }
     };
     (reply, next)
