@@ -11,7 +11,7 @@
 use crate::store_at::StoreAt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use wabox_store::db::Connection;
 use wabox_store::{self as store};
 
@@ -73,26 +73,27 @@ impl ReadPool {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An idle connection, else a new one while under the limit, else the first one returned
-    /// (or a new one after the wait).
+    /// An idle connection, else a new one while under the limit, else one returned within the
+    /// wait, else a new one. The wait has one deadline: a read woken for a connection that
+    /// another took first waits only for what is left of it.
     fn take(&self) -> store::Result<Connection> {
         let mut state = self.lock();
-        let mut waited = false;
+        let deadline = Instant::now() + self.wait;
         loop {
             if let Some(conn) = state.idle.pop() {
                 return Ok(conn);
             }
-            if state.open < self.limit || waited {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if state.open < self.limit || left.is_zero() {
                 state.open += 1;
                 drop(state);
                 return self.open_one();
             }
-            let (next, timeout) = self
+            state = self
                 .returned
-                .wait_timeout(state, self.wait)
-                .unwrap_or_else(|p| p.into_inner());
-            state = next;
-            waited = timeout.timed_out();
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 
