@@ -12,8 +12,8 @@ use crate::store_at::StoreAt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use wabox_store as store;
 use wabox_store::db::Connection;
-use wabox_store::{self as store};
 
 /// Connections open for reads at most, but for a moment (see the module's comment). Operators
 /// size PostgreSQL's `max_connections` with it (README).
@@ -27,7 +27,7 @@ pub struct ReadPool {
     wait: Duration,
     state: Mutex<State>,
     returned: Condvar,
-    /// Connections opened since start (a test's and a bench's figure).
+    /// Connections opened since start (what the tests count; one increment a connection).
     opened: AtomicU64,
 }
 
