@@ -28,20 +28,23 @@ impl SecondWindow {
         }
     }
 
-    /// How long until one more send fits (zero: now).
+    /// How long until one more send fits (zero: now), counting the sends already taken for
+    /// later (held until their second had room): the one `limit` places back must be a
+    /// window's span old. (Counting only the oldest, two sends held in one look were given
+    /// the same moment, and a number of 80 a second put 83 into a second at the simulator.)
     pub fn wait(&mut self, now: f64) -> f64 {
         while self.sent.front().is_some_and(|&t| now - t >= WINDOW_SPAN) {
             self.sent.pop_front();
         }
-        if self.sent.len() < self.limit {
-            0.0
-        } else {
-            self.sent.front().map_or(0.0, |&t| t + WINDOW_SPAN - now)
+        match self.sent.len().checked_sub(self.limit) {
+            None => 0.0,
+            Some(back) => (self.sent[back] + WINDOW_SPAN - now).max(0.0),
         }
     }
 
-    pub fn take(&mut self, now: f64) {
-        self.sent.push_back(now);
+    /// Counts a send leaving at `at`, now or later: `at` no sooner than `wait` said.
+    pub fn take(&mut self, at: f64) {
+        self.sent.push_back(at);
     }
 }
 
@@ -158,6 +161,35 @@ mod tests {
         assert!(w.wait(1.5) > 0.0);
         assert!(w.wait(0.5 + WINDOW_SPAN - 0.001) > 0.0);
         assert_eq!(w.wait(0.5 + WINDOW_SPAN), 0.0);
+    }
+
+    #[test]
+    fn sends_held_for_later_each_get_a_moment_of_their_own() {
+        let mut w = SecondWindow::new(20.0);
+        for i in 0..20 {
+            w.take(i as f64 * 0.01);
+        }
+        // Three sends claimed at once when the second is full: each waits for its own place.
+        let now = 0.5;
+        let mut left = Vec::new();
+        for _ in 0..3 {
+            let hold = w.wait(now);
+            w.take(now + hold);
+            left.push(now + hold);
+        }
+        let expected = [WINDOW_SPAN, 0.01 + WINDOW_SPAN, 0.02 + WINDOW_SPAN];
+        for (got, want) in left.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-9, "{left:?}");
+        }
+        // No window's span ever holds more than the rate.
+        let all: Vec<f64> = w.sent.iter().copied().collect();
+        for (i, &t) in all.iter().enumerate() {
+            let within = all[i..]
+                .iter()
+                .take_while(|&&x| x - t < WINDOW_SPAN - 1e-9)
+                .count();
+            assert!(within <= 20, "{within} within a span from {t}");
+        }
     }
 
     #[test]
