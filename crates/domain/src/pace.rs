@@ -13,7 +13,10 @@ pub const NUMBER_HEADROOM: f64 = 0.99;
 /// cannot either. With 10 ms, every run of `wabox bench send` put 21 sends into one second
 /// at the simulator on a number of 20 (and 81–82 on one of 80): the bucket spaces sends so
 /// that 21 of them span 1.0101 s, and a busy machine delays one more than that. With 30 ms,
-/// none did at 20 and one run in three at 80, for 96–97% of the rate instead of 98%.
+/// none did at 20 and one run in three at 80, for 96–97% of the rate instead of 98%. Those
+/// were sends held up together on their way (the outbox now counts each in a window of its
+/// number's departures too, as it leaves) and sends held in one look given the same moment
+/// (`wait` counts those now).
 #[derive(Debug, Clone)]
 pub struct SecondWindow {
     limit: usize,

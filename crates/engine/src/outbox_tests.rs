@@ -229,7 +229,7 @@ async fn an_accepted_send_is_recorded_sent_with_metas_wamid() {
         let (_d, engine, send) = engine_with_a_queued_text(&graph, true, store.clone()).await;
         let id = send.id;
         let lease = lease_for(&engine, send.number_id).await;
-        deliver(&engine, send, lease).await;
+        deliver(&engine, send, lease, &Departures::new(80.0, Instant::now())).await;
         let (state, _, status, wamid) = outcome_of(&engine, id).await;
         assert_eq!(
             (state.as_str(), status.as_str(), wamid.as_str()),
@@ -247,7 +247,7 @@ async fn a_send_without_an_answer_is_uncertain_never_retried_by_itself() {
         let (_d, engine, send) = engine_with_a_queued_text(&graph, true, store.clone()).await;
         let id = send.id;
         let lease = lease_for(&engine, send.number_id).await;
-        deliver(&engine, send, lease).await;
+        deliver(&engine, send, lease, &Departures::new(80.0, Instant::now())).await;
         let (state, why, status, _) = outcome_of(&engine, id).await;
         assert_eq!(
             (state.as_str(), status.as_str()),
@@ -273,7 +273,7 @@ async fn a_throttled_send_goes_back_in_the_queue_for_later() {
         let (_d, engine, send) = engine_with_a_queued_text(&graph, true, store.clone()).await;
         let (id, before) = (send.id, now_ms());
         let lease = lease_for(&engine, send.number_id).await;
-        deliver(&engine, send, lease).await;
+        deliver(&engine, send, lease, &Departures::new(80.0, Instant::now())).await;
         let (state, ..) = outcome_of(&engine, id).await;
         assert_eq!(state, "queued");
         let next: i64 = engine
@@ -304,7 +304,7 @@ async fn a_number_without_a_token_fails_the_send_and_says_to_connect_it() {
             engine_with_a_queued_text("http://127.0.0.1:9", false, store.clone()).await;
         let id = send.id;
         let lease = lease_for(&engine, send.number_id).await;
-        deliver(&engine, send, lease).await;
+        deliver(&engine, send, lease, &Departures::new(80.0, Instant::now())).await;
         let (state, why, status, _) = outcome_of(&engine, id).await;
         assert_eq!((state.as_str(), status.as_str()), ("failed", "failed"));
         assert_eq!(
@@ -314,4 +314,28 @@ async fn a_number_without_a_token_fails_the_send_and_says_to_connect_it() {
         engine.shutdown();
     })
     .await;
+}
+
+#[tokio::test]
+async fn sends_held_up_together_leave_no_more_than_the_rate_in_a_second() {
+    // A number of 2 a second, four of its sends let go at once (after a stall): two leave now,
+    // the other two once the first two are a window's span old.
+    let started = Instant::now();
+    let departures = Departures::new(2.0, started);
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let d = departures.clone();
+            tokio::spawn(async move {
+                d.take_turn().await;
+                started.elapsed()
+            })
+        })
+        .collect();
+    let mut left = Vec::new();
+    for t in tasks {
+        left.push(t.await.unwrap());
+    }
+    left.sort();
+    assert!(left[1] < Duration::from_millis(500), "{left:?}");
+    assert!(left[2] >= Duration::from_millis(1030), "{left:?}");
 }
