@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wabox_cloud::{ErrorAction, GraphError};
 use wabox_domain::ConnectionKind;
-use wabox_domain::pace::{Bucket, SecondWindow, backoff_ms};
+use wabox_domain::pace::{Bucket, ClaimLead, SecondWindow, backoff_ms};
 use wabox_store::outbox::{self, DueFile, DueSend};
 
 /// Attempts before a retryable failure is given up.
@@ -59,6 +59,7 @@ async fn run(engine: Arc<Engine>) {
     // With other engines: each number's partition, for the lease it is sent under.
     let mut partitions: HashMap<i64, i64> = HashMap::new();
     let mut refreshed: Option<Instant> = None;
+    let mut lead = ClaimLead::default();
     loop {
         let look_started = Instant::now();
         let queued = {
@@ -133,7 +134,9 @@ async fn run(engine: Arc<Engine>) {
                     t,
                 )
             });
-            let number_wait = number.wait(t).max(second.wait(t));
+            // Claimed as long before its second has room as a look and a claim take, and held
+            // until then below: it leaves the moment it may.
+            let number_wait = number.wait(t).max(lead.claim_wait(second.wait(t)));
             let wait = number_wait.max(customer.wait(t));
             if wait > 0.0 {
                 // Capped: a wait that no sane setting gives must not panic the outbox.
@@ -176,6 +179,9 @@ async fn run(engine: Arc<Engine>) {
                 .await
                 .unwrap_or_else(|_| vec![false; count])
         };
+        if !picked.is_empty() {
+            lead.observe(look_started.elapsed().as_secs_f64());
+        }
         for ((send, lease, permit), claimed) in picked.into_iter().zip(claimed) {
             if !claimed {
                 continue;
@@ -183,8 +189,8 @@ async fn run(engine: Arc<Engine>) {
             if let (Some(cluster), Some(lease)) = (&engine.cluster, lease) {
                 cluster.send_started(lease.partition);
             }
-            // The claim's commit took a moment: count the send in its second when it really
-            // leaves, holding it back if that second is already full.
+            // Count the send in its second when it really leaves, holding it back until that
+            // second has room (it was claimed ahead of it, and the claim's commit took a moment).
             let leaves = secs();
             let Some((_, second, departures)) = numbers.get_mut(&send.number_id) else {
                 continue; // not reached: every pick made its number's entry
