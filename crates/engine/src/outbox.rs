@@ -120,11 +120,10 @@ async fn run(engine: Arc<Engine>) {
                 ConnectionKind::Dedicated => settings.rate_per_second,
             };
             let (number, second, _) = numbers.entry(send.number_id).or_insert_with(|| {
-                let departures = Departures::new(rate, started);
                 (
                     Bucket::for_number(rate, t),
                     SecondWindow::new(rate),
-                    departures,
+                    Departures::new(rate, started),
                 )
             });
             let customer = customers.entry(send.conversation_id).or_insert_with(|| {
@@ -134,8 +133,8 @@ async fn run(engine: Arc<Engine>) {
                     t,
                 )
             });
-            // Claimed as long before its second has room as a look and a claim take, and held
-            // until then below: it leaves the moment it may.
+            // Claimed ahead of its second's room by about what a look and a claim take
+            // (`ClaimLead`), and held until then below: it leaves the moment it may.
             let number_wait = number.wait(t).max(lead.claim_wait(second.wait(t)));
             let wait = number_wait.max(customer.wait(t));
             if wait > 0.0 {

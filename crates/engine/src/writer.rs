@@ -191,7 +191,7 @@ impl WriterHandle {
     /// As `run`, for a write something waits on by the clock (the outbox's claim of the sends a
     /// number may make now): it runs before the other jobs of its wake-up, in a transaction of
     /// its own, so it waits at most for the batch in progress. On PostgreSQL, with 32 agents
-    /// queueing, a claim behind their batch took 40 ms, nearly the 50 ms a number's bucket holds.
+    /// queueing, a claim behind their batch took 40 ms, nearly the 50 ms a number's bucket held then.
     pub async fn run_first<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut WriterCtx) -> store::Result<T> + Send + 'static,
