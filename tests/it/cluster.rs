@@ -2,6 +2,7 @@
 //! and one killed with -9 in the middle of a burst loses nothing, sends nothing twice, and puts
 //! no number over its rate; its partitions pass to the others within 15 seconds. One killed
 //! between storing a stop word and answering it leaves the answer to the engine taking over.
+//! One told to stop while its store does not answer stops all the same.
 
 use crate::common::world::{sim_number, start_simulator};
 use crate::common::*;
@@ -530,4 +531,52 @@ fn share_seal_key(from: &std::path::Path, to: &std::path::Path) {
         std::fs::copy(entry.path(), &target).unwrap();
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+}
+
+/// An engine told to stop while its store does not answer (here its database is dropped under
+/// it) stops all the same, within its few seconds of trying to give its leases back: they lapse
+/// by themselves, for the other engines to take. It used to try for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_whose_store_is_gone_still_stops_when_told() {
+    let mut home = Home::new();
+    if home.postgres.is_none() && !home.use_postgres() {
+        return;
+    }
+    let mut engine = home.start_engine();
+    let url = home.postgres.as_ref().unwrap().url.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // It holds leases (every partition, alone), so it has some to give back.
+    while holders(&url).await.values().sum::<i64>() < wabox_store::cluster::PARTITIONS {
+        assert!(
+            Instant::now() < deadline,
+            "the engine took no lease: {:?}",
+            holders(&url).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    home.postgres.as_ref().unwrap().drop_now();
+    let pid = nix::unistd::Pid::from_raw(engine.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = engine.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the engine did not stop 30 s after SIGTERM with its store gone: {}",
+            home.everything_printed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        home.everything_printed()
+    );
+    let printed = home.everything_printed();
+    assert!(
+        printed.contains("stopping without giving the leases back"),
+        "{printed}"
+    );
 }

@@ -73,8 +73,10 @@ pub struct PgDatabase {
     pub url: String,
 }
 
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
+impl PgDatabase {
+    /// Drops the database now, closing whatever is connected to it: for a test of what an
+    /// engine does when its store goes away. Dropping the guard later finds nothing to drop.
+    pub fn drop_now(&self) {
         // Through the seam, which may be called from a test's runtime.
         if let Ok(admin) = db::Connection::connect_postgres(&self.admin) {
             let _ = admin.execute_batch(&format!(
@@ -82,6 +84,12 @@ impl Drop for PgDatabase {
                 self.name
             ));
         }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        self.drop_now();
     }
 }
 

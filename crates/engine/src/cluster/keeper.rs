@@ -16,6 +16,10 @@ const RELEASE_WAIT: Duration = Duration::from_secs(20);
 /// The same, for a stopping engine (a stop should not take long; what is still on its way
 /// then becomes uncertain at the next owner's).
 const STOP_WAIT: Duration = Duration::from_secs(5);
+/// How long a stopping engine keeps trying to reach the store to give its leases back. A store that does not answer (down, or its database gone) must not keep the
+/// engine from stopping: its leases then lapse by themselves, `LEASE_SECONDS` after their
+/// last renewal, and the other engines take them as from a dead one.
+const STOP_STORE_WAIT: Duration = Duration::from_secs(3);
 
 /// Starts the keeper. It ends once the engine stops (`Cluster::stop`), after giving its leases
 /// back.
@@ -40,24 +44,50 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster, runtime: &tokio::runtime::Handle
     let mut conn: Option<Connection> = None;
     // Partitions being given back: since when, so a stuck send cannot hold one for ever.
     let mut releasing: HashMap<i64, (Lease, Instant)> = HashMap::new();
+    // When the stop began (sends in flight are waited for until `STOP_WAIT` past it), and
+    // since when the store has failed to take the leases back.
+    let mut stop_began: Option<Instant> = None;
+    let mut failing_since: Option<Instant> = None;
     loop {
         let stopping = cluster.is_stopping();
+        if stopping {
+            stop_began.get_or_insert_with(Instant::now);
+        }
         if conn.is_none() {
             conn = engine.store_at.open_reader().ok();
         }
-        if let Some(c) = &conn {
-            let step = if stopping {
-                give_everything_back(c, cluster, &mut releasing)
-            } else {
-                step(c, engine, cluster, runtime, &row, &mut releasing)
-            };
-            if let Err(e) = step {
-                tracing::warn!(error = %e, "could not renew the leases; retrying (work stops before they lapse)");
-                conn = None;
-            } else if stopping {
+        let answered = match &conn {
+            Some(c) if stopping => {
+                match give_everything_back(c, cluster, &mut releasing, stop_began) {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not give the leases back; retrying");
+                        false
+                    }
+                }
+            }
+            Some(c) => match step(c, engine, cluster, runtime, &row, &mut releasing) {
+                Ok(()) => {
+                    cluster.store_answered();
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not renew the leases; retrying (work stops before they lapse)");
+                    false
+                }
+            },
+            None => false,
+        };
+        if answered {
+            failing_since = None;
+        } else {
+            conn = None;
+            let since = *failing_since.get_or_insert_with(Instant::now);
+            if stopping && since.elapsed() >= STOP_STORE_WAIT {
+                tracing::warn!(
+                    "stopping without giving the leases back: the store did not answer; the other engines take them once they lapse, within {LEASE_SECONDS} s"
+                );
                 return;
-            } else {
-                cluster.store_answered();
             }
         }
         let wait = if stopping {
@@ -213,18 +243,25 @@ fn give_everything_back(
     conn: &Connection,
     cluster: &Cluster,
     releasing: &mut HashMap<i64, (Lease, Instant)>,
+    stop_began: Option<Instant>,
 ) -> wabox_store::Result<()> {
     for partition in cluster.held_partitions() {
         if let Some(lease) = cluster.drop_lease(partition) {
             releasing.insert(partition, (lease, Instant::now()));
         }
     }
-    let deadline = Instant::now() + STOP_WAIT;
+    let deadline = stop_began.unwrap_or_else(Instant::now) + STOP_WAIT;
     while releasing.keys().any(|p| !cluster.quiet(*p)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    for (_, (lease, _)) in releasing.drain() {
-        leases::release(conn, &cluster.me, lease)?;
+    // One at a time, each forgotten once given back: after an error, the next round (on a new
+    // connection) gives back only what is left.
+    let partitions: Vec<i64> = releasing.keys().copied().collect();
+    for partition in partitions {
+        if let Some((lease, _)) = releasing.get(&partition) {
+            leases::release(conn, &cluster.me, *lease)?;
+            releasing.remove(&partition);
+        }
     }
     leases::stopping(conn, &cluster.me)
 }
