@@ -8,10 +8,13 @@ use std::time::{Duration, Instant};
 use wabox::sim::customers::{SimCustomer, text as sim_text};
 use wabox::sim::{SimNumber, SimOptions, Simulator};
 
+/// The engine comes first: fields drop in order, and it must stop before its home goes (on
+/// PostgreSQL the home's database is dropped with it, and an engine whose store is gone takes
+/// a few seconds to give up giving its leases back).
 pub struct World {
+    pub engine: Engine,
     pub sim: Arc<Simulator>,
     pub home: Home,
-    pub engine: Engine,
 }
 
 /// A dedicated number of the simulated Cloud API (set `coexistence` on the result for the other kind).
@@ -81,7 +84,7 @@ pub async fn world_started(
         "templates sync: {}",
         String::from_utf8_lossy(&synced.stderr)
     );
-    World { sim, home, engine }
+    World { engine, sim, home }
 }
 
 pub fn customer(n: u32) -> SimCustomer {
