@@ -8,6 +8,7 @@ mod common;
 mod admin_day;
 mod agent_tools;
 mod blocking;
+mod both_stores;
 mod broadcasts;
 mod cluster;
 mod connect;
