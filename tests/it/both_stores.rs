@@ -6,11 +6,12 @@
 use std::process::Command;
 
 /// Areas that are the same on either pass, left out of the second: those that make PostgreSQL
-/// stores of their own (several engines, failover, migrate) and those that keep their home on
-/// SQLite (its file, the demo's).
-const SAME_ON_EITHER: [&str; 6] = [
+/// stores of their own (several engines, failover, a dead host, migrate) and those that keep
+/// their home on SQLite (its file, the demo's).
+const SAME_ON_EITHER: [&str; 7] = [
     "cluster::",
     "failover::",
+    "dead_host::",
     "migrate::",
     "demo_restart::",
     "store_files::",

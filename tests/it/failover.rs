@@ -259,21 +259,6 @@ fn random_ports() -> impl Iterator<Item = u16> {
     [first, first + 1].into_iter()
 }
 
-/// `WABOX_TEST_PG_BIN`, or `None` after saying the test is skipped (as every PostgreSQL test
-/// does where the tests have no cluster, and failing as they do under `WABOX_REQUIRE_PG`).
-fn pg_bin() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("WABOX_TEST_PG_BIN").filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(bin));
-    }
-    wabox_store::testing::postgres_database()?;
-    assert!(
-        std::env::var_os("WABOX_REQUIRE_PG").is_none(),
-        "WABOX_REQUIRE_PG is set but WABOX_TEST_PG_BIN is not: `.ci/postgres start` prints it"
-    );
-    eprintln!("failover: skipped (WABOX_TEST_PG_BIN is not set; `.ci/postgres start` prints it)");
-    None
-}
-
 /// Waits until the engine works every partition: by its own account (`/metrics`), each taken
 /// over and its lease renewed.
 async fn wait_all_held(engine: &Engine, home: &Home) {
@@ -418,7 +403,7 @@ async fn wait_for(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_standby_promoted_after_the_primary_stops_loses_no_acknowledged_delivery() {
-    if let Some(bin) = pg_bin() {
+    if let Some(bin) = pg_bin("failover") {
         failover_in_a_stream(bin, OUTAGE).await;
     }
 }
@@ -427,7 +412,7 @@ async fn a_standby_promoted_after_the_primary_stops_loses_no_acknowledged_delive
 /// it claims and takes its partitions over again once the standby is promoted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_standby_promoted_after_the_leases_lapsed_loses_no_acknowledged_delivery() {
-    if let Some(bin) = pg_bin() {
+    if let Some(bin) = pg_bin("failover") {
         let lease = Duration::from_secs(wabox_engine::cluster::LEASE_SECONDS as u64);
         failover_in_a_stream(bin, lease + Duration::from_secs(1)).await;
     }
@@ -633,7 +618,7 @@ async fn failover_in_a_stream(bin: PathBuf, outage: Duration) {
 /// owner's uncertain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partition_claimed_as_the_primary_stops_is_taken_over_after_the_promotion() {
-    let Some(bin) = pg_bin() else {
+    let Some(bin) = pg_bin("failover") else {
         return;
     };
     let pair = Pair::start_both(bin).await;

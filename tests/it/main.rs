@@ -12,6 +12,7 @@ mod both_stores;
 mod broadcasts;
 mod cluster;
 mod connect;
+mod dead_host;
 mod demo_restart;
 mod engine_now;
 mod engine_process;

@@ -622,3 +622,19 @@ pub fn conversation_of<'a>(conversations: &'a [Value], id: &str) -> &'a Value {
         .find(|c| c["contact"]["wa_id"] == id || c["contact"]["user_id"] == id)
         .unwrap_or_else(|| panic!("no conversation with {id} in {conversations:#?}"))
 }
+
+/// `WABOX_TEST_PG_BIN` (PostgreSQL's programs, for a test that runs servers of its own), or
+/// `None` after saying `test` is skipped (as every PostgreSQL test does where the tests have no
+/// cluster, and failing as they do under `WABOX_REQUIRE_PG`).
+pub fn pg_bin(test: &str) -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("WABOX_TEST_PG_BIN").filter(|b| !b.is_empty()) {
+        return Some(PathBuf::from(bin));
+    }
+    wabox_store::testing::postgres_database()?;
+    assert!(
+        std::env::var_os("WABOX_REQUIRE_PG").is_none(),
+        "WABOX_REQUIRE_PG is set but WABOX_TEST_PG_BIN is not: `.ci/postgres start` prints it"
+    );
+    eprintln!("{test}: skipped (WABOX_TEST_PG_BIN is not set; `.ci/postgres start` prints it)");
+    None
+}

@@ -8,6 +8,7 @@
 //! search, JSON, SQLite's pragmas) the caller asks `dialect()`.
 
 mod pg;
+mod pg_dead_peer;
 mod pg_tls;
 mod sqlite;
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //! otherwise refuse the connection.
 //!
 //! The client takes `sslmode` as `disable`, `prefer` or `require` only and knows no
-//! `sslrootcert`: both are read here and the address it is given is the rest.
+//! `sslrootcert`: both are read here and the address it is given is the rest. It also reads
+//! `tcp_user_timeout` in seconds where libpq reads milliseconds: the address is libpq's, so
+//! its milliseconds are turned into the client's seconds here (rounded up).
 
 use std::path::PathBuf;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -100,6 +102,11 @@ fn read(address: &str) -> Wanted {
                 required = true;
                 Some("require".into())
             }
+            // Not a number: as written, for the client to refuse with the key's name.
+            "tcp_user_timeout" => Some(match value.parse::<u64>() {
+                Ok(ms) => ms.div_ceil(1000).to_string(),
+                Err(_) => value.into(),
+            }),
             _ => Some(value.into()),
         }
     };
@@ -138,7 +145,9 @@ fn read(address: &str) -> Wanted {
     };
     // An address with nothing to take out is given as it was written: the words read here
     // need not know every escape the client does.
-    let untouched = root_cert.is_none() && !address.contains("sslmode=verify-");
+    let untouched = root_cert.is_none()
+        && !address.contains("sslmode=verify-")
+        && !address.contains("tcp_user_timeout");
     Wanted {
         conninfo: if untouched {
             address.to_owned()
@@ -215,6 +224,19 @@ mod tests {
                 r"host=db password='it\'s a \\' sslmode=require",
                 true,
                 Some("/my ca.pem"),
+            ),
+            // libpq's milliseconds, in the client's seconds (rounded up).
+            (
+                "host=db tcp_user_timeout=10000 dbname=wabox",
+                "host=db tcp_user_timeout=10 dbname=wabox",
+                false,
+                None,
+            ),
+            (
+                "postgres://db/wabox?tcp_user_timeout=1500&sslmode=require",
+                "postgres://db/wabox?tcp_user_timeout=2&sslmode=require",
+                true,
+                None,
             ),
         ] {
             assert_eq!(
