@@ -42,6 +42,9 @@ impl App {
                 return Vec::new();
             }
         };
+        if self.tell_whose_first(conversation_id, words.attach_theirs) {
+            return Vec::new();
+        }
         self.info(&fill(words.attach_uploading, &[&file.filename]));
         let reply = self.take_reply(conversation_id);
         vec![Effect::Call(

@@ -274,6 +274,22 @@ impl App {
         (self.user.as_ref() != Some(owner)).then(|| owner.clone())
     }
 
+    /// Two agents answering one customer at once is how a customer gets two answers: the first
+    /// answer in another agent's conversation (typed, a template, a file) is not sent but says
+    /// whose it is (`said`, with the name for `{}`), and returns true; once told, this inbox's
+    /// answers there go.
+    pub(super) fn tell_whose_first(&mut self, conversation_id: i64, said: &str) -> bool {
+        let Some(owner) = self.someone_elses(conversation_id) else {
+            return false;
+        };
+        if self.composer.theirs_told == Some(conversation_id) {
+            return false;
+        }
+        self.composer.theirs_told = Some(conversation_id);
+        self.error(fill(said, &[&crate::domain::text::visible(&owner)]));
+        true
+    }
+
     fn send_composer(&mut self) -> Vec<Effect> {
         let text = self.composer_text();
         let trimmed = text.trim();
@@ -301,16 +317,7 @@ impl App {
             self.error(self.t.send_while_unreachable.to_string());
             return Vec::new();
         }
-        // Two agents answering one customer at once is how a customer gets two answers: the
-        // first Enter in another agent's conversation says whose it is, the second sends.
-        if let Some(owner) = self.someone_elses(conversation_id)
-            && self.composer.theirs_told != Some(conversation_id)
-        {
-            self.composer.theirs_told = Some(conversation_id);
-            self.error(fill(
-                self.t.composer_theirs,
-                &[&crate::domain::text::visible(&owner)],
-            ));
+        if self.tell_whose_first(conversation_id, self.t.composer_theirs) {
             return Vec::new();
         }
         let body = trimmed.to_string();

@@ -227,7 +227,11 @@ fn drafts_survive_restarting_the_inbox() {
 // ----- defect 2: the template form sends only from its review -----
 
 fn carlos_order_form(lang: &str) -> App {
-    let mut app = fixtures::open(fixtures::inbox(lang), 3, Vec::new());
+    order_form(fixtures::open(fixtures::inbox(lang), 3, Vec::new()))
+}
+
+/// The order template's form, from Carlos's conversation (his window closed) open in `app`.
+fn order_form(mut app: App) -> App {
     press(&mut app, KeyCode::Char('i'));
     app.on_reply(
         Tag::Templates {
@@ -464,6 +468,68 @@ fn whose_the_conversation_is_is_said_whole_at_80_columns() {
         shown.contains("alice has this conversation: Enter again to answer anyway"),
         "{shown}"
     );
+}
+
+#[test]
+fn a_template_in_another_agents_conversation_asks_at_its_review_then_goes() {
+    let mut inbox = fixtures::inbox("en");
+    inbox.user = Some("root".into());
+    inbox.list.rows[3].view.assignee = Some("ana".into());
+    let mut app = order_form(fixtures::open(inbox, 3, Vec::new()));
+    chars(&mut app, "A-4471");
+    press(&mut app, KeyCode::Enter);
+    chars(&mut app, "Friday");
+    press(&mut app, KeyCode::Enter);
+    let reviewing = |app: &App| matches!(&app.popup, Some(Popup::Templates(p)) if p.reviewing());
+    assert!(reviewing(&app));
+    assert_eq!(sends(&press(&mut app, KeyCode::Enter)), 0, "asked first");
+    let notice = app.notice.as_ref().map(|n| n.text.clone());
+    assert_eq!(
+        notice.as_deref(),
+        Some("ana has this conversation: Enter again to answer anyway")
+    );
+    assert!(reviewing(&app), "the review stays, filled in");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(
+            requests(&effects).as_slice(),
+            [Request::Send {
+                conversation_id: 4,
+                content: SendContent::Template { .. },
+                ..
+            }]
+        ),
+        "then sent: {effects:?}"
+    );
+    assert_eq!(app.popup, None);
+}
+
+#[test]
+fn a_file_in_another_agents_conversation_asks_then_goes_and_being_told_once_is_enough() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("menu.pdf");
+    std::fs::write(&path, b"%PDF-1.4\n").unwrap();
+    let attach = format!("attach {}", path.display());
+    for lang in ["en", "es"] {
+        let mut inbox = fixtures::inbox(lang);
+        inbox.user = Some("root".into());
+        inbox.list.rows[0].view.assignee = Some("ana".into());
+        let mut app = fixtures::open(inbox, 0, Vec::new());
+        assert_eq!(sends(&app.run_command(&attach)), 0, "asked first");
+        let notice = app.notice.as_ref().unwrap().text.clone();
+        let said = match lang {
+            "en" => "ana has this conversation: :attach again sends anyway",
+            _ => "ana tiene esta conversación: :attach otra vez envía igual",
+        };
+        assert_eq!(notice, said);
+        let shown = screen(&app, 80, 24).backend().to_string();
+        assert!(shown.contains(said), "whole at 80 columns: {shown}");
+        assert_eq!(sends(&app.run_command(&attach)), 1, "then sent");
+        // Told once for the conversation, whichever way: typed text goes at once too.
+        press(&mut app, KeyCode::Char('i'));
+        chars(&mut app, "Listo");
+        assert_eq!(sends(&press(&mut app, KeyCode::Enter)), 1);
+    }
 }
 
 #[test]

@@ -42,6 +42,8 @@ pub struct ComposerStrings {
     pub attach_too_big: &'static str,
     /// `{}` the file's name.
     pub attach_uploading: &'static str,
+    /// `:attach` in another agent's conversation, the first time: whose it is.
+    pub attach_theirs: &'static str,
 }
 
 pub fn strings(lang: Lang) -> &'static ComposerStrings {
@@ -73,6 +75,7 @@ pub static EN: ComposerStrings = ComposerStrings {
     attach_unsupported: "WhatsApp cannot send {} ({}): send an image, video, audio, PDF, text or office document",
     attach_too_big: "{} is {}; WhatsApp takes no file of its kind larger than {}",
     attach_uploading: "sending {}…",
+    attach_theirs: "{} has this conversation: :attach again sends anyway",
 };
 
 pub static ES: ComposerStrings = ComposerStrings {
@@ -97,4 +100,5 @@ pub static ES: ComposerStrings = ComposerStrings {
     attach_unsupported: "WhatsApp no puede enviar {} ({}): envía una imagen, un vídeo, un audio, un PDF, un texto o un documento de oficina",
     attach_too_big: "{} pesa {}; WhatsApp no acepta archivos de ese tipo de más de {}",
     attach_uploading: "enviando {}…",
+    attach_theirs: "{} tiene esta conversación: :attach otra vez envía igual",
 };

@@ -127,16 +127,26 @@ impl App {
     /// Applies what the popup asked, in order; it stays open unless it closed or gave way.
     pub(super) fn apply(&mut self, popup: Popup, events: Vec<PopupEvent>) -> Vec<Effect> {
         let mut kept = Some(popup);
+        // The popup a `Close` took, should a later event keep it open after all.
+        let mut closed = None;
         let mut out = Vec::new();
         for event in events {
             match event {
-                PopupEvent::Close => kept = None,
+                PopupEvent::Close => closed = kept.take().or(closed),
                 PopupEvent::Call(tag, request) => out.push(Effect::Call(tag, request)),
                 PopupEvent::Error(text) => self.error(text),
                 PopupEvent::SendTemplate {
                     conversation_id,
                     ready,
-                } => out.push(self.send_template(conversation_id, ready)),
+                } => {
+                    // In another agent's conversation the first is not sent: the picker stays
+                    // at its review, where Enter again sends it.
+                    if self.tell_whose_first(conversation_id, self.t.composer_theirs) {
+                        kept = kept.or(closed.take());
+                    } else {
+                        out.push(self.send_template(conversation_id, ready));
+                    }
+                }
                 PopupEvent::CommandLineOverAdmin(agents) => {
                     self.admin_agents = agents;
                     kept = Some(Popup::Command(String::new()));
