@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// `wabox serve` started the way a careless service manager would: umask 000.
 fn start_engine_under_umask_000(home: &Home) -> Engine {
@@ -220,6 +221,21 @@ fn an_agents_command_writes_nothing_of_the_engines_and_an_outsider_is_told_why()
                 })
                 .collect()
         };
+    // The engine's own start is done writing (on PostgreSQL it logs its lanes once it holds
+    // its partitions, a moment after it answers): what changes after is the command's doing.
+    let settled = |dir: &Path| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = not_the_store(&walk(dir));
+        loop {
+            std::thread::sleep(Duration::from_millis(1500));
+            let now = not_the_store(&walk(dir));
+            if now == last || Instant::now() > deadline {
+                return;
+            }
+            last = now;
+        }
+    };
+    settled(&home.data);
     let before = walk(&home.data);
     let out = home.run_as(&agent, &["conversations"]);
     assert!(
