@@ -2,7 +2,8 @@
 //! and one killed with -9 in the middle of a burst loses nothing, sends nothing twice, and puts
 //! no number over its rate; its partitions pass to the others within 15 seconds. One killed
 //! between storing a stop word and answering it leaves the answer to the engine taking over.
-//! One told to stop while its store does not answer stops all the same.
+//! One told to stop while its store does not answer stops all the same; one started again after
+//! a kill -9 takes its partitions back at once.
 
 use crate::common::world::{sim_number, start_simulator};
 use crate::common::*;
@@ -577,6 +578,52 @@ async fn an_engine_whose_store_is_gone_still_stops_when_told() {
     let printed = home.everything_printed();
     assert!(
         printed.contains("stopping without giving the leases back"),
+        "{printed}"
+    );
+}
+
+/// An engine started again on its data dir after a kill -9 takes its partitions back at once
+/// rather than when their leases lapse (at least 8 s after the kill, with nothing applied or
+/// sent meanwhile where it is the only engine): it holds the data dir's lock, so the engine
+/// that served there before is dead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_started_again_after_kill_9_takes_its_partitions_back_at_once() {
+    let mut home = Home::new();
+    if home.postgres.is_none() && !home.use_postgres() {
+        return;
+    }
+    let url = home.postgres.as_ref().unwrap().url.clone();
+    let all = wabox_store::cluster::PARTITIONS;
+    let mut first = home.start_engine();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let before = loop {
+        let held = holders(&url).await;
+        if let Some((owner, _)) = held.iter().find(|(_, n)| **n == all) {
+            break owner.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no engine took every partition: {held:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    first.kill9();
+    let killed = Instant::now();
+    let _second = home.start_engine();
+    loop {
+        let held = holders(&url).await;
+        if held.len() == 1 && !held.contains_key(&before) && held.values().sum::<i64>() == all {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(6),
+            "the engine started again does not hold every partition 6 s after the kill: {held:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let printed = home.everything_printed();
+    assert!(
+        printed.contains("took back the partitions this data dir's engine held when it ended"),
         "{printed}"
     );
 }

@@ -292,6 +292,12 @@ impl Engine {
         let cluster = at
             .is_postgres()
             .then(|| Arc::new(cluster::Cluster::new(mode == EngineMode::Serve)));
+        // A serving engine holds the data dir's lock: the one that served here before is dead.
+        if let Some(c) = &cluster
+            && mode == EngineMode::Serve
+        {
+            c.set_previous(cluster::previous::swap(&config.data_dir, &c.me));
+        }
         let (writer, thread) = writer::start(&at, mode == EngineMode::Serve, cluster.clone())?;
         let movable_clock = config.movable_clock;
         if movable_clock

@@ -119,6 +119,29 @@ pub fn claim(conn: &Connection, me: &str, ttl: i64, n: i64) -> Result<Vec<Lease>
     Ok(leases)
 }
 
+/// Takes over, at once and at a new epoch each, the leases `previous` still holds: for an
+/// engine started again on the data dir `previous` ran on. The caller knows `previous` is dead
+/// (it holds that data dir's lock, which the OS let go of when `previous` ended), so its
+/// partitions need not wait for their leases to lapse. `previous` no longer counts as live.
+pub fn take_back(conn: &Connection, previous: &str, me: &str, ttl: i64) -> Result<Vec<Lease>> {
+    conn.execute("UPDATE engines SET stopped = 1 WHERE id = ?1", [previous])?;
+    let leases = conn
+        .prepare_cached(
+            "UPDATE partition_leases
+             SET owner = ?2, epoch = epoch + 1,
+                 expires_at = clock_timestamp() + make_interval(secs => ?3)
+             WHERE partition IN (
+                 SELECT partition FROM partition_leases
+                 WHERE owner = ?1 AND expires_at > clock_timestamp()
+                 ORDER BY partition
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING partition, epoch",
+        )?
+        .query_map(params![previous, me, ttl as f64], lease_row)?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(leases)
+}
+
 /// Gives a partition back at once, for another engine to take at its next look.
 pub fn release(conn: &Connection, me: &str, lease: Lease) -> Result<()> {
     conn.execute(

@@ -159,34 +159,29 @@ fn step(
     if !cluster.takes_work {
         return Ok(());
     }
+    // Started again on the data dir of an engine that ended without giving its leases back:
+    // that engine is dead (this one holds the data dir's lock), so its partitions are taken
+    // back now rather than when their leases lapse (`previous.rs`).
+    if let Some(previous) = cluster.previous() {
+        let asked = Instant::now();
+        let back = leases::take_back(conn, &previous, &cluster.me, LEASE_SECONDS)?;
+        cluster.forget_previous();
+        if !back.is_empty() {
+            tracing::info!(
+                count = back.len(),
+                previous = %previous,
+                "took back the partitions this data dir's engine held when it ended"
+            );
+        }
+        take_over_all(conn, engine, runtime, cluster, back, asked)?;
+    }
     let live = leases::live_engines(conn, LEASE_SECONDS)?.max(1);
     let share = (PARTITIONS + live - 1) / live;
     let mine = (cluster.held_partitions().len() + releasing.len()) as i64;
     if mine < share {
         let asked = Instant::now();
         let claimed = leases::claim(conn, &cluster.me, LEASE_SECONDS, share - mine)?;
-        if !claimed.is_empty() {
-            // A previous owner may have died between a commit and its automatic answer.
-            engine.answers_look_again.notify_one();
-        }
-        for lease in claimed {
-            match take_over(engine, runtime, cluster, lease) {
-                Ok(uncertain) => {
-                    if uncertain > 0 {
-                        tracing::warn!(
-                            partition = lease.partition,
-                            count = uncertain,
-                            "sends in flight at the partition's previous owner are now uncertain: an agent decides whether to retry"
-                        );
-                    }
-                    cluster.hold(lease, asked);
-                }
-                Err(e) => {
-                    tracing::warn!(partition = lease.partition, error = %e, "could not take a partition over; giving it back");
-                    leases::release(conn, &cluster.me, lease)?;
-                }
-            }
-        }
+        take_over_all(conn, engine, runtime, cluster, claimed, asked)?;
     } else if mine > share && live > 1 {
         // Over this engine's share: the highest partitions are given up, their new work
         // stopped at once, and given back once their sends in flight are done.
@@ -195,6 +190,41 @@ fn step(
         for partition in held.into_iter().rev().take((mine - share) as usize) {
             if let Some(lease) = cluster.drop_lease(partition) {
                 releasing.insert(partition, (lease, Instant::now()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes over partitions just claimed (asked for at `asked`): each is held once its previous
+/// owner's sends in flight are uncertain; one that cannot be taken over is given back.
+fn take_over_all(
+    conn: &Connection,
+    engine: &Arc<Engine>,
+    runtime: &tokio::runtime::Handle,
+    cluster: &Cluster,
+    claimed: Vec<Lease>,
+    asked: Instant,
+) -> wabox_store::Result<()> {
+    if !claimed.is_empty() {
+        // A previous owner may have died between a commit and its automatic answer.
+        engine.answers_look_again.notify_one();
+    }
+    for lease in claimed {
+        match take_over(engine, runtime, cluster, lease) {
+            Ok(uncertain) => {
+                if uncertain > 0 {
+                    tracing::warn!(
+                        partition = lease.partition,
+                        count = uncertain,
+                        "sends in flight at the partition's previous owner are now uncertain: an agent decides whether to retry"
+                    );
+                }
+                cluster.hold(lease, asked);
+            }
+            Err(e) => {
+                tracing::warn!(partition = lease.partition, error = %e, "could not take a partition over; giving it back");
+                leases::release(conn, &cluster.me, lease)?;
             }
         }
     }
