@@ -16,9 +16,10 @@ const RELEASE_WAIT: Duration = Duration::from_secs(20);
 /// The same, for a stopping engine (a stop should not take long; what is still on its way
 /// then becomes uncertain at the next owner's).
 const STOP_WAIT: Duration = Duration::from_secs(5);
-/// How long a stopping engine keeps trying to reach the store to give its leases back. A store that does not answer (down, or its database gone) must not keep the
-/// engine from stopping: its leases then lapse by themselves, `LEASE_SECONDS` after their
-/// last renewal, and the other engines take them as from a dead one.
+/// How long a stopping engine keeps trying to reach the store to give its leases back. A
+/// store that does not answer (down, or its database gone) must not keep the engine from
+/// stopping: its leases then lapse by themselves, `LEASE_SECONDS` after their last renewal,
+/// and the other engines take them as from a dead one.
 const STOP_STORE_WAIT: Duration = Duration::from_secs(3);
 
 /// Starts the keeper. It ends once the engine stops (`Cluster::stop`), after giving its leases
