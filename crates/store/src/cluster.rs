@@ -99,24 +99,17 @@ fn lease_row(r: &crate::db::Row<'_>) -> crate::db::Result<Lease> {
 /// Takes up to `n` partitions no one holds (never held, lapsed, or given back), for `ttl`
 /// seconds; the ones taken, each at its new epoch. Engines claiming at once take different ones.
 /// FOR UPDATE, the one lock that waits for (here: skips) the KEY SHARE locks of `holds` and
-/// `pending_owned`: a lease cannot pass while its owner works under it. A claim is the only
-/// statement that gives a partition a new owner.
+/// `pending_owned`: a lease cannot pass while its owner works under it. A claim, and a take-back
+/// of a dead engine's leases (`take_back`), are the only statements that give a partition a new
+/// owner.
 pub fn claim(conn: &Connection, me: &str, ttl: i64, n: i64) -> Result<Vec<Lease>> {
-    let leases = conn
-        .prepare_cached(
-            "UPDATE partition_leases
-             SET owner = ?1, epoch = epoch + 1,
-                 expires_at = clock_timestamp() + make_interval(secs => ?2)
-             WHERE partition IN (
-                 SELECT partition FROM partition_leases
-                 WHERE expires_at <= clock_timestamp()
-                 ORDER BY partition LIMIT ?3
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING partition, epoch",
-        )?
-        .query_map(params![me, ttl as f64, n], lease_row)?
-        .collect::<crate::db::Result<_>>()?;
-    Ok(leases)
+    give_to(
+        conn,
+        me,
+        ttl,
+        "expires_at <= clock_timestamp() ORDER BY partition LIMIT ?3",
+        &n,
+    )
 }
 
 /// Takes over, at once and at a new epoch each, the leases `previous` still holds: for an
@@ -125,19 +118,35 @@ pub fn claim(conn: &Connection, me: &str, ttl: i64, n: i64) -> Result<Vec<Lease>
 /// partitions need not wait for their leases to lapse. `previous` no longer counts as live.
 pub fn take_back(conn: &Connection, previous: &str, me: &str, ttl: i64) -> Result<Vec<Lease>> {
     conn.execute("UPDATE engines SET stopped = 1 WHERE id = ?1", [previous])?;
+    give_to(
+        conn,
+        me,
+        ttl,
+        "owner = ?3 AND expires_at > clock_timestamp() ORDER BY partition",
+        &previous,
+    )
+}
+
+/// Gives `me`, for `ttl` seconds and each at its new epoch, the partitions `chosen` picks (the
+/// rest of a `WHERE` on `partition_leases`, with `?3` for `arg`), locked FOR UPDATE SKIP LOCKED.
+fn give_to(
+    conn: &Connection,
+    me: &str,
+    ttl: i64,
+    chosen: &str,
+    arg: &dyn crate::db::ToSql,
+) -> Result<Vec<Lease>> {
     let leases = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "UPDATE partition_leases
-             SET owner = ?2, epoch = epoch + 1,
-                 expires_at = clock_timestamp() + make_interval(secs => ?3)
+             SET owner = ?1, epoch = epoch + 1,
+                 expires_at = clock_timestamp() + make_interval(secs => ?2)
              WHERE partition IN (
-                 SELECT partition FROM partition_leases
-                 WHERE owner = ?1 AND expires_at > clock_timestamp()
-                 ORDER BY partition
+                 SELECT partition FROM partition_leases WHERE {chosen}
                  FOR UPDATE SKIP LOCKED)
-             RETURNING partition, epoch",
-        )?
-        .query_map(params![previous, me, ttl as f64], lease_row)?
+             RETURNING partition, epoch"
+        ))?
+        .query_map(params![me, ttl as f64, arg], lease_row)?
         .collect::<crate::db::Result<_>>()?;
     Ok(leases)
 }
