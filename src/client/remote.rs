@@ -16,6 +16,24 @@ use url::Url;
 /// How long connecting (TCP, TLS, the upgrade) may take.
 const CONNECT_WITHIN: Duration = Duration::from_secs(15);
 
+/// How a session finds out that the engine is gone without a word: a laptop's Wi-Fi that
+/// dropped, a NAT that forgot the connection, a host that died. Nothing closes the connection
+/// then, and the inbox would show itself connected for as long as TCP takes to give up (many
+/// minutes), while no message arrived and every send waited. So the session pings the engine
+/// every `ping_every` (the engine's WebSocket answers by itself, whatever it is busy with), and
+/// one that has heard nothing from it (an answer, a push, a pong) for `silent_for` ends: the
+/// inbox says the connection was lost and connects again, taking up where it stood.
+#[derive(Debug, Clone, Copy)]
+struct Liveness {
+    ping_every: Duration,
+    silent_for: Duration,
+}
+
+const LIVENESS: Liveness = Liveness {
+    ping_every: Duration::from_secs(15),
+    silent_for: Duration::from_secs(45),
+};
+
 /// The engine refused the token: trying again with it cannot help.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -123,7 +141,7 @@ pub async fn open(server: &Server) -> anyhow::Result<tokio::net::UnixStream> {
         .await
         .map_err(|_| anyhow::anyhow!("{shown} did not answer within {CONNECT_WITHIN:?}"))??;
     let (ours, theirs) = tokio::net::UnixStream::pair()?;
-    tokio::spawn(carry(ws, theirs));
+    tokio::spawn(carry(ws, theirs, LIVENESS));
     Ok(ours)
 }
 
@@ -185,15 +203,31 @@ async fn handshake(
     }
 }
 
-/// Carries lines between the session and this side's end until either ends.
-async fn carry(
-    ws: tokio_tungstenite::WebSocketStream<Box<dyn Stream>>,
+/// Carries lines between the session and this side's end until either ends, or until the
+/// engine has been silent for `liveness.silent_for`.
+async fn carry<S>(
+    ws: tokio_tungstenite::WebSocketStream<S>,
     end: tokio::net::UnixStream,
-) {
+    liveness: Liveness,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let (mut to_engine, mut from_engine) = ws.split();
     let (read, mut write) = end.into_split();
     let inbound = async move {
-        while let Some(Ok(message)) = from_engine.next().await {
+        loop {
+            let message = match tokio::time::timeout(liveness.silent_for, from_engine.next()).await
+            {
+                Ok(Some(Ok(message))) => message,
+                Ok(_) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        silent_for = ?liveness.silent_for,
+                        "the engine has not answered for a while: the connection is taken for lost"
+                    );
+                    break;
+                }
+            };
             match message {
                 Message::Text(text) => {
                     let mut line = Vec::with_capacity(text.len() + 1);
@@ -210,6 +244,7 @@ async fn carry(
                     }
                     break;
                 }
+                // A pong, or a ping (answered by the WebSocket): the engine is there.
                 _ => {}
             }
         }
@@ -217,9 +252,26 @@ async fn carry(
     };
     let outbound = async move {
         let mut lines = BufReader::new(read).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if to_engine.send(Message::Text(line.into())).await.is_err() {
-                return;
+        let mut ping = tokio::time::interval_at(
+            tokio::time::Instant::now() + liveness.ping_every,
+            liveness.ping_every,
+        );
+        loop {
+            // `next_line` is cancellation safe: a line half read by a tick is read whole next.
+            tokio::select! {
+                line = lines.next_line() => match line {
+                    Ok(Some(line)) => {
+                        if to_engine.send(Message::Text(line.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    _ => break,
+                },
+                _ = ping.tick() => {
+                    if to_engine.send(Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
             }
         }
         let _ = to_engine.close().await;
@@ -262,6 +314,66 @@ mod tests {
         assert!(api_url("ftp://example.com").is_err());
         assert!(api_url("inbox.example.com").is_err());
         assert!(api_url("https://u:p@example.com").is_err());
+    }
+
+    /// A WebSocket session with a server on 127.0.0.1 that answers pings (it reads what comes,
+    /// which is when the WebSocket answers them) for `answering`, then goes silent: it keeps
+    /// the connection open and reads nothing more, as a host whose network went away.
+    async fn session_with(answering: Duration, liveness: Liveness) -> tokio::net::UnixStream {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let _ = tokio::time::timeout(answering, async {
+                while let Some(Ok(_)) = ws.next().await {}
+            })
+            .await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(ws);
+        });
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/api"), tcp)
+            .await
+            .unwrap();
+        let (ours, theirs) = tokio::net::UnixStream::pair().unwrap();
+        tokio::spawn(carry(ws, theirs, liveness));
+        ours
+    }
+
+    /// Whether the session's end is closed (read to its end) within `within`.
+    async fn ends_within(end: &mut tokio::net::UnixStream, within: Duration) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 64];
+        matches!(
+            tokio::time::timeout(within, end.read(&mut buf)).await,
+            Ok(Ok(0))
+        )
+    }
+
+    #[tokio::test]
+    async fn an_engine_gone_silent_ends_the_session_and_one_that_answers_keeps_it() {
+        let liveness = Liveness {
+            ping_every: Duration::from_millis(100),
+            silent_for: Duration::from_millis(400),
+        };
+        // Silent from the start: the session ends once nothing came for 400 ms.
+        let mut end = session_with(Duration::ZERO, liveness).await;
+        assert!(
+            ends_within(&mut end, Duration::from_secs(5)).await,
+            "a silent engine's session stayed open"
+        );
+        // Answering pings (and nothing else) for 2 s, five times the silence allowed: the
+        // session lasts, then ends once the engine goes silent.
+        let mut end = session_with(Duration::from_secs(2), liveness).await;
+        assert!(
+            !ends_within(&mut end, Duration::from_millis(1500)).await,
+            "a session whose engine answered its pings ended"
+        );
+        assert!(
+            ends_within(&mut end, Duration::from_secs(5)).await,
+            "the session outlived its engine's silence"
+        );
     }
 
     #[test]
