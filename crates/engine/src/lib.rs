@@ -292,12 +292,6 @@ impl Engine {
         let cluster = at
             .is_postgres()
             .then(|| Arc::new(cluster::Cluster::new(mode == EngineMode::Serve)));
-        // A serving engine holds the data dir's lock: the one that served here before is dead.
-        if let Some(c) = &cluster
-            && mode == EngineMode::Serve
-        {
-            c.set_previous(cluster::previous::swap(&config.data_dir, &c.me));
-        }
         let (writer, thread) = writer::start(&at, mode == EngineMode::Serve, cluster.clone())?;
         let movable_clock = config.movable_clock;
         if movable_clock
@@ -374,7 +368,9 @@ impl Engine {
             return Ok(());
         };
         let runtime = tokio::runtime::Handle::current();
-        let keeper = cluster::keeper::start(self.clone(), cluster.clone(), runtime)?;
+        // A serving engine holds the data dir's lock: the one that served here before is dead.
+        let previous = cluster::previous::swap(&self.config.data_dir, &cluster.me);
+        let keeper = cluster::keeper::start(self.clone(), cluster.clone(), runtime, previous)?;
         let relay = cluster::relay::start(self.clone(), cluster)?;
         if let Ok(mut threads) = self.cluster_threads.lock() {
             threads.extend([keeper, relay]);

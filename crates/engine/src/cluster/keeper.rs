@@ -23,18 +23,25 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 const STOP_STORE_WAIT: Duration = Duration::from_secs(3);
 
 /// Starts the keeper. It ends once the engine stops (`Cluster::stop`), after giving its leases
-/// back.
+/// back. `previous`: the engine that served on this data dir before this one, dead
+/// (`previous.rs`), whose partitions it takes back first.
 pub fn start(
     engine: Arc<Engine>,
     cluster: Arc<Cluster>,
     runtime: tokio::runtime::Handle,
+    previous: Option<String>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("wabox-leases".into())
-        .spawn(move || run(&engine, &cluster, &runtime))
+        .spawn(move || run(&engine, &cluster, &runtime, previous))
 }
 
-fn run(engine: &Arc<Engine>, cluster: &Cluster, runtime: &tokio::runtime::Handle) {
+fn run(
+    engine: &Arc<Engine>,
+    cluster: &Cluster,
+    runtime: &tokio::runtime::Handle,
+    mut previous: Option<String>,
+) {
     let row = EngineRow {
         id: cluster.me.clone(),
         host: cluster.me.split(':').next().unwrap_or("").to_owned(),
@@ -67,7 +74,15 @@ fn run(engine: &Arc<Engine>, cluster: &Cluster, runtime: &tokio::runtime::Handle
                     }
                 }
             }
-            Some(c) => match step(c, engine, cluster, runtime, &row, &mut releasing) {
+            Some(c) => match step(
+                c,
+                engine,
+                cluster,
+                runtime,
+                &row,
+                &mut releasing,
+                &mut previous,
+            ) {
                 Ok(()) => {
                     cluster.store_answered();
                     true
@@ -110,6 +125,7 @@ fn step(
     runtime: &tokio::runtime::Handle,
     row: &EngineRow,
     releasing: &mut HashMap<i64, (Lease, Instant)>,
+    previous: &mut Option<String>,
 ) -> wabox_store::Result<()> {
     leases::heartbeat(conn, row)?;
     let asked = Instant::now();
@@ -163,17 +179,17 @@ fn step(
     // Started again on the data dir of an engine that ended without giving its leases back:
     // that engine is dead (this one holds the data dir's lock), so its partitions are taken
     // back now rather than when their leases lapse (`previous.rs`).
-    if let Some(previous) = cluster.previous() {
+    if let Some(dead) = previous.as_deref() {
         let asked = Instant::now();
-        let back = leases::take_back(conn, &previous, &cluster.me, LEASE_SECONDS)?;
-        cluster.forget_previous();
+        let back = leases::take_back(conn, dead, &cluster.me, LEASE_SECONDS)?;
         if !back.is_empty() {
             tracing::info!(
                 count = back.len(),
-                previous = %previous,
+                previous = %dead,
                 "took back the partitions this data dir's engine held when it ended"
             );
         }
+        *previous = None;
         take_over_all(conn, engine, runtime, cluster, back, asked)?;
     }
     let live = leases::live_engines(conn, LEASE_SECONDS)?.max(1);

@@ -50,9 +50,6 @@ pub struct Cluster {
     /// When the lease keeper's last round with the store went through (at first: when this
     /// engine started), for `/healthz`.
     store_answered: Mutex<Instant>,
-    /// The engine that served on this data dir before this one (`previous.rs`), until its
-    /// partitions are taken back.
-    previous: Mutex<Option<String>>,
 }
 
 /// The store counts as unreachable for `/healthz` once the keeper, which goes to it every
@@ -120,23 +117,7 @@ impl Cluster {
             notifier: std::sync::OnceLock::new(),
             journal_heard: Mutex::new(None),
             store_answered: Mutex::new(Instant::now()),
-            previous: Mutex::new(None),
         }
-    }
-
-    /// Names the engine that served on this data dir before this one, which is dead.
-    pub fn set_previous(&self, previous: Option<String>) {
-        if let Ok(mut p) = self.previous.lock() {
-            *p = previous;
-        }
-    }
-
-    fn previous(&self) -> Option<String> {
-        self.previous.lock().ok()?.clone()
-    }
-
-    fn forget_previous(&self) {
-        self.set_previous(None);
     }
 
     /// Starts the thread that notifies the other engines (once; later calls do nothing).
