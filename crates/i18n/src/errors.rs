@@ -172,6 +172,7 @@ fn spanish(code: &ErrorCode) -> String {
         Misconfigured { detail } => detail.clone(),
         NobodyCameBack {} => "aún nadie volvió por este enlace: ábrelo e inicia sesión primero".into(),
         SignupFinished { id, status } => format!("el alta {id} está {status}; empieza una nueva"),
+        SignupBeingConnected { id } => format!("el número del alta {id} ya se está conectando: espera a que termine"),
         NotShared { phone_number_id, shared } => format!("{phone_number_id} no está entre los números que Meta compartió: {shared}"),
         PickOne { count, shared } => format!("Meta compartió {count} números; elige uno: {shared}"),
         PinNeeded { display_phone } => format!("+{display_phone} es un número dedicado: escribe su PIN de verificación en dos pasos de 6 dígitos para registrarlo"),

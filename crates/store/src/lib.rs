@@ -89,6 +89,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0025_broadcast_header.sql"),
     include_str!("../migrations/0026_opted_in.sql"),
     include_str!("../migrations/0027_media_kept.sql"),
+    include_str!("../migrations/0028_signup_finishing.sql"),
 ];
 
 /// The schema version a SQLite store of this wabox is at (`PRAGMA user_version`).
@@ -114,6 +115,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0013_opted_in.sql"),
     include_str!("../migrations/postgres/0014_media_kept.sql"),
     include_str!("../migrations/postgres/0015_search_queue_per_statement.sql"),
+    include_str!("../migrations/postgres/0016_signup_finishing.sql"),
 ];
 
 /// What went wrong in the store or its writer, in words an admin can act on: the one error a

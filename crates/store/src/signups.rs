@@ -108,21 +108,43 @@ pub fn consume_state(
     Ok(Ok(id))
 }
 
-/// The business token arrived; the admin picks among `candidates`.
+/// The business token arrived; the admin picks among `candidates`. `finishing_at`: the engine
+/// connects the number itself (a single one on the Business app), claimed in the same write, so
+/// that nobody else sees it to pick meanwhile.
 pub fn token_received(
     conn: &Connection,
     id: i64,
     token_sealed: &[u8],
     token_expires_at: Option<i64>,
     candidates: &[SignupCandidate],
+    finishing_at: Option<i64>,
 ) -> Result<()> {
     let json = serde_json::to_string(candidates)
         .map_err(|e| StoreError::invalid(format!("candidates: {e}")))?;
     conn.execute(
         "UPDATE signups SET status = 'choose', token_sealed = ?2, token_expires_at = ?3,
-                            candidates = ?4
+                            candidates = ?4, finishing_at = ?5
          WHERE id = ?1",
-        params![id, token_sealed, token_expires_at, json],
+        params![id, token_sealed, token_expires_at, json, finishing_at],
+    )?;
+    Ok(())
+}
+
+/// Claims a signup whose number is to be picked, for one finisher: false if it is not to be
+/// picked, or another finisher has it.
+pub fn claim_finish(conn: &Connection, id: i64, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE signups SET finishing_at = ?2
+         WHERE id = ?1 AND status = 'choose' AND finishing_at IS NULL",
+        params![id, now],
+    )? == 1)
+}
+
+/// The finisher failed (a PIN refused, Meta unreachable): the number may be picked again.
+pub fn finish_failed(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE signups SET finishing_at = NULL WHERE id = ?1 AND status = 'choose'",
+        [id],
     )?;
     Ok(())
 }
@@ -240,15 +262,18 @@ pub fn short_link_target(conn: &Connection, code: &str, now: i64) -> Result<Opti
 
 const VIEW_SQL: &str = "SELECT s.id, t.name, s.path, s.coexistence, s.url, s.created_by,
         s.created_at, s.expires_at, s.status, s.candidates, s.error, s.error_code, s.queue,
-        s.token_expires_at, s.number_id, s.short_code, s.report
+        s.token_expires_at, s.number_id, s.short_code, s.report, s.finishing_at
     FROM signups s JOIN tenants t ON t.id = s.tenant_id";
 
 fn view_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<(SignupView, Option<i64>)> {
     let status: String = r.get(8)?;
     let expires_at: i64 = r.get(7)?;
+    let finishing: Option<i64> = r.get(17)?;
     let status = match status.as_str() {
         "waiting" if now >= expires_at => SignupStatus::Expired,
         "waiting" => SignupStatus::Waiting,
+        // Being connected: nothing to pick, the outcome is on its way.
+        "choose" if finishing.is_some() => SignupStatus::Waiting,
         "choose" => SignupStatus::Choose,
         "connected" => SignupStatus::Connected,
         "failed" => SignupStatus::Failed,
@@ -477,6 +502,49 @@ mod tests {
         assert_eq!(kapso_customer(&conn, t).unwrap(), None);
         set_kapso_customer(&conn, t, "cust-1").unwrap();
         assert_eq!(kapso_customer(&conn, t).unwrap().as_deref(), Some("cust-1"));
+    }
+
+    #[crate::testing::both_stores]
+    fn one_finisher_at_a_time_and_nothing_to_pick_while_the_engine_connects_it() {
+        let (_d, conn, t) = store();
+        let candidate = SignupCandidate {
+            phone_number_id: "p1".into(),
+            waba_id: "w1".into(),
+            display_phone: "15550001".into(),
+            verified_name: Some("Acme".into()),
+            coexistence: true,
+            status: None,
+            quality_rating: None,
+        };
+        let status = |id| view(&conn, &Scope::Everything, id, 6).unwrap().status;
+        // An admin picks: one finisher claims it, a second is refused; a failed finish lets
+        // the number be picked again.
+        let picked = create(&conn, &new(t, &fresh_state()), 0).unwrap();
+        token_received(
+            &conn,
+            picked,
+            b"sealed",
+            None,
+            std::slice::from_ref(&candidate),
+            None,
+        )
+        .unwrap();
+        assert_eq!(status(picked), SignupStatus::Choose);
+        assert!(claim_finish(&conn, picked, 5).unwrap());
+        assert!(!claim_finish(&conn, picked, 5).unwrap());
+        assert_eq!(status(picked), SignupStatus::Waiting, "being connected");
+        finish_failed(&conn, picked).unwrap();
+        assert_eq!(status(picked), SignupStatus::Choose);
+        assert!(claim_finish(&conn, picked, 6).unwrap());
+        // The engine connects a single Business-app number itself, claimed with the token:
+        // nobody sees it to pick, and nobody else can claim it.
+        let by_itself = create(&conn, &new(t, &fresh_state()), 0).unwrap();
+        token_received(&conn, by_itself, b"sealed", None, &[candidate], Some(5)).unwrap();
+        assert_eq!(status(by_itself), SignupStatus::Waiting);
+        assert!(!claim_finish(&conn, by_itself, 5).unwrap());
+        // A signup nobody came back to cannot be claimed.
+        let waiting = create(&conn, &new(t, &fresh_state()), 0).unwrap();
+        assert!(!claim_finish(&conn, waiting, 5).unwrap());
     }
 
     #[crate::testing::both_stores]

@@ -899,7 +899,7 @@ fn a_signup_from_its_token_to_its_number() {
         "phone_number_id": PNID, "waba_id": WABA, "display_phone": DISPLAY,
         "verified_name": null, "coexistence": false, "status": null, "quality_rating": null}))
     .unwrap();
-    token_received(conn, id, b"sealed", Some(500), &[candidate]).unwrap();
+    token_received(conn, id, b"sealed", Some(500), &[candidate], None).unwrap();
     let secrets = secrets(conn, id).unwrap();
     assert_eq!(
         (secrets.tenant.as_str(), secrets.status.as_str()),

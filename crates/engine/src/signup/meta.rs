@@ -143,10 +143,22 @@ impl Engine {
             return Err("the shared WhatsApp account has no phone number yet: add one in WhatsApp Manager, then start again".into());
         }
         let sealed = self.sealer.seal(token.expose());
+        // A single number on the Business app needs nothing more from the admin: the engine
+        // connects it, claimed with the token so that the admin's command waits for the outcome
+        // rather than connecting it too.
+        let by_itself = matches!(candidates.as_slice(), [only] if only.coexistence);
         {
             let candidates = candidates.clone();
+            let finishing_at = by_itself.then_some(now);
             self.write(move |ctx| {
-                signups::token_received(&ctx.conn, id, &sealed, expires_at, &candidates)
+                signups::token_received(
+                    &ctx.conn,
+                    id,
+                    &sealed,
+                    expires_at,
+                    &candidates,
+                    finishing_at,
+                )
             })
             .await
             .map_err(|e| e.english())?;
@@ -156,14 +168,13 @@ impl Engine {
             numbers = candidates.len(),
             "signup callback accepted"
         );
-        // A single number on the Business app needs nothing more from the admin: connect it now.
         if let [only] = candidates.as_slice()
-            && only.coexistence
+            && by_itself
         {
             let pnid = only.phone_number_id.clone();
             let creator = self.signup_creator(id).await.map_err(|e| e.english())?;
             return match self
-                .finish_signup(&creator, id, Some(pnid), None, now)
+                .finish_signup(&creator, id, Some(pnid), None, now, true)
                 .await
             {
                 Ok(r) => Ok(CallbackOutcome {

@@ -120,7 +120,7 @@ impl Engine {
                 phone_number_id,
                 pin,
             } => self
-                .finish_signup(access, id, phone_number_id, pin, now)
+                .finish_signup(access, id, phone_number_id, pin, now, false)
                 .await
                 .map(|r| Response::Connected(Box::new(r))),
             Request::RevokeSignup { id } => {
@@ -328,6 +328,7 @@ impl Engine {
         phone_number_id: Option<String>,
         pin: Option<Secret>,
         now: i64,
+        claimed: bool,
     ) -> Result<wabox_protocol::ConnectReport, ApiError> {
         let scope = access.scope.clone();
         let view = self
@@ -345,6 +346,41 @@ impl Engine {
                 },
             }));
         }
+        // One finisher at a time (`claimed`: the caller claimed it with the token's arrival).
+        if !claimed
+            && !self
+                .write(move |ctx| signups::claim_finish(&ctx.conn, id, now))
+                .await?
+        {
+            return Err(wabox_protocol::ErrorCode::SignupBeingConnected { id }.into());
+        }
+        let finished = self
+            .finish_claimed(access, id, view, secrets, phone_number_id, pin, now)
+            .await;
+        if finished.is_err() {
+            // The number may be picked again (`wabox connect finish`).
+            if let Err(e) = self
+                .write(move |ctx| signups::finish_failed(&ctx.conn, id))
+                .await
+            {
+                tracing::warn!(signup = id, error = %e.english(), "could not reopen a signup after a failed finish");
+            }
+        }
+        finished
+    }
+
+    /// `finish_signup`'s work, the signup claimed.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_claimed(
+        self: &Arc<Self>,
+        access: &Access,
+        id: i64,
+        view: wabox_protocol::SignupView,
+        secrets: signups::SignupSecrets,
+        phone_number_id: Option<String>,
+        pin: Option<Secret>,
+        now: i64,
+    ) -> Result<wabox_protocol::ConnectReport, ApiError> {
         let chosen = match phone_number_id.as_deref().map(str::trim) {
             Some(p) => view
                 .candidates

@@ -273,6 +273,9 @@ codes! {
         "nobody has come back through this link yet: open it and log in first".to_string();
     SignupFinished { id: i64, status: String } : Conflict =>
         format!("signup {id} is {status}; start a new one");
+    /// Another finisher (the engine itself, or another admin's command) is connecting it.
+    SignupBeingConnected { id: i64 } : Conflict =>
+        format!("signup {id}'s number is being connected already: wait for it to finish");
     NotShared { phone_number_id: String, shared: String } : Invalid =>
         format!("{phone_number_id} is not among the numbers Meta shared: {shared}");
     PickOne { count: u64, shared: String } : Invalid =>
