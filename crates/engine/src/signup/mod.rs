@@ -354,9 +354,79 @@ impl Engine {
         {
             return Err(wabox_protocol::ErrorCode::SignupBeingConnected { id }.into());
         }
-        let finished = self
-            .finish_claimed(access, id, view, secrets, phone_number_id, pin, now)
-            .await;
+        // Any failure lets the number be picked again.
+        let finished: Result<wabox_protocol::ConnectReport, ApiError> = async {
+            let chosen = match phone_number_id.as_deref().map(str::trim) {
+                Some(p) => view
+                    .candidates
+                    .iter()
+                    .find(|c| {
+                        c.phone_number_id == p
+                            || c.display_phone.trim_start_matches('+') == p.trim_start_matches('+')
+                    })
+                    .ok_or_else(|| {
+                        ApiError::from(wabox_protocol::ErrorCode::NotShared {
+                            phone_number_id: p.to_string(),
+                            shared: list(&view.candidates),
+                        })
+                    })?,
+                None => match view.candidates.as_slice() {
+                    [only] => only,
+                    many => {
+                        return Err(ApiError::from(wabox_protocol::ErrorCode::PickOne {
+                            count: many.len() as u64,
+                            shared: list(many),
+                        }));
+                    }
+                },
+            }
+            .clone();
+            let token = Credential::Token(Secret::new(
+                self.sealer
+                    .open(secrets.token_sealed.as_deref().unwrap_or_default())
+                    .map_err(ApiError::internal)?,
+            ));
+            if !chosen.coexistence {
+                let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
+                    ApiError::from(wabox_protocol::ErrorCode::PinNeeded {
+                        display_phone: chosen.display_phone.clone(),
+                    })
+                })?;
+                self.graph
+                    .register(&chosen.phone_number_id, &token, &pin)
+                    .await
+                    .map_err(|e| {
+                        ApiError::from(wabox_protocol::ErrorCode::PinRefused {
+                            display_phone: chosen.display_phone.clone(),
+                            meta: e.to_string(),
+                        })
+                    })?;
+            }
+            let report = self
+                .attach_number(
+                    access,
+                    AttachNumber {
+                        tenant: secrets.tenant.clone(),
+                        phone_number_id: chosen.phone_number_id.clone(),
+                        waba_id: chosen.waba_id.clone(),
+                        credential: token,
+                        queue: view.queue.clone(),
+                        via: "meta",
+                        token_expires_at: view.token_expires_at,
+                        business_id: None,
+                        create_tenant: false,
+                    },
+                    now,
+                )
+                .await?;
+            {
+                let report = report.clone();
+                self.write(move |ctx| signups::connected(&ctx.conn, id, &report, now))
+                    .await?;
+            }
+            Ok(report)
+        }
+        .await;
         if finished.is_err() {
             // The number may be picked again (`wabox connect finish`).
             if let Err(e) = self
@@ -367,89 +437,6 @@ impl Engine {
             }
         }
         finished
-    }
-
-    /// `finish_signup`'s work, the signup claimed.
-    #[allow(clippy::too_many_arguments)]
-    async fn finish_claimed(
-        self: &Arc<Self>,
-        access: &Access,
-        id: i64,
-        view: wabox_protocol::SignupView,
-        secrets: signups::SignupSecrets,
-        phone_number_id: Option<String>,
-        pin: Option<Secret>,
-        now: i64,
-    ) -> Result<wabox_protocol::ConnectReport, ApiError> {
-        let chosen = match phone_number_id.as_deref().map(str::trim) {
-            Some(p) => view
-                .candidates
-                .iter()
-                .find(|c| {
-                    c.phone_number_id == p
-                        || c.display_phone.trim_start_matches('+') == p.trim_start_matches('+')
-                })
-                .ok_or_else(|| {
-                    ApiError::from(wabox_protocol::ErrorCode::NotShared {
-                        phone_number_id: p.to_string(),
-                        shared: list(&view.candidates),
-                    })
-                })?,
-            None => match view.candidates.as_slice() {
-                [only] => only,
-                many => {
-                    return Err(ApiError::from(wabox_protocol::ErrorCode::PickOne {
-                        count: many.len() as u64,
-                        shared: list(many),
-                    }));
-                }
-            },
-        }
-        .clone();
-        let token = Credential::Token(Secret::new(
-            self.sealer
-                .open(secrets.token_sealed.as_deref().unwrap_or_default())
-                .map_err(ApiError::internal)?,
-        ));
-        if !chosen.coexistence {
-            let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
-                ApiError::from(wabox_protocol::ErrorCode::PinNeeded {
-                    display_phone: chosen.display_phone.clone(),
-                })
-            })?;
-            self.graph
-                .register(&chosen.phone_number_id, &token, &pin)
-                .await
-                .map_err(|e| {
-                    ApiError::from(wabox_protocol::ErrorCode::PinRefused {
-                        display_phone: chosen.display_phone.clone(),
-                        meta: e.to_string(),
-                    })
-                })?;
-        }
-        let report = self
-            .attach_number(
-                access,
-                AttachNumber {
-                    tenant: secrets.tenant.clone(),
-                    phone_number_id: chosen.phone_number_id.clone(),
-                    waba_id: chosen.waba_id.clone(),
-                    credential: token,
-                    queue: view.queue.clone(),
-                    via: "meta",
-                    token_expires_at: view.token_expires_at,
-                    business_id: None,
-                    create_tenant: false,
-                },
-                now,
-            )
-            .await?;
-        {
-            let report = report.clone();
-            self.write(move |ctx| signups::connected(&ctx.conn, id, &report, now))
-                .await?;
-        }
-        Ok(report)
     }
 
     /// Nobody may come back through the signup's link: its state is refused from now on, and a
