@@ -28,9 +28,17 @@ fn every_integration_test_passes_on_postgresql_too() {
     if wabox_store::testing::postgres_database().is_none() {
         return;
     }
+    // Half this run's test threads: the pass runs beside the rest of the run, and with as many
+    // again the two cores carried seven tests at once, and a status or a send that takes a
+    // second alone missed its 20 s deadline in one CI run in four.
+    let threads = std::env::var("RUST_TEST_THREADS")
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut command = Command::new(std::env::current_exe().expect("this test binary"));
     command
         .env("WABOX_IT_STORE", "postgres")
+        .env("RUST_TEST_THREADS", (threads / 2).max(1).to_string())
         .args(["--skip", "both_stores::"]);
     for area in SAME_ON_EITHER {
         command.args(["--skip", area]);
