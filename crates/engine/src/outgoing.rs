@@ -147,6 +147,19 @@ impl Outgoing {
         self.more.notify_one();
     }
 
+    /// The peer will read no more: what waits for it is dropped, and the socket is shut so
+    /// that the writer's wait for room ends (in an error) and the writer with it.
+    pub fn abandon(&self) {
+        let mut b = self.lock();
+        b.bytes.clear();
+        b.farewell = None;
+        b.ending = true;
+        self.half.shut_both();
+        drop(b);
+        self.more.notify_one();
+        self.drained.notify_waiters();
+    }
+
     /// The connection's writer: drains the backlog as the socket takes it.
     pub async fn drain(self: Arc<Outgoing>) {
         loop {
@@ -266,5 +279,27 @@ mod tests {
         writer.await.unwrap();
         assert!(out.is_closed(), "ended once everything was written");
         assert!(lines.next_line().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_connection_ends_though_its_peer_reads_nothing() {
+        let (ours, _theirs) = tokio::net::UnixStream::pair().unwrap();
+        let (_read, write) = crate::socket_halves::split(ours).unwrap();
+        let out = Outgoing::new(write);
+        let writer = tokio::spawn(out.clone().drain());
+        // The peer reads nothing: the socket fills and the writer waits for room.
+        while !matches!(out.offer(push(1)), Offer::Full) {}
+        out.end();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(
+            !writer.is_finished(),
+            "waiting for a peer that reads nothing"
+        );
+        out.abandon();
+        tokio::time::timeout(std::time::Duration::from_secs(5), writer)
+            .await
+            .expect("the writer ended")
+            .unwrap();
+        assert!(out.is_closed());
     }
 }

@@ -103,6 +103,12 @@ impl WriteSide {
         // Already gone is as good as shut.
         let _ = nix::sys::socket::shutdown(s.as_raw_fd(), nix::sys::socket::Shutdown::Write);
     }
+
+    /// Neither side reads nor writes from now on: a write waiting for room fails at once.
+    pub fn shut_both(&self) {
+        let WriteSide::Socket(s) = self;
+        let _ = nix::sys::socket::shutdown(s.as_raw_fd(), nix::sys::socket::Shutdown::Both);
+    }
 }
 
 #[cfg(test)]
