@@ -687,3 +687,153 @@ async fn a_file_goes_out_and_comes_back_through_api_byte_exact() {
     );
     std::fs::remove_file(fetched).unwrap();
 }
+
+/// A session opened, said hello and subscribed (its user now has an inbox open).
+async fn subscribed(
+    addr: &str,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut ws = session(addr, Some(token)).await.unwrap();
+    let hello =
+        json!({"id": 1, "request": {"op": "hello"}, "protocol": wabox::protocol::PROTOCOL_VERSION});
+    let subscribe = json!({"id": 2, "request": {"op": "subscribe"}});
+    for (request, id) in [(hello, 1), (subscribe, 2)] {
+        ws.send(Message::Text(request.to_string().into()))
+            .await
+            .unwrap();
+        loop {
+            let frame = next_json(&mut ws).await.expect("answered");
+            if frame["id"] == id {
+                assert!(frame["ok"].is_object(), "{frame}");
+                break;
+            }
+        }
+    }
+    ws
+}
+
+/// A laptop that went to sleep with its inbox open says nothing, and nothing closes its
+/// connection: the engine pings it, and having heard nothing for 45 s ends the session, so its
+/// agent is no longer given conversations. A session that answers the pings, though it asks
+/// nothing, stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_session_is_ended_and_its_agent_given_no_more_conversations() {
+    let home = Home::new();
+    let engine = home.start_engine();
+    home.with_acme();
+    home.ok(&["queues", "add", "Sales"]);
+    home.ok(&["queues", "auto-assign", "Sales", "on"]);
+    home.ok(&["queues", "assign", PNID, "Sales"]);
+    for user in ["alice", "bob"] {
+        home.ok(&["agents", "add", user, "--queue", "Sales"]);
+    }
+    let mut asleep = subscribed(&engine.addr, &token_for(&home, "alice")).await;
+    // bob's session is read all along (so its WebSocket answers the engine's pings), and asks
+    // nothing until the end.
+    let (mut to_bob_engine, mut from_bob_engine) =
+        subscribed(&engine.addr, &token_for(&home, "bob"))
+            .await
+            .split();
+    let (bob_heard, mut bob_hears) = tokio::sync::mpsc::unbounded_channel();
+    let reading = tokio::spawn(async move {
+        while let Some(Ok(message)) = from_bob_engine.next().await {
+            if let Message::Text(t) = message {
+                let _ = bob_heard.send(serde_json::from_str::<Value>(&t).unwrap());
+            }
+        }
+    });
+
+    // Both inboxes open: automatic assignment counts alice in.
+    let customer = |i: i64| {
+        let who = format!("1650555200{i}");
+        inbound(
+            PNID,
+            Some(&who),
+            None,
+            "Customer",
+            vec![text(
+                &who,
+                &format!("wamid.SLEEP.{i}"),
+                1_782_900_000 + i,
+                "hi",
+            )],
+        )
+    };
+    let assignees = async |n: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mut all = home.conversations();
+            all.sort_by_key(|c| c["id"].as_i64());
+            let got: Vec<Value> = all.iter().map(|c| c["assignee"].clone()).collect();
+            if got.len() == n && got.iter().all(|a| !a.is_null()) {
+                break got;
+            }
+            assert!(std::time::Instant::now() < deadline, "{got:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    for i in 0..2 {
+        assert_eq!(engine.deliver(&customer(i)).await, 200);
+        home.wait_processed();
+    }
+    let mut before = assignees(2).await;
+    before.sort_by_key(|a| a.to_string());
+    assert_eq!(before, ["alice", "bob"]);
+
+    // Past the 45 s the engine allows a silent session, and not far past.
+    tokio::time::sleep(std::time::Duration::from_secs(50)).await;
+    for i in 2..4 {
+        assert_eq!(engine.deliver(&customer(i)).await, 200);
+        home.wait_processed();
+    }
+    let after = assignees(4).await;
+    assert_eq!(
+        after[2..],
+        ["bob", "bob"],
+        "alice's inbox is closed: {after:?}"
+    );
+
+    // What alice's laptop reads when it wakes: the engine's pings, then why it was closed, then
+    // the end (read as bytes: a WebSocket would answer the pings, into a closed connection).
+    let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = asleep.get_mut() else {
+        panic!("plain TCP on loopback")
+    };
+    let mut bytes = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(tcp, &mut bytes),
+    )
+    .await
+    .expect("the engine ended the connection")
+    .unwrap();
+    let reason = b"no answer to pings";
+    let mut close = vec![0x88, 2 + reason.len() as u8];
+    close.extend_from_slice(&4002u16.to_be_bytes());
+    close.extend_from_slice(reason);
+    let before = bytes
+        .strip_suffix(close.as_slice())
+        .expect("closed with 4002 last");
+    // The pushes it was sent while awake, then at least one ping (a final frame, no payload).
+    assert!(before.ends_with(&[0x89, 0]), "pinged before");
+
+    // bob's session, which answered every ping, still answers.
+    to_bob_engine
+        .send(Message::Text(
+            json!({"id": 3, "request": {"op": "hello"}, "protocol": wabox::protocol::PROTOCOL_VERSION})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+    let answer = loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), bob_hears.recv())
+            .await
+            .expect("bob's session answers")
+            .expect("bob's session is open");
+        if frame["id"] == 3 {
+            break frame;
+        }
+    };
+    assert_eq!(answer["ok"]["data"]["user"], "bob", "{answer}");
+    reading.abort();
+}

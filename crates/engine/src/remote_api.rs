@@ -77,6 +77,35 @@ impl Pace {
 pub const CLOSE_REVOKED: u16 = 4001;
 /// A session ended by either side in the ordinary way.
 const CLOSE_NORMAL: u16 = 1000;
+/// A session ended because its client answered nothing for `SILENT_FOR`.
+pub const CLOSE_SILENT: u16 = 4002;
+
+/// How the engine finds out that a session's client is gone without a word (a laptop asleep,
+/// Wi-Fi dropped, a NAT that forgot the connection): nothing closes the connection then, and
+/// until TCP gave up (many minutes, or never on an idle link) the agent would stay present for
+/// automatic assignment and the session would hold one of its token's places. So the engine
+/// pings each session every `PING_EVERY` (any WebSocket client answers by itself; wabox's own
+/// also pings the engine as often) and ends one it has heard nothing from (a request, a ping,
+/// a pong) for `SILENT_FOR`.
+const PING_EVERY: Duration = Duration::from_secs(15);
+const SILENT_FOR: Duration = Duration::from_secs(45);
+
+/// How long a session's connection may take to end once told to, before its socket is shut
+/// under it (a peer gone silent reads nothing, so what waits to go out never would).
+const END_WITHIN: Duration = Duration::from_secs(5);
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The client closed it, sent what is not this protocol, or the engine stopped reading.
+    Normally,
+    /// The engine ended the connection (it is stopping).
+    Served,
+    /// Its token was revoked or expired.
+    Revoked,
+    /// Nothing was heard from the client for `SILENT_FOR`.
+    Silent,
+}
 
 /// A token's logins from one address are written to the audit log once in this long: a
 /// script running a command a second would otherwise write a line a second.
@@ -440,6 +469,7 @@ async fn session(
         }
     };
     let out = Outgoing::framed(write, Framing::WebSocket);
+    let user = caller.user.clone();
     let (requests_in, mut requests_out) = tokio::io::simplex(REQUEST_PIPE_BYTES);
     let mut serving = tokio::spawn(super::socket::serve_halves(
         engine,
@@ -465,29 +495,35 @@ async fn session(
     // Requests in: each text message is a line to the engine. A binary one is not this
     // protocol; the session ends. What the engine sends goes out without this task.
     let mut pace = Pace::new();
-    let mut served = false;
-    let revoked = loop {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Waiting on the engine (paced, or while it reads no more) is not the client's silence.
+    let mut heard = tokio::time::Instant::now();
+    let ended = loop {
         let message = tokio::select! {
             m = from_client.next() => m,
-            // The engine ended the connection (it is stopping).
-            _ = &mut serving => {
-                served = true;
-                break false;
-            }
+            _ = &mut serving => break Ended::Served,
             changed = closed.changed() => {
                 if changed.is_err() || *closed.borrow() {
-                    break true;
+                    break Ended::Revoked;
                 }
                 continue;
             }
+            _ = ping.tick() => {
+                out.raw(&crate::websocket_frame::ping());
+                continue;
+            }
+            _ = tokio::time::sleep_until(heard + SILENT_FOR) => break Ended::Silent,
         };
+        heard = tokio::time::Instant::now();
         let Some(Ok(message)) = message else {
-            break false;
+            break Ended::Normally;
         };
         let text = match message {
             Message::Text(text) => text,
-            Message::Close(_) | Message::Binary(_) | Message::Frame(_) => break false,
-            // Pings are answered by the WebSocket itself (through `ClientSide`).
+            Message::Close(_) | Message::Binary(_) | Message::Frame(_) => break Ended::Normally,
+            // Pings are answered by the WebSocket itself (through `ClientSide`); a pong is the
+            // answer to the engine's.
             Message::Ping(_) | Message::Pong(_) => continue,
         };
         let wait = pace.wait_for_one(Instant::now());
@@ -498,34 +534,55 @@ async fn session(
         line.extend_from_slice(text.as_bytes());
         line.push(b'\n');
         if requests_out.write_all(&line).await.is_err() {
-            break false;
+            break Ended::Normally;
         }
+        heard = tokio::time::Instant::now();
     };
-    if revoked {
-        // Why, as the socket says it (an answer to no request), then the close; nothing the
-        // engine sends after them goes out.
-        out.answer(&wabox_protocol::ServerFrame::Answer {
-            id: 0,
-            result: wabox_protocol::AnswerResult::Error(
-                wabox_protocol::ErrorCode::TokenRevoked {}.into(),
-            ),
-        });
-        out.end_with(crate::websocket_frame::close(
-            CLOSE_REVOKED,
-            "token revoked",
-        ));
-    } else {
-        out.end_with(crate::websocket_frame::close(CLOSE_NORMAL, ""));
+    match ended {
+        Ended::Revoked => {
+            // Why, as the socket says it (an answer to no request), then the close; nothing
+            // the engine sends after them goes out.
+            out.answer(&wabox_protocol::ServerFrame::Answer {
+                id: 0,
+                result: wabox_protocol::AnswerResult::Error(
+                    wabox_protocol::ErrorCode::TokenRevoked {}.into(),
+                ),
+            });
+            out.end_with(crate::websocket_frame::close(
+                CLOSE_REVOKED,
+                "token revoked",
+            ));
+        }
+        Ended::Silent => {
+            tracing::info!(
+                user = %user,
+                silent_for = ?SILENT_FOR,
+                "a remote session answered nothing: ended"
+            );
+            out.end_with(crate::websocket_frame::close(
+                CLOSE_SILENT,
+                "no answer to pings",
+            ));
+        }
+        Ended::Normally | Ended::Served => {
+            out.end_with(crate::websocket_frame::close(CLOSE_NORMAL, ""))
+        }
     }
     // The requests' side is shut: the engine reads an end (a pipe in memory has no end until
     // it is shut) and its connection ends, once what waits to go out has gone.
     let _ = requests_out.shutdown().await;
-    if !served
-        && tokio::time::timeout(Duration::from_secs(5), serving)
+    if ended != Ended::Served
+        && tokio::time::timeout(END_WITHIN, &mut serving)
             .await
             .is_err()
     {
-        tracing::warn!("a remote session's connection did not end");
+        // A peer that reads nothing keeps what waits for it from ever going: the socket is
+        // shut under the connection's writer, which then ends (and the hub forgets it).
+        tracing::info!("a remote session's connection did not end: shutting its socket");
+        out.abandon();
+        if tokio::time::timeout(END_WITHIN, serving).await.is_err() {
+            tracing::warn!("a remote session's connection did not end");
+        }
     }
 }
 

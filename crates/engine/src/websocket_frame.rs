@@ -18,6 +18,11 @@ pub fn close(code: u16, reason: &str) -> Vec<u8> {
     frame(0x8, &payload)
 }
 
+/// A ping without payload: the client's WebSocket answers with a pong.
+pub fn ping() -> Vec<u8> {
+    frame(0x9, &[])
+}
+
 fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 10);
     out.push(0x80 | opcode); // FIN: the whole message
@@ -41,9 +46,29 @@ mod tests {
     use super::*;
     use tokio_tungstenite::tungstenite::protocol::{Message, Role, WebSocket};
 
+    /// The engine's side as a client sees it: `bytes` to read; what the client writes (a
+    /// pong) goes nowhere.
+    struct Engine(std::io::Cursor<Vec<u8>>);
+
+    impl std::io::Read for Engine {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl std::io::Write for Engine {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     /// What a client's WebSocket reads of `bytes`.
     fn read_by_a_client(bytes: Vec<u8>) -> Vec<Message> {
-        let mut ws = WebSocket::from_raw_socket(std::io::Cursor::new(bytes), Role::Client, None);
+        let engine = Engine(std::io::Cursor::new(bytes));
+        let mut ws = WebSocket::from_raw_socket(engine, Role::Client, None);
         let mut got = Vec::new();
         while let Ok(m) = ws.read() {
             let closing = m.is_close();
@@ -65,14 +90,16 @@ mod tests {
             line.push(b'\n');
             bytes.extend(text(&line));
         }
+        bytes.extend(ping());
         bytes.extend(close(4001, "token revoked"));
         let got = read_by_a_client(bytes);
-        assert_eq!(got.len(), lengths.len() + 1);
+        assert_eq!(got.len(), lengths.len() + 2);
         for (m, n) in got.iter().zip(lengths) {
             let Message::Text(t) = m else { panic!("{m:?}") };
             assert_eq!(t.len(), n, "the newline left out");
         }
-        let Message::Close(Some(c)) = &got[lengths.len()] else {
+        assert_eq!(got[lengths.len()], Message::Ping(Default::default()));
+        let Message::Close(Some(c)) = &got[lengths.len() + 1] else {
             panic!("{:?}", got.last())
         };
         assert_eq!(
