@@ -121,7 +121,7 @@ impl World {
 
     /// Waits until a message reaches `status`.
     pub fn wait_status(&self, message_id: i64, status: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let m = self
                 .home

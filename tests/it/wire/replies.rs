@@ -10,7 +10,7 @@ use wabox::sim::{Injected, SentRecord};
 
 /// Waits until the simulator has accepted `n` sends; returns them.
 fn wait_sent(w: &World, n: usize) -> Vec<SentRecord> {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let sent = w.sim.sent();
         if sent.len() >= n {
@@ -36,7 +36,7 @@ fn first_inbound(w: &World, conversation: i64) -> Value {
 
 /// Our reaction on a message as `messages --json` shows it, waiting for `expected`.
 fn wait_our_reaction(w: &World, conversation: i64, wamid: &str, expected: Option<&str>) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let m = w
             .home
@@ -298,7 +298,7 @@ async fn the_simulator_fails_a_reaction_to_a_message_it_does_not_know_and_drops_
     w.home.ok(&["react", unknown, "👍"]);
     // Meta answers 131009 in a status: the reaction shows as failed in the timeline, and no
     // longer on the message.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let failed = loop {
         let found = w
             .home
