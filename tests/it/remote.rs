@@ -3,7 +3,7 @@
 //! does not exist: nothing of this host's engine is reachable to them but `/api`.
 
 use crate::common::*;
-use crate::team::{ids, team};
+use crate::team::{ids, sales_assigned_automatically, team};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -720,13 +720,7 @@ async fn subscribed(
 async fn a_silent_session_is_ended_and_its_agent_given_no_more_conversations() {
     let home = Home::new();
     let engine = home.start_engine();
-    home.with_acme();
-    home.ok(&["queues", "add", "Sales"]);
-    home.ok(&["queues", "auto-assign", "Sales", "on"]);
-    home.ok(&["queues", "assign", PNID, "Sales"]);
-    for user in ["alice", "bob"] {
-        home.ok(&["agents", "add", user, "--queue", "Sales"]);
-    }
+    sales_assigned_automatically(&home, &["alice", "bob"]);
     let mut asleep = subscribed(&engine.addr, &token_for(&home, "alice")).await;
     // bob's session is read all along (so its WebSocket answers the engine's pings), and asks
     // nothing until the end.

@@ -43,6 +43,18 @@ pub(crate) async fn team(home: &Home, engine: &Engine) -> (i64, i64) {
     (id_of(PNID), id_of(PNID_B))
 }
 
+/// Acme's number in a Sales queue that assigns its conversations automatically, among `agents`.
+pub(crate) fn sales_assigned_automatically(home: &Home, agents: &[&str]) {
+    home.with_acme();
+    home.ok(&["queues", "add", "Sales"]);
+    let queues = home.json(&["queues", "auto-assign", "Sales", "on"]);
+    assert_eq!(queues[0]["auto_assign"], true);
+    home.ok(&["queues", "assign", PNID, "Sales"]);
+    for user in agents {
+        home.ok(&["agents", "add", user, "--queue", "Sales"]);
+    }
+}
+
 pub(crate) fn ids(list: &Value) -> Vec<i64> {
     list.as_array()
         .unwrap()
@@ -503,14 +515,7 @@ async fn open_inbox(home: &Home, user: &str) -> tokio::net::UnixStream {
 async fn auto_assignment_goes_round_robin_among_agents_with_an_inbox_open() {
     let home = Home::new();
     let engine = home.start_engine();
-    home.with_acme();
-    home.ok(&["queues", "add", "Sales"]);
-    let queues = home.json(&["queues", "auto-assign", "Sales", "on"]);
-    assert_eq!(queues[0]["auto_assign"], true);
-    home.ok(&["queues", "assign", PNID, "Sales"]);
-    for user in ["alice", "bob", "carol"] {
-        home.ok(&["agents", "add", user, "--queue", "Sales"]);
-    }
+    sales_assigned_automatically(&home, &["alice", "bob", "carol"]);
     // alice and carol have their inbox open; bob is away.
     let _alice = open_inbox(&home, "alice").await;
     let _carol = open_inbox(&home, "carol").await;
