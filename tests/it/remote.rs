@@ -3,7 +3,7 @@
 //! does not exist: nothing of this host's engine is reachable to them but `/api`.
 
 use crate::common::*;
-use crate::team::{ids, sales_assigned_automatically, team};
+use crate::team::{assigned, ids, new_customer_says_hi, sales_assigned_automatically, team};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -738,49 +738,21 @@ async fn a_silent_session_is_ended_and_its_agent_given_no_more_conversations() {
     });
 
     // Both inboxes open: automatic assignment counts alice in.
-    let customer = |i: i64| {
-        let who = format!("1650555200{i}");
-        inbound(
-            PNID,
-            Some(&who),
-            None,
-            "Customer",
-            vec![text(
-                &who,
-                &format!("wamid.SLEEP.{i}"),
-                1_782_900_000 + i,
-                "hi",
-            )],
-        )
-    };
-    let assignees = async |n: usize| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let mut all = home.conversations();
-            all.sort_by_key(|c| c["id"].as_i64());
-            let got: Vec<Value> = all.iter().map(|c| c["assignee"].clone()).collect();
-            if got.len() == n && got.iter().all(|a| !a.is_null()) {
-                break got;
-            }
-            assert!(std::time::Instant::now() < deadline, "{got:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    };
     for i in 0..2 {
-        assert_eq!(engine.deliver(&customer(i)).await, 200);
+        assert_eq!(engine.deliver(&new_customer_says_hi("SLEEP", i)).await, 200);
         home.wait_processed();
     }
-    let mut before = assignees(2).await;
+    let mut before = assigned(&home, 2).await;
     before.sort_by_key(|a| a.to_string());
     assert_eq!(before, ["alice", "bob"]);
 
     // Past the 45 s the engine allows a silent session, and not far past.
     tokio::time::sleep(std::time::Duration::from_secs(50)).await;
     for i in 2..4 {
-        assert_eq!(engine.deliver(&customer(i)).await, 200);
+        assert_eq!(engine.deliver(&new_customer_says_hi("SLEEP", i)).await, 200);
         home.wait_processed();
     }
-    let after = assignees(4).await;
+    let after = assigned(&home, 4).await;
     assert_eq!(
         after[2..],
         ["bob", "bob"],

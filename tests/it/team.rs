@@ -55,6 +55,38 @@ pub(crate) fn sales_assigned_automatically(home: &Home, agents: &[&str]) {
     }
 }
 
+/// Customer `i` of a test (`tag` keeps its message ids apart) writes "hi" to Acme's number.
+pub(crate) fn new_customer_says_hi(tag: &str, i: i64) -> Vec<u8> {
+    let who = format!("16505551{:03}", i);
+    inbound(
+        PNID,
+        Some(&who),
+        None,
+        "Customer",
+        vec![text(
+            &who,
+            &format!("wamid.{tag}.{i}"),
+            1_782_900_000 + i,
+            "hi",
+        )],
+    )
+}
+
+/// Who each of the `n` conversations is assigned to, by id, once all are (within 10 s).
+pub(crate) async fn assigned(home: &Home, n: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mut all = home.conversations();
+        all.sort_by_key(|c| c["id"].as_i64());
+        let got: Vec<Value> = all.iter().map(|c| c["assignee"].clone()).collect();
+        if got.len() == n && got.iter().all(|a| !a.is_null()) {
+            return got;
+        }
+        assert!(std::time::Instant::now() < deadline, "{got:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 pub(crate) fn ids(list: &Value) -> Vec<i64> {
     list.as_array()
         .unwrap()
@@ -520,32 +552,9 @@ async fn auto_assignment_goes_round_robin_among_agents_with_an_inbox_open() {
     let _alice = open_inbox(&home, "alice").await;
     let _carol = open_inbox(&home, "carol").await;
     for i in 0..3 {
-        let who = format!("1650555100{i}");
-        let body = inbound(
-            PNID,
-            Some(&who),
-            None,
-            "Customer",
-            vec![text(
-                &who,
-                &format!("wamid.RR.{i}"),
-                1_782_900_000 + i,
-                "hi",
-            )],
-        );
-        assert_eq!(engine.deliver(&body).await, 200);
+        assert_eq!(engine.deliver(&new_customer_says_hi("RR", i)).await, 200);
         home.wait_processed();
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let assignees = loop {
-        let mut all = home.conversations();
-        all.sort_by_key(|c| c["id"].as_i64());
-        let got: Vec<Value> = all.iter().map(|c| c["assignee"].clone()).collect();
-        if got.iter().all(|a| !a.is_null()) || std::time::Instant::now() > deadline {
-            break got;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
-    assert_eq!(assignees, ["alice", "carol", "alice"]);
+    assert_eq!(assigned(&home, 3).await, ["alice", "carol", "alice"]);
     drop(engine);
 }
