@@ -14,6 +14,23 @@ pub fn private_umask() {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
 }
 
+/// Puts `text` in the data dir's file `name` whole or not at all: written aside, synced, then
+/// renamed over it, 0600 like every file of the data dir (doctor flags anything wider).
+pub fn replace_private(data_dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let aside = data_dir.join(format!("{name}.new"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&aside)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&aside, data_dir.join(name))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FilesError {
     #[error(

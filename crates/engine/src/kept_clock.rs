@@ -3,12 +3,12 @@
 //! while the clock was ahead would stay in the future after a restart, and a send queued then
 //! would wait that long to be due.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
+const FILE: &str = "clock-offset";
+
 fn path(data_dir: &Path) -> PathBuf {
-    data_dir.join("clock-offset")
+    data_dir.join(FILE)
 }
 
 /// The offset in seconds an earlier run left, if any (an unreadable file counts as none: the
@@ -18,21 +18,10 @@ pub fn read(data_dir: &Path) -> Option<i64> {
     text.trim().parse::<i64>().ok().filter(|s| *s > 0)
 }
 
-/// Keeps the offset for the next start: written aside and renamed, so a crash leaves the old
-/// offset or the new one, never half of one.
+/// Keeps the offset for the next start: a crash leaves the old offset or the new one, never
+/// half of one.
 pub fn write(data_dir: &Path, offset_seconds: i64) -> std::io::Result<()> {
-    let file = path(data_dir);
-    let aside = data_dir.join("clock-offset.new");
-    // 0600 like every file of the data dir (the doctor flags anything wider).
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&aside)?;
-    f.write_all(format!("{offset_seconds}\n").as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&aside, &file)
+    crate::files::replace_private(data_dir, FILE, &format!("{offset_seconds}\n"))
 }
 
 #[cfg(test)]

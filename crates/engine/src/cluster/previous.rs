@@ -22,27 +22,12 @@ pub fn swap(data_dir: &Path, me: &str) -> Option<String> {
         .ok()
         .map(|text| text.trim().to_owned())
         .filter(|id| !id.is_empty() && id != me && host(id) == host(me));
-    let tmp = data_dir.join(format!("{FILE}.tmp"));
-    let written =
-        write_private(&tmp, &format!("{me}\n")).and_then(|()| std::fs::rename(&tmp, &path));
+    let written = crate::files::replace_private(data_dir, FILE, &format!("{me}\n"));
     if let Err(e) = written {
         // Only a restart's take-back needs it: the leases lapse by themselves otherwise.
         tracing::warn!(error = %e, file = %path.display(), "could not note this engine's name in the data dir");
     }
     before
-}
-
-/// Only the engine's user reads it, as everything else in the data dir, whatever the umask.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?
-        .write_all(text.as_bytes())
 }
 
 #[cfg(test)]
