@@ -130,13 +130,19 @@ pub fn token_received(
     Ok(())
 }
 
+/// A finish still under way this long after it was claimed was given up by its finisher (an
+/// engine that died in it: a finish takes seconds, Meta's PIN check and the number's first
+/// look): the number may be picked again.
+pub const FINISH_ABANDONED_AFTER: i64 = 300;
+
 /// Claims a signup whose number is to be picked, for one finisher: false if it is not to be
-/// picked, or another finisher has it.
+/// picked, or another finisher has it (and has not abandoned it).
 pub fn claim_finish(conn: &Connection, id: i64, now: i64) -> Result<bool> {
     Ok(conn.execute(
         "UPDATE signups SET finishing_at = ?2
-         WHERE id = ?1 AND status = 'choose' AND finishing_at IS NULL",
-        params![id, now],
+         WHERE id = ?1 AND status = 'choose'
+           AND (finishing_at IS NULL OR finishing_at <= ?3)",
+        params![id, now, now - FINISH_ABANDONED_AFTER],
     )? == 1)
 }
 
@@ -273,7 +279,9 @@ fn view_row(r: &crate::db::Row<'_>, now: i64) -> crate::db::Result<(SignupView, 
         "waiting" if now >= expires_at => SignupStatus::Expired,
         "waiting" => SignupStatus::Waiting,
         // Being connected: nothing to pick, the outcome is on its way.
-        "choose" if finishing.is_some() => SignupStatus::Waiting,
+        "choose" if finishing.is_some_and(|at| now - at < FINISH_ABANDONED_AFTER) => {
+            SignupStatus::Waiting
+        }
         "choose" => SignupStatus::Choose,
         "connected" => SignupStatus::Connected,
         "failed" => SignupStatus::Failed,
@@ -542,6 +550,16 @@ mod tests {
         token_received(&conn, by_itself, b"sealed", None, &[candidate], Some(5)).unwrap();
         assert_eq!(status(by_itself), SignupStatus::Waiting);
         assert!(!claim_finish(&conn, by_itself, 5).unwrap());
+        // A finisher that died in it (no outcome after FINISH_ABANDONED_AFTER) leaves the
+        // number to be picked again.
+        let later = 5 + FINISH_ABANDONED_AFTER;
+        assert_eq!(
+            view(&conn, &Scope::Everything, by_itself, later)
+                .unwrap()
+                .status,
+            SignupStatus::Choose
+        );
+        assert!(claim_finish(&conn, by_itself, later).unwrap());
         // A signup nobody came back to cannot be claimed.
         let waiting = create(&conn, &new(t, &fresh_state()), 0).unwrap();
         assert!(!claim_finish(&conn, waiting, 5).unwrap());
