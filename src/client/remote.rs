@@ -29,9 +29,10 @@ struct Liveness {
     silent_for: Duration,
 }
 
+/// The engine pings and gives up as often (`remote_api`): one policy for both ends.
 const LIVENESS: Liveness = Liveness {
-    ping_every: Duration::from_secs(15),
-    silent_for: Duration::from_secs(45),
+    ping_every: crate::protocol::SESSION_PING_EVERY,
+    silent_for: crate::protocol::SESSION_SILENT_FOR,
 };
 
 /// The engine refused the token: trying again with it cannot help.

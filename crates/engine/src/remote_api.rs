@@ -80,15 +80,14 @@ const CLOSE_NORMAL: u16 = 1000;
 /// A session ended because its client answered nothing for `SILENT_FOR`.
 pub const CLOSE_SILENT: u16 = 4002;
 
-/// How the engine finds out that a session's client is gone without a word (a laptop asleep,
-/// Wi-Fi dropped, a NAT that forgot the connection): nothing closes the connection then, and
-/// until TCP gave up (many minutes, or never on an idle link) the agent would stay present for
-/// automatic assignment and the session would hold one of its token's places. So the engine
-/// pings each session every `PING_EVERY` (any WebSocket client answers by itself; wabox's own
-/// also pings the engine as often) and ends one it has heard nothing from (a request, a ping,
-/// a pong) for `SILENT_FOR`.
-const PING_EVERY: Duration = Duration::from_secs(15);
-const SILENT_FOR: Duration = Duration::from_secs(45);
+// How the engine finds out that a session's client is gone without a word (a laptop asleep,
+// Wi-Fi dropped, a NAT that forgot the connection): nothing closes the connection then, and
+// until TCP gave up (many minutes, or never on an idle link) the agent would stay present for
+// automatic assignment and the session would hold one of its token's places. So the engine
+// pings each session every `SESSION_PING_EVERY` (any WebSocket client answers by itself;
+// wabox's own also pings the engine as often) and ends one it has heard nothing from (a
+// request, a ping, a pong) for `SESSION_SILENT_FOR`.
+use wabox_protocol::{SESSION_PING_EVERY as PING_EVERY, SESSION_SILENT_FOR as SILENT_FOR};
 
 /// How long a session's connection may take to end once told to, before its socket is shut
 /// under it (a peer gone silent reads nothing, so what waits to go out never would).

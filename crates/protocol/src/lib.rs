@@ -38,5 +38,6 @@ mod response;
 pub use response::{ConnectReport, EngineInfo, MediaFile, Response, Subscription, UploadProgress};
 mod wire;
 pub use wire::{
-    AnswerResult, FILE_CHUNK_BYTES, MAX_PAGE, MAX_REQUEST_BYTES, RequestFrame, ServerFrame,
+    AnswerResult, FILE_CHUNK_BYTES, MAX_PAGE, MAX_REQUEST_BYTES, RequestFrame, SESSION_PING_EVERY,
+    SESSION_SILENT_FOR, ServerFrame,
 };

@@ -11,6 +11,13 @@ pub const MAX_PAGE: usize = 10_000;
 /// closed. Files travel in chunks of `FILE_CHUNK_BYTES`, so no request needs more.
 pub const MAX_REQUEST_BYTES: usize = 1 << 20;
 
+/// Over `/api`, each side pings the other this often (a WebSocket answers a ping by itself)…
+pub const SESSION_PING_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+/// …and ends a session it has heard nothing from (a frame, a ping, a pong) for this long:
+/// three pings missed. A link lost without a close (Wi-Fi, sleep, a NAT) is noticed then on
+/// either side, not when TCP gives up.
+pub const SESSION_SILENT_FOR: std::time::Duration = std::time::Duration::from_secs(45);
+
 /// The most bytes of a file one request or answer carries (base64 on the wire: 4/3 of this).
 pub const FILE_CHUNK_BYTES: usize = 512 * 1024;
 
